@@ -1,0 +1,2 @@
+export * from './core/verdict.js';
+export * from './core/errors.js';
