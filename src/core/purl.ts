@@ -1,0 +1,41 @@
+/**
+ * Package URLs (github.com/package-url/purl-spec), through packageurl-js.
+ * A release statement names its subject by purl, so two spellings of the
+ * same package must compare equal: compare canonical strings, never raw input.
+ */
+import { PackageURL } from 'packageurl-js';
+import { InputError } from './errors.js';
+
+export { PackageURL };
+
+/** parsePurl parses a purl string; InputError PURL_INVALID names what is wrong. */
+export function parsePurl(value: string, field = 'purl'): PackageURL {
+  try {
+    return PackageURL.fromString(value);
+  } catch (e) {
+    throw new InputError('PURL_INVALID', `${field} "${value}" is not a valid package URL: ${(e as Error).message}`, {
+      field,
+      hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
+    });
+  }
+}
+
+/** canonicalPurl re-renders a purl in its canonical form. */
+export function canonicalPurl(value: string): string {
+  return parsePurl(value).toString();
+}
+
+/** makePurl builds a canonical purl from parts. */
+export function makePurl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers?: Record<string, string>): string {
+  try {
+    return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString();
+  } catch (e) {
+    throw new InputError('PURL_INVALID', `cannot make a ${type} package URL for name "${name}": ${(e as Error).message}`);
+  }
+}
+
+/** purlWithoutVersion is the package's identity across versions (for namespaces and ledgers). */
+export function purlWithoutVersion(value: string): string {
+  const p = parsePurl(value);
+  return new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString();
+}

@@ -1,0 +1,83 @@
+/**
+ * The ecosystem adapter: one per package manager, each with one job per method
+ * (DESIGN.md, "Ecosystems"): identify an artifact from its own bytes, digest it
+ * the ecosystem's own way, read its lockfiles.
+ */
+import type { ArchiveLimits } from '../archive/limits.js';
+
+/**
+ * Artifact is a file to identify or digest. `open()` may be called more than
+ * once (identify and digest each make a pass); every call streams the same
+ * bytes from the start. `bytes()` exists for formats that need random access
+ * (zip), and may load the whole file into memory.
+ */
+export interface Artifact {
+  /** File name (basename), for detection and messages. */
+  readonly name: string;
+  /** Path on disk, when there is one (lets zip readers avoid loading it all). */
+  readonly path?: string;
+  readonly size: number;
+  open(): AsyncIterable<Uint8Array>;
+  bytes(): Promise<Buffer>;
+}
+
+/** Identity is who an artifact says it is. */
+export interface Identity {
+  /** purl type, e.g. "npm", "pypi", "generic". */
+  readonly type: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly version: string;
+  /** Canonical purl with version. */
+  readonly purl: string;
+}
+
+/** NativeDigest is the digest as the ecosystem itself writes it (lockfiles, indexes). */
+export interface NativeDigest {
+  /** e.g. "sri-sha512", "sha256", "h1", "git-tree-sha1". */
+  readonly algorithm: string;
+  /** Exactly as the ecosystem spells it: "sha512-…", "h1:…", hex, … */
+  readonly value: string;
+}
+
+/** LockfileEntry is one resolved dependency in a lockfile. */
+export interface LockfileEntry {
+  readonly purl: string;
+  /** Digests the lockfile pins, as written there. */
+  readonly digests: readonly NativeDigest[];
+  /** Where it was resolved from (URL or registry), when the lockfile says. */
+  readonly resolved?: string;
+}
+
+export interface IdentifyOptions {
+  /** Name and version given by flags (generic files have no metadata of their own). */
+  readonly name?: string;
+  readonly version?: string;
+  readonly limits?: Partial<ArchiveLimits>;
+}
+
+/** LockfileReader reads one lockfile format. */
+export interface LockfileReader {
+  /** Display name, e.g. "package-lock.json v3". */
+  readonly format: string;
+  /** True when a file of this name (basename) is this format. */
+  matches(fileName: string): boolean;
+  /** Parse the lockfile; throws InputError naming the field for malformed input. */
+  read(fileName: string, bytes: Uint8Array): LockfileEntry[];
+}
+
+export interface EcosystemAdapter {
+  /** purl type; also the --type value. */
+  readonly type: string;
+  readonly displayName: string;
+  /**
+   * detect tells from the file name and its first bytes (up to 512) whether
+   * this adapter handles the artifact: 'yes' (sure), 'maybe' (name fits), 'no'.
+   */
+  detect(fileName: string, head: Uint8Array): 'yes' | 'maybe' | 'no';
+  /** identify reads name and version from the artifact's own bytes. */
+  identify(artifact: Artifact, options?: IdentifyOptions): Promise<Identity>;
+  /** digest computes the ecosystem's native digest, byte-exact with its own tools. */
+  digest(artifact: Artifact): Promise<NativeDigest>;
+  readonly lockfiles?: readonly LockfileReader[];
+}

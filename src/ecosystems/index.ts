@@ -1,0 +1,38 @@
+/**
+ * The adapter registry: every ecosystem Sigil knows, and detection of which
+ * one a file belongs to. Adding an ecosystem = one folder + one line here.
+ */
+import { InputError } from '../core/errors.js';
+import type { EcosystemAdapter, LockfileReader } from './adapter.js';
+import { genericAdapter } from './generic/index.js';
+import { npmAdapter } from './npm/index.js';
+
+export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, NativeDigest } from './adapter.js';
+
+/** ADAPTERS in detection order; generic is last and only chosen explicitly or as a fallback. */
+export const ADAPTERS: readonly EcosystemAdapter[] = [npmAdapter, genericAdapter];
+
+/** adapterForType finds an adapter by purl type (the --type flag). */
+export function adapterForType(type: string): EcosystemAdapter {
+  const a = ADAPTERS.find((x) => x.type === type);
+  if (!a) {
+    throw new InputError('UNKNOWN_TYPE', `unknown package type "${type}"`, { hint: `known types: ${ADAPTERS.map((x) => x.type).join(', ')}` });
+  }
+  return a;
+}
+
+/**
+ * detectAdapter picks the adapter for a file from its name and first bytes:
+ * a sure match wins, then a name match; otherwise undefined (the caller asks
+ * for --type, or falls back to generic when --name/--version were given).
+ */
+export function detectAdapter(fileName: string, head: Uint8Array): EcosystemAdapter | undefined {
+  const specific = ADAPTERS.filter((a) => a !== genericAdapter);
+  return specific.find((a) => a.detect(fileName, head) === 'yes') ?? specific.find((a) => a.detect(fileName, head) === 'maybe');
+}
+
+/** lockfileReaderFor finds the reader for a lockfile by its file name. */
+export function lockfileReaderFor(fileName: string): { adapter: EcosystemAdapter; reader: LockfileReader } | undefined {
+  for (const adapter of ADAPTERS) for (const reader of adapter.lockfiles ?? []) if (reader.matches(fileName)) return { adapter, reader };
+  return undefined;
+}

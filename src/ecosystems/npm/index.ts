@@ -1,0 +1,16 @@
+/** The npm adapter: tarballs made by `npm pack`. */
+import type { EcosystemAdapter } from '../adapter.js';
+import { digestNpm } from './digest.js';
+import { identifyNpm } from './identify.js';
+
+export const npmAdapter: EcosystemAdapter = {
+  type: 'npm',
+  displayName: 'npm',
+  detect(fileName, head) {
+    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (/\.tgz$/i.test(fileName) && gz) return 'yes';
+    return /\.tgz$/i.test(fileName) ? 'maybe' : 'no';
+  },
+  identify: identifyNpm,
+  digest: digestNpm,
+};
