@@ -24,6 +24,8 @@ export interface ArtifactFacts {
   readonly digests: DigestSet;
   /** The purl identified from inside the artifact (or given by flags); undefined skips the purl check. */
   readonly purl?: string;
+  /** Why the artifact could not be identified (unreadable metadata, hostile archive); fails the purl check. */
+  readonly unidentified?: string;
 }
 
 export interface VerifyReleaseInput {
@@ -47,6 +49,7 @@ export type ReleaseCheckCode =
   | 'DIGEST_MISSING'
   | 'PURL_MATCH'
   | 'PURL_MISMATCH'
+  | 'ARTIFACT_UNIDENTIFIED'
   | 'SIGNATURE_VALID'
   | 'SIGNATURE_INVALID'
   | 'KEY_UNTRUSTED'
@@ -148,6 +151,9 @@ function checkPurl(statement: ReleaseStatement, artifact: ArtifactFacts): Check 
     }
   } catch (e) {
     return fail('purl', 'PURL_MISMATCH', errorDetail(e).message);
+  }
+  if (artifact.unidentified !== undefined) {
+    return fail('purl', 'ARTIFACT_UNIDENTIFIED', `cannot tell which package ${artifact.name} is: ${artifact.unidentified}`, { signed });
   }
   if (artifact.purl === undefined) return skip('purl', 'NOT_CHECKED', `not checked: the artifact's own name and version are unknown (signed for ${signed})`);
   const actual = canonicalPurl(artifact.purl);

@@ -1,0 +1,67 @@
+/** sigil keygen: make a signing key pair. */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { InputError } from '../../core/errors.js';
+import { formatPrivateKeyFile, formatPublicKeyFile, generateKey, KEY_ALGORITHMS, npmKeyId, type KeyAlgorithm } from '../../core/keys.js';
+import { shortHex } from '../../core/digest.js';
+import { writeFileAtomic } from '../files.js';
+import { printWarning, type Io } from '../output.js';
+import { readNewPassphrase } from '../passphrase.js';
+
+export interface KeygenFlags {
+  algorithm: string;
+  out: string;
+  unencrypted?: boolean;
+  json?: boolean;
+}
+
+export function registerKeygen(program: Command, ctx: CommandContext): void {
+  program
+    .command('keygen')
+    .description('make a new signing key pair (private key encrypted with a passphrase)')
+    .option('-a, --algorithm <alg>', `key algorithm: ${KEY_ALGORITHMS.join(' or ')}`, 'ed25519')
+    .option('-o, --out <dir>', 'folder to write the key files to', '.')
+    .option('--unencrypted', 'write the private key without a passphrase (not recommended)')
+    .option('--json', 'print the result as JSON')
+    .action((flags: KeygenFlags) => ctx.setExitCode(keygen(ctx.io, flags)));
+}
+
+export function keygen(io: Io, flags: KeygenFlags): number {
+  if (!(KEY_ALGORITHMS as readonly string[]).includes(flags.algorithm)) {
+    throw new InputError('USAGE', `-a/--algorithm must be ${KEY_ALGORITHMS.join(' or ')}, not "${flags.algorithm}"`);
+  }
+  const passphrase = flags.unencrypted ? undefined : readNewPassphrase(io);
+  const key = generateKey(flags.algorithm as KeyAlgorithm);
+  const created = new Date();
+  const privText = formatPrivateKeyFile(key, { ...(passphrase ? { passphrase } : {}), unencrypted: Boolean(flags.unencrypted), created });
+  const pubText = formatPublicKeyFile(key.publicKey, created);
+  try {
+    mkdirSync(flags.out, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new InputError('FILE_WRITE_FAILED', `cannot create folder ${flags.out}: ${(e as Error).message}`, { file: flags.out });
+  }
+  const base = join(flags.out, `sigil-${key.publicKey.keyId.slice(0, 8)}`);
+  const privPath = `${base}.key`;
+  const pubPath = `${base}.pub`;
+  writeFileAtomic(privPath, privText, { mode: 0o600, exclusive: true });
+  chmodSync(privPath, 0o600);
+  writeFileAtomic(pubPath, pubText, { mode: 0o644, exclusive: true });
+  if (flags.unencrypted) printWarning(io, `${privPath} is not encrypted: anyone who can read it can sign as you`);
+  if (flags.json) {
+    io.out(`${JSON.stringify({ algorithm: key.algorithm, keyId: key.publicKey.keyId, npmKeyId: npmKeyId(key.publicKey.keyId), privateKey: privPath, publicKey: pubPath, encrypted: !flags.unencrypted }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(
+    [
+      `created ${key.algorithm} key ${shortHex(key.publicKey.keyId)}`,
+      `  private  ${privPath}   (${flags.unencrypted ? 'NOT encrypted' : 'encrypted'})`,
+      `  public   ${pubPath}`,
+      `  key id   ${key.publicKey.keyId}`,
+      `next: sigil sign <artifact> --key ${privPath}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}

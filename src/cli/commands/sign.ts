@@ -1,0 +1,51 @@
+/** sigil sign: sign a release artifact, writing <artifact>.sigstore.json. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { serializeBundle } from '../../core/bundle.js';
+import { signRelease } from '../../core/sign.js';
+import { describeArtifact } from '../../ecosystems/describe.js';
+import { fileArtifact, writeFileAtomic } from '../files.js';
+import { loadPrivateKey } from '../keyring.js';
+import type { Io } from '../output.js';
+
+export interface SignFlags {
+  key: string;
+  out?: string;
+  type?: string;
+  name?: string;
+  version?: string;
+  json?: boolean;
+}
+
+export function registerSign(program: Command, ctx: CommandContext): void {
+  program
+    .command('sign')
+    .description('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)')
+    .argument('<artifact>', 'the file to sign (npm tarball, or any file with --name/--version)')
+    .requiredOption('-k, --key <file>', 'private key file made by `sigil keygen`')
+    .option('-o, --out <file>', 'where to write the bundle (default: <artifact>.sigstore.json)')
+    .option('-t, --type <type>', 'package type, when it cannot be detected (npm, generic, …)')
+    .option('--name <name>', 'package name (generic files)')
+    .option('--version <version>', 'package version (generic files)')
+    .option('--json', 'print the result as JSON')
+    .action(async (artifact: string, flags: SignFlags) => ctx.setExitCode(await sign(ctx.io, artifact, flags)));
+}
+
+export async function sign(io: Io, artifactPath: string, flags: SignFlags): Promise<number> {
+  const key = loadPrivateKey(io, flags.key);
+  const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
+  const d = await describeArtifact(artifact, {
+    ...(flags.type !== undefined ? { type: flags.type } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.version !== undefined ? { version: flags.version } : {}),
+  });
+  const bundle = signRelease({ purl: d.identity.purl, digests: d.digests, key });
+  const out = flags.out ?? `${artifactPath}.sigstore.json`;
+  writeFileAtomic(out, serializeBundle(bundle));
+  if (flags.json) {
+    io.out(`${JSON.stringify({ purl: d.identity.purl, digests: d.digests, native: d.native, keyId: key.publicKey.keyId, bundle: out }, null, 2)}\n`);
+  } else {
+    io.out(`signed ${d.identity.purl}  ${d.native.value}  →  ${out}\n`);
+  }
+  return 0;
+}

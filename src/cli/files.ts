@@ -1,0 +1,113 @@
+/**
+ * File I/O of the CLI: artifacts as streams, atomic writes (nothing is ever
+ * left half-written: write a temporary file in the same folder, fsync,
+ * rename), and permission checks on key files.
+ */
+import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { Artifact } from '../ecosystems/adapter.js';
+import { Progress, type Io } from './output.js';
+
+/** statFile returns the file's stats or throws an InputError that names it. */
+export function statFile(path: string, what = 'file'): ReturnType<typeof statSync> & {} {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected a ${what}`, { file: path });
+    return st;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such ${what}` : `cannot read ${path}: ${(e as Error).message}`, { file: path });
+  }
+}
+
+/** readTextFile reads a small text file with an error that names it. */
+export function readTextFile(path: string, what = 'file'): string {
+  statFile(path, what);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError('FILE_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`, { file: path });
+  }
+}
+
+const PROGRESS_THRESHOLD = 64 * 1024 ** 2;
+
+/** fileArtifact makes an Artifact over a file on disk, with progress on stderr for big files. */
+export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean } = {}): Artifact {
+  const st = statFile(path, 'artifact');
+  const size = Number(st.size);
+  return {
+    name: basename(path),
+    path,
+    size,
+    open() {
+      const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      if (!io || size < PROGRESS_THRESHOLD) return stream;
+      const progress = new Progress(io, `reading ${basename(path)}`, size, io.stderrIsTTY && !options.quiet);
+      let done = 0;
+      stream.on('data', (c) => progress.update((done += c.length)));
+      stream.on('close', () => progress.done());
+      return stream;
+    },
+    async bytes() {
+      return readFileSync(path);
+    },
+  };
+}
+
+/** readHead returns up to n first bytes of a file, for type detection. */
+export function readHead(path: string, n = 512): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const read = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+
+/**
+ * writeFileAtomic writes data so that readers see the old file or the whole
+ * new one, never a part: temp file in the same folder, fsync, rename.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; exclusive?: boolean } = {}): void {
+  if (options.exclusive) {
+    let exists = false;
+    try {
+      statSync(path);
+      exists = true;
+    } catch {
+      /* does not exist: good */
+    }
+    if (exists) throw new InputError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`, { file: path, hint: 'choose another --out, or move the old file away first' });
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', options.mode ?? 0o644);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    if (e instanceof InputError) throw e;
+    throw new InputError('FILE_WRITE_FAILED', `cannot write ${path}: ${(e as Error).message}`, { file: path });
+  }
+}
+
+/** isReadableByOthers tells whether a file's permissions let group or others read it (POSIX only). */
+export function isReadableByOthers(path: string): boolean {
+  if (process.platform === 'win32') return false;
+  return (Number(statSync(path).mode) & 0o044) !== 0;
+}
