@@ -94,7 +94,7 @@ describe('verifyRelease', () => {
 
   it('never throws, whatever the bundle bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.constant(json).chain((j) => fc.nat(j.length).map((n) => j.slice(0, n)))), (b) => {
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.nat(json.trimEnd().length - 1).map((n) => json.slice(0, n))), (b) => {
         const r = run({ bundle: b });
         expect(r.ok).toBe(false);
       }),
