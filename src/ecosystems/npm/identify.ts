@@ -19,7 +19,7 @@ export async function readNpmManifest(artifact: Artifact, options: IdentifyOptio
     ...(options.limits ? { limits: options.limits } : {}),
     select: (e) => isManifest(e.path),
   });
-  const candidates = contents.entries.filter((e) => isManifest(e.path));
+  const candidates = contents.entries.filter((e) => e.type === 'file' && isManifest(e.path));
   const manifestEntry = candidates.find((e) => e.path === 'package/package.json') ?? candidates[0];
   if (!manifestEntry) {
     const symlinked = contents.entries.find((e) => e.type !== 'file' && /^[^/]+\/package\.json$/.test(e.path));
