@@ -20,9 +20,19 @@ export function parsePurl(value: string, field = 'purl'): PackageURL {
   }
 }
 
-/** canonicalPurl re-renders a purl in its canonical form. */
+// Verifying a lockfile canonicalizes the same few thousand purls again and again;
+// parsing dominates verification cost after the signature itself, so remember results.
+const canonicalCache = new Map<string, string>();
+const CANONICAL_CACHE_MAX = 10_000;
+
+/** canonicalPurl re-renders a purl in its canonical form (InputError PURL_INVALID when it is not a purl). */
 export function canonicalPurl(value: string): string {
-  return parsePurl(value).toString();
+  const hit = canonicalCache.get(value);
+  if (hit !== undefined) return hit;
+  const canonical = parsePurl(value).toString();
+  if (canonicalCache.size >= CANONICAL_CACHE_MAX) canonicalCache.clear();
+  canonicalCache.set(value, canonical);
+  return canonical;
 }
 
 /** makePurl builds a canonical purl from parts. */

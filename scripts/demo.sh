@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sigil's main job end to end, on a fresh machine: make a key, sign a real npm
+# tarball (made by `npm pack`), verify it, and watch a tampered copy fail.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+[ -f "$root/dist/cli/main.js" ] || (cd "$root" && npm run build --silent)
+sigil() { node "$root/bin/sigil.js" "$@"; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/sigil-demo.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+export SIGIL_PASSPHRASE="${SIGIL_PASSPHRASE:-demo passphrase}"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+mkdir -p "$work/left-pad"
+cat > "$work/left-pad/package.json" <<'JSON'
+{ "name": "left-pad", "version": "1.3.0", "main": "index.js", "license": "WTFPL" }
+JSON
+echo 'module.exports = (s, n, c = " ") => String(s).padStart(n, c);' > "$work/left-pad/index.js"
+step "npm pack"
+(cd "$work/left-pad" && npm pack --silent --pack-destination "$work" >/dev/null && ls "$work"/*.tgz)
+tgz="$work/left-pad-1.3.0.tgz"
+
+step "sigil keygen --out keys"
+sigil keygen --out "$work/keys"
+key=$(ls "$work"/keys/*.key); pub=$(ls "$work"/keys/*.pub)
+
+step "sigil sign left-pad-1.3.0.tgz --key $(basename "$key")"
+sigil sign "$tgz" --key "$key"
+
+step "sigil verify left-pad-1.3.0.tgz --key $(basename "$pub")"
+sigil verify "$tgz" --key "$pub"
+
+cp "$tgz" "$work/left-pad-1.3.0-tampered.tgz"
+printf '\x01' | dd of="$work/left-pad-1.3.0-tampered.tgz" bs=1 seek=100 conv=notrunc status=none
+step "sigil verify left-pad-1.3.0-tampered.tgz --bundle left-pad-1.3.0.tgz.sigstore.json --key $(basename "$pub")"
+set +e
+sigil verify "$work/left-pad-1.3.0-tampered.tgz" --bundle "$tgz.sigstore.json" --key "$pub"
+code=$?
+set -e
+echo "exit code: $code (1 = verification failed, as it should)"
+[ "$code" = 1 ]
