@@ -1,0 +1,15 @@
+/**
+ * The log's pure layer: RFC 6962/9162 Merkle math, C2SP tlog-tiles,
+ * signed notes, checkpoints and cosignatures. No I/O; storage and HTTP
+ * live in src/store and src/registry.
+ */
+export * from './hash.js';
+export * from './merkle.js';
+export * from './proof.js';
+export * from './tile-path.js';
+export * from './tile.js';
+export * from './entry-bundle.js';
+export * from './integrate.js';
+export * from './note-key.js';
+export * from './note.js';
+export * from './checkpoint.js';
