@@ -57,7 +57,7 @@ describe('readTar', () => {
     const good = buildTgz([{ name: 'package/package.json', content: '{}' }]);
     await expect(read(good.subarray(0, good.length - 20))).rejects.toMatchObject({ code: 'ARCHIVE_TRUNCATED' });
     const bad = Buffer.from(good);
-    bad[20] ^= 0xff;
+    bad[20]! ^= 0xff;
     await expect(read(bad)).rejects.toBeInstanceOf(ArchiveError);
     await expect(read(Buffer.from('just some text, not a tar at all'.repeat(40)))).rejects.toBeInstanceOf(ArchiveError);
   });

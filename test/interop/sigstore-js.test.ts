@@ -99,7 +99,7 @@ describe.each(['ed25519', 'ecdsa-p256'])('sigstore-js verifies sigil bundles (%s
 
   it('rejects a tampered artifact: the verified subject no longer matches', () => {
     const tampered = Buffer.from(readFileSync(pkg.path));
-    tampered[tampered.length - 5] ^= 0x01;
+    tampered[tampered.length - 5]! ^= 0x01;
     sigstoreVerify(bundle, pub); // the bundle itself is still validly signed …
     const actual = createHash('sha512').update(tampered).digest('hex');
     expect(subjectSha512(bundle)).not.toBe(actual); // … but not for these bytes
