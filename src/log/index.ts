@@ -13,3 +13,4 @@ export * from './integrate.js';
 export * from './note-key.js';
 export * from './note.js';
 export * from './checkpoint.js';
+export * from './service.js';
