@@ -4,7 +4,10 @@
  * Real-world `.asc` files are often slightly malformed. This reader accepts
  * what GnuPG's `gpgv` accepts: CRLF or LF line ends, trailing whitespace on
  * any line, a missing blank line between the armor headers and the body, a
- * missing CRC24 line, and text before or after the armored block. It refuses
+ * missing CRC24 line, and text before or after the armored block. (gpgv
+ * also reads a block whose blank line is missing but then exits 2, "invalid
+ * armor header"; Sequoia accepts it: {@link ArmorBlock.blankLine} lets the
+ * policy decide.) It refuses
  * anything that is not base64 inside the body and a truncated block (no END
  * line). A CRC24 that is present but wrong is reported (`crc: 'mismatch'`),
  * not thrown: RFC 9580 §6.1 says an implementation must not reject an object
@@ -22,6 +25,8 @@ export interface ArmorBlock {
   readonly data: Uint8Array;
   /** 'ok', 'mismatch' or 'absent'. */
   readonly crc: 'ok' | 'mismatch' | 'absent';
+  /** False when the blank line between armor headers and body was missing (gpgv: "invalid armor header", exit 2). */
+  readonly blankLine: boolean;
 }
 
 const BEGIN = /^-----BEGIN PGP ([A-Z0-9 ,/]+)-----$/;
@@ -62,7 +67,7 @@ export function parseArmor(bytes: Uint8Array): ArmorBlock[] {
     i++;
     if (label === 'SIGNED MESSAGE') {
       // The cleartext framework (RFC 9580 §7): skip to the signature block that follows.
-      blocks.push({ label, headers: [], data: new Uint8Array(0), crc: 'absent' });
+      blocks.push({ label, headers: [], data: new Uint8Array(0), crc: 'absent', blankLine: true });
       while (i < lines.length && !/^-----BEGIN PGP SIGNATURE-----$/.test(lines[i]!)) i++;
       continue;
     }
@@ -77,11 +82,12 @@ export function parseArmor(bytes: Uint8Array): ArmorBlock[] {
 function readBlock(lines: string[], start: number, label: string): { block: ArmorBlock; next: number } {
   let i = start;
   const headers: [string, string][] = [];
+  let blankLine = false;
   // Armor headers until a blank line. gpgv tolerates the blank line being absent:
   // the first line that is not "Key: value" starts the body.
   while (i < lines.length) {
     const line = lines[i]!;
-    if (line === '') { i++; break; }
+    if (line === '') { i++; blankLine = true; break; }
     const h = HEADER.exec(line);
     if (h && !BASE64.test(line)) { headers.push([h[1]!, h[2]!]); i++; continue; }
     break;
@@ -93,7 +99,7 @@ function readBlock(lines: string[], start: number, label: string): { block: Armo
     const end = END.exec(line);
     if (end) {
       if (end[1] !== label) throw openpgpError('OPENPGP_ARMOR', `armor block "BEGIN PGP ${label}" ends with "END PGP ${end[1]}"`);
-      return { block: finish(label, headers, body, crcText), next: i + 1 };
+      return { block: finish(label, headers, body, crcText, blankLine), next: i + 1 };
     }
     if (line === '') continue;
     if (/^=[A-Za-z0-9+/]{4}$/.test(line)) { crcText = line.slice(1); continue; }
@@ -103,7 +109,7 @@ function readBlock(lines: string[], start: number, label: string): { block: Armo
   throw openpgpError('OPENPGP_ARMOR', `armor block "${label}" is truncated: no "-----END PGP ${label}-----" line`);
 }
 
-function finish(label: string, headers: [string, string][], body: string, crcText: string | undefined): ArmorBlock {
+function finish(label: string, headers: [string, string][], body: string, crcText: string | undefined, blankLine: boolean): ArmorBlock {
   // Padding may only end the body; a stray "=" in the middle means a corrupted body.
   if (/=[^=]/.test(body) || body.length % 4 === 1) throw openpgpError('OPENPGP_ARMOR', `armor block "${label}": base64 body is malformed`);
   const data = new Uint8Array(Buffer.from(body, 'base64'));
@@ -113,7 +119,7 @@ function finish(label: string, headers: [string, string][], body: string, crcTex
     const got = crc24(data);
     crc = want.length === 3 && want[0] === (got >> 16) && want[1] === ((got >> 8) & 0xff) && want[2] === (got & 0xff) ? 'ok' : 'mismatch';
   }
-  return { label, headers, data, crc };
+  return { label, headers, data, crc, blankLine };
 }
 
 /** crc24 is the armor checksum of RFC 9580 §6.1.1. */

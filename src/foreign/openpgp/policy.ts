@@ -22,8 +22,8 @@
  * at that time (so a key that expired later still gives a good signature).
  *
  * `legacy` matches GnuPG's `gpgv` (2.2): SHA-1 and v3 signatures accepted,
- * MD5 refused, expired or revoked keys only warned about, a CRC24 mismatch in
- * the armor refused. Use it only to reproduce what `gpgv` says.
+ * MD5 refused, expired or revoked keys only warned about, a CRC24 mismatch
+ * or a missing blank line after the armor headers refused (gpgv exits 2). Use it only to reproduce what `gpgv` says.
  */
 
 /** PolicyName names a policy: `standard` (Sequoia, default) or `legacy` (gpgv). */
@@ -51,6 +51,8 @@ export interface Policy {
   readonly enforceKeyStrength: boolean;
   /** Refuse an armor block whose CRC24 is present but wrong. */
   readonly rejectArmorCrcMismatch: boolean;
+  /** Refuse an armor block without the blank line after its headers (gpgv exits 2). */
+  readonly rejectArmorWithoutBlankLine: boolean;
 }
 
 const d = (s: string) => Date.parse(`${s}T00:00:00Z`);
@@ -67,6 +69,7 @@ export const STANDARD_POLICY: Policy = {
   enforceKeyValidity: true,
   enforceKeyStrength: true,
   rejectArmorCrcMismatch: false,
+  rejectArmorWithoutBlankLine: false,
 };
 
 /** LEGACY_POLICY matches GnuPG's `gpgv`: lenient, for comparison only. */
@@ -81,6 +84,7 @@ export const LEGACY_POLICY: Policy = {
   enforceKeyValidity: false,
   enforceKeyStrength: false,
   rejectArmorCrcMismatch: true,
+  rejectArmorWithoutBlankLine: true,
 };
 
 /** policyByName returns the policy of that name. */

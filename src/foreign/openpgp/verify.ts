@@ -32,6 +32,7 @@ export type OpenPGPReason =
   | 'keyring-unreadable'
   | 'malformed-signature'
   | 'armor-crc-mismatch'
+  | 'invalid-armor-header'
   | 'v3-signature'
   | 'unsupported-signature-version'
   | 'wrong-signature-type'
@@ -146,7 +147,13 @@ function readSignatures(bytes: Uint8Array, policy: Policy, pre: Check[]): Parsed
       throw new SigilError('OPENPGP_NO_SIGNATURE', `armored input holds ${blocks.map((b) => `a "${b.label}" block`).join(', ')}, not a signature`, { hint: 'did you swap the signature and the keyring?' });
     }
     const out: ParsedSignature[] = [];
-    for (const b of sigBlocks) out.push(...signaturesOf(b.data, b.crc, policy, pre));
+    for (const b of sigBlocks) {
+      if (!b.blankLine) {
+        if (policy.rejectArmorWithoutBlankLine) throw new SigilError('OPENPGP_ARMOR_HEADER', 'armor has no blank line after its header lines (gpgv: "invalid armor header")');
+        pre.push(warn('armor', 'OPENPGP_ARMOR_BLANK_LINE_MISSING', 'armor has no blank line after its header lines; tolerated'));
+      }
+      out.push(...signaturesOf(b.data, b.crc, policy, pre));
+    }
     return out;
   }
   return signaturesOf(bytes, 'absent', policy, pre);
@@ -168,7 +175,7 @@ function malformed(subject: string, policy: Policy, pre: Check[], e: unknown): O
   const code = e instanceof SigilError ? e.code : 'OPENPGP_MALFORMED';
   const why = e instanceof Error ? e.message : String(e);
   const crc = code === 'OPENPGP_ARMOR_CRC';
-  const reason: OpenPGPReason = crc ? 'armor-crc-mismatch' : 'malformed-signature';
+  const reason: OpenPGPReason = crc ? 'armor-crc-mismatch' : code === 'OPENPGP_ARMOR_HEADER' ? 'invalid-armor-header' : 'malformed-signature';
   const checks = [...pre, fail('armor', code, `signature cannot be read: ${why}`)];
   return {
     ...verdict(subject, checks), openpgpVerdict: 'bad', reason, policy: policy.name, signer: undefined, signatures: [],
