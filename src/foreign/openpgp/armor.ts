@@ -176,11 +176,6 @@ export function parseCleartext(bytes: Uint8Array): Cleartext {
   return { hashHeaders, text: new Uint8Array(Buffer.from(textLines.join('\r\n'), 'latin1')), signature: sig };
 }
 
-/** cleartextBody returns the signed text of a clear-signed message as the file's line ends would give it (LF). */
-export function cleartextBody(c: Cleartext): Uint8Array {
-  return new Uint8Array(Buffer.from(Buffer.from(c.text).toString('latin1').replace(/\r\n/g, '\n') + '\n', 'latin1'));
-}
-
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

@@ -111,7 +111,7 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, ke
 
 /** CleartextResult adds the signed text (LF line ends, dash-escaping removed) to the result. */
 export interface CleartextResult extends OpenPGPResult {
-  /** The signed text as bytes, LF line ends; empty when the message could not be read. Use only if the verdict is good. */
+  /** The signed text as bytes, LF line ends (the line break before the signature block is not part of it); empty when the message could not be read. Use only if the verdict is good. */
   readonly text: Uint8Array;
 }
 
@@ -130,7 +130,7 @@ export async function verifyCleartext(message: Uint8Array, keyring: KeyringInput
   }
   const canonical = clear.text;
   const result = await judgeAll(subject, sigs, { text: null, getBytes: () => canonical }, keyring, policy, options.now ?? new Date(), pre);
-  const lf = Buffer.from(Buffer.from(canonical).toString('latin1').replace(/\r\n/g, '\n') + '\n', 'latin1');
+  const lf = Buffer.from(Buffer.from(canonical).toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
   return { ...result, text: new Uint8Array(lf) };
 }
 
