@@ -1,0 +1,181 @@
+/**
+ * The Debian repository chain of trust, as apt checks it:
+ *
+ *   keyring → InRelease (or Release + Release.gpg) → SHA256 of Packages/Sources
+ *   → SHA256 of the .deb / .dsc / orig tarball
+ *
+ * Each link is one check, and a failure names the link that broke. Reading
+ * goes through an injected {@link RepoReader}; everything else is pure.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { fail, pass, skip, verdict, type Check, type VerificationResult } from '../../core/verdict.js';
+import { SigilError } from '../../core/errors.js';
+import { verifyCleartext, verifyDetached, type OpenPGPResult, type VerifyOptions, type KeyringInput } from '../openpgp/index.js';
+import { checksumLines, field, parseDeb822, type ChecksumLine } from './deb822.js';
+import type { RepoReader } from './reader.js';
+
+/** Size limits for what the chain reads. */
+export const LIMITS = { release: 32 * 2 ** 20, index: 512 * 2 ** 20, artifact: 4 * 2 ** 30 } as const;
+
+/** RepositoryOptions says what to verify. */
+export interface RepositoryOptions extends VerifyOptions {
+  /** The suite directory, e.g. "dists/bookworm". */
+  readonly suite: string;
+  /** Keyring bytes (armored or binary) — e.g. /usr/share/keyrings/debian-archive-keyring.gpg. */
+  readonly keyring: KeyringInput;
+  /** Index files to check, relative to the suite, e.g. "main/binary-amd64/Packages". Default: every Packages/Sources file the Release lists and the repository has. */
+  readonly indexes?: readonly string[];
+  /** Artifacts to check, relative to the repository root (e.g. "pool/main/h/hello/hello_2.10-3_amd64.deb"). */
+  readonly artifacts?: readonly string[];
+}
+
+/** RepositoryResult is the chain's verdict plus the Release signature's OpenPGP result. */
+export interface RepositoryResult extends VerificationResult {
+  readonly release: OpenPGPResult | undefined;
+  /** The link that broke: "release-signature", "release", "index", "artifact" — or undefined when all held. */
+  readonly failedLink: string | undefined;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** verifyRepository walks the chain. It returns a verdict; it throws only on reader failures that are not "absent". */
+export async function verifyRepository(reader: RepoReader, options: RepositoryOptions): Promise<RepositoryResult> {
+  const checks: Check[] = [];
+  const subject = `${reader.where} ${options.suite}`;
+  const done = (release: OpenPGPResult | undefined): RepositoryResult => {
+    const failed = checks.find((c) => c.status === 'fail');
+    return { ...verdict(subject, checks), release, failedLink: failed?.name };
+  };
+  const suite = options.suite.replace(/\/+$/, '');
+
+  // Link 1: the Release file's signature.
+  let releaseText: Uint8Array;
+  let release: OpenPGPResult;
+  const inRelease = await reader.read(`${suite}/InRelease`, LIMITS.release);
+  if (inRelease) {
+    const r = await verifyCleartext(inRelease, options.keyring, { ...options, subject: `${suite}/InRelease` });
+    release = r; releaseText = r.text;
+  } else {
+    const rel = await reader.read(`${suite}/Release`, LIMITS.release);
+    const gpg = await reader.read(`${suite}/Release.gpg`, LIMITS.release);
+    if (!rel || !gpg) {
+      checks.push(fail('release-signature', 'DEBIAN_NO_RELEASE', `${suite}: neither InRelease nor Release + Release.gpg found`));
+      return done(undefined);
+    }
+    release = await verifyDetached(rel, gpg, options.keyring, { ...options, subject: `${suite}/Release` });
+    releaseText = rel;
+  }
+  const file = inRelease ? `${suite}/InRelease` : `${suite}/Release`;
+  if (release.openpgpVerdict !== 'good') {
+    checks.push(fail('release-signature', release.openpgpVerdict === 'nokey' ? 'DEBIAN_RELEASE_NO_KEY' : 'DEBIAN_RELEASE_BAD_SIGNATURE', `${file}: ${release.message}`, { reason: release.reason }));
+    return done(release);
+  }
+  checks.push(pass('release-signature', 'DEBIAN_RELEASE_SIGNED', `${file}: ${release.message}`, { signer: release.signer?.fingerprint }));
+
+  // Link 2: the Release file's SHA256 list.
+  let listed: ChecksumLine[];
+  try {
+    const para = parseDeb822(Buffer.from(releaseText).toString('utf8'), file)[0];
+    listed = checksumLines(para ? field(para, 'SHA256') : undefined, file);
+  } catch (e) {
+    checks.push(fail('release', 'DEBIAN_RELEASE_MALFORMED', e instanceof Error ? e.message : String(e)));
+    return done(release);
+  }
+  if (listed.length === 0) {
+    checks.push(fail('release', 'DEBIAN_RELEASE_NO_SHA256', `${file} lists no SHA256 hashes`));
+    return done(release);
+  }
+  checks.push(pass('release', 'DEBIAN_RELEASE_PARSED', `${file} lists ${listed.length} files with SHA256`));
+
+  // Link 3: index files (Packages / Sources), uncompressed or gzip; the hash checked is the one of the file read.
+  const wanted = options.indexes ?? [...new Set(listed.map((l) => l.path.replace(/\.(gz|xz|bz2)$/, '')).filter((p) => /(^|\/)(Packages|Sources)$/.test(p)))];
+  const entries = new Map<string, { sha256: string; size: number; from: string }>();
+  for (const idx of wanted) {
+    const got = await readIndex(reader, suite, idx, listed);
+    if (got.status === 'absent') {
+      if (options.indexes) checks.push(fail('index', 'DEBIAN_INDEX_MISSING', got.message));
+      continue;
+    }
+    if (got.status === 'fail') { checks.push(fail('index', got.code, got.message)); return done(release); }
+    checks.push(pass('index', 'DEBIAN_INDEX_HASH_OK', got.message));
+    try {
+      for (const e of indexEntries(got.text, `${suite}/${idx}`)) entries.set(e.path, { sha256: e.sha256, size: e.size, from: `${suite}/${idx}` });
+    } catch (e) {
+      checks.push(fail('index', 'DEBIAN_INDEX_MALFORMED', e instanceof Error ? e.message : String(e)));
+      return done(release);
+    }
+  }
+  if (!checks.some((c) => c.name === 'index')) checks.push(skip('index', 'DEBIAN_NO_INDEX', 'no Packages or Sources index present to check'));
+
+  // Link 4: the artifacts.
+  for (const a of options.artifacts ?? []) {
+    const e = entries.get(a);
+    if (!e) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_NOT_LISTED', `${a} is not listed in any verified index`)); continue; }
+    let bytes: Uint8Array | undefined;
+    try {
+      // Read no more than the index promises (plus one byte, to see it is longer).
+      bytes = await reader.read(a, Math.min(LIMITS.artifact, e.size + 1));
+    } catch (err) {
+      checks.push(fail('artifact', 'DEBIAN_ARTIFACT_UNREADABLE', `${a}: ${err instanceof Error ? err.message : String(err)} (${e.from} lists ${e.size} bytes)`));
+      continue;
+    }
+    if (!bytes) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_MISSING', `${a} is listed in ${e.from} but absent`)); continue; }
+    const h = sha256(bytes);
+    if (h !== e.sha256 || bytes.length !== e.size) {
+      checks.push(fail('artifact', 'DEBIAN_ARTIFACT_HASH_MISMATCH', `${a}: SHA256 ${h} (${bytes.length} bytes), but ${e.from} lists ${e.sha256} (${e.size} bytes)`));
+      continue;
+    }
+    checks.push(pass('artifact', 'DEBIAN_ARTIFACT_HASH_OK', `${a} matches ${e.from}`));
+  }
+  return done(release);
+}
+
+type IndexRead =
+  | { status: 'ok'; text: string; message: string }
+  | { status: 'absent'; message: string }
+  | { status: 'fail'; code: string; message: string };
+
+async function readIndex(reader: RepoReader, suite: string, idx: string, listed: ChecksumLine[]): Promise<IndexRead> {
+  // Prefer the uncompressed file, then gzip (node:zlib). xz is read only through one of those.
+  for (const ext of ['', '.gz']) {
+    const line = listed.find((l) => l.path === idx + ext);
+    if (!line) continue;
+    let bytes: Uint8Array | undefined;
+    try { bytes = await reader.read(`${suite}/${idx}${ext}`, LIMITS.index); } catch (e) {
+      if (e instanceof SigilError && e.code === 'FETCH_TOO_LARGE') return { status: 'fail', code: 'DEBIAN_INDEX_TOO_LARGE', message: e.message };
+      throw e;
+    }
+    if (!bytes) continue;
+    const h = sha256(bytes);
+    if (h !== line.sha256 || bytes.length !== line.size) {
+      return { status: 'fail', code: 'DEBIAN_INDEX_HASH_MISMATCH', message: `${suite}/${idx}${ext}: SHA256 ${h} (${bytes.length} bytes), but the Release lists ${line.sha256} (${line.size} bytes)` };
+    }
+    let text: string;
+    try {
+      text = Buffer.from(ext === '.gz' ? gunzipSync(bytes, { maxOutputLength: LIMITS.index }) : bytes).toString('utf8');
+    } catch (e) {
+      return { status: 'fail', code: 'DEBIAN_INDEX_MALFORMED', message: `${suite}/${idx}${ext}: cannot decompress: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    return { status: 'ok', text, message: `${suite}/${idx}${ext} matches the Release's SHA256` };
+  }
+  const xz = listed.some((l) => l.path === `${idx}.xz`);
+  return { status: 'absent', message: `${suite}/${idx}: not present uncompressed or as .gz${xz ? ' (only .xz, which Sigil does not decompress)' : ''}` };
+}
+
+/** indexEntries lists (path, sha256, size) from a Packages (Filename/SHA256/Size) or Sources (Directory/Checksums-Sha256) index. */
+export function indexEntries(text: string, file: string): ChecksumLine[] {
+  const out: ChecksumLine[] = [];
+  for (const p of parseDeb822(text, file)) {
+    const filename = field(p, 'Filename');
+    if (filename) {
+      const h = field(p, 'SHA256');
+      const size = Number(field(p, 'Size'));
+      if (h && /^[0-9a-fA-F]{64}$/.test(h) && Number.isSafeInteger(size)) out.push({ path: filename, sha256: h.toLowerCase(), size });
+      continue;
+    }
+    const dir = field(p, 'Directory');
+    if (dir) for (const l of checksumLines(field(p, 'Checksums-Sha256'), file)) out.push({ ...l, path: `${dir}/${l.path}` });
+  }
+  return out;
+}

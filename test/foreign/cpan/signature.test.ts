@@ -1,0 +1,102 @@
+// CPAN SIGNATURE made by the real tool: Debian's `cpansign -s`
+// (libmodule-signature-perl, with gpg from `gnupg`) on a tiny distribution,
+// then verified by Sigil, tampered, and checked with a wrong or empty keyring.
+// Note: cpansign 0.88 signs with RIPEMD-160, which Sequoia's standard policy
+// rejects (since 2013); gpgv (the legacy policy) accepts it. The key is RSA:
+// OpenPGP.js refuses EdDSA over a hash shorter than 256 bits (RFC 9580 §5.2.3.3),
+// which gpg's Ed25519+RIPEMD-160 cpansign signature would be.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as tar from 'tar';
+import { readDistDirectory, readDistTarball, verifyCpanSignature } from '../../../src/foreign/cpan/index.js';
+
+const has = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0;
+const CI = process.env.CI === 'true';
+const tools = has('cpansign') && has('gpg');
+
+describe('CPAN tools', () => {
+  it.runIf(CI)('cpansign and gpg are installed under CI (.ci/apt-packages)', () => expect(tools).toBe(true));
+});
+
+describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
+  const home = mkdtempSync(join(tmpdir(), 'sigil-gnupg-'));
+  const env = { ...process.env, GNUPGHOME: home };
+  const work = mkdtempSync(join(tmpdir(), 'sigil-cpan-'));
+  const dist = join(work, 'Foo-1.0');
+  let keyring: Uint8Array;
+  let signature: Uint8Array;
+
+  it('cpansign -s makes a SIGNATURE', () => {
+    expect(spawnSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'CPAN Test <cpan@example.org>', 'rsa3072', 'sign', 'never'], { env }).status).toBe(0);
+    keyring = new Uint8Array(spawnSync('gpg', ['--export'], { env }).stdout);
+    mkdirSync(join(dist, 'lib'), { recursive: true });
+    writeFileSync(join(dist, 'lib/Foo.pm'), 'package Foo; 1;\n');
+    writeFileSync(join(dist, 'README'), 'Foo\n');
+    writeFileSync(join(dist, 'MANIFEST'), 'MANIFEST\nREADME\nlib/Foo.pm\nSIGNATURE\n');
+    const r = spawnSync('cpansign', ['-s'], { cwd: dist, env, input: '' });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    signature = new Uint8Array(readFileSync(join(dist, 'SIGNATURE')));
+    expect(Buffer.from(signature).toString()).toContain('SHA256 ');
+  });
+
+  it('legacy policy (as gpgv): good, all files match', async () => {
+    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    expect(r.signature.openpgpVerdict).toBe('good');
+    expect([r.ok, r.missing, r.extra, r.changed]).toEqual([true, [], [], []]);
+  });
+
+  it('standard policy: the signature hash chosen by cpansign is judged by the policy', async () => {
+    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), keyring);
+    const hash = /Hash: (\S+)/.exec(Buffer.from(signature).toString())?.[1];
+    if (hash === 'RIPEMD160' || hash === 'SHA1') {
+      expect([r.signature.openpgpVerdict, r.signature.reason]).toEqual(['bad', hash === 'SHA1' ? 'sha1-signature' : 'weak-hash-signature']);
+      writeFileSync(join(home, 'k.pgp'), keyring);
+      if (has('sqv')) expect(spawnSync('sqv', ['--keyring', join(home, 'k.pgp'), join(dist, 'SIGNATURE')], { input: '' }).status).not.toBe(0);
+    } else expect(r.ok).toBe(true);
+  });
+
+  it('from the .tar.gz too', async () => {
+    await tar.c({ gzip: true, file: join(work, 'Foo-1.0.tar.gz'), cwd: work }, ['Foo-1.0']);
+    const files = await readDistTarball(new Uint8Array(readFileSync(join(work, 'Foo-1.0.tar.gz'))));
+    const r = await verifyCpanSignature(signature, files, keyring, { policy: 'legacy' });
+    expect(r.ok).toBe(true);
+  });
+
+  it('missing, extra and changed files are each listed', async () => {
+    const files = new Map(await readDistDirectory(dist));
+    files.delete('README');
+    files.set('lib/Foo.pm', new Uint8Array(Buffer.from('package Foo; system("evil"); 1;\n')));
+    files.set('lib/Evil.pm', new Uint8Array(Buffer.from('1;\n')));
+    const r = await verifyCpanSignature(signature, files, keyring, { policy: 'legacy' });
+    expect(r.ok).toBe(false);
+    expect([r.missing, r.extra, r.changed]).toEqual([['README'], ['lib/Evil.pm'], ['lib/Foo.pm']]);
+  });
+
+  it('no key (empty keyring): "no key", where cpansign -v says OK', async () => {
+    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), new Uint8Array(0), { policy: 'legacy' });
+    expect(r.ok).toBe(false);
+    expect(r.signature.openpgpVerdict).toBe('nokey');
+    expect(r.checks[0]?.code).toBe('CPAN_SIGNATURE_NO_KEY');
+  });
+
+  it('tampered SIGNATURE text: bad', async () => {
+    const t = new Uint8Array(Buffer.from(Buffer.from(signature).toString().replace(/SHA256 [0-9a-f]/, 'SHA256 0')));
+    const r = await verifyCpanSignature(t, await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    expect(r.signature.openpgpVerdict).toBe('bad');
+  });
+});
+
+describe('hostile distributions', () => {
+  it('a tarball with a path traversal entry is refused with a Sigil error', async () => {
+    const w = mkdtempSync(join(tmpdir(), 'sigil-cpan-bad-'));
+    writeFileSync(join(w, 'x'), 'x');
+    await tar.c({ gzip: true, file: join(w, 'bad.tar.gz'), cwd: w, preservePaths: true, onWriteEntry: (e: { path: string }) => { e.path = '../../x'; } } as never, ['x']);
+    await expect(readDistTarball(new Uint8Array(readFileSync(join(w, 'bad.tar.gz'))))).rejects.toMatchObject({ code: expect.stringMatching(/^CPAN_DIST_/) });
+  });
+  it('garbage instead of a tarball is refused with a Sigil error', async () => {
+    await expect(readDistTarball(new Uint8Array([1, 2, 3, 4]))).rejects.toMatchObject({ code: 'CPAN_DIST_BAD_ARCHIVE' });
+  });
+});
