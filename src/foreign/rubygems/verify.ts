@@ -56,6 +56,11 @@ function parseCert(pem: string): ParsedCert | undefined {
   }
 }
 
+/** rubyName renders a distinguished name the way RubyGems prints it: /CN=dev/DC=example/DC=com. */
+function rubyName(dn: string): string {
+  return '/' + dn.split('\n').join('/');
+}
+
 function sameKey(a: X509Certificate, b: X509Certificate): boolean {
   const der = (c: X509Certificate) => c.publicKey.export({ type: 'spki', format: 'der' });
   return der(a).equals(der(b));
@@ -71,9 +76,9 @@ function verifyIssued(cert: X509Certificate, issuer: X509Certificate): boolean {
 
 /** checkValidity is policy.rb `check_cert` without the issuer part. */
 function validityProblem(c: ParsedCert, now: Date): string | undefined {
-  if (Number.isNaN(c.notBefore.getTime()) || Number.isNaN(c.notAfter.getTime())) return `certificate ${c.cert.subject} has unreadable validity dates`;
-  if (c.notBefore > now) return `certificate ${c.cert.subject} not valid before ${c.notBefore.toISOString()}`;
-  if (c.notAfter < now) return `certificate ${c.cert.subject} not valid after ${c.notAfter.toISOString()}`;
+  if (Number.isNaN(c.notBefore.getTime()) || Number.isNaN(c.notAfter.getTime())) return `certificate ${rubyName(c.cert.subject)} has unreadable validity dates`;
+  if (c.notBefore > now) return `certificate ${rubyName(c.cert.subject)} not valid before ${c.notBefore.toISOString()}`;
+  if (c.notAfter < now) return `certificate ${rubyName(c.cert.subject)} not valid after ${c.notAfter.toISOString()}`;
   return undefined;
 }
 
@@ -99,13 +104,14 @@ function checksumChecks(gem: GemPackage): Check[] {
 
 function gzipCheck(gem: GemPackage): Check {
   // package.rb verify_gz: data.tar.gz must be intact gzip (its CRC is the only integrity check of unsigned gems).
-  const data = gem.members.find((m) => m.name === 'data.tar.gz')!.data;
-  try {
-    gunzipSync(data, { maxOutputLength: MAX_DATA_BYTES });
-    return pass('content', 'GEM_CONTENT_INTACT', 'data.tar.gz is intact gzip data');
-  } catch {
-    return fail('content', 'GEM_CONTENT_CORRUPT', 'data.tar.gz is not valid gzip data (or unpacks to more than 1 GiB)');
+  for (const m of gem.members.filter((m) => m.name === 'data.tar.gz')) {
+    try {
+      gunzipSync(m.data, { maxOutputLength: MAX_DATA_BYTES });
+    } catch {
+      return fail('content', 'GEM_CONTENT_CORRUPT', 'data.tar.gz is not valid gzip data (or unpacks to more than 1 GiB)');
+    }
   }
+  return pass('content', 'GEM_CONTENT_INTACT', 'data.tar.gz is intact gzip data');
 }
 
 /**
@@ -161,8 +167,8 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   const signerProblem = validityProblem(signer, now);
   checks.push(
     signerProblem === undefined
-      ? pass('certificate', 'GEM_CERT_VALID', `signing certificate ${signer.cert.subject} is valid at ${now.toISOString()}`, { subject: signer.cert.subject, notAfter: signer.notAfter.toISOString() })
-      : fail('certificate', 'GEM_CERT_EXPIRED', signerProblem, { subject: signer.cert.subject }),
+      ? pass('certificate', 'GEM_CERT_VALID', `signing certificate ${rubyName(signer.cert.subject)} is valid at ${now.toISOString()}`, { subject: rubyName(signer.cert.subject), notAfter: signer.notAfter.toISOString() })
+      : fail('certificate', 'GEM_CERT_EXPIRED', signerProblem, { subject: rubyName(signer.cert.subject) }),
   );
 
   // verify_chain: each certificate issued by the one before it and valid now.
@@ -172,7 +178,7 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
     const cert = chain[i]!;
     const p = validityProblem(cert, now);
     if (p !== undefined) links.push(p);
-    if (!verifyIssued(cert.cert, issuer.cert)) links.push(`certificate ${cert.cert.subject} was not issued by ${issuer.cert.subject}`);
+    if (!verifyIssued(cert.cert, issuer.cert)) links.push(`certificate ${rubyName(cert.cert.subject)} was not issued by ${rubyName(issuer.cert.subject)}`);
   }
   checks.push(
     links.length === 0
@@ -183,23 +189,23 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   // verify_root: the root is self-signed and valid now.
   const rootProblem = validityProblem(root, now);
   if (root.cert.issuer !== root.cert.subject || !verifyIssued(root.cert, root.cert)) {
-    checks.push(fail('root', 'GEM_ROOT_NOT_SELF_SIGNED', `root certificate ${root.cert.subject} is not self-signed (issuer ${root.cert.issuer})`));
+    checks.push(fail('root', 'GEM_ROOT_NOT_SELF_SIGNED', `root certificate ${rubyName(root.cert.subject)} is not self-signed (issuer ${rubyName(root.cert.issuer)})`));
   } else if (rootProblem !== undefined) {
     checks.push(fail('root', 'GEM_CERT_EXPIRED', rootProblem));
   } else {
-    checks.push(pass('root', 'GEM_ROOT_SELF_SIGNED', `root certificate ${root.cert.subject} is self-signed and valid`));
+    checks.push(pass('root', 'GEM_ROOT_SELF_SIGNED', `root certificate ${rubyName(root.cert.subject)} is self-signed and valid`));
   }
 
   // only_trusted: the root must be in the trust store, same subject and same public key (check_trust).
   const trusted = options.trustedCerts.map(parseCert).filter((c): c is ParsedCert => c !== undefined);
   const sameSubject = trusted.filter((t) => t.cert.subject === root.cert.subject);
   if (sameSubject.length === 0) {
-    const of = chain.length > 1 ? ` (root of signing cert ${signer.cert.subject})` : '';
-    checks.push(fail('trust', 'GEM_ROOT_UNTRUSTED', `root cert ${root.cert.subject} is not trusted${of}; add it with \`gem cert --add\` or pass it as a trusted certificate`, { root: root.cert.subject, fingerprint256: root.cert.fingerprint256 }));
+    const of = chain.length > 1 ? ` (root of signing cert ${rubyName(signer.cert.subject)})` : '';
+    checks.push(fail('trust', 'GEM_ROOT_UNTRUSTED', `root cert ${rubyName(root.cert.subject)} is not trusted${of}; add it with \`gem cert --add\` or pass it as a trusted certificate`, { root: rubyName(root.cert.subject), fingerprint256: root.cert.fingerprint256 }));
   } else if (!sameSubject.some((t) => sameKey(t.cert, root.cert))) {
-    checks.push(fail('trust', 'GEM_ROOT_KEY_MISMATCH', `trusted root certificate ${root.cert.subject} checksum does not match signing root certificate checksum`, { root: root.cert.subject }));
+    checks.push(fail('trust', 'GEM_ROOT_KEY_MISMATCH', `trusted root certificate ${rubyName(root.cert.subject)} checksum does not match signing root certificate checksum`, { root: rubyName(root.cert.subject) }));
   } else {
-    checks.push(pass('trust', 'GEM_ROOT_TRUSTED', `root certificate ${root.cert.subject} is trusted`, { fingerprint256: root.cert.fingerprint256 }));
+    checks.push(pass('trust', 'GEM_ROOT_TRUSTED', `root certificate ${rubyName(root.cert.subject)} is trusted`, { fingerprint256: root.cert.fingerprint256 }));
   }
 
   // Signatures: every signature has a member, every member has a signature, every signature verifies.
@@ -227,9 +233,9 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
     else problems.push({ code: 'GEM_SIGNATURE_INVALID', message: `invalid signature on ${m.name}` });
   }
   if (problems.length === 0) {
-    checks.push(pass('signature', 'GEM_SIGNATURES_VALID', `all ${good} members are signed by ${signer.cert.subject}`, { signer: signer.cert.subject, members: digested.map((m) => m.name) }));
+    checks.push(pass('signature', 'GEM_SIGNATURES_VALID', `all ${good} members are signed by ${rubyName(signer.cert.subject)}`, { signer: rubyName(signer.cert.subject), members: digested.map((m) => m.name) }));
   } else {
-    for (const p of problems) checks.push(fail('signature', p.code, p.message, { signer: signer.cert.subject }));
+    for (const p of problems) checks.push(fail('signature', p.code, p.message, { signer: rubyName(signer.cert.subject) }));
   }
   return verdict(subject, checks);
 }
