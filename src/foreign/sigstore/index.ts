@@ -1,0 +1,6 @@
+export { verifySigstoreBundle, parseTrustedRoot } from './verify.js';
+export type { IdentityPolicy, SigstoreVerifyOptions } from './verify.js';
+export { PUBLIC_GOOD_TRUSTED_ROOT } from './public-good-root.js';
+export { parseNpmAttestations, SLSA_PROVENANCE_V1 } from './npm-attestations.js';
+export type { NpmAttestation } from './npm-attestations.js';
+export { verifySigstoreBundleFile, readTrustedRootFile } from './read.js';
