@@ -43,7 +43,7 @@ export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean }
     path,
     size,
     open() {
-      const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
       if (!io || size < PROGRESS_THRESHOLD) return stream;
       const progress = new Progress(io, `reading ${basename(path)}`, size, io.stderrIsTTY && !options.quiet);
       let done = 0;

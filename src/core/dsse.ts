@@ -78,7 +78,8 @@ export function verifyEnvelope(envelope: DsseEnvelope, keys: readonly PublicKey[
   envelope.signatures.forEach((s, index) => {
     const sig = decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${index}].sig`);
     // The keyid is an unauthenticated hint: try it first, but a signature counts only if the math verifies.
-    const ordered = [...keys].sort((a, b) => Number(b.keyId === s.keyid) - Number(a.keyId === s.keyid));
+    const hinted = keys.find((k) => k.keyId === s.keyid);
+    const ordered = hinted && keys.length > 1 ? [hinted, ...keys.filter((k) => k !== hinted)] : keys;
     const key = ordered.find((k) => verifyBytes(k, message, sig));
     if (key) verified.push({ index, key });
   });

@@ -87,6 +87,9 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
     return verdict(subjectName, checks);
   }
 
+  // The signature is checked here (reported last, after what it covers); its decoding gives the payload bytes.
+  const sig = checkSignature(bundle, input.trustedKeys, file);
+
   // 2. The payload is a release statement.
   let statement: ReleaseStatement | undefined;
   const env = bundle.dsseEnvelope;
@@ -94,7 +97,7 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
     checks.push(fail('statement', 'PAYLOAD_TYPE_UNKNOWN', `payloadType is "${env.payloadType}", expected ${IN_TOTO_PAYLOAD_TYPE}`));
   } else {
     try {
-      statement = parseReleaseStatement(decodeBase64Strict(env.payload, `${file}: dsseEnvelope.payload`), `${file}: dsseEnvelope.payload`);
+      statement = parseReleaseStatement(sig.payload ?? decodeBase64Strict(env.payload, `${file}: dsseEnvelope.payload`), `${file}: dsseEnvelope.payload`);
       checks.push(pass('statement', 'STATEMENT_OK', 'in-toto Statement v1, release predicate v0.1'));
     } catch (e) {
       checks.push(fail('statement', 'STATEMENT_INVALID', errorDetail(e).message));
@@ -111,7 +114,6 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
   }
 
   // 5. The signature verifies with a trusted key.
-  const sig = checkSignature(bundle, input.trustedKeys, file);
   checks.push(sig.check);
 
   const result = verdict(subjectName, checks);
@@ -163,24 +165,25 @@ function checkPurl(statement: ReleaseStatement, artifact: ArtifactFacts): Check 
   return pass('purl', 'PURL_MATCH', signed);
 }
 
-function checkSignature(bundle: SigilBundle, keys: readonly PublicKey[], file: string): { check: Check; keyId?: string } {
+function checkSignature(bundle: SigilBundle, keys: readonly PublicKey[], file: string): { check: Check; keyId?: string; payload?: Buffer } {
   const hint = bundle.verificationMaterial.publicKey.hint;
   if (keys.length === 0) {
     return { check: fail('signature', 'NO_TRUSTED_KEYS', 'no trusted keys were given', { hint }) };
   }
   let verified;
+  let payload: Buffer;
   try {
-    verified = verifyEnvelope(bundle.dsseEnvelope, keys).verified;
+    ({ verified, payload } = verifyEnvelope(bundle.dsseEnvelope, keys));
   } catch (e) {
     return { check: fail('signature', 'SIGNATURE_INVALID', `${file}: ${errorDetail(e).message}`) };
   }
   const first = verified[0];
   if (first) {
-    return { check: pass('signature', 'SIGNATURE_VALID', `${first.key.algorithm} key ${shortHex(first.key.keyId)}`, { keyId: first.key.keyId }), keyId: first.key.keyId };
+    return { check: pass('signature', 'SIGNATURE_VALID', `${first.key.algorithm} key ${shortHex(first.key.keyId)}`, { keyId: first.key.keyId }), keyId: first.key.keyId, payload };
   }
   const hinted = keys.find((k) => k.keyId === hint);
   if (hinted) {
-    return { check: fail('signature', 'SIGNATURE_INVALID', `the signature does not verify with key ${shortHex(hint)}: the statement or the signature was altered`, { keyId: hint }) };
+    return { check: fail('signature', 'SIGNATURE_INVALID', `the signature does not verify with key ${shortHex(hint)}: the statement or the signature was altered`, { keyId: hint }), payload };
   }
   return {
     check: fail('signature', 'KEY_UNTRUSTED', `signed by key ${shortHex(hint)}, which is not among the ${keys.length} trusted key(s)`, { keyId: hint }),

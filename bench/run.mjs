@@ -1,0 +1,7 @@
+// npm run bench: every benchmark, each figure beside the machine's limit measured in the same run.
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+console.log(`sigil benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+await import('./core.mjs');
+if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs');
