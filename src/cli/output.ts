@@ -38,6 +38,9 @@ export function formatChecks(result: VerificationResult): string {
   const width = Math.max(12, ...result.checks.map((c) => c.name.length + 2));
   const lines = [result.subject];
   for (const c of result.checks) lines.push(`  ${MARK[c.status]} ${c.name.padEnd(width)}${c.reason}`);
+  // Some verifiers sum up in a sentence of their own (OpenPGP names the policy and the signer).
+  const summary = (result as { message?: unknown }).message;
+  if (typeof summary === 'string' && summary !== '') lines.push(`  ${summary}`);
   lines.push(result.ok ? 'verified' : 'NOT verified');
   return `${lines.join('\n')}\n`;
 }

@@ -1,82 +1,166 @@
-/** sigil verify: check an artifact against its bundle and trusted keys. */
+/**
+ * sigil verify: one command for every signature a package can carry.
+ *
+ * The scheme is chosen from the flags and the files next to the target (or
+ * forced with --scheme): a Sigil bundle (<artifact>.sigstore.json, key-signed),
+ * a keyless Sigstore bundle (certificate in the bundle), an OpenPGP detached
+ * signature (.asc/.sig) or clear-signed file, a Debian repository, a CPAN
+ * distribution's SIGNATURE, a signed gem, a WordPress signature, or npm
+ * registry signatures in a packument. Every scheme answers with the same
+ * verdict: a table of checks (or --json), exit 0 only when verified.
+ */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
 import { InputError } from '../../core/errors.js';
-import { firstFailure } from '../../core/verdict.js';
-import { verifyRelease } from '../../core/verify.js';
-import { describeArtifact, type ArtifactDescription } from '../../ecosystems/describe.js';
-import { digestStream } from '../../core/digest.js';
-import { fileArtifact, readTextFile } from '../files.js';
-import { loadPublicKeys } from '../keyring.js';
+import { firstFailure, type VerificationResult } from '../../core/verdict.js';
+import type { CommandContext } from '../context.js';
+import { readTextFile } from '../files.js';
 import { formatChecks, printError, type Io } from '../output.js';
+import { collect, type VerifyFlags } from '../verify/flags.js';
+import {
+  isCpanDirectory,
+  isDebianRepository,
+  verifyCpan,
+  verifyDebianRepository,
+  verifyGem,
+  verifyKeyless,
+  verifyNpmRegistry,
+  verifyOpenpgpCleartext,
+  verifyOpenpgpDetached,
+  verifyWordPress,
+} from '../verify/foreign.js';
+import { verifySigilBundle } from '../verify/sigil-bundle.js';
 
-export interface VerifyFlags {
-  bundle?: string;
-  key?: string[];
-  keyring?: string;
-  type?: string;
-  name?: string;
-  version?: string;
-  json?: boolean;
-}
+export type { VerifyFlags };
+
+export const SCHEMES = ['sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry'] as const;
+type Scheme = (typeof SCHEMES)[number];
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('verify an artifact against its Sigstore bundle and trusted keys')
-    .argument('<artifact>', 'the file to verify')
-    .option('-b, --bundle <file>', 'the bundle (default: <artifact>.sigstore.json)')
-    .option('-k, --key <file>', 'a trusted public key file; can be repeated', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--keyring <dir>', 'trust every public key (*.pub, *.pem) in this folder')
+    .description('verify an artifact (or repository, or packument) against its signatures and trusted keys')
+    .argument('<target>', 'the file, folder or URL to verify')
+    .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
+    .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
+    .option('--keyring <path>', 'a folder of trusted Sigil public keys, or an OpenPGP keyring file')
     .option('-t, --type <type>', 'package type, when it cannot be detected')
     .option('--name <name>', 'expected package name (generic files)')
     .option('--version <version>', 'expected package version (generic files)')
+    .option('--scheme <scheme>', `force the signature scheme: ${SCHEMES.join(', ')}`)
+    .option('--signature <file>', 'OpenPGP detached signature (default: <target>.asc or .sig), or a WordPress .sig file')
+    .option('--clearsigned', 'the target is an OpenPGP clear-signed file (InRelease, …)')
+    .option('--openpgp-policy <name>', 'standard (as Sequoia sqv, default) or legacy (as GnuPG gpgv)')
+    .option('--at <time>', 'judge OpenPGP key expiry and algorithm cutoffs at this time (ISO 8601)')
+    .option('--suite <dir>', 'Debian: the suite folder, e.g. dists/bookworm')
+    .option('--index <path>', 'Debian: an index to check, relative to the suite (can be repeated)', collect)
+    .option('--check <path>', 'Debian: a .deb/.dsc/tarball to check, relative to the repository (can be repeated)', collect)
+    .option('--cpan', 'the target is a CPAN distribution (tarball or folder) with a SIGNATURE file')
+    .option('--trust-dir <dir>', 'RubyGems: trusted certificates folder (like ~/.gem/trust)')
+    .option('--trusted-cert <file>', 'RubyGems: a trusted root certificate (can be repeated)', collect)
+    .option('--gem-policy <name>', 'RubyGems: HighSecurity (default) or MediumSecurity')
+    .option('--wp-key <base64>', 'WordPress: a trusted Ed25519 public key (can be repeated)', collect)
+    .option('--signature-header <base64>', 'WordPress: signature from an HTTP header value')
+    .option('--npm-keys <file>', 'npm: the registry keys document (/-/npm/v1/keys); the target is a packument')
+    .option('--npm-version <version>', 'npm: only this version of the packument (can be repeated)', collect)
+    .option('--published-at <time>', 'npm: publish time of a single-version manifest')
+    .option('--trusted-root <file>', 'keyless Sigstore: trusted root JSON (default: the bundled public-good root)')
+    .option('--cert-identity <san>', 'keyless Sigstore: required certificate identity (exact)')
+    .option('--cert-identity-regexp <re>', 'keyless Sigstore: required certificate identity (regular expression)')
+    .option('--cert-oidc-issuer <url>', 'keyless Sigstore: required OIDC issuer')
     .option('--json', 'print the verdict as JSON')
-    .action(async (artifact: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, artifact, flags)));
+    .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
 }
 
-export async function verify(io: Io, artifactPath: string, flags: VerifyFlags): Promise<number> {
-  if (flags.key && flags.keyring !== undefined) {
-    throw new InputError('USAGE', '-k/--key and --keyring can\'t be used together', { hint: 'use --keyring DIR to trust every key in a folder, or repeat -k/--key' });
-  }
-  if (!flags.key && flags.keyring === undefined) {
-    throw new InputError('USAGE', 'no trusted keys: give -k/--key PUB or --keyring DIR', { hint: 'the signer\'s public key is the .pub file `sigil keygen` wrote' });
-  }
-  const keys = loadPublicKeys(flags.key ?? [], flags.keyring);
-  const bundlePath = flags.bundle ?? `${artifactPath}.sigstore.json`;
-  const bundleText = readTextFile(bundlePath, 'bundle');
-  const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
-  let description: ArtifactDescription | undefined;
-  let unidentified: string | undefined;
+/** bundleKind reads just enough of a Sigstore bundle to tell key-signed from keyless. */
+function bundleKind(text: string): 'key' | 'certificate' | 'unknown' {
   try {
-    description = await describeArtifact(artifact, {
-      ...(flags.type !== undefined ? { type: flags.type } : {}),
-      ...(flags.name !== undefined ? { name: flags.name } : {}),
-      ...(flags.version !== undefined ? { version: flags.version } : {}),
-    });
-  } catch (e) {
-    if (!(e instanceof InputError) || e.code === 'UNKNOWN_TYPE' || e.code === 'FILE_NOT_FOUND' || e.code === 'NOT_A_FILE') throw e;
-    // A generic file verified without --name/--version: check bytes and signature, skip the name.
-    // Anything else (unreadable or hostile archive) still gets a verdict: the digest says whether these are the signed bytes.
-    if (e.code !== 'TYPE_UNKNOWN' && e.code !== 'GENERIC_NAME_REQUIRED') unidentified = e.message;
+    const vm = (JSON.parse(text) as { verificationMaterial?: Record<string, unknown> }).verificationMaterial ?? {};
+    if (vm['publicKey'] !== undefined) return 'key';
+    if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined) return 'certificate';
+  } catch {
+    /* the Sigil verifier reports malformed bundles with the file and the cause */
   }
-  const digests = description?.digests ?? (await digestStream(artifact.open())).digests;
-  const result = verifyRelease({
-    bundle: bundleText,
-    bundleFile: bundlePath,
-    artifact: { name: artifact.name, digests, ...(description ? { purl: description.identity.purl } : {}), ...(unidentified ? { unidentified } : {}) },
-    trustedKeys: keys,
-  });
-  if (flags.json) {
-    const { bundle: _b, ...rest } = result;
-    io.out(`${JSON.stringify({ ...rest, artifact: artifactPath, bundleFile: bundlePath }, null, 2)}\n`);
-  } else {
-    io.out(formatChecks(result));
-  }
-  if (!result.ok) {
-    const f = firstFailure(result)!;
-    if (!flags.json) printError(io, f.code === 'DIGEST_MISMATCH' ? `${artifact.name} is not the artifact that was signed` : f.reason);
-    return 1;
-  }
-  return 0;
+  return 'unknown';
 }
+
+function detachedSignatureFor(target: string, flags: VerifyFlags): string | undefined {
+  if (flags.signature !== undefined) return flags.signature;
+  return [`${target}.asc`, `${target}.sig`, `${target}.gpg`].find((p) => existsSync(p));
+}
+
+function chooseScheme(target: string, flags: VerifyFlags): Scheme {
+  if (flags.scheme !== undefined) {
+    if (!(SCHEMES as readonly string[]).includes(flags.scheme)) throw new InputError('USAGE', `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`);
+    return flags.scheme as Scheme;
+  }
+  if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
+  if (flags.cpan || isCpanDirectory(target)) return 'cpan';
+  if (flags.wpKey !== undefined || flags.signatureHeader !== undefined) return 'wordpress';
+  if (flags.npmKeys !== undefined) return 'npm-registry';
+  if (flags.clearsigned) return 'cleartext';
+  if (/\.gem$/i.test(target) && flags.bundle === undefined) return 'gem';
+  const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
+  if (flags.bundle !== undefined || existsSync(bundlePath)) {
+    return bundleKind(readTextFile(bundlePath, 'bundle')) === 'certificate' ? 'sigstore' : 'sigil';
+  }
+  if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
+  if (detachedSignatureFor(target, flags) !== undefined) return 'openpgp';
+  if (!existsSync(target)) throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
+  throw new InputError('NO_SIGNATURE', `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`, {
+    file: target,
+    hint: 'give -b/--bundle FILE, --signature FILE, or --scheme; `sigil verify --help` lists every scheme',
+  });
+}
+
+export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
+  const scheme = chooseScheme(target, flags);
+  const results = await runScheme(io, scheme, target, flags);
+  if (flags.json) {
+    io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
+  } else {
+    for (const r of results) io.out(formatChecks(r));
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0 && results.length > 0) return 0;
+  if (!flags.json) {
+    if (results.length === 0) printError(io, `nothing was verified in ${target}`);
+    for (const r of failed) {
+      const f = firstFailure(r);
+      printError(io, f?.code === 'DIGEST_MISMATCH' ? `${r.subject.startsWith('pkg:') ? target.split('/').pop() : r.subject} is not the artifact that was signed` : `${f?.reason ?? 'verification failed'}`);
+    }
+  }
+  return 1;
+}
+
+async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFlags): Promise<VerificationResult[]> {
+  switch (scheme) {
+    case 'sigil': {
+      const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
+      return [await verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];
+    }
+    case 'sigstore': {
+      const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;
+      return [await verifyKeyless(target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
+    }
+    case 'openpgp': {
+      const sig = detachedSignatureFor(target, flags);
+      if (sig === undefined) throw new InputError('NO_SIGNATURE', `no OpenPGP signature for ${target}: give --signature FILE`, { file: target });
+      return [await verifyOpenpgpDetached(target, sig, flags)];
+    }
+    case 'cleartext':
+      return [await verifyOpenpgpCleartext(target, flags)];
+    case 'debian':
+      return [await verifyDebianRepository(target, flags)];
+    case 'cpan':
+      return [await verifyCpan(target, flags)];
+    case 'gem':
+      return [await verifyGem(target, flags)];
+    case 'wordpress':
+      return [await verifyWordPress(target, flags)];
+    case 'npm-registry':
+      if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
+      return verifyNpmRegistry(target, flags);
+  }
+}
+

@@ -1,0 +1,40 @@
+/** The flags of `sigil verify`, shared by every verification scheme. */
+export interface VerifyFlags {
+  // Sigil release bundles
+  bundle?: string;
+  key?: string[];
+  keyring?: string;
+  type?: string;
+  name?: string;
+  version?: string;
+  // scheme choice
+  scheme?: string;
+  // OpenPGP (detached, clear-signed, Debian, CPAN)
+  signature?: string;
+  clearsigned?: boolean;
+  openpgpPolicy?: string;
+  at?: string;
+  suite?: string;
+  index?: string[];
+  check?: string[];
+  cpan?: boolean;
+  // RubyGems
+  trustDir?: string;
+  trustedCert?: string[];
+  gemPolicy?: string;
+  // WordPress
+  wpKey?: string[];
+  signatureHeader?: string;
+  // npm registry signatures
+  npmKeys?: string;
+  npmVersion?: string[];
+  publishedAt?: string;
+  // keyless Sigstore
+  trustedRoot?: string;
+  certIdentity?: string;
+  certIdentityRegexp?: string;
+  certOidcIssuer?: string;
+  json?: boolean;
+}
+
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

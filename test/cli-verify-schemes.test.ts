@@ -1,0 +1,93 @@
+// `sigil verify` picks the right verifier for the signatures ecosystems already have,
+// and answers with the same verdict table and exit codes as for Sigil bundles.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const corpus = (p: string) => join('test/fixtures/openpgp/corpus', p);
+const dir = mkdtempSync(join(tmpdir(), 'sigil-schemes-'));
+
+describe('sigil verify with OpenPGP', () => {
+  it('finds the .asc beside the file and says good', async () => {
+    const r = await runCli(['verify', corpus('chrony/chrony_4.3.orig.tar.gz'), '--keyring', corpus('chrony/signing-key.asc'), '--json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.scheme).toBe('openpgp');
+    expect(j.openpgpVerdict).toBe('good');
+    expect(r.code).toBe(0);
+  });
+
+  it('the policy decides, and the verdict names it: hello is bad as sqv says, good as gpgv says', async () => {
+    const args = ['verify', corpus('hello/hello_2.10.orig.tar.gz'), '--keyring', corpus('hello/signing-key.asc')];
+    const standard = await runCli([...args, '--json']);
+    expect(JSON.parse(standard.stdout)).toMatchObject({ openpgpVerdict: 'bad', reason: 'no-acceptable-self-sig-at-signing-time' });
+    expect(standard.code).toBe(1);
+    const legacy = await runCli([...args, '--openpgp-policy', 'legacy']);
+    expect(legacy.code).toBe(0);
+    expect(legacy.stdout).toMatch(/legacy/);
+  });
+
+  it('a tampered tarball is bad (exit 1)', async () => {
+    const t = join(dir, 'chrony.tar.gz');
+    const bytes = readFileSync(corpus('chrony/chrony_4.3.orig.tar.gz'));
+    bytes[1000]! ^= 1;
+    writeFileSync(t, bytes);
+    copyFileSync(corpus('chrony/chrony_4.3.orig.tar.gz.asc'), `${t}.asc`);
+    const r = await runCli(['verify', t, '--keyring', corpus('chrony/signing-key.asc')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✘/);
+  });
+
+  it('no key is reported as no key, never good or bad', async () => {
+    const r = await runCli(['verify', corpus('pwgen/pwgen_2.08.orig.tar.gz'), '--keyring', corpus('hello/signing-key.asc'), '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).openpgpVerdict).toBe('nokey');
+  });
+
+  it('OpenPGP needs a keyring file', async () => {
+    const r = await runCli(['verify', corpus('hello/hello_2.10.orig.tar.gz')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/OpenPGP verification needs --keyring FILE/);
+  });
+});
+
+describe('sigil verify with other schemes', () => {
+  it('npm registry signatures in a real packument, with npmjs keys', async () => {
+    const r = await runCli(['verify', 'test/fixtures/npm-registry/venv.packument.json', '--npm-keys', 'test/fixtures/npm-registry/npmjs-keys.json', '--json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.scheme).toBe('npm-registry');
+    expect(j.results.length).toBeGreaterThan(0);
+    expect(r.code).toBe(j.ok ? 0 : 1);
+  });
+
+  it('a keyless Sigstore bundle (real npm provenance) verifies offline against the bundled root', async () => {
+    const r = await runCli([
+      'verify',
+      'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json',
+      '--cert-oidc-issuer',
+      'https://token.actions.githubusercontent.com',
+      '--cert-identity-regexp',
+      '^https://github\\.com/microsoft/',
+      '--json',
+    ]);
+    const j = JSON.parse(r.stdout);
+    expect(j.scheme).toBe('sigstore');
+    expect(j.ok).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
+  it('a file with no signature anywhere says what to pass', async () => {
+    const f = join(dir, 'lonely.bin');
+    writeFileSync(f, 'x');
+    const r = await runCli(['verify', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/found no signature for .*lonely\.bin[\s\S]*sigil: hint: give -b\/--bundle FILE, --signature FILE, or --scheme/);
+  });
+
+  it('an unknown --scheme is a usage error', async () => {
+    const r = await runCli(['verify', 'x', '--scheme', 'carrier-pigeon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--scheme must be one of/);
+  });
+});
