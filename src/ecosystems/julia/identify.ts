@@ -41,7 +41,10 @@ export async function inspectJulia(artifact: Artifact, options: IdentifyOptions 
     let d = root;
     for (const part of parts) {
       let next = d.children.get(part);
-      if (!next) d.children.set(part, (next = newDir()));
+      if (next === undefined) {
+        next = newDir();
+        d.children.set(part, next);
+      }
       if (next.kind !== 'dir') throw new InputError('ARCHIVE_CORRUPT', `${file}: "${path}" needs "${part}" to be a folder, but it is a file`, { file, field: path });
       d = next;
     }
