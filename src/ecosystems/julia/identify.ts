@@ -40,11 +40,9 @@ export async function inspectJulia(artifact: Artifact, options: IdentifyOptions 
   const dirFor = (parts: string[], path: string): TreeNode & { kind: 'dir' } => {
     let d = root;
     for (const part of parts) {
-      let next = d.children.get(part);
-      if (next === undefined) {
-        next = newDir();
-        d.children.set(part, next);
-      }
+      const found = d.children.get(part);
+      const next: TreeNode = found ?? newDir();
+      if (found === undefined) d.children.set(part, next);
       if (next.kind !== 'dir') throw new InputError('ARCHIVE_CORRUPT', `${file}: "${path}" needs "${part}" to be a folder, but it is a file`, { file, field: path });
       d = next;
     }
