@@ -53,6 +53,11 @@ export interface IdentifyOptions {
   /** Name and version given by flags (generic files have no metadata of their own). */
   readonly name?: string;
   readonly version?: string;
+  /**
+   * purl namespace given by a flag, for ecosystems whose artifacts do not
+   * carry it (CPAN's PAUSE author id). Optional; adapters that need it say so.
+   */
+  readonly namespace?: string;
   readonly limits?: Partial<ArchiveLimits>;
 }
 

@@ -6,11 +6,33 @@ import { InputError } from '../core/errors.js';
 import type { EcosystemAdapter, LockfileReader } from './adapter.js';
 import { genericAdapter } from './generic/index.js';
 import { npmAdapter } from './npm/index.js';
+import { cargoAdapter } from './cargo/index.js';
+import { composerAdapter } from './composer/index.js';
+import { cpanAdapter } from './cpan/index.js';
+import { cranAdapter } from './cran/index.js';
+import { golangAdapter } from './golang/index.js';
+import { hackageAdapter } from './hackage/index.js';
+import { juliaAdapter } from './julia/index.js';
+import { pypiAdapter } from './pypi/index.js';
+import { wordpressAdapter } from './wordpress/index.js';
 
 export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, NativeDigest } from './adapter.js';
 
 /** ADAPTERS in detection order; generic is last and only chosen explicitly or as a fallback. */
-export const ADAPTERS: readonly EcosystemAdapter[] = [npmAdapter, genericAdapter];
+export const ADAPTERS: readonly EcosystemAdapter[] = [
+  npmAdapter,
+  // eco1: sure-by-name/magic first (.whl, .crate, Go zip prefix, CRAN "<pkg>_<ver>.tar.gz"), then the rest (--type).
+  pypiAdapter,
+  golangAdapter,
+  cargoAdapter,
+  cranAdapter,
+  composerAdapter,
+  cpanAdapter,
+  wordpressAdapter,
+  hackageAdapter,
+  juliaAdapter,
+  genericAdapter,
+];
 
 /** adapterForType finds an adapter by purl type (the --type flag). */
 export function adapterForType(type: string): EcosystemAdapter {

@@ -1,0 +1,39 @@
+/**
+ * Cargo.lock (TOML). Version 3/4: `[[package]] name, version, source,
+ * checksum = "<sha256 hex>"`. Version 1 kept checksums in
+ * `[metadata] "checksum <name> <version> (<source>)" = "<hex>"`.
+ * Path and git dependencies carry no checksum.
+ */
+import { makePurl } from '../../core/purl.js';
+import type { LockfileReader, NativeDigest } from '../adapter.js';
+import { decodeLockText, isHex, lockError, needRecord, needString, optArray, optString } from '../support/lockfile.js';
+import { isRecord, parseTomlObject } from '../support/text.js';
+
+export const cargoLockReader: LockfileReader = {
+  format: 'Cargo.lock',
+  matches: (f) => f === 'Cargo.lock',
+  read(file, bytes) {
+    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const legacy = new Map<string, string>();
+    if (isRecord(doc['metadata'])) {
+      for (const [k, v] of Object.entries(doc['metadata'])) {
+        const m = /^checksum (\S+) (\S+) \((.+)\)$/.exec(k);
+        if (m && typeof v === 'string' && v !== '<none>') legacy.set(`${m[1]} ${m[2]}`, v);
+      }
+    }
+    return optArray(doc['package'], file, 'package').map((p, i) => {
+      const field = `package[${i}]`;
+      const pkg = needRecord(p, file, field);
+      const name = needString(pkg, 'name', file, field);
+      const version = needString(pkg, 'version', file, field);
+      const checksum = optString(pkg, 'checksum', file, field) ?? legacy.get(`${name} ${version}`);
+      const digests: NativeDigest[] = [];
+      if (checksum !== undefined) {
+        if (!isHex(checksum, 64)) throw lockError(file, `${field}.checksum`, `"${checksum}" is not a sha256 hex digest`);
+        digests.push({ algorithm: 'sha256', value: checksum.toLowerCase() });
+      }
+      const source = optString(pkg, 'source', file, field);
+      return { purl: makePurl('cargo', undefined, name, version), digests, ...(source ? { resolved: source } : {}) };
+    });
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * The R/CRAN adapter: source packages. Native digest: hex MD5 of the tarball,
+ * the `MD5sum:` field of a repository's PACKAGES index (tools::write_PACKAGES
+ * computes it with tools::md5sum).
+ */
+import type { EcosystemAdapter } from '../adapter.js';
+import { isGzipHead } from '../support/archive.js';
+import { hashArtifactHex } from '../support/hash.js';
+import { identifyCran } from './identify.js';
+import { renvLockReader } from './lockfile.js';
+
+export const cranAdapter: EcosystemAdapter = {
+  type: 'cran',
+  displayName: 'R package (CRAN)',
+  detect(fileName, head) {
+    // "<pkg>_<version>.tar.gz": R names cannot hold "_", so the underscore is telling.
+    return /^[A-Za-z][A-Za-z0-9.]*_\d+([.-]\d+)+\.tar\.gz$/.test(fileName) && isGzipHead(head) ? 'yes' : 'no';
+  },
+  identify: identifyCran,
+  async digest(artifact) {
+    return { algorithm: 'md5', value: await hashArtifactHex(artifact, 'md5') };
+  },
+  lockfiles: [renvLockReader],
+};

@@ -1,0 +1,22 @@
+/**
+ * The Julia Pkg adapter: package source tarballs. Native digest: the
+ * `git-tree-sha1` of the unpacked tree (a git tree object id).
+ */
+import type { EcosystemAdapter } from '../adapter.js';
+import { identifyJulia, inspectJulia } from './identify.js';
+import { manifestTomlReader } from './lockfile.js';
+
+export { inspectJulia } from './identify.js';
+export { gitTreeSha1 } from './tree-hash.js';
+
+export const juliaAdapter: EcosystemAdapter = {
+  type: 'julia',
+  displayName: 'Julia package',
+  // Pkg server tarballs have no telling name; choose with --type julia.
+  detect: () => 'no',
+  identify: identifyJulia,
+  async digest(artifact) {
+    return (await inspectJulia(artifact)).treeHash;
+  },
+  lockfiles: [manifestTomlReader],
+};

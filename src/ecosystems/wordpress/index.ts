@@ -1,0 +1,22 @@
+/**
+ * The WordPress adapter: plugin and theme zips. WordPress publishes no
+ * whole-zip digest (wordpress.org builds zips on the fly; its plugin-checksums
+ * API lists per-file md5/sha256). Sigil's native digest for a WordPress zip is
+ * hex SHA-256 of the file; WordPress core's own update signatures are Ed25519
+ * over SHA-384 of the zip (verify_file_signature), a digest Sigil signs anew.
+ */
+import { digestStream } from '../../core/digest.js';
+import type { EcosystemAdapter } from '../adapter.js';
+import { identifyWordpress } from './identify.js';
+
+export const wordpressAdapter: EcosystemAdapter = {
+  type: 'wordpress',
+  displayName: 'WordPress plugin/theme',
+  // Plugin and theme zips are ordinary zips; choose with --type wordpress.
+  detect: () => 'no',
+  identify: identifyWordpress,
+  async digest(artifact) {
+    const { digests } = await digestStream(artifact.open(), ['sha256']);
+    return { algorithm: 'sha256', value: digests.sha256! };
+  },
+};
