@@ -12,6 +12,7 @@ export interface SignFlags {
   key: string;
   out?: string;
   type?: string;
+  namespace?: string;
   name?: string;
   version?: string;
   json?: boolean;
@@ -25,6 +26,7 @@ export function registerSign(program: Command, ctx: CommandContext): void {
     .requiredOption('-k, --key <file>', 'private key file made by `sigil keygen`')
     .option('-o, --out <file>', 'where to write the bundle (default: <artifact>.sigstore.json)')
     .option('-t, --type <type>', 'package type, when it cannot be detected (npm, generic, …)')
+    .option('--namespace <ns>', 'package namespace when the artifact does not say (e.g. the CPAN author id)')
     .option('--name <name>', 'package name (generic files)')
     .option('--version <version>', 'package version (generic files)')
     .option('--json', 'print the result as JSON')
@@ -36,6 +38,7 @@ export async function sign(io: Io, artifactPath: string, flags: SignFlags): Prom
   const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
   const d = await describeArtifact(artifact, {
     ...(flags.type !== undefined ? { type: flags.type } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.version !== undefined ? { version: flags.version } : {}),
   });

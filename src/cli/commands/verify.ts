@@ -45,6 +45,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
     .option('--keyring <path>', 'a folder of trusted Sigil public keys, or an OpenPGP keyring file')
     .option('-t, --type <type>', 'package type, when it cannot be detected')
+    .option('--namespace <ns>', 'package namespace when the artifact does not say (e.g. the CPAN author id)')
     .option('--name <name>', 'expected package name (generic files)')
     .option('--version <version>', 'expected package version (generic files)')
     .option('--scheme <scheme>', `force the signature scheme: ${SCHEMES.join(', ')}`)

@@ -5,6 +5,7 @@ export interface VerifyFlags {
   key?: string[];
   keyring?: string;
   type?: string;
+  namespace?: string;
   name?: string;
   version?: string;
   // scheme choice

@@ -23,7 +23,8 @@ export async function verifySigilBundle(io: Io, artifactPath: string, bundlePath
   try {
     description = await describeArtifact(artifact, {
       ...(flags.type !== undefined ? { type: flags.type } : {}),
-      ...(flags.name !== undefined ? { name: flags.name } : {}),
+      ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.version !== undefined ? { version: flags.version } : {}),
     });
   } catch (e) {
