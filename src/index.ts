@@ -18,3 +18,4 @@ export * from './archive/zip.js';
 export * from './ecosystems/index.js';
 export * from './ecosystems/describe.js';
 export * from './log/index.js';
+export * from './core/release-record.js';
