@@ -6,11 +6,32 @@ import { InputError } from '../core/errors.js';
 import type { EcosystemAdapter, LockfileReader } from './adapter.js';
 import { genericAdapter } from './generic/index.js';
 import { npmAdapter } from './npm/index.js';
+import { bowerAdapter } from './bower/index.js';
+import { carthageAdapter } from './carthage/index.js';
+import { debAdapter } from './deb/index.js';
+import { gemAdapter } from './gem/index.js';
+import { hexAdapter } from './hex/index.js';
+import { mavenAdapter } from './maven/index.js';
+import { meteorAdapter } from './meteor/index.js';
+import { nugetAdapter } from './nuget/index.js';
+import { puppetAdapter } from './puppet/index.js';
 
 export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, NativeDigest } from './adapter.js';
 
 /** ADAPTERS in detection order; generic is last and only chosen explicitly or as a fallback. */
-export const ADAPTERS: readonly EcosystemAdapter[] = [npmAdapter, genericAdapter];
+export const ADAPTERS: readonly EcosystemAdapter[] = [
+  npmAdapter,
+  hexAdapter,
+  gemAdapter,
+  nugetAdapter,
+  mavenAdapter,
+  debAdapter,
+  puppetAdapter,
+  carthageAdapter,
+  meteorAdapter,
+  bowerAdapter,
+  genericAdapter,
+];
 
 /** adapterForType finds an adapter by purl type (the --type flag). */
 export function adapterForType(type: string): EcosystemAdapter {
