@@ -211,7 +211,7 @@ describe('registry and sign/verify round trip on every eco2 artifact', () => {
       const ok = verifyRelease({ bundle: JSON.stringify(bundle), artifact: { name: a.name, digests, purl: id.purl }, trustedKeys: [key.publicKey] });
       expect(ok.checks.filter((c) => c.status === 'fail')).toEqual([]);
       const tampered = Buffer.from(bytes);
-      tampered[tampered.length - 1] ^= 1;
+      tampered.writeUInt8(tampered[tampered.length - 1]! ^ 1, tampered.length - 1);
       const bad = verifyRelease({ bundle: JSON.stringify(bundle), artifact: { name: a.name, digests: digestBytes(tampered), purl: id.purl }, trustedKeys: [key.publicKey] });
       expect(bad.checks.some((c) => c.code === 'DIGEST_MISMATCH')).toBe(true);
     });
