@@ -154,7 +154,10 @@ export async function readAr(source: AsyncIterable<Uint8Array>, options: ReadArO
       if (!(await fill(size))) throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (ar member "${name}" should be ${size} bytes)`, 'download the file again');
       files.set(name, Buffer.from(take(size)));
       if (size0 % 2 === 1 && (await fill(1))) take(1);
-      if (options.stopWhen?.(files)) return { entries, files, complete: false };
+      if (options.stopWhen?.(files)) {
+        await it.return?.(); // release the underlying file handle
+        return { entries, files, complete: false };
+      }
     } else if (!(await skip(size + (size0 % 2 === 1 ? 1 : 0)))) {
       // A missing pad byte after the last member is tolerated by GNU ar; missing data is not.
       if (buf.length === 0 && ended && pos >= info.offset + size) break;
