@@ -15,6 +15,15 @@ import { hackageAdapter } from './hackage/index.js';
 import { juliaAdapter } from './julia/index.js';
 import { pypiAdapter } from './pypi/index.js';
 import { wordpressAdapter } from './wordpress/index.js';
+import { bowerAdapter } from './bower/index.js';
+import { carthageAdapter } from './carthage/index.js';
+import { debAdapter } from './deb/index.js';
+import { gemAdapter } from './gem/index.js';
+import { hexAdapter } from './hex/index.js';
+import { mavenAdapter } from './maven/index.js';
+import { meteorAdapter } from './meteor/index.js';
+import { nugetAdapter } from './nuget/index.js';
+import { puppetAdapter } from './puppet/index.js';
 
 export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, NativeDigest } from './adapter.js';
 
@@ -31,6 +40,15 @@ export const ADAPTERS: readonly EcosystemAdapter[] = [
   wordpressAdapter,
   hackageAdapter,
   juliaAdapter,
+  hexAdapter,
+  gemAdapter,
+  nugetAdapter,
+  mavenAdapter,
+  debAdapter,
+  puppetAdapter,
+  carthageAdapter,
+  meteorAdapter,
+  bowerAdapter,
   genericAdapter,
 ];
 

@@ -1,0 +1,23 @@
+/** The Meteor (Atmosphere) adapter: package build/source tarballs and .meteor/versions. */
+import { digestStream } from '../../core/digest.js';
+import type { EcosystemAdapter } from '../adapter.js';
+import { identifyMeteor } from './identify.js';
+import { meteorVersionsReader } from './lockfile.js';
+
+export const meteorAdapter: EcosystemAdapter = {
+  type: 'meteor',
+  displayName: 'Meteor (Atmosphere)',
+  detect(fileName) {
+    return fileName === 'package.js' ? 'maybe' : 'no';
+  },
+  identify: identifyMeteor,
+  /**
+   * Meteor's package server records a build's `tarballHash`: base64 SHA-256
+   * of the .tgz (tools/fs/files.ts fileHash). Sigil gives the same.
+   */
+  async digest(artifact) {
+    const { digests } = await digestStream(artifact.open(), ['sha256']);
+    return { algorithm: 'sha256-base64', value: Buffer.from(digests.sha256!, 'hex').toString('base64') };
+  },
+  lockfiles: [meteorVersionsReader],
+};
