@@ -179,7 +179,12 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
   };
 
   // 1. Timestamps: Rekor integrated time and/or RFC 3161 timestamps, each verified.
-  const ts = step(() => steps.verifyTimestamps(entity));
+  const ts = step(() => {
+    const dates = steps.verifyTimestamps(entity);
+    // integratedTime is attacker-controlled: a value outside the Date range must fail here, not throw later.
+    if (dates.some((d) => Number.isNaN(d.getTime()))) throw Object.assign(new Error('a timestamp is out of range'), { code: 'TIMESTAMP_ERROR' });
+    return dates;
+  });
   checks.push(
     ts.ok
       ? pass('timestamp', 'SIGSTORE_TIMESTAMP_VALID', `signed at ${ts.value.map((d) => d.toISOString()).join(', ')}`, { timestamps: ts.value.map((d) => d.toISOString()) })
