@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkpointPath,
+  type CheckpointMemory,
   type Fetcher,
   fileCheckpointMemory,
   LogClient,
@@ -53,7 +54,7 @@ function twin(log: MemoryLog): MemoryLog {
   return new MemoryLog({ origin: log.origin, signerKey: log.signerKey });
 }
 
-function client(log: MemoryLog, fetcher: Fetcher, memory = memoryCheckpointMemory()) {
+function client(log: MemoryLog, fetcher: Fetcher, memory: CheckpointMemory = memoryCheckpointMemory()) {
   return new LogClient({ baseUrl: BASE, verifierKey: log.verifierKey, fetcher, memory });
 }
 
