@@ -10,8 +10,12 @@
 // P-256 (witness/tlog/entry.js toCreateEntryRequestDSSE), whatever the key;
 // a strict log (rekor-tiles too) refuses that. A test below pins this down;
 // the bundle is therefore built by Sigil (src/core) plus the returned entry.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { DSSEBundleBuilder, RekorWitness } from '@sigstore/sign';
@@ -241,5 +245,44 @@ describe('@sigstore/sign 4.1 with a key-based signer and this log as its Rekor v
     expect(err).toBeDefined();
     expect(String(err?.message ?? '') + String((err?.cause as Error | undefined)?.message ?? '')).toMatch(/\(400\) dsseRequestV002\.verifiers\[0\]\.x509Certificate\.rawBytes is not a DER X\.509 certificate/);
     expect(h.log.size).toBe(0);
+  });
+});
+
+// The same checkpoint signature line, checked by Go's golang.org/x/mod/sumdb/note
+// (test/go/tlogcheck, built in GOPATH mode against Debian's golang-golang-x-mod-dev).
+const hasGo = spawnSync('go', ['version']).status === 0 && existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/note');
+describe.skipIf(!hasGo)('Go sumdb/note verifies the checkpoint of a Rekor v2 answer with the log vkey', () => {
+  let dir = '';
+  let bin = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sigil-go-note-'));
+    bin = join(dir, 'tlogcheck');
+    execFileSync('go', ['build', '-o', bin, '.'], {
+      cwd: join(import.meta.dirname, '..', 'go', 'tlogcheck'),
+      env: { ...process.env, GO111MODULE: 'off', GOPATH: `${join(dir, 'gp')}:/usr/share/gocode`, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }, 120_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the one signature line sigstore-js accepts, and rejects it altered', async () => {
+    const h = await startLog();
+    try {
+      const key = generateKey('ed25519');
+      const signed = signRelease({ purl: 'pkg:npm/go-check@1.0.0', digests: digests('go'), key });
+      const r = await submit(h, createEntryRequest(signed, key));
+      const cp: string = r.json.inclusionProof.checkpoint.envelope;
+      const altered = cp.replace(/\n1\n/, '\n2\n');
+      const out = JSON.parse(execFileSync(bin, [], { input: JSON.stringify({ notes: [{ vkey: h.log.verifierKey, msg: cp }, { vkey: h.log.verifierKey, msg: altered }] }) }).toString());
+      expect(out.notes[0]).toBe(h.log.origin);
+      expect(out.notes[1]).toMatch(/^error: /);
+      // and sigstore-js accepts the very same entry
+      const root = makeTrustedRoot({ baseUrl: h.baseUrl, verifierKey: h.log.verifierKey });
+      expect(() => sigstoreVerify(makeBundle(signed.dsseEnvelope, key.publicKey.keyId, [r.json]), root, key)).not.toThrow();
+    } finally {
+      await h.app.close();
+    }
   });
 });
