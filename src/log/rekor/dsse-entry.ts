@@ -20,9 +20,9 @@
  * in envelope order (rekor-tiles iterates a Go map, so its order is not
  * defined; sigstore verifiers accept any order).
  */
-import { createPublicKey, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { pae } from '../../core/dsse.js';
+import { InputError } from '../../core/errors.js';
 import { MAX_ENTRY_SIZE } from '../entry-bundle.js';
 import { canonicalJson } from './canonical-json.js';
 import { RekorEntryError } from './errors.js';
@@ -302,7 +302,7 @@ export function prepareDsseEntry(body: Uint8Array | string, options: { maxBytes?
  */
 export function parseDsseEntryBody(body: Uint8Array): { payloadHash: Buffer; signatures: Buffer[]; entry: DsseEntryJson } {
   const bad = (why: string): never => {
-    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', `canonicalized body is not a dsse v0.0.2 entry: ${why}`, { fields: ['canonicalizedBody'] });
+    throw new InputError('REKOR_BODY_MALFORMED', `canonicalized body is not a dsse v0.0.2 entry: ${why}`, { field: 'canonicalizedBody' });
   };
   let doc: unknown;
   try {
