@@ -233,3 +233,14 @@ describe('trusted root', () => {
     expect(() => makeTrustedRoot({ baseUrl: 'not a url', verifierKey: log.verifierKey })).toThrow(/not an absolute URL/);
   });
 });
+
+describe('fixtures (test/fixtures/rekor, see ORIGIN.md)', () => {
+  it('the request becomes exactly the stored canonicalized body', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dir = new URL('../fixtures/rekor/', import.meta.url);
+    const req = readFileSync(new URL('dsse-request.json', dir));
+    const want = readFileSync(new URL('dsse-entry.canonical.json', dir));
+    expect(Buffer.from(prepareDsseEntry(req).body)).toEqual(want);
+    expect(prepareDsseEntry(JSON.stringify(request())).body).toEqual(new Uint8Array(want));
+  });
+});
