@@ -1,0 +1,50 @@
+/**
+ * rekorRoutes: the Rekor v2 write endpoint as a fastify 5 plugin.
+ *
+ *   app.register(rekorRoutes, { log, maxBodyBytes })   // POST /api/v2/log/entries
+ *
+ * Register it WITHOUT fastify-plugin (as here): it installs its own raw-body
+ * content-type parser and error handler, which stay inside its encapsulation
+ * context and do not touch sibling routes (e.g. createLogServer's read side).
+ * Use `prefix` to serve it under the log's prefix.
+ */
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../../../log/rekor/index.js';
+import type { TransparencyLog } from '../../../log/service.js';
+import { createEntry, errorAnswer, type HttpAnswer } from './create-entry.js';
+
+export interface RekorRoutesOptions {
+  readonly log: TransparencyLog;
+  /** Largest request body accepted, in bytes (default 4 MiB). Larger bodies get 413 naming the limit. */
+  readonly maxBodyBytes?: number;
+}
+
+export const REKOR_ENTRIES_PATH = '/api/v2/log/entries';
+
+export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastify, opts) => {
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const send = (reply: import('fastify').FastifyReply, a: HttpAnswer) => reply.code(a.status).headers(a.headers).send(a.body);
+
+  // Raw bytes in: the pure layer parses JSON itself and names bad fields.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  fastify.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return send(reply, errorAnswer(413, { code: 'REKOR_REQUEST_TOO_LARGE', message: `request body is over the limit of ${maxBodyBytes} bytes`, limit: maxBodyBytes }));
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return send(reply, errorAnswer(err.statusCode, { code: 'REKOR_REQUEST_MALFORMED', message: err.message }));
+    }
+    reply.log.error(err);
+    return send(reply, errorAnswer(500, { code: 'INTERNAL', message: 'the log failed to add the entry' }));
+  });
+
+  fastify.post(REKOR_ENTRIES_PATH, async (req, reply) => {
+    const body = req.body;
+    if (!(body instanceof Uint8Array) || body.length === 0) {
+      return send(reply, errorAnswer(400, { code: 'REKOR_REQUEST_MALFORMED', message: 'request body is empty; expected a JSON CreateEntryRequest', fields: ['(body)'] }));
+    }
+    return send(reply, await createEntry(opts.log, body, { maxBodyBytes }));
+  });
+};
