@@ -14,3 +14,4 @@ export * from './note-key.js';
 export * from './note.js';
 export * from './checkpoint.js';
 export * from './service.js';
+export * as rekor from './rekor/index.js';
