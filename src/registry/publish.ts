@@ -1,0 +1,225 @@
+/**
+ * The publish pipeline: an upload (artifact + the author's bundle + the
+ * account that sent it) becomes a published, countersigned, logged release —
+ * or leaves no trace.
+ *
+ *  1. identify the artifact from its own bytes (ecosystem adapter);
+ *  2. apply key events sent with it (first publish: the author's self-signed `add`);
+ *  3. check the author bundle: digest and purl against the bytes, signature
+ *     by a key the ledger authorises for the namespace now;
+ *  4. versions are immutable: same bytes again → the existing record (200),
+ *     other bytes → 409;
+ *  5. reserve name@version (one winner among concurrent uploads), store the
+ *     blob, countersign (publish statement + npm registry signature), append
+ *     both entries to the log, mark published.
+ *
+ * Crash safety: the reservation row holds every byte that will be logged.
+ * At start-up `recoverPending` finishes each reservation whose blob is intact
+ * (log appends are idempotent: the log deduplicates by entry hash) and drops
+ * the others. Readers never see a pending row.
+ */
+import { describeArtifact } from '../ecosystems/describe.js';
+import type { Artifact } from '../ecosystems/adapter.js';
+import { parseBundle, serializeBundle, type SigilBundle } from '../core/bundle.js';
+import { digestBytes } from '../core/digest.js';
+import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
+import { InputError } from '../core/errors.js';
+import { npmKeyId, signBytes, type PrivateKey } from '../core/keys.js';
+import { purlWithoutVersion } from '../core/purl.js';
+import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
+import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
+import { firstFailure } from '../core/verdict.js';
+import { verifyRelease } from '../core/verify.js';
+import { PushbackError, type TransparencyLog } from '../log/service.js';
+import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { AuthorKeyAuthority } from './authority.js';
+import { RegistryError } from './errors.js';
+import { envelopeLogEntry } from './log-entries.js';
+import { buildRecord } from './records.js';
+
+export interface RegistryContext {
+  readonly store: ReleaseStore;
+  readonly log: TransparencyLog;
+  /** ECDSA P-256: signs publish statements and npm registry signatures. */
+  readonly registryKey: PrivateKey;
+  readonly baseUrl: string;
+  readonly authority: AuthorKeyAuthority;
+  /** Refuse releases without an author signature everywhere (otherwise only where the namespace has keys). */
+  readonly requireAuthorSignature: boolean;
+  readonly now: () => Date;
+}
+
+export interface PublishRequest {
+  readonly filename: string;
+  readonly artifact: Buffer;
+  /** The author's Sigstore bundle (parsed JSON or text); null for an unsigned upload. */
+  readonly bundle: unknown;
+  /** Key events to apply first (e.g. the self-signed `add` of a first publish). */
+  readonly keyEvents?: readonly DsseEnvelope[];
+  readonly type?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly version?: string;
+  readonly account?: string;
+}
+
+export interface PublishOutcome {
+  /** 201 created, 200 the same bytes were already published. */
+  readonly status: 200 | 201;
+  readonly record: ReleaseRecord;
+}
+
+function memoryArtifact(name: string, data: Buffer): Artifact {
+  return {
+    name,
+    size: data.length,
+    async *open() {
+      for (let i = 0; i < data.length; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
+    },
+    bytes: async () => data,
+  };
+}
+
+/** fullName is the package name as its ecosystem writes it (npm: "@scope/name"). */
+function fullName(identity: { type: string; namespace?: string; name: string }): string {
+  if (identity.type === 'npm' && identity.namespace) return `${identity.namespace}/${identity.name}`;
+  return identity.namespace ? `${identity.namespace}/${identity.name}` : identity.name;
+}
+
+export async function publishRelease(ctx: RegistryContext, req: PublishRequest): Promise<PublishOutcome> {
+  // 1. Who is it?
+  let described;
+  try {
+    described = await describeArtifact(memoryArtifact(req.filename, req.artifact), {
+      ...(req.type !== undefined ? { type: req.type } : {}),
+      ...(req.namespace !== undefined ? { namespace: req.namespace } : {}),
+      ...(req.name !== undefined ? { name: req.name } : {}),
+      ...(req.version !== undefined ? { version: req.version } : {}),
+    });
+  } catch (e) {
+    if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+    throw e;
+  }
+  const { identity, digests, native } = described;
+  const purl = identity.purl;
+  const packagePurl = purlWithoutVersion(purl);
+
+  // 4 (early). Versions are immutable; the same bytes again is idempotent.
+  const published = ctx.store.get(purl);
+  if (published) return sameOrConflict(ctx, published, digests.sha512!);
+
+  // 2. Key events first: a first publish establishes the namespace's key, visibly, in the log.
+  for (const event of req.keyEvents ?? []) await ctx.authority.submitKeyEvent(event);
+
+  // 3. The author signature, against the keys the ledger authorises now.
+  const ns = await ctx.authority.keysFor(packagePurl);
+  let bundle: SigilBundle | null = null;
+  let authorKeyId: string | null = null;
+  let authorEntry: Uint8Array | null = null;
+  if (req.bundle === null || req.bundle === undefined) {
+    if (ctx.requireAuthorSignature || ns.keys.length > 0) {
+      throw new RegistryError(403, 'AUTHOR_SIGNATURE_REQUIRED', `${packagePurl} requires releases signed by its authors; this upload has no bundle`, 'sign it first: `sigil publish` signs and uploads in one step, or `sigil sign` then upload the .sigstore.json with it');
+    }
+  } else {
+    const bundleText = typeof req.bundle === 'string' ? req.bundle : JSON.stringify(req.bundle);
+    if (ns.keys.length === 0) {
+      throw new RegistryError(403, 'NAMESPACE_HAS_NO_KEYS', `${packagePurl} has no author keys yet, so no signature can be checked`, 'the first signed publish must carry the author\'s self-signed `add` key event; `sigil publish` sends it for you');
+    }
+    const result = verifyRelease({ bundle: bundleText, bundleFile: 'bundle', artifact: { name: req.filename, digests, purl }, trustedKeys: ns.keys });
+    if (!result.ok) {
+      const f = firstFailure(result)!;
+      const status = f.code === 'KEY_UNTRUSTED' ? 403 : 400;
+      throw new RegistryError(status, `AUTHOR_${f.code}`, `author signature refused: ${f.reason}`, f.code === 'KEY_UNTRUSTED' ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}` : undefined, { checks: result.checks });
+    }
+    bundle = parseBundle(bundleText);
+    authorKeyId = result.signerKeyId!;
+    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, ns.keys.find((k) => k.keyId === authorKeyId)!);
+  }
+
+  // 5. Countersign.
+  const publishedAt = ctx.now().toISOString();
+  const name = fullName(identity);
+  const statement = {
+    _type: IN_TOTO_STATEMENT_TYPE,
+    subject: [{ name: purl, digest: { sha256: digests.sha256!, sha512: digests.sha512! } }],
+    predicateType: PUBLISH_PREDICATE_TYPE,
+    predicate: { name, version: identity.version, registry: ctx.baseUrl, publishedAt, authorKeyId },
+  };
+  const publishEnvelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), ctx.registryKey);
+  const publishEntry = envelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey);
+  const registrySignature =
+    identity.type === 'npm'
+      ? { keyid: npmKeyId(ctx.registryKey.publicKey.keyId), sig: signBytes(ctx.registryKey, Buffer.from(`${name}@${identity.version}:${native.value}`)).toString('base64') }
+      : null;
+
+  const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
+    purl,
+    type: identity.type,
+    namespace: identity.namespace ?? '',
+    name: identity.name,
+    version: identity.version,
+    sha256: digests.sha256!,
+    sha512: digests.sha512!,
+    size: req.artifact.length,
+    native: JSON.stringify({ [native.algorithm]: native.value }),
+    publishedAt,
+    filename: req.filename,
+    account: req.account ?? null,
+    authorBundle: bundle ? serializeBundle(bundle) : null,
+    authorKeyId,
+    authorEntry,
+    publishEnvelope: JSON.stringify(publishEnvelope),
+    publishEntry,
+    registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
+  };
+  const reserved = ctx.store.reserve(row);
+  if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!);
+  if (reserved.kind === 'pending') {
+    throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
+  }
+
+  try {
+    ctx.store.putBlob(digests.sha256!, req.artifact);
+    const [authorAppend, publishAppend] = await Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
+    ctx.store.complete(purl, authorAppend?.index ?? null, publishAppend.index);
+  } catch (e) {
+    // Nothing was acknowledged: drop the reservation. (If an append did land, the log holds an
+    // entry for a release nobody will see; it names bytes the registry never served.)
+    ctx.store.abandon(purl);
+    if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
+    throw e;
+  }
+  const stored = ctx.store.get(purl)!;
+  return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
+}
+
+async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string): Promise<PublishOutcome> {
+  if (row.sha512 !== sha512) {
+    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…); versions are immutable`, 'publish a new version');
+  }
+  return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
+}
+
+/**
+ * recoverPending finishes or drops reservations a crash left behind: with
+ * the blob intact, the entries are (re)appended — the log returns the
+ * existing index for an entry it already has — and the release is published;
+ * without it, the reservation is dropped.
+ */
+export async function recoverPending(ctx: Pick<RegistryContext, 'store' | 'log'>): Promise<{ completed: string[]; dropped: string[] }> {
+  const completed: string[] = [];
+  const dropped: string[] = [];
+  for (const row of ctx.store.pending()) {
+    const blob = ctx.store.readBlob(row.sha256);
+    if (!blob || digestBytes(blob, ['sha256']).sha256 !== row.sha256) {
+      ctx.store.abandon(row.purl);
+      dropped.push(row.purl);
+      continue;
+    }
+    const author = row.authorEntry ? await ctx.log.append(row.authorEntry) : undefined;
+    const publish = await ctx.log.append(row.publishEntry);
+    ctx.store.complete(row.purl, author?.index ?? null, publish.index);
+    completed.push(row.purl);
+  }
+  return { completed, dropped };
+}

@@ -1,0 +1,152 @@
+/**
+ * The registry's HTTP API (JSON). Handlers are thin: parse, call the library
+ * (publish.ts, records.ts), map RegistryError to a status and a JSON body.
+ *
+ *   POST /api/v1/publish                 upload: {filename, artifact (base64), bundle|null, keyEvents?, type?, namespace?, name?, version?}
+ *   GET  /api/v1/releases/<purl>         one release record (purl percent-encoded as one segment)
+ *   GET  /api/v1/releases?sha256=<hex>   releases with these bytes
+ *   POST /api/v1/releases/lookup         batch: {purls: [...]} → {checkpoint, records: {purl: record|null}}
+ *   GET  /api/v1/blobs/sha256/<hex>[/<filename>]   the artifact bytes
+ *   GET  /.well-known/sigil/keys.json    registry and log keys
+ *   GET  /-/npm/v1/keys                  the registry key in npm's shape (npm audit signatures)
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../core/errors.js';
+import { npmKeyId } from '../core/keys.js';
+import { canonicalPurl } from '../core/purl.js';
+import type { DsseEnvelope } from '../core/dsse.js';
+import { RegistryError } from './errors.js';
+import { publishRelease, type RegistryContext } from './publish.js';
+import { buildBatch, buildRecord } from './records.js';
+import type { ReleaseRow } from '../store/registry/releases.js';
+
+export interface RegistryRoutesOptions {
+  readonly ctx: RegistryContext;
+  /** Largest accepted upload body in bytes (JSON with the base64 artifact). */
+  readonly maxUploadBytes: number;
+  /** Most purls in one batch lookup. */
+  readonly maxBatch?: number;
+  /** Runs before a write (auth, 2FA, rate limits); throws RegistryError to refuse. Returns the account name. */
+  readonly authorizeWrite?: (req: FastifyRequest, action: 'publish' | 'keys', namespace?: string) => Promise<string | undefined>;
+  /** Ledger facts for records (namespace, reset flag). */
+  readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
+}
+
+function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
+  if (e.status === 503 && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
+  return reply.code(e.status).type('application/json').send(e.toJSON());
+}
+
+function parsePurlParam(raw: string): string {
+  try {
+    return canonicalPurl(decodeURIComponent(raw));
+  } catch (e) {
+    throw new RegistryError(400, 'PURL_INVALID', e instanceof InputError ? e.message : `"${raw}" is not a package URL`, 'percent-encode the purl as one path segment, e.g. pkg%3Anpm%2Fleft-pad%401.3.0');
+  }
+}
+
+export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
+  const { ctx } = opts;
+  const maxBatch = opts.maxBatch ?? 10_000;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err instanceof RegistryError) return sendError(reply, err);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, new RegistryError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${opts.maxUploadBytes} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`', { limit: opts.maxUploadBytes }));
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, new RegistryError(err.statusCode, 'BAD_REQUEST', err.message));
+    }
+    app.log.error(err);
+    return sendError(reply, new RegistryError(500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log'));
+  });
+
+  app.post('/api/v1/publish', { bodyLimit: opts.maxUploadBytes }, async (req, reply) => {
+    const body = req.body as Record<string, unknown> | null;
+    if (typeof body !== 'object' || body === null) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be a JSON object');
+    const problems: string[] = [];
+    if (typeof body['filename'] !== 'string' || body['filename'] === '' || /[/\\]/.test(body['filename'])) problems.push('filename must be a plain file name');
+    if (typeof body['artifact'] !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body['artifact'])) problems.push('artifact must be base64');
+    if (body['bundle'] !== null && body['bundle'] !== undefined && typeof body['bundle'] !== 'object') problems.push('bundle must be a Sigstore bundle object or null');
+    if (body['keyEvents'] !== undefined && !Array.isArray(body['keyEvents'])) problems.push('keyEvents must be an array of DSSE envelopes');
+    for (const f of ['type', 'namespace', 'name', 'version'] as const) if (body[f] !== undefined && typeof body[f] !== 'string') problems.push(`${f} must be a string`);
+    if (problems.length > 0) throw new RegistryError(400, 'BAD_REQUEST', `invalid publish request: ${problems.join('; ')}`);
+    const account = opts.authorizeWrite ? await opts.authorizeWrite(req, 'publish') : undefined;
+    const outcome = await publishRelease(ctx, {
+      filename: body['filename'] as string,
+      artifact: Buffer.from(body['artifact'] as string, 'base64'),
+      bundle: body['bundle'] ?? null,
+      keyEvents: (body['keyEvents'] as DsseEnvelope[] | undefined) ?? [],
+      ...(typeof body['type'] === 'string' ? { type: body['type'] } : {}),
+      ...(typeof body['namespace'] === 'string' ? { namespace: body['namespace'] } : {}),
+      ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}),
+      ...(typeof body['version'] === 'string' ? { version: body['version'] } : {}),
+      ...(account ? { account } : {}),
+    });
+    return reply.code(outcome.status).send(outcome.record);
+  });
+
+  app.post('/api/v1/releases/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
+    const purls = (req.body as { purls?: unknown } | null)?.purls;
+    if (!Array.isArray(purls) || purls.some((p) => typeof p !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"purls": ["pkg:…", …]}');
+    if (purls.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} purls per lookup (got ${purls.length})`, 'split the lookup', { limit: maxBatch });
+    const rows = new Map<string, ReleaseRow | undefined>();
+    for (const p of purls as string[]) {
+      let canonical: string;
+      try {
+        canonical = canonicalPurl(p);
+      } catch {
+        rows.set(p, undefined);
+        continue;
+      }
+      rows.set(p, ctx.store.get(canonical));
+    }
+    return reply.send(await buildBatch(ctx, rows, opts.ledgerFacts));
+  });
+
+  app.get('/api/v1/releases/*', async (req, reply) => {
+    const purl = parsePurlParam((req.params as { '*': string })['*']);
+    const row = ctx.store.get(purl);
+    if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
+    const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
+    return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));
+  });
+
+  app.get('/api/v1/releases', async (req, reply) => {
+    const sha256 = (req.query as { sha256?: string }).sha256;
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new RegistryError(400, 'BAD_REQUEST', 'give ?sha256=<64 hex digits>');
+    const checkpoint = await ctx.log.latestCheckpoint();
+    return reply.send({ checkpoint, records: await Promise.all(ctx.store.bySha256(sha256).map((r) => buildRecord(ctx, r, checkpoint))) });
+  });
+
+  const sendBlob = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { hex } = req.params as { hex: string };
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new RegistryError(400, 'BAD_REQUEST', 'blob ids are 64 lowercase hex digits');
+    const bytes = ctx.store.readBlob(hex);
+    if (!bytes || ctx.store.bySha256(hex).length === 0) throw new RegistryError(404, 'BLOB_NOT_FOUND', `no published artifact has sha256 ${hex}`);
+    return reply.header('cache-control', 'public, max-age=31536000, immutable').type('application/octet-stream').send(bytes);
+  };
+  app.get('/api/v1/blobs/sha256/:hex', sendBlob);
+  app.get('/api/v1/blobs/sha256/:hex/:filename', sendBlob);
+
+  const registryPem = String(ctx.registryKey.publicKey.key.export({ type: 'spki', format: 'pem' }));
+  app.get('/.well-known/sigil/keys.json', async (_req, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send({
+      keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
+      log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+    }),
+  );
+  app.get('/-/npm/v1/keys', async (_req, reply) =>
+    reply.send({
+      keys: [
+        {
+          expires: null,
+          keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
+          keytype: 'ecdsa-sha2-nistp256',
+          scheme: 'ecdsa-sha2-nistp256',
+          key: ctx.registryKey.publicKey.key.export({ type: 'spki', format: 'der' }).toString('base64'),
+        },
+      ],
+    }),
+  );
+}

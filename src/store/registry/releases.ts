@@ -1,0 +1,191 @@
+/**
+ * ReleaseStore: the registry's release table (SQLite, better-sqlite3) and
+ * its content-addressed blob folder.
+ *
+ * Contract:
+ * - `reserve` is the one place where name@version is claimed. It runs in a
+ *   SQLite transaction on a PRIMARY KEY, so of many concurrent publishes of
+ *   one purl exactly one gets `reserved`; the others see `exists` or `pending`.
+ * - A reserved row is `pending` and invisible to readers until `complete`
+ *   marks it `published`. Readers only ever see published rows.
+ * - Every method is durable on return (WAL, synchronous=FULL).
+ * - Blobs are stored under their sha256; a blob is written (temp, fsync,
+ *   rename, fsync dir) before its row can be completed, and identical bytes
+ *   share one file. An orphaned blob (row rolled back) is harmless.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** ReleaseRow is one release as stored. JSON columns are kept as text. */
+export interface ReleaseRow {
+  readonly purl: string;
+  readonly type: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly sha512: string;
+  readonly size: number;
+  readonly native: string;
+  readonly publishedAt: string;
+  readonly filename: string;
+  readonly account: string | null;
+  readonly authorBundle: string | null;
+  readonly authorKeyId: string | null;
+  readonly authorEntry: Uint8Array | null;
+  readonly publishEnvelope: string;
+  readonly publishEntry: Uint8Array;
+  readonly registrySignature: string | null;
+  readonly authorIndex: number | null;
+  readonly publishIndex: number | null;
+  readonly state: 'pending' | 'published';
+}
+
+export type ReserveOutcome = { readonly kind: 'reserved' } | { readonly kind: 'exists'; readonly row: ReleaseRow } | { readonly kind: 'pending'; readonly row: ReleaseRow };
+
+const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, native, published_at AS publishedAt, filename, account,
+  author_bundle AS authorBundle, author_key_id AS authorKeyId, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
+  publish_entry AS publishEntry, registry_signature AS registrySignature, author_index AS authorIndex, publish_index AS publishIndex, state`;
+
+export class ReleaseStore {
+  readonly db: Database.Database;
+  private readonly blobDir: string;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.blobDir = join(dataDir, 'blobs', 'sha256');
+    mkdirSync(this.blobDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'registry.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS release (
+        purl TEXT PRIMARY KEY,
+        type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+        sha256 TEXT NOT NULL, sha512 TEXT NOT NULL, size INTEGER NOT NULL, native TEXT NOT NULL,
+        published_at TEXT NOT NULL, filename TEXT NOT NULL, account TEXT,
+        author_bundle TEXT, author_key_id TEXT, author_entry BLOB,
+        publish_envelope TEXT NOT NULL, publish_entry BLOB NOT NULL,
+        registry_signature TEXT,
+        author_index INTEGER, publish_index INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'published'))
+      );
+      CREATE INDEX IF NOT EXISTS release_sha256 ON release (sha256);
+      CREATE INDEX IF NOT EXISTS release_sha512 ON release (sha512);
+      CREATE INDEX IF NOT EXISTS release_namespace ON release (type, namespace, name);
+    `);
+  }
+
+  /** reserve claims a purl for a new release (state pending), atomically. */
+  reserve(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>): ReserveOutcome {
+    return this.db.transaction((): ReserveOutcome => {
+      const existing = this.getAny(row.purl);
+      if (existing) return existing.state === 'published' ? { kind: 'exists', row: existing } : { kind: 'pending', row: existing };
+      this.db
+        .prepare(
+          `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
+            author_bundle, author_key_id, author_entry, publish_envelope, publish_entry, registry_signature, state)
+           VALUES (@purl, @type, @namespace, @name, @version, @sha256, @sha512, @size, @native, @publishedAt, @filename, @account,
+            @authorBundle, @authorKeyId, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending')`,
+        )
+        .run(row);
+      return { kind: 'reserved' };
+    }).immediate();
+  }
+
+  /** complete publishes a reserved release with its log indexes. */
+  complete(purl: string, authorIndex: number | null, publishIndex: number): void {
+    const r = this.db.prepare(`UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`).run(authorIndex, publishIndex, purl);
+    if (r.changes !== 1) throw new Error(`release store: ${purl} was not pending`); // internal bug
+  }
+
+  /** abandon removes a pending reservation (publish failed before it was logged). */
+  abandon(purl: string): void {
+    this.db.prepare(`DELETE FROM release WHERE purl = ? AND state = 'pending'`).run(purl);
+  }
+
+  /** get returns a published release. */
+  get(purl: string): ReleaseRow | undefined {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE purl = ? AND state = 'published'`).get(purl) as ReleaseRow | undefined;
+    return row;
+  }
+
+  private getAny(purl: string): ReleaseRow | undefined {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE purl = ?`).get(purl) as ReleaseRow | undefined;
+  }
+
+  /** bySha256 returns published releases whose artifact has this sha256. */
+  bySha256(sha256: string): ReleaseRow[] {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE sha256 = ? AND state = 'published'`).all(sha256) as ReleaseRow[];
+  }
+
+  /** versions lists the published releases of one package (any version), oldest first. */
+  versions(type: string, namespace: string, name: string): ReleaseRow[] {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ? AND state = 'published' ORDER BY published_at, rowid`).all(type, namespace, name) as ReleaseRow[];
+  }
+
+  /** pending lists reservations left by a crash, for recovery at start-up. */
+  pending(): ReleaseRow[] {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE state = 'pending'`).all() as ReleaseRow[];
+  }
+
+  count(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM release WHERE state = 'published'`).get() as { n: number }).n;
+  }
+
+  // ---- blobs ------------------------------------------------------------
+
+  blobPath(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('blobPath: not a sha256 hex'); // callers validate input first
+    return join(this.blobDir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  /** putBlob stores bytes under their sha256, durably; identical bytes are stored once. */
+  putBlob(sha256: string, bytes: Uint8Array): void {
+    const path = this.blobPath(sha256);
+    try {
+      if (statSync(path).size === bytes.length) return;
+    } catch {
+      /* not there yet */
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    const dfd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+
+  /** readBlob returns the bytes stored under a sha256, or undefined. */
+  readBlob(sha256: string): Buffer | undefined {
+    try {
+      return readFileSync(this.blobPath(sha256));
+    } catch {
+      return undefined;
+    }
+  }
+
+  removeBlob(sha256: string): void {
+    try {
+      unlinkSync(this.blobPath(sha256));
+    } catch {
+      /* already gone */
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
