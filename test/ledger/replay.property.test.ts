@@ -13,7 +13,8 @@ import { buildKeyEvent, type KeyEventInput } from '../../src/ledger/event.js';
 import { Ledger, replayLedger, type LogEntry } from '../../src/ledger/replay.js';
 import { seededKey } from './chain.js';
 
-const KEYS = [1, 2, 3, 4].map(seededKey);
+const KEYS = [1, 2, 3, 4, 5, 6, 7, 8].map(seededKey);
+const REGISTRY_SIGNER = KEYS.length; // index of REGISTRY in SIGNERS
 const REGISTRY = seededKey(99);
 const SIGNERS: PrivateKey[] = [...KEYS, REGISTRY];
 const NAMESPACES = ['pkg:npm/%40acme/*', 'pkg:npm/%40acme/widget', 'pkg:npm/left-pad'];
@@ -22,9 +23,9 @@ const ACTIONS = ['add', 'revoke', 'rotate', 'reset', 'threshold'] as const;
 const step = fc.record({
   ns: fc.integer({ min: 0, max: NAMESPACES.length - 1 }),
   action: fc.constantFrom(...ACTIONS),
-  a: fc.integer({ min: 0, max: KEYS.length - 1 }),
-  b: fc.integer({ min: 0, max: KEYS.length - 1 }),
-  signers: fc.subarray([0, 1, 2, 3, 4]),
+  a: fc.integer({ min: 0, max: 3 }), // a small pool for keys acted on, so revokes and rotates find them
+  b: fc.integer({ min: 0, max: KEYS.length - 1 }), // a larger one for new keys, so rotates and adds find fresh ones
+  signers: fc.subarray([0, 1, 2, 3, REGISTRY_SIGNER]),
   autoSign: fc.constantFrom(true, true, true, false), // most events signed by the keys they name, so many apply
   previous: fc.constantFrom('head', 'head', 'head', 'head', 'null', 'random'),
   gap: fc.integer({ min: 0, max: 2 }),
@@ -36,7 +37,7 @@ type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
 function signersFor(s: Step): number[] {
   if (!s.autoSign) return s.signers;
-  return [...new Set([...(s.action === 'reset' ? [4] : [s.a, s.b]), ...s.signers])];
+  return [...new Set([...(s.action === 'reset' ? [REGISTRY_SIGNER] : [s.a, s.b]), ...s.signers])];
 }
 
 /** build turns steps into log entries; chain heads come from an incremental replay so most events link correctly. */
@@ -85,7 +86,7 @@ describe('replay properties', () => {
   it('never throws, is deterministic, and judges every entry', () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 25 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 8, maxLength: 30 }), (steps) => {
         const { entries } = build(steps);
         const l1 = replayLedger(entries, OPTIONS);
         const l2 = replayLedger(entries, OPTIONS);
@@ -96,7 +97,8 @@ describe('replay properties', () => {
           seen.add(e.status === 'applied' ? `applied ${e.action}` : e.code);
         }
       }),
-      { numRuns: 200 },
+      // A fixed seed keeps the coverage check below stable; the other properties run on random seeds.
+      { numRuns: 200, seed: 20250601 },
     );
     if (process.env.DEBUG_SEEN) console.log([...seen]);
     // the generator reaches the interesting cases, not only rejections
@@ -105,7 +107,7 @@ describe('replay properties', () => {
 
   it('a key is authorised on one contiguous range of log indices per ledger', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 25 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 4, maxLength: 25 }), (steps) => {
         const { entries } = build(steps);
         const l = replayLedger(entries, OPTIONS);
         const end = (entries.at(-1)?.logIndex ?? 0) + 3;
@@ -128,7 +130,7 @@ describe('replay properties', () => {
 
   it('appending events never grants retroactively, and changes past answers only through compromisedSince', () => {
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 20 }), fc.nat(), (steps, cutSeed) => {
+      fc.property(fc.array(step, { minLength: 4, maxLength: 20 }), fc.nat(), (steps, cutSeed) => {
         const { entries, compromiseAt } = build(steps);
         const cut = cutSeed % entries.length;
         const prefix = replayLedger(entries.slice(0, cut), OPTIONS);
