@@ -1,0 +1,4 @@
+/** The key ledger: key events and their replay into "who may sign what, when" (docs/ledger.md). */
+export * from './namespace.js';
+export * from './event.js';
+export * from './replay.js';
