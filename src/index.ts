@@ -19,3 +19,4 @@ export * from './ecosystems/index.js';
 export * from './ecosystems/describe.js';
 export * from './log/index.js';
 export * from './core/release-record.js';
+export * from './ledger/index.js';
