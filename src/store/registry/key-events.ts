@@ -1,0 +1,53 @@
+/**
+ * KeyEventStore: the key events a registry has logged, with their log
+ * indexes, so the ledger can be replayed at start-up without reading the
+ * whole log (leaves hold only the dsse entry, not the event payload).
+ *
+ * Same discipline as releases: a row is inserted `pending` before its log
+ * append and completed with the index after; recovery re-appends pending
+ * rows (the log deduplicates) and completes them.
+ */
+import type Database from 'better-sqlite3';
+
+export interface KeyEventRow {
+  readonly id: number;
+  readonly namespace: string;
+  readonly envelope: string;
+  readonly entry: Uint8Array;
+  readonly logIndex: number | null;
+}
+
+export class KeyEventStore {
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS key_event (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        entry BLOB NOT NULL,
+        log_index INTEGER UNIQUE
+      );
+    `);
+  }
+
+  insertPending(namespace: string, envelope: string, entry: Uint8Array): number {
+    return Number(this.db.prepare('INSERT INTO key_event (namespace, envelope, entry) VALUES (?, ?, ?)').run(namespace, envelope, entry).lastInsertRowid);
+  }
+
+  complete(id: number, logIndex: number): void {
+    this.db.prepare('UPDATE key_event SET log_index = ? WHERE id = ?').run(logIndex, id);
+  }
+
+  remove(id: number): void {
+    this.db.prepare('DELETE FROM key_event WHERE id = ? AND log_index IS NULL').run(id);
+  }
+
+  /** logged lists completed events in log order. */
+  logged(): KeyEventRow[] {
+    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index').all() as KeyEventRow[];
+  }
+
+  pending(): KeyEventRow[] {
+    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id').all() as KeyEventRow[];
+  }
+}

@@ -1,0 +1,90 @@
+// The registry's key ledger: first publish establishes the key visibly, later
+// changes must be signed by an authorised key, and a restart replays the same state.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serializeBundle } from '../../src/core/bundle.js';
+import { digestBytes } from '../../src/core/digest.js';
+import { generateKey, type PrivateKey } from '../../src/core/keys.js';
+import { signRelease } from '../../src/core/sign.js';
+import { buildKeyEvent } from '../../src/ledger/event.js';
+import { LedgerAuthority } from '../../src/registry/ledger-authority.js';
+import { publishRelease, type RegistryContext } from '../../src/registry/publish.js';
+import { KeyEventStore } from '../../src/store/registry/key-events.js';
+import { ReleaseStore } from '../../src/store/registry/releases.js';
+import { MemoryLog } from '../helpers/memory-log.js';
+import { buildTgz } from '../helpers/tar-builder.js';
+
+const tgz = (name: string, version: string) => buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version }) }]);
+const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) => JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key })));
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-ledger-reg-'));
+  const store = new ReleaseStore(dir);
+  const log = new MemoryLog();
+  const registryKey = generateKey('ecdsa-p256');
+  const events = new KeyEventStore(store.db);
+  const authority = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
+  const ctx: RegistryContext = { store, log, registryKey, baseUrl: 'http://r.test', authority, requireAuthorSignature: false, now: () => new Date() };
+  return { ctx, authority, events, log, registryKey };
+}
+
+describe('registry key ledger', () => {
+  it('first publish establishes the author key through a logged self-signed add', async () => {
+    const { ctx, authority } = await setup();
+    const alice = generateKey();
+    const bytes = tgz('widget', '1.0.0');
+    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope;
+    const out = await publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', alice), keyEvents: [add] });
+    expect(out.status).toBe(201);
+    expect(out.record.ledger).toEqual({ namespace: 'pkg:npm/widget', resetInHistory: false });
+    const h = authority.history('pkg:npm/widget');
+    expect(h.map((e) => [e.status, e.action, e.firstUse])).toEqual([['applied', 'add', true]]);
+  });
+
+  it('without the add event, a signed first publish is refused with a hint', async () => {
+    const { ctx } = await setup();
+    const k = generateKey();
+    const bytes = tgz('widget', '1.0.0');
+    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', k) })).rejects.toMatchObject({ status: 403, code: 'NAMESPACE_HAS_NO_KEYS' });
+  });
+
+  it('a key event signed by an unauthorised key is refused; a rotation by the owner is accepted and takes effect', async () => {
+    const { ctx, authority } = await setup();
+    const alice = generateKey();
+    const mallory = generateKey();
+    const bob = generateKey();
+    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]);
+    await authority.submitKeyEvent(add.envelope);
+    const hostile = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'add', keys: [mallory.publicKey] }, [mallory]);
+    await expect(authority.submitKeyEvent(hostile.envelope)).rejects.toMatchObject({ status: 403 });
+    // replaying alice's own first event again is refused too
+    await expect(authority.submitKeyEvent(add.envelope)).rejects.toMatchObject({ status: 403 });
+    const rotate = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'rotate', from: alice.publicKey.keyId, to: bob.publicKey }, [alice]);
+    await authority.submitKeyEvent(rotate.envelope);
+    const v2 = tgz('widget', '2.0.0');
+    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: v2, bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', alice) })).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
+    expect((await publishRelease(ctx, { filename: 'w.tgz', artifact: v2, bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', bob) })).status).toBe(201);
+  });
+
+  it('a revoked key can no longer publish', async () => {
+    const { ctx, authority } = await setup();
+    const alice = generateKey();
+    const bob = generateKey();
+    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey, bob.publicKey] }, [alice, bob]);
+    await authority.submitKeyEvent(add.envelope);
+    const revoke = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'revoke', keyId: bob.publicKey.keyId }, [alice]);
+    await authority.submitKeyEvent(revoke.envelope);
+    const bytes = tgz('widget', '3.0.0');
+    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@3.0.0', bob) })).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
+  });
+
+  it('a restart replays the same ledger from the database', async () => {
+    const { authority, events, log, registryKey } = await setup();
+    const alice = generateKey();
+    await authority.submitKeyEvent(buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope);
+    const reopened = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
+    expect((await reopened.keysFor('pkg:npm/widget')).keys.map((k) => k.keyId)).toEqual([alice.publicKey.keyId]);
+  });
+});
