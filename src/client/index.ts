@@ -4,3 +4,4 @@ export * from './fetcher.js';
 export * from './config-dir.js';
 export * from './checkpoint-memory.js';
 export * from './log-client.js';
+export * from './registry-client.js';

@@ -9,6 +9,8 @@
  *   GET  /api/v1/blobs/sha256/<hex>[/<filename>]   the artifact bytes
  *   GET  /.well-known/sigil/keys.json    registry and log keys
  *   GET  /-/npm/v1/keys                  the registry key in npm's shape (npm audit signatures)
+ *   GET  /api/v1/ledger/<namespace>      a namespace's key history with proofs against one checkpoint
+ *   POST /api/v1/key-events              submit a signed key event: {envelope}
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../core/errors.js';
@@ -19,6 +21,8 @@ import { RegistryError } from './errors.js';
 import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatch, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
+import type { LedgerAuthority } from './ledger-authority.js';
+import { checkpointSize } from './records.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -30,6 +34,8 @@ export interface RegistryRoutesOptions {
   readonly authorizeWrite?: (req: FastifyRequest, action: 'publish' | 'keys', namespace?: string) => Promise<string | undefined>;
   /** Ledger facts for records (namespace, reset flag). */
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
+  /** The key ledger, for its read and write API. */
+  readonly ledger?: LedgerAuthority;
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
@@ -149,4 +155,34 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ],
     }),
   );
+
+  const ledger = opts.ledger;
+  if (ledger) {
+    app.get('/api/v1/ledger/*', async (req, reply) => {
+      const raw = decodeURIComponent((req.params as { '*': string })['*']);
+      const checkpoint = await ctx.log.latestCheckpoint();
+      const size = checkpointSize(checkpoint);
+      const keys = await ledger.keysFor(raw.endsWith('/*') ? raw : raw.replace(/@[^/]*$/, ''));
+      const events = ledger.loggedEvents(keys.namespace);
+      const proofs = await Promise.all(events.map(async (e) => ({ ...e, hashes: (await ctx.log.inclusionProof(e.logIndex, size)).map((h) => Buffer.from(h).toString('base64')) })));
+      return reply.send({
+        namespace: raw,
+        ledger: keys.namespace,
+        keys: keys.keys.map((k) => ({ keyId: k.keyId, algorithm: k.algorithm, pem: String(k.key.export({ type: 'spki', format: 'pem' })) })),
+        resetInHistory: keys.resetInHistory,
+        head: ledger.ledger.head(keys.namespace),
+        history: ledger.history(keys.namespace).map((h) => ({ logIndex: h.logIndex, status: h.status, code: h.code, reason: h.reason, action: h.action, firstUse: h.firstUse, reset: h.reset, signers: h.signers })),
+        events: proofs,
+        checkpoint,
+      });
+    });
+
+    app.post('/api/v1/key-events', { bodyLimit: 256 * 1024 }, async (req, reply) => {
+      const envelope = (req.body as { envelope?: unknown } | null)?.envelope;
+      if (typeof envelope !== 'object' || envelope === null) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"envelope": <DSSE envelope of a key event>}');
+      if (opts.authorizeWrite) await opts.authorizeWrite(req, 'keys');
+      const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
+      return reply.code(201).send(r);
+    });
+  }
 }

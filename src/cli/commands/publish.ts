@@ -1,0 +1,125 @@
+/**
+ * sigil publish: sign (when given a key and no bundle) and upload a release
+ * to a Sigil registry. On a namespace's first signed publish it also sends
+ * the author's self-signed `add` key event, so the key is established in the
+ * log for everyone to see.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { serializeBundle } from '../../core/bundle.js';
+import { InputError } from '../../core/errors.js';
+import { purlWithoutVersion } from '../../core/purl.js';
+import { signRelease } from '../../core/sign.js';
+import { describeArtifact } from '../../ecosystems/describe.js';
+import { buildKeyEvent } from '../../ledger/event.js';
+import { RegistryClient, RegistryRequestError } from '../../client/registry-client.js';
+import type { CommandContext } from '../context.js';
+import { fileArtifact, readTextFile, writeFileAtomic } from '../files.js';
+import { loadPrivateKey } from '../keyring.js';
+import type { Io } from '../output.js';
+
+export interface PublishFlags {
+  server?: string;
+  token?: string;
+  otp?: string;
+  bundle?: string;
+  key?: string;
+  type?: string;
+  namespace?: string;
+  name?: string;
+  version?: string;
+  json?: boolean;
+}
+
+export function registerPublish(program: Command, ctx: CommandContext): void {
+  program
+    .command('publish')
+    .description('sign (with --key) and upload a release to a Sigil registry')
+    .argument('<artifact>', 'the file to publish')
+    .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
+    .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')
+    .option('--otp <code>', 'two-factor code, when the account has 2FA')
+    .option('-k, --key <file>', 'sign with this private key first (and establish it on a first publish)')
+    .option('-b, --bundle <file>', 'an existing bundle (default: <artifact>.sigstore.json when it exists)')
+    .option('-t, --type <type>', 'package type, when it cannot be detected')
+    .option('--namespace <ns>', 'package namespace when the artifact does not say')
+    .option('--name <name>', 'package name (generic files)')
+    .option('--version <version>', 'package version (generic files)')
+    .option('--json', 'print the release record as JSON')
+    .action(async (artifact: string, flags: PublishFlags) => ctx.setExitCode(await publish(ctx.io, artifact, flags)));
+}
+
+export async function publish(io: Io, artifactPath: string, flags: PublishFlags): Promise<number> {
+  const server = flags.server ?? io.env['SIGIL_SERVER'];
+  if (!server) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
+  const token = flags.token ?? io.env['SIGIL_TOKEN'];
+  if (flags.key && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
+  const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
+
+  const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
+  const d = await describeArtifact(artifact, {
+    ...(flags.type !== undefined ? { type: flags.type } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.version !== undefined ? { version: flags.version } : {}),
+  });
+
+  let bundle: unknown = null;
+  const keyEvents = [];
+  if (flags.key) {
+    const key = loadPrivateKey(io, flags.key);
+    const signed = signRelease({ purl: d.identity.purl, digests: d.digests, key });
+    writeFileAtomic(`${artifactPath}.sigstore.json`, serializeBundle(signed));
+    bundle = signed;
+    const namespace = purlWithoutVersion(d.identity.purl);
+    const ledger = await client.ledger(namespace).catch((e: unknown) => {
+      if (e instanceof RegistryRequestError && e.status === 404) return undefined;
+      throw e;
+    });
+    if (!ledger || ledger.keys.length === 0) {
+      if (ledger?.head) throw new InputError('NAMESPACE_LOCKED', `${namespace} has a key history but no usable key left`, { hint: 'ask the registry operator for a reset; see `sigil key history`' });
+      keyEvents.push(buildKeyEvent({ namespace, previous: null, action: 'add', keys: [key.publicKey], reason: 'first publish' }, [key]).envelope);
+    } else if (!ledger.keys.some((k) => k.keyId === key.publicKey.keyId)) {
+      throw new InputError('KEY_NOT_AUTHORISED', `key ${key.publicKey.keyId.slice(0, 16)}… is not authorised for ${ledger.ledger}`, {
+        hint: `authorised keys: ${ledger.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}; add yours with \`sigil key add\` signed by one of them`,
+      });
+    }
+  } else {
+    const bundlePath = flags.bundle ?? `${artifactPath}.sigstore.json`;
+    try {
+      bundle = JSON.parse(readTextFile(bundlePath, 'bundle'));
+    } catch (e) {
+      if (flags.bundle !== undefined) throw e instanceof InputError ? e : new InputError('BUNDLE_NOT_JSON', `${bundlePath} is not JSON`, { file: bundlePath });
+      bundle = null; // no bundle beside the artifact: an unsigned upload, which the registry may refuse
+    }
+  }
+
+  const { status, record } = await client.publish({
+    filename: artifact.name,
+    artifact: readFileSync(artifactPath).toString('base64'),
+    bundle,
+    keyEvents,
+    ...(flags.type !== undefined ? { type: flags.type } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.version !== undefined ? { version: flags.version } : {}),
+  });
+  if (flags.json) {
+    io.out(`${JSON.stringify(record, null, 2)}\n`);
+    return 0;
+  }
+  const already = status === 200 ? ' (already published with these bytes)' : '';
+  io.out(
+    [
+      `published ${record.purl}${already}`,
+      `  ${record.authorBundle ? `signed by the author (key ${String((record.authorBundle as { verificationMaterial: { publicKey: { hint: string } } }).verificationMaterial.publicKey.hint).slice(0, 16)}…)` : 'NOT signed by its author'}, countersigned by ${client.baseUrl}`,
+      `  log ${record.log.origin}: ${record.log.author ? `author entry ${record.log.author.logIndex}, ` : ''}publish entry ${record.log.publish.logIndex}`,
+      keyEvents.length > 0 ? `  first publish: your key is now the namespace's key (logged for everyone to see)` : '',
+      `  download ${record.downloadUrl ?? ''}`,
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n',
+  );
+  return 0;
+}

@@ -1,0 +1,103 @@
+/**
+ * RegistryClient: the JSON API of a Sigil registry (`sigil serve`), for the
+ * CLI's publish and fetch. Errors come back as SigilErrors carrying the
+ * server's code, message and hint.
+ */
+import { SigilError } from '../core/errors.js';
+import type { DsseEnvelope } from '../core/dsse.js';
+import type { ReleaseRecord } from '../core/release-record.js';
+
+export class RegistryRequestError extends SigilError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(code, message, hint === undefined ? {} : { hint });
+  }
+}
+
+export interface LedgerView {
+  readonly namespace: string;
+  readonly ledger: string;
+  readonly keys: readonly { keyId: string; algorithm: string; pem: string }[];
+  readonly head: string | null;
+  readonly resetInHistory: boolean;
+}
+
+export interface PublishBody {
+  readonly filename: string;
+  readonly artifact: string;
+  readonly bundle: unknown;
+  readonly keyEvents?: readonly DsseEnvelope[];
+  readonly type?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly version?: string;
+}
+
+export class RegistryClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly options: { token?: string; otp?: string } = {},
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
+    if (this.options.otp) headers['x-sigil-otp'] = this.options.otp;
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    } catch (e) {
+      throw new SigilError('REGISTRY_UNREACHABLE', `cannot reach ${this.baseUrl}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, {
+        hint: 'is `sigil serve` running there? check --server',
+      });
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new RegistryRequestError(res.status, 'REGISTRY_BAD_RESPONSE', `${method} ${path}: the registry answered ${res.status} with non-JSON`);
+    }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
+      throw new RegistryRequestError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? `${method} ${path}: HTTP ${res.status}`, err.hint);
+    }
+    return { status: res.status, json: json as T };
+  }
+
+  async publish(body: PublishBody): Promise<{ status: number; record: ReleaseRecord }> {
+    const r = await this.request<ReleaseRecord>('POST', '/api/v1/publish', body);
+    return { status: r.status, record: r.json };
+  }
+
+  async release(purl: string): Promise<ReleaseRecord> {
+    return (await this.request<ReleaseRecord>('GET', `/api/v1/releases/${encodeURIComponent(purl)}`)).json;
+  }
+
+  async ledger(namespace: string): Promise<LedgerView> {
+    return (await this.request<LedgerView>('GET', `/api/v1/ledger/${encodeURIComponent(namespace)}`)).json;
+  }
+
+  async submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
+    return (await this.request<{ logIndex: number; namespace: string }>('POST', '/api/v1/key-events', { envelope })).json;
+  }
+
+  async download(url: string, maxBytes: number): Promise<Buffer> {
+    const res = await fetch(url);
+    if (!res.ok) throw new RegistryRequestError(res.status, 'DOWNLOAD_FAILED', `GET ${url}: HTTP ${res.status}`);
+    const len = Number(res.headers.get('content-length') ?? '0');
+    if (len > maxBytes) throw new RegistryRequestError(413, 'DOWNLOAD_TOO_LARGE', `${url} is ${len} bytes, more than the ${maxBytes}-byte limit`);
+    const buf = Buffer.from(await res.arrayBuffer());
+    if (buf.length > maxBytes) throw new RegistryRequestError(413, 'DOWNLOAD_TOO_LARGE', `${url} is more than ${maxBytes} bytes`);
+    return buf;
+  }
+}
