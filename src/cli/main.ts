@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { SigilError } from '../core/errors.js';
 import { registerKey } from './commands/key.js';
+import { registerAccount } from './commands/account.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
@@ -41,6 +43,8 @@ export function buildProgram(ctx: CommandContext): Command {
   registerSign(program, ctx);
   registerVerify(program, ctx);
   registerKey(program, ctx);
+  registerAccount(program, ctx);
+  registerPublish(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -1,0 +1,188 @@
+/**
+ * Fastify 5 glue for accounts and auth: a hook that authenticates, rate-limits,
+ * checks scope and the second factor, and the mapping of refusals to
+ * 401/403/413/429 with `{ error: { code, message, hint } }` bodies.
+ *
+ * Headers read (all attacker-controlled):
+ *   Authorization: Bearer sgl_…        (npm sends its `_authToken` this way too)
+ *   npm-otp: 123456 | x-sigil-otp: …   (a TOTP code or a recovery code)
+ * Headers written: WWW-Authenticate on 401 (`Bearer realm="sigil"…`, or `OTP`,
+ * which makes npm prompt for a code), Retry-After on 429.
+ *
+ * Order of checks, cheapest and least revealing first: per-IP limit → token →
+ * per-account limit → token scope / grants → second factor (last, so a code
+ * is never consumed by a request refused for another reason).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authError, AuthError, type AuthErrorCode } from './errors.js';
+import { RateLimiter, systemClock, type Clock, type RateLimit } from './rate-limit.js';
+import type { Action } from './scope.js';
+import type { AuthService, Principal } from './service.js';
+
+/** What requireAuth leaves on the request for the handler. */
+export interface AuthContext {
+  readonly principal: Principal;
+  /** The action the hook checked. */
+  readonly action: Action;
+  /** How the second factor was satisfied. */
+  readonly secondFactor: 'not-enabled' | 'totp' | 'recovery-code';
+  /** The namespace checked by the hook, when it was known then. */
+  readonly namespace?: string;
+  /** True when nobody holds `namespace` yet: call AuthService.claimNamespace after the write succeeded. */
+  readonly unclaimed: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sigilAuth?: AuthContext;
+  }
+}
+
+export interface AuthLimits {
+  /** Write requests per IP address (checked before the token is even looked at). Default burst 60, 120/min. */
+  readonly perIp?: RateLimit;
+  /** Write requests per account. Default burst 30, 60/min. */
+  readonly perAccount?: RateLimit;
+  /** Wrong one-time passwords per account (a 6-digit code has 10^6 values). Default burst 5, 1/min. */
+  readonly otpFailures?: RateLimit;
+}
+
+export const DEFAULT_LIMITS: Required<AuthLimits> = {
+  perIp: { burst: 60, perMinute: 120 },
+  perAccount: { burst: 30, perMinute: 60 },
+  otpFailures: { burst: 5, perMinute: 1 },
+};
+
+export interface AuthGuardOptions {
+  readonly auth: AuthService;
+  readonly limits?: AuthLimits;
+  readonly clock?: Clock;
+  /** Called for every refusal with the internal reason (never sent to the client). Default: request log at info. */
+  readonly onRefusal?: (req: FastifyRequest, code: AuthErrorCode, reason: string) => void;
+}
+
+export interface RequireAuthOptions {
+  readonly action: Action;
+  /** The namespace, or how to read it from the request; omit when only the body names it (then call authorizeNamespace). */
+  readonly namespace?: string | ((req: FastifyRequest) => string | undefined);
+}
+
+export interface AuthGuard {
+  /**
+   * requireAuth returns an async hook for `preHandler` (or `onRequest`, which
+   * refuses before an upload body is read — use it when the namespace comes
+   * from the body). On refusal it sends the error response itself.
+   */
+  requireAuth(options: RequireAuthOptions): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  /** check runs the same checks inside a handler and throws AuthError; returns the context (also set on req.sigilAuth). */
+  check(req: FastifyRequest, action: Action, namespace?: string): AuthContext;
+  /** authorizeNamespace checks a namespace learnt after the hook ran (from the body); throws AuthError 403. */
+  authorizeNamespace(req: FastifyRequest, namespace: string, action?: Action): AuthContext;
+  /** The registry's `authorizeWrite` option: check(), then the account name. Throws AuthError. */
+  authorizeWrite(req: FastifyRequest, action: 'publish' | 'keys', namespace?: string): Promise<string>;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
+  const { auth } = options;
+  const clock = options.clock ?? systemClock;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const perIp = new RateLimiter(limits.perIp, clock);
+  const perAccount = new RateLimiter(limits.perAccount, clock);
+  const otpFailures = new RateLimiter(limits.otpFailures, clock);
+  const refuse = (req: FastifyRequest, code: AuthErrorCode, reason: string, extra: Parameters<typeof authError>[1] = {}): AuthError => {
+    if (options.onRefusal) options.onRefusal(req, code, reason);
+    else req.log.info({ auth: { code, reason } }, 'auth refused');
+    return authError(code, extra);
+  };
+
+  const check = (req: FastifyRequest, action: Action, namespace?: string): AuthContext => {
+    const ip = perIp.take(`ip:${req.ip}`);
+    if (!ip.ok) throw refuse(req, 'RATE_LIMITED', 'ip limit', { retryAfterSeconds: ip.retryAfterSeconds });
+    const who = auth.authenticate(header(req, 'authorization'));
+    if (!who.ok) throw refuse(req, who.code, who.reason);
+    const principal = who.principal;
+    const acct = perAccount.take(`account:${principal.account}`);
+    if (!acct.ok) throw refuse(req, 'RATE_LIMITED', 'account limit', { retryAfterSeconds: acct.retryAfterSeconds });
+    const allowed = auth.authorize(principal, action, namespace);
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}) });
+    const otpKey = `otp:${principal.account}`;
+    const code = header(req, 'npm-otp') ?? header(req, 'x-sigil-otp');
+    if (principal.twoFactor && code !== undefined) {
+      // Brute force of a 6-digit code: a few wrong codes, then wait.
+      const left = otpFailures.peek(otpKey);
+      if (!left.ok) throw refuse(req, 'RATE_LIMITED', 'otp failure limit', { retryAfterSeconds: left.retryAfterSeconds });
+    }
+    const second = auth.requireSecondFactor(principal.account, code, action);
+    if (!second.ok) {
+      if (second.code === 'OTP_INVALID') otpFailures.take(otpKey);
+      throw refuse(req, second.code, second.reason);
+    }
+    const ctx: AuthContext = { principal, action, secondFactor: second.method, unclaimed: allowed.unclaimed, ...(namespace ? { namespace } : {}) };
+    req.sigilAuth = ctx;
+    return ctx;
+  };
+
+  const authorizeNamespace = (req: FastifyRequest, namespace: string, action?: Action): AuthContext => {
+    const ctx = req.sigilAuth;
+    if (!ctx) throw refuse(req, 'AUTH_REQUIRED', 'authorizeNamespace before requireAuth');
+    const act = action ?? ctx.action;
+    const allowed = auth.authorize(ctx.principal, act, namespace);
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace });
+    const next: AuthContext = { ...ctx, action: act, namespace, unclaimed: allowed.unclaimed };
+    req.sigilAuth = next;
+    return next;
+  };
+
+  return {
+    check,
+    requireAuth(o) {
+      return async (req, reply) => {
+        const ns = typeof o.namespace === 'function' ? o.namespace(req) : o.namespace;
+        try {
+          check(req, o.action, ns);
+          return undefined;
+        } catch (e) {
+          if (e instanceof AuthError) return sendAuthError(reply, e);
+          throw e;
+        }
+      };
+    },
+    authorizeNamespace,
+    async authorizeWrite(req, action, namespace) {
+      const ctx = req.sigilAuth ?? check(req, action, namespace);
+      if (namespace !== undefined && ctx.namespace !== namespace) authorizeNamespace(req, namespace, action);
+      return ctx.principal.account;
+    },
+  };
+}
+
+/** sendAuthError writes an AuthError: status, its headers, JSON body. */
+export function sendAuthError(reply: FastifyReply, e: AuthError): FastifyReply {
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  return reply.code(e.status).type('application/json; charset=utf-8').send(e.toJSON());
+}
+
+/** uploadLimit is the route option that caps a body at `maxBytes` (answered 413 by toAuthError). */
+export function uploadLimit(maxBytes: number): { bodyLimit: number } {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError('upload limit must be a positive integer');
+  return { bodyLimit: maxBytes };
+}
+
+/**
+ * toAuthError maps what this module and fastify raise to an AuthError, or
+ * undefined for anything else. Body-too-large (fastify `FST_ERR_CTP_BODY_TOO_LARGE`,
+ * also when Content-Length announces it) becomes 413 UPLOAD_TOO_LARGE naming the
+ * route's own limit. Use it first thing in the server's error handler:
+ *   const a = toAuthError(err, req); if (a) return sendAuthError(reply, a);
+ */
+export function toAuthError(err: unknown, req: FastifyRequest): AuthError | undefined {
+  if (err instanceof AuthError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return authError('UPLOAD_TOO_LARGE', { limit: req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit });
+  return undefined;
+}

@@ -1,0 +1,332 @@
+/**
+ * AuthService: the policy of accounts and auth over an AccountStore — who an
+ * `Authorization` header belongs to, what its token may do, and whether the
+ * account's second factor is satisfied. The CLI and the HTTP glue both use it.
+ *
+ * Checks return result values (`{ ok: true, … } | { ok: false, code, reason }`);
+ * `code` is what the client sees (see errors.ts), `reason` is for the server
+ * log and tests only — it tells unknown, revoked and expired tokens apart, and
+ * must never be sent to the client. Administrative calls throw AuthError.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccountRow, AccountStore, TokenRow } from '../../store/registry/accounts.js';
+import { authError, AuthError } from './errors.js';
+import { systemClock, type Clock } from './rate-limit.js';
+import { coveringPatterns, covers, normalizeNamespace, parseActions, type Action } from './scope.js';
+import { base32Decode, base32Encode, generateTotpSecret, matchTotp, otpauthUri, totpStep } from './totp.js';
+import { checkTokenFormat, generateToken, hashToken } from './tokens.js';
+
+/** Principal: who a valid token belongs to and what it may do. */
+export interface Principal {
+  readonly account: string;
+  readonly admin: boolean;
+  readonly tokenId: string;
+  /** Canonical namespace patterns of the token (`*` = whatever the account may do). */
+  readonly namespaces: readonly string[];
+  readonly actions: readonly Action[];
+  readonly twoFactor: boolean;
+}
+
+export type AuthenticateResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly code: 'AUTH_REQUIRED' | 'TOKEN_MALFORMED' | 'TOKEN_INVALID'; readonly reason: string };
+
+export type AuthorizeResult =
+  | {
+      readonly ok: true;
+      /** No account holds the namespace yet: the first publish may claim it (call claimNamespace once it succeeded). */
+      readonly unclaimed: boolean;
+    }
+  | { readonly ok: false; readonly code: 'TOKEN_SCOPE' | 'NAMESPACE_FORBIDDEN'; readonly reason: string };
+
+export type SecondFactorResult =
+  | { readonly ok: true; readonly method: 'not-enabled' | 'totp' | 'recovery-code' }
+  | { readonly ok: false; readonly code: 'OTP_REQUIRED' | 'OTP_INVALID'; readonly reason: string };
+
+export interface TokenInfo {
+  readonly id: string;
+  readonly account: string;
+  readonly label: string;
+  readonly namespaces: readonly string[];
+  readonly actions: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export interface CreateTokenOptions {
+  /** Namespace patterns (normalized here); default `*`. */
+  readonly namespaces?: readonly string[];
+  /** Default `publish`. */
+  readonly actions?: readonly string[];
+  /** Expiry instant; undefined = never. */
+  readonly expiresAt?: Date;
+  readonly label?: string;
+}
+
+/** RECOVERY_CODE_COUNT recovery codes are issued when two-factor is confirmed. */
+export const RECOVERY_CODE_COUNT = 10;
+const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+// Any 32-byte value: lets authenticate() compare in constant time even when no row matched.
+const NO_HASH = Buffer.alloc(32);
+
+export class AuthService {
+  private readonly clock: Clock;
+
+  constructor(
+    readonly store: AccountStore,
+    options: { clock?: Clock } = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private now(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  // ── accounts and grants ───────────────────────────────────────────────
+
+  /** createAccount adds an account (AuthError ACCOUNT_NAME_INVALID, ACCOUNT_EXISTS). */
+  createAccount(name: string, options: { admin?: boolean } = {}): AccountRow {
+    if (!ACCOUNT_NAME.test(name)) {
+      throw new AuthError('ACCOUNT_NAME_INVALID', 400, `account name "${name}" is not allowed`, { hint: 'use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit' });
+    }
+    if (!this.store.insertAccount(name, Boolean(options.admin), this.now())) throw new AuthError('ACCOUNT_EXISTS', 409, `account "${name}" exists already`);
+    return this.store.getAccount(name)!;
+  }
+
+  /** account returns an account (AuthError ACCOUNT_NOT_FOUND). */
+  account(name: string): AccountRow {
+    const a = this.store.getAccount(name);
+    if (!a) throw new AuthError('ACCOUNT_NOT_FOUND', 404, `there is no account "${name}"`, { hint: 'create it with `sigil account create`' });
+    return a;
+  }
+
+  /** grant lets `account` do `actions` (default publish,keys) on a namespace pattern; returns the canonical pattern. */
+  grant(account: string, namespace: string, actions: readonly string[] = ['publish', 'keys']): string {
+    this.account(account);
+    const pattern = normalizeNamespace(namespace);
+    this.store.upsertGrant(account, pattern, parseActions(actions), this.now());
+    return pattern;
+  }
+
+  /**
+   * claimNamespace makes `account` the owner (publish, keys) of an unclaimed
+   * namespace — call it when the first publish or key event of the namespace
+   * succeeded. Atomic; false when another account holds it.
+   */
+  claimNamespace(account: string, namespace: string): boolean {
+    const ns = normalizeNamespace(namespace);
+    return this.store.claimNamespace(account, ns, coveringPatterns(ns), ['publish', 'keys'], this.now());
+  }
+
+  // ── tokens ────────────────────────────────────────────────────────────
+
+  /**
+   * createToken makes a token for `account`. The returned `token` text exists
+   * only in this return value: the store keeps its SHA-256. Show it once.
+   */
+  createToken(account: string, options: CreateTokenOptions = {}): { token: string; info: TokenInfo } {
+    this.account(account);
+    const namespaces = [...new Set((options.namespaces?.length ? options.namespaces : ['*']).map((n) => normalizeNamespace(n, true)))];
+    const actions = parseActions(options.actions?.length ? options.actions : ['publish']);
+    if (options.expiresAt !== undefined && !(options.expiresAt.getTime() > this.clock())) {
+      throw new AuthError('ACTION_INVALID', 400, 'a token must expire in the future');
+    }
+    const token = generateToken();
+    const id = randomBytes(6).toString('hex');
+    this.store.insertToken({
+      id,
+      hash: hashToken(token),
+      account,
+      label: options.label ?? '',
+      namespaces,
+      actions,
+      createdAt: this.now(),
+      expiresAt: options.expiresAt?.toISOString() ?? null,
+    });
+    return { token, info: tokenInfo(this.store.tokenById(id)!) };
+  }
+
+  listTokens(account?: string): TokenInfo[] {
+    if (account !== undefined) this.account(account);
+    return this.store.listTokens(account).map(tokenInfo);
+  }
+
+  /** revokeToken revokes by id (AuthError TOKEN_NOT_FOUND); revoking twice is harmless. */
+  revokeToken(id: string): TokenInfo {
+    const row = this.store.tokenById(id);
+    if (!row) throw new AuthError('TOKEN_NOT_FOUND', 404, `there is no token with id "${id}"`, { hint: 'list tokens with `sigil account token list`' });
+    this.store.revokeToken(id, this.now());
+    return tokenInfo(this.store.tokenById(id)!);
+  }
+
+  /**
+   * authenticate reads an `Authorization` header value (`Bearer sgl_…`).
+   * Wrong prefix, shape or checksum is found offline (TOKEN_MALFORMED). For a
+   * well-formed token, the row is found by SHA-256 and the stored hash is
+   * compared with timingSafeEqual; unknown, revoked and expired tokens then all
+   * answer TOKEN_INVALID after the same work, so the answer and its timing say
+   * nothing about which tokens or accounts exist.
+   */
+  authenticate(header: string | undefined): AuthenticateResult {
+    if (header === undefined || header.trim() === '') return { ok: false, code: 'AUTH_REQUIRED', reason: 'no authorization header' };
+    const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header); // attacker-controlled
+    if (!m) return { ok: false, code: 'AUTH_REQUIRED', reason: 'not a Bearer authorization' };
+    const token = m[1]!;
+    const problem = checkTokenFormat(token);
+    if (problem) return { ok: false, code: 'TOKEN_MALFORMED', reason: problem };
+    const hash = hashToken(token);
+    const row = this.store.tokenByHash(hash);
+    const same = timingSafeEqual(row?.hash ?? NO_HASH, hash);
+    const nowMs = this.clock();
+    const account = row ? this.store.getAccount(row.account) : undefined;
+    let reason: string | undefined;
+    if (!row || !same) reason = 'unknown token';
+    else if (row.revokedAt !== null) reason = 'revoked token';
+    else if (row.expiresAt !== null && Date.parse(row.expiresAt) <= nowMs) reason = 'expired token';
+    else if (!account) reason = 'account deleted';
+    if (reason !== undefined || !row || !account) return { ok: false, code: 'TOKEN_INVALID', reason: reason ?? 'unknown token' };
+    this.store.touchToken(row.id, this.now());
+    return {
+      ok: true,
+      principal: { account: account.name, admin: account.admin, tokenId: row.id, namespaces: row.namespaces, actions: row.actions as Action[], twoFactor: account.twoFactor === 'on' },
+    };
+  }
+
+  /**
+   * authorize says whether `principal` may do `action` on `namespace`: the
+   * token must cover both (TOKEN_SCOPE), and the account must hold a grant for
+   * them, be an admin, or the namespace must be unclaimed (NAMESPACE_FORBIDDEN).
+   * `admin` needs an admin account and no namespace. A namespace that nobody
+   * holds is allowed with `unclaimed: true` (trust on first use, as the key ledger).
+   */
+  authorize(principal: Principal, action: Action, namespace?: string): AuthorizeResult {
+    if (!principal.actions.includes(action)) return { ok: false, code: 'TOKEN_SCOPE', reason: `token lacks action ${action}` };
+    if (action === 'admin') return principal.admin ? { ok: true, unclaimed: false } : { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: 'not an admin account' };
+    if (namespace === undefined) return { ok: true, unclaimed: false };
+    let ns: string;
+    try {
+      ns = normalizeNamespace(namespace);
+    } catch {
+      return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `not a namespace: ${namespace}` };
+    }
+    if (!principal.namespaces.some((p) => covers(p, ns))) return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
+    if (principal.admin) return { ok: true, unclaimed: false };
+    const grants = this.store.grantsFor(coveringPatterns(ns));
+    if (grants.some((g) => g.account === principal.account && g.actions.includes(action))) return { ok: true, unclaimed: false };
+    if (grants.length === 0) return { ok: true, unclaimed: true };
+    return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(grants.map((g) => g.account))].join(', ')}` };
+  }
+
+  // ── two-factor ────────────────────────────────────────────────────────
+
+  /**
+   * enableTwoFactor starts enrolment: a new secret, pending until confirmTwoFactor
+   * gets a first good code. Calling it again before confirming replaces the secret.
+   * AuthError TWO_FACTOR_STATE when two-factor is on already.
+   */
+  enableTwoFactor(account: string): { uri: string; secret: string } {
+    this.account(account);
+    const secret = generateTotpSecret();
+    if (!this.store.setPendingTotp(account, secret, this.now())) {
+      throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is already on for "${account}"`, { hint: 'disable it first (with a code) to enrol a new device' });
+    }
+    return { uri: otpauthUri(account, secret), secret: base32Encode(secret) };
+  }
+
+  /**
+   * confirmTwoFactor turns two-factor on with the first code from the app and
+   * returns the recovery codes — shown once; only their HMACs are kept.
+   * AuthError TWO_FACTOR_STATE (not pending), OTP_INVALID.
+   */
+  confirmTwoFactor(account: string, code: string): { recoveryCodes: string[] } {
+    const t = this.store.getTotp(account);
+    if (!t || t.state !== 'pending') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not being enabled for "${account}"`, { hint: 'start with `sigil account 2fa enable`' });
+    const step = matchTotp(t.secret, code.trim(), this.clock());
+    if (step === undefined) throw authError('OTP_INVALID');
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
+    if (!this.store.confirmTotp(account, step, codes.map((c) => recoveryHash(account, c)), this.now())) throw authError('OTP_INVALID');
+    return { recoveryCodes: codes };
+  }
+
+  /** disableTwoFactor turns two-factor off; needs a current code or a recovery code (AuthError OTP_REQUIRED, OTP_INVALID, TWO_FACTOR_STATE). */
+  disableTwoFactor(account: string, code: string | undefined): void {
+    const a = this.account(account);
+    if (a.twoFactor === 'pending') {
+      this.store.deleteTotp(account); // never confirmed: nothing to protect yet
+      return;
+    }
+    if (a.twoFactor === 'off') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not on for "${account}"`);
+    const r = this.checkSecondFactor(account, code);
+    if (!r.ok) throw authError(r.code);
+    this.store.deleteTotp(account);
+  }
+
+  /** newRecoveryCodes replaces the recovery codes (needs a code); returns the new ones, shown once. */
+  newRecoveryCodes(account: string, code: string | undefined): string[] {
+    if (this.account(account).twoFactor !== 'on') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not on for "${account}"`);
+    const r = this.checkSecondFactor(account, code);
+    if (!r.ok) throw authError(r.code);
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
+    this.store.replaceRecoveryCodes(account, codes.map((c) => recoveryHash(account, c)));
+    return codes;
+  }
+
+  /**
+   * requireSecondFactor is the check the registry runs before a publish or key
+   * event (`action`): with two-factor off (or only pending) it passes; with it on,
+   * `code` must be a TOTP code within ±1 step whose time step is later than the
+   * last one accepted (replay refused, RFC 6238 §5.2), or an unused recovery
+   * code (consumed). Missing → OTP_REQUIRED; anything else → OTP_INVALID.
+   * A successful check consumes the code even if the caller's operation fails.
+   */
+  requireSecondFactor(account: string, code: string | undefined, action: Action): SecondFactorResult {
+    void action; // every write action needs the factor today; the parameter keeps room for a per-action policy
+    return this.checkSecondFactor(account, code);
+  }
+
+  private checkSecondFactor(account: string, code: string | undefined): SecondFactorResult {
+    const t = this.store.getTotp(account);
+    if (!t || t.state !== 'on') return { ok: true, method: 'not-enabled' };
+    const given = (code ?? '').trim(); // attacker-controlled
+    if (given === '') return { ok: false, code: 'OTP_REQUIRED', reason: 'no code' };
+    if (/^[0-9]{6}$/.test(given)) {
+      const step = matchTotp(t.secret, given, this.clock());
+      if (step === undefined) return { ok: false, code: 'OTP_INVALID', reason: 'wrong or expired code' };
+      if (!this.store.useTotpStep(account, step)) return { ok: false, code: 'OTP_INVALID', reason: 'reused code' };
+      return { ok: true, method: 'totp' };
+    }
+    const normalized = normalizeRecoveryCode(given);
+    if (normalized === undefined) return { ok: false, code: 'OTP_INVALID', reason: 'not a code' };
+    if (!this.store.consumeRecoveryCode(account, recoveryHash(account, normalized))) return { ok: false, code: 'OTP_INVALID', reason: 'wrong or used recovery code' };
+    return { ok: true, method: 'recovery-code' };
+  }
+
+  /** currentStep is the RFC 6238 time step now (for tests and diagnostics). */
+  currentStep(): number {
+    return totpStep(this.clock());
+  }
+}
+
+function tokenInfo(r: TokenRow): TokenInfo {
+  return { id: r.id, account: r.account, label: r.label, namespaces: r.namespaces, actions: r.actions, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt };
+}
+
+// Recovery codes: 80 random bits as 16 base32 characters, shown as xxxx-xxxx-xxxx-xxxx.
+// 80 bits make offline guessing against a stolen hash hopeless, so a keyed
+// SHA-256 (keyed by the account, so equal codes of two accounts differ) suffices.
+function newRecoveryCode(): string {
+  return base32Encode(randomBytes(10)).toLowerCase().replace(/(.{4})(?!$)/g, '$1-');
+}
+
+function normalizeRecoveryCode(text: string): string | undefined {
+  const clean = text.replace(/[\s-]/g, '').toLowerCase();
+  if (!/^[a-z2-7]{16}$/.test(clean) || base32Decode(clean)?.length !== 10) return undefined;
+  return clean.replace(/(.{4})(?!$)/g, '$1-');
+}
+
+function recoveryHash(account: string, code: string): Buffer {
+  return createHmac('sha256', `sigil recovery code v1\n${account}`).update(code.replace(/-/g, '')).digest();
+}
