@@ -50,7 +50,7 @@ describe('sigil account', () => {
     const e = await sigil('account', '2fa', 'enable', 'alice');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/scan this URI as a QR code .* or paste it/);
-    const uri = /otpauth:\/\/totp\/Sigil:alice\?secret=([A-Z2-7]+)&issuer=Sigil&algorithm=SHA1&digits=6&period=30/.exec(e.stdout);
+    const uri = /otpauth:\/\/totp\/Sigil:alice\?issuer=Sigil&secret=([A-Z2-7]+)&algorithm=SHA1&digits=6&period=30/.exec(e.stdout);
     expect(uri).not.toBeNull();
     const secret = base32Decode(uri![1]!)!;
     const code = () => hotp(secret, totpStep(Date.now()));
