@@ -123,7 +123,7 @@ describe('openFileLog (SQLite + files)', () => {
     const res = await auditLog(dirTileSource(pub), { verifiers: [parseVerifierKey(vkey)], origin: 'test.example/log' });
     expect(res).toMatchObject({ entries: 1001, treeHeads: 4, signatureVerified: true });
     const t = readFileSync(join(pub, 'tile/0/001'));
-    t[100] ^= 1;
+    t[100] = t[100]! ^ 1;
     writeFileSync(join(pub, 'tile/0/001'), t);
     await expect(auditLog(dirTileSource(pub))).rejects.toBeInstanceOf(AuditError);
     await expect(openFileLog(dir)).resolves.toBeDefined(); // the edge is intact: tile 001 is not part of it
