@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { SigilError } from '../core/errors.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerLog } from './commands/log.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerKeygen(program, ctx);
   registerSign(program, ctx);
   registerVerify(program, ctx);
+  registerLog(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
