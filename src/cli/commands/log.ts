@@ -43,7 +43,12 @@ export interface SourceFlags {
   vkey?: string;
 }
 
-export function registerLog(program: Command, ctx: CommandContext): void {
+/**
+ * registerLog adds the `log` command group and returns it, so that other
+ * log subcommands (trust-root, verify-inclusion: registerLogClientCommands)
+ * join the same group.
+ */
+export function registerLog(program: Command, ctx: CommandContext): Command {
   const log = program.command('log').description('run and inspect a transparency log (C2SP tlog-tiles)').addHelpText('after', EXAMPLES);
   log
     .command('serve')
@@ -73,6 +78,7 @@ export function registerLog(program: Command, ctx: CommandContext): void {
     .option('-u, --url <url>', 'URL of the log (its prefix)')
     .option('--vkey <vkey>', 'verifier key of the log')
     .action(async (flags: SourceFlags) => ctx.setExitCode(await audit(ctx.io, flags)));
+  return log;
 }
 
 /** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
