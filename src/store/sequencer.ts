@@ -106,6 +106,7 @@ export class SequencedLog implements TransparencyLog {
   private closing: Promise<void> | undefined;
   private failed: Error | undefined;
   private sizeWaiters: (() => void)[] = [];
+  private pruning: Promise<void> = Promise.resolve();
 
   constructor(storage: LogStorage, options: SequencerOptions) {
     if (options.signers.length === 0) throw new InputError('LOG_CONFIG', 'a log needs at least one checkpoint signer');
@@ -296,8 +297,14 @@ export class SequencedLog implements TransparencyLog {
       this.pending.delete(p.key);
       p.resolve({ index: s.size + i, treeSize: r.size, checkpoint, duplicate: false });
     });
-    const full = objects.filter((o) => o.tile.width === TILE_WIDTH).map((o) => o.tile);
-    if (full.length > 0) await this.storage.prune(full).catch(() => undefined);
+    // Pruning is housekeeping: off the critical path, one at a time, awaited by close().
+    // Only a full tile that replaces the old edge's partial tile has partials to delete.
+    const hadPartial = (t: Tile): boolean =>
+      t.level === ENTRIES_LEVEL
+        ? s.partialBundle.length > 0 && t.index === Math.floor(s.size / TILE_WIDTH)
+        : (s.edge.tiles[t.level]?.length ?? 0) > 0 && t.index === Math.floor(levelSize(t.level, s.size) / TILE_WIDTH);
+    const full = objects.filter((o) => o.tile.width === TILE_WIDTH && hadPartial(o.tile)).map((o) => o.tile);
+    if (full.length > 0) this.pruning = this.pruning.then(() => this.storage.prune(full)).catch(() => undefined);
   }
 
   /** recover reloads the committed state after a failed batch; a conflict or a failed reload stops the log. */
@@ -409,6 +416,7 @@ export class SequencedLog implements TransparencyLog {
       this.kick();
       while (this.running) await this.running;
       if (this.timer !== undefined) clearTimeout(this.timer);
+      await this.pruning;
       await this.storage.close();
     })();
     return this.closing;
