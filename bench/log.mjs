@@ -48,10 +48,13 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 console.log(`\ntransparency log (durable: SQLite WAL synchronous=FULL + fsync'd tiles; dedup on; ${N.toLocaleString('en')} entries of ${ENTRY} B; batch ${BATCH})`);
 let log = await openFileLog(dir, { origin: 'bench.sigil.test/log', batchSize: BATCH, batchIntervalMs: 10, maxPending: 64 * BATCH });
 const CHUNK = 8 * BATCH;
+// Entries: a counter and 120 bytes from a random pool (unique by the counter; cheap to make).
+const pool = randomFillSync(Buffer.allocUnsafe(1 << 20));
 const makeEntry = (i) => {
   const e = Buffer.allocUnsafe(ENTRY);
-  randomFillSync(e, 8);
   e.writeDoubleBE(i, 0);
+  const off = (i * 8191) % (pool.length - ENTRY);
+  pool.copy(e, 8, off, off + ENTRY - 8);
   return e;
 };
 let t = process.hrtime.bigint();

@@ -74,6 +74,17 @@ interface Snapshot {
   readonly partialBundle: readonly Uint8Array[];
 }
 
+/** Base is the tree a batch is integrated onto. */
+type Base = Pick<Snapshot, 'size' | 'edge' | 'partialBundle'>;
+
+/** Step is an integrated batch on its way to the commit point. */
+interface Step {
+  readonly base: Base;
+  readonly objects: readonly StoredObject[];
+  readonly root: Hash;
+  readonly next: Base;
+}
+
 /** LOG_CLOSED: append after close(). */
 export class LogClosedError extends SigilError {
   constructor() {
@@ -263,16 +274,48 @@ export class SequencedLog implements TransparencyLog {
 
   /** drain is the single writer: integrates batches until the pool is empty. Entries that arrive meanwhile join the next batch. */
   private async drain(): Promise<void> {
-    while (this.pool.length > 0 && !this.failed) {
-      const batch = this.pool.splice(0, this.batchSize);
+    // A pipeline of two batches: batch k+1 is integrated on k's (uncommitted) edge and its
+    // tiles are written while k commits; commits stay in order, and k+1 commits only after
+    // k did. Tiles beyond the committed size are garbage until then (contract rule 3).
+    let base: Base = this.snap;
+    const inflight: { batch: readonly Pending[]; done: Promise<void> }[] = [];
+    while ((this.pool.length > 0 && !this.failed) || inflight.length > 0) {
+      if (this.pool.length > 0 && !this.failed && inflight.length < 2) {
+        const batch = this.pool.splice(0, this.batchSize);
+        const prev = inflight[inflight.length - 1]?.done;
+        let step: Step;
+        try {
+          step = this.prepare(base, batch);
+        } catch (e) {
+          inflight.push({ batch, done: Promise.reject(e) });
+          continue;
+        }
+        const writes = this.storage.writeTiles(step.objects);
+        writes.catch(() => undefined);
+        const done = (async () => {
+          if (prev) await prev;
+          await writes;
+          await this.commitBatch(step, batch);
+        })();
+        done.catch(() => undefined);
+        inflight.push({ batch, done });
+        base = step.next;
+        continue;
+      }
+      const head = inflight.shift()!;
       try {
-        await this.integrateBatch(batch);
+        await head.done;
       } catch (e) {
-        for (const p of batch) {
-          this.pending.delete(p.key);
-          p.reject(e);
+        // Every later batch was built on this one: they fail with it.
+        for (const it of [head, ...inflight.splice(0)]) {
+          await it.done.catch(() => undefined);
+          for (const p of it.batch) {
+            this.pending.delete(p.key);
+            p.reject(e);
+          }
         }
         await this.recover(e);
+        base = this.snap;
       }
     }
     if (this.failed) {
@@ -283,19 +326,24 @@ export class SequencedLog implements TransparencyLog {
     }
   }
 
-  private async integrateBatch(batch: readonly Pending[]): Promise<void> {
-    const s = this.snap;
-    const r = integrate(s.edge, batch.map((p) => p.hash));
-    const b = appendEntryBundles(s.size, s.partialBundle, batch.map((p) => p.entry));
-    const objects: StoredObject[] = [...r.tiles, ...b.bundles];
-    await this.storage.writeTiles(objects);
-    const checkpoint = this.sign(r.size, r.root);
-    await this.storage.commit({ oldSize: s.size, size: r.size, root: r.root, checkpoint, dedup: batch.map((p, i) => [p.hash, s.size + i] as const) });
-    this.setSnap({ size: r.size, root: r.root, checkpoint, edge: r.edge, partialBundle: b.partial });
+  /** prepare integrates a batch on `base` (pure): the objects to write and the tree after it. */
+  private prepare(base: Base, batch: readonly Pending[]): Step {
+    const r = integrate(base.edge, batch.map((p) => p.hash));
+    const b = appendEntryBundles(base.size, base.partialBundle, batch.map((p) => p.entry));
+    return { base, objects: [...r.tiles, ...b.bundles], root: r.root, next: { size: r.size, edge: r.edge, partialBundle: b.partial } };
+  }
+
+  /** commitBatch is steps 3–5 for a batch whose objects are durable: commit, publish, acknowledge, prune. */
+  private async commitBatch(step: Step, batch: readonly Pending[]): Promise<void> {
+    const s = step.base;
+    const { size, edge, partialBundle } = step.next;
+    const checkpoint = this.sign(size, step.root);
+    await this.storage.commit({ oldSize: s.size, size, root: step.root, checkpoint, dedup: batch.map((p, i) => [p.hash, s.size + i] as const) });
+    this.setSnap({ size, root: step.root, checkpoint, edge, partialBundle });
     await this.storage.publishCheckpoint(checkpoint);
     batch.forEach((p, i) => {
       this.pending.delete(p.key);
-      p.resolve({ index: s.size + i, treeSize: r.size, checkpoint, duplicate: false });
+      p.resolve({ index: s.size + i, treeSize: size, checkpoint, duplicate: false });
     });
     // Pruning is housekeeping: off the critical path, one at a time, awaited by close().
     // Only a full tile that replaces the old edge's partial tile has partials to delete.
@@ -303,7 +351,7 @@ export class SequencedLog implements TransparencyLog {
       t.level === ENTRIES_LEVEL
         ? s.partialBundle.length > 0 && t.index === Math.floor(s.size / TILE_WIDTH)
         : (s.edge.tiles[t.level]?.length ?? 0) > 0 && t.index === Math.floor(levelSize(t.level, s.size) / TILE_WIDTH);
-    const full = objects.filter((o) => o.tile.width === TILE_WIDTH && hadPartial(o.tile)).map((o) => o.tile);
+    const full = step.objects.filter((o) => o.tile.width === TILE_WIDTH && hadPartial(o.tile)).map((o) => o.tile);
     if (full.length > 0) this.pruning = this.pruning.then(() => this.storage.prune(full)).catch(() => undefined);
   }
 

@@ -88,6 +88,39 @@ describe('MemoryLog (sequencer over MemoryStorage)', () => {
   });
 });
 
+describe('storage failures', () => {
+  it('reject the failed batch (and the one built on it), then the log recovers from its committed state', async () => {
+    class Flaky extends MemoryStorage {
+      failNext = 0;
+      override async writeTiles(objects: Parameters<MemoryStorage['writeTiles']>[0]): Promise<void> {
+        if (this.failNext > 0) {
+          this.failNext--;
+          throw new StorageError('disk on fire');
+        }
+        return super.writeTiles(objects);
+      }
+    }
+    const storage = new Flaky();
+    const log = new MemoryLog({ batchSize: 10, batchIntervalMs: 1 }, storage);
+    for (let i = 0; i < 25; i++) await log.append(enc(`ok${i}`));
+    storage.failNext = 1;
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => log.append(enc(`x${i}`))));
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed.length).toBeGreaterThanOrEqual(10);
+    for (const f of failed) expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_ERROR' });
+    // retried entries are appended; the tree stays consistent and provable
+    const again = await Promise.all(Array.from({ length: 40 }, (_, i) => log.append(enc(`x${i}`))));
+    const size = Math.max(...again.map((r) => r.treeSize));
+    expect(size).toBe(65);
+    const root = rootOf(log, await log.latestCheckpoint());
+    for (let i = 0; i < size; i++) {
+      const proof = await log.inclusionProof(i, size);
+      expect(checkInclusion(proof, i, size, recordHash((await log.readEntry(i))!), root).status).toBe('pass');
+    }
+    await log.close();
+  });
+});
+
 describe('openFileLog (SQLite + files)', () => {
   it('reproduces the Tessera reference log byte for byte', async () => {
     const TESSERA = join(import.meta.dirname, '../fixtures/log/tessera-log');
