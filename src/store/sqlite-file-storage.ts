@@ -23,6 +23,9 @@ import { formatTilePath, type Tile } from '../log/tile-path.js';
 import { type Commit, type CommittedState, type LogStorage, type StoredObject, StorageConflictError, StorageError } from './contract.js';
 import { DirMaker, fsyncDir, writeFileAtomic } from './durable-file.js';
 
+/** MAX_CONCURRENT_READS bounds the tile reads in flight (file descriptors). */
+const MAX_CONCURRENT_READS = 64;
+
 /** publicDir is where the servable files of the log in `dir` live. */
 export function publicDir(dir: string): string {
   return join(dir, 'public');
@@ -33,6 +36,8 @@ export class SqliteFileStorage implements LogStorage {
   readonly publicDir: string;
   private readonly db: Database.Database;
   private readonly dirs = new DirMaker();
+  private reading = 0;
+  private readonly readWaiters: (() => void)[] = [];
   private readonly selectState: Database.Statement;
   private readonly selectDedup: Database.Statement;
   private readonly insertDedup: Database.Statement;
@@ -127,6 +132,18 @@ export class SqliteFileStorage implements LogStorage {
   }
 
   async readTile(tile: Tile): Promise<Uint8Array | undefined> {
+    // Bounded: a burst of readers (HTTP, proofs) must not run the process out of file descriptors.
+    while (this.reading >= MAX_CONCURRENT_READS) await new Promise<void>((r) => this.readWaiters.push(r));
+    this.reading++;
+    try {
+      return await this.readTileNow(tile);
+    } finally {
+      this.reading--;
+      this.readWaiters.shift()?.();
+    }
+  }
+
+  private async readTileNow(tile: Tile): Promise<Uint8Array | undefined> {
     try {
       const b = await readFile(this.path(tile));
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
