@@ -1,0 +1,228 @@
+/**
+ * sigil log: run and inspect a transparency log.
+ *
+ *   sigil log serve [--data DIR] [--listen HOST:PORT] [--origin ORIGIN]
+ *   sigil log vkey [--data DIR]
+ *   sigil log checkpoint [--url URL | --data DIR] [--vkey VKEY]
+ *   sigil log audit [--url URL | --data DIR] [--vkey VKEY]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../core/errors.js';
+import { verifyCheckpoint } from '../../log/checkpoint.js';
+import { type NoteVerifier, parseVerifierKey } from '../../log/note-key.js';
+import { createLogServer } from '../../registry/log-routes.js';
+import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
+import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
+import { loadLogKey } from '../../store/log-key.js';
+import { publicDir } from '../../store/sqlite-file-storage.js';
+import { dirTileSource, httpTileSource } from '../../store/tile-source.js';
+import type { CommandContext } from '../context.js';
+import { printError, printWarning, type Io } from '../output.js';
+
+const EXAMPLES = `
+Examples:
+  $ sigil log serve --origin log.example.org --listen 0.0.0.0:7440
+  $ sigil log vkey
+  $ sigil log checkpoint --url http://127.0.0.1:7440
+  $ sigil log audit --url https://log.example.org --vkey "$(sigil log vkey)"
+`;
+
+export interface ServeFlags {
+  data: string;
+  listen: string;
+  origin?: string;
+  batchSize?: string;
+  batchInterval?: string;
+}
+
+export interface SourceFlags {
+  data?: string;
+  url?: string;
+  vkey?: string;
+}
+
+/**
+ * registerLog adds the `log` command group and returns it, so that other
+ * log subcommands (trust-root, verify-inclusion: registerLogClientCommands)
+ * join the same group.
+ */
+export function registerLog(program: Command, ctx: CommandContext): Command {
+  const log = program.command('log').description('run and inspect a transparency log (C2SP tlog-tiles)').addHelpText('after', EXAMPLES);
+  log
+    .command('serve')
+    .description('serve a transparency log (creates its key on first start)')
+    .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
+    .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
+    .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
+    .option('--batch-size <n>', 'integrate when this many entries wait', '256')
+    .option('--batch-interval <ms>', 'or this long after the first one arrived', '100')
+    .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
+  log
+    .command('vkey')
+    .description("print the log's note verifier key")
+    .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
+    .action(async (flags: { data: string }) => ctx.setExitCode(vkey(ctx.io, flags.data)));
+  log
+    .command('checkpoint')
+    .description("print the log's latest checkpoint (verified when its key is known)")
+    .option('-d, --data <dir>', `data directory (default ${DEFAULT_LOG_DIR})`)
+    .option('-u, --url <url>', 'URL of the log (its prefix)')
+    .option('--vkey <vkey>', 'verifier key of the log')
+    .action(async (flags: SourceFlags) => ctx.setExitCode(await checkpoint(ctx.io, flags)));
+  log
+    .command('audit')
+    .description('replay the whole log from its tiles and entry bundles and check its checkpoint')
+    .option('-d, --data <dir>', `data directory (default ${DEFAULT_LOG_DIR})`)
+    .option('-u, --url <url>', 'URL of the log (its prefix)')
+    .option('--vkey <vkey>', 'verifier key of the log')
+    .action(async (flags: SourceFlags) => ctx.setExitCode(await audit(ctx.io, flags)));
+  return log;
+}
+
+/** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):([0-9]{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new InputError('USAGE', `-l/--listen must be HOST:PORT, not ${JSON.stringify(s)}`, { hint: 'e.g. --listen 127.0.0.1:7440' });
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < min) throw new InputError('USAGE', `${name} must be an integer ≥ ${min}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function serve(io: Io, flags: ServeFlags): Promise<number> {
+  const { host, port } = parseListen(flags.listen);
+  const batchSize = intFlag('--batch-size', flags.batchSize, 1);
+  const batchIntervalMs = intFlag('--batch-interval', flags.batchInterval, 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
+  const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
+  const log = await openFileLog(flags.data, {
+    ...(origin !== undefined ? { origin } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
+  });
+  const app = createLogServer({ log });
+  let address: string;
+  try {
+    address = await app.listen({ host, port });
+  } catch (e) {
+    await log.close();
+    throw new InputError('LISTEN_FAILED', `cannot listen on ${flags.listen}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
+  }
+  io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\n`);
+  if (log.keyCreated) io.out(`key: created ${join(log.dir, 'log.key')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await log.close();
+  return 0;
+}
+
+function requireKey(dir: string): string {
+  const key = loadLogKey(dir);
+  if (!key) {
+    throw new InputError('LOG_KEY_MISSING', `no log key in ${dir}`, { hint: 'start the log once with `sigil log serve --data DIR --origin ORIGIN`, or pass -d/--data' });
+  }
+  return key.verifierKey;
+}
+
+export function vkey(io: Io, dir: string): number {
+  io.out(`${requireKey(dir)}\n`);
+  return 0;
+}
+
+interface Source {
+  readonly source: TileSource;
+  readonly where: string;
+  readonly verifiers: NoteVerifier[] | undefined;
+}
+
+function openSource(io: Io, flags: SourceFlags): Source {
+  if (flags.url !== undefined && flags.data !== undefined) {
+    throw new InputError('USAGE', "-u/--url can't be used with -d/--data", { hint: 'audit a log either over HTTP or from its data directory' });
+  }
+  let vk = flags.vkey;
+  let source: TileSource;
+  let where: string;
+  if (flags.url !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(flags.url);
+    } catch {
+      throw new InputError('USAGE', `-u/--url ${JSON.stringify(flags.url)} is not a URL`, { hint: 'e.g. --url http://127.0.0.1:7440' });
+    }
+    source = httpTileSource(url.href);
+    where = url.href;
+  } else {
+    const dir = flags.data ?? DEFAULT_LOG_DIR;
+    if (!existsSync(join(dir, 'log.key')) && !existsSync(publicDir(dir))) {
+      throw new InputError('LOG_NOT_FOUND', `no log in ${dir}`, { hint: 'pass -d/--data DIR or -u/--url URL' });
+    }
+    vk ??= loadLogKey(dir)?.verifierKey;
+    source = dirTileSource(publicDir(dir));
+    where = dir;
+  }
+  if (vk === undefined) printWarning(io, 'the checkpoint signature is not checked: pass --vkey VKEY');
+  return { source, where, verifiers: vk === undefined ? undefined : [parseVerifierKey(vk)] };
+}
+
+export async function checkpoint(io: Io, flags: SourceFlags): Promise<number> {
+  const { source, where, verifiers } = openSource(io, flags);
+  const data = await source('checkpoint');
+  if (data === undefined) throw new InputError('LOG_NOT_FOUND', `${where} has no checkpoint`);
+  const text = Buffer.from(data).toString('utf8');
+  if (verifiers) {
+    const v = verifyCheckpoint(text, verifiers);
+    if (!v.ok) {
+      printError(io, `the checkpoint of ${where} does not verify: ${v.check.reason}`);
+      return 1;
+    }
+  }
+  io.out(text);
+  return 0;
+}
+
+export async function audit(io: Io, flags: SourceFlags): Promise<number> {
+  const { source, where, verifiers } = openSource(io, flags);
+  let last = 0;
+  let shown = false;
+  try {
+    const r = await auditLog(source, {
+      ...(verifiers ? { verifiers } : {}),
+      onProgress: (done, total) => {
+        if (!io.stderrIsTTY) return;
+        const now = Date.now();
+        if (now - last < 200 && done < total) return;
+        last = now;
+        shown = true;
+        io.err(`\raudit ${done}/${total} entries (${total > 0 ? Math.floor((done / total) * 100) : 100}%)`);
+      },
+    });
+    if (shown) io.err('\r\x1b[K');
+    const root = Buffer.from(r.root).toString('base64');
+    io.out(`audited ${r.entries} entries of ${r.checkpoint.origin}: ${r.treeHeads} tree heads recomputed, ${r.tilesChecked} tiles match, root ${root} matches the checkpoint${r.signatureVerified ? ' (signature verified)' : ''}\n`);
+    return 0;
+  } catch (e) {
+    if (shown) io.err('\r\x1b[K');
+    if (e instanceof AuditError) {
+      printError(io, `the log at ${where} does not audit: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** readCheckpointFile reads the published checkpoint of a data directory (for tools and tests). */
+export function readCheckpointFile(dir: string): string {
+  return readFileSync(join(publicDir(dir), 'checkpoint'), 'utf8');
+}
