@@ -8,6 +8,7 @@ import { registerKey } from './commands/key.js';
 import { registerAccount } from './commands/account.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPublish } from './commands/publish.js';
+import { registerServe } from './commands/serve.js';
 import { registerLog } from './commands/log.js';
 import { registerLogClientCommands } from './commands/log-client.js';
 import { registerSign } from './commands/sign.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerKey(program, ctx);
   registerAccount(program, ctx);
   registerPublish(program, ctx);
+  registerServe(program, ctx);
   registerLogClientCommands(registerLog(program, ctx), ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;

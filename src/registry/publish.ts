@@ -61,6 +61,12 @@ export interface PublishRequest {
   readonly name?: string;
   readonly version?: string;
   readonly account?: string;
+  /**
+   * authorize is called once the package is identified, before anything is
+   * stored: with the versionless purl and the action ('publish', or 'keys' for
+   * key events sent along). It throws to refuse (token scope, namespace owner).
+   */
+  readonly authorize?: (packagePurl: string, action: 'publish' | 'keys') => void;
 }
 
 export interface PublishOutcome {
@@ -103,6 +109,8 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const { identity, digests, native } = described;
   const purl = identity.purl;
   const packagePurl = purlWithoutVersion(purl);
+  req.authorize?.(packagePurl, 'publish');
+  if ((req.keyEvents ?? []).length > 0) req.authorize?.(packagePurl, 'keys');
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
   const published = ctx.store.get(purl);

@@ -22,6 +22,9 @@ import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatch, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
+import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
+import type { AuthService } from './auth/service.js';
+import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
 
 export interface RegistryRoutesOptions {
@@ -30,8 +33,8 @@ export interface RegistryRoutesOptions {
   readonly maxUploadBytes: number;
   /** Most purls in one batch lookup. */
   readonly maxBatch?: number;
-  /** Runs before a write (auth, 2FA, rate limits); throws RegistryError to refuse. Returns the account name. */
-  readonly authorizeWrite?: (req: FastifyRequest, action: 'publish' | 'keys', namespace?: string) => Promise<string | undefined>;
+  /** Accounts, tokens, 2FA and rate limits for writes; without it, writes are open (tests, private use). */
+  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
   /** Ledger facts for records (namespace, reset flag). */
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
@@ -55,8 +58,10 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   const { ctx } = opts;
   const maxBatch = opts.maxBatch ?? 10_000;
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof RegistryError) return sendError(reply, err);
+    const authErr = opts.auth ? toAuthError(err, req) : undefined;
+    if (authErr) return sendAuthError(reply, authErr);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, new RegistryError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${opts.maxUploadBytes} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`', { limit: opts.maxUploadBytes }));
     }
@@ -67,7 +72,14 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     return sendError(reply, new RegistryError(500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log'));
   });
 
-  app.post('/api/v1/publish', { bodyLimit: opts.maxUploadBytes }, async (req, reply) => {
+  const auth = opts.auth;
+  /** Refuse writes without a valid token before reading the (possibly large) body. */
+  const writeHook = (action: 'publish' | 'keys') => (auth ? { onRequest: auth.guard.requireAuth({ action }) } : {});
+  const claim = (req: FastifyRequest, namespace: string) => {
+    if (auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
+  };
+
+  app.post('/api/v1/publish', { bodyLimit: opts.maxUploadBytes, ...writeHook('publish') }, async (req, reply) => {
     const body = req.body as Record<string, unknown> | null;
     if (typeof body !== 'object' || body === null) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be a JSON object');
     const problems: string[] = [];
@@ -77,7 +89,8 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     if (body['keyEvents'] !== undefined && !Array.isArray(body['keyEvents'])) problems.push('keyEvents must be an array of DSSE envelopes');
     for (const f of ['type', 'namespace', 'name', 'version'] as const) if (body[f] !== undefined && typeof body[f] !== 'string') problems.push(`${f} must be a string`);
     if (problems.length > 0) throw new RegistryError(400, 'BAD_REQUEST', `invalid publish request: ${problems.join('; ')}`);
-    const account = opts.authorizeWrite ? await opts.authorizeWrite(req, 'publish') : undefined;
+    const account = req.sigilAuth?.principal.account;
+    let claimed: string | undefined;
     const outcome = await publishRelease(ctx, {
       filename: body['filename'] as string,
       artifact: Buffer.from(body['artifact'] as string, 'base64'),
@@ -88,7 +101,16 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}),
       ...(typeof body['version'] === 'string' ? { version: body['version'] } : {}),
       ...(account ? { account } : {}),
+      ...(auth
+        ? {
+            authorize: (ns: string, action: 'publish' | 'keys') => {
+              auth.guard.authorizeNamespace(req, ns, action);
+              claimed = ns;
+            },
+          }
+        : {}),
     });
+    if (claimed) claim(req, claimed);
     return reply.code(outcome.status).send(outcome.record);
   });
 
@@ -177,11 +199,15 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       });
     });
 
-    app.post('/api/v1/key-events', { bodyLimit: 256 * 1024 }, async (req, reply) => {
+    app.post('/api/v1/key-events', { bodyLimit: 256 * 1024, ...writeHook('keys') }, async (req, reply) => {
       const envelope = (req.body as { envelope?: unknown } | null)?.envelope;
       if (typeof envelope !== 'object' || envelope === null) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"envelope": <DSSE envelope of a key event>}');
-      if (opts.authorizeWrite) await opts.authorizeWrite(req, 'keys');
+      const parsed = parseKeyEventEnvelope(envelope);
+      if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused: ${parsed.reason}`);
+      const namespace = parsed.value.statement.predicate.namespace;
+      if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
       const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
+      claim(req, namespace);
       return reply.code(201).send(r);
     });
   }

@@ -1,0 +1,96 @@
+/**
+ * sigil serve: the registry on its embedded default (SQLite + files under
+ * ./.sigil-data): accepts signed releases, countersigns them, logs every
+ * signature and key event, and serves npm's keys endpoint and the log.
+ */
+import type { Command } from 'commander';
+import { shortHex } from '../../core/digest.js';
+import { InputError } from '../../core/errors.js';
+import { npmKeyId } from '../../core/keys.js';
+import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry } from '../../registry/server.js';
+import type { CommandContext } from '../context.js';
+import { printWarning, type Io } from '../output.js';
+import { parseListen } from './log.js';
+
+export interface ServeFlags {
+  data: string;
+  listen?: string;
+  port?: string;
+  origin?: string;
+  publicUrl?: string;
+  maxUploadBytes?: string;
+  requireSignatures?: boolean;
+  json?: boolean;
+}
+
+export function registerServe(program: Command, ctx: CommandContext): void {
+  program
+    .command('serve')
+    .description('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
+    .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
+    .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
+    .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N)')
+    .option('--origin <origin>', 'log origin of a new data folder (default: <host>:<port>/log)')
+    .option('--public-url <url>', 'URL clients use to reach this registry (default: the listen address)')
+    .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
+    .option('--require-signatures', 'refuse every upload without an author signature')
+    .option('--json', 'print the start-up facts as one JSON line')
+    .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
+}
+
+export async function serve(io: Io, flags: ServeFlags): Promise<number> {
+  if (flags.listen && flags.port) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together");
+  const { host, port } = parseListen(flags.listen ?? `127.0.0.1:${flags.port ?? '8080'}`);
+  let maxUploadBytes: number | undefined;
+  if (flags.maxUploadBytes !== undefined) {
+    maxUploadBytes = Number(flags.maxUploadBytes);
+    if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) throw new InputError('USAGE', `--max-upload-bytes must be a positive integer, not "${flags.maxUploadBytes}"`);
+  }
+  const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
+  const registry = await openRegistry({
+    dataDir: flags.data,
+    host,
+    port,
+    ...(flags.origin ? { origin: flags.origin } : {}),
+    ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+    ...(maxUploadBytes ? { maxUploadBytes } : {}),
+    requireAuthorSignature: Boolean(flags.requireSignatures),
+    ...(passphrase ? { passphrase } : {}),
+  });
+  let url: string;
+  try {
+    url = await registry.listen();
+  } catch (e) {
+    await registry.close();
+    throw new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(e as Error).message}`, { hint: 'pick another port with -p/--port' });
+  }
+  const k = registry.registryKey.publicKey;
+  if (flags.json) {
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, adminToken: registry.adminToken ?? null })}\n`);
+  } else {
+    io.out(
+      [
+        `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
+        `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
+        `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
+        registry.adminToken ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)` : '',
+        registry.recovered.completed.length + registry.recovered.dropped.length > 0
+          ? `  recovered      ${registry.recovered.completed.length} interrupted publish(es) finished, ${registry.recovered.dropped.length} dropped`
+          : '',
+        'use it:',
+        `  sigil keygen --out ~/.sigil && sigil publish <artifact> --server ${url} --key ~/.sigil/<key>.key --token <token>`,
+        `  sigil verify-release: curl ${url}/api/v1/releases/<purl>   (key id ${shortHex(k.keyId)})`,
+        '',
+      ]
+        .filter((l) => l !== '')
+        .join('\n') + '\n',
+    );
+  }
+  if (!registry.registryKeyEncrypted) printWarning(io, 'the registry key is stored unencrypted (mode 0600); set SIGIL_SERVER_PASSPHRASE before the first start to encrypt it');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await registry.close();
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * openRegistry: the whole `sigil serve` — registry API, key ledger, accounts,
+ * and the transparency log under /log (C2SP tiles + Rekor v2 write API) — on
+ * the embedded default: SQLite and files under one data directory.
+ *
+ *   <data>/registry.sqlite   releases, key events, accounts, tokens
+ *   <data>/blobs/sha256/…    artifacts, content-addressed
+ *   <data>/keys/registry.key registry signing key (ECDSA P-256)
+ *   <data>/log/              the log: its key, tiles, entry bundles, checkpoint
+ */
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { logRoutes } from './log-routes.js';
+import { rekorRoutes } from './personalities/rekor/routes.js';
+import { registryRoutes } from './routes.js';
+import { LedgerAuthority } from './ledger-authority.js';
+import { recoverPending, type RegistryContext } from './publish.js';
+import { loadOrCreateRegistryKey } from './registry-key.js';
+import { AuthService } from './auth/service.js';
+import { createAuthGuard } from './auth/http.js';
+import { AccountStore } from '../store/registry/accounts.js';
+import { KeyEventStore } from '../store/registry/key-events.js';
+import { ReleaseStore } from '../store/registry/releases.js';
+import { openFileLog, type FileLog } from '../store/file-log.js';
+import { loadLogKey } from '../store/log-key.js';
+import type { PrivateKey } from '../core/keys.js';
+
+export interface RegistryOptions {
+  readonly dataDir: string;
+  /** Log origin for a new data directory (default: "<host>:<port>/log"). */
+  readonly origin?: string;
+  /** Public base URL (default http://<host>:<port>, known after listen). */
+  readonly publicUrl?: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxUploadBytes?: number;
+  readonly requireAuthorSignature?: boolean;
+  /** Passphrase of the registry key (SIGIL_SERVER_PASSPHRASE). */
+  readonly passphrase?: string;
+  /** Turn off accounts and tokens (tests and private single-user use). */
+  readonly openWrites?: boolean;
+  /** Log batching (defaults: the sequencer's). */
+  readonly batchSize?: number;
+  readonly batchIntervalMs?: number;
+}
+
+export interface Registry {
+  readonly app: FastifyInstance;
+  readonly log: FileLog;
+  readonly store: ReleaseStore;
+  readonly auth: AuthService;
+  readonly ledger: LedgerAuthority;
+  readonly registryKey: PrivateKey;
+  readonly registryKeyCreated: boolean;
+  readonly registryKeyEncrypted: boolean;
+  /** The admin's publish token, only on the very first start (shown once). */
+  readonly adminToken: string | undefined;
+  readonly recovered: { completed: string[]; dropped: string[] };
+  /** Start listening; returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+export async function openRegistry(options: RegistryOptions): Promise<Registry> {
+  const logDir = join(options.dataDir, 'log');
+  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}/log`);
+  const log = await openFileLog(logDir, {
+    ...(origin !== undefined ? { origin } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.batchIntervalMs !== undefined ? { batchIntervalMs: options.batchIntervalMs } : {}),
+  });
+  const store = new ReleaseStore(options.dataDir);
+  const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
+  const accounts = new AccountStore(store.db);
+  const auth = new AuthService(accounts);
+  let adminToken: string | undefined;
+  if (accounts.listAccounts().length === 0) {
+    auth.createAccount('admin', { admin: true });
+    adminToken = auth.createToken('admin', { actions: ['publish', 'keys', 'admin'], label: 'first start' }).token;
+  }
+  const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey]);
+
+  const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const ctx: RegistryContext = {
+    store,
+    log,
+    registryKey: registry.key,
+    get baseUrl() {
+      return base.url;
+    },
+    authority: ledger,
+    requireAuthorSignature: options.requireAuthorSignature ?? false,
+    now: () => new Date(),
+  };
+  const recovered = await recoverPending(ctx);
+
+  // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
+  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
+  await app.register(logRoutes, { log, prefix: '/log' });
+  await app.register(rekorRoutes, { log, prefix: '/log' });
+  await app.register(registryRoutes, {
+    ctx,
+    maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
+    ledger,
+    ledgerFacts: async (row) => {
+      const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
+      return { namespace: k.namespace, resetInHistory: k.resetInHistory };
+    },
+    ...(options.openWrites ? {} : { auth: { guard: createAuthGuard({ auth }), service: auth } }),
+  });
+
+  return {
+    app,
+    log,
+    store,
+    auth,
+    ledger,
+    registryKey: registry.key,
+    registryKeyCreated: registry.created,
+    registryKeyEncrypted: registry.encrypted,
+    adminToken,
+    recovered,
+    async listen() {
+      const address = await app.listen({ host: options.host, port: options.port });
+      if (!base.url) base.url = address.replace('0.0.0.0', '127.0.0.1');
+      return base.url;
+    },
+    async close() {
+      await app.close();
+      await log.close();
+      store.close();
+    },
+  };
+}
