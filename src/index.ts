@@ -20,3 +20,4 @@ export * from './ecosystems/describe.js';
 export * from './log/index.js';
 export * from './core/release-record.js';
 export * from './ledger/index.js';
+export * from './store/index.js';
