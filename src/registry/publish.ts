@@ -19,7 +19,7 @@
  * the others. Readers never see a pending row.
  */
 import { describeArtifact } from '../ecosystems/describe.js';
-import type { Artifact } from '../ecosystems/adapter.js';
+import { memoryArtifact } from '../ecosystems/memory-artifact.js';
 import { parseBundle, serializeBundle, type SigilBundle } from '../core/bundle.js';
 import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
@@ -73,17 +73,6 @@ export interface PublishOutcome {
   /** 201 created, 200 the same bytes were already published. */
   readonly status: 200 | 201;
   readonly record: ReleaseRecord;
-}
-
-function memoryArtifact(name: string, data: Buffer): Artifact {
-  return {
-    name,
-    size: data.length,
-    async *open() {
-      for (let i = 0; i < data.length; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
-    },
-    bytes: async () => data,
-  };
 }
 
 /** fullName is the package name as its ecosystem writes it (npm: "@scope/name"). */

@@ -11,6 +11,7 @@ import { InputError } from '../../core/errors.js';
 import { purlWithoutVersion } from '../../core/purl.js';
 import { signRelease } from '../../core/sign.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
+import { describeOptions } from '../artifact-flags.js';
 import { buildKeyEvent } from '../../ledger/event.js';
 import { RegistryClient, RegistryRequestError } from '../../client/registry-client.js';
 import type { CommandContext } from '../context.js';
@@ -57,12 +58,7 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
   const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
 
   const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
-  const d = await describeArtifact(artifact, {
-    ...(flags.type !== undefined ? { type: flags.type } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    ...(flags.name !== undefined ? { name: flags.name } : {}),
-    ...(flags.version !== undefined ? { version: flags.version } : {}),
-  });
+  const d = await describeArtifact(artifact, describeOptions(flags));
 
   let bundle: unknown = null;
   const keyEvents = [];
@@ -99,10 +95,7 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
     artifact: readFileSync(artifactPath).toString('base64'),
     bundle,
     keyEvents,
-    ...(flags.type !== undefined ? { type: flags.type } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    ...(flags.name !== undefined ? { name: flags.name } : {}),
-    ...(flags.version !== undefined ? { version: flags.version } : {}),
+    ...describeOptions(flags),
   });
   if (flags.json) {
     io.out(`${JSON.stringify(record, null, 2)}\n`);

@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { serializeBundle } from '../../core/bundle.js';
 import { signRelease } from '../../core/sign.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
+import { describeOptions } from '../artifact-flags.js';
 import { fileArtifact, writeFileAtomic } from '../files.js';
 import { loadPrivateKey } from '../keyring.js';
 import type { Io } from '../output.js';
@@ -36,12 +37,7 @@ export function registerSign(program: Command, ctx: CommandContext): void {
 export async function sign(io: Io, artifactPath: string, flags: SignFlags): Promise<number> {
   const key = loadPrivateKey(io, flags.key);
   const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
-  const d = await describeArtifact(artifact, {
-    ...(flags.type !== undefined ? { type: flags.type } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    ...(flags.name !== undefined ? { name: flags.name } : {}),
-    ...(flags.version !== undefined ? { version: flags.version } : {}),
-  });
+  const d = await describeArtifact(artifact, describeOptions(flags));
   const bundle = signRelease({ purl: d.identity.purl, digests: d.digests, key });
   const out = flags.out ?? `${artifactPath}.sigstore.json`;
   writeFileAtomic(out, serializeBundle(bundle));

@@ -4,6 +4,7 @@ import { InputError } from '../../core/errors.js';
 import type { VerificationResult } from '../../core/verdict.js';
 import { verifyRelease } from '../../core/verify.js';
 import { describeArtifact, type ArtifactDescription } from '../../ecosystems/describe.js';
+import { describeOptions } from '../artifact-flags.js';
 import { fileArtifact, readTextFile } from '../files.js';
 import { loadPublicKeys } from '../keyring.js';
 import type { Io } from '../output.js';
@@ -21,12 +22,7 @@ export async function verifySigilBundle(io: Io, artifactPath: string, bundlePath
   let description: ArtifactDescription | undefined;
   let unidentified: string | undefined;
   try {
-    description = await describeArtifact(artifact, {
-      ...(flags.type !== undefined ? { type: flags.type } : {}),
-      ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    ...(flags.name !== undefined ? { name: flags.name } : {}),
-      ...(flags.version !== undefined ? { version: flags.version } : {}),
-    });
+    description = await describeArtifact(artifact, describeOptions(flags));
   } catch (e) {
     if (!(e instanceof InputError) || e.code === 'UNKNOWN_TYPE' || e.code === 'FILE_NOT_FOUND' || e.code === 'NOT_A_FILE') throw e;
     // A generic file verified without --name/--version: check bytes and signature, skip the name.
