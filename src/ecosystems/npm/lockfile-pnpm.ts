@@ -18,7 +18,7 @@ import { InputError } from '../../core/errors.js';
 import type { LockfileEntry, LockfileReader, LockfileSource } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
 import { isRecord } from '../support/text.js';
-import { dedupe, integrityDigests, isRegistryTarball, npmPurl, splitNameAtVersion } from './lockfile-common.js';
+import { dedupe, integrityDigests, isRegistryTarball, npmPurl, sourceOfSpec, splitNameAtVersion } from './lockfile-common.js';
 
 export const pnpmLockReader: LockfileReader = {
   format: 'pnpm-lock.yaml',
@@ -60,8 +60,7 @@ export const pnpmLockReader: LockfileReader = {
         source = 'file';
         resolved = res['directory'];
       } else if (tarball !== undefined) {
-        if (tarball.startsWith('file:')) source = 'file';
-        else if (!isRegistryTarball(tarball)) source = 'remote';
+        source = sourceOfSpec(tarball) ?? (isRegistryTarball(tarball) ? undefined : 'remote');
       }
       const digests = integrity !== undefined ? integrityDigests(integrity, file, `${field}.resolution.integrity`) : [];
       out.push({
