@@ -62,7 +62,7 @@ describe('verifyProject', () => {
     source.mutate(entries[0]!.purl, (rec) => {
       const b = rec.authorBundle!;
       const sig = Buffer.from(b.dsseEnvelope.signatures[0]!.sig, 'base64');
-      sig[5] ^= 1;
+      sig[5] = sig[5]! ^ 1;
       return { ...rec, authorBundle: { ...b, dsseEnvelope: { ...b.dsseEnvelope, signatures: [{ keyid: b.dsseEnvelope.signatures[0]!.keyid, sig: sig.toString('base64') }] } } };
     });
     const r = await run(source, entries);
