@@ -74,8 +74,6 @@ describe('verifyProject', () => {
     source.mutate(entries[0]!.purl, (rec) => ({ ...rec, publishStatement: signEnvelope(rec.publishStatement.payloadType, Buffer.from(rec.publishStatement.payload, 'base64'), generateKey('ecdsa-p256')) }));
     const other = (await source.lookup([entries[1]!.purl])).records[entries[1]!.purl]!;
     source.mutate(entries[1]!.purl, () => null);
-    const mixed = new MemoryRecordSource();
-    void mixed;
     const r = await run(source, entries);
     expect(codes(r, entries[0]!.purl)).toContain('fail:COUNTERSIGNATURE_INVALID');
     // b's record answered with a's genuine publish statement:
