@@ -13,6 +13,7 @@ import { registerLog } from './commands/log.js';
 import { registerLogClientCommands } from './commands/log-client.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
+import { registerFetchRecords } from './commands/fetch-records.js';
 import type { CommandContext } from './context.js';
 import { printError, processIo, type Io } from './output.js';
 
@@ -24,6 +25,7 @@ Examples:
   $ sigil sign left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.key
   $ sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub
   $ sigil sign app.bin --name app --version 2.0.0 --key KEY
+  $ sigil verify package-lock.json --server https://sigil.example.org
 
 Environment:
   SIGIL_PASSPHRASE   passphrase of the private key (otherwise you are prompted)
@@ -50,6 +52,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerPublish(program, ctx);
   registerServe(program, ctx);
   registerLogClientCommands(registerLog(program, ctx), ctx);
+  registerFetchRecords(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -41,6 +41,12 @@ export interface ReleaseRecord {
   readonly publishedAt: string;
   /** The author's Sigstore bundle; null when the release was accepted unsigned by its author (policy allowed it). */
   readonly authorBundle: SigilBundle | null;
+  /**
+   * The public key the author signature verified with (a bundle names its key only by id).
+   * Providing it says nothing about trust: whether the key may sign for the package is for
+   * the ledger, the policy and the pins to decide.
+   */
+  readonly authorKey?: { readonly keyid: string; readonly algorithm: string; readonly pem: string };
   /** The registry's countersignature: a DSSE envelope over an in-toto statement with the publish predicate. */
   readonly publishStatement: DsseEnvelope;
   /** npm-compatible registry signature over `${name}@${version}:${integrity}` (ECDSA P-256, DER, base64). */

@@ -47,7 +47,21 @@ export interface LockfileEntry {
   readonly digests: readonly NativeDigest[];
   /** Where it was resolved from (URL or registry), when the lockfile says. */
   readonly resolved?: string;
+  /**
+   * Where the bytes come from, when the lockfile says it is not a registry
+   * download (absent = registry). Only registry packages can have a Sigil
+   * release record: `git`, `file`, `remote` (a plain tarball URL) and `patch`
+   * are reported as unsigned; `link` (workspace members, symlinked folders)
+   * and `bundled` (shipped inside their parent's tarball, covered by its
+   * digest) are not checked on their own.
+   */
+  readonly source?: LockfileSource;
+  /** Where in the lockfile the entry is (key path), for reports pointing at it. */
+  readonly location?: string;
 }
+
+/** LockfileSource says where a non-registry dependency comes from. */
+export type LockfileSource = 'registry' | 'git' | 'file' | 'link' | 'remote' | 'patch' | 'bundled';
 
 export interface IdentifyOptions {
   /** Name and version given by flags (generic files have no metadata of their own). */

@@ -25,7 +25,7 @@ import { meteorAdapter } from './meteor/index.js';
 import { nugetAdapter } from './nuget/index.js';
 import { puppetAdapter } from './puppet/index.js';
 
-export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, NativeDigest } from './adapter.js';
+export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from './adapter.js';
 
 /** ADAPTERS in detection order; generic is last and only chosen explicitly or as a fallback. */
 export const ADAPTERS: readonly EcosystemAdapter[] = [

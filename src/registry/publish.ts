@@ -112,6 +112,7 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const ns = await ctx.authority.keysFor(packagePurl);
   let bundle: SigilBundle | null = null;
   let authorKeyId: string | null = null;
+  let authorKeyPem: string | null = null;
   let authorEntry: Uint8Array | null = null;
   if (req.bundle === null || req.bundle === undefined) {
     if (ctx.requireAuthorSignature || ns.keys.length > 0) {
@@ -130,7 +131,9 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     }
     bundle = parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
-    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, ns.keys.find((k) => k.keyId === authorKeyId)!);
+    const authorKey = ns.keys.find((k) => k.keyId === authorKeyId)!;
+    authorKeyPem = String(authorKey.key.export({ type: 'spki', format: 'pem' }));
+    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, authorKey);
   }
 
   // 5. Countersign.
@@ -164,6 +167,7 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     account: req.account ?? null,
     authorBundle: bundle ? serializeBundle(bundle) : null,
     authorKeyId,
+    authorKeyPem,
     authorEntry,
     publishEnvelope: JSON.stringify(publishEnvelope),
     publishEntry,

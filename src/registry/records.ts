@@ -3,6 +3,7 @@
  * proofs of its log entries against ONE checkpoint (so a batch of records
  * can be checked against a single signed tree head).
  */
+import { createPublicKey } from 'node:crypto';
 import type { ReleaseRecord, BatchLookupResponse } from '../core/release-record.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
@@ -21,6 +22,10 @@ export function checkpointSize(checkpoint: string): number {
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 
+function authorAlgorithm(pem: string): string {
+  return createPublicKey(pem).asymmetricKeyType === 'ed25519' ? 'ed25519' : 'ecdsa-p256';
+}
+
 export function downloadUrl(baseUrl: string, row: Pick<ReleaseRow, 'sha256' | 'filename'>): string {
   return `${baseUrl}/api/v1/blobs/sha256/${row.sha256}/${encodeURIComponent(row.filename)}`;
 }
@@ -38,6 +43,7 @@ export async function buildRecord(ctx: RecordContext, row: ReleaseRow, checkpoin
     size: row.size,
     publishedAt: row.publishedAt,
     authorBundle: row.authorBundle === null ? null : JSON.parse(row.authorBundle),
+    ...(row.authorKeyId && row.authorKeyPem ? { authorKey: { keyid: row.authorKeyId, algorithm: authorAlgorithm(row.authorKeyPem), pem: row.authorKeyPem } } : {}),
     publishStatement: JSON.parse(row.publishEnvelope),
     ...(row.registrySignature ? { registrySignature: JSON.parse(row.registrySignature) } : {}),
     log: { origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish },

@@ -30,10 +30,11 @@ import {
   verifyWordPress,
 } from '../verify/foreign.js';
 import { verifySigilBundle } from '../verify/sigil-bundle.js';
+import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
 
 export type { VerifyFlags };
 
-export const SCHEMES = ['sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry'] as const;
+export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry'] as const;
 type Scheme = (typeof SCHEMES)[number];
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -69,6 +70,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--cert-identity <san>', 'keyless Sigstore: required certificate identity (exact)')
     .option('--cert-identity-regexp <re>', 'keyless Sigstore: required certificate identity (regular expression)')
     .option('--cert-oidc-issuer <url>', 'keyless Sigstore: required OIDC issuer')
+    .option('--server <url>', 'lockfiles: the Sigil server to ask for release records (default: the policy\'s "server", or $SIGIL_SERVER)')
+    .option('--policy <file>', 'lockfiles: the policy file (default: sigil.policy.json or .yaml beside the lockfile)')
+    .option('--pin', 'lockfiles: record each namespace\'s keys in .sigil/trust.json (trust on first use)')
+    .option('--offline', 'lockfiles: use only .sigil/cache/ (filled by `sigil fetch-records`); never opens a socket')
+    .option('--sarif', 'lockfiles: print the report as SARIF 2.1.0')
     .option('--json', 'print the verdict as JSON')
     .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
 }
@@ -95,6 +101,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
     if (!(SCHEMES as readonly string[]).includes(flags.scheme)) throw new InputError('USAGE', `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`);
     return flags.scheme as Scheme;
   }
+  if (isLockfile(target)) return 'lockfile';
   if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
   if (flags.cpan || isCpanDirectory(target)) return 'cpan';
   if (flags.wpKey !== undefined || flags.signatureHeader !== undefined) return 'wordpress';
@@ -116,6 +123,10 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
 
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
+  if (scheme === 'lockfile') return verifyLockfile(io, target, flags);
+  for (const f of ['server', 'policy', 'pin', 'offline', 'sarif'] as const) {
+    if (flags[f] !== undefined) throw new InputError('USAGE', `--${f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
+  }
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
     io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
@@ -136,6 +147,8 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
 
 async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFlags): Promise<VerificationResult[]> {
   switch (scheme) {
+    case 'lockfile':
+      throw new InputError('USAGE', 'internal: lockfiles are verified by verifyLockfile');
     case 'sigil': {
       const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
       return [await verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];

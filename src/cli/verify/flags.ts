@@ -36,6 +36,12 @@ export interface VerifyFlags {
   certIdentityRegexp?: string;
   certOidcIssuer?: string;
   json?: boolean;
+  // lockfiles (sigil verify <lockfile>)
+  server?: string;
+  policy?: string;
+  pin?: boolean;
+  offline?: boolean;
+  sarif?: boolean;
 }
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

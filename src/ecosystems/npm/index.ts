@@ -2,6 +2,9 @@
 import type { EcosystemAdapter } from '../adapter.js';
 import { digestNpm } from './digest.js';
 import { identifyNpm } from './identify.js';
+import { packageLockReader } from './lockfile.js';
+import { pnpmLockReader } from './lockfile-pnpm.js';
+import { yarnLockReader } from './lockfile-yarn.js';
 
 export const npmAdapter: EcosystemAdapter = {
   type: 'npm',
@@ -13,4 +16,5 @@ export const npmAdapter: EcosystemAdapter = {
   },
   identify: identifyNpm,
   digest: digestNpm,
+  lockfiles: [packageLockReader, yarnLockReader, pnpmLockReader],
 };

@@ -33,6 +33,8 @@ export interface ReleaseRow {
   readonly account: string | null;
   readonly authorBundle: string | null;
   readonly authorKeyId: string | null;
+  /** PEM SPKI of the author key the signature verified with. */
+  readonly authorKeyPem: string | null;
   readonly authorEntry: Uint8Array | null;
   readonly publishEnvelope: string;
   readonly publishEntry: Uint8Array;
@@ -45,7 +47,7 @@ export interface ReleaseRow {
 export type ReserveOutcome = { readonly kind: 'reserved' } | { readonly kind: 'exists'; readonly row: ReleaseRow } | { readonly kind: 'pending'; readonly row: ReleaseRow };
 
 const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, native, published_at AS publishedAt, filename, account,
-  author_bundle AS authorBundle, author_key_id AS authorKeyId, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
+  author_bundle AS authorBundle, author_key_id AS authorKeyId, author_key_pem AS authorKeyPem, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
   publish_entry AS publishEntry, registry_signature AS registrySignature, author_index AS authorIndex, publish_index AS publishIndex, state`;
 
 export class ReleaseStore {
@@ -66,7 +68,7 @@ export class ReleaseStore {
         type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
         sha256 TEXT NOT NULL, sha512 TEXT NOT NULL, size INTEGER NOT NULL, native TEXT NOT NULL,
         published_at TEXT NOT NULL, filename TEXT NOT NULL, account TEXT,
-        author_bundle TEXT, author_key_id TEXT, author_entry BLOB,
+        author_bundle TEXT, author_key_id TEXT, author_key_pem TEXT, author_entry BLOB,
         publish_envelope TEXT NOT NULL, publish_entry BLOB NOT NULL,
         registry_signature TEXT,
         author_index INTEGER, publish_index INTEGER,
@@ -86,9 +88,9 @@ export class ReleaseStore {
       this.db
         .prepare(
           `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
-            author_bundle, author_key_id, author_entry, publish_envelope, publish_entry, registry_signature, state)
+            author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state)
            VALUES (@purl, @type, @namespace, @name, @version, @sha256, @sha512, @size, @native, @publishedAt, @filename, @account,
-            @authorBundle, @authorKeyId, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending')`,
+            @authorBundle, @authorKeyId, @authorKeyPem, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending')`,
         )
         .run(row);
       return { kind: 'reserved' };

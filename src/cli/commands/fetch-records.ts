@@ -1,0 +1,63 @@
+/**
+ * sigil fetch-records <lockfile> --server URL: fill the offline cache
+ * (`.sigil/cache/records.json` beside the lockfile) with everything
+ * `sigil verify <lockfile> --offline` needs: keys.json, the release records
+ * with their inclusion proofs and checkpoint, and the consistency proofs
+ * linking that checkpoint to the one this machine remembers (checked now,
+ * so a split view is refused before anything is cached).
+ */
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { sigilConfigDir } from '../../client/config-dir.js';
+import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
+import { cachePath, recordingSource, writeRecordCache } from '../../client/records/cache.js';
+import { httpRecordSource } from '../../client/records/http-source.js';
+import { fileCheckpointClock } from '../../client/records/seen.js';
+import { DEFAULT_POLICY } from '../../verify-project/policy.js';
+import { checkCheckpoints } from '../../verify-project/checkpoints.js';
+import type { CommandContext } from '../context.js';
+import { printError } from '../output.js';
+import { loadPolicy, readLockfile, serverFor } from '../verify/lockfile.js';
+
+export interface FetchRecordsFlags {
+  server?: string;
+  policy?: string;
+}
+
+export function registerFetchRecords(program: Command, ctx: CommandContext): void {
+  program
+    .command('fetch-records')
+    .description('cache the release records of a lockfile\'s dependencies for `sigil verify --offline`')
+    .argument('<lockfile>', 'package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, …')
+    .option('--server <url>', 'the Sigil server (default: the policy\'s "server", or $SIGIL_SERVER)')
+    .option('--policy <file>', 'the policy file (only its "server" is used here)')
+    .addHelpText('after', '\nExample:\n  $ sigil fetch-records package-lock.json --server https://sigil.example.org\n  $ sigil verify package-lock.json --offline\n')
+    .action(async (lockfile: string, flags: FetchRecordsFlags) => ctx.setExitCode(await fetchRecords(ctx, lockfile, flags)));
+}
+
+export async function fetchRecords(ctx: CommandContext, lockfile: string, flags: FetchRecordsFlags): Promise<number> {
+  const { io } = ctx;
+  const projectDir = dirname(lockfile);
+  const lock = readLockfile(lockfile);
+  const { policy } = loadPolicy(projectDir, flags.policy);
+  const server = serverFor(flags, policy, io);
+  const source = recordingSource(httpRecordSource(server));
+  const keys = await source.keys();
+  const purls = [...new Set(lock.entries.filter((e) => e.source === undefined || e.source === 'registry').map((e) => e.purl))];
+  const lookup = await source.lookup(purls);
+  const texts = new Set<string>([lookup.checkpoint]);
+  for (const r of Object.values(lookup.records)) if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
+  const configDir = sigilConfigDir({ env: io.env });
+  // The log is checked now (age and witnesses are the policy's business at verify time).
+  const cps = await checkCheckpoints({ texts: [...texts], keys, source, memory: fileCheckpointMemory(configDir), clock: fileCheckpointClock(configDir), policy: DEFAULT_POLICY, now: new Date() });
+  const failure = cps.checks.find((c) => c.status === 'fail');
+  if (failure) {
+    printError(io, `not caching records from ${server}: ${failure.reason}`);
+    return 1;
+  }
+  const path = cachePath(projectDir);
+  await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs });
+  const found = Object.values(lookup.records).filter((r) => r !== null).length;
+  io.out(`cached ${found} record(s) (${purls.length - found} package(s) without one) from ${server} at checkpoint ${cps.newest?.checkpoint.size ?? 0} → ${path}\n`);
+  return 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * `sigil verify <lockfile>`: every dependency of a project against its Sigil
+ * release records (src/verify-project), with the project's policy
+ * (sigil.policy.json/.yaml beside the lockfile, or --policy), its pins
+ * (.sigil/trust.json, written by --pin) and either a server (--server, the
+ * policy's `server`, or $SIGIL_SERVER) or the offline cache (--offline,
+ * filled by `sigil fetch-records`).
+ *
+ * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
+ * (unreadable lockfile or policy, server down, no offline cache).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { sigilConfigDir } from '../../client/config-dir.js';
+import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
+import { cachedRecordSource, cachePath, readRecordCache } from '../../client/records/cache.js';
+import { httpRecordSource } from '../../client/records/http-source.js';
+import { fileCheckpointClock } from '../../client/records/seen.js';
+import type { RecordSource } from '../../client/records/source.js';
+import { InputError } from '../../core/errors.js';
+import type { LockfileEntry } from '../../ecosystems/adapter.js';
+import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
+import { formatHuman, formatSarif } from '../../verify-project/report.js';
+import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
+import { verifyProject } from '../../verify-project/verify-project.js';
+import { readTextFile, writeFileAtomic } from '../files.js';
+import { printError, printWarning, type Io } from '../output.js';
+
+export interface LockfileFlags {
+  server?: string;
+  policy?: string;
+  pin?: boolean;
+  offline?: boolean;
+  sarif?: boolean;
+  json?: boolean;
+}
+
+/** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
+export function isLockfile(target: string): boolean {
+  return lockfileReaderFor(basename(target)) !== undefined;
+}
+
+/** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
+export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
+  const found = lockfileReaderFor(basename(target));
+  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
+  const text = readTextFile(target, 'lockfile');
+  return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
+}
+
+/** loadPolicy reads --policy, or the first policy file beside the lockfile, or the default. */
+export function loadPolicy(projectDir: string, flag: string | undefined): { policy: Policy; file: string } {
+  const path = flag ?? POLICY_FILE_NAMES.map((f) => join(projectDir, f)).find((p) => existsSync(p));
+  if (path === undefined) return { policy: DEFAULT_POLICY, file: '(default policy)' };
+  return { policy: parsePolicy(readTextFile(path, 'policy file'), path), file: path };
+}
+
+export function trustPath(projectDir: string): string {
+  return join(projectDir, '.sigil', 'trust.json');
+}
+
+function loadTrust(projectDir: string): TrustFile | undefined {
+  const p = trustPath(projectDir);
+  return existsSync(p) ? parseTrustFile(readFileSync(p, 'utf8'), p) : undefined;
+}
+
+export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
+  const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
+  if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
+  if (!/^https?:\/\//.test(server)) throw new InputError('USAGE', `--server must be an http(s) URL, not "${server}"`);
+  return server;
+}
+
+export async function verifyLockfile(io: Io, target: string, flags: LockfileFlags): Promise<number> {
+  if (flags.json && flags.sarif) throw new InputError('USAGE', '--json and --sarif can\'t be used together', { hint: 'pick one machine format; the human summary is the default' });
+  if (flags.offline && flags.server) throw new InputError('USAGE', '--offline and --server can\'t be used together', { hint: '--offline reads only .sigil/cache/ (filled by `sigil fetch-records --server URL`)' });
+  const projectDir = dirname(target);
+  const lock = readLockfile(target);
+  const { policy, file: policyFile } = loadPolicy(projectDir, flags.policy);
+  const trust = loadTrust(projectDir);
+  let source: RecordSource;
+  if (flags.offline) {
+    const path = cachePath(projectDir);
+    source = cachedRecordSource(await readRecordCache(path), path);
+  } else {
+    source = httpRecordSource(serverFor(flags, policy, io));
+  }
+  const configDir = sigilConfigDir({ env: io.env });
+  const machine = flags.json || flags.sarif;
+  const showProgress = io.stderrIsTTY && !machine;
+  if (showProgress) io.err(`checking ${lock.entries.length.toLocaleString('en-US')} packages against ${source.name} …\n`);
+  const report = await verifyProject({
+    lockfile: target,
+    format: lock.format,
+    entries: lock.entries,
+    source,
+    policy,
+    policyFile,
+    ...(trust ? { trust } : {}),
+    memory: fileCheckpointMemory(configDir),
+    clock: fileCheckpointClock(configDir),
+    ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),
+  });
+  if (flags.json) io.out(`${JSON.stringify({ scheme: 'lockfile', ...report }, null, 2)}\n`);
+  else if (flags.sarif) io.out(formatSarif(report, '0.1.0', lock.text));
+  else io.out(formatHuman(report));
+
+  if (flags.pin) {
+    const before = Object.keys(trust?.namespaces ?? {}).length;
+    const after = Object.keys(report.pins.namespaces).length;
+    mkdirSync(dirname(trustPath(projectDir)), { recursive: true });
+    writeFileAtomic(trustPath(projectDir), formatTrustFile(report.pins));
+    if (!machine) io.err(`sigil: pinned ${after} namespace(s) (${after - before} new) in ${trustPath(projectDir)}; commit it\n`);
+  }
+  if (report.ok) return 0;
+  if (!machine) {
+    const failed = report.counts.failed;
+    const projectFailure = report.project.find((c) => c.status === 'fail');
+    if (projectFailure) printError(io, `${projectFailure.reason.split('\n')[0]}`, report.splitView ? 'keep both checkpoints above as evidence and report them to the log operator and its witnesses' : undefined);
+    if (failed > 0) {
+      const changed = report.dependencies.some((d) => d.checks.some((c) => c.code === 'KEY_CHANGED'));
+      printError(io, `${failed} package${failed === 1 ? '' : 's'} fail${failed === 1 ? 's' : ''} policy ${policyFile}`, changed ? 'a pinned namespace was signed by a new key that no ledger rule allowed: if the change is legitimate, remove the namespace from .sigil/trust.json and pin again' : undefined);
+    }
+    if (report.warnings.length > 0 && failed === 0 && !projectFailure) printWarning(io, `${report.warnings.length} warning(s) above`);
+  }
+  return 1;
+}

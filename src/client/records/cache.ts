@@ -1,0 +1,122 @@
+/**
+ * The offline cache: everything `sigil verify --offline` needs, fetched
+ * beforehand by `sigil fetch-records` — keys.json, the release records with
+ * their proofs and checkpoint, and the consistency proofs that link the
+ * checkpoints. One JSON file, `<project>/.sigil/cache/records.json`:
+ *
+ *   { "version": 1, "server": "<url>", "fetchedAt": "<ISO time>",
+ *     "keys": <keys.json>, "checkpoint": "<signed note>",
+ *     "records": { "<purl>": <record> | null },
+ *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] } }
+ *
+ * The cache is not trusted: every record, checkpoint and proof in it is
+ * verified exactly as if it had come from the server. Reading it opens no
+ * socket.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
+
+export const CACHE_VERSION = 1;
+
+export interface RecordCache {
+  readonly version: 1;
+  readonly server: string;
+  readonly fetchedAt: string;
+  readonly keys: ServerKeys;
+  readonly checkpoint: string;
+  readonly records: Record<string, SigilRecord | null>;
+  readonly proofs: Record<string, string[]>;
+}
+
+/** cachePath is `<project dir>/.sigil/cache/records.json`. */
+export function cachePath(projectDir: string): string {
+  return join(projectDir, '.sigil', 'cache', 'records.json');
+}
+
+/** readRecordCache reads and shape-checks a cache file; OFFLINE_CACHE_EMPTY when there is none. */
+export async function readRecordCache(path: string): Promise<RecordCache> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RecordSourceError('OFFLINE_CACHE_EMPTY', `--offline: there is no offline cache at ${path}`, {
+        hint: 'fill it while online: `sigil fetch-records <lockfile> --server URL`',
+      });
+    }
+    throw e;
+  }
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${path} is not JSON`, { hint: 'delete it and run `sigil fetch-records` again' });
+  }
+  if (v['version'] !== CACHE_VERSION) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${path}: version ${JSON.stringify(v['version'])} is not a cache version sigil reads (${CACHE_VERSION})`, { hint: 'run `sigil fetch-records` again' });
+  const lookup = parseLookupResponse({ checkpoint: v['checkpoint'], records: v['records'] }, path);
+  const keys = parseServerKeys(v['keys'], `${path}: keys`);
+  const proofs = typeof v['proofs'] === 'object' && v['proofs'] !== null ? (v['proofs'] as Record<string, string[]>) : {};
+  return {
+    version: 1,
+    server: typeof v['server'] === 'string' ? v['server'] : '(unknown)',
+    fetchedAt: typeof v['fetchedAt'] === 'string' ? v['fetchedAt'] : '(unknown)',
+    keys,
+    checkpoint: lookup.checkpoint,
+    records: { ...lookup.records },
+    proofs,
+  };
+}
+
+/** writeRecordCache writes the cache atomically (temp file + rename). */
+export async function writeRecordCache(path: string, cache: RecordCache): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(cache)}\n`, 'utf8');
+  await rename(tmp, path);
+}
+
+/** cachedRecordSource answers only from a cache; anything missing is OFFLINE_CACHE_MISS. */
+export function cachedRecordSource(cache: RecordCache, path: string): RecordSource {
+  const refetch = 'run `sigil fetch-records <lockfile> --server URL` again while online';
+  return {
+    name: `offline cache ${path} (from ${cache.server}, fetched ${cache.fetchedAt})`,
+    async keys() {
+      return cache.keys;
+    },
+    async lookup(purls): Promise<RecordLookup> {
+      const missing = purls.filter((p) => !(p in cache.records));
+      if (missing.length > 0) {
+        throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no answer for ${missing.length} package(s) of the lockfile, e.g. ${missing.slice(0, 3).join(', ')}`, { hint: `the lockfile changed since the cache was filled: ${refetch}` });
+      }
+      const records: Record<string, SigilRecord | null> = {};
+      for (const p of purls) records[p] = cache.records[p] ?? null;
+      return { checkpoint: cache.checkpoint, records };
+    },
+    async consistencyProof(size1, size2) {
+      const proof = cache.proofs[`${size1}:${size2}`];
+      if (!proof) {
+        throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no consistency proof from tree size ${size1} to ${size2}`, {
+          hint: `this machine saw a checkpoint the cache cannot be linked to: ${refetch}`,
+        });
+      }
+      return proof;
+    },
+  };
+}
+
+/** recordingSource wraps a source and keeps every consistency proof it hands out (to store them in the cache). */
+export function recordingSource(inner: RecordSource): RecordSource & { readonly proofs: Record<string, string[]> } {
+  const proofs: Record<string, string[]> = {};
+  return {
+    name: inner.name,
+    proofs,
+    keys: () => inner.keys(),
+    lookup: (purls) => inner.lookup(purls),
+    async consistencyProof(size1, size2) {
+      const p = await inner.consistencyProof(size1, size2);
+      proofs[`${size1}:${size2}`] = p;
+      return p;
+    },
+  };
+}

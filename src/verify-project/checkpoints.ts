@@ -1,0 +1,177 @@
+/**
+ * The log side of a project check, done once for all dependencies: verify
+ * every checkpoint the records are proven against (signature with the log's
+ * key, origin), link them to the newest checkpoint this machine remembers
+ * with consistency proofs (RFC 9162 §2.1.4; split-view detection), measure
+ * the newest checkpoint's age (freeze attacks) and count witness
+ * cosignatures.
+ */
+import { type Check, fail, pass, skip } from '../core/verdict.js';
+import type { CheckpointMemory } from '../client/checkpoint-memory.js';
+import type { CheckpointClock } from '../client/records/seen.js';
+import type { RecordSource, ServerKeys } from '../client/records/source.js';
+import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
+import { hashEqual } from '../log/hash.js';
+import { cosignatureTimestamp, type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1 } from '../log/note-key.js';
+import { verifyNote } from '../log/note.js';
+import { checkConsistency } from '../log/proof.js';
+import type { Policy } from './policy.js';
+
+export interface VerifiedCheckpointText {
+  readonly text: string;
+  readonly checkpoint: Checkpoint;
+}
+
+export interface CheckpointOutcome {
+  /** Project-level checks: checkpoint, consistency, age, witnesses. */
+  readonly checks: Check[];
+  /** Verified checkpoints by text; a record whose checkpoint is absent here cannot be trusted. */
+  readonly verified: ReadonlyMap<string, VerifiedCheckpointText>;
+  /** Why a checkpoint text was refused, by text. */
+  readonly refused: ReadonlyMap<string, string>;
+  readonly newest?: VerifiedCheckpointText;
+  /** Seconds since the newest checkpoint was signed (cosignature) or first seen here. */
+  readonly ageSeconds?: number;
+  /** Both checkpoints of a split view, when one was found (evidence). */
+  readonly splitView?: { readonly remembered: string; readonly received: string };
+}
+
+export interface CheckpointInput {
+  readonly texts: readonly string[];
+  readonly keys: ServerKeys;
+  readonly source: RecordSource;
+  readonly memory: CheckpointMemory;
+  readonly clock: CheckpointClock;
+  readonly policy: Policy;
+  readonly now: Date;
+  /** Remember the newest checkpoint when it extends the remembered one (default true). */
+  readonly remember?: boolean;
+}
+
+const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+
+export async function checkCheckpoints(input: CheckpointInput): Promise<CheckpointOutcome> {
+  const checks: Check[] = [];
+  const verified = new Map<string, VerifiedCheckpointText>();
+  const refused = new Map<string, string>();
+  const origin = input.keys.log.origin;
+  let verifier: NoteVerifier;
+  try {
+    verifier = parseVerifierKey(input.keys.log.vkey);
+  } catch (e) {
+    checks.push(fail('checkpoint', 'LOG_KEY_INVALID', `the server's log key is unusable: ${(e as Error).message}`));
+    for (const t of input.texts) refused.set(t, 'the log key is unusable');
+    return { checks, verified, refused };
+  }
+  for (const text of new Set(input.texts)) {
+    const r = verifyCheckpoint(text, [verifier], { origin });
+    if (r.ok) verified.set(text, { text, checkpoint: r.checkpoint });
+    else refused.set(text, r.check.reason);
+  }
+  if (refused.size > 0) {
+    const [why] = refused.values();
+    checks.push(fail('checkpoint', 'CHECKPOINT_INVALID', `${refused.size} checkpoint(s) of ${origin} do not verify with the log key ${verifier.name}: ${why}`));
+  }
+  const all = [...verified.values()].sort((a, b) => a.checkpoint.size - b.checkpoint.size);
+  const newest = all[all.length - 1];
+  if (!newest) return { checks, verified, refused };
+  if (refused.size === 0) checks.push(pass('checkpoint', 'CHECKPOINT_VALID', `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} of ${origin}, signed by the log key`, { origin, size: newest.checkpoint.size }));
+
+  // Split-view detection: every checkpoint must extend (or be a prefix of) the one this machine remembers.
+  let splitView: CheckpointOutcome['splitView'];
+  let remembered: VerifiedCheckpointText | undefined;
+  const rememberedText = await input.memory.read(origin);
+  if (rememberedText !== undefined) {
+    const r = verifyCheckpoint(rememberedText, [verifier], { origin });
+    if (!r.ok) checks.push(fail('consistency', 'LOG_MEMORY_INVALID', `the remembered checkpoint of ${origin} does not verify with the server's log key (${r.check.reason}): the log key changed, or the memory was edited`, { remembered: rememberedText }));
+    else remembered = { text: rememberedText, checkpoint: r.checkpoint };
+  }
+  const top = remembered && remembered.checkpoint.size > newest.checkpoint.size ? remembered : newest;
+  const linkFailures: Check[] = [];
+  for (const cp of remembered ? [remembered, ...all] : all) {
+    if (cp === top) continue;
+    const small = cp.checkpoint;
+    const big = top.checkpoint;
+    let c: Check;
+    if (small.size === big.size) {
+      c = hashEqual(small.hash, big.hash) ? pass('consistency', 'CONSISTENCY_PROOF_VALID', `same tree of size ${big.size}`) : fail('consistency', 'PROOF_ROOT_MISMATCH', `two different trees of size ${big.size}`);
+    } else {
+      try {
+        const proof = (await input.source.consistencyProof(small.size, big.size)).map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+        c = checkConsistency(proof, small.size, big.size, small.hash, big.hash);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'OFFLINE_CACHE_MISS' || (e as { code?: string }).code === 'RECORDS_UNAVAILABLE') throw e;
+        c = fail('consistency', 'CONSISTENCY_UNPROVEN', `cannot get a consistency proof from size ${small.size} to ${big.size}: ${(e as Error).message}`);
+      }
+    }
+    if (c.status === 'fail') {
+      const rememberedSide = remembered && (cp === remembered || top === remembered) ? remembered.text : cp.text;
+      const receivedSide = rememberedSide === cp.text ? top.text : cp.text;
+      splitView = { remembered: rememberedSide, received: receivedSide };
+      linkFailures.push(
+        fail(
+          'consistency',
+          'LOG_SPLIT_VIEW',
+          `split view: log ${origin} showed a tree of size ${big.size} that does not extend the tree of size ${small.size} (${c.reason})\n  remembered checkpoint:\n${indent(splitView.remembered)}\n  received checkpoint:\n${indent(splitView.received)}`,
+          { remembered: splitView.remembered, received: splitView.received },
+        ),
+      );
+      break;
+    }
+  }
+  if (linkFailures.length > 0) checks.push(...linkFailures);
+  else if (remembered) checks.push(pass('consistency', 'CONSISTENCY_PROOF_VALID', `consistent with the checkpoint this machine saw before (size ${remembered.checkpoint.size.toLocaleString('en-US')})`));
+  else checks.push(pass('consistency', 'CONSISTENCY_FIRST_USE', `first checkpoint of ${origin} seen on this machine; remembered`));
+  if (linkFailures.length === 0 && input.remember !== false && (!remembered || newest.checkpoint.size > remembered.checkpoint.size)) {
+    await input.memory.write(origin, newest.text);
+  }
+
+  // Age (freeze attacks) and witnesses.
+  const witnessVerifiers: NoteVerifier[] = [];
+  for (const w of input.policy.witnesses) {
+    try {
+      witnessVerifiers.push(parseVerifierKey(w));
+    } catch {
+      /* the policy parser accepted its shape; an unusable key simply never counts */
+    }
+  }
+  const cosigned = verifyNote(newest.text, [verifier, ...witnessVerifiers]);
+  const cosigs = cosigned.ok ? cosigned.note.verified.filter((s) => witnessVerifiers.some((w) => w.keyId === s.keyId && w.name === s.name)) : [];
+  const stamps = (cosigned.ok ? cosigned.note.verified : [])
+    .filter((s) => [verifier, ...witnessVerifiers].some((v) => v.keyId === s.keyId && v.type === SIG_COSIGNATURE_V1))
+    .map((s) => cosignatureTimestamp(s.signature))
+    .filter((t): t is bigint => t !== undefined);
+  let since: Date;
+  let how: string;
+  if (stamps.length > 0) {
+    since = new Date(Number(stamps.reduce((a, b) => (a > b ? a : b))) * 1000);
+    how = 'cosigned';
+  } else {
+    since = await input.clock.firstSeen(origin, newest.checkpoint.size, Buffer.from(newest.checkpoint.hash).toString('base64'), input.now);
+    how = 'first seen here';
+  }
+  const ageSeconds = Math.max(0, Math.round((input.now.getTime() - since.getTime()) / 1000));
+  const max = input.policy.maxCheckpointAge;
+  if (max === null) checks.push(skip('age', 'AGE_NOT_CHECKED', `${how} ${formatAge(ageSeconds)} ago; no maxCheckpointAge in the policy`, { ageSeconds }));
+  else if (ageSeconds > max) {
+    checks.push(fail('age', 'CHECKPOINT_STALE', `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} was ${how} ${formatAge(ageSeconds)} ago; the policy allows ${formatAge(max)} (a frozen or stale view of the log)`, { ageSeconds, maxSeconds: max, checkpoint: newest.text }));
+  } else checks.push(pass('age', 'CHECKPOINT_FRESH', `${how} ${formatAge(ageSeconds)} ago (policy: at most ${formatAge(max)})`, { ageSeconds }));
+  const min = input.policy.minWitnesses;
+  if (min > 0) {
+    if (cosigs.length >= min) checks.push(pass('witnesses', 'WITNESSES_MET', `${cosigs.length} witness cosignature(s), policy requires ${min}`));
+    else
+      checks.push(
+        fail('witnesses', 'WITNESSES_INSUFFICIENT', `the checkpoint has ${cosigs.length} cosignature(s) from the policy's ${input.policy.witnesses.length} witness key(s); the policy requires ${min}${input.policy.witnesses.length === 0 ? ' (no witness keys are configured: add them under "witnesses", or set minWitnesses to 0 until witnesses cosign this log)' : ''}`),
+      );
+  }
+  return { checks, verified, refused, newest, ageSeconds, ...(splitView ? { splitView } : {}) };
+}
+
+/** formatAge renders seconds for people: "4 s", "12 min", "3 h", "2 d". */
+export function formatAge(s: number): string {
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+

@@ -1,0 +1,128 @@
+/**
+ * verifyProject: every dependency of a lockfile against its Sigil release
+ * record — one batch lookup, the log checked once (checkpoint signature,
+ * consistency with what this machine saw, age, witnesses), then each
+ * dependency (check-dependency.ts), then the policy's verdict.
+ *
+ * Contract: returns a {@link ProjectReport} for any records the source
+ * returns (bad records are failures, never exceptions); rejects only when the
+ * source itself fails (RecordSourceError: server down, offline cache
+ * missing) — there is then no verdict to give.
+ */
+import type { CheckpointMemory } from '../client/checkpoint-memory.js';
+import type { CheckpointClock } from '../client/records/seen.js';
+import { publicKeyFromPem, type RecordSource, type ServerKeys } from '../client/records/source.js';
+import type { PublicKey } from '../core/keys.js';
+import type { Check } from '../core/verdict.js';
+import type { LockfileEntry } from '../ecosystems/adapter.js';
+import { checkCheckpoints } from './checkpoints.js';
+import { checkDependency, type DependencyResult, type DependencyStatus } from './check-dependency.js';
+import type { LedgerView } from './ledger-view.js';
+import type { Policy } from './policy.js';
+import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
+
+export interface VerifyProjectInput {
+  /** Lockfile path as given (reports point at it). */
+  readonly lockfile: string;
+  readonly format: string;
+  readonly entries: readonly LockfileEntry[];
+  readonly source: RecordSource;
+  readonly policy: Policy;
+  /** Where the policy came from ("(default)" without a file). */
+  readonly policyFile: string;
+  readonly trust?: TrustFile;
+  readonly memory: CheckpointMemory;
+  readonly clock: CheckpointClock;
+  /** INTEGRATION POINT (ledger): see ledger-view.ts. */
+  readonly ledger?: LedgerView;
+  readonly now?: () => Date;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ProjectReport {
+  readonly lockfile: string;
+  readonly format: string;
+  readonly source: string;
+  readonly policyFile: string;
+  readonly ok: boolean;
+  readonly log?: { readonly origin: string; readonly size: number; readonly ageSeconds?: number; readonly checkpoint: string };
+  /** Checks of the log, once for the whole project. */
+  readonly project: readonly Check[];
+  readonly dependencies: readonly DependencyResult[];
+  readonly counts: Readonly<Record<DependencyStatus, number>>;
+  /** Warnings that do not fail (rotations, resets, berry digests). */
+  readonly warnings: readonly { readonly purl: string; readonly display: string; readonly check: Check }[];
+  /** The pins `--pin` would write (existing pins kept, new namespaces and ledger-authorised rotations added). */
+  readonly pins: TrustFile;
+  readonly splitView?: { readonly remembered: string; readonly received: string };
+}
+
+export async function verifyProject(input: VerifyProjectInput): Promise<ProjectReport> {
+  const now = (input.now ?? (() => new Date()))();
+  const trust = input.trust ?? EMPTY_TRUST;
+  const checkable = input.entries.filter((e) => e.source === undefined || e.source === 'registry');
+  const purls = [...new Set(checkable.map((e) => e.purl))];
+  const keys: ServerKeys = await input.source.keys();
+  const lookup = await input.source.lookup(purls);
+  const texts = new Set<string>([lookup.checkpoint]);
+  for (const r of Object.values(lookup.records)) if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
+  if (lookup.checkpoint === '' && texts.size === 1) texts.clear();
+  const cps = await checkCheckpoints({ texts: [...texts], keys, source: input.source, memory: input.memory, clock: input.clock, policy: input.policy, now });
+
+  const registryKeys: PublicKey[] = [];
+  const project: Check[] = [...cps.checks];
+  for (const k of keys.keys.filter((x) => x.use === 'registry')) {
+    try {
+      registryKeys.push(publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+    } catch (e) {
+      project.push({ name: 'keys', code: 'REGISTRY_KEY_INVALID', status: 'fail', reason: (e as Error).message });
+    }
+  }
+  const ctx = {
+    policy: input.policy,
+    trust,
+    registryKeys,
+    logOrigin: keys.log.origin,
+    checkpoints: cps.verified,
+    refusedCheckpoints: cps.refused,
+    ...(input.ledger ? { ledger: input.ledger } : {}),
+  };
+  const results: DependencyResult[] = [];
+  let n = 0;
+  for (const e of input.entries) {
+    results.push(await checkDependency(e, lookup.records[e.purl], ctx));
+    input.onProgress?.(++n, input.entries.length);
+  }
+  const counts: Record<DependencyStatus, number> = { verified: 0, unsigned: 0, failed: 0, skipped: 0 };
+  for (const r of results) counts[r.status]++;
+  const warnings = results.flatMap((r) => r.checks.filter((c) => c.status === 'warn' && c.code !== 'UNSIGNED_ALLOWED').map((check) => ({ purl: r.purl, display: r.display, check })));
+  const ok = counts.failed === 0 && project.every((c) => c.status !== 'fail');
+
+  // Pins: keep every existing pin; add namespaces seen for the first time and ledger-authorised rotations.
+  const namespaces: Record<string, NamespacePin> = { ...trust.namespaces };
+  for (const r of results) {
+    if (!r.signer || !r.namespace || r.status === 'failed') continue;
+    const key = { keyid: r.signer.keyid, algorithm: r.signer.algorithm as 'ed25519', pem: r.signer.pem };
+    const existing = namespaces[r.namespace];
+    if (!existing) {
+      namespaces[r.namespace] = { keys: [key], firstSeen: { origin: keys.log.origin, treeSize: cps.newest?.checkpoint.size ?? 0, logIndex: r.signer.logIndex, at: now.toISOString() } };
+    } else if (!existing.keys.some((k) => k.keyid === key.keyid) && r.checks.some((c) => c.code === 'KEY_ROTATED')) {
+      namespaces[r.namespace] = { ...existing, keys: [...existing.keys, key] };
+    }
+  }
+
+  return {
+    lockfile: input.lockfile,
+    format: input.format,
+    source: input.source.name,
+    policyFile: input.policyFile,
+    ok,
+    ...(cps.newest ? { log: { origin: keys.log.origin, size: cps.newest.checkpoint.size, checkpoint: cps.newest.text, ...(cps.ageSeconds !== undefined ? { ageSeconds: cps.ageSeconds } : {}) } } : {}),
+    project,
+    dependencies: results,
+    counts,
+    warnings,
+    pins: { version: 1, namespaces },
+    ...(cps.splitView ? { splitView: cps.splitView } : {}),
+  };
+}
