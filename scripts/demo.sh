@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sigil's main job end to end, on a fresh machine: make a key, sign a real npm
-# tarball (made by `npm pack`), verify it, and watch a tampered copy fail.
+# tarball (made by `npm pack`), verify it, and watch a tampered copy fail; then
+# run the registry on its embedded default, publish the release, fetch it back
+# verified, swap the stored tarball and watch the fetch refuse it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -f "$root/dist/cli/main.js" ] || (cd "$root" && npm run build --silent)
@@ -39,4 +41,33 @@ sigil verify "$work/left-pad-1.3.0-tampered.tgz" --bundle "$tgz.sigstore.json" -
 code=$?
 set -e
 echo "exit code: $code (1 = verification failed, as it should)"
+[ "$code" = 1 ]
+
+# ---- the registry: sigil serve on its embedded default (SQLite + files) ----
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+url="http://127.0.0.1:$port"
+step "sigil serve --data data -p $port &"
+sigil serve --data "$work/data" -p "$port" > "$work/serve.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do grep -q 'admin token' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
+cat "$work/serve.out"
+token=$(grep -o 'sgl_[A-Za-z0-9]*' "$work/serve.out")
+export SIGIL_CONFIG_DIR="$work/config"
+
+step "sigil publish left-pad-1.3.0.tgz --server $url --key $(basename "$key") --token sgl_…"
+sigil publish "$tgz" --server "$url" --key "$key" --token "$token"
+
+step "sigil fetch pkg:npm/left-pad@1.3.0 --server $url"
+mkdir -p "$work/download"
+sigil fetch pkg:npm/left-pad@1.3.0 --server "$url" -o "$work/download"
+
+blob=$(find "$work/data/blobs" -type f | head -1)
+printf 'X' | dd of="$blob" bs=1 seek=60 conv=notrunc status=none
+step "# someone swaps the stored tarball on the server … then: sigil fetch pkg:npm/left-pad@1.3.0"
+set +e
+sigil fetch pkg:npm/left-pad@1.3.0 --server "$url" -o "$work/download2"
+code=$?
+set -e
+echo "exit code: $code (1 = the swapped tarball was refused; nothing was written)"
 [ "$code" = 1 ]

@@ -14,6 +14,7 @@ import { registerLogClientCommands } from './commands/log-client.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import { registerFetchRecords } from './commands/fetch-records.js';
+import { registerFetch } from './commands/fetch.js';
 import type { CommandContext } from './context.js';
 import { printError, processIo, type Io } from './output.js';
 
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerServe(program, ctx);
   registerLogClientCommands(registerLog(program, ctx), ctx);
   registerFetchRecords(program, ctx);
+  registerFetch(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -4,7 +4,6 @@
  * signature and key event, and serves npm's keys endpoint and the log.
  */
 import type { Command } from 'commander';
-import { shortHex } from '../../core/digest.js';
 import { InputError } from '../../core/errors.js';
 import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry } from '../../registry/server.js';
@@ -79,7 +78,8 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
           : '',
         'use it:',
         `  sigil keygen --out ~/.sigil && sigil publish <artifact> --server ${url} --key ~/.sigil/<key>.key --token <token>`,
-        `  sigil verify-release: curl ${url}/api/v1/releases/<purl>   (key id ${shortHex(k.keyId)})`,
+        `  sigil fetch <purl> --server ${url}          (download, verified)`,
+        `  sigil verify package-lock.json --server ${url}`,
         '',
       ]
         .filter((l) => l !== '')
