@@ -7,12 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLogClientCommands } from '../../src/cli/commands/log-client.js';
-import type { CommandContext } from '../../src/cli/context.js';
-import { buildProgram } from '../../src/cli/main.js';
-import { printError } from '../../src/cli/output.js';
+import { main } from '../../src/cli/main.js';
 import { makeBundle, serializeBundle } from '../../src/core/bundle.js';
-import { SigilError } from '../../src/core/errors.js';
 import { generateKey, spkiDer } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { rekorRoutes } from '../../src/registry/personalities/rekor/index.js';
@@ -21,24 +17,7 @@ import { MemoryLog } from '../helpers/memory-log.js';
 async function run(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
-  let code = 0;
-  const ctx: CommandContext = {
-    io: { out: (t) => void (stdout += t), err: (t) => void (stderr += t), stderrIsTTY: false, env },
-    setExitCode: (c) => (code = c),
-  };
-  const program = buildProgram(ctx);
-  const log = program.command('log').description('transparency log');
-  registerLogClientCommands(log, ctx);
-  for (const c of [log, ...log.commands]) c.exitOverride().configureOutput(program.configureOutput());
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (e instanceof SigilError) {
-      printError(ctx.io, e.message, e.hint);
-      code = 2;
-    } else if ((e as { code?: string }).code?.startsWith('commander.')) code = 2;
-    else throw e;
-  }
+  const code = await main(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), stderrIsTTY: false, env });
   return { code, stdout, stderr };
 }
 
