@@ -21,5 +21,6 @@ export interface LedgerAuthorisation {
 }
 
 export interface LedgerView {
-  authorisedAt(namespace: string, keyId: string, logIndex: number): LedgerAuthorisation | Promise<LedgerAuthorisation>;
+  /** undefined: this view knows no ledger for the namespace (the server keeps none); pins and the policy decide. */
+  authorisedAt(namespace: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined | Promise<LedgerAuthorisation | undefined>;
 }

@@ -20,7 +20,7 @@ import { verifyProject } from '../../verify-project/verify-project.js';
 import type { CommandContext } from '../context.js';
 import { writeFileAtomic } from '../files.js';
 import { printError, type Io } from '../output.js';
-import { loadPolicy, serverFor } from '../verify/lockfile.js';
+import { loadPolicy, serverFor, serverLedgerView } from '../verify/lockfile.js';
 
 export interface FetchFlags {
   server?: string;
@@ -51,11 +51,14 @@ export async function fetchRelease(io: Io, purlArg: string, flags: FetchFlags): 
   const bytes = await client.download(record.downloadUrl, Math.max(record.size, 1) + 1);
   const d = digestBytes(bytes);
   const configDir = sigilConfigDir({ env: io.env });
+  const source = httpRecordSource(server);
+  const ledger = await serverLedgerView(server, source);
   const report = await verifyProject({
     lockfile: purl,
     format: 'download',
     entries: [{ purl, digests: [{ algorithm: 'sha512', value: d.sha512! }, { algorithm: 'sha256', value: d.sha256! }] }],
-    source: httpRecordSource(server),
+    source,
+    ...(ledger ? { ledger } : {}),
     policy,
     policyFile,
     memory: fileCheckpointMemory(configDir),

@@ -24,6 +24,9 @@ import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
+import type { LedgerView } from '../../verify-project/ledger-view.js';
+import { httpLedgerView } from '../../client/ledger-view.js';
+import { publicKeyFromPem } from '../../client/records/source.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
 
@@ -65,6 +68,13 @@ function loadTrust(projectDir: string): TrustFile | undefined {
   return existsSync(p) ? parseTrustFile(readFileSync(p, 'utf8'), p) : undefined;
 }
 
+/** serverLedgerView replays each namespace's key events from the server locally (undefined when the server has no registry key). */
+export async function serverLedgerView(server: string, source: RecordSource): Promise<LedgerView | undefined> {
+  const keys = await source.keys();
+  const registryKeys = keys.keys.filter((k) => k.use === 'registry').map((k) => publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys) : undefined;
+}
+
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
@@ -80,11 +90,14 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   const { policy, file: policyFile } = loadPolicy(projectDir, flags.policy);
   const trust = loadTrust(projectDir);
   let source: RecordSource;
+  let ledger: LedgerView | undefined;
   if (flags.offline) {
     const path = cachePath(projectDir);
     source = cachedRecordSource(await readRecordCache(path), path);
   } else {
-    source = httpRecordSource(serverFor(flags, policy, io));
+    const server = serverFor(flags, policy, io);
+    source = httpRecordSource(server);
+    ledger = await serverLedgerView(server, source);
   }
   const configDir = sigilConfigDir({ env: io.env });
   const machine = flags.json || flags.sarif;
@@ -98,6 +111,7 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     policy,
     policyFile,
     ...(trust ? { trust } : {}),
+    ...(ledger ? { ledger } : {}),
     memory: fileCheckpointMemory(configDir),
     clock: fileCheckpointClock(configDir),
     ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),
