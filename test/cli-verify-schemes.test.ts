@@ -91,3 +91,38 @@ describe('sigil verify with other schemes', () => {
     expect(r.stderr).toMatch(/--scheme must be one of/);
   });
 });
+
+describe('sigil sigstore root', () => {
+  it('shows the shipped root, refuses a root that verifies nothing, installs an update that verify then uses', async () => {
+    const env = { SIGIL_CONFIG_DIR: join(dir, 'cfg-root') };
+    const shown = await runCli(['sigstore', 'root', 'show', '--json'], env);
+    expect(shown.code).toBe(0);
+    const s = JSON.parse(shown.stdout);
+    expect(s.source).toMatch(/shipped with sigil/);
+    expect(s.tlogs.length).toBeGreaterThan(0);
+
+    const empty = join(dir, 'empty-root.json');
+    writeFileSync(empty, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
+    const refused = await runCli(['sigstore', 'root', 'update', '--from', empty], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refusing to install a root that verifies nothing/);
+
+    // Install the shipped root (as a TUF client would have written it): verify now reads it from the config dir.
+    const { PUBLIC_GOOD_TRUSTED_ROOT } = await import('../src/foreign/sigstore/index.js');
+    const file = join(dir, 'root.json');
+    writeFileSync(file, JSON.stringify(PUBLIC_GOOD_TRUSTED_ROOT));
+    expect((await runCli(['sigstore', 'root', 'update', '--from', file], env)).code).toBe(0);
+    expect(JSON.parse((await runCli(['sigstore', 'root', 'show', '--json'], env)).stdout).source).toContain('cfg-root');
+    const v = await runCli(['verify', 'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json', '--cert-oidc-issuer', 'https://token.actions.githubusercontent.com', '--json'], env);
+    expect(JSON.parse(v.stdout).ok).toBe(true);
+
+    // A root whose only log has another id than the one that logged this bundle: the same bundle now fails.
+    const root = PUBLIC_GOOD_TRUSTED_ROOT as { tlogs: Record<string, unknown>[] };
+    const otherLog = { ...root.tlogs[0]!, logId: { keyId: Buffer.alloc(32, 7).toString('base64') } };
+    writeFileSync(file, JSON.stringify({ ...root, tlogs: [otherLog] }));
+    expect((await runCli(['sigstore', 'root', 'update', '--from', file], env)).code).toBe(0);
+    const bad = await runCli(['verify', 'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json', '--json'], env);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === 'tlog').status).toBe('fail');
+  });
+});

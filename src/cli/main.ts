@@ -15,6 +15,7 @@ import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import { registerFetchRecords } from './commands/fetch-records.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerSigstore } from './commands/sigstore.js';
 import type { CommandContext } from './context.js';
 import { printError, processIo, type Io } from './output.js';
 
@@ -55,6 +56,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerLogClientCommands(registerLog(program, ctx), ctx);
   registerFetchRecords(program, ctx);
   registerFetch(program, ctx);
+  registerSigstore(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -155,7 +155,7 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
     }
     case 'sigstore': {
       const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;
-      return [await verifyKeyless(target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
+      return [await verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
     }
     case 'openpgp': {
       const sig = detachedSignatureFor(target, flags);

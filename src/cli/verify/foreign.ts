@@ -3,7 +3,9 @@
  * OpenPGP (detached and clear-signed), Debian repositories, CPAN SIGNATURE,
  * RubyGems, WordPress, npm registry signatures and keyless Sigstore bundles.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { installedRootPath } from '../commands/sigstore.js';
+import type { Io } from '../output.js';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { VerificationResult } from '../../core/verdict.js';
@@ -104,7 +106,7 @@ export async function verifyNpmRegistry(target: string, flags: VerifyFlags): Pro
   });
 }
 
-export async function verifyKeyless(target: string, bundlePath: string, flags: VerifyFlags): Promise<VerificationResult> {
+export async function verifyKeyless(io: Io, target: string, bundlePath: string, flags: VerifyFlags): Promise<VerificationResult> {
   if (flags.certIdentity !== undefined && flags.certIdentityRegexp !== undefined) {
     throw new InputError('USAGE', "--cert-identity and --cert-identity-regexp can't be used together");
   }
@@ -118,9 +120,10 @@ export async function verifyKeyless(target: string, bundlePath: string, flags: V
   }
   const identity = { ...(flags.certOidcIssuer !== undefined ? { issuer: flags.certOidcIssuer } : {}), ...(san !== undefined ? { subjectAlternativeName: san } : {}) };
   const artifactIsBundle = target === bundlePath;
+  const trustedRootPath = flags.trustedRoot ?? (existsSync(installedRootPath(io)) ? installedRootPath(io) : undefined);
   return verifySigstoreBundleFile(bundlePath, {
     ...(artifactIsBundle ? {} : { artifactPath: target }),
-    ...(flags.trustedRoot !== undefined ? { trustedRootPath: flags.trustedRoot } : {}),
+    ...(trustedRootPath !== undefined ? { trustedRootPath } : {}),
     ...(Object.keys(identity).length > 0 ? { identity } : {}),
   });
 }
