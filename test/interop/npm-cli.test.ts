@@ -118,6 +118,16 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
     expect(record.purl).toBe('pkg:npm/sigil-signed@3.0.0');
   });
 
+  it('what npm shows when the registry refuses: an existing version, an unsigned publish to a signed package', async () => {
+    const again = await runNpm(['publish', '--registry', `${url}/`], writePackage(join(dir, 'again'), { name: 'sigil-base', version: '1.0.0' }), npm.env);
+    expect(again.code).not.toBe(0);
+    // npm 11 reads the packument first and refuses on its own; the registry's 403 (test/npm) answers other clients and races.
+    expect(again.stderr).toMatch(/npm error You cannot publish over the previously published versions: 1\.0\.0\./);
+    const unsigned = await runNpm(['publish', '--registry', `${url}/`], writePackage(join(dir, 'unsigned'), { name: 'sigil-signed', version: '3.0.1' }), npm.env);
+    expect(unsigned.code).not.toBe(0);
+    expect(unsigned.stderr).toMatch(/403 Forbidden - PUT .*sigil-signed - sigil-signed only accepts releases signed by its authors, and `npm publish` cannot sign \(hint: npm pack && sigil publish sigil-signed-3\.0\.1\.tgz --key/);
+  });
+
   it('a tampered stored registry signature: npm audit signatures exits 1 naming the package', async () => {
     const db = registry.store.db;
     const purl = 'pkg:npm/sigil-util@1.0.0';

@@ -183,7 +183,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       if (e instanceof RegistryError && (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')) throw e.code === 'VERSION_EXISTS' ? exists() : new RegistryError(403, e.code, e.message, e.hint);
       if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
         const file = tarballFile(p.bare, body.version);
-        throw new RegistryError(403, e.code, `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`, `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (or send the bundle \`sigil sign ${file}\` wrote as "_sigil.bundle" in the publish body; see docs/npm.md)`);
+        throw new RegistryError(403, e.code, `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`, `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} — signs and uploads in one step; npm-protocol tools can send the bundle as "_sigil.bundle" instead, see docs/npm.md`);
       }
       throw e;
     }
