@@ -15,6 +15,7 @@
  *   PUT    /-/package/<name>/dist-tags/<tag> `npm dist-tag add` (body: "<version>")
  *   DELETE /-/package/<name>/dist-tags/<tag> `npm dist-tag rm`
  *   GET    /-/ping                           `npm ping`
+ *   DELETE /<name>/…                         405: versions are immutable (no `npm unpublish`)
  *
  * Errors are answered in npm's shape, `{"error": "<message> (hint: …)", "code", "hint"}`:
  * npm prints `body.error` after the status line, so the hint reaches the user.
@@ -199,6 +200,11 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       id: target.name,
       sigil: { purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, logIndex: outcome.record.log.publish.logIndex, record: `${baseUrl(req)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` },
     });
+  });
+
+  // `npm unpublish` (DELETE /<name>/-rev/<rev>, /<name>/-/<file>/-rev/<rev>): the log remembers every release.
+  app.delete('/*', { ...writeHook }, async (req) => {
+    throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable and logged, so they cannot be unpublished`, 'publish a new version; `npm deprecate` is not supported either');
   });
 
   // ---- dist-tags ----------------------------------------------------------
