@@ -326,5 +326,11 @@ describe('bad input', () => {
     for (const u of ['/Upper', '/.hidden', '/a/b/c/d', '/@scope', '/x/-/y-1.0.0.tgz']) expect((await get(u)).statusCode, u).toBe(404);
     const r = await registry.app.inject({ method: 'PUT', url: '/bad/-rev/1-abc', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
     expect(r.statusCode).toBe(405);
+    const del = await registry.app.inject({ method: 'DELETE', url: '/bad/-rev/1-abc', headers: { authorization: `Bearer ${token}` } });
+    expect(del.statusCode).toBe(405);
+    expect(del.json().error).toMatch(/cannot be unpublished/);
+    const login = await registry.app.inject({ method: 'PUT', url: '/-/user/org.couchdb.user:me', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
+    expect(login.statusCode).toBe(404);
+    expect(login.json().error).toMatch(/npm login is not supported.*sigil account token create.*npm config set \/\/reg\.test\/:_authToken/);
   });
 });

@@ -141,6 +141,10 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   // ---- npm publish ------------------------------------------------------
 
   app.put('/*', { bodyLimit, ...writeHook }, async (req, reply) => {
+    if (req.url.startsWith('/-/user/')) {
+      // `npm login` / `npm adduser` (legacy CouchDB user documents, after /-/v1/login answered 404).
+      throw new RegistryError(404, 'NPM_LOGIN_UNSUPPORTED', 'npm login is not supported by this registry', `create a token with \`sigil account token create\`, then \`npm config set //${(ctx.baseUrl || `http://${req.headers.host ?? 'host'}`).replace(/^https?:\/\//, '')}/:_authToken <token>\``);
+    }
     const target = parseNpmPath(req.url);
     if (!target || target.kind !== 'packument') {
       throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable (no unpublish, deprecate or revision updates)`);
