@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
+import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
 import { recoverPending, type RegistryContext } from './publish.js';
@@ -98,6 +99,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
 
+  const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
   await app.register(logRoutes, { log, prefix: '/log' });
@@ -110,8 +112,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
-    ...(options.openWrites ? {} : { auth: { guard: createAuthGuard({ auth }), service: auth } }),
+    ...(guard ? { auth: guard } : {}),
   });
+  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
     app,

@@ -77,6 +77,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
           ? `  recovered      ${registry.recovered.completed.length} interrupted publish(es) finished, ${registry.recovered.dropped.length} dropped`
           : '',
         'use it:',
+        `  npm config set registry ${url}/ && npm config set //${url.replace(/^https?:\/\//, '')}/:_authToken <token>   (npm install, publish, audit signatures)`,
         `  sigil keygen --out ~/.sigil && sigil publish <artifact> --server ${url} --key ~/.sigil/<key>.key --token <token>`,
         `  sigil fetch <purl> --server ${url}          (download, verified)`,
         `  sigil verify package-lock.json --server ${url}`,

@@ -77,6 +77,11 @@ export class ReleaseStore {
       CREATE INDEX IF NOT EXISTS release_sha256 ON release (sha256);
       CREATE INDEX IF NOT EXISTS release_sha512 ON release (sha512);
       CREATE INDEX IF NOT EXISTS release_namespace ON release (type, namespace, name);
+      -- npm personality: facts read once from a tarball (sha1 for dist.shasum, its package.json), by content.
+      CREATE TABLE IF NOT EXISTS npm_tarball (sha256 TEXT PRIMARY KEY, sha1 TEXT NOT NULL, manifest TEXT NOT NULL);
+      -- npm dist-tags set explicitly (npm publish --tag, npm dist-tag add); latest defaults to the highest version.
+      CREATE TABLE IF NOT EXISTS dist_tag (type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, tag TEXT NOT NULL, version TEXT NOT NULL,
+        PRIMARY KEY (type, namespace, name, tag));
     `);
   }
 
@@ -131,6 +136,28 @@ export class ReleaseStore {
   /** pending lists reservations left by a crash, for recovery at start-up. */
   pending(): ReleaseRow[] {
     return this.db.prepare(`SELECT ${COLUMNS} FROM release WHERE state = 'pending'`).all() as ReleaseRow[];
+  }
+
+  /** npmTarball returns the cached facts of an npm tarball (by its sha256), or undefined. */
+  npmTarball(sha256: string): { sha1: string; manifest: string } | undefined {
+    return this.db.prepare(`SELECT sha1, manifest FROM npm_tarball WHERE sha256 = ?`).get(sha256) as { sha1: string; manifest: string } | undefined;
+  }
+
+  /** putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts). */
+  putNpmTarball(sha256: string, sha1: string, manifest: string): void {
+    this.db.prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`).run(sha256, sha1, manifest);
+  }
+
+  /** distTags returns the explicitly set dist-tags of a package (tag → version). */
+  distTags(type: string, namespace: string, name: string): Record<string, string> {
+    const rows = this.db.prepare(`SELECT tag, version FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? ORDER BY tag`).all(type, namespace, name) as { tag: string; version: string }[];
+    return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+  }
+
+  /** setDistTag points a tag at a version; version null removes the tag. */
+  setDistTag(type: string, namespace: string, name: string, tag: string, version: string | null): void {
+    if (version === null) this.db.prepare(`DELETE FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? AND tag = ?`).run(type, namespace, name, tag);
+    else this.db.prepare(`INSERT INTO dist_tag (type, namespace, name, tag, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET version = excluded.version`).run(type, namespace, name, tag, version);
   }
 
   count(): number {

@@ -1,0 +1,257 @@
+/**
+ * npmRoutes: the npm registry personality of `sigil serve`, at the server's
+ * ROOT (so `npm --registry http://host:port/` works as with any self-hosted
+ * npm registry). Registered last-resort: it owns the wildcard `/*`, and
+ * fastify prefers static and longer-prefix routes, so `/api/v1/…`, `/log/…`
+ * and `/-/npm/v1/keys` (routes.ts) keep answering.
+ *
+ *   GET    /<name>                           packument (full, or abbreviated for
+ *                                            Accept: application/vnd.npm.install-v1+json)
+ *   GET    /<name>/<version|tag>             one version manifest
+ *   GET    /<name>/-/<bare>-<v>.tgz          tarball
+ *   GET    /<name>/-/<bare>-<v>.tgz.sigstore.json   the author's bundle (404 when unsigned)
+ *   PUT    /<name>                           `npm publish` (publish-body.ts)
+ *   GET    /-/package/<name>/dist-tags       dist-tags
+ *   PUT    /-/package/<name>/dist-tags/<tag> `npm dist-tag add` (body: "<version>")
+ *   DELETE /-/package/<name>/dist-tags/<tag> `npm dist-tag rm`
+ *   GET    /-/ping                           `npm ping`
+ *   DELETE /<name>/…                         405: versions are immutable (no `npm unpublish`)
+ *
+ * Errors are answered in npm's shape, `{"error": "<message> (hint: …)", "code", "hint"}`:
+ * npm prints `body.error` after the status line, so the hint reaches the user.
+ * Packuments carry no cache headers: npm revalidates them on every run, so a
+ * new version (or a changed key) is seen at once. Tarballs are immutable.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../../../core/errors.js';
+import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
+import type { DsseEnvelope } from '../../../core/dsse.js';
+import { AuthError } from '../../auth/errors.js';
+import { toAuthError, type AuthGuard } from '../../auth/http.js';
+import type { AuthService } from '../../auth/service.js';
+import { RegistryError } from '../../errors.js';
+import { publishRelease, type RegistryContext } from '../../publish.js';
+import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
+import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
+import { parseNpmName, parseNpmPath } from './paths.js';
+import { parseNpmPublishBody } from './publish-body.js';
+
+export interface NpmRoutesOptions {
+  readonly ctx: RegistryContext;
+  /** Largest tarball accepted, in bytes (the PUT body is base64: about 4/3 of it). */
+  readonly maxTarballBytes: number;
+  /** Accounts and tokens; without it, writes are open (tests, private use). */
+  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+}
+
+const CORGI = 'application/vnd.npm.install-v1+json';
+
+/** npmError renders a refusal the way npm displays it (`body.error` is printed verbatim). */
+function sendNpmError(reply: FastifyReply, status: number, code: string, message: string, hint?: string, headers: Readonly<Record<string, string>> = {}, detail?: Record<string, unknown>): FastifyReply {
+  for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error: hint ? `${message} (hint: ${hint})` : message, code, ...(hint ? { hint } : {}), ...(detail ? { detail } : {}) });
+}
+
+const notFound = (what = 'Not found') => new RegistryError(404, 'NOT_FOUND', what);
+
+export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): Promise<void> {
+  const { ctx, auth } = opts;
+  const store = ctx.store;
+  const bodyLimit = Math.ceil(opts.maxTarballBytes / 3) * 4 + 1024 * 1024;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const a = toAuthError(err, req);
+    if (a) return sendNpmError(reply, a.status, a.code, a.message, a.hint, a.headers, a.detail);
+    if (err instanceof RegistryError) return sendNpmError(reply, err.status, err.code, err.message, err.hint, {}, err.detail);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
+    req.log.error(err);
+    return sendNpmError(reply, 500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log');
+  });
+
+  const baseUrl = (req: FastifyRequest) => ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+
+  /** Writes: a valid token before the (possibly large) body is read; the namespace is checked once known. */
+  const writeHook = auth
+    ? {
+        onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+          try {
+            auth.guard.check(req, 'publish');
+          } catch (e) {
+            if (e instanceof AuthError) return sendNpmError(reply, e.status, e.code, e.message, e.hint, e.headers, e.detail);
+            throw e;
+          }
+          return undefined;
+        },
+      }
+    : {};
+  const authorize = (req: FastifyRequest, namespace: string, action: 'publish' | 'keys') => {
+    if (auth) auth.guard.authorizeNamespace(req, namespace, action);
+  };
+  const claim = (req: FastifyRequest, namespace: string) => {
+    if (auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
+  };
+
+  async function versionsOf(name: string): Promise<PackumentVersion[]> {
+    const p = parseNpmName(name)!;
+    const out: PackumentVersion[] = [];
+    for (const row of store.versions('npm', p.namespace, p.bare)) {
+      const facts = await npmTarballFacts(store, row);
+      if (facts) out.push({ row, facts });
+    }
+    return out;
+  }
+
+  app.get('/-/ping', async (_req, reply) => reply.send({}));
+
+  // ---- reads ------------------------------------------------------------
+
+  app.get('/*', async (req, reply) => {
+    const target = parseNpmPath(req.url);
+    if (!target) throw notFound();
+    const p = parseNpmName(target.name)!;
+    if (target.kind === 'tarball' || target.kind === 'bundle') {
+      const row = store.get(makePurl('npm', p.namespace || undefined, p.bare, target.version));
+      if (!row) throw notFound(`${target.name}@${target.version} is not published on this registry`);
+      if (target.kind === 'bundle') {
+        if (!row.authorBundle) throw notFound(`${target.name}@${target.version} was not signed by its author`);
+        return reply.type('application/json').send(row.authorBundle);
+      }
+      const bytes = store.readBlob(row.sha256);
+      if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the tarball of ${row.purl} is missing from storage`, 'see the server log');
+      return reply.header('cache-control', 'public, max-age=31536000, immutable').type('application/octet-stream').send(bytes);
+    }
+    const versions = await versionsOf(target.name);
+    if (versions.length === 0) throw notFound();
+    const docs = buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
+    if (target.kind === 'version') {
+      const tags = docs.full['dist-tags'] as Record<string, string>;
+      const v = tags[target.spec] ?? target.spec;
+      const m = (docs.full['versions'] as Record<string, unknown>)[v];
+      if (!m) throw notFound(`${target.name}@${target.spec} is not published on this registry`);
+      return reply.type('application/json').send(m);
+    }
+    const accept = req.headers.accept ?? '';
+    if (accept.includes(CORGI)) return reply.type(CORGI).send(docs.abbreviated);
+    return reply.type('application/json').send(docs.full);
+  });
+
+  // ---- npm publish ------------------------------------------------------
+
+  app.put('/*', { bodyLimit, ...writeHook }, async (req, reply) => {
+    if (req.url.startsWith('/-/user/')) {
+      // `npm login` / `npm adduser` (legacy CouchDB user documents, after /-/v1/login answered 404).
+      throw new RegistryError(404, 'NPM_LOGIN_UNSUPPORTED', 'npm login is not supported by this registry', `create a token with \`sigil account token create\`, then \`npm config set //${(ctx.baseUrl || `http://${req.headers.host ?? 'host'}`).replace(/^https?:\/\//, '')}/:_authToken <token>\``);
+    }
+    const target = parseNpmPath(req.url);
+    if (!target || target.kind !== 'packument') {
+      throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable (no unpublish, deprecate or revision updates)`);
+    }
+    const body = parseNpmPublishBody(req.body, target.name, opts.maxTarballBytes);
+    const p = parseNpmName(target.name)!;
+
+    // The tarball must be the package the body names (npm made both from one package.json).
+    let facts;
+    try {
+      facts = await computeNpmTarballFacts(tarballFile(p.bare, body.version), body.tarball);
+    } catch (e) {
+      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+      throw e;
+    }
+    const tName = facts.manifest['name'];
+    const tVersion = typeof facts.manifest['version'] === 'string' ? facts.manifest['version'].replace(/^v/, '') : facts.manifest['version'];
+    if (tName !== target.name || tVersion !== body.version) {
+      throw new RegistryError(400, 'NPM_PUBLISH_MISMATCH', `the tarball's package.json says ${JSON.stringify(tName)}@${JSON.stringify(tVersion)}, but the body publishes ${target.name}@${body.version}`, 'publish with `npm publish` from the package folder, or fix package.json');
+    }
+
+    const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
+    const exists = () =>
+      new RegistryError(403, 'VERSION_EXISTS', `You cannot publish over the previously published versions: ${body.version}.`, `${target.name}@${body.version} is already published and versions are immutable; bump the version`);
+    let claimed: string | undefined;
+    let outcome;
+    try {
+      outcome = await publishRelease(ctx, {
+        filename: tarballFile(p.bare, body.version),
+        artifact: body.tarball,
+        bundle: body.bundle,
+        keyEvents: body.keyEvents as DsseEnvelope[],
+        type: 'npm',
+        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+        authorize: (ns, action) => {
+          authorize(req, ns, action);
+          claimed = ns;
+        },
+      });
+    } catch (e) {
+      if (e instanceof RegistryError && (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')) throw e.code === 'VERSION_EXISTS' ? exists() : new RegistryError(403, e.code, e.message, e.hint);
+      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
+        const file = tarballFile(p.bare, body.version);
+        throw new RegistryError(403, e.code, `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`, `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} — signs and uploads in one step; npm-protocol tools can send the bundle as "_sigil.bundle" instead, see docs/npm.md`);
+      }
+      throw e;
+    }
+    // Same bytes again: npm registries refuse a second publish of a version all the same.
+    if (outcome.status === 200) throw exists();
+
+    store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
+    // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
+    for (const tag of body.distTags) if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
+    if (claimed) claim(req, claimed);
+    return reply.code(201).send({
+      ok: true,
+      id: target.name,
+      sigil: { purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, logIndex: outcome.record.log.publish.logIndex, record: `${baseUrl(req)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` },
+    });
+  });
+
+  // `npm unpublish` (DELETE /<name>/-rev/<rev>, /<name>/-/<file>/-rev/<rev>): the log remembers every release.
+  app.delete('/*', { ...writeHook }, async (req) => {
+    throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable and logged, so they cannot be unpublished`, 'publish a new version; `npm deprecate` is not supported either');
+  });
+
+  // ---- dist-tags ----------------------------------------------------------
+
+  const tagTarget = (req: FastifyRequest): { name: string; namespace: string; bare: string; tag?: string } => {
+    const m = /^\/-\/package\/([^/?]+(?:\/[^/?]+)?)\/dist-tags(?:\/([^/?]+))?\/?(?:\?.*)?$/.exec(req.url);
+    let name: string | undefined;
+    let tag: string | undefined;
+    try {
+      name = m ? decodeURIComponent(m[1]!) : undefined;
+      tag = m?.[2] !== undefined ? decodeURIComponent(m[2]) : undefined;
+    } catch {
+      name = undefined;
+    }
+    const p = name ? parseNpmName(name) : undefined;
+    if (!p) throw notFound();
+    return { ...p, ...(tag !== undefined ? { tag } : {}) };
+  };
+
+  app.get('/-/package/*', async (req, reply) => {
+    const t = tagTarget(req);
+    if (t.tag !== undefined) throw notFound();
+    const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
+    if (versions.length === 0) throw notFound();
+    return reply.send(distTagsFor(versions, store.distTags('npm', t.namespace, t.bare)));
+  });
+
+  const tagWrite = async (req: FastifyRequest, reply: FastifyReply, remove: boolean) => {
+    const t = tagTarget(req);
+    if (t.tag === undefined || !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(t.tag)) throw new RegistryError(400, 'NPM_TAG_INVALID', 'give a tag name: /-/package/<name>/dist-tags/<tag>');
+    authorize(req, purlWithoutVersion(makePurl('npm', t.namespace || undefined, t.bare, '0.0.0')), 'publish');
+    const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
+    if (versions.length === 0) throw notFound();
+    if (remove) {
+      if (t.tag === 'latest') throw new RegistryError(400, 'NPM_TAG_INVALID', 'the latest tag cannot be removed');
+      store.setDistTag('npm', t.namespace, t.bare, t.tag, null);
+    } else {
+      const v = req.body;
+      if (typeof v !== 'string' || !versions.includes(v)) throw new RegistryError(400, 'NPM_TAG_INVALID', `the body must be a published version of ${t.name} as a JSON string (got ${JSON.stringify(v)})`);
+      store.setDistTag('npm', t.namespace, t.bare, t.tag, v);
+    }
+    return reply.code(201).send({ ok: true });
+  };
+  app.put('/-/package/*', { bodyLimit: 4096, ...writeHook }, (req, reply) => tagWrite(req, reply, false));
+  app.delete('/-/package/*', { ...writeHook }, (req, reply) => tagWrite(req, reply, true));
+}
