@@ -117,7 +117,7 @@ describe('sigil sigstore root', () => {
     expect(JSON.parse(v.stdout).ok).toBe(true);
 
     // A root whose only log has another id than the one that logged this bundle: the same bundle now fails.
-    const root = PUBLIC_GOOD_TRUSTED_ROOT as { tlogs: Record<string, unknown>[] };
+    const root = PUBLIC_GOOD_TRUSTED_ROOT as unknown as { tlogs: Record<string, unknown>[] };
     const otherLog = { ...root.tlogs[0]!, logId: { keyId: Buffer.alloc(32, 7).toString('base64') } };
     writeFileSync(file, JSON.stringify({ ...root, tlogs: [otherLog] }));
     expect((await runCli(['sigstore', 'root', 'update', '--from', file], env)).code).toBe(0);
