@@ -164,6 +164,10 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
       expect(ours.has(`${i.Path} ${i.Version}/go.mod ${i.GoModSum}`)).toBe(true);
     }
 
+    // GOSUMDB with the key alone: go probes <GOPROXY>/sumdb/<name>/supported and reads the sumdb through the proxy.
+    const viaProxy = await go(['mod', 'download', '-json', `${upper.path}@${upper.version}`], { ...goEnv(s1.url, vkey, join(work, 'gp-via-proxy')), GOSUMDB: vkey }, work);
+    expect(viaProxy.status, viaProxy.stderr + viaProxy.stdout).toBe(0);
+
     // A consumer: go get a module that depends on another, then verify the module cache.
     const app = join(work, 'app');
     mkdirSync(app, { recursive: true });
