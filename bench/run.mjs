@@ -6,3 +6,4 @@ console.log(`sigil benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu
 await import('./core.mjs');
 if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs');
 if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs');
+if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');

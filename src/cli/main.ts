@@ -9,6 +9,7 @@ import { registerAccount } from './commands/account.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPublish } from './commands/publish.js';
 import { registerServe } from './commands/serve.js';
+import { registerGo } from './commands/go.js';
 import { registerLog } from './commands/log.js';
 import { registerLogClientCommands } from './commands/log-client.js';
 import { registerSign } from './commands/sign.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerAccount(program, ctx);
   registerPublish(program, ctx);
   registerServe(program, ctx);
+  registerGo(program, ctx);
   registerLogClientCommands(registerLog(program, ctx), ctx);
   registerFetchRecords(program, ctx);
   registerFetch(program, ctx);

@@ -47,6 +47,8 @@ export interface RegistryContext {
   /** Refuse releases without an author signature everywhere (otherwise only where the namespace has keys). */
   readonly requireAuthorSignature: boolean;
   readonly now: () => Date;
+  /** Called once a release is published (e.g. the Go checksum database records it). Must not throw. */
+  readonly onPublished?: (row: ReleaseRow) => Promise<void>;
 }
 
 export interface PublishRequest {
@@ -191,6 +193,7 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     throw e;
   }
   const stored = ctx.store.get(purl)!;
+  await ctx.onPublished?.(stored);
   return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
 }
 

@@ -7,6 +7,7 @@
  *   <data>/blobs/sha256/…    artifacts, content-addressed
  *   <data>/keys/registry.key registry signing key (ECDSA P-256)
  *   <data>/log/              the log: its key, tiles, entry bundles, checkpoint
+ *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -25,6 +26,7 @@ import { ReleaseStore } from '../store/registry/releases.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
+import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -43,6 +45,8 @@ export interface RegistryOptions {
   /** Log batching (defaults: the sequencer's). */
   readonly batchSize?: number;
   readonly batchIntervalMs?: number;
+  /** Key name of a new Go checksum database (default: "<host>:<port>/go", from the public URL when given). */
+  readonly goSumdbName?: string;
 }
 
 export interface Registry {
@@ -54,6 +58,8 @@ export interface Registry {
   readonly registryKey: PrivateKey;
   readonly registryKeyCreated: boolean;
   readonly registryKeyEncrypted: boolean;
+  /** The Go personality: module proxy at /go, checksum database at /go/sumdb/<name>. */
+  readonly go: GoPersonality;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -85,6 +91,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey]);
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
+  const go = await openGoPersonality(options.dataDir, store, {
+    keyName: options.goSumdbName ?? defaultSumdbName(base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.batchIntervalMs !== undefined ? { batchIntervalMs: options.batchIntervalMs } : {}),
+  });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const ctx: RegistryContext = {
     store,
@@ -96,6 +107,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     authority: ledger,
     requireAuthorSignature: options.requireAuthorSignature ?? false,
     now: () => new Date(),
+    onPublished: (row) => go.onPublished(row),
   };
   const recovered = await recoverPending(ctx);
 
@@ -104,6 +116,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
   await app.register(logRoutes, { log, prefix: '/log' });
   await app.register(rekorRoutes, { log, prefix: '/log' });
+  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(registryRoutes, {
     ctx,
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
@@ -125,6 +138,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     registryKey: registry.key,
     registryKeyCreated: registry.created,
     registryKeyEncrypted: registry.encrypted,
+    go,
     adminToken,
     recovered,
     async listen() {
@@ -135,6 +149,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     async close() {
       await app.close();
       await log.close();
+      await go.close();
       store.close();
     },
   };

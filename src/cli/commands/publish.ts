@@ -4,7 +4,11 @@
  * the author's self-signed `add` key event, so the key is established in the
  * log for everyone to see.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeModuleZip } from '../../ecosystems/golang/make-zip.js';
+import { moduleDirective } from '../../ecosystems/golang/identify.js';
 import type { Command } from 'commander';
 import { serializeBundle } from '../../core/bundle.js';
 import { InputError } from '../../core/errors.js';
@@ -36,7 +40,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
   program
     .command('publish')
     .description('sign (with --key) and upload a release to a Sigil registry')
-    .argument('<artifact>', 'the file to publish')
+    .argument('<artifact>', 'the file to publish (or a Go module directory, with --type golang --version)')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')
     .option('--otp <code>', 'two-factor code, when the account has 2FA')
@@ -50,12 +54,35 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     .action(async (artifact: string, flags: PublishFlags) => ctx.setExitCode(await publish(ctx.io, artifact, flags)));
 }
 
+/**
+ * goModuleZipFromDir builds the module zip of a Go module directory the way
+ * the go command does (x/mod/zip CreateFromDir) into a fresh temporary
+ * folder, and returns its path (the bundle is written beside it).
+ */
+function goModuleZipFromDir(io: Io, dir: string, flags: PublishFlags): string {
+  if (flags.type !== 'golang' || flags.version === undefined) {
+    throw new InputError('USAGE', `${dir} is a directory; only a Go module can be published from a directory`, { hint: 'pass --type golang --version vX.Y.Z (and --name MODULE when the folder has no go.mod)' });
+  }
+  let modulePath = flags.name;
+  if (modulePath === undefined) {
+    const gomod = join(dir, 'go.mod');
+    modulePath = existsSync(gomod) ? moduleDirective(readFileSync(gomod, 'utf8')) : undefined;
+    if (modulePath === undefined) throw new InputError('GO_MODULE_INVALID', `${dir} has no go.mod with a module directive`, { hint: 'add a go.mod, or give the module path with --name' });
+  }
+  const zip = makeModuleZip(dir, modulePath, flags.version);
+  const out = join(mkdtempSync(join(tmpdir(), 'sigil-go-')), `${flags.version}.zip`);
+  writeFileSync(out, zip);
+  if (!flags.json) io.err(`built ${out} (${modulePath}@${flags.version}, ${zip.length} bytes)\n`);
+  return out;
+}
+
 export async function publish(io: Io, artifactPath: string, flags: PublishFlags): Promise<number> {
   const server = flags.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
   const token = flags.token ?? io.env['SIGIL_TOKEN'];
   if (flags.key && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
   const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
+  if (statSync(artifactPath, { throwIfNoEntry: false })?.isDirectory()) artifactPath = goModuleZipFromDir(io, artifactPath, flags);
 
   const artifact = fileArtifact(artifactPath, io, { quiet: Boolean(flags.json) });
   const d = await describeArtifact(artifact, describeOptions(flags));

@@ -65,7 +65,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
@@ -81,6 +81,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `  sigil keygen --out ~/.sigil && sigil publish <artifact> --server ${url} --key ~/.sigil/<key>.key --token <token>`,
         `  sigil fetch <purl> --server ${url}          (download, verified)`,
         `  sigil verify package-lock.json --server ${url}`,
+        `  go: GOPROXY=${url}/go  GOSUMDB="${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}"`,
         '',
       ]
         .filter((l) => l !== '')

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../../core/errors.js';
 import type { Artifact, IdentifyOptions, NativeDigest } from '../adapter.js';
 import { openZip, refuseDuplicates } from '../support/archive.js';
+import { MAX_ZIP_FILE } from './zip-rules.js';
 
 /** hash1 is dirhash.Hash1 over (name, content) pairs. */
 export function hash1(files: readonly { name: string; content: Uint8Array }[]): string {
@@ -32,11 +33,15 @@ export function goModHash(mod: Uint8Array): string {
 /** GoModuleZip is a module zip read fully, with the names Go hashes. */
 export interface GoModuleZip {
   readonly files: readonly { name: string; path: string; content: Buffer }[];
+  /** Every entry (directories and symlinks too), for the zip rules. */
+  readonly entries: readonly { name: string; size: number; type: 'file' | 'directory' | 'symlink' }[];
 }
 
 /** readGoModuleZip loads every entry of a module zip (Go's own limit for a module zip is 500 MiB). */
 export async function readGoModuleZip(artifact: Artifact, options: IdentifyOptions = {}): Promise<GoModuleZip> {
-  const zip = await openZip(artifact, options, () => true);
+  // Go's limits (x/mod/zip MaxZipFile): 500 MiB of content, any one file up to that.
+  const limits = { maxTotalBytes: MAX_ZIP_FILE, maxEntryBytes: MAX_ZIP_FILE, ...options.limits };
+  const zip = await openZip(artifact, { ...options, limits }, () => true);
   refuseDuplicates(artifact.name, zip.entries.map((e) => e.rawName));
   const files = zip.entries.map((e) => {
     if (e.type === 'symlink') {
@@ -44,7 +49,7 @@ export async function readGoModuleZip(artifact: Artifact, options: IdentifyOptio
     }
     return { name: e.rawName, path: e.path, content: zip.files.get(e.path) ?? Buffer.alloc(0) };
   });
-  return { files };
+  return { files, entries: zip.entries.map((e) => ({ name: e.rawName, size: e.size, type: e.type })) };
 }
 
 /** digestGoZip is `h1:` of a module zip, the value go.sum records for `<mod> <ver>`. */

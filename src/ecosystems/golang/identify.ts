@@ -9,10 +9,8 @@ import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity, NativeDigest } from '../adapter.js';
 import { goModHash, hash1, readGoModuleZip } from './digest.js';
-
-const SEMVER = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
-/** Module path elements (golang.org/x/mod/module CheckPath, loosely): letters, digits, and -._~ */
-const MODULE_PATH = /^[A-Za-z0-9][A-Za-z0-9._~-]*(\/[A-Za-z0-9._~-]+)*$/;
+import { checkModuleVersion } from './module.js';
+import { checkModuleZip } from './zip-rules.js';
 
 /** moduleDirective reads the `module` directive of a go.mod (quoted or bare). */
 export function moduleDirective(gomod: string): string | undefined {
@@ -56,10 +54,17 @@ export async function inspectGoModule(artifact: Artifact, options: IdentifyOptio
   const [prefix, modulePath, version] = [at[0], at[1]!, at[2]!];
   const stray = zip.files.find((f) => !f.name.startsWith(prefix));
   if (stray) throw new InputError('GO_ZIP_INVALID', `${file}: entry "${stray.name}" is outside ${prefix}`, { file, field: stray.name });
-  if (!MODULE_PATH.test(modulePath) || modulePath.split('/').some((e) => e === '.' || e === '..')) {
-    throw new InputError('GO_ZIP_INVALID', `${file}: "${modulePath}" is not a valid module path`, { file, field: prefix });
+  const mv = checkModuleVersion(modulePath, version);
+  if (mv) throw new InputError('GO_ZIP_INVALID', `${file}: ${mv}`, { file, field: prefix });
+  // The go command's own rules for module zips (golang.org/x/mod/zip): every problem at once.
+  const problems = checkModuleZip(modulePath, version, artifact.size, zip.entries);
+  if (problems.length > 0) {
+    throw new InputError('GO_ZIP_INVALID', `${file} is not a valid module zip:\n\t${problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('\n\t')}`, {
+      file,
+      field: problems[0]!.path,
+      hint: 'build it with `sigil publish <module dir> --type golang --version vX.Y.Z` (the go command\'s rules)',
+    });
   }
-  if (!SEMVER.test(version)) throw new InputError('GO_ZIP_INVALID', `${file}: "${version}" is not a semantic version (vMAJOR.MINOR.PATCH)`, { file, field: prefix });
   const gomod = zip.files.find((f) => f.name === `${prefix}go.mod`);
   let modBytes: Buffer;
   if (gomod) {
