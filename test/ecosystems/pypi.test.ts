@@ -23,7 +23,8 @@ describe('pypi adapter', () => {
       const art = fileArtifact(path);
       expect(pypiAdapter.detect(f, readFileSync(path).subarray(0, 512))).not.toBe('no');
       const id = await pypiAdapter.identify(art);
-      expect(id.purl).toBe('pkg:pypi/sigil-sample.pkg@1.2.0rc1');
+      // Sigil_Sample.pkg → PEP 503 name sigil-sample-pkg (what pip, PyPI and lockfiles use)
+      expect(id.purl).toBe('pkg:pypi/sigil-sample-pkg@1.2.0rc1');
       const pipHash = run(PY, ['-m', 'pip', 'hash', '-a', 'sha256', path], tmp);
       const d = await pypiAdapter.digest(art);
       expect(pipHash).toContain(`--hash=sha256:${d.value}`);

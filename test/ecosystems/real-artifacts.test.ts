@@ -113,7 +113,7 @@ const CASES: RealCase[] = [
     type: 'pypi',
     detected: 'pypi',
     // purl-spec pypi: lower-case, "_" → "-"; the "." is kept (see the lockfile test below).
-    purl: 'pkg:pypi/hurry.filesize@0.9',
+    purl: 'pkg:pypi/hurry-filesize@0.9',
     native: { algorithm: 'sha256', value: 'f5368329adbef86accd3bc9490522340bb79260455ae89b1a42c10f63801b9a6' },
   },
   {
@@ -271,11 +271,9 @@ describe('lockfile pins of the same releases lead back to these artifacts', () =
     expect(e!.digests).toContainEqual(d.native);
   });
 
-  // Known gap (reported, not fixed here): poetry.lock, uv.lock and pylock.toml write the
-  // PEP 503 name "hurry-filesize", the sdist says "hurry.filesize", and Sigil's pypi purls
-  // keep the "." (purl-spec today folds only "_"), so the two purls differ and a release
-  // signed from the sdist is not found for the lockfile entry. Flip to `it` once fixed.
-  it.fails('poetry.lock (PEP 503 name) names the same purl as the sdist', async () => {
+  // poetry.lock, uv.lock and pylock.toml write the PEP 503 name "hurry-filesize" while the
+  // sdist says "hurry.filesize": both must name the same purl, or the signed release is not found.
+  it('poetry.lock (PEP 503 name) names the same purl as the sdist', async () => {
     const d = await describeArtifact(fileArtifact(real('pypi', 'hurry.filesize-0.9.tar.gz')));
     const lock = `[[package]]\nname = "hurry-filesize"\nversion = "0.9"\ndescription = ""\noptional = false\npython-versions = "*"\nfiles = [\n    {file = "hurry.filesize-0.9.tar.gz", hash = "sha256:${d.native.value}"},\n]\n`;
     const { reader } = lockfileReaderFor('poetry.lock')!;

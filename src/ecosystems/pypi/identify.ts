@@ -85,7 +85,9 @@ export async function identifyPypi(artifact: Artifact, options: IdentifyOptions 
       hint: 'a renamed distribution is not the release it claims to be; sign the file the build tool produced',
     });
   }
-  return { type: 'pypi', name: n, version: v, purl: makePurl('pypi', undefined, n, v) };
+  // The purl carries the PEP 503 name (what PyPI's APIs and every lockfile use), so a release
+  // signed from "hurry.filesize-0.9.tar.gz" is found for poetry's "hurry-filesize".
+  return { type: 'pypi', name: n, version: v, purl: makePurl('pypi', undefined, normalizePypiName(n), v) };
 }
 
 /** versionKey compares versions as wheel file names spell them ("-" escaped to "_", PEP 427). */

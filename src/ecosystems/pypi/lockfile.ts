@@ -12,11 +12,11 @@ import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, needString, optArray, optString } from '../support/lockfile.js';
 import { isRecord, parseJsonObject, parseTomlObject } from '../support/text.js';
-import { PYPI_NAME } from './name.js';
+import { normalizePypiName, PYPI_NAME } from './name.js';
 
 function purlFor(name: string, version: string | undefined, file: string, field: string): string {
   if (!PYPI_NAME.test(name)) throw lockError(file, field, `"${name}" is not a valid Python project name`);
-  return makePurl('pypi', undefined, name, version);
+  return makePurl('pypi', undefined, normalizePypiName(name), version);
 }
 
 /** hashDigest turns "sha256:<hex>" (pip, poetry, uv) into a NativeDigest. */

@@ -1,8 +1,9 @@
 /**
  * PyPI names. PEP 503 compares names after lowercasing and folding runs of
- * "-", "_", "." into "-"; the purl spec (types/pypi-definition) lowercases and
- * turns "_" into "-" only, which makePurl does. We use PEP 503 to compare
- * names (file name vs. metadata), and makePurl for the purl.
+ * "-", "_", "." into "-". Sigil's pypi purls carry that normalized name: the
+ * purl spec's text folds only "_" (purl-spec PR #262 adopts PEP 503), but
+ * PyPI's APIs and every lockfile (poetry, uv, pylock) use the PEP 503 form,
+ * and a signature must be found for the lockfile's name.
  */
 export function normalizePypiName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
