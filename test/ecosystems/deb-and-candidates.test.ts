@@ -36,7 +36,7 @@ describe('deb', () => {
     expect((await debAdapter.digest(a)).value).toBe(sha256sum(a.path!));
   });
 
-  it('agrees with dpkg-deb on a package built now (gzip and uncompressed control), and refuses xz control clearly', async () => {
+  it('agrees with dpkg-deb on a package built now (gzip, uncompressed and xz control), and refuses zstd control clearly', async () => {
     if (!hasTool('dpkg-deb')) return;
     const root = join(tmp, 'pkg');
     mkdirSync(join(root, 'DEBIAN'), { recursive: true });
@@ -53,9 +53,14 @@ describe('deb', () => {
     }
     const xz = join(tmp, 'made-now-xz.deb');
     execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, xz], { stdio: 'ignore' });
-    const e = await inputError(debAdapter.identify(fileArtifact(xz)));
-    expect(e.code).toBe('DEB_CONTROL_COMPRESSION');
+    expect((await debAdapter.identify(fileArtifact(xz))).purl).toBe('pkg:deb/ubuntu/made-now@2.0~rc1-3?arch=amd64');
     expect((await debAdapter.digest(fileArtifact(xz))).value).toBe(sha256sum(xz));
+    // zstd control (Ubuntu's default) is still refused, naming the member
+    const zst = join(tmp, 'made-now-zst.deb');
+    const arBytes = readFileSync(xz);
+    writeFileSync(zst, Buffer.from(arBytes.toString('latin1').replace('control.tar.xz ', 'control.tar.zst'), 'latin1'));
+    const e = await inputError(debAdapter.identify(fileArtifact(zst)));
+    expect(e.code).toBe('DEB_CONTROL_COMPRESSION');
   });
 
   it('refuses hostile .debs', async () => {

@@ -7,6 +7,7 @@
  * (dpkg-deb's defaults since 1.19 / Ubuntu's zstd) need a decompressor that
  * Node does not ship; they are refused with a clear error until one is added.
  */
+import { xzDecompress } from '../../archive/xz.js';
 import { readAr } from '../../archive/ar.js';
 import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
@@ -41,12 +42,14 @@ export async function readDebControl(artifact: Artifact, options: IdentifyOption
   const member = ar.entries.find((e) => e.name.startsWith('control.tar'));
   if (!member) throw fail('DEB_CONTROL_MISSING', file, 'control.tar', 'has no control.tar member');
   if (member !== ar.entries[1]) throw fail('DEB_INVALID', file, member.name, 'control.tar is not the second member, as deb(5) requires');
-  if (member.name !== 'control.tar' && member.name !== 'control.tar.gz') {
-    throw fail('DEB_CONTROL_COMPRESSION', file, member.name, `uses ${member.name}, which Sigil cannot decompress yet (control.tar and control.tar.gz are supported)`, 'its digest can still be checked; to identify it, rebuild with `dpkg-deb -Zgzip --build`, or give --type generic --name --version');
+  if (member.name !== 'control.tar' && member.name !== 'control.tar.gz' && member.name !== 'control.tar.xz') {
+    throw fail('DEB_CONTROL_COMPRESSION', file, member.name, `uses ${member.name}, which Sigil cannot decompress yet (control.tar, control.tar.gz and control.tar.xz are supported)`, 'its digest can still be checked; to identify it, rebuild with `dpkg-deb -Zgzip --build`, or give --type generic --name --version');
   }
+  let memberBytes = ar.files.get(member.name)!;
+  if (member.name.endsWith('.xz')) memberBytes = await xzDecompress(memberBytes, `${file}!${member.name}`, 64 * 1024 * 1024);
   const control = await readTar(
     (async function* () {
-      yield ar.files.get(member.name)!;
+      yield memberBytes;
     })(),
     { file: `${file}!${member.name}`, gzip: member.name.endsWith('.gz'), ...limits, select: (e) => e.path === 'control' },
   );
