@@ -17,7 +17,7 @@ import { LedgerAuthority } from './ledger-authority.js';
 import { recoverPending, type RegistryContext } from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
-import { createAuthGuard } from './auth/http.js';
+import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
@@ -42,6 +42,8 @@ export interface RegistryOptions {
   /** Log batching (defaults: the sequencer's). */
   readonly batchSize?: number;
   readonly batchIntervalMs?: number;
+  /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
+  readonly authLimits?: AuthLimits;
 }
 
 export interface Registry {
@@ -110,7 +112,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
-    ...(options.openWrites ? {} : { auth: { guard: createAuthGuard({ auth }), service: auth } }),
+    ...(options.openWrites ? {} : { auth: { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth } }),
   });
 
   return {
