@@ -213,8 +213,11 @@ export class AuthService {
       return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `not a namespace: ${namespace}` };
     }
     if (!principal.namespaces.some((p) => covers(p, ns))) return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
-    if (principal.admin) return { ok: true, unclaimed: false };
     const grants = this.store.grantsFor(coveringPatterns(ns));
+    // An admin may act anywhere, but what an admin publishes first is still claimed for the
+    // admin's account: otherwise the namespace stays open to every other account (trust on
+    // first use would go to whoever comes second).
+    if (principal.admin) return { ok: true, unclaimed: grants.length === 0 };
     if (grants.some((g) => g.account === principal.account && g.actions.includes(action))) return { ok: true, unclaimed: false };
     if (grants.length === 0) return { ok: true, unclaimed: true };
     return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(grants.map((g) => g.account))].join(', ')}` };
