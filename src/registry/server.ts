@@ -107,6 +107,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(registryRoutes, {
     ctx,
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
+    maxArtifactBytes: maxUploadBytes,
     ledger,
     ledgerFacts: async (row) => {
       const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
