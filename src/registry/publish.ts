@@ -183,9 +183,22 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const reserved = ctx.store.reserve(row);
   if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!);
   if (reserved.kind === 'pending') {
+    // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
+    // and answer like a repeat publish, instead of failing a request that will succeed.
+    const running = inflight.get(ctx.store)?.get(purl);
+    if (running && reserved.row.sha512 === digests.sha512) {
+      await running;
+      const done = ctx.store.get(purl);
+      if (done) return sameOrConflict(ctx, done, digests.sha512!);
+    }
     throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
   }
 
+  let finished!: () => void;
+  const running = new Promise<void>((resolve) => (finished = resolve));
+  let mine = inflight.get(ctx.store);
+  if (!mine) inflight.set(ctx.store, (mine = new Map()));
+  mine.set(purl, running);
   try {
     ctx.store.putBlob(digests.sha256!, req.artifact);
     const [authorAppend, publishAppend] = await Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
@@ -196,10 +209,16 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     ctx.store.abandon(purl);
     if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
     throw e;
+  } finally {
+    mine.delete(purl);
+    finished();
   }
   const stored = ctx.store.get(purl)!;
   return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
 }
+
+/** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
+const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
 
 async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string): Promise<PublishOutcome> {
   if (row.sha512 !== sha512) {
