@@ -200,9 +200,11 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   if (!mine) inflight.set(ctx.store, (mine = new Map()));
   mine.set(purl, running);
   try {
-    ctx.store.putBlob(digests.sha256!, req.artifact);
+    // The reservation (it holds every byte about to be logged) and the blob are durable before
+    // the log can hold the entries: recovery finds them after a crash or power loss.
+    await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
     const [authorAppend, publishAppend] = await Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
-    ctx.store.complete(purl, authorAppend?.index ?? null, publishAppend.index);
+    await ctx.store.completeBatched(purl, authorAppend?.index ?? null, publishAppend.index);
   } catch (e) {
     // Nothing was acknowledged: drop the reservation. (If an append did land, the log holds an
     // entry for a release nobody will see; it names bytes the registry never served.)
