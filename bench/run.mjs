@@ -7,3 +7,4 @@ await import('./core.mjs');
 if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs');
 if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs');
 if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
+if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');

@@ -178,24 +178,45 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const reserved = ctx.store.reserve(row);
   if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!);
   if (reserved.kind === 'pending') {
+    // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
+    // and answer like a repeat publish, instead of failing a request that will succeed.
+    const running = inflight.get(ctx.store)?.get(purl);
+    if (running && reserved.row.sha512 === digests.sha512) {
+      await running;
+      const done = ctx.store.get(purl);
+      if (done) return sameOrConflict(ctx, done, digests.sha512!);
+    }
     throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
   }
 
+  let finished!: () => void;
+  const running = new Promise<void>((resolve) => (finished = resolve));
+  let mine = inflight.get(ctx.store);
+  if (!mine) inflight.set(ctx.store, (mine = new Map()));
+  mine.set(purl, running);
   try {
-    ctx.store.putBlob(digests.sha256!, req.artifact);
+    // The reservation (it holds every byte about to be logged) and the blob are durable before
+    // the log can hold the entries: recovery finds them after a crash or power loss.
+    await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
     const [authorAppend, publishAppend] = await Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
-    ctx.store.complete(purl, authorAppend?.index ?? null, publishAppend.index);
+    await ctx.store.completeBatched(purl, authorAppend?.index ?? null, publishAppend.index);
   } catch (e) {
     // Nothing was acknowledged: drop the reservation. (If an append did land, the log holds an
     // entry for a release nobody will see; it names bytes the registry never served.)
     ctx.store.abandon(purl);
     if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
     throw e;
+  } finally {
+    mine.delete(purl);
+    finished();
   }
   const stored = ctx.store.get(purl)!;
   await ctx.onPublished?.(stored);
   return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
 }
+
+/** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
+const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
 
 async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string): Promise<PublishOutcome> {
   if (row.sha512 !== sha512) {
@@ -203,6 +224,9 @@ async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: str
   }
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }
+
+/** Reservations recovered at once (2 log entries each; the log pushes back at 16 batches). */
+const RECOVERY_CHUNK = 256;
 
 /**
  * recoverPending finishes or drops reservations a crash left behind: with
@@ -213,6 +237,7 @@ async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: str
 export async function recoverPending(ctx: Pick<RegistryContext, 'store' | 'log'>): Promise<{ completed: string[]; dropped: string[] }> {
   const completed: string[] = [];
   const dropped: string[] = [];
+  const intact: ReleaseRow[] = [];
   for (const row of ctx.store.pending()) {
     const blob = ctx.store.readBlob(row.sha256);
     if (!blob || digestBytes(blob, ['sha256']).sha256 !== row.sha256) {
@@ -220,10 +245,18 @@ export async function recoverPending(ctx: Pick<RegistryContext, 'store' | 'log'>
       dropped.push(row.purl);
       continue;
     }
-    const author = row.authorEntry ? await ctx.log.append(row.authorEntry) : undefined;
-    const publish = await ctx.log.append(row.publishEntry);
-    ctx.store.complete(row.purl, author?.index ?? null, publish.index);
-    completed.push(row.purl);
+    intact.push(row);
+  }
+  // Many at once: the log batches them (one after another, each append would wait a batch
+  // interval: seconds of start-up after a crash under load). Chunks stay under the log's pushback.
+  for (let i = 0; i < intact.length; i += RECOVERY_CHUNK) {
+    await Promise.all(
+      intact.slice(i, i + RECOVERY_CHUNK).map(async (row) => {
+        const [author, publish] = await Promise.all([row.authorEntry ? ctx.log.append(row.authorEntry) : undefined, ctx.log.append(row.publishEntry)]);
+        ctx.store.complete(row.purl, author?.index ?? null, publish.index);
+        completed.push(row.purl);
+      }),
+    );
   }
   return { completed, dropped };
 }

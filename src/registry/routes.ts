@@ -31,6 +31,8 @@ export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
   /** Largest accepted upload body in bytes (JSON with the base64 artifact). */
   readonly maxUploadBytes: number;
+  /** Largest accepted artifact in bytes (decoded), the limit the operator set; default: no check beyond the body limit. */
+  readonly maxArtifactBytes?: number;
   /** Most purls in one batch lookup. */
   readonly maxBatch?: number;
   /** Accounts, tokens, 2FA and rate limits for writes; without it, writes are open (tests, private use). */
@@ -58,12 +60,19 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   const { ctx } = opts;
   const maxBatch = opts.maxBatch ?? 10_000;
 
+  // The operator's limit is on the artifact; the body limit is derived from it (base64 + bundle).
+  // Refusals name the operator's number, the one they can look up and change.
+  const uploadLimit = opts.maxArtifactBytes ?? opts.maxUploadBytes;
+  const tooLarge = () => new RegistryError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${uploadLimit} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`', { limit: uploadLimit });
+
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof RegistryError) return sendError(reply, err);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && req.routeOptions.url === '/api/v1/publish') return sendError(reply, tooLarge());
     const authErr = opts.auth ? toAuthError(err, req) : undefined;
     if (authErr) return sendAuthError(reply, authErr);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, new RegistryError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${opts.maxUploadBytes} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`', { limit: opts.maxUploadBytes }));
+      const limit = req.routeOptions.bodyLimit ?? opts.maxUploadBytes;
+      return sendError(reply, new RegistryError(413, 'UPLOAD_TOO_LARGE', `the request body is larger than this endpoint's limit of ${limit} bytes`, undefined, { limit }));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, new RegistryError(err.statusCode, 'BAD_REQUEST', err.message));
@@ -89,11 +98,13 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     if (body['keyEvents'] !== undefined && !Array.isArray(body['keyEvents'])) problems.push('keyEvents must be an array of DSSE envelopes');
     for (const f of ['type', 'namespace', 'name', 'version'] as const) if (body[f] !== undefined && typeof body[f] !== 'string') problems.push(`${f} must be a string`);
     if (problems.length > 0) throw new RegistryError(400, 'BAD_REQUEST', `invalid publish request: ${problems.join('; ')}`);
+    const artifact = Buffer.from(body['artifact'] as string, 'base64');
+    if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes) throw tooLarge();
     const account = req.sigilAuth?.principal.account;
     let claimed: string | undefined;
     const outcome = await publishRelease(ctx, {
       filename: body['filename'] as string,
-      artifact: Buffer.from(body['artifact'] as string, 'base64'),
+      artifact,
       bundle: body['bundle'] ?? null,
       keyEvents: (body['keyEvents'] as DsseEnvelope[] | undefined) ?? [],
       ...(typeof body['type'] === 'string' ? { type: body['type'] } : {}),

@@ -19,7 +19,7 @@ import { LedgerAuthority } from './ledger-authority.js';
 import { recoverPending, type RegistryContext } from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
-import { createAuthGuard } from './auth/http.js';
+import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
@@ -47,6 +47,8 @@ export interface RegistryOptions {
   readonly batchIntervalMs?: number;
   /** Key name of a new Go checksum database (default: "<host>:<port>/go", from the public URL when given). */
   readonly goSumdbName?: string;
+  /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
+  readonly authLimits?: AuthLimits;
 }
 
 export interface Registry {
@@ -111,7 +113,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
 
-  const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
+  const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
   await app.register(logRoutes, { log, prefix: '/log' });
@@ -120,6 +122,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(registryRoutes, {
     ctx,
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
+    maxArtifactBytes: maxUploadBytes,
     ledger,
     ledgerFacts: async (row) => {
       const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);

@@ -19,6 +19,7 @@ export interface ServeFlags {
   publicUrl?: string;
   maxUploadBytes?: string;
   requireSignatures?: boolean;
+  rateLimit?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--public-url <url>', 'URL clients use to reach this registry (default: the listen address)')
     .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
     .option('--require-signatures', 'refuse every upload without an author signature')
+    .option('--rate-limit <n>', 'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)')
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -45,6 +47,11 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     maxUploadBytes = Number(flags.maxUploadBytes);
     if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) throw new InputError('USAGE', `--max-upload-bytes must be a positive integer, not "${flags.maxUploadBytes}"`);
   }
+  let rateLimit: number | undefined;
+  if (flags.rateLimit !== undefined) {
+    rateLimit = Number(flags.rateLimit);
+    if (!Number.isSafeInteger(rateLimit) || rateLimit < 1) throw new InputError('USAGE', `--rate-limit must be a positive integer, not "${flags.rateLimit}"`);
+  }
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
   const registry = await openRegistry({
     dataDir: flags.data,
@@ -54,6 +61,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(maxUploadBytes ? { maxUploadBytes } : {}),
     requireAuthorSignature: Boolean(flags.requireSignatures),
+    ...(rateLimit ? { authLimits: { perIp: { burst: rateLimit, perMinute: rateLimit }, perAccount: { burst: rateLimit, perMinute: rateLimit } } } : {}),
     ...(passphrase ? { passphrase } : {}),
   });
   let url: string;

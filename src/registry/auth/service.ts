@@ -188,7 +188,9 @@ export class AuthService {
     else if (row.expiresAt !== null && Date.parse(row.expiresAt) <= nowMs) reason = 'expired token';
     else if (!account) reason = 'account deleted';
     if (reason !== undefined || !row || !account) return { ok: false, code: 'TOKEN_INVALID', reason: reason ?? 'unknown token' };
-    this.store.touchToken(row.id, this.now());
+    // last-used is for people reading `token list`: a minute's precision is plenty, and a
+    // durable write on every request would cost an fsync per publish.
+    if (row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= 60_000) this.store.touchToken(row.id, this.now());
     return {
       ok: true,
       principal: { account: account.name, admin: account.admin, tokenId: row.id, namespaces: row.namespaces, actions: row.actions as Action[], twoFactor: account.twoFactor === 'on' },
@@ -213,8 +215,11 @@ export class AuthService {
       return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `not a namespace: ${namespace}` };
     }
     if (!principal.namespaces.some((p) => covers(p, ns))) return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
-    if (principal.admin) return { ok: true, unclaimed: false };
     const grants = this.store.grantsFor(coveringPatterns(ns));
+    // An admin may act anywhere, but what an admin publishes first is still claimed for the
+    // admin's account: otherwise the namespace stays open to every other account (trust on
+    // first use would go to whoever comes second).
+    if (principal.admin) return { ok: true, unclaimed: grants.length === 0 };
     if (grants.some((g) => g.account === principal.account && g.actions.includes(action))) return { ok: true, unclaimed: false };
     if (grants.length === 0) return { ok: true, unclaimed: true };
     return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(grants.map((g) => g.account))].join(', ')}` };
