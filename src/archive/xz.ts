@@ -3,8 +3,11 @@
  * xz-decompress package (XZ Embedded compiled to WebAssembly: no native
  * addon). Output is bounded: decompression stops and fails past `maxBytes`.
  */
-import { XzReadableStream } from 'xz-decompress';
+import xzDecompressModule from 'xz-decompress';
 import { archiveError } from './limits.js';
+
+// xz-decompress is CommonJS: Node's ESM loader gives it as a default export only.
+const { XzReadableStream } = xzDecompressModule;
 
 export async function xzDecompress(data: Uint8Array, file: string, maxBytes: number): Promise<Buffer> {
   const input = new ReadableStream<Uint8Array>({
