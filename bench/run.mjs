@@ -5,3 +5,4 @@ import { cpus } from 'node:os';
 console.log(`sigil benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
 await import('./core.mjs');
 if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs');
+if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
