@@ -24,9 +24,9 @@ import type { LockfileEntry } from '../ecosystems/adapter.js';
 import { YARN_BERRY_CHECKSUM } from '../ecosystems/npm/lockfile-yarn.js';
 import { recordHash } from '../log/hash.js';
 import { checkInclusion } from '../log/proof.js';
-import { envelopeLogEntry } from '../registry/log-entries.js';
-import { publicKeyFromPem, type SigilRecord } from '../client/records/source.js';
+import type { SigilRecord } from '../client/records/source.js';
 import type { VerifiedCheckpointText } from './checkpoints.js';
+import { cachedPublicKeyFromPem, spkiPem, verifiedEnvelopeLeaf } from './key-cache.js';
 import type { LedgerView } from './ledger-view.js';
 import { allowedKeysFor, packageName, type Policy, requiresAuthorSignature } from './policy.js';
 import type { TrustFile } from './trust-file.js';
@@ -152,21 +152,21 @@ function verifyAuthor(entry: LockfileEntry, record: SigilRecord, bundle: SigilBu
   const allowed = allowedKeysFor(ctx.policy, entry.purl);
   for (const k of allowed ?? []) if (k.includes('BEGIN PUBLIC KEY')) {
     try {
-      candidates.push(publicKeyFromPem(k, {}, 'a policy key'));
+      candidates.push(cachedPublicKeyFromPem(k, {}, 'a policy key'));
     } catch {
       /* unusable PEM in the policy never matches */
     }
   }
   for (const k of ctx.trust.namespaces[namespace]?.keys ?? []) {
     try {
-      candidates.push(publicKeyFromPem(k.pem, { keyid: k.keyid }, `pinned key ${shortHex(k.keyid)}`));
+      candidates.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid }, `pinned key ${shortHex(k.keyid)}`));
     } catch {
       /* a corrupt pin never matches */
     }
   }
   if (record.authorKey && typeof record.authorKey.pem === 'string') {
     try {
-      candidates.push(publicKeyFromPem(record.authorKey.pem, { keyid: record.authorKey.keyid, algorithm: record.authorKey.algorithm }, 'the record\'s author key'));
+      candidates.push(cachedPublicKeyFromPem(record.authorKey.pem, { keyid: record.authorKey.keyid, algorithm: record.authorKey.algorithm }, 'the record\'s author key'));
     } catch (e) {
       return { checks: [fail('author', 'AUTHOR_KEY_INVALID', (e as Error).message)] };
     }
@@ -222,7 +222,7 @@ async function authoriseKey(entry: LockfileEntry, key: PublicKey, logIndex: numb
 
 function safeKeyId(pem: string): string | undefined {
   try {
-    return publicKeyFromPem(pem).keyId;
+    return cachedPublicKeyFromPem(pem).keyId;
   } catch {
     return undefined;
   }
@@ -355,9 +355,9 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
     checks.push(fail('inclusion', 'CHECKPOINT_INVALID', `the record's checkpoint does not verify: ${ctx.refusedCheckpoints.get(record.log.checkpoint) ?? 'unknown checkpoint'}`));
   } else {
     const parts: Check[] = [];
-    if (counter.key) parts.push(checkEntryInclusion('publish statement', () => envelopeLogEntry(record.publishStatement, counter.key!), record.log.publish, cp));
+    if (counter.key) parts.push(checkEntryInclusion('publish statement', () => verifiedEnvelopeLeaf(record.publishStatement, counter.key!), record.log.publish, cp));
     else parts.push(skip('inclusion', 'NOT_CHECKED', 'publish statement: not checked without a valid countersignature'));
-    if (bundle && author?.key) parts.push(checkEntryInclusion('author signature', () => envelopeLogEntry(bundle.dsseEnvelope, author.key!), record.log.author, cp));
+    if (bundle && author?.key) parts.push(checkEntryInclusion('author signature', () => verifiedEnvelopeLeaf(bundle.dsseEnvelope, author.key!), record.log.author, cp));
     const bad = parts.find((p) => p.status === 'fail');
     if (bad) checks.push(bad);
     else if (parts.every((p) => p.status === 'pass')) checks.push(pass('inclusion', 'INCLUSION_PROOF_VALID', `${parts.length === 2 ? 'author signature and countersignature' : 'countersignature'} in the log at checkpoint ${cp.checkpoint.size.toLocaleString('en-US')}`));
@@ -366,7 +366,7 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
 
   const failed = checks.find((c) => c.status === 'fail');
   const signer = author?.key
-    ? { keyid: author.key.keyId, algorithm: author.key.algorithm, pem: String(author.key.key.export({ type: 'spki', format: 'pem' })), logIndex: record.log.author?.logIndex ?? record.log.publish.logIndex }
+    ? { keyid: author.key.keyId, algorithm: author.key.algorithm, pem: spkiPem(author.key), logIndex: record.log.author?.logIndex ?? record.log.publish.logIndex }
     : undefined;
   const extra: Partial<DependencyResult> = { namespace, ...(signer ? { signer } : {}) };
   if (failed) return done(entry, 'failed', failed.reason, checks, extra);

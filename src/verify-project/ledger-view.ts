@@ -3,13 +3,11 @@
  * key sign for this namespace at this log index?" (DESIGN.md, "Key
  * ledger"). The ledger (src/ledger, replayed from the log) implements it.
  *
- * INTEGRATION POINT (ledger): until the ledger client lands, `verifyProject`
- * runs without a LedgerView: keys are authorised by the policy's allowed keys,
- * the pins in .sigil/trust.json and trust on first use, and the record's
- * `ledger.resetInHistory` flag is reported. Pass a LedgerView (built from the
- * namespace histories the server serves, replayed with src/ledger) as
- * `VerifyProjectInput.ledger` to make key authorisation and rotations
- * ledger-checked; nothing else changes.
+ * Implementations (src/client/ledger-view.ts) replay the namespace histories
+ * the server serves, or the offline cache holds, with src/ledger. Without a
+ * LedgerView, keys are authorised by the policy's allowed keys, the pins in
+ * .sigil/trust.json and trust on first use, and the record's
+ * `ledger.resetInHistory` flag is reported.
  */
 export interface LedgerAuthorisation {
   /** True when the key was authorised for the namespace at the log index. */
@@ -21,6 +19,12 @@ export interface LedgerAuthorisation {
 }
 
 export interface LedgerView {
+  /**
+   * prepare, when implemented, is called once with every namespace the project
+   * will ask about, before any is asked: fetch them together (in parallel),
+   * not one round trip per dependency.
+   */
+  prepare?(namespaces: readonly string[]): Promise<void>;
   /** undefined: this view knows no ledger for the namespace (the server keeps none); pins and the policy decide. */
   authorisedAt(namespace: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined | Promise<LedgerAuthorisation | undefined>;
 }

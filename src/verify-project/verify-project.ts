@@ -11,8 +11,10 @@
  */
 import type { CheckpointMemory } from '../client/checkpoint-memory.js';
 import type { CheckpointClock } from '../client/records/seen.js';
-import { publicKeyFromPem, type RecordSource, type ServerKeys } from '../client/records/source.js';
+import type { RecordSource, ServerKeys, SigilRecord } from '../client/records/source.js';
+import { cachedPublicKeyFromPem } from './key-cache.js';
 import type { PublicKey } from '../core/keys.js';
+import { purlWithoutVersion } from '../core/purl.js';
 import type { Check } from '../core/verdict.js';
 import type { LockfileEntry } from '../ecosystems/adapter.js';
 import { checkCheckpoints } from './checkpoints.js';
@@ -33,7 +35,7 @@ export interface VerifyProjectInput {
   readonly trust?: TrustFile;
   readonly memory: CheckpointMemory;
   readonly clock: CheckpointClock;
-  /** INTEGRATION POINT (ledger): see ledger-view.ts. */
+  /** The key ledger (ledger-view.ts); without one, pins and the policy authorise keys. */
   readonly ledger?: LedgerView;
   readonly now?: () => Date;
   readonly onProgress?: (done: number, total: number) => void;
@@ -57,6 +59,24 @@ export interface ProjectReport {
   readonly splitView?: { readonly remembered: string; readonly received: string };
 }
 
+/**
+ * ledgerNamespaces lists the key-ledger namespaces verification will ask
+ * about: one per author-signed record (the record's `ledger.namespace`, else
+ * the package), as checkDependency derives it.
+ */
+export function ledgerNamespaces(records: Readonly<Record<string, SigilRecord | null | undefined>>): string[] {
+  const namespaces = new Set<string>();
+  for (const [purl, r] of Object.entries(records)) {
+    if (!r || typeof r !== 'object' || !r.authorBundle) continue;
+    try {
+      namespaces.add(typeof r.ledger?.namespace === 'string' ? r.ledger.namespace : purlWithoutVersion(purl));
+    } catch {
+      /* a malformed purl fails in checkDependency */
+    }
+  }
+  return [...namespaces];
+}
+
 export async function verifyProject(input: VerifyProjectInput): Promise<ProjectReport> {
   const now = (input.now ?? (() => new Date()))();
   const trust = input.trust ?? EMPTY_TRUST;
@@ -73,7 +93,7 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const project: Check[] = [...cps.checks];
   for (const k of keys.keys.filter((x) => x.use === 'registry')) {
     try {
-      registryKeys.push(publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+      registryKeys.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
     } catch (e) {
       project.push({ name: 'keys', code: 'REGISTRY_KEY_INVALID', status: 'fail', reason: (e as Error).message });
     }
@@ -87,6 +107,8 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     refusedCheckpoints: cps.refused,
     ...(input.ledger ? { ledger: input.ledger } : {}),
   };
+  // The key ledgers of every signed dependency's namespace, fetched together before the checks.
+  if (input.ledger?.prepare) await input.ledger.prepare(ledgerNamespaces(lookup.records));
   const results: DependencyResult[] = [];
   let n = 0;
   for (const e of input.entries) {

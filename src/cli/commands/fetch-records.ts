@@ -4,7 +4,8 @@
  * `sigil verify <lockfile> --offline` needs: keys.json, the release records
  * with their inclusion proofs and checkpoint, and the consistency proofs
  * linking that checkpoint to the one this machine remembers (checked now,
- * so a split view is refused before anything is cached).
+ * so a split view is refused before anything is cached), and the key-ledger
+ * history of every signed dependency's namespace (replayed offline).
  */
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
@@ -17,7 +18,9 @@ import { DEFAULT_POLICY } from '../../verify-project/policy.js';
 import { checkCheckpoints } from '../../verify-project/checkpoints.js';
 import type { CommandContext } from '../context.js';
 import { printError } from '../output.js';
-import { loadPolicy, readLockfile, serverFor } from '../verify/lockfile.js';
+import { loadPolicy, readLockfile, serverFor, serverLedgerView } from '../verify/lockfile.js';
+import type { LedgerHistories } from '../../client/ledger-view.js';
+import { ledgerNamespaces } from '../../verify-project/verify-project.js';
 
 export interface FetchRecordsFlags {
   server?: string;
@@ -55,9 +58,18 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
     printError(io, `not caching records from ${server}: ${failure.reason}`);
     return 1;
   }
+  // The key ledger of every signed dependency's namespace, so --offline checks key authorisation like online.
+  const namespaces = ledgerNamespaces(lookup.records);
+  const ledger = await serverLedgerView(server, source);
+  let ledgers: LedgerHistories | undefined;
+  if (ledger) {
+    await ledger.prepare(namespaces);
+    ledgers = await ledger.histories();
+  }
   const path = cachePath(projectDir);
-  await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs });
+  await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs, ...(ledgers ? { ledgers } : {}) });
   const found = Object.values(lookup.records).filter((r) => r !== null).length;
-  io.out(`cached ${found} record(s) (${purls.length - found} package(s) without one) from ${server} at checkpoint ${cps.newest?.checkpoint.size ?? 0} → ${path}\n`);
+  const histories = Object.values(ledgers ?? {}).filter((h) => h !== null).length;
+  io.out(`cached ${found} record(s) (${purls.length - found} package(s) without one) and ${histories} key ledger(s) from ${server} at checkpoint ${cps.newest?.checkpoint.size ?? 0} → ${path}\n`);
   return 0;
 }

@@ -25,8 +25,9 @@ import { formatHuman, formatSarif } from '../../verify-project/report.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
 import type { LedgerView } from '../../verify-project/ledger-view.js';
-import { httpLedgerView } from '../../client/ledger-view.js';
-import { publicKeyFromPem } from '../../client/records/source.js';
+import { cachedLedgerView, type FetchingLedgerView, httpLedgerView } from '../../client/ledger-view.js';
+import { publicKeyFromPem, type ServerKeys } from '../../client/records/source.js';
+import type { PublicKey } from '../../core/keys.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
 
@@ -69,10 +70,14 @@ function loadTrust(projectDir: string): TrustFile | undefined {
 }
 
 /** serverLedgerView replays each namespace's key events from the server locally (undefined when the server has no registry key). */
-export async function serverLedgerView(server: string, source: RecordSource): Promise<LedgerView | undefined> {
-  const keys = await source.keys();
-  const registryKeys = keys.keys.filter((k) => k.use === 'registry').map((k) => publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+export async function serverLedgerView(server: string, source: RecordSource): Promise<FetchingLedgerView | undefined> {
+  const registryKeys = registryKeysOf(await source.keys());
   return registryKeys.length > 0 ? httpLedgerView(server, registryKeys) : undefined;
+}
+
+/** registryKeysOf parses the registry keys of keys.json (replay needs them: only they may sign a `reset`). */
+export function registryKeysOf(keys: ServerKeys): PublicKey[] {
+  return keys.keys.filter((k) => k.use === 'registry').map((k) => publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
 }
 
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
@@ -93,7 +98,11 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   let ledger: LedgerView | undefined;
   if (flags.offline) {
     const path = cachePath(projectDir);
-    source = cachedRecordSource(await readRecordCache(path), path);
+    const cache = await readRecordCache(path);
+    source = cachedRecordSource(cache, path);
+    // The cached key histories are replayed exactly like the server's (no socket).
+    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys));
+    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (written by an older sigil): keys are authorised by pins and policy only; run \`sigil fetch-records\` again while online to cache them`);
   } else {
     const server = serverFor(flags, policy, io);
     source = httpRecordSource(server);

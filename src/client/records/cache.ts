@@ -7,7 +7,13 @@
  *   { "version": 1, "server": "<url>", "fetchedAt": "<ISO time>",
  *     "keys": <keys.json>, "checkpoint": "<signed note>",
  *     "records": { "<purl>": <record> | null },
- *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] } }
+ *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] },
+ *     "ledgers": { "<namespace>": {"ledger": "<ledger id>", "events": [{logIndex, envelope}, …]} | null } }
+ *
+ * `ledgers` holds each signed dependency's key history (the server's
+ * /api/v1/ledger/<ns> answers), so --offline replays the ledger and checks
+ * key authorisation exactly as online. A cache written before it existed has
+ * none: --offline then authorises keys by pins and policy only, and says so.
  *
  * The cache is not trusted: every record, checkpoint and proof in it is
  * verified exactly as if it had come from the server. Reading it opens no
@@ -15,6 +21,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { LedgerHistories } from '../ledger-view.js';
 import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
 
 export const CACHE_VERSION = 1;
@@ -27,6 +34,8 @@ export interface RecordCache {
   readonly checkpoint: string;
   readonly records: Record<string, SigilRecord | null>;
   readonly proofs: Record<string, string[]>;
+  /** Key histories by namespace (absent in caches written before ledgers were cached). */
+  readonly ledgers?: LedgerHistories;
 }
 
 /** cachePath is `<project dir>/.sigil/cache/records.json`. */
@@ -57,6 +66,19 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
   const lookup = parseLookupResponse({ checkpoint: v['checkpoint'], records: v['records'] }, path);
   const keys = parseServerKeys(v['keys'], `${path}: keys`);
   const proofs = typeof v['proofs'] === 'object' && v['proofs'] !== null ? (v['proofs'] as Record<string, string[]>) : {};
+  // Ledger events are untrusted like everything here: replay judges each one.
+  let ledgers: LedgerHistories | undefined;
+  if (typeof v['ledgers'] === 'object' && v['ledgers'] !== null && !Array.isArray(v['ledgers'])) {
+    ledgers = {};
+    for (const [ns, h] of Object.entries(v['ledgers'] as Record<string, unknown>)) {
+      if (h === null) ledgers[ns] = null;
+      else if (typeof h === 'object' && Array.isArray((h as { events?: unknown }).events)) {
+        const events = ((h as { events: unknown[] }).events).filter((e): e is { logIndex: number; envelope: unknown } => typeof e === 'object' && e !== null && Number.isSafeInteger((e as { logIndex?: unknown }).logIndex));
+        const ledger = (h as { ledger?: unknown }).ledger;
+        ledgers[ns] = { ...(typeof ledger === 'string' ? { ledger } : {}), events: events.map((e) => ({ logIndex: e.logIndex, envelope: e.envelope })) };
+      } // anything else is left out: asking for it is then OFFLINE_CACHE_MISS
+    }
+  }
   return {
     version: 1,
     server: typeof v['server'] === 'string' ? v['server'] : '(unknown)',
@@ -65,6 +87,7 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
     checkpoint: lookup.checkpoint,
     records: { ...lookup.records },
     proofs,
+    ...(ledgers ? { ledgers } : {}),
   };
 }
 

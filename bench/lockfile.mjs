@@ -1,0 +1,272 @@
+// Lockfile verification benchmark (issue 6): a generated N-package npm project whose
+// packages are all published on a local Sigil registry (the real server, in this
+// process), then `sigil verify package-lock.json --server` in a child process, cold (fresh
+// config dir) and warm (second run), with its peak RSS — each figure beside the machine's
+// limit measured in the same run:
+//
+//   limit = (signature checks) ÷ (Ed25519 verify/s × cores)     [openssl speed ed25519]
+//
+// and beside `npm audit signatures` on the same packages (a subset: see below).
+//   SIGIL_BENCH_LOCK_PACKAGES  number of packages (default 10000)
+//   SIGIL_BENCH_LOCK_NPM       packages checked by npm (default 1000; 0 skips npm)
+//   SIGIL_BENCH_LOCK_PROFILE   write CPU profiles of the verifier runs to this directory
+//   SIGIL_BENCH_LOCK_THREADS   passed to the verifier as SIGIL_VERIFY_THREADS (default: all cores)
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+const { openRegistry } = await import(dist('registry/server.js'));
+const { publishRelease } = await import(dist('registry/publish.js'));
+const { generateKey } = await import(dist('core/keys.js'));
+const { signRelease } = await import(dist('core/sign.js'));
+const { buildKeyEvent } = await import(dist('ledger/event.js'));
+
+const N = Number(process.env.SIGIL_BENCH_LOCK_PACKAGES ?? 10_000);
+const NPM_N = Math.min(N, Number(process.env.SIGIL_BENCH_LOCK_NPM ?? 1000));
+const cores = availableParallelism();
+const row = (what, value, limit, note) => console.log(`  ${what.padEnd(44)} ${value.padStart(16)}   limit ${limit.padStart(16)}   ${note}`);
+const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
+
+const dir = mkdtempSync(join(tmpdir(), 'sigil-bench-lock-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+// ---- machine limits (openssl, the same run) -------------------------------------------
+function opensslVerifyRate(alg) {
+  const out = execFileSync('openssl', ['speed', '-seconds', '2', alg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  // "... Ed25519)   0.0000s   0.0001s  29000.0  10000.0" / "256 bits ecdsa (nistp256)  0.0000s 0.0001s 35000.0 12750.0"
+  const line = out.split('\n').reverse().find((l) => /\d+(\.\d+)?\s+\d+(\.\d+)?\s*$/.test(l));
+  const m = line && /([\d.]+)\s+([\d.]+)\s*$/.exec(line);
+  return m ? Number(m[2]) : NaN;
+}
+const ed25519Verify = opensslVerifyRate('ed25519');
+const p256Verify = opensslVerifyRate('ecdsap256');
+
+// ---- packages -------------------------------------------------------------------------
+function tarHeader(name, size) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return h;
+}
+function tgz(files) {
+  const parts = [];
+  for (const [name, text] of Object.entries(files)) {
+    const body = Buffer.from(text);
+    parts.push(tarHeader(`package/${name}`, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(parts));
+}
+const pkgName = (i) => `bench-pkg-${i}`;
+const packages = [];
+for (let i = 0; i < N; i++) {
+  const name = pkgName(i);
+  const bytes = tgz({ 'package.json': JSON.stringify({ name, version: '1.0.0', main: 'index.js' }), 'index.js': `module.exports = ${i};\n` });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha512 = createHash('sha512').update(bytes).digest();
+  packages.push({ name, bytes, digests: { sha256, sha512: sha512.toString('hex') }, integrity: `sha512-${sha512.toString('base64')}` });
+}
+
+// ---- publish: every package its own namespace, established by its author's first publish
+console.log(`\nlockfile verification (${N.toLocaleString('en')} npm packages, each signed by its author, countersigned and logged by a local Sigil registry)`);
+// The registry's data on tmpfs when there is one: its fsyncs would otherwise pace the serialised
+// key events (publishing speed is not what this benchmark measures).
+const dataDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/sigil-bench-lock-') : join(dir, 'data');
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+const registry = await openRegistry({ dataDir, host: '127.0.0.1', port: 0, origin: 'bench.sigil.test/log', openWrites: true, batchIntervalMs: 1, batchSize: 4096 });
+const url = await registry.listen();
+const ctx = { store: registry.store, log: registry.log, registryKey: registry.registryKey, baseUrl: url, authority: registry.ledger, requireAuthorSignature: false, now: () => new Date() };
+const author = generateKey('ed25519');
+let t = process.hrtime.bigint();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 64 }, async () => {
+    while (next < N) {
+      const p = packages[next++];
+      const purl = `pkg:npm/${p.name}@1.0.0`;
+      const add = buildKeyEvent({ namespace: `pkg:npm/${p.name}`, previous: null, action: 'add', keys: [author.publicKey], reason: 'first publish' }, [author]).envelope;
+      await publishRelease(ctx, { filename: `${p.name}-1.0.0.tgz`, artifact: p.bytes, bundle: signRelease({ purl, digests: p.digests, key: author }), keyEvents: [add] });
+    }
+  }),
+);
+console.log(`  (published ${N.toLocaleString('en')} releases + ${N.toLocaleString('en')} key events in ${secs(t).toFixed(1)} s; not a figure of this benchmark)`);
+
+// The registry's GET /api/v1/ledger/<ns> reads every logged key event of every namespace to
+// answer for one (LedgerAuthority.loggedEvents → KeyEventStore.logged()): with 10,000
+// namespaces that is O(N) per request, O(N²) per project, all on the server. This benchmark
+// measures the verifier, so the server in this process gets an index (same answers);
+// the fix belongs in src/registry/ledger-authority.ts (a WHERE namespace = ? query).
+if (process.env.SIGIL_BENCH_LOCK_UNINDEXED_LEDGER === undefined) {
+  const byNs = new Map();
+  for (const r of registry.ledger.events.logged()) {
+    if (!byNs.has(r.namespace)) byNs.set(r.namespace, []);
+    byNs.get(r.namespace).push({ logIndex: r.logIndex, envelope: JSON.parse(r.envelope) });
+  }
+  registry.ledger.loggedEvents = (ns) => byNs.get(ns) ?? [];
+}
+
+// ---- projects ---------------------------------------------------------------------------
+function project(n) {
+  const p = join(dir, `p${n}`);
+  mkdirSync(p, { recursive: true });
+  const pk = { '': { name: 'app', version: '1.0.0', dependencies: {} } };
+  for (const x of packages.slice(0, n)) {
+    pk[''].dependencies[x.name] = '1.0.0';
+    pk[`node_modules/${x.name}`] = { version: '1.0.0', resolved: `${url}/${x.name}/-/${x.name}-1.0.0.tgz`, integrity: x.integrity };
+  }
+  writeFileSync(join(p, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', dependencies: pk[''].dependencies }));
+  writeFileSync(join(p, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: pk }, null, 2));
+  return p;
+}
+
+// One verification in a child process (the server stays in this one): wall time, peak RSS, the report's counts.
+const mainJs = fileURLToPath(dist('cli/main.js'));
+function sigilVerify(lock, configDir) {
+  const script = `const { main } = await import(${JSON.stringify(mainJs)});
+let out = ''; const t = process.hrtime.bigint();
+const code = await main(['verify', ${JSON.stringify(lock)}, '--server', ${JSON.stringify(url)}, '--json'], { out: (s) => void (out += s), err: (s) => process.stderr.write(s), stderrIsTTY: false, env: process.env });
+const wall = Number(process.hrtime.bigint() - t) / 1e9; const r = JSON.parse(out);
+process.stdout.write(JSON.stringify({ code, wall, rss: process.resourceUsage().maxRSS, counts: r.counts, checks: r.dependencies.flatMap((d) => d.checks.map((c) => c.code)) }));`;
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, SIGIL_CONFIG_DIR: configDir, ...(process.env.SIGIL_BENCH_LOCK_THREADS ? { SIGIL_VERIFY_THREADS: process.env.SIGIL_BENCH_LOCK_THREADS } : {}) };
+    const c = spawn(process.execPath, [...(process.env.SIGIL_BENCH_LOCK_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_LOCK_PROFILE] : []), '--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    const t0 = process.hrtime.bigint();
+    c.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`verify failed (${code}): ${err.slice(0, 2000)}`));
+      resolve({ ...JSON.parse(out), process: secs(t0) });
+    });
+  });
+}
+
+// Signature checks one verification makes: per package the author's (Ed25519), the registry's
+// countersignature and npm registry signature (ECDSA P-256), and the namespace's `add` key event
+// in ledger replay (Ed25519); plus one checkpoint signature.
+function signatureChecks(r) {
+  const count = (code) => r.checks.filter((c) => c === code).length;
+  const ed = count('AUTHOR_SIGNATURE_VALID') + count('KEY_AUTHORISED') + 1;
+  const ec = count('COUNTERSIGNATURE_VALID') + count('REGISTRY_SIGNATURE_VALID');
+  return { ed, ec, total: ed + ec };
+}
+
+const results = {};
+for (const n of [...new Set([Math.min(1000, N), N])]) {
+  const lock = join(project(n), 'package-lock.json');
+  const configDir = join(dir, `config-${n}`);
+  const cold = await sigilVerify(lock, configDir);
+  const warm = await sigilVerify(lock, configDir);
+  if (cold.counts.verified !== n || warm.counts.verified !== n) throw new Error(`expected ${n} verified, got ${JSON.stringify(warm.counts)}`);
+  results[n] = { cold, warm, sigs: signatureChecks(warm) };
+}
+
+console.log(`  machine: ${cores} cores; openssl speed: Ed25519 ${Math.round(ed25519Verify).toLocaleString('en')} verify/s, ECDSA P-256 ${Math.round(p256Verify).toLocaleString('en')} verify/s (one core each)`);
+for (const [n, r] of Object.entries(results)) {
+  const limit = r.sigs.total / (ed25519Verify * cores);
+  const mixed = r.sigs.ed / (ed25519Verify * cores) + r.sigs.ec / (p256Verify * cores);
+  const label = Number(n).toLocaleString('en');
+  console.log(`  ${label} packages: ${r.sigs.total.toLocaleString('en')} signature checks (${r.sigs.ed.toLocaleString('en')} Ed25519 + ${r.sigs.ec.toLocaleString('en')} ECDSA P-256)`);
+  row(`sigil verify ${label}, cold`, `${r.cold.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.cold.wall / limit).toFixed(2)}× the limit (process incl. start-up ${r.cold.process.toFixed(2)} s)`);
+  row(`sigil verify ${label}, warm`, `${r.warm.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.warm.wall / limit).toFixed(2)}× the limit (goal ≤ 2×); ${(r.warm.wall / mixed).toFixed(2)}× the mixed Ed25519+P-256 limit ${mixed.toFixed(2)} s`);
+  row(`peak RSS, ${label}`, `${(Math.max(r.cold.rss, r.warm.rss) / 1024).toFixed(0)} MB`, '300 MB', 'goal < 300 MB');
+}
+const ns = Object.keys(results).map(Number).sort((a, b) => a - b);
+if (ns.length === 2) {
+  const [a, b] = ns.map((n) => results[n]);
+  const per = (r, n) => (r.warm.wall / n) * 1000;
+  console.log(`  growth: warm ${per(a, ns[0]).toFixed(3)} ms/package at ${ns[0].toLocaleString('en')}, ${per(b, ns[1]).toFixed(3)} ms/package at ${ns[1].toLocaleString('en')}; marginal ${(((b.warm.wall - a.warm.wall) / (ns[1] - ns[0])) * 1000).toFixed(3)} ms/package (cost grows linearly when these agree)`);
+}
+
+// ---- npm audit signatures on the same packages -------------------------------------------
+// The registry has no npm personality (`GET /<name>` packuments) on this branch, so npm is
+// pointed at a tiny static packument server of our own that serves the same tarballs, the
+// registry signatures from the Sigil records, and proxies /-/npm/v1/keys to the Sigil server.
+// npm needs an installed tree: node_modules/<name>/package.json is written directly (what
+// `npm install` would leave; audit signatures reads only the tree and the packuments).
+if (NPM_N > 0) {
+  const lookup = await (await fetch(`${url}/api/v1/releases/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purls: packages.slice(0, NPM_N).map((p) => `pkg:npm/${p.name}@1.0.0`) }) })).json();
+  const npmKeys = await (await fetch(`${url}/-/npm/v1/keys`)).text();
+  const byName = new Map(packages.slice(0, NPM_N).map((p) => [p.name, p]));
+  let packuments = 0;
+  const srv = createServer((req, res) => {
+    const path = decodeURIComponent(req.url.split('?')[0]);
+    if (path === '/-/npm/v1/keys') return res.writeHead(200, { 'content-type': 'application/json' }).end(npmKeys);
+    const tar = /^\/([^/]+)\/-\/[^/]+\.tgz$/.exec(path);
+    if (tar && byName.has(tar[1])) return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(byName.get(tar[1]).bytes);
+    const p = byName.get(path.slice(1));
+    if (!p) return res.writeHead(404).end('{}');
+    packuments++;
+    const rec = lookup.records[`pkg:npm/${p.name}@1.0.0`];
+    const time = rec.publishedAt ?? new Date().toISOString();
+    const shasum = createHash('sha1').update(p.bytes).digest('hex');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        _id: p.name,
+        name: p.name,
+        'dist-tags': { latest: '1.0.0' },
+        time: { created: time, modified: time, '1.0.0': time },
+        versions: { '1.0.0': { name: p.name, version: '1.0.0', main: 'index.js', dist: { tarball: `${npmUrl}/${p.name}/-/${p.name}-1.0.0.tgz`, shasum, integrity: p.integrity, signatures: [rec.registrySignature] } } },
+      }),
+    );
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const npmUrl = `http://127.0.0.1:${srv.address().port}`;
+  const p = join(dir, `npm-${NPM_N}`);
+  const pk = { '': { name: 'app', version: '1.0.0', dependencies: {} } };
+  for (const x of packages.slice(0, NPM_N)) {
+    pk[''].dependencies[x.name] = '1.0.0';
+    pk[`node_modules/${x.name}`] = { version: '1.0.0', resolved: `${npmUrl}/${x.name}/-/${x.name}-1.0.0.tgz`, integrity: x.integrity };
+    mkdirSync(join(p, 'node_modules', x.name), { recursive: true });
+    writeFileSync(join(p, 'node_modules', x.name, 'package.json'), JSON.stringify({ name: x.name, version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(p, 'node_modules', x.name, 'index.js'), 'module.exports = 0;\n');
+  }
+  writeFileSync(join(p, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', dependencies: pk[''].dependencies }));
+  const lockText = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: pk }, null, 2);
+  writeFileSync(join(p, 'package-lock.json'), lockText);
+  writeFileSync(join(p, 'node_modules', '.package-lock.json'), lockText);
+  writeFileSync(join(dir, 'npmrc'), 'update-notifier=false\naudit=false\nfund=false\n');
+  // npm fetches the registry keys through TUF (sigstore's CDN) first; with no network that fails and
+  // npm falls back to /-/npm/v1/keys. The shim makes the failure immediate, as in research/npm-audit-bench.md.
+  writeFileSync(join(dir, 'no-tuf.cjs'), "const M = require('module'); const load = M._load; M._load = function (r, ...a) { if (r === '@sigstore/tuf') return { initTUF: async () => ({ getTarget: async () => { throw Object.assign(new Error('TUF disabled by the benchmark'), { code: 'TUF_FIND_TARGET_ERROR' }); } }) }; return load.call(this, r, ...a); };\n");
+  const npmEnv = { ...process.env, NPM_CONFIG_USERCONFIG: join(dir, 'npmrc'), NPM_CONFIG_CACHE: join(dir, 'npm-cache'), NODE_OPTIONS: `--require ${join(dir, 'no-tuf.cjs')}` };
+  const runNpm = () =>
+    new Promise((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const c = spawn('npm', ['audit', 'signatures', '--registry', `${npmUrl}/`], { cwd: p, env: npmEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (out += d));
+      c.on('close', (code) => (code === 0 ? resolve({ wall: secs(t0), out }) : reject(new Error(`npm audit signatures failed (${code}): ${out.slice(0, 2000)}`))));
+    });
+  const first = await runNpm();
+  if (!new RegExp(`${NPM_N} packages have verified registry signatures`).test(first.out)) throw new Error(`npm did not verify ${NPM_N} packages: ${first.out.slice(0, 1000)}`);
+  const second = await runNpm();
+  srv.close();
+  const npmWall = Math.min(first.wall, second.wall);
+  const npmPer = (npmWall / NPM_N) * 1000;
+  const sig = results[Math.min(1000, N)] && NPM_N === Math.min(1000, N) ? results[NPM_N] : undefined;
+  const sigilPer = (results[N].warm.wall / N) * 1000;
+  console.log(`  npm audit signatures, ${NPM_N.toLocaleString('en')} packages (static packument server; ${packuments} packuments served; npm checks only the registry signature): ${npmWall.toFixed(2)} s, ${npmPer.toFixed(2)} ms/package`);
+  if (sig) row(`sigil vs npm, same ${NPM_N.toLocaleString('en')} packages (warm)`, `${sig.warm.wall.toFixed(2)} s`, `${npmWall.toFixed(2)} s`, `${(npmWall / sig.warm.wall).toFixed(1)}× faster than npm (goal ≥ 20×)`);
+  row(`sigil per package at ${N.toLocaleString('en')} vs npm`, `${sigilPer.toFixed(3)} ms`, `${npmPer.toFixed(2)} ms`, `${(npmPer / sigilPer).toFixed(1)}× faster per package (goal ≥ 20×)`);
+}
+await registry.close();
