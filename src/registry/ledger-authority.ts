@@ -66,8 +66,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   /** eventsOf lists the stored events of a namespace (envelopes and indexes), for the read API. */
   loggedEvents(namespace: string): { logIndex: number; envelope: DsseEnvelope }[] {
     return this.events
-      .logged()
-      .filter((r) => r.namespace === namespace)
+      .loggedFor(namespace)
       .map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope }));
   }
 

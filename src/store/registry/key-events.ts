@@ -27,6 +27,7 @@ export class KeyEventStore {
         entry BLOB NOT NULL,
         log_index INTEGER UNIQUE
       );
+      CREATE INDEX IF NOT EXISTS key_event_namespace ON key_event (namespace, log_index);
     `);
   }
 
@@ -45,6 +46,11 @@ export class KeyEventStore {
   /** logged lists completed events in log order. */
   logged(): KeyEventRow[] {
     return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index').all() as KeyEventRow[];
+  }
+
+  /** loggedFor lists one namespace's completed events in log order (indexed: cost does not grow with the registry). */
+  loggedFor(namespace: string): KeyEventRow[] {
+    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE namespace = ? AND log_index IS NOT NULL ORDER BY log_index').all(namespace) as KeyEventRow[];
   }
 
   pending(): KeyEventRow[] {
