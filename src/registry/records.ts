@@ -4,7 +4,7 @@
  * can be checked against a single signed tree head).
  */
 import { createPublicKey } from 'node:crypto';
-import type { ReleaseRecord, BatchLookupResponse } from '../core/release-record.js';
+import type { ReleaseRecord } from '../core/release-record.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import type { TransparencyLog } from '../log/service.js';
@@ -22,8 +22,16 @@ export function checkpointSize(checkpoint: string): number {
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 
+// A registry has few author keys and many records: parse each PEM once.
+const algorithmByPem = new Map<string, string>();
 function authorAlgorithm(pem: string): string {
-  return createPublicKey(pem).asymmetricKeyType === 'ed25519' ? 'ed25519' : 'ecdsa-p256';
+  let a = algorithmByPem.get(pem);
+  if (a === undefined) {
+    a = createPublicKey(pem).asymmetricKeyType === 'ed25519' ? 'ed25519' : 'ecdsa-p256';
+    if (algorithmByPem.size > 10_000) algorithmByPem.clear();
+    algorithmByPem.set(pem, a);
+  }
+  return a;
 }
 
 export function downloadUrl(baseUrl: string, row: Pick<ReleaseRow, 'sha256' | 'filename'>): string {
@@ -52,17 +60,45 @@ export async function buildRecord(ctx: RecordContext, row: ReleaseRow, checkpoin
   };
 }
 
-/** buildBatch answers many purls against one checkpoint; unknown purls map to null. */
-export async function buildBatch(ctx: RecordContext, rows: ReadonlyMap<string, ReleaseRow | undefined>, ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>): Promise<BatchLookupResponse> {
+/**
+ * recordJson is buildRecord's answer as JSON text, with the stored JSON columns
+ * (bundle, statement, signature) embedded as they are instead of parsed and
+ * re-serialized: the batch lookup of a lockfile's thousands of records is
+ * mostly this copying. Same document as JSON.stringify(buildRecord(...)).
+ */
+async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
+  const publish = { logIndex: row.publishIndex!, hashes: (await ctx.log.inclusionProof(row.publishIndex!, size)).map(b64) };
+  const author = row.authorIndex === null ? undefined : { logIndex: row.authorIndex, hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64) };
+  const j = JSON.stringify;
+  const parts = [
+    `"purl":${j(row.purl)}`,
+    `"digests":${j({ sha256: row.sha256, sha512: row.sha512 })}`,
+    `"native":${row.native}`,
+    `"size":${row.size}`,
+    `"publishedAt":${j(row.publishedAt)}`,
+    `"authorBundle":${row.authorBundle === null ? 'null' : row.authorBundle.trimEnd()}`,
+  ];
+  if (row.authorKeyId && row.authorKeyPem) parts.push(`"authorKey":${j({ keyid: row.authorKeyId, algorithm: authorAlgorithm(row.authorKeyPem), pem: row.authorKeyPem })}`);
+  parts.push(`"publishStatement":${row.publishEnvelope}`);
+  if (row.registrySignature) parts.push(`"registrySignature":${row.registrySignature}`);
+  parts.push(`"log":${j({ origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish })}`);
+  if (ledgerNamespace) parts.push(`"ledger":${j({ namespace: ledgerNamespace, resetInHistory })}`);
+  parts.push(`"downloadUrl":${j(downloadUrl(ctx.baseUrl, row))}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing). */
+export async function buildBatchJson(ctx: RecordContext, rows: ReadonlyMap<string, ReleaseRow | undefined>, ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>): Promise<string> {
   const checkpoint = await ctx.log.latestCheckpoint();
-  const records: Record<string, ReleaseRecord | null> = {};
+  const size = checkpointSize(checkpoint);
+  const out: string[] = [];
   for (const [purl, row] of rows) {
     if (!row) {
-      records[purl] = null;
+      out.push(`${JSON.stringify(purl)}:null`);
       continue;
     }
     const l = ledger ? await ledger(row) : undefined;
-    records[purl] = await buildRecord(ctx, row, checkpoint, l?.resetInHistory ?? false, l?.namespace);
+    out.push(`${JSON.stringify(purl)}:${await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace)}`);
   }
-  return { checkpoint, records };
+  return `{"checkpoint":${JSON.stringify(checkpoint)},"records":{${out.join(',')}}}`;
 }

@@ -19,7 +19,7 @@ import { canonicalPurl } from '../core/purl.js';
 import type { DsseEnvelope } from '../core/dsse.js';
 import { RegistryError } from './errors.js';
 import { publishRelease, type RegistryContext } from './publish.js';
-import { buildBatch, buildRecord } from './records.js';
+import { buildBatchJson, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
@@ -140,7 +140,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       }
       rows.set(p, ctx.store.get(canonical));
     }
-    return reply.send(await buildBatch(ctx, rows, opts.ledgerFacts));
+    return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {

@@ -162,3 +162,26 @@ describe('publishRelease', () => {
     expect(ctx.store.get(row.purl)?.publishIndex).toBe(row.log.publish.logIndex);
   });
 });
+
+describe('batch lookup JSON', () => {
+  it('is the same document as the records built one by one (stored JSON embedded, not re-serialized)', async () => {
+    const { buildBatchJson, buildRecord } = await import('../../src/registry/records.js');
+    const purls: string[] = [];
+    for (const v of ['1.0.0', '1.0.1']) {
+      const bytes = tgz('left-pad', v);
+      purls.push((await publishRelease(ctx, { filename: 'x.tgz', artifact: bytes, bundle: signFor(bytes, `pkg:npm/left-pad@${v}`, author) })).record.purl);
+    }
+    await publishRelease(ctx, { filename: 'u.tgz', artifact: tgz('unsigned-pkg', '1.0.0'), bundle: null });
+    purls.push('pkg:npm/unsigned-pkg@1.0.0', 'pkg:npm/missing@9.9.9');
+    const rows = new Map(purls.map((p) => [p, ctx.store.get(p)]));
+    const text = await buildBatchJson(ctx, rows, async () => ({ namespace: 'pkg:npm/left-pad', resetInHistory: true }));
+    const doc = JSON.parse(text);
+    const checkpoint = await log.latestCheckpoint();
+    expect(doc.checkpoint).toBe(checkpoint);
+    for (const p of purls) {
+      const row = ctx.store.get(p);
+      const expected = row ? JSON.parse(JSON.stringify(await buildRecord(ctx, row, checkpoint, true, 'pkg:npm/left-pad'))) : null;
+      expect(doc.records[p]).toEqual(expected);
+    }
+  });
+});
