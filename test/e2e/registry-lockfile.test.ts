@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrivateKeyFile } from '../../src/core/keys.js';
-import { buildKeyEvent } from '../../src/ledger/event.js';
 import { RegistryClient } from '../../src/client/registry-client.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
@@ -57,12 +56,17 @@ describe('registry + lockfile verification', () => {
   });
 
   it('after a ledger rotation to bob, v2 signed by bob verifies; against the v1 pin it is reported as an authorised rotation', async () => {
-    const client = new RegistryClient(url);
-    const view = await client.ledger('pkg:npm/widget');
     const aliceKey = parsePrivateKeyFile(readFileSync(alice.privateKey, 'utf8'), { passphrase: PASS });
-    const bobKey = parsePrivateKeyFile(readFileSync(bob.privateKey, 'utf8'), { passphrase: PASS });
-    const rotate = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: view.head, action: 'rotate', from: aliceKey.publicKey.keyId, to: bobKey.publicKey }, [aliceKey]);
-    await client.submitKeyEvent(rotate.envelope);
+    // `sigil key rotate --server` chains onto the registry's ledger and submits the signed event.
+    const rotate = await runCli(['key', 'rotate', '--namespace', 'pkg:npm/widget', '--from', aliceKey.publicKey.keyId, '--to', bob.publicKey, '--signer', alice.privateKey, '--server', url], env);
+    expect(rotate.stderr).toBe('');
+    expect(rotate.stdout).toMatch(/^logged rotate event for pkg:npm\/widget at log index \d+/);
+    // a second, hostile rotation signed by bob's own key to a third key is judged by the ledger: bob may (he is authorised now) —
+    // but one signed by alice (rotated out) is refused
+    const mallory = JSON.parse((await runCli(['keygen', '--out', join(dir, 'mallory'), '--json'])).stdout);
+    const refusedEvent = await runCli(['key', 'add', '--namespace', 'pkg:npm/widget', '--key', mallory.publicKey, '--signer', alice.privateKey, '--server', url], env);
+    expect(refusedEvent.code).toBe(2);
+    expect(refusedEvent.stderr).toMatch(/key event refused/);
     // alice can no longer publish …
     const refused = await runCli(['publish', packed['2']!.path, '--server', url, '--key', alice.privateKey], env);
     expect(refused.code).toBe(2);

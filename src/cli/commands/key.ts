@@ -11,6 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { RegistryClient } from '../../client/registry-client.js';
 import type { CommandContext } from '../context.js';
 import type { DsseEnvelope } from '../../core/dsse.js';
 import { InputError } from '../../core/errors.js';
@@ -32,6 +33,9 @@ interface EventFlags {
   registryKey?: string[];
   out?: string;
   reason?: string;
+  server?: string;
+  token?: string;
+  otp?: string;
 }
 
 const USAGE = `
@@ -58,22 +62,25 @@ function eventCommand(parent: Command, name: string, description: string): Comma
     .option('--previous <digest>', 'digest of the namespace\'s latest event ("none" for its first event)')
     .option('--registry-key <file>', 'registry public key, to replay resets in --events (repeatable)', collect)
     .option('--reason <text>', 'free-text reason recorded in the event')
-    .option('-o, --out <file>', 'write the event here (default: stdout)');
+    .option('-o, --out <file>', 'write the event here (default: stdout)')
+    .option('--server <url>', 'submit the event to this registry (chains onto its ledger; default: write it out)')
+    .option('--token <token>', 'publish token with the keys action (default: $SIGIL_TOKEN)')
+    .option('--otp <code>', 'two-factor code, when the account has 2FA');
 }
 
 export function registerKey(program: Command, ctx: CommandContext): void {
   const key = program.command('key').description('manage a namespace\'s key ledger: add, revoke, rotate keys, set a threshold, read the history').addHelpText('after', USAGE);
   eventCommand(key, 'add', 'authorise new keys for a namespace (its first add is trust on first use)')
     .requiredOption('-k, --key <file>', 'public key to add (repeatable)', collect)
-    .action((flags: EventFlags & { key: string[] }) =>
-      ctx.setExitCode(writeEvent(ctx.io, flags, (ns, previous) => ({ action: 'add', namespace: ns, previous, keys: flags.key.map(loadPublicKey) }))),
+    .action(async (flags: EventFlags & { key: string[] }) =>
+      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'add', namespace: ns, previous, keys: flags.key.map(loadPublicKey) }))),
     );
   eventCommand(key, 'revoke', 'revoke a key; --compromised-since also invalidates what it signed from that log index on')
     .requiredOption('--key-id <id>', 'hex key id to revoke')
     .option('--compromised-since <index>', 'log index from which the key\'s signatures are invalid')
-    .action((flags: EventFlags & { keyId: string; compromisedSince?: string }) =>
+    .action(async (flags: EventFlags & { keyId: string; compromisedSince?: string }) =>
       ctx.setExitCode(
-        writeEvent(ctx.io, flags, (ns, previous) => ({
+        await handleEvent(ctx.io, flags, (ns, previous) => ({
           action: 'revoke',
           namespace: ns,
           previous,
@@ -85,13 +92,13 @@ export function registerKey(program: Command, ctx: CommandContext): void {
   eventCommand(key, 'rotate', 'replace one key by another, atomically')
     .requiredOption('--from <id>', 'hex key id of the key to retire')
     .requiredOption('--to <file>', 'public key that replaces it')
-    .action((flags: EventFlags & { from: string; to: string }) =>
-      ctx.setExitCode(writeEvent(ctx.io, flags, (ns, previous) => ({ action: 'rotate', namespace: ns, previous, from: flags.from, to: loadPublicKey(flags.to) }))),
+    .action(async (flags: EventFlags & { from: string; to: string }) =>
+      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'rotate', namespace: ns, previous, from: flags.from, to: loadPublicKey(flags.to) }))),
     );
   eventCommand(key, 'threshold', 'require k distinct authorised signatures on later key events')
     .requiredOption('-t, --threshold <k>', 'number of signatures (1 or more)')
-    .action((flags: EventFlags & { threshold: string }) =>
-      ctx.setExitCode(writeEvent(ctx.io, flags, (ns, previous) => ({ action: 'threshold', namespace: ns, previous, threshold: Math.max(1, logIndexFlag(flags.threshold, '--threshold')) }))),
+    .action(async (flags: EventFlags & { threshold: string }) =>
+      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'threshold', namespace: ns, previous, threshold: Math.max(1, logIndexFlag(flags.threshold, '--threshold')) }))),
     );
   key
     .command('cosign')
@@ -129,6 +136,31 @@ function loadPublicKey(file: string): PublicKey {
 function logIndexFlag(value: string, flag: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InputError('USAGE', `${flag} must be a whole number, not "${value}"`);
   return Number(value);
+}
+
+/**
+ * handleEvent writes the event out (writeEvent), or with --server submits it
+ * to the registry: the registry's ledger for the namespace gives the chain
+ * link, and the registry judges the event with the same replay every
+ * verifier runs before it logs it.
+ */
+async function handleEvent(io: Io, flags: EventFlags, make: (ns: string, previous: string | null) => KeyEventInput): Promise<number> {
+  if (flags.server === undefined) return writeEvent(io, flags, make);
+  if (flags.events !== undefined || flags.previous !== undefined) {
+    throw new InputError('USAGE', "--server can't be used with --events or --previous", { hint: 'with --server the registry\'s ledger gives the previous event' });
+  }
+  const ns = parseNamespace(flags.namespace);
+  if (!ns.ok) throw new InputError('USAGE', `-n/--namespace: ${ns.reason}`);
+  const token = flags.token ?? io.env['SIGIL_TOKEN'];
+  const client = new RegistryClient(flags.server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
+  const view = await client.ledger(ns.value.id);
+  const input = make(ns.value.id, view.ledger === ns.value.id ? view.head : null);
+  const signers: PrivateKey[] = flags.signer.map((f) => loadPrivateKey(io, f));
+  const event = buildKeyEvent(flags.reason !== undefined ? { ...input, reason: flags.reason } : input, signers);
+  if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(event.envelope, null, 2)}\n`);
+  const r = await client.submitKeyEvent(event.envelope);
+  io.out(`logged ${input.action} event for ${r.namespace} at log index ${r.logIndex} (digest ${event.digest.slice(0, 16)})\n`);
+  return 0;
 }
 
 function writeEvent(io: Io, flags: EventFlags, make: (ns: string, previous: string | null) => KeyEventInput): number {
