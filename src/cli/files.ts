@@ -3,7 +3,7 @@
  * left half-written: write a temporary file in the same folder, fsync,
  * rename), and permission checks on key files.
  */
-import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, read, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Artifact } from '../ecosystems/adapter.js';
@@ -43,13 +43,32 @@ export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean }
     path,
     size,
     open() {
-      const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+      const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
       if (!io || size < PROGRESS_THRESHOLD) return stream;
       const progress = new Progress(io, `reading ${basename(path)}`, size, io.stderrIsTTY && !options.quiet);
       let done = 0;
       stream.on('data', (c) => progress.update((done += c.length)));
       stream.on('close', () => progress.done());
       return stream;
+    },
+    async *openTransient() {
+      // One 1 MiB buffer, refilled in place: hashing 4 GiB allocates nothing per chunk.
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      const fd = openSync(path, 'r');
+      const progress = io && size >= PROGRESS_THRESHOLD ? new Progress(io, `hashing ${basename(path)}`, size, io.stderrIsTTY && !options.quiet) : undefined;
+      try {
+        let done = 0;
+        for (;;) {
+          const n = await new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+          if (n === 0) break;
+          done += n;
+          progress?.update(done);
+          yield buf.subarray(0, n);
+        }
+      } finally {
+        progress?.done();
+        closeSync(fd);
+      }
     },
     async bytes() {
       return readFileSync(path);

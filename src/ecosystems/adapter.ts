@@ -18,6 +18,12 @@ export interface Artifact {
   readonly path?: string;
   readonly size: number;
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * openTransient streams the same bytes, but may hand out ONE buffer again and
+   * again: each chunk is valid only until the next is asked for. For consumers
+   * that use every chunk at once (hashing), it keeps memory flat on huge files.
+   */
+  openTransient?(): AsyncIterable<Uint8Array>;
   bytes(): Promise<Buffer>;
 }
 

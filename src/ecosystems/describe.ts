@@ -48,7 +48,7 @@ function nativeFromDigests(adapter: EcosystemAdapter, digests: DigestSet): Nativ
 export async function describeArtifact(artifact: Artifact, options: DescribeOptions = {}): Promise<ArtifactDescription> {
   const adapter = await chooseAdapter(artifact, options);
   const identity = await adapter.identify(artifact, options);
-  const { digests } = await digestStream(artifact.open(), ['sha256', 'sha512']);
+  const { digests } = await digestStream((artifact.openTransient ?? artifact.open).call(artifact), ['sha256', 'sha512']);
   const native = nativeFromDigests(adapter, digests) ?? (await adapter.digest(artifact));
   return { adapter, identity, digests, native };
 }

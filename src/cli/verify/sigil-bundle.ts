@@ -29,7 +29,7 @@ export async function verifySigilBundle(io: Io, artifactPath: string, bundlePath
     // Anything else (unreadable or hostile archive) still gets a verdict: the digest says whether these are the signed bytes.
     if (e.code !== 'TYPE_UNKNOWN' && e.code !== 'GENERIC_NAME_REQUIRED') unidentified = e.message;
   }
-  const digests = description?.digests ?? (await digestStream(artifact.open())).digests;
+  const digests = description?.digests ?? (await digestStream((artifact.openTransient ?? artifact.open).call(artifact))).digests;
   const { bundle: _parsed, statement: _statement, ...result } = verifyRelease({
     bundle: bundleText,
     bundleFile: bundlePath,
