@@ -108,20 +108,6 @@ await Promise.all(
 );
 console.log(`  (published ${N.toLocaleString('en')} releases + ${N.toLocaleString('en')} key events in ${secs(t).toFixed(1)} s; not a figure of this benchmark)`);
 
-// The registry's GET /api/v1/ledger/<ns> reads every logged key event of every namespace to
-// answer for one (LedgerAuthority.loggedEvents → KeyEventStore.logged()): with 10,000
-// namespaces that is O(N) per request, O(N²) per project, all on the server. This benchmark
-// measures the verifier, so the server in this process gets an index (same answers);
-// the fix belongs in src/registry/ledger-authority.ts (a WHERE namespace = ? query).
-if (process.env.SIGIL_BENCH_LOCK_UNINDEXED_LEDGER === undefined) {
-  const byNs = new Map();
-  for (const r of registry.ledger.events.logged()) {
-    if (!byNs.has(r.namespace)) byNs.set(r.namespace, []);
-    byNs.get(r.namespace).push({ logIndex: r.logIndex, envelope: JSON.parse(r.envelope) });
-  }
-  registry.ledger.loggedEvents = (ns) => byNs.get(ns) ?? [];
-}
-
 // ---- projects ---------------------------------------------------------------------------
 function project(n) {
   const p = join(dir, `p${n}`);

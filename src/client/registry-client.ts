@@ -87,6 +87,11 @@ export class RegistryClient {
     return (await this.request<LedgerView>('GET', `/api/v1/ledger/${encodeURIComponent(namespace)}`)).json;
   }
 
+  /** ledgers: many namespaces' key events in one request (POST /api/v1/ledger/lookup). */
+  async ledgers(namespaces: readonly string[]): Promise<{ ledgers: Record<string, unknown> }> {
+    return (await this.request<{ ledgers: Record<string, unknown> }>('POST', '/api/v1/ledger/lookup', { namespaces })).json;
+  }
+
   async submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
     return (await this.request<{ logIndex: number; namespace: string }>('POST', '/api/v1/key-events', { envelope })).json;
   }

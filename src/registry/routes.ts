@@ -210,6 +210,21 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       });
     });
 
+    // Many namespaces at once (lockfile verification replays every dependency's ledger):
+    // events only, without proofs; the client replays them itself.
+    app.post('/api/v1/ledger/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
+      const namespaces = (req.body as { namespaces?: unknown } | null)?.namespaces;
+      if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"namespaces": ["pkg:…", …]}');
+      if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
+      const size = checkpointSize(await ctx.log.latestCheckpoint());
+      const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
+      for (const ns of namespaces as string[]) {
+        const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
+        ledgers[ns] = { ledger: governing, events: ledger.loggedEvents(governing) };
+      }
+      return reply.send({ ledgers });
+    });
+
     app.post('/api/v1/key-events', { bodyLimit: 256 * 1024, ...writeHook('keys') }, async (req, reply) => {
       const envelope = (req.body as { envelope?: unknown } | null)?.envelope;
       if (typeof envelope !== 'object' || envelope === null) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"envelope": <DSSE envelope of a key event>}');
