@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { npmTarball } from './npm-tarball.mjs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { openRegistry } = await import(dist('registry/server.js'));
@@ -48,32 +48,7 @@ const ed25519Verify = opensslVerifyRate('ed25519');
 const p256Verify = opensslVerifyRate('ecdsap256');
 
 // ---- packages -------------------------------------------------------------------------
-function tarHeader(name, size) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-function tgz(files) {
-  const parts = [];
-  for (const [name, text] of Object.entries(files)) {
-    const body = Buffer.from(text);
-    parts.push(tarHeader(`package/${name}`, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts));
-}
+const tgz = npmTarball;
 const pkgName = (i) => `bench-pkg-${i}`;
 const packages = [];
 for (let i = 0; i < N; i++) {

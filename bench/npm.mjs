@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { npmTarball } from './npm-tarball.mjs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { openRegistry } = await import(dist('registry/server.js'));
@@ -23,32 +23,7 @@ const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---- packages: pkg-i depends on pkg-(2i+1) and pkg-(2i+2): a binary tree of N ----------
-function tarHeader(name, size) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-function tgz(files) {
-  const parts = [];
-  for (const [name, text] of Object.entries(files)) {
-    const body = Buffer.from(text);
-    parts.push(tarHeader(`package/${name}`, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts));
-}
+const tgz = npmTarball;
 const name = (i) => `bench-npm-${i}`;
 const packages = Array.from({ length: N }, (_, i) => {
   const deps = [2 * i + 1, 2 * i + 2].filter((j) => j < N);
