@@ -13,6 +13,7 @@ import { InputError } from '../../core/errors.js';
 import { verifyCheckpoint } from '../../log/checkpoint.js';
 import { type NoteVerifier, parseVerifierKey } from '../../log/note-key.js';
 import { createLogServer } from '../../registry/log-routes.js';
+import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
 import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
 import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
 import { loadLogKey } from '../../store/log-key.js';
@@ -109,6 +110,8 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
   });
   const app = createLogServer({ log });
+  // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
+  await app.register(rekorRoutes, { log });
   let address: string;
   try {
     address = await app.listen({ host, port });

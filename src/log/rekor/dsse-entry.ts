@@ -157,7 +157,7 @@ function parseVerifier(v: unknown, path: string, p: Problems): DsseVerifier | un
   if (raw === undefined || keyDetails === undefined) return undefined;
   let key: KeyObject;
   try {
-    key = kind === 'publicKey' ? createPublicKey({ key: raw, format: 'der', type: 'spki' }) : new X509Certificate(raw).publicKey;
+    key = kind === 'publicKey' ? publicKeyFromDer(raw) : new X509Certificate(raw).publicKey;
   } catch {
     throw new RekorEntryError('REKOR_KEY_UNSUPPORTED', `${path}.${kind}.rawBytes is not a DER ${kind === 'publicKey' ? 'SubjectPublicKeyInfo' : 'X.509 certificate'}`, {
       fields: [`${path}.${kind}.rawBytes`],
@@ -240,6 +240,21 @@ export function parseCreateEntryRequest(body: Uint8Array | string, options: { ma
 function verifierJson(v: DsseVerifier): VerifierJson {
   const raw = { rawBytes: v.rawBytes.toString('base64') };
   return v.kind === 'publicKey' ? { publicKey: raw, keyDetails: v.keyDetails } : { x509Certificate: raw, keyDetails: v.keyDetails };
+}
+
+// Signers submit again and again with the same key: parsing its DER was the largest cost of
+// an add-entry request (more than the signature check), so parsed keys are remembered.
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_MAX = 4096;
+function publicKeyFromDer(raw: Buffer): KeyObject {
+  const id = raw.toString('base64');
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: raw, format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
 }
 
 function verifies(v: DsseVerifier, message: Buffer, sig: Buffer): boolean {
