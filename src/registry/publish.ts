@@ -20,7 +20,7 @@
  */
 import { describeArtifact } from '../ecosystems/describe.js';
 import { memoryArtifact } from '../ecosystems/memory-artifact.js';
-import { parseBundle, serializeBundle, type SigilBundle } from '../core/bundle.js';
+import { parseBundle, type SigilBundle } from '../core/bundle.js';
 import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
@@ -167,7 +167,7 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     publishedAt,
     filename: req.filename,
     account: req.account ?? null,
-    authorBundle: bundle ? serializeBundle(bundle) : null,
+    authorBundle: bundle ? JSON.stringify(bundle) : null, // compact: records embed it as is
     authorKeyId,
     authorKeyPem,
     authorEntry,
