@@ -9,17 +9,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 import type { Artifact } from '../../src/ecosystems/adapter.js';
+import { memoryArtifact } from '../../src/ecosystems/memory-artifact.js';
 
+/** memArtifact serves bytes as an Artifact, the way uploads are served (small chunks exercise streaming). */
 export function memArtifact(name: string, data: Uint8Array): Artifact {
-  const buf = Buffer.from(data);
-  return {
-    name,
-    size: buf.length,
-    async *open() {
-      for (let i = 0; i < buf.length; i += 4096) yield buf.subarray(i, i + 4096);
-    },
-    bytes: async () => buf,
-  };
+  return memoryArtifact(name, Buffer.from(data), 4096);
 }
 
 export function fileArtifact(path: string): Artifact {

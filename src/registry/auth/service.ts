@@ -43,17 +43,8 @@ export type SecondFactorResult =
   | { readonly ok: true; readonly method: 'not-enabled' | 'totp' | 'recovery-code' }
   | { readonly ok: false; readonly code: 'OTP_REQUIRED' | 'OTP_INVALID'; readonly reason: string };
 
-export interface TokenInfo {
-  readonly id: string;
-  readonly account: string;
-  readonly label: string;
-  readonly namespaces: readonly string[];
-  readonly actions: readonly string[];
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly revokedAt: string | null;
-  readonly lastUsedAt: string | null;
-}
+/** TokenInfo is what listings show of a token: everything stored but its hash. */
+export type TokenInfo = Omit<TokenRow, 'hash'>;
 
 export interface CreateTokenOptions {
   /** Namespace patterns (normalized here); default `*`. */
@@ -316,7 +307,8 @@ export class AuthService {
 }
 
 function tokenInfo(r: TokenRow): TokenInfo {
-  return { id: r.id, account: r.account, label: r.label, namespaces: r.namespaces, actions: r.actions, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt };
+  const { hash: _hash, ...info } = r; // the hash never leaves the store
+  return info;
 }
 
 // Recovery codes: 80 random bits as 16 base32 characters, shown as xxxx-xxxx-xxxx-xxxx.
