@@ -2,29 +2,9 @@
 // Debian's archive; see its README): Sigil's default verdict must equal
 // `expected` (sqv's) with the reason the corpus names, and the legacy policy
 // must equal gpgv's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyDetached } from '../../../src/foreign/openpgp/index.js';
-
-export interface CorpusCase {
-  package: string; artifact: string; signature: string; key: string | null;
-  expected: 'good' | 'bad' | 'nokey'; sqv: string; gpgv: string; reason: string;
-}
-
-export const CORPUS = join(import.meta.dirname, '../../fixtures/openpgp/corpus');
-export const CASES: CorpusCase[] = JSON.parse(readFileSync(join(CORPUS, 'cases.json'), 'utf8'));
-/** The corpus was evaluated on this date; cutoffs and "expired since" are judged then. */
-export const CORPUS_DATE = new Date('2026-11-24T12:00:00Z');
-
-export function load(c: CorpusCase) {
-  const dir = join(CORPUS, c.package);
-  return {
-    data: new Uint8Array(readFileSync(join(dir, c.artifact))),
-    sig: new Uint8Array(readFileSync(join(dir, c.signature))),
-    key: c.key ? new Uint8Array(readFileSync(join(dir, c.key))) : new Uint8Array(0),
-  };
-}
+import { CASES, CORPUS_DATE, load } from './corpus.js';
 
 // The corpus says "no-upstream-key-in-debian" for why there is no key; Sigil says "nokey".
 const REASON_ALIASES: Record<string, string> = { 'no-upstream-key-in-debian': 'nokey' };
