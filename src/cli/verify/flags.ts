@@ -19,6 +19,14 @@ export interface VerifyFlags {
   index?: string[];
   check?: string[];
   cpan?: boolean;
+  // git tags and commits, release archives from tags, SSH signatures
+  tag?: string;
+  commit?: string;
+  fromTag?: string;
+  sshsig?: string;
+  allowedSigners?: string;
+  principal?: string;
+  sshNamespace?: string;
   // RubyGems
   trustDir?: string;
   trustedCert?: string[];
