@@ -11,7 +11,7 @@ import { privateKeySigner, type Signer } from '../core/dsse.js';
 import { toPrivateKey, toPublicKey, type PublicKey } from '../core/keys.js';
 import { parseSshPublicKeyLine, type SshPublicKey } from '../foreign/ssh/public-key.js';
 import { looksLikeOpenSshPrivateKey, parseOpenSshPrivateKey } from '../foreign/ssh/private-key.js';
-import { WireReader } from '../foreign/ssh/wire.js';
+import { WireReader, wireMpint, wireString } from '../foreign/ssh/wire.js';
 import { readTextFile } from './files.js';
 import type { Io } from './output.js';
 import { agentIdentities, agentSign } from './ssh-agent.js';
@@ -40,7 +40,28 @@ function paths(keyPath: string): { pub: string; priv: string } {
 }
 
 /** loadSshSigner: the signer for `--ssh-key PATH` (the private key path or its .pub). */
-export async function loadSshSigner(io: Io, keyPath: string): Promise<Signer & { via: 'ssh-agent' | 'key file'; ssh: SshPublicKey }> {
+export interface SshSigner extends Signer {
+  readonly via: 'ssh-agent' | 'key file';
+  readonly ssh: SshPublicKey;
+  /** signSsh returns an SSH signature blob (string(algorithm) string(signature)), as SSHSIG embeds it. */
+  signSsh(message: Uint8Array): Promise<Buffer>;
+}
+
+/** sshSignatureBlobOf wraps a Sigil signature (Ed25519 raw, P-256 DER) in SSH's signature encoding. */
+function sshSignatureBlobOf(ssh: SshPublicKey, sig: Buffer): Buffer {
+  if (ssh.type === 'ssh-ed25519') return Buffer.concat([wireString('ssh-ed25519'), wireString(sig)]);
+  // DER SEQUENCE { INTEGER r, INTEGER s } → mpint r, mpint s
+  let i = 2;
+  const ints: Buffer[] = [];
+  for (let n = 0; n < 2; n++) {
+    const len = sig[i + 1]!;
+    ints.push(sig.subarray(i + 2, i + 2 + len));
+    i += 2 + len;
+  }
+  return Buffer.concat([wireString(ssh.type), wireString(Buffer.concat([wireMpint(ints[0]!), wireMpint(ints[1]!)]))]);
+}
+
+export async function loadSshSigner(io: Io, keyPath: string): Promise<SshSigner> {
   const { pub, priv } = paths(keyPath);
   let ssh: SshPublicKey | undefined;
   if (existsSync(pub)) ssh = parseSshPublicKeyLine(readTextFile(pub, 'SSH public key'), pub);
@@ -54,6 +75,7 @@ export async function loadSshSigner(io: Io, keyPath: string): Promise<Signer & {
         publicKey,
         via: 'ssh-agent',
         ssh,
+        signSsh: (message) => agentSign(sock, blob, Buffer.from(message)),
         sign: async (message) => {
           const sigBlob = new WireReader(await agentSign(sock, blob, Buffer.from(message)), 'ssh-agent signature');
           const alg = sigBlob.text('algorithm');
@@ -73,5 +95,6 @@ export async function loadSshSigner(io: Io, keyPath: string): Promise<Signer & {
   const parsed = parseOpenSshPrivateKey(readTextFile(priv, 'SSH private key'), priv);
   if (ssh && !ssh.blob.equals(parsed.publicKey.blob)) throw new InputError('SSH_KEY_MISMATCH', `${pub} and ${priv} are not the same key`);
   sigilKeyOfSsh(parsed.publicKey, priv);
-  return { ...privateKeySigner(toPrivateKey(parsed.key)), via: 'key file', ssh: parsed.publicKey };
+  const local = privateKeySigner(toPrivateKey(parsed.key));
+  return { ...local, via: 'key file', ssh: parsed.publicKey, signSsh: async (message) => sshSignatureBlobOf(parsed.publicKey, await local.sign(message)) };
 }

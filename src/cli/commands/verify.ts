@@ -31,12 +31,12 @@ import {
   verifyWordPress,
 } from '../verify/foreign.js';
 import { verifySigilBundle } from '../verify/sigil-bundle.js';
-import { verifyArchiveFromTag, verifyGitObject, verifySshsigFile } from '../verify/git.js';
+import { verifyArchiveFromTag, verifyArchiveTreeHash, verifyForgeBindingFile, verifyGitObject, verifySshsigFile } from '../verify/git.js';
 import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
 
 export type { VerifyFlags };
 
-export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry', 'git', 'git-archive', 'sshsig'] as const;
+export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry', 'git', 'git-archive', 'sshsig', 'forge-binding', 'git-tree'] as const;
 type Scheme = (typeof SCHEMES)[number];
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -66,6 +66,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--allowed-signers <file>', 'SSH: trusted keys in allowed_signers format (as ssh-keygen -Y verify -f, git gpg.ssh.allowedSignersFile)')
     .option('--sshsig <file>', 'SSH: the signature file (default: <target>.sig), made by ssh-keygen -Y sign')
     .option('--principal <id>', 'SSH: require this signer identity (as ssh-keygen -Y verify -I)')
+    .option('--git-tree-sha1 <hex>', 'git: the archive must hold exactly this git tree (Julia\'s git-tree-sha1, a tag\'s tree)')
+    .option('--forge-keys <file>', 'forge binding: your own copy of the account\'s forge key listing (https://github.com/<account>.keys)')
     .option('--ssh-namespace <ns>', 'SSH: the namespace the signature must be made for (default: file)')
     .option('--trust-dir <dir>', 'RubyGems: trusted certificates folder (like ~/.gem/trust)')
     .option('--trusted-cert <file>', 'RubyGems: a trusted root certificate (can be repeated)', collect)
@@ -126,6 +128,8 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (flags.tag !== undefined || flags.commit !== undefined) return 'git';
   if (flags.fromTag !== undefined) return 'git-archive';
   if (flags.sshsig !== undefined) return 'sshsig';
+  if (flags.forgeKeys !== undefined) return 'forge-binding';
+  if (flags.gitTreeSha1 !== undefined) return 'git-tree';
   if (isLockfile(target)) return 'lockfile';
   if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
   if (flags.cpan || isCpanDirectory(target)) return 'cpan';
@@ -204,6 +208,10 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
       return [await verifyArchiveFromTag(target, flags)];
     case 'sshsig':
       return [verifySshsigFile(target, flags)];
+    case 'git-tree':
+      return [await verifyArchiveTreeHash(target, flags)];
+    case 'forge-binding':
+      return [verifyForgeBindingFile(target, flags)];
     case 'npm-registry':
       if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
       return verifyNpmRegistry(target, flags);

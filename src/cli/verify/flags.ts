@@ -27,6 +27,8 @@ export interface VerifyFlags {
   allowedSigners?: string;
   principal?: string;
   sshNamespace?: string;
+  forgeKeys?: string;
+  gitTreeSha1?: string;
   // RubyGems
   trustDir?: string;
   trustedCert?: string[];

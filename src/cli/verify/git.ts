@@ -5,10 +5,11 @@
  *   <file> --sshsig file.sig --allowed-signers F [--principal P] [--ssh-namespace file]
  */
 import { InputError } from '../../core/errors.js';
-import { verdict, type VerificationResult } from '../../core/verdict.js';
-import { compareArchiveWithTree, GitRepo, verifyGitCommit, verifyGitTag, type GitTrust } from '../../foreign/git/index.js';
+import { fail, pass, verdict, type VerificationResult } from '../../core/verdict.js';
+import { compareArchiveWithTree, GitRepo, readArchiveTree, treeOid, verifyGitCommit, verifyGitTag, type GitTrust } from '../../foreign/git/index.js';
 import type { PolicyName } from '../../foreign/openpgp/index.js';
 import { parseAllowedSigners, verifySshsig } from '../../foreign/ssh/index.js';
+import { verifyForgeBinding } from '../../foreign/ssh/forge-binding.js';
 import { readTextFile, statFile } from '../files.js';
 import type { VerifyFlags } from './flags.js';
 import { readFileSync } from 'node:fs';
@@ -76,4 +77,35 @@ function parseAt(value: string): Date {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new InputError('USAGE', `--at "${value}" is not a date (use ISO 8601, e.g. 2024-06-01T00:00:00Z)`);
   return d;
+}
+
+export function verifyForgeBindingFile(target: string, flags: VerifyFlags): VerificationResult {
+  const { boundKeys: _b, ...result } = verifyForgeBinding(readTextFile(target, 'forge binding'), {
+    file: target,
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags.forgeKeys !== undefined ? { forgeListing: readTextFile(flags.forgeKeys, 'forge key listing') } : {}),
+  });
+  return result;
+}
+
+/**
+ * verifyArchiveTreeHash: the archive holds exactly the git tree with this id (Julia's
+ * git-tree-sha1 in Registry/Manifest.toml; any tag's tree). A single top folder is tried
+ * both ways, since forges wrap archives in one.
+ */
+export async function verifyArchiveTreeHash(target: string, flags: VerifyFlags): Promise<VerificationResult> {
+  const expected = flags.gitTreeSha1!.toLowerCase();
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(expected)) throw new InputError('USAGE', `--git-tree-sha1 "${flags.gitTreeSha1}" is not a 40- or 64-hex git object id`);
+  const format = expected.length === 64 ? 'sha256' : 'sha1';
+  const { files } = await readArchiveTree(target, format);
+  const top = files[0]?.path.split('/')[0];
+  const candidates = [files];
+  if (top !== undefined && files.every((f) => f.path.startsWith(`${top}/`))) candidates.push(files.map((f) => ({ ...f, path: f.path.slice(top.length + 1) })));
+  const ids = candidates.map((c) => treeOid(c, format));
+  const hit = ids.indexOf(expected);
+  return verdict(target, [
+    hit >= 0
+      ? pass('archive-tree', 'ARCHIVE_TREE_MATCHES', `${target} holds git tree ${expected}${hit === 1 ? ` (inside its top folder ${top}/)` : ''} (${files.length} files)`)
+      : fail('archive-tree', 'ARCHIVE_TREE_MISMATCH', `${target} is not git tree ${expected}: its tree is ${ids.join(' (or, inside its top folder, ')}${ids.length > 1 ? ')' : ''}`, { expected, actual: ids }),
+  ]);
 }

@@ -99,3 +99,13 @@ export function verifySshSignatureBlob(key: SshPublicKey, sigBlob: Uint8Array, d
   const p1363 = Buffer.concat([Buffer.alloc(size - rr.length), rr, Buffer.alloc(size - ss.length), ss]);
   return cryptoVerify(ECDSA_HASH[alg]!, data, { key: key.key, dsaEncoding: 'ieee-p1363' }, p1363);
 }
+
+/** sshsigArmor builds the armored SSHSIG for a signature blob made over sshsigSignedData(namespace, hash, message). */
+export function sshsigArmor(publicKeyBlob: Uint8Array, namespace: string, hashAlgorithm: SshsigHash, signatureBlob: Uint8Array): string {
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(1, 0);
+  const blob = Buffer.concat([MAGIC, version, wireString(publicKeyBlob), wireString(namespace), wireString(Buffer.alloc(0)), wireString(hashAlgorithm), wireString(signatureBlob)]);
+  const b64 = blob.toString('base64');
+  const lines = b64.match(/.{1,70}/g) ?? [];
+  return `${BEGIN}\n${lines.join('\n')}\n${END}\n`;
+}

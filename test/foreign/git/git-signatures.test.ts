@@ -214,6 +214,17 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
       expect(treeOid(a.files)).toBe(partial);
     });
 
+    it('--git-tree-sha1 (Julia\'s tree hash) checks an archive against a tree id, with or without a top folder', async () => {
+      const tgz = join(root, 'julia.tar.gz');
+      const sub = join(root, 'julia-pkg.tar.gz');
+      gitIn(['archive', '--format=tar.gz', '--prefix=Pkg-1.0/', '-o', tgz, 'v1.0-ssh:bin']);
+      gitIn(['archive', '--format=tar.gz', '-o', sub, 'v1.0-ssh:bin']);
+      const tree = gitIn(['rev-parse', 'v1.0-ssh:bin']).trim();
+      for (const a of [tgz, sub]) expect((await runCli(['verify', a, '--git-tree-sha1', tree])).code).toBe(0);
+      const wrong = await runCli(['verify', tgz, '--git-tree-sha1', gitIn(['rev-parse', 'v1.0^{tree}']).trim()]);
+      expect(wrong.code).toBe(1);
+    });
+
     it('one changed file, one extra file and a lost executable bit are each named', async () => {
       const dir = join(root, 'unpacked');
       mkdirSync(dir);

@@ -3,7 +3,7 @@
 // ssh-agent (the private key file is deleted first, so nothing else could have signed),
 // and the result is an ordinary Sigil bundle that `sigil verify -k` and the registry accept.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +103,41 @@ describe.skipIf(skip)('signing with an SSH key', () => {
     } finally {
       await registry.close();
     }
+  });
+
+  it('forge binding: signed with an agent-held key the forge lists; checked offline against the verifier\'s own copy of the listing', async () => {
+    const key = join(dir, 'id_forge');
+    keygen(key, 'ed25519');
+    const other = join(dir, 'id_forge_other');
+    keygen(other, 'ecdsa');
+    sshAdd(key);
+    rmSync(key);
+    const listing = join(dir, 'ada.keys');
+    writeFileSync(listing, `${readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    const out = join(dir, 'binding.json');
+    const made = await runCli(['forge', 'bind', '--namespace', 'pkg:npm/left-pad', '--forge', 'github.com', '--account', 'ada', '--forge-keys', listing, '--ssh-key', key, '-o', out], { SSH_AUTH_SOCK: sock });
+    expect(made.code, made.stderr).toBe(0);
+
+    const ok = await runCli(['verify', out, '--forge-keys', listing, '--namespace', 'pkg:npm/left-pad', '--json']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const unchecked = await runCli(['verify', out, '--scheme', 'forge-binding', '--json']);
+    expect(unchecked.code).toBe(0);
+    expect(JSON.parse(unchecked.stdout).checks.find((c: { name: string }) => c.name === 'forge')).toMatchObject({ status: 'warn', code: 'FORGE_LISTING_NOT_CHECKED' });
+
+    const wrongNs = await runCli(['verify', out, '--forge-keys', listing, '--namespace', 'pkg:npm/other', '--json']);
+    expect(wrongNs.code).toBe(1);
+    // the account removed the key from the forge: the binding no longer holds
+    const removed = join(dir, 'ada-now.keys');
+    writeFileSync(removed, readFileSync(`${other}.pub`, 'utf8'));
+    const gone = await runCli(['verify', out, '--forge-keys', removed, '--json']);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout).checks.find((c: { name: string }) => c.name === 'forge').code).toBe('FORGE_KEY_REMOVED');
+    // a statement edited after signing (another namespace) fails its signature
+    const forged = JSON.parse(readFileSync(out, 'utf8'));
+    forged.statement = forged.statement.replace('pkg:npm/left-pad', 'pkg:npm/%40acme/*');
+    writeFileSync(join(dir, 'forged.json'), JSON.stringify(forged));
+    const f = await runCli(['verify', join(dir, 'forged.json'), '--forge-keys', listing, '--json']);
+    expect(f.code).toBe(1);
+    expect(JSON.parse(f.stdout).checks.find((c: { name: string }) => c.name === 'signature').code).toBe('SIGNATURE_INVALID');
   });
 });
