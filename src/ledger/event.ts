@@ -12,7 +12,7 @@
  * re-submitted event is detected.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { decodeBase64Strict, pae, type DsseEnvelope, type DsseSignature } from '../core/dsse.js';
+import { decodeBase64Strict, dsseSignatureWith, pae, type DsseEnvelope, type DsseSignature, type Signer } from '../core/dsse.js';
 import { signBytes, toPublicKey, type PrivateKey, type PublicKey } from '../core/keys.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
 import { parseNamespace } from './namespace.js';
@@ -158,6 +158,13 @@ export function cosignKeyEvent(envelope: DsseEnvelope, signer: PrivateKey): Dsse
   const payload = decodeBase64Strict(envelope.payload, 'payload');
   const sig: DsseSignature = { keyid: signer.publicKey.keyId, sig: signBytes(signer, pae(envelope.payloadType, payload)).toString('base64') };
   return { ...envelope, signatures: [...envelope.signatures, sig] };
+}
+
+/** cosignKeyEventWith is cosignKeyEvent for a key held elsewhere (ssh-agent). */
+export async function cosignKeyEventWith(envelope: DsseEnvelope, signer: Signer): Promise<DsseEnvelope> {
+  if (envelope.signatures.some((s) => s.keyid === signer.publicKey.keyId)) return envelope;
+  const payload = decodeBase64Strict(envelope.payload, 'payload');
+  return { ...envelope, signatures: [...envelope.signatures, await dsseSignatureWith(envelope.payloadType, payload, signer)] };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

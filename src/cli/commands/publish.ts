@@ -13,10 +13,12 @@ import type { Command } from 'commander';
 import { serializeBundle } from '../../core/bundle.js';
 import { InputError } from '../../core/errors.js';
 import { purlWithoutVersion } from '../../core/purl.js';
-import { signRelease } from '../../core/sign.js';
+import { signReleaseWith } from '../../core/sign.js';
+import { privateKeySigner } from '../../core/dsse.js';
+import { loadSshSigner } from '../ssh-signer.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
 import { describeOptions } from '../artifact-flags.js';
-import { buildKeyEvent } from '../../ledger/event.js';
+import { buildKeyEvent, cosignKeyEventWith } from '../../ledger/event.js';
 import { RegistryClient, RegistryRequestError } from '../../client/registry-client.js';
 import type { CommandContext } from '../context.js';
 import { fileArtifact, readTextFile, writeFileAtomic } from '../files.js';
@@ -29,6 +31,7 @@ export interface PublishFlags {
   otp?: string;
   bundle?: string;
   key?: string;
+  sshKey?: string;
   type?: string;
   namespace?: string;
   name?: string;
@@ -45,6 +48,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')
     .option('--otp <code>', 'two-factor code, when the account has 2FA')
     .option('-k, --key <file>', 'sign with this private key first (and establish it on a first publish)')
+    .option('--ssh-key <file>', 'sign with this SSH key (through ssh-agent when loaded there) instead of a sigil key')
     .option('-b, --bundle <file>', 'an existing bundle (default: <artifact>.sigstore.json when it exists)')
     .option('-t, --type <type>', 'package type, when it cannot be detected')
     .option('--namespace <ns>', 'package namespace when the artifact does not say')
@@ -80,7 +84,7 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
   const server = flags.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
   const token = flags.token ?? io.env['SIGIL_TOKEN'];
-  if (flags.key && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
+  if ((flags.key || flags.sshKey) && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
   const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
   if (statSync(artifactPath, { throwIfNoEntry: false })?.isDirectory()) artifactPath = goModuleZipFromDir(io, artifactPath, flags);
 
@@ -89,9 +93,10 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
 
   let bundle: unknown = null;
   const keyEvents = [];
-  if (flags.key) {
-    const key = loadPrivateKey(io, flags.key);
-    const signed = signRelease({ purl: d.identity.purl, digests: d.digests, key });
+  if (flags.key && flags.sshKey) throw new InputError('USAGE', "-k/--key and --ssh-key can't be used together");
+  if (flags.key || flags.sshKey) {
+    const key = flags.sshKey ? await loadSshSigner(io, flags.sshKey) : privateKeySigner(loadPrivateKey(io, flags.key!));
+    const signed = await signReleaseWith({ purl: d.identity.purl, digests: d.digests, signer: key });
     writeFileAtomic(`${artifactPath}.sigstore.json`, serializeBundle(signed));
     bundle = signed;
     const namespace = purlWithoutVersion(d.identity.purl);
@@ -101,7 +106,7 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
     });
     if (!ledger || ledger.keys.length === 0) {
       if (ledger?.head) throw new InputError('NAMESPACE_LOCKED', `${namespace} has a key history but no usable key left`, { hint: 'ask the registry operator for a reset; see `sigil key history`' });
-      keyEvents.push(buildKeyEvent({ namespace, previous: null, action: 'add', keys: [key.publicKey], reason: 'first publish' }, [key]).envelope);
+      keyEvents.push(await cosignKeyEventWith(buildKeyEvent({ namespace, previous: null, action: 'add', keys: [key.publicKey], reason: 'first publish' }, []).envelope, key));
     } else if (!ledger.keys.some((k) => k.keyId === key.publicKey.keyId)) {
       throw new InputError('KEY_NOT_AUTHORISED', `key ${key.publicKey.keyId.slice(0, 16)}… is not authorised for ${ledger.ledger}`, {
         hint: `authorised keys: ${ledger.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}; add yours with \`sigil key add\` signed by one of them`,

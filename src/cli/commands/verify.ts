@@ -9,7 +9,8 @@
  * registry signatures in a packument. Every scheme answers with the same
  * verdict: a table of checks (or --json), exit 0 only when verified.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { looksLikeSshsig } from '../../foreign/ssh/sshsig.js';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
@@ -30,11 +31,12 @@ import {
   verifyWordPress,
 } from '../verify/foreign.js';
 import { verifySigilBundle } from '../verify/sigil-bundle.js';
+import { verifyArchiveFromTag, verifyArchiveTreeHash, verifyForgeBindingFile, verifyGitObject, verifySshsigFile } from '../verify/git.js';
 import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
 
 export type { VerifyFlags };
 
-export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry'] as const;
+export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry', 'git', 'git-archive', 'sshsig', 'forge-binding', 'git-tree'] as const;
 type Scheme = (typeof SCHEMES)[number];
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -58,6 +60,15 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--index <path>', 'Debian: an index to check, relative to the suite (can be repeated)', collect)
     .option('--check <path>', 'Debian: a .deb/.dsc/tarball to check, relative to the repository (can be repeated)', collect)
     .option('--cpan', 'the target is a CPAN distribution (tarball or folder) with a SIGNATURE file')
+    .option('--tag <name>', 'git: verify this signed tag of the repository <target> (OpenPGP: --keyring; SSH: --allowed-signers)')
+    .option('--commit <rev>', 'git: verify this signed commit of the repository <target>')
+    .option('--from-tag <repo@tag>', 'git: the archive <target> must hold exactly the tree of this signed tag')
+    .option('--allowed-signers <file>', 'SSH: trusted keys in allowed_signers format (as ssh-keygen -Y verify -f, git gpg.ssh.allowedSignersFile)')
+    .option('--sshsig <file>', 'SSH: the signature file (default: <target>.sig), made by ssh-keygen -Y sign')
+    .option('--principal <id>', 'SSH: require this signer identity (as ssh-keygen -Y verify -I)')
+    .option('--git-tree-sha1 <hex>', 'git: the archive must hold exactly this git tree (Julia\'s git-tree-sha1, a tag\'s tree)')
+    .option('--forge-keys <file>', 'forge binding: your own copy of the account\'s forge key listing (https://github.com/<account>.keys)')
+    .option('--ssh-namespace <ns>', 'SSH: the namespace the signature must be made for (default: file)')
     .option('--trust-dir <dir>', 'RubyGems: trusted certificates folder (like ~/.gem/trust)')
     .option('--trusted-cert <file>', 'RubyGems: a trusted root certificate (can be repeated)', collect)
     .option('--gem-policy <name>', 'RubyGems: HighSecurity (default) or MediumSecurity')
@@ -96,11 +107,29 @@ function detachedSignatureFor(target: string, flags: VerifyFlags): string | unde
   return [`${target}.asc`, `${target}.sig`, `${target}.gpg`].find((p) => existsSync(p));
 }
 
+/** looksLikeSshsigFile: the file starts with an SSH signature armor line. */
+function looksLikeSshsigFile(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    closeSync(fd);
+    return looksLikeSshsig(head.subarray(0, n).toString('latin1'));
+  } catch {
+    return false;
+  }
+}
+
 function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (flags.scheme !== undefined) {
     if (!(SCHEMES as readonly string[]).includes(flags.scheme)) throw new InputError('USAGE', `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`);
     return flags.scheme as Scheme;
   }
+  if (flags.tag !== undefined || flags.commit !== undefined) return 'git';
+  if (flags.fromTag !== undefined) return 'git-archive';
+  if (flags.sshsig !== undefined) return 'sshsig';
+  if (flags.forgeKeys !== undefined) return 'forge-binding';
+  if (flags.gitTreeSha1 !== undefined) return 'git-tree';
   if (isLockfile(target)) return 'lockfile';
   if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
   if (flags.cpan || isCpanDirectory(target)) return 'cpan';
@@ -113,7 +142,8 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
     return bundleKind(readTextFile(bundlePath, 'bundle')) === 'certificate' ? 'sigstore' : 'sigil';
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
-  if (detachedSignatureFor(target, flags) !== undefined) return 'openpgp';
+  const detached = detachedSignatureFor(target, flags);
+  if (detached !== undefined) return flags.allowedSigners !== undefined || looksLikeSshsigFile(detached) ? 'sshsig' : 'openpgp';
   if (!existsSync(target)) throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
   throw new InputError('NO_SIGNATURE', `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`, {
     file: target,
@@ -172,6 +202,16 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
       return [await verifyGem(target, flags)];
     case 'wordpress':
       return [await verifyWordPress(target, flags)];
+    case 'git':
+      return [await verifyGitObject(target, flags)];
+    case 'git-archive':
+      return [await verifyArchiveFromTag(target, flags)];
+    case 'sshsig':
+      return [verifySshsigFile(target, flags)];
+    case 'git-tree':
+      return [await verifyArchiveTreeHash(target, flags)];
+    case 'forge-binding':
+      return [verifyForgeBindingFile(target, flags)];
     case 'npm-registry':
       if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
       return verifyNpmRegistry(target, flags);

@@ -19,6 +19,16 @@ export interface VerifyFlags {
   index?: string[];
   check?: string[];
   cpan?: boolean;
+  // git tags and commits, release archives from tags, SSH signatures
+  tag?: string;
+  commit?: string;
+  fromTag?: string;
+  sshsig?: string;
+  allowedSigners?: string;
+  principal?: string;
+  sshNamespace?: string;
+  forgeKeys?: string;
+  gitTreeSha1?: string;
   // RubyGems
   trustDir?: string;
   trustedCert?: string[];
