@@ -29,6 +29,8 @@ import { checkpointSize } from './records.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
+  /** The registry's OpenPGP key (apt's signed-by), listed in keys.json. */
+  readonly openpgp?: { readonly fingerprint: string; readonly armored: string };
   /** Largest accepted upload body in bytes (JSON with the base64 artifact). */
   readonly maxUploadBytes: number;
   /** Largest accepted artifact in bytes (decoded), the limit the operator set; default: no check beyond the body limit. */
@@ -173,6 +175,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     reply.header('cache-control', 'public, max-age=300').send({
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+      ...(opts.openpgp ? { openpgp: { fingerprint: opts.openpgp.fingerprint, armored: opts.openpgp.armored, use: 'repository (apt InRelease)', url: `${ctx.baseUrl}/debian/sigil-archive-keyring.asc` } } : {}),
     }),
   );
   app.get('/-/npm/v1/keys', async (_req, reply) =>

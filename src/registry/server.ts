@@ -27,6 +27,7 @@ import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
+import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -49,6 +50,8 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** apt repository settings (suite, Valid-Until window, clock). */
+  readonly apt?: Partial<AptOptions>;
 }
 
 export interface Registry {
@@ -62,6 +65,9 @@ export interface Registry {
   readonly registryKeyEncrypted: boolean;
   /** The Go personality: module proxy at /go, checksum database at /go/sumdb/<name>. */
   readonly go: GoPersonality;
+  /** The registry's OpenPGP key (apt's signed-by, CPAN CHECKSUMS): public half at /debian/sigil-archive-keyring.asc. */
+  readonly openpgpKey: RegistryOpenPgpKey;
+  readonly apt: AptRepository;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -98,6 +104,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     auth.createAccount('admin', { admin: true });
     adminToken = auth.createToken('admin', { actions: ['publish', 'keys', 'admin'], label: 'first start' }).token;
   }
+  const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
+  const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey]);
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
@@ -129,6 +137,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(registryRoutes, {
     ctx,
+    openpgp: { fingerprint: openpgpKey.fingerprint, armored: openpgpKey.publicArmored },
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
     maxArtifactBytes: maxUploadBytes,
     ledger,
@@ -138,6 +147,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     },
     ...(guard ? { auth: guard } : {}),
   });
+  await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -150,6 +160,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     registryKeyCreated: registry.created,
     registryKeyEncrypted: registry.encrypted,
     go,
+    openpgpKey,
+    apt,
     adminToken,
     recovered,
     async listen() {

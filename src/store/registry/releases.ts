@@ -198,6 +198,11 @@ export class ReleaseStore {
     return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ? AND state = 'published' ORDER BY published_at, rowid`).all(type, namespace, name) as ReleaseRow[];
   }
 
+  /** ofType lists every published release of one ecosystem, oldest first (repository indexes: apt's Packages). */
+  ofType(type: string): ReleaseRow[] {
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND state = 'published' ORDER BY published_at, rowid`).all(type) as ReleaseRow[];
+  }
+
   /** pending lists reservations left by a crash, for recovery at start-up. */
   pending(): ReleaseRow[] {
     return this.q(`SELECT ${COLUMNS} FROM release WHERE state = 'pending'`).all() as ReleaseRow[];
