@@ -15,7 +15,7 @@ import { dsseLogEntry } from '../log/rekor/dsse-entry.js';
 import { decodeBase64Strict } from '../core/dsse.js';
 import { spkiDer } from '../core/keys.js';
 import type { KeyEventStore } from '../store/registry/key-events.js';
-import type { AuthorKeyAuthority, NamespaceKeys } from './authority.js';
+import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authority.js';
 import { RegistryError } from './errors.js';
 import { keyDetailsOf } from './log-entries.js';
 import { checkpointSize } from './records.js';
@@ -48,15 +48,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   async keysFor(packagePurl: string): Promise<NamespaceKeys> {
-    const size = await this.logSize();
-    const ledgerId = this.ledger.ledgerFor(packagePurl, size);
-    if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false };
-    const keys = this.ledger
-      .keys(ledgerId)
-      .filter((k) => this.ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
-      .map((k) => k.publicKey);
-    const resetInHistory = this.ledger.history(ledgerId).some((e) => e.status === 'applied' && e.reset);
-    return { namespace: ledgerId, keys, resetInHistory };
+    return keysOn(this.ledger, packagePurl, await this.logSize());
   }
 
   history(namespace: string): readonly HistoryEntry[] {
@@ -71,45 +63,109 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
-    const run = this.queue.then(() => this.submitNow(envelope));
+    return this.withKeyEvents([envelope], async (plan) => {
+      plan.stage();
+      try {
+        const [logIndex] = await plan.commit();
+        return { logIndex: logIndex!, namespace: plan.namespaces[0]! };
+      } finally {
+        plan.discard();
+      }
+    });
+  }
+
+  /** exclusive runs `fn` after every key event before it, and before every one after it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async submitNow(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
-    const parsed = parseKeyEventEnvelope(envelope);
-    if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused: ${parsed.reason}`);
-    const size = await this.logSize();
-    const judged = this.ledger.check(envelope, size);
-    if (judged.status !== 'applied') {
-      throw new RegistryError(403, `KEY_EVENT_${judged.code}`, `key event refused: ${judged.reason}`, undefined, { checks: judged.checks });
+  withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T> {
+    if (envelopes.length === 0) {
+      // Nothing to serialise: answer from the live ledger at the size when asked.
+      return this.logSize().then((size) =>
+        run({ namespaces: [], keysFor: (p) => keysOn(this.ledger, p, size), stage: () => undefined, commit: async () => [], logged: () => false, discard: () => undefined }),
+      );
     }
-    const namespace = judged.namespace!;
-    // The leaf is the dsse entry with the public key of every signer that counted.
-    const known = new Map<string, PublicKey>();
-    for (const k of [...this.ledger.keys(namespace).map((s) => s.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
-    const ledgerId = this.ledger.ledgerFor(namespace, size);
-    if (ledgerId && ledgerId !== namespace) for (const s of this.ledger.keys(ledgerId)) known.set(s.keyId, s.publicKey);
-    const signers = judged.signers.map((id) => known.get(id)).filter((k): k is PublicKey => k !== undefined);
-    const counted = new Set(judged.signers);
-    const entry = dsseLogEntry({
-      payload: parsed.value.payload,
-      payloadType: envelope.payloadType,
-      signatures: envelope.signatures.filter((s) => counted.has(s.keyid)).map((s, i) => ({ sig: decodeBase64Strict(s.sig, `signatures[${i}].sig`), keyid: s.keyid })),
-      verifiers: signers.map((k) => ({ kind: 'publicKey' as const, rawBytes: spkiDer(k.key), keyDetails: keyDetailsOf(k), key: k.key })),
-    }).body;
-    const id = this.events.insertPending(namespace, JSON.stringify(envelope), entry);
-    let index: number;
-    try {
-      index = (await this.log.append(entry)).index;
-    } catch (e) {
-      this.events.remove(id);
-      if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, { retryAfterSeconds: e.retryAfterSeconds });
-      throw e;
-    }
-    this.events.complete(id, index);
-    const applied = this.ledger.apply({ logIndex: index, envelope });
-    if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
-    return { logIndex: index, namespace };
+    return this.exclusive(async () => run(await this.plan(envelopes)));
   }
+
+  /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
+  private async plan(envelopes: readonly DsseEnvelope[]): Promise<KeyEventPlan> {
+    const size = await this.logSize();
+    const fork = this.ledger.fork();
+    const judged: { envelope: DsseEnvelope; namespace: string; entry: Uint8Array }[] = [];
+    for (const [i, envelope] of envelopes.entries()) {
+      const which = envelopes.length > 1 ? ` (keyEvents[${i}])` : '';
+      const parsed = parseKeyEventEnvelope(envelope);
+      if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused${which}: ${parsed.reason}`);
+      // The leaf is the dsse entry with the public key of every signer that counted (judged before applying).
+      const known = new Map<string, PublicKey>();
+      const ns = parsed.value.statement.predicate.namespace;
+      for (const k of [...fork.keys(ns).map((x) => x.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
+      const governing = fork.ledgerFor(ns, size + i);
+      if (governing && governing !== ns) for (const x of fork.keys(governing)) known.set(x.keyId, x.publicKey);
+      if (ns.endsWith('/*')) for (const inner of fork.namespaces()) if (inner.startsWith(ns.slice(0, -1))) for (const x of fork.keys(inner)) known.set(x.keyId, x.publicKey);
+      const h = fork.apply({ logIndex: size + i, envelope });
+      if (h.status !== 'applied') {
+        throw new RegistryError(403, `KEY_EVENT_${h.code}`, `key event refused${which}: ${h.reason}`, undefined, { checks: h.checks });
+      }
+      const counted = new Set(h.signers);
+      const signers = h.signers.map((id) => known.get(id)).filter((k): k is PublicKey => k !== undefined);
+      const entry = dsseLogEntry({
+        payload: parsed.value.payload,
+        payloadType: envelope.payloadType,
+        signatures: envelope.signatures.filter((x) => counted.has(x.keyid)).map((x, j) => ({ sig: decodeBase64Strict(x.sig, `signatures[${j}].sig`), keyid: x.keyid })),
+        verifiers: signers.map((k) => ({ kind: 'publicKey' as const, rawBytes: spkiDer(k.key), keyDetails: keyDetailsOf(k), key: k.key })),
+      }).body;
+      judged.push({ envelope, namespace: h.namespace!, entry });
+    }
+    const after = size + envelopes.length;
+    const staged: number[] = [];
+    let logged = 0;
+    return {
+      namespaces: judged.map((j) => j.namespace),
+      keysFor: (p) => keysOn(fork, p, after),
+      stage: () => {
+        for (const j of judged) staged.push(this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry));
+      },
+      commit: async () => {
+        if (staged.length !== judged.length) throw new Error('ledger: commit before stage'); // internal bug
+        const indexes: number[] = [];
+        // One after another: each event's index must be below the next one's (the chain, and authorisation "added before I").
+        for (const [i, j] of judged.entries()) {
+          let index: number;
+          try {
+            index = (await this.log.append(j.entry)).index;
+          } catch (e) {
+            if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, { retryAfterSeconds: e.retryAfterSeconds });
+            throw e;
+          }
+          this.events.complete(staged[i]!, index);
+          logged = i + 1;
+          const applied = this.ledger.apply({ logIndex: index, envelope: j.envelope });
+          if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
+          indexes.push(index);
+        }
+        return indexes;
+      },
+      logged: () => logged > 0,
+      discard: () => {
+        for (const id of staged.slice(logged)) this.events.remove(id);
+      },
+    };
+  }
+}
+
+/** keysOn answers keysFor on one ledger state at one log size. */
+function keysOn(ledger: Ledger, packagePurl: string, size: number): NamespaceKeys {
+  const ledgerId = ledger.ledgerFor(packagePurl, size);
+  if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, hasLedger: false };
+  const keys = ledger
+    .keys(ledgerId)
+    .filter((k) => ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
+    .map((k) => k.publicKey);
+  const resetInHistory = ledger.history(ledgerId).some((e) => e.status === 'applied' && e.reset);
+  return { namespace: ledgerId, keys, resetInHistory, hasLedger: true };
 }

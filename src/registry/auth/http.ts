@@ -109,7 +109,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     const acct = perAccount.take(`account:${principal.account}`);
     if (!acct.ok) throw refuse(req, 'RATE_LIMITED', 'account limit', { retryAfterSeconds: acct.retryAfterSeconds });
     const allowed = auth.authorize(principal, action, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}) });
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}), ...(allowed.covered ? { covered: allowed.covered } : {}) });
     const otpKey = `otp:${principal.account}`;
     const code = header(req, 'npm-otp') ?? header(req, 'x-sigil-otp');
     if (principal.twoFactor && code !== undefined) {
@@ -132,7 +132,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     if (!ctx) throw refuse(req, 'AUTH_REQUIRED', 'authorizeNamespace before requireAuth');
     const act = action ?? ctx.action;
     const allowed = auth.authorize(ctx.principal, act, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace });
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace, ...(allowed.covered ? { covered: allowed.covered } : {}) });
     const next: AuthContext = { ...ctx, action: act, namespace, unclaimed: allowed.unclaimed };
     req.sigilAuth = next;
     return next;
