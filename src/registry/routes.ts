@@ -101,7 +101,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const artifact = Buffer.from(body['artifact'] as string, 'base64');
     if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes) throw tooLarge();
     const account = req.sigilAuth?.principal.account;
-    let claimed: string | undefined;
+    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
     const outcome = await publishRelease(ctx, {
       filename: body['filename'] as string,
       artifact,
@@ -115,13 +115,12 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ...(auth
         ? {
             authorize: (ns: string, action: 'publish' | 'keys') => {
-              auth.guard.authorizeNamespace(req, ns, action);
-              claimed = ns;
+              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed) claimed.add(ns);
             },
           }
         : {}),
     });
-    if (claimed) claim(req, claimed);
+    for (const ns of claimed) auth?.service.claimNamespace(req.sigilAuth!.principal.account, ns);
     return reply.code(outcome.status).send(outcome.record);
   });
 
