@@ -54,5 +54,7 @@ export interface AuthorKeyAuthority {
    * for the first bad one: nothing is logged) and runs `run` with the plan,
    * exclusive of every other key event until `run` settles.
    */
+  /** spellingOf names the package namespace that has a ledger under this package key (src/ecosystems/release-key.ts), if any. */
+  spellingOf?(packageKey: string): string | undefined;
   withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T>;
 }

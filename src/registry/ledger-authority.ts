@@ -17,6 +17,8 @@ import { spkiDer } from '../core/keys.js';
 import type { KeyEventStore } from '../store/registry/key-events.js';
 import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authority.js';
 import { RegistryError } from './errors.js';
+import { releaseKeyOf } from '../ecosystems/release-key.js';
+import { nameTaken } from './release-keys.js';
 import { keyDetailsOf } from './log-entries.js';
 import { checkpointSize } from './records.js';
 
@@ -24,23 +26,40 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   readonly ledger: Ledger;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** Package key (src/ecosystems/release-key.ts) → the spelling of the package namespace that has a ledger. */
+  private readonly spellings = new Map<string, string>();
+
   constructor(
     private readonly log: TransparencyLog,
     private readonly events: KeyEventStore,
     private readonly registryKeys: readonly PublicKey[],
+    /** How the releases spell a package (by package key), so a ledger never starts under another spelling. */
+    private readonly releaseSpelling: (packageKey: string) => string | undefined = () => undefined,
   ) {
     this.ledger = new Ledger({ registryKeys });
   }
 
   /** open replays the stored events and finishes any a crash left pending. */
-  static async open(log: TransparencyLog, events: KeyEventStore, registryKeys: readonly PublicKey[]): Promise<LedgerAuthority> {
-    const a = new LedgerAuthority(log, events, registryKeys);
+  static async open(log: TransparencyLog, events: KeyEventStore, registryKeys: readonly PublicKey[], releaseSpelling?: (packageKey: string) => string | undefined): Promise<LedgerAuthority> {
+    const a = new LedgerAuthority(log, events, registryKeys, releaseSpelling);
     for (const row of events.pending()) {
       const r = await log.append(row.entry);
       events.complete(row.id, r.index);
     }
-    for (const row of events.logged()) a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) });
+    for (const row of events.logged()) a.applied(a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }));
     return a;
+  }
+
+  private applied(h: HistoryEntry): HistoryEntry {
+    if (h.status === 'applied' && h.namespace !== undefined && !h.namespace.endsWith('/*')) {
+      const k = packageKeyOf(h.namespace);
+      if (k !== undefined && !this.spellings.has(k)) this.spellings.set(k, h.namespace);
+    }
+    return h;
+  }
+
+  spellingOf(packageKey: string): string | undefined {
+    return this.spellings.get(packageKey);
   }
 
   private async logSize(): Promise<number> {
@@ -103,6 +122,13 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       // The leaf is the dsse entry with the public key of every signer that counted (judged before applying).
       const known = new Map<string, PublicKey>();
       const ns = parsed.value.statement.predicate.namespace;
+      // One package, one spelling: a ledger never starts under another spelling of a package
+      // that has releases or a ledger here (NuGet `acme.lib` beside `Acme.Lib`, issue 11 item 13).
+      if (!ns.endsWith('/*')) {
+        const k = packageKeyOf(ns);
+        const spelled = k === undefined ? undefined : (this.spellings.get(k) ?? this.releaseSpelling(k));
+        if (spelled !== undefined && spelled !== ns) throw nameTaken(ns, spelled);
+      }
       for (const k of [...fork.keys(ns).map((x) => x.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
       const governing = fork.ledgerFor(ns, size + i);
       if (governing && governing !== ns) for (const x of fork.keys(governing)) known.set(x.keyId, x.publicKey);
@@ -144,7 +170,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
           }
           this.events.complete(staged[i]!, index);
           logged = i + 1;
-          const applied = this.ledger.apply({ logIndex: index, envelope: j.envelope });
+          const applied = this.applied(this.ledger.apply({ logIndex: index, envelope: j.envelope }));
           if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
           indexes.push(index);
         }
@@ -155,6 +181,15 @@ export class LedgerAuthority implements AuthorKeyAuthority {
         for (const id of staged.slice(logged)) this.events.remove(id);
       },
     };
+  }
+}
+
+/** packageKeyOf is the package key of a package namespace, undefined when it cannot be read. */
+function packageKeyOf(namespace: string): string | undefined {
+  try {
+    return releaseKeyOf(namespace).package;
+  } catch {
+    return undefined;
   }
 }
 

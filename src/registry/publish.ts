@@ -37,6 +37,7 @@ import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
 import { envelopeLogEntry } from './log-entries.js';
 import { buildRecord } from './records.js';
+import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 
 export interface RegistryContext {
   readonly store: ReleaseStore;
@@ -101,6 +102,10 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const { identity, digests } = described;
   const purl = identity.purl;
   const packagePurl = purlWithoutVersion(purl);
+  // One package, one spelling; one version, once — the ecosystem's own equality (release-keys.ts).
+  const key = keyOf(purl);
+  const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
+  if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
   req.authorize?.(packagePurl, 'publish');
   // Every key event is authorised for its own namespace with the caller's token, exactly as on
   // /api/v1/key-events (issue 11, item 2): riding along with a publish of another package buys nothing.
@@ -112,8 +117,8 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
-  const published = ctx.store.get(purl);
-  if (published) return sameOrConflict(ctx, published, digests.sha512!);
+  const published = ctx.store.get(purl) ?? (key.release !== undefined ? ctx.store.getByReleaseKey(key.release) : undefined);
+  if (published) return sameOrConflict(ctx, published, digests.sha512!, purl);
 
   // 2. Key events are judged first, as if logged next, but logged only once the release is
   // accepted too: a refused upload leaves nothing behind, key events included (all or nothing).
@@ -195,16 +200,16 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
     publishEntry,
     registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
   };
-  const reserved = ctx.store.reserve(row);
-  if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!);
+  const reserved = ctx.store.reserve(row, keyOf(purl).release);
+  if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!, purl);
   if (reserved.kind === 'pending') {
     // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
     // and answer like a repeat publish, instead of failing a request that will succeed.
-    const running = inflight.get(ctx.store)?.get(purl);
+    const running = inflight.get(ctx.store)?.get(reserved.row.purl);
     if (running && reserved.row.sha512 === digests.sha512) {
       await running;
-      const done = ctx.store.get(purl);
-      if (done) return sameOrConflict(ctx, done, digests.sha512!);
+      const done = ctx.store.get(reserved.row.purl);
+      if (done) return sameOrConflict(ctx, done, digests.sha512!, purl);
     }
     throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
   }
@@ -262,9 +267,10 @@ async function retryPushback<T>(fn: () => Promise<T>): Promise<T> {
 /** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
 const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
 
-async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string): Promise<PublishOutcome> {
+async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string, asked: string = row.purl): Promise<PublishOutcome> {
   if (row.sha512 !== sha512) {
-    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…); versions are immutable`, 'publish a new version');
+    const same = asked === row.purl ? '' : ` (${asked} is the same version to its package manager)`;
+    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…)${same}; versions are immutable`, 'publish a new version');
   }
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }

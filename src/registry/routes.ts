@@ -26,6 +26,7 @@ import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
+import { findRelease } from './release-keys.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -137,14 +138,14 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
         rows.set(p, undefined);
         continue;
       }
-      rows.set(p, ctx.store.get(canonical));
+      rows.set(p, findRelease(ctx.store, canonical));
     }
     return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
-    const row = ctx.store.get(purl);
+    const row = findRelease(ctx.store, purl);
     if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
     const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
     return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));
