@@ -3,9 +3,6 @@
 //   1. claiming a scope/prefix over packages held by another account or governed by another ledger;
 //   2. key events smuggled inside a publish body, and key events left behind by a failed publish;
 //   4. downgrade to unsigned after the last key of a namespace is revoked.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeBundle } from '../../src/core/bundle.js';
 import { digestBytes } from '../../src/core/digest.js';
@@ -14,37 +11,16 @@ import { generateKey, type PrivateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { buildKeyEvent, cosignKeyEvent, type KeyEventInput } from '../../src/ledger/event.js';
 import { writeZip } from '../../src/ecosystems/golang/make-zip.js';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
+import type { Registry } from '../../src/registry/server.js';
+import { expectRefused, startRegistry, type TestRegistry } from '../helpers/registry-http.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
-let dir: string;
+let t: TestRegistry;
 let reg: Registry;
-let url: string;
 let admin: string;
 let alice: string; // owns what she published first
 let mallory: string; // owns nothing where she attacks
-
-interface Answer {
-  status: number;
-  text: string;
-  json: Record<string, unknown> & { error?: { code: string; message: string; hint?: string; detail?: Record<string, unknown> } };
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: Answer['json'] = {};
-  try {
-    json = JSON.parse(text) as Answer['json'];
-  } catch {
-    /* checked by the caller */
-  }
-  return { status: res.status, text, json };
-}
+const call = (token: string, method: string, path: string, body?: unknown) => t.call(token, method, path, body);
 
 const enc = encodeURIComponent;
 const npmTgz = (name: string, version: string) =>
@@ -59,16 +35,8 @@ const goZip = (module: string, version: string) =>
   ]);
 const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) => JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key })));
 
-function publish(token: string, bytes: Buffer, opts: { filename?: string; bundle?: unknown; keyEvents?: DsseEnvelope[]; type?: string } = {}): Promise<Answer> {
-  return call(token, 'POST', '/api/v1/publish', {
-    filename: opts.filename ?? 'p.tgz',
-    artifact: bytes.toString('base64'),
-    bundle: opts.bundle ?? null,
-    ...(opts.keyEvents ? { keyEvents: opts.keyEvents } : {}),
-    ...(opts.type ? { type: opts.type } : {}),
-  });
-}
-const keyEvent = (token: string, envelope: DsseEnvelope) => call(token, 'POST', '/api/v1/key-events', { envelope });
+const publish = (token: string, bytes: Buffer, opts: Parameters<TestRegistry['publish']>[2] = {}) => t.publish(token, bytes, opts);
+const keyEvent = (token: string, envelope: DsseEnvelope) => t.keyEvent(token, envelope);
 const event = (input: KeyEventInput, signers: PrivateKey[]) => buildKeyEvent(input, signers).envelope;
 const add = (namespace: string, key: PrivateKey, previous: string | null = null) => event({ namespace, previous, action: 'add', keys: [key.publicKey] }, [key]);
 
@@ -85,36 +53,16 @@ async function expectAbsent(purl: string): Promise<void> {
   const r = await call(admin, 'GET', `/api/v1/releases/${enc(purl)}`);
   expect(r.status, `${purl} must not be visible`).toBe(404);
 }
-/** expectRefused: status, code, a message naming what matters, and no stack trace. */
-function expectRefused(a: Answer, status: number, code: string, mentions?: string): void {
-  expect(a.status, a.text).toBe(status);
-  expect(a.json.error?.code, a.text).toBe(code);
-  if (mentions) expect(a.json.error!.message, a.text).toContain(mentions);
-  expect(a.text).not.toMatch(/\n\s+at |\.(ts|js):\d+|node_modules/);
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sigil-nssec-'));
-  reg = await openRegistry({
-    dataDir: join(dir, 'data'),
-    host: '127.0.0.1',
-    port: 0,
-    origin: 'nssec.sigil.test/log',
-    maxUploadBytes: 1024 * 1024,
-    batchIntervalMs: 2,
-    authLimits: { perIp: { burst: 10_000, perMinute: 60_000 }, perAccount: { burst: 10_000, perMinute: 60_000 } },
-  });
-  url = await reg.listen();
-  admin = reg.adminToken!;
-  reg.auth.createAccount('alice');
-  reg.auth.createAccount('mallory');
-  alice = reg.auth.createToken('alice', { actions: ['publish', 'keys'] }).token;
-  mallory = reg.auth.createToken('mallory', { actions: ['publish', 'keys'] }).token;
+  t = await startRegistry('nssec');
+  reg = t.reg;
+  admin = t.admin;
+  alice = t.tokenFor('alice');
+  mallory = t.tokenFor('mallory');
 });
 
 afterAll(async () => {
-  await reg?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 describe('item 1: a claim never covers a namespace another account holds or another ledger governs', () => {
