@@ -158,7 +158,7 @@ describe('publishRelease', () => {
     })()) };
     expect(row.purl).toBe('pkg:npm/left-pad@7.0.0');
     ctx.store.db.prepare(`UPDATE release SET state = 'pending', author_index = NULL, publish_index = NULL WHERE purl = ?`).run(row.purl);
-    ctx.store.db.prepare(`INSERT INTO release SELECT 'pkg:npm/left-pad@7.0.1', type, namespace, name, '7.0.1', '${'0'.repeat(64)}', sha512, size, native, published_at, filename, account, author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, NULL, NULL, 'pending' FROM release WHERE purl = ?`).run(row.purl);
+    ctx.store.db.prepare(`INSERT INTO release SELECT 'pkg:npm/left-pad@7.0.1', type, namespace, name, '7.0.1', '${'0'.repeat(64)}', sha512, size, native, published_at, filename, account, author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, NULL, NULL, 'pending', NULL FROM release WHERE purl = ?`).run(row.purl);
     expect(ctx.store.get(row.purl)).toBeUndefined(); // pending is invisible
     const sizeBefore = log.size;
     const r = await recoverPending(ctx);
