@@ -93,13 +93,6 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     });
   }
 
-  /** exclusive runs `fn` after every key event before it, and before every one after it. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T> {
     if (envelopes.length === 0) {
       // Nothing to serialise: answer from the live ledger at the size when asked.
@@ -107,11 +100,23 @@ export class LedgerAuthority implements AuthorKeyAuthority {
         run({ namespaces: [], keysFor: (p) => keysOn(this.ledger, p, size), stage: () => undefined, commit: async () => [], logged: () => false, discard: () => undefined }),
       );
     }
-    return this.exclusive(async () => run(await this.plan(envelopes)));
+    // Exclusive until the events are applied to the ledger (commit) or the run settles: the
+    // release's own log appends after the commit need not hold up other key events.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const run2 = this.queue.then(async () => {
+      try {
+        return await run(await this.plan(envelopes, open));
+      } finally {
+        open();
+      }
+    });
+    this.queue = Promise.race([run2.then(() => undefined, () => undefined), gate]);
+    return run2;
   }
 
   /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
-  private async plan(envelopes: readonly DsseEnvelope[]): Promise<KeyEventPlan> {
+  private async plan(envelopes: readonly DsseEnvelope[], unlock: () => void): Promise<KeyEventPlan> {
     const size = await this.logSize();
     const fork = this.ledger.fork();
     const judged: { envelope: DsseEnvelope; namespace: string; entry: Uint8Array }[] = [];
@@ -174,6 +179,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
           if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
           indexes.push(index);
         }
+        unlock(); // the ledger now holds the events: the next key event may be judged
         return indexes;
       },
       logged: () => logged > 0,
