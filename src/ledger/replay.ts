@@ -17,6 +17,7 @@ import { verifyEnvelope } from '../core/dsse.js';
 import type { KeyAlgorithm, PublicKey } from '../core/keys.js';
 import { fail, pass, warn, type Check } from '../core/verdict.js';
 import { parseKeyEventEnvelope, type KeyEventAction, type ParsedKeyEvent } from './event.js';
+import { ForkMap } from './fork-map.js';
 import { parseNamespace, scopeOf, type Namespace } from './namespace.js';
 
 /** LogEntry is one key event as the log holds it: its index and the envelope (JSON text, bytes or object). */
@@ -147,8 +148,8 @@ const LIVE = (r: KeyRecord): boolean => r.removedAt === undefined;
  * {@link Ledger.apply} as the log grows.
  */
 export class Ledger {
-  private readonly states = new Map<string, NamespaceState>();
-  private readonly histories = new Map<string, HistoryEntry[]>();
+  private states: Map<string, NamespaceState> = new Map();
+  private histories: Map<string, HistoryEntry[]> = new Map();
   private readonly all: HistoryEntry[] = [];
   private lastIndex = -1;
   private readonly registryKeys: readonly PublicKey[];
@@ -189,8 +190,9 @@ export class Ledger {
    */
   fork(): Ledger {
     const f = new Ledger({ registryKeys: this.registryKeys });
-    for (const [k, v] of this.states) f.states.set(k, v); // states are never mutated in place
-    for (const [k, v] of this.histories) f.histories.set(k, v);
+    // Copy-on-write: states are never mutated in place, history arrays are replaced, not pushed to.
+    f.states = new ForkMap(this.states);
+    f.histories = new ForkMap(this.histories);
     f.lastIndex = this.lastIndex;
     return f;
   }
