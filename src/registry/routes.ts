@@ -22,7 +22,7 @@ import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatchJson, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
-import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
+import { claimPatternFirst, sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
@@ -116,7 +116,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ...(auth
         ? {
             authorize: (ns: string, action: 'publish' | 'keys') => {
-              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed) claimed.add(ns);
+              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed && !claimPatternFirst(auth.service, req, ns)) claimed.add(ns);
             },
           }
         : {}),
@@ -231,7 +231,10 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       const parsed = parseKeyEventEnvelope(envelope);
       if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused: ${parsed.reason}`);
       const namespace = parsed.value.statement.predicate.namespace;
-      if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
+      if (auth) {
+        auth.guard.authorizeNamespace(req, namespace, 'keys');
+        claimPatternFirst(auth.service, req, namespace);
+      }
       const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
       claim(req, namespace);
       return reply.code(201).send(r);

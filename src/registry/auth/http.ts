@@ -186,3 +186,19 @@ export function toAuthError(err: unknown, req: FastifyRequest): AuthError | unde
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return authError('UPLOAD_TOO_LARGE', { limit: req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit });
   return undefined;
 }
+
+/**
+ * claimPatternFirst claims a pattern namespace (`…/*`) that the request was
+ * just authorised for as unclaimed, before the write that needs it — not
+ * after, as packages are: otherwise a first publish inside the pattern could
+ * land between the check and the claim, leaving a scope ledger whose account
+ * holds nothing (issue 11, item 1). Throws AuthError NAMESPACE_FORBIDDEN when
+ * the claim is lost to a concurrent one. Returns true when it claimed.
+ */
+export function claimPatternFirst(service: AuthService, req: FastifyRequest, namespace: string): boolean {
+  const ctx = req.sigilAuth;
+  if (!ctx || !ctx.unclaimed || !namespace.endsWith('/*')) return false;
+  if (!service.claimNamespace(ctx.principal.account, namespace)) throw authError('NAMESPACE_FORBIDDEN', { namespace, action: ctx.action });
+  req.sigilAuth = { ...ctx, unclaimed: false };
+  return true;
+}

@@ -27,7 +27,7 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { AuthError } from '../../auth/errors.js';
-import { toAuthError, type AuthGuard } from '../../auth/http.js';
+import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
@@ -178,7 +178,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
         authorize: (ns, action) => {
           authorize(req, ns, action);
-          if (req.sigilAuth?.unclaimed) claimed.add(ns);
+          if (req.sigilAuth?.unclaimed && !(auth && claimPatternFirst(auth.service, req, ns))) claimed.add(ns);
         },
       });
     } catch (e) {
