@@ -4,11 +4,13 @@
  * or leaves no trace.
  *
  *  1. identify the artifact from its own bytes (ecosystem adapter);
- *  2. apply key events sent with it (first publish: the author's self-signed `add`);
+ *  2. judge the key events sent with it (first publish: the author's self-signed `add`),
+ *     each authorised for its own namespace, on a fork of the ledger — they are logged only
+ *     together with the release, just before it (all or nothing);
  *  3. check the author bundle: digest and purl against the bytes, signature
  *     by a key the ledger authorises for the namespace now;
- *  4. versions are immutable: same bytes again → the existing record (200),
- *     other bytes → 409;
+ *  4. versions are immutable, compared the ecosystem's way (release-keys.ts): same bytes
+ *     again → the existing record (200), other bytes → 409; one spelling per package;
  *  5. reserve name@version (one winner among concurrent uploads), store the
  *     blob, countersign (publish statement + npm registry signature), append
  *     both entries to the log, mark published.
@@ -16,7 +18,9 @@
  * Crash safety: the reservation row holds every byte that will be logged.
  * At start-up `recoverPending` finishes each reservation whose blob is intact
  * (log appends are idempotent: the log deduplicates by entry hash) and drops
- * the others. Readers never see a pending row.
+ * the others. Readers never see a pending row. Key events of the upload are
+ * staged in the same database as the reservation and re-appended at start-up
+ * before the release (LedgerAuthority.open runs first).
  */
 import { describeArtifact } from '../ecosystems/describe.js';
 import { memoryArtifact } from '../ecosystems/memory-artifact.js';
