@@ -22,10 +22,11 @@ import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatchJson, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
-import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
+import { claimPatternFirst, sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
+import { findRelease } from './release-keys.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -103,7 +104,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const artifact = Buffer.from(body['artifact'] as string, 'base64');
     if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes) throw tooLarge();
     const account = req.sigilAuth?.principal.account;
-    let claimed: string | undefined;
+    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
     const outcome = await publishRelease(ctx, {
       filename: body['filename'] as string,
       artifact,
@@ -117,13 +118,12 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ...(auth
         ? {
             authorize: (ns: string, action: 'publish' | 'keys') => {
-              auth.guard.authorizeNamespace(req, ns, action);
-              claimed = ns;
+              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed && !claimPatternFirst(auth.service, req, ns)) claimed.add(ns);
             },
           }
         : {}),
     });
-    if (claimed) claim(req, claimed);
+    for (const ns of claimed) auth?.service.claimNamespace(req.sigilAuth!.principal.account, ns);
     return reply.code(outcome.status).send(outcome.record);
   });
 
@@ -140,14 +140,14 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
         rows.set(p, undefined);
         continue;
       }
-      rows.set(p, ctx.store.get(canonical));
+      rows.set(p, findRelease(ctx.store, canonical));
     }
     return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
-    const row = ctx.store.get(purl);
+    const row = findRelease(ctx.store, purl);
     if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
     const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
     return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));
@@ -234,7 +234,10 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       const parsed = parseKeyEventEnvelope(envelope);
       if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused: ${parsed.reason}`);
       const namespace = parsed.value.statement.predicate.namespace;
-      if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
+      if (auth) {
+        auth.guard.authorizeNamespace(req, namespace, 'keys');
+        claimPatternFirst(auth.service, req, namespace);
+      }
       const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
       claim(req, namespace);
       return reply.code(201).send(r);

@@ -16,6 +16,7 @@ import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
+import { backfillReleaseKeys, storedSpelling } from './release-keys.js';
 import { recoverPending, type RegistryContext } from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
@@ -106,7 +107,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
-  const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey]);
+  const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
+  backfillReleaseKeys(store); // rows stored before release keys existed
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
   const go = await openGoPersonality(options.dataDir, store, {

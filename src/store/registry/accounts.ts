@@ -184,8 +184,24 @@ export class AccountStore {
   }
 
   /**
+   * grantsUnder returns every grant, of any account, whose pattern lies strictly
+   * inside the prefix pattern `pattern` (`pkg:npm/%40acme/*` → `pkg:npm/%40acme/widget`,
+   * `pkg:npm/%40acme/x/*`); none for a package pattern.
+   */
+  grantsUnder(pattern: string): GrantRow[] {
+    if (!pattern.endsWith('/*')) return [];
+    const prefix = pattern.slice(0, -1);
+    return (
+      this.db
+        .prepare('SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE substr(pattern, 1, ?) = ? AND pattern <> ? ORDER BY account, pattern')
+        .all(prefix.length, prefix, pattern) as RawGrant[]
+    ).map(grantRow);
+  }
+
+  /**
    * claimNamespace grants `account` the `actions` on `pattern` only if no grant
-   * with any of `covering` exists — atomically (one IMMEDIATE transaction), so of
+   * with any of `covering` exists, and (for a prefix pattern) no other account
+   * holds a grant inside it — atomically (one IMMEDIATE transaction), so of
    * two first publishers of a namespace only one becomes its owner.
    * Returns true when `account` owns it afterwards (just claimed, or already).
    */
@@ -193,6 +209,7 @@ export class AccountStore {
     const run = this.db.transaction(() => {
       const existing = this.grantsFor(covering);
       if (existing.length > 0) return existing.some((g) => g.account === account);
+      if (this.grantsUnder(pattern).some((g) => g.account !== account)) return false;
       this.upsertGrant(account, pattern, actions, now);
       return true;
     });

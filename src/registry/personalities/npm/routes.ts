@@ -27,7 +27,7 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { AuthError } from '../../auth/errors.js';
-import { toAuthError, type AuthGuard } from '../../auth/http.js';
+import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
@@ -89,9 +89,6 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     : {};
   const authorize = (req: FastifyRequest, namespace: string, action: 'publish' | 'keys') => {
     if (auth) auth.guard.authorizeNamespace(req, namespace, action);
-  };
-  const claim = (req: FastifyRequest, namespace: string) => {
-    if (auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
   async function versionsOf(name: string): Promise<PackumentVersion[]> {
@@ -169,7 +166,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
     const exists = () =>
       new RegistryError(403, 'VERSION_EXISTS', `You cannot publish over the previously published versions: ${body.version}.`, `${target.name}@${body.version} is already published and versions are immutable; bump the version`);
-    let claimed: string | undefined;
+    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -181,7 +178,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
         authorize: (ns, action) => {
           authorize(req, ns, action);
-          claimed = ns;
+          if (req.sigilAuth?.unclaimed && !(auth && claimPatternFirst(auth.service, req, ns))) claimed.add(ns);
         },
       });
     } catch (e) {
@@ -198,7 +195,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
     // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
     for (const tag of body.distTags) if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
-    if (claimed) claim(req, claimed);
+    if (auth && req.sigilAuth) for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth.principal.account, ns);
     return reply.code(201).send({
       ok: true,
       id: target.name,
