@@ -70,6 +70,11 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       .map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope }));
   }
 
+  /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
+  loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
+    return this.events.loggedFor(namespace).map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope, entry: r.entry }));
+  }
+
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
     const run = this.queue.then(() => this.submitNow(envelope));
     this.queue = run.catch(() => undefined);

@@ -58,12 +58,12 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
     printError(io, `not caching records from ${server}: ${failure.reason}`);
     return 1;
   }
-  // The key ledger of every signed dependency's namespace, so --offline checks key authorisation like online.
-  const namespaces = ledgerNamespaces(lookup.records);
+  // The proven key ledger of every dependency's package and scope, so --offline checks key authorisation like online.
+  const namespaces = ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]])));
   const ledger = await serverLedgerView(server, source);
   let ledgers: LedgerHistories | undefined;
-  if (ledger) {
-    await ledger.prepare(namespaces);
+  if (ledger && cps.newest) {
+    await ledger.prepare(namespaces, { origin: keys.log.origin, size: cps.newest.checkpoint.size, hash: cps.newest.checkpoint.hash });
     ledgers = await ledger.histories();
   }
   const path = cachePath(projectDir);

@@ -71,8 +71,9 @@ function loadTrust(projectDir: string): TrustFile | undefined {
 
 /** serverLedgerView replays each namespace's key events from the server locally (undefined when the server has no registry key). */
 export async function serverLedgerView(server: string, source: RecordSource): Promise<FetchingLedgerView | undefined> {
-  const registryKeys = registryKeysOf(await source.keys());
-  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys) : undefined;
+  const keys = await source.keys();
+  const registryKeys = registryKeysOf(keys);
+  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys, keys.log.origin) : undefined;
 }
 
 /** registryKeysOf parses the registry keys of keys.json (replay needs them: only they may sign a `reset`). */
@@ -101,7 +102,7 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     const cache = await readRecordCache(path);
     source = cachedRecordSource(cache, path);
     // The cached key histories are replayed exactly like the server's (no socket).
-    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys));
+    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys), cache.keys.log.origin);
     else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (written by an older sigil): keys are authorised by pins and policy only; run \`sigil fetch-records\` again while online to cache them`);
   } else {
     const server = serverFor(flags, policy, io);

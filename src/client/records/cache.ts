@@ -8,11 +8,13 @@
  *     "keys": <keys.json>, "checkpoint": "<signed note>",
  *     "records": { "<purl>": <record> | null },
  *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] },
- *     "ledgers": { "<namespace>": {"ledger": "<ledger id>", "events": [{logIndex, envelope}, …]} | null } }
+ *     "ledgers": { "<namespace>": {"treeSize": n, "head": <signed ledger head>,
+ *                                  "events": [{logIndex, envelope, entry, hashes}, …]} | null } }
  *
- * `ledgers` holds each signed dependency's key history (the server's
- * /api/v1/ledger/<ns> answers), so --offline replays the ledger and checks
- * key authorisation exactly as online. A cache written before it existed has
+ * `ledgers` holds the proven key history of every dependency's package and
+ * scope (the server's /api/v1/ledger/lookup answers for the cached
+ * checkpoint), so --offline verifies and replays the ledger and checks key
+ * authorisation exactly as online. A cache written before it existed has
  * none: --offline then authorises keys by pins and policy only, and says so.
  *
  * The cache is not trusted: every record, checkpoint and proof in it is
@@ -21,7 +23,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { LedgerHistories } from '../ledger-view.js';
+import { historyOf, type LedgerHistories } from '../ledger-view.js';
 import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
 
 export const CACHE_VERSION = 1;
@@ -73,9 +75,7 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
     for (const [ns, h] of Object.entries(v['ledgers'] as Record<string, unknown>)) {
       if (h === null) ledgers[ns] = null;
       else if (typeof h === 'object' && Array.isArray((h as { events?: unknown }).events)) {
-        const events = ((h as { events: unknown[] }).events).filter((e): e is { logIndex: number; envelope: unknown } => typeof e === 'object' && e !== null && Number.isSafeInteger((e as { logIndex?: unknown }).logIndex));
-        const ledger = (h as { ledger?: unknown }).ledger;
-        ledgers[ns] = { ...(typeof ledger === 'string' ? { ledger } : {}), events: events.map((e) => ({ logIndex: e.logIndex, envelope: e.envelope })) };
+        ledgers[ns] = historyOf(h, ns);
       } // anything else is left out: asking for it is then OFFLINE_CACHE_MISS
     }
   }
