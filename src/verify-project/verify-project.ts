@@ -38,6 +38,8 @@ export interface VerifyProjectInput {
   /** The key ledger (ledger-view.ts); without one, pins and the policy authorise keys. */
   readonly ledger?: LedgerView;
   readonly now?: () => Date;
+  /** Checks done before (the server's pinned identity), reported first among the project checks. */
+  readonly projectChecks?: readonly Check[];
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -91,7 +93,7 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const cps = await checkCheckpoints({ texts: [...texts], keys, source: input.source, memory: input.memory, clock: input.clock, policy: input.policy, now });
 
   const registryKeys: PublicKey[] = [];
-  const project: Check[] = [...cps.checks];
+  const project: Check[] = [...(input.projectChecks ?? []), ...cps.checks];
   for (const k of keys.keys.filter((x) => x.use === 'registry')) {
     try {
       registryKeys.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));

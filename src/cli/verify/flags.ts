@@ -42,6 +42,7 @@ export interface VerifyFlags {
   pin?: boolean;
   offline?: boolean;
   sarif?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
