@@ -111,7 +111,11 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
     const a = v.ledger.authorisedAt(pkg, keyId, logIndex);
     return { allowed: a.allowed, reason: a.reason, reset: a.reset };
   };
-  const facts = (v: VerifiedLedger): LedgerFacts => (v.ok ? (v.since === undefined ? {} : { since: v.since }) : { failure: { code: v.code, reason: v.reason } });
+  const facts = (v: VerifiedLedger): LedgerFacts => {
+    if (!v.ok) return { failure: { code: v.code, reason: v.reason } };
+    const contains = (ns: string, logIndex: number, digest: string) => v.ledger.history(ns).some((h) => h.status === 'applied' && h.logIndex === logIndex && h.digest === digest);
+    return v.since === undefined ? { contains } : { since: v.since, contains };
+  };
   return {
     async prepare(namespaces, at) {
       if (at) {

@@ -13,6 +13,8 @@ export interface NamespaceKeys {
   readonly keys: readonly PublicKey[];
   /** True when a registry `reset` is anywhere in the namespace's history. */
   readonly resetInHistory: boolean;
+  /** The last event of that ledger (log index, eventDigest); null without a ledger. Publish statements name it. */
+  readonly head?: { readonly logIndex: number; readonly digest: string } | null;
 }
 
 export interface AuthorKeyAuthority {

@@ -50,13 +50,15 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   async keysFor(packagePurl: string): Promise<NamespaceKeys> {
     const size = await this.logSize();
     const ledgerId = this.ledger.ledgerFor(packagePurl, size);
-    if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false };
+    if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, head: null };
     const keys = this.ledger
       .keys(ledgerId)
       .filter((k) => this.ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
       .map((k) => k.publicKey);
-    const resetInHistory = this.ledger.history(ledgerId).some((e) => e.status === 'applied' && e.reset);
-    return { namespace: ledgerId, keys, resetInHistory };
+    const applied = this.ledger.history(ledgerId).filter((e) => e.status === 'applied');
+    const resetInHistory = applied.some((e) => e.reset);
+    const last = applied[applied.length - 1];
+    return { namespace: ledgerId, keys, resetInHistory, head: last?.digest ? { logIndex: last.logIndex, digest: last.digest } : null };
   }
 
   history(namespace: string): readonly HistoryEntry[] {

@@ -259,7 +259,35 @@ function safeKeyId(pem: string): string | undefined {
   }
 }
 
-function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): { check: Check; key?: PublicKey } {
+/** LedgerHeadClaim is what a verified publish statement says of the package's ledger at publish time (null: none). */
+type LedgerHeadClaim = { readonly namespace: string; readonly logIndex: number; readonly digest: string } | null | undefined;
+
+function ledgerHeadClaim(predicate: unknown): LedgerHeadClaim {
+  const h = (predicate as { ledgerHead?: unknown } | undefined)?.ledgerHead;
+  if (h === null) return null;
+  if (typeof h !== 'object' || h === undefined) return undefined;
+  const x = h as Record<string, unknown>;
+  return typeof x['namespace'] === 'string' && Number.isSafeInteger(x['logIndex']) && typeof x['digest'] === 'string' ? { namespace: x['namespace'], logIndex: x['logIndex'] as number, digest: x['digest'] } : undefined;
+}
+
+/**
+ * checkLedgerHeadClaim holds the publish statement's ledger head (logged,
+ * registry-signed) against the ledger the client verified: it must name the
+ * package's own ledger or its scope's, and that event must be among those the
+ * client replayed (else events were withheld). undefined: nothing to check.
+ */
+function checkLedgerHeadClaim(namespace: string, claim: LedgerHeadClaim, facts: LedgerFacts | undefined): Check | undefined {
+  if (!claim || !facts || facts.failure) return undefined;
+  if (!ledgerNamespacesOf(namespace).includes(claim.namespace)) {
+    return fail('ledger', 'RECORD_LEDGER_MISMATCH', `the registry's publish statement names key ledger ${claim.namespace.slice(0, 120)}, which is not ${namespace}'s (or its scope's)`);
+  }
+  if (facts.contains && !facts.contains(claim.namespace, claim.logIndex, claim.digest)) {
+    return fail('ledger', 'LEDGER_EVENTS_WITHHELD', `the release was published when the key ledger of ${claim.namespace} ended at log index ${claim.logIndex} (${shortHex(claim.digest)}), but that event is not among the verified events: key events were withheld`);
+  }
+  return undefined;
+}
+
+function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): { check: Check; key?: PublicKey; ledgerHead?: LedgerHeadClaim } {
   let verified: { key: PublicKey }[];
   let payload: Buffer;
   try {
@@ -268,7 +296,7 @@ function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: D
     return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', `the publish statement is unreadable: ${(e as Error).message}`) };
   }
   if (verified.length === 0) return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', `the publish statement is not signed by the registry's key (${ctx.registryKeys.map((k) => shortHex(k.keyId)).join(', ') || 'none published'})`) };
-  let st: { _type?: unknown; predicateType?: unknown; subject?: { name?: unknown; digest?: Record<string, unknown> }[] };
+  let st: { _type?: unknown; predicateType?: unknown; subject?: { name?: unknown; digest?: Record<string, unknown> }[]; predicate?: unknown };
   try {
     st = JSON.parse(payload.toString('utf8')) as typeof st;
   } catch {
@@ -292,7 +320,7 @@ function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: D
       }),
     };
   }
-  return { check: pass('countersignature', 'COUNTERSIGNATURE_VALID', `registry key ${shortHex(verified[0]!.key.keyId)}`), key: verified[0]!.key };
+  return { check: pass('countersignature', 'COUNTERSIGNATURE_VALID', `registry key ${shortHex(verified[0]!.key.keyId)}`), key: verified[0]!.key, ledgerHead: ledgerHeadClaim(st.predicate) };
 }
 
 function checkRegistrySignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): Check | undefined {
@@ -396,6 +424,8 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
 
   const counter = checkCountersignature(entry, record, ctx);
   checks.push(counter.check);
+  const headClaim = checkLedgerHeadClaim(namespace, counter.ledgerHead, facts);
+  if (headClaim) checks.push(headClaim);
   const npmSig = checkRegistrySignature(entry, record, ctx);
   if (npmSig) checks.push(npmSig);
 

@@ -28,6 +28,8 @@ export interface LedgerAuthorisation {
 export interface LedgerFacts {
   /** Log index of the first event of the package's or its scope's ledger; absent: no ledger (in the verified tree). */
   readonly since?: number;
+  /** Whether the verified ledger holds this event (a publish statement's ledger head must be in it). */
+  readonly contains?: (namespace: string, logIndex: number, digest: string) => boolean;
   /** The ledger could not be established (see {@link LedgerAuthorisation.failure}). */
   readonly failure?: { readonly code: string; readonly reason: string };
 }
