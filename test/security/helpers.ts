@@ -19,10 +19,10 @@ export interface Tarball {
 }
 
 /** npmTarball writes a minimal npm package tarball (package/package.json, package/index.js). */
-export function npmTarball(dir: string, name: string, version: string): Tarball {
+export function npmTarball(dir: string, name: string, version: string, code = `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`): Tarball {
   const bytes = buildTgz([
     { name: 'package/package.json', content: JSON.stringify({ name, version, main: 'index.js' }) },
-    { name: 'package/index.js', content: `module.exports = ${JSON.stringify(`${name}@${version}`)};\n` },
+    { name: 'package/index.js', content: code },
   ]);
   const path = join(dir, `${name.replace(/[@/]/g, '_')}-${version}.tgz`);
   writeFileSync(path, bytes);
