@@ -16,7 +16,7 @@
 import type { PublicKey } from '../core/keys.js';
 import type { LedgerAuthorisation, LedgerFacts, LedgerView } from '../verify-project/ledger-view.js';
 import { RecordSourceError } from './records/source.js';
-import { RegistryClient } from './registry-client.js';
+import { RegistryClient, RegistryRequestError } from './registry-client.js';
 import { ledgerNamespacesOf, type LedgerHistory, type ProvenEntry, type VerifiedLedger, type VerifiedTree, verifyPackageLedger } from './verified-ledger.js';
 
 export type { LedgerHistory, VerifiedTree } from './verified-ledger.js';
@@ -28,7 +28,12 @@ export type LedgerHistories = Record<string, LedgerHistory | null>;
 export interface FetchingLedgerView extends LedgerView {
   prepare(namespaces: readonly string[], tree?: VerifiedTree): Promise<void>;
   histories(): Promise<LedgerHistories>;
+  /** False once the server answered that it keeps no key ledger (NO_LEDGER). */
+  hasLedger(): boolean;
 }
+
+/** NONE stands for "the server keeps no ledger" in the view's answers. */
+const NONE = Symbol('no ledger');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -51,6 +56,14 @@ export function historyOf(v: unknown, namespace: string): LedgerHistory {
   };
 }
 
+/**
+ * NO_LEDGER: the server has no key ledger at all (a signature log beside a
+ * registry, or a record server). Keys are then authorised by pins and the
+ * policy; a publish statement that names a ledger head fails (the ledger is
+ * being hidden).
+ */
+export const NO_LEDGER = 'no-ledger' as const;
+
 /** expandNamespaces adds each package's scope: a package's ledger is decided by both. */
 export function expandNamespaces(namespaces: readonly string[]): string[] {
   return [...new Set(namespaces.flatMap((n) => ledgerNamespacesOf(n)))];
@@ -61,13 +74,19 @@ export function expandNamespaces(namespaces: readonly string[]): string[] {
  * namespace's own events) for the tree of size `treeSize`, 1,000 namespaces
  * per request.
  */
-export async function fetchLedgerHistories(server: string, namespaces: readonly string[], treeSize: number): Promise<LedgerHistories> {
+export async function fetchLedgerHistories(server: string, namespaces: readonly string[], treeSize: number): Promise<LedgerHistories | typeof NO_LEDGER> {
   const client = new RegistryClient(server);
   const todo = [...new Set(namespaces)];
   const out: LedgerHistories = {};
   for (let i = 0; i < todo.length; i += 1000) {
     const chunk = todo.slice(i, i + 1000);
-    const answer: unknown = (await client.ledgers(chunk, treeSize)).ledgers;
+    let answer: unknown;
+    try {
+      answer = (await client.ledgers(chunk, treeSize)).ledgers;
+    } catch (e) {
+      if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405)) return NO_LEDGER;
+      throw e;
+    }
     const ledgers = isObject(answer) ? answer : {};
     for (const ns of chunk) {
       const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
@@ -83,8 +102,9 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
  * online it fetches, offline it throws OFFLINE_CACHE_MISS. Until `prepare`
  * hands it the verified checkpoint, every answer is LEDGER_UNPROVEN.
  */
-export function historyLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string, missing: (namespaces: readonly string[], tree: VerifiedTree) => Promise<LedgerHistories>): FetchingLedgerView {
+export function historyLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string, missing: (namespaces: readonly string[], tree: VerifiedTree) => Promise<LedgerHistories | typeof NO_LEDGER>): FetchingLedgerView {
   let tree: VerifiedTree | undefined;
+  let noLedger = false;
   const verified = new Map<string, VerifiedLedger>();
   const verify = (pkg: string): VerifiedLedger => {
     let v = verified.get(pkg);
@@ -96,22 +116,29 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
     }
     return v;
   };
-  const withHistories = <T>(pkg: string, f: (v: VerifiedLedger) => T): T | Promise<T> => {
+  const withHistories = <T>(pkg: string, f: (v: VerifiedLedger | typeof NONE) => T): T | Promise<T> => {
     const need = ledgerNamespacesOf(pkg).filter((n) => !(n in histories));
     // Synchronous when the histories are at hand (the common case after prepare): no promise per dependency.
+    if (noLedger) return f(NONE);
     if (need.length === 0 || !tree) return f(verify(pkg));
     return missing(need, tree).then((got) => {
+      if (got === NO_LEDGER) {
+        noLedger = true;
+        return f(NONE);
+      }
       for (const n of need) histories[n] = got[n] ?? null;
       return f(verify(pkg));
     });
   };
-  const authorise = (v: VerifiedLedger, pkg: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined => {
+  const authorise = (v: VerifiedLedger | typeof NONE, pkg: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined => {
+    if (v === NONE) return undefined;
     if (!v.ok) return { allowed: false, reason: v.reason, reset: false, failure: v.code };
     if (v.since === undefined) return undefined; // no ledger: pins and the policy decide
     const a = v.ledger.authorisedAt(pkg, keyId, logIndex);
     return { allowed: a.allowed, reason: a.reason, reset: a.reset };
   };
-  const facts = (v: VerifiedLedger): LedgerFacts => {
+  const facts = (v: VerifiedLedger | typeof NONE): LedgerFacts => {
+    if (v === NONE) return { contains: () => false };
     if (!v.ok) return { failure: { code: v.code, reason: v.reason } };
     const contains = (ns: string, logIndex: number, digest: string) => v.ledger.history(ns).some((h) => h.status === 'applied' && h.logIndex === logIndex && h.digest === digest);
     return v.since === undefined ? { contains } : { since: v.since, contains };
@@ -128,10 +155,16 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
       }
       if (!tree) return;
       const need = expandNamespaces(namespaces).filter((n) => !(n in histories) || histories[n]?.treeSize !== tree!.size);
-      if (need.length > 0) Object.assign(histories, await missing(need, tree));
+      if (need.length === 0 || noLedger) return;
+      const got = await missing(need, tree);
+      if (got === NO_LEDGER) noLedger = true;
+      else Object.assign(histories, got);
     },
     async histories() {
       return histories;
+    },
+    hasLedger() {
+      return !noLedger;
     },
     authorisedAt(namespace, keyId, logIndex) {
       return withHistories(namespace, (v) => authorise(v, namespace, keyId, logIndex));
@@ -143,8 +176,13 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
 }
 
 /** httpLedgerView is a LedgerView over a registry: proven histories fetched ahead by `prepare`, or when asked. */
-export function httpLedgerView(server: string, registryKeys: readonly PublicKey[], origin: string): FetchingLedgerView {
-  return historyLedgerView({}, registryKeys, origin, (ns, tree) => fetchLedgerHistories(server, ns, tree.size));
+export function httpLedgerView(server: string, registryKeys: readonly PublicKey[], origin: string, options: { required?: boolean } = {}): FetchingLedgerView {
+  return historyLedgerView({}, registryKeys, origin, async (ns, tree) => {
+    const got = await fetchLedgerHistories(server, ns, tree.size);
+    // A server that advertises a ledger and then does not answer for it is hiding something (or broken): no fallback.
+    if (got === NO_LEDGER && options.required) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${server} advertises a key ledger but does not answer ledger lookups`, { hint: 'a proxy in between may be stripping them; check the server' });
+    return got;
+  });
 }
 
 /** cachedLedgerView verifies and replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */

@@ -26,6 +26,8 @@ export interface ServerIdentity {
   readonly origin: string;
   readonly logKey: string;
   readonly registryKeys: readonly string[];
+  /** Whether the server keeps a key ledger (a server that stops answering ledger lookups hides revocations). */
+  readonly ledger?: boolean;
 }
 
 export interface PinnedServerIdentity extends ServerIdentity {
@@ -35,7 +37,7 @@ export interface PinnedServerIdentity extends ServerIdentity {
 
 /** serverIdentityOf reads the identity a server presents in its keys.json. */
 export function serverIdentityOf(keys: ServerKeys): ServerIdentity {
-  return { origin: keys.log.origin, logKey: keys.log.vkey, registryKeys: keys.keys.filter((k) => k.use === 'registry').map((k) => k.keyid).sort() };
+  return { origin: keys.log.origin, logKey: keys.log.vkey, registryKeys: keys.keys.filter((k) => k.use === 'registry').map((k) => k.keyid).sort(), ledger: keys.ledger !== undefined };
 }
 
 /** normalizeServerUrl is the memory's key: scheme, host and path without trailing slashes (lower-case host). */
@@ -72,7 +74,14 @@ export async function readServerIdentity(configDir: string, server: string): Pro
   if (typeof v['origin'] !== 'string' || typeof v['logKey'] !== 'string' || !Array.isArray(v['registryKeys']) || !v['registryKeys'].every((k) => typeof k === 'string')) {
     throw new InputError('SERVER_IDENTITY_INVALID', `${path}: is not a server identity ({origin, logKey, registryKeys})`, { file: path, hint: 'delete the file to pin the server again on next use' });
   }
-  return { server: String(v['server'] ?? server), origin: v['origin'], logKey: v['logKey'], registryKeys: v['registryKeys'] as string[], firstSeen: String(v['firstSeen'] ?? '') };
+  return {
+    server: String(v['server'] ?? server),
+    origin: v['origin'],
+    logKey: v['logKey'],
+    registryKeys: v['registryKeys'] as string[],
+    ...(typeof v['ledger'] === 'boolean' ? { ledger: v['ledger'] } : {}),
+    firstSeen: String(v['firstSeen'] ?? ''),
+  };
 }
 
 export async function writeServerIdentity(configDir: string, server: string, identity: ServerIdentity, now: Date): Promise<void> {
@@ -113,6 +122,7 @@ export async function checkServerIdentity(configDir: string, server: string, key
   if (pinned.logKey !== seen.logKey) changes.push(`log key ${pinned.logKey.slice(0, 60)} → ${seen.logKey.slice(0, 60)}`);
   const before = [...pinned.registryKeys].sort().join(',');
   if (before !== seen.registryKeys.join(',')) changes.push(`registry key(s) ${pinned.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'} → ${seen.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'}`);
+  if (pinned.ledger === true && seen.ledger === false) changes.push('key ledger advertised → no key ledger');
   if (changes.length === 0) return pass('server-identity', 'SERVER_IDENTITY_PINNED', `${normalizeServerUrl(server)} presents the log and keys pinned on ${pinned.firstSeen || 'first use'}`, { origin: seen.origin });
   if (options.accept) {
     await writeServerIdentity(configDir, server, seen, now);

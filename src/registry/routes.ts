@@ -174,6 +174,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     reply.header('cache-control', 'public, max-age=300').send({
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+      ...(opts.ledger ? { ledger: { url: `${ctx.baseUrl}/api/v1/ledger` } } : {}),
     }),
   );
   app.get('/-/npm/v1/keys', async (_req, reply) =>

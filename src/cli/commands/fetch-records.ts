@@ -67,7 +67,7 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
   let ledgers: LedgerHistories | undefined;
   if (ledger && cps.newest) {
     await ledger.prepare(namespaces, { origin: keys.log.origin, size: cps.newest.checkpoint.size, hash: cps.newest.checkpoint.hash });
-    ledgers = await ledger.histories();
+    ledgers = ledger.hasLedger() ? await ledger.histories() : undefined;
   }
   const path = cachePath(projectDir);
   await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs, ...(ledgers ? { ledgers } : {}) });

@@ -76,7 +76,7 @@ function loadTrust(projectDir: string): TrustFile | undefined {
 export async function serverLedgerView(server: string, source: RecordSource): Promise<FetchingLedgerView | undefined> {
   const keys = await source.keys();
   const registryKeys = registryKeysOf(keys);
-  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys, keys.log.origin) : undefined;
+  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys, keys.log.origin, { required: keys.ledger !== undefined }) : undefined;
 }
 
 /** registryKeysOf parses the registry keys of keys.json (replay needs them: only they may sign a `reset`). */
@@ -123,7 +123,8 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     if (/^https?:\/\//.test(cache.server)) identityOf = cache.server;
     // The cached key histories are replayed exactly like the server's (no socket).
     if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys), cache.keys.log.origin);
-    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (written by an older sigil): keys are authorised by pins and policy only; run \`sigil fetch-records\` again while online to cache them`);
+    else if (cache.keys.ledger) throw new InputError('OFFLINE_CACHE_MISS', `${path} holds no key ledgers, but ${cache.server} keeps one`, { hint: 'run `sigil fetch-records` again while online' });
+    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (the server keeps none): keys are authorised by pins and policy only`);
   } else {
     const server = serverFor(flags, policy, io);
     source = httpRecordSource(server);
