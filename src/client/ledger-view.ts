@@ -81,8 +81,11 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
   for (let i = 0; i < todo.length; i += 1000) {
     const chunk = todo.slice(i, i + 1000);
     let answer: unknown;
+    let heads: unknown;
     try {
-      answer = (await client.ledgers(chunk, treeSize)).ledgers;
+      const r: unknown = await client.ledgers(chunk, treeSize);
+      answer = isObject(r) ? r['ledgers'] : undefined;
+      heads = isObject(r) ? r['heads'] : undefined;
     } catch (e) {
       if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405)) return NO_LEDGER;
       throw e;
@@ -90,7 +93,8 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
     const ledgers = isObject(answer) ? answer : {};
     for (const ns of chunk) {
       const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
-      out[ns] = isObject(h) && Array.isArray(h['events']) ? historyOf(h, ns) : null;
+      // Every namespace of the chunk shares the one signed heads statement (verified once: head.ts).
+      out[ns] = isObject(h) && Array.isArray(h['events']) ? historyOf({ ...h, head: heads }, ns) : null;
     }
   }
   return out;

@@ -1,8 +1,8 @@
 /**
  * Proven ledger answers: a namespace's own key events as logged, each with
  * its log leaf and an inclusion proof against the tree of the size the
- * client asks for, plus the registry's signed ledger head for that tree
- * (src/ledger/head.ts). The client replays the events itself and checks
+ * client asks for, plus ONE registry-signed statement of every asked
+ * namespace's head in that tree (src/ledger/head.ts). The client replays the events itself and checks
  * that they are in the log, chained from the first to the head, and that
  * none was withheld (docs/ledger.md, "Ledger heads").
  *
@@ -12,7 +12,7 @@
 import type { DsseEnvelope } from '../core/dsse.js';
 import type { PrivateKey } from '../core/keys.js';
 import { parseNamespace } from '../ledger/namespace.js';
-import { buildLedgerHead } from '../ledger/head.js';
+import { buildLedgerHeads, type LedgerHeadEntry } from '../ledger/head.js';
 import { eventDigest } from '../ledger/event.js';
 import { decodeBase64Strict } from '../core/dsse.js';
 import type { TransparencyLog } from '../log/service.js';
@@ -28,12 +28,11 @@ export interface ProvenEvent {
   readonly hashes: readonly string[];
 }
 
-/** ProvenLedger is one namespace's answer: its own events (not its scope's) and the signed head. */
+/** ProvenLedger is one namespace's answer: its own events (not its scope's); the lookup's signed heads statement covers it. */
 export interface ProvenLedger {
   readonly namespace: string;
   readonly treeSize: number;
   readonly events: readonly ProvenEvent[];
-  readonly head: DsseEnvelope;
 }
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
@@ -42,12 +41,13 @@ const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
  * provenLedgers answers many namespaces for one tree size. Throws
  * RegistryError 400 for a tree size the log does not have (yet).
  */
-export async function provenLedgers(ledger: LedgerAuthority, log: TransparencyLog, registryKey: PrivateKey, namespaces: readonly string[], treeSize: number): Promise<Record<string, ProvenLedger | { error: string }>> {
+export async function provenLedgers(ledger: LedgerAuthority, log: TransparencyLog, registryKey: PrivateKey, namespaces: readonly string[], treeSize: number): Promise<{ ledgers: Record<string, ProvenLedger | { error: string }>; heads: DsseEnvelope }> {
   const size = checkpointSize(await log.latestCheckpoint());
   if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > size) {
     throw new RegistryError(400, 'TREE_SIZE_INVALID', `treeSize must be an integer from 1 to the log's size ${size} (got ${String(treeSize)})`, 'ask for the size of a checkpoint this log served');
   }
   const out: Record<string, ProvenLedger | { error: string }> = {};
+  const heads: Record<string, LedgerHeadEntry> = {};
   for (const asked of new Set(namespaces)) {
     const ns = parseNamespace(asked, { lenient: true });
     if (!ns.ok) {
@@ -60,12 +60,8 @@ export async function provenLedgers(ledger: LedgerAuthority, log: TransparencyLo
     );
     const last = rows[rows.length - 1];
     const head = last ? { logIndex: last.logIndex, digest: eventDigest(decodeBase64Strict(last.envelope.payload, 'envelope.payload')) } : null;
-    out[asked] = {
-      namespace: ns.value.id,
-      treeSize,
-      events,
-      head: buildLedgerHead({ namespace: ns.value.id, origin: log.origin, treeSize, events: rows.length, head }, registryKey),
-    };
+    out[asked] = { namespace: ns.value.id, treeSize, events };
+    heads[ns.value.id] = { events: rows.length, head };
   }
-  return out;
+  return { ledgers: out, heads: buildLedgerHeads({ origin: log.origin, treeSize, heads }, registryKey) };
 }

@@ -220,7 +220,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"namespaces": ["pkg:…", …]}');
       if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
       const treeSize = (req.body as { treeSize?: unknown }).treeSize;
-      if (treeSize !== undefined) return reply.send({ ledgers: await provenLedgers(ledger, ctx.log, ctx.registryKey, namespaces as string[], treeSize as number) });
+      if (treeSize !== undefined) return reply.send(await provenLedgers(ledger, ctx.log, ctx.registryKey, namespaces as string[], treeSize as number));
       const size = checkpointSize(await ctx.log.latestCheckpoint());
       const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
       for (const ns of namespaces as string[]) {

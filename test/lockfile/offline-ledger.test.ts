@@ -87,9 +87,9 @@ describe('offline key ledger', () => {
     expect(off.stderr).not.toMatch(/NETWORK-ATTEMPT/);
     expect(off.status).toBe(1);
     const report = JSON.parse(off.stdout);
-    // The registry's signed head names doohickey, not gizmo: the swapped history is refused before replay.
+    // doohickey's events are not gizmo's (and the registry's signed head of gizmo names another event): refused.
     expect(keyCheck(report, 'gizmo@1.0.0')).toBe('KEY_LEDGER_UNVERIFIED');
-    expect(report.dependencies.find((d: { display: string }) => d.display === 'gizmo@1.0.0').checks.find((c: { name: string }) => c.name === 'ledger').code).toBe('LEDGER_HEAD_MISMATCH');
+    expect(report.dependencies.find((d: { display: string }) => d.display === 'gizmo@1.0.0').checks.find((c: { name: string }) => c.name === 'ledger').code).toBe('LEDGER_EVENT_REJECTED');
     expect(keyCheck(report, 'doohickey@1.0.0')).toBe('KEY_AUTHORISED');
     // A namespace missing from the cache is a clear error, never a silent pass.
     delete cache.ledgers['pkg:npm/gizmo'];

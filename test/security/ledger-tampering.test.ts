@@ -16,12 +16,12 @@ let alice: KeyFiles;
 let widget: Tarball;
 let gizmo: Tarball;
 
-type Ledgers = { ledgers: Record<string, { events: { logIndex: number }[]; head?: unknown; treeSize?: number }> };
+type Ledgers = { ledgers: Record<string, { events: { logIndex: number }[]; treeSize?: number }>; heads?: unknown };
 
-async function provenLedger(ns: string): Promise<unknown> {
+async function provenLedgers(namespaces: string[]): Promise<Ledgers> {
   const size = Number((await (await fetch(`${bench.url}/log/checkpoint`)).text()).split('\n')[1]);
-  const r = await fetch(`${bench.url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces: [ns], treeSize: size }) });
-  return ((await r.json()) as Ledgers).ledgers[ns];
+  const r = await fetch(`${bench.url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces, treeSize: size }) });
+  return (await r.json()) as Ledgers;
 }
 
 beforeAll(async () => {
@@ -85,7 +85,7 @@ describe('a withheld revoke event', () => {
     const env = bench.config();
     const lock = lockfile(bench.dir, 'withhold', [gizmo]);
     expect((await verifyJson(lock, bench.mitm.url, env)).code).toBe(0);
-    const before = await provenLedger('pkg:npm/gizmo'); // what a MITM could have recorded before the revoke
+    const before = await provenLedgers(['pkg:npm/gizmo', 'pkg:npm/widget']); // what a MITM could have recorded before the revoke
     const added = bench.registry.ledger.history('pkg:npm/gizmo')[0]!.logIndex;
     const revoke = await runCli(['key', 'revoke', '--namespace', 'pkg:npm/gizmo', '--key-id', alice.keyId, '--compromised-since', String(added), '--signer', alice.privateKey, '--server', bench.url], env);
     expect(revoke.code, revoke.stderr).toBe(0);
@@ -94,17 +94,20 @@ describe('a withheld revoke event', () => {
     expect(honest.code).toBe(1);
     expect(check(honest.report, 'gizmo@1.0.0', 'key')?.code).toBe('KEY_NOT_AUTHORISED');
 
-    const attacks: [string, (l: Ledgers['ledgers'][string]) => unknown, string][] = [
-      ['drop the revoke', (l) => ({ ...l, events: l.events.slice(0, -1) }), 'LEDGER_EVENTS_WITHHELD'],
-      ['drop the revoke and the head', (l) => ({ events: l.events.slice(0, -1) }), 'LEDGER_HEAD_MISSING'],
+    const dropRevoke = (a: Ledgers) => {
+      const l = a.ledgers['pkg:npm/gizmo']!;
+      a.ledgers['pkg:npm/gizmo'] = { ...l, events: l.events.slice(0, -1) };
+      return a;
+    };
+    const attacks: [string, (a: Ledgers) => Ledgers, string][] = [
+      ['drop the revoke', dropRevoke, 'LEDGER_EVENTS_WITHHELD'],
+      ['drop the revoke and the signed heads', (a) => ({ ledgers: dropRevoke(a).ledgers }), 'LEDGER_HEAD_MISSING'],
       ['replay the answer from before the revoke', () => before, 'LEDGER_HEAD_MISMATCH'],
     ];
     for (const [what, tamper, code] of attacks) {
       bench.mitm.rewrite = (req, answer) => {
         if (req.path !== '/api/v1/ledger/lookup') return answer;
-        const a = answer as Ledgers;
-        a.ledgers['pkg:npm/gizmo'] = tamper(a.ledgers['pkg:npm/gizmo']!) as Ledgers['ledgers'][string];
-        return a;
+        return tamper(answer as Ledgers);
       };
       try {
         const v = await verifyJson(lock, bench.mitm.url, env);

@@ -45,7 +45,7 @@ describe('the namespace comes from the purl asked about, never from the answer',
     }
   });
 
-  it('another namespace\'s ledger served in the package\'s place is refused (the signed head names the other namespace)', async () => {
+  it('another namespace\'s ledger served in the package\'s place is refused (its events are not the package\'s)', async () => {
     const lock = lockfile(bench.dir, 'swap', [widget]);
     bench.mitm.rewrite = (req, answer) => {
       if (req.path !== '/api/v1/ledger/lookup') return answer;
@@ -60,7 +60,7 @@ describe('the namespace comes from the purl asked about, never from the answer',
     try {
       const v = await verifyJson(lock, bench.mitm.url, bench.config());
       expect(v.code).toBe(1);
-      expect(codes(v.report, 'widget@1.0.0')).toContain('LEDGER_HEAD_MISMATCH');
+      expect(codes(v.report, 'widget@1.0.0')).toContain('LEDGER_EVENT_REJECTED');
       expect(check(v.report, 'widget@1.0.0', 'key')?.status).toBe('fail');
     } finally {
       bench.mitm.rewrite = undefined;

@@ -9,7 +9,8 @@
  *     "records": { "<purl>": <record> | null },
  *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] },
  *     "ledgers": { "<namespace>": {"treeSize": n, "head": <signed ledger head>,
- *                                  "events": [{logIndex, envelope, entry, hashes}, …]} | null } }
+ *                                  "events": [{logIndex, envelope, entry, hashes}, …]} | null },
+ *     "ledgerHeads": [<signed heads statement>, …] }   (a history's "head" is {"$ref": i} into it)
  *
  * `ledgers` holds the proven key history of every dependency's package and
  * scope (the server's /api/v1/ledger/lookup answers for the cached
@@ -72,10 +73,12 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
   let ledgers: LedgerHistories | undefined;
   if (typeof v['ledgers'] === 'object' && v['ledgers'] !== null && !Array.isArray(v['ledgers'])) {
     ledgers = {};
+    const heads = Array.isArray(v['ledgerHeads']) ? (v['ledgerHeads'] as unknown[]) : [];
     for (const [ns, h] of Object.entries(v['ledgers'] as Record<string, unknown>)) {
       if (h === null) ledgers[ns] = null;
       else if (typeof h === 'object' && Array.isArray((h as { events?: unknown }).events)) {
-        ledgers[ns] = historyOf(h, ns);
+        const ref = (h as { head?: { $ref?: unknown } }).head?.$ref;
+        ledgers[ns] = historyOf(Number.isSafeInteger(ref) ? { ...h, head: heads[ref as number] ?? null } : h, ns);
       } // anything else is left out: asking for it is then OFFLINE_CACHE_MISS
     }
   }
@@ -95,7 +98,24 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
 export async function writeRecordCache(path: string, cache: RecordCache): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(cache)}\n`, 'utf8');
+  // One signed heads statement covers a thousand namespaces: store it once and refer to it.
+  let out: unknown = cache;
+  if (cache.ledgers) {
+    const heads: unknown[] = [];
+    const index = new Map<unknown, number>();
+    const ledgers: Record<string, unknown> = {};
+    for (const [ns, h] of Object.entries(cache.ledgers)) {
+      if (!h || h.head === undefined) {
+        ledgers[ns] = h;
+        continue;
+      }
+      let i = index.get(h.head);
+      if (i === undefined) index.set(h.head, (i = heads.push(h.head) - 1));
+      ledgers[ns] = { ...h, head: { $ref: i } };
+    }
+    out = { ...cache, ledgers, ledgerHeads: heads };
+  }
+  await writeFile(tmp, `${JSON.stringify(out)}\n`, 'utf8');
   await rename(tmp, path);
 }
 
