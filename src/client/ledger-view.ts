@@ -114,7 +114,7 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
     let v = verified.get(pkg);
     if (!v) {
       v = tree
-        ? verifyPackageLedger(pkg, new Map(Object.entries(histories)), tree, registryKeys)
+        ? verifyPackageLedger(pkg, histories, tree, registryKeys)
         : { ok: false, code: 'LEDGER_UNPROVEN', reason: `no verified checkpoint to check the key ledger of ${pkg} against` };
       verified.set(pkg, v);
     }

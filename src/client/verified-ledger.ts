@@ -84,8 +84,20 @@ export function ledgerNamespacesOf(packageOrPurl: string): string[] {
 type Failure = { readonly ok: false; readonly code: LedgerFailureCode; readonly reason: string };
 const failure = (code: LedgerFailureCode, reason: string): Failure => ({ ok: false, code, reason });
 
-/** checkHistory runs steps 1 and 2 for one namespace's history. */
-function checkHistory(namespace: string, h: LedgerHistory | null | undefined, tree: VerifiedTree, registryKeys: readonly PublicKey[]): { ok: true; head: LedgerHeadPredicate } | Failure {
+// A scope's history is checked once, not once per package in the scope.
+const checked = new WeakMap<LedgerHistory, { tree: VerifiedTree; keys: readonly PublicKey[]; namespace: string; result: ReturnType<typeof checkHistoryNow> }>();
+
+/** checkHistory runs steps 1 and 2 for one namespace's history (memoised per history, tree and keys). */
+function checkHistory(namespace: string, h: LedgerHistory | null | undefined, tree: VerifiedTree, registryKeys: readonly PublicKey[]): ReturnType<typeof checkHistoryNow> {
+  if (!h) return checkHistoryNow(namespace, h, tree, registryKeys);
+  const m = checked.get(h);
+  if (m && m.tree === tree && m.keys === registryKeys && m.namespace === namespace) return m.result;
+  const result = checkHistoryNow(namespace, h, tree, registryKeys);
+  checked.set(h, { tree, keys: registryKeys, namespace, result });
+  return result;
+}
+
+function checkHistoryNow(namespace: string, h: LedgerHistory | null | undefined, tree: VerifiedTree, registryKeys: readonly PublicKey[]): { ok: true; head: LedgerHeadPredicate } | Failure {
   if (!h || h.head === undefined) return failure('LEDGER_HEAD_MISSING', `the server sent no signed ledger head for ${namespace} (tree ${tree.size}), so withheld key events could not be detected`);
   const head = checkLedgerHead(h.head, { namespace, origin: tree.origin, treeSize: tree.size, registryKeys });
   if (!head.ok) return failure(head.code, head.reason);
@@ -119,13 +131,14 @@ function checkHistory(namespace: string, h: LedgerHistory | null | undefined, tr
  * verifyPackageLedger establishes the ledger of `packageNamespace` from the
  * histories of the namespaces {@link ledgerNamespacesOf} names. Never throws.
  */
-export function verifyPackageLedger(packageNamespace: string, histories: ReadonlyMap<string, LedgerHistory | null | undefined>, tree: VerifiedTree, registryKeys: readonly PublicKey[]): VerifiedLedger {
+export function verifyPackageLedger(packageNamespace: string, histories: ReadonlyMap<string, LedgerHistory | null | undefined> | Readonly<Record<string, LedgerHistory | null | undefined>>, tree: VerifiedTree, registryKeys: readonly PublicKey[]): VerifiedLedger {
+  const historyOf = (ns: string) => (histories instanceof Map ? histories.get(ns) : Object.hasOwn(histories, ns) ? (histories as Record<string, LedgerHistory | null | undefined>)[ns] : undefined);
   const namespaces = ledgerNamespacesOf(packageNamespace);
   if (namespaces.length === 0) return failure('LEDGER_UNPROVEN', `${packageNamespace} is not a package namespace`);
   const heads = new Map<string, LedgerHeadPredicate>();
   const all: ProvenEntry[] = [];
   for (const ns of namespaces) {
-    const h = histories.get(ns);
+    const h = historyOf(ns);
     const checked = checkHistory(ns, h, tree, registryKeys);
     if (!checked.ok) return checked;
     heads.set(ns, checked.head);
