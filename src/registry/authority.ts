@@ -18,6 +18,8 @@ export interface NamespaceKeys {
    * such a namespace needs author signatures forever (absent: read as `keys.length > 0`).
    */
   readonly hasLedger?: boolean;
+  /** The last event of that ledger (log index, eventDigest); null without a ledger. Publish statements name it. */
+  readonly head?: { readonly logIndex: number; readonly digest: string } | null;
 }
 
 /**

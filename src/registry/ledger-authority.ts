@@ -81,6 +81,11 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       .map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope }));
   }
 
+  /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
+  loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
+    return this.events.loggedFor(namespace).map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope, entry: r.entry }));
+  }
+
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
     return this.withKeyEvents([envelope], async (plan) => {
       plan.stage();
@@ -202,11 +207,13 @@ function packageKeyOf(namespace: string): string | undefined {
 /** keysOn answers keysFor on one ledger state at one log size. */
 function keysOn(ledger: Ledger, packagePurl: string, size: number): NamespaceKeys {
   const ledgerId = ledger.ledgerFor(packagePurl, size);
-  if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, hasLedger: false };
+  if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, hasLedger: false, head: null };
   const keys = ledger
     .keys(ledgerId)
     .filter((k) => ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
     .map((k) => k.publicKey);
-  const resetInHistory = ledger.history(ledgerId).some((e) => e.status === 'applied' && e.reset);
-  return { namespace: ledgerId, keys, resetInHistory, hasLedger: true };
+  const applied = ledger.history(ledgerId).filter((e) => e.status === 'applied');
+  const resetInHistory = applied.some((e) => e.reset);
+  const last = applied[applied.length - 1];
+  return { namespace: ledgerId, keys, resetInHistory, hasLedger: true, head: last?.digest ? { logIndex: last.logIndex, digest: last.digest } : null };
 }

@@ -174,7 +174,14 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [{ name: purl, digest: { sha256: digests.sha256!, sha512: digests.sha512! } }],
     predicateType: PUBLISH_PREDICATE_TYPE,
-    predicate: { name, version: identity.version, registry: ctx.baseUrl, publishedAt, authorKeyId },
+    predicate: {
+      name,
+      version: identity.version,
+      registry: ctx.baseUrl,
+      publishedAt,
+      authorKeyId,
+      ...(ns.head !== undefined ? { ledgerHead: ns.head ? { namespace: ns.namespace, ...ns.head } : null } : {}),
+    },
   };
   const publishEnvelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), ctx.registryKey);
   const publishEntry = envelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey);

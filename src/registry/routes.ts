@@ -27,6 +27,7 @@ import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
 import { findRelease } from './release-keys.js';
+import { provenLedgers } from './ledger-proofs.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -176,6 +177,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
       ...(opts.openpgp ? { openpgp: { fingerprint: opts.openpgp.fingerprint, armored: opts.openpgp.armored, use: 'repository (apt InRelease)', url: `${ctx.baseUrl}/debian/sigil-archive-keyring.asc` } } : {}),
+      ...(opts.ledger ? { ledger: { url: `${ctx.baseUrl}/api/v1/ledger` } } : {}),
     }),
   );
   app.get('/-/npm/v1/keys', async (_req, reply) =>
@@ -213,12 +215,15 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       });
     });
 
-    // Many namespaces at once (lockfile verification replays every dependency's ledger):
-    // events only, without proofs; the client replays them itself.
+    // Many namespaces at once (lockfile verification replays every dependency's ledger).
+    // With treeSize: each namespace's own events with leaves, inclusion proofs and a signed
+    // ledger head for that tree (ledger-proofs.ts); without: the governing ledger's events only.
     app.post('/api/v1/ledger/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
       const namespaces = (req.body as { namespaces?: unknown } | null)?.namespaces;
       if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"namespaces": ["pkg:…", …]}');
       if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
+      const treeSize = (req.body as { treeSize?: unknown }).treeSize;
+      if (treeSize !== undefined) return reply.send(await provenLedgers(ledger, ctx.log, ctx.registryKey, namespaces as string[], treeSize as number));
       const size = checkpointSize(await ctx.log.latestCheckpoint());
       const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
       for (const ns of namespaces as string[]) {

@@ -115,7 +115,7 @@ describe('offline', () => {
 
     const offline = runChild(['verify', lock, '--offline'], e);
     expect(offline.stderr).not.toMatch(/NETWORK-ATTEMPT/);
-    expect(offline.status).toBe(0);
+    expect(offline.status, offline.stderr).toBe(0);
     expect(offline.stdout).toMatch(/3 verified/);
     expect(offline.stdout).toMatch(/against offline cache/);
     expect(server.requests.length).toBe(before);

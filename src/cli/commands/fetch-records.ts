@@ -18,13 +18,14 @@ import { DEFAULT_POLICY } from '../../verify-project/policy.js';
 import { checkCheckpoints } from '../../verify-project/checkpoints.js';
 import type { CommandContext } from '../context.js';
 import { printError } from '../output.js';
-import { loadPolicy, readLockfile, serverFor, serverLedgerView } from '../verify/lockfile.js';
+import { guardServerIdentity, loadPolicy, readLockfile, serverFor, serverLedgerView } from '../verify/lockfile.js';
 import type { LedgerHistories } from '../../client/ledger-view.js';
 import { ledgerNamespaces } from '../../verify-project/verify-project.js';
 
 export interface FetchRecordsFlags {
   server?: string;
   policy?: string;
+  acceptNewServerKeys?: boolean;
 }
 
 export function registerFetchRecords(program: Command, ctx: CommandContext): void {
@@ -34,6 +35,7 @@ export function registerFetchRecords(program: Command, ctx: CommandContext): voi
     .argument('<lockfile>', 'package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, …')
     .option('--server <url>', 'the Sigil server (default: the policy\'s "server", or $SIGIL_SERVER)')
     .option('--policy <file>', 'the policy file (only its "server" is used here)')
+    .option('--accept-new-server-keys', 'accept (and pin) a server whose log origin, log key or registry key changed since first use')
     .addHelpText('after', '\nExample:\n  $ sigil fetch-records package-lock.json --server https://sigil.example.org\n  $ sigil verify package-lock.json --offline\n')
     .action(async (lockfile: string, flags: FetchRecordsFlags) => ctx.setExitCode(await fetchRecords(ctx, lockfile, flags)));
 }
@@ -46,6 +48,7 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
   const server = serverFor(flags, policy, io);
   const source = recordingSource(httpRecordSource(server));
   const keys = await source.keys();
+  if ((await guardServerIdentity(io, server, keys, flags)).status === 'fail') return 1;
   const purls = [...new Set(lock.entries.filter((e) => e.source === undefined || e.source === 'registry').map((e) => e.purl))];
   const lookup = await source.lookup(purls);
   const texts = new Set<string>([lookup.checkpoint]);
@@ -58,13 +61,13 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
     printError(io, `not caching records from ${server}: ${failure.reason}`);
     return 1;
   }
-  // The key ledger of every signed dependency's namespace, so --offline checks key authorisation like online.
-  const namespaces = ledgerNamespaces(lookup.records);
+  // The proven key ledger of every dependency's package and scope, so --offline checks key authorisation like online.
+  const namespaces = ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]])));
   const ledger = await serverLedgerView(server, source);
   let ledgers: LedgerHistories | undefined;
-  if (ledger) {
-    await ledger.prepare(namespaces);
-    ledgers = await ledger.histories();
+  if (ledger && cps.newest) {
+    await ledger.prepare(namespaces, { origin: keys.log.origin, size: cps.newest.checkpoint.size, hash: cps.newest.checkpoint.hash });
+    ledgers = ledger.hasLedger() ? await ledger.histories() : undefined;
   }
   const path = cachePath(projectDir);
   await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs, ...(ledgers ? { ledgers } : {}) });

@@ -20,13 +20,14 @@ import { verifyProject } from '../../verify-project/verify-project.js';
 import type { CommandContext } from '../context.js';
 import { writeFileAtomic } from '../files.js';
 import { printError, type Io } from '../output.js';
-import { loadPolicy, serverFor, serverLedgerView } from '../verify/lockfile.js';
+import { guardServerIdentity, loadPolicy, serverFor, serverLedgerView } from '../verify/lockfile.js';
 
 export interface FetchFlags {
   server?: string;
   out: string;
   policy?: string;
   json?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
 export function registerFetch(program: Command, ctx: CommandContext): void {
@@ -38,6 +39,7 @@ export function registerFetch(program: Command, ctx: CommandContext): void {
     .option('-o, --out <dir>', 'folder to write the artifact to', '.')
     .option('--policy <file>', 'verification policy (default: sigil.policy.json in the current folder, or the default policy)')
     .option('--json', 'print the verdict as JSON')
+    .option('--accept-new-server-keys', 'accept (and pin) a server whose log origin, log key or registry key changed since first use')
     .action(async (purl: string, flags: FetchFlags) => ctx.setExitCode(await fetchRelease(ctx.io, purl, flags)));
 }
 
@@ -45,13 +47,15 @@ export async function fetchRelease(io: Io, purlArg: string, flags: FetchFlags): 
   const purl = canonicalPurl(purlArg);
   const { policy, file: policyFile } = loadPolicy('.', flags.policy);
   const server = serverFor(flags, policy, io);
+  const source = httpRecordSource(server);
+  const identity = await guardServerIdentity(io, server, await source.keys(), flags);
+  if (identity.status === 'fail') return 1;
   const client = new RegistryClient(server);
   const record = await client.release(purl);
   if (!record.downloadUrl) throw new InputError('RECORD_INVALID', `the record of ${purl} has no download URL`);
   const bytes = await client.download(record.downloadUrl, Math.max(record.size, 1) + 1);
   const d = digestBytes(bytes);
   const configDir = sigilConfigDir({ env: io.env });
-  const source = httpRecordSource(server);
   const ledger = await serverLedgerView(server, source);
   const report = await verifyProject({
     lockfile: purl,
@@ -59,6 +63,7 @@ export async function fetchRelease(io: Io, purlArg: string, flags: FetchFlags): 
     entries: [{ purl, digests: [{ algorithm: 'sha512', value: d.sha512! }, { algorithm: 'sha256', value: d.sha256! }] }],
     source,
     ...(ledger ? { ledger } : {}),
+    projectChecks: [identity],
     policy,
     policyFile,
     memory: fileCheckpointMemory(configDir),

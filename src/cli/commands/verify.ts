@@ -86,6 +86,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--pin', 'lockfiles: record each namespace\'s keys in .sigil/trust.json (trust on first use)')
     .option('--offline', 'lockfiles: use only .sigil/cache/ (filled by `sigil fetch-records`); never opens a socket')
     .option('--sarif', 'lockfiles: print the report as SARIF 2.1.0')
+    .option('--accept-new-server-keys', 'lockfiles: accept (and pin) a server whose log origin, log key or registry key changed since first use')
     .option('--json', 'print the verdict as JSON')
     .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
 }
@@ -154,8 +155,8 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
   if (scheme === 'lockfile') return verifyLockfile(io, target, flags);
-  for (const f of ['server', 'policy', 'pin', 'offline', 'sarif'] as const) {
-    if (flags[f] !== undefined) throw new InputError('USAGE', `--${f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
+  for (const f of ['server', 'policy', 'pin', 'offline', 'sarif', 'acceptNewServerKeys'] as const) {
+    if (flags[f] !== undefined) throw new InputError('USAGE', `--${f === 'acceptNewServerKeys' ? 'accept-new-server-keys' : f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
   }
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {

@@ -52,6 +52,7 @@ export interface VerifyFlags {
   pin?: boolean;
   offline?: boolean;
   sarif?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -30,6 +30,8 @@ import { publicKeyFromPem, type ServerKeys } from '../../client/records/source.j
 import type { PublicKey } from '../../core/keys.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
+import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
+import type { Check } from '../../core/verdict.js';
 
 export interface LockfileFlags {
   server?: string;
@@ -38,6 +40,7 @@ export interface LockfileFlags {
   offline?: boolean;
   sarif?: boolean;
   json?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
 /** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
@@ -71,13 +74,29 @@ function loadTrust(projectDir: string): TrustFile | undefined {
 
 /** serverLedgerView replays each namespace's key events from the server locally (undefined when the server has no registry key). */
 export async function serverLedgerView(server: string, source: RecordSource): Promise<FetchingLedgerView | undefined> {
-  const registryKeys = registryKeysOf(await source.keys());
-  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys) : undefined;
+  const keys = await source.keys();
+  const registryKeys = registryKeysOf(keys);
+  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys, keys.log.origin, { required: keys.ledger !== undefined }) : undefined;
 }
 
 /** registryKeysOf parses the registry keys of keys.json (replay needs them: only they may sign a `reset`). */
 export function registryKeysOf(keys: ServerKeys): PublicKey[] {
   return keys.keys.filter((k) => k.use === 'registry').map((k) => publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+}
+
+/**
+ * guardServerIdentity checks the server's log origin, log key and registry
+ * keys against those pinned for its URL (src/client/server-identity.ts). On
+ * a change it prints the error (or, with --json, a failed report) and
+ * returns the failed check: the caller stops and exits 1.
+ */
+export async function guardServerIdentity(io: Io, server: string, keys: ServerKeys, flags: { acceptNewServerKeys?: boolean; json?: boolean; sarif?: boolean }): Promise<Check> {
+  const check = await checkServerIdentity(sigilConfigDir({ env: io.env }), server, keys, { accept: flags.acceptNewServerKeys ?? false });
+  if (check.status === 'fail') {
+    if (flags.json) io.out(`${JSON.stringify({ ok: false, server, project: [check] }, null, 2)}\n`);
+    printError(io, check.reason, `if the change is expected (the operator moved to a new log or rotated its keys), run again with ${ACCEPT_NEW_SERVER_KEYS_FLAG}`);
+  }
+  return check;
 }
 
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
@@ -96,18 +115,25 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   const trust = loadTrust(projectDir);
   let source: RecordSource;
   let ledger: LedgerView | undefined;
+  let identityOf: string | undefined;
   if (flags.offline) {
     const path = cachePath(projectDir);
     const cache = await readRecordCache(path);
     source = cachedRecordSource(cache, path);
+    if (/^https?:\/\//.test(cache.server)) identityOf = cache.server;
     // The cached key histories are replayed exactly like the server's (no socket).
-    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys));
-    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (written by an older sigil): keys are authorised by pins and policy only; run \`sigil fetch-records\` again while online to cache them`);
+    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys), cache.keys.log.origin);
+    else if (cache.keys.ledger) throw new InputError('OFFLINE_CACHE_MISS', `${path} holds no key ledgers, but ${cache.server} keeps one`, { hint: 'run `sigil fetch-records` again while online' });
+    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (the server keeps none): keys are authorised by pins and policy only`);
   } else {
     const server = serverFor(flags, policy, io);
     source = httpRecordSource(server);
-    ledger = await serverLedgerView(server, source);
+    identityOf = server;
   }
+  // The server's log and keys must be those pinned for its URL (before anything it says is used).
+  const identity = identityOf === undefined ? undefined : await guardServerIdentity(io, identityOf, await source.keys(), flags);
+  if (identity?.status === 'fail') return 1;
+  if (!flags.offline) ledger = await serverLedgerView(identityOf!, source);
   const configDir = sigilConfigDir({ env: io.env });
   const machine = flags.json || flags.sarif;
   const showProgress = io.stderrIsTTY && !machine;
@@ -121,6 +147,7 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     policyFile,
     ...(trust ? { trust } : {}),
     ...(ledger ? { ledger } : {}),
+    ...(identity ? { projectChecks: [identity] } : {}),
     memory: fileCheckpointMemory(configDir),
     clock: fileCheckpointClock(configDir),
     ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),

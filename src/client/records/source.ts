@@ -37,6 +37,8 @@ export interface ServerKeys {
     /** tlog-tiles base URL (default `<server>/log`). */
     readonly url?: string;
   };
+  /** Present when the server keeps a key ledger (`sigil serve`): ledger lookups must then answer. */
+  readonly ledger?: { readonly url: string };
 }
 
 /** AuthorKeyJson is the author's public key, as a record extension (see {@link SigilRecord}). */
@@ -122,7 +124,12 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
   }
   if (problems.length > 0) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a Sigil keys document: ${problems.join('; ')}`);
   const l = log as Record<string, unknown>;
-  return { keys, log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) } };
+  const ledger = v['ledger'];
+  return {
+    keys,
+    log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) },
+    ...(isRecord(ledger) && typeof ledger['url'] === 'string' ? { ledger: { url: ledger['url'] } } : {}),
+  };
 }
 
 /** publicKeyFromPem turns a PEM into a PublicKey and checks its id and algorithm; throws InputError KEY_INVALID. */
