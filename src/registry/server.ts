@@ -28,6 +28,7 @@ import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
+import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 
 export interface RegistryOptions {
@@ -69,6 +70,8 @@ export interface Registry {
   /** The registry's OpenPGP key (apt's signed-by, CPAN CHECKSUMS): public half at /debian/sigil-archive-keyring.asc. */
   readonly openpgpKey: RegistryOpenPgpKey;
   readonly apt: AptRepository;
+  /** WordPress plugin update API; its Ed25519 key is what users add with wp_trusted_keys. */
+  readonly wordpress: WordpressPlugins;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -111,6 +114,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   backfillReleaseKeys(store); // rows stored before release keys existed
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
+  const wordpress = new WordpressPlugins(store, loadOrCreateWordpressKey(options.dataDir, options.passphrase), () => base.url);
   const go = await openGoPersonality(options.dataDir, store, {
     keyName: options.goSumdbName ?? defaultSumdbName(base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
@@ -150,6 +154,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(guard ? { auth: guard } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
+  await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -164,6 +169,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     go,
     openpgpKey,
     apt,
+    wordpress,
     adminToken,
     recovered,
     async listen() {
