@@ -13,6 +13,14 @@ export function parsePurl(value: string, field = 'purl'): PackageURL {
   try {
     return PackageURL.fromString(value);
   } catch (e) {
+    // packageurl-js requires a version for some types (cran, swift); a package's identity
+    // across versions (namespaces, ledgers) has none: parse with a placeholder and drop it.
+    if (/requires a "version"/.test((e as Error).message) && !value.includes('@')) {
+      const cut = value.search(/[?#]/);
+      const p = PackageURL.fromString(cut < 0 ? `${value}@0` : `${value.slice(0, cut)}@0${value.slice(cut)}`);
+      p.version = undefined;
+      return p;
+    }
     throw new InputError('PURL_INVALID', `${field} "${value}" is not a valid package URL: ${(e as Error).message}`, {
       field,
       hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
@@ -47,5 +55,11 @@ export function makePurl(type: string, namespace: string | undefined, name: stri
 /** purlWithoutVersion is the package's identity across versions (for namespaces and ledgers). */
 export function purlWithoutVersion(value: string): string {
   const p = parsePurl(value);
-  return new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString();
+  try {
+    return new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString();
+  } catch {
+    // packageurl-js requires a version for some types (cran, ...): render with one and cut it off.
+    const withVersion = new PackageURL(p.type, p.namespace, p.name, 'v', undefined, undefined).toString();
+    return withVersion.slice(0, -'@v'.length);
+  }
 }

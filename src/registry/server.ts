@@ -29,6 +29,7 @@ import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
+import { CranRepository, cranRoutes } from './personalities/cran/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 
 export interface RegistryOptions {
@@ -72,6 +73,8 @@ export interface Registry {
   readonly apt: AptRepository;
   /** WordPress plugin update API; its Ed25519 key is what users add with wp_trusted_keys. */
   readonly wordpress: WordpressPlugins;
+  /** CRAN-like repository (install.packages(repos = <url>/cran)). */
+  readonly cran: CranRepository;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -155,6 +158,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
+  const cran = new CranRepository(store);
+  await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -170,6 +175,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     openpgpKey,
     apt,
     wordpress,
+    cran,
     adminToken,
     recovered,
     async listen() {

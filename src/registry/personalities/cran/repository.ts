@@ -1,0 +1,89 @@
+/**
+ * A CRAN-like repository built from the R source packages published to Sigil:
+ *
+ *   src/contrib/PACKAGES, PACKAGES.gz        one DCF stanza per package (newest version), with MD5sum and SHA256
+ *   src/contrib/<pkg>_<version>.tar.gz        the newest version of each package
+ *   src/contrib/Archive/<pkg>/<pkg>_<version>.tar.gz   every older version, as CRAN keeps them
+ *
+ * PACKAGES.rds is not written: R's available.packages() tries it first and falls
+ * back to PACKAGES.gz on a 404. Every byte served is a logged release; note that
+ * install.packages() never checks MD5sum (docs/cran.md), so the check that ties an
+ * R library to Sigil is `sigil verify renv.lock`, not R itself.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
+import { openTar } from '../../../ecosystems/support/archive.js';
+import { parseHeaderFields } from '../../../ecosystems/support/text.js';
+import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+
+/** Fields CRAN's PACKAGES carries (tools::write_PACKAGES fields for source packages). */
+const FIELDS = ['Package', 'Version', 'Priority', 'Depends', 'Imports', 'LinkingTo', 'Suggests', 'Enhances', 'License', 'License_is_FOSS', 'License_restricts_use', 'OS_type', 'Archs', 'MD5sum', 'NeedsCompilation', 'Path'];
+
+/** compareRVersions orders R package_version strings: integer components split by "." or "-". */
+export function compareRVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map(Number);
+  const pb = b.split(/[.-]/).map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+export interface CranSnapshot {
+  readonly packages: Buffer;
+  readonly packagesGz: Buffer;
+  /** path under src/contrib/ → release */
+  readonly files: ReadonlyMap<string, ReleaseRow>;
+}
+
+export const tarballName = (row: ReleaseRow): string => `${row.name}_${row.version}.tar.gz`;
+
+export class CranRepository {
+  private cache: { key: string; snapshot: CranSnapshot } | undefined;
+  /** Stanzas by purl: a release's bytes never change. */
+  private readonly stanzas = new Map<string, string>();
+
+  constructor(private readonly store: ReleaseStore) {}
+
+  private async stanza(row: ReleaseRow): Promise<string | undefined> {
+    const cached = this.stanzas.get(row.purl);
+    if (cached) return cached;
+    const bytes = this.store.readBlob(row.sha256);
+    if (!bytes) return undefined;
+    const tar = await openTar(memoryArtifact(row.filename, bytes), {}, (e) => e.path === `${row.name}/DESCRIPTION`);
+    const desc = tar.files.get(`${row.name}/DESCRIPTION`);
+    if (!desc) return undefined;
+    const fields = parseHeaderFields(Buffer.from(desc).toString('latin1'));
+    fields.set('MD5sum', [createHash('md5').update(bytes).digest('hex')]);
+    const lines = FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f) => `${f}: ${fields.get(f)![0]!.split('\n').join('\n        ')}`);
+    lines.push(`SHA256: ${row.sha256}`);
+    const text = `${lines.join('\n')}\n`;
+    this.stanzas.set(row.purl, text);
+    return text;
+  }
+
+  async snapshot(): Promise<CranSnapshot> {
+    const rows = this.store.ofType('cran');
+    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
+    if (this.cache?.key === key) return this.cache.snapshot;
+    const byName = new Map<string, ReleaseRow[]>();
+    for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+    const files = new Map<string, ReleaseRow>();
+    const stanzas: string[] = [];
+    for (const name of [...byName.keys()].sort()) {
+      const versions = byName.get(name)!.sort((a, b) => compareRVersions(a.version, b.version));
+      const newest = versions.at(-1)!;
+      const text = await this.stanza(newest);
+      if (text === undefined) continue;
+      stanzas.push(text);
+      files.set(tarballName(newest), newest);
+      for (const old of versions.slice(0, -1)) files.set(`Archive/${old.name}/${tarballName(old)}`, old);
+    }
+    const packages = Buffer.from(stanzas.join('\n'), 'utf8');
+    const snapshot: CranSnapshot = { packages, packagesGz: gzipSync(packages, { level: 9 }), files };
+    this.cache = { key, snapshot };
+    return snapshot;
+  }
+}
