@@ -11,20 +11,29 @@ export { PackageURL };
 /** parsePurl parses a purl string; InputError PURL_INVALID names what is wrong. */
 export function parsePurl(value: string, field = 'purl'): PackageURL {
   try {
-    return PackageURL.fromString(value);
+    return fromStringVersionless(value);
   } catch (e) {
-    // packageurl-js requires a version for some types (cran, swift); a package's identity
-    // across versions (namespaces, ledgers) has none: parse with a placeholder and drop it.
-    if (/requires a "version"/.test((e as Error).message) && !value.includes('@')) {
-      const cut = value.search(/[?#]/);
-      const p = PackageURL.fromString(cut < 0 ? `${value}@0` : `${value.slice(0, cut)}@0${value.slice(cut)}`);
-      p.version = undefined;
-      return p;
-    }
     throw new InputError('PURL_INVALID', `${field} "${value}" is not a valid package URL: ${(e as Error).message}`, {
       field,
       hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
     });
+  }
+}
+
+/**
+ * fromStringVersionless is PackageURL.fromString, except that a purl without version of a
+ * type packageurl-js requires a version for (cran, swift) parses, with version undefined:
+ * a package's identity across versions (namespaces, ledgers) has none.
+ */
+export function fromStringVersionless(value: string): PackageURL {
+  try {
+    return PackageURL.fromString(value);
+  } catch (e) {
+    if (!/requires a "version"/.test((e as Error).message) || value.includes('@')) throw e;
+    const cut = value.search(/[?#]/);
+    const p = PackageURL.fromString(cut < 0 ? `${value}@0` : `${value.slice(0, cut)}@0${value.slice(cut)}`);
+    p.version = undefined;
+    return p;
   }
 }
 
@@ -52,14 +61,21 @@ export function makePurl(type: string, namespace: string | undefined, name: stri
   }
 }
 
+/**
+ * versionlessPurl renders pkg:type/namespace/name without a version. packageurl-js
+ * requires a version for some types (cran, swift): those are rendered with one and cut.
+ */
+export function versionlessPurl(type: string, namespace: string | undefined | null, name: string): string {
+  try {
+    return new PackageURL(type, namespace ?? undefined, name, undefined, undefined, undefined).toString();
+  } catch (e) {
+    if (!/requires a "version"/.test((e as Error).message)) throw e;
+    return new PackageURL(type, namespace ?? undefined, name, 'v', undefined, undefined).toString().slice(0, -'@v'.length);
+  }
+}
+
 /** purlWithoutVersion is the package's identity across versions (for namespaces and ledgers). */
 export function purlWithoutVersion(value: string): string {
   const p = parsePurl(value);
-  try {
-    return new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString();
-  } catch {
-    // packageurl-js requires a version for some types (cran, ...): render with one and cut it off.
-    const withVersion = new PackageURL(p.type, p.namespace, p.name, 'v', undefined, undefined).toString();
-    return withVersion.slice(0, -'@v'.length);
-  }
+  return versionlessPurl(p.type, p.namespace, p.name);
 }

@@ -15,6 +15,7 @@
  * its package namespace.
  */
 import { PackageURL } from 'packageurl-js';
+import { fromStringVersionless, versionlessPurl } from '../core/purl.js';
 
 export type NamespaceKind = 'package' | 'scope';
 
@@ -33,7 +34,7 @@ export type NamespaceResult = { readonly ok: true; readonly value: Namespace } |
 
 function fromPurl(value: string): PackageURL | string {
   try {
-    return PackageURL.fromString(value);
+    return fromStringVersionless(value);
   } catch (e) {
     return (e as Error).message;
   }
@@ -54,7 +55,7 @@ export function parseNamespace(value: unknown, options: { lenient?: boolean } = 
     if (typeof p === 'string') return { ok: false, reason: `scope namespace "${value}" is not a purl prefix: ${p}` };
     if (!p.namespace) return { ok: false, reason: `scope namespace "${value}" names no purl namespace (expected pkg:<type>/<namespace>/*)` };
     if (p.version || p.qualifiers || p.subpath) return { ok: false, reason: `scope namespace "${value}" must not carry a version, qualifiers or subpath` };
-    const id = `${new PackageURL(p.type, p.namespace, '_', undefined, undefined, undefined).toString().slice(0, -2)}/*`;
+    const id = `${versionlessPurl(p.type, p.namespace, '_').slice(0, -2)}/*`;
     if (!options.lenient && id !== value) return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
     return { ok: true, value: { kind: 'scope', id, type: p.type, purlNamespace: p.namespace } };
   }
@@ -63,7 +64,7 @@ export function parseNamespace(value: unknown, options: { lenient?: boolean } = 
   if (!options.lenient && (p.version || p.qualifiers || p.subpath)) {
     return { ok: false, reason: `package namespace "${value}" must not carry a version, qualifiers or subpath` };
   }
-  const id = new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString();
+  const id = versionlessPurl(p.type, p.namespace, p.name);
   if (!options.lenient && id !== value) return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
   return { ok: true, value: { kind: 'package', id, type: p.type, purlNamespace: p.namespace ?? undefined } };
 }
@@ -72,5 +73,5 @@ export function parseNamespace(value: unknown, options: { lenient?: boolean } = 
 export function scopeOf(ns: Namespace): string | undefined {
   if (ns.kind === 'scope') return undefined;
   if (!ns.purlNamespace) return undefined;
-  return `${new PackageURL(ns.type, ns.purlNamespace, '_', undefined, undefined, undefined).toString().slice(0, -2)}/*`;
+  return `${versionlessPurl(ns.type, ns.purlNamespace, '_').slice(0, -2)}/*`;
 }

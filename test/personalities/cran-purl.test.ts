@@ -16,3 +16,12 @@ describe('versionless purls of types packageurl-js requires a version for', () =
     expect(() => parsePurl('pkg:cran/')).toThrow(/PURL|purl/);
   });
 });
+
+describe('ledger namespaces of cran packages', () => {
+  it('parse and name their ledger', async () => {
+    const { parseNamespace } = await import('../../src/ledger/namespace.js');
+    const { ledgerNamespacesOf } = await import('../../src/client/verified-ledger.js');
+    expect(parseNamespace('pkg:cran/tinyr')).toMatchObject({ ok: true, value: { id: 'pkg:cran/tinyr' } });
+    expect(ledgerNamespacesOf('pkg:cran/tinyr@0.4-2')).toEqual(['pkg:cran/tinyr']);
+  });
+});

@@ -4,7 +4,8 @@
 // r-base-core) installs the newest into a temp library; the older one is in Archive/.
 // R itself never checks MD5sum: a tampered tarball from a mirror installs (this test pins
 // that fact, docs/cran.md), and the check that ties the library to Sigil is
-// `sigil verify renv.lock`, which passes for the logged release and fails for one Sigil never logged.
+// `sigil verify renv.lock`: the logged release is found, countersigned and in the log; one
+// Sigil never logged has no record. renv.lock pins no tarball digest, so the digest check fails (docs/cran.md).
 // Under CI=true a missing Rscript fails; locally the suite is skipped, loudly.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,26 +77,37 @@ describe.skipIf(skipUnlessPresent(rscript))('R installs from sigil serve; sigil 
     expect((await fetch(`${t.url}/cran/src/contrib/tinyr_0.4-1.tar.gz`)).status).toBe(404);
   });
 
-  it('install.packages installs the newest release into a temp library; sigil verify renv.lock passes', async () => {
+  it('install.packages installs the newest release into a temp library; sigil verify renv.lock finds the logged release', async () => {
     const lib = join(dir, 'lib');
     mkdirSync(lib);
     const r = await install(`${t.url}/cran`, lib);
     expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('VERSION 0.4-2 TINY 2');
+    expect(r.out).toContain('VERSION 0.4.2 TINY 2');
     const lock = (version: string) =>
       JSON.stringify({ R: { Version: '4.2.2', Repositories: [{ Name: 'Sigil', URL: `${t.url}/cran` }] }, Packages: { tinyr: { Package: 'tinyr', Version: version, Source: 'Repository', Repository: 'Sigil' } } });
     const good = join(dir, 'good', 'renv.lock');
     mkdirSync(join(dir, 'good'));
     writeFileSync(good, lock('0.4-2'));
+    type Dep = { purl: string; status: string; checks: { name: string; code: string; status: string }[] };
+    const deps = (out: string) => (JSON.parse(out) as { dependencies: Dep[] }).dependencies;
     const v = await runCli(['verify', good, '--server', t.url, '--json'], { SIGIL_CONFIG_DIR: join(dir, 'config') });
-    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const [d] = deps(v.stdout);
+    const code = (name: string) => d!.checks.find((c) => c.name === name);
+    // the installed version is a logged release, countersigned by the registry and included in the log
+    expect(code('record'), v.stdout).toMatchObject({ code: 'RECORD_FOUND', status: 'pass' });
+    expect(code('countersignature')).toMatchObject({ code: 'COUNTERSIGNATURE_VALID', status: 'pass' });
+    expect(code('inclusion')).toMatchObject({ code: 'INCLUSION_PROOF_VALID', status: 'pass' });
+    // renv.lock pins no digest of the tarball (renv's Hash is over DESCRIPTION fields): said, not hidden (docs/cran.md)
+    expect(code('digest')).toMatchObject({ code: 'DIGEST_MISSING', status: 'fail' });
     // a version Sigil never logged (what a library installed from elsewhere would pin)
     const bad = join(dir, 'bad', 'renv.lock');
     mkdirSync(join(dir, 'bad'));
     writeFileSync(bad, lock('0.4-3'));
     const w = await runCli(['verify', bad, '--server', t.url, '--json'], { SIGIL_CONFIG_DIR: join(dir, 'config') });
-    expect(w.code, w.stdout + w.stderr).not.toBe(0);
-    expect(w.stdout).toContain('pkg:cran/tinyr@0.4-3');
+    const [e] = deps(w.stdout);
+    expect(e!.purl).toBe('pkg:cran/tinyr@0.4-3');
+    expect(e!.checks.find((c) => c.name === 'record'), w.stdout).toMatchObject({ code: 'NO_RECORD' });
+    expect(e!.status).not.toBe('verified');
   });
 
   it('R does not check MD5sum: a tampered tarball from a mirror with the genuine PACKAGES installs', async () => {
@@ -130,7 +142,7 @@ describe.skipIf(skipUnlessPresent(rscript))('R installs from sigil serve; sigil 
     expect(mismatch.json.error?.message).toContain('disagree with DESCRIPTION');
     const again = await t.publish(token, tinyr('0.4-2', '3'), { filename: 'tinyr_0.4-2.tar.gz', type: 'cran' });
     expect(again.status, again.text).toBe(409);
-    const big = makeTarGz([{ name: 'tinyr/DESCRIPTION', data: 'Package: tinyr\nVersion: 9.9\n' }, { name: 'tinyr/R/big.R', data: `# ${[...Array(200_000)].map((_, i) => i.toString(36)).join('')}` }], false);
+    const big = makeTarGz([{ name: 'tinyr/DESCRIPTION', data: 'Package: tinyr\nVersion: 9.9\n' }, { name: 'tinyr/R/big.R', data: `# ${'x'.repeat(1_300_000)}` }], false);
     const b = await t.publish(token, big, { filename: 'tinyr_9.9.tar.gz', type: 'cran' });
     expect(b.status, b.text).toBe(413);
     expect(t.reg.store.count()).toBe(before);

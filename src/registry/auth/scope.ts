@@ -9,7 +9,7 @@
  *   - `*` — every namespace (tokens only: "whatever the account may do").
  */
 import { InputError } from '../../core/errors.js';
-import { parsePurl, PackageURL } from '../../core/purl.js';
+import { parsePurl, versionlessPurl, type PackageURL } from '../../core/purl.js';
 import { AuthError } from './errors.js';
 
 export const ACTIONS = ['publish', 'keys', 'admin'] as const;
@@ -40,7 +40,7 @@ function canonicalPackage(text: string): string {
     });
   }
   if (p.version || p.qualifiers || p.subpath) {
-    throw new AuthError('NAMESPACE_INVALID', 400, `namespace "${text}" must not have a version, qualifiers or subpath`, { hint: `use ${new PackageURL(p.type, p.namespace, p.name, undefined, undefined, undefined).toString()}` });
+    throw new AuthError('NAMESPACE_INVALID', 400, `namespace "${text}" must not have a version, qualifiers or subpath`, { hint: `use ${versionlessPurl(p.type, p.namespace, p.name)}` });
   }
   return p.toString();
 }
