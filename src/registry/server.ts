@@ -30,6 +30,7 @@ import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
 import { CranRepository, cranRoutes } from './personalities/cran/index.js';
+import { MavenRepository, mavenRoutes } from './personalities/maven/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 
 export interface RegistryOptions {
@@ -75,6 +76,8 @@ export interface Registry {
   readonly wordpress: WordpressPlugins;
   /** CRAN-like repository (install.packages(repos = <url>/cran)). */
   readonly cran: CranRepository;
+  /** Maven 2 repository (read side; .asc by the registry OpenPGP key). */
+  readonly maven: MavenRepository;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -160,6 +163,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   const cran = new CranRepository(store);
   await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
+  const maven = new MavenRepository(store, openpgpKey.privateKey);
+  await app.register(mavenRoutes, { repo: maven, prefix: '/maven2' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -176,6 +181,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     apt,
     wordpress,
     cran,
+    maven,
     adminToken,
     recovered,
     async listen() {
