@@ -21,7 +21,13 @@ export interface ReleaseKey {
 
 const byType = new Map(ADAPTERS.map((a) => [a.type, a]));
 
-/** releaseKeyOf folds a purl (InputError PURL_INVALID when it is not one). Qualifiers and subpath are ignored. */
+/**
+ * Qualifiers that name another file of the same release, not another spelling of it: a Maven
+ * version is a set of files (jar, pom, -sources.jar), each immutable on its own.
+ */
+const FILE_QUALIFIERS: Record<string, readonly string[]> = { maven: ['classifier', 'type'] };
+
+/** releaseKeyOf folds a purl (InputError PURL_INVALID when it is not one). Qualifiers (except FILE_QUALIFIERS) and subpath are ignored. */
 export function releaseKeyOf(purl: string): ReleaseKey {
   const p = parsePurl(purl);
   const fold = byType.get(p.type)?.releaseKey;
@@ -38,5 +44,8 @@ export function releaseKeyOf(purl: string): ReleaseKey {
   // (built by hand: packageurl-js refuses a versionless purl of some types, e.g. cran).
   const ns = k.namespace ? `${k.namespace.split('/').map(encodeURIComponent).join('/')}/` : '';
   const pkg = `pkg:${p.type}/${ns}${encodeURIComponent(k.name)}`;
-  return { package: pkg, release: p.version ? `${pkg}@${encodeURIComponent(k.version)}` : undefined };
+  const q = (p.qualifiers ?? {}) as Record<string, string>;
+  const file = (FILE_QUALIFIERS[p.type] ?? []).filter((n) => q[n] !== undefined && !(n === 'type' && q[n] === 'jar')).map((n) => `${n}=${encodeURIComponent(q[n]!)}`);
+  const suffix = file.length > 0 ? `?${file.join('&')}` : '';
+  return { package: pkg, release: p.version ? `${pkg}@${encodeURIComponent(k.version)}${suffix}` : undefined };
 }

@@ -11,16 +11,17 @@ export interface MavenRoutesOptions {
 }
 
 export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions): Promise<void> {
-  const send = async (path: string, head: boolean, reply: import('fastify').FastifyReply) => {
+  const send = async (path: string, reply: import('fastify').FastifyReply) => {
     const f = await opts.repo.file(path);
     if (!f) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${path} is not in this repository` } });
     reply.type(f.contentType).header('cache-control', 'no-cache');
     if (f.row) reply.header('etag', `"${f.row.sha256}"`);
-    return head ? reply.header('content-length', f.bytes.length).send() : reply.send(f.bytes);
+    return reply.send(f.bytes); // fastify answers HEAD from this GET route
   };
-  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => send(req.params['*'], false, reply));
-  app.head<{ Params: { '*': string } }>('/*', async (req, reply) => send(req.params['*'], true, reply));
-  app.put('/*', async (_req, reply) =>
-    reply.code(405).send({ error: { code: 'DEPLOY_NOT_SUPPORTED', message: 'deploy by HTTP PUT is not supported yet', hint: 'publish each file with `sigil publish <file>.jar|.pom --server <url>`' } }),
-  );
+  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => send(req.params['*'], reply));
+  // Answered before the body is read (any content type, any size).
+  app.put('/*', {
+    onRequest: async (_req, reply) =>
+      reply.code(405).send({ error: { code: 'DEPLOY_NOT_SUPPORTED', message: 'deploy by HTTP PUT is not supported yet', hint: 'publish each file with `sigil publish <file>.jar|.pom --server <url>`' } }),
+  }, async (_req, reply) => reply.code(405).send());
 }

@@ -1,0 +1,146 @@
+// Maven resolves from Sigil's Maven 2 repository: a jar and its POM
+// (test/fixtures/ecosystems/maven) are published over /api/v1, and the real mvn 3.8
+// (`maven-dependency-plugin:get`, Debian's packaged plugin from /usr/share/maven-repo as
+// the mirror of central) downloads them with checksumPolicy=fail on Sigil's repository
+// only (a global -C fails on Debian's mirror, which has no checksum files). A mirror that
+// serves a changed jar with Sigil's genuine .sha1 makes the build fail. The .asc beside each
+// file verifies with the registry's OpenPGP key.
+// Under CI=true a missing mvn or plugin fails; locally the suite is skipped, loudly.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as openpgp from 'openpgp';
+import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
+import { inCI, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+
+const FILE = 'test/personalities/maven.test.ts';
+const mvn = needsProgram('mvn', ['-v'], 'apt-get install maven', FILE);
+const PLUGIN = '/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin';
+const hasPlugin = existsSync(PLUGIN);
+if (!hasPlugin && !inCI) console.warn(`${FILE}: SKIPPED — Debian's maven-dependency-plugin is missing (apt-get install libmaven-dependency-plugin-java junit4)`);
+const skip = skipUnlessPresent(mvn) || (!hasPlugin && !inCI);
+const FIX = join(import.meta.dirname, '../fixtures/ecosystems/maven');
+const jar = readFileSync(join(FIX, 'sigil-demo-1.0.0.jar'));
+const pom = readFileSync(join(FIX, 'sigil-demo-1.0.0.pom'));
+const BASE = 'org/example/sigil/sigil-demo/1.0.0/sigil-demo-1.0.0';
+
+function settings(dir: string, repoUrl: string): string {
+  const file = join(dir, `settings-${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(
+    file,
+    `<settings><localRepository>${join(dir, `m2-${Math.random().toString(36).slice(2)}`)}</localRepository>
+  <mirrors><mirror><id>debian</id><mirrorOf>central</mirrorOf><url>file:///usr/share/maven-repo</url></mirror></mirrors>
+  <profiles><profile><id>sigil</id><repositories><repository><id>sigil</id><url>${repoUrl}</url>
+    <releases><enabled>true</enabled><checksumPolicy>fail</checksumPolicy></releases><snapshots><enabled>false</enabled></snapshots>
+  </repository></repositories></profile></profiles>
+  <activeProfiles><activeProfile>sigil</activeProfile></activeProfiles></settings>`,
+  );
+  return file;
+}
+
+function pluginVersion(): string {
+  // Debian installs the plugin under its upstream version and "debian"
+  return readdirSync(PLUGIN).filter((v) => /^\d/.test(v)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? 'debian';
+}
+
+// async: the repository is served by this same process, so a blocking spawn would deadlock
+function dependencyGet(settingsFile: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('mvn', ['-B', '-s', settingsFile, `org.apache.maven.plugins:maven-dependency-plugin:${pluginVersion()}:get`, '-Dartifact=org.example.sigil:sigil-demo:1.0.0', '-Dtransitive=false'], { cwd: tmpdir() });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (status) => resolve({ status, out }));
+  });
+}
+
+describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () => {
+  let t: TestRegistry;
+  let dir: string;
+  beforeAll(async () => {
+    mvn.require();
+    if (inCI && !hasPlugin) throw new Error(`${FILE}: libmaven-dependency-plugin-java is required under CI=true; add it to .ci/apt-packages`);
+    dir = mkdtempSync(join(tmpdir(), 'sigil-maven-'));
+    t = await startRegistry('maven');
+    const token = t.tokenFor('ada');
+    for (const [name, bytes] of [['sigil-demo-1.0.0.pom', pom], ['sigil-demo-1.0.0.jar', jar]] as const) {
+      const r = await t.publish(token, bytes, { filename: name, type: 'maven' });
+      expect(r.status, r.text).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the layout, checksums, maven-metadata.xml and an .asc by the registry OpenPGP key', async () => {
+    const get = async (p: string) => fetch(`${t.url}/maven2/${p}`);
+    expect(Buffer.from(await (await get(`${BASE}.jar`)).arrayBuffer())).toEqual(jar);
+    for (const alg of ['sha1', 'sha256', 'sha512', 'md5']) expect(await (await get(`${BASE}.jar.${alg}`)).text()).toBe(createHash(alg).update(jar).digest('hex'));
+    const meta = await (await get('org/example/sigil/sigil-demo/maven-metadata.xml')).text();
+    expect(meta).toContain('<release>1.0.0</release>');
+    expect(await (await get('org/example/sigil/sigil-demo/maven-metadata.xml.sha1')).text()).toBe(createHash('sha1').update(meta).digest('hex'));
+    const asc = await (await get(`${BASE}.jar.asc`)).text();
+    const key = await openpgp.readKey({ armoredKey: t.reg.openpgpKey.publicArmored });
+    const ok = await openpgp.verify({ message: await openpgp.createMessage({ binary: jar }), signature: await openpgp.readSignature({ armoredSignature: asc }), verificationKeys: key });
+    await expect(ok.signatures[0]!.verified).resolves.toBe(true);
+    const bad = await openpgp.verify({ message: await openpgp.createMessage({ binary: Buffer.concat([jar, Buffer.from('x')]) }), signature: await openpgp.readSignature({ armoredSignature: asc }), verificationKeys: key });
+    await expect(bad.signatures[0]!.verified).rejects.toThrow();
+    // unsigned upload: no author bundle to serve
+    expect((await get(`${BASE}.jar.sigstore.json`)).status).toBe(404);
+  });
+
+  it('mvn dependency:get downloads the jar with checksumPolicy=fail', async () => {
+    const r = await dependencyGet(settings(dir, `${t.url}/maven2`));
+    expect(r.status, r.out.slice(-3000)).toBe(0);
+    expect(r.out).toMatch(/BUILD SUCCESS/);
+  }, 120_000);
+
+  it('a changed jar with the genuine .sha1 fails the build', async () => {
+    const evil = Buffer.from(jar);
+    evil[evil.length - 30]! ^= 0xff;
+    const server: Server = createServer(async (req, res) => {
+      const path = (req.url ?? '').replace(/^\/maven2\//, '');
+      if (path === `${BASE}.jar`) return res.end(evil);
+      const up = await fetch(`${t.url}/maven2/${path}`);
+      res.statusCode = up.status;
+      res.end(Buffer.from(await up.arrayBuffer()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await dependencyGet(settings(dir, `http://127.0.0.1:${(server.address() as { port: number }).port}/maven2`));
+      expect(r.status, r.out.slice(-3000)).not.toBe(0);
+      expect(r.out).toMatch(/[Cc]hecksum validation failed|ChecksumFailure|checksum/);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  it('bad input over HTTP: mismatching coordinates, overwrite, traversal, PUT — clear errors, nothing stored', async () => {
+    const token = t.tokenFor('bob');
+    const before = t.reg.store.count();
+    // file name says another version than the POM inside
+    const a = await t.publish(token, pom, { filename: 'sigil-demo-2.0.0.pom', type: 'maven' });
+    expect(a.status, a.text).toBeGreaterThanOrEqual(400);
+    const b = await t.publish(token, Buffer.from('<project><groupId>g</groupId>'), { filename: 'x-1.pom', type: 'maven' });
+    expect(b.status, b.text).toBe(400);
+    expect(b.json.error?.message).toContain('x-1.pom');
+    // the released jar again with other bytes
+    const evil = Buffer.from(jar);
+    evil[evil.length - 30]! ^= 0xff;
+    const c = await t.publish(token, evil, { filename: 'sigil-demo-1.0.0.jar', type: 'maven' });
+    expect([403, 409], c.text).toContain(c.status);
+    expect(t.reg.store.count()).toBe(before);
+    for (const p of ['org/example/../../../keys/registry.key', 'org/example/sigil/sigil-demo/1.0.0/..%2F..%2F..%2Fkeys%2Fregistry.key', '..%2Fkeys/registry.key/x/y']) {
+      const r = await fetch(`${t.url}/maven2/${p}`);
+      expect(r.status, p).toBe(404);
+      expect(await r.text()).not.toMatch(/PRIVATE KEY/);
+    }
+    const put = await fetch(`${t.url}/maven2/${BASE}.jar`, { method: 'PUT', body: jar });
+    expect(put.status).toBe(405);
+  });
+});
