@@ -25,6 +25,8 @@ const same: [string, string, string][] = [
   ['RubyGems trailing zeros', 'pkg:gem/rails@7.1', 'pkg:gem/Rails@7.1.0'],
   ['RubyGems prerelease dash', 'pkg:gem/rails@1.0.pre.a', 'pkg:gem/rails@1.0-a'],
   ['Maven trailing zeros and final', 'pkg:maven/org.acme/lib@1.0', 'pkg:maven/org.acme/lib@1.0.0-FINAL'],
+  ['Maven pom files across version spellings', 'pkg:maven/org.acme/lib@1.0?type=pom', 'pkg:maven/org.acme/lib@1.0.0?type=pom'],
+  ['Maven type=jar is the jar', 'pkg:maven/org.acme/lib@1.0', 'pkg:maven/org.acme/lib@1.0?type=jar'],
   ['Hackage name case, leading zeros', 'pkg:hackage/Foo@1.01', 'pkg:hackage/foo@1.1'],
   ['CRAN separators', 'pkg:cran/Foo@1.0-1', 'pkg:cran/foo@1.0.1'],
   ['Debian epoch 0 and revision 0', 'pkg:deb/debian/curl@7.88.1', 'pkg:deb/debian/curl@0:7.88.1-0'],
@@ -38,6 +40,8 @@ const different: [string, string, string][] = [
   ['PEP 440 local versions', 'pkg:pypi/foo@1.0', 'pkg:pypi/foo@1.0+local'],
   ['Cabal 1.0 and 1.0.0', 'pkg:hackage/foo@1.0', 'pkg:hackage/foo@1.0.0'],
   ['Maven groupId case', 'pkg:maven/org.acme/lib@1.0', 'pkg:maven/org.Acme/lib@1.0'],
+  ['Maven jar and pom of one version are two files', 'pkg:maven/org.acme/lib@1.0', 'pkg:maven/org.acme/lib@1.0?type=pom'],
+  ['Maven classifier is another file', 'pkg:maven/org.acme/lib@1.0', 'pkg:maven/org.acme/lib@1.0?classifier=sources'],
   ['Debian revisions', 'pkg:deb/debian/curl@7.88.1-1', 'pkg:deb/debian/curl@7.88.1-2'],
   ['generic is exact', 'pkg:generic/tool@1.0', 'pkg:generic/tool@1.0.0'],
 ];
