@@ -164,7 +164,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const cran = new CranRepository(store);
   await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
-  await app.register(mavenRoutes, { repo: maven, prefix: '/maven2' });
+  await app.register(mavenRoutes, { repo: maven, ctx, maxArtifactBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: '/maven2' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {

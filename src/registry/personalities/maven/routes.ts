@@ -1,27 +1,63 @@
 /**
- * The Maven 2 repository layout under /maven2 (docs/maven.md): GET of artifacts,
- * checksum sidecars, .asc, .sigstore.json and maven-metadata.xml.
- * Reads only; artifacts are published with `sigil publish x.jar` / `x.pom`.
+ * The Maven 2 repository layout under /maven2 (docs/maven.md): GET (and HEAD) of artifacts,
+ * checksum sidecars, .asc, .sigstore.json and maven-metadata.xml; PUT as `mvn deploy`
+ * sends it (Bearer token, e.g. from settings.xml <httpHeaders>), fed into the one publish pipeline.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { claimPatternFirst, sendAuthError, toAuthError, type AuthGuard } from '../../auth/http.js';
+import type { AuthService } from '../../auth/service.js';
+import { RegistryError } from '../../errors.js';
+import type { RegistryContext } from '../../publish.js';
+import { deploy } from './deploy.js';
 import type { MavenRepository } from './repository.js';
 
 export interface MavenRoutesOptions {
   readonly repo: MavenRepository;
+  readonly ctx: RegistryContext;
+  readonly maxArtifactBytes: number;
+  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
 }
 
+const errorBody = (code: string, message: string, hint?: string) => ({ error: { code, message, ...(hint ? { hint } : {}) } });
+
 export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions): Promise<void> {
-  const send = async (path: string, reply: import('fastify').FastifyReply) => {
-    const f = await opts.repo.file(path);
-    if (!f) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${path} is not in this repository` } });
+  const { repo, auth } = opts;
+  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
+    const path = req.params['*'];
+    const f = await repo.file(path);
+    if (!f) return reply.code(404).send(errorBody('NOT_FOUND', `${path} is not in this repository`));
     reply.type(f.contentType).header('cache-control', 'no-cache');
     if (f.row) reply.header('etag', `"${f.row.sha256}"`);
     return reply.send(f.bytes); // fastify answers HEAD from this GET route
-  };
-  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => send(req.params['*'], reply));
-  // Answered before the body is read (any content type, any size).
-  app.put('/*', {
-    onRequest: async (_req, reply) =>
-      reply.code(405).send({ error: { code: 'DEPLOY_NOT_SUPPORTED', message: 'deploy by HTTP PUT is not supported yet', hint: 'publish each file with `sigil publish <file>.jar|.pom --server <url>`' } }),
-  }, async (_req, reply) => reply.code(405).send());
+  });
+
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxArtifactBytes }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof RegistryError) return reply.code(err.status).send(errorBody(err.code, err.message, err.hint));
+    const authErr = auth ? toAuthError(err, req) : undefined;
+    if (authErr) return sendAuthError(reply, authErr);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${opts.maxArtifactBytes} bytes`));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send(errorBody('BAD_REQUEST', err.message));
+    app.log.error(err);
+    return reply.code(500).send(errorBody('INTERNAL', 'the registry failed to handle this request', 'see the server log'));
+  });
+  app.put<{ Params: { '*': string } }>('/*', { ...(auth ? { onRequest: auth.guard.requireAuth({ action: 'publish' }) } : {}) }, async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '');
+    const claimed = new Set<string>();
+    const account = req.sigilAuth?.principal.account;
+    const out = await deploy(opts.ctx, repo, {
+      path: req.params['*'],
+      body,
+      ...(account ? { account } : {}),
+      ...(auth
+        ? {
+            authorize: (ns: string, action: 'publish' | 'keys') => {
+              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed && !claimPatternFirst(auth.service, req, ns)) claimed.add(ns);
+            },
+          }
+        : {}),
+    });
+    for (const ns of claimed) auth?.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+    return reply.code(out.status).send(out.body);
+  });
 }
