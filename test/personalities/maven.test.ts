@@ -1,6 +1,6 @@
 // Maven resolves from Sigil's Maven 2 repository: a jar and its POM
 // (test/fixtures/ecosystems/maven) are published over /api/v1, and the real mvn 3.8
-// (`maven-dependency-plugin:get`, Debian's packaged plugin from /usr/share/maven-repo as
+// (`maven-deploy-plugin:deploy-file` with a Bearer token, then `maven-dependency-plugin:get`, Debian's packaged plugin from /usr/share/maven-repo as
 // the mirror of central) downloads them with checksumPolicy=fail on Sigil's repository
 // only (a global -C fails on Debian's mirror, which has no checksum files). A mirror that
 // serves a changed jar with Sigil's genuine .sha1 makes the build fail. The .asc beside each
@@ -28,11 +28,12 @@ const jar = readFileSync(join(FIX, 'sigil-demo-1.0.0.jar'));
 const pom = readFileSync(join(FIX, 'sigil-demo-1.0.0.pom'));
 const BASE = 'org/example/sigil/sigil-demo/1.0.0/sigil-demo-1.0.0';
 
-function settings(dir: string, repoUrl: string): string {
+function settings(dir: string, repoUrl: string, token?: string): string {
   const file = join(dir, `settings-${Math.random().toString(36).slice(2)}.xml`);
   writeFileSync(
     file,
     `<settings><localRepository>${join(dir, `m2-${Math.random().toString(36).slice(2)}`)}</localRepository>
+  ${token ? `<servers><server><id>sigil</id><configuration><httpHeaders><property><name>Authorization</name><value>Bearer ${token}</value></property></httpHeaders></configuration></server></servers>` : ''}
   <mirrors><mirror><id>debian</id><mirrorOf>central</mirrorOf><url>file:///usr/share/maven-repo</url></mirror></mirrors>
   <profiles><profile><id>sigil</id><repositories><repository><id>sigil</id><url>${repoUrl}</url>
     <releases><enabled>true</enabled><checksumPolicy>fail</checksumPolicy></releases><snapshots><enabled>false</enabled></snapshots>
@@ -44,13 +45,20 @@ function settings(dir: string, repoUrl: string): string {
 
 function pluginVersion(): string {
   // Debian installs the plugin under its upstream version and "debian"
-  return readdirSync(PLUGIN).filter((v) => /^\d/.test(v)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? 'debian';
+  return latestIn(PLUGIN);
+}
+function latestIn(dir: string): string {
+  return readdirSync(dir).filter((v) => /^\d/.test(v)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? 'debian';
 }
 
 // async: the repository is served by this same process, so a blocking spawn would deadlock
 function dependencyGet(settingsFile: string): Promise<{ status: number | null; out: string }> {
+  return runMvn(['-B', '-s', settingsFile, `org.apache.maven.plugins:maven-dependency-plugin:${pluginVersion()}:get`, '-Dartifact=org.example.sigil:sigil-demo:1.0.0', '-Dtransitive=false']);
+}
+
+function runMvn(args: string[]): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('mvn', ['-B', '-s', settingsFile, `org.apache.maven.plugins:maven-dependency-plugin:${pluginVersion()}:get`, '-Dartifact=org.example.sigil:sigil-demo:1.0.0', '-Dtransitive=false'], { cwd: tmpdir() });
+    const p = spawn('mvn', args, { cwd: tmpdir() });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -66,16 +74,23 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
     if (inCI && !hasPlugin) throw new Error(`${FILE}: libmaven-dependency-plugin-java is required under CI=true; add it to .ci/apt-packages`);
     dir = mkdtempSync(join(tmpdir(), 'sigil-maven-'));
     t = await startRegistry('maven');
-    const token = t.tokenFor('ada');
-    for (const [name, bytes] of [['sigil-demo-1.0.0.pom', pom], ['sigil-demo-1.0.0.jar', jar]] as const) {
-      const r = await t.publish(token, bytes, { filename: name, type: 'maven' });
-      expect(r.status, r.text).toBe(201);
-    }
   });
   afterAll(async () => {
     await t?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  it('mvn deploy:deploy-file PUTs the jar and POM with a token; they become logged releases', async () => {
+    const token = t.tokenFor('ada');
+    const r = await runMvn([
+      '-B', '-s', settings(dir, `${t.url}/maven2`, token),
+      `org.apache.maven.plugins:maven-deploy-plugin:${latestIn('/usr/share/maven-repo/org/apache/maven/plugins/maven-deploy-plugin')}:deploy-file`,
+      `-Dfile=${join(FIX, 'sigil-demo-1.0.0.jar')}`, `-DpomFile=${join(FIX, 'sigil-demo-1.0.0.pom')}`, `-Durl=${t.url}/maven2`, '-DrepositoryId=sigil',
+    ]);
+    expect(r.status, r.out.slice(-3000)).toBe(0);
+    expect(t.reg.store.get('pkg:maven/org.example.sigil/sigil-demo@1.0.0')?.sha256).toBe(createHash('sha256').update(jar).digest('hex'));
+    expect(t.reg.store.get('pkg:maven/org.example.sigil/sigil-demo@1.0.0?type=pom')?.sha256).toBe(createHash('sha256').update(pom).digest('hex'));
+  }, 120_000);
 
   it('serves the layout, checksums, maven-metadata.xml and an .asc by the registry OpenPGP key', async () => {
     const get = async (p: string) => fetch(`${t.url}/maven2/${p}`);
@@ -120,7 +135,7 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
     }
   }, 120_000);
 
-  it('bad input over HTTP: mismatching coordinates, overwrite, traversal, PUT — clear errors, nothing stored', async () => {
+  it('bad input over HTTP: mismatching coordinates or checksums, overwrite, traversal, malformed metadata, oversize — clear errors, nothing stored', async () => {
     const token = t.tokenFor('bob');
     const before = t.reg.store.count();
     // file name says another version than the POM inside
@@ -140,7 +155,26 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
       expect(r.status, p).toBe(404);
       expect(await r.text()).not.toMatch(/PRIVATE KEY/);
     }
-    const put = await fetch(`${t.url}/maven2/${BASE}.jar`, { method: 'PUT', body: jar });
-    expect(put.status).toBe(405);
+    const put = (p: string, body: Buffer | string, tok: string | undefined = token) =>
+      fetch(`${t.url}/maven2/${p}`, { method: 'PUT', body, headers: tok ? { authorization: `Bearer ${tok}` } : {} });
+    const anon = await put(`${BASE}.jar`, jar, "");
+    expect(anon.status, await anon.clone().text()).toBe(401);
+    const other = t.tokenFor('carol');
+    const wrongPlace = await put('org/example/sigil/sigil-demo/2.0.0/sigil-demo-2.0.0.jar', jar, other);
+    expect(wrongPlace.status).toBe(400);
+    expect(((await wrongPlace.json()) as { error: { code: string } }).error.code).toBe('MAVEN_COORDINATES_MISMATCH');
+    const badSum = await put(`${BASE}.jar.sha1`, '0'.repeat(40), other);
+    expect(badSum.status).toBe(400);
+    expect(((await badSum.json()) as { error: { code: string } }).error.code).toBe('MAVEN_CHECKSUM_MISMATCH');
+    expect((await put(`${BASE}.jar.sha1`, createHash('sha1').update(jar).digest('hex'), other)).status).toBe(201);
+    const overwrite = await put(`${BASE}.jar`, evil, other);
+    expect([403, 409]).toContain(overwrite.status);
+    const badMeta = await put('org/example/sigil/sigil-demo/maven-metadata.xml', '<metadata><groupId>evil</groupId><artifactId>x</artifactId></metadata>', other);
+    expect(((await badMeta.json()) as { error: { code: string } }).error.code).toBe('MAVEN_COORDINATES_MISMATCH');
+    expect((await put('org/example/sigil/sigil-demo/maven-metadata.xml', 'not xml', other)).status).toBe(400);
+    expect((await put('..%2F..%2Fkeys/x/1/x-1.jar', jar, other)).status).toBe(400);
+    const big = await put('org/example/big/1/big-1.jar', Buffer.alloc(1024 * 1024 + 10), other);
+    expect(big.status).toBe(413);
+    expect(t.reg.store.count()).toBe(before);
   });
 });
