@@ -31,6 +31,7 @@ import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } fro
 import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
 import { CranRepository, cranRoutes } from './personalities/cran/index.js';
 import { MavenRepository, mavenRoutes } from './personalities/maven/index.js';
+import { PuppetForge, puppetRoutes } from './personalities/puppet/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 
 export interface RegistryOptions {
@@ -78,6 +79,8 @@ export interface Registry {
   readonly cran: CranRepository;
   /** Maven 2 repository (read side; .asc by the registry OpenPGP key). */
   readonly maven: MavenRepository;
+  /** Puppet Forge v3 API (puppet module install --module_repository <url>/puppet). */
+  readonly puppet: PuppetForge;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -165,6 +168,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
   await app.register(mavenRoutes, { repo: maven, ctx, maxArtifactBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: '/maven2' });
+  const puppet = new PuppetForge(store, '') // puppet appends file_uri to --module_repository: URIs are relative to it;
+  await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -182,6 +187,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     wordpress,
     cran,
     maven,
+    puppet,
     adminToken,
     recovered,
     async listen() {

@@ -73,7 +73,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
@@ -94,6 +94,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
         `  R: install.packages("<pkg>", repos = "${url}/cran")   then sigil verify renv.lock --server ${url}   (R never checks MD5sum: docs/cran.md)`,
         `  maven: <repository><id>sigil</id><url>${url}/maven2</url><releases><checksumPolicy>fail</checksumPolicy></releases></repository>   (.asc by OpenPGP ${registry.openpgpKey.fingerprint})`,
+        `  puppet: puppet module install <author>-<name> --module_repository ${url}/puppet`,
         `  wordpress: update API ${url}/wordpress/plugins/update-check/1.1/   add_filter('wp_trusted_keys', fn ($k) => [...$k, '${registry.wordpress.publicKey}'])   (docs/wordpress.md)`,
         '',
       ]
