@@ -1,6 +1,6 @@
 // R installs from Sigil's CRAN-like repository: two versions of a tiny source package
 // (test/fixtures/ecosystems/cran/tinyr, tarred as `R CMD build` lays it out) are published
-// over /api/v1, and the real R (`install.packages(repos = <sigil>/cran)`, Debian's
+// over /api/v1 (R reads PACKAGES.rds), and the real R (`install.packages(repos = <sigil>/cran)`, Debian's
 // r-base-core) installs the newest into a temp library; the older one is in Archive/.
 // R itself never checks MD5sum: a tampered tarball from a mirror installs (this test pins
 // that fact, docs/cran.md), and the check that ties the library to Sigil is
@@ -75,6 +75,13 @@ describe.skipIf(skipUnlessPresent(rscript))('R installs from sigil serve; sigil 
     expect(Buffer.from(await (await fetch(`${t.url}/cran/src/contrib/tinyr_0.4-2.tar.gz`)).arrayBuffer())).toEqual(v2);
     expect(Buffer.from(await (await fetch(`${t.url}/cran/src/contrib/Archive/tinyr/tinyr_0.4-1.tar.gz`)).arrayBuffer())).toEqual(v1);
     expect((await fetch(`${t.url}/cran/src/contrib/tinyr_0.4-1.tar.gz`)).status).toBe(404);
+    // PACKAGES.rds: R itself reads the matrix (available.packages() asks for it first)
+    const rds = join(dir, 'PACKAGES.rds');
+    writeFileSync(rds, Buffer.from(await (await fetch(`${t.url}/cran/src/contrib/PACKAGES.rds`)).arrayBuffer()));
+    const r = await rscriptRun(`m <- readRDS("${rds}"); cat("DIM", dim(m), "\n"); cat("ROW", m[1, "Package"], m[1, "Version"], nchar(m[1, "MD5sum"]), "\n"); stopifnot(is.matrix(m), is.character(m))`);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/DIM 1 \d+/);
+    expect(r.out).toContain('ROW tinyr 0.4-2 32');
   });
 
   it('install.packages installs the newest release into a temp library; sigil verify renv.lock finds the logged release', async () => {

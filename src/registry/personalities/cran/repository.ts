@@ -5,8 +5,7 @@
  *   src/contrib/<pkg>_<version>.tar.gz        the newest version of each package
  *   src/contrib/Archive/<pkg>/<pkg>_<version>.tar.gz   every older version, as CRAN keeps them
  *
- * PACKAGES.rds is not written: R's available.packages() tries it first and falls
- * back to PACKAGES.gz on a 404. Every byte served is a logged release; note that
+ * plus src/contrib/PACKAGES.rds, the same as R's matrix (rds.ts). Every byte served is a logged release; note that
  * install.packages() never checks MD5sum (docs/cran.md), so the check that ties an
  * R library to Sigil is `sigil verify renv.lock`, not R itself.
  */
@@ -16,6 +15,7 @@ import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { openTar } from '../../../ecosystems/support/archive.js';
 import { parseHeaderFields } from '../../../ecosystems/support/text.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import { packagesRds } from './rds.js';
 
 /** Fields CRAN's PACKAGES carries (tools::write_PACKAGES fields for source packages). */
 const FIELDS = ['Package', 'Version', 'Priority', 'Depends', 'Imports', 'LinkingTo', 'Suggests', 'Enhances', 'License', 'License_is_FOSS', 'License_restricts_use', 'OS_type', 'Archs', 'MD5sum', 'NeedsCompilation', 'Path'];
@@ -34,6 +34,7 @@ export function compareRVersions(a: string, b: string): number {
 export interface CranSnapshot {
   readonly packages: Buffer;
   readonly packagesGz: Buffer;
+  readonly packagesRds: Buffer;
   /** path under src/contrib/ → release */
   readonly files: ReadonlyMap<string, ReleaseRow>;
 }
@@ -43,11 +44,11 @@ export const tarballName = (row: ReleaseRow): string => `${row.name}_${row.versi
 export class CranRepository {
   private cache: { key: string; snapshot: CranSnapshot } | undefined;
   /** Stanzas by purl: a release's bytes never change. */
-  private readonly stanzas = new Map<string, string>();
+  private readonly stanzas = new Map<string, { text: string; fields: Map<string, string> }>();
 
   constructor(private readonly store: ReleaseStore) {}
 
-  private async stanza(row: ReleaseRow): Promise<string | undefined> {
+  private async stanza(row: ReleaseRow): Promise<{ text: string; fields: Map<string, string> } | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
     const bytes = this.store.readBlob(row.sha256);
@@ -60,8 +61,10 @@ export class CranRepository {
     const lines = FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f) => `${f}: ${fields.get(f)![0]!.split('\n').join('\n        ')}`);
     lines.push(`SHA256: ${row.sha256}`);
     const text = `${lines.join('\n')}\n`;
-    this.stanzas.set(row.purl, text);
-    return text;
+    const flat = new Map([...FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f): [string, string] => [f, fields.get(f)![0]!.replace(/\s*\n\s*/g, ' ')]), ['SHA256', row.sha256]]);
+    const e = { text, fields: flat };
+    this.stanzas.set(row.purl, e);
+    return e;
   }
 
   async snapshot(): Promise<CranSnapshot> {
@@ -72,17 +75,20 @@ export class CranRepository {
     for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
     const files = new Map<string, ReleaseRow>();
     const stanzas: string[] = [];
+    const matrix: Map<string, string>[] = [];
     for (const name of [...byName.keys()].sort()) {
       const versions = byName.get(name)!.sort((a, b) => compareRVersions(a.version, b.version));
       const newest = versions.at(-1)!;
-      const text = await this.stanza(newest);
-      if (text === undefined) continue;
-      stanzas.push(text);
+      const e = await this.stanza(newest);
+      if (e === undefined) continue;
+      stanzas.push(e.text);
+      matrix.push(e.fields);
       files.set(tarballName(newest), newest);
       for (const old of versions.slice(0, -1)) files.set(`Archive/${old.name}/${tarballName(old)}`, old);
     }
     const packages = Buffer.from(stanzas.join('\n'), 'utf8');
-    const snapshot: CranSnapshot = { packages, packagesGz: gzipSync(packages, { level: 9 }), files };
+    const columns = [...FIELDS.filter((f) => f !== 'Path' && matrix.some((m) => m.has(f))), 'SHA256'];
+    const snapshot: CranSnapshot = { packages, packagesGz: gzipSync(packages, { level: 9 }), packagesRds: packagesRds(columns, matrix), files };
     this.cache = { key, snapshot };
     return snapshot;
   }

@@ -1,7 +1,7 @@
 /**
  * R's repository protocol under /cran (docs/cran.md):
  *
- *   GET /cran/src/contrib/PACKAGES | PACKAGES.gz
+ *   GET /cran/src/contrib/PACKAGES | PACKAGES.gz | PACKAGES.rds
  *   GET /cran/src/contrib/<pkg>_<version>.tar.gz
  *   GET /cran/src/contrib/Archive/<pkg>/<pkg>_<version>.tar.gz
  *
@@ -26,6 +26,7 @@ export async function cranRoutes(app: FastifyInstance, opts: CranRoutesOptions):
     reply.header('cache-control', 'no-cache');
     if (path === 'PACKAGES') return reply.type('text/plain; charset=utf-8').send(snap.packages);
     if (path === 'PACKAGES.gz') return reply.type('application/gzip').send(snap.packagesGz);
+    if (path === 'PACKAGES.rds') return reply.type('application/octet-stream').send(snap.packagesRds);
     const row = snap.files.get(path);
     const bytes = row && store.readBlob(row.sha256);
     if (!row || !bytes) return reply.code(404).send(notFound(`src/contrib/${path}`));
