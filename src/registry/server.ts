@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
+import { LogAdmission } from './log-admission.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -124,8 +125,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
-  await app.register(logRoutes, { log, prefix: '/log' });
-  await app.register(rekorRoutes, { log, prefix: '/log' });
+  // The registry's log accepts only what the registry appends (publishes, key events): its
+  // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
+  const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
+  await app.register(logRoutes, { log, prefix: '/log', admission: ownLogOnly });
+  await app.register(rekorRoutes, { log, prefix: '/log', admission: ownLogOnly });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(registryRoutes, {
     ctx,
