@@ -20,6 +20,7 @@ import { SigilError, InputError } from '../core/errors.js';
 import { MAX_ENTRY_SIZE } from '../log/entry-bundle.js';
 import { type AppendResult, PushbackError, type TransparencyLog } from '../log/service.js';
 import type { LogAdmission } from './log-admission.js';
+import { capConnections, fastifyHttpOptions } from './http-limits.js';
 
 export interface LogRoutesOptions {
   readonly log: TransparencyLog;
@@ -131,7 +132,8 @@ export interface LogServerOptions extends LogRoutesOptions {
  * returned instance, e.g. `app.register(rekorV2Routes, { log })`.
  */
 export function createLogServer(options: LogServerOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0) });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0), ...fastifyHttpOptions() });
+  capConnections(app.server);
   void app.register(logRoutes, { ...options, prefix: options.prefix ?? '' });
   return app;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { LogAdmission } from './log-admission.js';
+import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -50,6 +51,8 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
+  readonly httpLimits?: Partial<HttpLimits>;
 }
 
 export interface Registry {
@@ -124,7 +127,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
-  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
+  const httpLimits = resolveHttpLimits(options.httpLimits);
+  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024, ...fastifyHttpOptions(httpLimits) });
+  capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
   // The registry's log accepts only what the registry appends (publishes, key events): its
   // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
   const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
