@@ -26,6 +26,7 @@ import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
+import { DEFAULT_LOOKUP_LIMITS, LookupLimiter, type LookupLimits, planLookup } from './batch-lookup.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -41,10 +42,12 @@ export interface RegistryRoutesOptions {
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
+  /** Limits of POST /api/v1/releases/lookup (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
+  readonly lookupLimits?: Partial<LookupLimits>;
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
-  if (e.status === 503 && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
+  if ((e.status === 503 || e.status === 429) && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
   return reply.code(e.status).type('application/json').send(e.toJSON());
 }
 
@@ -59,6 +62,8 @@ function parsePurlParam(raw: string): string {
 export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
   const { ctx } = opts;
   const maxBatch = opts.maxBatch ?? 10_000;
+  const lookupLimits: LookupLimits = { ...DEFAULT_LOOKUP_LIMITS, ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}), ...opts.lookupLimits };
+  const lookupLimiter = new LookupLimiter(lookupLimits.perClient);
 
   // The operator's limit is on the artifact; the body limit is derived from it (base64 + bundle).
   // Refusals name the operator's number, the one they can look up and change.
@@ -128,19 +133,14 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.post('/api/v1/releases/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
     const purls = (req.body as { purls?: unknown } | null)?.purls;
     if (!Array.isArray(purls) || purls.some((p) => typeof p !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"purls": ["pkg:…", …]}');
-    if (purls.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} purls per lookup (got ${purls.length})`, 'split the lookup', { limit: maxBatch });
+    // Amplification: each canonical purl is looked up and built once; batch, repeats, answer size
+    // and per-client volume are bounded (batch-lookup.ts).
+    const plan = planLookup(purls as string[], lookupLimits);
+    lookupLimiter.take(req.ip, plan.distinct.length);
+    const byCanonical = new Map(plan.distinct.map((c) => [c, ctx.store.get(c)] as const));
     const rows = new Map<string, ReleaseRow | undefined>();
-    for (const p of purls as string[]) {
-      let canonical: string;
-      try {
-        canonical = canonicalPurl(p);
-      } catch {
-        rows.set(p, undefined);
-        continue;
-      }
-      rows.set(p, ctx.store.get(canonical));
-    }
-    return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
+    for (const [spelling, canonical] of plan.spellings) rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
+    return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts, { maxBytes: lookupLimits.maxResponseBytes }));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
@@ -216,6 +216,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       const namespaces = (req.body as { namespaces?: unknown } | null)?.namespaces;
       if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"namespaces": ["pkg:…", …]}');
       if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
+      lookupLimiter.take(req.ip, new Set(namespaces as string[]).size);
       const size = checkpointSize(await ctx.log.latestCheckpoint());
       const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
       for (const ns of namespaces as string[]) {

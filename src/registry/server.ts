@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { LogAdmission } from './log-admission.js';
+import type { LookupLimits } from './batch-lookup.js';
 import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
@@ -53,6 +54,8 @@ export interface RegistryOptions {
   readonly authLimits?: AuthLimits;
   /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
   readonly httpLimits?: Partial<HttpLimits>;
+  /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
+  readonly lookupLimits?: Partial<LookupLimits>;
 }
 
 export interface Registry {
@@ -146,6 +149,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
+    ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
   });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
