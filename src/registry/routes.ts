@@ -26,6 +26,7 @@ import { sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
+import { isStorageFull } from '../store/storage-full.js';
 import { DEFAULT_LOOKUP_LIMITS, LookupLimiter, type LookupLimits, planLookup } from './batch-lookup.js';
 
 export interface RegistryRoutesOptions {
@@ -47,7 +48,7 @@ export interface RegistryRoutesOptions {
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
-  if ((e.status === 503 || e.status === 429) && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
+  if ((e.status === 503 || e.status === 429 || e.status === 507) && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
   return reply.code(e.status).type('application/json').send(e.toJSON());
 }
 
@@ -81,6 +82,11 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, new RegistryError(err.statusCode, 'BAD_REQUEST', err.message));
+    }
+    if (isStorageFull(err)) {
+      // Disk full: nothing was stored; the registry recovers by itself once space is freed (storage-full.ts).
+      app.log.error(err);
+      return sendError(reply, new RegistryError(507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { retryAfterSeconds: 30 }));
     }
     app.log.error(err);
     return sendError(reply, new RegistryError(500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log'));
