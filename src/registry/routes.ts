@@ -83,6 +83,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, new RegistryError(err.statusCode, 'BAD_REQUEST', err.message));
     }
+    if (err instanceof InputError) return sendError(reply, new RegistryError(400, err.code, err.message, err.hint)); // bad input found deep inside (fuzzing)
     if (isStorageFull(err)) {
       // Disk full: nothing was stored; the registry recovers by itself once space is freed (storage-full.ts).
       app.log.error(err);
@@ -198,7 +199,12 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   const ledger = opts.ledger;
   if (ledger) {
     app.get('/api/v1/ledger/*', async (req, reply) => {
-      const raw = decodeURIComponent((req.params as { '*': string })['*']);
+      let raw: string;
+      try {
+        raw = decodeURIComponent((req.params as { '*': string })['*']);
+      } catch {
+        throw new RegistryError(400, 'BAD_REQUEST', 'the namespace is not validly percent-encoded', 'percent-encode the namespace purl as one path segment');
+      }
       const checkpoint = await ctx.log.latestCheckpoint();
       const size = checkpointSize(checkpoint);
       const keys = await ledger.keysFor(raw.endsWith('/*') ? raw : raw.replace(/@[^/]*$/, ''));
