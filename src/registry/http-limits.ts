@@ -37,7 +37,7 @@ export interface HttpLimits {
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 120_000,
-  idleTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   checkIntervalMs: 1_000,
   maxConnections: 4_096,

@@ -57,7 +57,7 @@ const SHAPES = [
   '/api/v1/ledger/$', '/api/v1/ledger/$/$', '/api/v1/ledger/lookup', '/api/v1/key-events', '/.well-known/sigil/keys.json', '/-/npm/v1/keys',
   '/log/checkpoint', '/log/tile/$/$', '/log/tile/$/$.p/$', '/log/tile/entries/$', '/log/add', '/log/api/v2/log/entries',
   '/$', '/$/$', '/$/-/$', '/@scope/$', '/-/package/$/dist-tags', '/-/package/$/dist-tags/$', '/-/ping', '/-/whoami', '/-/v1/search', '/-/user/$',
-  '/go/$/@v/list', '/go/$/@v/$', '/go/$/$/@v/$', '/go/$/@latest', '/go/sumdb/$/supported', '/go/sumdb/$/lookup/$', '/go/sumdb/$/tile/8/$/$', '/go/sumdb/$/latest', '/go/$',
+  '/go/$/@v/list', '/go/$/@v/$', '/go/$/$/@v/$', '/go/$/@latest', '/go/example.com/$/@v/$', '/go/example.com/$/@v/list', '/fuzzed/$', '/fuzzed/-/$', '/@scope/fuzzed/-/$', '/go/sumdb/$/supported', '/go/sumdb/$/lookup/$', '/go/sumdb/$/tile/8/$/$', '/go/sumdb/$/latest', '/go/$',
 ];
 
 const path = fc.tuple(fc.constantFrom(...SHAPES), fc.array(segment, { minLength: 6, maxLength: 6 }), fc.option(fc.string({ maxLength: 30 }), { nil: undefined })).map(([shape, segs, query]) => {
