@@ -3,6 +3,7 @@
 // small tmpfs over HTTP — the standalone log and the registry (needs root to
 // mount: skipped locally as non-root, a failure under CI=true).
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,15 +176,33 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
           url: '/api/v1/publish',
           payload: { filename: `${name}.tgz`, artifact: buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) }, { name: 'package/data.bin', content: 'd'.repeat(20_000) }]).toString('base64'), bundle: null },
         });
+      // The npm personality's `npm publish` (PUT /<name>), same store and log.
+      const npmPublish = (name: string) => {
+        const tarball = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) }, { name: 'package/data.bin', content: 'n'.repeat(20_000) }]);
+        return reg.app.inject({
+          method: 'PUT',
+          url: `/${name}`,
+          payload: {
+            _id: name,
+            name,
+            'dist-tags': { latest: '1.0.0' },
+            versions: { '1.0.0': { name, version: '1.0.0', dist: { integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`, shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${name}/-/${name}-1.0.0.tgz` } } },
+            _attachments: { [`${name}-1.0.0.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+          },
+        });
+      };
       expect((await publish('first')).statusCode).toBe(201);
       const fillers = fill(fs!.dir);
-      const refused = await publish('second');
-      expect([503, 507]).toContain(refused.statusCode);
-      expect(refused.headers['retry-after']).toBeDefined();
-      expect(JSON.stringify(refused.json())).toMatch(/full/);
+      for (const refused of [await publish('second'), await npmPublish('third')]) {
+        expect([503, 507]).toContain(refused.statusCode);
+        expect(refused.headers['retry-after']).toBeDefined();
+        expect(JSON.stringify(refused.json())).toMatch(/full/);
+      }
       for (const f of fillers) rmSync(f);
       const ok = await publish('second');
       expect(ok.statusCode, ok.body).toBe(201);
+      const okNpm = await npmPublish('third');
+      expect(okNpm.statusCode, okNpm.body).toBeLessThan(300);
       expect((await reg.app.inject('/api/v1/releases/pkg%3Anpm%2Ffirst%401.0.0')).statusCode).toBe(200);
     } finally {
       await reg.close();
