@@ -86,13 +86,15 @@ describe('slow clients', () => {
     const open = all.filter((s) => s.closedAt === undefined);
     for (const s of open) s.socket.destroy();
     expect(open.length).toBe(0);
-    // 60 connections from one address, a cap of 40: 20 were closed at once, without an answer.
-    const closedAtOnce = all.filter((s) => s.answer === '' && s.closedAt! - s.openedAt < LIMITS.headersTimeoutMs);
-    expect(closedAtOnce.length).toBeGreaterThanOrEqual(20);
+    // 60 connections from one address, a cap of 40: the ones over the cap were closed without an
+    // answer (20 when all 60 connect before any times out; a loaded machine may admit a few late ones).
+    const closedAtOnce = all.filter((s) => s.answer === '');
+    expect(closedAtOnce.length).toBeGreaterThanOrEqual(15);
+    expect(closedAtOnce.length).toBeLessThanOrEqual(20);
     // Those admitted were answered 408 by the request/headers timeout, after it and not long after.
     const timedOut = all.filter((s) => /^HTTP\/1\.1 408/.test(s.answer));
-    expect(timedOut.length).toBeGreaterThanOrEqual(30);
-    for (const s of timedOut) expect(s.closedAt! - s.openedAt).toBeLessThan(LIMITS.requestTimeoutMs + 2_000);
+    expect(timedOut.length).toBe(all.length - closedAtOnce.length);
+    for (const s of timedOut) expect(s.closedAt! - s.openedAt).toBeLessThan(LIMITS.requestTimeoutMs + 4_000);
     expect(await pingTimes(3)).toHaveLength(3);
   }, 30_000);
 });
