@@ -21,6 +21,8 @@ const BUDGET_MS = Number(process.env.SIGIL_FUZZ_MS ?? 15_000);
 
 let dir: string;
 let reg: Registry;
+/** A second registry without accounts (open writes): random bodies reach the publish pipelines. */
+let open: Registry;
 let token: string;
 const tgz = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name: 'fuzzed', version: '1.0.0' }) }]);
 const key = generateKey();
@@ -32,12 +34,15 @@ beforeAll(async () => {
   reg = await openRegistry({ dataDir: dir, host: '127.0.0.1', port: 0, passphrase: 'pw', authLimits: { perIp: { burst: 1e9, perMinute: 1e9 }, perAccount: { burst: 1e9, perMinute: 1e9 } } });
   token = reg.adminToken!;
   await reg.app.ready();
+  open = await openRegistry({ dataDir: join(dir, 'open'), host: '127.0.0.1', port: 0, passphrase: 'pw', openWrites: true });
+  await open.app.ready();
   // Something to find: one published release (so lookups, tiles and proofs have data).
   const r = await reg.app.inject({ method: 'POST', url: '/api/v1/publish', headers: { authorization: `Bearer ${token}` }, payload: { filename: 'fuzzed-1.0.0.tgz', artifact: tgz.toString('base64'), bundle: null } });
   expect(r.statusCode, r.body).toBe(201);
 });
 afterAll(async () => {
   await reg?.close();
+  await open?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -93,7 +98,7 @@ const headers = fc.record(
   { requiredKeys: [] },
 );
 
-const request = fc.record({ method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), url: path, headers, body });
+const request = fc.record({ openWrites: fc.boolean(), method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), url: path, headers, body });
 
 describe('HTTP API fuzz (every route, every personality)', () => {
   it(`no input gets an unexpected 5xx or a stack trace (${BUDGET_MS} ms budget)`, async () => {
@@ -105,7 +110,7 @@ describe('HTTP API fuzz (every route, every personality)', () => {
         const h: Record<string, string> = {};
         for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && v !== '') h[k] = v === 'VALID' ? `Bearer ${token}` : v.replace(/[^\t\x20-\x7e]/g, '');
         if (r.body === undefined) delete h['content-type'];
-        const res = await reg.app.inject({ method: r.method as 'GET', url: r.url, headers: h, ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}) });
+        const res = await (r.openWrites ? open : reg).app.inject({ method: r.method as 'GET', url: r.url, headers: h, ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}) });
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
         const deliberate = (res.statusCode === 503 || res.statusCode === 507) && res.headers['retry-after'] !== undefined;
         expect(res.statusCode >= 500 && !deliberate, `${r.method} ${r.url} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBe(false);
