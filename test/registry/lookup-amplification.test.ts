@@ -86,7 +86,7 @@ describe('batch lookup amplification', () => {
         attacks++;
       }
     };
-    const attackers = Array.from({ length: 6 }, (_, k) => attacker(k));
+    const attackers = Array.from({ length: 4 }, (_, k) => attacker(k));
     const times: number[] = [];
     const until = Date.now() + 3_000;
     while (Date.now() < until) {
@@ -102,7 +102,7 @@ describe('batch lookup amplification', () => {
     times.sort((a, b) => a - b);
     const p99 = times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!;
     console.log(`/-/ping during the attack: ${times.length} pings, p50 ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${attacks} attack requests refused`);
-    expect(attacks).toBeGreaterThan(6);
+    expect(attacks).toBeGreaterThan(4);
     expect(p99).toBeLessThan(1_000);
   }, 30_000);
 
