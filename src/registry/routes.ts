@@ -230,12 +230,23 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
       lookupLimiter.take(req.ip, new Set(namespaces as string[]).size);
       const size = checkpointSize(await ctx.log.latestCheckpoint());
-      const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
-      for (const ns of namespaces as string[]) {
+      // Built as JSON text: each governing ledger's events serialized once however many
+      // namespaces (or spellings) share it, the answer bounded (batch-lookup.ts), and no
+      // namespace string can act as an object key like "__proto__".
+      const eventsJson = new Map<string, string>();
+      const parts: string[] = [];
+      let bytes = 16;
+      for (const ns of new Set(namespaces as string[])) {
         const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
-        ledgers[ns] = { ledger: governing, events: ledger.loggedEvents(governing) };
+        let events = eventsJson.get(governing);
+        if (events === undefined) eventsJson.set(governing, (events = JSON.stringify(ledger.loggedEvents(governing))));
+        const item = `${JSON.stringify(ns)}:{"ledger":${JSON.stringify(governing)},"events":${events}}`;
+        if ((bytes += item.length + 1) > lookupLimits.maxResponseBytes) {
+          throw new RegistryError(413, 'RESPONSE_TOO_LARGE', `the answer would be larger than this registry's limit of ${lookupLimits.maxResponseBytes} bytes`, 'split the lookup into smaller batches', { limit: lookupLimits.maxResponseBytes });
+        }
+        parts.push(item);
       }
-      return reply.send({ ledgers });
+      return reply.type('application/json; charset=utf-8').send(`{"ledgers":{${parts.join(',')}}}`);
     });
 
     app.post('/api/v1/key-events', { bodyLimit: 256 * 1024, ...writeHook('keys') }, async (req, reply) => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
     port: 0,
     openWrites: true,
     passphrase: 'pw',
-    lookupLimits: { perClient: { burst: 3_000, perMinute: 60 } },
+    lookupLimits: { perClient: { burst: 3_000, perMinute: 60 }, maxResponseBytes: 120_000 },
   });
   url = await reg.listen();
   const tgz = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name: 'left-pad', version: '1.0.0' }) }]);
@@ -65,13 +65,27 @@ describe('batch lookup amplification', () => {
   });
 
   it('answers a few spellings with one record built once', async () => {
-    const few = spellings(50);
+    const few = spellings(20);
     const r = await lookup(few);
     expect(r.status).toBe(200);
     const records = Object.values(r.json.records) as { purl: string }[];
-    expect(records).toHaveLength(50);
+    expect(records).toHaveLength(20);
     for (const rec of records) expect(rec).toEqual(records[0]);
     expect(records[0]!.purl).toBe('pkg:npm/left-pad@1.0.0');
+  });
+
+  it('bounds the answer (413 RESPONSE_TOO_LARGE) and builds ledger answers once per ledger', async () => {
+    const one = await lookup(spellings(1));
+    const recordBytes = one.bytes;
+    expect(recordBytes).toBeGreaterThan(1_500); // 100 spellings of it are over the 120,000-byte limit
+    const big = await lookup(spellings(101));
+    expect(big.status).toBe(413);
+    expect(big.json.error.code).toBe('RESPONSE_TOO_LARGE');
+    const r = await fetch(`${url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces: ['__proto__', 'pkg:npm/left-pad', 'pkg:npm/left-pad'] }) });
+    expect(r.status).toBe(200);
+    const ledgers = ((await r.json()) as { ledgers: Record<string, { ledger: string; events: unknown[] }> }).ledgers;
+    expect(Object.keys(ledgers).sort()).toEqual(['__proto__', 'pkg:npm/left-pad']);
+    expect(ledgers['pkg:npm/left-pad']).toEqual({ ledger: 'pkg:npm/left-pad', events: [] });
   });
 
   it('keeps /-/ping responsive while attackers send oversized and duplicate batches', async () => {
