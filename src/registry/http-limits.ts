@@ -32,13 +32,16 @@ export interface HttpLimits {
 
 /**
  * DEFAULT_HTTP_LIMITS: a 64 MiB upload at 1 MiB/s fits the request timeout;
- * a client behind one NAT address can still open many connections.
+ * a client behind one NAT address can still open many connections. Keep-alive
+ * stays at fastify's 72 s: a shorter one made clients reuse a socket the server
+ * was closing (ECONNRESET on the next POST); idle keep-alive sockets are
+ * bounded by the per-client cap, and the headers timeout does not apply to them.
  */
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 120_000,
-  idleTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 72_000,
   checkIntervalMs: 1_000,
   maxConnections: 4_096,
   maxConnectionsPerClient: 256,
