@@ -34,9 +34,9 @@ export interface LookupLimits {
   readonly perClient: RateLimit;
 }
 
-/** DEFAULT_LOOKUP_LIMITS: the client asks 1,000 purls a request; a 5,000-dependency lockfile fits one burst. */
+/** DEFAULT_LOOKUP_LIMITS: the client asks 1,000 purls a request (others may ask up to 10,000, the limit before); a 5,000-dependency lockfile fits one burst. */
 export const DEFAULT_LOOKUP_LIMITS: LookupLimits = {
-  maxBatch: 5_000,
+  maxBatch: 10_000,
   maxRepeats: 100,
   maxResponseBytes: 32 * 1024 * 1024,
   perClient: { burst: 50_000, perMinute: 300_000 },

@@ -52,13 +52,13 @@ afterAll(async () => {
 });
 
 describe('batch lookup amplification', () => {
-  it('refuses the 10,000-spellings batch (413) and a batch of many spellings of one purl (400)', async () => {
-    const all = spellings(10_000);
-    expect(new Set(all).size).toBe(10_000);
+  it('refuses the 10,000-spellings batch (400 BATCH_DUPLICATES) and a batch over 10,000 purls (413)', async () => {
+    const all = spellings(10_001);
+    expect(new Set(all).size).toBe(10_001);
     const big = await lookup(all);
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe('BATCH_TOO_LARGE');
-    const dup = await lookup(all.slice(0, 4_000));
+    const dup = await lookup(all.slice(0, 10_000));
     expect(dup.status).toBe(400);
     expect(dup.json.error.code).toBe('BATCH_DUPLICATES');
     expect(dup.json.error.message).toContain('pkg:npm/left-pad@1.0.0');
