@@ -46,7 +46,7 @@ for (let i = 0; i < N; i++) {
 }
 
 const interval = process.env.SIGIL_BENCH_REKOR_INTERVAL ?? '100';
-const server = spawn(process.execPath, [...(process.env.SIGIL_BENCH_REKOR_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_REKOR_PROFILE] : []), BIN, 'log', 'serve', '--data', join(dir, 'log'), '--listen', '127.0.0.1:0', '--origin', 'bench.rekor.test', '--batch-interval', interval], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(process.execPath, [...(process.env.SIGIL_BENCH_REKOR_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_REKOR_PROFILE] : []), BIN, 'log', 'serve', '--data', join(dir, 'log'), '--listen', '127.0.0.1:0', '--origin', 'bench.rekor.test', '--batch-interval', interval, '--open-writes', '--write-rate', '100000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
 const url = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (c) => {

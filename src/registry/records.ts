@@ -9,6 +9,7 @@ import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import type { TransparencyLog } from '../log/service.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
+import { RegistryError } from './errors.js';
 
 export interface RecordContext {
   readonly log: TransparencyLog;
@@ -87,18 +88,54 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
   return `{${parts.join(',')}}`;
 }
 
-/** buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing). */
-export async function buildBatchJson(ctx: RecordContext, rows: ReadonlyMap<string, ReleaseRow | undefined>, ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>): Promise<string> {
+/** BatchJsonOptions bound the work of one batch answer (issue 11 item 8, batch-lookup.ts). */
+export interface BatchJsonOptions {
+  /** Largest answer in bytes: over it, RegistryError 413 RESPONSE_TOO_LARGE. */
+  readonly maxBytes?: number;
+  /** Records built between two yields to the event loop (default 64). */
+  readonly yieldEvery?: number;
+}
+
+/**
+ * buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing).
+ * A row reached under several spellings is built once; other requests are served between
+ * chunks of records (setImmediate), so one large batch cannot stall the server.
+ */
+export async function buildBatchJson(
+  ctx: RecordContext,
+  rows: ReadonlyMap<string, ReleaseRow | undefined>,
+  ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>,
+  options: BatchJsonOptions = {},
+): Promise<string> {
   const checkpoint = await ctx.log.latestCheckpoint();
   const size = checkpointSize(checkpoint);
+  const maxBytes = options.maxBytes ?? Infinity;
+  const yieldEvery = options.yieldEvery ?? 64;
+  const built = new Map<string, string>();
   const out: string[] = [];
+  let bytes = checkpoint.length + 32;
+  let sinceYield = 0;
   for (const [purl, row] of rows) {
-    if (!row) {
-      out.push(`${JSON.stringify(purl)}:null`);
-      continue;
+    let json = 'null';
+    if (row) {
+      const memo = built.get(row.purl);
+      if (memo !== undefined) json = memo;
+      else {
+        const l = ledger ? await ledger(row) : undefined;
+        json = await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace);
+        built.set(row.purl, json);
+        if (++sinceYield >= yieldEvery) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
     }
-    const l = ledger ? await ledger(row) : undefined;
-    out.push(`${JSON.stringify(purl)}:${await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace)}`);
+    const item = `${JSON.stringify(purl)}:${json}`;
+    bytes += item.length + 1;
+    if (bytes > maxBytes) {
+      throw new RegistryError(413, 'RESPONSE_TOO_LARGE', `the answer would be larger than this registry's limit of ${maxBytes} bytes`, 'split the lookup into smaller batches', { limit: maxBytes });
+    }
+    out.push(item);
   }
   return `{"checkpoint":${JSON.stringify(checkpoint)},"records":{${out.join(',')}}}`;
 }

@@ -12,6 +12,9 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
+import { LogAdmission } from './log-admission.js';
+import type { LookupLimits } from './batch-lookup.js';
+import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -53,6 +56,10 @@ export interface RegistryOptions {
   readonly authLimits?: AuthLimits;
   /** apt repository settings (suite, Valid-Until window, clock). */
   readonly apt?: Partial<AptOptions>;
+  /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
+  readonly httpLimits?: Partial<HttpLimits>;
+  /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
+  readonly lookupLimits?: Partial<LookupLimits>;
 }
 
 export interface Registry {
@@ -133,9 +140,14 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
-  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
-  await app.register(logRoutes, { log, prefix: '/log' });
-  await app.register(rekorRoutes, { log, prefix: '/log' });
+  const httpLimits = resolveHttpLimits(options.httpLimits);
+  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024, ...fastifyHttpOptions(httpLimits) });
+  capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
+  // The registry's log accepts only what the registry appends (publishes, key events): its
+  // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
+  const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
+  await app.register(logRoutes, { log, prefix: '/log', admission: ownLogOnly });
+  await app.register(rekorRoutes, { log, prefix: '/log', admission: ownLogOnly });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(registryRoutes, {
     ctx,
@@ -148,6 +160,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
+    ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)

@@ -30,6 +30,7 @@ import { AuthError } from '../../auth/errors.js';
 import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
+import { isStorageFull } from '../../../store/storage-full.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
 import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
@@ -65,9 +66,14 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const a = toAuthError(err, req);
     if (a) return sendNpmError(reply, a.status, a.code, a.message, a.hint, a.headers, a.detail);
-    if (err instanceof RegistryError) return sendNpmError(reply, err.status, err.code, err.message, err.hint, {}, err.detail);
+    if (err instanceof RegistryError) {
+      const retry = err.detail?.['retryAfterSeconds'];
+      return sendNpmError(reply, err.status, err.code, err.message, err.hint, typeof retry === 'number' ? { 'retry-after': String(retry) } : {}, err.detail);
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
+    if (err instanceof InputError) return sendNpmError(reply, 400, err.code, err.message, err.hint);
     req.log.error(err);
+    if (isStorageFull(err)) return sendNpmError(reply, 507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { 'retry-after': '30' });
     return sendNpmError(reply, 500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log');
   });
 
