@@ -40,10 +40,7 @@ export interface LockfileFlags {
   json?: boolean;
 }
 
-/** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
-export function isLockfile(target: string): boolean {
-  return lockfileReaderFor(basename(target)) !== undefined;
-}
+export { isLockfile } from './detect.js';
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
