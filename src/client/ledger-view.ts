@@ -10,6 +10,7 @@
  * fetch-records` keeps them in the offline cache, and `--offline` replays
  * them with {@link historyLedgerView} exactly as online.
  */
+import { inBatches } from './batches.js';
 import type { PublicKey } from '../core/keys.js';
 import { replayLedger, type Ledger, type LogEntry } from '../ledger/replay.js';
 import type { LedgerAuthorisation, LedgerView } from '../verify-project/ledger-view.js';
@@ -55,11 +56,8 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
   // One request per 1,000 namespaces where the server has the batch endpoint; one per namespace otherwise.
   if (todo.length > 1) {
     try {
-      for (let i = 0; i < todo.length; i += 1000) {
-        const chunk = todo.slice(i, i + 1000);
-        const { ledgers } = await client.ledgers(chunk);
-        for (const ns of chunk) out[ns] = ledgers[ns] === undefined ? null : historyOf(ledgers[ns], ns);
-      }
+      const answers = await inBatches(todo, 1000, 4, async (chunk) => ({ chunk, ledgers: (await client.ledgers(chunk)).ledgers }));
+      for (const { chunk, ledgers } of answers) for (const ns of chunk) out[ns] = ledgers[ns] === undefined ? null : historyOf(ledgers[ns], ns);
       return out;
     } catch (e) {
       if (!(e instanceof RegistryRequestError && (e.status === 404 || e.status === 405))) throw e;
