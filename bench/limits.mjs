@@ -8,7 +8,7 @@
 //     threads of the process) or /proc/<pid>/stat for a server child.
 //   - noise: the limit run three times, printed as min/median/max.
 //   - load average at the start and end of every section.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
@@ -62,6 +62,25 @@ export function timeChild(cmd, args) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const f = r.stdout.split(') ')[1].split(' ');
   return { wall, cpu: (Number(f[13]) + Number(f[14])) / TICK }; // cutime, cstime (fields 16, 17)
+}
+
+/**
+ * timeChildAsync is timeChild without blocking this process (for children that talk
+ * to a server running here). Rejects when the program exits non-zero.
+ */
+export function timeChildAsync(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const c = spawn('sh', ['-c', '"$0" "$@" >/dev/null 2>&1; s=$?; cat /proc/$$/stat; exit $s', cmd, ...args], { stdio: ['ignore', 'pipe', 'ignore'], ...options });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - t) / 1e9;
+      if (code !== 0) return reject(new Error(`exit ${code}: ${cmd} ${args.join(' ')}`));
+      const f = out.split(') ')[1].split(' ');
+      resolve({ wall, cpu: (Number(f[13]) + Number(f[14])) / TICK });
+    });
+  });
 }
 
 function speedRun(alg, seconds, elapsed) {

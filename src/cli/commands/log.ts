@@ -58,7 +58,7 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
     .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
     .option('--batch-size <n>', 'integrate when this many entries wait', '256')
-    .option('--batch-interval <ms>', 'or this long after the first one arrived', '100')
+    .option('--batch-interval <ms>', 'or this long after the first one arrived (0: as soon as the writer is free)', '0')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
     .command('vkey')
