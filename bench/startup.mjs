@@ -19,6 +19,8 @@ process.on('exit', () => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
+// The children's environment (restored at the end: later benchmarks share this process).
+const savedEnv = { SIGIL_PASSPHRASE: process.env.SIGIL_PASSPHRASE, SIGIL_CONFIG_DIR: process.env.SIGIL_CONFIG_DIR };
 process.env.SIGIL_PASSPHRASE = 'bench passphrase';
 process.env.SIGIL_CONFIG_DIR = join(dir, 'config');
 
@@ -80,6 +82,10 @@ for (let i = 0; i < 3; i++) {
   }
 }
 await registry.close();
+for (const [k, v] of Object.entries(savedEnv)) {
+  if (v === undefined) delete process.env[k];
+  else process.env[k] = v;
+}
 
 const ms = (x) => `${(x * 1000).toFixed(0)} ms`;
 const bw = median(bare.map((r) => r.wall));

@@ -62,3 +62,17 @@ describe('keys the fast path does not take', () => {
     expect(() => publicKeyFromSpkiPem(String(publicKey.export({ type: 'spki', format: 'pem' })))).toThrow(/algorithm|rsa/i);
   });
 });
+
+describe('SPKI export once per key', () => {
+  it.each(KEY_ALGORITHMS)('spkiDer and spkiPem of a %s key are what node exports, and a copy each time', async (algorithm) => {
+    const { spkiDer, spkiPem } = await import('./keys.js');
+    for (const k of [generateKey(algorithm).publicKey, publicKeyFromSpkiPem(String(generateKey(algorithm).publicKey.key.export({ type: 'spki', format: 'pem' })))]) {
+      const der = k.key.export({ type: 'spki', format: 'der' });
+      expect(spkiDer(k.key).equals(der)).toBe(true);
+      expect(spkiPem(k.key)).toBe(String(k.key.export({ type: 'spki', format: 'pem' })));
+      const a = spkiDer(k.key);
+      a[0] = 0;
+      expect(spkiDer(k.key).equals(der)).toBe(true);
+    }
+  });
+});

@@ -37,9 +37,20 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm {
   throw new InputError('KEY_UNSUPPORTED_ALGORITHM', `unsupported key algorithm ${what} (expected ed25519 or ecdsa-p256)`);
 }
 
-/** spkiDer is the DER SubjectPublicKeyInfo of a public key. */
+// A key's DER SPKI, exported once per KeyObject (an export costs as much as a verify).
+const derOf = new WeakMap<KeyObject, Buffer>();
+
+/** spkiDer is the DER SubjectPublicKeyInfo of a public key (a fresh copy; exported once per key). */
 export function spkiDer(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' });
+  let der = derOf.get(key);
+  if (!der) derOf.set(key, (der = key.export({ type: 'spki', format: 'der' })));
+  return Buffer.from(der);
+}
+
+/** spkiPem is the PEM SubjectPublicKeyInfo of a public key, as node's export writes it (exported once per key). */
+export function spkiPem(key: KeyObject): string {
+  const lines = spkiDer(key).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
 
 /** keyIdOf is the hex SHA-256 of the key's DER SPKI: Sigil's key id. */
@@ -95,6 +106,7 @@ function canonicalSpki(der: Buffer): PublicKey | undefined {
   } else {
     return undefined;
   }
+  derOf.set(key, Buffer.from(der));
   return { algorithm, key, keyId: createHash('sha256').update(der).digest('hex') };
 }
 

@@ -24,7 +24,7 @@ import { parseBundle, type SigilBundle } from '../core/bundle.js';
 import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
-import { npmKeyId, signBytes, type PrivateKey } from '../core/keys.js';
+import { npmKeyId, signBytes, spkiPem, type PrivateKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
@@ -134,7 +134,7 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     bundle = parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
     const authorKey = ns.keys.find((k) => k.keyId === authorKeyId)!;
-    authorKeyPem = String(authorKey.key.export({ type: 'spki', format: 'pem' }));
+    authorKeyPem = spkiPem(authorKey.key);
     authorEntry = envelopeLogEntry(bundle.dsseEnvelope, authorKey);
   }
 
