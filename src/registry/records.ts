@@ -87,6 +87,34 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * Record texts of the current checkpoint, per registry: a published row never
+ * changes and a record is a function of (row, checkpoint, ledger facts), so
+ * between two log commits the same lockfile's lookups are answered from here.
+ * Keyed by everything the text depends on; dropped whole when the checkpoint
+ * moves; bounded in bytes.
+ */
+const RECORD_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const recordCaches = new WeakMap<RecordContext, { checkpoint: string; bytes: number; texts: Map<string, string> }>();
+
+async function cachedRecordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
+  let cache = recordCaches.get(ctx);
+  if (!cache || cache.checkpoint !== checkpoint) recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
+  const key = `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
+  const hit = cache.texts.get(key);
+  if (hit !== undefined) return hit;
+  const text = await recordJson(ctx, row, checkpoint, size, resetInHistory, ledgerNamespace);
+  if (recordCaches.get(ctx) === cache) {
+    if (cache.bytes + text.length > RECORD_CACHE_MAX_BYTES) {
+      cache.texts.clear();
+      cache.bytes = 0;
+    }
+    cache.texts.set(key, text);
+    cache.bytes += text.length;
+  }
+  return text;
+}
+
 /** buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing). */
 export async function buildBatchJson(ctx: RecordContext, rows: ReadonlyMap<string, ReleaseRow | undefined>, ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>): Promise<string> {
   const checkpoint = await ctx.log.latestCheckpoint();
@@ -98,7 +126,7 @@ export async function buildBatchJson(ctx: RecordContext, rows: ReadonlyMap<strin
       continue;
     }
     const l = ledger ? await ledger(row) : undefined;
-    out.push(`${JSON.stringify(purl)}:${await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace)}`);
+    out.push(`${JSON.stringify(purl)}:${await cachedRecordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace)}`);
   }
   return `{"checkpoint":${JSON.stringify(checkpoint)},"records":{${out.join(',')}}}`;
 }
