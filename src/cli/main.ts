@@ -2,7 +2,7 @@
  * The sigil command line. Thin: parse flags, call the library, print.
  * Exit codes: 0 verified / done, 1 verification failed, 2 usage or input error.
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { COMMAND_INDEX } from './command-index.js';
 import type { CommandContext } from './context.js';
 import { printError, processIo, type Io } from './output.js';
@@ -63,6 +63,7 @@ function commandName(argv: readonly string[]): string | undefined {
  * suggestions use its names. `all` loads every module (the index's test).
  */
 export async function buildProgram(ctx: CommandContext, argv: readonly string[] = [], options: { all?: boolean } = {}): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('sigil')
     .description('sign and verify software releases, for every package manager')
     .version(VERSION, '-V, --version', 'print the version of sigil')
@@ -94,6 +95,11 @@ export async function buildProgram(ctx: CommandContext, argv: readonly string[] 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
   const ctx: CommandContext = { io, setExitCode: (c) => (exitCode = c) };
+  // `sigil --version` alone: the answer commander would print, without loading commander (start-up is UX).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
   let program: Command;
   try {
     program = await buildProgram(ctx, argv);
@@ -105,6 +111,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
+    const { CommanderError } = await import('commander');
     if (e instanceof CommanderError) {
       // help and version are not errors
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
