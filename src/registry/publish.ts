@@ -34,7 +34,7 @@ import { PushbackError, type TransparencyLog } from '../log/service.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { AuthorKeyAuthority } from './authority.js';
 import { RegistryError } from './errors.js';
-import { envelopeLogEntry } from './log-entries.js';
+import { envelopeLogEntry, verifiedEnvelopeLogEntry } from './log-entries.js';
 import { buildRecord } from './records.js';
 
 export interface RegistryContext {
@@ -131,11 +131,11 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
       const status = f.code === 'KEY_UNTRUSTED' ? 403 : 400;
       throw new RegistryError(status, `AUTHOR_${f.code}`, `author signature refused: ${f.reason}`, f.code === 'KEY_UNTRUSTED' ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}` : undefined, { checks: result.checks });
     }
-    bundle = parseBundle(bundleText);
+    bundle = result.bundle ?? parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
     const authorKey = ns.keys.find((k) => k.keyId === authorKeyId)!;
     authorKeyPem = spkiPem(authorKey.key);
-    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, authorKey);
+    authorEntry = verifiedEnvelopeLogEntry(bundle.dsseEnvelope, authorKey); // verified just above
   }
 
   // 5. Countersign.
