@@ -88,6 +88,34 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * Record texts of the current checkpoint, per registry: a published row never
+ * changes and a record is a function of (row, checkpoint, ledger facts), so
+ * between two log commits the same lockfile's lookups are answered from here.
+ * Keyed by everything the text depends on; dropped whole when the checkpoint
+ * moves; bounded in bytes.
+ */
+const RECORD_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const recordCaches = new WeakMap<RecordContext, { checkpoint: string; bytes: number; texts: Map<string, string> }>();
+
+async function cachedRecordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
+  let cache = recordCaches.get(ctx);
+  if (!cache || cache.checkpoint !== checkpoint) recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
+  const key = `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
+  const hit = cache.texts.get(key);
+  if (hit !== undefined) return hit;
+  const text = await recordJson(ctx, row, checkpoint, size, resetInHistory, ledgerNamespace);
+  if (recordCaches.get(ctx) === cache) {
+    if (cache.bytes + text.length > RECORD_CACHE_MAX_BYTES) {
+      cache.texts.clear();
+      cache.bytes = 0;
+    }
+    cache.texts.set(key, text);
+    cache.bytes += text.length;
+  }
+  return text;
+}
+
 /** BatchJsonOptions bound the work of one batch answer (issue 11 item 8, batch-lookup.ts). */
 export interface BatchJsonOptions {
   /** Largest answer in bytes: over it, RegistryError 413 RESPONSE_TOO_LARGE. */
@@ -122,7 +150,7 @@ export async function buildBatchJson(
       if (memo !== undefined) json = memo;
       else {
         const l = ledger ? await ledger(row) : undefined;
-        json = await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace);
+        json = await cachedRecordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace);
         built.set(row.purl, json);
         if (++sinceYield >= yieldEvery) {
           sinceYield = 0;

@@ -66,7 +66,7 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
     .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
     .option('--batch-size <n>', 'integrate when this many entries wait', '256')
-    .option('--batch-interval <ms>', 'or this long after the first one arrived', '100')
+    .option('--batch-interval <ms>', 'or this long after the first one arrived (0: as soon as the writer is free)', '0')
     .option('--write-token-file <file>', 'admit writes with one of these bearer tokens (one a line; also SIGIL_LOG_WRITE_TOKEN)')
     .option('--allow-key <pub>', 'admit Rekor v2 DSSE entries signed by this public key file (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--open-writes', 'admit writes from anyone (rate-limited); without a policy, writes are refused')

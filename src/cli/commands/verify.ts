@@ -18,21 +18,11 @@ import type { CommandContext } from '../context.js';
 import { readTextFile } from '../files.js';
 import { formatChecks, printError, type Io } from '../output.js';
 import { collect, type VerifyFlags } from '../verify/flags.js';
-import {
-  isCpanDirectory,
-  isDebianRepository,
-  verifyCpan,
-  verifyDebianRepository,
-  verifyGem,
-  verifyKeyless,
-  verifyNpmRegistry,
-  verifyOpenpgpCleartext,
-  verifyOpenpgpDetached,
-  verifyWordPress,
-} from '../verify/foreign.js';
-import { verifySigilBundle } from '../verify/sigil-bundle.js';
-import { verifyArchiveFromTag, verifyArchiveTreeHash, verifyForgeBindingFile, verifyGitObject, verifySshsigFile } from '../verify/git.js';
-import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
+import { isCpanDirectory, isDebianRepository, isLockfile } from '../verify/detect.js';
+
+// Each scheme's verifier is loaded when that scheme runs: verifying one artifact does not load OpenPGP, Sigstore or the lockfile machinery.
+const foreign = () => import('../verify/foreign.js');
+const git = () => import('../verify/git.js');
 
 export type { VerifyFlags };
 
@@ -154,7 +144,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
 
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
-  if (scheme === 'lockfile') return verifyLockfile(io, target, flags);
+  if (scheme === 'lockfile') return (await import('../verify/lockfile.js')).verifyLockfile(io, target, flags);
   for (const f of ['server', 'policy', 'pin', 'offline', 'sarif', 'acceptNewServerKeys'] as const) {
     if (flags[f] !== undefined) throw new InputError('USAGE', `--${f === 'acceptNewServerKeys' ? 'accept-new-server-keys' : f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
   }
@@ -182,40 +172,40 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
       throw new InputError('USAGE', 'internal: lockfiles are verified by verifyLockfile');
     case 'sigil': {
       const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
-      return [await verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];
+      return [await (await import('../verify/sigil-bundle.js')).verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];
     }
     case 'sigstore': {
       const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;
-      return [await verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
+      return [await (await foreign()).verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
     }
     case 'openpgp': {
       const sig = detachedSignatureFor(target, flags);
       if (sig === undefined) throw new InputError('NO_SIGNATURE', `no OpenPGP signature for ${target}: give --signature FILE`, { file: target });
-      return [await verifyOpenpgpDetached(target, sig, flags)];
+      return [await (await foreign()).verifyOpenpgpDetached(target, sig, flags)];
     }
     case 'cleartext':
-      return [await verifyOpenpgpCleartext(target, flags)];
+      return [await (await foreign()).verifyOpenpgpCleartext(target, flags)];
     case 'debian':
-      return [await verifyDebianRepository(target, flags)];
+      return [await (await foreign()).verifyDebianRepository(target, flags)];
     case 'cpan':
-      return [await verifyCpan(target, flags)];
+      return [await (await foreign()).verifyCpan(target, flags)];
     case 'gem':
-      return [await verifyGem(target, flags)];
+      return [await (await foreign()).verifyGem(target, flags)];
     case 'wordpress':
-      return [await verifyWordPress(target, flags)];
+      return [await (await foreign()).verifyWordPress(target, flags)];
     case 'git':
-      return [await verifyGitObject(target, flags)];
+      return [await (await git()).verifyGitObject(target, flags)];
     case 'git-archive':
-      return [await verifyArchiveFromTag(target, flags)];
+      return [await (await git()).verifyArchiveFromTag(target, flags)];
     case 'sshsig':
-      return [verifySshsigFile(target, flags)];
+      return [(await git()).verifySshsigFile(target, flags)];
     case 'git-tree':
-      return [await verifyArchiveTreeHash(target, flags)];
+      return [await (await git()).verifyArchiveTreeHash(target, flags)];
     case 'forge-binding':
-      return [verifyForgeBindingFile(target, flags)];
+      return [(await git()).verifyForgeBindingFile(target, flags)];
     case 'npm-registry':
       if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
-      return verifyNpmRegistry(target, flags);
+      return (await foreign()).verifyNpmRegistry(target, flags);
   }
 }
 

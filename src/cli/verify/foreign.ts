@@ -128,21 +128,4 @@ export async function verifyKeyless(io: Io, target: string, bundlePath: string, 
   });
 }
 
-/** isDebianRepository: a folder with dists/, or a mirror URL. */
-export function isDebianRepository(target: string): boolean {
-  if (/^https?:\/\//.test(target)) return true;
-  try {
-    return statSync(target).isDirectory() && statSync(join(target, 'dists')).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** isCpanDistribution: a folder holding a SIGNATURE file. */
-export function isCpanDirectory(target: string): boolean {
-  try {
-    return statSync(target).isDirectory() && statSync(join(target, 'SIGNATURE')).isFile();
-  } catch {
-    return false;
-  }
-}
+export { isCpanDirectory, isDebianRepository } from './detect.js';

@@ -43,10 +43,7 @@ export interface LockfileFlags {
   acceptNewServerKeys?: boolean;
 }
 
-/** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
-export function isLockfile(target: string): boolean {
-  return lockfileReaderFor(basename(target)) !== undefined;
-}
+export { isLockfile } from './detect.js';
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {

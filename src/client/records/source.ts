@@ -11,9 +11,8 @@
  *   GET  <server>/api/v1/releases/<purl, percent-encoded as one segment> → ReleaseRecord (404: none)
  *   GET  <log url>/tile/…                       C2SP tlog-tiles (consistency proofs)
  */
-import { createPublicKey } from 'node:crypto';
 import { InputError, SigilError } from '../../core/errors.js';
-import { algorithmOf, type KeyAlgorithm, type PublicKey, toPublicKey } from '../../core/keys.js';
+import { algorithmOf, type KeyAlgorithm, type PublicKey, publicKeyFromSpkiPem } from '../../core/keys.js';
 import type { BatchLookupResponse, ReleaseRecord } from '../../core/release-record.js';
 
 /** ServerKey is one key in keys.json. `keyid` is the hex SHA-256 of the DER SPKI (Sigil key id). */
@@ -136,7 +135,7 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
 export function publicKeyFromPem(pem: string, expected: { keyid?: string; algorithm?: string } = {}, what = 'key'): PublicKey {
   let key: PublicKey;
   try {
-    key = toPublicKey(createPublicKey({ key: pem, format: 'pem' }));
+    key = publicKeyFromSpkiPem(pem);
     algorithmOf(key.key);
   } catch (cause) {
     throw new InputError('KEY_INVALID', `${what} is not a usable public key: ${(cause as Error).message}`, { cause });
