@@ -10,7 +10,6 @@
  * verdict: a table of checks (or --json), exit 0 only when verified.
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { looksLikeSshsig } from '../../foreign/ssh/sshsig.js';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
@@ -105,7 +104,8 @@ function looksLikeSshsigFile(path: string): boolean {
     const head = Buffer.alloc(64);
     const n = readSync(fd, head, 0, 64, 0);
     closeSync(fd);
-    return looksLikeSshsig(head.subarray(0, n).toString('latin1'));
+    // the armor line itself: importing the SSH verifier here would load it for every verify
+    return head.subarray(0, n).toString('latin1').trimStart().startsWith('-----BEGIN SSH SIGNATURE-----');
   } catch {
     return false;
   }
