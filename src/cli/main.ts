@@ -45,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'fetch-records': async () => (await import('./commands/fetch-records.js')).registerFetchRecords,
   fetch: async () => (await import('./commands/fetch.js')).registerFetch,
   sigstore: async () => (await import('./commands/sigstore.js')).registerSigstore,
+  witness: async () => (await import('./commands/witness.js')).registerWitness,
 };
 
 /** commandName is the subcommand argv names (the first word that is not an option), if it is one of ours. */
