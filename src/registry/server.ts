@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
+import { WitnessedLog, type WitnessingOptions } from '../witness/witnessed-log.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -49,6 +50,8 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
+  readonly witnessing?: WitnessingOptions;
 }
 
 export interface Registry {
@@ -124,8 +127,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
-  await app.register(logRoutes, { log, prefix: '/log' });
-  await app.register(rekorRoutes, { log, prefix: '/log' });
+  const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
+  await app.register(logRoutes, { log: served, prefix: '/log' });
+  await app.register(rekorRoutes, { log: served, prefix: '/log' });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(registryRoutes, {
     ctx,

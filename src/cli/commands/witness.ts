@@ -16,7 +16,12 @@ import { createWitnessKey, loadWitnessKey, readWitnessKeyInfo } from '../../witn
 import { createWitnessServer } from '../../witness/server.js';
 import { WitnessStore } from '../../witness/store.js';
 import type { CommandContext } from '../context.js';
-import { printWarning, type Io } from '../output.js';
+import { printError, printWarning, type Io } from '../output.js';
+import { httpFetcher } from '../../client/fetcher.js';
+import { LogClient } from '../../client/log-client.js';
+import { parseVerifierKey } from '../../log/note-key.js';
+import { gossip } from '../../witness/gossip.js';
+import { loadVerifierKey } from './log-client.js';
 import { readNewPassphrase, readPassphrase } from '../passphrase.js';
 import { parseListen } from './log.js';
 
@@ -46,6 +51,15 @@ export function registerWitness(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON')
     .action((f: { data: string; json?: boolean }) => ctx.setExitCode(listLogs(ctx.io, f)));
   data(w.command('vkey').description("print the witness's cosignature verifier key")).action((f: { data: string }) => ctx.setExitCode(vkey(ctx.io, f)));
+  w.command('gossip')
+    .description("compare the log's checkpoint with what witnesses cosigned (and push ours): catches split views")
+    .requiredOption('--log <url>', 'the log (its tlog-tiles prefix)')
+    .requiredOption('--vkey <vkey>', "the log's note verifier key, or a file holding it")
+    .requiredOption('--witness <url...>', 'witness URL(s); repeatable')
+    .option('--witness-vkey <vkey...>', 'witness cosignature keys (needed for --push), in the order of --witness')
+    .option('--push', "submit our checkpoint to witnesses whose checkpoint is older")
+    .option('--json', 'print one JSON line per witness')
+    .action(async (f: GossipFlags) => ctx.setExitCode(await gossipCommand(ctx.io, f)));
   data(w.command('serve').description('serve add-checkpoint and the monitoring checkpoint endpoint'))
     .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7380')
     .option('--logs <file>', 'also trust the logs listed in this file ("log <vkey> [url]" lines, c2sp.org/tlog-policy)')
@@ -132,6 +146,40 @@ async function serve(io: Io, f: { data: string; listen: string; logs?: string })
   await app.close();
   store.close();
   return 0;
+}
+
+interface GossipFlags {
+  log: string;
+  vkey: string;
+  witness: string[];
+  witnessVkey?: string[];
+  push?: boolean;
+  json?: boolean;
+}
+
+async function gossipCommand(io: Io, f: GossipFlags): Promise<number> {
+  const logKey = loadVerifierKey(f.vkey);
+  const client = new LogClient({ baseUrl: f.log, verifierKey: logKey, fetcher: httpFetcher() });
+  const seen = await client.fetchCheckpoint();
+  const keys = (f.witnessVkey ?? []).map((k) => parseVerifierKey(k));
+  let split = false;
+  for (const [i, url] of f.witness.entries()) {
+    const r = await gossip({
+      logKey, seen: seen.text, witnessUrl: url, proveConsistency: (a, b) => client.proveConsistency(a, b), push: Boolean(f.push),
+      ...(keys[i] ? { witnessKey: keys[i] } : {}),
+    });
+    if (r.check.status === 'fail') split = true;
+    if (f.json) io.out(`${JSON.stringify({ witness: url, ...r.check })}\n`);
+    else {
+      io.out(`${r.check.status === 'pass' ? '✔' : r.check.status === 'fail' ? '✘' : '–'} ${url}  ${r.check.reason}\n`);
+      if (r.check.code === 'GOSSIP_SPLIT_VIEW') {
+        const indent = (t: unknown): string => String(t ?? '(none)').trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+        io.out(`  checkpoint served by the log:\n${indent(r.check.detail?.['seen'])}\n  checkpoint cosigned by the witness:\n${indent(r.check.detail?.['witness'])}\n`);
+      }
+    }
+  }
+  if (split) printError(io, `split view: ${seen.checkpoint.origin} showed different histories`, 'keep both checkpoints as evidence and report them to the log operator and the witnesses');
+  return split ? 1 : 0;
 }
 
 function existsEncrypted(path: string): boolean {
