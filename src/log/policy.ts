@@ -24,7 +24,7 @@ import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
 import { verifyCheckpoint, type Checkpoint } from './checkpoint.js';
 import { verifiedCosignatures } from './cosignature.js';
-import { type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1, SIG_ED25519 } from './note-key.js';
+import { formatVerifierKey, type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1, SIG_ED25519 } from './note-key.js';
 
 /** MAX_POLICY_ENTRIES bounds logs, witnesses and groups (each). */
 export const MAX_POLICY_ENTRIES = 256;
@@ -230,4 +230,24 @@ export function verifyCheckpointPolicy(
   }
   const reason = policy.quorum === undefined ? 'the policy requires no witnesses' : `witness quorum ${rule} met by ${cosigners.join(', ')}`;
   return { ok: true, checkpoint: v.checkpoint, cosigners, checks: [v.check, pass('witnesses', 'WITNESS_QUORUM_MET', reason, detail)] };
+}
+
+/**
+ * thresholdWitnessPolicy is the tlog-policy of "k of these witnesses"
+ * (`group witnesses k w1 … wn`, `quorum witnesses`): what a project policy's
+ * `minWitnesses` + `witnesses` mean. Keys that are not cosignature keys, and
+ * repeated keys, are dropped; throws InputError POLICY_INVALID when fewer than k remain.
+ */
+export function thresholdWitnessPolicy(witnessKeys: readonly NoteVerifier[], k: number): TlogPolicy {
+  const seen = new Set<string>();
+  const witnesses: PolicyWitness[] = [];
+  for (const v of witnessKeys) {
+    const pk = Buffer.from(v.publicKey).toString('hex');
+    if (v.type !== SIG_COSIGNATURE_V1 || seen.has(pk)) continue;
+    seen.add(pk);
+    const name = witnesses.some((w) => w.name === v.name) ? `${v.name}#${witnesses.length}` : v.name;
+    witnesses.push({ name, vkey: formatVerifierKey(v), verifier: v });
+  }
+  if (k < 1 || k > witnesses.length) throw new InputError('POLICY_INVALID', `a quorum of ${k} needs at least ${k} distinct witness keys, have ${witnesses.length}`);
+  return { logs: [], witnesses, groups: [{ name: 'witnesses', threshold: k, members: witnesses.map((w) => w.name) }], quorum: 'witnesses' };
 }
