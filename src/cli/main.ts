@@ -50,6 +50,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   fetch: async () => (await import('./commands/fetch.js')).registerFetch,
   sigstore: async () => (await import('./commands/sigstore.js')).registerSigstore,
   witness: async () => (await import('./commands/witness.js')).registerWitness,
+  monitor: async () => (await import('./commands/monitor.js')).registerMonitor,
 };
 
 /** commandName is the subcommand argv names (the first word that is not an option), if it is one of ours. */

@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
+import { entryRoutes } from './entry-routes.js';
 import { WitnessedLog, type WitnessingOptions } from '../witness/witnessed-log.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
@@ -131,6 +132,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(logRoutes, { log: served, prefix: '/log' });
   await app.register(rekorRoutes, { log: served, prefix: '/log' });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
+  await app.register(entryRoutes, { db: store.db });
   await app.register(registryRoutes, {
     ctx,
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
