@@ -103,6 +103,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     adminToken = auth.createToken('admin', { actions: ['publish', 'keys', 'admin'], label: 'first start' }).token;
   }
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey]);
+  // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
+  const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
   const go = await openGoPersonality(options.dataDir, store, {
@@ -113,7 +115,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const ctx: RegistryContext = {
     store,
-    log,
+    log: served,
     registryKey: registry.key,
     get baseUrl() {
       return base.url;
@@ -128,7 +130,6 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
-  const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
   await app.register(logRoutes, { log: served, prefix: '/log' });
   await app.register(rekorRoutes, { log: served, prefix: '/log' });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
