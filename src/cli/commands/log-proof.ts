@@ -13,11 +13,9 @@
 import type { Command } from 'commander';
 import { parseBundle } from '../../core/bundle.js';
 import { InputError } from '../../core/errors.js';
-import { parseCheckpoint } from '../../log/checkpoint.js';
-import { parseNote } from '../../log/note.js';
 import { parseTlogPolicy } from '../../log/policy.js';
 import { parseTransparencyLogEntry } from '../../log/rekor/tlog-entry.js';
-import { checkTransparencyLogEntry } from '../../log/rekor/verify-entry.js';
+import { checkEntryWithPolicy, tlogEntryFromProof } from '../../log/tlog-proof-entry.js';
 import { formatTlogProof, parseTlogProof, verifyTlogProof } from '../../log/tlog-proof.js';
 import type { CommandContext } from '../context.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
@@ -76,23 +74,13 @@ function verifyProof(io: Io, proofPath: string, f: VerifyProofFlags): number {
   const r = verifyTlogProof(p, policy, { logKeys, now: Math.floor(Date.now() / 1000) });
   const checks = [...r.checks];
   if (f.bundle !== undefined) {
-    // The logged entry must be the bundle's: rebuild the bundle's entry with the proof's data and check it.
+    // The logged entry must be the bundle's envelope: the proof as a log entry, through the one entry check.
     const bundle = parseBundle(readTextFile(f.bundle, 'bundle'), f.bundle);
-    const raw = bundle.verificationMaterial.tlogEntries[0] as unknown as Record<string, unknown> | undefined;
-    if (raw === undefined || p.extra === undefined) {
-      checks.push({ name: 'entry', code: 'TLOG_PROOF_NO_ENTRY', status: 'fail', reason: 'the bundle has no log entry or the proof carries none' });
-    } else {
-      const cp = parseCheckpoint(parseNote(p.checkpoint).text);
-      const tle = {
-        ...raw,
-        logIndex: String(p.index),
-        inclusionProof: { logIndex: String(p.index), rootHash: Buffer.from(cp.hash).toString('base64'), treeSize: String(cp.size), hashes: p.proof.map((h) => Buffer.from(h).toString('base64')), checkpoint: { envelope: p.checkpoint } },
-        canonicalizedBody: Buffer.from(p.extra).toString('base64'),
-      };
-      const v = checkTransparencyLogEntry(tle, { verifiers: logKeys, envelope: bundle.dsseEnvelope });
-      const body = v.checks.find((c) => c.name !== 'checkpoint' && c.name !== 'inclusion' && c.name !== 'log-id' && c.name !== 'proof-fields') ?? v.checks.find((c) => c.status === 'fail');
-      if (body) checks.push(body);
-    }
+    const origin = p.checkpoint.split('\n', 1)[0];
+    const logKey = logKeys.find((k) => k.name === origin) ?? logKeys[0]!;
+    const tle = tlogEntryFromProof(p, logKey);
+    if (tle === undefined) checks.push({ name: 'tlog-entry', code: 'TLOG_PROOF_NO_ENTRY', status: 'fail', reason: 'the proof carries no entry (no extra line): it cannot be tied to the bundle' });
+    else for (const c of checkEntryWithPolicy(tle, bundle.dsseEnvelope, policy, { logKeys })) if (!checks.some((x) => x.name === c.name && x.code === c.code)) checks.push(c);
   }
   const ok = checks.every((c) => c.status !== 'fail');
   const result = { subject: proofPath, ok, checks };
