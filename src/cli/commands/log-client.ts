@@ -90,7 +90,8 @@ export function loadVerifierKey(value: string): NoteVerifier {
       });
     }
   };
-  if (!existsSync(value) && /^[^/\\]+\+[0-9a-f]{8}\+/.test(value)) return fromText(value);
+  // A vkey's name may contain "/" (origins like example.org/log): a value that is not a file but has the vkey shape is a vkey.
+  if (!existsSync(value) && /^[^\s+]+\+[0-9a-f]{8}\+/.test(value)) return fromText(value);
   return fromText(readTextFile(value, 'verifier key file'), value);
 }
 
