@@ -3,6 +3,7 @@
 // resumes from its state, and reports a log that shows another history.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,10 +103,24 @@ describe('sigil monitor', () => {
   it('resumes from its state: a second run reports only what is new', async () => {
     const v2 = npmPack(dir, { name: '@acme/widget', version: '2.0.0' });
     expect((await runCli(['publish', v2.path, '--server', url, '--key', alice.privateKey], env)).code).toBe(0);
-    const r = await runCli(['monitor', '--server', url, '--watch', 'pkg:npm/@acme/*', '--once'], env);
+    // With a webhook: each event is also POSTed as JSON.
+    const received: unknown[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', () => resolve()));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/sigil`;
+    const r = await runCli(['monitor', '--server', url, '--watch', 'pkg:npm/@acme/*', '--once', '--webhook', hookUrl], env);
+    hook.close();
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e['type'])).toEqual(['new_version']);
     expect(events[0]).toMatchObject({ purl: 'pkg:npm/%40acme/widget@2.0.0' });
+    expect(received).toEqual(events);
     expect(r.code).toBe(0);
   }, 30_000);
 
