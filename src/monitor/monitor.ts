@@ -134,6 +134,12 @@ export async function pollOnce(o: MonitorOptions, state: MonitorState | undefine
     } catch {
       events.push({ type: 'server_error', reason: `the envelopes of entries ${start}–${end - 1} are not JSON` });
     }
+    const explained = new Set(list.map((e) => e.logIndex));
+    for (const i of payloadHashes.keys()) {
+      // A logged record the server shows no envelope for: submitted through the public Rekor API,
+      // or a record shown only to some clients. Either way the owner should be able to look.
+      if (!explained.has(i)) events.push({ type: 'unattributed_entry', logIndex: i });
+    }
     for (const e of list) {
       const want = payloadHashes.get(e.logIndex);
       if (want === undefined || typeof e.envelope?.payload !== 'string') continue;

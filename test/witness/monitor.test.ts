@@ -97,6 +97,9 @@ describe('sigil monitor', () => {
     registry.store.db.prepare('INSERT INTO key_event (namespace, envelope, entry, log_index) VALUES (?, ?, ?, ?)').run('forged', JSON.stringify(envelope), leaf, index);
     const dup = await waitFor((e) => e['type'] === 'duplicate_record', 3 * INTERVAL * 1000 + 2000);
     expect(dup).toMatchObject({ purl: 'pkg:npm/%40acme/widget@1.0.0', second: { logIndex: index } });
+    // The same forgery kept from the monitor (no envelope served) still shows as an entry nobody explains.
+    const hidden = await registry.log.append(envelopeLogEntry(signEnvelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify({ ...statement, predicate: { ...statement.predicate, publishedAt: 'later' } })), registry.registryKey), registry.registryKey.publicKey));
+    await waitFor((e) => e['type'] === 'unattributed_entry' && e['logIndex'] === hidden.index, 3 * INTERVAL * 1000 + 2000);
     mon!.kill('SIGTERM');
   }, 60_000);
 
