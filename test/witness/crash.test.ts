@@ -68,12 +68,12 @@ describe('a witness killed with SIGKILL during add-checkpoint', () => {
       }
     };
     // Traffic, a SIGKILL while requests are in flight, a restart, more traffic.
-    const running = Promise.all(Array.from({ length: 6 }, () => worker(250)));
-    while (sent < 40) await new Promise((r) => setTimeout(r, 5));
+    const running = Promise.all(Array.from({ length: 6 }, () => worker(160)));
+    while (sent < 30) await new Promise((r) => setTimeout(r, 5));
     await stop(witness, 'SIGKILL');
     await running;
     witness = await startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0']);
-    await Promise.all(Array.from({ length: 6 }, () => worker(500)));
+    await Promise.all(Array.from({ length: 6 }, () => worker(320)));
 
     expect(cosigned.size).toBeGreaterThan(10);
     for (const [size, roots] of cosigned) expect(roots.size, `size ${size}`).toBe(1);

@@ -46,13 +46,13 @@ const gossip = (...extra: string[]) => runCli(['witness', 'gossip', '--log', log
 
 describe('sigil witness gossip', () => {
   it('pushes what the client saw, then proves later checkpoints consistent from the tiles', async () => {
-    for (let i = 0; i < 300; i++) await log.append(Buffer.from(`entry ${i}`));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(Buffer.from(`entry ${i}`))));
     const none = await gossip();
     expect(JSON.parse(none.stdout)).toMatchObject({ code: 'GOSSIP_NOTHING' });
     const pushed = await gossip('--push', '--witness-vkey', wkey.vkey);
     expect(JSON.parse(pushed.stdout)).toMatchObject({ code: 'GOSSIP_PUSHED', status: 'pass' });
     expect(store.latest('gossip.test/log')?.size).toBe(300);
-    for (let i = 300; i < 700; i++) await log.append(Buffer.from(`entry ${i}`));
+    await Promise.all(Array.from({ length: 400 }, (_, i) => log.append(Buffer.from(`entry ${300 + i}`))));
     // The witness is behind: consistent (proof 300 → 700 from tiles), then pushed with that proof.
     const again = await gossip('--push', '--witness-vkey', wkey.vkey);
     expect(JSON.parse(again.stdout)).toMatchObject({ code: 'GOSSIP_PUSHED' });
