@@ -32,12 +32,13 @@ async function addCheckpoint(url: string, body: string): Promise<{ status: numbe
 
 beforeAll(async () => {
   logKey = await createLogKey(logDir, ORIGIN);
-  for (let i = 1; i <= 3; i++) {
-    const dir = join(root, `w${i}`);
-    expect((await runCli(['witness', 'init', '--name', `w${i}.witness.test`, '--data', dir])).code).toBe(0);
+  const dirs = [1, 2, 3].map((i) => join(root, `w${i}`));
+  for (const [i, dir] of dirs.entries()) {
+    expect((await runCli(['witness', 'init', '--name', `w${i + 1}.witness.test`, '--data', dir])).code).toBe(0);
     expect((await runCli(['witness', 'add-log', '--vkey', logKey.verifierKey, '--data', dir])).code).toBe(0);
-    witnesses.push({ dir, vkey: readWitnessKeyInfo(dir)!.vkey, proc: await startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0']) });
   }
+  const procs = await Promise.all(dirs.map((dir) => startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0'])));
+  dirs.forEach((dir, i) => witnesses.push({ dir, vkey: readWitnessKeyInfo(dir)!.vkey, proc: procs[i]! }));
   policyText = [
     `log ${logKey.verifierKey}`,
     ...witnesses.map((w, i) => `witness w${i + 1} ${w.vkey} ${w.proc.url}`),
