@@ -50,6 +50,7 @@ export class WitnessedLog implements TransparencyLog {
   private cosigned: { size: number; note: string } | undefined;
   private round: Promise<void> | undefined;
   private lastError: string | undefined;
+  private failedAt: { size: number; time: number } | undefined;
 
   constructor(
     private readonly inner: TransparencyLog,
@@ -99,8 +100,10 @@ export class WitnessedLog implements TransparencyLog {
 
   /** witnessed resolves to a handed-out checkpoint of at least `size`, running (or joining) rounds. */
   private async witnessed(size: number): Promise<{ size: number; note: string }> {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       if (this.cosigned !== undefined && this.cosigned.size >= size) return this.cosigned;
+      // Witnesses just failed for this size: answer at once instead of queueing another round (no request storm).
+      if (this.round === undefined && this.failedAt !== undefined && this.failedAt.size >= size && Date.now() - this.failedAt.time < 1000) break;
       if (this.round === undefined) {
         this.round = this.runRound().finally(() => (this.round = undefined));
       }
@@ -126,6 +129,7 @@ export class WitnessedLog implements TransparencyLog {
     const failures = results.filter((r) => r.error !== undefined).map((r) => ({ witness: r.w.name, code: r.error!.code, message: r.error!.message }));
     this.options.onRound?.({ size: cp.size, cosigners, failures, quorumMet: met });
     if (!met && !this.options.failOpen) {
+      this.failedAt = { size: cp.size, time: Date.now() };
       this.lastError = `witness quorum ${describeQuorum(this.options.policy)} not met${failures.length > 0 ? `: ${failures.map((f) => f.message).join('; ')}` : ''}`;
       return;
     }
