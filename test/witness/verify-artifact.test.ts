@@ -78,6 +78,15 @@ describe('sigil verify <artifact> --tlog-policy', () => {
     expect(strict.stdout).toMatch(/witnesses\s+the checkpoint of size \d+ does not meet the witness quorum all of \(w1, w2, w3\): cosigned by w1, w2/);
   });
 
+  it('sigil log verify-inclusion --policy demands the same quorum', async () => {
+    const ok = await runCli(['log', 'verify-inclusion', file('app.bin.sigstore.json'), '--vkey', log.verifierKey, '--policy', file('two.policy')]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/witness quorum 2 of \(w1, w2, w3\) met by w1, w2/);
+    const strict = await runCli(['log', 'verify-inclusion', file('app.bin.sigstore.json'), '--vkey', log.verifierKey, '--policy', file('all.policy')]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/sigil: error: the checkpoint of size \d+ does not meet the witness quorum all of/);
+  });
+
   it('a tlog-proof file carries the same evidence offline, and is tied to the bundle', async () => {
     const proof = await runCli(['log', 'proof', file('app.bin.sigstore.json'), '-o', file('app.bin.tlog-proof')]);
     expect(proof.code, proof.stderr).toBe(0);
