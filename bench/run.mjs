@@ -13,4 +13,5 @@ if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs')
 if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
+if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
 console.log(`\nall benchmarks: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -39,13 +39,19 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   go: async () => (await import('./commands/go.js')).registerGo,
   log: async () => {
-    const [{ registerLog }, { registerLogClientCommands }] = await Promise.all([import('./commands/log.js'), import('./commands/log-client.js')]);
-    return (program, ctx) => registerLogClientCommands(registerLog(program, ctx), ctx);
+    const [{ registerLog }, { registerLogClientCommands }, { registerLogProofCommands }] = await Promise.all([import('./commands/log.js'), import('./commands/log-client.js'), import('./commands/log-proof.js')]);
+    return (program, ctx) => {
+      const log = registerLog(program, ctx);
+      registerLogClientCommands(log, ctx);
+      registerLogProofCommands(log, ctx);
+    };
   },
   'fetch-records': async () => (await import('./commands/fetch-records.js')).registerFetchRecords,
   fetch: async () => (await import('./commands/fetch.js')).registerFetch,
   sigstore: async () => (await import('./commands/sigstore.js')).registerSigstore,
   forge: async () => (await import('./commands/forge.js')).registerForge,
+  witness: async () => (await import('./commands/witness.js')).registerWitness,
+  monitor: async () => (await import('./commands/monitor.js')).registerMonitor,
 };
 
 /**

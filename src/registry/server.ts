@@ -15,6 +15,8 @@ import { logRoutes } from './log-routes.js';
 import { LogAdmission } from './log-admission.js';
 import type { LookupLimits } from './batch-lookup.js';
 import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
+import { entryRoutes } from './entry-routes.js';
+import { WitnessedLog, type WitnessingOptions } from '../witness/witnessed-log.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -60,6 +62,8 @@ export interface RegistryOptions {
   readonly httpLimits?: Partial<HttpLimits>;
   /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
   readonly lookupLimits?: Partial<LookupLimits>;
+  /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
+  readonly witnessing?: WitnessingOptions;
 }
 
 export interface Registry {
@@ -116,6 +120,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
+  // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
+  const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
   const go = await openGoPersonality(options.dataDir, store, {
@@ -126,7 +132,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const ctx: RegistryContext = {
     store,
-    log,
+    log: served,
     registryKey: registry.key,
     get baseUrl() {
       return base.url;
@@ -146,9 +152,10 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   // The registry's log accepts only what the registry appends (publishes, key events): its
   // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
   const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
-  await app.register(logRoutes, { log, prefix: '/log', admission: ownLogOnly });
-  await app.register(rekorRoutes, { log, prefix: '/log', admission: ownLogOnly });
+  await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
+  await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
+  await app.register(entryRoutes, { db: store.db });
   await app.register(registryRoutes, {
     ctx,
     openpgp: { fingerprint: openpgpKey.fingerprint, armored: openpgpKey.publicArmored },

@@ -22,8 +22,11 @@ import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
 import { loadLogKey } from '../../store/log-key.js';
 import { publicDir } from '../../store/sqlite-file-storage.js';
 import { dirTileSource, httpTileSource } from '../../store/tile-source.js';
+import { describeQuorum } from '../../log/policy.js';
+import { WitnessedLog } from '../../witness/witnessed-log.js';
 import type { CommandContext } from '../context.js';
 import { printError, printWarning, type Io } from '../output.js';
+import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -33,7 +36,7 @@ Examples:
   $ sigil log audit --url https://log.example.org --vkey "$(sigil log vkey)"
 `;
 
-export interface ServeFlags {
+export interface ServeFlags extends WitnessFlags {
   data: string;
   listen: string;
   origin?: string;
@@ -59,8 +62,8 @@ export interface SourceFlags {
  */
 export function registerLog(program: Command, ctx: CommandContext): Command {
   const log = program.command('log').description('run and inspect a transparency log (C2SP tlog-tiles)').addHelpText('after', EXAMPLES);
-  log
-    .command('serve')
+  addWitnessFlags(log
+    .command('serve'))
     .description('serve a transparency log (creates its key on first start)')
     .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
     .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
@@ -119,11 +122,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
-  const log = await openFileLog(flags.data, {
+  const witnessing = witnessingFrom(flags);
+  const fileLog = await openFileLog(flags.data, {
     ...(origin !== undefined ? { origin } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
   });
+  // With witnesses, everything served carries their cosignatures (src/witness/witnessed-log.ts).
+  const log = witnessing ? Object.assign(new WitnessedLog(fileLog, { ...witnessing, onRound: (r) => reportRound(io, r) }), { dir: fileLog.dir, keyCreated: fileLog.keyCreated }) : fileLog;
   const app = createLogServer({ log, admission });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
   await app.register(rekorRoutes, { log, admission, maxBodyBytes });
@@ -136,6 +142,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\nwrites: ${admission.describe()}\n`);
   if (log.keyCreated) io.out(`key: created ${join(log.dir, 'log.key')}\n`);
+  if (witnessing) io.out(`witnesses: ${witnessing.policy.witnesses.map((w) => w.name).join(', ')} (quorum ${describeQuorum(witnessing.policy)}, fail-${witnessing.failOpen ? 'open' : 'closed'})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
@@ -177,6 +184,11 @@ export function writePolicy(flags: ServeFlags, env: Readonly<Record<string, stri
   });
   const perMinute = intFlag('--write-rate', flags.writeRate, 1) ?? DEFAULT_WRITE_RATE.perMinute;
   return LogAdmission.policy({ tokens, keyIds, open: flags.openWrites === true, rateLimit: { perMinute, burst: Math.max(1, Math.min(perMinute, DEFAULT_WRITE_RATE.burst)) } });
+}
+
+function reportRound(io: Io, r: { size: number; failures: readonly { message: string }[]; quorumMet: boolean }): void {
+  for (const f of r.failures) printWarning(io, `checkpoint ${r.size}: ${f.message}`);
+  if (!r.quorumMet) printWarning(io, `checkpoint ${r.size}: witness quorum not met`);
 }
 
 function requireKey(dir: string): string {

@@ -10,8 +10,9 @@ import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry } from '../../registry/server.js
 import type { CommandContext } from '../context.js';
 import { printWarning, type Io } from '../output.js';
 import { parseListen } from './log.js';
+import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends WitnessFlags {
   data: string;
   listen?: string;
   port?: string;
@@ -24,8 +25,8 @@ export interface ServeFlags {
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
-  program
-    .command('serve')
+  addWitnessFlags(program
+    .command('serve'))
     .description('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
     .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
@@ -53,6 +54,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     if (!Number.isSafeInteger(rateLimit) || rateLimit < 1) throw new InputError('USAGE', `--rate-limit must be a positive integer, not "${flags.rateLimit}"`);
   }
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
+  const witnessing = witnessingFrom(flags);
   const registry = await openRegistry({
     dataDir: flags.data,
     host,
@@ -63,6 +65,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     requireAuthorSignature: Boolean(flags.requireSignatures),
     ...(rateLimit ? { authLimits: { perIp: { burst: rateLimit, perMinute: rateLimit }, perAccount: { burst: rateLimit, perMinute: rateLimit } } } : {}),
     ...(passphrase ? { passphrase } : {}),
+    ...(witnessing ? { witnessing } : {}),
   });
   let url: string;
   try {

@@ -36,6 +36,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
     .option('--keyring <path>', 'a folder of trusted Sigil public keys, or an OpenPGP keyring file')
+    .option('--tlog-policy <file>', 'Sigil bundles: the log entry must be in a log of this tlog-policy file, with its witness quorum')
+    .option('--tlog-proof <file>', 'Sigil bundles: check this tlog-proof file instead of the bundle\'s own log entry (with --tlog-policy)')
     .option('-t, --type <type>', 'package type, when it cannot be detected')
     .option('--namespace <ns>', 'package namespace when the artifact does not say (e.g. the CPAN author id)')
     .option('--name <name>', 'expected package name (generic files)')

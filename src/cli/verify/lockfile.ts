@@ -32,6 +32,7 @@ import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
 import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
 import type { Check } from '../../core/verdict.js';
+import { parseTlogPolicy } from '../../log/policy.js';
 
 export interface LockfileFlags {
   server?: string;
@@ -53,11 +54,18 @@ export function readLockfile(target: string): { format: string; entries: Lockfil
   return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
 }
 
+/** withWitnessPolicy reads the policy's tlog-policy file (relative to the policy file) into it. */
+function withWitnessPolicy(policy: Policy, policyPath: string): Policy {
+  if (policy.witnessPolicyFile === undefined) return policy;
+  const file = join(dirname(policyPath), policy.witnessPolicyFile);
+  return { ...policy, witnessPolicy: parseTlogPolicy(readTextFile(file, 'witness policy (tlog-policy)'), file) };
+}
+
 /** loadPolicy reads --policy, or the first policy file beside the lockfile, or the default. */
 export function loadPolicy(projectDir: string, flag: string | undefined): { policy: Policy; file: string } {
   const path = flag ?? POLICY_FILE_NAMES.map((f) => join(projectDir, f)).find((p) => existsSync(p));
   if (path === undefined) return { policy: DEFAULT_POLICY, file: '(default policy)' };
-  return { policy: parsePolicy(readTextFile(path, 'policy file'), path), file: path };
+  return { policy: withWitnessPolicy(parsePolicy(readTextFile(path, 'policy file'), path), path), file: path };
 }
 
 export function trustPath(projectDir: string): string {
