@@ -25,4 +25,6 @@ export const COMMAND_INDEX: Readonly<Record<string, CommandIndexEntry>> = {
   fetch: { term: 'fetch [options] <purl>', description: 'download a release from a Sigil registry and keep it only if it verifies' },
   sigstore: { term: 'sigstore', description: 'the Sigstore trusted root used for keyless bundles' },
   forge: { term: 'forge', description: 'bind a namespace to the SSH keys your forge account lists (GitHub, GitLab, …)' },
+  witness: { term: 'witness', description: 'run a transparency-log witness that cosigns checkpoints (C2SP tlog-witness)' },
+  monitor: { term: 'monitor [options]', description: "follow a server's log and report new versions, key events, resets, duplicate records and inconsistent checkpoints" },
 };
