@@ -11,12 +11,15 @@ export interface ClientConfig {
   readonly twine: string;
   /** cargo: the `[registries]` entry for .cargo/config.toml. */
   readonly cargo: string;
+  /** composer: the repository entry for composer.json. */
+  readonly composer: string;
 }
 
 export function clientConfig(url: string): ClientConfig {
   return {
     pip: `pip install --index-url ${url}/pypi/simple/ <project>`,
     twine: `twine upload --repository-url ${url}/pypi/legacy/ -u __token__ -p <token> dist/*`,
+    composer: `composer config repositories.sigil composer ${url}/composer${url.startsWith('http:') ? ' && composer config secure-http false' : ''}   (publish: sigil publish <dist.zip> --type composer --version <v>)`,
     cargo: `[registries.sigil] index = "sparse+${url}/cargo/index/"   (.cargo/config.toml; CARGO_REGISTRIES_SIGIL_TOKEN=<token> cargo publish --registry sigil)`,
   };
 }
