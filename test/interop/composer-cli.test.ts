@@ -102,7 +102,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
   it('a tampered stored dist makes composer fail its checksum check', async () => {
     const row = reg.store.get('pkg:composer/acme/base@1.2.0')!;
     const tampered = Buffer.from(reg.store.readBlob(row.sha256)!);
-    tampered[tampered.length - 1] ^= 1;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1);
     writeFileSync(reg.store.blobPath(row.sha256), tampered);
     const r = await run(['install'], project(join(root, 'app-tampered')));
     expect(r.code).not.toBe(0);
