@@ -30,6 +30,7 @@ import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } fro
 import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
+import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -144,6 +145,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(pypiRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: PYPI_PREFIX });
   await app.register(cargoRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: CARGO_PREFIX });
   await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(gemRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: GEM_PREFIX });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
