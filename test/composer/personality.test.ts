@@ -73,3 +73,19 @@ describe('Composer repository', () => {
     expect((await registry.app.inject({ url: '/composer/p2/acme/hello.json' })).json().packages['acme/hello']).toHaveLength(1);
   });
 });
+
+describe('the mount points leave npm packages of the same names alone', () => {
+  it('npm packages named pypi, cargo, rubygems and composer are still served by the npm personality', async () => {
+    const { buildTgz } = await import('../helpers/tar-builder.js');
+    for (const name of ['pypi', 'cargo', 'rubygems', 'composer']) {
+      const tgz = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) }]);
+      const r = await registry.app.inject({ method: 'POST', url: '/api/v1/publish', headers: { 'content-type': 'application/json', authorization: `Bearer ${registry.adminToken!}` }, payload: { filename: `${name}-1.0.0.tgz`, artifact: tgz.toString('base64'), bundle: null } });
+      expect(r.statusCode, r.body).toBe(201);
+      expect((await registry.app.inject({ url: `/${name}` })).json().name, name).toBe(name);
+      expect((await registry.app.inject({ url: `/${name}/1.0.0` })).json().version, name).toBe('1.0.0');
+      const t = await registry.app.inject({ url: `/${name}/-/${name}-1.0.0.tgz` });
+      expect(t.statusCode, name).toBe(200);
+      expect(t.rawPayload.equals(tgz)).toBe(true);
+    }
+  });
+});
