@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { indexPath, parseIndexPath } from '../../src/registry/personalities/cargo/index.js';
+import { base32Decode, totp } from '../../src/registry/auth/totp.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
@@ -109,6 +110,20 @@ describe('cargo publish: refusals in cargo\'s shape, nothing stored', () => {
     expect(r.statusCode).toBe(403);
     expect(detail(r)).toBeTruthy();
     nothingStored();
+  });
+
+  it('enforces 2FA: an account with a second factor is refused without a code (cargo cannot send one)', async () => {
+    registry.auth.createAccount('carol');
+    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
+    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = registry.auth.createToken('carol').token;
+    const p = body(meta('carol-crate', '1.0.0'), crate('carol-crate', '1.0.0'));
+    const r = await publish(p, carol);
+    expect(r.statusCode).toBe(401);
+    expect(detail(r).length).toBeGreaterThan(10);
+    nothingStored();
+    const ok = await registry.app.inject({ method: 'PUT', url: '/cargo/api/v1/crates/new', headers: { authorization: carol, 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: p });
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses malformed bodies', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { marshalDump } from '../../src/registry/personalities/gem/index.js';
+import { base32Decode, totp } from '../../src/registry/auth/totp.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { buildTar } from '../helpers/tar-builder.js';
 
@@ -91,6 +92,19 @@ describe('gem push: refusals as text, nothing stored', () => {
     const bob = registry.auth.createToken('bob', { actions: ['publish'], namespaces: ['pkg:gem/bobs'] }).token;
     expect((await push(g, bob)).statusCode).toBe(403);
     nothingStored();
+  });
+
+  it('enforces 2FA: an account with a second factor is refused without a code', async () => {
+    registry.auth.createAccount('carol');
+    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
+    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = registry.auth.createToken('carol').token;
+    const r = await push(gemFile('carol-gem', '1.0.0'), carol);
+    expect(r.statusCode).toBe(401);
+    expect(r.body.length).toBeGreaterThan(10);
+    nothingStored();
+    const ok = await registry.app.inject({ method: 'POST', url: '/rubygems/api/v1/gems', headers: { 'content-type': 'application/octet-stream', authorization: carol, 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: gemFile('carol-gem', '1.0.0') });
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses bodies that are not gems', async () => {

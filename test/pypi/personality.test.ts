@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { base32Decode, totp } from '../../src/registry/auth/totp.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { makeZip } from '../ecosystems/helpers.js';
 import { buildTgz } from '../helpers/tar-builder.js';
@@ -124,6 +125,22 @@ describe('twine upload: refusals, nothing stored', () => {
     const r2 = await upload(twineFields('My_Proj', '1.0.1', w2), [{ filename: wheelFile('My_Proj', '1.0.1'), data: w2 }], basic(carol));
     expect(r2.statusCode).toBe(403);
     expect(registry.store.get('pkg:pypi/my-proj@1.0.1')).toBeUndefined();
+  });
+
+  it('enforces 2FA: an account with a second factor is refused without a code (twine cannot send one)', async () => {
+    registry.auth.createAccount('carol');
+    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
+    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = registry.auth.createToken('carol').token;
+    const w = wheel('carol-pkg', '1.0.0');
+    const r = await upload(twineFields('carol-pkg', '1.0.0', w), [{ filename: wheelFile('carol-pkg', '1.0.0'), data: w }], basic(carol));
+    expect(r.statusCode).toBe(401);
+    expect(r.statusMessage.length).toBeGreaterThan(10);
+    nothingStored();
+    // A tool that can add the header gets through.
+    const f = form(twineFields('carol-pkg', '1.0.0', w), [{ filename: wheelFile('carol-pkg', '1.0.0'), data: w }]);
+    const ok = await registry.app.inject({ method: 'POST', url: '/pypi/legacy/', headers: { 'content-type': f.type, authorization: basic(carol), 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: f.body });
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses malformed forms, gathering every problem into the reason phrase twine prints', async () => {
