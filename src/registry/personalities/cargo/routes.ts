@@ -27,7 +27,7 @@ import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
-import { installRefusals, type Refusal } from '../shared/refusal.js';
+import { authRefusal, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
 import { bearerFromClientAuth } from '../shared/token-header.js';
 import { YankStore } from '../shared/yanks.js';
@@ -80,7 +80,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       } catch (e) {
         if (e instanceof AuthError) {
           for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, { status: e.status, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), headers: {} });
+          return render(reply, authRefusal(e, `cargo package && sigil publish target/package/<name>-<version>.crate --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
         }
         throw e;
       }

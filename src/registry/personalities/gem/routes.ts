@@ -29,7 +29,7 @@ import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
-import { installRefusals, type Refusal } from '../shared/refusal.js';
+import { authRefusal, installRefusals, type Refusal } from '../shared/refusal.js';
 import { packagesOfType } from '../shared/releases-of.js';
 import { bearerFromClientAuth } from '../shared/token-header.js';
 import { marshalDump, type RubyValue } from './marshal.js';
@@ -162,7 +162,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       } catch (e) {
         if (e instanceof AuthError) {
           for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, { status: e.status, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), headers: {} });
+          return render(reply, authRefusal(e, `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
         }
         throw e;
       }

@@ -31,7 +31,7 @@ import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
-import { installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
+import { authRefusal, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
 import { bearerFromClientAuth } from '../shared/token-header.js';
 import { YankStore } from '../shared/yanks.js';
@@ -79,7 +79,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       } catch (e) {
         if (e instanceof AuthError) {
           for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, { status: e.status, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), headers: {} });
+          return render(reply, authRefusal(e, `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
         }
         throw e;
       }

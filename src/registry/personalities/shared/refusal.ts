@@ -47,3 +47,12 @@ export function installRefusals(app: { setErrorHandler: (h: (err: Error, req: Fa
 export function reasonPhrase(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, ' ').slice(0, 1000);
 }
+
+/**
+ * authRefusal renders an auth refusal for a client that cannot send a one-time password
+ * (twine, cargo, gem push): OTP_REQUIRED then says what to run instead of pointing at a header.
+ */
+export function authRefusal(e: AuthError, otpAlternative: string): Refusal {
+  const hint = e.code === 'OTP_REQUIRED' ? `this client cannot send one; ${otpAlternative}` : e.hint;
+  return { status: e.status, code: e.code, message: e.message, ...(hint ? { hint } : {}), headers: e.headers };
+}
