@@ -4,7 +4,8 @@
 // before any timing). Goal: ≤ 1.2×. Beside it, each index endpoint's requests/s from both.
 // A client that is missing is skipped (and said so). Each install is cold: fresh client
 // state (pip --target + no cache, CARGO_HOME, BUNDLE_PATH, COMPOSER_HOME + cache).
-// SIGIL_BENCH_PERSONALITY_PACKAGES (default 50) and SIGIL_BENCH_PERSONALITY_RUNS (default 3).
+// SIGIL_BENCH_PERSONALITY_PACKAGES (default 50), SIGIL_BENCH_PERSONALITY_RUNS (default 3),
+// SIGIL_BENCH_PERSONALITY_CLIENTS (default "pip,cargo,bundler,composer").
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -206,7 +207,8 @@ async function rate(url, seconds = 1) {
 
 console.log(`\npackage-client personalities (${N} packages per ecosystem in a binary dependency tree; cold installs; median of ${RUNS}; load avg ${loadavg()[0].toFixed(2)} on ${cpus().length} cores)`);
 row(`sigil publish pipeline (${4 * N} uploads, 4 ecosystems)`, `${((4 * N) / publishSeconds).toFixed(0)} /s`, '');
-for (const client of clients) {
+const only = (process.env.SIGIL_BENCH_PERSONALITY_CLIENTS ?? 'pip,cargo,bundler,composer').split(',');
+for (const client of clients.filter((c) => only.includes(c.name))) {
   if (!client.present) {
     row(`${client.name}`, 'skipped', 'client not installed');
     continue;

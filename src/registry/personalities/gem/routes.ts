@@ -94,7 +94,30 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
 
   // ---- compact index ------------------------------------------------------------
 
+  // /versions and /info bodies change only when a gem is published: cached per generation
+  // (the number of published gems; releases are never removed). A new process reads each gem's
+  // metadata once (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
+  let generation = -1;
+  const bodies = new Map<string, string>();
+  const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
+    const g = (store.db.prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`).get() as { n: number }).n;
+    if (g !== generation) {
+      generation = g;
+      bodies.clear();
+    }
+    let body = bodies.get(key);
+    if (body === undefined) {
+      body = await make();
+      if (bodies.size < 100_000) bodies.set(key, body);
+    }
+    return body;
+  };
+
   app.get('/versions', async (_req, reply) => {
+    const body = await cached(' versions', versionsBody);
+    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
+  });
+  const versionsBody = async (): Promise<string> => {
     const lines: string[] = [];
     let newest = '1970-01-01T00:00:00Z';
     for (const name of names()) {
@@ -103,16 +126,17 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       for (const v of vs) if (v.row.publishedAt > newest) newest = v.row.publishedAt;
       lines.push(`${name} ${vs.map((v) => (v.facts.platform === 'ruby' ? v.facts.version : `${v.facts.version}-${v.facts.platform}`)).join(',')} ${md5(infoBody(vs))}`);
     }
-    const body = `created_at: ${newest}\n---\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
-    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
-  });
+    return `created_at: ${newest}\n---\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
+  };
 
   app.get<{ Params: { name: string } }>('/info/:name', async (req, reply) => {
     const { name } = req.params;
     if (!GEM_NAME.test(name)) throw notFound('no such gem');
-    const vs = await versionsOf(name);
-    if (vs.length === 0) throw notFound(`${name} is not published on this registry`);
-    const body = infoBody(vs);
+    const body = await cached(name, async () => {
+      const vs = await versionsOf(name);
+      return vs.length === 0 ? '' : infoBody(vs);
+    });
+    if (body === '') throw notFound(`${name} is not published on this registry`);
     return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
   });
 
