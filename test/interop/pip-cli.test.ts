@@ -22,7 +22,7 @@ import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 const FILE = 'test/interop/pip-cli.test.ts';
 // Debian's python (setuptools, wheel, venv with pip), not a pyenv shim that may lack them.
 const PY = '/usr/bin/python3';
-const python = needsProgram(PY, ['-c', 'import setuptools, wheel, venv, ensurepip'], 'apt-get install python3-setuptools python3-wheel python3-venv', FILE);
+const python = needsProgram(PY, ['-c', 'import setuptools, wheel, venv, pip'], 'apt-get install python3-setuptools python3-wheel python3-venv python3-pip', FILE);
 const twine = needsProgram('twine', ['--version'], 'apt-get install twine', FILE);
 
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -109,10 +109,12 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))('pip and 
 
   it('pip installs both with --require-hashes into a fresh venv, and sigil verify passes on the requirements file', async () => {
     const venv = join(root, 'venv-ok');
-    expect((await run(PY, ['-m', 'venv', venv], root)).code).toBe(0);
+    // A fresh venv without its own pip (bootstrapping pip costs ~15 s); Debian's pip installs into
+    // it with --python. System site packages give the sdist build its setuptools.
+    expect((await run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], root)).code).toBe(0);
     const req = join(root, 'requirements.txt');
     writeFileSync(req, `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())}\nsigil-demo-b==2.0.0 --hash=sha256:${sha(sdistB())}\n`);
-    const pip = await run(join(venv, 'bin', 'pip'), ['install', '--no-cache-dir', '--no-build-isolation', '--index-url', `${url}/pypi/simple/`, '--require-hashes', '-r', req], root);
+    const pip = await run(PY, ['-m', 'pip', '--python', join(venv, 'bin', 'python'), 'install', '--no-cache-dir', '--no-build-isolation', '--index-url', `${url}/pypi/simple/`, '--require-hashes', '-r', req], root);
     expect(pip.code, pip.out).toBe(0);
     expect(pip.out).toMatch(/Successfully installed sigil-demo-a-1\.0\.0 sigil-demo-b-2\.0\.0|Successfully installed Sigil[_.-]Demo[_.-]B-2\.0\.0 sigil-demo-a-1\.0\.0/i);
     const py = await run(join(venv, 'bin', 'python'), ['-c', 'import sigil_demo_b; print(sigil_demo_b.both())'], root);
@@ -127,8 +129,7 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))('pip and 
     writeFileSync(reg.store.blobPath(row.sha256), Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.from('tampered')]));
     const venv = join(root, 'venv-bad');
     expect((await run(PY, ['-m', 'venv', '--without-pip', venv], root)).code).toBe(0);
-    // pip from the first venv, installing into this one (saves a pip bootstrap).
-    const pip = await run(join(root, 'venv-ok', 'bin', 'pip'), ['--python', join(venv, 'bin', 'python'), 'install', '--no-cache-dir', '--index-url', `${url}/pypi/simple/`, 'sigil-demo-a==1.0.0'], root);
+    const pip = await run(PY, ['-m', 'pip', '--python', join(venv, 'bin', 'python'), 'install', '--no-cache-dir', '--index-url', `${url}/pypi/simple/`, 'sigil-demo-a==1.0.0'], root);
     expect(pip.code).not.toBe(0);
     expect(pip.out).toContain('THESE PACKAGES DO NOT MATCH THE HASHES');
   }, 120_000);
