@@ -10,6 +10,7 @@
  *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)
  */
 import { join } from 'node:path';
+import { purlWithoutVersion } from '../core/purl.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
@@ -137,7 +138,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     maxArtifactBytes: maxUploadBytes,
     ledger,
     ledgerFacts: async (row) => {
-      const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
+      const k = await ledger.keysFor(purlWithoutVersion(row.purl)); // the purl's name (PEP 503 etc.), not the artifact's own spelling
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
