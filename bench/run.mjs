@@ -11,6 +11,7 @@ if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs')
 await import('./rekor.mjs');
 if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs');
 if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
+if (existsSync(new URL('./personalities.mjs', import.meta.url))) await import('./personalities.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');

@@ -10,6 +10,7 @@
  *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)
  */
 import { join } from 'node:path';
+import { purlWithoutVersion } from '../core/purl.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { LogAdmission } from './log-admission.js';
@@ -34,6 +35,10 @@ import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
+import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
+import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
+import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
+import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -163,13 +168,17 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     maxArtifactBytes: maxUploadBytes,
     ledger,
     ledgerFacts: async (row) => {
-      const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
+      const k = await ledger.keysFor(purlWithoutVersion(row.purl)); // the purl's name (PEP 503 etc.), not the artifact's own spelling
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
     ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
+  await app.register(pypiRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: PYPI_PREFIX });
+  await app.register(cargoRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: CARGO_PREFIX });
+  await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(gemRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: GEM_PREFIX });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
