@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
+import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
 import type { CommandContext } from '../context.js';
 import { readTextFile } from '../files.js';
@@ -79,12 +80,28 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
 }
 
-/** bundleKind reads just enough of a Sigstore bundle to tell key-signed from keyless. */
-function bundleKind(text: string): 'key' | 'certificate' | 'unknown' {
+/**
+ * bundleKind reads just enough of a Sigstore bundle to route it: a Sigil
+ * release (key-signed DSSE over an in-toto release statement) goes to the Sigil
+ * verifier; any other key-signed bundle (message signature, or DSSE over
+ * another statement: cosign/sigstore "managed key" bundles) and every keyless
+ * bundle go to the Sigstore verifier.
+ */
+function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
   try {
-    const vm = (JSON.parse(text) as { verificationMaterial?: Record<string, unknown> }).verificationMaterial ?? {};
-    if (vm['publicKey'] !== undefined) return 'key';
+    const doc = JSON.parse(text) as { verificationMaterial?: Record<string, unknown>; dsseEnvelope?: { payload?: unknown } };
+    const vm = doc.verificationMaterial ?? {};
     if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined) return 'certificate';
+    if (vm['publicKey'] !== undefined) {
+      const payload = doc.dsseEnvelope?.payload;
+      if (typeof payload !== 'string') return doc.dsseEnvelope === undefined ? 'key' : 'sigil';
+      try {
+        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { predicateType?: unknown };
+        return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key';
+      } catch {
+        return 'sigil';
+      }
+    }
   } catch {
     /* the Sigil verifier reports malformed bundles with the file and the cause */
   }
@@ -110,7 +127,8 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (/\.gem$/i.test(target) && flags.bundle === undefined) return 'gem';
   const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
   if (flags.bundle !== undefined || existsSync(bundlePath)) {
-    return bundleKind(readTextFile(bundlePath, 'bundle')) === 'certificate' ? 'sigstore' : 'sigil';
+    const kind = bundleKind(readTextFile(bundlePath, 'bundle'));
+    return kind === 'certificate' || kind === 'key' ? 'sigstore' : 'sigil';
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
   if (detachedSignatureFor(target, flags) !== undefined) return 'openpgp';

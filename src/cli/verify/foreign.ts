@@ -3,6 +3,7 @@
  * OpenPGP (detached and clear-signed), Debian repositories, CPAN SIGNATURE,
  * RubyGems, WordPress, npm registry signatures and keyless Sigstore bundles.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { installedRootPath } from '../commands/sigstore.js';
 import type { Io } from '../output.js';
@@ -121,11 +122,26 @@ export async function verifyKeyless(io: Io, target: string, bundlePath: string, 
   const identity = { ...(flags.certOidcIssuer !== undefined ? { issuer: flags.certOidcIssuer } : {}), ...(san !== undefined ? { subjectAlternativeName: san } : {}) };
   const artifactIsBundle = target === bundlePath;
   const trustedRootPath = flags.trustedRoot ?? (existsSync(installedRootPath(io)) ? installedRootPath(io) : undefined);
+  const keys = (flags.key ?? []).map((file) => readSigstoreKey(file));
+  if (flags.keyring !== undefined) throw new InputError('USAGE', '--keyring does not apply to Sigstore bundles', { hint: 'give the signer\'s public key with -k/--key FILE (repeatable)' });
   return verifySigstoreBundleFile(bundlePath, {
+    ...(keys.length > 0 ? { keys } : {}),
     ...(artifactIsBundle ? {} : { artifactPath: target }),
     ...(trustedRootPath !== undefined ? { trustedRootPath } : {}),
     ...(Object.keys(identity).length > 0 ? { identity } : {}),
   });
+}
+
+/** readSigstoreKey reads a PEM public key (a Sigil .pub file, or cosign's / the conformance suite's key.pub). */
+function readSigstoreKey(file: string): KeyObject {
+  const text = readTextFile(file, 'key');
+  const pem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/.exec(text)?.[0];
+  if (pem === undefined) throw new InputError('KEY_INVALID', `${file} is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)`, { file });
+  try {
+    return createPublicKey(pem);
+  } catch (cause) {
+    throw new InputError('KEY_INVALID', `${file} holds an unreadable public key: ${(cause as Error).message}`, { file, cause });
+  }
 }
 
 /** isDebianRepository: a folder with dists/, or a mirror URL. */
