@@ -40,7 +40,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
   program
     .command('publish')
     .description('sign (with --key) and upload a release to a Sigil registry')
-    .argument('<artifact>', 'the file to publish (or a Go module directory, with --type golang --version)')
+    .argument('<artifact>', 'the file to publish (or a Go module folder holding go.mod, with --version)')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')
     .option('--otp <code>', 'two-factor code, when the account has 2FA')
@@ -60,8 +60,13 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
  * folder, and returns its path (the bundle is written beside it).
  */
 function goModuleZipFromDir(io: Io, dir: string, flags: PublishFlags): string {
-  if (flags.type !== 'golang' || flags.version === undefined) {
-    throw new InputError('USAGE', `${dir} is a directory; only a Go module can be published from a directory`, { hint: 'pass --type golang --version vX.Y.Z (and --name MODULE when the folder has no go.mod)' });
+  // A folder with go.mod is a Go module: no --type golang needed.
+  const isGoModule = flags.type === 'golang' || (flags.type === undefined && existsSync(join(dir, 'go.mod')));
+  if (!isGoModule) {
+    throw new InputError('USAGE', `${dir} is a directory; only a Go module can be published from a directory`, { hint: 'a Go module folder has a go.mod; without one pass --type golang --name MODULE --version vX.Y.Z' });
+  }
+  if (flags.version === undefined) {
+    throw new InputError('USAGE', `${dir} is a Go module folder: give the version to publish with --version vX.Y.Z`, { hint: 'a module folder does not say its version; the go command takes it from the git tag' });
   }
   let modulePath = flags.name;
   if (modulePath === undefined) {
