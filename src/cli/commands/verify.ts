@@ -183,7 +183,7 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
     case 'cleartext':
       return [await verifyOpenpgpCleartext(target, flags)];
     case 'debian':
-      return [await verifyDebianRepository(target, flags)];
+      return [await verifyDebianRepository(target, flags, io)];
     case 'cpan':
       return [await verifyCpan(target, flags)];
     case 'gem':

@@ -18,6 +18,7 @@ import { readTrustDir, verifyGemFile } from '../../foreign/rubygems/index.js';
 import { verifySigstoreBundleFile } from '../../foreign/sigstore/index.js';
 import { verifyWordPressFile } from '../../foreign/wordpress/index.js';
 import { readTextFile, statFile } from '../files.js';
+import { StepProgress } from '../step-progress.js';
 import type { VerifyFlags } from './flags.js';
 
 function readBytes(path: string, what: string): Buffer {
@@ -57,18 +58,20 @@ export async function verifyOpenpgpCleartext(target: string, flags: VerifyFlags)
   return verifyCleartext(readBytes(target, 'clear-signed file'), openpgpKeyring(flags), openpgpOptions(flags, target));
 }
 
-export async function verifyDebianRepository(target: string, flags: VerifyFlags): Promise<VerificationResult> {
+export async function verifyDebianRepository(target: string, flags: VerifyFlags, io?: Io): Promise<VerificationResult> {
   if (flags.suite === undefined) {
     throw new InputError('USAGE', 'a Debian repository needs --suite (e.g. --suite dists/bookworm)', { hint: 'the suite is the folder holding InRelease or Release' });
   }
   const reader = /^https?:\/\//.test(target) ? mirrorReader(target) : directoryReader(target);
+  const progress = io ? new StepProgress(io, io.stderrIsTTY && !flags.json) : undefined;
   const { release: _r, ...result } = await verifyRepository(reader, {
+    ...(progress ? { onProgress: (s: { what: string; index: number; total: number }) => progress.step(`reading ${s.what}`, s.index, s.total) } : {}),
     suite: flags.suite,
     keyring: openpgpKeyring(flags),
     ...(flags.index ? { indexes: flags.index } : {}),
     ...(flags.check ? { artifacts: flags.check } : {}),
     ...openpgpOptions(flags, target),
-  });
+  }).finally(() => progress?.done());
   return result;
 }
 
