@@ -70,6 +70,10 @@ export async function fetchRecords(ctx: CommandContext, lockfile: string, flags:
   await writeRecordCache(path, { version: 1, server, fetchedAt: new Date().toISOString(), keys, checkpoint: lookup.checkpoint, records: { ...lookup.records }, proofs: source.proofs, ...(ledgers ? { ledgers } : {}) });
   const found = Object.values(lookup.records).filter((r) => r !== null).length;
   const histories = Object.values(ledgers ?? {}).filter((h) => h !== null).length;
-  io.out(`cached ${found} record(s) (${purls.length - found} package(s) without one) and ${histories} key ledger(s) from ${server} at checkpoint ${cps.newest?.checkpoint.size ?? 0} → ${path}\n`);
+  const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const without = purls.length - found;
+  io.out(
+    `cached ${count(found, 'release record')} for ${count(purls.length, 'package')}${without > 0 ? ` (${count(without, 'has', 'have')} none: unsigned or not on this server)` : ''} and ${count(histories, 'key ledger')} from ${server} at checkpoint ${(cps.newest?.checkpoint.size ?? 0).toLocaleString('en-US')} → ${path}\n`,
+  );
   return 0;
 }

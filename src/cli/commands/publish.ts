@@ -12,6 +12,7 @@ import { moduleDirective } from '../../ecosystems/golang/identify.js';
 import type { Command } from 'commander';
 import { serializeBundle } from '../../core/bundle.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import { purlWithoutVersion } from '../../core/purl.js';
 import { signRelease } from '../../core/sign.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
@@ -82,8 +83,9 @@ function goModuleZipFromDir(io: Io, dir: string, flags: PublishFlags): string {
 }
 
 export async function publish(io: Io, artifactPath: string, flags: PublishFlags): Promise<number> {
-  const server = flags.server ?? io.env['SIGIL_SERVER'];
-  if (!server) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
+  const serverArg = flags.server ?? io.env['SIGIL_SERVER'];
+  if (!serverArg) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
+  const server = checkServerUrl(serverArg, flags.server !== undefined ? '-s/--server' : '$SIGIL_SERVER');
   const token = flags.token ?? io.env['SIGIL_TOKEN'];
   if (flags.key && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
   const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
@@ -122,13 +124,23 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
     }
   }
 
-  const { status, record } = await client.publish({
-    filename: artifact.name,
-    artifact: readFileSync(artifactPath).toString('base64'),
-    bundle,
-    keyEvents,
-    ...describeOptions(flags),
-  });
+  const { status, record } = await client
+    .publish({
+      filename: artifact.name,
+      artifact: readFileSync(artifactPath).toString('base64'),
+      bundle,
+      keyEvents,
+      ...describeOptions(flags),
+    })
+    .catch((e: unknown) => {
+      // Without a token the server's hint speaks HTTP (Authorization: Bearer); say which flag to use.
+      if (e instanceof RegistryRequestError && e.status === 401 && token === undefined) {
+        throw new InputError('TOKEN_REQUIRED', `${server} needs a publish token: ${e.message}`, {
+          hint: 'give --token TOKEN or set SIGIL_TOKEN (the admin token `sigil serve` printed at its first start, or one from `sigil account token create`)',
+        });
+      }
+      throw e;
+    });
   if (flags.json) {
     io.out(`${JSON.stringify(record, null, 2)}\n`);
     return 0;

@@ -11,7 +11,7 @@ import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
 import type { CommandContext } from '../context.js';
 import { printWarning, type Io } from '../output.js';
-import { parseListen } from './log.js';
+import { listenAddress } from './log.js';
 
 export interface ServeFlags {
   data: string;
@@ -42,8 +42,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
 }
 
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
-  if (flags.listen && flags.port) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together");
-  const { host, port } = parseListen(flags.listen ?? `127.0.0.1:${flags.port ?? '8080'}`);
+  const { host, port } = listenAddress(flags, 8080);
   let maxUploadBytes: number | undefined;
   if (flags.maxUploadBytes !== undefined) {
     maxUploadBytes = Number(flags.maxUploadBytes);

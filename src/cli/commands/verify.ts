@@ -108,6 +108,23 @@ function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
   return 'unknown';
 }
 
+/**
+ * readBundleText reads a bundle file and refuses binary data (an artifact or a
+ * .sig passed as -b by mistake) as input error, without echoing its bytes.
+ */
+function readBundleText(path: string): string {
+  const text = readTextFile(path, 'bundle');
+  // NUL, other C0 controls besides tab/CR/LF, or UTF-8 decoding failures (U+FFFD): not a JSON text file.
+  const bad = /[\u0000-\u0008\u000e-\u001f\ufffd]/.exec(text.slice(0, 64 * 1024));
+  if (bad) {
+    throw new InputError('BUNDLE_NOT_JSON', `${path} is not a JSON Sigstore bundle: it holds binary data (byte ${JSON.stringify(bad[0]).slice(1, -1)} at character ${bad.index})`, {
+      file: path,
+      hint: '-b/--bundle takes the .sigstore.json file `sigil sign` wrote; an OpenPGP .sig/.asc goes to --signature',
+    });
+  }
+  return text;
+}
+
 function detachedSignatureFor(target: string, flags: VerifyFlags): string | undefined {
   if (flags.signature !== undefined) return flags.signature;
   return [`${target}.asc`, `${target}.sig`, `${target}.gpg`].find((p) => existsSync(p));
@@ -127,7 +144,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (/\.gem$/i.test(target) && flags.bundle === undefined) return 'gem';
   const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
   if (flags.bundle !== undefined || existsSync(bundlePath)) {
-    const kind = bundleKind(readTextFile(bundlePath, 'bundle'));
+    const kind = bundleKind(readBundleText(bundlePath));
     return kind === 'certificate' || kind === 'key' ? 'sigstore' : 'sigil';
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
@@ -169,7 +186,7 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
       throw new InputError('USAGE', 'internal: lockfiles are verified by verifyLockfile');
     case 'sigil': {
       const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
-      return [await verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];
+      return [await verifySigilBundle(io, target, bundlePath, readBundleText(bundlePath), flags)];
     }
     case 'sigstore': {
       const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;

@@ -18,6 +18,7 @@ import { httpRecordSource } from '../../client/records/http-source.js';
 import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
@@ -83,8 +84,7 @@ export function registryKeysOf(keys: ServerKeys): PublicKey[] {
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
-  if (!/^https?:\/\//.test(server)) throw new InputError('USAGE', `--server must be an http(s) URL, not "${server}"`);
-  return server;
+  return checkServerUrl(server, flags.server !== undefined ? '--server' : policy.server !== undefined ? '"server" in the policy' : '$SIGIL_SERVER');
 }
 
 export async function verifyLockfile(io: Io, target: string, flags: LockfileFlags): Promise<number> {
