@@ -9,7 +9,7 @@
  * registry signatures in a packument. Every scheme answers with the same
  * verdict: a table of checks (or --json), exit 0 only when verified.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
@@ -31,7 +31,7 @@ import {
   verifyWordPress,
 } from '../verify/foreign.js';
 import { verifySigilBundle } from '../verify/sigil-bundle.js';
-import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
+import { isLockfile, isLockfileByContent, projectLockfiles, verifyLockfile } from '../verify/lockfile.js';
 
 export type { VerifyFlags };
 
@@ -125,6 +125,25 @@ function readBundleText(path: string): string {
   return text;
 }
 
+/** isProjectFolder: a folder (not a Debian repository or CPAN dist, told apart before) that holds a lockfile. */
+function isProjectFolder(target: string): boolean {
+  return statSync(target, { throwIfNoEntry: false })?.isDirectory() === true && projectLockfiles(target).length > 0;
+}
+
+/** verifyProjectFolder verifies every lockfile of a project folder; the exit code is the worst. */
+async function verifyProjectFolder(io: Io, dir: string, flags: VerifyFlags): Promise<number> {
+  const lockfiles = projectLockfiles(dir);
+  if ((flags.json || flags.sarif) && lockfiles.length > 1) {
+    throw new InputError('USAGE', `${dir} holds ${lockfiles.length} lockfiles (${lockfiles.map((l) => l.split('/').pop()).join(', ')}); --json/--sarif report one at a time`, { hint: 'name the lockfile: sigil verify DIR/package-lock.json --json' });
+  }
+  let worst = 0;
+  for (const [i, lockfile] of lockfiles.entries()) {
+    if (lockfiles.length > 1 && !flags.json && !flags.sarif) io.out(`${i > 0 ? '\n' : ''}${lockfile}\n`);
+    worst = Math.max(worst, await verifyLockfile(io, lockfile, flags));
+  }
+  return worst;
+}
+
 function detachedSignatureFor(target: string, flags: VerifyFlags): string | undefined {
   if (flags.signature !== undefined) return flags.signature;
   return [`${target}.asc`, `${target}.sig`, `${target}.gpg`].find((p) => existsSync(p));
@@ -138,6 +157,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (isLockfile(target)) return 'lockfile';
   if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
   if (flags.cpan || isCpanDirectory(target)) return 'cpan';
+  if (isProjectFolder(target)) return 'lockfile';
   if (flags.wpKey !== undefined || flags.signatureHeader !== undefined) return 'wordpress';
   if (flags.npmKeys !== undefined) return 'npm-registry';
   if (flags.clearsigned) return 'cleartext';
@@ -149,6 +169,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
   if (detachedSignatureFor(target, flags) !== undefined) return 'openpgp';
+  if (isLockfileByContent(target)) return 'lockfile';
   if (!existsSync(target)) throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
   throw new InputError('NO_SIGNATURE', `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`, {
     file: target,
@@ -158,7 +179,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
 
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
-  if (scheme === 'lockfile') return verifyLockfile(io, target, flags);
+  if (scheme === 'lockfile') return isProjectFolder(target) ? verifyProjectFolder(io, target, flags) : verifyLockfile(io, target, flags);
   for (const f of ['server', 'policy', 'pin', 'offline', 'sarif'] as const) {
     if (flags[f] !== undefined) throw new InputError('USAGE', `--${f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
   }

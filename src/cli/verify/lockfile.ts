@@ -9,7 +9,7 @@
  * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
  * (unreadable lockfile or policy, server down, no offline cache).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -21,6 +21,7 @@ import { InputError } from '../../core/errors.js';
 import { checkServerUrl } from '../server-url.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
@@ -48,10 +49,42 @@ export function isLockfile(target: string): boolean {
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
-  const found = lockfileReaderFor(basename(target));
-  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   const text = readTextFile(target, 'lockfile');
+  // By name first; any other name is read by its content (package-lock-v3.json, deps.lock, …).
+  const byContent = lockfileNameByContent(text);
+  const found = lockfileReaderFor(basename(target)) ?? (byContent !== undefined ? lockfileReaderFor(byContent) : undefined);
+  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads (neither by its name nor by its content)`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
+}
+
+/** MAX_SNIFF_BYTES: a file larger than this is not read just to see whether it is a lockfile. */
+const MAX_SNIFF_BYTES = 256 * 1024 * 1024;
+
+/** isLockfileByContent: a file, whatever its name, written in a lockfile format sigil reads. */
+export function isLockfileByContent(target: string): boolean {
+  try {
+    const st = statSync(target);
+    if (!st.isFile() || st.size > MAX_SNIFF_BYTES) return false;
+    const fd = openSync(target, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(st.size, 64 * 1024));
+      readSync(fd, head, 0, head.length, 0);
+      if (head.includes(0)) return false; // binary: an artifact, not a lockfile
+    } finally {
+      closeSync(fd);
+    }
+    return lockfileNameByContent(readFileSync(target, 'utf8')) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** projectLockfiles lists the lockfiles (by name) directly inside a project folder, sorted. */
+export function projectLockfiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && lockfileReaderFor(e.name) !== undefined && e.name !== 'versions')
+    .map((e) => join(dir, e.name))
+    .sort();
 }
 
 /** loadPolicy reads --policy, or the first policy file beside the lockfile, or the default. */
