@@ -19,6 +19,7 @@ import { canonicalPurl, parsePurl } from '../../core/purl.js';
 import { formatHuman } from '../../verify-project/report.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { writeFileAtomic } from '../files.js';
 import { printError, type Io } from '../output.js';
 import { loadPolicy, serverFor, serverLedgerView } from '../verify/lockfile.js';
@@ -33,7 +34,8 @@ export interface FetchFlags {
 export function registerFetch(program: Command, ctx: CommandContext): void {
   program
     .command('fetch')
-    .description('download a release from a Sigil registry and keep it only if it verifies')
+    .summary('download a release from a Sigil registry and keep it only if it verifies')
+    .description(examplesFirst('download a release from a Sigil registry and keep it only if it verifies', ['sigil fetch pkg:npm/left-pad@1.3.0 --server http://127.0.0.1:8080', 'sigil fetch pkg:npm/left-pad --server http://127.0.0.1:8080 -o downloads/   (the latest version)']))
     .argument('<purl>', 'the release, e.g. pkg:npm/left-pad@1.3.0')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('-o, --out <path>', 'folder to write the artifact into (created if missing), or the file to write', '.')

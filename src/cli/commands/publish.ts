@@ -20,6 +20,7 @@ import { describeOptions } from '../artifact-flags.js';
 import { buildKeyEvent } from '../../ledger/event.js';
 import { RegistryClient, RegistryRequestError } from '../../client/registry-client.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { fileArtifact, readTextFile, writeFileAtomic } from '../files.js';
 import { loadPrivateKey } from '../keyring.js';
 import type { Io } from '../output.js';
@@ -40,7 +41,8 @@ export interface PublishFlags {
 export function registerPublish(program: Command, ctx: CommandContext): void {
   program
     .command('publish')
-    .description('sign (with --key) and upload a release to a Sigil registry')
+    .summary('sign (with --key) and upload a release to a Sigil registry')
+    .description(examplesFirst('sign (with --key) and upload a release to a Sigil registry', ['sigil publish left-pad-1.3.0.tgz --server http://127.0.0.1:8080 --key ~/.sigil/sigil-7c0f1a2b.key --token sgl_…', 'sigil publish ./mymodule --version v1.2.0 --server http://127.0.0.1:8080 --key KEY   (a folder with go.mod)']))
     .argument('<artifact>', 'the file to publish (or a Go module folder holding go.mod, with --version)')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')

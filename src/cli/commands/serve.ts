@@ -10,6 +10,7 @@ import { InputError } from '../../core/errors.js';
 import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
 import { listenAddress } from './log.js';
 
@@ -28,7 +29,8 @@ export interface ServeFlags {
 export function registerServe(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
-    .description('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
+    .summary('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
+    .description(examplesFirst('run a Sigil registry with its transparency log (embedded default: SQLite + files)', ['sigil serve', 'SIGIL_SERVER_PASSPHRASE=… sigil serve -d /var/lib/sigil -l 0.0.0.0:8080 --public-url https://sigil.example.org']))
     .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
     .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N)')

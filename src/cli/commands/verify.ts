@@ -15,7 +15,9 @@ import { InputError } from '../../core/errors.js';
 import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { readTextFile } from '../files.js';
+import { colourOn } from '../colour.js';
 import { formatChecks, printError, type Io } from '../output.js';
 import { collect, type VerifyFlags } from '../verify/flags.js';
 import {
@@ -41,7 +43,8 @@ type Scheme = (typeof SCHEMES)[number];
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('verify an artifact (or repository, or packument) against its signatures and trusted keys')
+    .summary('verify an artifact (or repository, or packument) against its signatures and trusted keys')
+    .description(examplesFirst('verify an artifact (or repository, or packument) against its signatures and trusted keys', ['sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub', 'sigil verify package-lock.json --server https://sigil.example.org', 'sigil verify a.txt -b a.txt.sigstore.json --cert-identity https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 --cert-oidc-issuer https://token.actions.githubusercontent.com']))
     .argument('<target>', 'the file, folder or URL to verify')
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
@@ -187,7 +190,7 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
   if (flags.json) {
     io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
   } else {
-    for (const r of results) io.out(formatChecks(r));
+    for (const r of results) io.out(formatChecks(r, colourOn(io, 'out')));
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0 && results.length > 0) return 0;
