@@ -132,6 +132,21 @@ describe('flags and inputs', () => {
     expect(both.stderr).toMatch(/-l\/--listen and -p\/--port can't be used together/);
   });
 
+  it('a whole packument: one summary line first, each failure once, one error line; stripped signatures are explained', async () => {
+    const packument = JSON.parse(readFileSync('test/fixtures/npm-registry/venv.packument.json', 'utf8')) as { versions: Record<string, { dist: Record<string, unknown> }> };
+    for (const v of Object.values(packument.versions)) delete v.dist['signatures'];
+    const stripped = join(dir, 'stripped.packument.json');
+    writeFileSync(stripped, JSON.stringify(packument));
+    const r = await runCli(['verify', stripped, '--npm-keys', 'test/fixtures/npm-registry/npmjs-keys.json']);
+    expect(r.code).toBe(1);
+    const n = Object.keys(packument.versions).length;
+    expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${n} checked: 0 verified, ${n} NOT verified \\(\\d+ NPM_SIGNATURE_MISSING`));
+    expect(r.stdout).toMatch(/a mirror or proxy that rewrites packuments may have stripped them/);
+    expect(r.stderr.trim().split('\n')).toEqual([`sigil: error: ${n} of ${n} versions in ${stripped} do not verify (see above)`]);
+    const blocks = r.stdout.split('\n').filter((l) => /^venv@/.test(l));
+    expect(new Set(blocks).size).toBe(blocks.length);
+  });
+
   it('a folder where a file is expected: "expected an artifact"', async () => {
     const r = await runCli(['sign', dir, '--key', keys.privateKey]);
     expect(r.code).toBe(2);

@@ -189,12 +189,16 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
     io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
+  } else if (results.length > 1) {
+    io.out(formatMany(results, colourOn(io, 'out')));
   } else {
     for (const r of results) io.out(formatChecks(r, colourOn(io, 'out')));
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0 && results.length > 0) return 0;
-  if (!flags.json) {
+  if (!flags.json && results.length > 1) {
+    printError(io, `${failed.length} of ${results.length} ${scheme === 'npm-registry' ? 'versions' : 'results'} in ${target} do not verify (see above)`);
+  } else if (!flags.json) {
     if (results.length === 0) printError(io, `nothing was verified in ${target}`);
     for (const r of failed) {
       const f = firstFailure(r);
@@ -202,6 +206,27 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
     }
   }
   return 1;
+}
+
+/**
+ * formatMany: several verdicts (every version of a packument) as one summary
+ * line first, then the verified ones in a line, then each one that failed with
+ * its checks — each failure told once.
+ */
+function formatMany(results: readonly VerificationResult[], colour: boolean): string {
+  const ok = results.filter((r) => r.ok);
+  const bad = results.filter((r) => !r.ok);
+  const byCode = new Map<string, number>();
+  for (const r of bad) {
+    const code = firstFailure(r)?.code ?? 'FAILED';
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  }
+  const why = [...byCode].map(([code, n]) => `${n} ${code}`).join(', ');
+  const lines = [`${results.length} checked: ${ok.length} verified, ${bad.length} NOT verified${bad.length > 0 ? ` (${why})` : ''}`];
+  if (ok.length > 0) lines.push(`verified: ${ok.map((r) => r.subject).join(', ')}`);
+  let out = `${lines.join('\n')}\n`;
+  for (const r of bad) out += `\n${formatChecks(r, colour)}`;
+  return out;
 }
 
 async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFlags): Promise<VerificationResult[]> {
