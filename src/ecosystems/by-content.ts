@@ -39,6 +39,11 @@ function isTarHead(head: Uint8Array): boolean {
   return head.length >= 262 && Buffer.from(head.subarray(257, 262)).toString('latin1') === 'ustar';
 }
 
+/** looksLikeArchive: tar, tar.gz, zip or ar, by the first bytes. */
+export function looksLikeArchive(head: Uint8Array): boolean {
+  return isAr(head) || isZipHead(head) || isGzipHead(head) || isTarHead(head);
+}
+
 /** What lies at the root and in the single top folder (when there is one). */
 interface Layout {
   readonly top: string | undefined;

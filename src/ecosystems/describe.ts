@@ -6,7 +6,7 @@
 import { digestStream, sriFromHex, type DigestSet } from '../core/digest.js';
 import { InputError } from '../core/errors.js';
 import type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, NativeDigest } from './adapter.js';
-import { contentCandidates, type ContentCandidate } from './by-content.js';
+import { contentCandidates, looksLikeArchive, type ContentCandidate } from './by-content.js';
 import { genericAdapter } from './generic/index.js';
 import { adapterForType, detectAdapter } from './index.js';
 
@@ -42,7 +42,8 @@ export async function chooseAdapter(artifact: Artifact, options: DescribeOptions
   const detected = detectAdapter(artifact.name, h);
   if (detected) return detected;
   if (options.name !== undefined || options.version !== undefined) return genericAdapter;
-  throw new InputError('TYPE_UNKNOWN', `cannot tell which package manager ${artifact.name} belongs to: it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)`, {
+  const why = looksLikeArchive(h) ? ': it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)' : '';
+  throw new InputError('TYPE_UNKNOWN', `cannot tell which package manager ${artifact.name} belongs to${why}`, {
     file: artifact.name,
     hint: 'pass --type TYPE, or --name NAME --version VERSION to treat it as a generic file',
   });
