@@ -35,7 +35,7 @@ export function registerFetch(program: Command, ctx: CommandContext): void {
   program
     .command('fetch')
     .summary('download a release from a Sigil registry and keep it only if it verifies')
-    .description(examplesFirst('download a release from a Sigil registry and keep it only if it verifies', ['sigil fetch pkg:npm/left-pad@1.3.0 --server http://127.0.0.1:8080', 'sigil fetch pkg:npm/left-pad --server http://127.0.0.1:8080 -o downloads/   (the latest version)']))
+    .description(examplesFirst('download a release from a Sigil registry and keep it only if it verifies', ['sigil fetch pkg:npm/left-pad@1.3.0 -s http://127.0.0.1:8080', 'sigil fetch pkg:npm/left-pad -s URL -o downloads/   (the latest)']))
     .argument('<purl>', 'the release, e.g. pkg:npm/left-pad@1.3.0')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('-o, --out <path>', 'folder to write the artifact into (created if missing), or the file to write', '.')

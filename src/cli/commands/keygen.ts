@@ -22,7 +22,7 @@ export function registerKeygen(program: Command, ctx: CommandContext): void {
   program
     .command('keygen')
     .summary('make a new signing key pair (private key encrypted with a passphrase)')
-    .description(examplesFirst('make a new signing key pair (private key encrypted with a passphrase)', ['sigil keygen --out ~/.sigil', 'SIGIL_PASSPHRASE=… sigil keygen -a ecdsa-p256 --out keys --json']))
+    .description(examplesFirst('make a new signing key pair (private key encrypted with a passphrase)', ['sigil keygen --out ~/.sigil', 'sigil keygen -a ecdsa-p256 --out keys --json']))
     .option('-a, --algorithm <alg>', `key algorithm: ${KEY_ALGORITHMS.join(' or ')}`, 'ed25519')
     .option('-o, --out <dir>', 'folder to write the key files to', '.')
     .option('--unencrypted', 'write the private key without a passphrase (not recommended)')

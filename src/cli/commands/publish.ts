@@ -42,7 +42,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
   program
     .command('publish')
     .summary('sign (with --key) and upload a release to a Sigil registry')
-    .description(examplesFirst('sign (with --key) and upload a release to a Sigil registry', ['sigil publish left-pad-1.3.0.tgz --server http://127.0.0.1:8080 --key ~/.sigil/sigil-7c0f1a2b.key --token sgl_…', 'sigil publish ./mymodule --version v1.2.0 --server http://127.0.0.1:8080 --key KEY   (a folder with go.mod)']))
+    .description(examplesFirst('sign (with --key) and upload a release to a Sigil registry', ['sigil publish left-pad-1.3.0.tgz -s http://127.0.0.1:8080 --key KEY', 'sigil publish ./gomodule --version v1.2.0 -s URL --key KEY']))
     .argument('<artifact>', 'the file to publish (or a Go module folder holding go.mod, with --version)')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')

@@ -30,7 +30,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
     .summary('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
-    .description(examplesFirst('run a Sigil registry with its transparency log (embedded default: SQLite + files)', ['sigil serve', 'SIGIL_SERVER_PASSPHRASE=… sigil serve -d /var/lib/sigil -l 0.0.0.0:8080 --public-url https://sigil.example.org']))
+    .description(examplesFirst('run a Sigil registry with its transparency log (embedded default: SQLite + files)', ['sigil serve', 'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example']))
     .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
     .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N)')

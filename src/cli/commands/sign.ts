@@ -24,7 +24,7 @@ export function registerSign(program: Command, ctx: CommandContext): void {
   program
     .command('sign')
     .summary('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)')
-    .description(examplesFirst('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)', ['sigil sign left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.key', 'sigil sign app.bin --name app --version 2.0.0 --key ~/.sigil/sigil-7c0f1a2b.key']))
+    .description(examplesFirst('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)', ['sigil sign left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.key', 'sigil sign app.bin --name app --version 2.0.0 --key KEY']))
     .argument('<artifact>', 'the file to sign (npm tarball, or any file with --name/--version)')
     .requiredOption('-k, --key <file>', 'private key file made by `sigil keygen`')
     .option('-o, --out <file>', 'where to write the bundle (default: <artifact>.sigstore.json)')

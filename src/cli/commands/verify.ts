@@ -44,7 +44,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
     .summary('verify an artifact (or repository, or packument) against its signatures and trusted keys')
-    .description(examplesFirst('verify an artifact (or repository, or packument) against its signatures and trusted keys', ['sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub', 'sigil verify package-lock.json --server https://sigil.example.org', 'sigil verify a.txt -b a.txt.sigstore.json --cert-identity https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 --cert-oidc-issuer https://token.actions.githubusercontent.com']))
+    .description(examplesFirst('verify an artifact (or repository, or packument) against its signatures and trusted keys', ['sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub', 'sigil verify package-lock.json --server https://sigil.example.org', 'sigil verify ./my-app            (every lockfile in the folder)']))
     .argument('<target>', 'the file, folder or URL to verify')
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
