@@ -61,6 +61,9 @@ describe('help', () => {
     const examples = r.stdout.indexOf('Examples:\n  $ sigil');
     expect(examples).toBeGreaterThan(0);
     expect(examples).toBeLessThan(r.stdout.indexOf('Options:'));
+    // Each example is one unwrapped shell line.
+    const block = r.stdout.slice(examples + 'Examples:\n'.length).split('\n\n')[0]!;
+    for (const line of block.split('\n')) expect(line).toMatch(/^  \$ sigil /);
   });
 
   it('the command list stays one line per command', async () => {
