@@ -13,7 +13,7 @@ import { Progress, type Io } from './output.js';
 export function statFile(path: string, what = 'file'): ReturnType<typeof statSync> & {} {
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected a ${what}`, { file: path });
+    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`, { file: path });
     return st;
   } catch (e) {
     if (e instanceof InputError) throw e;

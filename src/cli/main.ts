@@ -18,7 +18,15 @@ Examples:
   $ sigil verify package-lock.json --server https://sigil.example.org
 
 Environment:
-  SIGIL_PASSPHRASE   passphrase of the private key (otherwise you are prompted)
+  SIGIL_PASSPHRASE          passphrase of the private key (otherwise you are prompted)
+  SIGIL_SERVER              registry URL for publish, fetch, fetch-records, verify <lockfile> (-s/--server)
+  SIGIL_TOKEN               publish token for sigil publish and key commands (--token)
+  SIGIL_DATA                data folder of sigil serve (-d/--data; default ./.sigil-data)
+  SIGIL_SERVER_PASSPHRASE   encrypts the registry key at sigil serve's first start, and unlocks it later
+  SIGIL_CONFIG_DIR          where sigil keeps checkpoints it saw and the Sigstore trusted root
+                            (default $XDG_CONFIG_HOME/sigil or ~/.config/sigil)
+  NO_COLOR                  set to anything: no colour (colour is used only on a terminal anyway)
+  SIGIL_DEBUG               set to anything: print a stack trace for unexpected failures
 `;
 
 type Register = (program: Command, ctx: CommandContext) => unknown;

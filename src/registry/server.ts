@@ -103,10 +103,17 @@ export const REGISTRY_BATCH_INTERVAL_MS = 0;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
+/** publicHostPath is "host[:port][/path]" of a public URL, the stem of the names derived from it. */
+export function publicHostPath(publicUrl: string): string {
+  const u = new URL(publicUrl);
+  return `${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
 export async function openRegistry(options: RegistryOptions): Promise<Registry> {
   const logDir = join(options.dataDir, 'log');
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}/log`);
+  // A new log is named after the address clients use: --public-url when given, else the listen address.
+  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
   const log = await openFileLog(logDir, {
     ...(origin !== undefined ? { origin } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),

@@ -38,7 +38,8 @@ Examples:
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
-  listen: string;
+  listen?: string;
+  port?: string;
   origin?: string;
   batchSize?: string;
   batchInterval?: string;
@@ -66,7 +67,8 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .command('serve'))
     .description('serve a transparency log (creates its key on first start)')
     .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
-    .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
+    .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:7440)')
+    .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N), as for `sigil serve`')
     .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
     .option('--batch-size <n>', 'integrate when this many entries wait', '256')
     .option('--batch-interval <ms>', 'or this long after the first one arrived (0: as soon as the writer is free)', '0')
@@ -99,6 +101,16 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
 }
 
 /** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
+/** listenAddress reads -l/--listen or -p/--port (not both), the same way for every server command. */
+export function listenAddress(flags: { listen?: string | undefined; port?: string | undefined }, defaultPort: number): { host: string; port: number } {
+  if (flags.listen !== undefined && flags.port !== undefined) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together", { hint: '-p N is short for --listen 127.0.0.1:N' });
+  if (flags.port !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new InputError('USAGE', `-p/--port must be a port number from 0 to 65535, not ${JSON.stringify(flags.port)}`, { hint: 'e.g. -p 8080; 0 picks a free port' });
+    return { host: '127.0.0.1', port: Number(flags.port) };
+  }
+  return parseListen(flags.listen ?? `127.0.0.1:${defaultPort}`);
+}
+
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):([0-9]{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
@@ -114,7 +126,7 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 }
 
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
-  const { host, port } = parseListen(flags.listen);
+  const { host, port } = listenAddress(flags, 7440);
   const batchSize = intFlag('--batch-size', flags.batchSize, 1);
   const batchIntervalMs = intFlag('--batch-interval', flags.batchInterval, 0);
   const admission = writePolicy(flags, io.env);
@@ -138,7 +150,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     address = await app.listen({ host, port });
   } catch (e) {
     await log.close();
-    throw new InputError('LISTEN_FAILED', `cannot listen on ${flags.listen}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
+    throw new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
   }
   io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\nwrites: ${admission.describe()}\n`);
   if (log.keyCreated) io.out(`key: created ${join(log.dir, 'log.key')}\n`);

@@ -4,9 +4,10 @@
  * these and only then loads that scheme's verifier (OpenPGP, Sigstore, the
  * lockfile machinery), so verifying one artifact does not pay for the others.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 
 /** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
 export function isLockfile(target: string): boolean {
@@ -30,4 +31,34 @@ export function isCpanDirectory(target: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** MAX_SNIFF_BYTES: a file larger than this is not read just to see whether it is a lockfile. */
+const MAX_SNIFF_BYTES = 256 * 1024 * 1024;
+
+/** isLockfileByContent: a file, whatever its name, written in a lockfile format sigil reads. */
+export function isLockfileByContent(target: string): boolean {
+  try {
+    const st = statSync(target);
+    if (!st.isFile() || st.size > MAX_SNIFF_BYTES) return false;
+    const fd = openSync(target, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(st.size, 64 * 1024));
+      readSync(fd, head, 0, head.length, 0);
+      if (head.includes(0)) return false; // binary: an artifact, not a lockfile
+    } finally {
+      closeSync(fd);
+    }
+    return lockfileNameByContent(readFileSync(target, 'utf8')) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** projectLockfiles lists the lockfiles (by name) directly inside a project folder, sorted. */
+export function projectLockfiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && lockfileReaderFor(e.name) !== undefined && e.name !== 'versions')
+    .map((e) => join(dir, e.name))
+    .sort();
 }

@@ -9,7 +9,7 @@
  * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
  * (unreadable lockfile or policy, server down, no offline cache).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -18,8 +18,10 @@ import { httpRecordSource } from '../../client/records/http-source.js';
 import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
@@ -48,9 +50,11 @@ export { isLockfile } from './detect.js';
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
-  const found = lockfileReaderFor(basename(target));
-  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   const text = readTextFile(target, 'lockfile');
+  // By name first; any other name is read by its content (package-lock-v3.json, deps.lock, …).
+  const byContent = lockfileNameByContent(text);
+  const found = lockfileReaderFor(basename(target)) ?? (byContent !== undefined ? lockfileReaderFor(byContent) : undefined);
+  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads (neither by its name nor by its content)`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
 }
 
@@ -107,8 +111,7 @@ export async function guardServerIdentity(io: Io, server: string, keys: ServerKe
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
-  if (!/^https?:\/\//.test(server)) throw new InputError('USAGE', `--server must be an http(s) URL, not "${server}"`);
-  return server;
+  return checkServerUrl(server, flags.server !== undefined ? '--server' : policy.server !== undefined ? '"server" in the policy' : '$SIGIL_SERVER');
 }
 
 export async function verifyLockfile(io: Io, target: string, flags: LockfileFlags): Promise<number> {
@@ -181,3 +184,5 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   }
   return 1;
 }
+
+export { isLockfileByContent, projectLockfiles } from './detect.js';
