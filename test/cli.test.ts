@@ -200,7 +200,7 @@ describe('bad input', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sigil: error: -k\/--key and --keyring can't be used together\nsigil: hint:/);
     expect((await runCli(['verify', pkg.path])).stderr).toMatch(/no trusted keys: give -k\/--key PUB or --keyring DIR/);
-    expect((await runCli(['sign', pkg.path])).stderr).toMatch(/sigil: error: required option '-k, --key <file>' not specified/);
+    expect((await runCli(['sign', pkg.path])).stderr).toMatch(/sigil: error: give -k\/--key FILE \(a sigil key\) or --ssh-key FILE/);
     expect((await runCli(['frobnicate'])).code).toBe(2);
   });
 

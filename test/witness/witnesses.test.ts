@@ -47,7 +47,7 @@ beforeAll(async () => {
     '',
   ].join('\n');
   writeFileSync(join(root, 'witnesses.policy'), policyText);
-  log = await startSigil(['log', 'serve', '--data', logDir, '--listen', '127.0.0.1:0', '--batch-interval', '0', '--witness-policy', join(root, 'witnesses.policy'), '--witness-timeout', '2000']);
+  log = await startSigil(['log', 'serve', '--data', logDir, '--listen', '127.0.0.1:0', '--batch-interval', '0', '--open-writes', '--write-rate', '1000000', '--witness-policy', join(root, 'witnesses.policy'), '--witness-timeout', '2000']);
 }, 60_000);
 
 afterAll(async () => {
@@ -115,7 +115,7 @@ describe('a log with three witnesses and a 2-of-3 policy', () => {
     copyFileSync(join(logDir, 'log.key'), join(forkDir, 'log.key'));
     const served = await (await fetch(`${log.url}/checkpoint`)).text();
     const size = Number(parseNote(served).text.split('\n')[1]);
-    const forkLog = await startSigil(['log', 'serve', '--data', forkDir, '--listen', '127.0.0.1:0', '--batch-interval', '0']);
+    const forkLog = await startSigil(['log', 'serve', '--data', forkDir, '--listen', '127.0.0.1:0', '--batch-interval', '0', '--open-writes', '--write-rate', '1000000']);
     for (let i = 0; i < size; i++) expect((await add(forkLog.url, `forked ${i}`)).status).toBe(200);
     const forked = await (await fetch(`${forkLog.url}/checkpoint`)).text();
     expect(forked.split('\n')[1]).toBe(String(size));
