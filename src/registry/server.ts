@@ -29,6 +29,7 @@ import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
+import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -69,6 +70,8 @@ export interface Registry {
   /** The registry's OpenPGP key (apt's signed-by, CPAN CHECKSUMS): public half at /debian/sigil-archive-keyring.asc. */
   readonly openpgpKey: RegistryOpenPgpKey;
   readonly apt: AptRepository;
+  /** The CPAN mirror under /cpan (CHECKSUMS signed with openpgpKey). */
+  readonly cpan: CpanRepository;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -107,6 +110,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
+  const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
 
@@ -150,6 +154,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(guard ? { auth: guard } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
+  await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -164,6 +169,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     go,
     openpgpKey,
     apt,
+    cpan,
     adminToken,
     recovered,
     async listen() {

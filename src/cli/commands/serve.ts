@@ -73,7 +73,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
@@ -92,6 +92,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `  go: GOPROXY=${url}/go  GOSUMDB="${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}"`,
         `  apt: curl -s ${url}/debian/sigil-archive-keyring.asc > /etc/apt/keyrings/sigil.asc   (OpenPGP ${registry.openpgpKey.fingerprint})`,
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
+        `  cpanm: curl -s ${url}/cpan/sigil-cpan-key.asc | gpg --import && cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (docs/cpan.md: also check CHECKSUMS with gpgv)`,
         '',
       ]
         .filter((l) => l !== '')
