@@ -7,8 +7,10 @@
  *   modules/02packages.details.txt(.gz)            package → distribution index
  *
  * CHECKSUMS is written as CPAN::Checksums writes it: a Perl hash `$cksum = {…};`
- * followed by `__END__`, inside an OpenPGP clear-signature, so `cpanm --verify`
- * (Module::Signature + Safe->reval) reads it unchanged. Every sha256 in it is the
+ * followed by `__END__`, inside an OpenPGP clear-signature, preceded by the line
+ * `0&&<<''; # this PGP-signed message is also valid perl` (an empty-terminated
+ * here-doc that swallows the armor header), so `cpanm --verify` (Safe->reval)
+ * reads the whole file as Perl and gpgv reads it as a clear-signed message. Every sha256 in it is the
  * release record's sha256: the registry signs exactly the bytes the log describes.
  *
  * 02packages lists the packages a distribution provides: META.json/META.yml
@@ -48,6 +50,9 @@ export function distPathOf(row: ReleaseRow): string | undefined {
   if (!SAFE_FILE.test(file) || !/^[A-Z][A-Z0-9-]{1,8}$/.test(row.namespace)) return undefined;
   return `authors/id/${authorDir(row.namespace)}/${file}`;
 }
+
+/** Outside the signed text: makes the clear-signed file valid Perl (the here-doc ends at the blank line after "Hash:"). */
+export const PERL_PREAMBLE = "0&&<<''; # this PGP-signed message is also valid perl\n";
 
 const perlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -163,7 +168,7 @@ export class CpanRepository {
     for (const e of entries) byAuthor.set(e.row.namespace, [...(byAuthor.get(e.row.namespace) ?? []), e]);
     for (const [author, list] of byAuthor) {
       const text = checksumsText(list.map((e) => ({ file: e.path.split('/').pop()!, row: e.row, md5: e.md5 })), date);
-      files.set(`authors/id/${authorDir(author)}/CHECKSUMS`, Buffer.from(await clearsign(this.key, text, date), 'utf8'));
+      files.set(`authors/id/${authorDir(author)}/CHECKSUMS`, Buffer.from(`${PERL_PREAMBLE}${await clearsign(this.key, text, date)}`, 'utf8'));
     }
     // one line per package: the newest release that provides it
     const latest = new Map<string, { pkg: string; version: string; path: string }>();
