@@ -30,6 +30,7 @@ import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
+import { HexRepository, hexRoutes, loadOrCreateHexKey, type HexOptions, type RegistryHexKey } from './personalities/hex/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -54,6 +55,8 @@ export interface RegistryOptions {
   readonly authLimits?: AuthLimits;
   /** apt repository settings (suite, Valid-Until window, clock). */
   readonly apt?: Partial<AptOptions>;
+  /** Hex repository settings (the repository name rebar3/mix configure, default "sigil"). */
+  readonly hex?: Partial<HexOptions>;
 }
 
 export interface Registry {
@@ -72,6 +75,9 @@ export interface Registry {
   readonly apt: AptRepository;
   /** The CPAN mirror under /cpan (CHECKSUMS signed with openpgpKey). */
   readonly cpan: CpanRepository;
+  /** The Hex repository under /hex and the RSA key that signs it. */
+  readonly hex: HexRepository;
+  readonly hexKey: RegistryHexKey;
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -111,6 +117,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
   const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
+  const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
+  const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
 
@@ -155,6 +163,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
+  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -170,6 +179,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     openpgpKey,
     apt,
     cpan,
+    hex,
+    hexKey,
     adminToken,
     recovered,
     async listen() {
