@@ -36,7 +36,7 @@ function requirements(term: Term | undefined): HexDependency[] {
   const out: HexDependency[] = [];
   const entries: [Term, Term][] = [];
   if (Array.isArray(term)) for (const t of term) if (isTuple(t) && t.tuple.length === 2) entries.push([t.tuple[0]!, t.tuple[1]!]);
-  if (isMap(term)) for (const [k, v] of term.map) entries.push([k, v]);
+  else if (isMap(term)) for (const [k, v] of term.map) entries.push([k, v]);
   for (const [name, props] of entries) {
     const p = new Map<string, Term>();
     if (Array.isArray(props)) for (const t of props) if (isTuple(t) && typeof t.tuple[0] === 'string') p.set(t.tuple[0], t.tuple[1]!);
