@@ -138,7 +138,9 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     try {
       const r = await rebarGetDeps('otherkey', m.url, publicPem);
       expect(r.status).not.toBe(0);
-      expect(r.out).toMatch(/signature|verif/i);
+      // hex_core answers {error, unverified}; rebar3 3.19 words that as a "deprecated record format"
+      expect(r.out).toMatch(/deprecated for security reasons/);
+      expect(r.out).not.toMatch(/Fetching sigil_hello/);
       expect(existsSync(r.dep)).toBe(false);
     } finally {
       m.server.close();
@@ -153,7 +155,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     try {
       const r = await rebarGetDeps('checksum', m.url, publicPem);
       expect(r.status).not.toBe(0);
-      expect(r.out).toMatch(/checksum/i);
+      expect(r.out).toMatch(/does not match outer checksum|bad_registry_checksum/);
       expect(existsSync(r.dep)).toBe(false);
     } finally {
       m.server.close();
@@ -165,6 +167,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     try {
       const r = await rebarGetDeps('noetag', m.url, publicPem);
       expect(r.status).not.toBe(0);
+      expect(r.out).toMatch(/Request for package sigil_hello-1\.0\.0 failed: status code 200/);
       expect(existsSync(r.dep)).toBe(false);
     } finally {
       m.server.close();
