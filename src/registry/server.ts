@@ -30,6 +30,7 @@ import type { PrivateKey } from '../core/keys.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
 import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
+import { DEFAULT_HACKAGE_OPTIONS, HackageRepository, hackageRoutes, loadOrCreateHackageKeys, type HackageKey, type HackageOptions } from './personalities/hackage/index.js';
 import { HexRepository, hexRoutes, loadOrCreateHexKey, type HexOptions, type RegistryHexKey } from './personalities/hex/index.js';
 
 export interface RegistryOptions {
@@ -57,6 +58,8 @@ export interface RegistryOptions {
   readonly apt?: Partial<AptOptions>;
   /** Hex repository settings (the repository name rebar3/mix configure, default "sigil"). */
   readonly hex?: Partial<HexOptions>;
+  /** hackage-security lifetimes and clock. */
+  readonly hackage?: Partial<HackageOptions>;
 }
 
 export interface Registry {
@@ -78,6 +81,9 @@ export interface Registry {
   /** The Hex repository under /hex and the RSA key that signs it. */
   readonly hex: HexRepository;
   readonly hexKey: RegistryHexKey;
+  /** The hackage-security repository under /hackage and its Ed25519 keys. */
+  readonly hackage: HackageRepository;
+  readonly hackageKeys: { readonly root: HackageKey; readonly online: HackageKey };
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
@@ -119,6 +125,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
   const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
   const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
+  const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
+  const hackage = new HackageRepository(store, hackageKeys, { ...DEFAULT_HACKAGE_OPTIONS, now: () => new Date(), ...options.hackage });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
 
@@ -164,6 +172,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
   await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
+  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
@@ -181,6 +190,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     cpan,
     hex,
     hexKey,
+    hackage,
+    hackageKeys,
     adminToken,
     recovered,
     async listen() {
