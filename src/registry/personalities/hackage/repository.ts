@@ -140,10 +140,10 @@ export class HackageRepository {
     const root = this.rootJson(this.rootCreated);
     const mirrors = signRole({ _type: 'Mirrorlist', version: 1, expires: expires(this.options.rootSeconds), mirrors: [] }, [this.keys.online]);
     const snapshotJson = signRole(
-      { _type: 'Snapshot', version, expires: expires(this.options.snapshotSeconds), meta: { 'root.json': fileInfo(root), 'mirrors.json': fileInfo(mirrors), '01-index.tar': fileInfo(index), '01-index.tar.gz': fileInfo(indexGz) } },
+      { _type: 'Snapshot', version, expires: expires(this.options.snapshotSeconds), meta: { '<repo>/root.json': fileInfo(root), '<repo>/mirrors.json': fileInfo(mirrors), '<repo>/01-index.tar': fileInfo(index), '<repo>/01-index.tar.gz': fileInfo(indexGz) } },
       [this.keys.online],
     );
-    const timestamp = signRole({ _type: 'Timestamp', version, expires: expires(this.options.timestampSeconds), meta: { 'snapshot.json': fileInfo(snapshotJson) } }, [this.keys.online]);
+    const timestamp = signRole({ _type: 'Timestamp', version, expires: expires(this.options.timestampSeconds), meta: { '<repo>/snapshot.json': fileInfo(snapshotJson) } }, [this.keys.online]);
     const files = new Map<string, Buffer>([
       ['root.json', root],
       ['mirrors.json', mirrors],
