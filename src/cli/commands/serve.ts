@@ -73,7 +73,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
@@ -94,6 +94,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
         `  cpanm: curl -s ${url}/cpan/sigil-cpan-key.asc | gpg --import && cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (docs/cpan.md: also check CHECKSUMS with gpgv)`,
         `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
+        `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.root.keyId} / key-threshold: 1   (~/.cabal/config; docs/hackage.md)`,
         '',
       ]
         .filter((l) => l !== '')
