@@ -92,7 +92,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `  go: GOPROXY=${url}/go  GOSUMDB="${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}"`,
         `  apt: curl -s ${url}/debian/sigil-archive-keyring.asc > /etc/apt/keyrings/sigil.asc   (OpenPGP ${registry.openpgpKey.fingerprint})`,
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
-        `  cpanm: curl -s ${url}/cpan/sigil-cpan-key.asc | gpg --import && cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (docs/cpan.md: also check CHECKSUMS with gpgv)`,
+        `  cpanm: cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (cpanm checks sha256 only: check CHECKSUMS with gpgv and ${url}/cpan/sigil-cpan-key.asc, OpenPGP ${registry.openpgpKey.fingerprint}; docs/cpan.md)`,
         `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
         `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.root.keyId} / key-threshold: 1   (~/.cabal/config; docs/hackage.md)`,
         '',
