@@ -41,6 +41,8 @@ export interface RegistryRoutesOptions {
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
+  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
+  readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
@@ -140,12 +142,16 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       }
       rows.set(p, ctx.store.get(canonical));
     }
+    // Misses are looked up upstream (in parallel: the upstream client bounds concurrency); a
+    // failed lookup answers null, like a purl the upstream does not have.
+    const resolve = opts.resolve;
+    if (resolve) await Promise.all([...rows].filter(([, r]) => r === undefined).map(async ([p]) => rows.set(p, await resolve(p).catch(() => undefined))));
     return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
-    const row = ctx.store.get(purl);
+    const row = ctx.store.get(purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
     const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
     return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));

@@ -26,6 +26,10 @@ import { ReleaseStore } from '../store/registry/releases.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
+import { openProxy, type Proxy } from './observed/proxy.js';
+import { observedRoutes } from './observed/routes.js';
+import { ConflictStore } from '../store/registry/conflicts.js';
+import type { ProxyConfig } from './upstream/config.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 
 export interface RegistryOptions {
@@ -49,6 +53,8 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** Upstreams, private names, limits and policy of the verifying proxy (upstream/config.ts). */
+  readonly proxy?: ProxyConfig;
 }
 
 export interface Registry {
@@ -65,6 +71,8 @@ export interface Registry {
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
+  /** The verifying pull-through proxy, when upstreams are configured. */
+  readonly proxy: Proxy | undefined;
   /** Start listening; returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -120,13 +128,16 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     onPublished: (row) => go.onPublished(row),
   };
   const recovered = await recoverPending(ctx);
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
   await app.register(logRoutes, { log, prefix: '/log' });
   await app.register(rekorRoutes, { log, prefix: '/log' });
-  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
+  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go', ...(proxy?.go ? { upstream: { go: proxy.go, observe: proxy.observe } } : {}) });
+  await app.register(observedRoutes, { ctx, conflicts: proxy?.conflicts ?? new ConflictStore(store.db), ...(resolve ? { resolve } : {}) });
   await app.register(registryRoutes, {
     ctx,
     maxUploadBytes: Math.ceil(maxUploadBytes * 1.4) + 64 * 1024,
@@ -137,8 +148,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
+    ...(resolve ? { resolve } : {}),
   });
-  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
+  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
     app,
@@ -152,6 +164,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     go,
     adminToken,
     recovered,
+    proxy,
     async listen() {
       const address = await app.listen({ host: options.host, port: options.port });
       if (!base.url) base.url = address.replace('0.0.0.0', '127.0.0.1');

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry } from '../../registry/server.js
 import type { CommandContext } from '../context.js';
 import { printWarning, type Io } from '../output.js';
 import { parseListen } from './log.js';
+import { loadServeProxyConfig } from './serve-proxy.js';
 
 export interface ServeFlags {
   data: string;
@@ -21,6 +22,8 @@ export interface ServeFlags {
   requireSignatures?: boolean;
   rateLimit?: string;
   json?: boolean;
+  upstream?: string[];
+  config?: string;
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
@@ -35,6 +38,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
     .option('--require-signatures', 'refuse every upload without an author signature')
     .option('--rate-limit <n>', 'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)')
+    .option('--upstream <ecosystem=url>', 'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--config <file>', 'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)')
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -53,7 +58,9 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     if (!Number.isSafeInteger(rateLimit) || rateLimit < 1) throw new InputError('USAGE', `--rate-limit must be a positive integer, not "${flags.rateLimit}"`);
   }
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
+  const proxy = loadServeProxyConfig(flags.config, flags.upstream ?? []);
   const registry = await openRegistry({
+    ...(proxy ? { proxy } : {}),
     dataDir: flags.data,
     host,
     port,
@@ -73,13 +80,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
+        ...Object.entries(proxy?.upstreams ?? {}).map(([eco, u]) => `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`),
         registry.adminToken ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)` : '',
         registry.recovered.completed.length + registry.recovered.dropped.length > 0
           ? `  recovered      ${registry.recovered.completed.length} interrupted publish(es) finished, ${registry.recovered.dropped.length} dropped`
