@@ -61,6 +61,9 @@ export interface StaticNpmUpstream {
   fault: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   /** The npm keys document of the signing key (when signing). */
   readonly keysDoc: unknown;
+  /** Stop listening (the upstream is down) / listen again on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,8 +99,18 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
       if (!p) throw new Error(`no ${name}@${version}`);
       p.bytes = bytes;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+    start: () => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: () => new Promise((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
+  let port = 0;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
@@ -130,7 +143,8 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
     })().catch((e: Error) => res.writeHead(500).end(e.message));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
   (up as { url: string }).url = base;
   return up;
 }
