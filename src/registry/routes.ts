@@ -43,6 +43,8 @@ export interface RegistryRoutesOptions {
   readonly ledger?: LedgerAuthority;
   /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
   readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
+  /** Ecosystems with an upstream (keys.json `observes`: clients fail closed on a missing record there). */
+  readonly observes?: readonly string[];
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
@@ -179,6 +181,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     reply.header('cache-control', 'public, max-age=300').send({
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+      ...(opts.observes && opts.observes.length > 0 ? { observes: opts.observes } : {}),
     }),
   );
   app.get('/-/npm/v1/keys', async (_req, reply) =>

@@ -148,7 +148,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
-    ...(resolve ? { resolve } : {}),
+    ...(resolve ? { resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) } : {}),
   });
   await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}) }); // npm registry at the root (wildcard; static routes above win)
 

@@ -12,6 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import { runCli } from '../helpers/cli.js';
 import { isolatedNpm, npmAvailable, OFFLINE_TUF_SHIM, runNpm } from '../npm/npm-cli.js';
 import { cachedLockPackages, startStaticNpmUpstream, type StaticNpmUpstream } from './static-npm-upstream.js';
 
@@ -62,6 +63,34 @@ describe.skipIf(!npmAvailable && !mustRun)('npm install through the verifying pr
     const r = await runNpm(['audit', 'signatures', '--registry', `${url}/`], project, npmEnv('npm1'), { NODE_OPTIONS: `--require ${OFFLINE_TUF_SHIM}` });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`${new Set(installed).size} packages have verified registry signatures`));
+  }, 60_000);
+
+  it('sigil verify package-lock.json: every dependency observed ("logged, first seen … from <upstream>"); a changed integrity fails', async () => {
+    const lockPath = join(project, 'package-lock.json');
+    const cfg = { SIGIL_CONFIG_DIR: join(dir, 'cfg') };
+    const r = await runCli(['verify', lockPath, '--server', url, '--json'], cfg);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { kinds: Record<string, number>; summary: { verified: number; notVerified: number }; dependencies: { reason: string; level: string; observed: { upstream: string } }[] };
+    const n = new Set(installed).size;
+    expect(report.kinds).toEqual({ 'author-signed': 0, 'registry-published': 0, observed: installed.length, 'no-record': 0 });
+    expect(report.summary).toEqual({ verified: installed.length, notVerified: 0 });
+    expect(n).toBeGreaterThan(0);
+    for (const d of report.dependencies) {
+      expect(d.level).toBe('logged');
+      expect(d.reason).toMatch(new RegExp(`^logged, first seen \\d{4}-\\d{2}-\\d{2} from ${upstream.url.replace(/[.]/g, '\\.')}$`));
+    }
+    const human = await runCli(['verify', lockPath, '--server', url], cfg);
+    expect(human.stdout).toMatch(new RegExp(`verified ${installed.length} of ${installed.length}`));
+    expect(human.stdout).toMatch(/logged +observed from http:\/\/127\.0\.0\.1:\d+, bytes logged on first sight/);
+    // One changed integrity: failed, named.
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages: Record<string, { integrity?: string }> };
+    const tampered = join(dir, 'tampered');
+    mkdirSync(tampered);
+    lock.packages['node_modules/yaml']!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    writeFileSync(join(tampered, 'package-lock.json'), JSON.stringify(lock));
+    const bad = await runCli(['verify', join(tampered, 'package-lock.json'), '--server', url], cfg);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/1 FAILED\n\s+yaml@/);
   }, 60_000);
 
   it('with the upstream stopped, a fresh npm ci still installs what was logged', async () => {

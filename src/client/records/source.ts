@@ -37,6 +37,8 @@ export interface ServerKeys {
     /** tlog-tiles base URL (default `<server>/log`). */
     readonly url?: string;
   };
+  /** Ecosystems (purl types) the server looks up upstream on demand: a missing record there means "never seen", not "not hosted". */
+  readonly observes?: readonly string[];
 }
 
 /** AuthorKeyJson is the author's public key, as a record extension (see {@link SigilRecord}). */
@@ -122,7 +124,8 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
   }
   if (problems.length > 0) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a Sigil keys document: ${problems.join('; ')}`);
   const l = log as Record<string, unknown>;
-  return { keys, log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) } };
+  const observes = Array.isArray(v['observes']) ? (v['observes'] as unknown[]).filter((x): x is string => typeof x === 'string') : undefined;
+  return { keys, log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) }, ...(observes ? { observes } : {}) };
 }
 
 /** publicKeyFromPem turns a PEM into a PublicKey and checks its id and algorithm; throws InputError KEY_INVALID. */
