@@ -10,3 +10,4 @@ if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs')
 if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
+if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
