@@ -129,6 +129,10 @@ describe.skipIf(!npmAvailable && !mustRun)('npm install through the verifying pr
     expect(c.offered).toMatch(/^sha512:[0-9a-f]{128}$/);
     expect(c.offered).not.toContain(c.logged.sha512);
     expect(JSON.parse(Buffer.from(c.envelope.payload, 'base64').toString()).predicateType).toBe('https://sigil.dev/conflict/v0.1');
+    // sigil verify names the conflict (and still verifies the logged bytes the lockfile pins).
+    const v = await runCli(['verify', join(project, 'package-lock.json'), '--server', url], { SIGIL_CONFIG_DIR: join(dir, 'cfg') });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(new RegExp(`! yauzl@${victim.version.replace(/\./g, '\\.')}: CONFLICT — ${upstream.url.replace(/\./g, '\\.')} offered other bytes`));
     // npm still gets the logged bytes and installs.
     rmSync(join(project, 'node_modules'), { recursive: true, force: true });
     const r = await runNpm(['ci', '--ignore-scripts', '--no-audit', '--no-fund'], project, npmEnv('npm3'));
