@@ -74,7 +74,7 @@ export function requiredLevel(policy: Policy, purl: string, observes: readonly s
   } catch {
     return undefined;
   }
-  if (observes?.includes(type)) return { level: 'logged', from: `the server observes ${type} (fail-closed default)`, explicit: false };
+  if (observes?.includes(type)) return { level: 'logged', from: `the server observes ${type}`, explicit: false };
   return undefined;
 }
 
@@ -105,7 +105,7 @@ export function applyLevel(result: DependencyResult, record: SigilRecord | null 
   if (req && !atLeast(level, req.level) && result.status !== 'failed') {
     const why =
       kind === 'no-record' && !req.explicit
-        ? `the server has no record even after looking it up upstream (fail-closed: ${req.from})`
+        ? `the server has no record even after looking it up upstream (fail-closed default: ${req.from})`
         : `${KIND_TEXT[kind]}; the policy requires level ${req.level} (${req.from})`;
     const check: Check = fail('policy', 'LEVEL_NOT_MET', why, { level, required: req.level });
     return { ...out, status: 'failed', reason: why, checks: [...result.checks.filter((c) => c.code !== 'UNSIGNED_ALLOWED'), check], allowedByPolicy: false };

@@ -15,6 +15,8 @@ import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { recordHash } from '../../src/log/hash.js';
 import { cachedLockPackages, startStaticNpmUpstream, type StaticNpmUpstream, type UpstreamPackage } from './static-npm-upstream.js';
 import { checkInclusion } from '../../src/log/proof.js';
+import { runCli } from '../helpers/cli.js';
+import { writeFileSync } from 'node:fs';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
 import { parseNote } from '../../src/log/note.js';
 
@@ -131,6 +133,29 @@ describe('observed records', () => {
     expect((await fetch(`${url}/api/v1/sum/${encodeURIComponent(purlOf({ name: hosted.name, version: '999.1.0' }))}`)).status).toBe(404);
     expect(upstream.requests.slice(before)).toEqual([]);
     expect(upstream.requests.slice(seen).filter((q) => q.includes(priv.name))).toEqual([]);
+  });
+});
+
+describe('sigil verify against a server that observes npm', () => {
+  it('fails closed: a dependency still without a record after the on-demand lookup fails the run; observed ones verify as logged', async () => {
+    const p = small[0]!;
+    const sri = `sha512-${createHash('sha512').update(p.bytes).digest('base64')}`;
+    const lockDir = join(dir, 'failclosed');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(lockDir, { recursive: true });
+    writeFileSync(
+      join(lockDir, 'package-lock.json'),
+      JSON.stringify({ name: 'x', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'x', version: '1.0.0' }, [`node_modules/${p.name}`]: { version: p.version, integrity: sri }, 'node_modules/not-on-upstream': { version: '1.0.0', integrity: sri } } }),
+    );
+    const r = await runCli(['verify', join(lockDir, 'package-lock.json'), '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(dir, 'cfg') });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { dependencies: { display: string; status: string; reason: string; level: string }[]; summary: unknown };
+    const [observed, missing] = [report.dependencies.find((d) => d.display === `${p.name}@${p.version}`)!, report.dependencies.find((d) => d.display === 'not-on-upstream@1.0.0')!];
+    expect(observed).toMatchObject({ status: 'unsigned', level: 'logged' });
+    expect(observed.reason).toMatch(/^logged, first seen \d{4}-\d{2}-\d{2} from http:/);
+    expect(missing.status).toBe('failed');
+    expect(missing.reason).toBe('the server has no record even after looking it up upstream (fail-closed default: the server observes npm)');
+    expect(report.summary).toEqual({ verified: 1, notVerified: 1 });
   });
 });
 
