@@ -47,6 +47,8 @@ export interface ObserveOptions {
   /** Why a package purl (no version) must never be resolved upstream, or undefined when it may be. */
   readonly hostedReason: (packagePurl: string) => Promise<string | undefined>;
   readonly policy?: ProxyPolicy;
+  /** Ecosystem work on the checked bytes before they are stored (e.g. npm's packument facts, read once while the bytes are in memory). */
+  readonly prepare?: (purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => Promise<void>;
 }
 
 /** isObservedRow: was this release logged by observation (not published here)? */
@@ -162,6 +164,7 @@ export class ObserveService {
       publishEntry: entry,
       registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
     };
+    await this.o.prepare?.(purl, p.type, ref.filename, bytes, digests.sha256);
     const reserved = ctx.store.reserve(row);
     if (reserved.kind === 'exists') return reserved.row; // published or observed meanwhile (another process)
     if (reserved.kind === 'pending') throw new RegistryError(503, 'OBSERVE_IN_PROGRESS', `${purl} is being recorded right now`, 'retry in a moment');

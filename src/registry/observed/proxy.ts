@@ -16,6 +16,7 @@ import { NpmProxy } from './npm-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
+import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
 export interface Proxy {
   readonly observe: ObserveService;
@@ -67,6 +68,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
-  const observe = new ObserveService({ ctx: deps.ctx, upstreams, conflicts, hostedReason: makeHostedReason(config, deps), policy });
+  // npm: the packument facts (sha1, package.json) are read from the bytes once, while they are in memory.
+  const prepare = async (_purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => {
+    if (type !== 'npm' || deps.ctx.store.npmTarball(sha256)) return;
+    try {
+      const facts = await computeNpmTarballFacts(filename, bytes);
+      deps.ctx.store.putNpmTarball(sha256, facts.sha1, JSON.stringify(facts.manifest));
+    } catch {
+      /* computed (and refused) again when a packument needs it */
+    }
+  };
+  const observe = new ObserveService({ ctx: deps.ctx, upstreams, conflicts, hostedReason: makeHostedReason(config, deps), policy, prepare });
   return { observe, conflicts, npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined, go, config };
 }
