@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
@@ -113,7 +113,7 @@ if (byName.size < 50) {
       lastProject = w.dir;
       if (i < RUNS - 1) await registry.close();
     }
-    row('packages installed', String(installed));
+    row('packages installed', String(installed), `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (shared machine: compare ratios of one run only)`);
     row('npm install straight from the upstream', `${median(direct).toFixed(2)} s`, 'cold npm cache');
     row('npm install through Sigil, cold (all logged)', `${median(cold).toFixed(2)} s`, `${(median(cold) / median(direct)).toFixed(2)}× direct (goal ≤ 2×)`);
     row('npm install through Sigil, warm', `${median(warm).toFixed(2)} s`, `${(median(warm) / median(direct)).toFixed(2)}× direct (goal ≤ 1.2×)`);

@@ -61,7 +61,7 @@ export interface StaticNpmUpstream {
   fault: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   /** The npm keys document of the signing key (when signing). */
   readonly keysDoc: unknown;
-  /** Stop listening (the upstream is down) / listen again on the same port. */
+  /** Take the upstream down (every connection is dropped at once, like a dead server behind a load balancer) / bring it back. Keeps the port: another process cannot take it meanwhile. */
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -99,18 +99,20 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
       if (!p) throw new Error(`no ${name}@${version}`);
       p.bytes = bytes;
     },
-    stop: () => new Promise((resolve) => {
-      server.close(() => resolve());
+    stop: async () => {
+      down = true;
       server.closeAllConnections();
-    }),
-    start: () => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    },
+    start: async () => {
+      down = false;
+    },
     close: () => new Promise((resolve) => {
       if (!server.listening) return resolve();
       server.close(() => resolve());
       server.closeAllConnections();
     }),
   };
-  let port = 0;
+  let down = false;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
@@ -143,8 +145,10 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
     })().catch((e: Error) => res.writeHead(500).end(e.message));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  server.on('connection', (socket) => {
+    if (down) socket.destroy();
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   (up as { url: string }).url = base;
   return up;
 }

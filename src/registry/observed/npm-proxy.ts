@@ -54,7 +54,7 @@ export class NpmProxy {
       const purl = makePurl('npm', namespace || undefined, bare, v);
       const publishedAt = typeof time[v] === 'string' ? (time[v] as string) : null;
       const row = this.store.get(purl);
-      if (!row && policy?.hides(purl, publishedAt)) {
+      if (policy?.denied(purl) !== undefined || (!row && policy?.hides(purl, publishedAt))) {
         delete time[v];
         continue;
       }

@@ -90,6 +90,12 @@ export class ObserveService {
     return this.o.hostedReason(packagePurl);
   }
 
+  /** checkServe refuses (403) to serve an observed version the proxy policy now denies (logged earlier or not). */
+  checkServe(row: ReleaseRow): void {
+    const deny = this.o.policy?.denied(row.purl);
+    if (deny && isObservedRow(row)) throw new RegistryError(403, 'POLICY_DENIED', `${row.purl} is denied by this proxy's policy (deny: ${deny})`, 'ask the registry operator; the deny list is in sigil.config.json');
+  }
+
   /**
    * observe returns the release row of `purl`: the one stored, or a new observed one. Undefined
    * when the purl's ecosystem has no upstream, the name is hosted or private here, or the
@@ -98,7 +104,10 @@ export class ObserveService {
   async observe(rawPurl: string): Promise<ReleaseRow | undefined> {
     const purl = canonicalPurl(rawPurl);
     const have = this.o.ctx.store.get(purl);
-    if (have) return have;
+    if (have) {
+      this.checkServe(have);
+      return have;
+    }
     const upstream = this.o.upstreams.get(parsePurl(purl).type);
     if (!upstream || parsePurl(purl).version == null) return undefined;
     if ((await this.o.hostedReason(purlWithoutVersion(purl))) !== undefined) return undefined;

@@ -119,7 +119,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const p = parseNpmName(target.name)!;
     if (target.kind === 'tarball' || target.kind === 'bundle') {
       const purl = makePurl('npm', p.namespace || undefined, p.bare, target.version);
-      const row = store.get(purl) ?? (opts.proxy && target.kind === 'tarball' ? await opts.proxy.observe.observe(purl) : undefined);
+      const row = opts.proxy && target.kind === 'tarball' ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row) throw notFound(`${target.name}@${target.version} is not published on this registry`);
       if (target.kind === 'bundle') {
         if (!row.authorBundle) throw notFound(`${target.name}@${target.version} was not signed by its author`);
