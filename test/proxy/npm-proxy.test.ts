@@ -32,7 +32,7 @@ describe.skipIf(!npmAvailable && !mustRun)('npm install through the verifying pr
     expect(npmAvailable, 'npm is required for this test (CI=true)').toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sigil-npm-proxy-'));
     upstream = await startStaticNpmUpstream(cachedLockPackages(), { sign: true });
-    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 1, proxy: parseProxyConfig({ upstreams: { npm: { url: upstream.url } } }, 'test') });
+    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 1, proxy: parseProxyConfig({ upstreams: { npm: { url: upstream.url } }, limits: { indexTtlMs: 0 } }, 'test') });
     url = await registry.listen();
     project = join(dir, 'project');
     mkdirSync(project);

@@ -63,7 +63,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let go: GoUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({ timeoutMs: config.limits.timeoutMs, concurrency: config.limits.concurrency });
-    if (eco === 'npm') upstreams.set('npm', (npm = new NpmUpstream({ url: u.url, client, limits, ...(u.keys !== undefined ? { keys: u.keys } : {}) })));
+    if (eco === 'npm') upstreams.set('npm', (npm = new NpmUpstream({ url: u.url, client, limits, packumentTtlMs: config.limits.indexTtlMs, ...(u.keys !== undefined ? { keys: u.keys } : {}) })));
     if (eco === 'golang') upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);

@@ -26,6 +26,8 @@ export interface UpstreamLimitsConfig {
   readonly maxIndexBytes: number;
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /** How long an upstream index (npm packument) is reused before it is fetched again, ms (0: every time). */
+  readonly indexTtlMs: number;
 }
 
 export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
@@ -33,6 +35,7 @@ export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
   maxIndexBytes: 32 * 1024 * 1024,
   timeoutMs: 30_000,
   concurrency: 16,
+  indexTtlMs: 10_000,
 };
 
 export interface ProxyConfig {
@@ -96,7 +99,7 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     else
       for (const [k, v] of Object.entries(doc['limits'])) {
         if (!(k in DEFAULT_UPSTREAM_LIMITS)) problems.push(`limits.${k}: unknown (known: ${Object.keys(DEFAULT_UPSTREAM_LIMITS).join(', ')})`);
-        else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) problems.push(`limits.${k} must be a positive integer`);
+        else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (k === 'indexTtlMs' ? 0 : 1)) problems.push(`limits.${k} must be a ${k === 'indexTtlMs' ? 'whole number ≥ 0' : 'positive integer'}`);
         else limits[k] = v;
       }
   }
