@@ -17,6 +17,8 @@ export interface ZipEntryInfo {
   readonly type: 'file' | 'directory' | 'symlink';
   readonly size: number;
   readonly compressedSize: number;
+  /** Unix permission bits from the external attributes (0 when the zip was not made on Unix). */
+  readonly mode: number;
 }
 
 export interface ReadZipOptions {
@@ -88,7 +90,7 @@ export async function readZip(source: Buffer | { path: string }, options: ReadZi
           if (declaredTotal > limits.maxTotalBytes) {
             throw archiveError('ARCHIVE_TOO_LARGE', file, `declares more than ${limits.maxTotalBytes} uncompressed bytes (limit); a zip bomb or an oversized release`);
           }
-          const info: ZipEntryInfo = { path, rawName: entry.fileName, type, size: entry.uncompressedSize, compressedSize: entry.compressedSize };
+          const info: ZipEntryInfo = { path, rawName: entry.fileName, type, size: entry.uncompressedSize, compressedSize: entry.compressedSize, mode: (entry.externalFileAttributes >>> 16) & 0o7777 };
           entries.push(info);
           if (type === 'file' && options.select?.(info)) {
             if (info.size > limits.maxEntryBytes) throw archiveError('ARCHIVE_ENTRY_TOO_LARGE', file, `entry "${path}" is ${info.size} bytes, more than the ${limits.maxEntryBytes}-byte limit`);

@@ -1,135 +1,201 @@
 /**
- * LedgerViews over a registry's key ledger: fetch each namespace's key events
- * (GET /api/v1/ledger/<namespace>) and replay them HERE with the pure ledger
- * (src/ledger), so authorisation is decided by the client from signed
- * events, not taken from the server's word. The server can withhold the
- * newest events (a log monitor catches that; the hash chain catches gaps in
- * the middle), but it cannot invent an event without a key that may sign it.
+ * LedgerViews over a registry's key ledger: fetch the key events of the
+ * namespaces the CLIENT derives from each purl (the package and its scope),
+ * each proven in the log against the checkpoint the client verified and
+ * closed by the registry's signed ledger head, and replay them HERE with
+ * the pure ledger (src/ledger). Authorisation is decided by the client from
+ * signed, logged events (verified-ledger.ts), never by the server's word:
+ * the server cannot invent an event (it is not in the log), drop one from
+ * the middle (the hash chain breaks) or withhold the newest (the signed
+ * head names it).
  *
  * The fetched histories ({@link LedgerHistories}) are plain JSON: `sigil
- * fetch-records` keeps them in the offline cache, and `--offline` replays
- * them with {@link historyLedgerView} exactly as online.
+ * fetch-records` keeps them in the offline cache, and `--offline` verifies
+ * and replays them with {@link historyLedgerView} exactly as online.
  */
+import { inBatches } from './batches.js';
 import type { PublicKey } from '../core/keys.js';
-import { replayLedger, type Ledger, type LogEntry } from '../ledger/replay.js';
-import type { LedgerAuthorisation, LedgerView } from '../verify-project/ledger-view.js';
+import type { LedgerAuthorisation, LedgerFacts, LedgerView } from '../verify-project/ledger-view.js';
 import { RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
+import { ledgerNamespacesOf, type LedgerHistory, type ProvenEntry, type VerifiedLedger, type VerifiedTree, verifyPackageLedger } from './verified-ledger.js';
 
-/** LedgerHistory is what the client keeps of one namespace's ledger response: its events (untrusted until replayed). */
-export interface LedgerHistory {
-  /** The ledger the server says governs the namespace (a package, or a scope `…/*`). */
-  readonly ledger?: string;
-  readonly events: readonly LogEntry[];
-}
+export type { LedgerHistory, VerifiedTree } from './verified-ledger.js';
 
-/** LedgerHistories by namespace as asked; null: the server keeps no ledger for it (404), pins and the policy decide. */
+/** LedgerHistories by namespace as asked; null: the server gave nothing usable for it (verification then fails). */
 export type LedgerHistories = Record<string, LedgerHistory | null>;
 
 /** A LedgerView whose histories can be fetched ahead, in parallel, and read back (to cache them). */
 export interface FetchingLedgerView extends LedgerView {
-  prepare(namespaces: readonly string[]): Promise<void>;
+  prepare(namespaces: readonly string[], tree?: VerifiedTree): Promise<void>;
   histories(): Promise<LedgerHistories>;
+  /** False once the server answered that it keeps no key ledger (NO_LEDGER). */
+  hasLedger(): boolean;
 }
+
+/** NONE stands for "the server keeps no ledger" in the view's answers. */
+const NONE = Symbol('no ledger');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** historyOf keeps the parts of a ledger response replay needs (attacker-controlled: malformed events are judged by replay). */
-function historyOf(v: unknown, namespace: string): LedgerHistory {
+/** historyOf keeps the parts of a ledger answer verification needs (attacker-controlled: judged by verifyPackageLedger). */
+export function historyOf(v: unknown, namespace: string): LedgerHistory {
   if (!isObject(v) || !Array.isArray(v['events'])) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `the ledger of ${namespace} is not a ledger response ({events: [...]})`);
-  const events = (v['events'] as unknown[])
+  const events: ProvenEntry[] = (v['events'] as unknown[])
     .filter((e): e is Record<string, unknown> => isObject(e) && Number.isSafeInteger(e['logIndex']))
-    .map((e) => ({ logIndex: e['logIndex'] as number, envelope: e['envelope'] }));
-  return { ...(typeof v['ledger'] === 'string' ? { ledger: v['ledger'] } : {}), events };
+    .map((e) => ({
+      logIndex: e['logIndex'] as number,
+      envelope: e['envelope'],
+      ...(typeof e['entry'] === 'string' ? { entry: e['entry'] } : {}),
+      ...(Array.isArray(e['hashes']) ? { hashes: e['hashes'] as string[] } : {}),
+    }));
+  return {
+    ...(typeof v['ledger'] === 'string' ? { ledger: v['ledger'] } : {}),
+    ...(Number.isSafeInteger(v['treeSize']) ? { treeSize: v['treeSize'] as number } : {}),
+    ...(v['head'] !== undefined ? { head: v['head'] } : {}),
+    events,
+  };
 }
 
 /**
- * fetchLedgerHistories fetches the ledgers of `namespaces`, `concurrency` at a
- * time (the requests are independent; one at a time, a 10,000-package project
- * would pay 10,000 round trips in a row).
+ * NO_LEDGER: the server has no key ledger at all (a signature log beside a
+ * registry, or a record server). Keys are then authorised by pins and the
+ * policy; a publish statement that names a ledger head fails (the ledger is
+ * being hidden).
  */
-export async function fetchLedgerHistories(server: string, namespaces: readonly string[], options: { concurrency?: number } = {}): Promise<LedgerHistories> {
+export const NO_LEDGER = 'no-ledger' as const;
+
+/** expandNamespaces adds each package's scope: a package's ledger is decided by both. */
+export function expandNamespaces(namespaces: readonly string[]): string[] {
+  return [...new Set(namespaces.flatMap((n) => ledgerNamespacesOf(n)))];
+}
+
+/**
+ * fetchLedgerHistories fetches the proven ledgers of `namespaces` (each
+ * namespace's own events) for the tree of size `treeSize`, 1,000 namespaces
+ * per request.
+ */
+export async function fetchLedgerHistories(server: string, namespaces: readonly string[], treeSize: number): Promise<LedgerHistories | typeof NO_LEDGER> {
   const client = new RegistryClient(server);
   const todo = [...new Set(namespaces)];
   const out: LedgerHistories = {};
-  // One request per 1,000 namespaces where the server has the batch endpoint; one per namespace otherwise.
-  if (todo.length > 1) {
+  for (let i = 0; i < todo.length; i += 1000) {
+    const chunk = todo.slice(i, i + 1000);
+    let answer: unknown;
+    let heads: unknown;
     try {
-      for (let i = 0; i < todo.length; i += 1000) {
-        const chunk = todo.slice(i, i + 1000);
-        const { ledgers } = await client.ledgers(chunk);
-        for (const ns of chunk) out[ns] = ledgers[ns] === undefined ? null : historyOf(ledgers[ns], ns);
-      }
-      return out;
+      const r: unknown = await client.ledgers(chunk, treeSize);
+      answer = isObject(r) ? r['ledgers'] : undefined;
+      heads = isObject(r) ? r['heads'] : undefined;
     } catch (e) {
-      if (!(e instanceof RegistryRequestError && (e.status === 404 || e.status === 405))) throw e;
+      if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405)) return NO_LEDGER;
+      throw e;
+    }
+    const ledgers = isObject(answer) ? answer : {};
+    for (const ns of chunk) {
+      const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
+      // Every namespace of the chunk shares the one signed heads statement (verified once: head.ts).
+      out[ns] = isObject(h) && Array.isArray(h['events']) ? historyOf({ ...h, head: heads }, ns) : null;
     }
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const ns = todo[next++]!;
-      try {
-        out[ns] = historyOf(await client.ledger(ns), ns);
-      } catch (e) {
-        if (e instanceof RegistryRequestError && e.status === 404) out[ns] = null; // a server without a key ledger
-        else throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, todo.length) }, worker));
   return out;
 }
 
 /**
- * historyLedgerView replays histories on demand (each namespace once).
- * `missing` is called for a namespace the histories do not hold: online it
- * fetches, offline it throws OFFLINE_CACHE_MISS.
+ * historyLedgerView verifies and replays histories on demand (each package
+ * once). `missing` is called with namespaces the histories do not hold:
+ * online it fetches, offline it throws OFFLINE_CACHE_MISS. Until `prepare`
+ * hands it the verified checkpoint, every answer is LEDGER_UNPROVEN.
  */
-export function historyLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], missing: (namespace: string) => Promise<LedgerHistory | null>): LedgerView {
-  const replayed = new Map<string, Ledger | undefined>();
-  const ledgerOf = (namespace: string, h: LedgerHistory | null): Ledger | undefined => {
-    if (replayed.has(namespace)) return replayed.get(namespace);
-    // No history: pins and first use decide.
-    const l = h && h.events.length > 0 ? replayLedger([...h.events].sort((a, b) => a.logIndex - b.logIndex), { registryKeys }) : undefined;
-    replayed.set(namespace, l);
-    return l;
+export function historyLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string, missing: (namespaces: readonly string[], tree: VerifiedTree) => Promise<LedgerHistories | typeof NO_LEDGER>): FetchingLedgerView {
+  let tree: VerifiedTree | undefined;
+  let noLedger = false;
+  const verified = new Map<string, VerifiedLedger>();
+  const verify = (pkg: string): VerifiedLedger => {
+    let v = verified.get(pkg);
+    if (!v) {
+      v = tree
+        ? verifyPackageLedger(pkg, histories, tree, registryKeys)
+        : { ok: false, code: 'LEDGER_UNPROVEN', reason: `no verified checkpoint to check the key ledger of ${pkg} against` };
+      verified.set(pkg, v);
+    }
+    return v;
   };
-  const answer = (ledger: Ledger | undefined, namespace: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined => {
-    if (!ledger) return undefined;
-    const a = ledger.authorisedAt(namespace, keyId, logIndex);
+  const withHistories = <T>(pkg: string, f: (v: VerifiedLedger | typeof NONE) => T): T | Promise<T> => {
+    const need = ledgerNamespacesOf(pkg).filter((n) => !(n in histories));
+    // Synchronous when the histories are at hand (the common case after prepare): no promise per dependency.
+    if (noLedger) return f(NONE);
+    if (need.length === 0 || !tree) return f(verify(pkg));
+    return missing(need, tree).then((got) => {
+      if (got === NO_LEDGER) {
+        noLedger = true;
+        return f(NONE);
+      }
+      for (const n of need) histories[n] = got[n] ?? null;
+      return f(verify(pkg));
+    });
+  };
+  const authorise = (v: VerifiedLedger | typeof NONE, pkg: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined => {
+    if (v === NONE) return undefined;
+    if (!v.ok) return { allowed: false, reason: v.reason, reset: false, failure: v.code };
+    if (v.since === undefined) return undefined; // no ledger: pins and the policy decide
+    const a = v.ledger.authorisedAt(pkg, keyId, logIndex);
     return { allowed: a.allowed, reason: a.reason, reset: a.reset };
   };
-  return {
-    authorisedAt(namespace, keyId, logIndex) {
-      // Synchronous when the history is at hand (the common case after prepare): no promise per dependency.
-      if (namespace in histories) return answer(ledgerOf(namespace, histories[namespace]!), namespace, keyId, logIndex);
-      return missing(namespace).then((h) => {
-        histories[namespace] = h;
-        return answer(ledgerOf(namespace, h), namespace, keyId, logIndex);
-      });
-    },
+  const facts = (v: VerifiedLedger | typeof NONE): LedgerFacts => {
+    if (v === NONE) return { contains: () => false };
+    if (!v.ok) return { failure: { code: v.code, reason: v.reason } };
+    // The digest names the event (it chains every event before it); the logIndex in a publish
+    // statement is where the registry expected the event when it signed, before the append, so
+    // an event sent with its own first publish may land at another index: it is not compared.
+    const contains = (ns: string, _logIndex: number, digest: string) => v.ledger.history(ns).some((h) => h.status === 'applied' && h.digest === digest);
+    return v.since === undefined ? { contains } : { since: v.since, contains };
   };
-}
-
-/** httpLedgerView is a LedgerView over a registry: histories fetched ahead by `prepare`, or one by one when asked. */
-export function httpLedgerView(server: string, registryKeys: readonly PublicKey[], options: { concurrency?: number } = {}): FetchingLedgerView {
-  const histories: LedgerHistories = {};
-  const view = historyLedgerView(histories, registryKeys, async (ns) => (await fetchLedgerHistories(server, [ns]))[ns] ?? null);
   return {
-    authorisedAt: view.authorisedAt,
-    async prepare(namespaces) {
-      Object.assign(histories, await fetchLedgerHistories(server, namespaces.filter((n) => !(n in histories)), options));
+    async prepare(namespaces, at) {
+      if (at) {
+        if (tree && (tree.size !== at.size || tree.origin !== at.origin)) verified.clear();
+        tree = { origin: at.origin, size: at.size, hash: at.hash };
+        if (origin !== at.origin) {
+          // The histories were proven in another log: treat them as absent.
+          for (const k of Object.keys(histories)) delete histories[k];
+        }
+      }
+      if (!tree) return;
+      const need = expandNamespaces(namespaces).filter((n) => !(n in histories) || histories[n]?.treeSize !== tree!.size);
+      if (need.length === 0 || noLedger) return;
+      const got = await missing(need, tree);
+      if (got === NO_LEDGER) noLedger = true;
+      else Object.assign(histories, got);
     },
     async histories() {
       return histories;
     },
+    hasLedger() {
+      return !noLedger;
+    },
+    authorisedAt(namespace, keyId, logIndex) {
+      return withHistories(namespace, (v) => authorise(v, namespace, keyId, logIndex));
+    },
+    facts(namespace) {
+      return withHistories(namespace, facts);
+    },
   };
 }
 
-/** cachedLedgerView replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */
-export function cachedLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[]): LedgerView {
-  return historyLedgerView({ ...histories }, registryKeys, async (ns) => {
-    throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no key ledger for ${ns}`, { hint: 'run `sigil fetch-records <lockfile> --server URL` again while online' });
+/** httpLedgerView is a LedgerView over a registry: proven histories fetched ahead by `prepare`, or when asked. */
+export function httpLedgerView(server: string, registryKeys: readonly PublicKey[], origin: string, options: { required?: boolean } = {}): FetchingLedgerView {
+  return historyLedgerView({}, registryKeys, origin, async (ns, tree) => {
+    const got = await fetchLedgerHistories(server, ns, tree.size);
+    // A server that advertises a ledger and then does not answer for it is hiding something (or broken): no fallback.
+    if (got === NO_LEDGER && options.required) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${server} advertises a key ledger but does not answer ledger lookups`, { hint: 'a proxy in between may be stripping them; check the server' });
+    return got;
+  });
+}
+
+/** cachedLedgerView verifies and replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */
+export function cachedLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string): FetchingLedgerView {
+  return historyLedgerView({ ...histories }, registryKeys, origin, async (ns) => {
+    throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no proven key ledger for ${ns.join(', ')}`, { hint: 'run `sigil fetch-records <lockfile> --server URL` again while online' });
   });
 }

@@ -88,8 +88,8 @@ export class RegistryClient {
   }
 
   /** ledgers: many namespaces' key events in one request (POST /api/v1/ledger/lookup). */
-  async ledgers(namespaces: readonly string[]): Promise<{ ledgers: Record<string, unknown> }> {
-    return (await this.request<{ ledgers: Record<string, unknown> }>('POST', '/api/v1/ledger/lookup', { namespaces })).json;
+  async ledgers(namespaces: readonly string[], treeSize?: number): Promise<{ ledgers: Record<string, unknown>; heads?: unknown }> {
+    return (await this.request<{ ledgers: Record<string, unknown>; heads?: unknown }>('POST', '/api/v1/ledger/lookup', { namespaces, ...(treeSize !== undefined ? { treeSize } : {}) })).json;
   }
 
   async submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {

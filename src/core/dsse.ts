@@ -47,6 +47,39 @@ export function signEnvelope(payloadType: string, payload: Uint8Array, key: Priv
 }
 
 /**
+ * Signer is a key whose private half lives elsewhere (ssh-agent, an HSM): it
+ * signs a message and returns the signature in Sigil's encoding (Ed25519 raw,
+ * ECDSA P-256 DER), the same bytes signBytes would make.
+ */
+export interface Signer {
+  readonly publicKey: PublicKey;
+  sign(message: Uint8Array): Promise<Buffer>;
+}
+
+/** privateKeySigner adapts a key held in memory to the Signer interface. */
+export function privateKeySigner(key: PrivateKey): Signer {
+  return { publicKey: key.publicKey, sign: async (message) => signBytes(key, message) };
+}
+
+/**
+ * signatureWith asks a signer to sign DSSE's PAE and checks the answer before
+ * using it: a signer that answers with another key's signature is an error.
+ */
+export async function dsseSignatureWith(payloadType: string, payload: Uint8Array, signer: Signer): Promise<DsseSignature> {
+  const message = pae(payloadType, payload);
+  const sig = await signer.sign(message);
+  if (!verifyBytes(signer.publicKey, message, sig)) {
+    throw new InputError('SIGNER_MISMATCH', `the signer answered with a signature that key ${signer.publicKey.keyId.slice(0, 16)}… did not make`);
+  }
+  return { keyid: signer.publicKey.keyId, sig: sig.toString('base64') };
+}
+
+/** signEnvelopeWith is signEnvelope for a Signer. */
+export async function signEnvelopeWith(payloadType: string, payload: Uint8Array, signer: Signer): Promise<DsseEnvelope> {
+  return { payload: Buffer.from(payload).toString('base64'), payloadType, signatures: [await dsseSignatureWith(payloadType, payload, signer)] };
+}
+
+/**
  * decodeBase64Strict decodes standard or URL-safe base64 (DSSE allows both),
  * refusing anything else instead of silently skipping bad characters as
  * Buffer.from does. `field` names the place for the error.

@@ -21,6 +21,13 @@ export interface PublishPredicate {
   /** Sigil extension: when, and which key event state it was accepted under. */
   readonly publishedAt?: string;
   readonly authorKeyId?: string | null;
+  /**
+   * Sigil extension: the key ledger governing the package when the release
+   * was accepted, and its last event (docs/ledger.md, "Ledger heads"); null
+   * when the package had no ledger. Logged with the statement, so the log
+   * shows which key events existed at each publish.
+   */
+  readonly ledgerHead?: { readonly namespace: string; readonly logIndex: number; readonly digest: string } | null;
 }
 
 /** LogInclusion: one entry's place in the log, with its proof against the record's checkpoint. */

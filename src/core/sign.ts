@@ -5,7 +5,7 @@
  */
 import { makeBundle, type SigilBundle } from './bundle.js';
 import type { DigestSet } from './digest.js';
-import { signEnvelope } from './dsse.js';
+import { signEnvelope, signEnvelopeWith, type Signer } from './dsse.js';
 import type { PrivateKey } from './keys.js';
 import { IN_TOTO_PAYLOAD_TYPE, makeReleaseStatement } from './statement.js';
 
@@ -20,4 +20,11 @@ export function signRelease(input: SignReleaseInput): SigilBundle {
   const statement = makeReleaseStatement(input.purl, input.digests, input.metadata);
   const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), input.key);
   return makeBundle(envelope, input.key.publicKey.keyId);
+}
+
+/** signReleaseWith is signRelease for a key held elsewhere (ssh-agent): the same bundle, signed asynchronously. */
+export async function signReleaseWith(input: Omit<SignReleaseInput, 'key'> & { readonly signer: Signer }): Promise<SigilBundle> {
+  const statement = makeReleaseStatement(input.purl, input.digests, input.metadata);
+  const envelope = await signEnvelopeWith(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), input.signer);
+  return makeBundle(envelope, input.signer.publicKey.keyId);
 }

@@ -91,6 +91,13 @@ export interface LockfileReader {
   read(fileName: string, bytes: Uint8Array): LockfileEntry[];
 }
 
+/** ReleaseKeyParts are a release's purl namespace, name and version, raw or folded. */
+export interface ReleaseKeyParts {
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly version: string;
+}
+
 export interface EcosystemAdapter {
   /** purl type; also the --type value. */
   readonly type: string;
@@ -105,4 +112,12 @@ export interface EcosystemAdapter {
   /** digest computes the ecosystem's native digest, byte-exact with its own tools. */
   digest(artifact: Artifact): Promise<NativeDigest>;
   readonly lockfiles?: readonly LockfileReader[];
+  /**
+   * releaseKey folds a release's name and version the ecosystem's own way:
+   * two releases with equal keys are one package and one version to the
+   * package manager (npm ignores build metadata, NuGet ids are case-insensitive,
+   * PEP 503 names and PEP 440 versions, …). The registry uses it for publish
+   * and lookup alike (src/ecosystems/release-key.ts). Absent: exact comparison.
+   */
+  releaseKey?(parts: ReleaseKeyParts): ReleaseKeyParts;
 }

@@ -11,9 +11,9 @@
  * its namespace (`previous`, a hash chain), so an omitted, reordered or
  * re-submitted event is detected.
  */
-import { createHash, createPublicKey } from 'node:crypto';
-import { decodeBase64Strict, pae, type DsseEnvelope, type DsseSignature } from '../core/dsse.js';
-import { signBytes, toPublicKey, type PrivateKey, type PublicKey } from '../core/keys.js';
+import { createHash } from 'node:crypto';
+import { decodeBase64Strict, dsseSignatureWith, pae, type DsseEnvelope, type DsseSignature, type Signer } from '../core/dsse.js';
+import { publicKeyFromSpkiPem, signBytes, type PrivateKey, type PublicKey } from '../core/keys.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
 import { parseNamespace } from './namespace.js';
 
@@ -160,6 +160,13 @@ export function cosignKeyEvent(envelope: DsseEnvelope, signer: PrivateKey): Dsse
   return { ...envelope, signatures: [...envelope.signatures, sig] };
 }
 
+/** cosignKeyEventWith is cosignKeyEvent for a key held elsewhere (ssh-agent). */
+export async function cosignKeyEventWith(envelope: DsseEnvelope, signer: Signer): Promise<DsseEnvelope> {
+  if (envelope.signatures.some((s) => s.keyid === signer.publicKey.keyId)) return envelope;
+  const payload = decodeBase64Strict(envelope.payload, 'payload');
+  return { ...envelope, signatures: [...envelope.signatures, await dsseSignatureWith(envelope.payloadType, payload, signer)] };
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -283,7 +290,7 @@ export function parseKeyEventStatement(
           }
           try {
             if (!k['publicKey'].trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) throw new Error('not a PEM PUBLIC KEY block');
-            const key = toPublicKey(createPublicKey({ key: k['publicKey'], format: 'pem' }));
+            const key = publicKeyFromSpkiPem(k['publicKey']);
             if (key.keyId !== k['keyId']) problems.push(`predicate.keys[${i}].keyId does not match its public key (that key's id is ${key.keyId})`);
             else keys.push(key);
           } catch (e) {

@@ -2,3 +2,4 @@
 export * from './namespace.js';
 export * from './event.js';
 export * from './replay.js';
+export * from './head.js';

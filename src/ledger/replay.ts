@@ -17,6 +17,7 @@ import { verifyEnvelope } from '../core/dsse.js';
 import type { KeyAlgorithm, PublicKey } from '../core/keys.js';
 import { fail, pass, warn, type Check } from '../core/verdict.js';
 import { parseKeyEventEnvelope, type KeyEventAction, type ParsedKeyEvent } from './event.js';
+import { ForkMap } from './fork-map.js';
 import { parseNamespace, scopeOf, type Namespace } from './namespace.js';
 
 /** LogEntry is one key event as the log holds it: its index and the envelope (JSON text, bytes or object). */
@@ -42,6 +43,7 @@ export type LedgerCode =
   | 'FIRST_EVENT_NOT_ADD'
   | 'TOFU_NOT_SELF_SIGNED'
   | 'SCOPE_SIGNATURE_REQUIRED'
+  | 'SCOPE_COVERS_LEDGER'
   | 'SIGNER_NOT_AUTHORISED'
   | 'THRESHOLD_NOT_MET'
   | 'RESET_NOT_REGISTRY_SIGNED'
@@ -146,8 +148,8 @@ const LIVE = (r: KeyRecord): boolean => r.removedAt === undefined;
  * {@link Ledger.apply} as the log grows.
  */
 export class Ledger {
-  private readonly states = new Map<string, NamespaceState>();
-  private readonly histories = new Map<string, HistoryEntry[]>();
+  private states: Map<string, NamespaceState> = new Map();
+  private histories: Map<string, HistoryEntry[]> = new Map();
   private readonly all: HistoryEntry[] = [];
   private lastIndex = -1;
   private readonly registryKeys: readonly PublicKey[];
@@ -173,11 +175,26 @@ export class Ledger {
     if (Number.isSafeInteger(entry.logIndex) && entry.logIndex > this.lastIndex) this.lastIndex = entry.logIndex;
     this.all.push(judged);
     if (judged.namespace !== undefined) {
-      const h = this.histories.get(judged.namespace) ?? [];
-      h.push(judged);
-      this.histories.set(judged.namespace, h);
+      // A new array, not a push: a fork shares the arrays of the ledger it came from.
+      this.histories.set(judged.namespace, [...(this.histories.get(judged.namespace) ?? []), judged]);
     }
     return judged;
+  }
+
+  /**
+   * fork is a copy to try events on ("what if these were logged next?")
+   * without touching this ledger: a registry judges the key events of an
+   * upload on a fork, decides on the upload with the fork's answers, and
+   * applies the events to the real ledger only once they are logged. The
+   * fork's entries() lists only what was applied to the fork.
+   */
+  fork(): Ledger {
+    const f = new Ledger({ registryKeys: this.registryKeys });
+    // Copy-on-write: states are never mutated in place, history arrays are replaced, not pushed to.
+    f.states = new ForkMap(this.states);
+    f.histories = new ForkMap(this.histories);
+    f.lastIndex = this.lastIndex;
+    return f;
   }
 
   /** history lists every event of a namespace, applied or rejected, in log order. */
@@ -379,6 +396,27 @@ export class Ledger {
         );
       }
       signers = [...new Set([...signed, ...byScope])];
+    }
+    // The other direction: a scope claimed over packages (or narrower scopes) that already have
+    // ledgers would take them over where the scope governs; it needs each one's consent — its
+    // threshold of live keys (issue 11, item 1). Covered means under the scope's prefix at any
+    // depth (pkg:golang/github.com/* covers pkg:golang/github.com/acme/widget).
+    if (ns.kind === 'scope') {
+      const prefix = ns.id.slice(0, -1);
+      for (const inner of this.states.values()) {
+        if (inner.ns.id === ns.id || !inner.ns.id.startsWith(prefix)) continue;
+        const live = [...inner.keys.values()].filter(LIVE).map((r) => r.publicKey);
+        const byInner = signersOf(ev, live);
+        if (live.length === 0 || byInner.length < inner.threshold) {
+          return reject(
+            'signatures',
+            'SCOPE_COVERS_LEDGER',
+            `${ns.id} covers ${inner.ns.id}, which has its own key ledger: the scope's first add needs ${inner.threshold} signature(s) by ${inner.ns.id}'s keys, found ${byInner.length}`,
+            signed,
+          );
+        }
+        signers = [...new Set([...signers, ...byInner])];
+      }
     }
     checks.push(pass('signatures', 'TOFU_SELF_SIGNED', `signed by the ${ev.keys.length} key(s) it adds${scope ? ` and by scope ${scope.ns.id}` : ''}; trusted on first use`));
     const keys = new Map<string, KeyRecord>();

@@ -15,8 +15,10 @@ import { dsseLogEntry } from '../log/rekor/dsse-entry.js';
 import { decodeBase64Strict } from '../core/dsse.js';
 import { spkiDer } from '../core/keys.js';
 import type { KeyEventStore } from '../store/registry/key-events.js';
-import type { AuthorKeyAuthority, NamespaceKeys } from './authority.js';
+import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authority.js';
 import { RegistryError } from './errors.js';
+import { releaseKeyOf } from '../ecosystems/release-key.js';
+import { nameTaken } from './release-keys.js';
 import { keyDetailsOf } from './log-entries.js';
 import { checkpointSize } from './records.js';
 
@@ -24,23 +26,40 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   readonly ledger: Ledger;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** Package key (src/ecosystems/release-key.ts) → the spelling of the package namespace that has a ledger. */
+  private readonly spellings = new Map<string, string>();
+
   constructor(
     private readonly log: TransparencyLog,
     private readonly events: KeyEventStore,
     private readonly registryKeys: readonly PublicKey[],
+    /** How the releases spell a package (by package key), so a ledger never starts under another spelling. */
+    private readonly releaseSpelling: (packageKey: string) => string | undefined = () => undefined,
   ) {
     this.ledger = new Ledger({ registryKeys });
   }
 
   /** open replays the stored events and finishes any a crash left pending. */
-  static async open(log: TransparencyLog, events: KeyEventStore, registryKeys: readonly PublicKey[]): Promise<LedgerAuthority> {
-    const a = new LedgerAuthority(log, events, registryKeys);
+  static async open(log: TransparencyLog, events: KeyEventStore, registryKeys: readonly PublicKey[], releaseSpelling?: (packageKey: string) => string | undefined): Promise<LedgerAuthority> {
+    const a = new LedgerAuthority(log, events, registryKeys, releaseSpelling);
     for (const row of events.pending()) {
       const r = await log.append(row.entry);
       events.complete(row.id, r.index);
     }
-    for (const row of events.logged()) a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) });
+    for (const row of events.logged()) a.applied(a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }));
     return a;
+  }
+
+  private applied(h: HistoryEntry): HistoryEntry {
+    if (h.status === 'applied' && h.namespace !== undefined && !h.namespace.endsWith('/*')) {
+      const k = packageKeyOf(h.namespace);
+      if (k !== undefined && !this.spellings.has(k)) this.spellings.set(k, h.namespace);
+    }
+    return h;
+  }
+
+  spellingOf(packageKey: string): string | undefined {
+    return this.spellings.get(packageKey);
   }
 
   private async logSize(): Promise<number> {
@@ -48,15 +67,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   async keysFor(packagePurl: string): Promise<NamespaceKeys> {
-    const size = await this.logSize();
-    const ledgerId = this.ledger.ledgerFor(packagePurl, size);
-    if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false };
-    const keys = this.ledger
-      .keys(ledgerId)
-      .filter((k) => this.ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
-      .map((k) => k.publicKey);
-    const resetInHistory = this.ledger.history(ledgerId).some((e) => e.status === 'applied' && e.reset);
-    return { namespace: ledgerId, keys, resetInHistory };
+    return keysOn(this.ledger, packagePurl, await this.logSize());
   }
 
   history(namespace: string): readonly HistoryEntry[] {
@@ -70,46 +81,139 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       .map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope }));
   }
 
-  submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
-    const run = this.queue.then(() => this.submitNow(envelope));
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
+  loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
+    return this.events.loggedFor(namespace).map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope, entry: r.entry }));
   }
 
-  private async submitNow(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
-    const parsed = parseKeyEventEnvelope(envelope);
-    if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused: ${parsed.reason}`);
-    const size = await this.logSize();
-    const judged = this.ledger.check(envelope, size);
-    if (judged.status !== 'applied') {
-      throw new RegistryError(403, `KEY_EVENT_${judged.code}`, `key event refused: ${judged.reason}`, undefined, { checks: judged.checks });
-    }
-    const namespace = judged.namespace!;
-    // The leaf is the dsse entry with the public key of every signer that counted.
-    const known = new Map<string, PublicKey>();
-    for (const k of [...this.ledger.keys(namespace).map((s) => s.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
-    const ledgerId = this.ledger.ledgerFor(namespace, size);
-    if (ledgerId && ledgerId !== namespace) for (const s of this.ledger.keys(ledgerId)) known.set(s.keyId, s.publicKey);
-    const signers = judged.signers.map((id) => known.get(id)).filter((k): k is PublicKey => k !== undefined);
-    const counted = new Set(judged.signers);
-    const entry = dsseLogEntry({
-      payload: parsed.value.payload,
-      payloadType: envelope.payloadType,
-      signatures: envelope.signatures.filter((s) => counted.has(s.keyid)).map((s, i) => ({ sig: decodeBase64Strict(s.sig, `signatures[${i}].sig`), keyid: s.keyid })),
-      verifiers: signers.map((k) => ({ kind: 'publicKey' as const, rawBytes: spkiDer(k.key), keyDetails: keyDetailsOf(k), key: k.key })),
-    }).body;
-    const id = this.events.insertPending(namespace, JSON.stringify(envelope), entry);
-    let index: number;
-    try {
-      index = (await this.log.append(entry)).index;
-    } catch (e) {
-      this.events.remove(id);
-      if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, { retryAfterSeconds: e.retryAfterSeconds });
-      throw e;
-    }
-    this.events.complete(id, index);
-    const applied = this.ledger.apply({ logIndex: index, envelope });
-    if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
-    return { logIndex: index, namespace };
+  submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
+    return this.withKeyEvents([envelope], async (plan) => {
+      plan.stage();
+      try {
+        const [logIndex] = await plan.commit();
+        return { logIndex: logIndex!, namespace: plan.namespaces[0]! };
+      } finally {
+        plan.discard();
+      }
+    });
   }
+
+  withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T> {
+    if (envelopes.length === 0) {
+      // Nothing to serialise: answer from the live ledger at the size when asked.
+      return this.logSize().then((size) =>
+        run({ namespaces: [], keysFor: (p) => keysOn(this.ledger, p, size), stage: () => undefined, commit: async () => [], logged: () => false, discard: () => undefined }),
+      );
+    }
+    // Exclusive until the events are applied to the ledger (commit) or the run settles: the
+    // release's own log appends after the commit need not hold up other key events.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const run2 = this.queue.then(async () => {
+      try {
+        return await run(await this.plan(envelopes, open));
+      } finally {
+        open();
+      }
+    });
+    this.queue = Promise.race([run2.then(() => undefined, () => undefined), gate]);
+    return run2;
+  }
+
+  /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
+  private async plan(envelopes: readonly DsseEnvelope[], unlock: () => void): Promise<KeyEventPlan> {
+    const size = await this.logSize();
+    const fork = this.ledger.fork();
+    const judged: { envelope: DsseEnvelope; namespace: string; entry: Uint8Array }[] = [];
+    for (const [i, envelope] of envelopes.entries()) {
+      const which = envelopes.length > 1 ? ` (keyEvents[${i}])` : '';
+      const parsed = parseKeyEventEnvelope(envelope);
+      if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused${which}: ${parsed.reason}`);
+      // The leaf is the dsse entry with the public key of every signer that counted (judged before applying).
+      const known = new Map<string, PublicKey>();
+      const ns = parsed.value.statement.predicate.namespace;
+      // One package, one spelling: a ledger never starts under another spelling of a package
+      // that has releases or a ledger here (NuGet `acme.lib` beside `Acme.Lib`, issue 11 item 13).
+      if (!ns.endsWith('/*')) {
+        const k = packageKeyOf(ns);
+        const spelled = k === undefined ? undefined : (this.spellings.get(k) ?? this.releaseSpelling(k));
+        if (spelled !== undefined && spelled !== ns) throw nameTaken(ns, spelled);
+      }
+      for (const k of [...fork.keys(ns).map((x) => x.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
+      const governing = fork.ledgerFor(ns, size + i);
+      if (governing && governing !== ns) for (const x of fork.keys(governing)) known.set(x.keyId, x.publicKey);
+      if (ns.endsWith('/*')) for (const inner of fork.namespaces()) if (inner.startsWith(ns.slice(0, -1))) for (const x of fork.keys(inner)) known.set(x.keyId, x.publicKey);
+      const h = fork.apply({ logIndex: size + i, envelope });
+      if (h.status !== 'applied') {
+        throw new RegistryError(403, `KEY_EVENT_${h.code}`, `key event refused${which}: ${h.reason}`, undefined, { checks: h.checks });
+      }
+      const counted = new Set(h.signers);
+      const signers = h.signers.map((id) => known.get(id)).filter((k): k is PublicKey => k !== undefined);
+      const entry = dsseLogEntry({
+        payload: parsed.value.payload,
+        payloadType: envelope.payloadType,
+        signatures: envelope.signatures.filter((x) => counted.has(x.keyid)).map((x, j) => ({ sig: decodeBase64Strict(x.sig, `signatures[${j}].sig`), keyid: x.keyid })),
+        verifiers: signers.map((k) => ({ kind: 'publicKey' as const, rawBytes: spkiDer(k.key), keyDetails: keyDetailsOf(k), key: k.key })),
+      }).body;
+      judged.push({ envelope, namespace: h.namespace!, entry });
+    }
+    const after = size + envelopes.length;
+    const staged: number[] = [];
+    let logged = 0;
+    return {
+      namespaces: judged.map((j) => j.namespace),
+      keysFor: (p) => keysOn(fork, p, after),
+      stage: () => {
+        for (const j of judged) staged.push(this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry));
+      },
+      commit: async () => {
+        if (staged.length !== judged.length) throw new Error('ledger: commit before stage'); // internal bug
+        const indexes: number[] = [];
+        // One after another: each event's index must be below the next one's (the chain, and authorisation "added before I").
+        for (const [i, j] of judged.entries()) {
+          let index: number;
+          try {
+            index = (await this.log.append(j.entry)).index;
+          } catch (e) {
+            if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, { retryAfterSeconds: e.retryAfterSeconds });
+            throw e;
+          }
+          this.events.complete(staged[i]!, index);
+          logged = i + 1;
+          const applied = this.applied(this.ledger.apply({ logIndex: index, envelope: j.envelope }));
+          if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
+          indexes.push(index);
+        }
+        unlock(); // the ledger now holds the events: the next key event may be judged
+        return indexes;
+      },
+      logged: () => logged > 0,
+      discard: () => {
+        for (const id of staged.slice(logged)) this.events.remove(id);
+      },
+    };
+  }
+}
+
+/** packageKeyOf is the package key of a package namespace, undefined when it cannot be read. */
+function packageKeyOf(namespace: string): string | undefined {
+  try {
+    return releaseKeyOf(namespace).package;
+  } catch {
+    return undefined;
+  }
+}
+
+/** keysOn answers keysFor on one ledger state at one log size. */
+function keysOn(ledger: Ledger, packagePurl: string, size: number): NamespaceKeys {
+  const ledgerId = ledger.ledgerFor(packagePurl, size);
+  if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, hasLedger: false, head: null };
+  const keys = ledger
+    .keys(ledgerId)
+    .filter((k) => ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
+    .map((k) => k.publicKey);
+  const applied = ledger.history(ledgerId).filter((e) => e.status === 'applied');
+  const resetInHistory = applied.some((e) => e.reset);
+  const last = applied[applied.length - 1];
+  return { namespace: ledgerId, keys, resetInHistory, hasLedger: true, head: last?.digest ? { logIndex: last.logIndex, digest: last.digest } : null };
 }

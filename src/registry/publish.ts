@@ -4,11 +4,13 @@
  * or leaves no trace.
  *
  *  1. identify the artifact from its own bytes (ecosystem adapter);
- *  2. apply key events sent with it (first publish: the author's self-signed `add`);
+ *  2. judge the key events sent with it (first publish: the author's self-signed `add`),
+ *     each authorised for its own namespace, on a fork of the ledger — they are logged only
+ *     together with the release, just before it (all or nothing);
  *  3. check the author bundle: digest and purl against the bytes, signature
  *     by a key the ledger authorises for the namespace now;
- *  4. versions are immutable: same bytes again → the existing record (200),
- *     other bytes → 409;
+ *  4. versions are immutable, compared the ecosystem's way (release-keys.ts): same bytes
+ *     again → the existing record (200), other bytes → 409; one spelling per package;
  *  5. reserve name@version (one winner among concurrent uploads), store the
  *     blob, countersign (publish statement + npm registry signature), append
  *     both entries to the log, mark published.
@@ -16,7 +18,9 @@
  * Crash safety: the reservation row holds every byte that will be logged.
  * At start-up `recoverPending` finishes each reservation whose blob is intact
  * (log appends are idempotent: the log deduplicates by entry hash) and drops
- * the others. Readers never see a pending row.
+ * the others. Readers never see a pending row. Key events of the upload are
+ * staged in the same database as the reservation and re-appended at start-up
+ * before the release (LedgerAuthority.open runs first).
  */
 import { describeArtifact } from '../ecosystems/describe.js';
 import { memoryArtifact } from '../ecosystems/memory-artifact.js';
@@ -24,7 +28,7 @@ import { parseBundle, type SigilBundle } from '../core/bundle.js';
 import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
-import { npmKeyId, signBytes, type PrivateKey } from '../core/keys.js';
+import { npmKeyId, signBytes, spkiPem, type PrivateKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
@@ -32,10 +36,12 @@ import { firstFailure } from '../core/verdict.js';
 import { verifyRelease } from '../core/verify.js';
 import { PushbackError, type TransparencyLog } from '../log/service.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
-import type { AuthorKeyAuthority } from './authority.js';
+import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
+import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
-import { envelopeLogEntry } from './log-entries.js';
+import { envelopeLogEntry, verifiedEnvelopeLogEntry } from './log-entries.js';
 import { buildRecord } from './records.js';
+import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 
 export interface RegistryContext {
   readonly store: ReleaseStore;
@@ -97,32 +103,55 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
     throw e;
   }
+  const { identity, digests } = described;
+  const purl = identity.purl;
+  const packagePurl = purlWithoutVersion(purl);
+  // One package, one spelling; one version, once — the ecosystem's own equality (release-keys.ts).
+  const key = keyOf(purl);
+  const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
+  if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
+  req.authorize?.(packagePurl, 'publish');
+  // Every key event is authorised for its own namespace with the caller's token, exactly as on
+  // /api/v1/key-events (issue 11, item 2): riding along with a publish of another package buys nothing.
+  const keyEvents = req.keyEvents ?? [];
+  for (const [i, event] of keyEvents.entries()) {
+    const parsed = parseKeyEventEnvelope(event);
+    if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused (keyEvents[${i}]): ${parsed.reason}`);
+    req.authorize?.(parsed.value.statement.predicate.namespace, 'keys');
+  }
+
+  // 4 (early). Versions are immutable; the same bytes again is idempotent.
+  const published = ctx.store.get(purl) ?? (key.release !== undefined ? ctx.store.getByReleaseKey(key.release) : undefined);
+  if (published) return sameOrConflict(ctx, published, digests.sha512!, purl);
+
+  // 2. Key events are judged first, as if logged next, but logged only once the release is
+  // accepted too: a refused upload leaves nothing behind, key events included (all or nothing).
+  return ctx.authority.withKeyEvents(keyEvents, (plan) => publishWith(ctx, req, described, plan));
+}
+
+async function publishWith(ctx: RegistryContext, req: PublishRequest, described: Described, plan: KeyEventPlan): Promise<PublishOutcome> {
   const { identity, digests, native } = described;
   const purl = identity.purl;
   const packagePurl = purlWithoutVersion(purl);
-  req.authorize?.(packagePurl, 'publish');
-  if ((req.keyEvents ?? []).length > 0) req.authorize?.(packagePurl, 'keys');
 
-  // 4 (early). Versions are immutable; the same bytes again is idempotent.
-  const published = ctx.store.get(purl);
-  if (published) return sameOrConflict(ctx, published, digests.sha512!);
-
-  // 2. Key events first: a first publish establishes the namespace's key, visibly, in the log.
-  for (const event of req.keyEvents ?? []) await ctx.authority.submitKeyEvent(event);
-
-  // 3. The author signature, against the keys the ledger authorises now.
-  const ns = await ctx.authority.keysFor(packagePurl);
+  // 3. The author signature, against the keys the ledger authorises (with the upload's key events).
+  const ns = plan.keysFor(packagePurl);
   let bundle: SigilBundle | null = null;
   let authorKeyId: string | null = null;
   let authorKeyPem: string | null = null;
   let authorEntry: Uint8Array | null = null;
+  // A namespace that has ever had a ledger needs author signatures forever, also once every key
+  // is revoked (downgrade to unsigned, issue 11 item 4): only a registry `reset` gives it keys again.
+  const governed = ns.hasLedger ?? ns.keys.length > 0;
   if (req.bundle === null || req.bundle === undefined) {
-    if (ctx.requireAuthorSignature || ns.keys.length > 0) {
-      throw new RegistryError(403, 'AUTHOR_SIGNATURE_REQUIRED', `${packagePurl} requires releases signed by its authors; this upload has no bundle`, 'sign it first: `sigil publish` signs and uploads in one step, or `sigil sign` then upload the .sigstore.json with it');
+    if (ctx.requireAuthorSignature || governed) {
+      const why = governed && ns.keys.length === 0 ? `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left; it never accepts unsigned releases again` : `${packagePurl} requires releases signed by its authors; this upload has no bundle`;
+      throw new RegistryError(403, 'AUTHOR_SIGNATURE_REQUIRED', why, governed && ns.keys.length === 0 ? 'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)' : 'sign it first: `sigil publish` signs and uploads in one step, or `sigil sign` then upload the .sigstore.json with it');
     }
   } else {
     const bundleText = typeof req.bundle === 'string' ? req.bundle : JSON.stringify(req.bundle);
     if (ns.keys.length === 0) {
+      if (governed) throw new RegistryError(403, 'NAMESPACE_HAS_NO_KEYS', `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left`, 'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)');
       throw new RegistryError(403, 'NAMESPACE_HAS_NO_KEYS', `${packagePurl} has no author keys yet, so no signature can be checked`, 'the first signed publish must carry the author\'s self-signed `add` key event; `sigil publish` sends it for you');
     }
     const result = verifyRelease({ bundle: bundleText, bundleFile: 'bundle', artifact: { name: req.filename, digests, purl }, trustedKeys: ns.keys });
@@ -131,11 +160,11 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
       const status = f.code === 'KEY_UNTRUSTED' ? 403 : 400;
       throw new RegistryError(status, `AUTHOR_${f.code}`, `author signature refused: ${f.reason}`, f.code === 'KEY_UNTRUSTED' ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}` : undefined, { checks: result.checks });
     }
-    bundle = parseBundle(bundleText);
+    bundle = result.bundle ?? parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
     const authorKey = ns.keys.find((k) => k.keyId === authorKeyId)!;
-    authorKeyPem = String(authorKey.key.export({ type: 'spki', format: 'pem' }));
-    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, authorKey);
+    authorKeyPem = spkiPem(authorKey.key);
+    authorEntry = verifiedEnvelopeLogEntry(bundle.dsseEnvelope, authorKey); // verified just above
   }
 
   // 5. Countersign.
@@ -145,7 +174,14 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [{ name: purl, digest: { sha256: digests.sha256!, sha512: digests.sha512! } }],
     predicateType: PUBLISH_PREDICATE_TYPE,
-    predicate: { name, version: identity.version, registry: ctx.baseUrl, publishedAt, authorKeyId },
+    predicate: {
+      name,
+      version: identity.version,
+      registry: ctx.baseUrl,
+      publishedAt,
+      authorKeyId,
+      ...(ns.head !== undefined ? { ledgerHead: ns.head ? { namespace: ns.namespace, ...ns.head } : null } : {}),
+    },
   };
   const publishEnvelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), ctx.registryKey);
   const publishEntry = envelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey);
@@ -175,20 +211,21 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     publishEntry,
     registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
   };
-  const reserved = ctx.store.reserve(row);
-  if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!);
+  const reserved = ctx.store.reserve(row, keyOf(purl).release);
+  if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!, purl);
   if (reserved.kind === 'pending') {
     // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
     // and answer like a repeat publish, instead of failing a request that will succeed.
-    const running = inflight.get(ctx.store)?.get(purl);
+    const running = inflight.get(ctx.store)?.get(reserved.row.purl);
     if (running && reserved.row.sha512 === digests.sha512) {
       await running;
-      const done = ctx.store.get(purl);
-      if (done) return sameOrConflict(ctx, done, digests.sha512!);
+      const done = ctx.store.get(reserved.row.purl);
+      if (done) return sameOrConflict(ctx, done, digests.sha512!, purl);
     }
     throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
   }
 
+  plan.stage(); // in the same database as the reservation: durable with it (syncBatched below)
   let finished!: () => void;
   const running = new Promise<void>((resolve) => (finished = resolve));
   let mine = inflight.get(ctx.store);
@@ -198,12 +235,21 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
     // The reservation (it holds every byte about to be logged) and the blob are durable before
     // the log can hold the entries: recovery finds them after a crash or power loss.
     await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
-    const [authorAppend, publishAppend] = await Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
+    // Key events first (each below the release's entries: the key is authorised "before I").
+    const eventIndexes = await plan.commit();
+    const appendRelease = () => Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
+    // Once a key event is logged the upload is committed: a busy log is waited out rather than
+    // leaving a logged key event without its release (recovery finishes it after a crash).
+    const [authorAppend, publishAppend] = eventIndexes.length > 0 ? await retryPushback(appendRelease) : await appendRelease();
     await ctx.store.completeBatched(purl, authorAppend?.index ?? null, publishAppend.index);
   } catch (e) {
-    // Nothing was acknowledged: drop the reservation. (If an append did land, the log holds an
-    // entry for a release nobody will see; it names bytes the registry never served.)
-    ctx.store.abandon(purl);
+    // Nothing was acknowledged: drop the reservation and the staged key events. (If an append
+    // did land, the log holds an entry for a release nobody will see; it names bytes the registry
+    // never served.) Once a key event is in the log the reservation stays for recovery.
+    if (!plan.logged()) {
+      ctx.store.abandon(purl);
+      plan.discard();
+    }
     if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
     throw e;
   } finally {
@@ -215,12 +261,27 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
 }
 
+type Described = Awaited<ReturnType<typeof describeArtifact>>;
+
+/** retryPushback runs `fn` again while the log pushes back (a few times, waiting as it asks). */
+async function retryPushback<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof PushbackError) || attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * (attempt + 1))));
+    }
+  }
+}
+
 /** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
 const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
 
-async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string): Promise<PublishOutcome> {
+async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string, asked: string = row.purl): Promise<PublishOutcome> {
   if (row.sha512 !== sha512) {
-    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…); versions are immutable`, 'publish a new version');
+    const same = asked === row.purl ? '' : ` (${asked} is the same version to its package manager)`;
+    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…)${same}; versions are immutable`, 'publish a new version');
   }
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }

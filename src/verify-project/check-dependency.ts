@@ -26,11 +26,12 @@ import { YARN_BERRY_CHECKSUM } from '../ecosystems/npm/lockfile-yarn.js';
 import { recordHash } from '../log/hash.js';
 import { checkInclusion } from '../log/proof.js';
 import type { SigilRecord } from '../client/records/source.js';
+import { ledgerNamespacesOf } from '../client/verified-ledger.js';
 import type { VerifiedCheckpointText } from './checkpoints.js';
 import { cachedPublicKeyFromPem, spkiPem, verifiedEnvelopeLeaf } from './key-cache.js';
-import type { LedgerView } from './ledger-view.js';
+import type { LedgerFacts, LedgerView } from './ledger-view.js';
 import { allowedKeysFor, packageName, type Policy, requiresAuthorSignature } from './policy.js';
-import type { TrustFile } from './trust-file.js';
+import type { NamespacePin, TrustFile } from './trust-file.js';
 
 /** DependencyStatus groups results in reports. */
 export type DependencyStatus = 'verified' | 'unsigned' | 'failed' | 'skipped';
@@ -81,6 +82,31 @@ export function skippedEntry(entry: LockfileEntry): DependencyResult | undefined
   if (entry.digests.length > 0 && entry.digests.every((d) => d.algorithm.endsWith('-go.mod'))) {
     return done(entry, 'skipped', 'only its go.mod is used (the module itself is not downloaded)', [skip('record', 'GO_MOD_ONLY', 'go.sum lists only the go.mod hash')]);
   }
+  return undefined;
+}
+
+/**
+ * pinFor is the pin that applies to a package: its own, else its scope's.
+ * `namespace` is always derived from the purl the client asked about.
+ */
+function pinFor(trust: TrustFile, namespace: string): { namespace: string; pin: NamespacePin } | undefined {
+  for (const ns of ledgerNamespacesOf(namespace)) {
+    const pin = Object.hasOwn(trust.namespaces, ns) ? trust.namespaces[ns] : undefined;
+    if (pin) return { namespace: ns, pin };
+  }
+  return undefined;
+}
+
+/**
+ * signatureRequiredBy names why a package needs an author signature whatever
+ * the policy says (issue 11, item 4): it is pinned, or it has (had) a key
+ * ledger. `publishIndex`: an unsigned release logged before the ledger's first
+ * event predates it and is left to the policy. undefined: nothing requires it.
+ */
+function signatureRequiredBy(namespace: string, ctx: DependencyContext, facts: LedgerFacts | undefined, publishIndex?: number): string | undefined {
+  const pin = pinFor(ctx.trust, namespace);
+  if (pin) return `${pin.namespace} is pinned in the trust file (signed by ${pin.pin.keys.map((k) => shortHex(k.keyid)).join(', ')})`;
+  if (facts?.since !== undefined && (publishIndex === undefined || !(publishIndex < facts.since))) return `${namespace} has a key ledger since log index ${facts.since}`;
   return undefined;
 }
 
@@ -158,7 +184,7 @@ function verifyAuthor(entry: LockfileEntry, record: SigilRecord, bundle: SigilBu
       /* unusable PEM in the policy never matches */
     }
   }
-  for (const k of ctx.trust.namespaces[namespace]?.keys ?? []) {
+  for (const k of pinFor(ctx.trust, namespace)?.pin.keys ?? []) {
     try {
       candidates.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid }, `pinned key ${shortHex(k.keyid)}`));
     } catch {
@@ -195,9 +221,14 @@ async function authoriseKey(entry: LockfileEntry, key: PublicKey, logIndex: numb
     if (!ids.includes(key.keyId)) return [fail('key', 'KEY_NOT_ALLOWED', `signed by key ${shortHex(key.keyId)}, which the policy does not list for this package (allowed: ${ids.map((i) => shortHex(i ?? '?')).join(', ')})`, { keyId: key.keyId })];
   }
   const ledger = ctx.ledger ? await ctx.ledger.authorisedAt(namespace, key.keyId, logIndex) : undefined;
-  const pin = ctx.trust.namespaces[namespace];
+  if (ledger?.failure) return [fail('key', 'KEY_LEDGER_UNVERIFIED', `the key ledger of ${namespace} could not be established (${ledger.failure}), so no key can be authorised for it`, { keyId: key.keyId })];
+  const pinned = pinFor(ctx.trust, namespace);
+  const pin = pinned?.pin;
   if (pin) {
-    if (pin.keys.some((k) => k.keyid === key.keyId)) checks.push(pass('key', 'KEY_PINNED', `key ${shortHex(key.keyId)} is pinned for ${namespace}`));
+    // Pins add requirements; they never override the ledger: a revocation or a compromise date always wins.
+    if (ledger && !ledger.allowed) {
+      checks.push(fail('key', 'KEY_NOT_AUTHORISED', `key ledger: ${ledger.reason} (the pin in the trust file does not override a revocation or compromise)`, { keyId: key.keyId, logIndex }));
+    } else if (pin.keys.some((k) => k.keyid === key.keyId)) checks.push(pass('key', 'KEY_PINNED', `key ${shortHex(key.keyId)} is pinned for ${pinned.namespace}${ledger ? ` and ${ledger.reason}` : ''}`));
     else if (ledger?.allowed) checks.push(warn('key', 'KEY_ROTATED', `key changed for ${namespace}: ${shortHex(key.keyId)} is not pinned, but the key ledger authorised it (${ledger.reason}); \`sigil verify --pin\` records it`, { keyId: key.keyId }));
     else
       checks.push(
@@ -229,7 +260,35 @@ function safeKeyId(pem: string): string | undefined {
   }
 }
 
-function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): { check: Check; key?: PublicKey } {
+/** LedgerHeadClaim is what a verified publish statement says of the package's ledger at publish time (null: none). */
+type LedgerHeadClaim = { readonly namespace: string; readonly logIndex: number; readonly digest: string } | null | undefined;
+
+function ledgerHeadClaim(predicate: unknown): LedgerHeadClaim {
+  const h = (predicate as { ledgerHead?: unknown } | undefined)?.ledgerHead;
+  if (h === null) return null;
+  if (typeof h !== 'object' || h === undefined) return undefined;
+  const x = h as Record<string, unknown>;
+  return typeof x['namespace'] === 'string' && Number.isSafeInteger(x['logIndex']) && typeof x['digest'] === 'string' ? { namespace: x['namespace'], logIndex: x['logIndex'] as number, digest: x['digest'] } : undefined;
+}
+
+/**
+ * checkLedgerHeadClaim holds the publish statement's ledger head (logged,
+ * registry-signed) against the ledger the client verified: it must name the
+ * package's own ledger or its scope's, and that event must be among those the
+ * client replayed (else events were withheld). undefined: nothing to check.
+ */
+function checkLedgerHeadClaim(namespace: string, claim: LedgerHeadClaim, facts: LedgerFacts | undefined): Check | undefined {
+  if (!claim || !facts || facts.failure) return undefined;
+  if (!ledgerNamespacesOf(namespace).includes(claim.namespace)) {
+    return fail('ledger', 'RECORD_LEDGER_MISMATCH', `the registry's publish statement names key ledger ${claim.namespace.slice(0, 120)}, which is not ${namespace}'s (or its scope's)`);
+  }
+  if (facts.contains && !facts.contains(claim.namespace, claim.logIndex, claim.digest)) {
+    return fail('ledger', 'LEDGER_EVENTS_WITHHELD', `the release was published when the key ledger of ${claim.namespace} ended at log index ${claim.logIndex} (${shortHex(claim.digest)}), but that event is not among the verified events: key events were withheld`);
+  }
+  return undefined;
+}
+
+function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): { check: Check; key?: PublicKey; ledgerHead?: LedgerHeadClaim } {
   let verified: { key: PublicKey }[];
   let payload: Buffer;
   try {
@@ -238,7 +297,7 @@ function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: D
     return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', `the publish statement is unreadable: ${(e as Error).message}`) };
   }
   if (verified.length === 0) return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', `the publish statement is not signed by the registry's key (${ctx.registryKeys.map((k) => shortHex(k.keyId)).join(', ') || 'none published'})`) };
-  let st: { _type?: unknown; predicateType?: unknown; subject?: { name?: unknown; digest?: Record<string, unknown> }[] };
+  let st: { _type?: unknown; predicateType?: unknown; subject?: { name?: unknown; digest?: Record<string, unknown> }[]; predicate?: unknown };
   try {
     st = JSON.parse(payload.toString('utf8')) as typeof st;
   } catch {
@@ -263,7 +322,7 @@ function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: D
       }),
     };
   }
-  return { check: pass('countersignature', 'COUNTERSIGNATURE_VALID', `registry key ${shortHex(verified[0]!.key.keyId)}`), key: verified[0]!.key };
+  return { check: pass('countersignature', 'COUNTERSIGNATURE_VALID', `registry key ${shortHex(verified[0]!.key.keyId)}`), key: verified[0]!.key, ledgerHead: ledgerHeadClaim(st.predicate) };
 }
 
 function checkRegistrySignature(entry: LockfileEntry, record: SigilRecord, ctx: DependencyContext): Check | undefined {
@@ -305,13 +364,29 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
     const why = `${entry.source} dependency${entry.resolved ? ` (${entry.resolved.slice(0, 80)})` : ''}: not from a registry, so no Sigil record can exist`;
     return unsignedResult(entry, ctx, why, [skip('record', 'NOT_FROM_REGISTRY', why)]);
   }
+  // The namespace is derived from the purl the client asked about, never from the server's answer.
+  let namespace: string;
+  try {
+    namespace = purlWithoutVersion(entry.purl);
+  } catch (e) {
+    const c = fail('record', 'PURL_INVALID', `the lockfile names an unreadable package URL: ${(e as Error).message}`);
+    return done(entry, 'failed', c.reason, [c]);
+  }
+  const facts = ctx.ledger?.facts ? await ctx.ledger.facts(namespace) : undefined;
+  const ledgerFailure = facts?.failure ? fail('ledger', facts.failure.code, `key ledger of ${namespace}: ${facts.failure.reason}`) : undefined;
   if (recordIn === null || recordIn === undefined) {
+    const required = signatureRequiredBy(namespace, ctx, facts);
+    if (ledgerFailure) return done(entry, 'failed', ledgerFailure.reason, [skip('record', 'NO_RECORD', 'the server has no record of this release'), ledgerFailure], { namespace });
+    if (required) {
+      // Downgrade to unsigned: a server or a man in the middle hiding the record of a signed package.
+      const c = fail('record', 'RECORD_REQUIRED', `no Sigil record on the server, but ${required}: it requires an author signature (a reset is the only way out, and it is logged)`);
+      return done(entry, 'failed', c.reason, [c], { namespace });
+    }
     return unsignedResult(entry, ctx, 'no Sigil record on the server', [skip('record', 'NO_RECORD', 'the server has no record of this release')]);
   }
   const record = recordIn;
   const checks: Check[] = [];
   // The record must be for this package and of the expected shape (attacker-controlled JSON).
-  let namespace: string;
   try {
     if (typeof record !== 'object' || typeof record.purl !== 'string' || typeof record.digests?.sha512 !== 'string' || typeof record.digests?.sha256 !== 'string' || typeof record.log?.checkpoint !== 'string') {
       throw new Error('the record lacks purl, digests or log');
@@ -320,12 +395,17 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
       const c = fail('record', 'RECORD_PURL_MISMATCH', `the server answered with the record of ${displayName(record.purl)}`);
       return done(entry, 'failed', c.reason, [c]);
     }
-    namespace = record.ledger?.namespace ?? purlWithoutVersion(entry.purl);
+    // A record naming another ledger than the package's own or its scope's is refused, not followed.
+    if (record.ledger !== undefined && record.ledger !== null && !ledgerNamespacesOf(namespace).includes(String((record.ledger as { namespace?: unknown }).namespace))) {
+      const c = fail('record', 'RECORD_LEDGER_MISMATCH', `the record names key ledger ${String((record.ledger as { namespace?: unknown }).namespace).slice(0, 120)}, which is not ${namespace}'s (or its scope's): a server choosing which ledger applies`);
+      return done(entry, 'failed', c.reason, [c], { namespace });
+    }
   } catch (e) {
     const c = fail('record', 'RECORD_INVALID', `the server's record is malformed: ${(e as Error).message}`);
     return done(entry, 'failed', c.reason, [c]);
   }
   checks.push(pass('record', 'RECORD_FOUND', `record on the server (log index ${record.log.publish?.logIndex ?? '?'})`));
+  if (ledgerFailure) checks.push(ledgerFailure);
   checks.push(compareDigests(entry, record));
 
   // Author signature and key authorisation.
@@ -346,6 +426,8 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
 
   const counter = checkCountersignature(entry, record, ctx);
   checks.push(counter.check);
+  const headClaim = checkLedgerHeadClaim(namespace, counter.ledgerHead, facts);
+  if (headClaim) checks.push(headClaim);
   const npmSig = checkRegistrySignature(entry, record, ctx);
   if (npmSig) checks.push(npmSig);
 
@@ -372,6 +454,13 @@ export async function checkDependency(entry: LockfileEntry, recordIn: SigilRecor
     : undefined;
   const extra: Partial<DependencyResult> = { namespace, ...(signer ? { signer } : {}) };
   if (failed) return done(entry, 'failed', failed.reason, checks, extra);
-  if (!record.authorBundle) return unsignedResult(entry, ctx, 'countersigned by the registry, but not signed by its author', checks, extra);
+  if (!record.authorBundle) {
+    const required = signatureRequiredBy(namespace, ctx, facts, record.log.publish?.logIndex);
+    if (required) {
+      const c = fail('author', 'AUTHOR_SIGNATURE_REQUIRED', `countersigned by the registry, but not signed by its author, and ${required}: it requires an author signature (a reset is the only way out, and it is logged)`);
+      return done(entry, 'failed', c.reason, [...checks, c], extra);
+    }
+    return unsignedResult(entry, ctx, 'countersigned by the registry, but not signed by its author', checks, extra);
+  }
   return done(entry, 'verified', 'author signature, key, countersignature, log inclusion', checks, extra);
 }

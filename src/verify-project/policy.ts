@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../core/keys.js';
 import { parsePurl } from '../core/purl.js';
+import type { TlogPolicy } from '../log/policy.js';
 
 export interface Policy {
   /** Which packages must carry an author signature: all, none, or those matching patterns. */
@@ -28,6 +29,14 @@ export interface Policy {
   readonly minWitnesses: number;
   /** Witness note verifier keys ("name+hash+base64"). */
   readonly witnesses: readonly string[];
+  /**
+   * A c2sp.org/tlog-policy file (path relative to the policy file): witnesses,
+   * groups and quorum. When set it decides the witness check; `minWitnesses`
+   * with `witnesses` is the same thing written short (a k-of-n group).
+   */
+  readonly witnessPolicyFile?: string;
+  /** The parsed witness policy (read by the caller, which does the I/O). */
+  readonly witnessPolicy?: TlogPolicy;
   /** Author key algorithms accepted. */
   readonly allowedAlgorithms: readonly KeyAlgorithm[];
   /** Default Sigil server (the --server flag wins). */
@@ -64,7 +73,7 @@ export const DEFAULT_POLICY: Policy = {
 
 export const POLICY_FILE_NAMES = ['sigil.policy.json', 'sigil.policy.yaml', 'sigil.policy.yml'] as const;
 
-const FIELDS = ['$schema', 'version', 'requireAuthorSignature', 'unsigned', 'keys', 'trustOnFirstUse', 'maxCheckpointAge', 'minWitnesses', 'witnesses', 'allowedAlgorithms', 'server', 'levels'];
+const FIELDS = ['$schema', 'version', 'requireAuthorSignature', 'unsigned', 'keys', 'trustOnFirstUse', 'maxCheckpointAge', 'minWitnesses', 'witnesses', 'witnessPolicy', 'allowedAlgorithms', 'server', 'levels'];
 
 /** parseDuration reads "90s", "15m", "24h", "7d" or a number of seconds. */
 export function parseDuration(v: unknown): number | undefined {
@@ -142,6 +151,11 @@ export function parsePolicy(text: string, file: string): Policy {
     if (Array.isArray(d['witnesses']) && d['witnesses'].every((w) => typeof w === 'string' && w.split('+').length >= 3)) witnesses = d['witnesses'] as string[];
     else bad('witnesses', 'a list of witness verifier keys ("name+hash+base64")', d['witnesses']);
   }
+  let witnessPolicyFile: string | undefined;
+  if (d['witnessPolicy'] !== undefined) {
+    if (typeof d['witnessPolicy'] === 'string' && d['witnessPolicy'] !== '') witnessPolicyFile = d['witnessPolicy'];
+    else bad('witnessPolicy', 'the path of a tlog-policy file (c2sp.org/tlog-policy)', d['witnessPolicy']);
+  }
   let allowedAlgorithms = DEFAULT_POLICY.allowedAlgorithms;
   if (d['allowedAlgorithms'] !== undefined) {
     const a = d['allowedAlgorithms'];
@@ -168,7 +182,7 @@ export function parsePolicy(text: string, file: string): Policy {
   if (problems.length > 0) {
     throw new InputError('POLICY_INVALID', `${file}: invalid policy:\n  ${problems.join('\n  ')}`, { file, field: problems[0]!.split(':')[0]!, hint: 'see docs/policy.md and docs/schemas/policy.schema.json' });
   }
-  return { requireAuthorSignature, unsigned, keys, trustOnFirstUse, maxCheckpointAge, minWitnesses, witnesses, allowedAlgorithms, ...(server ? { server } : {}), ...(levels ? { levels } : {}) };
+  return { requireAuthorSignature, unsigned, keys, trustOnFirstUse, maxCheckpointAge, minWitnesses, witnesses, allowedAlgorithms, ...(server ? { server } : {}), ...(witnessPolicyFile ? { witnessPolicyFile } : {}), ...(levels ? { levels } : {}) };
 }
 
 /** packageName is the package's name as its ecosystem writes it ("@babel/core", "golang.org/x/mod"), from a purl. */

@@ -39,6 +39,8 @@ export interface VerifyProjectInput {
   /** The key ledger (ledger-view.ts); without one, pins and the policy authorise keys. */
   readonly ledger?: LedgerView;
   readonly now?: () => Date;
+  /** Checks done before (the server's pinned identity), reported first among the project checks. */
+  readonly projectChecks?: readonly Check[];
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -66,15 +68,16 @@ export interface ProjectReport {
 
 /**
  * ledgerNamespaces lists the key-ledger namespaces verification will ask
- * about: one per author-signed record (the record's `ledger.namespace`, else
- * the package), as checkDependency derives it.
+ * about: the package of every purl ASKED (the record's own `ledger` field is
+ * never used: the server must not choose which ledger applies), signed or
+ * not — an unsigned answer for a package with a ledger is a failure.
+ * Ledger views add each package's scope.
  */
 export function ledgerNamespaces(records: Readonly<Record<string, SigilRecord | null | undefined>>): string[] {
   const namespaces = new Set<string>();
-  for (const [purl, r] of Object.entries(records)) {
-    if (!r || typeof r !== 'object' || !r.authorBundle) continue;
+  for (const purl of Object.keys(records)) {
     try {
-      namespaces.add(typeof r.ledger?.namespace === 'string' ? r.ledger.namespace : purlWithoutVersion(purl));
+      namespaces.add(purlWithoutVersion(purl));
     } catch {
       /* a malformed purl fails in checkDependency */
     }
@@ -95,7 +98,7 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const cps = await checkCheckpoints({ texts: [...texts], keys, source: input.source, memory: input.memory, clock: input.clock, policy: input.policy, now });
 
   const registryKeys: PublicKey[] = [];
-  const project: Check[] = [...cps.checks];
+  const project: Check[] = [...(input.projectChecks ?? []), ...cps.checks];
   for (const k of keys.keys.filter((x) => x.use === 'registry')) {
     try {
       registryKeys.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
@@ -113,7 +116,9 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     ...(input.ledger ? { ledger: input.ledger } : {}),
   };
   // The key ledgers of every signed dependency's namespace, fetched together before the checks.
-  if (input.ledger?.prepare) await input.ledger.prepare(ledgerNamespaces(lookup.records));
+  // Their events must be proven in the newest verified checkpoint (src/client/verified-ledger.ts).
+  const tree = cps.newest ? { origin: keys.log.origin, size: cps.newest.checkpoint.size, hash: cps.newest.checkpoint.hash } : undefined;
+  if (input.ledger?.prepare) await input.ledger.prepare(ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]]))), tree);
   const results: DependencyResult[] = [];
   let n = 0;
   for (const e of input.entries) {

@@ -165,6 +165,29 @@ describe('scopes and namespace grants', () => {
     expect(auth.claimNamespace('bob', 'pkg:npm/%40acme/new')).toBe(false);
   });
 
+  it('grants compose: a pattern never covers what another account holds, and a broad grant never beats a narrow one', () => {
+    auth.createAccount('carol');
+    const c = principalOf(auth.createToken('carol', { actions: ['publish', 'keys'] }).token);
+    const b = principalOf(auth.createToken('bob', { actions: ['publish', 'keys'] }).token);
+    // carol first-published a package inside bob's would-be scope and a Go module under github.com.
+    expect(auth.claimNamespace('carol', 'pkg:npm/%40beta/widget')).toBe(true);
+    expect(auth.claimNamespace('carol', 'pkg:golang/github.com/carol/mod')).toBe(true);
+    for (const pattern of ['pkg:npm/%40beta/*', 'pkg:golang/github.com/*', 'pkg:golang/github.com/carol/*']) {
+      const r = auth.authorize(b, 'keys', pattern);
+      expect(r, pattern).toMatchObject({ ok: false, code: 'NAMESPACE_FORBIDDEN' });
+      expect(r.ok === false && r.covered?.length).toBe(1);
+      expect(auth.claimNamespace('bob', pattern), pattern).toBe(false);
+    }
+    // An admin's grant of the scope to bob does not reach carol's package; carol keeps it.
+    auth.grant('bob', 'pkg:npm/%40beta/*');
+    expect(auth.authorize(b, 'publish', 'pkg:npm/%40beta/widget')).toMatchObject({ ok: false, code: 'NAMESPACE_FORBIDDEN' });
+    expect(auth.authorize(b, 'publish', 'pkg:npm/%40beta/other')).toEqual({ ok: true, unclaimed: false });
+    expect(auth.authorize(c, 'publish', 'pkg:npm/%40beta/widget')).toEqual({ ok: true, unclaimed: false });
+    // Admins too: a claim over another account's package is refused.
+    const r = principalOf(auth.createToken('root', { actions: ['publish', 'keys'] }).token);
+    expect(auth.authorize(r, 'keys', 'pkg:golang/github.com/*')).toMatchObject({ ok: false, code: 'NAMESPACE_FORBIDDEN' });
+  });
+
   it('admins act on any namespace their token covers; admin action needs an admin account', () => {
     const r = principalOf(auth.createToken('root', { actions: ['publish', 'admin'] }).token);
     expect(auth.authorize(r, 'publish', 'pkg:npm/left-pad')).toMatchObject({ ok: true });

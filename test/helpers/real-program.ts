@@ -17,7 +17,8 @@ export const inCI = process.env.CI === 'true';
 
 export function needsProgram(name: string, versionArgs: string[], installHint: string, testFile?: string): RealProgram {
   const probe = spawnSync(name, versionArgs, { stdio: 'ignore', timeout: 30_000 });
-  const present = probe.status === 0;
+  // Present = it could be started (some tools, e.g. ssh-keygen, have no --version that exits 0).
+  const present = probe.error === undefined && probe.status !== 127;
   const where = testFile ? `${testFile}: ` : '';
   if (!present && !inCI) console.warn(`${where}SKIPPED — \`${name}\` is missing (${installHint})`);
   return {

@@ -285,6 +285,40 @@ describe('scope and package precedence', () => {
     expect(codes(replayLedger(log.entries), PKG)).toEqual(['SCOPE_SIGNATURE_REQUIRED']);
   });
 
+  it('a scope claimed over packages with their own ledgers needs their consent (SCOPE_COVERS_LEDGER), at any depth', () => {
+    const log = new TestLog();
+    log.event({ action: 'add', namespace: PKG, keys: [B.publicKey] }, [B]); // the package came first
+    log.event({ action: 'add', namespace: SCOPE, keys: [MALLORY.publicKey] }, [MALLORY], { advanceHead: false });
+    log.event({ action: 'add', namespace: 'pkg:golang/github.com/acme/widget', keys: [C.publicKey] }, [C]);
+    log.event({ action: 'add', namespace: 'pkg:golang/github.com/*', keys: [MALLORY.publicKey] }, [MALLORY], { advanceHead: false });
+    const l = replayLedger(log.entries);
+    expect(codes(l, SCOPE)).toEqual(['SCOPE_COVERS_LEDGER']);
+    expect(l.history(SCOPE)[0]!.reason).toContain(PKG);
+    expect(codes(l, 'pkg:golang/github.com/*')).toEqual(['SCOPE_COVERS_LEDGER']);
+    // The package's keys did not move: the scope cannot take it over.
+    expect(l.ledgerFor(PKG, 10)).toBe(PKG);
+    // With the package's signature the scope is established, signed by both.
+    const ok = new TestLog();
+    ok.event({ action: 'add', namespace: PKG, keys: [B.publicKey] }, [B]);
+    ok.event({ action: 'add', namespace: SCOPE, keys: [A.publicKey] }, [A, B]);
+    const l2 = replayLedger(ok.entries);
+    expect(codes(l2, SCOPE)).toEqual(['EVENT_APPLIED']);
+    expect(l2.history(SCOPE)[0]!.signers).toEqual(expect.arrayContaining([A.publicKey.keyId, B.publicKey.keyId]));
+  });
+
+  it('fork: events tried on a fork leave the ledger untouched', () => {
+    const log = new TestLog();
+    log.event({ action: 'add', namespace: NS, keys: [A.publicKey] }, [A]);
+    const l = replayLedger(log.entries);
+    const f = l.fork();
+    const next = log.event({ action: 'add', namespace: NS, keys: [B.publicKey] }, [A]);
+    expect(f.apply({ logIndex: next.logIndex, envelope: next.envelope }).status).toBe('applied');
+    expect(f.keys(NS)).toHaveLength(2);
+    expect(l.keys(NS)).toHaveLength(1);
+    expect(l.history(NS)).toHaveLength(1);
+    expect(l.apply({ logIndex: next.logIndex, envelope: next.envelope }).status).toBe('applied'); // still its next event
+  });
+
   it('a package whose keys are all revoked does not fall back to the scope', () => {
     const log = new TestLog();
     log.event({ action: 'add', namespace: SCOPE, keys: [A.publicKey] }, [A]); // 0

@@ -19,16 +19,46 @@ import { buildTgz } from '../helpers/tar-builder.js';
 const tgz = (name: string, version: string) => buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version }) }]);
 const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) => JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key })));
 
-async function setup() {
+async function setup(pushback?: () => number | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-ledger-reg-'));
   const store = new ReleaseStore(dir);
-  const log = new MemoryLog();
+  const log = new MemoryLog(pushback ? { pushback } : {});
   const registryKey = generateKey('ecdsa-p256');
   const events = new KeyEventStore(store.db);
   const authority = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
   const ctx: RegistryContext = { store, log, registryKey, baseUrl: 'http://r.test', authority, requireAuthorSignature: false, now: () => new Date() };
   return { ctx, authority, events, log, registryKey };
 }
+
+describe('key events of a publish: all or nothing (issue 11, item 2)', () => {
+  it('a busy log at the key event leaves nothing: no event stored or applied, no reservation; the retry succeeds', async () => {
+    let busy = true;
+    const { ctx, authority, events } = await setup(() => (busy ? 1 : undefined));
+    const alice = generateKey();
+    const bytes = tgz('aon', '1.0.0');
+    const req = { filename: 'a.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/aon@1.0.0', alice), keyEvents: [buildKeyEvent({ namespace: 'pkg:npm/aon', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope] };
+    await expect(publishRelease(ctx, req)).rejects.toMatchObject({ status: 503, code: 'LOG_BUSY' });
+    expect(events.pending()).toEqual([]);
+    expect(events.logged()).toEqual([]);
+    expect(authority.history('pkg:npm/aon')).toEqual([]);
+    expect(ctx.store.pending()).toEqual([]);
+    busy = false;
+    expect((await publishRelease(ctx, req)).status).toBe(201);
+  });
+
+  it('once the key event is logged, a busy log is waited out: the release lands after its key event', async () => {
+    let appends = 0;
+    // The key event goes through; the release's first two attempts are pushed back.
+    const { ctx, events } = await setup(() => (++appends >= 2 && appends <= 5 ? 1 : undefined));
+    const alice = generateKey();
+    const bytes = tgz('aon2', '1.0.0');
+    const out = await publishRelease(ctx, { filename: 'a.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/aon2@1.0.0', alice), keyEvents: [buildKeyEvent({ namespace: 'pkg:npm/aon2', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope] });
+    expect(out.status).toBe(201);
+    const [event] = events.logged();
+    expect(event!.logIndex).toBeLessThan(out.record.log.author!.logIndex);
+    expect(events.pending()).toEqual([]);
+  });
+});
 
 describe('registry key ledger', () => {
   it('first publish establishes the author key through a logged self-signed add', async () => {

@@ -8,7 +8,7 @@ import { digestBytes } from '../../src/core/digest.js';
 import { generateKey, type PrivateKey, type PublicKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { checkInclusion, recordHash, parseCheckpoint, parseNote } from '../../src/log/index.js';
-import type { AuthorKeyAuthority } from '../../src/registry/authority.js';
+import type { AuthorKeyAuthority, KeyEventPlan } from '../../src/registry/authority.js';
 import { RegistryError } from '../../src/registry/errors.js';
 import { publishRelease, recoverPending, type RegistryContext } from '../../src/registry/publish.js';
 import { ReleaseStore } from '../../src/store/registry/releases.js';
@@ -23,6 +23,11 @@ class StaticAuthority implements AuthorKeyAuthority {
   }
   async submitKeyEvent(): Promise<never> {
     throw new RegistryError(400, 'UNSUPPORTED', 'no key events in this test');
+  }
+  async withKeyEvents<T>(envelopes: readonly unknown[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T> {
+    if (envelopes.length > 0) throw new RegistryError(400, 'UNSUPPORTED', 'no key events in this test');
+    const keysFor = (p: string) => ({ namespace: p, keys: this.table.get(p) ?? [], resetInHistory: false });
+    return run({ namespaces: [], keysFor, stage: () => undefined, commit: async () => [], logged: () => false, discard: () => undefined });
   }
 }
 
@@ -153,7 +158,7 @@ describe('publishRelease', () => {
     })()) };
     expect(row.purl).toBe('pkg:npm/left-pad@7.0.0');
     ctx.store.db.prepare(`UPDATE release SET state = 'pending', author_index = NULL, publish_index = NULL WHERE purl = ?`).run(row.purl);
-    ctx.store.db.prepare(`INSERT INTO release SELECT 'pkg:npm/left-pad@7.0.1', type, namespace, name, '7.0.1', '${'0'.repeat(64)}', sha512, size, native, published_at, filename, account, author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, NULL, NULL, 'pending' FROM release WHERE purl = ?`).run(row.purl);
+    ctx.store.db.prepare(`INSERT INTO release SELECT 'pkg:npm/left-pad@7.0.1', type, namespace, name, '7.0.1', '${'0'.repeat(64)}', sha512, size, native, published_at, filename, account, author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, NULL, NULL, 'pending', NULL FROM release WHERE purl = ?`).run(row.purl);
     expect(ctx.store.get(row.purl)).toBeUndefined(); // pending is invisible
     const sizeBefore = log.size;
     const r = await recoverPending(ctx);

@@ -4,6 +4,9 @@ export interface VerifyFlags {
   bundle?: string;
   key?: string[];
   keyring?: string;
+  /** c2sp.org/tlog-policy file: the bundle's log entry (or --tlog-proof) must meet it. */
+  tlogPolicy?: string;
+  tlogProof?: string;
   type?: string;
   namespace?: string;
   name?: string;
@@ -19,6 +22,16 @@ export interface VerifyFlags {
   index?: string[];
   check?: string[];
   cpan?: boolean;
+  // git tags and commits, release archives from tags, SSH signatures
+  tag?: string;
+  commit?: string;
+  fromTag?: string;
+  sshsig?: string;
+  allowedSigners?: string;
+  principal?: string;
+  sshNamespace?: string;
+  forgeKeys?: string;
+  gitTreeSha1?: string;
   // RubyGems
   trustDir?: string;
   trustedCert?: string[];
@@ -42,6 +55,7 @@ export interface VerifyFlags {
   pin?: boolean;
   offline?: boolean;
   sarif?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

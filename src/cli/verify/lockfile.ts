@@ -9,7 +9,7 @@
  * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
  * (unreadable lockfile or policy, server down, no offline cache).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -18,8 +18,10 @@ import { httpRecordSource } from '../../client/records/http-source.js';
 import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
 import { fetchConflicts, formatConflicts } from '../../verify-project/conflicts.js';
@@ -31,6 +33,9 @@ import { publicKeyFromPem, type ServerKeys } from '../../client/records/source.j
 import type { PublicKey } from '../../core/keys.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
+import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
+import type { Check } from '../../core/verdict.js';
+import { parseTlogPolicy } from '../../log/policy.js';
 
 export interface LockfileFlags {
   server?: string;
@@ -39,26 +44,33 @@ export interface LockfileFlags {
   offline?: boolean;
   sarif?: boolean;
   json?: boolean;
+  acceptNewServerKeys?: boolean;
 }
 
-/** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
-export function isLockfile(target: string): boolean {
-  return lockfileReaderFor(basename(target)) !== undefined;
-}
+export { isLockfile } from './detect.js';
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
-  const found = lockfileReaderFor(basename(target));
-  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   const text = readTextFile(target, 'lockfile');
+  // By name first; any other name is read by its content (package-lock-v3.json, deps.lock, …).
+  const byContent = lockfileNameByContent(text);
+  const found = lockfileReaderFor(basename(target)) ?? (byContent !== undefined ? lockfileReaderFor(byContent) : undefined);
+  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads (neither by its name nor by its content)`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
+}
+
+/** withWitnessPolicy reads the policy's tlog-policy file (relative to the policy file) into it. */
+function withWitnessPolicy(policy: Policy, policyPath: string): Policy {
+  if (policy.witnessPolicyFile === undefined) return policy;
+  const file = join(dirname(policyPath), policy.witnessPolicyFile);
+  return { ...policy, witnessPolicy: parseTlogPolicy(readTextFile(file, 'witness policy (tlog-policy)'), file) };
 }
 
 /** loadPolicy reads --policy, or the first policy file beside the lockfile, or the default. */
 export function loadPolicy(projectDir: string, flag: string | undefined): { policy: Policy; file: string } {
   const path = flag ?? POLICY_FILE_NAMES.map((f) => join(projectDir, f)).find((p) => existsSync(p));
   if (path === undefined) return { policy: DEFAULT_POLICY, file: '(default policy)' };
-  return { policy: parsePolicy(readTextFile(path, 'policy file'), path), file: path };
+  return { policy: withWitnessPolicy(parsePolicy(readTextFile(path, 'policy file'), path), path), file: path };
 }
 
 export function trustPath(projectDir: string): string {
@@ -72,8 +84,9 @@ function loadTrust(projectDir: string): TrustFile | undefined {
 
 /** serverLedgerView replays each namespace's key events from the server locally (undefined when the server has no registry key). */
 export async function serverLedgerView(server: string, source: RecordSource): Promise<FetchingLedgerView | undefined> {
-  const registryKeys = registryKeysOf(await source.keys());
-  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys) : undefined;
+  const keys = await source.keys();
+  const registryKeys = registryKeysOf(keys);
+  return registryKeys.length > 0 ? httpLedgerView(server, registryKeys, keys.log.origin, { required: keys.ledger !== undefined }) : undefined;
 }
 
 /** registryKeysOf parses the registry keys of keys.json (replay needs them: only they may sign a `reset`). */
@@ -81,11 +94,25 @@ export function registryKeysOf(keys: ServerKeys): PublicKey[] {
   return keys.keys.filter((k) => k.use === 'registry').map((k) => publicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
 }
 
+/**
+ * guardServerIdentity checks the server's log origin, log key and registry
+ * keys against those pinned for its URL (src/client/server-identity.ts). On
+ * a change it prints the error (or, with --json, a failed report) and
+ * returns the failed check: the caller stops and exits 1.
+ */
+export async function guardServerIdentity(io: Io, server: string, keys: ServerKeys, flags: { acceptNewServerKeys?: boolean; json?: boolean; sarif?: boolean }): Promise<Check> {
+  const check = await checkServerIdentity(sigilConfigDir({ env: io.env }), server, keys, { accept: flags.acceptNewServerKeys ?? false });
+  if (check.status === 'fail') {
+    if (flags.json) io.out(`${JSON.stringify({ ok: false, server, project: [check] }, null, 2)}\n`);
+    printError(io, check.reason, `if the change is expected (the operator moved to a new log or rotated its keys), run again with ${ACCEPT_NEW_SERVER_KEYS_FLAG}`);
+  }
+  return check;
+}
+
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
-  if (!/^https?:\/\//.test(server)) throw new InputError('USAGE', `--server must be an http(s) URL, not "${server}"`);
-  return server;
+  return checkServerUrl(server, flags.server !== undefined ? '--server' : policy.server !== undefined ? '"server" in the policy' : '$SIGIL_SERVER');
 }
 
 export async function verifyLockfile(io: Io, target: string, flags: LockfileFlags): Promise<number> {
@@ -97,18 +124,25 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   const trust = loadTrust(projectDir);
   let source: RecordSource;
   let ledger: LedgerView | undefined;
+  let identityOf: string | undefined;
   if (flags.offline) {
     const path = cachePath(projectDir);
     const cache = await readRecordCache(path);
     source = cachedRecordSource(cache, path);
+    if (/^https?:\/\//.test(cache.server)) identityOf = cache.server;
     // The cached key histories are replayed exactly like the server's (no socket).
-    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys));
-    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (written by an older sigil): keys are authorised by pins and policy only; run \`sigil fetch-records\` again while online to cache them`);
+    if (cache.ledgers) ledger = cachedLedgerView(cache.ledgers, registryKeysOf(cache.keys), cache.keys.log.origin);
+    else if (cache.keys.ledger) throw new InputError('OFFLINE_CACHE_MISS', `${path} holds no key ledgers, but ${cache.server} keeps one`, { hint: 'run `sigil fetch-records` again while online' });
+    else if (!flags.json && !flags.sarif) printWarning(io, `${path} holds no key ledgers (the server keeps none): keys are authorised by pins and policy only`);
   } else {
     const server = serverFor(flags, policy, io);
     source = httpRecordSource(server);
-    ledger = await serverLedgerView(server, source);
+    identityOf = server;
   }
+  // The server's log and keys must be those pinned for its URL (before anything it says is used).
+  const identity = identityOf === undefined ? undefined : await guardServerIdentity(io, identityOf, await source.keys(), flags);
+  if (identity?.status === 'fail') return 1;
+  if (!flags.offline) ledger = await serverLedgerView(identityOf!, source);
   const configDir = sigilConfigDir({ env: io.env });
   const machine = flags.json || flags.sarif;
   const showProgress = io.stderrIsTTY && !machine;
@@ -122,6 +156,7 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     policyFile,
     ...(trust ? { trust } : {}),
     ...(ledger ? { ledger } : {}),
+    ...(identity ? { projectChecks: [identity] } : {}),
     memory: fileCheckpointMemory(configDir),
     clock: fileCheckpointClock(configDir),
     ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),
@@ -152,3 +187,5 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   }
   return 1;
 }
+
+export { isLockfileByContent, projectLockfiles } from './detect.js';

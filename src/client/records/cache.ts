@@ -8,11 +8,14 @@
  *     "keys": <keys.json>, "checkpoint": "<signed note>",
  *     "records": { "<purl>": <record> | null },
  *     "proofs": { "<size1>:<size2>": ["<base64 hash>", …] },
- *     "ledgers": { "<namespace>": {"ledger": "<ledger id>", "events": [{logIndex, envelope}, …]} | null } }
+ *     "ledgers": { "<namespace>": {"treeSize": n, "head": <signed ledger head>,
+ *                                  "events": [{logIndex, envelope, entry, hashes}, …]} | null },
+ *     "ledgerHeads": [<signed heads statement>, …] }   (a history's "head" is {"$ref": i} into it)
  *
- * `ledgers` holds each signed dependency's key history (the server's
- * /api/v1/ledger/<ns> answers), so --offline replays the ledger and checks
- * key authorisation exactly as online. A cache written before it existed has
+ * `ledgers` holds the proven key history of every dependency's package and
+ * scope (the server's /api/v1/ledger/lookup answers for the cached
+ * checkpoint), so --offline verifies and replays the ledger and checks key
+ * authorisation exactly as online. A cache written before it existed has
  * none: --offline then authorises keys by pins and policy only, and says so.
  *
  * The cache is not trusted: every record, checkpoint and proof in it is
@@ -21,7 +24,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { LedgerHistories } from '../ledger-view.js';
+import { historyOf, type LedgerHistories } from '../ledger-view.js';
 import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
 
 export const CACHE_VERSION = 1;
@@ -70,12 +73,12 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
   let ledgers: LedgerHistories | undefined;
   if (typeof v['ledgers'] === 'object' && v['ledgers'] !== null && !Array.isArray(v['ledgers'])) {
     ledgers = {};
+    const heads = Array.isArray(v['ledgerHeads']) ? (v['ledgerHeads'] as unknown[]) : [];
     for (const [ns, h] of Object.entries(v['ledgers'] as Record<string, unknown>)) {
       if (h === null) ledgers[ns] = null;
       else if (typeof h === 'object' && Array.isArray((h as { events?: unknown }).events)) {
-        const events = ((h as { events: unknown[] }).events).filter((e): e is { logIndex: number; envelope: unknown } => typeof e === 'object' && e !== null && Number.isSafeInteger((e as { logIndex?: unknown }).logIndex));
-        const ledger = (h as { ledger?: unknown }).ledger;
-        ledgers[ns] = { ...(typeof ledger === 'string' ? { ledger } : {}), events: events.map((e) => ({ logIndex: e.logIndex, envelope: e.envelope })) };
+        const ref = (h as { head?: { $ref?: unknown } }).head?.$ref;
+        ledgers[ns] = historyOf(Number.isSafeInteger(ref) ? { ...h, head: heads[ref as number] ?? null } : h, ns);
       } // anything else is left out: asking for it is then OFFLINE_CACHE_MISS
     }
   }
@@ -95,7 +98,24 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
 export async function writeRecordCache(path: string, cache: RecordCache): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(cache)}\n`, 'utf8');
+  // One signed heads statement covers a thousand namespaces: store it once and refer to it.
+  let out: unknown = cache;
+  if (cache.ledgers) {
+    const heads: unknown[] = [];
+    const index = new Map<unknown, number>();
+    const ledgers: Record<string, unknown> = {};
+    for (const [ns, h] of Object.entries(cache.ledgers)) {
+      if (!h || h.head === undefined) {
+        ledgers[ns] = h;
+        continue;
+      }
+      let i = index.get(h.head);
+      if (i === undefined) index.set(h.head, (i = heads.push(h.head) - 1));
+      ledgers[ns] = { ...h, head: { $ref: i } };
+    }
+    out = { ...cache, ledgers, ledgerHeads: heads };
+  }
+  await writeFile(tmp, `${JSON.stringify(out)}\n`, 'utf8');
   await rename(tmp, path);
 }
 

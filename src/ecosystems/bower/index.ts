@@ -12,6 +12,7 @@ import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { findManifest } from './manifest.js';
+import { semverKey } from '../support/semver-key.js';
 
 /** bower's name rules (bower/lib/util/validLink & registry): lowercase, digits, "-", "_", "."; at most 50. */
 const BOWER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -19,6 +20,8 @@ const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(
 
 export const bowerAdapter: EcosystemAdapter = {
   type: 'bower',
+  /** Semantic Versioning: build metadata does not make a new version. */
+  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
   displayName: 'Bower',
   detect(fileName) {
     return fileName === 'bower.json' ? 'maybe' : 'no';

@@ -4,9 +4,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { isGzipHead } from '../support/archive.js';
 import { identifyCargo } from './identify.js';
 import { cargoLockReader } from './lockfile.js';
+import { cargoReleaseKey } from './release-key.js';
 
 export const cargoAdapter: EcosystemAdapter = {
   type: 'cargo',
+  releaseKey: cargoReleaseKey,
   displayName: 'Cargo crate',
   detect(fileName, head) {
     if (!/\.crate$/i.test(fileName)) return 'no';

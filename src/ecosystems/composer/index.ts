@@ -3,9 +3,11 @@ import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyComposer } from './identify.js';
 import { composerLockReader } from './lockfile.js';
+import { composerReleaseKey } from './release-key.js';
 
 export const composerAdapter: EcosystemAdapter = {
   type: 'composer',
+  releaseKey: composerReleaseKey,
   displayName: 'Composer',
   // A Composer dist is an ordinary zip; nothing in its first bytes tells it from other zips.
   detect: () => 'no',

@@ -8,9 +8,11 @@ import { isGzipHead } from '../support/archive.js';
 import { hashArtifactHex } from '../support/hash.js';
 import { identifyCran } from './identify.js';
 import { renvLockReader } from './lockfile.js';
+import { cranReleaseKey } from './release-key.js';
 
 export const cranAdapter: EcosystemAdapter = {
   type: 'cran',
+  releaseKey: cranReleaseKey,
   displayName: 'R package (CRAN)',
   detect(fileName, head) {
     // "<pkg>_<version>.tar.gz": R names cannot hold "_", so the underscore is telling.

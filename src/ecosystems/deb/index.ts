@@ -3,9 +3,11 @@ import { isAr } from '../../archive/ar.js';
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyDeb } from './identify.js';
+import { debReleaseKey } from './release-key.js';
 
 export const debAdapter: EcosystemAdapter = {
   type: 'deb',
+  releaseKey: debReleaseKey,
   displayName: 'Debian package',
   detect(fileName, head) {
     const debMagic = isAr(head) && Buffer.from(head.subarray(8, 21)).toString('latin1') === 'debian-binary';

@@ -4,9 +4,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { tarFirstName } from '../hex/index.js';
 import { identifyGem } from './identify.js';
 import { gemfileLockReader } from './lockfile.js';
+import { gemReleaseKey } from './release-key.js';
 
 export const gemAdapter: EcosystemAdapter = {
   type: 'gem',
+  releaseKey: gemReleaseKey,
   displayName: 'RubyGems',
   detect(fileName, head) {
     const first = tarFirstName(head);

@@ -8,11 +8,13 @@ import { firstZipEntryName, isZipHead } from '../support/archive.js';
 import { digestGoZip } from './digest.js';
 import { identifyGo } from './identify.js';
 import { goSumReader } from './lockfile.js';
+import { golangReleaseKey } from './release-key.js';
 
 export { inspectGoModule } from './identify.js';
 
 export const golangAdapter: EcosystemAdapter = {
   type: 'golang',
+  releaseKey: golangReleaseKey,
   displayName: 'Go module',
   detect(fileName, head) {
     const first = firstZipEntryName(head);

@@ -7,9 +7,11 @@ import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyHackage } from './identify.js';
 import { cabalFreezeReader } from './lockfile.js';
+import { hackageReleaseKey } from './release-key.js';
 
 export const hackageAdapter: EcosystemAdapter = {
   type: 'hackage',
+  releaseKey: hackageReleaseKey,
   displayName: 'Hackage (Cabal)',
   // Hackage sdists look like any other "name-1.0.tar.gz"; choose with --type hackage.
   detect: () => 'no',

@@ -2,6 +2,7 @@
 import type { EcosystemAdapter } from '../adapter.js';
 import { mixLockReader, rebarLockReader } from './lockfile.js';
 import { digestHex, identifyHex } from './tarball.js';
+import { semverKey } from '../support/semver-key.js';
 
 /** tarFirstName is the name field of the first tar header, when the head is a tar. */
 export function tarFirstName(head: Uint8Array): string | undefined {
@@ -15,6 +16,8 @@ export function tarFirstName(head: Uint8Array): string | undefined {
 
 export const hexAdapter: EcosystemAdapter = {
   type: 'hex',
+  /** Semantic Versioning: build metadata does not make a new version. */
+  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
   displayName: 'Hex (Mix, rebar3)',
   detect(fileName, head) {
     const first = tarFirstName(head);

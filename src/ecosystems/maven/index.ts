@@ -3,6 +3,7 @@ import { digestStream } from '../../core/digest.js';
 import type { Artifact, EcosystemAdapter, NativeDigest } from '../adapter.js';
 import { identifyMaven } from './identify.js';
 import { gradleVerificationReader } from './lockfile.js';
+import { mavenReleaseKey } from './release-key.js';
 
 const isZip = (head: Uint8Array) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
@@ -14,6 +15,7 @@ export async function mavenChecksums(artifact: Artifact): Promise<NativeDigest[]
 
 export const mavenAdapter: EcosystemAdapter = {
   type: 'maven',
+  releaseKey: mavenReleaseKey,
   displayName: 'Maven',
   detect(fileName, head) {
     if (/\.(jar|war|ear|aar)$/i.test(fileName)) return isZip(head) ? 'yes' : 'maybe';

@@ -3,9 +3,12 @@ import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyMeteor } from './identify.js';
 import { meteorVersionsReader } from './lockfile.js';
+import { semverKey } from '../support/semver-key.js';
 
 export const meteorAdapter: EcosystemAdapter = {
   type: 'meteor',
+  /** Semantic Versioning: build metadata does not make a new version. */
+  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
   displayName: 'Meteor (Atmosphere)',
   detect(fileName) {
     return fileName === 'package.js' ? 'maybe' : 'no';

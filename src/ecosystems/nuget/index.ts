@@ -3,11 +3,13 @@ import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyNuGet } from './identify.js';
 import { packagesLockJsonReader } from './lockfile.js';
+import { nugetReleaseKey } from './release-key.js';
 
 const isZip = (head: Uint8Array) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
 export const nugetAdapter: EcosystemAdapter = {
   type: 'nuget',
+  releaseKey: nugetReleaseKey,
   displayName: 'NuGet',
   detect(fileName, head) {
     if (!/\.s?nupkg$/i.test(fileName)) return 'no';

@@ -3,9 +3,12 @@ import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { identifyPuppet } from './identify.js';
 import { puppetfileReader } from './lockfile.js';
+import { semverKey } from '../support/semver-key.js';
 
 export const puppetAdapter: EcosystemAdapter = {
   type: 'puppet',
+  /** Semantic Versioning: build metadata does not make a new version. */
+  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
   displayName: 'Puppet Forge',
   detect(fileName, head) {
     const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;

@@ -7,9 +7,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { isGzipHead, isZipHead } from '../support/archive.js';
 import { identifyPypi } from './identify.js';
 import { PYPI_LOCKFILES } from './lockfile.js';
+import { pypiReleaseKey } from './release-key.js';
 
 export const pypiAdapter: EcosystemAdapter = {
   type: 'pypi',
+  releaseKey: pypiReleaseKey,
   displayName: 'PyPI (wheel, sdist)',
   detect(fileName, head) {
     if (/\.whl$/i.test(fileName)) return isZipHead(head) ? 'yes' : 'maybe';

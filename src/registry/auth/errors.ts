@@ -67,7 +67,7 @@ export class AuthError extends SigilError {
 const BEARER = 'Bearer realm="sigil"';
 
 /** authError builds the one canonical refusal for a code, so every path answers a code with the same words. */
-export function authError(code: AuthErrorCode, extra: { namespace?: string; action?: string; limit?: number; retryAfterSeconds?: number } = {}): AuthError {
+export function authError(code: AuthErrorCode, extra: { namespace?: string; action?: string; limit?: number; retryAfterSeconds?: number; covered?: readonly string[] } = {}): AuthError {
   switch (code) {
     case 'AUTH_REQUIRED':
       return new AuthError(code, 401, 'this request needs a publish token', { hint: 'send "Authorization: Bearer sgl_…"; create a token with `sigil account token create`', headers: { 'www-authenticate': BEARER } });
@@ -87,6 +87,13 @@ export function authError(code: AuthErrorCode, extra: { namespace?: string; acti
         ...(extra.namespace ? { detail: { namespace: extra.namespace, action: extra.action } } : {}),
       });
     case 'NAMESPACE_FORBIDDEN':
+      if (extra.covered?.length) {
+        // A pattern claim over namespaces someone else holds (the namespaces are public in the log; their owners are not named).
+        return new AuthError(code, 403, `this account may not claim ${extra.namespace ?? 'this pattern'}: it covers ${extra.covered.join(', ')}, held by another account`, {
+          hint: 'a pattern never covers namespaces of other accounts; claim the packages you publish one by one, or ask their owners or a registry admin',
+          detail: { namespace: extra.namespace, action: extra.action, covered: extra.covered },
+        });
+      }
       return new AuthError(code, 403, `this account may not ${extra.action ?? 'act'}${extra.namespace ? ` on ${extra.namespace}` : ''}`, {
         hint: "ask the namespace's owner or a registry admin to grant it (`sigil account grant`)",
         ...(extra.namespace ? { detail: { namespace: extra.namespace, action: extra.action } } : {}),

@@ -109,7 +109,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     const acct = perAccount.take(`account:${principal.account}`);
     if (!acct.ok) throw refuse(req, 'RATE_LIMITED', 'account limit', { retryAfterSeconds: acct.retryAfterSeconds });
     const allowed = auth.authorize(principal, action, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}) });
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}), ...(allowed.covered ? { covered: allowed.covered } : {}) });
     const otpKey = `otp:${principal.account}`;
     const code = header(req, 'npm-otp') ?? header(req, 'x-sigil-otp');
     if (principal.twoFactor && code !== undefined) {
@@ -132,7 +132,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     if (!ctx) throw refuse(req, 'AUTH_REQUIRED', 'authorizeNamespace before requireAuth');
     const act = action ?? ctx.action;
     const allowed = auth.authorize(ctx.principal, act, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace });
+    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace, ...(allowed.covered ? { covered: allowed.covered } : {}) });
     const next: AuthContext = { ...ctx, action: act, namespace, unclaimed: allowed.unclaimed };
     req.sigilAuth = next;
     return next;
@@ -185,4 +185,20 @@ export function toAuthError(err: unknown, req: FastifyRequest): AuthError | unde
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return authError('UPLOAD_TOO_LARGE', { limit: req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit });
   return undefined;
+}
+
+/**
+ * claimPatternFirst claims a pattern namespace (`…/*`) that the request was
+ * just authorised for as unclaimed, before the write that needs it — not
+ * after, as packages are: otherwise a first publish inside the pattern could
+ * land between the check and the claim, leaving a scope ledger whose account
+ * holds nothing (issue 11, item 1). Throws AuthError NAMESPACE_FORBIDDEN when
+ * the claim is lost to a concurrent one. Returns true when it claimed.
+ */
+export function claimPatternFirst(service: AuthService, req: FastifyRequest, namespace: string): boolean {
+  const ctx = req.sigilAuth;
+  if (!ctx || !ctx.unclaimed || !namespace.endsWith('/*')) return false;
+  if (!service.claimNamespace(ctx.principal.account, namespace)) throw authError('NAMESPACE_FORBIDDEN', { namespace, action: ctx.action });
+  req.sigilAuth = { ...ctx, unclaimed: false };
+  return true;
 }

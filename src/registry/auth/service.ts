@@ -37,7 +37,13 @@ export type AuthorizeResult =
       /** No account holds the namespace yet: the first publish may claim it (call claimNamespace once it succeeded). */
       readonly unclaimed: boolean;
     }
-  | { readonly ok: false; readonly code: 'TOKEN_SCOPE' | 'NAMESPACE_FORBIDDEN'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: 'TOKEN_SCOPE' | 'NAMESPACE_FORBIDDEN';
+      readonly reason: string;
+      /** For a pattern refused because it covers namespaces other accounts hold: those namespaces. */
+      readonly covered?: readonly string[];
+    };
 
 export type SecondFactorResult =
   | { readonly ok: true; readonly method: 'not-enabled' | 'totp' | 'recovery-code' }
@@ -194,6 +200,14 @@ export class AuthService {
    * them, be an admin, or the namespace must be unclaimed (NAMESPACE_FORBIDDEN).
    * `admin` needs an admin account and no namespace. A namespace that nobody
    * holds is allowed with `unclaimed: true` (trust on first use, as the key ledger).
+   *
+   * Grants compose; nothing broad overrides something narrow held by someone
+   * else (DESIGN.md, "Namespaces and who may publish"):
+   *   - a pattern (`pkg:npm/%40acme/*`) is refused, to admins too, when any
+   *     narrower pattern or package inside it is held by another account —
+   *     otherwise claiming a scope would take over the packages in it;
+   *   - among the grants covering a namespace, the narrowest decide: a broad
+   *     grant of one account does not reach a package another account holds.
    */
   authorize(principal: Principal, action: Action, namespace?: string): AuthorizeResult {
     if (!principal.actions.includes(action)) return { ok: false, code: 'TOKEN_SCOPE', reason: `token lacks action ${action}` };
@@ -206,14 +220,25 @@ export class AuthService {
       return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `not a namespace: ${namespace}` };
     }
     if (!principal.namespaces.some((p) => covers(p, ns))) return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
+    // A claim never covers what another account holds inside it (issue 11, item 1).
+    const inside = this.store.grantsUnder(ns).filter((g) => g.account !== principal.account);
+    if (inside.length > 0) {
+      const held = [...new Set(inside.map((g) => `${g.pattern} (held by ${g.account})`))].slice(0, 5).join(', ');
+      return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} would cover namespaces held by other accounts: ${held}`, covered: [...new Set(inside.map((g) => g.pattern))].slice(0, 5) };
+    }
     const grants = this.store.grantsFor(coveringPatterns(ns));
     // An admin may act anywhere, but what an admin publishes first is still claimed for the
     // admin's account: otherwise the namespace stays open to every other account (trust on
     // first use would go to whoever comes second).
     if (principal.admin) return { ok: true, unclaimed: grants.length === 0 };
-    if (grants.some((g) => g.account === principal.account && g.actions.includes(action))) return { ok: true, unclaimed: false };
     if (grants.length === 0) return { ok: true, unclaimed: true };
-    return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(grants.map((g) => g.account))].join(', ')}` };
+    // Covering patterns are nested prefixes of ns: the longer, the narrower.
+    const others = grants.filter((g) => g.account !== principal.account);
+    const narrowestOther = Math.max(-1, ...others.map((g) => g.pattern.length));
+    if (grants.some((g) => g.account === principal.account && g.actions.includes(action) && g.pattern.length >= narrowestOther)) return { ok: true, unclaimed: false };
+    const holders = others.filter((g) => g.pattern.length === narrowestOther);
+    if (holders.length === 0) return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `the account's grant on ${ns} does not include ${action}` };
+    return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(holders.map((g) => g.account))].join(', ')} (through ${holders[0]!.pattern})` };
   }
 
   // ── two-factor ────────────────────────────────────────────────────────

@@ -88,6 +88,12 @@ export class ReleaseStore {
         PRIMARY KEY (type, namespace, name, tag));
       CREATE TABLE IF NOT EXISTS release_sync (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
     `);
+    // The release key (src/ecosystems/release-key.ts): one row per version as the ecosystem counts
+    // versions (npm 1.0.0 = 1.0.0+build, NuGet ids case-insensitive, …). Added to older databases
+    // here; the registry fills it in for their rows at start-up (keyless/setReleaseKey).
+    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('release')`).pluck().all() as string[];
+    if (!columns.includes('release_key')) this.db.exec(`ALTER TABLE release ADD COLUMN release_key TEXT`);
+    this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS release_key ON release (release_key)`);
   }
 
   /** q returns a prepared statement, prepared once (preparing costs more than running these). */
@@ -103,10 +109,10 @@ export class ReleaseStore {
    * call `syncBatched()` before anything depends on the reservation surviving a power loss
    * (the log appends). A reservation lost that way was never acknowledged.
    */
-  reserve(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>): ReserveOutcome {
+  reserve(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>, releaseKey?: string): ReserveOutcome {
     this.db.pragma('synchronous = NORMAL');
     try {
-      return this.reserveTx(row);
+      return this.reserveTx(row, releaseKey ?? null);
     } finally {
       this.db.pragma('synchronous = FULL');
     }
@@ -117,18 +123,19 @@ export class ReleaseStore {
     return this.enqueue(undefined);
   }
 
-  private reserveTx(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>): ReserveOutcome {
+  private reserveTx(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>, releaseKey: string | null): ReserveOutcome {
     return this.db.transaction((): ReserveOutcome => {
-      const existing = this.getAny(row.purl);
+      // The same purl, or another spelling of the same version (same release key).
+      const existing = this.getAny(row.purl) ?? (releaseKey === null ? undefined : (this.q(`SELECT ${COLUMNS} FROM release WHERE release_key = ?`).get(releaseKey) as ReleaseRow | undefined));
       if (existing) return existing.state === 'published' ? { kind: 'exists', row: existing } : { kind: 'pending', row: existing };
       this
         .q(
           `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
-            author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state)
+            author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state, release_key)
            VALUES (@purl, @type, @namespace, @name, @version, @sha256, @sha512, @size, @native, @publishedAt, @filename, @account,
-            @authorBundle, @authorKeyId, @authorKeyPem, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending')`,
+            @authorBundle, @authorKeyId, @authorKeyPem, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending', @releaseKey)`,
         )
-        .run(row);
+        .run({ ...row, releaseKey });
       return { kind: 'reserved' };
     }).immediate();
   }
@@ -184,6 +191,32 @@ export class ReleaseStore {
     return row;
   }
 
+  /** getByReleaseKey returns the published release with this release key (any spelling of that version). */
+  getByReleaseKey(releaseKey: string): ReleaseRow | undefined {
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE release_key = ? AND state = 'published'`).get(releaseKey) as ReleaseRow | undefined;
+  }
+
+  /** anyOfPackageKey returns one release (pending or published) whose release key is `<packageKey>@…`: how that package is spelled here. */
+  anyOfPackageKey(packageKey: string): ReleaseRow | undefined {
+    // A range on the unique index: every key "<packageKey>@<version>" sorts between "<packageKey>@" and "<packageKey>A".
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE release_key >= ? AND release_key < ? LIMIT 1`).get(`${packageKey}@`, `${packageKey}A`) as ReleaseRow | undefined;
+  }
+
+  /** keyless lists the purls of rows stored before release keys existed. */
+  keyless(): string[] {
+    return this.q(`SELECT purl FROM release WHERE release_key IS NULL`).pluck().all() as string[];
+  }
+
+  /** setReleaseKey fills in a row's release key; false when another row has it already (two spellings stored before keys existed). */
+  setReleaseKey(purl: string, releaseKey: string): boolean {
+    try {
+      return this.q(`UPDATE release SET release_key = ? WHERE purl = ? AND release_key IS NULL`).run(releaseKey, purl).changes === 1;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw e;
+    }
+  }
+
   private getAny(purl: string): ReleaseRow | undefined {
     return this.q(`SELECT ${COLUMNS} FROM release WHERE purl = ?`).get(purl) as ReleaseRow | undefined;
   }
@@ -196,6 +229,11 @@ export class ReleaseStore {
   /** versions lists the published releases of one package (any version), oldest first. */
   versions(type: string, namespace: string, name: string): ReleaseRow[] {
     return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ? AND state = 'published' ORDER BY published_at, rowid`).all(type, namespace, name) as ReleaseRow[];
+  }
+
+  /** ofType lists every published release of one ecosystem, oldest first (repository indexes: apt's Packages). */
+  ofType(type: string): ReleaseRow[] {
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND state = 'published' ORDER BY published_at, rowid`).all(type) as ReleaseRow[];
   }
 
   /** pending lists reservations left by a crash, for recovery at start-up. */

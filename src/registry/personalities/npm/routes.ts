@@ -27,9 +27,10 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { AuthError } from '../../auth/errors.js';
-import { toAuthError, type AuthGuard } from '../../auth/http.js';
+import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
+import { isStorageFull } from '../../../store/storage-full.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
 import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
@@ -70,9 +71,14 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const a = toAuthError(err, req);
     if (a) return sendNpmError(reply, a.status, a.code, a.message, a.hint, a.headers, a.detail);
-    if (err instanceof RegistryError) return sendNpmError(reply, err.status, err.code, err.message, err.hint, {}, err.detail);
+    if (err instanceof RegistryError) {
+      const retry = err.detail?.['retryAfterSeconds'];
+      return sendNpmError(reply, err.status, err.code, err.message, err.hint, typeof retry === 'number' ? { 'retry-after': String(retry) } : {}, err.detail);
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
+    if (err instanceof InputError) return sendNpmError(reply, 400, err.code, err.message, err.hint);
     req.log.error(err);
+    if (isStorageFull(err)) return sendNpmError(reply, 507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { 'retry-after': '30' });
     return sendNpmError(reply, 500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log');
   });
 
@@ -94,9 +100,6 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     : {};
   const authorize = (req: FastifyRequest, namespace: string, action: 'publish' | 'keys') => {
     if (auth) auth.guard.authorizeNamespace(req, namespace, action);
-  };
-  const claim = (req: FastifyRequest, namespace: string) => {
-    if (auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
   async function versionsOf(name: string): Promise<PackumentVersion[]> {
@@ -186,7 +189,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
     const exists = () =>
       new RegistryError(403, 'VERSION_EXISTS', `You cannot publish over the previously published versions: ${body.version}.`, `${target.name}@${body.version} is already published and versions are immutable; bump the version`);
-    let claimed: string | undefined;
+    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -198,7 +201,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
         authorize: (ns, action) => {
           authorize(req, ns, action);
-          claimed = ns;
+          if (req.sigilAuth?.unclaimed && !(auth && claimPatternFirst(auth.service, req, ns))) claimed.add(ns);
         },
       });
     } catch (e) {
@@ -215,7 +218,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
     // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
     for (const tag of body.distTags) if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
-    if (claimed) claim(req, claimed);
+    if (auth && req.sigilAuth) for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth.principal.account, ns);
     return reply.code(201).send({
       ok: true,
       id: target.name,

@@ -1,0 +1,42 @@
+/**
+ * releaseKeyOf: one version, once (DESIGN.md, "Names and versions are compared
+ * the ecosystem's own way"). A registry that compared purls as strings would
+ * accept `pkg:npm/a@1.0.0` and `pkg:npm/a@1.0.0+evil` with different bytes, or
+ * let `Acme.Lib` and `acme.lib` belong to two accounts, while the package
+ * manager installs them as one. The key is what the ecosystem's own adapter
+ * says is the same package and the same version (EcosystemAdapter.releaseKey);
+ * publish and lookup both go through it.
+ */
+import { InputError } from '../core/errors.js';
+import { parsePurl } from '../core/purl.js';
+import type { ReleaseKeyParts } from './adapter.js';
+import { ADAPTERS } from './index.js';
+
+export interface ReleaseKey {
+  /** The package, folded: equal for every spelling the package manager treats as this package. */
+  readonly package: string;
+  /** The release, folded (`<package>@<version>`); undefined when the purl has no version. */
+  readonly release: string | undefined;
+}
+
+const byType = new Map(ADAPTERS.map((a) => [a.type, a]));
+
+/** releaseKeyOf folds a purl (InputError PURL_INVALID when it is not one). Qualifiers and subpath are ignored. */
+export function releaseKeyOf(purl: string): ReleaseKey {
+  const p = parsePurl(purl);
+  const fold = byType.get(p.type)?.releaseKey;
+  const raw: ReleaseKeyParts = { namespace: p.namespace ?? undefined, name: p.name, version: p.version ?? '' };
+  let k: ReleaseKeyParts = raw;
+  if (fold) {
+    try {
+      k = fold(raw);
+    } catch (e) {
+      throw new InputError('PURL_INVALID', `cannot compare ${purl} the ${p.type} way: ${(e as Error).message}`);
+    }
+  }
+  // Keys are purl-shaped text for people reading them; they are compared as strings only
+  // (built by hand: packageurl-js refuses a versionless purl of some types, e.g. cran).
+  const ns = k.namespace ? `${k.namespace.split('/').map(encodeURIComponent).join('/')}/` : '';
+  const pkg = `pkg:${p.type}/${ns}${encodeURIComponent(k.name)}`;
+  return { package: pkg, release: p.version ? `${pkg}@${encodeURIComponent(k.version)}` : undefined };
+}

@@ -1,0 +1,65 @@
+/**
+ * One version, once; one package, one spelling (issue 11, item 13). The
+ * registry compares names and versions the ecosystem's own way
+ * (src/ecosystems/release-key.ts) when it publishes and when it looks up:
+ *   - a version is published once, whatever its spelling (npm 1.0.0+evil after
+ *     1.0.0, NuGet 1.0.0.0 after 1.0.0 → the existing release, or 409);
+ *   - a package keeps the spelling it was first published or given a ledger
+ *     under: `acme.lib` after `Acme.Lib` (NuGet ids are case-insensitive) is
+ *     refused (409 NAME_TAKEN), so grants and ledgers can never split between
+ *     spellings the package manager treats as one package;
+ *   - a lookup under any spelling finds the release.
+ */
+import { InputError } from '../core/errors.js';
+import { purlWithoutVersion } from '../core/purl.js';
+import { releaseKeyOf, type ReleaseKey } from '../ecosystems/release-key.js';
+import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import { RegistryError } from './errors.js';
+
+/** keyOf is releaseKeyOf for a purl already accepted as one (400 PURL_INVALID otherwise). */
+export function keyOf(purl: string): ReleaseKey {
+  try {
+    return releaseKeyOf(purl);
+  } catch (e) {
+    throw new RegistryError(400, 'PURL_INVALID', e instanceof InputError ? e.message : `${purl} is not a package URL`);
+  }
+}
+
+/** findRelease finds the published release of a purl under any spelling of its name and version. */
+export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined {
+  const exact = store.get(purl);
+  if (exact) return exact;
+  let key: ReleaseKey;
+  try {
+    key = releaseKeyOf(purl);
+  } catch {
+    return undefined;
+  }
+  return key.release === undefined ? undefined : store.getByReleaseKey(key.release);
+}
+
+/** storedSpelling is how a package is spelled among the stored releases (versionless purl), if it has any. */
+export function storedSpelling(store: ReleaseStore, packageKey: string): string | undefined {
+  const row = store.anyOfPackageKey(packageKey);
+  return row ? purlWithoutVersion(row.purl) : undefined;
+}
+
+/** nameTaken is the refusal of a second spelling of one package. */
+export function nameTaken(asked: string, existing: string): RegistryError {
+  return new RegistryError(409, 'NAME_TAKEN', `${asked} is the same package as ${existing} to its package manager (names are compared the ecosystem's way), and it is published here as ${existing}`, `use the name ${existing}`, { existing });
+}
+
+/** backfillReleaseKeys fills in the release keys of rows stored before keys existed; returns the purls left without one (duplicates). */
+export function backfillReleaseKeys(store: ReleaseStore): string[] {
+  const clashes: string[] = [];
+  for (const purl of store.keyless()) {
+    let key: ReleaseKey | undefined;
+    try {
+      key = releaseKeyOf(purl);
+    } catch {
+      key = undefined;
+    }
+    if (!key?.release || !store.setReleaseKey(purl, key.release)) clashes.push(purl);
+  }
+  return clashes;
+}
