@@ -14,5 +14,6 @@ if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
 if (existsSync(new URL('./personalities.mjs', import.meta.url))) await import('./personalities.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
+if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
 console.log(`\nall benchmarks: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -47,6 +47,10 @@ export interface RegistryRoutesOptions {
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
+  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
+  readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
+  /** Ecosystems with an upstream (keys.json `observes`: clients fail closed on a missing record there). */
+  readonly observes?: readonly string[];
   /** Limits of POST /api/v1/releases/lookup (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
   readonly lookupLimits?: Partial<LookupLimits>;
 }
@@ -150,12 +154,16 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const byCanonical = new Map(plan.distinct.map((c) => [c, findRelease(ctx.store, c)] as const));
     const rows = new Map<string, ReleaseRow | undefined>();
     for (const [spelling, canonical] of plan.spellings) rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
+    // Misses are looked up upstream (in parallel: the upstream client bounds concurrency); a
+    // failed lookup answers null, like a purl the upstream does not have.
+    const resolve = opts.resolve;
+    if (resolve) await Promise.all([...rows].filter(([, r]) => r === undefined).map(async ([p]) => rows.set(p, await resolve(p).catch(() => undefined))));
     return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts, { maxBytes: lookupLimits.maxResponseBytes }));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
-    const row = findRelease(ctx.store, purl);
+    const row = findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
     const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
     return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));
@@ -183,6 +191,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     reply.header('cache-control', 'public, max-age=300').send({
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+      ...(opts.observes && opts.observes.length > 0 ? { observes: opts.observes } : {}),
       ...(opts.openpgp ? { openpgp: { fingerprint: opts.openpgp.fingerprint, armored: opts.openpgp.armored, use: 'repository (apt InRelease)', url: `${ctx.baseUrl}/debian/sigil-archive-keyring.asc` } } : {}),
       ...(opts.ledger ? { ledger: { url: `${ctx.baseUrl}/api/v1/ledger` } } : {}),
     }),

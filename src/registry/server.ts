@@ -33,8 +33,15 @@ import { ReleaseStore } from '../store/registry/releases.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
+import { openProxy, type Proxy } from './observed/proxy.js';
+import { observedRoutes } from './observed/routes.js';
+import { ConflictStore } from '../store/registry/conflicts.js';
+import type { ProxyConfig } from './upstream/config.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
+import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
+import { DEFAULT_HACKAGE_OPTIONS, HackageRepository, hackageRoutes, loadOrCreateHackageKeys, type HackageKey, type HackageOptions } from './personalities/hackage/index.js';
+import { HexRepository, hexRoutes, loadOrCreateHexKey, type HexOptions, type RegistryHexKey } from './personalities/hex/index.js';
 import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
@@ -61,8 +68,14 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** Upstreams, private names, limits and policy of the verifying proxy (upstream/config.ts). */
+  readonly proxy?: ProxyConfig;
   /** apt repository settings (suite, Valid-Until window, clock). */
   readonly apt?: Partial<AptOptions>;
+  /** Hex repository settings (the repository name rebar3/mix configure, default "sigil"). */
+  readonly hex?: Partial<HexOptions>;
+  /** hackage-security lifetimes and clock. */
+  readonly hackage?: Partial<HackageOptions>;
   /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
   readonly httpLimits?: Partial<HttpLimits>;
   /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
@@ -85,9 +98,19 @@ export interface Registry {
   /** The registry's OpenPGP key (apt's signed-by, CPAN CHECKSUMS): public half at /debian/sigil-archive-keyring.asc. */
   readonly openpgpKey: RegistryOpenPgpKey;
   readonly apt: AptRepository;
+  /** The CPAN mirror under /cpan (CHECKSUMS signed with openpgpKey). */
+  readonly cpan: CpanRepository;
+  /** The Hex repository under /hex and the RSA key that signs it. */
+  readonly hex: HexRepository;
+  readonly hexKey: RegistryHexKey;
+  /** The hackage-security repository under /hackage and its Ed25519 keys. */
+  readonly hackage: HackageRepository;
+  readonly hackageKeys: { readonly root: HackageKey; readonly online: HackageKey };
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
+  /** The verifying pull-through proxy, when upstreams are configured. */
+  readonly proxy: Proxy | undefined;
   /** Start listening; returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -130,6 +153,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
+  const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
+  const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
+  const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
+  const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
+  const hackage = new HackageRepository(store, hackageKeys, { ...DEFAULT_HACKAGE_OPTIONS, now: () => new Date(), ...options.hackage });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
@@ -155,6 +183,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     onPublished: (row) => go.onPublished(row),
   };
   const recovered = await recoverPending(ctx);
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
@@ -166,8 +196,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
   await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
-  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
   await app.register(entryRoutes, { db: store.db });
+  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go', ...(proxy?.go ? { upstream: { go: proxy.go, observe: proxy.observe } } : {}) });
+  await app.register(observedRoutes, { ctx, conflicts: proxy?.conflicts ?? new ConflictStore(store.db), ...(resolve ? { resolve } : {}) });
   await app.register(registryRoutes, {
     ctx,
     openpgp: { fingerprint: openpgpKey.fingerprint, armored: openpgpKey.publicArmored },
@@ -180,13 +211,17 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     },
     ...(guard ? { auth: guard } : {}),
     ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
+    ...(resolve ? { resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
+  await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
+  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
+  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
   await app.register(pypiRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: PYPI_PREFIX });
   await app.register(cargoRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: CARGO_PREFIX });
   await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
   await app.register(gemRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: GEM_PREFIX });
-  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
+  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
     app,
@@ -200,8 +235,14 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     go,
     openpgpKey,
     apt,
+    cpan,
+    hex,
+    hexKey,
+    hackage,
+    hackageKeys,
     adminToken,
     recovered,
+    proxy,
     async listen() {
       const address = await app.listen({ host: options.host, port: options.port });
       if (!base.url) base.url = address.replace('0.0.0.0', '127.0.0.1');

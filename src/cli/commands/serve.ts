@@ -15,6 +15,7 @@ import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
 import { listenAddress } from './log.js';
 import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
+import { loadServeProxyConfig } from './serve-proxy.js';
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
@@ -26,6 +27,8 @@ export interface ServeFlags extends WitnessFlags {
   requireSignatures?: boolean;
   rateLimit?: string;
   json?: boolean;
+  upstream?: string[];
+  config?: string;
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
@@ -41,6 +44,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
     .option('--require-signatures', 'refuse every upload without an author signature')
     .option('--rate-limit <n>', 'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)')
+    .option('--upstream <ecosystem=url>', 'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--config <file>', 'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)')
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -64,9 +69,11 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
   await probeListen(host, port);
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
+  const proxy = loadServeProxyConfig(flags.config, flags.upstream ?? []);
   const witnessing = witnessingFrom(flags);
   const isNew = !existsSync(flags.data) || readdirSync(flags.data).length === 0;
   const registry = await openRegistry({
+    ...(proxy ? { proxy } : {}),
     dataDir: flags.data,
     host,
     port,
@@ -87,13 +94,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, clients: clientConfig(url), adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, clients: clientConfig(url), adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
+        ...Object.entries(proxy?.upstreams ?? {}).map(([eco, u]) => `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`),
         registry.adminToken
           ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)`
           : `  admin token    not shown (made when ${flags.data} was created); a new one: sigil account token create admin --action publish,keys,admin -d ${flags.data}`,
@@ -109,6 +117,9 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         ...Object.entries(clientConfig(url)).map(([client, line]) => `  ${client}: ${line}`),
         `  apt: curl -s ${url}/debian/sigil-archive-keyring.asc > /etc/apt/keyrings/sigil.asc   (OpenPGP ${registry.openpgpKey.fingerprint})`,
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
+        `  cpanm: cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (cpanm checks sha256 only: check CHECKSUMS with gpgv and ${url}/cpan/sigil-cpan-key.asc, OpenPGP ${registry.openpgpKey.fingerprint}; docs/cpan.md)`,
+        `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
+        `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.root.keyId} / key-threshold: 1   (~/.cabal/config; docs/hackage.md)`,
         '',
       ]
         .filter((l) => l !== '')

@@ -24,6 +24,7 @@ import { lockfileReaderFor } from '../../ecosystems/index.js';
 import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
+import { fetchConflicts, formatConflicts } from '../../verify-project/conflicts.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
 import type { LedgerView } from '../../verify-project/ledger-view.js';
@@ -160,9 +161,11 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     clock: fileCheckpointClock(configDir),
     ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),
   });
-  if (flags.json) io.out(`${JSON.stringify({ scheme: 'lockfile', ...report }, null, 2)}\n`);
+  // Conflict records (an upstream that changed a version the server logged) for these dependencies.
+  const conflicts = !flags.offline && (await source.keys()).observes?.length ? await fetchConflicts(source.name, report) : [];
+  if (flags.json) io.out(`${JSON.stringify({ scheme: 'lockfile', ...report, ...(conflicts.length > 0 ? { conflicts } : {}) }, null, 2)}\n`);
   else if (flags.sarif) io.out(formatSarif(report, '0.1.0', lock.text));
-  else io.out(formatHuman(report));
+  else io.out(formatHuman(report) + formatConflicts(conflicts));
 
   if (flags.pin) {
     const before = Object.keys(trust?.namespaces ?? {}).length;

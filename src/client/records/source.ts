@@ -36,6 +36,8 @@ export interface ServerKeys {
     /** tlog-tiles base URL (default `<server>/log`). */
     readonly url?: string;
   };
+  /** Ecosystems (purl types) the server looks up upstream on demand: a missing record there means "never seen", not "not hosted". */
+  readonly observes?: readonly string[];
   /** Present when the server keeps a key ledger (`sigil serve`): ledger lookups must then answer. */
   readonly ledger?: { readonly url: string };
 }
@@ -123,10 +125,12 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
   }
   if (problems.length > 0) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a Sigil keys document: ${problems.join('; ')}`);
   const l = log as Record<string, unknown>;
+  const observes = Array.isArray(v['observes']) ? (v['observes'] as unknown[]).filter((x): x is string => typeof x === 'string') : undefined;
   const ledger = v['ledger'];
   return {
     keys,
     log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) },
+    ...(observes ? { observes } : {}),
     ...(isRecord(ledger) && typeof ledger['url'] === 'string' ? { ledger: { url: ledger['url'] } } : {}),
   };
 }

@@ -36,6 +36,9 @@ import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
 import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
 import { parseNpmName, parseNpmPath } from './paths.js';
 import { parseNpmPublishBody } from './publish-body.js';
+import type { NpmProxy } from '../../observed/npm-proxy.js';
+import type { ObserveService } from '../../observed/observe.js';
+import { UpstreamError } from '../../upstream/http.js';
 
 export interface NpmRoutesOptions {
   readonly ctx: RegistryContext;
@@ -43,6 +46,8 @@ export interface NpmRoutesOptions {
   readonly maxTarballBytes: number;
   /** Accounts and tokens; without it, writes are open (tests, private use). */
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy (`--upstream npm=…`): names not hosted here come from the upstream, logged on first fetch. */
+  readonly proxy?: { readonly npm: NpmProxy; readonly observe: ObserveService };
 }
 
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -116,7 +121,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     if (!target) throw notFound();
     const p = parseNpmName(target.name)!;
     if (target.kind === 'tarball' || target.kind === 'bundle') {
-      const row = store.get(makePurl('npm', p.namespace || undefined, p.bare, target.version));
+      const purl = makePurl('npm', p.namespace || undefined, p.bare, target.version);
+      const row = opts.proxy && target.kind === 'tarball' ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row) throw notFound(`${target.name}@${target.version} is not published on this registry`);
       if (target.kind === 'bundle') {
         if (!row.authorBundle) throw notFound(`${target.name}@${target.version} was not signed by its author`);
@@ -126,9 +132,20 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the tarball of ${row.purl} is missing from storage`, 'see the server log');
       return reply.header('cache-control', 'public, max-age=31536000, immutable').type('application/octet-stream').send(bytes);
     }
-    const versions = await versionsOf(target.name);
-    if (versions.length === 0) throw notFound();
-    const docs = buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
+    let docs: { full: Record<string, unknown>; abbreviated: Record<string, unknown> } | undefined;
+    if (opts.proxy && (await opts.proxy.npm.resolves(target.name, p.namespace, p.bare))) {
+      try {
+        docs = await opts.proxy.npm.packuments(target.name, p.namespace, p.bare, baseUrl(req));
+        if (!docs) throw notFound();
+      } catch (e) {
+        // Upstream down: the versions already logged are still served (from the store).
+        if (!(e instanceof UpstreamError) || store.versions('npm', p.namespace, p.bare).length === 0) throw e;
+        reply.header('warning', `110 sigil "upstream failed, serving logged versions only: ${e.message.replace(/"/g, "'")}"`);
+      }
+    }
+    const versions = docs ? [] : await versionsOf(target.name);
+    if (!docs && versions.length === 0) throw notFound();
+    docs ??= buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
     if (target.kind === 'version') {
       const tags = docs.full['dist-tags'] as Record<string, string>;
       const v = tags[target.spec] ?? target.spec;
