@@ -27,6 +27,8 @@ Environment:
                             (default $XDG_CONFIG_HOME/sigil or ~/.config/sigil)
   NO_COLOR                  set to anything: no colour (colour is used only on a terminal anyway)
   SIGIL_DEBUG               set to anything: print a stack trace for unexpected failures
+  SIGIL_LOG_WRITE_TOKEN     a bearer token sigil log serve admits writes with (also --write-token-file)
+  SSH_AUTH_SOCK             ssh-agent that signs for --ssh-key (sign, publish, forge bind)
 `;
 
 type Register = (program: Command, ctx: CommandContext) => unknown;
