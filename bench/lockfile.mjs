@@ -19,6 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmTarball } from './npm-tarball.mjs';
+import { load, noise, opensslSpeed, perOp } from './limits.mjs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { openRegistry } = await import(dist('registry/server.js'));
@@ -30,22 +31,20 @@ const { buildKeyEvent } = await import(dist('ledger/event.js'));
 const N = Number(process.env.SIGIL_BENCH_LOCK_PACKAGES ?? 10_000);
 const NPM_N = Math.min(N, Number(process.env.SIGIL_BENCH_LOCK_NPM ?? 1000));
 const cores = availableParallelism();
-const row = (what, value, limit, note) => console.log(`  ${what.padEnd(44)} ${value.padStart(16)}   limit ${limit.padStart(16)}   ${note}`);
+const row = (what, value, limit, note) => console.log(`  ${what.padEnd(48)} ${value.padStart(16)}   limit ${limit.padStart(16)}   ${note}`);
 const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
 
 const dir = mkdtempSync(join(tmpdir(), 'sigil-bench-lock-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 // ---- machine limits (openssl, the same run) -------------------------------------------
-function opensslVerifyRate(alg) {
-  const out = execFileSync('openssl', ['speed', '-seconds', '2', alg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  // "... Ed25519)   0.0000s   0.0001s  29000.0  10000.0" / "256 bits ecdsa (nistp256)  0.0000s 0.0001s 35000.0 12750.0"
-  const line = out.split('\n').reverse().find((l) => /\d+(\.\d+)?\s+\d+(\.\d+)?\s*$/.test(l));
-  const m = line && /([\d.]+)\s+([\d.]+)\s*$/.exec(line);
-  return m ? Number(m[2]) : NaN;
-}
-const ed25519Verify = opensslVerifyRate('ed25519');
-const p256Verify = opensslVerifyRate('ecdsap256');
+// Wall: `openssl speed -elapsed` (median of 3, noise printed); CPU: openssl's own rate per CPU-second.
+// Measured again after the verifications (the load changes while the registry publishes).
+const speedEd = opensslSpeed('ed25519');
+const speedEc = opensslSpeed('ecdsap256');
+const ed25519Verify = speedEd.verify.wallRate;
+const p256Verify = speedEc.verify.wallRate;
+const loadAtStart = load();
 
 // ---- packages -------------------------------------------------------------------------
 const tgz = npmTarball;
@@ -103,8 +102,8 @@ function sigilVerify(lock, configDir) {
   const script = `const { main } = await import(${JSON.stringify(mainJs)});
 let out = ''; const t = process.hrtime.bigint();
 const code = await main(['verify', ${JSON.stringify(lock)}, '--server', ${JSON.stringify(url)}, '--json'], { out: (s) => void (out += s), err: (s) => process.stderr.write(s), stderrIsTTY: false, env: process.env });
-const wall = Number(process.hrtime.bigint() - t) / 1e9; const r = JSON.parse(out);
-process.stdout.write(JSON.stringify({ code, wall, rss: process.resourceUsage().maxRSS, counts: r.counts, checks: r.dependencies.flatMap((d) => d.checks.map((c) => c.code)) }));`;
+const wall = Number(process.hrtime.bigint() - t) / 1e9; const cu = process.cpuUsage(); const r = JSON.parse(out);
+process.stdout.write(JSON.stringify({ code, wall, cpu: (cu.user + cu.system) / 1e6, rss: process.resourceUsage().maxRSS, counts: r.counts, checks: r.dependencies.flatMap((d) => d.checks.map((c) => c.code)) }));`;
   return new Promise((resolve, reject) => {
     const env = { ...process.env, SIGIL_CONFIG_DIR: configDir, ...(process.env.SIGIL_BENCH_LOCK_THREADS ? { SIGIL_VERIFY_THREADS: process.env.SIGIL_BENCH_LOCK_THREADS } : {}) };
     const c = spawn(process.execPath, [...(process.env.SIGIL_BENCH_LOCK_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_LOCK_PROFILE] : []), '--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -140,21 +139,29 @@ for (const n of [...new Set([Math.min(1000, N), N])]) {
   results[n] = { cold, warm, sigs: signatureChecks(warm) };
 }
 
-console.log(`  machine: ${cores} cores; openssl speed: Ed25519 ${Math.round(ed25519Verify).toLocaleString('en')} verify/s, ECDSA P-256 ${Math.round(p256Verify).toLocaleString('en')} verify/s (one core each)`);
+const speedEd2 = opensslSpeed('ed25519');
+const speedEc2 = opensslSpeed('ecdsap256');
+console.log(`  load average at start: ${loadAtStart}; at end: ${load()}`);
+console.log(`  machine: ${cores} cores; openssl speed -elapsed (wall, per core, before / after, each the median of 3): Ed25519 ${Math.round(ed25519Verify).toLocaleString('en')} / ${Math.round(speedEd2.verify.wallRate).toLocaleString('en')} verify/s (runs ${noise([...speedEd.verify.wall, ...speedEd2.verify.wall])}), ECDSA P-256 ${Math.round(p256Verify).toLocaleString('en')} / ${Math.round(speedEc2.verify.wallRate).toLocaleString('en')} verify/s (runs ${noise([...speedEc.verify.wall, ...speedEc2.verify.wall])})`);
+const edCpu = (speedEd.verify.cpuPerOp + speedEd2.verify.cpuPerOp) / 2;
+const ecCpu = (speedEc.verify.cpuPerOp + speedEc2.verify.cpuPerOp) / 2;
+console.log(`  openssl CPU per verify (user CPU, without -elapsed): Ed25519 ${perOp(edCpu)}, ECDSA P-256 ${perOp(ecCpu)}`);
 for (const [n, r] of Object.entries(results)) {
   const limit = r.sigs.total / (ed25519Verify * cores);
   const mixed = r.sigs.ed / (ed25519Verify * cores) + r.sigs.ec / (p256Verify * cores);
+  const cpuLimit = r.sigs.ed * edCpu + r.sigs.ec * ecCpu;
   const label = Number(n).toLocaleString('en');
   console.log(`  ${label} packages: ${r.sigs.total.toLocaleString('en')} signature checks (${r.sigs.ed.toLocaleString('en')} Ed25519 + ${r.sigs.ec.toLocaleString('en')} ECDSA P-256)`);
-  row(`sigil verify ${label}, cold`, `${r.cold.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.cold.wall / limit).toFixed(2)}× the limit (process incl. start-up ${r.cold.process.toFixed(2)} s)`);
-  row(`sigil verify ${label}, warm`, `${r.warm.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.warm.wall / limit).toFixed(2)}× the limit (goal ≤ 2×); ${(r.warm.wall / mixed).toFixed(2)}× the mixed Ed25519+P-256 limit ${mixed.toFixed(2)} s`);
-  row(`peak RSS, ${label}`, `${(Math.max(r.cold.rss, r.warm.rss) / 1024).toFixed(0)} MB`, '300 MB', 'goal < 300 MB');
+  row(`sigil verify ${label}, cold, wall`, `${r.cold.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.cold.wall / limit).toFixed(2)}× the limit (process incl. start-up ${r.cold.process.toFixed(2)} s)`);
+  row(`sigil verify ${label}, warm, wall`, `${r.warm.wall.toFixed(2)} s`, `${limit.toFixed(2)} s`, `${(r.warm.wall / limit).toFixed(2)}× the limit (goal ≤ 2×); ${(r.warm.wall / mixed).toFixed(2)}× the mixed Ed25519+P-256 limit ${mixed.toFixed(2)} s`);
+  row(`sigil verify ${label}, warm, CPU per dependency`, perOp(r.warm.cpu / Number(n)), perOp(cpuLimit / Number(n)), `${(r.warm.cpu / cpuLimit).toFixed(2)}× the CPU of its signature checks in openssl (${r.warm.cpu.toFixed(2)} CPU-s in all)`);
+  row(`peak RSS, ${label}`, `${(Math.max(r.cold.rss, r.warm.rss) / 1024).toFixed(0)} MB`, Number(n) >= 10_000 ? '300 MB' : '150 MB', Number(n) >= 10_000 ? 'goal < 300 MB at 10k' : 'goal < 150 MB at 1k');
 }
 const ns = Object.keys(results).map(Number).sort((a, b) => a - b);
 if (ns.length === 2) {
   const [a, b] = ns.map((n) => results[n]);
   const per = (r, n) => (r.warm.wall / n) * 1000;
-  console.log(`  growth: warm ${per(a, ns[0]).toFixed(3)} ms/package at ${ns[0].toLocaleString('en')}, ${per(b, ns[1]).toFixed(3)} ms/package at ${ns[1].toLocaleString('en')}; marginal ${(((b.warm.wall - a.warm.wall) / (ns[1] - ns[0])) * 1000).toFixed(3)} ms/package (cost grows linearly when these agree)`);
+  console.log(`  growth: warm ${per(a, ns[0]).toFixed(3)} ms/package at ${ns[0].toLocaleString('en')}, ${per(b, ns[1]).toFixed(3)} ms/package at ${ns[1].toLocaleString('en')}; marginal ${(((b.warm.wall - a.warm.wall) / (ns[1] - ns[0])) * 1000).toFixed(3)} ms/package (cost grows linearly when these agree); CPU ${((a.warm.cpu / ns[0]) * 1000).toFixed(3)} / ${((b.warm.cpu / ns[1]) * 1000).toFixed(3)} ms/package`);
 }
 
 // ---- npm audit signatures on the same packages -------------------------------------------

@@ -30,3 +30,15 @@ export function npmTarball(files) {
   parts.push(Buffer.alloc(1024));
   return gzipSync(Buffer.concat(parts));
 }
+
+/** tarArchive packs {path: bytes or text} as they are (no prefix); gzip when asked. */
+export function tarArchive(files, gzip = true) {
+  const parts = [];
+  for (const [name, content] of Object.entries(files)) {
+    const body = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    parts.push(tarHeader(name, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  const tar = Buffer.concat(parts);
+  return gzip ? gzipSync(tar) : tar;
+}

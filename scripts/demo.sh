@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sigil's main job end to end, on a fresh machine: make a key, sign a real npm
-# tarball (made by `npm pack`), verify it, and watch a tampered copy fail; then
+# tarball (left-pad 1.3.0 from the registry, by `npm pack`), verify it, and watch a tampered copy fail; then
 # run the registry on its embedded default, publish the release, fetch it back
-# verified, swap the stored tarball and watch the fetch refuse it.
+# verified, swap the stored tarball and watch the fetch refuse it. Nothing
+# outlives the script: the registry is stopped on every exit (test/demo.test.ts).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -f "$root/dist/cli/main.js" ] || (cd "$root" && npm run build --silent)
@@ -12,15 +13,24 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/sigil-demo.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 export SIGIL_PASSPHRASE="${SIGIL_PASSPHRASE:-demo passphrase}"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold only on a terminal that wants colour (NO_COLOR, https://no-color.org): no escapes into files or pipes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=''; plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
-mkdir -p "$work/left-pad"
-cat > "$work/left-pad/package.json" <<'JSON'
+# A real npm tarball: left-pad 1.3.0 as the registry serves it (from npm's cache when it is there).
+# Offline and not cached: a home-made package of the same name and version, packed by npm.
+step "npm pack left-pad@1.3.0"
+if (cd "$work" && npm pack left-pad@1.3.0 --silent --prefer-offline --fetch-retries=0 --fetch-timeout=15000 >/dev/null 2>&1); then
+  echo "left-pad-1.3.0.tgz (from the npm registry)"
+else
+  echo "(npm registry unreachable and left-pad not in the npm cache: packing a stand-in left-pad 1.3.0)"
+  mkdir -p "$work/left-pad"
+  cat > "$work/left-pad/package.json" <<'JSON'
 { "name": "left-pad", "version": "1.3.0", "main": "index.js", "license": "WTFPL" }
 JSON
-echo 'module.exports = (s, n, c = " ") => String(s).padStart(n, c);' > "$work/left-pad/index.js"
-step "npm pack"
-(cd "$work/left-pad" && npm pack --silent --pack-destination "$work" >/dev/null && ls "$work"/*.tgz)
+  echo 'module.exports = (s, n, c = " ") => String(s).padStart(n, c);' > "$work/left-pad/index.js"
+  (cd "$work/left-pad" && npm pack --silent --pack-destination "$work" >/dev/null)
+fi
 tgz="$work/left-pad-1.3.0.tgz"
 
 step "sigil keygen --out keys"
@@ -47,9 +57,11 @@ echo "exit code: $code (1 = verification failed, as it should)"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 url="http://127.0.0.1:$port"
 step "sigil serve --data data -p $port &"
-sigil serve --data "$work/data" -p "$port" > "$work/serve.out" 2>&1 &
+# Started with node directly (not through the sigil function, whose subshell would get the PID): $! is the registry.
+node "$root/bin/sigil.js" serve --data "$work/data" -p "$port" > "$work/serve.out" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+stop_server() { kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
+trap stop_server EXIT
 for _ in $(seq 50); do grep -q 'admin token' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
 cat "$work/serve.out"
 token=$(grep -o 'sgl_[A-Za-z0-9]*' "$work/serve.out")

@@ -15,6 +15,8 @@ import { archiveError, ArchiveError, DEFAULT_ARCHIVE_LIMITS, linkEscapes, normal
 export interface TarEntryInfo {
   /** Normalized relative path. */
   readonly path: string;
+  /** The path as the archive spells it (before normalization): what other extractors see. */
+  readonly rawPath?: string;
   readonly type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
   readonly size: number;
   readonly linkTarget?: string;
@@ -125,6 +127,7 @@ export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTa
       const path = normalizeEntryPath(e.path, file);
       const info: TarEntryInfo = {
         path,
+        rawPath: e.path,
         type,
         size: e.size ?? 0,
         mode: e.mode ?? 0,

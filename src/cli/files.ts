@@ -13,7 +13,7 @@ import { Progress, type Io } from './output.js';
 export function statFile(path: string, what = 'file'): ReturnType<typeof statSync> & {} {
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected a ${what}`, { file: path });
+    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`, { file: path });
     return st;
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -52,20 +52,28 @@ export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean }
       return stream;
     },
     async *openTransient() {
-      // One 1 MiB buffer, refilled in place: hashing 4 GiB allocates nothing per chunk.
-      const buf = Buffer.allocUnsafe(1024 * 1024);
+      // Two 1 MiB buffers, refilled in place: hashing 4 GiB allocates nothing per chunk, and the
+      // next read (a thread-pool copy from the page cache) runs while the caller hashes this one.
+      const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(1024 * 1024), Buffer.allocUnsafe(1024 * 1024)];
       const fd = openSync(path, 'r');
+      const fill = (buf: Buffer) => new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, bytes) => (err ? reject(err) : resolve(bytes))));
       const progress = io && size >= PROGRESS_THRESHOLD ? new Progress(io, `hashing ${basename(path)}`, size, io.stderrIsTTY && !options.quiet) : undefined;
+      let pending: Promise<number> | undefined = fill(bufs[0]);
       try {
         let done = 0;
-        for (;;) {
-          const n = await new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+        for (let i: 0 | 1 = 0; ; i = i === 0 ? 1 : 0) {
+          const n: number = await pending!;
+          pending = undefined;
           if (n === 0) break;
+          // The caller is done with the other buffer (it asked for the next chunk): read into it now.
+          pending = fill(bufs[i === 0 ? 1 : 0]);
           done += n;
           progress?.update(done);
-          yield buf.subarray(0, n);
+          yield bufs[i].subarray(0, n);
         }
       } finally {
+        // Never close the descriptor under a read in flight (the caller stopped early).
+        if (pending) await pending.catch(() => 0);
         progress?.done();
         closeSync(fd);
       }

@@ -2,8 +2,8 @@
  * The sigil command line. Thin: parse flags, call the library, print.
  * Exit codes: 0 verified / done, 1 verification failed, 2 usage or input error.
  */
-import { Command, CommanderError } from 'commander';
-import { SigilError } from '../core/errors.js';
+import type { Command } from 'commander';
+import { COMMAND_INDEX } from './command-index.js';
 import type { CommandContext } from './context.js';
 import { printError, processIo, type Io } from './output.js';
 
@@ -18,7 +18,17 @@ Examples:
   $ sigil verify package-lock.json --server https://sigil.example.org
 
 Environment:
-  SIGIL_PASSPHRASE   passphrase of the private key (otherwise you are prompted)
+  SIGIL_PASSPHRASE          passphrase of the private key (otherwise you are prompted)
+  SIGIL_SERVER              registry URL for publish, fetch, fetch-records, verify <lockfile> (-s/--server)
+  SIGIL_TOKEN               publish token for sigil publish and key commands (--token)
+  SIGIL_DATA                data folder of sigil serve (-d/--data; default ./.sigil-data)
+  SIGIL_SERVER_PASSPHRASE   encrypts the registry key at sigil serve's first start, and unlocks it later
+  SIGIL_CONFIG_DIR          where sigil keeps checkpoints it saw and the Sigstore trusted root
+                            (default $XDG_CONFIG_HOME/sigil or ~/.config/sigil)
+  NO_COLOR                  set to anything: no colour (colour is used only on a terminal anyway)
+  SIGIL_DEBUG               set to anything: print a stack trace for unexpected failures
+  SIGIL_LOG_WRITE_TOKEN     a bearer token sigil log serve admits writes with (also --write-token-file)
+  SSH_AUTH_SOCK             ssh-agent that signs for --ssh-key (sign, publish, forge bind)
 `;
 
 type Register = (program: Command, ctx: CommandContext) => unknown;
@@ -39,22 +49,38 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   go: async () => (await import('./commands/go.js')).registerGo,
   log: async () => {
-    const [{ registerLog }, { registerLogClientCommands }] = await Promise.all([import('./commands/log.js'), import('./commands/log-client.js')]);
-    return (program, ctx) => registerLogClientCommands(registerLog(program, ctx), ctx);
+    const [{ registerLog }, { registerLogClientCommands }, { registerLogProofCommands }] = await Promise.all([import('./commands/log.js'), import('./commands/log-client.js'), import('./commands/log-proof.js')]);
+    return (program, ctx) => {
+      const log = registerLog(program, ctx);
+      registerLogClientCommands(log, ctx);
+      registerLogProofCommands(log, ctx);
+    };
   },
   'fetch-records': async () => (await import('./commands/fetch-records.js')).registerFetchRecords,
   fetch: async () => (await import('./commands/fetch.js')).registerFetch,
   sigstore: async () => (await import('./commands/sigstore.js')).registerSigstore,
   forge: async () => (await import('./commands/forge.js')).registerForge,
+  witness: async () => (await import('./commands/witness.js')).registerWitness,
+  monitor: async () => (await import('./commands/monitor.js')).registerMonitor,
 };
 
-/** commandName is the subcommand argv names (the first word that is not an option), if it is one of ours. */
+/**
+ * commandName is the subcommand argv names (the first word that is not an
+ * option, or the one after `help`), if it is one of ours.
+ */
 function commandName(argv: readonly string[]): string | undefined {
-  const first = argv.find((a) => !a.startsWith('-'));
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const first = words[0] === 'help' ? words[1] : words[0];
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
 }
 
-export async function buildProgram(ctx: CommandContext, argv: readonly string[] = []): Promise<Command> {
+/**
+ * buildProgram loads only the command argv names. Without one (`--version`,
+ * `--help`, a typo) it loads no command module: help lists COMMAND_INDEX and
+ * suggestions use its names. `all` loads every module (the index's test).
+ */
+export async function buildProgram(ctx: CommandContext, argv: readonly string[] = [], options: { all?: boolean } = {}): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('sigil')
     .description('sign and verify software releases, for every package manager')
     .version(VERSION, '-V, --version', 'print the version of sigil')
@@ -67,8 +93,14 @@ export async function buildProgram(ctx: CommandContext, argv: readonly string[] 
       writeErr: (s) => ctx.io.err(s),
       outputError: (s, write) => write(s.replace(/^error: /, 'sigil: error: ')),
     });
-  // One command named: load just it. Otherwise (help, typos) load all, so help lists them and suggestions work.
   const only = commandName(argv);
+  if (only === undefined && !options.all) {
+    // Placeholders in the real commands' order; never run (a named command loads its module above).
+    for (const [name, entry] of Object.entries(COMMAND_INDEX)) program.command(name).description(entry.description);
+    const term = program.createHelp().subcommandTerm.bind(program.createHelp());
+    program.configureHelp({ subcommandTerm: (c) => COMMAND_INDEX[c.name()]?.term ?? term(c) });
+    return program;
+  }
   const names = only ? [only] : Object.keys(COMMANDS);
   const registers = await Promise.all(names.map((n) => COMMANDS[n]!()));
   for (const register of registers) register(program, ctx);
@@ -80,6 +112,11 @@ export async function buildProgram(ctx: CommandContext, argv: readonly string[] 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
   const ctx: CommandContext = { io, setExitCode: (c) => (exitCode = c) };
+  // `sigil --version` alone: the answer commander would print, without loading commander (start-up is UX).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
   let program: Command;
   try {
     program = await buildProgram(ctx, argv);
@@ -91,11 +128,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
+    const { CommanderError } = await import('commander');
     if (e instanceof CommanderError) {
       // help and version are not errors
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
+    // Loaded only on this path: `sigil --version` loads nothing outside src/cli and commander.
+    const { SigilError } = await import('../core/errors.js');
     if (e instanceof SigilError) {
       printError(io, e.message, e.hint);
       return e.code === 'VERIFICATION_FAILED' ? 1 : 2;

@@ -4,12 +4,15 @@
  * `sigil: hint:` or `sigil: warning:`, lowercase, no stack traces.
  */
 import type { Check, VerificationResult } from '../core/verdict.js';
+import { colourOn, paint } from './colour.js';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
   /** True when stderr is a terminal (progress and prompts only then). */
   readonly stderrIsTTY: boolean;
+  /** True when stdout is a terminal (colour only then); absent = not a terminal. */
+  readonly stdoutIsTTY?: boolean;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -19,29 +22,34 @@ export const processIo: Io = {
   get stderrIsTTY() {
     return Boolean(process.stderr.isTTY);
   },
+  get stdoutIsTTY() {
+    return Boolean(process.stdout.isTTY);
+  },
   env: process.env,
 };
 
 export function printError(io: Io, message: string, hint?: string): void {
-  io.err(`sigil: error: ${message}\n`);
-  if (hint) io.err(`sigil: hint: ${hint}\n`);
+  const on = colourOn(io, 'err');
+  io.err(`sigil: ${paint('error:', 'red', on)} ${message}\n`);
+  if (hint) io.err(`sigil: ${paint('hint:', 'dim', on)} ${hint}\n`);
 }
 
 export function printWarning(io: Io, message: string): void {
-  io.err(`sigil: warning: ${message}\n`);
+  io.err(`sigil: ${paint('warning:', 'yellow', colourOn(io, 'err'))} ${message}\n`);
 }
 
 const MARK: Record<Check['status'], string> = { pass: '✔', fail: '✘', skip: '–', warn: '!' };
+const MARK_COLOUR = { pass: 'green', fail: 'red', skip: 'dim', warn: 'yellow' } as const;
 
-/** formatChecks renders a verdict as the table of UX.md. */
-export function formatChecks(result: VerificationResult): string {
+/** formatChecks renders a verdict as the table of UX.md; `colour` marks it up for a terminal (see colour.ts). */
+export function formatChecks(result: VerificationResult, colour = false): string {
   const width = Math.max(12, ...result.checks.map((c) => c.name.length + 2));
-  const lines = [result.subject];
-  for (const c of result.checks) lines.push(`  ${MARK[c.status]} ${c.name.padEnd(width)}${c.reason}`);
+  const lines = [paint(result.subject, 'bold', colour)];
+  for (const c of result.checks) lines.push(`  ${paint(MARK[c.status], MARK_COLOUR[c.status], colour)} ${c.name.padEnd(width)}${c.reason}`);
   // Some verifiers sum up in a sentence of their own (OpenPGP names the policy and the signer).
   const summary = (result as { message?: unknown }).message;
   if (typeof summary === 'string' && summary !== '') lines.push(`  ${summary}`);
-  lines.push(result.ok ? 'verified' : 'NOT verified');
+  lines.push(result.ok ? paint('verified', 'green', colour) : paint('NOT verified', 'red', colour));
   return `${lines.join('\n')}\n`;
 }
 

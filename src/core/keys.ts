@@ -37,9 +37,20 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm {
   throw new InputError('KEY_UNSUPPORTED_ALGORITHM', `unsupported key algorithm ${what} (expected ed25519 or ecdsa-p256)`);
 }
 
-/** spkiDer is the DER SubjectPublicKeyInfo of a public key. */
+// A key's DER SPKI, exported once per KeyObject (an export costs as much as a verify).
+const derOf = new WeakMap<KeyObject, Buffer>();
+
+/** spkiDer is the DER SubjectPublicKeyInfo of a public key (a fresh copy; exported once per key). */
 export function spkiDer(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' });
+  let der = derOf.get(key);
+  if (!der) derOf.set(key, (der = key.export({ type: 'spki', format: 'der' })));
+  return Buffer.from(der);
+}
+
+/** spkiPem is the PEM SubjectPublicKeyInfo of a public key, as node's export writes it (exported once per key). */
+export function spkiPem(key: KeyObject): string {
+  const lines = spkiDer(key).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
 
 /** keyIdOf is the hex SHA-256 of the key's DER SPKI: Sigil's key id. */
@@ -55,6 +66,73 @@ export function npmKeyId(keyIdHex: string): string {
 /** toPublicKey wraps a node public KeyObject. */
 export function toPublicKey(key: KeyObject): PublicKey {
   return { algorithm: algorithmOf(key), key, keyId: keyIdOf(key) };
+}
+
+// ---- parsing keys once -------------------------------------------------
+//
+// Importing a PEM or DER SPKI costs as much CPU as an Ed25519 verify, and
+// exporting it again for its key id as much again; a lockfile check sees the
+// same author and registry keys thousands of times. Canonical Ed25519 and
+// P-256 SPKIs (exactly what an export writes) are imported as JWK (a tenth of
+// the cost) and their id is the hash of the DER in hand; parsed keys are
+// remembered per process by their exact text, so each key is parsed once and
+// every caller shares one KeyObject. Anything else takes node's parser, with
+// its errors; failures are never remembered.
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
+const PARSED_MAX = 50_000;
+const parsedPems = new Map<string, PublicKey>();
+const parsedDers = new Map<string, PublicKey>();
+const CANONICAL_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/]{64}\r?\n)*[A-Za-z0-9+/]{1,63}={0,2}\r?\n)-----END PUBLIC KEY-----\r?\n?$/;
+
+function remember(cache: Map<string, PublicKey>, text: string, key: PublicKey): PublicKey {
+  if (cache.size >= PARSED_MAX) cache.clear();
+  cache.set(text, key);
+  return key;
+}
+
+/** canonicalSpki imports an SPKI that is byte-for-byte what node would export for an Ed25519 or P-256 key; undefined otherwise. */
+function canonicalSpki(der: Buffer): PublicKey | undefined {
+  let key: KeyObject;
+  let algorithm: KeyAlgorithm;
+  if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(12).toString('base64url') }, format: 'jwk' });
+    algorithm = 'ed25519';
+  } else if (der.length === 91 && der.subarray(0, 27).equals(P256_SPKI_PREFIX)) {
+    // node checks that the point is on the curve, as it does for DER.
+    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: der.subarray(27, 59).toString('base64url'), y: der.subarray(59).toString('base64url') }, format: 'jwk' });
+    algorithm = 'ecdsa-p256';
+  } else {
+    return undefined;
+  }
+  derOf.set(key, Buffer.from(der));
+  return { algorithm, key, keyId: createHash('sha256').update(der).digest('hex') };
+}
+
+/**
+ * publicKeyFromDer parses a DER SubjectPublicKeyInfo, once per process. Throws
+ * what node:crypto throws for a malformed key, and KEY_UNSUPPORTED_ALGORITHM.
+ */
+export function publicKeyFromDer(der: Uint8Array): PublicKey {
+  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+  const text = buf.toString('base64');
+  const hit = parsedDers.get(text);
+  if (hit) return hit;
+  return remember(parsedDers, text, canonicalSpki(buf) ?? toPublicKey(createPublicKey({ key: buf, format: 'der', type: 'spki' })));
+}
+
+/**
+ * publicKeyFromSpkiPem parses a PUBLIC KEY PEM block, once per process (the
+ * same PublicKey object for the same text). Throws what node:crypto throws for
+ * a malformed key, and KEY_UNSUPPORTED_ALGORITHM.
+ */
+export function publicKeyFromSpkiPem(pem: string): PublicKey {
+  const hit = parsedPems.get(pem);
+  if (hit) return hit;
+  const m = CANONICAL_PEM.exec(pem);
+  const fast = m ? canonicalSpki(Buffer.from(m[1]!, 'base64')) : undefined;
+  return remember(parsedPems, pem, fast ?? toPublicKey(createPublicKey({ key: pem, format: 'pem' })));
 }
 
 /** toPrivateKey wraps a node private KeyObject. */

@@ -6,6 +6,7 @@
 import { digestStream, sriFromHex, type DigestSet } from '../core/digest.js';
 import { InputError } from '../core/errors.js';
 import type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, NativeDigest } from './adapter.js';
+import { contentCandidates, looksLikeArchive, type ContentCandidate } from './by-content.js';
 import { genericAdapter } from './generic/index.js';
 import { adapterForType, detectAdapter } from './index.js';
 
@@ -26,15 +27,50 @@ async function head(artifact: Artifact): Promise<Uint8Array> {
   return new Uint8Array();
 }
 
-/** chooseAdapter applies --type, else detection, else generic when --name/--version were given. */
+/**
+ * chooseAdapter applies --type; else reads the archive's contents
+ * ({@link contentCandidates}) and uses the file name only to break a tie;
+ * else the file name alone; else generic when --name/--version were given.
+ * Two readings that both fit throw `TYPE_AMBIGUOUS`, naming each and the file
+ * that suggests it.
+ */
 export async function chooseAdapter(artifact: Artifact, options: DescribeOptions): Promise<EcosystemAdapter> {
   if (options.type !== undefined) return adapterForType(options.type);
-  const detected = detectAdapter(artifact.name, await head(artifact));
+  const h = await head(artifact);
+  const byContent = await chooseByContent(artifact, h, options);
+  if (byContent) return byContent;
+  const detected = detectAdapter(artifact.name, h);
   if (detected) return detected;
   if (options.name !== undefined || options.version !== undefined) return genericAdapter;
-  throw new InputError('TYPE_UNKNOWN', `cannot tell which package manager ${artifact.name} belongs to`, {
+  const why = looksLikeArchive(h) ? ': it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)' : '';
+  throw new InputError('TYPE_UNKNOWN', `cannot tell which package manager ${artifact.name} belongs to${why}`, {
     file: artifact.name,
     hint: 'pass --type TYPE, or --name NAME --version VERSION to treat it as a generic file',
+  });
+}
+
+async function chooseByContent(artifact: Artifact, h: Uint8Array, options: DescribeOptions): Promise<EcosystemAdapter | undefined> {
+  const found = await contentCandidates(artifact, h, options);
+  const byType = new Map<string, ContentCandidate>();
+  for (const c of found) if (!byType.has(c.type) || c.strength === 'sure') byType.set(c.type, c);
+  let candidates = [...byType.values()];
+  if (candidates.length === 0) return undefined;
+  if (candidates.length > 1 && candidates.some((c) => c.strength === 'sure')) candidates = candidates.filter((c) => c.strength === 'sure');
+  if (candidates.length > 1) {
+    // The file name breaks the tie: a sure name match first, then a plausible one.
+    for (const level of ['yes', 'maybe'] as const) {
+      const named = candidates.filter((c) => adapterForType(c.type).detect(artifact.name, h) === level);
+      if (named.length === 1) {
+        candidates = named;
+        break;
+      }
+    }
+  }
+  if (candidates.length === 1) return adapterForType(candidates[0]!.type);
+  const readings = candidates.map((c) => `${adapterForType(c.type).displayName} (${c.evidence})`);
+  throw new InputError('TYPE_AMBIGUOUS', `${artifact.name} could be ${readings.slice(0, -1).join(', ')} or ${readings[readings.length - 1]}`, {
+    file: artifact.name,
+    hint: `say which with --type ${candidates.map((c) => c.type).join(' or --type ')}`,
   });
 }
 

@@ -11,9 +11,9 @@
  * its namespace (`previous`, a hash chain), so an omitted, reordered or
  * re-submitted event is detected.
  */
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { decodeBase64Strict, dsseSignatureWith, pae, type DsseEnvelope, type DsseSignature, type Signer } from '../core/dsse.js';
-import { signBytes, toPublicKey, type PrivateKey, type PublicKey } from '../core/keys.js';
+import { publicKeyFromSpkiPem, signBytes, type PrivateKey, type PublicKey } from '../core/keys.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
 import { parseNamespace } from './namespace.js';
 
@@ -290,7 +290,7 @@ export function parseKeyEventStatement(
           }
           try {
             if (!k['publicKey'].trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) throw new Error('not a PEM PUBLIC KEY block');
-            const key = toPublicKey(createPublicKey({ key: k['publicKey'], format: 'pem' }));
+            const key = publicKeyFromSpkiPem(k['publicKey']);
             if (key.keyId !== k['keyId']) problems.push(`predicate.keys[${i}].keyId does not match its public key (that key's id is ${key.keyId})`);
             else keys.push(key);
           } catch (e) {

@@ -3,9 +3,11 @@
  * publish statement as a Rekor v2 dsse v0.0.2 entry (with the verifying
  * public key), so that sigstore clients and Sigil verify the same leaves.
  */
+import { createHash } from 'node:crypto';
 import { decodeBase64Strict, type DsseEnvelope } from '../core/dsse.js';
 import { spkiDer, type PublicKey } from '../core/keys.js';
-import { dsseLogEntry, type KeyDetails } from '../log/rekor/dsse-entry.js';
+import { canonicalJson } from '../log/rekor/canonical-json.js';
+import { DSSE_API_VERSION, DSSE_KIND, dsseLogEntry, MAX_ENTRY_BYTES, type KeyDetails } from '../log/rekor/dsse-entry.js';
 
 export function keyDetailsOf(key: PublicKey): KeyDetails {
   return key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256';
@@ -19,4 +21,31 @@ export function envelopeLogEntry(envelope: DsseEnvelope, key: PublicKey): Uint8A
     signatures: envelope.signatures.map((s, i) => ({ sig: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`), keyid: s.keyid })),
     verifiers: [{ kind: 'publicKey', rawBytes: spkiDer(key.key), keyDetails: keyDetailsOf(key), key: key.key }],
   }).body;
+}
+
+/**
+ * verifiedEnvelopeLogEntry is envelopeLogEntry for an envelope whose ONE
+ * signature the caller has just verified with `key` — the author's, checked by
+ * verifyRelease; the registry's own, just made — built without verifying it a
+ * second time (the same leaf bytes; test/registry/log-entries.test.ts holds them
+ * equal). An envelope with any other number of signatures takes
+ * envelopeLogEntry, which requires every signature to verify with the key.
+ */
+export function verifiedEnvelopeLogEntry(envelope: DsseEnvelope, key: PublicKey): Uint8Array {
+  if (envelope.signatures.length !== 1) return envelopeLogEntry(envelope, key);
+  const payload = decodeBase64Strict(envelope.payload, 'dsseEnvelope.payload');
+  const sig = decodeBase64Strict(envelope.signatures[0]!.sig, 'dsseEnvelope.signatures[0].sig');
+  const entry = {
+    kind: DSSE_KIND,
+    apiVersion: DSSE_API_VERSION,
+    spec: {
+      dsseV002: {
+        payloadHash: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
+        signatures: [{ content: sig.toString('base64'), verifier: { publicKey: { rawBytes: spkiDer(key.key).toString('base64') }, keyDetails: keyDetailsOf(key) } }],
+      },
+    },
+  };
+  const body = Buffer.from(canonicalJson(entry), 'utf8');
+  if (body.length > MAX_ENTRY_BYTES) return envelopeLogEntry(envelope, key); // it throws the size error
+  return new Uint8Array(body.buffer, body.byteOffset, body.length);
 }

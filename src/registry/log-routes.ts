@@ -19,11 +19,15 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsy
 import { SigilError, InputError } from '../core/errors.js';
 import { MAX_ENTRY_SIZE } from '../log/entry-bundle.js';
 import { type AppendResult, PushbackError, type TransparencyLog } from '../log/service.js';
+import type { LogAdmission } from './log-admission.js';
+import { capConnections, fastifyHttpOptions } from './http-limits.js';
 
 export interface LogRoutesOptions {
   readonly log: TransparencyLog;
   /** Largest accepted POST /add body (default 65535, the largest entry a tlog-tiles bundle holds). */
   readonly maxEntryBytes?: number;
+  /** Who may POST /add (default: anyone; the registry refuses all, `sigil log serve` applies its policy). */
+  readonly admission?: LogAdmission;
 }
 
 /** IMMUTABLE is the Cache-Control of full tiles and bundles: their bytes never change. */
@@ -99,7 +103,17 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
 
-  app.post('/add', { bodyLimit: maxEntryBytes }, async (req, reply) => {
+  const admission = opts.admission;
+  const admit = admission
+    ? {
+        // Before the body is read: a refused writer costs no upload.
+        onRequest: async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+          const r = admission.checkRequest(req, 'raw');
+          if (r.refused) return reply.code(r.refused.status).headers(r.refused.headers).send({ error: r.refused.message, code: r.refused.code });
+        },
+      }
+    : {};
+  app.post('/add', { bodyLimit: maxEntryBytes, ...admit }, async (req, reply) => {
     const r = await addResponse(log, req.body as Buffer | undefined);
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
@@ -118,7 +132,8 @@ export interface LogServerOptions extends LogRoutesOptions {
  * returned instance, e.g. `app.register(rekorV2Routes, { log })`.
  */
 export function createLogServer(options: LogServerOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0) });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0), ...fastifyHttpOptions() });
+  capConnections(app.server);
   void app.register(logRoutes, { ...options, prefix: options.prefix ?? '' });
   return app;
 }

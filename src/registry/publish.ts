@@ -28,7 +28,7 @@ import { parseBundle, type SigilBundle } from '../core/bundle.js';
 import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
-import { npmKeyId, signBytes, type PrivateKey } from '../core/keys.js';
+import { npmKeyId, signBytes, spkiPem, type PrivateKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
@@ -39,7 +39,7 @@ import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
-import { envelopeLogEntry } from './log-entries.js';
+import { envelopeLogEntry, verifiedEnvelopeLogEntry } from './log-entries.js';
 import { buildRecord } from './records.js';
 import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 
@@ -160,11 +160,11 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
       const status = f.code === 'KEY_UNTRUSTED' ? 403 : 400;
       throw new RegistryError(status, `AUTHOR_${f.code}`, `author signature refused: ${f.reason}`, f.code === 'KEY_UNTRUSTED' ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}` : undefined, { checks: result.checks });
     }
-    bundle = parseBundle(bundleText);
+    bundle = result.bundle ?? parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
     const authorKey = ns.keys.find((k) => k.keyId === authorKeyId)!;
-    authorKeyPem = String(authorKey.key.export({ type: 'spki', format: 'pem' }));
-    authorEntry = envelopeLogEntry(bundle.dsseEnvelope, authorKey);
+    authorKeyPem = spkiPem(authorKey.key);
+    authorEntry = verifiedEnvelopeLogEntry(bundle.dsseEnvelope, authorKey); // verified just above
   }
 
   // 5. Countersign.

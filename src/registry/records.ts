@@ -9,6 +9,7 @@ import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import type { TransparencyLog } from '../log/service.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
+import { RegistryError } from './errors.js';
 
 export interface RecordContext {
   readonly log: TransparencyLog;
@@ -87,18 +88,82 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
   return `{${parts.join(',')}}`;
 }
 
-/** buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing). */
-export async function buildBatchJson(ctx: RecordContext, rows: ReadonlyMap<string, ReleaseRow | undefined>, ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>): Promise<string> {
+/**
+ * Record texts of the current checkpoint, per registry: a published row never
+ * changes and a record is a function of (row, checkpoint, ledger facts), so
+ * between two log commits the same lockfile's lookups are answered from here.
+ * Keyed by everything the text depends on; dropped whole when the checkpoint
+ * moves; bounded in bytes.
+ */
+const RECORD_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const recordCaches = new WeakMap<RecordContext, { checkpoint: string; bytes: number; texts: Map<string, string> }>();
+
+async function cachedRecordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
+  let cache = recordCaches.get(ctx);
+  if (!cache || cache.checkpoint !== checkpoint) recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
+  const key = `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
+  const hit = cache.texts.get(key);
+  if (hit !== undefined) return hit;
+  const text = await recordJson(ctx, row, checkpoint, size, resetInHistory, ledgerNamespace);
+  if (recordCaches.get(ctx) === cache) {
+    if (cache.bytes + text.length > RECORD_CACHE_MAX_BYTES) {
+      cache.texts.clear();
+      cache.bytes = 0;
+    }
+    cache.texts.set(key, text);
+    cache.bytes += text.length;
+  }
+  return text;
+}
+
+/** BatchJsonOptions bound the work of one batch answer (issue 11 item 8, batch-lookup.ts). */
+export interface BatchJsonOptions {
+  /** Largest answer in bytes: over it, RegistryError 413 RESPONSE_TOO_LARGE. */
+  readonly maxBytes?: number;
+  /** Records built between two yields to the event loop (default 64). */
+  readonly yieldEvery?: number;
+}
+
+/**
+ * buildBatchJson is buildBatch as JSON text (one checkpoint, records embedded without re-parsing).
+ * A row reached under several spellings is built once; other requests are served between
+ * chunks of records (setImmediate), so one large batch cannot stall the server.
+ */
+export async function buildBatchJson(
+  ctx: RecordContext,
+  rows: ReadonlyMap<string, ReleaseRow | undefined>,
+  ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>,
+  options: BatchJsonOptions = {},
+): Promise<string> {
   const checkpoint = await ctx.log.latestCheckpoint();
   const size = checkpointSize(checkpoint);
+  const maxBytes = options.maxBytes ?? Infinity;
+  const yieldEvery = options.yieldEvery ?? 64;
+  const built = new Map<string, string>();
   const out: string[] = [];
+  let bytes = checkpoint.length + 32;
+  let sinceYield = 0;
   for (const [purl, row] of rows) {
-    if (!row) {
-      out.push(`${JSON.stringify(purl)}:null`);
-      continue;
+    let json = 'null';
+    if (row) {
+      const memo = built.get(row.purl);
+      if (memo !== undefined) json = memo;
+      else {
+        const l = ledger ? await ledger(row) : undefined;
+        json = await cachedRecordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace);
+        built.set(row.purl, json);
+        if (++sinceYield >= yieldEvery) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
     }
-    const l = ledger ? await ledger(row) : undefined;
-    out.push(`${JSON.stringify(purl)}:${await recordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace)}`);
+    const item = `${JSON.stringify(purl)}:${json}`;
+    bytes += item.length + 1;
+    if (bytes > maxBytes) {
+      throw new RegistryError(413, 'RESPONSE_TOO_LARGE', `the answer would be larger than this registry's limit of ${maxBytes} bytes`, 'split the lookup into smaller batches', { limit: maxBytes });
+    }
+    out.push(item);
   }
   return `{"checkpoint":${JSON.stringify(checkpoint)},"records":{${out.join(',')}}}`;
 }

@@ -28,6 +28,8 @@ import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
 import { findRelease } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
+import { isStorageFull } from '../store/storage-full.js';
+import { DEFAULT_LOOKUP_LIMITS, LookupLimiter, type LookupLimits, planLookup } from './batch-lookup.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -45,10 +47,16 @@ export interface RegistryRoutesOptions {
   readonly ledgerFacts?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
+  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
+  readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
+  /** Ecosystems with an upstream (keys.json `observes`: clients fail closed on a missing record there). */
+  readonly observes?: readonly string[];
+  /** Limits of POST /api/v1/releases/lookup (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
+  readonly lookupLimits?: Partial<LookupLimits>;
 }
 
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
-  if (e.status === 503 && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
+  if ((e.status === 503 || e.status === 429 || e.status === 507) && typeof e.detail?.['retryAfterSeconds'] === 'number') reply.header('retry-after', String(e.detail['retryAfterSeconds']));
   return reply.code(e.status).type('application/json').send(e.toJSON());
 }
 
@@ -63,6 +71,8 @@ function parsePurlParam(raw: string): string {
 export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
   const { ctx } = opts;
   const maxBatch = opts.maxBatch ?? 10_000;
+  const lookupLimits: LookupLimits = { ...DEFAULT_LOOKUP_LIMITS, ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}), ...opts.lookupLimits };
+  const lookupLimiter = new LookupLimiter(lookupLimits.perClient);
 
   // The operator's limit is on the artifact; the body limit is derived from it (base64 + bundle).
   // Refusals name the operator's number, the one they can look up and change.
@@ -80,6 +90,12 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, new RegistryError(err.statusCode, 'BAD_REQUEST', err.message));
+    }
+    if (err instanceof InputError) return sendError(reply, new RegistryError(400, err.code, err.message, err.hint)); // bad input found deep inside (fuzzing)
+    if (isStorageFull(err)) {
+      // Disk full: nothing was stored; the registry recovers by itself once space is freed (storage-full.ts).
+      app.log.error(err);
+      return sendError(reply, new RegistryError(507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { retryAfterSeconds: 30 }));
     }
     app.log.error(err);
     return sendError(reply, new RegistryError(500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log'));
@@ -131,24 +147,23 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.post('/api/v1/releases/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
     const purls = (req.body as { purls?: unknown } | null)?.purls;
     if (!Array.isArray(purls) || purls.some((p) => typeof p !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"purls": ["pkg:…", …]}');
-    if (purls.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} purls per lookup (got ${purls.length})`, 'split the lookup', { limit: maxBatch });
+    // Amplification: each canonical purl is looked up and built once; batch, repeats, answer size
+    // and per-client volume are bounded (batch-lookup.ts).
+    const plan = planLookup(purls as string[], lookupLimits);
+    lookupLimiter.take(req.ip, plan.distinct.length);
+    const byCanonical = new Map(plan.distinct.map((c) => [c, findRelease(ctx.store, c)] as const));
     const rows = new Map<string, ReleaseRow | undefined>();
-    for (const p of purls as string[]) {
-      let canonical: string;
-      try {
-        canonical = canonicalPurl(p);
-      } catch {
-        rows.set(p, undefined);
-        continue;
-      }
-      rows.set(p, findRelease(ctx.store, canonical));
-    }
-    return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts));
+    for (const [spelling, canonical] of plan.spellings) rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
+    // Misses are looked up upstream (in parallel: the upstream client bounds concurrency); a
+    // failed lookup answers null, like a purl the upstream does not have.
+    const resolve = opts.resolve;
+    if (resolve) await Promise.all([...rows].filter(([, r]) => r === undefined).map(async ([p]) => rows.set(p, await resolve(p).catch(() => undefined))));
+    return reply.type('application/json; charset=utf-8').send(await buildBatchJson(ctx, rows, opts.ledgerFacts, { maxBytes: lookupLimits.maxResponseBytes }));
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
-    const row = findRelease(ctx.store, purl);
+    const row = findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} is not published on this registry`);
     const l = opts.ledgerFacts ? await opts.ledgerFacts(row) : undefined;
     return reply.send(await buildRecord(ctx, row, await ctx.log.latestCheckpoint(), l?.resetInHistory ?? false, l?.namespace));
@@ -176,6 +191,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     reply.header('cache-control', 'public, max-age=300').send({
       keys: [{ keyid: ctx.registryKey.publicKey.keyId, npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId), algorithm: ctx.registryKey.algorithm, pem: registryPem, use: 'registry' }],
       log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
+      ...(opts.observes && opts.observes.length > 0 ? { observes: opts.observes } : {}),
       ...(opts.openpgp ? { openpgp: { fingerprint: opts.openpgp.fingerprint, armored: opts.openpgp.armored, use: 'repository (apt InRelease)', url: `${ctx.baseUrl}/debian/sigil-archive-keyring.asc` } } : {}),
       ...(opts.ledger ? { ledger: { url: `${ctx.baseUrl}/api/v1/ledger` } } : {}),
     }),
@@ -197,7 +213,12 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   const ledger = opts.ledger;
   if (ledger) {
     app.get('/api/v1/ledger/*', async (req, reply) => {
-      const raw = decodeURIComponent((req.params as { '*': string })['*']);
+      let raw: string;
+      try {
+        raw = decodeURIComponent((req.params as { '*': string })['*']);
+      } catch {
+        throw new RegistryError(400, 'BAD_REQUEST', 'the namespace is not validly percent-encoded', 'percent-encode the namespace purl as one path segment');
+      }
       const checkpoint = await ctx.log.latestCheckpoint();
       const size = checkpointSize(checkpoint);
       const keys = await ledger.keysFor(raw.endsWith('/*') ? raw : raw.replace(/@[^/]*$/, ''));
@@ -222,15 +243,27 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       const namespaces = (req.body as { namespaces?: unknown } | null)?.namespaces;
       if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string')) throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"namespaces": ["pkg:…", …]}');
       if (namespaces.length > maxBatch) throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`, 'split the lookup', { limit: maxBatch });
+      lookupLimiter.take(req.ip, new Set(namespaces as string[]).size);
       const treeSize = (req.body as { treeSize?: unknown }).treeSize;
       if (treeSize !== undefined) return reply.send(await provenLedgers(ledger, ctx.log, ctx.registryKey, namespaces as string[], treeSize as number));
       const size = checkpointSize(await ctx.log.latestCheckpoint());
-      const ledgers: Record<string, { ledger: string; events: { logIndex: number; envelope: DsseEnvelope }[] }> = {};
-      for (const ns of namespaces as string[]) {
+      // Built as JSON text: each governing ledger's events serialized once however many
+      // namespaces (or spellings) share it, the answer bounded (batch-lookup.ts), and no
+      // namespace string can act as an object key like "__proto__".
+      const eventsJson = new Map<string, string>();
+      const parts: string[] = [];
+      let bytes = 16;
+      for (const ns of new Set(namespaces as string[])) {
         const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
-        ledgers[ns] = { ledger: governing, events: ledger.loggedEvents(governing) };
+        let events = eventsJson.get(governing);
+        if (events === undefined) eventsJson.set(governing, (events = JSON.stringify(ledger.loggedEvents(governing))));
+        const item = `${JSON.stringify(ns)}:{"ledger":${JSON.stringify(governing)},"events":${events}}`;
+        if ((bytes += item.length + 1) > lookupLimits.maxResponseBytes) {
+          throw new RegistryError(413, 'RESPONSE_TOO_LARGE', `the answer would be larger than this registry's limit of ${lookupLimits.maxResponseBytes} bytes`, 'split the lookup into smaller batches', { limit: lookupLimits.maxResponseBytes });
+        }
+        parts.push(item);
       }
-      return reply.send({ ledgers });
+      return reply.type('application/json; charset=utf-8').send(`{"ledgers":{${parts.join(',')}}}`);
     });
 
     app.post('/api/v1/key-events', { bodyLimit: 256 * 1024, ...writeHook('keys') }, async (req, reply) => {

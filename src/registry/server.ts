@@ -10,8 +10,14 @@
  *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)
  */
 import { join } from 'node:path';
+import { purlWithoutVersion } from '../core/purl.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
+import { LogAdmission } from './log-admission.js';
+import type { LookupLimits } from './batch-lookup.js';
+import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
+import { entryRoutes } from './entry-routes.js';
+import { WitnessedLog, type WitnessingOptions } from '../witness/witnessed-log.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
 import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
@@ -27,12 +33,23 @@ import { ReleaseStore } from '../store/registry/releases.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
+import { openProxy, type Proxy } from './observed/proxy.js';
+import { observedRoutes } from './observed/routes.js';
+import { ConflictStore } from '../store/registry/conflicts.js';
+import type { ProxyConfig } from './upstream/config.js';
 import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
 import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
 import { CranRepository, cranRoutes } from './personalities/cran/index.js';
 import { MavenRepository, mavenRoutes } from './personalities/maven/index.js';
 import { PuppetForge, puppetRoutes } from './personalities/puppet/index.js';
 import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
+import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
+import { DEFAULT_HACKAGE_OPTIONS, HackageRepository, hackageRoutes, loadOrCreateHackageKeys, type HackageKey, type HackageOptions } from './personalities/hackage/index.js';
+import { HexRepository, hexRoutes, loadOrCreateHexKey, type HexOptions, type RegistryHexKey } from './personalities/hex/index.js';
+import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
+import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
+import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
+import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -55,8 +72,20 @@ export interface RegistryOptions {
   readonly goSumdbName?: string;
   /** Rate limits on write endpoints (default DEFAULT_LIMITS of auth/http.ts). */
   readonly authLimits?: AuthLimits;
+  /** Upstreams, private names, limits and policy of the verifying proxy (upstream/config.ts). */
+  readonly proxy?: ProxyConfig;
   /** apt repository settings (suite, Valid-Until window, clock). */
   readonly apt?: Partial<AptOptions>;
+  /** Hex repository settings (the repository name rebar3/mix configure, default "sigil"). */
+  readonly hex?: Partial<HexOptions>;
+  /** hackage-security lifetimes and clock. */
+  readonly hackage?: Partial<HackageOptions>;
+  /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
+  readonly httpLimits?: Partial<HttpLimits>;
+  /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
+  readonly lookupLimits?: Partial<LookupLimits>;
+  /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
+  readonly witnessing?: WitnessingOptions;
 }
 
 export interface Registry {
@@ -73,6 +102,14 @@ export interface Registry {
   /** The registry's OpenPGP key (apt's signed-by, CPAN CHECKSUMS): public half at /debian/sigil-archive-keyring.asc. */
   readonly openpgpKey: RegistryOpenPgpKey;
   readonly apt: AptRepository;
+  /** The CPAN mirror under /cpan (CHECKSUMS signed with openpgpKey). */
+  readonly cpan: CpanRepository;
+  /** The Hex repository under /hex and the RSA key that signs it. */
+  readonly hex: HexRepository;
+  readonly hexKey: RegistryHexKey;
+  /** The hackage-security repository under /hackage and its Ed25519 keys. */
+  readonly hackage: HackageRepository;
+  readonly hackageKeys: { readonly root: HackageKey; readonly online: HackageKey };
   /** WordPress plugin update API; its Ed25519 key is what users add with wp_trusted_keys. */
   readonly wordpress: WordpressPlugins;
   /** CRAN-like repository (install.packages(repos = <url>/cran)). */
@@ -84,6 +121,8 @@ export interface Registry {
   /** The admin's publish token, only on the very first start (shown once). */
   readonly adminToken: string | undefined;
   readonly recovered: { completed: string[]; dropped: string[] };
+  /** The verifying pull-through proxy, when upstreams are configured. */
+  readonly proxy: Proxy | undefined;
   /** Start listening; returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -99,10 +138,17 @@ export const REGISTRY_BATCH_INTERVAL_MS = 0;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
+/** publicHostPath is "host[:port][/path]" of a public URL, the stem of the names derived from it. */
+export function publicHostPath(publicUrl: string): string {
+  const u = new URL(publicUrl);
+  return `${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
 export async function openRegistry(options: RegistryOptions): Promise<Registry> {
   const logDir = join(options.dataDir, 'log');
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}/log`);
+  // A new log is named after the address clients use: --public-url when given, else the listen address.
+  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
   const log = await openFileLog(logDir, {
     ...(origin !== undefined ? { origin } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
@@ -119,8 +165,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
   const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
+  const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
+  const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
+  const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
+  const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
+  const hackage = new HackageRepository(store, hackageKeys, { ...DEFAULT_HACKAGE_OPTIONS, now: () => new Date(), ...options.hackage });
   const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
   backfillReleaseKeys(store); // rows stored before release keys existed
+  // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
+  const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
   const wordpress = new WordpressPlugins(store, loadOrCreateWordpressKey(options.dataDir, options.passphrase), () => base.url);
@@ -132,7 +185,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const ctx: RegistryContext = {
     store,
-    log,
+    log: served,
     registryKey: registry.key,
     get baseUrl() {
       return base.url;
@@ -143,13 +196,22 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     onPublished: (row) => go.onPublished(row),
   };
   const recovered = await recoverPending(ctx);
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
-  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024 });
-  await app.register(logRoutes, { log, prefix: '/log' });
-  await app.register(rekorRoutes, { log, prefix: '/log' });
-  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go' });
+  const httpLimits = resolveHttpLimits(options.httpLimits);
+  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024, ...fastifyHttpOptions(httpLimits) });
+  capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
+  // The registry's log accepts only what the registry appends (publishes, key events): its
+  // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
+  const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
+  await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
+  await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
+  await app.register(entryRoutes, { db: store.db });
+  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go', ...(proxy?.go ? { upstream: { go: proxy.go, observe: proxy.observe } } : {}) });
+  await app.register(observedRoutes, { ctx, conflicts: proxy?.conflicts ?? new ConflictStore(store.db), ...(resolve ? { resolve } : {}) });
   await app.register(registryRoutes, {
     ctx,
     openpgp: { fingerprint: openpgpKey.fingerprint, armored: openpgpKey.publicArmored },
@@ -157,10 +219,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     maxArtifactBytes: maxUploadBytes,
     ledger,
     ledgerFacts: async (row) => {
-      const k = await ledger.keysFor(`pkg:${row.type}/${row.namespace ? `${encodeURIComponent(row.namespace)}/` : ''}${encodeURIComponent(row.name)}`);
+      const k = await ledger.keysFor(purlWithoutVersion(row.purl)); // the purl's name (PEP 503 etc.), not the artifact's own spelling
       return { namespace: k.namespace, resetInHistory: k.resetInHistory };
     },
     ...(guard ? { auth: guard } : {}),
+    ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
+    ...(resolve ? { resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) } : {}),
   });
   await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
@@ -170,7 +234,14 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(mavenRoutes, { repo: maven, ctx, maxArtifactBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: '/maven2' });
   const puppet = new PuppetForge(store, '') // puppet appends file_uri to --module_repository: URIs are relative to it;
   await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
-  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}) }); // npm registry at the root (wildcard; static routes above win)
+  await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
+  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
+  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
+  await app.register(pypiRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: PYPI_PREFIX });
+  await app.register(cargoRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: CARGO_PREFIX });
+  await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(gemRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: GEM_PREFIX });
+  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}) }); // npm registry at the root (wildcard; static routes above win)
 
   return {
     app,
@@ -184,12 +255,18 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     go,
     openpgpKey,
     apt,
+    cpan,
+    hex,
+    hexKey,
+    hackage,
+    hackageKeys,
     wordpress,
     cran,
     maven,
     puppet,
     adminToken,
     recovered,
+    proxy,
     async listen() {
       const address = await app.listen({ host: options.host, port: options.port });
       if (!base.url) base.url = address.replace('0.0.0.0', '127.0.0.1');

@@ -37,6 +37,7 @@ import { ENTRIES_LEVEL, formatTilePath, parseTilePath, TILE_WIDTH, type Tile } f
 import { HASH_SIZE } from '../log/hash.js';
 import { type LogStorage, StorageConflictError, StorageError, type StoredObject } from './contract.js';
 import { ExpandedTile, TileCache } from './tile-cache.js';
+import { isStorageFull, StorageFullError } from './storage-full.js';
 
 /** SequencerOptions configure a {@link SequencedLog}. */
 export interface SequencerOptions {
@@ -116,6 +117,9 @@ export class SequencedLog implements TransparencyLog {
   private running: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private failed: Error | undefined;
+  /** Set while the storage is out of space: appends answer it (pushback) and retry recovery (storage-full.ts). */
+  private full: StorageFullError | undefined;
+  private reloading: Promise<void> | undefined;
   private sizeWaiters: (() => void)[] = [];
   private pruning: Promise<void> = Promise.resolve();
 
@@ -208,6 +212,7 @@ export class SequencedLog implements TransparencyLog {
     await this.ready;
     if (this.failed) throw this.failed;
     if (this.closing) throw new LogClosedError();
+    if (this.full) await this.retryAfterFull();
     if (!(entry instanceof Uint8Array)) throw new InputError('ENTRY_INVALID', 'an entry must be bytes');
     if (entry.length > MAX_ENTRY_SIZE) {
       throw new InputError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes is over the ${MAX_ENTRY_SIZE}-byte limit of tlog-tiles entry bundles`);
@@ -305,7 +310,9 @@ export class SequencedLog implements TransparencyLog {
       const head = inflight.shift()!;
       try {
         await head.done;
-      } catch (e) {
+      } catch (cause) {
+        // Out of space is pushback (503 + Retry-After), not a fault: see recover().
+        const e = isStorageFull(cause) && !(cause instanceof StorageFullError) ? new StorageFullError(cause) : cause;
         // Every later batch was built on this one: they fail with it.
         for (const it of [head, ...inflight.splice(0)]) {
           await it.done.catch(() => undefined);
@@ -361,11 +368,37 @@ export class SequencedLog implements TransparencyLog {
       this.failed = e;
       return;
     }
-    try {
-      await this.load();
-    } catch (e2) {
-      this.failed = e2 instanceof Error ? e2 : new StorageError(String(e2));
-    }
+    if (e instanceof StorageFullError) this.full = e;
+    await this.reload();
+  }
+
+  /**
+   * reload reloads the committed state (one reload at a time). A reload that fails for lack of
+   * space keeps the log in the `full` state instead of stopping it; any other failure stops it.
+   */
+  private reload(): Promise<void> {
+    this.reloading ??= this.load()
+      .then(
+        () => {
+          this.full = undefined;
+        },
+        (e2: unknown) => {
+          if (isStorageFull(e2)) this.full = e2 instanceof StorageFullError ? e2 : new StorageFullError(e2);
+          else this.failed = e2 instanceof Error ? e2 : new StorageError(String(e2));
+        },
+      )
+      .finally(() => {
+        this.reloading = undefined;
+      });
+    return this.reloading;
+  }
+
+  /** retryAfterFull: an append on a full log first retries recovery; it throws StorageFullError while there is still no space. */
+  private async retryAfterFull(): Promise<void> {
+    if (this.running) throw this.full!; // the writer is still failing its batches: it reloads itself
+    await this.reload();
+    if (this.failed) throw this.failed;
+    if (this.full) throw this.full;
   }
 
   async latestCheckpoint(): Promise<string> {

@@ -17,6 +17,7 @@ import { verifyEnvelope } from '../core/dsse.js';
 import { npmKeyId, type PublicKey, verifyBytes } from '../core/keys.js';
 import { canonicalPurl, purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE } from '../core/release-record.js';
+import { OBSERVED_PREDICATE_TYPE } from '../core/observed.js';
 import { IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
 import { type Check, fail, pass, skip, warn } from '../core/verdict.js';
 import { verifyRelease } from '../core/verify.js';
@@ -302,8 +303,9 @@ function checkCountersignature(entry: LockfileEntry, record: SigilRecord, ctx: D
   } catch {
     return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', 'the publish statement is not JSON') };
   }
-  if (st._type !== IN_TOTO_STATEMENT_TYPE || st.predicateType !== PUBLISH_PREDICATE_TYPE || !Array.isArray(st.subject) || st.subject.length !== 1) {
-    return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', 'the publish statement is not an in-toto statement with the publish predicate and one subject') };
+  // An observed record (levels.ts) is the registry's statement too: same subject, its own predicate.
+  if (st._type !== IN_TOTO_STATEMENT_TYPE || (st.predicateType !== PUBLISH_PREDICATE_TYPE && st.predicateType !== OBSERVED_PREDICATE_TYPE) || !Array.isArray(st.subject) || st.subject.length !== 1) {
+    return { check: fail('countersignature', 'COUNTERSIGNATURE_INVALID', 'the publish statement is not an in-toto statement with the publish (or observed) predicate and one subject') };
   }
   const s = st.subject[0]!;
   let name: string;

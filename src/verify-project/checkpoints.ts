@@ -15,6 +15,7 @@ import { hashEqual } from '../log/hash.js';
 import { cosignatureTimestamp, type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1 } from '../log/note-key.js';
 import { verifyNote } from '../log/note.js';
 import { checkConsistency } from '../log/proof.js';
+import { thresholdWitnessPolicy, verifyCheckpointPolicy } from '../log/policy.js';
 import type { Policy } from './policy.js';
 
 export interface VerifiedCheckpointText {
@@ -156,13 +157,24 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
   else if (ageSeconds > max) {
     checks.push(fail('age', 'CHECKPOINT_STALE', `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} was ${how} ${formatAge(ageSeconds)} ago; the policy allows ${formatAge(max)} (a frozen or stale view of the log)`, { ageSeconds, maxSeconds: max, checkpoint: newest.text }));
   } else checks.push(pass('age', 'CHECKPOINT_FRESH', `${how} ${formatAge(ageSeconds)} ago (policy: at most ${formatAge(max)})`, { ageSeconds }));
+  // Witnesses: one evaluator (c2sp.org/tlog-policy) for the policy's witness file or its short form.
   const min = input.policy.minWitnesses;
-  if (min > 0) {
-    if (cosigs.length >= min) checks.push(pass('witnesses', 'WITNESSES_MET', `${cosigs.length} witness cosignature(s), policy requires ${min}`));
-    else
-      checks.push(
-        fail('witnesses', 'WITNESSES_INSUFFICIENT', `the checkpoint has ${cosigs.length} cosignature(s) from the policy's ${input.policy.witnesses.length} witness key(s); the policy requires ${min}${input.policy.witnesses.length === 0 ? ' (no witness keys are configured: add them under "witnesses", or set minWitnesses to 0 until witnesses cosign this log)' : ''}`),
-      );
+  let tlog = input.policy.witnessPolicy;
+  if (tlog === undefined && min > 0) {
+    try {
+      tlog = thresholdWitnessPolicy(witnessVerifiers, min);
+    } catch {
+      /* fewer usable witness keys than minWitnesses: reported below */
+    }
+  }
+  if (tlog !== undefined) {
+    const w = verifyCheckpointPolicy(newest.text, tlog, { logKeys: [verifier], now: Math.floor(input.now.getTime() / 1000) }).checks.at(-1)!;
+    const code = w.code === 'WITNESS_QUORUM_MET' ? 'WITNESSES_MET' : w.code === 'WITNESS_QUORUM_NOT_MET' ? 'WITNESSES_INSUFFICIENT' : w.code;
+    if (tlog.quorum !== undefined || w.status !== 'pass') checks.push({ ...w, code });
+  } else if (min > 0) {
+    checks.push(
+      fail('witnesses', 'WITNESSES_INSUFFICIENT', `the checkpoint has ${cosigs.length} cosignature(s) from the policy's ${input.policy.witnesses.length} witness key(s); the policy requires ${min}${input.policy.witnesses.length === 0 ? ' (no witness keys are configured: add them under "witnesses", or set minWitnesses to 0 until witnesses cosign this log)' : ''}`),
+    );
   }
   return { checks, verified, refused, newest, ageSeconds, ...(splitView ? { splitView } : {}) };
 }

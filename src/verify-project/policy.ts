@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../core/keys.js';
 import { parsePurl } from '../core/purl.js';
+import type { TlogPolicy } from '../log/policy.js';
 
 export interface Policy {
   /** Which packages must carry an author signature: all, none, or those matching patterns. */
@@ -28,11 +29,29 @@ export interface Policy {
   readonly minWitnesses: number;
   /** Witness note verifier keys ("name+hash+base64"). */
   readonly witnesses: readonly string[];
+  /**
+   * A c2sp.org/tlog-policy file (path relative to the policy file): witnesses,
+   * groups and quorum. When set it decides the witness check; `minWitnesses`
+   * with `witnesses` is the same thing written short (a k-of-n group).
+   */
+  readonly witnessPolicyFile?: string;
+  /** The parsed witness policy (read by the caller, which does the I/O). */
+  readonly witnessPolicy?: TlogPolicy;
   /** Author key algorithms accepted. */
   readonly allowedAlgorithms: readonly KeyAlgorithm[];
   /** Default Sigil server (the --server flag wins). */
   readonly server?: string;
+  /**
+   * Minimum trust level per package pattern: `author` > `registry` > `logged` > `none`
+   * (levels.ts). The most specific matching pattern wins. `"*": "none"` is the explicit
+   * line that allows a run in which no dependency is verified.
+   */
+  readonly levels?: Readonly<Record<string, TrustLevel>>;
 }
+
+/** TrustLevel: what a dependency's record proves, strongest first (DESIGN.md "Records"). */
+export type TrustLevel = 'author' | 'registry' | 'logged' | 'none';
+export const TRUST_LEVELS: readonly TrustLevel[] = ['author', 'registry', 'logged', 'none'];
 
 /**
  * DEFAULT_POLICY applies without a policy file: every record found must
@@ -54,7 +73,7 @@ export const DEFAULT_POLICY: Policy = {
 
 export const POLICY_FILE_NAMES = ['sigil.policy.json', 'sigil.policy.yaml', 'sigil.policy.yml'] as const;
 
-const FIELDS = ['$schema', 'version', 'requireAuthorSignature', 'unsigned', 'keys', 'trustOnFirstUse', 'maxCheckpointAge', 'minWitnesses', 'witnesses', 'allowedAlgorithms', 'server'];
+const FIELDS = ['$schema', 'version', 'requireAuthorSignature', 'unsigned', 'keys', 'trustOnFirstUse', 'maxCheckpointAge', 'minWitnesses', 'witnesses', 'witnessPolicy', 'allowedAlgorithms', 'server', 'levels'];
 
 /** parseDuration reads "90s", "15m", "24h", "7d" or a number of seconds. */
 export function parseDuration(v: unknown): number | undefined {
@@ -132,6 +151,11 @@ export function parsePolicy(text: string, file: string): Policy {
     if (Array.isArray(d['witnesses']) && d['witnesses'].every((w) => typeof w === 'string' && w.split('+').length >= 3)) witnesses = d['witnesses'] as string[];
     else bad('witnesses', 'a list of witness verifier keys ("name+hash+base64")', d['witnesses']);
   }
+  let witnessPolicyFile: string | undefined;
+  if (d['witnessPolicy'] !== undefined) {
+    if (typeof d['witnessPolicy'] === 'string' && d['witnessPolicy'] !== '') witnessPolicyFile = d['witnessPolicy'];
+    else bad('witnessPolicy', 'the path of a tlog-policy file (c2sp.org/tlog-policy)', d['witnessPolicy']);
+  }
   let allowedAlgorithms = DEFAULT_POLICY.allowedAlgorithms;
   if (d['allowedAlgorithms'] !== undefined) {
     const a = d['allowedAlgorithms'];
@@ -143,10 +167,22 @@ export function parsePolicy(text: string, file: string): Policy {
     if (typeof d['server'] === 'string' && /^https?:\/\//.test(d['server'])) server = d['server'];
     else bad('server', 'an http(s) URL', d['server']);
   }
+  let levels: Record<string, TrustLevel> | undefined;
+  if (d['levels'] !== undefined) {
+    const l = d['levels'];
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) bad('levels', 'an object mapping package patterns to "author", "registry", "logged" or "none"', l);
+    else {
+      levels = {};
+      for (const [pattern, level] of Object.entries(l as Record<string, unknown>)) {
+        if (typeof level === 'string' && (TRUST_LEVELS as readonly string[]).includes(level)) levels[pattern] = level as TrustLevel;
+        else bad(`levels.${pattern}`, '"author", "registry", "logged" or "none"', level);
+      }
+    }
+  }
   if (problems.length > 0) {
     throw new InputError('POLICY_INVALID', `${file}: invalid policy:\n  ${problems.join('\n  ')}`, { file, field: problems[0]!.split(':')[0]!, hint: 'see docs/policy.md and docs/schemas/policy.schema.json' });
   }
-  return { requireAuthorSignature, unsigned, keys, trustOnFirstUse, maxCheckpointAge, minWitnesses, witnesses, allowedAlgorithms, ...(server ? { server } : {}) };
+  return { requireAuthorSignature, unsigned, keys, trustOnFirstUse, maxCheckpointAge, minWitnesses, witnesses, allowedAlgorithms, ...(server ? { server } : {}), ...(witnessPolicyFile ? { witnessPolicyFile } : {}), ...(levels ? { levels } : {}) };
 }
 
 /** packageName is the package's name as its ecosystem writes it ("@babel/core", "golang.org/x/mod"), from a purl. */

@@ -8,6 +8,7 @@ import type { Check } from '../core/verdict.js';
 import type { DependencyResult } from './check-dependency.js';
 import { formatAge } from './checkpoints.js';
 import type { ProjectReport } from './verify-project.js';
+import type { LevelledResult } from './levels.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -23,12 +24,33 @@ export function formatHuman(r: ProjectReport): string {
   const checked = r.dependencies.length - r.counts.skipped;
   const cp = r.log ? ` (checkpoint ${n(r.log.size)}${r.log.ageSeconds !== undefined ? `, ${formatAge(r.log.ageSeconds)} old` : ''})` : '';
   lines.push(`checked ${n(checked)} package${checked === 1 ? '' : 's'} from ${r.lockfile} against ${r.source}${cp}`);
+  if (r.summary) {
+    const k = r.kinds;
+    const parts = k ? [`${n(k['author-signed'])} author-signed`, `${n(k['registry-published'])} registry-published`, `${n(k.observed)} logged from upstream`] : [];
+    lines.push(`verified ${n(r.summary.verified)} of ${n(r.summary.verified + r.summary.notVerified)}${parts.length ? ` (records: ${parts.join(', ')}, ${n(k!['no-record'])} none)` : ''}; NOT verified: ${n(r.summary.notVerified)}`);
+  }
   for (const c of r.project) if (c.status === 'fail') lines.push(`  ✘ ${c.name.padEnd(12)}${c.reason}`);
   const w = String(Math.max(1, ...Object.values(r.counts).map((x) => n(x).length))).length;
   const count = (x: number) => n(x).padStart(Math.max(5, w));
   lines.push(`${count(r.counts.verified)} verified      author signature, key, countersignature, log inclusion`);
-  const unsigned = by('unsigned');
-  if (unsigned.length > 0) lines.push(`${count(unsigned.length)} unsigned      allowed by policy (warn): ${list(unsigned)}`);
+  const unsignedAll = by('unsigned') as LevelledResult[];
+  const logged = unsignedAll.filter((d) => d.kind === 'observed');
+  const unsigned = unsignedAll.filter((d) => d.kind !== 'observed');
+  if (logged.length > 0) {
+    const first = logged.map((d) => d.observed?.firstSeen ?? '').filter(Boolean).sort()[0];
+    const from = [...new Set(logged.map((d) => d.observed?.upstream).filter(Boolean))].join(', ');
+    lines.push(`${count(logged.length)} logged        observed from ${from || 'an upstream'}, bytes logged on first sight${first ? ` (first seen from ${first.slice(0, 10)})` : ''}, not signed by their authors: ${list(logged)}`);
+  }
+  if (unsigned.length > 0) {
+    lines.push(`${count(unsigned.length)} unsigned      allowed by policy (warn): ${list(unsigned)}`);
+    const none = unsigned.filter((d) => d.kind === 'no-record' || d.kind === undefined);
+    const published = unsigned.filter((d) => d.kind === 'registry-published' || d.kind === 'author-signed');
+    if (none.length > 0 && published.length > 0) {
+      lines.push(`${' '.repeat(Math.max(5, w) + 15)}the server has no record: ${list(none)}`);
+      lines.push(`${' '.repeat(Math.max(5, w) + 15)}published, but not signed by its author: ${list(published)}`);
+    } else if (none.length > 0) lines.push(`${' '.repeat(Math.max(5, w) + 15)}(the server has no record of any of them)`);
+    else lines.push(`${' '.repeat(Math.max(5, w) + 15)}(all published on the registry, but not signed by their authors)`);
+  }
   const skipped = by('skipped');
   if (skipped.length > 0) lines.push(`${count(skipped.length)} not checked   ${list(skipped, 4)} (workspace links, bundled or go.mod-only)`);
   const failed = by('failed');

@@ -22,6 +22,7 @@ import { checkDependency, type DependencyResult, type DependencyStatus } from '.
 import type { LedgerView } from './ledger-view.js';
 import type { Policy } from './policy.js';
 import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
+import { applyLevel, explicitlyAllowsNone, verifiedAtSomeLevel, type LevelledResult, type RecordKind } from './levels.js';
 
 export interface VerifyProjectInput {
   /** Lockfile path as given (reports point at it). */
@@ -59,6 +60,10 @@ export interface ProjectReport {
   /** The pins `--pin` would write (existing pins kept, new namespaces and ledger-authorised rotations added). */
   readonly pins: TrustFile;
   readonly splitView?: { readonly remembered: string; readonly received: string };
+  /** Dependencies by what their record is (levels.ts). */
+  readonly kinds?: Readonly<Record<RecordKind, number>>;
+  /** Verified (a record reaching at least `logged`, every check passing) vs not (no record, failed), skipped left out. */
+  readonly summary?: { readonly verified: number; readonly notVerified: number };
 }
 
 /**
@@ -117,12 +122,26 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const results: DependencyResult[] = [];
   let n = 0;
   for (const e of input.entries) {
-    results.push(await checkDependency(e, lookup.records[e.purl], ctx));
+    results.push(applyLevel(await checkDependency(e, lookup.records[e.purl], ctx), lookup.records[e.purl], input.policy, keys.observes));
     input.onProgress?.(++n, input.entries.length);
   }
   const counts: Record<DependencyStatus, number> = { verified: 0, unsigned: 0, failed: 0, skipped: 0 };
   for (const r of results) counts[r.status]++;
   const warnings = results.flatMap((r) => r.checks.filter((c) => c.status === 'warn' && c.code !== 'UNSIGNED_ALLOWED').map((check) => ({ purl: r.purl, display: r.display, check })));
+  // Issue 13: a run in which nothing was verified never looks like success, unless the policy says so explicitly.
+  const kinds: Record<RecordKind, number> = { 'author-signed': 0, 'registry-published': 0, observed: 0, 'no-record': 0 };
+  for (const r of results as LevelledResult[]) if (r.kind) kinds[r.kind]++;
+  const considered = (results as LevelledResult[]).filter((r) => r.status !== 'skipped');
+  const verifiedCount = considered.filter(verifiedAtSomeLevel).length;
+  const summary = { verified: verifiedCount, notVerified: considered.length - verifiedCount };
+  if (considered.length > 0 && verifiedCount === 0 && !considered.every((r) => explicitlyAllowsNone(input.policy, r.purl))) {
+    project.push({
+      name: 'policy',
+      code: 'NOTHING_VERIFIED',
+      status: 'fail',
+      reason: `none of the ${considered.length} dependencies was verified (${kinds['no-record']} without a record on the server); a run that verifies nothing fails unless the policy allows it with "levels": {"*": "none"}`,
+    });
+  }
   const ok = counts.failed === 0 && project.every((c) => c.status !== 'fail');
 
   // Pins: keep every existing pin; add namespaces seen for the first time and ledger-authorised rotations.
@@ -151,5 +170,7 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     warnings,
     pins: { version: 1, namespaces },
     ...(cps.splitView ? { splitView: cps.splitView } : {}),
+    kinds,
+    summary,
   };
 }

@@ -51,7 +51,7 @@ interface Server {
 }
 
 function start(): Server {
-  const child = spawn(process.execPath, [RUNNER, 'log', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--origin', ORIGIN, '--batch-size', '32', '--batch-interval', '5'], {
+  const child = spawn(process.execPath, [RUNNER, 'log', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--origin', ORIGIN, '--batch-size', '32', '--batch-interval', '5', '--open-writes', '--write-rate', '100000000'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -146,7 +146,7 @@ describe('npm publish → packuments and tarballs', () => {
   it('the root wildcard leaves static routes alone: /api/v1, /log, /-/npm/v1/keys, /.well-known', async () => {
     expect((await get('/-/npm/v1/keys')).json().keys[0].keytype).toBe('ecdsa-sha2-nistp256');
     expect((await get('/.well-known/sigil/keys.json')).json().keys).toHaveLength(1);
-    expect((await get('/log/checkpoint')).body).toMatch(/^127\.0\.0\.1:0\/log\n/);
+    expect((await get("/log/checkpoint")).body).toMatch(/^reg\.test\/log\n/); // the origin follows --public-url (issue 13 item 7)
     const missing = await get('/api/v1/releases/pkg%3Anpm%2Fnope%401.0.0');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('RELEASE_NOT_FOUND'); // the registry API's shape, not npm's

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { InputError } from '../../core/errors.js';
 import { formatPrivateKeyFile, formatPublicKeyFile, generateKey, KEY_ALGORITHMS, npmKeyId, type KeyAlgorithm } from '../../core/keys.js';
 import { shortHex } from '../../core/digest.js';
@@ -23,7 +24,8 @@ export interface KeygenFlags {
 export function registerKeygen(program: Command, ctx: CommandContext): void {
   program
     .command('keygen')
-    .description('make a new signing key pair (private key encrypted with a passphrase)')
+    .summary('make a new signing key pair (private key encrypted with a passphrase)')
+    .description(examplesFirst('make a new signing key pair (private key encrypted with a passphrase)', ['sigil keygen --out ~/.sigil', 'sigil keygen -a ecdsa-p256 --out keys --json']))
     .option('-a, --algorithm <alg>', `key algorithm: ${KEY_ALGORITHMS.join(' or ')}`, 'ed25519')
     .option('-o, --out <dir>', 'folder to write the key files to', '.')
     .option('--unencrypted', 'write the private key without a passphrase (not recommended)')

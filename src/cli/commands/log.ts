@@ -2,6 +2,7 @@
  * sigil log: run and inspect a transparency log.
  *
  *   sigil log serve [--data DIR] [--listen HOST:PORT] [--origin ORIGIN]
+ *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N]
  *   sigil log vkey [--data DIR]
  *   sigil log checkpoint [--url URL | --data DIR] [--vkey VKEY]
  *   sigil log audit [--url URL | --data DIR] [--vkey VKEY]
@@ -13,29 +14,40 @@ import { InputError } from '../../core/errors.js';
 import { verifyCheckpoint } from '../../log/checkpoint.js';
 import { type NoteVerifier, parseVerifierKey } from '../../log/note-key.js';
 import { createLogServer } from '../../registry/log-routes.js';
+import { DEFAULT_WRITE_RATE, LogAdmission } from '../../registry/log-admission.js';
+import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
 import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
 import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
 import { loadLogKey } from '../../store/log-key.js';
 import { publicDir } from '../../store/sqlite-file-storage.js';
 import { dirTileSource, httpTileSource } from '../../store/tile-source.js';
+import { describeQuorum } from '../../log/policy.js';
+import { WitnessedLog } from '../../witness/witnessed-log.js';
 import type { CommandContext } from '../context.js';
 import { printError, printWarning, type Io } from '../output.js';
+import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
 
 const EXAMPLES = `
 Examples:
-  $ sigil log serve --origin log.example.org --listen 0.0.0.0:7440
+  $ sigil log serve --origin log.example.org --listen 0.0.0.0:7440 --allow-key ci.pub --write-token-file tokens.txt
   $ sigil log vkey
   $ sigil log checkpoint --url http://127.0.0.1:7440
   $ sigil log audit --url https://log.example.org --vkey "$(sigil log vkey)"
 `;
 
-export interface ServeFlags {
+export interface ServeFlags extends WitnessFlags {
   data: string;
-  listen: string;
+  listen?: string;
+  port?: string;
   origin?: string;
   batchSize?: string;
   batchInterval?: string;
+  writeTokenFile?: string;
+  allowKey?: string[];
+  openWrites?: boolean;
+  writeRate?: string;
+  maxBodyBytes?: string;
 }
 
 export interface SourceFlags {
@@ -51,14 +63,20 @@ export interface SourceFlags {
  */
 export function registerLog(program: Command, ctx: CommandContext): Command {
   const log = program.command('log').description('run and inspect a transparency log (C2SP tlog-tiles)').addHelpText('after', EXAMPLES);
-  log
-    .command('serve')
+  addWitnessFlags(log
+    .command('serve'))
     .description('serve a transparency log (creates its key on first start)')
     .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
-    .option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:7440')
+    .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:7440)')
+    .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N), as for `sigil serve`')
     .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
     .option('--batch-size <n>', 'integrate when this many entries wait', '256')
-    .option('--batch-interval <ms>', 'or this long after the first one arrived', '100')
+    .option('--batch-interval <ms>', 'or this long after the first one arrived (0: as soon as the writer is free)', '0')
+    .option('--write-token-file <file>', 'admit writes with one of these bearer tokens (one a line; also SIGIL_LOG_WRITE_TOKEN)')
+    .option('--allow-key <pub>', 'admit Rekor v2 DSSE entries signed by this public key file (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--open-writes', 'admit writes from anyone (rate-limited); without a policy, writes are refused')
+    .option('--write-rate <n>', 'writes per minute per client address', String(DEFAULT_WRITE_RATE.perMinute))
+    .option('--max-body-bytes <n>', 'largest write request body', String(LOG_SERVE_MAX_BODY))
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
     .command('vkey')
@@ -83,6 +101,16 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
 }
 
 /** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
+/** listenAddress reads -l/--listen or -p/--port (not both), the same way for every server command. */
+export function listenAddress(flags: { listen?: string | undefined; port?: string | undefined }, defaultPort: number): { host: string; port: number } {
+  if (flags.listen !== undefined && flags.port !== undefined) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together", { hint: '-p N is short for --listen 127.0.0.1:N' });
+  if (flags.port !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new InputError('USAGE', `-p/--port must be a port number from 0 to 65535, not ${JSON.stringify(flags.port)}`, { hint: 'e.g. -p 8080; 0 picks a free port' });
+    return { host: '127.0.0.1', port: Number(flags.port) };
+  }
+  return parseListen(flags.listen ?? `127.0.0.1:${defaultPort}`);
+}
+
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):([0-9]{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
@@ -98,29 +126,35 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 }
 
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
-  const { host, port } = parseListen(flags.listen);
+  const { host, port } = listenAddress(flags, 7440);
   const batchSize = intFlag('--batch-size', flags.batchSize, 1);
   const batchIntervalMs = intFlag('--batch-interval', flags.batchInterval, 0);
+  const admission = writePolicy(flags, io.env);
+  const maxBodyBytes = intFlag('--max-body-bytes', flags.maxBodyBytes, 1) ?? LOG_SERVE_MAX_BODY;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
-  const log = await openFileLog(flags.data, {
+  const witnessing = witnessingFrom(flags);
+  const fileLog = await openFileLog(flags.data, {
     ...(origin !== undefined ? { origin } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
   });
-  const app = createLogServer({ log });
+  // With witnesses, everything served carries their cosignatures (src/witness/witnessed-log.ts).
+  const log = witnessing ? Object.assign(new WitnessedLog(fileLog, { ...witnessing, onRound: (r) => reportRound(io, r) }), { dir: fileLog.dir, keyCreated: fileLog.keyCreated }) : fileLog;
+  const app = createLogServer({ log, admission });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
-  await app.register(rekorRoutes, { log });
+  await app.register(rekorRoutes, { log, admission, maxBodyBytes });
   let address: string;
   try {
     address = await app.listen({ host, port });
   } catch (e) {
     await log.close();
-    throw new InputError('LISTEN_FAILED', `cannot listen on ${flags.listen}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
+    throw new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
   }
-  io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\n`);
+  io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\nwrites: ${admission.describe()}\n`);
   if (log.keyCreated) io.out(`key: created ${join(log.dir, 'log.key')}\n`);
+  if (witnessing) io.out(`witnesses: ${witnessing.policy.witnesses.map((w) => w.name).join(', ')} (quorum ${describeQuorum(witnessing.policy)}, fail-${witnessing.failOpen ? 'open' : 'closed'})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
@@ -129,6 +163,44 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   await app.close();
   await log.close();
   return 0;
+}
+
+/** LOG_SERVE_MAX_BODY: a Rekor v2 request carries one entry (≤ 64 KiB in a tlog-tiles bundle) plus its verifiers. */
+export const LOG_SERVE_MAX_BODY = 256 * 1024;
+
+/** writePolicy reads `sigil log serve`'s admission flags (issue 11 item 7: no anonymous writes by default). */
+export function writePolicy(flags: ServeFlags, env: Readonly<Record<string, string | undefined>> = process.env): LogAdmission {
+  const tokens: string[] = [];
+  const fromEnv = env['SIGIL_LOG_WRITE_TOKEN'];
+  if (fromEnv) tokens.push(fromEnv.trim());
+  if (flags.writeTokenFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.writeTokenFile, 'utf8');
+    } catch (e) {
+      throw new InputError('USAGE', `cannot read --write-token-file ${flags.writeTokenFile}: ${(e as Error).message}`);
+    }
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    if (lines.length === 0) throw new InputError('USAGE', `--write-token-file ${flags.writeTokenFile} has no token (one a line)`);
+    if (lines.some((l) => l.length < 16)) throw new InputError('USAGE', `--write-token-file ${flags.writeTokenFile}: every token must be at least 16 characters`);
+    tokens.push(...lines);
+  }
+  const keyIds = (flags.allowKey ?? []).map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new InputError('USAGE', `cannot read --allow-key ${file}: ${(e as Error).message}`);
+    }
+    return parsePublicKeyFile(text, file).keyId;
+  });
+  const perMinute = intFlag('--write-rate', flags.writeRate, 1) ?? DEFAULT_WRITE_RATE.perMinute;
+  return LogAdmission.policy({ tokens, keyIds, open: flags.openWrites === true, rateLimit: { perMinute, burst: Math.max(1, Math.min(perMinute, DEFAULT_WRITE_RATE.burst)) } });
+}
+
+function reportRound(io: Io, r: { size: number; failures: readonly { message: string }[]; quorumMet: boolean }): void {
+  for (const f of r.failures) printWarning(io, `checkpoint ${r.size}: ${f.message}`);
+  if (!r.quorumMet) printWarning(io, `checkpoint ${r.size}: witness quorum not met`);
 }
 
 function requireKey(dir: string): string {

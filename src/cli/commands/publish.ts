@@ -12,6 +12,7 @@ import { moduleDirective } from '../../ecosystems/golang/identify.js';
 import type { Command } from 'commander';
 import { serializeBundle } from '../../core/bundle.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import { purlWithoutVersion } from '../../core/purl.js';
 import { signReleaseWith } from '../../core/sign.js';
 import { privateKeySigner } from '../../core/dsse.js';
@@ -21,6 +22,7 @@ import { describeOptions } from '../artifact-flags.js';
 import { buildKeyEvent, cosignKeyEventWith } from '../../ledger/event.js';
 import { RegistryClient, RegistryRequestError } from '../../client/registry-client.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { fileArtifact, readTextFile, writeFileAtomic } from '../files.js';
 import { loadPrivateKey } from '../keyring.js';
 import type { Io } from '../output.js';
@@ -42,8 +44,9 @@ export interface PublishFlags {
 export function registerPublish(program: Command, ctx: CommandContext): void {
   program
     .command('publish')
-    .description('sign (with --key) and upload a release to a Sigil registry')
-    .argument('<artifact>', 'the file to publish (or a Go module directory, with --type golang --version)')
+    .summary('sign (with --key) and upload a release to a Sigil registry')
+    .description(examplesFirst('sign (with --key) and upload a release to a Sigil registry', ['sigil publish left-pad-1.3.0.tgz -s http://127.0.0.1:8080 --key KEY', 'sigil publish ./gomodule --version v1.2.0 -s URL --key KEY']))
+    .argument('<artifact>', 'the file to publish (or a Go module folder holding go.mod, with --version)')
     .option('-s, --server <url>', 'registry URL (default: $SIGIL_SERVER)')
     .option('--token <token>', 'publish token (default: $SIGIL_TOKEN)')
     .option('--otp <code>', 'two-factor code, when the account has 2FA')
@@ -64,8 +67,13 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
  * folder, and returns its path (the bundle is written beside it).
  */
 function goModuleZipFromDir(io: Io, dir: string, flags: PublishFlags): string {
-  if (flags.type !== 'golang' || flags.version === undefined) {
-    throw new InputError('USAGE', `${dir} is a directory; only a Go module can be published from a directory`, { hint: 'pass --type golang --version vX.Y.Z (and --name MODULE when the folder has no go.mod)' });
+  // A folder with go.mod is a Go module: no --type golang needed.
+  const isGoModule = flags.type === 'golang' || (flags.type === undefined && existsSync(join(dir, 'go.mod')));
+  if (!isGoModule) {
+    throw new InputError('USAGE', `${dir} is a directory; only a Go module can be published from a directory`, { hint: 'a Go module folder has a go.mod; without one pass --type golang --name MODULE --version vX.Y.Z' });
+  }
+  if (flags.version === undefined) {
+    throw new InputError('USAGE', `${dir} is a Go module folder: give the version to publish with --version vX.Y.Z`, { hint: 'a module folder does not say its version; the go command takes it from the git tag' });
   }
   let modulePath = flags.name;
   if (modulePath === undefined) {
@@ -81,8 +89,9 @@ function goModuleZipFromDir(io: Io, dir: string, flags: PublishFlags): string {
 }
 
 export async function publish(io: Io, artifactPath: string, flags: PublishFlags): Promise<number> {
-  const server = flags.server ?? io.env['SIGIL_SERVER'];
-  if (!server) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
+  const serverArg = flags.server ?? io.env['SIGIL_SERVER'];
+  if (!serverArg) throw new InputError('USAGE', 'no registry: give -s/--server URL or set SIGIL_SERVER', { hint: 'the URL `sigil serve` printed, e.g. http://127.0.0.1:8080' });
+  const server = checkServerUrl(serverArg, flags.server !== undefined ? '-s/--server' : '$SIGIL_SERVER');
   const token = flags.token ?? io.env['SIGIL_TOKEN'];
   if ((flags.key || flags.sshKey) && flags.bundle) throw new InputError('USAGE', "-k/--key and -b/--bundle can't be used together", { hint: 'give --key to sign now, or --bundle for a release signed earlier' });
   const client = new RegistryClient(server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
@@ -122,13 +131,23 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
     }
   }
 
-  const { status, record } = await client.publish({
-    filename: artifact.name,
-    artifact: readFileSync(artifactPath).toString('base64'),
-    bundle,
-    keyEvents,
-    ...describeOptions(flags),
-  });
+  const { status, record } = await client
+    .publish({
+      filename: artifact.name,
+      artifact: readFileSync(artifactPath).toString('base64'),
+      bundle,
+      keyEvents,
+      ...describeOptions(flags),
+    })
+    .catch((e: unknown) => {
+      // Without a token the server's hint speaks HTTP (Authorization: Bearer); say which flag to use.
+      if (e instanceof RegistryRequestError && e.status === 401 && token === undefined) {
+        throw new InputError('TOKEN_REQUIRED', `${server} needs a publish token: ${e.message}`, {
+          hint: 'give --token TOKEN or set SIGIL_TOKEN (the admin token `sigil serve` printed at its first start, or one from `sigil account token create`)',
+        });
+      }
+      throw e;
+    });
   if (flags.json) {
     io.out(`${JSON.stringify(record, null, 2)}\n`);
     return 0;

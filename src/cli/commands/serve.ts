@@ -3,15 +3,21 @@
  * ./.sigil-data): accepts signed releases, countersigns them, logs every
  * signature and key event, and serves npm's keys endpoint and the log.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { npmKeyId } from '../../core/keys.js';
-import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry } from '../../registry/server.js';
+import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
+import { clientConfig } from '../../registry/personalities/client-config.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
-import { parseListen } from './log.js';
+import { listenAddress } from './log.js';
+import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
+import { loadServeProxyConfig } from './serve-proxy.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends WitnessFlags {
   data: string;
   listen?: string;
   port?: string;
@@ -21,12 +27,15 @@ export interface ServeFlags {
   requireSignatures?: boolean;
   rateLimit?: string;
   json?: boolean;
+  upstream?: string[];
+  config?: string;
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
-  program
-    .command('serve')
-    .description('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
+  addWitnessFlags(program
+    .command('serve'))
+    .summary('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
+    .description(examplesFirst('run a Sigil registry with its transparency log (embedded default: SQLite + files)', ['sigil serve', 'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example']))
     .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
     .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N)')
@@ -35,13 +44,14 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
     .option('--require-signatures', 'refuse every upload without an author signature')
     .option('--rate-limit <n>', 'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)')
+    .option('--upstream <ecosystem=url>', 'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--config <file>', 'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)')
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
 
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
-  if (flags.listen && flags.port) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together");
-  const { host, port } = parseListen(flags.listen ?? `127.0.0.1:${flags.port ?? '8080'}`);
+  const { host, port } = listenAddress(flags, 8080);
   let maxUploadBytes: number | undefined;
   if (flags.maxUploadBytes !== undefined) {
     maxUploadBytes = Number(flags.maxUploadBytes);
@@ -52,8 +62,18 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     rateLimit = Number(flags.rateLimit);
     if (!Number.isSafeInteger(rateLimit) || rateLimit < 1) throw new InputError('USAGE', `--rate-limit must be a positive integer, not "${flags.rateLimit}"`);
   }
+  if (flags.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(flags.publicUrl)) {
+    throw new InputError('USAGE', `--public-url must be an http:// or https:// URL, not "${flags.publicUrl}"`, { hint: 'e.g. --public-url https://registry.example.org' });
+  }
+  checkDataFolder(flags.data);
+  // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
+  await probeListen(host, port);
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
+  const proxy = loadServeProxyConfig(flags.config, flags.upstream ?? []);
+  const witnessing = witnessingFrom(flags);
+  const isNew = !existsSync(flags.data) || readdirSync(flags.data).length === 0;
   const registry = await openRegistry({
+    ...(proxy ? { proxy } : {}),
     dataDir: flags.data,
     host,
     port,
@@ -63,6 +83,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     requireAuthorSignature: Boolean(flags.requireSignatures),
     ...(rateLimit ? { authLimits: { perIp: { burst: rateLimit, perMinute: rateLimit }, perAccount: { burst: rateLimit, perMinute: rateLimit } } } : {}),
     ...(passphrase ? { passphrase } : {}),
+    ...(witnessing ? { witnessing } : {}),
   });
   let url: string;
   try {
@@ -73,14 +94,17 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, clients: clientConfig(url), wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`);
   } else {
     io.out(
       [
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
-        registry.adminToken ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)` : '',
+        ...Object.entries(proxy?.upstreams ?? {}).map(([eco, u]) => `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`),
+        registry.adminToken
+          ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)`
+          : `  admin token    not shown (made when ${flags.data} was created); a new one: sigil account token create admin --action publish,keys,admin -d ${flags.data}`,
         registry.recovered.completed.length + registry.recovered.dropped.length > 0
           ? `  recovered      ${registry.recovered.completed.length} interrupted publish(es) finished, ${registry.recovered.dropped.length} dropped`
           : '',
@@ -90,8 +114,12 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `  sigil fetch <purl> --server ${url}          (download, verified)`,
         `  sigil verify package-lock.json --server ${url}`,
         `  go: GOPROXY=${url}/go  GOSUMDB="${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}"`,
+        ...Object.entries(clientConfig(url)).map(([client, line]) => `  ${client}: ${line}`),
         `  apt: curl -s ${url}/debian/sigil-archive-keyring.asc > /etc/apt/keyrings/sigil.asc   (OpenPGP ${registry.openpgpKey.fingerprint})`,
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
+        `  cpanm: cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (cpanm checks sha256 only: check CHECKSUMS with gpgv and ${url}/cpan/sigil-cpan-key.asc, OpenPGP ${registry.openpgpKey.fingerprint}; docs/cpan.md)`,
+        `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
+        `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.root.keyId} / key-threshold: 1   (~/.cabal/config; docs/hackage.md)`,
         `  R: install.packages("<pkg>", repos = "${url}/cran")   then sigil verify renv.lock --server ${url}   (R never checks MD5sum: docs/cran.md)`,
         `  maven: <repository><id>sigil</id><url>${url}/maven2</url><releases><checksumPolicy>fail</checksumPolicy></releases></repository>   (.asc by OpenPGP ${registry.openpgpKey.fingerprint})`,
         `  puppet: puppet module install <author>-<name> --module_repository ${url}/puppet`,
@@ -102,6 +130,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         .join('\n') + '\n',
     );
   }
+  if (!isNew) for (const w of addressChanges(registry.log.origin, registry.go.sumdb.name, url, flags)) printWarning(io, w);
   if (!registry.registryKeyEncrypted) printWarning(io, 'the registry key is stored unencrypted (mode 0600); set SIGIL_SERVER_PASSPHRASE before the first start to encrypt it');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -109,4 +138,45 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   });
   await registry.close();
   return 0;
+}
+
+/** checkDataFolder refuses a --data that is a file (or under one) before anything is created. */
+function checkDataFolder(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new InputError('USAGE', `-d/--data ${dir} cannot be a data folder: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a part of the path is a file' : (e as Error).message}`, { file: dir });
+  }
+  if (st !== undefined && !st.isDirectory()) {
+    throw new InputError('USAGE', `-d/--data ${dir} is a file; the registry needs a data folder`, { file: dir, hint: 'give a folder (it is created on the first start), e.g. -d ./.sigil-data' });
+  }
+}
+
+/** probeListen binds host:port and lets go again: "port in use" is found before the data folder is touched. */
+async function probeListen(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'the port is in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
+      reject(new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${why}; nothing was created`, { hint: 'pick another port with -p/--port, or stop what holds it' }));
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+/**
+ * addressChanges: the log origin and the GOSUMDB name are fixed when the data
+ * folder is created (clients pin them); when this start is reached at another
+ * address, say so rather than keep the old names silently.
+ */
+function addressChanges(origin: string, sumdbName: string, url: string, flags: ServeFlags): string[] {
+  const now = publicHostPath(url);
+  const out: string[] = [];
+  const wantOrigin = flags.origin ?? `${now}/log`;
+  if (origin !== wantOrigin) {
+    out.push(`the log keeps its origin "${origin}" (named when ${flags.data} was created; clients pin it), although this registry is now at ${url}${flags.origin ? ` and --origin says "${flags.origin}"` : ''}`);
+  }
+  if (sumdbName !== `${now}/go`) out.push(`GOSUMDB keeps its name "${sumdbName}" (fixed at creation), although this registry is now at ${url}`);
+  return out;
 }

@@ -1,6 +1,7 @@
 /** sigil sign: sign a release artifact, writing <artifact>.sigstore.json. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { serializeBundle } from '../../core/bundle.js';
 import { signReleaseWith } from '../../core/sign.js';
 import { privateKeySigner } from '../../core/dsse.js';
@@ -26,7 +27,8 @@ export interface SignFlags {
 export function registerSign(program: Command, ctx: CommandContext): void {
   program
     .command('sign')
-    .description('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)')
+    .summary('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)')
+    .description(examplesFirst('sign a release artifact; writes <artifact>.sigstore.json (Sigstore bundle v0.3)', ['sigil sign left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.key', 'sigil sign app.bin --name app --version 2.0.0 --key KEY']))
     .argument('<artifact>', 'the file to sign (npm tarball, or any file with --name/--version)')
     .option('-k, --key <file>', 'private key file made by `sigil keygen`')
     .option('--ssh-key <file>', 'sign with this SSH key (ed25519 or ecdsa P-256) through ssh-agent, or from its unencrypted key file')

@@ -9,30 +9,22 @@
  * registry signatures in a packument. Every scheme answers with the same
  * verdict: a table of checks (or --json), exit 0 only when verified.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { looksLikeSshsig } from '../../foreign/ssh/sshsig.js';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
+import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
 import type { CommandContext } from '../context.js';
+import { examplesFirst } from '../help.js';
 import { readTextFile } from '../files.js';
+import { colourOn } from '../colour.js';
 import { formatChecks, printError, type Io } from '../output.js';
 import { collect, type VerifyFlags } from '../verify/flags.js';
-import {
-  isCpanDirectory,
-  isDebianRepository,
-  verifyCpan,
-  verifyDebianRepository,
-  verifyGem,
-  verifyKeyless,
-  verifyNpmRegistry,
-  verifyOpenpgpCleartext,
-  verifyOpenpgpDetached,
-  verifyWordPress,
-} from '../verify/foreign.js';
-import { verifySigilBundle } from '../verify/sigil-bundle.js';
-import { verifyArchiveFromTag, verifyArchiveTreeHash, verifyForgeBindingFile, verifyGitObject, verifySshsigFile } from '../verify/git.js';
-import { isLockfile, verifyLockfile } from '../verify/lockfile.js';
+import { isCpanDirectory, isDebianRepository, isLockfile, isLockfileByContent, projectLockfiles } from '../verify/detect.js';
+
+// Each scheme's verifier is loaded when that scheme runs: verifying one artifact does not load OpenPGP, Sigstore or the lockfile machinery.
+const foreign = () => import('../verify/foreign.js');
+const git = () => import('../verify/git.js');
 
 export type { VerifyFlags };
 
@@ -42,11 +34,14 @@ type Scheme = (typeof SCHEMES)[number];
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('verify an artifact (or repository, or packument) against its signatures and trusted keys')
+    .summary('verify an artifact (or repository, or packument) against its signatures and trusted keys')
+    .description(examplesFirst('verify an artifact (or repository, or packument) against its signatures and trusted keys', ['sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub', 'sigil verify package-lock.json --server https://sigil.example.org', 'sigil verify ./my-app            (every lockfile in the folder)']))
     .argument('<target>', 'the file, folder or URL to verify')
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
     .option('--keyring <path>', 'a folder of trusted Sigil public keys, or an OpenPGP keyring file')
+    .option('--tlog-policy <file>', 'Sigil bundles: the log entry must be in a log of this tlog-policy file, with its witness quorum')
+    .option('--tlog-proof <file>', 'Sigil bundles: check this tlog-proof file instead of the bundle\'s own log entry (with --tlog-policy)')
     .option('-t, --type <type>', 'package type, when it cannot be detected')
     .option('--namespace <ns>', 'package namespace when the artifact does not say (e.g. the CPAN author id)')
     .option('--name <name>', 'expected package name (generic files)')
@@ -91,16 +86,68 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
 }
 
-/** bundleKind reads just enough of a Sigstore bundle to tell key-signed from keyless. */
-function bundleKind(text: string): 'key' | 'certificate' | 'unknown' {
+/**
+ * bundleKind reads just enough of a Sigstore bundle to route it: a Sigil
+ * release (key-signed DSSE over an in-toto release statement) goes to the Sigil
+ * verifier; any other key-signed bundle (message signature, or DSSE over
+ * another statement: cosign/sigstore "managed key" bundles) and every keyless
+ * bundle go to the Sigstore verifier.
+ */
+function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
   try {
-    const vm = (JSON.parse(text) as { verificationMaterial?: Record<string, unknown> }).verificationMaterial ?? {};
-    if (vm['publicKey'] !== undefined) return 'key';
+    const doc = JSON.parse(text) as { verificationMaterial?: Record<string, unknown>; dsseEnvelope?: { payload?: unknown } };
+    const vm = doc.verificationMaterial ?? {};
     if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined) return 'certificate';
+    if (vm['publicKey'] !== undefined) {
+      const payload = doc.dsseEnvelope?.payload;
+      if (typeof payload !== 'string') return doc.dsseEnvelope === undefined ? 'key' : 'sigil';
+      try {
+        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { predicateType?: unknown };
+        return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key';
+      } catch {
+        return 'sigil';
+      }
+    }
   } catch {
     /* the Sigil verifier reports malformed bundles with the file and the cause */
   }
   return 'unknown';
+}
+
+/**
+ * readBundleText reads a bundle file and refuses binary data (an artifact or a
+ * .sig passed as -b by mistake) as input error, without echoing its bytes.
+ */
+function readBundleText(path: string): string {
+  const text = readTextFile(path, 'bundle');
+  // NUL, other C0 controls besides tab/CR/LF, or UTF-8 decoding failures (U+FFFD): not a JSON text file.
+  const bad = /[\u0000-\u0008\u000e-\u001f\ufffd]/.exec(text.slice(0, 64 * 1024));
+  if (bad) {
+    throw new InputError('BUNDLE_NOT_JSON', `${path} is not a JSON Sigstore bundle: it holds binary data (byte ${JSON.stringify(bad[0]).slice(1, -1)} at character ${bad.index})`, {
+      file: path,
+      hint: '-b/--bundle takes the .sigstore.json file `sigil sign` wrote; an OpenPGP .sig/.asc goes to --signature',
+    });
+  }
+  return text;
+}
+
+/** isProjectFolder: a folder (not a Debian repository or CPAN dist, told apart before) that holds a lockfile. */
+function isProjectFolder(target: string): boolean {
+  return statSync(target, { throwIfNoEntry: false })?.isDirectory() === true && projectLockfiles(target).length > 0;
+}
+
+/** verifyProjectFolder verifies every lockfile of a project folder; the exit code is the worst. */
+async function verifyProjectFolder(io: Io, dir: string, flags: VerifyFlags): Promise<number> {
+  const lockfiles = projectLockfiles(dir);
+  if ((flags.json || flags.sarif) && lockfiles.length > 1) {
+    throw new InputError('USAGE', `${dir} holds ${lockfiles.length} lockfiles (${lockfiles.map((l) => l.split('/').pop()).join(', ')}); --json/--sarif report one at a time`, { hint: 'name the lockfile: sigil verify DIR/package-lock.json --json' });
+  }
+  let worst = 0;
+  for (const [i, lockfile] of lockfiles.entries()) {
+    if (lockfiles.length > 1 && !flags.json && !flags.sarif) io.out(`${i > 0 ? '\n' : ''}${lockfile}\n`);
+    worst = Math.max(worst, await (await import('../verify/lockfile.js')).verifyLockfile(io, lockfile, flags));
+  }
+  return worst;
 }
 
 function detachedSignatureFor(target: string, flags: VerifyFlags): string | undefined {
@@ -115,7 +162,8 @@ function looksLikeSshsigFile(path: string): boolean {
     const head = Buffer.alloc(64);
     const n = readSync(fd, head, 0, 64, 0);
     closeSync(fd);
-    return looksLikeSshsig(head.subarray(0, n).toString('latin1'));
+    // the armor line itself: importing the SSH verifier here would load it for every verify
+    return head.subarray(0, n).toString('latin1').trimStart().startsWith('-----BEGIN SSH SIGNATURE-----');
   } catch {
     return false;
   }
@@ -134,17 +182,20 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (isLockfile(target)) return 'lockfile';
   if (flags.suite !== undefined || isDebianRepository(target)) return 'debian';
   if (flags.cpan || isCpanDirectory(target)) return 'cpan';
+  if (isProjectFolder(target)) return 'lockfile';
   if (flags.wpKey !== undefined || flags.signatureHeader !== undefined) return 'wordpress';
   if (flags.npmKeys !== undefined) return 'npm-registry';
   if (flags.clearsigned) return 'cleartext';
   if (/\.gem$/i.test(target) && flags.bundle === undefined) return 'gem';
   const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
   if (flags.bundle !== undefined || existsSync(bundlePath)) {
-    return bundleKind(readTextFile(bundlePath, 'bundle')) === 'certificate' ? 'sigstore' : 'sigil';
+    const kind = bundleKind(readBundleText(bundlePath));
+    return kind === 'certificate' || kind === 'key' ? 'sigstore' : 'sigil';
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
   const detached = detachedSignatureFor(target, flags);
   if (detached !== undefined) return flags.allowedSigners !== undefined || looksLikeSshsigFile(detached) ? 'sshsig' : 'openpgp';
+  if (isLockfileByContent(target)) return 'lockfile';
   if (!existsSync(target)) throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
   throw new InputError('NO_SIGNATURE', `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`, {
     file: target,
@@ -154,19 +205,23 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
 
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
-  if (scheme === 'lockfile') return verifyLockfile(io, target, flags);
+  if (scheme === 'lockfile') return isProjectFolder(target) ? verifyProjectFolder(io, target, flags) : (await import('../verify/lockfile.js')).verifyLockfile(io, target, flags);
   for (const f of ['server', 'policy', 'pin', 'offline', 'sarif', 'acceptNewServerKeys'] as const) {
     if (flags[f] !== undefined) throw new InputError('USAGE', `--${f === 'acceptNewServerKeys' ? 'accept-new-server-keys' : f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
   }
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
     io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
+  } else if (results.length > 1) {
+    io.out(formatMany(results, colourOn(io, 'out')));
   } else {
-    for (const r of results) io.out(formatChecks(r));
+    for (const r of results) io.out(formatChecks(r, colourOn(io, 'out')));
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0 && results.length > 0) return 0;
-  if (!flags.json) {
+  if (!flags.json && results.length > 1) {
+    printError(io, `${failed.length} of ${results.length} ${scheme === 'npm-registry' ? 'versions' : 'results'} in ${target} do not verify (see above)`);
+  } else if (!flags.json) {
     if (results.length === 0) printError(io, `nothing was verified in ${target}`);
     for (const r of failed) {
       const f = firstFailure(r);
@@ -176,46 +231,67 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
   return 1;
 }
 
+/**
+ * formatMany: several verdicts (every version of a packument) as one summary
+ * line first, then the verified ones in a line, then each one that failed with
+ * its checks — each failure told once.
+ */
+function formatMany(results: readonly VerificationResult[], colour: boolean): string {
+  const ok = results.filter((r) => r.ok);
+  const bad = results.filter((r) => !r.ok);
+  const byCode = new Map<string, number>();
+  for (const r of bad) {
+    const code = firstFailure(r)?.code ?? 'FAILED';
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  }
+  const why = [...byCode].map(([code, n]) => `${n} ${code}`).join(', ');
+  const lines = [`${results.length} checked: ${ok.length} verified, ${bad.length} NOT verified${bad.length > 0 ? ` (${why})` : ''}`];
+  if (ok.length > 0) lines.push(`verified: ${ok.map((r) => r.subject).join(', ')}`);
+  let out = `${lines.join('\n')}\n`;
+  for (const r of bad) out += `\n${formatChecks(r, colour)}`;
+  return out;
+}
+
 async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFlags): Promise<VerificationResult[]> {
   switch (scheme) {
     case 'lockfile':
       throw new InputError('USAGE', 'internal: lockfiles are verified by verifyLockfile');
     case 'sigil': {
       const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
-      return [await verifySigilBundle(io, target, bundlePath, readTextFile(bundlePath, 'bundle'), flags)];
+      return [await (await import('../verify/sigil-bundle.js')).verifySigilBundle(io, target, bundlePath, readBundleText(bundlePath), flags)];
     }
     case 'sigstore': {
       const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;
-      return [await verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
+      return [await (await foreign()).verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
     }
     case 'openpgp': {
       const sig = detachedSignatureFor(target, flags);
       if (sig === undefined) throw new InputError('NO_SIGNATURE', `no OpenPGP signature for ${target}: give --signature FILE`, { file: target });
-      return [await verifyOpenpgpDetached(target, sig, flags)];
+      return [await (await foreign()).verifyOpenpgpDetached(target, sig, flags)];
     }
     case 'cleartext':
-      return [await verifyOpenpgpCleartext(target, flags)];
+      return [await (await foreign()).verifyOpenpgpCleartext(target, flags)];
     case 'debian':
-      return [await verifyDebianRepository(target, flags)];
+      return [await (await foreign()).verifyDebianRepository(target, flags, io)];
     case 'cpan':
-      return [await verifyCpan(target, flags)];
+      return [await (await foreign()).verifyCpan(target, flags)];
     case 'gem':
-      return [await verifyGem(target, flags)];
+      return [await (await foreign()).verifyGem(target, flags)];
     case 'wordpress':
-      return [await verifyWordPress(target, flags)];
+      return [await (await foreign()).verifyWordPress(target, flags)];
     case 'git':
-      return [await verifyGitObject(target, flags)];
+      return [await (await git()).verifyGitObject(target, flags)];
     case 'git-archive':
-      return [await verifyArchiveFromTag(target, flags)];
+      return [await (await git()).verifyArchiveFromTag(target, flags)];
     case 'sshsig':
-      return [verifySshsigFile(target, flags)];
+      return [(await git()).verifySshsigFile(target, flags)];
     case 'git-tree':
-      return [await verifyArchiveTreeHash(target, flags)];
+      return [await (await git()).verifyArchiveTreeHash(target, flags)];
     case 'forge-binding':
-      return [verifyForgeBindingFile(target, flags)];
+      return [(await git()).verifyForgeBindingFile(target, flags)];
     case 'npm-registry':
       if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
-      return verifyNpmRegistry(target, flags);
+      return (await foreign()).verifyNpmRegistry(target, flags);
   }
 }
 

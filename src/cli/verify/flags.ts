@@ -4,6 +4,9 @@ export interface VerifyFlags {
   bundle?: string;
   key?: string[];
   keyring?: string;
+  /** c2sp.org/tlog-policy file: the bundle's log entry (or --tlog-proof) must meet it. */
+  tlogPolicy?: string;
+  tlogProof?: string;
   type?: string;
   namespace?: string;
   name?: string;

@@ -3,6 +3,7 @@
  * OpenPGP (detached and clear-signed), Debian repositories, CPAN SIGNATURE,
  * RubyGems, WordPress, npm registry signatures and keyless Sigstore bundles.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { installedRootPath } from '../commands/sigstore.js';
 import type { Io } from '../output.js';
@@ -17,6 +18,7 @@ import { readTrustDir, verifyGemFile } from '../../foreign/rubygems/index.js';
 import { verifySigstoreBundleFile } from '../../foreign/sigstore/index.js';
 import { verifyWordPressFile } from '../../foreign/wordpress/index.js';
 import { readTextFile, statFile } from '../files.js';
+import { StepProgress } from '../step-progress.js';
 import type { VerifyFlags } from './flags.js';
 
 function readBytes(path: string, what: string): Buffer {
@@ -56,18 +58,20 @@ export async function verifyOpenpgpCleartext(target: string, flags: VerifyFlags)
   return verifyCleartext(readBytes(target, 'clear-signed file'), openpgpKeyring(flags), openpgpOptions(flags, target));
 }
 
-export async function verifyDebianRepository(target: string, flags: VerifyFlags): Promise<VerificationResult> {
+export async function verifyDebianRepository(target: string, flags: VerifyFlags, io?: Io): Promise<VerificationResult> {
   if (flags.suite === undefined) {
     throw new InputError('USAGE', 'a Debian repository needs --suite (e.g. --suite dists/bookworm)', { hint: 'the suite is the folder holding InRelease or Release' });
   }
   const reader = /^https?:\/\//.test(target) ? mirrorReader(target) : directoryReader(target);
+  const progress = io ? new StepProgress(io, io.stderrIsTTY && !flags.json) : undefined;
   const { release: _r, ...result } = await verifyRepository(reader, {
+    ...(progress ? { onProgress: (s: { what: string; index: number; total: number }) => progress.step(`reading ${s.what}`, s.index, s.total) } : {}),
     suite: flags.suite,
     keyring: openpgpKeyring(flags),
     ...(flags.index ? { indexes: flags.index } : {}),
     ...(flags.check ? { artifacts: flags.check } : {}),
     ...openpgpOptions(flags, target),
-  });
+  }).finally(() => progress?.done());
   return result;
 }
 
@@ -121,28 +125,26 @@ export async function verifyKeyless(io: Io, target: string, bundlePath: string, 
   const identity = { ...(flags.certOidcIssuer !== undefined ? { issuer: flags.certOidcIssuer } : {}), ...(san !== undefined ? { subjectAlternativeName: san } : {}) };
   const artifactIsBundle = target === bundlePath;
   const trustedRootPath = flags.trustedRoot ?? (existsSync(installedRootPath(io)) ? installedRootPath(io) : undefined);
+  const keys = (flags.key ?? []).map((file) => readSigstoreKey(file));
+  if (flags.keyring !== undefined) throw new InputError('USAGE', '--keyring does not apply to Sigstore bundles', { hint: 'give the signer\'s public key with -k/--key FILE (repeatable)' });
   return verifySigstoreBundleFile(bundlePath, {
+    ...(keys.length > 0 ? { keys } : {}),
     ...(artifactIsBundle ? {} : { artifactPath: target }),
     ...(trustedRootPath !== undefined ? { trustedRootPath } : {}),
     ...(Object.keys(identity).length > 0 ? { identity } : {}),
   });
 }
 
-/** isDebianRepository: a folder with dists/, or a mirror URL. */
-export function isDebianRepository(target: string): boolean {
-  if (/^https?:\/\//.test(target)) return true;
+export { isCpanDirectory, isDebianRepository } from './detect.js';
+/** readSigstoreKey reads a PEM public key (a Sigil .pub file, or cosign's / the conformance suite's key.pub). */
+function readSigstoreKey(file: string): KeyObject {
+  const text = readTextFile(file, 'key');
+  const pem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/.exec(text)?.[0];
+  if (pem === undefined) throw new InputError('KEY_INVALID', `${file} is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)`, { file });
   try {
-    return statSync(target).isDirectory() && statSync(join(target, 'dists')).isDirectory();
-  } catch {
-    return false;
+    return createPublicKey(pem);
+  } catch (cause) {
+    throw new InputError('KEY_INVALID', `${file} holds an unreadable public key: ${(cause as Error).message}`, { file, cause });
   }
 }
 
-/** isCpanDistribution: a folder holding a SIGNATURE file. */
-export function isCpanDirectory(target: string): boolean {
-  try {
-    return statSync(target).isDirectory() && statSync(join(target, 'SIGNATURE')).isFile();
-  } catch {
-    return false;
-  }
-}

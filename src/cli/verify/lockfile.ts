@@ -9,7 +9,7 @@
  * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
  * (unreadable lockfile or policy, server down, no offline cache).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -18,10 +18,13 @@ import { httpRecordSource } from '../../client/records/http-source.js';
 import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
+import { checkServerUrl } from '../server-url.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy, POLICY_FILE_NAMES } from '../../verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../verify-project/report.js';
+import { fetchConflicts, formatConflicts } from '../../verify-project/conflicts.js';
 import { formatTrustFile, parseTrustFile, type TrustFile } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
 import type { LedgerView } from '../../verify-project/ledger-view.js';
@@ -32,6 +35,7 @@ import { readTextFile, writeFileAtomic } from '../files.js';
 import { printError, printWarning, type Io } from '../output.js';
 import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
 import type { Check } from '../../core/verdict.js';
+import { parseTlogPolicy } from '../../log/policy.js';
 
 export interface LockfileFlags {
   server?: string;
@@ -43,24 +47,30 @@ export interface LockfileFlags {
   acceptNewServerKeys?: boolean;
 }
 
-/** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
-export function isLockfile(target: string): boolean {
-  return lockfileReaderFor(basename(target)) !== undefined;
-}
+export { isLockfile } from './detect.js';
 
 /** readLockfile reads and parses a lockfile (InputError for unreadable or malformed files). */
 export function readLockfile(target: string): { format: string; entries: LockfileEntry[]; text: string } {
-  const found = lockfileReaderFor(basename(target));
-  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   const text = readTextFile(target, 'lockfile');
+  // By name first; any other name is read by its content (package-lock-v3.json, deps.lock, …).
+  const byContent = lockfileNameByContent(text);
+  const found = lockfileReaderFor(basename(target)) ?? (byContent !== undefined ? lockfileReaderFor(byContent) : undefined);
+  if (!found) throw new InputError('LOCKFILE_UNKNOWN', `${target} is not a lockfile sigil reads (neither by its name nor by its content)`, { file: target, hint: 'lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, poetry.lock, requirements.txt, composer.lock, …' });
   return { format: found.reader.format, entries: found.reader.read(target, Buffer.from(text, 'utf8')), text };
+}
+
+/** withWitnessPolicy reads the policy's tlog-policy file (relative to the policy file) into it. */
+function withWitnessPolicy(policy: Policy, policyPath: string): Policy {
+  if (policy.witnessPolicyFile === undefined) return policy;
+  const file = join(dirname(policyPath), policy.witnessPolicyFile);
+  return { ...policy, witnessPolicy: parseTlogPolicy(readTextFile(file, 'witness policy (tlog-policy)'), file) };
 }
 
 /** loadPolicy reads --policy, or the first policy file beside the lockfile, or the default. */
 export function loadPolicy(projectDir: string, flag: string | undefined): { policy: Policy; file: string } {
   const path = flag ?? POLICY_FILE_NAMES.map((f) => join(projectDir, f)).find((p) => existsSync(p));
   if (path === undefined) return { policy: DEFAULT_POLICY, file: '(default policy)' };
-  return { policy: parsePolicy(readTextFile(path, 'policy file'), path), file: path };
+  return { policy: withWitnessPolicy(parsePolicy(readTextFile(path, 'policy file'), path), path), file: path };
 }
 
 export function trustPath(projectDir: string): string {
@@ -102,8 +112,7 @@ export async function guardServerIdentity(io: Io, server: string, keys: ServerKe
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server) throw new InputError('USAGE', 'no Sigil server to ask for release records', { hint: 'give --server URL (or "server" in sigil.policy.json, or $SIGIL_SERVER); or verify from the offline cache with --offline' });
-  if (!/^https?:\/\//.test(server)) throw new InputError('USAGE', `--server must be an http(s) URL, not "${server}"`);
-  return server;
+  return checkServerUrl(server, flags.server !== undefined ? '--server' : policy.server !== undefined ? '"server" in the policy' : '$SIGIL_SERVER');
 }
 
 export async function verifyLockfile(io: Io, target: string, flags: LockfileFlags): Promise<number> {
@@ -152,9 +161,11 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
     clock: fileCheckpointClock(configDir),
     ...(showProgress ? { onProgress: (done: number, total: number) => void ((done % 200 === 0 || done === total) && io.err(`\r  ${done}/${total}${done === total ? '\r\x1b[K' : ''}`)) } : {}),
   });
-  if (flags.json) io.out(`${JSON.stringify({ scheme: 'lockfile', ...report }, null, 2)}\n`);
+  // Conflict records (an upstream that changed a version the server logged) for these dependencies.
+  const conflicts = !flags.offline && (await source.keys()).observes?.length ? await fetchConflicts(source.name, report) : [];
+  if (flags.json) io.out(`${JSON.stringify({ scheme: 'lockfile', ...report, ...(conflicts.length > 0 ? { conflicts } : {}) }, null, 2)}\n`);
   else if (flags.sarif) io.out(formatSarif(report, '0.1.0', lock.text));
-  else io.out(formatHuman(report));
+  else io.out(formatHuman(report) + formatConflicts(conflicts));
 
   if (flags.pin) {
     const before = Object.keys(trust?.namespaces ?? {}).length;
@@ -176,3 +187,5 @@ export async function verifyLockfile(io: Io, target: string, flags: LockfileFlag
   }
   return 1;
 }
+
+export { isLockfileByContent, projectLockfiles } from './detect.js';

@@ -9,6 +9,7 @@ import { fileArtifact, readTextFile } from '../files.js';
 import { loadPublicKeys } from '../keyring.js';
 import type { Io } from '../output.js';
 import type { VerifyFlags } from './flags.js';
+import { withTlogPolicy } from './tlog-policy.js';
 
 export async function verifySigilBundle(io: Io, artifactPath: string, bundlePath: string, bundleText: string, flags: VerifyFlags): Promise<VerificationResult> {
   if (flags.key && flags.keyring !== undefined) {
@@ -36,6 +37,8 @@ export async function verifySigilBundle(io: Io, artifactPath: string, bundlePath
     artifact: { name: artifact.name, digests, ...(description ? { purl: description.identity.purl } : {}), ...(unidentified ? { unidentified } : {}) },
     trustedKeys: keys,
   });
+  if (flags.tlogProof !== undefined && flags.tlogPolicy === undefined) throw new InputError('USAGE', '--tlog-proof needs --tlog-policy', { hint: 'the policy names the log and witness keys the proof is checked against' });
+  if (flags.tlogPolicy !== undefined) return withTlogPolicy(result, bundleText, bundlePath, flags.tlogPolicy, flags.tlogProof);
   return result;
 }
 

@@ -5,6 +5,7 @@
  * tiles (the tiles need no trust: the verifier checks the proof against two
  * signed roots).
  */
+import { inBatches } from '../batches.js';
 import { LogClient } from '../log-client.js';
 import { type Fetcher, httpFetcher } from '../fetcher.js';
 import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
@@ -13,6 +14,8 @@ export interface HttpRecordSourceOptions {
   readonly timeoutMs?: number;
   /** purls per lookup request (default 1000). */
   readonly batchSize?: number;
+  /** lookup requests in flight at once (default 4). */
+  readonly concurrency?: number;
   /** Largest accepted response in bytes (default 256 MiB: 10,000 records of ~20 KiB). */
   readonly maxResponseBytes?: number;
   /** Tiles are read with this fetcher (tests). */
@@ -25,6 +28,7 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
   const base = server.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const batchSize = options.batchSize ?? 1000;
+  const concurrency = options.concurrency ?? 4;
   const maxBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
   let keysPromise: Promise<ServerKeys> | undefined;
   let logClient: LogClient | undefined;
@@ -76,14 +80,16 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
       const url = `${base}/api/v1/releases/lookup`;
       const records: Record<string, SigilRecord | null> = {};
       let checkpoint = '';
-      for (let i = 0; i < purls.length || i === 0; i += batchSize) {
-        const chunk = purls.slice(i, i + batchSize);
-        const v = await request(url, { body: { purls: chunk } });
+      // Up to `concurrency` batches in flight; answers taken in batch order (the last batch's checkpoint, as one at a time).
+      const answers = await inBatches(purls.length === 0 ? [undefined] : purls, batchSize, concurrency, async (chunk) => {
+        const asked = chunk.filter((p): p is string => p !== undefined);
+        const v = await request(url, { body: { purls: asked } });
         if (v === undefined) throw new RecordSourceError('RECORDS_UNAVAILABLE', `${url} was not found: the server does not implement the batch lookup`);
-        const r = parseLookupResponse(v, url);
+        return { asked, r: parseLookupResponse(v, url) };
+      });
+      for (const { asked, r } of answers) {
         checkpoint = r.checkpoint;
-        for (const p of chunk) records[p] = r.records[p] ?? null;
-        if (purls.length === 0) break;
+        for (const p of asked) records[p] = r.records[p] ?? null;
       }
       return { checkpoint, records } satisfies RecordLookup;
     },

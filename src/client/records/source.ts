@@ -11,9 +11,8 @@
  *   GET  <server>/api/v1/releases/<purl, percent-encoded as one segment> → ReleaseRecord (404: none)
  *   GET  <log url>/tile/…                       C2SP tlog-tiles (consistency proofs)
  */
-import { createPublicKey } from 'node:crypto';
 import { InputError, SigilError } from '../../core/errors.js';
-import { algorithmOf, type KeyAlgorithm, type PublicKey, toPublicKey } from '../../core/keys.js';
+import { algorithmOf, type KeyAlgorithm, type PublicKey, publicKeyFromSpkiPem } from '../../core/keys.js';
 import type { BatchLookupResponse, ReleaseRecord } from '../../core/release-record.js';
 
 /** ServerKey is one key in keys.json. `keyid` is the hex SHA-256 of the DER SPKI (Sigil key id). */
@@ -37,6 +36,8 @@ export interface ServerKeys {
     /** tlog-tiles base URL (default `<server>/log`). */
     readonly url?: string;
   };
+  /** Ecosystems (purl types) the server looks up upstream on demand: a missing record there means "never seen", not "not hosted". */
+  readonly observes?: readonly string[];
   /** Present when the server keeps a key ledger (`sigil serve`): ledger lookups must then answer. */
   readonly ledger?: { readonly url: string };
 }
@@ -124,10 +125,12 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
   }
   if (problems.length > 0) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a Sigil keys document: ${problems.join('; ')}`);
   const l = log as Record<string, unknown>;
+  const observes = Array.isArray(v['observes']) ? (v['observes'] as unknown[]).filter((x): x is string => typeof x === 'string') : undefined;
   const ledger = v['ledger'];
   return {
     keys,
     log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) },
+    ...(observes ? { observes } : {}),
     ...(isRecord(ledger) && typeof ledger['url'] === 'string' ? { ledger: { url: ledger['url'] } } : {}),
   };
 }
@@ -136,7 +139,7 @@ export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
 export function publicKeyFromPem(pem: string, expected: { keyid?: string; algorithm?: string } = {}, what = 'key'): PublicKey {
   let key: PublicKey;
   try {
-    key = toPublicKey(createPublicKey({ key: pem, format: 'pem' }));
+    key = publicKeyFromSpkiPem(pem);
     algorithmOf(key.key);
   } catch (cause) {
     throw new InputError('KEY_INVALID', `${what} is not a usable public key: ${(cause as Error).message}`, { cause });

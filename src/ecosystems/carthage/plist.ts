@@ -5,7 +5,7 @@
  * Xcode writes into built frameworks) are read, with bounds checks on every
  * offset so a hostile file fails cleanly.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlLib } from '../support/lazy-libs.js';
 
 export class PlistError extends Error {}
 
@@ -19,7 +19,7 @@ export function parsePlist(bytes: Buffer): Map<string, PlistScalar> {
 function parseXml(text: string): Map<string, PlistScalar> {
   let doc: unknown;
   try {
-    doc = new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false, preserveOrder: true, trimValues: true }).parse(text, true);
+    doc = new (xmlLib().XMLParser)({ ignoreAttributes: true, processEntities: false, parseTagValue: false, preserveOrder: true, trimValues: true }).parse(text, true);
   } catch (e) {
     throw new PlistError(`not well-formed XML (${(e as Error).message.split('\n')[0]})`);
   }

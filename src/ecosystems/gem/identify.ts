@@ -6,7 +6,7 @@
  * as plain mappings, never turned into objects, and aliases are capped.
  */
 import { gunzipSync } from 'node:zlib';
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../support/lazy-libs.js';
 import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
@@ -43,7 +43,7 @@ export async function readGemSpec(artifact: Artifact, options: IdentifyOptions =
   } catch (e) {
     throw fail(file, 'metadata.gz', `metadata.gz is not valid gzip or is too large (${(e as Error).message})`);
   }
-  const doc = parseDocument(yamlText, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', version: '1.1' });
+  const doc = yamlLib().parseDocument(yamlText, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', version: '1.1' });
   if (doc.errors.length > 0) throw fail(file, 'metadata.gz', `metadata is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
   let spec: unknown;
   try {

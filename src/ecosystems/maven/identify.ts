@@ -6,7 +6,7 @@
  * purl-spec maven: namespace = groupId; qualifiers classifier and type
  * (type omitted for "jar").
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlLib } from '../support/lazy-libs.js';
 import { readZip } from '../../archive/zip.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
@@ -55,7 +55,7 @@ function checkCoordinates(c: Partial<Record<keyof MavenCoordinates, unknown>>, f
 export function parsePom(xml: string, file: string, field = 'pom.xml'): MavenCoordinates {
   let doc: unknown;
   try {
-    doc = new XMLParser({ ignoreAttributes: true, processEntities: false, removeNSPrefix: true, parseTagValue: false, trimValues: true }).parse(xml, true);
+    doc = new (xmlLib().XMLParser)({ ignoreAttributes: true, processEntities: false, removeNSPrefix: true, parseTagValue: false, trimValues: true }).parse(xml, true);
   } catch (e) {
     throw fail('MAVEN_POM_INVALID', file, field, `${field} is not well-formed XML (${(e as Error).message.split('\n')[0]})`);
   }

@@ -6,7 +6,7 @@
  * Each artifact becomes one entry; its file name gives purl type/classifier
  * qualifiers. Only checksums are read (<pgp> key ids are not digests).
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlLib } from '../support/lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
@@ -20,7 +20,7 @@ export function readGradleVerificationMetadata(file: string, bytes: Uint8Array):
   let doc: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, removeNSPrefix: true, parseAttributeValue: false, parseTagValue: false }).parse(text, true);
+    doc = new (xmlLib().XMLParser)({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, removeNSPrefix: true, parseAttributeValue: false, parseTagValue: false }).parse(text, true);
   } catch (e) {
     throw new InputError('LOCKFILE_INVALID', `${file}: is not well-formed XML (${(e as Error).message.split('\n')[0]})`, { file });
   }

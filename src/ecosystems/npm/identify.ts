@@ -1,12 +1,15 @@
 /**
  * Identify an npm tarball (.tgz made by `npm pack`): its package.json lives in
  * the archive's single top folder (npm uses "package/", older tools used
- * other names, and npm itself accepts any single top folder).
+ * other names, and npm itself accepts any single top folder). The manifest
+ * read is exactly the one npm installs; ambiguous layouts are refused
+ * (install-layout.ts).
  */
 import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity } from '../adapter.js';
+import { checkNpmLayout } from './install-layout.js';
 import { checkNpmName, splitNpmName } from './name.js';
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
@@ -19,16 +22,12 @@ export async function readNpmManifest(artifact: Artifact, options: IdentifyOptio
     ...(options.limits ? { limits: options.limits } : {}),
     select: (e) => isManifest(e.path),
   });
-  const candidates = contents.entries.filter((e) => e.type === 'file' && isManifest(e.path));
-  const manifestEntry = candidates.find((e) => e.path === 'package/package.json') ?? candidates[0];
+  // The manifest npm installs, and only when that is unambiguous (install-layout.ts).
+  const manifestEntry = checkNpmLayout(
+    artifact.name,
+    contents.entries.map((e) => ({ ...e, rawPath: e.rawPath ?? e.path })),
+  );
   if (!manifestEntry) {
-    const symlinked = contents.entries.find((e) => e.type !== 'file' && /^[^/]+\/package\.json$/.test(e.path));
-    if (symlinked) {
-      throw new InputError('NPM_MANIFEST_NOT_FILE', `${artifact.name}: ${symlinked.path} is a ${symlinked.type}, not a regular file`, {
-        file: artifact.name,
-        hint: 'npm tarballs must hold package.json itself; rebuild with `npm pack`',
-      });
-    }
     throw new InputError('NPM_MANIFEST_MISSING', `${artifact.name} has no package.json in its top folder (looked for package/package.json)`, {
       file: artifact.name,
       hint: 'is this an npm tarball? make one with `npm pack`, or sign other files with --type generic --name N --version V',

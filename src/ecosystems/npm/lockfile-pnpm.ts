@@ -13,7 +13,7 @@
  * `{directory}` for local folders. Entries may carry `name` and `version`
  * when the key does not say them (tarball and git dependencies).
  */
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../support/lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 import type { LockfileEntry, LockfileReader, LockfileSource } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
@@ -26,7 +26,7 @@ export const pnpmLockReader: LockfileReader = {
   read(file, bytes) {
     let doc: unknown;
     try {
-      doc = parseYaml(decodeLockText(bytes, file), { maxAliasCount: 100 });
+      doc = yamlLib().parse(decodeLockText(bytes, file), { maxAliasCount: 100 });
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError('LOCKFILE_INVALID', `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`, { file, field: '(file)' });

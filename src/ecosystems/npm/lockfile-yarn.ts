@@ -16,7 +16,7 @@
  *   as not possible (the release's signatures and log proofs are still
  *   checked for name@version; yarn itself holds the bytes to its checksum).
  */
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../support/lazy-libs.js';
 import type { LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from '../adapter.js';
 import { InputError } from '../../core/errors.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
@@ -134,7 +134,7 @@ function readClassic(file: string, text: string): LockfileEntry[] {
 function readBerry(file: string, text: string): LockfileEntry[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    doc = yamlLib().parse(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch (e) {
     throw new InputError('LOCKFILE_INVALID', `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`, { file, field: '(file)' });
   }

@@ -3,7 +3,7 @@
  * `<id>.nuspec`, an XML manifest with package/metadata/id and version
  * (NuGet.Packaging PackageArchiveReader: exactly one .nuspec at the root).
  */
-import { XMLParser } from 'fast-xml-parser';
+import { xmlLib } from '../support/lazy-libs.js';
 import { readZip } from '../../archive/zip.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
@@ -22,7 +22,7 @@ function fail(file: string, field: string, message: string): InputError {
 export function parseNuspec(xml: string, file: string, field: string): { id: string; version: string } {
   let doc: unknown;
   try {
-    const parser = new XMLParser({ ignoreAttributes: true, processEntities: false, removeNSPrefix: true, parseTagValue: false, trimValues: true, isArray: () => false });
+    const parser = new (xmlLib().XMLParser)({ ignoreAttributes: true, processEntities: false, removeNSPrefix: true, parseTagValue: false, trimValues: true, isArray: () => false });
     doc = parser.parse(xml, true);
   } catch (e) {
     throw fail(file, field, `${field} is not well-formed XML (${(e as Error).message.split('\n')[0]})`);

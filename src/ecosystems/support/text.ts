@@ -2,8 +2,7 @@
  * Decoding attacker-controlled metadata text: every parser failure becomes an
  * InputError naming the file and field, never a raw SyntaxError.
  */
-import { parse as parseTomlText } from 'smol-toml';
-import { parse as parseYamlText } from 'yaml';
+import { tomlLib, yamlLib } from './lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 
 /** decodeUtf8 decodes bytes as UTF-8 (fatal on invalid sequences), dropping a BOM. */
@@ -35,7 +34,7 @@ export function parseJsonObject(text: string, file: string, field: string, code 
 /** parseTomlObject parses TOML text. */
 export function parseTomlObject(text: string, file: string, field: string, code = 'METADATA_INVALID'): Record<string, unknown> {
   try {
-    return parseTomlText(text) as Record<string, unknown>;
+    return tomlLib().parse(text) as Record<string, unknown>;
   } catch (e) {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new InputError(code, `${file}: ${field} is not valid TOML (${first})`, { file, field });
@@ -49,7 +48,7 @@ export function parseTomlObject(text: string, file: string, field: string, code 
 export function parseYamlObject(text: string, file: string, field: string, code = 'METADATA_INVALID'): Record<string, unknown> {
   let v: unknown;
   try {
-    v = parseYamlText(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 });
+    v = yamlLib().parse(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 });
   } catch (e) {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new InputError(code, `${file}: ${field} is not valid YAML (${first})`, { file, field });

@@ -30,17 +30,36 @@ function digest(algorithm: string, bytes: Uint8Array): string {
   return createHash(algorithm.toLowerCase().replace('sha', 'sha')).update(bytes).digest('hex');
 }
 
-/** verifyCpanSignature checks `SIGNATURE` bytes against `files` with `keyring`. */
+/** True when the signature was refused only for its hash (what cpansign still uses by default). */
+function weakHash(sig: OpenPGPResult): boolean {
+  return sig.reason === 'sha1-signature' || sig.reason === 'weak-hash-signature';
+}
+
+/**
+ * verifyCpanSignature checks `SIGNATURE` bytes against `files` with `keyring`.
+ *
+ * The file digests are always compared, even when the signature is not good
+ * (no key, a hash the policy refuses, bad): changed, missing and extra files
+ * are reported either way. Without a good signature the list is unverified,
+ * so the verdict stays "no key"/"bad" for the signature, and "bad" for files
+ * that differ; matching files are only a warning.
+ */
 export async function verifyCpanSignature(signature: Uint8Array, files: DistFiles, keyring: KeyringInput, options: VerifyOptions = {}): Promise<CpanResult> {
   const subject = options.subject ?? 'CPAN SIGNATURE';
   const sig = await verifyCleartext(signature, keyring, { ...options, subject });
   const checks: Check[] = [];
   const empty = { missing: [], extra: [], changed: [] };
-  if (sig.openpgpVerdict !== 'good') {
-    checks.push(fail('signature', sig.openpgpVerdict === 'nokey' ? 'CPAN_SIGNATURE_NO_KEY' : 'CPAN_SIGNATURE_BAD', sig.message, { reason: sig.reason }));
-    return { ...verdict(subject, checks), signature: sig, ...empty };
+  const good = sig.openpgpVerdict === 'good';
+  if (!good) {
+    const hint =
+      weakHash(sig) && sig.policy === 'standard'
+        ? "; cpansign (Module::Signature) still signs with SHA-1 or RIPEMD-160, which Sequoia's standard policy refuses since 2013 (collision attacks). To accept them as GnuPG's gpgv does, pass --openpgp-policy legacy: a signature over such a hash can be forged for a second, colliding SIGNATURE text"
+        : '';
+    checks.push(fail('signature', sig.openpgpVerdict === 'nokey' ? 'CPAN_SIGNATURE_NO_KEY' : 'CPAN_SIGNATURE_BAD', `${sig.message}${hint}`, { reason: sig.reason, ...(hint ? { hint: '--openpgp-policy legacy' } : {}) }));
+  } else {
+    checks.push(pass('signature', 'CPAN_SIGNATURE_GOOD', sig.message, { signer: sig.signer?.fingerprint }));
   }
-  checks.push(pass('signature', 'CPAN_SIGNATURE_GOOD', sig.message, { signer: sig.signer?.fingerprint }));
+  if (sig.text.length === 0) return { ...verdict(subject, checks), signature: sig, ...empty };
   let lines: DigestLine[];
   try {
     lines = parseDigestLines(Buffer.from(sig.text).toString('utf8'));
@@ -61,9 +80,16 @@ export async function verifyCpanSignature(signature: Uint8Array, files: DistFile
     if (lf !== l.digest) changed.push(l.file);
   }
   const extra = [...files.keys()].filter((f) => !listed.has(f) && !NEVER_LISTED.has(f)).sort();
-  if (missing.length) checks.push(fail('files', 'CPAN_FILES_MISSING', `listed in SIGNATURE but absent: ${missing.join(', ')}`, { missing }));
-  if (changed.length) checks.push(fail('files', 'CPAN_FILES_CHANGED', `digest differs: ${changed.join(', ')}`, { changed }));
-  if (extra.length) checks.push(fail('files', 'CPAN_FILES_EXTRA', `present but not in SIGNATURE: ${extra.join(', ')}`, { extra }));
-  if (!missing.length && !changed.length && !extra.length) checks.push(pass('files', 'CPAN_FILES_MATCH', `all ${lines.length} files match their digests`));
+  const against = good ? '' : ' (against the unverified SIGNATURE list)';
+  if (missing.length) checks.push(fail('files', 'CPAN_FILES_MISSING', `listed in SIGNATURE but absent${against}: ${missing.join(', ')}`, { missing }));
+  if (changed.length) checks.push(fail('files', 'CPAN_FILES_CHANGED', `digest differs${against}: ${changed.join(', ')}`, { changed }));
+  if (extra.length) checks.push(fail('files', 'CPAN_FILES_EXTRA', `present but not in SIGNATURE${against}: ${extra.join(', ')}`, { extra }));
+  if (!missing.length && !changed.length && !extra.length) {
+    checks.push(
+      good
+        ? pass('files', 'CPAN_FILES_MATCH', `all ${lines.length} files match their digests`)
+        : warn('files', 'CPAN_FILES_MATCH_UNVERIFIED', `all ${lines.length} files match the digests in SIGNATURE, but that list is not verified (see the signature check)`),
+    );
+  }
   return { ...verdict(subject, checks), signature: sig, missing, extra, changed };
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { fail, pass, skip, verdict, type Check, type VerificationResult } from '../../core/verdict.js';
 import { SigilError } from '../../core/errors.js';
+import { xzDecompress } from '../../archive/xz.js';
 import { verifyCleartext, verifyDetached, type OpenPGPResult, type VerifyOptions, type KeyringInput } from '../openpgp/index.js';
 import { checksumLines, field, parseDeb822, type ChecksumLine } from './deb822.js';
 import type { RepoReader } from './reader.js';
@@ -26,8 +27,13 @@ export interface RepositoryOptions extends VerifyOptions {
   readonly keyring: KeyringInput;
   /** Index files to check, relative to the suite, e.g. "main/binary-amd64/Packages". Default: every Packages/Sources file the Release lists and the repository has. */
   readonly indexes?: readonly string[];
-  /** Artifacts to check, relative to the repository root (e.g. "pool/main/h/hello/hello_2.10-3_amd64.deb"). */
+  /**
+   * Artifacts to check, relative to the repository root (e.g. "pool/main/h/hello/hello_2.10-3_amd64.deb").
+   * Without `indexes`, only the indexes that can list them are read ({@link indexesFor}).
+   */
   readonly artifacts?: readonly string[];
+  /** Called before each download or hash of an index or artifact ("reading …, 2 of 3"): the CLI shows it as progress. */
+  readonly onProgress?: (step: { what: string; index: number; total: number }) => void;
 }
 
 /** RepositoryResult is the chain's verdict plus the Release signature's OpenPGP result. */
@@ -89,10 +95,19 @@ export async function verifyRepository(reader: RepoReader, options: RepositoryOp
   checks.push(pass('release', 'DEBIAN_RELEASE_PARSED', `${file} lists ${listed.length} files with SHA256`));
 
   // Link 3: index files (Packages / Sources), uncompressed or gzip; the hash checked is the one of the file read.
-  const wanted = options.indexes ?? [...new Set(listed.map((l) => l.path.replace(/\.(gz|xz|bz2)$/, '')).filter((p) => /(^|\/)(Packages|Sources)$/.test(p)))];
+  const all = [...new Set(listed.map((l) => l.path.replace(/\.(gz|xz|bz2)$/, '')).filter((p) => /(^|\/)(Packages|Sources)$/.test(p)))];
+  const para0 = parseDeb822(Buffer.from(releaseText).toString('utf8'), file)[0];
+  const architectures = (para0 ? field(para0, 'Architectures') ?? '' : '').split(/\s+/).filter(Boolean);
+  const wanted = options.indexes ?? (options.artifacts && options.artifacts.length > 0 ? (indexesFor(options.artifacts, all, architectures) ?? all) : all);
   const entries = new Map<string, { sha256: string; size: number; from: string }>();
-  for (const idx of wanted) {
-    const got = await readIndex(reader, suite, idx, listed);
+  const steps = wanted.length + (options.artifacts?.length ?? 0);
+  let step = 0;
+  for (const named of wanted) {
+    // "main/binary-amd64/Packages.xz" names one compressed form: read that one.
+    const ext = /\.(gz|xz)$/.exec(named)?.[0] ?? '';
+    const idx = ext ? named.slice(0, -ext.length) : named;
+    options.onProgress?.({ what: `${suite}/${named}`, index: ++step, total: steps });
+    const got = await readIndex(reader, suite, idx, listed, ext);
     if (got.status === 'absent') {
       if (options.indexes) checks.push(fail('index', 'DEBIAN_INDEX_MISSING', got.message));
       continue;
@@ -110,8 +125,9 @@ export async function verifyRepository(reader: RepoReader, options: RepositoryOp
 
   // Link 4: the artifacts.
   for (const a of options.artifacts ?? []) {
+    options.onProgress?.({ what: a, index: ++step, total: steps });
     const e = entries.get(a);
-    if (!e) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_NOT_LISTED', `${a} is not listed in any verified index`)); continue; }
+    if (!e) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_NOT_LISTED', `${a} is not listed in ${wanted.length === all.length ? 'any verified index' : `the index that can hold it (${wanted.map((w) => `${suite}/${w}`).join(', ')})`}`)); continue; }
     let bytes: Uint8Array | undefined;
     try {
       // Read no more than the index promises (plus one byte, to see it is longer).
@@ -136,9 +152,18 @@ type IndexRead =
   | { status: 'absent'; message: string }
   | { status: 'fail'; code: string; message: string };
 
-async function readIndex(reader: RepoReader, suite: string, idx: string, listed: ChecksumLine[]): Promise<IndexRead> {
-  // Prefer the uncompressed file, then gzip (node:zlib). xz is read only through one of those.
-  for (const ext of ['', '.gz']) {
+/** COMPRESSIONS apt reads, smallest download first; the hash checked is the one of the file read. */
+const COMPRESSIONS = ['.xz', '.gz', ''] as const;
+
+async function decompress(ext: string, bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  if (ext === '.gz') return gunzipSync(bytes, { maxOutputLength: LIMITS.index });
+  if (ext === '.xz') return xzDecompress(bytes, name, LIMITS.index);
+  return bytes;
+}
+
+async function readIndex(reader: RepoReader, suite: string, idx: string, listed: ChecksumLine[], preferred = ''): Promise<IndexRead> {
+  const order = preferred ? [preferred, ...COMPRESSIONS.filter((c) => c !== preferred)] : [...COMPRESSIONS];
+  for (const ext of order) {
     const line = listed.find((l) => l.path === idx + ext);
     if (!line) continue;
     let bytes: Uint8Array | undefined;
@@ -153,14 +178,49 @@ async function readIndex(reader: RepoReader, suite: string, idx: string, listed:
     }
     let text: string;
     try {
-      text = Buffer.from(ext === '.gz' ? gunzipSync(bytes, { maxOutputLength: LIMITS.index }) : bytes).toString('utf8');
+      text = Buffer.from(await decompress(ext, bytes, `${suite}/${idx}${ext}`)).toString('utf8');
     } catch (e) {
       return { status: 'fail', code: 'DEBIAN_INDEX_MALFORMED', message: `${suite}/${idx}${ext}: cannot decompress: ${e instanceof Error ? e.message : String(e)}` };
     }
     return { status: 'ok', text, message: `${suite}/${idx}${ext} matches the Release's SHA256` };
   }
-  const xz = listed.some((l) => l.path === `${idx}.xz`);
-  return { status: 'absent', message: `${suite}/${idx}: not present uncompressed or as .gz${xz ? ' (only .xz, which Sigil does not decompress)' : ''}` };
+  return { status: 'absent', message: `${suite}/${idx}: not in the repository (as ${order.map((e) => `${idx.split('/').pop()}${e}`).join(', ')})` };
+}
+
+/**
+ * indexesFor picks, from the indexes the Release lists (`listed`, without
+ * compression suffix), the ones that can hold `artifacts`: a `.deb` in
+ * `pool/<component>/…` named `…_<arch>.deb` is listed in
+ * `<component>/binary-<arch>/Packages` (an `_all.deb` in every architecture's
+ * index: one is enough — binary-all when there is one, else the first of the
+ * Release's `Architectures`); a `.udeb` in `<component>/debian-installer/…`;
+ * anything else (.dsc, .orig.tar.*, .debian.tar.*) in `<component>/source/Sources`.
+ * Returns undefined when an artifact's index cannot be told (read them all).
+ */
+export function indexesFor(artifacts: readonly string[], listed: readonly string[], architectures: readonly string[] = []): string[] | undefined {
+  const out = new Set<string>();
+  const has = (p: string) => listed.includes(p);
+  for (const a of artifacts) {
+    const component = /^pool\/([^/]+)\//.exec(a)?.[1];
+    if (component === undefined) return undefined;
+    const deb = /_([a-z0-9-]+)\.(u?deb)$/.exec(a);
+    let pick: string | undefined;
+    if (deb) {
+      const [, arch, kind] = deb;
+      const stem = kind === 'udeb' ? `${component}/debian-installer/binary-` : `${component}/binary-`;
+      if (arch === 'all') {
+        const archs = ['all', ...architectures.filter((x) => x !== 'all'), ...listed.filter((p) => p.startsWith(stem)).map((p) => p.slice(stem.length).split('/')[0]!)];
+        pick = archs.map((x) => `${stem}${x}/Packages`).find(has);
+      } else if (has(`${stem}${arch}/Packages`)) {
+        pick = `${stem}${arch}/Packages`;
+      }
+    } else if (has(`${component}/source/Sources`)) {
+      pick = `${component}/source/Sources`;
+    }
+    if (pick === undefined) return undefined;
+    out.add(pick);
+  }
+  return [...out];
 }
 
 /** indexEntries lists (path, sha256, size) from a Packages (Filename/SHA256/Size) or Sources (Directory/Checksums-Sha256) index. */

@@ -1,5 +1,5 @@
 /** Debian repositories: the InRelease/Release → Packages/Sources → .deb/.dsc/tarball chain. */
-export { verifyRepository, indexEntries, LIMITS } from './chain.js';
+export { verifyRepository, indexEntries, indexesFor, LIMITS } from './chain.js';
 export type { RepositoryOptions, RepositoryResult } from './chain.js';
 export { directoryReader, mirrorReader, memoryReader } from './reader.js';
 export type { RepoReader } from './reader.js';

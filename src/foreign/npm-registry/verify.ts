@@ -58,7 +58,10 @@ export function verifyNpmManifest(manifest: unknown, keys: readonly NpmRegistryK
   }
   if (integrity === undefined || signatures === undefined || (Array.isArray(signatures) && signatures.length === 0)) {
     // pacote sets _signatures only with an integrity; verify-signatures.js then counts the version as missing.
-    const why = integrity === undefined ? 'has no dist.integrity or dist.shasum, so nothing was signed' : 'has no registry signatures (dist.signatures)';
+    const why =
+      integrity === undefined
+        ? 'has no dist.integrity or dist.shasum, so nothing was signed'
+        : 'has no registry signatures (dist.signatures; a mirror or proxy that rewrites packuments may have stripped them — fetch the packument from the registry itself)';
     return verdict(subject, [fail('registry-signature', 'NPM_SIGNATURE_MISSING', `${id} ${why}, but the registry has signing keys`)]);
   }
   if (!Array.isArray(signatures)) {

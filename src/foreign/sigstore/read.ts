@@ -3,6 +3,7 @@
  * artifact and an optional trusted root from disk, then calls the pure
  * {@link verifySigstoreBundle}.
  */
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError } from '../../core/errors.js';
@@ -24,7 +25,7 @@ export async function readTrustedRootFile(path: string): Promise<unknown> {
 /** verifySigstoreBundleFile verifies `<bundlePath>` (e.g. `pkg.tgz.sigstore.json`), optionally against the artifact file. */
 export async function verifySigstoreBundleFile(
   bundlePath: string,
-  options: { artifactPath?: string; trustedRootPath?: string; identity?: IdentityPolicy } = {},
+  options: { artifactPath?: string; trustedRootPath?: string; identity?: IdentityPolicy; keys?: readonly KeyObject[] } = {},
 ): Promise<VerificationResult> {
   const bytes = await readFile(bundlePath);
   if (bytes.length > MAX_BUNDLE_BYTES) throw new InputError('SIGSTORE_BUNDLE_MALFORMED', `${bundlePath} is larger than ${MAX_BUNDLE_BYTES} bytes`, { file: bundlePath });
@@ -33,5 +34,6 @@ export async function verifySigstoreBundleFile(
     ...(options.artifactPath === undefined ? {} : { artifact: await readFile(options.artifactPath) }),
     ...(options.trustedRootPath === undefined ? {} : { trustedRoot: await readTrustedRootFile(options.trustedRootPath) }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
   });
 }

@@ -14,13 +14,15 @@
  * Bundle media types v0.1, v0.2 and v0.3 are accepted (`bundleFromJSON`
  * validates each shape).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial, type SignedEntity, type Signer, type TrustMaterial } from '@sigstore/verify';
 import { InputError } from '../../core/errors.js';
 import { fail, pass, skip, verdict, warn, type Check, type VerificationResult } from '../../core/verdict.js';
 import { PUBLIC_GOOD_TRUSTED_ROOT } from './public-good-root.js';
+import { missingValidityStarts } from './trusted-root-check.js';
+import { withRekorV2DigestOverPae } from './rekor-v2-dsse.js';
 
 /**
  * IdentityPolicy: who must have signed. For GitHub Actions the issuer is
@@ -47,6 +49,13 @@ export interface SigstoreVerifyOptions {
   readonly artifact?: Uint8Array;
   /** Subject for the verdict. */
   readonly subject?: string;
+  /**
+   * Trusted public keys for key-signed bundles (`verificationMaterial.publicKey`,
+   * "managed keys"). The bundle's key hint is only a hint: each key is tried and
+   * the signature decides. Without keys a key-signed bundle fails its
+   * `certificate` check with `SIGSTORE_PUBLIC_KEY_UNKNOWN`.
+   */
+  readonly keys?: readonly KeyObject[];
 }
 
 /** The steps of @sigstore/verify's Verifier, which it runs privately in this order. */
@@ -68,6 +77,12 @@ export function parseTrustedRoot(json: unknown): TrustMaterial {
   // TrustedRoot.fromJSON silently turns wrong shapes into empty lists; an empty root would fail every bundle for an obscure reason.
   if (typeof j !== 'object' || j === null || typeof j.mediaType !== 'string' || !j.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot') || !Array.isArray(j.tlogs) || !Array.isArray(j.certificateAuthorities)) {
     throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', 'not a Sigstore trusted root: expected mediaType application/vnd.dev.sigstore.trustedroot+json with "tlogs" and "certificateAuthorities" lists');
+  }
+  // sigstore-js 3.1 reads a missing validFor.start as "since the beginning of time"; the
+  // trust root spec makes it required, and an unbounded key is a wider trust than was granted.
+  const missing = missingValidityStarts(json);
+  if (missing.length > 0) {
+    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `not a valid Sigstore trusted root: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no start (required: a key is trusted only from a known time)`);
   }
   try {
     return toTrustMaterial(TrustedRoot.fromJSON(json));
@@ -161,7 +176,7 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
     if (bundle.content.$case === 'messageSignature' && options.artifact === undefined) {
       return verdict(subject, [fail('bundle', 'SIGSTORE_ARTIFACT_REQUIRED', 'this bundle signs an artifact digest directly (message signature); give the artifact to verify it')]);
     }
-    entity = toSignedEntity(bundle, options.artifact === undefined ? undefined : Buffer.from(options.artifact));
+    entity = withRekorV2DigestOverPae(bundle, toSignedEntity(bundle, options.artifact === undefined ? undefined : Buffer.from(options.artifact)));
   } catch (err) {
     const { message } = errorInfo(err);
     const code = err instanceof InputError ? err.code : 'SIGSTORE_BUNDLE_MALFORMED';
@@ -193,8 +208,22 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
 
   // 2. Signing key: Fulcio chain to the trusted root, valid at every timestamp, with an SCT.
   let signer: Signer | undefined;
+  let keySigned = false;
   if (entity.key.$case === 'public-key') {
-    checks.push(fail('certificate', 'SIGSTORE_PUBLIC_KEY_UNKNOWN', `the bundle is signed with a key (hint ${JSON.stringify(entity.key.hint)}), not a Fulcio certificate; no such key is trusted`, { hint: entity.key.hint }));
+    keySigned = true;
+    const hint = entity.key.hint;
+    const keys = options.keys ?? [];
+    if (keys.length === 0) {
+      checks.push(fail('certificate', 'SIGSTORE_PUBLIC_KEY_UNKNOWN', `the bundle is signed with a key (hint ${JSON.stringify(hint)}), not a Fulcio certificate; give the signer's public key with -k/--key FILE`, { hint }));
+    } else if (!ts.ok) {
+      checks.push(skip('certificate', 'SIGSTORE_CERT_UNCHECKED', 'not checked: no verified timestamp to judge the key at'));
+    } else {
+      // The hint is attacker-controlled and only a hint: the given key whose signature verifies is the signer.
+      const e = entity;
+      const found = keys.find((k) => step(() => steps.verifySignature(e, { key: k } as Signer)).ok);
+      checks.push(pass('certificate', 'SIGSTORE_PUBLIC_KEY_GIVEN', `key-signed bundle (hint ${JSON.stringify(hint)}), checked against the key${keys.length === 1 ? '' : 's'} given with -k/--key`, { hint }));
+      signer = { key: found ?? keys[0]! } as Signer;
+    }
   } else if (!ts.ok) {
     checks.push(skip('certificate', 'SIGSTORE_CERT_UNCHECKED', 'not checked: no verified timestamp to judge the certificate at'));
   } else {
@@ -217,7 +246,7 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
   } else {
     const s = signer;
     const sig = step(() => steps.verifySignature(entity, s));
-    checks.push(sig.ok ? pass('signature', 'SIGSTORE_SIGNATURE_VALID', 'signature verifies with the certified key') : fail('signature', 'SIGSTORE_SIGNATURE_INVALID', sig.message, { sigstoreCode: sig.code }));
+    checks.push(sig.ok ? pass('signature', 'SIGSTORE_SIGNATURE_VALID', keySigned ? 'signature verifies with the given key' : 'signature verifies with the certified key') : fail('signature', 'SIGSTORE_SIGNATURE_INVALID', sig.message, { sigstoreCode: sig.code }));
   }
 
   // 5. Artifact ↔ statement subject (sigstore-js leaves this to the caller; npm checks it in pacote).
@@ -227,7 +256,10 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
   const identity = signer?.identity;
   const facts = { subjectAlternativeName: identity?.subjectAlternativeName, issuer: identity?.extensions?.issuer };
   const policy = options.identity;
-  if (signer === undefined) {
+  if (keySigned) {
+    if (signer !== undefined) checks.push(pass('identity', 'SIGSTORE_IDENTITY_KEY', 'the signer is the holder of the given key (key-signed bundles carry no identity)'));
+    else checks.push(skip('identity', 'SIGSTORE_IDENTITY_UNCHECKED', 'not checked: no trusted signing key'));
+  } else if (signer === undefined) {
     checks.push(skip('identity', 'SIGSTORE_IDENTITY_UNCHECKED', 'not checked: no trusted signing certificate'));
   } else if (policy === undefined || (policy.issuer === undefined && policy.subjectAlternativeName === undefined)) {
     checks.push(warn('identity', 'SIGSTORE_IDENTITY_UNCHECKED', `no identity required: signed by ${facts.subjectAlternativeName ?? '?'} (issuer ${facts.issuer ?? '?'}); pin the identity you expect`, facts));

@@ -69,6 +69,14 @@ export interface TotpRow {
 export class AccountStore {
   readonly db: Database.Database;
   private readonly owned: boolean;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** q returns a prepared statement, prepared once per store (preparing costs more than running these). */
+  private q(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   /** Open `path` (created 0600 with its folder when missing) or use an open database. Runs migrate(). */
   constructor(pathOrDb: string | Database.Database) {
@@ -142,19 +150,19 @@ export class AccountStore {
 
   /** insertAccount adds an account; false when the name is taken. */
   insertAccount(name: string, admin: boolean, now: string): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO account_accounts (name, created_at, is_admin) VALUES (?, ?, ?)').run(name, now, admin ? 1 : 0).changes === 1;
+    return this.q('INSERT OR IGNORE INTO account_accounts (name, created_at, is_admin) VALUES (?, ?, ?)').run(name, now, admin ? 1 : 0).changes === 1;
   }
 
   getAccount(name: string): AccountRow | undefined {
-    const r = this.db
-      .prepare(`SELECT a.name, a.created_at AS createdAt, a.is_admin AS admin, t.state AS state
+    const r = this
+      .q(`SELECT a.name, a.created_at AS createdAt, a.is_admin AS admin, t.state AS state
                 FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name WHERE a.name = ?`)
       .get(name) as { name: string; createdAt: string; admin: number; state: 'pending' | 'on' | null } | undefined;
     return r && { name: r.name, createdAt: r.createdAt, admin: r.admin === 1, twoFactor: r.state ?? 'off' };
   }
 
   listAccounts(): AccountRow[] {
-    const names = this.db.prepare('SELECT name FROM account_accounts ORDER BY name').pluck().all() as string[];
+    const names = this.q('SELECT name FROM account_accounts ORDER BY name').pluck().all() as string[];
     return names.map((n) => this.getAccount(n)!);
   }
 
@@ -162,25 +170,25 @@ export class AccountStore {
 
   /** upsertGrant gives `account` the `actions` on `pattern` (replacing an earlier grant of the same pattern). */
   upsertGrant(account: string, pattern: string, actions: readonly string[], now: string): void {
-    this.db
-      .prepare('INSERT INTO account_namespaces (account, pattern, actions, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT (account, pattern) DO UPDATE SET actions = excluded.actions, granted_at = excluded.granted_at')
+    this
+      .q('INSERT INTO account_namespaces (account, pattern, actions, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT (account, pattern) DO UPDATE SET actions = excluded.actions, granted_at = excluded.granted_at')
       .run(account, pattern, JSON.stringify(actions), now);
   }
 
   /** deleteGrant removes one grant; false when there was none. */
   deleteGrant(account: string, pattern: string): boolean {
-    return this.db.prepare('DELETE FROM account_namespaces WHERE account = ? AND pattern = ?').run(account, pattern).changes === 1;
+    return this.q('DELETE FROM account_namespaces WHERE account = ? AND pattern = ?').run(account, pattern).changes === 1;
   }
 
   grantsOf(account: string): GrantRow[] {
-    return (this.db.prepare('SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE account = ? ORDER BY pattern').all(account) as RawGrant[]).map(grantRow);
+    return (this.q('SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE account = ? ORDER BY pattern').all(account) as RawGrant[]).map(grantRow);
   }
 
   /** grantsFor returns every grant, of any account, whose pattern is one of `patterns` (see coveringPatterns). */
   grantsFor(patterns: readonly string[]): GrantRow[] {
     if (patterns.length === 0) return [];
     const marks = patterns.map(() => '?').join(', ');
-    return (this.db.prepare(`SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE pattern IN (${marks}) ORDER BY account, pattern`).all(...patterns) as RawGrant[]).map(grantRow);
+    return (this.q(`SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE pattern IN (${marks}) ORDER BY account, pattern`).all(...patterns) as RawGrant[]).map(grantRow);
   }
 
   /**
@@ -219,43 +227,43 @@ export class AccountStore {
   // ── tokens ────────────────────────────────────────────────────────────
 
   insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): void {
-    this.db
-      .prepare('INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this
+      .q('INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(t.id, t.hash, t.account, t.label, JSON.stringify(t.namespaces), JSON.stringify(t.actions), t.createdAt, t.expiresAt);
   }
 
   /** tokenByHash finds a token by the SHA-256 of its text. */
   tokenByHash(hash: Buffer): TokenRow | undefined {
-    const r = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE hash = ?`).get(hash) as RawToken | undefined;
+    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE hash = ?`).get(hash) as RawToken | undefined;
     return r && tokenRow(r);
   }
 
   tokenById(id: string): TokenRow | undefined {
-    const r = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE id = ?`).get(id) as RawToken | undefined;
+    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE id = ?`).get(id) as RawToken | undefined;
     return r && tokenRow(r);
   }
 
   listTokens(account?: string): TokenRow[] {
     const rows = (account === undefined
-      ? this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM token_tokens ORDER BY created_at, id`).all()
-      : this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE account = ? ORDER BY created_at, id`).all(account)) as RawToken[];
+      ? this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens ORDER BY created_at, id`).all()
+      : this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE account = ? ORDER BY created_at, id`).all(account)) as RawToken[];
     return rows.map(tokenRow);
   }
 
   /** revokeToken marks a token revoked; false when it does not exist or was revoked already. */
   revokeToken(id: string, now: string): boolean {
-    return this.db.prepare('UPDATE token_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+    return this.q('UPDATE token_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
   }
 
   touchToken(id: string, now: string): void {
-    this.db.prepare('UPDATE token_tokens SET last_used_at = ? WHERE id = ?').run(now, id);
+    this.q('UPDATE token_tokens SET last_used_at = ? WHERE id = ?').run(now, id);
   }
 
   // ── TOTP ──────────────────────────────────────────────────────────────
 
   getTotp(account: string): TotpRow | undefined {
-    const r = this.db
-      .prepare('SELECT account, secret, state, created_at AS createdAt, enabled_at AS enabledAt, last_step AS lastStep FROM totp_secrets WHERE account = ?')
+    const r = this
+      .q('SELECT account, secret, state, created_at AS createdAt, enabled_at AS enabledAt, last_step AS lastStep FROM totp_secrets WHERE account = ?')
       .get(account) as TotpRow | undefined;
     return r;
   }
@@ -263,8 +271,8 @@ export class AccountStore {
   /** setPendingTotp stores a new, unconfirmed secret; false when two-factor is already on. */
   setPendingTotp(account: string, secret: Buffer, now: string): boolean {
     return (
-      this.db
-        .prepare(`INSERT INTO totp_secrets (account, secret, state, created_at) VALUES (?, ?, 'pending', ?)
+      this
+        .q(`INSERT INTO totp_secrets (account, secret, state, created_at) VALUES (?, ?, 'pending', ?)
                   ON CONFLICT (account) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = NULL WHERE state = 'pending'`)
         .run(account, secret, now).changes === 1
     );
@@ -273,7 +281,7 @@ export class AccountStore {
   /** confirmTotp turns a pending secret on and records `step` as used, with fresh recovery code hashes; false unless pending. */
   confirmTotp(account: string, step: number, recoveryHashes: readonly Buffer[], now: string): boolean {
     return this.db.transaction(() => {
-      const ok = this.db.prepare(`UPDATE totp_secrets SET state = 'on', enabled_at = ?, last_step = ? WHERE account = ? AND state = 'pending'`).run(now, step, account).changes === 1;
+      const ok = this.q(`UPDATE totp_secrets SET state = 'on', enabled_at = ?, last_step = ? WHERE account = ? AND state = 'pending'`).run(now, step, account).changes === 1;
       if (ok) this.replaceRecoveryCodes(account, recoveryHashes);
       return ok;
     }).immediate();
@@ -282,31 +290,31 @@ export class AccountStore {
   /** deleteTotp turns two-factor off and forgets its recovery codes. */
   deleteTotp(account: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM totp_secrets WHERE account = ?').run(account);
-      this.db.prepare('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
+      this.q('DELETE FROM totp_secrets WHERE account = ?').run(account);
+      this.q('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
     })();
   }
 
   /** useTotpStep records `step` as used when it is later than the last used one. Atomic: false means replay. */
   useTotpStep(account: string, step: number): boolean {
-    return this.db.prepare(`UPDATE totp_secrets SET last_step = ? WHERE account = ? AND state = 'on' AND (last_step IS NULL OR last_step < ?)`).run(step, account, step).changes === 1;
+    return this.q(`UPDATE totp_secrets SET last_step = ? WHERE account = ? AND state = 'on' AND (last_step IS NULL OR last_step < ?)`).run(step, account, step).changes === 1;
   }
 
   replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
-      const ins = this.db.prepare('INSERT INTO totp_recovery_codes (account, hash) VALUES (?, ?)');
+      this.q('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
+      const ins = this.q('INSERT INTO totp_recovery_codes (account, hash) VALUES (?, ?)');
       for (const h of hashes) ins.run(account, h);
     })();
   }
 
   /** consumeRecoveryCode deletes a recovery code hash; true only for the one caller that deleted it. */
   consumeRecoveryCode(account: string, hash: Buffer): boolean {
-    return this.db.prepare('DELETE FROM totp_recovery_codes WHERE account = ? AND hash = ?').run(account, hash).changes === 1;
+    return this.q('DELETE FROM totp_recovery_codes WHERE account = ? AND hash = ?').run(account, hash).changes === 1;
   }
 
   countRecoveryCodes(account: string): number {
-    return this.db.prepare('SELECT count(*) FROM totp_recovery_codes WHERE account = ?').pluck().get(account) as number;
+    return this.q('SELECT count(*) FROM totp_recovery_codes WHERE account = ?').pluck().get(account) as number;
   }
 }
 

@@ -18,6 +18,15 @@ export interface KeyEventRow {
 }
 
 export class KeyEventStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** q returns a prepared statement, prepared once per store (preparing costs more than running these). */
+  private q(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   constructor(private readonly db: Database.Database) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS key_event (
@@ -32,28 +41,28 @@ export class KeyEventStore {
   }
 
   insertPending(namespace: string, envelope: string, entry: Uint8Array): number {
-    return Number(this.db.prepare('INSERT INTO key_event (namespace, envelope, entry) VALUES (?, ?, ?)').run(namespace, envelope, entry).lastInsertRowid);
+    return Number(this.q('INSERT INTO key_event (namespace, envelope, entry) VALUES (?, ?, ?)').run(namespace, envelope, entry).lastInsertRowid);
   }
 
   complete(id: number, logIndex: number): void {
-    this.db.prepare('UPDATE key_event SET log_index = ? WHERE id = ?').run(logIndex, id);
+    this.q('UPDATE key_event SET log_index = ? WHERE id = ?').run(logIndex, id);
   }
 
   remove(id: number): void {
-    this.db.prepare('DELETE FROM key_event WHERE id = ? AND log_index IS NULL').run(id);
+    this.q('DELETE FROM key_event WHERE id = ? AND log_index IS NULL').run(id);
   }
 
   /** logged lists completed events in log order. */
   logged(): KeyEventRow[] {
-    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index').all() as KeyEventRow[];
+    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index').all() as KeyEventRow[];
   }
 
   /** loggedFor lists one namespace's completed events in log order (indexed: cost does not grow with the registry). */
   loggedFor(namespace: string): KeyEventRow[] {
-    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE namespace = ? AND log_index IS NOT NULL ORDER BY log_index').all(namespace) as KeyEventRow[];
+    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE namespace = ? AND log_index IS NOT NULL ORDER BY log_index').all(namespace) as KeyEventRow[];
   }
 
   pending(): KeyEventRow[] {
-    return this.db.prepare('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id').all() as KeyEventRow[];
+    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id').all() as KeyEventRow[];
   }
 }

@@ -82,6 +82,37 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
     expect(r.checks[0]?.code).toBe('CPAN_SIGNATURE_NO_KEY');
   });
 
+  it('no key: the digests are still checked — a changed, a missing and an extra file are listed, the verdict stays "no key"', async () => {
+    const files = new Map(await readDistDirectory(dist));
+    files.delete('README');
+    files.set('lib/Foo.pm', new Uint8Array(Buffer.from('package Foo; system("evil"); 1;\n')));
+    files.set('lib/Evil.pm', new Uint8Array(Buffer.from('1;\n')));
+    const r = await verifyCpanSignature(signature, files, new Uint8Array(0), { policy: 'legacy' });
+    expect(r.ok).toBe(false);
+    expect(r.signature.openpgpVerdict).toBe('nokey');
+    expect(r.checks[0]?.code).toBe('CPAN_SIGNATURE_NO_KEY');
+    expect([r.missing, r.extra, r.changed]).toEqual([['README'], ['lib/Evil.pm'], ['lib/Foo.pm']]);
+    expect(r.checks.find((c) => c.code === 'CPAN_FILES_CHANGED')?.reason).toMatch(/unverified SIGNATURE list.*lib\/Foo\.pm/);
+    // Untouched files and no key: the files match, as a warning only.
+    const clean = await verifyCpanSignature(signature, await readDistDirectory(dist), new Uint8Array(0), { policy: 'legacy' });
+    expect(clean.checks.map((c) => [c.code, c.status])).toEqual([['CPAN_SIGNATURE_NO_KEY', 'fail'], ['CPAN_FILES_MATCH_UNVERIFIED', 'warn']]);
+  });
+
+  it('a SHA-1/RIPEMD-160 signature under the standard policy says so and points at --openpgp-policy legacy', async () => {
+    // The same digest list clear-signed with RIPEMD-160, as cpansign 0.88 does by default.
+    const text = (await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, { policy: 'legacy' })).signature;
+    const body = Buffer.from((text as unknown as { text: Uint8Array }).text);
+    const signed = spawnSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--digest-algo', 'RIPEMD160', '--clearsign'], { env, input: body });
+    expect(signed.status, signed.stderr.toString()).toBe(0);
+    expect(signed.stdout.toString()).toContain('Hash: RIPEMD160');
+    const legacy = await verifyCpanSignature(new Uint8Array(signed.stdout), await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    expect(legacy.ok).toBe(true);
+    const r = await verifyCpanSignature(new Uint8Array(signed.stdout), await readDistDirectory(dist), keyring);
+    expect(r.ok).toBe(false);
+    expect(r.checks[0]?.reason).toMatch(/SHA-1 or RIPEMD-160.*--openpgp-policy legacy/);
+    expect(r.changed).toEqual([]);
+  });
+
   it('tampered SIGNATURE text: bad', async () => {
     const t = new Uint8Array(Buffer.from(Buffer.from(signature).toString().replace(/SHA256 [0-9a-f]/, 'SHA256 0')));
     const r = await verifyCpanSignature(t, await readDistDirectory(dist), keyring, { policy: 'legacy' });

@@ -28,10 +28,13 @@ import { canonicalVersion, checkModuleVersion, isPseudoVersion, compareSemver, u
 import { parseTilePath, type Tile } from '../../../log/tile-path.js';
 import type { GoModules } from './modules.js';
 import type { GoSumdb } from './sumdb.js';
+import { goUpstreamRoutes, type GoUpstreamHooks } from '../../observed/go-proxy.js';
 
 export interface GoRoutesOptions {
   readonly modules: GoModules;
   readonly sumdb: GoSumdb;
+  /** The verifying proxy (`--upstream golang=…`): modules not hosted here come from the upstream, logged on first fetch. */
+  readonly upstream?: GoUpstreamHooks;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -81,6 +84,7 @@ export function parseSumdbTile(p: string): Tile | undefined {
 export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) => {
   const { modules, sumdb } = opts;
   const text = (reply: FastifyReply, status: number, body: string) => reply.code(status).header('content-type', TEXT).header('cache-control', 'no-cache').send(body);
+  const up = opts.upstream ? goUpstreamRoutes(opts.upstream, text) : undefined;
 
   app.get('/sumdb/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
@@ -98,6 +102,8 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
       if ('error' in ver) return text(reply, 400, `${ver.error}\n`);
       const bad = checkModuleVersion(mod.path, ver.version);
       if (bad) return text(reply, 400, `${bad}\n`);
+      const refused = up ? await up.ensure(mod.path, ver.version) : undefined;
+      if (refused) return text(reply, refused.status, refused.message);
       const rec = await sumdb.lookup(mod.path, ver.version);
       if (!rec) return text(reply, 404, `not found: ${mod.path}@${ver.version} is not published here\n`);
       // The tree note is read after the record id was known: it always covers the id.
@@ -120,6 +126,10 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
     if (parsed === undefined) return text(reply, 404, 'not found: not a module proxy path (<module>/@v/list, <module>/@v/<version>.info|.mod|.zip, <module>/@latest)\n');
     if ('error' in parsed) return text(reply, 400, `${parsed.error}\n`);
     const info = (version: string, time: string) => ({ Version: version, Time: time });
+    if (up && (parsed.kind === 'list' || parsed.kind === 'latest')) {
+      const answered = await up.passThrough(parsed.kind, parsed.path, reply);
+      if (answered) return answered;
+    }
     switch (parsed.kind) {
       case 'list': {
         const versions = modules.versions(parsed.path).map((m) => m.version).filter((v) => !isPseudoVersion(v));
@@ -141,6 +151,8 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
         }
         const bad = checkModuleVersion(path, version);
         if (bad) return text(reply, parsed.kind === 'info' ? 404 : 400, `${bad}\n`);
+        const refused = up ? await up.ensure(path, version) : undefined;
+        if (refused) return text(reply, refused.status, refused.message);
         const m = modules.get(path, version);
         if (!m) return text(reply, 404, `not found: ${path}@${version} is not published here\n`);
         if (parsed.kind === 'info') return reply.code(200).header('cache-control', IMMUTABLE).send(info(m.version, m.row.publishedAt));

@@ -28,7 +28,7 @@ export interface PackumentVersion {
 }
 
 /** Fields of a version manifest the abbreviated document keeps (npm registry docs, "abbreviated version object"). */
-const CORGI_FIELDS = [
+export const CORGI_FIELDS = [
   'name',
   'version',
   'deprecated',

@@ -30,11 +30,15 @@ import { AuthError } from '../../auth/errors.js';
 import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
+import { isStorageFull } from '../../../store/storage-full.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
 import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
 import { parseNpmName, parseNpmPath } from './paths.js';
 import { parseNpmPublishBody } from './publish-body.js';
+import type { NpmProxy } from '../../observed/npm-proxy.js';
+import type { ObserveService } from '../../observed/observe.js';
+import { UpstreamError } from '../../upstream/http.js';
 
 export interface NpmRoutesOptions {
   readonly ctx: RegistryContext;
@@ -42,6 +46,8 @@ export interface NpmRoutesOptions {
   readonly maxTarballBytes: number;
   /** Accounts and tokens; without it, writes are open (tests, private use). */
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy (`--upstream npm=…`): names not hosted here come from the upstream, logged on first fetch. */
+  readonly proxy?: { readonly npm: NpmProxy; readonly observe: ObserveService };
 }
 
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -65,9 +71,14 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const a = toAuthError(err, req);
     if (a) return sendNpmError(reply, a.status, a.code, a.message, a.hint, a.headers, a.detail);
-    if (err instanceof RegistryError) return sendNpmError(reply, err.status, err.code, err.message, err.hint, {}, err.detail);
+    if (err instanceof RegistryError) {
+      const retry = err.detail?.['retryAfterSeconds'];
+      return sendNpmError(reply, err.status, err.code, err.message, err.hint, typeof retry === 'number' ? { 'retry-after': String(retry) } : {}, err.detail);
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
+    if (err instanceof InputError) return sendNpmError(reply, 400, err.code, err.message, err.hint);
     req.log.error(err);
+    if (isStorageFull(err)) return sendNpmError(reply, 507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { 'retry-after': '30' });
     return sendNpmError(reply, 500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log');
   });
 
@@ -110,7 +121,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     if (!target) throw notFound();
     const p = parseNpmName(target.name)!;
     if (target.kind === 'tarball' || target.kind === 'bundle') {
-      const row = store.get(makePurl('npm', p.namespace || undefined, p.bare, target.version));
+      const purl = makePurl('npm', p.namespace || undefined, p.bare, target.version);
+      const row = opts.proxy && target.kind === 'tarball' ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row) throw notFound(`${target.name}@${target.version} is not published on this registry`);
       if (target.kind === 'bundle') {
         if (!row.authorBundle) throw notFound(`${target.name}@${target.version} was not signed by its author`);
@@ -120,9 +132,20 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the tarball of ${row.purl} is missing from storage`, 'see the server log');
       return reply.header('cache-control', 'public, max-age=31536000, immutable').type('application/octet-stream').send(bytes);
     }
-    const versions = await versionsOf(target.name);
-    if (versions.length === 0) throw notFound();
-    const docs = buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
+    let docs: { full: Record<string, unknown>; abbreviated: Record<string, unknown> } | undefined;
+    if (opts.proxy && (await opts.proxy.npm.resolves(target.name, p.namespace, p.bare))) {
+      try {
+        docs = await opts.proxy.npm.packuments(target.name, p.namespace, p.bare, baseUrl(req));
+        if (!docs) throw notFound();
+      } catch (e) {
+        // Upstream down: the versions already logged are still served (from the store).
+        if (!(e instanceof UpstreamError) || store.versions('npm', p.namespace, p.bare).length === 0) throw e;
+        reply.header('warning', `110 sigil "upstream failed, serving logged versions only: ${e.message.replace(/"/g, "'")}"`);
+      }
+    }
+    const versions = docs ? [] : await versionsOf(target.name);
+    if (!docs && versions.length === 0) throw notFound();
+    docs ??= buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
     if (target.kind === 'version') {
       const tags = docs.full['dist-tags'] as Record<string, string>;
       const v = tags[target.spec] ?? target.spec;

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   DSSE_API_VERSION,
   DSSE_KIND,
+  type DsseEntryJson,
   makeTransparencyLogEntry,
   prepareDsseEntry,
   RekorEntryError,
@@ -35,6 +36,8 @@ export interface HttpAnswer {
 export interface CreateEntryOptions {
   /** Largest request body accepted, in bytes (default 4 MiB, as rekor-tiles). */
   readonly maxBodyBytes?: number;
+  /** Admission by the entry's (verified) signers: a refusal is answered as is, nothing is appended. */
+  readonly admit?: (entry: DsseEntryJson) => { status: number; code: string; message: string } | undefined;
 }
 
 /** RekorErrorBody is the JSON body of a refused request. */
@@ -85,6 +88,8 @@ export async function createEntry(log: TransparencyLog, body: Uint8Array | strin
     }
     throw e;
   }
+  const refused = options.admit?.(prepared.entry);
+  if (refused) return errorAnswer(refused.status, { code: refused.code, message: refused.message });
   let added;
   try {
     added = await log.append(prepared.body);

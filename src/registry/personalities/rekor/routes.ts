@@ -12,11 +12,14 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { DEFAULT_MAX_REQUEST_BYTES } from '../../../log/rekor/index.js';
 import type { TransparencyLog } from '../../../log/service.js';
 import { createEntry, errorAnswer, type HttpAnswer } from './create-entry.js';
+import type { LogAdmission } from '../../log-admission.js';
 
 export interface RekorRoutesOptions {
   readonly log: TransparencyLog;
   /** Largest request body accepted, in bytes (default 4 MiB). Larger bodies get 413 naming the limit. */
   readonly maxBodyBytes?: number;
+  /** Who may add entries (default: anyone with a valid signed entry; see log-admission.ts). */
+  readonly admission?: LogAdmission;
 }
 
 export const REKOR_ENTRIES_PATH = '/api/v2/log/entries';
@@ -40,11 +43,26 @@ export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastif
     return send(reply, errorAnswer(500, { code: 'INTERNAL', message: 'the log failed to add the entry' }));
   });
 
-  fastify.post(REKOR_ENTRIES_PATH, async (req, reply) => {
+  const admission = opts.admission;
+  const needsKey = Symbol('needsKey');
+  type AdmittedRequest = import('fastify').FastifyRequest & { [needsKey]?: boolean };
+  const admit = admission
+    ? {
+        // Before the body is read: rate limit, token; the key policy needs the parsed entry.
+        onRequest: async (req: AdmittedRequest, reply: import('fastify').FastifyReply) => {
+          const r = admission.checkRequest(req, 'dsse');
+          if (r.refused) return send(reply, errorAnswer(r.refused.status, { code: r.refused.code, message: r.refused.message }, { ...r.refused.headers }));
+          req[needsKey] = r.needsEntryCheck;
+        },
+      }
+    : {};
+
+  fastify.post(REKOR_ENTRIES_PATH, admit, async (req: AdmittedRequest, reply) => {
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) {
       return send(reply, errorAnswer(400, { code: 'REKOR_REQUEST_MALFORMED', message: 'request body is empty; expected a JSON CreateEntryRequest', fields: ['(body)'] }));
     }
-    return send(reply, await createEntry(opts.log, body, { maxBodyBytes }));
+    const check = admission && req[needsKey] ? (e: Parameters<LogAdmission['checkEntry']>[0]) => admission.checkEntry(e) : undefined;
+    return send(reply, await createEntry(opts.log, body, { maxBodyBytes, ...(check ? { admit: check } : {}) }));
   });
 };

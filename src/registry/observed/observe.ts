@@ -1,0 +1,221 @@
+/**
+ * ObserveService: "the first time anyone fetches a version through Sigil, its bytes are
+ * logged; everyone after gets the same bytes or an alarm" (issue 12; Go's checksum
+ * database model, for every ecosystem with an Upstream).
+ *
+ * observe(purl), for a purl with no record whose ecosystem has an upstream:
+ *   1. never for a private name (config), a hosted one (releases published here, a claimed
+ *      namespace, a namespace with an author-key ledger): those are answered "not found"
+ *      without asking the upstream (dependency confusion);
+ *   2. the proxy policy (minimum age, required evidence, deny lists) may refuse it;
+ *   3. find the version in the upstream's index, fetch the bytes (size limit), check them
+ *      against the index's digest and against what they say they are (the adapter reads
+ *      the name and version inside), check the upstream's own evidence;
+ *   4. sign an observed statement (registry key), and store it like a publish: the row is
+ *      reserved, the blob made durable, the entry appended, the row completed — the same
+ *      sequence and crash recovery as publish.ts, so after a kill -9 a record is either
+ *      logged with its bytes or absent, never logged without them.
+ * One fetch per purl at a time: concurrent askers share the same promise. Upstream errors
+ * (UpstreamError, 502/504) leave nothing behind.
+ *
+ * conflict(purl, offered): an upstream offering other bytes / another index digest for an
+ * observed purl: the logged bytes stay; a signed conflict record is logged once per offer.
+ */
+import { digestBytes } from '../../core/digest.js';
+import { signEnvelope } from '../../core/dsse.js';
+import { InputError } from '../../core/errors.js';
+import { npmKeyId, signBytes } from '../../core/keys.js';
+import { conflictStatement, observedStatement, statementKind, type ConflictPredicate, type ObservedPredicate } from '../../core/observed.js';
+import { canonicalPurl, parsePurl, purlWithoutVersion } from '../../core/purl.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../core/statement.js';
+import { describeArtifact } from '../../ecosystems/describe.js';
+import { memoryArtifact } from '../../ecosystems/memory-artifact.js';
+import { PushbackError } from '../../log/service.js';
+import type { ConflictStore } from '../../store/registry/conflicts.js';
+import type { ReleaseRow } from '../../store/registry/releases.js';
+import { RegistryError } from '../errors.js';
+import { envelopeLogEntry } from '../log-entries.js';
+import type { RegistryContext } from '../publish.js';
+import { UpstreamError } from '../upstream/http.js';
+import type { ArtifactRef, Upstream } from '../upstream/upstream.js';
+import type { ProxyPolicy } from './policy.js';
+
+export interface ObserveOptions {
+  readonly ctx: RegistryContext;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly conflicts: ConflictStore;
+  /** Why a package purl (no version) must never be resolved upstream, or undefined when it may be. */
+  readonly hostedReason: (packagePurl: string) => Promise<string | undefined>;
+  readonly policy?: ProxyPolicy;
+  /** Ecosystem work on the checked bytes before they are stored (e.g. npm's packument facts, read once while the bytes are in memory). */
+  readonly prepare?: (purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => Promise<void>;
+}
+
+/** isObservedRow: was this release logged by observation (not published here)? */
+export function isObservedRow(row: Pick<ReleaseRow, 'publishEnvelope'>): boolean {
+  try {
+    const env = JSON.parse(row.publishEnvelope) as { payload: string };
+    return statementKind(Buffer.from(env.payload, 'base64')) === 'observed';
+  } catch {
+    return false;
+  }
+}
+
+/** observedPredicateOf reads the predicate of an observed row's statement. */
+export function observedPredicateOf(row: Pick<ReleaseRow, 'publishEnvelope'>): ObservedPredicate | undefined {
+  try {
+    const env = JSON.parse(row.publishEnvelope) as { payload: string };
+    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { predicateType?: string; predicate?: ObservedPredicate };
+    return statementKind(JSON.stringify({ predicateType: st.predicateType })) === 'observed' ? st.predicate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const hexOf = (digest: string, bytes: Buffer) => digestBytes(bytes, [digest as 'sha512'])[digest as 'sha512'];
+
+export class ObserveService {
+  private readonly inflight = new Map<string, Promise<ReleaseRow | undefined>>();
+  /** Upstream artifact fetches made (tests and the benchmark read it). */
+  fetches = 0;
+
+  constructor(readonly o: ObserveOptions) {}
+
+  upstreamFor(type: string): Upstream | undefined {
+    return this.o.upstreams.get(type);
+  }
+
+  /** hostedReason: why this package is never resolved upstream (undefined: it may be). */
+  hostedReason(packagePurl: string): Promise<string | undefined> {
+    return this.o.hostedReason(packagePurl);
+  }
+
+  /** checkServe refuses (403) to serve an observed version the proxy policy now denies (logged earlier or not). */
+  checkServe(row: ReleaseRow): void {
+    const deny = this.o.policy?.denied(row.purl);
+    if (deny && isObservedRow(row)) throw new RegistryError(403, 'POLICY_DENIED', `${row.purl} is denied by this proxy's policy (deny: ${deny})`, 'ask the registry operator; the deny list is in sigil.config.json');
+  }
+
+  /**
+   * observe returns the release row of `purl`: the one stored, or a new observed one. Undefined
+   * when the purl's ecosystem has no upstream, the name is hosted or private here, or the
+   * upstream has no such version. Throws RegistryError for refusals (policy) and upstream failures.
+   */
+  async observe(rawPurl: string): Promise<ReleaseRow | undefined> {
+    const purl = canonicalPurl(rawPurl);
+    const have = this.o.ctx.store.get(purl);
+    if (have) {
+      this.checkServe(have);
+      return have;
+    }
+    const upstream = this.o.upstreams.get(parsePurl(purl).type);
+    if (!upstream || parsePurl(purl).version == null) return undefined;
+    if ((await this.o.hostedReason(purlWithoutVersion(purl))) !== undefined) return undefined;
+    let running = this.inflight.get(purl);
+    if (!running) {
+      running = this.observeNow(purl, upstream).finally(() => this.inflight.delete(purl));
+      this.inflight.set(purl, running);
+    }
+    return running;
+  }
+
+  private async observeNow(purl: string, upstream: Upstream): Promise<ReleaseRow | undefined> {
+    const { ctx } = this.o;
+    const ref = await upstream.locate(purl);
+    if (!ref) return undefined;
+    this.o.policy?.checkBeforeFetch(ref, upstream);
+    this.fetches++;
+    const bytes = await upstream.fetchArtifact(ref);
+    if (ref.indexDigest && hexOf(ref.indexDigest.algorithm, bytes) !== ref.indexDigest.hex) {
+      throw new UpstreamError(502, 'UPSTREAM_DIGEST_MISMATCH', `${upstream.ecosystem} upstream ${upstream.url} served bytes for ${purl} whose ${ref.indexDigest.algorithm} is not the one its own index lists (${ref.indexDigest.hex.slice(0, 16)}…); refused, nothing logged`, 'the upstream or something between it and Sigil is serving other bytes than it lists');
+    }
+    const p = parsePurl(purl);
+    let described;
+    try {
+      described = await describeArtifact(memoryArtifact(ref.filename, bytes), { type: p.type, ...(p.namespace ? { namespace: p.namespace } : {}), name: p.name, version: p.version! });
+    } catch (e) {
+      if (e instanceof InputError) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_INVALID', `${upstream.ecosystem} upstream ${upstream.url} served an unreadable artifact for ${purl}: ${e.message}`);
+      throw e;
+    }
+    if (canonicalPurl(described.identity.purl) !== purl) {
+      throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_MISMATCH', `${upstream.ecosystem} upstream ${upstream.url} served ${described.identity.purl} when asked for ${purl}; refused, nothing logged`);
+    }
+    const digests = { sha256: described.digests.sha256!, sha512: described.digests.sha512! };
+    const native = { [described.native.algorithm]: described.native.value };
+    const evidence = await upstream.evidence(ref, described.native.value, bytes);
+    this.o.policy?.checkEvidence(purl, evidence);
+
+    const observedAt = ctx.now().toISOString();
+    const predicate: ObservedPredicate = { purl, upstream: upstream.url, artifactUrl: ref.url, observedAt, size: bytes.length, native, upstreamPublishedAt: ref.publishedAt, evidence };
+    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(observedStatement(digests, predicate))), ctx.registryKey);
+    const entry = envelopeLogEntry(envelope, ctx.registryKey.publicKey);
+    const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
+    const registrySignature =
+      p.type === 'npm' ? { keyid: npmKeyId(ctx.registryKey.publicKey.keyId), sig: signBytes(ctx.registryKey, Buffer.from(`${name}@${p.version}:${described.native.value}`)).toString('base64') } : null;
+    const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
+      purl,
+      type: p.type,
+      namespace: p.namespace ?? '',
+      name: p.name,
+      version: p.version!,
+      sha256: digests.sha256,
+      sha512: digests.sha512,
+      size: bytes.length,
+      native: JSON.stringify(native),
+      publishedAt: observedAt,
+      filename: ref.filename,
+      account: null,
+      authorBundle: null,
+      authorKeyId: null,
+      authorKeyPem: null,
+      authorEntry: null,
+      publishEnvelope: JSON.stringify(envelope),
+      publishEntry: entry,
+      registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
+    };
+    await this.o.prepare?.(purl, p.type, ref.filename, bytes, digests.sha256);
+    const reserved = ctx.store.reserve(row);
+    if (reserved.kind === 'exists') return reserved.row; // published or observed meanwhile (another process)
+    if (reserved.kind === 'pending') throw new RegistryError(503, 'OBSERVE_IN_PROGRESS', `${purl} is being recorded right now`, 'retry in a moment');
+    try {
+      // Same order as a publish: reservation and blob durable before the entry can be in the log.
+      await Promise.all([ctx.store.putBlob(digests.sha256, bytes), ctx.store.syncBatched()]);
+      const appended = await ctx.log.append(entry);
+      await ctx.store.completeBatched(purl, null, appended.index);
+    } catch (e) {
+      ctx.store.abandon(purl);
+      if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
+      throw e;
+    }
+    const stored = ctx.store.get(purl)!;
+    await ctx.onPublished?.(stored);
+    return stored;
+  }
+
+  /**
+   * checkIndexDigest compares what an upstream's index now says about an already logged purl
+   * with the logged bytes; a difference is logged once as a conflict. Returns true when they differ.
+   */
+  async checkIndexDigest(row: ReleaseRow, upstream: Upstream, indexDigest: ArtifactRef['indexDigest']): Promise<boolean> {
+    if (!indexDigest || !isObservedRow(row)) return false;
+    const logged = indexDigest.algorithm === 'sha512' ? row.sha512 : indexDigest.algorithm === 'sha256' ? row.sha256 : undefined;
+    if (logged === undefined) {
+      const blob = this.o.ctx.store.readBlob(row.sha256);
+      if (!blob || hexOf(indexDigest.algorithm, blob) === indexDigest.hex) return false;
+    } else if (logged === indexDigest.hex) return false;
+    await this.conflict(row, upstream, { indexDigest: { algorithm: indexDigest.algorithm, value: indexDigest.hex } });
+    return true;
+  }
+
+  /** conflict logs a signed conflict record for `row` (once per offer). */
+  async conflict(row: ReleaseRow, upstream: Upstream, offered: ConflictPredicate['offered']): Promise<void> {
+    const { ctx } = this.o;
+    const key = offered.sha512 ? `sha512:${offered.sha512}` : `${offered.indexDigest!.algorithm}:${offered.indexDigest!.value}`;
+    if (this.o.conflicts.has(row.purl, key)) return;
+    const seenAt = ctx.now().toISOString();
+    const predicate: ConflictPredicate = { purl: row.purl, upstream: upstream.url, seenAt, logged: { sha512: row.sha512, native: JSON.parse(row.native) as Record<string, string>, logIndex: row.publishIndex! }, offered };
+    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(conflictStatement(predicate))), ctx.registryKey);
+    const appended = await ctx.log.append(envelopeLogEntry(envelope, ctx.registryKey.publicKey));
+    this.o.conflicts.add({ purl: row.purl, upstream: upstream.url, seenAt, loggedSha512: row.sha512, offered: key, envelope: JSON.stringify(envelope), logIndex: appended.index });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * openProxy: the verifying pull-through proxy of `sigil serve --upstream …` assembled from
+ * the config — upstream clients, the observe service, the npm packument proxy — and the
+ * rule that decides which names are never resolved upstream.
+ */
+import type { AccountStore } from '../../store/registry/accounts.js';
+import { ConflictStore } from '../../store/registry/conflicts.js';
+import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
+import type { RegistryContext } from '../publish.js';
+import type { ProxyConfig } from '../upstream/config.js';
+import { GoUpstream } from '../upstream/go.js';
+import { UpstreamClient } from '../upstream/http.js';
+import { NpmUpstream } from '../upstream/npm.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { NpmProxy } from './npm-proxy.js';
+import { isObservedRow, ObserveService } from './observe.js';
+import { matchesPattern, ProxyPolicy } from './policy.js';
+import { parsePurl } from '../../core/purl.js';
+import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
+
+export interface Proxy {
+  readonly observe: ObserveService;
+  readonly conflicts: ConflictStore;
+  readonly npm: NpmProxy | undefined;
+  readonly go: GoUpstream | undefined;
+  readonly config: ProxyConfig;
+}
+
+export interface ProxyDeps {
+  readonly ctx: RegistryContext;
+  readonly accounts: AccountStore;
+}
+
+/**
+ * hostedReason: a name is never resolved upstream when the config lists it as private, when
+ * releases of it were published here, when an account holds its namespace, or when it has
+ * author keys in the ledger (dependency confusion: a hosted @acme/x must never be shadowed).
+ */
+export function makeHostedReason(config: ProxyConfig, deps: ProxyDeps): (packagePurl: string) => Promise<string | undefined> {
+  return async (packagePurl) => {
+    const priv = config.private.find((p) => matchesPattern(p, packagePurl));
+    if (priv) return `private in the config (${priv})`;
+    const p = parsePurl(packagePurl);
+    const rows = deps.ctx.store.versions(p.type, p.namespace ?? '', p.name);
+    if (rows.some((r) => !isObservedRow(r))) return 'published on this registry';
+    try {
+      if (deps.accounts.grantsFor(coveringPatterns(normalizeNamespace(packagePurl))).length > 0) return 'its namespace is held by an account here';
+    } catch {
+      /* not a namespace the accounts know how to name: no grant can hold it */
+    }
+    const keys = await deps.ctx.authority.keysFor(packagePurl);
+    if (keys.keys.length > 0) return 'it has author keys in this registry\'s ledger';
+    return undefined;
+  };
+}
+
+export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefined {
+  const entries = Object.entries(config.upstreams);
+  if (entries.length === 0) return undefined;
+  const limits = { maxArtifactBytes: config.limits.maxArtifactBytes, maxIndexBytes: config.limits.maxIndexBytes };
+  const upstreams = new Map<string, Upstream>();
+  let npm: NpmUpstream | undefined;
+  let go: GoUpstream | undefined;
+  for (const [eco, u] of entries) {
+    const client = new UpstreamClient({ timeoutMs: config.limits.timeoutMs, concurrency: config.limits.concurrency });
+    if (eco === 'npm') upstreams.set('npm', (npm = new NpmUpstream({ url: u.url, client, limits, packumentTtlMs: config.limits.indexTtlMs, ...(u.keys !== undefined ? { keys: u.keys } : {}) })));
+    if (eco === 'golang') upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+  }
+  const conflicts = new ConflictStore(deps.ctx.store.db);
+  const policy = new ProxyPolicy(config.policy, deps.ctx.now);
+  // npm: the packument facts (sha1, package.json) are read from the bytes once, while they are in memory.
+  const prepare = async (_purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => {
+    if (type !== 'npm' || deps.ctx.store.npmTarball(sha256)) return;
+    try {
+      const facts = await computeNpmTarballFacts(filename, bytes);
+      deps.ctx.store.putNpmTarball(sha256, facts.sha1, JSON.stringify(facts.manifest));
+    } catch {
+      /* computed (and refused) again when a packument needs it */
+    }
+  };
+  const observe = new ObserveService({ ctx: deps.ctx, upstreams, conflicts, hostedReason: makeHostedReason(config, deps), policy, prepare });
+  return { observe, conflicts, npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined, go, config };
+}

@@ -1,0 +1,234 @@
+/**
+ * gemRoutes: the RubyGems personality of `sigil serve`, a fastify plugin
+ * registered under /rubygems (docs/rubygems.md). Source URL for gem and
+ * bundler: `<url>/rubygems/`.
+ *
+ * Compact index (bundler; `gem` resolves with it too):
+ *   GET /versions              "created_at: …\n---\n<name> <v>,<v> <md5 of /info/name>\n"
+ *   GET /info/<name>           "---\n<v> <dep>:<req>,…|checksum:<sha256>,ruby:<req>\n"
+ *   GET /names                 "---\n<name>\n"
+ * Full index (what `gem install` reads besides):
+ *   GET /specs.4.8.gz, /latest_specs.4.8.gz, /prerelease_specs.4.8.gz   gzip(Marshal [[name, Gem::Version, platform]])
+ *   GET /quick/Marshal.4.8/<name>-<version>[-<platform>].gemspec.rz   deflate(Marshal Gem::Specification)
+ * Files and publishing:
+ *   GET  /gems/<name>-<version>[-<platform>].gem   the .gem as uploaded (X.509 signatures kept)
+ *   POST /api/v1/gems                              `gem push` (body: the .gem; Authorization: <token>)
+ *
+ * `checksum:` is the sha256 in Sigil's signed, logged release record
+ * (bundler refuses a download that does not match it). Everything a client
+ * reads is derived from each gem's own metadata.gz.
+ */
+import { createHash } from 'node:crypto';
+import { deflateSync, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../../../core/errors.js';
+import { makePurl } from '../../../core/purl.js';
+import { AuthError } from '../../auth/errors.js';
+import type { AuthGuard } from '../../auth/http.js';
+import type { AuthService } from '../../auth/service.js';
+import { RegistryError } from '../../errors.js';
+import { publishRelease, type RegistryContext } from '../../publish.js';
+import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import { authRefusal, installRefusals, type Refusal } from '../shared/refusal.js';
+import { packagesOfType } from '../shared/releases-of.js';
+import { bearerFromClientAuth } from '../shared/token-header.js';
+import { marshalDump, type RubyValue } from './marshal.js';
+import { cachedGemFacts, gemFacts, gemFullName, infoLine, marshalSpec, type GemFacts } from './spec.js';
+
+export const GEM_PREFIX = '/rubygems';
+
+export interface GemRoutesOptions {
+  readonly ctx: RegistryContext;
+  readonly maxUploadBytes: number;
+  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+}
+
+const GEM_NAME = /^[a-zA-Z0-9.\-_]+$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** gem and bundler print a refusal's body as text. */
+function render(reply: FastifyReply, r: Refusal): FastifyReply {
+  return reply.code(r.status).type('text/plain; charset=utf-8').send(r.hint ? `${r.message} (hint: ${r.hint})` : r.message);
+}
+
+const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
+
+interface GemVersion {
+  readonly row: ReleaseRow;
+  readonly facts: GemFacts;
+}
+
+/** rowsOfGem: every published release of a gem (all platforms), oldest first. */
+function rowsOfGem(store: ReleaseStore, name: string): ReleaseRow[] {
+  return store.db.prepare(`SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`).all(name).map((r) => store.get((r as { purl: string }).purl)!).filter(Boolean);
+}
+
+export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): Promise<void> {
+  const { ctx, auth } = opts;
+  const store = ctx.store;
+  installRefusals(app, opts.maxUploadBytes, render);
+  // `gem push` posts the .gem as application/octet-stream.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes }, (_req, body, done) => done(null, body));
+
+  const versionsOf = async (name: string): Promise<GemVersion[]> => {
+    const out: GemVersion[] = [];
+    for (const row of rowsOfGem(store, name)) {
+      const facts = await cachedGemFacts(row.sha256, row.filename, () => store.readBlob(row.sha256));
+      if (facts) out.push({ row, facts });
+    }
+    return out;
+  };
+  const names = () => packagesOfType(store, 'gem').map((p) => decodeURIComponent(p.slice('pkg:gem/'.length)));
+  const infoBody = (vs: readonly GemVersion[]) => `---\n${vs.map((v) => infoLine(v.facts, v.row.sha256)).join('\n')}\n`;
+  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+  /** rowForFullName finds the release whose RubyGems full name (`name-version[-platform]`) this is. */
+  const rowForFullName = async (full: string): Promise<GemVersion | undefined> => {
+    for (let i = full.indexOf('-'); i > 0; i = full.indexOf('-', i + 1)) {
+      const name = full.slice(0, i);
+      if (!GEM_NAME.test(name)) continue;
+      for (const v of await versionsOf(name)) if (gemFullName(v.facts) === full) return v;
+    }
+    return undefined;
+  };
+
+  // ---- compact index ------------------------------------------------------------
+
+  // /versions and /info bodies change only when a gem is published: cached per generation
+  // (the number of published gems; releases are never removed). A new process reads each gem's
+  // metadata once (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
+  let generation = -1;
+  const bodies = new Map<string, string>();
+  const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
+    const g = (store.db.prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`).get() as { n: number }).n;
+    if (g !== generation) {
+      generation = g;
+      bodies.clear();
+    }
+    let body = bodies.get(key);
+    if (body === undefined) {
+      body = await make();
+      if (bodies.size < 100_000) bodies.set(key, body);
+    }
+    return body;
+  };
+
+  app.get('/versions', async (_req, reply) => {
+    const body = await cached(' versions', versionsBody);
+    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
+  });
+  const versionsBody = async (): Promise<string> => {
+    const lines: string[] = [];
+    let newest = '1970-01-01T00:00:00Z';
+    for (const name of names()) {
+      const vs = await versionsOf(name);
+      if (vs.length === 0) continue;
+      for (const v of vs) if (v.row.publishedAt > newest) newest = v.row.publishedAt;
+      lines.push(`${name} ${vs.map((v) => (v.facts.platform === 'ruby' ? v.facts.version : `${v.facts.version}-${v.facts.platform}`)).join(',')} ${md5(infoBody(vs))}`);
+    }
+    return `created_at: ${newest}\n---\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
+  };
+
+  app.get<{ Params: { name: string } }>('/info/:name', async (req, reply) => {
+    const { name } = req.params;
+    if (!GEM_NAME.test(name)) throw notFound('no such gem');
+    const body = await cached(name, async () => {
+      const vs = await versionsOf(name);
+      return vs.length === 0 ? '' : infoBody(vs);
+    });
+    if (body === '') throw notFound(`${name} is not published on this registry`);
+    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
+  });
+
+  app.get('/names', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`));
+
+  // ---- full index ------------------------------------------------------------------
+
+  const specsFile = async (which: 'all' | 'latest' | 'prerelease') => {
+    const tuples: RubyValue[] = [];
+    for (const name of names()) {
+      let vs = await versionsOf(name);
+      const pre = (v: GemVersion) => /[a-zA-Z]/.test(v.facts.version);
+      vs = vs.filter((v) => (which === 'prerelease' ? pre(v) : !pre(v)));
+      if (which === 'latest' && vs.length > 0) vs = [vs[vs.length - 1]!]; // newest published release (per name)
+      for (const v of vs) tuples.push([v.facts.name, { $user: 'Gem::Version', data: [v.facts.version] }, v.facts.platform]);
+    }
+    return gzipSync(marshalDump(tuples));
+  };
+  app.get('/specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('all')));
+  app.get('/latest_specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('latest')));
+  app.get('/prerelease_specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('prerelease')));
+
+  app.get<{ Params: { file: string } }>('/quick/Marshal.4.8/:file', async (req, reply) => {
+    const m = /^(.+)\.gemspec\.rz$/.exec(req.params.file);
+    const v = m ? await rowForFullName(m[1]!) : undefined;
+    if (!v) throw notFound(`no specification ${req.params.file}`);
+    return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(deflateSync(marshalSpec(v.facts, v.row.publishedAt)));
+  });
+
+  app.get<{ Params: { file: string } }>('/gems/:file', async (req, reply) => {
+    const m = /^(.+)\.gem$/.exec(req.params.file);
+    const v = m ? await rowForFullName(m[1]!) : undefined;
+    if (!v) throw notFound(`${req.params.file} is not published on this registry`);
+    const bytes = store.readBlob(v.row.sha256);
+    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the gem of ${v.row.purl} is missing from storage`, 'see the server log');
+    return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
+  });
+
+  // ---- gem push ---------------------------------------------------------------------
+
+  const writeHook = {
+    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+      bearerFromClientAuth(req);
+      if (!auth) return undefined;
+      try {
+        auth.guard.check(req, 'publish');
+      } catch (e) {
+        if (e instanceof AuthError) {
+          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+          return render(reply, authRefusal(e, `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
+        }
+        throw e;
+      }
+      return undefined;
+    },
+  };
+
+  app.post('/api/v1/gems', { bodyLimit: opts.maxUploadBytes, ...writeHook }, async (req, reply) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new RegistryError(400, 'GEM_PUSH_INVALID', 'the body must be a .gem file', 'push with `gem push <file>.gem --host <this registry>/rubygems`');
+    let facts: GemFacts;
+    try {
+      facts = await gemFacts('upload.gem', req.body);
+    } catch (e) {
+      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message.replace(/^upload\.gem: /, ''), 'push a .gem made by `gem build`');
+      throw e;
+    }
+    const filename = `${gemFullName(facts)}.gem`;
+    const existingNames = names().filter((n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name);
+    if (existingNames.length > 0) throw new RegistryError(403, 'GEM_NAME_TAKEN', `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`, `push as ${existingNames[0]} or choose another name`);
+    let claimed: string | undefined;
+    let outcome;
+    try {
+      outcome = await publishRelease(ctx, {
+        filename,
+        artifact: req.body,
+        bundle: null,
+        type: 'gem',
+        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+        authorize: (ns, action) => {
+          if (auth) auth.guard.authorizeNamespace(req, ns, action);
+          claimed = ns;
+        },
+      });
+    } catch (e) {
+      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') throw new RegistryError(409, e.code, `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`, 'versions are immutable; bump the version in the gemspec');
+      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
+        throw new RegistryError(403, e.code, `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`, `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`);
+      }
+      throw e;
+    }
+    if (claimed && auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, claimed);
+    const purl = makePurl('gem', undefined, facts.name, facts.version, facts.platform === 'ruby' ? undefined : { platform: facts.platform });
+    return reply.code(200).type('text/plain; charset=utf-8').send(outcome.status === 201 ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}` : `${facts.name} (${facts.version}) was already published with these bytes`);
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * A hackage-security repository under /hackage (docs/hackage.md), for cabal's `secure: True` repositories:
+ *
+ *   GET /hackage/root.json | timestamp.json | snapshot.json | mirrors.json | 01-index.tar[.gz]
+ *   GET /hackage/package/<p>-<v>.tar.gz        the logged bytes
+ *
+ * Reads only; every path is a map lookup. Packages are published with `sigil publish <p>-<v>.tar.gz`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { HackageRepository } from './repository.js';
+
+export interface HackageRoutesOptions {
+  readonly repo: HackageRepository;
+  readonly store: ReleaseStore;
+}
+
+const notFound = (what: string) => ({ error: { code: 'NOT_FOUND', message: `${what} is not in this repository` } });
+
+export async function hackageRoutes(app: FastifyInstance, opts: HackageRoutesOptions): Promise<void> {
+  const { repo, store } = opts;
+  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
+    const path = req.params['*'];
+    const snap = await repo.snapshot();
+    const file = snap.files.get(path);
+    if (file) {
+      reply.header('cache-control', 'no-cache');
+      return reply.type(path.endsWith('.json') ? 'application/json' : path.endsWith('.gz') ? 'application/gzip' : 'application/x-tar').send(file);
+    }
+    const row = snap.packages.get(path);
+    const bytes = row ? store.readBlob(row.sha256) : undefined;
+    if (!row || !bytes) return reply.code(404).send(notFound(path.slice(0, 200)));
+    return reply.type('application/gzip').header('etag', `"${row.sha256}"`).send(bytes);
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * pypiRoutes: the PyPI personality of `sigil serve`, a fastify plugin
+ * registered under /pypi (docs/pypi.md).
+ *
+ *   GET  /simple/                          project list (PEP 503 HTML / PEP 691 JSON)
+ *   GET  /simple/<project>/                files of a project; other spellings → 301 to the
+ *                                          PEP 503 name (pip follows it)
+ *   GET  /files/<project>/<version>/<file> the distribution (immutable)
+ *   GET  /files/<project>/<version>/<file>.metadata   its METADATA (PEP 658, wheels)
+ *   POST /legacy/                          upload (`twine upload --repository-url <url>/pypi/legacy/`)
+ *   PUT  /yank/<project>/<version>         yank (PEP 592), body {"reason": "…"}; DELETE un-yanks
+ *
+ * One publish pipeline: an upload goes through publishRelease like every
+ * other (author signature against the key ledger, countersignature, log).
+ * Names are PEP 503-normalised everywhere: the purl carries the normalised
+ * name, so two spellings are one project, one owner, one key ledger.
+ *
+ * Refusals: twine prints the HTTP reason phrase (that is where PyPI puts its
+ * message), so the message and hint go there as well as in the JSON body.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { makePurl } from '../../../core/purl.js';
+import type { DsseEnvelope } from '../../../core/dsse.js';
+import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
+import { normalizePypiName, PYPI_NAME, PYPI_VERSION } from '../../../ecosystems/pypi/name.js';
+import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
+import { InputError } from '../../../core/errors.js';
+import { AuthError } from '../../auth/errors.js';
+import type { AuthGuard } from '../../auth/http.js';
+import type { AuthService } from '../../auth/service.js';
+import { RegistryError } from '../../errors.js';
+import { publishRelease, type RegistryContext } from '../../publish.js';
+import { authRefusal, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
+import { packagesOfType, releasesOf } from '../shared/releases-of.js';
+import { bearerFromClientAuth } from '../shared/token-header.js';
+import { YankStore } from '../shared/yanks.js';
+import { distMetadata } from './metadata.js';
+import { chooseSimpleFormat, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from './simple.js';
+import { checkUploadForm, pypiVersionKey } from './upload.js';
+
+/** Where `sigil serve` mounts this personality. */
+export const PYPI_PREFIX = '/pypi';
+
+export interface PypiRoutesOptions {
+  readonly ctx: RegistryContext;
+  readonly maxUploadBytes: number;
+  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function render(reply: FastifyReply, r: Refusal): FastifyReply {
+  const text = r.hint ? `${r.message} (hint: ${r.hint})` : r.message;
+  reply.raw.statusMessage = reasonPhrase(text);
+  return reply.code(r.status).type('application/json; charset=utf-8').send({ error: { code: r.code, message: r.message, ...(r.hint ? { hint: r.hint } : {}) } });
+}
+
+const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
+
+export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions): Promise<void> {
+  const { ctx, auth } = opts;
+  const store = ctx.store;
+  const yanks = new YankStore(store.db);
+  installRefusals(app, opts.maxUploadBytes, render);
+  await app.register(multipart, { limits: { fileSize: opts.maxUploadBytes, files: 2, fields: 200, fieldSize: 4 * 1024 * 1024, parts: 202 } });
+
+  const baseUrl = (req: FastifyRequest) => `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${PYPI_PREFIX}`;
+  const packagePurl = (norm: string) => `pkg:pypi/${norm}`;
+  const fileUrl = (base: string, norm: string, version: string, filename: string) => `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
+
+  /** Writes need a token before the body is read (twine sends it as Basic __token__:<token>). */
+  const writeHook = {
+    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+      bearerFromClientAuth(req);
+      if (!auth) return undefined;
+      try {
+        auth.guard.check(req, 'publish');
+      } catch (e) {
+        if (e instanceof AuthError) {
+          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+          return render(reply, authRefusal(e, `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
+        }
+        throw e;
+      }
+      return undefined;
+    },
+  };
+
+  async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
+    const out: SimpleFile[] = [];
+    for (const row of releasesOf(store, packagePurl(norm))) {
+      const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+      const yanked = yanks.reason(row.purl);
+      out.push({
+        filename: row.filename,
+        url: fileUrl(base, norm, row.version, row.filename),
+        sha256: row.sha256,
+        size: row.size,
+        uploadTime: row.publishedAt,
+        version: row.version,
+        ...(meta.requiresPython ? { requiresPython: meta.requiresPython } : {}),
+        ...(meta.metadataSha256 ? { metadataSha256: meta.metadataSha256 } : {}),
+        ...(yanked !== undefined ? { yanked } : {}),
+        record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(row.purl)}`,
+        signedByAuthor: row.authorBundle !== null,
+      });
+    }
+    return out;
+  }
+
+  // ---- Simple API ---------------------------------------------------------
+
+  app.get('/simple', async (_req, reply) => reply.redirect(`${PYPI_PREFIX}/simple/`, 301));
+  app.get('/simple/', async (req, reply) => {
+    const names = packagesOfType(store, 'pypi').map((p) => p.slice('pkg:pypi/'.length));
+    const f = chooseSimpleFormat(req.headers.accept);
+    reply.header('vary', 'Accept').type(f.type);
+    return reply.send(f.json ? projectListJson(names) : projectListHtml(names));
+  });
+
+  const project = async (req: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply, slash: boolean) => {
+    const name = req.params.project;
+    if (!PYPI_NAME.test(name)) throw notFound(`"${name}" is not a valid project name`);
+    const norm = normalizePypiName(name);
+    if (norm !== name || !slash) return reply.redirect(`${PYPI_PREFIX}/simple/${norm}/`, 301); // PEP 503: redirect to the normalised URL
+    const files = await filesOf(baseUrl(req), norm);
+    if (files.length === 0) throw notFound(`${norm} is not published on this registry`);
+    const f = chooseSimpleFormat(req.headers.accept);
+    reply.header('vary', 'Accept').type(f.type);
+    return reply.send(f.json ? projectJson(norm, files) : projectHtml(norm, files));
+  };
+  app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) => project(req, reply, true));
+  app.get<{ Params: { project: string } }>('/simple/:project', (req, reply) => project(req, reply, false));
+
+  app.get<{ Params: { project: string; version: string; file: string } }>('/files/:project/:version/:file', async (req, reply) => {
+    const { project: name, version } = req.params;
+    let file = req.params.file;
+    const wantMetadata = file.endsWith('.metadata');
+    if (wantMetadata) file = file.slice(0, -'.metadata'.length);
+    // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
+    if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
+    const row = store.get(makePurl('pypi', undefined, normalizePypiName(name), version));
+    if (!row || row.filename !== file) throw notFound(`${file} is not published on this registry`);
+    if (wantMetadata) {
+      const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+      if (!meta.metadata) throw notFound(`${file} has no separate metadata file`);
+      return reply.header('cache-control', IMMUTABLE).type('text/plain; charset=utf-8').send(meta.metadata);
+    }
+    const bytes = store.readBlob(row.sha256);
+    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the file of ${row.purl} is missing from storage`, 'see the server log');
+    return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
+  });
+
+  // ---- upload (twine) -------------------------------------------------------
+
+  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.isMultipart()) throw new RegistryError(400, 'PYPI_UPLOAD_INVALID', 'an upload must be multipart/form-data', 'upload with `twine upload --repository-url <this registry>/pypi/legacy/`');
+    const fields = new Map<string, string[]>();
+    const files: { filename: string; data: Buffer }[] = [];
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        const data = await part.toBuffer();
+        if (part.fieldname === 'content') files.push({ filename: part.filename, data });
+        else if (part.fieldname !== 'gpg_signature' && part.fieldname !== 'attestations') throw new RegistryError(400, 'PYPI_UPLOAD_INVALID', `invalid upload: unexpected file field "${part.fieldname}"`);
+      } else {
+        const v = typeof part.value === 'string' ? part.value : String(part.value);
+        fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), v]);
+      }
+    }
+    const up = checkUploadForm({ fields, files });
+
+    // The form's name/version must be the archive's own (the one pip will install).
+    let identity;
+    try {
+      identity = await identifyPypi(memoryArtifact(up.filename, up.data));
+    } catch (e) {
+      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+      throw e;
+    }
+    if (normalizePypiName(identity.name) !== normalizePypiName(up.name) || pypiVersionKey(identity.version) !== pypiVersionKey(up.version)) {
+      throw new RegistryError(400, 'PYPI_PUBLISH_MISMATCH', `the form says ${up.name} ${up.version} but ${up.filename}'s metadata says ${identity.name} ${identity.version}`, 'upload the files `python -m build` wrote, unchanged');
+    }
+    const norm = normalizePypiName(identity.name);
+    let claimed: string | undefined;
+    let outcome;
+    try {
+      outcome = await publishRelease(ctx, {
+        filename: up.filename,
+        artifact: up.data,
+        bundle: up.bundle,
+        keyEvents: up.keyEvents as DsseEnvelope[],
+        type: 'pypi',
+        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+        authorize: (ns, action) => {
+          if (auth) auth.guard.authorizeNamespace(req, ns, action);
+          claimed = ns;
+        },
+      });
+    } catch (e) {
+      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') {
+        const existing = store.get(identity.purl);
+        const other = existing && existing.filename !== up.filename ? `; ${norm} ${identity.version} is published as ${existing.filename}, and this registry keeps one distribution file per version` : '';
+        // twine --skip-existing recognises 400 with "already exists" (twine/commands/upload.py).
+        throw new RegistryError(400, 'VERSION_EXISTS', `File already exists: ${up.filename}${other}`, 'versions are immutable; bump the version');
+      }
+      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
+        throw new RegistryError(403, e.code, `${norm} only accepts releases signed by its authors, and twine cannot sign`, `sigil publish dist/${up.filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (signs and uploads in one step; see docs/pypi.md)`);
+      }
+      throw e;
+    }
+    if (claimed && auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, claimed);
+    // PyPI answers 200 to an upload (also of an identical file again).
+    return reply.code(200).send({ ok: true, purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` });
+  };
+  app.post('/legacy/', { ...writeHook }, upload);
+  app.post('/legacy', { ...writeHook }, upload);
+
+  // ---- yank (PEP 592) ---------------------------------------------------------
+
+  const yank = async (req: FastifyRequest<{ Params: { project: string; version: string } }>, reply: FastifyReply, on: boolean) => {
+    const { project: name, version } = req.params;
+    if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such release');
+    const norm = normalizePypiName(name);
+    if (auth) auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
+    const row = store.get(makePurl('pypi', undefined, norm, version));
+    if (!row) throw notFound(`${norm} ${version} is not published on this registry`);
+    const body = req.body as { reason?: unknown } | undefined;
+    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 1000) : '';
+    yanks.set(row.purl, on, reason, ctx.now());
+    return reply.send({ ok: true, purl: row.purl, yanked: on });
+  };
+  app.put<{ Params: { project: string; version: string } }>('/yank/:project/:version', { bodyLimit: 8192, ...writeHook }, (req, reply) => yank(req, reply, true));
+  app.delete<{ Params: { project: string; version: string } }>('/yank/:project/:version', { ...writeHook }, (req, reply) => yank(req, reply, false));
+}

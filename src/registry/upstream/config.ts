@@ -1,0 +1,152 @@
+/**
+ * The proxy part of the server config (`sigil.config.json` or `.yaml`, schema
+ * docs/schemas/sigil-config.schema.json, example in docs/proxy.md), and the
+ * `sigil serve --upstream <ecosystem>=<url>` flags, which override the file.
+ *
+ *   {
+ *     "upstreams": { "npm": { "url": "https://registry.npmjs.org", "keys": <npm keys document> },
+ *                    "golang": { "url": "https://proxy.golang.org" } },
+ *     "private": ["pkg:npm/%40acme/*", "pkg:golang/git.acme.example/*"],
+ *     "limits": { "maxArtifactBytes": 268435456, "maxIndexBytes": 33554432, "timeoutMs": 30000, "concurrency": 16 },
+ *     "policy": { "minimumReleaseAgeHours": 48, "requireRegistrySignature": ["pkg:npm/*"],
+ *                 "requireProvenance": ["pkg:npm/%40acme-oss/*"], "deny": ["pkg:npm/event-stream@3.3.6"] }
+ *   }
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../core/errors.js';
+import type { ProxyPolicyConfig } from '../observed/policy.js';
+
+/** Ecosystems with an upstream implementation. */
+export const UPSTREAM_ECOSYSTEMS = ['npm', 'golang'] as const;
+export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
+
+export interface UpstreamLimitsConfig {
+  readonly maxArtifactBytes: number;
+  readonly maxIndexBytes: number;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  /** How long an upstream index (npm packument) is reused before it is fetched again, ms (0: every time). */
+  readonly indexTtlMs: number;
+}
+
+export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
+  maxArtifactBytes: 256 * 1024 * 1024,
+  maxIndexBytes: 32 * 1024 * 1024,
+  timeoutMs: 30_000,
+  concurrency: 16,
+  indexTtlMs: 10_000,
+};
+
+export interface ProxyConfig {
+  readonly upstreams: Partial<Record<UpstreamEcosystem, { readonly url: string; readonly keys?: unknown }>>;
+  /** purl patterns never resolved upstream (besides what is hosted here). */
+  readonly private: readonly string[];
+  readonly limits: UpstreamLimitsConfig;
+  readonly policy: ProxyPolicyConfig;
+}
+
+export const EMPTY_PROXY_CONFIG: ProxyConfig = { upstreams: {}, private: [], limits: DEFAULT_UPSTREAM_LIMITS, policy: {} };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkUrl(u: unknown, field: string, problems: string[]): string | undefined {
+  if (typeof u !== 'string') return void problems.push(`${field} must be a URL string`);
+  try {
+    const url = new URL(u);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return void problems.push(`${field} must be an http(s) URL, not ${JSON.stringify(u)}`);
+  } catch {
+    return void problems.push(`${field} is not a URL: ${JSON.stringify(u)}`);
+  }
+  return u.replace(/\/+$/, '');
+}
+
+function patterns(v: unknown, field: string, problems: string[]): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !(p === '*' || p.startsWith('pkg:')))) return void problems.push(`${field} must be a list of purl patterns ("pkg:npm/%40acme/*", "pkg:npm/left-pad", "*")`);
+  return v as string[];
+}
+
+/** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
+export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
+  const problems: string[] = [];
+  if (!isObj(doc)) throw new InputError('CONFIG_INVALID', `${file}: expected a JSON/YAML object at the top`, { file });
+  const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
+  for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
+  const upstreams: Record<string, { url: string; keys?: unknown }> = {};
+  if (doc['upstreams'] !== undefined) {
+    if (!isObj(doc['upstreams'])) problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
+    else
+      for (const [eco, v] of Object.entries(doc['upstreams'])) {
+        if (!(UPSTREAM_ECOSYSTEMS as readonly string[]).includes(eco)) {
+          problems.push(`upstreams.${eco}: no upstream support for this ecosystem (supported: ${UPSTREAM_ECOSYSTEMS.join(', ')})`);
+          continue;
+        }
+        const entry = typeof v === 'string' ? { url: v } : v;
+        if (!isObj(entry)) {
+          problems.push(`upstreams.${eco} must be {"url": …} or a URL string`);
+          continue;
+        }
+        const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
+        if (entry['keys'] !== undefined && eco !== 'npm') problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        if (url) upstreams[eco] = { url, ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}) };
+      }
+  }
+  const priv = patterns(doc['private'], 'private', problems) ?? [];
+  const limits: Record<string, number> = { ...DEFAULT_UPSTREAM_LIMITS };
+  if (doc['limits'] !== undefined) {
+    if (!isObj(doc['limits'])) problems.push('limits must be an object');
+    else
+      for (const [k, v] of Object.entries(doc['limits'])) {
+        if (!(k in DEFAULT_UPSTREAM_LIMITS)) problems.push(`limits.${k}: unknown (known: ${Object.keys(DEFAULT_UPSTREAM_LIMITS).join(', ')})`);
+        else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (k === 'indexTtlMs' ? 0 : 1)) problems.push(`limits.${k} must be a ${k === 'indexTtlMs' ? 'whole number ≥ 0' : 'positive integer'}`);
+        else limits[k] = v;
+      }
+  }
+  let policy: ProxyPolicyConfig = {};
+  if (doc['policy'] !== undefined) {
+    const p = doc['policy'];
+    if (!isObj(p)) problems.push('policy must be an object');
+    else {
+      for (const k of Object.keys(p)) if (!['minimumReleaseAgeHours', 'requireRegistrySignature', 'requireProvenance', 'deny'].includes(k)) problems.push(`policy.${k}: unknown field`);
+      const age = p['minimumReleaseAgeHours'];
+      if (age !== undefined && (typeof age !== 'number' || !(age >= 0))) problems.push('policy.minimumReleaseAgeHours must be a number of hours ≥ 0');
+      const sig = patterns(p['requireRegistrySignature'], 'policy.requireRegistrySignature', problems);
+      const prov = patterns(p['requireProvenance'], 'policy.requireProvenance', problems);
+      const deny = patterns(p['deny'], 'policy.deny', problems);
+      policy = { ...(typeof age === 'number' ? { minimumReleaseAgeHours: age } : {}), ...(sig ? { requireRegistrySignature: sig } : {}), ...(prov ? { requireProvenance: prov } : {}), ...(deny ? { deny } : {}) };
+    }
+  }
+  if (problems.length > 0) throw new InputError('CONFIG_INVALID', `${file} is not a valid Sigil config: ${problems.join('; ')}`, { file, hint: 'see docs/proxy.md and docs/schemas/sigil-config.schema.json' });
+  return { upstreams, private: priv, limits: limits as unknown as UpstreamLimitsConfig, policy };
+}
+
+/** readProxyConfig reads `sigil.config.json` / `.yaml` / `.yml`. */
+export function readProxyConfig(file: string): ProxyConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError('CONFIG_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+  }
+  let doc: unknown;
+  try {
+    doc = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new InputError('CONFIG_INVALID', `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { file });
+  }
+  return parseProxyConfig(doc, file);
+}
+
+/** applyUpstreamFlags merges `--upstream eco=URL` flags over a config (flags win). */
+export function applyUpstreamFlags(config: ProxyConfig, flags: readonly string[]): ProxyConfig {
+  const upstreams = { ...config.upstreams };
+  for (const f of flags) {
+    const m = /^([a-z]+)=(.+)$/.exec(f);
+    if (!m) throw new InputError('USAGE', `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`);
+    const doc = parseProxyConfig({ upstreams: { [m[1]!]: { url: m[2] } } }, '--upstream');
+    const eco = m[1] as UpstreamEcosystem;
+    upstreams[eco] = { ...(config.upstreams[eco] ?? {}), url: doc.upstreams[eco]!.url };
+  }
+  return { ...config, upstreams };
+}

@@ -1,0 +1,111 @@
+// Interop: composer 2 (Debian `composer`) installs from `sigil serve` as a Composer v2
+// repository, unchanged. Composer has no upload command: packages are published with
+// `sigil publish <dist.zip> --type composer --version V`.
+//
+// 1. Two packages (one requiring the other) published with `sigil publish`; `composer install`
+//    in a fresh project (`repositories: [{type: composer, url}]`, packagist off, secure-http off
+//    for loopback) installs both; composer.lock's dist.shasum is the sha1 in Sigil's record;
+//    `sigil verify composer.lock --server` passes.
+// 2. A tampered stored dist makes composer fail its checksum check.
+// COMPOSER_HOME and COMPOSER_CACHE_DIR are fresh per run.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRegistry, type Registry } from '../../src/registry/server.js';
+import { makeZip } from '../ecosystems/helpers.js';
+import { runCli } from '../helpers/cli.js';
+import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+
+const composer = needsProgram('composer', ['--version', '--no-interaction'], 'apt-get install composer php-cli', 'test/interop/composer-cli.test.ts');
+
+let reg: Registry;
+let url: string;
+let root: string;
+let runs = 0;
+
+function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  const home = join(root, `composer-home-${runs++}`);
+  mkdirSync(home, { recursive: true });
+  return new Promise((resolve) => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
+    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], { cwd, env: { ...env, COMPOSER_HOME: home, COMPOSER_CACHE_DIR: join(home, 'cache'), COMPOSER_DISABLE_NETWORK: '0', COMPOSER_ALLOW_SUPERUSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+function dist(name: string, require: Record<string, string>, php: string): Buffer {
+  const [, pkg] = name.split('/');
+  const cls = pkg!.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+  return makeZip([
+    { name: 'composer.json', data: JSON.stringify({ name, description: 'sigil test package', type: 'library', license: 'MIT', require, autoload: { 'psr-4': { [`Acme\\${cls}\\`]: 'src/' } } }) },
+    { name: `src/${cls}.php`, data: `<?php\nnamespace Acme\\${cls};\nclass ${cls} { ${php} }\n` },
+  ]);
+}
+
+describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () => {
+  beforeAll(async () => {
+    composer.require();
+    root = mkdtempSync(join(tmpdir(), 'sigil-composer-'));
+    reg = await openRegistry({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 2 });
+    url = await reg.listen();
+    const files: [string, string, Buffer][] = [
+      ['acme/base', '1.2.0', dist('acme/base', {}, 'public static function hello(): string { return "hello from base"; }')],
+      ['acme/hello', '2.0.0', dist('acme/hello', { 'acme/base': '^1.0' }, 'public static function both(): string { return \\Acme\\Base\\Base::hello() . " via hello"; }')],
+    ];
+    for (const [name, version, zip] of files) {
+      const file = join(root, `${name.replace('/', '-')}-${version}.zip`);
+      writeFileSync(file, zip);
+      const r = await runCli(['publish', file, '--type', 'composer', '--version', version, '--server', url, '--token', reg.adminToken!], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await reg?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const project = (dir: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'composer.json'), JSON.stringify({ name: 'me/app', repositories: [{ type: 'composer', url: `${url}/composer` }, { 'packagist.org': false }], require: { 'acme/hello': '^2.0' }, config: { 'secure-http': false } }));
+    return dir;
+  };
+
+  it('composer install resolves and installs both; composer.lock shasums are Sigil\'s records; sigil verify passes', async () => {
+    const app = project(join(root, 'app'));
+    const r = await run(['install'], app);
+    expect(r.code, r.out).toBe(0);
+    expect(existsSync(join(app, 'vendor', 'acme', 'base', 'src', 'Base.php'))).toBe(true);
+    const php = await new Promise<string>((resolve) => {
+      const c = spawn('php', ['-r', 'require "vendor/autoload.php"; echo \\Acme\\Hello\\Hello::both();'], { cwd: app });
+      let o = '';
+      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+      c.on('close', () => resolve(o));
+    });
+    expect(php).toBe('hello from base via hello');
+    const lock = JSON.parse(readFileSync(join(app, 'composer.lock'), 'utf8')) as { packages: { name: string; version: string; dist: { shasum: string } }[] };
+    for (const p of lock.packages) {
+      const row = reg.store.get(`pkg:composer/${p.name}@${p.version}`)!;
+      expect(p.dist.shasum).toBe((JSON.parse(row.native) as { sha1: string }).sha1);
+    }
+    expect(lock.packages.map((p) => p.name).sort()).toEqual(['acme/base', 'acme/hello']);
+    const v = await runCli(['verify', join(app, 'composer.lock'), '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  }, 180_000);
+
+  it('a tampered stored dist makes composer fail its checksum check', async () => {
+    const row = reg.store.get('pkg:composer/acme/base@1.2.0')!;
+    const tampered = Buffer.from(reg.store.readBlob(row.sha256)!);
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1);
+    writeFileSync(reg.store.blobPath(row.sha256), tampered);
+    const r = await run(['install'], project(join(root, 'app-tampered')));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('checksum verification of the file failed');
+  }, 180_000);
+});
