@@ -33,7 +33,7 @@ const MAX_DEPTH = 64;
 export const isAtom = (t: Term | undefined, name?: string): t is Atom =>
   typeof t === 'object' && t !== null && 'atom' in t && (name === undefined || t.atom === name);
 export const isTuple = (t: Term | undefined): t is Tuple => typeof t === 'object' && t !== null && 'tuple' in t;
-export const isMap = (t: Term | undefined): t is TermMap => typeof t === 'object' && t !== null && 'map' in t;
+export const isMap = (t: Term | undefined): t is TermMap => typeof t === 'object' && t !== null && !Array.isArray(t) && 'map' in t && Array.isArray((t as TermMap).map);
 
 class Scanner {
   pos = 0;
