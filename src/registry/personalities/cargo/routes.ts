@@ -22,14 +22,12 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
 import { identifyCargo } from '../../../ecosystems/cargo/identify.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import { AuthError } from '../../auth/errors.js';
 import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
-import { authRefusal, installRefusals, type Refusal } from '../shared/refusal.js';
+import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
-import { bearerFromClientAuth } from '../shared/token-header.js';
 import { YankStore } from '../shared/yanks.js';
 import { cachedCrateFacts, crateFacts, type IndexEntry } from './index-entry.js';
 import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js';
@@ -71,22 +69,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     return rows[0]?.name;
   };
 
-  const writeHook = {
-    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-      bearerFromClientAuth(req);
-      if (!auth) return undefined;
-      try {
-        auth.guard.check(req, 'publish');
-      } catch (e) {
-        if (e instanceof AuthError) {
-          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, authRefusal(e, `cargo package && sigil publish target/package/<name>-<version>.crate --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
-        }
-        throw e;
-      }
-      return undefined;
-    },
-  };
+  const writeHook = writeAuthHook(auth, render, `cargo package && sigil publish target/package/<name>-<version>.crate --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
 
   // ---- sparse index -----------------------------------------------------------
 

@@ -23,15 +23,13 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
-import { AuthError } from '../../auth/errors.js';
 import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
-import { authRefusal, installRefusals, type Refusal } from '../shared/refusal.js';
+import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { packagesOfType } from '../shared/releases-of.js';
-import { bearerFromClientAuth } from '../shared/token-header.js';
 import { marshalDump, type RubyValue } from './marshal.js';
 import { cachedGemFacts, gemFacts, gemFullName, infoLine, marshalSpec, type GemFacts } from './spec.js';
 
@@ -177,22 +175,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
 
   // ---- gem push ---------------------------------------------------------------------
 
-  const writeHook = {
-    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-      bearerFromClientAuth(req);
-      if (!auth) return undefined;
-      try {
-        auth.guard.check(req, 'publish');
-      } catch (e) {
-        if (e instanceof AuthError) {
-          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, authRefusal(e, `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
-        }
-        throw e;
-      }
-      return undefined;
-    },
-  };
+  const writeHook = writeAuthHook(auth, render, `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
 
   app.post('/api/v1/gems', { bodyLimit: opts.maxUploadBytes, ...writeHook }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new RegistryError(400, 'GEM_PUSH_INVALID', 'the body must be a .gem file', 'push with `gem push <file>.gem --host <this registry>/rubygems`');

@@ -26,14 +26,12 @@ import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
 import { normalizePypiName, PYPI_NAME, PYPI_VERSION } from '../../../ecosystems/pypi/name.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { InputError } from '../../../core/errors.js';
-import { AuthError } from '../../auth/errors.js';
 import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
-import { authRefusal, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
+import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
-import { bearerFromClientAuth } from '../shared/token-header.js';
 import { YankStore } from '../shared/yanks.js';
 import { distMetadata } from './metadata.js';
 import { chooseSimpleFormat, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from './simple.js';
@@ -70,22 +68,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   const fileUrl = (base: string, norm: string, version: string, filename: string) => `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
 
   /** Writes need a token before the body is read (twine sends it as Basic __token__:<token>). */
-  const writeHook = {
-    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-      bearerFromClientAuth(req);
-      if (!auth) return undefined;
-      try {
-        auth.guard.check(req, 'publish');
-      } catch (e) {
-        if (e instanceof AuthError) {
-          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-          return render(reply, authRefusal(e, `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`));
-        }
-        throw e;
-      }
-      return undefined;
-    },
-  };
+  const writeHook = writeAuthHook(auth, render, `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
 
   async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];

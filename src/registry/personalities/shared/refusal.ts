@@ -8,6 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../auth/errors.js';
 import { toAuthError } from '../../auth/http.js';
 import { RegistryError } from '../../errors.js';
+import { bearerFromClientAuth } from './token-header.js';
 
 export interface Refusal {
   readonly status: number;
@@ -55,4 +56,32 @@ export function reasonPhrase(text: string): string {
 export function authRefusal(e: AuthError, otpAlternative: string): Refusal {
   const hint = e.code === 'OTP_REQUIRED' ? `this client cannot send one; ${otpAlternative}` : e.hint;
   return { status: e.status, code: e.code, message: e.message, ...(hint ? { hint } : {}), headers: e.headers };
+}
+
+/**
+ * writeAuthHook is the onRequest hook of a personality's write routes: the client's token
+ * (however it sends it) is checked for the publish action before the body is read, and a
+ * refusal is rendered in the client's terms, naming what to run when it cannot send an OTP.
+ */
+export function writeAuthHook(
+  auth: { readonly guard: { check(req: FastifyRequest, action: 'publish'): unknown } } | undefined,
+  render: (reply: FastifyReply, r: Refusal) => FastifyReply,
+  otpAlternative: string,
+): { onRequest: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> } {
+  return {
+    onRequest: async (req, reply) => {
+      bearerFromClientAuth(req);
+      if (!auth) return undefined;
+      try {
+        auth.guard.check(req, 'publish');
+      } catch (e) {
+        if (e instanceof AuthError) {
+          for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+          return render(reply, authRefusal(e, otpAlternative));
+        }
+        throw e;
+      }
+      return undefined;
+    },
+  };
 }
