@@ -1,14 +1,11 @@
 /**
  * The registry's hackage-security keys (Ed25519): a root key (signs root.json)
  * and an online key (timestamp, snapshot, mirrors), created on first start under
- * `<data>/keys/hackage-root.pem` and `hackage-online.pem` (PKCS#8, encrypted with
- * SIGIL_SERVER_PASSPHRASE when it is set, mode 0600).
+ * `<data>/keys/hackage-root.key` and `hackage-online.key` (Sigil key files, as the
+ * registry key: encrypted with SIGIL_SERVER_PASSPHRASE when it is set, mode 0600).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError } from '../../../core/errors.js';
-import { writeFileAtomic } from '../../../store/durable-file.js';
+import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { loadOrCreateServerKey } from '../../registry-key.js';
 import { canonicalJson, type CanonicalValue } from './canonical-json.js';
 
 export interface HackageKey {
@@ -25,28 +22,9 @@ export function hackageKeyOf(privateKey: KeyObject): HackageKey {
   return { privateKey, keyObject, keyId: createHash('sha256').update(canonicalJson(keyObject)).digest('hex') };
 }
 
-async function loadOrCreate(path: string, passphrase: string | undefined): Promise<HackageKey> {
-  if (existsSync(path)) {
-    const pem = readFileSync(path, 'utf8');
-    const encrypted = pem.includes('ENCRYPTED PRIVATE KEY');
-    if (encrypted && !passphrase) throw new InputError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted`, { file: path, hint: 'set SIGIL_SERVER_PASSPHRASE to the passphrase it was created with' });
-    try {
-      return hackageKeyOf(createPrivateKey(encrypted ? { key: pem, passphrase: passphrase! } : pem));
-    } catch {
-      throw new InputError(encrypted ? 'KEY_PASSPHRASE_WRONG' : 'KEY_INVALID', `${path}: ${encrypted ? 'wrong passphrase' : 'not an Ed25519 private key in PEM'}`, { file: path });
-    }
-  }
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const pem = passphrase ? privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) : privateKey.export({ type: 'pkcs8', format: 'pem' });
-  await writeFileAtomic(path, Buffer.from(pem.toString(), 'utf8'), 0o600);
-  chmodSync(path, 0o600);
-  return hackageKeyOf(privateKey);
-}
-
 export async function loadOrCreateHackageKeys(dataDir: string, passphrase: string | undefined): Promise<{ root: HackageKey; online: HackageKey }> {
-  const dir = join(dataDir, 'keys');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return { root: await loadOrCreate(join(dir, 'hackage-root.pem'), passphrase), online: await loadOrCreate(join(dir, 'hackage-online.pem'), passphrase) };
+  const load = (file: string) => hackageKeyOf(loadOrCreateServerKey(dataDir, file, 'ed25519', passphrase, 'hackage-security keys are ed25519').key.key);
+  return { root: load('hackage-root.key'), online: load('hackage-online.key') };
 }
 
 /** signRole wraps `signed` as hackage-security does: {"signed": …, "signatures": [{keyid, method, sig}]}. */
