@@ -22,7 +22,7 @@ import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatchJson, buildRecord } from './records.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
-import { claimPatternFirst, sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
+import { claimPatternFirst, publishClaims, sendAuthError, toAuthError, type AuthGuard } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
@@ -121,7 +121,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const artifact = Buffer.from(body['artifact'] as string, 'base64');
     if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes) throw tooLarge();
     const account = req.sigilAuth?.principal.account;
-    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
+    const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
     const outcome = await publishRelease(ctx, {
       filename: body['filename'] as string,
       artifact,
@@ -132,15 +132,9 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}),
       ...(typeof body['version'] === 'string' ? { version: body['version'] } : {}),
       ...(account ? { account } : {}),
-      ...(auth
-        ? {
-            authorize: (ns: string, action: 'publish' | 'keys') => {
-              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed && !claimPatternFirst(auth.service, req, ns)) claimed.add(ns);
-            },
-          }
-        : {}),
+      ...(claims.authorize ? { authorize: claims.authorize } : {}),
     });
-    for (const ns of claimed) auth?.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+    claims.commit();
     return reply.code(outcome.status).send(outcome.record);
   });
 

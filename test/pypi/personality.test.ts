@@ -127,6 +127,23 @@ describe('twine upload: refusals, nothing stored', () => {
     expect(registry.store.get('pkg:pypi/my-proj@1.0.1')).toBeUndefined();
   });
 
+  it('the first publisher owns the project: another account cannot publish its next version; a refused upload claims nothing', async () => {
+    registry.auth.createAccount('dave');
+    registry.auth.createAccount('erin');
+    const dave = registry.auth.createToken('dave', { actions: ['publish'] }).token;
+    const erin = registry.auth.createToken('erin', { actions: ['publish'] }).token;
+    // erin's upload is refused (the form names another version than the wheel): she must not own the name after it
+    const bad = wheel('first-come', '1.0.0');
+    expect((await upload(twineFields('first-come', '9.9.9', bad), [{ filename: wheelFile('first-come', '1.0.0'), data: bad }], basic(erin))).statusCode).toBe(400);
+    const w1 = wheel('first-come', '1.0.0');
+    expect((await upload(twineFields('first-come', '1.0.0', w1), [{ filename: wheelFile('first-come', '1.0.0'), data: w1 }], basic(dave))).statusCode).toBe(200);
+    const w2 = wheel('first-come', '1.0.1');
+    expect((await upload(twineFields('first-come', '1.0.1', w2), [{ filename: wheelFile('first-come', '1.0.1'), data: w2 }], basic(erin))).statusCode).toBe(403);
+    expect(registry.store.get('pkg:pypi/first-come@1.0.1')).toBeUndefined();
+    const w3 = wheel('first-come', '1.0.1');
+    expect((await upload(twineFields('first-come', '1.0.1', w3), [{ filename: wheelFile('first-come', '1.0.1'), data: w3 }], basic(dave))).statusCode).toBe(200);
+  });
+
   it('enforces 2FA: an account with a second factor is refused without a code (twine cannot send one)', async () => {
     registry.auth.createAccount('carol');
     const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;

@@ -202,3 +202,27 @@ export function claimPatternFirst(service: AuthService, req: FastifyRequest, nam
   req.sigilAuth = { ...ctx, unclaimed: false };
   return true;
 }
+
+/**
+ * publishClaims: what every upload path (API, npm, pypi, cargo, gem, maven) hands the publish
+ * pipeline as `authorize`, and what it does once the release is in. Each namespace the upload
+ * touches (the package, and every key event's) is authorised with the caller's token; an
+ * unclaimed pattern is claimed at once (before its key event is judged), and every other
+ * unclaimed namespace is claimed by the caller only after the publish succeeded — a refused
+ * upload claims nothing. Without auth (open writes) nothing is checked or claimed.
+ */
+export function publishClaims(
+  auth: { readonly guard: AuthGuard; readonly service: AuthService } | undefined,
+  req: FastifyRequest,
+): { authorize?: (namespace: string, action: 'publish' | 'keys') => void; commit(): void } {
+  if (!auth) return { commit: () => undefined };
+  const claimed = new Set<string>();
+  return {
+    authorize: (namespace, action) => {
+      if (auth.guard.authorizeNamespace(req, namespace, action).unclaimed && !claimPatternFirst(auth.service, req, namespace)) claimed.add(namespace);
+    },
+    commit: () => {
+      for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+    },
+  };
+}

@@ -22,7 +22,7 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
 import { identifyCargo } from '../../../ecosystems/cargo/identify.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { AuthGuard } from '../../auth/http.js';
+import { publishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
@@ -135,7 +135,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       throw new RegistryError(400, 'CARGO_NAME_TAKEN', `crate \`${identity.name}\` is the same name as the published crate \`${twin}\` (names differing only in case or -/_ are one crate)`, `publish under the name \`${twin}\` or choose another name`);
     }
 
-    let claimedNs: string | undefined;
+    const claims = publishClaims(auth, req);
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -145,10 +145,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
         keyEvents: [] as DsseEnvelope[],
         type: 'cargo',
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        authorize: (ns, action) => {
-          if (auth) auth.guard.authorizeNamespace(req, ns, action);
-          claimedNs = ns;
-        },
+        ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') throw new RegistryError(409, e.code, `crate version \`${identity.version}\` of \`${identity.name}\` is already uploaded with other bytes`, 'versions are immutable; bump the version in Cargo.toml');
@@ -157,7 +154,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       }
       throw e;
     }
-    if (claimedNs && auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, claimedNs);
+    claims.commit();
     const other = outcome.status === 200 ? [`${identity.name} ${identity.version} was already published with these bytes`] : [];
     return reply.send({ warnings: { invalid_categories: [], invalid_badges: [], other } });
   });

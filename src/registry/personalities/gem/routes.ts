@@ -23,7 +23,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
-import type { AuthGuard } from '../../auth/http.js';
+import { publishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
@@ -189,7 +189,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     const filename = `${gemFullName(facts)}.gem`;
     const existingNames = names().filter((n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name);
     if (existingNames.length > 0) throw new RegistryError(403, 'GEM_NAME_TAKEN', `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`, `push as ${existingNames[0]} or choose another name`);
-    let claimed: string | undefined;
+    const claims = publishClaims(auth, req);
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -198,10 +198,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         bundle: null,
         type: 'gem',
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        authorize: (ns, action) => {
-          if (auth) auth.guard.authorizeNamespace(req, ns, action);
-          claimed = ns;
-        },
+        ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') throw new RegistryError(409, e.code, `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`, 'versions are immutable; bump the version in the gemspec');
@@ -210,7 +207,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       }
       throw e;
     }
-    if (claimed && auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, claimed);
+    claims.commit();
     const purl = makePurl('gem', undefined, facts.name, facts.version, facts.platform === 'ruby' ? undefined : { platform: facts.platform });
     return reply.code(200).type('text/plain; charset=utf-8').send(outcome.status === 201 ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}` : `${facts.name} (${facts.version}) was already published with these bytes`);
   });

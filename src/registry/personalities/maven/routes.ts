@@ -4,7 +4,7 @@
  * sends it (Bearer token, e.g. from settings.xml <httpHeaders>), fed into the one publish pipeline.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { claimPatternFirst, sendAuthError, toAuthError, type AuthGuard } from '../../auth/http.js';
+import { publishClaims, sendAuthError, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import type { RegistryContext } from '../../publish.js';
@@ -43,21 +43,15 @@ export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions
   });
   app.put<{ Params: { '*': string } }>('/*', { ...(auth ? { onRequest: auth.guard.requireAuth({ action: 'publish' }) } : {}) }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '');
-    const claimed = new Set<string>();
+    const claims = publishClaims(auth, req);
     const account = req.sigilAuth?.principal.account;
     const out = await deploy(opts.ctx, repo, {
       path: req.params['*'],
       body,
       ...(account ? { account } : {}),
-      ...(auth
-        ? {
-            authorize: (ns: string, action: 'publish' | 'keys') => {
-              if (auth.guard.authorizeNamespace(req, ns, action).unclaimed && !claimPatternFirst(auth.service, req, ns)) claimed.add(ns);
-            },
-          }
-        : {}),
+      ...(claims.authorize ? { authorize: claims.authorize } : {}),
     });
-    for (const ns of claimed) auth?.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+    claims.commit();
     return reply.code(out.status).send(out.body);
   });
 }

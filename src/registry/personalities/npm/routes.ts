@@ -27,7 +27,7 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { AuthError } from '../../auth/errors.js';
-import { claimPatternFirst, toAuthError, type AuthGuard } from '../../auth/http.js';
+import { publishClaims, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { isStorageFull } from '../../../store/storage-full.js';
@@ -189,7 +189,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
     const exists = () =>
       new RegistryError(403, 'VERSION_EXISTS', `You cannot publish over the previously published versions: ${body.version}.`, `${target.name}@${body.version} is already published and versions are immutable; bump the version`);
-    const claimed = new Set<string>(); // the package, and the namespace of every key event sent along
+    const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -199,10 +199,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         keyEvents: body.keyEvents as DsseEnvelope[],
         type: 'npm',
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        authorize: (ns, action) => {
-          authorize(req, ns, action);
-          if (req.sigilAuth?.unclaimed && !(auth && claimPatternFirst(auth.service, req, ns))) claimed.add(ns);
-        },
+        ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
       if (e instanceof RegistryError && (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')) throw e.code === 'VERSION_EXISTS' ? exists() : new RegistryError(403, e.code, e.message, e.hint);
@@ -218,7 +215,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
     // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
     for (const tag of body.distTags) if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
-    if (auth && req.sigilAuth) for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth.principal.account, ns);
+    claims.commit();
     return reply.code(201).send({
       ok: true,
       id: target.name,

@@ -26,7 +26,7 @@ import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
 import { normalizePypiName, PYPI_NAME, PYPI_VERSION } from '../../../ecosystems/pypi/name.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { InputError } from '../../../core/errors.js';
-import type { AuthGuard } from '../../auth/http.js';
+import { publishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
@@ -165,7 +165,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       throw new RegistryError(400, 'PYPI_PUBLISH_MISMATCH', `the form says ${up.name} ${up.version} but ${up.filename}'s metadata says ${identity.name} ${identity.version}`, 'upload the files `python -m build` wrote, unchanged');
     }
     const norm = normalizePypiName(identity.name);
-    let claimed: string | undefined;
+    const claims = publishClaims(auth, req);
     let outcome;
     try {
       outcome = await publishRelease(ctx, {
@@ -175,10 +175,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
         keyEvents: up.keyEvents as DsseEnvelope[],
         type: 'pypi',
         ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        authorize: (ns, action) => {
-          if (auth) auth.guard.authorizeNamespace(req, ns, action);
-          claimed = ns;
-        },
+        ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') {
@@ -192,7 +189,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       }
       throw e;
     }
-    if (claimed && auth && req.sigilAuth?.unclaimed) auth.service.claimNamespace(req.sigilAuth.principal.account, claimed);
+    claims.commit();
     // PyPI answers 200 to an upload (also of an identical file again).
     return reply.code(200).send({ ok: true, purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` });
   };
