@@ -39,6 +39,9 @@ function start(data: string, upstreamUrl: string): Promise<{ child: ChildProcess
 
 const purlOf = (p: UpstreamPackage) => `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
 
+/** Tarball requests the upstream has seen: a lookup that reached it is in the middle of its work. */
+let tarballRequests = 0;
+
 beforeAll(async () => {
   if (!existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
   dir = mkdtempSync(join(tmpdir(), 'sigil-proxy-crash-'));
@@ -49,6 +52,7 @@ beforeAll(async () => {
     if (!(req.url ?? '').endsWith('.tgz')) return false;
     const p = pkgs.find((x) => decodeURIComponent(req.url!).endsWith(`/${x.name.split('/').pop()}-${x.version}.tgz`) && decodeURIComponent(req.url!).startsWith(`/${x.name}/`));
     if (!p) return false;
+    tarballRequests++;
     setTimeout(() => res.writeHead(200, { 'content-length': p.bytes.length }).end(p.bytes), 5 + Math.floor(Math.random() * 60));
     return true;
   };
@@ -109,7 +113,14 @@ describe('kill -9 during on-demand lookups', () => {
           .catch(() => 0)
           .finally(() => inflight--);
       });
-      await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 1500)));
+      if (round === 0) {
+        // One kill is sure to land mid-lookup (a fast machine finishes a batch within the random
+        // wait below): as soon as the upstream is serving this batch's first tarball.
+        const before = tarballRequests;
+        for (let i = 0; i < 2000 && tarballRequests === before && inflight > 0; i++) await new Promise((r) => setTimeout(r, 1));
+      } else {
+        await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 1500)));
+      }
       if (inflight > 0) killedMidFlight++;
       s.child.kill('SIGKILL');
       await Promise.all(lookups);
