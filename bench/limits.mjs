@@ -20,10 +20,14 @@ const TICK = (() => {
   }
 })();
 
-export const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+export const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** noise: "min / median / max" of a limit's runs. */
-export const noise = (xs, f = (x) => x.toFixed(0)) => `${f(Math.min(...xs))} / ${f(median(xs))} / ${f(Math.max(...xs))}`;
+export const noise = (xs, f = (x) => x.toFixed(0)) =>
+  `${f(Math.min(...xs))} / ${f(median(xs))} / ${f(Math.max(...xs))}`;
 
 /** section prints a section title with the load average; end() prints the load at its end. */
 export function section(title) {
@@ -57,7 +61,10 @@ export function procCpu(pid) {
  */
 export function timeChild(cmd, args) {
   const t = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', '"$0" "$@" >/dev/null && cat /proc/$$/stat', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync('sh', ['-c', '"$0" "$@" >/dev/null && cat /proc/$$/stat', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   const wall = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const f = r.stdout.split(') ')[1].split(' ');
@@ -71,7 +78,11 @@ export function timeChild(cmd, args) {
 export function timeChildAsync(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint();
-    const c = spawn('sh', ['-c', '"$0" "$@" >/dev/null 2>&1; s=$?; cat /proc/$$/stat; exit $s', cmd, ...args], { stdio: ['ignore', 'pipe', 'ignore'], ...options });
+    const c = spawn(
+      'sh',
+      ['-c', '"$0" "$@" >/dev/null 2>&1; s=$?; cat /proc/$$/stat; exit $s', cmd, ...args],
+      { stdio: ['ignore', 'pipe', 'ignore'], ...options },
+    );
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('close', (code) => {
@@ -84,10 +95,16 @@ export function timeChildAsync(cmd, args, options = {}) {
 }
 
 function speedRun(alg, seconds, elapsed) {
-  const r = spawnSync('openssl', ['speed', ...(elapsed ? ['-elapsed'] : []), '-seconds', String(seconds), alg], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    ['speed', ...(elapsed ? ['-elapsed'] : []), '-seconds', String(seconds), alg],
+    { encoding: 'utf8' },
+  );
   // stderr: "Doing 253 bits verify Ed25519's for 1s: 11671 253 bits Ed25519 verify in 0.88s"
   const out = {};
-  for (const m of r.stderr.matchAll(/Doing .*?\b(sign|verify)\b.*? for (\d+)s: (\d+) .*? in ([\d.]+)s/g)) {
+  for (const m of r.stderr.matchAll(
+    /Doing .*?\b(sign|verify)\b.*? for (\d+)s: (\d+) .*? in ([\d.]+)s/g,
+  )) {
     out[m[1]] = { ops: Number(m[3]), alarm: Number(m[2]), secs: Number(m[4]) };
   }
   return out;
@@ -115,9 +132,12 @@ export function opensslSpeed(alg, seconds = 1) {
 /** fmtRate: "12,148 /s". */
 export const fmtRate = (n, unit = '/s') => `${Math.round(n).toLocaleString('en')} ${unit}`;
 /** us: seconds per operation as microseconds or milliseconds, whichever reads better. */
-export const perOp = (s) => (s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(1)} µs`);
+export const perOp = (s) =>
+  s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(1)} µs`;
 
 /** row prints one figure: what, Sigil's value, the limit, and a note (ratio, goal). */
 export function row(what, value, limit, note) {
-  console.log(`  ${what.padEnd(48)} ${String(value).padStart(18)}   limit ${String(limit).padStart(18)}   ${note}`);
+  console.log(
+    `  ${what.padEnd(48)} ${String(value).padStart(18)}   limit ${String(limit).padStart(18)}   ${note}`,
+  );
 }

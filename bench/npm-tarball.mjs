@@ -25,7 +25,11 @@ export function npmTarball(files) {
   const parts = [];
   for (const [name, text] of Object.entries(files)) {
     const body = Buffer.from(text);
-    parts.push(tarHeader(`package/${name}`, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    parts.push(
+      tarHeader(`package/${name}`, body.length),
+      body,
+      Buffer.alloc((512 - (body.length % 512)) % 512),
+    );
   }
   parts.push(Buffer.alloc(1024));
   return gzipSync(Buffer.concat(parts));

@@ -18,7 +18,8 @@ const { openRegistry } = await import(dist('registry/server.js'));
 
 const N = Number(process.env.SIGIL_BENCH_NPM_PACKAGES ?? 200);
 const RUNS = Number(process.env.SIGIL_BENCH_NPM_RUNS ?? 3);
-const row = (what, value, note = '') => console.log(`  ${what.padEnd(48)} ${value.padStart(14)}   ${note}`);
+const row = (what, value, note = '') =>
+  console.log(`  ${what.padEnd(48)} ${value.padStart(14)}   ${note}`);
 const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -27,15 +28,32 @@ const tgz = npmTarball;
 const name = (i) => `bench-npm-${i}`;
 const packages = Array.from({ length: N }, (_, i) => {
   const deps = [2 * i + 1, 2 * i + 2].filter((j) => j < N);
-  const manifest = { name: name(i), version: '1.0.0', description: `bench package ${i}`, license: 'MIT', main: 'index.js', dependencies: Object.fromEntries(deps.map((j) => [name(j), '^1.0.0'])) };
-  const tarball = tgz({ 'package.json': JSON.stringify(manifest, null, 2), 'index.js': `module.exports = ${i};\n`, 'README.md': `# ${name(i)}\n` });
+  const manifest = {
+    name: name(i),
+    version: '1.0.0',
+    description: `bench package ${i}`,
+    license: 'MIT',
+    main: 'index.js',
+    dependencies: Object.fromEntries(deps.map((j) => [name(j), '^1.0.0'])),
+  };
+  const tarball = tgz({
+    'package.json': JSON.stringify(manifest, null, 2),
+    'index.js': `module.exports = ${i};\n`,
+    'README.md': `# ${name(i)}\n`,
+  });
   return { manifest, tarball };
 });
 
 // ---- Sigil ---------------------------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), 'sigil-bench-npm-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-const registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 2 });
+const registry = await openRegistry({
+  dataDir: join(dir, 'data'),
+  host: '127.0.0.1',
+  port: 0,
+  openWrites: true,
+  batchIntervalMs: 2,
+});
 const sigilUrl = await registry.listen();
 let t = process.hrtime.bigint();
 for (const { manifest, tarball } of packages) {
@@ -44,10 +62,29 @@ for (const { manifest, tarball } of packages) {
     _id: manifest.name,
     name: manifest.name,
     'dist-tags': { latest: v },
-    versions: { [v]: { ...manifest, _id: `${manifest.name}@${v}`, dist: { integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`, shasum: createHash('sha1').update(tarball).digest('hex') } } },
-    _attachments: { [`${manifest.name}-${v}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+    versions: {
+      [v]: {
+        ...manifest,
+        _id: `${manifest.name}@${v}`,
+        dist: {
+          integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+          shasum: createHash('sha1').update(tarball).digest('hex'),
+        },
+      },
+    },
+    _attachments: {
+      [`${manifest.name}-${v}.tgz`]: {
+        content_type: 'application/octet-stream',
+        data: tarball.toString('base64'),
+        length: tarball.length,
+      },
+    },
   };
-  const r = await fetch(`${sigilUrl}/${manifest.name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${sigilUrl}/${manifest.name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (r.status !== 201) throw new Error(`publish ${manifest.name}: ${r.status} ${await r.text()}`);
 }
 const publishSeconds = secs(t);
@@ -72,20 +109,31 @@ for (const { manifest } of packages) {
     ['', 'application/json', 'application/json'],
     ['#corgi', 'application/vnd.npm.install-v1+json', 'application/vnd.npm.install-v1+json'],
   ]) {
-    const text = (await (await fetch(`${sigilUrl}/${manifest.name}`, { headers: { accept } })).text()).replaceAll(sigilUrl, staticUrl);
+    const text = (
+      await (await fetch(`${sigilUrl}/${manifest.name}`, { headers: { accept } })).text()
+    ).replaceAll(sigilUrl, staticUrl);
     files.set(`/${manifest.name}${suffix}`, { type, body: Buffer.from(text) });
   }
   const file = `/${manifest.name}/-/${manifest.name}-1.0.0.tgz`;
-  files.set(file, { type: 'application/octet-stream', body: Buffer.from(await (await fetch(`${sigilUrl}${file}`)).arrayBuffer()) });
+  files.set(file, {
+    type: 'application/octet-stream',
+    body: Buffer.from(await (await fetch(`${sigilUrl}${file}`)).arrayBuffer()),
+  });
 }
 
 // ---- npm, isolated ----------------------------------------------------------------
 function npmEnv(home) {
   mkdirSync(home, { recursive: true });
   const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_config_/i.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^npm_config_/i.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
   writeFileSync(join(home, '.npmrc'), 'update-notifier=false\nfund=false\naudit=false\n');
-  return { ...env, NPM_CONFIG_USERCONFIG: join(home, '.npmrc'), NPM_CONFIG_GLOBALCONFIG: join(home, 'none'), NPM_CONFIG_CACHE: join(home, 'cache') };
+  return {
+    ...env,
+    NPM_CONFIG_USERCONFIG: join(home, '.npmrc'),
+    NPM_CONFIG_GLOBALCONFIG: join(home, 'none'),
+    NPM_CONFIG_CACHE: join(home, 'cache'),
+  };
 }
 function run(args, cwd, env) {
   return new Promise((resolve, reject) => {
@@ -93,7 +141,9 @@ function run(args, cwd, env) {
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
-    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm ${args.join(' ')}: exit ${code}\n${err}`))));
+    c.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm ${args.join(' ')}: exit ${code}\n${err}`)),
+    );
   });
 }
 let runId = 0;
@@ -101,9 +151,21 @@ async function install(url) {
   const home = join(dir, `run-${runId++}`);
   const project = join(home, 'project');
   mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'bench-project', version: '0.0.0', private: true, dependencies: { [name(0)]: '^1.0.0' } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'bench-project',
+      version: '0.0.0',
+      private: true,
+      dependencies: { [name(0)]: '^1.0.0' },
+    }),
+  );
   const t0 = process.hrtime.bigint();
-  await run(['install', '--registry', `${url}/`, '--no-audit', '--no-fund', '--ignore-scripts'], project, npmEnv(home));
+  await run(
+    ['install', '--registry', `${url}/`, '--no-audit', '--no-fund', '--ignore-scripts'],
+    project,
+    npmEnv(home),
+  );
   const s = secs(t0);
   rmSync(home, { recursive: true, force: true });
   return s;
@@ -115,7 +177,9 @@ async function packumentRate(url, seconds = 1) {
   const t0 = process.hrtime.bigint();
   const worker = async () => {
     while (secs(t0) < seconds) {
-      const r = await fetch(`${url}/${name(n++ % N)}`, { headers: { accept: 'application/vnd.npm.install-v1+json' } });
+      const r = await fetch(`${url}/${name(n++ % N)}`, {
+        headers: { accept: 'application/vnd.npm.install-v1+json' },
+      });
       await r.arrayBuffer();
     }
   };
@@ -123,15 +187,29 @@ async function packumentRate(url, seconds = 1) {
   return n / secs(t0);
 }
 
-console.log(`\nnpm personality (${N} packages in a binary dependency tree, npm install cold: fresh project + fresh cache; median of ${RUNS}; load avg ${loadavg()[0].toFixed(2)} on ${cpus().length} cores)`);
+console.log(
+  `\nnpm personality (${N} packages in a binary dependency tree, npm install cold: fresh project + fresh cache; median of ${RUNS}; load avg ${loadavg()[0].toFixed(2)} on ${cpus().length} cores)`,
+);
 t = process.hrtime.bigint();
 await run(['--version'], dir, npmEnv(join(dir, 'v')));
 row('npm start-up (npm --version)', `${secs(t).toFixed(2)} s`, 'limit: npm itself');
-row(`npm publish pipeline (${N} PUTs, countersign + log)`, `${(N / publishSeconds).toFixed(0)} /s`, '');
+row(
+  `npm publish pipeline (${N} PUTs, countersign + log)`,
+  `${(N / publishSeconds).toFixed(0)} /s`,
+  '',
+);
 const staticRate = await packumentRate(staticUrl);
 const sigilRate = await packumentRate(sigilUrl);
-row('packument GETs/s, static server (limit)', `${staticRate.toFixed(0)} /s`, 'node:http from memory, loopback, 20 concurrent');
-row('packument GETs/s, sigil serve', `${sigilRate.toFixed(0)} /s`, `${(staticRate / sigilRate).toFixed(2)}× slower than the static server`);
+row(
+  'packument GETs/s, static server (limit)',
+  `${staticRate.toFixed(0)} /s`,
+  'node:http from memory, loopback, 20 concurrent',
+);
+row(
+  'packument GETs/s, sigil serve',
+  `${sigilRate.toFixed(0)} /s`,
+  `${(staticRate / sigilRate).toFixed(2)}× slower than the static server`,
+);
 await install(staticUrl); // warm-up: disk cache, npm's own module loading
 const staticTimes = [];
 const sigilTimes = [];
@@ -142,9 +220,21 @@ for (let i = 0; i < RUNS; i++) {
 }
 const s = median(staticTimes);
 const g = median(sigilTimes);
-row('npm install from static file server (limit)', `${s.toFixed(2)} s`, `runs ${staticTimes.map((x) => x.toFixed(2)).join(' / ')}`);
-row('npm install from sigil serve', `${g.toFixed(2)} s`, `runs ${sigilTimes.map((x) => x.toFixed(2)).join(' / ')}`);
-row('ratio sigil / static', `${(g / s).toFixed(2)}×`, `goal ≤ 1.20× ${g / s <= 1.2 ? '(met)' : '(NOT met)'}`);
+row(
+  'npm install from static file server (limit)',
+  `${s.toFixed(2)} s`,
+  `runs ${staticTimes.map((x) => x.toFixed(2)).join(' / ')}`,
+);
+row(
+  'npm install from sigil serve',
+  `${g.toFixed(2)} s`,
+  `runs ${sigilTimes.map((x) => x.toFixed(2)).join(' / ')}`,
+);
+row(
+  'ratio sigil / static',
+  `${(g / s).toFixed(2)}×`,
+  `goal ≤ 1.20× ${g / s <= 1.2 ? '(met)' : '(NOT met)'}`,
+);
 
 await registry.close();
 await new Promise((r) => staticServer.close(r));

@@ -19,7 +19,8 @@ const { parseProxyConfig } = await import(dist('registry/upstream/config.js'));
 const { computeNpmTarballFacts } = await import(dist('registry/personalities/npm/facts.js'));
 
 const RUNS = Number(process.env.SIGIL_BENCH_PROXY_RUNS ?? 1);
-const row = (what, value, note = '') => console.log(`  ${what.padEnd(48)} ${value.padStart(14)}   ${note}`);
+const row = (what, value, note = '') =>
+  console.log(`  ${what.padEnd(48)} ${value.padStart(14)}   ${note}`);
 const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -32,15 +33,28 @@ for (const [path, v] of Object.entries(lock.packages)) {
   if (!path || v.link || !v.integrity || !v.version) continue;
   const name = path.slice(path.lastIndexOf('node_modules/') + 13);
   const hex = Buffer.from(v.integrity.replace(/^sha512-/, ''), 'base64').toString('hex');
-  const file = join(cache, '_cacache', 'content-v2', 'sha512', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+  const file = join(
+    cache,
+    '_cacache',
+    'content-v2',
+    'sha512',
+    hex.slice(0, 2),
+    hex.slice(2, 4),
+    hex.slice(4),
+  );
   if (!existsSync(file)) continue;
   const list = byName.get(name) ?? [];
-  if (!list.some((x) => x.version === v.version)) list.push({ version: v.version, bytes: readFileSync(file) });
+  if (!list.some((x) => x.version === v.version))
+    list.push({ version: v.version, bytes: readFileSync(file) });
   byName.set(name, list);
 }
-console.log(`\nproxy: npm install through sigil serve --upstream npm=… (${[...byName.values()].flat().length} real tarballs from npm's cache)`);
+console.log(
+  `\nproxy: npm install through sigil serve --upstream npm=… (${[...byName.values()].flat().length} real tarballs from npm's cache)`,
+);
 if (byName.size < 50) {
-  console.log('  skipped: npm\'s cache holds too few of this repository\'s tarballs (run `npm ci` first)');
+  console.log(
+    "  skipped: npm's cache holds too few of this repository's tarballs (run `npm ci` first)",
+  );
 } else {
   // ---- static upstream: packuments built once, precomputed bytes -----------------------
   const packuments = new Map();
@@ -52,7 +66,9 @@ if (byName.size < 50) {
     if (t) return void res.writeHead(200, { 'content-length': t.length }).end(t);
     const p = packuments.get(path.slice(1));
     if (!p) return void res.writeHead(404).end('{}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(p.replaceAll('@@BASE@@', upstreamUrl));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(p.replaceAll('@@BASE@@', upstreamUrl));
   });
   await new Promise((r) => up.listen(0, '127.0.0.1', r));
   upstreamUrl = `http://127.0.0.1:${up.address().port}`;
@@ -63,7 +79,16 @@ if (byName.size < 50) {
       const facts = await computeNpmTarballFacts(`${name}-${version}.tgz`, bytes);
       const path = `/${name}/-/${name.split('/').pop()}-${version}.tgz`;
       tarballs.set(path, bytes);
-      versions[version] = { ...facts.manifest, name, version, dist: { tarball: `@@BASE@@${path}`, integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`, shasum: facts.sha1 } };
+      versions[version] = {
+        ...facts.manifest,
+        name,
+        version,
+        dist: {
+          tarball: `@@BASE@@${path}`,
+          integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+          shasum: facts.sha1,
+        },
+      };
       time[version] = '2020-01-01T00:00:00.000Z';
     }
     const latest = list[list.length - 1].version;
@@ -78,14 +103,43 @@ if (byName.size < 50) {
     new Promise((resolve, reject) => {
       const d = join(work, `${tag}-${Math.random().toString(36).slice(2)}`);
       mkdirSync(d);
-      writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'bench-proxy', version: '1.0.0', private: true, dependencies: deps }));
-      writeFileSync(join(d, '.npmrc'), `registry=${registry}/\naudit=false\nfund=false\nupdate-notifier=false\n`);
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+      writeFileSync(
+        join(d, 'package.json'),
+        JSON.stringify({
+          name: 'bench-proxy',
+          version: '1.0.0',
+          private: true,
+          dependencies: deps,
+        }),
+      );
+      writeFileSync(
+        join(d, '.npmrc'),
+        `registry=${registry}/\naudit=false\nfund=false\nupdate-notifier=false\n`,
+      );
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)),
+      );
       const t = process.hrtime.bigint();
-      const child = spawn('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=optional'], { cwd: d, env: { ...env, NPM_CONFIG_USERCONFIG: join(d, '.npmrc'), NPM_CONFIG_CACHE: join(d, '.cache') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        'npm',
+        ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=optional'],
+        {
+          cwd: d,
+          env: {
+            ...env,
+            NPM_CONFIG_USERCONFIG: join(d, '.npmrc'),
+            NPM_CONFIG_CACHE: join(d, '.cache'),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let err = '';
       child.stderr.on('data', (x) => (err += x));
-      child.on('close', (code) => (code === 0 ? resolve({ s: secs(t), dir: d }) : reject(new Error(`npm install (${tag}) exited ${code}: ${err.slice(-800)}`))));
+      child.on('close', (code) =>
+        code === 0
+          ? resolve({ s: secs(t), dir: d })
+          : reject(new Error(`npm install (${tag}) exited ${code}: ${err.slice(-800)}`)),
+      );
     });
 
   try {
@@ -94,7 +148,9 @@ if (byName.size < 50) {
     for (let i = 0; i < RUNS; i++) {
       const r = await npm(upstreamUrl, 'direct');
       direct.push(r.s);
-      installed = Object.keys(JSON.parse(readFileSync(join(r.dir, 'package-lock.json'), 'utf8')).packages).length - 1;
+      installed =
+        Object.keys(JSON.parse(readFileSync(join(r.dir, 'package-lock.json'), 'utf8')).packages)
+          .length - 1;
     }
     const cold = [];
     const warm = [];
@@ -103,7 +159,13 @@ if (byName.size < 50) {
     let url;
     let observedPerSecond = 0;
     for (let i = 0; i < RUNS; i++) {
-      registry = await openRegistry({ dataDir: join(work, `data-${i}`), host: '127.0.0.1', port: 0, openWrites: true, proxy: parseProxyConfig({ upstreams: { npm: upstreamUrl } }, 'bench') });
+      registry = await openRegistry({
+        dataDir: join(work, `data-${i}`),
+        host: '127.0.0.1',
+        port: 0,
+        openWrites: true,
+        proxy: parseProxyConfig({ upstreams: { npm: upstreamUrl } }, 'bench'),
+      });
       url = await registry.listen();
       const r = await npm(url, 'cold');
       cold.push(r.s);
@@ -113,11 +175,33 @@ if (byName.size < 50) {
       lastProject = w.dir;
       if (i < RUNS - 1) await registry.close();
     }
-    row('packages installed', String(installed), `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (shared machine: compare ratios of one run only)`);
-    row('npm install straight from the upstream', `${median(direct).toFixed(2)} s`, 'cold npm cache');
-    row('npm install through Sigil, cold (all logged)', `${median(cold).toFixed(2)} s`, `${(median(cold) / median(direct)).toFixed(2)}× direct (goal ≤ 2×)`);
-    row('npm install through Sigil, warm', `${median(warm).toFixed(2)} s`, `${(median(warm) / median(direct)).toFixed(2)}× direct (goal ≤ 1.2×)`);
-    row('observed records logged in the cold burst', `${observedPerSecond.toFixed(0)} /s`, `${registry.proxy.observe.fetches} records`);
+    row(
+      'packages installed',
+      String(installed),
+      `load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} (shared machine: compare ratios of one run only)`,
+    );
+    row(
+      'npm install straight from the upstream',
+      `${median(direct).toFixed(2)} s`,
+      'cold npm cache',
+    );
+    row(
+      'npm install through Sigil, cold (all logged)',
+      `${median(cold).toFixed(2)} s`,
+      `${(median(cold) / median(direct)).toFixed(2)}× direct (goal ≤ 2×)`,
+    );
+    row(
+      'npm install through Sigil, warm',
+      `${median(warm).toFixed(2)} s`,
+      `${(median(warm) / median(direct)).toFixed(2)}× direct (goal ≤ 1.2×)`,
+    );
+    row(
+      'observed records logged in the cold burst',
+      `${observedPerSecond.toFixed(0)} /s`,
+      `${registry.proxy.observe.fetches} records`,
+    );
 
     // The machine's limits, same run: the log's append rate and P-256 signing.
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -127,24 +211,55 @@ if (byName.size < 50) {
       sign('sha256', randomBytes(64), privateKey);
       n++;
     }
-    row('P-256 signatures (node:crypto, one core)', `${(n / secs(t)).toFixed(0)} /s`, 'two per observed record (statement, npm signature)');
+    row(
+      'P-256 signatures (node:crypto, one core)',
+      `${(n / secs(t)).toFixed(0)} /s`,
+      'two per observed record (statement, npm signature)',
+    );
     t = process.hrtime.bigint();
     const appends = 2000;
     await Promise.all(Array.from({ length: appends }, () => registry.log.append(randomBytes(600))));
-    row('log appends (600-byte entries, batched)', `${(appends / secs(t)).toFixed(0)} /s`, 'the log alone, same data folder');
+    row(
+      'log appends (600-byte entries, batched)',
+      `${(appends / secs(t)).toFixed(0)} /s`,
+      'the log alone, same data folder',
+    );
 
     // sigil verify of the installed tree's lockfile (every dependency observed).
     const vt = process.hrtime.bigint();
     const v = await new Promise((resolve) => {
-      const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, join(ROOT, 'bin/sigil.js'), 'verify', join(lastProject, 'package-lock.json'), '--server', url, '--json'], { env: { ...process.env, SIGIL_CONFIG_DIR: join(work, 'cfg') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%M',
+          process.execPath,
+          join(ROOT, 'bin/sigil.js'),
+          'verify',
+          join(lastProject, 'package-lock.json'),
+          '--server',
+          url,
+          '--json',
+        ],
+        {
+          env: { ...process.env, SIGIL_CONFIG_DIR: join(work, 'cfg') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       let err = '';
       child.stdout.on('data', (x) => (out += x));
       child.stderr.on('data', (x) => (err += x));
-      child.on('close', (code) => resolve({ code, out, rssKb: Number(err.trim().split('\n').pop()) }));
+      child.on('close', (code) =>
+        resolve({ code, out, rssKb: Number(err.trim().split('\n').pop()) }),
+      );
     });
     const report = JSON.parse(v.out);
-    row('sigil verify package-lock.json', `${secs(vt).toFixed(2)} s`, `exit ${v.code}, ${report.kinds?.observed ?? '?'} observed of ${report.dependencies.length}, peak RSS ${(v.rssKb / 1024).toFixed(0)} MB`);
+    row(
+      'sigil verify package-lock.json',
+      `${secs(vt).toFixed(2)} s`,
+      `exit ${v.code}, ${report.kinds?.observed ?? '?'} observed of ${report.dependencies.length}, peak RSS ${(v.rssKb / 1024).toFixed(0)} MB`,
+    );
     await registry.close();
   } finally {
     up.close();

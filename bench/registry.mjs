@@ -29,8 +29,10 @@ const N = Number(process.env.SIGIL_BENCH_REG_PUBLISHES ?? 6000);
 const CLIENTS = 16;
 const SIZE = 10 * 1024;
 
-const row = (what, value, limit, note) => console.log(`  ${what.padEnd(44)} ${value.padStart(16)}   limit ${limit.padStart(16)}   ${note}`);
-const fmt = (n, unit, d = 0) => `${n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d })} ${unit}`;
+const row = (what, value, limit, note) =>
+  console.log(`  ${what.padEnd(44)} ${value.padStart(16)}   limit ${limit.padStart(16)}   ${note}`);
+const fmt = (n, unit, d = 0) =>
+  `${n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d })} ${unit}`;
 const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +44,14 @@ const pct = (xs, p) => {
 function openssl() {
   const ed = opensslSpeed('ed25519');
   const ec = opensslSpeed('ecdsap256');
-  return { edSign: ed.sign.wallRate, edVerify: ed.verify.wallRate, ecSign: ec.sign.wallRate, ecVerify: ec.verify.wallRate, edVerifyRuns: ed.verify.wall, cpuPerPublish: ed.verify.cpuPerOp + ec.sign.cpuPerOp };
+  return {
+    edSign: ed.sign.wallRate,
+    edVerify: ed.verify.wallRate,
+    ecSign: ec.sign.wallRate,
+    ecVerify: ec.verify.wallRate,
+    edVerifyRuns: ed.verify.wall,
+    cpuPerPublish: ed.verify.cpuPerOp + ec.sign.cpuPerOp,
+  };
 }
 function rate(fn, seconds = 0.5) {
   let n = 0;
@@ -71,7 +80,18 @@ const url = await r.listen();
 process.stdout.write(JSON.stringify({ url, token: r.adminToken, batchIntervalMs: r.log.batchIntervalMs }) + '\\n');
 process.on('SIGTERM', async () => { await r.close(); process.exit(0); });
 `;
-const child = spawn(process.execPath, [...(process.env.SIGIL_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SIGIL_BENCH_PROF}`] : []), '--input-type=module', '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } });
+const child = spawn(
+  process.execPath,
+  [
+    ...(process.env.SIGIL_BENCH_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SIGIL_BENCH_PROF}`]
+      : []),
+    '--input-type=module',
+    '-e',
+    SERVER,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } },
+);
 const started = await new Promise((resolve, reject) => {
   let out = '';
   child.stdout.on('data', (d) => {
@@ -102,20 +122,57 @@ function upload(c, i, withKey) {
   const version = `1.0.${i}`;
   const purl = `pkg:generic/${name}@${version}`;
   const bytes = randomBytes(SIZE);
-  const bundle = JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key: author })));
-  const keyEvents = withKey ? [buildKeyEvent({ namespace: `pkg:generic/${name}`, previous: null, action: 'add', keys: [author.publicKey] }, [author]).envelope] : [];
-  return { purl, body: JSON.stringify({ filename: `${name}-${version}.bin`, artifact: bytes.toString('base64'), bundle, keyEvents, type: 'generic', name, version }) };
+  const bundle = JSON.parse(
+    serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key: author })),
+  );
+  const keyEvents = withKey
+    ? [
+        buildKeyEvent(
+          {
+            namespace: `pkg:generic/${name}`,
+            previous: null,
+            action: 'add',
+            keys: [author.publicKey],
+          },
+          [author],
+        ).envelope,
+      ]
+    : [];
+  return {
+    purl,
+    body: JSON.stringify({
+      filename: `${name}-${version}.bin`,
+      artifact: bytes.toString('base64'),
+      bundle,
+      keyEvents,
+      type: 'generic',
+      name,
+      version,
+    }),
+  };
 }
 // A keep-alive node:http client: fetch's client costs as much CPU as the server on a 2-core machine.
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const { hostname, port } = new URL(url);
 function httpPost(path, body) {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, hostname, port, path, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      {
+        agent,
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -123,41 +180,75 @@ function httpPost(path, body) {
 async function post(u) {
   const t = process.hrtime.bigint();
   const res = await httpPost('/api/v1/publish', u.body);
-  if (res.status !== 201) throw new Error(`publish ${u.purl}: ${res.status} ${res.text.slice(0, 300)}`);
+  if (res.status !== 201)
+    throw new Error(`publish ${u.purl}: ${res.status} ${res.text.slice(0, 300)}`);
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 const perClient = Math.ceil(N / CLIENTS);
 const WARM = 20;
-const queues = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: perClient + WARM }, (_, i) => upload(c, i, i === 0)));
+const queues = Array.from({ length: CLIENTS }, (_, c) =>
+  Array.from({ length: perClient + WARM }, (_, i) => upload(c, i, i === 0)),
+);
 
 // Warm-up: each namespace's first publish (with its key event), then a few rounds.
 for (let c = 0; c < CLIENTS; c++) await post(queues[c].shift());
-await Promise.all(queues.map(async (q) => {
-  for (let i = 1; i < WARM; i++) await post(q.shift());
-}));
+await Promise.all(
+  queues.map(async (q) => {
+    for (let i = 1; i < WARM; i++) await post(q.shift());
+  }),
+);
 
-console.log(`\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts, Ed25519 author signatures)`);
+console.log(
+  `\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts, Ed25519 author signatures)`,
+);
 console.log(`  load average at start: ${load()}`);
 let peakRss = rssKb();
 const cpu0 = procCpu(child.pid);
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssKb())), 50);
 const latencies = [];
 const t = process.hrtime.bigint();
-await Promise.all(queues.map(async (q) => {
-  for (const u of q) latencies.push(await post(u));
-}));
+await Promise.all(
+  queues.map(async (q) => {
+    for (const u of q) latencies.push(await post(u));
+  }),
+);
 const elapsed = secs(t);
 const serverCpu = procCpu(child.pid) - cpu0;
 clearInterval(sampler);
 const publishRate = latencies.length / elapsed;
-row('publishes/s, 16 clients over HTTP', fmt(publishRate, '/s'), fmt(ossl.edVerify, 'Ed25519 verify/s'), `goal ≥ 1,000/s; ${latencies.length.toLocaleString('en')} in ${elapsed.toFixed(1)} s (openssl speed -elapsed, 1 core, runs ${noise(ossl.edVerifyRuns)})`);
-console.log(`  ${''.padEnd(44)} ${''.padStart(16)}   limit ${fmt(ossl.ecSign, 'P-256 sign/s').padStart(16)}   (openssl, 1 core; node:crypto: ${fmt(nodeEdVerify, 'Ed25519 verify/s')}, ${fmt(nodeEcSign, 'P-256 sign/s')})`);
-row('server CPU per publish', perOp(serverCpu / latencies.length), perOp(ossl.cpuPerPublish), `goal ≤ 1.0 ms; ${serverCpu.toFixed(2)} CPU-s in all (/proc); limit: openssl CPU of one Ed25519 verify + one P-256 sign`);
-row('publish latency', `p50 ${pct(latencies, 50).toFixed(1)} ms`, '', `p99 ${pct(latencies, 99).toFixed(1)} ms (goal ≤ 250 ms); max ${Math.max(...latencies).toFixed(0)} ms`);
-row('server RSS under load', fmt(peakRss / 1024, 'MiB'), '', `peak, sampled every 50 ms; ${fmt(rssKb() / 1024, 'MiB')} after`);
+row(
+  'publishes/s, 16 clients over HTTP',
+  fmt(publishRate, '/s'),
+  fmt(ossl.edVerify, 'Ed25519 verify/s'),
+  `goal ≥ 1,000/s; ${latencies.length.toLocaleString('en')} in ${elapsed.toFixed(1)} s (openssl speed -elapsed, 1 core, runs ${noise(ossl.edVerifyRuns)})`,
+);
+console.log(
+  `  ${''.padEnd(44)} ${''.padStart(16)}   limit ${fmt(ossl.ecSign, 'P-256 sign/s').padStart(16)}   (openssl, 1 core; node:crypto: ${fmt(nodeEdVerify, 'Ed25519 verify/s')}, ${fmt(nodeEcSign, 'P-256 sign/s')})`,
+);
+row(
+  'server CPU per publish',
+  perOp(serverCpu / latencies.length),
+  perOp(ossl.cpuPerPublish),
+  `goal ≤ 1.0 ms; ${serverCpu.toFixed(2)} CPU-s in all (/proc); limit: openssl CPU of one Ed25519 verify + one P-256 sign`,
+);
+row(
+  'publish latency',
+  `p50 ${pct(latencies, 50).toFixed(1)} ms`,
+  '',
+  `p99 ${pct(latencies, 99).toFixed(1)} ms (goal ≤ 250 ms); max ${Math.max(...latencies).toFixed(0)} ms`,
+);
+row(
+  'server RSS under load',
+  fmt(peakRss / 1024, 'MiB'),
+  '',
+  `peak, sampled every 50 ms; ${fmt(rssKb() / 1024, 'MiB')} after`,
+);
 
 // ---- batch lookup of 1,000 purls ------------------------------------------------
-const purls = queues.flat().map((u) => u.purl).slice(0, 1000);
+const purls = queues
+  .flat()
+  .map((u) => u.purl)
+  .slice(0, 1000);
 const lookups = [];
 const lookupCpu = [];
 for (let i = 0; i < 12; i++) {
@@ -167,10 +258,16 @@ for (let i = 0; i < 12; i++) {
   lookups.push(Number(process.hrtime.bigint() - t2) / 1e6);
   lookupCpu.push((procCpu(child.pid) - c2) * 1000);
   const body = JSON.parse(res.text);
-  if (res.status !== 200 || Object.values(body.records).filter(Boolean).length !== purls.length) throw new Error(`lookup: ${res.status}`);
+  if (res.status !== 200 || Object.values(body.records).filter(Boolean).length !== purls.length)
+    throw new Error(`lookup: ${res.status}`);
 }
 const warmLookups = lookups.slice(2);
-row('batch lookup, 1,000 purls (records + proofs)', `p50 ${pct(warmLookups, 50).toFixed(1)} ms`, '', `goal ≤ 100 ms; first ${lookups[0].toFixed(1)} ms, max ${Math.max(...warmLookups).toFixed(1)} ms; server CPU p50 ${pct(lookupCpu.slice(2), 50).toFixed(0)} ms per lookup (/proc, 10 ms ticks)`);
+row(
+  'batch lookup, 1,000 purls (records + proofs)',
+  `p50 ${pct(warmLookups, 50).toFixed(1)} ms`,
+  '',
+  `goal ≤ 100 ms; first ${lookups[0].toFixed(1)} ms, max ${Math.max(...warmLookups).toFixed(1)} ms; server CPU p50 ${pct(lookupCpu.slice(2), 50).toFixed(0)} ms per lookup (/proc, 10 ms ticks)`,
+);
 console.log(`  load average at end:   ${load()}`);
 agent.destroy();
 child.kill('SIGTERM');

@@ -29,24 +29,70 @@ function sha256Rate() {
   return n * 2;
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const row = (what, value, limit, goal) => console.log(`  ${what.padEnd(48)} ${value.padStart(16)}   limit ${limit.padStart(18)}   ${goal}`);
+const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const row = (what, value, limit, goal) =>
+  console.log(`  ${what.padEnd(48)} ${value.padStart(16)}   limit ${limit.padStart(18)}   ${goal}`);
 
 // Requests: N distinct DSSE envelopes signed by one Ed25519 key (what a signer would send).
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-const pae = (type, body) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `), body]);
+const pae = (type, body) =>
+  Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `), body]);
 const bodies = [];
 for (let i = 0; i < N; i++) {
-  const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: `pkg:generic/bench@${i}`, digest: { sha256: createHash('sha256').update(String(i)).digest('hex') } }] }));
+  const payload = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [
+        {
+          name: `pkg:generic/bench@${i}`,
+          digest: { sha256: createHash('sha256').update(String(i)).digest('hex') },
+        },
+      ],
+    }),
+  );
   const type = 'application/vnd.in-toto+json';
   const sig = sign(null, pae(type, payload), privateKey).toString('base64');
-  bodies.push(JSON.stringify({ dsseRequestV002: { envelope: { payload: payload.toString('base64'), payloadType: type, signatures: [{ sig, keyid: '' }] }, verifiers: [{ publicKey: { rawBytes: spki }, keyDetails: 'PKIX_ED25519' }] } }));
+  bodies.push(
+    JSON.stringify({
+      dsseRequestV002: {
+        envelope: {
+          payload: payload.toString('base64'),
+          payloadType: type,
+          signatures: [{ sig, keyid: '' }],
+        },
+        verifiers: [{ publicKey: { rawBytes: spki }, keyDetails: 'PKIX_ED25519' }],
+      },
+    }),
+  );
 }
 
 const interval = process.env.SIGIL_BENCH_REKOR_INTERVAL ?? '0';
 const loadAtStart = load();
-const server = spawn(process.execPath, [...(process.env.SIGIL_BENCH_REKOR_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_REKOR_PROFILE] : []), BIN, 'log', 'serve', '--data', join(dir, 'log'), '--listen', '127.0.0.1:0', '--origin', 'bench.rekor.test', '--batch-interval', interval, '--open-writes', '--write-rate', '100000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env.SIGIL_BENCH_REKOR_PROFILE
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIGIL_BENCH_REKOR_PROFILE]
+      : []),
+    BIN,
+    'log',
+    'serve',
+    '--data',
+    join(dir, 'log'),
+    '--listen',
+    '127.0.0.1:0',
+    '--origin',
+    'bench.rekor.test',
+    '--batch-interval',
+    interval,
+    '--open-writes',
+    '--write-rate',
+    '100000000',
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 const url = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (c) => {
@@ -61,10 +107,20 @@ const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const { hostname, port } = new URL(url);
 const post = (body) =>
   new Promise((resolve, reject) => {
-    const req = request({ agent, hostname, port, path: '/api/v2/log/entries', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.on('data', () => {});
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = request(
+      {
+        agent,
+        hostname,
+        port,
+        path: '/api/v2/log/entries',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -90,13 +146,30 @@ server.kill('SIGTERM');
 latencies.sort((a, b) => a - b);
 const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
 
-console.log(`\nRekor v2 add-entry over HTTP (sigil log serve in its own process; ${CLIENTS} keep-alive node:http clients; batch interval ${interval} ms; durable; signature checked before admission)`);
+console.log(
+  `\nRekor v2 add-entry over HTTP (sigil log serve in its own process; ${CLIENTS} keep-alive node:http clients; batch interval ${interval} ms; durable; signature checked before admission)`,
+);
 console.log(`  load average at start: ${loadAtStart}`);
 const speed = opensslSpeed('ed25519').verify;
 const verify = speed.wallRate;
-row('entries/s', `${fmt(N / secs)} /s`, `${fmt(verify)} verify/s`, `goal ≥ 5,000/s; ${fmt(N)} in ${fmt(secs, 1)} s; ${failed} not 201 (Ed25519 verify: openssl speed -elapsed, 1 core, runs ${noise(speed.wall)})`);
-row('server CPU per entry', perOp(serverCpu / N), perOp(speed.cpuPerOp), `goal ≤ 0.25 ms; ${fmt(serverCpu, 2)} CPU-s in all (/proc); limit: openssl CPU per Ed25519 verify`);
+row(
+  'entries/s',
+  `${fmt(N / secs)} /s`,
+  `${fmt(verify)} verify/s`,
+  `goal ≥ 5,000/s; ${fmt(N)} in ${fmt(secs, 1)} s; ${failed} not 201 (Ed25519 verify: openssl speed -elapsed, 1 core, runs ${noise(speed.wall)})`,
+);
+row(
+  'server CPU per entry',
+  perOp(serverCpu / N),
+  perOp(speed.cpuPerOp),
+  `goal ≤ 0.25 ms; ${fmt(serverCpu, 2)} CPU-s in all (/proc); limit: openssl CPU per Ed25519 verify`,
+);
 row('', '', `${fmt(sha256Rate())} sha256/s`, '(1 KiB blocks, node:crypto, 1 core)');
-row('latency', `p50 ${fmt(q(0.5), 1)} ms`, '', `p99 ${fmt(q(0.99), 1)} ms (goal ≤ 1,000 ms); max ${fmt(latencies.at(-1), 1)} ms`);
+row(
+  'latency',
+  `p50 ${fmt(q(0.5), 1)} ms`,
+  '',
+  `p99 ${fmt(q(0.99), 1)} ms (goal ≤ 1,000 ms); max ${fmt(latencies.at(-1), 1)} ms`,
+);
 console.log(`  load average at end:   ${load()}`);
 rmSync(dir, { recursive: true, force: true });

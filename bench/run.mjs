@@ -2,8 +2,14 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
-console.log(`sigil benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('every figure beside its limit measured the same way in the same run: wall against wall, CPU per operation against CPU per operation (bench/limits.mjs; docs/performance.md)');
+console.log(
+  `sigil benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  'every figure beside its limit measured the same way in the same run: wall against wall, CPU per operation against CPU per operation (bench/limits.mjs; docs/performance.md)',
+);
 const started = Date.now();
 await import('./core.mjs');
 await import('./startup.mjs');
@@ -11,9 +17,14 @@ if (existsSync(new URL('./log.mjs', import.meta.url))) await import('./log.mjs')
 await import('./rekor.mjs');
 if (existsSync(new URL('./npm.mjs', import.meta.url))) await import('./npm.mjs');
 if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
-if (existsSync(new URL('./personalities.mjs', import.meta.url))) await import('./personalities.mjs');
+if (existsSync(new URL('./personalities.mjs', import.meta.url)))
+  await import('./personalities.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
 if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
-console.log(`\nall benchmarks: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `\nall benchmarks: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

@@ -6,5 +6,6 @@ const { parsePrivateKeyFile } = await import(`${dist}core/keys.js`);
 const { verifyRelease } = await import(`${dist}core/verify.js`);
 const key = parsePrivateKeyFile(keyPem);
 const input = { bundle, artifact: { name: 'x.tgz', digests, purl }, trustedKeys: [key.publicKey] };
-for (let i = 0; i < n; i++) if (!verifyRelease(input).ok) throw new Error('bench bundle did not verify');
+for (let i = 0; i < n; i++)
+  if (!verifyRelease(input).ok) throw new Error('bench bundle did not verify');
 parentPort.postMessage(n);

@@ -13,9 +13,11 @@ const prof = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map();
 const dt = prof.timeDeltas;
-for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++)
+  self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
-const short = (url) => url.replace(/^file:\/\/.*?\/(dist|node_modules|src)\//, '$1/').replace(/^node:/, 'node:');
+const short = (url) =>
+  url.replace(/^file:\/\/.*?\/(dist|node_modules|src)\//, '$1/').replace(/^node:/, 'node:');
 const fn = new Map();
 const mod = new Map();
 for (const [id, us] of self) {
@@ -24,12 +26,17 @@ for (const [id, us] of self) {
   const where = cf.url ? short(cf.url) : `(${cf.functionName || 'program'})`;
   const key = `${cf.functionName || '(anonymous)'}  ${where}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
   fn.set(key, (fn.get(key) ?? 0) + us);
-  const m = cf.url ? short(cf.url).split('/').slice(0, 2).join('/') : `(${cf.functionName || 'program'})`;
+  const m = cf.url
+    ? short(cf.url).split('/').slice(0, 2).join('/')
+    : `(${cf.functionName || 'program'})`;
   mod.set(m, (mod.get(m) ?? 0) + us);
 }
 const show = (title, map) => {
   console.log(`${title} (total ${(total / 1000).toFixed(0)} ms sampled)`);
-  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(
+      `  ${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`,
+    );
 };
 show('self time by function', fn);
 show('self time by package / top folder', mod);

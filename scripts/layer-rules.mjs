@@ -3,14 +3,30 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const PURE_LAYERS = ['src/core', 'src/log', 'src/ledger'];
-const FORBIDDEN_MODULES = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'worker_threads'];
+const FORBIDDEN_MODULES = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'child_process',
+  'dgram',
+  'tls',
+  'worker_threads',
+];
 
-const importPattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
 const fetchPattern = /(^|[^.\w])fetch\s*\(/;
 
 function* walk(dir) {
   let names;
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* walk(p);
@@ -28,11 +44,23 @@ export function findLayerViolations(root) {
         for (const m of text.matchAll(importPattern)) {
           const spec = (m[1] ?? m[2] ?? m[3]).replace(/^node:/, '');
           if (FORBIDDEN_MODULES.includes(spec)) {
-            out.push({ file: relative(root, file), line: i + 1, message: `pure layer imports "${m[1] ?? m[2] ?? m[3]}"` });
+            out.push({
+              file: relative(root, file),
+              line: i + 1,
+              message: `pure layer imports "${m[1] ?? m[2] ?? m[3]}"`,
+            });
           }
         }
-        if (fetchPattern.test(text) && !text.trim().startsWith('//') && !text.trim().startsWith('*')) {
-          out.push({ file: relative(root, file), line: i + 1, message: 'pure layer calls fetch()' });
+        if (
+          fetchPattern.test(text) &&
+          !text.trim().startsWith('//') &&
+          !text.trim().startsWith('*')
+        ) {
+          out.push({
+            file: relative(root, file),
+            line: i + 1,
+            message: 'pure layer calls fetch()',
+          });
         }
       });
     }

@@ -20,19 +20,30 @@ let pkg2: Packed;
 
 function onlyDiagnostics(r: CliRun): void {
   expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
-  for (const line of r.stderr.trim().split('\n').filter(Boolean)) expect(line).toMatch(/^sigil: (error|hint|warning): /);
+  for (const line of r.stderr.trim().split('\n').filter(Boolean))
+    expect(line).toMatch(/^sigil: (error|hint|warning): /);
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sigil-msg-'));
-  registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'messages.test/log', batchIntervalMs: 2 });
+  registry = await openRegistry({
+    dataDir: join(dir, 'data'),
+    host: '127.0.0.1',
+    port: 0,
+    origin: 'messages.test/log',
+    batchIntervalMs: 2,
+  });
   url = await registry.listen();
   env = { SIGIL_CONFIG_DIR: join(dir, 'config'), SIGIL_TOKEN: registry.adminToken! };
   keys = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
   pkg = npmPack(dir, { name: 'gadget', version: '1.0.0' });
   pkg2 = npmPack(dir, { name: 'gadget', version: '1.1.0' });
-  expect((await runCli(['publish', pkg.path, '--server', url, '--key', keys.privateKey], env)).code).toBe(0);
-  expect((await runCli(['publish', pkg2.path, '--server', url, '--key', keys.privateKey], env)).code).toBe(0);
+  expect(
+    (await runCli(['publish', pkg.path, '--server', url, '--key', keys.privateKey], env)).code,
+  ).toBe(0);
+  expect(
+    (await runCli(['publish', pkg2.path, '--server', url, '--key', keys.privateKey], env)).code,
+  ).toBe(0);
 });
 
 afterAll(async () => {
@@ -47,7 +58,9 @@ describe('sigil fetch', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'gadget-1.0.0.tgz')).equals(readFileSync(pkg.path))).toBe(true);
     const file = join(dir, 'elsewhere', 'renamed.tgz');
-    expect((await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', url, '-o', file], env)).code).toBe(0);
+    expect(
+      (await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', url, '-o', file], env)).code,
+    ).toBe(0);
     expect(readFileSync(file).equals(readFileSync(pkg.path))).toBe(true);
   });
 
@@ -55,7 +68,9 @@ describe('sigil fetch', () => {
     const out = join(dir, 'latest');
     const r = await runCli(['fetch', 'pkg:npm/gadget', '--server', url, '-o', out], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/sigil: hint: pkg:npm\/gadget names no version; fetching the latest, 1\.1\.0/);
+    expect(r.stderr).toMatch(
+      /sigil: hint: pkg:npm\/gadget names no version; fetching the latest, 1\.1\.0/,
+    );
     expect(existsSync(join(out, 'gadget-1.1.0.tgz'))).toBe(true);
     const pypi = await runCli(['fetch', 'pkg:pypi/gadget', '--server', url], env);
     expect(pypi.code).toBe(2);
@@ -73,7 +88,9 @@ describe('sigil fetch', () => {
       const out = join(dir, 'never-made');
       const r = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', url, '-o', out], env);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/downloaded sha512 .* ≠ signed .*\(the registry served bytes other than the ones signed\)/);
+      expect(r.stdout).toMatch(
+        /downloaded sha512 .* ≠ signed .*\(the registry served bytes other than the ones signed\)/,
+      );
       expect(r.stdout + r.stderr).not.toMatch(/lockfile/);
       expect(existsSync(out)).toBe(false);
     } finally {
@@ -82,11 +99,16 @@ describe('sigil fetch', () => {
   });
 
   it('a server that is down: no hint about --offline, which fetch does not take', async () => {
-    const r = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', 'http://127.0.0.1:39'], env);
+    const r = await runCli(
+      ['fetch', 'pkg:npm/gadget@1.0.0', '--server', 'http://127.0.0.1:39'],
+      env,
+    );
     expect(r.code).toBe(2);
     onlyDiagnostics(r);
     expect(r.stderr).not.toMatch(/--offline/);
-    expect(r.stderr).toMatch(/sigil: hint: .*(is the server up|is `sigil serve` running there).*--server/);
+    expect(r.stderr).toMatch(
+      /sigil: hint: .*(is the server up|is `sigil serve` running there).*--server/,
+    );
   });
 });
 
@@ -94,19 +116,29 @@ describe('server address mistakes', () => {
   it('no scheme: says so and suggests http://', async () => {
     const r = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', '127.0.0.1:8080'], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/sigil: error: --server "127\.0\.0\.1:8080" has no scheme \(http:\/\/ or https:\/\/\)\nsigil: hint: did you mean http:\/\/127\.0\.0\.1:8080\?/);
+    expect(r.stderr).toMatch(
+      /sigil: error: --server "127\.0\.0\.1:8080" has no scheme \(http:\/\/ or https:\/\/\)\nsigil: hint: did you mean http:\/\/127\.0\.0\.1:8080\?/,
+    );
   });
 
   it('a port HTTP clients refuse (fetch\'s "bad port") is named as such', async () => {
-    const r = await runCli(['publish', pkg.path, '--server', 'http://127.0.0.1:1', '--key', keys.privateKey], env);
+    const r = await runCli(
+      ['publish', pkg.path, '--server', 'http://127.0.0.1:1', '--key', keys.privateKey],
+      env,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/port 1 is one the Fetch standard blocks/);
-    const big = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', 'http://127.0.0.1:99999'], env);
+    const big = await runCli(
+      ['fetch', 'pkg:npm/gadget@1.0.0', '--server', 'http://127.0.0.1:99999'],
+      env,
+    );
     expect(big.stderr).toMatch(/port 99999 is above 65535/);
   });
 
   it('publishing without a token names --token and SIGIL_TOKEN', async () => {
-    const r = await runCli(['publish', pkg.path, '--server', url, '--key', keys.privateKey], { SIGIL_CONFIG_DIR: env['SIGIL_CONFIG_DIR']! });
+    const r = await runCli(['publish', pkg.path, '--server', url, '--key', keys.privateKey], {
+      SIGIL_CONFIG_DIR: env['SIGIL_CONFIG_DIR']!,
+    });
     expect(r.code).toBe(2);
     onlyDiagnostics(r);
     expect(r.stderr).toMatch(/sigil: hint: give --token TOKEN or set SIGIL_TOKEN/);
@@ -125,7 +157,9 @@ describe('flags and inputs', () => {
   it('sigil log serve takes -p like sigil serve; a bad -p is named as -p', async () => {
     const bad = await runCli(['log', 'serve', '-p', 'abc']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/sigil: error: -p\/--port must be a port number from 0 to 65535, not "abc"/);
+    expect(bad.stderr).toMatch(
+      /sigil: error: -p\/--port must be a port number from 0 to 65535, not "abc"/,
+    );
     const serveBad = await runCli(['serve', '-p', 'abc', '-d', join(dir, 'unused')]);
     expect(serveBad.stderr).toMatch(/-p\/--port must be a port number/);
     const both = await runCli(['log', 'serve', '-p', '1', '-l', '127.0.0.1:2']);
@@ -133,16 +167,27 @@ describe('flags and inputs', () => {
   });
 
   it('a whole packument: one summary line first, each failure once, one error line; stripped signatures are explained', async () => {
-    const packument = JSON.parse(readFileSync('test/fixtures/npm-registry/venv.packument.json', 'utf8')) as { versions: Record<string, { dist: Record<string, unknown> }> };
+    const packument = JSON.parse(
+      readFileSync('test/fixtures/npm-registry/venv.packument.json', 'utf8'),
+    ) as { versions: Record<string, { dist: Record<string, unknown> }> };
     for (const v of Object.values(packument.versions)) delete v.dist['signatures'];
     const stripped = join(dir, 'stripped.packument.json');
     writeFileSync(stripped, JSON.stringify(packument));
-    const r = await runCli(['verify', stripped, '--npm-keys', 'test/fixtures/npm-registry/npmjs-keys.json']);
+    const r = await runCli([
+      'verify',
+      stripped,
+      '--npm-keys',
+      'test/fixtures/npm-registry/npmjs-keys.json',
+    ]);
     expect(r.code).toBe(1);
     const n = Object.keys(packument.versions).length;
-    expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${n} checked: 0 verified, ${n} NOT verified \\(\\d+ NPM_SIGNATURE_MISSING`));
+    expect(r.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^${n} checked: 0 verified, ${n} NOT verified \\(\\d+ NPM_SIGNATURE_MISSING`),
+    );
     expect(r.stdout).toMatch(/a mirror or proxy that rewrites packuments may have stripped them/);
-    expect(r.stderr.trim().split('\n')).toEqual([`sigil: error: ${n} of ${n} versions in ${stripped} do not verify (see above)`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `sigil: error: ${n} of ${n} versions in ${stripped} do not verify (see above)`,
+    ]);
     const blocks = r.stdout.split('\n').filter((l) => /^venv@/.test(l));
     expect(new Set(blocks).size).toBe(blocks.length);
   });

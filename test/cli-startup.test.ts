@@ -28,11 +28,17 @@ function modulesLoaded(args: string[]): { code: number; stdout: string; modules:
   });
   const modules = [...new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean))]
     .filter((u) => !/^(cjs:)?node:/.test(u))
-    .map((u) => u.replace(/^cjs:/, '').replace(/^file:\/\//, '').replace(ROOT, ''));
+    .map((u) =>
+      u
+        .replace(/^cjs:/, '')
+        .replace(/^file:\/\//, '')
+        .replace(ROOT, ''),
+    );
   return { code: r.status ?? -1, stdout: r.stdout, modules };
 }
 
-const outsideCli = (m: string) => !/^(bin\/sigil\.js|dist\/cli\/[^/]+\.js|node_modules\/commander\/)/.test(m);
+const outsideCli = (m: string) =>
+  !/^(bin\/sigil\.js|dist\/cli\/[^/]+\.js|node_modules\/commander\/)/.test(m);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sigil-startup-'));
@@ -56,7 +62,10 @@ describe('sigil start-up loads only the command it runs', () => {
   });
 
   it("--help shows exactly what the commands' own modules register (the index has not drifted)", async () => {
-    const ctx = { io: { out: () => {}, err: () => {}, stderrIsTTY: false, env: {} }, setExitCode: () => {} };
+    const ctx = {
+      io: { out: () => {}, err: () => {}, stderrIsTTY: false, env: {} },
+      setExitCode: () => {},
+    };
     const quick = await buildProgram(ctx, ['--help']);
     const full = await buildProgram(ctx, [], { all: true });
     expect(quick.helpInformation()).toBe(full.helpInformation());
@@ -72,15 +81,23 @@ describe('sigil start-up loads only the command it runs', () => {
   it('verify of one signed artifact loads neither OpenPGP, Sigstore, the registry, SQLite nor the lockfile machinery', async () => {
     const kg = await runCli(['keygen', '--out', join(dir, 'keys'), '--json']);
     expect(kg.code).toBe(0);
-    const { privateKey, publicKey } = JSON.parse(kg.stdout) as { privateKey: string; publicKey: string };
+    const { privateKey, publicKey } = JSON.parse(kg.stdout) as {
+      privateKey: string;
+      publicKey: string;
+    };
     const file = join(dir, 'tool.bin');
     writeFileSync(file, 'release bytes\n');
-    expect((await runCli(['sign', file, '--key', privateKey, '--name', 'tool', '--version', '1.0.0'])).code).toBe(0);
+    expect(
+      (await runCli(['sign', file, '--key', privateKey, '--name', 'tool', '--version', '1.0.0']))
+        .code,
+    ).toBe(0);
     const r = modulesLoaded(['verify', file, '--key', publicKey]);
     expect(r.code).toBe(0);
     expect(r.modules).toContain('dist/core/verify.js');
     const heavy = r.modules.filter((m) =>
-      /^node_modules\/(openpgp|@sigstore|fastify|better-sqlite3|yaml|fast-xml-parser|smol-toml)\/|^dist\/(foreign|registry|store|verify-project|client)\//.test(m),
+      /^node_modules\/(openpgp|@sigstore|fastify|better-sqlite3|yaml|fast-xml-parser|smol-toml)\/|^dist\/(foreign|registry|store|verify-project|client)\//.test(
+        m,
+      ),
     );
     expect(heavy).toEqual([]);
   });

@@ -11,7 +11,13 @@ const dir = mkdtempSync(join(tmpdir(), 'sigil-schemes-'));
 
 describe('sigil verify with OpenPGP', () => {
   it('finds the .asc beside the file and says good', async () => {
-    const r = await runCli(['verify', corpus('chrony/chrony_4.3.orig.tar.gz'), '--keyring', corpus('chrony/signing-key.asc'), '--json']);
+    const r = await runCli([
+      'verify',
+      corpus('chrony/chrony_4.3.orig.tar.gz'),
+      '--keyring',
+      corpus('chrony/signing-key.asc'),
+      '--json',
+    ]);
     const j = JSON.parse(r.stdout);
     expect(j.scheme).toBe('openpgp');
     expect(j.openpgpVerdict).toBe('good');
@@ -19,9 +25,17 @@ describe('sigil verify with OpenPGP', () => {
   });
 
   it('the policy decides, and the verdict names it: hello is bad as sqv says, good as gpgv says', async () => {
-    const args = ['verify', corpus('hello/hello_2.10.orig.tar.gz'), '--keyring', corpus('hello/signing-key.asc')];
+    const args = [
+      'verify',
+      corpus('hello/hello_2.10.orig.tar.gz'),
+      '--keyring',
+      corpus('hello/signing-key.asc'),
+    ];
     const standard = await runCli([...args, '--json']);
-    expect(JSON.parse(standard.stdout)).toMatchObject({ openpgpVerdict: 'bad', reason: 'no-acceptable-self-sig-at-signing-time' });
+    expect(JSON.parse(standard.stdout)).toMatchObject({
+      openpgpVerdict: 'bad',
+      reason: 'no-acceptable-self-sig-at-signing-time',
+    });
     expect(standard.code).toBe(1);
     const legacy = await runCli([...args, '--openpgp-policy', 'legacy']);
     expect(legacy.code).toBe(0);
@@ -40,7 +54,13 @@ describe('sigil verify with OpenPGP', () => {
   });
 
   it('no key is reported as no key, never good or bad', async () => {
-    const r = await runCli(['verify', corpus('pwgen/pwgen_2.08.orig.tar.gz'), '--keyring', corpus('hello/signing-key.asc'), '--json']);
+    const r = await runCli([
+      'verify',
+      corpus('pwgen/pwgen_2.08.orig.tar.gz'),
+      '--keyring',
+      corpus('hello/signing-key.asc'),
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).openpgpVerdict).toBe('nokey');
   });
@@ -54,7 +74,13 @@ describe('sigil verify with OpenPGP', () => {
 
 describe('sigil verify with other schemes', () => {
   it('npm registry signatures in a real packument, with npmjs keys', async () => {
-    const r = await runCli(['verify', 'test/fixtures/npm-registry/venv.packument.json', '--npm-keys', 'test/fixtures/npm-registry/npmjs-keys.json', '--json']);
+    const r = await runCli([
+      'verify',
+      'test/fixtures/npm-registry/venv.packument.json',
+      '--npm-keys',
+      'test/fixtures/npm-registry/npmjs-keys.json',
+      '--json',
+    ]);
     const j = JSON.parse(r.stdout);
     expect(j.scheme).toBe('npm-registry');
     expect(j.results.length).toBeGreaterThan(0);
@@ -82,7 +108,9 @@ describe('sigil verify with other schemes', () => {
     writeFileSync(f, 'x');
     const r = await runCli(['verify', f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/found no signature for .*lonely\.bin[\s\S]*sigil: hint: give -b\/--bundle FILE, --signature FILE, or --scheme/);
+    expect(r.stderr).toMatch(
+      /found no signature for .*lonely\.bin[\s\S]*sigil: hint: give -b\/--bundle FILE, --signature FILE, or --scheme/,
+    );
   });
 
   it('an unknown --scheme is a usage error', async () => {
@@ -102,7 +130,16 @@ describe('sigil sigstore root', () => {
     expect(s.tlogs.length).toBeGreaterThan(0);
 
     const empty = join(dir, 'empty-root.json');
-    writeFileSync(empty, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
+    writeFileSync(
+      empty,
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+        tlogs: [],
+        certificateAuthorities: [],
+        ctlogs: [],
+        timestampAuthorities: [],
+      }),
+    );
     const refused = await runCli(['sigstore', 'root', 'update', '--from', empty], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/refusing to install a root that verifies nothing/);
@@ -112,17 +149,36 @@ describe('sigil sigstore root', () => {
     const file = join(dir, 'root.json');
     writeFileSync(file, JSON.stringify(PUBLIC_GOOD_TRUSTED_ROOT));
     expect((await runCli(['sigstore', 'root', 'update', '--from', file], env)).code).toBe(0);
-    expect(JSON.parse((await runCli(['sigstore', 'root', 'show', '--json'], env)).stdout).source).toContain('cfg-root');
-    const v = await runCli(['verify', 'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json', '--cert-oidc-issuer', 'https://token.actions.githubusercontent.com', '--json'], env);
+    expect(
+      JSON.parse((await runCli(['sigstore', 'root', 'show', '--json'], env)).stdout).source,
+    ).toContain('cfg-root');
+    const v = await runCli(
+      [
+        'verify',
+        'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json',
+        '--cert-oidc-issuer',
+        'https://token.actions.githubusercontent.com',
+        '--json',
+      ],
+      env,
+    );
     expect(JSON.parse(v.stdout).ok).toBe(true);
 
     // A root whose only log has another id than the one that logged this bundle: the same bundle now fails.
     const root = PUBLIC_GOOD_TRUSTED_ROOT as unknown as { tlogs: Record<string, unknown>[] };
-    const otherLog = { ...root.tlogs[0]!, logId: { keyId: Buffer.alloc(32, 7).toString('base64') } };
+    const otherLog = {
+      ...root.tlogs[0]!,
+      logId: { keyId: Buffer.alloc(32, 7).toString('base64') },
+    };
     writeFileSync(file, JSON.stringify({ ...root, tlogs: [otherLog] }));
     expect((await runCli(['sigstore', 'root', 'update', '--from', file], env)).code).toBe(0);
-    const bad = await runCli(['verify', 'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json', '--json'], env);
+    const bad = await runCli(
+      ['verify', 'test/fixtures/sigstore/playwright-cli-0.1.1.provenance.sigstore.json', '--json'],
+      env,
+    );
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === 'tlog').status).toBe('fail');
+    expect(
+      JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === 'tlog').status,
+    ).toBe('fail');
   });
 });

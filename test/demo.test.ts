@@ -28,7 +28,12 @@ function processesMentioning(marker: string): string[] {
 
 describe('npm run demo', () => {
   it('runs to the end, writes no ANSI escapes into a pipe, and no process outlives it', () => {
-    const r = spawnSync('bash', [join(ROOT, 'scripts/demo.sh')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', [join(ROOT, 'scripts/demo.sh')], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/verified\n/);
     expect(r.stdout).toMatch(/exit code: 1 \(1 = the swapped tarball was refused/);

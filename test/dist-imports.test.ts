@@ -17,7 +17,9 @@ const bad = [];
 function* walk(d) { for (const n of readdirSync(d)) { const p = join(d, n); if (statSync(p).isDirectory()) yield* walk(p); else if (p.endsWith('.js')) yield p; } }
 for (const f of walk(${JSON.stringify(dist)})) { try { await import(f); } catch (e) { bad.push(f + ': ' + String(e.message).split('\\n')[0]); } }
 process.stdout.write(JSON.stringify(bad));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     expect(JSON.parse(out)).toEqual([]);
   });
 });

@@ -12,7 +12,12 @@ const dir = mkdtempSync(join(tmpdir(), 'sigil-large-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the built CLI in a child process and reports its exit code and peak RSS. */
-function runMeasured(args: string[]): { code: number; maxRssMiB: number; stdout: string; stderr: string } {
+function runMeasured(args: string[]): {
+  code: number;
+  maxRssMiB: number;
+  stdout: string;
+  stderr: string;
+} {
   const script = `const { main } = await import(${JSON.stringify(MAIN)});
 const code = await main(${JSON.stringify(args)});
 process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n');
@@ -23,7 +28,12 @@ process.exitCode = code;`;
     maxBuffer: 1 << 20,
   });
   const m = /MAXRSS (\d+)/.exec(r.stderr);
-  return { code: r.status ?? -1, maxRssMiB: m ? Number(m[1]) / 1024 : Infinity, stdout: r.stdout, stderr: r.stderr };
+  return {
+    code: r.status ?? -1,
+    maxRssMiB: m ? Number(m[1]) / 1024 : Infinity,
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }
 
 describe('a 4 GiB artifact', () => {
@@ -36,10 +46,29 @@ describe('a 4 GiB artifact', () => {
     expect(kg.code).toBe(0);
     const { privateKey, publicKey } = JSON.parse(kg.stdout);
 
-    const sign = runMeasured(['sign', big, '--key', privateKey, '--name', 'disk', '--version', '1', '--json']);
+    const sign = runMeasured([
+      'sign',
+      big,
+      '--key',
+      privateKey,
+      '--name',
+      'disk',
+      '--version',
+      '1',
+      '--json',
+    ]);
     expect(sign.code, sign.stderr).toBe(0);
     expect(JSON.parse(sign.stdout).digests.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const verify = runMeasured(['verify', big, '--key', publicKey, '--name', 'disk', '--version', '1']);
+    const verify = runMeasured([
+      'verify',
+      big,
+      '--key',
+      publicKey,
+      '--name',
+      'disk',
+      '--version',
+      '1',
+    ]);
     expect(verify.code, verify.stderr).toBe(0);
     // Node itself takes ~50 MiB; reading 4 GiB into memory would take 4096 MiB.
     expect(sign.maxRssMiB).toBeLessThan(150);

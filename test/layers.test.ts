@@ -17,12 +17,15 @@ describe('pure layers', () => {
     mkdirSync(join(root, 'src/core'), { recursive: true });
     mkdirSync(join(root, 'src/log'), { recursive: true });
     writeFileSync(join(root, 'src/core/bad.ts'), "import { readFileSync } from 'fs';\n");
-    writeFileSync(join(root, 'src/log/bad.ts'), "import * as net from 'node:net';\nconst r = await fetch('http://x');\n");
+    writeFileSync(
+      join(root, 'src/log/bad.ts'),
+      "import * as net from 'node:net';\nconst r = await fetch('http://x');\n",
+    );
     const found = findLayerViolations(root) as { file: string; message: string }[];
     expect(found.map((v) => `${v.file}: ${v.message}`).sort()).toEqual([
-      "src/core/bad.ts: pure layer imports \"fs\"",
+      'src/core/bad.ts: pure layer imports "fs"',
       'src/log/bad.ts: pure layer calls fetch()',
-      "src/log/bad.ts: pure layer imports \"node:net\"",
+      'src/log/bad.ts: pure layer imports "node:net"',
     ]);
   });
 });

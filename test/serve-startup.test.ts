@@ -21,8 +21,13 @@ async function freePort(): Promise<number> {
 }
 
 /** startServe runs `sigil serve --json` as a process, returns its start-up facts and stderr, then stops it. */
-async function startServe(args: string[]): Promise<{ facts: Record<string, unknown>; stderr: string }> {
-  const child = spawn(process.execPath, [SIGIL_BIN, 'serve', '--json', ...args], { env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServe(
+  args: string[],
+): Promise<{ facts: Record<string, unknown>; stderr: string }> {
+  const child = spawn(process.execPath, [SIGIL_BIN, 'serve', '--json', ...args], {
+    env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -52,7 +57,9 @@ describe('sigil serve start-up', () => {
     try {
       const r = await runCli(['serve', '-d', data, '-p', String(port)]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/sigil: error: cannot listen on 127\.0\.0\.1:\d+: the port is in use; nothing was created/);
+      expect(r.stderr).toMatch(
+        /sigil: error: cannot listen on 127\.0\.0\.1:\d+: the port is in use; nothing was created/,
+      );
       expect(existsSync(data)).toBe(false);
     } finally {
       await new Promise<void>((r) => holder.close(() => r()));
@@ -67,7 +74,9 @@ describe('sigil serve start-up', () => {
     writeFileSync(file, 'x');
     const r = await runCli(['serve', '-d', file, '-p', String(await freePort())]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/sigil: error: -d\/--data .*a-file is a file; the registry needs a data folder/);
+    expect(r.stderr).toMatch(
+      /sigil: error: -d\/--data .*a-file is a file; the registry needs a data folder/,
+    );
     const under = await runCli(['serve', '-d', join(file, 'sub'), '-p', String(await freePort())]);
     expect(under.code).toBe(2);
     expect(under.stderr).not.toMatch(/unexpected|bug/);
@@ -75,25 +84,58 @@ describe('sigil serve start-up', () => {
 
   it('names follow --public-url; a later start at another address says the names are kept, and how to make a token', async () => {
     const data = join(tmp, 'public');
-    const first = await startServe(['-d', data, '-p', String(await freePort()), '--public-url', 'https://registry.example.org/']);
+    const first = await startServe([
+      '-d',
+      data,
+      '-p',
+      String(await freePort()),
+      '--public-url',
+      'https://registry.example.org/',
+    ]);
     expect((first.facts['log'] as { origin: string }).origin).toBe('registry.example.org/log');
-    expect((first.facts['go'] as { gosumdb: string }).gosumdb).toMatch(/^registry\.example\.org\/go\+/);
+    expect((first.facts['go'] as { gosumdb: string }).gosumdb).toMatch(
+      /^registry\.example\.org\/go\+/,
+    );
 
     const port = await freePort();
     const again = await startServe(['-d', data, '-p', String(port)]);
     expect(again.facts['adminToken']).toBeNull();
-    expect(again.stderr).toMatch(/sigil: warning: the log keeps its origin "registry\.example\.org\/log" .* now at http:\/\/127\.0\.0\.1:\d+/);
-    expect(again.stderr).toMatch(/sigil: warning: GOSUMDB keeps its name "registry\.example\.org\/go"/);
+    expect(again.stderr).toMatch(
+      /sigil: warning: the log keeps its origin "registry\.example\.org\/log" .* now at http:\/\/127\.0\.0\.1:\d+/,
+    );
+    expect(again.stderr).toMatch(
+      /sigil: warning: GOSUMDB keeps its name "registry\.example\.org\/go"/,
+    );
   });
 
   it('the human start-up text says how to make an admin token when none is shown', async () => {
     const data = join(tmp, 'public');
-    const child = spawn(process.execPath, [SIGIL_BIN, 'serve', '-d', data, '-p', String(await freePort()), '--public-url', 'https://registry.example.org'], { env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } });
+    const child = spawn(
+      process.execPath,
+      [
+        SIGIL_BIN,
+        'serve',
+        '-d',
+        data,
+        '-p',
+        String(await freePort()),
+        '--public-url',
+        'https://registry.example.org',
+      ],
+      { env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } },
+    );
     let out = '';
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('use it:') && resolve())));
+    await new Promise<void>((resolve) =>
+      child.stdout.on(
+        'data',
+        (d: Buffer) => ((out += d.toString()), out.includes('use it:') && resolve()),
+      ),
+    );
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    expect(out).toMatch(/admin token +not shown .*sigil account token create admin --action publish,keys,admin -d /);
+    expect(out).toMatch(
+      /admin token +not shown .*sigil account token create admin --action publish,keys,admin -d /,
+    );
   });
 });

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('./fixtures/sigstore-conformance/', import.meta.url));
-const DEFAULT_IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const DEFAULT_IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
 const cases = readdirSync(ROOT)
@@ -20,7 +21,8 @@ const cases = readdirSync(ROOT)
 
 /** argsFor builds the `sigil verify` command line the suite's client wrapper would run for a case. */
 function argsFor(dir: string): string[] {
-  const at = (f: string): string | undefined => (existsSync(join(dir, f)) ? join(dir, f) : undefined);
+  const at = (f: string): string | undefined =>
+    existsSync(join(dir, f)) ? join(dir, f) : undefined;
   const artifact = at('artifact') ?? join(ROOT, 'a.txt');
   const args = ['verify', artifact, '--bundle', join(dir, 'bundle.sigstore.json')];
   const root = at('trusted_root.json');
@@ -31,7 +33,10 @@ function argsFor(dir: string): string[] {
   } else {
     const identity = at('identity');
     const issuer = at('issuer');
-    args.push('--cert-identity', identity ? readFileSync(identity, 'utf8').trim() : DEFAULT_IDENTITY);
+    args.push(
+      '--cert-identity',
+      identity ? readFileSync(identity, 'utf8').trim() : DEFAULT_IDENTITY,
+    );
     args.push('--cert-oidc-issuer', issuer ? readFileSync(issuer, 'utf8').trim() : DEFAULT_ISSUER);
   }
   return args;

@@ -8,7 +8,12 @@
  * `maxEntryBytes`; headers are checked before any member bytes are held, so
  * a member that claims 10 GB ("ar bomb") fails at its header.
  */
-import { archiveError, DEFAULT_ARCHIVE_LIMITS, normalizeEntryPath, type ArchiveLimits } from './limits.js';
+import {
+  archiveError,
+  DEFAULT_ARCHIVE_LIMITS,
+  normalizeEntryPath,
+  type ArchiveLimits,
+} from './limits.js';
 
 export const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
 const HEADER = 60;
@@ -44,11 +49,19 @@ export function isAr(head: Uint8Array): boolean {
 }
 
 function field(header: Buffer, start: number, length: number): string {
-  return header.subarray(start, start + length).toString('latin1').trimEnd();
+  return header
+    .subarray(start, start + length)
+    .toString('latin1')
+    .trimEnd();
 }
 
 function parseDecimal(text: string, what: string, file: string, member: string): number {
-  if (!/^\d{1,12}$/.test(text)) throw archiveError('ARCHIVE_CORRUPT', file, `ar member "${member}" has a bad ${what} field "${text}"`);
+  if (!/^\d{1,12}$/.test(text))
+    throw archiveError(
+      'ARCHIVE_CORRUPT',
+      file,
+      `ar member "${member}" has a bad ${what} field "${text}"`,
+    );
   return Number(text);
 }
 
@@ -58,7 +71,10 @@ function parseDecimal(text: string, what: string, file: string, member: string):
  * header), ARCHIVE_TRUNCATED, ARCHIVE_TOO_MANY_ENTRIES, ARCHIVE_TOO_LARGE,
  * ARCHIVE_ENTRY_TOO_LARGE, ARCHIVE_PATH_TRAVERSAL.
  */
-export async function readAr(source: AsyncIterable<Uint8Array>, options: ReadArOptions): Promise<ArContents> {
+export async function readAr(
+  source: AsyncIterable<Uint8Array>,
+  options: ReadArOptions,
+): Promise<ArContents> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const file = options.file;
   const entries: ArEntryInfo[] = [];
@@ -82,7 +98,12 @@ export async function readAr(source: AsyncIterable<Uint8Array>, options: ReadArO
       }
       const chunk = Buffer.from(r.value);
       total += chunk.length;
-      if (total > limits.maxTotalBytes) throw archiveError('ARCHIVE_TOO_LARGE', file, `is larger than ${limits.maxTotalBytes} bytes (limit)`);
+      if (total > limits.maxTotalBytes)
+        throw archiveError(
+          'ARCHIVE_TOO_LARGE',
+          file,
+          `is larger than ${limits.maxTotalBytes} bytes (limit)`,
+        );
       parts.push(chunk);
       have += chunk.length;
     }
@@ -108,50 +129,101 @@ export async function readAr(source: AsyncIterable<Uint8Array>, options: ReadArO
   }
 
   if (!(await fill(8)) || !buf.subarray(0, 8).equals(AR_MAGIC)) {
-    throw archiveError('ARCHIVE_CORRUPT', file, 'is not an ar archive (no "!<arch>" magic)', 'a .deb starts with "!<arch>\\n"; download it again');
+    throw archiveError(
+      'ARCHIVE_CORRUPT',
+      file,
+      'is not an ar archive (no "!<arch>" magic)',
+      'a .deb starts with "!<arch>\\n"; download it again',
+    );
   }
   take(8);
 
   for (;;) {
     if (!(await fill(1))) break; // clean end
-    if (!(await fill(HEADER))) throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (an ar member header at byte ${pos} is cut short)`, 'download the file again');
+    if (!(await fill(HEADER)))
+      throw archiveError(
+        'ARCHIVE_TRUNCATED',
+        file,
+        `is truncated (an ar member header at byte ${pos} is cut short)`,
+        'download the file again',
+      );
     const header = take(HEADER);
     if (header[58] !== 0x60 || header[59] !== 0x0a) {
-      throw archiveError('ARCHIVE_CORRUPT', file, `has a corrupt ar member header at byte ${pos - HEADER} (bad terminator)`);
+      throw archiveError(
+        'ARCHIVE_CORRUPT',
+        file,
+        `has a corrupt ar member header at byte ${pos - HEADER} (bad terminator)`,
+      );
     }
     let name = field(header, 0, 16);
     const size0 = parseDecimal(field(header, 48, 10), 'size', file, name);
     const modeText = field(header, 40, 8);
     const mode = /^[0-7]{1,8}$/.test(modeText) ? parseInt(modeText, 8) : 0;
     let size = size0;
-    if (entries.length >= limits.maxEntries) throw archiveError('ARCHIVE_TOO_MANY_ENTRIES', file, `holds more than ${limits.maxEntries} members (limit)`);
+    if (entries.length >= limits.maxEntries)
+      throw archiveError(
+        'ARCHIVE_TOO_MANY_ENTRIES',
+        file,
+        `holds more than ${limits.maxEntries} members (limit)`,
+      );
     if (size > limits.maxTotalBytes) {
-      throw archiveError('ARCHIVE_TOO_LARGE', file, `ar member "${name}" claims ${size} bytes, more than the ${limits.maxTotalBytes}-byte limit`);
+      throw archiveError(
+        'ARCHIVE_TOO_LARGE',
+        file,
+        `ar member "${name}" claims ${size} bytes, more than the ${limits.maxTotalBytes}-byte limit`,
+      );
     }
     const bsd = /^#1\/(\d+)$/.exec(name);
     if (bsd) {
       const n = Number(bsd[1]);
-      if (n > 4096 || n > size) throw archiveError('ARCHIVE_CORRUPT', file, `ar member at byte ${pos - HEADER} has a bad BSD long name length ${n}`);
-      if (!(await fill(n))) throw archiveError('ARCHIVE_TRUNCATED', file, 'is truncated (inside a member name)');
+      if (n > 4096 || n > size)
+        throw archiveError(
+          'ARCHIVE_CORRUPT',
+          file,
+          `ar member at byte ${pos - HEADER} has a bad BSD long name length ${n}`,
+        );
+      if (!(await fill(n)))
+        throw archiveError('ARCHIVE_TRUNCATED', file, 'is truncated (inside a member name)');
       name = take(n).toString('utf8').replace(/\0+$/, '');
       size -= n;
     } else if (name === '/' || name === '//' || name === '/SYM64/') {
       // GNU symbol table and long-name table: not used by .deb; skip them.
-      if (!(await skip(size + (size0 % 2)))) throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (inside ar member "${name}")`);
+      if (!(await skip(size + (size0 % 2))))
+        throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (inside ar member "${name}")`);
       continue;
     } else if (name.endsWith('/')) {
       name = name.slice(0, -1);
     }
-    if (name === '') throw archiveError('ARCHIVE_CORRUPT', file, `has an ar member with an empty name at byte ${pos - HEADER}`);
+    if (name === '')
+      throw archiveError(
+        'ARCHIVE_CORRUPT',
+        file,
+        `has an ar member with an empty name at byte ${pos - HEADER}`,
+      );
     const normalized = normalizeEntryPath(name, file);
-    if (normalized !== name) throw archiveError('ARCHIVE_PATH_TRAVERSAL', file, `ar member "${name}" is not a plain file name`);
+    if (normalized !== name)
+      throw archiveError(
+        'ARCHIVE_PATH_TRAVERSAL',
+        file,
+        `ar member "${name}" is not a plain file name`,
+      );
     const info: ArEntryInfo = { name, size, mode, offset: pos };
     entries.push(info);
     if (options.select?.(info)) {
       if (size > limits.maxEntryBytes) {
-        throw archiveError('ARCHIVE_ENTRY_TOO_LARGE', file, `ar member "${name}" is ${size} bytes, more than the ${limits.maxEntryBytes}-byte limit for members Sigil reads`);
+        throw archiveError(
+          'ARCHIVE_ENTRY_TOO_LARGE',
+          file,
+          `ar member "${name}" is ${size} bytes, more than the ${limits.maxEntryBytes}-byte limit for members Sigil reads`,
+        );
       }
-      if (!(await fill(size))) throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (ar member "${name}" should be ${size} bytes)`, 'download the file again');
+      if (!(await fill(size)))
+        throw archiveError(
+          'ARCHIVE_TRUNCATED',
+          file,
+          `is truncated (ar member "${name}" should be ${size} bytes)`,
+          'download the file again',
+        );
       files.set(name, Buffer.from(take(size)));
       if (size0 % 2 === 1 && (await fill(1))) take(1);
       if (options.stopWhen?.(files)) {
@@ -161,7 +233,12 @@ export async function readAr(source: AsyncIterable<Uint8Array>, options: ReadArO
     } else if (!(await skip(size + (size0 % 2 === 1 ? 1 : 0)))) {
       // A missing pad byte after the last member is tolerated by GNU ar; missing data is not.
       if (buf.length === 0 && ended && pos >= info.offset + size) break;
-      throw archiveError('ARCHIVE_TRUNCATED', file, `is truncated (ar member "${name}" should be ${size} bytes)`, 'download the file again');
+      throw archiveError(
+        'ARCHIVE_TRUNCATED',
+        file,
+        `is truncated (ar member "${name}" should be ${size} bytes)`,
+        'download the file again',
+      );
     }
   }
   return { entries, files, complete: true };

@@ -37,8 +37,17 @@ export type ArchiveErrorCode =
   | 'ARCHIVE_TRUNCATED'
   | 'ARCHIVE_CORRUPT';
 
-export function archiveError(code: ArchiveErrorCode, file: string, message: string, hint?: string): ArchiveError {
-  return new ArchiveError(code, `${file}: ${message}`, hint === undefined ? { file } : { file, hint });
+export function archiveError(
+  code: ArchiveErrorCode,
+  file: string,
+  message: string,
+  hint?: string,
+): ArchiveError {
+  return new ArchiveError(
+    code,
+    `${file}: ${message}`,
+    hint === undefined ? { file } : { file, hint },
+  );
 }
 
 /**
@@ -51,11 +60,21 @@ export function archiveError(code: ArchiveErrorCode, file: string, message: stri
 export function normalizeEntryPath(raw: string, file: string): string {
   const name = raw.replace(/\\/g, '/');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.includes('\0')) {
-    throw archiveError('ARCHIVE_PATH_TRAVERSAL', file, `entry "${raw}" has an absolute path`, 'archives of releases hold relative paths only; rebuild the archive');
+    throw archiveError(
+      'ARCHIVE_PATH_TRAVERSAL',
+      file,
+      `entry "${raw}" has an absolute path`,
+      'archives of releases hold relative paths only; rebuild the archive',
+    );
   }
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) {
-    throw archiveError('ARCHIVE_PATH_TRAVERSAL', file, `entry "${raw}" climbs out of the archive with ".."`, 'rebuild the archive without ../ entries');
+    throw archiveError(
+      'ARCHIVE_PATH_TRAVERSAL',
+      file,
+      `entry "${raw}" climbs out of the archive with ".."`,
+      'rebuild the archive without ../ entries',
+    );
   }
   return parts.join('/');
 }

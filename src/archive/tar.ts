@@ -9,7 +9,14 @@
 import { Transform, Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { archiveError, ArchiveError, DEFAULT_ARCHIVE_LIMITS, linkEscapes, normalizeEntryPath, type ArchiveLimits } from './limits.js';
+import {
+  archiveError,
+  ArchiveError,
+  DEFAULT_ARCHIVE_LIMITS,
+  linkEscapes,
+  normalizeEntryPath,
+  type ArchiveLimits,
+} from './limits.js';
 
 /** TarEntryInfo describes one entry as the reader saw it. */
 export interface TarEntryInfo {
@@ -76,7 +83,14 @@ class ByteBudget extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.total += chunk.length;
     if (this.total > this.max) {
-      cb(archiveError('ARCHIVE_TOO_LARGE', this.file, `decompresses to more than ${this.max} bytes (limit); a compression bomb or an oversized release`, 'raise the limit only for archives you trust'));
+      cb(
+        archiveError(
+          'ARCHIVE_TOO_LARGE',
+          this.file,
+          `decompresses to more than ${this.max} bytes (limit); a compression bomb or an oversized release`,
+          'raise the limit only for archives you trust',
+        ),
+      );
       return;
     }
     cb(null, chunk);
@@ -84,7 +98,9 @@ class ByteBudget extends Transform {
 }
 
 /** Peeks the first bytes of a stream to tell gzip from plain tar. */
-async function sniffGzip(source: AsyncIterable<Uint8Array>): Promise<{ gzip: boolean; stream: Readable }> {
+async function sniffGzip(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ gzip: boolean; stream: Readable }> {
   const it = source[Symbol.asyncIterator]();
   const first = await it.next();
   const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
@@ -92,7 +108,10 @@ async function sniffGzip(source: AsyncIterable<Uint8Array>): Promise<{ gzip: boo
     if (head.length > 0) yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { gzip: head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b, stream: Readable.from(rest(), { objectMode: false }) };
+  return {
+    gzip: head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b,
+    stream: Readable.from(rest(), { objectMode: false }),
+  };
 }
 
 /**
@@ -100,7 +119,10 @@ async function sniffGzip(source: AsyncIterable<Uint8Array>): Promise<{ gzip: boo
  * Throws ArchiveError (an InputError) with a stable code for hostile or
  * broken archives; never an untyped exception for bad bytes.
  */
-export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTarOptions): Promise<TarContents> {
+export async function readTar(
+  source: AsyncIterable<Uint8Array>,
+  options: ReadTarOptions,
+): Promise<TarContents> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const file = options.file;
   const { gzip: sniffed, stream } = await sniffGzip(source);
@@ -121,7 +143,11 @@ export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTa
     if (failure !== undefined) return e.resume();
     try {
       if (entries.length >= limits.maxEntries) {
-        throw archiveError('ARCHIVE_TOO_MANY_ENTRIES', file, `holds more than ${limits.maxEntries} entries (limit)`);
+        throw archiveError(
+          'ARCHIVE_TOO_MANY_ENTRIES',
+          file,
+          `holds more than ${limits.maxEntries} entries (limit)`,
+        );
       }
       const type = entryType(e);
       const path = normalizeEntryPath(e.path, file);
@@ -135,14 +161,27 @@ export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTa
       };
       if ((type === 'symlink' || type === 'hardlink') && options.escapingLinks !== 'allow') {
         // Hardlink targets are archive-root relative; symlinks are relative to their own folder.
-        const escapes = type === 'hardlink' ? linkEscapes('x', e.linkpath ?? '') : linkEscapes(path, e.linkpath ?? '');
-        if (escapes) throw archiveError('ARCHIVE_LINK_ESCAPE', file, `${type} "${path}" points outside the archive (to "${e.linkpath}")`, 'release archives must not link outside their own tree');
+        const escapes =
+          type === 'hardlink'
+            ? linkEscapes('x', e.linkpath ?? '')
+            : linkEscapes(path, e.linkpath ?? '');
+        if (escapes)
+          throw archiveError(
+            'ARCHIVE_LINK_ESCAPE',
+            file,
+            `${type} "${path}" points outside the archive (to "${e.linkpath}")`,
+            'release archives must not link outside their own tree',
+          );
       }
       entries.push(info);
       options.onEntry?.(info);
       if (type === 'file' && options.select?.(info)) {
         if (info.size > limits.maxEntryBytes) {
-          throw archiveError('ARCHIVE_ENTRY_TOO_LARGE', file, `entry "${path}" is ${info.size} bytes, more than the ${limits.maxEntryBytes}-byte limit for files Sigil reads`);
+          throw archiveError(
+            'ARCHIVE_ENTRY_TOO_LARGE',
+            file,
+            `entry "${path}" is ${info.size} bytes, more than the ${limits.maxEntryBytes}-byte limit for files Sigil reads`,
+          );
         }
         const chunks: Buffer[] = [];
         e.on('data', (c: Buffer) => chunks.push(c));
@@ -158,7 +197,8 @@ export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTa
   parser.on('error', (err: Error) => abort(err));
   parser.on('warn', (code: string, message: string) => {
     // tar reports header problems as warnings; in a release archive they are fatal.
-    if (code !== 'TAR_ENTRY_INFO') abort(archiveError('ARCHIVE_CORRUPT', file, `${message} (${code})`));
+    if (code !== 'TAR_ENTRY_INFO')
+      abort(archiveError('ARCHIVE_CORRUPT', file, `${message} (${code})`));
   });
   parser.on('end', () => {
     sawEnd = true;
@@ -187,7 +227,8 @@ export async function readTar(source: AsyncIterable<Uint8Array>, options: ReadTa
     throw translate(err, file);
   }
   if (failure !== undefined) throw translate(failure, file);
-  if (!sawEnd && entries.length === 0) throw archiveError('ARCHIVE_CORRUPT', file, 'is not a tar archive');
+  if (!sawEnd && entries.length === 0)
+    throw archiveError('ARCHIVE_CORRUPT', file, 'is not a tar archive');
   return { entries, files, totalBytes: budget.total };
 }
 
@@ -195,13 +236,27 @@ function translate(err: unknown, file: string): Error {
   if (err instanceof ArchiveError) return err;
   const e = err as NodeJS.ErrnoException & { code?: string };
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) {
-    return archiveError('ARCHIVE_TRUNCATED', file, 'is truncated (the compressed stream ends early)', 'download the file again');
+    return archiveError(
+      'ARCHIVE_TRUNCATED',
+      file,
+      'is truncated (the compressed stream ends early)',
+      'download the file again',
+    );
   }
   if (e?.code === 'Z_DATA_ERROR' || e?.code?.startsWith?.('Z_')) {
-    return archiveError('ARCHIVE_CORRUPT', file, `gzip data is corrupt (${e.message})`, 'download the file again');
+    return archiveError(
+      'ARCHIVE_CORRUPT',
+      file,
+      `gzip data is corrupt (${e.message})`,
+      'download the file again',
+    );
   }
   if (e?.code === 'TAR_BAD_ARCHIVE' || e?.code?.startsWith?.('TAR_')) {
-    return archiveError(/truncat|end/i.test(e.message) ? 'ARCHIVE_TRUNCATED' : 'ARCHIVE_CORRUPT', file, `is not a valid tar archive (${e.message})`);
+    return archiveError(
+      /truncat|end/i.test(e.message) ? 'ARCHIVE_TRUNCATED' : 'ARCHIVE_CORRUPT',
+      file,
+      `is not a valid tar archive (${e.message})`,
+    );
   }
   return archiveError('ARCHIVE_CORRUPT', file, `cannot be read: ${e?.message ?? String(err)}`);
 }

@@ -9,7 +9,11 @@ import { archiveError } from './limits.js';
 // xz-decompress is CommonJS: Node's ESM loader gives it as a default export only.
 const { XzReadableStream } = xzDecompressModule;
 
-export async function xzDecompress(data: Uint8Array, file: string, maxBytes: number): Promise<Buffer> {
+export async function xzDecompress(
+  data: Uint8Array,
+  file: string,
+  maxBytes: number,
+): Promise<Buffer> {
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(data);
@@ -26,13 +30,21 @@ export async function xzDecompress(data: Uint8Array, file: string, maxBytes: num
       total += value.length;
       if (total > maxBytes) {
         await reader.cancel();
-        throw archiveError('ARCHIVE_TOO_LARGE', file, `decompresses to more than ${maxBytes} bytes (limit)`);
+        throw archiveError(
+          'ARCHIVE_TOO_LARGE',
+          file,
+          `decompresses to more than ${maxBytes} bytes (limit)`,
+        );
       }
       chunks.push(Buffer.from(value));
     }
   } catch (e) {
     if ((e as { code?: string }).code === 'ARCHIVE_TOO_LARGE') throw e;
-    throw archiveError('ARCHIVE_CORRUPT', file, `is not valid xz data (${(e as Error).message ?? String(e)})`);
+    throw archiveError(
+      'ARCHIVE_CORRUPT',
+      file,
+      `is not valid xz data (${(e as Error).message ?? String(e)})`,
+    );
   }
   return Buffer.concat(chunks);
 }

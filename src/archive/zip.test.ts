@@ -64,30 +64,46 @@ export function buildZip(items: ZipItem[]): Buffer {
   return Buffer.concat([...locals, cd, end]);
 }
 
-const read = (zip: Buffer, limits = {}) => readZip(zip, { file: 'x.zip', limits, select: () => true });
+const read = (zip: Buffer, limits = {}) =>
+  readZip(zip, { file: 'x.zip', limits, select: () => true });
 
 describe('readZip', () => {
   it('reads entries', async () => {
-    const r = await read(buildZip([{ name: 'm@v1.0.0/go.mod', content: 'module m\n' }, { name: 'm@v1.0.0/a.go', content: 'package m' }]));
+    const r = await read(
+      buildZip([
+        { name: 'm@v1.0.0/go.mod', content: 'module m\n' },
+        { name: 'm@v1.0.0/a.go', content: 'package m' },
+      ]),
+    );
     expect(r.entries.map((e) => e.path)).toEqual(['m@v1.0.0/go.mod', 'm@v1.0.0/a.go']);
     expect(r.files.get('m@v1.0.0/go.mod')!.toString()).toBe('module m\n');
   });
 
   it('refuses ../ names and escaping symlinks', async () => {
-    await expect(read(buildZip([{ name: '../evil', content: 'x' }]))).rejects.toMatchObject({ code: 'ARCHIVE_PATH_TRAVERSAL' });
-    await expect(read(buildZip([{ name: 'a/link', content: '../../etc/passwd', symlink: true }]))).rejects.toMatchObject({ code: 'ARCHIVE_LINK_ESCAPE' });
+    await expect(read(buildZip([{ name: '../evil', content: 'x' }]))).rejects.toMatchObject({
+      code: 'ARCHIVE_PATH_TRAVERSAL',
+    });
+    await expect(
+      read(buildZip([{ name: 'a/link', content: '../../etc/passwd', symlink: true }])),
+    ).rejects.toMatchObject({ code: 'ARCHIVE_LINK_ESCAPE' });
   });
 
   it('stops a zip bomb by declared size, and catches lies about size', async () => {
     const zeros = Buffer.alloc(8 * 1024 * 1024);
-    await expect(read(buildZip([{ name: 'z', content: zeros }]), { maxTotalBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'ARCHIVE_TOO_LARGE' });
+    await expect(
+      read(buildZip([{ name: 'z', content: zeros }]), { maxTotalBytes: 1024 * 1024 }),
+    ).rejects.toMatchObject({ code: 'ARCHIVE_TOO_LARGE' });
     // declares 10 bytes but inflates to 8 MiB: yauzl's size validation stops it
-    await expect(read(buildZip([{ name: 'z', content: zeros, declaredSize: 10 }]))).rejects.toBeInstanceOf(ArchiveError);
+    await expect(
+      read(buildZip([{ name: 'z', content: zeros, declaredSize: 10 }])),
+    ).rejects.toBeInstanceOf(ArchiveError);
   });
 
   it('limits entry count and reports truncation', async () => {
     const many = buildZip(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, content: 'x' })));
-    await expect(read(many, { maxEntries: 10 })).rejects.toMatchObject({ code: 'ARCHIVE_TOO_MANY_ENTRIES' });
+    await expect(read(many, { maxEntries: 10 })).rejects.toMatchObject({
+      code: 'ARCHIVE_TOO_MANY_ENTRIES',
+    });
     await expect(read(many.subarray(0, many.length - 30))).rejects.toBeInstanceOf(ArchiveError);
     await expect(read(Buffer.from('not a zip'))).rejects.toBeInstanceOf(ArchiveError);
   });

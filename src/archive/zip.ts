@@ -7,7 +7,14 @@
  * before any content is inflated; inflation stops at the byte budget.
  */
 import yauzl from 'yauzl';
-import { archiveError, ArchiveError, DEFAULT_ARCHIVE_LIMITS, linkEscapes, normalizeEntryPath, type ArchiveLimits } from './limits.js';
+import {
+  archiveError,
+  ArchiveError,
+  DEFAULT_ARCHIVE_LIMITS,
+  linkEscapes,
+  normalizeEntryPath,
+  type ArchiveLimits,
+} from './limits.js';
 
 export interface ZipEntryInfo {
   /** Normalized relative path (directories end without "/"). */
@@ -34,7 +41,12 @@ export interface ZipContents {
 }
 
 function open(source: Buffer | { path: string }): Promise<yauzl.ZipFile> {
-  const opts = { lazyEntries: true, validateEntrySizes: true, decodeStrings: true, autoClose: false } as const;
+  const opts = {
+    lazyEntries: true,
+    validateEntrySizes: true,
+    decodeStrings: true,
+    autoClose: false,
+  } as const;
   return new Promise((resolve, reject) => {
     const cb = (err: Error | null, zip?: yauzl.ZipFile) => (err ? reject(err) : resolve(zip!));
     if (Buffer.isBuffer(source)) yauzl.fromBuffer(source, opts, cb);
@@ -60,18 +72,29 @@ function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise
 }
 
 /** readZip lists a zip archive and loads the selected files, under limits. Throws ArchiveError for hostile or broken zips. */
-export async function readZip(source: Buffer | { path: string }, options: ReadZipOptions): Promise<ZipContents> {
+export async function readZip(
+  source: Buffer | { path: string },
+  options: ReadZipOptions,
+): Promise<ZipContents> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const file = options.file;
   let zip: yauzl.ZipFile;
   try {
     zip = await open(source);
   } catch (e) {
-    throw archiveError('ARCHIVE_CORRUPT', file, `is not a readable zip archive (${(e as Error).message})`);
+    throw archiveError(
+      'ARCHIVE_CORRUPT',
+      file,
+      `is not a readable zip archive (${(e as Error).message})`,
+    );
   }
   try {
     if (zip.entryCount > limits.maxEntries) {
-      throw archiveError('ARCHIVE_TOO_MANY_ENTRIES', file, `holds ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
+      throw archiveError(
+        'ARCHIVE_TOO_MANY_ENTRIES',
+        file,
+        `holds ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`,
+      );
     }
     const entries: ZipEntryInfo[] = [];
     const files = new Map<string, Buffer>();
@@ -84,16 +107,36 @@ export async function readZip(source: Buffer | { path: string }, options: ReadZi
         try {
           const isDir = entry.fileName.endsWith('/');
           const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-          const type: ZipEntryInfo['type'] = isDir ? 'directory' : mode === 0o120000 ? 'symlink' : 'file';
+          const type: ZipEntryInfo['type'] = isDir
+            ? 'directory'
+            : mode === 0o120000
+              ? 'symlink'
+              : 'file';
           const path = normalizeEntryPath(entry.fileName, file);
           declaredTotal += entry.uncompressedSize;
           if (declaredTotal > limits.maxTotalBytes) {
-            throw archiveError('ARCHIVE_TOO_LARGE', file, `declares more than ${limits.maxTotalBytes} uncompressed bytes (limit); a zip bomb or an oversized release`);
+            throw archiveError(
+              'ARCHIVE_TOO_LARGE',
+              file,
+              `declares more than ${limits.maxTotalBytes} uncompressed bytes (limit); a zip bomb or an oversized release`,
+            );
           }
-          const info: ZipEntryInfo = { path, rawName: entry.fileName, type, size: entry.uncompressedSize, compressedSize: entry.compressedSize, mode: (entry.externalFileAttributes >>> 16) & 0o7777 };
+          const info: ZipEntryInfo = {
+            path,
+            rawName: entry.fileName,
+            type,
+            size: entry.uncompressedSize,
+            compressedSize: entry.compressedSize,
+            mode: (entry.externalFileAttributes >>> 16) & 0o7777,
+          };
           entries.push(info);
           if (type === 'file' && options.select?.(info)) {
-            if (info.size > limits.maxEntryBytes) throw archiveError('ARCHIVE_ENTRY_TOO_LARGE', file, `entry "${path}" is ${info.size} bytes, more than the ${limits.maxEntryBytes}-byte limit`);
+            if (info.size > limits.maxEntryBytes)
+              throw archiveError(
+                'ARCHIVE_ENTRY_TOO_LARGE',
+                file,
+                `entry "${path}" is ${info.size} bytes, more than the ${limits.maxEntryBytes}-byte limit`,
+              );
             wanted.push([info, entry]);
           }
           if (type === 'symlink' && options.escapingLinks !== 'allow') wanted.push([info, entry]);
@@ -108,7 +151,11 @@ export async function readZip(source: Buffer | { path: string }, options: ReadZi
       const data = await readEntry(zip, entry, Math.min(limits.maxEntryBytes, info.size));
       if (info.type === 'symlink') {
         if (linkEscapes(info.path, data.toString('utf8'))) {
-          throw archiveError('ARCHIVE_LINK_ESCAPE', file, `symlink "${info.path}" points outside the archive (to "${data.toString('utf8')}")`);
+          throw archiveError(
+            'ARCHIVE_LINK_ESCAPE',
+            file,
+            `symlink "${info.path}" points outside the archive (to "${data.toString('utf8')}")`,
+          );
         }
         if (!options.select?.(info)) continue;
       }
@@ -118,8 +165,13 @@ export async function readZip(source: Buffer | { path: string }, options: ReadZi
   } catch (e) {
     if (e instanceof ArchiveError) throw e;
     const msg = (e as Error).message ?? String(e);
-    if (/invalid relative path|absolute path/i.test(msg)) throw archiveError('ARCHIVE_PATH_TRAVERSAL', file, msg);
-    throw archiveError(/end of central|truncat|unexpected EOF/i.test(msg) ? 'ARCHIVE_TRUNCATED' : 'ARCHIVE_CORRUPT', file, `cannot be read: ${msg}`);
+    if (/invalid relative path|absolute path/i.test(msg))
+      throw archiveError('ARCHIVE_PATH_TRAVERSAL', file, msg);
+    throw archiveError(
+      /end of central|truncat|unexpected EOF/i.test(msg) ? 'ARCHIVE_TRUNCATED' : 'ARCHIVE_CORRUPT',
+      file,
+      `cannot be read: ${msg}`,
+    );
   } finally {
     zip.close();
   }

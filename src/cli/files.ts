@@ -3,7 +3,19 @@
  * left half-written: write a temporary file in the same folder, fsync,
  * rename), and permission checks on key files.
  */
-import { closeSync, createReadStream, fsyncSync, openSync, read, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fsyncSync,
+  openSync,
+  read,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Artifact } from '../ecosystems/adapter.js';
@@ -13,12 +25,23 @@ import { Progress, type Io } from './output.js';
 export function statFile(path: string, what = 'file'): ReturnType<typeof statSync> & {} {
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new InputError('NOT_A_FILE', `${path} is a directory, expected ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`, { file: path });
+    if (st.isDirectory())
+      throw new InputError(
+        'NOT_A_FILE',
+        `${path} is a directory, expected ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`,
+        { file: path },
+      );
     return st;
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such ${what}` : `cannot read ${path}: ${(e as Error).message}`, { file: path });
+    throw new InputError(
+      'FILE_NOT_FOUND',
+      code === 'ENOENT'
+        ? `${path}: no such ${what}`
+        : `cannot read ${path}: ${(e as Error).message}`,
+      { file: path },
+    );
   }
 }
 
@@ -28,7 +51,9 @@ export function readTextFile(path: string, what = 'file'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError('FILE_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`, { file: path });
+    throw new InputError('FILE_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`, {
+      file: path,
+    });
   }
 }
 
@@ -45,7 +70,12 @@ export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean }
     open() {
       const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
       if (!io || size < PROGRESS_THRESHOLD) return stream;
-      const progress = new Progress(io, `reading ${basename(path)}`, size, io.stderrIsTTY && !options.quiet);
+      const progress = new Progress(
+        io,
+        `reading ${basename(path)}`,
+        size,
+        io.stderrIsTTY && !options.quiet,
+      );
       let done = 0;
       stream.on('data', (c) => progress.update((done += c.length)));
       stream.on('close', () => progress.done());
@@ -54,10 +84,19 @@ export function fileArtifact(path: string, io?: Io, options: { quiet?: boolean }
     async *openTransient() {
       // Two 1 MiB buffers, refilled in place: hashing 4 GiB allocates nothing per chunk, and the
       // next read (a thread-pool copy from the page cache) runs while the caller hashes this one.
-      const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(1024 * 1024), Buffer.allocUnsafe(1024 * 1024)];
+      const bufs: [Buffer, Buffer] = [
+        Buffer.allocUnsafe(1024 * 1024),
+        Buffer.allocUnsafe(1024 * 1024),
+      ];
       const fd = openSync(path, 'r');
-      const fill = (buf: Buffer) => new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, bytes) => (err ? reject(err) : resolve(bytes))));
-      const progress = io && size >= PROGRESS_THRESHOLD ? new Progress(io, `hashing ${basename(path)}`, size, io.stderrIsTTY && !options.quiet) : undefined;
+      const fill = (buf: Buffer) =>
+        new Promise<number>((resolve, reject) =>
+          read(fd, buf, 0, buf.length, null, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        );
+      const progress =
+        io && size >= PROGRESS_THRESHOLD
+          ? new Progress(io, `hashing ${basename(path)}`, size, io.stderrIsTTY && !options.quiet)
+          : undefined;
       let pending: Promise<number> | undefined = fill(bufs[0]);
       try {
         let done = 0;
@@ -96,12 +135,15 @@ export function readHead(path: string, n = 512): Uint8Array {
   }
 }
 
-
 /**
  * writeFileAtomic writes data so that readers see the old file or the whole
  * new one, never a part: temp file in the same folder, fsync, rename.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; exclusive?: boolean } = {}): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number; exclusive?: boolean } = {},
+): void {
   if (options.exclusive) {
     let exists = false;
     try {
@@ -110,7 +152,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     } catch {
       /* does not exist: good */
     }
-    if (exists) throw new InputError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`, { file: path, hint: 'choose another --out, or move the old file away first' });
+    if (exists)
+      throw new InputError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`, {
+        file: path,
+        hint: 'choose another --out, or move the old file away first',
+      });
   }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
@@ -129,7 +175,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
       /* nothing to clean */
     }
     if (e instanceof InputError) throw e;
-    throw new InputError('FILE_WRITE_FAILED', `cannot write ${path}: ${(e as Error).message}`, { file: path });
+    throw new InputError('FILE_WRITE_FAILED', `cannot write ${path}: ${(e as Error).message}`, {
+      file: path,
+    });
   }
 }
 

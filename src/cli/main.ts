@@ -49,7 +49,12 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   go: async () => (await import('./commands/go.js')).registerGo,
   log: async () => {
-    const [{ registerLog }, { registerLogClientCommands }, { registerLogProofCommands }] = await Promise.all([import('./commands/log.js'), import('./commands/log-client.js'), import('./commands/log-proof.js')]);
+    const [{ registerLog }, { registerLogClientCommands }, { registerLogProofCommands }] =
+      await Promise.all([
+        import('./commands/log.js'),
+        import('./commands/log-client.js'),
+        import('./commands/log-proof.js'),
+      ]);
     return (program, ctx) => {
       const log = registerLog(program, ctx);
       registerLogClientCommands(log, ctx);
@@ -79,7 +84,11 @@ function commandName(argv: readonly string[]): string | undefined {
  * `--help`, a typo) it loads no command module: help lists COMMAND_INDEX and
  * suggestions use its names. `all` loads every module (the index's test).
  */
-export async function buildProgram(ctx: CommandContext, argv: readonly string[] = [], options: { all?: boolean } = {}): Promise<Command> {
+export async function buildProgram(
+  ctx: CommandContext,
+  argv: readonly string[] = [],
+  options: { all?: boolean } = {},
+): Promise<Command> {
   const { Command } = await import('commander');
   const program = new Command('sigil')
     .description('sign and verify software releases, for every package manager')
@@ -96,7 +105,8 @@ export async function buildProgram(ctx: CommandContext, argv: readonly string[] 
   const only = commandName(argv);
   if (only === undefined && !options.all) {
     // Placeholders in the real commands' order; never run (a named command loads its module above).
-    for (const [name, entry] of Object.entries(COMMAND_INDEX)) program.command(name).description(entry.description);
+    for (const [name, entry] of Object.entries(COMMAND_INDEX))
+      program.command(name).description(entry.description);
     const term = program.createHelp().subcommandTerm.bind(program.createHelp());
     program.configureHelp({ subcommandTerm: (c) => COMMAND_INDEX[c.name()]?.term ?? term(c) });
     return program;
@@ -121,7 +131,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   try {
     program = await buildProgram(ctx, argv);
   } catch (e) {
-    printError(io, `cannot start: ${(e as Error)?.message ?? String(e)}`, 'this is a bug in sigil; please report it with the command you ran');
+    printError(
+      io,
+      `cannot start: ${(e as Error)?.message ?? String(e)}`,
+      'this is a bug in sigil; please report it with the command you ran',
+    );
     return 70;
   }
   try {
@@ -131,7 +145,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const { CommanderError } = await import('commander');
     if (e instanceof CommanderError) {
       // help and version are not errors
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     // Loaded only on this path: `sigil --version` loads nothing outside src/cli and commander.
@@ -140,7 +159,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       printError(io, e.message, e.hint);
       return e.code === 'VERIFICATION_FAILED' ? 1 : 2;
     }
-    printError(io, `unexpected failure: ${(e as Error)?.message ?? String(e)}`, 'this is a bug in sigil; please report it with the command you ran');
+    printError(
+      io,
+      `unexpected failure: ${(e as Error)?.message ?? String(e)}`,
+      'this is a bug in sigil; please report it with the command you ran',
+    );
     if (io.env['SIGIL_DEBUG']) io.err(`${(e as Error)?.stack ?? ''}\n`);
     return 70;
   }

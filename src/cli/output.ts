@@ -45,7 +45,10 @@ const MARK_COLOUR = { pass: 'green', fail: 'red', skip: 'dim', warn: 'yellow' } 
 export function formatChecks(result: VerificationResult, colour = false): string {
   const width = Math.max(12, ...result.checks.map((c) => c.name.length + 2));
   const lines = [paint(result.subject, 'bold', colour)];
-  for (const c of result.checks) lines.push(`  ${paint(MARK[c.status], MARK_COLOUR[c.status], colour)} ${c.name.padEnd(width)}${c.reason}`);
+  for (const c of result.checks)
+    lines.push(
+      `  ${paint(MARK[c.status], MARK_COLOUR[c.status], colour)} ${c.name.padEnd(width)}${c.reason}`,
+    );
   // Some verifiers sum up in a sentence of their own (OpenPGP names the policy and the signer).
   const summary = (result as { message?: unknown }).message;
   if (typeof summary === 'string' && summary !== '') lines.push(`  ${summary}`);
@@ -73,7 +76,9 @@ export class Progress {
     const pct = this.total > 0 ? Math.floor((done / this.total) * 100) : 0;
     const width = 30;
     const filled = Math.round((pct / 100) * width);
-    this.io.err(`\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${pct}% ${(done / 1024 ** 2).toFixed(0)}/${(this.total / 1024 ** 2).toFixed(0)} MiB`);
+    this.io.err(
+      `\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${pct}% ${(done / 1024 ** 2).toFixed(0)}/${(this.total / 1024 ** 2).toFixed(0)} MiB`,
+    );
   }
 
   done(): void {

@@ -25,7 +25,8 @@ function promptHidden(prompt: string): string | undefined {
     }
     const buf = Buffer.alloc(1);
     const bytes: number[] = [];
-    while (readSync(fd, buf, 0, 1, null) === 1 && buf[0] !== 0x0a && buf[0] !== 0x0d) bytes.push(buf[0]!);
+    while (readSync(fd, buf, 0, 1, null) === 1 && buf[0] !== 0x0a && buf[0] !== 0x0d)
+      bytes.push(buf[0]!);
     return Buffer.from(bytes).toString('utf8');
   } finally {
     try {
@@ -44,10 +45,14 @@ export function readPassphrase(io: Io, keyFile: string): string {
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const typed = promptHidden(`sigil: passphrase for ${keyFile}: `);
   if (typed === undefined) {
-    throw new InputError('KEY_PASSPHRASE_REQUIRED', `${keyFile} is encrypted and no passphrase is available`, {
-      file: keyFile,
-      hint: 'set SIGIL_PASSPHRASE, or run from a terminal to be prompted',
-    });
+    throw new InputError(
+      'KEY_PASSPHRASE_REQUIRED',
+      `${keyFile} is encrypted and no passphrase is available`,
+      {
+        file: keyFile,
+        hint: 'set SIGIL_PASSPHRASE, or run from a terminal to be prompted',
+      },
+    );
   }
   return typed;
 }
@@ -59,6 +64,11 @@ export function readNewPassphrase(io: Io): string | undefined {
   const first = promptHidden('sigil: passphrase for the new key (SIGIL_PASSPHRASE to script it): ');
   if (first === undefined) return undefined;
   const second = promptHidden('sigil: the same passphrase again: ');
-  if (first !== second) throw new InputError('KEY_PASSPHRASE_MISMATCH', 'the two passphrases differ; no key was written', { hint: 'run sigil keygen again' });
+  if (first !== second)
+    throw new InputError(
+      'KEY_PASSPHRASE_MISMATCH',
+      'the two passphrases differ; no key was written',
+      { hint: 'run sigil keygen again' },
+    );
   return first === '' ? undefined : first;
 }

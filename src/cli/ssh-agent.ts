@@ -12,18 +12,34 @@ const SIGN_REQUEST = 13;
 const SIGN_RESPONSE = 14;
 const FAILURE = 5;
 
-function request(socketPath: string, type: number, body: Buffer, timeoutMs = 30_000): Promise<{ type: number; body: Buffer }> {
+function request(
+  socketPath: string,
+  type: number,
+  body: Buffer,
+  timeoutMs = 30_000,
+): Promise<{ type: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
     const chunks: Buffer[] = [];
     let got = 0;
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new InputError('SSH_AGENT_TIMEOUT', `ssh-agent at ${socketPath} did not answer within ${timeoutMs / 1000} s (is it asking for confirmation?)`));
+      reject(
+        new InputError(
+          'SSH_AGENT_TIMEOUT',
+          `ssh-agent at ${socketPath} did not answer within ${timeoutMs / 1000} s (is it asking for confirmation?)`,
+        ),
+      );
     }, timeoutMs);
     sock.on('error', (e) => {
       clearTimeout(timer);
-      reject(new InputError('SSH_AGENT_UNREACHABLE', `cannot reach ssh-agent at ${socketPath}: ${e.message}`, { hint: 'start one with `eval $(ssh-agent)` and `ssh-add` your key' }));
+      reject(
+        new InputError(
+          'SSH_AGENT_UNREACHABLE',
+          `cannot reach ssh-agent at ${socketPath}: ${e.message}`,
+          { hint: 'start one with `eval $(ssh-agent)` and `ssh-add` your key' },
+        ),
+      );
     });
     sock.on('data', (c: Buffer) => {
       chunks.push(c);
@@ -48,7 +64,8 @@ export interface AgentIdentity {
 
 export async function agentIdentities(socketPath: string): Promise<AgentIdentity[]> {
   const r = await request(socketPath, REQUEST_IDENTITIES, Buffer.alloc(0));
-  if (r.type !== IDENTITIES_ANSWER) throw new InputError('SSH_AGENT_FAILED', `ssh-agent at ${socketPath} refused to list its keys`);
+  if (r.type !== IDENTITIES_ANSWER)
+    throw new InputError('SSH_AGENT_FAILED', `ssh-agent at ${socketPath} refused to list its keys`);
   const w = new WireReader(r.body, 'ssh-agent identities');
   const n = w.uint32('count');
   const out: AgentIdentity[] = [];
@@ -57,9 +74,25 @@ export async function agentIdentities(socketPath: string): Promise<AgentIdentity
 }
 
 /** agentSign returns the signature blob (string(algorithm) string(signature)). */
-export async function agentSign(socketPath: string, keyBlob: Buffer, data: Buffer): Promise<Buffer> {
-  const r = await request(socketPath, SIGN_REQUEST, Buffer.concat([wireString(keyBlob), wireString(data), wireUint32(0)]));
-  if (r.type === FAILURE) throw new InputError('SSH_AGENT_FAILED', 'ssh-agent refused to sign (the key may need confirmation, or was removed)');
-  if (r.type !== SIGN_RESPONSE) throw new InputError('SSH_AGENT_FAILED', `ssh-agent answered message type ${r.type} to a sign request`);
+export async function agentSign(
+  socketPath: string,
+  keyBlob: Buffer,
+  data: Buffer,
+): Promise<Buffer> {
+  const r = await request(
+    socketPath,
+    SIGN_REQUEST,
+    Buffer.concat([wireString(keyBlob), wireString(data), wireUint32(0)]),
+  );
+  if (r.type === FAILURE)
+    throw new InputError(
+      'SSH_AGENT_FAILED',
+      'ssh-agent refused to sign (the key may need confirmation, or was removed)',
+    );
+  if (r.type !== SIGN_RESPONSE)
+    throw new InputError(
+      'SSH_AGENT_FAILED',
+      `ssh-agent answered message type ${r.type} to a sign request`,
+    );
   return new WireReader(r.body, 'ssh-agent signature').string('signature');
 }

@@ -19,7 +19,11 @@ import { agentIdentities, agentSign } from './ssh-agent.js';
 /** sigilKeyOfSsh turns an SSH public key into a Sigil public key (Ed25519 or ECDSA P-256 only). */
 export function sigilKeyOfSsh(ssh: SshPublicKey, file: string): PublicKey {
   if (ssh.type !== 'ssh-ed25519' && ssh.type !== 'ecdsa-sha2-nistp256') {
-    throw new InputError('KEY_UNSUPPORTED_ALGORITHM', `${file}: sigil keys are Ed25519 or ECDSA P-256, and this is ${ssh.type}`, { hint: 'make one with `ssh-keygen -t ed25519`' });
+    throw new InputError(
+      'KEY_UNSUPPORTED_ALGORITHM',
+      `${file}: sigil keys are Ed25519 or ECDSA P-256, and this is ${ssh.type}`,
+      { hint: 'make one with `ssh-keygen -t ed25519`' },
+    );
   }
   return toPublicKey(ssh.key);
 }
@@ -36,7 +40,9 @@ function derEcdsa(inner: Buffer): Buffer {
 }
 
 function paths(keyPath: string): { pub: string; priv: string } {
-  return keyPath.endsWith('.pub') ? { pub: keyPath, priv: keyPath.slice(0, -4) } : { pub: `${keyPath}.pub`, priv: keyPath };
+  return keyPath.endsWith('.pub')
+    ? { pub: keyPath, priv: keyPath.slice(0, -4) }
+    : { pub: `${keyPath}.pub`, priv: keyPath };
 }
 
 /** loadSshSigner: the signer for `--ssh-key PATH` (the private key path or its .pub). */
@@ -49,7 +55,8 @@ export interface SshSigner extends Signer {
 
 /** sshSignatureBlobOf wraps a Sigil signature (Ed25519 raw, P-256 DER) in SSH's signature encoding. */
 function sshSignatureBlobOf(ssh: SshPublicKey, sig: Buffer): Buffer {
-  if (ssh.type === 'ssh-ed25519') return Buffer.concat([wireString('ssh-ed25519'), wireString(sig)]);
+  if (ssh.type === 'ssh-ed25519')
+    return Buffer.concat([wireString('ssh-ed25519'), wireString(sig)]);
   // DER SEQUENCE { INTEGER r, INTEGER s } → mpint r, mpint s
   let i = 2;
   const ints: Buffer[] = [];
@@ -58,7 +65,10 @@ function sshSignatureBlobOf(ssh: SshPublicKey, sig: Buffer): Buffer {
     ints.push(sig.subarray(i + 2, i + 2 + len));
     i += 2 + len;
   }
-  return Buffer.concat([wireString(ssh.type), wireString(Buffer.concat([wireMpint(ints[0]!), wireMpint(ints[1]!)]))]);
+  return Buffer.concat([
+    wireString(ssh.type),
+    wireString(Buffer.concat([wireMpint(ints[0]!), wireMpint(ints[1]!)])),
+  ]);
 }
 
 export async function loadSshSigner(io: Io, keyPath: string): Promise<SshSigner> {
@@ -77,24 +87,40 @@ export async function loadSshSigner(io: Io, keyPath: string): Promise<SshSigner>
         ssh,
         signSsh: (message) => agentSign(sock, blob, Buffer.from(message)),
         sign: async (message) => {
-          const sigBlob = new WireReader(await agentSign(sock, blob, Buffer.from(message)), 'ssh-agent signature');
+          const sigBlob = new WireReader(
+            await agentSign(sock, blob, Buffer.from(message)),
+            'ssh-agent signature',
+          );
           const alg = sigBlob.text('algorithm');
           const sig = sigBlob.string('signature');
           if (alg === 'ssh-ed25519') return sig;
           if (alg === 'ecdsa-sha2-nistp256') return derEcdsa(sig);
-          throw new InputError('SSH_AGENT_FAILED', `ssh-agent signed with ${alg}, which sigil does not use`);
+          throw new InputError(
+            'SSH_AGENT_FAILED',
+            `ssh-agent signed with ${alg}, which sigil does not use`,
+          );
         },
       };
     }
   }
   if (!existsSync(priv) || !looksLikeOpenSshPrivateKey(readTextFile(priv, 'SSH private key'))) {
-    throw new InputError('SSH_KEY_NOT_AVAILABLE', `${keyPath}: the key is not in ssh-agent${sock ? '' : ' (SSH_AUTH_SOCK is not set)'} and ${priv} is not an OpenSSH private key`, {
-      hint: `load it with \`ssh-add ${priv}\`, or give the private key file`,
-    });
+    throw new InputError(
+      'SSH_KEY_NOT_AVAILABLE',
+      `${keyPath}: the key is not in ssh-agent${sock ? '' : ' (SSH_AUTH_SOCK is not set)'} and ${priv} is not an OpenSSH private key`,
+      {
+        hint: `load it with \`ssh-add ${priv}\`, or give the private key file`,
+      },
+    );
   }
   const parsed = parseOpenSshPrivateKey(readTextFile(priv, 'SSH private key'), priv);
-  if (ssh && !ssh.blob.equals(parsed.publicKey.blob)) throw new InputError('SSH_KEY_MISMATCH', `${pub} and ${priv} are not the same key`);
+  if (ssh && !ssh.blob.equals(parsed.publicKey.blob))
+    throw new InputError('SSH_KEY_MISMATCH', `${pub} and ${priv} are not the same key`);
   sigilKeyOfSsh(parsed.publicKey, priv);
   const local = privateKeySigner(toPrivateKey(parsed.key));
-  return { ...local, via: 'key file', ssh: parsed.publicKey, signSsh: async (message) => sshSignatureBlobOf(parsed.publicKey, await local.sign(message)) };
+  return {
+    ...local,
+    via: 'key file',
+    ssh: parsed.publicKey,
+    signSsh: async (message) => sshSignatureBlobOf(parsed.publicKey, await local.sign(message)),
+  };
 }

@@ -19,7 +19,9 @@ export class StepProgress {
     this.shown = true;
     const columns = Number(process.stderr.columns) || 100;
     const text = `${what} (${index} of ${total}) …`;
-    this.io.err(`\r${text.length > columns - 1 ? `…${text.slice(text.length - columns + 2)}` : text}\x1b[K`);
+    this.io.err(
+      `\r${text.length > columns - 1 ? `…${text.slice(text.length - columns + 2)}` : text}\x1b[K`,
+    );
   }
 
   /** done wipes the line. */

@@ -6,7 +6,12 @@
  * checks one answer while the server builds the next. An error rejects the
  * whole (the first error; chunks in flight are left to finish).
  */
-export async function inBatches<T, R>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<R>): Promise<R[]> {
+export async function inBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  concurrency: number,
+  fn: (chunk: T[]) => Promise<R>,
+): Promise<R[]> {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   const out: R[] = new Array<R>(chunks.length);
@@ -17,6 +22,8 @@ export async function inBatches<T, R>(items: readonly T[], size: number, concurr
       out[i] = await fn(chunks[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker),
+  );
   return out;
 }

@@ -16,7 +16,9 @@ export interface CheckpointMemory {
 }
 
 /** memoryCheckpointMemory keeps checkpoints in a Map (tests, one-shot runs). */
-export function memoryCheckpointMemory(): CheckpointMemory & { readonly all: ReadonlyMap<string, string> } {
+export function memoryCheckpointMemory(): CheckpointMemory & {
+  readonly all: ReadonlyMap<string, string>;
+} {
   const all = new Map<string, string>();
   return {
     all,
@@ -44,7 +46,8 @@ export function fileCheckpointMemory(configDir: string): CheckpointMemory {
     async read(origin) {
       try {
         const data = await readFile(checkpointPath(configDir, origin));
-        if (data.length > MAX_REMEMBERED_BYTES) return data.subarray(0, MAX_REMEMBERED_BYTES).toString('utf8');
+        if (data.length > MAX_REMEMBERED_BYTES)
+          return data.subarray(0, MAX_REMEMBERED_BYTES).toString('utf8');
         return data.toString('utf8');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

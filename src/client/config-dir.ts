@@ -6,7 +6,13 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
-export function sigilConfigDir(options: { flag?: string; env?: Readonly<Record<string, string | undefined>>; home?: string } = {}): string {
+export function sigilConfigDir(
+  options: {
+    flag?: string;
+    env?: Readonly<Record<string, string | undefined>>;
+    home?: string;
+  } = {},
+): string {
   const env = options.env ?? process.env;
   if (options.flag) return options.flag;
   if (env['SIGIL_CONFIG_DIR']) return env['SIGIL_CONFIG_DIR'];

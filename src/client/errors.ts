@@ -44,9 +44,19 @@ export class LogClientError extends SigilError {
   constructor(
     code: LogClientErrorCode,
     message: string,
-    options: { checkpoints?: ConflictingCheckpoints; checkCode?: string; status?: number; url?: string; hint?: string; cause?: unknown } = {},
+    options: {
+      checkpoints?: ConflictingCheckpoints;
+      checkCode?: string;
+      status?: number;
+      url?: string;
+      hint?: string;
+      cause?: unknown;
+    } = {},
   ) {
-    super(code, message, { ...(options.hint !== undefined ? { hint: options.hint } : {}), cause: options.cause });
+    super(code, message, {
+      ...(options.hint !== undefined ? { hint: options.hint } : {}),
+      cause: options.cause,
+    });
     this.code = code;
     this.checkpoints = options.checkpoints;
     this.checkCode = options.checkCode;

@@ -34,7 +34,11 @@ export function httpFetcher(options: HttpFetcherOptions = {}): Fetcher {
           redirect: 'follow',
         });
       } catch (cause) {
-        throw new LogClientError('LOG_TRANSPORT', `cannot fetch ${url}: ${(cause as Error).message}`, { url, cause });
+        throw new LogClientError(
+          'LOG_TRANSPORT',
+          `cannot fetch ${url}: ${(cause as Error).message}`,
+          { url, cause },
+        );
       }
       if (res.status === 404 || res.status === 410) {
         await res.body?.cancel();
@@ -42,7 +46,10 @@ export function httpFetcher(options: HttpFetcherOptions = {}): Fetcher {
       }
       if (res.status !== 200) {
         await res.body?.cancel();
-        throw new LogClientError('LOG_TRANSPORT', `${url} answered HTTP ${res.status}`, { url, status: res.status });
+        throw new LogClientError('LOG_TRANSPORT', `${url} answered HTTP ${res.status}`, {
+          url,
+          status: res.status,
+        });
       }
       const declared = Number(res.headers.get('content-length') ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
@@ -55,7 +62,9 @@ export function httpFetcher(options: HttpFetcherOptions = {}): Fetcher {
 }
 
 function tooLarge(url: string, maxBytes: number): LogClientError {
-  return new LogClientError('LOG_RESPONSE_TOO_LARGE', `${url} sent more than ${maxBytes} bytes`, { url });
+  return new LogClientError('LOG_RESPONSE_TOO_LARGE', `${url} sent more than ${maxBytes} bytes`, {
+    url,
+  });
 }
 
 async function readBounded(res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
@@ -68,7 +77,11 @@ async function readBounded(res: Response, url: string, maxBytes: number): Promis
     try {
       r = await reader.read();
     } catch (cause) {
-      throw new LogClientError('LOG_TRANSPORT', `reading ${url} failed: ${(cause as Error).message}`, { url, cause });
+      throw new LogClientError(
+        'LOG_TRANSPORT',
+        `reading ${url} failed: ${(cause as Error).message}`,
+        { url, cause },
+      );
     }
     if (r.done) break;
     total += r.value.length;

@@ -15,10 +15,21 @@
  */
 import { inBatches } from './batches.js';
 import type { PublicKey } from '../core/keys.js';
-import type { LedgerAuthorisation, LedgerFacts, LedgerView } from '../verify-project/ledger-view.js';
+import type {
+  LedgerAuthorisation,
+  LedgerFacts,
+  LedgerView,
+} from '../verify-project/ledger-view.js';
 import { RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
-import { ledgerNamespacesOf, type LedgerHistory, type ProvenEntry, type VerifiedLedger, type VerifiedTree, verifyPackageLedger } from './verified-ledger.js';
+import {
+  ledgerNamespacesOf,
+  type LedgerHistory,
+  type ProvenEntry,
+  type VerifiedLedger,
+  type VerifiedTree,
+  verifyPackageLedger,
+} from './verified-ledger.js';
 
 export type { LedgerHistory, VerifiedTree } from './verified-ledger.js';
 
@@ -36,11 +47,16 @@ export interface FetchingLedgerView extends LedgerView {
 /** NONE stands for "the server keeps no ledger" in the view's answers. */
 const NONE = Symbol('no ledger');
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** historyOf keeps the parts of a ledger answer verification needs (attacker-controlled: judged by verifyPackageLedger). */
 export function historyOf(v: unknown, namespace: string): LedgerHistory {
-  if (!isObject(v) || !Array.isArray(v['events'])) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `the ledger of ${namespace} is not a ledger response ({events: [...]})`);
+  if (!isObject(v) || !Array.isArray(v['events']))
+    throw new RecordSourceError(
+      'RECORDS_RESPONSE_INVALID',
+      `the ledger of ${namespace} is not a ledger response ({events: [...]})`,
+    );
   const events: ProvenEntry[] = (v['events'] as unknown[])
     .filter((e): e is Record<string, unknown> => isObject(e) && Number.isSafeInteger(e['logIndex']))
     .map((e) => ({
@@ -75,7 +91,11 @@ export function expandNamespaces(namespaces: readonly string[]): string[] {
  * namespace's own events) for the tree of size `treeSize`, 1,000 namespaces
  * per request.
  */
-export async function fetchLedgerHistories(server: string, namespaces: readonly string[], treeSize: number): Promise<LedgerHistories | typeof NO_LEDGER> {
+export async function fetchLedgerHistories(
+  server: string,
+  namespaces: readonly string[],
+  treeSize: number,
+): Promise<LedgerHistories | typeof NO_LEDGER> {
   const client = new RegistryClient(server);
   const todo = [...new Set(namespaces)];
   const out: LedgerHistories = {};
@@ -88,14 +108,16 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
       answer = isObject(r) ? r['ledgers'] : undefined;
       heads = isObject(r) ? r['heads'] : undefined;
     } catch (e) {
-      if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405)) return NO_LEDGER;
+      if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405))
+        return NO_LEDGER;
       throw e;
     }
     const ledgers = isObject(answer) ? answer : {};
     for (const ns of chunk) {
       const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
       // Every namespace of the chunk shares the one signed heads statement (verified once: head.ts).
-      out[ns] = isObject(h) && Array.isArray(h['events']) ? historyOf({ ...h, head: heads }, ns) : null;
+      out[ns] =
+        isObject(h) && Array.isArray(h['events']) ? historyOf({ ...h, head: heads }, ns) : null;
     }
   }
   return out;
@@ -107,7 +129,15 @@ export async function fetchLedgerHistories(server: string, namespaces: readonly 
  * online it fetches, offline it throws OFFLINE_CACHE_MISS. Until `prepare`
  * hands it the verified checkpoint, every answer is LEDGER_UNPROVEN.
  */
-export function historyLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string, missing: (namespaces: readonly string[], tree: VerifiedTree) => Promise<LedgerHistories | typeof NO_LEDGER>): FetchingLedgerView {
+export function historyLedgerView(
+  histories: LedgerHistories,
+  registryKeys: readonly PublicKey[],
+  origin: string,
+  missing: (
+    namespaces: readonly string[],
+    tree: VerifiedTree,
+  ) => Promise<LedgerHistories | typeof NO_LEDGER>,
+): FetchingLedgerView {
   let tree: VerifiedTree | undefined;
   let noLedger = false;
   const verified = new Map<string, VerifiedLedger>();
@@ -116,12 +146,19 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
     if (!v) {
       v = tree
         ? verifyPackageLedger(pkg, histories, tree, registryKeys)
-        : { ok: false, code: 'LEDGER_UNPROVEN', reason: `no verified checkpoint to check the key ledger of ${pkg} against` };
+        : {
+            ok: false,
+            code: 'LEDGER_UNPROVEN',
+            reason: `no verified checkpoint to check the key ledger of ${pkg} against`,
+          };
       verified.set(pkg, v);
     }
     return v;
   };
-  const withHistories = <T>(pkg: string, f: (v: VerifiedLedger | typeof NONE) => T): T | Promise<T> => {
+  const withHistories = <T>(
+    pkg: string,
+    f: (v: VerifiedLedger | typeof NONE) => T,
+  ): T | Promise<T> => {
     const need = ledgerNamespacesOf(pkg).filter((n) => !(n in histories));
     // Synchronous when the histories are at hand (the common case after prepare): no promise per dependency.
     if (noLedger) return f(NONE);
@@ -135,7 +172,12 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
       return f(verify(pkg));
     });
   };
-  const authorise = (v: VerifiedLedger | typeof NONE, pkg: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined => {
+  const authorise = (
+    v: VerifiedLedger | typeof NONE,
+    pkg: string,
+    keyId: string,
+    logIndex: number,
+  ): LedgerAuthorisation | undefined => {
     if (v === NONE) return undefined;
     if (!v.ok) return { allowed: false, reason: v.reason, reset: false, failure: v.code };
     if (v.since === undefined) return undefined; // no ledger: pins and the policy decide
@@ -148,7 +190,8 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
     // The digest names the event (it chains every event before it); the logIndex in a publish
     // statement is where the registry expected the event when it signed, before the append, so
     // an event sent with its own first publish may land at another index: it is not compared.
-    const contains = (ns: string, _logIndex: number, digest: string) => v.ledger.history(ns).some((h) => h.status === 'applied' && h.digest === digest);
+    const contains = (ns: string, _logIndex: number, digest: string) =>
+      v.ledger.history(ns).some((h) => h.status === 'applied' && h.digest === digest);
     return v.since === undefined ? { contains } : { since: v.since, contains };
   };
   return {
@@ -162,7 +205,9 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
         }
       }
       if (!tree) return;
-      const need = expandNamespaces(namespaces).filter((n) => !(n in histories) || histories[n]?.treeSize !== tree!.size);
+      const need = expandNamespaces(namespaces).filter(
+        (n) => !(n in histories) || histories[n]?.treeSize !== tree!.size,
+      );
       if (need.length === 0 || noLedger) return;
       const got = await missing(need, tree);
       if (got === NO_LEDGER) noLedger = true;
@@ -184,18 +229,36 @@ export function historyLedgerView(histories: LedgerHistories, registryKeys: read
 }
 
 /** httpLedgerView is a LedgerView over a registry: proven histories fetched ahead by `prepare`, or when asked. */
-export function httpLedgerView(server: string, registryKeys: readonly PublicKey[], origin: string, options: { required?: boolean } = {}): FetchingLedgerView {
+export function httpLedgerView(
+  server: string,
+  registryKeys: readonly PublicKey[],
+  origin: string,
+  options: { required?: boolean } = {},
+): FetchingLedgerView {
   return historyLedgerView({}, registryKeys, origin, async (ns, tree) => {
     const got = await fetchLedgerHistories(server, ns, tree.size);
     // A server that advertises a ledger and then does not answer for it is hiding something (or broken): no fallback.
-    if (got === NO_LEDGER && options.required) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${server} advertises a key ledger but does not answer ledger lookups`, { hint: 'a proxy in between may be stripping them; check the server' });
+    if (got === NO_LEDGER && options.required)
+      throw new RecordSourceError(
+        'RECORDS_RESPONSE_INVALID',
+        `${server} advertises a key ledger but does not answer ledger lookups`,
+        { hint: 'a proxy in between may be stripping them; check the server' },
+      );
     return got;
   });
 }
 
 /** cachedLedgerView verifies and replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */
-export function cachedLedgerView(histories: LedgerHistories, registryKeys: readonly PublicKey[], origin: string): FetchingLedgerView {
+export function cachedLedgerView(
+  histories: LedgerHistories,
+  registryKeys: readonly PublicKey[],
+  origin: string,
+): FetchingLedgerView {
   return historyLedgerView({ ...histories }, registryKeys, origin, async (ns) => {
-    throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no proven key ledger for ${ns.join(', ')}`, { hint: 'run `sigil fetch-records <lockfile> --server URL` again while online' });
+    throw new RecordSourceError(
+      'OFFLINE_CACHE_MISS',
+      `the offline cache has no proven key ledger for ${ns.join(', ')}`,
+      { hint: 'run `sigil fetch-records <lockfile> --server URL` again while online' },
+    );
   });
 }

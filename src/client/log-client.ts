@@ -21,8 +21,15 @@ import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
 import { HASH_SIZE, type Hash, hashEqual } from '../log/hash.js';
 import { type NoteVerifier, parseVerifierKey } from '../log/note-key.js';
 import { MAX_NOTE_SIZE } from '../log/note.js';
-import { checkConsistency, consistencyProofFromHashes, consistencyProofIndexes } from '../log/proof.js';
-import { checkTransparencyLogEntry, type TlogEntryVerification } from '../log/rekor/verify-entry.js';
+import {
+  checkConsistency,
+  consistencyProofFromHashes,
+  consistencyProofIndexes,
+} from '../log/proof.js';
+import {
+  checkTransparencyLogEntry,
+  type TlogEntryVerification,
+} from '../log/rekor/verify-entry.js';
 import { hashesFromTiles, tilesForIndexes } from '../log/tile.js';
 import { formatTilePath, TILE_WIDTH, type Tile } from '../log/tile-path.js';
 import { type CheckpointMemory, memoryCheckpointMemory } from './checkpoint-memory.js';
@@ -72,11 +79,17 @@ export class LogClient {
 
   constructor(options: LogClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.verifier = typeof options.verifierKey === 'string' ? parseVerifierKey(options.verifierKey) : options.verifierKey;
+    this.verifier =
+      typeof options.verifierKey === 'string'
+        ? parseVerifierKey(options.verifierKey)
+        : options.verifierKey;
     this.origin = options.origin ?? this.verifier.name;
     this.fetcher = options.fetcher ?? httpFetcher();
     this.memory = options.memory ?? memoryCheckpointMemory();
-    this.maxCheckpointBytes = Math.min(options.maxCheckpointBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES, MAX_NOTE_SIZE);
+    this.maxCheckpointBytes = Math.min(
+      options.maxCheckpointBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES,
+      MAX_NOTE_SIZE,
+    );
   }
 
   /**
@@ -88,19 +101,30 @@ export class LogClient {
   verifyCheckpointText(text: string | Uint8Array, what = 'checkpoint'): VerifiedCheckpoint {
     const r = verifyCheckpoint(text, [this.verifier], { origin: this.origin });
     if (!r.ok) {
-      throw new LogClientError('LOG_CHECKPOINT_INVALID', `${what} of ${this.origin} is not valid: ${r.check.reason}`, {
-        checkCode: r.check.code,
-        hint: r.check.code === 'NOTE_UNVERIFIED' ? `is ${this.baseUrl} the log whose key is ${this.verifier.name}?` : undefined,
-      });
+      throw new LogClientError(
+        'LOG_CHECKPOINT_INVALID',
+        `${what} of ${this.origin} is not valid: ${r.check.reason}`,
+        {
+          checkCode: r.check.code,
+          hint:
+            r.check.code === 'NOTE_UNVERIFIED'
+              ? `is ${this.baseUrl} the log whose key is ${this.verifier.name}?`
+              : undefined,
+        },
+      );
     }
-    return { text: typeof text === 'string' ? text : Buffer.from(text).toString('utf8'), checkpoint: r.checkpoint };
+    return {
+      text: typeof text === 'string' ? text : Buffer.from(text).toString('utf8'),
+      checkpoint: r.checkpoint,
+    };
   }
 
   /** fetchCheckpoint fetches and verifies `<base>/checkpoint` (not remembered: see {@link update}). */
   async fetchCheckpoint(): Promise<VerifiedCheckpoint> {
     const url = `${this.baseUrl}/checkpoint`;
     const body = await this.fetcher.get(url, { maxBytes: this.maxCheckpointBytes });
-    if (body === undefined) throw new LogClientError('LOG_TRANSPORT', `${url} was not found`, { url, status: 404 });
+    if (body === undefined)
+      throw new LogClientError('LOG_TRANSPORT', `${url} was not found`, { url, status: 404 });
     return this.verifyCheckpointText(body, `the checkpoint served at ${url}`);
   }
 
@@ -111,10 +135,14 @@ export class LogClient {
     try {
       return this.verifyCheckpointText(text, 'the remembered checkpoint');
     } catch (e) {
-      throw new LogClientError('LOG_MEMORY_INVALID', `the remembered checkpoint of ${this.origin} is invalid: ${(e as Error).message}`, {
-        hint: 'delete it to trust the log again from its current state (trust on first use)',
-        cause: e,
-      });
+      throw new LogClientError(
+        'LOG_MEMORY_INVALID',
+        `the remembered checkpoint of ${this.origin} is invalid: ${(e as Error).message}`,
+        {
+          hint: 'delete it to trust the log again from its current state (trust on first use)',
+          cause: e,
+        },
+      );
     }
   }
 
@@ -135,12 +163,14 @@ export class LogClient {
       // check for rollback: a log never shrinks.
       throw new LogClientError(
         'LOG_ROLLBACK',
-        `log ${this.origin} went back from size ${previous.checkpoint.size} to ${latest.checkpoint.size}\n` + conflictText(previous.text, latest.text),
+        `log ${this.origin} went back from size ${previous.checkpoint.size} to ${latest.checkpoint.size}\n` +
+          conflictText(previous.text, latest.text),
         { checkpoints: { remembered: previous.text, received: latest.text } },
       );
     }
     const consistency = await this.checkConsistent(previous, latest);
-    if (latest.checkpoint.size > previous.checkpoint.size) await this.memory.write(this.origin, latest.text);
+    if (latest.checkpoint.size > previous.checkpoint.size)
+      await this.memory.write(this.origin, latest.text);
     return { previous, latest, consistency };
   }
 
@@ -149,26 +179,52 @@ export class LogClient {
    * equal roots at equal sizes, else a consistency proof computed from the
    * tiles of the larger tree. Throws LOG_SPLIT_VIEW with both checkpoints.
    */
-  async checkConsistent(remembered: VerifiedCheckpoint, received: VerifiedCheckpoint): Promise<Check> {
-    const [older, newer] = remembered.checkpoint.size <= received.checkpoint.size ? [remembered, received] : [received, remembered];
+  async checkConsistent(
+    remembered: VerifiedCheckpoint,
+    received: VerifiedCheckpoint,
+  ): Promise<Check> {
+    const [older, newer] =
+      remembered.checkpoint.size <= received.checkpoint.size
+        ? [remembered, received]
+        : [received, remembered];
     const splitView = (why: string): LogClientError =>
-      new LogClientError('LOG_SPLIT_VIEW', `log fork / split view: ${this.origin} ${why}\n${conflictText(remembered.text, received.text)}`, {
-        checkpoints: { remembered: remembered.text, received: received.text },
-        hint: 'the log showed two different histories; keep both checkpoints as evidence and report them to the log operator and its witnesses',
-      });
+      new LogClientError(
+        'LOG_SPLIT_VIEW',
+        `log fork / split view: ${this.origin} ${why}\n${conflictText(remembered.text, received.text)}`,
+        {
+          checkpoints: { remembered: remembered.text, received: received.text },
+          hint: 'the log showed two different histories; keep both checkpoints as evidence and report them to the log operator and its witnesses',
+        },
+      );
     if (older.checkpoint.size === newer.checkpoint.size) {
-      if (!hashEqual(older.checkpoint.hash, newer.checkpoint.hash)) throw splitView(`has two different trees of size ${older.checkpoint.size}`);
-      return pass('consistency', 'CONSISTENCY_PROOF_VALID', `same tree of size ${older.checkpoint.size}`);
+      if (!hashEqual(older.checkpoint.hash, newer.checkpoint.hash))
+        throw splitView(`has two different trees of size ${older.checkpoint.size}`);
+      return pass(
+        'consistency',
+        'CONSISTENCY_PROOF_VALID',
+        `same tree of size ${older.checkpoint.size}`,
+      );
     }
     let proof: Hash[];
     try {
       proof = await this.proveConsistency(older.checkpoint.size, newer.checkpoint.size);
     } catch (e) {
       if (e instanceof LogClientError && e.code !== 'LOG_TILE_INVALID') throw e;
-      throw splitView(`cannot prove that the tree of size ${newer.checkpoint.size} extends the tree of size ${older.checkpoint.size}: ${(e as Error).message}`);
+      throw splitView(
+        `cannot prove that the tree of size ${newer.checkpoint.size} extends the tree of size ${older.checkpoint.size}: ${(e as Error).message}`,
+      );
     }
-    const check = checkConsistency(proof, older.checkpoint.size, newer.checkpoint.size, older.checkpoint.hash, newer.checkpoint.hash);
-    if (check.status === 'fail') throw splitView(`shows a tree of size ${newer.checkpoint.size} does not extend the tree of size ${older.checkpoint.size} (${check.reason})`);
+    const check = checkConsistency(
+      proof,
+      older.checkpoint.size,
+      newer.checkpoint.size,
+      older.checkpoint.hash,
+      newer.checkpoint.hash,
+    );
+    if (check.status === 'fail')
+      throw splitView(
+        `shows a tree of size ${newer.checkpoint.size} does not extend the tree of size ${older.checkpoint.size} (${check.reason})`,
+      );
     return check;
   }
 
@@ -183,7 +239,11 @@ export class LogClient {
     try {
       return consistencyProofFromHashes(size1, size2, hashesFromTiles(size2, indexes, tiles));
     } catch (cause) {
-      throw new LogClientError('LOG_TILE_INVALID', `tiles of ${this.origin} do not make a proof: ${(cause as Error).message}`, { cause });
+      throw new LogClientError(
+        'LOG_TILE_INVALID',
+        `tiles of ${this.origin} do not make a proof: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 
@@ -201,7 +261,9 @@ export class LogClient {
       if (t.width < TILE_WIDTH) candidates.push({ ...t, width: TILE_WIDTH });
       let data: Uint8Array | undefined;
       for (const c of candidates) {
-        const got = await this.fetcher.get(`${this.baseUrl}/${formatTilePath(c)}`, { maxBytes: MAX_TILE_BYTES });
+        const got = await this.fetcher.get(`${this.baseUrl}/${formatTilePath(c)}`, {
+          maxBytes: MAX_TILE_BYTES,
+        });
         if (got !== undefined) {
           data = got;
           break;
@@ -210,12 +272,25 @@ export class LogClient {
       if (data === undefined && t.width < TILE_WIDTH) {
         // The log may have grown inside this tile: read the partial tile of the current tree.
         const now = await this.fetchCheckpoint();
-        const w = Math.min(TILE_WIDTH, Math.floor(now.checkpoint.size / TILE_WIDTH ** t.level) - t.index * TILE_WIDTH);
-        if (w > t.width && w < TILE_WIDTH) data = await this.fetcher.get(`${this.baseUrl}/${formatTilePath({ ...t, width: w })}`, { maxBytes: MAX_TILE_BYTES });
+        const w = Math.min(
+          TILE_WIDTH,
+          Math.floor(now.checkpoint.size / TILE_WIDTH ** t.level) - t.index * TILE_WIDTH,
+        );
+        if (w > t.width && w < TILE_WIDTH)
+          data = await this.fetcher.get(`${this.baseUrl}/${formatTilePath({ ...t, width: w })}`, {
+            maxBytes: MAX_TILE_BYTES,
+          });
       }
-      if (data === undefined) throw new LogClientError('LOG_TILE_INVALID', `${this.origin} does not serve tile ${path} (tree size ${size})`);
+      if (data === undefined)
+        throw new LogClientError(
+          'LOG_TILE_INVALID',
+          `${this.origin} does not serve tile ${path} (tree size ${size})`,
+        );
       if (data.length < want || data.length % HASH_SIZE !== 0) {
-        throw new LogClientError('LOG_TILE_INVALID', `tile ${path} of ${this.origin} has ${data.length} bytes, expected ${want}`);
+        throw new LogClientError(
+          'LOG_TILE_INVALID',
+          `tile ${path} of ${this.origin} has ${data.length} bytes, expected ${want}`,
+        );
       }
       out.set(path, data.subarray(0, want));
     }
@@ -229,7 +304,10 @@ export class LogClient {
    * when it is newer). A split view or rollback becomes a failed
    * "consistency" check carrying both checkpoints in its detail.
    */
-  async verifyEntry(tlogEntry: unknown, options: { envelope?: DsseEnvelope } = {}): Promise<TlogEntryVerification> {
+  async verifyEntry(
+    tlogEntry: unknown,
+    options: { envelope?: DsseEnvelope } = {},
+  ): Promise<TlogEntryVerification> {
     const offline = checkTransparencyLogEntry(tlogEntry, {
       verifiers: [this.verifier],
       origin: this.origin,
@@ -237,34 +315,61 @@ export class LogClient {
     });
     if (!offline.ok || offline.checkpointText === undefined) return offline;
     const checks = [...offline.checks];
-    const entryCp = this.verifyCheckpointText(offline.checkpointText, 'the entry\'s checkpoint');
+    const entryCp = this.verifyCheckpointText(offline.checkpointText, "the entry's checkpoint");
     try {
       const previous = await this.remembered();
       if (previous === undefined) {
         await this.memory.write(this.origin, entryCp.text);
-        checks.push(pass('consistency', 'CONSISTENCY_FIRST_USE', `first checkpoint seen from ${this.origin} (size ${entryCp.checkpoint.size}); remembered`));
+        checks.push(
+          pass(
+            'consistency',
+            'CONSISTENCY_FIRST_USE',
+            `first checkpoint seen from ${this.origin} (size ${entryCp.checkpoint.size}); remembered`,
+          ),
+        );
       } else {
         const c = await this.checkConsistent(previous, entryCp);
-        if (entryCp.checkpoint.size > previous.checkpoint.size) await this.memory.write(this.origin, entryCp.text);
+        if (entryCp.checkpoint.size > previous.checkpoint.size)
+          await this.memory.write(this.origin, entryCp.text);
         checks.push(c);
       }
     } catch (e) {
       if (!(e instanceof LogClientError)) throw e;
-      checks.push(fail('consistency', e.code, e.message, e.checkpoints ? { ...e.checkpoints } : {}));
+      checks.push(
+        fail('consistency', e.code, e.message, e.checkpoints ? { ...e.checkpoints } : {}),
+      );
     }
     return { ...offline, ok: checks.every((c) => c.status !== 'fail'), checks };
   }
 }
 
 function conflictText(remembered: string, received: string): string {
-  const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+  const indent = (s: string) =>
+    s
+      .trimEnd()
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n');
   return `  remembered checkpoint:\n${indent(remembered)}\n  received checkpoint:\n${indent(received)}`;
 }
 
 /** logVerdict turns an UpdateResult into checks, for printing. */
 export function updateChecks(u: UpdateResult): VerificationResult {
-  const checks: Check[] = [pass('checkpoint', 'CHECKPOINT_VALID', `checkpoint of ${u.latest.checkpoint.origin} at size ${u.latest.checkpoint.size}`)];
+  const checks: Check[] = [
+    pass(
+      'checkpoint',
+      'CHECKPOINT_VALID',
+      `checkpoint of ${u.latest.checkpoint.origin} at size ${u.latest.checkpoint.size}`,
+    ),
+  ];
   if (u.consistency) checks.push(u.consistency);
-  else checks.push(pass('consistency', 'CONSISTENCY_FIRST_USE', 'first checkpoint seen from this log; remembered'));
+  else
+    checks.push(
+      pass(
+        'consistency',
+        'CONSISTENCY_FIRST_USE',
+        'first checkpoint seen from this log; remembered',
+      ),
+    );
   return { subject: u.latest.checkpoint.origin, ok: true, checks };
 }

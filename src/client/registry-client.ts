@@ -47,29 +47,51 @@ export class RegistryClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
     if (this.options.otp) headers['x-sigil-otp'] = this.options.otp;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    } catch (e) {
-      throw new SigilError('REGISTRY_UNREACHABLE', `cannot reach ${this.baseUrl}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, {
-        hint: 'is `sigil serve` running there? check --server',
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
+    } catch (e) {
+      throw new SigilError(
+        'REGISTRY_UNREACHABLE',
+        `cannot reach ${this.baseUrl}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
+        {
+          hint: 'is `sigil serve` running there? check --server',
+        },
+      );
     }
     const text = await res.text();
     let json: unknown;
     try {
       json = text === '' ? {} : JSON.parse(text);
     } catch {
-      throw new RegistryRequestError(res.status, 'REGISTRY_BAD_RESPONSE', `${method} ${path}: the registry answered ${res.status} with non-JSON`);
+      throw new RegistryRequestError(
+        res.status,
+        'REGISTRY_BAD_RESPONSE',
+        `${method} ${path}: the registry answered ${res.status} with non-JSON`,
+      );
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
-      throw new RegistryRequestError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? `${method} ${path}: HTTP ${res.status}`, err.hint);
+      const err =
+        (json as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
+      throw new RegistryRequestError(
+        res.status,
+        err.code ?? `HTTP_${res.status}`,
+        err.message ?? `${method} ${path}: HTTP ${res.status}`,
+        err.hint,
+      );
     }
     return { status: res.status, json: json as T };
   }
@@ -80,29 +102,61 @@ export class RegistryClient {
   }
 
   async release(purl: string): Promise<ReleaseRecord> {
-    return (await this.request<ReleaseRecord>('GET', `/api/v1/releases/${encodeURIComponent(purl)}`)).json;
+    return (
+      await this.request<ReleaseRecord>('GET', `/api/v1/releases/${encodeURIComponent(purl)}`)
+    ).json;
   }
 
   async ledger(namespace: string): Promise<LedgerView> {
-    return (await this.request<LedgerView>('GET', `/api/v1/ledger/${encodeURIComponent(namespace)}`)).json;
+    return (
+      await this.request<LedgerView>('GET', `/api/v1/ledger/${encodeURIComponent(namespace)}`)
+    ).json;
   }
 
   /** ledgers: many namespaces' key events in one request (POST /api/v1/ledger/lookup). */
-  async ledgers(namespaces: readonly string[], treeSize?: number): Promise<{ ledgers: Record<string, unknown>; heads?: unknown }> {
-    return (await this.request<{ ledgers: Record<string, unknown>; heads?: unknown }>('POST', '/api/v1/ledger/lookup', { namespaces, ...(treeSize !== undefined ? { treeSize } : {}) })).json;
+  async ledgers(
+    namespaces: readonly string[],
+    treeSize?: number,
+  ): Promise<{ ledgers: Record<string, unknown>; heads?: unknown }> {
+    return (
+      await this.request<{ ledgers: Record<string, unknown>; heads?: unknown }>(
+        'POST',
+        '/api/v1/ledger/lookup',
+        { namespaces, ...(treeSize !== undefined ? { treeSize } : {}) },
+      )
+    ).json;
   }
 
   async submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
-    return (await this.request<{ logIndex: number; namespace: string }>('POST', '/api/v1/key-events', { envelope })).json;
+    return (
+      await this.request<{ logIndex: number; namespace: string }>('POST', '/api/v1/key-events', {
+        envelope,
+      })
+    ).json;
   }
 
   async download(url: string, maxBytes: number): Promise<Buffer> {
     const res = await fetch(url);
-    if (!res.ok) throw new RegistryRequestError(res.status, 'DOWNLOAD_FAILED', `GET ${url}: HTTP ${res.status}`);
+    if (!res.ok)
+      throw new RegistryRequestError(
+        res.status,
+        'DOWNLOAD_FAILED',
+        `GET ${url}: HTTP ${res.status}`,
+      );
     const len = Number(res.headers.get('content-length') ?? '0');
-    if (len > maxBytes) throw new RegistryRequestError(413, 'DOWNLOAD_TOO_LARGE', `${url} is ${len} bytes, more than the ${maxBytes}-byte limit`);
+    if (len > maxBytes)
+      throw new RegistryRequestError(
+        413,
+        'DOWNLOAD_TOO_LARGE',
+        `${url} is ${len} bytes, more than the ${maxBytes}-byte limit`,
+      );
     const buf = Buffer.from(await res.arrayBuffer());
-    if (buf.length > maxBytes) throw new RegistryRequestError(413, 'DOWNLOAD_TOO_LARGE', `${url} is more than ${maxBytes} bytes`);
+    if (buf.length > maxBytes)
+      throw new RegistryRequestError(
+        413,
+        'DOWNLOAD_TOO_LARGE',
+        `${url} is more than ${maxBytes} bytes`,
+      );
     return buf;
   }
 }

@@ -37,7 +37,15 @@ export interface PinnedServerIdentity extends ServerIdentity {
 
 /** serverIdentityOf reads the identity a server presents in its keys.json. */
 export function serverIdentityOf(keys: ServerKeys): ServerIdentity {
-  return { origin: keys.log.origin, logKey: keys.log.vkey, registryKeys: keys.keys.filter((k) => k.use === 'registry').map((k) => k.keyid).sort(), ledger: keys.ledger !== undefined };
+  return {
+    origin: keys.log.origin,
+    logKey: keys.log.vkey,
+    registryKeys: keys.keys
+      .filter((k) => k.use === 'registry')
+      .map((k) => k.keyid)
+      .sort(),
+    ledger: keys.ledger !== undefined,
+  };
 }
 
 /** normalizeServerUrl is the memory's key: scheme, host and path without trailing slashes (lower-case host). */
@@ -56,7 +64,10 @@ export function serverIdentityPath(configDir: string, server: string): string {
   return join(configDir, 'servers', safe, 'identity.json');
 }
 
-export async function readServerIdentity(configDir: string, server: string): Promise<PinnedServerIdentity | undefined> {
+export async function readServerIdentity(
+  configDir: string,
+  server: string,
+): Promise<PinnedServerIdentity | undefined> {
   const path = serverIdentityPath(configDir, server);
   let text: string;
   try {
@@ -71,8 +82,17 @@ export async function readServerIdentity(configDir: string, server: string): Pro
   } catch {
     v = {};
   }
-  if (typeof v['origin'] !== 'string' || typeof v['logKey'] !== 'string' || !Array.isArray(v['registryKeys']) || !v['registryKeys'].every((k) => typeof k === 'string')) {
-    throw new InputError('SERVER_IDENTITY_INVALID', `${path}: is not a server identity ({origin, logKey, registryKeys})`, { file: path, hint: 'delete the file to pin the server again on next use' });
+  if (
+    typeof v['origin'] !== 'string' ||
+    typeof v['logKey'] !== 'string' ||
+    !Array.isArray(v['registryKeys']) ||
+    !v['registryKeys'].every((k) => typeof k === 'string')
+  ) {
+    throw new InputError(
+      'SERVER_IDENTITY_INVALID',
+      `${path}: is not a server identity ({origin, logKey, registryKeys})`,
+      { file: path, hint: 'delete the file to pin the server again on next use' },
+    );
   }
   return {
     server: String(v['server'] ?? server),
@@ -84,10 +104,20 @@ export async function readServerIdentity(configDir: string, server: string): Pro
   };
 }
 
-export async function writeServerIdentity(configDir: string, server: string, identity: ServerIdentity, now: Date): Promise<void> {
+export async function writeServerIdentity(
+  configDir: string,
+  server: string,
+  identity: ServerIdentity,
+  now: Date,
+): Promise<void> {
   const path = serverIdentityPath(configDir, server);
   await mkdir(join(path, '..'), { recursive: true });
-  const doc: PinnedServerIdentity = { server: normalizeServerUrl(server), ...identity, registryKeys: [...identity.registryKeys], firstSeen: now.toISOString() };
+  const doc: PinnedServerIdentity = {
+    server: normalizeServerUrl(server),
+    ...identity,
+    registryKeys: [...identity.registryKeys],
+    firstSeen: now.toISOString(),
+  };
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fh = await open(tmp, 'w', 0o644);
   try {
@@ -109,29 +139,59 @@ export const ACCEPT_NEW_SERVER_KEYS_FLAG = '--accept-new-server-keys';
  * (SERVER_IDENTITY_CHANGED, naming each changed part) unless `accept`, which
  * pins the new identity (SERVER_IDENTITY_ACCEPTED).
  */
-export async function checkServerIdentity(configDir: string, server: string, keys: ServerKeys, options: { accept?: boolean; now?: Date } = {}): Promise<Check> {
+export async function checkServerIdentity(
+  configDir: string,
+  server: string,
+  keys: ServerKeys,
+  options: { accept?: boolean; now?: Date } = {},
+): Promise<Check> {
   const now = options.now ?? new Date();
   const seen = serverIdentityOf(keys);
   const pinned = await readServerIdentity(configDir, server);
   if (!pinned) {
     await writeServerIdentity(configDir, server, seen, now);
-    return pass('server-identity', 'SERVER_IDENTITY_FIRST_USE', `first use of ${normalizeServerUrl(server)}: log ${seen.origin} and its keys are pinned`, { origin: seen.origin });
+    return pass(
+      'server-identity',
+      'SERVER_IDENTITY_FIRST_USE',
+      `first use of ${normalizeServerUrl(server)}: log ${seen.origin} and its keys are pinned`,
+      { origin: seen.origin },
+    );
   }
   const changes: string[] = [];
   if (pinned.origin !== seen.origin) changes.push(`log origin ${pinned.origin} → ${seen.origin}`);
-  if (pinned.logKey !== seen.logKey) changes.push(`log key ${pinned.logKey.slice(0, 60)} → ${seen.logKey.slice(0, 60)}`);
+  if (pinned.logKey !== seen.logKey)
+    changes.push(`log key ${pinned.logKey.slice(0, 60)} → ${seen.logKey.slice(0, 60)}`);
   const before = [...pinned.registryKeys].sort().join(',');
-  if (before !== seen.registryKeys.join(',')) changes.push(`registry key(s) ${pinned.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'} → ${seen.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'}`);
-  if (pinned.ledger === true && seen.ledger === false) changes.push('key ledger advertised → no key ledger');
-  if (changes.length === 0) return pass('server-identity', 'SERVER_IDENTITY_PINNED', `${normalizeServerUrl(server)} presents the log and keys pinned on ${pinned.firstSeen || 'first use'}`, { origin: seen.origin });
+  if (before !== seen.registryKeys.join(','))
+    changes.push(
+      `registry key(s) ${pinned.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'} → ${seen.registryKeys.map((k) => k.slice(0, 16)).join(', ') || 'none'}`,
+    );
+  if (pinned.ledger === true && seen.ledger === false)
+    changes.push('key ledger advertised → no key ledger');
+  if (changes.length === 0)
+    return pass(
+      'server-identity',
+      'SERVER_IDENTITY_PINNED',
+      `${normalizeServerUrl(server)} presents the log and keys pinned on ${pinned.firstSeen || 'first use'}`,
+      { origin: seen.origin },
+    );
   if (options.accept) {
     await writeServerIdentity(configDir, server, seen, now);
-    return pass('server-identity', 'SERVER_IDENTITY_ACCEPTED', `${normalizeServerUrl(server)} changed its identity (${changes.join('; ')}); accepted with ${ACCEPT_NEW_SERVER_KEYS_FLAG} and pinned`, { changes });
+    return pass(
+      'server-identity',
+      'SERVER_IDENTITY_ACCEPTED',
+      `${normalizeServerUrl(server)} changed its identity (${changes.join('; ')}); accepted with ${ACCEPT_NEW_SERVER_KEYS_FLAG} and pinned`,
+      { changes },
+    );
   }
   return fail(
     'server-identity',
     'SERVER_IDENTITY_CHANGED',
     `${normalizeServerUrl(server)} now presents another log or other keys than pinned on ${pinned.firstSeen || 'first use'}: ${changes.join('; ')}. Someone may be impersonating the server, or it was moved to a new log; nothing it says was trusted`,
-    { changes, pinned: { origin: pinned.origin, logKey: pinned.logKey, registryKeys: pinned.registryKeys }, seen },
+    {
+      changes,
+      pinned: { origin: pinned.origin, logKey: pinned.logKey, registryKeys: pinned.registryKeys },
+      seen,
+    },
   );
 }

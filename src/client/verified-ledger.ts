@@ -70,7 +70,12 @@ export type LedgerFailureCode =
 
 /** VerifiedLedger is a package's ledger after the checks above: replayed, or a failure. */
 export type VerifiedLedger =
-  | { readonly ok: true; readonly ledger: Ledger; readonly namespaces: readonly string[]; readonly since: number | undefined }
+  | {
+      readonly ok: true;
+      readonly ledger: Ledger;
+      readonly namespaces: readonly string[];
+      readonly since: number | undefined;
+    }
   | { readonly ok: false; readonly code: LedgerFailureCode; readonly reason: string };
 
 /** ledgerNamespacesOf lists the namespaces whose ledgers can govern a package: the package itself, then its scope. */
@@ -85,10 +90,23 @@ type Failure = { readonly ok: false; readonly code: LedgerFailureCode; readonly 
 const failure = (code: LedgerFailureCode, reason: string): Failure => ({ ok: false, code, reason });
 
 // A scope's history is checked once, not once per package in the scope.
-const checked = new WeakMap<LedgerHistory, { tree: VerifiedTree; keys: readonly PublicKey[]; namespace: string; result: ReturnType<typeof checkHistoryNow> }>();
+const checked = new WeakMap<
+  LedgerHistory,
+  {
+    tree: VerifiedTree;
+    keys: readonly PublicKey[];
+    namespace: string;
+    result: ReturnType<typeof checkHistoryNow>;
+  }
+>();
 
 /** checkHistory runs steps 1 and 2 for one namespace's history (memoised per history, tree and keys). */
-function checkHistory(namespace: string, h: LedgerHistory | null | undefined, tree: VerifiedTree, registryKeys: readonly PublicKey[]): ReturnType<typeof checkHistoryNow> {
+function checkHistory(
+  namespace: string,
+  h: LedgerHistory | null | undefined,
+  tree: VerifiedTree,
+  registryKeys: readonly PublicKey[],
+): ReturnType<typeof checkHistoryNow> {
   if (!h) return checkHistoryNow(namespace, h, tree, registryKeys);
   const m = checked.get(h);
   if (m && m.tree === tree && m.keys === registryKeys && m.namespace === namespace) return m.result;
@@ -97,18 +115,43 @@ function checkHistory(namespace: string, h: LedgerHistory | null | undefined, tr
   return result;
 }
 
-function checkHistoryNow(namespace: string, h: LedgerHistory | null | undefined, tree: VerifiedTree, registryKeys: readonly PublicKey[]): { ok: true; head: LedgerHeadPredicate } | Failure {
-  if (!h || h.head === undefined) return failure('LEDGER_HEAD_MISSING', `the server sent no signed ledger head for ${namespace} (tree ${tree.size}), so withheld key events could not be detected`);
-  const head = checkLedgerHead(h.head, { namespace, origin: tree.origin, treeSize: tree.size, registryKeys });
+function checkHistoryNow(
+  namespace: string,
+  h: LedgerHistory | null | undefined,
+  tree: VerifiedTree,
+  registryKeys: readonly PublicKey[],
+): { ok: true; head: LedgerHeadPredicate } | Failure {
+  if (!h || h.head === undefined)
+    return failure(
+      'LEDGER_HEAD_MISSING',
+      `the server sent no signed ledger head for ${namespace} (tree ${tree.size}), so withheld key events could not be detected`,
+    );
+  const head = checkLedgerHead(h.head, {
+    namespace,
+    origin: tree.origin,
+    treeSize: tree.size,
+    registryKeys,
+  });
   if (!head.ok) return failure(head.code, head.reason);
   for (const e of h.events) {
     const where = `key event at log index ${String(e.logIndex)} of ${namespace}`;
-    if (typeof e.entry !== 'string' || !Array.isArray(e.hashes) || !e.hashes.every((x) => typeof x === 'string')) return failure('LEDGER_EVENT_UNPROVEN', `${where} comes without its log leaf and inclusion proof`);
+    if (
+      typeof e.entry !== 'string' ||
+      !Array.isArray(e.hashes) ||
+      !e.hashes.every((x) => typeof x === 'string')
+    )
+      return failure(
+        'LEDGER_EVENT_UNPROVEN',
+        `${where} comes without its log leaf and inclusion proof`,
+      );
     let leaf: Buffer;
     let payload: Buffer;
     try {
       leaf = decodeBase64Strict(e.entry, 'entry');
-      payload = decodeBase64Strict(String((e.envelope as { payload?: unknown } | null)?.payload ?? ''), 'envelope.payload');
+      payload = decodeBase64Strict(
+        String((e.envelope as { payload?: unknown } | null)?.payload ?? ''),
+        'envelope.payload',
+      );
     } catch (err) {
       return failure('LEDGER_EVENT_UNPROVEN', `${where}: ${(err as Error).message}`);
     }
@@ -119,10 +162,18 @@ function checkHistoryNow(namespace: string, h: LedgerHistory | null | undefined,
       return failure('LEDGER_EVENT_UNPROVEN', `${where}: ${(err as Error).message}`);
     }
     // The leaf must be this event: its payload hash binds namespace, action, keys and chain link.
-    if (!payloadHash.equals(createHash('sha256').update(payload).digest())) return failure('LEDGER_EVENT_UNPROVEN', `${where}: the log leaf is not this event (payload hash differs)`);
+    if (!payloadHash.equals(createHash('sha256').update(payload).digest()))
+      return failure(
+        'LEDGER_EVENT_UNPROVEN',
+        `${where}: the log leaf is not this event (payload hash differs)`,
+      );
     const proof = e.hashes.map((x) => new Uint8Array(Buffer.from(x, 'base64')));
     const c = checkInclusion(proof, e.logIndex, tree.size, recordHash(leaf), tree.hash);
-    if (c.status !== 'pass') return failure('LEDGER_EVENT_UNPROVEN', `${where} is not in the log at checkpoint ${tree.size} (${c.reason}): a fabricated or altered event`);
+    if (c.status !== 'pass')
+      return failure(
+        'LEDGER_EVENT_UNPROVEN',
+        `${where} is not in the log at checkpoint ${tree.size} (${c.reason}): a fabricated or altered event`,
+      );
   }
   return { ok: true, head: head.value };
 }
@@ -131,10 +182,23 @@ function checkHistoryNow(namespace: string, h: LedgerHistory | null | undefined,
  * verifyPackageLedger establishes the ledger of `packageNamespace` from the
  * histories of the namespaces {@link ledgerNamespacesOf} names. Never throws.
  */
-export function verifyPackageLedger(packageNamespace: string, histories: ReadonlyMap<string, LedgerHistory | null | undefined> | Readonly<Record<string, LedgerHistory | null | undefined>>, tree: VerifiedTree, registryKeys: readonly PublicKey[]): VerifiedLedger {
-  const historyOf = (ns: string) => (histories instanceof Map ? histories.get(ns) : Object.hasOwn(histories, ns) ? (histories as Record<string, LedgerHistory | null | undefined>)[ns] : undefined);
+export function verifyPackageLedger(
+  packageNamespace: string,
+  histories:
+    | ReadonlyMap<string, LedgerHistory | null | undefined>
+    | Readonly<Record<string, LedgerHistory | null | undefined>>,
+  tree: VerifiedTree,
+  registryKeys: readonly PublicKey[],
+): VerifiedLedger {
+  const historyOf = (ns: string) =>
+    histories instanceof Map
+      ? histories.get(ns)
+      : Object.hasOwn(histories, ns)
+        ? (histories as Record<string, LedgerHistory | null | undefined>)[ns]
+        : undefined;
   const namespaces = ledgerNamespacesOf(packageNamespace);
-  if (namespaces.length === 0) return failure('LEDGER_UNPROVEN', `${packageNamespace} is not a package namespace`);
+  if (namespaces.length === 0)
+    return failure('LEDGER_UNPROVEN', `${packageNamespace} is not a package namespace`);
   const heads = new Map<string, LedgerHeadPredicate>();
   const all: ProvenEntry[] = [];
   for (const ns of namespaces) {
@@ -144,12 +208,26 @@ export function verifyPackageLedger(packageNamespace: string, histories: Readonl
     heads.set(ns, checked.head);
     all.push(...h!.events);
   }
-  const ledger = replayLedger([...all].sort((a, b) => a.logIndex - b.logIndex), { registryKeys });
+  const ledger = replayLedger(
+    [...all].sort((a, b) => a.logIndex - b.logIndex),
+    { registryKeys },
+  );
   // The registry logs only events that apply: one that does not (broken chain, bad signature, other namespace) was not the registry's.
-  const bad = ledger.entries().find((x) => x.status !== 'applied' || x.namespace === undefined || !namespaces.includes(x.namespace));
+  const bad = ledger
+    .entries()
+    .find(
+      (x) =>
+        x.status !== 'applied' || x.namespace === undefined || !namespaces.includes(x.namespace),
+    );
   if (bad) {
-    const why = bad.status !== 'applied' ? `${bad.code}: ${bad.reason}` : `it belongs to ${bad.namespace ?? 'no readable namespace'}`;
-    return failure('LEDGER_EVENT_REJECTED', `key event at log index ${bad.logIndex} for ${packageNamespace} does not apply (${why})`);
+    const why =
+      bad.status !== 'applied'
+        ? `${bad.code}: ${bad.reason}`
+        : `it belongs to ${bad.namespace ?? 'no readable namespace'}`;
+    return failure(
+      'LEDGER_EVENT_REJECTED',
+      `key event at log index ${bad.logIndex} for ${packageNamespace} does not apply (${why})`,
+    );
   }
   let since: number | undefined;
   for (const ns of namespaces) {
@@ -158,11 +236,19 @@ export function verifyPackageLedger(packageNamespace: string, histories: Readonl
     const last = history[history.length - 1];
     const got = last ? { logIndex: last.logIndex, digest: last.digest } : null;
     if (history.length !== head.events || JSON.stringify(got) !== JSON.stringify(head.head)) {
-      const want = head.head ? `${head.events} event(s) ending at log index ${head.head.logIndex}` : 'no event';
-      const have = got ? `${history.length} event(s) ending at log index ${got.logIndex}` : 'no event';
-      return failure('LEDGER_EVENTS_WITHHELD', `the registry's signed head of ${ns} at tree ${tree.size} names ${want}, but the events sent replay to ${have}: key events were withheld or added`);
+      const want = head.head
+        ? `${head.events} event(s) ending at log index ${head.head.logIndex}`
+        : 'no event';
+      const have = got
+        ? `${history.length} event(s) ending at log index ${got.logIndex}`
+        : 'no event';
+      return failure(
+        'LEDGER_EVENTS_WITHHELD',
+        `the registry's signed head of ${ns} at tree ${tree.size} names ${want}, but the events sent replay to ${have}: key events were withheld or added`,
+      );
     }
-    if (history.length > 0 && (since === undefined || history[0]!.logIndex < since)) since = history[0]!.logIndex;
+    if (history.length > 0 && (since === undefined || history[0]!.logIndex < since))
+      since = history[0]!.logIndex;
   }
   return { ok: true, ledger, namespaces, since };
 }

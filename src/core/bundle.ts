@@ -34,7 +34,11 @@ export interface SigilBundle {
 }
 
 /** makeBundle wraps a signed envelope in a v0.3 bundle whose key hint is the signer's key id. */
-export function makeBundle(envelope: DsseEnvelope, keyId: string, tlogEntries: readonly TransparencyLogEntryJson[] = []): SigilBundle {
+export function makeBundle(
+  envelope: DsseEnvelope,
+  keyId: string,
+  tlogEntries: readonly TransparencyLogEntryJson[] = [],
+): SigilBundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: {
@@ -73,21 +77,37 @@ export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilB
   } catch (e) {
     const truncated = text.trim().length > 0 && !text.trim().endsWith('}');
     throw Object.assign(
-      new ValidationError(`${file} is not a Sigstore bundle`, [`not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(e as Error).message}`], {
-        file,
-        hint: 'sign the artifact again with `sigil sign`, or pass the right file with --bundle',
-      }),
+      new ValidationError(
+        `${file} is not a Sigstore bundle`,
+        [
+          `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(e as Error).message}`,
+        ],
+        {
+          file,
+          hint: 'sign the artifact again with `sigil sign`, or pass the right file with --bundle',
+        },
+      ),
       { code: 'BUNDLE_NOT_JSON' },
     );
   }
-  if (!isRecord(doc)) throw new ValidationError(`${file} is not a Sigstore bundle`, ['expected a JSON object'], { file });
+  if (!isRecord(doc))
+    throw new ValidationError(`${file} is not a Sigstore bundle`, ['expected a JSON object'], {
+      file,
+    });
   const mediaType = doc['mediaType'];
-  if (typeof mediaType !== 'string' || !(KNOWN_BUNDLE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
+  if (
+    typeof mediaType !== 'string' ||
+    !(KNOWN_BUNDLE_MEDIA_TYPES as readonly string[]).includes(mediaType)
+  ) {
     throw Object.assign(
-      new ValidationError(`${file} is not a Sigstore bundle`, [`mediaType ${JSON.stringify(mediaType)} (expected ${BUNDLE_V03_MEDIA_TYPE})`], {
-        file,
-        hint: 'pass the .sigstore.json file that `sigil sign` wrote',
-      }),
+      new ValidationError(
+        `${file} is not a Sigstore bundle`,
+        [`mediaType ${JSON.stringify(mediaType)} (expected ${BUNDLE_V03_MEDIA_TYPE})`],
+        {
+          file,
+          hint: 'pass the .sigstore.json file that `sigil sign` wrote',
+        },
+      ),
       { code: 'BUNDLE_MEDIA_TYPE' },
     );
   }
@@ -96,22 +116,32 @@ export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilB
   if (!isRecord(vm)) problems.push('verificationMaterial must be an object');
   else {
     const pk = vm['publicKey'];
-    if (!isRecord(pk) || typeof pk['hint'] !== 'string') problems.push('verificationMaterial.publicKey.hint must be a string (this bundle is not key-signed)');
-    if (vm['tlogEntries'] !== undefined && !Array.isArray(vm['tlogEntries'])) problems.push('verificationMaterial.tlogEntries must be an array');
+    if (!isRecord(pk) || typeof pk['hint'] !== 'string')
+      problems.push(
+        'verificationMaterial.publicKey.hint must be a string (this bundle is not key-signed)',
+      );
+    if (vm['tlogEntries'] !== undefined && !Array.isArray(vm['tlogEntries']))
+      problems.push('verificationMaterial.tlogEntries must be an array');
   }
   const env = doc['dsseEnvelope'];
-  if (!isRecord(env)) problems.push('dsseEnvelope must be an object (Sigil bundles carry a DSSE envelope)');
+  if (!isRecord(env))
+    problems.push('dsseEnvelope must be an object (Sigil bundles carry a DSSE envelope)');
   else {
-    if (typeof env['payload'] !== 'string') problems.push('dsseEnvelope.payload must be a base64 string');
-    if (typeof env['payloadType'] !== 'string') problems.push('dsseEnvelope.payloadType must be a string');
+    if (typeof env['payload'] !== 'string')
+      problems.push('dsseEnvelope.payload must be a base64 string');
+    if (typeof env['payloadType'] !== 'string')
+      problems.push('dsseEnvelope.payloadType must be a string');
     const sigs = env['signatures'];
-    if (!Array.isArray(sigs) || sigs.length === 0) problems.push('dsseEnvelope.signatures must be a non-empty array');
+    if (!Array.isArray(sigs) || sigs.length === 0)
+      problems.push('dsseEnvelope.signatures must be a non-empty array');
     else
       sigs.forEach((s, i) => {
-        if (!isRecord(s) || typeof s['sig'] !== 'string') problems.push(`dsseEnvelope.signatures[${i}].sig must be a base64 string`);
+        if (!isRecord(s) || typeof s['sig'] !== 'string')
+          problems.push(`dsseEnvelope.signatures[${i}].sig must be a base64 string`);
       });
   }
-  if (problems.length > 0) throw new ValidationError(`${file} is not a valid Sigstore bundle`, problems, { file });
+  if (problems.length > 0)
+    throw new ValidationError(`${file} is not a valid Sigstore bundle`, problems, { file });
   const vmr = vm as Record<string, unknown>;
   const envr = env as Record<string, unknown>;
   return {
@@ -124,7 +154,10 @@ export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilB
     dsseEnvelope: {
       payload: envr['payload'] as string,
       payloadType: envr['payloadType'] as string,
-      signatures: (envr['signatures'] as Record<string, unknown>[]).map((s) => ({ sig: s['sig'] as string, keyid: typeof s['keyid'] === 'string' ? s['keyid'] : '' })),
+      signatures: (envr['signatures'] as Record<string, unknown>[]).map((s) => ({
+        sig: s['sig'] as string,
+        keyid: typeof s['keyid'] === 'string' ? s['keyid'] : '',
+      })),
     },
   };
 }

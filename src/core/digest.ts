@@ -45,7 +45,10 @@ export class MultiDigest {
 }
 
 /** digestBytes hashes an in-memory buffer. */
-export function digestBytes(data: Uint8Array, algorithms: readonly DigestAlgorithm[] = DEFAULT_ALGORITHMS): DigestSet {
+export function digestBytes(
+  data: Uint8Array,
+  algorithms: readonly DigestAlgorithm[] = DEFAULT_ALGORITHMS,
+): DigestSet {
   return new MultiDigest(algorithms).update(data).digest();
 }
 

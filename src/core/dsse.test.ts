@@ -6,7 +6,9 @@ import { generateKey } from './keys.js';
 
 describe('PAE', () => {
   it('matches the DSSE spec example (protocol.md)', () => {
-    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
   });
 
   it('counts bytes, not characters', () => {
@@ -26,36 +28,51 @@ describe('PAE', () => {
 describe('envelopes', () => {
   const keys = [generateKey('ed25519'), generateKey('ecdsa-p256')];
 
-  it.each(keys.map((k) => [k.algorithm, k] as const))('round-trip any payload (%s)', (_alg, key) => {
-    fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.uint8Array({ maxLength: 512 }), (type, payload) => {
-        const env = signEnvelope(type, payload, key);
-        const res = verifyEnvelope(env, [key.publicKey]);
-        expect(res.verified.map((v) => v.index)).toEqual([0]);
-        expect(res.payload.equals(Buffer.from(payload))).toBe(true);
-      }),
-      { numRuns: 50 },
-    );
-  });
+  it.each(keys.map((k) => [k.algorithm, k] as const))(
+    'round-trip any payload (%s)',
+    (_alg, key) => {
+      fc.assert(
+        fc.property(
+          fc.string({ minLength: 1 }),
+          fc.uint8Array({ maxLength: 512 }),
+          (type, payload) => {
+            const env = signEnvelope(type, payload, key);
+            const res = verifyEnvelope(env, [key.publicKey]);
+            expect(res.verified.map((v) => v.index)).toEqual([0]);
+            expect(res.payload.equals(Buffer.from(payload))).toBe(true);
+          },
+        ),
+        { numRuns: 50 },
+      );
+    },
+  );
 
   it('any change to payload, type or signature fails', () => {
     const key = keys[0]!;
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 256 }), fc.nat(), fc.integer({ min: 0, max: 2 }), (payload, pos, which) => {
-        const env = signEnvelope('application/vnd.in-toto+json', payload, key);
-        let forged;
-        if (which === 0) {
-          const p = Buffer.from(payload);
-          p[pos % p.length]! ^= 0x01;
-          forged = { ...env, payload: p.toString('base64') };
-        } else if (which === 1) forged = { ...env, payloadType: `${env.payloadType}x` };
-        else {
-          const s = Buffer.from(env.signatures[0]!.sig, 'base64');
-          s[pos % s.length]! ^= 0x80;
-          forged = { ...env, signatures: [{ keyid: env.signatures[0]!.keyid, sig: s.toString('base64') }] };
-        }
-        expect(verifyEnvelope(forged, [key.publicKey]).verified).toEqual([]);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 256 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 2 }),
+        (payload, pos, which) => {
+          const env = signEnvelope('application/vnd.in-toto+json', payload, key);
+          let forged;
+          if (which === 0) {
+            const p = Buffer.from(payload);
+            p[pos % p.length]! ^= 0x01;
+            forged = { ...env, payload: p.toString('base64') };
+          } else if (which === 1) forged = { ...env, payloadType: `${env.payloadType}x` };
+          else {
+            const s = Buffer.from(env.signatures[0]!.sig, 'base64');
+            s[pos % s.length]! ^= 0x80;
+            forged = {
+              ...env,
+              signatures: [{ keyid: env.signatures[0]!.keyid, sig: s.toString('base64') }],
+            };
+          }
+          expect(verifyEnvelope(forged, [key.publicKey]).verified).toEqual([]);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -63,9 +80,14 @@ describe('envelopes', () => {
   it('a signature counts only with the key that made it, whatever the keyid hint says', () => {
     const [a, b] = keys as [ReturnType<typeof generateKey>, ReturnType<typeof generateKey>];
     const env = signEnvelope('t', Buffer.from('x'), a);
-    const lying = { ...env, signatures: [{ keyid: b.publicKey.keyId, sig: env.signatures[0]!.sig }] };
+    const lying = {
+      ...env,
+      signatures: [{ keyid: b.publicKey.keyId, sig: env.signatures[0]!.sig }],
+    };
     expect(verifyEnvelope(lying, [b.publicKey]).verified).toEqual([]);
-    expect(verifyEnvelope(lying, [b.publicKey, a.publicKey]).verified[0]!.key.keyId).toBe(a.publicKey.keyId);
+    expect(verifyEnvelope(lying, [b.publicKey, a.publicKey]).verified[0]!.key.keyId).toBe(
+      a.publicKey.keyId,
+    );
   });
 });
 

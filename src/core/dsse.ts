@@ -37,7 +37,11 @@ export function pae(payloadType: string, payload: Uint8Array): Buffer {
 }
 
 /** signEnvelope wraps a payload in an envelope signed by one key. */
-export function signEnvelope(payloadType: string, payload: Uint8Array, key: PrivateKey): DsseEnvelope {
+export function signEnvelope(
+  payloadType: string,
+  payload: Uint8Array,
+  key: PrivateKey,
+): DsseEnvelope {
   const sig = signBytes(key, pae(payloadType, payload));
   return {
     payload: Buffer.from(payload).toString('base64'),
@@ -65,18 +69,33 @@ export function privateKeySigner(key: PrivateKey): Signer {
  * signatureWith asks a signer to sign DSSE's PAE and checks the answer before
  * using it: a signer that answers with another key's signature is an error.
  */
-export async function dsseSignatureWith(payloadType: string, payload: Uint8Array, signer: Signer): Promise<DsseSignature> {
+export async function dsseSignatureWith(
+  payloadType: string,
+  payload: Uint8Array,
+  signer: Signer,
+): Promise<DsseSignature> {
   const message = pae(payloadType, payload);
   const sig = await signer.sign(message);
   if (!verifyBytes(signer.publicKey, message, sig)) {
-    throw new InputError('SIGNER_MISMATCH', `the signer answered with a signature that key ${signer.publicKey.keyId.slice(0, 16)}… did not make`);
+    throw new InputError(
+      'SIGNER_MISMATCH',
+      `the signer answered with a signature that key ${signer.publicKey.keyId.slice(0, 16)}… did not make`,
+    );
   }
   return { keyid: signer.publicKey.keyId, sig: sig.toString('base64') };
 }
 
 /** signEnvelopeWith is signEnvelope for a Signer. */
-export async function signEnvelopeWith(payloadType: string, payload: Uint8Array, signer: Signer): Promise<DsseEnvelope> {
-  return { payload: Buffer.from(payload).toString('base64'), payloadType, signatures: [await dsseSignatureWith(payloadType, payload, signer)] };
+export async function signEnvelopeWith(
+  payloadType: string,
+  payload: Uint8Array,
+  signer: Signer,
+): Promise<DsseEnvelope> {
+  return {
+    payload: Buffer.from(payload).toString('base64'),
+    payloadType,
+    signatures: [await dsseSignatureWith(payloadType, payload, signer)],
+  };
 }
 
 /**
@@ -85,9 +104,13 @@ export async function signEnvelopeWith(payloadType: string, payload: Uint8Array,
  * Buffer.from does. `field` names the place for the error.
  */
 export function decodeBase64Strict(value: unknown, field: string): Buffer {
-  if (typeof value !== 'string') throw new InputError('BASE64_INVALID', `${field} must be a base64 string`, { field });
+  if (typeof value !== 'string')
+    throw new InputError('BASE64_INVALID', `${field} must be a base64 string`, { field });
   const s = value.trim();
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(s) || (s.includes('=') && s.replace(/=+$/, '').length % 4 === 1)) {
+  if (
+    !/^[A-Za-z0-9+/_-]*={0,2}$/.test(s) ||
+    (s.includes('=') && s.replace(/=+$/, '').length % 4 === 1)
+  ) {
     throw new InputError('BASE64_INVALID', `${field} is not valid base64`, { field });
   }
   return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
@@ -104,7 +127,10 @@ export interface EnvelopeSignatureCheck {
  * reports those that verified (none verified is an empty list, not a throw).
  * Throws InputError only when the envelope's fields are not decodable.
  */
-export function verifyEnvelope(envelope: DsseEnvelope, keys: readonly PublicKey[]): EnvelopeSignatureCheck {
+export function verifyEnvelope(
+  envelope: DsseEnvelope,
+  keys: readonly PublicKey[],
+): EnvelopeSignatureCheck {
   const payload = decodeBase64Strict(envelope.payload, 'dsseEnvelope.payload');
   const message = pae(envelope.payloadType, payload);
   const verified: { index: number; key: PublicKey }[] = [];
@@ -112,7 +138,8 @@ export function verifyEnvelope(envelope: DsseEnvelope, keys: readonly PublicKey[
     const sig = decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${index}].sig`);
     // The keyid is an unauthenticated hint: try it first, but a signature counts only if the math verifies.
     const hinted = keys.find((k) => k.keyId === s.keyid);
-    const ordered = hinted && keys.length > 1 ? [hinted, ...keys.filter((k) => k !== hinted)] : keys;
+    const ordered =
+      hinted && keys.length > 1 ? [hinted, ...keys.filter((k) => k !== hinted)] : keys;
     const key = ordered.find((k) => verifyBytes(k, message, sig));
     if (key) verified.push({ index, key });
   });

@@ -28,7 +28,11 @@ export class InputError extends SigilError {
   /** The field inside it, as a JSON-pointer-like path ("dsseEnvelope.signatures[0].sig"). */
   readonly field: string | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; file?: string; field?: string } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; cause?: unknown; file?: string; field?: string } = {},
+  ) {
     super(code, message, options);
     this.file = options.file;
     this.field = options.field;
@@ -39,7 +43,11 @@ export class InputError extends SigilError {
 export class ValidationError extends InputError {
   readonly fields: readonly string[];
 
-  constructor(what: string, problems: readonly string[], options: { file?: string; hint?: string } = {}) {
+  constructor(
+    what: string,
+    problems: readonly string[],
+    options: { file?: string; hint?: string } = {},
+  ) {
     super('INVALID_DOCUMENT', `${what}: ${problems.join('; ')}`, options);
     this.fields = problems;
   }
@@ -51,7 +59,10 @@ export class VerificationError extends SigilError {
 
   constructor(result: VerificationResult) {
     const failed = result.checks.find((c) => c.status === 'fail');
-    super(failed?.code ?? 'VERIFICATION_FAILED', `${result.subject}: ${failed?.reason ?? 'verification failed'}`);
+    super(
+      failed?.code ?? 'VERIFICATION_FAILED',
+      `${result.subject}: ${failed?.reason ?? 'verification failed'}`,
+    );
     this.result = result;
   }
 }

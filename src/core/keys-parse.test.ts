@@ -4,7 +4,13 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEY_ALGORITHMS, generateKey, publicKeyFromDer, publicKeyFromSpkiPem, toPublicKey } from './keys.js';
+import {
+  KEY_ALGORITHMS,
+  generateKey,
+  publicKeyFromDer,
+  publicKeyFromSpkiPem,
+  toPublicKey,
+} from './keys.js';
 
 describe.each(KEY_ALGORITHMS)('%s public keys parsed once', (algorithm) => {
   it('the fast path agrees with node:crypto on key id and algorithm, and the key verifies', () => {
@@ -19,9 +25,13 @@ describe.each(KEY_ALGORITHMS)('%s public keys parsed once', (algorithm) => {
           expect(fast.algorithm).toBe(algorithm);
           expect(fast.key.export({ type: 'spki', format: 'der' }).equals(der)).toBe(true);
           const sig = sign(algorithm === 'ed25519' ? null : 'sha256', message, k.key);
-          expect(verify(algorithm === 'ed25519' ? null : 'sha256', message, fast.key, sig)).toBe(true);
+          expect(verify(algorithm === 'ed25519' ? null : 'sha256', message, fast.key, sig)).toBe(
+            true,
+          );
           sig[sig.length - 1]! ^= 1;
-          expect(verify(algorithm === 'ed25519' ? null : 'sha256', message, fast.key, sig)).toBe(false);
+          expect(verify(algorithm === 'ed25519' ? null : 'sha256', message, fast.key, sig)).toBe(
+            false,
+          );
         }
       }),
       { numRuns: 25 },
@@ -51,7 +61,9 @@ describe('keys the fast path does not take', () => {
   });
 
   it('a P-256 point that is not on the curve is refused, as node refuses it in DER', () => {
-    const der = Buffer.from(generateKey('ecdsa-p256').publicKey.key.export({ type: 'spki', format: 'der' }));
+    const der = Buffer.from(
+      generateKey('ecdsa-p256').publicKey.key.export({ type: 'spki', format: 'der' }),
+    );
     der[der.length - 1]! ^= 1;
     expect(() => createPublicKey({ key: der, format: 'der', type: 'spki' })).toThrow();
     expect(() => publicKeyFromDer(der)).toThrow();
@@ -59,20 +71,30 @@ describe('keys the fast path does not take', () => {
 
   it('an RSA key is refused as an unsupported algorithm', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expect(() => publicKeyFromSpkiPem(String(publicKey.export({ type: 'spki', format: 'pem' })))).toThrow(/algorithm|rsa/i);
+    expect(() =>
+      publicKeyFromSpkiPem(String(publicKey.export({ type: 'spki', format: 'pem' }))),
+    ).toThrow(/algorithm|rsa/i);
   });
 });
 
 describe('SPKI export once per key', () => {
-  it.each(KEY_ALGORITHMS)('spkiDer and spkiPem of a %s key are what node exports, and a copy each time', async (algorithm) => {
-    const { spkiDer, spkiPem } = await import('./keys.js');
-    for (const k of [generateKey(algorithm).publicKey, publicKeyFromSpkiPem(String(generateKey(algorithm).publicKey.key.export({ type: 'spki', format: 'pem' })))]) {
-      const der = k.key.export({ type: 'spki', format: 'der' });
-      expect(spkiDer(k.key).equals(der)).toBe(true);
-      expect(spkiPem(k.key)).toBe(String(k.key.export({ type: 'spki', format: 'pem' })));
-      const a = spkiDer(k.key);
-      a[0] = 0;
-      expect(spkiDer(k.key).equals(der)).toBe(true);
-    }
-  });
+  it.each(KEY_ALGORITHMS)(
+    'spkiDer and spkiPem of a %s key are what node exports, and a copy each time',
+    async (algorithm) => {
+      const { spkiDer, spkiPem } = await import('./keys.js');
+      for (const k of [
+        generateKey(algorithm).publicKey,
+        publicKeyFromSpkiPem(
+          String(generateKey(algorithm).publicKey.key.export({ type: 'spki', format: 'pem' })),
+        ),
+      ]) {
+        const der = k.key.export({ type: 'spki', format: 'der' });
+        expect(spkiDer(k.key).equals(der)).toBe(true);
+        expect(spkiPem(k.key)).toBe(String(k.key.export({ type: 'spki', format: 'pem' })));
+        const a = spkiDer(k.key);
+        a[0] = 0;
+        expect(spkiDer(k.key).equals(der)).toBe(true);
+      }
+    },
+  );
 });

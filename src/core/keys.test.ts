@@ -40,12 +40,16 @@ describe.each(KEY_ALGORITHMS)('%s keys', (algorithm) => {
     const pubFile = join(dir, 'k.pub');
     writeFileSync(pubFile, formatPublicKeyFile(key.publicKey));
     const der = execFileSync('openssl', ['pkey', '-pubin', '-in', pubFile, '-outform', 'DER']);
-    const viaOpenssl = execFileSync('openssl', ['dgst', '-sha256', '-r'], { input: der }).toString().split(' ')[0];
+    const viaOpenssl = execFileSync('openssl', ['dgst', '-sha256', '-r'], { input: der })
+      .toString()
+      .split(' ')[0];
     expect(key.publicKey.keyId).toBe(viaOpenssl);
   });
 
   it('npm key id is SHA256:<base64> of the same hash', () => {
-    expect(npmKeyId(key.publicKey.keyId)).toBe(`SHA256:${Buffer.from(key.publicKey.keyId, 'hex').toString('base64')}`);
+    expect(npmKeyId(key.publicKey.keyId)).toBe(
+      `SHA256:${Buffer.from(key.publicKey.keyId, 'hex').toString('base64')}`,
+    );
   });
 
   it('encrypted private key files round-trip and identify themselves', () => {
@@ -61,9 +65,15 @@ describe.each(KEY_ALGORITHMS)('%s keys', (algorithm) => {
 
   it('refuses a wrong passphrase, a missing one, and an unencrypted write without consent', () => {
     const text = formatPrivateKeyFile(key, { passphrase: 'pw' });
-    expect(() => parsePrivateKeyFile(text, { passphrase: 'nope', file: 'k.key' })).toThrow(/cannot decrypt k.key: wrong passphrase/);
-    expect(() => parsePrivateKeyFile(text, { file: 'k.key' })).toThrow(expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }));
-    expect(() => formatPrivateKeyFile(key, {})).toThrow(/refusing to write an unencrypted private key/);
+    expect(() => parsePrivateKeyFile(text, { passphrase: 'nope', file: 'k.key' })).toThrow(
+      /cannot decrypt k.key: wrong passphrase/,
+    );
+    expect(() => parsePrivateKeyFile(text, { file: 'k.key' })).toThrow(
+      expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }),
+    );
+    expect(() => formatPrivateKeyFile(key, {})).toThrow(
+      /refusing to write an unencrypted private key/,
+    );
     const plain = formatPrivateKeyFile(key, { unencrypted: true });
     expect(keyFileKind(plain)).toBe('private');
     expect(parsePrivateKeyFile(plain).publicKey.keyId).toBe(key.publicKey.keyId);
@@ -72,8 +82,12 @@ describe.each(KEY_ALGORITHMS)('%s keys', (algorithm) => {
   it('says which kind a file is when the wrong kind is given', () => {
     const pub = formatPublicKeyFile(key.publicKey);
     const priv = formatPrivateKeyFile(key, { passphrase: 'pw' });
-    expect(() => parsePrivateKeyFile(pub, { file: 'a.pub' })).toThrow(/a.pub is a public key, expected a private key/);
-    expect(() => parsePublicKeyFile(priv, 'a.key')).toThrow(/a.key is a private key, expected a public key/);
+    expect(() => parsePrivateKeyFile(pub, { file: 'a.pub' })).toThrow(
+      /a.pub is a public key, expected a private key/,
+    );
+    expect(() => parsePublicKeyFile(priv, 'a.key')).toThrow(
+      /a.key is a private key, expected a public key/,
+    );
     expect(parsePublicKeyFile(pub).keyId).toBe(key.publicKey.keyId);
   });
 });

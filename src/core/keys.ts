@@ -6,7 +6,15 @@
  * `#` comment lines in front that say what the key is, like age's key files:
  * the PEM stays readable by openssl, the comments by people.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { InputError } from './errors.js';
 
 /** KeyAlgorithm is what Sigil signs with. */
@@ -32,9 +40,16 @@ export interface PrivateKey {
 /** algorithmOf names the Sigil algorithm of a node KeyObject, or throws KEY_UNSUPPORTED_ALGORITHM. */
 export function algorithmOf(key: KeyObject): KeyAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ecdsa-p256';
-  const what = key.asymmetricKeyType === 'ec' ? `ec ${key.asymmetricKeyDetails?.namedCurve}` : String(key.asymmetricKeyType);
-  throw new InputError('KEY_UNSUPPORTED_ALGORITHM', `unsupported key algorithm ${what} (expected ed25519 or ecdsa-p256)`);
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    return 'ecdsa-p256';
+  const what =
+    key.asymmetricKeyType === 'ec'
+      ? `ec ${key.asymmetricKeyDetails?.namedCurve}`
+      : String(key.asymmetricKeyType);
+  throw new InputError(
+    'KEY_UNSUPPORTED_ALGORITHM',
+    `unsupported key algorithm ${what} (expected ed25519 or ecdsa-p256)`,
+  );
 }
 
 // A key's DER SPKI, exported once per KeyObject (an export costs as much as a verify).
@@ -49,7 +64,10 @@ export function spkiDer(key: KeyObject): Buffer {
 
 /** spkiPem is the PEM SubjectPublicKeyInfo of a public key, as node's export writes it (exported once per key). */
 export function spkiPem(key: KeyObject): string {
-  const lines = spkiDer(key).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    spkiDer(key)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
 
@@ -80,11 +98,15 @@ export function toPublicKey(key: KeyObject): PublicKey {
 // its errors; failures are never remembered.
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
+const P256_SPKI_PREFIX = Buffer.from(
+  '3059301306072a8648ce3d020106082a8648ce3d03010703420004',
+  'hex',
+);
 const PARSED_MAX = 50_000;
 const parsedPems = new Map<string, PublicKey>();
 const parsedDers = new Map<string, PublicKey>();
-const CANONICAL_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/]{64}\r?\n)*[A-Za-z0-9+/]{1,63}={0,2}\r?\n)-----END PUBLIC KEY-----\r?\n?$/;
+const CANONICAL_PEM =
+  /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/]{64}\r?\n)*[A-Za-z0-9+/]{1,63}={0,2}\r?\n)-----END PUBLIC KEY-----\r?\n?$/;
 
 function remember(cache: Map<string, PublicKey>, text: string, key: PublicKey): PublicKey {
   if (cache.size >= PARSED_MAX) cache.clear();
@@ -97,11 +119,22 @@ function canonicalSpki(der: Buffer): PublicKey | undefined {
   let key: KeyObject;
   let algorithm: KeyAlgorithm;
   if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) {
-    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(12).toString('base64url') }, format: 'jwk' });
+    key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(12).toString('base64url') },
+      format: 'jwk',
+    });
     algorithm = 'ed25519';
   } else if (der.length === 91 && der.subarray(0, 27).equals(P256_SPKI_PREFIX)) {
     // node checks that the point is on the curve, as it does for DER.
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: der.subarray(27, 59).toString('base64url'), y: der.subarray(59).toString('base64url') }, format: 'jwk' });
+    key = createPublicKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: der.subarray(27, 59).toString('base64url'),
+        y: der.subarray(59).toString('base64url'),
+      },
+      format: 'jwk',
+    });
     algorithm = 'ecdsa-p256';
   } else {
     return undefined;
@@ -119,7 +152,11 @@ export function publicKeyFromDer(der: Uint8Array): PublicKey {
   const text = buf.toString('base64');
   const hit = parsedDers.get(text);
   if (hit) return hit;
-  return remember(parsedDers, text, canonicalSpki(buf) ?? toPublicKey(createPublicKey({ key: buf, format: 'der', type: 'spki' })));
+  return remember(
+    parsedDers,
+    text,
+    canonicalSpki(buf) ?? toPublicKey(createPublicKey({ key: buf, format: 'der', type: 'spki' })),
+  );
 }
 
 /**
@@ -132,7 +169,11 @@ export function publicKeyFromSpkiPem(pem: string): PublicKey {
   if (hit) return hit;
   const m = CANONICAL_PEM.exec(pem);
   const fast = m ? canonicalSpki(Buffer.from(m[1]!, 'base64')) : undefined;
-  return remember(parsedPems, pem, fast ?? toPublicKey(createPublicKey({ key: pem, format: 'pem' })));
+  return remember(
+    parsedPems,
+    pem,
+    fast ?? toPublicKey(createPublicKey({ key: pem, format: 'pem' })),
+  );
 }
 
 /** toPrivateKey wraps a node private KeyObject. */
@@ -143,7 +184,9 @@ export function toPrivateKey(key: KeyObject): PrivateKey {
 /** generateKey makes a new key pair. */
 export function generateKey(algorithm: KeyAlgorithm = 'ed25519'): PrivateKey {
   const { privateKey } =
-    algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    algorithm === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return toPrivateKey(privateKey);
 }
 
@@ -176,7 +219,12 @@ export interface KeyFileInfo {
   readonly encrypted: boolean;
 }
 
-function header(kind: 'private' | 'public', key: PublicKey, created: Date, encrypted: boolean): string {
+function header(
+  kind: 'private' | 'public',
+  key: PublicKey,
+  created: Date,
+  encrypted: boolean,
+): string {
   return [
     `# sigil ${key.algorithm} ${kind} key${kind === 'private' ? (encrypted ? ' (encrypted)' : ' (NOT encrypted)') : ''}`,
     `# created: ${created.toISOString()}`,
@@ -189,7 +237,9 @@ function header(kind: 'private' | 'public', key: PublicKey, created: Date, encry
 
 /** formatPublicKeyFile renders a public key file: comments, then PEM SPKI. */
 export function formatPublicKeyFile(key: PublicKey, created = new Date()): string {
-  return header('public', key, created, false) + String(key.key.export({ type: 'spki', format: 'pem' }));
+  return (
+    header('public', key, created, false) + String(key.key.export({ type: 'spki', format: 'pem' }))
+  );
 }
 
 /**
@@ -197,24 +247,42 @@ export function formatPublicKeyFile(key: PublicKey, created = new Date()): strin
  * encrypted with the passphrase (AES-256-CBC, PBES2). A missing passphrase is
  * refused unless `unencrypted` says the caller really means it.
  */
-export function formatPrivateKeyFile(key: PrivateKey, options: { passphrase?: string; unencrypted?: boolean; created?: Date }): string {
+export function formatPrivateKeyFile(
+  key: PrivateKey,
+  options: { passphrase?: string; unencrypted?: boolean; created?: Date },
+): string {
   const created = options.created ?? new Date();
   if (options.passphrase === undefined || options.passphrase === '') {
     if (!options.unencrypted) {
-      throw new InputError('KEY_PASSPHRASE_REQUIRED', 'refusing to write an unencrypted private key', {
-        hint: 'set SIGIL_PASSPHRASE, type a passphrase at the prompt, or pass --unencrypted if you really want a plain key',
-      });
+      throw new InputError(
+        'KEY_PASSPHRASE_REQUIRED',
+        'refusing to write an unencrypted private key',
+        {
+          hint: 'set SIGIL_PASSPHRASE, type a passphrase at the prompt, or pass --unencrypted if you really want a plain key',
+        },
+      );
     }
-    return header('private', key.publicKey, created, false) + String(key.key.export({ type: 'pkcs8', format: 'pem' }));
+    return (
+      header('private', key.publicKey, created, false) +
+      String(key.key.export({ type: 'pkcs8', format: 'pem' }))
+    );
   }
-  const pem = key.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: options.passphrase });
+  const pem = key.key.export({
+    type: 'pkcs8',
+    format: 'pem',
+    cipher: 'aes-256-cbc',
+    passphrase: options.passphrase,
+  });
   return header('private', key.publicKey, created, true) + String(pem);
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/;
 
 /** keyFileKind tells, without a passphrase, whether a key file holds a public, private or encrypted private key. */
-export function keyFileKind(text: string, file = 'key file'): 'public' | 'private' | 'encrypted-private' {
+export function keyFileKind(
+  text: string,
+  file = 'key file',
+): 'public' | 'private' | 'encrypted-private' {
   const m = PEM_BLOCK.exec(text);
   if (!m) {
     throw new InputError('KEY_FILE_INVALID', `${file} holds no PEM key block`, {
@@ -230,10 +298,14 @@ export function keyFileKind(text: string, file = 'key file'): 'public' | 'privat
     case 'ENCRYPTED PRIVATE KEY':
       return 'encrypted-private';
     default:
-      throw new InputError('KEY_FILE_INVALID', `${file} holds a "${m[1]}" PEM block (expected PUBLIC KEY, PRIVATE KEY or ENCRYPTED PRIVATE KEY)`, {
-        file,
-        hint: 'convert it with `openssl pkey -in KEY -out key.pem` (PKCS#8) or `openssl pkey -pubout` (SPKI)',
-      });
+      throw new InputError(
+        'KEY_FILE_INVALID',
+        `${file} holds a "${m[1]}" PEM block (expected PUBLIC KEY, PRIVATE KEY or ENCRYPTED PRIVATE KEY)`,
+        {
+          file,
+          hint: 'convert it with `openssl pkey -in KEY -out key.pem` (PKCS#8) or `openssl pkey -pubout` (SPKI)',
+        },
+      );
   }
 }
 
@@ -250,30 +322,51 @@ export function parsePublicKeyFile(text: string, file = 'key file'): PublicKey {
     return toPublicKey(createPublicKey({ key: PEM_BLOCK.exec(text)![0], format: 'pem' }));
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError('KEY_FILE_INVALID', `${file}: the PUBLIC KEY block does not decode (${(e as Error).message})`, { file, cause: e });
+    throw new InputError(
+      'KEY_FILE_INVALID',
+      `${file}: the PUBLIC KEY block does not decode (${(e as Error).message})`,
+      { file, cause: e },
+    );
   }
 }
 
 /** parsePrivateKeyFile reads a private key, decrypting it with the passphrase when it is encrypted. */
-export function parsePrivateKeyFile(text: string, options: { passphrase?: string; file?: string } = {}): PrivateKey {
+export function parsePrivateKeyFile(
+  text: string,
+  options: { passphrase?: string; file?: string } = {},
+): PrivateKey {
   const file = options.file ?? 'key file';
   const kind = keyFileKind(text, file);
   if (kind === 'public') {
-    throw new InputError('KEY_WRONG_KIND', `${file} is a public key, expected a private key to sign with`, {
-      file,
-      hint: 'sign with the .key file that `sigil keygen` wrote; the .pub file is for verifying',
-    });
+    throw new InputError(
+      'KEY_WRONG_KIND',
+      `${file} is a public key, expected a private key to sign with`,
+      {
+        file,
+        hint: 'sign with the .key file that `sigil keygen` wrote; the .pub file is for verifying',
+      },
+    );
   }
   const pem = PEM_BLOCK.exec(text)![0];
-  if (kind === 'encrypted-private' && (options.passphrase === undefined || options.passphrase === '')) {
-    throw new InputError('KEY_PASSPHRASE_REQUIRED', `${file} is encrypted and no passphrase was given`, {
-      file,
-      hint: 'set SIGIL_PASSPHRASE or run from a terminal to be prompted',
-    });
+  if (
+    kind === 'encrypted-private' &&
+    (options.passphrase === undefined || options.passphrase === '')
+  ) {
+    throw new InputError(
+      'KEY_PASSPHRASE_REQUIRED',
+      `${file} is encrypted and no passphrase was given`,
+      {
+        file,
+        hint: 'set SIGIL_PASSPHRASE or run from a terminal to be prompted',
+      },
+    );
   }
   let key: KeyObject;
   try {
-    key = kind === 'encrypted-private' ? createPrivateKey({ key: pem, format: 'pem', passphrase: options.passphrase! }) : createPrivateKey({ key: pem, format: 'pem' });
+    key =
+      kind === 'encrypted-private'
+        ? createPrivateKey({ key: pem, format: 'pem', passphrase: options.passphrase! })
+        : createPrivateKey({ key: pem, format: 'pem' });
   } catch (e) {
     if (kind === 'encrypted-private') {
       throw new InputError('KEY_PASSPHRASE_WRONG', `cannot decrypt ${file}: wrong passphrase`, {
@@ -282,7 +375,11 @@ export function parsePrivateKeyFile(text: string, options: { passphrase?: string
         hint: 'check SIGIL_PASSPHRASE; a lost passphrase cannot be recovered — make a new key and rotate to it',
       });
     }
-    throw new InputError('KEY_FILE_INVALID', `${file}: the PRIVATE KEY block does not decode (${(e as Error).message})`, { file, cause: e });
+    throw new InputError(
+      'KEY_FILE_INVALID',
+      `${file}: the PRIVATE KEY block does not decode (${(e as Error).message})`,
+      { file, cause: e },
+    );
   }
   return toPrivateKey(key);
 }
@@ -295,7 +392,8 @@ export function readKeyFileInfo(text: string): Partial<KeyFileInfo> {
     if (m) info[m[1]!] = m[2]!;
   }
   const out: { -readonly [K in keyof KeyFileInfo]?: KeyFileInfo[K] } = {};
-  if (info['algorithm'] === 'ed25519' || info['algorithm'] === 'ecdsa-p256') out.algorithm = info['algorithm'];
+  if (info['algorithm'] === 'ed25519' || info['algorithm'] === 'ecdsa-p256')
+    out.algorithm = info['algorithm'];
   if (info['key id']) out.keyId = info['key id'];
   if (info['created']) out.created = info['created'];
   return out;

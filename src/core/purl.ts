@@ -13,10 +13,14 @@ export function parsePurl(value: string, field = 'purl'): PackageURL {
   try {
     return fromStringVersionless(value);
   } catch (e) {
-    throw new InputError('PURL_INVALID', `${field} "${value}" is not a valid package URL: ${(e as Error).message}`, {
-      field,
-      hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
-    });
+    throw new InputError(
+      'PURL_INVALID',
+      `${field} "${value}" is not a valid package URL: ${(e as Error).message}`,
+      {
+        field,
+        hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
+      },
+    );
   }
 }
 
@@ -31,7 +35,9 @@ export function fromStringVersionless(value: string): PackageURL {
   } catch (e) {
     if (!/requires a "version"/.test((e as Error).message) || value.includes('@')) throw e;
     const cut = value.search(/[?#]/);
-    const p = PackageURL.fromString(cut < 0 ? `${value}@0` : `${value.slice(0, cut)}@0${value.slice(cut)}`);
+    const p = PackageURL.fromString(
+      cut < 0 ? `${value}@0` : `${value.slice(0, cut)}@0${value.slice(cut)}`,
+    );
     p.version = undefined;
     return p;
   }
@@ -53,11 +59,20 @@ export function canonicalPurl(value: string): string {
 }
 
 /** makePurl builds a canonical purl from parts. */
-export function makePurl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers?: Record<string, string>): string {
+export function makePurl(
+  type: string,
+  namespace: string | undefined,
+  name: string,
+  version: string | undefined,
+  qualifiers?: Record<string, string>,
+): string {
   try {
     return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString();
   } catch (e) {
-    throw new InputError('PURL_INVALID', `cannot make a ${type} package URL for name "${name}": ${(e as Error).message}`);
+    throw new InputError(
+      'PURL_INVALID',
+      `cannot make a ${type} package URL for name "${name}": ${(e as Error).message}`,
+    );
   }
 }
 
@@ -65,12 +80,25 @@ export function makePurl(type: string, namespace: string | undefined, name: stri
  * versionlessPurl renders pkg:type/namespace/name without a version. packageurl-js
  * requires a version for some types (cran, swift): those are rendered with one and cut.
  */
-export function versionlessPurl(type: string, namespace: string | undefined | null, name: string): string {
+export function versionlessPurl(
+  type: string,
+  namespace: string | undefined | null,
+  name: string,
+): string {
   try {
-    return new PackageURL(type, namespace ?? undefined, name, undefined, undefined, undefined).toString();
+    return new PackageURL(
+      type,
+      namespace ?? undefined,
+      name,
+      undefined,
+      undefined,
+      undefined,
+    ).toString();
   } catch (e) {
     if (!/requires a "version"/.test((e as Error).message)) throw e;
-    return new PackageURL(type, namespace ?? undefined, name, 'v', undefined, undefined).toString().slice(0, -'@v'.length);
+    return new PackageURL(type, namespace ?? undefined, name, 'v', undefined, undefined)
+      .toString()
+      .slice(0, -'@v'.length);
   }
 }
 

@@ -10,7 +10,8 @@ import type { SigilBundle } from './bundle.js';
 import type { DsseEnvelope } from './dsse.js';
 
 /** npm's publish attestation predicate type (github.com/npm/attestation, specs/publish/v0.1). */
-export const PUBLISH_PREDICATE_TYPE = 'https://github.com/npm/attestation/tree/main/specs/publish/v0.1';
+export const PUBLISH_PREDICATE_TYPE =
+  'https://github.com/npm/attestation/tree/main/specs/publish/v0.1';
 
 /** PublishPredicate: the registry's statement "I accepted these bytes for name@version". */
 export interface PublishPredicate {
@@ -27,7 +28,11 @@ export interface PublishPredicate {
    * when the package had no ledger. Logged with the statement, so the log
    * shows which key events existed at each publish.
    */
-  readonly ledgerHead?: { readonly namespace: string; readonly logIndex: number; readonly digest: string } | null;
+  readonly ledgerHead?: {
+    readonly namespace: string;
+    readonly logIndex: number;
+    readonly digest: string;
+  } | null;
 }
 
 /** LogInclusion: one entry's place in the log, with its proof against the record's checkpoint. */

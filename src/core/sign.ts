@@ -18,13 +18,23 @@ export interface SignReleaseInput {
 
 export function signRelease(input: SignReleaseInput): SigilBundle {
   const statement = makeReleaseStatement(input.purl, input.digests, input.metadata);
-  const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), input.key);
+  const envelope = signEnvelope(
+    IN_TOTO_PAYLOAD_TYPE,
+    Buffer.from(JSON.stringify(statement), 'utf8'),
+    input.key,
+  );
   return makeBundle(envelope, input.key.publicKey.keyId);
 }
 
 /** signReleaseWith is signRelease for a key held elsewhere (ssh-agent): the same bundle, signed asynchronously. */
-export async function signReleaseWith(input: Omit<SignReleaseInput, 'key'> & { readonly signer: Signer }): Promise<SigilBundle> {
+export async function signReleaseWith(
+  input: Omit<SignReleaseInput, 'key'> & { readonly signer: Signer },
+): Promise<SigilBundle> {
   const statement = makeReleaseStatement(input.purl, input.digests, input.metadata);
-  const envelope = await signEnvelopeWith(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), input.signer);
+  const envelope = await signEnvelopeWith(
+    IN_TOTO_PAYLOAD_TYPE,
+    Buffer.from(JSON.stringify(statement), 'utf8'),
+    input.signer,
+  );
   return makeBundle(envelope, input.signer.publicKey.keyId);
 }

@@ -31,7 +31,11 @@ export interface ReleaseStatement {
 }
 
 /** makeReleaseStatement builds the statement an author signs for one artifact. */
-export function makeReleaseStatement(purl: string, digests: DigestSet, metadata?: Record<string, unknown>): ReleaseStatement {
+export function makeReleaseStatement(
+  purl: string,
+  digests: DigestSet,
+  metadata?: Record<string, unknown>,
+): ReleaseStatement {
   const digest: Record<string, string> = {};
   for (const alg of ['sha256', 'sha512'] as const) {
     const v = digests[alg];
@@ -39,7 +43,12 @@ export function makeReleaseStatement(purl: string, digests: DigestSet, metadata?
     digest[alg] = v;
   }
   const predicate: ReleasePredicate = metadata ? { purl, metadata } : { purl };
-  return { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: purl, digest }], predicateType: RELEASE_PREDICATE_TYPE, predicate };
+  return {
+    _type: IN_TOTO_STATEMENT_TYPE,
+    subject: [{ name: purl, digest }],
+    predicateType: RELEASE_PREDICATE_TYPE,
+    predicate,
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -55,28 +64,45 @@ export function parseReleaseStatement(payload: Uint8Array, file = 'payload'): Re
   try {
     doc = JSON.parse(Buffer.from(payload).toString('utf8'));
   } catch (e) {
-    throw new ValidationError(`${file} is not an in-toto statement`, [`not JSON (${(e as Error).message})`], { file });
+    throw new ValidationError(
+      `${file} is not an in-toto statement`,
+      [`not JSON (${(e as Error).message})`],
+      { file },
+    );
   }
   const problems: string[] = [];
-  if (!isRecord(doc)) throw new ValidationError(`${file} is not an in-toto statement`, ['expected a JSON object'], { file });
-  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE) problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
-  if (doc['predicateType'] !== RELEASE_PREDICATE_TYPE) problems.push(`predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${RELEASE_PREDICATE_TYPE}"`);
+  if (!isRecord(doc))
+    throw new ValidationError(`${file} is not an in-toto statement`, ['expected a JSON object'], {
+      file,
+    });
+  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE)
+    problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
+  if (doc['predicateType'] !== RELEASE_PREDICATE_TYPE)
+    problems.push(
+      `predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${RELEASE_PREDICATE_TYPE}"`,
+    );
   const subject = doc['subject'];
   if (!Array.isArray(subject) || subject.length === 0) {
     problems.push('subject must be a non-empty array');
   } else {
     subject.forEach((s, i) => {
       if (!isRecord(s)) return problems.push(`subject[${i}] must be an object`);
-      if (typeof s['name'] !== 'string' || s['name'] === '') problems.push(`subject[${i}].name must be a non-empty string`);
+      if (typeof s['name'] !== 'string' || s['name'] === '')
+        problems.push(`subject[${i}].name must be a non-empty string`);
       const d = s['digest'];
-      if (!isRecord(d) || Object.keys(d).length === 0) problems.push(`subject[${i}].digest must be a non-empty object`);
-      else for (const [k, v] of Object.entries(d)) if (typeof v !== 'string' || !/^[0-9a-f]+$/.test(v)) problems.push(`subject[${i}].digest.${k} must be lowercase hex`);
+      if (!isRecord(d) || Object.keys(d).length === 0)
+        problems.push(`subject[${i}].digest must be a non-empty object`);
+      else
+        for (const [k, v] of Object.entries(d))
+          if (typeof v !== 'string' || !/^[0-9a-f]+$/.test(v))
+            problems.push(`subject[${i}].digest.${k} must be lowercase hex`);
       return undefined;
     });
   }
   const predicate = doc['predicate'];
   if (!isRecord(predicate)) problems.push('predicate must be an object');
   else if (typeof predicate['purl'] !== 'string') problems.push('predicate.purl must be a string');
-  if (problems.length > 0) throw new ValidationError(`${file} is not a valid release statement`, problems, { file });
+  if (problems.length > 0)
+    throw new ValidationError(`${file} is not a valid release statement`, problems, { file });
   return doc as unknown as ReleaseStatement;
 }

@@ -18,9 +18,16 @@ const bundle = signRelease({ purl, digests, key });
 const json = serializeBundle(bundle);
 
 function run(over: Partial<VerifyReleaseInput> = {}) {
-  return verifyRelease({ bundle: json, bundleFile: 'b.json', artifact: { name: 'a.tgz', digests, purl }, trustedKeys: [key.publicKey], ...over });
+  return verifyRelease({
+    bundle: json,
+    bundleFile: 'b.json',
+    artifact: { name: 'a.tgz', digests, purl },
+    trustedKeys: [key.publicKey],
+    ...over,
+  });
 }
-const codes = (r: ReturnType<typeof run>) => Object.fromEntries(r.checks.map((c) => [c.name, `${c.status}:${c.code}`]));
+const codes = (r: ReturnType<typeof run>) =>
+  Object.fromEntries(r.checks.map((c) => [c.name, `${c.status}:${c.code}`]));
 
 describe('verifyRelease', () => {
   it('passes every check for the signed artifact', () => {
@@ -39,16 +46,26 @@ describe('verifyRelease', () => {
   });
 
   it('a tampered artifact fails the subject check, naming both digests', () => {
-    const r = run({ artifact: { name: 'a.tgz', digests: digestBytes(Buffer.from('other bytes')), purl } });
+    const r = run({
+      artifact: { name: 'a.tgz', digests: digestBytes(Buffer.from('other bytes')), purl },
+    });
     expect(r.ok).toBe(false);
     expect(codes(r).subject).toBe('fail:DIGEST_MISMATCH');
-    expect(r.checks.find((c) => c.name === 'subject')!.reason).toMatch(/a\.tgz is not the artifact that was signed: sha512 of the file is .+, the signature covers .+/);
+    expect(r.checks.find((c) => c.name === 'subject')!.reason).toMatch(
+      /a\.tgz is not the artifact that was signed: sha512 of the file is .+, the signature covers .+/,
+    );
   });
 
   it('a tampered payload fails the signature', () => {
     const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString());
     statement.subject[0].digest.sha256 = digestBytes(Buffer.from('evil')).sha256;
-    const forged = { ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString('base64') } };
+    const forged = {
+      ...bundle,
+      dsseEnvelope: {
+        ...bundle.dsseEnvelope,
+        payload: Buffer.from(JSON.stringify(statement)).toString('base64'),
+      },
+    };
     const r = run({ bundle: JSON.stringify(forged) });
     expect(codes(r).signature).toBe('fail:SIGNATURE_INVALID');
     expect(r.ok).toBe(false);
@@ -57,30 +74,44 @@ describe('verifyRelease', () => {
   it('a signature by another key is untrusted, and names the key', () => {
     const r = run({ bundle: serializeBundle(signRelease({ purl, digests, key: other })) });
     expect(codes(r).signature).toBe('fail:KEY_UNTRUSTED');
-    expect(r.checks.find((c) => c.name === 'signature')!.detail).toEqual({ keyId: other.publicKey.keyId });
+    expect(r.checks.find((c) => c.name === 'signature')!.detail).toEqual({
+      keyId: other.publicKey.keyId,
+    });
   });
 
   it('a bundle made for another version or package fails the purl check', () => {
     for (const wrong of ['pkg:npm/%40demo/left-pad@1.3.1', 'pkg:npm/left-pad@1.3.0']) {
       const r = run({ bundle: serializeBundle(signRelease({ purl: wrong, digests, key })) });
       expect(codes(r).purl).toBe('fail:PURL_MISMATCH');
-      expect(r.checks.find((c) => c.name === 'purl')!.reason).toContain(`the bundle was made for ${wrong}`);
+      expect(r.checks.find((c) => c.name === 'purl')!.reason).toContain(
+        `the bundle was made for ${wrong}`,
+      );
     }
   });
 
   it('truncated, non-JSON and wrong-media-type bundles fail at the bundle check', () => {
-    expect(codes(run({ bundle: json.slice(0, json.length / 2) })).bundle).toBe('fail:BUNDLE_NOT_JSON');
+    expect(codes(run({ bundle: json.slice(0, json.length / 2) })).bundle).toBe(
+      'fail:BUNDLE_NOT_JSON',
+    );
     expect(run({ bundle: json.slice(0, json.length / 2) }).checks[0]!.reason).toMatch(/truncated/);
     expect(codes(run({ bundle: 'hello' })).bundle).toBe('fail:BUNDLE_NOT_JSON');
-    expect(codes(run({ bundle: json.replace(BUNDLE_V03_MEDIA_TYPE, 'application/json') })).bundle).toBe('fail:BUNDLE_MEDIA_TYPE');
-    expect(codes(run({ bundle: '{"mediaType":"' + BUNDLE_V03_MEDIA_TYPE + '"}' })).bundle).toBe('fail:BUNDLE_INVALID');
+    expect(
+      codes(run({ bundle: json.replace(BUNDLE_V03_MEDIA_TYPE, 'application/json') })).bundle,
+    ).toBe('fail:BUNDLE_MEDIA_TYPE');
+    expect(codes(run({ bundle: '{"mediaType":"' + BUNDLE_V03_MEDIA_TYPE + '"}' })).bundle).toBe(
+      'fail:BUNDLE_INVALID',
+    );
   });
 
   it('a payload that is not a release statement fails the statement check', () => {
     const env = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from('{"_type":"x"}'), key);
-    expect(codes(run({ bundle: serializeBundle(makeBundle(env, key.publicKey.keyId)) })).statement).toBe('fail:STATEMENT_INVALID');
+    expect(
+      codes(run({ bundle: serializeBundle(makeBundle(env, key.publicKey.keyId)) })).statement,
+    ).toBe('fail:STATEMENT_INVALID');
     const env2 = signEnvelope('text/plain', Buffer.from('hi'), key);
-    expect(codes(run({ bundle: serializeBundle(makeBundle(env2, key.publicKey.keyId)) })).statement).toBe('fail:PAYLOAD_TYPE_UNKNOWN');
+    expect(
+      codes(run({ bundle: serializeBundle(makeBundle(env2, key.publicKey.keyId)) })).statement,
+    ).toBe('fail:PAYLOAD_TYPE_UNKNOWN');
   });
 
   it('no trusted keys is a failure, not a pass', () => {
@@ -88,16 +119,35 @@ describe('verifyRelease', () => {
   });
 
   it('verifyReleaseOrThrow throws VerificationError carrying the verdict', () => {
-    expect(() => verifyReleaseOrThrow({ bundle: json, artifact: { name: 'a', digests: digestBytes(Buffer.from('x')), purl }, trustedKeys: [key.publicKey] })).toThrow(VerificationError);
-    expect(verifyReleaseOrThrow({ bundle: json, artifact: { name: 'a', digests, purl }, trustedKeys: [key.publicKey] }).ok).toBe(true);
+    expect(() =>
+      verifyReleaseOrThrow({
+        bundle: json,
+        artifact: { name: 'a', digests: digestBytes(Buffer.from('x')), purl },
+        trustedKeys: [key.publicKey],
+      }),
+    ).toThrow(VerificationError);
+    expect(
+      verifyReleaseOrThrow({
+        bundle: json,
+        artifact: { name: 'a', digests, purl },
+        trustedKeys: [key.publicKey],
+      }).ok,
+    ).toBe(true);
   });
 
   it('never throws, whatever the bundle bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.nat(json.trimEnd().length - 1).map((n) => json.slice(0, n))), (b) => {
-        const r = run({ bundle: b });
-        expect(r.ok).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.nat(json.trimEnd().length - 1).map((n) => json.slice(0, n)),
+        ),
+        (b) => {
+          const r = run({ bundle: b });
+          expect(r.ok).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -111,7 +161,10 @@ describe('verifyRelease', () => {
         const c = field[i] === 'A' ? 'B' : 'A';
         const mutated = field.slice(0, i) + c + field.slice(i + 1);
         const env = inSig
-          ? { ...bundle.dsseEnvelope, signatures: [{ ...bundle.dsseEnvelope.signatures[0]!, sig: mutated }] }
+          ? {
+              ...bundle.dsseEnvelope,
+              signatures: [{ ...bundle.dsseEnvelope.signatures[0]!, sig: mutated }],
+            }
           : { ...bundle.dsseEnvelope, payload: mutated };
         expect(run({ bundle: JSON.stringify({ ...bundle, dsseEnvelope: env }) }).ok).toBe(false);
       }),

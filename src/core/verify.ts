@@ -83,7 +83,8 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
     const { code, message } = errorDetail(e);
     const c = code === 'BUNDLE_NOT_JSON' || code === 'BUNDLE_MEDIA_TYPE' ? code : 'BUNDLE_INVALID';
     checks.push(fail('bundle', c, message));
-    for (const name of ['statement', 'subject', 'purl', 'signature']) checks.push(skip(name, 'NOT_CHECKED', 'not checked: the bundle is unreadable'));
+    for (const name of ['statement', 'subject', 'purl', 'signature'])
+      checks.push(skip(name, 'NOT_CHECKED', 'not checked: the bundle is unreadable'));
     return verdict(subjectName, checks);
   }
 
@@ -94,11 +95,22 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
   let statement: ReleaseStatement | undefined;
   const env = bundle.dsseEnvelope;
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    checks.push(fail('statement', 'PAYLOAD_TYPE_UNKNOWN', `payloadType is "${env.payloadType}", expected ${IN_TOTO_PAYLOAD_TYPE}`));
+    checks.push(
+      fail(
+        'statement',
+        'PAYLOAD_TYPE_UNKNOWN',
+        `payloadType is "${env.payloadType}", expected ${IN_TOTO_PAYLOAD_TYPE}`,
+      ),
+    );
   } else {
     try {
-      statement = parseReleaseStatement(sig.payload ?? decodeBase64Strict(env.payload, `${file}: dsseEnvelope.payload`), `${file}: dsseEnvelope.payload`);
-      checks.push(pass('statement', 'STATEMENT_OK', 'in-toto Statement v1, release predicate v0.1'));
+      statement = parseReleaseStatement(
+        sig.payload ?? decodeBase64Strict(env.payload, `${file}: dsseEnvelope.payload`),
+        `${file}: dsseEnvelope.payload`,
+      );
+      checks.push(
+        pass('statement', 'STATEMENT_OK', 'in-toto Statement v1, release predicate v0.1'),
+      );
     } catch (e) {
       checks.push(fail('statement', 'STATEMENT_INVALID', errorDetail(e).message));
     }
@@ -117,7 +129,12 @@ export function verifyRelease(input: VerifyReleaseInput): ReleaseVerification {
   checks.push(sig.check);
 
   const result = verdict(subjectName, checks);
-  return { ...result, bundle, ...(statement ? { statement } : {}), ...(sig.keyId ? { signerKeyId: sig.keyId } : {}) };
+  return {
+    ...result,
+    bundle,
+    ...(statement ? { statement } : {}),
+    ...(sig.keyId ? { signerKeyId: sig.keyId } : {}),
+  };
 }
 
 function checkSubjectDigest(statement: ReleaseStatement, artifact: ArtifactFacts): Check {
@@ -133,14 +150,31 @@ function checkSubjectDigest(statement: ReleaseStatement, artifact: ArtifactFacts
       if (signed !== actual) mismatches.push({ alg, signed, actual });
     }
     if (common > 0 && mismatches.length === 0) {
-      return pass('subject', 'DIGEST_MATCH', `${common === 2 ? 'sha512 and sha256 match' : 'digest matches'} the file`, { subject: subject.name });
+      return pass(
+        'subject',
+        'DIGEST_MATCH',
+        `${common === 2 ? 'sha512 and sha256 match' : 'digest matches'} the file`,
+        { subject: subject.name },
+      );
     }
-    if (mismatches[0]) compared.push(`${mismatches[0].alg} of the file is ${shortHex(mismatches[0].actual)}, the signature covers ${shortHex(mismatches[0].signed)}`);
+    if (mismatches[0])
+      compared.push(
+        `${mismatches[0].alg} of the file is ${shortHex(mismatches[0].actual)}, the signature covers ${shortHex(mismatches[0].signed)}`,
+      );
   }
   if (compared.length === 0) {
-    return fail('subject', 'DIGEST_MISSING', 'the statement carries no sha256 or sha512 digest to compare with the file');
+    return fail(
+      'subject',
+      'DIGEST_MISSING',
+      'the statement carries no sha256 or sha512 digest to compare with the file',
+    );
   }
-  return fail('subject', 'DIGEST_MISMATCH', `${artifact.name} is not the artifact that was signed: ${compared[0]}`, { file: artifact.name });
+  return fail(
+    'subject',
+    'DIGEST_MISMATCH',
+    `${artifact.name} is not the artifact that was signed: ${compared[0]}`,
+    { file: artifact.name },
+  );
 }
 
 function checkPurl(statement: ReleaseStatement, artifact: ArtifactFacts): Check {
@@ -149,23 +183,46 @@ function checkPurl(statement: ReleaseStatement, artifact: ArtifactFacts): Check 
   try {
     signed = canonicalPurl(subject.name);
     if (canonicalPurl(statement.predicate.purl) !== signed) {
-      return fail('purl', 'PURL_MISMATCH', `statement subject ${subject.name} and predicate.purl ${statement.predicate.purl} disagree`);
+      return fail(
+        'purl',
+        'PURL_MISMATCH',
+        `statement subject ${subject.name} and predicate.purl ${statement.predicate.purl} disagree`,
+      );
     }
   } catch (e) {
     return fail('purl', 'PURL_MISMATCH', errorDetail(e).message);
   }
   if (artifact.unidentified !== undefined) {
-    return fail('purl', 'ARTIFACT_UNIDENTIFIED', `cannot tell which package ${artifact.name} is: ${artifact.unidentified}`, { signed });
+    return fail(
+      'purl',
+      'ARTIFACT_UNIDENTIFIED',
+      `cannot tell which package ${artifact.name} is: ${artifact.unidentified}`,
+      { signed },
+    );
   }
-  if (artifact.purl === undefined) return skip('purl', 'NOT_CHECKED', `not checked: the artifact's own name and version are unknown (signed for ${signed})`);
+  if (artifact.purl === undefined)
+    return skip(
+      'purl',
+      'NOT_CHECKED',
+      `not checked: the artifact's own name and version are unknown (signed for ${signed})`,
+    );
   const actual = canonicalPurl(artifact.purl);
   if (actual !== signed) {
-    return fail('purl', 'PURL_MISMATCH', `the bundle was made for ${signed}, but ${artifact.name} is ${actual}`, { signed, actual });
+    return fail(
+      'purl',
+      'PURL_MISMATCH',
+      `the bundle was made for ${signed}, but ${artifact.name} is ${actual}`,
+      { signed, actual },
+    );
   }
   return pass('purl', 'PURL_MATCH', signed);
 }
 
-function checkSignature(bundle: SigilBundle, keys: readonly PublicKey[], file: string): { check: Check; keyId?: string; payload?: Buffer } {
+function checkSignature(
+  bundle: SigilBundle,
+  keys: readonly PublicKey[],
+  file: string,
+): { check: Check; keyId?: string; payload?: Buffer } {
   const hint = bundle.verificationMaterial.publicKey.hint;
   if (keys.length === 0) {
     return { check: fail('signature', 'NO_TRUSTED_KEYS', 'no trusted keys were given', { hint }) };
@@ -179,14 +236,36 @@ function checkSignature(bundle: SigilBundle, keys: readonly PublicKey[], file: s
   }
   const first = verified[0];
   if (first) {
-    return { check: pass('signature', 'SIGNATURE_VALID', `${first.key.algorithm} key ${shortHex(first.key.keyId)}`, { keyId: first.key.keyId }), keyId: first.key.keyId, payload };
+    return {
+      check: pass(
+        'signature',
+        'SIGNATURE_VALID',
+        `${first.key.algorithm} key ${shortHex(first.key.keyId)}`,
+        { keyId: first.key.keyId },
+      ),
+      keyId: first.key.keyId,
+      payload,
+    };
   }
   const hinted = keys.find((k) => k.keyId === hint);
   if (hinted) {
-    return { check: fail('signature', 'SIGNATURE_INVALID', `the signature does not verify with key ${shortHex(hint)}: the statement or the signature was altered`, { keyId: hint }), payload };
+    return {
+      check: fail(
+        'signature',
+        'SIGNATURE_INVALID',
+        `the signature does not verify with key ${shortHex(hint)}: the statement or the signature was altered`,
+        { keyId: hint },
+      ),
+      payload,
+    };
   }
   return {
-    check: fail('signature', 'KEY_UNTRUSTED', `signed by key ${shortHex(hint)}, which is not among the ${keys.length} trusted key(s)`, { keyId: hint }),
+    check: fail(
+      'signature',
+      'KEY_UNTRUSTED',
+      `signed by key ${shortHex(hint)}, which is not among the ${keys.length} trusted key(s)`,
+      { keyId: hint },
+    ),
   };
 }
 

@@ -72,11 +72,13 @@ function tarCandidates(l: Layout): ContentCandidate[] {
   const out: ContentCandidate[] = [];
   const at = (name: string) => (l.top === undefined ? name : `${l.top}/${name}`);
   const has = (name: string) => l.inTop.has(name);
-  const add = (type: string, evidence: string, strength: ContentCandidate['strength'] = 'fits') => out.push({ type, evidence, strength });
+  const add = (type: string, evidence: string, strength: ContentCandidate['strength'] = 'fits') =>
+    out.push({ type, evidence, strength });
 
   // Layouts with no top folder: a gem (RubyGems package format) and a Hex package tarball.
   if (l.atRoot.has('metadata.gz') && l.atRoot.has('data.tar.gz')) add('gem', 'metadata.gz', 'sure');
-  if (l.atRoot.has('metadata.config') && l.atRoot.has('contents.tar.gz') && l.atRoot.has('VERSION')) add('hex', 'metadata.config', 'sure');
+  if (l.atRoot.has('metadata.config') && l.atRoot.has('contents.tar.gz') && l.atRoot.has('VERSION'))
+    add('hex', 'metadata.config', 'sure');
   if (out.length > 0) return out;
 
   if (has('package.json')) add('npm', at('package.json'), l.top === 'package' ? 'sure' : 'fits');
@@ -87,9 +89,15 @@ function tarCandidates(l: Layout): ContentCandidate[] {
   if (cabal !== undefined) add('hackage', at(cabal));
   if (has('DESCRIPTION')) add('cran', at('DESCRIPTION'));
   if (has('metadata.json')) add('puppet', at('metadata.json'));
-  if (has('Cargo.toml')) add('cargo', at('Cargo.toml'), has('Cargo.toml.orig') || has('.cargo_vcs_info.json') ? 'sure' : 'fits');
+  if (has('Cargo.toml'))
+    add(
+      'cargo',
+      at('Cargo.toml'),
+      has('Cargo.toml.orig') || has('.cargo_vcs_info.json') ? 'sure' : 'fits',
+    );
   if (has('composer.json')) add('composer', at('composer.json'));
-  if (has('Project.toml') || has('JuliaProject.toml')) add('julia', at(has('Project.toml') ? 'Project.toml' : 'JuliaProject.toml'));
+  if (has('Project.toml') || has('JuliaProject.toml'))
+    add('julia', at(has('Project.toml') ? 'Project.toml' : 'JuliaProject.toml'));
   if (has('bower.json')) add('bower', at('bower.json'));
   if (has('isopack.json')) add('meteor', at('isopack.json'), 'sure');
   else if (has('package.js')) add('meteor', at('package.js'));
@@ -98,16 +106,19 @@ function tarCandidates(l: Layout): ContentCandidate[] {
 
 function zipCandidates(l: Layout): ContentCandidate[] {
   const out: ContentCandidate[] = [];
-  const add = (type: string, evidence: string, strength: ContentCandidate['strength'] = 'fits') => out.push({ type, evidence, strength });
+  const add = (type: string, evidence: string, strength: ContentCandidate['strength'] = 'fits') =>
+    out.push({ type, evidence, strength });
   const wheel = l.paths.find((p) => /^[^/]+\.dist-info\/METADATA$/.test(p));
   if (wheel !== undefined) add('pypi', wheel, 'sure');
   const goMod = l.paths.find((p) => /^[^@/][^@]*@v\d[^/]*\/go\.mod$/.test(p));
   if (goMod !== undefined) add('golang', goMod, 'sure');
   const nuspec = [...l.atRoot].find((n) => n.endsWith('.nuspec'));
   if (nuspec !== undefined) add('nuget', nuspec, 'sure');
-  if (l.paths.includes('META-INF/MANIFEST.MF') && nuspec === undefined) add('maven', 'META-INF/MANIFEST.MF');
+  if (l.paths.includes('META-INF/MANIFEST.MF') && nuspec === undefined)
+    add('maven', 'META-INF/MANIFEST.MF');
   if (l.paths.some((p) => p.startsWith('Carthage/Build/'))) add('carthage', 'Carthage/Build/');
-  if (l.inTop.has('composer.json') || l.atRoot.has('composer.json')) add('composer', l.atRoot.has('composer.json') ? 'composer.json' : `${l.top}/composer.json`);
+  if (l.inTop.has('composer.json') || l.atRoot.has('composer.json'))
+    add('composer', l.atRoot.has('composer.json') ? 'composer.json' : `${l.top}/composer.json`);
   return out;
 }
 
@@ -118,19 +129,35 @@ function zipCandidates(l: Layout): ContentCandidate[] {
  * identification then falls back to the file name, and the adapter chosen
  * reports what is wrong with the bytes.
  */
-export async function contentCandidates(artifact: Artifact, head: Uint8Array, options: IdentifyOptions = {}): Promise<ContentCandidate[]> {
+export async function contentCandidates(
+  artifact: Artifact,
+  head: Uint8Array,
+  options: IdentifyOptions = {},
+): Promise<ContentCandidate[]> {
   const limits = options.limits ? { limits: options.limits } : {};
   try {
     if (isAr(head)) {
-      return Buffer.from(head).toString('latin1').includes('debian-binary') ? [{ type: 'deb', evidence: 'debian-binary', strength: 'sure' }] : [];
+      return Buffer.from(head).toString('latin1').includes('debian-binary')
+        ? [{ type: 'deb', evidence: 'debian-binary', strength: 'sure' }]
+        : [];
     }
     if (isZipHead(head)) {
       const source = artifact.path !== undefined ? { path: artifact.path } : await artifact.bytes();
-      const { entries } = await readZip(source, { file: artifact.name, select: () => false, escapingLinks: 'allow', ...limits });
+      const { entries } = await readZip(source, {
+        file: artifact.name,
+        select: () => false,
+        escapingLinks: 'allow',
+        ...limits,
+      });
       return zipCandidates(layoutOf(entries.map((e) => e.path)));
     }
     if (isGzipHead(head) || isTarHead(head)) {
-      const { entries } = await readTar(artifact.open(), { file: artifact.name, select: () => false, escapingLinks: 'allow', ...limits });
+      const { entries } = await readTar(artifact.open(), {
+        file: artifact.name,
+        select: () => false,
+        escapingLinks: 'allow',
+        ...limits,
+      });
       return tarCandidates(layoutOf(entries.map((e) => e.path)));
     }
   } catch {

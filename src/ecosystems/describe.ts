@@ -5,7 +5,13 @@
  */
 import { digestStream, sriFromHex, type DigestSet } from '../core/digest.js';
 import { InputError } from '../core/errors.js';
-import type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, NativeDigest } from './adapter.js';
+import type {
+  Artifact,
+  EcosystemAdapter,
+  Identity,
+  IdentifyOptions,
+  NativeDigest,
+} from './adapter.js';
 import { contentCandidates, looksLikeArchive, type ContentCandidate } from './by-content.js';
 import { genericAdapter } from './generic/index.js';
 import { adapterForType, detectAdapter } from './index.js';
@@ -34,7 +40,10 @@ async function head(artifact: Artifact): Promise<Uint8Array> {
  * Two readings that both fit throw `TYPE_AMBIGUOUS`, naming each and the file
  * that suggests it.
  */
-export async function chooseAdapter(artifact: Artifact, options: DescribeOptions): Promise<EcosystemAdapter> {
+export async function chooseAdapter(
+  artifact: Artifact,
+  options: DescribeOptions,
+): Promise<EcosystemAdapter> {
   if (options.type !== undefined) return adapterForType(options.type);
   const h = await head(artifact);
   const byContent = await chooseByContent(artifact, h, options);
@@ -42,24 +51,37 @@ export async function chooseAdapter(artifact: Artifact, options: DescribeOptions
   const detected = detectAdapter(artifact.name, h);
   if (detected) return detected;
   if (options.name !== undefined || options.version !== undefined) return genericAdapter;
-  const why = looksLikeArchive(h) ? ': it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)' : '';
-  throw new InputError('TYPE_UNKNOWN', `cannot tell which package manager ${artifact.name} belongs to${why}`, {
-    file: artifact.name,
-    hint: 'pass --type TYPE, or --name NAME --version VERSION to treat it as a generic file',
-  });
+  const why = looksLikeArchive(h)
+    ? ': it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)'
+    : '';
+  throw new InputError(
+    'TYPE_UNKNOWN',
+    `cannot tell which package manager ${artifact.name} belongs to${why}`,
+    {
+      file: artifact.name,
+      hint: 'pass --type TYPE, or --name NAME --version VERSION to treat it as a generic file',
+    },
+  );
 }
 
-async function chooseByContent(artifact: Artifact, h: Uint8Array, options: DescribeOptions): Promise<EcosystemAdapter | undefined> {
+async function chooseByContent(
+  artifact: Artifact,
+  h: Uint8Array,
+  options: DescribeOptions,
+): Promise<EcosystemAdapter | undefined> {
   const found = await contentCandidates(artifact, h, options);
   const byType = new Map<string, ContentCandidate>();
   for (const c of found) if (!byType.has(c.type) || c.strength === 'sure') byType.set(c.type, c);
   let candidates = [...byType.values()];
   if (candidates.length === 0) return undefined;
-  if (candidates.length > 1 && candidates.some((c) => c.strength === 'sure')) candidates = candidates.filter((c) => c.strength === 'sure');
+  if (candidates.length > 1 && candidates.some((c) => c.strength === 'sure'))
+    candidates = candidates.filter((c) => c.strength === 'sure');
   if (candidates.length > 1) {
     // The file name breaks the tie: a sure name match first, then a plausible one.
     for (const level of ['yes', 'maybe'] as const) {
-      const named = candidates.filter((c) => adapterForType(c.type).detect(artifact.name, h) === level);
+      const named = candidates.filter(
+        (c) => adapterForType(c.type).detect(artifact.name, h) === level,
+      );
       if (named.length === 1) {
         candidates = named;
         break;
@@ -68,23 +90,37 @@ async function chooseByContent(artifact: Artifact, h: Uint8Array, options: Descr
   }
   if (candidates.length === 1) return adapterForType(candidates[0]!.type);
   const readings = candidates.map((c) => `${adapterForType(c.type).displayName} (${c.evidence})`);
-  throw new InputError('TYPE_AMBIGUOUS', `${artifact.name} could be ${readings.slice(0, -1).join(', ')} or ${readings[readings.length - 1]}`, {
-    file: artifact.name,
-    hint: `say which with --type ${candidates.map((c) => c.type).join(' or --type ')}`,
-  });
+  throw new InputError(
+    'TYPE_AMBIGUOUS',
+    `${artifact.name} could be ${readings.slice(0, -1).join(', ')} or ${readings[readings.length - 1]}`,
+    {
+      file: artifact.name,
+      hint: `say which with --type ${candidates.map((c) => c.type).join(' or --type ')}`,
+    },
+  );
 }
 
 /** Native digests that are plain functions of sha256/sha512 need no extra pass. */
-function nativeFromDigests(adapter: EcosystemAdapter, digests: DigestSet): NativeDigest | undefined {
-  if (adapter.type === 'npm') return { algorithm: 'sri-sha512', value: sriFromHex('sha512', digests.sha512!) };
+function nativeFromDigests(
+  adapter: EcosystemAdapter,
+  digests: DigestSet,
+): NativeDigest | undefined {
+  if (adapter.type === 'npm')
+    return { algorithm: 'sri-sha512', value: sriFromHex('sha512', digests.sha512!) };
   if (adapter.type === 'generic') return { algorithm: 'sha256', value: digests.sha256! };
   return undefined;
 }
 
-export async function describeArtifact(artifact: Artifact, options: DescribeOptions = {}): Promise<ArtifactDescription> {
+export async function describeArtifact(
+  artifact: Artifact,
+  options: DescribeOptions = {},
+): Promise<ArtifactDescription> {
   const adapter = await chooseAdapter(artifact, options);
   const identity = await adapter.identify(artifact, options);
-  const { digests } = await digestStream((artifact.openTransient ?? artifact.open).call(artifact), ['sha256', 'sha512']);
+  const { digests } = await digestStream((artifact.openTransient ?? artifact.open).call(artifact), [
+    'sha256',
+    'sha512',
+  ]);
   const native = nativeFromDigests(adapter, digests) ?? (await adapter.digest(artifact));
   return { adapter, identity, digests, native };
 }

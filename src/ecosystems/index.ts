@@ -25,7 +25,16 @@ import { meteorAdapter } from './meteor/index.js';
 import { nugetAdapter } from './nuget/index.js';
 import { puppetAdapter } from './puppet/index.js';
 
-export type { Artifact, EcosystemAdapter, Identity, IdentifyOptions, LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from './adapter.js';
+export type {
+  Artifact,
+  EcosystemAdapter,
+  Identity,
+  IdentifyOptions,
+  LockfileEntry,
+  LockfileReader,
+  LockfileSource,
+  NativeDigest,
+} from './adapter.js';
 
 /** ADAPTERS in detection order; generic is last and only chosen explicitly or as a fallback. */
 export const ADAPTERS: readonly EcosystemAdapter[] = [
@@ -56,7 +65,9 @@ export const ADAPTERS: readonly EcosystemAdapter[] = [
 export function adapterForType(type: string): EcosystemAdapter {
   const a = ADAPTERS.find((x) => x.type === type);
   if (!a) {
-    throw new InputError('UNKNOWN_TYPE', `unknown package type "${type}"`, { hint: `known types: ${ADAPTERS.map((x) => x.type).join(', ')}` });
+    throw new InputError('UNKNOWN_TYPE', `unknown package type "${type}"`, {
+      hint: `known types: ${ADAPTERS.map((x) => x.type).join(', ')}`,
+    });
   }
   return a;
 }
@@ -68,11 +79,18 @@ export function adapterForType(type: string): EcosystemAdapter {
  */
 export function detectAdapter(fileName: string, head: Uint8Array): EcosystemAdapter | undefined {
   const specific = ADAPTERS.filter((a) => a !== genericAdapter);
-  return specific.find((a) => a.detect(fileName, head) === 'yes') ?? specific.find((a) => a.detect(fileName, head) === 'maybe');
+  return (
+    specific.find((a) => a.detect(fileName, head) === 'yes') ??
+    specific.find((a) => a.detect(fileName, head) === 'maybe')
+  );
 }
 
 /** lockfileReaderFor finds the reader for a lockfile by its file name. */
-export function lockfileReaderFor(fileName: string): { adapter: EcosystemAdapter; reader: LockfileReader } | undefined {
-  for (const adapter of ADAPTERS) for (const reader of adapter.lockfiles ?? []) if (reader.matches(fileName)) return { adapter, reader };
+export function lockfileReaderFor(
+  fileName: string,
+): { adapter: EcosystemAdapter; reader: LockfileReader } | undefined {
+  for (const adapter of ADAPTERS)
+    for (const reader of adapter.lockfiles ?? [])
+      if (reader.matches(fileName)) return { adapter, reader };
   return undefined;
 }

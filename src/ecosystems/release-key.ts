@@ -31,13 +31,20 @@ const FILE_QUALIFIERS: Record<string, readonly string[]> = { maven: ['classifier
 export function releaseKeyOf(purl: string): ReleaseKey {
   const p = parsePurl(purl);
   const fold = byType.get(p.type)?.releaseKey;
-  const raw: ReleaseKeyParts = { namespace: p.namespace ?? undefined, name: p.name, version: p.version ?? '' };
+  const raw: ReleaseKeyParts = {
+    namespace: p.namespace ?? undefined,
+    name: p.name,
+    version: p.version ?? '',
+  };
   let k: ReleaseKeyParts = raw;
   if (fold) {
     try {
       k = fold(raw);
     } catch (e) {
-      throw new InputError('PURL_INVALID', `cannot compare ${purl} the ${p.type} way: ${(e as Error).message}`);
+      throw new InputError(
+        'PURL_INVALID',
+        `cannot compare ${purl} the ${p.type} way: ${(e as Error).message}`,
+      );
     }
   }
   // Keys are purl-shaped text for people reading them; they are compared as strings only
@@ -45,7 +52,12 @@ export function releaseKeyOf(purl: string): ReleaseKey {
   const ns = k.namespace ? `${k.namespace.split('/').map(encodeURIComponent).join('/')}/` : '';
   const pkg = `pkg:${p.type}/${ns}${encodeURIComponent(k.name)}`;
   const q = (p.qualifiers ?? {}) as Record<string, string>;
-  const file = (FILE_QUALIFIERS[p.type] ?? []).filter((n) => q[n] !== undefined && !(n === 'type' && q[n] === 'jar')).map((n) => `${n}=${encodeURIComponent(q[n]!)}`);
+  const file = (FILE_QUALIFIERS[p.type] ?? [])
+    .filter((n) => q[n] !== undefined && !(n === 'type' && q[n] === 'jar'))
+    .map((n) => `${n}=${encodeURIComponent(q[n]!)}`);
   const suffix = file.length > 0 ? `?${file.join('&')}` : '';
-  return { package: pkg, release: p.version ? `${pkg}@${encodeURIComponent(k.version)}${suffix}` : undefined };
+  return {
+    package: pkg,
+    release: p.version ? `${pkg}@${encodeURIComponent(k.version)}${suffix}` : undefined,
+  };
 }

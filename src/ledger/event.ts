@@ -12,7 +12,14 @@
  * re-submitted event is detected.
  */
 import { createHash } from 'node:crypto';
-import { decodeBase64Strict, dsseSignatureWith, pae, type DsseEnvelope, type DsseSignature, type Signer } from '../core/dsse.js';
+import {
+  decodeBase64Strict,
+  dsseSignatureWith,
+  pae,
+  type DsseEnvelope,
+  type DsseSignature,
+  type Signer,
+} from '../core/dsse.js';
 import { publicKeyFromSpkiPem, signBytes, type PrivateKey, type PublicKey } from '../core/keys.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
 import { parseNamespace } from './namespace.js';
@@ -20,10 +27,21 @@ import { parseNamespace } from './namespace.js';
 export const KEY_EVENT_PREDICATE_TYPE = 'https://sigil.dev/key-event/v1';
 
 export type KeyEventAction = 'add' | 'revoke' | 'rotate' | 'reset' | 'threshold';
-export const KEY_EVENT_ACTIONS: readonly KeyEventAction[] = ['add', 'revoke', 'rotate', 'reset', 'threshold'];
+export const KEY_EVENT_ACTIONS: readonly KeyEventAction[] = [
+  'add',
+  'revoke',
+  'rotate',
+  'reset',
+  'threshold',
+];
 
 /** Bounds on attacker-controlled sizes. */
-export const KEY_EVENT_LIMITS = { envelopeBytes: 64 * 1024, keys: 16, signatures: 16, reason: 1024 } as const;
+export const KEY_EVENT_LIMITS = {
+  envelopeBytes: 64 * 1024,
+  keys: 16,
+  signatures: 16,
+  reason: 1024,
+} as const;
 
 /** KeyDescriptor names a key an event introduces: its id and its PEM SPKI. */
 export interface KeyDescriptor {
@@ -58,17 +76,28 @@ export interface KeyEventPredicate {
 export interface KeyEventStatement {
   readonly _type: typeof IN_TOTO_STATEMENT_TYPE;
   /** One descriptor: name = namespace, digest.sha256 = SHA-256 of the namespace's UTF-8 bytes. */
-  readonly subject: readonly [{ readonly name: string; readonly digest: { readonly sha256: string } }];
+  readonly subject: readonly [
+    { readonly name: string; readonly digest: { readonly sha256: string } },
+  ];
   readonly predicateType: typeof KEY_EVENT_PREDICATE_TYPE;
   readonly predicate: KeyEventPredicate;
 }
 
 /** KeyEventInput is what buildKeyEvent needs; keys are given as PublicKey values. */
-export type KeyEventInput = { readonly namespace: string; readonly previous: string | null; readonly reason?: string } & (
+export type KeyEventInput = {
+  readonly namespace: string;
+  readonly previous: string | null;
+  readonly reason?: string;
+} & (
   | { readonly action: 'add'; readonly keys: readonly PublicKey[] }
   | { readonly action: 'revoke'; readonly keyId: string; readonly compromisedSince?: number }
   | { readonly action: 'rotate'; readonly from: string; readonly to: PublicKey }
-  | { readonly action: 'reset'; readonly keys: readonly PublicKey[]; readonly threshold?: number; readonly compromisedSince?: number }
+  | {
+      readonly action: 'reset';
+      readonly keys: readonly PublicKey[];
+      readonly threshold?: number;
+      readonly compromisedSince?: number;
+    }
   | { readonly action: 'threshold'; readonly threshold: number }
 );
 
@@ -84,7 +113,9 @@ export interface ParsedKeyEvent {
 }
 
 export type KeyEventParseCode = 'ENVELOPE_INVALID' | 'EVENT_INVALID';
-export type ParseResult = { readonly ok: true; readonly value: ParsedKeyEvent } | { readonly ok: false; readonly code: KeyEventParseCode; readonly reason: string };
+export type ParseResult =
+  | { readonly ok: true; readonly value: ParsedKeyEvent }
+  | { readonly ok: false; readonly code: KeyEventParseCode; readonly reason: string };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -107,7 +138,13 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
       predicate = { ...base, keys: input.keys.map(keyDescriptor) };
       break;
     case 'revoke':
-      predicate = { ...base, keyId: input.keyId, ...(input.compromisedSince !== undefined ? { compromisedSince: input.compromisedSince } : {}) };
+      predicate = {
+        ...base,
+        keyId: input.keyId,
+        ...(input.compromisedSince !== undefined
+          ? { compromisedSince: input.compromisedSince }
+          : {}),
+      };
       break;
     case 'rotate':
       predicate = { ...base, from: input.from, keys: [keyDescriptor(input.to)] };
@@ -117,7 +154,9 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
         ...base,
         keys: input.keys.map(keyDescriptor),
         ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
-        ...(input.compromisedSince !== undefined ? { compromisedSince: input.compromisedSince } : {}),
+        ...(input.compromisedSince !== undefined
+          ? { compromisedSince: input.compromisedSince }
+          : {}),
       };
       break;
     case 'threshold':
@@ -127,7 +166,12 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
   if (input.reason !== undefined) predicate = { ...predicate, reason: input.reason };
   return {
     _type: IN_TOTO_STATEMENT_TYPE,
-    subject: [{ name: input.namespace, digest: { sha256: createHash('sha256').update(input.namespace, 'utf8').digest('hex') } }],
+    subject: [
+      {
+        name: input.namespace,
+        digest: { sha256: createHash('sha256').update(input.namespace, 'utf8').digest('hex') },
+      },
+    ],
     predicateType: KEY_EVENT_PREDICATE_TYPE,
     predicate,
   };
@@ -140,10 +184,17 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
  * what `sigil key …` writes and what a registry logs. It does not check that
  * the event will be accepted: Ledger.check does.
  */
-export function buildKeyEvent(input: KeyEventInput, signers: readonly PrivateKey[]): { envelope: DsseEnvelope; statement: KeyEventStatement; digest: string } {
+export function buildKeyEvent(
+  input: KeyEventInput,
+  signers: readonly PrivateKey[],
+): { envelope: DsseEnvelope; statement: KeyEventStatement; digest: string } {
   const statement = keyEventStatement(input);
   const payload = Buffer.from(JSON.stringify(statement), 'utf8');
-  let envelope: DsseEnvelope = { payload: payload.toString('base64'), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [] };
+  let envelope: DsseEnvelope = {
+    payload: payload.toString('base64'),
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    signatures: [],
+  };
   for (const s of signers) envelope = cosignKeyEvent(envelope, s);
   return { envelope, statement, digest: eventDigest(payload) };
 }
@@ -156,15 +207,27 @@ export function buildKeyEvent(input: KeyEventInput, signers: readonly PrivateKey
 export function cosignKeyEvent(envelope: DsseEnvelope, signer: PrivateKey): DsseEnvelope {
   if (envelope.signatures.some((s) => s.keyid === signer.publicKey.keyId)) return envelope;
   const payload = decodeBase64Strict(envelope.payload, 'payload');
-  const sig: DsseSignature = { keyid: signer.publicKey.keyId, sig: signBytes(signer, pae(envelope.payloadType, payload)).toString('base64') };
+  const sig: DsseSignature = {
+    keyid: signer.publicKey.keyId,
+    sig: signBytes(signer, pae(envelope.payloadType, payload)).toString('base64'),
+  };
   return { ...envelope, signatures: [...envelope.signatures, sig] };
 }
 
 /** cosignKeyEventWith is cosignKeyEvent for a key held elsewhere (ssh-agent). */
-export async function cosignKeyEventWith(envelope: DsseEnvelope, signer: Signer): Promise<DsseEnvelope> {
+export async function cosignKeyEventWith(
+  envelope: DsseEnvelope,
+  signer: Signer,
+): Promise<DsseEnvelope> {
   if (envelope.signatures.some((s) => s.keyid === signer.publicKey.keyId)) return envelope;
   const payload = decodeBase64Strict(envelope.payload, 'payload');
-  return { ...envelope, signatures: [...envelope.signatures, await dsseSignatureWith(envelope.payloadType, payload, signer)] };
+  return {
+    ...envelope,
+    signatures: [
+      ...envelope.signatures,
+      await dsseSignatureWith(envelope.payloadType, payload, signer),
+    ],
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -199,11 +262,19 @@ const COMMON_FIELDS = ['namespace', 'action', 'previous', 'reason'];
  * Sigil accepts) or EVENT_INVALID (the statement is not a key event).
  */
 export function parseKeyEventEnvelope(input: unknown): ParseResult {
-  const bad = (code: KeyEventParseCode, reason: string): ParseResult => ({ ok: false, code, reason });
+  const bad = (code: KeyEventParseCode, reason: string): ParseResult => ({
+    ok: false,
+    code,
+    reason,
+  });
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const size = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
-    if (size > KEY_EVENT_LIMITS.envelopeBytes) return bad('ENVELOPE_INVALID', `envelope is ${size} bytes, more than the ${KEY_EVENT_LIMITS.envelopeBytes} allowed`);
+    if (size > KEY_EVENT_LIMITS.envelopeBytes)
+      return bad(
+        'ENVELOPE_INVALID',
+        `envelope is ${size} bytes, more than the ${KEY_EVENT_LIMITS.envelopeBytes} allowed`,
+      );
     try {
       doc = JSON.parse(typeof input === 'string' ? input : Buffer.from(input).toString('utf8'));
     } catch (e) {
@@ -211,14 +282,27 @@ export function parseKeyEventEnvelope(input: unknown): ParseResult {
     }
   }
   if (!isRecord(doc)) return bad('ENVELOPE_INVALID', 'envelope must be a JSON object');
-  if (doc['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) return bad('ENVELOPE_INVALID', `payloadType is ${JSON.stringify(doc['payloadType'])}, expected "${IN_TOTO_PAYLOAD_TYPE}"`);
-  if (typeof doc['payload'] !== 'string') return bad('ENVELOPE_INVALID', 'payload must be a base64 string');
+  if (doc['payloadType'] !== IN_TOTO_PAYLOAD_TYPE)
+    return bad(
+      'ENVELOPE_INVALID',
+      `payloadType is ${JSON.stringify(doc['payloadType'])}, expected "${IN_TOTO_PAYLOAD_TYPE}"`,
+    );
+  if (typeof doc['payload'] !== 'string')
+    return bad('ENVELOPE_INVALID', 'payload must be a base64 string');
   const sigs = doc['signatures'];
   if (!Array.isArray(sigs)) return bad('ENVELOPE_INVALID', 'signatures must be an array');
-  if (sigs.length > KEY_EVENT_LIMITS.signatures) return bad('ENVELOPE_INVALID', `${sigs.length} signatures, more than the ${KEY_EVENT_LIMITS.signatures} allowed`);
+  if (sigs.length > KEY_EVENT_LIMITS.signatures)
+    return bad(
+      'ENVELOPE_INVALID',
+      `${sigs.length} signatures, more than the ${KEY_EVENT_LIMITS.signatures} allowed`,
+    );
   const signatures: DsseSignature[] = [];
   for (const [i, s] of sigs.entries()) {
-    if (!isRecord(s) || typeof s['sig'] !== 'string' || (s['keyid'] !== undefined && typeof s['keyid'] !== 'string')) {
+    if (
+      !isRecord(s) ||
+      typeof s['sig'] !== 'string' ||
+      (s['keyid'] !== undefined && typeof s['keyid'] !== 'string')
+    ) {
       return bad('ENVELOPE_INVALID', `signatures[${i}] must be {keyid?: string, sig: string}`);
     }
     try {
@@ -234,10 +318,23 @@ export function parseKeyEventEnvelope(input: unknown): ParseResult {
   } catch {
     return bad('ENVELOPE_INVALID', 'payload is not base64');
   }
-  const envelope: DsseEnvelope = { payload: doc['payload'], payloadType: IN_TOTO_PAYLOAD_TYPE, signatures };
+  const envelope: DsseEnvelope = {
+    payload: doc['payload'],
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    signatures,
+  };
   const parsed = parseKeyEventStatement(payload);
   if (!parsed.ok) return bad('EVENT_INVALID', parsed.reason);
-  return { ok: true, value: { envelope, payload, statement: parsed.statement, digest: eventDigest(payload), keys: parsed.keys } };
+  return {
+    ok: true,
+    value: {
+      envelope,
+      payload,
+      statement: parsed.statement,
+      digest: eventDigest(payload),
+      keys: parsed.keys,
+    },
+  };
 }
 
 /** parseKeyEventStatement validates a payload as a key-event statement, gathering every problem. Never throws. */
@@ -252,10 +349,15 @@ export function parseKeyEventStatement(
   }
   if (!isRecord(doc)) return { ok: false, reason: 'payload must be a JSON object' };
   const problems: string[] = [];
-  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE) problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
-  if (doc['predicateType'] !== KEY_EVENT_PREDICATE_TYPE) problems.push(`predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${KEY_EVENT_PREDICATE_TYPE}"`);
+  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE)
+    problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
+  if (doc['predicateType'] !== KEY_EVENT_PREDICATE_TYPE)
+    problems.push(
+      `predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${KEY_EVENT_PREDICATE_TYPE}"`,
+    );
   const p = doc['predicate'];
-  if (!isRecord(p)) return { ok: false, reason: [...problems, 'predicate must be an object'].join('; ') };
+  if (!isRecord(p))
+    return { ok: false, reason: [...problems, 'predicate must be an object'].join('; ') };
   const ns = parseNamespace(p['namespace']);
   if (!ns.ok) problems.push(`predicate.namespace: ${ns.reason}`);
   const subject = doc['subject'];
@@ -263,49 +365,87 @@ export function parseKeyEventStatement(
     problems.push('subject must hold exactly one descriptor');
   } else {
     const s = subject[0];
-    if (s['name'] !== p['namespace']) problems.push('subject[0].name must equal predicate.namespace');
+    if (s['name'] !== p['namespace'])
+      problems.push('subject[0].name must equal predicate.namespace');
     const d = s['digest'];
-    const want = typeof p['namespace'] === 'string' ? createHash('sha256').update(p['namespace'], 'utf8').digest('hex') : '';
-    if (!isRecord(d) || d['sha256'] !== want) problems.push('subject[0].digest.sha256 must be the SHA-256 of the namespace');
+    const want =
+      typeof p['namespace'] === 'string'
+        ? createHash('sha256').update(p['namespace'], 'utf8').digest('hex')
+        : '';
+    if (!isRecord(d) || d['sha256'] !== want)
+      problems.push('subject[0].digest.sha256 must be the SHA-256 of the namespace');
   }
   const action = p['action'];
   const keys: PublicKey[] = [];
   if (typeof action !== 'string' || !(KEY_EVENT_ACTIONS as readonly string[]).includes(action)) {
-    problems.push(`predicate.action is ${JSON.stringify(action)}, expected one of ${KEY_EVENT_ACTIONS.join(', ')}`);
+    problems.push(
+      `predicate.action is ${JSON.stringify(action)}, expected one of ${KEY_EVENT_ACTIONS.join(', ')}`,
+    );
   } else {
     const a = action as KeyEventAction;
     // Unknown fields are refused, not ignored: a field an old verifier skipped could be one a newer signer relied on.
-    for (const k of Object.keys(p)) if (!COMMON_FIELDS.includes(k) && !PREDICATE_FIELDS[a].includes(k)) problems.push(`predicate.${k} is not allowed in a ${a} event`);
-    for (const k of REQUIRED_FIELDS[a]) if (p[k] === undefined) problems.push(`predicate.${k} is required in a ${a} event`);
+    for (const k of Object.keys(p))
+      if (!COMMON_FIELDS.includes(k) && !PREDICATE_FIELDS[a].includes(k))
+        problems.push(`predicate.${k} is not allowed in a ${a} event`);
+    for (const k of REQUIRED_FIELDS[a])
+      if (p[k] === undefined) problems.push(`predicate.${k} is required in a ${a} event`);
     if (p['keys'] !== undefined) {
       const list = p['keys'];
-      if (!Array.isArray(list) || list.length === 0) problems.push('predicate.keys must be a non-empty array');
-      else if (list.length > KEY_EVENT_LIMITS.keys) problems.push(`predicate.keys holds ${list.length} keys, more than the ${KEY_EVENT_LIMITS.keys} allowed`);
-      else if (a === 'rotate' && list.length !== 1) problems.push('predicate.keys of a rotate event must hold exactly one key');
+      if (!Array.isArray(list) || list.length === 0)
+        problems.push('predicate.keys must be a non-empty array');
+      else if (list.length > KEY_EVENT_LIMITS.keys)
+        problems.push(
+          `predicate.keys holds ${list.length} keys, more than the ${KEY_EVENT_LIMITS.keys} allowed`,
+        );
+      else if (a === 'rotate' && list.length !== 1)
+        problems.push('predicate.keys of a rotate event must hold exactly one key');
       else {
         list.forEach((k: unknown, i) => {
-          if (!isRecord(k) || typeof k['keyId'] !== 'string' || typeof k['publicKey'] !== 'string' || Object.keys(k).length !== 2) {
+          if (
+            !isRecord(k) ||
+            typeof k['keyId'] !== 'string' ||
+            typeof k['publicKey'] !== 'string' ||
+            Object.keys(k).length !== 2
+          ) {
             problems.push(`predicate.keys[${i}] must be {keyId, publicKey}`);
             return;
           }
           try {
-            if (!k['publicKey'].trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) throw new Error('not a PEM PUBLIC KEY block');
+            if (!k['publicKey'].trimStart().startsWith('-----BEGIN PUBLIC KEY-----'))
+              throw new Error('not a PEM PUBLIC KEY block');
             const key = publicKeyFromSpkiPem(k['publicKey']);
-            if (key.keyId !== k['keyId']) problems.push(`predicate.keys[${i}].keyId does not match its public key (that key's id is ${key.keyId})`);
+            if (key.keyId !== k['keyId'])
+              problems.push(
+                `predicate.keys[${i}].keyId does not match its public key (that key's id is ${key.keyId})`,
+              );
             else keys.push(key);
           } catch (e) {
-            problems.push(`predicate.keys[${i}].publicKey does not decode (${(e as Error).message})`);
+            problems.push(
+              `predicate.keys[${i}].publicKey does not decode (${(e as Error).message})`,
+            );
           }
         });
-        if (new Set(keys.map((k) => k.keyId)).size !== keys.length) problems.push('predicate.keys lists a key twice');
+        if (new Set(keys.map((k) => k.keyId)).size !== keys.length)
+          problems.push('predicate.keys lists a key twice');
       }
     }
-    for (const f of ['keyId', 'from'] as const) if (p[f] !== undefined && (typeof p[f] !== 'string' || !HEX64.test(p[f]))) problems.push(`predicate.${f} must be a hex SHA-256 key id`);
-    if (p['compromisedSince'] !== undefined && !isLogIndex(p['compromisedSince'])) problems.push('predicate.compromisedSince must be a log index (integer ≥ 0)');
-    if (p['threshold'] !== undefined && !(isLogIndex(p['threshold']) && p['threshold'] >= 1)) problems.push('predicate.threshold must be an integer ≥ 1');
+    for (const f of ['keyId', 'from'] as const)
+      if (p[f] !== undefined && (typeof p[f] !== 'string' || !HEX64.test(p[f])))
+        problems.push(`predicate.${f} must be a hex SHA-256 key id`);
+    if (p['compromisedSince'] !== undefined && !isLogIndex(p['compromisedSince']))
+      problems.push('predicate.compromisedSince must be a log index (integer ≥ 0)');
+    if (p['threshold'] !== undefined && !(isLogIndex(p['threshold']) && p['threshold'] >= 1))
+      problems.push('predicate.threshold must be an integer ≥ 1');
   }
-  if (!(p['previous'] === null || (typeof p['previous'] === 'string' && HEX64.test(p['previous'])))) problems.push('predicate.previous must be null or a hex SHA-256 event digest');
-  if (p['reason'] !== undefined && (typeof p['reason'] !== 'string' || p['reason'].length > KEY_EVENT_LIMITS.reason)) problems.push(`predicate.reason must be a string of at most ${KEY_EVENT_LIMITS.reason} characters`);
+  if (!(p['previous'] === null || (typeof p['previous'] === 'string' && HEX64.test(p['previous']))))
+    problems.push('predicate.previous must be null or a hex SHA-256 event digest');
+  if (
+    p['reason'] !== undefined &&
+    (typeof p['reason'] !== 'string' || p['reason'].length > KEY_EVENT_LIMITS.reason)
+  )
+    problems.push(
+      `predicate.reason must be a string of at most ${KEY_EVENT_LIMITS.reason} characters`,
+    );
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   return { ok: true, statement: doc as unknown as KeyEventStatement, keys };
 }

@@ -59,7 +59,14 @@ export interface LedgerHeadPredicate extends LedgerHeadEntry {
 export function buildLedgerHeads(p: LedgerHeadsPredicate, key: PrivateKey): DsseEnvelope {
   const statement = {
     _type: IN_TOTO_STATEMENT_TYPE,
-    subject: [{ name: `${p.origin}@${p.treeSize}`, digest: { sha256: createHash('sha256').update(`${p.origin}\n${p.treeSize}\n`, 'utf8').digest('hex') } }],
+    subject: [
+      {
+        name: `${p.origin}@${p.treeSize}`,
+        digest: {
+          sha256: createHash('sha256').update(`${p.origin}\n${p.treeSize}\n`, 'utf8').digest('hex'),
+        },
+      },
+    ],
     predicateType: LEDGER_HEAD_PREDICATE_TYPE,
     predicate: { origin: p.origin, treeSize: p.treeSize, heads: p.heads },
   };
@@ -67,13 +74,19 @@ export function buildLedgerHeads(p: LedgerHeadsPredicate, key: PrivateKey): Dsse
 }
 
 /** LedgerHeadCode: why a head statement was refused. Public API: keep stable. */
-export type LedgerHeadCode = 'LEDGER_HEAD_MISSING' | 'LEDGER_HEAD_INVALID' | 'LEDGER_HEAD_UNSIGNED' | 'LEDGER_HEAD_MISMATCH';
+export type LedgerHeadCode =
+  'LEDGER_HEAD_MISSING' | 'LEDGER_HEAD_INVALID' | 'LEDGER_HEAD_UNSIGNED' | 'LEDGER_HEAD_MISMATCH';
 
-export type LedgerHeadResult = { readonly ok: true; readonly value: LedgerHeadPredicate } | { readonly ok: false; readonly code: LedgerHeadCode; readonly reason: string };
+export type LedgerHeadResult =
+  | { readonly ok: true; readonly value: LedgerHeadPredicate }
+  | { readonly ok: false; readonly code: LedgerHeadCode; readonly reason: string };
 
-type Parsed = { readonly ok: true; readonly value: LedgerHeadsPredicate } | { readonly ok: false; readonly code: LedgerHeadCode; readonly reason: string };
+type Parsed =
+  | { readonly ok: true; readonly value: LedgerHeadsPredicate }
+  | { readonly ok: false; readonly code: LedgerHeadCode; readonly reason: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // One statement covers a whole lookup: its signature is checked once per object and key set.
 const parsedStatements = new WeakMap<object, { keys: readonly PublicKey[]; parsed: Parsed }>();
@@ -86,9 +99,17 @@ function parseHeads(envelope: Record<string, unknown>, registryKeys: readonly Pu
   return parsed;
 }
 
-function parseHeadsNow(envelope: Record<string, unknown>, registryKeys: readonly PublicKey[]): Parsed {
+function parseHeadsNow(
+  envelope: Record<string, unknown>,
+  registryKeys: readonly PublicKey[],
+): Parsed {
   const bad = (code: LedgerHeadCode, reason: string): Parsed => ({ ok: false, code, reason });
-  if (typeof envelope['payload'] !== 'string' || typeof envelope['payloadType'] !== 'string' || !Array.isArray(envelope['signatures'])) return bad('LEDGER_HEAD_INVALID', 'the ledger head statement is not a DSSE envelope');
+  if (
+    typeof envelope['payload'] !== 'string' ||
+    typeof envelope['payloadType'] !== 'string' ||
+    !Array.isArray(envelope['signatures'])
+  )
+    return bad('LEDGER_HEAD_INVALID', 'the ledger head statement is not a DSSE envelope');
   let verified: number;
   let payload: Buffer;
   try {
@@ -96,20 +117,40 @@ function parseHeadsNow(envelope: Record<string, unknown>, registryKeys: readonly
     verified = r.verified.length;
     payload = r.payload;
   } catch (e) {
-    return bad('LEDGER_HEAD_INVALID', `the ledger head statement is unreadable: ${(e as Error).message}`);
+    return bad(
+      'LEDGER_HEAD_INVALID',
+      `the ledger head statement is unreadable: ${(e as Error).message}`,
+    );
   }
-  if (verified === 0) return bad('LEDGER_HEAD_UNSIGNED', 'the ledger head statement is not signed by the registry\'s key');
+  if (verified === 0)
+    return bad(
+      'LEDGER_HEAD_UNSIGNED',
+      "the ledger head statement is not signed by the registry's key",
+    );
   let st: unknown;
   try {
     st = JSON.parse(payload.toString('utf8'));
   } catch {
     return bad('LEDGER_HEAD_INVALID', 'the ledger head statement is not JSON');
   }
-  if (!isObject(st) || st['_type'] !== IN_TOTO_STATEMENT_TYPE || st['predicateType'] !== LEDGER_HEAD_PREDICATE_TYPE || !isObject(st['predicate'])) {
-    return bad('LEDGER_HEAD_INVALID', `the ledger head statement is not an in-toto statement with predicate ${LEDGER_HEAD_PREDICATE_TYPE}`);
+  if (
+    !isObject(st) ||
+    st['_type'] !== IN_TOTO_STATEMENT_TYPE ||
+    st['predicateType'] !== LEDGER_HEAD_PREDICATE_TYPE ||
+    !isObject(st['predicate'])
+  ) {
+    return bad(
+      'LEDGER_HEAD_INVALID',
+      `the ledger head statement is not an in-toto statement with predicate ${LEDGER_HEAD_PREDICATE_TYPE}`,
+    );
   }
   const p = st['predicate'];
-  if (typeof p['origin'] !== 'string' || !Number.isSafeInteger(p['treeSize']) || !isObject(p['heads'])) return bad('LEDGER_HEAD_INVALID', 'the ledger head statement lacks origin, treeSize or heads');
+  if (
+    typeof p['origin'] !== 'string' ||
+    !Number.isSafeInteger(p['treeSize']) ||
+    !isObject(p['heads'])
+  )
+    return bad('LEDGER_HEAD_INVALID', 'the ledger head statement lacks origin, treeSize or heads');
   return { ok: true, value: p as unknown as LedgerHeadsPredicate };
 }
 
@@ -120,22 +161,71 @@ function parseHeadsNow(envelope: Record<string, unknown>, registryKeys: readonly
  * verified (an older statement replayed by a man in the middle names an
  * older tree), naming `namespace`. Never throws.
  */
-export function checkLedgerHead(envelope: unknown, expect: { namespace: string; origin: string; treeSize: number; registryKeys: readonly PublicKey[] }): LedgerHeadResult {
-  const bad = (code: LedgerHeadCode, reason: string): LedgerHeadResult => ({ ok: false, code, reason });
-  if (envelope === undefined || envelope === null) return bad('LEDGER_HEAD_MISSING', `the server sent no signed ledger head for ${expect.namespace}, so withheld key events could not be detected`);
-  if (!isObject(envelope)) return bad('LEDGER_HEAD_INVALID', `the ledger head of ${expect.namespace} is not a DSSE envelope`);
+export function checkLedgerHead(
+  envelope: unknown,
+  expect: {
+    namespace: string;
+    origin: string;
+    treeSize: number;
+    registryKeys: readonly PublicKey[];
+  },
+): LedgerHeadResult {
+  const bad = (code: LedgerHeadCode, reason: string): LedgerHeadResult => ({
+    ok: false,
+    code,
+    reason,
+  });
+  if (envelope === undefined || envelope === null)
+    return bad(
+      'LEDGER_HEAD_MISSING',
+      `the server sent no signed ledger head for ${expect.namespace}, so withheld key events could not be detected`,
+    );
+  if (!isObject(envelope))
+    return bad(
+      'LEDGER_HEAD_INVALID',
+      `the ledger head of ${expect.namespace} is not a DSSE envelope`,
+    );
   const parsed = parseHeads(envelope, expect.registryKeys);
   if (!parsed.ok) return bad(parsed.code, `${expect.namespace}: ${parsed.reason}`);
   const p = parsed.value;
   // Check for substitution: a genuine statement of another log or tree must not pass.
-  if (p.origin !== expect.origin) return bad('LEDGER_HEAD_MISMATCH', `the ledger head of ${expect.namespace} is for log ${p.origin}, not ${expect.origin}`);
+  if (p.origin !== expect.origin)
+    return bad(
+      'LEDGER_HEAD_MISMATCH',
+      `the ledger head of ${expect.namespace} is for log ${p.origin}, not ${expect.origin}`,
+    );
   if (p.treeSize !== expect.treeSize) {
-    return bad('LEDGER_HEAD_MISMATCH', `the ledger head of ${expect.namespace} is for tree size ${p.treeSize}, not the verified checkpoint's ${expect.treeSize} (a stale or replayed answer)`);
+    return bad(
+      'LEDGER_HEAD_MISMATCH',
+      `the ledger head of ${expect.namespace} is for tree size ${p.treeSize}, not the verified checkpoint's ${expect.treeSize} (a stale or replayed answer)`,
+    );
   }
   const e = Object.hasOwn(p.heads, expect.namespace) ? p.heads[expect.namespace] : undefined;
-  if (e === undefined) return bad('LEDGER_HEAD_MISMATCH', `the registry's signed ledger heads do not name ${expect.namespace} (an answer for other namespaces)`);
+  if (e === undefined)
+    return bad(
+      'LEDGER_HEAD_MISMATCH',
+      `the registry's signed ledger heads do not name ${expect.namespace} (an answer for other namespaces)`,
+    );
   const head = (e as { head?: unknown }).head;
-  const headOk = head === null || (isObject(head) && Number.isSafeInteger(head['logIndex']) && typeof head['digest'] === 'string' && /^[0-9a-f]{64}$/.test(head['digest']));
-  if (!isObject(e) || !Number.isSafeInteger(e['events']) || !headOk) return bad('LEDGER_HEAD_INVALID', `the ledger head of ${expect.namespace} lacks events or head`);
-  return { ok: true, value: { namespace: expect.namespace, origin: p.origin, treeSize: p.treeSize, events: e['events'] as number, head: head as LedgerHead } };
+  const headOk =
+    head === null ||
+    (isObject(head) &&
+      Number.isSafeInteger(head['logIndex']) &&
+      typeof head['digest'] === 'string' &&
+      /^[0-9a-f]{64}$/.test(head['digest']));
+  if (!isObject(e) || !Number.isSafeInteger(e['events']) || !headOk)
+    return bad(
+      'LEDGER_HEAD_INVALID',
+      `the ledger head of ${expect.namespace} lacks events or head`,
+    );
+  return {
+    ok: true,
+    value: {
+      namespace: expect.namespace,
+      origin: p.origin,
+      treeSize: p.treeSize,
+      events: e['events'] as number,
+      head: head as LedgerHead,
+    },
+  };
 }

@@ -30,7 +30,9 @@ export interface Namespace {
   readonly purlNamespace: string | undefined;
 }
 
-export type NamespaceResult = { readonly ok: true; readonly value: Namespace } | { readonly ok: false; readonly reason: string };
+export type NamespaceResult =
+  | { readonly ok: true; readonly value: Namespace }
+  | { readonly ok: false; readonly reason: string };
 
 function fromPurl(value: string): PackageURL | string {
   try {
@@ -46,27 +48,49 @@ function fromPurl(value: string): PackageURL | string {
  * namespace and non-canonical spellings are canonicalised; without it, the
  * input must already be canonical. Never throws.
  */
-export function parseNamespace(value: unknown, options: { lenient?: boolean } = {}): NamespaceResult {
-  if (typeof value !== 'string' || value === '') return { ok: false, reason: 'namespace must be a non-empty string' };
+export function parseNamespace(
+  value: unknown,
+  options: { lenient?: boolean } = {},
+): NamespaceResult {
+  if (typeof value !== 'string' || value === '')
+    return { ok: false, reason: 'namespace must be a non-empty string' };
   if (value.length > 1024) return { ok: false, reason: 'namespace is longer than 1024 characters' };
   if (value.endsWith('/*')) {
     // Parse "pkg:type/ns/*" as the purl "pkg:type/ns/_" to reuse the purl rules for type and namespace.
     const p = fromPurl(`${value.slice(0, -2)}/_`);
-    if (typeof p === 'string') return { ok: false, reason: `scope namespace "${value}" is not a purl prefix: ${p}` };
-    if (!p.namespace) return { ok: false, reason: `scope namespace "${value}" names no purl namespace (expected pkg:<type>/<namespace>/*)` };
-    if (p.version || p.qualifiers || p.subpath) return { ok: false, reason: `scope namespace "${value}" must not carry a version, qualifiers or subpath` };
+    if (typeof p === 'string')
+      return { ok: false, reason: `scope namespace "${value}" is not a purl prefix: ${p}` };
+    if (!p.namespace)
+      return {
+        ok: false,
+        reason: `scope namespace "${value}" names no purl namespace (expected pkg:<type>/<namespace>/*)`,
+      };
+    if (p.version || p.qualifiers || p.subpath)
+      return {
+        ok: false,
+        reason: `scope namespace "${value}" must not carry a version, qualifiers or subpath`,
+      };
     const id = `${versionlessPurl(p.type, p.namespace, '_').slice(0, -2)}/*`;
-    if (!options.lenient && id !== value) return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
+    if (!options.lenient && id !== value)
+      return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
     return { ok: true, value: { kind: 'scope', id, type: p.type, purlNamespace: p.namespace } };
   }
   const p = fromPurl(value);
-  if (typeof p === 'string') return { ok: false, reason: `namespace "${value}" is not a package URL: ${p}` };
+  if (typeof p === 'string')
+    return { ok: false, reason: `namespace "${value}" is not a package URL: ${p}` };
   if (!options.lenient && (p.version || p.qualifiers || p.subpath)) {
-    return { ok: false, reason: `package namespace "${value}" must not carry a version, qualifiers or subpath` };
+    return {
+      ok: false,
+      reason: `package namespace "${value}" must not carry a version, qualifiers or subpath`,
+    };
   }
   const id = versionlessPurl(p.type, p.namespace, p.name);
-  if (!options.lenient && id !== value) return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
-  return { ok: true, value: { kind: 'package', id, type: p.type, purlNamespace: p.namespace ?? undefined } };
+  if (!options.lenient && id !== value)
+    return { ok: false, reason: `namespace "${value}" is not canonical (expected "${id}")` };
+  return {
+    ok: true,
+    value: { kind: 'package', id, type: p.type, purlNamespace: p.namespace ?? undefined },
+  };
 }
 
 /** scopeOf is the scope namespace that covers a package namespace, or undefined when its purl has no namespace. */

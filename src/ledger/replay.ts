@@ -172,11 +172,15 @@ export class Ledger {
   apply(entry: LogEntry): HistoryEntry {
     const { entry: judged, next } = this.evaluate(entry);
     if (next) this.states.set(next.ns.id, next);
-    if (Number.isSafeInteger(entry.logIndex) && entry.logIndex > this.lastIndex) this.lastIndex = entry.logIndex;
+    if (Number.isSafeInteger(entry.logIndex) && entry.logIndex > this.lastIndex)
+      this.lastIndex = entry.logIndex;
     this.all.push(judged);
     if (judged.namespace !== undefined) {
       // A new array, not a push: a fork shares the arrays of the ledger it came from.
-      this.histories.set(judged.namespace, [...(this.histories.get(judged.namespace) ?? []), judged]);
+      this.histories.set(judged.namespace, [
+        ...(this.histories.get(judged.namespace) ?? []),
+        judged,
+      ]);
     }
     return judged;
   }
@@ -229,7 +233,9 @@ export class Ledger {
   keys(namespace: string): readonly KeyStatus[] {
     const ns = parseNamespace(namespace, { lenient: true });
     if (!ns.ok) return [];
-    return [...(this.states.get(ns.value.id)?.keys.values() ?? [])].map(({ compromiseAt: _, ...k }) => k);
+    return [...(this.states.get(ns.value.id)?.keys.values() ?? [])].map(
+      ({ compromiseAt: _, ...k }) => k,
+    );
   }
 
   /**
@@ -260,47 +266,123 @@ export class Ledger {
   authorisedAt(namespace: string, keyId: string, logIndex: number): Authorisation {
     const parsed = parseNamespace(namespace, { lenient: true });
     const nsId = parsed.ok ? parsed.value.id : namespace;
-    const answer = (allowed: boolean, code: AuthorisationCode, reason: string, extra: Partial<Authorisation> = {}): Authorisation => {
+    const answer = (
+      allowed: boolean,
+      code: AuthorisationCode,
+      reason: string,
+      extra: Partial<Authorisation> = {},
+    ): Authorisation => {
       const reset = extra.reset ?? false;
-      const detail = { namespace: nsId, keyId, logIndex, ledger: extra.ledger, via: extra.via ?? [] };
+      const detail = {
+        namespace: nsId,
+        keyId,
+        logIndex,
+        ledger: extra.ledger,
+        via: extra.via ?? [],
+      };
       const check = allowed
         ? (reset ? warn : pass)('key-authorised', code, reason, detail)
         : fail('key-authorised', code, reason, detail);
-      return { allowed, code, reason, via: [], reset, firstUse: false, namespace: nsId, ledger: undefined, keyId, logIndex, ...extra, check };
+      return {
+        allowed,
+        code,
+        reason,
+        via: [],
+        reset,
+        firstUse: false,
+        namespace: nsId,
+        ledger: undefined,
+        keyId,
+        logIndex,
+        ...extra,
+        check,
+      };
     };
     if (!parsed.ok) return answer(false, 'NAMESPACE_INVALID', parsed.reason);
-    if (!Number.isSafeInteger(logIndex) || logIndex < 0) return answer(false, 'LOG_INDEX_INVALID', `log index ${String(logIndex)} is not an integer ≥ 0`);
+    if (!Number.isSafeInteger(logIndex) || logIndex < 0)
+      return answer(
+        false,
+        'LOG_INDEX_INVALID',
+        `log index ${String(logIndex)} is not an integer ≥ 0`,
+      );
     const ledgerId = this.ledgerFor(nsId, logIndex);
-    if (ledgerId === undefined) return answer(false, 'NAMESPACE_UNKNOWN', `${nsId} has no key ledger before log index ${logIndex} (its first publish must log an add event)`);
+    if (ledgerId === undefined)
+      return answer(
+        false,
+        'NAMESPACE_UNKNOWN',
+        `${nsId} has no key ledger before log index ${logIndex} (its first publish must log an add event)`,
+      );
     const state = this.states.get(ledgerId)!;
     const through = ledgerId === nsId ? '' : ` (through scope ${ledgerId})`;
     const resets = state.resets.filter((i) => i < logIndex);
     const reset = resets.length > 0;
-    const resetNote = reset ? `; the ledger was reset by the registry at log index ${resets.join(', ')}` : '';
+    const resetNote = reset
+      ? `; the ledger was reset by the registry at log index ${resets.join(', ')}`
+      : '';
     const base = { ledger: ledgerId, reset };
     const rec = state.keys.get(keyId);
-    if (!rec) return answer(false, 'KEY_UNKNOWN', `key ${short(keyId)} is not in the key ledger of ${ledgerId}${through}`, { ...base, via: resets });
+    if (!rec)
+      return answer(
+        false,
+        'KEY_UNKNOWN',
+        `key ${short(keyId)} is not in the key ledger of ${ledgerId}${through}`,
+        { ...base, via: resets },
+      );
     const via = [rec.addedAt, ...resets.filter((i) => i !== rec.addedAt)];
     if (rec.addedAt >= logIndex) {
-      return answer(false, 'KEY_NOT_YET_ADDED', `key ${short(keyId)} was added to ${ledgerId} at log index ${rec.addedAt}, after ${logIndex}${through}`, { ...base, via });
+      return answer(
+        false,
+        'KEY_NOT_YET_ADDED',
+        `key ${short(keyId)} was added to ${ledgerId} at log index ${rec.addedAt}, after ${logIndex}${through}`,
+        { ...base, via },
+      );
     }
     if (rec.compromisedSince !== undefined && logIndex >= rec.compromisedSince) {
-      return answer(false, 'KEY_COMPROMISED', `key ${short(keyId)} of ${ledgerId} is compromised since log index ${rec.compromisedSince} (declared at ${rec.compromiseAt})${through}`, {
-        ...base,
-        via: [...via, rec.compromiseAt!],
-      });
+      return answer(
+        false,
+        'KEY_COMPROMISED',
+        `key ${short(keyId)} of ${ledgerId} is compromised since log index ${rec.compromisedSince} (declared at ${rec.compromiseAt})${through}`,
+        {
+          ...base,
+          via: [...via, rec.compromiseAt!],
+        },
+      );
     }
     if (rec.removedAt !== undefined && logIndex > rec.removedAt) {
-      const code = rec.removal === 'rotate' ? 'KEY_ROTATED_OUT' : rec.removal === 'reset' ? 'KEY_REMOVED_BY_RESET' : 'KEY_REVOKED';
-      const verb = rec.removal === 'rotate' ? 'rotated out' : rec.removal === 'reset' ? 'removed by a registry reset' : 'revoked';
-      return answer(false, code, `key ${short(keyId)} of ${ledgerId} was ${verb} at log index ${rec.removedAt}${through}`, { ...base, via: [...via, rec.removedAt] });
+      const code =
+        rec.removal === 'rotate'
+          ? 'KEY_ROTATED_OUT'
+          : rec.removal === 'reset'
+            ? 'KEY_REMOVED_BY_RESET'
+            : 'KEY_REVOKED';
+      const verb =
+        rec.removal === 'rotate'
+          ? 'rotated out'
+          : rec.removal === 'reset'
+            ? 'removed by a registry reset'
+            : 'revoked';
+      return answer(
+        false,
+        code,
+        `key ${short(keyId)} of ${ledgerId} was ${verb} at log index ${rec.removedAt}${through}`,
+        { ...base, via: [...via, rec.removedAt] },
+      );
     }
-    const how = rec.firstUse ? ' (trust on first use)' : rec.viaReset ? ' (by a registry reset)' : '';
-    return answer(true, 'KEY_AUTHORISED', `key ${short(keyId)} is authorised for ${ledgerId} since log index ${rec.addedAt}${how}${through}${resetNote}`, {
-      ...base,
-      via,
-      firstUse: rec.firstUse,
-    });
+    const how = rec.firstUse
+      ? ' (trust on first use)'
+      : rec.viaReset
+        ? ' (by a registry reset)'
+        : '';
+    return answer(
+      true,
+      'KEY_AUTHORISED',
+      `key ${short(keyId)} is authorised for ${ledgerId} since log index ${rec.addedAt}${how}${through}${resetNote}`,
+      {
+        ...base,
+        via,
+        firstUse: rec.firstUse,
+      },
+    );
   }
 
   // ---- judging one event ---------------------------------------------------
@@ -308,9 +390,20 @@ export class Ledger {
   private evaluate(input: LogEntry): { entry: HistoryEntry; next?: NamespaceState } {
     const checks: Check[] = [];
     const warnings: string[] = [];
-    let info: { namespace?: string; action?: KeyEventAction; digest?: string; firstUse?: boolean; reset?: boolean } = {};
+    let info: {
+      namespace?: string;
+      action?: KeyEventAction;
+      digest?: string;
+      firstUse?: boolean;
+      reset?: boolean;
+    } = {};
     const logIndex = input.logIndex;
-    const reject = (name: string, code: LedgerCode, reason: string, signers: readonly string[] = []): { entry: HistoryEntry } => {
+    const reject = (
+      name: string,
+      code: LedgerCode,
+      reason: string,
+      signers: readonly string[] = [],
+    ): { entry: HistoryEntry } => {
       checks.push(fail(name, code, reason));
       return {
         entry: {
@@ -333,8 +426,18 @@ export class Ledger {
     };
 
     // logIndex is attacker-controlled (it comes from a file or a peer): it must rise strictly.
-    if (!Number.isSafeInteger(logIndex) || logIndex < 0) return reject('order', 'LOG_INDEX_INVALID', `log index ${String(logIndex)} is not an integer ≥ 0`);
-    if (logIndex <= this.lastIndex) return reject('order', 'LOG_INDEX_INVALID', `log index ${logIndex} is not after the previous entry's ${this.lastIndex}`);
+    if (!Number.isSafeInteger(logIndex) || logIndex < 0)
+      return reject(
+        'order',
+        'LOG_INDEX_INVALID',
+        `log index ${String(logIndex)} is not an integer ≥ 0`,
+      );
+    if (logIndex <= this.lastIndex)
+      return reject(
+        'order',
+        'LOG_INDEX_INVALID',
+        `log index ${logIndex} is not after the previous entry's ${this.lastIndex}`,
+      );
 
     const parsed = parseKeyEventEnvelope(input.envelope);
     if (!parsed.ok) {
@@ -351,13 +454,31 @@ export class Ledger {
     const state = this.states.get(ns.value.id);
 
     // Hash chain: refuse replays (a digest already applied) and forks/omissions (previous is not the head).
-    if (state?.digests.has(ev.digest)) return reject('chain', 'EVENT_REPLAYED', `this event was already applied to ${p.namespace}; an old event cannot be submitted again`);
+    if (state?.digests.has(ev.digest))
+      return reject(
+        'chain',
+        'EVENT_REPLAYED',
+        `this event was already applied to ${p.namespace}; an old event cannot be submitted again`,
+      );
     const head = state?.head ?? null;
     if (p.previous !== head) {
-      const why = head === null ? `${p.namespace} has no event yet, so previous must be null` : `previous must be ${head}, the digest of the namespace's latest event`;
-      return reject('chain', 'CHAIN_BROKEN', `event names previous ${p.previous === null ? 'null' : p.previous}; ${why} (an event was omitted, reordered or forked)`);
+      const why =
+        head === null
+          ? `${p.namespace} has no event yet, so previous must be null`
+          : `previous must be ${head}, the digest of the namespace's latest event`;
+      return reject(
+        'chain',
+        'CHAIN_BROKEN',
+        `event names previous ${p.previous === null ? 'null' : p.previous}; ${why} (an event was omitted, reordered or forked)`,
+      );
     }
-    checks.push(pass('chain', 'CHAIN_OK', head === null ? 'first event of the namespace' : `follows ${head.slice(0, 12)}`));
+    checks.push(
+      pass(
+        'chain',
+        'CHAIN_OK',
+        head === null ? 'first event of the namespace' : `follows ${head.slice(0, 12)}`,
+      ),
+    );
 
     if (!state) return this.first(ev, ns.value, logIndex, checks, warnings, reject);
     return this.next(ev, state, logIndex, checks, warnings, reject);
@@ -370,14 +491,29 @@ export class Ledger {
     logIndex: number,
     checks: Check[],
     warnings: string[],
-    reject: (name: string, code: LedgerCode, reason: string, signers?: readonly string[]) => { entry: HistoryEntry },
+    reject: (
+      name: string,
+      code: LedgerCode,
+      reason: string,
+      signers?: readonly string[],
+    ) => { entry: HistoryEntry },
   ): { entry: HistoryEntry; next?: NamespaceState } {
     const p = ev.statement.predicate;
-    if (p.action !== 'add') return reject('rule', 'FIRST_EVENT_NOT_ADD', `the first event of ${ns.id} must be add (trust on first use), not ${p.action}`);
+    if (p.action !== 'add')
+      return reject(
+        'rule',
+        'FIRST_EVENT_NOT_ADD',
+        `the first event of ${ns.id} must be add (trust on first use), not ${p.action}`,
+      );
     const signed = signersOf(ev, ev.keys);
     const missing = ev.keys.filter((k) => !signed.includes(k.keyId));
     if (missing.length > 0) {
-      return reject('signatures', 'TOFU_NOT_SELF_SIGNED', `the first add of ${ns.id} must be signed by every key it adds; missing ${missing.map((k) => short(k.keyId)).join(', ')}`, signed);
+      return reject(
+        'signatures',
+        'TOFU_NOT_SELF_SIGNED',
+        `the first add of ${ns.id} must be signed by every key it adds; missing ${missing.map((k) => short(k.keyId)).join(', ')}`,
+        signed,
+      );
     }
     let signers = signed;
     // A scope with a ledger governs new packages in it: otherwise anyone could shadow the scope's keys
@@ -418,12 +554,38 @@ export class Ledger {
         signers = [...new Set([...signers, ...byInner])];
       }
     }
-    checks.push(pass('signatures', 'TOFU_SELF_SIGNED', `signed by the ${ev.keys.length} key(s) it adds${scope ? ` and by scope ${scope.ns.id}` : ''}; trusted on first use`));
+    checks.push(
+      pass(
+        'signatures',
+        'TOFU_SELF_SIGNED',
+        `signed by the ${ev.keys.length} key(s) it adds${scope ? ` and by scope ${scope.ns.id}` : ''}; trusted on first use`,
+      ),
+    );
     const keys = new Map<string, KeyRecord>();
     for (const k of ev.keys) keys.set(k.keyId, newRecord(k, logIndex, { firstUse: true }));
-    const next: NamespaceState = { ns, firstIndex: logIndex, head: ev.digest, digests: new Set([ev.digest]), keys, threshold: 1, resets: [] };
+    const next: NamespaceState = {
+      ns,
+      firstIndex: logIndex,
+      head: ev.digest,
+      digests: new Set([ev.digest]),
+      keys,
+      threshold: 1,
+      resets: [],
+    };
     warnings.push(`first use: ${ns.id} is established by this event (trust on first use)`);
-    return { entry: applied(ev, logIndex, checks, warnings, signers, ev.keys.map((k) => k.keyId), [], { firstUse: true }), next };
+    return {
+      entry: applied(
+        ev,
+        logIndex,
+        checks,
+        warnings,
+        signers,
+        ev.keys.map((k) => k.keyId),
+        [],
+        { firstUse: true },
+      ),
+      next,
+    };
   }
 
   /** next judges a later event against the namespace's current keys and threshold. */
@@ -433,7 +595,12 @@ export class Ledger {
     logIndex: number,
     checks: Check[],
     warnings: string[],
-    reject: (name: string, code: LedgerCode, reason: string, signers?: readonly string[]) => { entry: HistoryEntry },
+    reject: (
+      name: string,
+      code: LedgerCode,
+      reason: string,
+      signers?: readonly string[],
+    ) => { entry: HistoryEntry },
   ): { entry: HistoryEntry; next?: NamespaceState } {
     const p = ev.statement.predicate;
     const keys = new Map(state.keys);
@@ -448,31 +615,84 @@ export class Ledger {
     if (p.action === 'reset') {
       signers = signersOf(ev, this.registryKeys);
       if (signers.length === 0) {
-        return reject('signatures', 'RESET_NOT_REGISTRY_SIGNED', this.registryKeys.length === 0 ? 'a reset must be signed by the registry key, and replay was given no registry key' : 'a reset must be signed by a registry key; no signature verified with one');
+        return reject(
+          'signatures',
+          'RESET_NOT_REGISTRY_SIGNED',
+          this.registryKeys.length === 0
+            ? 'a reset must be signed by the registry key, and replay was given no registry key'
+            : 'a reset must be signed by a registry key; no signature verified with one',
+        );
       }
-      checks.push(warn('signatures', 'RESET_BY_REGISTRY', `registry reset signed by ${signers.map(short).join(', ')}: the namespace's keys are replaced without their holders' consent`));
+      checks.push(
+        warn(
+          'signatures',
+          'RESET_BY_REGISTRY',
+          `registry reset signed by ${signers.map(short).join(', ')}: the namespace's keys are replaced without their holders' consent`,
+        ),
+      );
     } else {
-      signers = signersOf(ev, live.map((r) => r.publicKey));
+      signers = signersOf(
+        ev,
+        live.map((r) => r.publicKey),
+      );
       if (signers.length === 0) {
-        const known = signersOf(ev, [...keys.values()].map((r) => r.publicKey));
-        const why = known.length > 0 ? ` (signed by removed key ${known.map(short).join(', ')})` : '';
-        return reject('signatures', 'SIGNER_NOT_AUTHORISED', `no signature by a key authorised for ${state.ns.id}${why}`);
+        const known = signersOf(
+          ev,
+          [...keys.values()].map((r) => r.publicKey),
+        );
+        const why =
+          known.length > 0 ? ` (signed by removed key ${known.map(short).join(', ')})` : '';
+        return reject(
+          'signatures',
+          'SIGNER_NOT_AUTHORISED',
+          `no signature by a key authorised for ${state.ns.id}${why}`,
+        );
       }
       if (signers.length < threshold) {
-        return reject('signatures', 'THRESHOLD_NOT_MET', `${state.ns.id} needs ${threshold} distinct authorised signatures, found ${signers.length}`, signers);
+        return reject(
+          'signatures',
+          'THRESHOLD_NOT_MET',
+          `${state.ns.id} needs ${threshold} distinct authorised signatures, found ${signers.length}`,
+          signers,
+        );
       }
-      checks.push(pass('signatures', 'SIGNATURES_AUTHORISED', `${signers.length} of ${threshold} required authorised signature(s)`));
+      checks.push(
+        pass(
+          'signatures',
+          'SIGNATURES_AUTHORISED',
+          `${signers.length} of ${threshold} required authorised signature(s)`,
+        ),
+      );
     }
 
     const refuseKey = (k: PublicKey): { entry: HistoryEntry } | undefined => {
       const r = keys.get(k.keyId);
-      if (r && LIVE(r)) return reject('rule', 'KEY_ALREADY_AUTHORISED', `key ${short(k.keyId)} is already authorised for ${state.ns.id}`, signers);
+      if (r && LIVE(r))
+        return reject(
+          'rule',
+          'KEY_ALREADY_AUTHORISED',
+          `key ${short(k.keyId)} is already authorised for ${state.ns.id}`,
+          signers,
+        );
       // Once removed, a key never comes back: its authorised log range stays one interval.
-      if (r) return reject('rule', 'KEY_PREVIOUSLY_REMOVED', `key ${short(k.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot be added again (make a new key)`, signers);
+      if (r)
+        return reject(
+          'rule',
+          'KEY_PREVIOUSLY_REMOVED',
+          `key ${short(k.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot be added again (make a new key)`,
+          signers,
+        );
       return undefined;
     };
     const checkCompromise = (c: number | undefined): { entry: HistoryEntry } | undefined =>
-      c !== undefined && c > logIndex ? reject('rule', 'COMPROMISE_INDEX_INVALID', `compromisedSince ${c} is after this event's own log index ${logIndex}`, signers) : undefined;
+      c !== undefined && c > logIndex
+        ? reject(
+            'rule',
+            'COMPROMISE_INDEX_INVALID',
+            `compromisedSince ${c} is after this event's own log index ${logIndex}`,
+            signers,
+          )
+        : undefined;
 
     switch (p.action) {
       case 'add': {
@@ -486,7 +706,13 @@ export class Ledger {
       }
       case 'rotate': {
         const from = keys.get(p.from!);
-        if (!from || !LIVE(from)) return reject('rule', 'KEY_NOT_FOUND', `rotate from ${short(p.from!)}: that key is not authorised for ${state.ns.id}`, signers);
+        if (!from || !LIVE(from))
+          return reject(
+            'rule',
+            'KEY_NOT_FOUND',
+            `rotate from ${short(p.from!)}: that key is not authorised for ${state.ns.id}`,
+            signers,
+          );
         const to = ev.keys[0]!;
         const bad = refuseKey(to);
         if (bad) return bad;
@@ -500,12 +726,26 @@ export class Ledger {
         const target = keys.get(p.keyId!);
         const bad = checkCompromise(p.compromisedSince);
         if (bad) return bad;
-        if (!target) return reject('rule', 'KEY_NOT_FOUND', `revoke ${short(p.keyId!)}: that key was never in the ledger of ${state.ns.id}`, signers);
+        if (!target)
+          return reject(
+            'rule',
+            'KEY_NOT_FOUND',
+            `revoke ${short(p.keyId!)}: that key was never in the ledger of ${state.ns.id}`,
+            signers,
+          );
         if (!LIVE(target)) {
           // A removed key may still be declared compromised (or compromised earlier): it only ever narrows what it signed.
           const c = p.compromisedSince;
-          if (c === undefined || (target.compromisedSince !== undefined && target.compromisedSince <= c)) {
-            return reject('rule', 'KEY_ALREADY_REVOKED', `key ${short(target.keyId)} was already removed at log index ${target.removedAt}${c === undefined ? '' : ` and is compromised since ${target.compromisedSince}`}`, signers);
+          if (
+            c === undefined ||
+            (target.compromisedSince !== undefined && target.compromisedSince <= c)
+          ) {
+            return reject(
+              'rule',
+              'KEY_ALREADY_REVOKED',
+              `key ${short(target.keyId)} was already removed at log index ${target.removedAt}${c === undefined ? '' : ` and is compromised since ${target.compromisedSince}`}`,
+              signers,
+            );
           }
           keys.set(target.keyId, { ...target, compromisedSince: c, compromiseAt: logIndex });
         } else {
@@ -513,12 +753,19 @@ export class Ledger {
             ...target,
             removedAt: logIndex,
             removal: 'revoke',
-            ...(p.compromisedSince !== undefined ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex } : {}),
+            ...(p.compromisedSince !== undefined
+              ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex }
+              : {}),
           });
           removed.push(target.keyId);
         }
         if (p.compromisedSince !== undefined) {
-          const tainted = (this.histories.get(state.ns.id) ?? []).filter((h) => h.status === 'applied' && h.logIndex >= p.compromisedSince! && h.signers.includes(target.keyId));
+          const tainted = (this.histories.get(state.ns.id) ?? []).filter(
+            (h) =>
+              h.status === 'applied' &&
+              h.logIndex >= p.compromisedSince! &&
+              h.signers.includes(target.keyId),
+          );
           if (tainted.length > 0) {
             warnings.push(
               `key ${short(target.keyId)} signed key events after its compromise (log index ${tainted.map((h) => h.logIndex).join(', ')}); they stay applied — review and revoke the keys they added`,
@@ -526,12 +773,21 @@ export class Ledger {
           }
         }
         const left = [...keys.values()].filter(LIVE).length;
-        if (left < threshold) warnings.push(`${state.ns.id} now has ${left} key(s) for a threshold of ${threshold}: only a registry reset can change its keys`);
+        if (left < threshold)
+          warnings.push(
+            `${state.ns.id} now has ${left} key(s) for a threshold of ${threshold}: only a registry reset can change its keys`,
+          );
         break;
       }
       case 'threshold': {
         const k = p.threshold!;
-        if (k > live.length) return reject('rule', 'THRESHOLD_INVALID', `threshold ${k} is more than the ${live.length} authorised key(s) of ${state.ns.id}`, signers);
+        if (k > live.length)
+          return reject(
+            'rule',
+            'THRESHOLD_INVALID',
+            `threshold ${k} is more than the ${live.length} authorised key(s) of ${state.ns.id}`,
+            signers,
+          );
         threshold = k;
         break;
       }
@@ -539,11 +795,23 @@ export class Ledger {
         const bad = checkCompromise(p.compromisedSince);
         if (bad) return bad;
         const k = p.threshold ?? 1;
-        if (k > ev.keys.length) return reject('rule', 'THRESHOLD_INVALID', `threshold ${k} is more than the ${ev.keys.length} key(s) the reset installs`, signers);
+        if (k > ev.keys.length)
+          return reject(
+            'rule',
+            'THRESHOLD_INVALID',
+            `threshold ${k} is more than the ${ev.keys.length} key(s) the reset installs`,
+            signers,
+          );
         const keep = new Set(ev.keys.map((x) => x.keyId));
         for (const x of ev.keys) {
           const r = keys.get(x.keyId);
-          if (r && !LIVE(r)) return reject('rule', 'KEY_PREVIOUSLY_REMOVED', `key ${short(x.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot come back, even by reset`, signers);
+          if (r && !LIVE(r))
+            return reject(
+              'rule',
+              'KEY_PREVIOUSLY_REMOVED',
+              `key ${short(x.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot come back, even by reset`,
+              signers,
+            );
         }
         for (const r of live) {
           if (keep.has(r.keyId)) continue;
@@ -551,7 +819,9 @@ export class Ledger {
             ...r,
             removedAt: logIndex,
             removal: 'reset',
-            ...(p.compromisedSince !== undefined ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex } : {}),
+            ...(p.compromisedSince !== undefined
+              ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex }
+              : {}),
           });
           removed.push(r.keyId);
         }
@@ -567,8 +837,20 @@ export class Ledger {
       }
     }
     checks.push(pass('rule', 'RULE_OK', `${p.action} is allowed`));
-    const next: NamespaceState = { ...state, head: ev.digest, digests: new Set([...state.digests, ev.digest]), keys, threshold, resets };
-    return { entry: applied(ev, logIndex, checks, warnings, signers, added, removed, { reset: p.action === 'reset' }), next };
+    const next: NamespaceState = {
+      ...state,
+      head: ev.digest,
+      digests: new Set([...state.digests, ev.digest]),
+      keys,
+      threshold,
+      resets,
+    };
+    return {
+      entry: applied(ev, logIndex, checks, warnings, signers, added, removed, {
+        reset: p.action === 'reset',
+      }),
+      next,
+    };
   }
 }
 
@@ -589,7 +871,11 @@ function short(keyId: string): string {
   return keyId.length > 16 ? keyId.slice(0, 16) : keyId;
 }
 
-function newRecord(key: PublicKey, logIndex: number, flags: { firstUse?: boolean; viaReset?: boolean }): KeyRecord {
+function newRecord(
+  key: PublicKey,
+  logIndex: number,
+  flags: { firstUse?: boolean; viaReset?: boolean },
+): KeyRecord {
   return {
     keyId: key.keyId,
     algorithm: key.algorithm,
@@ -625,7 +911,15 @@ function applied(
   flags: { firstUse?: boolean; reset?: boolean },
 ): HistoryEntry {
   const p = ev.statement.predicate;
-  const what = p.action === 'threshold' ? `threshold set to ${p.threshold}` : [added.length ? `added ${added.map(short).join(', ')}` : '', removed.length ? `removed ${removed.map(short).join(', ')}` : ''].filter(Boolean).join('; ') || p.action;
+  const what =
+    p.action === 'threshold'
+      ? `threshold set to ${p.threshold}`
+      : [
+          added.length ? `added ${added.map(short).join(', ')}` : '',
+          removed.length ? `removed ${removed.map(short).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ') || p.action;
   return {
     logIndex,
     status: 'applied',
@@ -647,8 +941,13 @@ function applied(
 /** peekNamespace reads predicate.namespace out of an envelope that failed validation, best effort. */
 function peekNamespace(envelope: unknown): { namespace?: string } {
   try {
-    const doc = typeof envelope === 'string' || envelope instanceof Uint8Array ? JSON.parse(Buffer.from(envelope as never).toString('utf8')) : envelope;
-    const payload = JSON.parse(Buffer.from(String((doc as { payload?: unknown }).payload), 'base64').toString('utf8')) as { predicate?: { namespace?: unknown } };
+    const doc =
+      typeof envelope === 'string' || envelope instanceof Uint8Array
+        ? JSON.parse(Buffer.from(envelope as never).toString('utf8'))
+        : envelope;
+    const payload = JSON.parse(
+      Buffer.from(String((doc as { payload?: unknown }).payload), 'base64').toString('utf8'),
+    ) as { predicate?: { namespace?: unknown } };
     const ns = parseNamespace(payload.predicate?.namespace);
     return ns.ok ? { namespace: ns.value.id } : {};
   } catch {

@@ -63,7 +63,8 @@ export function parseAddCheckpointRequest(body: Uint8Array | string): AddCheckpo
   const nl = s.indexOf('\n');
   if (nl < 0) return bad('no old size line');
   const first = s.slice(0, nl);
-  if (!first.startsWith('old ') || !SIZE_RE.test(first.slice(4))) return bad('the first line must be "old <size>" in decimal without leading zeros');
+  if (!first.startsWith('old ') || !SIZE_RE.test(first.slice(4)))
+    return bad('the first line must be "old <size>" in decimal without leading zeros');
   const oldSize = Number(first.slice(4));
   if (!Number.isSafeInteger(oldSize)) return bad('old size too large');
   const proof: Hash[] = [];
@@ -74,10 +75,12 @@ export function parseAddCheckpointRequest(body: Uint8Array | string): AddCheckpo
     const line = s.slice(pos, end);
     pos = end + 1;
     if (line === '') break;
-    if (proof.length === MAX_PROOF_LINES) return bad(`more than ${MAX_PROOF_LINES} consistency proof lines`);
+    if (proof.length === MAX_PROOF_LINES)
+      return bad(`more than ${MAX_PROOF_LINES} consistency proof lines`);
     if (!isCanonicalBase64(line)) return bad(`proof line ${proof.length + 1} is not base64`);
     const h = new Uint8Array(Buffer.from(line, 'base64'));
-    if (h.length !== HASH_SIZE) return bad(`proof line ${proof.length + 1} is not a ${HASH_SIZE}-byte hash`);
+    if (h.length !== HASH_SIZE)
+      return bad(`proof line ${proof.length + 1} is not a ${HASH_SIZE}-byte hash`);
     proof.push(h);
   }
   const checkpoint = s.slice(pos);
@@ -93,8 +96,19 @@ export interface WitnessState {
 
 /** AddCheckpointOutcome is the decision: accept (and persist `next`) or refuse with a status. */
 export type AddCheckpointOutcome =
-  | { readonly ok: true; readonly status: 200; readonly checkpoint: Checkpoint; readonly next: WitnessState }
-  | { readonly ok: false; readonly status: 400 | 403 | 404 | 409 | 422; readonly code: string; readonly message: string; readonly latestSize?: number };
+  | {
+      readonly ok: true;
+      readonly status: 200;
+      readonly checkpoint: Checkpoint;
+      readonly next: WitnessState;
+    }
+  | {
+      readonly ok: false;
+      readonly status: 400 | 403 | 404 | 409 | 422;
+      readonly code: string;
+      readonly message: string;
+      readonly latestSize?: number;
+    };
 
 /**
  * decideAddCheckpoint runs the add-checkpoint checks in the spec's order.
@@ -108,47 +122,99 @@ export function decideAddCheckpoint(
   logKeys: (origin: string) => readonly NoteVerifier[] | undefined,
   latest: (origin: string) => WitnessState | undefined,
 ): AddCheckpointOutcome {
-  const refuse = (status: 400 | 403 | 404 | 409 | 422, code: string, message: string, latestSize?: number): AddCheckpointOutcome =>
-    latestSize === undefined ? { ok: false, status, code, message } : { ok: false, status, code, message, latestSize };
+  const refuse = (
+    status: 400 | 403 | 404 | 409 | 422,
+    code: string,
+    message: string,
+    latestSize?: number,
+  ): AddCheckpointOutcome =>
+    latestSize === undefined
+      ? { ok: false, status, code, message }
+      : { ok: false, status, code, message, latestSize };
   let unverified: Checkpoint;
   try {
     // The body up to the signatures: the origin decides 404 before any signature is looked at.
-    unverified = parseCheckpoint(request.checkpoint.slice(0, request.checkpoint.lastIndexOf('\n\n') + 1));
+    unverified = parseCheckpoint(
+      request.checkpoint.slice(0, request.checkpoint.lastIndexOf('\n\n') + 1),
+    );
   } catch (e) {
     return refuse(400, 'ADD_CHECKPOINT_MALFORMED', `malformed checkpoint: ${(e as Error).message}`);
   }
   const keys = logKeys(unverified.origin);
-  if (keys === undefined || keys.length === 0) return refuse(404, 'UNKNOWN_LOG', `unknown log ${JSON.stringify(unverified.origin)}`);
+  if (keys === undefined || keys.length === 0)
+    return refuse(404, 'UNKNOWN_LOG', `unknown log ${JSON.stringify(unverified.origin)}`);
   try {
     parseNote(request.checkpoint);
   } catch (e) {
     // A bad signature line is a malformed note (signed-note): 403, as for a signature that does not verify.
-    return refuse(403, 'CHECKPOINT_NOT_TRUSTED', `invalid signature: the checkpoint note is malformed: ${(e as Error).message}`);
+    return refuse(
+      403,
+      'CHECKPOINT_NOT_TRUSTED',
+      `invalid signature: the checkpoint note is malformed: ${(e as Error).message}`,
+    );
   }
   const v = verifyCheckpoint(request.checkpoint, keys, { origin: unverified.origin });
   if (!v.ok) {
-    const why = v.check.code === 'NOTE_INVALID_SIGNATURE' ? 'invalid signature' : 'no signature from a trusted key';
-    return refuse(403, 'CHECKPOINT_NOT_TRUSTED', `${why} on the checkpoint of ${unverified.origin}: ${v.check.reason}`);
+    const why =
+      v.check.code === 'NOTE_INVALID_SIGNATURE'
+        ? 'invalid signature'
+        : 'no signature from a trusted key';
+    return refuse(
+      403,
+      'CHECKPOINT_NOT_TRUSTED',
+      `${why} on the checkpoint of ${unverified.origin}: ${v.check.reason}`,
+    );
   }
   const cp = v.checkpoint;
-  if (request.oldSize > cp.size) return refuse(400, 'OLD_SIZE_TOO_LARGE', `old size ${request.oldSize} is greater than the checkpoint size ${cp.size}`);
+  if (request.oldSize > cp.size)
+    return refuse(
+      400,
+      'OLD_SIZE_TOO_LARGE',
+      `old size ${request.oldSize} is greater than the checkpoint size ${cp.size}`,
+    );
   const prev = latest(cp.origin) ?? { size: 0, hash: emptyTreeHash() };
   // check for rollback and for a racing writer: the client must build on what we cosigned last.
   if (request.oldSize !== prev.size) {
-    return refuse(409, 'OLD_SIZE_CONFLICT', `old size ${request.oldSize} is not the latest cosigned size ${prev.size}`, prev.size);
+    return refuse(
+      409,
+      'OLD_SIZE_CONFLICT',
+      `old size ${request.oldSize} is not the latest cosigned size ${prev.size}`,
+      prev.size,
+    );
   }
-  if (cp.size === 0 && !hashEqual(cp.hash, emptyTreeHash())) return refuse(422, 'BAD_EMPTY_ROOT', 'a checkpoint of size 0 must have the root hash of the empty tree');
+  if (cp.size === 0 && !hashEqual(cp.hash, emptyTreeHash()))
+    return refuse(
+      422,
+      'BAD_EMPTY_ROOT',
+      'a checkpoint of size 0 must have the root hash of the empty tree',
+    );
   if (request.oldSize === 0) {
-    if (request.proof.length !== 0) return refuse(422, 'BAD_CONSISTENCY_PROOF', 'the consistency proof from size 0 must be empty');
+    if (request.proof.length !== 0)
+      return refuse(
+        422,
+        'BAD_CONSISTENCY_PROOF',
+        'the consistency proof from size 0 must be empty',
+      );
   } else if (request.oldSize === cp.size) {
     // check for a fork: two trees of one size.
     if (!hashEqual(prev.hash, cp.hash)) {
-      return refuse(409, 'ROOT_CONFLICT', `the checkpoint of size ${cp.size} has another root hash than the one cosigned (log fork)`, prev.size);
+      return refuse(
+        409,
+        'ROOT_CONFLICT',
+        `the checkpoint of size ${cp.size} has another root hash than the one cosigned (log fork)`,
+        prev.size,
+      );
     }
-    if (request.proof.length !== 0) return refuse(422, 'BAD_CONSISTENCY_PROOF', 'the consistency proof between equal sizes must be empty');
+    if (request.proof.length !== 0)
+      return refuse(
+        422,
+        'BAD_CONSISTENCY_PROOF',
+        'the consistency proof between equal sizes must be empty',
+      );
   } else {
     const c = checkConsistency(request.proof, prev.size, cp.size, prev.hash, cp.hash);
-    if (c.status !== 'pass') return refuse(422, 'BAD_CONSISTENCY_PROOF', `invalid consistency proof: ${c.reason}`);
+    if (c.status !== 'pass')
+      return refuse(422, 'BAD_CONSISTENCY_PROOF', `invalid consistency proof: ${c.reason}`);
   }
   return { ok: true, status: 200, checkpoint: cp, next: { size: cp.size, hash: cp.hash } };
 }

@@ -11,7 +11,14 @@ import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
 import { HASH_SIZE, type Hash } from './hash.js';
 import { isCanonicalBase64, type NoteSigner, type NoteVerifier } from './note-key.js';
-import { isValidNoteText, type NoteSignature, type NoteVerification, signNote, verifyNote, type VerifiedNote } from './note.js';
+import {
+  isValidNoteText,
+  type NoteSignature,
+  type NoteVerification,
+  signNote,
+  verifyNote,
+  type VerifiedNote,
+} from './note.js';
 
 /** Checkpoint is a parsed checkpoint body. */
 export interface Checkpoint {
@@ -50,26 +57,42 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (!isValidNoteText(text)) return bad('must end in a newline and contain no control characters');
   const lines = text.slice(0, -1).split('\n');
   if (lines.length < 3) return bad('needs origin, size and root hash lines');
-  const [origin, sizeText, hashText, ...extensions] = lines as [string, string, string, ...string[]];
+  const [origin, sizeText, hashText, ...extensions] = lines as [
+    string,
+    string,
+    string,
+    ...string[],
+  ];
   if (origin === '') return bad('empty origin');
-  if (!SIZE_RE.test(sizeText)) return bad(`size ${JSON.stringify(sizeText.slice(0, 40))} is not a canonical decimal number`);
+  if (!SIZE_RE.test(sizeText))
+    return bad(`size ${JSON.stringify(sizeText.slice(0, 40))} is not a canonical decimal number`);
   const size = Number(sizeText);
   if (!Number.isSafeInteger(size)) return bad('size is too large');
   if (!isCanonicalBase64(hashText)) return bad('root hash is not canonical base64');
   const hash = new Uint8Array(Buffer.from(hashText, 'base64'));
-  if (hash.length !== HASH_SIZE) return bad(`root hash has ${hash.length} bytes, expected ${HASH_SIZE}`);
+  if (hash.length !== HASH_SIZE)
+    return bad(`root hash has ${hash.length} bytes, expected ${HASH_SIZE}`);
   for (const e of extensions) if (e === '') return bad('empty extension line');
   return { origin, size, hash, extensions };
 }
 
 /** signCheckpoint formats and signs a checkpoint, keeping `existing` signatures (e.g. cosignatures). */
-export function signCheckpoint(cp: Checkpoint, signers: readonly NoteSigner[], existing: readonly NoteSignature[] = []): string {
+export function signCheckpoint(
+  cp: Checkpoint,
+  signers: readonly NoteSigner[],
+  existing: readonly NoteSignature[] = [],
+): string {
   return signNote(formatCheckpoint(cp), signers, existing);
 }
 
 /** CheckpointVerification is the result of {@link verifyCheckpoint}. */
 export type CheckpointVerification =
-  | { readonly ok: true; readonly check: Check; readonly checkpoint: Checkpoint; readonly note: VerifiedNote }
+  | {
+      readonly ok: true;
+      readonly check: Check;
+      readonly checkpoint: Checkpoint;
+      readonly note: VerifiedNote;
+    }
   | { readonly ok: false; readonly check: Check };
 
 /**
@@ -79,24 +102,44 @@ export type CheckpointVerification =
  * the {@link NoteErrorCode}s, CHECKPOINT_MALFORMED, CHECKPOINT_WRONG_ORIGIN;
  * CHECKPOINT_VALID on success. Never throws.
  */
-export function verifyCheckpoint(msg: Uint8Array | string, verifiers: readonly NoteVerifier[], options: { origin?: string } = {}): CheckpointVerification {
+export function verifyCheckpoint(
+  msg: Uint8Array | string,
+  verifiers: readonly NoteVerifier[],
+  options: { origin?: string } = {},
+): CheckpointVerification {
   const v: NoteVerification = verifyNote(msg, verifiers);
   if (!v.ok) return { ok: false, check: { ...v.check, name: 'checkpoint' } };
   let cp: Checkpoint;
   try {
     cp = parseCheckpoint(v.note.text);
   } catch (e) {
-    return { ok: false, check: fail('checkpoint', 'CHECKPOINT_MALFORMED', e instanceof Error ? e.message : 'malformed checkpoint') };
+    return {
+      ok: false,
+      check: fail(
+        'checkpoint',
+        'CHECKPOINT_MALFORMED',
+        e instanceof Error ? e.message : 'malformed checkpoint',
+      ),
+    };
   }
   if (options.origin !== undefined && cp.origin !== options.origin) {
     return {
       ok: false,
-      check: fail('checkpoint', 'CHECKPOINT_WRONG_ORIGIN', `checkpoint is for log ${JSON.stringify(cp.origin)}, expected ${JSON.stringify(options.origin)}`),
+      check: fail(
+        'checkpoint',
+        'CHECKPOINT_WRONG_ORIGIN',
+        `checkpoint is for log ${JSON.stringify(cp.origin)}, expected ${JSON.stringify(options.origin)}`,
+      ),
     };
   }
   return {
     ok: true,
-    check: pass('checkpoint', 'CHECKPOINT_VALID', `checkpoint of ${cp.origin} at size ${cp.size}, ${v.check.reason}`, { origin: cp.origin, size: cp.size }),
+    check: pass(
+      'checkpoint',
+      'CHECKPOINT_VALID',
+      `checkpoint of ${cp.origin} at size ${cp.size}, ${v.check.reason}`,
+      { origin: cp.origin, size: cp.size },
+    ),
     checkpoint: cp,
     note: v.note,
   };

@@ -12,7 +12,12 @@
  */
 import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
-import { type NoteSigner, type NoteVerifier, SIG_COSIGNATURE_V1, cosignatureTimestamp } from './note-key.js';
+import {
+  type NoteSigner,
+  type NoteVerifier,
+  SIG_COSIGNATURE_V1,
+  cosignatureTimestamp,
+} from './note-key.js';
 import { formatSignatureLine, type NoteSignature, parseNote, signatureOf } from './note.js';
 
 /** MAX_COSIGNATURE_LINES is the most signature lines accepted in one add-checkpoint response. */
@@ -25,9 +30,14 @@ export const MAX_COSIGNATURE_LINES = 16;
  * (tlog-witness: "the timestamp MUST NOT be zero").
  */
 export function cosign(checkpointText: string, signer: NoteSigner): string {
-  if (signer.type !== SIG_COSIGNATURE_V1) throw new InputError('COSIGNER_INVALID', `a witness signs with a cosignature/v1 key (type 0x04), not type 0x${signer.type.toString(16)}`);
+  if (signer.type !== SIG_COSIGNATURE_V1)
+    throw new InputError(
+      'COSIGNER_INVALID',
+      `a witness signs with a cosignature/v1 key (type 0x04), not type 0x${signer.type.toString(16)}`,
+    );
   const sig = signatureOf(checkpointText, signer);
-  if (cosignatureTimestamp(sig.signature) === 0n) throw new InputError('COSIGNER_INVALID', 'a cosignature timestamp must not be zero');
+  if (cosignatureTimestamp(sig.signature) === 0n)
+    throw new InputError('COSIGNER_INVALID', 'a cosignature timestamp must not be zero');
   return formatSignatureLine(sig);
 }
 
@@ -38,14 +48,25 @@ export function cosign(checkpointText: string, signer: NoteSigner): string {
  */
 export function parseCosignatureLines(body: string): NoteSignature[] {
   if (typeof body !== 'string' || body.length === 0 || !body.endsWith('\n')) {
-    throw new InputError('COSIGNATURE_MALFORMED', 'a cosignature response is one or more signature lines, each ending in a newline');
+    throw new InputError(
+      'COSIGNATURE_MALFORMED',
+      'a cosignature response is one or more signature lines, each ending in a newline',
+    );
   }
-  if (body.split('\n').length - 1 > MAX_COSIGNATURE_LINES) throw new InputError('COSIGNATURE_MALFORMED', `more than ${MAX_COSIGNATURE_LINES} cosignature lines`);
+  if (body.split('\n').length - 1 > MAX_COSIGNATURE_LINES)
+    throw new InputError(
+      'COSIGNATURE_MALFORMED',
+      `more than ${MAX_COSIGNATURE_LINES} cosignature lines`,
+    );
   try {
     // A fake one-line note reuses the signature-line parser (one rule in one place).
     return [...parseNote(`x\n\n${body}`).signatures];
   } catch (cause) {
-    throw new InputError('COSIGNATURE_MALFORMED', `malformed cosignature line: ${(cause as Error).message}`, { cause });
+    throw new InputError(
+      'COSIGNATURE_MALFORMED',
+      `malformed cosignature line: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -83,7 +104,10 @@ export function verifiedCosignatures(
   note: string,
   witnesses: readonly NoteVerifier[],
   options: { now?: number; maxFutureSeconds?: number } = {},
-): { readonly valid: WitnessCosignature[]; readonly invalid: { name: string; keyId: number; reason: string }[] } {
+): {
+  readonly valid: WitnessCosignature[];
+  readonly invalid: { name: string; keyId: number; reason: string }[];
+} {
   const valid: WitnessCosignature[] = [];
   const invalid: { name: string; keyId: number; reason: string }[] = [];
   let parsed;
@@ -95,7 +119,9 @@ export function verifiedCosignatures(
   const text = Buffer.from(parsed.text, 'utf8');
   const seen = new Set<string>();
   for (const sig of parsed.signatures) {
-    const w = witnesses.find((v) => v.name === sig.name && v.keyId === sig.keyId && v.type === SIG_COSIGNATURE_V1);
+    const w = witnesses.find(
+      (v) => v.name === sig.name && v.keyId === sig.keyId && v.type === SIG_COSIGNATURE_V1,
+    );
     if (w === undefined) continue;
     const k = `${w.name}+${w.keyId}`;
     if (!w.verify(text, sig.signature)) {
@@ -104,7 +130,11 @@ export function verifiedCosignatures(
     }
     const ts = Number(cosignatureTimestamp(sig.signature) ?? 0n);
     if (options.now !== undefined && ts > options.now + (options.maxFutureSeconds ?? 600)) {
-      invalid.push({ name: sig.name, keyId: sig.keyId, reason: `cosignature time ${ts} is in the future` });
+      invalid.push({
+        name: sig.name,
+        keyId: sig.keyId,
+        reason: `cosignature time ${ts} is in the future`,
+      });
       continue;
     }
     if (seen.has(k)) continue;
@@ -115,13 +145,27 @@ export function verifiedCosignatures(
 }
 
 /** cosignatureCheck summarises {@link verifiedCosignatures} as a Check named "cosignatures" (for reports). */
-export function cosignatureCheck(note: string, witnesses: readonly NoteVerifier[], options: { now?: number } = {}): Check {
+export function cosignatureCheck(
+  note: string,
+  witnesses: readonly NoteVerifier[],
+  options: { now?: number } = {},
+): Check {
   const r = verifiedCosignatures(note, witnesses, options);
   if (r.invalid.length > 0) {
     const bad = r.invalid[0]!;
-    return fail('cosignatures', 'COSIGNATURE_INVALID', `cosignature by witness ${bad.name}: ${bad.reason}`, { witness: bad.name });
+    return fail(
+      'cosignatures',
+      'COSIGNATURE_INVALID',
+      `cosignature by witness ${bad.name}: ${bad.reason}`,
+      { witness: bad.name },
+    );
   }
-  return pass('cosignatures', 'COSIGNATURES_VERIFIED', `${r.valid.length} witness cosignature(s): ${r.valid.map((c) => c.name).join(', ') || 'none'}`, {
-    witnesses: r.valid.map((c) => c.name),
-  });
+  return pass(
+    'cosignatures',
+    'COSIGNATURES_VERIFIED',
+    `${r.valid.length} witness cosignature(s): ${r.valid.map((c) => c.name).join(', ') || 'none'}`,
+    {
+      witnesses: r.valid.map((c) => c.name),
+    },
+  );
 }

@@ -16,12 +16,18 @@ export const MAX_ENTRY_SIZE = 0xffff;
  */
 export function formatEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
   if (entries.length > TILE_WIDTH) {
-    throw new InputError('ENTRY_BUNDLE_TOO_MANY', `an entry bundle holds at most ${TILE_WIDTH} entries, got ${entries.length}`);
+    throw new InputError(
+      'ENTRY_BUNDLE_TOO_MANY',
+      `an entry bundle holds at most ${TILE_WIDTH} entries, got ${entries.length}`,
+    );
   }
   let total = 0;
   for (const e of entries) {
     if (e.length > MAX_ENTRY_SIZE) {
-      throw new InputError('ENTRY_TOO_LARGE', `entry of ${e.length} bytes is over the ${MAX_ENTRY_SIZE}-byte limit of tlog-tiles entry bundles`);
+      throw new InputError(
+        'ENTRY_TOO_LARGE',
+        `entry of ${e.length} bytes is over the ${MAX_ENTRY_SIZE}-byte limit of tlog-tiles entry bundles`,
+      );
     }
     total += 2 + e.length;
   }
@@ -54,7 +60,8 @@ export function parseEntryBundle(data: Uint8Array, expectedWidth?: number): Uint
     if (off + 2 > data.length) bad(`truncated length prefix at byte ${off}`);
     const len = (data[off]! << 8) | data[off + 1]!;
     off += 2;
-    if (off + len > data.length) bad(`entry ${entries.length} needs ${len} bytes, only ${data.length - off} left`);
+    if (off + len > data.length)
+      bad(`entry ${entries.length} needs ${len} bytes, only ${data.length - off} left`);
     entries.push(data.subarray(off, off + len));
     off += len;
   }
@@ -92,9 +99,16 @@ export interface BundleAppendResult {
  * Throws InputError BUNDLE_EDGE_MISMATCH when `partial` has the wrong
  * length, ENTRY_TOO_LARGE for an oversized entry.
  */
-export function appendEntryBundles(size: number, partial: readonly Uint8Array[], entries: readonly Uint8Array[]): BundleAppendResult {
+export function appendEntryBundles(
+  size: number,
+  partial: readonly Uint8Array[],
+  entries: readonly Uint8Array[],
+): BundleAppendResult {
   if (partial.length !== size % TILE_WIDTH) {
-    throw new InputError('BUNDLE_EDGE_MISMATCH', `a log of size ${size} has ${size % TILE_WIDTH} entries in its partial bundle, got ${partial.length}`);
+    throw new InputError(
+      'BUNDLE_EDGE_MISMATCH',
+      `a log of size ${size} has ${size % TILE_WIDTH} entries in its partial bundle, got ${partial.length}`,
+    );
   }
   const bundles: BundleData[] = [];
   let current = [...partial];
@@ -102,14 +116,20 @@ export function appendEntryBundles(size: number, partial: readonly Uint8Array[],
   for (const e of entries) {
     current.push(e);
     if (current.length === TILE_WIDTH) {
-      bundles.push({ tile: { level: ENTRIES_LEVEL, index, width: TILE_WIDTH }, data: formatEntryBundle(current) });
+      bundles.push({
+        tile: { level: ENTRIES_LEVEL, index, width: TILE_WIDTH },
+        data: formatEntryBundle(current),
+      });
       current = [];
       index++;
     }
   }
   // With new entries, a non-empty final bundle always contains some of them.
   if (current.length > 0 && entries.length > 0) {
-    bundles.push({ tile: { level: ENTRIES_LEVEL, index, width: current.length }, data: formatEntryBundle(current) });
+    bundles.push({
+      tile: { level: ENTRIES_LEVEL, index, width: current.length },
+      data: formatEntryBundle(current),
+    });
   }
   return { bundles, partial: current };
 }

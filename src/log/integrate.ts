@@ -63,7 +63,8 @@ export function edgeTiles(size: number): Tile[] {
   const out: Tile[] = [];
   for (let level = 0; levelSize(level, size) > 0; level++) {
     const s = levelSize(level, size);
-    if (s % TILE_WIDTH > 0) out.push({ level, index: Math.floor(s / TILE_WIDTH), width: s % TILE_WIDTH });
+    if (s % TILE_WIDTH > 0)
+      out.push({ level, index: Math.floor(s / TILE_WIDTH), width: s % TILE_WIDTH });
   }
   return out;
 }
@@ -74,9 +75,14 @@ export function edgeTiles(size: number): Tile[] {
  * EDGE_MISMATCH when a tile has the wrong length.
  */
 export function edgeFromTiles(size: number, datas: readonly Uint8Array[]): TreeEdge {
-  if (!Number.isSafeInteger(size) || size < 0) throw new InputError('EDGE_MISMATCH', `bad tree size ${String(size)}`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new InputError('EDGE_MISMATCH', `bad tree size ${String(size)}`);
   const names = edgeTiles(size);
-  if (names.length !== datas.length) throw new InputError('EDGE_MISMATCH', `tree of size ${size} has ${names.length} partial tiles, got ${datas.length}`);
+  if (names.length !== datas.length)
+    throw new InputError(
+      'EDGE_MISMATCH',
+      `tree of size ${size} has ${names.length} partial tiles, got ${datas.length}`,
+    );
   const tiles: Uint8Array[] = [];
   let k = 0;
   for (let level = 0; levelSize(level, size) > 0; level++) {
@@ -87,7 +93,10 @@ export function edgeFromTiles(size: number, datas: readonly Uint8Array[]): TreeE
     }
     const d = datas[k++]!;
     if (d.length !== w * HASH_SIZE) {
-      throw new InputError('EDGE_MISMATCH', `partial tile at level ${level} of a tree of size ${size} must have ${w * HASH_SIZE} bytes, got ${d.length}`);
+      throw new InputError(
+        'EDGE_MISMATCH',
+        `partial tile at level ${level} of a tree of size ${size} must have ${w * HASH_SIZE} bytes, got ${d.length}`,
+      );
     }
     tiles.push(d);
   }
@@ -128,7 +137,8 @@ export function edgeRoot(edge: TreeEdge): Hash {
  */
 export function integrate(edge: TreeEdge, leafHashes: readonly Hash[]): IntegrateResult {
   const size = edge.size;
-  if (!Number.isSafeInteger(size) || size < 0) throw new InputError('EDGE_MISMATCH', `bad tree size ${String(size)}`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new InputError('EDGE_MISMATCH', `bad tree size ${String(size)}`);
   // Working buffers, one full-size tile per level, filled from the edge.
   const bufs: Uint8Array[] = [];
   const widths: number[] = [];
@@ -140,7 +150,10 @@ export function integrate(edge: TreeEdge, leafHashes: readonly Hash[]): Integrat
     const w = s % TILE_WIDTH;
     const data = edge.tiles[level] ?? new Uint8Array(0);
     if (data.length !== w * HASH_SIZE) {
-      throw new InputError('EDGE_MISMATCH', `edge tile at level ${level} of a tree of size ${size} must have ${w * HASH_SIZE} bytes, got ${data.length}`);
+      throw new InputError(
+        'EDGE_MISMATCH',
+        `edge tile at level ${level} of a tree of size ${size} must have ${w * HASH_SIZE} bytes, got ${data.length}`,
+      );
     }
     const buf = new Uint8Array(TILE_WIDTH * HASH_SIZE);
     buf.set(data);
@@ -178,7 +191,8 @@ export function integrate(edge: TreeEdge, leafHashes: readonly Hash[]): Integrat
   };
 
   for (const h of leafHashes) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) throw new InputError('LEAF_HASH_INVALID', 'a leaf hash is not 32 bytes');
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
+      throw new InputError('LEAF_HASH_INVALID', 'a leaf hash is not 32 bytes');
     push(0, h);
   }
 
@@ -188,7 +202,8 @@ export function integrate(edge: TreeEdge, leafHashes: readonly Hash[]): Integrat
     const w = widths[level]!;
     const data = bufs[level]!.slice(0, w * HASH_SIZE);
     tiles.push(data);
-    if (dirty[level] && w > 0) out.push({ tile: { level, index: indexes[level]!, width: w }, data });
+    if (dirty[level] && w > 0)
+      out.push({ tile: { level, index: indexes[level]!, width: w }, data });
   }
   // Level order (0 first), full tiles before the partial of the same level.
   out.sort((a, b) => a.tile.level - b.tile.level || a.tile.index - b.tile.index);

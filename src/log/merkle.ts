@@ -30,7 +30,8 @@ export function hashReaderFromArray(stored: readonly Hash[]): HashReader {
     readHashes(indexes) {
       return indexes.map((i) => {
         const h = stored[i];
-        if (h === undefined) throw new SigilError('HASH_NOT_STORED', `stored hash ${i} is not available`);
+        if (h === undefined)
+          throw new SigilError('HASH_NOT_STORED', `stored hash ${i} is not available`);
         return h;
       });
     },
@@ -39,7 +40,10 @@ export function hashReaderFromArray(stored: readonly Hash[]): HashReader {
 
 function assertSize(what: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new InputError('PROOF_BAD_INPUT', `${what} must be a non-negative safe integer, got ${String(n)}`);
+    throw new InputError(
+      'PROOF_BAD_INPUT',
+      `${what} must be a non-negative safe integer, got ${String(n)}`,
+    );
   }
 }
 
@@ -135,7 +139,10 @@ export function readExactly(r: HashReader, indexes: readonly number[]): readonly
   if (indexes.length === 0) return [];
   const hashes = r.readHashes(indexes);
   if (hashes.length !== indexes.length) {
-    throw new SigilError('HASH_READER_CONTRACT', `readHashes(${indexes.length} indexes) returned ${hashes.length} hashes`);
+    throw new SigilError(
+      'HASH_READER_CONTRACT',
+      `readHashes(${indexes.length} indexes) returned ${hashes.length} hashes`,
+    );
   }
   return hashes;
 }
@@ -155,7 +162,12 @@ export function subTreeIndex(lo: number, hi: number, need: number[]): number[] {
  * by subTreeIndex, consuming them from `hashes` starting at `pos`.
  * Returns the hash and the new position (tlog.subTreeHash).
  */
-export function subTreeHash(lo: number, hi: number, hashes: readonly Hash[], pos: number): [Hash, number] {
+export function subTreeHash(
+  lo: number,
+  hi: number,
+  hashes: readonly Hash[],
+  pos: number,
+): [Hash, number] {
   let numTree = 0;
   while (lo < hi) {
     const [k] = maxpow2(hi - lo + 1);

@@ -24,7 +24,13 @@ import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
 import { verifyCheckpoint, type Checkpoint } from './checkpoint.js';
 import { verifiedCosignatures } from './cosignature.js';
-import { formatVerifierKey, type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1, SIG_ED25519 } from './note-key.js';
+import {
+  formatVerifierKey,
+  type NoteVerifier,
+  parseVerifierKey,
+  SIG_COSIGNATURE_V1,
+  SIG_ED25519,
+} from './note-key.js';
 
 /** MAX_POLICY_ENTRIES bounds logs, witnesses and groups (each). */
 export const MAX_POLICY_ENTRIES = 256;
@@ -63,7 +69,10 @@ export interface TlogPolicy {
  */
 export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
   const bad = (line: number, why: string): never => {
-    throw new InputError('POLICY_INVALID', `${file}:${line}: ${why}`, { file, hint: 'see c2sp.org/tlog-policy and docs/witness.md' });
+    throw new InputError('POLICY_INVALID', `${file}:${line}: ${why}`, {
+      file,
+      hint: 'see c2sp.org/tlog-policy and docs/witness.md',
+    });
   };
   if (typeof text !== 'string') return bad(0, 'not text');
   const logs: PolicyLog[] = [];
@@ -77,7 +86,8 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
     const n = i + 1;
     const raw = lines[i]!;
     // Allowed octets: tab, newline, printable ASCII, and anything ≥ 0x80 (opaque).
-    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(raw)) bad(n, 'control character (only tab and newline are allowed)');
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(raw))
+      bad(n, 'control character (only tab and newline are allowed)');
     const words = raw.split(/[ \t]+/).filter((w) => w !== '');
     if (words.length === 0 || words[0]!.startsWith('#')) continue;
     const [kw, ...args] = words as [string, ...string[]];
@@ -88,7 +98,11 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
       } catch (e) {
         return bad(n, `${what} key: ${(e as Error).message}`);
       }
-      if (v.type !== type) bad(n, `${what} key must be of type 0x0${type} (${type === SIG_ED25519 ? 'Ed25519 checkpoint signature' : 'cosignature/v1'})`);
+      if (v.type !== type)
+        bad(
+          n,
+          `${what} key must be of type 0x0${type} (${type === SIG_ED25519 ? 'Ed25519 checkpoint signature' : 'cosignature/v1'})`,
+        );
       return v;
     };
     const define = (name: string): void => {
@@ -107,7 +121,11 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
         const pk = Buffer.from(v.publicKey).toString('hex');
         if (pubkeys.log.has(pk)) bad(n, 'duplicate log key');
         pubkeys.log.add(pk);
-        logs.push({ vkey: args[0]!, verifier: v, ...(args[1] !== undefined ? { url: args[1] } : {}) });
+        logs.push({
+          vkey: args[0]!,
+          verifier: v,
+          ...(args[1] !== undefined ? { url: args[1] } : {}),
+        });
         break;
       }
       case 'witness': {
@@ -118,7 +136,12 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
         const pk = Buffer.from(v.publicKey).toString('hex');
         if (pubkeys.witness.has(pk)) bad(n, 'duplicate witness key');
         pubkeys.witness.add(pk);
-        witnesses.push({ name: args[0]!, vkey: args[1]!, verifier: v, ...(args[2] !== undefined ? { url: args[2] } : {}) });
+        witnesses.push({
+          name: args[0]!,
+          vkey: args[1]!,
+          verifier: v,
+          ...(args[2] !== undefined ? { url: args[2] } : {}),
+        });
         break;
       }
       case 'group': {
@@ -129,7 +152,8 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
         const seen = new Set<string>();
         for (const m of members) {
           if (m === 'none') bad(n, '"none" cannot be a group member');
-          if (!names.has(m) || m === name) bad(n, `member ${JSON.stringify(m)} is not defined on an earlier line`);
+          if (!names.has(m) || m === name)
+            bad(n, `member ${JSON.stringify(m)} is not defined on an earlier line`);
           if (seen.has(m)) bad(n, `member ${JSON.stringify(m)} is listed twice`);
           seen.add(m);
         }
@@ -137,15 +161,18 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
         if (k === 'all') threshold = members.length;
         else if (k === 'any') threshold = 1;
         else if (/^[1-9][0-9]{0,3}$/.test(k)) threshold = Number(k);
-        else return bad(n, `threshold must be all, any or a decimal number, not ${JSON.stringify(k)}`);
-        if (threshold < 1 || threshold > members.length) bad(n, `threshold ${threshold} is not between 1 and the ${members.length} members`);
+        else
+          return bad(n, `threshold must be all, any or a decimal number, not ${JSON.stringify(k)}`);
+        if (threshold < 1 || threshold > members.length)
+          bad(n, `threshold ${threshold} is not between 1 and the ${members.length} members`);
         groups.push({ name, threshold, members });
         break;
       }
       case 'quorum': {
         if (args.length !== 1) bad(n, 'expected "quorum <name>|none"');
         if (quorum !== null) bad(n, 'a policy has exactly one quorum line');
-        if (args[0] !== 'none' && !names.has(args[0]!)) bad(n, `quorum ${JSON.stringify(args[0])} is not defined on an earlier line`);
+        if (args[0] !== 'none' && !names.has(args[0]!))
+          bad(n, `quorum ${JSON.stringify(args[0])} is not defined on an earlier line`);
         quorum = args[0] === 'none' ? undefined : args[0]!;
         break;
       }
@@ -153,7 +180,8 @@ export function parseTlogPolicy(text: string, file = 'policy'): TlogPolicy {
         bad(n, `unknown keyword ${JSON.stringify(kw)} (expected log, witness, group or quorum)`);
     }
   }
-  if (quorum === null) bad(lines.length, 'no quorum line (use "quorum none" to require no witnesses)');
+  if (quorum === null)
+    bad(lines.length, 'no quorum line (use "quorum none" to require no witnesses)');
   return { logs, witnesses, groups, quorum: quorum ?? undefined };
 }
 
@@ -170,7 +198,8 @@ export function quorumMet(policy: TlogPolicy, cosigned: ReadonlySet<string>): bo
     if (m !== undefined) return m;
     const g = groups.get(name);
     // Groups only reference earlier names, so recursion terminates.
-    const r = g === undefined ? cosigned.has(name) : g.members.filter(witnessed).length >= g.threshold;
+    const r =
+      g === undefined ? cosigned.has(name) : g.members.filter(witnessed).length >= g.threshold;
     memo.set(name, r);
     return r;
   };
@@ -183,15 +212,27 @@ export function describeQuorum(policy: TlogPolicy): string {
   const groups = new Map(policy.groups.map((g) => [g.name, g]));
   const d = (name: string): string => {
     const g = groups.get(name);
-    return g === undefined ? name : `${g.threshold === g.members.length ? 'all' : g.threshold} of (${g.members.map(d).join(', ')})`;
+    return g === undefined
+      ? name
+      : `${g.threshold === g.members.length ? 'all' : g.threshold} of (${g.members.map(d).join(', ')})`;
   };
   return d(policy.quorum);
 }
 
 /** PolicyVerification is the result of {@link verifyCheckpointPolicy}. */
 export type PolicyVerification =
-  | { readonly ok: true; readonly checks: readonly Check[]; readonly checkpoint: Checkpoint; readonly cosigners: readonly string[] }
-  | { readonly ok: false; readonly checks: readonly Check[]; readonly checkpoint?: Checkpoint; readonly cosigners: readonly string[] };
+  | {
+      readonly ok: true;
+      readonly checks: readonly Check[];
+      readonly checkpoint: Checkpoint;
+      readonly cosigners: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      readonly checks: readonly Check[];
+      readonly checkpoint?: Checkpoint;
+      readonly cosigners: readonly string[];
+    };
 
 /**
  * verifyCheckpointPolicy checks a signed checkpoint against a policy: signed
@@ -206,30 +247,83 @@ export function verifyCheckpointPolicy(
   policy: TlogPolicy,
   options: { logKeys?: readonly NoteVerifier[]; origin?: string; now?: number } = {},
 ): PolicyVerification {
-  const logKeys = policy.logs.length > 0 ? policy.logs.map((l) => l.verifier) : (options.logKeys ?? []);
+  const logKeys =
+    policy.logs.length > 0 ? policy.logs.map((l) => l.verifier) : (options.logKeys ?? []);
   if (logKeys.length === 0) {
-    return { ok: false, checks: [fail('checkpoint', 'POLICY_NO_LOG', 'the policy names no log and no log key was given')], cosigners: [] };
+    return {
+      ok: false,
+      checks: [
+        fail('checkpoint', 'POLICY_NO_LOG', 'the policy names no log and no log key was given'),
+      ],
+      cosigners: [],
+    };
   }
-  const v = verifyCheckpoint(note, logKeys, options.origin === undefined ? {} : { origin: options.origin });
+  const v = verifyCheckpoint(
+    note,
+    logKeys,
+    options.origin === undefined ? {} : { origin: options.origin },
+  );
   if (!v.ok) return { ok: false, checks: [v.check], cosigners: [] };
-  const c = verifiedCosignatures(note, policy.witnesses.map((w) => w.verifier), options.now === undefined ? {} : { now: options.now });
-  const byKey = new Map(policy.witnesses.map((w) => [`${w.verifier.name}+${w.verifier.keyId}`, w.name]));
-  const cosigners = c.valid.map((x) => byKey.get(`${x.name}+${x.keyId}`)!).filter((x) => x !== undefined);
+  const c = verifiedCosignatures(
+    note,
+    policy.witnesses.map((w) => w.verifier),
+    options.now === undefined ? {} : { now: options.now },
+  );
+  const byKey = new Map(
+    policy.witnesses.map((w) => [`${w.verifier.name}+${w.verifier.keyId}`, w.name]),
+  );
+  const cosigners = c.valid
+    .map((x) => byKey.get(`${x.name}+${x.keyId}`)!)
+    .filter((x) => x !== undefined);
   if (c.invalid.length > 0) {
     const b = c.invalid[0]!;
-    return { ok: false, checkpoint: v.checkpoint, cosigners, checks: [v.check, fail('witnesses', 'COSIGNATURE_INVALID', `cosignature of witness key ${b.name}: ${b.reason}`, { witness: b.name })] };
+    return {
+      ok: false,
+      checkpoint: v.checkpoint,
+      cosigners,
+      checks: [
+        v.check,
+        fail(
+          'witnesses',
+          'COSIGNATURE_INVALID',
+          `cosignature of witness key ${b.name}: ${b.reason}`,
+          { witness: b.name },
+        ),
+      ],
+    };
   }
   const rule = describeQuorum(policy);
   const detail = { cosigners, quorum: rule };
   if (!quorumMet(policy, new Set(cosigners))) {
-    const got = cosigners.length === 0 ? 'no policy witness cosigned it' : `cosigned by ${cosigners.join(', ')}`;
+    const got =
+      cosigners.length === 0
+        ? 'no policy witness cosigned it'
+        : `cosigned by ${cosigners.join(', ')}`;
     return {
-      ok: false, checkpoint: v.checkpoint, cosigners,
-      checks: [v.check, fail('witnesses', 'WITNESS_QUORUM_NOT_MET', `the checkpoint of size ${v.checkpoint.size} does not meet the witness quorum ${rule}: ${got}`, detail)],
+      ok: false,
+      checkpoint: v.checkpoint,
+      cosigners,
+      checks: [
+        v.check,
+        fail(
+          'witnesses',
+          'WITNESS_QUORUM_NOT_MET',
+          `the checkpoint of size ${v.checkpoint.size} does not meet the witness quorum ${rule}: ${got}`,
+          detail,
+        ),
+      ],
     };
   }
-  const reason = policy.quorum === undefined ? 'the policy requires no witnesses' : `witness quorum ${rule} met by ${cosigners.join(', ')}`;
-  return { ok: true, checkpoint: v.checkpoint, cosigners, checks: [v.check, pass('witnesses', 'WITNESS_QUORUM_MET', reason, detail)] };
+  const reason =
+    policy.quorum === undefined
+      ? 'the policy requires no witnesses'
+      : `witness quorum ${rule} met by ${cosigners.join(', ')}`;
+  return {
+    ok: true,
+    checkpoint: v.checkpoint,
+    cosigners,
+    checks: [v.check, pass('witnesses', 'WITNESS_QUORUM_MET', reason, detail)],
+  };
 }
 
 /**
@@ -238,16 +332,30 @@ export function verifyCheckpointPolicy(
  * `minWitnesses` + `witnesses` mean. Keys that are not cosignature keys, and
  * repeated keys, are dropped; throws InputError POLICY_INVALID when fewer than k remain.
  */
-export function thresholdWitnessPolicy(witnessKeys: readonly NoteVerifier[], k: number): TlogPolicy {
+export function thresholdWitnessPolicy(
+  witnessKeys: readonly NoteVerifier[],
+  k: number,
+): TlogPolicy {
   const seen = new Set<string>();
   const witnesses: PolicyWitness[] = [];
   for (const v of witnessKeys) {
     const pk = Buffer.from(v.publicKey).toString('hex');
     if (v.type !== SIG_COSIGNATURE_V1 || seen.has(pk)) continue;
     seen.add(pk);
-    const name = witnesses.some((w) => w.name === v.name) ? `${v.name}#${witnesses.length}` : v.name;
+    const name = witnesses.some((w) => w.name === v.name)
+      ? `${v.name}#${witnesses.length}`
+      : v.name;
     witnesses.push({ name, vkey: formatVerifierKey(v), verifier: v });
   }
-  if (k < 1 || k > witnesses.length) throw new InputError('POLICY_INVALID', `a quorum of ${k} needs at least ${k} distinct witness keys, have ${witnesses.length}`);
-  return { logs: [], witnesses, groups: [{ name: 'witnesses', threshold: k, members: witnesses.map((w) => w.name) }], quorum: 'witnesses' };
+  if (k < 1 || k > witnesses.length)
+    throw new InputError(
+      'POLICY_INVALID',
+      `a quorum of ${k} needs at least ${k} distinct witness keys, have ${witnesses.length}`,
+    );
+  return {
+    logs: [],
+    witnesses,
+    groups: [{ name: 'witnesses', threshold: k, members: witnesses.map((w) => w.name) }],
+    quorum: 'witnesses',
+  };
 }

@@ -72,7 +72,10 @@ export function inclusionProofLength(index: number, size: number): number {
 /** inclusionProofIndexes names the stored hashes needed to prove record `index` in the tree of `size` (tlog.leafProofIndex). */
 export function inclusionProofIndexes(index: number, size: number): number[] {
   if (!isSize(index) || !isSize(size) || index >= size) {
-    throw new InputError('PROOF_BAD_INPUT', `cannot prove inclusion of index ${String(index)} in a tree of size ${String(size)}`);
+    throw new InputError(
+      'PROOF_BAD_INPUT',
+      `cannot prove inclusion of index ${String(index)} in a tree of size ${String(size)}`,
+    );
   }
   const need: number[] = [];
   const walk = (lo: number, hi: number): void => {
@@ -91,7 +94,11 @@ export function inclusionProofIndexes(index: number, size: number): number[] {
 }
 
 /** inclusionProofFromHashes builds the proof from the hashes named by {@link inclusionProofIndexes} (tlog.leafProof). */
-export function inclusionProofFromHashes(index: number, size: number, hashes: readonly Hash[]): Hash[] {
+export function inclusionProofFromHashes(
+  index: number,
+  size: number,
+  hashes: readonly Hash[],
+): Hash[] {
   let pos = 0;
   const walk = (lo: number, hi: number): Hash[] => {
     if (lo + 1 === hi) return [];
@@ -124,7 +131,10 @@ export function proveInclusion(index: number, size: number, r: HashReader): Hash
 /** consistencyProofIndexes names the stored hashes needed to prove the tree of `size2` extends the tree of `size1` (tlog.treeProofIndex). */
 export function consistencyProofIndexes(size1: number, size2: number): number[] {
   if (!isSize(size1) || !isSize(size2) || size1 > size2) {
-    throw new InputError('PROOF_BAD_INPUT', `cannot prove consistency from size ${String(size1)} to size ${String(size2)}`);
+    throw new InputError(
+      'PROOF_BAD_INPUT',
+      `cannot prove consistency from size ${String(size1)} to size ${String(size2)}`,
+    );
   }
   const need: number[] = [];
   if (size1 === 0 || size1 === size2) return need;
@@ -147,7 +157,11 @@ export function consistencyProofIndexes(size1: number, size2: number): number[] 
 }
 
 /** consistencyProofFromHashes builds the proof from the hashes named by {@link consistencyProofIndexes} (tlog.treeProof). */
-export function consistencyProofFromHashes(size1: number, size2: number, hashes: readonly Hash[]): Hash[] {
+export function consistencyProofFromHashes(
+  size1: number,
+  size2: number,
+  hashes: readonly Hash[],
+): Hash[] {
   if (size1 === 0 || size1 === size2) return [];
   let pos = 0;
   const walk = (lo: number, hi: number): Hash[] => {
@@ -191,18 +205,38 @@ export function proveConsistency(size1: number, size2: number, r: HashReader): H
  * root `root` has `leafHash` at `index` (RFC 9162 §2.1.3.2). Returns a Check
  * named "inclusion" with a {@link ProofCheckCode}; never throws.
  */
-export function checkInclusion(proof: readonly Hash[], index: number, size: number, leafHash: Hash, root: Hash): Check {
+export function checkInclusion(
+  proof: readonly Hash[],
+  index: number,
+  size: number,
+  leafHash: Hash,
+  root: Hash,
+): Check {
   const detail = { index, size };
   if (!isSize(index) || !isSize(size) || index >= size) {
-    return badInput('inclusion', `index ${String(index)} is not inside a tree of size ${String(size)}`, detail);
+    return badInput(
+      'inclusion',
+      `index ${String(index)} is not inside a tree of size ${String(size)}`,
+      detail,
+    );
   }
   if (!Array.isArray(proof)) return badInput('inclusion', 'proof is not a list of hashes', detail);
   const want = inclusionProofLength(index, size);
   if (proof.length !== want) {
-    return fail('inclusion', 'PROOF_WRONG_LENGTH', `inclusion proof has ${proof.length} hashes, expected ${want} for index ${index} in size ${size}`, detail);
+    return fail(
+      'inclusion',
+      'PROOF_WRONG_LENGTH',
+      `inclusion proof has ${proof.length} hashes, expected ${want} for index ${index} in size ${size}`,
+      detail,
+    );
   }
   if (!isHash(leafHash) || !isHash(root) || !proof.every(isHash)) {
-    return fail('inclusion', 'PROOF_BAD_HASH', 'a hash in the inclusion proof, the leaf hash or the root is not 32 bytes', detail);
+    return fail(
+      'inclusion',
+      'PROOF_BAD_HASH',
+      'a hash in the inclusion proof, the leaf hash or the root is not 32 bytes',
+      detail,
+    );
   }
   const i = BigInt(index);
   const inner = bitLen(i ^ BigInt(size - 1));
@@ -214,9 +248,19 @@ export function checkInclusion(proof: readonly Hash[], index: number, size: numb
     h = k < inner && ((i >> BigInt(k)) & 1n) === 0n ? nodeHash(h, p) : nodeHash(p, h);
   }
   if (!hashEqual(h, root)) {
-    return fail('inclusion', 'PROOF_ROOT_MISMATCH', `inclusion proof for index ${index} does not lead to the root of the tree of size ${size}`, detail);
+    return fail(
+      'inclusion',
+      'PROOF_ROOT_MISMATCH',
+      `inclusion proof for index ${index} does not lead to the root of the tree of size ${size}`,
+      detail,
+    );
   }
-  return pass('inclusion', 'INCLUSION_PROOF_VALID', `entry ${index} is included in the tree of size ${size}`, detail);
+  return pass(
+    'inclusion',
+    'INCLUSION_PROOF_VALID',
+    `entry ${index} is included in the tree of size ${size}`,
+    detail,
+  );
 }
 
 /**
@@ -226,7 +270,13 @@ export function checkInclusion(proof: readonly Hash[], index: number, size: numb
  * proof; a proof from size 0 must be empty. Returns a Check named
  * "consistency" with a {@link ProofCheckCode}; never throws.
  */
-export function checkConsistency(proof: readonly Hash[], size1: number, size2: number, root1: Hash, root2: Hash): Check {
+export function checkConsistency(
+  proof: readonly Hash[],
+  size1: number,
+  size2: number,
+  root1: Hash,
+  root2: Hash,
+): Check {
   const detail = { size1, size2 };
   const name = 'consistency';
   if (!isSize(size1) || !isSize(size2) || size1 > size2) {
@@ -235,14 +285,35 @@ export function checkConsistency(proof: readonly Hash[], size1: number, size2: n
   }
   if (!Array.isArray(proof)) return badInput(name, 'proof is not a list of hashes', detail);
   if (!isHash(root1) || !isHash(root2) || !proof.every(isHash)) {
-    return fail(name, 'PROOF_BAD_HASH', 'a hash in the consistency proof or a root is not 32 bytes', detail);
+    return fail(
+      name,
+      'PROOF_BAD_HASH',
+      'a hash in the consistency proof or a root is not 32 bytes',
+      detail,
+    );
   }
-  const ok = (): Check => pass(name, 'CONSISTENCY_PROOF_VALID', `the tree of size ${size2} extends the tree of size ${size1}`, detail);
+  const ok = (): Check =>
+    pass(
+      name,
+      'CONSISTENCY_PROOF_VALID',
+      `the tree of size ${size2} extends the tree of size ${size1}`,
+      detail,
+    );
   const mismatch = (): Check =>
-    fail(name, 'PROOF_ROOT_MISMATCH', `consistency proof from size ${size1} to ${size2} does not match the roots (log fork or forged proof)`, detail);
+    fail(
+      name,
+      'PROOF_ROOT_MISMATCH',
+      `consistency proof from size ${size1} to ${size2} does not match the roots (log fork or forged proof)`,
+      detail,
+    );
   if (size1 === size2 || size1 === 0) {
     if (proof.length !== 0) {
-      return fail(name, 'PROOF_WRONG_LENGTH', `consistency proof from size ${size1} to ${size2} must be empty, has ${proof.length} hashes`, detail);
+      return fail(
+        name,
+        'PROOF_WRONG_LENGTH',
+        `consistency proof from size ${size1} to ${size2} must be empty, has ${proof.length} hashes`,
+        detail,
+      );
     }
     if (size1 === size2 && !hashEqual(root1, root2)) return mismatch();
     return ok();
@@ -259,7 +330,12 @@ export function checkConsistency(proof: readonly Hash[], size1: number, size2: n
   const start = seedFromProof ? 1 : 0;
   const want = start + inner + border;
   if (proof.length !== want) {
-    return fail(name, 'PROOF_WRONG_LENGTH', `consistency proof has ${proof.length} hashes, expected ${want} from size ${size1} to ${size2}`, detail);
+    return fail(
+      name,
+      'PROOF_WRONG_LENGTH',
+      `consistency proof has ${proof.length} hashes, expected ${want} from size ${size1} to ${size2}`,
+      detail,
+    );
   }
   const seed = seedFromProof ? proof[0]! : root1;
   const mask = last1 >> BigInt(shift);

@@ -25,7 +25,9 @@ export interface AppendResult {
 export class PushbackError extends Error {
   readonly code = 'LOG_PUSHBACK';
   constructor(readonly retryAfterSeconds: number) {
-    super(`the log is busy: too many entries waiting to be integrated; retry in ${retryAfterSeconds} s`);
+    super(
+      `the log is busy: too many entries waiting to be integrated; retry in ${retryAfterSeconds} s`,
+    );
   }
 }
 

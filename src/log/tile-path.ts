@@ -50,11 +50,19 @@ function encodeIndex(n: number): string {
  */
 export function formatTilePath(t: Tile): string {
   if (
-    !Number.isSafeInteger(t.level) || t.level < ENTRIES_LEVEL || t.level > MAX_TILE_LEVEL ||
-    !Number.isSafeInteger(t.index) || t.index < 0 ||
-    !Number.isSafeInteger(t.width) || t.width < 1 || t.width > TILE_WIDTH
+    !Number.isSafeInteger(t.level) ||
+    t.level < ENTRIES_LEVEL ||
+    t.level > MAX_TILE_LEVEL ||
+    !Number.isSafeInteger(t.index) ||
+    t.index < 0 ||
+    !Number.isSafeInteger(t.width) ||
+    t.width < 1 ||
+    t.width > TILE_WIDTH
   ) {
-    throw new InputError('TILE_PATH_INVALID', `no tile has level ${t.level}, index ${t.index}, width ${t.width}`);
+    throw new InputError(
+      'TILE_PATH_INVALID',
+      `no tile has level ${t.level}, index ${t.index}, width ${t.width}`,
+    );
   }
   const l = t.level === ENTRIES_LEVEL ? 'entries' : String(t.level);
   const p = t.width === TILE_WIDTH ? '' : `.p/${t.width}`;
@@ -73,7 +81,10 @@ const LAST_RE = /^[0-9]{3}$/;
  */
 export function parseTilePath(path: string): Tile {
   const bad = (why: string): never => {
-    throw new InputError('TILE_PATH_INVALID', `invalid tile path ${JSON.stringify(String(path).slice(0, 200))}: ${why}`);
+    throw new InputError(
+      'TILE_PATH_INVALID',
+      `invalid tile path ${JSON.stringify(String(path).slice(0, 200))}: ${why}`,
+    );
   };
   if (typeof path !== 'string' || path.length > 200) return bad('not a short string');
   const f = path.split('/');
@@ -99,7 +110,8 @@ export function parseTilePath(path: string): Tile {
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!;
     const isLast = i === groups.length - 1;
-    if (!(isLast ? LAST_RE : GROUP_RE).test(g)) return bad(`bad index element ${JSON.stringify(g)}`);
+    if (!(isLast ? LAST_RE : GROUP_RE).test(g))
+      return bad(`bad index element ${JSON.stringify(g)}`);
     index = index * 1000 + Number(isLast ? g : g.slice(1));
   }
   if (!Number.isSafeInteger(index)) return bad('index too large');

@@ -47,7 +47,8 @@ export function newTiles(oldSize: number, newSize: number): Tile[] {
       tiles.push({ level, index: n, width: TILE_WIDTH });
     }
     const w = newN % TILE_WIDTH;
-    if (w > 0 && newN !== oldN) tiles.push({ level, index: Math.floor(newN / TILE_WIDTH), width: w });
+    if (w > 0 && newN !== oldN)
+      tiles.push({ level, index: Math.floor(newN / TILE_WIDTH), width: w });
   }
   return tiles;
 }
@@ -94,8 +95,16 @@ export function readTileData(t: Tile, r: HashReader): Uint8Array {
  */
 export function hashFromTile(t: Tile, data: Uint8Array, index: number): Hash {
   const loc = tileForIndex(index);
-  if (loc.tile.level !== t.level || loc.tile.index !== t.index || loc.tile.width > t.width || data.length < t.width * HASH_SIZE) {
-    throw new SigilError('TILE_MISMATCH', `stored hash ${index} is in ${formatTilePath(loc.tile)}, not in ${formatTilePath(t)} (${data.length} bytes)`);
+  if (
+    loc.tile.level !== t.level ||
+    loc.tile.index !== t.index ||
+    loc.tile.width > t.width ||
+    data.length < t.width * HASH_SIZE
+  ) {
+    throw new SigilError(
+      'TILE_MISMATCH',
+      `stored hash ${index} is in ${formatTilePath(loc.tile)}, not in ${formatTilePath(t)} (${data.length} bytes)`,
+    );
   }
   return spanHash(data, loc.start, loc.count);
 }
@@ -119,7 +128,10 @@ function tileAtSize(size: number, index: number): Tile {
   const loc = tileForIndex(index);
   const width = tileWidthAt(loc.tile.level, loc.tile.index, size);
   if (width < loc.tile.width) {
-    throw new SigilError('HASH_NOT_IN_TREE', `stored hash ${index} is not part of the tree of size ${size}`);
+    throw new SigilError(
+      'HASH_NOT_IN_TREE',
+      `stored hash ${index} is not part of the tree of size ${size}`,
+    );
   }
   return { level: loc.tile.level, index: loc.tile.index, width };
 }
@@ -130,14 +142,21 @@ function tileAtSize(size: number, index: number): Tile {
  * Tile contents are not authenticated here: a proof built from bad tiles
  * fails its check against a signed root.
  */
-export function hashesFromTiles(size: number, indexes: readonly number[], tiles: ReadonlyMap<string, Uint8Array>): Hash[] {
+export function hashesFromTiles(
+  size: number,
+  indexes: readonly number[],
+  tiles: ReadonlyMap<string, Uint8Array>,
+): Hash[] {
   return indexes.map((index) => {
     const t = tileAtSize(size, index);
     const path = formatTilePath(t);
     const data = tiles.get(path);
     if (data === undefined) throw new SigilError('TILE_MISSING', `tile ${path} was not provided`);
     if (data.length !== t.width * HASH_SIZE) {
-      throw new SigilError('TILE_SIZE', `tile ${path} has ${data.length} bytes, expected ${t.width * HASH_SIZE}`);
+      throw new SigilError(
+        'TILE_SIZE',
+        `tile ${path} has ${data.length} bytes, expected ${t.width * HASH_SIZE}`,
+      );
     }
     return hashFromTile(t, data, index);
   });

@@ -14,12 +14,19 @@ import { parseNote } from './note.js';
 import { type TlogPolicy, verifyCheckpointPolicy } from './policy.js';
 import { DSSE_API_VERSION, DSSE_KIND } from './rekor/dsse-entry.js';
 import { rekorLogId } from './rekor/log-id.js';
-import { makeTransparencyLogEntry, parseTransparencyLogEntry, type TransparencyLogEntryJson } from './rekor/tlog-entry.js';
+import {
+  makeTransparencyLogEntry,
+  parseTransparencyLogEntry,
+  type TransparencyLogEntryJson,
+} from './rekor/tlog-entry.js';
 import { checkTransparencyLogEntry } from './rekor/verify-entry.js';
 import type { TlogProof } from './tlog-proof.js';
 
 /** tlogEntryFromProof rebuilds the TransparencyLogEntry a proof stands for (undefined without extra data or with a malformed checkpoint). */
-export function tlogEntryFromProof(p: TlogProof, logKey: NoteVerifier): TransparencyLogEntryJson | undefined {
+export function tlogEntryFromProof(
+  p: TlogProof,
+  logKey: NoteVerifier,
+): TransparencyLogEntryJson | undefined {
   if (p.extra === undefined) return undefined;
   let size: number;
   let hash: Uint8Array;
@@ -30,7 +37,17 @@ export function tlogEntryFromProof(p: TlogProof, logKey: NoteVerifier): Transpar
   } catch {
     return undefined;
   }
-  return makeTransparencyLogEntry({ index: p.index, logId: rekorLogId(logKey), kind: DSSE_KIND, version: DSSE_API_VERSION, body: p.extra, treeSize: size, rootHash: hash, proof: [...p.proof], checkpoint: p.checkpoint });
+  return makeTransparencyLogEntry({
+    index: p.index,
+    logId: rekorLogId(logKey),
+    kind: DSSE_KIND,
+    version: DSSE_API_VERSION,
+    body: p.extra,
+    treeSize: size,
+    rootHash: hash,
+    proof: [...p.proof],
+    checkpoint: p.checkpoint,
+  });
 }
 
 /**
@@ -44,13 +61,23 @@ export function checkEntryWithPolicy(
   policy: TlogPolicy,
   options: { logKeys?: readonly NoteVerifier[]; now?: number } = {},
 ): Check[] {
-  const keys = policy.logs.length > 0 ? policy.logs.map((l) => l.verifier) : [...(options.logKeys ?? [])];
-  if (keys.length === 0) return [fail('tlog-entry', 'POLICY_NO_LOG', 'the tlog-policy names no log and no log key was given')];
-  const r = checkTransparencyLogEntry(entry, { verifiers: keys, ...(envelope ? { envelope } : {}) });
+  const keys =
+    policy.logs.length > 0 ? policy.logs.map((l) => l.verifier) : [...(options.logKeys ?? [])];
+  if (keys.length === 0)
+    return [
+      fail('tlog-entry', 'POLICY_NO_LOG', 'the tlog-policy names no log and no log key was given'),
+    ];
+  const r = checkTransparencyLogEntry(entry, {
+    verifiers: keys,
+    ...(envelope ? { envelope } : {}),
+  });
   const checks = [...r.checks];
   if (!r.ok) return checks;
   const cp = parseTransparencyLogEntry(entry).proof.checkpoint;
-  const w = verifyCheckpointPolicy(cp, policy, { logKeys: keys, ...(options.now !== undefined ? { now: options.now } : {}) });
+  const w = verifyCheckpointPolicy(cp, policy, {
+    logKeys: keys,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  });
   checks.push(w.checks.at(-1)!);
   return checks;
 }

@@ -42,9 +42,13 @@ export function formatTlogProof(p: TlogProof): string {
 /** parseTlogProof parses a proof file. Throws InputError TLOG_PROOF_MALFORMED naming the line. */
 export function parseTlogProof(text: string, file = 'tlog-proof'): TlogProof {
   const bad = (line: number, why: string): never => {
-    throw new InputError('TLOG_PROOF_MALFORMED', `${file}:${line}: ${why}`, { file, hint: 'a tlog-proof file starts with "c2sp.org/tlog-proof@v1" (c2sp.org/tlog-proof)' });
+    throw new InputError('TLOG_PROOF_MALFORMED', `${file}:${line}: ${why}`, {
+      file,
+      hint: 'a tlog-proof file starts with "c2sp.org/tlog-proof@v1" (c2sp.org/tlog-proof)',
+    });
   };
-  if (typeof text !== 'string' || text.length > MAX_TLOG_PROOF_BYTES) return bad(0, `not text of at most ${MAX_TLOG_PROOF_BYTES} bytes`);
+  if (typeof text !== 'string' || text.length > MAX_TLOG_PROOF_BYTES)
+    return bad(0, `not text of at most ${MAX_TLOG_PROOF_BYTES} bytes`);
   const sep = text.indexOf('\n\n');
   if (sep < 0) return bad(0, 'no empty line before the checkpoint');
   const lines = text.slice(0, sep).split('\n');
@@ -58,12 +62,14 @@ export function parseTlogProof(text: string, file = 'tlog-proof'): TlogProof {
     i++;
   }
   const m = /^index (0|[1-9][0-9]*)$/.exec(lines[i] ?? '');
-  if (!m || !Number.isSafeInteger(Number(m[1]))) return bad(i + 1, 'expected "index <N>" in decimal without leading zeros');
+  if (!m || !Number.isSafeInteger(Number(m[1])))
+    return bad(i + 1, 'expected "index <N>" in decimal without leading zeros');
   const index = Number(m[1]);
   i++;
   const proof: Hash[] = [];
   for (; i < lines.length; i++) {
-    if (!isCanonicalBase64(lines[i]!) || Buffer.from(lines[i]!, 'base64').length !== HASH_SIZE) bad(i + 1, `expected a base64 ${HASH_SIZE}-byte hash`);
+    if (!isCanonicalBase64(lines[i]!) || Buffer.from(lines[i]!, 'base64').length !== HASH_SIZE)
+      bad(i + 1, `expected a base64 ${HASH_SIZE}-byte hash`);
     if (proof.length === 64) bad(i + 1, 'more than 64 proof hashes');
     proof.push(new Uint8Array(Buffer.from(lines[i]!, 'base64')));
   }
@@ -87,18 +93,33 @@ export interface TlogProofVerification {
 export function verifyTlogProof(
   p: TlogProof,
   policy: TlogPolicy,
-  options: { entry?: Uint8Array; leafHash?: Hash; logKeys?: readonly NoteVerifier[]; now?: number } = {},
+  options: {
+    entry?: Uint8Array;
+    leafHash?: Hash;
+    logKeys?: readonly NoteVerifier[];
+    now?: number;
+  } = {},
 ): TlogProofVerification {
   const v = verifyCheckpointPolicy(p.checkpoint, policy, {
     ...(options.logKeys ? { logKeys: options.logKeys } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
   const checks: Check[] = [...v.checks];
-  if (v.checkpoint === undefined || !v.checks.some((c) => c.name === 'checkpoint' && c.status === 'pass')) return { ok: false, checks };
+  if (
+    v.checkpoint === undefined ||
+    !v.checks.some((c) => c.name === 'checkpoint' && c.status === 'pass')
+  )
+    return { ok: false, checks };
   const entry = options.entry ?? p.extra;
   const leaf = options.leafHash ?? (entry !== undefined ? recordHash(entry) : undefined);
   if (leaf === undefined) {
-    checks.push(fail('inclusion', 'TLOG_PROOF_NO_ENTRY', 'the proof carries no entry (no extra line) and none was given'));
+    checks.push(
+      fail(
+        'inclusion',
+        'TLOG_PROOF_NO_ENTRY',
+        'the proof carries no entry (no extra line) and none was given',
+      ),
+    );
   } else {
     checks.push(checkInclusion(p.proof, p.index, v.checkpoint.size, leaf, v.checkpoint.hash));
   }

@@ -70,24 +70,52 @@ interface Statement {
 }
 
 /** pollOnce runs one poll from `state` (undefined: first run). Throws SigilError only for transport failures. */
-export async function pollOnce(o: MonitorOptions, state: MonitorState | undefined): Promise<PollResult> {
+export async function pollOnce(
+  o: MonitorOptions,
+  state: MonitorState | undefined,
+): Promise<PollResult> {
   const events: MonitorEvent[] = [];
   const client = new LogClient({ baseUrl: o.logUrl, verifierKey: o.vkey, fetcher: o.fetcher });
   const latest = await client.fetchCheckpoint();
   const cp = latest.checkpoint;
-  const base: MonitorState = state ?? { vkey: o.vkey, checkpoint: undefined, edge: { size: 0, tiles: [] }, purls: {}, namespaces: {} };
+  const base: MonitorState = state ?? {
+    vkey: o.vkey,
+    checkpoint: undefined,
+    edge: { size: 0, tiles: [] },
+    purls: {},
+    namespaces: {},
+  };
   if (state?.checkpoint !== undefined) {
     const prev = client.verifyCheckpointText(state.checkpoint, 'the saved checkpoint');
-    if (cp.size < prev.checkpoint.size || (cp.size === prev.checkpoint.size && !hashEqual(cp.hash, prev.checkpoint.hash))) {
-      events.push({ type: 'inconsistent_checkpoint', reason: cp.size < prev.checkpoint.size ? `the log went back from size ${prev.checkpoint.size} to ${cp.size}` : `two trees of size ${cp.size}`, previous: state.checkpoint, received: latest.text });
+    if (
+      cp.size < prev.checkpoint.size ||
+      (cp.size === prev.checkpoint.size && !hashEqual(cp.hash, prev.checkpoint.hash))
+    ) {
+      events.push({
+        type: 'inconsistent_checkpoint',
+        reason:
+          cp.size < prev.checkpoint.size
+            ? `the log went back from size ${prev.checkpoint.size} to ${cp.size}`
+            : `two trees of size ${cp.size}`,
+        previous: state.checkpoint,
+        received: latest.text,
+      });
       return { events, state: base };
     }
     if (cp.size > prev.checkpoint.size) {
       try {
         await client.checkConsistent(prev, latest);
       } catch (e) {
-        if (e instanceof LogClientError && (e.code === 'LOG_SPLIT_VIEW' || e.code === 'LOG_ROLLBACK')) {
-          events.push({ type: 'inconsistent_checkpoint', reason: e.message.split('\n')[0], previous: state.checkpoint, received: latest.text });
+        if (
+          e instanceof LogClientError &&
+          (e.code === 'LOG_SPLIT_VIEW' || e.code === 'LOG_ROLLBACK')
+        ) {
+          events.push({
+            type: 'inconsistent_checkpoint',
+            reason: e.message.split('\n')[0],
+            previous: state.checkpoint,
+            received: latest.text,
+          });
           return { events, state: base };
         }
         throw e;
@@ -102,11 +130,14 @@ export async function pollOnce(o: MonitorOptions, state: MonitorState | undefine
     const end = Math.min(cp.size, start + batch);
     // 2. entries from bundles, integrated onto the edge.
     const leaves: Uint8Array[] = [];
-    for (let i = start; i < end; ) {
+    for (let i = start; i < end;) {
       const t = entryBundleForIndex(i, cp.size);
       const path = formatTilePath(t);
-      const data = await o.fetcher.get(`${o.logUrl.replace(/\/+$/, '')}/${path}`, { maxBytes: 256 * 65538 });
-      if (data === undefined) throw new SigilError('MONITOR_TILE_MISSING', `${path} of ${cp.origin} is missing`);
+      const data = await o.fetcher.get(`${o.logUrl.replace(/\/+$/, '')}/${path}`, {
+        maxBytes: 256 * 65538,
+      });
+      if (data === undefined)
+        throw new SigilError('MONITOR_TILE_MISSING', `${path} of ${cp.origin} is missing`);
       const bundle = parseEntryBundle(data, t.width);
       const first = t.index * 256;
       for (let j = i - first; j < bundle.length && first + j < end; j++) leaves.push(bundle[j]!);
@@ -115,7 +146,12 @@ export async function pollOnce(o: MonitorOptions, state: MonitorState | undefine
     const r = integrate(edge, leaves.map(recordHash));
     edge = r.edge;
     if (end === cp.size && !hashEqual(r.root, cp.hash)) {
-      events.push({ type: 'inconsistent_checkpoint', reason: `the entries served do not hash to the checkpoint root at size ${cp.size}`, previous: state?.checkpoint ?? null, received: latest.text });
+      events.push({
+        type: 'inconsistent_checkpoint',
+        reason: `the entries served do not hash to the checkpoint root at size ${cp.size}`,
+        previous: state?.checkpoint ?? null,
+        received: latest.text,
+      });
       return { events, state: base };
     }
     // 3. parse leaves, fetch envelopes, match payload hashes.
@@ -124,15 +160,34 @@ export async function pollOnce(o: MonitorOptions, state: MonitorState | undefine
       try {
         payloadHashes.set(start + k, parseDsseEntryBody(leaf).payloadHash);
       } catch (e) {
-        events.push({ type: 'unparseable_entry', logIndex: start + k, reason: (e as Error).message });
+        events.push({
+          type: 'unparseable_entry',
+          logIndex: start + k,
+          reason: (e as Error).message,
+        });
       }
     });
-    const env = await o.fetcher.get(`${o.server.replace(/\/+$/, '')}/api/v1/log/envelopes?start=${start}&end=${end}`, { maxBytes: 64 * 1024 * 1024 });
-    let list: { logIndex: number; kind: string; envelope: { payload?: string; payloadType?: string } }[] = [];
+    const env = await o.fetcher.get(
+      `${o.server.replace(/\/+$/, '')}/api/v1/log/envelopes?start=${start}&end=${end}`,
+      { maxBytes: 64 * 1024 * 1024 },
+    );
+    let list: {
+      logIndex: number;
+      kind: string;
+      envelope: { payload?: string; payloadType?: string };
+    }[] = [];
     try {
-      list = (JSON.parse(Buffer.from(env ?? new Uint8Array()).toString('utf8') || '{"entries":[]}') as { entries: typeof list }).entries ?? [];
+      list =
+        (
+          JSON.parse(Buffer.from(env ?? new Uint8Array()).toString('utf8') || '{"entries":[]}') as {
+            entries: typeof list;
+          }
+        ).entries ?? [];
     } catch {
-      events.push({ type: 'server_error', reason: `the envelopes of entries ${start}–${end - 1} are not JSON` });
+      events.push({
+        type: 'server_error',
+        reason: `the envelopes of entries ${start}–${end - 1} are not JSON`,
+      });
     }
     const explained = new Set(list.map((e) => e.logIndex));
     for (const i of payloadHashes.keys()) {
@@ -145,42 +200,75 @@ export async function pollOnce(o: MonitorOptions, state: MonitorState | undefine
       if (want === undefined || typeof e.envelope?.payload !== 'string') continue;
       const payload = Buffer.from(e.envelope.payload, 'base64');
       if (!createHash('sha256').update(payload).digest().equals(want)) {
-        events.push({ type: 'entry_mismatch', logIndex: e.logIndex, reason: 'the server\'s envelope is not the one logged at this index' });
+        events.push({
+          type: 'entry_mismatch',
+          logIndex: e.logIndex,
+          reason: "the server's envelope is not the one logged at this index",
+        });
         continue;
       }
       let st: Statement;
       try {
         st = JSON.parse(payload.toString('utf8')) as Statement;
       } catch {
-        events.push({ type: 'unparseable_entry', logIndex: e.logIndex, reason: 'the logged payload is not JSON' });
+        events.push({
+          type: 'unparseable_entry',
+          logIndex: e.logIndex,
+          reason: 'the logged payload is not JSON',
+        });
         continue;
       }
       replay(st, e.logIndex, o.watch, purls, namespaces, events);
     }
   }
-  return { events, state: { vkey: o.vkey, checkpoint: latest.text, edge: edgeToState(edge), purls, namespaces } };
+  return {
+    events,
+    state: { vkey: o.vkey, checkpoint: latest.text, edge: edgeToState(edge), purls, namespaces },
+  };
 }
 
 function digestKey(d: Record<string, string> | undefined): string {
-  return Object.entries(d ?? {}).filter(([k]) => k === 'sha256' || k === 'sha512').sort().map(([k, v]) => `${k}:${v}`).join(',');
+  return Object.entries(d ?? {})
+    .filter(([k]) => k === 'sha256' || k === 'sha512')
+    .sort()
+    .map(([k, v]) => `${k}:${v}`)
+    .join(',');
 }
 
 /** replay applies one logged statement to the monitor's memory and reports it. */
-function replay(st: Statement, logIndex: number, watch: readonly string[], purls: MonitorState['purls'], namespaces: MonitorState['namespaces'], events: MonitorEvent[]): void {
+function replay(
+  st: Statement,
+  logIndex: number,
+  watch: readonly string[],
+  purls: MonitorState['purls'],
+  namespaces: MonitorState['namespaces'],
+  events: MonitorEvent[],
+): void {
   const pt = typeof st.predicateType === 'string' ? st.predicateType : '';
   if (pt === KEY_EVENT_PREDICATE_TYPE) {
     const ns = String(st.predicate?.['namespace'] ?? '');
     const action = String(st.predicate?.['action'] ?? '');
     namespaces[ns] = (namespaces[ns] ?? 0) + 1;
     if (watch.some((w) => matchesWatch(ns, w))) {
-      events.push({ type: action === 'reset' ? 'reset' : 'key_event', namespace: ns, action, logIndex, keys: (st.predicate?.['keys'] as { keyId?: string }[] | undefined)?.map((k) => k.keyId) ?? [] });
+      events.push({
+        type: action === 'reset' ? 'reset' : 'key_event',
+        namespace: ns,
+        action,
+        logIndex,
+        keys:
+          (st.predicate?.['keys'] as { keyId?: string }[] | undefined)?.map((k) => k.keyId) ?? [],
+      });
     }
     return;
   }
   const subject = st.subject?.[0];
   const purl = typeof subject?.name === 'string' ? subject.name : undefined;
   if (purl === undefined) {
-    events.push({ type: 'unparseable_entry', logIndex, reason: `statement of type ${JSON.stringify(pt)} names no purl` });
+    events.push({
+      type: 'unparseable_entry',
+      logIndex,
+      reason: `statement of type ${JSON.stringify(pt)} names no purl`,
+    });
     return;
   }
   const watched = watch.some((w) => matchesWatch(purl, w));
@@ -189,11 +277,17 @@ function replay(st: Statement, logIndex: number, watch: readonly string[], purls
     return;
   }
   const key = digestKey(subject?.digest);
-  const kind = pt === RELEASE_PREDICATE_TYPE ? 'author' : pt === PUBLISH_PREDICATE_TYPE ? 'registry' : 'other';
+  const kind =
+    pt === RELEASE_PREDICATE_TYPE ? 'author' : pt === PUBLISH_PREDICATE_TYPE ? 'registry' : 'other';
   const seen = purls[purl];
   if (seen !== undefined && seen.digests !== key) {
     // One purl, one digest set forever (DESIGN.md "Records").
-    events.push({ type: 'duplicate_record', purl, first: { logIndex: seen.logIndex, digests: seen.digests }, second: { logIndex, digests: key, kind } });
+    events.push({
+      type: 'duplicate_record',
+      purl,
+      first: { logIndex: seen.logIndex, digests: seen.digests },
+      second: { logIndex, digests: key, kind },
+    });
     return;
   }
   if (seen === undefined) {

@@ -39,10 +39,19 @@ export function readState(path: string): MonitorState | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const s = JSON.parse(readFileSync(path, 'utf8')) as MonitorState;
-    if (typeof s.vkey !== 'string' || typeof s.edge?.size !== 'number' || !Array.isArray(s.edge.tiles)) throw new Error('missing fields');
+    if (
+      typeof s.vkey !== 'string' ||
+      typeof s.edge?.size !== 'number' ||
+      !Array.isArray(s.edge.tiles)
+    )
+      throw new Error('missing fields');
     return s;
   } catch (e) {
-    throw new InputError('MONITOR_STATE_INVALID', `${path} is not a monitor state file: ${(e as Error).message}`, { file: path, hint: 'delete it to start monitoring from the beginning of the log' });
+    throw new InputError(
+      'MONITOR_STATE_INVALID',
+      `${path} is not a monitor state file: ${(e as Error).message}`,
+      { file: path, hint: 'delete it to start monitoring from the beginning of the log' },
+    );
   }
 }
 

@@ -58,5 +58,8 @@ export interface AuthorKeyAuthority {
    */
   /** spellingOf names the package namespace that has a ledger under this package key (src/ecosystems/release-key.ts), if any. */
   spellingOf?(packageKey: string): string | undefined;
-  withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T>;
+  withKeyEvents<T>(
+    envelopes: readonly DsseEnvelope[],
+    run: (plan: KeyEventPlan) => Promise<T>,
+  ): Promise<T>;
 }

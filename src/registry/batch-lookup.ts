@@ -49,9 +49,18 @@ export interface LookupPlan {
 }
 
 /** planLookup canonicalizes and deduplicates a batch; throws RegistryError 413/400 for an oversized or repetitive batch. */
-export function planLookup(purls: readonly string[], limits: Pick<LookupLimits, 'maxBatch' | 'maxRepeats'> = DEFAULT_LOOKUP_LIMITS): LookupPlan {
+export function planLookup(
+  purls: readonly string[],
+  limits: Pick<LookupLimits, 'maxBatch' | 'maxRepeats'> = DEFAULT_LOOKUP_LIMITS,
+): LookupPlan {
   if (purls.length > limits.maxBatch) {
-    throw new RegistryError(413, 'BATCH_TOO_LARGE', `at most ${limits.maxBatch} purls per lookup (got ${purls.length})`, 'split the lookup', { limit: limits.maxBatch });
+    throw new RegistryError(
+      413,
+      'BATCH_TOO_LARGE',
+      `at most ${limits.maxBatch} purls per lookup (got ${purls.length})`,
+      'split the lookup',
+      { limit: limits.maxBatch },
+    );
   }
   const spellings = new Map<string, string | undefined>();
   const seen = new Set<string>();
@@ -68,7 +77,13 @@ export function planLookup(purls: readonly string[], limits: Pick<LookupLimits, 
     if (canonical === undefined) continue;
     if (seen.has(canonical)) {
       if (++repeats > limits.maxRepeats) {
-        throw new RegistryError(400, 'BATCH_DUPLICATES', `the lookup names ${canonical} (or other packages) in more than ${limits.maxRepeats} extra spellings`, 'name each package once, as its canonical purl', { limit: limits.maxRepeats });
+        throw new RegistryError(
+          400,
+          'BATCH_DUPLICATES',
+          `the lookup names ${canonical} (or other packages) in more than ${limits.maxRepeats} extra spellings`,
+          'name each package once, as its canonical purl',
+          { limit: limits.maxRepeats },
+        );
       }
     } else {
       seen.add(canonical);
@@ -90,9 +105,15 @@ export class LookupLimiter {
     // A batch larger than the whole bucket could never pass: charge at most the burst.
     const d = this.limiter.take(`ip:${ip}`, Math.min(Math.max(1, cost), this.limiter.limit.burst));
     if (!d.ok) {
-      throw new RegistryError(429, 'LOOKUP_RATE_LIMITED', `too many lookups from ${ip}: retry in ${d.retryAfterSeconds} s`, 'spread lookups out, or run a mirror of the log', {
-        retryAfterSeconds: d.retryAfterSeconds,
-      });
+      throw new RegistryError(
+        429,
+        'LOOKUP_RATE_LIMITED',
+        `too many lookups from ${ip}: retry in ${d.retryAfterSeconds} s`,
+        'spread lookups out, or run a mirror of the log',
+        {
+          retryAfterSeconds: d.retryAfterSeconds,
+        },
+      );
     }
   }
 }

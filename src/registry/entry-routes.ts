@@ -26,15 +26,30 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
      UNION ALL
      SELECT publish_index AS i, 'publish' AS kind, publish_envelope AS doc FROM release WHERE state = 'published' AND publish_index >= ? AND publish_index < ?`,
   );
-  const events = db.prepare(`SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`);
+  const events = db.prepare(
+    `SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`,
+  );
   app.get('/api/v1/log/envelopes', async (req, reply) => {
     const q = req.query as { start?: string; end?: string };
     const start = Number(q.start);
     const end = Number(q.end);
-    if (!/^[0-9]+$/.test(q.start ?? '') || !/^[0-9]+$/.test(q.end ?? '') || end < start || end - start > MAX_ENVELOPE_RANGE) {
-      return reply.code(400).send({ error: `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`, code: 'BAD_REQUEST' });
+    if (
+      !/^[0-9]+$/.test(q.start ?? '') ||
+      !/^[0-9]+$/.test(q.end ?? '') ||
+      end < start ||
+      end - start > MAX_ENVELOPE_RANGE
+    ) {
+      return reply
+        .code(400)
+        .send({
+          error: `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`,
+          code: 'BAD_REQUEST',
+        });
     }
-    const rows = [...(releases.all(start, end, start, end) as { i: number; kind: string; doc: string }[]), ...(events.all(start, end) as { i: number; kind: string; doc: string }[])];
+    const rows = [
+      ...(releases.all(start, end, start, end) as { i: number; kind: string; doc: string }[]),
+      ...(events.all(start, end) as { i: number; kind: string; doc: string }[]),
+    ];
     const entries = rows
       .sort((a, b) => a.i - b.i)
       .map((r) => {

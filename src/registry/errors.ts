@@ -14,7 +14,16 @@ export class RegistryError extends Error {
     this.name = 'RegistryError';
   }
 
-  toJSON(): { error: { code: string; message: string; hint?: string; detail?: Record<string, unknown> } } {
-    return { error: { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.detail ? { detail: this.detail } : {}) } };
+  toJSON(): {
+    error: { code: string; message: string; hint?: string; detail?: Record<string, unknown> };
+  } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.hint ? { hint: this.hint } : {}),
+        ...(this.detail ? { detail: this.detail } : {}),
+      },
+    };
   }
 }

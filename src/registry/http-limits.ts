@@ -48,8 +48,16 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 };
 
 /** fastifyHttpOptions are the fastify constructor options that set the timeouts. */
-export function fastifyHttpOptions(limits: HttpLimits = DEFAULT_HTTP_LIMITS): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout'> & {
-  http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number; keepAliveTimeout: number };
+export function fastifyHttpOptions(limits: HttpLimits = DEFAULT_HTTP_LIMITS): Pick<
+  FastifyServerOptions,
+  'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout'
+> & {
+  http: {
+    headersTimeout: number;
+    requestTimeout: number;
+    connectionsCheckingInterval: number;
+    keepAliveTimeout: number;
+  };
 } {
   // Node requires headersTimeout <= requestTimeout.
   const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
@@ -57,7 +65,12 @@ export function fastifyHttpOptions(limits: HttpLimits = DEFAULT_HTTP_LIMITS): Pi
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
-    http: { headersTimeout, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, keepAliveTimeout: limits.keepAliveTimeoutMs },
+    http: {
+      headersTimeout,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
   };
 }
 

@@ -40,13 +40,19 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   /** open replays the stored events and finishes any a crash left pending. */
-  static async open(log: TransparencyLog, events: KeyEventStore, registryKeys: readonly PublicKey[], releaseSpelling?: (packageKey: string) => string | undefined): Promise<LedgerAuthority> {
+  static async open(
+    log: TransparencyLog,
+    events: KeyEventStore,
+    registryKeys: readonly PublicKey[],
+    releaseSpelling?: (packageKey: string) => string | undefined,
+  ): Promise<LedgerAuthority> {
     const a = new LedgerAuthority(log, events, registryKeys, releaseSpelling);
     for (const row of events.pending()) {
       const r = await log.append(row.entry);
       events.complete(row.id, r.index);
     }
-    for (const row of events.logged()) a.applied(a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }));
+    for (const row of events.logged())
+      a.applied(a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }));
     return a;
   }
 
@@ -83,7 +89,13 @@ export class LedgerAuthority implements AuthorKeyAuthority {
 
   /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
   loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
-    return this.events.loggedFor(namespace).map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope, entry: r.entry }));
+    return this.events
+      .loggedFor(namespace)
+      .map((r) => ({
+        logIndex: r.logIndex!,
+        envelope: JSON.parse(r.envelope) as DsseEnvelope,
+        entry: r.entry,
+      }));
   }
 
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
@@ -98,11 +110,21 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     });
   }
 
-  withKeyEvents<T>(envelopes: readonly DsseEnvelope[], run: (plan: KeyEventPlan) => Promise<T>): Promise<T> {
+  withKeyEvents<T>(
+    envelopes: readonly DsseEnvelope[],
+    run: (plan: KeyEventPlan) => Promise<T>,
+  ): Promise<T> {
     if (envelopes.length === 0) {
       // Nothing to serialise: answer from the live ledger at the size when asked.
       return this.logSize().then((size) =>
-        run({ namespaces: [], keysFor: (p) => keysOn(this.ledger, p, size), stage: () => undefined, commit: async () => [], logged: () => false, discard: () => undefined }),
+        run({
+          namespaces: [],
+          keysFor: (p) => keysOn(this.ledger, p, size),
+          stage: () => undefined,
+          commit: async () => [],
+          logged: () => false,
+          discard: () => undefined,
+        }),
       );
     }
     // Exclusive until the events are applied to the ledger (commit) or the run settles: the
@@ -116,19 +138,33 @@ export class LedgerAuthority implements AuthorKeyAuthority {
         open();
       }
     });
-    this.queue = Promise.race([run2.then(() => undefined, () => undefined), gate]);
+    this.queue = Promise.race([
+      run2.then(
+        () => undefined,
+        () => undefined,
+      ),
+      gate,
+    ]);
     return run2;
   }
 
   /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
-  private async plan(envelopes: readonly DsseEnvelope[], unlock: () => void): Promise<KeyEventPlan> {
+  private async plan(
+    envelopes: readonly DsseEnvelope[],
+    unlock: () => void,
+  ): Promise<KeyEventPlan> {
     const size = await this.logSize();
     const fork = this.ledger.fork();
     const judged: { envelope: DsseEnvelope; namespace: string; entry: Uint8Array }[] = [];
     for (const [i, envelope] of envelopes.entries()) {
       const which = envelopes.length > 1 ? ` (keyEvents[${i}])` : '';
       const parsed = parseKeyEventEnvelope(envelope);
-      if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused${which}: ${parsed.reason}`);
+      if (!parsed.ok)
+        throw new RegistryError(
+          400,
+          `KEY_EVENT_${parsed.code}`,
+          `key event refused${which}: ${parsed.reason}`,
+        );
       // The leaf is the dsse entry with the public key of every signer that counted (judged before applying).
       const known = new Map<string, PublicKey>();
       const ns = parsed.value.statement.predicate.namespace;
@@ -136,24 +172,52 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       // that has releases or a ledger here (NuGet `acme.lib` beside `Acme.Lib`, issue 11 item 13).
       if (!ns.endsWith('/*')) {
         const k = packageKeyOf(ns);
-        const spelled = k === undefined ? undefined : (this.spellings.get(k) ?? this.releaseSpelling(k));
+        const spelled =
+          k === undefined ? undefined : (this.spellings.get(k) ?? this.releaseSpelling(k));
         if (spelled !== undefined && spelled !== ns) throw nameTaken(ns, spelled);
       }
-      for (const k of [...fork.keys(ns).map((x) => x.publicKey), ...parsed.value.keys, ...this.registryKeys]) known.set(k.keyId, k);
+      for (const k of [
+        ...fork.keys(ns).map((x) => x.publicKey),
+        ...parsed.value.keys,
+        ...this.registryKeys,
+      ])
+        known.set(k.keyId, k);
       const governing = fork.ledgerFor(ns, size + i);
-      if (governing && governing !== ns) for (const x of fork.keys(governing)) known.set(x.keyId, x.publicKey);
-      if (ns.endsWith('/*')) for (const inner of fork.namespaces()) if (inner.startsWith(ns.slice(0, -1))) for (const x of fork.keys(inner)) known.set(x.keyId, x.publicKey);
+      if (governing && governing !== ns)
+        for (const x of fork.keys(governing)) known.set(x.keyId, x.publicKey);
+      if (ns.endsWith('/*'))
+        for (const inner of fork.namespaces())
+          if (inner.startsWith(ns.slice(0, -1)))
+            for (const x of fork.keys(inner)) known.set(x.keyId, x.publicKey);
       const h = fork.apply({ logIndex: size + i, envelope });
       if (h.status !== 'applied') {
-        throw new RegistryError(403, `KEY_EVENT_${h.code}`, `key event refused${which}: ${h.reason}`, undefined, { checks: h.checks });
+        throw new RegistryError(
+          403,
+          `KEY_EVENT_${h.code}`,
+          `key event refused${which}: ${h.reason}`,
+          undefined,
+          { checks: h.checks },
+        );
       }
       const counted = new Set(h.signers);
-      const signers = h.signers.map((id) => known.get(id)).filter((k): k is PublicKey => k !== undefined);
+      const signers = h.signers
+        .map((id) => known.get(id))
+        .filter((k): k is PublicKey => k !== undefined);
       const entry = dsseLogEntry({
         payload: parsed.value.payload,
         payloadType: envelope.payloadType,
-        signatures: envelope.signatures.filter((x) => counted.has(x.keyid)).map((x, j) => ({ sig: decodeBase64Strict(x.sig, `signatures[${j}].sig`), keyid: x.keyid })),
-        verifiers: signers.map((k) => ({ kind: 'publicKey' as const, rawBytes: spkiDer(k.key), keyDetails: keyDetailsOf(k), key: k.key })),
+        signatures: envelope.signatures
+          .filter((x) => counted.has(x.keyid))
+          .map((x, j) => ({
+            sig: decodeBase64Strict(x.sig, `signatures[${j}].sig`),
+            keyid: x.keyid,
+          })),
+        verifiers: signers.map((k) => ({
+          kind: 'publicKey' as const,
+          rawBytes: spkiDer(k.key),
+          keyDetails: keyDetailsOf(k),
+          key: k.key,
+        })),
       }).body;
       judged.push({ envelope, namespace: h.namespace!, entry });
     }
@@ -164,7 +228,8 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       namespaces: judged.map((j) => j.namespace),
       keysFor: (p) => keysOn(fork, p, after),
       stage: () => {
-        for (const j of judged) staged.push(this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry));
+        for (const j of judged)
+          staged.push(this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry));
       },
       commit: async () => {
         if (staged.length !== judged.length) throw new Error('ledger: commit before stage'); // internal bug
@@ -175,13 +240,21 @@ export class LedgerAuthority implements AuthorKeyAuthority {
           try {
             index = (await this.log.append(j.entry)).index;
           } catch (e) {
-            if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, { retryAfterSeconds: e.retryAfterSeconds });
+            if (e instanceof PushbackError)
+              throw new RegistryError(503, 'LOG_BUSY', e.message, undefined, {
+                retryAfterSeconds: e.retryAfterSeconds,
+              });
             throw e;
           }
           this.events.complete(staged[i]!, index);
           logged = i + 1;
-          const applied = this.applied(this.ledger.apply({ logIndex: index, envelope: j.envelope }));
-          if (applied.status !== 'applied') throw new Error(`ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`); // internal bug
+          const applied = this.applied(
+            this.ledger.apply({ logIndex: index, envelope: j.envelope }),
+          );
+          if (applied.status !== 'applied')
+            throw new Error(
+              `ledger: event judged applicable at ${size + i} was ${applied.status} at ${index}: ${applied.reason}`,
+            ); // internal bug
           indexes.push(index);
         }
         unlock(); // the ledger now holds the events: the next key event may be judged
@@ -207,7 +280,14 @@ function packageKeyOf(namespace: string): string | undefined {
 /** keysOn answers keysFor on one ledger state at one log size. */
 function keysOn(ledger: Ledger, packagePurl: string, size: number): NamespaceKeys {
   const ledgerId = ledger.ledgerFor(packagePurl, size);
-  if (ledgerId === undefined) return { namespace: packagePurl, keys: [], resetInHistory: false, hasLedger: false, head: null };
+  if (ledgerId === undefined)
+    return {
+      namespace: packagePurl,
+      keys: [],
+      resetInHistory: false,
+      hasLedger: false,
+      head: null,
+    };
   const keys = ledger
     .keys(ledgerId)
     .filter((k) => ledger.authorisedAt(packagePurl, k.keyId, size).allowed)
@@ -215,5 +295,11 @@ function keysOn(ledger: Ledger, packagePurl: string, size: number): NamespaceKey
   const applied = ledger.history(ledgerId).filter((e) => e.status === 'applied');
   const resetInHistory = applied.some((e) => e.reset);
   const last = applied[applied.length - 1];
-  return { namespace: ledgerId, keys, resetInHistory, hasLedger: true, head: last?.digest ? { logIndex: last.logIndex, digest: last.digest } : null };
+  return {
+    namespace: ledgerId,
+    keys,
+    resetInHistory,
+    hasLedger: true,
+    head: last?.digest ? { logIndex: last.logIndex, digest: last.digest } : null,
+  };
 }

@@ -41,10 +41,21 @@ const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
  * provenLedgers answers many namespaces for one tree size. Throws
  * RegistryError 400 for a tree size the log does not have (yet).
  */
-export async function provenLedgers(ledger: LedgerAuthority, log: TransparencyLog, registryKey: PrivateKey, namespaces: readonly string[], treeSize: number): Promise<{ ledgers: Record<string, ProvenLedger | { error: string }>; heads: DsseEnvelope }> {
+export async function provenLedgers(
+  ledger: LedgerAuthority,
+  log: TransparencyLog,
+  registryKey: PrivateKey,
+  namespaces: readonly string[],
+  treeSize: number,
+): Promise<{ ledgers: Record<string, ProvenLedger | { error: string }>; heads: DsseEnvelope }> {
   const size = checkpointSize(await log.latestCheckpoint());
   if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > size) {
-    throw new RegistryError(400, 'TREE_SIZE_INVALID', `treeSize must be an integer from 1 to the log's size ${size} (got ${String(treeSize)})`, 'ask for the size of a checkpoint this log served');
+    throw new RegistryError(
+      400,
+      'TREE_SIZE_INVALID',
+      `treeSize must be an integer from 1 to the log's size ${size} (got ${String(treeSize)})`,
+      'ask for the size of a checkpoint this log served',
+    );
   }
   const out: Record<string, ProvenLedger | { error: string }> = {};
   const heads: Record<string, LedgerHeadEntry> = {};
@@ -56,12 +67,25 @@ export async function provenLedgers(ledger: LedgerAuthority, log: TransparencyLo
     }
     const rows = ledger.loggedRows(ns.value.id).filter((r) => r.logIndex < treeSize);
     const events = await Promise.all(
-      rows.map(async (r) => ({ logIndex: r.logIndex, envelope: r.envelope, entry: b64(r.entry), hashes: (await log.inclusionProof(r.logIndex, treeSize)).map(b64) })),
+      rows.map(async (r) => ({
+        logIndex: r.logIndex,
+        envelope: r.envelope,
+        entry: b64(r.entry),
+        hashes: (await log.inclusionProof(r.logIndex, treeSize)).map(b64),
+      })),
     );
     const last = rows[rows.length - 1];
-    const head = last ? { logIndex: last.logIndex, digest: eventDigest(decodeBase64Strict(last.envelope.payload, 'envelope.payload')) } : null;
+    const head = last
+      ? {
+          logIndex: last.logIndex,
+          digest: eventDigest(decodeBase64Strict(last.envelope.payload, 'envelope.payload')),
+        }
+      : null;
     out[asked] = { namespace: ns.value.id, treeSize, events };
     heads[ns.value.id] = { events: rows.length, head };
   }
-  return { ledgers: out, heads: buildLedgerHeads({ origin: log.origin, treeSize, heads }, registryKey) };
+  return {
+    ledgers: out,
+    heads: buildLedgerHeads({ origin: log.origin, treeSize, heads }, registryKey),
+  };
 }

@@ -64,7 +64,12 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-function refusal(status: number, code: string, message: string, headers: Record<string, string> = {}): AdmissionRefusal {
+function refusal(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): AdmissionRefusal {
   return { status, code, message, headers };
 }
 
@@ -80,7 +85,10 @@ export class LogAdmission {
   ) {
     this.tokens = (options.tokens ?? []).filter((t) => t !== '').map(digest);
     this.keyIds = new Set((options.keyIds ?? []).map((k) => k.toLowerCase()));
-    this.limiter = refuseReason === undefined ? new RateLimiter(options.rateLimit ?? DEFAULT_WRITE_RATE, options.clock ?? systemClock) : undefined;
+    this.limiter =
+      refuseReason === undefined
+        ? new RateLimiter(options.rateLimit ?? DEFAULT_WRITE_RATE, options.clock ?? systemClock)
+        : undefined;
   }
 
   /** policy builds the admission of a standalone log. */
@@ -99,8 +107,10 @@ export class LogAdmission {
     const parts: string[] = [];
     if (this.options.open) parts.push('open to anyone');
     if (this.tokens.length > 0) parts.push(`${this.tokens.length} write token(s)`);
-    if (this.keyIds.size > 0) parts.push(`DSSE entries signed by ${this.keyIds.size} allowed key(s)`);
-    if (parts.length === 0) return 'refused (no write policy: --write-token-file, --allow-key or --open-writes)';
+    if (this.keyIds.size > 0)
+      parts.push(`DSSE entries signed by ${this.keyIds.size} allowed key(s)`);
+    if (parts.length === 0)
+      return 'refused (no write policy: --write-token-file, --allow-key or --open-writes)';
     const r = this.options.rateLimit ?? DEFAULT_WRITE_RATE;
     return `${parts.join(', ')}; ${r.perMinute}/min per client (burst ${r.burst})`;
   }
@@ -121,26 +131,70 @@ export class LogAdmission {
    * only the key policy can still admit the write (the caller must then
    * call {@link checkEntry} with the parsed entry).
    */
-  checkRequest(req: AdmissionRequest, kind: 'raw' | 'dsse'): { readonly refused: AdmissionRefusal } | { readonly refused?: undefined; readonly needsEntryCheck: boolean } {
-    if (this.refuseReason !== undefined) return { refused: refusal(403, 'LOG_WRITES_REFUSED', this.refuseReason) };
+  checkRequest(
+    req: AdmissionRequest,
+    kind: 'raw' | 'dsse',
+  ):
+    | { readonly refused: AdmissionRefusal }
+    | { readonly refused?: undefined; readonly needsEntryCheck: boolean } {
+    if (this.refuseReason !== undefined)
+      return { refused: refusal(403, 'LOG_WRITES_REFUSED', this.refuseReason) };
     const rate = this.limiter!.take(`ip:${req.ip}`);
     if (!rate.ok) {
-      return { refused: refusal(429, 'LOG_RATE_LIMITED', `too many writes from ${req.ip}: retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) }) };
+      return {
+        refused: refusal(
+          429,
+          'LOG_RATE_LIMITED',
+          `too many writes from ${req.ip}: retry in ${rate.retryAfterSeconds} s`,
+          { 'retry-after': String(rate.retryAfterSeconds) },
+        ),
+      };
     }
     if (this.options.open || this.tokenMatches(req)) return { needsEntryCheck: false };
     if (this.keyIds.size > 0 && kind === 'dsse') return { needsEntryCheck: true };
-    if (req.headers['authorization'] !== undefined && this.tokens.length > 0) return { refused: refusal(401, 'LOG_TOKEN_INVALID', 'the write token is not valid for this log') };
-    if (this.keyIds.size > 0) return { refused: refusal(403, 'LOG_WRITE_TOKEN_REQUIRED', 'raw entries need a write token (Authorization: Bearer <token>); without one this log admits only Rekor v2 DSSE entries signed by an allowed key') };
-    if (this.tokens.length > 0) return { refused: refusal(401, 'LOG_WRITE_TOKEN_REQUIRED', 'this log admits writes only with a write token (Authorization: Bearer <token>)') };
-    return { refused: refusal(403, 'LOG_WRITES_REFUSED', 'this log has no write policy: the operator starts it with --write-token-file, --allow-key or --open-writes') };
+    if (req.headers['authorization'] !== undefined && this.tokens.length > 0)
+      return {
+        refused: refusal(401, 'LOG_TOKEN_INVALID', 'the write token is not valid for this log'),
+      };
+    if (this.keyIds.size > 0)
+      return {
+        refused: refusal(
+          403,
+          'LOG_WRITE_TOKEN_REQUIRED',
+          'raw entries need a write token (Authorization: Bearer <token>); without one this log admits only Rekor v2 DSSE entries signed by an allowed key',
+        ),
+      };
+    if (this.tokens.length > 0)
+      return {
+        refused: refusal(
+          401,
+          'LOG_WRITE_TOKEN_REQUIRED',
+          'this log admits writes only with a write token (Authorization: Bearer <token>)',
+        ),
+      };
+    return {
+      refused: refusal(
+        403,
+        'LOG_WRITES_REFUSED',
+        'this log has no write policy: the operator starts it with --write-token-file, --allow-key or --open-writes',
+      ),
+    };
   }
 
   /** checkEntry admits a dsse entry when one of its (already verified) signatures is by an allowed key. */
   checkEntry(entry: DsseEntryJson): AdmissionRefusal | undefined {
     for (const s of entry.spec.dsseV002.signatures) {
       const raw = s.verifier.publicKey?.rawBytes;
-      if (raw !== undefined && this.keyIds.has(createHash('sha256').update(Buffer.from(raw, 'base64')).digest('hex'))) return undefined;
+      if (
+        raw !== undefined &&
+        this.keyIds.has(createHash('sha256').update(Buffer.from(raw, 'base64')).digest('hex'))
+      )
+        return undefined;
     }
-    return refusal(403, 'LOG_KEY_NOT_ALLOWED', 'no signature of this entry is by a key this log admits (and no write token was given)');
+    return refusal(
+      403,
+      'LOG_KEY_NOT_ALLOWED',
+      'no signature of this entry is by a key this log admits (and no write token was given)',
+    );
   }
 }

@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto';
 import { decodeBase64Strict, type DsseEnvelope } from '../core/dsse.js';
 import { spkiDer, type PublicKey } from '../core/keys.js';
 import { canonicalJson } from '../log/rekor/canonical-json.js';
-import { DSSE_API_VERSION, DSSE_KIND, dsseLogEntry, MAX_ENTRY_BYTES, type KeyDetails } from '../log/rekor/dsse-entry.js';
+import {
+  DSSE_API_VERSION,
+  DSSE_KIND,
+  dsseLogEntry,
+  MAX_ENTRY_BYTES,
+  type KeyDetails,
+} from '../log/rekor/dsse-entry.js';
 
 export function keyDetailsOf(key: PublicKey): KeyDetails {
   return key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256';
@@ -18,8 +24,18 @@ export function envelopeLogEntry(envelope: DsseEnvelope, key: PublicKey): Uint8A
   return dsseLogEntry({
     payload: decodeBase64Strict(envelope.payload, 'dsseEnvelope.payload'),
     payloadType: envelope.payloadType,
-    signatures: envelope.signatures.map((s, i) => ({ sig: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`), keyid: s.keyid })),
-    verifiers: [{ kind: 'publicKey', rawBytes: spkiDer(key.key), keyDetails: keyDetailsOf(key), key: key.key }],
+    signatures: envelope.signatures.map((s, i) => ({
+      sig: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`),
+      keyid: s.keyid,
+    })),
+    verifiers: [
+      {
+        kind: 'publicKey',
+        rawBytes: spkiDer(key.key),
+        keyDetails: keyDetailsOf(key),
+        key: key.key,
+      },
+    ],
   }).body;
 }
 
@@ -40,8 +56,19 @@ export function verifiedEnvelopeLogEntry(envelope: DsseEnvelope, key: PublicKey)
     apiVersion: DSSE_API_VERSION,
     spec: {
       dsseV002: {
-        payloadHash: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
-        signatures: [{ content: sig.toString('base64'), verifier: { publicKey: { rawBytes: spkiDer(key.key).toString('base64') }, keyDetails: keyDetailsOf(key) } }],
+        payloadHash: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(payload).digest('base64'),
+        },
+        signatures: [
+          {
+            content: sig.toString('base64'),
+            verifier: {
+              publicKey: { rawBytes: spkiDer(key.key).toString('base64') },
+              keyDetails: keyDetailsOf(key),
+            },
+          },
+        ],
       },
     },
   };

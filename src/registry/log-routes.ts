@@ -45,37 +45,85 @@ interface HttpResponse {
 /** tileResponse answers GET tile/…: the bytes with their cache policy, or 404. */
 export async function tileResponse(log: TransparencyLog, path: string): Promise<HttpResponse> {
   const data = await log.readTile(path);
-  if (data === undefined) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${path} not found\n` };
+  if (data === undefined)
+    return {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: `${path} not found\n`,
+    };
   const partial = /\.p\/[0-9]+$/.test(path);
   return {
     status: 200,
-    headers: { 'content-type': 'application/octet-stream', 'cache-control': partial ? PARTIAL : IMMUTABLE },
+    headers: {
+      'content-type': 'application/octet-stream',
+      'cache-control': partial ? PARTIAL : IMMUTABLE,
+    },
     body: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
   };
 }
 
 /** addResponse answers POST add: appends the body as one entry. */
-export async function addResponse(log: TransparencyLog, body: Uint8Array | undefined): Promise<HttpResponse> {
-  if (body === undefined || body.length === 0) throw new InputError('ENTRY_EMPTY', 'the request body (the entry) is empty');
+export async function addResponse(
+  log: TransparencyLog,
+  body: Uint8Array | undefined,
+): Promise<HttpResponse> {
+  if (body === undefined || body.length === 0)
+    throw new InputError('ENTRY_EMPTY', 'the request body (the entry) is empty');
   const r: AppendResult = await log.append(body);
-  return { status: 200, headers: {}, body: { index: r.index, treeSize: r.treeSize, checkpoint: r.checkpoint, duplicate: r.duplicate } };
+  return {
+    status: 200,
+    headers: {},
+    body: {
+      index: r.index,
+      treeSize: r.treeSize,
+      checkpoint: r.checkpoint,
+      duplicate: r.duplicate,
+    },
+  };
 }
 
 /** errorResponse maps an error to an HTTP answer: 413, 503 + Retry-After, 400 for bad input, else a generic 500. */
-export function errorResponse(e: unknown, maxEntryBytes: number): HttpResponse & { readonly log: boolean } {
+export function errorResponse(
+  e: unknown,
+  maxEntryBytes: number,
+): HttpResponse & { readonly log: boolean } {
   const fe = e as Partial<FastifyError>;
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (e instanceof InputError && e.code === 'ENTRY_TOO_LARGE')) {
-    return { status: 413, headers: {}, body: { error: `entry too large: the limit is ${maxEntryBytes} bytes` }, log: false };
+  if (
+    fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ||
+    (e instanceof InputError && e.code === 'ENTRY_TOO_LARGE')
+  ) {
+    return {
+      status: 413,
+      headers: {},
+      body: { error: `entry too large: the limit is ${maxEntryBytes} bytes` },
+      log: false,
+    };
   }
   if (e instanceof PushbackError) {
-    return { status: 503, headers: { 'retry-after': String(e.retryAfterSeconds) }, body: { error: e.message }, log: false };
+    return {
+      status: 503,
+      headers: { 'retry-after': String(e.retryAfterSeconds) },
+      body: { error: e.message },
+      log: false,
+    };
   }
-  if (e instanceof InputError) return { status: 400, headers: {}, body: { error: e.message, code: e.code }, log: false };
+  if (e instanceof InputError)
+    return { status: 400, headers: {}, body: { error: e.message, code: e.code }, log: false };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, headers: {}, body: { error: fe.message ?? 'bad request' }, log: false };
+    return {
+      status: fe.statusCode,
+      headers: {},
+      body: { error: fe.message ?? 'bad request' },
+      log: false,
+    };
   }
   if (e instanceof SigilError && e.code === 'LOG_CLOSED') {
-    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'the log is shutting down' }, log: false };
+    return {
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: { error: 'the log is shutting down' },
+      log: false,
+    };
   }
   return { status: 500, headers: {}, body: { error: 'internal error' }, log: true };
 }
@@ -86,7 +134,11 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
   const maxEntryBytes = opts.maxEntryBytes ?? MAX_ENTRY_SIZE;
   // Encapsulated: raw bytes whatever the content type, only inside this plugin.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxEntryBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: maxEntryBytes },
+    (_req, body, done) => done(null, body),
+  );
   app.setErrorHandler(async (err, req, reply) => {
     const r = errorResponse(err, maxEntryBytes);
     if (r.log) req.log.error({ err }, 'log request failed');
@@ -95,7 +147,10 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
 
   app.get('/checkpoint', async (_req, reply) => {
     const cp = await log.latestCheckpoint();
-    return reply.code(200).headers({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' }).send(cp);
+    return reply
+      .code(200)
+      .headers({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' })
+      .send(cp);
   });
 
   app.get('/tile/*', async (req, reply) => {
@@ -107,9 +162,16 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
   const admit = admission
     ? {
         // Before the body is read: a refused writer costs no upload.
-        onRequest: async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+        onRequest: async (
+          req: import('fastify').FastifyRequest,
+          reply: import('fastify').FastifyReply,
+        ) => {
           const r = admission.checkRequest(req, 'raw');
-          if (r.refused) return reply.code(r.refused.status).headers(r.refused.headers).send({ error: r.refused.message, code: r.refused.code });
+          if (r.refused)
+            return reply
+              .code(r.refused.status)
+              .headers(r.refused.headers)
+              .send({ error: r.refused.message, code: r.refused.code });
         },
       }
     : {};
@@ -132,7 +194,11 @@ export interface LogServerOptions extends LogRoutesOptions {
  * returned instance, e.g. `app.register(rekorV2Routes, { log })`.
  */
 export function createLogServer(options: LogServerOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0), ...fastifyHttpOptions() });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0),
+    ...fastifyHttpOptions(),
+  });
   capConnections(app.server);
   void app.register(logRoutes, { ...options, prefix: options.prefix ?? '' });
   return app;

@@ -85,11 +85,15 @@ export interface PublishOutcome {
 
 /** fullName is the package name as its ecosystem writes it (npm: "@scope/name"). */
 function fullName(identity: { type: string; namespace?: string; name: string }): string {
-  if (identity.type === 'npm' && identity.namespace) return `${identity.namespace}/${identity.name}`;
+  if (identity.type === 'npm' && identity.namespace)
+    return `${identity.namespace}/${identity.name}`;
   return identity.namespace ? `${identity.namespace}/${identity.name}` : identity.name;
 }
 
-export async function publishRelease(ctx: RegistryContext, req: PublishRequest): Promise<PublishOutcome> {
+export async function publishRelease(
+  ctx: RegistryContext,
+  req: PublishRequest,
+): Promise<PublishOutcome> {
   // 1. Who is it?
   let described;
   try {
@@ -100,7 +104,8 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
       ...(req.version !== undefined ? { version: req.version } : {}),
     });
   } catch (e) {
-    if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+    if (e instanceof InputError)
+      throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
     throw e;
   }
   const { identity, digests } = described;
@@ -116,12 +121,19 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   const keyEvents = req.keyEvents ?? [];
   for (const [i, event] of keyEvents.entries()) {
     const parsed = parseKeyEventEnvelope(event);
-    if (!parsed.ok) throw new RegistryError(400, `KEY_EVENT_${parsed.code}`, `key event refused (keyEvents[${i}]): ${parsed.reason}`);
+    if (!parsed.ok)
+      throw new RegistryError(
+        400,
+        `KEY_EVENT_${parsed.code}`,
+        `key event refused (keyEvents[${i}]): ${parsed.reason}`,
+      );
     req.authorize?.(parsed.value.statement.predicate.namespace, 'keys');
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
-  const published = ctx.store.get(purl) ?? (key.release !== undefined ? ctx.store.getByReleaseKey(key.release) : undefined);
+  const published =
+    ctx.store.get(purl) ??
+    (key.release !== undefined ? ctx.store.getByReleaseKey(key.release) : undefined);
   if (published) return sameOrConflict(ctx, published, digests.sha512!, purl);
 
   // 2. Key events are judged first, as if logged next, but logged only once the release is
@@ -129,7 +141,12 @@ export async function publishRelease(ctx: RegistryContext, req: PublishRequest):
   return ctx.authority.withKeyEvents(keyEvents, (plan) => publishWith(ctx, req, described, plan));
 }
 
-async function publishWith(ctx: RegistryContext, req: PublishRequest, described: Described, plan: KeyEventPlan): Promise<PublishOutcome> {
+async function publishWith(
+  ctx: RegistryContext,
+  req: PublishRequest,
+  described: Described,
+  plan: KeyEventPlan,
+): Promise<PublishOutcome> {
   const { identity, digests, native } = described;
   const purl = identity.purl;
   const packagePurl = purlWithoutVersion(purl);
@@ -145,20 +162,54 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
   const governed = ns.hasLedger ?? ns.keys.length > 0;
   if (req.bundle === null || req.bundle === undefined) {
     if (ctx.requireAuthorSignature || governed) {
-      const why = governed && ns.keys.length === 0 ? `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left; it never accepts unsigned releases again` : `${packagePurl} requires releases signed by its authors; this upload has no bundle`;
-      throw new RegistryError(403, 'AUTHOR_SIGNATURE_REQUIRED', why, governed && ns.keys.length === 0 ? 'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)' : 'sign it first: `sigil publish` signs and uploads in one step, or `sigil sign` then upload the .sigstore.json with it');
+      const why =
+        governed && ns.keys.length === 0
+          ? `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left; it never accepts unsigned releases again`
+          : `${packagePurl} requires releases signed by its authors; this upload has no bundle`;
+      throw new RegistryError(
+        403,
+        'AUTHOR_SIGNATURE_REQUIRED',
+        why,
+        governed && ns.keys.length === 0
+          ? 'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)'
+          : 'sign it first: `sigil publish` signs and uploads in one step, or `sigil sign` then upload the .sigstore.json with it',
+      );
     }
   } else {
     const bundleText = typeof req.bundle === 'string' ? req.bundle : JSON.stringify(req.bundle);
     if (ns.keys.length === 0) {
-      if (governed) throw new RegistryError(403, 'NAMESPACE_HAS_NO_KEYS', `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left`, 'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)');
-      throw new RegistryError(403, 'NAMESPACE_HAS_NO_KEYS', `${packagePurl} has no author keys yet, so no signature can be checked`, 'the first signed publish must carry the author\'s self-signed `add` key event; `sigil publish` sends it for you');
+      if (governed)
+        throw new RegistryError(
+          403,
+          'NAMESPACE_HAS_NO_KEYS',
+          `${packagePurl} has a key ledger (${ns.namespace}) with no usable key left`,
+          'ask the registry operator for a `reset` of the namespace (logged, and reported by every verifier)',
+        );
+      throw new RegistryError(
+        403,
+        'NAMESPACE_HAS_NO_KEYS',
+        `${packagePurl} has no author keys yet, so no signature can be checked`,
+        "the first signed publish must carry the author's self-signed `add` key event; `sigil publish` sends it for you",
+      );
     }
-    const result = verifyRelease({ bundle: bundleText, bundleFile: 'bundle', artifact: { name: req.filename, digests, purl }, trustedKeys: ns.keys });
+    const result = verifyRelease({
+      bundle: bundleText,
+      bundleFile: 'bundle',
+      artifact: { name: req.filename, digests, purl },
+      trustedKeys: ns.keys,
+    });
     if (!result.ok) {
       const f = firstFailure(result)!;
       const status = f.code === 'KEY_UNTRUSTED' ? 403 : 400;
-      throw new RegistryError(status, `AUTHOR_${f.code}`, `author signature refused: ${f.reason}`, f.code === 'KEY_UNTRUSTED' ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}` : undefined, { checks: result.checks });
+      throw new RegistryError(
+        status,
+        `AUTHOR_${f.code}`,
+        `author signature refused: ${f.reason}`,
+        f.code === 'KEY_UNTRUSTED'
+          ? `keys authorised for ${ns.namespace}: ${ns.keys.map((k) => k.keyId.slice(0, 16)).join(', ')}`
+          : undefined,
+        { checks: result.checks },
+      );
     }
     bundle = result.bundle ?? parseBundle(bundleText);
     authorKeyId = result.signerKeyId!;
@@ -180,14 +231,26 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
       registry: ctx.baseUrl,
       publishedAt,
       authorKeyId,
-      ...(ns.head !== undefined ? { ledgerHead: ns.head ? { namespace: ns.namespace, ...ns.head } : null } : {}),
+      ...(ns.head !== undefined
+        ? { ledgerHead: ns.head ? { namespace: ns.namespace, ...ns.head } : null }
+        : {}),
     },
   };
-  const publishEnvelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), ctx.registryKey);
+  const publishEnvelope = signEnvelope(
+    IN_TOTO_PAYLOAD_TYPE,
+    Buffer.from(JSON.stringify(statement)),
+    ctx.registryKey,
+  );
   const publishEntry = envelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey);
   const registrySignature =
     identity.type === 'npm'
-      ? { keyid: npmKeyId(ctx.registryKey.publicKey.keyId), sig: signBytes(ctx.registryKey, Buffer.from(`${name}@${identity.version}:${native.value}`)).toString('base64') }
+      ? {
+          keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
+          sig: signBytes(
+            ctx.registryKey,
+            Buffer.from(`${name}@${identity.version}:${native.value}`),
+          ).toString('base64'),
+        }
       : null;
 
   const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
@@ -222,7 +285,12 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
       const done = ctx.store.get(reserved.row.purl);
       if (done) return sameOrConflict(ctx, done, digests.sha512!, purl);
     }
-    throw new RegistryError(409, 'PUBLISH_IN_PROGRESS', `${purl} is being published by another upload right now`, 'retry in a moment: if that upload succeeds, this version exists');
+    throw new RegistryError(
+      409,
+      'PUBLISH_IN_PROGRESS',
+      `${purl} is being published by another upload right now`,
+      'retry in a moment: if that upload succeeds, this version exists',
+    );
   }
 
   plan.stage(); // in the same database as the reservation: durable with it (syncBatched below)
@@ -237,10 +305,15 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
     await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
     // Key events first (each below the release's entries: the key is authorised "before I").
     const eventIndexes = await plan.commit();
-    const appendRelease = () => Promise.all([authorEntry ? ctx.log.append(authorEntry) : undefined, ctx.log.append(publishEntry)]);
+    const appendRelease = () =>
+      Promise.all([
+        authorEntry ? ctx.log.append(authorEntry) : undefined,
+        ctx.log.append(publishEntry),
+      ]);
     // Once a key event is logged the upload is committed: a busy log is waited out rather than
     // leaving a logged key event without its release (recovery finishes it after a crash).
-    const [authorAppend, publishAppend] = eventIndexes.length > 0 ? await retryPushback(appendRelease) : await appendRelease();
+    const [authorAppend, publishAppend] =
+      eventIndexes.length > 0 ? await retryPushback(appendRelease) : await appendRelease();
     await ctx.store.completeBatched(purl, authorAppend?.index ?? null, publishAppend.index);
   } catch (e) {
     // Nothing was acknowledged: drop the reservation and the staged key events. (If an append
@@ -250,7 +323,10 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
       ctx.store.abandon(purl);
       plan.discard();
     }
-    if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
+    if (e instanceof PushbackError)
+      throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, {
+        retryAfterSeconds: e.retryAfterSeconds,
+      });
     throw e;
   } finally {
     mine.delete(purl);
@@ -258,7 +334,16 @@ async function publishWith(ctx: RegistryContext, req: PublishRequest, described:
   }
   const stored = ctx.store.get(purl)!;
   await ctx.onPublished?.(stored);
-  return { status: 201, record: await buildRecord(ctx, stored, await ctx.log.latestCheckpoint(), ns.resetInHistory, ns.namespace) };
+  return {
+    status: 201,
+    record: await buildRecord(
+      ctx,
+      stored,
+      await ctx.log.latestCheckpoint(),
+      ns.resetInHistory,
+      ns.namespace,
+    ),
+  };
 }
 
 type Described = Awaited<ReturnType<typeof describeArtifact>>;
@@ -278,10 +363,20 @@ async function retryPushback<T>(fn: () => Promise<T>): Promise<T> {
 /** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
 const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
 
-async function sameOrConflict(ctx: RegistryContext, row: ReleaseRow, sha512: string, asked: string = row.purl): Promise<PublishOutcome> {
+async function sameOrConflict(
+  ctx: RegistryContext,
+  row: ReleaseRow,
+  sha512: string,
+  asked: string = row.purl,
+): Promise<PublishOutcome> {
   if (row.sha512 !== sha512) {
     const same = asked === row.purl ? '' : ` (${asked} is the same version to its package manager)`;
-    throw new RegistryError(409, 'VERSION_EXISTS', `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…)${same}; versions are immutable`, 'publish a new version');
+    throw new RegistryError(
+      409,
+      'VERSION_EXISTS',
+      `${row.purl} is already published with other bytes (sha512 ${row.sha512.slice(0, 16)}…)${same}; versions are immutable`,
+      'publish a new version',
+    );
   }
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }
@@ -295,7 +390,9 @@ const RECOVERY_CHUNK = 256;
  * existing index for an entry it already has — and the release is published;
  * without it, the reservation is dropped.
  */
-export async function recoverPending(ctx: Pick<RegistryContext, 'store' | 'log'>): Promise<{ completed: string[]; dropped: string[] }> {
+export async function recoverPending(
+  ctx: Pick<RegistryContext, 'store' | 'log'>,
+): Promise<{ completed: string[]; dropped: string[] }> {
   const completed: string[] = [];
   const dropped: string[] = [];
   const intact: ReleaseRow[] = [];
@@ -313,7 +410,10 @@ export async function recoverPending(ctx: Pick<RegistryContext, 'store' | 'log'>
   for (let i = 0; i < intact.length; i += RECOVERY_CHUNK) {
     await Promise.all(
       intact.slice(i, i + RECOVERY_CHUNK).map(async (row) => {
-        const [author, publish] = await Promise.all([row.authorEntry ? ctx.log.append(row.authorEntry) : undefined, ctx.log.append(row.publishEntry)]);
+        const [author, publish] = await Promise.all([
+          row.authorEntry ? ctx.log.append(row.authorEntry) : undefined,
+          ctx.log.append(row.publishEntry),
+        ]);
         ctx.store.complete(row.purl, author?.index ?? null, publish.index);
         completed.push(row.purl);
       }),

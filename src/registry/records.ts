@@ -40,11 +40,26 @@ export function downloadUrl(baseUrl: string, row: Pick<ReleaseRow, 'sha256' | 'f
 }
 
 /** buildRecord turns a published row into a ReleaseRecord with proofs against `checkpoint`. */
-export async function buildRecord(ctx: RecordContext, row: ReleaseRow, checkpoint: string, resetInHistory = false, ledgerNamespace?: string): Promise<ReleaseRecord> {
+export async function buildRecord(
+  ctx: RecordContext,
+  row: ReleaseRow,
+  checkpoint: string,
+  resetInHistory = false,
+  ledgerNamespace?: string,
+): Promise<ReleaseRecord> {
   const size = checkpointSize(checkpoint);
   const publishIndex = row.publishIndex!;
-  const publish = { logIndex: publishIndex, hashes: (await ctx.log.inclusionProof(publishIndex, size)).map(b64) };
-  const author = row.authorIndex === null ? undefined : { logIndex: row.authorIndex, hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64) };
+  const publish = {
+    logIndex: publishIndex,
+    hashes: (await ctx.log.inclusionProof(publishIndex, size)).map(b64),
+  };
+  const author =
+    row.authorIndex === null
+      ? undefined
+      : {
+          logIndex: row.authorIndex,
+          hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64),
+        };
   return {
     purl: row.purl,
     digests: { sha256: row.sha256, sha512: row.sha512 },
@@ -52,7 +67,15 @@ export async function buildRecord(ctx: RecordContext, row: ReleaseRow, checkpoin
     size: row.size,
     publishedAt: row.publishedAt,
     authorBundle: row.authorBundle === null ? null : JSON.parse(row.authorBundle),
-    ...(row.authorKeyId && row.authorKeyPem ? { authorKey: { keyid: row.authorKeyId, algorithm: authorAlgorithm(row.authorKeyPem), pem: row.authorKeyPem } } : {}),
+    ...(row.authorKeyId && row.authorKeyPem
+      ? {
+          authorKey: {
+            keyid: row.authorKeyId,
+            algorithm: authorAlgorithm(row.authorKeyPem),
+            pem: row.authorKeyPem,
+          },
+        }
+      : {}),
     publishStatement: JSON.parse(row.publishEnvelope),
     ...(row.registrySignature ? { registrySignature: JSON.parse(row.registrySignature) } : {}),
     log: { origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish },
@@ -67,9 +90,25 @@ export async function buildRecord(ctx: RecordContext, row: ReleaseRow, checkpoin
  * re-serialized: the batch lookup of a lockfile's thousands of records is
  * mostly this copying. Same document as JSON.stringify(buildRecord(...)).
  */
-async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
-  const publish = { logIndex: row.publishIndex!, hashes: (await ctx.log.inclusionProof(row.publishIndex!, size)).map(b64) };
-  const author = row.authorIndex === null ? undefined : { logIndex: row.authorIndex, hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64) };
+async function recordJson(
+  ctx: RecordContext,
+  row: ReleaseRow,
+  checkpoint: string,
+  size: number,
+  resetInHistory: boolean,
+  ledgerNamespace?: string,
+): Promise<string> {
+  const publish = {
+    logIndex: row.publishIndex!,
+    hashes: (await ctx.log.inclusionProof(row.publishIndex!, size)).map(b64),
+  };
+  const author =
+    row.authorIndex === null
+      ? undefined
+      : {
+          logIndex: row.authorIndex,
+          hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64),
+        };
   const j = JSON.stringify;
   const parts = [
     `"purl":${j(row.purl)}`,
@@ -79,10 +118,15 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
     `"publishedAt":${j(row.publishedAt)}`,
     `"authorBundle":${row.authorBundle === null ? 'null' : row.authorBundle.trimEnd()}`,
   ];
-  if (row.authorKeyId && row.authorKeyPem) parts.push(`"authorKey":${j({ keyid: row.authorKeyId, algorithm: authorAlgorithm(row.authorKeyPem), pem: row.authorKeyPem })}`);
+  if (row.authorKeyId && row.authorKeyPem)
+    parts.push(
+      `"authorKey":${j({ keyid: row.authorKeyId, algorithm: authorAlgorithm(row.authorKeyPem), pem: row.authorKeyPem })}`,
+    );
   parts.push(`"publishStatement":${row.publishEnvelope}`);
   if (row.registrySignature) parts.push(`"registrySignature":${row.registrySignature}`);
-  parts.push(`"log":${j({ origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish })}`);
+  parts.push(
+    `"log":${j({ origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish })}`,
+  );
   if (ledgerNamespace) parts.push(`"ledger":${j({ namespace: ledgerNamespace, resetInHistory })}`);
   parts.push(`"downloadUrl":${j(downloadUrl(ctx.baseUrl, row))}`);
   return `{${parts.join(',')}}`;
@@ -96,11 +140,22 @@ async function recordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: strin
  * moves; bounded in bytes.
  */
 const RECORD_CACHE_MAX_BYTES = 64 * 1024 * 1024;
-const recordCaches = new WeakMap<RecordContext, { checkpoint: string; bytes: number; texts: Map<string, string> }>();
+const recordCaches = new WeakMap<
+  RecordContext,
+  { checkpoint: string; bytes: number; texts: Map<string, string> }
+>();
 
-async function cachedRecordJson(ctx: RecordContext, row: ReleaseRow, checkpoint: string, size: number, resetInHistory: boolean, ledgerNamespace?: string): Promise<string> {
+async function cachedRecordJson(
+  ctx: RecordContext,
+  row: ReleaseRow,
+  checkpoint: string,
+  size: number,
+  resetInHistory: boolean,
+  ledgerNamespace?: string,
+): Promise<string> {
   let cache = recordCaches.get(ctx);
-  if (!cache || cache.checkpoint !== checkpoint) recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
+  if (!cache || cache.checkpoint !== checkpoint)
+    recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
   const key = `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
   const hit = cache.texts.get(key);
   if (hit !== undefined) return hit;
@@ -150,7 +205,14 @@ export async function buildBatchJson(
       if (memo !== undefined) json = memo;
       else {
         const l = ledger ? await ledger(row) : undefined;
-        json = await cachedRecordJson(ctx, row, checkpoint, size, l?.resetInHistory ?? false, l?.namespace);
+        json = await cachedRecordJson(
+          ctx,
+          row,
+          checkpoint,
+          size,
+          l?.resetInHistory ?? false,
+          l?.namespace,
+        );
         built.set(row.purl, json);
         if (++sinceYield >= yieldEvery) {
           sinceYield = 0;
@@ -161,7 +223,13 @@ export async function buildBatchJson(
     const item = `${JSON.stringify(purl)}:${json}`;
     bytes += item.length + 1;
     if (bytes > maxBytes) {
-      throw new RegistryError(413, 'RESPONSE_TOO_LARGE', `the answer would be larger than this registry's limit of ${maxBytes} bytes`, 'split the lookup into smaller batches', { limit: maxBytes });
+      throw new RegistryError(
+        413,
+        'RESPONSE_TOO_LARGE',
+        `the answer would be larger than this registry's limit of ${maxBytes} bytes`,
+        'split the lookup into smaller batches',
+        { limit: maxBytes },
+      );
     }
     out.push(item);
   }

@@ -21,7 +21,11 @@ export function keyOf(purl: string): ReleaseKey {
   try {
     return releaseKeyOf(purl);
   } catch (e) {
-    throw new RegistryError(400, 'PURL_INVALID', e instanceof InputError ? e.message : `${purl} is not a package URL`);
+    throw new RegistryError(
+      400,
+      'PURL_INVALID',
+      e instanceof InputError ? e.message : `${purl} is not a package URL`,
+    );
   }
 }
 
@@ -46,7 +50,13 @@ export function storedSpelling(store: ReleaseStore, packageKey: string): string 
 
 /** nameTaken is the refusal of a second spelling of one package. */
 export function nameTaken(asked: string, existing: string): RegistryError {
-  return new RegistryError(409, 'NAME_TAKEN', `${asked} is the same package as ${existing} to its package manager (names are compared the ecosystem's way), and it is published here as ${existing}`, `use the name ${existing}`, { existing });
+  return new RegistryError(
+    409,
+    'NAME_TAKEN',
+    `${asked} is the same package as ${existing} to its package manager (names are compared the ecosystem's way), and it is published here as ${existing}`,
+    `use the name ${existing}`,
+    { existing },
+  );
 }
 
 /** backfillReleaseKeys fills in the release keys of rows stored before keys existed; returns the purls left without one (duplicates). */

@@ -15,7 +15,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { logRoutes } from './log-routes.js';
 import { LogAdmission } from './log-admission.js';
 import type { LookupLimits } from './batch-lookup.js';
-import { capConnections, fastifyHttpOptions, type HttpLimits, resolveHttpLimits } from './http-limits.js';
+import {
+  capConnections,
+  fastifyHttpOptions,
+  type HttpLimits,
+  resolveHttpLimits,
+} from './http-limits.js';
 import { entryRoutes } from './entry-routes.js';
 import { WitnessedLog, type WitnessingOptions } from '../witness/witnessed-log.js';
 import { rekorRoutes } from './personalities/rekor/routes.js';
@@ -37,15 +42,44 @@ import { openProxy, type Proxy } from './observed/proxy.js';
 import { observedRoutes } from './observed/routes.js';
 import { ConflictStore } from '../store/registry/conflicts.js';
 import type { ProxyConfig } from './upstream/config.js';
-import { defaultSumdbName, goRoutes, type GoPersonality, openGoPersonality } from './personalities/go/index.js';
-import { loadOrCreateWordpressKey, WordpressPlugins, wordpressRoutes } from './personalities/wordpress/index.js';
+import {
+  defaultSumdbName,
+  goRoutes,
+  type GoPersonality,
+  openGoPersonality,
+} from './personalities/go/index.js';
+import {
+  loadOrCreateWordpressKey,
+  WordpressPlugins,
+  wordpressRoutes,
+} from './personalities/wordpress/index.js';
 import { CranRepository, cranRoutes } from './personalities/cran/index.js';
 import { MavenRepository, mavenRoutes } from './personalities/maven/index.js';
 import { PuppetForge, puppetRoutes } from './personalities/puppet/index.js';
-import { AptRepository, aptRoutes, DEFAULT_APT_OPTIONS, loadOrCreateOpenPgpKey, type AptOptions, type RegistryOpenPgpKey } from './personalities/apt/index.js';
+import {
+  AptRepository,
+  aptRoutes,
+  DEFAULT_APT_OPTIONS,
+  loadOrCreateOpenPgpKey,
+  type AptOptions,
+  type RegistryOpenPgpKey,
+} from './personalities/apt/index.js';
 import { CpanRepository, cpanRoutes } from './personalities/cpan/index.js';
-import { DEFAULT_HACKAGE_OPTIONS, HackageRepository, hackageRoutes, loadOrCreateHackageKeys, type HackageKey, type HackageOptions } from './personalities/hackage/index.js';
-import { HexRepository, hexRoutes, loadOrCreateHexKey, type HexOptions, type RegistryHexKey } from './personalities/hex/index.js';
+import {
+  DEFAULT_HACKAGE_OPTIONS,
+  HackageRepository,
+  hackageRoutes,
+  loadOrCreateHackageKeys,
+  type HackageKey,
+  type HackageOptions,
+} from './personalities/hackage/index.js';
+import {
+  HexRepository,
+  hexRoutes,
+  loadOrCreateHexKey,
+  type HexOptions,
+  type RegistryHexKey,
+} from './personalities/hex/index.js';
 import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
@@ -148,7 +182,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const logDir = join(options.dataDir, 'log');
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   // A new log is named after the address clients use: --public-url when given, else the listen address.
-  const origin = options.origin ?? (loadLogKey(logDir) ? undefined : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
+  const origin =
+    options.origin ??
+    (loadLogKey(logDir)
+      ? undefined
+      : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
   const log = await openFileLog(logDir, {
     ...(origin !== undefined ? { origin } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
@@ -161,24 +199,53 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   let adminToken: string | undefined;
   if (accounts.listAccounts().length === 0) {
     auth.createAccount('admin', { admin: true });
-    adminToken = auth.createToken('admin', { actions: ['publish', 'keys', 'admin'], label: 'first start' }).token;
+    adminToken = auth.createToken('admin', {
+      actions: ['publish', 'keys', 'admin'],
+      label: 'first start',
+    }).token;
   }
-  const openpgpKey = await loadOrCreateOpenPgpKey(options.dataDir, options.passphrase, `Sigil registry (${log.origin})`);
-  const apt = new AptRepository(store, openpgpKey.privateKey, { ...DEFAULT_APT_OPTIONS, now: () => new Date(), origin: 'Sigil', ...options.apt });
+  const openpgpKey = await loadOrCreateOpenPgpKey(
+    options.dataDir,
+    options.passphrase,
+    `Sigil registry (${log.origin})`,
+  );
+  const apt = new AptRepository(store, openpgpKey.privateKey, {
+    ...DEFAULT_APT_OPTIONS,
+    now: () => new Date(),
+    origin: 'Sigil',
+    ...options.apt,
+  });
   const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
   const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
   const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
   const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
-  const hackage = new HackageRepository(store, hackageKeys, { ...DEFAULT_HACKAGE_OPTIONS, now: () => new Date(), ...options.hackage });
-  const ledger = await LedgerAuthority.open(log, new KeyEventStore(store.db), [registry.key.publicKey], (packageKey) => storedSpelling(store, packageKey));
+  const hackage = new HackageRepository(store, hackageKeys, {
+    ...DEFAULT_HACKAGE_OPTIONS,
+    now: () => new Date(),
+    ...options.hackage,
+  });
+  const ledger = await LedgerAuthority.open(
+    log,
+    new KeyEventStore(store.db),
+    [registry.key.publicKey],
+    (packageKey) => storedSpelling(store, packageKey),
+  );
   backfillReleaseKeys(store); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
   const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
-  const wordpress = new WordpressPlugins(store, loadOrCreateWordpressKey(options.dataDir, options.passphrase), () => base.url);
+  const wordpress = new WordpressPlugins(
+    store,
+    loadOrCreateWordpressKey(options.dataDir, options.passphrase),
+    () => base.url,
+  );
   const go = await openGoPersonality(options.dataDir, store, {
-    keyName: options.goSumdbName ?? defaultSumdbName(base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`),
+    keyName:
+      options.goSumdbName ??
+      defaultSumdbName(
+        base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`,
+      ),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
@@ -199,19 +266,42 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
-  const guard = options.openWrites ? undefined : { guard: createAuthGuard({ auth, ...(options.authLimits ? { limits: options.authLimits } : {}) }), service: auth }; // one guard: one set of rate limits (OTP attempts) for every personality
+  const guard = options.openWrites
+    ? undefined
+    : {
+        guard: createAuthGuard({
+          auth,
+          ...(options.authLimits ? { limits: options.authLimits } : {}),
+        }),
+        service: auth,
+      }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const httpLimits = resolveHttpLimits(options.httpLimits);
-  const app = Fastify({ logger: false, bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024, ...fastifyHttpOptions(httpLimits) });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024,
+    ...fastifyHttpOptions(httpLimits),
+  });
   capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
   // The registry's log accepts only what the registry appends (publishes, key events): its
   // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
-  const ownLogOnly = LogAdmission.refuseAll("this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`");
+  const ownLogOnly = LogAdmission.refuseAll(
+    "this registry's log accepts only entries the registry appends itself (publishes, key events); publish with POST /api/v1/publish, or run a standalone log with `sigil log serve`",
+  );
   await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(entryRoutes, { db: store.db });
-  await app.register(goRoutes, { modules: go.modules, sumdb: go.sumdb, prefix: '/go', ...(proxy?.go ? { upstream: { go: proxy.go, observe: proxy.observe } } : {}) });
-  await app.register(observedRoutes, { ctx, conflicts: proxy?.conflicts ?? new ConflictStore(store.db), ...(resolve ? { resolve } : {}) });
+  await app.register(goRoutes, {
+    modules: go.modules,
+    sumdb: go.sumdb,
+    prefix: '/go',
+    ...(proxy?.go ? { upstream: { go: proxy.go, observe: proxy.observe } } : {}),
+  });
+  await app.register(observedRoutes, {
+    ctx,
+    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
+    ...(resolve ? { resolve } : {}),
+  });
   await app.register(registryRoutes, {
     ctx,
     openpgp: { fingerprint: openpgpKey.fingerprint, armored: openpgpKey.publicArmored },
@@ -226,22 +316,59 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
     ...(resolve ? { resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) } : {}),
   });
-  await app.register(aptRoutes, { repo: apt, store, publicKeyArmored: openpgpKey.publicArmored, prefix: '/debian' });
+  await app.register(aptRoutes, {
+    repo: apt,
+    store,
+    publicKeyArmored: openpgpKey.publicArmored,
+    prefix: '/debian',
+  });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   const cran = new CranRepository(store);
   await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
-  await app.register(mavenRoutes, { repo: maven, ctx, maxArtifactBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: '/maven2' });
-  const puppet = new PuppetForge(store, '') // puppet appends file_uri to --module_repository: URIs are relative to it;
+  await app.register(mavenRoutes, {
+    repo: maven,
+    ctx,
+    maxArtifactBytes: maxUploadBytes,
+    ...(guard ? { auth: guard } : {}),
+    prefix: '/maven2',
+  });
+  const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
   await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
-  await app.register(cpanRoutes, { repo: cpan, store, publicKeyArmored: openpgpKey.publicArmored, baseUrl: () => base.url, prefix: '/cpan' });
+  await app.register(cpanRoutes, {
+    repo: cpan,
+    store,
+    publicKeyArmored: openpgpKey.publicArmored,
+    baseUrl: () => base.url,
+    prefix: '/cpan',
+  });
   await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
   await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
-  await app.register(pypiRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: PYPI_PREFIX });
-  await app.register(cargoRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: CARGO_PREFIX });
+  await app.register(pypiRoutes, {
+    ctx,
+    maxUploadBytes,
+    ...(guard ? { auth: guard } : {}),
+    prefix: PYPI_PREFIX,
+  });
+  await app.register(cargoRoutes, {
+    ctx,
+    maxUploadBytes,
+    ...(guard ? { auth: guard } : {}),
+    prefix: CARGO_PREFIX,
+  });
   await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
-  await app.register(gemRoutes, { ctx, maxUploadBytes, ...(guard ? { auth: guard } : {}), prefix: GEM_PREFIX });
-  await app.register(npmRoutes, { ctx, maxTarballBytes: maxUploadBytes, ...(guard ? { auth: guard } : {}), ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}) }); // npm registry at the root (wildcard; static routes above win)
+  await app.register(gemRoutes, {
+    ctx,
+    maxUploadBytes,
+    ...(guard ? { auth: guard } : {}),
+    prefix: GEM_PREFIX,
+  });
+  await app.register(npmRoutes, {
+    ctx,
+    maxTarballBytes: maxUploadBytes,
+    ...(guard ? { auth: guard } : {}),
+    ...(proxy?.npm ? { proxy: { npm: proxy.npm, observe: proxy.observe } } : {}),
+  }); // npm registry at the root (wildcard; static routes above win)
 
   return {
     app,

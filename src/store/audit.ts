@@ -48,7 +48,10 @@ export interface AuditResult {
 }
 
 /** auditLog replays the log; resolves when it audits clean, rejects with {@link AuditError} otherwise. */
-export async function auditLog(source: TileSource, options: AuditOptions = {}): Promise<AuditResult> {
+export async function auditLog(
+  source: TileSource,
+  options: AuditOptions = {},
+): Promise<AuditResult> {
   let text = options.checkpoint;
   if (text === undefined) {
     const data = await source('checkpoint');
@@ -57,7 +60,11 @@ export async function auditLog(source: TileSource, options: AuditOptions = {}): 
   }
   let cp: Checkpoint;
   if (options.verifiers !== undefined) {
-    const v = verifyCheckpoint(text, options.verifiers, options.origin !== undefined ? { origin: options.origin } : {});
+    const v = verifyCheckpoint(
+      text,
+      options.verifiers,
+      options.origin !== undefined ? { origin: options.origin } : {},
+    );
     if (!v.ok) throw new AuditError(`checkpoint: ${v.check.reason}`);
     cp = v.checkpoint;
   } else {
@@ -75,7 +82,8 @@ export async function auditLog(source: TileSource, options: AuditOptions = {}): 
   const expectSame = async (path: string, data: Uint8Array): Promise<void> => {
     const stored = await source(path);
     if (stored === undefined) throw new AuditError(`${path} is missing from the log`);
-    if (!hashEqual(stored, data)) throw new AuditError(`${path} does not match the tree rebuilt from the entries`);
+    if (!hashEqual(stored, data))
+      throw new AuditError(`${path} does not match the tree rebuilt from the entries`);
     tilesChecked++;
   };
   for (let b = 0; b * TILE_WIDTH < size; b++) {
@@ -90,7 +98,8 @@ export async function auditLog(source: TileSource, options: AuditOptions = {}): 
       throw new AuditError(`entry bundle ${path}: ${(e as Error).message}`);
     }
     const r = integrate(edge, entries.map(recordHash));
-    for (const t of r.tiles) if (t.tile.width === TILE_WIDTH) await expectSame(formatTilePath(t.tile), t.data);
+    for (const t of r.tiles)
+      if (t.tile.width === TILE_WIDTH) await expectSame(formatTilePath(t.tile), t.data);
     edge = r.edge;
     root = r.root;
     treeHeads++;
@@ -98,7 +107,16 @@ export async function auditLog(source: TileSource, options: AuditOptions = {}): 
   }
   for (const t of edgeTiles(size)) await expectSame(formatTilePath(t), edge.tiles[t.level]!);
   if (!hashEqual(root, cp.hash)) {
-    throw new AuditError(`the entries hash to root ${Buffer.from(root).toString('base64')}, but the checkpoint of size ${size} says ${Buffer.from(cp.hash).toString('base64')}`);
+    throw new AuditError(
+      `the entries hash to root ${Buffer.from(root).toString('base64')}, but the checkpoint of size ${size} says ${Buffer.from(cp.hash).toString('base64')}`,
+    );
   }
-  return { checkpoint: cp, signatureVerified: options.verifiers !== undefined, entries: size, treeHeads, tilesChecked, root };
+  return {
+    checkpoint: cp,
+    signatureVerified: options.verifiers !== undefined,
+    entries: size,
+    treeHeads,
+    tilesChecked,
+    root,
+  };
 }

@@ -81,9 +81,13 @@ export interface LogStorage {
 /** StorageConflictError: the committed size moved under a commit (another writer); the sequencer must reload. */
 export class StorageConflictError extends SigilError {
   constructor(expected: number | undefined, actual: number | undefined) {
-    super('STORAGE_CONFLICT', `log storage changed underneath the sequencer: expected committed size ${String(expected)}, found ${String(actual)}`, {
-      hint: 'only one sequencer may write a log; is another `sigil log serve` using the same data directory?',
-    });
+    super(
+      'STORAGE_CONFLICT',
+      `log storage changed underneath the sequencer: expected committed size ${String(expected)}, found ${String(actual)}`,
+      {
+        hint: 'only one sequencer may write a log; is another `sigil log serve` using the same data directory?',
+      },
+    );
   }
 }
 

@@ -67,7 +67,11 @@ export class DirMaker {
 }
 
 /** writeFileDurable replaces `path` atomically and durably, creating its directory if needed. */
-export async function writeFileDurable(path: string, data: Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileDurable(
+  path: string,
+  data: Uint8Array,
+  mode = 0o644,
+): Promise<void> {
   const dirs = new DirMaker();
   const toSync = new Set<string>([dirname(path)]);
   await dirs.ensure(dirname(path), toSync);

@@ -13,7 +13,10 @@ import { SqliteFileStorage } from './sqlite-file-storage.js';
 /** DEFAULT_LOG_DIR is where `sigil log serve` keeps its log without --data. */
 export const DEFAULT_LOG_DIR = './.sigil-data/log';
 
-export interface FileLogOptions extends Omit<SequencerOptions, 'origin' | 'signers' | 'verifierKey'> {
+export interface FileLogOptions extends Omit<
+  SequencerOptions,
+  'origin' | 'signers' | 'verifierKey'
+> {
   /** Origin for a new log (its key is created with this name); must match an existing log's. */
   readonly origin?: string;
   /**
@@ -44,9 +47,15 @@ export async function openFileLog(dir: string, options: FileLogOptions = {}): Pr
     key = await loadOrCreateLogKey(dir, options.origin);
     origin = key.origin;
   } else {
-    if (options.origin === undefined) throw new InputError('LOG_ORIGIN_REQUIRED', 'a log whose key is named apart from its origin needs an explicit origin');
+    if (options.origin === undefined)
+      throw new InputError(
+        'LOG_ORIGIN_REQUIRED',
+        'a log whose key is named apart from its origin needs an explicit origin',
+      );
     const existing = loadLogKey(dir);
-    key = existing ? { ...existing, created: false } : { ...(await createLogKey(dir, options.keyName)), created: true };
+    key = existing
+      ? { ...existing, created: false }
+      : { ...(await createLogKey(dir, options.keyName)), created: true };
     origin = options.origin;
   }
   const storage = new SqliteFileStorage(dir);

@@ -13,7 +13,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { formatVerifierKey, generateNoteKey, isValidKeyName, type NoteSigner, parseSignerKey } from '../log/note-key.js';
+import {
+  formatVerifierKey,
+  generateNoteKey,
+  isValidKeyName,
+  type NoteSigner,
+  parseSignerKey,
+} from '../log/note-key.js';
 import { writeFileDurable } from './durable-file.js';
 
 export const LOG_KEY_FILE = 'log.key';
@@ -43,20 +49,29 @@ export function loadLogKey(dir: string): LogKey | undefined {
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l !== '' && !l.startsWith('#'));
-  if (line === undefined) throw new InputError('LOG_KEY_INVALID', `${path} holds no key`, { file: path });
+  if (line === undefined)
+    throw new InputError('LOG_KEY_INVALID', `${path} holds no key`, { file: path });
   try {
     return fromSignerKey(path, line);
   } catch (cause) {
-    throw new InputError('LOG_KEY_INVALID', `${path} is not a log key: ${(cause as Error).message}`, { file: path, cause });
+    throw new InputError(
+      'LOG_KEY_INVALID',
+      `${path} is not a log key: ${(cause as Error).message}`,
+      { file: path, cause },
+    );
   }
 }
 
 /** createLogKey makes a new Ed25519 log key named `origin` in `<dir>/log.key`, durably, mode 0600. */
 export async function createLogKey(dir: string, origin: string): Promise<LogKey> {
   if (!isValidKeyName(origin)) {
-    throw new InputError('LOG_ORIGIN_INVALID', `invalid log origin ${JSON.stringify(origin)}: it must be non-empty, without spaces or "+"`, {
-      hint: 'use the log\'s URL prefix without the scheme, e.g. log.example.org or example.org/log',
-    });
+    throw new InputError(
+      'LOG_ORIGIN_INVALID',
+      `invalid log origin ${JSON.stringify(origin)}: it must be non-empty, without spaces or "+"`,
+      {
+        hint: "use the log's URL prefix without the scheme, e.g. log.example.org or example.org/log",
+      },
+    );
   }
   const k = generateNoteKey(origin);
   const path = join(dir, LOG_KEY_FILE);
@@ -70,16 +85,28 @@ export async function createLogKey(dir: string, origin: string): Promise<LogKey>
  * `origin`. Throws InputError LOG_ORIGIN_MISMATCH when `origin` is given and
  * differs from the existing key's, LOG_ORIGIN_REQUIRED when there is no key and no origin.
  */
-export async function loadOrCreateLogKey(dir: string, origin: string | undefined): Promise<LogKey & { created: boolean }> {
+export async function loadOrCreateLogKey(
+  dir: string,
+  origin: string | undefined,
+): Promise<LogKey & { created: boolean }> {
   const existing = loadLogKey(dir);
   if (existing) {
     if (origin !== undefined && origin !== existing.origin) {
-      throw new InputError('LOG_ORIGIN_MISMATCH', `the log in ${dir} has origin ${JSON.stringify(existing.origin)}, not ${JSON.stringify(origin)}`, {
-        hint: 'a log\'s origin is fixed by its key; drop --origin or use a new data directory',
-      });
+      throw new InputError(
+        'LOG_ORIGIN_MISMATCH',
+        `the log in ${dir} has origin ${JSON.stringify(existing.origin)}, not ${JSON.stringify(origin)}`,
+        {
+          hint: "a log's origin is fixed by its key; drop --origin or use a new data directory",
+        },
+      );
     }
     return { ...existing, created: false };
   }
-  if (origin === undefined) throw new InputError('LOG_ORIGIN_REQUIRED', `no log key in ${dir} and no origin to create one`, { hint: 'pass --origin ORIGIN' });
+  if (origin === undefined)
+    throw new InputError(
+      'LOG_ORIGIN_REQUIRED',
+      `no log key in ${dir} and no origin to create one`,
+      { hint: 'pass --origin ORIGIN' },
+    );
   return { ...(await createLogKey(dir, origin)), created: true };
 }

@@ -20,7 +20,9 @@ export class MemoryLog extends SequencedLog {
 
   constructor(options: MemoryLogOptions = {}, storage: MemoryStorage = new MemoryStorage()) {
     const origin = options.origin ?? 'memory.sigil.test/log';
-    const signers: readonly NoteSigner[] = options.signers ?? [ed25519NoteSigner(origin, options.seed ?? randomBytes(32))];
+    const signers: readonly NoteSigner[] = options.signers ?? [
+      ed25519NoteSigner(origin, options.seed ?? randomBytes(32)),
+    ];
     super(storage, { batchIntervalMs: 1, ...options, origin, signers });
     this.memory = storage;
   }

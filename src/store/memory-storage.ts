@@ -5,7 +5,13 @@
  */
 import { formatTilePath, TILE_WIDTH, type Tile } from '../log/tile-path.js';
 import type { Hash } from '../log/hash.js';
-import { type Commit, type CommittedState, type LogStorage, type StoredObject, StorageConflictError } from './contract.js';
+import {
+  type Commit,
+  type CommittedState,
+  type LogStorage,
+  type StoredObject,
+  StorageConflictError,
+} from './contract.js';
 
 function key(h: Hash): string {
   return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('base64');

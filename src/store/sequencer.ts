@@ -24,18 +24,46 @@
  */
 import { InputError, SigilError } from '../core/errors.js';
 import { formatCheckpoint, parseCheckpoint, signCheckpoint } from '../log/checkpoint.js';
-import { appendEntryBundles, entryBundleForIndex, MAX_ENTRY_SIZE, parseEntryBundle } from '../log/entry-bundle.js';
+import {
+  appendEntryBundles,
+  entryBundleForIndex,
+  MAX_ENTRY_SIZE,
+  parseEntryBundle,
+} from '../log/entry-bundle.js';
 import { emptyTreeHash, type Hash, hashEqual, recordHash } from '../log/hash.js';
-import { edgeFromTiles, edgeRoot, edgeTiles, emptyEdge, integrate, type TreeEdge } from '../log/integrate.js';
+import {
+  edgeFromTiles,
+  edgeRoot,
+  edgeTiles,
+  emptyEdge,
+  integrate,
+  type TreeEdge,
+} from '../log/integrate.js';
 import { formatVerifierKey, type NoteSigner } from '../log/note-key.js';
 import { parseNote } from '../log/note.js';
-import { consistencyProofFromHashes, consistencyProofIndexes, inclusionProofFromHashes, inclusionProofIndexes } from '../log/proof.js';
+import {
+  consistencyProofFromHashes,
+  consistencyProofIndexes,
+  inclusionProofFromHashes,
+  inclusionProofIndexes,
+} from '../log/proof.js';
 import type { AppendResult, TransparencyLog } from '../log/service.js';
 import { PushbackError } from '../log/service.js';
 import { levelSize, tileForIndex, tileWidthAt } from '../log/tile.js';
-import { ENTRIES_LEVEL, formatTilePath, parseTilePath, TILE_WIDTH, type Tile } from '../log/tile-path.js';
+import {
+  ENTRIES_LEVEL,
+  formatTilePath,
+  parseTilePath,
+  TILE_WIDTH,
+  type Tile,
+} from '../log/tile-path.js';
 import { HASH_SIZE } from '../log/hash.js';
-import { type LogStorage, StorageConflictError, StorageError, type StoredObject } from './contract.js';
+import {
+  type LogStorage,
+  StorageConflictError,
+  StorageError,
+  type StoredObject,
+} from './contract.js';
 import { ExpandedTile, TileCache } from './tile-cache.js';
 import { isStorageFull, StorageFullError } from './storage-full.js';
 
@@ -109,7 +137,13 @@ export class SequencedLog implements TransparencyLog {
   private readonly maxPending: number;
   private readonly cache: TileCache;
   private readonly bundleCache = new Map<number, Uint8Array[]>();
-  private snap: Snapshot = { size: 0, root: emptyTreeHash(), checkpoint: '', edge: emptyEdge(), partialBundle: [] };
+  private snap: Snapshot = {
+    size: 0,
+    root: emptyTreeHash(),
+    checkpoint: '',
+    edge: emptyEdge(),
+    partialBundle: [],
+  };
   private readonly pool: Pending[] = [];
   private readonly pending = new Map<string, Promise<AppendResult>>();
   private lookingUp = 0;
@@ -124,10 +158,14 @@ export class SequencedLog implements TransparencyLog {
   private pruning: Promise<void> = Promise.resolve();
 
   constructor(storage: LogStorage, options: SequencerOptions) {
-    if (options.signers.length === 0) throw new InputError('LOG_CONFIG', 'a log needs at least one checkpoint signer');
+    if (options.signers.length === 0)
+      throw new InputError('LOG_CONFIG', 'a log needs at least one checkpoint signer');
     const first = options.signers[0] as NoteSigner & { publicKey?: Uint8Array };
-    const vkey = options.verifierKey ?? (first.publicKey ? formatVerifierKey({ ...first, publicKey: first.publicKey }) : undefined);
-    if (vkey === undefined) throw new InputError('LOG_CONFIG', 'cannot derive the log\'s verifier key: pass verifierKey');
+    const vkey =
+      options.verifierKey ??
+      (first.publicKey ? formatVerifierKey({ ...first, publicKey: first.publicKey }) : undefined);
+    if (vkey === undefined)
+      throw new InputError('LOG_CONFIG', "cannot derive the log's verifier key: pass verifierKey");
     // Validate the origin once: a checkpoint must round-trip.
     formatCheckpoint({ origin: options.origin, size: 0, hash: emptyTreeHash(), extensions: [] });
     this.origin = options.origin;
@@ -169,25 +207,42 @@ export class SequencedLog implements TransparencyLog {
     } else {
       const stored = parseCheckpoint(parseNote(st.checkpoint).text);
       if (stored.origin !== this.origin) {
-        throw new InputError('LOG_ORIGIN_MISMATCH', `the stored log has origin ${JSON.stringify(stored.origin)}, not ${JSON.stringify(this.origin)}`, {
-          hint: 'a log\'s origin never changes; use the stored origin or a new data directory',
-        });
+        throw new InputError(
+          'LOG_ORIGIN_MISMATCH',
+          `the stored log has origin ${JSON.stringify(stored.origin)}, not ${JSON.stringify(this.origin)}`,
+          {
+            hint: "a log's origin never changes; use the stored origin or a new data directory",
+          },
+        );
       }
     }
     const size = st.size;
     const names = edgeTiles(size);
     const datas = await Promise.all(names.map((t) => this.storage.readTile(t)));
     datas.forEach((d, i) => {
-      if (d === undefined) throw new StorageError(`log storage is damaged: ${formatTilePath(names[i]!)} of the committed tree of size ${size} is missing`);
+      if (d === undefined)
+        throw new StorageError(
+          `log storage is damaged: ${formatTilePath(names[i]!)} of the committed tree of size ${size} is missing`,
+        );
     });
     const edge = edgeFromTiles(size, datas as Uint8Array[]);
     const root = edgeRoot(edge);
-    if (!hashEqual(root, st.root)) throw new StorageError(`log storage is damaged: the tiles of the committed tree of size ${size} do not hash to its recorded root`);
+    if (!hashEqual(root, st.root))
+      throw new StorageError(
+        `log storage is damaged: the tiles of the committed tree of size ${size} do not hash to its recorded root`,
+      );
     let partialBundle: Uint8Array[] = [];
     if (size % TILE_WIDTH !== 0) {
-      const t: Tile = { level: ENTRIES_LEVEL, index: Math.floor(size / TILE_WIDTH), width: size % TILE_WIDTH };
+      const t: Tile = {
+        level: ENTRIES_LEVEL,
+        index: Math.floor(size / TILE_WIDTH),
+        width: size % TILE_WIDTH,
+      };
       const data = await this.storage.readTile(t);
-      if (data === undefined) throw new StorageError(`log storage is damaged: ${formatTilePath(t)} of the committed tree of size ${size} is missing`);
+      if (data === undefined)
+        throw new StorageError(
+          `log storage is damaged: ${formatTilePath(t)} of the committed tree of size ${size} is missing`,
+        );
       partialBundle = parseEntryBundle(data, t.width).map((e) => new Uint8Array(e));
     }
     // Re-sign (deterministic Ed25519: identical unless the signers changed) and re-publish.
@@ -213,15 +268,20 @@ export class SequencedLog implements TransparencyLog {
     if (this.failed) throw this.failed;
     if (this.closing) throw new LogClosedError();
     if (this.full) await this.retryAfterFull();
-    if (!(entry instanceof Uint8Array)) throw new InputError('ENTRY_INVALID', 'an entry must be bytes');
+    if (!(entry instanceof Uint8Array))
+      throw new InputError('ENTRY_INVALID', 'an entry must be bytes');
     if (entry.length > MAX_ENTRY_SIZE) {
-      throw new InputError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes is over the ${MAX_ENTRY_SIZE}-byte limit of tlog-tiles entry bundles`);
+      throw new InputError(
+        'ENTRY_TOO_LARGE',
+        `entry of ${entry.length} bytes is over the ${MAX_ENTRY_SIZE}-byte limit of tlog-tiles entry bundles`,
+      );
     }
     const hash = recordHash(entry);
     const key = hexKey(hash);
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight.then((r) => ({ ...r, duplicate: true }));
-    if (this.pool.length + this.lookingUp >= this.maxPending) throw new PushbackError(Math.max(1, Math.ceil(this.batchIntervalMs / 1000)));
+    if (this.pool.length + this.lookingUp >= this.maxPending)
+      throw new PushbackError(Math.max(1, Math.ceil(this.batchIntervalMs / 1000)));
     let resolve!: (r: AppendResult) => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<AppendResult>((res, rej) => {
@@ -245,7 +305,12 @@ export class SequencedLog implements TransparencyLog {
       // Committed: the snapshot may lag the commit by a tick.
       while (this.snap.size <= found) await new Promise<void>((r) => this.sizeWaiters.push(r));
       this.pending.delete(key);
-      resolve({ index: found, treeSize: this.snap.size, checkpoint: this.snap.checkpoint, duplicate: true });
+      resolve({
+        index: found,
+        treeSize: this.snap.size,
+        checkpoint: this.snap.checkpoint,
+        duplicate: true,
+      });
       return promise;
     }
     if (this.failed || this.closing) {
@@ -312,7 +377,10 @@ export class SequencedLog implements TransparencyLog {
         await head.done;
       } catch (cause) {
         // Out of space is pushback (503 + Retry-After), not a fault: see recover().
-        const e = isStorageFull(cause) && !(cause instanceof StorageFullError) ? new StorageFullError(cause) : cause;
+        const e =
+          isStorageFull(cause) && !(cause instanceof StorageFullError)
+            ? new StorageFullError(cause)
+            : cause;
         // Every later batch was built on this one: they fail with it.
         for (const it of [head, ...inflight.splice(0)]) {
           await it.done.catch(() => undefined);
@@ -335,9 +403,21 @@ export class SequencedLog implements TransparencyLog {
 
   /** prepare integrates a batch on `base` (pure): the objects to write and the tree after it. */
   private prepare(base: Base, batch: readonly Pending[]): Step {
-    const r = integrate(base.edge, batch.map((p) => p.hash));
-    const b = appendEntryBundles(base.size, base.partialBundle, batch.map((p) => p.entry));
-    return { base, objects: [...r.tiles, ...b.bundles], root: r.root, next: { size: r.size, edge: r.edge, partialBundle: b.partial } };
+    const r = integrate(
+      base.edge,
+      batch.map((p) => p.hash),
+    );
+    const b = appendEntryBundles(
+      base.size,
+      base.partialBundle,
+      batch.map((p) => p.entry),
+    );
+    return {
+      base,
+      objects: [...r.tiles, ...b.bundles],
+      root: r.root,
+      next: { size: r.size, edge: r.edge, partialBundle: b.partial },
+    };
   }
 
   /** commitBatch is steps 3–5 for a batch whose objects are durable: commit, publish, acknowledge, prune. */
@@ -345,7 +425,13 @@ export class SequencedLog implements TransparencyLog {
     const s = step.base;
     const { size, edge, partialBundle } = step.next;
     const checkpoint = this.sign(size, step.root);
-    await this.storage.commit({ oldSize: s.size, size, root: step.root, checkpoint, dedup: batch.map((p, i) => [p.hash, s.size + i] as const) });
+    await this.storage.commit({
+      oldSize: s.size,
+      size,
+      root: step.root,
+      checkpoint,
+      dedup: batch.map((p, i) => [p.hash, s.size + i] as const),
+    });
     this.setSnap({ size, root: step.root, checkpoint, edge, partialBundle });
     await this.storage.publishCheckpoint(checkpoint);
     batch.forEach((p, i) => {
@@ -357,9 +443,13 @@ export class SequencedLog implements TransparencyLog {
     const hadPartial = (t: Tile): boolean =>
       t.level === ENTRIES_LEVEL
         ? s.partialBundle.length > 0 && t.index === Math.floor(s.size / TILE_WIDTH)
-        : (s.edge.tiles[t.level]?.length ?? 0) > 0 && t.index === Math.floor(levelSize(t.level, s.size) / TILE_WIDTH);
-    const full = step.objects.filter((o) => o.tile.width === TILE_WIDTH && hadPartial(o.tile)).map((o) => o.tile);
-    if (full.length > 0) this.pruning = this.pruning.then(() => this.storage.prune(full)).catch(() => undefined);
+        : (s.edge.tiles[t.level]?.length ?? 0) > 0 &&
+          t.index === Math.floor(levelSize(t.level, s.size) / TILE_WIDTH);
+    const full = step.objects
+      .filter((o) => o.tile.width === TILE_WIDTH && hadPartial(o.tile))
+      .map((o) => o.tile);
+    if (full.length > 0)
+      this.pruning = this.pruning.then(() => this.storage.prune(full)).catch(() => undefined);
   }
 
   /** recover reloads the committed state after a failed batch; a conflict or a failed reload stops the log. */
@@ -383,7 +473,8 @@ export class SequencedLog implements TransparencyLog {
           this.full = undefined;
         },
         (e2: unknown) => {
-          if (isStorageFull(e2)) this.full = e2 instanceof StorageFullError ? e2 : new StorageFullError(e2);
+          if (isStorageFull(e2))
+            this.full = e2 instanceof StorageFullError ? e2 : new StorageFullError(e2);
           else this.failed = e2 instanceof Error ? e2 : new StorageError(String(e2));
         },
       )
@@ -418,7 +509,10 @@ export class SequencedLog implements TransparencyLog {
     const s = this.snap;
     const n = t.level === ENTRIES_LEVEL ? s.size : levelSize(t.level, s.size);
     const full = Math.floor(n / TILE_WIDTH);
-    const inTree = t.width === TILE_WIDTH ? t.index < full : t.index <= full && t.index * TILE_WIDTH + t.width <= n;
+    const inTree =
+      t.width === TILE_WIDTH
+        ? t.index < full
+        : t.index <= full && t.index * TILE_WIDTH + t.width <= n;
     if (!inTree) return undefined;
     return this.storage.readTile(t);
   }
@@ -430,16 +524,25 @@ export class SequencedLog implements TransparencyLog {
       const loc = tileForIndex(index);
       const exp = await this.expandedTile(loc.tile.level, loc.tile.index, loc.tile.width);
       const h = exp.hashAt(loc.start, loc.count);
-      if (h === undefined) throw new StorageError(`log storage is damaged: stored hash ${index} is not in its tile`);
+      if (h === undefined)
+        throw new StorageError(`log storage is damaged: stored hash ${index} is not in its tile`);
       out.push(h);
     }
     return out;
   }
 
-  private async expandedTile(level: number, index: number, minWidth: number): Promise<ExpandedTile> {
+  private async expandedTile(
+    level: number,
+    index: number,
+    minWidth: number,
+  ): Promise<ExpandedTile> {
     const s = this.snap;
     const width = tileWidthAt(level, index, s.size);
-    if (width < minWidth) throw new InputError('PROOF_BAD_INPUT', `tile ${level}/${index} is not part of the tree of size ${s.size}`);
+    if (width < minWidth)
+      throw new InputError(
+        'PROOF_BAD_INPUT',
+        `tile ${level}/${index} is not part of the tree of size ${s.size}`,
+      );
     const key = `${level}/${index}/${width}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
@@ -447,7 +550,9 @@ export class SequencedLog implements TransparencyLog {
     if (width < TILE_WIDTH) data = s.edge.tiles[level];
     else data = await this.storage.readTile({ level, index, width });
     if (data === undefined || data.length !== width * HASH_SIZE) {
-      throw new StorageError(`log storage is damaged: tile ${formatTilePath({ level, index, width })} is missing or has the wrong size`);
+      throw new StorageError(
+        `log storage is damaged: tile ${formatTilePath({ level, index, width })} is missing or has the wrong size`,
+      );
     }
     const exp = new ExpandedTile(data);
     this.cache.set(key, exp);
@@ -457,7 +562,10 @@ export class SequencedLog implements TransparencyLog {
   async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
     await this.ready;
     if (!Number.isSafeInteger(treeSize) || treeSize > this.snap.size) {
-      throw new InputError('PROOF_BAD_INPUT', `tree size ${String(treeSize)} is beyond the log's size ${this.snap.size}`);
+      throw new InputError(
+        'PROOF_BAD_INPUT',
+        `tree size ${String(treeSize)} is beyond the log's size ${this.snap.size}`,
+      );
     }
     const idx = inclusionProofIndexes(index, treeSize);
     return inclusionProofFromHashes(index, treeSize, await this.storedHashes(idx));
@@ -466,7 +574,10 @@ export class SequencedLog implements TransparencyLog {
   async consistencyProof(size1: number, size2: number): Promise<Hash[]> {
     await this.ready;
     if (!Number.isSafeInteger(size2) || size2 > this.snap.size) {
-      throw new InputError('PROOF_BAD_INPUT', `tree size ${String(size2)} is beyond the log's size ${this.snap.size}`);
+      throw new InputError(
+        'PROOF_BAD_INPUT',
+        `tree size ${String(size2)} is beyond the log's size ${this.snap.size}`,
+      );
     }
     const idx = consistencyProofIndexes(size1, size2);
     return consistencyProofFromHashes(size1, size2, await this.storedHashes(idx));
@@ -482,10 +593,12 @@ export class SequencedLog implements TransparencyLog {
     let entries = this.bundleCache.get(t.index);
     if (entries === undefined) {
       const data = await this.storage.readTile(t);
-      if (data === undefined) throw new StorageError(`log storage is damaged: ${formatTilePath(t)} is missing`);
+      if (data === undefined)
+        throw new StorageError(`log storage is damaged: ${formatTilePath(t)} is missing`);
       entries = parseEntryBundle(data, TILE_WIDTH);
       this.bundleCache.set(t.index, entries);
-      if (this.bundleCache.size > 64) this.bundleCache.delete(this.bundleCache.keys().next().value as number);
+      if (this.bundleCache.size > 64)
+        this.bundleCache.delete(this.bundleCache.keys().next().value as number);
     }
     return new Uint8Array(entries[k]!);
   }
@@ -505,6 +618,7 @@ export class SequencedLog implements TransparencyLog {
 }
 
 function positive(name: string, n: number): number {
-  if (!Number.isSafeInteger(n) || n < 1) throw new InputError('LOG_CONFIG', `${name} must be a positive integer, got ${String(n)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InputError('LOG_CONFIG', `${name} must be a positive integer, got ${String(n)}`);
   return n;
 }

@@ -20,7 +20,14 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Hash } from '../log/hash.js';
 import { formatTilePath, type Tile } from '../log/tile-path.js';
-import { type Commit, type CommittedState, type LogStorage, type StoredObject, StorageConflictError, StorageError } from './contract.js';
+import {
+  type Commit,
+  type CommittedState,
+  type LogStorage,
+  type StoredObject,
+  StorageConflictError,
+  StorageError,
+} from './contract.js';
 import { DirMaker, fsyncDir, writeFileAtomic } from './durable-file.js';
 
 /** MAX_CONCURRENT_READS bounds the tile reads in flight (file descriptors). */
@@ -71,17 +78,30 @@ export class SqliteFileStorage implements LogStorage {
         COMMIT;
       `);
     } catch (cause) {
-      const busy = (cause as { code?: string }).code?.startsWith('SQLITE_BUSY') || (cause as { code?: string }).code === 'SQLITE_LOCKED';
-      throw new StorageError(`cannot open the log database in ${dir}: ${(cause as Error).message}`, {
-        cause,
-        ...(busy ? { hint: 'another process (a running `sigil log serve`?) is using this data directory' } : {}),
-      });
+      const busy =
+        (cause as { code?: string }).code?.startsWith('SQLITE_BUSY') ||
+        (cause as { code?: string }).code === 'SQLITE_LOCKED';
+      throw new StorageError(
+        `cannot open the log database in ${dir}: ${(cause as Error).message}`,
+        {
+          cause,
+          ...(busy
+            ? {
+                hint: 'another process (a running `sigil log serve`?) is using this data directory',
+              }
+            : {}),
+        },
+      );
     }
     this.selectState = this.db.prepare('SELECT size, root, checkpoint FROM state WHERE id = 1');
     this.selectDedup = this.db.prepare('SELECT idx FROM dedup WHERE hash = ?').pluck();
     this.insertDedup = this.db.prepare('INSERT INTO dedup (hash, idx) VALUES (?, ?)');
-    this.updateState = this.db.prepare('UPDATE state SET size = ?, root = ?, checkpoint = ? WHERE id = 1 AND size = ?');
-    this.insertState = this.db.prepare('INSERT INTO state (id, size, root, checkpoint) VALUES (1, ?, ?, ?)');
+    this.updateState = this.db.prepare(
+      'UPDATE state SET size = ?, root = ?, checkpoint = ? WHERE id = 1 AND size = ?',
+    );
+    this.insertState = this.db.prepare(
+      'INSERT INTO state (id, size, root, checkpoint) VALUES (1, ?, ?, ?)',
+    );
     this.commitTx = this.db.transaction((c: Commit) => {
       const root = Buffer.from(c.root);
       if (c.oldSize === undefined) {
@@ -93,19 +113,26 @@ export class SqliteFileStorage implements LogStorage {
         throw new StorageConflictError(c.oldSize, existing?.size);
       }
       // Sorted by hash: the B-tree inserts then walk the pages in order.
-      const rows = c.dedup.map(([h, i]) => [Buffer.from(h.buffer, h.byteOffset, h.byteLength), i] as const).sort((a, b) => Buffer.compare(a[0], b[0]));
+      const rows = c.dedup
+        .map(([h, i]) => [Buffer.from(h.buffer, h.byteOffset, h.byteLength), i] as const)
+        .sort((a, b) => Buffer.compare(a[0], b[0]));
       for (const [h, i] of rows) this.insertDedup.run(h, i);
     });
   }
 
   async loadState(): Promise<CommittedState | undefined> {
-    const row = this.selectState.get() as { size: number; root: Buffer; checkpoint: string } | undefined;
+    const row = this.selectState.get() as
+      { size: number; root: Buffer; checkpoint: string } | undefined;
     if (!row) return undefined;
     return { size: row.size, root: new Uint8Array(row.root), checkpoint: row.checkpoint };
   }
 
   async lookup(hashes: readonly Hash[]): Promise<(number | undefined)[]> {
-    return hashes.map((h) => this.selectDedup.get(Buffer.from(h.buffer, h.byteOffset, h.byteLength)) as number | undefined);
+    return hashes.map(
+      (h) =>
+        this.selectDedup.get(Buffer.from(h.buffer, h.byteOffset, h.byteLength)) as
+          number | undefined,
+    );
   }
 
   private path(t: Tile): string {
@@ -127,13 +154,17 @@ export class SqliteFileStorage implements LogStorage {
       await Promise.all([...toSync].map((d) => fsyncDir(d)));
     } catch (cause) {
       this.dirs.forget();
-      throw new StorageError(`cannot write log tiles under ${this.publicDir}: ${(cause as Error).message}`, { cause });
+      throw new StorageError(
+        `cannot write log tiles under ${this.publicDir}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 
   async readTile(tile: Tile): Promise<Uint8Array | undefined> {
     // Bounded: a burst of readers (HTTP, proofs) must not run the process out of file descriptors.
-    while (this.reading >= MAX_CONCURRENT_READS) await new Promise<void>((r) => this.readWaiters.push(r));
+    while (this.reading >= MAX_CONCURRENT_READS)
+      await new Promise<void>((r) => this.readWaiters.push(r));
     this.reading++;
     try {
       return await this.readTileNow(tile);
@@ -152,7 +183,9 @@ export class SqliteFileStorage implements LogStorage {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw new StorageError(`cannot read ${formatTilePath(tile)}: ${(e as Error).message}`, { cause: e });
+      throw new StorageError(`cannot read ${formatTilePath(tile)}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 
@@ -170,12 +203,19 @@ export class SqliteFileStorage implements LogStorage {
       await writeFileAtomic(join(this.publicDir, 'checkpoint'), Buffer.from(checkpoint, 'utf8'));
       await fsyncDir(this.publicDir);
     } catch (cause) {
-      throw new StorageError(`cannot write the checkpoint under ${this.publicDir}: ${(cause as Error).message}`, { cause });
+      throw new StorageError(
+        `cannot write the checkpoint under ${this.publicDir}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 
   async prune(fullTiles: readonly Tile[]): Promise<void> {
-    await Promise.all(fullTiles.map((t) => rm(`${this.path(t)}.p`, { recursive: true, force: true }).catch(() => undefined)));
+    await Promise.all(
+      fullTiles.map((t) =>
+        rm(`${this.path(t)}.p`, { recursive: true, force: true }).catch(() => undefined),
+      ),
+    );
   }
 
   async close(): Promise<void> {

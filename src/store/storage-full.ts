@@ -22,12 +22,20 @@ const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
 /** isStorageFull says whether `e`, or an error in its cause chain, means the storage is out of space. */
 export function isStorageFull(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur !== null && typeof cur === 'object' && depth < 8; depth++) {
+  for (
+    let cur: unknown = e, depth = 0;
+    cur !== null && typeof cur === 'object' && depth < 8;
+    depth++
+  ) {
     if (cur instanceof StorageFullError) return true;
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && FULL_CODES.has(code)) return true;
     const msg = (cur as { message?: unknown }).message;
-    if (typeof msg === 'string' && /\b(ENOSPC|no space left on device|database or disk is full)\b/i.test(msg)) return true;
+    if (
+      typeof msg === 'string' &&
+      /\b(ENOSPC|no space left on device|database or disk is full)\b/i.test(msg)
+    )
+      return true;
     cur = (cur as { cause?: unknown }).cause;
   }
   return false;

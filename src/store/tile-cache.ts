@@ -18,7 +18,13 @@ export class ExpandedTile {
       const n = Math.floor(prev.length / (2 * HASH_SIZE));
       const next = new Uint8Array(n * HASH_SIZE);
       for (let i = 0; i < n; i++) {
-        next.set(nodeHash(prev.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE), prev.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE)), i * HASH_SIZE);
+        next.set(
+          nodeHash(
+            prev.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE),
+            prev.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE),
+          ),
+          i * HASH_SIZE,
+        );
       }
       levels.push(next);
       prev = next;

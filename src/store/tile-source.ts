@@ -26,12 +26,21 @@ export function httpTileSource(baseUrl: string, maxBytes = 64 * 1024 * 1024): Ti
     try {
       res = await fetch(new URL(path, base));
     } catch (cause) {
-      throw new SigilError('LOG_UNREACHABLE', `cannot fetch ${new URL(path, base).href}: ${(cause as Error).message}`, { cause });
+      throw new SigilError(
+        'LOG_UNREACHABLE',
+        `cannot fetch ${new URL(path, base).href}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new SigilError('LOG_HTTP_ERROR', `${new URL(path, base).href}: HTTP ${res.status}`);
+    if (!res.ok)
+      throw new SigilError('LOG_HTTP_ERROR', `${new URL(path, base).href}: HTTP ${res.status}`);
     const b = new Uint8Array(await res.arrayBuffer());
-    if (b.length > maxBytes) throw new SigilError('LOG_HTTP_ERROR', `${new URL(path, base).href}: response over ${maxBytes} bytes`);
+    if (b.length > maxBytes)
+      throw new SigilError(
+        'LOG_HTTP_ERROR',
+        `${new URL(path, base).href}: response over ${maxBytes} bytes`,
+      );
     return b;
   };
 }

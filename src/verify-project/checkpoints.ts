@@ -12,7 +12,12 @@ import type { CheckpointClock } from '../client/records/seen.js';
 import type { RecordSource, ServerKeys } from '../client/records/source.js';
 import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
 import { hashEqual } from '../log/hash.js';
-import { cosignatureTimestamp, type NoteVerifier, parseVerifierKey, SIG_COSIGNATURE_V1 } from '../log/note-key.js';
+import {
+  cosignatureTimestamp,
+  type NoteVerifier,
+  parseVerifierKey,
+  SIG_COSIGNATURE_V1,
+} from '../log/note-key.js';
 import { verifyNote } from '../log/note.js';
 import { checkConsistency } from '../log/proof.js';
 import { thresholdWitnessPolicy, verifyCheckpointPolicy } from '../log/policy.js';
@@ -49,7 +54,12 @@ export interface CheckpointInput {
   readonly remember?: boolean;
 }
 
-const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+const indent = (s: string) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 
 export async function checkCheckpoints(input: CheckpointInput): Promise<CheckpointOutcome> {
   const checks: Check[] = [];
@@ -60,7 +70,13 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
   try {
     verifier = parseVerifierKey(input.keys.log.vkey);
   } catch (e) {
-    checks.push(fail('checkpoint', 'LOG_KEY_INVALID', `the server's log key is unusable: ${(e as Error).message}`));
+    checks.push(
+      fail(
+        'checkpoint',
+        'LOG_KEY_INVALID',
+        `the server's log key is unusable: ${(e as Error).message}`,
+      ),
+    );
     for (const t of input.texts) refused.set(t, 'the log key is unusable');
     return { checks, verified, refused };
   }
@@ -71,12 +87,26 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
   }
   if (refused.size > 0) {
     const [why] = refused.values();
-    checks.push(fail('checkpoint', 'CHECKPOINT_INVALID', `${refused.size} checkpoint(s) of ${origin} do not verify with the log key ${verifier.name}: ${why}`));
+    checks.push(
+      fail(
+        'checkpoint',
+        'CHECKPOINT_INVALID',
+        `${refused.size} checkpoint(s) of ${origin} do not verify with the log key ${verifier.name}: ${why}`,
+      ),
+    );
   }
   const all = [...verified.values()].sort((a, b) => a.checkpoint.size - b.checkpoint.size);
   const newest = all[all.length - 1];
   if (!newest) return { checks, verified, refused };
-  if (refused.size === 0) checks.push(pass('checkpoint', 'CHECKPOINT_VALID', `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} of ${origin}, signed by the log key`, { origin, size: newest.checkpoint.size }));
+  if (refused.size === 0)
+    checks.push(
+      pass(
+        'checkpoint',
+        'CHECKPOINT_VALID',
+        `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} of ${origin}, signed by the log key`,
+        { origin, size: newest.checkpoint.size },
+      ),
+    );
 
   // Split-view detection: every checkpoint must extend (or be a prefix of) the one this machine remembers.
   let splitView: CheckpointOutcome['splitView'];
@@ -84,10 +114,19 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
   const rememberedText = await input.memory.read(origin);
   if (rememberedText !== undefined) {
     const r = verifyCheckpoint(rememberedText, [verifier], { origin });
-    if (!r.ok) checks.push(fail('consistency', 'LOG_MEMORY_INVALID', `the remembered checkpoint of ${origin} does not verify with the server's log key (${r.check.reason}): the log key changed, or the memory was edited`, { remembered: rememberedText }));
+    if (!r.ok)
+      checks.push(
+        fail(
+          'consistency',
+          'LOG_MEMORY_INVALID',
+          `the remembered checkpoint of ${origin} does not verify with the server's log key (${r.check.reason}): the log key changed, or the memory was edited`,
+          { remembered: rememberedText },
+        ),
+      );
     else remembered = { text: rememberedText, checkpoint: r.checkpoint };
   }
-  const top = remembered && remembered.checkpoint.size > newest.checkpoint.size ? remembered : newest;
+  const top =
+    remembered && remembered.checkpoint.size > newest.checkpoint.size ? remembered : newest;
   const linkFailures: Check[] = [];
   for (const cp of remembered ? [remembered, ...all] : all) {
     if (cp === top) continue;
@@ -95,18 +134,31 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
     const big = top.checkpoint;
     let c: Check;
     if (small.size === big.size) {
-      c = hashEqual(small.hash, big.hash) ? pass('consistency', 'CONSISTENCY_PROOF_VALID', `same tree of size ${big.size}`) : fail('consistency', 'PROOF_ROOT_MISMATCH', `two different trees of size ${big.size}`);
+      c = hashEqual(small.hash, big.hash)
+        ? pass('consistency', 'CONSISTENCY_PROOF_VALID', `same tree of size ${big.size}`)
+        : fail('consistency', 'PROOF_ROOT_MISMATCH', `two different trees of size ${big.size}`);
     } else {
       try {
-        const proof = (await input.source.consistencyProof(small.size, big.size)).map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+        const proof = (await input.source.consistencyProof(small.size, big.size)).map(
+          (h) => new Uint8Array(Buffer.from(h, 'base64')),
+        );
         c = checkConsistency(proof, small.size, big.size, small.hash, big.hash);
       } catch (e) {
-        if ((e as { code?: string }).code === 'OFFLINE_CACHE_MISS' || (e as { code?: string }).code === 'RECORDS_UNAVAILABLE') throw e;
-        c = fail('consistency', 'CONSISTENCY_UNPROVEN', `cannot get a consistency proof from size ${small.size} to ${big.size}: ${(e as Error).message}`);
+        if (
+          (e as { code?: string }).code === 'OFFLINE_CACHE_MISS' ||
+          (e as { code?: string }).code === 'RECORDS_UNAVAILABLE'
+        )
+          throw e;
+        c = fail(
+          'consistency',
+          'CONSISTENCY_UNPROVEN',
+          `cannot get a consistency proof from size ${small.size} to ${big.size}: ${(e as Error).message}`,
+        );
       }
     }
     if (c.status === 'fail') {
-      const rememberedSide = remembered && (cp === remembered || top === remembered) ? remembered.text : cp.text;
+      const rememberedSide =
+        remembered && (cp === remembered || top === remembered) ? remembered.text : cp.text;
       const receivedSide = rememberedSide === cp.text ? top.text : cp.text;
       splitView = { remembered: rememberedSide, received: receivedSide };
       linkFailures.push(
@@ -121,9 +173,27 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
     }
   }
   if (linkFailures.length > 0) checks.push(...linkFailures);
-  else if (remembered) checks.push(pass('consistency', 'CONSISTENCY_PROOF_VALID', `consistent with the checkpoint this machine saw before (size ${remembered.checkpoint.size.toLocaleString('en-US')})`));
-  else checks.push(pass('consistency', 'CONSISTENCY_FIRST_USE', `first checkpoint of ${origin} seen on this machine; remembered`));
-  if (linkFailures.length === 0 && input.remember !== false && (!remembered || newest.checkpoint.size > remembered.checkpoint.size)) {
+  else if (remembered)
+    checks.push(
+      pass(
+        'consistency',
+        'CONSISTENCY_PROOF_VALID',
+        `consistent with the checkpoint this machine saw before (size ${remembered.checkpoint.size.toLocaleString('en-US')})`,
+      ),
+    );
+  else
+    checks.push(
+      pass(
+        'consistency',
+        'CONSISTENCY_FIRST_USE',
+        `first checkpoint of ${origin} seen on this machine; remembered`,
+      ),
+    );
+  if (
+    linkFailures.length === 0 &&
+    input.remember !== false &&
+    (!remembered || newest.checkpoint.size > remembered.checkpoint.size)
+  ) {
     await input.memory.write(origin, newest.text);
   }
 
@@ -137,9 +207,17 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
     }
   }
   const cosigned = verifyNote(newest.text, [verifier, ...witnessVerifiers]);
-  const cosigs = cosigned.ok ? cosigned.note.verified.filter((s) => witnessVerifiers.some((w) => w.keyId === s.keyId && w.name === s.name)) : [];
+  const cosigs = cosigned.ok
+    ? cosigned.note.verified.filter((s) =>
+        witnessVerifiers.some((w) => w.keyId === s.keyId && w.name === s.name),
+      )
+    : [];
   const stamps = (cosigned.ok ? cosigned.note.verified : [])
-    .filter((s) => [verifier, ...witnessVerifiers].some((v) => v.keyId === s.keyId && v.type === SIG_COSIGNATURE_V1))
+    .filter((s) =>
+      [verifier, ...witnessVerifiers].some(
+        (v) => v.keyId === s.keyId && v.type === SIG_COSIGNATURE_V1,
+      ),
+    )
     .map((s) => cosignatureTimestamp(s.signature))
     .filter((t): t is bigint => t !== undefined);
   let since: Date;
@@ -148,15 +226,43 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
     since = new Date(Number(stamps.reduce((a, b) => (a > b ? a : b))) * 1000);
     how = 'cosigned';
   } else {
-    since = await input.clock.firstSeen(origin, newest.checkpoint.size, Buffer.from(newest.checkpoint.hash).toString('base64'), input.now);
+    since = await input.clock.firstSeen(
+      origin,
+      newest.checkpoint.size,
+      Buffer.from(newest.checkpoint.hash).toString('base64'),
+      input.now,
+    );
     how = 'first seen here';
   }
   const ageSeconds = Math.max(0, Math.round((input.now.getTime() - since.getTime()) / 1000));
   const max = input.policy.maxCheckpointAge;
-  if (max === null) checks.push(skip('age', 'AGE_NOT_CHECKED', `${how} ${formatAge(ageSeconds)} ago; no maxCheckpointAge in the policy`, { ageSeconds }));
+  if (max === null)
+    checks.push(
+      skip(
+        'age',
+        'AGE_NOT_CHECKED',
+        `${how} ${formatAge(ageSeconds)} ago; no maxCheckpointAge in the policy`,
+        { ageSeconds },
+      ),
+    );
   else if (ageSeconds > max) {
-    checks.push(fail('age', 'CHECKPOINT_STALE', `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} was ${how} ${formatAge(ageSeconds)} ago; the policy allows ${formatAge(max)} (a frozen or stale view of the log)`, { ageSeconds, maxSeconds: max, checkpoint: newest.text }));
-  } else checks.push(pass('age', 'CHECKPOINT_FRESH', `${how} ${formatAge(ageSeconds)} ago (policy: at most ${formatAge(max)})`, { ageSeconds }));
+    checks.push(
+      fail(
+        'age',
+        'CHECKPOINT_STALE',
+        `checkpoint ${newest.checkpoint.size.toLocaleString('en-US')} was ${how} ${formatAge(ageSeconds)} ago; the policy allows ${formatAge(max)} (a frozen or stale view of the log)`,
+        { ageSeconds, maxSeconds: max, checkpoint: newest.text },
+      ),
+    );
+  } else
+    checks.push(
+      pass(
+        'age',
+        'CHECKPOINT_FRESH',
+        `${how} ${formatAge(ageSeconds)} ago (policy: at most ${formatAge(max)})`,
+        { ageSeconds },
+      ),
+    );
   // Witnesses: one evaluator (c2sp.org/tlog-policy) for the policy's witness file or its short form.
   const min = input.policy.minWitnesses;
   let tlog = input.policy.witnessPolicy;
@@ -168,12 +274,24 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
     }
   }
   if (tlog !== undefined) {
-    const w = verifyCheckpointPolicy(newest.text, tlog, { logKeys: [verifier], now: Math.floor(input.now.getTime() / 1000) }).checks.at(-1)!;
-    const code = w.code === 'WITNESS_QUORUM_MET' ? 'WITNESSES_MET' : w.code === 'WITNESS_QUORUM_NOT_MET' ? 'WITNESSES_INSUFFICIENT' : w.code;
+    const w = verifyCheckpointPolicy(newest.text, tlog, {
+      logKeys: [verifier],
+      now: Math.floor(input.now.getTime() / 1000),
+    }).checks.at(-1)!;
+    const code =
+      w.code === 'WITNESS_QUORUM_MET'
+        ? 'WITNESSES_MET'
+        : w.code === 'WITNESS_QUORUM_NOT_MET'
+          ? 'WITNESSES_INSUFFICIENT'
+          : w.code;
     if (tlog.quorum !== undefined || w.status !== 'pass') checks.push({ ...w, code });
   } else if (min > 0) {
     checks.push(
-      fail('witnesses', 'WITNESSES_INSUFFICIENT', `the checkpoint has ${cosigs.length} cosignature(s) from the policy's ${input.policy.witnesses.length} witness key(s); the policy requires ${min}${input.policy.witnesses.length === 0 ? ' (no witness keys are configured: add them under "witnesses", or set minWitnesses to 0 until witnesses cosign this log)' : ''}`),
+      fail(
+        'witnesses',
+        'WITNESSES_INSUFFICIENT',
+        `the checkpoint has ${cosigs.length} cosignature(s) from the policy's ${input.policy.witnesses.length} witness key(s); the policy requires ${min}${input.policy.witnesses.length === 0 ? ' (no witness keys are configured: add them under "witnesses", or set minWitnesses to 0 until witnesses cosign this log)' : ''}`,
+      ),
     );
   }
   return { checks, verified, refused, newest, ageSeconds, ...(splitView ? { splitView } : {}) };
@@ -186,4 +304,3 @@ export function formatAge(s: number): string {
   if (s < 172800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} d`;
 }
-

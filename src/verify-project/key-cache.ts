@@ -24,7 +24,11 @@ const spki = new WeakMap<KeyObject, { der: string; pem: string }>();
  * text; the `expected` id and algorithm are checked on every call (the same
  * errors, InputError KEY_INVALID, as publicKeyFromPem).
  */
-export function cachedPublicKeyFromPem(pem: string, expected: { keyid?: string; algorithm?: string } = {}, what = 'key'): PublicKey {
+export function cachedPublicKeyFromPem(
+  pem: string,
+  expected: { keyid?: string; algorithm?: string } = {},
+  what = 'key',
+): PublicKey {
   let k = parsed.get(pem);
   if (k === undefined) {
     try {
@@ -36,7 +40,11 @@ export function cachedPublicKeyFromPem(pem: string, expected: { keyid?: string; 
     parsed.set(pem, k);
   }
   // Re-run the checks (cheap) so messages name `what` and the claimed id exactly as the uncached parser does.
-  if (k instanceof Error || (expected.keyid !== undefined && k.keyId !== expected.keyid) || (expected.algorithm !== undefined && k.algorithm !== expected.algorithm)) {
+  if (
+    k instanceof Error ||
+    (expected.keyid !== undefined && k.keyId !== expected.keyid) ||
+    (expected.algorithm !== undefined && k.algorithm !== expected.algorithm)
+  ) {
     return publicKeyFromPem(pem, expected, what);
   }
   return k;
@@ -45,7 +53,10 @@ export function cachedPublicKeyFromPem(pem: string, expected: { keyid?: string; 
 function spkiOf(key: KeyObject): { der: string; pem: string } {
   let s = spki.get(key);
   if (!s) {
-    s = { der: key.export({ type: 'spki', format: 'der' }).toString('base64'), pem: String(key.export({ type: 'spki', format: 'pem' })) };
+    s = {
+      der: key.export({ type: 'spki', format: 'der' }).toString('base64'),
+      pem: String(key.export({ type: 'spki', format: 'pem' })),
+    };
     spki.set(key, s);
   }
   return s;
@@ -72,8 +83,16 @@ export function verifiedEnvelopeLeaf(envelope: DsseEnvelope, key: PublicKey): Ui
     apiVersion: DSSE_API_VERSION,
     spec: {
       dsseV002: {
-        payloadHash: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
-        signatures: envelope.signatures.map((s, i) => ({ content: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`).toString('base64'), verifier })),
+        payloadHash: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(payload).digest('base64'),
+        },
+        signatures: envelope.signatures.map((s, i) => ({
+          content: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`).toString(
+            'base64',
+          ),
+          verifier,
+        })),
       },
     },
   };

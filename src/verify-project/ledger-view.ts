@@ -49,7 +49,11 @@ export interface LedgerView {
    */
   prepare?(namespaces: readonly string[], tree?: LedgerTree): Promise<void>;
   /** undefined: this view knows no ledger for the namespace (the server keeps none); pins and the policy decide. */
-  authorisedAt(namespace: string, keyId: string, logIndex: number): LedgerAuthorisation | undefined | Promise<LedgerAuthorisation | undefined>;
+  authorisedAt(
+    namespace: string,
+    keyId: string,
+    logIndex: number,
+  ): LedgerAuthorisation | undefined | Promise<LedgerAuthorisation | undefined>;
   /**
    * facts, when implemented, tells whether the package (a package namespace
    * the client derived from the purl) has, or had, a ledger: such a package

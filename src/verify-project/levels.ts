@@ -29,7 +29,10 @@ export function atLeast(level: TrustLevel, required: TrustLevel): boolean {
   return RANK[level] >= RANK[required];
 }
 
-function statementPredicate(record: SigilRecord): { kind: ReturnType<typeof statementKind>; predicate?: unknown } {
+function statementPredicate(record: SigilRecord): {
+  kind: ReturnType<typeof statementKind>;
+  predicate?: unknown;
+} {
   try {
     const payload = Buffer.from(String(record.publishStatement?.payload ?? ''), 'base64');
     const doc = JSON.parse(payload.toString('utf8')) as { predicate?: unknown };
@@ -47,7 +50,11 @@ export function recordKind(record: SigilRecord | null | undefined): RecordKind {
 }
 
 /** observedFacts: upstream and first-seen time of an observed record (read from the registry-signed statement the countersignature check verified). */
-export function observedFacts(record: SigilRecord): { upstream: string; firstSeen: string; registrySignature?: string; provenance?: string } | undefined {
+export function observedFacts(
+  record: SigilRecord,
+):
+  | { upstream: string; firstSeen: string; registrySignature?: string; provenance?: string }
+  | undefined {
   const s = statementPredicate(record);
   if (s.kind !== 'observed') return undefined;
   const p = s.predicate as Partial<ObservedPredicate> | undefined;
@@ -55,26 +62,41 @@ export function observedFacts(record: SigilRecord): { upstream: string; firstSee
   return {
     upstream: p.upstream,
     firstSeen: p.observedAt,
-    ...(typeof p.evidence?.registrySignature?.verdict === 'string' ? { registrySignature: p.evidence.registrySignature.verdict } : {}),
-    ...(typeof p.evidence?.provenance?.verdict === 'string' ? { provenance: p.evidence.provenance.verdict } : {}),
+    ...(typeof p.evidence?.registrySignature?.verdict === 'string'
+      ? { registrySignature: p.evidence.registrySignature.verdict }
+      : {}),
+    ...(typeof p.evidence?.provenance?.verdict === 'string'
+      ? { provenance: p.evidence.provenance.verdict }
+      : {}),
   };
 }
 
 /** requiredLevel: the level the policy asks of a package, and from where; undefined when no level applies. */
-export function requiredLevel(policy: Policy, purl: string, observes: readonly string[] | undefined): { level: TrustLevel; from: string; explicit: boolean } | undefined {
+export function requiredLevel(
+  policy: Policy,
+  purl: string,
+  observes: readonly string[] | undefined,
+): { level: TrustLevel; from: string; explicit: boolean } | undefined {
   let best: { level: TrustLevel; pattern: string } | undefined;
   for (const [pattern, level] of Object.entries(policy.levels ?? {})) {
     if (!matchesPattern(purl, pattern)) continue;
-    if (!best || pattern.length > best.pattern.length || (pattern.length === best.pattern.length && RANK[level] > RANK[best.level])) best = { level, pattern };
+    if (
+      !best ||
+      pattern.length > best.pattern.length ||
+      (pattern.length === best.pattern.length && RANK[level] > RANK[best.level])
+    )
+      best = { level, pattern };
   }
-  if (best) return { level: best.level, from: `levels "${best.pattern}": "${best.level}"`, explicit: true };
+  if (best)
+    return { level: best.level, from: `levels "${best.pattern}": "${best.level}"`, explicit: true };
   let type: string;
   try {
     type = packageName(purl).type;
   } catch {
     return undefined;
   }
-  if (observes?.includes(type)) return { level: 'logged', from: `the server observes ${type}`, explicit: false };
+  if (observes?.includes(type))
+    return { level: 'logged', from: `the server observes ${type}`, explicit: false };
   return undefined;
 }
 
@@ -90,33 +112,74 @@ export interface LevelledResult extends DependencyResult {
   /** The level the record reached (all its checks passing). */
   readonly level?: TrustLevel;
   readonly requiredLevel?: TrustLevel;
-  readonly observed?: { readonly upstream: string; readonly firstSeen: string; readonly registrySignature?: string; readonly provenance?: string };
+  readonly observed?: {
+    readonly upstream: string;
+    readonly firstSeen: string;
+    readonly registrySignature?: string;
+    readonly provenance?: string;
+  };
 }
 
 /** applyLevel adds kind and level to a dependency result, and fails it when the policy's level is not met. */
-export function applyLevel(result: DependencyResult, record: SigilRecord | null | undefined, policy: Policy, observes: readonly string[] | undefined): LevelledResult {
+export function applyLevel(
+  result: DependencyResult,
+  record: SigilRecord | null | undefined,
+  policy: Policy,
+  observes: readonly string[] | undefined,
+): LevelledResult {
   if (result.status === 'skipped') return result;
   const kind = recordKind(record);
   const checksFailed = result.checks.some((c) => c.status === 'fail' && c.name !== 'policy');
-  const level: TrustLevel = checksFailed ? 'none' : kind === 'author-signed' ? (result.status === 'verified' ? 'author' : 'registry') : kind === 'registry-published' ? 'registry' : kind === 'observed' ? 'logged' : 'none';
+  const level: TrustLevel = checksFailed
+    ? 'none'
+    : kind === 'author-signed'
+      ? result.status === 'verified'
+        ? 'author'
+        : 'registry'
+      : kind === 'registry-published'
+        ? 'registry'
+        : kind === 'observed'
+          ? 'logged'
+          : 'none';
   const observed = record && kind === 'observed' ? observedFacts(record) : undefined;
   const req = requiredLevel(policy, result.purl, observes);
-  const out: LevelledResult = { ...result, kind, level, ...(req ? { requiredLevel: req.level } : {}), ...(observed ? { observed } : {}) };
+  const out: LevelledResult = {
+    ...result,
+    kind,
+    level,
+    ...(req ? { requiredLevel: req.level } : {}),
+    ...(observed ? { observed } : {}),
+  };
   if (req && !atLeast(level, req.level) && result.status !== 'failed') {
     const why =
       kind === 'no-record' && !req.explicit
         ? `the server has no record even after looking it up upstream (fail-closed default: ${req.from})`
         : `${KIND_TEXT[kind]}; the policy requires level ${req.level} (${req.from})`;
     const check: Check = fail('policy', 'LEVEL_NOT_MET', why, { level, required: req.level });
-    return { ...out, status: 'failed', reason: why, checks: [...result.checks.filter((c) => c.code !== 'UNSIGNED_ALLOWED'), check], allowedByPolicy: false };
+    return {
+      ...out,
+      status: 'failed',
+      reason: why,
+      checks: [...result.checks.filter((c) => c.code !== 'UNSIGNED_ALLOWED'), check],
+      allowedByPolicy: false,
+    };
   }
-  if (observed && result.status === 'unsigned') return { ...out, reason: `logged, first seen ${observed.firstSeen.slice(0, 10)} from ${observed.upstream}` };
+  if (observed && result.status === 'unsigned')
+    return {
+      ...out,
+      reason: `logged, first seen ${observed.firstSeen.slice(0, 10)} from ${observed.upstream}`,
+    };
   return out;
 }
 
 /** verifiedAtSomeLevel: counts as verified in the summary (its record reached at least `logged`, nothing failed). */
 export function verifiedAtSomeLevel(r: LevelledResult): boolean {
-  return r.status !== 'failed' && r.status !== 'skipped' && r.level !== undefined && atLeast(r.level, 'logged');
+  return (
+    r.status !== 'failed' &&
+    r.status !== 'skipped' &&
+    r.level !== undefined &&
+    atLeast(r.level, 'logged')
+  );
 }
 
 /** explicitlyAllowsNone: the policy says, for this package, that no record at all is fine. */

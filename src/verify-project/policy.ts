@@ -71,9 +71,27 @@ export const DEFAULT_POLICY: Policy = {
   allowedAlgorithms: KEY_ALGORITHMS,
 };
 
-export const POLICY_FILE_NAMES = ['sigil.policy.json', 'sigil.policy.yaml', 'sigil.policy.yml'] as const;
+export const POLICY_FILE_NAMES = [
+  'sigil.policy.json',
+  'sigil.policy.yaml',
+  'sigil.policy.yml',
+] as const;
 
-const FIELDS = ['$schema', 'version', 'requireAuthorSignature', 'unsigned', 'keys', 'trustOnFirstUse', 'maxCheckpointAge', 'minWitnesses', 'witnesses', 'witnessPolicy', 'allowedAlgorithms', 'server', 'levels'];
+const FIELDS = [
+  '$schema',
+  'version',
+  'requireAuthorSignature',
+  'unsigned',
+  'keys',
+  'trustOnFirstUse',
+  'maxCheckpointAge',
+  'minWitnesses',
+  'witnesses',
+  'witnessPolicy',
+  'allowedAlgorithms',
+  'server',
+  'levels',
+];
 
 /** parseDuration reads "90s", "15m", "24h", "7d" or a number of seconds. */
 export function parseDuration(v: unknown): number | undefined {
@@ -95,25 +113,45 @@ export function parsePolicy(text: string, file: string): Policy {
   try {
     doc = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: 50 }) : JSON.parse(text);
   } catch (e) {
-    throw new InputError('POLICY_INVALID', `${file}: is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`, { file });
+    throw new InputError(
+      'POLICY_INVALID',
+      `${file}: is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`,
+      { file },
+    );
   }
   if (doc === null || doc === undefined) return DEFAULT_POLICY;
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('POLICY_INVALID', `${file}: expected an object at the top level`, { file });
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new InputError('POLICY_INVALID', `${file}: expected an object at the top level`, {
+      file,
+    });
   const d = doc as Record<string, unknown>;
   const problems: string[] = [];
   const bad = (field: string, expected: string, got: unknown) =>
-    problems.push(`${field}: expected ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60)}`);
-  for (const k of Object.keys(d)) if (!FIELDS.includes(k)) problems.push(`${k}: unknown field (known: ${FIELDS.filter((f) => f !== '$schema').join(', ')})`);
+    problems.push(
+      `${field}: expected ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60)}`,
+    );
+  for (const k of Object.keys(d))
+    if (!FIELDS.includes(k))
+      problems.push(
+        `${k}: unknown field (known: ${FIELDS.filter((f) => f !== '$schema').join(', ')})`,
+      );
   if (d['version'] !== undefined && d['version'] !== 1) bad('version', '1', d['version']);
 
-  let requireAuthorSignature: Policy['requireAuthorSignature'] = DEFAULT_POLICY.requireAuthorSignature;
+  let requireAuthorSignature: Policy['requireAuthorSignature'] =
+    DEFAULT_POLICY.requireAuthorSignature;
   const ras = d['requireAuthorSignature'];
   if (ras !== undefined) {
     if (ras === 'all' || ras === 'none') requireAuthorSignature = ras;
     else if (ras === true) requireAuthorSignature = 'all';
     else if (ras === false) requireAuthorSignature = 'none';
-    else if (Array.isArray(ras) && ras.every((p) => typeof p === 'string' && p !== '')) requireAuthorSignature = ras as string[];
-    else bad('requireAuthorSignature', '"all", "none" or a list of package patterns like ["@myorg/*", "left-pad"]', ras);
+    else if (Array.isArray(ras) && ras.every((p) => typeof p === 'string' && p !== ''))
+      requireAuthorSignature = ras as string[];
+    else
+      bad(
+        'requireAuthorSignature',
+        '"all", "none" or a list of package patterns like ["@myorg/*", "left-pad"]',
+        ras,
+      );
   }
   let unsigned = DEFAULT_POLICY.unsigned;
   if (d['unsigned'] !== undefined) {
@@ -122,10 +160,16 @@ export function parsePolicy(text: string, file: string): Policy {
   }
   const keys: Record<string, string[]> = {};
   if (d['keys'] !== undefined) {
-    if (typeof d['keys'] !== 'object' || d['keys'] === null || Array.isArray(d['keys'])) bad('keys', 'an object mapping package patterns to lists of key ids or PEM keys', d['keys']);
+    if (typeof d['keys'] !== 'object' || d['keys'] === null || Array.isArray(d['keys']))
+      bad('keys', 'an object mapping package patterns to lists of key ids or PEM keys', d['keys']);
     else
       for (const [pattern, list] of Object.entries(d['keys'] as Record<string, unknown>)) {
-        const ok = Array.isArray(list) && list.every((k) => typeof k === 'string' && (/^[0-9a-f]{64}$/.test(k) || k.includes('BEGIN PUBLIC KEY')));
+        const ok =
+          Array.isArray(list) &&
+          list.every(
+            (k) =>
+              typeof k === 'string' && (/^[0-9a-f]{64}$/.test(k) || k.includes('BEGIN PUBLIC KEY')),
+          );
         if (!ok) bad(`keys.${pattern}`, 'a list of 64-hex-digit key ids or PEM public keys', list);
         else keys[pattern] = list as string[];
       }
@@ -138,29 +182,55 @@ export function parsePolicy(text: string, file: string): Policy {
   let maxCheckpointAge = DEFAULT_POLICY.maxCheckpointAge;
   if (d['maxCheckpointAge'] !== undefined && d['maxCheckpointAge'] !== null) {
     const s = parseDuration(d['maxCheckpointAge']);
-    if (s === undefined) bad('maxCheckpointAge', 'a duration like "90s", "15m", "24h", "7d" or a number of seconds', d['maxCheckpointAge']);
+    if (s === undefined)
+      bad(
+        'maxCheckpointAge',
+        'a duration like "90s", "15m", "24h", "7d" or a number of seconds',
+        d['maxCheckpointAge'],
+      );
     else maxCheckpointAge = s;
   }
   let minWitnesses = DEFAULT_POLICY.minWitnesses;
   if (d['minWitnesses'] !== undefined) {
-    if (Number.isInteger(d['minWitnesses']) && (d['minWitnesses'] as number) >= 0) minWitnesses = d['minWitnesses'] as number;
+    if (Number.isInteger(d['minWitnesses']) && (d['minWitnesses'] as number) >= 0)
+      minWitnesses = d['minWitnesses'] as number;
     else bad('minWitnesses', 'a whole number ≥ 0', d['minWitnesses']);
   }
   let witnesses: string[] = [];
   if (d['witnesses'] !== undefined) {
-    if (Array.isArray(d['witnesses']) && d['witnesses'].every((w) => typeof w === 'string' && w.split('+').length >= 3)) witnesses = d['witnesses'] as string[];
+    if (
+      Array.isArray(d['witnesses']) &&
+      d['witnesses'].every((w) => typeof w === 'string' && w.split('+').length >= 3)
+    )
+      witnesses = d['witnesses'] as string[];
     else bad('witnesses', 'a list of witness verifier keys ("name+hash+base64")', d['witnesses']);
   }
   let witnessPolicyFile: string | undefined;
   if (d['witnessPolicy'] !== undefined) {
-    if (typeof d['witnessPolicy'] === 'string' && d['witnessPolicy'] !== '') witnessPolicyFile = d['witnessPolicy'];
-    else bad('witnessPolicy', 'the path of a tlog-policy file (c2sp.org/tlog-policy)', d['witnessPolicy']);
+    if (typeof d['witnessPolicy'] === 'string' && d['witnessPolicy'] !== '')
+      witnessPolicyFile = d['witnessPolicy'];
+    else
+      bad(
+        'witnessPolicy',
+        'the path of a tlog-policy file (c2sp.org/tlog-policy)',
+        d['witnessPolicy'],
+      );
   }
   let allowedAlgorithms = DEFAULT_POLICY.allowedAlgorithms;
   if (d['allowedAlgorithms'] !== undefined) {
     const a = d['allowedAlgorithms'];
-    if (Array.isArray(a) && a.length > 0 && a.every((x) => (KEY_ALGORITHMS as readonly unknown[]).includes(x))) allowedAlgorithms = a as KeyAlgorithm[];
-    else bad('allowedAlgorithms', `a non-empty list of ${KEY_ALGORITHMS.map((x) => `"${x}"`).join(', ')}`, a);
+    if (
+      Array.isArray(a) &&
+      a.length > 0 &&
+      a.every((x) => (KEY_ALGORITHMS as readonly unknown[]).includes(x))
+    )
+      allowedAlgorithms = a as KeyAlgorithm[];
+    else
+      bad(
+        'allowedAlgorithms',
+        `a non-empty list of ${KEY_ALGORITHMS.map((x) => `"${x}"`).join(', ')}`,
+        a,
+      );
   }
   let server: string | undefined;
   if (d['server'] !== undefined) {
@@ -170,25 +240,51 @@ export function parsePolicy(text: string, file: string): Policy {
   let levels: Record<string, TrustLevel> | undefined;
   if (d['levels'] !== undefined) {
     const l = d['levels'];
-    if (typeof l !== 'object' || l === null || Array.isArray(l)) bad('levels', 'an object mapping package patterns to "author", "registry", "logged" or "none"', l);
+    if (typeof l !== 'object' || l === null || Array.isArray(l))
+      bad(
+        'levels',
+        'an object mapping package patterns to "author", "registry", "logged" or "none"',
+        l,
+      );
     else {
       levels = {};
       for (const [pattern, level] of Object.entries(l as Record<string, unknown>)) {
-        if (typeof level === 'string' && (TRUST_LEVELS as readonly string[]).includes(level)) levels[pattern] = level as TrustLevel;
+        if (typeof level === 'string' && (TRUST_LEVELS as readonly string[]).includes(level))
+          levels[pattern] = level as TrustLevel;
         else bad(`levels.${pattern}`, '"author", "registry", "logged" or "none"', level);
       }
     }
   }
   if (problems.length > 0) {
-    throw new InputError('POLICY_INVALID', `${file}: invalid policy:\n  ${problems.join('\n  ')}`, { file, field: problems[0]!.split(':')[0]!, hint: 'see docs/policy.md and docs/schemas/policy.schema.json' });
+    throw new InputError('POLICY_INVALID', `${file}: invalid policy:\n  ${problems.join('\n  ')}`, {
+      file,
+      field: problems[0]!.split(':')[0]!,
+      hint: 'see docs/policy.md and docs/schemas/policy.schema.json',
+    });
   }
-  return { requireAuthorSignature, unsigned, keys, trustOnFirstUse, maxCheckpointAge, minWitnesses, witnesses, allowedAlgorithms, ...(server ? { server } : {}), ...(witnessPolicyFile ? { witnessPolicyFile } : {}), ...(levels ? { levels } : {}) };
+  return {
+    requireAuthorSignature,
+    unsigned,
+    keys,
+    trustOnFirstUse,
+    maxCheckpointAge,
+    minWitnesses,
+    witnesses,
+    allowedAlgorithms,
+    ...(server ? { server } : {}),
+    ...(witnessPolicyFile ? { witnessPolicyFile } : {}),
+    ...(levels ? { levels } : {}),
+  };
 }
 
 /** packageName is the package's name as its ecosystem writes it ("@babel/core", "golang.org/x/mod"), from a purl. */
 export function packageName(purl: string): { type: string; name: string; version: string } {
   const p = parsePurl(purl);
-  return { type: p.type, name: p.namespace ? `${p.namespace}/${p.name}` : p.name, version: p.version ?? '' };
+  return {
+    type: p.type,
+    name: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+    version: p.version ?? '',
+  };
 }
 
 /** matchesPattern tells whether a package (by purl) matches a policy pattern ("@babel/*", "npm:left-pad", "*"). */
@@ -204,7 +300,12 @@ export function matchesPattern(purl: string, pattern: string): boolean {
     if (!m || m[1] !== type) return false;
     pat = decodeURIComponent(m[2]!);
   }
-  const re = new RegExp(`^${pat.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pat
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }
 
@@ -219,6 +320,7 @@ export function requiresAuthorSignature(policy: Policy, purl: string): boolean {
 /** allowedKeysFor returns the allowed-key entries of every pattern matching the package, or undefined when no pattern matches. */
 export function allowedKeysFor(policy: Policy, purl: string): string[] | undefined {
   let out: string[] | undefined;
-  for (const [pattern, keys] of Object.entries(policy.keys)) if (matchesPattern(purl, pattern)) (out ??= []).push(...keys);
+  for (const [pattern, keys] of Object.entries(policy.keys))
+    if (matchesPattern(purl, pattern)) (out ??= []).push(...keys);
   return out;
 }

@@ -22,7 +22,12 @@ export interface PinnedKey {
 
 export interface NamespacePin {
   readonly keys: readonly PinnedKey[];
-  readonly firstSeen: { readonly origin: string; readonly treeSize: number; readonly logIndex: number; readonly at: string };
+  readonly firstSeen: {
+    readonly origin: string;
+    readonly treeSize: number;
+    readonly logIndex: number;
+    readonly at: string;
+  };
 }
 
 export interface TrustFile {
@@ -38,14 +43,21 @@ export function parseTrustFile(text: string, file: string): TrustFile {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new InputError('TRUST_FILE_INVALID', `${file}: is not valid JSON (${(e as Error).message})`, { file });
+    throw new InputError(
+      'TRUST_FILE_INVALID',
+      `${file}: is not valid JSON (${(e as Error).message})`,
+      { file },
+    );
   }
   const problems: string[] = [];
   const obj = v as Record<string, unknown>;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError('TRUST_FILE_INVALID', `${file}: expected an object`, { file });
-  if (obj['version'] !== 1) problems.push(`version: expected 1, got ${JSON.stringify(obj['version'])}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InputError('TRUST_FILE_INVALID', `${file}: expected an object`, { file });
+  if (obj['version'] !== 1)
+    problems.push(`version: expected 1, got ${JSON.stringify(obj['version'])}`);
   const ns = obj['namespaces'];
-  if (typeof ns !== 'object' || ns === null || Array.isArray(ns)) problems.push('namespaces: expected an object');
+  if (typeof ns !== 'object' || ns === null || Array.isArray(ns))
+    problems.push('namespaces: expected an object');
   else
     for (const [name, pin] of Object.entries(ns as Record<string, unknown>)) {
       const p = pin as Record<string, unknown>;
@@ -53,20 +65,40 @@ export function parseTrustFile(text: string, file: string): TrustFile {
         problems.push(`namespaces.${name}: expected an object`);
         continue;
       }
-      if (!Array.isArray(p['keys']) || p['keys'].length === 0) problems.push(`namespaces.${name}.keys: expected a non-empty list`);
+      if (!Array.isArray(p['keys']) || p['keys'].length === 0)
+        problems.push(`namespaces.${name}.keys: expected a non-empty list`);
       else
         p['keys'].forEach((k: unknown, i: number) => {
           const kk = k as Record<string, unknown>;
-          if (typeof kk !== 'object' || kk === null || typeof kk['keyid'] !== 'string' || !/^[0-9a-f]{64}$/.test(kk['keyid']) || typeof kk['pem'] !== 'string' || typeof kk['algorithm'] !== 'string') {
-            problems.push(`namespaces.${name}.keys[${i}]: expected {keyid: <64 hex>, algorithm, pem}`);
+          if (
+            typeof kk !== 'object' ||
+            kk === null ||
+            typeof kk['keyid'] !== 'string' ||
+            !/^[0-9a-f]{64}$/.test(kk['keyid']) ||
+            typeof kk['pem'] !== 'string' ||
+            typeof kk['algorithm'] !== 'string'
+          ) {
+            problems.push(
+              `namespaces.${name}.keys[${i}]: expected {keyid: <64 hex>, algorithm, pem}`,
+            );
           }
         });
       const fs = p['firstSeen'] as Record<string, unknown> | undefined;
-      if (typeof fs !== 'object' || fs === null || typeof fs['origin'] !== 'string' || typeof fs['treeSize'] !== 'number' || typeof fs['logIndex'] !== 'number') {
+      if (
+        typeof fs !== 'object' ||
+        fs === null ||
+        typeof fs['origin'] !== 'string' ||
+        typeof fs['treeSize'] !== 'number' ||
+        typeof fs['logIndex'] !== 'number'
+      ) {
         problems.push(`namespaces.${name}.firstSeen: expected {origin, treeSize, logIndex, at}`);
       }
     }
-  if (problems.length > 0) throw new InputError('TRUST_FILE_INVALID', `${file}: ${problems.join('; ')}`, { file, hint: 'fix the entries, or delete the file and pin again with `sigil verify --pin`' });
+  if (problems.length > 0)
+    throw new InputError('TRUST_FILE_INVALID', `${file}: ${problems.join('; ')}`, {
+      file,
+      hint: 'fix the entries, or delete the file and pin again with `sigil verify --pin`',
+    });
   return v as TrustFile;
 }
 

@@ -18,11 +18,21 @@ import { purlWithoutVersion } from '../core/purl.js';
 import type { Check } from '../core/verdict.js';
 import type { LockfileEntry } from '../ecosystems/adapter.js';
 import { checkCheckpoints } from './checkpoints.js';
-import { checkDependency, type DependencyResult, type DependencyStatus } from './check-dependency.js';
+import {
+  checkDependency,
+  type DependencyResult,
+  type DependencyStatus,
+} from './check-dependency.js';
 import type { LedgerView } from './ledger-view.js';
 import type { Policy } from './policy.js';
 import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
-import { applyLevel, explicitlyAllowsNone, verifiedAtSomeLevel, type LevelledResult, type RecordKind } from './levels.js';
+import {
+  applyLevel,
+  explicitlyAllowsNone,
+  verifiedAtSomeLevel,
+  type LevelledResult,
+  type RecordKind,
+} from './levels.js';
 
 export interface VerifyProjectInput {
   /** Lockfile path as given (reports point at it). */
@@ -50,13 +60,22 @@ export interface ProjectReport {
   readonly source: string;
   readonly policyFile: string;
   readonly ok: boolean;
-  readonly log?: { readonly origin: string; readonly size: number; readonly ageSeconds?: number; readonly checkpoint: string };
+  readonly log?: {
+    readonly origin: string;
+    readonly size: number;
+    readonly ageSeconds?: number;
+    readonly checkpoint: string;
+  };
   /** Checks of the log, once for the whole project. */
   readonly project: readonly Check[];
   readonly dependencies: readonly DependencyResult[];
   readonly counts: Readonly<Record<DependencyStatus, number>>;
   /** Warnings that do not fail (rotations, resets, berry digests). */
-  readonly warnings: readonly { readonly purl: string; readonly display: string; readonly check: Check }[];
+  readonly warnings: readonly {
+    readonly purl: string;
+    readonly display: string;
+    readonly check: Check;
+  }[];
   /** The pins `--pin` would write (existing pins kept, new namespaces and ledger-authorised rotations added). */
   readonly pins: TrustFile;
   readonly splitView?: { readonly remembered: string; readonly received: string };
@@ -73,7 +92,9 @@ export interface ProjectReport {
  * not — an unsigned answer for a package with a ledger is a failure.
  * Ledger views add each package's scope.
  */
-export function ledgerNamespaces(records: Readonly<Record<string, SigilRecord | null | undefined>>): string[] {
+export function ledgerNamespaces(
+  records: Readonly<Record<string, SigilRecord | null | undefined>>,
+): string[] {
   const namespaces = new Set<string>();
   for (const purl of Object.keys(records)) {
     try {
@@ -93,17 +114,37 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const keys: ServerKeys = await input.source.keys();
   const lookup = await input.source.lookup(purls);
   const texts = new Set<string>([lookup.checkpoint]);
-  for (const r of Object.values(lookup.records)) if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
+  for (const r of Object.values(lookup.records))
+    if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
   if (lookup.checkpoint === '' && texts.size === 1) texts.clear();
-  const cps = await checkCheckpoints({ texts: [...texts], keys, source: input.source, memory: input.memory, clock: input.clock, policy: input.policy, now });
+  const cps = await checkCheckpoints({
+    texts: [...texts],
+    keys,
+    source: input.source,
+    memory: input.memory,
+    clock: input.clock,
+    policy: input.policy,
+    now,
+  });
 
   const registryKeys: PublicKey[] = [];
   const project: Check[] = [...(input.projectChecks ?? []), ...cps.checks];
   for (const k of keys.keys.filter((x) => x.use === 'registry')) {
     try {
-      registryKeys.push(cachedPublicKeyFromPem(k.pem, { keyid: k.keyid, algorithm: k.algorithm }, `registry key ${k.keyid.slice(0, 16)}…`));
+      registryKeys.push(
+        cachedPublicKeyFromPem(
+          k.pem,
+          { keyid: k.keyid, algorithm: k.algorithm },
+          `registry key ${k.keyid.slice(0, 16)}…`,
+        ),
+      );
     } catch (e) {
-      project.push({ name: 'keys', code: 'REGISTRY_KEY_INVALID', status: 'fail', reason: (e as Error).message });
+      project.push({
+        name: 'keys',
+        code: 'REGISTRY_KEY_INVALID',
+        status: 'fail',
+        reason: (e as Error).message,
+      });
     }
   }
   const ctx = {
@@ -117,24 +158,59 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   };
   // The key ledgers of every signed dependency's namespace, fetched together before the checks.
   // Their events must be proven in the newest verified checkpoint (src/client/verified-ledger.ts).
-  const tree = cps.newest ? { origin: keys.log.origin, size: cps.newest.checkpoint.size, hash: cps.newest.checkpoint.hash } : undefined;
-  if (input.ledger?.prepare) await input.ledger.prepare(ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]]))), tree);
+  const tree = cps.newest
+    ? {
+        origin: keys.log.origin,
+        size: cps.newest.checkpoint.size,
+        hash: cps.newest.checkpoint.hash,
+      }
+    : undefined;
+  if (input.ledger?.prepare)
+    await input.ledger.prepare(
+      ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]]))),
+      tree,
+    );
   const results: DependencyResult[] = [];
   let n = 0;
   for (const e of input.entries) {
-    results.push(applyLevel(await checkDependency(e, lookup.records[e.purl], ctx), lookup.records[e.purl], input.policy, keys.observes));
+    results.push(
+      applyLevel(
+        await checkDependency(e, lookup.records[e.purl], ctx),
+        lookup.records[e.purl],
+        input.policy,
+        keys.observes,
+      ),
+    );
     input.onProgress?.(++n, input.entries.length);
   }
-  const counts: Record<DependencyStatus, number> = { verified: 0, unsigned: 0, failed: 0, skipped: 0 };
+  const counts: Record<DependencyStatus, number> = {
+    verified: 0,
+    unsigned: 0,
+    failed: 0,
+    skipped: 0,
+  };
   for (const r of results) counts[r.status]++;
-  const warnings = results.flatMap((r) => r.checks.filter((c) => c.status === 'warn' && c.code !== 'UNSIGNED_ALLOWED').map((check) => ({ purl: r.purl, display: r.display, check })));
+  const warnings = results.flatMap((r) =>
+    r.checks
+      .filter((c) => c.status === 'warn' && c.code !== 'UNSIGNED_ALLOWED')
+      .map((check) => ({ purl: r.purl, display: r.display, check })),
+  );
   // Issue 13: a run in which nothing was verified never looks like success, unless the policy says so explicitly.
-  const kinds: Record<RecordKind, number> = { 'author-signed': 0, 'registry-published': 0, observed: 0, 'no-record': 0 };
+  const kinds: Record<RecordKind, number> = {
+    'author-signed': 0,
+    'registry-published': 0,
+    observed: 0,
+    'no-record': 0,
+  };
   for (const r of results as LevelledResult[]) if (r.kind) kinds[r.kind]++;
   const considered = (results as LevelledResult[]).filter((r) => r.status !== 'skipped');
   const verifiedCount = considered.filter(verifiedAtSomeLevel).length;
   const summary = { verified: verifiedCount, notVerified: considered.length - verifiedCount };
-  if (considered.length > 0 && verifiedCount === 0 && !considered.every((r) => explicitlyAllowsNone(input.policy, r.purl))) {
+  if (
+    considered.length > 0 &&
+    verifiedCount === 0 &&
+    !considered.every((r) => explicitlyAllowsNone(input.policy, r.purl))
+  ) {
     project.push({
       name: 'policy',
       code: 'NOTHING_VERIFIED',
@@ -148,11 +224,26 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const namespaces: Record<string, NamespacePin> = { ...trust.namespaces };
   for (const r of results) {
     if (!r.signer || !r.namespace || r.status === 'failed') continue;
-    const key = { keyid: r.signer.keyid, algorithm: r.signer.algorithm as 'ed25519', pem: r.signer.pem };
+    const key = {
+      keyid: r.signer.keyid,
+      algorithm: r.signer.algorithm as 'ed25519',
+      pem: r.signer.pem,
+    };
     const existing = namespaces[r.namespace];
     if (!existing) {
-      namespaces[r.namespace] = { keys: [key], firstSeen: { origin: keys.log.origin, treeSize: cps.newest?.checkpoint.size ?? 0, logIndex: r.signer.logIndex, at: now.toISOString() } };
-    } else if (!existing.keys.some((k) => k.keyid === key.keyid) && r.checks.some((c) => c.code === 'KEY_ROTATED')) {
+      namespaces[r.namespace] = {
+        keys: [key],
+        firstSeen: {
+          origin: keys.log.origin,
+          treeSize: cps.newest?.checkpoint.size ?? 0,
+          logIndex: r.signer.logIndex,
+          at: now.toISOString(),
+        },
+      };
+    } else if (
+      !existing.keys.some((k) => k.keyid === key.keyid) &&
+      r.checks.some((c) => c.code === 'KEY_ROTATED')
+    ) {
       namespaces[r.namespace] = { ...existing, keys: [...existing.keys, key] };
     }
   }
@@ -163,7 +254,16 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     source: input.source.name,
     policyFile: input.policyFile,
     ok,
-    ...(cps.newest ? { log: { origin: keys.log.origin, size: cps.newest.checkpoint.size, checkpoint: cps.newest.text, ...(cps.ageSeconds !== undefined ? { ageSeconds: cps.ageSeconds } : {}) } } : {}),
+    ...(cps.newest
+      ? {
+          log: {
+            origin: keys.log.origin,
+            size: cps.newest.checkpoint.size,
+            checkpoint: cps.newest.text,
+            ...(cps.ageSeconds !== undefined ? { ageSeconds: cps.ageSeconds } : {}),
+          },
+        }
+      : {}),
     project,
     dependencies: results,
     counts,

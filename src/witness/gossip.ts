@@ -50,22 +50,53 @@ export interface GossipResult {
 export async function gossip(o: GossipOptions): Promise<GossipResult> {
   const origin = o.logKey.name;
   const ours = verifyCheckpoint(o.seen, [o.logKey], { origin });
-  if (!ours.ok) return { check: fail('gossip', 'GOSSIP_SEEN_INVALID', `our own checkpoint does not verify: ${ours.check.reason}`), theirs: undefined };
+  if (!ours.ok)
+    return {
+      check: fail(
+        'gossip',
+        'GOSSIP_SEEN_INVALID',
+        `our own checkpoint does not verify: ${ours.check.reason}`,
+      ),
+      theirs: undefined,
+    };
   let theirs: string | undefined;
   try {
-    theirs = await fetchWitnessCheckpoint(o.witnessUrl, origin, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
+    theirs = await fetchWitnessCheckpoint(
+      o.witnessUrl,
+      origin,
+      o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs },
+    );
   } catch (e) {
-    return { check: warn('gossip', 'GOSSIP_WITNESS_UNAVAILABLE', `witness ${o.witnessUrl}: ${(e as Error).message}`), theirs: undefined };
+    return {
+      check: warn(
+        'gossip',
+        'GOSSIP_WITNESS_UNAVAILABLE',
+        `witness ${o.witnessUrl}: ${(e as Error).message}`,
+      ),
+      theirs: undefined,
+    };
   }
   const a = ours.checkpoint;
   let theirSize = 0;
   if (theirs !== undefined) {
     const t = verifyCheckpoint(theirs, [o.logKey], { origin });
-    if (!t.ok) return { check: warn('gossip', 'GOSSIP_WITNESS_INVALID', `the witness's checkpoint of ${origin} is not signed by the log: ${t.check.reason}`), theirs };
+    if (!t.ok)
+      return {
+        check: warn(
+          'gossip',
+          'GOSSIP_WITNESS_INVALID',
+          `the witness's checkpoint of ${origin} is not signed by the log: ${t.check.reason}`,
+        ),
+        theirs,
+      };
     const b = t.checkpoint;
     theirSize = b.size;
     const split = (why: string): GossipResult => ({
-      check: fail('gossip', 'GOSSIP_SPLIT_VIEW', `split view of ${origin}: ${why}`, { seen: o.seen, witness: theirs, witnessUrl: o.witnessUrl }),
+      check: fail('gossip', 'GOSSIP_SPLIT_VIEW', `split view of ${origin}: ${why}`, {
+        seen: o.seen,
+        witness: theirs,
+        witnessUrl: o.witnessUrl,
+      }),
       theirs,
     });
     let c: Check;
@@ -77,28 +108,75 @@ export async function gossip(o: GossipOptions): Promise<GossipResult> {
       try {
         proof = await o.proveConsistency(small.size, big.size);
       } catch (e) {
-        return split(`the log cannot prove size ${big.size} extends size ${small.size}: ${(e as Error).message}`);
+        return split(
+          `the log cannot prove size ${big.size} extends size ${small.size}: ${(e as Error).message}`,
+        );
       }
       c = checkConsistency(proof, small.size, big.size, small.hash, big.hash);
     }
-    if (c.status !== 'pass') return split(`the witness cosigned size ${b.size}, we saw size ${a.size}, and they are not consistent (${c.reason})`);
+    if (c.status !== 'pass')
+      return split(
+        `the witness cosigned size ${b.size}, we saw size ${a.size}, and they are not consistent (${c.reason})`,
+      );
     if (!o.push || a.size <= b.size) {
-      return { check: pass('gossip', 'GOSSIP_CONSISTENT', `consistent with the witness's checkpoint of size ${b.size}`, { witnessSize: b.size }), theirs };
+      return {
+        check: pass(
+          'gossip',
+          'GOSSIP_CONSISTENT',
+          `consistent with the witness's checkpoint of size ${b.size}`,
+          { witnessSize: b.size },
+        ),
+        theirs,
+      };
     }
   } else if (!o.push) {
-    return { check: skip('gossip', 'GOSSIP_NOTHING', `the witness has no checkpoint of ${origin}`), theirs };
+    return {
+      check: skip('gossip', 'GOSSIP_NOTHING', `the witness has no checkpoint of ${origin}`),
+      theirs,
+    };
   }
-  if (o.witnessKey === undefined) return { check: warn('gossip', 'GOSSIP_PUSH_SKIPPED', 'no witness key given: not pushing'), theirs };
+  if (o.witnessKey === undefined)
+    return {
+      check: warn('gossip', 'GOSSIP_PUSH_SKIPPED', 'no witness key given: not pushing'),
+      theirs,
+    };
   try {
     const proof = theirSize === 0 ? [] : await o.proveConsistency(theirSize, a.size);
-    await postAddCheckpoint({ name: o.witnessKey.name, verifier: o.witnessKey, url: o.witnessUrl }, { oldSize: theirSize, proof, checkpoint: o.seen }, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
-    return { check: pass('gossip', 'GOSSIP_PUSHED', `the witness cosigned our checkpoint of size ${a.size}`, { size: a.size }), theirs };
+    await postAddCheckpoint(
+      { name: o.witnessKey.name, verifier: o.witnessKey, url: o.witnessUrl },
+      { oldSize: theirSize, proof, checkpoint: o.seen },
+      o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs },
+    );
+    return {
+      check: pass(
+        'gossip',
+        'GOSSIP_PUSHED',
+        `the witness cosigned our checkpoint of size ${a.size}`,
+        { size: a.size },
+      ),
+      theirs,
+    };
   } catch (e) {
     if (e instanceof WitnessCallError && e.status === 409 && e.latestSize === a.size) {
       // Same size, other root: the witness holds another tree of this size.
       const again = await fetchWitnessCheckpoint(o.witnessUrl, origin).catch(() => undefined);
-      return { check: fail('gossip', 'GOSSIP_SPLIT_VIEW', `split view of ${origin}: the witness refused our checkpoint of size ${a.size} (409)`, { seen: o.seen, witness: again, witnessUrl: o.witnessUrl }), theirs: again };
+      return {
+        check: fail(
+          'gossip',
+          'GOSSIP_SPLIT_VIEW',
+          `split view of ${origin}: the witness refused our checkpoint of size ${a.size} (409)`,
+          { seen: o.seen, witness: again, witnessUrl: o.witnessUrl },
+        ),
+        theirs: again,
+      };
     }
-    return { check: warn('gossip', 'GOSSIP_PUSH_FAILED', `push to ${o.witnessUrl} failed: ${(e as Error).message}`), theirs };
+    return {
+      check: warn(
+        'gossip',
+        'GOSSIP_PUSH_FAILED',
+        `push to ${o.witnessUrl} failed: ${(e as Error).message}`,
+      ),
+      theirs,
+    };
   }
 }

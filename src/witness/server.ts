@@ -45,7 +45,11 @@ export function createWitnessServer(options: WitnessServerOptions): FastifyInsta
     }
     const r = store.addCheckpoint(request, key.signer);
     if (r.ok) return reply.code(200).type(text).send(r.body);
-    if (r.status === 409) return reply.code(409).type('text/x.tlog.size').send(`${r.latestSize ?? 0}\n`);
+    if (r.status === 409)
+      return reply
+        .code(409)
+        .type('text/x.tlog.size')
+        .send(`${r.latestSize ?? 0}\n`);
     return reply.code(r.status).type(text).send(`${r.message}\n`);
   });
 
@@ -53,12 +57,26 @@ export function createWitnessServer(options: WitnessServerOptions): FastifyInsta
     const { hash } = req.params as { hash: string };
     const origin = store.logs().find((l) => originHash(l.origin) === hash)?.origin;
     const cp = origin === undefined ? undefined : store.latestCheckpoint(origin);
-    if (cp === undefined) return reply.code(404).type(text).send('this witness has cosigned no checkpoint of that log\n');
+    if (cp === undefined)
+      return reply
+        .code(404)
+        .type(text)
+        .send('this witness has cosigned no checkpoint of that log\n');
     return reply.code(200).headers({ 'content-type': text, 'cache-control': 'no-cache' }).send(cp);
   });
 
   app.get('/', async (_req, reply) =>
-    reply.send({ name: key.name, vkey: key.vkey, logs: store.logs().map((l) => ({ origin: l.origin, size: l.size ?? null, checkpoint: `/${originHash(l.origin)}/checkpoint` })) }),
+    reply.send({
+      name: key.name,
+      vkey: key.vkey,
+      logs: store
+        .logs()
+        .map((l) => ({
+          origin: l.origin,
+          size: l.size ?? null,
+          checkpoint: `/${originHash(l.origin)}/checkpoint`,
+        })),
+    }),
   );
   return app;
 }

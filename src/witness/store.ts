@@ -18,9 +18,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../core/errors.js';
-import { type AddCheckpointOutcome, type AddCheckpointRequest, decideAddCheckpoint, type WitnessState } from '../log/add-checkpoint.js';
+import {
+  type AddCheckpointOutcome,
+  type AddCheckpointRequest,
+  decideAddCheckpoint,
+  type WitnessState,
+} from '../log/add-checkpoint.js';
 import { addCosignatures, cosign, parseCosignatureLines } from '../log/cosignature.js';
-import { formatVerifierKey, type NoteSigner, type NoteVerifier, parseVerifierKey, SIG_ED25519 } from '../log/note-key.js';
+import {
+  formatVerifierKey,
+  type NoteSigner,
+  type NoteVerifier,
+  parseVerifierKey,
+  SIG_ED25519,
+} from '../log/note-key.js';
 
 /** AddCheckpointResult is the outcome plus, on success, the response body (cosignature lines). */
 export type AddCheckpointResult = AddCheckpointOutcome & { readonly body?: string };
@@ -50,9 +61,15 @@ export class WitnessStore {
   /** addLog trusts `vkey` (an Ed25519 note verifier key named after the log's origin) for its origin. Returns the origin. */
   addLog(vkey: string, origin?: string): string {
     const v = parseVerifierKey(vkey);
-    if (v.type !== SIG_ED25519) throw new InputError('WITNESS_LOG_KEY_INVALID', `a log key must be an Ed25519 note key (type 0x01): ${vkey}`);
+    if (v.type !== SIG_ED25519)
+      throw new InputError(
+        'WITNESS_LOG_KEY_INVALID',
+        `a log key must be an Ed25519 note key (type 0x01): ${vkey}`,
+      );
     const o = origin ?? v.name;
-    this.db.prepare('INSERT OR IGNORE INTO key (origin, vkey) VALUES (?, ?)').run(o, formatVerifierKey(v));
+    this.db
+      .prepare('INSERT OR IGNORE INTO key (origin, vkey) VALUES (?, ?)')
+      .run(o, formatVerifierKey(v));
     return o;
   }
 
@@ -63,29 +80,48 @@ export class WitnessStore {
 
   /** logKeys returns the trusted keys of a log, or undefined when the origin is unknown. */
   logKeys(origin: string): NoteVerifier[] | undefined {
-    const rows = this.db.prepare('SELECT vkey FROM key WHERE origin = ?').all(origin) as { vkey: string }[];
+    const rows = this.db.prepare('SELECT vkey FROM key WHERE origin = ?').all(origin) as {
+      vkey: string;
+    }[];
     return rows.length === 0 ? undefined : rows.map((r) => parseVerifierKey(r.vkey));
   }
 
   /** latest returns the latest cosigned tree of a log. */
   latest(origin: string): WitnessState | undefined {
-    const row = this.db.prepare('SELECT tree_size, tree_hash FROM log WHERE origin = ?').get(origin) as { tree_size: number; tree_hash: Buffer } | undefined;
-    return row === undefined ? undefined : { size: row.tree_size, hash: new Uint8Array(row.tree_hash) };
+    const row = this.db
+      .prepare('SELECT tree_size, tree_hash FROM log WHERE origin = ?')
+      .get(origin) as { tree_size: number; tree_hash: Buffer } | undefined;
+    return row === undefined
+      ? undefined
+      : { size: row.tree_size, hash: new Uint8Array(row.tree_hash) };
   }
 
   /** latestCheckpoint returns the latest cosigned checkpoint of a log (log signatures + ours), or undefined. */
   latestCheckpoint(origin: string): string | undefined {
-    const row = this.db.prepare('SELECT checkpoint FROM log WHERE origin = ?').get(origin) as { checkpoint: string } | undefined;
+    const row = this.db.prepare('SELECT checkpoint FROM log WHERE origin = ?').get(origin) as
+      { checkpoint: string } | undefined;
     return row?.checkpoint;
   }
 
   /** logs lists every configured or remembered log. */
   logs(): WitnessedLog[] {
-    const keys = this.db.prepare('SELECT origin, vkey FROM key ORDER BY origin, vkey').all() as { origin: string; vkey: string }[];
-    const states = this.db.prepare('SELECT origin, tree_size, tree_hash FROM log').all() as { origin: string; tree_size: number; tree_hash: Buffer }[];
+    const keys = this.db.prepare('SELECT origin, vkey FROM key ORDER BY origin, vkey').all() as {
+      origin: string;
+      vkey: string;
+    }[];
+    const states = this.db.prepare('SELECT origin, tree_size, tree_hash FROM log').all() as {
+      origin: string;
+      tree_size: number;
+      tree_hash: Buffer;
+    }[];
     const by = new Map<string, { vkeys: string[]; size?: number; hash?: string }>();
-    for (const k of keys) (by.get(k.origin) ?? by.set(k.origin, { vkeys: [] }).get(k.origin)!).vkeys.push(k.vkey);
-    for (const s of states) Object.assign(by.get(s.origin) ?? by.set(s.origin, { vkeys: [] }).get(s.origin)!, { size: s.tree_size, hash: s.tree_hash.toString('base64') });
+    for (const k of keys)
+      (by.get(k.origin) ?? by.set(k.origin, { vkeys: [] }).get(k.origin)!).vkeys.push(k.vkey);
+    for (const s of states)
+      Object.assign(by.get(s.origin) ?? by.set(s.origin, { vkeys: [] }).get(s.origin)!, {
+        size: s.tree_size,
+        hash: s.tree_hash.toString('base64'),
+      });
     return [...by].map(([origin, v]) => ({ origin, vkeys: v.vkeys, size: v.size, hash: v.hash }));
   }
 
@@ -95,7 +131,11 @@ export class WitnessStore {
    */
   addCheckpoint(request: AddCheckpointRequest, signer: NoteSigner): AddCheckpointResult {
     const run = this.db.transaction((): AddCheckpointResult => {
-      const outcome = decideAddCheckpoint(request, (o) => this.logKeys(o), (o) => this.latest(o));
+      const outcome = decideAddCheckpoint(
+        request,
+        (o) => this.logKeys(o),
+        (o) => this.latest(o),
+      );
       if (!outcome.ok) return outcome;
       const cp = outcome.checkpoint;
       const text = request.checkpoint.slice(0, request.checkpoint.lastIndexOf('\n\n') + 1);
@@ -104,16 +144,35 @@ export class WitnessStore {
       const prev = this.latest(cp.origin);
       let changes: number;
       if (prev === undefined) {
-        changes = this.db.prepare('INSERT OR IGNORE INTO log (origin, tree_size, tree_hash, checkpoint) VALUES (?, ?, ?, ?)').run(cp.origin, cp.size, Buffer.from(cp.hash), stored).changes;
+        changes = this.db
+          .prepare(
+            'INSERT OR IGNORE INTO log (origin, tree_size, tree_hash, checkpoint) VALUES (?, ?, ?, ?)',
+          )
+          .run(cp.origin, cp.size, Buffer.from(cp.hash), stored).changes;
       } else {
         // Compare-and-swap: only over the exact state the decision was made on.
         changes = this.db
-          .prepare('UPDATE log SET tree_size = ?, tree_hash = ?, checkpoint = ? WHERE origin = ? AND tree_size = ? AND tree_hash = ?')
-          .run(cp.size, Buffer.from(cp.hash), stored, cp.origin, prev.size, Buffer.from(prev.hash)).changes;
+          .prepare(
+            'UPDATE log SET tree_size = ?, tree_hash = ?, checkpoint = ? WHERE origin = ? AND tree_size = ? AND tree_hash = ?',
+          )
+          .run(
+            cp.size,
+            Buffer.from(cp.hash),
+            stored,
+            cp.origin,
+            prev.size,
+            Buffer.from(prev.hash),
+          ).changes;
       }
       if (changes !== 1) {
         const now = this.latest(cp.origin);
-        return { ok: false, status: 409, code: 'OLD_SIZE_CONFLICT', message: 'the witness state changed concurrently', latestSize: now?.size ?? 0 };
+        return {
+          ok: false,
+          status: 409,
+          code: 'OLD_SIZE_CONFLICT',
+          message: 'the witness state changed concurrently',
+          latestSize: now?.size ?? 0,
+        };
       }
       return { ...outcome, body };
     });

@@ -40,7 +40,11 @@ export interface WitnessingOptions {
 export interface WitnessRound {
   readonly size: number;
   readonly cosigners: readonly string[];
-  readonly failures: readonly { readonly witness: string; readonly code: string; readonly message: string }[];
+  readonly failures: readonly {
+    readonly witness: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
   readonly quorumMet: boolean;
 }
 
@@ -56,7 +60,9 @@ export class WitnessedLog implements TransparencyLog {
     private readonly inner: TransparencyLog,
     private readonly options: WitnessingOptions,
   ) {
-    this.endpoints = options.policy.witnesses.filter((w) => w.url !== undefined).map((w) => ({ name: w.name, verifier: w.verifier, url: w.url! }));
+    this.endpoints = options.policy.witnesses
+      .filter((w) => w.url !== undefined)
+      .map((w) => ({ name: w.name, verifier: w.verifier, url: w.url! }));
   }
 
   get origin(): string {
@@ -103,7 +109,13 @@ export class WitnessedLog implements TransparencyLog {
     for (let i = 0; i < 2; i++) {
       if (this.cosigned !== undefined && this.cosigned.size >= size) return this.cosigned;
       // Witnesses just failed for this size: answer at once instead of queueing another round (no request storm).
-      if (this.round === undefined && this.failedAt !== undefined && this.failedAt.size >= size && Date.now() - this.failedAt.time < 1000) break;
+      if (
+        this.round === undefined &&
+        this.failedAt !== undefined &&
+        this.failedAt.size >= size &&
+        Date.now() - this.failedAt.time < 1000
+      )
+        break;
       if (this.round === undefined) {
         this.round = this.runRound().finally(() => (this.round = undefined));
       }
@@ -119,22 +131,39 @@ export class WitnessedLog implements TransparencyLog {
   private async runRound(): Promise<void> {
     const note = await this.inner.latestCheckpoint();
     const cp = parseCheckpoint(parseNote(note).text);
-    const results = await Promise.all(this.endpoints.map((w) => this.ask(w, note, cp.size).then(
-      (sigs) => ({ w, sigs, error: undefined as WitnessCallError | undefined }),
-      (e: unknown) => ({ w, sigs: [] as NoteSignature[], error: e instanceof WitnessCallError ? e : new WitnessCallError('WITNESS_UNREACHABLE', (e as Error).message) }),
-    )));
+    const results = await Promise.all(
+      this.endpoints.map((w) =>
+        this.ask(w, note, cp.size).then(
+          (sigs) => ({ w, sigs, error: undefined as WitnessCallError | undefined }),
+          (e: unknown) => ({
+            w,
+            sigs: [] as NoteSignature[],
+            error:
+              e instanceof WitnessCallError
+                ? e
+                : new WitnessCallError('WITNESS_UNREACHABLE', (e as Error).message),
+          }),
+        ),
+      ),
+    );
     const ok = results.filter((r) => r.error === undefined);
     const cosigners = ok.map((r) => r.w.name);
     const met = quorumMet(this.options.policy, new Set(cosigners));
-    const failures = results.filter((r) => r.error !== undefined).map((r) => ({ witness: r.w.name, code: r.error!.code, message: r.error!.message }));
+    const failures = results
+      .filter((r) => r.error !== undefined)
+      .map((r) => ({ witness: r.w.name, code: r.error!.code, message: r.error!.message }));
     this.options.onRound?.({ size: cp.size, cosigners, failures, quorumMet: met });
     if (!met && !this.options.failOpen) {
       this.failedAt = { size: cp.size, time: Date.now() };
       this.lastError = `witness quorum ${describeQuorum(this.options.policy)} not met${failures.length > 0 ? `: ${failures.map((f) => f.message).join('; ')}` : ''}`;
       return;
     }
-    const merged = addCosignatures(note, ok.flatMap((r) => r.sigs));
-    if (this.cosigned === undefined || cp.size >= this.cosigned.size) this.cosigned = { size: cp.size, note: merged };
+    const merged = addCosignatures(
+      note,
+      ok.flatMap((r) => r.sigs),
+    );
+    if (this.cosigned === undefined || cp.size >= this.cosigned.size)
+      this.cosigned = { size: cp.size, note: merged };
   }
 
   /** ask gets one witness's cosignature on the checkpoint of `size`, learning its latest size from a 409. */
@@ -146,20 +175,39 @@ export class WitnessedLog implements TransparencyLog {
       const old = this.known.get(w.name) ?? 0;
       if (old > size) {
         // The witness cosigned a bigger tree than we have: a rollback or a fork of this log.
-        throw new WitnessCallError('WITNESS_CONFLICT', `witness ${w.name} has cosigned size ${old}, larger than this log's ${size}`, 409, old);
+        throw new WitnessCallError(
+          'WITNESS_CONFLICT',
+          `witness ${w.name} has cosigned size ${old}, larger than this log's ${size}`,
+          409,
+          old,
+        );
       }
       try {
         const proof = old === 0 || old === size ? [] : await this.inner.consistencyProof(old, size);
-        const sigs = await postAddCheckpoint(w, { oldSize: old, proof, checkpoint: note }, { timeoutMs: this.options.timeoutMs ?? 1000 });
+        const sigs = await postAddCheckpoint(
+          w,
+          { oldSize: old, proof, checkpoint: note },
+          { timeoutMs: this.options.timeoutMs ?? 1000 },
+        );
         this.known.set(w.name, size);
         return sigs;
       } catch (e) {
-        if (e instanceof WitnessCallError && e.code === 'WITNESS_CONFLICT' && e.latestSize !== undefined && conflicts < 2 && e.latestSize !== old) {
+        if (
+          e instanceof WitnessCallError &&
+          e.code === 'WITNESS_CONFLICT' &&
+          e.latestSize !== undefined &&
+          conflicts < 2 &&
+          e.latestSize !== old
+        ) {
           conflicts++;
           this.known.set(w.name, e.latestSize);
           continue;
         }
-        if (e instanceof WitnessCallError && e.code === 'WITNESS_UNREACHABLE' && failures < retries) {
+        if (
+          e instanceof WitnessCallError &&
+          e.code === 'WITNESS_UNREACHABLE' &&
+          failures < retries
+        ) {
           failures++;
           continue;
         }

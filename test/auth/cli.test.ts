@@ -17,7 +17,8 @@ beforeEach(() => {
 });
 
 function expectDiagnosticsOnly(stderr: string): void {
-  for (const line of stderr.trim().split('\n').filter(Boolean)) expect(line).toMatch(/^sigil: (error|hint|warning): /);
+  for (const line of stderr.trim().split('\n').filter(Boolean))
+    expect(line).toMatch(/^sigil: (error|hint|warning): /);
 }
 
 describe('sigil account', () => {
@@ -25,13 +26,33 @@ describe('sigil account', () => {
     const c = await sigil('account', 'create', 'alice', '--namespace', 'pkg:npm/@acme/*');
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('may publish and manage keys for pkg:npm/%40acme/*');
-    const t = await sigil('account', 'token', 'create', 'alice', '--namespace', 'pkg:npm/@acme/widget', '--action', 'publish,keys', '--expires', '30d', '--json');
+    const t = await sigil(
+      'account',
+      'token',
+      'create',
+      'alice',
+      '--namespace',
+      'pkg:npm/@acme/widget',
+      '--action',
+      'publish,keys',
+      '--expires',
+      '30d',
+      '--json',
+    );
     expect(t.code).toBe(0);
     expect(t.stderr).toMatch(/sigil: warning: this is the only time the token is shown/);
     expectDiagnosticsOnly(t.stderr);
-    const created = JSON.parse(t.stdout) as { token: string; id: string; actions: string[]; namespaces: string[] };
+    const created = JSON.parse(t.stdout) as {
+      token: string;
+      id: string;
+      actions: string[];
+      namespaces: string[];
+    };
     expect(created.token).toMatch(/^sgl_/);
-    expect(created).toMatchObject({ actions: ['publish', 'keys'], namespaces: ['pkg:npm/%40acme/widget'] });
+    expect(created).toMatchObject({
+      actions: ['publish', 'keys'],
+      namespaces: ['pkg:npm/%40acme/widget'],
+    });
 
     const list = await sigil('account', 'token', 'list', 'alice');
     expect(list.stdout).toContain(created.id);
@@ -40,8 +61,13 @@ describe('sigil account', () => {
     const store = new AccountStore(join(data, 'registry.sqlite'));
     const auth = new AuthService(store);
     expect(auth.authenticate(`Bearer ${created.token}`).ok).toBe(true);
-    expect((await sigil('account', 'token', 'revoke', created.id)).stdout).toContain(`revoked token ${created.id}`);
-    expect(auth.authenticate(`Bearer ${created.token}`)).toMatchObject({ ok: false, code: 'TOKEN_INVALID' });
+    expect((await sigil('account', 'token', 'revoke', created.id)).stdout).toContain(
+      `revoked token ${created.id}`,
+    );
+    expect(auth.authenticate(`Bearer ${created.token}`)).toMatchObject({
+      ok: false,
+      code: 'TOKEN_INVALID',
+    });
     store.close();
   });
 
@@ -50,14 +76,25 @@ describe('sigil account', () => {
     const e = await sigil('account', '2fa', 'enable', 'alice');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/scan this URI as a QR code .* or paste it/);
-    const uri = /otpauth:\/\/totp\/Sigil:alice\?issuer=Sigil&secret=([A-Z2-7]+)&algorithm=SHA1&digits=6&period=30/.exec(e.stdout);
+    const uri =
+      /otpauth:\/\/totp\/Sigil:alice\?issuer=Sigil&secret=([A-Z2-7]+)&algorithm=SHA1&digits=6&period=30/.exec(
+        e.stdout,
+      );
     expect(uri).not.toBeNull();
     const secret = base32Decode(uri![1]!)!;
     const code = () => hotp(secret, totpStep(Date.now()));
 
-    const bad = await sigil('account', '2fa', 'confirm', 'alice', code() === '000000' ? '111111' : '000000');
+    const bad = await sigil(
+      'account',
+      '2fa',
+      'confirm',
+      'alice',
+      code() === '000000' ? '111111' : '000000',
+    );
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^sigil: error: the one-time password is wrong, expired or already used\nsigil: hint: /);
+    expect(bad.stderr).toMatch(
+      /^sigil: error: the one-time password is wrong, expired or already used\nsigil: hint: /,
+    );
 
     const ok = await sigil('account', '2fa', 'confirm', 'alice', code(), '--json');
     expect(ok.code).toBe(0);

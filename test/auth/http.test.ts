@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/registry/accounts.js';
-import { createAuthGuard, sendAuthError, toAuthError, uploadLimit, type AuthGuard } from '../../src/registry/auth/http.js';
+import {
+  createAuthGuard,
+  sendAuthError,
+  toAuthError,
+  uploadLimit,
+  type AuthGuard,
+} from '../../src/registry/auth/http.js';
 import { AuthService } from '../../src/registry/auth/service.js';
 import { base32Decode, hotp, totpStep } from '../../src/registry/auth/totp.js';
 
@@ -20,7 +26,12 @@ let refusals: string[];
 
 async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {}): Promise<void> {
   refusals = [];
-  guard = createAuthGuard({ auth, clock: () => now, limits, onRefusal: (_req, code, reason) => refusals.push(`${code}: ${reason}`) });
+  guard = createAuthGuard({
+    auth,
+    clock: () => now,
+    limits,
+    onRefusal: (_req, code, reason) => refusals.push(`${code}: ${reason}`),
+  });
   app = Fastify();
   app.setErrorHandler((err, req, reply) => {
     const a = toAuthError(err, req);
@@ -28,18 +39,37 @@ async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {
     return reply.code(500).send({ error: { code: 'INTERNAL', message: String(err) } });
   });
   // Publish: the namespace is in the body, so authenticate on onRequest (before the body is read), check the namespace in the handler.
-  app.post('/api/v1/publish', { ...uploadLimit(1024), onRequest: guard.requireAuth({ action: 'publish' }) }, async (req) => {
-    const ctx = guard.authorizeNamespace(req, (req.body as { namespace: string }).namespace);
-    return { account: ctx.principal.account, unclaimed: ctx.unclaimed, secondFactor: ctx.secondFactor };
-  });
+  app.post(
+    '/api/v1/publish',
+    { ...uploadLimit(1024), onRequest: guard.requireAuth({ action: 'publish' }) },
+    async (req) => {
+      const ctx = guard.authorizeNamespace(req, (req.body as { namespace: string }).namespace);
+      return {
+        account: ctx.principal.account,
+        unclaimed: ctx.unclaimed,
+        secondFactor: ctx.secondFactor,
+      };
+    },
+  );
   // Key events: the namespace is in the URL, so the preHandler checks everything.
-  app.post('/api/v1/keys/:ns', { preHandler: guard.requireAuth({ action: 'keys', namespace: (req) => (req.params as { ns: string }).ns }) }, async (req) => ({ account: req.sigilAuth?.principal.account }));
+  app.post(
+    '/api/v1/keys/:ns',
+    {
+      preHandler: guard.requireAuth({
+        action: 'keys',
+        namespace: (req) => (req.params as { ns: string }).ns,
+      }),
+    },
+    async (req) => ({ account: req.sigilAuth?.principal.account }),
+  );
   await app.ready();
 }
 
 beforeEach(async () => {
   now = T0;
-  store = new AccountStore(join(mkdtempSync(join(tmpdir(), 'sigil-auth-http-')), 'registry.sqlite'));
+  store = new AccountStore(
+    join(mkdtempSync(join(tmpdir(), 'sigil-auth-http-')), 'registry.sqlite'),
+  );
   auth = new AuthService(store, { clock: () => now });
   auth.createAccount('alice');
   auth.grant('alice', 'pkg:npm/@acme/*');
@@ -52,8 +82,22 @@ afterEach(async () => {
   store.close();
 });
 
-const publish = (token: string | undefined, namespace: string, headers: Record<string, string> = {}, extra = '') =>
-  app.inject({ method: 'POST', url: '/api/v1/publish', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, payload: JSON.stringify({ namespace, extra }) });
+const publish = (
+  token: string | undefined,
+  namespace: string,
+  headers: Record<string, string> = {},
+  extra = '',
+) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/publish',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    payload: JSON.stringify({ namespace, extra }),
+  });
 
 describe('401', () => {
   it('no token: AUTH_REQUIRED with a Bearer challenge', async () => {
@@ -61,7 +105,13 @@ describe('401', () => {
     expect(r.statusCode).toBe(401);
     expect(r.headers['www-authenticate']).toBe('Bearer realm="sigil"');
     expect(r.headers['content-type']).toMatch(/^application\/json/);
-    expect(r.json()).toEqual({ error: { code: 'AUTH_REQUIRED', message: 'this request needs a publish token', hint: expect.stringContaining('sigil account token create') } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'AUTH_REQUIRED',
+        message: 'this request needs a publish token',
+        hint: expect.stringContaining('sigil account token create'),
+      },
+    });
   });
 
   it('a typo: TOKEN_MALFORMED', async () => {
@@ -74,19 +124,27 @@ describe('401', () => {
   });
 
   it('unknown, revoked and expired tokens get byte-identical answers (the reason stays in the server log)', async () => {
-    const unknown = new AuthService(new AccountStore(join(mkdtempSync(join(tmpdir(), 'sigil-o-')), 'r.sqlite')));
+    const unknown = new AuthService(
+      new AccountStore(join(mkdtempSync(join(tmpdir(), 'sigil-o-')), 'r.sqlite')),
+    );
     unknown.createAccount('alice');
     const wrong = unknown.createToken('alice').token;
     const revoked = auth.createToken('alice');
     auth.revokeToken(revoked.info.id);
     const expired = auth.createToken('alice', { expiresAt: new Date(T0 + 1_000) }).token;
     now += 1_000;
-    const rs = await Promise.all([wrong, revoked.token, expired].map((t) => publish(t, 'pkg:npm/%40acme/w')));
+    const rs = await Promise.all(
+      [wrong, revoked.token, expired].map((t) => publish(t, 'pkg:npm/%40acme/w')),
+    );
     expect(rs.map((r) => r.statusCode)).toEqual([401, 401, 401]);
     expect(new Set(rs.map((r) => r.body)).size).toBe(1);
     expect(new Set(rs.map((r) => r.headers['www-authenticate'])).size).toBe(1);
     expect(rs[0]!.json().error.code).toBe('TOKEN_INVALID');
-    expect(refusals).toEqual(['TOKEN_INVALID: unknown token', 'TOKEN_INVALID: revoked token', 'TOKEN_INVALID: expired token']);
+    expect(refusals).toEqual([
+      'TOKEN_INVALID: unknown token',
+      'TOKEN_INVALID: revoked token',
+      'TOKEN_INVALID: expired token',
+    ]);
   });
 });
 
@@ -95,17 +153,28 @@ describe('403', () => {
     const narrow = auth.createToken('alice', { namespaces: ['pkg:npm/@acme/widget'] }).token;
     const r1 = await publish(narrow, 'pkg:npm/%40acme/gadget');
     expect(r1.statusCode).toBe(403);
-    expect(r1.json().error).toMatchObject({ code: 'TOKEN_SCOPE', detail: { namespace: 'pkg:npm/%40acme/gadget', action: 'publish' } });
+    expect(r1.json().error).toMatchObject({
+      code: 'TOKEN_SCOPE',
+      detail: { namespace: 'pkg:npm/%40acme/gadget', action: 'publish' },
+    });
     const wide = auth.createToken('alice').token;
     const r2 = await publish(wide, 'pkg:npm/left-pad');
     expect(r2.statusCode).toBe(403);
     expect(r2.json().error.code).toBe('NAMESPACE_FORBIDDEN');
-    expect((await publish(wide, 'pkg:npm/%40acme/gadget')).json()).toEqual({ account: 'alice', unclaimed: false, secondFactor: 'not-enabled' });
+    expect((await publish(wide, 'pkg:npm/%40acme/gadget')).json()).toEqual({
+      account: 'alice',
+      unclaimed: false,
+      secondFactor: 'not-enabled',
+    });
   });
 
   it('a publish-only token may not make key events', async () => {
     const t = auth.createToken('alice', { actions: ['publish'] }).token;
-    const r = await app.inject({ method: 'POST', url: `/api/v1/keys/${encodeURIComponent('pkg:npm/%40acme/w')}`, headers: { authorization: `Bearer ${t}` } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/v1/keys/${encodeURIComponent('pkg:npm/%40acme/w')}`,
+      headers: { authorization: `Bearer ${t}` },
+    });
     expect(r.statusCode).toBe(403);
     expect(r.json().error.code).toBe('TOKEN_SCOPE');
   });
@@ -127,26 +196,40 @@ describe('two-factor over HTTP (what npm does)', () => {
     expect(r.statusCode).toBe(401);
     expect(r.json().error.code).toBe('OTP_REQUIRED');
     // npm-registry-fetch check-response.js: www-authenticate split on /,\s*/, lowercased, includes 'otp'
-    expect(String(r.headers['www-authenticate']).split(/,\s*/).map((s) => s.toLowerCase())).toContain('otp');
+    expect(
+      String(r.headers['www-authenticate'])
+        .split(/,\s*/)
+        .map((s) => s.toLowerCase()),
+    ).toContain('otp');
     expect(r.body).toContain('one-time password');
   });
 
   it('npm-otp and x-sigil-otp carry the code; a reused code is refused', async () => {
-    const ok = await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': hotp(secret, totpStep(now)) });
+    const ok = await publish(token, 'pkg:npm/%40acme/w', {
+      'npm-otp': hotp(secret, totpStep(now)),
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().secondFactor).toBe('totp');
-    const again = await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': hotp(secret, totpStep(now)) });
+    const again = await publish(token, 'pkg:npm/%40acme/w', {
+      'npm-otp': hotp(secret, totpStep(now)),
+    });
     expect(again.statusCode).toBe(401);
     expect(again.json().error.code).toBe('OTP_INVALID');
     expect(refusals.at(-1)).toBe('OTP_INVALID: reused code');
     now += 30_000;
-    const keys = await app.inject({ method: 'POST', url: `/api/v1/keys/${encodeURIComponent('pkg:npm/%40acme/*')}`, headers: { authorization: `Bearer ${token}`, 'x-sigil-otp': hotp(secret, totpStep(now)) } });
+    const keys = await app.inject({
+      method: 'POST',
+      url: `/api/v1/keys/${encodeURIComponent('pkg:npm/%40acme/*')}`,
+      headers: { authorization: `Bearer ${token}`, 'x-sigil-otp': hotp(secret, totpStep(now)) },
+    });
     expect(keys.statusCode).toBe(200);
   });
 
   it('an expired code is refused; a code is not consumed by a request refused for scope', async () => {
     const old = hotp(secret, totpStep(now) - 2);
-    expect((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': old })).json().error.code).toBe('OTP_INVALID');
+    expect((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': old })).json().error.code).toBe(
+      'OTP_INVALID',
+    );
     const narrow = auth.createToken('alice', { actions: ['keys'] }).token; // no publish
     const c = hotp(secret, totpStep(now));
     expect((await publish(narrow, 'pkg:npm/%40acme/w', { 'npm-otp': c })).statusCode).toBe(403);
@@ -155,9 +238,15 @@ describe('two-factor over HTTP (what npm does)', () => {
 
   it('guessing codes is rate-limited per account (429)', async () => {
     const right = hotp(secret, totpStep(now));
-    const wrongs = ['000000', '111111', '222222', '333333', '444444', '555555', '666666'].filter((c) => c !== right && c !== hotp(secret, totpStep(now) - 1) && c !== hotp(secret, totpStep(now) + 1));
+    const wrongs = ['000000', '111111', '222222', '333333', '444444', '555555', '666666'].filter(
+      (c) =>
+        c !== right &&
+        c !== hotp(secret, totpStep(now) - 1) &&
+        c !== hotp(secret, totpStep(now) + 1),
+    );
     const codes: number[] = [];
-    for (const w of wrongs.slice(0, 6)) codes.push((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': w })).statusCode);
+    for (const w of wrongs.slice(0, 6))
+      codes.push((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': w })).statusCode);
     expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(codes[5]).toBe(429);
     const r = await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': right });
@@ -176,7 +265,14 @@ describe('429', () => {
     const r = await publish(t, 'pkg:npm/%40acme/w');
     expect(r.statusCode).toBe(429);
     expect(r.headers['retry-after']).toBe('10');
-    expect(r.json()).toEqual({ error: { code: 'RATE_LIMITED', message: 'too many requests; try again in 10 s', hint: expect.any(String), detail: { retryAfterSeconds: 10 } } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'too many requests; try again in 10 s',
+        hint: expect.any(String),
+        detail: { retryAfterSeconds: 10 },
+      },
+    });
     // bob is not slowed down by alice
     expect((await publish(auth.createToken('bob').token, 'pkg:npm/left-pad')).statusCode).toBe(200);
     now += 10_000;
@@ -187,7 +283,8 @@ describe('429', () => {
     await app.close();
     await build({ perIp: { burst: 3, perMinute: 1 } });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await publish(undefined, 'pkg:npm/%40acme/w')).statusCode);
+    for (let i = 0; i < 4; i++)
+      codes.push((await publish(undefined, 'pkg:npm/%40acme/w')).statusCode);
     expect(codes).toEqual([401, 401, 401, 429]);
   });
 });
@@ -197,7 +294,14 @@ describe('413', () => {
     const t = auth.createToken('alice').token;
     const r = await publish(t, 'pkg:npm/%40acme/w', {}, 'x'.repeat(2_000));
     expect(r.statusCode).toBe(413);
-    expect(r.json()).toEqual({ error: { code: 'UPLOAD_TOO_LARGE', message: "the upload is larger than this registry's limit of 1024 bytes", hint: expect.any(String), detail: { limit: 1024 } } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'UPLOAD_TOO_LARGE',
+        message: "the upload is larger than this registry's limit of 1024 bytes",
+        hint: expect.any(String),
+        detail: { limit: 1024 },
+      },
+    });
   });
 
   it('an unauthenticated oversized upload is refused 401 before its body is read', async () => {
@@ -216,9 +320,20 @@ describe('authorizeWrite (the registry routes option)', () => {
     const t = auth.createToken('alice').token;
     const ok = await publish(t, 'pkg:npm/%40acme/w');
     expect(ok.statusCode).toBe(200);
-    const fake = { headers: { authorization: `Bearer ${t}` }, ip: '10.0.0.1', log: { info() {} } } as never;
+    const fake = {
+      headers: { authorization: `Bearer ${t}` },
+      ip: '10.0.0.1',
+      log: { info() {} },
+    } as never;
     await expect(guard.authorizeWrite(fake, 'publish', 'pkg:npm/%40acme/x')).resolves.toBe('alice');
-    const fake2 = { headers: { authorization: `Bearer ${t}` }, ip: '10.0.0.1', log: { info() {} } } as never;
-    await expect(guard.authorizeWrite(fake2, 'publish', 'pkg:npm/left-pad')).rejects.toMatchObject({ code: 'NAMESPACE_FORBIDDEN', status: 403 });
+    const fake2 = {
+      headers: { authorization: `Bearer ${t}` },
+      ip: '10.0.0.1',
+      log: { info() {} },
+    } as never;
+    await expect(guard.authorizeWrite(fake2, 'publish', 'pkg:npm/left-pad')).rejects.toMatchObject({
+      code: 'NAMESPACE_FORBIDDEN',
+      status: 403,
+    });
   });
 });

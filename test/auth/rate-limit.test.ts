@@ -5,7 +5,11 @@ import { RateLimiter } from '../../src/registry/auth/rate-limit.js';
 
 function fakeClock(start = 1_700_000_000_000) {
   let now = start;
-  return { clock: () => now, advance: (ms: number) => void (now += ms), set: (ms: number) => void (now = ms) };
+  return {
+    clock: () => now,
+    advance: (ms: number) => void (now += ms),
+    set: (ms: number) => void (now = ms),
+  };
 }
 
 describe('RateLimiter', () => {
@@ -32,19 +36,24 @@ describe('RateLimiter', () => {
 
   it('retryAfterSeconds is at least 1 and waiting that long is always enough', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 600 }), fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 50 }), (burst, perMinute, gaps) => {
-        const c = fakeClock();
-        const l = new RateLimiter({ burst, perMinute }, c.clock);
-        for (const g of gaps) {
-          c.advance(g);
-          const d = l.take('k');
-          if (!d.ok) {
-            expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-            c.advance(d.retryAfterSeconds * 1000);
-            expect(l.take('k').ok).toBe(true);
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 50 }),
+        (burst, perMinute, gaps) => {
+          const c = fakeClock();
+          const l = new RateLimiter({ burst, perMinute }, c.clock);
+          for (const g of gaps) {
+            c.advance(g);
+            const d = l.take('k');
+            if (!d.ok) {
+              expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+              c.advance(d.retryAfterSeconds * 1000);
+              expect(l.take('k').ok).toBe(true);
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 

@@ -12,7 +12,10 @@ import { buildTgz } from '../helpers/tar-builder.js';
 
 const crate = (name: string, version: string, deps = '', extra = '') =>
   buildTgz([
-    { name: `${name}-${version}/Cargo.toml`, content: `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n\n[dependencies]\n${deps}\n[features]\ndefault = []\nfancy = ["dep:serde"]\n` },
+    {
+      name: `${name}-${version}/Cargo.toml`,
+      content: `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n\n[dependencies]\n${deps}\n[features]\ndefault = []\nfancy = ["dep:serde"]\n`,
+    },
     { name: `${name}-${version}/src/lib.rs`, content: `pub fn x() {}${extra}\n` },
   ]);
 
@@ -25,17 +28,53 @@ function body(meta: Record<string, unknown>, crateBytes: Buffer): Buffer {
   b.writeUInt32LE(crateBytes.length);
   return Buffer.concat([a, json, b, crateBytes]);
 }
-const meta = (name: string, vers: string, deps: { name: string; version_req?: string; explicit_name_in_toml?: string }[] = []) => ({ name, vers, deps: deps.map((d) => ({ version_req: '^1', features: [], optional: false, default_features: true, target: null, kind: 'normal', registry: null, ...d })), features: {} });
+const meta = (
+  name: string,
+  vers: string,
+  deps: { name: string; version_req?: string; explicit_name_in_toml?: string }[] = [],
+) => ({
+  name,
+  vers,
+  deps: deps.map((d) => ({
+    version_req: '^1',
+    features: [],
+    optional: false,
+    default_features: true,
+    target: null,
+    kind: 'normal',
+    registry: null,
+    ...d,
+  })),
+  features: {},
+});
 
 let registry: Registry;
 let token: string;
 
 const publish = (payload: Buffer, auth: string | null = token) =>
-  registry.app.inject({ method: 'PUT', url: '/cargo/api/v1/crates/new', headers: { ...(auth ? { authorization: auth } : {}) }, payload });
-const publishCrate = (name: string, version: string, deps = '', metaDeps: Parameters<typeof meta>[2] = [], extra = '') => publish(body(meta(name, version, metaDeps), crate(name, version, deps, extra)));
+  registry.app.inject({
+    method: 'PUT',
+    url: '/cargo/api/v1/crates/new',
+    headers: { ...(auth ? { authorization: auth } : {}) },
+    payload,
+  });
+const publishCrate = (
+  name: string,
+  version: string,
+  deps = '',
+  metaDeps: Parameters<typeof meta>[2] = [],
+  extra = '',
+) => publish(body(meta(name, version, metaDeps), crate(name, version, deps, extra)));
 
 beforeEach(async () => {
-  registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-cargop-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', maxUploadBytes: 64 * 1024 });
+  registry = await openRegistry({
+    dataDir: mkdtempSync(join(tmpdir(), 'sigil-cargop-')),
+    host: '127.0.0.1',
+    port: 0,
+    batchIntervalMs: 2,
+    publicUrl: 'http://reg.test',
+    maxUploadBytes: 64 * 1024,
+  });
   token = registry.adminToken!;
 });
 afterEach(async () => {
@@ -44,19 +83,43 @@ afterEach(async () => {
 
 describe('index paths', () => {
   it('follow the registry layout and round-trip', () => {
-    expect(['a', 'ab', 'abc', 'Serde_JSON'].map(indexPath)).toEqual(['1/a', '2/ab', '3/a/abc', 'se/rd/serde_json']);
+    expect(['a', 'ab', 'abc', 'Serde_JSON'].map(indexPath)).toEqual([
+      '1/a',
+      '2/ab',
+      '3/a/abc',
+      'se/rd/serde_json',
+    ]);
     for (const n of ['a', 'ab', 'abc', 'serde']) expect(parseIndexPath(indexPath(n))).toBe(n);
-    for (const p of ['se/rd/other', '../etc/passwd', '3/b/abc', '1/ab', 'se/rd/..%2fserde']) expect(parseIndexPath(p)).toBeUndefined();
+    for (const p of ['se/rd/other', '../etc/passwd', '3/b/abc', '1/ab', 'se/rd/..%2fserde'])
+      expect(parseIndexPath(p)).toBeUndefined();
   });
 });
 
 describe('sparse index and downloads', () => {
   it('serves config.json, index lines with cksum/deps/features/yanked, and the crate', async () => {
-    expect((await registry.app.inject({ url: '/cargo/index/config.json' })).json()).toEqual({ dl: 'http://reg.test/cargo/api/v1/crates', api: 'http://reg.test/cargo', 'auth-required': false });
-    const c = crate('demo', '1.0.0', 'serde = { version = "1.0", optional = true, features = ["derive"] }\nlocal = { version = "0.3", registry-index = "sparse+http://reg.test/cargo/index/", package = "real-local" }\n');
-    const r = await publish(body(meta('demo', '1.0.0', [{ name: 'serde' }, { name: 'real-local', explicit_name_in_toml: 'local' }]), c));
+    expect((await registry.app.inject({ url: '/cargo/index/config.json' })).json()).toEqual({
+      dl: 'http://reg.test/cargo/api/v1/crates',
+      api: 'http://reg.test/cargo',
+      'auth-required': false,
+    });
+    const c = crate(
+      'demo',
+      '1.0.0',
+      'serde = { version = "1.0", optional = true, features = ["derive"] }\nlocal = { version = "0.3", registry-index = "sparse+http://reg.test/cargo/index/", package = "real-local" }\n',
+    );
+    const r = await publish(
+      body(
+        meta('demo', '1.0.0', [
+          { name: 'serde' },
+          { name: 'real-local', explicit_name_in_toml: 'local' },
+        ]),
+        c,
+      ),
+    );
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json()).toEqual({ warnings: { invalid_categories: [], invalid_badges: [], other: [] } });
+    expect(r.json()).toEqual({
+      warnings: { invalid_categories: [], invalid_badges: [], other: [] },
+    });
 
     const idx = await registry.app.inject({ url: '/cargo/index/de/mo/demo' });
     expect(idx.statusCode).toBe(200);
@@ -65,8 +128,27 @@ describe('sparse index and downloads', () => {
       name: 'demo',
       vers: '1.0.0',
       deps: [
-        { name: 'serde', req: '^1.0', features: ['derive'], optional: true, default_features: true, target: null, kind: 'normal', registry: 'https://github.com/rust-lang/crates.io-index' },
-        { name: 'local', req: '^0.3', features: [], optional: false, default_features: true, target: null, kind: 'normal', registry: null, package: 'real-local' },
+        {
+          name: 'serde',
+          req: '^1.0',
+          features: ['derive'],
+          optional: true,
+          default_features: true,
+          target: null,
+          kind: 'normal',
+          registry: 'https://github.com/rust-lang/crates.io-index',
+        },
+        {
+          name: 'local',
+          req: '^0.3',
+          features: [],
+          optional: false,
+          default_features: true,
+          target: null,
+          kind: 'normal',
+          registry: null,
+          package: 'real-local',
+        },
       ],
       cksum: createHash('sha256').update(c).digest('hex'),
       features: { default: [], fancy: ['dep:serde'] },
@@ -74,38 +156,73 @@ describe('sparse index and downloads', () => {
       links: null,
       v: 2,
     });
-    const again = await registry.app.inject({ url: '/cargo/index/de/mo/demo', headers: { 'if-none-match': idx.headers.etag as string } });
+    const again = await registry.app.inject({
+      url: '/cargo/index/de/mo/demo',
+      headers: { 'if-none-match': idx.headers.etag as string },
+    });
     expect(again.statusCode).toBe(304);
 
     const dl = await registry.app.inject({ url: '/cargo/api/v1/crates/demo/1.0.0/download' });
     expect(dl.rawPayload.equals(c)).toBe(true);
     expect(dl.headers['cache-control']).toContain('immutable');
 
-    expect((await registry.app.inject({ method: 'DELETE', url: '/cargo/api/v1/crates/demo/1.0.0/yank', headers: { authorization: token } })).json()).toEqual({ ok: true });
-    expect(JSON.parse((await registry.app.inject({ url: '/cargo/index/de/mo/demo' })).body).yanked).toBe(true);
-    expect((await registry.app.inject({ method: 'PUT', url: '/cargo/api/v1/crates/demo/1.0.0/unyank', headers: { authorization: token } })).statusCode).toBe(200);
-    expect(JSON.parse((await registry.app.inject({ url: '/cargo/index/de/mo/demo' })).body).yanked).toBe(false);
+    expect(
+      (
+        await registry.app.inject({
+          method: 'DELETE',
+          url: '/cargo/api/v1/crates/demo/1.0.0/yank',
+          headers: { authorization: token },
+        })
+      ).json(),
+    ).toEqual({ ok: true });
+    expect(
+      JSON.parse((await registry.app.inject({ url: '/cargo/index/de/mo/demo' })).body).yanked,
+    ).toBe(true);
+    expect(
+      (
+        await registry.app.inject({
+          method: 'PUT',
+          url: '/cargo/api/v1/crates/demo/1.0.0/unyank',
+          headers: { authorization: token },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      JSON.parse((await registry.app.inject({ url: '/cargo/index/de/mo/demo' })).body).yanked,
+    ).toBe(false);
     // Yanked crates stay downloadable (lockfiles that pin them keep working).
   });
 
   it('answers 404 for unknown crates, wrong index paths and traversal', async () => {
     expect((await publishCrate('demo', '1.0.0')).statusCode).toBe(200);
-    for (const u of ['/cargo/index/de/mo/other', '/cargo/index/xx/yy/demo', '/cargo/index/de/mo/..%2F..%2Fregistry.sqlite', '/cargo/index/../../registry.sqlite', '/cargo/api/v1/crates/demo/9.9.9/download', '/cargo/api/v1/crates/..%2Fdemo/1.0.0/download', '/cargo/api/v1/crates/demo/..%2F1.0.0/download']) {
+    for (const u of [
+      '/cargo/index/de/mo/other',
+      '/cargo/index/xx/yy/demo',
+      '/cargo/index/de/mo/..%2F..%2Fregistry.sqlite',
+      '/cargo/index/../../registry.sqlite',
+      '/cargo/api/v1/crates/demo/9.9.9/download',
+      '/cargo/api/v1/crates/..%2Fdemo/1.0.0/download',
+      '/cargo/api/v1/crates/demo/..%2F1.0.0/download',
+    ]) {
       expect((await registry.app.inject({ url: u })).statusCode, u).toBe(404);
     }
   });
 });
 
-describe('cargo publish: refusals in cargo\'s shape, nothing stored', () => {
+describe("cargo publish: refusals in cargo's shape, nothing stored", () => {
   const nothingStored = () => expect(registry.store.count()).toBe(0);
-  const detail = (r: { json: () => { errors: { detail: string }[] } }) => r.json().errors[0]!.detail;
+  const detail = (r: { json: () => { errors: { detail: string }[] } }) =>
+    r.json().errors[0]!.detail;
 
   it('refuses missing and wrong tokens, and tokens out of scope', async () => {
     const p = body(meta('demo', '1.0.0'), crate('demo', '1.0.0'));
     expect((await publish(p, null)).statusCode).toBe(401);
     expect((await publish(p, 'sgl_wrong')).statusCode).toBe(401);
     registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', { actions: ['publish'], namespaces: ['pkg:cargo/bobs-crate'] }).token;
+    const bob = registry.auth.createToken('bob', {
+      actions: ['publish'],
+      namespaces: ['pkg:cargo/bobs-crate'],
+    }).token;
     const r = await publish(p, bob);
     expect(r.statusCode).toBe(403);
     expect(detail(r)).toBeTruthy();
@@ -122,14 +239,25 @@ describe('cargo publish: refusals in cargo\'s shape, nothing stored', () => {
     expect(r.statusCode).toBe(401);
     expect(detail(r)).toContain('sigil publish target/package/<name>-<version>.crate --otp');
     nothingStored();
-    const ok = await registry.app.inject({ method: 'PUT', url: '/cargo/api/v1/crates/new', headers: { authorization: carol, 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: p });
+    const ok = await registry.app.inject({
+      method: 'PUT',
+      url: '/cargo/api/v1/crates/new',
+      headers: { authorization: carol, 'x-sigil-otp': totp(secret, Date.now() + 30_000) },
+      payload: p,
+    });
     expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses malformed bodies', async () => {
     const c = crate('demo', '1.0.0');
     const good = body(meta('demo', '1.0.0'), c);
-    for (const bad of [Buffer.alloc(3), good.subarray(0, good.length - 1), Buffer.concat([good, Buffer.from('x')]), body({ name: 1 } as never, c), Buffer.concat([Buffer.from([5, 0, 0, 0]), Buffer.from('{nope'), Buffer.alloc(4)])]) {
+    for (const bad of [
+      Buffer.alloc(3),
+      good.subarray(0, good.length - 1),
+      Buffer.concat([good, Buffer.from('x')]),
+      body({ name: 1 } as never, c),
+      Buffer.concat([Buffer.from([5, 0, 0, 0]), Buffer.from('{nope'), Buffer.alloc(4)]),
+    ]) {
       const r = await publish(bad);
       expect(r.statusCode).toBe(400);
       expect(detail(r)).toMatch(/invalid publish request/);
@@ -169,14 +297,27 @@ describe('cargo publish: refusals in cargo\'s shape, nothing stored', () => {
   });
 
   it('refuses oversized crates with 413', async () => {
-    const r = await publishCrate('demo', '1.0.0', '', [], `// ${randomBytes(100_000).toString('base64')}`);
+    const r = await publishCrate(
+      'demo',
+      '1.0.0',
+      '',
+      [],
+      `// ${randomBytes(100_000).toString('base64')}`,
+    );
     expect(r.statusCode).toBe(413);
     nothingStored();
   });
 
   it('refuses cargo publish where author signatures are required, saying what to run instead', async () => {
     await registry.close();
-    registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-cargop-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', requireAuthorSignature: true });
+    registry = await openRegistry({
+      dataDir: mkdtempSync(join(tmpdir(), 'sigil-cargop-')),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+      publicUrl: 'http://reg.test',
+      requireAuthorSignature: true,
+    });
     token = registry.adminToken!;
     const r = await publishCrate('demo', '1.0.0');
     expect(r.statusCode).toBe(403);

@@ -12,15 +12,23 @@ describe('inBatches', () => {
       inFlight--;
       return chunk;
     });
-    expect(out).toEqual([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19], [20, 21, 22]]);
+    expect(out).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+      [10, 11, 12, 13, 14],
+      [15, 16, 17, 18, 19],
+      [20, 21, 22],
+    ]);
     expect(most).toBe(3);
   });
 
   it('rejects with the first error', async () => {
-    await expect(inBatches([1, 2, 3, 4], 1, 2, async ([x]) => {
-      if (x === 3) throw new Error('batch 3 failed');
-      return x;
-    })).rejects.toThrow('batch 3 failed');
+    await expect(
+      inBatches([1, 2, 3, 4], 1, 2, async ([x]) => {
+        if (x === 3) throw new Error('batch 3 failed');
+        return x;
+      }),
+    ).rejects.toThrow('batch 3 failed');
   });
 
   it('no items: no calls', async () => {

@@ -17,7 +17,12 @@ import { MemoryLog } from '../helpers/memory-log.js';
 async function run(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), stderrIsTTY: false, env });
+  const code = await main(args, {
+    out: (t) => void (stdout += t),
+    err: (t) => void (stderr += t),
+    stderrIsTTY: false,
+    env,
+  });
   return { code, stdout, stderr };
 }
 
@@ -49,24 +54,49 @@ describe('sigil log trust-root / verify-inclusion', () => {
     serving = log;
     app = Fastify();
     await app.register(rekorRoutes, { log });
-    app.get('/checkpoint', async (_req, reply) => reply.type('text/plain').send(await serving.latestCheckpoint()));
+    app.get('/checkpoint', async (_req, reply) =>
+      reply.type('text/plain').send(await serving.latestCheckpoint()),
+    );
     app.get('/tile/*', async (req, reply) => {
       const data = await serving.readTile((req.url as string).slice(1));
-      return data ? reply.type('application/octet-stream').send(Buffer.from(data)) : reply.code(404).send();
+      return data
+        ? reply.type('application/octet-stream').send(Buffer.from(data))
+        : reply.code(404).send();
     });
     await app.listen({ host: '127.0.0.1', port });
     dir = mkdtempSync(join(tmpdir(), 'sigil-log-cli-'));
     const key = generateKey('ed25519');
-    const signed = signRelease({ purl: 'pkg:npm/cli-demo@1.0.0', digests: { sha256: 'ab'.repeat(32), sha512: 'cd'.repeat(64) }, key });
+    const signed = signRelease({
+      purl: 'pkg:npm/cli-demo@1.0.0',
+      digests: { sha256: 'ab'.repeat(32), sha512: 'cd'.repeat(64) },
+      key,
+    });
     for (let i = 0; i < 3; i++) await fork.append(Buffer.from(`fork ${i}`));
     const res = await fetch(`${url}/api/v2/log/entries`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ dsseRequestV002: { envelope: signed.dsseEnvelope, verifiers: [{ publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') }, keyDetails: 'PKIX_ED25519' }] } }),
+      body: JSON.stringify({
+        dsseRequestV002: {
+          envelope: signed.dsseEnvelope,
+          verifiers: [
+            {
+              publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') },
+              keyDetails: 'PKIX_ED25519',
+            },
+          ],
+        },
+      }),
     });
     expect(res.status).toBe(201);
     bundleFile = join(dir, 'demo.sigstore.json');
-    writeFileSync(bundleFile, serializeBundle(makeBundle(signed.dsseEnvelope, key.publicKey.keyId, [(await res.json()) as Record<string, unknown>])));
+    writeFileSync(
+      bundleFile,
+      serializeBundle(
+        makeBundle(signed.dsseEnvelope, key.publicKey.keyId, [
+          (await res.json()) as Record<string, unknown>,
+        ]),
+      ),
+    );
     vkeyFile = join(dir, 'log.vkey');
     writeFileSync(vkeyFile, `# log key\n${log.verifierKey}\n`);
   });
@@ -80,13 +110,24 @@ describe('sigil log trust-root / verify-inclusion', () => {
     expect(r.code).toBe(0);
     const root = JSON.parse(r.stdout);
     expect(root.tlogs[0].baseUrl).toBe(url);
-    expect((await run(['log', 'trust-root', '--url', url, '--vkey', vkeyFile])).stdout).toBe(r.stdout);
+    expect((await run(['log', 'trust-root', '--url', url, '--vkey', vkeyFile])).stdout).toBe(
+      r.stdout,
+    );
   });
 
   it('trust-root refuses a key that does not name the URL, and a bad vkey', async () => {
-    const r = await run(['log', 'trust-root', '--url', 'https://elsewhere.example/log', '--vkey', log.verifierKey]);
+    const r = await run([
+      'log',
+      'trust-root',
+      '--url',
+      'https://elsewhere.example/log',
+      '--vkey',
+      log.verifierKey,
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^sigil: error: the log key is named "127\.0\.0\.1:\d+", which does not appear in the URL/m);
+    expect(r.stderr).toMatch(
+      /^sigil: error: the log key is named "127\.0\.0\.1:\d+", which does not appear in the URL/m,
+    );
     expect(r.stderr).toMatch(/^sigil: hint: /m);
     const bad = await run(['log', 'trust-root', '--url', url, '--vkey', 'nope+00000000+AAAA']);
     expect(bad.code).toBe(2);
@@ -99,7 +140,18 @@ describe('sigil log trust-root / verify-inclusion', () => {
     expect(offline.stdout).toMatch(/✔ inclusion/);
     expect(offline.stdout).toMatch(/– consistency/);
     await log.append(Buffer.from('later entry'));
-    const live = await run(['log', 'verify-inclusion', bundleFile, '--vkey', vkeyFile, '--url', url, '--config-dir', dir, '--json']);
+    const live = await run([
+      'log',
+      'verify-inclusion',
+      bundleFile,
+      '--vkey',
+      vkeyFile,
+      '--url',
+      url,
+      '--config-dir',
+      dir,
+      '--json',
+    ]);
     expect(live.stderr).toBe('');
     expect(live.code).toBe(0);
     const out = JSON.parse(live.stdout);
@@ -110,7 +162,9 @@ describe('sigil log trust-root / verify-inclusion', () => {
   it('verify-inclusion refuses a split view with both checkpoints, exit 1', async () => {
     serving = fork; // the same log key now serves another tree
     for (let i = 0; i < 5; i++) await fork.append(Buffer.from(`fork more ${i}`));
-    const r = await run(['log', 'verify-inclusion', bundleFile, '--vkey', vkeyFile, '--url', url], { SIGIL_CONFIG_DIR: dir });
+    const r = await run(['log', 'verify-inclusion', bundleFile, '--vkey', vkeyFile, '--url', url], {
+      SIGIL_CONFIG_DIR: dir,
+    });
     serving = log;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^sigil: error: log fork \/ split view: 127\.0\.0\.1:\d+/);
@@ -126,6 +180,8 @@ describe('sigil log trust-root / verify-inclusion', () => {
     writeFileSync(f, JSON.stringify(b));
     const r = await run(['log', 'verify-inclusion', f, '--vkey', vkeyFile]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/sigil: error: inclusionProof\.treeSize 999 is not the checkpoint size/);
+    expect(r.stderr).toMatch(
+      /sigil: error: inclusionProof\.treeSize 999 is not the checkpoint size/,
+    );
   });
 });

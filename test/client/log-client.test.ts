@@ -21,7 +21,13 @@ import { MemoryLog } from '../helpers/memory-log.js';
 const BASE = 'https://log.test/log';
 
 /** logFetcher serves a TransparencyLog's read side (checkpoint, tiles) at BASE; `pick` chooses which log answers each request. */
-function logFetcher(pick: () => MemoryLog, hooks: { checkpoint?: (text: string) => string; tile?: (path: string, data: Uint8Array) => Uint8Array | undefined } = {}): Fetcher & { urls: string[] } {
+function logFetcher(
+  pick: () => MemoryLog,
+  hooks: {
+    checkpoint?: (text: string) => string;
+    tile?: (path: string, data: Uint8Array) => Uint8Array | undefined;
+  } = {},
+): Fetcher & { urls: string[] } {
   const urls: string[] = [];
   return {
     urls,
@@ -38,7 +44,11 @@ function logFetcher(pick: () => MemoryLog, hooks: { checkpoint?: (text: string) 
         body = await log.readTile(path);
         if (body && hooks.tile) body = hooks.tile(path, body);
       }
-      if (body && body.length > maxBytes) throw new LogClientError('LOG_RESPONSE_TOO_LARGE', `${url} sent more than ${maxBytes} bytes`);
+      if (body && body.length > maxBytes)
+        throw new LogClientError(
+          'LOG_RESPONSE_TOO_LARGE',
+          `${url} sent more than ${maxBytes} bytes`,
+        );
       return body;
     },
   };
@@ -54,7 +64,11 @@ function twin(log: MemoryLog): MemoryLog {
   return new MemoryLog({ origin: log.origin, signerKey: log.signerKey });
 }
 
-function client(log: MemoryLog, fetcher: Fetcher, memory: CheckpointMemory = memoryCheckpointMemory()) {
+function client(
+  log: MemoryLog,
+  fetcher: Fetcher,
+  memory: CheckpointMemory = memoryCheckpointMemory(),
+) {
   return new LogClient({ baseUrl: BASE, verifierKey: log.verifierKey, fetcher, memory });
 }
 
@@ -96,7 +110,10 @@ describe('LogClient.update', () => {
     await grow(a, 5, 'for-alice');
     await grow(b, 9, 'for-bob');
     let serve = a;
-    const c = client(a, logFetcher(() => serve));
+    const c = client(
+      a,
+      logFetcher(() => serve),
+    );
     await c.update(); // sees a at size 15
     serve = b; // the server now shows b (size 19), which does not extend a
     const e = await refusal(c.update());
@@ -114,7 +131,10 @@ describe('LogClient.update', () => {
     await grow(a, 4, 'x');
     await grow(b, 4, 'y');
     let serve = a;
-    const c = client(a, logFetcher(() => serve));
+    const c = client(
+      a,
+      logFetcher(() => serve),
+    );
     await c.update();
     serve = b;
     const e = await refusal(c.update());
@@ -129,7 +149,11 @@ describe('LogClient.update', () => {
     await grow(b, 5);
     let serve = a;
     const memory = memoryCheckpointMemory();
-    const c = client(a, logFetcher(() => serve), memory);
+    const c = client(
+      a,
+      logFetcher(() => serve),
+      memory,
+    );
     await c.update();
     serve = b;
     const e = await refusal(c.update());
@@ -161,7 +185,9 @@ describe('LogClient.update', () => {
     const log = new MemoryLog({ origin: 'log.test/log' });
     await grow(log, 20);
     let mode: 'ok' | 'short' | 'none' = 'ok';
-    const f = logFetcher(() => log, { tile: (_p, d) => (mode === 'ok' ? d : mode === 'short' ? d.subarray(0, 31) : undefined) });
+    const f = logFetcher(() => log, {
+      tile: (_p, d) => (mode === 'ok' ? d : mode === 'short' ? d.subarray(0, 31) : undefined),
+    });
     const c = client(log, f);
     await c.update();
     await grow(log, 7);
@@ -173,16 +199,49 @@ describe('LogClient.update', () => {
 
   describe('refuses bad checkpoints', () => {
     const cases: [string, (cp: string, log: MemoryLog) => string, string][] = [
-      ['a bad signature', (cp) => cp.replace(/(\u2014 \S+ )(\S{10})/, (_m, a: string, s: string) => a + (s[9] === 'A' ? `${s.slice(0, 9)}B` : `${s.slice(0, 9)}A`)), 'NOTE_INVALID_SIGNATURE'],
-      ['an unknown key', (cp, log) => signNote(parseNote(cp).text, [parseSignerKey(new MemoryLog({ origin: log.origin }).signerKey)]), 'NOTE_UNVERIFIED'],
-      ['a non-canonical size', (cp, log) => signNote(parseNote(cp).text.replace(/\n(\d+)\n/, '\n0$1\n'), [parseSignerKey(log.signerKey)]), 'CHECKPOINT_MALFORMED'],
-      ['another origin', (cp, log) => signNote(parseNote(cp).text.replace(/^[^\n]+/, 'evil.test/log'), [parseSignerKey(log.signerKey)]), 'CHECKPOINT_WRONG_ORIGIN'],
+      [
+        'a bad signature',
+        (cp) =>
+          cp.replace(
+            /(\u2014 \S+ )(\S{10})/,
+            (_m, a: string, s: string) =>
+              a + (s[9] === 'A' ? `${s.slice(0, 9)}B` : `${s.slice(0, 9)}A`),
+          ),
+        'NOTE_INVALID_SIGNATURE',
+      ],
+      [
+        'an unknown key',
+        (cp, log) =>
+          signNote(parseNote(cp).text, [
+            parseSignerKey(new MemoryLog({ origin: log.origin }).signerKey),
+          ]),
+        'NOTE_UNVERIFIED',
+      ],
+      [
+        'a non-canonical size',
+        (cp, log) =>
+          signNote(parseNote(cp).text.replace(/\n(\d+)\n/, '\n0$1\n'), [
+            parseSignerKey(log.signerKey),
+          ]),
+        'CHECKPOINT_MALFORMED',
+      ],
+      [
+        'another origin',
+        (cp, log) =>
+          signNote(parseNote(cp).text.replace(/^[^\n]+/, 'evil.test/log'), [
+            parseSignerKey(log.signerKey),
+          ]),
+        'CHECKPOINT_WRONG_ORIGIN',
+      ],
       ['no signature at all', (cp) => parseNote(cp).text, 'NOTE_MALFORMED'],
     ];
     it.each(cases)('%s', async (_name, mutate, checkCode) => {
       const log = new MemoryLog({ origin: 'log.test/log' });
       await grow(log, 3);
-      const c = client(log, logFetcher(() => log, { checkpoint: (cp) => mutate(cp, log) }));
+      const c = client(
+        log,
+        logFetcher(() => log, { checkpoint: (cp) => mutate(cp, log) }),
+      );
       const e = await refusal(c.update());
       expect(e.code).toBe('LOG_CHECKPOINT_INVALID');
       expect(e.checkCode).toBe(checkCode);
@@ -191,30 +250,61 @@ describe('LogClient.update', () => {
 
   it('bounds the checkpoint response size', async () => {
     const log = new MemoryLog({ origin: 'log.test/log' });
-    const c = new LogClient({ baseUrl: BASE, verifierKey: log.verifierKey, fetcher: logFetcher(() => log), maxCheckpointBytes: 20 });
+    const c = new LogClient({
+      baseUrl: BASE,
+      verifierKey: log.verifierKey,
+      fetcher: logFetcher(() => log),
+      maxCheckpointBytes: 20,
+    });
     expect((await refusal(c.update())).code).toBe('LOG_RESPONSE_TOO_LARGE');
   });
 });
 
 describe('checkpoint memory on disk', () => {
   it('lives in the config dir (flag > SIGIL_CONFIG_DIR > XDG_CONFIG_HOME > ~/.config) and survives clients', async () => {
-    expect(sigilConfigDir({ flag: '/f', env: { SIGIL_CONFIG_DIR: '/e', XDG_CONFIG_HOME: '/x' } })).toBe('/f');
+    expect(
+      sigilConfigDir({ flag: '/f', env: { SIGIL_CONFIG_DIR: '/e', XDG_CONFIG_HOME: '/x' } }),
+    ).toBe('/f');
     expect(sigilConfigDir({ env: { SIGIL_CONFIG_DIR: '/e', XDG_CONFIG_HOME: '/x' } })).toBe('/e');
     expect(sigilConfigDir({ env: { XDG_CONFIG_HOME: '/x' } })).toBe('/x/sigil');
-    expect(sigilConfigDir({ env: { XDG_CONFIG_HOME: 'relative' }, home: '/h' })).toBe('/h/.config/sigil');
+    expect(sigilConfigDir({ env: { XDG_CONFIG_HOME: 'relative' }, home: '/h' })).toBe(
+      '/h/.config/sigil',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'sigil-cfg-'));
     const a = new MemoryLog({ origin: 'log.test/log' });
     const b = twin(a);
     await grow(a, 6, 'a');
     await grow(b, 9, 'b');
-    await client(a, logFetcher(() => a), fileCheckpointMemory(dir)).update();
-    expect(readFileSync(checkpointPath(dir, 'log.test/log'), 'utf8')).toBe(await a.latestCheckpoint());
+    await client(
+      a,
+      logFetcher(() => a),
+      fileCheckpointMemory(dir),
+    ).update();
+    expect(readFileSync(checkpointPath(dir, 'log.test/log'), 'utf8')).toBe(
+      await a.latestCheckpoint(),
+    );
     expect(checkpointPath(dir, '../x')).toContain('%2E.%2Fx');
     // a new client process, the same memory: the split view is still caught
-    const e = await refusal(client(a, logFetcher(() => b), fileCheckpointMemory(dir)).update());
+    const e = await refusal(
+      client(
+        a,
+        logFetcher(() => b),
+        fileCheckpointMemory(dir),
+      ).update(),
+    );
     expect(e.code).toBe('LOG_SPLIT_VIEW');
     // a tampered memory file is reported, not trusted
     writeFileSync(checkpointPath(dir, 'log.test/log'), 'garbage');
-    expect((await refusal(client(a, logFetcher(() => a), fileCheckpointMemory(dir)).update())).code).toBe('LOG_MEMORY_INVALID');
+    expect(
+      (
+        await refusal(
+          client(
+            a,
+            logFetcher(() => a),
+            fileCheckpointMemory(dir),
+          ).update(),
+        )
+      ).code,
+    ).toBe('LOG_MEMORY_INVALID');
   });
 });

@@ -3,7 +3,12 @@
 // fetcher bounds what it reads.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpFetcher, LogClient, LogClientError, memoryCheckpointMemory } from '../../src/client/index.js';
+import {
+  httpFetcher,
+  LogClient,
+  LogClientError,
+  memoryCheckpointMemory,
+} from '../../src/client/index.js';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { generateKey, spkiDer } from '../../src/core/keys.js';
 import type { TransparencyLogEntryJson } from '../../src/log/rekor/index.js';
@@ -17,14 +22,26 @@ function fetcherFor(pick: () => MemoryLog) {
   return {
     async get(url: string) {
       const path = url.slice(BASE.length + 1);
-      return path === 'checkpoint' ? Buffer.from(await pick().latestCheckpoint()) : pick().readTile(path);
+      return path === 'checkpoint'
+        ? Buffer.from(await pick().latestCheckpoint())
+        : pick().readTile(path);
     },
   };
 }
 
 async function logEnvelope(log: MemoryLog, text: string) {
   const envelope = signEnvelope('text/plain', Buffer.from(text), key);
-  const req = { dsseRequestV002: { envelope, verifiers: [{ publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') }, keyDetails: 'PKIX_ED25519' }] } };
+  const req = {
+    dsseRequestV002: {
+      envelope,
+      verifiers: [
+        {
+          publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') },
+          keyDetails: 'PKIX_ED25519',
+        },
+      ],
+    },
+  };
   const a = await createEntry(log, JSON.stringify(req));
   expect(a.status).toBe(201);
   return { envelope, entry: a.body as TransparencyLogEntryJson };
@@ -34,7 +51,12 @@ describe('LogClient.verifyEntry', () => {
   it('checks inclusion, then consistency with the remembered checkpoint whichever is newer', async () => {
     const log = new MemoryLog({ origin: 'log.test/log' });
     const memory = memoryCheckpointMemory();
-    const c = new LogClient({ baseUrl: BASE, verifierKey: log.verifierKey, fetcher: fetcherFor(() => log), memory });
+    const c = new LogClient({
+      baseUrl: BASE,
+      verifierKey: log.verifierKey,
+      fetcher: fetcherFor(() => log),
+      memory,
+    });
     const first = await logEnvelope(log, 'one');
     const r1 = await c.verifyEntry(first.entry, { envelope: first.envelope });
     expect(r1.ok).toBe(true);
@@ -56,8 +78,16 @@ describe('LogClient.verifyEntry', () => {
     const b = new MemoryLog({ origin: a.origin, signerKey: a.signerKey });
     for (let i = 0; i < 3; i++) await logEnvelope(a, `a ${i}`);
     const forked = await logEnvelope(b, 'only in b');
-    const c = new LogClient({ baseUrl: BASE, verifierKey: a.verifierKey, fetcher: fetcherFor(() => b) });
-    await new LogClient({ baseUrl: BASE, verifierKey: a.verifierKey, fetcher: fetcherFor(() => a) }).update();
+    const c = new LogClient({
+      baseUrl: BASE,
+      verifierKey: a.verifierKey,
+      fetcher: fetcherFor(() => b),
+    });
+    await new LogClient({
+      baseUrl: BASE,
+      verifierKey: a.verifierKey,
+      fetcher: fetcherFor(() => a),
+    }).update();
     await c.update(); // first use of this client's memory: b at size 1
     const onA = await logEnvelope(a, 'on a');
     // the entry's checkpoint (a, size 4) does not extend what this client remembers (b, size 1)
@@ -65,7 +95,10 @@ describe('LogClient.verifyEntry', () => {
     expect(r.ok).toBe(false);
     const last = r.checks.at(-1)!;
     expect(last.code).toBe('LOG_SPLIT_VIEW');
-    expect(last.detail).toMatchObject({ remembered: forked.entry.inclusionProof.checkpoint.envelope, received: onA.entry.inclusionProof.checkpoint.envelope });
+    expect(last.detail).toMatchObject({
+      remembered: forked.entry.inclusionProof.checkpoint.envelope,
+      received: onA.entry.inclusionProof.checkpoint.envelope,
+    });
   });
 
   it('a forged inclusion proof fails offline, before any network', async () => {
@@ -73,15 +106,34 @@ describe('LogClient.verifyEntry', () => {
     for (let i = 0; i < 5; i++) await logEnvelope(log, `x ${i}`);
     const { entry, envelope } = await logEnvelope(log, 'target'); // index 5 of 6: index 4 has a proof of the same length
     const calls: string[] = [];
-    const c = new LogClient({ baseUrl: BASE, verifierKey: log.verifierKey, fetcher: { get: async (u) => void calls.push(u) as undefined } });
-    const wrongIndex = { ...entry, logIndex: '4', inclusionProof: { ...entry.inclusionProof, logIndex: '4' } };
-    expect((await c.verifyEntry(wrongIndex, { envelope })).checks.at(-1)!.code).toBe('PROOF_ROOT_MISMATCH');
-    const wrongLength = { ...entry, inclusionProof: { ...entry.inclusionProof, hashes: entry.inclusionProof.hashes.slice(1) } };
-    expect((await c.verifyEntry(wrongLength, { envelope })).checks.at(-1)!.code).toBe('PROOF_WRONG_LENGTH');
+    const c = new LogClient({
+      baseUrl: BASE,
+      verifierKey: log.verifierKey,
+      fetcher: { get: async (u) => void calls.push(u) as undefined },
+    });
+    const wrongIndex = {
+      ...entry,
+      logIndex: '4',
+      inclusionProof: { ...entry.inclusionProof, logIndex: '4' },
+    };
+    expect((await c.verifyEntry(wrongIndex, { envelope })).checks.at(-1)!.code).toBe(
+      'PROOF_ROOT_MISMATCH',
+    );
+    const wrongLength = {
+      ...entry,
+      inclusionProof: { ...entry.inclusionProof, hashes: entry.inclusionProof.hashes.slice(1) },
+    };
+    expect((await c.verifyEntry(wrongLength, { envelope })).checks.at(-1)!.code).toBe(
+      'PROOF_WRONG_LENGTH',
+    );
     const wrongSize = { ...entry, inclusionProof: { ...entry.inclusionProof, treeSize: '9' } };
-    expect((await c.verifyEntry(wrongSize, { envelope })).checks.at(-1)!.code).toBe('TLOG_CHECKPOINT_MISMATCH');
+    expect((await c.verifyEntry(wrongSize, { envelope })).checks.at(-1)!.code).toBe(
+      'TLOG_CHECKPOINT_MISMATCH',
+    );
     const other = await logEnvelope(new MemoryLog({ origin: 'log.test/log' }), 'elsewhere');
-    expect((await c.verifyEntry(other.entry, { envelope: other.envelope })).checks.at(-1)!.code).toBe('TLOG_UNKNOWN_LOG');
+    expect(
+      (await c.verifyEntry(other.entry, { envelope: other.envelope })).checks.at(-1)!.code,
+    ).toBe('TLOG_UNKNOWN_LOG');
     expect(calls).toEqual([]);
   });
 });
@@ -116,9 +168,18 @@ describe('httpFetcher', () => {
     const f = httpFetcher({ timeoutMs: 5000 });
     expect(Buffer.from((await f.get(`${base}/ok`, { maxBytes: 10 }))!).toString()).toBe('hello');
     expect(await f.get(`${base}/missing`, { maxBytes: 10 })).toBeUndefined();
-    await expect(f.get(`${base}/big`, { maxBytes: 8192 })).rejects.toMatchObject({ code: 'LOG_RESPONSE_TOO_LARGE' });
-    await expect(f.get(`${base}/declared`, { maxBytes: 8192 })).rejects.toMatchObject({ code: 'LOG_RESPONSE_TOO_LARGE' });
-    await expect(f.get(`${base}/boom`, { maxBytes: 10 })).rejects.toMatchObject({ code: 'LOG_TRANSPORT', status: 500 });
-    await expect(f.get('http://127.0.0.1:1/x', { maxBytes: 10 })).rejects.toBeInstanceOf(LogClientError);
+    await expect(f.get(`${base}/big`, { maxBytes: 8192 })).rejects.toMatchObject({
+      code: 'LOG_RESPONSE_TOO_LARGE',
+    });
+    await expect(f.get(`${base}/declared`, { maxBytes: 8192 })).rejects.toMatchObject({
+      code: 'LOG_RESPONSE_TOO_LARGE',
+    });
+    await expect(f.get(`${base}/boom`, { maxBytes: 10 })).rejects.toMatchObject({
+      code: 'LOG_TRANSPORT',
+      status: 500,
+    });
+    await expect(f.get('http://127.0.0.1:1/x', { maxBytes: 10 })).rejects.toBeInstanceOf(
+      LogClientError,
+    );
   });
 });

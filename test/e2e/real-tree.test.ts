@@ -44,14 +44,24 @@ function fromCache(integrity: string): Buffer | undefined {
   const m = /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity.split(/\s+/)[0] ?? '');
   if (!m) return undefined;
   const hex = Buffer.from(m[1]!, 'base64').toString('hex');
-  const path = join(cacheDir, '_cacache', 'content-v2', 'sha512', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+  const path = join(
+    cacheDir,
+    '_cacache',
+    'content-v2',
+    'sha512',
+    hex.slice(0, 2),
+    hex.slice(2, 4),
+    hex.slice(4),
+  );
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   return createHash('sha512').update(bytes).digest('hex') === hex ? bytes : undefined;
 }
 
 function realPackages(work: string): { packages: RealPackage[]; repacked: boolean } {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; integrity?: string; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; integrity?: string; link?: boolean }>;
+  };
   const seen = new Map<string, RealPackage>();
   const installed: { name: string; version: string; dir: string }[] = [];
   for (const [path, v] of Object.entries(lock.packages)) {
@@ -61,15 +71,34 @@ function realPackages(work: string): { packages: RealPackage[]; repacked: boolea
     if (seen.has(key)) continue;
     const bytes = fromCache(v.integrity);
     if (bytes) seen.set(key, { name, version: v.version, integrity: v.integrity, bytes });
-    else if (existsSync(join(ROOT, path, 'package.json'))) installed.push({ name, version: v.version, dir: join(ROOT, path) });
+    else if (existsSync(join(ROOT, path, 'package.json')))
+      installed.push({ name, version: v.version, dir: join(ROOT, path) });
   }
   if (seen.size >= MIN_PACKAGES) return { packages: [...seen.values()], repacked: false };
   // Fallback (see the file comment): repack what is installed, in one npm process.
   const out = join(work, 'packed');
   mkdirSync(out, { recursive: true });
-  const env = { ...process.env, NPM_CONFIG_USERCONFIG: join(work, '.npmrc-none'), NPM_CONFIG_CACHE: join(work, '.npm-cache'), NPM_CONFIG_UPDATE_NOTIFIER: 'false', NPM_CONFIG_IGNORE_SCRIPTS: 'true' };
-  const info = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out, ...installed.map((i) => i.dir)], { encoding: 'utf8', env, maxBuffer: 256 << 20 })) as { name: string; version: string; filename: string; integrity: string }[];
-  for (const i of info) seen.set(`${i.name}@${i.version}`, { name: i.name, version: i.version, integrity: i.integrity, bytes: readFileSync(join(out, i.filename)) });
+  const env = {
+    ...process.env,
+    NPM_CONFIG_USERCONFIG: join(work, '.npmrc-none'),
+    NPM_CONFIG_CACHE: join(work, '.npm-cache'),
+    NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+    NPM_CONFIG_IGNORE_SCRIPTS: 'true',
+  };
+  const info = JSON.parse(
+    execFileSync(
+      'npm',
+      ['pack', '--json', '--pack-destination', out, ...installed.map((i) => i.dir)],
+      { encoding: 'utf8', env, maxBuffer: 256 << 20 },
+    ),
+  ) as { name: string; version: string; filename: string; integrity: string }[];
+  for (const i of info)
+    seen.set(`${i.name}@${i.version}`, {
+      name: i.name,
+      version: i.version,
+      integrity: i.integrity,
+      bytes: readFileSync(join(out, i.filename)),
+    });
   return { packages: [...seen.values()], repacked: true };
 }
 
@@ -88,11 +117,25 @@ function writeLock(pkgs: RealPackage[], tamper?: string): string {
   for (const p of pkgs) {
     let key = `node_modules/${p.name}`;
     for (let i = 2; key in entries; i++) key = `node_modules/nest-${i}/node_modules/${p.name}`;
-    const integrity = tamper === `${p.name}@${p.version}` ? `sha512-${Buffer.alloc(64, 7).toString('base64')}` : p.integrity;
-    entries[key] = { version: p.version, resolved: `${url}/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`, integrity };
+    const integrity =
+      tamper === `${p.name}@${p.version}`
+        ? `sha512-${Buffer.alloc(64, 7).toString('base64')}`
+        : p.integrity;
+    entries[key] = {
+      version: p.version,
+      resolved: `${url}/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`,
+      integrity,
+    };
   }
   const lockPath = join(project, 'package-lock.json');
-  writeFileSync(lockPath, JSON.stringify({ name: 'real-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: entries }, null, 2));
+  writeFileSync(
+    lockPath,
+    JSON.stringify(
+      { name: 'real-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: entries },
+      null,
+      2,
+    ),
+  );
   return lockPath;
 }
 
@@ -101,9 +144,24 @@ beforeAll(async () => {
   // tmpfs when there is one: the registry's fsyncs would otherwise pace the serialised key events.
   dataDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/sigil-real-tree-') : join(dir, 'data');
   packages = realPackages(dir).packages;
-  registry = await openRegistry({ dataDir, host: '127.0.0.1', port: 0, origin: 'real-tree.test/log', openWrites: true, batchIntervalMs: 1 });
+  registry = await openRegistry({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    origin: 'real-tree.test/log',
+    openWrites: true,
+    batchIntervalMs: 1,
+  });
   url = await registry.listen();
-  const ctx: RegistryContext = { store: registry.store, log: registry.log, registryKey: registry.registryKey, baseUrl: url, authority: registry.ledger, requireAuthorSignature: false, now: () => new Date() };
+  const ctx: RegistryContext = {
+    store: registry.store,
+    log: registry.log,
+    registryKey: registry.registryKey,
+    baseUrl: url,
+    authority: registry.ledger,
+    requireAuthorSignature: false,
+    now: () => new Date(),
+  };
   const scopeKeys = new Map<string, PrivateKey>();
   let next = 0;
   await Promise.all(
@@ -117,13 +175,31 @@ beforeAll(async () => {
           scopeKeys.set(scope, key);
         }
         const purl = `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
-        const digests = { sha256: createHash('sha256').update(p.bytes).digest('hex'), sha512: createHash('sha512').update(p.bytes).digest('hex') };
+        const digests = {
+          sha256: createHash('sha256').update(p.bytes).digest('hex'),
+          sha512: createHash('sha512').update(p.bytes).digest('hex'),
+        };
         try {
           await publishRelease(ctx, {
             filename: `${p.name.split('/').pop()}-${p.version}.tgz`,
             artifact: p.bytes,
             bundle: key ? signRelease({ purl, digests, key }) : null,
-            ...(key ? { keyEvents: [buildKeyEvent({ namespace: `pkg:npm/${p.name.replace('@', '%40')}`, previous: null, action: 'add', keys: [key.publicKey], reason: 'first publish' }, [key]).envelope] } : {}),
+            ...(key
+              ? {
+                  keyEvents: [
+                    buildKeyEvent(
+                      {
+                        namespace: `pkg:npm/${p.name.replace('@', '%40')}`,
+                        previous: null,
+                        action: 'add',
+                        keys: [key.publicKey],
+                        reason: 'first publish',
+                      },
+                      [key],
+                    ).envelope,
+                  ],
+                }
+              : {}),
           });
           published.push(p);
         } catch (e) {
@@ -151,20 +227,40 @@ describe('a real project tree', () => {
 
   it('`sigil verify package-lock.json` passes: scoped packages author-signed and ledger-authorised, the rest countersigned', async () => {
     const lock = writeLock(published);
-    const r = await runCli(['verify', lock, '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(dir, 'cfg') });
+    const r = await runCli(['verify', lock, '--server', url, '--json'], {
+      SIGIL_CONFIG_DIR: join(dir, 'cfg'),
+    });
     const report = JSON.parse(r.stdout);
     expect(r.code).toBe(0);
     const scoped = published.filter((p) => p.name.startsWith('@')).length;
-    expect(report.counts).toEqual({ verified: scoped, unsigned: published.length - scoped, failed: 0, skipped: 0 });
-    for (const d of report.dependencies.filter((x: { status: string }) => x.status === 'verified')) {
-      expect(d.checks.map((c: { code: string }) => c.code)).toEqual(expect.arrayContaining(['DIGEST_MATCH', 'AUTHOR_SIGNATURE_VALID', 'KEY_AUTHORISED', 'COUNTERSIGNATURE_VALID', 'REGISTRY_SIGNATURE_VALID', 'INCLUSION_PROOF_VALID']));
+    expect(report.counts).toEqual({
+      verified: scoped,
+      unsigned: published.length - scoped,
+      failed: 0,
+      skipped: 0,
+    });
+    for (const d of report.dependencies.filter(
+      (x: { status: string }) => x.status === 'verified',
+    )) {
+      expect(d.checks.map((c: { code: string }) => c.code)).toEqual(
+        expect.arrayContaining([
+          'DIGEST_MATCH',
+          'AUTHOR_SIGNATURE_VALID',
+          'KEY_AUTHORISED',
+          'COUNTERSIGNATURE_VALID',
+          'REGISTRY_SIGNATURE_VALID',
+          'INCLUSION_PROOF_VALID',
+        ]),
+      );
     }
   });
 
   it('one tampered integrity fails the run and is named', async () => {
     const victim = published.find((p) => p.name.startsWith('@')) ?? published[0]!;
     const lock = writeLock(published, `${victim.name}@${victim.version}`);
-    const r = await runCli(['verify', lock, '--server', url], { SIGIL_CONFIG_DIR: join(dir, 'cfg') });
+    const r = await runCli(['verify', lock, '--server', url], {
+      SIGIL_CONFIG_DIR: join(dir, 'cfg'),
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/1 FAILED/);
     expect(r.stdout).toContain(`${victim.name}@${victim.version}`);

@@ -48,9 +48,20 @@ describe('identification by content, without --type', () => {
   });
 
   it('the same bytes under an unhelpful name are still recognised (a CPAN dist renamed to .tgz, a crate to .tar.gz)', async () => {
-    const cpan = await describeArtifact(bytesArtifact('download.tgz', await fileArtifact(fixture('real/cpan', 'Any-URI-Escape-0.01.tar.gz')).bytes()), { namespace: 'PHRED' });
+    const cpan = await describeArtifact(
+      bytesArtifact(
+        'download.tgz',
+        await fileArtifact(fixture('real/cpan', 'Any-URI-Escape-0.01.tar.gz')).bytes(),
+      ),
+      { namespace: 'PHRED' },
+    );
     expect(cpan.identity.purl).toBe('pkg:cpan/PHRED/Any-URI-Escape@0.01');
-    const crate = await describeArtifact(bytesArtifact('fnv.tar.gz', await fileArtifact(fixture('real/cargo', 'fnv-1.0.7.crate')).bytes()));
+    const crate = await describeArtifact(
+      bytesArtifact(
+        'fnv.tar.gz',
+        await fileArtifact(fixture('real/cargo', 'fnv-1.0.7.crate')).bytes(),
+      ),
+    );
     expect(crate.identity.purl).toBe('pkg:cargo/fnv@1.0.7');
   });
 
@@ -61,7 +72,9 @@ describe('identification by content, without --type', () => {
     ]);
     const e = await inputError(describeArtifact(bytesArtifact('acme-widget-1.0.0.tar.gz', both)));
     expect(e.code).toBe('TYPE_AMBIGUOUS');
-    expect(e.message).toMatch(/npm .*package\.json.* or Composer.*composer\.json|Composer.*composer\.json.* or npm.*package\.json/);
+    expect(e.message).toMatch(
+      /npm .*package\.json.* or Composer.*composer\.json|Composer.*composer\.json.* or npm.*package\.json/,
+    );
     expect(e.hint).toMatch(/--type npm or --type composer|--type composer or --type npm/);
     // The name breaks the tie: ".tgz" is npm's.
     const d = await describeArtifact(bytesArtifact('widget-1.0.0.tgz', both));
@@ -69,15 +82,22 @@ describe('identification by content, without --type', () => {
   });
 
   it('an archive that declares no package says so, and what it looked for', async () => {
-    const e = await inputError(describeArtifact(fileArtifact(fixture('real/pypi', 'python-toml_0.10.2.orig.tar.gz'))));
+    const e = await inputError(
+      describeArtifact(fileArtifact(fixture('real/pypi', 'python-toml_0.10.2.orig.tar.gz'))),
+    );
     expect(e.code).toBe('TYPE_UNKNOWN');
     expect(e.message).toMatch(/PKG-INFO/);
     expect(e.hint).toMatch(/--type/);
   });
 
   it('`sigil sign` of a CPAN dist and a Hackage sdist needs no --type', async () => {
-    const kg = JSON.parse((await runCli(['keygen', '--out', join(tmp, 'keys'), '--json'])).stdout) as { privateKey: string; publicKey: string };
-    for (const [dir, file, extra] of [['real/cpan', 'Any-URI-Escape-0.01.tar.gz', ['--namespace', 'PHRED']], ['real/hackage', 'string-qq-0.0.4.tar.gz', []]] as const) {
+    const kg = JSON.parse(
+      (await runCli(['keygen', '--out', join(tmp, 'keys'), '--json'])).stdout,
+    ) as { privateKey: string; publicKey: string };
+    for (const [dir, file, extra] of [
+      ['real/cpan', 'Any-URI-Escape-0.01.tar.gz', ['--namespace', 'PHRED']],
+      ['real/hackage', 'string-qq-0.0.4.tar.gz', []],
+    ] as const) {
       const path = join(tmp, file);
       cpSync(fixture(dir, file), path);
       const r = await runCli(['sign', path, '--key', kg.privateKey, ...extra]);
@@ -92,20 +112,34 @@ describe('`sigil publish` of a folder holding go.mod', () => {
   let registry: Registry;
   let url: string;
   beforeAll(async () => {
-    registry = await openRegistry({ dataDir: join(tmp, 'data'), host: '127.0.0.1', port: 0, origin: 'by-content.test/log', openWrites: true, batchIntervalMs: 2 });
+    registry = await openRegistry({
+      dataDir: join(tmp, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      origin: 'by-content.test/log',
+      openWrites: true,
+      batchIntervalMs: 2,
+    });
     url = await registry.listen();
   });
   afterAll(async () => registry?.close());
 
   it('is a Go module without --type golang; the version is asked for when missing', async () => {
-    const kg = JSON.parse((await runCli(['keygen', '--out', join(tmp, 'gokeys'), '--json'])).stdout) as { privateKey: string };
+    const kg = JSON.parse(
+      (await runCli(['keygen', '--out', join(tmp, 'gokeys'), '--json'])).stdout,
+    ) as { privateKey: string };
     const mod = join(tmp, 'hello');
     cpSync(fixture('golang', 'hello'), mod, { recursive: true });
     const env = { SIGIL_CONFIG_DIR: join(tmp, 'config') };
     const noVersion = await runCli(['publish', mod, '--server', url, '--key', kg.privateKey], env);
     expect(noVersion.code).toBe(2);
-    expect(noVersion.stderr).toMatch(/is a Go module folder: give the version to publish with --version/);
-    const r = await runCli(['publish', mod, '--server', url, '--key', kg.privateKey, '--version', 'v2.0.0'], env);
+    expect(noVersion.stderr).toMatch(
+      /is a Go module folder: give the version to publish with --version/,
+    );
+    const r = await runCli(
+      ['publish', mod, '--server', url, '--key', kg.privateKey, '--version', 'v2.0.0'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pkg:golang\//);
   });

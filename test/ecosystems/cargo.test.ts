@@ -13,14 +13,18 @@ describe('cargo adapter', () => {
   it.skipIf(!have)('identifies and digests the .crate `cargo package` writes', async () => {
     const tmp = tempDir();
     cpSync(join(FIX, 'tiny'), tmp, { recursive: true });
-    run('cargo', ['package', '--offline', '--allow-dirty', '--no-verify', '-q'], tmp, { CARGO_TARGET_DIR: join(tmp, 'target') });
+    run('cargo', ['package', '--offline', '--allow-dirty', '--no-verify', '-q'], tmp, {
+      CARGO_TARGET_DIR: join(tmp, 'target'),
+    });
     const dir = join(tmp, 'target/package');
     const crate = readdirSync(dir).find((f) => f.endsWith('.crate'))!;
     const path = join(dir, crate);
     const art = fileArtifact(path);
     expect(cargoAdapter.detect(crate, readFileSync(path).subarray(0, 512))).toBe('yes');
     expect((await cargoAdapter.identify(art)).purl).toBe('pkg:cargo/sigil-tiny@0.3.1');
-    expect((await cargoAdapter.digest(art)).value).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
+    expect((await cargoAdapter.digest(art)).value).toBe(
+      createHash('sha256').update(readFileSync(path)).digest('hex'),
+    );
   });
 
   it('refuses broken crates', async () => {
@@ -32,10 +36,16 @@ describe('cargo adapter', () => {
       makeTarGz([{ name: 'b-1.0.0/Cargo.toml', data: toml }]),
       makeTarGz([{ name: 'a-1.0.0/Cargo.toml', data: toml }]).subarray(0, 30),
       makeTarGz([{ name: '/etc/Cargo.toml', data: toml }]),
-      makeTarGz([{ name: 'a-1.0.0/Cargo.toml', data: toml }, { name: 'a-1.0.0/Cargo.toml', data: toml }]),
+      makeTarGz([
+        { name: 'a-1.0.0/Cargo.toml', data: toml },
+        { name: 'a-1.0.0/Cargo.toml', data: toml },
+      ]),
     ];
     for (const [i, b] of cases.entries()) {
-      await expect(cargoAdapter.identify(memArtifact('a-1.0.0.crate', b)), `case ${i}`).rejects.toMatchObject({ file: 'a-1.0.0.crate' });
+      await expect(
+        cargoAdapter.identify(memArtifact('a-1.0.0.crate', b)),
+        `case ${i}`,
+      ).rejects.toMatchObject({ file: 'a-1.0.0.crate' });
     }
   });
 
@@ -43,9 +53,25 @@ describe('cargo adapter', () => {
     const r = cargoAdapter.lockfiles![0]!;
     expect(r.read('Cargo.lock', readFileSync(join(FIX, 'Cargo.lock')))).toEqual([
       { purl: 'pkg:cargo/app@0.1.0', digests: [] },
-      { purl: 'pkg:cargo/itoa@1.0.11', digests: [{ algorithm: 'sha256', value: '49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b' }], resolved: 'registry+https://github.com/rust-lang/crates.io-index' },
+      {
+        purl: 'pkg:cargo/itoa@1.0.11',
+        digests: [
+          {
+            algorithm: 'sha256',
+            value: '49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b',
+          },
+        ],
+        resolved: 'registry+https://github.com/rust-lang/crates.io-index',
+      },
     ]);
-    expect(r.read('Cargo.lock', readFileSync(join(FIX, 'Cargo.v1.lock')))[0]!.digests[0]!.value).toBe('b71991ff56294aa922b450139ee08b3bfc70982c6b2c7562771375cf73542dd4');
-    expect(() => r.read('Cargo.lock', Buffer.from('[[package]]\nname = "x"\nversion = "1"\nchecksum = "zz"\n'))).toThrow(/Cargo\.lock: package\[0\]\.checksum/);
+    expect(
+      r.read('Cargo.lock', readFileSync(join(FIX, 'Cargo.v1.lock')))[0]!.digests[0]!.value,
+    ).toBe('b71991ff56294aa922b450139ee08b3bfc70982c6b2c7562771375cf73542dd4');
+    expect(() =>
+      r.read(
+        'Cargo.lock',
+        Buffer.from('[[package]]\nname = "x"\nversion = "1"\nchecksum = "zz"\n'),
+      ),
+    ).toThrow(/Cargo\.lock: package\[0\]\.checksum/);
   });
 });

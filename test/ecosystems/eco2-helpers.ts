@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/core/errors.js';
 import type { Artifact } from '../../src/ecosystems/adapter.js';
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ecosystems');
+export const FIXTURES = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'ecosystems',
+);
 
 export function fixture(eco: string, name: string): string {
   return join(FIXTURES, eco, name);
@@ -35,7 +40,8 @@ export function hasTool(cmd: string): boolean {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
     return true;
   } catch {
-    if (process.env['CI'] === 'true') throw new Error(`${cmd} is required under CI=true (add its package to .ci/apt-packages)`);
+    if (process.env['CI'] === 'true')
+      throw new Error(`${cmd} is required under CI=true (add its package to .ci/apt-packages)`);
     return false;
   }
 }
@@ -46,7 +52,9 @@ export async function inputError(p: Promise<unknown> | (() => unknown)): Promise
     await (typeof p === 'function' ? p() : p);
   } catch (e) {
     if (e instanceof InputError) return e;
-    throw new Error(`expected an InputError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    throw new Error(
+      `expected an InputError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
+    );
   }
   throw new Error('expected an InputError, but nothing was thrown');
 }
@@ -61,7 +69,9 @@ export async function onlyInputErrors(f: () => unknown): Promise<void> {
 }
 
 /** tarOf builds a ustar archive in memory from (name, data) pairs (for hostile-input tests only). */
-export function tarOf(entries: { name: string; data?: Uint8Array | string; type?: '0' | '2' | '5'; link?: string }[]): Buffer {
+export function tarOf(
+  entries: { name: string; data?: Uint8Array | string; type?: '0' | '2' | '5'; link?: string }[],
+): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
     const data = Buffer.from(e.data ?? '');

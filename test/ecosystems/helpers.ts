@@ -121,7 +121,8 @@ export function hasTool(cmd: string, args: string[] = ['--version']): boolean {
     execFileSync(cmd, args, { stdio: 'ignore', env: toolEnv() });
     return true;
   } catch {
-    if (process.env['CI'] === 'true') throw new Error(`${cmd} is required under CI=true (see .ci/apt-packages)`);
+    if (process.env['CI'] === 'true')
+      throw new Error(`${cmd} is required under CI=true (see .ci/apt-packages)`);
     return false;
   }
 }
@@ -131,6 +132,16 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${process.env['PATH']}:${home}/.cargo/bin`, ...extra };
 }
 
-export function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
-  return execFileSync(cmd, args, { cwd, env: toolEnv(env), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): string {
+  return execFileSync(cmd, args, {
+    cwd,
+    env: toolEnv(env),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -14,10 +14,52 @@ import { pypiAdapter } from '../../src/ecosystems/pypi/index.js';
 import { wordpressAdapter } from '../../src/ecosystems/wordpress/index.js';
 import { makeTarGz, makeZip, memArtifact } from './helpers.js';
 
-const ADAPTERS = [pypiAdapter, golangAdapter, cargoAdapter, composerAdapter, cpanAdapter, wordpressAdapter, cranAdapter, hackageAdapter, juliaAdapter];
+const ADAPTERS = [
+  pypiAdapter,
+  golangAdapter,
+  cargoAdapter,
+  composerAdapter,
+  cpanAdapter,
+  wordpressAdapter,
+  cranAdapter,
+  hackageAdapter,
+  juliaAdapter,
+];
 const text = fc.oneof(
   fc.string({ maxLength: 300 }),
-  fc.array(fc.oneof(fc.constantFrom('[[package]]', 'name = ', '"x"', 'version', '==', '--hash=sha256:', '{', '}', '[', ']', ',', '\n', '  ', ':', 'DISTRIBUTIONS', 'constraints:', 'any.', 'deps', 'h1:', 'v1.0.0', '"packages"', '"Packages"', 'lock-version = "1.0"'), fc.string({ maxLength: 8 })), { maxLength: 40 }).map((a) => a.join('')),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          '[[package]]',
+          'name = ',
+          '"x"',
+          'version',
+          '==',
+          '--hash=sha256:',
+          '{',
+          '}',
+          '[',
+          ']',
+          ',',
+          '\n',
+          '  ',
+          ':',
+          'DISTRIBUTIONS',
+          'constraints:',
+          'any.',
+          'deps',
+          'h1:',
+          'v1.0.0',
+          '"packages"',
+          '"Packages"',
+          'lock-version = "1.0"',
+        ),
+        fc.string({ maxLength: 8 }),
+      ),
+      { maxLength: 40 },
+    )
+    .map((a) => a.join('')),
 );
 
 function onlyInputErrors(fn: () => unknown): void {
@@ -43,24 +85,50 @@ describe('eco1 hostile-input properties', () => {
   });
 
   it('identify() rejects only with InputError on arbitrary archives', async () => {
-    const entry = fc.record({ name: fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('a-1.0/PKG-INFO', 'a-1.0/Cargo.toml', 'a/DESCRIPTION', 'Project.toml', 'm@v1.0.0/go.mod', 'a-1/META.json', 'a/a.php', 'composer.json', 'a-1/a.cabal', 'x.dist-info/METADATA')), data: text });
+    const entry = fc.record({
+      name: fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom(
+          'a-1.0/PKG-INFO',
+          'a-1.0/Cargo.toml',
+          'a/DESCRIPTION',
+          'Project.toml',
+          'm@v1.0.0/go.mod',
+          'a-1/META.json',
+          'a/a.php',
+          'composer.json',
+          'a-1/a.cabal',
+          'x.dist-info/METADATA',
+        ),
+      ),
+      data: text,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(entry, { maxLength: 4 }), fc.boolean(), fc.nat(400), async (entries, zip, cut) => {
-        let bytes: Buffer;
-        try {
-          bytes = zip ? makeZip(entries) : makeTarGz(entries);
-        } catch {
-          return; // names too long for the test's tar writer
-        }
-        if (cut > 0 && cut < bytes.length) bytes = bytes.subarray(0, cut);
-        for (const a of ADAPTERS) {
+      fc.asyncProperty(
+        fc.array(entry, { maxLength: 4 }),
+        fc.boolean(),
+        fc.nat(400),
+        async (entries, zip, cut) => {
+          let bytes: Buffer;
           try {
-            await a.identify(memArtifact(zip ? 'x-1.0-py3-none-any.whl' : 'x-1.0.tar.gz', bytes), { namespace: 'ABC', version: '1.0' });
-          } catch (e) {
-            if (!(e instanceof InputError)) throw new Error(`${a.type}: ${String(e)}`, { cause: e });
+            bytes = zip ? makeZip(entries) : makeTarGz(entries);
+          } catch {
+            return; // names too long for the test's tar writer
           }
-        }
-      }),
+          if (cut > 0 && cut < bytes.length) bytes = bytes.subarray(0, cut);
+          for (const a of ADAPTERS) {
+            try {
+              await a.identify(
+                memArtifact(zip ? 'x-1.0-py3-none-any.whl' : 'x-1.0.tar.gz', bytes),
+                { namespace: 'ABC', version: '1.0' },
+              );
+            } catch (e) {
+              if (!(e instanceof InputError))
+                throw new Error(`${a.type}: ${String(e)}`, { cause: e });
+            }
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

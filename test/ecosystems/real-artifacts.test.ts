@@ -23,8 +23,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'sigil-real-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const real = (eco: string, file: string) => fixture(join('real', eco), file);
-const sum = (cmd: 'sha256sum' | 'md5sum', path: string) => execFileSync(cmd, [path]).toString().split(' ')[0]!;
-const py = (code: string, ...args: string[]) => execFileSync('python3', ['-c', code, ...args]).toString().trim();
+const sum = (cmd: 'sha256sum' | 'md5sum', path: string) =>
+  execFileSync(cmd, [path]).toString().split(' ')[0]!;
+const py = (code: string, ...args: string[]) =>
+  execFileSync('python3', ['-c', code, ...args])
+    .toString()
+    .trim();
 
 interface RealCase {
   eco: string;
@@ -45,7 +49,10 @@ const CASES: RealCase[] = [
     type: 'cargo',
     detected: 'cargo',
     purl: 'pkg:cargo/fnv@1.0.7',
-    native: { algorithm: 'sha256', value: '3f9eec918d3f24069decb9af1554cad7c880e2da24a9afd88aca000531ab82c1' },
+    native: {
+      algorithm: 'sha256',
+      value: '3f9eec918d3f24069decb9af1554cad7c880e2da24a9afd88aca000531ab82c1',
+    },
   },
   {
     eco: 'cargo',
@@ -53,7 +60,10 @@ const CASES: RealCase[] = [
     type: 'cargo',
     detected: 'cargo',
     purl: 'pkg:cargo/pin-utils@0.1.0',
-    native: { algorithm: 'sha256', value: '8b870d8c151b6f2fb93e84a13146138f05d02ed11c7e7c54f8826aaaf7c9f184' },
+    native: {
+      algorithm: 'sha256',
+      value: '8b870d8c151b6f2fb93e84a13146138f05d02ed11c7e7c54f8826aaaf7c9f184',
+    },
   },
   {
     eco: 'hackage',
@@ -62,7 +72,10 @@ const CASES: RealCase[] = [
     // "data-default-0.7.1.1" also fits a Forge "author-module-x.y.z" name: detection guesses puppet (see below).
     detected: 'puppet',
     purl: 'pkg:hackage/data-default@0.7.1.1',
-    native: { algorithm: 'sha256', value: 'b0f95d279cd75cacaa8152a01590dc3460f7134f6840b37052abb3ba3cb2a511' },
+    native: {
+      algorithm: 'sha256',
+      value: 'b0f95d279cd75cacaa8152a01590dc3460f7134f6840b37052abb3ba3cb2a511',
+    },
   },
   {
     eco: 'hackage',
@@ -70,7 +83,10 @@ const CASES: RealCase[] = [
     type: 'hackage',
     detected: 'puppet',
     purl: 'pkg:hackage/string-qq@0.0.4',
-    native: { algorithm: 'sha256', value: 'c85b9c1e27596ea8e765e4b630b7be53c331c51b680ad46cc2d248d3099fdd71' },
+    native: {
+      algorithm: 'sha256',
+      value: 'c85b9c1e27596ea8e765e4b630b7be53c331c51b680ad46cc2d248d3099fdd71',
+    },
   },
   {
     eco: 'cpan',
@@ -79,7 +95,10 @@ const CASES: RealCase[] = [
     detected: undefined,
     options: { namespace: 'PHRED' },
     purl: 'pkg:cpan/PHRED/Any-URI-Escape@0.01',
-    native: { algorithm: 'sha256', value: 'e3813cec9f108fa5c0be66e08c1986bfba4d242151b0f9f4ec5e0c5e17108c4c' },
+    native: {
+      algorithm: 'sha256',
+      value: 'e3813cec9f108fa5c0be66e08c1986bfba4d242151b0f9f4ec5e0c5e17108c4c',
+    },
   },
   {
     eco: 'cpan',
@@ -88,7 +107,10 @@ const CASES: RealCase[] = [
     detected: undefined,
     options: { namespace: 'RCLAMP' },
     purl: 'pkg:cpan/RCLAMP/File-Path-Expand@1.02',
-    native: { algorithm: 'sha256', value: '7fb616a5d5904400a9e355ca540049a08605c60ce4f94297f2f8bd95dee9b495' },
+    native: {
+      algorithm: 'sha256',
+      value: '7fb616a5d5904400a9e355ca540049a08605c60ce4f94297f2f8bd95dee9b495',
+    },
   },
   {
     eco: 'cran',
@@ -105,7 +127,10 @@ const CASES: RealCase[] = [
     detected: 'puppet',
     purl: 'pkg:puppet/asciiduck/sssd@0.3.0',
     // No independent Forge file_sha256 was found here; this is sha256sum of Debian's orig tarball (SOURCES.md).
-    native: { algorithm: 'sha256', value: 'a7f76e0e2c98c47454c80eb0f1874cc13c03970def7d420312bcad58d0779a95' },
+    native: {
+      algorithm: 'sha256',
+      value: 'a7f76e0e2c98c47454c80eb0f1874cc13c03970def7d420312bcad58d0779a95',
+    },
   },
   {
     eco: 'pypi',
@@ -114,7 +139,10 @@ const CASES: RealCase[] = [
     detected: 'pypi',
     // purl-spec pypi: lower-case, "_" → "-"; the "." is kept (see the lockfile test below).
     purl: 'pkg:pypi/hurry-filesize@0.9',
-    native: { algorithm: 'sha256', value: 'f5368329adbef86accd3bc9490522340bb79260455ae89b1a42c10f63801b9a6' },
+    native: {
+      algorithm: 'sha256',
+      value: 'f5368329adbef86accd3bc9490522340bb79260455ae89b1a42c10f63801b9a6',
+    },
   },
   {
     eco: 'npm',
@@ -122,7 +150,11 @@ const CASES: RealCase[] = [
     type: 'npm',
     detected: 'npm',
     purl: 'pkg:npm/ms@2.1.3',
-    native: { algorithm: 'sri-sha512', value: 'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==' },
+    native: {
+      algorithm: 'sri-sha512',
+      value:
+        'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==',
+    },
   },
   {
     eco: 'npm',
@@ -130,13 +162,18 @@ const CASES: RealCase[] = [
     type: 'npm',
     detected: 'npm',
     purl: 'pkg:npm/%40sigstore/bundle@4.0.0',
-    native: { algorithm: 'sri-sha512', value: 'sha512-NwCl5Y0V6Di0NexvkTqdoVfmjTaQwoLM236r89KEojGmq/jMls8S+zb7yOwAPdXvbwfKDlP+lmXgAL4vKSQT+A==' },
+    native: {
+      algorithm: 'sri-sha512',
+      value:
+        'sha512-NwCl5Y0V6Di0NexvkTqdoVfmjTaQwoLM236r89KEojGmq/jMls8S+zb7yOwAPdXvbwfKDlP+lmXgAL4vKSQT+A==',
+    },
   },
 ];
 
 function independentDigest(c: RealCase, path: string): string {
   if (c.native.algorithm === 'md5') return sum('md5sum', path);
-  if (c.native.algorithm === 'sri-sha512') return `sha512-${execFileSync('openssl', ['dgst', '-sha512', '-binary', path]).toString('base64')}`;
+  if (c.native.algorithm === 'sri-sha512')
+    return `sha512-${execFileSync('openssl', ['dgst', '-sha512', '-binary', path]).toString('base64')}`;
   return sum('sha256sum', path);
 }
 
@@ -160,7 +197,11 @@ describe('real released artifacts: identity and native digest', () => {
     expect(d.native).toEqual(c.native);
     const key = generateKey();
     const bundle = signRelease({ purl: d.identity.purl, digests: d.digests, key });
-    const ok = verifyRelease({ bundle: JSON.stringify(bundle), artifact: { name: a.name, digests: d.digests, purl: c.purl }, trustedKeys: [key.publicKey] });
+    const ok = verifyRelease({
+      bundle: JSON.stringify(bundle),
+      artifact: { name: a.name, digests: d.digests, purl: c.purl },
+      trustedKeys: [key.publicKey],
+    });
     expect(ok.ok, JSON.stringify(ok.checks)).toBe(true);
   });
 });
@@ -168,7 +209,10 @@ describe('real released artifacts: identity and native digest', () => {
 describe('identity agrees with the ecosystem tools and metadata parsers that run here', () => {
   it('cargo: Cargo.toml [package] as tomllib reads it', () => {
     if (!hasTool('python3')) return;
-    for (const [file, name, version] of [['fnv-1.0.7.crate', 'fnv', '1.0.7'], ['pin-utils-0.1.0.crate', 'pin-utils', '0.1.0']] as const) {
+    for (const [file, name, version] of [
+      ['fnv-1.0.7.crate', 'fnv', '1.0.7'],
+      ['pin-utils-0.1.0.crate', 'pin-utils', '0.1.0'],
+    ] as const) {
       const out = py(
         'import sys,tarfile,tomllib\nt=tarfile.open(sys.argv[1])\nm=[x for x in t.getnames() if x.count("/")==1 and x.endswith("/Cargo.toml")][0]\np=tomllib.load(t.extractfile(m))["package"]\nprint(p["name"],p["version"])',
         real('cargo', file),
@@ -179,7 +223,10 @@ describe('identity agrees with the ecosystem tools and metadata parsers that run
 
   it('cpan: META.yml as CPAN::Meta reads it', () => {
     if (!hasTool('perl')) return;
-    for (const [file, name, version] of [['Any-URI-Escape-0.01.tar.gz', 'Any-URI-Escape', '0.01'], ['File-Path-Expand-1.02.tar.gz', 'File-Path-Expand', '1.02']] as const) {
+    for (const [file, name, version] of [
+      ['Any-URI-Escape-0.01.tar.gz', 'Any-URI-Escape', '0.01'],
+      ['File-Path-Expand-1.02.tar.gz', 'File-Path-Expand', '1.02'],
+    ] as const) {
       const out = execFileSync('perl', [
         '-MArchive::Tar',
         '-MCPAN::Meta',
@@ -266,7 +313,10 @@ describe('lockfile pins of the same releases lead back to these artifacts', () =
   it('requirements.txt with --hash: same purl and digest when the name is written as in PKG-INFO', async () => {
     const d = await describeArtifact(fileArtifact(real('pypi', 'hurry.filesize-0.9.tar.gz')));
     const { reader } = lockfileReaderFor('requirements.txt')!;
-    const [e] = reader.read('requirements.txt', new TextEncoder().encode(`hurry.filesize==0.9 --hash=sha256:${d.native.value}\n`));
+    const [e] = reader.read(
+      'requirements.txt',
+      new TextEncoder().encode(`hurry.filesize==0.9 --hash=sha256:${d.native.value}\n`),
+    );
     expect(e!.purl).toBe(d.identity.purl);
     expect(e!.digests).toContainEqual(d.native);
   });
@@ -285,7 +335,13 @@ describe('lockfile pins of the same releases lead back to these artifacts', () =
 
 describe('real Debian binary packages', () => {
   const DEBS = [
-    { file: 'netbase_6.4_all.deb', name: 'netbase', version: '6.4', purl: 'pkg:deb/debian/netbase@6.4?arch=all', sha256: '29b23c48c0fe6f878e56c5ddc9f65d1c05d729360f3690a593a8c795031cd867' },
+    {
+      file: 'netbase_6.4_all.deb',
+      name: 'netbase',
+      version: '6.4',
+      purl: 'pkg:deb/debian/netbase@6.4?arch=all',
+      sha256: '29b23c48c0fe6f878e56c5ddc9f65d1c05d729360f3690a593a8c795031cd867',
+    },
     {
       file: 'sensible-utils_0.0.17+nmu1_all.deb',
       name: 'sensible-utils',
@@ -295,28 +351,48 @@ describe('real Debian binary packages', () => {
     },
   ];
 
-  it.each(DEBS)('$file: digest is the SHA256 of its apt Packages stanza; its xz control identifies it as dpkg-deb -f does', async (c) => {
-    const a = fileArtifact(real('deb', c.file));
-    const deb = adapterForType('deb');
-    expect(detectAdapter(a.name, (await a.bytes()).subarray(0, 512))?.type).toBe('deb');
-    expect(await deb.digest(a)).toEqual({ algorithm: 'sha256', value: c.sha256 });
-    expect(sum('sha256sum', a.path!)).toBe(c.sha256);
-    // bookworm's dpkg-deb writes control.tar.xz (decompressed with xz-decompress, bounded).
-    expect(await deb.identify(a)).toEqual({ type: 'deb', namespace: 'debian', name: c.name, version: c.version, purl: c.purl });
-  });
+  it.each(DEBS)(
+    '$file: digest is the SHA256 of its apt Packages stanza; its xz control identifies it as dpkg-deb -f does',
+    async (c) => {
+      const a = fileArtifact(real('deb', c.file));
+      const deb = adapterForType('deb');
+      expect(detectAdapter(a.name, (await a.bytes()).subarray(0, 512))?.type).toBe('deb');
+      expect(await deb.digest(a)).toEqual({ algorithm: 'sha256', value: c.sha256 });
+      expect(sum('sha256sum', a.path!)).toBe(c.sha256);
+      // bookworm's dpkg-deb writes control.tar.xz (decompressed with xz-decompress, bounded).
+      expect(await deb.identify(a)).toEqual({
+        type: 'deb',
+        namespace: 'debian',
+        name: c.name,
+        version: c.version,
+        purl: c.purl,
+      });
+    },
+  );
 
-  it.each(DEBS)('$file: rebuilt by dpkg-deb with gzip control, it identifies as dpkg-deb -f reads the original', async (c) => {
-    if (!hasTool('dpkg-deb')) return;
-    const orig = real('deb', c.file);
-    const f = (k: string) => execFileSync('dpkg-deb', ['-f', orig, k]).toString().trim();
-    expect([f('Package'), f('Version'), f('Architecture')]).toEqual([c.name, c.version, 'all']);
-    const root = join(tmp, `${c.name}-root`);
-    const out = join(tmp, `${c.name}-gz.deb`);
-    execFileSync('dpkg-deb', ['-R', orig, root]);
-    execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, out], { stdio: 'ignore' });
-    const id = await adapterForType('deb').identify(fileArtifact(out));
-    expect(id).toEqual({ type: 'deb', namespace: 'debian', name: c.name, version: c.version, purl: c.purl });
-  });
+  it.each(DEBS)(
+    '$file: rebuilt by dpkg-deb with gzip control, it identifies as dpkg-deb -f reads the original',
+    async (c) => {
+      if (!hasTool('dpkg-deb')) return;
+      const orig = real('deb', c.file);
+      const f = (k: string) => execFileSync('dpkg-deb', ['-f', orig, k]).toString().trim();
+      expect([f('Package'), f('Version'), f('Architecture')]).toEqual([c.name, c.version, 'all']);
+      const root = join(tmp, `${c.name}-root`);
+      const out = join(tmp, `${c.name}-gz.deb`);
+      execFileSync('dpkg-deb', ['-R', orig, root]);
+      execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, out], {
+        stdio: 'ignore',
+      });
+      const id = await adapterForType('deb').identify(fileArtifact(out));
+      expect(id).toEqual({
+        type: 'deb',
+        namespace: 'debian',
+        name: c.name,
+        version: c.version,
+        purl: c.purl,
+      });
+    },
+  );
 });
 
 describe('Debian repacks and non-releases are not mistaken for the release', () => {
@@ -331,13 +407,17 @@ describe('Debian repacks and non-releases are not mistaken for the release', () 
   });
 
   it("python-toml's orig tarball (a GitHub archive, no PKG-INFO) is refused as an sdist", async () => {
-    const err = await inputError(adapterForType('pypi').identify(fileArtifact(real('pypi', 'python-toml_0.10.2.orig.tar.gz'))));
+    const err = await inputError(
+      adapterForType('pypi').identify(fileArtifact(real('pypi', 'python-toml_0.10.2.orig.tar.gz'))),
+    );
     expect(err.code).toBe('PYPI_METADATA_MISSING');
   });
 
   it('a Hackage sdist whose name also fits a Forge module is identified by its .cabal file (detection by name alone guessed puppet)', async () => {
     const a = fileArtifact(real('hackage', 'data-default-0.7.1.1.tar.gz'));
     expect((await describeArtifact(a)).identity.purl).toBe('pkg:hackage/data-default@0.7.1.1');
-    expect((await describeArtifact(a, { type: 'hackage' })).identity.purl).toBe('pkg:hackage/data-default@0.7.1.1');
+    expect((await describeArtifact(a, { type: 'hackage' })).identity.purl).toBe(
+      'pkg:hackage/data-default@0.7.1.1',
+    );
   });
 });

@@ -13,7 +13,8 @@ import { inCI, toolStatus } from './tools.js';
 
 const gemTool = toolStatus('gem');
 
-const failures = (r: VerificationResult) => r.checks.filter((c) => c.status === 'fail').map((c) => c.code);
+const failures = (r: VerificationResult) =>
+  r.checks.filter((c) => c.status === 'fail').map((c) => c.code);
 
 /** A minimal ustar writer, for hand-made hostile gems. */
 function tar(members: { name: string; data: Uint8Array; type?: string }[]): Buffer {
@@ -39,7 +40,8 @@ function tar(members: { name: string; data: Uint8Array; type?: string }[]): Buff
 }
 
 describe('RubyGems: hand-made and hostile input', () => {
-  const spec = '--- !ruby/object:Gem::Specification\nname: hand\nversion: !ruby/object:Gem::Version\n  version: 1.0.0\ncert_chain: []\n';
+  const spec =
+    '--- !ruby/object:Gem::Specification\nname: hand\nversion: !ruby/object:Gem::Version\n  version: 1.0.0\ncert_chain: []\n';
   const unsigned = tar([
     { name: 'metadata.gz', data: gzipSync(spec) },
     { name: 'data.tar.gz', data: gzipSync(Buffer.alloc(1024)) },
@@ -62,10 +64,36 @@ describe('RubyGems: hand-made and hostile input', () => {
       ['truncated', unsigned.subarray(0, 700), 'TAR_MALFORMED'],
       ['no metadata', tar([{ name: 'data.tar.gz', data: gzipSync('x') }]), 'GEM_MALFORMED'],
       ['no data', tar([{ name: 'metadata.gz', data: gzipSync(spec) }]), 'GEM_MALFORMED'],
-      ['metadata not gzip', tar([{ name: 'metadata.gz', data: Buffer.from('plain') }, { name: 'data.tar.gz', data: gzipSync('x') }]), 'GEM_MALFORMED'],
-      ['metadata not yaml', tar([{ name: 'metadata.gz', data: gzipSync('{[: :') }, { name: 'data.tar.gz', data: gzipSync('x') }]), 'GEM_MALFORMED'],
-      ['symlink member', tar([{ name: 'metadata.gz', data: new Uint8Array(0), type: '2' }]), 'TAR_MALFORMED'],
-      ['checksums garbage', tar([{ name: 'metadata.gz', data: gzipSync(spec) }, { name: 'data.tar.gz', data: gzipSync('x') }, { name: 'checksums.yaml.gz', data: gzipSync('- a\n- b\n') }]), 'GEM_MALFORMED'],
+      [
+        'metadata not gzip',
+        tar([
+          { name: 'metadata.gz', data: Buffer.from('plain') },
+          { name: 'data.tar.gz', data: gzipSync('x') },
+        ]),
+        'GEM_MALFORMED',
+      ],
+      [
+        'metadata not yaml',
+        tar([
+          { name: 'metadata.gz', data: gzipSync('{[: :') },
+          { name: 'data.tar.gz', data: gzipSync('x') },
+        ]),
+        'GEM_MALFORMED',
+      ],
+      [
+        'symlink member',
+        tar([{ name: 'metadata.gz', data: new Uint8Array(0), type: '2' }]),
+        'TAR_MALFORMED',
+      ],
+      [
+        'checksums garbage',
+        tar([
+          { name: 'metadata.gz', data: gzipSync(spec) },
+          { name: 'data.tar.gz', data: gzipSync('x') },
+          { name: 'checksums.yaml.gz', data: gzipSync('- a\n- b\n') },
+        ]),
+        'GEM_MALFORMED',
+      ],
     ];
     for (const [what, bytes, code] of cases) {
       const r = verifyGem(bytes, { trustedCerts: [] });
@@ -80,7 +108,9 @@ describe('RubyGems: hand-made and hostile input', () => {
       { name: 'data.tar.gz', data: gzipSync('a') },
       { name: 'data.tar.gz', data: Buffer.from('not gzip') },
     ]);
-    expect(failures(verifyGem(dup, { trustedCerts: [] }))).toEqual(expect.arrayContaining(['GEM_DUPLICATE_MEMBER', 'GEM_CONTENT_CORRUPT']));
+    expect(failures(verifyGem(dup, { trustedCerts: [] }))).toEqual(
+      expect.arrayContaining(['GEM_DUPLICATE_MEMBER', 'GEM_CONTENT_CORRUPT']),
+    );
   });
 
   it('never throws on arbitrary bytes or mutated gems (property)', () => {
@@ -102,7 +132,8 @@ describe('RubyGems: hand-made and hostile input', () => {
 describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem command', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const gem = (cwd: string, ...args: string[]) => execFileSync('gem', args, { cwd, env, stdio: 'pipe', timeout: 60_000 }).toString();
+  const gem = (cwd: string, ...args: string[]) =>
+    execFileSync('gem', args, { cwd, env, stdio: 'pipe', timeout: 60_000 }).toString();
 
   // Paths filled in beforeAll.
   let selfSigned: string, selfCert: string;
@@ -111,7 +142,10 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
 
   function buildGem(cwd: string, name: string, signing?: { key: string; chain: string[] }): string {
     mkdirSync(join(cwd, 'lib'), { recursive: true });
-    writeFileSync(join(cwd, 'lib', `${name}.rb`), `module ${name[0]!.toUpperCase()}${name.slice(1)}; end\n`);
+    writeFileSync(
+      join(cwd, 'lib', `${name}.rb`),
+      `module ${name[0]!.toUpperCase()}${name.slice(1)}; end\n`,
+    );
     const signingLines = signing
       ? `  s.signing_key = ${JSON.stringify(signing.key)}\n  s.cert_chain = ${JSON.stringify(signing.chain)}\n`
       : '';
@@ -126,7 +160,12 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-gem-'));
     mkdirSync(join(dir, 'home'));
-    env = { ...process.env, HOME: join(dir, 'home'), GEM_HOME: join(dir, 'gemhome'), LC_ALL: 'C.UTF-8' };
+    env = {
+      ...process.env,
+      HOME: join(dir, 'home'),
+      GEM_HOME: join(dir, 'gemhome'),
+      LC_ALL: 'C.UTF-8',
+    };
 
     // 1. Self-signed author certificate (the common case).
     const a = join(dir, 'self');
@@ -143,8 +182,20 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     gem(r, 'cert', '--build', 'ca@example.com', '--days', '60');
     gem(l, 'cert', '--build', 'author@example.com', '--days', '30');
     rootCert = join(r, 'gem-public_cert.pem');
-    gem(l, 'cert', '-C', rootCert, '-K', join(r, 'gem-private_key.pem'), '--sign', join(l, 'gem-public_cert.pem'));
-    chained = buildGem(l, 'chained', { key: join(l, 'gem-private_key.pem'), chain: [rootCert, join(l, 'gem-public_cert.pem')] });
+    gem(
+      l,
+      'cert',
+      '-C',
+      rootCert,
+      '-K',
+      join(r, 'gem-private_key.pem'),
+      '--sign',
+      join(l, 'gem-public_cert.pem'),
+    );
+    chained = buildGem(l, 'chained', {
+      key: join(l, 'gem-private_key.pem'),
+      chain: [rootCert, join(l, 'gem-public_cert.pem')],
+    });
 
     // 3. Unsigned.
     const u = join(dir, 'unsigned');
@@ -160,11 +211,17 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     const r = await verifyGemFile(selfSigned, { trustedCerts: [readFileSync(selfCert, 'utf8')] });
     expect(failures(r)).toEqual([]);
     expect(r.ok).toBe(true);
-    expect(r.checks.find((c) => c.code === 'GEM_SIGNATURES_VALID')?.detail?.['members']).toEqual(['metadata.gz', 'data.tar.gz', 'checksums.yaml.gz']);
+    expect(r.checks.find((c) => c.code === 'GEM_SIGNATURES_VALID')?.detail?.['members']).toEqual([
+      'metadata.gz',
+      'data.tar.gz',
+      'checksums.yaml.gz',
+    ]);
   });
 
   it('says "not trusted" (no key), not "bad", when the root is unknown', () => {
-    const r = verifyGem(readFileSync(selfSigned), { trustedCerts: [readFileSync(rootCert, 'utf8')] });
+    const r = verifyGem(readFileSync(selfSigned), {
+      trustedCerts: [readFileSync(rootCert, 'utf8')],
+    });
     expect(failures(r)).toEqual(['GEM_ROOT_UNTRUSTED']);
     expect(r.checks.find((c) => c.name === 'signature')?.status).toBe('pass');
   });
@@ -174,13 +231,18 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     const good = verifyGem(bytes, { trustedCerts: [readFileSync(rootCert, 'utf8')] });
     expect(failures(good)).toEqual([]);
     expect(good.checks.find((c) => c.code === 'GEM_CHAIN_VALID')?.reason).toMatch(/chain of 2/);
-    const leafOnly = verifyGem(bytes, { trustedCerts: [readFileSync(join(dir, 'leaf', 'gem-public_cert.pem'), 'utf8')] });
+    const leafOnly = verifyGem(bytes, {
+      trustedCerts: [readFileSync(join(dir, 'leaf', 'gem-public_cert.pem'), 'utf8')],
+    });
     expect(failures(leafOnly)).toEqual(['GEM_ROOT_UNTRUSTED']);
   });
 
   it('fails when the certificate has expired at verification time', () => {
     const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
-    const r = verifyGem(readFileSync(selfSigned), { trustedCerts: [readFileSync(selfCert, 'utf8')], now: later });
+    const r = verifyGem(readFileSync(selfSigned), {
+      trustedCerts: [readFileSync(selfCert, 'utf8')],
+      now: later,
+    });
     expect(failures(r)).toContain('GEM_CERT_EXPIRED');
   });
 
@@ -213,7 +275,9 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
   });
 
   it('reports a gem built without signing_key as unsigned', () => {
-    const r = verifyGem(readFileSync(unsignedGem), { trustedCerts: [readFileSync(selfCert, 'utf8')] });
+    const r = verifyGem(readFileSync(unsignedGem), {
+      trustedCerts: [readFileSync(selfCert, 'utf8')],
+    });
     expect(failures(r)).toEqual(['GEM_UNSIGNED']);
   });
 
@@ -222,15 +286,33 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     mkdirSync(home, { recursive: true });
     const penv = { ...env, HOME: home };
     const install = (file: string) =>
-      spawnSync('gem', ['install', '--local', '-P', 'HighSecurity', '--install-dir', join(dir, 'inst'), '--no-document', file], { env: penv, stdio: 'pipe', timeout: 60_000 }).status === 0;
+      spawnSync(
+        'gem',
+        [
+          'install',
+          '--local',
+          '-P',
+          'HighSecurity',
+          '--install-dir',
+          join(dir, 'inst'),
+          '--no-document',
+          file,
+        ],
+        { env: penv, stdio: 'pipe', timeout: 60_000 },
+      ).status === 0;
 
     const tampered = join(dir, 'tampered.gem');
     const t = Buffer.from(readFileSync(selfSigned));
     const swapped = parseTar(readFileSync(selfSigned));
-    t.set(swapped.find((m) => m.name === 'data.tar.gz.sig')!.data, swapped.find((m) => m.name === 'metadata.gz.sig')!.data.byteOffset);
+    t.set(
+      swapped.find((m) => m.name === 'data.tar.gz.sig')!.data,
+      swapped.find((m) => m.name === 'metadata.gz.sig')!.data.byteOffset,
+    );
     writeFileSync(tampered, t);
 
-    const sigil = (file: string, trusted: string[]) => verifyGem(readFileSync(file), { trustedCerts: trusted.map((p) => readFileSync(p, 'utf8')) }).ok;
+    const sigil = (file: string, trusted: string[]) =>
+      verifyGem(readFileSync(file), { trustedCerts: trusted.map((p) => readFileSync(p, 'utf8')) })
+        .ok;
 
     // Nothing trusted yet.
     expect([install(selfSigned), sigil(selfSigned, [])]).toEqual([false, false]);

@@ -10,16 +10,30 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import type { VerificationResult } from '../../src/core/verdict.js';
-import { PUBLIC_GOOD_TRUSTED_ROOT, parseNpmAttestations, verifySigstoreBundle, verifySigstoreBundleFile } from '../../src/foreign/sigstore/index.js';
+import {
+  PUBLIC_GOOD_TRUSTED_ROOT,
+  parseNpmAttestations,
+  verifySigstoreBundle,
+  verifySigstoreBundleFile,
+} from '../../src/foreign/sigstore/index.js';
 
-const fixture = join(import.meta.dirname, '..', 'fixtures', 'sigstore', 'playwright-cli-0.1.1.provenance.sigstore.json');
+const fixture = join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'sigstore',
+  'playwright-cli-0.1.1.provenance.sigstore.json',
+);
 const real = (): any => JSON.parse(readFileSync(fixture, 'utf8'));
 const identity = {
   issuer: 'https://token.actions.githubusercontent.com',
-  subjectAlternativeName: 'https://github.com/microsoft/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.1',
+  subjectAlternativeName:
+    'https://github.com/microsoft/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.1',
 };
-const statuses = (r: VerificationResult) => Object.fromEntries(r.checks.map((c) => [c.name, `${c.status}:${c.code}`]));
-const failed = (r: VerificationResult) => r.checks.filter((c) => c.status === 'fail').map((c) => c.code);
+const statuses = (r: VerificationResult) =>
+  Object.fromEntries(r.checks.map((c) => [c.name, `${c.status}:${c.code}`]));
+const failed = (r: VerificationResult) =>
+  r.checks.filter((c) => c.status === 'fail').map((c) => c.code);
 
 describe('Sigstore bundles: a real npm provenance bundle', () => {
   it('verifies every step, with the expected GitHub Actions identity', () => {
@@ -33,8 +47,12 @@ describe('Sigstore bundles: a real npm provenance bundle', () => {
       identity: 'pass:SIGSTORE_IDENTITY_MATCH',
     });
     expect(r.ok).toBe(true);
-    expect(r.checks.find((c) => c.name === 'timestamp')?.detail?.['timestamps']).toEqual(['2026-02-14T23:28:43.000Z']);
-    expect(r.checks.find((c) => c.name === 'tlog')?.reason).toContain('SET and inclusion proof with signed checkpoint');
+    expect(r.checks.find((c) => c.name === 'timestamp')?.detail?.['timestamps']).toEqual([
+      '2026-02-14T23:28:43.000Z',
+    ]);
+    expect(r.checks.find((c) => c.name === 'tlog')?.reason).toContain(
+      'SET and inclusion proof with signed checkpoint',
+    );
   });
 
   it('reads it from disk, as text and as bytes', async () => {
@@ -44,7 +62,11 @@ describe('Sigstore bundles: a real npm provenance bundle', () => {
   });
 
   it('accepts a RegExp SAN and warns when no identity is pinned', () => {
-    expect(verifySigstoreBundle(real(), { identity: { subjectAlternativeName: /^https:\/\/github\.com\/microsoft\/playwright-cli\// } }).ok).toBe(true);
+    expect(
+      verifySigstoreBundle(real(), {
+        identity: { subjectAlternativeName: /^https:\/\/github\.com\/microsoft\/playwright-cli\// },
+      }).ok,
+    ).toBe(true);
     const r = verifySigstoreBundle(real());
     expect(r.ok).toBe(true);
     expect(statuses(r)['identity']).toBe('warn:SIGSTORE_IDENTITY_UNCHECKED');
@@ -52,13 +74,26 @@ describe('Sigstore bundles: a real npm provenance bundle', () => {
 
   it('fails the identity check for another workflow, repository or issuer', () => {
     const wrong = [
-      { ...identity, subjectAlternativeName: identity.subjectAlternativeName.replace('v0.1.1', 'v0.1.2') },
-      { ...identity, subjectAlternativeName: 'https://github.com/attacker/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.1' },
+      {
+        ...identity,
+        subjectAlternativeName: identity.subjectAlternativeName.replace('v0.1.1', 'v0.1.2'),
+      },
+      {
+        ...identity,
+        subjectAlternativeName:
+          'https://github.com/attacker/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.1',
+      },
       { ...identity, issuer: 'https://gitlab.com' },
       // A string is exact, never a pattern: the "." here must not match any character.
-      { subjectAlternativeName: 'https://github.com/microsoft/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.' },
+      {
+        subjectAlternativeName:
+          'https://github.com/microsoft/playwright-cli/.github/workflows/publish.yml@refs/tags/v0.1.',
+      },
     ];
-    for (const w of wrong) expect(failed(verifySigstoreBundle(real(), { identity: w }))).toEqual(['SIGSTORE_IDENTITY_MISMATCH']);
+    for (const w of wrong)
+      expect(failed(verifySigstoreBundle(real(), { identity: w }))).toEqual([
+        'SIGSTORE_IDENTITY_MISMATCH',
+      ]);
   });
 
   it('checks an artifact against the statement subject', () => {
@@ -68,10 +103,15 @@ describe('Sigstore bundles: a real npm provenance bundle', () => {
 
   it('accepts the same signed content in the v0.1 and v0.2 bundle shapes', () => {
     // Only the unsigned wrapper differs: v0.1/v0.2 carry the certificate as a one-element chain.
-    for (const mediaType of ['application/vnd.dev.sigstore.bundle+json;version=0.1', 'application/vnd.dev.sigstore.bundle+json;version=0.2']) {
+    for (const mediaType of [
+      'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      'application/vnd.dev.sigstore.bundle+json;version=0.2',
+    ]) {
       const b = real();
       b.mediaType = mediaType;
-      b.verificationMaterial.x509CertificateChain = { certificates: [b.verificationMaterial.certificate] };
+      b.verificationMaterial.x509CertificateChain = {
+        certificates: [b.verificationMaterial.certificate],
+      };
       delete b.verificationMaterial.certificate;
       expect(verifySigstoreBundle(b, { identity }).ok, mediaType).toBe(true);
     }
@@ -81,7 +121,9 @@ describe('Sigstore bundles: a real npm provenance bundle', () => {
 describe('Sigstore bundles: tampered copies fail, naming the step', () => {
   it('a changed statement (payload) fails the signature and the tlog body', () => {
     const b = real();
-    const stmt = Buffer.from(b.dsseEnvelope.payload, 'base64').toString('utf8').replace('cli@0.1.1', 'cli@0.1.2');
+    const stmt = Buffer.from(b.dsseEnvelope.payload, 'base64')
+      .toString('utf8')
+      .replace('cli@0.1.1', 'cli@0.1.2');
     b.dsseEnvelope.payload = Buffer.from(stmt).toString('base64');
     const r = verifySigstoreBundle(b, { identity });
     expect(failed(r)).toEqual(['SIGSTORE_TLOG_INVALID', 'SIGSTORE_SIGNATURE_INVALID']);
@@ -97,22 +139,36 @@ describe('Sigstore bundles: tampered copies fail, naming the step', () => {
 
   it('a changed inclusion proof, root hash or checkpoint signature fails the tlog check', () => {
     const mutate: ((b: any) => void)[] = [
-      (b) => (b.verificationMaterial.tlogEntries[0].inclusionProof.hashes[3] = b.verificationMaterial.tlogEntries[0].inclusionProof.hashes[4]),
+      (b) =>
+        (b.verificationMaterial.tlogEntries[0].inclusionProof.hashes[3] =
+          b.verificationMaterial.tlogEntries[0].inclusionProof.hashes[4]),
       (b) => (b.verificationMaterial.tlogEntries[0].inclusionProof.logIndex = '831393311'),
-      (b) => (b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope = b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope.replace('wNI9ajBGAiEAmgEV', 'wNI9ajBGAiEAmgEW')),
-      (b) => (b.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp = 'MEUCIQ' + b.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp.slice(6)),
+      (b) =>
+        (b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope =
+          b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope.replace(
+            'wNI9ajBGAiEAmgEV',
+            'wNI9ajBGAiEAmgEW',
+          )),
+      (b) =>
+        (b.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp =
+          'MEUCIQ' +
+          b.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp.slice(6)),
       (b) => (b.verificationMaterial.tlogEntries[0].logIndex = '953297575'),
     ];
     for (const [i, m] of mutate.entries()) {
       const b = real();
       m(b);
-      expect(failed(verifySigstoreBundle(b, { identity })), `mutation ${i}`).toContain('SIGSTORE_TLOG_INVALID');
+      expect(failed(verifySigstoreBundle(b, { identity })), `mutation ${i}`).toContain(
+        'SIGSTORE_TLOG_INVALID',
+      );
     }
   });
 
   it('an integrated time outside the certificate validity fails the certificate check', () => {
     const b = real();
-    b.verificationMaterial.tlogEntries[0].integratedTime = String(Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 3600);
+    b.verificationMaterial.tlogEntries[0].integratedTime = String(
+      Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 3600,
+    );
     const r = verifySigstoreBundle(b, { identity });
     expect(r.ok).toBe(false);
     expect(failed(r)).toContain('SIGSTORE_CERT_INVALID');
@@ -140,7 +196,10 @@ describe('Sigstore bundles: hostile input', () => {
       ['{not json', 'SIGSTORE_BUNDLE_MALFORMED'],
       [null, 'SIGSTORE_BUNDLE_MALFORMED'],
       [{}, 'SIGSTORE_BUNDLE_MALFORMED'],
-      [{ ...real(), mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' }, 'SIGSTORE_BUNDLE_MALFORMED'],
+      [
+        { ...real(), mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' },
+        'SIGSTORE_BUNDLE_MALFORMED',
+      ],
       [{ ...real(), dsseEnvelope: undefined }, 'SIGSTORE_BUNDLE_MALFORMED'],
     ];
     for (const [input, code] of cases) {
@@ -152,16 +211,22 @@ describe('Sigstore bundles: hostile input', () => {
     badCert.verificationMaterial.certificate.rawBytes = 'AAAA';
     expect(failed(verifySigstoreBundle(badCert))[0]).toBe('SIGSTORE_BUNDLE_MALFORMED');
     const badBody = real();
-    badBody.verificationMaterial.tlogEntries[0].canonicalizedBody = Buffer.from('{"not": json').toString('base64');
+    badBody.verificationMaterial.tlogEntries[0].canonicalizedBody =
+      Buffer.from('{"not": json').toString('base64');
     expect(failed(verifySigstoreBundle(badBody, { identity }))).toContain('SIGSTORE_TLOG_INVALID');
   });
 
   it('rejects a bad trusted root as configuration error', () => {
-    expect(() => verifySigstoreBundle(real(), { trustedRoot: { tlogs: 'no' } })).toThrow(InputError);
+    expect(() => verifySigstoreBundle(real(), { trustedRoot: { tlogs: 'no' } })).toThrow(
+      InputError,
+    );
   });
 
   it('never throws on arbitrary JSON or mutated bundles (property)', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => void verifySigstoreBundle(v)), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => void verifySigstoreBundle(v)),
+      { numRuns: 200 },
+    );
     const text = readFileSync(fixture, 'utf8');
     fc.assert(
       fc.property(fc.nat(text.length - 1), fc.string({ minLength: 1, maxLength: 1 }), (at, ch) => {
@@ -172,7 +237,9 @@ describe('Sigstore bundles: hostile input', () => {
   });
 
   it('splits an npm attestations document', () => {
-    const doc = { attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle: real() }] };
+    const doc = {
+      attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle: real() }],
+    };
     const [a] = parseNpmAttestations(doc);
     expect(verifySigstoreBundle(a!.bundle, { identity }).ok).toBe(true);
     expect(() => parseNpmAttestations({ attestations: [{}] })).toThrow(/attestations\[0\]/);

@@ -20,9 +20,14 @@ export const inCI = process.env['CI'] === 'true';
  * toolStatus returns whether tests needing `program` should run. It logs a
  * notice when skipping locally. Callers add a test asserting `available || !inCI`.
  */
-export function toolStatus(program: string, args?: readonly string[]): { available: boolean; why: string } {
+export function toolStatus(
+  program: string,
+  args?: readonly string[],
+): { available: boolean; why: string } {
   const available = hasProgram(program, args);
-  const why = available ? `${program} found` : `${program} is not installed (Debian package listed in .ci/apt-packages)`;
+  const why = available
+    ? `${program} found`
+    : `${program} is not installed (Debian package listed in .ci/apt-packages)`;
   if (!available && !inCI) console.warn(`skipping tests that need ${program}: ${why}`);
   return { available, why };
 }

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseWordPressSignatures, verifyWordPressFile, verifyWordPressSignature } from '../../src/foreign/wordpress/index.js';
+import {
+  parseWordPressSignatures,
+  verifyWordPressFile,
+  verifyWordPressSignature,
+} from '../../src/foreign/wordpress/index.js';
 import { firstFailure } from '../../src/core/verdict.js';
 import { inCI, toolStatus } from './tools.js';
 
@@ -17,7 +21,8 @@ function keypair(): { priv: KeyObject; pub: string } {
   const x = publicKey.export({ format: 'jwk' }).x!;
   return { priv: privateKey, pub: Buffer.from(x, 'base64url').toString('base64') };
 }
-const wpSign = (file: Uint8Array, priv: KeyObject) => sign(null, createHash('sha384').update(file).digest(), priv).toString('base64');
+const wpSign = (file: Uint8Array, priv: KeyObject) =>
+  sign(null, createHash('sha384').update(file).digest(), priv).toString('base64');
 
 const alice = keypair();
 const mallory = keypair();
@@ -27,17 +32,45 @@ const good = wpSign(file, alice.priv);
 /** Cases shared by the Sigil assertions and the PHP cross-check: [name, file, signatures, keys, expected ok]. */
 const cases: [string, Buffer, string[], string[], boolean][] = [
   ['good', file, [good], [alice.pub], true],
-  ['good among several keys and signatures', file, ['garbage', wpSign(file, mallory.priv), good], [mallory.pub.slice(4), alice.pub], true],
+  [
+    'good among several keys and signatures',
+    file,
+    ['garbage', wpSign(file, mallory.priv), good],
+    [mallory.pub.slice(4), alice.pub],
+    true,
+  ],
   ['tampered file', Buffer.concat([file, Buffer.from('!')]), [good], [alice.pub], false],
-  ['signature made over the file itself, not its digest', file, [sign(null, file, alice.priv).toString('base64')], [alice.pub], false],
+  [
+    'signature made over the file itself, not its digest',
+    file,
+    [sign(null, file, alice.priv).toString('base64')],
+    [alice.pub],
+    false,
+  ],
   ['signed by an untrusted key', file, [wpSign(file, mallory.priv)], [alice.pub], false],
-  ['bit flipped in signature', file, [Buffer.from(Buffer.from(good, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64')], [alice.pub], false],
+  [
+    'bit flipped in signature',
+    file,
+    [
+      Buffer.from(Buffer.from(good, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString(
+        'base64',
+      ),
+    ],
+    [alice.pub],
+    false,
+  ],
   ['no signature', file, [], [alice.pub], false],
   ['no trusted key', file, [good], [], false],
   ['bad base64 signature', file, ['!!!not base64***'], [alice.pub], false],
   ['truncated signature', file, [good.slice(0, 40)], [alice.pub], false],
   ['key of wrong length', file, [good], [Buffer.alloc(33, 1).toString('base64')], false],
-  ['signature with stray whitespace (PHP base64_decode skips it)', file, [good.slice(0, 20) + ' \r' + good.slice(20)], [alice.pub], true],
+  [
+    'signature with stray whitespace (PHP base64_decode skips it)',
+    file,
+    [good.slice(0, 20) + ' \r' + good.slice(20)],
+    [alice.pub],
+    true,
+  ],
 ];
 
 describe('WordPress signatures', () => {
@@ -47,13 +80,17 @@ describe('WordPress signatures', () => {
   });
 
   it('names the cause', () => {
-    const code = (sigs: string[], keys: string[], bytes = file) => firstFailure(verifyWordPressSignature(bytes, sigs, { trustedKeys: keys }))?.code;
+    const code = (sigs: string[], keys: string[], bytes = file) =>
+      firstFailure(verifyWordPressSignature(bytes, sigs, { trustedKeys: keys }))?.code;
     expect(code([], [alice.pub])).toBe('WP_SIGNATURE_MISSING');
     expect(code([good], [])).toBe('WP_NO_TRUSTED_KEYS');
     expect(code([good], ['short'])).toBe('WP_NO_TRUSTED_KEYS');
     expect(code([good], [mallory.pub])).toBe('WP_SIGNATURE_INVALID');
     const r = verifyWordPressSignature(file, ['xx', good], { trustedKeys: [alice.pub] });
-    expect(r.checks.map((c) => `${c.status}:${c.code}`)).toEqual(['warn:WP_SIGNATURE_SKIPPED', 'pass:WP_SIGNATURE_VALID']);
+    expect(r.checks.map((c) => `${c.status}:${c.code}`)).toEqual([
+      'warn:WP_SIGNATURE_SKIPPED',
+      'pass:WP_SIGNATURE_VALID',
+    ]);
   });
 
   it('reads a .sig sidecar with one signature per line, and a header value', async () => {
@@ -61,10 +98,19 @@ describe('WordPress signatures', () => {
     try {
       const path = join(dir, 'plugin.zip');
       writeFileSync(path, file);
-      expect((await verifyWordPressFile(path, { trustedKeys: [alice.pub] })).checks[0]?.code).toBe('WP_SIGNATURE_MISSING');
+      expect((await verifyWordPressFile(path, { trustedKeys: [alice.pub] })).checks[0]?.code).toBe(
+        'WP_SIGNATURE_MISSING',
+      );
       writeFileSync(`${path}.sig`, `${wpSign(file, mallory.priv)}\n${good}\n`);
       expect((await verifyWordPressFile(path, { trustedKeys: [alice.pub] })).ok).toBe(true);
-      expect((await verifyWordPressFile(path, { trustedKeys: [alice.pub], signatureHeader: wpSign(file, mallory.priv) })).ok).toBe(false);
+      expect(
+        (
+          await verifyWordPressFile(path, {
+            trustedKeys: [alice.pub],
+            signatureHeader: wpSign(file, mallory.priv),
+          })
+        ).ok,
+      ).toBe(false);
       expect(parseWordPressSignatures('a\r\n\nb\n')).toEqual(['a', 'b']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -73,14 +119,22 @@ describe('WordPress signatures', () => {
 
   it('never throws on arbitrary signatures and keys (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string()), fc.array(fc.string()), fc.uint8Array({ maxLength: 64 }), (sigs, keys, bytes) => {
-        verifyWordPressSignature(bytes, sigs, { trustedKeys: keys });
-      }),
+      fc.property(
+        fc.array(fc.string()),
+        fc.array(fc.string()),
+        fc.uint8Array({ maxLength: 64 }),
+        (sigs, keys, bytes) => {
+          verifyWordPressSignature(bytes, sigs, { trustedKeys: keys });
+        },
+      ),
     );
   });
 });
 
-const php = toolStatus('php', ['-r', 'exit(function_exists("sodium_crypto_sign_verify_detached") ? 0 : 1);']);
+const php = toolStatus('php', [
+  '-r',
+  'exit(function_exists("sodium_crypto_sign_verify_detached") ? 0 : 1);',
+]);
 
 describe.skipIf(!php.available)('WordPress: cross-check with PHP sodium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-wp-php-'));
@@ -116,10 +170,15 @@ echo json_encode($out);
     });
     writeFileSync(join(dir, 'in.json'), JSON.stringify(input));
     writeFileSync(join(dir, 'verify.php'), `<?php\n${script}`);
-    const r = spawnSync('php', [join(dir, 'verify.php'), join(dir, 'in.json')], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('php', [join(dir, 'verify.php'), join(dir, 'in.json')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const phpVerdicts = JSON.parse(r.stdout) as boolean[];
-    const sigilVerdicts = cases.map(([, bytes, sigs, keys]) => verifyWordPressSignature(bytes, sigs, { trustedKeys: keys }).ok);
+    const sigilVerdicts = cases.map(
+      ([, bytes, sigs, keys]) => verifyWordPressSignature(bytes, sigs, { trustedKeys: keys }).ok,
+    );
     expect(sigilVerdicts).toEqual(phpVerdicts);
     expect(phpVerdicts).toEqual(cases.map((c) => c[4]));
   });

@@ -11,22 +11,48 @@ import { base32Decode, totp } from '../../src/registry/auth/totp.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { buildTar } from '../helpers/tar-builder.js';
 
-const req = (op: string, v: string, indent: string) => `${indent}requirements:\n${indent}- - "${op}"\n${indent}  - !ruby/object:Gem::Version\n${indent}    version: '${v}'\n`;
-function gemFile(name: string, version: string, opts: { deps?: [string, string, string][]; extra?: string } = {}): Buffer {
-  const deps = (opts.deps ?? []).map(([n, op, v]) => `- !ruby/object:Gem::Dependency\n  name: ${n}\n  requirement: !ruby/object:Gem::Requirement\n${req(op, v, '    ')}  type: :runtime\n  prerelease: false\n`).join('');
+const req = (op: string, v: string, indent: string) =>
+  `${indent}requirements:\n${indent}- - "${op}"\n${indent}  - !ruby/object:Gem::Version\n${indent}    version: '${v}'\n`;
+function gemFile(
+  name: string,
+  version: string,
+  opts: { deps?: [string, string, string][]; extra?: string } = {},
+): Buffer {
+  const deps = (opts.deps ?? [])
+    .map(
+      ([n, op, v]) =>
+        `- !ruby/object:Gem::Dependency\n  name: ${n}\n  requirement: !ruby/object:Gem::Requirement\n${req(op, v, '    ')}  type: :runtime\n  prerelease: false\n`,
+    )
+    .join('');
   const yaml = `--- !ruby/object:Gem::Specification\nname: ${name}\nversion: !ruby/object:Gem::Version\n  version: ${version}\nplatform: ruby\nauthors:\n- Sigil\nsummary: test gem\nlicenses:\n- MIT\nrequired_ruby_version: !ruby/object:Gem::Requirement\n${req('>=', '2.5', '  ')}dependencies:${deps ? `\n${deps}` : ' []\n'}`;
   return buildTar([
     { name: 'metadata.gz', content: gzipSync(yaml) },
-    { name: 'data.tar.gz', content: gzipSync(buildTar([{ name: 'lib/x.rb', content: `# ${opts.extra ?? ''}\n` }])) },
+    {
+      name: 'data.tar.gz',
+      content: gzipSync(buildTar([{ name: 'lib/x.rb', content: `# ${opts.extra ?? ''}\n` }])),
+    },
   ]);
 }
 
 let registry: Registry;
 let token: string;
-const push = (body: Buffer, key: string | null = token) => registry.app.inject({ method: 'POST', url: '/rubygems/api/v1/gems', headers: { 'content-type': 'application/octet-stream', ...(key ? { authorization: key } : {}) }, payload: body });
+const push = (body: Buffer, key: string | null = token) =>
+  registry.app.inject({
+    method: 'POST',
+    url: '/rubygems/api/v1/gems',
+    headers: { 'content-type': 'application/octet-stream', ...(key ? { authorization: key } : {}) },
+    payload: body,
+  });
 
 beforeEach(async () => {
-  registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-gemp-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', maxUploadBytes: 64 * 1024 });
+  registry = await openRegistry({
+    dataDir: mkdtempSync(join(tmpdir(), 'sigil-gemp-')),
+    host: '127.0.0.1',
+    port: 0,
+    batchIntervalMs: 2,
+    publicUrl: 'http://reg.test',
+    maxUploadBytes: 64 * 1024,
+  });
   token = registry.adminToken!;
 });
 afterEach(async () => {
@@ -35,10 +61,23 @@ afterEach(async () => {
 
 describe('Marshal 4.8', () => {
   // Expected bytes are Ruby 3.1's own: ruby -e 'p Marshal.dump(x)[2..].unpack1("H*")'.
-  it('writes Ruby\'s encodings', () => {
-    const hex = (v: Parameters<typeof marshalDump>[0]) => marshalDump(v).subarray(2).toString('hex');
+  it("writes Ruby's encodings", () => {
+    const hex = (v: Parameters<typeof marshalDump>[0]) =>
+      marshalDump(v).subarray(2).toString('hex');
     expect(hex(null)).toBe('30');
-    expect([0, 1, 122, 123, 255, 256, -1, -123, -124, -256, 70000].map((n) => hex(n))).toEqual(['6900', '6906', '697f', '69017b', '6901ff', '69020001', '69fa', '6980', '69ff84', '69ff00', '6903701101']);
+    expect([0, 1, 122, 123, 255, 256, -1, -123, -124, -256, 70000].map((n) => hex(n))).toEqual([
+      '6900',
+      '6906',
+      '697f',
+      '69017b',
+      '6901ff',
+      '69020001',
+      '69fa',
+      '6980',
+      '69ff84',
+      '69ff00',
+      '6903701101',
+    ]);
     expect(hex('ab')).toBe(`4922${'07'}6162${'06'}3a${'06'}45${'54'}`);
     expect(hex([true, false, { $symbol: 'x' }])).toBe('5b08' + '54' + '46' + '3a0678');
     expect(hex({ $user: 'V', data: ['1'] })).toBe(`55${'3a0656'}${'5b06'}4922${'06'}31063a064554`);
@@ -57,14 +96,25 @@ describe('indexes and downloads', () => {
     expect(info.body).toBe(`---\n1.0.0 dep:~> 1.0|checksum:${sha},ruby:>= 2.5\n`);
     const versions = await registry.app.inject({ url: '/rubygems/versions' });
     expect(versions.body).toMatch(/^created_at: .+\n---\ndemo 1\.0\.0 [0-9a-f]{32}\n$/);
-    expect(versions.body.trim().split(' ').pop()).toBe(createHash('md5').update(info.body).digest('hex'));
+    expect(versions.body.trim().split(' ').pop()).toBe(
+      createHash('md5').update(info.body).digest('hex'),
+    );
     expect((await registry.app.inject({ url: '/rubygems/names' })).body).toBe('---\ndemo\n');
 
-    const specs = gunzipSync((await registry.app.inject({ url: '/rubygems/specs.4.8.gz' })).rawPayload);
+    const specs = gunzipSync(
+      (await registry.app.inject({ url: '/rubygems/specs.4.8.gz' })).rawPayload,
+    );
     expect(specs.includes(Buffer.from('Gem::Version'))).toBe(true);
     expect(specs.subarray(0, 3).toString('hex')).toBe('04085b');
-    expect(gunzipSync((await registry.app.inject({ url: '/rubygems/prerelease_specs.4.8.gz' })).rawPayload).toString('hex')).toBe('04085b00');
-    const quick = inflateSync((await registry.app.inject({ url: '/rubygems/quick/Marshal.4.8/demo-1.0.0.gemspec.rz' })).rawPayload);
+    expect(
+      gunzipSync(
+        (await registry.app.inject({ url: '/rubygems/prerelease_specs.4.8.gz' })).rawPayload,
+      ).toString('hex'),
+    ).toBe('04085b00');
+    const quick = inflateSync(
+      (await registry.app.inject({ url: '/rubygems/quick/Marshal.4.8/demo-1.0.0.gemspec.rz' }))
+        .rawPayload,
+    );
     expect(quick.subarray(0, 3).toString('hex')).toBe('040875');
     expect(quick.includes(Buffer.from('Gem::Specification'))).toBe(true);
     expect(quick.includes(Buffer.from('Gem::Dependency'))).toBe(true);
@@ -75,7 +125,15 @@ describe('indexes and downloads', () => {
 
   it('answers 404 for unknown gems and traversing paths', async () => {
     expect((await push(gemFile('demo', '1.0.0'))).statusCode).toBe(200);
-    for (const u of ['/rubygems/info/other', '/rubygems/info/..%2F..%2Fregistry.sqlite', '/rubygems/gems/demo-2.0.0.gem', '/rubygems/gems/..%2F..%2Fregistry.sqlite', '/rubygems/gems/demo-1.0.0.tgz', '/rubygems/quick/Marshal.4.8/..%2Fdemo-1.0.0.gemspec.rz', '/rubygems/quick/Marshal.4.8/demo-1.0.0.gemspec']) {
+    for (const u of [
+      '/rubygems/info/other',
+      '/rubygems/info/..%2F..%2Fregistry.sqlite',
+      '/rubygems/gems/demo-2.0.0.gem',
+      '/rubygems/gems/..%2F..%2Fregistry.sqlite',
+      '/rubygems/gems/demo-1.0.0.tgz',
+      '/rubygems/quick/Marshal.4.8/..%2Fdemo-1.0.0.gemspec.rz',
+      '/rubygems/quick/Marshal.4.8/demo-1.0.0.gemspec',
+    ]) {
       expect((await registry.app.inject({ url: u })).statusCode, u).toBe(404);
     }
   });
@@ -89,7 +147,10 @@ describe('gem push: refusals as text, nothing stored', () => {
     expect((await push(g, null)).statusCode).toBe(401);
     expect((await push(g, 'sgl_wrong')).statusCode).toBe(401);
     registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', { actions: ['publish'], namespaces: ['pkg:gem/bobs'] }).token;
+    const bob = registry.auth.createToken('bob', {
+      actions: ['publish'],
+      namespaces: ['pkg:gem/bobs'],
+    }).token;
     expect((await push(g, bob)).statusCode).toBe(403);
     nothingStored();
   });
@@ -103,12 +164,25 @@ describe('gem push: refusals as text, nothing stored', () => {
     expect(r.statusCode).toBe(401);
     expect(r.body).toContain('--otp <code>');
     nothingStored();
-    const ok = await registry.app.inject({ method: 'POST', url: '/rubygems/api/v1/gems', headers: { 'content-type': 'application/octet-stream', authorization: carol, 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: gemFile('carol-gem', '1.0.0') });
+    const ok = await registry.app.inject({
+      method: 'POST',
+      url: '/rubygems/api/v1/gems',
+      headers: {
+        'content-type': 'application/octet-stream',
+        authorization: carol,
+        'x-sigil-otp': totp(secret, Date.now() + 30_000),
+      },
+      payload: gemFile('carol-gem', '1.0.0'),
+    });
     expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses bodies that are not gems', async () => {
-    for (const body of [Buffer.from('not a gem'), buildTar([{ name: 'data.tar.gz', content: 'x' }]), buildTar([{ name: 'metadata.gz', content: gzipSync('--- [1, 2]\n') }])]) {
+    for (const body of [
+      Buffer.from('not a gem'),
+      buildTar([{ name: 'data.tar.gz', content: 'x' }]),
+      buildTar([{ name: 'metadata.gz', content: gzipSync('--- [1, 2]\n') }]),
+    ]) {
       const r = await push(body);
       expect(r.statusCode).toBe(400);
       expect(r.headers['content-type']).toMatch(/^text\/plain/);
@@ -125,13 +199,23 @@ describe('gem push: refusals as text, nothing stored', () => {
     const twin = await push(gemFile('Demo', '2.0.0'));
     expect(twin.statusCode).toBe(403);
     expect(twin.body).toContain('too similar to the published gem demo');
-    expect((await push(gemFile('big', '1.0.0', { extra: randomBytes(100_000).toString('base64') }))).statusCode).toBe(413);
+    expect(
+      (await push(gemFile('big', '1.0.0', { extra: randomBytes(100_000).toString('base64') })))
+        .statusCode,
+    ).toBe(413);
     expect(registry.store.count()).toBe(1);
   });
 
   it('refuses gem push where author signatures are required, saying what to run instead', async () => {
     await registry.close();
-    registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-gemp-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', requireAuthorSignature: true });
+    registry = await openRegistry({
+      dataDir: mkdtempSync(join(tmpdir(), 'sigil-gemp-')),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+      publicUrl: 'http://reg.test',
+      requireAuthorSignature: true,
+    });
     token = registry.adminToken!;
     const r = await push(gemFile('demo', '1.0.0'));
     expect(r.statusCode).toBe(403);

@@ -12,7 +12,12 @@ import { emptyEdge, integrate } from '../../src/log/integrate.js';
 import { treeHash } from '../../src/log/merkle.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../../src/log/note-key.js';
 import { signNote, verifyNote } from '../../src/log/note.js';
-import { checkConsistency, checkInclusion, proveConsistency, proveInclusion } from '../../src/log/proof.js';
+import {
+  checkConsistency,
+  checkInclusion,
+  proveConsistency,
+  proveInclusion,
+} from '../../src/log/proof.js';
 import { formatTilePath, type Tile } from '../../src/log/tile-path.js';
 import { tileHashReader } from '../../src/log/tile.js';
 
@@ -20,7 +25,9 @@ const GOPATH_LIB = '/usr/share/gocode';
 const hasGo = spawnSync('go', ['version']).status === 0;
 const inCI = process.env.CI === 'true';
 if (!hasGo && !inCI) {
-  console.warn('test/go/tlog.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go golang-golang-x-mod-dev)');
+  console.warn(
+    'test/go/tlog.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go golang-golang-x-mod-dev)',
+  );
 }
 
 const b64 = (h: Uint8Array): string => Buffer.from(h).toString('base64');
@@ -83,13 +90,22 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
   };
 
   beforeAll(() => {
-    if (!hasGo) throw new Error('CI=true but the `go` command is missing: install golang-go and golang-golang-x-mod-dev (.ci/apt-packages)');
+    if (!hasGo)
+      throw new Error(
+        'CI=true but the `go` command is missing: install golang-go and golang-golang-x-mod-dev (.ci/apt-packages)',
+      );
     buildOurs();
     dir = mkdtempSync(join(tmpdir(), 'sigil-go-'));
     bin = join(dir, 'tlogcheck');
     execFileSync('go', ['build', '-o', bin, '.'], {
       cwd: join(import.meta.dirname, 'tlogcheck'),
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: `${join(dir, 'gp')}:${GOPATH_LIB}`, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
+      env: {
+        ...process.env,
+        GO111MODULE: 'off',
+        GOPATH: `${join(dir, 'gp')}:${GOPATH_LIB}`,
+        GOCACHE: join(dir, 'cache'),
+        GOFLAGS: '',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }, 120_000);
@@ -101,7 +117,10 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
     const res = runGo({
       leaves: leaves.map((l) => l.toString('base64')),
       roots: [...roots].map(([size, hash]) => ({ size, hash: b64(hash) })),
-      tiles: [...tiles.values()].map(({ tile, data }) => ({ path: formatTilePath(tile), data: b64(data) })),
+      tiles: [...tiles.values()].map(({ tile, data }) => ({
+        path: formatTilePath(tile),
+        data: b64(data),
+      })),
       tileTree: { size: N, hash: b64(roots.get(N)!) },
     });
     expect(res.roots.length).toBe(roots.size);
@@ -120,11 +139,23 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
       const index = Math.floor(r() * size);
       const proof = proveInclusion(index, size, reader(size));
       const root = rootOf(size);
-      const q = (p: Hash[], idx: number, sz: number, rt: Hash = root) => ({ index: idx, size: sz, proof: p.map(b64), root: b64(rt), leaf: leaves[index]!.toString('base64') });
+      const q = (p: Hash[], idx: number, sz: number, rt: Hash = root) => ({
+        index: idx,
+        size: sz,
+        proof: p.map(b64),
+        root: b64(rt),
+        leaf: leaves[index]!.toString('base64'),
+      });
       inclusion.push(q(proof, index, size));
       expectOk.push(true);
       if (proof.length > 0) {
-        inclusion.push(q(proof.map((h, j) => (j === proof.length - 1 ? flipBit(h, 0) : h)), index, size));
+        inclusion.push(
+          q(
+            proof.map((h, j) => (j === proof.length - 1 ? flipBit(h, 0) : h)),
+            index,
+            size,
+          ),
+        );
         expectOk.push(false);
         inclusion.push(q(proof.slice(0, -1), index, size)); // wrong length
         expectOk.push(false);
@@ -140,10 +171,22 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
       const size2 = 2 + Math.floor(r() * (N - 1));
       const size1 = 1 + Math.floor(r() * (size2 - 1));
       const proof = proveConsistency(size1, size2, reader(size2));
-      const q = (p: Hash[], s1: number, root1: Hash) => ({ size1: s1, size2, proof: p.map(b64), root1: b64(root1), root2: b64(rootOf(size2)) });
+      const q = (p: Hash[], s1: number, root1: Hash) => ({
+        size1: s1,
+        size2,
+        proof: p.map(b64),
+        root1: b64(root1),
+        root2: b64(rootOf(size2)),
+      });
       consistency.push(q(proof, size1, rootOf(size1)));
       cOk.push(true);
-      consistency.push(q(proof.map((h, j) => (j === 0 ? flipBit(h, 255) : h)), size1, rootOf(size1)));
+      consistency.push(
+        q(
+          proof.map((h, j) => (j === 0 ? flipBit(h, 255) : h)),
+          size1,
+          rootOf(size1),
+        ),
+      );
       cOk.push(false);
       consistency.push(q([...proof, proof[0]!], size1, rootOf(size1)));
       cOk.push(false);
@@ -152,7 +195,11 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
     }
     const res = runGo({ leaves: leaves.map((l) => l.toString('base64')), inclusion, consistency });
     expect(res.inclusion.map((e: string) => e === '')).toEqual(expectOk);
-    expect(res.sameInclusion.filter((_: boolean, i: number) => expectOk[i] && (inclusion[i] as { size: number }).size <= N)).not.toContain(false);
+    expect(
+      res.sameInclusion.filter(
+        (_: boolean, i: number) => expectOk[i] && (inclusion[i] as { size: number }).size <= N,
+      ),
+    ).not.toContain(false);
     expect(res.consistency.map((e: string) => e === '')).toEqual(cOk);
   });
 
@@ -160,11 +207,18 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
     const key = generateNoteKey('sigil.example/log');
     const signer = parseSignerKey(key.signerKey);
     const other = parseSignerKey(generateNoteKey('witness.example/w1').signerKey);
-    const body = formatCheckpoint({ origin: 'sigil.example/log', size: N, hash: roots.get(N)!, extensions: [] });
+    const body = formatCheckpoint({
+      origin: 'sigil.example/log',
+      size: N,
+      hash: roots.get(N)!,
+      extensions: [],
+    });
     const signed = signNote(body, [signer]);
     const twoSigs = signNote(body, [other, signer]);
     const altered = signed.replace(String(N), String(N + 1));
-    const wrongKey = signNote(body, [parseSignerKey(generateNoteKey('sigil.example/log').signerKey)]);
+    const wrongKey = signNote(body, [
+      parseSignerKey(generateNoteKey('sigil.example/log').signerKey),
+    ]);
     const res = runGo({
       leaves: [],
       notes: [signed, twoSigs, altered, wrongKey].map((msg) => ({ vkey: key.verifierKey, msg })),
@@ -176,11 +230,32 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
   });
 
   it("we verify Go's keys, signed notes and proofs, reproduce its signature, and reject altered copies", () => {
-    const body = formatCheckpoint({ origin: 'go.example/log', size: 1000, hash: roots.get(N)!, extensions: [] });
+    const body = formatCheckpoint({
+      origin: 'go.example/log',
+      size: 1000,
+      hash: roots.get(N)!,
+      extensions: [],
+    });
     const pairs: [number, number][] = [
-      [0, 1], [0, 2], [5, 8], [999, 1000], [255, 256], [256, 257], [1234, 65_536], [65_999, N], [31_337, 50_000],
+      [0, 1],
+      [0, 2],
+      [5, 8],
+      [999, 1000],
+      [255, 256],
+      [256, 257],
+      [1234, 65_536],
+      [65_999, N],
+      [31_337, 50_000],
     ];
-    const tree: [number, number][] = [[1, 2], [3, 8], [7, 8], [8, 9], [256, 65_536], [1000, N], [65_535, 65_537]];
+    const tree: [number, number][] = [
+      [1, 2],
+      [3, 8],
+      [7, 8],
+      [8, 9],
+      [256, 65_536],
+      [1000, N],
+      [65_535, 65_537],
+    ];
     const res = runGo({
       leaves: leaves.map((l) => l.toString('base64')),
       genName: 'go.example/log',
@@ -206,8 +281,18 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
       expect(b64(root)).toBe(b64(rootOf(p.b)));
       expect(checkInclusion(proof, p.a, p.b, leaf, root).code).toBe('INCLUSION_PROOF_VALID');
       if (proof.length > 0) {
-        expect(checkInclusion(proof.map((h, j) => (j === 0 ? flipBit(h, 7) : h)), p.a, p.b, leaf, root).code).toBe('PROOF_ROOT_MISMATCH');
-        expect(checkInclusion(proof.slice(1), p.a, p.b, leaf, root).code).toBe('PROOF_WRONG_LENGTH');
+        expect(
+          checkInclusion(
+            proof.map((h, j) => (j === 0 ? flipBit(h, 7) : h)),
+            p.a,
+            p.b,
+            leaf,
+            root,
+          ).code,
+        ).toBe('PROOF_ROOT_MISMATCH');
+        expect(checkInclusion(proof.slice(1), p.a, p.b, leaf, root).code).toBe(
+          'PROOF_WRONG_LENGTH',
+        );
       }
       expect(checkInclusion(proof, p.a, p.a, leaf, root).code).toBe('PROOF_BAD_INPUT');
     }
@@ -215,7 +300,15 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
       const proof = (p.proof as string[]).map(unb64);
       const [r1, r2] = [unb64(p.rootA), unb64(p.rootB)];
       expect(checkConsistency(proof, p.a, p.b, r1, r2).code).toBe('CONSISTENCY_PROOF_VALID');
-      expect(checkConsistency(proof.map((h, j) => (j === proof.length - 1 ? flipBit(h, 1) : h)), p.a, p.b, r1, r2).code).toBe('PROOF_ROOT_MISMATCH');
+      expect(
+        checkConsistency(
+          proof.map((h, j) => (j === proof.length - 1 ? flipBit(h, 1) : h)),
+          p.a,
+          p.b,
+          r1,
+          r2,
+        ).code,
+      ).toBe('PROOF_ROOT_MISMATCH');
       expect(checkConsistency([...proof, r1], p.a, p.b, r1, r2).code).toBe('PROOF_WRONG_LENGTH');
       expect(checkConsistency(proof, p.b, p.a, r2, r1).code).toBe('PROOF_BAD_INPUT');
     }

@@ -10,7 +10,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -26,7 +29,11 @@ export async function runCli(args: string[], env: Record<string, string | undefi
 export const SIGIL_BIN = fileURLToPath(new URL('../../bin/sigil.js', import.meta.url));
 
 /** runSigilProcess runs the built CLI (dist/) as a child process. */
-export function runSigilProcess(args: string[], env: Record<string, string> = {}, cwd?: string): CliRun {
+export function runSigilProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): CliRun {
   const r = spawnSync(process.execPath, [SIGIL_BIN, ...args], {
     env: { ...process.env, SIGIL_PASSPHRASE: 'correct horse battery staple', ...env },
     encoding: 'utf8',

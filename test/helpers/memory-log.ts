@@ -54,7 +54,9 @@ export class MemoryLog implements TransparencyLog {
 
   constructor(options: MemoryLogOptions = {}) {
     this.origin = options.origin ?? 'sigil.test/log';
-    const key = options.signerKey ? { signerKey: options.signerKey, verifierKey: '' } : generateNoteKey(this.origin);
+    const key = options.signerKey
+      ? { signerKey: options.signerKey, verifierKey: '' }
+      : generateNoteKey(this.origin);
     this.signerKey = key.signerKey;
     const signer = parseSignerKey(this.signerKey);
     this.signer = signer;
@@ -68,12 +70,16 @@ export class MemoryLog implements TransparencyLog {
   }
 
   private sign(): string {
-    return signCheckpoint({ origin: this.origin, size: this.edge.size, hash: edgeRoot(this.edge), extensions: [] }, [this.signer]);
+    return signCheckpoint(
+      { origin: this.origin, size: this.edge.size, hash: edgeRoot(this.edge), extensions: [] },
+      [this.signer],
+    );
   }
 
   private readTileSync = (t: { level: number; index: number; width: number }): Uint8Array => {
     const data = this.tiles.get(`${t.level}/${t.index}`);
-    if (!data || data.length < t.width * HASH_SIZE) throw new Error(`memory log: no tile ${t.level}/${t.index} of width ${t.width}`);
+    if (!data || data.length < t.width * HASH_SIZE)
+      throw new Error(`memory log: no tile ${t.level}/${t.index} of width ${t.width}`);
     return data.subarray(0, t.width * HASH_SIZE);
   };
 
@@ -82,7 +88,8 @@ export class MemoryLog implements TransparencyLog {
     if (retry !== undefined) throw new PushbackError(retry);
     const key = createHash('sha256').update(entry).digest('hex');
     const existing = this.byHash.get(key);
-    if (existing !== undefined) return { index: existing, treeSize: this.size, checkpoint: this.checkpoint, duplicate: true };
+    if (existing !== undefined)
+      return { index: existing, treeSize: this.size, checkpoint: this.checkpoint, duplicate: true };
     const r = integrate(this.edge, [recordHash(entry)]);
     for (const t of r.tiles) this.tiles.set(`${t.tile.level}/${t.tile.index}`, t.data);
     const index = this.entries.length;

@@ -15,7 +15,12 @@ export interface RealProgram {
 
 export const inCI = process.env.CI === 'true';
 
-export function needsProgram(name: string, versionArgs: string[], installHint: string, testFile?: string): RealProgram {
+export function needsProgram(
+  name: string,
+  versionArgs: string[],
+  installHint: string,
+  testFile?: string,
+): RealProgram {
   const probe = spawnSync(name, versionArgs, { stdio: 'ignore', timeout: 30_000 });
   // Present = it could be started (some tools, e.g. ssh-keygen, have no --version that exits 0).
   const present = probe.error === undefined && probe.status !== 127;
@@ -25,7 +30,10 @@ export function needsProgram(name: string, versionArgs: string[], installHint: s
     name,
     present,
     require() {
-      if (!present && inCI) throw new Error(`${where}\`${name}\` is required under CI=true but is missing (${installHint}); add it to .ci/apt-packages`);
+      if (!present && inCI)
+        throw new Error(
+          `${where}\`${name}\` is required under CI=true but is missing (${installHint}); add it to .ci/apt-packages`,
+        );
     },
   };
 }

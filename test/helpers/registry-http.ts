@@ -9,7 +9,9 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 export interface Answer {
   status: number;
   text: string;
-  json: Record<string, unknown> & { error?: { code: string; message: string; hint?: string; detail?: Record<string, unknown> } };
+  json: Record<string, unknown> & {
+    error?: { code: string; message: string; hint?: string; detail?: Record<string, unknown> };
+  };
 }
 
 export interface TestRegistry {
@@ -17,7 +19,11 @@ export interface TestRegistry {
   url: string;
   admin: string;
   call(token: string, method: string, path: string, body?: unknown): Promise<Answer>;
-  publish(token: string, bytes: Buffer, opts?: { filename?: string; bundle?: unknown; keyEvents?: DsseEnvelope[]; type?: string }): Promise<Answer>;
+  publish(
+    token: string,
+    bytes: Buffer,
+    opts?: { filename?: string; bundle?: unknown; keyEvents?: DsseEnvelope[]; type?: string },
+  ): Promise<Answer>;
   keyEvent(token: string, envelope: DsseEnvelope): Promise<Answer>;
   /** tokenFor creates an account and a publish+keys token for it. */
   tokenFor(account: string): string;
@@ -33,13 +39,24 @@ export async function startRegistry(name: string): Promise<TestRegistry> {
     origin: `${name}.sigil.test/log`,
     maxUploadBytes: 1024 * 1024,
     batchIntervalMs: 2,
-    authLimits: { perIp: { burst: 10_000, perMinute: 60_000 }, perAccount: { burst: 10_000, perMinute: 60_000 } },
+    authLimits: {
+      perIp: { burst: 10_000, perMinute: 60_000 },
+      perAccount: { burst: 10_000, perMinute: 60_000 },
+    },
   });
   const url = await reg.listen();
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Answer> => {
+  const call = async (
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Answer> => {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();

@@ -32,7 +32,10 @@ function header(item: TarItem, size: number): Buffer {
 export function buildTar(items: TarItem[]): Buffer {
   const parts: Buffer[] = [];
   for (const item of items) {
-    const body = item.type === undefined || item.type === 'file' ? Buffer.from(item.content ?? '') : Buffer.alloc(0);
+    const body =
+      item.type === undefined || item.type === 'file'
+        ? Buffer.from(item.content ?? '')
+        : Buffer.alloc(0);
     parts.push(header(item, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));

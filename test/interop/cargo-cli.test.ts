@@ -19,14 +19,38 @@ import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/interop/cargo-cli.test.ts';
 // rustup installs into ~/.cargo/bin, which is not always on PATH (CI's .ci/run included).
-const CARGO = existsSync(join(homedir(), '.cargo', 'bin', 'cargo')) ? join(homedir(), '.cargo', 'bin', 'cargo') : 'cargo';
-const cargo = needsProgram(CARGO, ['--version'], 'rustup (cargo ≥ 1.68 for sparse registries)', FILE);
+const CARGO = existsSync(join(homedir(), '.cargo', 'bin', 'cargo'))
+  ? join(homedir(), '.cargo', 'bin', 'cargo')
+  : 'cargo';
+const cargo = needsProgram(
+  CARGO,
+  ['--version'],
+  'rustup (cargo ≥ 1.68 for sparse registries)',
+  FILE,
+);
 
-function run(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; out: string }> {
+function run(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CARGO_') && !k.startsWith('RUSTUP_TOOLCHAIN')) base[k] = v;
-    const child = spawn(CARGO, args, { cwd, env: { ...base, PATH: `${join(homedir(), '.cargo', 'bin')}:${process.env['PATH'] ?? ''}`, RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'), CARGO_TERM_COLOR: 'never', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('CARGO_') && !k.startsWith('RUSTUP_TOOLCHAIN'))
+        base[k] = v;
+    const child = spawn(CARGO, args, {
+      cwd,
+      env: {
+        ...base,
+        PATH: `${join(homedir(), '.cargo', 'bin')}:${process.env['PATH'] ?? ''}`,
+        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
+        CARGO_TERM_COLOR: 'never',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 240_000,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -51,17 +75,26 @@ let homes = 0;
 function cargoHome(): string {
   const home = join(root, `cargo-home-${homes++}`);
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'config.toml'), `[registries.sigil]\nindex = "sparse+${url}/cargo/index/"\n`);
+  writeFileSync(
+    join(home, 'config.toml'),
+    `[registries.sigil]\nindex = "sparse+${url}/cargo/index/"\n`,
+  );
   return home;
 }
 
-const manifest = (name: string, version: string, deps = '') => `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\ndescription = "sigil test crate"\nlicense = "MIT"\n\n[dependencies]\n${deps}`;
+const manifest = (name: string, version: string, deps = '') =>
+  `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\ndescription = "sigil test crate"\nlicense = "MIT"\n\n[dependencies]\n${deps}`;
 
 describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse registry)', () => {
   beforeAll(async () => {
     cargo.require();
     root = mkdtempSync(join(tmpdir(), 'sigil-cargo-'));
-    reg = await openRegistry({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 2 });
+    reg = await openRegistry({
+      dataDir: join(root, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+    });
     url = await reg.listen();
   });
   afterAll(async () => {
@@ -69,34 +102,69 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const env = (home: string) => ({ CARGO_HOME: home, CARGO_TARGET_DIR: join(root, 'target'), CARGO_REGISTRIES_SIGIL_TOKEN: reg.adminToken!, CARGO_NET_GIT_FETCH_WITH_CLI: 'false' });
+  const env = (home: string) => ({
+    CARGO_HOME: home,
+    CARGO_TARGET_DIR: join(root, 'target'),
+    CARGO_REGISTRIES_SIGIL_TOKEN: reg.adminToken!,
+    CARGO_NET_GIT_FETCH_WITH_CLI: 'false',
+  });
 
   it('cargo publish: two crates, one depending on the other; other bytes for a published version are refused', async () => {
     const home = cargoHome();
-    const a = writeCrate(join(root, 'sigil-liba'), { 'Cargo.toml': manifest('sigil-liba', '0.1.0'), 'src/lib.rs': 'pub fn hello() -> &\'static str { "hello from liba" }\n' });
-    const pa = await run(['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'], a, env(home));
+    const a = writeCrate(join(root, 'sigil-liba'), {
+      'Cargo.toml': manifest('sigil-liba', '0.1.0'),
+      'src/lib.rs': 'pub fn hello() -> &\'static str { "hello from liba" }\n',
+    });
+    const pa = await run(
+      ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
+      a,
+      env(home),
+    );
     expect(pa.code, pa.out).toBe(0);
     const b = writeCrate(join(root, 'sigil_libb'), {
-      'Cargo.toml': manifest('sigil_libb', '0.2.0', 'sigil-liba = { version = "0.1", registry = "sigil" }\n'),
+      'Cargo.toml': manifest(
+        'sigil_libb',
+        '0.2.0',
+        'sigil-liba = { version = "0.1", registry = "sigil" }\n',
+      ),
       'src/lib.rs': 'pub fn both() -> String { format!("{} via libb", sigil_liba::hello()) }\n',
     });
-    const pb = await run(['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'], b, env(home));
+    const pb = await run(
+      ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
+      b,
+      env(home),
+    );
     expect(pb.code, pb.out).toBe(0);
 
-    const line = JSON.parse((await (await fetch(`${url}/cargo/index/si/gi/sigil_libb`)).text()).trim());
-    expect(line).toMatchObject({ name: 'sigil_libb', vers: '0.2.0', yanked: false, deps: [{ name: 'sigil-liba', req: '^0.1', kind: 'normal', registry: null }] });
+    const line = JSON.parse(
+      (await (await fetch(`${url}/cargo/index/si/gi/sigil_libb`)).text()).trim(),
+    );
+    expect(line).toMatchObject({
+      name: 'sigil_libb',
+      vers: '0.2.0',
+      yanked: false,
+      deps: [{ name: 'sigil-liba', req: '^0.1', kind: 'normal', registry: null }],
+    });
     expect(line.cksum).toBe(reg.store.get('pkg:cargo/sigil_libb@0.2.0')!.sha256);
 
     writeFileSync(join(a, 'src/lib.rs'), 'pub fn hello() -> &\'static str { "evil" }\n');
-    const again = await run(['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'], a, env(home));
+    const again = await run(
+      ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
+      a,
+      env(home),
+    );
     expect(again.code).not.toBe(0);
     expect(again.out).toMatch(/already (uploaded|exists)/);
   }, 240_000);
 
-  it('a project using [registries] locks, fetches and builds offline; Cargo.lock checksums are Sigil\'s records; sigil verify passes', async () => {
+  it("a project using [registries] locks, fetches and builds offline; Cargo.lock checksums are Sigil's records; sigil verify passes", async () => {
     const home = cargoHome();
     const app = writeCrate(join(root, 'app'), {
-      'Cargo.toml': manifest('app', '0.0.1', 'sigil_libb = { version = "0.2", registry = "sigil" }\n'),
+      'Cargo.toml': manifest(
+        'app',
+        '0.0.1',
+        'sigil_libb = { version = "0.2", registry = "sigil" }\n',
+      ),
       'src/main.rs': 'fn main() { println!("{}", sigil_libb::both()); }\n',
     });
     for (const args of [['generate-lockfile'], ['fetch'], ['build', '--offline']]) {
@@ -104,17 +172,27 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
       expect(r.code, `cargo ${args.join(' ')}: ${r.out}`).toBe(0);
     }
     const lock = readFileSync(join(app, 'Cargo.lock'), 'utf8');
-    for (const [name, version] of [['sigil-liba', '0.1.0'], ['sigil_libb', '0.2.0']] as const) {
+    for (const [name, version] of [
+      ['sigil-liba', '0.1.0'],
+      ['sigil_libb', '0.2.0'],
+    ] as const) {
       const sha = reg.store.get(`pkg:cargo/${name}@${version}`)!.sha256;
-      expect(lock).toContain(`name = "${name}"\nversion = "${version}"\nsource = "sparse+${url}/cargo/index/"\nchecksum = "${sha}"`);
+      expect(lock).toContain(
+        `name = "${name}"\nversion = "${version}"\nsource = "sparse+${url}/cargo/index/"\nchecksum = "${sha}"`,
+      );
     }
-    const v = await runCli(['verify', join(app, 'Cargo.lock'), '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
+    const v = await runCli(['verify', join(app, 'Cargo.lock'), '--server', url, '--json'], {
+      SIGIL_CONFIG_DIR: join(root, 'sigil-config'),
+    });
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 300_000);
 
   it('a tampered stored crate makes cargo fail with its checksum error', async () => {
     const row = reg.store.get('pkg:cargo/sigil-liba@0.1.0')!;
-    writeFileSync(reg.store.blobPath(row.sha256), Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(16)]));
+    writeFileSync(
+      reg.store.blobPath(row.sha256),
+      Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(16)]),
+    );
     const r = await run(['fetch'], join(root, 'app'), env(cargoHome()));
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('failed to verify the checksum of `sigil-liba v0.1.0');

@@ -18,7 +18,12 @@ import { makeZip } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
-const composer = needsProgram('composer', ['--version', '--no-interaction'], 'apt-get install composer php-cli', 'test/interop/composer-cli.test.ts');
+const composer = needsProgram(
+  'composer',
+  ['--version', '--no-interaction'],
+  'apt-get install composer php-cli',
+  'test/interop/composer-cli.test.ts',
+);
 
 let reg: Registry;
 let url: string;
@@ -30,8 +35,20 @@ function run(args: string[], cwd: string): Promise<{ code: number; out: string }
   mkdirSync(home, { recursive: true });
   return new Promise((resolve) => {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
-    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], { cwd, env: { ...env, COMPOSER_HOME: home, COMPOSER_CACHE_DIR: join(home, 'cache'), COMPOSER_DISABLE_NETWORK: '0', COMPOSER_ALLOW_SUPERUSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
+    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], {
+      cwd,
+      env: {
+        ...env,
+        COMPOSER_HOME: home,
+        COMPOSER_CACHE_DIR: join(home, 'cache'),
+        COMPOSER_DISABLE_NETWORK: '0',
+        COMPOSER_ALLOW_SUPERUSER: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -44,7 +61,17 @@ function dist(name: string, require: Record<string, string>, php: string): Buffe
   const [, pkg] = name.split('/');
   const cls = pkg!.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
   return makeZip([
-    { name: 'composer.json', data: JSON.stringify({ name, description: 'sigil test package', type: 'library', license: 'MIT', require, autoload: { 'psr-4': { [`Acme\\${cls}\\`]: 'src/' } } }) },
+    {
+      name: 'composer.json',
+      data: JSON.stringify({
+        name,
+        description: 'sigil test package',
+        type: 'library',
+        license: 'MIT',
+        require,
+        autoload: { 'psr-4': { [`Acme\\${cls}\\`]: 'src/' } },
+      }),
+    },
     { name: `src/${cls}.php`, data: `<?php\nnamespace Acme\\${cls};\nclass ${cls} { ${php} }\n` },
   ]);
 }
@@ -53,16 +80,51 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
   beforeAll(async () => {
     composer.require();
     root = mkdtempSync(join(tmpdir(), 'sigil-composer-'));
-    reg = await openRegistry({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 2 });
+    reg = await openRegistry({
+      dataDir: join(root, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+    });
     url = await reg.listen();
     const files: [string, string, Buffer][] = [
-      ['acme/base', '1.2.0', dist('acme/base', {}, 'public static function hello(): string { return "hello from base"; }')],
-      ['acme/hello', '2.0.0', dist('acme/hello', { 'acme/base': '^1.0' }, 'public static function both(): string { return \\Acme\\Base\\Base::hello() . " via hello"; }')],
+      [
+        'acme/base',
+        '1.2.0',
+        dist(
+          'acme/base',
+          {},
+          'public static function hello(): string { return "hello from base"; }',
+        ),
+      ],
+      [
+        'acme/hello',
+        '2.0.0',
+        dist(
+          'acme/hello',
+          { 'acme/base': '^1.0' },
+          'public static function both(): string { return \\Acme\\Base\\Base::hello() . " via hello"; }',
+        ),
+      ],
     ];
     for (const [name, version, zip] of files) {
       const file = join(root, `${name.replace('/', '-')}-${version}.zip`);
       writeFileSync(file, zip);
-      const r = await runCli(['publish', file, '--type', 'composer', '--version', version, '--server', url, '--token', reg.adminToken!], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
+      const r = await runCli(
+        [
+          'publish',
+          file,
+          '--type',
+          'composer',
+          '--version',
+          version,
+          '--server',
+          url,
+          '--token',
+          reg.adminToken!,
+        ],
+        { SIGIL_CONFIG_DIR: join(root, 'sigil-config') },
+      );
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
   }, 60_000);
@@ -73,29 +135,45 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
 
   const project = (dir: string) => {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'composer.json'), JSON.stringify({ name: 'me/app', repositories: [{ type: 'composer', url: `${url}/composer` }, { 'packagist.org': false }], require: { 'acme/hello': '^2.0' }, config: { 'secure-http': false } }));
+    writeFileSync(
+      join(dir, 'composer.json'),
+      JSON.stringify({
+        name: 'me/app',
+        repositories: [{ type: 'composer', url: `${url}/composer` }, { 'packagist.org': false }],
+        require: { 'acme/hello': '^2.0' },
+        config: { 'secure-http': false },
+      }),
+    );
     return dir;
   };
 
-  it('composer install resolves and installs both; composer.lock shasums are Sigil\'s records; sigil verify passes', async () => {
+  it("composer install resolves and installs both; composer.lock shasums are Sigil's records; sigil verify passes", async () => {
     const app = project(join(root, 'app'));
     const r = await run(['install'], app);
     expect(r.code, r.out).toBe(0);
     expect(existsSync(join(app, 'vendor', 'acme', 'base', 'src', 'Base.php'))).toBe(true);
     const php = await new Promise<string>((resolve) => {
-      const c = spawn('php', ['-r', 'require "vendor/autoload.php"; echo \\Acme\\Hello\\Hello::both();'], { cwd: app });
+      const c = spawn(
+        'php',
+        ['-r', 'require "vendor/autoload.php"; echo \\Acme\\Hello\\Hello::both();'],
+        { cwd: app },
+      );
       let o = '';
       c.stdout.on('data', (d: Buffer) => (o += d.toString()));
       c.on('close', () => resolve(o));
     });
     expect(php).toBe('hello from base via hello');
-    const lock = JSON.parse(readFileSync(join(app, 'composer.lock'), 'utf8')) as { packages: { name: string; version: string; dist: { shasum: string } }[] };
+    const lock = JSON.parse(readFileSync(join(app, 'composer.lock'), 'utf8')) as {
+      packages: { name: string; version: string; dist: { shasum: string } }[];
+    };
     for (const p of lock.packages) {
       const row = reg.store.get(`pkg:composer/${p.name}@${p.version}`)!;
       expect(p.dist.shasum).toBe((JSON.parse(row.native) as { sha1: string }).sha1);
     }
     expect(lock.packages.map((p) => p.name).sort()).toEqual(['acme/base', 'acme/hello']);
-    const v = await runCli(['verify', join(app, 'composer.lock'), '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
+    const v = await runCli(['verify', join(app, 'composer.lock'), '--server', url, '--json'], {
+      SIGIL_CONFIG_DIR: join(root, 'sigil-config'),
+    });
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 180_000);
 

@@ -10,7 +10,15 @@
 // HOME, GEM_HOME, GEM_PATH and the bundler dirs are fresh per run.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,14 +38,38 @@ let homes = 0;
 function freshHome(): Record<string, string> {
   const home = join(root, `home-${homes++}`);
   mkdirSync(home, { recursive: true });
-  return { HOME: home, GEM_HOME: join(home, 'gems'), GEM_PATH: join(home, 'gems'), BUNDLE_USER_HOME: join(home, 'bundle'), BUNDLE_APP_CONFIG: join(home, 'bundle-config'), BUNDLE_PATH: join(home, 'gems') };
+  return {
+    HOME: home,
+    GEM_HOME: join(home, 'gems'),
+    GEM_PATH: join(home, 'gems'),
+    BUNDLE_USER_HOME: join(home, 'bundle'),
+    BUNDLE_APP_CONFIG: join(home, 'bundle-config'),
+    BUNDLE_PATH: join(home, 'gems'),
+  };
 }
 
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GEM_') && !k.startsWith('BUNDLE') && !k.startsWith('RUBY')) base[k] = v;
-    const child = spawn(cmd, args, { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    for (const [k, v] of Object.entries(process.env))
+      if (
+        v !== undefined &&
+        !k.startsWith('GEM_') &&
+        !k.startsWith('BUNDLE') &&
+        !k.startsWith('RUBY')
+      )
+        base[k] = v;
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,7 +78,14 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   });
 }
 
-async function buildGem(dir: string, name: string, version: string, deps: string, body: string, signing = ''): Promise<string> {
+async function buildGem(
+  dir: string,
+  name: string,
+  version: string,
+  deps: string,
+  body: string,
+  signing = '',
+): Promise<string> {
   mkdirSync(join(dir, 'lib'), { recursive: true });
   writeFileSync(join(dir, 'lib', `${name.replace(/-/g, '_')}.rb`), body);
   writeFileSync(
@@ -55,96 +94,222 @@ async function buildGem(dir: string, name: string, version: string, deps: string
   );
   const r = await run('gem', ['build', `${name}.gemspec`], dir, freshHome());
   if (r.code !== 0) throw new Error(`gem build ${name}: ${r.out}`);
-  return join(dir, readdirSync(dir).find((f) => f.endsWith('.gem'))!);
+  return join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.gem'))!,
+  );
 }
 
-describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))('gem and bundler against sigil serve', () => {
-  let baseGem: string;
-  let topGem: string;
-  beforeAll(async () => {
-    gem.require();
-    bundle.require();
-    root = mkdtempSync(join(tmpdir(), 'sigil-gem-'));
-    reg = await openRegistry({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 2 });
-    url = await reg.listen();
-    baseGem = await buildGem(join(root, 'base'), 'sigil-base', '1.0.0', '', 'module SigilBase\n  def self.hello = "hello from base"\nend\n');
-    topGem = await buildGem(join(root, 'top'), 'sigil-top', '2.0.0', '  s.add_dependency "sigil-base", "~> 1.0"\n', 'require "sigil_base"\nmodule SigilTop\n  def self.both = "#{SigilBase.hello} via top"\nend\n');
-  }, 120_000);
-  afterAll(async () => {
-    await reg?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
+  'gem and bundler against sigil serve',
+  () => {
+    let baseGem: string;
+    let topGem: string;
+    beforeAll(async () => {
+      gem.require();
+      bundle.require();
+      root = mkdtempSync(join(tmpdir(), 'sigil-gem-'));
+      reg = await openRegistry({
+        dataDir: join(root, 'data'),
+        host: '127.0.0.1',
+        port: 0,
+        batchIntervalMs: 2,
+      });
+      url = await reg.listen();
+      baseGem = await buildGem(
+        join(root, 'base'),
+        'sigil-base',
+        '1.0.0',
+        '',
+        'module SigilBase\n  def self.hello = "hello from base"\nend\n',
+      );
+      topGem = await buildGem(
+        join(root, 'top'),
+        'sigil-top',
+        '2.0.0',
+        '  s.add_dependency "sigil-base", "~> 1.0"\n',
+        'require "sigil_base"\nmodule SigilTop\n  def self.both = "#{SigilBase.hello} via top"\nend\n',
+      );
+    }, 120_000);
+    afterAll(async () => {
+      await reg?.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
 
-  const push = (file: string, key = reg.adminToken!) => run('gem', ['push', file, '--host', `${url}/rubygems`], root, { ...freshHome(), GEM_HOST_API_KEY: key });
+    const push = (file: string, key = reg.adminToken!) =>
+      run('gem', ['push', file, '--host', `${url}/rubygems`], root, {
+        ...freshHome(),
+        GEM_HOST_API_KEY: key,
+      });
 
-  it('gem push: two gems; a wrong key and a repush with other bytes are refused', async () => {
-    const bad = await push(baseGem, 'sgl_wrong');
-    expect(bad.code, bad.out).not.toBe(0);
-    for (const f of [baseGem, topGem]) {
-      const r = await push(f);
-      expect(r.code, r.out).toBe(0);
-      expect(r.out).toContain('Successfully registered gem');
-    }
-    const other = await buildGem(join(root, 'base-other'), 'sigil-base', '1.0.0', '', 'module SigilBase\n  def self.hello = "evil"\nend\n');
-    const again = await push(other);
-    expect(again.out).toContain('Repushing of gem versions is not allowed');
-  }, 120_000);
+    it('gem push: two gems; a wrong key and a repush with other bytes are refused', async () => {
+      const bad = await push(baseGem, 'sgl_wrong');
+      expect(bad.code, bad.out).not.toBe(0);
+      for (const f of [baseGem, topGem]) {
+        const r = await push(f);
+        expect(r.code, r.out).toBe(0);
+        expect(r.out).toContain('Successfully registered gem');
+      }
+      const other = await buildGem(
+        join(root, 'base-other'),
+        'sigil-base',
+        '1.0.0',
+        '',
+        'module SigilBase\n  def self.hello = "evil"\nend\n',
+      );
+      const again = await push(other);
+      expect(again.out).toContain('Repushing of gem versions is not allowed');
+    }, 120_000);
 
-  it('gem install and bundle install from Sigil into a clean GEM_HOME; sigil verify reports the digest-less bundler 2.3 lock and passes once it has CHECKSUMS', async () => {
-    const env = freshHome();
-    const g = await run('gem', ['install', 'sigil-top', '--clear-sources', '--source', `${url}/rubygems/`, '--no-document'], root, env);
-    expect(g.code, g.out).toBe(0);
-    expect(g.out).toContain('Successfully installed sigil-top-2.0.0');
-    expect(existsSync(join(env['GEM_HOME']!, 'gems', 'sigil-base-1.0.0', 'lib', 'sigil_base.rb'))).toBe(true);
+    it('gem install and bundle install from Sigil into a clean GEM_HOME; sigil verify reports the digest-less bundler 2.3 lock and passes once it has CHECKSUMS', async () => {
+      const env = freshHome();
+      const g = await run(
+        'gem',
+        [
+          'install',
+          'sigil-top',
+          '--clear-sources',
+          '--source',
+          `${url}/rubygems/`,
+          '--no-document',
+        ],
+        root,
+        env,
+      );
+      expect(g.code, g.out).toBe(0);
+      expect(g.out).toContain('Successfully installed sigil-top-2.0.0');
+      expect(
+        existsSync(join(env['GEM_HOME']!, 'gems', 'sigil-base-1.0.0', 'lib', 'sigil_base.rb')),
+      ).toBe(true);
 
-    const app = join(root, 'app');
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, 'Gemfile'), `source "${url}/rubygems/"\ngem "sigil-top", "~> 2.0"\n`);
-    const benv = freshHome();
-    const b = await run('bundle', ['install'], app, benv);
-    expect(b.code, b.out).toBe(0);
-    const lockFile = join(app, 'Gemfile.lock');
-    const env2 = { SIGIL_CONFIG_DIR: join(root, 'sigil-config') };
-    // Bundler 2.3's Gemfile.lock pins no digests: sigil verify finds each record but must say so.
-    const v = await runCli(['verify', lockFile, '--server', url, '--json'], env2);
-    expect(v.code).toBe(1);
-    const report = JSON.parse(v.stdout) as { dependencies: { purl: string; checks: { code: string }[] }[] };
-    expect(report.dependencies.map((d) => d.purl).sort()).toEqual(['pkg:gem/sigil-base@1.0.0', 'pkg:gem/sigil-top@2.0.0']);
-    for (const d of report.dependencies) expect(d.checks.map((c) => c.code)).toEqual(expect.arrayContaining(['RECORD_FOUND', 'DIGEST_MISSING', 'COUNTERSIGNATURE_VALID', 'INCLUSION_PROOF_VALID']));
-    // Bundler ≥ 2.5 adds a CHECKSUMS section; written here from the .gem files bundler installed,
-    // the lockfile verifies.
-    const cache = join(benv['GEM_HOME']!, 'ruby', readdirSync(join(benv['GEM_HOME']!, 'ruby'))[0]!, 'cache');
-    const sums = readdirSync(cache).filter((f) => f.startsWith('sigil-')).sort().map((f) => `  ${f.replace(/-(\d[^-]*)\.gem$/, ' ($1)')} sha256=${createHash('sha256').update(readFileSync(join(cache, f))).digest('hex')}`);
-    expect(sums).toHaveLength(2);
-    writeFileSync(lockFile, readFileSync(lockFile, 'utf8').replace('\nBUNDLED WITH', `\nCHECKSUMS\n${sums.join('\n')}\n\nBUNDLED WITH`));
-    const v2 = await runCli(['verify', lockFile, '--server', url], env2);
-    expect(v2.code, v2.stdout + v2.stderr).toBe(0);
-  }, 180_000);
+      const app = join(root, 'app');
+      mkdirSync(app, { recursive: true });
+      writeFileSync(join(app, 'Gemfile'), `source "${url}/rubygems/"\ngem "sigil-top", "~> 2.0"\n`);
+      const benv = freshHome();
+      const b = await run('bundle', ['install'], app, benv);
+      expect(b.code, b.out).toBe(0);
+      const lockFile = join(app, 'Gemfile.lock');
+      const env2 = { SIGIL_CONFIG_DIR: join(root, 'sigil-config') };
+      // Bundler 2.3's Gemfile.lock pins no digests: sigil verify finds each record but must say so.
+      const v = await runCli(['verify', lockFile, '--server', url, '--json'], env2);
+      expect(v.code).toBe(1);
+      const report = JSON.parse(v.stdout) as {
+        dependencies: { purl: string; checks: { code: string }[] }[];
+      };
+      expect(report.dependencies.map((d) => d.purl).sort()).toEqual([
+        'pkg:gem/sigil-base@1.0.0',
+        'pkg:gem/sigil-top@2.0.0',
+      ]);
+      for (const d of report.dependencies)
+        expect(d.checks.map((c) => c.code)).toEqual(
+          expect.arrayContaining([
+            'RECORD_FOUND',
+            'DIGEST_MISSING',
+            'COUNTERSIGNATURE_VALID',
+            'INCLUSION_PROOF_VALID',
+          ]),
+        );
+      // Bundler ≥ 2.5 adds a CHECKSUMS section; written here from the .gem files bundler installed,
+      // the lockfile verifies.
+      const cache = join(
+        benv['GEM_HOME']!,
+        'ruby',
+        readdirSync(join(benv['GEM_HOME']!, 'ruby'))[0]!,
+        'cache',
+      );
+      const sums = readdirSync(cache)
+        .filter((f) => f.startsWith('sigil-'))
+        .sort()
+        .map(
+          (f) =>
+            `  ${f.replace(/-(\d[^-]*)\.gem$/, ' ($1)')} sha256=${createHash('sha256')
+              .update(readFileSync(join(cache, f)))
+              .digest('hex')}`,
+        );
+      expect(sums).toHaveLength(2);
+      writeFileSync(
+        lockFile,
+        readFileSync(lockFile, 'utf8').replace(
+          '\nBUNDLED WITH',
+          `\nCHECKSUMS\n${sums.join('\n')}\n\nBUNDLED WITH`,
+        ),
+      );
+      const v2 = await runCli(['verify', lockFile, '--server', url], env2);
+      expect(v2.code, v2.stdout + v2.stderr).toBe(0);
+    }, 180_000);
 
-  it('an X.509-signed gem keeps its signatures: gem install -P HighSecurity verifies it through Sigil', async () => {
-    const dir = join(root, 'signed');
-    mkdirSync(dir, { recursive: true });
-    const env = freshHome();
-    const cert = await run('gem', ['cert', '--build', 'sigil@example.org', '--days', '2'], dir, env);
-    expect(cert.code, cert.out).toBe(0);
-    const signed = await buildGem(dir, 'sigil-signed', '1.0.0', '', 'module SigilSigned; end\n', `  s.cert_chain = [${JSON.stringify(join(dir, 'gem-public_cert.pem'))}]\n  s.signing_key = ${JSON.stringify(join(dir, 'gem-private_key.pem'))}\n`);
-    expect((await push(signed)).code).toBe(0);
-    expect((await run('gem', ['cert', '--add', join(dir, 'gem-public_cert.pem')], dir, env)).code).toBe(0);
-    const ok = await run('gem', ['install', 'sigil-signed', '--clear-sources', '--source', `${url}/rubygems/`, '--no-document', '-P', 'HighSecurity'], dir, env);
-    expect(ok.code, ok.out).toBe(0);
-    // Without the certificate trusted, HighSecurity refuses it: the signature really is checked.
-    const untrusted = await run('gem', ['install', 'sigil-signed', '--clear-sources', '--source', `${url}/rubygems/`, '--no-document', '-P', 'HighSecurity'], dir, freshHome());
-    expect(untrusted.code).not.toBe(0);
-  }, 180_000);
+    it('an X.509-signed gem keeps its signatures: gem install -P HighSecurity verifies it through Sigil', async () => {
+      const dir = join(root, 'signed');
+      mkdirSync(dir, { recursive: true });
+      const env = freshHome();
+      const cert = await run(
+        'gem',
+        ['cert', '--build', 'sigil@example.org', '--days', '2'],
+        dir,
+        env,
+      );
+      expect(cert.code, cert.out).toBe(0);
+      const signed = await buildGem(
+        dir,
+        'sigil-signed',
+        '1.0.0',
+        '',
+        'module SigilSigned; end\n',
+        `  s.cert_chain = [${JSON.stringify(join(dir, 'gem-public_cert.pem'))}]\n  s.signing_key = ${JSON.stringify(join(dir, 'gem-private_key.pem'))}\n`,
+      );
+      expect((await push(signed)).code).toBe(0);
+      expect(
+        (await run('gem', ['cert', '--add', join(dir, 'gem-public_cert.pem')], dir, env)).code,
+      ).toBe(0);
+      const ok = await run(
+        'gem',
+        [
+          'install',
+          'sigil-signed',
+          '--clear-sources',
+          '--source',
+          `${url}/rubygems/`,
+          '--no-document',
+          '-P',
+          'HighSecurity',
+        ],
+        dir,
+        env,
+      );
+      expect(ok.code, ok.out).toBe(0);
+      // Without the certificate trusted, HighSecurity refuses it: the signature really is checked.
+      const untrusted = await run(
+        'gem',
+        [
+          'install',
+          'sigil-signed',
+          '--clear-sources',
+          '--source',
+          `${url}/rubygems/`,
+          '--no-document',
+          '-P',
+          'HighSecurity',
+        ],
+        dir,
+        freshHome(),
+      );
+      expect(untrusted.code).not.toBe(0);
+    }, 180_000);
 
-  it('a tampered stored gem makes bundler fail on its checksum', async () => {
-    const row = reg.store.get('pkg:gem/sigil-base@1.0.0')!;
-    writeFileSync(reg.store.blobPath(row.sha256), Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(512)]));
-    const app = join(root, 'app-tampered');
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, 'Gemfile'), `source "${url}/rubygems/"\ngem "sigil-top", "~> 2.0"\n`);
-    const b = await run('bundle', ['install'], app, freshHome());
-    expect(b.code).not.toBe(0);
-    expect(b.out.replace(/\s+/g, ' ')).toContain('does not match the checksum given by the server');
-  }, 120_000);
-});
+    it('a tampered stored gem makes bundler fail on its checksum', async () => {
+      const row = reg.store.get('pkg:gem/sigil-base@1.0.0')!;
+      writeFileSync(
+        reg.store.blobPath(row.sha256),
+        Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(512)]),
+      );
+      const app = join(root, 'app-tampered');
+      mkdirSync(app, { recursive: true });
+      writeFileSync(join(app, 'Gemfile'), `source "${url}/rubygems/"\ngem "sigil-top", "~> 2.0"\n`);
+      const b = await run('bundle', ['install'], app, freshHome());
+      expect(b.code).not.toBe(0);
+      expect(b.out.replace(/\s+/g, ' ')).toContain(
+        'does not match the checksum given by the server',
+      );
+    }, 120_000);
+  },
+);

@@ -21,7 +21,10 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 
 const hasGo = spawnSync('go', ['version']).status === 0;
 const inCI = process.env.CI === 'true';
-if (!hasGo && !inCI) console.warn('test/interop/go-cli.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go)');
+if (!hasGo && !inCI)
+  console.warn(
+    'test/interop/go-cli.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go)',
+  );
 
 const SUMDB_NAME = 'sigil.test/go';
 
@@ -45,13 +48,25 @@ async function publish(url: string, root: string, m: Mod): Promise<void> {
   const r = await fetch(`${url}/api/v1/publish`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ filename: `${m.version}.zip`, artifact: zip.toString('base64'), bundle: null }),
+    body: JSON.stringify({
+      filename: `${m.version}.zip`,
+      artifact: zip.toString('base64'),
+      bundle: null,
+    }),
   });
-  if (r.status !== 201) throw new Error(`publish ${m.path}@${m.version}: ${r.status} ${await r.text()}`);
+  if (r.status !== 201)
+    throw new Error(`publish ${m.path}@${m.version}: ${r.status} ${await r.text()}`);
 }
 
 async function startServer(dataDir: string): Promise<{ reg: Registry; url: string }> {
-  const reg = await openRegistry({ dataDir, host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 2, goSumdbName: SUMDB_NAME });
+  const reg = await openRegistry({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    openWrites: true,
+    batchIntervalMs: 2,
+    goSumdbName: SUMDB_NAME,
+  });
   const url = await reg.listen();
   return { reg, url };
 }
@@ -59,35 +74,60 @@ async function startServer(dataDir: string): Promise<{ reg: Registry; url: strin
 const liba: Mod = {
   path: 'example.com/liba',
   version: 'v1.0.0',
-  files: { 'go.mod': 'module example.com/liba\n\ngo 1.19\n', 'liba.go': 'package liba\n\nfunc Hello() string { return "hello from liba" }\n' },
+  files: {
+    'go.mod': 'module example.com/liba\n\ngo 1.19\n',
+    'liba.go': 'package liba\n\nfunc Hello() string { return "hello from liba" }\n',
+  },
 };
 const libb: Mod = {
   path: 'example.com/libb',
   version: 'v1.1.0',
   files: {
     'go.mod': 'module example.com/libb\n\ngo 1.19\n\nrequire example.com/liba v1.0.0\n',
-    'libb.go': 'package libb\n\nimport "example.com/liba"\n\nfunc Hello() string { return liba.Hello() + " via libb" }\n',
-    'LICENSE': 'MIT\n',
+    'libb.go':
+      'package libb\n\nimport "example.com/liba"\n\nfunc Hello() string { return liba.Hello() + " via libb" }\n',
+    LICENSE: 'MIT\n',
   },
 };
 const upper: Mod = {
   path: 'example.com/Upper/CaseMod',
   version: 'v0.2.0',
-  files: { 'go.mod': 'module example.com/Upper/CaseMod\n\ngo 1.19\n', 'c.go': 'package casemod\n\nconst X = 1\n' },
+  files: {
+    'go.mod': 'module example.com/Upper/CaseMod\n\ngo 1.19\n',
+    'c.go': 'package casemod\n\nconst X = 1\n',
+  },
 };
 const v2: Mod = {
   path: 'example.com/libc/v2',
   version: 'v2.0.1',
-  files: { 'go.mod': 'module example.com/libc/v2\n\ngo 1.19\n', 'c.go': 'package libc\n\nconst V = 2\n' },
+  files: {
+    'go.mod': 'module example.com/libc/v2\n\ngo 1.19\n',
+    'c.go': 'package libc\n\nconst V = 2\n',
+  },
 };
 const all = [liba, libb, upper, v2];
 
 let work = '';
 let srcRoot = '';
 
-function goEnv(url: string, vkey: string, gopath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function goEnv(
+  url: string,
+  vkey: string,
+  gopath: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['GOPRIVATE', 'GONOSUMDB', 'GONOPROXY', 'GOINSECURE', 'GOFLAGS', 'GO111MODULE', 'GOPROXY', 'GOSUMDB']) delete env[k];
+  for (const k of [
+    'GOPRIVATE',
+    'GONOSUMDB',
+    'GONOPROXY',
+    'GOINSECURE',
+    'GOFLAGS',
+    'GO111MODULE',
+    'GOPROXY',
+    'GOSUMDB',
+  ])
+    delete env[k];
   return {
     ...env,
     GOENV: 'off',
@@ -103,7 +143,11 @@ function goEnv(url: string, vkey: string, gopath: string, extra: Record<string, 
 }
 
 /** go runs the go command asynchronously: the server answers from this same process, so spawnSync would deadlock. */
-function go(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function go(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('go', args, { env, cwd, timeout: 120_000 });
     let stdout = '';
@@ -119,7 +163,10 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
   let vkey = '';
 
   beforeAll(async () => {
-    if (!hasGo) throw new Error('CI=true but the `go` command is missing: install golang-go (.ci/apt-packages)');
+    if (!hasGo)
+      throw new Error(
+        'CI=true but the `go` command is missing: install golang-go (.ci/apt-packages)',
+      );
     work = mkdtempSync(join(tmpdir(), 'sigil-go-cli-'));
     srcRoot = join(work, 'src');
     s1 = await startServer(join(work, 'data1'));
@@ -135,7 +182,9 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
     const lines = new Set<string>();
     for (const m of all) {
       const esc = m.path.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
-      const text = await (await fetch(`${url}/go/sumdb/${SUMDB_NAME}/lookup/${esc}@${m.version}`)).text();
+      const text = await (
+        await fetch(`${url}/go/sumdb/${SUMDB_NAME}/lookup/${esc}@${m.version}`)
+      ).text();
       for (const l of text.split('\n\n')[0]!.split('\n').slice(1)) lines.add(l);
     }
     return lines;
@@ -152,11 +201,26 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
   it('go mod download -json and go get succeed; go.sum holds exactly our records', async () => {
     const gopath = join(work, 'gp-ok');
     const env = goEnv(s1.url, vkey, gopath);
-    const dl = await go(['mod', 'download', '-json', ...all.map((m) => `${m.path}@${m.version}`)], env, work);
+    const dl = await go(
+      ['mod', 'download', '-json', ...all.map((m) => `${m.path}@${m.version}`)],
+      env,
+      work,
+    );
     expect(dl.stderr).toBe('');
     expect(dl.status).toBe(0);
     const ours = await ourRecords(s1.url);
-    const infos = dl.stdout.split(/\n(?=\{)/).map((j) => JSON.parse(j) as { Path: string; Version: string; Sum: string; GoModSum: string; Error?: string });
+    const infos = dl.stdout
+      .split(/\n(?=\{)/)
+      .map(
+        (j) =>
+          JSON.parse(j) as {
+            Path: string;
+            Version: string;
+            Sum: string;
+            GoModSum: string;
+            Error?: string;
+          },
+      );
     expect(infos).toHaveLength(all.length);
     for (const i of infos) {
       expect(i.Error).toBeUndefined();
@@ -165,7 +229,11 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
     }
 
     // GOSUMDB with the key alone: go probes <GOPROXY>/sumdb/<name>/supported and reads the sumdb through the proxy.
-    const viaProxy = await go(['mod', 'download', '-json', `${upper.path}@${upper.version}`], { ...goEnv(s1.url, vkey, join(work, 'gp-via-proxy')), GOSUMDB: vkey }, work);
+    const viaProxy = await go(
+      ['mod', 'download', '-json', `${upper.path}@${upper.version}`],
+      { ...goEnv(s1.url, vkey, join(work, 'gp-via-proxy')), GOSUMDB: vkey },
+      work,
+    );
     expect(viaProxy.status, viaProxy.stderr + viaProxy.stdout).toBe(0);
 
     // A consumer: go get a module that depends on another, then verify the module cache.
@@ -177,13 +245,24 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
       'package main\n\nimport (\n\t"fmt"\n\n\tcasemod "example.com/Upper/CaseMod"\n\t"example.com/libb"\n\tlibc "example.com/libc/v2"\n)\n\nfunc main() { fmt.Println(libb.Hello(), casemod.X, libc.V) }\n',
     );
     const appEnv = goEnv(s1.url, vkey, join(work, 'gp-app'));
-    const get = await go(['get', `${libb.path}@${libb.version}`, `${upper.path}@${upper.version}`, `${v2.path}@${v2.version}`], appEnv, app);
+    const get = await go(
+      [
+        'get',
+        `${libb.path}@${libb.version}`,
+        `${upper.path}@${upper.version}`,
+        `${v2.path}@${v2.version}`,
+      ],
+      appEnv,
+      app,
+    );
     expect(get.status, get.stderr).toBe(0);
     expect(get.stderr).toContain('go: added example.com/liba v1.0.0');
     const sum = readFileSync(join(app, 'go.sum'), 'utf8').trim().split('\n');
     expect(sum.length).toBeGreaterThanOrEqual(7); // both lines of each direct dependency, liba's go.mod line at least
     for (const line of sum) expect(ours.has(line), line).toBe(true);
-    expect(sum).toContain(`example.com/liba v1.0.0/go.mod ${[...ours].find((l) => l.startsWith('example.com/liba v1.0.0/go.mod'))!.split(' ')[2]}`);
+    expect(sum).toContain(
+      `example.com/liba v1.0.0/go.mod ${[...ours].find((l) => l.startsWith('example.com/liba v1.0.0/go.mod'))!.split(' ')[2]}`,
+    );
     const verify = await go(['mod', 'verify'], appEnv, app);
     expect(verify.stdout).toContain('all modules verified');
     expect(verify.status).toBe(0);
@@ -194,14 +273,22 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
     // module and asks server 1's checksum database about it.
     const s2 = await startServer(join(work, 'data2'));
     try {
-      await publish(s2.url, join(work, 'src2'), { ...liba, files: { ...liba.files, 'liba.go': 'package liba\n\nfunc Hello() string { return "EVIL" }\n' } });
+      await publish(s2.url, join(work, 'src2'), {
+        ...liba,
+        files: {
+          ...liba.files,
+          'liba.go': 'package liba\n\nfunc Hello() string { return "EVIL" }\n',
+        },
+      });
       const env = { ...goEnv(s1.url, vkey, join(work, 'gp-mismatch')), GOPROXY: `${s2.url}/go` };
       const r = await go(['mod', 'download', '-json', `${liba.path}@${liba.version}`], env, work);
       expect(r.status).toBe(1);
       const out = r.stdout + r.stderr;
       expect(out).toContain('verifying module: checksum mismatch');
       expect(out).toContain('SECURITY ERROR');
-      expect(out).toContain('This download does NOT match the one reported by the checksum server.');
+      expect(out).toContain(
+        'This download does NOT match the one reported by the checksum server.',
+      );
     } finally {
       await s2.reg.close();
     }
@@ -209,7 +296,11 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
 
   it('(b) a checksum database that forks its tree after the client saw it: go refuses with SECURITY ERROR (misbehavior)', async () => {
     const gopath = join(work, 'gp-fork');
-    const first = await go(['mod', 'download', '-json', `${liba.path}@${liba.version}`, `${libb.path}@${libb.version}`], goEnv(s1.url, vkey, gopath), work);
+    const first = await go(
+      ['mod', 'download', '-json', `${liba.path}@${liba.version}`, `${libb.path}@${libb.version}`],
+      goEnv(s1.url, vkey, gopath),
+      work,
+    );
     expect(first.status, first.stderr).toBe(0);
     // The client now remembers tree size 4 of s1. The "same" server restarts with the same key and
     // another history: the same module versions recorded in another order, plus a new one.
@@ -220,8 +311,16 @@ describe.skipIf(!hasGo && !inCI)('the go command against sigil serve (GOPROXY + 
     try {
       expect(s3.reg.go.sumdb.vkey).toBe(vkey);
       for (const m of [v2, upper, libb, liba]) await publish(s3.url, join(work, 'src3'), m);
-      await publish(s3.url, join(work, 'src3'), { path: 'example.com/newmod', version: 'v1.0.0', files: { 'go.mod': 'module example.com/newmod\n\ngo 1.19\n', 'n.go': 'package newmod\n' } });
-      const r = await go(['mod', 'download', '-json', 'example.com/newmod@v1.0.0'], goEnv(s3.url, vkey, gopath), work);
+      await publish(s3.url, join(work, 'src3'), {
+        path: 'example.com/newmod',
+        version: 'v1.0.0',
+        files: { 'go.mod': 'module example.com/newmod\n\ngo 1.19\n', 'n.go': 'package newmod\n' },
+      });
+      const r = await go(
+        ['mod', 'download', '-json', 'example.com/newmod@v1.0.0'],
+        goEnv(s3.url, vkey, gopath),
+        work,
+      );
       expect(r.status).toBe(1);
       const out = r.stdout + r.stderr;
       expect(out).toContain('SECURITY ERROR');

@@ -28,7 +28,14 @@ import { buildKeyEvent } from '../../src/ledger/event.js';
 import { parseNpmKeys, verifyNpmPackument } from '../../src/foreign/npm-registry/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { npmPack } from '../helpers/npm-pack.js';
-import { isolatedNpm, npmAvailable, OFFLINE_TUF_SHIM, runNpm, writePackage, type NpmEnv } from '../npm/npm-cli.js';
+import {
+  isolatedNpm,
+  npmAvailable,
+  OFFLINE_TUF_SHIM,
+  runNpm,
+  writePackage,
+  type NpmEnv,
+} from '../npm/npm-cli.js';
 
 const mustRun = process.env['CI'] === 'true';
 
@@ -39,12 +46,19 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
   let npm: NpmEnv;
   let project: string;
   const audit = (env: NpmEnv = npm, registryUrl = url) =>
-    runNpm(['audit', 'signatures', '--registry', `${registryUrl}/`], project, env.env, { NODE_OPTIONS: `--require ${OFFLINE_TUF_SHIM}` });
+    runNpm(['audit', 'signatures', '--registry', `${registryUrl}/`], project, env.env, {
+      NODE_OPTIONS: `--require ${OFFLINE_TUF_SHIM}`,
+    });
 
   beforeAll(async () => {
     expect(npmAvailable, 'npm is required for this test (CI=true)').toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sigil-npm-cli-'));
-    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 5 });
+    registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 5,
+    });
     url = await registry.listen();
     npm = isolatedNpm(join(dir, 'npm'), url, registry.adminToken);
 
@@ -53,10 +67,22 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
       { name: 'sigil-base', version: '1.1.0' },
       { name: 'sigil-util', version: '1.0.0', dependencies: { 'sigil-base': '^1.0.0' } },
       { name: '@sigil-test/core', version: '2.0.0', dependencies: { 'sigil-util': '^1.0.0' } },
-      { name: 'sigil-app', version: '1.0.0', dependencies: { '@sigil-test/core': '^2.0.0', 'sigil-base': '~1.0.0', 'sigil-signed': '^3.0.0' } },
+      {
+        name: 'sigil-app',
+        version: '1.0.0',
+        dependencies: {
+          '@sigil-test/core': '^2.0.0',
+          'sigil-base': '~1.0.0',
+          'sigil-signed': '^3.0.0',
+        },
+      },
     ];
     for (const m of pkgs) {
-      const r = await runNpm(['publish', '--registry', `${url}/`, '--access', 'public'], writePackage(join(dir, 'src'), { description: 'test', license: 'MIT', ...m }), npm.env);
+      const r = await runNpm(
+        ['publish', '--registry', `${url}/`, '--access', 'public'],
+        writePackage(join(dir, 'src'), { description: 'test', license: 'MIT', ...m }),
+        npm.env,
+      );
       expect(r.stderr + r.stdout).toContain(`+ ${m.name}@${m.version}`);
       expect(r.code).toBe(0);
     }
@@ -65,16 +91,46 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
     const author = generateKey();
     const packed = npmPack(join(dir, 'packed'), { name: 'sigil-signed', version: '3.0.0' });
     const bytes = readFileSync(packed.path);
-    const bundle = JSON.parse(serializeBundle(signRelease({ purl: 'pkg:npm/sigil-signed@3.0.0', digests: digestBytes(bytes), key: author })));
-    const keyEvent = buildKeyEvent({ namespace: 'pkg:npm/sigil-signed', previous: null, action: 'add', keys: [author.publicKey], reason: 'first publish' }, [author]).envelope;
+    const bundle = JSON.parse(
+      serializeBundle(
+        signRelease({
+          purl: 'pkg:npm/sigil-signed@3.0.0',
+          digests: digestBytes(bytes),
+          key: author,
+        }),
+      ),
+    );
+    const keyEvent = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/sigil-signed',
+        previous: null,
+        action: 'add',
+        keys: [author.publicKey],
+        reason: 'first publish',
+      },
+      [author],
+    ).envelope;
     const res = await fetch(`${url}/api/v1/publish`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${registry.adminToken}` },
-      body: JSON.stringify({ filename: 'sigil-signed-3.0.0.tgz', artifact: bytes.toString('base64'), bundle, keyEvents: [keyEvent] }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${registry.adminToken}`,
+      },
+      body: JSON.stringify({
+        filename: 'sigil-signed-3.0.0.tgz',
+        artifact: bytes.toString('base64'),
+        bundle,
+        keyEvents: [keyEvent],
+      }),
     });
     expect(res.status).toBe(201);
 
-    project = writePackage(dir, { name: 'project', version: '0.0.0', private: true, dependencies: { 'sigil-app': '^1.0.0' } });
+    project = writePackage(dir, {
+      name: 'project',
+      version: '0.0.0',
+      private: true,
+      dependencies: { 'sigil-app': '^1.0.0' },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -82,13 +138,23 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
   });
 
   it('npm install resolves the dependency tree from the registry', async () => {
-    const r = await runNpm(['install', '--registry', `${url}/`, '--no-audit', '--no-fund'], project, npm.env);
+    const r = await runNpm(
+      ['install', '--registry', `${url}/`, '--no-audit', '--no-fund'],
+      project,
+      npm.env,
+    );
     expect(r.code, r.stderr).toBe(0);
-    for (const p of ['sigil-app', 'sigil-util', 'sigil-base', '@sigil-test/core', 'sigil-signed']) expect(existsSync(join(project, 'node_modules', p, 'package.json')), p).toBe(true);
+    for (const p of ['sigil-app', 'sigil-util', 'sigil-base', '@sigil-test/core', 'sigil-signed'])
+      expect(existsSync(join(project, 'node_modules', p, 'package.json')), p).toBe(true);
     // ~1.0.0 from sigil-app and ^1.0.0 from sigil-util: npm dedupes to one copy that satisfies both.
-    expect(JSON.parse(readFileSync(join(project, 'node_modules', 'sigil-base', 'package.json'), 'utf8')).version).toBe('1.0.0');
+    expect(
+      JSON.parse(readFileSync(join(project, 'node_modules', 'sigil-base', 'package.json'), 'utf8'))
+        .version,
+    ).toBe('1.0.0');
     const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8'));
-    expect(lock.packages['node_modules/@sigil-test/core'].resolved).toBe(`${url}/@sigil-test/core/-/core-2.0.0.tgz`);
+    expect(lock.packages['node_modules/@sigil-test/core'].resolved).toBe(
+      `${url}/@sigil-test/core/-/core-2.0.0.tgz`,
+    );
   });
 
   it('npm audit signatures: every installed package has a verified registry signature (exit 0)', async () => {
@@ -102,10 +168,15 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
     const keys = parseNpmKeys(await (await fetch(`${url}/-/npm/v1/keys`)).json());
     expect(keys).toHaveLength(1);
     for (const name of ['sigil-base', '@sigil-test/core', 'sigil-signed']) {
-      const doc = await (await fetch(`${url}/${name.replace('/', '%2f')}`, { headers: { accept: 'application/json' } })).json();
+      const doc = await (
+        await fetch(`${url}/${name.replace('/', '%2f')}`, {
+          headers: { accept: 'application/json' },
+        })
+      ).json();
       const verdicts = verifyNpmPackument(doc, keys);
       expect(verdicts.length).toBeGreaterThan(0);
-      for (const v of verdicts) expect(v.checks.map((c) => c.code)).toEqual(['NPM_SIGNATURE_VALID']);
+      for (const v of verdicts)
+        expect(v.checks.map((c) => c.code)).toEqual(['NPM_SIGNATURE_VALID']);
     }
     // JSON documents read in a test: typed loosely on purpose.
     const json = async (u: string): Promise<any> => (await fetch(u)).json();
@@ -119,23 +190,42 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
   });
 
   it('what npm shows when the registry refuses: an existing version, an unsigned publish to a signed package', async () => {
-    const again = await runNpm(['publish', '--registry', `${url}/`], writePackage(join(dir, 'again'), { name: 'sigil-base', version: '1.0.0' }), npm.env);
+    const again = await runNpm(
+      ['publish', '--registry', `${url}/`],
+      writePackage(join(dir, 'again'), { name: 'sigil-base', version: '1.0.0' }),
+      npm.env,
+    );
     expect(again.code).not.toBe(0);
     // npm 11 reads the packument first and refuses on its own; the registry's 403 (test/npm) answers other clients and races.
-    expect(again.stderr).toMatch(/npm error You cannot publish over the previously published versions: 1\.0\.0\./);
-    const unsigned = await runNpm(['publish', '--registry', `${url}/`], writePackage(join(dir, 'unsigned'), { name: 'sigil-signed', version: '3.0.1' }), npm.env);
+    expect(again.stderr).toMatch(
+      /npm error You cannot publish over the previously published versions: 1\.0\.0\./,
+    );
+    const unsigned = await runNpm(
+      ['publish', '--registry', `${url}/`],
+      writePackage(join(dir, 'unsigned'), { name: 'sigil-signed', version: '3.0.1' }),
+      npm.env,
+    );
     expect(unsigned.code).not.toBe(0);
-    expect(unsigned.stderr).toMatch(/403 Forbidden - PUT .*sigil-signed - sigil-signed only accepts releases signed by its authors, and `npm publish` cannot sign \(hint: npm pack && sigil publish sigil-signed-3\.0\.1\.tgz --key/);
+    expect(unsigned.stderr).toMatch(
+      /403 Forbidden - PUT .*sigil-signed - sigil-signed only accepts releases signed by its authors, and `npm publish` cannot sign \(hint: npm pack && sigil publish sigil-signed-3\.0\.1\.tgz --key/,
+    );
   });
 
   it('a tampered stored registry signature: npm audit signatures exits 1 naming the package', async () => {
     const db = registry.store.db;
     const purl = 'pkg:npm/sigil-util@1.0.0';
-    const original = (db.prepare('SELECT registry_signature AS s FROM release WHERE purl = ?').get(purl) as { s: string }).s;
+    const original = (
+      db.prepare('SELECT registry_signature AS s FROM release WHERE purl = ?').get(purl) as {
+        s: string;
+      }
+    ).s;
     const sig = JSON.parse(original) as { keyid: string; sig: string };
     const der = Buffer.from(sig.sig, 'base64');
     der[der.length - 3]! ^= 0x01; // flip one bit of s
-    db.prepare('UPDATE release SET registry_signature = ? WHERE purl = ?').run(JSON.stringify({ ...sig, sig: der.toString('base64') }), purl);
+    db.prepare('UPDATE release SET registry_signature = ? WHERE purl = ?').run(
+      JSON.stringify({ ...sig, sig: der.toString('base64') }),
+      purl,
+    );
     try {
       const r = await audit();
       expect(r.code).toBe(1);
@@ -149,26 +239,40 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
   });
 
   it('a tampered key list (another key under the same keyid at /-/npm/v1/keys): exit 1', async () => {
-    const other = generateKey('ecdsa-p256').publicKey.key.export({ type: 'spki', format: 'der' }).toString('base64');
+    const other = generateKey('ecdsa-p256')
+      .publicKey.key.export({ type: 'spki', format: 'der' })
+      .toString('base64');
     const real = new URL(url);
     // A proxy in front of the registry that changes only the key list.
     const proxy: Server = createServer((req, res) => {
-      const up = request({ host: real.hostname, port: real.port, method: req.method, path: req.url, headers: { ...req.headers, host: real.host } }, (ur) => {
-        if (req.url === '/-/npm/v1/keys') {
-          let body = '';
-          ur.on('data', (d: Buffer) => (body += d.toString()));
-          ur.on('end', () => {
-            const doc = JSON.parse(body) as { keys: { key: string }[] };
-            for (const k of doc.keys) k.key = other;
-            const out = JSON.stringify(doc);
-            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
-            res.end(out);
-          });
-          return;
-        }
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        ur.pipe(res);
-      });
+      const up = request(
+        {
+          host: real.hostname,
+          port: real.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: real.host },
+        },
+        (ur) => {
+          if (req.url === '/-/npm/v1/keys') {
+            let body = '';
+            ur.on('data', (d: Buffer) => (body += d.toString()));
+            ur.on('end', () => {
+              const doc = JSON.parse(body) as { keys: { key: string }[] };
+              for (const k of doc.keys) k.key = other;
+              const out = JSON.stringify(doc);
+              res.writeHead(200, {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(out),
+              });
+              res.end(out);
+            });
+            return;
+          }
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          ur.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));

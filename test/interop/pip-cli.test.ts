@@ -22,19 +22,42 @@ import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 const FILE = 'test/interop/pip-cli.test.ts';
 // Debian's python (setuptools, wheel, venv with pip), not a pyenv shim that may lack them.
 const PY = '/usr/bin/python3';
-const python = needsProgram(PY, ['-c', 'import setuptools, wheel, venv, pip'], 'apt-get install python3-setuptools python3-wheel python3-venv python3-pip', FILE);
+const python = needsProgram(
+  PY,
+  ['-c', 'import setuptools, wheel, venv, pip'],
+  'apt-get install python3-setuptools python3-wheel python3-venv python3-pip',
+  FILE,
+);
 const twine = needsProgram('twine', ['--version'], 'apt-get install twine', FILE);
 
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PIP_') && !k.startsWith('TWINE_') && k !== 'PYTHONPATH') env[k] = v;
-  return { ...env, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', ...extra };
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('PIP_') && !k.startsWith('TWINE_') && k !== 'PYTHONPATH')
+      env[k] = v;
+  return {
+    ...env,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_NO_INPUT: '1',
+    ...extra,
+  };
 }
 
 /** run starts a program without blocking the event loop (the server answers from this process). */
-function run(cmd: string, args: string[], cwd: string, env = cleanEnv()): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env = cleanEnv(),
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    const child = spawn(cmd, args, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -44,7 +67,14 @@ function run(cmd: string, args: string[], cwd: string, env = cleanEnv()): Promis
 }
 
 /** buildProject writes a setuptools project and builds it; returns the dist folder. */
-async function buildProject(root: string, name: string, module: string, version: string, requires: string[], body: string): Promise<string> {
+async function buildProject(
+  root: string,
+  name: string,
+  module: string,
+  version: string,
+  requires: string[],
+  body: string,
+): Promise<string> {
   const dir = join(root, `${module}-${version}`);
   mkdirSync(join(dir, module), { recursive: true });
   writeFileSync(join(dir, module, '__init__.py'), body);
@@ -63,74 +93,186 @@ let token: string;
 let root: string;
 let distA: string;
 let distB: string;
-const sha = (file: string) => spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0]!;
+const sha = (file: string) =>
+  spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0]!;
 
-describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))('pip and twine against sigil serve', () => {
-  beforeAll(async () => {
-    python.require();
-    twine.require();
-    root = mkdtempSync(join(tmpdir(), 'sigil-pip-'));
-    reg = await openRegistry({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0, batchIntervalMs: 2 });
-    url = await reg.listen();
-    token = reg.adminToken!;
-    distA = await buildProject(root, 'sigil-demo-a', 'sigil_demo_a', '1.0.0', [], 'def hello():\n    return "hello from a"\n');
-    distB = await buildProject(root, 'Sigil_Demo.B', 'sigil_demo_b', '2.0.0', ['SIGIL.demo_a>=1.0'], 'from sigil_demo_a import hello\ndef both():\n    return hello() + " via b"\n');
-  }, 120_000);
-  afterAll(async () => {
-    await reg?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
+  'pip and twine against sigil serve',
+  () => {
+    beforeAll(async () => {
+      python.require();
+      twine.require();
+      root = mkdtempSync(join(tmpdir(), 'sigil-pip-'));
+      reg = await openRegistry({
+        dataDir: join(root, 'data'),
+        host: '127.0.0.1',
+        port: 0,
+        batchIntervalMs: 2,
+      });
+      url = await reg.listen();
+      token = reg.adminToken!;
+      distA = await buildProject(
+        root,
+        'sigil-demo-a',
+        'sigil_demo_a',
+        '1.0.0',
+        [],
+        'def hello():\n    return "hello from a"\n',
+      );
+      distB = await buildProject(
+        root,
+        'Sigil_Demo.B',
+        'sigil_demo_b',
+        '2.0.0',
+        ['SIGIL.demo_a>=1.0'],
+        'from sigil_demo_a import hello\ndef both():\n    return hello() + " via b"\n',
+      );
+    }, 120_000);
+    afterAll(async () => {
+      await reg?.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
 
-  const twineUpload = async (file: string, password = token) => run('twine', ['upload', '--non-interactive', '--disable-progress-bar', '--repository-url', `${url}/pypi/legacy/`, '-u', '__token__', '-p', password, file], root);
-  const wheelA = () => join(distA, readdirSync(distA).find((f) => f.endsWith('.whl'))!);
-  const sdistB = () => join(distB, readdirSync(distB).find((f) => f.endsWith('.tar.gz'))!);
+    const twineUpload = async (file: string, password = token) =>
+      run(
+        'twine',
+        [
+          'upload',
+          '--non-interactive',
+          '--disable-progress-bar',
+          '--repository-url',
+          `${url}/pypi/legacy/`,
+          '-u',
+          '__token__',
+          '-p',
+          password,
+          file,
+        ],
+        root,
+      );
+    const wheelA = () =>
+      join(
+        distA,
+        readdirSync(distA).find((f) => f.endsWith('.whl'))!,
+      );
+    const sdistB = () =>
+      join(
+        distB,
+        readdirSync(distB).find((f) => f.endsWith('.tar.gz'))!,
+      );
 
-  it('twine uploads a wheel and an sdist; refusals come back in twine\'s words', async () => {
-    const bad = await twineUpload(wheelA(), 'sgl_not-a-token');
-    expect(bad.code, bad.out).not.toBe(0);
-    expect(bad.out).toMatch(/401|403/);
+    it("twine uploads a wheel and an sdist; refusals come back in twine's words", async () => {
+      const bad = await twineUpload(wheelA(), 'sgl_not-a-token');
+      expect(bad.code, bad.out).not.toBe(0);
+      expect(bad.out).toMatch(/401|403/);
 
-    const a = await twineUpload(wheelA());
-    expect(a.code, a.out).toBe(0);
-    const b = await twineUpload(sdistB());
-    expect(b.code, b.out).toBe(0);
+      const a = await twineUpload(wheelA());
+      expect(a.code, a.out).toBe(0);
+      const b = await twineUpload(sdistB());
+      expect(b.code, b.out).toBe(0);
 
-    // The same version with other bytes: twine shows PyPI's "File already exists".
-    const other = await buildProject(join(root, 'other'), 'sigil-demo-a', 'sigil_demo_a', '1.0.0', [], 'def hello():\n    return "evil"\n');
-    const again = await twineUpload(join(other, readdirSync(other).find((f) => f.endsWith('.whl'))!));
-    expect(again.code).not.toBe(0);
-    expect(again.out).toContain('File already exists');
+      // The same version with other bytes: twine shows PyPI's "File already exists".
+      const other = await buildProject(
+        join(root, 'other'),
+        'sigil-demo-a',
+        'sigil_demo_a',
+        '1.0.0',
+        [],
+        'def hello():\n    return "evil"\n',
+      );
+      const again = await twineUpload(
+        join(
+          other,
+          readdirSync(other).find((f) => f.endsWith('.whl'))!,
+        ),
+      );
+      expect(again.code).not.toBe(0);
+      expect(again.out).toContain('File already exists');
 
-    const rec = (await (await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:pypi/sigil-demo-b@2.0.0')}`)).json()) as { digests: { sha256: string } };
-    expect(rec.digests.sha256).toBe(sha(sdistB()));
-    const simple = (await (await fetch(`${url}/pypi/simple/sigil-demo-b/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as { files: { hashes: { sha256: string } }[] };
-    expect(simple.files[0]!.hashes.sha256).toBe(rec.digests.sha256);
-  }, 120_000);
+      const rec = (await (
+        await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:pypi/sigil-demo-b@2.0.0')}`)
+      ).json()) as { digests: { sha256: string } };
+      expect(rec.digests.sha256).toBe(sha(sdistB()));
+      const simple = (await (
+        await fetch(`${url}/pypi/simple/sigil-demo-b/`, {
+          headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+        })
+      ).json()) as { files: { hashes: { sha256: string } }[] };
+      expect(simple.files[0]!.hashes.sha256).toBe(rec.digests.sha256);
+    }, 120_000);
 
-  it('pip installs both with --require-hashes into a fresh venv, and sigil verify passes on the requirements file', async () => {
-    const venv = join(root, 'venv-ok');
-    // A fresh venv without its own pip (bootstrapping pip costs ~15 s); Debian's pip installs into
-    // it with --python. System site packages give the sdist build its setuptools.
-    expect((await run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], root)).code).toBe(0);
-    const req = join(root, 'requirements.txt');
-    writeFileSync(req, `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())}\nsigil-demo-b==2.0.0 --hash=sha256:${sha(sdistB())}\n`);
-    const pip = await run(PY, ['-m', 'pip', '--python', join(venv, 'bin', 'python'), 'install', '--no-cache-dir', '--no-build-isolation', '--index-url', `${url}/pypi/simple/`, '--require-hashes', '-r', req], root);
-    expect(pip.code, pip.out).toBe(0);
-    expect(pip.out).toMatch(/Successfully installed sigil-demo-a-1\.0\.0 sigil-demo-b-2\.0\.0|Successfully installed Sigil[_.-]Demo[_.-]B-2\.0\.0 sigil-demo-a-1\.0\.0/i);
-    const py = await run(join(venv, 'bin', 'python'), ['-c', 'import sigil_demo_b; print(sigil_demo_b.both())'], root);
-    expect(py.out).toContain('hello from a via b');
+    it('pip installs both with --require-hashes into a fresh venv, and sigil verify passes on the requirements file', async () => {
+      const venv = join(root, 'venv-ok');
+      // A fresh venv without its own pip (bootstrapping pip costs ~15 s); Debian's pip installs into
+      // it with --python. System site packages give the sdist build its setuptools.
+      expect(
+        (await run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], root)).code,
+      ).toBe(0);
+      const req = join(root, 'requirements.txt');
+      writeFileSync(
+        req,
+        `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())}\nsigil-demo-b==2.0.0 --hash=sha256:${sha(sdistB())}\n`,
+      );
+      const pip = await run(
+        PY,
+        [
+          '-m',
+          'pip',
+          '--python',
+          join(venv, 'bin', 'python'),
+          'install',
+          '--no-cache-dir',
+          '--no-build-isolation',
+          '--index-url',
+          `${url}/pypi/simple/`,
+          '--require-hashes',
+          '-r',
+          req,
+        ],
+        root,
+      );
+      expect(pip.code, pip.out).toBe(0);
+      expect(pip.out).toMatch(
+        /Successfully installed sigil-demo-a-1\.0\.0 sigil-demo-b-2\.0\.0|Successfully installed Sigil[_.-]Demo[_.-]B-2\.0\.0 sigil-demo-a-1\.0\.0/i,
+      );
+      const py = await run(
+        join(venv, 'bin', 'python'),
+        ['-c', 'import sigil_demo_b; print(sigil_demo_b.both())'],
+        root,
+      );
+      expect(py.out).toContain('hello from a via b');
 
-    const v = await runCli(['verify', req, '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(root, 'sigil-config') });
-    expect(v.code, v.stdout + v.stderr).toBe(0);
-  }, 180_000);
+      const v = await runCli(['verify', req, '--server', url, '--json'], {
+        SIGIL_CONFIG_DIR: join(root, 'sigil-config'),
+      });
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+    }, 180_000);
 
-  it('a tampered stored file makes pip fail with its hash-mismatch error', async () => {
-    const row = reg.store.get('pkg:pypi/sigil-demo-a@1.0.0')!;
-    writeFileSync(reg.store.blobPath(row.sha256), Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.from('tampered')]));
-    const venv = join(root, 'venv-bad');
-    expect((await run(PY, ['-m', 'venv', '--without-pip', venv], root)).code).toBe(0);
-    const pip = await run(PY, ['-m', 'pip', '--python', join(venv, 'bin', 'python'), 'install', '--no-cache-dir', '--index-url', `${url}/pypi/simple/`, 'sigil-demo-a==1.0.0'], root);
-    expect(pip.code).not.toBe(0);
-    expect(pip.out).toContain('THESE PACKAGES DO NOT MATCH THE HASHES');
-  }, 120_000);
-});
+    it('a tampered stored file makes pip fail with its hash-mismatch error', async () => {
+      const row = reg.store.get('pkg:pypi/sigil-demo-a@1.0.0')!;
+      writeFileSync(
+        reg.store.blobPath(row.sha256),
+        Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.from('tampered')]),
+      );
+      const venv = join(root, 'venv-bad');
+      expect((await run(PY, ['-m', 'venv', '--without-pip', venv], root)).code).toBe(0);
+      const pip = await run(
+        PY,
+        [
+          '-m',
+          'pip',
+          '--python',
+          join(venv, 'bin', 'python'),
+          'install',
+          '--no-cache-dir',
+          '--index-url',
+          `${url}/pypi/simple/`,
+          'sigil-demo-a==1.0.0',
+        ],
+        root,
+      );
+      expect(pip.code).not.toBe(0);
+      expect(pip.out).toContain('THESE PACKAGES DO NOT MATCH THE HASHES');
+    }, 120_000);
+  },
+);

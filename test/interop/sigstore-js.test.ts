@@ -27,17 +27,26 @@ const emptyRoot = TrustedRoot.fromJSON({
 
 function sigstoreVerify(bundleJson: unknown, pubPemFile: string): void {
   const pub = createPublicKey(readFileSync(pubPemFile, 'utf8').replace(/^#.*\n/gm, ''));
-  const keyId = createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+  const keyId = createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
   const trust = toTrustMaterial(emptyRoot, (hint: string) => {
     if (hint !== keyId) throw new Error(`no key for hint ${hint}`);
     return { publicKey: pub, validFor: () => true };
   });
-  const verifier = new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, tsaThreshold: 0, timestampThreshold: 0 });
+  const verifier = new Verifier(trust, {
+    tlogThreshold: 0,
+    ctlogThreshold: 0,
+    tsaThreshold: 0,
+    timestampThreshold: 0,
+  });
   verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)));
 }
 
 function subjectSha512(bundleJson: { dsseEnvelope: { payload: string } }): string {
-  const statement = JSON.parse(Buffer.from(bundleJson.dsseEnvelope.payload, 'base64').toString('utf8'));
+  const statement = JSON.parse(
+    Buffer.from(bundleJson.dsseEnvelope.payload, 'base64').toString('utf8'),
+  );
   return statement.subject[0].digest.sha512;
 }
 
@@ -46,12 +55,26 @@ describe.each(['ed25519', 'ecdsa-p256'])('sigstore-js verifies sigil bundles (%s
   let pkg: Packed;
   let priv: string;
   let pub: string;
-  let bundle: { dsseEnvelope: { payload: string; payloadType: string; signatures: { sig: string; keyid: string }[] }; verificationMaterial: { publicKey: { hint: string } } };
+  let bundle: {
+    dsseEnvelope: {
+      payload: string;
+      payloadType: string;
+      signatures: { sig: string; keyid: string }[];
+    };
+    verificationMaterial: { publicKey: { hint: string } };
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-sigstore-'));
     pkg = npmPack(dir, { name: '@interop/hello', version: '1.0.0' });
-    const kg = await runCli(['keygen', '--algorithm', algorithm, '--out', join(dir, 'keys'), '--json']);
+    const kg = await runCli([
+      'keygen',
+      '--algorithm',
+      algorithm,
+      '--out',
+      join(dir, 'keys'),
+      '--json',
+    ]);
     expect(kg.code).toBe(0);
     ({ privateKey: priv, publicKey: pub } = JSON.parse(kg.stdout));
     const s = await runCli(['sign', pkg.path, '--key', priv]);
@@ -63,11 +86,15 @@ describe.each(['ed25519', 'ecdsa-p256'])('sigstore-js verifies sigil bundles (%s
   it('accepts the bundle with our public key', () => {
     expect(() => sigstoreVerify(bundle, pub)).not.toThrow();
     // and the subject is the tarball npm packed
-    expect(Buffer.from(subjectSha512(bundle), 'hex').toString('base64')).toBe(pkg.integrity.replace(/^sha512-/, ''));
+    expect(Buffer.from(subjectSha512(bundle), 'hex').toString('base64')).toBe(
+      pkg.integrity.replace(/^sha512-/, ''),
+    );
   });
 
   it('rejects a tampered payload', () => {
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+    const statement = JSON.parse(
+      Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'),
+    );
     statement.subject[0].digest.sha512 = 'ab'.repeat(64);
     const forged = structuredClone(bundle);
     forged.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
@@ -81,7 +108,14 @@ describe.each(['ed25519', 'ecdsa-p256'])('sigstore-js verifies sigil bundles (%s
   });
 
   it('rejects the bundle with another key', async () => {
-    const other = await runCli(['keygen', '--algorithm', algorithm, '--out', join(dir, 'other'), '--json']);
+    const other = await runCli([
+      'keygen',
+      '--algorithm',
+      algorithm,
+      '--out',
+      join(dir, 'other'),
+      '--json',
+    ]);
     const otherPub = JSON.parse(other.stdout).publicKey;
     // same hint, other key: the signature must not verify
     const otherPem = readFileSync(otherPub, 'utf8');
@@ -90,7 +124,12 @@ describe.each(['ed25519', 'ecdsa-p256'])('sigstore-js verifies sigil bundles (%s
     const trustOther = () => {
       const pubKey = createPublicKey(otherPem.replace(/^#.*\n/gm, ''));
       const trust = toTrustMaterial(emptyRoot, () => ({ publicKey: pubKey, validFor: () => true }));
-      new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, tsaThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundleFromJSON(bundle)));
+      new Verifier(trust, {
+        tlogThreshold: 0,
+        ctlogThreshold: 0,
+        tsaThreshold: 0,
+        timestampThreshold: 0,
+      }).verify(toSignedEntity(bundleFromJSON(bundle)));
     };
     expect(trustOther).toThrow(/signature verification failed/);
     // and with only the other key known, the hint finds nothing

@@ -9,7 +9,10 @@ export type EventSpec = DistributiveOmit<KeyEventInput, 'previous'> & { previous
 
 /** seededKey is a deterministic Ed25519 key (PKCS#8 of a 32-byte seed), so fixtures regenerate byte for byte. */
 export function seededKey(seed: number): PrivateKey {
-  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, seed)]);
+  const der = Buffer.concat([
+    Buffer.from('302e020100300506032b657004220420', 'hex'),
+    Buffer.alloc(32, seed),
+  ]);
   return toPrivateKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
 }
 
@@ -19,8 +22,13 @@ export class TestLog {
   nextIndex = 0;
 
   /** event appends a signed event at the next index (or `at`), chaining it to the namespace's head unless `previous` is given. */
-  event(spec: EventSpec, signers: readonly PrivateKey[], options: { at?: number; advanceHead?: boolean } = {}): { logIndex: number; digest: string; envelope: unknown } {
-    const previous = spec.previous !== undefined ? spec.previous : (this.heads.get(spec.namespace) ?? null);
+  event(
+    spec: EventSpec,
+    signers: readonly PrivateKey[],
+    options: { at?: number; advanceHead?: boolean } = {},
+  ): { logIndex: number; digest: string; envelope: unknown } {
+    const previous =
+      spec.previous !== undefined ? spec.previous : (this.heads.get(spec.namespace) ?? null);
     const { envelope, digest } = buildKeyEvent({ ...spec, previous } as KeyEventInput, signers);
     const logIndex = options.at ?? this.nextIndex;
     this.nextIndex = logIndex + 1;

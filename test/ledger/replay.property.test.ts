@@ -49,31 +49,55 @@ function build(steps: readonly Step[]): { entries: LogEntry[]; compromiseAt: Set
   for (const s of steps) {
     index += s.gap;
     const namespace = NAMESPACES[s.ns]!;
-    const previous = s.previous === 'head' ? heads.head(namespace) : s.previous === 'null' ? null : 'f'.repeat(64);
+    const previous =
+      s.previous === 'head' ? heads.head(namespace) : s.previous === 'null' ? null : 'f'.repeat(64);
     const ka = KEYS[s.a]!.publicKey;
     const kb = KEYS[s.b]!.publicKey;
-    const compromisedSince = s.compromisedBack === undefined ? undefined : Math.max(0, index - s.compromisedBack);
+    const compromisedSince =
+      s.compromisedBack === undefined ? undefined : Math.max(0, index - s.compromisedBack);
     let input: KeyEventInput;
     switch (s.action) {
       case 'add':
         input = { action: 'add', namespace, previous, keys: s.a === s.b ? [ka] : [ka, kb] };
         break;
       case 'revoke':
-        input = { action: 'revoke', namespace, previous, keyId: ka.keyId, ...(compromisedSince !== undefined ? { compromisedSince } : {}) };
+        input = {
+          action: 'revoke',
+          namespace,
+          previous,
+          keyId: ka.keyId,
+          ...(compromisedSince !== undefined ? { compromisedSince } : {}),
+        };
         break;
       case 'rotate':
         input = { action: 'rotate', namespace, previous, from: ka.keyId, to: kb };
         break;
       case 'reset':
-        input = { action: 'reset', namespace, previous, keys: [kb], ...(compromisedSince !== undefined ? { compromisedSince } : {}) };
+        input = {
+          action: 'reset',
+          namespace,
+          previous,
+          keys: [kb],
+          ...(compromisedSince !== undefined ? { compromisedSince } : {}),
+        };
         break;
       case 'threshold':
         input = { action: 'threshold', namespace, previous, threshold: s.threshold };
         break;
     }
-    const envelope = s.garbage ? { payload: 'e30=', payloadType: 'x', signatures: [] } : buildKeyEvent(input, signersFor(s).map((i) => SIGNERS[i]!)).envelope;
+    const envelope = s.garbage
+      ? { payload: 'e30=', payloadType: 'x', signatures: [] }
+      : buildKeyEvent(
+          input,
+          signersFor(s).map((i) => SIGNERS[i]!),
+        ).envelope;
     const entry = { logIndex: index, envelope };
-    if (heads.apply(entry).status === 'applied' && compromisedSince !== undefined && (s.action === 'revoke' || s.action === 'reset')) compromiseAt.add(index);
+    if (
+      heads.apply(entry).status === 'applied' &&
+      compromisedSince !== undefined &&
+      (s.action === 'revoke' || s.action === 'reset')
+    )
+      compromiseAt.add(index);
     entries.push(entry);
     index += 1;
   }
@@ -102,7 +126,16 @@ describe('replay properties', () => {
     );
     if (process.env.DEBUG_SEEN) console.log([...seen]);
     // the generator reaches the interesting cases, not only rejections
-    for (const c of ['applied add', 'applied rotate', 'applied revoke', 'applied reset', 'applied threshold', 'CHAIN_BROKEN', 'SIGNER_NOT_AUTHORISED']) expect(seen).toContain(c);
+    for (const c of [
+      'applied add',
+      'applied rotate',
+      'applied revoke',
+      'applied reset',
+      'applied threshold',
+      'CHAIN_BROKEN',
+      'SIGNER_NOT_AUTHORISED',
+    ])
+      expect(seen).toContain(c);
   });
 
   it('a key is authorised on one contiguous range of log indices per ledger', () => {
@@ -117,7 +150,8 @@ describe('replay properties', () => {
             for (let i = 0; i <= end; i++) {
               if (l.ledgerFor(ns, i) !== ns) continue; // a scoped package answered by its scope is that ledger's range
               const allowed = l.authorisedAt(ns, k.publicKey.keyId, i).allowed;
-              if (allowed && phase === 2) throw new Error(`${ns} ${k.publicKey.keyId.slice(0, 8)} allowed again at ${i}`);
+              if (allowed && phase === 2)
+                throw new Error(`${ns} ${k.publicKey.keyId.slice(0, 8)} allowed again at ${i}`);
               if (allowed) phase = 1;
               else if (phase === 1) phase = 2;
             }

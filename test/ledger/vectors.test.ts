@@ -14,24 +14,45 @@ interface Vector {
   events: LogEntry[];
   expect: {
     events: { logIndex: number; code: string }[];
-    authorisedAt: { namespace: string; key: string; logIndex: number; allowed: boolean; code: string; reset?: boolean }[];
+    authorisedAt: {
+      namespace: string;
+      key: string;
+      logIndex: number;
+      allowed: boolean;
+      code: string;
+      reset?: boolean;
+    }[];
   };
 }
 
 const dir = new URL('../fixtures/ledger/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('ledger vectors', () => {
   it('there are vectors', () => expect(files.length).toBeGreaterThanOrEqual(5));
   for (const file of files) {
     const v = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Vector;
     it(`${file}: ${v.description}`, () => {
-      const ledger = replayLedger(v.events, { registryKeys: v.registryKeys.map((pem) => toPublicKey(createPublicKey(pem))) });
-      expect(ledger.entries().map((e) => ({ logIndex: e.logIndex, code: e.code }))).toEqual(v.expect.events);
+      const ledger = replayLedger(v.events, {
+        registryKeys: v.registryKeys.map((pem) => toPublicKey(createPublicKey(pem))),
+      });
+      expect(ledger.entries().map((e) => ({ logIndex: e.logIndex, code: e.code }))).toEqual(
+        v.expect.events,
+      );
       for (const q of v.expect.authorisedAt) {
         const a = ledger.authorisedAt(q.namespace, v.keys[q.key]!, q.logIndex);
-        const got = { allowed: a.allowed, code: a.code, ...(q.reset !== undefined ? { reset: a.reset } : {}) };
-        expect(got, `${q.namespace} ${q.key} @${q.logIndex}`).toEqual({ allowed: q.allowed, code: q.code, ...(q.reset !== undefined ? { reset: q.reset } : {}) });
+        const got = {
+          allowed: a.allowed,
+          code: a.code,
+          ...(q.reset !== undefined ? { reset: a.reset } : {}),
+        };
+        expect(got, `${q.namespace} ${q.key} @${q.logIndex}`).toEqual({
+          allowed: q.allowed,
+          code: q.code,
+          ...(q.reset !== undefined ? { reset: q.reset } : {}),
+        });
       }
     });
   }

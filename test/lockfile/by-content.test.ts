@@ -53,7 +53,14 @@ describe('lockfiles by content', () => {
   });
 
   it('files that are no lockfile are not taken for one', () => {
-    for (const text of ['{"name":"x","version":"1.0.0"}', 'hello world\n', '', 'requests>=2\n', '[package]\nname = "x"\nversion = "1.0.0"\n']) expect(lockfileNameByContent(text)).toBeUndefined();
+    for (const text of [
+      '{"name":"x","version":"1.0.0"}',
+      'hello world\n',
+      '',
+      'requests>=2\n',
+      '[package]\nname = "x"\nversion = "1.0.0"\n',
+    ])
+      expect(lockfileNameByContent(text)).toBeUndefined();
   });
 
   it('`sigil verify` takes a renamed lockfile as a lockfile (by content, and with --scheme lockfile)', async () => {
@@ -72,11 +79,17 @@ describe('lockfiles by content', () => {
     mkdirSync(project);
     copyFileSync(join(FIX, 'lockfiles/package-lock-v3.json'), join(project, 'package-lock.json'));
     writeFileSync(join(project, 'README.md'), '# app\n');
-    const one = await runCli(['verify', project, '--offline'], { SIGIL_CONFIG_DIR: join(tmp, 'config') });
+    const one = await runCli(['verify', project, '--offline'], {
+      SIGIL_CONFIG_DIR: join(tmp, 'config'),
+    });
     expect(one.stderr).toMatch(/--offline: there is no offline cache at .*project/);
     copyFileSync(join(FIX, 'lockfiles/yarn-classic.lock'), join(project, 'yarn.lock'));
-    const json = await runCli(['verify', project, '--json', '--offline'], { SIGIL_CONFIG_DIR: join(tmp, 'config') });
+    const json = await runCli(['verify', project, '--json', '--offline'], {
+      SIGIL_CONFIG_DIR: join(tmp, 'config'),
+    });
     expect(json.code).toBe(2);
-    expect(json.stderr).toMatch(/holds 2 lockfiles \(package-lock\.json, yarn\.lock\); --json\/--sarif report one at a time/);
+    expect(json.stderr).toMatch(
+      /holds 2 lockfiles \(package-lock\.json, yarn\.lock\); --json\/--sarif report one at a time/,
+    );
   });
 });

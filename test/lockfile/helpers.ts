@@ -21,21 +21,42 @@ export interface Pkg {
   author: PrivateKey | null;
 }
 
-export const purlOf = (name: string, version: string) => `pkg:npm/${name.replace('@', '%40')}@${version}`;
+export const purlOf = (name: string, version: string) =>
+  `pkg:npm/${name.replace('@', '%40')}@${version}`;
 
 export function entryOf(p: Pkg): LockfileEntry {
-  return { purl: purlOf(p.name, p.version), digests: [{ algorithm: 'sri-sha512', value: sriFromHex('sha512', digestBytes(p.bytes).sha512!) }], location: `node_modules/${p.name}` };
+  return {
+    purl: purlOf(p.name, p.version),
+    digests: [
+      { algorithm: 'sri-sha512', value: sriFromHex('sha512', digestBytes(p.bytes).sha512!) },
+    ],
+    location: `node_modules/${p.name}`,
+  };
 }
 
 /** makePackages publishes n packages (one author key per package) on a fresh memory registry. */
-export function makeRegistry(names: string[], options: { unsignedByAuthor?: string[]; unpublished?: string[] } = {}) {
+export function makeRegistry(
+  names: string[],
+  options: { unsignedByAuthor?: string[]; unpublished?: string[] } = {},
+) {
   const source = new MemoryRecordSource();
-  const pkgs: Pkg[] = names.map((n) => ({ name: n, version: '1.0.0', bytes: randomBytes(200), author: options.unsignedByAuthor?.includes(n) ? null : generateKey() }));
-  for (const p of pkgs) if (!options.unpublished?.includes(p.name)) source.publish({ purl: purlOf(p.name, p.version), bytes: p.bytes, author: p.author });
+  const pkgs: Pkg[] = names.map((n) => ({
+    name: n,
+    version: '1.0.0',
+    bytes: randomBytes(200),
+    author: options.unsignedByAuthor?.includes(n) ? null : generateKey(),
+  }));
+  for (const p of pkgs)
+    if (!options.unpublished?.includes(p.name))
+      source.publish({ purl: purlOf(p.name, p.version), bytes: p.bytes, author: p.author });
   return { source, pkgs, entries: pkgs.map(entryOf) };
 }
 
-export function baseInput(source: RecordSource, entries: LockfileEntry[], over: Partial<VerifyProjectInput> = {}): VerifyProjectInput {
+export function baseInput(
+  source: RecordSource,
+  entries: LockfileEntry[],
+  over: Partial<VerifyProjectInput> = {},
+): VerifyProjectInput {
   return {
     lockfile: 'package-lock.json',
     format: 'package-lock.json',
@@ -50,7 +71,11 @@ export function baseInput(source: RecordSource, entries: LockfileEntry[], over: 
   };
 }
 
-export const run = (source: RecordSource, entries: LockfileEntry[], over: Partial<VerifyProjectInput> = {}) => verifyProject(baseInput(source, entries, over));
+export const run = (
+  source: RecordSource,
+  entries: LockfileEntry[],
+  over: Partial<VerifyProjectInput> = {},
+) => verifyProject(baseInput(source, entries, over));
 export const policy = (p: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...p });
 
 /** packageLock writes a package-lock.json v3 for the packages into a fresh folder; returns its path. */
@@ -58,7 +83,11 @@ export function writeProject(pkgs: Pkg[], tamper?: (lock: Record<string, any>) =
   const dir = mkdtempSync(join(tmpdir(), 'sigil-lock-'));
   const packages: Record<string, unknown> = { '': { name: 'demo', version: '1.0.0' } };
   for (const p of pkgs) {
-    packages[`node_modules/${p.name}`] = { version: p.version, resolved: `https://registry.npmjs.org/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`, integrity: sriFromHex('sha512', digestBytes(p.bytes).sha512!) };
+    packages[`node_modules/${p.name}`] = {
+      version: p.version,
+      resolved: `https://registry.npmjs.org/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`,
+      integrity: sriFromHex('sha512', digestBytes(p.bytes).sha512!),
+    };
   }
   const lock = { name: 'demo', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
   tamper?.(lock);
@@ -68,16 +97,22 @@ export function writeProject(pkgs: Pkg[], tamper?: (lock: Record<string, any>) =
 }
 
 /** serve exposes a RecordSource as a Sigil server's record endpoints (keys.json, batch lookup, single GET). */
-export async function serve(source: MemoryRecordSource): Promise<{ url: string; app: FastifyInstance; requests: string[] }> {
+export async function serve(
+  source: MemoryRecordSource,
+): Promise<{ url: string; app: FastifyInstance; requests: string[] }> {
   const app = Fastify();
   const requests: string[] = [];
   app.addHook('onRequest', async (req) => void requests.push(`${req.method} ${req.url}`));
   app.get('/.well-known/sigil/keys.json', async () => source.keys());
-  app.post('/api/v1/releases/lookup', async (req) => source.lookup((req.body as { purls: string[] }).purls));
+  app.post('/api/v1/releases/lookup', async (req) =>
+    source.lookup((req.body as { purls: string[] }).purls),
+  );
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = decodeURIComponent((req.params as { '*': string })['*']);
     const r = (await source.lookup([purl])).records[purl];
-    return r ? r : reply.code(404).send({ code: 'RELEASE_NOT_FOUND', message: `${purl} is not published` });
+    return r
+      ? r
+      : reply.code(404).send({ code: 'RELEASE_NOT_FOUND', message: `${purl} is not published` });
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, requests };

@@ -11,7 +11,8 @@ function read(fixture: string, as: string): LockfileEntry[] {
   if (!r) throw new Error(`no reader for ${as}`);
   return r.reader.read(as, readFileSync(new URL(fixture, FIX)));
 }
-const bySource = (es: LockfileEntry[]) => Object.fromEntries(es.map((e) => [e.purl, e.source ?? 'registry']));
+const bySource = (es: LockfileEntry[]) =>
+  Object.fromEntries(es.map((e) => [e.purl, e.source ?? 'registry']));
 const readError = (as: string, text: string) => {
   try {
     lockfileReaderFor(as)!.reader.read(as, Buffer.from(text));
@@ -35,8 +36,12 @@ describe('package-lock.json', () => {
       'pkg:npm/node-pre-gyp@0.14.0': 'registry',
       'pkg:npm/abbrev@1.1.1': 'bundled',
     });
-    expect(es.find((e) => e.purl === 'pkg:npm/ms@2.0.0')!.digests).toEqual([{ algorithm: 'sri-sha1', value: 'sha1-VgiurfwAvmwpAd9fmGF4jeDVl8g=' }]);
-    expect(es.find((e) => e.purl === 'pkg:npm/lodash@4.17.21')!.digests[0]!.algorithm).toBe('sri-sha512');
+    expect(es.find((e) => e.purl === 'pkg:npm/ms@2.0.0')!.digests).toEqual([
+      { algorithm: 'sri-sha1', value: 'sha1-VgiurfwAvmwpAd9fmGF4jeDVl8g=' },
+    ]);
+    expect(es.find((e) => e.purl === 'pkg:npm/lodash@4.17.21')!.digests[0]!.algorithm).toBe(
+      'sri-sha512',
+    );
   });
 
   it('v3 (and v2, which carries both trees): packages by path, nested copies, alias by `name`, link, git, inBundle', () => {
@@ -52,7 +57,9 @@ describe('package-lock.json', () => {
         'pkg:npm/sharp@0.32.6': 'registry',
         'pkg:npm/tar-fs@3.0.4': 'bundled',
       });
-      expect(es.find((e) => e.purl === 'pkg:npm/ms@2.1.2')!.location).toBe('node_modules/debug/node_modules/ms');
+      expect(es.find((e) => e.purl === 'pkg:npm/ms@2.1.2')!.location).toBe(
+        'node_modules/debug/node_modules/ms',
+      );
     }
   });
 
@@ -61,10 +68,24 @@ describe('package-lock.json', () => {
   });
 
   it('unknown lockfileVersion, missing fields and broken JSON are clear errors', () => {
-    expect(readError('package-lock.json', '{"lockfileVersion": 4, "packages": {}}').message).toMatch(/lockfileVersion: 4 is not a package-lock version sigil reads \(1, 2 or 3\)/);
-    expect(readError('package-lock.json', '{"lockfileVersion": 3}').message).toMatch(/packages: is missing/);
-    expect(readError('package-lock.json', '{"lockfileVersion": 3, "packages": {"node_modules/a": {"integrity": "sha512-AA=="}}}').message).toMatch(/node_modules\/a.*version: is missing/);
-    expect(readError('package-lock.json', '{"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0", "integrity": "md5-xyz"}}}').message).toMatch(/not a Subresource Integrity hash/);
+    expect(
+      readError('package-lock.json', '{"lockfileVersion": 4, "packages": {}}').message,
+    ).toMatch(/lockfileVersion: 4 is not a package-lock version sigil reads \(1, 2 or 3\)/);
+    expect(readError('package-lock.json', '{"lockfileVersion": 3}').message).toMatch(
+      /packages: is missing/,
+    );
+    expect(
+      readError(
+        'package-lock.json',
+        '{"lockfileVersion": 3, "packages": {"node_modules/a": {"integrity": "sha512-AA=="}}}',
+      ).message,
+    ).toMatch(/node_modules\/a.*version: is missing/);
+    expect(
+      readError(
+        'package-lock.json',
+        '{"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0", "integrity": "md5-xyz"}}}',
+      ).message,
+    ).toMatch(/not a Subresource Integrity hash/);
     expect(readError('package-lock.json', '{"lockfileVersion": ').code).toBe('LOCKFILE_INVALID');
   });
 });
@@ -80,7 +101,12 @@ describe('yarn.lock', () => {
       'pkg:npm/lodash@4.17.21': 'registry',
       'pkg:npm/old-pkg@1.0.0': 'registry',
     });
-    expect(es.find((e) => e.purl === 'pkg:npm/old-pkg@1.0.0')!.digests).toEqual([{ algorithm: 'sri-sha1', value: `sha1-${Buffer.from('5e2a3b9ef7c0a1b54f9d57e6e8f6a0a58a5b3e9c', 'hex').toString('base64')}` }]);
+    expect(es.find((e) => e.purl === 'pkg:npm/old-pkg@1.0.0')!.digests).toEqual([
+      {
+        algorithm: 'sri-sha1',
+        value: `sha1-${Buffer.from('5e2a3b9ef7c0a1b54f9d57e6e8f6a0a58a5b3e9c', 'hex').toString('base64')}`,
+      },
+    ]);
     expect(es.find((e) => e.purl === 'pkg:npm/ms@2.1.2')!.location).toBe('yarn.lock:23');
   });
 
@@ -92,39 +118,79 @@ describe('yarn.lock', () => {
       'pkg:npm/left-pad@1.3.0': 'git',
       'pkg:npm/ms@2.1.2': 'registry',
     });
-    expect(es.find((e) => e.purl === 'pkg:npm/ms@2.1.2')!.digests[0]!.algorithm).toBe('yarn-berry-cache');
+    expect(es.find((e) => e.purl === 'pkg:npm/ms@2.1.2')!.digests[0]!.algorithm).toBe(
+      'yarn-berry-cache',
+    );
   });
 
   it('malformed and unknown yarn lockfiles are clear errors', () => {
-    expect(readError('yarn.lock', '# yarn lockfile v2\n').message).toMatch(/yarn lockfile v2 is not a version sigil reads/);
+    expect(readError('yarn.lock', '# yarn lockfile v2\n').message).toMatch(
+      /yarn lockfile v2 is not a version sigil reads/,
+    );
     expect(readError('yarn.lock', 'hello\n').message).toMatch(/neither a yarn classic lockfile/);
-    expect(readError('yarn.lock', '# yarn lockfile v1\n\nfoo@^1:\n  resolved "x"\n').message).toMatch(/version: is missing/);
-    expect(readError('yarn.lock', '# yarn lockfile v1\n\nfoo@^1\n').message).toMatch(/line 3: expected a package descriptor/);
-    expect(readError('yarn.lock', '__metadata:\n  version: 99\n').message).toMatch(/__metadata.version: 99 is not a yarn berry lockfile version/);
-    expect(readError('yarn.lock', '__metadata:\n  version: 8\n"a@npm:1": [\n').code).toBe('LOCKFILE_INVALID');
+    expect(
+      readError('yarn.lock', '# yarn lockfile v1\n\nfoo@^1:\n  resolved "x"\n').message,
+    ).toMatch(/version: is missing/);
+    expect(readError('yarn.lock', '# yarn lockfile v1\n\nfoo@^1\n').message).toMatch(
+      /line 3: expected a package descriptor/,
+    );
+    expect(readError('yarn.lock', '__metadata:\n  version: 99\n').message).toMatch(
+      /__metadata.version: 99 is not a yarn berry lockfile version/,
+    );
+    expect(readError('yarn.lock', '__metadata:\n  version: 8\n"a@npm:1": [\n').code).toBe(
+      'LOCKFILE_INVALID',
+    );
   });
 });
 
 describe('pnpm-lock.yaml', () => {
   it('v5 keys with peer suffixes, v6 keys with parentheses, v9 keys without slash; tarball from GitHub is git', () => {
     const v5 = read('pnpm-v5.yaml', 'pnpm-lock.yaml');
-    expect(v5.map((e) => e.purl).sort()).toEqual(['pkg:npm/%40babel/code-frame@7.12.13', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2', 'pkg:npm/react-dom@17.0.2']);
+    expect(v5.map((e) => e.purl).sort()).toEqual([
+      'pkg:npm/%40babel/code-frame@7.12.13',
+      'pkg:npm/debug@4.3.4',
+      'pkg:npm/ms@2.1.2',
+      'pkg:npm/react-dom@17.0.2',
+    ]);
     const v6 = read('pnpm-v6.yaml', 'pnpm-lock.yaml');
-    expect(v6.map((e) => e.purl).sort()).toEqual(['pkg:npm/%40babel/code-frame@7.12.13', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2']);
+    expect(v6.map((e) => e.purl).sort()).toEqual([
+      'pkg:npm/%40babel/code-frame@7.12.13',
+      'pkg:npm/debug@4.3.4',
+      'pkg:npm/ms@2.1.2',
+    ]);
     const v9 = read('pnpm-v9.yaml', 'pnpm-lock.yaml');
-    expect(bySource(v9)).toEqual({ 'pkg:npm/%40babel/code-frame@7.12.13': 'registry', 'pkg:npm/debug@4.3.4': 'registry', 'pkg:npm/left-pad@1.3.0': 'git', 'pkg:npm/ms@2.1.2': 'registry' });
+    expect(bySource(v9)).toEqual({
+      'pkg:npm/%40babel/code-frame@7.12.13': 'registry',
+      'pkg:npm/debug@4.3.4': 'registry',
+      'pkg:npm/left-pad@1.3.0': 'git',
+      'pkg:npm/ms@2.1.2': 'registry',
+    });
   });
 
   it('unknown versions and malformed files are clear errors', () => {
-    expect(readError('pnpm-lock.yaml', "lockfileVersion: '7.0'\n").message).toMatch(/lockfileVersion: "7.0" is not a pnpm lockfile version sigil reads/);
-    expect(readError('pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {}\n").message).toMatch(/resolution: is not a table/);
-    expect(readError('pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages: [\n").code).toBe('LOCKFILE_INVALID');
+    expect(readError('pnpm-lock.yaml', "lockfileVersion: '7.0'\n").message).toMatch(
+      /lockfileVersion: "7.0" is not a pnpm lockfile version sigil reads/,
+    );
+    expect(
+      readError('pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {}\n").message,
+    ).toMatch(/resolution: is not a table/);
+    expect(readError('pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages: [\n").code).toBe(
+      'LOCKFILE_INVALID',
+    );
   });
 });
 
 describe('detection by file name', () => {
-  it('finds the npm readers and the other ecosystems\' lockfiles', () => {
-    for (const f of ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'go.sum', 'Cargo.lock']) expect(lockfileReaderFor(f), f).toBeDefined();
+  it("finds the npm readers and the other ecosystems' lockfiles", () => {
+    for (const f of [
+      'package-lock.json',
+      'npm-shrinkwrap.json',
+      'yarn.lock',
+      'pnpm-lock.yaml',
+      'go.sum',
+      'Cargo.lock',
+    ])
+      expect(lockfileReaderFor(f), f).toBeDefined();
     expect(lockfileReaderFor('package.json')).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ import { parsePolicy } from '../../src/verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../src/verify-project/report.js';
 import { entryOf, makeRegistry, policy, purlOf, run } from './helpers.js';
 
-const codes = (r: Awaited<ReturnType<typeof run>>, purl: string) => r.dependencies.find((d) => d.purl === purl)!.checks.map((c) => `${c.status}:${c.code}`);
+const codes = (r: Awaited<ReturnType<typeof run>>, purl: string) =>
+  r.dependencies.find((d) => d.purl === purl)!.checks.map((c) => `${c.status}:${c.code}`);
 
 describe('verifyProject', () => {
   it('verifies every dependency: digest, author, key (first use), countersignature, npm signature, inclusion', async () => {
@@ -20,17 +21,41 @@ describe('verifyProject', () => {
     expect(r.ok).toBe(true);
     expect(r.counts).toEqual({ verified: 3, unsigned: 0, failed: 0, skipped: 0 });
     expect(codes(r, purlOf('@scope/util', '1.0.0'))).toEqual([
-      'pass:RECORD_FOUND', 'pass:DIGEST_MATCH', 'pass:AUTHOR_SIGNATURE_VALID', 'pass:KEY_FIRST_USE', 'pass:COUNTERSIGNATURE_VALID', 'pass:REGISTRY_SIGNATURE_VALID', 'pass:INCLUSION_PROOF_VALID',
+      'pass:RECORD_FOUND',
+      'pass:DIGEST_MATCH',
+      'pass:AUTHOR_SIGNATURE_VALID',
+      'pass:KEY_FIRST_USE',
+      'pass:COUNTERSIGNATURE_VALID',
+      'pass:REGISTRY_SIGNATURE_VALID',
+      'pass:INCLUSION_PROOF_VALID',
     ]);
-    expect(r.project.map((c) => c.code)).toEqual(['CHECKPOINT_VALID', 'CONSISTENCY_FIRST_USE', 'AGE_NOT_CHECKED']);
+    expect(r.project.map((c) => c.code)).toEqual([
+      'CHECKPOINT_VALID',
+      'CONSISTENCY_FIRST_USE',
+      'AGE_NOT_CHECKED',
+    ]);
     expect(source.lookups).toBe(1); // one batch
-    expect(Object.keys(r.pins.namespaces).sort()).toEqual(['pkg:npm/%40scope/util', 'pkg:npm/chalk', 'pkg:npm/left-pad']);
+    expect(Object.keys(r.pins.namespaces).sort()).toEqual([
+      'pkg:npm/%40scope/util',
+      'pkg:npm/chalk',
+      'pkg:npm/left-pad',
+    ]);
     expect(formatHuman(r)).toMatch(/3 verified/);
   });
 
   it('a tampered lockfile digest is reported as tampering, with both digests', async () => {
     const { source, entries } = makeRegistry(['lodash']);
-    const forged = [{ ...entries[0]!, digests: [{ algorithm: 'sri-sha512', value: entries[0]!.digests[0]!.value.replace(/^sha512-../, 'sha512-AB') }] }];
+    const forged = [
+      {
+        ...entries[0]!,
+        digests: [
+          {
+            algorithm: 'sri-sha512',
+            value: entries[0]!.digests[0]!.value.replace(/^sha512-../, 'sha512-AB'),
+          },
+        ],
+      },
+    ];
     const r = await run(source, forged);
     expect(r.ok).toBe(false);
     const c = r.dependencies[0]!.checks.find((x) => x.code === 'DIGEST_MISMATCH')!;
@@ -51,8 +76,12 @@ describe('verifyProject', () => {
   });
 
   it('requireAuthorSignature fails a countersigned release that its author did not sign', async () => {
-    const { source, entries } = makeRegistry(['@acme/core', 'other'], { unsignedByAuthor: ['@acme/core', 'other'] });
-    const r = await run(source, entries, { policy: policy({ requireAuthorSignature: ['@acme/*'] }) });
+    const { source, entries } = makeRegistry(['@acme/core', 'other'], {
+      unsignedByAuthor: ['@acme/core', 'other'],
+    });
+    const r = await run(source, entries, {
+      policy: policy({ requireAuthorSignature: ['@acme/*'] }),
+    });
     expect(r.dependencies.map((d) => d.status)).toEqual(['failed', 'unsigned']);
     expect(codes(r, purlOf('@acme/core', '1.0.0'))).toContain('fail:AUTHOR_SIGNATURE_REQUIRED');
   });
@@ -63,7 +92,18 @@ describe('verifyProject', () => {
       const b = rec.authorBundle!;
       const sig = Buffer.from(b.dsseEnvelope.signatures[0]!.sig, 'base64');
       sig[5] = sig[5]! ^ 1;
-      return { ...rec, authorBundle: { ...b, dsseEnvelope: { ...b.dsseEnvelope, signatures: [{ keyid: b.dsseEnvelope.signatures[0]!.keyid, sig: sig.toString('base64') }] } } };
+      return {
+        ...rec,
+        authorBundle: {
+          ...b,
+          dsseEnvelope: {
+            ...b.dsseEnvelope,
+            signatures: [
+              { keyid: b.dsseEnvelope.signatures[0]!.keyid, sig: sig.toString('base64') },
+            ],
+          },
+        },
+      };
     });
     const r = await run(source, entries);
     expect(codes(r, entries[0]!.purl)).toContain('fail:AUTHOR_SIGNATURE_INVALID');
@@ -71,7 +111,14 @@ describe('verifyProject', () => {
 
   it('a bad countersignature fails; a genuine countersignature of another release is mix-and-match', async () => {
     const { source, entries } = makeRegistry(['a', 'b']);
-    source.mutate(entries[0]!.purl, (rec) => ({ ...rec, publishStatement: signEnvelope(rec.publishStatement.payloadType, Buffer.from(rec.publishStatement.payload, 'base64'), generateKey('ecdsa-p256')) }));
+    source.mutate(entries[0]!.purl, (rec) => ({
+      ...rec,
+      publishStatement: signEnvelope(
+        rec.publishStatement.payloadType,
+        Buffer.from(rec.publishStatement.payload, 'base64'),
+        generateKey('ecdsa-p256'),
+      ),
+    }));
     const other = (await source.lookup([entries[1]!.purl])).records[entries[1]!.purl]!;
     source.mutate(entries[1]!.purl, () => null);
     const r = await run(source, entries);
@@ -88,7 +135,18 @@ describe('verifyProject', () => {
 
   it('a forged inclusion proof fails', async () => {
     const { source, entries } = makeRegistry(['a', 'b', 'c']);
-    source.mutate(entries[1]!.purl, (rec) => ({ ...rec, log: { ...rec.log, publish: { ...rec.log.publish, hashes: rec.log.publish.hashes.map((h, i) => (i === 0 ? Buffer.alloc(32, 7).toString('base64') : h)) } } }));
+    source.mutate(entries[1]!.purl, (rec) => ({
+      ...rec,
+      log: {
+        ...rec.log,
+        publish: {
+          ...rec.log.publish,
+          hashes: rec.log.publish.hashes.map((h, i) =>
+            i === 0 ? Buffer.alloc(32, 7).toString('base64') : h,
+          ),
+        },
+      },
+    }));
     const r = await run(source, entries);
     expect(codes(r, entries[1]!.purl)).toContain('fail:PROOF_ROOT_MISMATCH');
     expect(r.counts.verified).toBe(2);
@@ -98,7 +156,10 @@ describe('verifyProject', () => {
     const { source, entries } = makeRegistry(['a']);
     const impostor = new MemoryRecordSource({ origin: source.origin });
     impostor.append(new Uint8Array([1]));
-    source.mutate(entries[0]!.purl, (rec) => ({ ...rec, log: { ...rec.log, checkpoint: impostor.checkpoint() } }));
+    source.mutate(entries[0]!.purl, (rec) => ({
+      ...rec,
+      log: { ...rec.log, checkpoint: impostor.checkpoint() },
+    }));
     const r = await run(source, entries);
     expect(r.ok).toBe(false);
     expect(r.project.find((c) => c.status === 'fail')!.code).toBe('CHECKPOINT_INVALID');
@@ -122,9 +183,14 @@ describe('verifyProject', () => {
     await run(source, entries, { memory });
     const remembered = memory.all.get(source.origin)!;
     // The same log (origin and key) shows another history to this client.
-    const fork = new MemoryRecordSource({ origin: source.origin, logSignerKey: source.logSignerKey, registryKey: source.registryKey });
+    const fork = new MemoryRecordSource({
+      origin: source.origin,
+      logSignerKey: source.logSignerKey,
+      registryKey: source.registryKey,
+    });
     const forkPkgs = makeRegistry(['a', 'b', 'c']);
-    for (const p of forkPkgs.pkgs) fork.publish({ purl: purlOf(p.name, p.version), bytes: p.bytes, author: p.author });
+    for (const p of forkPkgs.pkgs)
+      fork.publish({ purl: purlOf(p.name, p.version), bytes: p.bytes, author: p.author });
     const r = await run(fork, forkPkgs.entries, { memory });
     expect(r.ok).toBe(false);
     const c = r.project.find((x) => x.code === 'LOG_SPLIT_VIEW')!;
@@ -140,20 +206,37 @@ describe('verifyProject', () => {
     const clock = memoryCheckpointClock();
     const t0 = new Date('2026-03-01T00:00:00Z');
     await run(source, entries, { clock, now: () => t0 });
-    const fresh = await run(source, entries, { clock, now: () => new Date(t0.getTime() + 3600_000), policy: policy({ maxCheckpointAge: 86400 }) });
+    const fresh = await run(source, entries, {
+      clock,
+      now: () => new Date(t0.getTime() + 3600_000),
+      policy: policy({ maxCheckpointAge: 86400 }),
+    });
     expect(fresh.project.find((c) => c.name === 'age')!.code).toBe('CHECKPOINT_FRESH');
-    const stale = await run(source, entries, { clock, now: () => new Date(t0.getTime() + 3 * 86400_000), policy: policy({ maxCheckpointAge: 86400 }) });
+    const stale = await run(source, entries, {
+      clock,
+      now: () => new Date(t0.getTime() + 3 * 86400_000),
+      policy: policy({ maxCheckpointAge: 86400 }),
+    });
     expect(stale.ok).toBe(false);
-    expect(stale.project.find((c) => c.name === 'age')).toMatchObject({ code: 'CHECKPOINT_STALE', status: 'fail' });
+    expect(stale.project.find((c) => c.name === 'age')).toMatchObject({
+      code: 'CHECKPOINT_STALE',
+      status: 'fail',
+    });
   });
 
   it('minWitnesses > 0 fails with a clear reason while no witness cosigns', async () => {
     const { source, entries } = makeRegistry(['a']);
     const r = await run(source, entries, { policy: policy({ minWitnesses: 1 }) });
-    expect(r.project.find((c) => c.name === 'witnesses')!.reason).toMatch(/requires 1 .*no witness keys are configured/);
+    expect(r.project.find((c) => c.name === 'witnesses')!.reason).toMatch(
+      /requires 1 .*no witness keys are configured/,
+    );
     const w = generateNoteKey('witness.example');
-    const r2 = await run(source, entries, { policy: policy({ minWitnesses: 1, witnesses: [w.verifierKey] }) });
-    expect(r2.project.find((c) => c.name === 'witnesses')).toMatchObject({ code: 'WITNESSES_INSUFFICIENT' });
+    const r2 = await run(source, entries, {
+      policy: policy({ minWitnesses: 1, witnesses: [w.verifierKey] }),
+    });
+    expect(r2.project.find((c) => c.name === 'witnesses')).toMatchObject({
+      code: 'WITNESSES_INSUFFICIENT',
+    });
   });
 
   it('pins: a key change outside the ledger fails; a ledger-authorised rotation warns', async () => {
@@ -162,16 +245,32 @@ describe('verifyProject', () => {
     const pins = first.pins;
     expect(pins.namespaces['pkg:npm/chalk']!.keys[0]!.keyid).toBe(pkgs[0]!.author!.publicKey.keyId);
     // The next version is signed by a key nobody authorised.
-    const next = { name: 'chalk', version: '1.1.0', bytes: Buffer.from('next'), author: generateKey() };
+    const next = {
+      name: 'chalk',
+      version: '1.1.0',
+      bytes: Buffer.from('next'),
+      author: generateKey(),
+    };
     source.publish({ purl: purlOf('chalk', '1.1.0'), bytes: next.bytes, author: next.author });
     const changed = await run(source, [entryOf(next)], { trust: pins });
     expect(changed.ok).toBe(false);
-    expect(changed.dependencies[0]!.checks.find((c) => c.code === 'KEY_CHANGED')!.reason).toMatch(/pinned to .* no key ledger authorised the change/);
-    const ledger: LedgerView = { authorisedAt: (ns, keyId) => ({ allowed: ns === 'pkg:npm/chalk' && keyId === next.author.publicKey.keyId, reason: 'rotated at log index 7 by the previous key', reset: false }) };
+    expect(changed.dependencies[0]!.checks.find((c) => c.code === 'KEY_CHANGED')!.reason).toMatch(
+      /pinned to .* no key ledger authorised the change/,
+    );
+    const ledger: LedgerView = {
+      authorisedAt: (ns, keyId) => ({
+        allowed: ns === 'pkg:npm/chalk' && keyId === next.author.publicKey.keyId,
+        reason: 'rotated at log index 7 by the previous key',
+        reset: false,
+      }),
+    };
     const rotated = await run(source, [entryOf(next)], { trust: pins, ledger });
     expect(rotated.ok).toBe(true);
     expect(rotated.warnings.map((w) => w.check.code)).toEqual(['KEY_ROTATED']);
-    expect(rotated.pins.namespaces['pkg:npm/chalk']!.keys.map((k) => k.keyid)).toEqual([pkgs[0]!.author!.publicKey.keyId, next.author.publicKey.keyId]);
+    expect(rotated.pins.namespaces['pkg:npm/chalk']!.keys.map((k) => k.keyid)).toEqual([
+      pkgs[0]!.author!.publicKey.keyId,
+      next.author.publicKey.keyId,
+    ]);
   });
 
   it('policy keys and algorithms restrict who may sign; a ledger reset is always reported', async () => {
@@ -179,16 +278,28 @@ describe('verifyProject', () => {
     const other = generateKey().publicKey.keyId;
     const r = await run(source, entries, { policy: policy({ keys: { 'left-pad': [other] } }) });
     expect(codes(r, entries[0]!.purl)).toContain('fail:KEY_NOT_ALLOWED');
-    const ok = await run(source, entries, { policy: policy({ keys: { 'npm:left-*': [pkgs[0]!.author!.publicKey.keyId] } }) });
+    const ok = await run(source, entries, {
+      policy: policy({ keys: { 'npm:left-*': [pkgs[0]!.author!.publicKey.keyId] } }),
+    });
     expect(codes(ok, entries[0]!.purl)).toContain('pass:KEY_ALLOWED_BY_POLICY');
-    const alg = await run(source, entries, { policy: policy({ allowedAlgorithms: ['ecdsa-p256'] }) });
+    const alg = await run(source, entries, {
+      policy: policy({ allowedAlgorithms: ['ecdsa-p256'] }),
+    });
     expect(codes(alg, entries[0]!.purl)).toContain('fail:KEY_ALGORITHM_NOT_ALLOWED');
     const noTofu = await run(source, entries, { policy: policy({ trustOnFirstUse: false }) });
     expect(codes(noTofu, entries[0]!.purl)).toContain('fail:KEY_NOT_PINNED');
     const src2 = new MemoryRecordSource();
     const k = generateKey();
-    src2.publish({ purl: purlOf('reset-me', '1.0.0'), bytes: Buffer.from('r'), author: k, ledgerNamespace: 'pkg:npm/reset-me', resetInHistory: true });
-    const reset = await run(src2, [entryOf({ name: 'reset-me', version: '1.0.0', bytes: Buffer.from('r'), author: k })]);
+    src2.publish({
+      purl: purlOf('reset-me', '1.0.0'),
+      bytes: Buffer.from('r'),
+      author: k,
+      ledgerNamespace: 'pkg:npm/reset-me',
+      resetInHistory: true,
+    });
+    const reset = await run(src2, [
+      entryOf({ name: 'reset-me', version: '1.0.0', bytes: Buffer.from('r'), author: k }),
+    ]);
     expect(reset.ok).toBe(true);
     expect(reset.warnings.map((w) => w.check.code)).toEqual(['LEDGER_RESET']);
   });
@@ -199,7 +310,12 @@ describe('verifyProject', () => {
     source.mutate(entries[0]!.purl, () => bRec);
     const r = await run(source, [
       ...entries,
-      { purl: 'pkg:npm/gitdep@1.0.0', digests: [], source: 'git', resolved: 'git+ssh://git@github.com/x/y.git#abc' },
+      {
+        purl: 'pkg:npm/gitdep@1.0.0',
+        digests: [],
+        source: 'git',
+        resolved: 'git+ssh://git@github.com/x/y.git#abc',
+      },
       { purl: 'pkg:npm/%40demo/web@0.0.0-link', digests: [], source: 'link' },
       { purl: 'pkg:npm/tar-fs@3.0.4', digests: [], source: 'bundled' },
     ]);
@@ -209,9 +325,18 @@ describe('verifyProject', () => {
 
   it('SARIF 2.1.0: rules, results with ruleId, level, message and a location in the lockfile', async () => {
     const { source, entries } = makeRegistry(['lodash', 'ms'], { unpublished: ['ms'] });
-    const forged = [{ ...entries[0]!, digests: [{ algorithm: 'sri-sha512', value: `sha512-${Buffer.alloc(64, 1).toString('base64')}` }] }, entries[1]!];
+    const forged = [
+      {
+        ...entries[0]!,
+        digests: [
+          { algorithm: 'sri-sha512', value: `sha512-${Buffer.alloc(64, 1).toString('base64')}` },
+        ],
+      },
+      entries[1]!,
+    ];
     const r = await run(source, forged);
-    const text = '{\n  "packages": {\n    "node_modules/lodash": {},\n    "node_modules/ms": {}\n  }\n}\n';
+    const text =
+      '{\n  "packages": {\n    "node_modules/lodash": {},\n    "node_modules/ms": {}\n  }\n}\n';
     const sarif = JSON.parse(formatSarif(r, '0.1.0', text));
     expect(sarif.version).toBe('2.1.0');
     const run0 = sarif.runs[0];
@@ -221,32 +346,58 @@ describe('verifyProject', () => {
     const digest = run0.results.find((x: { ruleId: string }) => x.ruleId === 'DIGEST_MISMATCH');
     expect(digest.level).toBe('error');
     expect(run0.tool.driver.rules[digest.ruleIndex].id).toBe('DIGEST_MISMATCH');
-    expect(digest.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'package-lock.json' }, region: { startLine: 3 } });
-    expect(run0.results.find((x: { ruleId: string }) => x.ruleId === 'UNSIGNED_ALLOWED').level).toBe('warning');
+    expect(digest.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'package-lock.json' },
+      region: { startLine: 3 },
+    });
+    expect(
+      run0.results.find((x: { ruleId: string }) => x.ruleId === 'UNSIGNED_ALLOWED').level,
+    ).toBe('warning');
   });
 });
 
 describe('policy files', () => {
   it('JSON and YAML parse; durations and patterns are understood', () => {
-    const p = parsePolicy('requireAuthorSignature: ["@acme/*"]\nunsigned: fail\nmaxCheckpointAge: 24h\nminWitnesses: 0\n', 'sigil.policy.yaml');
-    expect(p).toMatchObject({ requireAuthorSignature: ['@acme/*'], unsigned: 'fail', maxCheckpointAge: 86400, trustOnFirstUse: true });
-    expect(parsePolicy('{"requireAuthorSignature": "all", "allowedAlgorithms": ["ed25519"]}', 'sigil.policy.json').allowedAlgorithms).toEqual(['ed25519']);
+    const p = parsePolicy(
+      'requireAuthorSignature: ["@acme/*"]\nunsigned: fail\nmaxCheckpointAge: 24h\nminWitnesses: 0\n',
+      'sigil.policy.yaml',
+    );
+    expect(p).toMatchObject({
+      requireAuthorSignature: ['@acme/*'],
+      unsigned: 'fail',
+      maxCheckpointAge: 86400,
+      trustOnFirstUse: true,
+    });
+    expect(
+      parsePolicy(
+        '{"requireAuthorSignature": "all", "allowedAlgorithms": ["ed25519"]}',
+        'sigil.policy.json',
+      ).allowedAlgorithms,
+    ).toEqual(['ed25519']);
   });
 
   it('errors name the file, every bad field and what was expected', () => {
-    const bad = () => parsePolicy('{"unsigned": "maybe", "maxCheckpointAge": "soon", "minWitnesses": -1, "keys": {"x": ["nope"]}, "colour": 1}', 'sigil.policy.json');
+    const bad = () =>
+      parsePolicy(
+        '{"unsigned": "maybe", "maxCheckpointAge": "soon", "minWitnesses": -1, "keys": {"x": ["nope"]}, "colour": 1}',
+        'sigil.policy.json',
+      );
     expect(bad).toThrow(/sigil\.policy\.json: invalid policy/);
     try {
       bad();
     } catch (e) {
       const m = (e as Error).message;
       expect(m).toContain('unsigned: expected "fail" or "warn", got "maybe"');
-      expect(m).toContain('maxCheckpointAge: expected a duration like "90s", "15m", "24h", "7d" or a number of seconds, got "soon"');
+      expect(m).toContain(
+        'maxCheckpointAge: expected a duration like "90s", "15m", "24h", "7d" or a number of seconds, got "soon"',
+      );
       expect(m).toContain('minWitnesses: expected a whole number ≥ 0, got -1');
       expect(m).toContain('keys.x: expected a list of 64-hex-digit key ids or PEM public keys');
       expect(m).toContain('colour: unknown field');
       expect((e as { code: string }).code).toBe('POLICY_INVALID');
     }
-    expect(() => parsePolicy('requireAuthorSignature: [\n', 'p.yaml')).toThrow(/p\.yaml: is not valid YAML/);
+    expect(() => parsePolicy('requireAuthorSignature: [\n', 'p.yaml')).toThrow(
+      /p\.yaml: is not valid YAML/,
+    );
   });
 });

@@ -2,7 +2,12 @@
 // tlog-cosignature/v1.
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { formatCheckpoint, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../../src/log/checkpoint.js';
+import {
+  formatCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from '../../src/log/checkpoint.js';
 import { emptyTreeHash } from '../../src/log/hash.js';
 import {
   cosignatureNoteSigner,
@@ -40,7 +45,10 @@ describe('note trust rules', () => {
     const forged = `${TEXT}\n\u2014 ${sig.name} ${raw.toString('base64')}\n\u2014 ${sig.name} ${sig.base64}\n`;
     const r = verifyNote(forged, [logV]);
     expect(r.check.code).toBe('NOTE_INVALID_SIGNATURE');
-    expect(r.check.detail).toMatchObject({ keyName: 'example.com/log', keyId: log.keyId.toString(16).padStart(8, '0') });
+    expect(r.check.detail).toMatchObject({
+      keyName: 'example.com/log',
+      keyId: log.keyId.toString(16).padStart(8, '0'),
+    });
     try {
       openNote(forged, [logV]);
       expect.unreachable();
@@ -61,7 +69,9 @@ describe('note trust rules', () => {
   });
 
   it('accepts 16 and more signatures, up to 100', () => {
-    const signers = Array.from({ length: 20 }, (_, i) => ed25519NoteSigner(`w${i}.example`, seed(10 + i)));
+    const signers = Array.from({ length: 20 }, (_, i) =>
+      ed25519NoteSigner(`w${i}.example`, seed(10 + i)),
+    );
     const msg = signNote(TEXT, [...signers, log]);
     const r = verifyNote(msg, [logV, noteVerifier('w7.example', 1, signers[7]!.publicKey)]);
     expect(r.ok && r.note.verified.map((s) => s.name)).toEqual(['w7.example', 'example.com/log']);
@@ -71,7 +81,13 @@ describe('note trust rules', () => {
 
   it('rejects malformed notes: control characters, bad UTF-8, non-canonical base64, missing blank line', () => {
     const good = signNote(TEXT, [log]);
-    for (const bad of [good.replace('3\n', '3\r\n'), good.replace('\n\n', '\n'), good.replace(/=\n$/, '\n'), good.slice(0, -1), `${good}\n`]) {
+    for (const bad of [
+      good.replace('3\n', '3\r\n'),
+      good.replace('\n\n', '\n'),
+      good.replace(/=\n$/, '\n'),
+      good.slice(0, -1),
+      `${good}\n`,
+    ]) {
       expect(verifyNote(bad, [logV]).check.code).toBe('NOTE_MALFORMED');
     }
     const bytes = Buffer.concat([Buffer.from([0xff]), Buffer.from(good)]);
@@ -83,7 +99,10 @@ describe('note trust rules', () => {
     const s = parseSignerKey(k.signerKey);
     expect(formatVerifierKey(s)).toBe(k.verifierKey);
     expect(formatVerifierKey(parseVerifierKey(k.verifierKey))).toBe(k.verifierKey);
-    const wrongHash = k.verifierKey.replace(/\+([0-9a-f]{8})\+/, (_, h: string) => `+${h === '00000000' ? '00000001' : '00000000'}+`);
+    const wrongHash = k.verifierKey.replace(
+      /\+([0-9a-f]{8})\+/,
+      (_, h: string) => `+${h === '00000000' ? '00000001' : '00000000'}+`,
+    );
     expect(() => parseVerifierKey(wrongHash)).toThrow(InputError);
     expect(() => parseVerifierKey('a b+00000000+AQ==')).toThrow(InputError);
     expect(() => generateNoteKey('has+plus')).toThrow(InputError);
@@ -96,19 +115,33 @@ describe('checkpoints', () => {
     expect(cp.size).toBe(3);
     const msg = signCheckpoint(cp, [log]);
     expect(verifyCheckpoint(msg, [logV], { origin: 'example.com/log' }).ok).toBe(true);
-    expect(verifyCheckpoint(msg, [logV], { origin: 'example.com/other' }).check.code).toBe('CHECKPOINT_WRONG_ORIGIN');
+    expect(verifyCheckpoint(msg, [logV], { origin: 'example.com/other' }).check.code).toBe(
+      'CHECKPOINT_WRONG_ORIGIN',
+    );
   });
 
   it('reject non-canonical numbers, bad hashes, empty lines', () => {
     const h = Buffer.from(emptyTreeHash()).toString('base64');
     for (const bad of [
-      `o\n03\n${h}\n`, `o\n+3\n${h}\n`, `o\n-0\n${h}\n`, `o\n3.0\n${h}\n`, `o\n 3\n${h}\n`, `o\n9007199254740992\n${h}\n`,
-      `o\n3\n${h.slice(0, -1)}\n`, `o\n3\nAAAA\n`, `\n3\n${h}\n`, `o\n3\n${h}\n\n`, `o\n3\n${h}`, `o\n3\n`,
+      `o\n03\n${h}\n`,
+      `o\n+3\n${h}\n`,
+      `o\n-0\n${h}\n`,
+      `o\n3.0\n${h}\n`,
+      `o\n 3\n${h}\n`,
+      `o\n9007199254740992\n${h}\n`,
+      `o\n3\n${h.slice(0, -1)}\n`,
+      `o\n3\nAAAA\n`,
+      `\n3\n${h}\n`,
+      `o\n3\n${h}\n\n`,
+      `o\n3\n${h}`,
+      `o\n3\n`,
     ]) {
       expect(() => parseCheckpoint(bad), JSON.stringify(bad)).toThrow(InputError);
     }
     expect(parseCheckpoint(`o\n0\n${h}\next one\n`).extensions).toEqual(['ext one']);
-    expect(() => formatCheckpoint({ origin: 'o\nx', size: 1, hash: emptyTreeHash(), extensions: [] })).toThrow(InputError);
+    expect(() =>
+      formatCheckpoint({ origin: 'o\nx', size: 1, hash: emptyTreeHash(), extensions: [] }),
+    ).toThrow(InputError);
   });
 });
 

@@ -4,7 +4,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatCheckpoint, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../../src/log/checkpoint.js';
+import {
+  formatCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from '../../src/log/checkpoint.js';
 import { appendEntryBundles, parseEntryBundle } from '../../src/log/entry-bundle.js';
 import { recordHash } from '../../src/log/hash.js';
 import { edgeFromTiles, edgeTiles, emptyEdge, integrate } from '../../src/log/integrate.js';
@@ -14,8 +19,10 @@ import { formatTilePath, parseTilePath } from '../../src/log/tile-path.js';
 
 const TESSERA = join(import.meta.dirname, '../fixtures/log/tessera-log');
 const NOTES = join(import.meta.dirname, '../fixtures/log/signed-note');
-const LEAVES = 'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(' ');
-const SKEY = 'PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg';
+const LEAVES =
+  'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(' ');
+const SKEY =
+  'PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg';
 const VKEY = 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx';
 const ORIGIN = 'example.com/log/testdata';
 
@@ -52,23 +59,40 @@ describe('Tessera reference log, byte for byte', () => {
   });
 
   it('one batch of 15 gives the same final tiles and root as 15 batches of one', () => {
-    const r = integrate(emptyEdge(), LEAVES.map((l) => recordHash(Buffer.from(l))));
+    const r = integrate(
+      emptyEdge(),
+      LEAVES.map((l) => recordHash(Buffer.from(l))),
+    );
     expect(r.tiles.map((t) => formatTilePath(t.tile))).toEqual(['tile/0/000.p/15']);
-    expect(Buffer.from(r.root).toString('base64')).toBe('rKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=');
-    const b = appendEntryBundles(0, [], LEAVES.map((l) => Buffer.from(l)));
+    expect(Buffer.from(r.root).toString('base64')).toBe(
+      'rKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=',
+    );
+    const b = appendEntryBundles(
+      0,
+      [],
+      LEAVES.map((l) => Buffer.from(l)),
+    );
     expect(Buffer.from(b.bundles[0]!.data).equals(read('tile/entries/000.p/15'))).toBe(true);
   });
 
   it('the edge can be reloaded from the stored partial tile and extended', () => {
     const names = edgeTiles(7).map(formatTilePath);
     expect(names).toEqual(['tile/0/000.p/7']);
-    const edge = edgeFromTiles(7, names.map((n) => read(n)));
-    const r = integrate(edge, LEAVES.slice(7).map((l) => recordHash(Buffer.from(l))));
+    const edge = edgeFromTiles(
+      7,
+      names.map((n) => read(n)),
+    );
+    const r = integrate(
+      edge,
+      LEAVES.slice(7).map((l) => recordHash(Buffer.from(l))),
+    );
     expect(Buffer.from(r.tiles[0]!.data).equals(read('tile/0/000.p/15'))).toBe(true);
   });
 
   it('entry bundles parse back into the leaves', () => {
-    expect(parseEntryBundle(read('tile/entries/000.p/15'), 15).map((e) => Buffer.from(e).toString())).toEqual(LEAVES);
+    expect(
+      parseEntryBundle(read('tile/entries/000.p/15'), 15).map((e) => Buffer.from(e).toString()),
+    ).toEqual(LEAVES);
   });
 
   it('signing each checkpoint body with the published test key reproduces each signature line', () => {

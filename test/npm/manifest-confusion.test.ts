@@ -31,9 +31,20 @@ async function npmInstalls(tgz: Buffer): Promise<string | undefined> {
   writeFileSync(file, tgz);
   const dest = join(dir, 'dest');
   spawnSync('mkdir', [dest]);
-  await tarExtract({ file, cwd: dest, strip: 1, noChmod: true, noMtime: true, preserveOwner: false, filter: (_p, e) => !/Link$/.test((e as { type: string }).type) && /File$/.test((e as { type: string }).type) });
+  await tarExtract({
+    file,
+    cwd: dest,
+    strip: 1,
+    noChmod: true,
+    noMtime: true,
+    preserveOwner: false,
+    filter: (_p, e) =>
+      !/Link$/.test((e as { type: string }).type) && /File$/.test((e as { type: string }).type),
+  });
   const p = join(dest, 'package.json');
-  const name = existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { name: string }).name : undefined;
+  const name = existsSync(p)
+    ? (JSON.parse(readFileSync(p, 'utf8')) as { name: string }).name
+    : undefined;
   rmSync(dir, { recursive: true, force: true });
   return name;
 }
@@ -73,7 +84,10 @@ const ATTACKS: Record<string, TarItem[]> = {
     { name: 'package/package.json', content: manifest('victim') },
     { name: 'package\\package.json', content: manifest('evil') },
   ],
-  'manifest is a symlink': [{ name: 'package/package.json', type: 'symlink', linkname: 'other.json' }, { name: 'package/other.json', content: manifest('victim') }],
+  'manifest is a symlink': [
+    { name: 'package/package.json', type: 'symlink', linkname: 'other.json' },
+    { name: 'package/other.json', content: manifest('victim') },
+  ],
 };
 
 describe('npm manifest confusion', () => {
@@ -89,7 +103,9 @@ describe('npm manifest confusion', () => {
   for (const [what, items] of Object.entries(ATTACKS)) {
     it(`refuses ${what}`, async () => {
       const r = await sigilIdentifies(buildTgz(items));
-      expect(r.code, JSON.stringify(r)).toMatch(/^NPM_(LAYOUT|MANIFEST)_AMBIGUOUS$|^NPM_MANIFEST_NOT_FILE$/);
+      expect(r.code, JSON.stringify(r)).toMatch(
+        /^NPM_(LAYOUT|MANIFEST)_AMBIGUOUS$|^NPM_MANIFEST_NOT_FILE$/,
+      );
     });
   }
 
@@ -112,12 +128,29 @@ describe('npm manifest confusion', () => {
 
   it('property: for random layouts Sigil refuses, or names what npm installs', async () => {
     const tops = fc.constantFrom('package', 'evil', '.', 'a');
-    const rest = fc.constantFrom('package.json', './package.json', '/package.json', 'lib/package.json', 'index.js');
+    const rest = fc.constantFrom(
+      'package.json',
+      './package.json',
+      '/package.json',
+      'lib/package.json',
+      'index.js',
+    );
     let accepted = 0;
-    const item = fc.record({ top: tops, rest, type: fc.constantFrom<'file' | 'symlink'>('file', 'file', 'file', 'symlink'), name: fc.constantFrom('victim', 'evil', 'other') });
+    const item = fc.record({
+      top: tops,
+      rest,
+      type: fc.constantFrom<'file' | 'symlink'>('file', 'file', 'file', 'symlink'),
+      name: fc.constantFrom('victim', 'evil', 'other'),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 4 }), async (items) => {
-        const tgz = buildTgz(items.map((i) => (i.type === 'symlink' ? { name: `${i.top}/${i.rest}`, type: 'symlink' as const, linkname: 'x.json' } : { name: `${i.top}/${i.rest}`, content: manifest(i.name) })));
+        const tgz = buildTgz(
+          items.map((i) =>
+            i.type === 'symlink'
+              ? { name: `${i.top}/${i.rest}`, type: 'symlink' as const, linkname: 'x.json' }
+              : { name: `${i.top}/${i.rest}`, content: manifest(i.name) },
+          ),
+        );
         const sigil = await sigilIdentifies(tgz);
         if (sigil.name !== undefined) {
           accepted++;
@@ -129,34 +162,66 @@ describe('npm manifest confusion', () => {
     expect(accepted).toBeGreaterThan(3);
   });
 
-  const npm = needsProgram('npm', ['--version'], 'npm ships with Node.js', 'test/npm/manifest-confusion.test.ts');
-  it.skipIf(!npm.present && process.env.CI !== 'true')('the real pacote (inside npm) installs the manifest Sigil refuses to guess, and agrees where Sigil accepts', async () => {
-    npm.require();
-    const root = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim();
-    const pacote = join(root, 'npm', 'node_modules', 'pacote');
-    expect(existsSync(pacote), `pacote at ${pacote}`).toBe(true);
-    // One process for every tarball (a node start costs seconds on a busy machine).
-    const manifestsOf = (tgzs: Buffer[]): string[] => {
-      const files = tgzs.map((t) => {
-        const f = join(work, `pacote-${n++}.tgz`);
-        writeFileSync(f, t);
-        return `file:${f}`;
-      });
-      const script = `const p = require(${JSON.stringify(pacote)}); (async () => { for (const f of ${JSON.stringify(files)}) console.log((await p.manifest(f, { cache: ${JSON.stringify(join(work, 'cache'))} })).name); })().catch((e) => { console.error(e.message); process.exit(1); })`;
-      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim().split('\n');
-    };
-    const fine = buildTgz([{ name: 'package/package.json', content: manifest('left-pad') }]);
-    expect(manifestsOf([buildTgz(ATTACKS['two top folders']!), buildTgz(ATTACKS['package.json twice']!), fine])).toEqual(['evil', 'evil', 'left-pad']);
-    expect((await sigilIdentifies(fine)).name).toBe('left-pad');
-  }, 120_000);
+  const npm = needsProgram(
+    'npm',
+    ['--version'],
+    'npm ships with Node.js',
+    'test/npm/manifest-confusion.test.ts',
+  );
+  it.skipIf(!npm.present && process.env.CI !== 'true')(
+    'the real pacote (inside npm) installs the manifest Sigil refuses to guess, and agrees where Sigil accepts',
+    async () => {
+      npm.require();
+      const root = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim();
+      const pacote = join(root, 'npm', 'node_modules', 'pacote');
+      expect(existsSync(pacote), `pacote at ${pacote}`).toBe(true);
+      // One process for every tarball (a node start costs seconds on a busy machine).
+      const manifestsOf = (tgzs: Buffer[]): string[] => {
+        const files = tgzs.map((t) => {
+          const f = join(work, `pacote-${n++}.tgz`);
+          writeFileSync(f, t);
+          return `file:${f}`;
+        });
+        const script = `const p = require(${JSON.stringify(pacote)}); (async () => { for (const f of ${JSON.stringify(files)}) console.log((await p.manifest(f, { cache: ${JSON.stringify(join(work, 'cache'))} })).name); })().catch((e) => { console.error(e.message); process.exit(1); })`;
+        const r = spawnSync(process.execPath, ['-e', script], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.trim().split('\n');
+      };
+      const fine = buildTgz([{ name: 'package/package.json', content: manifest('left-pad') }]);
+      expect(
+        manifestsOf([
+          buildTgz(ATTACKS['two top folders']!),
+          buildTgz(ATTACKS['package.json twice']!),
+          fine,
+        ]),
+      ).toEqual(['evil', 'evil', 'left-pad']);
+      expect((await sigilIdentifies(fine)).name).toBe('left-pad');
+    },
+    120_000,
+  );
 
   it('the registry refuses to publish the two-manifest tarball (400, named code)', async () => {
     const dataDir = mkdtempSync(join(work, 'reg-'));
-    const reg = await openRegistry({ dataDir, host: '127.0.0.1', port: 0, openWrites: true, passphrase: 'pw' });
+    const reg = await openRegistry({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      openWrites: true,
+      passphrase: 'pw',
+    });
     try {
-      const r = await reg.app.inject({ method: 'POST', url: '/api/v1/publish', payload: { filename: 'victim-1.0.0.tgz', artifact: buildTgz(ATTACKS['two top folders']!).toString('base64'), bundle: null } });
+      const r = await reg.app.inject({
+        method: 'POST',
+        url: '/api/v1/publish',
+        payload: {
+          filename: 'victim-1.0.0.tgz',
+          artifact: buildTgz(ATTACKS['two top folders']!).toString('base64'),
+          bundle: null,
+        },
+      });
       expect(r.statusCode, r.body).toBe(400);
       expect(r.body).toMatch(/top folders/);
       expect(reg.store.get('pkg:npm/victim@1.0.0')).toBeUndefined();

@@ -23,9 +23,20 @@ export function isolatedNpm(dir: string, registryUrl: string, token?: string): N
   mkdirSync(dir, { recursive: true });
   const hostPath = registryUrl.replace(/^https?:/, '').replace(/\/?$/, '/');
   const npmrc = join(dir, '.npmrc');
-  writeFileSync(npmrc, [`registry=${registryUrl.replace(/\/?$/, '/')}`, token ? `${hostPath}:_authToken=${token}` : '', 'update-notifier=false', 'fund=false', 'audit=false', ''].join('\n'));
+  writeFileSync(
+    npmrc,
+    [
+      `registry=${registryUrl.replace(/\/?$/, '/')}`,
+      token ? `${hostPath}:_authToken=${token}` : '',
+      'update-notifier=false',
+      'fund=false',
+      'audit=false',
+      '',
+    ].join('\n'),
+  );
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_config_/i.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^npm_config_/i.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
   env['NPM_CONFIG_USERCONFIG'] = npmrc;
   env['NPM_CONFIG_GLOBALCONFIG'] = join(dir, 'npmrc-global-none');
   env['NPM_CONFIG_CACHE'] = join(dir, 'cache');
@@ -39,9 +50,18 @@ export interface RunResult {
 }
 
 /** runNpm runs npm asynchronously (the registry under test lives in this process: never block the event loop). */
-export function runNpm(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export function runNpm(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', args, {
+      cwd,
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,10 +73,16 @@ export function runNpm(args: readonly string[], cwd: string, env: NodeJS.Process
 
 /** writePackage makes a package folder with package.json and index.js. */
 export function writePackage(root: string, manifest: Record<string, unknown>): string {
-  const dir = join(root, `${String(manifest['name']).replace(/[@/]/g, '_')}-${String(manifest['version'])}`);
+  const dir = join(
+    root,
+    `${String(manifest['name']).replace(/[@/]/g, '_')}-${String(manifest['version'])}`,
+  );
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   const deps = Object.keys((manifest['dependencies'] as Record<string, string> | undefined) ?? {});
-  writeFileSync(join(dir, 'index.js'), `${deps.map((d, i) => `const d${i} = require(${JSON.stringify(d)});`).join('\n')}\nmodule.exports = ${JSON.stringify(`${String(manifest['name'])}@${String(manifest['version'])}`)};\n`);
+  writeFileSync(
+    join(dir, 'index.js'),
+    `${deps.map((d, i) => `const d${i} = require(${JSON.stringify(d)});`).join('\n')}\nmodule.exports = ${JSON.stringify(`${String(manifest['name'])}@${String(manifest['version'])}`)};\n`,
+  );
   return dir;
 }

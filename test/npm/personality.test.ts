@@ -25,7 +25,12 @@ const tgz = (manifest: Record<string, unknown>, extra = '') =>
 const bare = (name: string) => (name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name);
 
 /** publishBody is what libnpmpublish sends for `npm publish` (interop-spikes.md §1). */
-function publishBody(name: string, version: string, tarball: Buffer, tag = 'latest'): Record<string, any> {
+function publishBody(
+  name: string,
+  version: string,
+  tarball: Buffer,
+  tag = 'latest',
+): Record<string, any> {
   return {
     _id: name,
     name,
@@ -36,11 +41,21 @@ function publishBody(name: string, version: string, tarball: Buffer, tag = 'late
         name,
         version,
         _id: `${name}@${version}`,
-        dist: { integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`, shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${name}/-/${bare(name)}-${version}.tgz` },
+        dist: {
+          integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+          shasum: createHash('sha1').update(tarball).digest('hex'),
+          tarball: `http://x/${name}/-/${bare(name)}-${version}.tgz`,
+        },
       },
     },
     access: null,
-    _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: {
+        content_type: 'application/octet-stream',
+        data: tarball.toString('base64'),
+        length: tarball.length,
+      },
+    },
   };
 }
 
@@ -50,14 +65,36 @@ let registry: Registry;
 let token: string;
 
 async function open(o: Partial<RegistryOptions> = {}): Promise<Registry> {
-  registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-npmp-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', ...o });
+  registry = await openRegistry({
+    dataDir: mkdtempSync(join(tmpdir(), 'sigil-npmp-')),
+    host: '127.0.0.1',
+    port: 0,
+    batchIntervalMs: 2,
+    publicUrl: 'http://reg.test',
+    ...o,
+  });
   token = registry.adminToken!;
   return registry;
 }
 
-const put = (name: string, body: unknown, t: string | null = token, headers: Record<string, string> = {}) =>
-  registry.app.inject({ method: 'PUT', url: `/${escaped(name)}`, headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}), ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
-const get = (url: string, accept = 'application/json') => registry.app.inject({ method: 'GET', url, headers: { accept } });
+const put = (
+  name: string,
+  body: unknown,
+  t: string | null = token,
+  headers: Record<string, string> = {},
+) =>
+  registry.app.inject({
+    method: 'PUT',
+    url: `/${escaped(name)}`,
+    headers: {
+      'content-type': 'application/json',
+      ...(t ? { authorization: `Bearer ${t}` } : {}),
+      ...headers,
+    },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const get = (url: string, accept = 'application/json') =>
+  registry.app.inject({ method: 'GET', url, headers: { accept } });
 
 beforeEach(async () => {
   await open();
@@ -68,12 +105,24 @@ afterEach(async () => {
 
 describe('npm publish → packuments and tarballs', () => {
   it('publishes (201 ok), then serves full and abbreviated packuments, tarballs and signatures npm verifies', async () => {
-    const t1 = tgz({ name: 'left-pad', version: '1.0.0', license: 'MIT', dependencies: { a: '^1' }, scripts: { postinstall: 'x' } });
+    const t1 = tgz({
+      name: 'left-pad',
+      version: '1.0.0',
+      license: 'MIT',
+      dependencies: { a: '^1' },
+      scripts: { postinstall: 'x' },
+    });
     const r = await put('left-pad', publishBody('left-pad', '1.0.0', t1));
     expect(r.statusCode, r.body).toBe(201);
-    expect(r.json()).toMatchObject({ ok: true, id: 'left-pad', sigil: { purl: 'pkg:npm/left-pad@1.0.0', signedByAuthor: false } });
+    expect(r.json()).toMatchObject({
+      ok: true,
+      id: 'left-pad',
+      sigil: { purl: 'pkg:npm/left-pad@1.0.0', signedByAuthor: false },
+    });
     const t2 = tgz({ name: 'left-pad', version: '1.1.0-beta.1' });
-    expect((await put('left-pad', publishBody('left-pad', '1.1.0-beta.1', t2, 'next'))).statusCode).toBe(201);
+    expect(
+      (await put('left-pad', publishBody('left-pad', '1.1.0-beta.1', t2, 'next'))).statusCode,
+    ).toBe(201);
 
     const full = await get('/left-pad');
     expect(full.statusCode).toBe(200);
@@ -83,15 +132,29 @@ describe('npm publish → packuments and tarballs', () => {
     expect(doc['dist-tags']).toEqual({ latest: '1.0.0', next: '1.1.0-beta.1' });
     expect(Object.keys(doc.time)).toEqual(['created', 'modified', '1.0.0', '1.1.0-beta.1']);
     const v = doc.versions['1.0.0'];
-    expect(v).toMatchObject({ name: 'left-pad', version: '1.0.0', _id: 'left-pad@1.0.0', license: 'MIT', dependencies: { a: '^1' }, hasInstallScript: true });
+    expect(v).toMatchObject({
+      name: 'left-pad',
+      version: '1.0.0',
+      _id: 'left-pad@1.0.0',
+      license: 'MIT',
+      dependencies: { a: '^1' },
+      hasInstallScript: true,
+    });
     expect(v.dist.tarball).toBe('http://reg.test/left-pad/-/left-pad-1.0.0.tgz');
     expect(v.dist.shasum).toBe(createHash('sha1').update(t1).digest('hex'));
     expect(v.dist.integrity).toBe(`sha512-${createHash('sha512').update(t1).digest('base64')}`);
-    expect(v.dist.sigil).toMatchObject({ record: 'http://reg.test/api/v1/releases/pkg%3Anpm%2Fleft-pad%401.0.0', bundle: null });
+    expect(v.dist.sigil).toMatchObject({
+      record: 'http://reg.test/api/v1/releases/pkg%3Anpm%2Fleft-pad%401.0.0',
+      bundle: null,
+    });
     const keys = parseNpmKeys((await get('/-/npm/v1/keys')).json());
-    for (const verdict of verifyNpmPackument(doc, keys)) expect(verdict.checks.map((c) => c.code)).toEqual(['NPM_SIGNATURE_VALID']);
+    for (const verdict of verifyNpmPackument(doc, keys))
+      expect(verdict.checks.map((c) => c.code)).toEqual(['NPM_SIGNATURE_VALID']);
 
-    const corgi = await get('/left-pad', 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*');
+    const corgi = await get(
+      '/left-pad',
+      'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*',
+    );
     expect(corgi.headers['content-type']).toMatch(/^application\/vnd\.npm\.install-v1\+json/);
     const c = corgi.json();
     expect(Object.keys(c).sort()).toEqual(['dist-tags', 'modified', 'name', 'versions']);
@@ -104,7 +167,10 @@ describe('npm publish → packuments and tarballs', () => {
     expect(tar.rawPayload.equals(t1)).toBe(true);
     expect((await get('/left-pad/latest')).json().version).toBe('1.0.0');
     expect((await get('/left-pad/1.1.0-beta.1')).json().version).toBe('1.1.0-beta.1');
-    expect((await get('/-/package/left-pad/dist-tags')).json()).toEqual({ latest: '1.0.0', next: '1.1.0-beta.1' });
+    expect((await get('/-/package/left-pad/dist-tags')).json()).toEqual({
+      latest: '1.0.0',
+      next: '1.1.0-beta.1',
+    });
     expect((await get('/left-pad/-/left-pad-1.0.0.tgz.sigstore.json')).statusCode).toBe(404); // not author-signed
     expect((await get('/left-pad/-/left-pad-9.9.9.tgz')).statusCode).toBe(404);
     expect((await get('/right-pad')).json()).toMatchObject({ error: 'Not found' });
@@ -112,18 +178,38 @@ describe('npm publish → packuments and tarballs', () => {
 
   it('scoped packages: PUT /@scope%2fname; packument at both path forms; tarball at /@scope/name/-/name-v.tgz', async () => {
     const t = tgz({ name: '@acme/widget', version: '2.0.0' });
-    expect((await put('@acme/widget', publishBody('@acme/widget', '2.0.0', t))).statusCode).toBe(201);
-    for (const u of ['/@acme%2fwidget', '/@acme%2Fwidget', '/@acme/widget']) expect((await get(u)).json().name, u).toBe('@acme/widget');
+    expect((await put('@acme/widget', publishBody('@acme/widget', '2.0.0', t))).statusCode).toBe(
+      201,
+    );
+    for (const u of ['/@acme%2fwidget', '/@acme%2Fwidget', '/@acme/widget'])
+      expect((await get(u)).json().name, u).toBe('@acme/widget');
     const d = (await get('/@acme%2fwidget')).json().versions['2.0.0'].dist;
     expect(d.tarball).toBe('http://reg.test/@acme/widget/-/widget-2.0.0.tgz');
     expect((await get('/@acme/widget/-/widget-2.0.0.tgz')).rawPayload.equals(t)).toBe(true);
   });
 
   it('dist-tags can be moved (npm dist-tag add / rm), with auth', async () => {
-    for (const v of ['1.0.0', '2.0.0']) expect((await put('tagged', publishBody('tagged', v, tgz({ name: 'tagged', version: v })))).statusCode).toBe(201);
+    for (const v of ['1.0.0', '2.0.0'])
+      expect(
+        (await put('tagged', publishBody('tagged', v, tgz({ name: 'tagged', version: v }))))
+          .statusCode,
+      ).toBe(201);
     expect((await get('/tagged')).json()['dist-tags']).toEqual({ latest: '2.0.0' });
-    const tagReq = (method: 'PUT' | 'DELETE', tag: string, body?: string, t: string | null = token) =>
-      registry.app.inject({ method, url: `/-/package/tagged/dist-tags/${tag}`, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(t ? { authorization: `Bearer ${t}` } : {}) }, ...(body !== undefined ? { payload: body } : {}) });
+    const tagReq = (
+      method: 'PUT' | 'DELETE',
+      tag: string,
+      body?: string,
+      t: string | null = token,
+    ) =>
+      registry.app.inject({
+        method,
+        url: `/-/package/tagged/dist-tags/${tag}`,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(t ? { authorization: `Bearer ${t}` } : {}),
+        },
+        ...(body !== undefined ? { payload: body } : {}),
+      });
     expect((await tagReq('PUT', 'latest', '"1.0.0"', null)).statusCode).toBe(401);
     expect((await tagReq('PUT', 'latest', '"1.0.0"')).statusCode).toBe(201);
     expect((await tagReq('PUT', 'stable', '"3.0.0"')).statusCode).toBe(400);
@@ -136,7 +222,12 @@ describe('npm publish → packuments and tarballs', () => {
 
   it('releases published through /api/v1/publish show up in the packument too', async () => {
     const t = tgz({ name: 'via-api', version: '0.1.0', dependencies: { 'left-pad': '1' } });
-    const r = await registry.app.inject({ method: 'POST', url: '/api/v1/publish', headers: { authorization: `Bearer ${token}` }, payload: { filename: 'via-api-0.1.0.tgz', artifact: t.toString('base64'), bundle: null } });
+    const r = await registry.app.inject({
+      method: 'POST',
+      url: '/api/v1/publish',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { filename: 'via-api-0.1.0.tgz', artifact: t.toString('base64'), bundle: null },
+    });
     expect(r.statusCode).toBe(201);
     const v = (await get('/via-api')).json().versions['0.1.0'];
     expect(v.dependencies).toEqual({ 'left-pad': '1' });
@@ -146,7 +237,7 @@ describe('npm publish → packuments and tarballs', () => {
   it('the root wildcard leaves static routes alone: /api/v1, /log, /-/npm/v1/keys, /.well-known', async () => {
     expect((await get('/-/npm/v1/keys')).json().keys[0].keytype).toBe('ecdsa-sha2-nistp256');
     expect((await get('/.well-known/sigil/keys.json')).json().keys).toHaveLength(1);
-    expect((await get("/log/checkpoint")).body).toMatch(/^reg\.test\/log\n/); // the origin follows --public-url (issue 13 item 7)
+    expect((await get('/log/checkpoint')).body).toMatch(/^reg\.test\/log\n/); // the origin follows --public-url (issue 13 item 7)
     const missing = await get('/api/v1/releases/pkg%3Anpm%2Fnope%401.0.0');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('RELEASE_NOT_FOUND'); // the registry API's shape, not npm's
@@ -156,12 +247,33 @@ describe('npm publish → packuments and tarballs', () => {
 
 describe('author signatures through npm publish (`_sigil`)', () => {
   let author: PrivateKey;
-  const signed = (name: string, version: string, t: Buffer, key: PrivateKey, withKeyEvent: boolean) => {
+  const signed = (
+    name: string,
+    version: string,
+    t: Buffer,
+    key: PrivateKey,
+    withKeyEvent: boolean,
+  ) => {
     const body = publishBody(name, version, t);
     const purl = `pkg:npm/${name.replace('@', '%40')}@${version}`;
     body['_sigil'] = {
       bundle: JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(t), key }))),
-      ...(withKeyEvent ? { keyEvents: [buildKeyEvent({ namespace: purl.replace(/@[^@]*$/, ''), previous: null, action: 'add', keys: [key.publicKey], reason: 'first publish' }, [key]).envelope] } : {}),
+      ...(withKeyEvent
+        ? {
+            keyEvents: [
+              buildKeyEvent(
+                {
+                  namespace: purl.replace(/@[^@]*$/, ''),
+                  previous: null,
+                  action: 'add',
+                  keys: [key.publicKey],
+                  reason: 'first publish',
+                },
+                [key],
+              ).envelope,
+            ],
+          }
+        : {}),
     };
     return body;
   };
@@ -175,7 +287,9 @@ describe('author signatures through npm publish (`_sigil`)', () => {
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json().sigil.signedByAuthor).toBe(true);
     const dist = (await get('/signed-pkg')).json().versions['1.0.0'].dist;
-    expect(dist.sigil.bundle).toBe('http://reg.test/signed-pkg/-/signed-pkg-1.0.0.tgz.sigstore.json');
+    expect(dist.sigil.bundle).toBe(
+      'http://reg.test/signed-pkg/-/signed-pkg-1.0.0.tgz.sigstore.json',
+    );
     expect(dist.sigil.authorKeyId).toBe(author.publicKey.keyId);
     const b = await get('/signed-pkg/-/signed-pkg-1.0.0.tgz.sigstore.json');
     expect(b.json().verificationMaterial.publicKey.hint).toBe(author.publicKey.keyId);
@@ -188,21 +302,34 @@ describe('author signatures through npm publish (`_sigil`)', () => {
     const wrong = await put('signed-pkg', signed('signed-pkg', '1.0.1', t2, generateKey(), false));
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().code).toBe('AUTHOR_KEY_UNTRUSTED');
-    expect((await put('signed-pkg', signed('signed-pkg', '1.0.1', t2, author, false))).statusCode).toBe(201);
+    expect(
+      (await put('signed-pkg', signed('signed-pkg', '1.0.1', t2, author, false))).statusCode,
+    ).toBe(201);
   });
 
   it('a registry that requires signatures refuses a plain npm publish, saying how to sign', async () => {
     await registry.close();
     await open({ requireAuthorSignature: true });
-    const r = await put('plain', publishBody('plain', '1.0.0', tgz({ name: 'plain', version: '1.0.0' })));
+    const r = await put(
+      'plain',
+      publishBody('plain', '1.0.0', tgz({ name: 'plain', version: '1.0.0' })),
+    );
     expect(r.statusCode).toBe(403);
-    expect(r.json().error).toMatch(/only accepts releases signed by its authors.*npm pack && sigil publish plain-1\.0\.0\.tgz --key/);
+    expect(r.json().error).toMatch(
+      /only accepts releases signed by its authors.*npm pack && sigil publish plain-1\.0\.0\.tgz --key/,
+    );
   });
 });
 
 describe('bad input', () => {
   const t = () => tgz({ name: 'bad', version: '1.0.0' });
-  const expectRefused = async (body: unknown, status: number, code: string, text?: RegExp, name = 'bad') => {
+  const expectRefused = async (
+    body: unknown,
+    status: number,
+    code: string,
+    text?: RegExp,
+    name = 'bad',
+  ) => {
     const r = await put(name, body);
     expect(r.statusCode, r.body).toBe(status);
     expect(typeof r.json().error).toBe('string'); // npm prints body.error verbatim
@@ -214,7 +341,12 @@ describe('bad input', () => {
   it('malformed bodies', async () => {
     await expectRefused('{"versions": ', 400, 'BAD_REQUEST');
     await expectRefused('[]', 400, 'NPM_PUBLISH_INVALID', /JSON object/);
-    await expectRefused({ name: 'bad' }, 400, 'NPM_PUBLISH_INVALID', /"versions" must be an object.*"_attachments" must be an object/);
+    await expectRefused(
+      { name: 'bad' },
+      400,
+      'NPM_PUBLISH_INVALID',
+      /"versions" must be an object.*"_attachments" must be an object/,
+    );
     const two = publishBody('bad', '1.0.0', t());
     two.versions['1.0.1'] = { ...two.versions['1.0.0'], version: '1.0.1' };
     await expectRefused(two, 400, 'NPM_PUBLISH_INVALID', /exactly one version \(got 2\)/);
@@ -222,7 +354,10 @@ describe('bad input', () => {
     twoFiles._attachments['other.tgz'] = twoFiles._attachments['bad-1.0.0.tgz'];
     await expectRefused(twoFiles, 400, 'NPM_PUBLISH_INVALID', /exactly one tarball \(got 2\)/);
     const prov = publishBody('bad', '1.0.0', t());
-    prov._attachments['bad@1.0.0.sigstore'] = { content_type: 'application/vnd.dev.sigstore.bundle.v0.3+json', data: '{}' };
+    prov._attachments['bad@1.0.0.sigstore'] = {
+      content_type: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      data: '{}',
+    };
     await expectRefused(prov, 400, 'NPM_PUBLISH_INVALID', /provenance attachments/);
     const notB64 = publishBody('bad', '1.0.0', t());
     notB64._attachments['bad-1.0.0.tgz'].data = 'not base64!';
@@ -235,8 +370,18 @@ describe('bad input', () => {
     await expectRefused(noDist, 400, 'NPM_PUBLISH_INVALID', /dist must be an object/);
     const badTag = publishBody('bad', '1.0.0', t());
     badTag['dist-tags'] = { '1.x': '1.0.0', beta: '0.9.0' };
-    await expectRefused(badTag, 400, 'NPM_PUBLISH_INVALID', /"1\.x" is not a valid tag name.*"beta" points at "0\.9\.0"/);
-    await expectRefused({ ...publishBody('bad', '1.0.0', t()), _sigil: { bundle: 'text' } }, 400, 'NPM_PUBLISH_INVALID', /_sigil\.bundle/);
+    await expectRefused(
+      badTag,
+      400,
+      'NPM_PUBLISH_INVALID',
+      /"1\.x" is not a valid tag name.*"beta" points at "0\.9\.0"/,
+    );
+    await expectRefused(
+      { ...publishBody('bad', '1.0.0', t()), _sigil: { bundle: 'text' } },
+      400,
+      'NPM_PUBLISH_INVALID',
+      /_sigil\.bundle/,
+    );
     const notTar = publishBody('bad', '1.0.0', Buffer.from('this is not a tarball'));
     await expectRefused(notTar, 400, 'ARTIFACT_INVALID');
     const proto = '{"__proto__": {"x": 1}, "versions": {}}';
@@ -245,8 +390,14 @@ describe('bad input', () => {
 
   it('an attachment whose integrity or shasum does not match versions[v].dist', async () => {
     const body = publishBody('bad', '1.0.0', t());
-    body.versions['1.0.0'].dist.integrity = `sha512-${createHash('sha512').update('other').digest('base64')}`;
-    await expectRefused(body, 400, 'NPM_PUBLISH_MISMATCH', /dist\.integrity sha512-.* does not match the attached tarball/);
+    body.versions['1.0.0'].dist.integrity =
+      `sha512-${createHash('sha512').update('other').digest('base64')}`;
+    await expectRefused(
+      body,
+      400,
+      'NPM_PUBLISH_MISMATCH',
+      /dist\.integrity sha512-.* does not match the attached tarball/,
+    );
     const body2 = publishBody('bad', '1.0.0', t());
     body2.versions['1.0.0'].dist.shasum = '0'.repeat(40);
     await expectRefused(body2, 400, 'NPM_PUBLISH_MISMATCH', /dist\.shasum 0{40} does not match/);
@@ -257,27 +408,54 @@ describe('bad input', () => {
   });
 
   it('name or version in the body differs from the URL or from the tarball', async () => {
-    await expectRefused(publishBody('other', '1.0.0', t()), 400, 'NPM_PUBLISH_INVALID', /"name" "other" is not the package in the URL \(bad\)/);
-    await expectRefused(publishBody('evil', '1.0.0', t()), 400, 'NPM_PUBLISH_MISMATCH', /package\.json says "bad"@"1\.0\.0", but the body publishes evil@1\.0\.0/, 'evil');
-    await expectRefused(publishBody('bad', '1.0.1', t()), 400, 'NPM_PUBLISH_MISMATCH', /says "bad"@"1\.0\.0", but the body publishes bad@1\.0\.1/);
+    await expectRefused(
+      publishBody('other', '1.0.0', t()),
+      400,
+      'NPM_PUBLISH_INVALID',
+      /"name" "other" is not the package in the URL \(bad\)/,
+    );
+    await expectRefused(
+      publishBody('evil', '1.0.0', t()),
+      400,
+      'NPM_PUBLISH_MISMATCH',
+      /package\.json says "bad"@"1\.0\.0", but the body publishes evil@1\.0\.0/,
+      'evil',
+    );
+    await expectRefused(
+      publishBody('bad', '1.0.1', t()),
+      400,
+      'NPM_PUBLISH_MISMATCH',
+      /says "bad"@"1\.0\.0", but the body publishes bad@1\.0\.1/,
+    );
     const inner = publishBody('bad', '1.0.0', t());
     inner.versions['1.0.0'].version = '2.0.0';
-    await expectRefused(inner, 400, 'NPM_PUBLISH_INVALID', /version "2\.0\.0" is not its key "1\.0\.0"/);
+    await expectRefused(
+      inner,
+      400,
+      'NPM_PUBLISH_INVALID',
+      /version "2\.0\.0" is not its key "1\.0\.0"/,
+    );
   });
 
   it('an existing version: 403 the way npm registries answer', async () => {
     expect((await put('bad', publishBody('bad', '1.0.0', t()))).statusCode).toBe(201);
-    for (const body of [publishBody('bad', '1.0.0', t()), publishBody('bad', '1.0.0', tgz({ name: 'bad', version: '1.0.0' }, '//changed'))]) {
+    for (const body of [
+      publishBody('bad', '1.0.0', t()),
+      publishBody('bad', '1.0.0', tgz({ name: 'bad', version: '1.0.0' }, '//changed')),
+    ]) {
       const r = await put('bad', body);
       expect(r.statusCode).toBe(403);
       expect(r.json()).toMatchObject({ code: 'VERSION_EXISTS' });
-      expect(r.json().error).toMatch(/^You cannot publish over the previously published versions: 1\.0\.0\./);
+      expect(r.json().error).toMatch(
+        /^You cannot publish over the previously published versions: 1\.0\.0\./,
+      );
     }
     expect((await get('/bad/-/bad-1.0.0.tgz')).rawPayload.equals(t())).toBe(true);
   });
 
   it('auth: no token, a token for another scope, a namespace held by another account, 2FA', async () => {
-    const body = () => publishBody('@alice/x', '1.0.0', tgz({ name: '@alice/x', version: '1.0.0' }));
+    const body = () =>
+      publishBody('@alice/x', '1.0.0', tgz({ name: '@alice/x', version: '1.0.0' }));
     const none = await put('@alice/x', body(), null);
     expect(none.statusCode).toBe(401);
     expect(none.json().code).toBe('AUTH_REQUIRED');
@@ -287,9 +465,15 @@ describe('bad input', () => {
     expect(scope.statusCode).toBe(403);
     expect(scope.json().code).toBe('TOKEN_SCOPE');
     registry.auth.createAccount('alice');
-    expect((await put('@alice/x', body(), registry.auth.createToken('alice').token)).statusCode).toBe(201); // the first publish claims the package
+    expect(
+      (await put('@alice/x', body(), registry.auth.createToken('alice').token)).statusCode,
+    ).toBe(201); // the first publish claims the package
     const bob = registry.auth.createToken('bob').token;
-    const held = await put('@alice/x', publishBody('@alice/x', '1.0.1', tgz({ name: '@alice/x', version: '1.0.1' })), bob);
+    const held = await put(
+      '@alice/x',
+      publishBody('@alice/x', '1.0.1', tgz({ name: '@alice/x', version: '1.0.1' })),
+      bob,
+    );
     expect(held.statusCode).toBe(403);
     expect(held.json().code).toBe('NAMESPACE_FORBIDDEN');
 
@@ -323,14 +507,31 @@ describe('bad input', () => {
 
   it('paths that are not packages, and writes npm does not get here', async () => {
     expect((await get('/%E0%A4%A')).statusCode).toBe(400); // fastify refuses undecodable URLs itself
-    for (const u of ['/Upper', '/.hidden', '/a/b/c/d', '/@scope', '/x/-/y-1.0.0.tgz']) expect((await get(u)).statusCode, u).toBe(404);
-    const r = await registry.app.inject({ method: 'PUT', url: '/bad/-rev/1-abc', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
+    for (const u of ['/Upper', '/.hidden', '/a/b/c/d', '/@scope', '/x/-/y-1.0.0.tgz'])
+      expect((await get(u)).statusCode, u).toBe(404);
+    const r = await registry.app.inject({
+      method: 'PUT',
+      url: '/bad/-rev/1-abc',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(r.statusCode).toBe(405);
-    const del = await registry.app.inject({ method: 'DELETE', url: '/bad/-rev/1-abc', headers: { authorization: `Bearer ${token}` } });
+    const del = await registry.app.inject({
+      method: 'DELETE',
+      url: '/bad/-rev/1-abc',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(del.statusCode).toBe(405);
     expect(del.json().error).toMatch(/cannot be unpublished/);
-    const login = await registry.app.inject({ method: 'PUT', url: '/-/user/org.couchdb.user:me', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
+    const login = await registry.app.inject({
+      method: 'PUT',
+      url: '/-/user/org.couchdb.user:me',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(login.statusCode).toBe(404);
-    expect(login.json().error).toMatch(/npm login is not supported.*sigil account token create.*npm config set \/\/reg\.test\/:_authToken/);
+    expect(login.json().error).toMatch(
+      /npm login is not supported.*sigil account token create.*npm config set \/\/reg\.test\/:_authToken/,
+    );
   });
 });

@@ -5,7 +5,15 @@
 // a changed Packages and a changed .deb each make apt refuse.
 // Under CI=true missing apt-get/dpkg-deb fail; locally the suite is skipped, loudly.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +28,10 @@ const FILE = 'test/personalities/apt.test.ts';
 const aptGet = needsProgram('apt-get', ['--version'], 'apt-get is part of Debian', FILE);
 const dpkgDeb = needsProgram('dpkg-deb', ['--version'], 'apt-get install dpkg', FILE);
 const isRoot = process.getuid?.() === 0;
-if (!isRoot && process.env.CI !== 'true') console.warn(`${FILE}: SKIPPED — apt-get install into a throw-away root needs root`);
-const skip = skipUnlessPresent(aptGet) || skipUnlessPresent(dpkgDeb) || (!isRoot && process.env.CI !== 'true');
+if (!isRoot && process.env.CI !== 'true')
+  console.warn(`${FILE}: SKIPPED — apt-get install into a throw-away root needs root`);
+const skip =
+  skipUnlessPresent(aptGet) || skipUnlessPresent(dpkgDeb) || (!isRoot && process.env.CI !== 'true');
 
 let dir: string;
 let registry: Registry;
@@ -38,7 +48,9 @@ function buildDeb(name: string, version: string, body: string): string {
   writeFileSync(join(root, 'usr', 'bin', name), `#!/bin/sh\necho ${body}\n`);
   chmodSync(join(root, 'usr', 'bin', name), 0o755);
   const out = join(dir, `${name}_${version}_all.deb`);
-  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, out], { encoding: 'utf8' });
+  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, out], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`dpkg-deb: ${r.stderr}`);
   return out;
 }
@@ -46,32 +58,60 @@ function buildDeb(name: string, version: string, body: string): string {
 /** A throw-away apt: its own sources, lists, cache, dpkg database and install root. */
 function aptRoot(name: string, repoUrl: string, keyFile: string) {
   const r = join(dir, name);
-  for (const d of ['etc/sources.list.d', 'lists/partial', 'cache/archives/partial', 'root/var/lib/dpkg/info', 'root/var/lib/dpkg/updates', 'log']) mkdirSync(join(r, d), { recursive: true });
+  for (const d of [
+    'etc/sources.list.d',
+    'lists/partial',
+    'cache/archives/partial',
+    'root/var/lib/dpkg/info',
+    'root/var/lib/dpkg/updates',
+    'log',
+  ])
+    mkdirSync(join(r, d), { recursive: true });
   writeFileSync(join(r, 'root/var/lib/dpkg/status'), '');
-  writeFileSync(join(r, 'etc/sources.list.d/sigil.sources'), `Types: deb\nURIs: ${repoUrl}\nSuites: sigil\nComponents: main\nSigned-By: ${keyFile}\n`);
+  writeFileSync(
+    join(r, 'etc/sources.list.d/sigil.sources'),
+    `Types: deb\nURIs: ${repoUrl}\nSuites: sigil\nComponents: main\nSigned-By: ${keyFile}\n`,
+  );
   const opts = [
-    '-o', `Dir::Etc::SourceList=/dev/null`,
-    '-o', `Dir::Etc::SourceParts=${join(r, 'etc/sources.list.d')}`,
-    '-o', `Dir::State::Lists=${join(r, 'lists')}`,
-    '-o', `Dir::Cache=${join(r, 'cache')}`,
-    '-o', `Dir::State::status=${join(r, 'root/var/lib/dpkg/status')}`,
-    '-o', `Dir::Log=${join(r, 'log')}`,
-    '-o', 'APT::Sandbox::User=root',
-    '-o', 'Acquire::Languages=none',
+    '-o',
+    `Dir::Etc::SourceList=/dev/null`,
+    '-o',
+    `Dir::Etc::SourceParts=${join(r, 'etc/sources.list.d')}`,
+    '-o',
+    `Dir::State::Lists=${join(r, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(r, 'cache')}`,
+    '-o',
+    `Dir::State::status=${join(r, 'root/var/lib/dpkg/status')}`,
+    '-o',
+    `Dir::Log=${join(r, 'log')}`,
+    '-o',
+    'APT::Sandbox::User=root',
+    '-o',
+    'Acquire::Languages=none',
     // Debian's defaults (this machine's /etc/apt/apt.conf.d turns both off for its own mirror)
-    '-o', 'Acquire::Check-Valid-Until=true',
-    '-o', 'Acquire::Check-Date=true',
-    '-o', `DPkg::Options::=--root=${join(r, 'root')}`,
-    '-o', 'DPkg::Options::=--force-script-chrootless',
-    '-o', 'DPkg::Options::=--force-not-root',
-    '-o', 'Debug::NoLocking=1',
+    '-o',
+    'Acquire::Check-Valid-Until=true',
+    '-o',
+    'Acquire::Check-Date=true',
+    '-o',
+    `DPkg::Options::=--root=${join(r, 'root')}`,
+    '-o',
+    'DPkg::Options::=--force-script-chrootless',
+    '-o',
+    'DPkg::Options::=--force-not-root',
+    '-o',
+    'Debug::NoLocking=1',
   ];
   // async: the repository is served by this same process, so a blocking spawn would deadlock
   const run = (...args: string[]) => runAsync('apt-get', [...opts, ...args]);
   return { root: join(r, 'root'), run };
 }
 
-function runAsync(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runAsync(
+  cmd: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     let stdout = '';
@@ -83,7 +123,9 @@ function runAsync(cmd: string, args: string[]): Promise<{ status: number | null;
 }
 
 /** A static mirror of a repository snapshot whose files a test can change. */
-async function mirror(files: Map<string, Buffer | string>): Promise<{ server: Server; url: string }> {
+async function mirror(
+  files: Map<string, Buffer | string>,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const body = files.get((req.url ?? '').replace(/^\/debian\//, ''));
     if (body === undefined) {
@@ -111,11 +153,20 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
     aptGet.require();
     dpkgDeb.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-apt-'));
-    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'apt.test/log', openWrites: true, batchIntervalMs: 2 });
+    registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      origin: 'apt.test/log',
+      openWrites: true,
+      batchIntervalMs: 2,
+    });
     url = await registry.listen();
     const key = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
     deb = buildDeb('sigil-hello', '1.0-1', 'hello from sigil');
-    const pub = await runCli(['publish', deb, '--server', url, '--key', key.privateKey], { SIGIL_CONFIG_DIR: join(dir, 'config') });
+    const pub = await runCli(['publish', deb, '--server', url, '--key', key.privateKey], {
+      SIGIL_CONFIG_DIR: join(dir, 'config'),
+    });
     expect(pub.code, pub.stdout + pub.stderr).toBe(0);
     keyFile = join(dir, 'sigil-archive-keyring.asc');
     writeFileSync(keyFile, await fetchText('/debian/sigil-archive-keyring.asc'));
@@ -131,7 +182,9 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
     expect(up.status, up.stdout + up.stderr).toBe(0);
     const inst = await apt.run('install', '-y', '--no-install-recommends', 'sigil-hello');
     expect(inst.status, inst.stdout + inst.stderr).toBe(0);
-    expect(readFileSync(join(apt.root, 'usr/bin/sigil-hello'), 'utf8')).toContain('hello from sigil');
+    expect(readFileSync(join(apt.root, 'usr/bin/sigil-hello'), 'utf8')).toContain(
+      'hello from sigil',
+    );
     // the Packages stanza names exactly the release Sigil logged
     const packages = await fetchText('/debian/dists/sigil/main/binary-amd64/Packages');
     const record = registry.store.ofType('deb')[0]!;
@@ -139,7 +192,12 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
   });
 
   it('an InRelease checked against another key is refused (NO_PUBKEY)', async () => {
-    const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'Eve' }], format: 'object' });
+    const { privateKey } = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name: 'Eve' }],
+      format: 'object',
+    });
     const other = join(dir, 'eve.asc');
     writeFileSync(other, privateKey.toPublic().armor());
     const apt = aptRoot('otherkey', `${url}/debian`, other);
@@ -150,7 +208,10 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
 
   it('an expired Valid-Until is refused', async () => {
     // The same repository, signed by the same key with a one-second window, replayed later by a mirror.
-    const shortLived = new AptRepository(registry.store, registry.openpgpKey.privateKey, { ...registry.apt.options, validitySeconds: 1 });
+    const shortLived = new AptRepository(registry.store, registry.openpgpKey.privateKey, {
+      ...registry.apt.options,
+      validitySeconds: 1,
+    });
     const snap = await shortLived.snapshot();
     const files = new Map<string, Buffer | string>([['dists/sigil/InRelease', snap.inRelease]]);
     for (const [p, b] of snap.indexes) files.set(`dists/sigil/${p}`, b);
@@ -169,7 +230,11 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
     const files = new Map<string, Buffer | string>();
     files.set('dists/sigil/InRelease', await fetchText('/debian/dists/sigil/InRelease'));
     for (const arch of ['amd64', 'all']) {
-      for (const f of ['Packages', 'Packages.gz']) files.set(`dists/sigil/main/binary-${arch}/${f}`, await fetchBytes(`/debian/dists/sigil/main/binary-${arch}/${f}`));
+      for (const f of ['Packages', 'Packages.gz'])
+        files.set(
+          `dists/sigil/main/binary-${arch}/${f}`,
+          await fetchBytes(`/debian/dists/sigil/main/binary-${arch}/${f}`),
+        );
     }
     const poolPath = [...(await registry.apt.snapshot()).pool.keys()][0]!;
     const good = await fetchBytes(`/debian/${poolPath}`);
@@ -177,7 +242,10 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
     // 1. Packages changed (another SHA256 for the .deb), InRelease untouched
     const changed = new Map(files);
     for (const arch of ['amd64', 'all']) {
-      const text = files.get(`dists/sigil/main/binary-${arch}/Packages`)!.toString().replace(/SHA256: [0-9a-f]{64}/, `SHA256: ${'0'.repeat(64)}`);
+      const text = files
+        .get(`dists/sigil/main/binary-${arch}/Packages`)!
+        .toString()
+        .replace(/SHA256: [0-9a-f]{64}/, `SHA256: ${'0'.repeat(64)}`);
       changed.set(`dists/sigil/main/binary-${arch}/Packages`, text);
       changed.delete(`dists/sigil/main/binary-${arch}/Packages.gz`);
     }
@@ -185,7 +253,9 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
     try {
       const up = await aptRoot('packages', m1.url, keyFile).run('update');
       expect(up.status).not.toBe(0);
-      expect(up.stdout + up.stderr).toMatch(/Hash Sum mismatch|unexpected size|File has unexpected/i);
+      expect(up.stdout + up.stderr).toMatch(
+        /Hash Sum mismatch|unexpected size|File has unexpected/i,
+      );
     } finally {
       m1.server.close();
     }

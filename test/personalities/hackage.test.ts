@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HACKAGE_OPTIONS, HackageRepository } from '../../src/registry/personalities/hackage/index.js';
+import {
+  DEFAULT_HACKAGE_OPTIONS,
+  HackageRepository,
+} from '../../src/registry/personalities/hackage/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
@@ -28,16 +31,28 @@ function buildSdist(name: string, version: string): string {
   const top = `${name}-${version}`;
   const root = join(dir, 'src', top);
   mkdirSync(join(root, 'src'), { recursive: true });
-  writeFileSync(join(root, `${name}.cabal`), `cabal-version: 2.4\nname: ${name}\nversion: ${version}\nsynopsis: published to Sigil\nlicense: MIT\nbuild-type: Simple\n\nlibrary\n  exposed-modules: Sigil.Hello\n  hs-source-dirs: src\n  build-depends: base\n  default-language: Haskell2010\n`);
+  writeFileSync(
+    join(root, `${name}.cabal`),
+    `cabal-version: 2.4\nname: ${name}\nversion: ${version}\nsynopsis: published to Sigil\nlicense: MIT\nbuild-type: Simple\n\nlibrary\n  exposed-modules: Sigil.Hello\n  hs-source-dirs: src\n  build-depends: base\n  default-language: Haskell2010\n`,
+  );
   mkdirSync(join(root, 'src', 'Sigil'), { recursive: true });
-  writeFileSync(join(root, 'src', 'Sigil', 'Hello.hs'), 'module Sigil.Hello (hello) where\nhello :: String\nhello = "hello from sigil"\n');
+  writeFileSync(
+    join(root, 'src', 'Sigil', 'Hello.hs'),
+    'module Sigil.Hello (hello) where\nhello :: String\nhello = "hello from sigil"\n',
+  );
   const out = join(dir, `${top}.tar.gz`);
-  const r = spawnSync('tar', ['--format=ustar', '-czf', out, '-C', join(dir, 'src'), top], { encoding: 'utf8' });
+  const r = spawnSync('tar', ['--format=ustar', '-czf', out, '-C', join(dir, 'src'), top], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return out;
 }
 
-function runAsync(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
+function runAsync(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { cwd, env: { ...process.env, HOME: join(dir, 'home') } });
     let out = '';
@@ -53,7 +68,10 @@ function cabalClient(name: string, rootKeyId: string) {
   mkdirSync(join(home, 'work'), { recursive: true });
   const config = join(home, 'config');
   const run = (repoUrl: string, ...args: string[]) => {
-    writeFileSync(config, `repository sigil\n  url: ${repoUrl}/\n  secure: True\n  root-keys: ${rootKeyId}\n  key-threshold: 1\n\nremote-repo-cache: ${join(home, 'packages')}\n`);
+    writeFileSync(
+      config,
+      `repository sigil\n  url: ${repoUrl}/\n  secure: True\n  root-keys: ${rootKeyId}\n  key-threshold: 1\n\nremote-repo-cache: ${join(home, 'packages')}\n`,
+    );
     // async: the repository is served by this same process, so a blocking spawn would deadlock
     return runAsync('cabal', [`--config-file=${config}`, ...args], join(home, 'work'));
   };
@@ -77,7 +95,11 @@ async function mirror(files: Map<string, Buffer>): Promise<{ server: Server; url
 describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository', () => {
   let rootKeyId: string;
   const view = async (now: Date, lifetimes: Partial<typeof DEFAULT_HACKAGE_OPTIONS> = {}) => {
-    const repo = new HackageRepository(registry.store, registry.hackageKeys, { ...DEFAULT_HACKAGE_OPTIONS, ...lifetimes, now: () => now });
+    const repo = new HackageRepository(registry.store, registry.hackageKeys, {
+      ...DEFAULT_HACKAGE_OPTIONS,
+      ...lifetimes,
+      now: () => now,
+    });
     const snap = await repo.build(registry.store.ofType('hackage'), 'view', now);
     const files = new Map(snap.files);
     for (const [p, row] of snap.packages) files.set(p, registry.store.readBlob(row.sha256)!);
@@ -88,10 +110,29 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
     cabal.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-hackage-'));
     mkdirSync(join(dir, 'home'), { recursive: true });
-    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'hackage.test/log', openWrites: true, batchIntervalMs: 2 });
+    registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      origin: 'hackage.test/log',
+      openWrites: true,
+      batchIntervalMs: 2,
+    });
     url = await registry.listen();
     const key = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
-    const pub = await runCli(['publish', buildSdist('sigil-hello', '1.0'), '--type', 'hackage', '--server', url, '--key', key.privateKey], { SIGIL_CONFIG_DIR: join(dir, 'config') });
+    const pub = await runCli(
+      [
+        'publish',
+        buildSdist('sigil-hello', '1.0'),
+        '--type',
+        'hackage',
+        '--server',
+        url,
+        '--key',
+        key.privateKey,
+      ],
+      { SIGIL_CONFIG_DIR: join(dir, 'config') },
+    );
     expect(pub.code, pub.stdout + pub.stderr).toBe(0);
     rootKeyId = registry.hackageKeys.root.keyId;
   });
@@ -122,7 +163,11 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
   it('an expired timestamp is refused by cabal --ignore-expiry (the inverted flag) and accepted by default (cabal#8918)', async () => {
     const m = await mirror(await view(new Date(Date.now() - 3600_000), { timestampSeconds: 60 }));
     try {
-      const checked = await cabalClient('expired-checked', rootKeyId).run(m.url, '--ignore-expiry', 'update');
+      const checked = await cabalClient('expired-checked', rootKeyId).run(
+        m.url,
+        '--ignore-expiry',
+        'update',
+      );
       expect(checked.status).not.toBe(0);
       expect(checked.out).toMatch(/<repo>\/timestamp\.json is expired/);
       const unchecked = await cabalClient('expired-default', rootKeyId).run(m.url, 'update');

@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, decodeSigned, encodeSigned } from '../../src/registry/personalities/hex/index.js';
+import {
+  decodeMessage,
+  decodeSigned,
+  encodeSigned,
+} from '../../src/registry/personalities/hex/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
@@ -29,9 +33,19 @@ let url: string;
 function buildHexTarball(name: string, version: string, body: string): string {
   const root = join(dir, `${name}-${version}-${body.length}`);
   mkdirSync(join(root, 'contents', 'src'), { recursive: true });
-  writeFileSync(join(root, 'contents', 'src', `${name}.app.src`), `{application, ${name}, [{description, "published to Sigil"}, {vsn, "${version}"}, {applications, [kernel, stdlib]}]}.\n`);
-  writeFileSync(join(root, 'contents', 'src', `${name}.erl`), `-module(${name}).\n-export([hello/0]).\nhello() -> <<"${body}">>.\n`);
-  const t = spawnSync('tar', ['-czf', join(root, 'contents.tar.gz'), '-C', join(root, 'contents'), 'src'], { encoding: 'utf8' });
+  writeFileSync(
+    join(root, 'contents', 'src', `${name}.app.src`),
+    `{application, ${name}, [{description, "published to Sigil"}, {vsn, "${version}"}, {applications, [kernel, stdlib]}]}.\n`,
+  );
+  writeFileSync(
+    join(root, 'contents', 'src', `${name}.erl`),
+    `-module(${name}).\n-export([hello/0]).\nhello() -> <<"${body}">>.\n`,
+  );
+  const t = spawnSync(
+    'tar',
+    ['-czf', join(root, 'contents.tar.gz'), '-C', join(root, 'contents'), 'src'],
+    { encoding: 'utf8' },
+  );
   if (t.status !== 0) throw new Error(t.stderr);
   const metadata = [
     `{<<"name">>,<<"${name}">>}.`,
@@ -46,15 +60,39 @@ function buildHexTarball(name: string, version: string, body: string): string {
   ].join('\n');
   writeFileSync(join(root, 'metadata.config'), metadata);
   writeFileSync(join(root, 'VERSION'), '3');
-  const inner = createHash('sha256').update('3').update(metadata).update(readFileSync(join(root, 'contents.tar.gz'))).digest('hex').toUpperCase();
+  const inner = createHash('sha256')
+    .update('3')
+    .update(metadata)
+    .update(readFileSync(join(root, 'contents.tar.gz')))
+    .digest('hex')
+    .toUpperCase();
   writeFileSync(join(root, 'CHECKSUM'), inner);
   const out = join(dir, `${name}-${version}.tar`);
-  const r = spawnSync('tar', ['--format=ustar', '-cf', out, '-C', root, 'VERSION', 'CHECKSUM', 'metadata.config', 'contents.tar.gz'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'tar',
+    [
+      '--format=ustar',
+      '-cf',
+      out,
+      '-C',
+      root,
+      'VERSION',
+      'CHECKSUM',
+      'metadata.config',
+      'contents.tar.gz',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return out;
 }
 
-function runAsync(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; out: string }> {
+function runAsync(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
     let out = '';
@@ -68,19 +106,33 @@ function runAsync(cmd: string, args: string[], cwd: string, env: Record<string, 
 async function rebarGetDeps(name: string, repoUrl: string, publicPem: string) {
   const project = join(dir, name);
   mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(join(project, 'src', 'app.app.src'), '{application, app, [{vsn, "0.1.0"}, {applications, [kernel, stdlib]}]}.\n');
+  writeFileSync(
+    join(project, 'src', 'app.app.src'),
+    '{application, app, [{vsn, "0.1.0"}, {applications, [kernel, stdlib]}]}.\n',
+  );
   const pem = publicPem.replace(/\n/g, '\\n');
   writeFileSync(
     join(project, 'rebar.config'),
     `{deps, [{sigil_hello, "1.0.0"}]}.\n{hex, [{repos, replace, [#{name => <<"sigil">>, repo_url => <<"${repoUrl}">>, repo_public_key => <<"${pem}">>, repo_verify => true}]}]}.\n`,
   );
   // async: the repository is served by this same process, so a blocking spawn would deadlock
-  const r = await runAsync('rebar3', ['get-deps'], project, { HOME: join(project, 'home'), REBAR_CACHE_DIR: join(project, 'cache'), REBAR_GLOBAL_CONFIG_DIR: join(project, 'global'), DEBUG: '1' });
-  return { ...r, dep: join(project, '_build', 'default', 'lib', 'sigil_hello', 'src', 'sigil_hello.erl') };
+  const r = await runAsync('rebar3', ['get-deps'], project, {
+    HOME: join(project, 'home'),
+    REBAR_CACHE_DIR: join(project, 'cache'),
+    REBAR_GLOBAL_CONFIG_DIR: join(project, 'global'),
+    DEBUG: '1',
+  });
+  return {
+    ...r,
+    dep: join(project, '_build', 'default', 'lib', 'sigil_hello', 'src', 'sigil_hello.erl'),
+  };
 }
 
 /** A static copy of the repository whose files a test can change. */
-async function mirror(files: Map<string, Buffer | string>, etag = true): Promise<{ server: Server; url: string }> {
+async function mirror(
+  files: Map<string, Buffer | string>,
+  etag = true,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').replace(/^\/hex\//, '');
     const body = files.get(path);
@@ -88,14 +140,16 @@ async function mirror(files: Map<string, Buffer | string>, etag = true): Promise
       res.statusCode = 404;
       return res.end();
     }
-    if (etag && path.startsWith('tarballs/')) res.setHeader('etag', `"${createHash('md5').update(body).digest('hex')}"`);
+    if (etag && path.startsWith('tarballs/'))
+      res.setHeader('etag', `"${createHash('md5').update(body).digest('hex')}"`);
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hex` };
 }
 
-const get = async (path: string): Promise<Buffer> => Buffer.from(await (await fetch(`${url}${path}`)).arrayBuffer());
+const get = async (path: string): Promise<Buffer> =>
+  Buffer.from(await (await fetch(`${url}${path}`)).arrayBuffer());
 
 describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signature', () => {
   let publicPem: string;
@@ -103,15 +157,25 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
   beforeAll(async () => {
     rebar3.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-hex-'));
-    registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'hex.test/log', openWrites: true, batchIntervalMs: 2 });
+    registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      origin: 'hex.test/log',
+      openWrites: true,
+      batchIntervalMs: 2,
+    });
     url = await registry.listen();
     const key = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
     const tarball = buildHexTarball('sigil_hello', '1.0.0', 'hello from sigil');
-    const pub = await runCli(['publish', tarball, '--server', url, '--key', key.privateKey], { SIGIL_CONFIG_DIR: join(dir, 'config') });
+    const pub = await runCli(['publish', tarball, '--server', url, '--key', key.privateKey], {
+      SIGIL_CONFIG_DIR: join(dir, 'config'),
+    });
     expect(pub.code, pub.stdout + pub.stderr).toBe(0);
     publicPem = (await get('/hex/public_key')).toString('utf8');
     files = new Map<string, Buffer | string>();
-    for (const p of ['names', 'versions', 'packages/sigil_hello', 'tarballs/sigil_hello-1.0.0.tar']) files.set(p, await get(`/hex/${p}`));
+    for (const p of ['names', 'versions', 'packages/sigil_hello', 'tarballs/sigil_hello-1.0.0.tar'])
+      files.set(p, await get(`/hex/${p}`));
   });
   afterAll(async () => {
     await registry?.close();
@@ -124,16 +188,24 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     expect(readFileSync(r.dep, 'utf8')).toContain('hello from sigil');
     // the signed Package names the release record's sha256 as outer checksum
     const signed = decodeSigned(gunzipSync(files.get('packages/sigil_hello') as Buffer));
-    const pkg = decodeMessage('Package', signed.payload) as { repository: string; releases: { version: string; outerChecksum: Buffer }[] };
+    const pkg = decodeMessage('Package', signed.payload) as {
+      repository: string;
+      releases: { version: string; outerChecksum: Buffer }[];
+    };
     expect(pkg.repository).toBe('sigil');
-    expect(pkg.releases[0]!.outerChecksum.toString('hex')).toBe(registry.store.ofType('hex')[0]!.sha256);
+    expect(pkg.releases[0]!.outerChecksum.toString('hex')).toBe(
+      registry.store.ofType('hex')[0]!.sha256,
+    );
   });
 
   it('a package resource signed by another key is refused', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const { payload } = decodeSigned(gunzipSync(files.get('packages/sigil_hello') as Buffer));
     const forged = new Map(files);
-    forged.set('packages/sigil_hello', gzipSync(encodeSigned(payload, sign('sha512', payload, privateKey))));
+    forged.set(
+      'packages/sigil_hello',
+      gzipSync(encodeSigned(payload, sign('sha512', payload, privateKey))),
+    );
     const m = await mirror(forged);
     try {
       const r = await rebarGetDeps('otherkey', m.url, publicPem);
@@ -175,7 +247,11 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
   });
 
   it('served paths are looked up, never joined: traversal is 404', async () => {
-    for (const p of ['/hex/tarballs/..%2f..%2fdata%2fkeys%2fregistry-hex-rsa.pem', '/hex/packages/..%2fnames', '/hex/tarballs/nope-1.0.0.tar']) {
+    for (const p of [
+      '/hex/tarballs/..%2f..%2fdata%2fkeys%2fregistry-hex-rsa.pem',
+      '/hex/packages/..%2fnames',
+      '/hex/tarballs/nope-1.0.0.tar',
+    ]) {
       const res = await fetch(`${url}${p}`);
       expect(res.status, p).toBe(404);
       expect(await res.text()).not.toContain('PRIVATE KEY');

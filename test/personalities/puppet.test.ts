@@ -16,15 +16,49 @@ import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/puppet.test.ts';
-const puppet = needsProgram('puppet', ['--version'], 'apt-get install --no-install-recommends puppet', FILE);
-const tarball = readFileSync(join(import.meta.dirname, '../fixtures/ecosystems/puppet/sigil-demo-2.0.1.tar.gz'));
+const puppet = needsProgram(
+  'puppet',
+  ['--version'],
+  'apt-get install --no-install-recommends puppet',
+  FILE,
+);
+const tarball = readFileSync(
+  join(import.meta.dirname, '../fixtures/ecosystems/puppet/sigil-demo-2.0.1.tar.gz'),
+);
 
 // async: the Forge is served by this same process, so a blocking spawn would deadlock
-function install(dir: string, repo: string, target: string): Promise<{ status: number | null; out: string }> {
+function install(
+  dir: string,
+  repo: string,
+  target: string,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('puppet', ['module', 'install', 'sigil-demo', '--module_repository', repo, '--target-dir', target, '--confdir', join(dir, 'conf'), '--vardir', join(dir, 'var'), '--codedir', join(dir, 'code'), '--logdir', join(dir, 'log'), '--rundir', join(dir, 'run'), '--ignore-dependencies'], {
-      env: { ...process.env, HOME: dir },
-    });
+    const p = spawn(
+      'puppet',
+      [
+        'module',
+        'install',
+        'sigil-demo',
+        '--module_repository',
+        repo,
+        '--target-dir',
+        target,
+        '--confdir',
+        join(dir, 'conf'),
+        '--vardir',
+        join(dir, 'var'),
+        '--codedir',
+        join(dir, 'code'),
+        '--logdir',
+        join(dir, 'log'),
+        '--rundir',
+        join(dir, 'run'),
+        '--ignore-dependencies',
+      ],
+      {
+        env: { ...process.env, HOME: dir },
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -39,7 +73,10 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     puppet.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-puppet-'));
     t = await startRegistry('puppet');
-    const r = await t.publish(t.tokenFor('ada'), tarball, { filename: 'sigil-demo-2.0.1.tar.gz', type: 'puppet' });
+    const r = await t.publish(t.tokenFor('ada'), tarball, {
+      filename: 'sigil-demo-2.0.1.tar.gz',
+      type: 'puppet',
+    });
     expect(r.status, r.text).toBe(201);
   });
   afterAll(async () => {
@@ -48,12 +85,18 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
   });
 
   it('the Forge API lists the release with file_md5 and file_sha256 of the logged bytes', async () => {
-    const rel = (await (await fetch(`${t.url}/puppet/v3/releases?module=sigil-demo`)).json()) as { results: { version: string; file_uri: string; file_md5: string; file_sha256: string }[] };
+    const rel = (await (await fetch(`${t.url}/puppet/v3/releases?module=sigil-demo`)).json()) as {
+      results: { version: string; file_uri: string; file_md5: string; file_sha256: string }[];
+    };
     expect(rel.results.map((r) => r.version)).toEqual(['2.0.1']);
     expect(rel.results[0]!.file_sha256).toBe(createHash('sha256').update(tarball).digest('hex'));
     expect(rel.results[0]!.file_md5).toBe(createHash('md5').update(tarball).digest('hex'));
-    expect(Buffer.from(await (await fetch(`${t.url}/puppet${rel.results[0]!.file_uri}`)).arrayBuffer())).toEqual(tarball);
-    const mod = (await (await fetch(`${t.url}/puppet/v3/modules/sigil-demo`)).json()) as { current_release: { version: string } };
+    expect(
+      Buffer.from(await (await fetch(`${t.url}/puppet${rel.results[0]!.file_uri}`)).arrayBuffer()),
+    ).toEqual(tarball);
+    const mod = (await (await fetch(`${t.url}/puppet/v3/modules/sigil-demo`)).json()) as {
+      current_release: { version: string };
+    };
     expect(mod.current_release.version).toBe('2.0.1');
   });
 
@@ -62,7 +105,9 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     const r = await install(dir, `${t.url}/puppet`, target);
     expect(r.status, r.out).toBe(0);
     expect(existsSync(join(target, 'demo', 'manifests', 'init.pp'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(target, 'demo', 'metadata.json'), 'utf8')).version).toBe('2.0.1');
+    expect(JSON.parse(readFileSync(join(target, 'demo', 'metadata.json'), 'utf8')).version).toBe(
+      '2.0.1',
+    );
   }, 120_000);
 
   it('a changed tarball with the genuine release JSON is refused', async () => {
@@ -78,7 +123,11 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const target = join(dir, 'modules-evil');
-      const r = await install(dir, `http://127.0.0.1:${(server.address() as { port: number }).port}`, target);
+      const r = await install(
+        dir,
+        `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        target,
+      );
       expect(r.status, r.out).not.toBe(0);
       expect(r.out).toMatch(/checksum/i);
       expect(existsSync(join(target, 'demo'))).toBe(false);
@@ -90,17 +139,40 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
   it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, traversal — clear errors, nothing stored', async () => {
     const token = t.tokenFor('bob');
     const before = t.reg.store.count();
-    const bad = makeTarGz([{ name: 'sigil-other-1.0.0/metadata.json', data: '{"name": "sigil-other", "version": ' }]);
+    const bad = makeTarGz([
+      { name: 'sigil-other-1.0.0/metadata.json', data: '{"name": "sigil-other", "version": ' },
+    ]);
     const a = await t.publish(token, bad, { filename: 'sigil-other-1.0.0.tar.gz', type: 'puppet' });
     expect(a.status, a.text).toBe(400);
     expect(a.json.error?.message).toContain('metadata.json');
-    const contra = makeTarGz([{ name: 'sigil-other-1.0.0/metadata.json', data: JSON.stringify({ name: 'sigil-other', version: '2.0.0', author: 'sigil', dependencies: [] }) }]);
-    expect((await t.publish(token, contra, { filename: 'sigil-other-1.0.0.tar.gz', type: 'puppet' })).status).toBe(400);
+    const contra = makeTarGz([
+      {
+        name: 'sigil-other-1.0.0/metadata.json',
+        data: JSON.stringify({
+          name: 'sigil-other',
+          version: '2.0.0',
+          author: 'sigil',
+          dependencies: [],
+        }),
+      },
+    ]);
+    expect(
+      (await t.publish(token, contra, { filename: 'sigil-other-1.0.0.tar.gz', type: 'puppet' }))
+        .status,
+    ).toBe(400);
     const evil = Buffer.from(tarball);
     evil[evil.length - 20]! ^= 0xff;
-    expect([400, 403, 409]).toContain((await t.publish(token, evil, { filename: 'sigil-demo-2.0.1.tar.gz', type: 'puppet' })).status);
+    expect([400, 403, 409]).toContain(
+      (await t.publish(token, evil, { filename: 'sigil-demo-2.0.1.tar.gz', type: 'puppet' }))
+        .status,
+    );
     expect(t.reg.store.count()).toBe(before);
-    for (const p of ['/puppet/v3/files/..%2F..%2Fkeys%2Fregistry.key', '/puppet/v3/files/sigil-demo-9.9.9.tar.gz', '/puppet/v3/modules/..%2Fx', '/puppet/v3/releases?module=../x']) {
+    for (const p of [
+      '/puppet/v3/files/..%2F..%2Fkeys%2Fregistry.key',
+      '/puppet/v3/files/sigil-demo-9.9.9.tar.gz',
+      '/puppet/v3/modules/..%2Fx',
+      '/puppet/v3/releases?module=../x',
+    ]) {
       const r = await fetch(`${t.url}${p}`);
       expect([400, 404], p).toContain(r.status);
       expect(await r.text()).not.toMatch(/PRIVATE KEY/);

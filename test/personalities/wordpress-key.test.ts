@@ -15,7 +15,9 @@ describe('registry WordPress key', () => {
       expect(Buffer.from(first.publicBase64, 'base64')).toHaveLength(32);
       expect(statSync(first.path).mode & 0o777).toBe(0o600);
       expect(readFileSync(first.path, 'utf8')).not.toContain('BEGIN PRIVATE KEY');
-      expect(() => loadOrCreateWordpressKey(dir, undefined)).toThrow(expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }));
+      expect(() => loadOrCreateWordpressKey(dir, undefined)).toThrow(
+        expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }),
+      );
       const again = loadOrCreateWordpressKey(dir, 'correct horse');
       expect(again.created).toBe(false);
       expect(again.publicBase64).toBe(first.publicBase64);

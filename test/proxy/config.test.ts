@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern, ProxyPolicy } from '../../src/registry/observed/policy.js';
-import { applyUpstreamFlags, parseProxyConfig, readProxyConfig } from '../../src/registry/upstream/config.js';
+import {
+  applyUpstreamFlags,
+  parseProxyConfig,
+  readProxyConfig,
+} from '../../src/registry/upstream/config.js';
 
 const doc = readFileSync(join(import.meta.dirname, '../../docs/proxy.md'), 'utf8');
 const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!) as unknown;
@@ -19,17 +23,34 @@ describe('sigil.config', () => {
     expect(c.upstreams.golang?.url).toBe('https://proxy.golang.org');
     expect(c.private).toEqual(['pkg:npm/%40acme/*', 'pkg:golang/git.acme.example/*']);
     expect(c.policy.minimumReleaseAgeHours).toBe(48);
-    writeFileSync(join(dir, 'sigil.config.yaml'), 'upstreams:\n  npm: http://mirror.example/npm/\nprivate: ["pkg:npm/%40acme/*"]\n');
+    writeFileSync(
+      join(dir, 'sigil.config.yaml'),
+      'upstreams:\n  npm: http://mirror.example/npm/\nprivate: ["pkg:npm/%40acme/*"]\n',
+    );
     const y = readProxyConfig(join(dir, 'sigil.config.yaml'));
     expect(y.upstreams.npm?.url).toBe('http://mirror.example/npm');
-    expect(applyUpstreamFlags(c, ['npm=http://127.0.0.1:4873']).upstreams.npm?.url).toBe('http://127.0.0.1:4873');
+    expect(applyUpstreamFlags(c, ['npm=http://127.0.0.1:4873']).upstreams.npm?.url).toBe(
+      'http://127.0.0.1:4873',
+    );
   });
 
   it('names the file and every bad field', () => {
-    expect(() => parseProxyConfig({ upstreams: { pypi: 'https://pypi.org', npm: { url: 'ftp://x' } }, limits: { timeoutMs: -1 }, policy: { deny: ['left-pad'] }, extra: 1 }, 'sigil.config.json')).toThrow(
+    expect(() =>
+      parseProxyConfig(
+        {
+          upstreams: { pypi: 'https://pypi.org', npm: { url: 'ftp://x' } },
+          limits: { timeoutMs: -1 },
+          policy: { deny: ['left-pad'] },
+          extra: 1,
+        },
+        'sigil.config.json',
+      ),
+    ).toThrow(
       /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.pypi: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
     );
-    expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(/--upstream takes <ecosystem>=<url>/);
+    expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(
+      /--upstream takes <ecosystem>=<url>/,
+    );
   });
 
   it('policy patterns: package, scope prefix, one version, all', () => {
@@ -39,7 +60,10 @@ describe('sigil.config', () => {
     expect(matchesPattern('pkg:npm/event-stream@3.3.6', 'pkg:npm/event-stream@3.3.5')).toBe(false);
     expect(matchesPattern('pkg:npm/left-pad', 'pkg:npm/left-pad@1.3.0')).toBe(true);
     expect(matchesPattern('*', 'pkg:golang/x@v1.0.0')).toBe(true);
-    const p = new ProxyPolicy({ minimumReleaseAgeHours: 24 }, () => new Date('2026-01-02T00:00:00Z'));
+    const p = new ProxyPolicy(
+      { minimumReleaseAgeHours: 24 },
+      () => new Date('2026-01-02T00:00:00Z'),
+    );
     expect(p.tooYoung('2026-01-01T12:00:00Z')).toBeCloseTo(12);
     expect(p.tooYoung('2025-12-31T00:00:00Z')).toBeUndefined();
     expect(p.tooYoung(null)).toBeUndefined();

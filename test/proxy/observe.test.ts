@@ -13,7 +13,12 @@ import { envelopeLogEntry } from '../../src/registry/log-entries.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { recordHash } from '../../src/log/hash.js';
-import { cachedLockPackages, startStaticNpmUpstream, type StaticNpmUpstream, type UpstreamPackage } from './static-npm-upstream.js';
+import {
+  cachedLockPackages,
+  startStaticNpmUpstream,
+  type StaticNpmUpstream,
+  type UpstreamPackage,
+} from './static-npm-upstream.js';
 import { checkInclusion } from '../../src/log/proof.js';
 import { runCli } from '../helpers/cli.js';
 import { writeFileSync } from 'node:fs';
@@ -26,7 +31,8 @@ let registry: Registry;
 let url: string;
 let small: UpstreamPackage[];
 
-const purlOf = (p: { name: string; version: string }) => `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
+const purlOf = (p: { name: string; version: string }) =>
+  `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
 const api = (purl: string) => `${url}/api/v1/releases/${encodeURIComponent(purl)}`;
 const logSize = () => registry.log.size;
 
@@ -43,7 +49,14 @@ beforeAll(async () => {
     port: 0,
     openWrites: true,
     batchIntervalMs: 1,
-    proxy: parseProxyConfig({ upstreams: { npm: { url: upstream.url } }, private: [purlOf({ name: small[7]!.name, version: 'x' }).replace(/@x$/, '')], limits: { timeoutMs: 1500, maxArtifactBytes: 1_000_000, maxIndexBytes: 2_000_000 } }, 'test'),
+    proxy: parseProxyConfig(
+      {
+        upstreams: { npm: { url: upstream.url } },
+        private: [purlOf({ name: small[7]!.name, version: 'x' }).replace(/@x$/, '')],
+        limits: { timeoutMs: 1500, maxArtifactBytes: 1_000_000, maxIndexBytes: 2_000_000 },
+      },
+      'test',
+    ),
   });
   url = await registry.listen();
 }, 60_000);
@@ -64,22 +77,44 @@ describe('observed records', () => {
     const before = logSize();
     const res = await fetch(api(purlOf(p)));
     expect(res.status).toBe(200);
-    const record = (await res.json()) as { purl: string; digests: { sha512: string }; publishStatement: { payload: string; payloadType: string; signatures: { sig: string }[] }; log: { publish: { logIndex: number; hashes: string[] }; checkpoint: string }; registrySignature?: unknown };
+    const record = (await res.json()) as {
+      purl: string;
+      digests: { sha512: string };
+      publishStatement: { payload: string; payloadType: string; signatures: { sig: string }[] };
+      log: { publish: { logIndex: number; hashes: string[] }; checkpoint: string };
+      registrySignature?: unknown;
+    };
     expect(record.purl).toBe(purlOf(p));
     expect(record.digests.sha512).toBe(createHash('sha512').update(p.bytes).digest('hex'));
-    const statement = parseObservedStatement(Buffer.from(record.publishStatement.payload, 'base64'));
+    const statement = parseObservedStatement(
+      Buffer.from(record.publishStatement.payload, 'base64'),
+    );
     expect(statement.predicateType).toBe(OBSERVED_PREDICATE_TYPE);
     expect(statement.predicate.upstream).toBe(upstream.url);
     expect(statement.predicate.evidence.registrySignature.verdict).toBe('valid');
     expect(statement.predicate.evidence.provenance.verdict).toBe('none');
-    expect(statement.predicate.evidence.indexDigest).toEqual({ algorithm: 'sha512', value: record.digests.sha512 });
-    expect(verifyEnvelope(record.publishStatement as never, [registry.registryKey.publicKey]).verified.length).toBe(1);
+    expect(statement.predicate.evidence.indexDigest).toEqual({
+      algorithm: 'sha512',
+      value: record.digests.sha512,
+    });
+    expect(
+      verifyEnvelope(record.publishStatement as never, [registry.registryKey.publicKey]).verified
+        .length,
+    ).toBe(1);
     expect(record.registrySignature).toBeDefined();
     expect(logSize()).toBe(before + 1);
     // The leaf is the Rekor v2 dsse entry of the envelope: proven against the signed checkpoint.
     const leaf = envelopeLogEntry(record.publishStatement as never, registry.registryKey.publicKey);
     const cp = parseCheckpoint(parseNote(record.log.checkpoint).text);
-    expect(checkInclusion(record.log.publish.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64'))), record.log.publish.logIndex, cp.size, recordHash(leaf), cp.hash).status).toBe('pass');
+    expect(
+      checkInclusion(
+        record.log.publish.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64'))),
+        record.log.publish.logIndex,
+        cp.size,
+        recordHash(leaf),
+        cp.hash,
+      ).status,
+    ).toBe('pass');
     // Again: the same record, nothing fetched, nothing logged.
     const fetches = registry.proxy!.observe.fetches;
     expect((await fetch(api(purlOf(p)))).status).toBe(200);
@@ -92,22 +127,42 @@ describe('observed records', () => {
     const res = await fetch(`${url}/api/v1/sum/${encodeURIComponent(purlOf(p))}`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    const [head, checkpoint] = [text.slice(0, text.indexOf('\n\n')), text.slice(text.indexOf('\n\n') + 2)];
+    const [head, checkpoint] = [
+      text.slice(0, text.indexOf('\n\n')),
+      text.slice(text.indexOf('\n\n') + 2),
+    ];
     const lines = head.split('\n');
     expect(lines[0]).toBe('c2sp.org/tlog-proof@v1');
-    const envelope = JSON.parse(Buffer.from(lines[1]!.replace(/^extra /, ''), 'base64').toString('utf8'));
+    const envelope = JSON.parse(
+      Buffer.from(lines[1]!.replace(/^extra /, ''), 'base64').toString('utf8'),
+    );
     const index = Number(lines[2]!.replace(/^index /, ''));
     const cp = parseCheckpoint(parseNote(checkpoint).text);
     const leaf = envelopeLogEntry(envelope, registry.registryKey.publicKey);
-    expect(checkInclusion(lines.slice(3).map((h) => new Uint8Array(Buffer.from(h, 'base64'))), index, cp.size, recordHash(leaf), cp.hash).status).toBe('pass');
-    expect(parseObservedStatement(Buffer.from(envelope.payload, 'base64')).predicate.purl).toBe(purlOf(p));
+    expect(
+      checkInclusion(
+        lines.slice(3).map((h) => new Uint8Array(Buffer.from(h, 'base64'))),
+        index,
+        cp.size,
+        recordHash(leaf),
+        cp.hash,
+      ).status,
+    ).toBe('pass');
+    expect(parseObservedStatement(Buffer.from(envelope.payload, 'base64')).predicate.purl).toBe(
+      purlOf(p),
+    );
   });
 
   it('concurrent first lookups of one version: one upstream fetch, one log entry', async () => {
     const p = small[2]!;
     const before = logSize();
-    const tarballs = () => upstream.requests.filter((r) => r.endsWith(`-${p.version}.tgz`) && r.startsWith(`/${p.name}/`)).length;
-    const statuses = await Promise.all(Array.from({ length: 12 }, () => fetch(api(purlOf(p))).then((r) => r.status)));
+    const tarballs = () =>
+      upstream.requests.filter(
+        (r) => r.endsWith(`-${p.version}.tgz`) && r.startsWith(`/${p.name}/`),
+      ).length;
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => fetch(api(purlOf(p))).then((r) => r.status)),
+    );
     expect(statuses).toEqual(Array(12).fill(200));
     expect(tarballs()).toBe(1);
     expect(logSize()).toBe(before + 1);
@@ -126,11 +181,25 @@ describe('observed records', () => {
     expect((await fetch(api(purlOf(priv)))).status).toBe(404);
     // A name published here (its real tarball, through the publish API): no other version of it is resolved upstream.
     const hosted = small[6]!;
-    const pub = await fetch(`${url}/api/v1/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: `${hosted.name.split('/').pop()}-${hosted.version}.tgz`, artifact: hosted.bytes.toString('base64'), bundle: null }) });
+    const pub = await fetch(`${url}/api/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        filename: `${hosted.name.split('/').pop()}-${hosted.version}.tgz`,
+        artifact: hosted.bytes.toString('base64'),
+        bundle: null,
+      }),
+    });
     expect(pub.status).toBe(201);
     const before = upstream.requests.length;
     expect((await fetch(api(purlOf({ name: hosted.name, version: '999.1.0' })))).status).toBe(404);
-    expect((await fetch(`${url}/api/v1/sum/${encodeURIComponent(purlOf({ name: hosted.name, version: '999.1.0' }))}`)).status).toBe(404);
+    expect(
+      (
+        await fetch(
+          `${url}/api/v1/sum/${encodeURIComponent(purlOf({ name: hosted.name, version: '999.1.0' }))}`,
+        )
+      ).status,
+    ).toBe(404);
     expect(upstream.requests.slice(before)).toEqual([]);
     expect(upstream.requests.slice(seen).filter((q) => q.includes(priv.name))).toEqual([]);
   });
@@ -145,16 +214,37 @@ describe('sigil verify against a server that observes npm', () => {
     mkdirSync(lockDir, { recursive: true });
     writeFileSync(
       join(lockDir, 'package-lock.json'),
-      JSON.stringify({ name: 'x', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'x', version: '1.0.0' }, [`node_modules/${p.name}`]: { version: p.version, integrity: sri }, 'node_modules/not-on-upstream': { version: '1.0.0', integrity: sri } } }),
+      JSON.stringify({
+        name: 'x',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: 'x', version: '1.0.0' },
+          [`node_modules/${p.name}`]: { version: p.version, integrity: sri },
+          'node_modules/not-on-upstream': { version: '1.0.0', integrity: sri },
+        },
+      }),
     );
-    const r = await runCli(['verify', join(lockDir, 'package-lock.json'), '--server', url, '--json'], { SIGIL_CONFIG_DIR: join(dir, 'cfg') });
+    const r = await runCli(
+      ['verify', join(lockDir, 'package-lock.json'), '--server', url, '--json'],
+      { SIGIL_CONFIG_DIR: join(dir, 'cfg') },
+    );
     expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as { dependencies: { display: string; status: string; reason: string; level: string }[]; summary: unknown };
-    const [observed, missing] = [report.dependencies.find((d) => d.display === `${p.name}@${p.version}`)!, report.dependencies.find((d) => d.display === 'not-on-upstream@1.0.0')!];
+    const report = JSON.parse(r.stdout) as {
+      dependencies: { display: string; status: string; reason: string; level: string }[];
+      summary: unknown;
+    };
+    const [observed, missing] = [
+      report.dependencies.find((d) => d.display === `${p.name}@${p.version}`)!,
+      report.dependencies.find((d) => d.display === 'not-on-upstream@1.0.0')!,
+    ];
     expect(observed).toMatchObject({ status: 'unsigned', level: 'logged' });
     expect(observed.reason).toMatch(/^logged, first seen \d{4}-\d{2}-\d{2} from http:/);
     expect(missing.status).toBe('failed');
-    expect(missing.reason).toBe('the server has no record even after looking it up upstream (fail-closed default: the server observes npm)');
+    expect(missing.reason).toBe(
+      'the server has no record even after looking it up upstream (fail-closed default: the server observes npm)',
+    );
     expect(report.summary).toEqual({ verified: 1, notVerified: 1 });
   });
 });
@@ -186,7 +276,7 @@ describe('upstream faults: a clear error naming the upstream, nothing logged', (
     expect(registry.store.get(purlOf(p))).toBeUndefined();
   });
 
-  it('bytes whose digest differs from the upstream\'s own packument → 502, nothing logged', async () => {
+  it("bytes whose digest differs from the upstream's own packument → 502, nothing logged", async () => {
     const p = small[4]!;
     failWith((path, res) => {
       if (!path.endsWith('.tgz')) return false;
@@ -198,7 +288,9 @@ describe('upstream faults: a clear error naming the upstream, nothing logged', (
     const before = logSize();
     const res = await fetch(api(purlOf(p)));
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_DIGEST_MISMATCH');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'UPSTREAM_DIGEST_MISMATCH',
+    );
     expect(logSize()).toBe(before);
   });
 
@@ -213,7 +305,9 @@ describe('upstream faults: a clear error naming the upstream, nothing logged', (
     });
     const res = await fetch(api(purlOf(p)));
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_TRUNCATED');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'UPSTREAM_TRUNCATED',
+    );
     expect(registry.store.get(purlOf(p))).toBeUndefined();
   });
 
@@ -221,12 +315,20 @@ describe('upstream faults: a clear error naming the upstream, nothing logged', (
     const p = small[4]!;
     failWith((path, res) => {
       if (!path.endsWith('.tgz')) return false;
-      res.writeHead(302, { location: path.endsWith('a.tgz') ? path.replace(/a\.tgz$/, '.tgz') : path.replace(/\.tgz$/, 'a.tgz') }).end();
+      res
+        .writeHead(302, {
+          location: path.endsWith('a.tgz')
+            ? path.replace(/a\.tgz$/, '.tgz')
+            : path.replace(/\.tgz$/, 'a.tgz'),
+        })
+        .end();
       return true;
     });
     const res = await fetch(api(purlOf(p)));
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/UPSTREAM_REDIRECT_LOOP|UPSTREAM_TOO_MANY_REDIRECTS/);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(
+      /UPSTREAM_REDIRECT_LOOP|UPSTREAM_TOO_MANY_REDIRECTS/,
+    );
   });
 
   it('an artifact over the size limit (announced 10 GB) → 502 UPSTREAM_TOO_LARGE without reading it', async () => {
@@ -263,12 +365,21 @@ describe('upstream faults: a clear error naming the upstream, nothing logged', (
     const before = logSize();
     const res = await fetch(api(purlOf(p)));
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_TOO_LARGE');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'UPSTREAM_TOO_LARGE',
+    );
     expect(logSize()).toBe(before);
   });
 
   it('the upstream down → 502 UPSTREAM_UNREACHABLE naming it', async () => {
-    const down = await openRegistry({ dataDir: join(dir, 'down'), host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 1, proxy: parseProxyConfig({ upstreams: { npm: 'http://127.0.0.1:1' } }, 'test') });
+    const down = await openRegistry({
+      dataDir: join(dir, 'down'),
+      host: '127.0.0.1',
+      port: 0,
+      openWrites: true,
+      batchIntervalMs: 1,
+      proxy: parseProxyConfig({ upstreams: { npm: 'http://127.0.0.1:1' } }, 'test'),
+    });
     const u = await down.listen();
     try {
       const res = await fetch(`${u}/api/v1/releases/${encodeURIComponent(purlOf(small[0]!))}`);

@@ -29,7 +29,15 @@ export function fromNpmCache(integrity: string): Buffer | undefined {
   const m = /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity.split(/\s+/)[0] ?? '');
   if (!m) return undefined;
   const hex = Buffer.from(m[1]!, 'base64').toString('hex');
-  const path = join(cacheDir, '_cacache', 'content-v2', 'sha512', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+  const path = join(
+    cacheDir,
+    '_cacache',
+    'content-v2',
+    'sha512',
+    hex.slice(0, 2),
+    hex.slice(2, 4),
+    hex.slice(4),
+  );
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   return createHash('sha512').update(bytes).digest('hex') === hex ? bytes : undefined;
@@ -37,7 +45,9 @@ export function fromNpmCache(integrity: string): Buffer | undefined {
 
 /** cachedLockPackages: every package of this repository's package-lock.json whose real tarball is in npm's cache. */
 export function cachedLockPackages(): UpstreamPackage[] {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; integrity?: string; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; integrity?: string; link?: boolean }>;
+  };
   const seen = new Map<string, UpstreamPackage>();
   for (const [path, v] of Object.entries(lock.packages)) {
     if (path === '' || v.link || !v.version || !v.integrity) continue;
@@ -69,14 +79,21 @@ export interface StaticNpmUpstream {
 
 const sri = (b: Buffer) => `sha512-${createHash('sha512').update(b).digest('base64')}`;
 
-export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], options: { sign?: boolean; serveKeys?: boolean } = {}): Promise<StaticNpmUpstream> {
+export async function startStaticNpmUpstream(
+  pkgs: readonly UpstreamPackage[],
+  options: { sign?: boolean; serveKeys?: boolean } = {},
+): Promise<StaticNpmUpstream> {
   const packages = new Map<string, UpstreamPackage[]>();
   for (const p of pkgs) packages.set(p.name, [...(packages.get(p.name) ?? []), { ...p }]);
   const manifests = new Map<string, Record<string, unknown>>();
   const manifestOf = async (p: UpstreamPackage) => {
     const k = `${p.name}@${p.version}@${createHash('sha256').update(p.bytes).digest('hex')}`;
     let m = manifests.get(k);
-    if (!m) manifests.set(k, (m = (await computeNpmTarballFacts(`${p.name}-${p.version}.tgz`, p.bytes)).manifest));
+    if (!m)
+      manifests.set(
+        k,
+        (m = (await computeNpmTarballFacts(`${p.name}-${p.version}.tgz`, p.bytes)).manifest),
+      );
     return m;
   };
   let key: { priv: KeyObject; keyid: string; doc: unknown } | undefined;
@@ -84,7 +101,21 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const der = publicKey.export({ type: 'spki', format: 'der' });
     const keyid = `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
-    key = { priv: privateKey, keyid, doc: { keys: [{ expires: null, keyid, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: der.toString('base64') }] } };
+    key = {
+      priv: privateKey,
+      keyid,
+      doc: {
+        keys: [
+          {
+            expires: null,
+            keyid,
+            keytype: 'ecdsa-sha2-nistp256',
+            scheme: 'ecdsa-sha2-nistp256',
+            key: der.toString('base64'),
+          },
+        ],
+      },
+    };
   }
   const requests: string[] = [];
   let base = '';
@@ -106,11 +137,12 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
     start: async () => {
       down = false;
     },
-    close: () => new Promise((resolve) => {
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   let down = false;
   const server: Server = createServer((req, res) => {
@@ -120,28 +152,65 @@ export async function startStaticNpmUpstream(pkgs: readonly UpstreamPackage[], o
       if (up.fault?.(req, res)) return;
       if (path === '/-/npm/v1/keys') {
         if (!key || options.serveKeys === false) return void res.writeHead(404).end('{}');
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(key.doc));
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(key.doc));
       }
       const t = /^\/(@[^/]+\/[^/]+|[^/@][^/]*)\/-\/(.+)$/.exec(path);
       if (t) {
-        const p = (packages.get(t[1]!) ?? []).find((x) => `${x.name.split('/').pop()}-${x.version}.tgz` === t[2]);
+        const p = (packages.get(t[1]!) ?? []).find(
+          (x) => `${x.name.split('/').pop()}-${x.version}.tgz` === t[2],
+        );
         if (!p) return void res.writeHead(404).end('not found');
-        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': p.bytes.length }).end(p.bytes);
+        return void res
+          .writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': p.bytes.length,
+          })
+          .end(p.bytes);
       }
       const name = path.slice(1);
       const list = packages.get(name);
-      if (!list) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+      if (!list)
+        return void res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"error":"Not found"}');
       const versions: Record<string, unknown> = {};
-      const time: Record<string, string> = { created: '2019-01-01T00:00:00.000Z', modified: '2020-01-01T00:00:00.000Z' };
+      const time: Record<string, string> = {
+        created: '2019-01-01T00:00:00.000Z',
+        modified: '2020-01-01T00:00:00.000Z',
+      };
       for (const p of list) {
         const integrity = sri(p.bytes);
-        const dist: Record<string, unknown> = { tarball: `${base}/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`, integrity, shasum: createHash('sha1').update(p.bytes).digest('hex') };
-        if (key) dist['signatures'] = [{ keyid: key.keyid, sig: cryptoSign('sha256', Buffer.from(`${p.name}@${p.version}:${integrity}`), key.priv).toString('base64') }];
-        versions[p.version] = { ...(await manifestOf(p)), name: p.name, version: p.version, _id: `${p.name}@${p.version}`, dist };
+        const dist: Record<string, unknown> = {
+          tarball: `${base}/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`,
+          integrity,
+          shasum: createHash('sha1').update(p.bytes).digest('hex'),
+        };
+        if (key)
+          dist['signatures'] = [
+            {
+              keyid: key.keyid,
+              sig: cryptoSign(
+                'sha256',
+                Buffer.from(`${p.name}@${p.version}:${integrity}`),
+                key.priv,
+              ).toString('base64'),
+            },
+          ];
+        versions[p.version] = {
+          ...(await manifestOf(p)),
+          name: p.name,
+          version: p.version,
+          _id: `${p.name}@${p.version}`,
+          dist,
+        };
         time[p.version] = p.time ?? '2020-01-01T00:00:00.000Z';
       }
       const latest = highestVersion(list.map((x) => x.version))!;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ _id: name, name, 'dist-tags': { latest }, versions, time }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ _id: name, name, 'dist-tags': { latest }, versions, time }));
     })().catch((e: Error) => res.writeHead(500).end(e.message));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -14,39 +14,103 @@ const wheel = (name: string, version: string, extra = '', metaName = name) => {
   const dist = `${name.replace(/[-.]+/g, '_')}-${version}`;
   return makeZip([
     { name: `${name.replace(/[-.]+/g, '_')}/__init__.py`, data: `x = 1${extra}\n` },
-    { name: `${dist}.dist-info/METADATA`, data: `Metadata-Version: 2.1\nName: ${metaName}\nVersion: ${version}\nRequires-Python: >=3.8\n\n` },
+    {
+      name: `${dist}.dist-info/METADATA`,
+      data: `Metadata-Version: 2.1\nName: ${metaName}\nVersion: ${version}\nRequires-Python: >=3.8\n\n`,
+    },
     { name: `${dist}.dist-info/WHEEL`, data: 'Wheel-Version: 1.0\nTag: py3-none-any\n' },
   ]);
 };
-const wheelFile = (name: string, version: string) => `${name.replace(/[-.]+/g, '_')}-${version}-py3-none-any.whl`;
-const sdist = (name: string, version: string) => buildTgz([{ name: `${name}-${version}/PKG-INFO`, content: `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\n` }, { name: `${name}-${version}/setup.py`, content: 'pass\n' }]);
+const wheelFile = (name: string, version: string) =>
+  `${name.replace(/[-.]+/g, '_')}-${version}-py3-none-any.whl`;
+const sdist = (name: string, version: string) =>
+  buildTgz([
+    {
+      name: `${name}-${version}/PKG-INFO`,
+      content: `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\n`,
+    },
+    { name: `${name}-${version}/setup.py`, content: 'pass\n' },
+  ]);
 
 /** form builds twine's multipart body. */
-function form(fields: Record<string, string | string[]>, files: { field?: string; filename: string; data: Buffer }[]): { body: Buffer; type: string } {
+function form(
+  fields: Record<string, string | string[]>,
+  files: { field?: string; filename: string; data: Buffer }[],
+): { body: Buffer; type: string } {
   const b = '----sigiltest';
   const parts: Buffer[] = [];
-  for (const [k, vs] of Object.entries(fields)) for (const v of [vs].flat()) parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  for (const f of files) parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${f.field ?? 'content'}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), f.data, Buffer.from('\r\n'));
+  for (const [k, vs] of Object.entries(fields))
+    for (const v of [vs].flat())
+      parts.push(
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      );
+  for (const f of files)
+    parts.push(
+      Buffer.from(
+        `--${b}\r\nContent-Disposition: form-data; name="${f.field ?? 'content'}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      f.data,
+      Buffer.from('\r\n'),
+    );
   parts.push(Buffer.from(`--${b}--\r\n`));
   return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${b}` };
 }
 
-function twineFields(name: string, version: string, data: Buffer, filetype = 'bdist_wheel'): Record<string, string> {
-  return { ':action': 'file_upload', protocol_version: '1', name, version, filetype, pyversion: 'py3', metadata_version: '2.1', sha256_digest: createHash('sha256').update(data).digest('hex'), md5_digest: createHash('md5').update(data).digest('hex') };
+function twineFields(
+  name: string,
+  version: string,
+  data: Buffer,
+  filetype = 'bdist_wheel',
+): Record<string, string> {
+  return {
+    ':action': 'file_upload',
+    protocol_version: '1',
+    name,
+    version,
+    filetype,
+    pyversion: 'py3',
+    metadata_version: '2.1',
+    sha256_digest: createHash('sha256').update(data).digest('hex'),
+    md5_digest: createHash('md5').update(data).digest('hex'),
+  };
 }
 
 let registry: Registry;
 let token: string;
 const basic = (t: string) => `Basic ${Buffer.from(`__token__:${t}`).toString('base64')}`;
 
-async function upload(fields: Record<string, string | string[]>, files: { field?: string; filename: string; data: Buffer }[], auth: string | null = basic(token)) {
+async function upload(
+  fields: Record<string, string | string[]>,
+  files: { field?: string; filename: string; data: Buffer }[],
+  auth: string | null = basic(token),
+) {
   const f = form(fields, files);
-  return registry.app.inject({ method: 'POST', url: '/pypi/legacy/', headers: { 'content-type': f.type, ...(auth ? { authorization: auth } : {}) }, payload: f.body });
+  return registry.app.inject({
+    method: 'POST',
+    url: '/pypi/legacy/',
+    headers: { 'content-type': f.type, ...(auth ? { authorization: auth } : {}) },
+    payload: f.body,
+  });
 }
-const uploadWheel = (name: string, version: string, data = wheel(name, version), fields: Record<string, string> = {}) => upload({ ...twineFields(name, version, data), ...fields }, [{ filename: wheelFile(name, version), data }]);
+const uploadWheel = (
+  name: string,
+  version: string,
+  data = wheel(name, version),
+  fields: Record<string, string> = {},
+) =>
+  upload({ ...twineFields(name, version, data), ...fields }, [
+    { filename: wheelFile(name, version), data },
+  ]);
 
 beforeEach(async () => {
-  registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-pypip-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', maxUploadBytes: 64 * 1024 });
+  registry = await openRegistry({
+    dataDir: mkdtempSync(join(tmpdir(), 'sigil-pypip-')),
+    host: '127.0.0.1',
+    port: 0,
+    batchIntervalMs: 2,
+    publicUrl: 'http://reg.test',
+    maxUploadBytes: 64 * 1024,
+  });
   token = registry.adminToken!;
 });
 afterEach(async () => {
@@ -65,36 +129,96 @@ describe('Simple API', () => {
     expect(redirect.statusCode).toBe(301);
     expect(redirect.headers.location).toBe('/pypi/simple/foo-bar/');
 
-    const html = await registry.app.inject({ url: '/pypi/simple/foo-bar/', headers: { accept: 'text/html' } });
+    const html = await registry.app.inject({
+      url: '/pypi/simple/foo-bar/',
+      headers: { accept: 'text/html' },
+    });
     expect(html.headers['content-type']).toMatch(/^text\/html/);
-    expect(html.body).toContain(`href="http://reg.test/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl#sha256=${sha}"`);
+    expect(html.body).toContain(
+      `href="http://reg.test/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl#sha256=${sha}"`,
+    );
     expect(html.body).toContain('data-requires-python="&gt;=3.8"');
     const metaHash = /data-core-metadata="sha256=([0-9a-f]{64})"/.exec(html.body)![1]!;
 
-    const json = await registry.app.inject({ url: '/pypi/simple/foo-bar/', headers: { accept: 'application/vnd.pypi.simple.v1+json, text/html;q=0.1' } });
+    const json = await registry.app.inject({
+      url: '/pypi/simple/foo-bar/',
+      headers: { accept: 'application/vnd.pypi.simple.v1+json, text/html;q=0.1' },
+    });
     expect(json.headers['content-type']).toMatch(/^application\/vnd\.pypi\.simple\.v1\+json/);
     const doc = json.json();
-    expect(doc).toMatchObject({ meta: { 'api-version': '1.1' }, name: 'foo-bar', versions: ['1.0.0'] });
-    expect(doc.files[0]).toMatchObject({ filename: 'Foo_Bar-1.0.0-py3-none-any.whl', hashes: { sha256: sha }, 'requires-python': '>=3.8', yanked: false, 'core-metadata': { sha256: metaHash } });
+    expect(doc).toMatchObject({
+      meta: { 'api-version': '1.1' },
+      name: 'foo-bar',
+      versions: ['1.0.0'],
+    });
+    expect(doc.files[0]).toMatchObject({
+      filename: 'Foo_Bar-1.0.0-py3-none-any.whl',
+      hashes: { sha256: sha },
+      'requires-python': '>=3.8',
+      yanked: false,
+      'core-metadata': { sha256: metaHash },
+    });
 
-    const meta = await registry.app.inject({ url: '/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl.metadata' });
+    const meta = await registry.app.inject({
+      url: '/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl.metadata',
+    });
     expect(createHash('sha256').update(meta.rawPayload).digest('hex')).toBe(metaHash);
-    const file = await registry.app.inject({ url: '/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl' });
+    const file = await registry.app.inject({
+      url: '/pypi/files/foo-bar/1.0.0/Foo_Bar-1.0.0-py3-none-any.whl',
+    });
     expect(file.rawPayload.equals(w)).toBe(true);
     expect(file.headers['cache-control']).toContain('immutable');
 
-    expect((await registry.app.inject({ method: 'PUT', url: '/pypi/yank/FOO_bar/1.0.0', headers: { authorization: basic(token), 'content-type': 'application/json' }, payload: { reason: 'broken build' } })).statusCode).toBe(200);
-    const y = (await registry.app.inject({ url: '/pypi/simple/foo-bar/', headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json();
+    expect(
+      (
+        await registry.app.inject({
+          method: 'PUT',
+          url: '/pypi/yank/FOO_bar/1.0.0',
+          headers: { authorization: basic(token), 'content-type': 'application/json' },
+          payload: { reason: 'broken build' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const y = (
+      await registry.app.inject({
+        url: '/pypi/simple/foo-bar/',
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json();
     expect(y.files[0].yanked).toBe('broken build');
-    expect((await registry.app.inject({ url: '/pypi/simple/foo-bar/' })).body).toContain('data-yanked="broken build"');
-    expect((await registry.app.inject({ method: 'DELETE', url: '/pypi/yank/foo-bar/1.0.0', headers: { authorization: basic(token) } })).statusCode).toBe(200);
-    expect((await registry.app.inject({ url: '/pypi/simple/foo-bar/', headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json().files[0].yanked).toBe(false);
+    expect((await registry.app.inject({ url: '/pypi/simple/foo-bar/' })).body).toContain(
+      'data-yanked="broken build"',
+    );
+    expect(
+      (
+        await registry.app.inject({
+          method: 'DELETE',
+          url: '/pypi/yank/foo-bar/1.0.0',
+          headers: { authorization: basic(token) },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await registry.app.inject({
+          url: '/pypi/simple/foo-bar/',
+          headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+        })
+      ).json().files[0].yanked,
+    ).toBe(false);
   });
 
   it('answers 404 for unknown projects and for paths that are not a stored file', async () => {
     expect((await uploadWheel('demo', '1.0.0')).statusCode).toBe(200);
     expect((await registry.app.inject({ url: '/pypi/simple/nothing/' })).statusCode).toBe(404);
-    for (const u of ['/pypi/files/demo/1.0.0/..%2F..%2Fregistry.sqlite', '/pypi/files/demo/1.0.0/%2e%2e', '/pypi/files/..%2Fdemo/1.0.0/demo-1.0.0-py3-none-any.whl', '/pypi/files/demo/..%2F1.0.0/demo-1.0.0-py3-none-any.whl', '/pypi/files/demo/1.0.0/other-1.0.0-py3-none-any.whl', '/pypi/files/demo/1.0.0/demo-1.0.0.tar.gz.metadata']) {
+    for (const u of [
+      '/pypi/files/demo/1.0.0/..%2F..%2Fregistry.sqlite',
+      '/pypi/files/demo/1.0.0/%2e%2e',
+      '/pypi/files/..%2Fdemo/1.0.0/demo-1.0.0-py3-none-any.whl',
+      '/pypi/files/demo/..%2F1.0.0/demo-1.0.0-py3-none-any.whl',
+      '/pypi/files/demo/1.0.0/other-1.0.0-py3-none-any.whl',
+      '/pypi/files/demo/1.0.0/demo-1.0.0.tar.gz.metadata',
+    ]) {
       expect((await registry.app.inject({ url: u })).statusCode, u).toBe(404);
     }
   });
@@ -105,16 +229,39 @@ describe('twine upload: refusals, nothing stored', () => {
 
   it('refuses missing or wrong tokens (401/403) before reading the body', async () => {
     const w = wheel('demo', '1.0.0');
-    expect((await upload(twineFields('demo', '1.0.0', w), [{ filename: wheelFile('demo', '1.0.0'), data: w }], null)).statusCode).toBe(401);
-    expect((await upload(twineFields('demo', '1.0.0', w), [{ filename: wheelFile('demo', '1.0.0'), data: w }], basic('sgl_wrong'))).statusCode).toBe(401);
+    expect(
+      (
+        await upload(
+          twineFields('demo', '1.0.0', w),
+          [{ filename: wheelFile('demo', '1.0.0'), data: w }],
+          null,
+        )
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await upload(
+          twineFields('demo', '1.0.0', w),
+          [{ filename: wheelFile('demo', '1.0.0'), data: w }],
+          basic('sgl_wrong'),
+        )
+      ).statusCode,
+    ).toBe(401);
     nothingStored();
   });
 
-  it('refuses an upload out of the token\'s scope, and a project owned by someone else under another spelling', async () => {
+  it("refuses an upload out of the token's scope, and a project owned by someone else under another spelling", async () => {
     registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', { actions: ['publish'], namespaces: ['pkg:pypi/bobs-*'] }).token;
+    const bob = registry.auth.createToken('bob', {
+      actions: ['publish'],
+      namespaces: ['pkg:pypi/bobs-*'],
+    }).token;
     const w = wheel('demo', '1.0.0');
-    const r = await upload(twineFields('demo', '1.0.0', w), [{ filename: wheelFile('demo', '1.0.0'), data: w }], basic(bob));
+    const r = await upload(
+      twineFields('demo', '1.0.0', w),
+      [{ filename: wheelFile('demo', '1.0.0'), data: w }],
+      basic(bob),
+    );
     expect(r.statusCode).toBe(403);
     nothingStored();
     // admin owns "my-proj"; bob's token for "my_proj"-ish spellings reaches the same namespace and is refused.
@@ -122,7 +269,11 @@ describe('twine upload: refusals, nothing stored', () => {
     registry.auth.createAccount('carol');
     const carol = registry.auth.createToken('carol', { actions: ['publish'] }).token;
     const w2 = wheel('My_Proj', '1.0.1');
-    const r2 = await upload(twineFields('My_Proj', '1.0.1', w2), [{ filename: wheelFile('My_Proj', '1.0.1'), data: w2 }], basic(carol));
+    const r2 = await upload(
+      twineFields('My_Proj', '1.0.1', w2),
+      [{ filename: wheelFile('My_Proj', '1.0.1'), data: w2 }],
+      basic(carol),
+    );
     expect(r2.statusCode).toBe(403);
     expect(registry.store.get('pkg:pypi/my-proj@1.0.1')).toBeUndefined();
   });
@@ -134,14 +285,46 @@ describe('twine upload: refusals, nothing stored', () => {
     const erin = registry.auth.createToken('erin', { actions: ['publish'] }).token;
     // erin's upload is refused (the form names another version than the wheel): she must not own the name after it
     const bad = wheel('first-come', '1.0.0');
-    expect((await upload(twineFields('first-come', '9.9.9', bad), [{ filename: wheelFile('first-come', '1.0.0'), data: bad }], basic(erin))).statusCode).toBe(400);
+    expect(
+      (
+        await upload(
+          twineFields('first-come', '9.9.9', bad),
+          [{ filename: wheelFile('first-come', '1.0.0'), data: bad }],
+          basic(erin),
+        )
+      ).statusCode,
+    ).toBe(400);
     const w1 = wheel('first-come', '1.0.0');
-    expect((await upload(twineFields('first-come', '1.0.0', w1), [{ filename: wheelFile('first-come', '1.0.0'), data: w1 }], basic(dave))).statusCode).toBe(200);
+    expect(
+      (
+        await upload(
+          twineFields('first-come', '1.0.0', w1),
+          [{ filename: wheelFile('first-come', '1.0.0'), data: w1 }],
+          basic(dave),
+        )
+      ).statusCode,
+    ).toBe(200);
     const w2 = wheel('first-come', '1.0.1');
-    expect((await upload(twineFields('first-come', '1.0.1', w2), [{ filename: wheelFile('first-come', '1.0.1'), data: w2 }], basic(erin))).statusCode).toBe(403);
+    expect(
+      (
+        await upload(
+          twineFields('first-come', '1.0.1', w2),
+          [{ filename: wheelFile('first-come', '1.0.1'), data: w2 }],
+          basic(erin),
+        )
+      ).statusCode,
+    ).toBe(403);
     expect(registry.store.get('pkg:pypi/first-come@1.0.1')).toBeUndefined();
     const w3 = wheel('first-come', '1.0.1');
-    expect((await upload(twineFields('first-come', '1.0.1', w3), [{ filename: wheelFile('first-come', '1.0.1'), data: w3 }], basic(dave))).statusCode).toBe(200);
+    expect(
+      (
+        await upload(
+          twineFields('first-come', '1.0.1', w3),
+          [{ filename: wheelFile('first-come', '1.0.1'), data: w3 }],
+          basic(dave),
+        )
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('enforces 2FA: an account with a second factor is refused without a code (twine cannot send one)', async () => {
@@ -150,19 +333,37 @@ describe('twine upload: refusals, nothing stored', () => {
     registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
     const carol = registry.auth.createToken('carol').token;
     const w = wheel('carol-pkg', '1.0.0');
-    const r = await upload(twineFields('carol-pkg', '1.0.0', w), [{ filename: wheelFile('carol-pkg', '1.0.0'), data: w }], basic(carol));
+    const r = await upload(
+      twineFields('carol-pkg', '1.0.0', w),
+      [{ filename: wheelFile('carol-pkg', '1.0.0'), data: w }],
+      basic(carol),
+    );
     expect(r.statusCode).toBe(401);
     expect(r.statusMessage).toContain('sigil publish dist/<file> --otp');
     nothingStored();
     // A tool that can add the header gets through.
-    const f = form(twineFields('carol-pkg', '1.0.0', w), [{ filename: wheelFile('carol-pkg', '1.0.0'), data: w }]);
-    const ok = await registry.app.inject({ method: 'POST', url: '/pypi/legacy/', headers: { 'content-type': f.type, authorization: basic(carol), 'x-sigil-otp': totp(secret, Date.now() + 30_000) }, payload: f.body });
+    const f = form(twineFields('carol-pkg', '1.0.0', w), [
+      { filename: wheelFile('carol-pkg', '1.0.0'), data: w },
+    ]);
+    const ok = await registry.app.inject({
+      method: 'POST',
+      url: '/pypi/legacy/',
+      headers: {
+        'content-type': f.type,
+        authorization: basic(carol),
+        'x-sigil-otp': totp(secret, Date.now() + 30_000),
+      },
+      payload: f.body,
+    });
     expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses malformed forms, gathering every problem into the reason phrase twine prints', async () => {
     const w = wheel('demo', '1.0.0');
-    const r = await upload({ ':action': 'remove', name: 'demo', filetype: 'sdist', sha256_digest: '00' }, [{ filename: wheelFile('demo', '1.0.0'), data: w }]);
+    const r = await upload(
+      { ':action': 'remove', name: 'demo', filetype: 'sdist', sha256_digest: '00' },
+      [{ filename: wheelFile('demo', '1.0.0'), data: w }],
+    );
     expect(r.statusCode).toBe(400);
     expect(r.statusMessage).toContain('":action" must be "file_upload"');
     expect(r.statusMessage).toContain('"version" is missing');
@@ -170,23 +371,53 @@ describe('twine upload: refusals, nothing stored', () => {
     expect(r.statusMessage).toContain('"sha256_digest" does not match');
     expect(r.json().error.code).toBe('PYPI_UPLOAD_INVALID');
     expect((await upload(twineFields('demo', '1.0.0', w), [])).statusCode).toBe(400);
-    expect((await upload(twineFields('demo', '1.0.0', w), [{ filename: wheelFile('demo', '1.0.0'), data: w }, { filename: wheelFile('demo', '1.0.0'), data: w }])).statusCode).toBe(400);
+    expect(
+      (
+        await upload(twineFields('demo', '1.0.0', w), [
+          { filename: wheelFile('demo', '1.0.0'), data: w },
+          { filename: wheelFile('demo', '1.0.0'), data: w },
+        ])
+      ).statusCode,
+    ).toBe(400);
     // busboy keeps only the base name of a path-like file name; what is left must still be a distribution name.
-    for (const filename of ['..', 'demo-1.0.0.exe', 'x/..']) expect((await upload(twineFields('demo', '1.0.0', w), [{ filename, data: w }])).statusCode, filename).toBe(400);
-    expect((await registry.app.inject({ method: 'POST', url: '/pypi/legacy/', headers: { authorization: basic(token), 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(400);
+    for (const filename of ['..', 'demo-1.0.0.exe', 'x/..'])
+      expect(
+        (await upload(twineFields('demo', '1.0.0', w), [{ filename, data: w }])).statusCode,
+        filename,
+      ).toBe(400);
+    expect(
+      (
+        await registry.app.inject({
+          method: 'POST',
+          url: '/pypi/legacy/',
+          headers: { authorization: basic(token), 'content-type': 'application/json' },
+          payload: '{}',
+        })
+      ).statusCode,
+    ).toBe(400);
     nothingStored();
   });
 
   it('refuses a form that disagrees with the archive, and an archive whose file name lies', async () => {
     const w = wheel('demo', '1.0.0');
-    const r = await upload(twineFields('demo', '2.0.0', w), [{ filename: wheelFile('demo', '1.0.0'), data: w }]);
+    const r = await upload(twineFields('demo', '2.0.0', w), [
+      { filename: wheelFile('demo', '1.0.0'), data: w },
+    ]);
     expect(r.statusCode).toBe(400);
     expect(r.json().error.code).toBe('PYPI_PUBLISH_MISMATCH');
-    const r2 = await upload(twineFields('other', '1.0.0', w), [{ filename: wheelFile('other', '1.0.0'), data: w }]);
+    const r2 = await upload(twineFields('other', '1.0.0', w), [
+      { filename: wheelFile('other', '1.0.0'), data: w },
+    ]);
     expect(r2.statusCode).toBe(400);
     // METADATA says "demo", the file name says "evil".
     const lying = wheel('evil', '1.0.0', '', 'demo');
-    expect((await upload(twineFields('evil', '1.0.0', lying), [{ filename: wheelFile('evil', '1.0.0'), data: lying }])).statusCode).toBe(400);
+    expect(
+      (
+        await upload(twineFields('evil', '1.0.0', lying), [
+          { filename: wheelFile('evil', '1.0.0'), data: lying },
+        ])
+      ).statusCode,
+    ).toBe(400);
     nothingStored();
   });
 
@@ -199,10 +430,14 @@ describe('twine upload: refusals, nothing stored', () => {
     expect(r.statusCode).toBe(400);
     expect(r.statusMessage).toContain('File already exists');
     const s = sdist('demo', '1.0.0');
-    const r2 = await upload(twineFields('demo', '1.0.0', s, 'sdist'), [{ filename: 'demo-1.0.0.tar.gz', data: s }]);
+    const r2 = await upload(twineFields('demo', '1.0.0', s, 'sdist'), [
+      { filename: 'demo-1.0.0.tar.gz', data: s },
+    ]);
     expect(r2.statusCode).toBe(400);
     expect(r2.statusMessage).toContain('one distribution file per version');
-    expect(registry.store.get('pkg:pypi/demo@1.0.0')!.sha256).toBe(createHash('sha256').update(w).digest('hex'));
+    expect(registry.store.get('pkg:pypi/demo@1.0.0')!.sha256).toBe(
+      createHash('sha256').update(w).digest('hex'),
+    );
   });
 
   it('refuses oversized uploads with 413', async () => {
@@ -214,7 +449,14 @@ describe('twine upload: refusals, nothing stored', () => {
 
   it('refuses twine for a project that needs author signatures, telling the user what to run instead', async () => {
     await registry.close();
-    registry = await openRegistry({ dataDir: mkdtempSync(join(tmpdir(), 'sigil-pypip-')), host: '127.0.0.1', port: 0, batchIntervalMs: 2, publicUrl: 'http://reg.test', requireAuthorSignature: true });
+    registry = await openRegistry({
+      dataDir: mkdtempSync(join(tmpdir(), 'sigil-pypip-')),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+      publicUrl: 'http://reg.test',
+      requireAuthorSignature: true,
+    });
     token = registry.adminToken!;
     const r = await uploadWheel('demo', '1.0.0');
     expect(r.statusCode).toBe(403);

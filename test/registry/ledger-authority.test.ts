@@ -16,8 +16,10 @@ import { ReleaseStore } from '../../src/store/registry/releases.js';
 import { MemoryLog } from '../helpers/memory-log.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
-const tgz = (name: string, version: string) => buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version }) }]);
-const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) => JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key })));
+const tgz = (name: string, version: string) =>
+  buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version }) }]);
+const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) =>
+  JSON.parse(serializeBundle(signRelease({ purl, digests: digestBytes(bytes), key })));
 
 async function setup(pushback?: () => number | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-ledger-reg-'));
@@ -26,7 +28,15 @@ async function setup(pushback?: () => number | undefined) {
   const registryKey = generateKey('ecdsa-p256');
   const events = new KeyEventStore(store.db);
   const authority = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
-  const ctx: RegistryContext = { store, log, registryKey, baseUrl: 'http://r.test', authority, requireAuthorSignature: false, now: () => new Date() };
+  const ctx: RegistryContext = {
+    store,
+    log,
+    registryKey,
+    baseUrl: 'http://r.test',
+    authority,
+    requireAuthorSignature: false,
+    now: () => new Date(),
+  };
   return { ctx, authority, events, log, registryKey };
 }
 
@@ -36,7 +46,17 @@ describe('key events of a publish: all or nothing (issue 11, item 2)', () => {
     const { ctx, authority, events } = await setup(() => (busy ? 1 : undefined));
     const alice = generateKey();
     const bytes = tgz('aon', '1.0.0');
-    const req = { filename: 'a.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/aon@1.0.0', alice), keyEvents: [buildKeyEvent({ namespace: 'pkg:npm/aon', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope] };
+    const req = {
+      filename: 'a.tgz',
+      artifact: bytes,
+      bundle: bundleFor(bytes, 'pkg:npm/aon@1.0.0', alice),
+      keyEvents: [
+        buildKeyEvent(
+          { namespace: 'pkg:npm/aon', previous: null, action: 'add', keys: [alice.publicKey] },
+          [alice],
+        ).envelope,
+      ],
+    };
     await expect(publishRelease(ctx, req)).rejects.toMatchObject({ status: 503, code: 'LOG_BUSY' });
     expect(events.pending()).toEqual([]);
     expect(events.logged()).toEqual([]);
@@ -52,7 +72,17 @@ describe('key events of a publish: all or nothing (issue 11, item 2)', () => {
     const { ctx, events } = await setup(() => (++appends >= 2 && appends <= 5 ? 1 : undefined));
     const alice = generateKey();
     const bytes = tgz('aon2', '1.0.0');
-    const out = await publishRelease(ctx, { filename: 'a.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/aon2@1.0.0', alice), keyEvents: [buildKeyEvent({ namespace: 'pkg:npm/aon2', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope] });
+    const out = await publishRelease(ctx, {
+      filename: 'a.tgz',
+      artifact: bytes,
+      bundle: bundleFor(bytes, 'pkg:npm/aon2@1.0.0', alice),
+      keyEvents: [
+        buildKeyEvent(
+          { namespace: 'pkg:npm/aon2', previous: null, action: 'add', keys: [alice.publicKey] },
+          [alice],
+        ).envelope,
+      ],
+    });
     expect(out.status).toBe(201);
     const [event] = events.logged();
     expect(event!.logIndex).toBeLessThan(out.record.log.author!.logIndex);
@@ -65,8 +95,16 @@ describe('registry key ledger', () => {
     const { ctx, authority } = await setup();
     const alice = generateKey();
     const bytes = tgz('widget', '1.0.0');
-    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope;
-    const out = await publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', alice), keyEvents: [add] });
+    const add = buildKeyEvent(
+      { namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] },
+      [alice],
+    ).envelope;
+    const out = await publishRelease(ctx, {
+      filename: 'w.tgz',
+      artifact: bytes,
+      bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', alice),
+      keyEvents: [add],
+    });
     expect(out.status).toBe(201);
     expect(out.record.ledger).toEqual({ namespace: 'pkg:npm/widget', resetInHistory: false });
     const h = authority.history('pkg:npm/widget');
@@ -77,7 +115,13 @@ describe('registry key ledger', () => {
     const { ctx } = await setup();
     const k = generateKey();
     const bytes = tgz('widget', '1.0.0');
-    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', k) })).rejects.toMatchObject({ status: 403, code: 'NAMESPACE_HAS_NO_KEYS' });
+    await expect(
+      publishRelease(ctx, {
+        filename: 'w.tgz',
+        artifact: bytes,
+        bundle: bundleFor(bytes, 'pkg:npm/widget@1.0.0', k),
+      }),
+    ).rejects.toMatchObject({ status: 403, code: 'NAMESPACE_HAS_NO_KEYS' });
   });
 
   it('a key event signed by an unauthorised key is refused; a rotation by the owner is accepted and takes effect', async () => {
@@ -85,36 +129,99 @@ describe('registry key ledger', () => {
     const alice = generateKey();
     const mallory = generateKey();
     const bob = generateKey();
-    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]);
+    const add = buildKeyEvent(
+      { namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] },
+      [alice],
+    );
     await authority.submitKeyEvent(add.envelope);
-    const hostile = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'add', keys: [mallory.publicKey] }, [mallory]);
+    const hostile = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/widget',
+        previous: add.digest,
+        action: 'add',
+        keys: [mallory.publicKey],
+      },
+      [mallory],
+    );
     await expect(authority.submitKeyEvent(hostile.envelope)).rejects.toMatchObject({ status: 403 });
     // replaying alice's own first event again is refused too
     await expect(authority.submitKeyEvent(add.envelope)).rejects.toMatchObject({ status: 403 });
-    const rotate = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'rotate', from: alice.publicKey.keyId, to: bob.publicKey }, [alice]);
+    const rotate = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/widget',
+        previous: add.digest,
+        action: 'rotate',
+        from: alice.publicKey.keyId,
+        to: bob.publicKey,
+      },
+      [alice],
+    );
     await authority.submitKeyEvent(rotate.envelope);
     const v2 = tgz('widget', '2.0.0');
-    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: v2, bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', alice) })).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
-    expect((await publishRelease(ctx, { filename: 'w.tgz', artifact: v2, bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', bob) })).status).toBe(201);
+    await expect(
+      publishRelease(ctx, {
+        filename: 'w.tgz',
+        artifact: v2,
+        bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', alice),
+      }),
+    ).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
+    expect(
+      (
+        await publishRelease(ctx, {
+          filename: 'w.tgz',
+          artifact: v2,
+          bundle: bundleFor(v2, 'pkg:npm/widget@2.0.0', bob),
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('a revoked key can no longer publish', async () => {
     const { ctx, authority } = await setup();
     const alice = generateKey();
     const bob = generateKey();
-    const add = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey, bob.publicKey] }, [alice, bob]);
+    const add = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/widget',
+        previous: null,
+        action: 'add',
+        keys: [alice.publicKey, bob.publicKey],
+      },
+      [alice, bob],
+    );
     await authority.submitKeyEvent(add.envelope);
-    const revoke = buildKeyEvent({ namespace: 'pkg:npm/widget', previous: add.digest, action: 'revoke', keyId: bob.publicKey.keyId }, [alice]);
+    const revoke = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/widget',
+        previous: add.digest,
+        action: 'revoke',
+        keyId: bob.publicKey.keyId,
+      },
+      [alice],
+    );
     await authority.submitKeyEvent(revoke.envelope);
     const bytes = tgz('widget', '3.0.0');
-    await expect(publishRelease(ctx, { filename: 'w.tgz', artifact: bytes, bundle: bundleFor(bytes, 'pkg:npm/widget@3.0.0', bob) })).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
+    await expect(
+      publishRelease(ctx, {
+        filename: 'w.tgz',
+        artifact: bytes,
+        bundle: bundleFor(bytes, 'pkg:npm/widget@3.0.0', bob),
+      }),
+    ).rejects.toMatchObject({ code: 'AUTHOR_KEY_UNTRUSTED' });
   });
 
   it('a restart replays the same ledger from the database', async () => {
     const { authority, events, log, registryKey } = await setup();
     const alice = generateKey();
-    await authority.submitKeyEvent(buildKeyEvent({ namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] }, [alice]).envelope);
+    await authority.submitKeyEvent(
+      buildKeyEvent(
+        { namespace: 'pkg:npm/widget', previous: null, action: 'add', keys: [alice.publicKey] },
+        [alice],
+      ).envelope,
+    );
     const reopened = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
-    expect((await reopened.keysFor('pkg:npm/widget')).keys.map((k) => k.keyId)).toEqual([alice.publicKey.keyId]);
+    expect((await reopened.keysFor('pkg:npm/widget')).keys.map((k) => k.keyId)).toEqual([
+      alice.publicKey.keyId,
+    ]);
   });
 });

@@ -19,17 +19,34 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { MemoryLog } from '../../src/store/index.js';
 
 function rekorRequest(key: PrivateKey, n: number): string {
-  const bundle = signRelease({ purl: `pkg:generic/admission@${n}`, digests: digestBytes(Buffer.from(`artifact ${n}`)), key });
+  const bundle = signRelease({
+    purl: `pkg:generic/admission@${n}`,
+    digests: digestBytes(Buffer.from(`artifact ${n}`)),
+    key,
+  });
   return JSON.stringify({
     dsseRequestV002: {
       envelope: bundle.dsseEnvelope,
-      verifiers: [{ publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') }, keyDetails: key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256' }],
+      verifiers: [
+        {
+          publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') },
+          keyDetails: key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256',
+        },
+      ],
     },
   });
 }
 
-async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; headers: Headers }> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await r.text();
   let json: unknown;
   try {
@@ -47,7 +64,13 @@ describe("the registry's log takes only the registry's own entries", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-admission-'));
     // Even with open writes (no accounts), the log's write endpoints stay refused.
-    reg = await openRegistry({ dataDir: dir, host: '127.0.0.1', port: 0, openWrites: true, passphrase: 'pw' });
+    reg = await openRegistry({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      openWrites: true,
+      passphrase: 'pw',
+    });
     url = await reg.listen();
   });
   afterAll(async () => {
@@ -57,7 +80,9 @@ describe("the registry's log takes only the registry's own entries", () => {
 
   it('refuses POST /log/add and POST /log/api/v2/log/entries with 403 and the reason; reads stay', async () => {
     const before = checkpointSize(await reg.log.latestCheckpoint());
-    const raw = await post(`${url}/log/add`, Buffer.from('junk bytes from anyone'), { 'content-type': 'application/octet-stream' });
+    const raw = await post(`${url}/log/add`, Buffer.from('junk bytes from anyone'), {
+      'content-type': 'application/octet-stream',
+    });
     expect(raw.status).toBe(403);
     expect(raw.json.code).toBe('LOG_WRITES_REFUSED');
     expect(raw.json.error).toMatch(/accepts only entries the registry appends/);
@@ -65,7 +90,9 @@ describe("the registry's log takes only the registry's own entries", () => {
     expect(rekor.status).toBe(403);
     expect(rekor.json.code).toBe('LOG_WRITES_REFUSED');
     // A token does not open them either: there is no token for the registry's log.
-    expect((await post(`${url}/log/add`, 'x', { authorization: 'Bearer whatever-it-is' })).status).toBe(403);
+    expect(
+      (await post(`${url}/log/add`, 'x', { authorization: 'Bearer whatever-it-is' })).status,
+    ).toBe(403);
     expect(checkpointSize(await reg.log.latestCheckpoint())).toBe(before);
     const cp = await fetch(`${url}/log/checkpoint`);
     expect(cp.status).toBe(200);
@@ -92,7 +119,9 @@ describe('sigil log serve: admission control on the write endpoints', () => {
     const raw = await post(`${base}/add`, 'anonymous');
     expect(raw.status).toBe(403);
     expect(raw.json.error).toMatch(/--write-token-file, --allow-key or --open-writes/);
-    expect((await post(`${base}/api/v2/log/entries`, rekorRequest(generateKey(), 1))).status).toBe(403);
+    expect((await post(`${base}/api/v2/log/entries`, rekorRequest(generateKey(), 1))).status).toBe(
+      403,
+    );
     expect(log.size).toBe(0);
   });
 
@@ -100,11 +129,21 @@ describe('sigil log serve: admission control on the write endpoints', () => {
     const token = 'tok-0123456789abcdef';
     const { log, base } = await start(LogAdmission.policy({ tokens: [token] }));
     expect((await post(`${base}/add`, 'no token')).status).toBe(401);
-    const wrong = await post(`${base}/add`, 'wrong token', { authorization: 'Bearer tok-0123456789abcdeX' });
+    const wrong = await post(`${base}/add`, 'wrong token', {
+      authorization: 'Bearer tok-0123456789abcdeX',
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.json.code).toBe('LOG_TOKEN_INVALID');
-    expect((await post(`${base}/add`, 'with token', { authorization: `Bearer ${token}` })).status).toBe(200);
-    expect((await post(`${base}/api/v2/log/entries`, rekorRequest(generateKey(), 2), { authorization: `Bearer ${token}` })).status).toBe(201);
+    expect(
+      (await post(`${base}/add`, 'with token', { authorization: `Bearer ${token}` })).status,
+    ).toBe(200);
+    expect(
+      (
+        await post(`${base}/api/v2/log/entries`, rekorRequest(generateKey(), 2), {
+          authorization: `Bearer ${token}`,
+        })
+      ).status,
+    ).toBe(201);
     expect(log.size).toBe(2);
   });
 
@@ -113,7 +152,9 @@ describe('sigil log serve: admission control on the write endpoints', () => {
     const d = mkdtempSync(join(tmpdir(), 'sigil-admission-key-'));
     try {
       writeFileSync(join(d, 'ci.pub'), formatPublicKeyFile(allowed.publicKey));
-      const { log, base } = await start(writePolicy({ data: '', listen: '', allowKey: [join(d, 'ci.pub')] }, {}));
+      const { log, base } = await start(
+        writePolicy({ data: '', listen: '', allowKey: [join(d, 'ci.pub')] }, {}),
+      );
       expect((await post(`${base}/api/v2/log/entries`, rekorRequest(allowed, 3))).status).toBe(201);
       const other = await post(`${base}/api/v2/log/entries`, rekorRequest(generateKey(), 4));
       expect(other.status).toBe(403);
@@ -128,7 +169,10 @@ describe('sigil log serve: admission control on the write endpoints', () => {
   });
 
   it('rate-limits each client (429 + Retry-After) and caps the body (413)', async () => {
-    const { log, base } = await start(LogAdmission.policy({ open: true, rateLimit: { burst: 3, perMinute: 1 } }), 4096);
+    const { log, base } = await start(
+      LogAdmission.policy({ open: true, rateLimit: { burst: 3, perMinute: 1 } }),
+      4096,
+    );
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await post(`${base}/add`, `entry ${i}`));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429, 429]);
@@ -156,10 +200,21 @@ describe('sigil log serve: admission control on the write endpoints', () => {
     try {
       writeFileSync(join(d, 'short'), 'abc\n');
       writeFileSync(join(d, 'empty'), '# nothing\n');
-      expect(() => writePolicy({ data: '', listen: '', writeTokenFile: join(d, 'short') }, {})).toThrow(/at least 16 characters/);
-      expect(() => writePolicy({ data: '', listen: '', writeTokenFile: join(d, 'empty') }, {})).toThrow(/has no token/);
-      expect(() => writePolicy({ data: '', listen: '', allowKey: [join(d, 'missing.pub')] }, {})).toThrow(/cannot read --allow-key/);
-      expect(writePolicy({ data: '', listen: '' }, { SIGIL_LOG_WRITE_TOKEN: 'from-the-environment-123' }).describe()).toMatch(/1 write token/);
+      expect(() =>
+        writePolicy({ data: '', listen: '', writeTokenFile: join(d, 'short') }, {}),
+      ).toThrow(/at least 16 characters/);
+      expect(() =>
+        writePolicy({ data: '', listen: '', writeTokenFile: join(d, 'empty') }, {}),
+      ).toThrow(/has no token/);
+      expect(() =>
+        writePolicy({ data: '', listen: '', allowKey: [join(d, 'missing.pub')] }, {}),
+      ).toThrow(/cannot read --allow-key/);
+      expect(
+        writePolicy(
+          { data: '', listen: '' },
+          { SIGIL_LOG_WRITE_TOKEN: 'from-the-environment-123' },
+        ).describe(),
+      ).toMatch(/1 write token/);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

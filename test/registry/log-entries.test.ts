@@ -11,7 +11,11 @@ describe.each(KEY_ALGORITHMS)('verifiedEnvelopeLogEntry, %s', (algorithm) => {
     const key = generateKey(algorithm);
     for (const payload of ['{}', JSON.stringify({ a: 'ü', b: [1, 2, 3] }), 'x'.repeat(5000)]) {
       const env = signEnvelope('application/vnd.in-toto+json', Buffer.from(payload), key);
-      expect(Buffer.from(verifiedEnvelopeLogEntry(env, key.publicKey)).equals(Buffer.from(envelopeLogEntry(env, key.publicKey)))).toBe(true);
+      expect(
+        Buffer.from(verifiedEnvelopeLogEntry(env, key.publicKey)).equals(
+          Buffer.from(envelopeLogEntry(env, key.publicKey)),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -19,7 +23,13 @@ describe.each(KEY_ALGORITHMS)('verifiedEnvelopeLogEntry, %s', (algorithm) => {
     const key = generateKey(algorithm);
     const other = generateKey(algorithm);
     const env = signEnvelope('application/vnd.in-toto+json', Buffer.from('{"x":1}'), key);
-    const twice: DsseEnvelope = { ...env, signatures: [...env.signatures, ...signEnvelope('application/vnd.in-toto+json', Buffer.from('{"x":1}'), other).signatures] };
+    const twice: DsseEnvelope = {
+      ...env,
+      signatures: [
+        ...env.signatures,
+        ...signEnvelope('application/vnd.in-toto+json', Buffer.from('{"x":1}'), other).signatures,
+      ],
+    };
     expect(() => envelopeLogEntry(twice, key.publicKey)).toThrow();
     expect(() => verifiedEnvelopeLogEntry(twice, key.publicKey)).toThrow();
   });

@@ -16,17 +16,26 @@ let url: string;
 /** spellings returns n distinct spellings of pkg:npm/left-pad@1.0.0 (type case, percent-encoded name and version characters). */
 function spellings(n: number): string[] {
   const pct = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-  const spell = (s: string, bits: number) => [...s].map((c, i) => ((bits >> i) & 1 ? pct(c) : c)).join('');
+  const spell = (s: string, bits: number) =>
+    [...s].map((c, i) => ((bits >> i) & 1 ? pct(c) : c)).join('');
   const out: string[] = [];
   for (let i = 0; out.length < n; i++) {
     const type = [...'npm'].map((c, k) => ((i >> k) & 1 ? c.toUpperCase() : c)).join('');
-    out.push(`pkg:${type}/${spell('left-pad', (i >> 3) & 0xff)}@${spell('1.0.0', (i >> 11) & 0x1f)}`);
+    out.push(
+      `pkg:${type}/${spell('left-pad', (i >> 3) & 0xff)}@${spell('1.0.0', (i >> 11) & 0x1f)}`,
+    );
   }
   return out;
 }
 
-async function lookup(purls: string[]): Promise<{ status: number; json: any; bytes: number; headers: Headers }> {
-  const r = await fetch(`${url}/api/v1/releases/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purls }) });
+async function lookup(
+  purls: string[],
+): Promise<{ status: number; json: any; bytes: number; headers: Headers }> {
+  const r = await fetch(`${url}/api/v1/releases/lookup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ purls }),
+  });
   const text = await r.text();
   return { status: r.status, json: JSON.parse(text), bytes: text.length, headers: r.headers };
 }
@@ -42,8 +51,21 @@ beforeAll(async () => {
     lookupLimits: { perClient: { burst: 3_000, perMinute: 60 }, maxResponseBytes: 120_000 },
   });
   url = await reg.listen();
-  const tgz = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name: 'left-pad', version: '1.0.0' }) }]);
-  const r = await fetch(`${url}/api/v1/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'left-pad-1.0.0.tgz', artifact: tgz.toString('base64'), bundle: null }) });
+  const tgz = buildTgz([
+    {
+      name: 'package/package.json',
+      content: JSON.stringify({ name: 'left-pad', version: '1.0.0' }),
+    },
+  ]);
+  const r = await fetch(`${url}/api/v1/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      filename: 'left-pad-1.0.0.tgz',
+      artifact: tgz.toString('base64'),
+      bundle: null,
+    }),
+  });
   expect(r.status).toBe(201);
 });
 afterAll(async () => {
@@ -81,20 +103,33 @@ describe('batch lookup amplification', () => {
     const big = await lookup(spellings(101));
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe('RESPONSE_TOO_LARGE');
-    const r = await fetch(`${url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces: ['__proto__', 'pkg:npm/left-pad', 'pkg:npm/left-pad'] }) });
+    const r = await fetch(`${url}/api/v1/ledger/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ namespaces: ['__proto__', 'pkg:npm/left-pad', 'pkg:npm/left-pad'] }),
+    });
     expect(r.status).toBe(200);
-    const ledgers = ((await r.json()) as { ledgers: Record<string, { ledger: string; events: unknown[] }> }).ledgers;
+    const ledgers = (
+      (await r.json()) as { ledgers: Record<string, { ledger: string; events: unknown[] }> }
+    ).ledgers;
     expect(Object.keys(ledgers).sort()).toEqual(['__proto__', 'pkg:npm/left-pad']);
     expect(ledgers['pkg:npm/left-pad']).toEqual({ ledger: 'pkg:npm/left-pad', events: [] });
   });
 
   it('keeps /-/ping responsive while attackers send oversized and duplicate batches', async () => {
-    const bodies = [JSON.stringify({ purls: spellings(10_000) }), JSON.stringify({ purls: spellings(4_000) })];
+    const bodies = [
+      JSON.stringify({ purls: spellings(10_000) }),
+      JSON.stringify({ purls: spellings(4_000) }),
+    ];
     let stop = false;
     let attacks = 0;
     const attacker = async (k: number) => {
       while (!stop) {
-        const r = await fetch(`${url}/api/v1/releases/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[k % 2]! });
+        const r = await fetch(`${url}/api/v1/releases/lookup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: bodies[k % 2]!,
+        });
         await r.arrayBuffer();
         expect([400, 413, 429]).toContain(r.status);
         attacks++;
@@ -115,13 +150,16 @@ describe('batch lookup amplification', () => {
     await Promise.all(attackers);
     times.sort((a, b) => a - b);
     const p99 = times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!;
-    console.log(`/-/ping during the attack: ${times.length} pings, p50 ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${attacks} attack requests refused`);
+    console.log(
+      `/-/ping during the attack: ${times.length} pings, p50 ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${attacks} attack requests refused`,
+    );
     expect(attacks).toBeGreaterThan(4);
     expect(p99).toBeLessThan(1_000);
   }, 30_000);
 
   it('rate-limits lookups per client by the number of distinct purls (429 + Retry-After)', async () => {
-    const distinct = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `pkg:npm/${tag}-${i}@1.0.0`);
+    const distinct = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => `pkg:npm/${tag}-${i}@1.0.0`);
     let refused;
     for (let i = 0; i < 4 && refused === undefined; i++) {
       const r = await lookup(distinct(2_500, `p${i}`));

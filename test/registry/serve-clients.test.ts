@@ -11,7 +11,11 @@ import { SIGIL_BIN } from '../helpers/cli.js';
 
 it('sigil serve --json prints the client lines, and their URLs answer', async () => {
   const data = mkdtempSync(join(tmpdir(), 'sigil-serve-clients-'));
-  const child = spawn(process.execPath, [SIGIL_BIN, 'serve', '--json', '-l', '127.0.0.1:0', '-d', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } });
+  const child = spawn(
+    process.execPath,
+    [SIGIL_BIN, 'serve', '--json', '-l', '127.0.0.1:0', '-d', data],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGIL_SERVER_PASSPHRASE: '' } },
+  );
   try {
     const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
@@ -20,9 +24,23 @@ it('sigil serve --json prints the client lines, and their URLs answer', async ()
     const out = JSON.parse(first) as { url: string; clients: Record<string, string> };
     expect(Object.keys(out.clients).sort()).toEqual(['cargo', 'composer', 'gem', 'pip', 'twine']);
     expect(out.clients['pip']).toBe(`pip install --index-url ${out.url}/pypi/simple/ <project>`);
-    const urls = Object.values(out.clients).flatMap((l) => [...l.matchAll(/https?:\/\/[^\s"]+/g)].map((m) => m[0]));
-    expect(urls).toEqual(expect.arrayContaining([`${out.url}/pypi/simple/`, `${out.url}/cargo/index/`, `${out.url}/rubygems/`, `${out.url}/composer`]));
-    for (const u of [`${out.url}/pypi/simple/`, `${out.url}/cargo/index/config.json`, `${out.url}/rubygems/versions`, `${out.url}/composer/packages.json`]) {
+    const urls = Object.values(out.clients).flatMap((l) =>
+      [...l.matchAll(/https?:\/\/[^\s"]+/g)].map((m) => m[0]),
+    );
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        `${out.url}/pypi/simple/`,
+        `${out.url}/cargo/index/`,
+        `${out.url}/rubygems/`,
+        `${out.url}/composer`,
+      ]),
+    );
+    for (const u of [
+      `${out.url}/pypi/simple/`,
+      `${out.url}/cargo/index/config.json`,
+      `${out.url}/rubygems/versions`,
+      `${out.url}/composer/packages.json`,
+    ]) {
       expect((await fetch(u)).status, u).toBe(200);
     }
   } finally {

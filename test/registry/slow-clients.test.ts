@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 
-const LIMITS = { headersTimeoutMs: 800, requestTimeoutMs: 1_500, idleTimeoutMs: 5_000, checkIntervalMs: 200, maxConnectionsPerClient: 40 };
+const LIMITS = {
+  headersTimeoutMs: 800,
+  requestTimeoutMs: 1_500,
+  idleTimeoutMs: 5_000,
+  checkIntervalMs: 200,
+  maxConnectionsPerClient: 40,
+};
 const ATTACKER = '127.0.0.2'; // all of 127/8 is loopback on Linux: a second client address
 
 let dir: string;
@@ -18,7 +24,14 @@ let port: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sigil-slow-'));
-  reg = await openRegistry({ dataDir: dir, host: '127.0.0.1', port: 0, openWrites: true, passphrase: 'pw', httpLimits: LIMITS });
+  reg = await openRegistry({
+    dataDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    openWrites: true,
+    passphrase: 'pw',
+    httpLimits: LIMITS,
+  });
   port = Number(new URL(await reg.listen()).port);
 });
 afterAll(async () => {
@@ -71,9 +84,16 @@ describe('slow clients', () => {
   it('times out slow bodies and slow headers, caps connections per address, and keeps serving others', async () => {
     const body = '{"purls":["pkg:npm/a@1"'; // never finished: content-length promises far more
     const slowBodies = await Promise.all(
-      Array.from({ length: 30 }, () => slowClient(`POST /api/v1/releases/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n${body}`, ' ')),
+      Array.from({ length: 30 }, () =>
+        slowClient(
+          `POST /api/v1/releases/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n${body}`,
+          ' ',
+        ),
+      ),
     );
-    const slowHeaders = await Promise.all(Array.from({ length: 30 }, () => slowClient('GET /-/ping HTTP/1.1\r\nHost: x\r\n', 'X')));
+    const slowHeaders = await Promise.all(
+      Array.from({ length: 30 }, () => slowClient('GET /-/ping HTTP/1.1\r\nHost: x\r\n', 'X')),
+    );
     const all = [...slowBodies, ...slowHeaders];
 
     // A normal client, meanwhile, is served promptly.
@@ -82,7 +102,8 @@ describe('slow clients', () => {
 
     // Every slow connection is gone within the timeouts (plus the checking interval and slack).
     const deadline = Date.now() + 6_000;
-    while (all.some((s) => s.closedAt === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (all.some((s) => s.closedAt === undefined) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const open = all.filter((s) => s.closedAt === undefined);
     for (const s of open) s.socket.destroy();
     expect(open.length).toBe(0);
@@ -94,7 +115,8 @@ describe('slow clients', () => {
     // Those admitted were answered 408 by the request/headers timeout, after it and not long after.
     const timedOut = all.filter((s) => /^HTTP\/1\.1 408/.test(s.answer));
     expect(timedOut.length).toBe(all.length - closedAtOnce.length);
-    for (const s of timedOut) expect(s.closedAt! - s.openedAt).toBeLessThan(LIMITS.requestTimeoutMs + 4_000);
+    for (const s of timedOut)
+      expect(s.closedAt! - s.openedAt).toBeLessThan(LIMITS.requestTimeoutMs + 4_000);
     expect(await pingTimes(3)).toHaveLength(3);
   }, 30_000);
 });

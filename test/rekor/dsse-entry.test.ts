@@ -20,7 +20,14 @@ import { MemoryLog } from '../helpers/memory-log.js';
 
 // A fixed Ed25519 key (RFC 8032 test 1 secret) so signatures, and so bodies, are reproducible.
 const fixedKey = toPrivateKey(
-  createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex')]), format: 'der', type: 'pkcs8' }),
+  createPrivateKey({
+    key: Buffer.concat([
+      Buffer.from('302e020100300506032b657004220420', 'hex'),
+      Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex'),
+    ]),
+    format: 'der',
+    type: 'pkcs8',
+  }),
 );
 
 function request(key = fixedKey, payload = '{"_type":"https://in-toto.io/Statement/v1"}') {
@@ -28,14 +35,22 @@ function request(key = fixedKey, payload = '{"_type":"https://in-toto.io/Stateme
   return {
     dsseRequestV002: {
       envelope,
-      verifiers: [{ publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') }, keyDetails: key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256' }],
+      verifiers: [
+        {
+          publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') },
+          keyDetails: key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256',
+        },
+      ],
     },
   };
 }
 
 function refusal(body: unknown, maxBytes?: number): RekorEntryError {
   try {
-    prepareDsseEntry(typeof body === 'string' ? body : JSON.stringify(body), maxBytes === undefined ? {} : { maxBytes });
+    prepareDsseEntry(
+      typeof body === 'string' ? body : JSON.stringify(body),
+      maxBytes === undefined ? {} : { maxBytes },
+    );
   } catch (e) {
     expect(e).toBeInstanceOf(RekorEntryError);
     return e as RekorEntryError;
@@ -49,7 +64,9 @@ describe('dsse v0.0.2 canonicalized body', () => {
     const { body, entry } = prepareDsseEntry(JSON.stringify(req));
     const sig = req.dsseRequestV002.envelope.signatures[0]!.sig;
     const raw = req.dsseRequestV002.verifiers[0]!.publicKey.rawBytes;
-    const digest = createHash('sha256').update('{"_type":"https://in-toto.io/Statement/v1"}').digest('base64');
+    const digest = createHash('sha256')
+      .update('{"_type":"https://in-toto.io/Statement/v1"}')
+      .digest('base64');
     expect(Buffer.from(body).toString('utf8')).toBe(
       `{"apiVersion":"0.0.2","kind":"dsse","spec":{"dsseV002":{"payloadHash":{"algorithm":"SHA2_256","digest":"${digest}"},` +
         `"signatures":[{"content":"${sig}","verifier":{"keyDetails":"PKIX_ED25519","publicKey":{"rawBytes":"${raw}"}}}]}}}`,
@@ -65,12 +82,23 @@ describe('dsse v0.0.2 canonicalized body', () => {
     const a = prepareDsseEntry(JSON.stringify(req)).body;
     const env = req.dsseRequestV002.envelope;
     const urlsafe = (s: string) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    const req2 = { dsseRequestV002: { ...req.dsseRequestV002, envelope: { ...env, payload: urlsafe(env.payload), signatures: env.signatures.map((s) => ({ ...s, sig: urlsafe(s.sig) })) } } };
+    const req2 = {
+      dsseRequestV002: {
+        ...req.dsseRequestV002,
+        envelope: {
+          ...env,
+          payload: urlsafe(env.payload),
+          signatures: env.signatures.map((s) => ({ ...s, sig: urlsafe(s.sig) })),
+        },
+      },
+    };
     expect(prepareDsseEntry(JSON.stringify(req2)).body).toEqual(a);
   });
 
   it('canonicalJson sorts keys by UTF-16 code units and refuses non-JSON values', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x'], é: {}, A: 'é\u2028' })).toBe('{"A":"é\u2028","a":[true,null,"x"],"b":1,"é":{}}');
+    expect(canonicalJson({ b: 1, a: [true, null, 'x'], é: {}, A: 'é\u2028' })).toBe(
+      '{"A":"é\u2028","a":[true,null,"x"],"b":1,"é":{}}',
+    );
     expect(() => canonicalJson(1.5)).toThrow(/canonicalize/);
     expect(() => canonicalJson(new Date())).toThrow(/canonicalize/);
   });
@@ -85,19 +113,32 @@ describe('dsse v0.0.2 canonicalized body', () => {
       dsseRequestV002: {
         envelope: { ...e1, signatures: [...e1.signatures, ...e2.signatures] },
         verifiers: [
-          { publicKey: { rawBytes: spkiDer(k2.publicKey.key).toString('base64') }, keyDetails: 'PKIX_ED25519' },
-          { publicKey: { rawBytes: spkiDer(k1.publicKey.key).toString('base64') }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' },
+          {
+            publicKey: { rawBytes: spkiDer(k2.publicKey.key).toString('base64') },
+            keyDetails: 'PKIX_ED25519',
+          },
+          {
+            publicKey: { rawBytes: spkiDer(k1.publicKey.key).toString('base64') },
+            keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+          },
         ],
       },
     };
     const { entry } = prepareDsseEntry(JSON.stringify(req));
-    expect(entry.spec.dsseV002.signatures.map((s) => s.verifier.keyDetails)).toEqual(['PKIX_ECDSA_P256_SHA_256', 'PKIX_ED25519']);
+    expect(entry.spec.dsseV002.signatures.map((s) => s.verifier.keyDetails)).toEqual([
+      'PKIX_ECDSA_P256_SHA_256',
+      'PKIX_ED25519',
+    ]);
   });
 });
 
 describe('CreateEntryRequest refusals', () => {
   it('wrong kind: hashedrekord, empty object, intoto', () => {
-    expect(refusal({ hashedRekordRequestV002: {} })).toMatchObject({ code: 'REKOR_KIND_UNSUPPORTED', status: 400, fields: ['hashedRekordRequestV002'] });
+    expect(refusal({ hashedRekordRequestV002: {} })).toMatchObject({
+      code: 'REKOR_KIND_UNSUPPORTED',
+      status: 400,
+      fields: ['hashedRekordRequestV002'],
+    });
     expect(refusal({})).toMatchObject({ code: 'REKOR_KIND_UNSUPPORTED', status: 400 });
     expect(refusal({ intoto: {} }).code).toBe('REKOR_KIND_UNSUPPORTED');
   });
@@ -124,7 +165,13 @@ describe('CreateEntryRequest refusals', () => {
   });
 
   it('missing and unknown fields, wrong types', () => {
-    const e = refusal({ dsseRequestV002: { envelope: { payload: 'aGk=', signatures: [], extra: 1 }, verifiers: 'x', more: true } });
+    const e = refusal({
+      dsseRequestV002: {
+        envelope: { payload: 'aGk=', signatures: [], extra: 1 },
+        verifiers: 'x',
+        more: true,
+      },
+    });
     expect(e.fields).toEqual([
       'dsseRequestV002.more',
       'dsseRequestV002.envelope.extra',
@@ -135,16 +182,25 @@ describe('CreateEntryRequest refusals', () => {
     const v = request() as any;
     v.dsseRequestV002.verifiers[0].x509Certificate = { rawBytes: 'aGk=' };
     expect(refusal(v).fields).toEqual(['dsseRequestV002.verifiers[0]']);
-    v.dsseRequestV002.verifiers[0] = { keyDetails: 'PKIX_RSA_PKCS1V15_2048_SHA256', publicKey: { rawBytes: 'aGk=' } };
+    v.dsseRequestV002.verifiers[0] = {
+      keyDetails: 'PKIX_RSA_PKCS1V15_2048_SHA256',
+      publicKey: { rawBytes: 'aGk=' },
+    };
     expect(refusal(v).fields).toEqual(['dsseRequestV002.verifiers[0].keyDetails']);
   });
 
   it('a signature that does not verify: 400 naming the signature', () => {
     const req = request() as any;
     const other = generateKey('ed25519');
-    req.dsseRequestV002.verifiers[0].publicKey.rawBytes = spkiDer(other.publicKey.key).toString('base64');
+    req.dsseRequestV002.verifiers[0].publicKey.rawBytes = spkiDer(other.publicKey.key).toString(
+      'base64',
+    );
     const e = refusal(req);
-    expect(e).toMatchObject({ code: 'REKOR_SIGNATURE_INVALID', status: 400, fields: ['dsseRequestV002.envelope.signatures[0].sig'] });
+    expect(e).toMatchObject({
+      code: 'REKOR_SIGNATURE_INVALID',
+      status: 400,
+      fields: ['dsseRequestV002.envelope.signatures[0].sig'],
+    });
     // the payload type is signed too (PAE)
     const req2 = request() as any;
     req2.dsseRequestV002.envelope.payloadType = 'application/json';
@@ -153,11 +209,18 @@ describe('CreateEntryRequest refusals', () => {
 
   it('keys that are not keys, or not the keyDetails they claim', () => {
     const req = request() as any;
-    req.dsseRequestV002.verifiers[0].publicKey.rawBytes = Buffer.from('not a key').toString('base64');
-    expect(refusal(req)).toMatchObject({ code: 'REKOR_KEY_UNSUPPORTED', fields: ['dsseRequestV002.verifiers[0].publicKey.rawBytes'] });
+    req.dsseRequestV002.verifiers[0].publicKey.rawBytes =
+      Buffer.from('not a key').toString('base64');
+    expect(refusal(req)).toMatchObject({
+      code: 'REKOR_KEY_UNSUPPORTED',
+      fields: ['dsseRequestV002.verifiers[0].publicKey.rawBytes'],
+    });
     const req2 = request() as any;
     req2.dsseRequestV002.verifiers[0].keyDetails = 'PKIX_ECDSA_P256_SHA_256';
-    expect(refusal(req2)).toMatchObject({ code: 'REKOR_KEY_UNSUPPORTED', message: expect.stringMatching(/PKIX_ECDSA_P256_SHA_256 but the key is ed25519/) });
+    expect(refusal(req2)).toMatchObject({
+      code: 'REKOR_KEY_UNSUPPORTED',
+      message: expect.stringMatching(/PKIX_ECDSA_P256_SHA_256 but the key is ed25519/),
+    });
   });
 
   it('over-size body: 413 with the limit', () => {
@@ -179,32 +242,86 @@ describe('CreateEntryRequest refusals', () => {
 });
 
 describe('TransparencyLogEntry', () => {
-  it('parses rekor-tiles\' hex-string rootHash form as well as raw bytes', async () => {
+  it("parses rekor-tiles' hex-string rootHash form as well as raw bytes", async () => {
     const log = new MemoryLog();
     const { body } = prepareDsseEntry(JSON.stringify(request()));
     const r = await log.append(body);
     const cpLines = r.checkpoint.split('\n');
     const root = new Uint8Array(Buffer.from(cpLines[2]!, 'base64'));
     const tle = makeTransparencyLogEntry({
-      index: r.index, logId: rekorLogId(parseVerifierKey(log.verifierKey)), kind: 'dsse', version: '0.0.2', body,
-      treeSize: 1, rootHash: root, proof: [], checkpoint: r.checkpoint,
+      index: r.index,
+      logId: rekorLogId(parseVerifierKey(log.verifierKey)),
+      kind: 'dsse',
+      version: '0.0.2',
+      body,
+      treeSize: 1,
+      rootHash: root,
+      proof: [],
+      checkpoint: r.checkpoint,
     });
-    const hexForm = { ...tle, inclusionProof: { ...tle.inclusionProof, rootHash: Buffer.from(Buffer.from(root).toString('hex')).toString('base64') } };
+    const hexForm = {
+      ...tle,
+      inclusionProof: {
+        ...tle.inclusionProof,
+        rootHash: Buffer.from(Buffer.from(root).toString('hex')).toString('base64'),
+      },
+    };
     expect(parseTransparencyLogEntry(hexForm).proof.rootHash).toEqual(root);
-    expect(checkTransparencyLogEntry(hexForm, { verifiers: [parseVerifierKey(log.verifierKey)] }).ok).toBe(true);
+    expect(
+      checkTransparencyLogEntry(hexForm, { verifiers: [parseVerifierKey(log.verifierKey)] }).ok,
+    ).toBe(true);
   });
 
   it('refuses malformed entries with the field named, never a raw exception', () => {
     const bad = [
       [null, 'tlogEntry. must be an object'],
       [{ kindVersion: {} }, 'kindVersion'],
-      [{ kindVersion: { kind: 'dsse', version: '0.0.2' }, logId: { keyId: 'AA==' } }, 'inclusionProof'],
-      [{ kindVersion: { kind: 'dsse', version: '0.0.2' }, logId: { keyId: 'AA==' }, inclusionProof: { checkpoint: { envelope: 'x' }, rootHash: 'AA==', hashes: [] } }, 'rootHash'],
-      [{ kindVersion: { kind: 'dsse', version: '0.0.2' }, logId: { keyId: 'AA==' }, logIndex: '01', inclusionProof: { checkpoint: { envelope: 'x' }, rootHash: Buffer.alloc(32).toString('base64'), treeSize: '1', hashes: [] }, canonicalizedBody: 'e30=' }, 'logIndex'],
-      [{ kindVersion: { kind: 'dsse', version: '0.0.2' }, logId: { keyId: 'AA==' }, inclusionProof: { checkpoint: { envelope: 'x' }, rootHash: Buffer.alloc(32).toString('base64'), treeSize: '-1', hashes: [] }, canonicalizedBody: 'e30=' }, 'treeSize'],
+      [
+        { kindVersion: { kind: 'dsse', version: '0.0.2' }, logId: { keyId: 'AA==' } },
+        'inclusionProof',
+      ],
+      [
+        {
+          kindVersion: { kind: 'dsse', version: '0.0.2' },
+          logId: { keyId: 'AA==' },
+          inclusionProof: { checkpoint: { envelope: 'x' }, rootHash: 'AA==', hashes: [] },
+        },
+        'rootHash',
+      ],
+      [
+        {
+          kindVersion: { kind: 'dsse', version: '0.0.2' },
+          logId: { keyId: 'AA==' },
+          logIndex: '01',
+          inclusionProof: {
+            checkpoint: { envelope: 'x' },
+            rootHash: Buffer.alloc(32).toString('base64'),
+            treeSize: '1',
+            hashes: [],
+          },
+          canonicalizedBody: 'e30=',
+        },
+        'logIndex',
+      ],
+      [
+        {
+          kindVersion: { kind: 'dsse', version: '0.0.2' },
+          logId: { keyId: 'AA==' },
+          inclusionProof: {
+            checkpoint: { envelope: 'x' },
+            rootHash: Buffer.alloc(32).toString('base64'),
+            treeSize: '-1',
+            hashes: [],
+          },
+          canonicalizedBody: 'e30=',
+        },
+        'treeSize',
+      ],
     ] as const;
     for (const [json, field] of bad) {
-      expect(() => parseTransparencyLogEntry(json)).toThrow(new RegExp(field.replace(/\./g, '\\.')));
+      expect(() => parseTransparencyLogEntry(json)).toThrow(
+        new RegExp(field.replace(/\./g, '\\.')),
+      );
       const r = checkTransparencyLogEntry(json, { verifiers: [] });
       expect(r.ok).toBe(false);
       expect(r.checks[0]!.code).toBe('TLOG_ENTRY_MALFORMED');
@@ -216,7 +333,10 @@ describe('trusted root', () => {
   it('names the log by URL, DER SPKI key, and the 32-byte log id whose prefix is the note key ID', () => {
     const log = new MemoryLog({ origin: 'sigil.example.org/log' });
     const v = parseVerifierKey(log.verifierKey);
-    const root = makeTrustedRoot({ baseUrl: 'https://sigil.example.org/log/', verifierKey: log.verifierKey });
+    const root = makeTrustedRoot({
+      baseUrl: 'https://sigil.example.org/log/',
+      verifierKey: log.verifierKey,
+    });
     const t = root.tlogs[0]!;
     expect(t.baseUrl).toBe('https://sigil.example.org/log');
     expect(t.publicKey.keyDetails).toBe('PKIX_ED25519');
@@ -224,13 +344,19 @@ describe('trusted root', () => {
     expect(id).toHaveLength(32);
     expect(id.readUInt32BE(0)).toBe(v.keyId);
     expect(t.checkpointKeyId.keyId).toBe(t.logId.keyId);
-    expect(Buffer.from(t.publicKey.rawBytes, 'base64').subarray(-32)).toEqual(Buffer.from(v.publicKey));
+    expect(Buffer.from(t.publicKey.rawBytes, 'base64').subarray(-32)).toEqual(
+      Buffer.from(v.publicKey),
+    );
   });
 
   it('refuses a key whose name sigstore verifiers would not match with the URL', () => {
     const log = new MemoryLog({ origin: 'other.example/log' });
-    expect(() => makeTrustedRoot({ baseUrl: 'https://sigil.example.org/log', verifierKey: log.verifierKey })).toThrow(/does not appear in the URL/);
-    expect(() => makeTrustedRoot({ baseUrl: 'not a url', verifierKey: log.verifierKey })).toThrow(/not an absolute URL/);
+    expect(() =>
+      makeTrustedRoot({ baseUrl: 'https://sigil.example.org/log', verifierKey: log.verifierKey }),
+    ).toThrow(/does not appear in the URL/);
+    expect(() => makeTrustedRoot({ baseUrl: 'not a url', verifierKey: log.verifierKey })).toThrow(
+      /not an absolute URL/,
+    );
   });
 });
 

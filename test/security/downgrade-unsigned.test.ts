@@ -6,7 +6,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type Bench, check, codes, keygen, type KeyFiles, lockfile, npmTarball, startBench, type Tarball, verifyJson } from './helpers.js';
+import {
+  type Bench,
+  check,
+  codes,
+  keygen,
+  type KeyFiles,
+  lockfile,
+  npmTarball,
+  startBench,
+  type Tarball,
+  verifyJson,
+} from './helpers.js';
 
 let bench: Bench;
 let alice: KeyFiles;
@@ -20,7 +31,10 @@ beforeAll(async () => {
   alice = await keygen(bench.dir, 'alice');
   widget = npmTarball(bench.dir, 'widget', '1.0.0');
   plain = npmTarball(bench.dir, 'plain', '1.0.0');
-  const pub = await runCli(['publish', widget.path, '--server', bench.url, '--key', alice.privateKey], bench.config());
+  const pub = await runCli(
+    ['publish', widget.path, '--server', bench.url, '--key', alice.privateKey],
+    bench.config(),
+  );
   expect(pub.code, pub.stderr).toBe(0);
 });
 afterAll(async () => bench?.close());
@@ -43,11 +57,17 @@ describe('a pinned or ledgered package needs an author signature forever', () =>
       records['pkg:npm/widget@1.0.0'] = null;
     });
     try {
-      for (const [label, e, args] of [['pinned', env, []], ['ledgered, not pinned', bench.config(), []]] as const) {
+      for (const [label, e, args] of [
+        ['pinned', env, []],
+        ['ledgered, not pinned', bench.config(), []],
+      ] as const) {
         const l = label === 'pinned' ? lock : lockfile(bench.dir, 'null-unpinned', [widget]);
         const v = await verifyJson(l, bench.mitm.url, e, [...args]);
         expect(v.code, label).toBe(1);
-        expect(check(v.report, 'widget@1.0.0', 'record'), label).toMatchObject({ code: 'RECORD_REQUIRED', status: 'fail' });
+        expect(check(v.report, 'widget@1.0.0', 'record'), label).toMatchObject({
+          code: 'RECORD_REQUIRED',
+          status: 'fail',
+        });
         expect(codes(v.report, 'widget@1.0.0'), label).not.toContain('UNSIGNED_ALLOWED');
       }
     } finally {
@@ -63,9 +83,16 @@ describe('a pinned or ledgered package needs an author signature forever', () =>
       delete (r['log'] as Record<string, unknown>)['author'];
     });
     try {
-      const v = await verifyJson(lockfile(bench.dir, 'strip', [widget]), bench.mitm.url, bench.config());
+      const v = await verifyJson(
+        lockfile(bench.dir, 'strip', [widget]),
+        bench.mitm.url,
+        bench.config(),
+      );
       expect(v.code).toBe(1);
-      expect(check(v.report, 'widget@1.0.0', 'author')).toMatchObject({ code: 'AUTHOR_SIGNATURE_REQUIRED', status: 'fail' });
+      expect(check(v.report, 'widget@1.0.0', 'author')).toMatchObject({
+        code: 'AUTHOR_SIGNATURE_REQUIRED',
+        status: 'fail',
+      });
     } finally {
       bench.mitm.rewrite = undefined;
     }
@@ -75,24 +102,48 @@ describe('a pinned or ledgered package needs an author signature forever', () =>
     const env = bench.config();
     const v1 = lockfile(bench.dir, 'revoked', [widget]);
     expect((await verifyJson(v1, bench.url, env, ['--pin'])).code).toBe(0);
-    const revoke = await runCli(['key', 'revoke', '--namespace', 'pkg:npm/widget', '--key-id', alice.keyId, '--signer', alice.privateKey, '--server', bench.url], env);
+    const revoke = await runCli(
+      [
+        'key',
+        'revoke',
+        '--namespace',
+        'pkg:npm/widget',
+        '--key-id',
+        alice.keyId,
+        '--signer',
+        alice.privateKey,
+        '--server',
+        bench.url,
+      ],
+      env,
+    );
     expect(revoke.code, revoke.stderr).toBe(0);
     const v2 = npmTarball(bench.dir, 'widget', '2.0.0');
     const upload = await runCli(['publish', v2.path, '--server', bench.url], env);
-    console.info(`unsigned widget@2.0.0 after the revoke: ${upload.code === 0 ? 'accepted by this registry' : 'refused by the registry'}`);
+    console.info(
+      `unsigned widget@2.0.0 after the revoke: ${upload.code === 0 ? 'accepted by this registry' : 'refused by the registry'}`,
+    );
     if (upload.code === 0) {
       // This registry still accepts it (the server half of item 4 refuses it): the client must not.
       const pinnedLock = lockfile(bench.dir, 'revoked-v2', [v2]);
       mkdirSync(join(dirname(pinnedLock), '.sigil'), { recursive: true });
-      writeFileSync(join(dirname(pinnedLock), '.sigil', 'trust.json'), readFileSync(join(dirname(v1), '.sigil', 'trust.json')));
+      writeFileSync(
+        join(dirname(pinnedLock), '.sigil', 'trust.json'),
+        readFileSync(join(dirname(v1), '.sigil', 'trust.json')),
+      );
       for (const lock of [pinnedLock, lockfile(bench.dir, 'revoked-v2-unpinned', [v2])]) {
         const v = await verifyJson(lock, bench.url, bench.config());
         expect(v.code).toBe(1);
-        expect(check(v.report, 'widget@2.0.0', 'author')).toMatchObject({ code: 'AUTHOR_SIGNATURE_REQUIRED', status: 'fail' });
+        expect(check(v.report, 'widget@2.0.0', 'author')).toMatchObject({
+          code: 'AUTHOR_SIGNATURE_REQUIRED',
+          status: 'fail',
+        });
         expect(codes(v.report, 'widget@2.0.0')).not.toContain('UNSIGNED_ALLOWED');
       }
     } else {
-      expect(upload.stderr).toMatch(/requires releases signed by its authors|AUTHOR_SIGNATURE_REQUIRED|never accepts unsigned releases/i);
+      expect(upload.stderr).toMatch(
+        /requires releases signed by its authors|AUTHOR_SIGNATURE_REQUIRED|never accepts unsigned releases/i,
+      );
     }
   });
 });

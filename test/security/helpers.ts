@@ -19,23 +19,45 @@ export interface Tarball {
 }
 
 /** npmTarball writes a minimal npm package tarball (package/package.json, package/index.js). */
-export function npmTarball(dir: string, name: string, version: string, code = `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`): Tarball {
+export function npmTarball(
+  dir: string,
+  name: string,
+  version: string,
+  code = `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`,
+): Tarball {
   const bytes = buildTgz([
     { name: 'package/package.json', content: JSON.stringify({ name, version, main: 'index.js' }) },
     { name: 'package/index.js', content: code },
   ]);
   const path = join(dir, `${name.replace(/[@/]/g, '_')}-${version}.tgz`);
   writeFileSync(path, bytes);
-  return { name, version, path, integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` };
+  return {
+    name,
+    version,
+    path,
+    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+  };
 }
 
 /** lockfile writes package-lock.json v3 for the tarballs into a fresh project folder and returns its path. */
 export function lockfile(dir: string, label: string, entries: readonly Tarball[]): string {
   const project = mkdtempSync(join(dir, `${label}-`));
   const packages: Record<string, unknown> = { '': { name: 'app', version: '1.0.0' } };
-  for (const p of entries) packages[`node_modules/${p.name}`] = { version: p.version, resolved: `https://registry.example/${p.name}/-/${p.name}-${p.version}.tgz`, integrity: p.integrity };
+  for (const p of entries)
+    packages[`node_modules/${p.name}`] = {
+      version: p.version,
+      resolved: `https://registry.example/${p.name}/-/${p.name}-${p.version}.tgz`,
+      integrity: p.integrity,
+    };
   const path = join(project, 'package-lock.json');
-  writeFileSync(path, JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      { name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
@@ -48,12 +70,20 @@ export interface KeyFiles {
 export async function keygen(dir: string, name: string): Promise<KeyFiles> {
   const r = await runCli(['keygen', '--out', join(dir, name), '--json']);
   if (r.code !== 0) throw new Error(r.stderr);
-  const k = JSON.parse(r.stdout) as { privateKey: string; publicKey: string; keyid?: string; keyId?: string };
+  const k = JSON.parse(r.stdout) as {
+    privateKey: string;
+    publicKey: string;
+    keyid?: string;
+    keyId?: string;
+  };
   return { privateKey: k.privateKey, publicKey: k.publicKey, keyId: (k.keyid ?? k.keyId)! };
 }
 
 /** Rewrite: given the request (method, path, JSON body) and the upstream's JSON answer, return the answer to send. */
-export type Rewrite = (req: { method: string; path: string; body: unknown }, answer: unknown) => unknown;
+export type Rewrite = (
+  req: { method: string; path: string; body: unknown },
+  answer: unknown,
+) => unknown;
 
 /**
  * Mitm is an HTTP proxy in front of an upstream Sigil server. `rewrite`, when
@@ -74,14 +104,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startMitm(upstream: string): Promise<Mitm> {
-  const state: { upstream: string; rewrite: Rewrite | undefined } = { upstream, rewrite: undefined };
+  const state: { upstream: string; rewrite: Rewrite | undefined } = {
+    upstream,
+    rewrite: undefined,
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length', 'accept-encoding'].includes(k)) headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (
+          typeof v === 'string' &&
+          !['host', 'connection', 'content-length', 'accept-encoding'].includes(k)
+        )
+          headers[k] = v;
       const method = req.method ?? 'GET';
-      const up = await fetch(`${state.upstream}${req.url ?? '/'}`, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body }) });
+      const up = await fetch(`${state.upstream}${req.url ?? '/'}`, {
+        method,
+        headers,
+        ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
+      });
       let out = Buffer.from(await up.arrayBuffer());
       const type = up.headers.get('content-type') ?? 'application/octet-stream';
       if (state.rewrite && type.includes('json')) {
@@ -91,7 +133,10 @@ export async function startMitm(upstream: string): Promise<Mitm> {
         } catch {
           reqJson = undefined;
         }
-        const answer = state.rewrite({ method, path: req.url ?? '/', body: reqJson }, JSON.parse(out.toString('utf8')));
+        const answer = state.rewrite(
+          { method, path: req.url ?? '/', body: reqJson },
+          JSON.parse(out.toString('utf8')),
+        );
         out = Buffer.from(JSON.stringify(answer), 'utf8');
       }
       res.writeHead(up.status, { 'content-type': type, 'content-length': String(out.length) });
@@ -132,9 +177,19 @@ export interface Bench {
 }
 
 /** startBench opens a registry (open writes) under a temp dir with a MITM in front of it. */
-export async function startBench(label: string, origin = `${label}.security.test/log`): Promise<Bench> {
+export async function startBench(
+  label: string,
+  origin = `${label}.security.test/log`,
+): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), `sigil-sec-${label}-`));
-  const registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin, openWrites: true, batchIntervalMs: 2 });
+  const registry = await openRegistry({
+    dataDir: join(dir, 'data'),
+    host: '127.0.0.1',
+    port: 0,
+    origin,
+    openWrites: true,
+    batchIntervalMs: 2,
+  });
   const url = await registry.listen();
   const mitm = await startMitm(url);
   let n = 0;
@@ -155,10 +210,23 @@ export async function startBench(label: string, origin = `${label}.security.test
   };
 }
 
-type Report = { ok: boolean; dependencies: { display: string; status: string; checks: { name: string; code: string; status: string; reason: string }[] }[]; project: { code: string; status: string }[] };
+type Report = {
+  ok: boolean;
+  dependencies: {
+    display: string;
+    status: string;
+    checks: { name: string; code: string; status: string; reason: string }[];
+  }[];
+  project: { code: string; status: string }[];
+};
 
 /** verifyJson runs `sigil verify <lockfile> --json` and parses the report. */
-export async function verifyJson(lock: string, server: string, env: Record<string, string>, extra: string[] = []): Promise<{ code: number; report: Report; stderr: string }> {
+export async function verifyJson(
+  lock: string,
+  server: string,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<{ code: number; report: Report; stderr: string }> {
   const r = await runCli(['verify', lock, '--server', server, '--json', ...extra], env);
   let report: Report;
   try {
@@ -177,6 +245,12 @@ export function codes(report: Report, display: string): string[] {
 }
 
 /** check finds one dependency's check by name. */
-export function check(report: Report, display: string, name: string): { code: string; status: string; reason: string } | undefined {
-  return report.dependencies.find((x) => x.display === display)?.checks.find((c) => c.name === name);
+export function check(
+  report: Report,
+  display: string,
+  name: string,
+): { code: string; status: string; reason: string } | undefined {
+  return report.dependencies
+    .find((x) => x.display === display)
+    ?.checks.find((c) => c.name === name);
 }

@@ -9,18 +9,36 @@ import { generateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { buildKeyEvent, keyDescriptor } from '../../src/ledger/event.js';
 import { runCli } from '../helpers/cli.js';
-import { type Bench, check, codes, keygen, type KeyFiles, lockfile, npmTarball, startBench, type Tarball, verifyJson } from './helpers.js';
+import {
+  type Bench,
+  check,
+  codes,
+  keygen,
+  type KeyFiles,
+  lockfile,
+  npmTarball,
+  startBench,
+  type Tarball,
+  verifyJson,
+} from './helpers.js';
 
 let bench: Bench;
 let alice: KeyFiles;
 let widget: Tarball;
 let gizmo: Tarball;
 
-type Ledgers = { ledgers: Record<string, { events: { logIndex: number }[]; treeSize?: number }>; heads?: unknown };
+type Ledgers = {
+  ledgers: Record<string, { events: { logIndex: number }[]; treeSize?: number }>;
+  heads?: unknown;
+};
 
 async function provenLedgers(namespaces: string[]): Promise<Ledgers> {
   const size = Number((await (await fetch(`${bench.url}/log/checkpoint`)).text()).split('\n')[1]);
-  const r = await fetch(`${bench.url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces, treeSize: size }) });
+  const r = await fetch(`${bench.url}/api/v1/ledger/lookup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ namespaces, treeSize: size }),
+  });
   return (await r.json()) as Ledgers;
 }
 
@@ -30,7 +48,10 @@ beforeAll(async () => {
   widget = npmTarball(bench.dir, 'widget', '1.0.0');
   gizmo = npmTarball(bench.dir, 'gizmo', '1.0.0');
   for (const t of [widget, gizmo]) {
-    const pub = await runCli(['publish', t.path, '--server', bench.url, '--key', alice.privateKey], bench.config());
+    const pub = await runCli(
+      ['publish', t.path, '--server', bench.url, '--key', alice.privateKey],
+      bench.config(),
+    );
     expect(pub.code, pub.stderr).toBe(0);
   }
 });
@@ -44,15 +65,28 @@ describe('a fabricated self-signed add injected by a man in the middle', () => {
 
     // Mallory signs the same bytes and forges the namespace's history: one self-signed add of her key.
     const mallory = generateKey('ed25519');
-    const record = (await (await fetch(`${bench.url}/api/v1/releases/${encodeURIComponent('pkg:npm/widget@1.0.0')}`)).json()) as { digests: { sha256: string; sha512: string } };
-    const bundle = signRelease({ purl: 'pkg:npm/widget@1.0.0', digests: record.digests, key: mallory });
-    const forged = buildKeyEvent({ action: 'add', namespace: 'pkg:npm/widget', previous: null, keys: [mallory.publicKey] }, [mallory]);
+    const record = (await (
+      await fetch(`${bench.url}/api/v1/releases/${encodeURIComponent('pkg:npm/widget@1.0.0')}`)
+    ).json()) as { digests: { sha256: string; sha512: string } };
+    const bundle = signRelease({
+      purl: 'pkg:npm/widget@1.0.0',
+      digests: record.digests,
+      key: mallory,
+    });
+    const forged = buildKeyEvent(
+      { action: 'add', namespace: 'pkg:npm/widget', previous: null, keys: [mallory.publicKey] },
+      [mallory],
+    );
     bench.mitm.rewrite = (req, answer) => {
       if (req.path === '/api/v1/releases/lookup') {
         const a = answer as { records: Record<string, Record<string, unknown> | null> };
         const r = a.records['pkg:npm/widget@1.0.0']!;
         r['authorBundle'] = bundle;
-        r['authorKey'] = { keyid: mallory.publicKey.keyId, algorithm: 'ed25519', pem: keyDescriptor(mallory.publicKey).publicKey };
+        r['authorKey'] = {
+          keyid: mallory.publicKey.keyId,
+          algorithm: 'ed25519',
+          pem: keyDescriptor(mallory.publicKey).publicKey,
+        };
         return a;
       }
       if (req.path === '/api/v1/ledger/lookup') {
@@ -60,7 +94,17 @@ describe('a fabricated self-signed add injected by a man in the middle', () => {
         const real = a.ledgers['pkg:npm/widget']!;
         // Same shape as a real answer: an index, the real head, a leaf and a path (of another entry).
         const first = real.events[0] as unknown as { entry: string; hashes: string[] };
-        a.ledgers['pkg:npm/widget'] = { ...real, events: [{ logIndex: 0, envelope: forged.envelope, entry: first.entry, hashes: first.hashes } as unknown as { logIndex: number }] };
+        a.ledgers['pkg:npm/widget'] = {
+          ...real,
+          events: [
+            {
+              logIndex: 0,
+              envelope: forged.envelope,
+              entry: first.entry,
+              hashes: first.hashes,
+            } as unknown as { logIndex: number },
+          ],
+        };
         return a;
       }
       return answer;
@@ -71,8 +115,13 @@ describe('a fabricated self-signed add injected by a man in the middle', () => {
       const key = check(v.report, 'widget@1.0.0', 'key');
       expect(key?.code).not.toBe('KEY_ROTATED');
       expect(key?.status).toBe('fail');
-      expect(check(v.report, 'widget@1.0.0', 'ledger')).toMatchObject({ code: 'LEDGER_EVENT_UNPROVEN', status: 'fail' });
-      const pins = JSON.parse(readFileSync(join(dirname(lock), '.sigil', 'trust.json'), 'utf8')).namespaces['pkg:npm/widget'].keys.map((k: { keyid: string }) => k.keyid);
+      expect(check(v.report, 'widget@1.0.0', 'ledger')).toMatchObject({
+        code: 'LEDGER_EVENT_UNPROVEN',
+        status: 'fail',
+      });
+      const pins = JSON.parse(
+        readFileSync(join(dirname(lock), '.sigil', 'trust.json'), 'utf8'),
+      ).namespaces['pkg:npm/widget'].keys.map((k: { keyid: string }) => k.keyid);
       expect(pins).toEqual([alice.keyId]);
     } finally {
       bench.mitm.rewrite = undefined;
@@ -87,7 +136,23 @@ describe('a withheld revoke event', () => {
     expect((await verifyJson(lock, bench.mitm.url, env)).code).toBe(0);
     const before = await provenLedgers(['pkg:npm/gizmo', 'pkg:npm/widget']); // what a MITM could have recorded before the revoke
     const added = bench.registry.ledger.history('pkg:npm/gizmo')[0]!.logIndex;
-    const revoke = await runCli(['key', 'revoke', '--namespace', 'pkg:npm/gizmo', '--key-id', alice.keyId, '--compromised-since', String(added), '--signer', alice.privateKey, '--server', bench.url], env);
+    const revoke = await runCli(
+      [
+        'key',
+        'revoke',
+        '--namespace',
+        'pkg:npm/gizmo',
+        '--key-id',
+        alice.keyId,
+        '--compromised-since',
+        String(added),
+        '--signer',
+        alice.privateKey,
+        '--server',
+        bench.url,
+      ],
+      env,
+    );
     expect(revoke.code, revoke.stderr).toBe(0);
     // Honest answers: the compromised key fails.
     const honest = await verifyJson(lock, bench.mitm.url, env);
@@ -101,7 +166,11 @@ describe('a withheld revoke event', () => {
     };
     const attacks: [string, (a: Ledgers) => Ledgers, string][] = [
       ['drop the revoke', dropRevoke, 'LEDGER_EVENTS_WITHHELD'],
-      ['drop the revoke and the signed heads', (a) => ({ ledgers: dropRevoke(a).ledgers }), 'LEDGER_HEAD_MISSING'],
+      [
+        'drop the revoke and the signed heads',
+        (a) => ({ ledgers: dropRevoke(a).ledgers }),
+        'LEDGER_HEAD_MISSING',
+      ],
       ['replay the answer from before the revoke', () => before, 'LEDGER_HEAD_MISMATCH'],
     ];
     for (const [what, tamper, code] of attacks) {

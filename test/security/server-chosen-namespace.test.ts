@@ -4,7 +4,18 @@
 // namespaces from the purl it asked about and refuses both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type Bench, check, codes, keygen, type KeyFiles, lockfile, npmTarball, startBench, type Tarball, verifyJson } from './helpers.js';
+import {
+  type Bench,
+  check,
+  codes,
+  keygen,
+  type KeyFiles,
+  lockfile,
+  npmTarball,
+  startBench,
+  type Tarball,
+  verifyJson,
+} from './helpers.js';
 
 let bench: Bench;
 let alice: KeyFiles;
@@ -16,8 +27,14 @@ beforeAll(async () => {
   [alice, bob] = await Promise.all([keygen(bench.dir, 'alice'), keygen(bench.dir, 'bob')]);
   widget = npmTarball(bench.dir, 'widget', '1.0.0');
   const gadget = npmTarball(bench.dir, 'gadget', '1.0.0');
-  for (const [t, k] of [[widget, alice], [gadget, bob]] as const) {
-    const pub = await runCli(['publish', t.path, '--server', bench.url, '--key', k.privateKey], bench.config());
+  for (const [t, k] of [
+    [widget, alice],
+    [gadget, bob],
+  ] as const) {
+    const pub = await runCli(
+      ['publish', t.path, '--server', bench.url, '--key', k.privateKey],
+      bench.config(),
+    );
     expect(pub.code, pub.stderr).toBe(0);
   }
 });
@@ -39,13 +56,16 @@ describe('the namespace comes from the purl asked about, never from the answer',
     try {
       const v = await verifyJson(lock, bench.mitm.url, env);
       expect(v.code).toBe(1);
-      expect(check(v.report, 'widget@1.0.0', 'record')).toMatchObject({ code: 'RECORD_LEDGER_MISMATCH', status: 'fail' });
+      expect(check(v.report, 'widget@1.0.0', 'record')).toMatchObject({
+        code: 'RECORD_LEDGER_MISMATCH',
+        status: 'fail',
+      });
     } finally {
       bench.mitm.rewrite = undefined;
     }
   });
 
-  it('another namespace\'s ledger served in the package\'s place is refused (its events are not the package\'s)', async () => {
+  it("another namespace's ledger served in the package's place is refused (its events are not the package's)", async () => {
     const lock = lockfile(bench.dir, 'swap', [widget]);
     bench.mitm.rewrite = (req, answer) => {
       if (req.path !== '/api/v1/ledger/lookup') return answer;
@@ -56,7 +76,15 @@ describe('the namespace comes from the purl asked about, never from the answer',
     };
     const ns = 'pkg:npm/gadget';
     const size = Number((await (await fetch(`${bench.url}/log/checkpoint`)).text()).split('\n')[1]);
-    const gadgetLedger = ((await (await fetch(`${bench.url}/api/v1/ledger/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespaces: [ns], treeSize: size }) })).json()) as { ledgers: Record<string, unknown> }).ledgers[ns];
+    const gadgetLedger = (
+      (await (
+        await fetch(`${bench.url}/api/v1/ledger/lookup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ namespaces: [ns], treeSize: size }),
+        })
+      ).json()) as { ledgers: Record<string, unknown> }
+    ).ledgers[ns];
     try {
       const v = await verifyJson(lock, bench.mitm.url, bench.config());
       expect(v.code).toBe(1);

@@ -11,10 +11,22 @@ describe('log routes', () => {
     const log = new MemoryLog({ batchSize: 300, batchIntervalMs: 1 });
     const app = createLogServer({ log });
     const adds = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => app.inject({ method: 'POST', url: '/add', payload: Buffer.from(`e${i}`), headers: { 'content-type': 'application/json' } })),
+      Array.from({ length: 300 }, (_, i) =>
+        app.inject({
+          method: 'POST',
+          url: '/add',
+          payload: Buffer.from(`e${i}`),
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
     );
     for (const r of adds) expect(r.statusCode).toBe(200);
-    const body = adds[7]!.json() as { index: number; treeSize: number; checkpoint: string; duplicate: boolean };
+    const body = adds[7]!.json() as {
+      index: number;
+      treeSize: number;
+      checkpoint: string;
+      duplicate: boolean;
+    };
     expect(body).toMatchObject({ treeSize: 300, duplicate: false });
     expect(verifyCheckpoint(body.checkpoint, [parseVerifierKey(log.verifierKey)]).ok).toBe(true);
     const dup = await app.inject({ method: 'POST', url: '/add', payload: Buffer.from('e7') });
@@ -36,7 +48,15 @@ describe('log routes', () => {
     expect(partial.headers['cache-control']).toMatch(/max-age=5$/);
     expect((await app.inject('/tile/entries/000')).statusCode).toBe(200);
     expect((await app.inject('/tile/entries/001.p/44')).rawPayload.length).toBeGreaterThan(44 * 3);
-    for (const bad of ['/tile/0/002', '/tile/0/001.p/45', '/tile/1/000.p/2', '/tile/2/000.p/1', '/tile/x/000', '/tile/0/1', '/tile/entries/000.p/256']) {
+    for (const bad of [
+      '/tile/0/002',
+      '/tile/0/001.p/45',
+      '/tile/1/000.p/2',
+      '/tile/2/000.p/1',
+      '/tile/x/000',
+      '/tile/0/1',
+      '/tile/entries/000.p/256',
+    ]) {
       expect((await app.inject(bad)).statusCode, bad).toBe(404);
     }
     await app.close();
@@ -50,8 +70,13 @@ describe('log routes', () => {
     const big = await app.inject({ method: 'POST', url: '/log/add', payload: Buffer.alloc(101) });
     expect(big.statusCode).toBe(413);
     expect(big.json().error).toContain('100 bytes');
-    expect((await app.inject({ method: 'POST', url: '/log/add', payload: Buffer.alloc(0) })).statusCode).toBe(400);
-    const held = [app.inject({ method: 'POST', url: '/log/add', payload: 'a' }), app.inject({ method: 'POST', url: '/log/add', payload: 'b' })];
+    expect(
+      (await app.inject({ method: 'POST', url: '/log/add', payload: Buffer.alloc(0) })).statusCode,
+    ).toBe(400);
+    const held = [
+      app.inject({ method: 'POST', url: '/log/add', payload: 'a' }),
+      app.inject({ method: 'POST', url: '/log/add', payload: 'b' }),
+    ];
     await new Promise((r) => setTimeout(r, 20));
     const busy = await app.inject({ method: 'POST', url: '/log/add', payload: 'c' });
     expect(busy.statusCode).toBe(503);

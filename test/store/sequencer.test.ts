@@ -10,7 +10,17 @@ import { recordHash } from '../../src/log/hash.js';
 import { parseSignerKey, parseVerifierKey } from '../../src/log/note-key.js';
 import { checkConsistency, checkInclusion } from '../../src/log/proof.js';
 import { PushbackError } from '../../src/log/service.js';
-import { auditLog, AuditError, dirTileSource, MemoryLog, MemoryStorage, openFileLog, SequencedLog, SqliteFileStorage, StorageError } from '../../src/store/index.js';
+import {
+  auditLog,
+  AuditError,
+  dirTileSource,
+  MemoryLog,
+  MemoryStorage,
+  openFileLog,
+  SequencedLog,
+  SqliteFileStorage,
+  StorageError,
+} from '../../src/store/index.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dirs: string[] = [];
@@ -34,11 +44,18 @@ describe('MemoryLog (sequencer over MemoryStorage)', () => {
     const log = new MemoryLog({ batchSize: 64, batchIntervalMs: 2 });
     const first = await log.append(enc('hello'));
     expect(first).toMatchObject({ index: 0, treeSize: 1, duplicate: false });
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => log.append(enc(`entry ${i}`))));
-    expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => log.append(enc(`entry ${i}`))),
+    );
+    expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i + 1),
+    );
     expect(new Set(results.map((r) => r.treeSize)).size).toBeGreaterThan(10); // several batches
     // duplicates: committed, and concurrent with their first submission
-    expect(await log.append(enc('entry 5'))).toMatchObject({ index: results[5]!.index, duplicate: true });
+    expect(await log.append(enc('entry 5'))).toMatchObject({
+      index: results[5]!.index,
+      duplicate: true,
+    });
     const [a, b] = await Promise.all([log.append(enc('twice')), log.append(enc('twice'))]);
     expect(a.index).toBe(b.index);
     expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
@@ -51,7 +68,9 @@ describe('MemoryLog (sequencer over MemoryStorage)', () => {
       expect(checkInclusion(proof, i, 1002, recordHash(entry), root).status).toBe('pass');
     }
     const old = rootOf(log, first.checkpoint);
-    expect(checkConsistency(await log.consistencyProof(1, 1002), 1, 1002, old, root).status).toBe('pass');
+    expect(checkConsistency(await log.consistencyProof(1, 1002), 1, 1002, old, root).status).toBe(
+      'pass',
+    );
     await expect(log.inclusionProof(5, 5000)).rejects.toMatchObject({ code: 'PROOF_BAD_INPUT' });
     expect(await log.readTile('tile/0/000')).toHaveLength(8192);
     expect(await log.readTile('tile/0/003.p/234')).toHaveLength(234 * 32);
@@ -84,7 +103,9 @@ describe('MemoryLog (sequencer over MemoryStorage)', () => {
     expect(await log2.latestCheckpoint()).toBe(await log1.latestCheckpoint());
     expect(await log2.append(enc('r42'))).toMatchObject({ index: 42, duplicate: true });
     expect((await log2.append(enc('new'))).index).toBe(300);
-    await expect(log2.append(new Uint8Array(65536))).rejects.toMatchObject({ code: 'ENTRY_TOO_LARGE' });
+    await expect(log2.append(new Uint8Array(65536))).rejects.toMatchObject({
+      code: 'ENTRY_TOO_LARGE',
+    });
   });
 });
 
@@ -92,7 +113,9 @@ describe('storage failures', () => {
   it('reject the failed batch (and the one built on it), then the log recovers from its committed state', async () => {
     class Flaky extends MemoryStorage {
       failNext = 0;
-      override async writeTiles(objects: Parameters<MemoryStorage['writeTiles']>[0]): Promise<void> {
+      override async writeTiles(
+        objects: Parameters<MemoryStorage['writeTiles']>[0],
+      ): Promise<void> {
         if (this.failNext > 0) {
           this.failNext--;
           throw new StorageError('disk on fire');
@@ -104,10 +127,13 @@ describe('storage failures', () => {
     const log = new MemoryLog({ batchSize: 10, batchIntervalMs: 1 }, storage);
     for (let i = 0; i < 25; i++) await log.append(enc(`ok${i}`));
     storage.failNext = 1;
-    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => log.append(enc(`x${i}`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => log.append(enc(`x${i}`))),
+    );
     const failed = results.filter((r) => r.status === 'rejected');
     expect(failed.length).toBeGreaterThanOrEqual(10);
-    for (const f of failed) expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_ERROR' });
+    for (const f of failed)
+      expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_ERROR' });
     // retried entries are appended; the tree stays consistent and provable
     const again = await Promise.all(Array.from({ length: 40 }, (_, i) => log.append(enc(`x${i}`))));
     const size = Math.max(...again.map((r) => r.treeSize));
@@ -115,7 +141,9 @@ describe('storage failures', () => {
     const root = rootOf(log, await log.latestCheckpoint());
     for (let i = 0; i < size; i++) {
       const proof = await log.inclusionProof(i, size);
-      expect(checkInclusion(proof, i, size, recordHash((await log.readEntry(i))!), root).status).toBe('pass');
+      expect(
+        checkInclusion(proof, i, size, recordHash((await log.readEntry(i))!), root).status,
+      ).toBe('pass');
     }
     await log.close();
   });
@@ -124,20 +152,39 @@ describe('storage failures', () => {
 describe('openFileLog (SQLite + files)', () => {
   it('reproduces the Tessera reference log byte for byte', async () => {
     const TESSERA = join(import.meta.dirname, '../fixtures/log/tessera-log');
-    const LEAVES = 'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(' ');
-    const signer = parseSignerKey('PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg');
+    const LEAVES =
+      'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(
+        ' ',
+      );
+    const signer = parseSignerKey(
+      'PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg',
+    );
     const dir = tmp();
-    const log = await SequencedLog.open(new SqliteFileStorage(dir), { origin: 'example.com/log/testdata', signers: [signer], batchSize: 1 });
+    const log = await SequencedLog.open(new SqliteFileStorage(dir), {
+      origin: 'example.com/log/testdata',
+      signers: [signer],
+      batchSize: 1,
+    });
     for (const leaf of LEAVES) await log.append(enc(leaf));
-    expect(readFileSync(join(dir, 'public/checkpoint'), 'utf8')).toBe(readFileSync(join(TESSERA, 'checkpoint'), 'utf8'));
-    expect(readFileSync(join(dir, 'public/tile/0/000.p/15'))).toEqual(readFileSync(join(TESSERA, 'tile/0/000.p/15')));
-    expect(readFileSync(join(dir, 'public/tile/entries/000.p/15'))).toEqual(readFileSync(join(TESSERA, 'tile/entries/000.p/15')));
+    expect(readFileSync(join(dir, 'public/checkpoint'), 'utf8')).toBe(
+      readFileSync(join(TESSERA, 'checkpoint'), 'utf8'),
+    );
+    expect(readFileSync(join(dir, 'public/tile/0/000.p/15'))).toEqual(
+      readFileSync(join(TESSERA, 'tile/0/000.p/15')),
+    );
+    expect(readFileSync(join(dir, 'public/tile/entries/000.p/15'))).toEqual(
+      readFileSync(join(TESSERA, 'tile/entries/000.p/15')),
+    );
     await log.close();
   });
 
   it('keeps its state across reopen, locks the directory, audits clean and detects a tampered tile', async () => {
     const dir = tmp();
-    const log = await openFileLog(dir, { origin: 'test.example/log', batchSize: 100, batchIntervalMs: 1 });
+    const log = await openFileLog(dir, {
+      origin: 'test.example/log',
+      batchSize: 100,
+      batchIntervalMs: 1,
+    });
     expect(log.keyCreated).toBe(true);
     await expect(openFileLog(dir)).rejects.toBeInstanceOf(StorageError); // locked by the open log
     const rs = await Promise.all(Array.from({ length: 1000 }, (_, i) => log.append(enc(`f${i}`))));
@@ -146,14 +193,26 @@ describe('openFileLog (SQLite + files)', () => {
     const again = await openFileLog(dir, { batchIntervalMs: 1 });
     expect(again.keyCreated).toBe(false);
     expect(again.verifierKey).toBe(vkey);
-    expect(await again.append(enc('f999'))).toMatchObject({ index: rs[999]!.index, duplicate: true });
+    expect(await again.append(enc('f999'))).toMatchObject({
+      index: rs[999]!.index,
+      duplicate: true,
+    });
     expect((await again.append(enc('g'))).index).toBe(1000);
     await again.close();
-    await expect(openFileLog(dir, { origin: 'other.example' })).rejects.toMatchObject({ code: 'LOG_ORIGIN_MISMATCH' });
+    await expect(openFileLog(dir, { origin: 'other.example' })).rejects.toMatchObject({
+      code: 'LOG_ORIGIN_MISMATCH',
+    });
     const pub = join(dir, 'public');
     // superseded partial tiles are pruned once the full tile exists
-    expect(readdirSync(join(pub, 'tile/0')).filter((n) => n.endsWith('.p')).sort()).toEqual(['003.p']);
-    const res = await auditLog(dirTileSource(pub), { verifiers: [parseVerifierKey(vkey)], origin: 'test.example/log' });
+    expect(
+      readdirSync(join(pub, 'tile/0'))
+        .filter((n) => n.endsWith('.p'))
+        .sort(),
+    ).toEqual(['003.p']);
+    const res = await auditLog(dirTileSource(pub), {
+      verifiers: [parseVerifierKey(vkey)],
+      origin: 'test.example/log',
+    });
     expect(res).toMatchObject({ entries: 1001, treeHeads: 4, signatureVerified: true });
     const t = readFileSync(join(pub, 'tile/0/001'));
     t[100] = t[100]! ^ 1;

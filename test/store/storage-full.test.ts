@@ -13,7 +13,14 @@ import { PushbackError } from '../../src/log/service.js';
 import { LogAdmission } from '../../src/registry/log-admission.js';
 import { createLogServer } from '../../src/registry/log-routes.js';
 import { openRegistry } from '../../src/registry/server.js';
-import { auditLog, dirTileSource, MemoryLog, MemoryStorage, openFileLog, StorageError } from '../../src/store/index.js';
+import {
+  auditLog,
+  dirTileSource,
+  MemoryLog,
+  MemoryStorage,
+  openFileLog,
+  StorageError,
+} from '../../src/store/index.js';
 import { publicDir } from '../../src/store/sqlite-file-storage.js';
 import { isStorageFull, StorageFullError } from '../../src/store/storage-full.js';
 import { inCI } from '../helpers/real-program.js';
@@ -22,7 +29,10 @@ import { buildTgz } from '../helpers/tar-builder.js';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function enospc(): Error {
-  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), {
+    code: 'ENOSPC',
+    errno: -28,
+  });
 }
 
 /** FullDisk fails every write with ENOSPC (wrapped like the file driver wraps it) while `full` is set. */
@@ -48,7 +58,9 @@ class FullDisk extends MemoryStorage {
 describe('disk full (injected ENOSPC)', () => {
   it('classifies out-of-space errors along the cause chain', () => {
     expect(isStorageFull(new StorageError('x', { cause: enospc() }))).toBe(true);
-    expect(isStorageFull(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(true);
+    expect(
+      isStorageFull(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })),
+    ).toBe(true);
     expect(isStorageFull(new StorageError('disk on fire'))).toBe(false);
     expect(isStorageFull(undefined)).toBe(false);
   });
@@ -56,9 +68,13 @@ describe('disk full (injected ENOSPC)', () => {
   it('answers pushback while full, never latches, and appends again once space returns; nothing acknowledged is lost', async () => {
     const storage = new FullDisk();
     const log = new MemoryLog({ batchSize: 8, batchIntervalMs: 1 }, storage);
-    const acked = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(enc(`before ${i}`))));
+    const acked = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => log.append(enc(`before ${i}`))),
+    );
     storage.full = true;
-    const during = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => log.append(enc(`during ${i}`))));
+    const during = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => log.append(enc(`during ${i}`))),
+    );
     for (const r of during) {
       expect(r.status).toBe('rejected');
       const e = (r as PromiseRejectedResult).reason;
@@ -67,12 +83,16 @@ describe('disk full (injected ENOSPC)', () => {
       expect((e as Error).message).toMatch(/storage is full/);
     }
     // Still full: still pushback (not a latched fatal error), as many times as asked.
-    for (let i = 0; i < 3; i++) await expect(log.append(enc(`still ${i}`))).rejects.toBeInstanceOf(StorageFullError);
+    for (let i = 0; i < 3; i++)
+      await expect(log.append(enc(`still ${i}`))).rejects.toBeInstanceOf(StorageFullError);
     storage.full = false;
-    const after = await Promise.all(Array.from({ length: 12 }, (_, i) => log.append(enc(`during ${i}`))));
+    const after = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => log.append(enc(`during ${i}`))),
+    );
     expect(after.every((r) => !r.duplicate)).toBe(true);
     expect(log.size).toBe(32);
-    for (const a of acked) expect(new TextDecoder().decode(await log.readEntry(a.index))).toMatch(/^before /);
+    for (const a of acked)
+      expect(new TextDecoder().decode(await log.readEntry(a.index))).toMatch(/^before /);
     await log.close();
   });
 });
@@ -80,7 +100,9 @@ describe('disk full (injected ENOSPC)', () => {
 /** A tmpfs of `size` mounted on a fresh directory (root only). */
 function mountTmpfs(size: string): { dir: string; unmount(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-tmpfs-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`mount -t tmpfs failed: ${r.stderr}`);
   return {
     dir,
@@ -118,7 +140,10 @@ function fill(dir: string): string[] {
 }
 
 const isRoot = process.getuid?.() === 0;
-if (!isRoot && !inCI) console.warn('test/store/storage-full.test.ts: tmpfs tests SKIPPED — mounting a tmpfs needs root (they run as root in CI)');
+if (!isRoot && !inCI)
+  console.warn(
+    'test/store/storage-full.test.ts: tmpfs tests SKIPPED — mounting a tmpfs needs root (they run as root in CI)',
+  );
 
 describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
   let fs: { dir: string; unmount(): void } | undefined;
@@ -131,9 +156,18 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
   it('sigil log serve: 503 + Retry-After with a clear message while full, 200 again once space is freed', async () => {
     const dataDir = join(fs!.dir, 'log');
     const log = await openFileLog(dataDir, { origin: 'full.test/log', batchIntervalMs: 1 });
-    const app = createLogServer({ log, admission: LogAdmission.policy({ open: true, rateLimit: { burst: 1000, perMinute: 60_000 } }) });
+    const app = createLogServer({
+      log,
+      admission: LogAdmission.policy({ open: true, rateLimit: { burst: 1000, perMinute: 60_000 } }),
+    });
     try {
-      const add = (body: string) => app.inject({ method: 'POST', url: '/add', payload: Buffer.from(body), headers: { 'content-type': 'application/octet-stream' } });
+      const add = (body: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/add',
+          payload: Buffer.from(body),
+          headers: { 'content-type': 'application/octet-stream' },
+        });
       const acked: number[] = [];
       for (let i = 0; i < 10; i++) {
         const r = await add(`before ${i} ${'x'.repeat(2000)}`);
@@ -155,8 +189,11 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
       await log.close();
       // Every acknowledged entry is there, and the log audits clean.
       const reopened = await openFileLog(dataDir, { origin: 'full.test/log' });
-      for (const i of acked) expect(new TextDecoder().decode(await reopened.readEntry(i))).toMatch(/^before /);
-      const audit = await auditLog(dirTileSource(publicDir(dataDir)), { verifiers: [parseVerifierKey(reopened.verifierKey)] });
+      for (const i of acked)
+        expect(new TextDecoder().decode(await reopened.readEntry(i))).toMatch(/^before /);
+      const audit = await auditLog(dirTileSource(publicDir(dataDir)), {
+        verifiers: [parseVerifierKey(reopened.verifierKey)],
+      });
       expect(audit.entries).toBe(11);
       expect(audit.signatureVerified).toBe(true);
       await reopened.close();
@@ -168,17 +205,33 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
   it('sigil serve: a publish on a full disk is refused with a clear 5xx and succeeds once space is freed', async () => {
     const dataDir = join(fs!.dir, 'registry');
     mkdirSync(dataDir);
-    const reg = await openRegistry({ dataDir, host: '127.0.0.1', port: 0, openWrites: true, passphrase: 'pw' });
+    const reg = await openRegistry({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      openWrites: true,
+      passphrase: 'pw',
+    });
     try {
       const publish = (name: string) =>
         reg.app.inject({
           method: 'POST',
           url: '/api/v1/publish',
-          payload: { filename: `${name}.tgz`, artifact: buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) }, { name: 'package/data.bin', content: 'd'.repeat(20_000) }]).toString('base64'), bundle: null },
+          payload: {
+            filename: `${name}.tgz`,
+            artifact: buildTgz([
+              { name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) },
+              { name: 'package/data.bin', content: 'd'.repeat(20_000) },
+            ]).toString('base64'),
+            bundle: null,
+          },
         });
       // The npm personality's `npm publish` (PUT /<name>), same store and log.
       const npmPublish = (name: string) => {
-        const tarball = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) }, { name: 'package/data.bin', content: 'n'.repeat(20_000) }]);
+        const tarball = buildTgz([
+          { name: 'package/package.json', content: JSON.stringify({ name, version: '1.0.0' }) },
+          { name: 'package/data.bin', content: 'n'.repeat(20_000) },
+        ]);
         return reg.app.inject({
           method: 'PUT',
           url: `/${name}`,
@@ -186,8 +239,24 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
             _id: name,
             name,
             'dist-tags': { latest: '1.0.0' },
-            versions: { '1.0.0': { name, version: '1.0.0', dist: { integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`, shasum: createHash('sha1').update(tarball).digest('hex'), tarball: `http://x/${name}/-/${name}-1.0.0.tgz` } } },
-            _attachments: { [`${name}-1.0.0.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+            versions: {
+              '1.0.0': {
+                name,
+                version: '1.0.0',
+                dist: {
+                  integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+                  shasum: createHash('sha1').update(tarball).digest('hex'),
+                  tarball: `http://x/${name}/-/${name}-1.0.0.tgz`,
+                },
+              },
+            },
+            _attachments: {
+              [`${name}-1.0.0.tgz`]: {
+                content_type: 'application/octet-stream',
+                data: tarball.toString('base64'),
+                length: tarball.length,
+              },
+            },
           },
         });
       };
@@ -203,7 +272,9 @@ describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
       expect(ok.statusCode, ok.body).toBe(201);
       const okNpm = await npmPublish('third');
       expect(okNpm.statusCode, okNpm.body).toBeLessThan(300);
-      expect((await reg.app.inject('/api/v1/releases/pkg%3Anpm%2Ffirst%401.0.0')).statusCode).toBe(200);
+      expect((await reg.app.inject('/api/v1/releases/pkg%3Anpm%2Ffirst%401.0.0')).statusCode).toBe(
+        200,
+      );
     } finally {
       await reg.close();
     }

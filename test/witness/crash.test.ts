@@ -27,18 +27,30 @@ describe('a witness killed with SIGKILL during add-checkpoint', () => {
     const ORIGIN = 'crash.witness.test';
     const key = await createLogKey(join(root, 'log'), ORIGIN);
     const dir = join(root, 'w');
-    expect((await runCli(['witness', 'init', '--name', 'w.crash.test', '--data', dir])).code).toBe(0);
-    expect((await runCli(['witness', 'add-log', '--vkey', key.verifierKey, '--data', dir])).code).toBe(0);
+    expect((await runCli(['witness', 'init', '--name', 'w.crash.test', '--data', dir])).code).toBe(
+      0,
+    );
+    expect(
+      (await runCli(['witness', 'add-log', '--vkey', key.verifierKey, '--data', dir])).code,
+    ).toBe(0);
     const wkey = parseVerifierKey(readWitnessKeyInfo(dir)!.vkey);
     const N = 80;
     const branches = [new TestTree(ORIGIN, key.signer), new TestTree(ORIGIN, key.signer)];
-    for (let i = 0; i < N; i++) branches.forEach((t, b) => t.add(i < 20 ? `leaf ${i}` : `branch ${b} leaf ${i}`));
+    for (let i = 0; i < N; i++)
+      branches.forEach((t, b) => t.add(i < 20 ? `leaf ${i}` : `branch ${b} leaf ${i}`));
     const cps = branches.map((t) => Array.from({ length: N + 1 }, (_, s) => t.checkpoint(s)));
 
     // Every cosignature we were handed, by size: the root it vouches for.
     const cosigned = new Map<number, Set<string>>();
     let known = 0;
-    let witness: SigilProcess = await startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0']);
+    let witness: SigilProcess = await startSigil([
+      'witness',
+      'serve',
+      '--data',
+      dir,
+      '--listen',
+      '127.0.0.1:0',
+    ]);
     let sent = 0;
     let seed = 7;
     const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
@@ -48,7 +60,11 @@ describe('a witness killed with SIGKILL during add-checkpoint', () => {
         const b = rand(2);
         const old = Math.min(known, N - 1);
         const size = Math.min(N, old + 1 + rand(3));
-        const body = formatAddCheckpointRequest({ oldSize: old, proof: branches[b]!.proof(old, size), checkpoint: cps[b]![size]! });
+        const body = formatAddCheckpointRequest({
+          oldSize: old,
+          proof: branches[b]!.proof(old, size),
+          checkpoint: cps[b]![size]!,
+        });
         let r: Response;
         try {
           r = await fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body });
@@ -78,7 +94,8 @@ describe('a witness killed with SIGKILL during add-checkpoint', () => {
     expect(cosigned.size).toBeGreaterThan(10);
     for (const [size, roots] of cosigned) expect(roots.size, `size ${size}`).toBe(1);
     // Past the fork point only one branch can ever have been cosigned.
-    const branchOf = (size: number, root: string) => branches.findIndex((t) => Buffer.from(t.root(size)).toString('base64') === root);
+    const branchOf = (size: number, root: string) =>
+      branches.findIndex((t) => Buffer.from(t.root(size)).toString('base64') === root);
     const forked = [...cosigned].filter(([s]) => s > 20).map(([s, r]) => branchOf(s, [...r][0]!));
     expect(new Set(forked).size).toBeLessThanOrEqual(1);
     // What the witness serves after the crash is a tree it cosigned (or committed just before dying).

@@ -29,7 +29,10 @@ beforeAll(async () => {
   wkey = await createWitnessKey(join(dir, 'w'), 'w.gossip.test', 'pw');
   store = new WitnessStore(join(dir, 'w'));
   // Configured from a logs file (tlog-policy "log" lines; no quorum line needed).
-  writeFileSync(join(dir, 'logs.policy'), `# logs this witness follows\nlog ${log.verifierKey} ${logUrl}\n`);
+  writeFileSync(
+    join(dir, 'logs.policy'),
+    `# logs this witness follows\nlog ${log.verifierKey} ${logUrl}\n`,
+  );
   for (const v of readLogsFile(join(dir, 'logs.policy'))) store.addLog(v);
   wApp = createWitnessServer({ store, key: wkey });
   wUrl = await wApp.listen({ host: '127.0.0.1', port: 0 });
@@ -42,7 +45,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const gossip = (...extra: string[]) => runCli(['witness', 'gossip', '--log', logUrl, '--vkey', log.verifierKey, '--witness', wUrl, '--json', ...extra]);
+const gossip = (...extra: string[]) =>
+  runCli([
+    'witness',
+    'gossip',
+    '--log',
+    logUrl,
+    '--vkey',
+    log.verifierKey,
+    '--witness',
+    wUrl,
+    '--json',
+    ...extra,
+  ]);
 
 describe('sigil witness gossip', () => {
   it('pushes what the client saw, then proves later checkpoints consistent from the tiles', async () => {
@@ -52,7 +67,9 @@ describe('sigil witness gossip', () => {
     const pushed = await gossip('--push', '--witness-vkey', wkey.vkey);
     expect(JSON.parse(pushed.stdout)).toMatchObject({ code: 'GOSSIP_PUSHED', status: 'pass' });
     expect(store.latest('gossip.test/log')?.size).toBe(300);
-    await Promise.all(Array.from({ length: 400 }, (_, i) => log.append(Buffer.from(`entry ${300 + i}`))));
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) => log.append(Buffer.from(`entry ${300 + i}`))),
+    );
     // The witness is behind: consistent (proof 300 → 700 from tiles), then pushed with that proof.
     const again = await gossip('--push', '--witness-vkey', wkey.vkey);
     expect(JSON.parse(again.stdout)).toMatchObject({ code: 'GOSSIP_PUSHED' });

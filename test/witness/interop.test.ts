@@ -27,7 +27,12 @@ import { MemoryLog } from '../helpers/memory-log.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sigil-witness-interop-'));
-const go = needsProgram('go', ['version'], 'apt-get install golang-go golang-golang-x-mod-dev', 'test/witness/interop.test.ts');
+const go = needsProgram(
+  'go',
+  ['version'],
+  'apt-get install golang-go golang-golang-x-mod-dev',
+  'test/witness/interop.test.ts',
+);
 let app: FastifyInstance;
 const witnessApps: FastifyInstance[] = [];
 const stores: WitnessStore[] = [];
@@ -69,12 +74,25 @@ beforeAll(async () => {
   app = Fastify();
   await app.register(rekorRoutes, { log: witnessed, maxBodyBytes: 64 * 1024 });
   await app.listen({ host: '127.0.0.1', port });
-  const d = { sha256: createHash('sha256').update('hi').digest('hex'), sha512: createHash('sha512').update('hi').digest('hex') };
+  const d = {
+    sha256: createHash('sha256').update('hi').digest('hex'),
+    sha512: createHash('sha512').update('hi').digest('hex'),
+  };
   const signed = signRelease({ purl: 'pkg:npm/%40interop/witnessed@1.0.0', digests: d, key });
   const r = await fetch(`${baseUrl}/api/v2/log/entries`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ dsseRequestV002: { envelope: signed.dsseEnvelope, verifiers: [{ publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') }, keyDetails: 'PKIX_ED25519' }] } }),
+    body: JSON.stringify({
+      dsseRequestV002: {
+        envelope: signed.dsseEnvelope,
+        verifiers: [
+          {
+            publicKey: { rawBytes: spkiDer(key.publicKey.key).toString('base64') },
+            keyDetails: 'PKIX_ED25519',
+          },
+        ],
+      },
+    }),
   });
   expect(r.status).toBe(201);
   entry = await r.json();
@@ -92,15 +110,26 @@ describe('a witnessed checkpoint in the wild', () => {
   it('the logged entry carries a checkpoint cosigned by both witnesses', () => {
     const cp: string = entry.inclusionProof.checkpoint.envelope;
     expect(cp.split('\n').filter((l) => l.startsWith('\u2014 '))).toHaveLength(3);
-    expect(verifyCheckpointPolicy(cp, parseTlogPolicy(policyText))).toMatchObject({ ok: true, cosigners: ['w1', 'w2'] });
+    expect(verifyCheckpointPolicy(cp, parseTlogPolicy(policyText))).toMatchObject({
+      ok: true,
+      cosigners: ['w1', 'w2'],
+    });
   });
 
   it('sigstore-js verifies the bundle, inclusion proof and cosigned checkpoint (tlogThreshold 1)', () => {
-    const trust = toTrustMaterial(TrustedRoot.fromJSON(makeTrustedRoot({ baseUrl, verifierKey: log.verifierKey })), (hint: string) => {
-      if (hint !== key.publicKey.keyId) throw new Error(`no key for hint ${hint}`);
-      return { publicKey: key.publicKey.key, validFor: () => true };
+    const trust = toTrustMaterial(
+      TrustedRoot.fromJSON(makeTrustedRoot({ baseUrl, verifierKey: log.verifierKey })),
+      (hint: string) => {
+        if (hint !== key.publicKey.keyId) throw new Error(`no key for hint ${hint}`);
+        return { publicKey: key.publicKey.key, validFor: () => true };
+      },
+    );
+    const verifier = new Verifier(trust, {
+      tlogThreshold: 1,
+      ctlogThreshold: 0,
+      tsaThreshold: 0,
+      timestampThreshold: 0,
     });
-    const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, tsaThreshold: 0, timestampThreshold: 0 });
     expect(() => verifier.verify(toSignedEntity(bundleFromJSON(bundle)))).not.toThrow();
   });
 
@@ -112,12 +141,26 @@ describe('a witnessed checkpoint in the wild', () => {
         const bin = join(dir, 'tlogcheck');
         execFileSync('go', ['build', '-o', bin, '.'], {
           cwd: join(import.meta.dirname, '..', 'go', 'tlogcheck'),
-          env: { ...process.env, GO111MODULE: 'off', GOPATH: `${join(dir, 'gp')}:/usr/share/gocode`, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
+          env: {
+            ...process.env,
+            GO111MODULE: 'off',
+            GOPATH: `${join(dir, 'gp')}:/usr/share/gocode`,
+            GOCACHE: join(dir, 'cache'),
+            GOFLAGS: '',
+          },
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         const cp: string = entry.inclusionProof.checkpoint.envelope;
         const altered = cp.replace(/\n(\d+)\n/, (_m, n) => `\n${Number(n) + 1}\n`);
-        const out = spawnSync(bin, [], { input: JSON.stringify({ leaves: [], notes: [{ vkey: log.verifierKey, msg: cp }, { vkey: log.verifierKey, msg: altered }] }) });
+        const out = spawnSync(bin, [], {
+          input: JSON.stringify({
+            leaves: [],
+            notes: [
+              { vkey: log.verifierKey, msg: cp },
+              { vkey: log.verifierKey, msg: altered },
+            ],
+          }),
+        });
         const res = JSON.parse(out.stdout.toString('utf8'));
         expect(res.notes[0]).toBe(log.origin);
         expect(res.notes[1]).toMatch(/^error: /);

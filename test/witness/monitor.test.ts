@@ -24,7 +24,14 @@ let lines: Record<string, unknown>[] = [];
 const env = { SIGIL_CONFIG_DIR: join(dir, 'config') };
 
 beforeAll(async () => {
-  registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'monitor.test/log', openWrites: true, batchIntervalMs: 2 });
+  registry = await openRegistry({
+    dataDir: join(dir, 'data'),
+    host: '127.0.0.1',
+    port: 0,
+    origin: 'monitor.test/log',
+    openWrites: true,
+    batchIntervalMs: 2,
+  });
   url = await registry.listen();
   alice = JSON.parse((await runCli(['keygen', '--out', join(dir, 'alice'), '--json'])).stdout);
 });
@@ -36,10 +43,23 @@ afterAll(async () => {
 
 function startMonitor(interval: number): void {
   lines = [];
-  mon = spawn(process.execPath, [SIGIL_BIN, 'monitor', '--server', url, '--watch', 'pkg:npm/@acme/*', '--interval', String(interval)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  mon = spawn(
+    process.execPath,
+    [
+      SIGIL_BIN,
+      'monitor',
+      '--server',
+      url,
+      '--watch',
+      'pkg:npm/@acme/*',
+      '--interval',
+      String(interval),
+    ],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let buf = '';
   mon.stdout!.on('data', (d: Buffer) => {
     buf += d.toString('utf8');
@@ -51,12 +71,16 @@ function startMonitor(interval: number): void {
   });
 }
 
-async function waitFor(pred: (e: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> {
+async function waitFor(
+  pred: (e: Record<string, unknown>) => boolean,
+  ms: number,
+): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   for (;;) {
     const e = lines.find(pred);
     if (e) return e;
-    if (Date.now() - t0 > ms) throw new Error(`no such event within ${ms} ms; got ${JSON.stringify(lines)}`);
+    if (Date.now() - t0 > ms)
+      throw new Error(`no such event within ${ms} ms; got ${JSON.stringify(lines)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -64,47 +88,116 @@ async function waitFor(pred: (e: Record<string, unknown>) => boolean, ms: number
 describe('sigil monitor', () => {
   it('reports new versions, an unexpected key event and a forged second record within one interval', async () => {
     const v1 = npmPack(dir, { name: '@acme/widget', version: '1.0.0' });
-    expect((await runCli(['publish', v1.path, '--server', url, '--key', alice.privateKey], env)).code).toBe(0);
+    expect(
+      (await runCli(['publish', v1.path, '--server', url, '--key', alice.privateKey], env)).code,
+    ).toBe(0);
     const other = npmPack(dir, { name: 'unwatched', version: '1.0.0' });
-    expect((await runCli(['publish', other.path, '--server', url, '--key', alice.privateKey], env)).code).toBe(0);
+    expect(
+      (await runCli(['publish', other.path, '--server', url, '--key', alice.privateKey], env)).code,
+    ).toBe(0);
 
     const INTERVAL = 1;
     startMonitor(INTERVAL);
     const first = await waitFor((e) => e['type'] === 'new_version', 30_000);
-    expect(first).toMatchObject({ purl: 'pkg:npm/%40acme/widget@1.0.0', signedBy: 'author', origin: 'monitor.test/log' });
+    expect(first).toMatchObject({
+      purl: 'pkg:npm/%40acme/widget@1.0.0',
+      signedBy: 'author',
+      origin: 'monitor.test/log',
+    });
     await waitFor((e) => e['type'] === 'key_event' && e['action'] === 'add', 10_000); // the first publish established alice's key
     expect(lines.some((e) => String(e['purl'] ?? '').includes('unwatched'))).toBe(false);
 
     // Someone with alice's key adds mallory's: the owner learns it within one interval.
-    const mallory = JSON.parse((await runCli(['keygen', '--out', join(dir, 'mallory'), '--json'])).stdout);
+    const mallory = JSON.parse(
+      (await runCli(['keygen', '--out', join(dir, 'mallory'), '--json'])).stdout,
+    );
     const before = lines.length;
-    expect((await runCli(['key', 'add', '--namespace', 'pkg:npm/%40acme/widget', '--key', mallory.publicKey, '--signer', alice.privateKey, '--server', url], env)).code).toBe(0);
+    expect(
+      (
+        await runCli(
+          [
+            'key',
+            'add',
+            '--namespace',
+            'pkg:npm/%40acme/widget',
+            '--key',
+            mallory.publicKey,
+            '--signer',
+            alice.privateKey,
+            '--server',
+            url,
+          ],
+          env,
+        )
+      ).code,
+    ).toBe(0);
     // Within one polling interval, plus the time of the poll itself (generous: the machine is shared).
-    const added = await waitFor((e) => lines.indexOf(e) >= before && e['type'] === 'key_event', INTERVAL * 1000 + 10_000);
+    const added = await waitFor(
+      (e) => lines.indexOf(e) >= before && e['type'] === 'key_event',
+      INTERVAL * 1000 + 10_000,
+    );
     expect(added).toMatchObject({ namespace: 'pkg:npm/%40acme/widget', action: 'add' });
 
     // A compromised operator logs a second record for the same purl with other bytes, and serves it.
     const statement = {
       _type: IN_TOTO_STATEMENT_TYPE,
-      subject: [{ name: 'pkg:npm/%40acme/widget@1.0.0', digest: { sha256: 'ab'.repeat(32), sha512: 'cd'.repeat(64) } }],
+      subject: [
+        {
+          name: 'pkg:npm/%40acme/widget@1.0.0',
+          digest: { sha256: 'ab'.repeat(32), sha512: 'cd'.repeat(64) },
+        },
+      ],
       predicateType: PUBLISH_PREDICATE_TYPE,
-      predicate: { name: '@acme/widget', version: '1.0.0', registry: url, publishedAt: new Date().toISOString() },
+      predicate: {
+        name: '@acme/widget',
+        version: '1.0.0',
+        registry: url,
+        publishedAt: new Date().toISOString(),
+      },
     };
-    const envelope = signEnvelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify(statement)), registry.registryKey);
+    const envelope = signEnvelope(
+      'application/vnd.in-toto+json',
+      Buffer.from(JSON.stringify(statement)),
+      registry.registryKey,
+    );
     const leaf = envelopeLogEntry(envelope, registry.registryKey.publicKey);
     const { index } = await registry.log.append(leaf);
-    registry.store.db.prepare('INSERT INTO key_event (namespace, envelope, entry, log_index) VALUES (?, ?, ?, ?)').run('forged', JSON.stringify(envelope), leaf, index);
+    registry.store.db
+      .prepare('INSERT INTO key_event (namespace, envelope, entry, log_index) VALUES (?, ?, ?, ?)')
+      .run('forged', JSON.stringify(envelope), leaf, index);
     const dup = await waitFor((e) => e['type'] === 'duplicate_record', INTERVAL * 1000 + 10_000);
-    expect(dup).toMatchObject({ purl: 'pkg:npm/%40acme/widget@1.0.0', second: { logIndex: index } });
+    expect(dup).toMatchObject({
+      purl: 'pkg:npm/%40acme/widget@1.0.0',
+      second: { logIndex: index },
+    });
     // The same forgery kept from the monitor (no envelope served) still shows as an entry nobody explains.
-    const hidden = await registry.log.append(envelopeLogEntry(signEnvelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify({ ...statement, predicate: { ...statement.predicate, publishedAt: 'later' } })), registry.registryKey), registry.registryKey.publicKey));
-    await waitFor((e) => e['type'] === 'unattributed_entry' && e['logIndex'] === hidden.index, INTERVAL * 1000 + 10_000);
+    const hidden = await registry.log.append(
+      envelopeLogEntry(
+        signEnvelope(
+          'application/vnd.in-toto+json',
+          Buffer.from(
+            JSON.stringify({
+              ...statement,
+              predicate: { ...statement.predicate, publishedAt: 'later' },
+            }),
+          ),
+          registry.registryKey,
+        ),
+        registry.registryKey.publicKey,
+      ),
+    );
+    await waitFor(
+      (e) => e['type'] === 'unattributed_entry' && e['logIndex'] === hidden.index,
+      INTERVAL * 1000 + 10_000,
+    );
     mon!.kill('SIGTERM');
   }, 60_000);
 
   it('resumes from its state: a second run reports only what is new', async () => {
     const v2 = npmPack(dir, { name: '@acme/widget', version: '2.0.0' });
-    expect((await runCli(['publish', v2.path, '--server', url, '--key', alice.privateKey], env)).code).toBe(0);
+    expect(
+      (await runCli(['publish', v2.path, '--server', url, '--key', alice.privateKey], env)).code,
+    ).toBe(0);
     // With a webhook: each event is also POSTed as JSON.
     const received: unknown[] = [];
     const hook = createServer((req, res) => {
@@ -117,9 +210,15 @@ describe('sigil monitor', () => {
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', () => resolve()));
     const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/sigil`;
-    const r = await runCli(['monitor', '--server', url, '--watch', 'pkg:npm/@acme/*', '--once', '--webhook', hookUrl], env);
+    const r = await runCli(
+      ['monitor', '--server', url, '--watch', 'pkg:npm/@acme/*', '--once', '--webhook', hookUrl],
+      env,
+    );
     hook.close();
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e['type'])).toEqual(['new_version']);
     expect(events[0]).toMatchObject({ purl: 'pkg:npm/%40acme/widget@2.0.0' });
     expect(received).toEqual(events);
@@ -138,8 +237,14 @@ describe('sigil monitor', () => {
     for (let i = 0; i <= size; i++) await fork.append(Buffer.from(`forked ${i}`));
     const app = createLogServer({ log: fork });
     const forkUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const r = await runCli(['monitor', '--server', url, '--log', forkUrl, '--watch', 'pkg:npm/@acme/*', '--once'], env);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const r = await runCli(
+      ['monitor', '--server', url, '--log', forkUrl, '--watch', 'pkg:npm/@acme/*', '--once'],
+      env,
+    );
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ type: 'inconsistent_checkpoint' });
     expect(String(events[0]!['previous'])).toContain('monitor.test/log');
     expect(String(events[0]!['received'])).toContain(`\n${size + 1}\n`);

@@ -12,7 +12,10 @@ export interface SigilProcess {
 
 const started = new Set<ChildProcess>();
 
-export async function startSigil(args: string[], env: Record<string, string> = {}): Promise<SigilProcess> {
+export async function startSigil(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<SigilProcess> {
   const child = spawn(process.execPath, [SIGIL_BIN, ...args], {
     env: { ...process.env, SIGIL_PASSPHRASE: 'correct horse battery staple', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,7 +26,10 @@ export async function startSigil(args: string[], env: Record<string, string> = {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sigil ${args.join(' ')} did not start: ${err}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`sigil ${args.join(' ')} did not start: ${err}`)),
+      20_000,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString('utf8');
       const m = /^url: (\S+)$/m.exec(out);
@@ -48,9 +54,14 @@ export async function stop(p: SigilProcess, signal: NodeJS.Signals = 'SIGTERM'):
 }
 
 export async function cleanup(): Promise<void> {
-  await Promise.all([...started].map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  })));
+  await Promise.all(
+    [...started].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
 }

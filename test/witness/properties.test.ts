@@ -3,7 +3,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { decideAddCheckpoint, formatAddCheckpointRequest, parseAddCheckpointRequest } from '../../src/log/add-checkpoint.js';
+import {
+  decideAddCheckpoint,
+  formatAddCheckpointRequest,
+  parseAddCheckpointRequest,
+} from '../../src/log/add-checkpoint.js';
 import { parseCosignatureLines } from '../../src/log/cosignature.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../../src/log/note-key.js';
 import { parseTlogPolicy } from '../../src/log/policy.js';
@@ -19,7 +23,19 @@ const onlyInputErrors = (fn: () => unknown): void => {
 };
 const line = fc.oneof(
   fc.string(),
-  fc.constantFrom('old 0', 'old 1', 'quorum none', 'log ', 'witness a ', 'group g any a', 'index 0', 'c2sp.org/tlog-proof@v1', '', 'extra AAAA', '— a AAAAAAAA'),
+  fc.constantFrom(
+    'old 0',
+    'old 1',
+    'quorum none',
+    'log ',
+    'witness a ',
+    'group g any a',
+    'index 0',
+    'c2sp.org/tlog-proof@v1',
+    '',
+    'extra AAAA',
+    '— a AAAAAAAA',
+  ),
 );
 const text = fc.array(line, { maxLength: 12 }).map((ls) => ls.join('\n'));
 
@@ -38,12 +54,24 @@ describe('parsers of attacker-controlled text', () => {
 
   it('a tlog-proof round-trips', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 2 ** 40 }), fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 20 }), fc.option(fc.uint8Array({ maxLength: 100 }), { nil: undefined }), (index, proof, extra) => {
-        const p = { index, proof, checkpoint: 'o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— o AAAAAAAA\n', ...(extra ? { extra } : {}) };
-        const back = parseTlogProof(formatTlogProof(p));
-        expect(back.index).toBe(index);
-        expect(back.proof.map((h) => Buffer.from(h).toString('hex'))).toEqual(proof.map((h) => Buffer.from(h).toString('hex')));
-      }),
+      fc.property(
+        fc.nat({ max: 2 ** 40 }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 20 }),
+        fc.option(fc.uint8Array({ maxLength: 100 }), { nil: undefined }),
+        (index, proof, extra) => {
+          const p = {
+            index,
+            proof,
+            checkpoint: 'o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— o AAAAAAAA\n',
+            ...(extra ? { extra } : {}),
+          };
+          const back = parseTlogProof(formatTlogProof(p));
+          expect(back.index).toBe(index);
+          expect(back.proof.map((h) => Buffer.from(h).toString('hex'))).toEqual(
+            proof.map((h) => Buffer.from(h).toString('hex')),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -57,7 +85,11 @@ describe('decideAddCheckpoint', () => {
   const keys = [parseVerifierKey(k.verifierKey)];
 
   it('accepts exactly the valid request and refuses any single-byte change of it, without throwing', () => {
-    const body = formatAddCheckpointRequest({ oldSize: 17, proof: tree.proof(17, 40), checkpoint: tree.checkpoint(40) });
+    const body = formatAddCheckpointRequest({
+      oldSize: 17,
+      proof: tree.proof(17, 40),
+      checkpoint: tree.checkpoint(40),
+    });
     const state = { size: 17, hash: tree.root(17) };
     const decide = (b: string) => {
       let req;
@@ -67,18 +99,26 @@ describe('decideAddCheckpoint', () => {
         expect(e).toBeInstanceOf(InputError);
         return 400;
       }
-      return decideAddCheckpoint(req, (o) => (o === 'prop.witness.test' ? keys : undefined), () => state).status;
+      return decideAddCheckpoint(
+        req,
+        (o) => (o === 'prop.witness.test' ? keys : undefined),
+        () => state,
+      ).status;
     };
     expect(decide(body)).toBe(200);
     fc.assert(
-      fc.property(fc.nat({ max: body.length - 1 }), fc.integer({ min: 1, max: 255 }), (pos, flip) => {
-        const bytes = Buffer.from(body, 'utf8');
-        if (pos >= bytes.length) return;
-        bytes[pos] = bytes[pos]! ^ flip;
-        const changed = bytes.toString('utf8');
-        if (changed === body) return;
-        expect(decide(changed)).not.toBe(200);
-      }),
+      fc.property(
+        fc.nat({ max: body.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (pos, flip) => {
+          const bytes = Buffer.from(body, 'utf8');
+          if (pos >= bytes.length) return;
+          bytes[pos] = bytes[pos]! ^ flip;
+          const changed = bytes.toString('utf8');
+          if (changed === body) return;
+          expect(decide(changed)).not.toBe(200);
+        },
+      ),
       { numRuns: 300 },
     );
   });

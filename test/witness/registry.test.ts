@@ -37,8 +37,17 @@ beforeAll(async () => {
     stores.push(s);
     apps.push(a);
   }
-  const policy = parseTlogPolicy(`${keys.map((k, i) => `witness w${i + 1} ${k.vkey} ${urls[i]}`).join('\n')}\ngroup any-two 2 w1 w2 w3\nquorum any-two\n`);
-  registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, openWrites: true, batchIntervalMs: 2, witnessing: { policy, timeoutMs: 2000 } });
+  const policy = parseTlogPolicy(
+    `${keys.map((k, i) => `witness w${i + 1} ${k.vkey} ${urls[i]}`).join('\n')}\ngroup any-two 2 w1 w2 w3\nquorum any-two\n`,
+  );
+  registry = await openRegistry({
+    dataDir: join(dir, 'data'),
+    host: '127.0.0.1',
+    port: 0,
+    openWrites: true,
+    batchIntervalMs: 2,
+    witnessing: { policy, timeoutMs: 2000 },
+  });
   url = await registry.listen();
   expect(loadLogKey(join(dir, 'data', 'log'))!.verifierKey).toBe(logKey.verifierKey);
 }, 60_000);
@@ -52,7 +61,9 @@ afterAll(async () => {
 
 describe('a witnessed registry', () => {
   it('publishes, and `sigil verify` of a lockfile meets a 2-of-3 witness policy but not an all-of-3 one', async () => {
-    const alice = JSON.parse((await runCli(['keygen', '--out', join(dir, 'alice'), '--json'])).stdout);
+    const alice = JSON.parse(
+      (await runCli(['keygen', '--out', join(dir, 'alice'), '--json'])).stdout,
+    );
     const p = npmPack(dir, { name: 'witnessed', version: '1.0.0' });
     const pub = await runCli(['publish', p.path, '--server', url, '--key', alice.privateKey], env);
     expect(pub.code, pub.stderr).toBe(0);
@@ -62,22 +73,68 @@ describe('a witnessed registry', () => {
 
     const project = join(dir, 'project');
     mkdirSync(project);
-    const lock = { name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' }, 'node_modules/witnessed': { version: '1.0.0', resolved: `${url}/witnessed/-/witnessed-1.0.0.tgz`, integrity: p.integrity } } };
+    const lock = {
+      name: 'app',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'app', version: '1.0.0' },
+        'node_modules/witnessed': {
+          version: '1.0.0',
+          resolved: `${url}/witnessed/-/witnessed-1.0.0.tgz`,
+          integrity: p.integrity,
+        },
+      },
+    };
     writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lock));
     const witnessLines = keys.map((k, i) => `witness w${i + 1} ${k.vkey}`).join('\n');
-    writeFileSync(join(project, 'two.tlog-policy'), `${witnessLines}\ngroup g 2 w1 w2 w3\nquorum g\n`);
-    writeFileSync(join(project, 'all.tlog-policy'), `${witnessLines}\ngroup g all w1 w2 w3\nquorum g\n`);
+    writeFileSync(
+      join(project, 'two.tlog-policy'),
+      `${witnessLines}\ngroup g 2 w1 w2 w3\nquorum g\n`,
+    );
+    writeFileSync(
+      join(project, 'all.tlog-policy'),
+      `${witnessLines}\ngroup g all w1 w2 w3\nquorum g\n`,
+    );
     writeFileSync(join(project, 'two.json'), JSON.stringify({ witnessPolicy: 'two.tlog-policy' }));
     writeFileSync(join(project, 'all.json'), JSON.stringify({ witnessPolicy: 'all.tlog-policy' }));
 
-    const ok = await runCli(['verify', join(project, 'package-lock.json'), '--server', url, '--policy', join(project, 'two.json'), '--json'], env);
+    const ok = await runCli(
+      [
+        'verify',
+        join(project, 'package-lock.json'),
+        '--server',
+        url,
+        '--policy',
+        join(project, 'two.json'),
+        '--json',
+      ],
+      env,
+    );
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     const okReport = JSON.parse(ok.stdout);
-    expect(okReport.project.find((c: { name: string }) => c.name === 'witnesses')).toMatchObject({ status: 'pass', code: 'WITNESSES_MET' });
+    expect(okReport.project.find((c: { name: string }) => c.name === 'witnesses')).toMatchObject({
+      status: 'pass',
+      code: 'WITNESSES_MET',
+    });
 
-    const strict = await runCli(['verify', join(project, 'package-lock.json'), '--server', url, '--policy', join(project, 'all.json'), '--json'], env);
+    const strict = await runCli(
+      [
+        'verify',
+        join(project, 'package-lock.json'),
+        '--server',
+        url,
+        '--policy',
+        join(project, 'all.json'),
+        '--json',
+      ],
+      env,
+    );
     expect(strict.code).toBe(1);
-    const w = JSON.parse(strict.stdout).project.find((c: { name: string }) => c.name === 'witnesses');
+    const w = JSON.parse(strict.stdout).project.find(
+      (c: { name: string }) => c.name === 'witnesses',
+    );
     expect(w).toMatchObject({ status: 'fail', code: 'WITNESSES_INSUFFICIENT' });
     expect(w.reason).toMatch(/all of \(w1, w2, w3\): cosigned by w1, w2/);
   }, 60_000);

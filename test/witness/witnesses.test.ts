@@ -23,9 +23,16 @@ let log: SigilProcess;
 let policyText = '';
 
 async function add(url: string, data: string): Promise<Response> {
-  return fetch(`${url}/add`, { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } });
+  return fetch(`${url}/add`, {
+    method: 'POST',
+    body: data,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
 }
-async function addCheckpoint(url: string, body: string): Promise<{ status: number; body: string; type: string | null }> {
+async function addCheckpoint(
+  url: string,
+  body: string,
+): Promise<{ status: number; body: string; type: string | null }> {
   const r = await fetch(`${url}/add-checkpoint`, { method: 'POST', body });
   return { status: r.status, body: await r.text(), type: r.headers.get('content-type') };
 }
@@ -34,11 +41,19 @@ beforeAll(async () => {
   logKey = await createLogKey(logDir, ORIGIN);
   const dirs = [1, 2, 3].map((i) => join(root, `w${i}`));
   for (const [i, dir] of dirs.entries()) {
-    expect((await runCli(['witness', 'init', '--name', `w${i + 1}.witness.test`, '--data', dir])).code).toBe(0);
-    expect((await runCli(['witness', 'add-log', '--vkey', logKey.verifierKey, '--data', dir])).code).toBe(0);
+    expect(
+      (await runCli(['witness', 'init', '--name', `w${i + 1}.witness.test`, '--data', dir])).code,
+    ).toBe(0);
+    expect(
+      (await runCli(['witness', 'add-log', '--vkey', logKey.verifierKey, '--data', dir])).code,
+    ).toBe(0);
   }
-  const procs = await Promise.all(dirs.map((dir) => startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0'])));
-  dirs.forEach((dir, i) => witnesses.push({ dir, vkey: readWitnessKeyInfo(dir)!.vkey, proc: procs[i]! }));
+  const procs = await Promise.all(
+    dirs.map((dir) => startSigil(['witness', 'serve', '--data', dir, '--listen', '127.0.0.1:0'])),
+  );
+  dirs.forEach((dir, i) =>
+    witnesses.push({ dir, vkey: readWitnessKeyInfo(dir)!.vkey, proc: procs[i]! }),
+  );
   policyText = [
     `log ${logKey.verifierKey}`,
     ...witnesses.map((w, i) => `witness w${i + 1} ${w.vkey} ${w.proc.url}`),
@@ -47,7 +62,23 @@ beforeAll(async () => {
     '',
   ].join('\n');
   writeFileSync(join(root, 'witnesses.policy'), policyText);
-  log = await startSigil(['log', 'serve', '--data', logDir, '--listen', '127.0.0.1:0', '--batch-interval', '0', '--open-writes', '--write-rate', '1000000', '--witness-policy', join(root, 'witnesses.policy'), '--witness-timeout', '2000']);
+  log = await startSigil([
+    'log',
+    'serve',
+    '--data',
+    logDir,
+    '--listen',
+    '127.0.0.1:0',
+    '--batch-interval',
+    '0',
+    '--open-writes',
+    '--write-rate',
+    '1000000',
+    '--witness-policy',
+    join(root, 'witnesses.policy'),
+    '--witness-timeout',
+    '2000',
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -66,7 +97,9 @@ describe('a log with three witnesses and a 2-of-3 policy', () => {
     expect([...v.cosigners].sort()).toEqual(['w1', 'w2', 'w3']);
     const served = await (await fetch(`${log.url}/checkpoint`)).text();
     expect(verifyCheckpointPolicy(served, policy).ok).toBe(true);
-    expect(log.stdout()).toMatch(/witnesses: w1, w2, w3 \(quorum 2 of \(w1, w2, w3\), fail-closed\)/);
+    expect(log.stdout()).toMatch(
+      /witnesses: w1, w2, w3 \(quorum 2 of \(w1, w2, w3\), fail-closed\)/,
+    );
   });
 
   it('one cosignature is not enough: the same checkpoint with a single cosignature fails the policy', async () => {
@@ -86,26 +119,64 @@ describe('a log with three witnesses and a 2-of-3 policy', () => {
     const served = await (await fetch(`${log.url}/checkpoint`)).text();
     const size = Number(parseNote(served).text.split('\n')[1]);
     // Rollback: the log's checkpoint of size 4 vs the witness's latest.
-    const stale = await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: 1, proof: [], checkpoint: served }));
+    const stale = await addCheckpoint(
+      w,
+      formatAddCheckpointRequest({ oldSize: 1, proof: [], checkpoint: served }),
+    );
     expect(stale.status).toBe(409);
     expect(stale.type).toMatch(/^text\/x\.tlog\.size/);
     expect(stale.body).toBe(`${size}\n`);
-    const tooOld = await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: size + 1, proof: [], checkpoint: served }));
+    const tooOld = await addCheckpoint(
+      w,
+      formatAddCheckpointRequest({ oldSize: size + 1, proof: [], checkpoint: served }),
+    );
     expect(tooOld.status).toBe(400);
     // A fork of the same size: another tree under the log's own key.
     const fork = new TestTree(ORIGIN, logKey.signer);
     for (let i = 0; i < size; i++) fork.add(`fork ${i}`);
-    expect((await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: size, proof: [], checkpoint: fork.checkpoint() }))).status).toBe(409);
+    expect(
+      (
+        await addCheckpoint(
+          w,
+          formatAddCheckpointRequest({ oldSize: size, proof: [], checkpoint: fork.checkpoint() }),
+        )
+      ).status,
+    ).toBe(409);
     fork.add('fork more');
-    const badProof = await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: size, proof: fork.proof(size, size + 1), checkpoint: fork.checkpoint() }));
+    const badProof = await addCheckpoint(
+      w,
+      formatAddCheckpointRequest({
+        oldSize: size,
+        proof: fork.proof(size, size + 1),
+        checkpoint: fork.checkpoint(),
+      }),
+    );
     expect(badProof.status).toBe(422);
     const unknown = new TestTree('other.witness.test', logKey.signer);
     unknown.add('x');
-    expect((await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: unknown.checkpoint() }))).status).toBe(404);
+    expect(
+      (
+        await addCheckpoint(
+          w,
+          formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: unknown.checkpoint() }),
+        )
+      ).status,
+    ).toBe(404);
     const { signer: otherSigner } = await createLogKey(join(root, 'impostor'), ORIGIN);
     const impostor = new TestTree(ORIGIN, otherSigner);
     impostor.add('x');
-    expect((await addCheckpoint(w, formatAddCheckpointRequest({ oldSize: size, proof: [], checkpoint: impostor.checkpoint() }))).status).toBe(403);
+    expect(
+      (
+        await addCheckpoint(
+          w,
+          formatAddCheckpointRequest({
+            oldSize: size,
+            proof: [],
+            checkpoint: impostor.checkpoint(),
+          }),
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('a forked log is refused by the witness with 409, and gossip reports both checkpoints', async () => {
@@ -115,22 +186,54 @@ describe('a log with three witnesses and a 2-of-3 policy', () => {
     copyFileSync(join(logDir, 'log.key'), join(forkDir, 'log.key'));
     const served = await (await fetch(`${log.url}/checkpoint`)).text();
     const size = Number(parseNote(served).text.split('\n')[1]);
-    const forkLog = await startSigil(['log', 'serve', '--data', forkDir, '--listen', '127.0.0.1:0', '--batch-interval', '0', '--open-writes', '--write-rate', '1000000']);
+    const forkLog = await startSigil([
+      'log',
+      'serve',
+      '--data',
+      forkDir,
+      '--listen',
+      '127.0.0.1:0',
+      '--batch-interval',
+      '0',
+      '--open-writes',
+      '--write-rate',
+      '1000000',
+    ]);
     for (let i = 0; i < size; i++) expect((await add(forkLog.url, `forked ${i}`)).status).toBe(200);
     const forked = await (await fetch(`${forkLog.url}/checkpoint`)).text();
     expect(forked.split('\n')[1]).toBe(String(size));
     // The second witness has cosigned the real tree of this size: the fork is a conflict.
-    const refused = await addCheckpoint(witnesses[1]!.proc.url, formatAddCheckpointRequest({ oldSize: size, proof: [], checkpoint: forked }));
+    const refused = await addCheckpoint(
+      witnesses[1]!.proc.url,
+      formatAddCheckpointRequest({ oldSize: size, proof: [], checkpoint: forked }),
+    );
     expect(refused.status).toBe(409);
     // A client of the fork compares with the witness and reports both checkpoints.
-    const g = await runCli(['witness', 'gossip', '--log', forkLog.url, '--vkey', logKey.verifierKey, '--witness', witnesses[1]!.proc.url]);
+    const g = await runCli([
+      'witness',
+      'gossip',
+      '--log',
+      forkLog.url,
+      '--vkey',
+      logKey.verifierKey,
+      '--witness',
+      witnesses[1]!.proc.url,
+    ]);
     expect(g.code).toBe(1);
     expect(g.stdout).toContain('split view');
     expect(g.stdout).toContain(forked.split('\n')[2]);
     expect(g.stdout).toContain(served.split('\n')[2]);
     expect(g.stderr).toMatch(/^sigil: error: split view/m);
     // A client of the real log is consistent with every witness.
-    const ok = await runCli(['witness', 'gossip', '--log', log.url, '--vkey', logKey.verifierKey, ...witnesses.flatMap((w) => ['--witness', w.proc.url])]);
+    const ok = await runCli([
+      'witness',
+      'gossip',
+      '--log',
+      log.url,
+      '--vkey',
+      logKey.verifierKey,
+      ...witnesses.flatMap((w) => ['--witness', w.proc.url]),
+    ]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     await stop(forkLog);
   });

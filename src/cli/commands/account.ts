@@ -27,11 +27,19 @@ interface DataFlags {
 }
 
 function withData(cmd: Command): Command {
-  return cmd.option('-d, --data <dir>', 'data folder of the registry', DEFAULT_DATA_DIR).option('--json', 'print the result as JSON');
+  return cmd
+    .option('-d, --data <dir>', 'data folder of the registry', DEFAULT_DATA_DIR)
+    .option('--json', 'print the result as JSON');
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** openAuth opens the account tables of a data folder; the caller closes the store. */
@@ -51,79 +59,139 @@ function json(io: Io, value: unknown): void {
 /** parseExpiry reads `90d`, `12h`, `30m` or an ISO 8601 instant. */
 export function parseExpiry(text: string, now = Date.now()): Date {
   const rel = /^(\d{1,6})([dhm])$/.exec(text.trim());
-  if (rel) return new Date(now + Number(rel[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm']);
+  if (rel)
+    return new Date(
+      now + Number(rel[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm'],
+    );
   const t = Date.parse(text);
   if (!Number.isNaN(t) && /^\d{4}-\d{2}-\d{2}/.test(text)) return new Date(t);
-  throw new InputError('USAGE', `--expires must be like 90d, 12h, 30m or an ISO 8601 date, not "${text}"`);
+  throw new InputError(
+    'USAGE',
+    `--expires must be like 90d, 12h, 30m or an ISO 8601 date, not "${text}"`,
+  );
 }
 
 function tokenLine(t: TokenInfo): string {
-  const state = t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? `expired ${t.expiresAt}` : t.expiresAt ? `expires ${t.expiresAt}` : 'no expiry';
+  const state = t.revokedAt
+    ? `revoked ${t.revokedAt}`
+    : t.expiresAt && Date.parse(t.expiresAt) <= Date.now()
+      ? `expired ${t.expiresAt}`
+      : t.expiresAt
+        ? `expires ${t.expiresAt}`
+        : 'no expiry';
   return `${t.id}  ${t.account}  ${t.actions.join(',')}  ${t.namespaces.join(' ')}  ${state}${t.label ? `  "${t.label}"` : ''}`;
 }
 
 export function registerAccount(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
-  const account = program.command('account').description('manage registry accounts, publish tokens and two-factor (on the server machine)').addHelpText('after', EXAMPLES);
+  const account = program
+    .command('account')
+    .description('manage registry accounts, publish tokens and two-factor (on the server machine)')
+    .addHelpText('after', EXAMPLES);
 
   withData(account.command('create <name>').description('create an account'))
     .option('--admin', 'make it a registry admin (may act on every namespace)')
-    .option('-n, --namespace <purl>', 'grant publish and keys on a namespace (pkg:npm/left-pad or pkg:npm/%40scope/*); repeatable', collect)
+    .option(
+      '-n, --namespace <purl>',
+      'grant publish and keys on a namespace (pkg:npm/left-pad or pkg:npm/%40scope/*); repeatable',
+      collect,
+    )
     .action((name: string, flags: DataFlags & { admin?: boolean; namespace?: string[] }) =>
       run(flags, (auth) => {
         const a = auth.createAccount(name, { admin: Boolean(flags.admin) });
         const grants = (flags.namespace ?? []).map((n) => auth.grant(name, n));
         if (flags.json) return json(io, { ...a, namespaces: grants });
-        io.out(`created account ${a.name}${a.admin ? ' (admin)' : ''}\n${grants.map((g) => `  may publish and manage keys for ${g}\n`).join('')}next: sigil account token create ${a.name}\n`);
+        io.out(
+          `created account ${a.name}${a.admin ? ' (admin)' : ''}\n${grants.map((g) => `  may publish and manage keys for ${g}\n`).join('')}next: sigil account token create ${a.name}\n`,
+        );
       }),
     );
 
-  withData(account.command('grant <name> <namespace>').description('let an account act on a namespace'))
+  withData(
+    account.command('grant <name> <namespace>').description('let an account act on a namespace'),
+  )
     .option('-a, --action <actions>', 'publish, keys (comma-separated or repeated)', collect)
     .action((name: string, namespace: string, flags: DataFlags & { action?: string[] }) =>
       run(flags, (auth) => {
-        const pattern = auth.grant(name, namespace, flags.action?.length ? flags.action : ['publish', 'keys']);
-        if (flags.json) return json(io, { account: name, namespace: pattern, actions: flags.action ?? ['publish', 'keys'] });
-        io.out(`${name} may now ${(flags.action ?? ['publish', 'keys']).join(' and ')} on ${pattern}\n`);
+        const pattern = auth.grant(
+          name,
+          namespace,
+          flags.action?.length ? flags.action : ['publish', 'keys'],
+        );
+        if (flags.json)
+          return json(io, {
+            account: name,
+            namespace: pattern,
+            actions: flags.action ?? ['publish', 'keys'],
+          });
+        io.out(
+          `${name} may now ${(flags.action ?? ['publish', 'keys']).join(' and ')} on ${pattern}\n`,
+        );
       }),
     );
 
   withData(account.command('list').description('list accounts')).action((flags: DataFlags) =>
     run(flags, (auth) => {
-      const all = auth.store.listAccounts().map((a) => ({ ...a, namespaces: auth.store.grantsOf(a.name).map((g) => g.pattern) }));
+      const all = auth.store
+        .listAccounts()
+        .map((a) => ({ ...a, namespaces: auth.store.grantsOf(a.name).map((g) => g.pattern) }));
       if (flags.json) return json(io, all);
-      for (const a of all) io.out(`${a.name}${a.admin ? '  admin' : ''}  2fa ${a.twoFactor}  ${a.namespaces.join(' ')}\n`);
+      for (const a of all)
+        io.out(
+          `${a.name}${a.admin ? '  admin' : ''}  2fa ${a.twoFactor}  ${a.namespaces.join(' ')}\n`,
+        );
     }),
   );
 
   const token = account.command('token').description('publish tokens: create, list, revoke');
   withData(token.command('create <account>').description('create a publish token (shown once)'))
-    .option('-n, --namespace <purl>', 'namespaces the token may act on (default: all the account may); repeatable', collect)
+    .option(
+      '-n, --namespace <purl>',
+      'namespaces the token may act on (default: all the account may); repeatable',
+      collect,
+    )
     .option('-a, --action <actions>', 'publish, keys, admin (default publish); repeatable', collect)
     .option('-e, --expires <when>', 'expiry: 90d, 12h, 30m or an ISO 8601 date (default: never)')
     .option('-l, --label <text>', 'a note to recognise the token by')
-    .action((name: string, flags: DataFlags & { namespace?: string[]; action?: string[]; expires?: string; label?: string }) =>
-      run(flags, (auth) => {
-        const { token: text, info } = auth.createToken(name, {
-          ...(flags.namespace ? { namespaces: flags.namespace } : {}),
-          ...(flags.action ? { actions: flags.action } : {}),
-          ...(flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {}),
-          ...(flags.label ? { label: flags.label } : {}),
-        });
-        printWarning(io, 'this is the only time the token is shown: the registry keeps only its hash; store it now');
-        if (!info.expiresAt) printWarning(io, 'the token never expires; consider -e/--expires');
-        if (flags.json) return json(io, { token: text, ...info });
-        io.out(`${text}\n  id ${info.id}  account ${info.account}  actions ${info.actions.join(',')}  namespaces ${info.namespaces.join(' ')}  ${info.expiresAt ? `expires ${info.expiresAt}` : 'no expiry'}\n`);
-      }),
+    .action(
+      (
+        name: string,
+        flags: DataFlags & {
+          namespace?: string[];
+          action?: string[];
+          expires?: string;
+          label?: string;
+        },
+      ) =>
+        run(flags, (auth) => {
+          const { token: text, info } = auth.createToken(name, {
+            ...(flags.namespace ? { namespaces: flags.namespace } : {}),
+            ...(flags.action ? { actions: flags.action } : {}),
+            ...(flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {}),
+            ...(flags.label ? { label: flags.label } : {}),
+          });
+          printWarning(
+            io,
+            'this is the only time the token is shown: the registry keeps only its hash; store it now',
+          );
+          if (!info.expiresAt) printWarning(io, 'the token never expires; consider -e/--expires');
+          if (flags.json) return json(io, { token: text, ...info });
+          io.out(
+            `${text}\n  id ${info.id}  account ${info.account}  actions ${info.actions.join(',')}  namespaces ${info.namespaces.join(' ')}  ${info.expiresAt ? `expires ${info.expiresAt}` : 'no expiry'}\n`,
+          );
+        }),
     );
-  withData(token.command('list [account]').description('list tokens (never their secrets)')).action((name: string | undefined, flags: DataFlags) =>
-    run(flags, (auth) => {
-      const list = auth.listTokens(name);
-      if (flags.json) return json(io, list);
-      for (const t of list) io.out(`${tokenLine(t)}\n`);
-    }),
+  withData(token.command('list [account]').description('list tokens (never their secrets)')).action(
+    (name: string | undefined, flags: DataFlags) =>
+      run(flags, (auth) => {
+        const list = auth.listTokens(name);
+        if (flags.json) return json(io, list);
+        for (const t of list) io.out(`${tokenLine(t)}\n`);
+      }),
   );
-  withData(token.command('revoke <id>').description('revoke a token by its id (see token list)')).action((id: string, flags: DataFlags) =>
+  withData(
+    token.command('revoke <id>').description('revoke a token by its id (see token list)'),
+  ).action((id: string, flags: DataFlags) =>
     run(flags, (auth) => {
       const t = auth.revokeToken(id);
       if (flags.json) return json(io, t);
@@ -132,7 +200,9 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
   );
 
   const twofa = account.command('2fa').description('TOTP two-factor: enable, confirm, disable');
-  withData(twofa.command('enable <account>').description('start enrolling an authenticator app')).action((name: string, flags: DataFlags) =>
+  withData(
+    twofa.command('enable <account>').description('start enrolling an authenticator app'),
+  ).action((name: string, flags: DataFlags) =>
     run(flags, (auth) => {
       const { uri, secret } = auth.enableTwoFactor(name);
       if (flags.json) return json(io, { account: name, state: 'pending', uri, secret });
@@ -148,15 +218,28 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
       );
     }),
   );
-  withData(twofa.command('confirm <account> <code>').description('turn two-factor on with the first code; prints recovery codes once')).action((name: string, code: string, flags: DataFlags) =>
+  withData(
+    twofa
+      .command('confirm <account> <code>')
+      .description('turn two-factor on with the first code; prints recovery codes once'),
+  ).action((name: string, code: string, flags: DataFlags) =>
     run(flags, (auth) => {
       const { recoveryCodes } = auth.confirmTwoFactor(name, code);
-      printWarning(io, 'the recovery codes are shown only now; store them offline, each works once');
+      printWarning(
+        io,
+        'the recovery codes are shown only now; store them offline, each works once',
+      );
       if (flags.json) return json(io, { account: name, state: 'on', recoveryCodes });
-      io.out(`two-factor authentication is on for ${name}; publishing and key changes now need a code\nrecovery codes:\n${recoveryCodes.map((c) => `  ${c}\n`).join('')}`);
+      io.out(
+        `two-factor authentication is on for ${name}; publishing and key changes now need a code\nrecovery codes:\n${recoveryCodes.map((c) => `  ${c}\n`).join('')}`,
+      );
     }),
   );
-  withData(twofa.command('disable <account> <code>').description('turn two-factor off (needs a current code or a recovery code)')).action((name: string, code: string, flags: DataFlags) =>
+  withData(
+    twofa
+      .command('disable <account> <code>')
+      .description('turn two-factor off (needs a current code or a recovery code)'),
+  ).action((name: string, code: string, flags: DataFlags) =>
     run(flags, (auth) => {
       auth.disableTwoFactor(name, code);
       if (flags.json) return json(io, { account: name, state: 'off' });

@@ -18,11 +18,17 @@ export interface GoVkeyFlags {
 }
 
 export function registerGo(program: Command, ctx: CommandContext): void {
-  const go = program.command('go').description('Go modules: the module proxy and checksum database of `sigil serve`');
+  const go = program
+    .command('go')
+    .description('Go modules: the module proxy and checksum database of `sigil serve`');
   go.command('vkey')
     .description('print the verifier key of the Go checksum database (for GOSUMDB)')
-    .option('-d, --data <dir>', 'data folder of `sigil serve` (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
-    .option('--url <url>', 'the server\'s URL: print the GOPROXY and GOSUMDB settings instead')
+    .option(
+      '-d, --data <dir>',
+      'data folder of `sigil serve` (default: $SIGIL_DATA or ./.sigil-data)',
+      process.env['SIGIL_DATA'] ?? './.sigil-data',
+    )
+    .option('--url <url>', "the server's URL: print the GOPROXY and GOSUMDB settings instead")
     .action((flags: GoVkeyFlags) => ctx.setExitCode(goVkey(ctx.io, flags)));
 }
 
@@ -30,9 +36,13 @@ export function goVkey(io: Io, flags: GoVkeyFlags): number {
   const dir = join(flags.data, GOSUMDB_DIR);
   const key = loadLogKey(dir);
   if (!key) {
-    throw new InputError('GOSUMDB_NO_KEY', `${flags.data} has no Go checksum database yet (no ${join(dir, 'log.key')})`, {
-      hint: 'start `sigil serve` on this data folder once: it creates the key and prints the GOSUMDB line',
-    });
+    throw new InputError(
+      'GOSUMDB_NO_KEY',
+      `${flags.data} has no Go checksum database yet (no ${join(dir, 'log.key')})`,
+      {
+        hint: 'start `sigil serve` on this data folder once: it creates the key and prints the GOSUMDB line',
+      },
+    );
   }
   if (flags.url === undefined) {
     io.out(`${key.verifierKey}\n`);

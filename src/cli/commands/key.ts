@@ -16,9 +16,19 @@ import type { CommandContext } from '../context.js';
 import type { DsseEnvelope } from '../../core/dsse.js';
 import { InputError } from '../../core/errors.js';
 import { parsePublicKeyFile, type PrivateKey, type PublicKey } from '../../core/keys.js';
-import { buildKeyEvent, cosignKeyEvent, parseKeyEventEnvelope, type KeyEventInput } from '../../ledger/event.js';
+import {
+  buildKeyEvent,
+  cosignKeyEvent,
+  parseKeyEventEnvelope,
+  type KeyEventInput,
+} from '../../ledger/event.js';
 import { parseNamespace } from '../../ledger/namespace.js';
-import { replayLedger, type HistoryEntry, type Ledger, type LogEntry } from '../../ledger/replay.js';
+import {
+  replayLedger,
+  type HistoryEntry,
+  type Ledger,
+  type LogEntry,
+} from '../../ledger/replay.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { loadPrivateKey } from '../keyring.js';
 import { printWarning, type Io } from '../output.js';
@@ -58,26 +68,59 @@ function eventCommand(parent: Command, name: string, description: string): Comma
     .description(description)
     .requiredOption('-n, --namespace <ns>', 'namespace: pkg:npm/name or a scope pkg:npm/%40scope/*')
     .requiredOption('-s, --signer <file>', 'private key to sign with (repeat for k-of-n)', collect)
-    .option('--events <file>', 'JSON-lines log of the namespace\'s events, to chain onto its latest event and pre-check the new one')
-    .option('--previous <digest>', 'digest of the namespace\'s latest event ("none" for its first event)')
-    .option('--registry-key <file>', 'registry public key, to replay resets in --events (repeatable)', collect)
+    .option(
+      '--events <file>',
+      "JSON-lines log of the namespace's events, to chain onto its latest event and pre-check the new one",
+    )
+    .option(
+      '--previous <digest>',
+      'digest of the namespace\'s latest event ("none" for its first event)',
+    )
+    .option(
+      '--registry-key <file>',
+      'registry public key, to replay resets in --events (repeatable)',
+      collect,
+    )
     .option('--reason <text>', 'free-text reason recorded in the event')
     .option('-o, --out <file>', 'write the event here (default: stdout)')
-    .option('--server <url>', 'submit the event to this registry (chains onto its ledger; default: write it out)')
+    .option(
+      '--server <url>',
+      'submit the event to this registry (chains onto its ledger; default: write it out)',
+    )
     .option('--token <token>', 'publish token with the keys action (default: $SIGIL_TOKEN)')
     .option('--otp <code>', 'two-factor code, when the account has 2FA');
 }
 
 export function registerKey(program: Command, ctx: CommandContext): void {
-  const key = program.command('key').description('manage a namespace\'s key ledger: add, revoke, rotate keys, set a threshold, read the history').addHelpText('after', USAGE);
-  eventCommand(key, 'add', 'authorise new keys for a namespace (its first add is trust on first use)')
+  const key = program
+    .command('key')
+    .description(
+      "manage a namespace's key ledger: add, revoke, rotate keys, set a threshold, read the history",
+    )
+    .addHelpText('after', USAGE);
+  eventCommand(
+    key,
+    'add',
+    'authorise new keys for a namespace (its first add is trust on first use)',
+  )
     .requiredOption('-k, --key <file>', 'public key to add (repeatable)', collect)
     .action(async (flags: EventFlags & { key: string[] }) =>
-      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'add', namespace: ns, previous, keys: flags.key.map(loadPublicKey) }))),
+      ctx.setExitCode(
+        await handleEvent(ctx.io, flags, (ns, previous) => ({
+          action: 'add',
+          namespace: ns,
+          previous,
+          keys: flags.key.map(loadPublicKey),
+        })),
+      ),
     );
-  eventCommand(key, 'revoke', 'revoke a key; --compromised-since also invalidates what it signed from that log index on')
+  eventCommand(
+    key,
+    'revoke',
+    'revoke a key; --compromised-since also invalidates what it signed from that log index on',
+  )
     .requiredOption('--key-id <id>', 'hex key id to revoke')
-    .option('--compromised-since <index>', 'log index from which the key\'s signatures are invalid')
+    .option('--compromised-since <index>', "log index from which the key's signatures are invalid")
     .action(async (flags: EventFlags & { keyId: string; compromisedSince?: string }) =>
       ctx.setExitCode(
         await handleEvent(ctx.io, flags, (ns, previous) => ({
@@ -85,7 +128,9 @@ export function registerKey(program: Command, ctx: CommandContext): void {
           namespace: ns,
           previous,
           keyId: flags.keyId,
-          ...(flags.compromisedSince !== undefined ? { compromisedSince: logIndexFlag(flags.compromisedSince, '--compromised-since') } : {}),
+          ...(flags.compromisedSince !== undefined
+            ? { compromisedSince: logIndexFlag(flags.compromisedSince, '--compromised-since') }
+            : {}),
         })),
       ),
     );
@@ -93,12 +138,27 @@ export function registerKey(program: Command, ctx: CommandContext): void {
     .requiredOption('--from <id>', 'hex key id of the key to retire')
     .requiredOption('--to <file>', 'public key that replaces it')
     .action(async (flags: EventFlags & { from: string; to: string }) =>
-      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'rotate', namespace: ns, previous, from: flags.from, to: loadPublicKey(flags.to) }))),
+      ctx.setExitCode(
+        await handleEvent(ctx.io, flags, (ns, previous) => ({
+          action: 'rotate',
+          namespace: ns,
+          previous,
+          from: flags.from,
+          to: loadPublicKey(flags.to),
+        })),
+      ),
     );
   eventCommand(key, 'threshold', 'require k distinct authorised signatures on later key events')
     .requiredOption('-t, --threshold <k>', 'number of signatures (1 or more)')
     .action(async (flags: EventFlags & { threshold: string }) =>
-      ctx.setExitCode(await handleEvent(ctx.io, flags, (ns, previous) => ({ action: 'threshold', namespace: ns, previous, threshold: Math.max(1, logIndexFlag(flags.threshold, '--threshold')) }))),
+      ctx.setExitCode(
+        await handleEvent(ctx.io, flags, (ns, previous) => ({
+          action: 'threshold',
+          namespace: ns,
+          previous,
+          threshold: Math.max(1, logIndexFlag(flags.threshold, '--threshold')),
+        })),
+      ),
     );
   key
     .command('cosign')
@@ -106,23 +166,32 @@ export function registerKey(program: Command, ctx: CommandContext): void {
     .argument('<event>', 'event file written by sigil key add|revoke|rotate|threshold')
     .requiredOption('-s, --signer <file>', 'private key to sign with (repeatable)', collect)
     .option('-o, --out <file>', 'write the event here (default: overwrite <event>)')
-    .action((file: string, flags: { signer: string[]; out?: string }) => ctx.setExitCode(cosign(ctx.io, file, flags)));
+    .action((file: string, flags: { signer: string[]; out?: string }) =>
+      ctx.setExitCode(cosign(ctx.io, file, flags)),
+    );
   key
     .command('list')
-    .description('replay a ledger file (or a folder of *.jsonl) and print each namespace\'s keys')
+    .description("replay a ledger file (or a folder of *.jsonl) and print each namespace's keys")
     .argument('<ledger>', 'JSON-lines file of {logIndex, envelope}, or a folder of them')
     .option('-n, --namespace <ns>', 'only this namespace')
     .option('--registry-key <file>', 'registry public key, to replay resets (repeatable)', collect)
     .option('--json', 'print JSON')
-    .action((path: string, flags: { namespace?: string; registryKey?: string[]; json?: boolean }) => ctx.setExitCode(list(ctx.io, path, flags)));
+    .action((path: string, flags: { namespace?: string; registryKey?: string[]; json?: boolean }) =>
+      ctx.setExitCode(list(ctx.io, path, flags)),
+    );
   key
     .command('history')
     .description('print every event of a namespace, applied or rejected, and why')
     .argument('<namespace>', 'namespace: pkg:npm/name or pkg:npm/%40scope/*')
-    .requiredOption('--events <file>', 'JSON-lines file of {logIndex, envelope}, or a folder of them')
+    .requiredOption(
+      '--events <file>',
+      'JSON-lines file of {logIndex, envelope}, or a folder of them',
+    )
     .option('--registry-key <file>', 'registry public key, to replay resets (repeatable)', collect)
     .option('--json', 'print JSON')
-    .action((ns: string, flags: { events: string; registryKey?: string[]; json?: boolean }) => ctx.setExitCode(history(ctx.io, ns, flags)));
+    .action((ns: string, flags: { events: string; registryKey?: string[]; json?: boolean }) =>
+      ctx.setExitCode(history(ctx.io, ns, flags)),
+    );
   // main.ts sets these on top-level commands only; subcommands need them too, or a usage error would exit the process.
   for (const c of key.commands) c.exitOverride().configureOutput(program.configureOutput());
 }
@@ -134,7 +203,8 @@ function loadPublicKey(file: string): PublicKey {
 }
 
 function logIndexFlag(value: string, flag: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InputError('USAGE', `${flag} must be a whole number, not "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new InputError('USAGE', `${flag} must be a whole number, not "${value}"`);
   return Number(value);
 }
 
@@ -144,50 +214,103 @@ function logIndexFlag(value: string, flag: string): number {
  * link, and the registry judges the event with the same replay every
  * verifier runs before it logs it.
  */
-async function handleEvent(io: Io, flags: EventFlags, make: (ns: string, previous: string | null) => KeyEventInput): Promise<number> {
+async function handleEvent(
+  io: Io,
+  flags: EventFlags,
+  make: (ns: string, previous: string | null) => KeyEventInput,
+): Promise<number> {
   if (flags.server === undefined) return writeEvent(io, flags, make);
   if (flags.events !== undefined || flags.previous !== undefined) {
-    throw new InputError('USAGE', "--server can't be used with --events or --previous", { hint: 'with --server the registry\'s ledger gives the previous event' });
+    throw new InputError('USAGE', "--server can't be used with --events or --previous", {
+      hint: "with --server the registry's ledger gives the previous event",
+    });
   }
   const ns = parseNamespace(flags.namespace);
   if (!ns.ok) throw new InputError('USAGE', `-n/--namespace: ${ns.reason}`);
   const token = flags.token ?? io.env['SIGIL_TOKEN'];
-  const client = new RegistryClient(flags.server, { ...(token ? { token } : {}), ...(flags.otp ? { otp: flags.otp } : {}) });
+  const client = new RegistryClient(flags.server, {
+    ...(token ? { token } : {}),
+    ...(flags.otp ? { otp: flags.otp } : {}),
+  });
   const view = await client.ledger(ns.value.id);
   const input = make(ns.value.id, view.ledger === ns.value.id ? view.head : null);
   const signers: PrivateKey[] = flags.signer.map((f) => loadPrivateKey(io, f));
-  const event = buildKeyEvent(flags.reason !== undefined ? { ...input, reason: flags.reason } : input, signers);
-  if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(event.envelope, null, 2)}\n`);
+  const event = buildKeyEvent(
+    flags.reason !== undefined ? { ...input, reason: flags.reason } : input,
+    signers,
+  );
+  if (flags.out !== undefined)
+    writeFileAtomic(flags.out, `${JSON.stringify(event.envelope, null, 2)}\n`);
   const r = await client.submitKeyEvent(event.envelope);
-  io.out(`logged ${input.action} event for ${r.namespace} at log index ${r.logIndex} (digest ${event.digest.slice(0, 16)})\n`);
+  io.out(
+    `logged ${input.action} event for ${r.namespace} at log index ${r.logIndex} (digest ${event.digest.slice(0, 16)})\n`,
+  );
   return 0;
 }
 
-function writeEvent(io: Io, flags: EventFlags, make: (ns: string, previous: string | null) => KeyEventInput): number {
+function writeEvent(
+  io: Io,
+  flags: EventFlags,
+  make: (ns: string, previous: string | null) => KeyEventInput,
+): number {
   const ns = parseNamespace(flags.namespace);
-  if (!ns.ok) throw new InputError('USAGE', `-n/--namespace: ${ns.reason}`, { hint: 'a namespace is a version-less purl such as pkg:npm/left-pad, or a scope such as pkg:npm/%40acme/*' });
+  if (!ns.ok)
+    throw new InputError('USAGE', `-n/--namespace: ${ns.reason}`, {
+      hint: 'a namespace is a version-less purl such as pkg:npm/left-pad, or a scope such as pkg:npm/%40acme/*',
+    });
   if (flags.previous !== undefined && flags.events !== undefined) {
-    throw new InputError('USAGE', '--previous can\'t be used with --events', { hint: '--events finds the previous event itself' });
+    throw new InputError('USAGE', "--previous can't be used with --events", {
+      hint: '--events finds the previous event itself',
+    });
   }
-  const ledger = flags.events !== undefined ? replayLedger(readEvents(flags.events), { registryKeys: (flags.registryKey ?? []).map(loadPublicKey) }) : undefined;
+  const ledger =
+    flags.events !== undefined
+      ? replayLedger(readEvents(flags.events), {
+          registryKeys: (flags.registryKey ?? []).map(loadPublicKey),
+        })
+      : undefined;
   let previous: string | null;
   if (ledger) previous = ledger.head(ns.value.id);
   else if (flags.previous === undefined || flags.previous === 'none') previous = null;
   else if (/^[0-9a-f]{64}$/.test(flags.previous)) previous = flags.previous;
-  else throw new InputError('USAGE', `--previous must be a hex SHA-256 event digest or "none", not "${flags.previous}"`);
+  else
+    throw new InputError(
+      'USAGE',
+      `--previous must be a hex SHA-256 event digest or "none", not "${flags.previous}"`,
+    );
   const input = make(ns.value.id, previous);
   if (!ledger && flags.previous === undefined && input.action !== 'add') {
-    throw new InputError('USAGE', `a ${input.action} event must name the namespace's latest event`, { hint: 'pass --events LEDGER.jsonl (or --previous DIGEST)' });
+    throw new InputError(
+      'USAGE',
+      `a ${input.action} event must name the namespace's latest event`,
+      { hint: 'pass --events LEDGER.jsonl (or --previous DIGEST)' },
+    );
   }
-  if (!ledger && flags.previous === undefined) printWarning(io, `writing the first event of ${ns.value.id} (pass --events to chain onto an existing history)`);
+  if (!ledger && flags.previous === undefined)
+    printWarning(
+      io,
+      `writing the first event of ${ns.value.id} (pass --events to chain onto an existing history)`,
+    );
   const signers: PrivateKey[] = flags.signer.map((f) => loadPrivateKey(io, f));
-  const event = buildKeyEvent(flags.reason !== undefined ? { ...input, reason: flags.reason } : input, signers);
+  const event = buildKeyEvent(
+    flags.reason !== undefined ? { ...input, reason: flags.reason } : input,
+    signers,
+  );
   if (ledger) {
     const next = (ledger.entries().at(-1)?.logIndex ?? -1) + 1;
     const judged = ledger.check(event.envelope, next);
-    if (judged.status === 'rejected') printWarning(io, `the ledger would reject this event as it stands: ${judged.code}: ${judged.reason}`);
+    if (judged.status === 'rejected')
+      printWarning(
+        io,
+        `the ledger would reject this event as it stands: ${judged.code}: ${judged.reason}`,
+      );
   }
-  return emit(io, event.envelope, flags.out, `${input.action} event for ${ns.value.id} (digest ${event.digest.slice(0, 16)})`);
+  return emit(
+    io,
+    event.envelope,
+    flags.out,
+    `${input.action} event for ${ns.value.id} (digest ${event.digest.slice(0, 16)})`,
+  );
 }
 
 function emit(io: Io, envelope: DsseEnvelope, out: string | undefined, what: string): number {
@@ -205,7 +328,12 @@ function cosign(io: Io, file: string, flags: { signer: string[]; out?: string })
   if (!parsed.ok) throw new InputError(parsed.code, `${file}: ${parsed.reason}`, { file });
   let envelope = parsed.value.envelope;
   for (const f of flags.signer) envelope = cosignKeyEvent(envelope, loadPrivateKey(io, f));
-  return emit(io, envelope, flags.out ?? file, `${envelope.signatures.length} signature(s) on ${parsed.value.statement.predicate.action} event for ${parsed.value.statement.predicate.namespace}`);
+  return emit(
+    io,
+    envelope,
+    flags.out ?? file,
+    `${envelope.signatures.length} signature(s) on ${parsed.value.statement.predicate.action} event for ${parsed.value.statement.predicate.namespace}`,
+  );
 }
 
 // ---- reading a ledger -------------------------------------------------------------
@@ -214,7 +342,11 @@ function cosign(io: Io, file: string, flags: { signer: string[]; out?: string })
 export function readEvents(path: string): LogEntry[] {
   let files = [path];
   try {
-    if (statSync(path).isDirectory()) files = readdirSync(path).filter((n) => n.endsWith('.jsonl')).sort().map((n) => join(path, n));
+    if (statSync(path).isDirectory())
+      files = readdirSync(path)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort()
+        .map((n) => join(path, n));
   } catch {
     /* readTextFile names the missing file */
   }
@@ -228,11 +360,24 @@ export function readEvents(path: string): LogEntry[] {
         try {
           doc = JSON.parse(line);
         } catch (e) {
-          throw new InputError('LEDGER_FILE_INVALID', `${file}:${i + 1}: not JSON (${(e as Error).message})`, { file });
+          throw new InputError(
+            'LEDGER_FILE_INVALID',
+            `${file}:${i + 1}: not JSON (${(e as Error).message})`,
+            { file },
+          );
         }
         const d = doc as { logIndex?: unknown; envelope?: unknown };
-        if (typeof doc !== 'object' || doc === null || typeof d.logIndex !== 'number' || d.envelope === undefined) {
-          throw new InputError('LEDGER_FILE_INVALID', `${file}:${i + 1}: expected {"logIndex": N, "envelope": {...}}`, { file });
+        if (
+          typeof doc !== 'object' ||
+          doc === null ||
+          typeof d.logIndex !== 'number' ||
+          d.envelope === undefined
+        ) {
+          throw new InputError(
+            'LEDGER_FILE_INVALID',
+            `${file}:${i + 1}: expected {"logIndex": N, "envelope": {...}}`,
+            { file },
+          );
         }
         entries.push({ logIndex: d.logIndex, envelope: d.envelope });
       });
@@ -241,10 +386,16 @@ export function readEvents(path: string): LogEntry[] {
 }
 
 function replayFile(path: string, registryKeyFiles: readonly string[] | undefined): Ledger {
-  return replayLedger(readEvents(path), { registryKeys: (registryKeyFiles ?? []).map(loadPublicKey) });
+  return replayLedger(readEvents(path), {
+    registryKeys: (registryKeyFiles ?? []).map(loadPublicKey),
+  });
 }
 
-function list(io: Io, path: string, flags: { namespace?: string; registryKey?: string[]; json?: boolean }): number {
+function list(
+  io: Io,
+  path: string,
+  flags: { namespace?: string; registryKey?: string[]; json?: boolean },
+): number {
   const ledger = replayFile(path, flags.registryKey);
   let namespaces = ledger.namespaces();
   if (flags.namespace !== undefined) {
@@ -256,7 +407,21 @@ function list(io: Io, path: string, flags: { namespace?: string; registryKey?: s
     namespace: ns,
     threshold: ledger.threshold(ns),
     reset: ledger.history(ns).some((h) => h.reset && h.status === 'applied'),
-    keys: ledger.keys(ns).map(({ publicKey: _, ...k }) => ({ ...k, status: k.removedAt === undefined ? 'authorised' : k.compromisedSince !== undefined ? 'compromised' : k.removal === 'rotate' ? 'rotated' : k.removal === 'reset' ? 'removed-by-reset' : 'revoked' })),
+    keys: ledger
+      .keys(ns)
+      .map(({ publicKey: _, ...k }) => ({
+        ...k,
+        status:
+          k.removedAt === undefined
+            ? 'authorised'
+            : k.compromisedSince !== undefined
+              ? 'compromised'
+              : k.removal === 'rotate'
+                ? 'rotated'
+                : k.removal === 'reset'
+                  ? 'removed-by-reset'
+                  : 'revoked',
+      })),
   }));
   const rejected = ledger.entries().filter((e) => e.status === 'rejected').length;
   if (flags.json) {
@@ -267,22 +432,35 @@ function list(io: Io, path: string, flags: { namespace?: string; registryKey?: s
     io.out(`${r.namespace}  (threshold ${r.threshold}${r.reset ? ', RESET BY REGISTRY' : ''})\n`);
     for (const k of r.keys) {
       const since = `since ${k.addedAt}${k.firstUse ? ' (first use)' : ''}${k.viaReset ? ' (reset)' : ''}`;
-      const until = k.removedAt === undefined ? '' : `  until ${k.removedAt}${k.compromisedSince !== undefined ? `, compromised since ${k.compromisedSince}` : ''}`;
+      const until =
+        k.removedAt === undefined
+          ? ''
+          : `  until ${k.removedAt}${k.compromisedSince !== undefined ? `, compromised since ${k.compromisedSince}` : ''}`;
       io.out(`  ${k.status.padEnd(16)} ${k.keyId}  ${k.algorithm.padEnd(10)} ${since}${until}\n`);
     }
   }
   if (rows.length === 0) io.out('no namespace has an applied key event\n');
-  if (rejected > 0) printWarning(io, `${rejected} event(s) were rejected; see sigil key history <namespace> --events ${path}`);
+  if (rejected > 0)
+    printWarning(
+      io,
+      `${rejected} event(s) were rejected; see sigil key history <namespace> --events ${path}`,
+    );
   return 0;
 }
 
-function history(io: Io, namespace: string, flags: { events: string; registryKey?: string[]; json?: boolean }): number {
+function history(
+  io: Io,
+  namespace: string,
+  flags: { events: string; registryKey?: string[]; json?: boolean },
+): number {
   const ns = parseNamespace(namespace, { lenient: true });
   if (!ns.ok) throw new InputError('USAGE', `<namespace>: ${ns.reason}`);
   const ledger = replayFile(flags.events, flags.registryKey);
   const entries = ledger.history(ns.value.id);
   if (flags.json) {
-    io.out(`${JSON.stringify({ namespace: ns.value.id, head: ledger.head(ns.value.id), threshold: ledger.threshold(ns.value.id), events: entries }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ namespace: ns.value.id, head: ledger.head(ns.value.id), threshold: ledger.threshold(ns.value.id), events: entries }, null, 2)}\n`,
+    );
     return 0;
   }
   io.out(`${ns.value.id}\n`);
@@ -293,9 +471,14 @@ function history(io: Io, namespace: string, flags: { events: string; registryKey
 
 function formatEntry(h: HistoryEntry): string {
   const mark = h.status === 'applied' ? (h.reset ? '!' : '✔') : '✘';
-  const flags = [h.firstUse ? 'FIRST USE' : '', h.reset ? 'RESET BY REGISTRY' : ''].filter(Boolean).join(', ');
-  const lines = [`  ${mark} ${String(h.logIndex).padStart(6)}  ${(h.action ?? '?').padEnd(9)} ${h.status === 'applied' ? h.reason : `${h.code}: ${h.reason}`}${flags ? `  [${flags}]` : ''}`];
-  if (h.signers.length > 0) lines.push(`           signed by ${h.signers.map((s) => s.slice(0, 16)).join(', ')}`);
+  const flags = [h.firstUse ? 'FIRST USE' : '', h.reset ? 'RESET BY REGISTRY' : '']
+    .filter(Boolean)
+    .join(', ');
+  const lines = [
+    `  ${mark} ${String(h.logIndex).padStart(6)}  ${(h.action ?? '?').padEnd(9)} ${h.status === 'applied' ? h.reason : `${h.code}: ${h.reason}`}${flags ? `  [${flags}]` : ''}`,
+  ];
+  if (h.signers.length > 0)
+    lines.push(`           signed by ${h.signers.map((s) => s.slice(0, 16)).join(', ')}`);
   for (const w of h.warnings) lines.push(`           warning: ${w}`);
   return `${lines.join('\n')}\n`;
 }

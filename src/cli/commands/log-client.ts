@@ -59,8 +59,8 @@ export function registerLogClientCommands(logCommand: Command, ctx: CommandConte
     .command('trust-root')
     .description('print a Sigstore trusted root (JSON) that names this log, for sigstore verifiers')
     .requiredOption('--url <url>', 'the URL the log is served at (its tlog-tiles prefix)')
-    .requiredOption('--vkey <vkey>', 'the log\'s note verifier key, or a file holding it')
-    .option('--valid-from <date>', 'start of the key\'s validity, ISO 8601 (default: the epoch)')
+    .requiredOption('--vkey <vkey>', "the log's note verifier key, or a file holding it")
+    .option('--valid-from <date>', "start of the key's validity, ISO 8601 (default: the epoch)")
     .option('-o, --out <file>', 'write the trusted root to this file instead of stdout')
     .addHelpText('after', TRUST_ROOT_EXAMPLES)
     .action((flags: TrustRootFlags) => ctx.setExitCode(trustRoot(ctx.io, flags)));
@@ -68,26 +68,38 @@ export function registerLogClientCommands(logCommand: Command, ctx: CommandConte
     .command('verify-inclusion')
     .description('verify the transparency log entries of a Sigstore bundle against a log key')
     .argument('<bundle>', 'the .sigstore.json bundle')
-    .requiredOption('--vkey <vkey>', 'the log\'s note verifier key, or a file holding it')
-    .option('--url <url>', 'the log\'s URL: also fetch its latest checkpoint and check consistency')
+    .requiredOption('--vkey <vkey>', "the log's note verifier key, or a file holding it")
+    .option('--url <url>', "the log's URL: also fetch its latest checkpoint and check consistency")
     .option('--config-dir <dir>', 'where remembered checkpoints live')
-    .option('--policy <file>', 'c2sp.org/tlog-policy file: the checkpoints must meet its witness quorum')
+    .option(
+      '--policy <file>',
+      'c2sp.org/tlog-policy file: the checkpoints must meet its witness quorum',
+    )
     .option('--json', 'print the verdicts as JSON')
     .addHelpText('after', VERIFY_INCLUSION_EXAMPLES)
-    .action(async (bundle: string, flags: VerifyInclusionFlags) => ctx.setExitCode(await verifyInclusion(ctx.io, bundle, flags)));
+    .action(async (bundle: string, flags: VerifyInclusionFlags) =>
+      ctx.setExitCode(await verifyInclusion(ctx.io, bundle, flags)),
+    );
 }
 
 /** loadVerifierKey accepts a vkey string or a file whose first non-comment line is one. */
 export function loadVerifierKey(value: string): NoteVerifier {
   const fromText = (text: string, file?: string): NoteVerifier => {
-    const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+    const line = text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#'));
     try {
       return parseVerifierKey(line ?? '');
     } catch (e) {
-      throw new InputError('USAGE', `${file ? `${file}: ` : ''}--vkey is not a note verifier key: ${(e as Error).message}`, {
-        ...(file ? { file } : {}),
-        hint: 'a verifier key looks like example.org/log+1a2b3c4d+AU…= (`sigil log vkey` prints it)',
-      });
+      throw new InputError(
+        'USAGE',
+        `${file ? `${file}: ` : ''}--vkey is not a note verifier key: ${(e as Error).message}`,
+        {
+          ...(file ? { file } : {}),
+          hint: 'a verifier key looks like example.org/log+1a2b3c4d+AU…= (`sigil log vkey` prints it)',
+        },
+      );
     }
   };
   // A vkey's name may contain "/" (origins like example.org/log): a value that is not a file but has the vkey shape is a vkey.
@@ -100,34 +112,73 @@ export function trustRoot(io: Io, flags: TrustRootFlags): number {
   let validFrom: Date | undefined;
   if (flags.validFrom !== undefined) {
     validFrom = new Date(flags.validFrom);
-    if (Number.isNaN(validFrom.getTime())) throw new InputError('USAGE', `--valid-from ${JSON.stringify(flags.validFrom)} is not a date`, { hint: 'use ISO 8601, e.g. 2026-01-01T00:00:00Z' });
+    if (Number.isNaN(validFrom.getTime()))
+      throw new InputError(
+        'USAGE',
+        `--valid-from ${JSON.stringify(flags.validFrom)} is not a date`,
+        { hint: 'use ISO 8601, e.g. 2026-01-01T00:00:00Z' },
+      );
   }
-  const root = makeTrustedRoot({ baseUrl: flags.url, verifierKey: v, ...(validFrom ? { validFrom } : {}) });
+  const root = makeTrustedRoot({
+    baseUrl: flags.url,
+    verifierKey: v,
+    ...(validFrom ? { validFrom } : {}),
+  });
   const text = `${JSON.stringify(root, null, 2)}\n`;
   if (flags.out) writeFileAtomic(flags.out, text);
   else io.out(text);
   return 0;
 }
 
-export async function verifyInclusion(io: Io, bundlePath: string, flags: VerifyInclusionFlags): Promise<number> {
+export async function verifyInclusion(
+  io: Io,
+  bundlePath: string,
+  flags: VerifyInclusionFlags,
+): Promise<number> {
   const v = loadVerifierKey(flags.vkey);
   const bundle = parseBundle(readTextFile(bundlePath, 'bundle'), bundlePath);
   const entries = bundle.verificationMaterial.tlogEntries;
   const results: VerificationResult[] = [];
   if (entries.length === 0) {
-    results.push(verdict(bundlePath, [fail('tlog-entry', 'TLOG_MISSING', 'the bundle has no transparency log entries')]));
+    results.push(
+      verdict(bundlePath, [
+        fail('tlog-entry', 'TLOG_MISSING', 'the bundle has no transparency log entries'),
+      ]),
+    );
   } else if (flags.url === undefined) {
     for (const e of entries) {
       const r = checkTransparencyLogEntry(e, { verifiers: [v], envelope: bundle.dsseEnvelope });
-      results.push({ subject: r.subject, ok: r.ok, checks: [...r.checks, skip('consistency', 'CONSISTENCY_SKIPPED', 'no --url: not compared with the log\'s latest checkpoint')] });
+      results.push({
+        subject: r.subject,
+        ok: r.ok,
+        checks: [
+          ...r.checks,
+          skip(
+            'consistency',
+            'CONSISTENCY_SKIPPED',
+            "no --url: not compared with the log's latest checkpoint",
+          ),
+        ],
+      });
     }
   } else {
-    const dir = sigilConfigDir({ ...(flags.configDir ? { flag: flags.configDir } : {}), env: io.env });
-    const client = new LogClient({ baseUrl: flags.url, verifierKey: v, fetcher: httpFetcher(), memory: fileCheckpointMemory(dir) });
+    const dir = sigilConfigDir({
+      ...(flags.configDir ? { flag: flags.configDir } : {}),
+      env: io.env,
+    });
+    const client = new LogClient({
+      baseUrl: flags.url,
+      verifierKey: v,
+      fetcher: httpFetcher(),
+      memory: fileCheckpointMemory(dir),
+    });
     try {
       await client.update();
     } catch (e) {
-      if (e instanceof LogClientError && (e.code === 'LOG_SPLIT_VIEW' || e.code === 'LOG_ROLLBACK')) {
+      if (
+        e instanceof LogClientError &&
+        (e.code === 'LOG_SPLIT_VIEW' || e.code === 'LOG_ROLLBACK')
+      ) {
         printError(io, e.message, e.hint);
         return 1;
       }
@@ -142,13 +193,19 @@ export async function verifyInclusion(io: Io, bundlePath: string, flags: VerifyI
     // The witness quorum, evaluated by the one tlog-policy module, on each entry's checkpoint.
     const policy = parseTlogPolicy(readTextFile(flags.policy, 'tlog-policy'), flags.policy);
     for (const [i, r] of results.entries()) {
-      const cp = (entries[i] as { inclusionProof?: { checkpoint?: { envelope?: unknown } } } | undefined)?.inclusionProof?.checkpoint?.envelope;
-      const w = verifyCheckpointPolicy(typeof cp === 'string' ? cp : '', policy, { logKeys: [v], now: Math.floor(Date.now() / 1000) });
+      const cp = (
+        entries[i] as { inclusionProof?: { checkpoint?: { envelope?: unknown } } } | undefined
+      )?.inclusionProof?.checkpoint?.envelope;
+      const w = verifyCheckpointPolicy(typeof cp === 'string' ? cp : '', policy, {
+        logKeys: [v],
+        now: Math.floor(Date.now() / 1000),
+      });
       results[i] = verdict(r.subject, [...r.checks, w.checks.at(-1)!]);
     }
   }
   const ok = results.every((r) => r.ok);
-  if (flags.json) io.out(`${JSON.stringify({ bundle: bundlePath, ok, entries: results }, null, 2)}\n`);
+  if (flags.json)
+    io.out(`${JSON.stringify({ bundle: bundlePath, ok, entries: results }, null, 2)}\n`);
   else for (const r of results) io.out(formatChecks(r));
   if (!ok && !flags.json) {
     const failed = results.flatMap((r) => r.checks).find((c) => c.status === 'fail')!;

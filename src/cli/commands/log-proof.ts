@@ -31,18 +31,25 @@ Examples:
 export function registerLogProofCommands(logCommand: Command, ctx: CommandContext): void {
   logCommand
     .command('proof')
-    .description('write a tlog-proof file (entry, inclusion proof, cosigned checkpoint) from a bundle')
+    .description(
+      'write a tlog-proof file (entry, inclusion proof, cosigned checkpoint) from a bundle',
+    )
     .argument('<bundle>', 'the .sigstore.json bundle')
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .addHelpText('after', EXAMPLES)
     .action((bundle: string, f: { out?: string }) => ctx.setExitCode(proof(ctx.io, bundle, f)));
   logCommand
     .command('verify-proof')
-    .description('verify a tlog-proof file offline against a tlog-policy (log key and witness quorum)')
+    .description(
+      'verify a tlog-proof file offline against a tlog-policy (log key and witness quorum)',
+    )
     .argument('<proof>', 'the .tlog-proof file')
     .requiredOption('--policy <file>', 'c2sp.org/tlog-policy file: log and witness keys, quorum')
     .option('--vkey <vkey>', "the log's key, when the policy lists no log")
-    .option('--bundle <file>', 'the bundle the proof is about (its DSSE envelope must be the logged entry)')
+    .option(
+      '--bundle <file>',
+      'the bundle the proof is about (its DSSE envelope must be the logged entry)',
+    )
     .option('--json', 'print the verdict as JSON')
     .addHelpText('after', EXAMPLES)
     .action((p: string, f: VerifyProofFlags) => ctx.setExitCode(verifyProof(ctx.io, p, f)));
@@ -51,9 +58,18 @@ export function registerLogProofCommands(logCommand: Command, ctx: CommandContex
 function proof(io: Io, bundlePath: string, f: { out?: string }): number {
   const bundle = parseBundle(readTextFile(bundlePath, 'bundle'), bundlePath);
   const raw = bundle.verificationMaterial.tlogEntries[0];
-  if (raw === undefined) throw new InputError('TLOG_MISSING', `${bundlePath} has no transparency log entry`, { file: bundlePath, hint: 'publish it to a Sigil server first (sigil publish)' });
+  if (raw === undefined)
+    throw new InputError('TLOG_MISSING', `${bundlePath} has no transparency log entry`, {
+      file: bundlePath,
+      hint: 'publish it to a Sigil server first (sigil publish)',
+    });
   const e = parseTransparencyLogEntry(raw);
-  const text = formatTlogProof({ extra: e.body, index: e.logIndex, proof: e.proof.hashes, checkpoint: e.proof.checkpoint });
+  const text = formatTlogProof({
+    extra: e.body,
+    index: e.logIndex,
+    proof: e.proof.hashes,
+    checkpoint: e.proof.checkpoint,
+  });
   if (f.out) writeFileAtomic(f.out, text);
   else io.out(text);
   return 0;
@@ -69,8 +85,16 @@ interface VerifyProofFlags {
 function verifyProof(io: Io, proofPath: string, f: VerifyProofFlags): number {
   const p = parseTlogProof(readTextFile(proofPath, 'tlog-proof'), proofPath);
   const policy = parseTlogPolicy(readTextFile(f.policy, 'tlog-policy'), f.policy);
-  const logKeys = policy.logs.length > 0 ? policy.logs.map((l) => l.verifier) : f.vkey ? [loadVerifierKey(f.vkey)] : [];
-  if (logKeys.length === 0) throw new InputError('USAGE', `${f.policy} lists no log: give --vkey`, { hint: 'add a "log <vkey>" line to the policy, or pass --vkey' });
+  const logKeys =
+    policy.logs.length > 0
+      ? policy.logs.map((l) => l.verifier)
+      : f.vkey
+        ? [loadVerifierKey(f.vkey)]
+        : [];
+  if (logKeys.length === 0)
+    throw new InputError('USAGE', `${f.policy} lists no log: give --vkey`, {
+      hint: 'add a "log <vkey>" line to the policy, or pass --vkey',
+    });
   const r = verifyTlogProof(p, policy, { logKeys, now: Math.floor(Date.now() / 1000) });
   const checks = [...r.checks];
   if (f.bundle !== undefined) {
@@ -79,8 +103,16 @@ function verifyProof(io: Io, proofPath: string, f: VerifyProofFlags): number {
     const origin = p.checkpoint.split('\n', 1)[0];
     const logKey = logKeys.find((k) => k.name === origin) ?? logKeys[0]!;
     const tle = tlogEntryFromProof(p, logKey);
-    if (tle === undefined) checks.push({ name: 'tlog-entry', code: 'TLOG_PROOF_NO_ENTRY', status: 'fail', reason: 'the proof carries no entry (no extra line): it cannot be tied to the bundle' });
-    else for (const c of checkEntryWithPolicy(tle, bundle.dsseEnvelope, policy, { logKeys })) if (!checks.some((x) => x.name === c.name && x.code === c.code)) checks.push(c);
+    if (tle === undefined)
+      checks.push({
+        name: 'tlog-entry',
+        code: 'TLOG_PROOF_NO_ENTRY',
+        status: 'fail',
+        reason: 'the proof carries no entry (no extra line): it cannot be tied to the bundle',
+      });
+    else
+      for (const c of checkEntryWithPolicy(tle, bundle.dsseEnvelope, policy, { logKeys }))
+        if (!checks.some((x) => x.name === c.name && x.code === c.code)) checks.push(c);
   }
   const ok = checks.every((c) => c.status !== 'fail');
   const result = { subject: proofPath, ok, checks };

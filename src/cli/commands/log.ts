@@ -62,20 +62,43 @@ export interface SourceFlags {
  * join the same group.
  */
 export function registerLog(program: Command, ctx: CommandContext): Command {
-  const log = program.command('log').description('run and inspect a transparency log (C2SP tlog-tiles)').addHelpText('after', EXAMPLES);
-  addWitnessFlags(log
-    .command('serve'))
+  const log = program
+    .command('log')
+    .description('run and inspect a transparency log (C2SP tlog-tiles)')
+    .addHelpText('after', EXAMPLES);
+  addWitnessFlags(log.command('serve'))
     .description('serve a transparency log (creates its key on first start)')
     .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:7440)')
-    .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N), as for `sigil serve`')
+    .option(
+      '-p, --port <n>',
+      'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N), as for `sigil serve`',
+    )
     .option('--origin <origin>', 'log origin for a new log (default: the listen address)')
     .option('--batch-size <n>', 'integrate when this many entries wait', '256')
-    .option('--batch-interval <ms>', 'or this long after the first one arrived (0: as soon as the writer is free)', '0')
-    .option('--write-token-file <file>', 'admit writes with one of these bearer tokens (one a line; also SIGIL_LOG_WRITE_TOKEN)')
-    .option('--allow-key <pub>', 'admit Rekor v2 DSSE entries signed by this public key file (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--open-writes', 'admit writes from anyone (rate-limited); without a policy, writes are refused')
-    .option('--write-rate <n>', 'writes per minute per client address', String(DEFAULT_WRITE_RATE.perMinute))
+    .option(
+      '--batch-interval <ms>',
+      'or this long after the first one arrived (0: as soon as the writer is free)',
+      '0',
+    )
+    .option(
+      '--write-token-file <file>',
+      'admit writes with one of these bearer tokens (one a line; also SIGIL_LOG_WRITE_TOKEN)',
+    )
+    .option(
+      '--allow-key <pub>',
+      'admit Rekor v2 DSSE entries signed by this public key file (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--open-writes',
+      'admit writes from anyone (rate-limited); without a policy, writes are refused',
+    )
+    .option(
+      '--write-rate <n>',
+      'writes per minute per client address',
+      String(DEFAULT_WRITE_RATE.perMinute),
+    )
     .option('--max-body-bytes <n>', 'largest write request body', String(LOG_SERVE_MAX_BODY))
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
@@ -102,10 +125,21 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
 
 /** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
 /** listenAddress reads -l/--listen or -p/--port (not both), the same way for every server command. */
-export function listenAddress(flags: { listen?: string | undefined; port?: string | undefined }, defaultPort: number): { host: string; port: number } {
-  if (flags.listen !== undefined && flags.port !== undefined) throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together", { hint: '-p N is short for --listen 127.0.0.1:N' });
+export function listenAddress(
+  flags: { listen?: string | undefined; port?: string | undefined },
+  defaultPort: number,
+): { host: string; port: number } {
+  if (flags.listen !== undefined && flags.port !== undefined)
+    throw new InputError('USAGE', "-l/--listen and -p/--port can't be used together", {
+      hint: '-p N is short for --listen 127.0.0.1:N',
+    });
   if (flags.port !== undefined) {
-    if (!/^[0-9]{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new InputError('USAGE', `-p/--port must be a port number from 0 to 65535, not ${JSON.stringify(flags.port)}`, { hint: 'e.g. -p 8080; 0 picks a free port' });
+    if (!/^[0-9]{1,5}$/.test(flags.port) || Number(flags.port) > 65535)
+      throw new InputError(
+        'USAGE',
+        `-p/--port must be a port number from 0 to 65535, not ${JSON.stringify(flags.port)}`,
+        { hint: 'e.g. -p 8080; 0 picks a free port' },
+      );
     return { host: '127.0.0.1', port: Number(flags.port) };
   }
   return parseListen(flags.listen ?? `127.0.0.1:${defaultPort}`);
@@ -114,14 +148,18 @@ export function listenAddress(flags: { listen?: string | undefined; port?: strin
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):([0-9]{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new InputError('USAGE', `-l/--listen must be HOST:PORT, not ${JSON.stringify(s)}`, { hint: 'e.g. --listen 127.0.0.1:7440' });
+  if (!m || port > 65535)
+    throw new InputError('USAGE', `-l/--listen must be HOST:PORT, not ${JSON.stringify(s)}`, {
+      hint: 'e.g. --listen 127.0.0.1:7440',
+    });
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < min) throw new InputError('USAGE', `${name} must be an integer ≥ ${min}, not ${JSON.stringify(v)}`);
+  if (!/^[0-9]+$/.test(v) || n < min)
+    throw new InputError('USAGE', `${name} must be an integer ≥ ${min}, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -141,7 +179,12 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
   });
   // With witnesses, everything served carries their cosignatures (src/witness/witnessed-log.ts).
-  const log = witnessing ? Object.assign(new WitnessedLog(fileLog, { ...witnessing, onRound: (r) => reportRound(io, r) }), { dir: fileLog.dir, keyCreated: fileLog.keyCreated }) : fileLog;
+  const log = witnessing
+    ? Object.assign(
+        new WitnessedLog(fileLog, { ...witnessing, onRound: (r) => reportRound(io, r) }),
+        { dir: fileLog.dir, keyCreated: fileLog.keyCreated },
+      )
+    : fileLog;
   const app = createLogServer({ log, admission });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
   await app.register(rekorRoutes, { log, admission, maxBodyBytes });
@@ -150,11 +193,20 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     address = await app.listen({ host, port });
   } catch (e) {
     await log.close();
-    throw new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(e as Error).message}`, { hint: 'pick another -l/--listen address' });
+    throw new InputError(
+      'LISTEN_FAILED',
+      `cannot listen on ${host}:${port}: ${(e as Error).message}`,
+      { hint: 'pick another -l/--listen address' },
+    );
   }
-  io.out(`url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\nwrites: ${admission.describe()}\n`);
+  io.out(
+    `url: ${address}\norigin: ${log.origin}\nvkey: ${log.verifierKey}\ndata: ${log.dir}\nwrites: ${admission.describe()}\n`,
+  );
   if (log.keyCreated) io.out(`key: created ${join(log.dir, 'log.key')}\n`);
-  if (witnessing) io.out(`witnesses: ${witnessing.policy.witnesses.map((w) => w.name).join(', ')} (quorum ${describeQuorum(witnessing.policy)}, fail-${witnessing.failOpen ? 'open' : 'closed'})\n`);
+  if (witnessing)
+    io.out(
+      `witnesses: ${witnessing.policy.witnesses.map((w) => w.name).join(', ')} (quorum ${describeQuorum(witnessing.policy)}, fail-${witnessing.failOpen ? 'open' : 'closed'})\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
@@ -169,7 +221,10 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
 export const LOG_SERVE_MAX_BODY = 256 * 1024;
 
 /** writePolicy reads `sigil log serve`'s admission flags (issue 11 item 7: no anonymous writes by default). */
-export function writePolicy(flags: ServeFlags, env: Readonly<Record<string, string | undefined>> = process.env): LogAdmission {
+export function writePolicy(
+  flags: ServeFlags,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LogAdmission {
   const tokens: string[] = [];
   const fromEnv = env['SIGIL_LOG_WRITE_TOKEN'];
   if (fromEnv) tokens.push(fromEnv.trim());
@@ -178,11 +233,25 @@ export function writePolicy(flags: ServeFlags, env: Readonly<Record<string, stri
     try {
       text = readFileSync(flags.writeTokenFile, 'utf8');
     } catch (e) {
-      throw new InputError('USAGE', `cannot read --write-token-file ${flags.writeTokenFile}: ${(e as Error).message}`);
+      throw new InputError(
+        'USAGE',
+        `cannot read --write-token-file ${flags.writeTokenFile}: ${(e as Error).message}`,
+      );
     }
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-    if (lines.length === 0) throw new InputError('USAGE', `--write-token-file ${flags.writeTokenFile} has no token (one a line)`);
-    if (lines.some((l) => l.length < 16)) throw new InputError('USAGE', `--write-token-file ${flags.writeTokenFile}: every token must be at least 16 characters`);
+    const lines = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    if (lines.length === 0)
+      throw new InputError(
+        'USAGE',
+        `--write-token-file ${flags.writeTokenFile} has no token (one a line)`,
+      );
+    if (lines.some((l) => l.length < 16))
+      throw new InputError(
+        'USAGE',
+        `--write-token-file ${flags.writeTokenFile}: every token must be at least 16 characters`,
+      );
     tokens.push(...lines);
   }
   const keyIds = (flags.allowKey ?? []).map((file) => {
@@ -195,10 +264,18 @@ export function writePolicy(flags: ServeFlags, env: Readonly<Record<string, stri
     return parsePublicKeyFile(text, file).keyId;
   });
   const perMinute = intFlag('--write-rate', flags.writeRate, 1) ?? DEFAULT_WRITE_RATE.perMinute;
-  return LogAdmission.policy({ tokens, keyIds, open: flags.openWrites === true, rateLimit: { perMinute, burst: Math.max(1, Math.min(perMinute, DEFAULT_WRITE_RATE.burst)) } });
+  return LogAdmission.policy({
+    tokens,
+    keyIds,
+    open: flags.openWrites === true,
+    rateLimit: { perMinute, burst: Math.max(1, Math.min(perMinute, DEFAULT_WRITE_RATE.burst)) },
+  });
 }
 
-function reportRound(io: Io, r: { size: number; failures: readonly { message: string }[]; quorumMet: boolean }): void {
+function reportRound(
+  io: Io,
+  r: { size: number; failures: readonly { message: string }[]; quorumMet: boolean },
+): void {
   for (const f of r.failures) printWarning(io, `checkpoint ${r.size}: ${f.message}`);
   if (!r.quorumMet) printWarning(io, `checkpoint ${r.size}: witness quorum not met`);
 }
@@ -206,7 +283,9 @@ function reportRound(io: Io, r: { size: number; failures: readonly { message: st
 function requireKey(dir: string): string {
   const key = loadLogKey(dir);
   if (!key) {
-    throw new InputError('LOG_KEY_MISSING', `no log key in ${dir}`, { hint: 'start the log once with `sigil log serve --data DIR --origin ORIGIN`, or pass -d/--data' });
+    throw new InputError('LOG_KEY_MISSING', `no log key in ${dir}`, {
+      hint: 'start the log once with `sigil log serve --data DIR --origin ORIGIN`, or pass -d/--data',
+    });
   }
   return key.verifierKey;
 }
@@ -224,7 +303,9 @@ interface Source {
 
 function openSource(io: Io, flags: SourceFlags): Source {
   if (flags.url !== undefined && flags.data !== undefined) {
-    throw new InputError('USAGE', "-u/--url can't be used with -d/--data", { hint: 'audit a log either over HTTP or from its data directory' });
+    throw new InputError('USAGE', "-u/--url can't be used with -d/--data", {
+      hint: 'audit a log either over HTTP or from its data directory',
+    });
   }
   let vk = flags.vkey;
   let source: TileSource;
@@ -234,20 +315,25 @@ function openSource(io: Io, flags: SourceFlags): Source {
     try {
       url = new URL(flags.url);
     } catch {
-      throw new InputError('USAGE', `-u/--url ${JSON.stringify(flags.url)} is not a URL`, { hint: 'e.g. --url http://127.0.0.1:7440' });
+      throw new InputError('USAGE', `-u/--url ${JSON.stringify(flags.url)} is not a URL`, {
+        hint: 'e.g. --url http://127.0.0.1:7440',
+      });
     }
     source = httpTileSource(url.href);
     where = url.href;
   } else {
     const dir = flags.data ?? DEFAULT_LOG_DIR;
     if (!existsSync(join(dir, 'log.key')) && !existsSync(publicDir(dir))) {
-      throw new InputError('LOG_NOT_FOUND', `no log in ${dir}`, { hint: 'pass -d/--data DIR or -u/--url URL' });
+      throw new InputError('LOG_NOT_FOUND', `no log in ${dir}`, {
+        hint: 'pass -d/--data DIR or -u/--url URL',
+      });
     }
     vk ??= loadLogKey(dir)?.verifierKey;
     source = dirTileSource(publicDir(dir));
     where = dir;
   }
-  if (vk === undefined) printWarning(io, 'the checkpoint signature is not checked: pass --vkey VKEY');
+  if (vk === undefined)
+    printWarning(io, 'the checkpoint signature is not checked: pass --vkey VKEY');
   return { source, where, verifiers: vk === undefined ? undefined : [parseVerifierKey(vk)] };
 }
 
@@ -280,12 +366,16 @@ export async function audit(io: Io, flags: SourceFlags): Promise<number> {
         if (now - last < 200 && done < total) return;
         last = now;
         shown = true;
-        io.err(`\raudit ${done}/${total} entries (${total > 0 ? Math.floor((done / total) * 100) : 100}%)`);
+        io.err(
+          `\raudit ${done}/${total} entries (${total > 0 ? Math.floor((done / total) * 100) : 100}%)`,
+        );
       },
     });
     if (shown) io.err('\r\x1b[K');
     const root = Buffer.from(r.root).toString('base64');
-    io.out(`audited ${r.entries} entries of ${r.checkpoint.origin}: ${r.treeHeads} tree heads recomputed, ${r.tilesChecked} tiles match, root ${root} matches the checkpoint${r.signatureVerified ? ' (signature verified)' : ''}\n`);
+    io.out(
+      `audited ${r.entries} entries of ${r.checkpoint.origin}: ${r.treeHeads} tree heads recomputed, ${r.tilesChecked} tiles match, root ${root} matches the checkpoint${r.signatureVerified ? ' (signature verified)' : ''}\n`,
+    );
     return 0;
   } catch (e) {
     if (shown) io.err('\r\x1b[K');

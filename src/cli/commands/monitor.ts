@@ -29,7 +29,12 @@ key pinned on first use, the last checkpoint, the tree edge) lives in the config
 `;
 
 /** ALARMS are the events that mean the log or the server misbehaved. */
-export const ALARMS = new Set(['inconsistent_checkpoint', 'duplicate_record', 'entry_mismatch', 'conflict_record']);
+export const ALARMS = new Set([
+  'inconsistent_checkpoint',
+  'duplicate_record',
+  'entry_mismatch',
+  'conflict_record',
+]);
 
 interface MonitorFlags {
   server: string;
@@ -45,14 +50,22 @@ interface MonitorFlags {
 export function registerMonitor(program: Command, ctx: CommandContext): void {
   program
     .command('monitor')
-    .description("follow a server's log and report new versions, key events, resets, duplicate records and inconsistent checkpoints")
+    .description(
+      "follow a server's log and report new versions, key events, resets, duplicate records and inconsistent checkpoints",
+    )
     .requiredOption('--server <url>', 'the Sigil server')
-    .requiredOption('-w, --watch <purl-pattern...>', "namespaces to watch, e.g. 'pkg:npm/@acme/*' (repeatable)")
+    .requiredOption(
+      '-w, --watch <purl-pattern...>',
+      "namespaces to watch, e.g. 'pkg:npm/@acme/*' (repeatable)",
+    )
     .option('--interval <seconds>', 'seconds between polls', '60')
     .option('--once', 'poll once and exit (exit code 1 if an alarm was raised)')
     .option('--webhook <url>', 'also POST each event (JSON) to this URL')
     .option('--vkey <vkey>', "the log's verifier key (default: the server's, pinned on first use)")
-    .option('--log <url>', "the log's tlog-tiles URL (default: the server's keys.json, else <server>/log)")
+    .option(
+      '--log <url>',
+      "the log's tlog-tiles URL (default: the server's keys.json, else <server>/log)",
+    )
     .option('--config-dir <dir>', 'where the monitor keeps its state')
     .addHelpText('after', EXAMPLES)
     .action(async (f: MonitorFlags) => ctx.setExitCode(await monitor(ctx.io, f)));
@@ -60,15 +73,27 @@ export function registerMonitor(program: Command, ctx: CommandContext): void {
 
 async function monitor(io: Io, f: MonitorFlags): Promise<number> {
   const interval = Number(f.interval);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(f.interval) || interval <= 0) throw new InputError('USAGE', `--interval must be a positive number of seconds, not ${JSON.stringify(f.interval)}`);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(f.interval) || interval <= 0)
+    throw new InputError(
+      'USAGE',
+      `--interval must be a positive number of seconds, not ${JSON.stringify(f.interval)}`,
+    );
   const server = f.server.replace(/\/+$/, '');
   const fetcher = httpFetcher({ timeoutMs: 30_000 });
   let vkey = f.vkey !== undefined ? formatVerifierKey(loadVerifierKey(f.vkey)) : undefined;
   let logUrl = f.log;
   if (vkey === undefined || logUrl === undefined) {
-    const raw = await fetcher.get(`${server}/.well-known/sigil/keys.json`, { maxBytes: 1024 * 1024 });
-    if (raw === undefined) throw new InputError('MONITOR_NO_KEYS', `${server} serves no /.well-known/sigil/keys.json`, { hint: 'give the log with --log URL --vkey VKEY' });
-    const keys = parseServerKeys(JSON.parse(Buffer.from(raw).toString('utf8')), `${server}/.well-known/sigil/keys.json`);
+    const raw = await fetcher.get(`${server}/.well-known/sigil/keys.json`, {
+      maxBytes: 1024 * 1024,
+    });
+    if (raw === undefined)
+      throw new InputError('MONITOR_NO_KEYS', `${server} serves no /.well-known/sigil/keys.json`, {
+        hint: 'give the log with --log URL --vkey VKEY',
+      });
+    const keys = parseServerKeys(
+      JSON.parse(Buffer.from(raw).toString('utf8')),
+      `${server}/.well-known/sigil/keys.json`,
+    );
     vkey ??= keys.log.vkey;
     logUrl ??= keys.log.url ?? `${server}/log`;
   }
@@ -78,7 +103,11 @@ async function monitor(io: Io, f: MonitorFlags): Promise<number> {
   let state = readState(path);
   if (state !== undefined && state.vkey !== vkey) {
     // The log key is pinned: a server that changes it is not the log we were following.
-    throw new InputError('MONITOR_KEY_CHANGED', `the log ${origin} now has key ${vkey}, but ${path} pinned ${state.vkey}`, { hint: 'if the operator really rotated the log key, delete the state file to start over' });
+    throw new InputError(
+      'MONITOR_KEY_CHANGED',
+      `the log ${origin} now has key ${vkey}, but ${path} pinned ${state.vkey}`,
+      { hint: 'if the operator really rotated the log key, delete the state file to start over' },
+    );
   }
   let alarms = 0;
   let stop = false;
@@ -115,7 +144,12 @@ async function emit(io: Io, webhook: string | undefined, e: MonitorEvent): Promi
   io.out(`${line}\n`);
   if (webhook === undefined) return;
   try {
-    const r = await fetch(webhook, { method: 'POST', body: line, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    const r = await fetch(webhook, {
+      method: 'POST',
+      body: line,
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!r.ok) printWarning(io, `webhook ${webhook} answered ${r.status}`);
   } catch (err) {
     printWarning(io, `webhook ${webhook}: ${(err as Error).message}`);

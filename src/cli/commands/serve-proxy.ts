@@ -3,11 +3,19 @@
  * when present) with `--upstream eco=URL` flags over it. Undefined when neither gives anything.
  */
 import { existsSync } from 'node:fs';
-import { applyUpstreamFlags, EMPTY_PROXY_CONFIG, readProxyConfig, type ProxyConfig } from '../../registry/upstream/config.js';
+import {
+  applyUpstreamFlags,
+  EMPTY_PROXY_CONFIG,
+  readProxyConfig,
+  type ProxyConfig,
+} from '../../registry/upstream/config.js';
 
 export const DEFAULT_CONFIG_FILES = ['sigil.config.json', 'sigil.config.yaml', 'sigil.config.yml'];
 
-export function loadServeProxyConfig(configFile: string | undefined, upstreamFlags: readonly string[]): ProxyConfig | undefined {
+export function loadServeProxyConfig(
+  configFile: string | undefined,
+  upstreamFlags: readonly string[],
+): ProxyConfig | undefined {
   const file = configFile ?? DEFAULT_CONFIG_FILES.find((f) => existsSync(f));
   const base = file ? readProxyConfig(file) : EMPTY_PROXY_CONFIG;
   const merged = applyUpstreamFlags(base, upstreamFlags);

@@ -32,20 +32,47 @@ export interface ServeFlags extends WitnessFlags {
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
-  addWitnessFlags(program
-    .command('serve'))
+  addWitnessFlags(program.command('serve'))
     .summary('run a Sigil registry with its transparency log (embedded default: SQLite + files)')
-    .description(examplesFirst('run a Sigil registry with its transparency log (embedded default: SQLite + files)', ['sigil serve', 'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example']))
-    .option('-d, --data <dir>', 'data folder (default: $SIGIL_DATA or ./.sigil-data)', process.env['SIGIL_DATA'] ?? './.sigil-data')
+    .description(
+      examplesFirst(
+        'run a Sigil registry with its transparency log (embedded default: SQLite + files)',
+        [
+          'sigil serve',
+          'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example',
+        ],
+      ),
+    )
+    .option(
+      '-d, --data <dir>',
+      'data folder (default: $SIGIL_DATA or ./.sigil-data)',
+      process.env['SIGIL_DATA'] ?? './.sigil-data',
+    )
     .option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8080)')
     .option('-p, --port <n>', 'port on 127.0.0.1 (shorthand for --listen 127.0.0.1:N)')
     .option('--origin <origin>', 'log origin of a new data folder (default: <host>:<port>/log)')
-    .option('--public-url <url>', 'URL clients use to reach this registry (default: the listen address)')
-    .option('--max-upload-bytes <n>', `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`)
+    .option(
+      '--public-url <url>',
+      'URL clients use to reach this registry (default: the listen address)',
+    )
+    .option(
+      '--max-upload-bytes <n>',
+      `largest artifact accepted (default ${DEFAULT_MAX_UPLOAD_BYTES})`,
+    )
     .option('--require-signatures', 'refuse every upload without an author signature')
-    .option('--rate-limit <n>', 'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)')
-    .option('--upstream <ecosystem=url>', 'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--config <file>', 'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)')
+    .option(
+      '--rate-limit <n>',
+      'write requests per minute (and burst) per IP address and per account (default: 120 per IP, 60 per account)',
+    )
+    .option(
+      '--upstream <ecosystem=url>',
+      'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--config <file>',
+      'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)',
+    )
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -55,15 +82,27 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   let maxUploadBytes: number | undefined;
   if (flags.maxUploadBytes !== undefined) {
     maxUploadBytes = Number(flags.maxUploadBytes);
-    if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) throw new InputError('USAGE', `--max-upload-bytes must be a positive integer, not "${flags.maxUploadBytes}"`);
+    if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1)
+      throw new InputError(
+        'USAGE',
+        `--max-upload-bytes must be a positive integer, not "${flags.maxUploadBytes}"`,
+      );
   }
   let rateLimit: number | undefined;
   if (flags.rateLimit !== undefined) {
     rateLimit = Number(flags.rateLimit);
-    if (!Number.isSafeInteger(rateLimit) || rateLimit < 1) throw new InputError('USAGE', `--rate-limit must be a positive integer, not "${flags.rateLimit}"`);
+    if (!Number.isSafeInteger(rateLimit) || rateLimit < 1)
+      throw new InputError(
+        'USAGE',
+        `--rate-limit must be a positive integer, not "${flags.rateLimit}"`,
+      );
   }
   if (flags.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(flags.publicUrl)) {
-    throw new InputError('USAGE', `--public-url must be an http:// or https:// URL, not "${flags.publicUrl}"`, { hint: 'e.g. --public-url https://registry.example.org' });
+    throw new InputError(
+      'USAGE',
+      `--public-url must be an http:// or https:// URL, not "${flags.publicUrl}"`,
+      { hint: 'e.g. --public-url https://registry.example.org' },
+    );
   }
   checkDataFolder(flags.data);
   // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
@@ -81,7 +120,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(maxUploadBytes ? { maxUploadBytes } : {}),
     requireAuthorSignature: Boolean(flags.requireSignatures),
-    ...(rateLimit ? { authLimits: { perIp: { burst: rateLimit, perMinute: rateLimit }, perAccount: { burst: rateLimit, perMinute: rateLimit } } } : {}),
+    ...(rateLimit
+      ? {
+          authLimits: {
+            perIp: { burst: rateLimit, perMinute: rateLimit },
+            perAccount: { burst: rateLimit, perMinute: rateLimit },
+          },
+        }
+      : {}),
     ...(passphrase ? { passphrase } : {}),
     ...(witnessing ? { witnessing } : {}),
   });
@@ -90,18 +136,27 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     url = await registry.listen();
   } catch (e) {
     await registry.close();
-    throw new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(e as Error).message}`, { hint: 'pick another port with -p/--port' });
+    throw new InputError(
+      'LISTEN_FAILED',
+      `cannot listen on ${host}:${port}: ${(e as Error).message}`,
+      { hint: 'pick another port with -p/--port' },
+    );
   }
   const k = registry.registryKey.publicKey;
   if (flags.json) {
-    io.out(`${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, clients: clientConfig(url), wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`);
+    io.out(
+      `${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, clients: clientConfig(url), wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`,
+    );
   } else {
     io.out(
       [
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
-        ...Object.entries(proxy?.upstreams ?? {}).map(([eco, u]) => `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`),
+        ...Object.entries(proxy?.upstreams ?? {}).map(
+          ([eco, u]) =>
+            `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`,
+        ),
         registry.adminToken
           ? `  admin token    ${registry.adminToken}   (shown once; \`sigil account token create\` for more)`
           : `  admin token    not shown (made when ${flags.data} was created); a new one: sigil account token create admin --action publish,keys,admin -d ${flags.data}`,
@@ -130,8 +185,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         .join('\n') + '\n',
     );
   }
-  if (!isNew) for (const w of addressChanges(registry.log.origin, registry.go.sumdb.name, url, flags)) printWarning(io, w);
-  if (!registry.registryKeyEncrypted) printWarning(io, 'the registry key is stored unencrypted (mode 0600); set SIGIL_SERVER_PASSPHRASE before the first start to encrypt it');
+  if (!isNew)
+    for (const w of addressChanges(registry.log.origin, registry.go.sumdb.name, url, flags))
+      printWarning(io, w);
+  if (!registry.registryKeyEncrypted)
+    printWarning(
+      io,
+      'the registry key is stored unencrypted (mode 0600); set SIGIL_SERVER_PASSPHRASE before the first start to encrypt it',
+    );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -146,10 +207,17 @@ function checkDataFolder(dir: string): void {
   try {
     st = statSync(dir, { throwIfNoEntry: false });
   } catch (e) {
-    throw new InputError('USAGE', `-d/--data ${dir} cannot be a data folder: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a part of the path is a file' : (e as Error).message}`, { file: dir });
+    throw new InputError(
+      'USAGE',
+      `-d/--data ${dir} cannot be a data folder: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a part of the path is a file' : (e as Error).message}`,
+      { file: dir },
+    );
   }
   if (st !== undefined && !st.isDirectory()) {
-    throw new InputError('USAGE', `-d/--data ${dir} is a file; the registry needs a data folder`, { file: dir, hint: 'give a folder (it is created on the first start), e.g. -d ./.sigil-data' });
+    throw new InputError('USAGE', `-d/--data ${dir} is a file; the registry needs a data folder`, {
+      file: dir,
+      hint: 'give a folder (it is created on the first start), e.g. -d ./.sigil-data',
+    });
   }
 }
 
@@ -158,8 +226,21 @@ async function probeListen(host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'the port is in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
-      reject(new InputError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${why}; nothing was created`, { hint: 'pick another port with -p/--port, or stop what holds it' }));
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'the port is in use'
+          : e.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : e.code === 'EADDRNOTAVAIL'
+              ? 'no such address on this machine'
+              : e.message;
+      reject(
+        new InputError(
+          'LISTEN_FAILED',
+          `cannot listen on ${host}:${port}: ${why}; nothing was created`,
+          { hint: 'pick another port with -p/--port, or stop what holds it' },
+        ),
+      );
     });
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
   });
@@ -170,13 +251,23 @@ async function probeListen(host: string, port: number): Promise<void> {
  * folder is created (clients pin them); when this start is reached at another
  * address, say so rather than keep the old names silently.
  */
-function addressChanges(origin: string, sumdbName: string, url: string, flags: ServeFlags): string[] {
+function addressChanges(
+  origin: string,
+  sumdbName: string,
+  url: string,
+  flags: ServeFlags,
+): string[] {
   const now = publicHostPath(url);
   const out: string[] = [];
   const wantOrigin = flags.origin ?? `${now}/log`;
   if (origin !== wantOrigin) {
-    out.push(`the log keeps its origin "${origin}" (named when ${flags.data} was created; clients pin it), although this registry is now at ${url}${flags.origin ? ` and --origin says "${flags.origin}"` : ''}`);
+    out.push(
+      `the log keeps its origin "${origin}" (named when ${flags.data} was created; clients pin it), although this registry is now at ${url}${flags.origin ? ` and --origin says "${flags.origin}"` : ''}`,
+    );
   }
-  if (sumdbName !== `${now}/go`) out.push(`GOSUMDB keeps its name "${sumdbName}" (fixed at creation), although this registry is now at ${url}`);
+  if (sumdbName !== `${now}/go`)
+    out.push(
+      `GOSUMDB keeps its name "${sumdbName}" (fixed at creation), although this registry is now at ${url}`,
+    );
   return out;
 }

@@ -43,11 +43,22 @@ interface RootSummary {
 }
 
 function summarize(root: unknown, source: string): RootSummary {
-  const r = root as { tlogs?: { baseUrl?: string; publicKey?: { validFor?: { start?: string; end?: string } } }[]; certificateAuthorities?: { uri?: string; validFor?: { start?: string; end?: string } }[] };
+  const r = root as {
+    tlogs?: { baseUrl?: string; publicKey?: { validFor?: { start?: string; end?: string } } }[];
+    certificateAuthorities?: { uri?: string; validFor?: { start?: string; end?: string } }[];
+  };
   return {
     source,
-    tlogs: (r.tlogs ?? []).map((t) => ({ baseUrl: t.baseUrl ?? '?', ...(t.publicKey?.validFor?.start ? { validFrom: t.publicKey.validFor.start } : {}), ...(t.publicKey?.validFor?.end ? { validTo: t.publicKey.validFor.end } : {}) })),
-    certificateAuthorities: (r.certificateAuthorities ?? []).map((c) => ({ uri: c.uri ?? '?', ...(c.validFor?.start ? { validFrom: c.validFor.start } : {}), ...(c.validFor?.end ? { validTo: c.validFor.end } : {}) })),
+    tlogs: (r.tlogs ?? []).map((t) => ({
+      baseUrl: t.baseUrl ?? '?',
+      ...(t.publicKey?.validFor?.start ? { validFrom: t.publicKey.validFor.start } : {}),
+      ...(t.publicKey?.validFor?.end ? { validTo: t.publicKey.validFor.end } : {}),
+    })),
+    certificateAuthorities: (r.certificateAuthorities ?? []).map((c) => ({
+      uri: c.uri ?? '?',
+      ...(c.validFor?.start ? { validFrom: c.validFor.start } : {}),
+      ...(c.validFor?.end ? { validTo: c.validFor.end } : {}),
+    })),
   };
 }
 
@@ -57,14 +68,22 @@ function print(io: Io, s: RootSummary, json: boolean | undefined): void {
     return;
   }
   const lines = [`Sigstore trusted root: ${s.source}`, `  transparency logs (${s.tlogs.length}):`];
-  for (const t of s.tlogs) lines.push(`    ${t.baseUrl}  ${t.validFrom ?? ''}${t.validTo ? ` → ${t.validTo}` : ' → (current)'}`);
+  for (const t of s.tlogs)
+    lines.push(
+      `    ${t.baseUrl}  ${t.validFrom ?? ''}${t.validTo ? ` → ${t.validTo}` : ' → (current)'}`,
+    );
   lines.push(`  certificate authorities (${s.certificateAuthorities.length}):`);
-  for (const c of s.certificateAuthorities) lines.push(`    ${c.uri}  ${c.validFrom ?? ''}${c.validTo ? ` → ${c.validTo}` : ' → (current)'}`);
+  for (const c of s.certificateAuthorities)
+    lines.push(
+      `    ${c.uri}  ${c.validFrom ?? ''}${c.validTo ? ` → ${c.validTo}` : ' → (current)'}`,
+    );
   io.out(`${lines.join('\n')}\n`);
 }
 
 export function registerSigstore(program: Command, ctx: CommandContext): void {
-  const sigstore = program.command('sigstore').description('the Sigstore trusted root used for keyless bundles');
+  const sigstore = program
+    .command('sigstore')
+    .description('the Sigstore trusted root used for keyless bundles');
   const root = sigstore.command('root').description('show or update the Sigstore trusted root');
   root
     .command('show')
@@ -72,7 +91,14 @@ export function registerSigstore(program: Command, ctx: CommandContext): void {
     .option('--json', 'print as JSON')
     .action((flags: { json?: boolean }) => {
       const installed = loadInstalledRoot(ctx.io);
-      print(ctx.io, summarize(installed ?? PUBLIC_GOOD_TRUSTED_ROOT, installed ? installedRootPath(ctx.io) : 'shipped with sigil (Sigstore public-good)'), flags.json);
+      print(
+        ctx.io,
+        summarize(
+          installed ?? PUBLIC_GOOD_TRUSTED_ROOT,
+          installed ? installedRootPath(ctx.io) : 'shipped with sigil (Sigstore public-good)',
+        ),
+        flags.json,
+      );
       ctx.setExitCode(0);
     });
   root
@@ -80,7 +106,9 @@ export function registerSigstore(program: Command, ctx: CommandContext): void {
     .description('install a newer trusted root (from a file, or a URL)')
     .requiredOption('--from <file-or-url>', 'trusted_root.json to install')
     .option('--json', 'print as JSON')
-    .action(async (flags: { from: string; json?: boolean }) => ctx.setExitCode(await update(ctx.io, flags)));
+    .action(async (flags: { from: string; json?: boolean }) =>
+      ctx.setExitCode(await update(ctx.io, flags)),
+    );
 }
 
 async function update(io: Io, flags: { from: string; json?: boolean }): Promise<number> {
@@ -90,7 +118,9 @@ async function update(io: Io, flags: { from: string; json?: boolean }): Promise<
     try {
       res = await fetch(flags.from);
     } catch (e) {
-      throw new InputError('FETCH_FAILED', `cannot fetch ${flags.from}: ${(e as Error).message}`, { hint: 'download it with a TUF client and pass --from FILE' });
+      throw new InputError('FETCH_FAILED', `cannot fetch ${flags.from}: ${(e as Error).message}`, {
+        hint: 'download it with a TUF client and pass --from FILE',
+      });
     }
     if (!res.ok) throw new InputError('FETCH_FAILED', `GET ${flags.from}: HTTP ${res.status}`);
     text = await res.text();
@@ -101,11 +131,19 @@ async function update(io: Io, flags: { from: string; json?: boolean }): Promise<
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `${flags.from} is not JSON: ${(e as Error).message}`, { file: flags.from });
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      `${flags.from} is not JSON: ${(e as Error).message}`,
+      { file: flags.from },
+    );
   }
   const material = parseTrustedRoot(json);
   if (material.tlogs.length === 0 || material.certificateAuthorities.length === 0) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `${flags.from} names no transparency log or no certificate authority; refusing to install a root that verifies nothing`, { file: flags.from });
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      `${flags.from} names no transparency log or no certificate authority; refusing to install a root that verifies nothing`,
+      { file: flags.from },
+    );
   }
   const path = installedRootPath(io);
   mkdirSync(join(path, '..'), { recursive: true });

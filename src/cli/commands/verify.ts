@@ -20,7 +20,13 @@ import { readTextFile } from '../files.js';
 import { colourOn } from '../colour.js';
 import { formatChecks, printError, type Io } from '../output.js';
 import { collect, type VerifyFlags } from '../verify/flags.js';
-import { isCpanDirectory, isDebianRepository, isLockfile, isLockfileByContent, projectLockfiles } from '../verify/detect.js';
+import {
+  isCpanDirectory,
+  isDebianRepository,
+  isLockfile,
+  isLockfileByContent,
+  projectLockfiles,
+} from '../verify/detect.js';
 
 // Each scheme's verifier is loaded when that scheme runs: verifying one artifact does not load OpenPGP, Sigstore or the lockfile machinery.
 const foreign = () => import('../verify/foreign.js');
@@ -28,62 +34,171 @@ const git = () => import('../verify/git.js');
 
 export type { VerifyFlags };
 
-export const SCHEMES = ['lockfile', 'sigil', 'sigstore', 'openpgp', 'cleartext', 'debian', 'cpan', 'gem', 'wordpress', 'npm-registry', 'git', 'git-archive', 'sshsig', 'forge-binding', 'git-tree'] as const;
+export const SCHEMES = [
+  'lockfile',
+  'sigil',
+  'sigstore',
+  'openpgp',
+  'cleartext',
+  'debian',
+  'cpan',
+  'gem',
+  'wordpress',
+  'npm-registry',
+  'git',
+  'git-archive',
+  'sshsig',
+  'forge-binding',
+  'git-tree',
+] as const;
 type Scheme = (typeof SCHEMES)[number];
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .summary('verify an artifact (or repository, or packument) against its signatures and trusted keys')
-    .description(examplesFirst('verify an artifact (or repository, or packument) against its signatures and trusted keys', ['sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub', 'sigil verify package-lock.json --server https://sigil.example.org', 'sigil verify ./my-app            (every lockfile in the folder)']))
+    .summary(
+      'verify an artifact (or repository, or packument) against its signatures and trusted keys',
+    )
+    .description(
+      examplesFirst(
+        'verify an artifact (or repository, or packument) against its signatures and trusted keys',
+        [
+          'sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub',
+          'sigil verify package-lock.json --server https://sigil.example.org',
+          'sigil verify ./my-app            (every lockfile in the folder)',
+        ],
+      ),
+    )
     .argument('<target>', 'the file, folder or URL to verify')
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
     .option('-k, --key <file>', 'a trusted Sigil public key; can be repeated', collect)
     .option('--keyring <path>', 'a folder of trusted Sigil public keys, or an OpenPGP keyring file')
-    .option('--tlog-policy <file>', 'Sigil bundles: the log entry must be in a log of this tlog-policy file, with its witness quorum')
-    .option('--tlog-proof <file>', 'Sigil bundles: check this tlog-proof file instead of the bundle\'s own log entry (with --tlog-policy)')
+    .option(
+      '--tlog-policy <file>',
+      'Sigil bundles: the log entry must be in a log of this tlog-policy file, with its witness quorum',
+    )
+    .option(
+      '--tlog-proof <file>',
+      "Sigil bundles: check this tlog-proof file instead of the bundle's own log entry (with --tlog-policy)",
+    )
     .option('-t, --type <type>', 'package type, when it cannot be detected')
-    .option('--namespace <ns>', 'package namespace when the artifact does not say (e.g. the CPAN author id)')
+    .option(
+      '--namespace <ns>',
+      'package namespace when the artifact does not say (e.g. the CPAN author id)',
+    )
     .option('--name <name>', 'expected package name (generic files)')
     .option('--version <version>', 'expected package version (generic files)')
     .option('--scheme <scheme>', `force the signature scheme: ${SCHEMES.join(', ')}`)
-    .option('--signature <file>', 'OpenPGP detached signature (default: <target>.asc or .sig), or a WordPress .sig file')
+    .option(
+      '--signature <file>',
+      'OpenPGP detached signature (default: <target>.asc or .sig), or a WordPress .sig file',
+    )
     .option('--clearsigned', 'the target is an OpenPGP clear-signed file (InRelease, …)')
-    .option('--openpgp-policy <name>', 'standard (as Sequoia sqv, default) or legacy (as GnuPG gpgv)')
+    .option(
+      '--openpgp-policy <name>',
+      'standard (as Sequoia sqv, default) or legacy (as GnuPG gpgv)',
+    )
     .option('--at <time>', 'judge OpenPGP key expiry and algorithm cutoffs at this time (ISO 8601)')
     .option('--suite <dir>', 'Debian: the suite folder, e.g. dists/bookworm')
-    .option('--index <path>', 'Debian: an index to check, relative to the suite (can be repeated)', collect)
-    .option('--check <path>', 'Debian: a .deb/.dsc/tarball to check, relative to the repository (can be repeated)', collect)
+    .option(
+      '--index <path>',
+      'Debian: an index to check, relative to the suite (can be repeated)',
+      collect,
+    )
+    .option(
+      '--check <path>',
+      'Debian: a .deb/.dsc/tarball to check, relative to the repository (can be repeated)',
+      collect,
+    )
     .option('--cpan', 'the target is a CPAN distribution (tarball or folder) with a SIGNATURE file')
-    .option('--tag <name>', 'git: verify this signed tag of the repository <target> (OpenPGP: --keyring; SSH: --allowed-signers)')
+    .option(
+      '--tag <name>',
+      'git: verify this signed tag of the repository <target> (OpenPGP: --keyring; SSH: --allowed-signers)',
+    )
     .option('--commit <rev>', 'git: verify this signed commit of the repository <target>')
-    .option('--from-tag <repo@tag>', 'git: the archive <target> must hold exactly the tree of this signed tag')
-    .option('--allowed-signers <file>', 'SSH: trusted keys in allowed_signers format (as ssh-keygen -Y verify -f, git gpg.ssh.allowedSignersFile)')
-    .option('--sshsig <file>', 'SSH: the signature file (default: <target>.sig), made by ssh-keygen -Y sign')
+    .option(
+      '--from-tag <repo@tag>',
+      'git: the archive <target> must hold exactly the tree of this signed tag',
+    )
+    .option(
+      '--allowed-signers <file>',
+      'SSH: trusted keys in allowed_signers format (as ssh-keygen -Y verify -f, git gpg.ssh.allowedSignersFile)',
+    )
+    .option(
+      '--sshsig <file>',
+      'SSH: the signature file (default: <target>.sig), made by ssh-keygen -Y sign',
+    )
     .option('--principal <id>', 'SSH: require this signer identity (as ssh-keygen -Y verify -I)')
-    .option('--git-tree-sha1 <hex>', 'git: the archive must hold exactly this git tree (Julia\'s git-tree-sha1, a tag\'s tree)')
-    .option('--forge-keys <file>', 'forge binding: your own copy of the account\'s forge key listing (https://github.com/<account>.keys)')
-    .option('--ssh-namespace <ns>', 'SSH: the namespace the signature must be made for (default: file)')
+    .option(
+      '--git-tree-sha1 <hex>',
+      "git: the archive must hold exactly this git tree (Julia's git-tree-sha1, a tag's tree)",
+    )
+    .option(
+      '--forge-keys <file>',
+      "forge binding: your own copy of the account's forge key listing (https://github.com/<account>.keys)",
+    )
+    .option(
+      '--ssh-namespace <ns>',
+      'SSH: the namespace the signature must be made for (default: file)',
+    )
     .option('--trust-dir <dir>', 'RubyGems: trusted certificates folder (like ~/.gem/trust)')
-    .option('--trusted-cert <file>', 'RubyGems: a trusted root certificate (can be repeated)', collect)
+    .option(
+      '--trusted-cert <file>',
+      'RubyGems: a trusted root certificate (can be repeated)',
+      collect,
+    )
     .option('--gem-policy <name>', 'RubyGems: HighSecurity (default) or MediumSecurity')
-    .option('--wp-key <base64>', 'WordPress: a trusted Ed25519 public key (can be repeated)', collect)
+    .option(
+      '--wp-key <base64>',
+      'WordPress: a trusted Ed25519 public key (can be repeated)',
+      collect,
+    )
     .option('--signature-header <base64>', 'WordPress: signature from an HTTP header value')
-    .option('--npm-keys <file>', 'npm: the registry keys document (/-/npm/v1/keys); the target is a packument')
-    .option('--npm-version <version>', 'npm: only this version of the packument (can be repeated)', collect)
+    .option(
+      '--npm-keys <file>',
+      'npm: the registry keys document (/-/npm/v1/keys); the target is a packument',
+    )
+    .option(
+      '--npm-version <version>',
+      'npm: only this version of the packument (can be repeated)',
+      collect,
+    )
     .option('--published-at <time>', 'npm: publish time of a single-version manifest')
-    .option('--trusted-root <file>', 'keyless Sigstore: trusted root JSON (default: the bundled public-good root)')
+    .option(
+      '--trusted-root <file>',
+      'keyless Sigstore: trusted root JSON (default: the bundled public-good root)',
+    )
     .option('--cert-identity <san>', 'keyless Sigstore: required certificate identity (exact)')
-    .option('--cert-identity-regexp <re>', 'keyless Sigstore: required certificate identity (regular expression)')
+    .option(
+      '--cert-identity-regexp <re>',
+      'keyless Sigstore: required certificate identity (regular expression)',
+    )
     .option('--cert-oidc-issuer <url>', 'keyless Sigstore: required OIDC issuer')
-    .option('--server <url>', 'lockfiles: the Sigil server to ask for release records (default: the policy\'s "server", or $SIGIL_SERVER)')
-    .option('--policy <file>', 'lockfiles: the policy file (default: sigil.policy.json or .yaml beside the lockfile)')
-    .option('--pin', 'lockfiles: record each namespace\'s keys in .sigil/trust.json (trust on first use)')
-    .option('--offline', 'lockfiles: use only .sigil/cache/ (filled by `sigil fetch-records`); never opens a socket')
+    .option(
+      '--server <url>',
+      'lockfiles: the Sigil server to ask for release records (default: the policy\'s "server", or $SIGIL_SERVER)',
+    )
+    .option(
+      '--policy <file>',
+      'lockfiles: the policy file (default: sigil.policy.json or .yaml beside the lockfile)',
+    )
+    .option(
+      '--pin',
+      "lockfiles: record each namespace's keys in .sigil/trust.json (trust on first use)",
+    )
+    .option(
+      '--offline',
+      'lockfiles: use only .sigil/cache/ (filled by `sigil fetch-records`); never opens a socket',
+    )
     .option('--sarif', 'lockfiles: print the report as SARIF 2.1.0')
-    .option('--accept-new-server-keys', 'lockfiles: accept (and pin) a server whose log origin, log key or registry key changed since first use')
+    .option(
+      '--accept-new-server-keys',
+      'lockfiles: accept (and pin) a server whose log origin, log key or registry key changed since first use',
+    )
     .option('--json', 'print the verdict as JSON')
-    .action(async (target: string, flags: VerifyFlags) => ctx.setExitCode(await verify(ctx.io, target, flags)));
+    .action(async (target: string, flags: VerifyFlags) =>
+      ctx.setExitCode(await verify(ctx.io, target, flags)),
+    );
 }
 
 /**
@@ -95,14 +210,20 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
  */
 function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
   try {
-    const doc = JSON.parse(text) as { verificationMaterial?: Record<string, unknown>; dsseEnvelope?: { payload?: unknown } };
+    const doc = JSON.parse(text) as {
+      verificationMaterial?: Record<string, unknown>;
+      dsseEnvelope?: { payload?: unknown };
+    };
     const vm = doc.verificationMaterial ?? {};
-    if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined) return 'certificate';
+    if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined)
+      return 'certificate';
     if (vm['publicKey'] !== undefined) {
       const payload = doc.dsseEnvelope?.payload;
       if (typeof payload !== 'string') return doc.dsseEnvelope === undefined ? 'key' : 'sigil';
       try {
-        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { predicateType?: unknown };
+        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
+          predicateType?: unknown;
+        };
         return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key';
       } catch {
         return 'sigil';
@@ -123,29 +244,44 @@ function readBundleText(path: string): string {
   // NUL, other C0 controls besides tab/CR/LF, or UTF-8 decoding failures (U+FFFD): not a JSON text file.
   const bad = /[\u0000-\u0008\u000e-\u001f\ufffd]/.exec(text.slice(0, 64 * 1024));
   if (bad) {
-    throw new InputError('BUNDLE_NOT_JSON', `${path} is not a JSON Sigstore bundle: it holds binary data (byte ${JSON.stringify(bad[0]).slice(1, -1)} at character ${bad.index})`, {
-      file: path,
-      hint: '-b/--bundle takes the .sigstore.json file `sigil sign` wrote; an OpenPGP .sig/.asc goes to --signature',
-    });
+    throw new InputError(
+      'BUNDLE_NOT_JSON',
+      `${path} is not a JSON Sigstore bundle: it holds binary data (byte ${JSON.stringify(bad[0]).slice(1, -1)} at character ${bad.index})`,
+      {
+        file: path,
+        hint: '-b/--bundle takes the .sigstore.json file `sigil sign` wrote; an OpenPGP .sig/.asc goes to --signature',
+      },
+    );
   }
   return text;
 }
 
 /** isProjectFolder: a folder (not a Debian repository or CPAN dist, told apart before) that holds a lockfile. */
 function isProjectFolder(target: string): boolean {
-  return statSync(target, { throwIfNoEntry: false })?.isDirectory() === true && projectLockfiles(target).length > 0;
+  return (
+    statSync(target, { throwIfNoEntry: false })?.isDirectory() === true &&
+    projectLockfiles(target).length > 0
+  );
 }
 
 /** verifyProjectFolder verifies every lockfile of a project folder; the exit code is the worst. */
 async function verifyProjectFolder(io: Io, dir: string, flags: VerifyFlags): Promise<number> {
   const lockfiles = projectLockfiles(dir);
   if ((flags.json || flags.sarif) && lockfiles.length > 1) {
-    throw new InputError('USAGE', `${dir} holds ${lockfiles.length} lockfiles (${lockfiles.map((l) => l.split('/').pop()).join(', ')}); --json/--sarif report one at a time`, { hint: 'name the lockfile: sigil verify DIR/package-lock.json --json' });
+    throw new InputError(
+      'USAGE',
+      `${dir} holds ${lockfiles.length} lockfiles (${lockfiles.map((l) => l.split('/').pop()).join(', ')}); --json/--sarif report one at a time`,
+      { hint: 'name the lockfile: sigil verify DIR/package-lock.json --json' },
+    );
   }
   let worst = 0;
   for (const [i, lockfile] of lockfiles.entries()) {
-    if (lockfiles.length > 1 && !flags.json && !flags.sarif) io.out(`${i > 0 ? '\n' : ''}${lockfile}\n`);
-    worst = Math.max(worst, await (await import('../verify/lockfile.js')).verifyLockfile(io, lockfile, flags));
+    if (lockfiles.length > 1 && !flags.json && !flags.sarif)
+      io.out(`${i > 0 ? '\n' : ''}${lockfile}\n`);
+    worst = Math.max(
+      worst,
+      await (await import('../verify/lockfile.js')).verifyLockfile(io, lockfile, flags),
+    );
   }
   return worst;
 }
@@ -163,7 +299,11 @@ function looksLikeSshsigFile(path: string): boolean {
     const n = readSync(fd, head, 0, 64, 0);
     closeSync(fd);
     // the armor line itself: importing the SSH verifier here would load it for every verify
-    return head.subarray(0, n).toString('latin1').trimStart().startsWith('-----BEGIN SSH SIGNATURE-----');
+    return head
+      .subarray(0, n)
+      .toString('latin1')
+      .trimStart()
+      .startsWith('-----BEGIN SSH SIGNATURE-----');
   } catch {
     return false;
   }
@@ -171,7 +311,11 @@ function looksLikeSshsigFile(path: string): boolean {
 
 function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   if (flags.scheme !== undefined) {
-    if (!(SCHEMES as readonly string[]).includes(flags.scheme)) throw new InputError('USAGE', `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`);
+    if (!(SCHEMES as readonly string[]).includes(flags.scheme))
+      throw new InputError(
+        'USAGE',
+        `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`,
+      );
     return flags.scheme as Scheme;
   }
   if (flags.tag !== undefined || flags.commit !== undefined) return 'git';
@@ -194,24 +338,44 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
   const detached = detachedSignatureFor(target, flags);
-  if (detached !== undefined) return flags.allowedSigners !== undefined || looksLikeSshsigFile(detached) ? 'sshsig' : 'openpgp';
+  if (detached !== undefined)
+    return flags.allowedSigners !== undefined || looksLikeSshsigFile(detached)
+      ? 'sshsig'
+      : 'openpgp';
   if (isLockfileByContent(target)) return 'lockfile';
-  if (!existsSync(target)) throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
-  throw new InputError('NO_SIGNATURE', `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`, {
-    file: target,
-    hint: 'give -b/--bundle FILE, --signature FILE, or --scheme; `sigil verify --help` lists every scheme',
-  });
+  if (!existsSync(target))
+    throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
+  throw new InputError(
+    'NO_SIGNATURE',
+    `found no signature for ${target}: no ${target}.sigstore.json, .asc or .sig beside it`,
+    {
+      file: target,
+      hint: 'give -b/--bundle FILE, --signature FILE, or --scheme; `sigil verify --help` lists every scheme',
+    },
+  );
 }
 
 export async function verify(io: Io, target: string, flags: VerifyFlags): Promise<number> {
   const scheme = chooseScheme(target, flags);
-  if (scheme === 'lockfile') return isProjectFolder(target) ? verifyProjectFolder(io, target, flags) : (await import('../verify/lockfile.js')).verifyLockfile(io, target, flags);
+  if (scheme === 'lockfile')
+    return isProjectFolder(target)
+      ? verifyProjectFolder(io, target, flags)
+      : (await import('../verify/lockfile.js')).verifyLockfile(io, target, flags);
   for (const f of ['server', 'policy', 'pin', 'offline', 'sarif', 'acceptNewServerKeys'] as const) {
-    if (flags[f] !== undefined) throw new InputError('USAGE', `--${f === 'acceptNewServerKeys' ? 'accept-new-server-keys' : f} applies to lockfiles only, and ${target} is not one`, { hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …' });
+    if (flags[f] !== undefined)
+      throw new InputError(
+        'USAGE',
+        `--${f === 'acceptNewServerKeys' ? 'accept-new-server-keys' : f} applies to lockfiles only, and ${target} is not one`,
+        {
+          hint: 'lockfiles sigil reads: package-lock.json, yarn.lock, pnpm-lock.yaml, go.sum, Cargo.lock, …',
+        },
+      );
   }
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
-    io.out(`${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify(results.length === 1 ? { scheme, ...results[0] } : { scheme, ok: results.every((r) => r.ok), results }, null, 2)}\n`,
+    );
   } else if (results.length > 1) {
     io.out(formatMany(results, colourOn(io, 'out')));
   } else {
@@ -220,12 +384,20 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0 && results.length > 0) return 0;
   if (!flags.json && results.length > 1) {
-    printError(io, `${failed.length} of ${results.length} ${scheme === 'npm-registry' ? 'versions' : 'results'} in ${target} do not verify (see above)`);
+    printError(
+      io,
+      `${failed.length} of ${results.length} ${scheme === 'npm-registry' ? 'versions' : 'results'} in ${target} do not verify (see above)`,
+    );
   } else if (!flags.json) {
     if (results.length === 0) printError(io, `nothing was verified in ${target}`);
     for (const r of failed) {
       const f = firstFailure(r);
-      printError(io, f?.code === 'DIGEST_MISMATCH' ? `${r.subject.startsWith('pkg:') ? target.split('/').pop() : r.subject} is not the artifact that was signed` : `${f?.reason ?? 'verification failed'}`);
+      printError(
+        io,
+        f?.code === 'DIGEST_MISMATCH'
+          ? `${r.subject.startsWith('pkg:') ? target.split('/').pop() : r.subject} is not the artifact that was signed`
+          : `${f?.reason ?? 'verification failed'}`,
+      );
     }
   }
   return 1;
@@ -245,28 +417,53 @@ function formatMany(results: readonly VerificationResult[], colour: boolean): st
     byCode.set(code, (byCode.get(code) ?? 0) + 1);
   }
   const why = [...byCode].map(([code, n]) => `${n} ${code}`).join(', ');
-  const lines = [`${results.length} checked: ${ok.length} verified, ${bad.length} NOT verified${bad.length > 0 ? ` (${why})` : ''}`];
+  const lines = [
+    `${results.length} checked: ${ok.length} verified, ${bad.length} NOT verified${bad.length > 0 ? ` (${why})` : ''}`,
+  ];
   if (ok.length > 0) lines.push(`verified: ${ok.map((r) => r.subject).join(', ')}`);
   let out = `${lines.join('\n')}\n`;
   for (const r of bad) out += `\n${formatChecks(r, colour)}`;
   return out;
 }
 
-async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFlags): Promise<VerificationResult[]> {
+async function runScheme(
+  io: Io,
+  scheme: Scheme,
+  target: string,
+  flags: VerifyFlags,
+): Promise<VerificationResult[]> {
   switch (scheme) {
     case 'lockfile':
       throw new InputError('USAGE', 'internal: lockfiles are verified by verifyLockfile');
     case 'sigil': {
       const bundlePath = flags.bundle ?? `${target}.sigstore.json`;
-      return [await (await import('../verify/sigil-bundle.js')).verifySigilBundle(io, target, bundlePath, readBundleText(bundlePath), flags)];
+      return [
+        await (
+          await import('../verify/sigil-bundle.js')
+        ).verifySigilBundle(io, target, bundlePath, readBundleText(bundlePath), flags),
+      ];
     }
     case 'sigstore': {
       const isBundle = /\.sigstore(\.json)?$/.test(target) && flags.bundle === undefined;
-      return [await (await foreign()).verifyKeyless(io, target, isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`), flags)];
+      return [
+        await (
+          await foreign()
+        ).verifyKeyless(
+          io,
+          target,
+          isBundle ? target : (flags.bundle ?? `${target}.sigstore.json`),
+          flags,
+        ),
+      ];
     }
     case 'openpgp': {
       const sig = detachedSignatureFor(target, flags);
-      if (sig === undefined) throw new InputError('NO_SIGNATURE', `no OpenPGP signature for ${target}: give --signature FILE`, { file: target });
+      if (sig === undefined)
+        throw new InputError(
+          'NO_SIGNATURE',
+          `no OpenPGP signature for ${target}: give --signature FILE`,
+          { file: target },
+        );
       return [await (await foreign()).verifyOpenpgpDetached(target, sig, flags)];
     }
     case 'cleartext':
@@ -290,8 +487,11 @@ async function runScheme(io: Io, scheme: Scheme, target: string, flags: VerifyFl
     case 'forge-binding':
       return [(await git()).verifyForgeBindingFile(target, flags)];
     case 'npm-registry':
-      if (flags.npmKeys === undefined) throw new InputError('USAGE', 'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)');
+      if (flags.npmKeys === undefined)
+        throw new InputError(
+          'USAGE',
+          'npm registry signatures need --npm-keys FILE (the /-/npm/v1/keys document)',
+        );
       return (await foreign()).verifyNpmRegistry(target, flags);
   }
 }
-

@@ -25,7 +25,15 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { historyOf, type LedgerHistories } from '../ledger-view.js';
-import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
+import {
+  parseLookupResponse,
+  parseServerKeys,
+  type RecordLookup,
+  type RecordSource,
+  RecordSourceError,
+  type ServerKeys,
+  type SigilRecord,
+} from './source.js';
 
 export const CACHE_VERSION = 1;
 
@@ -53,9 +61,13 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new RecordSourceError('OFFLINE_CACHE_EMPTY', `--offline: there is no offline cache at ${path}`, {
-        hint: 'fill it while online: `sigil fetch-records <lockfile> --server URL`',
-      });
+      throw new RecordSourceError(
+        'OFFLINE_CACHE_EMPTY',
+        `--offline: there is no offline cache at ${path}`,
+        {
+          hint: 'fill it while online: `sigil fetch-records <lockfile> --server URL`',
+        },
+      );
     }
     throw e;
   }
@@ -63,12 +75,22 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
   try {
     v = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${path} is not JSON`, { hint: 'delete it and run `sigil fetch-records` again' });
+    throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${path} is not JSON`, {
+      hint: 'delete it and run `sigil fetch-records` again',
+    });
   }
-  if (v['version'] !== CACHE_VERSION) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${path}: version ${JSON.stringify(v['version'])} is not a cache version sigil reads (${CACHE_VERSION})`, { hint: 'run `sigil fetch-records` again' });
+  if (v['version'] !== CACHE_VERSION)
+    throw new RecordSourceError(
+      'RECORDS_RESPONSE_INVALID',
+      `${path}: version ${JSON.stringify(v['version'])} is not a cache version sigil reads (${CACHE_VERSION})`,
+      { hint: 'run `sigil fetch-records` again' },
+    );
   const lookup = parseLookupResponse({ checkpoint: v['checkpoint'], records: v['records'] }, path);
   const keys = parseServerKeys(v['keys'], `${path}: keys`);
-  const proofs = typeof v['proofs'] === 'object' && v['proofs'] !== null ? (v['proofs'] as Record<string, string[]>) : {};
+  const proofs =
+    typeof v['proofs'] === 'object' && v['proofs'] !== null
+      ? (v['proofs'] as Record<string, string[]>)
+      : {};
   // Ledger events are untrusted like everything here: replay judges each one.
   let ledgers: LedgerHistories | undefined;
   if (typeof v['ledgers'] === 'object' && v['ledgers'] !== null && !Array.isArray(v['ledgers'])) {
@@ -78,7 +100,10 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
       if (h === null) ledgers[ns] = null;
       else if (typeof h === 'object' && Array.isArray((h as { events?: unknown }).events)) {
         const ref = (h as { head?: { $ref?: unknown } }).head?.$ref;
-        ledgers[ns] = historyOf(Number.isSafeInteger(ref) ? { ...h, head: heads[ref as number] ?? null } : h, ns);
+        ledgers[ns] = historyOf(
+          Number.isSafeInteger(ref) ? { ...h, head: heads[ref as number] ?? null } : h,
+          ns,
+        );
       } // anything else is left out: asking for it is then OFFLINE_CACHE_MISS
     }
   }
@@ -130,7 +155,11 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
     async lookup(purls): Promise<RecordLookup> {
       const missing = purls.filter((p) => !(p in cache.records));
       if (missing.length > 0) {
-        throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no answer for ${missing.length} package(s) of the lockfile, e.g. ${missing.slice(0, 3).join(', ')}`, { hint: `the lockfile changed since the cache was filled: ${refetch}` });
+        throw new RecordSourceError(
+          'OFFLINE_CACHE_MISS',
+          `the offline cache has no answer for ${missing.length} package(s) of the lockfile, e.g. ${missing.slice(0, 3).join(', ')}`,
+          { hint: `the lockfile changed since the cache was filled: ${refetch}` },
+        );
       }
       const records: Record<string, SigilRecord | null> = {};
       for (const p of purls) records[p] = cache.records[p] ?? null;
@@ -139,9 +168,13 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
     async consistencyProof(size1, size2) {
       const proof = cache.proofs[`${size1}:${size2}`];
       if (!proof) {
-        throw new RecordSourceError('OFFLINE_CACHE_MISS', `the offline cache has no consistency proof from tree size ${size1} to ${size2}`, {
-          hint: `this machine saw a checkpoint the cache cannot be linked to: ${refetch}`,
-        });
+        throw new RecordSourceError(
+          'OFFLINE_CACHE_MISS',
+          `the offline cache has no consistency proof from tree size ${size1} to ${size2}`,
+          {
+            hint: `this machine saw a checkpoint the cache cannot be linked to: ${refetch}`,
+          },
+        );
       }
       return proof;
     },
@@ -149,7 +182,9 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
 }
 
 /** recordingSource wraps a source and keeps every consistency proof it hands out (to store them in the cache). */
-export function recordingSource(inner: RecordSource): RecordSource & { readonly proofs: Record<string, string[]> } {
+export function recordingSource(
+  inner: RecordSource,
+): RecordSource & { readonly proofs: Record<string, string[]> } {
   const proofs: Record<string, string[]> = {};
   return {
     name: inner.name,

@@ -8,7 +8,15 @@
 import { inBatches } from '../batches.js';
 import { LogClient } from '../log-client.js';
 import { type Fetcher, httpFetcher } from '../fetcher.js';
-import { parseLookupResponse, parseServerKeys, type RecordLookup, type RecordSource, RecordSourceError, type ServerKeys, type SigilRecord } from './source.js';
+import {
+  parseLookupResponse,
+  parseServerKeys,
+  type RecordLookup,
+  type RecordSource,
+  RecordSourceError,
+  type ServerKeys,
+  type SigilRecord,
+} from './source.js';
 
 export interface HttpRecordSourceOptions {
   readonly timeoutMs?: number;
@@ -22,9 +30,13 @@ export interface HttpRecordSourceOptions {
   readonly fetcher?: Fetcher;
 }
 
-const OFFLINE_HINT = 'is the server up? to verify without the network, run `sigil fetch-records <lockfile> --server URL` while online, then `sigil verify <lockfile> --offline`';
+const OFFLINE_HINT =
+  'is the server up? to verify without the network, run `sigil fetch-records <lockfile> --server URL` while online, then `sigil verify <lockfile> --offline`';
 
-export function httpRecordSource(server: string, options: HttpRecordSourceOptions = {}): RecordSource {
+export function httpRecordSource(
+  server: string,
+  options: HttpRecordSourceOptions = {},
+): RecordSource {
   const base = server.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const batchSize = options.batchSize ?? 1000;
@@ -39,12 +51,21 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
       res = await fetch(url, {
         method: init ? 'POST' : 'GET',
         signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json', 'user-agent': 'sigil', ...(init ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          accept: 'application/json',
+          'user-agent': 'sigil',
+          ...(init ? { 'content-type': 'application/json' } : {}),
+        },
         ...(init ? { body: JSON.stringify(init.body) } : {}),
       });
     } catch (cause) {
-      const why = (cause as Error & { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
-      throw new RecordSourceError('RECORDS_UNAVAILABLE', `cannot reach the Sigil server ${base}: ${why}`, { hint: OFFLINE_HINT, cause });
+      const why =
+        (cause as Error & { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+      throw new RecordSourceError(
+        'RECORDS_UNAVAILABLE',
+        `cannot reach the Sigil server ${base}: ${why}`,
+        { hint: OFFLINE_HINT, cause },
+      );
     }
     const text = await readBounded(res, url, maxBytes);
     if (res.status === 404) return undefined;
@@ -56,7 +77,11 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
       } catch {
         /* not JSON */
       }
-      throw new RecordSourceError('RECORDS_UNAVAILABLE', `${url} answered HTTP ${res.status}${detail}`, { hint: res.status >= 500 ? OFFLINE_HINT : undefined });
+      throw new RecordSourceError(
+        'RECORDS_UNAVAILABLE',
+        `${url} answered HTTP ${res.status}${detail}`,
+        { hint: res.status >= 500 ? OFFLINE_HINT : undefined },
+      );
     }
     try {
       return JSON.parse(text) as unknown;
@@ -71,7 +96,11 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
       keysPromise ??= (async () => {
         const url = `${base}/.well-known/sigil/keys.json`;
         const v = await request(url);
-        if (v === undefined) throw new RecordSourceError('RECORDS_UNAVAILABLE', `${url} was not found: is ${base} a Sigil server?`);
+        if (v === undefined)
+          throw new RecordSourceError(
+            'RECORDS_UNAVAILABLE',
+            `${url} was not found: is ${base} a Sigil server?`,
+          );
         return parseServerKeys(v, url);
       })();
       return keysPromise;
@@ -81,12 +110,21 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
       const records: Record<string, SigilRecord | null> = {};
       let checkpoint = '';
       // Up to `concurrency` batches in flight; answers taken in batch order (the last batch's checkpoint, as one at a time).
-      const answers = await inBatches(purls.length === 0 ? [undefined] : purls, batchSize, concurrency, async (chunk) => {
-        const asked = chunk.filter((p): p is string => p !== undefined);
-        const v = await request(url, { body: { purls: asked } });
-        if (v === undefined) throw new RecordSourceError('RECORDS_UNAVAILABLE', `${url} was not found: the server does not implement the batch lookup`);
-        return { asked, r: parseLookupResponse(v, url) };
-      });
+      const answers = await inBatches(
+        purls.length === 0 ? [undefined] : purls,
+        batchSize,
+        concurrency,
+        async (chunk) => {
+          const asked = chunk.filter((p): p is string => p !== undefined);
+          const v = await request(url, { body: { purls: asked } });
+          if (v === undefined)
+            throw new RecordSourceError(
+              'RECORDS_UNAVAILABLE',
+              `${url} was not found: the server does not implement the batch lookup`,
+            );
+          return { asked, r: parseLookupResponse(v, url) };
+        },
+      );
       for (const { asked, r } of answers) {
         checkpoint = r.checkpoint;
         for (const p of asked) records[p] = r.records[p] ?? null;
@@ -101,7 +139,9 @@ export function httpRecordSource(server: string, options: HttpRecordSourceOption
         origin: keys.log.origin,
         fetcher: options.fetcher ?? httpFetcher({ timeoutMs }),
       });
-      return (await logClient.proveConsistency(size1, size2)).map((h) => Buffer.from(h).toString('base64'));
+      return (await logClient.proveConsistency(size1, size2)).map((h) =>
+        Buffer.from(h).toString('base64'),
+      );
     },
   };
   return source;
@@ -114,13 +154,20 @@ async function readBounded(res: Response, url: string, maxBytes: number): Promis
   let total = 0;
   for (;;) {
     const r = await reader.read().catch((cause: unknown) => {
-      throw new RecordSourceError('RECORDS_UNAVAILABLE', `reading ${url} failed: ${(cause as Error).message}`, { cause });
+      throw new RecordSourceError(
+        'RECORDS_UNAVAILABLE',
+        `reading ${url} failed: ${(cause as Error).message}`,
+        { cause },
+      );
     });
     if (r.done) break;
     total += r.value.length;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${url} sent more than ${maxBytes} bytes`);
+      throw new RecordSourceError(
+        'RECORDS_RESPONSE_INVALID',
+        `${url} sent more than ${maxBytes} bytes`,
+      );
     }
     chunks.push(r.value);
   }

@@ -70,7 +70,9 @@ export class MemoryRecordSource implements RecordSource {
 
   constructor(options: MemoryRecordSourceOptions = {}) {
     this.origin = options.origin ?? 'sigil.test/log';
-    const key = options.logSignerKey ? { signerKey: options.logSignerKey } : generateNoteKey(this.origin);
+    const key = options.logSignerKey
+      ? { signerKey: options.logSignerKey }
+      : generateNoteKey(this.origin);
     this.logSignerKey = key.signerKey;
     const signer = parseSignerKey(this.logSignerKey);
     this.logVerifierKey = `${signer.name}+${signer.keyId.toString(16).padStart(8, '0')}+${Buffer.concat([Uint8Array.of(signer.type), signer.publicKey]).toString('base64')}`;
@@ -94,13 +96,19 @@ export class MemoryRecordSource implements RecordSource {
   /** checkpoint signs the current tree head. */
   checkpoint(size = this.entries.length): string {
     const hash = size === 0 ? emptyTreeHash() : treeHash(size, hashReaderFromArray(this.stored));
-    return signCheckpoint({ origin: this.origin, size, hash, extensions: [] }, [parseSignerKey(this.logSignerKey)]);
+    return signCheckpoint({ origin: this.origin, size, hash, extensions: [] }, [
+      parseSignerKey(this.logSignerKey),
+    ]);
   }
 
   /** publish signs (author, registry), logs both entries and keeps the release. */
   publish(input: MemoryPublishInput): SigilRecord {
     const purl = canonicalPurl(input.purl);
-    const digests = input.digests ?? (digestBytes(input.bytes ?? new Uint8Array(0)) as Required<Pick<DigestSet, 'sha256' | 'sha512'>>);
+    const digests =
+      input.digests ??
+      (digestBytes(input.bytes ?? new Uint8Array(0)) as Required<
+        Pick<DigestSet, 'sha256' | 'sha512'>
+      >);
     const p = PackageURL.fromString(purl);
     const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
     const version = p.version ?? '';
@@ -110,17 +118,32 @@ export class MemoryRecordSource implements RecordSource {
     let authorIndex: number | undefined;
     if (input.author) {
       authorBundle = signRelease({ purl, digests, key: input.author });
-      authorIndex = this.append(envelopeLogEntry(authorBundle.dsseEnvelope, input.author.publicKey));
+      authorIndex = this.append(
+        envelopeLogEntry(authorBundle.dsseEnvelope, input.author.publicKey),
+      );
     }
     const statement = {
       _type: IN_TOTO_STATEMENT_TYPE,
       subject: [{ name: purl, digest: { sha256: digests.sha256, sha512: digests.sha512 } }],
       predicateType: PUBLISH_PREDICATE_TYPE,
-      predicate: { name, version, registry: this.name, publishedAt, authorKeyId: input.author?.publicKey.keyId ?? null },
+      predicate: {
+        name,
+        version,
+        registry: this.name,
+        publishedAt,
+        authorKeyId: input.author?.publicKey.keyId ?? null,
+      },
     };
-    const publishStatement = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), this.registryKey);
-    const publishIndex = this.append(envelopeLogEntry(publishStatement, this.registryKey.publicKey));
-    const native: Record<string, string> = p.type === 'npm' ? { 'sri-sha512': integrity, ...input.native } : { ...input.native };
+    const publishStatement = signEnvelope(
+      IN_TOTO_PAYLOAD_TYPE,
+      Buffer.from(JSON.stringify(statement)),
+      this.registryKey,
+    );
+    const publishIndex = this.append(
+      envelopeLogEntry(publishStatement, this.registryKey.publicKey),
+    );
+    const native: Record<string, string> =
+      p.type === 'npm' ? { 'sri-sha512': integrity, ...input.native } : { ...input.native };
     const base: Omit<SigilRecord, 'log'> = {
       purl,
       digests: { sha256: digests.sha256, sha512: digests.sha512 },
@@ -130,11 +153,32 @@ export class MemoryRecordSource implements RecordSource {
       authorBundle,
       publishStatement,
       ...(p.type === 'npm'
-        ? { registrySignature: { keyid: npmKeyId(this.registryKey.publicKey.keyId), sig: signBytes(this.registryKey, Buffer.from(`${name}@${version}:${integrity}`)).toString('base64') } }
+        ? {
+            registrySignature: {
+              keyid: npmKeyId(this.registryKey.publicKey.keyId),
+              sig: signBytes(
+                this.registryKey,
+                Buffer.from(`${name}@${version}:${integrity}`),
+              ).toString('base64'),
+            },
+          }
         : {}),
-      ...(input.ledgerNamespace !== undefined ? { ledger: { namespace: input.ledgerNamespace, resetInHistory: input.resetInHistory ?? false } } : {}),
+      ...(input.ledgerNamespace !== undefined
+        ? {
+            ledger: {
+              namespace: input.ledgerNamespace,
+              resetInHistory: input.resetInHistory ?? false,
+            },
+          }
+        : {}),
       ...(input.author && input.includeAuthorKey !== false
-        ? { authorKey: { keyid: input.author.publicKey.keyId, algorithm: input.author.algorithm, pem: String(input.author.publicKey.key.export({ type: 'spki', format: 'pem' })) } }
+        ? {
+            authorKey: {
+              keyid: input.author.publicKey.keyId,
+              algorithm: input.author.algorithm,
+              pem: String(input.author.publicKey.key.export({ type: 'spki', format: 'pem' })),
+            },
+          }
         : {}),
     };
     this.releases.set(purl, { base, authorIndex, publishIndex });
@@ -157,8 +201,18 @@ export class MemoryRecordSource implements RecordSource {
       log: {
         origin: this.origin,
         checkpoint,
-        ...(pub.authorIndex !== undefined ? { author: { logIndex: pub.authorIndex, hashes: b64(proveInclusion(pub.authorIndex, size, reader)) } } : {}),
-        publish: { logIndex: pub.publishIndex, hashes: b64(proveInclusion(pub.publishIndex, size, reader)) },
+        ...(pub.authorIndex !== undefined
+          ? {
+              author: {
+                logIndex: pub.authorIndex,
+                hashes: b64(proveInclusion(pub.authorIndex, size, reader)),
+              },
+            }
+          : {}),
+        publish: {
+          logIndex: pub.publishIndex,
+          hashes: b64(proveInclusion(pub.publishIndex, size, reader)),
+        },
       },
     };
     const m = this.mutations.get(purl);
@@ -167,7 +221,14 @@ export class MemoryRecordSource implements RecordSource {
 
   async keys(): Promise<ServerKeys> {
     return {
-      keys: [{ keyid: this.registryKey.publicKey.keyId, algorithm: this.registryKey.algorithm, pem: String(this.registryKey.publicKey.key.export({ type: 'spki', format: 'pem' })), use: 'registry' }],
+      keys: [
+        {
+          keyid: this.registryKey.publicKey.keyId,
+          algorithm: this.registryKey.algorithm,
+          pem: String(this.registryKey.publicKey.key.export({ type: 'spki', format: 'pem' })),
+          use: 'registry',
+        },
+      ],
       log: { origin: this.origin, vkey: this.logVerifierKey },
     };
   }
@@ -190,6 +251,8 @@ export class MemoryRecordSource implements RecordSource {
   }
 
   async consistencyProof(size1: number, size2: number): Promise<string[]> {
-    return proveConsistency(size1, size2, hashReaderFromArray(this.stored)).map((h) => Buffer.from(h).toString('base64'));
+    return proveConsistency(size1, size2, hashReaderFromArray(this.stored)).map((h) =>
+      Buffer.from(h).toString('base64'),
+    );
   }
 }

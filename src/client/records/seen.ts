@@ -37,7 +37,8 @@ export function fileCheckpointClock(configDir: string): CheckpointClock {
       let table: Record<string, string> = {};
       try {
         const v = JSON.parse(await readFile(path, 'utf8')) as unknown;
-        if (typeof v === 'object' && v !== null && !Array.isArray(v)) table = v as Record<string, string>;
+        if (typeof v === 'object' && v !== null && !Array.isArray(v))
+          table = v as Record<string, string>;
       } catch {
         /* absent or unreadable: start again (the age can only become younger, never a false alarm) */
       }
@@ -46,7 +47,8 @@ export function fileCheckpointClock(configDir: string): CheckpointClock {
       if (seen && !Number.isNaN(seen.getTime())) return seen;
       table[k] = now.toISOString();
       const keys = Object.keys(table);
-      if (keys.length > MAX_REMEMBERED) for (const old of keys.slice(0, keys.length - MAX_REMEMBERED)) delete table[old];
+      if (keys.length > MAX_REMEMBERED)
+        for (const old of keys.slice(0, keys.length - MAX_REMEMBERED)) delete table[old];
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.tmp`;
       await writeFile(tmp, JSON.stringify(table, null, 1), 'utf8');

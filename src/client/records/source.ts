@@ -12,7 +12,12 @@
  *   GET  <log url>/tile/…                       C2SP tlog-tiles (consistency proofs)
  */
 import { InputError, SigilError } from '../../core/errors.js';
-import { algorithmOf, type KeyAlgorithm, type PublicKey, publicKeyFromSpkiPem } from '../../core/keys.js';
+import {
+  algorithmOf,
+  type KeyAlgorithm,
+  type PublicKey,
+  publicKeyFromSpkiPem,
+} from '../../core/keys.js';
 import type { BatchLookupResponse, ReleaseRecord } from '../../core/release-record.js';
 
 /** ServerKey is one key in keys.json. `keyid` is the hex SHA-256 of the DER SPKI (Sigil key id). */
@@ -86,69 +91,114 @@ export interface RecordSource {
  * - OFFLINE_CACHE_EMPTY: --offline without a cache (run `sigil fetch-records` first).
  * - OFFLINE_CACHE_MISS: the cache has no answer for something asked (a purl, a proof).
  */
-export type RecordSourceErrorCode = 'RECORDS_UNAVAILABLE' | 'RECORDS_RESPONSE_INVALID' | 'OFFLINE_CACHE_EMPTY' | 'OFFLINE_CACHE_MISS';
+export type RecordSourceErrorCode =
+  'RECORDS_UNAVAILABLE' | 'RECORDS_RESPONSE_INVALID' | 'OFFLINE_CACHE_EMPTY' | 'OFFLINE_CACHE_MISS';
 
 export class RecordSourceError extends SigilError {
   override readonly code: RecordSourceErrorCode;
-  constructor(code: RecordSourceErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: RecordSourceErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
     super(code, message, options);
     this.code = code;
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** parseServerKeys checks keys.json (attacker-controlled) and gathers every problem before it throws RECORDS_RESPONSE_INVALID. */
 export function parseServerKeys(v: unknown, what = 'keys.json'): ServerKeys {
   const problems: string[] = [];
   const keys: ServerKey[] = [];
-  if (!isRecord(v)) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a JSON object`);
+  if (!isRecord(v))
+    throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a JSON object`);
   if (!Array.isArray(v['keys'])) problems.push('keys: expected an array');
   else
     v['keys'].forEach((k, i) => {
       if (!isRecord(k)) return void problems.push(`keys[${i}]: expected an object`);
       const { keyid, algorithm, pem, use } = k;
-      if (typeof keyid !== 'string' || !/^[0-9a-f]{64}$/.test(keyid)) problems.push(`keys[${i}].keyid: expected 64 lowercase hex digits`);
-      if (algorithm !== 'ed25519' && algorithm !== 'ecdsa-p256') problems.push(`keys[${i}].algorithm: expected "ed25519" or "ecdsa-p256"`);
-      if (typeof pem !== 'string' || !pem.includes('BEGIN PUBLIC KEY')) problems.push(`keys[${i}].pem: expected an SPKI PEM public key`);
-      if (use !== 'registry' && use !== 'log') problems.push(`keys[${i}].use: expected "registry" or "log"`);
-      if (typeof keyid === 'string' && typeof pem === 'string' && (algorithm === 'ed25519' || algorithm === 'ecdsa-p256') && (use === 'registry' || use === 'log')) {
+      if (typeof keyid !== 'string' || !/^[0-9a-f]{64}$/.test(keyid))
+        problems.push(`keys[${i}].keyid: expected 64 lowercase hex digits`);
+      if (algorithm !== 'ed25519' && algorithm !== 'ecdsa-p256')
+        problems.push(`keys[${i}].algorithm: expected "ed25519" or "ecdsa-p256"`);
+      if (typeof pem !== 'string' || !pem.includes('BEGIN PUBLIC KEY'))
+        problems.push(`keys[${i}].pem: expected an SPKI PEM public key`);
+      if (use !== 'registry' && use !== 'log')
+        problems.push(`keys[${i}].use: expected "registry" or "log"`);
+      if (
+        typeof keyid === 'string' &&
+        typeof pem === 'string' &&
+        (algorithm === 'ed25519' || algorithm === 'ecdsa-p256') &&
+        (use === 'registry' || use === 'log')
+      ) {
         keys.push({ keyid, algorithm, pem, use });
       }
     });
   const log = v['log'];
   if (!isRecord(log)) problems.push('log: expected {origin, vkey}');
   else {
-    if (typeof log['origin'] !== 'string' || log['origin'] === '') problems.push('log.origin: expected the checkpoint origin line');
-    if (typeof log['vkey'] !== 'string' || log['vkey'] === '') problems.push('log.vkey: expected a note verifier key');
-    if (log['url'] !== undefined && typeof log['url'] !== 'string') problems.push('log.url: expected a URL');
+    if (typeof log['origin'] !== 'string' || log['origin'] === '')
+      problems.push('log.origin: expected the checkpoint origin line');
+    if (typeof log['vkey'] !== 'string' || log['vkey'] === '')
+      problems.push('log.vkey: expected a note verifier key');
+    if (log['url'] !== undefined && typeof log['url'] !== 'string')
+      problems.push('log.url: expected a URL');
   }
-  if (problems.length > 0) throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a Sigil keys document: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new RecordSourceError(
+      'RECORDS_RESPONSE_INVALID',
+      `${what} is not a Sigil keys document: ${problems.join('; ')}`,
+    );
   const l = log as Record<string, unknown>;
-  const observes = Array.isArray(v['observes']) ? (v['observes'] as unknown[]).filter((x): x is string => typeof x === 'string') : undefined;
+  const observes = Array.isArray(v['observes'])
+    ? (v['observes'] as unknown[]).filter((x): x is string => typeof x === 'string')
+    : undefined;
   const ledger = v['ledger'];
   return {
     keys,
-    log: { origin: l['origin'] as string, vkey: l['vkey'] as string, ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}) },
+    log: {
+      origin: l['origin'] as string,
+      vkey: l['vkey'] as string,
+      ...(typeof l['url'] === 'string' ? { url: l['url'] } : {}),
+    },
     ...(observes ? { observes } : {}),
-    ...(isRecord(ledger) && typeof ledger['url'] === 'string' ? { ledger: { url: ledger['url'] } } : {}),
+    ...(isRecord(ledger) && typeof ledger['url'] === 'string'
+      ? { ledger: { url: ledger['url'] } }
+      : {}),
   };
 }
 
 /** publicKeyFromPem turns a PEM into a PublicKey and checks its id and algorithm; throws InputError KEY_INVALID. */
-export function publicKeyFromPem(pem: string, expected: { keyid?: string; algorithm?: string } = {}, what = 'key'): PublicKey {
+export function publicKeyFromPem(
+  pem: string,
+  expected: { keyid?: string; algorithm?: string } = {},
+  what = 'key',
+): PublicKey {
   let key: PublicKey;
   try {
     key = publicKeyFromSpkiPem(pem);
     algorithmOf(key.key);
   } catch (cause) {
-    throw new InputError('KEY_INVALID', `${what} is not a usable public key: ${(cause as Error).message}`, { cause });
+    throw new InputError(
+      'KEY_INVALID',
+      `${what} is not a usable public key: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   if (expected.keyid !== undefined && key.keyId !== expected.keyid) {
-    throw new InputError('KEY_INVALID', `${what} has key id ${key.keyId.slice(0, 16)}…, not the ${expected.keyid.slice(0, 16)}… it claims`);
+    throw new InputError(
+      'KEY_INVALID',
+      `${what} has key id ${key.keyId.slice(0, 16)}…, not the ${expected.keyid.slice(0, 16)}… it claims`,
+    );
   }
   if (expected.algorithm !== undefined && key.algorithm !== expected.algorithm) {
-    throw new InputError('KEY_INVALID', `${what} is ${key.algorithm}, not the ${expected.algorithm} it claims`);
+    throw new InputError(
+      'KEY_INVALID',
+      `${what} is ${key.algorithm}, not the ${expected.algorithm} it claims`,
+    );
   }
   return key;
 }
@@ -156,7 +206,10 @@ export function publicKeyFromPem(pem: string, expected: { keyid?: string; algori
 /** parseLookupResponse checks the top-level shape of a batch answer (records are checked one by one by the verifier). */
 export function parseLookupResponse(v: unknown, what: string): RecordLookup {
   if (!isRecord(v) || typeof v['checkpoint'] !== 'string' || !isRecord(v['records'])) {
-    throw new RecordSourceError('RECORDS_RESPONSE_INVALID', `${what} is not a batch lookup answer: expected {"checkpoint": "<signed note>", "records": {"<purl>": record | null}}`);
+    throw new RecordSourceError(
+      'RECORDS_RESPONSE_INVALID',
+      `${what} is not a batch lookup answer: expected {"checkpoint": "<signed note>", "records": {"<purl>": record | null}}`,
+    );
   }
   return v as unknown as RecordLookup;
 }

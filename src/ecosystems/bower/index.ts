@@ -16,7 +16,8 @@ import { semverKey } from '../support/semver-key.js';
 
 /** bower's name rules (bower/lib/util/validLink & registry): lowercase, digits, "-", "_", "."; at most 50. */
 const BOWER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const bowerAdapter: EcosystemAdapter = {
   type: 'bower',
@@ -33,21 +34,51 @@ export const bowerAdapter: EcosystemAdapter = {
     try {
       manifest = JSON.parse(found.text);
     } catch (e) {
-      throw new InputError('BOWER_MANIFEST_INVALID', `${file}: ${found.path} is not valid JSON (${(e as Error).message})`, { file, field: found.path });
+      throw new InputError(
+        'BOWER_MANIFEST_INVALID',
+        `${file}: ${found.path} is not valid JSON (${(e as Error).message})`,
+        { file, field: found.path },
+      );
     }
-    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new InputError('BOWER_MANIFEST_INVALID', `${file}: ${found.path} must hold a JSON object`, { file, field: found.path });
+    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+      throw new InputError(
+        'BOWER_MANIFEST_INVALID',
+        `${file}: ${found.path} must hold a JSON object`,
+        { file, field: found.path },
+      );
     const { name, version } = manifest as Record<string, unknown>;
     const v = version ?? options.version;
     const problems: string[] = [];
-    if (typeof name !== 'string' || name.length > 50 || !BOWER_NAME.test(name)) problems.push(`"name" ${JSON.stringify(name ?? null)} is not a Bower package name`);
-    if (v === undefined) problems.push('"version" is missing (Bower takes it from the git tag: give it with --version)');
-    else if (typeof v !== 'string' || !SEMVER.test(v)) problems.push(`"version" ${JSON.stringify(v)} is not a semver version`);
-    if (version !== undefined && options.version !== undefined && String(version).replace(/^v/, '') !== options.version.replace(/^v/, '')) {
-      problems.push(`"version" ${JSON.stringify(version)} contradicts --version ${options.version}`);
+    if (typeof name !== 'string' || name.length > 50 || !BOWER_NAME.test(name))
+      problems.push(`"name" ${JSON.stringify(name ?? null)} is not a Bower package name`);
+    if (v === undefined)
+      problems.push(
+        '"version" is missing (Bower takes it from the git tag: give it with --version)',
+      );
+    else if (typeof v !== 'string' || !SEMVER.test(v))
+      problems.push(`"version" ${JSON.stringify(v)} is not a semver version`);
+    if (
+      version !== undefined &&
+      options.version !== undefined &&
+      String(version).replace(/^v/, '') !== options.version.replace(/^v/, '')
+    ) {
+      problems.push(
+        `"version" ${JSON.stringify(version)} contradicts --version ${options.version}`,
+      );
     }
-    if (problems.length > 0) throw new InputError('BOWER_MANIFEST_INVALID', `${file}: ${found.path} ${problems.join('; ')}`, { file, field: found.path });
+    if (problems.length > 0)
+      throw new InputError(
+        'BOWER_MANIFEST_INVALID',
+        `${file}: ${found.path} ${problems.join('; ')}`,
+        { file, field: found.path },
+      );
     const ver = (v as string).replace(/^v/, '');
-    return { type: 'bower', name: name as string, version: ver, purl: makePurl('bower', undefined, name as string, ver) };
+    return {
+      type: 'bower',
+      name: name as string,
+      version: ver,
+      purl: makePurl('bower', undefined, name as string, ver),
+    };
   },
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);

@@ -6,7 +6,15 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { LockfileReader, NativeDigest } from '../adapter.js';
-import { decodeLockText, isHex, lockError, needRecord, needString, optArray, optString } from '../support/lockfile.js';
+import {
+  decodeLockText,
+  isHex,
+  lockError,
+  needRecord,
+  needString,
+  optArray,
+  optString,
+} from '../support/lockfile.js';
 import { isRecord, parseTomlObject } from '../support/text.js';
 
 export const cargoLockReader: LockfileReader = {
@@ -29,11 +37,16 @@ export const cargoLockReader: LockfileReader = {
       const checksum = optString(pkg, 'checksum', file, field) ?? legacy.get(`${name} ${version}`);
       const digests: NativeDigest[] = [];
       if (checksum !== undefined) {
-        if (!isHex(checksum, 64)) throw lockError(file, `${field}.checksum`, `"${checksum}" is not a sha256 hex digest`);
+        if (!isHex(checksum, 64))
+          throw lockError(file, `${field}.checksum`, `"${checksum}" is not a sha256 hex digest`);
         digests.push({ algorithm: 'sha256', value: checksum.toLowerCase() });
       }
       const source = optString(pkg, 'source', file, field);
-      return { purl: makePurl('cargo', undefined, name, version), digests, ...(source ? { resolved: source } : {}) };
+      return {
+        purl: makePurl('cargo', undefined, name, version),
+        digests,
+        ...(source ? { resolved: source } : {}),
+      };
     });
   },
 };

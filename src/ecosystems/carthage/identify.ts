@@ -21,17 +21,31 @@ import { parsePlist, PlistError } from './plist.js';
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 const VERSION = /^v?[0-9][0-9A-Za-z.+-]*$/;
 
-export async function identifyCarthage(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyCarthage(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const file = artifact.name;
-  const isPlist = (p: string) => /(^|\/)[^/]+\.framework\/(Versions\/A\/Resources\/|Resources\/)?Info\.plist$/.test(p) && p.split('/').length <= 8;
-  const zip = await readZip(artifact.path ? { path: artifact.path } : await artifact.bytes(), { file, ...(options.limits ? { limits: options.limits } : {}), select: (e) => isPlist(e.path) });
+  const isPlist = (p: string) =>
+    /(^|\/)[^/]+\.framework\/(Versions\/A\/Resources\/|Resources\/)?Info\.plist$/.test(p) &&
+    p.split('/').length <= 8;
+  const zip = await readZip(artifact.path ? { path: artifact.path } : await artifact.bytes(), {
+    file,
+    ...(options.limits ? { limits: options.limits } : {}),
+    select: (e) => isPlist(e.path),
+  });
   const found = new Map<string, Set<string>>(); // name -> versions
   for (const [path, bytes] of zip.files) {
     let plist;
     try {
       plist = parsePlist(bytes);
     } catch (e) {
-      if (e instanceof PlistError) throw new InputError('CARTHAGE_PLIST_INVALID', `${file}: ${path} is not a readable property list (${e.message})`, { file, field: path });
+      if (e instanceof PlistError)
+        throw new InputError(
+          'CARTHAGE_PLIST_INVALID',
+          `${file}: ${path} is not a readable property list (${e.message})`,
+          { file, field: path },
+        );
       throw e;
     }
     const fwName = /([^/]+)\.framework\//.exec(path)![1]!;
@@ -44,19 +58,46 @@ export async function identifyCarthage(artifact: Artifact, options: IdentifyOpti
   let name = options.name;
   let version = options.version;
   if (name === undefined) {
-    if (found.size > 1) throw new InputError('CARTHAGE_AMBIGUOUS', `${file} holds several frameworks (${[...found.keys()].join(', ')})`, { file, hint: 'say which one this release is with --name' });
+    if (found.size > 1)
+      throw new InputError(
+        'CARTHAGE_AMBIGUOUS',
+        `${file} holds several frameworks (${[...found.keys()].join(', ')})`,
+        { file, hint: 'say which one this release is with --name' },
+      );
     name = [...found.keys()][0];
   }
   const versions = name !== undefined ? found.get(name) : undefined;
   if (version === undefined) {
-    if (versions && versions.size > 1) throw new InputError('CARTHAGE_AMBIGUOUS', `${file}: the ${name} frameworks disagree on their version (${[...versions].join(', ')})`, { file, field: 'CFBundleShortVersionString' });
+    if (versions && versions.size > 1)
+      throw new InputError(
+        'CARTHAGE_AMBIGUOUS',
+        `${file}: the ${name} frameworks disagree on their version (${[...versions].join(', ')})`,
+        { file, field: 'CFBundleShortVersionString' },
+      );
     version = versions ? [...versions][0] : undefined;
   } else if (versions && !versions.has(version) && !versions.has(version.replace(/^v/, ''))) {
-    throw new InputError('CARTHAGE_VERSION_CONTRADICTS', `${file}: --version ${version} contradicts the framework's CFBundleShortVersionString ${[...versions].join(', ')}`, { file, field: 'CFBundleShortVersionString' });
+    throw new InputError(
+      'CARTHAGE_VERSION_CONTRADICTS',
+      `${file}: --version ${version} contradicts the framework's CFBundleShortVersionString ${[...versions].join(', ')}`,
+      { file, field: 'CFBundleShortVersionString' },
+    );
   }
   if (name === undefined || version === undefined) {
-    throw new InputError('CARTHAGE_METADATA_MISSING', `${file} has no <Name>.framework/Info.plist with CFBundleShortVersionString`, { file, field: 'Info.plist', hint: 'give the release name and version with --name and --version' });
+    throw new InputError(
+      'CARTHAGE_METADATA_MISSING',
+      `${file} has no <Name>.framework/Info.plist with CFBundleShortVersionString`,
+      {
+        file,
+        field: 'Info.plist',
+        hint: 'give the release name and version with --name and --version',
+      },
+    );
   }
-  if (!NAME.test(name) || !VERSION.test(version)) throw new InputError('CARTHAGE_METADATA_INVALID', `${file}: name ${JSON.stringify(name)} or version ${JSON.stringify(version)} is not valid`, { file, field: 'Info.plist' });
+  if (!NAME.test(name) || !VERSION.test(version))
+    throw new InputError(
+      'CARTHAGE_METADATA_INVALID',
+      `${file}: name ${JSON.stringify(name)} or version ${JSON.stringify(version)} is not valid`,
+      { file, field: 'Info.plist' },
+    );
   return { type: 'carthage', name, version, purl: makePurl('carthage', undefined, name, version) };
 }

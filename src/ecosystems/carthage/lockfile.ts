@@ -14,7 +14,12 @@ import type { LockfileEntry, LockfileReader } from '../adapter.js';
 const LINE = /^(github|git|binary)\s+"([^"]+)"\s+"([^"]+)"\s*$/;
 
 function lastSegment(url: string): string {
-  const seg = url.replace(/[?#].*$/, '').replace(/\/+$/, '').split(/[/:]/).pop() ?? '';
+  const seg =
+    url
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .split(/[/:]/)
+      .pop() ?? '';
   return seg.replace(/\.(git|json)$/, '');
 }
 
@@ -29,27 +34,50 @@ export function readCartfileResolved(file: string, bytes: Uint8Array): LockfileE
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
-    const bad = (why: string) => new InputError('LOCKFILE_INVALID', `${file}:${i + 1}: ${why}: ${JSON.stringify(line.slice(0, 100))}`, { file, field: `line ${i + 1}` });
+    const bad = (why: string) =>
+      new InputError(
+        'LOCKFILE_INVALID',
+        `${file}:${i + 1}: ${why}: ${JSON.stringify(line.slice(0, 100))}`,
+        { file, field: `line ${i + 1}` },
+      );
     const m = LINE.exec(line);
     if (!m) throw bad('not `github|git|binary "location" "version"`');
     const [, origin, location, version] = m as unknown as [string, string, string, string];
     if (origin === 'github') {
       const short = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(location);
       if (short) {
-        out.push({ purl: makePurl('github', short[1]!.toLowerCase(), short[2]!.toLowerCase(), version), digests: [], resolved: `https://github.com/${location}` });
+        out.push({
+          purl: makePurl('github', short[1]!.toLowerCase(), short[2]!.toLowerCase(), version),
+          digests: [],
+          resolved: `https://github.com/${location}`,
+        });
         return;
       }
       const full = /^https?:\/\/[^/]+\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(location);
       if (!full) throw bad('github location is not "owner/repo" or a URL');
-      out.push({ purl: makePurl('github', full[1]!.toLowerCase(), full[2]!.toLowerCase(), version), digests: [], resolved: location });
+      out.push({
+        purl: makePurl('github', full[1]!.toLowerCase(), full[2]!.toLowerCase(), version),
+        digests: [],
+        resolved: location,
+      });
       return;
     }
     const name = lastSegment(location);
-    if (!/^[A-Za-z0-9_.+-]+$/.test(name)) throw bad('cannot tell the dependency name from its location');
-    const qualifiers: Record<string, string> = origin === 'git' ? { vcs_url: location } : { download_url: location };
-    out.push({ purl: makePurl('carthage', undefined, name, version, qualifiers), digests: [], resolved: location });
+    if (!/^[A-Za-z0-9_.+-]+$/.test(name))
+      throw bad('cannot tell the dependency name from its location');
+    const qualifiers: Record<string, string> =
+      origin === 'git' ? { vcs_url: location } : { download_url: location };
+    out.push({
+      purl: makePurl('carthage', undefined, name, version, qualifiers),
+      digests: [],
+      resolved: location,
+    });
   });
   return out;
 }
 
-export const cartfileResolvedReader: LockfileReader = { format: 'Cartfile.resolved', matches: (f) => f === 'Cartfile.resolved', read: readCartfileResolved };
+export const cartfileResolvedReader: LockfileReader = {
+  format: 'Cartfile.resolved',
+  matches: (f) => f === 'Cartfile.resolved',
+  read: readCartfileResolved,
+};

@@ -19,7 +19,13 @@ export function parsePlist(bytes: Buffer): Map<string, PlistScalar> {
 function parseXml(text: string): Map<string, PlistScalar> {
   let doc: unknown;
   try {
-    doc = new (xmlLib().XMLParser)({ ignoreAttributes: true, processEntities: false, parseTagValue: false, preserveOrder: true, trimValues: true }).parse(text, true);
+    doc = new (xmlLib().XMLParser)({
+      ignoreAttributes: true,
+      processEntities: false,
+      parseTagValue: false,
+      preserveOrder: true,
+      trimValues: true,
+    }).parse(text, true);
   } catch (e) {
     throw new PlistError(`not well-formed XML (${(e as Error).message.split('\n')[0]})`);
   }
@@ -44,7 +50,8 @@ function parseXml(text: string): Map<string, PlistScalar> {
     const v = items[i + 1]!;
     const key = text1(k, 'key');
     if ('string' in v) out.set(key, text1(v, 'string'));
-    else if ('integer' in v || 'real' in v) out.set(key, Number(text1(v, 'integer' in v ? 'integer' : 'real')));
+    else if ('integer' in v || 'real' in v)
+      out.set(key, Number(text1(v, 'integer' in v ? 'integer' : 'real')));
     else if ('true' in v) out.set(key, true);
     else if ('false' in v) out.set(key, false);
     i++;
@@ -60,7 +67,13 @@ function parseBinary(b: Buffer): Map<string, PlistScalar> {
   const numObjects = Number(b.readBigUInt64BE(t + 8));
   const top = Number(b.readBigUInt64BE(t + 16));
   const tableOff = Number(b.readBigUInt64BE(t + 24));
-  if (![1, 2, 4, 8].includes(offSize) || ![1, 2, 4, 8].includes(refSize) || numObjects > 1_000_000 || top >= numObjects || tableOff + numObjects * offSize > t) {
+  if (
+    ![1, 2, 4, 8].includes(offSize) ||
+    ![1, 2, 4, 8].includes(refSize) ||
+    numObjects > 1_000_000 ||
+    top >= numObjects ||
+    tableOff + numObjects * offSize > t
+  ) {
     throw new PlistError('binary plist trailer is corrupt');
   }
   const uint = (at: number, size: number): number => {
@@ -95,14 +108,17 @@ function parseBinary(b: Buffer): Map<string, PlistScalar> {
       const bytes = kind === 0x5 ? len : len * 2;
       if (start + bytes > t) throw new PlistError('binary plist string runs past the end');
       if (kind === 0x5) return b.subarray(start, start + bytes).toString('latin1');
-      return Buffer.from(b.subarray(start, start + bytes)).swap16().toString('utf16le');
+      return Buffer.from(b.subarray(start, start + bytes))
+        .swap16()
+        .toString('utf16le');
     }
     return undefined;
   };
   const o = offsetOf(top);
   if (b[o]! >> 4 !== 0xd) throw new PlistError('binary plist top object is not a dictionary');
   const [count, start] = lengthAt(o);
-  if (start + count * 2 * refSize > t) throw new PlistError('binary plist dictionary runs past the end');
+  if (start + count * 2 * refSize > t)
+    throw new PlistError('binary plist dictionary runs past the end');
   const out = new Map<string, PlistScalar>();
   for (let i = 0; i < count; i++) {
     const key = scalar(uint(start + i * refSize, refSize));

@@ -15,32 +15,80 @@ import { decodeUtf8, parseJsonObject } from '../support/text.js';
 /** Composer's name rule (composer/composer ValidatingArrayLoader). */
 const COMPOSER_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
 
-export async function identifyComposer(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyComposer(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const file = artifact.name;
   const zip = await openZip(artifact, options, (e) => /^([^/]+\/)?composer\.json$/.test(e.path));
-  refuseDuplicates(file, zip.entries.map((e) => e.path));
+  refuseDuplicates(
+    file,
+    zip.entries.map((e) => e.path),
+  );
   const top = topDirectory(zip.entries.map((e) => e.path));
-  const path = zip.files.has('composer.json') ? 'composer.json' : top !== undefined && zip.files.has(`${top}/composer.json`) ? `${top}/composer.json` : undefined;
-  if (path === undefined) throw missingMetadata('COMPOSER_MANIFEST_MISSING', file, 'composer.json', 'a Composer dist zip holds composer.json at its root or in its one top folder');
-  const doc = parseJsonObject(decodeUtf8(zip.files.get(path)!, file, path, 'COMPOSER_MANIFEST_INVALID'), file, path, 'COMPOSER_MANIFEST_INVALID');
+  const path = zip.files.has('composer.json')
+    ? 'composer.json'
+    : top !== undefined && zip.files.has(`${top}/composer.json`)
+      ? `${top}/composer.json`
+      : undefined;
+  if (path === undefined)
+    throw missingMetadata(
+      'COMPOSER_MANIFEST_MISSING',
+      file,
+      'composer.json',
+      'a Composer dist zip holds composer.json at its root or in its one top folder',
+    );
+  const doc = parseJsonObject(
+    decodeUtf8(zip.files.get(path)!, file, path, 'COMPOSER_MANIFEST_INVALID'),
+    file,
+    path,
+    'COMPOSER_MANIFEST_INVALID',
+  );
   const name = doc['name'];
   if (typeof name !== 'string' || !COMPOSER_NAME.test(name)) {
-    throw new InputError('COMPOSER_MANIFEST_INVALID', `${file}: ${path}: "name" ${JSON.stringify(name)} is not a "vendor/package" name`, { file, field: `${path}#name` });
+    throw new InputError(
+      'COMPOSER_MANIFEST_INVALID',
+      `${file}: ${path}: "name" ${JSON.stringify(name)} is not a "vendor/package" name`,
+      { file, field: `${path}#name` },
+    );
   }
   const own = doc['version'];
-  if (own !== undefined && typeof own !== 'string') throw new InputError('COMPOSER_MANIFEST_INVALID', `${file}: ${path}: "version" is not a string`, { file, field: `${path}#version` });
+  if (own !== undefined && typeof own !== 'string')
+    throw new InputError(
+      'COMPOSER_MANIFEST_INVALID',
+      `${file}: ${path}: "version" is not a string`,
+      { file, field: `${path}#version` },
+    );
   const given = options.version;
-  if (own !== undefined && given !== undefined && own.replace(/^v/, '') !== given.replace(/^v/, '')) {
-    throw new InputError('COMPOSER_NAME_MISMATCH', `${file}: composer.json says version ${own} but ${given} was given`, { file, field: `${path}#version` });
+  if (
+    own !== undefined &&
+    given !== undefined &&
+    own.replace(/^v/, '') !== given.replace(/^v/, '')
+  ) {
+    throw new InputError(
+      'COMPOSER_NAME_MISMATCH',
+      `${file}: composer.json says version ${own} but ${given} was given`,
+      { file, field: `${path}#version` },
+    );
   }
   const version = own ?? given;
   if (version === undefined || version.trim() === '') {
-    throw new InputError('COMPOSER_VERSION_REQUIRED', `${file}: composer.json has no "version" (Composer takes it from the VCS tag)`, {
-      file,
-      field: `${path}#version`,
-      hint: 'give the release version with --version (the tag, e.g. 1.2.3)',
-    });
+    throw new InputError(
+      'COMPOSER_VERSION_REQUIRED',
+      `${file}: composer.json has no "version" (Composer takes it from the VCS tag)`,
+      {
+        file,
+        field: `${path}#version`,
+        hint: 'give the release version with --version (the tag, e.g. 1.2.3)',
+      },
+    );
   }
   const [vendor, pkg] = name.split('/') as [string, string];
-  return { type: 'composer', namespace: vendor, name: pkg, version, purl: makePurl('composer', vendor, pkg, version) };
+  return {
+    type: 'composer',
+    namespace: vendor,
+    name: pkg,
+    version,
+    purl: makePurl('composer', vendor, pkg, version),
+  };
 }

@@ -6,7 +6,15 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
-import { decodeLockText, isHex, lockError, needRecord, needString, optArray, optString } from '../support/lockfile.js';
+import {
+  decodeLockText,
+  isHex,
+  lockError,
+  needRecord,
+  needString,
+  optArray,
+  optString,
+} from '../support/lockfile.js';
 import { isRecord, parseJsonObject } from '../support/text.js';
 
 export const composerLockReader: LockfileReader = {
@@ -22,21 +30,27 @@ export const composerLockReader: LockfileReader = {
         const name = needString(pkg, 'name', file, field);
         const version = needString(pkg, 'version', file, field);
         const parts = name.split('/');
-        if (parts.length !== 2 || !parts[0] || !parts[1]) throw lockError(file, `${field}.name`, `"${name}" is not "vendor/package"`);
+        if (parts.length !== 2 || !parts[0] || !parts[1])
+          throw lockError(file, `${field}.name`, `"${name}" is not "vendor/package"`);
         const digests: NativeDigest[] = [];
         let resolved: string | undefined;
         if (pkg['dist'] !== undefined && pkg['dist'] !== null) {
           const dist = needRecord(pkg['dist'], file, `${field}.dist`);
           const shasum = optString(dist, 'shasum', file, `${field}.dist`);
           if (shasum) {
-            if (!isHex(shasum, 40)) throw lockError(file, `${field}.dist.shasum`, `"${shasum}" is not a sha1 hex digest`);
+            if (!isHex(shasum, 40))
+              throw lockError(file, `${field}.dist.shasum`, `"${shasum}" is not a sha1 hex digest`);
             digests.push({ algorithm: 'sha1', value: shasum.toLowerCase() });
           }
           resolved = optString(dist, 'url', file, `${field}.dist`);
         } else if (isRecord(pkg['source'])) {
           resolved = optString(pkg['source'], 'url', file, `${field}.source`);
         }
-        out.push({ purl: makePurl('composer', parts[0], parts[1], version), digests, ...(resolved ? { resolved } : {}) });
+        out.push({
+          purl: makePurl('composer', parts[0], parts[1], version),
+          digests,
+          ...(resolved ? { resolved } : {}),
+        });
       });
     }
     return out;

@@ -12,10 +12,18 @@ export function normalizeComposerVersion(version: string): string {
   if (!m) return v;
   const parts = m[1]!.split('.').map((x) => String(Number(x)));
   while (parts.length < 4) parts.push('0');
-  const rest = m[2]!.replace(/^[-_.]?(alpha|beta|rc|patch|pl|p|a|b)[-_.]?(\d*)$/, (_s, st: string, n: string) => `-${({ a: 'alpha', b: 'beta', pl: 'patch', p: 'patch' } as Record<string, string>)[st] ?? st}${n}`);
+  const rest = m[2]!.replace(
+    /^[-_.]?(alpha|beta|rc|patch|pl|p|a|b)[-_.]?(\d*)$/,
+    (_s, st: string, n: string) =>
+      `-${({ a: 'alpha', b: 'beta', pl: 'patch', p: 'patch' } as Record<string, string>)[st] ?? st}${n}`,
+  );
   return parts.join('.') + rest;
 }
 
 export function composerReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
-  return { namespace: p.namespace?.toLowerCase(), name: p.name.toLowerCase(), version: normalizeComposerVersion(p.version) };
+  return {
+    namespace: p.namespace?.toLowerCase(),
+    name: p.name.toLowerCase(),
+    version: normalizeComposerVersion(p.version),
+  };
 }

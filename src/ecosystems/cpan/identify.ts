@@ -8,7 +8,13 @@
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity } from '../adapter.js';
-import { missingMetadata, openTar, openZip, refuseDuplicates, topDirectory } from '../support/archive.js';
+import {
+  missingMetadata,
+  openTar,
+  openZip,
+  refuseDuplicates,
+  topDirectory,
+} from '../support/archive.js';
 import { decodeUtf8, parseJsonObject, parseYamlObject } from '../support/text.js';
 
 const DIST_NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
@@ -20,11 +26,19 @@ export function authorFromPath(path: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export async function identifyCpan(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyCpan(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const file = artifact.name;
   const isMeta = (p: string) => /^[^/]+\/META\.(json|yml)$/.test(p);
-  const contents = /\.zip$/i.test(file) ? await openZip(artifact, options, (e) => isMeta(e.path)) : await openTar(artifact, options, (e) => isMeta(e.path));
-  refuseDuplicates(file, contents.entries.filter((e) => e.type !== 'directory').map((e) => e.path));
+  const contents = /\.zip$/i.test(file)
+    ? await openZip(artifact, options, (e) => isMeta(e.path))
+    : await openTar(artifact, options, (e) => isMeta(e.path));
+  refuseDuplicates(
+    file,
+    contents.entries.filter((e) => e.type !== 'directory').map((e) => e.path),
+  );
   const top = topDirectory(contents.entries.map((e) => e.path));
   const json = top === undefined ? undefined : contents.files.get(`${top}/META.json`);
   const yml = top === undefined ? undefined : contents.files.get(`${top}/META.yml`);
@@ -32,28 +46,64 @@ export async function identifyCpan(artifact: Artifact, options: IdentifyOptions 
   let where: string;
   if (json) {
     where = `${top}/META.json`;
-    meta = parseJsonObject(decodeUtf8(json, file, where, 'CPAN_META_INVALID'), file, where, 'CPAN_META_INVALID');
+    meta = parseJsonObject(
+      decodeUtf8(json, file, where, 'CPAN_META_INVALID'),
+      file,
+      where,
+      'CPAN_META_INVALID',
+    );
   } else if (yml) {
     where = `${top}/META.yml`;
-    meta = parseYamlObject(decodeUtf8(yml, file, where, 'CPAN_META_INVALID'), file, where, 'CPAN_META_INVALID');
+    meta = parseYamlObject(
+      decodeUtf8(yml, file, where, 'CPAN_META_INVALID'),
+      file,
+      where,
+      'CPAN_META_INVALID',
+    );
   } else {
-    throw missingMetadata('CPAN_META_MISSING', file, '<Dist>-<version>/META.json or META.yml', 'build the distribution with `make dist` / `./Build dist`, which writes META.json');
+    throw missingMetadata(
+      'CPAN_META_MISSING',
+      file,
+      '<Dist>-<version>/META.json or META.yml',
+      'build the distribution with `make dist` / `./Build dist`, which writes META.json',
+    );
   }
   const name = meta['name'];
   const rawVersion = meta['version'];
   // META.json should quote versions; a bare number would lose trailing zeros (1.10 → 1.1), so refuse it.
   const version = typeof rawVersion === 'string' ? rawVersion.trim() : undefined;
   const problems: string[] = [];
-  if (typeof name !== 'string' || !DIST_NAME.test(name)) problems.push(`"name" ${JSON.stringify(name)} is not a distribution name (Dist-Name, no "::")`);
-  if (version === undefined || !/^v?\d[\d._]*$/.test(version)) problems.push(`"version" ${JSON.stringify(rawVersion)} is not a quoted version string`);
-  if (problems.length > 0) throw new InputError('CPAN_META_INVALID', `${file}: ${where}: ${problems.join('; ')}`, { file, field: where });
+  if (typeof name !== 'string' || !DIST_NAME.test(name))
+    problems.push(`"name" ${JSON.stringify(name)} is not a distribution name (Dist-Name, no "::")`);
+  if (version === undefined || !/^v?\d[\d._]*$/.test(version))
+    problems.push(`"version" ${JSON.stringify(rawVersion)} is not a quoted version string`);
+  if (problems.length > 0)
+    throw new InputError('CPAN_META_INVALID', `${file}: ${where}: ${problems.join('; ')}`, {
+      file,
+      field: where,
+    });
   const author = options.namespace ?? authorFromPath(artifact.path);
   if (author === undefined) {
-    throw new InputError('CPAN_AUTHOR_REQUIRED', `${file}: a CPAN purl names the PAUSE author (pkg:cpan/AUTHOR/${name as string}@${version}), and the archive does not say who that is`, {
-      file,
-      hint: 'give the PAUSE id as the namespace (e.g. --namespace OALDERS)',
-    });
+    throw new InputError(
+      'CPAN_AUTHOR_REQUIRED',
+      `${file}: a CPAN purl names the PAUSE author (pkg:cpan/AUTHOR/${name as string}@${version}), and the archive does not say who that is`,
+      {
+        file,
+        hint: 'give the PAUSE id as the namespace (e.g. --namespace OALDERS)',
+      },
+    );
   }
-  if (!PAUSE_ID.test(author)) throw new InputError('CPAN_AUTHOR_INVALID', `"${author}" is not a PAUSE id (upper-case letters, digits, "-")`, { file, field: 'namespace' });
-  return { type: 'cpan', namespace: author, name: name as string, version: version!, purl: makePurl('cpan', author, name as string, version) };
+  if (!PAUSE_ID.test(author))
+    throw new InputError(
+      'CPAN_AUTHOR_INVALID',
+      `"${author}" is not a PAUSE id (upper-case letters, digits, "-")`,
+      { file, field: 'namespace' },
+    );
+  return {
+    type: 'cpan',
+    namespace: author,
+    name: name as string,
+    version: version!,
+    purl: makePurl('cpan', author, name as string, version),
+  };
 }

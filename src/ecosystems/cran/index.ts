@@ -16,7 +16,9 @@ export const cranAdapter: EcosystemAdapter = {
   displayName: 'R package (CRAN)',
   detect(fileName, head) {
     // "<pkg>_<version>.tar.gz": R names cannot hold "_", so the underscore is telling.
-    return /^[A-Za-z][A-Za-z0-9.]*_\d+([.-]\d+)+\.tar\.gz$/.test(fileName) && isGzipHead(head) ? 'yes' : 'no';
+    return /^[A-Za-z][A-Za-z0-9.]*_\d+([.-]\d+)+\.tar\.gz$/.test(fileName) && isGzipHead(head)
+      ? 'yes'
+      : 'no';
   },
   identify: identifyCran,
   async digest(artifact) {

@@ -6,7 +6,13 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
-import { decodeLockText, lockError, needRecord, needString, optString } from '../support/lockfile.js';
+import {
+  decodeLockText,
+  lockError,
+  needRecord,
+  needString,
+  optString,
+} from '../support/lockfile.js';
 import { parseJsonObject } from '../support/text.js';
 
 export const renvLockReader: LockfileReader = {
@@ -17,9 +23,18 @@ export const renvLockReader: LockfileReader = {
     const pkgs = doc['Packages'] === undefined ? {} : needRecord(doc['Packages'], file, 'Packages');
     const repos = new Map<string, string>();
     const r = doc['R'];
-    if (r && typeof r === 'object' && Array.isArray((r as Record<string, unknown>)['Repositories'])) {
+    if (
+      r &&
+      typeof r === 'object' &&
+      Array.isArray((r as Record<string, unknown>)['Repositories'])
+    ) {
       for (const rep of (r as { Repositories: unknown[] }).Repositories) {
-        if (rep && typeof rep === 'object' && typeof (rep as Record<string, unknown>)['Name'] === 'string' && typeof (rep as Record<string, unknown>)['URL'] === 'string') {
+        if (
+          rep &&
+          typeof rep === 'object' &&
+          typeof (rep as Record<string, unknown>)['Name'] === 'string' &&
+          typeof (rep as Record<string, unknown>)['URL'] === 'string'
+        ) {
           repos.set((rep as { Name: string }).Name, (rep as { URL: string }).URL);
         }
       }
@@ -29,11 +44,16 @@ export const renvLockReader: LockfileReader = {
       const rec = needRecord(v, file, field);
       const name = needString(rec, 'Package', file, field);
       const version = needString(rec, 'Version', file, field);
-      if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(name)) throw lockError(file, `${field}.Package`, `"${name}" is not an R package name`);
+      if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(name))
+        throw lockError(file, `${field}.Package`, `"${name}" is not an R package name`);
       const hash = optString(rec, 'Hash', file, field);
       const repo = optString(rec, 'Repository', file, field);
       const resolved = repo === undefined ? undefined : (repos.get(repo) ?? repo);
-      return { purl: makePurl('cran', undefined, name, version), digests: hash ? [{ algorithm: 'renv-hash', value: hash }] : [], ...(resolved ? { resolved } : {}) };
+      return {
+        purl: makePurl('cran', undefined, name, version),
+        digests: hash ? [{ algorithm: 'renv-hash', value: hash }] : [],
+        ...(resolved ? { resolved } : {}),
+      };
     });
   },
 };

@@ -8,5 +8,14 @@ import type { ReleaseKeyParts } from '../adapter.js';
 
 export function cranReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
   const v = p.version.trim();
-  return { ...p, name: p.name.toLowerCase(), version: /^\d+([.-]\d+)*$/.test(v) ? v.split(/[.-]/).map((x) => String(Number(x))).join('.') : v };
+  return {
+    ...p,
+    name: p.name.toLowerCase(),
+    version: /^\d+([.-]\d+)*$/.test(v)
+      ? v
+          .split(/[.-]/)
+          .map((x) => String(Number(x)))
+          .join('.')
+      : v,
+  };
 }

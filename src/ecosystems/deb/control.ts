@@ -25,12 +25,17 @@ export function parseControl(text: string): Map<string, string> {
     }
     if (line.startsWith('#')) continue;
     if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (last === undefined) throw new ControlSyntaxError('continuation line before any field', i + 1);
+      if (last === undefined)
+        throw new ControlSyntaxError('continuation line before any field', i + 1);
       fields.set(last, `${fields.get(last)!}\n${line.slice(1)}`);
       continue;
     }
     const m = /^([!-9;-~][!-9;-~]*):(.*)$/.exec(line);
-    if (!m) throw new ControlSyntaxError(`line is not "Field: value": ${JSON.stringify(line.slice(0, 60))}`, i + 1);
+    if (!m)
+      throw new ControlSyntaxError(
+        `line is not "Field: value": ${JSON.stringify(line.slice(0, 60))}`,
+        i + 1,
+      );
     const key = m[1]!.toLowerCase();
     if (fields.has(key)) throw new ControlSyntaxError(`field "${m[1]}" appears twice`, i + 1);
     fields.set(key, m[2]!.trim());

@@ -21,12 +21,25 @@ const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const DEB_VERSION = /^(?:\d+:)?[0-9][A-Za-z0-9.+~:-]*$/;
 const DEB_ARCH = /^[a-z0-9][a-z0-9-]*$/;
 
-function fail(code: string, file: string, field: string, message: string, hint?: string): InputError {
-  return new InputError(code, `${file}: ${message}`, hint ? { file, field, hint } : { file, field });
+function fail(
+  code: string,
+  file: string,
+  field: string,
+  message: string,
+  hint?: string,
+): InputError {
+  return new InputError(
+    code,
+    `${file}: ${message}`,
+    hint ? { file, field, hint } : { file, field },
+  );
 }
 
 /** readDebControl returns the fields of ./control, keys lower-cased. */
-export async function readDebControl(artifact: Artifact, options: IdentifyOptions = {}): Promise<Map<string, string>> {
+export async function readDebControl(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Map<string, string>> {
   const file = artifact.name;
   const limits = options.limits ? { limits: options.limits } : {};
   const ar = await readAr(artifact.open(), {
@@ -36,31 +49,73 @@ export async function readDebControl(artifact: Artifact, options: IdentifyOption
     stopWhen: (files) => [...files.keys()].some((k) => k.startsWith('control.tar')),
   });
   const first = ar.entries[0];
-  if (!first || first.name !== 'debian-binary') throw fail('DEB_INVALID', file, 'debian-binary', 'is an ar archive but not a .deb (the first member is not debian-binary)');
+  if (!first || first.name !== 'debian-binary')
+    throw fail(
+      'DEB_INVALID',
+      file,
+      'debian-binary',
+      'is an ar archive but not a .deb (the first member is not debian-binary)',
+    );
   const format = ar.files.get('debian-binary')!.toString('latin1');
-  if (!/^2\.\d+\n/.test(format)) throw fail('DEB_INVALID', file, 'debian-binary', `has unsupported package format ${JSON.stringify(format.slice(0, 10))} (expected 2.x)`);
+  if (!/^2\.\d+\n/.test(format))
+    throw fail(
+      'DEB_INVALID',
+      file,
+      'debian-binary',
+      `has unsupported package format ${JSON.stringify(format.slice(0, 10))} (expected 2.x)`,
+    );
   const member = ar.entries.find((e) => e.name.startsWith('control.tar'));
   if (!member) throw fail('DEB_CONTROL_MISSING', file, 'control.tar', 'has no control.tar member');
-  if (member !== ar.entries[1]) throw fail('DEB_INVALID', file, member.name, 'control.tar is not the second member, as deb(5) requires');
-  if (member.name !== 'control.tar' && member.name !== 'control.tar.gz' && member.name !== 'control.tar.xz') {
-    throw fail('DEB_CONTROL_COMPRESSION', file, member.name, `uses ${member.name}, which Sigil cannot decompress yet (control.tar, control.tar.gz and control.tar.xz are supported)`, 'its digest can still be checked; to identify it, rebuild with `dpkg-deb -Zgzip --build`, or give --type generic --name --version');
+  if (member !== ar.entries[1])
+    throw fail(
+      'DEB_INVALID',
+      file,
+      member.name,
+      'control.tar is not the second member, as deb(5) requires',
+    );
+  if (
+    member.name !== 'control.tar' &&
+    member.name !== 'control.tar.gz' &&
+    member.name !== 'control.tar.xz'
+  ) {
+    throw fail(
+      'DEB_CONTROL_COMPRESSION',
+      file,
+      member.name,
+      `uses ${member.name}, which Sigil cannot decompress yet (control.tar, control.tar.gz and control.tar.xz are supported)`,
+      'its digest can still be checked; to identify it, rebuild with `dpkg-deb -Zgzip --build`, or give --type generic --name --version',
+    );
   }
   let memberBytes = ar.files.get(member.name)!;
-  if (member.name.endsWith('.xz')) memberBytes = await xzDecompress(memberBytes, `${file}!${member.name}`, 64 * 1024 * 1024);
+  if (member.name.endsWith('.xz'))
+    memberBytes = await xzDecompress(memberBytes, `${file}!${member.name}`, 64 * 1024 * 1024);
   const control = await readTar(
     (async function* () {
       yield memberBytes;
     })(),
-    { file: `${file}!${member.name}`, gzip: member.name.endsWith('.gz'), ...limits, select: (e) => e.path === 'control' },
+    {
+      file: `${file}!${member.name}`,
+      gzip: member.name.endsWith('.gz'),
+      ...limits,
+      select: (e) => e.path === 'control',
+    },
   );
   const entries = control.entries.filter((e) => e.path === 'control');
-  if (entries.length > 1) throw fail('DEB_CONTROL_INVALID', file, 'control', `${member.name} holds ./control twice`);
+  if (entries.length > 1)
+    throw fail('DEB_CONTROL_INVALID', file, 'control', `${member.name} holds ./control twice`);
   const bytes = control.files.get('control');
-  if (!bytes) throw fail('DEB_CONTROL_MISSING', file, 'control', `${member.name} has no ./control file`);
+  if (!bytes)
+    throw fail('DEB_CONTROL_MISSING', file, 'control', `${member.name} has no ./control file`);
   try {
     return parseControl(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    if (e instanceof ControlSyntaxError) throw fail('DEB_CONTROL_INVALID', file, `control:${e.line}`, `./control line ${e.line}: ${e.message}`);
+    if (e instanceof ControlSyntaxError)
+      throw fail(
+        'DEB_CONTROL_INVALID',
+        file,
+        `control:${e.line}`,
+        `./control line ${e.line}: ${e.message}`,
+      );
     throw fail('DEB_CONTROL_INVALID', file, 'control', './control is not UTF-8 text');
   }
 }
@@ -70,18 +125,39 @@ export async function readDebControl(artifact: Artifact, options: IdentifyOption
  * vendor namespace required, lower-cased). The vendor is the control file's
  * Origin field when there is one, otherwise "debian" (dpkg's own default vendor).
  */
-export async function identifyDeb(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyDeb(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const fields = await readDebControl(artifact, options);
   const name = fields.get('package');
   const version = fields.get('version');
   const arch = fields.get('architecture');
   const origin = fields.get('origin');
   const problems: string[] = [];
-  if (name === undefined || !DEB_NAME.test(name)) problems.push(`Package ${JSON.stringify(name ?? null)} is missing or not a Debian package name`);
-  if (version === undefined || !DEB_VERSION.test(version)) problems.push(`Version ${JSON.stringify(version ?? null)} is missing or not a Debian version`);
-  if (arch === undefined || !DEB_ARCH.test(arch)) problems.push(`Architecture ${JSON.stringify(arch ?? null)} is missing or invalid`);
-  if (origin !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.+-]*$/.test(origin)) problems.push(`Origin ${JSON.stringify(origin)} is not a vendor name`);
-  if (problems.length > 0) throw fail('DEB_CONTROL_INVALID', artifact.name, 'control', `./control: ${problems.join('; ')}`);
+  if (name === undefined || !DEB_NAME.test(name))
+    problems.push(
+      `Package ${JSON.stringify(name ?? null)} is missing or not a Debian package name`,
+    );
+  if (version === undefined || !DEB_VERSION.test(version))
+    problems.push(`Version ${JSON.stringify(version ?? null)} is missing or not a Debian version`);
+  if (arch === undefined || !DEB_ARCH.test(arch))
+    problems.push(`Architecture ${JSON.stringify(arch ?? null)} is missing or invalid`);
+  if (origin !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.+-]*$/.test(origin))
+    problems.push(`Origin ${JSON.stringify(origin)} is not a vendor name`);
+  if (problems.length > 0)
+    throw fail(
+      'DEB_CONTROL_INVALID',
+      artifact.name,
+      'control',
+      `./control: ${problems.join('; ')}`,
+    );
   const vendor = (origin ?? 'debian').toLowerCase();
-  return { type: 'deb', namespace: vendor, name: name!, version: version!, purl: makePurl('deb', vendor, name!, version!, { arch: arch! }) };
+  return {
+    type: 'deb',
+    namespace: vendor,
+    name: name!,
+    version: version!,
+    purl: makePurl('deb', vendor, name!, version!, { arch: arch! }),
+  };
 }

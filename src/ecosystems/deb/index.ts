@@ -10,7 +10,8 @@ export const debAdapter: EcosystemAdapter = {
   releaseKey: debReleaseKey,
   displayName: 'Debian package',
   detect(fileName, head) {
-    const debMagic = isAr(head) && Buffer.from(head.subarray(8, 21)).toString('latin1') === 'debian-binary';
+    const debMagic =
+      isAr(head) && Buffer.from(head.subarray(8, 21)).toString('latin1') === 'debian-binary';
     if (debMagic) return 'yes';
     return /\.u?deb$/i.test(fileName) ? 'maybe' : 'no';
   },

@@ -19,11 +19,18 @@ const GEM_VERSION = /^\s*[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 
 function fail(file: string, field: string, message: string, hint?: string): InputError {
-  return new InputError('GEM_METADATA_INVALID', `${file}: ${message}`, hint ? { file, field, hint } : { file, field });
+  return new InputError(
+    'GEM_METADATA_INVALID',
+    `${file}: ${message}`,
+    hint ? { file, field, hint } : { file, field },
+  );
 }
 
 /** readGemSpec returns the Gem::Specification mapping of a .gem file. */
-export async function readGemSpec(artifact: Artifact, options: IdentifyOptions = {}): Promise<Record<string, unknown>> {
+export async function readGemSpec(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Record<string, unknown>> {
   const file = artifact.name;
   const contents = await readTar(artifact.open(), {
     file,
@@ -32,19 +39,43 @@ export async function readGemSpec(artifact: Artifact, options: IdentifyOptions =
     select: (e) => e.path === 'metadata.gz',
   });
   const count = contents.entries.filter((e) => e.path === 'metadata.gz').length;
-  if (count > 1) throw fail(file, 'metadata.gz', 'holds metadata.gz twice', 'a .gem made by `gem build` has each member once');
+  if (count > 1)
+    throw fail(
+      file,
+      'metadata.gz',
+      'holds metadata.gz twice',
+      'a .gem made by `gem build` has each member once',
+    );
   const gz = contents.files.get('metadata.gz');
   if (!gz) {
-    throw new InputError('GEM_METADATA_MISSING', `${file} has no metadata.gz (is it a .gem made by \`gem build\`?)`, { file, field: 'metadata.gz' });
+    throw new InputError(
+      'GEM_METADATA_MISSING',
+      `${file} has no metadata.gz (is it a .gem made by \`gem build\`?)`,
+      { file, field: 'metadata.gz' },
+    );
   }
   let yamlText: string;
   try {
     yamlText = gunzipSync(gz, { maxOutputLength: MAX_SPEC_BYTES }).toString('utf8');
   } catch (e) {
-    throw fail(file, 'metadata.gz', `metadata.gz is not valid gzip or is too large (${(e as Error).message})`);
+    throw fail(
+      file,
+      'metadata.gz',
+      `metadata.gz is not valid gzip or is too large (${(e as Error).message})`,
+    );
   }
-  const doc = yamlLib().parseDocument(yamlText, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', version: '1.1' });
-  if (doc.errors.length > 0) throw fail(file, 'metadata.gz', `metadata is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+  const doc = yamlLib().parseDocument(yamlText, {
+    uniqueKeys: true,
+    prettyErrors: false,
+    logLevel: 'silent',
+    version: '1.1',
+  });
+  if (doc.errors.length > 0)
+    throw fail(
+      file,
+      'metadata.gz',
+      `metadata is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`,
+    );
   let spec: unknown;
   try {
     spec = doc.toJS({ maxAliasCount: 100 });
@@ -52,7 +83,12 @@ export async function readGemSpec(artifact: Artifact, options: IdentifyOptions =
     throw fail(file, 'metadata.gz', `metadata cannot be read (${(e as Error).message})`);
   }
   const tag = doc.contents && 'tag' in doc.contents ? doc.contents.tag : undefined;
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || (tag !== undefined && tag !== '!ruby/object:Gem::Specification')) {
+  if (
+    typeof spec !== 'object' ||
+    spec === null ||
+    Array.isArray(spec) ||
+    (tag !== undefined && tag !== '!ruby/object:Gem::Specification')
+  ) {
     throw fail(file, 'metadata.gz', 'metadata is not a Gem::Specification mapping');
   }
   return spec as Record<string, unknown>;
@@ -60,7 +96,8 @@ export async function readGemSpec(artifact: Artifact, options: IdentifyOptions =
 
 /** gemVersionOf reads `version`, which is `!ruby/object:Gem::Version {version: "1.0"}` (or a plain string). */
 function gemVersionOf(v: unknown): unknown {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return (v as Record<string, unknown>)['version'];
+  if (typeof v === 'object' && v !== null && !Array.isArray(v))
+    return (v as Record<string, unknown>)['version'];
   return v;
 }
 
@@ -76,17 +113,25 @@ function platformOf(p: unknown): string | undefined {
 }
 
 /** identifyGem gives pkg:gem/<name>@<version>, with ?platform= for non-"ruby" platforms (purl-spec gem). */
-export async function identifyGem(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyGem(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const spec = await readGemSpec(artifact, options);
   const name = spec['name'];
   const version = gemVersionOf(spec['version']);
   const platform = platformOf(spec['platform']);
   const problems: string[] = [];
-  if (typeof name !== 'string' || !GEM_NAME.test(name)) problems.push(`"name" ${JSON.stringify(name ?? null)} is not a gem name`);
-  if (typeof version !== 'string' && typeof version !== 'number') problems.push('"version" is missing');
-  else if (!GEM_VERSION.test(String(version))) problems.push(`"version" ${JSON.stringify(version)} is not a gem version`);
-  if (platform === '' || (platform !== undefined && !/^[A-Za-z0-9_.-]+$/.test(platform))) problems.push(`"platform" ${JSON.stringify(spec['platform'])} is not a gem platform`);
-  if (problems.length > 0) throw fail(artifact.name, 'metadata.gz', `metadata ${problems.join('; ')}`);
+  if (typeof name !== 'string' || !GEM_NAME.test(name))
+    problems.push(`"name" ${JSON.stringify(name ?? null)} is not a gem name`);
+  if (typeof version !== 'string' && typeof version !== 'number')
+    problems.push('"version" is missing');
+  else if (!GEM_VERSION.test(String(version)))
+    problems.push(`"version" ${JSON.stringify(version)} is not a gem version`);
+  if (platform === '' || (platform !== undefined && !/^[A-Za-z0-9_.-]+$/.test(platform)))
+    problems.push(`"platform" ${JSON.stringify(spec['platform'])} is not a gem platform`);
+  if (problems.length > 0)
+    throw fail(artifact.name, 'metadata.gz', `metadata ${problems.join('; ')}`);
   const n = name as string;
   const v = String(version).trim();
   const qualifiers = platform && platform !== 'ruby' ? { platform } : undefined;

@@ -12,7 +12,8 @@ export const gemAdapter: EcosystemAdapter = {
   displayName: 'RubyGems',
   detect(fileName, head) {
     const first = tarFirstName(head);
-    if (/\.gem$/i.test(fileName)) return first === 'metadata.gz' || first === 'data.tar.gz' ? 'yes' : 'maybe';
+    if (/\.gem$/i.test(fileName))
+      return first === 'metadata.gz' || first === 'data.tar.gz' ? 'yes' : 'maybe';
     return first === 'metadata.gz' ? 'yes' : 'no';
   },
   identify: identifyGem,

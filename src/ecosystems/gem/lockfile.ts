@@ -13,7 +13,10 @@ const SPEC = /^ {4}([A-Za-z0-9._-]+) \(([^)\s]+)\)$/;
 const CHECKSUM = /^ {2}([A-Za-z0-9._-]+) \(([^)\s]+)\)(?: (.*))?$/;
 
 function bad(file: string, line: number, message: string): InputError {
-  return new InputError('LOCKFILE_INVALID', `${file}:${line}: ${message}`, { file, field: `line ${line}` });
+  return new InputError('LOCKFILE_INVALID', `${file}:${line}: ${message}`, {
+    file,
+    field: `line ${line}`,
+  });
 }
 
 function gemPurl(file: string, line: number, name: string, full: string): string {
@@ -21,8 +24,15 @@ function gemPurl(file: string, line: number, name: string, full: string): string
   const dash = full.indexOf('-');
   const version = dash < 0 ? full : full.slice(0, dash);
   const platform = dash < 0 ? undefined : full.slice(dash + 1);
-  if (!/^[0-9]+(\.[0-9a-zA-Z]+)*$/.test(version)) throw bad(file, line, `"${full}" is not a gem version`);
-  return makePurl('gem', undefined, name, version, platform && platform !== 'ruby' ? { platform } : undefined);
+  if (!/^[0-9]+(\.[0-9a-zA-Z]+)*$/.test(version))
+    throw bad(file, line, `"${full}" is not a gem version`);
+  return makePurl(
+    'gem',
+    undefined,
+    name,
+    version,
+    platform && platform !== 'ruby' ? { platform } : undefined,
+  );
 }
 
 export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[] {
@@ -55,23 +65,47 @@ export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[
       else if (raw === '  specs:') inSpecs = true;
       else if (inSpecs && raw.startsWith('    ') && !raw.startsWith('      ')) {
         const m = SPEC.exec(raw);
-        if (!m) throw bad(file, n, `spec line ${JSON.stringify(raw.trim())} is not "name (version)"`);
-        specs.push({ key: `${m[1]} (${m[2]})`, purl: gemPurl(file, n, m[1]!, m[2]!), ...(remote ? { resolved: remote } : {}), line: n });
+        if (!m)
+          throw bad(file, n, `spec line ${JSON.stringify(raw.trim())} is not "name (version)"`);
+        specs.push({
+          key: `${m[1]} (${m[2]})`,
+          purl: gemPurl(file, n, m[1]!, m[2]!),
+          ...(remote ? { resolved: remote } : {}),
+          line: n,
+        });
       }
     } else if (section === 'CHECKSUMS') {
       const m = CHECKSUM.exec(raw);
-      if (!m) throw bad(file, n, `checksum line ${JSON.stringify(raw.trim())} is not "name (version) sha256=…"`);
+      if (!m)
+        throw bad(
+          file,
+          n,
+          `checksum line ${JSON.stringify(raw.trim())} is not "name (version) sha256=…"`,
+        );
       const digests: NativeDigest[] = [];
-      for (const part of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const part of (m[3] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const d = /^(sha256)=([0-9a-f]{64})$/.exec(part);
-        if (!d) throw bad(file, n, `checksum ${JSON.stringify(part)} is not sha256=<64 hex digits>`);
+        if (!d)
+          throw bad(file, n, `checksum ${JSON.stringify(part)} is not sha256=<64 hex digits>`);
         digests.push({ algorithm: d[1]!, value: d[2]! });
       }
       checksums.set(`${m[1]} (${m[2]})`, digests);
     }
   });
-  if (!sawSection && text.trim() !== '') throw new InputError('LOCKFILE_INVALID', `${file}: is not a Gemfile.lock (no GEM/DEPENDENCIES sections)`, { file });
-  return specs.map((s) => ({ purl: s.purl, digests: checksums.get(s.key) ?? [], ...(s.resolved ? { resolved: s.resolved } : {}) }));
+  if (!sawSection && text.trim() !== '')
+    throw new InputError(
+      'LOCKFILE_INVALID',
+      `${file}: is not a Gemfile.lock (no GEM/DEPENDENCIES sections)`,
+      { file },
+    );
+  return specs.map((s) => ({
+    purl: s.purl,
+    digests: checksums.get(s.key) ?? [],
+    ...(s.resolved ? { resolved: s.resolved } : {}),
+  }));
 }
 
 export const gemfileLockReader: LockfileReader = {

@@ -7,7 +7,11 @@
 import type { ReleaseKeyParts } from '../adapter.js';
 
 export function gemVersionKey(version: string): string {
-  const segs = version.trim().replace(/-/g, '.pre.').split(/\.|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/i).filter(Boolean);
+  const segs = version
+    .trim()
+    .replace(/-/g, '.pre.')
+    .split(/\.|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/i)
+    .filter(Boolean);
   const canon = segs.map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s));
   // Trailing zeros go, also those right before the prerelease part (1.0.a = 1.a).
   const firstAlpha = canon.findIndex((s) => !/^\d+$/.test(s));

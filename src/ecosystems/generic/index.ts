@@ -12,16 +12,24 @@ export const genericAdapter: EcosystemAdapter = {
   displayName: 'generic file',
   detect: () => 'maybe',
   async identify(artifact, options = {}) {
-    const missing = [options.name === undefined ? '--name' : '', options.version === undefined ? '--version' : ''].filter(Boolean);
+    const missing = [
+      options.name === undefined ? '--name' : '',
+      options.version === undefined ? '--version' : '',
+    ].filter(Boolean);
     if (missing.length > 0) {
-      throw new InputError('GENERIC_NAME_REQUIRED', `${artifact.name} is a generic file: its name and version must be given (${missing.join(' and ')} missing)`, {
-        file: artifact.name,
-        hint: `add ${missing.map((m) => `${m} ${m === '--name' ? 'NAME' : 'VERSION'}`).join(' ')}`,
-      });
+      throw new InputError(
+        'GENERIC_NAME_REQUIRED',
+        `${artifact.name} is a generic file: its name and version must be given (${missing.join(' and ')} missing)`,
+        {
+          file: artifact.name,
+          hint: `add ${missing.map((m) => `${m} ${m === '--name' ? 'NAME' : 'VERSION'}`).join(' ')}`,
+        },
+      );
     }
     const name = options.name!;
     const version = options.version!;
-    if (name.trim() === '' || version.trim() === '') throw new InputError('GENERIC_NAME_REQUIRED', '--name and --version must not be empty');
+    if (name.trim() === '' || version.trim() === '')
+      throw new InputError('GENERIC_NAME_REQUIRED', '--name and --version must not be empty');
     return { type: 'generic', name, version, purl: makePurl('generic', undefined, name, version) };
   },
   async digest(artifact) {

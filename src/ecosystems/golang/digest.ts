@@ -15,8 +15,16 @@ import { MAX_ZIP_FILE } from './zip-rules.js';
 /** hash1 is dirhash.Hash1 over (name, content) pairs. */
 export function hash1(files: readonly { name: string; content: Uint8Array }[]): string {
   const lines = files.map((f) => {
-    if (f.name.includes('\n')) throw new InputError('GO_ZIP_INVALID', `file name ${JSON.stringify(f.name)} contains a newline`, { field: f.name });
-    return { name: f.name, line: `${createHash('sha256').update(f.content).digest('hex')}  ${f.name}\n` };
+    if (f.name.includes('\n'))
+      throw new InputError(
+        'GO_ZIP_INVALID',
+        `file name ${JSON.stringify(f.name)} contains a newline`,
+        { field: f.name },
+      );
+    return {
+      name: f.name,
+      line: `${createHash('sha256').update(f.content).digest('hex')}  ${f.name}\n`,
+    };
   });
   // Go sorts with sort.Strings: byte order of the UTF-8 names.
   lines.sort((a, b) => Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')));
@@ -34,26 +42,46 @@ export function goModHash(mod: Uint8Array): string {
 export interface GoModuleZip {
   readonly files: readonly { name: string; path: string; content: Buffer }[];
   /** Every entry (directories and symlinks too), for the zip rules. */
-  readonly entries: readonly { name: string; size: number; type: 'file' | 'directory' | 'symlink' }[];
+  readonly entries: readonly {
+    name: string;
+    size: number;
+    type: 'file' | 'directory' | 'symlink';
+  }[];
 }
 
 /** readGoModuleZip loads every entry of a module zip (Go's own limit for a module zip is 500 MiB). */
-export async function readGoModuleZip(artifact: Artifact, options: IdentifyOptions = {}): Promise<GoModuleZip> {
+export async function readGoModuleZip(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<GoModuleZip> {
   // Go's limits (x/mod/zip MaxZipFile): 500 MiB of content, any one file up to that.
   const limits = { maxTotalBytes: MAX_ZIP_FILE, maxEntryBytes: MAX_ZIP_FILE, ...options.limits };
   const zip = await openZip(artifact, { ...options, limits }, () => true);
-  refuseDuplicates(artifact.name, zip.entries.map((e) => e.rawName));
+  refuseDuplicates(
+    artifact.name,
+    zip.entries.map((e) => e.rawName),
+  );
   const files = zip.entries.map((e) => {
     if (e.type === 'symlink') {
-      throw new InputError('GO_ZIP_INVALID', `${artifact.name}: "${e.path}" is a symlink; module zips hold regular files only`, { file: artifact.name, field: e.rawName });
+      throw new InputError(
+        'GO_ZIP_INVALID',
+        `${artifact.name}: "${e.path}" is a symlink; module zips hold regular files only`,
+        { file: artifact.name, field: e.rawName },
+      );
     }
     return { name: e.rawName, path: e.path, content: zip.files.get(e.path) ?? Buffer.alloc(0) };
   });
-  return { files, entries: zip.entries.map((e) => ({ name: e.rawName, size: e.size, type: e.type })) };
+  return {
+    files,
+    entries: zip.entries.map((e) => ({ name: e.rawName, size: e.size, type: e.type })),
+  };
 }
 
 /** digestGoZip is `h1:` of a module zip, the value go.sum records for `<mod> <ver>`. */
 export async function digestGoZip(artifact: Artifact): Promise<NativeDigest> {
   const zip = await readGoModuleZip(artifact);
-  return { algorithm: 'h1', value: hash1(zip.files.map((f) => ({ name: f.name, content: f.content }))) };
+  return {
+    algorithm: 'h1',
+    value: hash1(zip.files.map((f) => ({ name: f.name, content: f.content }))),
+  };
 }

@@ -38,40 +38,68 @@ export interface GoModuleFacts extends Identity {
 }
 
 /** inspectGoModule reads a module zip once and gives its identity and both hashes. */
-export async function inspectGoModule(artifact: Artifact, options: IdentifyOptions = {}): Promise<GoModuleFacts> {
+export async function inspectGoModule(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<GoModuleFacts> {
   const zip = await readGoModuleZip(artifact, options);
   const file = artifact.name;
   const first = zip.files[0];
-  if (!first) throw new InputError('GO_ZIP_INVALID', `${file} is an empty zip; a module zip holds <module>@<version>/ entries`, { file });
+  if (!first)
+    throw new InputError(
+      'GO_ZIP_INVALID',
+      `${file} is an empty zip; a module zip holds <module>@<version>/ entries`,
+      { file },
+    );
   const at = /^([^@]+)@([^/]+)\//.exec(first.name);
   if (!at) {
-    throw new InputError('GO_ZIP_INVALID', `${file}: entry "${first.name}" does not start with <module>@<version>/`, {
-      file,
-      field: first.name,
-      hint: 'is this a Go module zip? `go mod download -json <module>@<version>` gives the path of one',
-    });
+    throw new InputError(
+      'GO_ZIP_INVALID',
+      `${file}: entry "${first.name}" does not start with <module>@<version>/`,
+      {
+        file,
+        field: first.name,
+        hint: 'is this a Go module zip? `go mod download -json <module>@<version>` gives the path of one',
+      },
+    );
   }
   const [prefix, modulePath, version] = [at[0], at[1]!, at[2]!];
   const stray = zip.files.find((f) => !f.name.startsWith(prefix));
-  if (stray) throw new InputError('GO_ZIP_INVALID', `${file}: entry "${stray.name}" is outside ${prefix}`, { file, field: stray.name });
+  if (stray)
+    throw new InputError('GO_ZIP_INVALID', `${file}: entry "${stray.name}" is outside ${prefix}`, {
+      file,
+      field: stray.name,
+    });
   const mv = checkModuleVersion(modulePath, version);
   if (mv) throw new InputError('GO_ZIP_INVALID', `${file}: ${mv}`, { file, field: prefix });
   // The go command's own rules for module zips (golang.org/x/mod/zip): every problem at once.
   const problems = checkModuleZip(modulePath, version, artifact.size, zip.entries);
   if (problems.length > 0) {
-    throw new InputError('GO_ZIP_INVALID', `${file} is not a valid module zip:\n\t${problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('\n\t')}`, {
-      file,
-      field: problems[0]!.path,
-      hint: 'build it with `sigil publish <module dir> --type golang --version vX.Y.Z` (the go command\'s rules)',
-    });
+    throw new InputError(
+      'GO_ZIP_INVALID',
+      `${file} is not a valid module zip:\n\t${problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('\n\t')}`,
+      {
+        file,
+        field: problems[0]!.path,
+        hint: "build it with `sigil publish <module dir> --type golang --version vX.Y.Z` (the go command's rules)",
+      },
+    );
   }
   const gomod = zip.files.find((f) => f.name === `${prefix}go.mod`);
   let modBytes: Buffer;
   if (gomod) {
     const declared = moduleDirective(gomod.content.toString('utf8'));
-    if (declared === undefined) throw new InputError('GO_MOD_INVALID', `${file}: ${gomod.name} has no module directive`, { file, field: gomod.name });
+    if (declared === undefined)
+      throw new InputError('GO_MOD_INVALID', `${file}: ${gomod.name} has no module directive`, {
+        file,
+        field: gomod.name,
+      });
     if (declared !== modulePath) {
-      throw new InputError('GO_NAME_MISMATCH', `${file}: the zip is for ${modulePath} but go.mod declares module ${declared}`, { file, field: gomod.name });
+      throw new InputError(
+        'GO_NAME_MISMATCH',
+        `${file}: the zip is for ${modulePath} but go.mod declares module ${declared}`,
+        { file, field: gomod.name },
+      );
     }
     modBytes = gomod.content;
   } else {
@@ -86,13 +114,21 @@ export async function inspectGoModule(artifact: Artifact, options: IdentifyOptio
     version,
     purl,
     modulePath,
-    zipHash: { algorithm: 'h1', value: hash1(zip.files.map((f) => ({ name: f.name, content: f.content }))) },
+    zipHash: {
+      algorithm: 'h1',
+      value: hash1(zip.files.map((f) => ({ name: f.name, content: f.content }))),
+    },
     goModHash: { algorithm: 'h1-go.mod', value: goModHash(modBytes) },
   };
 }
 
 /** identifyGo gives the purl of a module zip. */
-export async function identifyGo(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyGo(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const f = await inspectGoModule(artifact, options);
-  return f.namespace ? { type: f.type, namespace: f.namespace, name: f.name, version: f.version, purl: f.purl } : { type: f.type, name: f.name, version: f.version, purl: f.purl };
+  return f.namespace
+    ? { type: f.type, namespace: f.namespace, name: f.name, version: f.version, purl: f.purl }
+    : { type: f.type, name: f.name, version: f.version, purl: f.purl };
 }

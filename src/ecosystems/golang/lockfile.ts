@@ -19,11 +19,13 @@ export const goSumReader: LockfileReader = {
       if (line === '') return;
       const field = `line ${i + 1}`;
       const parts = line.split(/\s+/);
-      if (parts.length !== 3) throw lockError(file, field, 'expected "<module> <version>[/go.mod] <hash>"');
+      if (parts.length !== 3)
+        throw lockError(file, field, 'expected "<module> <version>[/go.mod] <hash>"');
       const [mod, ver, hash] = parts as [string, string, string];
       const goModOnly = ver.endsWith('/go.mod');
       const version = goModOnly ? ver.slice(0, -'/go.mod'.length) : ver;
-      if (!/^v\d+\.\d+\.\d+\S*$/.test(version)) throw lockError(file, field, `"${version}" is not a module version`);
+      if (!/^v\d+\.\d+\.\d+\S*$/.test(version))
+        throw lockError(file, field, `"${version}" is not a module version`);
       if (!/^[^\s@]+$/.test(mod)) throw lockError(file, field, `"${mod}" is not a module path`);
       const m = /^(h\d+):([A-Za-z0-9+/]+=*)$/.exec(hash);
       if (!m) throw lockError(file, field, `"${hash}" is not an "h1:<base64>" hash`);

@@ -20,7 +20,13 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { InputError } from '../../core/errors.js';
 import { checkFilePath, checkModuleVersion } from './module.js';
-import { CollisionChecker, isVendoredPackage, MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './zip-rules.js';
+import {
+  CollisionChecker,
+  isVendoredPackage,
+  MAX_GO_MOD,
+  MAX_LICENSE,
+  MAX_ZIP_FILE,
+} from './zip-rules.js';
 
 /** ModuleFile is one file chosen for the zip: its slash path in the module and where it is on disk. */
 export interface ModuleFile {
@@ -38,7 +44,10 @@ export interface ModuleDirListing {
 const VCS_DIRS = new Set(['.bzr', '.git', '.hg', '.svn']);
 
 /** walk is listFilesInDir: filepath.Walk order (names sorted bytewise). */
-function walk(dir: string): { files: { path: string; diskPath: string; isRegular: boolean; size: number }[]; omitted: { path: string; reason: string }[] } {
+function walk(dir: string): {
+  files: { path: string; diskPath: string; isRegular: boolean; size: number }[];
+  omitted: { path: string; reason: string }[];
+} {
   const files: { path: string; diskPath: string; isRegular: boolean; size: number }[] = [];
   const omitted: { path: string; reason: string }[] = [];
   const visit = (abs: string, rel: string): void => {
@@ -70,7 +79,10 @@ function walk(dir: string): { files: { path: string; diskPath: string; isRegular
         continue;
       }
       if (!st.isFile()) {
-        omitted.push({ path: slashPath, reason: st.isSymbolicLink() ? 'file is a symbolic link' : 'not a regular file' });
+        omitted.push({
+          path: slashPath,
+          reason: st.isSymbolicLink() ? 'file is a symbolic link' : 'not a regular file',
+        });
         continue;
       }
       files.push({ path: slashPath, diskPath, isRegular: true, size: st.size });
@@ -91,7 +103,8 @@ export function listModuleDir(dir: string): ModuleDirListing {
   const haveGoMod = new Set<string>();
   for (const f of walked.files) {
     const slash = f.path.lastIndexOf('/');
-    if (f.path.slice(slash + 1).toLowerCase() === 'go.mod') haveGoMod.add(f.path.slice(0, slash + 1));
+    if (f.path.slice(slash + 1).toLowerCase() === 'go.mod')
+      haveGoMod.add(f.path.slice(0, slash + 1));
   }
   const inSubmodule = (p: string): boolean => {
     for (let slash = p.lastIndexOf('/'); slash > 0; slash = p.lastIndexOf('/', slash - 1)) {
@@ -134,14 +147,24 @@ export function listModuleDir(dir: string): ModuleDirListing {
       continue;
     }
     if (p === 'LICENSE' && f.size > MAX_LICENSE) {
-      invalid.push({ path: p, reason: `LICENSE file too large (max size is ${MAX_LICENSE} bytes)` });
+      invalid.push({
+        path: p,
+        reason: `LICENSE file too large (max size is ${MAX_LICENSE} bytes)`,
+      });
       continue;
     }
     files.push({ path: p, diskPath: f.diskPath, size: f.size });
   }
   if (invalid.length > 0 || sizeError) {
-    const lines = [...invalid.map((i) => `${i.path}: ${i.reason}`), ...(sizeError ? [sizeError] : [])];
-    throw new InputError('GO_MODULE_INVALID', `${dir} cannot be made into a module zip:\n\t${lines.join('\n\t')}`, { file: dir, hint: 'rename or remove these files; the go command refuses the same' });
+    const lines = [
+      ...invalid.map((i) => `${i.path}: ${i.reason}`),
+      ...(sizeError ? [sizeError] : []),
+    ];
+    throw new InputError(
+      'GO_MODULE_INVALID',
+      `${dir} cannot be made into a module zip:\n\t${lines.join('\n\t')}`,
+      { file: dir, hint: 'rename or remove these files; the go command refuses the same' },
+    );
   }
   return { files, omitted };
 }
@@ -198,10 +221,20 @@ export function writeZip(entries: readonly { name: string; data: Uint8Array }[])
  */
 export function makeModuleZip(dir: string, modulePath: string, version: string): Buffer {
   const mv = checkModuleVersion(modulePath, version);
-  if (mv) throw new InputError('GO_MODULE_INVALID', mv, { hint: 'versions are canonical semver, e.g. v1.2.3; a module path looks like example.com/name[/vN]' });
+  if (mv)
+    throw new InputError('GO_MODULE_INVALID', mv, {
+      hint: 'versions are canonical semver, e.g. v1.2.3; a module path looks like example.com/name[/vN]',
+    });
   const { files } = listModuleDir(dir);
   const prefix = `${modulePath}@${version}/`;
-  const zip = writeZip(files.map((f) => ({ name: prefix + f.path, data: readFileSync(f.diskPath) })));
-  if (zip.length > MAX_ZIP_FILE) throw new InputError('GO_MODULE_INVALID', `module zip file is too large (${zip.length} bytes; limit is ${MAX_ZIP_FILE} bytes)`, { file: dir });
+  const zip = writeZip(
+    files.map((f) => ({ name: prefix + f.path, data: readFileSync(f.diskPath) })),
+  );
+  if (zip.length > MAX_ZIP_FILE)
+    throw new InputError(
+      'GO_MODULE_INVALID',
+      `module zip file is too large (${zip.length} bytes; limit is ${MAX_ZIP_FILE} bytes)`,
+      { file: dir },
+    );
   return zip;
 }

@@ -10,7 +10,30 @@
  */
 
 /** Windows' reserved file names; no path element may start with one (module.go badWindowsNames). */
-const BAD_WINDOWS_NAMES = ['CON', 'PRN', 'AUX', 'NUL', 'COM1', 'COM2', 'COM3', 'COM4', 'COM5', 'COM6', 'COM7', 'COM8', 'COM9', 'LPT1', 'LPT2', 'LPT3', 'LPT4', 'LPT5', 'LPT6', 'LPT7', 'LPT8', 'LPT9'];
+const BAD_WINDOWS_NAMES = [
+  'CON',
+  'PRN',
+  'AUX',
+  'NUL',
+  'COM1',
+  'COM2',
+  'COM3',
+  'COM4',
+  'COM5',
+  'COM6',
+  'COM7',
+  'COM8',
+  'COM9',
+  'LPT1',
+  'LPT2',
+  'LPT3',
+  'LPT4',
+  'LPT5',
+  'LPT6',
+  'LPT7',
+  'LPT8',
+  'LPT9',
+];
 
 type PathKind = 'module' | 'import' | 'file';
 
@@ -26,15 +49,22 @@ function checkElem(elem: string, kind: PathKind): string | undefined {
   if (elem.startsWith('.') && kind === 'module') return 'leading dot in path element';
   if (elem.endsWith('.')) return 'trailing dot in path element';
   for (const c of elem) {
-    const ok = kind === 'module' ? modPathOK(c) : kind === 'import' ? modPathOK(c) || c === '+' : fileNameOK(c);
+    const ok =
+      kind === 'module'
+        ? modPathOK(c)
+        : kind === 'import'
+          ? modPathOK(c) || c === '+'
+          : fileNameOK(c);
     if (!ok) return `invalid char ${JSON.stringify(c)}`;
   }
   const dot = elem.indexOf('.');
   const short = dot >= 0 ? elem.slice(0, dot) : elem;
-  if (BAD_WINDOWS_NAMES.some((b) => b.toLowerCase() === short.toLowerCase())) return `"${short}" disallowed as path element component on Windows`;
+  if (BAD_WINDOWS_NAMES.some((b) => b.toLowerCase() === short.toLowerCase()))
+    return `"${short}" disallowed as path element component on Windows`;
   if (kind === 'file') return undefined;
   const tilde = short.lastIndexOf('~');
-  if (tilde >= 0 && tilde < short.length - 1 && /^[0-9]+$/.test(short.slice(tilde + 1))) return 'trailing tilde and digits in path element';
+  if (tilde >= 0 && tilde < short.length - 1 && /^[0-9]+$/.test(short.slice(tilde + 1)))
+    return 'trailing tilde and digits in path element';
   return undefined;
 }
 
@@ -66,7 +96,8 @@ export function checkPath(path: string): string | undefined {
     const first = path.slice(0, i);
     if (!first.includes('.')) return 'missing dot in first path element';
     if (path.startsWith('-')) return 'leading dash in first path element';
-    for (const c of first) if (!/^[-.0-9a-z]$/.test(c)) return `invalid char ${JSON.stringify(c)} in first path element`;
+    for (const c of first)
+      if (!/^[-.0-9a-z]$/.test(c)) return `invalid char ${JSON.stringify(c)} in first path element`;
     if (!splitPathVersion(path).ok) return 'invalid version';
     return undefined;
   })();
@@ -85,9 +116,11 @@ export function splitPathVersion(path: string): { prefix: string; pathMajor: str
     let i = path.length;
     if (path.endsWith('-unstable')) i -= '-unstable'.length;
     while (i > 0 && /[0-9]/.test(path[i - 1]!)) i--;
-    if (i <= 1 || path[i - 1] !== 'v' || path[i - 2] !== '.') return { prefix: path, pathMajor: '', ok: false };
+    if (i <= 1 || path[i - 1] !== 'v' || path[i - 2] !== '.')
+      return { prefix: path, pathMajor: '', ok: false };
     const [prefix, pathMajor] = [path.slice(0, i - 2), path.slice(i - 2)];
-    if (pathMajor.length <= 2 || (pathMajor[2] === '0' && pathMajor !== '.v0')) return { prefix: path, pathMajor: '', ok: false };
+    if (pathMajor.length <= 2 || (pathMajor[2] === '0' && pathMajor !== '.v0'))
+      return { prefix: path, pathMajor: '', ok: false };
     return { prefix, pathMajor, ok: true };
   }
   let i = path.length;
@@ -96,9 +129,11 @@ export function splitPathVersion(path: string): { prefix: string; pathMajor: str
     if (path[i - 1] === '.') dot = true;
     i--;
   }
-  if (i <= 1 || i === path.length || path[i - 1] !== 'v' || path[i - 2] !== '/') return { prefix: path, pathMajor: '', ok: true };
+  if (i <= 1 || i === path.length || path[i - 1] !== 'v' || path[i - 2] !== '/')
+    return { prefix: path, pathMajor: '', ok: true };
   const [prefix, pathMajor] = [path.slice(0, i - 2), path.slice(i - 2)];
-  if (dot || pathMajor.length <= 2 || pathMajor[2] === '0' || pathMajor === '/v1') return { prefix: path, pathMajor: '', ok: false };
+  if (dot || pathMajor.length <= 2 || pathMajor[2] === '0' || pathMajor === '/v1')
+    return { prefix: path, pathMajor: '', ok: false };
   return { prefix, pathMajor, ok: true };
 }
 
@@ -115,16 +150,32 @@ interface Semver {
 
 const NUM = '0|[1-9][0-9]*';
 const IDENT = '[0-9A-Za-z-]+';
-const SEMVER_RE = new RegExp(`^v(${NUM})(?:\\.(${NUM})(?:\\.(${NUM})(-(?:${IDENT})(?:\\.${IDENT})*)?(\\+${IDENT}(?:\\.${IDENT})*)?)?)?$`);
+const SEMVER_RE = new RegExp(
+  `^v(${NUM})(?:\\.(${NUM})(?:\\.(${NUM})(-(?:${IDENT})(?:\\.${IDENT})*)?(\\+${IDENT}(?:\\.${IDENT})*)?)?)?$`,
+);
 
 function parseSemver(v: string): Semver | undefined {
   const m = SEMVER_RE.exec(v);
   if (!m) return undefined;
   const prerelease = m[4] ?? '';
   // Numeric prerelease identifiers must not have leading zeros.
-  if (prerelease && prerelease.slice(1).split('.').some((p) => /^[0-9]+$/.test(p) && p.length > 1 && p.startsWith('0'))) return undefined;
+  if (
+    prerelease &&
+    prerelease
+      .slice(1)
+      .split('.')
+      .some((p) => /^[0-9]+$/.test(p) && p.length > 1 && p.startsWith('0'))
+  )
+    return undefined;
   const short = m[2] === undefined ? '.0.0' : m[3] === undefined ? '.0' : '';
-  return { major: m[1]!, minor: m[2] ?? '0', patch: m[3] ?? '0', short, prerelease, build: m[5] ?? '' };
+  return {
+    major: m[1]!,
+    minor: m[2] ?? '0',
+    patch: m[3] ?? '0',
+    short,
+    prerelease,
+    build: m[5] ?? '',
+  };
 }
 
 /** isValidSemver is semver.IsValid ("v1", "v1.2" and "v1.2.3-pre+build" are valid). */
@@ -173,7 +224,12 @@ export function compareSemver(v: string, w: string): number {
   const [p, q] = [parseSemver(v), parseSemver(w)];
   if (!p) return q ? -1 : 0;
   if (!q) return 1;
-  return cmpNum(p.major, q.major) || cmpNum(p.minor, q.minor) || cmpNum(p.patch, q.patch) || cmpPrerelease(p.prerelease, q.prerelease);
+  return (
+    cmpNum(p.major, q.major) ||
+    cmpNum(p.minor, q.minor) ||
+    cmpNum(p.patch, q.patch) ||
+    cmpPrerelease(p.prerelease, q.prerelease)
+  );
 }
 
 /** semverPrerelease is semver.Prerelease ("-pre" or ""). */
@@ -181,7 +237,8 @@ export function semverPrerelease(v: string): string {
   return parseSemver(v)?.prerelease ?? '';
 }
 
-const PSEUDO_RE = /^v[0-9]+\.(0\.0-|\d+\.\d+-([^+]*\.)?0\.)\d{14}-[A-Za-z0-9]+(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+const PSEUDO_RE =
+  /^v[0-9]+\.(0\.0-|\d+\.\d+-([^+]*\.)?0\.)\d{14}-[A-Za-z0-9]+(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 
 /** isPseudoVersion is module.IsPseudoVersion (v0.0.0-20191109021931-daa7c04131f5 and friends). */
 export function isPseudoVersion(v: string): boolean {
@@ -216,7 +273,8 @@ export function checkModuleVersion(path: string, version: string): string | unde
   const c = canonicalVersion(version);
   if (c !== version) return `${path}@${version}: version is not canonical (should be ${c})`;
   const b = parseSemver(version)!.build;
-  if (b === '+incompatible' && Number(semverMajor(version).slice(1)) < 2) return `${path}@${version}: invalid version: +incompatible suffix not allowed: major version v0 or v1`;
+  if (b === '+incompatible' && Number(semverMajor(version).slice(1)) < 2)
+    return `${path}@${version}: invalid version: +incompatible suffix not allowed: major version v0 or v1`;
   const major = checkPathMajor(version, splitPathVersion(path).pathMajor);
   return major === undefined ? undefined : `${path}@${major}`;
 }

@@ -18,5 +18,9 @@ export function golangReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
     escaped = path; // not a valid module path: it stands for itself
   }
   const cut = escaped.lastIndexOf('/');
-  return { namespace: cut < 0 ? undefined : escaped.slice(0, cut), name: escaped.slice(cut + 1), version: canonicalVersion(p.version) || p.version };
+  return {
+    namespace: cut < 0 ? undefined : escaped.slice(0, cut),
+    name: escaped.slice(cut + 1),
+    version: canonicalVersion(p.version) || p.version,
+  };
 }

@@ -54,7 +54,8 @@ export class CollisionChecker {
     const fold = strToFold(p);
     const other = this.seen.get(fold);
     if (other) {
-      if (p !== other.path) return `case-insensitive file name collision: "${other.path}" and "${p}"`;
+      if (p !== other.path)
+        return `case-insensitive file name collision: "${other.path}" and "${p}"`;
       if (isDir !== other.isDir) return `entry "${p}" is both a file and a directory`;
       if (!isDir) return `multiple entries for file "${p}"`;
     } else {
@@ -74,10 +75,21 @@ function isClean(p: string): boolean {
  * module@version (zip.checkZip). Returns every problem found; empty means
  * the go command accepts the zip.
  */
-export function checkModuleZip(modulePath: string, version: string, zipSize: number, entries: readonly ZipRuleEntry[]): ZipProblem[] {
+export function checkModuleZip(
+  modulePath: string,
+  version: string,
+  zipSize: number,
+  entries: readonly ZipRuleEntry[],
+): ZipProblem[] {
   const mv = checkModuleVersion(modulePath, version);
   if (mv) return [{ path: `${modulePath}@${version}`, reason: mv }];
-  if (zipSize > MAX_ZIP_FILE) return [{ path: '', reason: `module zip file is too large (${zipSize} bytes; limit is ${MAX_ZIP_FILE} bytes)` }];
+  if (zipSize > MAX_ZIP_FILE)
+    return [
+      {
+        path: '',
+        reason: `module zip file is too large (${zipSize} bytes; limit is ${MAX_ZIP_FILE} bytes)`,
+      },
+    ];
   const problems: ZipProblem[] = [];
   const prefix = `${modulePath}@${version}/`;
   const collisions = new CollisionChecker();
@@ -128,10 +140,15 @@ export function checkModuleZip(modulePath: string, version: string, zipSize: num
     if (e.size >= 0 && MAX_ZIP_FILE - total >= e.size) total += e.size;
     else if (!sizeError) {
       sizeError = true;
-      problems.push({ path: '', reason: `total uncompressed size of module contents too large (max size is ${MAX_ZIP_FILE} bytes)` });
+      problems.push({
+        path: '',
+        reason: `total uncompressed size of module contents too large (max size is ${MAX_ZIP_FILE} bytes)`,
+      });
     }
-    if (name === 'go.mod' && e.size > MAX_GO_MOD) bad(`go.mod file too large (max size is ${MAX_GO_MOD} bytes)`);
-    else if (name === 'LICENSE' && e.size > MAX_LICENSE) bad(`LICENSE file too large (max size is ${MAX_LICENSE} bytes)`);
+    if (name === 'go.mod' && e.size > MAX_GO_MOD)
+      bad(`go.mod file too large (max size is ${MAX_GO_MOD} bytes)`);
+    else if (name === 'LICENSE' && e.size > MAX_LICENSE)
+      bad(`LICENSE file too large (max size is ${MAX_LICENSE} bytes)`);
   }
   return problems;
 }

@@ -23,7 +23,12 @@ export const cabalFreezeReader: LockfileReader = {
         return;
       }
       const m = /^([A-Za-z][A-Za-z0-9-]*)\s*:(.*)$/.exec(line);
-      if (!m) throw lockError(file, `line ${i + 1}`, `"${line.slice(0, 60)}" is not a "field: value" line`);
+      if (!m)
+        throw lockError(
+          file,
+          `line ${i + 1}`,
+          `"${line.slice(0, 60)}" is not a "field: value" line`,
+        );
       last = m[1]!.toLowerCase();
       const prev = fields.get(last);
       if (prev) prev.text += `, ${m[2]!.trim()}`;
@@ -33,12 +38,29 @@ export const cabalFreezeReader: LockfileReader = {
     const out: LockfileEntry[] = [];
     const constraints = fields.get('constraints');
     if (!constraints) return out;
-    for (const c of constraints.text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const c of constraints.text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (/^\S+\s+[+-]/.test(c) || /\s(installed|source)$/.test(c)) continue;
       const m = /^(?:any\.|[A-Za-z0-9-]+:)?([A-Za-z0-9-]+)\s*==\s*(\S+)$/.exec(c);
-      if (!m) throw lockError(file, `constraints (line ${constraints.line})`, `"${c}" is not "any.<pkg> ==<version>"`);
-      if (!CABAL_NAME.test(m[1]!) || !CABAL_VERSION.test(m[2]!)) throw lockError(file, `constraints (line ${constraints.line})`, `"${c}" has a bad name or version`);
-      out.push({ purl: makePurl('hackage', undefined, m[1]!, m[2]!), digests: [], ...(indexState ? { resolved: `index-state ${indexState}` } : {}) });
+      if (!m)
+        throw lockError(
+          file,
+          `constraints (line ${constraints.line})`,
+          `"${c}" is not "any.<pkg> ==<version>"`,
+        );
+      if (!CABAL_NAME.test(m[1]!) || !CABAL_VERSION.test(m[2]!))
+        throw lockError(
+          file,
+          `constraints (line ${constraints.line})`,
+          `"${c}" has a bad name or version`,
+        );
+      out.push({
+        purl: makePurl('hackage', undefined, m[1]!, m[2]!),
+        digests: [],
+        ...(indexState ? { resolved: `index-state ${indexState}` } : {}),
+      });
     }
     return out;
   },

@@ -21,7 +21,13 @@ export const hexAdapter: EcosystemAdapter = {
   displayName: 'Hex (Mix, rebar3)',
   detect(fileName, head) {
     const first = tarFirstName(head);
-    if (first === 'VERSION' || first === 'CHECKSUM' || first === 'metadata.config' || first === 'contents.tar.gz') return 'yes';
+    if (
+      first === 'VERSION' ||
+      first === 'CHECKSUM' ||
+      first === 'metadata.config' ||
+      first === 'contents.tar.gz'
+    )
+      return 'yes';
     return /^[a-z][a-z0-9_]*-\d+\.\d+\.\d+[^/]*\.tar$/.test(fileName) ? 'maybe' : 'no';
   },
   identify: identifyHex,

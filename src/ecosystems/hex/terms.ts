@@ -32,8 +32,14 @@ const MAX_DEPTH = 64;
 
 export const isAtom = (t: Term | undefined, name?: string): t is Atom =>
   typeof t === 'object' && t !== null && 'atom' in t && (name === undefined || t.atom === name);
-export const isTuple = (t: Term | undefined): t is Tuple => typeof t === 'object' && t !== null && 'tuple' in t;
-export const isMap = (t: Term | undefined): t is TermMap => typeof t === 'object' && t !== null && !Array.isArray(t) && 'map' in t && Array.isArray((t as TermMap).map);
+export const isTuple = (t: Term | undefined): t is Tuple =>
+  typeof t === 'object' && t !== null && 'tuple' in t;
+export const isMap = (t: Term | undefined): t is TermMap =>
+  typeof t === 'object' &&
+  t !== null &&
+  !Array.isArray(t) &&
+  'map' in t &&
+  Array.isArray((t as TermMap).map);
 
 class Scanner {
   pos = 0;
@@ -92,7 +98,18 @@ class Scanner {
       }
       const e = this.text[this.pos++];
       if (e === undefined) this.fail('unterminated escape');
-      const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', s: ' ', b: '\b', f: '\f', v: '\v', e: '\x1b', d: '\x7f', '0': '\0' };
+      const simple: Record<string, string> = {
+        n: '\n',
+        t: '\t',
+        r: '\r',
+        s: ' ',
+        b: '\b',
+        f: '\f',
+        v: '\v',
+        e: '\x1b',
+        d: '\x7f',
+        '0': '\0',
+      };
       if (e === 'x') {
         let hex: string;
         if (this.text[this.pos] === '{') {
@@ -104,11 +121,13 @@ class Scanner {
           hex = this.text.slice(this.pos, this.pos + 2);
           this.pos += 2;
         }
-        if (!/^[0-9a-fA-F]{1,6}$/.test(hex) || parseInt(hex, 16) > 0x10ffff) this.fail('bad \\x escape');
+        if (!/^[0-9a-fA-F]{1,6}$/.test(hex) || parseInt(hex, 16) > 0x10ffff)
+          this.fail('bad \\x escape');
         out += String.fromCodePoint(parseInt(hex, 16));
       } else if (this.dialect === 'erlang' && /[0-7]/.test(e)) {
         let oct = e;
-        while (oct.length < 3 && /[0-7]/.test(this.text[this.pos] ?? '')) oct += this.text[this.pos++];
+        while (oct.length < 3 && /[0-7]/.test(this.text[this.pos] ?? ''))
+          oct += this.text[this.pos++];
         out += String.fromCharCode(parseInt(oct, 8));
       } else if (this.dialect === 'elixir' && e === 'u') {
         const m = /^(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{4}))/.exec(this.text.slice(this.pos));

@@ -25,17 +25,25 @@ export interface JuliaPackageFacts extends Identity {
 }
 
 /** inspectJulia reads the whole tarball once: Project.toml and the tree hash. */
-export async function inspectJulia(artifact: Artifact, options: IdentifyOptions = {}): Promise<JuliaPackageFacts> {
+export async function inspectJulia(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<JuliaPackageFacts> {
   const file = artifact.name;
   const tar = await openTar(artifact, options, (e) => e.type === 'file' || e.type === 'hardlink');
   const root = newDir();
   const paths = tar.entries.map((e) => e.path).filter((p) => p !== '');
-  const hasProject = (prefix: string) => ['Project.toml', 'JuliaProject.toml'].find((n) => tar.files.has(`${prefix}${n}`));
+  const hasProject = (prefix: string) =>
+    ['Project.toml', 'JuliaProject.toml'].find((n) => tar.files.has(`${prefix}${n}`));
   const top = topDirectory(paths);
   const prefix = hasProject('') !== undefined || top === undefined ? '' : `${top}/`;
   const projectName = hasProject(prefix);
   if (projectName === undefined) {
-    throw new InputError('JULIA_PROJECT_MISSING', `${file} has no Project.toml at its root${top ? ` or in ${top}/` : ''}`, { file, field: 'Project.toml', hint: 'a Julia package tree has Project.toml at its root' });
+    throw new InputError(
+      'JULIA_PROJECT_MISSING',
+      `${file} has no Project.toml at its root${top ? ` or in ${top}/` : ''}`,
+      { file, field: 'Project.toml', hint: 'a Julia package tree has Project.toml at its root' },
+    );
   }
   const dirFor = (parts: string[], path: string): TreeNode & { kind: 'dir' } => {
     let d = root;
@@ -43,7 +51,12 @@ export async function inspectJulia(artifact: Artifact, options: IdentifyOptions 
       const found = d.children.get(part);
       const next: TreeNode = found ?? newDir();
       if (found === undefined) d.children.set(part, next);
-      if (next.kind !== 'dir') throw new InputError('ARCHIVE_CORRUPT', `${file}: "${path}" needs "${part}" to be a folder, but it is a file`, { file, field: path });
+      if (next.kind !== 'dir')
+        throw new InputError(
+          'ARCHIVE_CORRUPT',
+          `${file}: "${path}" needs "${part}" to be a folder, but it is a file`,
+          { file, field: path },
+        );
       d = next;
     }
     return d;
@@ -57,27 +70,65 @@ export async function inspectJulia(artifact: Artifact, options: IdentifyOptions 
     const dir = dirFor(parts, e.path);
     const existing = dir.children.get(leaf);
     if (e.type === 'directory') {
-      if (existing && existing.kind !== 'dir') throw new InputError('ARCHIVE_DUPLICATE_ENTRY', `${file}: "${e.path}" is both a file and a folder`, { file, field: e.path });
+      if (existing && existing.kind !== 'dir')
+        throw new InputError(
+          'ARCHIVE_DUPLICATE_ENTRY',
+          `${file}: "${e.path}" is both a file and a folder`,
+          { file, field: e.path },
+        );
       dirFor([...parts, leaf], e.path);
       continue;
     }
-    if (existing) throw new InputError('ARCHIVE_DUPLICATE_ENTRY', `${file}: entry "${e.path}" occurs more than once`, { file, field: e.path });
-    if (e.type === 'file') dir.children.set(leaf, { kind: 'file', executable: (e.mode & 0o100) !== 0, content: tar.files.get(e.path) ?? Buffer.alloc(0) });
-    else if (e.type === 'symlink') dir.children.set(leaf, { kind: 'symlink', target: e.linkTarget ?? '' });
+    if (existing)
+      throw new InputError(
+        'ARCHIVE_DUPLICATE_ENTRY',
+        `${file}: entry "${e.path}" occurs more than once`,
+        { file, field: e.path },
+      );
+    if (e.type === 'file')
+      dir.children.set(leaf, {
+        kind: 'file',
+        executable: (e.mode & 0o100) !== 0,
+        content: tar.files.get(e.path) ?? Buffer.alloc(0),
+      });
+    else if (e.type === 'symlink')
+      dir.children.set(leaf, { kind: 'symlink', target: e.linkTarget ?? '' });
     else if (e.type === 'hardlink') {
       const target = tar.files.get(e.linkTarget ?? '');
-      if (!target) throw new InputError('ARCHIVE_CORRUPT', `${file}: hardlink "${e.path}" points to "${e.linkTarget}", which is not an earlier file`, { file, field: e.path });
+      if (!target)
+        throw new InputError(
+          'ARCHIVE_CORRUPT',
+          `${file}: hardlink "${e.path}" points to "${e.linkTarget}", which is not an earlier file`,
+          { file, field: e.path },
+        );
       dir.children.set(leaf, { kind: 'file', executable: (e.mode & 0o100) !== 0, content: target });
-    } else throw new InputError('ARCHIVE_CORRUPT', `${file}: "${e.path}" is a special file; a package tree holds files, folders and symlinks only`, { file, field: e.path });
+    } else
+      throw new InputError(
+        'ARCHIVE_CORRUPT',
+        `${file}: "${e.path}" is a special file; a package tree holds files, folders and symlinks only`,
+        { file, field: e.path },
+      );
   }
   const where = `${prefix}${projectName}`;
-  const project = parseTomlObject(decodeUtf8(tar.files.get(where)!, file, where, 'JULIA_PROJECT_INVALID'), file, where, 'JULIA_PROJECT_INVALID');
+  const project = parseTomlObject(
+    decodeUtf8(tar.files.get(where)!, file, where, 'JULIA_PROJECT_INVALID'),
+    file,
+    where,
+    'JULIA_PROJECT_INVALID',
+  );
   const { name, uuid, version } = project;
   const problems: string[] = [];
-  if (typeof name !== 'string' || !JULIA_NAME.test(name)) problems.push(`"name" ${JSON.stringify(name)} is not a Julia package name`);
-  if (typeof uuid !== 'string' || !UUID.test(uuid)) problems.push(`"uuid" ${JSON.stringify(uuid)} is not a UUID`);
-  if (typeof version !== 'string' || !SEMVER.test(version)) problems.push(`"version" ${JSON.stringify(version)} is not a semver version`);
-  if (problems.length > 0) throw new InputError('JULIA_PROJECT_INVALID', `${file}: ${where}: ${problems.join('; ')}`, { file, field: where });
+  if (typeof name !== 'string' || !JULIA_NAME.test(name))
+    problems.push(`"name" ${JSON.stringify(name)} is not a Julia package name`);
+  if (typeof uuid !== 'string' || !UUID.test(uuid))
+    problems.push(`"uuid" ${JSON.stringify(uuid)} is not a UUID`);
+  if (typeof version !== 'string' || !SEMVER.test(version))
+    problems.push(`"version" ${JSON.stringify(version)} is not a semver version`);
+  if (problems.length > 0)
+    throw new InputError('JULIA_PROJECT_INVALID', `${file}: ${where}: ${problems.join('; ')}`, {
+      file,
+      field: where,
+    });
   const u = (uuid as string).toLowerCase();
   return {
     type: 'julia',
@@ -89,7 +140,10 @@ export async function inspectJulia(artifact: Artifact, options: IdentifyOptions 
   };
 }
 
-export async function identifyJulia(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyJulia(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const f = await inspectJulia(artifact, options);
   return { type: f.type, name: f.name, version: f.version, purl: f.purl };
 }

@@ -9,7 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 
-export type TreeNode = { kind: 'dir'; children: Map<string, TreeNode> } | { kind: 'file'; executable: boolean; content: Uint8Array } | { kind: 'symlink'; target: string };
+export type TreeNode =
+  | { kind: 'dir'; children: Map<string, TreeNode> }
+  | { kind: 'file'; executable: boolean; content: Uint8Array }
+  | { kind: 'symlink'; target: string };
 
 function gitObject(type: 'blob' | 'tree', body: Uint8Array): Buffer {
   return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest();
@@ -22,18 +25,26 @@ export function newDir(): TreeNode & { kind: 'dir' } {
 
 /** treeHash returns the raw 20-byte tree id of a directory node, or undefined for an empty tree that git would drop. */
 function hashNode(node: TreeNode): { mode: string; id: Buffer } | undefined {
-  if (node.kind === 'file') return { mode: node.executable ? '100755' : '100644', id: gitObject('blob', node.content) };
-  if (node.kind === 'symlink') return { mode: '120000', id: gitObject('blob', Buffer.from(node.target, 'utf8')) };
+  if (node.kind === 'file')
+    return { mode: node.executable ? '100755' : '100644', id: gitObject('blob', node.content) };
+  if (node.kind === 'symlink')
+    return { mode: '120000', id: gitObject('blob', Buffer.from(node.target, 'utf8')) };
   const entries: { name: string; key: Buffer; mode: string; id: Buffer }[] = [];
   for (const [name, child] of node.children) {
     if (name === '.git') continue;
     const h = hashNode(child);
     if (!h) continue;
-    entries.push({ name, key: Buffer.from(child.kind === 'dir' ? `${name}/` : name, 'utf8'), ...h });
+    entries.push({
+      name,
+      key: Buffer.from(child.kind === 'dir' ? `${name}/` : name, 'utf8'),
+      ...h,
+    });
   }
   if (entries.length === 0) return undefined;
   entries.sort((a, b) => Buffer.compare(a.key, b.key));
-  const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), e.id]));
+  const body = Buffer.concat(
+    entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), e.id]),
+  );
   return { mode: '40000', id: gitObject('tree', body) };
 }
 

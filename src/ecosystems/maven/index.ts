@@ -5,7 +5,8 @@ import { identifyMaven } from './identify.js';
 import { gradleVerificationReader } from './lockfile.js';
 import { mavenReleaseKey } from './release-key.js';
 
-const isZip = (head: Uint8Array) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+const isZip = (head: Uint8Array) =>
+  head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
 /** mavenChecksums gives the sidecar checksums a Maven repository serves (.sha1, .sha256, .sha512, .md5), hex of the file. */
 export async function mavenChecksums(artifact: Artifact): Promise<NativeDigest[]> {
@@ -19,7 +20,8 @@ export const mavenAdapter: EcosystemAdapter = {
   displayName: 'Maven',
   detect(fileName, head) {
     if (/\.(jar|war|ear|aar)$/i.test(fileName)) return isZip(head) ? 'yes' : 'maybe';
-    if (/\.pom$/i.test(fileName)) return /<project[\s>]/.test(Buffer.from(head).toString('utf8')) ? 'yes' : 'maybe';
+    if (/\.pom$/i.test(fileName))
+      return /<project[\s>]/.test(Buffer.from(head).toString('utf8')) ? 'yes' : 'maybe';
     return 'no';
   },
   identify: identifyMaven,

@@ -13,19 +13,33 @@ import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js'
 
 const ALGORITHMS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readGradleVerificationMetadata(file: string, bytes: Uint8Array): LockfileEntry[] {
-  const bad = (field: string, message: string) => new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
+  const bad = (field: string, message: string) =>
+    new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
   let doc: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    doc = new (xmlLib().XMLParser)({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, removeNSPrefix: true, parseAttributeValue: false, parseTagValue: false }).parse(text, true);
+    doc = new (xmlLib().XMLParser)({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@',
+      processEntities: false,
+      removeNSPrefix: true,
+      parseAttributeValue: false,
+      parseTagValue: false,
+    }).parse(text, true);
   } catch (e) {
-    throw new InputError('LOCKFILE_INVALID', `${file}: is not well-formed XML (${(e as Error).message.split('\n')[0]})`, { file });
+    throw new InputError(
+      'LOCKFILE_INVALID',
+      `${file}: is not well-formed XML (${(e as Error).message.split('\n')[0]})`,
+      { file },
+    );
   }
   const root = isObject(doc) ? doc['verification-metadata'] : undefined;
-  if (!isObject(root)) throw bad('verification-metadata', 'missing root element <verification-metadata>');
+  if (!isObject(root))
+    throw bad('verification-metadata', 'missing root element <verification-metadata>');
   const components = root['components'];
   if (components === undefined || components === '') return [];
   if (!isObject(components)) throw bad('components', 'must be an element');
@@ -34,29 +48,41 @@ export function readGradleVerificationMetadata(file: string, bytes: Uint8Array):
     const field = `components.component[${i}]`;
     if (!isObject(c)) throw bad(field, 'must be an element');
     const [g, a, v] = [c['@group'], c['@name'], c['@version']];
-    if (typeof g !== 'string' || typeof a !== 'string' || typeof v !== 'string' || !g || !a || !v) throw bad(field, 'needs group, name and version attributes');
+    if (typeof g !== 'string' || typeof a !== 'string' || typeof v !== 'string' || !g || !a || !v)
+      throw bad(field, 'needs group, name and version attributes');
     list(c['artifact']).forEach((art, j) => {
       const afield = `${field}.artifact[${j}]`;
-      if (!isObject(art) || typeof art['@name'] !== 'string') throw bad(afield, 'needs a name attribute');
+      if (!isObject(art) || typeof art['@name'] !== 'string')
+        throw bad(afield, 'needs a name attribute');
       const name = art['@name'];
       const digests: NativeDigest[] = [];
       for (const [alg, len] of Object.entries(ALGORITHMS)) {
         for (const d of list(art[alg])) {
           const value = isObject(d) ? d['@value'] : undefined;
-          if (typeof value !== 'string' || !new RegExp(`^[0-9a-f]{${len}}$`).test(value)) throw bad(`${afield}.${alg}`, `value ${JSON.stringify(value ?? null)} is not ${len} lower-case hex digits`);
+          if (typeof value !== 'string' || !new RegExp(`^[0-9a-f]{${len}}$`).test(value))
+            throw bad(
+              `${afield}.${alg}`,
+              `value ${JSON.stringify(value ?? null)} is not ${len} lower-case hex digits`,
+            );
           digests.push({ algorithm: alg, value });
           for (const also of list(d && isObject(d) ? d['also-trust'] : undefined)) {
             const av = isObject(also) ? also['@value'] : undefined;
-            if (typeof av === 'string' && new RegExp(`^[0-9a-f]{${len}}$`).test(av)) digests.push({ algorithm: alg, value: av });
+            if (typeof av === 'string' && new RegExp(`^[0-9a-f]{${len}}$`).test(av))
+              digests.push({ algorithm: alg, value: av });
           }
         }
       }
       const stem = `${a}-${v}`;
       const q: Record<string, string> = {};
-      const m = name.startsWith(stem) ? /^(?:-([A-Za-z0-9_.-]+?))?\.([A-Za-z0-9]+)$/.exec(name.slice(stem.length)) : null;
+      const m = name.startsWith(stem)
+        ? /^(?:-([A-Za-z0-9_.-]+?))?\.([A-Za-z0-9]+)$/.exec(name.slice(stem.length))
+        : null;
       if (m?.[1]) q['classifier'] = m[1];
       if (m && m[2] !== 'jar') q['type'] = m[2]!;
-      out.push({ purl: makePurl('maven', g, a, v, Object.keys(q).length > 0 ? q : undefined), digests });
+      out.push({
+        purl: makePurl('maven', g, a, v, Object.keys(q).length > 0 ? q : undefined),
+        digests,
+      });
     });
   });
   return out;

@@ -7,8 +7,14 @@
 import type { ReleaseKeyParts } from '../adapter.js';
 
 export function mavenVersionKey(version: string): string {
-  const parts = version.trim().toLowerCase().split(/[.-]|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/).filter(Boolean);
-  const kept = parts.map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s)).filter((s) => s !== 'ga' && s !== 'final' && s !== 'release');
+  const parts = version
+    .trim()
+    .toLowerCase()
+    .split(/[.-]|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/)
+    .filter(Boolean);
+  const kept = parts
+    .map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s))
+    .filter((s) => s !== 'ga' && s !== 'final' && s !== 'release');
   while (kept.length > 1 && kept[kept.length - 1] === '0') kept.pop();
   return kept.join('.');
 }

@@ -34,7 +34,9 @@ export function describeFields(source: string): { name?: string; version?: strin
   const body = source.slice(start, start + 20000);
   const out: { name?: string; version?: string } = {};
   for (const key of ['name', 'version'] as const) {
-    const m = new RegExp(`[{,\\s]["']?${key}["']?\\s*:\\s*(["'])((?:\\\\.|(?!\\1).){0,200})\\1`).exec(body);
+    const m = new RegExp(
+      `[{,\\s]["']?${key}["']?\\s*:\\s*(["'])((?:\\\\.|(?!\\1).){0,200})\\1`,
+    ).exec(body);
     if (m) out[key] = m[2]!;
   }
   return out;
@@ -46,9 +48,17 @@ export function splitMeteorName(name: string): { namespace?: string; name: strin
   return m[1] ? { namespace: m[1], name: m[2]! } : { name: m[2]! };
 }
 
-export async function identifyMeteor(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyMeteor(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const file = artifact.name;
-  const found = await findManifest(artifact, ['isopack.json', 'unipackage.json', 'package.js'], options, 'METEOR_METADATA_MISSING');
+  const found = await findManifest(
+    artifact,
+    ['isopack.json', 'unipackage.json', 'package.js'],
+    options,
+    'METEOR_METADATA_MISSING',
+  );
   let name: unknown;
   let version: unknown;
   if (found.path.endsWith('.json')) {
@@ -60,16 +70,25 @@ export async function identifyMeteor(artifact: Artifact, options: IdentifyOption
     }
     const d = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
     const meta = (d['isopack-2'] ?? d['isopack-1'] ?? d) as Record<string, unknown>;
-    if (typeof meta !== 'object' || meta === null) throw fail(file, found.path, `${found.path} has no package metadata`);
+    if (typeof meta !== 'object' || meta === null)
+      throw fail(file, found.path, `${found.path} has no package metadata`);
     ({ name, version } = meta);
   } else {
     ({ name, version } = describeFields(found.text));
   }
   const split = typeof name === 'string' ? splitMeteorName(name) : undefined;
   const problems: string[] = [];
-  if (!split) problems.push(`name ${JSON.stringify(name ?? null)} is missing or not a Meteor package name`);
-  if (typeof version !== 'string' || !METEOR_VERSION.test(version)) problems.push(`version ${JSON.stringify(version ?? null)} is missing or not a Meteor version`);
+  if (!split)
+    problems.push(`name ${JSON.stringify(name ?? null)} is missing or not a Meteor package name`);
+  if (typeof version !== 'string' || !METEOR_VERSION.test(version))
+    problems.push(`version ${JSON.stringify(version ?? null)} is missing or not a Meteor version`);
   if (problems.length > 0) throw fail(file, found.path, `${found.path}: ${problems.join('; ')}`);
   const v = version as string;
-  return { type: 'meteor', ...(split!.namespace ? { namespace: split!.namespace } : {}), name: split!.name, version: v, purl: makePurl('meteor', split!.namespace, split!.name, v) };
+  return {
+    type: 'meteor',
+    ...(split!.namespace ? { namespace: split!.namespace } : {}),
+    name: split!.name,
+    version: v,
+    purl: makePurl('meteor', split!.namespace, split!.name, v),
+  };
 }

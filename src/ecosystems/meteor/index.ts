@@ -20,7 +20,10 @@ export const meteorAdapter: EcosystemAdapter = {
    */
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256-base64', value: Buffer.from(digests.sha256!, 'hex').toString('base64') };
+    return {
+      algorithm: 'sha256-base64',
+      value: Buffer.from(digests.sha256!, 'hex').toString('base64'),
+    };
   },
   lockfiles: [meteorVersionsReader],
 };

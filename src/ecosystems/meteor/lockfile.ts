@@ -23,11 +23,19 @@ export function readMeteorVersions(file: string, bytes: Uint8Array): LockfileEnt
     const split = at > 0 ? splitMeteorName(line.slice(0, at)) : undefined;
     const version = line.slice(at + 1);
     if (!split || !/^\d+\.\d+\.\d+[-+_0-9A-Za-z.]*$/.test(version)) {
-      throw new InputError('LOCKFILE_INVALID', `${file}:${i + 1}: ${JSON.stringify(line.slice(0, 80))} is not "name@version"`, { file, field: `line ${i + 1}` });
+      throw new InputError(
+        'LOCKFILE_INVALID',
+        `${file}:${i + 1}: ${JSON.stringify(line.slice(0, 80))} is not "name@version"`,
+        { file, field: `line ${i + 1}` },
+      );
     }
     out.push({ purl: makePurl('meteor', split.namespace, split.name, version), digests: [] });
   });
   return out;
 }
 
-export const meteorVersionsReader: LockfileReader = { format: '.meteor/versions', matches: (f) => f === 'versions', read: readMeteorVersions };
+export const meteorVersionsReader: LockfileReader = {
+  format: '.meteor/versions',
+  matches: (f) => f === 'versions',
+  read: readMeteorVersions,
+};

@@ -51,30 +51,63 @@ export function npmInstallPath(rawPath: string): string | undefined {
  * the entry npm installs as package.json (undefined when there is none).
  * Throws InputError NPM_LAYOUT_AMBIGUOUS / NPM_MANIFEST_AMBIGUOUS / NPM_MANIFEST_NOT_FILE.
  */
-export function checkNpmLayout<E extends LayoutEntry>(file: string, entries: readonly E[]): E | undefined {
+export function checkNpmLayout<E extends LayoutEntry>(
+  file: string,
+  entries: readonly E[],
+): E | undefined {
   const hint = 'rebuild the tarball with `npm pack` (one top folder, "package/", one package.json)';
   const tops = new Set<string>();
   for (const e of entries) {
     if (e.rawPath.includes('\\')) {
-      throw new InputError('NPM_LAYOUT_AMBIGUOUS', `${file}: entry "${e.rawPath}" has a backslash in its name: npm on Windows and on other systems would install it in different places`, { file, hint });
+      throw new InputError(
+        'NPM_LAYOUT_AMBIGUOUS',
+        `${file}: entry "${e.rawPath}" has a backslash in its name: npm on Windows and on other systems would install it in different places`,
+        { file, hint },
+      );
     }
     const top = e.rawPath.split('/')[0]!;
-    if (top === '' || top === '.' || (e.rawPath.split('/').filter((c) => c !== '').length < 2 && e.type !== 'directory')) {
-      throw new InputError('NPM_LAYOUT_AMBIGUOUS', `${file}: entry "${e.rawPath}" is not inside a top folder; npm strips the first path component of every entry`, { file, hint });
+    if (
+      top === '' ||
+      top === '.' ||
+      (e.rawPath.split('/').filter((c) => c !== '').length < 2 && e.type !== 'directory')
+    ) {
+      throw new InputError(
+        'NPM_LAYOUT_AMBIGUOUS',
+        `${file}: entry "${e.rawPath}" is not inside a top folder; npm strips the first path component of every entry`,
+        { file, hint },
+      );
     }
     tops.add(top);
   }
   if (tops.size > 1) {
-    const names = [...tops].slice(0, 4).map((t) => `"${t}/"`).join(', ');
-    throw new InputError('NPM_LAYOUT_AMBIGUOUS', `${file}: entries under ${tops.size} top folders (${names}); npm strips every top folder and installs them over each other`, { file, hint });
+    const names = [...tops]
+      .slice(0, 4)
+      .map((t) => `"${t}/"`)
+      .join(', ');
+    throw new InputError(
+      'NPM_LAYOUT_AMBIGUOUS',
+      `${file}: entries under ${tops.size} top folders (${names}); npm strips every top folder and installs them over each other`,
+      { file, hint },
+    );
   }
   const manifests = entries.filter((e) => npmInstallPath(e.rawPath) === 'package.json');
   if (manifests.length > 1) {
-    throw new InputError('NPM_MANIFEST_AMBIGUOUS', `${file}: ${manifests.length} entries install as package.json (${manifests.slice(0, 4).map((m) => `"${m.rawPath}"`).join(', ')}); npm would use the last one`, { file, hint });
+    throw new InputError(
+      'NPM_MANIFEST_AMBIGUOUS',
+      `${file}: ${manifests.length} entries install as package.json (${manifests
+        .slice(0, 4)
+        .map((m) => `"${m.rawPath}"`)
+        .join(', ')}); npm would use the last one`,
+      { file, hint },
+    );
   }
   const m = manifests[0];
   if (m && m.type !== 'file') {
-    throw new InputError('NPM_MANIFEST_NOT_FILE', `${file}: ${m.rawPath} is a ${m.type}, not a regular file (npm skips it)`, { file, hint: 'npm tarballs must hold package.json itself; rebuild with `npm pack`' });
+    throw new InputError(
+      'NPM_MANIFEST_NOT_FILE',
+      `${file}: ${m.rawPath} is a ${m.type}, not a regular file (npm skips it)`,
+      { file, hint: 'npm tarballs must hold package.json itself; rebuild with `npm pack`' },
+    );
   }
   return m;
 }

@@ -13,7 +13,8 @@ import { checkNpmName, splitNpmName } from './name.js';
 export function npmPurl(name: string, version: string, file: string, field: string): string {
   const bad = checkNpmName(name);
   // Old packages may have uppercase names (npm accepted them once): allow those, refuse the rest.
-  if (bad !== undefined && bad !== 'name has uppercase letters') throw lockError(file, field, `"${name}" is not an npm package name: ${bad}`);
+  if (bad !== undefined && bad !== 'name has uppercase letters')
+    throw lockError(file, field, `"${name}" is not an npm package name: ${bad}`);
   const { namespace, name: base } = splitNpmName(name);
   return makePurl('npm', namespace, base, version);
 }
@@ -30,7 +31,12 @@ export function integrityDigests(integrity: string, file: string, field: string)
     // SRI allows "?options" after the hash; npm never writes them but tolerates them.
     const sri = part.replace(/\?.*$/, '');
     const parsed = hexFromSri(sri);
-    if (!parsed) throw lockError(file, field, `"${part.slice(0, 40)}" is not a Subresource Integrity hash (expected "sha512-<base64>")`);
+    if (!parsed)
+      throw lockError(
+        file,
+        field,
+        `"${part.slice(0, 40)}" is not a Subresource Integrity hash (expected "sha512-<base64>")`,
+      );
     out.push({ algorithm: `sri-${parsed.algorithm}`, value: sri });
   }
   return out;
@@ -39,7 +45,12 @@ export function integrityDigests(integrity: string, file: string, field: string)
 /** sourceOfSpec classifies a version or resolution string that is not a plain registry version. */
 export function sourceOfSpec(spec: string | undefined): LockfileSource | undefined {
   if (spec === undefined) return undefined;
-  if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:)/.test(spec) || /^[^/@:\s]+\/[^/\s]+#/.test(spec) || /^https?:\/\/codeload\.github\.com\//.test(spec)) return 'git';
+  if (
+    /^(git\+|git:|github:|gitlab:|bitbucket:|gist:)/.test(spec) ||
+    /^[^/@:\s]+\/[^/\s]+#/.test(spec) ||
+    /^https?:\/\/codeload\.github\.com\//.test(spec)
+  )
+    return 'git';
   if (/^(file:|\.{0,2}\/)/.test(spec)) return 'file';
   if (/^link:/.test(spec)) return 'link';
   return undefined;

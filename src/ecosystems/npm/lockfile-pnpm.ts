@@ -18,7 +18,14 @@ import { InputError } from '../../core/errors.js';
 import type { LockfileEntry, LockfileReader, LockfileSource } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
 import { isRecord } from '../support/text.js';
-import { dedupe, integrityDigests, isRegistryTarball, npmPurl, sourceOfSpec, splitNameAtVersion } from './lockfile-common.js';
+import {
+  dedupe,
+  integrityDigests,
+  isRegistryTarball,
+  npmPurl,
+  sourceOfSpec,
+  splitNameAtVersion,
+} from './lockfile-common.js';
 
 export const pnpmLockReader: LockfileReader = {
   format: 'pnpm-lock.yaml',
@@ -29,17 +36,27 @@ export const pnpmLockReader: LockfileReader = {
       doc = yamlLib().parse(decodeLockText(bytes, file), { maxAliasCount: 100 });
     } catch (e) {
       if (e instanceof InputError) throw e;
-      throw new InputError('LOCKFILE_INVALID', `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`, { file, field: '(file)' });
+      throw new InputError(
+        'LOCKFILE_INVALID',
+        `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`,
+        { file, field: '(file)' },
+      );
     }
     const top = needRecord(doc, file, '(file)');
     const raw = top['lockfileVersion'];
-    const version = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : undefined;
+    const version =
+      typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : undefined;
     if (version === undefined) throw lockError(file, 'lockfileVersion', 'is missing');
     const major = /^(\d+)(?:\.\d+)?$/.exec(version)?.[1];
     if (major !== '5' && major !== '6' && major !== '9') {
-      throw lockError(file, 'lockfileVersion', `${JSON.stringify(raw)} is not a pnpm lockfile version sigil reads (5.x, 6.x or 9.x)`);
+      throw lockError(
+        file,
+        'lockfileVersion',
+        `${JSON.stringify(raw)} is not a pnpm lockfile version sigil reads (5.x, 6.x or 9.x)`,
+      );
     }
-    const packages = top['packages'] === undefined ? {} : needRecord(top['packages'], file, 'packages');
+    const packages =
+      top['packages'] === undefined ? {} : needRecord(top['packages'], file, 'packages');
     const out: LockfileEntry[] = [];
     for (const [key, value] of Object.entries(packages)) {
       const field = `packages[${JSON.stringify(key)}]`;
@@ -47,7 +64,12 @@ export const pnpmLockReader: LockfileReader = {
       const fromKey = parseKey(key, major);
       const name = optString(pkg, 'name', file, field) ?? fromKey?.name;
       const ver = pkg['version'] !== undefined ? String(pkg['version']) : fromKey?.version;
-      if (name === undefined || ver === undefined) throw lockError(file, field, 'names no package: the key is not "name@version" and there is no name/version field');
+      if (name === undefined || ver === undefined)
+        throw lockError(
+          file,
+          field,
+          'names no package: the key is not "name@version" and there is no name/version field',
+        );
       const res = needRecord(pkg['resolution'], file, `${field}.resolution`);
       const integrity = optString(res, 'integrity', file, `${field}.resolution`);
       const tarball = optString(res, 'tarball', file, `${field}.resolution`);
@@ -62,7 +84,10 @@ export const pnpmLockReader: LockfileReader = {
       } else if (tarball !== undefined) {
         source = sourceOfSpec(tarball) ?? (isRegistryTarball(tarball) ? undefined : 'remote');
       }
-      const digests = integrity !== undefined ? integrityDigests(integrity, file, `${field}.resolution.integrity`) : [];
+      const digests =
+        integrity !== undefined
+          ? integrityDigests(integrity, file, `${field}.resolution.integrity`)
+          : [];
       out.push({
         purl: npmPurl(name, ver, file, field),
         digests,

@@ -21,7 +21,14 @@ import type { LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from
 import { InputError } from '../../core/errors.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
 import { isRecord } from '../support/text.js';
-import { dedupe, integrityDigests, isRegistryTarball, npmPurl, sourceOfSpec, splitNameAtVersion } from './lockfile-common.js';
+import {
+  dedupe,
+  integrityDigests,
+  isRegistryTarball,
+  npmPurl,
+  sourceOfSpec,
+  splitNameAtVersion,
+} from './lockfile-common.js';
 
 /** YARN_BERRY_CHECKSUM is the algorithm name of berry's cache checksum (see the file comment). */
 export const YARN_BERRY_CHECKSUM = 'yarn-berry-cache';
@@ -34,8 +41,17 @@ export const yarnLockReader: LockfileReader = {
     if (/^__metadata:/m.test(text)) return readBerry(file, text);
     if (/^# yarn lockfile v1\s*$/m.test(text)) return readClassic(file, text);
     const v = /^# yarn lockfile v(\d+)/m.exec(text);
-    if (v) throw lockError(file, '(header)', `yarn lockfile v${v[1]} is not a version sigil reads (classic v1, or berry YAML with __metadata)`);
-    throw lockError(file, '(header)', 'is neither a yarn classic lockfile ("# yarn lockfile v1") nor a yarn berry lockfile (__metadata)');
+    if (v)
+      throw lockError(
+        file,
+        '(header)',
+        `yarn lockfile v${v[1]} is not a version sigil reads (classic v1, or berry YAML with __metadata)`,
+      );
+    throw lockError(
+      file,
+      '(header)',
+      'is neither a yarn classic lockfile ("# yarn lockfile v1") nor a yarn berry lockfile (__metadata)',
+    );
   },
 };
 
@@ -70,7 +86,8 @@ function parseClassic(file: string, text: string): ClassicBlock[] {
     const indent = raw.length - raw.trimStart().length;
     const line = raw.trim();
     if (indent === 0) {
-      if (!line.endsWith(':')) throw lockError(file, `line ${n}`, 'expected a package descriptor ending in ":"');
+      if (!line.endsWith(':'))
+        throw lockError(file, `line ${n}`, 'expected a package descriptor ending in ":"');
       const keys = line
         .slice(0, -1)
         .split(/,\s*/)
@@ -83,7 +100,12 @@ function parseClassic(file: string, text: string): ClassicBlock[] {
     if (indent !== 2) return; // dependencies / optionalDependencies tables
     if (line.endsWith(':')) return;
     const m = /^("(?:[^"\\]|\\.)*"|[^\s"]+)\s+(.+)$/.exec(line);
-    if (!m) throw lockError(file, `line ${n}`, `expected "<field> <value>", got ${JSON.stringify(line.slice(0, 60))}`);
+    if (!m)
+      throw lockError(
+        file,
+        `line ${n}`,
+        `expected "<field> <value>", got ${JSON.stringify(line.slice(0, 60))}`,
+      );
     current.fields.set(unquote(m[1]!, file, n), unquote(m[2]!, file, n));
   });
   return blocks;
@@ -111,12 +133,23 @@ function readClassic(file: string, text: string): LockfileEntry[] {
     const resolved = b.fields.get('resolved');
     const integrity = b.fields.get('integrity');
     let source: LockfileSource | undefined = sourceOfSpec(desc.range) ?? sourceOfSpec(resolved);
-    if (source === undefined && resolved !== undefined && /^https?:/.test(resolved) && !isRegistryTarball(resolved)) source = 'remote';
-    const digests: NativeDigest[] = integrity !== undefined ? integrityDigests(integrity, file, `${field}: integrity`) : [];
+    if (
+      source === undefined &&
+      resolved !== undefined &&
+      /^https?:/.test(resolved) &&
+      !isRegistryTarball(resolved)
+    )
+      source = 'remote';
+    const digests: NativeDigest[] =
+      integrity !== undefined ? integrityDigests(integrity, file, `${field}: integrity`) : [];
     if (digests.length === 0 && resolved !== undefined) {
       // yarn < 1.10: only the sha1 of the tarball, as the URL fragment.
       const sha1 = /#([0-9a-f]{40})$/.exec(resolved)?.[1];
-      if (sha1) digests.push({ algorithm: 'sri-sha1', value: `sha1-${Buffer.from(sha1, 'hex').toString('base64')}` });
+      if (sha1)
+        digests.push({
+          algorithm: 'sri-sha1',
+          value: `sha1-${Buffer.from(sha1, 'hex').toString('base64')}`,
+        });
     }
     out.push({
       purl: npmPurl(desc.name, version, file, field),
@@ -136,13 +169,23 @@ function readBerry(file: string, text: string): LockfileEntry[] {
   try {
     doc = yamlLib().parse(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch (e) {
-    throw new InputError('LOCKFILE_INVALID', `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`, { file, field: '(file)' });
+    throw new InputError(
+      'LOCKFILE_INVALID',
+      `${file}: (file): is not valid YAML (${(e as Error).message.split('\n')[0]})`,
+      { file, field: '(file)' },
+    );
   }
   const top = needRecord(doc, file, '(file)');
   const meta = needRecord(top['__metadata'], file, '__metadata');
   const v = meta['version'];
-  if (typeof v !== 'number' && typeof v !== 'string') throw lockError(file, '__metadata.version', 'is missing');
-  if (!(Number(v) >= 3 && Number(v) <= 8)) throw lockError(file, '__metadata.version', `${JSON.stringify(v)} is not a yarn berry lockfile version sigil reads (3 to 8)`);
+  if (typeof v !== 'number' && typeof v !== 'string')
+    throw lockError(file, '__metadata.version', 'is missing');
+  if (!(Number(v) >= 3 && Number(v) <= 8))
+    throw lockError(
+      file,
+      '__metadata.version',
+      `${JSON.stringify(v)} is not a yarn berry lockfile version sigil reads (3 to 8)`,
+    );
   const out: LockfileEntry[] = [];
   for (const [key, raw] of Object.entries(top)) {
     if (key === '__metadata') continue;
@@ -153,8 +196,14 @@ function readBerry(file: string, text: string): LockfileEntry[] {
     const version = raw['version'] === undefined ? undefined : String(raw['version']);
     const checksum = optString(raw, 'checksum', file, field);
     const parsed = parseBerryResolution(resolution);
-    if (!parsed) throw lockError(file, `${field}.resolution`, `"${resolution.slice(0, 80)}" is not a "<name>@<protocol>:<reference>" resolution`);
-    const digests: NativeDigest[] = checksum !== undefined ? [{ algorithm: YARN_BERRY_CHECKSUM, value: checksum }] : [];
+    if (!parsed)
+      throw lockError(
+        file,
+        `${field}.resolution`,
+        `"${resolution.slice(0, 80)}" is not a "<name>@<protocol>:<reference>" resolution`,
+      );
+    const digests: NativeDigest[] =
+      checksum !== undefined ? [{ algorithm: YARN_BERRY_CHECKSUM, value: checksum }] : [];
     const shown = parsed.source === undefined ? parsed.reference : (version ?? parsed.reference);
     out.push({
       purl: npmPurl(parsed.name, shown, file, field),
@@ -168,7 +217,9 @@ function readBerry(file: string, text: string): LockfileEntry[] {
 }
 
 /** parseBerryResolution splits "name@protocol:reference" and classifies the protocol. */
-function parseBerryResolution(resolution: string): { name: string; reference: string; source?: LockfileSource } | undefined {
+function parseBerryResolution(
+  resolution: string,
+): { name: string; reference: string; source?: LockfileSource } | undefined {
   const m = /^((?:@[^@/]+\/)?[^@]+)@(.*)$/.exec(resolution);
   if (!m) return undefined;
   const name = m[1]!;
@@ -182,7 +233,12 @@ function parseBerryResolution(resolution: string): { name: string; reference: st
   if (/^(workspace|link|portal):/.test(rest)) return { name, reference: rest, source: 'link' };
   if (/^(file):/.test(rest)) return { name, reference: rest, source: 'file' };
   if (/^patch:/.test(rest)) return { name, reference: rest, source: 'patch' };
-  if (/^(git\+|git:|github:|ssh:)/.test(rest) || /#commit=|\.git#/.test(rest) || /^https?:\/\/(github|gitlab|bitbucket)\.(com|org)\/[^/]+\/[^/]+\.git/.test(rest)) return { name, reference: rest, source: 'git' };
+  if (
+    /^(git\+|git:|github:|ssh:)/.test(rest) ||
+    /#commit=|\.git#/.test(rest) ||
+    /^https?:\/\/(github|gitlab|bitbucket)\.(com|org)\/[^/]+\/[^/]+\.git/.test(rest)
+  )
+    return { name, reference: rest, source: 'git' };
   if (/^https?:/.test(rest)) return { name, reference: rest, source: 'remote' };
   return { name, reference: rest, source: 'file' };
 }

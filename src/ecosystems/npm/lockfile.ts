@@ -18,7 +18,14 @@
 import type { LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
 import { isRecord, parseJsonObject } from '../support/text.js';
-import { dedupe, integrityDigests, isRegistryTarball, npmPurl, sourceOfSpec, splitNameAtVersion } from './lockfile-common.js';
+import {
+  dedupe,
+  integrityDigests,
+  isRegistryTarball,
+  npmPurl,
+  sourceOfSpec,
+  splitNameAtVersion,
+} from './lockfile-common.js';
 
 /** MAX_DEPTH bounds the v1 `dependencies` recursion (hostile lockfiles). */
 const MAX_DEPTH = 200;
@@ -31,26 +38,43 @@ export const packageLockReader: LockfileReader = {
     const version = doc['lockfileVersion'];
     if (version === 1) return readV1(file, doc);
     if (version === 2 || version === 3) {
-      if (!isRecord(doc['packages'])) throw lockError(file, 'packages', `is missing: lockfileVersion ${version} lockfiles list packages by install path`);
+      if (!isRecord(doc['packages']))
+        throw lockError(
+          file,
+          'packages',
+          `is missing: lockfileVersion ${version} lockfiles list packages by install path`,
+        );
       return readPackages(file, doc['packages']);
     }
     throw lockError(
       file,
       'lockfileVersion',
-      version === undefined ? 'is missing' : `${JSON.stringify(version)} is not a package-lock version sigil reads (1, 2 or 3)`,
+      version === undefined
+        ? 'is missing'
+        : `${JSON.stringify(version)} is not a package-lock version sigil reads (1, 2 or 3)`,
       'regenerate the lockfile with npm 7 or later (`npm install --package-lock-only`)',
     );
   },
 };
 
-function registrySource(version: string | undefined, resolved: string | undefined): LockfileSource | undefined {
+function registrySource(
+  version: string | undefined,
+  resolved: string | undefined,
+): LockfileSource | undefined {
   const s = sourceOfSpec(version) ?? sourceOfSpec(resolved);
   if (s !== undefined) return s;
-  if (resolved !== undefined && /^https?:/.test(resolved) && !isRegistryTarball(resolved)) return 'remote';
+  if (resolved !== undefined && /^https?:/.test(resolved) && !isRegistryTarball(resolved))
+    return 'remote';
   return undefined;
 }
 
-function entry(purl: string, digests: NativeDigest[], resolved: string | undefined, source: LockfileSource | undefined, location: string): LockfileEntry {
+function entry(
+  purl: string,
+  digests: NativeDigest[],
+  resolved: string | undefined,
+  source: LockfileSource | undefined,
+  location: string,
+): LockfileEntry {
   return {
     purl,
     digests,
@@ -73,14 +97,24 @@ function readPackages(file: string, packages: Record<string, unknown>): Lockfile
     const name = optString(pkg, 'name', file, field) ?? installedName;
     const resolved = optString(pkg, 'resolved', file, field);
     if (pkg['link'] === true) {
-      out.push(entry(npmPurl(name, optString(pkg, 'version', file, field) ?? '0.0.0-link', file, field), [], resolved, 'link', path));
+      out.push(
+        entry(
+          npmPurl(name, optString(pkg, 'version', file, field) ?? '0.0.0-link', file, field),
+          [],
+          resolved,
+          'link',
+          path,
+        ),
+      );
       continue;
     }
     const version = optString(pkg, 'version', file, field);
     if (version === undefined) throw lockError(file, `${field}.version`, 'is missing');
     const integrity = optString(pkg, 'integrity', file, field);
-    const digests = integrity !== undefined ? integrityDigests(integrity, file, `${field}.integrity`) : [];
-    const source: LockfileSource | undefined = pkg['inBundle'] === true ? 'bundled' : registrySource(version, resolved);
+    const digests =
+      integrity !== undefined ? integrityDigests(integrity, file, `${field}.integrity`) : [];
+    const source: LockfileSource | undefined =
+      pkg['inBundle'] === true ? 'bundled' : registrySource(version, resolved);
     out.push(entry(npmPurl(name, version, file, field), digests, resolved, source, path));
   }
   return dedupe(out);
@@ -105,14 +139,27 @@ function readV1(file: string, doc: Record<string, unknown>): LockfileEntry[] {
       // Alias: "x": { "version": "npm:real@1.2.3" }.
       if (spec.startsWith('npm:')) {
         const split = splitNameAtVersion(spec.slice(4));
-        if (!split) throw lockError(file, `${f}.version`, `"${spec}" is not an "npm:<name>@<version>" alias`);
+        if (!split)
+          throw lockError(file, `${f}.version`, `"${spec}" is not an "npm:<name>@<version>" alias`);
         ({ name, version } = split);
       }
       const source = bundled ? 'bundled' : registrySource(spec, resolved);
       // git and folder dependencies: the version field holds the URL or path; report it as the resolution.
-      const shownVersion = source === 'git' || source === 'file' || source === 'link' ? (/#([0-9a-f]{7,40})$/.exec(spec)?.[1] ?? spec) : version;
-      const digests = integrity !== undefined ? integrityDigests(integrity, file, `${f}.integrity`) : [];
-      out.push(entry(npmPurl(name, shownVersion, file, f), digests, resolved ?? (source ? spec : undefined), source, `${f}`));
+      const shownVersion =
+        source === 'git' || source === 'file' || source === 'link'
+          ? (/#([0-9a-f]{7,40})$/.exec(spec)?.[1] ?? spec)
+          : version;
+      const digests =
+        integrity !== undefined ? integrityDigests(integrity, file, `${f}.integrity`) : [];
+      out.push(
+        entry(
+          npmPurl(name, shownVersion, file, f),
+          digests,
+          resolved ?? (source ? spec : undefined),
+          source,
+          `${f}`,
+        ),
+      );
       walk(dep['dependencies'], `${f}.dependencies`, depth + 1, bundled);
     }
   };

@@ -13,7 +13,8 @@ export function checkNpmName(name: string): string | undefined {
   for (const part of [m[1], m[2]]) {
     if (part === undefined) continue;
     if (part.startsWith('.') || part.startsWith('_')) return 'name starts with "." or "_"';
-    if (encodeURIComponent(part) !== part && !/^[a-z0-9._~!*'()-]+$/.test(part)) return 'name has characters that are not URL-safe';
+    if (encodeURIComponent(part) !== part && !/^[a-z0-9._~!*'()-]+$/.test(part))
+      return 'name has characters that are not URL-safe';
   }
   return undefined;
 }

@@ -16,28 +16,64 @@ const tgz = (items: Parameters<typeof buildTgz>[0]) => bufferArtifact('p.tgz', b
 describe('npm adapter', () => {
   it('identifies and digests a tarball made by npm pack exactly as npm reports it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sigil-npm-'));
-    for (const manifest of [{ name: 'plain-pkg', version: '2.0.0-beta.1' }, { name: '@scope/scoped', version: '0.0.1' }]) {
+    for (const manifest of [
+      { name: 'plain-pkg', version: '2.0.0-beta.1' },
+      { name: '@scope/scoped', version: '0.0.1' },
+    ]) {
       const packed = npmPack(dir, manifest);
       const art = bufferArtifact('x.tgz', readFileSync(packed.path));
       const id = await npmAdapter.identify(art);
-      expect(id.purl).toBe(manifest.name.startsWith('@') ? 'pkg:npm/%40scope/scoped@0.0.1' : 'pkg:npm/plain-pkg@2.0.0-beta.1');
+      expect(id.purl).toBe(
+        manifest.name.startsWith('@')
+          ? 'pkg:npm/%40scope/scoped@0.0.1'
+          : 'pkg:npm/plain-pkg@2.0.0-beta.1',
+      );
       expect((await npmAdapter.digest(art)).value).toBe(packed.integrity);
     }
   });
 
   it('reads package.json from a top folder not named package/', async () => {
-    const id = await npmAdapter.identify(tgz([{ name: 'node-foo/package.json', content: '{"name":"foo","version":"1.0.0"}' }]));
+    const id = await npmAdapter.identify(
+      tgz([{ name: 'node-foo/package.json', content: '{"name":"foo","version":"1.0.0"}' }]),
+    );
     expect(id.purl).toBe('pkg:npm/foo@1.0.0');
   });
 
   it.each([
-    ['no package.json', [{ name: 'package/index.js', content: 'x' }], /has no package.json in its top folder/],
-    ['invalid JSON', [{ name: 'package/package.json', content: '{"name": ' }], /package\/package.json is not valid JSON/],
+    [
+      'no package.json',
+      [{ name: 'package/index.js', content: 'x' }],
+      /has no package.json in its top folder/,
+    ],
+    [
+      'invalid JSON',
+      [{ name: 'package/package.json', content: '{"name": ' }],
+      /package\/package.json is not valid JSON/,
+    ],
     ['a JSON array', [{ name: 'package/package.json', content: '[]' }], /must hold a JSON object/],
-    ['no version', [{ name: 'package/package.json', content: '{"name":"x"}' }], /"version" is missing/],
-    ['a bad name', [{ name: 'package/package.json', content: '{"name":"Bad Name","version":"1.0.0"}' }], /not a valid npm name/],
-    ['package.json as a symlink', [{ name: 'package/package.json', type: 'symlink' as const, linkname: 'real.json' }], /is a symlink, not a regular file/],
-    ['../ entries', [{ name: 'package/../../x', content: 'x' }, { name: 'package/package.json', content: '{}' }], /climbs out of the archive/],
+    [
+      'no version',
+      [{ name: 'package/package.json', content: '{"name":"x"}' }],
+      /"version" is missing/,
+    ],
+    [
+      'a bad name',
+      [{ name: 'package/package.json', content: '{"name":"Bad Name","version":"1.0.0"}' }],
+      /not a valid npm name/,
+    ],
+    [
+      'package.json as a symlink',
+      [{ name: 'package/package.json', type: 'symlink' as const, linkname: 'real.json' }],
+      /is a symlink, not a regular file/,
+    ],
+    [
+      '../ entries',
+      [
+        { name: 'package/../../x', content: 'x' },
+        { name: 'package/package.json', content: '{}' },
+      ],
+      /climbs out of the archive/,
+    ],
   ])('%s → a clear InputError', async (_what, items, message) => {
     await expect(npmAdapter.identify(tgz(items))).rejects.toThrow(message);
     await expect(npmAdapter.identify(tgz(items))).rejects.toBeInstanceOf(InputError);

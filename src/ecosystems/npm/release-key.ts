@@ -8,5 +8,10 @@ import type { ReleaseKeyParts } from '../adapter.js';
 import { semverKey } from '../support/semver-key.js';
 
 export function npmReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
-  return { ...p, namespace: p.namespace?.toLowerCase(), name: p.name.toLowerCase(), version: semverKey(p.version) };
+  return {
+    ...p,
+    namespace: p.namespace?.toLowerCase(),
+    name: p.name.toLowerCase(),
+    version: semverKey(p.version),
+  };
 }

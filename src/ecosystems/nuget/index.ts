@@ -5,7 +5,8 @@ import { identifyNuGet } from './identify.js';
 import { packagesLockJsonReader } from './lockfile.js';
 import { nugetReleaseKey } from './release-key.js';
 
-const isZip = (head: Uint8Array) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+const isZip = (head: Uint8Array) =>
+  head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
 export const nugetAdapter: EcosystemAdapter = {
   type: 'nuget',
@@ -23,7 +24,10 @@ export const nugetAdapter: EcosystemAdapter = {
    */
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha512']);
-    return { algorithm: 'sha512-base64', value: Buffer.from(digests.sha512!, 'hex').toString('base64') };
+    return {
+      algorithm: 'sha512-base64',
+      value: Buffer.from(digests.sha512!, 'hex').toString('base64'),
+    };
   },
   lockfiles: [packagesLockJsonReader],
 };

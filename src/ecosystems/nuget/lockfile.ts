@@ -9,34 +9,56 @@ import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readPackagesLockJson(file: string, bytes: Uint8Array): LockfileEntry[] {
-  const bad = (field: string, message: string) => new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
+  const bad = (field: string, message: string) =>
+    new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''));
+    doc = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''),
+    );
   } catch (e) {
-    throw new InputError('LOCKFILE_INVALID', `${file}: is not valid JSON (${(e as Error).message})`, { file });
+    throw new InputError(
+      'LOCKFILE_INVALID',
+      `${file}: is not valid JSON (${(e as Error).message})`,
+      { file },
+    );
   }
   if (!isObject(doc)) throw bad('(root)', 'must be a JSON object');
-  if (doc['version'] !== 1 && doc['version'] !== 2) throw bad('version', `unsupported lock file version ${JSON.stringify(doc['version'])} (1 and 2 are known)`);
+  if (doc['version'] !== 1 && doc['version'] !== 2)
+    throw bad(
+      'version',
+      `unsupported lock file version ${JSON.stringify(doc['version'])} (1 and 2 are known)`,
+    );
   const deps = doc['dependencies'];
   if (!isObject(deps)) throw bad('dependencies', 'must be an object keyed by target framework');
   const seen = new Map<string, LockfileEntry>();
   for (const [tfm, packages] of Object.entries(deps)) {
-    if (!isObject(packages)) throw bad(`dependencies.${tfm}`, 'must be an object keyed by package id');
+    if (!isObject(packages))
+      throw bad(`dependencies.${tfm}`, 'must be an object keyed by package id');
     for (const [id, info] of Object.entries(packages)) {
       const field = `dependencies.${tfm}.${id}`;
       if (!isObject(info)) throw bad(field, 'must be an object');
       if (info['type'] === 'Project') continue;
       const resolved = info['resolved'];
-      if (typeof resolved !== 'string' || !/^\d+(\.\d+){1,3}([-+][0-9A-Za-z.+-]*)?$/.test(resolved)) throw bad(`${field}.resolved`, `${JSON.stringify(resolved ?? null)} is not a NuGet version`);
+      if (typeof resolved !== 'string' || !/^\d+(\.\d+){1,3}([-+][0-9A-Za-z.+-]*)?$/.test(resolved))
+        throw bad(
+          `${field}.resolved`,
+          `${JSON.stringify(resolved ?? null)} is not a NuGet version`,
+        );
       if (!/^\w+([_.-]\w+)*$/.test(id)) throw bad(field, `"${id}" is not a NuGet package id`);
       const hash = info['contentHash'];
-      if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(hash))) throw bad(`${field}.contentHash`, 'is not a base64 SHA-512');
+      if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(hash)))
+        throw bad(`${field}.contentHash`, 'is not a base64 SHA-512');
       const purl = makePurl('nuget', undefined, id, resolved);
-      if (!seen.has(purl)) seen.set(purl, { purl, digests: typeof hash === 'string' ? [{ algorithm: 'sha512-base64', value: hash }] : [] });
+      if (!seen.has(purl))
+        seen.set(purl, {
+          purl,
+          digests: typeof hash === 'string' ? [{ algorithm: 'sha512-base64', value: hash }] : [],
+        });
     }
   }
   return [...seen.values()];

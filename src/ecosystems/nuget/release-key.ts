@@ -10,5 +10,9 @@ import { normalizeNuGetVersion } from './identify.js';
 
 export function nugetReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
   const v = p.version.trim();
-  return { ...p, name: p.name.toLowerCase(), version: (/^\d+(\.\d+)*(-|\+|$)/.test(v) ? normalizeNuGetVersion(v) : v).toLowerCase() };
+  return {
+    ...p,
+    name: p.name.toLowerCase(),
+    version: (/^\d+(\.\d+)*(-|\+|$)/.test(v) ? normalizeNuGetVersion(v) : v).toLowerCase(),
+  };
 }

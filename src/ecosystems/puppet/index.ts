@@ -12,7 +12,11 @@ export const puppetAdapter: EcosystemAdapter = {
   displayName: 'Puppet Forge',
   detect(fileName, head) {
     const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-    return /^[A-Za-z0-9]+-[a-z][a-z0-9_]*-\d+\.\d+\.\d+[-+0-9A-Za-z.]*\.tar\.gz$/.test(fileName) ? (gz ? 'maybe' : 'no') : 'no';
+    return /^[A-Za-z0-9]+-[a-z][a-z0-9_]*-\d+\.\d+\.\d+[-+0-9A-Za-z.]*\.tar\.gz$/.test(fileName)
+      ? gz
+        ? 'maybe'
+        : 'no'
+      : 'no';
   },
   identify: identifyPuppet,
   /**

@@ -26,15 +26,37 @@ export function readPuppetfile(file: string, bytes: Uint8Array): LockfileEntry[]
     if (f) forge = f[2];
     if (!/^\s*mod[\s(]/.test(line)) return;
     const m = MOD.exec(line);
-    if (!m) throw new InputError('LOCKFILE_INVALID', `${file}:${i + 1}: cannot read module line ${JSON.stringify(line.trim().slice(0, 80))}`, { file, field: `line ${i + 1}` });
+    if (!m)
+      throw new InputError(
+        'LOCKFILE_INVALID',
+        `${file}:${i + 1}: cannot read module line ${JSON.stringify(line.trim().slice(0, 80))}`,
+        { file, field: `line ${i + 1}` },
+      );
     const [, , name, , version, rest] = m;
-    if (version === undefined || /:(git|svn|local|path|install_path)\b|\b(git|svn|local):/.test(rest ?? '')) return;
+    if (
+      version === undefined ||
+      /:(git|svn|local|path|install_path)\b|\b(git|svn|local):/.test(rest ?? '')
+    )
+      return;
     const parsed = parseForgeName(name!);
-    if (!parsed) throw new InputError('LOCKFILE_INVALID', `${file}:${i + 1}: module ${JSON.stringify(name)} is not "author-module"`, { file, field: `line ${i + 1}` });
+    if (!parsed)
+      throw new InputError(
+        'LOCKFILE_INVALID',
+        `${file}:${i + 1}: module ${JSON.stringify(name)} is not "author-module"`,
+        { file, field: `line ${i + 1}` },
+      );
     if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/.test(version)) return; // ranges and :latest are not pins
-    out.push({ purl: makePurl('puppet', parsed.author, parsed.module, version), digests: [], ...(forge ? { resolved: forge } : {}) });
+    out.push({
+      purl: makePurl('puppet', parsed.author, parsed.module, version),
+      digests: [],
+      ...(forge ? { resolved: forge } : {}),
+    });
   });
   return out;
 }
 
-export const puppetfileReader: LockfileReader = { format: 'Puppetfile', matches: (f) => f === 'Puppetfile', read: readPuppetfile };
+export const puppetfileReader: LockfileReader = {
+  format: 'Puppetfile',
+  matches: (f) => f === 'Puppetfile',
+  read: readPuppetfile,
+};

@@ -16,7 +16,8 @@ export const pypiAdapter: EcosystemAdapter = {
   detect(fileName, head) {
     if (/\.whl$/i.test(fileName)) return isZipHead(head) ? 'yes' : 'maybe';
     // sdists share ".tar.gz" with CPAN, Hackage and others: a name match only.
-    if (/^[A-Za-z0-9][A-Za-z0-9._]*-\d[^-]*\.tar\.gz$/.test(fileName) && isGzipHead(head)) return 'maybe';
+    if (/^[A-Za-z0-9][A-Za-z0-9._]*-\d[^-]*\.tar\.gz$/.test(fileName) && isGzipHead(head))
+      return 'maybe';
     return 'no';
   },
   identify: identifyPypi,

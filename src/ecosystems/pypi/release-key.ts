@@ -21,11 +21,17 @@ export function pep440Key(version: string): string {
   while (nums.length > 1 && nums[nums.length - 1] === '0') nums.pop();
   let out = epoch && Number(epoch) !== 0 ? `${Number(epoch)}!` : '';
   out += nums.join('.');
-  if (pre) out += `${pre === 'alpha' ? 'a' : pre === 'beta' ? 'b' : pre === 'a' || pre === 'b' || pre === 'rc' ? pre : 'rc'}${Number(preN ?? 0)}`;
+  if (pre)
+    out += `${pre === 'alpha' ? 'a' : pre === 'beta' ? 'b' : pre === 'a' || pre === 'b' || pre === 'rc' ? pre : 'rc'}${Number(preN ?? 0)}`;
   if (implicitPost !== undefined) out += `.post${Number(implicitPost)}`;
   else if (post) out += `.post${Number(postN ?? 0)}`;
   if (dev) out += `.dev${Number(devN ?? 0)}`;
-  if (local) out += `+${local.replace(/[-_]/g, '.').split('.').map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s)).join('.')}`;
+  if (local)
+    out += `+${local
+      .replace(/[-_]/g, '.')
+      .split('.')
+      .map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s))
+      .join('.')}`;
   return out;
 }
 

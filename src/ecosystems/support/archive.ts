@@ -10,7 +10,13 @@ import type { Artifact, IdentifyOptions } from '../adapter.js';
 
 /** isZipHead tells whether bytes start like a zip archive (local file header or empty archive). */
 export function isZipHead(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
+  return (
+    head.length >= 4 &&
+    head[0] === 0x50 &&
+    head[1] === 0x4b &&
+    (head[2] === 3 || head[2] === 5) &&
+    (head[3] === 4 || head[3] === 6)
+  );
 }
 
 /** isGzipHead tells whether bytes start with the gzip magic. */
@@ -27,14 +33,30 @@ export function firstZipEntryName(head: Uint8Array): string | undefined {
 }
 
 /** openZip reads an artifact as a zip (by path when there is one, to avoid loading it twice). */
-export async function openZip(artifact: Artifact, options: IdentifyOptions, select: (e: ZipEntryInfo) => boolean): Promise<ZipContents> {
+export async function openZip(
+  artifact: Artifact,
+  options: IdentifyOptions,
+  select: (e: ZipEntryInfo) => boolean,
+): Promise<ZipContents> {
   const source = artifact.path !== undefined ? { path: artifact.path } : await artifact.bytes();
-  return readZip(source, { file: artifact.name, select, ...(options.limits ? { limits: options.limits } : {}) });
+  return readZip(source, {
+    file: artifact.name,
+    select,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
 }
 
 /** openTar reads an artifact as a tar or tar.gz. */
-export async function openTar(artifact: Artifact, options: IdentifyOptions, select: (e: TarEntryInfo) => boolean): Promise<TarContents> {
-  return readTar(artifact.open(), { file: artifact.name, select, ...(options.limits ? { limits: options.limits } : {}) });
+export async function openTar(
+  artifact: Artifact,
+  options: IdentifyOptions,
+  select: (e: TarEntryInfo) => boolean,
+): Promise<TarContents> {
+  return readTar(artifact.open(), {
+    file: artifact.name,
+    select,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
 }
 
 /**
@@ -68,15 +90,24 @@ export function findDuplicate(paths: readonly string[]): string | undefined {
 export function refuseDuplicates(file: string, paths: readonly string[]): void {
   const dup = findDuplicate(paths);
   if (dup !== undefined) {
-    throw new InputError('ARCHIVE_DUPLICATE_ENTRY', `${file}: entry "${dup}" occurs more than once; which copy counts would depend on the tool`, {
-      file,
-      field: dup,
-      hint: 'rebuild the archive with the ecosystem\'s own tool',
-    });
+    throw new InputError(
+      'ARCHIVE_DUPLICATE_ENTRY',
+      `${file}: entry "${dup}" occurs more than once; which copy counts would depend on the tool`,
+      {
+        file,
+        field: dup,
+        hint: "rebuild the archive with the ecosystem's own tool",
+      },
+    );
   }
 }
 
 /** missingMetadata is the error for an archive that lacks the ecosystem's metadata file. */
-export function missingMetadata(code: string, file: string, what: string, hint: string): InputError {
+export function missingMetadata(
+  code: string,
+  file: string,
+  what: string,
+  hint: string,
+): InputError {
   return new InputError(code, `${file} has no ${what}`, { file, field: what, hint });
 }

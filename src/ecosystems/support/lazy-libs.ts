@@ -13,8 +13,11 @@ let xml: typeof import('fast-xml-parser') | undefined;
 let toml: typeof import('smol-toml') | undefined;
 
 /** yamlLib: the `yaml` package. */
-export const yamlLib = (): typeof import('yaml') => (yaml ??= require('yaml') as typeof import('yaml'));
+export const yamlLib = (): typeof import('yaml') =>
+  (yaml ??= require('yaml') as typeof import('yaml'));
 /** xmlLib: the `fast-xml-parser` package. */
-export const xmlLib = (): typeof import('fast-xml-parser') => (xml ??= require('fast-xml-parser') as typeof import('fast-xml-parser'));
+export const xmlLib = (): typeof import('fast-xml-parser') =>
+  (xml ??= require('fast-xml-parser') as typeof import('fast-xml-parser'));
 /** tomlLib: the `smol-toml` package. */
-export const tomlLib = (): typeof import('smol-toml') => (toml ??= require('smol-toml') as typeof import('smol-toml'));
+export const tomlLib = (): typeof import('smol-toml') =>
+  (toml ??= require('smol-toml') as typeof import('smol-toml'));

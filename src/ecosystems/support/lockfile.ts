@@ -8,18 +8,33 @@ import { isRecord } from './text.js';
 
 /** lockError is the error every reader throws for malformed input. */
 export function lockError(file: string, field: string, message: string, hint?: string): InputError {
-  return new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, hint === undefined ? { file, field } : { file, field, hint });
+  return new InputError(
+    'LOCKFILE_INVALID',
+    `${file}: ${field}: ${message}`,
+    hint === undefined ? { file, field } : { file, field, hint },
+  );
 }
 
 /** needString reads a required string field. */
-export function needString(obj: Record<string, unknown>, key: string, file: string, field: string): string {
+export function needString(
+  obj: Record<string, unknown>,
+  key: string,
+  file: string,
+  field: string,
+): string {
   const v = obj[key];
-  if (typeof v !== 'string' || v === '') throw lockError(file, `${field}.${key}`, 'is missing or not a string');
+  if (typeof v !== 'string' || v === '')
+    throw lockError(file, `${field}.${key}`, 'is missing or not a string');
   return v;
 }
 
 /** optString reads an optional string field (wrong type is still an error). */
-export function optString(obj: Record<string, unknown>, key: string, file: string, field: string): string | undefined {
+export function optString(
+  obj: Record<string, unknown>,
+  key: string,
+  file: string,
+  field: string,
+): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw lockError(file, `${field}.${key}`, 'is not a string');

@@ -5,5 +5,8 @@
  * A leading "v" or "=" (what npm's semver.clean strips) is dropped too.
  */
 export function semverKey(version: string): string {
-  return version.trim().replace(/^[v=]+/i, '').replace(/\+.*$/s, '');
+  return version
+    .trim()
+    .replace(/^[v=]+/i, '')
+    .replace(/\+.*$/s, '');
 }

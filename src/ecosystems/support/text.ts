@@ -6,7 +6,12 @@ import { tomlLib, yamlLib } from './lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 
 /** decodeUtf8 decodes bytes as UTF-8 (fatal on invalid sequences), dropping a BOM. */
-export function decodeUtf8(bytes: Uint8Array, file: string, field: string, code = 'METADATA_INVALID'): string {
+export function decodeUtf8(
+  bytes: Uint8Array,
+  file: string,
+  field: string,
+  code = 'METADATA_INVALID',
+): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
   } catch {
@@ -20,19 +25,33 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** parseJsonObject parses text that must hold a JSON object. */
-export function parseJsonObject(text: string, file: string, field: string, code = 'METADATA_INVALID'): Record<string, unknown> {
+export function parseJsonObject(
+  text: string,
+  file: string,
+  field: string,
+  code = 'METADATA_INVALID',
+): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new InputError(code, `${file}: ${field} is not valid JSON (${(e as Error).message})`, { file, field });
+    throw new InputError(code, `${file}: ${field} is not valid JSON (${(e as Error).message})`, {
+      file,
+      field,
+    });
   }
-  if (!isRecord(v)) throw new InputError(code, `${file}: ${field} must hold a JSON object`, { file, field });
+  if (!isRecord(v))
+    throw new InputError(code, `${file}: ${field} must hold a JSON object`, { file, field });
   return v;
 }
 
 /** parseTomlObject parses TOML text. */
-export function parseTomlObject(text: string, file: string, field: string, code = 'METADATA_INVALID'): Record<string, unknown> {
+export function parseTomlObject(
+  text: string,
+  file: string,
+  field: string,
+  code = 'METADATA_INVALID',
+): Record<string, unknown> {
   try {
     return tomlLib().parse(text) as Record<string, unknown>;
   } catch (e) {
@@ -45,7 +64,12 @@ export function parseTomlObject(text: string, file: string, field: string, code 
  * parseYamlObject parses YAML with the failsafe schema: every scalar stays a
  * string, so a version "1.10" is not read as the number 1.1.
  */
-export function parseYamlObject(text: string, file: string, field: string, code = 'METADATA_INVALID'): Record<string, unknown> {
+export function parseYamlObject(
+  text: string,
+  file: string,
+  field: string,
+  code = 'METADATA_INVALID',
+): Record<string, unknown> {
   let v: unknown;
   try {
     v = yamlLib().parse(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 });
@@ -53,7 +77,8 @@ export function parseYamlObject(text: string, file: string, field: string, code 
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new InputError(code, `${file}: ${field} is not valid YAML (${first})`, { file, field });
   }
-  if (!isRecord(v)) throw new InputError(code, `${file}: ${field} must hold a YAML mapping`, { file, field });
+  if (!isRecord(v))
+    throw new InputError(code, `${file}: ${field} must hold a YAML mapping`, { file, field });
   return v;
 }
 

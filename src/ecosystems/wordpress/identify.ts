@@ -30,13 +30,32 @@ export function wpHeader(data: string, header: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
-export async function identifyWordpress(artifact: Artifact, options: IdentifyOptions = {}): Promise<Identity> {
+export async function identifyWordpress(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
   const file = artifact.name;
-  const zip = await openZip(artifact, options, (e) => /^[^/]+\/([^/]+\.php|style\.css)$/.test(e.path));
-  refuseDuplicates(file, zip.entries.map((e) => e.path));
+  const zip = await openZip(artifact, options, (e) =>
+    /^[^/]+\/([^/]+\.php|style\.css)$/.test(e.path),
+  );
+  refuseDuplicates(
+    file,
+    zip.entries.map((e) => e.path),
+  );
   const slug = topDirectory(zip.entries.map((e) => e.path));
-  if (slug === undefined) throw missingMetadata('WORDPRESS_LAYOUT_INVALID', file, 'single top folder <slug>/', 'a plugin or theme zip holds one folder named after its slug');
-  if (!SLUG.test(slug)) throw new InputError('WORDPRESS_LAYOUT_INVALID', `${file}: "${slug}" is not a plugin/theme slug`, { file, field: slug });
+  if (slug === undefined)
+    throw missingMetadata(
+      'WORDPRESS_LAYOUT_INVALID',
+      file,
+      'single top folder <slug>/',
+      'a plugin or theme zip holds one folder named after its slug',
+    );
+  if (!SLUG.test(slug))
+    throw new InputError(
+      'WORDPRESS_LAYOUT_INVALID',
+      `${file}: "${slug}" is not a plugin/theme slug`,
+      { file, field: slug },
+    );
   const text = (p: string) => zip.files.get(p)?.subarray(0, 8192).toString('utf8');
   let kind: 'plugin' | 'theme' | undefined;
   let where = '';
@@ -61,12 +80,32 @@ export async function identifyWordpress(artifact: Artifact, options: IdentifyOpt
     }
   }
   if (kind === undefined) {
-    throw missingMetadata('WORDPRESS_HEADER_MISSING', file, `"Plugin Name:" header in ${slug}/*.php or "Theme Name:" header in ${slug}/style.css`, 'is this a WordPress plugin or theme zip?');
+    throw missingMetadata(
+      'WORDPRESS_HEADER_MISSING',
+      file,
+      `"Plugin Name:" header in ${slug}/*.php or "Theme Name:" header in ${slug}/style.css`,
+      'is this a WordPress plugin or theme zip?',
+    );
   }
   if (version === undefined) {
-    throw new InputError('WORDPRESS_HEADER_INVALID', `${file}: ${where} has no "Version:" header`, { file, field: `${where}#Version`, hint: 'add "Version: x.y.z" to the header block' });
+    throw new InputError('WORDPRESS_HEADER_INVALID', `${file}: ${where} has no "Version:" header`, {
+      file,
+      field: `${where}#Version`,
+      hint: 'add "Version: x.y.z" to the header block',
+    });
   }
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(version)) throw new InputError('WORDPRESS_HEADER_INVALID', `${file}: ${where}: Version "${version}" is not a version`, { file, field: `${where}#Version` });
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(version))
+    throw new InputError(
+      'WORDPRESS_HEADER_INVALID',
+      `${file}: ${where}: Version "${version}" is not a version`,
+      { file, field: `${where}#Version` },
+    );
   const name = slug.toLowerCase();
-  return { type: 'wordpress', namespace: kind, name, version, purl: makePurl('wordpress', kind, name, version) };
+  return {
+    type: 'wordpress',
+    namespace: kind,
+    name,
+    version,
+    purl: makePurl('wordpress', kind, name, version),
+  };
 }

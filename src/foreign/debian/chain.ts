@@ -9,15 +9,32 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { fail, pass, skip, verdict, type Check, type VerificationResult } from '../../core/verdict.js';
+import {
+  fail,
+  pass,
+  skip,
+  verdict,
+  type Check,
+  type VerificationResult,
+} from '../../core/verdict.js';
 import { SigilError } from '../../core/errors.js';
 import { xzDecompress } from '../../archive/xz.js';
-import { verifyCleartext, verifyDetached, type OpenPGPResult, type VerifyOptions, type KeyringInput } from '../openpgp/index.js';
+import {
+  verifyCleartext,
+  verifyDetached,
+  type OpenPGPResult,
+  type VerifyOptions,
+  type KeyringInput,
+} from '../openpgp/index.js';
 import { checksumLines, field, parseDeb822, type ChecksumLine } from './deb822.js';
 import type { RepoReader } from './reader.js';
 
 /** Size limits for what the chain reads. */
-export const LIMITS = { release: 32 * 2 ** 20, index: 512 * 2 ** 20, artifact: 4 * 2 ** 30 } as const;
+export const LIMITS = {
+  release: 32 * 2 ** 20,
+  index: 512 * 2 ** 20,
+  artifact: 4 * 2 ** 30,
+} as const;
 
 /** RepositoryOptions says what to verify. */
 export interface RepositoryOptions extends VerifyOptions {
@@ -46,7 +63,10 @@ export interface RepositoryResult extends VerificationResult {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** verifyRepository walks the chain. It returns a verdict; it throws only on reader failures that are not "absent". */
-export async function verifyRepository(reader: RepoReader, options: RepositoryOptions): Promise<RepositoryResult> {
+export async function verifyRepository(
+  reader: RepoReader,
+  options: RepositoryOptions,
+): Promise<RepositoryResult> {
   const checks: Check[] = [];
   const subject = `${reader.where} ${options.suite}`;
   const done = (release: OpenPGPResult | undefined): RepositoryResult => {
@@ -60,24 +80,50 @@ export async function verifyRepository(reader: RepoReader, options: RepositoryOp
   let release: OpenPGPResult;
   const inRelease = await reader.read(`${suite}/InRelease`, LIMITS.release);
   if (inRelease) {
-    const r = await verifyCleartext(inRelease, options.keyring, { ...options, subject: `${suite}/InRelease` });
-    release = r; releaseText = r.text;
+    const r = await verifyCleartext(inRelease, options.keyring, {
+      ...options,
+      subject: `${suite}/InRelease`,
+    });
+    release = r;
+    releaseText = r.text;
   } else {
     const rel = await reader.read(`${suite}/Release`, LIMITS.release);
     const gpg = await reader.read(`${suite}/Release.gpg`, LIMITS.release);
     if (!rel || !gpg) {
-      checks.push(fail('release-signature', 'DEBIAN_NO_RELEASE', `${suite}: neither InRelease nor Release + Release.gpg found`));
+      checks.push(
+        fail(
+          'release-signature',
+          'DEBIAN_NO_RELEASE',
+          `${suite}: neither InRelease nor Release + Release.gpg found`,
+        ),
+      );
       return done(undefined);
     }
-    release = await verifyDetached(rel, gpg, options.keyring, { ...options, subject: `${suite}/Release` });
+    release = await verifyDetached(rel, gpg, options.keyring, {
+      ...options,
+      subject: `${suite}/Release`,
+    });
     releaseText = rel;
   }
   const file = inRelease ? `${suite}/InRelease` : `${suite}/Release`;
   if (release.openpgpVerdict !== 'good') {
-    checks.push(fail('release-signature', release.openpgpVerdict === 'nokey' ? 'DEBIAN_RELEASE_NO_KEY' : 'DEBIAN_RELEASE_BAD_SIGNATURE', `${file}: ${release.message}`, { reason: release.reason }));
+    checks.push(
+      fail(
+        'release-signature',
+        release.openpgpVerdict === 'nokey'
+          ? 'DEBIAN_RELEASE_NO_KEY'
+          : 'DEBIAN_RELEASE_BAD_SIGNATURE',
+        `${file}: ${release.message}`,
+        { reason: release.reason },
+      ),
+    );
     return done(release);
   }
-  checks.push(pass('release-signature', 'DEBIAN_RELEASE_SIGNED', `${file}: ${release.message}`, { signer: release.signer?.fingerprint }));
+  checks.push(
+    pass('release-signature', 'DEBIAN_RELEASE_SIGNED', `${file}: ${release.message}`, {
+      signer: release.signer?.fingerprint,
+    }),
+  );
 
   // Link 2: the Release file's SHA256 list.
   let listed: ChecksumLine[];
@@ -85,20 +131,36 @@ export async function verifyRepository(reader: RepoReader, options: RepositoryOp
     const para = parseDeb822(Buffer.from(releaseText).toString('utf8'), file)[0];
     listed = checksumLines(para ? field(para, 'SHA256') : undefined, file);
   } catch (e) {
-    checks.push(fail('release', 'DEBIAN_RELEASE_MALFORMED', e instanceof Error ? e.message : String(e)));
+    checks.push(
+      fail('release', 'DEBIAN_RELEASE_MALFORMED', e instanceof Error ? e.message : String(e)),
+    );
     return done(release);
   }
   if (listed.length === 0) {
     checks.push(fail('release', 'DEBIAN_RELEASE_NO_SHA256', `${file} lists no SHA256 hashes`));
     return done(release);
   }
-  checks.push(pass('release', 'DEBIAN_RELEASE_PARSED', `${file} lists ${listed.length} files with SHA256`));
+  checks.push(
+    pass('release', 'DEBIAN_RELEASE_PARSED', `${file} lists ${listed.length} files with SHA256`),
+  );
 
   // Link 3: index files (Packages / Sources), uncompressed or gzip; the hash checked is the one of the file read.
-  const all = [...new Set(listed.map((l) => l.path.replace(/\.(gz|xz|bz2)$/, '')).filter((p) => /(^|\/)(Packages|Sources)$/.test(p)))];
+  const all = [
+    ...new Set(
+      listed
+        .map((l) => l.path.replace(/\.(gz|xz|bz2)$/, ''))
+        .filter((p) => /(^|\/)(Packages|Sources)$/.test(p)),
+    ),
+  ];
   const para0 = parseDeb822(Buffer.from(releaseText).toString('utf8'), file)[0];
-  const architectures = (para0 ? field(para0, 'Architectures') ?? '' : '').split(/\s+/).filter(Boolean);
-  const wanted = options.indexes ?? (options.artifacts && options.artifacts.length > 0 ? (indexesFor(options.artifacts, all, architectures) ?? all) : all);
+  const architectures = (para0 ? (field(para0, 'Architectures') ?? '') : '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const wanted =
+    options.indexes ??
+    (options.artifacts && options.artifacts.length > 0
+      ? (indexesFor(options.artifacts, all, architectures) ?? all)
+      : all);
   const entries = new Map<string, { sha256: string; size: number; from: string }>();
   const steps = wanted.length + (options.artifacts?.length ?? 0);
   let step = 0;
@@ -112,34 +174,67 @@ export async function verifyRepository(reader: RepoReader, options: RepositoryOp
       if (options.indexes) checks.push(fail('index', 'DEBIAN_INDEX_MISSING', got.message));
       continue;
     }
-    if (got.status === 'fail') { checks.push(fail('index', got.code, got.message)); return done(release); }
+    if (got.status === 'fail') {
+      checks.push(fail('index', got.code, got.message));
+      return done(release);
+    }
     checks.push(pass('index', 'DEBIAN_INDEX_HASH_OK', got.message));
     try {
-      for (const e of indexEntries(got.text, `${suite}/${idx}`)) entries.set(e.path, { sha256: e.sha256, size: e.size, from: `${suite}/${idx}` });
+      for (const e of indexEntries(got.text, `${suite}/${idx}`))
+        entries.set(e.path, { sha256: e.sha256, size: e.size, from: `${suite}/${idx}` });
     } catch (e) {
-      checks.push(fail('index', 'DEBIAN_INDEX_MALFORMED', e instanceof Error ? e.message : String(e)));
+      checks.push(
+        fail('index', 'DEBIAN_INDEX_MALFORMED', e instanceof Error ? e.message : String(e)),
+      );
       return done(release);
     }
   }
-  if (!checks.some((c) => c.name === 'index')) checks.push(skip('index', 'DEBIAN_NO_INDEX', 'no Packages or Sources index present to check'));
+  if (!checks.some((c) => c.name === 'index'))
+    checks.push(skip('index', 'DEBIAN_NO_INDEX', 'no Packages or Sources index present to check'));
 
   // Link 4: the artifacts.
   for (const a of options.artifacts ?? []) {
     options.onProgress?.({ what: a, index: ++step, total: steps });
     const e = entries.get(a);
-    if (!e) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_NOT_LISTED', `${a} is not listed in ${wanted.length === all.length ? 'any verified index' : `the index that can hold it (${wanted.map((w) => `${suite}/${w}`).join(', ')})`}`)); continue; }
+    if (!e) {
+      checks.push(
+        fail(
+          'artifact',
+          'DEBIAN_ARTIFACT_NOT_LISTED',
+          `${a} is not listed in ${wanted.length === all.length ? 'any verified index' : `the index that can hold it (${wanted.map((w) => `${suite}/${w}`).join(', ')})`}`,
+        ),
+      );
+      continue;
+    }
     let bytes: Uint8Array | undefined;
     try {
       // Read no more than the index promises (plus one byte, to see it is longer).
       bytes = await reader.read(a, Math.min(LIMITS.artifact, e.size + 1));
     } catch (err) {
-      checks.push(fail('artifact', 'DEBIAN_ARTIFACT_UNREADABLE', `${a}: ${err instanceof Error ? err.message : String(err)} (${e.from} lists ${e.size} bytes)`));
+      checks.push(
+        fail(
+          'artifact',
+          'DEBIAN_ARTIFACT_UNREADABLE',
+          `${a}: ${err instanceof Error ? err.message : String(err)} (${e.from} lists ${e.size} bytes)`,
+        ),
+      );
       continue;
     }
-    if (!bytes) { checks.push(fail('artifact', 'DEBIAN_ARTIFACT_MISSING', `${a} is listed in ${e.from} but absent`)); continue; }
+    if (!bytes) {
+      checks.push(
+        fail('artifact', 'DEBIAN_ARTIFACT_MISSING', `${a} is listed in ${e.from} but absent`),
+      );
+      continue;
+    }
     const h = sha256(bytes);
     if (h !== e.sha256 || bytes.length !== e.size) {
-      checks.push(fail('artifact', 'DEBIAN_ARTIFACT_HASH_MISMATCH', `${a}: SHA256 ${h} (${bytes.length} bytes), but ${e.from} lists ${e.sha256} (${e.size} bytes)`));
+      checks.push(
+        fail(
+          'artifact',
+          'DEBIAN_ARTIFACT_HASH_MISMATCH',
+          `${a}: SHA256 ${h} (${bytes.length} bytes), but ${e.from} lists ${e.sha256} (${e.size} bytes)`,
+        ),
+      );
       continue;
     }
     checks.push(pass('artifact', 'DEBIAN_ARTIFACT_HASH_OK', `${a} matches ${e.from}`));
@@ -161,30 +256,52 @@ async function decompress(ext: string, bytes: Uint8Array, name: string): Promise
   return bytes;
 }
 
-async function readIndex(reader: RepoReader, suite: string, idx: string, listed: ChecksumLine[], preferred = ''): Promise<IndexRead> {
-  const order = preferred ? [preferred, ...COMPRESSIONS.filter((c) => c !== preferred)] : [...COMPRESSIONS];
+async function readIndex(
+  reader: RepoReader,
+  suite: string,
+  idx: string,
+  listed: ChecksumLine[],
+  preferred = '',
+): Promise<IndexRead> {
+  const order = preferred
+    ? [preferred, ...COMPRESSIONS.filter((c) => c !== preferred)]
+    : [...COMPRESSIONS];
   for (const ext of order) {
     const line = listed.find((l) => l.path === idx + ext);
     if (!line) continue;
     let bytes: Uint8Array | undefined;
-    try { bytes = await reader.read(`${suite}/${idx}${ext}`, LIMITS.index); } catch (e) {
-      if (e instanceof SigilError && e.code === 'FETCH_TOO_LARGE') return { status: 'fail', code: 'DEBIAN_INDEX_TOO_LARGE', message: e.message };
+    try {
+      bytes = await reader.read(`${suite}/${idx}${ext}`, LIMITS.index);
+    } catch (e) {
+      if (e instanceof SigilError && e.code === 'FETCH_TOO_LARGE')
+        return { status: 'fail', code: 'DEBIAN_INDEX_TOO_LARGE', message: e.message };
       throw e;
     }
     if (!bytes) continue;
     const h = sha256(bytes);
     if (h !== line.sha256 || bytes.length !== line.size) {
-      return { status: 'fail', code: 'DEBIAN_INDEX_HASH_MISMATCH', message: `${suite}/${idx}${ext}: SHA256 ${h} (${bytes.length} bytes), but the Release lists ${line.sha256} (${line.size} bytes)` };
+      return {
+        status: 'fail',
+        code: 'DEBIAN_INDEX_HASH_MISMATCH',
+        message: `${suite}/${idx}${ext}: SHA256 ${h} (${bytes.length} bytes), but the Release lists ${line.sha256} (${line.size} bytes)`,
+      };
     }
     let text: string;
     try {
       text = Buffer.from(await decompress(ext, bytes, `${suite}/${idx}${ext}`)).toString('utf8');
     } catch (e) {
-      return { status: 'fail', code: 'DEBIAN_INDEX_MALFORMED', message: `${suite}/${idx}${ext}: cannot decompress: ${e instanceof Error ? e.message : String(e)}` };
+      return {
+        status: 'fail',
+        code: 'DEBIAN_INDEX_MALFORMED',
+        message: `${suite}/${idx}${ext}: cannot decompress: ${e instanceof Error ? e.message : String(e)}`,
+      };
     }
     return { status: 'ok', text, message: `${suite}/${idx}${ext} matches the Release's SHA256` };
   }
-  return { status: 'absent', message: `${suite}/${idx}: not in the repository (as ${order.map((e) => `${idx.split('/').pop()}${e}`).join(', ')})` };
+  return {
+    status: 'absent',
+    message: `${suite}/${idx}: not in the repository (as ${order.map((e) => `${idx.split('/').pop()}${e}`).join(', ')})`,
+  };
 }
 
 /**
@@ -197,7 +314,11 @@ async function readIndex(reader: RepoReader, suite: string, idx: string, listed:
  * anything else (.dsc, .orig.tar.*, .debian.tar.*) in `<component>/source/Sources`.
  * Returns undefined when an artifact's index cannot be told (read them all).
  */
-export function indexesFor(artifacts: readonly string[], listed: readonly string[], architectures: readonly string[] = []): string[] | undefined {
+export function indexesFor(
+  artifacts: readonly string[],
+  listed: readonly string[],
+  architectures: readonly string[] = [],
+): string[] | undefined {
   const out = new Set<string>();
   const has = (p: string) => listed.includes(p);
   for (const a of artifacts) {
@@ -207,9 +328,16 @@ export function indexesFor(artifacts: readonly string[], listed: readonly string
     let pick: string | undefined;
     if (deb) {
       const [, arch, kind] = deb;
-      const stem = kind === 'udeb' ? `${component}/debian-installer/binary-` : `${component}/binary-`;
+      const stem =
+        kind === 'udeb' ? `${component}/debian-installer/binary-` : `${component}/binary-`;
       if (arch === 'all') {
-        const archs = ['all', ...architectures.filter((x) => x !== 'all'), ...listed.filter((p) => p.startsWith(stem)).map((p) => p.slice(stem.length).split('/')[0]!)];
+        const archs = [
+          'all',
+          ...architectures.filter((x) => x !== 'all'),
+          ...listed
+            .filter((p) => p.startsWith(stem))
+            .map((p) => p.slice(stem.length).split('/')[0]!),
+        ];
         pick = archs.map((x) => `${stem}${x}/Packages`).find(has);
       } else if (has(`${stem}${arch}/Packages`)) {
         pick = `${stem}${arch}/Packages`;
@@ -231,11 +359,14 @@ export function indexEntries(text: string, file: string): ChecksumLine[] {
     if (filename) {
       const h = field(p, 'SHA256');
       const size = Number(field(p, 'Size'));
-      if (h && /^[0-9a-fA-F]{64}$/.test(h) && Number.isSafeInteger(size)) out.push({ path: filename, sha256: h.toLowerCase(), size });
+      if (h && /^[0-9a-fA-F]{64}$/.test(h) && Number.isSafeInteger(size))
+        out.push({ path: filename, sha256: h.toLowerCase(), size });
       continue;
     }
     const dir = field(p, 'Directory');
-    if (dir) for (const l of checksumLines(field(p, 'Checksums-Sha256'), file)) out.push({ ...l, path: `${dir}/${l.path}` });
+    if (dir)
+      for (const l of checksumLines(field(p, 'Checksums-Sha256'), file))
+        out.push({ ...l, path: `${dir}/${l.path}` });
   }
   return out;
 }

@@ -17,7 +17,12 @@ export interface RepoReader {
 
 function checkPath(path: string): void {
   // path comes from a signed Release/Packages but is still attacker-influenced: refuse traversal.
-  if (path.split('/').some((s) => s === '..' ) || path.startsWith('/') || path.includes('\\') || path.includes('\0')) {
+  if (
+    path.split('/').some((s) => s === '..') ||
+    path.startsWith('/') ||
+    path.includes('\\') ||
+    path.includes('\0')
+  ) {
     throw new SigilError('REPO_BAD_PATH', `refusing repository path ${JSON.stringify(path)}`);
   }
 }
@@ -30,11 +35,20 @@ export function directoryReader(root: string): RepoReader {
     async read(path, maxBytes) {
       checkPath(path);
       const p = join(base, ...path.split('/'));
-      if (!p.startsWith(base + sep)) throw new SigilError('REPO_BAD_PATH', `refusing repository path ${JSON.stringify(path)}`);
+      if (!p.startsWith(base + sep))
+        throw new SigilError('REPO_BAD_PATH', `refusing repository path ${JSON.stringify(path)}`);
       let st;
-      try { st = await stat(p); } catch { return undefined; }
+      try {
+        st = await stat(p);
+      } catch {
+        return undefined;
+      }
       if (!st.isFile()) return undefined;
-      if (st.size > maxBytes) throw new SigilError('FETCH_TOO_LARGE', `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+      if (st.size > maxBytes)
+        throw new SigilError(
+          'FETCH_TOO_LARGE',
+          `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`,
+        );
       return new Uint8Array(await readFile(p));
     },
   };
@@ -51,13 +65,18 @@ export function mirrorReader(baseURL: string, fetchImpl: typeof fetch = fetch): 
       if (res.status === 404 || res.status === 410) return undefined;
       if (!res.ok) throw new SigilError('FETCH_FAILED', `GET ${base}${path}: HTTP ${res.status}`);
       const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > maxBytes) throw new SigilError('FETCH_TOO_LARGE', `${path} is ${declared} bytes, over the ${maxBytes}-byte limit`);
+      if (declared > maxBytes)
+        throw new SigilError(
+          'FETCH_TOO_LARGE',
+          `${path} is ${declared} bytes, over the ${maxBytes}-byte limit`,
+        );
       const chunks: Uint8Array[] = [];
       let n = 0;
       if (res.body) {
         for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
           n += c.length;
-          if (n > maxBytes) throw new SigilError('FETCH_TOO_LARGE', `${path}: over the ${maxBytes}-byte limit`);
+          if (n > maxBytes)
+            throw new SigilError('FETCH_TOO_LARGE', `${path}: over the ${maxBytes}-byte limit`);
           chunks.push(c);
         }
       }
@@ -68,5 +87,11 @@ export function mirrorReader(baseURL: string, fetchImpl: typeof fetch = fetch): 
 
 /** memoryReader serves a repository from a map (for tests). */
 export function memoryReader(files: ReadonlyMap<string, Uint8Array>): RepoReader {
-  return { where: 'memory', async read(path) { checkPath(path); return files.get(path); } };
+  return {
+    where: 'memory',
+    async read(path) {
+      checkPath(path);
+      return files.get(path);
+    },
+  };
 }

@@ -26,7 +26,10 @@ export interface ArchiveTree {
 const isZip = (b: Buffer): boolean => b.length >= 4 && b.readUInt32BE(0) === 0x504b0304;
 
 /** readArchiveTree hashes every file of a tar(.gz) or zip archive as git would store it. */
-export async function readArchiveTree(path: string, format: ObjectFormat = 'sha1'): Promise<ArchiveTree> {
+export async function readArchiveTree(
+  path: string,
+  format: ObjectFormat = 'sha1',
+): Promise<ArchiveTree> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -50,17 +53,32 @@ export async function readArchiveTree(path: string, format: ObjectFormat = 'sha1
     (async function* () {
       yield bytes;
     })(),
-    { file: path, select: (e) => e.type === 'file' || e.type === 'hardlink', escapingLinks: 'allow' },
+    {
+      file: path,
+      select: (e) => e.type === 'file' || e.type === 'hardlink',
+      escapingLinks: 'allow',
+    },
   );
   for (const e of t.entries) {
     if (e.type === 'directory' || e.type === 'other') continue;
     if (e.path === 'pax_global_header') continue;
     if (e.type === 'symlink') {
-      files.push({ path: e.path, mode: '120000', oid: blobOid(Buffer.from(e.linkTarget ?? '', 'utf8'), format) });
+      files.push({
+        path: e.path,
+        mode: '120000',
+        oid: blobOid(Buffer.from(e.linkTarget ?? '', 'utf8'), format),
+      });
       continue;
     }
-    const content = e.type === 'hardlink' ? (t.files.get(e.linkTarget ?? '') ?? Buffer.alloc(0)) : (t.files.get(e.path) ?? Buffer.alloc(0));
-    files.push({ path: e.path, mode: e.mode & 0o100 ? '100755' : '100644', oid: blobOid(content, format) });
+    const content =
+      e.type === 'hardlink'
+        ? (t.files.get(e.linkTarget ?? '') ?? Buffer.alloc(0))
+        : (t.files.get(e.path) ?? Buffer.alloc(0));
+    files.push({
+      path: e.path,
+      mode: e.mode & 0o100 ? '100755' : '100644',
+      oid: blobOid(content, format),
+    });
   }
   return { files, modesKnown: true };
 }
@@ -76,7 +94,13 @@ function stripTopFolder(files: readonly TreeFile[]): TreeFile[] | undefined {
   return files.map((f) => ({ ...f, path: f.path.slice(first.length + 1) }));
 }
 
-function differences(archive: readonly TreeFile[], tagFiles: readonly TreeFile[], modesKnown: boolean, ignored: Set<string>, subst: Set<string>): TreeDifference[] {
+function differences(
+  archive: readonly TreeFile[],
+  tagFiles: readonly TreeFile[],
+  modesKnown: boolean,
+  ignored: Set<string>,
+  subst: Set<string>,
+): TreeDifference[] {
   const out: TreeDifference[] = [];
   const inArchive = new Map(archive.map((f) => [f.path, f]));
   for (const t of tagFiles) {
@@ -84,7 +108,8 @@ function differences(archive: readonly TreeFile[], tagFiles: readonly TreeFile[]
     const a = inArchive.get(t.path);
     inArchive.delete(t.path);
     if (!a) out.push({ path: t.path, kind: 'missing' });
-    else if (a.oid !== t.oid) out.push({ path: t.path, kind: subst.has(t.path) ? 'export-subst' : 'changed' });
+    else if (a.oid !== t.oid)
+      out.push({ path: t.path, kind: subst.has(t.path) ? 'export-subst' : 'changed' });
     else if (modesKnown && a.mode !== t.mode) out.push({ path: t.path, kind: 'mode' });
   }
   for (const p of inArchive.keys()) out.push({ path: p, kind: 'extra' });
@@ -96,19 +121,30 @@ const DESCRIBE: Record<TreeDifference['kind'], string> = {
   mode: 'file mode differs from the tag',
   extra: 'not in the tag',
   missing: 'in the tag but not in the archive',
-  'export-subst': 'marked export-subst: its content is rewritten by git archive and cannot be compared',
+  'export-subst':
+    'marked export-subst: its content is rewritten by git archive and cannot be compared',
 };
 
 /** compareArchiveWithTree: the checks saying whether the archive holds exactly the tree. */
-export async function compareArchiveWithTree(repo: GitRepo, tree: string, archivePath: string, label: string): Promise<{ checks: Check[]; differences: TreeDifference[] }> {
+export async function compareArchiveWithTree(
+  repo: GitRepo,
+  tree: string,
+  archivePath: string,
+  label: string,
+): Promise<{ checks: Check[]; differences: TreeDifference[] }> {
   const arch = await readArchiveTree(archivePath, repo.objectFormat);
   const tagFiles = repo.listTree(tree);
-  const attrs = repo.archiveAttributes(tree, tagFiles.map((f) => f.path));
+  const attrs = repo.archiveAttributes(
+    tree,
+    tagFiles.map((f) => f.path),
+  );
   const ignored = new Set([...attrs].filter(([, a]) => a.exportIgnore).map(([p]) => p));
   const subst = new Set([...attrs].filter(([, a]) => a.exportSubst).map(([p]) => p));
   const plain = differences(arch.files, tagFiles, arch.modesKnown, ignored, subst);
   const strippedFiles = stripTopFolder(arch.files);
-  const stripped = strippedFiles ? differences(strippedFiles, tagFiles, arch.modesKnown, ignored, subst) : undefined;
+  const stripped = strippedFiles
+    ? differences(strippedFiles, tagFiles, arch.modesKnown, ignored, subst)
+    : undefined;
   const useStripped = stripped !== undefined && stripped.length < plain.length;
   const diffs = useStripped ? stripped : plain;
   const files = useStripped ? strippedFiles! : arch.files;
@@ -117,22 +153,46 @@ export async function compareArchiveWithTree(repo: GitRepo, tree: string, archiv
   if (diffs.length === 0) {
     const archiveTree = treeOid(files, repo.objectFormat);
     checks.push(
-      pass('archive-tree', 'ARCHIVE_TREE_MATCHES', `${archivePath} holds exactly the tree of ${label} (${files.length} files${ignored.size ? `, ${ignored.size} export-ignore paths left out as git archive does` : ''})`, {
-        tree,
-        archiveTree,
-        files: files.length,
-      }),
+      pass(
+        'archive-tree',
+        'ARCHIVE_TREE_MATCHES',
+        `${archivePath} holds exactly the tree of ${label} (${files.length} files${ignored.size ? `, ${ignored.size} export-ignore paths left out as git archive does` : ''})`,
+        {
+          tree,
+          archiveTree,
+          files: files.length,
+        },
+      ),
     );
   } else {
     const shown = diffs.slice(0, 20).map((d) => `${d.path}: ${DESCRIBE[d.kind]}`);
     checks.push(
-      fail('archive-tree', 'ARCHIVE_TREE_MISMATCH', `${archivePath} is not the tree of ${label}: ${diffs.length} difference(s) — ${shown.join('; ')}${diffs.length > 20 ? '; …' : ''}`, {
-        tree,
-        differences: diffs,
-      }),
+      fail(
+        'archive-tree',
+        'ARCHIVE_TREE_MISMATCH',
+        `${archivePath} is not the tree of ${label}: ${diffs.length} difference(s) — ${shown.join('; ')}${diffs.length > 20 ? '; …' : ''}`,
+        {
+          tree,
+          differences: diffs,
+        },
+      ),
     );
   }
-  if (submodules.length > 0) checks.push(warn('submodules', 'ARCHIVE_SUBMODULES_NOT_CHECKED', `${label} has submodules that archives leave out and that were not checked: ${submodules.join(', ')}`));
-  if (!arch.modesKnown) checks.push(warn('modes', 'ARCHIVE_MODES_UNKNOWN', `${archivePath} records no Unix file modes: executable bits were not compared`));
+  if (submodules.length > 0)
+    checks.push(
+      warn(
+        'submodules',
+        'ARCHIVE_SUBMODULES_NOT_CHECKED',
+        `${label} has submodules that archives leave out and that were not checked: ${submodules.join(', ')}`,
+      ),
+    );
+  if (!arch.modesKnown)
+    checks.push(
+      warn(
+        'modes',
+        'ARCHIVE_MODES_UNKNOWN',
+        `${archivePath} records no Unix file modes: executable bits were not compared`,
+      ),
+    );
   return { checks, differences: diffs };
 }

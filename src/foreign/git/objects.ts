@@ -62,10 +62,15 @@ function headerOf(text: string, what: string): { headers: Array<[string, string]
   const body = end < 0 ? '' : text.slice(end + 2);
   const headers: Array<[string, string]> = [];
   for (const line of head.split('\n')) {
-    if (line.startsWith(' ') && headers.length > 0) headers[headers.length - 1]![1] += `\n${line.slice(1)}`;
+    if (line.startsWith(' ') && headers.length > 0)
+      headers[headers.length - 1]![1] += `\n${line.slice(1)}`;
     else {
       const sp = line.indexOf(' ');
-      if (sp <= 0) throw new InputError('GIT_OBJECT_MALFORMED', `${what}: header line "${line.slice(0, 60)}" has no value`);
+      if (sp <= 0)
+        throw new InputError(
+          'GIT_OBJECT_MALFORMED',
+          `${what}: header line "${line.slice(0, 60)}" has no value`,
+        );
       headers.push([line.slice(0, sp), line.slice(sp + 1)]);
     }
   }
@@ -96,7 +101,11 @@ export function parseTag(bytes: Buffer, what = 'tag object'): GitTag {
   const object = get('object');
   const type = get('type');
   const tag = get('tag');
-  if (!object || !type || tag === undefined) throw new InputError('GIT_OBJECT_MALFORMED', `${what}: a tag needs object, type and tag headers`);
+  if (!object || !type || tag === undefined)
+    throw new InputError(
+      'GIT_OBJECT_MALFORMED',
+      `${what}: a tag needs object, type and tag headers`,
+    );
   const tagger = get('tagger') !== undefined ? parseIdentity(get('tagger')!) : undefined;
   const signature = sigStart < 0 ? undefined : text.slice(sigStart);
   return {
@@ -141,6 +150,8 @@ export function parseCommit(bytes: Buffer, what = 'commit object'): GitCommit {
     parents: headers.filter(([h]) => h === 'parent').map(([, v]) => v),
     ...(committer ? { committer } : {}),
     payload: Buffer.from(kept.join('\n') + rest, 'latin1'),
-    ...(signature !== undefined ? { signature, format: signatureFormat(signature) ?? 'openpgp' } : {}),
+    ...(signature !== undefined
+      ? { signature, format: signatureFormat(signature) ?? 'openpgp' }
+      : {}),
   };
 }

@@ -33,38 +33,68 @@ export class GitRepo {
       throw new InputError('FILE_NOT_FOUND', `${path}: no such folder`, { file: path });
     }
     const probe = spawnSync('git', ['--version'], { encoding: 'utf8' });
-    if (probe.error || probe.status !== 0) throw new InputError('GIT_MISSING', 'verifying git tags and commits needs the `git` command', { hint: 'install git (apt-get install git)' });
+    if (probe.error || probe.status !== 0)
+      throw new InputError(
+        'GIT_MISSING',
+        'verifying git tags and commits needs the `git` command',
+        { hint: 'install git (apt-get install git)' },
+      );
     const r = run(path, ['rev-parse', '--git-dir'], 1024 * 1024);
-    if (r.status !== 0) throw new InputError('GIT_NOT_A_REPOSITORY', `${path} is not a git repository (${firstLine(r.stderr)})`, { file: path, hint: 'give the folder of a clone, or its .git folder' });
+    if (r.status !== 0)
+      throw new InputError(
+        'GIT_NOT_A_REPOSITORY',
+        `${path} is not a git repository (${firstLine(r.stderr)})`,
+        { file: path, hint: 'give the folder of a clone, or its .git folder' },
+      );
     const fmt = run(path, ['rev-parse', '--show-object-format'], 1024);
-    const objectFormat = fmt.status === 0 && fmt.stdout.toString().trim() === 'sha256' ? 'sha256' : 'sha1';
+    const objectFormat =
+      fmt.status === 0 && fmt.stdout.toString().trim() === 'sha256' ? 'sha256' : 'sha1';
     return new GitRepo(path, objectFormat);
   }
 
   /** resolve a revision to an object id, or undefined when it does not exist. */
   resolve(rev: string): string | undefined {
     if (rev.startsWith('-')) throw new InputError('USAGE', `"${rev}" is not a revision`);
-    const r = run(this.path, ['rev-parse', '--verify', '--quiet', '--end-of-options', rev], 1024 * 1024);
+    const r = run(
+      this.path,
+      ['rev-parse', '--verify', '--quiet', '--end-of-options', rev],
+      1024 * 1024,
+    );
     return r.status === 0 ? r.stdout.toString().trim() : undefined;
   }
 
   read(oid: string): GitObject {
     const t = run(this.path, ['cat-file', '-t', oid], 1024);
-    if (t.status !== 0) throw new InputError('GIT_OBJECT_MISSING', `${this.path}: object ${oid} does not exist (${firstLine(t.stderr)})`);
+    if (t.status !== 0)
+      throw new InputError(
+        'GIT_OBJECT_MISSING',
+        `${this.path}: object ${oid} does not exist (${firstLine(t.stderr)})`,
+      );
     const type = t.stdout.toString().trim() as GitObject['type'];
     const size = Number(run(this.path, ['cat-file', '-s', oid], 1024).stdout.toString().trim());
     if (type !== 'blob' && size > MAX_OBJECT_BYTES) {
-      throw new InputError('GIT_OBJECT_TOO_LARGE', `${this.path}: ${type} ${oid} is ${size} bytes; tags and commits over ${MAX_OBJECT_BYTES} bytes are refused`);
+      throw new InputError(
+        'GIT_OBJECT_TOO_LARGE',
+        `${this.path}: ${type} ${oid} is ${size} bytes; tags and commits over ${MAX_OBJECT_BYTES} bytes are refused`,
+      );
     }
     const r = run(this.path, ['cat-file', type, oid], Math.max(size + 1024, 1024));
-    if (r.status !== 0) throw new InputError('GIT_OBJECT_MISSING', `${this.path}: cannot read ${type} ${oid} (${firstLine(r.stderr)})`);
+    if (r.status !== 0)
+      throw new InputError(
+        'GIT_OBJECT_MISSING',
+        `${this.path}: cannot read ${type} ${oid} (${firstLine(r.stderr)})`,
+      );
     return { oid, type, bytes: r.stdout };
   }
 
   /** Every file of a tree, recursively: path, mode, blob id (submodules as 160000 entries). */
   listTree(treeish: string): TreeFile[] {
     const r = run(this.path, ['ls-tree', '-r', '-z', '--full-tree', treeish], MAX_LISTING_BYTES);
-    if (r.status !== 0) throw new InputError('GIT_OBJECT_MISSING', `${this.path}: cannot list tree ${treeish} (${firstLine(r.stderr)})`);
+    if (r.status !== 0)
+      throw new InputError(
+        'GIT_OBJECT_MISSING',
+        `${this.path}: cannot list tree ${treeish} (${firstLine(r.stderr)})`,
+      );
     const out: TreeFile[] = [];
     for (const rec of r.stdout.toString('utf8').split('\0')) {
       if (rec === '') continue;
@@ -76,7 +106,10 @@ export class GitRepo {
   }
 
   /** The export-ignore / export-subst attributes git archive would apply, for these paths. */
-  archiveAttributes(treeish: string, paths: readonly string[]): Map<string, { exportIgnore: boolean; exportSubst: boolean }> {
+  archiveAttributes(
+    treeish: string,
+    paths: readonly string[],
+  ): Map<string, { exportIgnore: boolean; exportSubst: boolean }> {
     const out = new Map<string, { exportIgnore: boolean; exportSubst: boolean }>();
     if (paths.length === 0) return out;
     // The tree's own .gitattributes, read through a throw-away index (check-attr --source needs git 2.40).
@@ -85,11 +118,24 @@ export class GitRepo {
       const env = { ...gitEnv(), GIT_INDEX_FILE: join(tmp, 'index') };
       const rt = spawnSync('git', ['-C', this.path, 'read-tree', treeish], { env });
       if (rt.status !== 0) return out;
-      const r = spawnSync('git', ['-C', this.path, 'check-attr', '--cached', '-z', '--stdin', 'export-ignore', 'export-subst'], {
-        input: paths.join('\0') + '\0',
-        maxBuffer: MAX_LISTING_BYTES,
-        env,
-      });
+      const r = spawnSync(
+        'git',
+        [
+          '-C',
+          this.path,
+          'check-attr',
+          '--cached',
+          '-z',
+          '--stdin',
+          'export-ignore',
+          'export-subst',
+        ],
+        {
+          input: paths.join('\0') + '\0',
+          maxBuffer: MAX_LISTING_BYTES,
+          env,
+        },
+      );
       if (r.status !== 0) return out;
       parseAttributes(r.stdout, out);
     } finally {
@@ -99,7 +145,10 @@ export class GitRepo {
   }
 }
 
-function parseAttributes(stdout: Buffer, out: Map<string, { exportIgnore: boolean; exportSubst: boolean }>): void {
+function parseAttributes(
+  stdout: Buffer,
+  out: Map<string, { exportIgnore: boolean; exportSubst: boolean }>,
+): void {
   const f = stdout.toString('utf8').split('\0');
   for (let i = 0; i + 2 < f.length; i += 3) {
     const [path, attr, value] = [f[i]!, f[i + 1]!, f[i + 2]!];
@@ -116,11 +165,19 @@ function gitEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
 }
 
-function run(repo: string, args: string[], maxBuffer: number): { status: number | null; stdout: Buffer; stderr: string } {
+function run(
+  repo: string,
+  args: string[],
+  maxBuffer: number,
+): { status: number | null; stdout: Buffer; stderr: string } {
   const r = spawnSync('git', ['-C', repo, ...args], { maxBuffer, env: gitEnv() });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOBUFS') throw new InputError('GIT_OBJECT_TOO_LARGE', `${repo}: git ${args[0]} answered more than ${maxBuffer} bytes`);
+    if (code === 'ENOBUFS')
+      throw new InputError(
+        'GIT_OBJECT_TOO_LARGE',
+        `${repo}: git ${args[0]} answered more than ${maxBuffer} bytes`,
+      );
     throw new InputError('GIT_FAILED', `${repo}: git ${args[0]} failed: ${r.error.message}`);
   }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };

@@ -37,11 +37,16 @@ function insert(root: Dir, f: TreeFile): void {
 
 function hashDir(d: Dir, format: ObjectFormat): string {
   const entries: Array<{ name: string; sortKey: string; mode: string; oid: string }> = [];
-  for (const [name, sub] of d.dirs) entries.push({ name, sortKey: `${name}/`, mode: '40000', oid: hashDir(sub, format) });
+  for (const [name, sub] of d.dirs)
+    entries.push({ name, sortKey: `${name}/`, mode: '40000', oid: hashDir(sub, format) });
   for (const [name, f] of d.files) entries.push({ name, sortKey: name, mode: f.mode, oid: f.oid });
   // git sorts tree entries by name bytes, directories as if followed by "/".
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.sortKey), Buffer.from(b.sortKey)));
-  const body = Buffer.concat(entries.map((e) => Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')])));
+  const body = Buffer.concat(
+    entries.map((e) =>
+      Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]),
+    ),
+  );
   return createHash(format).update(`tree ${body.length}\0`).update(body).digest('hex');
 }
 

@@ -9,7 +9,10 @@
 const SRI_TOKEN = /^([a-z0-9]+)-([^?]+)([?\S*]*)$/;
 
 /** npmIntegrityString returns the string npm signs, or undefined when the manifest has no usable integrity. */
-export function npmIntegrityString(dist: { integrity?: unknown; shasum?: unknown }): string | undefined {
+export function npmIntegrityString(dist: {
+  integrity?: unknown;
+  shasum?: unknown;
+}): string | undefined {
   if (typeof dist.integrity === 'string' && dist.integrity.trim() !== '') {
     const groups = new Map<string, string[]>();
     for (const token of dist.integrity.trim().split(/\s+/)) {

@@ -56,7 +56,8 @@ export function parseNpmKeys(doc: unknown): NpmRegistryKey[] {
       throw new ValidationError('npm keys document', ['not valid JSON']);
     }
   }
-  if (!isRecord(value) || !Array.isArray(value['keys'])) throw new ValidationError('npm keys document', ['expected an object with a "keys" array']);
+  if (!isRecord(value) || !Array.isArray(value['keys']))
+    throw new ValidationError('npm keys document', ['expected an object with a "keys" array']);
   const problems: string[] = [];
   const keys: NpmRegistryKey[] = [];
   for (const [i, entry] of (value['keys'] as unknown[]).entries()) {
@@ -71,7 +72,8 @@ export function parseNpmKeys(doc: unknown): NpmRegistryKey[] {
     const expires = tuf ? (validFor?.['end'] ?? null) : (entry['expires'] ?? null);
     if (typeof keyid !== 'string' || keyid === '') problems.push(`keys[${i}].keyid is missing`);
     if (typeof key !== 'string') problems.push(`keys[${i}].key is missing`);
-    if (expires !== null && (typeof expires !== 'string' || Number.isNaN(Date.parse(expires)))) problems.push(`keys[${i}].expires is not null or an ISO-8601 date`);
+    if (expires !== null && (typeof expires !== 'string' || Number.isNaN(Date.parse(expires))))
+      problems.push(`keys[${i}].expires is not null or an ISO-8601 date`);
     if (typeof keyid !== 'string' || typeof key !== 'string') continue;
     const publicKey = spki(key);
     if (publicKey === undefined) {
@@ -80,7 +82,14 @@ export function parseNpmKeys(doc: unknown): NpmRegistryKey[] {
     }
     const keytype = tuf ? String(tuf['keyDetails'] ?? '') : String(entry['keytype'] ?? '');
     const scheme = tuf ? keytype : String(entry['scheme'] ?? '');
-    keys.push({ keyid, expires: typeof expires === 'string' ? expires : null, keytype, scheme, key, publicKey });
+    keys.push({
+      keyid,
+      expires: typeof expires === 'string' ? expires : null,
+      keytype,
+      scheme,
+      key,
+      publicKey,
+    });
   }
   if (problems.length > 0) throw new ValidationError('npm keys document', problems);
   return keys;

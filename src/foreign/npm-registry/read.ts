@@ -13,11 +13,19 @@ const MAX_JSON_BYTES = 128 * 1024 * 1024;
 
 async function readJson(path: string): Promise<unknown> {
   const bytes = await readFile(path);
-  if (bytes.length > MAX_JSON_BYTES) throw new InputError('NPM_MANIFEST_MALFORMED', `${path} is larger than ${MAX_JSON_BYTES} bytes`, { file: path });
+  if (bytes.length > MAX_JSON_BYTES)
+    throw new InputError(
+      'NPM_MANIFEST_MALFORMED',
+      `${path} is larger than ${MAX_JSON_BYTES} bytes`,
+      { file: path },
+    );
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
-    throw new InputError('NPM_MANIFEST_MALFORMED', `${path} is not valid JSON`, { file: path, cause });
+    throw new InputError('NPM_MANIFEST_MALFORMED', `${path} is not valid JSON`, {
+      file: path,
+      cause,
+    });
   }
 }
 
@@ -38,9 +46,17 @@ export async function verifyNpmSignaturesFile(
   try {
     doc = await readJson(documentPath);
   } catch (err) {
-    if (err instanceof InputError) return [verdict(documentPath, [fail('manifest', err.code, err.message)])];
+    if (err instanceof InputError)
+      return [verdict(documentPath, [fail('manifest', err.code, err.message)])];
     throw err;
   }
-  if (typeof doc === 'object' && doc !== null && 'versions' in doc) return verifyNpmPackument(doc, keys, options);
-  return [verifyNpmManifest(doc, keys, options.publishedAt === undefined ? {} : { publishedAt: options.publishedAt })];
+  if (typeof doc === 'object' && doc !== null && 'versions' in doc)
+    return verifyNpmPackument(doc, keys, options);
+  return [
+    verifyNpmManifest(
+      doc,
+      keys,
+      options.publishedAt === undefined ? {} : { publishedAt: options.publishedAt },
+    ),
+  ];
 }

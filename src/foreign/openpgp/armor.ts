@@ -56,13 +56,20 @@ export function splitLines(text: string): string[] {
  * Throws InputError `OPENPGP_ARMOR` when there is none, or a block is truncated or not base64.
  */
 export function parseArmor(bytes: Uint8Array): ArmorBlock[] {
-  if (bytes.length > MAX_ARMOR_BYTES) throw openpgpError('OPENPGP_TOO_LARGE', `armored input is ${bytes.length} bytes, over the ${MAX_ARMOR_BYTES}-byte limit`);
+  if (bytes.length > MAX_ARMOR_BYTES)
+    throw openpgpError(
+      'OPENPGP_TOO_LARGE',
+      `armored input is ${bytes.length} bytes, over the ${MAX_ARMOR_BYTES}-byte limit`,
+    );
   const lines = splitLines(latin1(bytes));
   const blocks: ArmorBlock[] = [];
   let i = 0;
   while (i < lines.length) {
     const m = BEGIN.exec(lines[i]!);
-    if (!m) { i++; continue; }
+    if (!m) {
+      i++;
+      continue;
+    }
     const label = m[1]!;
     i++;
     if (label === 'SIGNED MESSAGE') {
@@ -75,11 +82,18 @@ export function parseArmor(bytes: Uint8Array): ArmorBlock[] {
     blocks.push(block.block);
     i = block.next;
   }
-  if (blocks.length === 0) throw openpgpError('OPENPGP_ARMOR', 'no "-----BEGIN PGP …-----" armor line found', { hint: 'is this a binary signature or key? it is read as binary when it does not start with armor' });
+  if (blocks.length === 0)
+    throw openpgpError('OPENPGP_ARMOR', 'no "-----BEGIN PGP …-----" armor line found', {
+      hint: 'is this a binary signature or key? it is read as binary when it does not start with armor',
+    });
   return blocks;
 }
 
-function readBlock(lines: string[], start: number, label: string): { block: ArmorBlock; next: number } {
+function readBlock(
+  lines: string[],
+  start: number,
+  label: string,
+): { block: ArmorBlock; next: number } {
   let i = start;
   const headers: [string, string][] = [];
   let blankLine = false;
@@ -87,9 +101,17 @@ function readBlock(lines: string[], start: number, label: string): { block: Armo
   // the first line that is not "Key: value" starts the body.
   while (i < lines.length) {
     const line = lines[i]!;
-    if (line === '') { i++; blankLine = true; break; }
+    if (line === '') {
+      i++;
+      blankLine = true;
+      break;
+    }
     const h = HEADER.exec(line);
-    if (h && !BASE64.test(line)) { headers.push([h[1]!, h[2]!]); i++; continue; }
+    if (h && !BASE64.test(line)) {
+      headers.push([h[1]!, h[2]!]);
+      i++;
+      continue;
+    }
     break;
   }
   let body = '';
@@ -98,26 +120,50 @@ function readBlock(lines: string[], start: number, label: string): { block: Armo
     const line = lines[i]!.replace(/^[ \t]+/, '');
     const end = END.exec(line);
     if (end) {
-      if (end[1] !== label) throw openpgpError('OPENPGP_ARMOR', `armor block "BEGIN PGP ${label}" ends with "END PGP ${end[1]}"`);
+      if (end[1] !== label)
+        throw openpgpError(
+          'OPENPGP_ARMOR',
+          `armor block "BEGIN PGP ${label}" ends with "END PGP ${end[1]}"`,
+        );
       return { block: finish(label, headers, body, crcText, blankLine), next: i + 1 };
     }
     if (line === '') continue;
-    if (/^=[A-Za-z0-9+/]{4}$/.test(line)) { crcText = line.slice(1); continue; }
-    if (!BASE64.test(line)) throw openpgpError('OPENPGP_ARMOR', `armor block "${label}": line ${i + 1} is not base64`);
+    if (/^=[A-Za-z0-9+/]{4}$/.test(line)) {
+      crcText = line.slice(1);
+      continue;
+    }
+    if (!BASE64.test(line))
+      throw openpgpError('OPENPGP_ARMOR', `armor block "${label}": line ${i + 1} is not base64`);
     body += line;
   }
-  throw openpgpError('OPENPGP_ARMOR', `armor block "${label}" is truncated: no "-----END PGP ${label}-----" line`);
+  throw openpgpError(
+    'OPENPGP_ARMOR',
+    `armor block "${label}" is truncated: no "-----END PGP ${label}-----" line`,
+  );
 }
 
-function finish(label: string, headers: [string, string][], body: string, crcText: string | undefined, blankLine: boolean): ArmorBlock {
+function finish(
+  label: string,
+  headers: [string, string][],
+  body: string,
+  crcText: string | undefined,
+  blankLine: boolean,
+): ArmorBlock {
   // Padding may only end the body; a stray "=" in the middle means a corrupted body.
-  if (/=[^=]/.test(body) || body.length % 4 === 1) throw openpgpError('OPENPGP_ARMOR', `armor block "${label}": base64 body is malformed`);
+  if (/=[^=]/.test(body) || body.length % 4 === 1)
+    throw openpgpError('OPENPGP_ARMOR', `armor block "${label}": base64 body is malformed`);
   const data = new Uint8Array(Buffer.from(body, 'base64'));
   let crc: ArmorBlock['crc'] = 'absent';
   if (crcText !== undefined) {
     const want = Buffer.from(crcText, 'base64');
     const got = crc24(data);
-    crc = want.length === 3 && want[0] === (got >> 16) && want[1] === ((got >> 8) & 0xff) && want[2] === (got & 0xff) ? 'ok' : 'mismatch';
+    crc =
+      want.length === 3 &&
+      want[0] === got >> 16 &&
+      want[1] === ((got >> 8) & 0xff) &&
+      want[2] === (got & 0xff)
+        ? 'ok'
+        : 'mismatch';
   }
   return { label, headers, data, crc, blankLine };
 }
@@ -151,29 +197,50 @@ export interface Cleartext {
  * the framework is missing or truncated.
  */
 export function parseCleartext(bytes: Uint8Array): Cleartext {
-  if (bytes.length > MAX_ARMOR_BYTES) throw openpgpError('OPENPGP_TOO_LARGE', `clear-signed input is ${bytes.length} bytes, over the ${MAX_ARMOR_BYTES}-byte limit`);
+  if (bytes.length > MAX_ARMOR_BYTES)
+    throw openpgpError(
+      'OPENPGP_TOO_LARGE',
+      `clear-signed input is ${bytes.length} bytes, over the ${MAX_ARMOR_BYTES}-byte limit`,
+    );
   // The text is UTF-8; decode losslessly as latin1 here and re-encode as latin1 below,
   // so the bytes hashed are exactly the bytes in the file.
   const lines = splitLines(latin1(bytes));
   let i = lines.findIndex((l) => l === '-----BEGIN PGP SIGNED MESSAGE-----');
-  if (i < 0) throw openpgpError('OPENPGP_CLEARTEXT', 'no "-----BEGIN PGP SIGNED MESSAGE-----" line: not a clear-signed message');
+  if (i < 0)
+    throw openpgpError(
+      'OPENPGP_CLEARTEXT',
+      'no "-----BEGIN PGP SIGNED MESSAGE-----" line: not a clear-signed message',
+    );
   i++;
   const hashHeaders: string[] = [];
   for (; i < lines.length && lines[i] !== ''; i++) {
     const h = HEADER.exec(lines[i]!);
-    if (!h) throw openpgpError('OPENPGP_CLEARTEXT', `clear-signed message: bad armor header line ${JSON.stringify(lines[i]!.slice(0, 80))}`);
+    if (!h)
+      throw openpgpError(
+        'OPENPGP_CLEARTEXT',
+        `clear-signed message: bad armor header line ${JSON.stringify(lines[i]!.slice(0, 80))}`,
+      );
     if (h[1] === 'Hash') hashHeaders.push(...h[2]!.split(',').map((s) => s.trim()));
   }
-  if (i >= lines.length) throw openpgpError('OPENPGP_CLEARTEXT', 'clear-signed message is truncated after its headers');
+  if (i >= lines.length)
+    throw openpgpError('OPENPGP_CLEARTEXT', 'clear-signed message is truncated after its headers');
   i++;
   const textLines: string[] = [];
   for (; i < lines.length && lines[i] !== '-----BEGIN PGP SIGNATURE-----'; i++) {
     const l = lines[i]!;
     textLines.push(l.startsWith('- ') ? l.slice(2) : l);
   }
-  if (i >= lines.length) throw openpgpError('OPENPGP_CLEARTEXT', 'clear-signed message has no "-----BEGIN PGP SIGNATURE-----" block');
+  if (i >= lines.length)
+    throw openpgpError(
+      'OPENPGP_CLEARTEXT',
+      'clear-signed message has no "-----BEGIN PGP SIGNATURE-----" block',
+    );
   const sig = readBlock(lines, i + 1, 'SIGNATURE').block;
-  return { hashHeaders, text: new Uint8Array(Buffer.from(textLines.join('\r\n'), 'latin1')), signature: sig };
+  return {
+    hashHeaders,
+    text: new Uint8Array(Buffer.from(textLines.join('\r\n'), 'latin1')),
+    signature: sig,
+  };
 }
 
 function latin1(bytes: Uint8Array): string {

@@ -57,7 +57,18 @@ export const LAX_CONFIG: openpgp.Config = {
   minRSABits: 0,
 };
 
-const SIG = { binary: 0x00, text: 0x01, certGeneric: 0x10, certPositive: 0x13, subkeyBinding: 0x18, keyBinding: 0x19, direct: 0x1f, keyRevocation: 0x20, subkeyRevocation: 0x28, certRevocation: 0x30 } as const;
+const SIG = {
+  binary: 0x00,
+  text: 0x01,
+  certGeneric: 0x10,
+  certPositive: 0x13,
+  subkeyBinding: 0x18,
+  keyBinding: 0x19,
+  direct: 0x1f,
+  keyRevocation: 0x20,
+  subkeyRevocation: 0x28,
+  certRevocation: 0x30,
+} as const;
 
 const mathCache = new WeakMap<object, Map<object, Promise<boolean>>>();
 
@@ -69,7 +80,10 @@ export function checkMath(sig: ParsedSignature, key: KeyPacket, data: object): P
   const packet = sig.packet;
   if (!packet) return Promise.resolve(false);
   let perKey = mathCache.get(packet);
-  if (!perKey) { perKey = new Map(); mathCache.set(packet, perKey); }
+  if (!perKey) {
+    perKey = new Map();
+    mathCache.set(packet, perKey);
+  }
   const cached = perKey.get(key);
   if (cached && sig.type !== SIG.binary && sig.type !== SIG.text) return cached;
   const run = (async () => {
@@ -78,7 +92,14 @@ export function checkMath(sig: ParsedSignature, key: KeyPacket, data: object): P
     try {
       if (sig.issuerKeyID === undefined) packet.issuerKeyID = key.getKeyID();
       packet.revocationKeyClass = null;
-      await packet.verify(key, packet.signatureType!, data, null as unknown as Date, true, LAX_CONFIG);
+      await packet.verify(
+        key,
+        packet.signatureType!,
+        data,
+        null as unknown as Date,
+        true,
+        LAX_CONFIG,
+      );
       return true;
     } catch {
       return false;
@@ -113,14 +134,30 @@ interface Judged {
   readonly hashOK: boolean;
 }
 
-async function judge(list: { sig: ParsedSignature; data: object; security: HashSecurity }[], key: KeyPacket, policy: Policy, now: Date): Promise<Judged[]> {
+async function judge(
+  list: { sig: ParsedSignature; data: object; security: HashSecurity }[],
+  key: KeyPacket,
+  policy: Policy,
+  now: Date,
+): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const { sig, data, security } of list) {
     if (!sig.created) continue;
     const math = await checkMath(sig, key, data);
     // v3 self-signatures fall under the v3 packet cutoff too.
-    const versionOK = sig.version >= 4 || policy.v3SignatureCutoff === undefined || now.getTime() < policy.v3SignatureCutoff;
-    out.push({ sig, math, hashOK: versionOK && (!policy.enforceKeyValidity ? sig.hashAlgorithm !== 1 : hashAcceptable(policy, sig.hashAlgorithm, security, now)) });
+    const versionOK =
+      sig.version >= 4 ||
+      policy.v3SignatureCutoff === undefined ||
+      now.getTime() < policy.v3SignatureCutoff;
+    out.push({
+      sig,
+      math,
+      hashOK:
+        versionOK &&
+        (!policy.enforceKeyValidity
+          ? sig.hashAlgorithm !== 1
+          : hashAcceptable(policy, sig.hashAlgorithm, security, now)),
+    });
   }
   return out;
 }
@@ -137,34 +174,67 @@ function newestAt(judged: readonly Judged[], t: number): ParsedSignature | undef
   return best;
 }
 
-function bindingProblem(judged: readonly Judged[], key: KeyPacket, t: number, what: string): { problem: KeyProblem; message: string } {
+function bindingProblem(
+  judged: readonly Judged[],
+  key: KeyPacket,
+  t: number,
+  what: string,
+): { problem: KeyProblem; message: string } {
   const valid = judged.filter((j) => j.math);
   const atT = valid.filter((j) => j.sig.created!.getTime() <= t);
   const acceptedLater = valid.some((j) => j.hashOK && j.sig.created!.getTime() > t);
   const when = new Date(t).toISOString();
-  if (key.created.getTime() > t) return { problem: 'key-created-after-signature', message: `${what} was created ${key.created.toISOString()}, after the signature (${when})` };
+  if (key.created.getTime() > t)
+    return {
+      problem: 'key-created-after-signature',
+      message: `${what} was created ${key.created.toISOString()}, after the signature (${when})`,
+    };
   if (acceptedLater || (atT.length === 0 && valid.length > 0)) {
     const rejected = atT.filter((j) => !j.hashOK).map((j) => hashName(j.sig.hashAlgorithm));
     return {
       problem: 'no-acceptable-self-sig-at-signing-time',
-      message: `${what} had no self-signature acceptable under the policy at signing time (${when})` +
-        (rejected.length ? `: the ones then in force use ${[...new Set(rejected)].join(', ')}; acceptable ones were only made later` : ''),
+      message:
+        `${what} had no self-signature acceptable under the policy at signing time (${when})` +
+        (rejected.length
+          ? `: the ones then in force use ${[...new Set(rejected)].join(', ')}; acceptable ones were only made later`
+          : ''),
     };
   }
   const weak = atT.filter((j) => !j.hashOK).map((j) => hashName(j.sig.hashAlgorithm));
-  if (weak.includes('SHA1')) return { problem: 'sha1-self-signature', message: `${what}'s self-signatures use SHA-1, rejected by the policy (SHA-1 in self-signatures: not after 2023-02-01)` };
-  if (weak.length) return { problem: 'weak-hash-self-signature', message: `${what}'s self-signatures use ${[...new Set(weak)].join(', ')}, rejected by the policy` };
-  return { problem: 'no-valid-self-signature', message: `${what} has no valid self-signature at signing time (${when})` };
+  if (weak.includes('SHA1'))
+    return {
+      problem: 'sha1-self-signature',
+      message: `${what}'s self-signatures use SHA-1, rejected by the policy (SHA-1 in self-signatures: not after 2023-02-01)`,
+    };
+  if (weak.length)
+    return {
+      problem: 'weak-hash-self-signature',
+      message: `${what}'s self-signatures use ${[...new Set(weak)].join(', ')}, rejected by the policy`,
+    };
+  return {
+    problem: 'no-valid-self-signature',
+    message: `${what} has no valid self-signature at signing time (${when})`,
+  };
 }
 
 async function revocation(
-  sigs: readonly ParsedSignature[], primary: KeyPacket, data: object, type: number, t: number, policy: Policy, now: Date,
+  sigs: readonly ParsedSignature[],
+  primary: KeyPacket,
+  data: object,
+  type: number,
+  t: number,
+  policy: Policy,
+  now: Date,
 ): Promise<{ hard: ParsedSignature | undefined; soft: ParsedSignature | undefined }> {
   let hard: ParsedSignature | undefined;
   let soft: ParsedSignature | undefined;
   for (const s of sigs) {
     if (s.type !== type || !s.created || !issuedBy(s, primary)) continue;
-    if (policy.enforceKeyValidity && !hashAcceptable(policy, s.hashAlgorithm, 'second-preimage', now, true)) continue;
+    if (
+      policy.enforceKeyValidity &&
+      !hashAcceptable(policy, s.hashAlgorithm, 'second-preimage', now, true)
+    )
+      continue;
     if (!(await checkMath(s, primary, data))) continue;
     const reason = s.packet?.reasonForRevocationFlag ?? 0;
     // RFC 9580 §5.2.3.31: "key superseded" and "key retired" are soft; anything else is hard.
@@ -181,31 +251,63 @@ async function revocation(
  * subkeys) as a data-signing key at `signedAt`, with algorithm cutoffs judged
  * at `now`.
  */
-export async function validateKey(cert: Cert, subkey: Subkey | undefined, signedAt: Date, policy: Policy, now: Date): Promise<KeyValidity> {
+export async function validateKey(
+  cert: Cert,
+  subkey: Subkey | undefined,
+  signedAt: Date,
+  policy: Policy,
+  now: Date,
+): Promise<KeyValidity> {
   const t = signedAt.getTime();
   const primary = cert.primary;
   const warnings: string[] = [];
-  const fail = (problem: KeyProblem, message: string, binding?: ParsedSignature): KeyValidity =>
-    ({ ok: false, problem, message, binding, expiredSince: undefined, revokedSince: undefined, warnings });
+  const fail = (problem: KeyProblem, message: string, binding?: ParsedSignature): KeyValidity => ({
+    ok: false,
+    problem,
+    message,
+    binding,
+    expiredSince: undefined,
+    revokedSince: undefined,
+    warnings,
+  });
 
   // 1. The primary key's self-signatures (RFC 9580 §5.2.3.*: certifications over user IDs, direct-key).
   const selfSigs: { sig: ParsedSignature; data: object; security: HashSecurity }[] = [];
-  for (const s of cert.directSignatures) if (s.type === SIG.direct && issuedBy(s, primary)) selfSigs.push({ sig: s, data: { key: primary }, security: 'second-preimage' });
+  for (const s of cert.directSignatures)
+    if (s.type === SIG.direct && issuedBy(s, primary))
+      selfSigs.push({ sig: s, data: { key: primary }, security: 'second-preimage' });
   for (const u of cert.userIDs) {
     // Sequoia: a reasonable user ID (short UTF-8) needs only second pre-image resistance; user attributes need collision resistance.
-    const security: HashSecurity = u.isAttribute || u.raw.length > 96 ? 'collision' : 'second-preimage';
-    const data = u.isAttribute ? { userAttribute: { write: () => u.raw }, key: primary } : { userID: u.packet ?? { write: () => u.raw }, key: primary };
-    for (const s of u.signatures) if (s.type >= SIG.certGeneric && s.type <= SIG.certPositive && issuedBy(s, primary)) selfSigs.push({ sig: s, data, security });
+    const security: HashSecurity =
+      u.isAttribute || u.raw.length > 96 ? 'collision' : 'second-preimage';
+    const data = u.isAttribute
+      ? { userAttribute: { write: () => u.raw }, key: primary }
+      : { userID: u.packet ?? { write: () => u.raw }, key: primary };
+    for (const s of u.signatures)
+      if (s.type >= SIG.certGeneric && s.type <= SIG.certPositive && issuedBy(s, primary))
+        selfSigs.push({ sig: s, data, security });
   }
   const judgedPrimary = await judge(selfSigs, primary, policy, now);
   let primaryBinding = newestAt(judgedPrimary, t);
   if (!primaryBinding) {
     const p = bindingProblem(judgedPrimary, primary, t, `key ${cert.fingerprint.toUpperCase()}`);
-    if (policy.enforceKeyValidity || p.problem === 'key-created-after-signature' && subkey === undefined) return fail(p.problem, p.message);
+    if (
+      policy.enforceKeyValidity ||
+      (p.problem === 'key-created-after-signature' && subkey === undefined)
+    )
+      return fail(p.problem, p.message);
     warnings.push(p.message);
   }
   // 2. The primary key's revocations.
-  const rev = await revocation(cert.directSignatures, primary, { key: primary }, SIG.keyRevocation, t, policy, now);
+  const rev = await revocation(
+    cert.directSignatures,
+    primary,
+    { key: primary },
+    SIG.keyRevocation,
+    t,
+    policy,
+    now,
+  );
   let revokedSince: Date | undefined;
   if (rev.hard) {
     const m = `key ${cert.fingerprint.toUpperCase()} is revoked (${rev.hard.packet?.reasonForRevocationString || 'no reason given, or compromised'})`;
@@ -227,8 +329,18 @@ export async function validateKey(cert: Cert, subkey: Subkey | undefined, signed
       warnings.push(m);
     }
   }
-  const strength = keyStrengthProblem(policy, primary.getAlgorithmInfo().algorithm, primary.getAlgorithmInfo().bits, now);
-  if (strength) return fail('weak-public-key', `key ${cert.fingerprint.toUpperCase()}: ${strength}`, primaryBinding);
+  const strength = keyStrengthProblem(
+    policy,
+    primary.getAlgorithmInfo().algorithm,
+    primary.getAlgorithmInfo().bits,
+    now,
+  );
+  if (strength)
+    return fail(
+      'weak-public-key',
+      `key ${cert.fingerprint.toUpperCase()}: ${strength}`,
+      primaryBinding,
+    );
 
   let signingKey: KeyPacket = primary;
   let binding = primaryBinding;
@@ -236,27 +348,64 @@ export async function validateKey(cert: Cert, subkey: Subkey | undefined, signed
     signingKey = subkey.packet;
     const name = `subkey ${subkey.fingerprint.toUpperCase()}`;
     const bindData = { key: primary, bind: subkey.packet };
-    const bindings = subkey.signatures.filter((s) => s.type === SIG.subkeyBinding && issuedBy(s, primary)).map((sig) => ({ sig, data: bindData, security: 'second-preimage' as const }));
+    const bindings = subkey.signatures
+      .filter((s) => s.type === SIG.subkeyBinding && issuedBy(s, primary))
+      .map((sig) => ({ sig, data: bindData, security: 'second-preimage' as const }));
     const judgedSub = await judge(bindings, primary, policy, now);
     binding = newestAt(judgedSub, t);
     if (!binding) {
       const p = bindingProblem(judgedSub, subkey.packet, t, name);
       // gpgv too ignores a subkey without a valid binding.
-      if (policy.enforceKeyValidity || !judgedSub.some((j) => j.math)) return fail(p.problem, p.message);
+      if (policy.enforceKeyValidity || !judgedSub.some((j) => j.math))
+        return fail(p.problem, p.message);
       warnings.push(p.message);
       binding = judgedSub.find((j) => j.math)!.sig;
     }
     const flags = binding.packet?.keyFlags?.[0];
-    if (flags !== undefined && (flags & 0x02) === 0) return fail('key-not-signing-capable', `${name} is not bound for signing (key flags 0x${flags.toString(16)})`, binding);
+    if (flags !== undefined && (flags & 0x02) === 0)
+      return fail(
+        'key-not-signing-capable',
+        `${name} is not bound for signing (key flags 0x${flags.toString(16)})`,
+        binding,
+      );
     if (policy.enforceKeyValidity) {
       // RFC 9580 §5.2.3.34 / §11.1: a signing subkey needs a primary key binding (back-)signature.
       const back = binding.packet?.embeddedSignature;
-      const backOK = back && back.signatureType === SIG.keyBinding &&
+      const backOK =
+        back &&
+        back.signatureType === SIG.keyBinding &&
         hashAcceptable(policy, back.hashAlgorithm ?? -1, 'second-preimage', now) &&
-        (await checkMath({ version: back.version, type: SIG.keyBinding, publicKeyAlgorithm: back.publicKeyAlgorithm ?? -1, hashAlgorithm: back.hashAlgorithm ?? -1, created: back.created ?? undefined, issuerKeyID: back.issuerKeyID.toHex(), issuerFingerprint: undefined, packet: back, parseError: undefined }, subkey.packet, bindData));
-      if (!backOK) return fail('missing-back-signature', `${name} has no valid primary-key binding (back-)signature acceptable under the policy`, binding);
+        (await checkMath(
+          {
+            version: back.version,
+            type: SIG.keyBinding,
+            publicKeyAlgorithm: back.publicKeyAlgorithm ?? -1,
+            hashAlgorithm: back.hashAlgorithm ?? -1,
+            created: back.created ?? undefined,
+            issuerKeyID: back.issuerKeyID.toHex(),
+            issuerFingerprint: undefined,
+            packet: back,
+            parseError: undefined,
+          },
+          subkey.packet,
+          bindData,
+        ));
+      if (!backOK)
+        return fail(
+          'missing-back-signature',
+          `${name} has no valid primary-key binding (back-)signature acceptable under the policy`,
+          binding,
+        );
     }
-    const subRev = await revocation(subkey.signatures, primary, bindData, SIG.subkeyRevocation, t, policy, now);
+    const subRev = await revocation(
+      subkey.signatures,
+      primary,
+      bindData,
+      SIG.subkeyRevocation,
+      t,
+      policy,
+      now,
+    );
     if (subRev.hard || (subRev.soft && subRev.soft.created!.getTime() <= t)) {
       const m = `${name} is revoked`;
       if (policy.enforceKeyValidity) return fail('key-revoked', m, binding);
@@ -268,11 +417,21 @@ export async function validateKey(cert: Cert, subkey: Subkey | undefined, signed
       if (policy.enforceKeyValidity) return fail('key-expired-at-signing-time', m, binding);
       warnings.push(m);
     }
-    const s2 = keyStrengthProblem(policy, subkey.packet.getAlgorithmInfo().algorithm, subkey.packet.getAlgorithmInfo().bits, now);
+    const s2 = keyStrengthProblem(
+      policy,
+      subkey.packet.getAlgorithmInfo().algorithm,
+      subkey.packet.getAlgorithmInfo().bits,
+      now,
+    );
     if (s2) return fail('weak-public-key', `${name}: ${s2}`, binding);
   } else if (binding) {
     const flags = binding.packet?.keyFlags?.[0];
-    if (flags !== undefined && (flags & 0x02) === 0) return fail('key-not-signing-capable', `key ${cert.fingerprint.toUpperCase()} is not certified for signing data (key flags 0x${flags.toString(16)})`, binding);
+    if (flags !== undefined && (flags & 0x02) === 0)
+      return fail(
+        'key-not-signing-capable',
+        `key ${cert.fingerprint.toUpperCase()} is not certified for signing data (key flags 0x${flags.toString(16)})`,
+        binding,
+      );
   }
 
   // 4. Has the key expired since? (Not a failure: the signature was made while it was valid.)
@@ -282,11 +441,32 @@ export async function validateKey(cert: Cert, subkey: Subkey | undefined, signed
   if (pe && pe.getTime() <= now.getTime() && pe.getTime() > t) expiredSince = pe;
   if (subkey && binding) {
     const bindData = { key: primary, bind: subkey.packet };
-    const judgedSub = await judge(subkey.signatures.filter((s) => s.type === SIG.subkeyBinding && issuedBy(s, primary)).map((sig) => ({ sig, data: bindData, security: 'second-preimage' as const })), primary, policy, now);
+    const judgedSub = await judge(
+      subkey.signatures
+        .filter((s) => s.type === SIG.subkeyBinding && issuedBy(s, primary))
+        .map((sig) => ({ sig, data: bindData, security: 'second-preimage' as const })),
+      primary,
+      policy,
+      now,
+    );
     const nb = newestAt(judgedSub, now.getTime()) ?? binding;
     const se = keyExpiry(subkey.packet, nb);
-    if (se && se.getTime() <= now.getTime() && se.getTime() > t && (!expiredSince || se < expiredSince)) expiredSince = se;
+    if (
+      se &&
+      se.getTime() <= now.getTime() &&
+      se.getTime() > t &&
+      (!expiredSince || se < expiredSince)
+    )
+      expiredSince = se;
   }
   void signingKey;
-  return { ok: true, problem: undefined, message: 'key valid at signing time', binding, expiredSince, revokedSince, warnings };
+  return {
+    ok: true,
+    problem: undefined,
+    message: 'key valid at signing time',
+    binding,
+    expiredSince,
+    revokedSince,
+    warnings,
+  };
 }

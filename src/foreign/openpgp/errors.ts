@@ -9,9 +9,18 @@
  */
 import { InputError } from '../../core/errors.js';
 
-export type OpenPGPErrorCode = 'OPENPGP_ARMOR' | 'OPENPGP_PACKET' | 'OPENPGP_NO_SIGNATURE' | 'OPENPGP_TOO_LARGE' | 'OPENPGP_CLEARTEXT';
+export type OpenPGPErrorCode =
+  | 'OPENPGP_ARMOR'
+  | 'OPENPGP_PACKET'
+  | 'OPENPGP_NO_SIGNATURE'
+  | 'OPENPGP_TOO_LARGE'
+  | 'OPENPGP_CLEARTEXT';
 
 /** openpgpError builds the InputError thrown by every OpenPGP parser. */
-export function openpgpError(code: OpenPGPErrorCode, message: string, options: { hint?: string; cause?: unknown; file?: string } = {}): InputError {
+export function openpgpError(
+  code: OpenPGPErrorCode,
+  message: string,
+  options: { hint?: string; cause?: unknown; file?: string } = {},
+): InputError {
   return new InputError(code, message, options);
 }

@@ -1,6 +1,15 @@
 /** OpenPGP verification: detached and clear-signed signatures, keyrings, Sequoia-standard and gpgv-legacy policies. */
 export { verifyDetached, verifyCleartext } from './verify.js';
-export type { OpenPGPResult, CleartextResult, OpenPGPVerdict, OpenPGPReason, SignatureReport, Signer, VerifyOptions, KeyringInput } from './verify.js';
+export type {
+  OpenPGPResult,
+  CleartextResult,
+  OpenPGPVerdict,
+  OpenPGPReason,
+  SignatureReport,
+  Signer,
+  VerifyOptions,
+  KeyringInput,
+} from './verify.js';
 export { parseKeyring, findIssuerKeys } from './keyring.js';
 export type { Keyring, Cert, Subkey, UserID } from './keyring.js';
 export { parseArmor, parseCleartext, looksArmored, crc24 } from './armor.js';

@@ -56,13 +56,21 @@ export const MAX_CERTS = 20_000;
  * an empty input gives an empty keyring.
  */
 export async function parseKeyring(bytes: Uint8Array): Promise<Keyring> {
-  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) return { certs: [], skipped: [] };
+  if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09))
+    return { certs: [], skipped: [] };
   const streams = looksArmored(bytes)
-    // "ARMORED FILE" is what `gpg --armor --export-options export-minimal` and Debian's
-    // debian/upstream/signing-key.asc sometimes hold; any non-signature block may carry keys.
-    ? parseArmor(bytes).filter((b) => !['SIGNATURE', 'SIGNED MESSAGE', 'MESSAGE'].includes(b.label)).map((b) => b.data)
+    ? // "ARMORED FILE" is what `gpg --armor --export-options export-minimal` and Debian's
+      // debian/upstream/signing-key.asc sometimes hold; any non-signature block may carry keys.
+      parseArmor(bytes)
+        .filter((b) => !['SIGNATURE', 'SIGNED MESSAGE', 'MESSAGE'].includes(b.label))
+        .map((b) => b.data)
     : [bytes];
-  if (streams.length === 0) throw openpgpError('OPENPGP_ARMOR', 'armored input holds no key block (only signatures or messages)', { hint: 'is this a signature rather than a key?' });
+  if (streams.length === 0)
+    throw openpgpError(
+      'OPENPGP_ARMOR',
+      'armored input holds no key block (only signatures or messages)',
+      { hint: 'is this a signature rather than a key?' },
+    );
   const byFpr = new Map<string, Cert>();
   const skipped: string[] = [];
   for (const s of streams) {
@@ -70,7 +78,11 @@ export async function parseKeyring(bytes: Uint8Array): Promise<Keyring> {
       const prev = byFpr.get(cert.fingerprint);
       if (prev) merge(prev, cert);
       else byFpr.set(cert.fingerprint, cert);
-      if (byFpr.size > MAX_CERTS) throw openpgpError('OPENPGP_TOO_LARGE', `keyring holds more than ${MAX_CERTS} certificates`);
+      if (byFpr.size > MAX_CERTS)
+        throw openpgpError(
+          'OPENPGP_TOO_LARGE',
+          `keyring holds more than ${MAX_CERTS} certificates`,
+        );
     }
   }
   return { certs: [...byFpr.values()], skipped };
@@ -87,8 +99,21 @@ async function certsOf(stream: Uint8Array, skipped: string[]): Promise<Cert[]> {
       case Tag.secretKey: {
         skipping = false;
         const key = await readKey(p.body, false);
-        if (typeof key === 'string') { skipped.push(key); cert = undefined; target = undefined; skipping = true; break; }
-        cert = { primary: key, fingerprint: key.getFingerprint(), keyID: key.getKeyID().toHex(), directSignatures: [], userIDs: [], subkeys: [] };
+        if (typeof key === 'string') {
+          skipped.push(key);
+          cert = undefined;
+          target = undefined;
+          skipping = true;
+          break;
+        }
+        cert = {
+          primary: key,
+          fingerprint: key.getFingerprint(),
+          keyID: key.getKeyID().toHex(),
+          directSignatures: [],
+          userIDs: [],
+          subkeys: [],
+        };
         certs.push(cert);
         target = cert.directSignatures;
         break;
@@ -97,8 +122,17 @@ async function certsOf(stream: Uint8Array, skipped: string[]): Promise<Cert[]> {
       case Tag.secretSubkey: {
         if (!cert) break;
         const key = await readKey(p.body, true);
-        if (typeof key === 'string') { skipped.push(key); target = undefined; break; }
-        const sub: Subkey = { packet: key, fingerprint: key.getFingerprint(), keyID: key.getKeyID().toHex(), signatures: [] };
+        if (typeof key === 'string') {
+          skipped.push(key);
+          target = undefined;
+          break;
+        }
+        const sub: Subkey = {
+          packet: key,
+          fingerprint: key.getFingerprint(),
+          keyID: key.getKeyID().toHex(),
+          signatures: [],
+        };
         cert.subkeys.push(sub);
         target = sub.signatures;
         break;
@@ -109,9 +143,18 @@ async function certsOf(stream: Uint8Array, skipped: string[]): Promise<Cert[]> {
         let packet: openpgp.UserIDPacket | undefined;
         if (p.tag === Tag.userID) {
           packet = new openpgp.UserIDPacket();
-          try { packet.read(p.body); } catch { packet = undefined; }
+          try {
+            packet.read(p.body);
+          } catch {
+            packet = undefined;
+          }
         }
-        const uid: UserID = { packet, raw: p.body, isAttribute: p.tag === Tag.userAttribute, signatures: [] };
+        const uid: UserID = {
+          packet,
+          raw: p.body,
+          isAttribute: p.tag === Tag.userAttribute,
+          signatures: [],
+        };
         cert.userIDs.push(uid);
         target = uid.signatures;
         break;
@@ -150,12 +193,19 @@ function merge(into: Cert, from: Cert): void {
 }
 
 /** findSigningKeys returns the certificates and keys (primary or subkey) a signature's issuer names. */
-export function findIssuerKeys(ring: Keyring, keyID: string | undefined, fingerprint: string | undefined): { cert: Cert; key: KeyPacket; subkey: Subkey | undefined }[] {
+export function findIssuerKeys(
+  ring: Keyring,
+  keyID: string | undefined,
+  fingerprint: string | undefined,
+): { cert: Cert; key: KeyPacket; subkey: Subkey | undefined }[] {
   const out: { cert: Cert; key: KeyPacket; subkey: Subkey | undefined }[] = [];
-  const match = (fpr: string, kid: string) => (fingerprint !== undefined ? fpr === fingerprint : keyID === undefined || kid === keyID);
+  const match = (fpr: string, kid: string) =>
+    fingerprint !== undefined ? fpr === fingerprint : keyID === undefined || kid === keyID;
   for (const cert of ring.certs) {
-    if (match(cert.fingerprint, cert.keyID)) out.push({ cert, key: cert.primary, subkey: undefined });
-    for (const s of cert.subkeys) if (match(s.fingerprint, s.keyID)) out.push({ cert, key: s.packet, subkey: s });
+    if (match(cert.fingerprint, cert.keyID))
+      out.push({ cert, key: cert.primary, subkey: undefined });
+    for (const s of cert.subkeys)
+      if (match(s.fingerprint, s.keyID)) out.push({ cert, key: s.packet, subkey: s });
   }
   return out;
 }

@@ -36,9 +36,15 @@ export function readPackets(bytes: Uint8Array): RawPacket[] {
   const out: RawPacket[] = [];
   let i = 0;
   while (i < bytes.length) {
-    if (out.length >= MAX_PACKETS) throw openpgpError('OPENPGP_TOO_LARGE', `more than ${MAX_PACKETS} packets`);
+    if (out.length >= MAX_PACKETS)
+      throw openpgpError('OPENPGP_TOO_LARGE', `more than ${MAX_PACKETS} packets`);
     const h = bytes[i]!;
-    if ((h & 0x80) === 0) throw openpgpError('OPENPGP_PACKET', `byte ${i}: 0x${h.toString(16).padStart(2, '0')} is not an OpenPGP packet header`, { hint: 'is this an armored (text) file read as binary, or not OpenPGP at all?' });
+    if ((h & 0x80) === 0)
+      throw openpgpError(
+        'OPENPGP_PACKET',
+        `byte ${i}: 0x${h.toString(16).padStart(2, '0')} is not an OpenPGP packet header`,
+        { hint: 'is this an armored (text) file read as binary, or not OpenPGP at all?' },
+      );
     i++;
     if (h & 0x40) {
       const tag = h & 0x3f;
@@ -82,19 +88,29 @@ function newLength(b: Uint8Array, i: number): { len: number; partial: boolean; n
   }
   if (o1 === 255) {
     if (i + 4 >= b.length) throw openpgpError('OPENPGP_PACKET', 'packet length is truncated');
-    return { len: b[i + 1]! * 2 ** 24 + (b[i + 2]! << 16) + (b[i + 3]! << 8) + b[i + 4]!, partial: false, next: i + 5 };
+    return {
+      len: b[i + 1]! * 2 ** 24 + (b[i + 2]! << 16) + (b[i + 3]! << 8) + b[i + 4]!,
+      partial: false,
+      next: i + 5,
+    };
   }
   return { len: 1 << (o1 & 0x1f), partial: true, next: i + 1 };
 }
 
 function truncated(tag: number, at: number, len: number, total: number) {
-  return openpgpError('OPENPGP_PACKET', `packet (tag ${tag}) at byte ${at} claims ${len} bytes but only ${Math.max(0, total - at)} remain: truncated`);
+  return openpgpError(
+    'OPENPGP_PACKET',
+    `packet (tag ${tag}) at byte ${at} claims ${len} bytes but only ${Math.max(0, total - at)} remain: truncated`,
+  );
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 

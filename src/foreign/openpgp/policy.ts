@@ -60,7 +60,7 @@ const d = (s: string) => Date.parse(`${s}T00:00:00Z`);
 /** STANDARD_POLICY is Sequoia's StandardPolicy (the policy of `sqv`). */
 export const STANDARD_POLICY: Policy = {
   name: 'standard',
-  description: "Sequoia standard policy (as sqv)",
+  description: 'Sequoia standard policy (as sqv)',
   collisionCutoff: { 1: d('1997-02-01'), 2: d('2013-02-01'), 3: d('2013-02-01') },
   secondPreimageCutoff: { 1: d('2004-02-01'), 2: d('2023-02-01'), 3: d('2013-02-01') },
   knownHashes: [1, 2, 3, 8, 9, 10, 11, 12, 14],
@@ -96,7 +96,13 @@ export function policyByName(name: PolicyName): Policy {
  * hashAcceptable says whether `hash` may be used for a signature needing
  * `security`, judged at `now`. A revocation gets the policy's tolerance.
  */
-export function hashAcceptable(policy: Policy, hash: number, security: HashSecurity, now: Date, revocation = false): boolean {
+export function hashAcceptable(
+  policy: Policy,
+  hash: number,
+  security: HashSecurity,
+  now: Date,
+  revocation = false,
+): boolean {
   if (!policy.knownHashes.includes(hash)) return false;
   const tolerance = revocation ? policy.revocationToleranceMs : 0;
   const t = now.getTime();
@@ -110,13 +116,21 @@ export function hashAcceptable(policy: Policy, hash: number, security: HashSecur
 }
 
 /** keyStrengthProblem returns why a public key is too weak at `now`, or undefined. */
-export function keyStrengthProblem(policy: Policy, algorithm: string, bits: number | undefined, now: Date): string | undefined {
+export function keyStrengthProblem(
+  policy: Policy,
+  algorithm: string,
+  bits: number | undefined,
+  now: Date,
+): string | undefined {
   if (!policy.enforceKeyStrength) return undefined;
   const t = now.getTime();
   const b = bits ?? 0;
-  if (algorithm.startsWith('rsa') && b < 2048 && t >= d('2014-02-01')) return `${b}-bit RSA key (rejected since 2014-02-01)`;
-  if (algorithm === 'dsa' && b < 2048 && t >= d('2014-02-01')) return `${b}-bit DSA key (rejected since 2014-02-01)`;
+  if (algorithm.startsWith('rsa') && b < 2048 && t >= d('2014-02-01'))
+    return `${b}-bit RSA key (rejected since 2014-02-01)`;
+  if (algorithm === 'dsa' && b < 2048 && t >= d('2014-02-01'))
+    return `${b}-bit DSA key (rejected since 2014-02-01)`;
   if (algorithm === 'dsa' && t >= d('2030-02-01')) return `DSA key (rejected since 2030-02-01)`;
-  if (algorithm === 'elgamal' && t >= d('2025-02-01')) return `ElGamal key (rejected since 2025-02-01)`;
+  if (algorithm === 'elgamal' && t >= d('2025-02-01'))
+    return `ElGamal key (rejected since 2025-02-01)`;
   return undefined;
 }

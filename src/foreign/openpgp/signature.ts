@@ -28,7 +28,15 @@ export interface ParsedSignature {
 
 /** HASH_NAMES maps hash algorithm ids (RFC 9580 §9.5) to names. */
 export const HASH_NAMES: Readonly<Record<number, string>> = {
-  1: 'MD5', 2: 'SHA1', 3: 'RIPEMD160', 8: 'SHA256', 9: 'SHA384', 10: 'SHA512', 11: 'SHA224', 12: 'SHA3-256', 14: 'SHA3-512',
+  1: 'MD5',
+  2: 'SHA1',
+  3: 'RIPEMD160',
+  8: 'SHA256',
+  9: 'SHA384',
+  10: 'SHA512',
+  11: 'SHA224',
+  12: 'SHA3-256',
+  14: 'SHA3-512',
 };
 
 /** hashName names a hash algorithm id. */
@@ -45,8 +53,14 @@ export function parseSignaturePacket(body: Uint8Array): ParsedSignature {
     packet.read(body);
   } catch (e) {
     return {
-      version, type: body[1] ?? -1, publicKeyAlgorithm: body[2] ?? -1, hashAlgorithm: body[3] ?? -1,
-      created: undefined, issuerKeyID: undefined, issuerFingerprint: undefined, packet: undefined,
+      version,
+      type: body[1] ?? -1,
+      publicKeyAlgorithm: body[2] ?? -1,
+      hashAlgorithm: body[3] ?? -1,
+      created: undefined,
+      issuerKeyID: undefined,
+      issuerFingerprint: undefined,
+      packet: undefined,
       parseError: e instanceof Error ? e.message : String(e),
     };
   }
@@ -73,13 +87,22 @@ export function fromPacket(packet: openpgp.SignaturePacket): ParsedSignature {
 // public-key algorithm(1), hash algorithm(1), left 16 bits of hash(2), MPIs.
 function parseV3(body: Uint8Array): ParsedSignature {
   const bad = (why: string): ParsedSignature => ({
-    version: body[0] ?? 3, type: body[2] ?? -1, publicKeyAlgorithm: body[15] ?? -1, hashAlgorithm: body[16] ?? -1,
-    created: undefined, issuerKeyID: undefined, issuerFingerprint: undefined, packet: undefined, parseError: why,
+    version: body[0] ?? 3,
+    type: body[2] ?? -1,
+    publicKeyAlgorithm: body[15] ?? -1,
+    hashAlgorithm: body[16] ?? -1,
+    created: undefined,
+    issuerKeyID: undefined,
+    issuerFingerprint: undefined,
+    packet: undefined,
+    parseError: why,
   });
   if (body.length < 19 || body[1] !== 5) return bad('malformed v3 signature packet');
   const type = body[2]!;
   const timeBytes = body.subarray(3, 7);
-  const created = new Date(((timeBytes[0]! * 2 ** 24) + (timeBytes[1]! << 16) + (timeBytes[2]! << 8) + timeBytes[3]!) * 1000);
+  const created = new Date(
+    (timeBytes[0]! * 2 ** 24 + (timeBytes[1]! << 16) + (timeBytes[2]! << 8) + timeBytes[3]!) * 1000,
+  );
   const keyID = body.subarray(7, 15);
   const pk = body[15]!;
   const hash = body[16]!;
@@ -88,11 +111,16 @@ function parseV3(body: Uint8Array): ParsedSignature {
   // Rebuild as a v4 body so OpenPGP.js parses the MPIs: hashed area = creation time, unhashed = issuer.
   const v4 = new Uint8Array(4 + 2 + 6 + 2 + 10 + 2 + mpis.length);
   let o = 0;
-  v4.set([4, type, pk, hash, 0, 6, 5, 2], o); o += 8;
-  v4.set(timeBytes, o); o += 4;
-  v4.set([0, 10, 9, 16], o); o += 4;
-  v4.set(keyID, o); o += 8;
-  v4.set(left16, o); o += 2;
+  v4.set([4, type, pk, hash, 0, 6, 5, 2], o);
+  o += 8;
+  v4.set(timeBytes, o);
+  o += 4;
+  v4.set([0, 10, 9, 16], o);
+  o += 4;
+  v4.set(keyID, o);
+  o += 8;
+  v4.set(left16, o);
+  o += 2;
   v4.set(mpis, o);
   const packet = new openpgp.SignaturePacket();
   try {
@@ -102,7 +130,11 @@ function parseV3(body: Uint8Array): ParsedSignature {
   }
   // A v3 signature hashes the data, then the type and creation time, with no trailer.
   const trailer = new Uint8Array([type, ...timeBytes]);
-  const p = packet as unknown as { toHash: (t: number, data: unknown, detached?: boolean) => Uint8Array; toSign: (t: number, data: unknown) => Uint8Array; version: number };
+  const p = packet as unknown as {
+    toHash: (t: number, data: unknown, detached?: boolean) => Uint8Array;
+    toSign: (t: number, data: unknown) => Uint8Array;
+    version: number;
+  };
   p.toHash = (t, data) => {
     const signed = p.toSign(t, data);
     const out = new Uint8Array(signed.length + trailer.length);

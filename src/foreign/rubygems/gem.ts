@@ -40,18 +40,30 @@ function gunzip(member: TarMember): Buffer {
   try {
     return gunzipSync(member.data, { maxOutputLength: MAX_YAML_BYTES });
   } catch (cause) {
-    throw new InputError('GEM_MALFORMED', `${member.name} is not valid gzip data or is larger than ${MAX_YAML_BYTES} bytes`, { cause, field: member.name });
+    throw new InputError(
+      'GEM_MALFORMED',
+      `${member.name} is not valid gzip data or is larger than ${MAX_YAML_BYTES} bytes`,
+      { cause, field: member.name },
+    );
   }
 }
 
 function parseYaml(text: string, where: string): unknown {
   // Ruby writes local tags (!ruby/object:Gem::Version); yaml resolves unknown tags as plain maps.
   const doc = parseDocument(text, { logLevel: 'silent', uniqueKeys: false });
-  if (doc.errors.length > 0) throw new InputError('GEM_MALFORMED', `${where} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, { field: where });
+  if (doc.errors.length > 0)
+    throw new InputError(
+      'GEM_MALFORMED',
+      `${where} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+      { field: where },
+    );
   try {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new InputError('GEM_MALFORMED', `${where} could not be read as YAML`, { cause, field: where });
+    throw new InputError('GEM_MALFORMED', `${where} could not be read as YAML`, {
+      cause,
+      field: where,
+    });
   }
 }
 
@@ -63,25 +75,42 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function parseGemSpec(yamlText: string): GemSpecSummary {
   const spec = parseYaml(yamlText, 'metadata');
   const problems: string[] = [];
-  if (!isRecord(spec)) throw new InputError('GEM_MALFORMED', 'metadata is not a Gem::Specification mapping', { field: 'metadata' });
+  if (!isRecord(spec))
+    throw new InputError('GEM_MALFORMED', 'metadata is not a Gem::Specification mapping', {
+      field: 'metadata',
+    });
   const name = spec['name'];
   if (typeof name !== 'string' || name === '') problems.push('name is missing');
   const rawVersion = spec['version'];
   const version = isRecord(rawVersion) ? rawVersion['version'] : rawVersion;
-  if (typeof version !== 'string' && typeof version !== 'number') problems.push('version is missing');
+  if (typeof version !== 'string' && typeof version !== 'number')
+    problems.push('version is missing');
   const chain = spec['cert_chain'] ?? [];
-  if (!Array.isArray(chain) || !chain.every((c) => typeof c === 'string')) problems.push('cert_chain is not a list of PEM strings');
-  if (problems.length > 0) throw new InputError('GEM_MALFORMED', `metadata: ${problems.join('; ')}`, { field: 'metadata' });
+  if (!Array.isArray(chain) || !chain.every((c) => typeof c === 'string'))
+    problems.push('cert_chain is not a list of PEM strings');
+  if (problems.length > 0)
+    throw new InputError('GEM_MALFORMED', `metadata: ${problems.join('; ')}`, {
+      field: 'metadata',
+    });
   return { name: name as string, version: String(version), certChain: chain as string[] };
 }
 
 function parseChecksums(text: string): Record<string, Record<string, string>> {
   const doc = parseYaml(text, 'checksums.yaml.gz');
-  if (!isRecord(doc)) throw new InputError('GEM_MALFORMED', 'checksums.yaml.gz is not a mapping of algorithm to digests', { field: 'checksums.yaml.gz' });
+  if (!isRecord(doc))
+    throw new InputError(
+      'GEM_MALFORMED',
+      'checksums.yaml.gz is not a mapping of algorithm to digests',
+      { field: 'checksums.yaml.gz' },
+    );
   const out: Record<string, Record<string, string>> = {};
   for (const [algorithm, digests] of Object.entries(doc)) {
     if (!isRecord(digests) || !Object.values(digests).every((d) => typeof d === 'string')) {
-      throw new InputError('GEM_MALFORMED', `checksums.yaml.gz: ${algorithm} is not a mapping of file to hex digest`, { field: 'checksums.yaml.gz' });
+      throw new InputError(
+        'GEM_MALFORMED',
+        `checksums.yaml.gz: ${algorithm} is not a mapping of file to hex digest`,
+        { field: 'checksums.yaml.gz' },
+      );
     }
     out[algorithm] = digests as Record<string, string>;
   }
@@ -116,7 +145,18 @@ export function parseGem(bytes: Uint8Array): GemPackage {
       checksums = parseChecksums(gunzip(m).toString('utf8'));
     }
   }
-  if (specYaml === undefined) throw new InputError('GEM_MALFORMED', 'package metadata is missing (no metadata.gz member); is this a .gem file?');
-  if (!seen.has('data.tar.gz')) throw new InputError('GEM_MALFORMED', 'package content (data.tar.gz) is missing');
-  return { members, spec: parseGemSpec(specYaml), checksums, signatures, duplicates: [...duplicates] };
+  if (specYaml === undefined)
+    throw new InputError(
+      'GEM_MALFORMED',
+      'package metadata is missing (no metadata.gz member); is this a .gem file?',
+    );
+  if (!seen.has('data.tar.gz'))
+    throw new InputError('GEM_MALFORMED', 'package content (data.tar.gz) is missing');
+  return {
+    members,
+    spec: parseGemSpec(specYaml),
+    checksums,
+    signatures,
+    duplicates: [...duplicates],
+  };
 }

@@ -24,7 +24,10 @@ export async function readTrustDir(dir: string): Promise<string[]> {
 }
 
 /** verifyGemFile reads a `.gem` from disk and verifies it; the verdict's subject is the file name. */
-export async function verifyGemFile(path: string, options: Omit<GemVerifyOptions, 'subject'>): Promise<VerificationResult> {
+export async function verifyGemFile(
+  path: string,
+  options: Omit<GemVerifyOptions, 'subject'>,
+): Promise<VerificationResult> {
   const bytes = await readFile(path);
   return verifyGem(bytes, { ...options, subject: basename(path) });
 }

@@ -29,7 +29,10 @@ export interface TarLimits {
 }
 
 /** DEFAULT_GEM_TAR_LIMITS: a gem has a handful of members; data.tar.gz may be large. */
-export const DEFAULT_GEM_TAR_LIMITS: TarLimits = { maxMembers: 64, maxMemberBytes: 512 * 1024 * 1024 };
+export const DEFAULT_GEM_TAR_LIMITS: TarLimits = {
+  maxMembers: 64,
+  maxMemberBytes: 512 * 1024 * 1024,
+};
 
 const BLOCK = 512;
 
@@ -43,9 +46,14 @@ function octal(header: Uint8Array, offset: number, length: number, what: string)
   // attacker-controlled: parse strictly so "1e9", "-1" or binary base-256 sizes are refused.
   const text = field(header, offset, length).trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new InputError('TAR_MALFORMED', `tar header field ${what} is not an octal number: ${JSON.stringify(text)}`);
+  if (!/^[0-7]+$/.test(text))
+    throw new InputError(
+      'TAR_MALFORMED',
+      `tar header field ${what} is not an octal number: ${JSON.stringify(text)}`,
+    );
   const n = parseInt(text, 8);
-  if (!Number.isSafeInteger(n)) throw new InputError('TAR_MALFORMED', `tar header field ${what} is too large`);
+  if (!Number.isSafeInteger(n))
+    throw new InputError('TAR_MALFORMED', `tar header field ${what} is too large`);
   return n;
 }
 
@@ -63,37 +71,64 @@ function checksumOk(header: Uint8Array): boolean {
  * checksum, truncated member, unsupported entry type) or `TAR_TOO_LARGE`
  * (a limit was exceeded).
  */
-export function parseTar(bytes: Uint8Array, limits: TarLimits = DEFAULT_GEM_TAR_LIMITS): TarMember[] {
+export function parseTar(
+  bytes: Uint8Array,
+  limits: TarLimits = DEFAULT_GEM_TAR_LIMITS,
+): TarMember[] {
   const members: TarMember[] = [];
   let offset = 0;
   for (;;) {
     if (offset + BLOCK > bytes.length) {
       // A tar ends with two zero blocks, but RubyGems' reader (and GNU tar) accept EOF after the last member.
       if (offset === bytes.length && members.length > 0) return members;
-      throw new InputError('TAR_MALFORMED', members.length === 0 ? 'not a tar archive (shorter than one header block)' : `tar archive truncated at byte ${offset}`);
+      throw new InputError(
+        'TAR_MALFORMED',
+        members.length === 0
+          ? 'not a tar archive (shorter than one header block)'
+          : `tar archive truncated at byte ${offset}`,
+      );
     }
     const header = bytes.subarray(offset, offset + BLOCK);
     if (header.every((b) => b === 0)) {
       if (members.length === 0) throw new InputError('TAR_MALFORMED', 'tar archive has no members');
       return members;
     }
-    if (!checksumOk(header)) throw new InputError('TAR_MALFORMED', `not a tar archive (header checksum mismatch at byte ${offset})`);
+    if (!checksumOk(header))
+      throw new InputError(
+        'TAR_MALFORMED',
+        `not a tar archive (header checksum mismatch at byte ${offset})`,
+      );
     const size = octal(header, 124, 12, 'size');
     const type = String.fromCharCode(header[156]!);
     const magic = field(header, 257, 6);
     const prefix = magic.startsWith('ustar') ? field(header, 345, 155) : '';
     const base = field(header, 0, 100);
     const name = prefix === '' ? base : `${prefix}/${base}`;
-    if (size > limits.maxMemberBytes) throw new InputError('TAR_TOO_LARGE', `tar member ${JSON.stringify(name)} is ${size} bytes, over the limit of ${limits.maxMemberBytes}`);
+    if (size > limits.maxMemberBytes)
+      throw new InputError(
+        'TAR_TOO_LARGE',
+        `tar member ${JSON.stringify(name)} is ${size} bytes, over the limit of ${limits.maxMemberBytes}`,
+      );
     const start = offset + BLOCK;
     const end = start + size;
-    if (end > bytes.length) throw new InputError('TAR_MALFORMED', `tar member ${JSON.stringify(name)} is truncated (needs ${size} bytes, ${bytes.length - start} left)`);
+    if (end > bytes.length)
+      throw new InputError(
+        'TAR_MALFORMED',
+        `tar member ${JSON.stringify(name)} is truncated (needs ${size} bytes, ${bytes.length - start} left)`,
+      );
     if (type === '0' || type === '\0') {
-      if (members.length >= limits.maxMembers) throw new InputError('TAR_TOO_LARGE', `tar archive has more than ${limits.maxMembers} members`);
+      if (members.length >= limits.maxMembers)
+        throw new InputError(
+          'TAR_TOO_LARGE',
+          `tar archive has more than ${limits.maxMembers} members`,
+        );
       members.push({ name, data: bytes.subarray(start, end) });
     } else if (type !== '5') {
       // Links and extension headers could smuggle names past the checks below; gems never contain them.
-      throw new InputError('TAR_MALFORMED', `tar member ${JSON.stringify(name)} has unsupported type ${JSON.stringify(type)}`);
+      throw new InputError(
+        'TAR_MALFORMED',
+        `tar member ${JSON.stringify(name)} has unsupported type ${JSON.stringify(type)}`,
+      );
     }
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
   }

@@ -16,7 +16,15 @@
 import { X509Certificate, createHash, verify as cryptoVerify } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../../core/errors.js';
-import { fail, pass, skip, verdict, warn, type Check, type VerificationResult } from '../../core/verdict.js';
+import {
+  fail,
+  pass,
+  skip,
+  verdict,
+  warn,
+  type Check,
+  type VerificationResult,
+} from '../../core/verdict.js';
 import { parseGem, type GemPackage } from './gem.js';
 
 /** GemPolicyName names the RubyGems policies Sigil implements. */
@@ -76,15 +84,25 @@ function verifyIssued(cert: X509Certificate, issuer: X509Certificate): boolean {
 
 /** checkValidity is policy.rb `check_cert` without the issuer part. */
 function validityProblem(c: ParsedCert, now: Date): string | undefined {
-  if (Number.isNaN(c.notBefore.getTime()) || Number.isNaN(c.notAfter.getTime())) return `certificate ${rubyName(c.cert.subject)} has unreadable validity dates`;
-  if (c.notBefore > now) return `certificate ${rubyName(c.cert.subject)} not valid before ${c.notBefore.toISOString()}`;
-  if (c.notAfter < now) return `certificate ${rubyName(c.cert.subject)} not valid after ${c.notAfter.toISOString()}`;
+  if (Number.isNaN(c.notBefore.getTime()) || Number.isNaN(c.notAfter.getTime()))
+    return `certificate ${rubyName(c.cert.subject)} has unreadable validity dates`;
+  if (c.notBefore > now)
+    return `certificate ${rubyName(c.cert.subject)} not valid before ${c.notBefore.toISOString()}`;
+  if (c.notAfter < now)
+    return `certificate ${rubyName(c.cert.subject)} not valid after ${c.notAfter.toISOString()}`;
   return undefined;
 }
 
 function checksumChecks(gem: GemPackage): Check[] {
   // package.rb verify_checksums: every listed digest must match; unlisted members are not checked.
-  if (gem.checksums === undefined) return [skip('checksums', 'GEM_CHECKSUMS_ABSENT', 'the gem has no checksums.yaml.gz (built by RubyGems older than 2.0)')];
+  if (gem.checksums === undefined)
+    return [
+      skip(
+        'checksums',
+        'GEM_CHECKSUMS_ABSENT',
+        'the gem has no checksums.yaml.gz (built by RubyGems older than 2.0)',
+      ),
+    ];
   const byName = new Map(gem.members.map((m) => [m.name, m.data]));
   const bad: string[] = [];
   let count = 0;
@@ -92,14 +110,28 @@ function checksumChecks(gem: GemPackage): Check[] {
     const node = { SHA1: 'sha1', SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512' }[algorithm];
     for (const [file, hex] of Object.entries(digests)) {
       const data = byName.get(file);
-      if (node === undefined) { bad.push(`${algorithm} is not a digest RubyGems knows`); continue; }
-      if (data === undefined) { bad.push(`${algorithm} listed for ${file}, which is not in the gem`); continue; }
+      if (node === undefined) {
+        bad.push(`${algorithm} is not a digest RubyGems knows`);
+        continue;
+      }
+      if (data === undefined) {
+        bad.push(`${algorithm} listed for ${file}, which is not in the gem`);
+        continue;
+      }
       count++;
-      if (createHash(node).update(data).digest('hex') !== hex.toLowerCase()) bad.push(`${algorithm} checksum mismatch for ${file}`);
+      if (createHash(node).update(data).digest('hex') !== hex.toLowerCase())
+        bad.push(`${algorithm} checksum mismatch for ${file}`);
     }
   }
-  if (bad.length > 0) return [fail('checksums', 'GEM_CHECKSUM_MISMATCH', bad.join('; '), { problems: bad })];
-  return [pass('checksums', 'GEM_CHECKSUMS_MATCH', `${count} checksums in checksums.yaml.gz match the members`)];
+  if (bad.length > 0)
+    return [fail('checksums', 'GEM_CHECKSUM_MISMATCH', bad.join('; '), { problems: bad })];
+  return [
+    pass(
+      'checksums',
+      'GEM_CHECKSUMS_MATCH',
+      `${count} checksums in checksums.yaml.gz match the members`,
+    ),
+  ];
 }
 
 function gzipCheck(gem: GemPackage): Check {
@@ -108,7 +140,11 @@ function gzipCheck(gem: GemPackage): Check {
     try {
       gunzipSync(m.data, { maxOutputLength: MAX_DATA_BYTES });
     } catch {
-      return fail('content', 'GEM_CONTENT_CORRUPT', 'data.tar.gz is not valid gzip data (or unpacks to more than 1 GiB)');
+      return fail(
+        'content',
+        'GEM_CONTENT_CORRUPT',
+        'data.tar.gz is not valid gzip data (or unpacks to more than 1 GiB)',
+      );
     }
   }
   return pass('content', 'GEM_CONTENT_INTACT', 'data.tar.gz is intact gzip data');
@@ -129,10 +165,23 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   const policy = options.policy ?? 'HighSecurity';
   const now = options.now ?? new Date();
   const subject = options.subject ?? `${gem.spec.name}-${gem.spec.version}.gem`;
-  const checks: Check[] = [pass('format', 'GEM_FORMAT', `${gem.spec.name} ${gem.spec.version}: metadata and data.tar.gz present`)];
+  const checks: Check[] = [
+    pass(
+      'format',
+      'GEM_FORMAT',
+      `${gem.spec.name} ${gem.spec.version}: metadata and data.tar.gz present`,
+    ),
+  ];
 
   if (gem.duplicates.length > 0) {
-    checks.push(fail('format', 'GEM_DUPLICATE_MEMBER', `duplicate files in the package: ${gem.duplicates.join(', ')}`, { duplicates: gem.duplicates }));
+    checks.push(
+      fail(
+        'format',
+        'GEM_DUPLICATE_MEMBER',
+        `duplicate files in the package: ${gem.duplicates.join(', ')}`,
+        { duplicates: gem.duplicates },
+      ),
+    );
   }
   checks.push(gzipCheck(gem), ...checksumChecks(gem));
 
@@ -140,8 +189,16 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
     // policy.rb verify: only_signed (HighSecurity) refuses; MediumSecurity lets an unsigned gem through with a warning.
     checks.push(
       policy === 'HighSecurity'
-        ? fail('signature', 'GEM_UNSIGNED', `the gem is not signed; unsigned gems are not allowed by the ${policy} policy`)
-        : warn('signature', 'GEM_UNSIGNED', `the gem is not signed (allowed by the ${policy} policy)`),
+        ? fail(
+            'signature',
+            'GEM_UNSIGNED',
+            `the gem is not signed; unsigned gems are not allowed by the ${policy} policy`,
+          )
+        : warn(
+            'signature',
+            'GEM_UNSIGNED',
+            `the gem is not signed (allowed by the ${policy} policy)`,
+          ),
     );
     return verdict(subject, checks);
   }
@@ -151,14 +208,26 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   for (const [i, pem] of gem.spec.certChain.entries()) {
     const c = parseCert(pem);
     if (c === undefined) {
-      checks.push(fail('certificate', 'GEM_CERT_MALFORMED', `cert_chain[${i}] in the gem's metadata is not a readable X.509 certificate`));
+      checks.push(
+        fail(
+          'certificate',
+          'GEM_CERT_MALFORMED',
+          `cert_chain[${i}] in the gem's metadata is not a readable X.509 certificate`,
+        ),
+      );
       return verdict(subject, checks);
     }
     chain.push(c);
   }
   const signer = chain.at(-1);
   if (signer === undefined) {
-    checks.push(fail('certificate', 'GEM_CHAIN_BROKEN', 'the gem has signatures but its metadata has an empty cert_chain (missing signing chain)'));
+    checks.push(
+      fail(
+        'certificate',
+        'GEM_CHAIN_BROKEN',
+        'the gem has signatures but its metadata has an empty cert_chain (missing signing chain)',
+      ),
+    );
     return verdict(subject, checks);
   }
   const root = chain[0]!;
@@ -167,8 +236,15 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   const signerProblem = validityProblem(signer, now);
   checks.push(
     signerProblem === undefined
-      ? pass('certificate', 'GEM_CERT_VALID', `signing certificate ${rubyName(signer.cert.subject)} is valid at ${now.toISOString()}`, { subject: rubyName(signer.cert.subject), notAfter: signer.notAfter.toISOString() })
-      : fail('certificate', 'GEM_CERT_EXPIRED', signerProblem, { subject: rubyName(signer.cert.subject) }),
+      ? pass(
+          'certificate',
+          'GEM_CERT_VALID',
+          `signing certificate ${rubyName(signer.cert.subject)} is valid at ${now.toISOString()}`,
+          { subject: rubyName(signer.cert.subject), notAfter: signer.notAfter.toISOString() },
+        )
+      : fail('certificate', 'GEM_CERT_EXPIRED', signerProblem, {
+          subject: rubyName(signer.cert.subject),
+        }),
   );
 
   // verify_chain: each certificate issued by the one before it and valid now.
@@ -178,34 +254,78 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
     const cert = chain[i]!;
     const p = validityProblem(cert, now);
     if (p !== undefined) links.push(p);
-    if (!verifyIssued(cert.cert, issuer.cert)) links.push(`certificate ${rubyName(cert.cert.subject)} was not issued by ${rubyName(issuer.cert.subject)}`);
+    if (!verifyIssued(cert.cert, issuer.cert))
+      links.push(
+        `certificate ${rubyName(cert.cert.subject)} was not issued by ${rubyName(issuer.cert.subject)}`,
+      );
   }
   checks.push(
     links.length === 0
-      ? pass('chain', 'GEM_CHAIN_VALID', `certificate chain of ${chain.length} verified from root to signer`)
-      : fail('chain', 'GEM_CHAIN_BROKEN', `invalid signing chain: ${links.join('; ')}`, { problems: links }),
+      ? pass(
+          'chain',
+          'GEM_CHAIN_VALID',
+          `certificate chain of ${chain.length} verified from root to signer`,
+        )
+      : fail('chain', 'GEM_CHAIN_BROKEN', `invalid signing chain: ${links.join('; ')}`, {
+          problems: links,
+        }),
   );
 
   // verify_root: the root is self-signed and valid now.
   const rootProblem = validityProblem(root, now);
   if (root.cert.issuer !== root.cert.subject || !verifyIssued(root.cert, root.cert)) {
-    checks.push(fail('root', 'GEM_ROOT_NOT_SELF_SIGNED', `root certificate ${rubyName(root.cert.subject)} is not self-signed (issuer ${rubyName(root.cert.issuer)})`));
+    checks.push(
+      fail(
+        'root',
+        'GEM_ROOT_NOT_SELF_SIGNED',
+        `root certificate ${rubyName(root.cert.subject)} is not self-signed (issuer ${rubyName(root.cert.issuer)})`,
+      ),
+    );
   } else if (rootProblem !== undefined) {
     checks.push(fail('root', 'GEM_CERT_EXPIRED', rootProblem));
   } else {
-    checks.push(pass('root', 'GEM_ROOT_SELF_SIGNED', `root certificate ${rubyName(root.cert.subject)} is self-signed and valid`));
+    checks.push(
+      pass(
+        'root',
+        'GEM_ROOT_SELF_SIGNED',
+        `root certificate ${rubyName(root.cert.subject)} is self-signed and valid`,
+      ),
+    );
   }
 
   // only_trusted: the root must be in the trust store, same subject and same public key (check_trust).
-  const trusted = options.trustedCerts.map(parseCert).filter((c): c is ParsedCert => c !== undefined);
+  const trusted = options.trustedCerts
+    .map(parseCert)
+    .filter((c): c is ParsedCert => c !== undefined);
   const sameSubject = trusted.filter((t) => t.cert.subject === root.cert.subject);
   if (sameSubject.length === 0) {
     const of = chain.length > 1 ? ` (root of signing cert ${rubyName(signer.cert.subject)})` : '';
-    checks.push(fail('trust', 'GEM_ROOT_UNTRUSTED', `root cert ${rubyName(root.cert.subject)} is not trusted${of}; add it with \`gem cert --add\` or pass it as a trusted certificate`, { root: rubyName(root.cert.subject), fingerprint256: root.cert.fingerprint256 }));
+    checks.push(
+      fail(
+        'trust',
+        'GEM_ROOT_UNTRUSTED',
+        `root cert ${rubyName(root.cert.subject)} is not trusted${of}; add it with \`gem cert --add\` or pass it as a trusted certificate`,
+        { root: rubyName(root.cert.subject), fingerprint256: root.cert.fingerprint256 },
+      ),
+    );
   } else if (!sameSubject.some((t) => sameKey(t.cert, root.cert))) {
-    checks.push(fail('trust', 'GEM_ROOT_KEY_MISMATCH', `trusted root certificate ${rubyName(root.cert.subject)} checksum does not match signing root certificate checksum`, { root: rubyName(root.cert.subject) }));
+    checks.push(
+      fail(
+        'trust',
+        'GEM_ROOT_KEY_MISMATCH',
+        `trusted root certificate ${rubyName(root.cert.subject)} checksum does not match signing root certificate checksum`,
+        { root: rubyName(root.cert.subject) },
+      ),
+    );
   } else {
-    checks.push(pass('trust', 'GEM_ROOT_TRUSTED', `root certificate ${rubyName(root.cert.subject)} is trusted`, { fingerprint256: root.cert.fingerprint256 }));
+    checks.push(
+      pass(
+        'trust',
+        'GEM_ROOT_TRUSTED',
+        `root certificate ${rubyName(root.cert.subject)} is trusted`,
+        { fingerprint256: root.cert.fingerprint256 },
+      ),
+    );
   }
 
   // Signatures: every signature has a member, every member has a signature, every signature verifies.
@@ -213,7 +333,11 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
   const names = new Set(digested.map((m) => m.name));
   const problems: { code: string; message: string }[] = [];
   for (const file of gem.signatures.keys()) {
-    if (!names.has(file)) problems.push({ code: 'GEM_DIGEST_MISSING', message: `missing digest for ${file} (a signature for a member that is not in the gem)` });
+    if (!names.has(file))
+      problems.push({
+        code: 'GEM_DIGEST_MISSING',
+        message: `missing digest for ${file} (a signature for a member that is not in the gem)`,
+      });
   }
   let good = 0;
   for (const m of digested) {
@@ -230,12 +354,21 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
       ok = false;
     }
     if (ok) good++;
-    else problems.push({ code: 'GEM_SIGNATURE_INVALID', message: `invalid signature on ${m.name}` });
+    else
+      problems.push({ code: 'GEM_SIGNATURE_INVALID', message: `invalid signature on ${m.name}` });
   }
   if (problems.length === 0) {
-    checks.push(pass('signature', 'GEM_SIGNATURES_VALID', `all ${good} members are signed by ${rubyName(signer.cert.subject)}`, { signer: rubyName(signer.cert.subject), members: digested.map((m) => m.name) }));
+    checks.push(
+      pass(
+        'signature',
+        'GEM_SIGNATURES_VALID',
+        `all ${good} members are signed by ${rubyName(signer.cert.subject)}`,
+        { signer: rubyName(signer.cert.subject), members: digested.map((m) => m.name) },
+      ),
+    );
   } else {
-    for (const p of problems) checks.push(fail('signature', p.code, p.message, { signer: rubyName(signer.cert.subject) }));
+    for (const p of problems)
+      checks.push(fail('signature', p.code, p.message, { signer: rubyName(signer.cert.subject) }));
   }
   return verdict(subject, checks);
 }
@@ -250,7 +383,8 @@ export function verifyGem(bytes: Uint8Array, options: GemVerifyOptions): Verific
   try {
     gem = parseGem(bytes);
   } catch (err) {
-    if (err instanceof InputError) return verdict(options.subject ?? 'gem', [fail('format', err.code, err.message)]);
+    if (err instanceof InputError)
+      return verdict(options.subject ?? 'gem', [fail('format', err.code, err.message)]);
     throw err;
   }
   return verifyGemPackage(gem, options);

@@ -18,21 +18,39 @@ export async function readTrustedRootFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `${path} is not a readable JSON trusted root`, { file: path, cause });
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      `${path} is not a readable JSON trusted root`,
+      { file: path, cause },
+    );
   }
 }
 
 /** verifySigstoreBundleFile verifies `<bundlePath>` (e.g. `pkg.tgz.sigstore.json`), optionally against the artifact file. */
 export async function verifySigstoreBundleFile(
   bundlePath: string,
-  options: { artifactPath?: string; trustedRootPath?: string; identity?: IdentityPolicy; keys?: readonly KeyObject[] } = {},
+  options: {
+    artifactPath?: string;
+    trustedRootPath?: string;
+    identity?: IdentityPolicy;
+    keys?: readonly KeyObject[];
+  } = {},
 ): Promise<VerificationResult> {
   const bytes = await readFile(bundlePath);
-  if (bytes.length > MAX_BUNDLE_BYTES) throw new InputError('SIGSTORE_BUNDLE_MALFORMED', `${bundlePath} is larger than ${MAX_BUNDLE_BYTES} bytes`, { file: bundlePath });
+  if (bytes.length > MAX_BUNDLE_BYTES)
+    throw new InputError(
+      'SIGSTORE_BUNDLE_MALFORMED',
+      `${bundlePath} is larger than ${MAX_BUNDLE_BYTES} bytes`,
+      { file: bundlePath },
+    );
   return verifySigstoreBundle(bytes, {
     subject: basename(options.artifactPath ?? bundlePath),
-    ...(options.artifactPath === undefined ? {} : { artifact: await readFile(options.artifactPath) }),
-    ...(options.trustedRootPath === undefined ? {} : { trustedRoot: await readTrustedRootFile(options.trustedRootPath) }),
+    ...(options.artifactPath === undefined
+      ? {}
+      : { artifact: await readFile(options.artifactPath) }),
+    ...(options.trustedRootPath === undefined
+      ? {}
+      : { trustedRoot: await readTrustedRootFile(options.trustedRootPath) }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
     ...(options.keys === undefined ? {} : { keys: options.keys }),
   });

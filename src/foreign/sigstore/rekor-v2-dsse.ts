@@ -19,7 +19,12 @@ import type { SignedEntity } from '@sigstore/verify';
 /** preAuthEncoding is DSSE's PAE: "DSSEv1" SP len(type) SP type SP len(body) SP body. */
 function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `),
+    type,
+    Buffer.from(` ${payload.length} `),
+    payload,
+  ]);
 }
 
 /** The hash Rekor used, told by the digest length (SHA-256, -384 or -512). */
@@ -34,7 +39,9 @@ function hashFor(length: number): 'sha256' | 'sha384' | 'sha512' | undefined {
  */
 export function withRekorV2DigestOverPae(bundle: Bundle, entity: SignedEntity): SignedEntity {
   if (bundle.content.$case !== 'dsseEnvelope') return entity;
-  const hashed = bundle.verificationMaterial.tlogEntries.some((e) => e.kindVersion?.kind === 'hashedrekord' && e.kindVersion.version === '0.0.2');
+  const hashed = bundle.verificationMaterial.tlogEntries.some(
+    (e) => e.kindVersion?.kind === 'hashedrekord' && e.kindVersion.version === '0.0.2',
+  );
   if (!hashed) return entity;
   const env = bundle.content.dsseEnvelope;
   const pae = preAuthEncoding(env.payloadType, Buffer.from(env.payload));

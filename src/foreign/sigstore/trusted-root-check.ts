@@ -30,14 +30,18 @@ export function missingValidityStarts(root: unknown): string[] {
     const items = root[list];
     if (!Array.isArray(items)) continue;
     items.forEach((t, i) => {
-      if (!hasStart(isRecord(t) && isRecord(t['publicKey']) ? t['publicKey']['validFor'] : undefined)) missing.push(`${list}[${i}].publicKey.validFor`);
+      if (
+        !hasStart(isRecord(t) && isRecord(t['publicKey']) ? t['publicKey']['validFor'] : undefined)
+      )
+        missing.push(`${list}[${i}].publicKey.validFor`);
     });
   }
   for (const list of ['certificateAuthorities', 'timestampAuthorities'] as const) {
     const items = root[list];
     if (!Array.isArray(items)) continue;
     items.forEach((a, i) => {
-      if (!hasStart(isRecord(a) ? a['validFor'] : undefined)) missing.push(`${list}[${i}].validFor`);
+      if (!hasStart(isRecord(a) ? a['validFor'] : undefined))
+        missing.push(`${list}[${i}].validFor`);
     });
   }
   return missing;

@@ -17,9 +17,24 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { Verifier, toSignedEntity, toTrustMaterial, type SignedEntity, type Signer, type TrustMaterial } from '@sigstore/verify';
+import {
+  Verifier,
+  toSignedEntity,
+  toTrustMaterial,
+  type SignedEntity,
+  type Signer,
+  type TrustMaterial,
+} from '@sigstore/verify';
 import { InputError } from '../../core/errors.js';
-import { fail, pass, skip, verdict, warn, type Check, type VerificationResult } from '../../core/verdict.js';
+import {
+  fail,
+  pass,
+  skip,
+  verdict,
+  warn,
+  type Check,
+  type VerificationResult,
+} from '../../core/verdict.js';
 import { PUBLIC_GOOD_TRUSTED_ROOT } from './public-good-root.js';
 import { missingValidityStarts } from './trusted-root-check.js';
 import { withRekorV2DigestOverPae } from './rekor-v2-dsse.js';
@@ -68,26 +83,50 @@ interface VerifierSteps {
 
 function errorInfo(err: unknown): { code: string; message: string } {
   const e = err as { code?: unknown; message?: unknown };
-  return { code: typeof e?.code === 'string' ? e.code : 'ERROR', message: typeof e?.message === 'string' ? e.message : String(err) };
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'ERROR',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+  };
 }
 
 /** parseTrustedRoot reads a `trusted_root.json` value; throws {@link InputError} `SIGSTORE_TRUSTED_ROOT_INVALID`. */
 export function parseTrustedRoot(json: unknown): TrustMaterial {
-  const j = json as { mediaType?: unknown; tlogs?: unknown; certificateAuthorities?: unknown } | null;
+  const j = json as {
+    mediaType?: unknown;
+    tlogs?: unknown;
+    certificateAuthorities?: unknown;
+  } | null;
   // TrustedRoot.fromJSON silently turns wrong shapes into empty lists; an empty root would fail every bundle for an obscure reason.
-  if (typeof j !== 'object' || j === null || typeof j.mediaType !== 'string' || !j.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot') || !Array.isArray(j.tlogs) || !Array.isArray(j.certificateAuthorities)) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', 'not a Sigstore trusted root: expected mediaType application/vnd.dev.sigstore.trustedroot+json with "tlogs" and "certificateAuthorities" lists');
+  if (
+    typeof j !== 'object' ||
+    j === null ||
+    typeof j.mediaType !== 'string' ||
+    !j.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot') ||
+    !Array.isArray(j.tlogs) ||
+    !Array.isArray(j.certificateAuthorities)
+  ) {
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      'not a Sigstore trusted root: expected mediaType application/vnd.dev.sigstore.trustedroot+json with "tlogs" and "certificateAuthorities" lists',
+    );
   }
   // sigstore-js 3.1 reads a missing validFor.start as "since the beginning of time"; the
   // trust root spec makes it required, and an unbounded key is a wider trust than was granted.
   const missing = missingValidityStarts(json);
   if (missing.length > 0) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `not a valid Sigstore trusted root: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no start (required: a key is trusted only from a known time)`);
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      `not a valid Sigstore trusted root: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no start (required: a key is trusted only from a known time)`,
+    );
   }
   try {
     return toTrustMaterial(TrustedRoot.fromJSON(json));
   } catch (cause) {
-    throw new InputError('SIGSTORE_TRUSTED_ROOT_INVALID', `not a usable Sigstore trusted root: ${errorInfo(cause).message}`, { cause });
+    throw new InputError(
+      'SIGSTORE_TRUSTED_ROOT_INVALID',
+      `not a usable Sigstore trusted root: ${errorInfo(cause).message}`,
+      { cause },
+    );
   }
 }
 
@@ -107,24 +146,37 @@ function parseBundleJson(input: unknown): Bundle {
       throw new InputError('SIGSTORE_BUNDLE_MALFORMED', 'the bundle is not valid JSON');
     }
   }
-  if (typeof json !== 'object' || json === null) throw new InputError('SIGSTORE_BUNDLE_MALFORMED', 'the bundle is not a JSON object');
+  if (typeof json !== 'object' || json === null)
+    throw new InputError('SIGSTORE_BUNDLE_MALFORMED', 'the bundle is not a JSON object');
   try {
     return bundleFromJSON(json);
   } catch (cause) {
-    throw new InputError('SIGSTORE_BUNDLE_MALFORMED', `not a valid Sigstore bundle: ${errorInfo(cause).message}`, { cause });
+    throw new InputError(
+      'SIGSTORE_BUNDLE_MALFORMED',
+      `not a valid Sigstore bundle: ${errorInfo(cause).message}`,
+      { cause },
+    );
   }
 }
 
 /** subjectCheck compares an artifact's digests with the subjects of the in-toto statement in a DSSE bundle. */
 function subjectCheck(bundle: Bundle, artifact: Uint8Array): Check {
   if (bundle.content.$case !== 'dsseEnvelope') {
-    return pass('subject', 'SIGSTORE_SUBJECT_MATCH', 'the message signature covers the artifact digest (checked with the signature)');
+    return pass(
+      'subject',
+      'SIGSTORE_SUBJECT_MATCH',
+      'the message signature covers the artifact digest (checked with the signature)',
+    );
   }
   let statement: unknown;
   try {
     statement = JSON.parse(Buffer.from(bundle.content.dsseEnvelope.payload).toString('utf8'));
   } catch {
-    return fail('subject', 'SIGSTORE_SUBJECT_MISMATCH', 'the DSSE payload is not JSON, so no subject can match the artifact');
+    return fail(
+      'subject',
+      'SIGSTORE_SUBJECT_MISMATCH',
+      'the DSSE payload is not JSON, so no subject can match the artifact',
+    );
   }
   const subjects = (statement as { subject?: unknown }).subject;
   const digests = {
@@ -135,16 +187,31 @@ function subjectCheck(bundle: Bundle, artifact: Uint8Array): Check {
     for (const s of subjects as { name?: unknown; digest?: Record<string, unknown> }[]) {
       const d = s?.digest;
       if (d && (d['sha256'] === digests.sha256 || d['sha512'] === digests.sha512)) {
-        return pass('subject', 'SIGSTORE_SUBJECT_MATCH', `the artifact is the statement's subject ${String(s.name ?? '')}`.trim(), { name: s.name, ...digests });
+        return pass(
+          'subject',
+          'SIGSTORE_SUBJECT_MATCH',
+          `the artifact is the statement's subject ${String(s.name ?? '')}`.trim(),
+          { name: s.name, ...digests },
+        );
       }
     }
   }
-  return fail('subject', 'SIGSTORE_SUBJECT_MISMATCH', 'the artifact\'s SHA-256/SHA-512 matches no subject of the signed statement', digests);
+  return fail(
+    'subject',
+    'SIGSTORE_SUBJECT_MISMATCH',
+    "the artifact's SHA-256/SHA-512 matches no subject of the signed statement",
+    digests,
+  );
 }
 
 function tlogReason(bundle: Bundle): string {
   const parts = bundle.verificationMaterial.tlogEntries.map((e) => {
-    const how = [e.inclusionPromise ? 'SET' : '', e.inclusionProof ? 'inclusion proof with signed checkpoint' : ''].filter(Boolean).join(' and ');
+    const how = [
+      e.inclusionPromise ? 'SET' : '',
+      e.inclusionProof ? 'inclusion proof with signed checkpoint' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     return `${e.kindVersion?.kind ?? '?'} entry ${e.logIndex} (${how || 'no proof'})`;
   });
   return `transparency log: ${parts.join('; ')} verified`;
@@ -165,27 +232,53 @@ function tlogReason(bundle: Bundle): string {
  * `detail.sigstoreCode`. Never throws on bad bundle input; a bad trusted root
  * throws {@link InputError} (it is configuration, not the thing checked).
  */
-export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOptions = {}): VerificationResult {
+export function verifySigstoreBundle(
+  input: unknown,
+  options: SigstoreVerifyOptions = {},
+): VerificationResult {
   const subject = options.subject ?? 'sigstore bundle';
-  const trust = options.trustedRoot === undefined ? publicGoodTrust() : parseTrustedRoot(options.trustedRoot);
+  const trust =
+    options.trustedRoot === undefined ? publicGoodTrust() : parseTrustedRoot(options.trustedRoot);
 
   let bundle: Bundle;
   let entity: SignedEntity;
   try {
     bundle = parseBundleJson(input);
     if (bundle.content.$case === 'messageSignature' && options.artifact === undefined) {
-      return verdict(subject, [fail('bundle', 'SIGSTORE_ARTIFACT_REQUIRED', 'this bundle signs an artifact digest directly (message signature); give the artifact to verify it')]);
+      return verdict(subject, [
+        fail(
+          'bundle',
+          'SIGSTORE_ARTIFACT_REQUIRED',
+          'this bundle signs an artifact digest directly (message signature); give the artifact to verify it',
+        ),
+      ]);
     }
-    entity = withRekorV2DigestOverPae(bundle, toSignedEntity(bundle, options.artifact === undefined ? undefined : Buffer.from(options.artifact)));
+    entity = withRekorV2DigestOverPae(
+      bundle,
+      toSignedEntity(
+        bundle,
+        options.artifact === undefined ? undefined : Buffer.from(options.artifact),
+      ),
+    );
   } catch (err) {
     const { message } = errorInfo(err);
     const code = err instanceof InputError ? err.code : 'SIGSTORE_BUNDLE_MALFORMED';
-    return verdict(subject, [fail('bundle', code, err instanceof InputError ? message : `unreadable bundle content: ${message}`)]);
+    return verdict(subject, [
+      fail(
+        'bundle',
+        code,
+        err instanceof InputError ? message : `unreadable bundle content: ${message}`,
+      ),
+    ]);
   }
 
   const steps = new Verifier(trust) as unknown as VerifierSteps;
-  const checks: Check[] = [pass('bundle', 'SIGSTORE_BUNDLE_VALID', `Sigstore bundle ${bundle.mediaType}`)];
-  const step = <T>(run: () => T): { ok: true; value: T } | { ok: false; code: string; message: string } => {
+  const checks: Check[] = [
+    pass('bundle', 'SIGSTORE_BUNDLE_VALID', `Sigstore bundle ${bundle.mediaType}`),
+  ];
+  const step = <T>(
+    run: () => T,
+  ): { ok: true; value: T } | { ok: false; code: string; message: string } => {
     try {
       return { ok: true, value: run() };
     } catch (err) {
@@ -197,12 +290,18 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
   const ts = step(() => {
     const dates = steps.verifyTimestamps(entity);
     // integratedTime is attacker-controlled: a value outside the Date range must fail here, not throw later.
-    if (dates.some((d) => Number.isNaN(d.getTime()))) throw Object.assign(new Error('a timestamp is out of range'), { code: 'TIMESTAMP_ERROR' });
+    if (dates.some((d) => Number.isNaN(d.getTime())))
+      throw Object.assign(new Error('a timestamp is out of range'), { code: 'TIMESTAMP_ERROR' });
     return dates;
   });
   checks.push(
     ts.ok
-      ? pass('timestamp', 'SIGSTORE_TIMESTAMP_VALID', `signed at ${ts.value.map((d) => d.toISOString()).join(', ')}`, { timestamps: ts.value.map((d) => d.toISOString()) })
+      ? pass(
+          'timestamp',
+          'SIGSTORE_TIMESTAMP_VALID',
+          `signed at ${ts.value.map((d) => d.toISOString()).join(', ')}`,
+          { timestamps: ts.value.map((d) => d.toISOString()) },
+        )
       : fail('timestamp', 'SIGSTORE_TIMESTAMP_INVALID', ts.message, { sigstoreCode: ts.code }),
   );
 
@@ -214,39 +313,89 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
     const hint = entity.key.hint;
     const keys = options.keys ?? [];
     if (keys.length === 0) {
-      checks.push(fail('certificate', 'SIGSTORE_PUBLIC_KEY_UNKNOWN', `the bundle is signed with a key (hint ${JSON.stringify(hint)}), not a Fulcio certificate; give the signer's public key with -k/--key FILE`, { hint }));
+      checks.push(
+        fail(
+          'certificate',
+          'SIGSTORE_PUBLIC_KEY_UNKNOWN',
+          `the bundle is signed with a key (hint ${JSON.stringify(hint)}), not a Fulcio certificate; give the signer's public key with -k/--key FILE`,
+          { hint },
+        ),
+      );
     } else if (!ts.ok) {
-      checks.push(skip('certificate', 'SIGSTORE_CERT_UNCHECKED', 'not checked: no verified timestamp to judge the key at'));
+      checks.push(
+        skip(
+          'certificate',
+          'SIGSTORE_CERT_UNCHECKED',
+          'not checked: no verified timestamp to judge the key at',
+        ),
+      );
     } else {
       // The hint is attacker-controlled and only a hint: the given key whose signature verifies is the signer.
       const e = entity;
       const found = keys.find((k) => step(() => steps.verifySignature(e, { key: k } as Signer)).ok);
-      checks.push(pass('certificate', 'SIGSTORE_PUBLIC_KEY_GIVEN', `key-signed bundle (hint ${JSON.stringify(hint)}), checked against the key${keys.length === 1 ? '' : 's'} given with -k/--key`, { hint }));
+      checks.push(
+        pass(
+          'certificate',
+          'SIGSTORE_PUBLIC_KEY_GIVEN',
+          `key-signed bundle (hint ${JSON.stringify(hint)}), checked against the key${keys.length === 1 ? '' : 's'} given with -k/--key`,
+          { hint },
+        ),
+      );
       signer = { key: found ?? keys[0]! } as Signer;
     }
   } else if (!ts.ok) {
-    checks.push(skip('certificate', 'SIGSTORE_CERT_UNCHECKED', 'not checked: no verified timestamp to judge the certificate at'));
+    checks.push(
+      skip(
+        'certificate',
+        'SIGSTORE_CERT_UNCHECKED',
+        'not checked: no verified timestamp to judge the certificate at',
+      ),
+    );
   } else {
     const key = step(() => steps.verifySigningKey(entity, ts.value));
     if (key.ok) {
       signer = key.value;
-      checks.push(pass('certificate', 'SIGSTORE_CERT_CHAIN_VALID', 'signing certificate chains to the trusted Fulcio CA, was valid when signed, and carries a verified SCT'));
+      checks.push(
+        pass(
+          'certificate',
+          'SIGSTORE_CERT_CHAIN_VALID',
+          'signing certificate chains to the trusted Fulcio CA, was valid when signed, and carries a verified SCT',
+        ),
+      );
     } else {
-      checks.push(fail('certificate', 'SIGSTORE_CERT_INVALID', key.message, { sigstoreCode: key.code }));
+      checks.push(
+        fail('certificate', 'SIGSTORE_CERT_INVALID', key.message, { sigstoreCode: key.code }),
+      );
     }
   }
 
   // 3. Transparency log: inclusion (SET and/or proof + checkpoint) and entry body = this signature.
   const tl = step(() => steps.verifyTLogs(entity));
-  checks.push(tl.ok ? pass('tlog', 'SIGSTORE_TLOG_INCLUDED', tlogReason(bundle)) : fail('tlog', 'SIGSTORE_TLOG_INVALID', tl.message, { sigstoreCode: tl.code }));
+  checks.push(
+    tl.ok
+      ? pass('tlog', 'SIGSTORE_TLOG_INCLUDED', tlogReason(bundle))
+      : fail('tlog', 'SIGSTORE_TLOG_INVALID', tl.message, { sigstoreCode: tl.code }),
+  );
 
   // 4. Signature over the DSSE PAE or the artifact digest.
   if (signer === undefined) {
-    checks.push(skip('signature', 'SIGSTORE_SIGNATURE_UNCHECKED', 'not checked: no trusted signing key'));
+    checks.push(
+      skip('signature', 'SIGSTORE_SIGNATURE_UNCHECKED', 'not checked: no trusted signing key'),
+    );
   } else {
     const s = signer;
     const sig = step(() => steps.verifySignature(entity, s));
-    checks.push(sig.ok ? pass('signature', 'SIGSTORE_SIGNATURE_VALID', keySigned ? 'signature verifies with the given key' : 'signature verifies with the certified key') : fail('signature', 'SIGSTORE_SIGNATURE_INVALID', sig.message, { sigstoreCode: sig.code }));
+    checks.push(
+      sig.ok
+        ? pass(
+            'signature',
+            'SIGSTORE_SIGNATURE_VALID',
+            keySigned
+              ? 'signature verifies with the given key'
+              : 'signature verifies with the certified key',
+          )
+        : fail('signature', 'SIGSTORE_SIGNATURE_INVALID', sig.message, { sigstoreCode: sig.code }),
+    );
   }
 
   // 5. Artifact ↔ statement subject (sigstore-js leaves this to the caller; npm checks it in pacote).
@@ -254,28 +403,69 @@ export function verifySigstoreBundle(input: unknown, options: SigstoreVerifyOpti
 
   // 6. Identity policy.
   const identity = signer?.identity;
-  const facts = { subjectAlternativeName: identity?.subjectAlternativeName, issuer: identity?.extensions?.issuer };
+  const facts = {
+    subjectAlternativeName: identity?.subjectAlternativeName,
+    issuer: identity?.extensions?.issuer,
+  };
   const policy = options.identity;
   if (keySigned) {
-    if (signer !== undefined) checks.push(pass('identity', 'SIGSTORE_IDENTITY_KEY', 'the signer is the holder of the given key (key-signed bundles carry no identity)'));
-    else checks.push(skip('identity', 'SIGSTORE_IDENTITY_UNCHECKED', 'not checked: no trusted signing key'));
+    if (signer !== undefined)
+      checks.push(
+        pass(
+          'identity',
+          'SIGSTORE_IDENTITY_KEY',
+          'the signer is the holder of the given key (key-signed bundles carry no identity)',
+        ),
+      );
+    else
+      checks.push(
+        skip('identity', 'SIGSTORE_IDENTITY_UNCHECKED', 'not checked: no trusted signing key'),
+      );
   } else if (signer === undefined) {
-    checks.push(skip('identity', 'SIGSTORE_IDENTITY_UNCHECKED', 'not checked: no trusted signing certificate'));
-  } else if (policy === undefined || (policy.issuer === undefined && policy.subjectAlternativeName === undefined)) {
-    checks.push(warn('identity', 'SIGSTORE_IDENTITY_UNCHECKED', `no identity required: signed by ${facts.subjectAlternativeName ?? '?'} (issuer ${facts.issuer ?? '?'}); pin the identity you expect`, facts));
+    checks.push(
+      skip(
+        'identity',
+        'SIGSTORE_IDENTITY_UNCHECKED',
+        'not checked: no trusted signing certificate',
+      ),
+    );
+  } else if (
+    policy === undefined ||
+    (policy.issuer === undefined && policy.subjectAlternativeName === undefined)
+  ) {
+    checks.push(
+      warn(
+        'identity',
+        'SIGSTORE_IDENTITY_UNCHECKED',
+        `no identity required: signed by ${facts.subjectAlternativeName ?? '?'} (issuer ${facts.issuer ?? '?'}); pin the identity you expect`,
+        facts,
+      ),
+    );
   } else {
     const problems: string[] = [];
-    if (policy.issuer !== undefined && facts.issuer !== policy.issuer) problems.push(`issuer is ${facts.issuer ?? '(none)'}, expected ${policy.issuer}`);
+    if (policy.issuer !== undefined && facts.issuer !== policy.issuer)
+      problems.push(`issuer is ${facts.issuer ?? '(none)'}, expected ${policy.issuer}`);
     const san = policy.subjectAlternativeName;
     if (san !== undefined) {
       const got = facts.subjectAlternativeName;
       const ok = got !== undefined && (typeof san === 'string' ? got === san : san.test(got));
-      if (!ok) problems.push(`subject alternative name is ${got ?? '(none)'}, expected ${String(san)}`);
+      if (!ok)
+        problems.push(`subject alternative name is ${got ?? '(none)'}, expected ${String(san)}`);
     }
     checks.push(
       problems.length === 0
-        ? pass('identity', 'SIGSTORE_IDENTITY_MATCH', `signed by ${facts.subjectAlternativeName} (issuer ${facts.issuer})`, facts)
-        : fail('identity', 'SIGSTORE_IDENTITY_MISMATCH', `certificate identity error: ${problems.join('; ')}`, facts),
+        ? pass(
+            'identity',
+            'SIGSTORE_IDENTITY_MATCH',
+            `signed by ${facts.subjectAlternativeName} (issuer ${facts.issuer})`,
+            facts,
+          )
+        : fail(
+            'identity',
+            'SIGSTORE_IDENTITY_MISMATCH',
+            `certificate identity error: ${problems.join('; ')}`,
+            facts,
+          ),
     );
   }
   return verdict(subject, checks);

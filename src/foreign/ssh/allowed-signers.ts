@@ -56,7 +56,11 @@ function splitOptions(s: string): string[] {
 /** parseSshTime reads YYYYMMDD[HHMM[SS]][Z]: local time unless Z, as ssh-keygen does. */
 export function parseSshTime(value: string, where: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z)?$/.exec(value);
-  if (!m) throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: "${value}" is not a time (YYYYMMDD[HHMM[SS]][Z])`);
+  if (!m)
+    throw new InputError(
+      'ALLOWED_SIGNERS_INVALID',
+      `${where}: "${value}" is not a time (YYYYMMDD[HHMM[SS]][Z])`,
+    );
   const [, y, mo, d, h = '0', mi = '0', s = '0', z] = m;
   const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
   return z ? new Date(Date.UTC(...parts)) : new Date(...parts);
@@ -86,15 +90,25 @@ export function parseAllowedSigners(text: string, file = 'allowed_signers'): All
           const name = (eq < 0 ? opt : opt.slice(0, eq)).toLowerCase();
           const value = eq < 0 ? undefined : unquote(opt.slice(eq + 1));
           if (name === 'cert-authority') certAuthority = true;
-          else if (name === 'namespaces' && value !== undefined) namespaces = value.split(',').map((s) => s.trim()).filter(Boolean);
-          else if (name === 'valid-after' && value !== undefined) validAfter = parseSshTime(value, where);
-          else if (name === 'valid-before' && value !== undefined) validBefore = parseSshTime(value, where);
+          else if (name === 'namespaces' && value !== undefined)
+            namespaces = value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean);
+          else if (name === 'valid-after' && value !== undefined)
+            validAfter = parseSshTime(value, where);
+          else if (name === 'valid-before' && value !== undefined)
+            validBefore = parseSshTime(value, where);
           else throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: unknown option "${opt}"`);
         }
       }
       const key = parseSshPublicKeyLine(rest, where);
-      const principals = unquote(principalsTok).split(',').map((p) => p.trim()).filter(Boolean);
-      if (principals.length === 0) throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: no principals`);
+      const principals = unquote(principalsTok)
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      if (principals.length === 0)
+        throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: no principals`);
       out.push({
         line: i + 1,
         principals,
@@ -106,7 +120,9 @@ export function parseAllowedSigners(text: string, file = 'allowed_signers'): All
       });
     } catch (e) {
       if (e instanceof InputError) throw e;
-      throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: ${(e as Error).message}`, { file });
+      throw new InputError('ALLOWED_SIGNERS_INVALID', `${where}: ${(e as Error).message}`, {
+        file,
+      });
     }
   });
   return out;
@@ -114,7 +130,12 @@ export function parseAllowedSigners(text: string, file = 'allowed_signers'): All
 
 /** matchPattern: OpenSSH's `*`/`?` wildcard match of one pattern. */
 function matchPattern(s: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(s);
 }
 
@@ -139,14 +160,22 @@ export interface SignerMatch {
  * signersForKey: the allowed_signers lines naming this key (plain keys only; cert-authority lines
  * vouch for certificates, which are not supported), each with the problem that stops it, if any.
  */
-export function signersForKey(entries: readonly AllowedSigner[], key: SshPublicKey, opts: { namespace: string; at: Date; principal?: string }): SignerMatch[] {
+export function signersForKey(
+  entries: readonly AllowedSigner[],
+  key: SshPublicKey,
+  opts: { namespace: string; at: Date; principal?: string },
+): SignerMatch[] {
   return entries
     .filter((e) => !e.certAuthority && e.key.blob.equals(key.blob))
     .map((entry) => {
-      if (opts.principal !== undefined && !matchPrincipal(opts.principal, entry.principals)) return { entry, problem: 'principal' as const };
-      if (entry.namespaces && !entry.namespaces.some((n) => matchPattern(opts.namespace, n))) return { entry, problem: 'namespace' as const };
-      if (entry.validAfter && opts.at < entry.validAfter) return { entry, problem: 'not-yet-valid' as const };
-      if (entry.validBefore && opts.at > entry.validBefore) return { entry, problem: 'expired' as const };
+      if (opts.principal !== undefined && !matchPrincipal(opts.principal, entry.principals))
+        return { entry, problem: 'principal' as const };
+      if (entry.namespaces && !entry.namespaces.some((n) => matchPattern(opts.namespace, n)))
+        return { entry, problem: 'namespace' as const };
+      if (entry.validAfter && opts.at < entry.validAfter)
+        return { entry, problem: 'not-yet-valid' as const };
+      if (entry.validBefore && opts.at > entry.validBefore)
+        return { entry, problem: 'expired' as const };
       return { entry };
     });
 }

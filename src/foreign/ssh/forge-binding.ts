@@ -15,7 +15,14 @@
  *   without one, the forge link is reported as not checked (warn), never as checked.
  * Pure: bytes in, verdict out.
  */
-import { fail, pass, verdict, warn, type Check, type VerificationResult } from '../../core/verdict.js';
+import {
+  fail,
+  pass,
+  verdict,
+  warn,
+  type Check,
+  type VerificationResult,
+} from '../../core/verdict.js';
 import { InputError, SigilError } from '../../core/errors.js';
 import { parseSshPublicKeyLine, type SshPublicKey } from './public-key.js';
 import { parseSshsigArmor, sshsigSignedData, verifySshSignatureBlob } from './sshsig.js';
@@ -53,15 +60,40 @@ export function parseForgeKeys(text: string, what = 'forge key listing'): SshPub
     .map((l, i) => parseSshPublicKeyLine(l, `${what} line ${i + 1}`));
 }
 
-export function makeForgeBindingStatement(input: { namespace: string; forge: string; account: string; forgeKeys: readonly SshPublicKey[]; bind: readonly SshPublicKey[]; listedAt: Date }): ForgeBindingStatement {
+export function makeForgeBindingStatement(input: {
+  namespace: string;
+  forge: string;
+  account: string;
+  forgeKeys: readonly SshPublicKey[];
+  bind: readonly SshPublicKey[];
+  listedAt: Date;
+}): ForgeBindingStatement {
   const listed = input.forgeKeys.map(keyText);
   for (const b of input.bind) {
-    if (!listed.includes(keyText(b))) throw new InputError('FORGE_KEY_NOT_LISTED', `key ${b.fingerprint} is not among ${input.account}'s keys on ${input.forge}`, { hint: `add it to the account first, then fetch https://${input.forge}/${input.account}.keys again` });
+    if (!listed.includes(keyText(b)))
+      throw new InputError(
+        'FORGE_KEY_NOT_LISTED',
+        `key ${b.fingerprint} is not among ${input.account}'s keys on ${input.forge}`,
+        {
+          hint: `add it to the account first, then fetch https://${input.forge}/${input.account}.keys again`,
+        },
+      );
   }
-  return { _type: FORGE_BINDING_TYPE, namespace: input.namespace, forge: input.forge, account: input.account, forgeKeys: listed, listedAt: input.listedAt.toISOString(), bind: input.bind.map(keyText) };
+  return {
+    _type: FORGE_BINDING_TYPE,
+    namespace: input.namespace,
+    forge: input.forge,
+    account: input.account,
+    forgeKeys: listed,
+    listedAt: input.listedAt.toISOString(),
+    bind: input.bind.map(keyText),
+  };
 }
 
-export function parseForgeBindingFile(text: string, file = 'forge binding'): { file: ForgeBindingFile; statement: ForgeBindingStatement } {
+export function parseForgeBindingFile(
+  text: string,
+  file = 'forge binding',
+): { file: ForgeBindingFile; statement: ForgeBindingStatement } {
   let outer: unknown;
   try {
     outer = JSON.parse(text);
@@ -69,17 +101,35 @@ export function parseForgeBindingFile(text: string, file = 'forge binding'): { f
     throw new InputError('FORGE_BINDING_INVALID', `${file} is not JSON`);
   }
   const o = outer as Partial<ForgeBindingFile>;
-  if (typeof o.statement !== 'string' || typeof o.signature !== 'string') throw new InputError('FORGE_BINDING_INVALID', `${file}: needs "statement" (JSON text) and "signature" (SSH signature armor)`);
+  if (typeof o.statement !== 'string' || typeof o.signature !== 'string')
+    throw new InputError(
+      'FORGE_BINDING_INVALID',
+      `${file}: needs "statement" (JSON text) and "signature" (SSH signature armor)`,
+    );
   let s: Partial<ForgeBindingStatement>;
   try {
     s = JSON.parse(o.statement) as Partial<ForgeBindingStatement>;
   } catch {
     throw new InputError('FORGE_BINDING_INVALID', `${file}: "statement" is not JSON text`);
   }
-  if (s._type !== FORGE_BINDING_TYPE) throw new InputError('FORGE_BINDING_INVALID', `${file}: statement _type must be ${FORGE_BINDING_TYPE}`);
-  for (const f of ['namespace', 'forge', 'account', 'listedAt'] as const) if (typeof s[f] !== 'string') throw new InputError('FORGE_BINDING_INVALID', `${file}: statement.${f} must be a string`);
-  for (const f of ['forgeKeys', 'bind'] as const) if (!Array.isArray(s[f]) || !s[f]!.every((k) => typeof k === 'string')) throw new InputError('FORGE_BINDING_INVALID', `${file}: statement.${f} must be a list of SSH keys`);
-  return { file: { statement: o.statement, signature: o.signature }, statement: s as ForgeBindingStatement };
+  if (s._type !== FORGE_BINDING_TYPE)
+    throw new InputError(
+      'FORGE_BINDING_INVALID',
+      `${file}: statement _type must be ${FORGE_BINDING_TYPE}`,
+    );
+  for (const f of ['namespace', 'forge', 'account', 'listedAt'] as const)
+    if (typeof s[f] !== 'string')
+      throw new InputError('FORGE_BINDING_INVALID', `${file}: statement.${f} must be a string`);
+  for (const f of ['forgeKeys', 'bind'] as const)
+    if (!Array.isArray(s[f]) || !s[f]!.every((k) => typeof k === 'string'))
+      throw new InputError(
+        'FORGE_BINDING_INVALID',
+        `${file}: statement.${f} must be a list of SSH keys`,
+      );
+  return {
+    file: { statement: o.statement, signature: o.signature },
+    statement: s as ForgeBindingStatement,
+  };
 }
 
 export interface ForgeBindingResult extends VerificationResult {
@@ -87,7 +137,10 @@ export interface ForgeBindingResult extends VerificationResult {
   readonly boundKeys: readonly SshPublicKey[];
 }
 
-export function verifyForgeBinding(text: string, opts: { namespace?: string; forgeListing?: string; file?: string }): ForgeBindingResult {
+export function verifyForgeBinding(
+  text: string,
+  opts: { namespace?: string; forgeListing?: string; file?: string },
+): ForgeBindingResult {
   const file = opts.file ?? 'forge binding';
   const checks: Check[] = [];
   let parsed: ReturnType<typeof parseForgeBindingFile>;
@@ -101,39 +154,115 @@ export function verifyForgeBinding(text: string, opts: { namespace?: string; for
   const subject = `${s.namespace} ← ${s.forge}/${s.account}`;
   const listed = s.forgeKeys.map((k, i) => parseSshPublicKeyLine(k, `${file}: forgeKeys[${i}]`));
   const bound = s.bind.map((k, i) => parseSshPublicKeyLine(k, `${file}: bind[${i}]`));
-  checks.push(pass('format', 'FORGE_BINDING_PARSED', `binding of ${bound.length} key(s) of ${s.forge}/${s.account} to ${s.namespace}, listing of ${s.listedAt}`));
+  checks.push(
+    pass(
+      'format',
+      'FORGE_BINDING_PARSED',
+      `binding of ${bound.length} key(s) of ${s.forge}/${s.account} to ${s.namespace}, listing of ${s.listedAt}`,
+    ),
+  );
   if (opts.namespace !== undefined) {
     checks.push(
       s.namespace === opts.namespace
         ? pass('namespace', 'FORGE_BINDING_NAMESPACE_OK', `binds ${s.namespace}`)
-        : fail('namespace', 'FORGE_BINDING_NAMESPACE_MISMATCH', `the binding is for ${s.namespace}, not ${opts.namespace}`, { expected: opts.namespace, actual: s.namespace }),
+        : fail(
+            'namespace',
+            'FORGE_BINDING_NAMESPACE_MISMATCH',
+            `the binding is for ${s.namespace}, not ${opts.namespace}`,
+            { expected: opts.namespace, actual: s.namespace },
+          ),
     );
   }
   try {
     const sig = parseSshsigArmor(parsed.file.signature, `${file}: signature`);
     const signer = sig.publicKey;
-    if (sig.namespace !== FORGE_BINDING_NAMESPACE) checks.push(fail('signature', 'SSHSIG_NAMESPACE_MISMATCH', `signed for namespace "${sig.namespace}", not "${FORGE_BINDING_NAMESPACE}"`));
-    else if (!verifySshSignatureBlob(signer, sig.signature, sshsigSignedData(sig.namespace, sig.hashAlgorithm, Buffer.from(parsed.file.statement, 'utf8'), sig.reserved))) {
-      checks.push(fail('signature', 'SIGNATURE_INVALID', `the signature by ${signer.fingerprint} does not match the statement`));
+    if (sig.namespace !== FORGE_BINDING_NAMESPACE)
+      checks.push(
+        fail(
+          'signature',
+          'SSHSIG_NAMESPACE_MISMATCH',
+          `signed for namespace "${sig.namespace}", not "${FORGE_BINDING_NAMESPACE}"`,
+        ),
+      );
+    else if (
+      !verifySshSignatureBlob(
+        signer,
+        sig.signature,
+        sshsigSignedData(
+          sig.namespace,
+          sig.hashAlgorithm,
+          Buffer.from(parsed.file.statement, 'utf8'),
+          sig.reserved,
+        ),
+      )
+    ) {
+      checks.push(
+        fail(
+          'signature',
+          'SIGNATURE_INVALID',
+          `the signature by ${signer.fingerprint} does not match the statement`,
+        ),
+      );
     } else if (!listed.some((k) => k.blob.equals(signer.blob))) {
-      checks.push(fail('signature', 'FORGE_SIGNER_NOT_LISTED', `signed by ${signer.fingerprint}, which is not one of the account's listed keys`));
-    } else checks.push(pass('signature', 'SIGNATURE_VALID', `signed by ${signer.fingerprint}, one of ${s.account}'s keys`));
+      checks.push(
+        fail(
+          'signature',
+          'FORGE_SIGNER_NOT_LISTED',
+          `signed by ${signer.fingerprint}, which is not one of the account's listed keys`,
+        ),
+      );
+    } else
+      checks.push(
+        pass(
+          'signature',
+          'SIGNATURE_VALID',
+          `signed by ${signer.fingerprint}, one of ${s.account}'s keys`,
+        ),
+      );
   } catch (e) {
     if (!(e instanceof SigilError)) throw e;
     checks.push(fail('signature', e.code, e.message));
   }
   const unlisted = bound.filter((b) => !listed.some((k) => k.blob.equals(b.blob)));
-  if (unlisted.length > 0) checks.push(fail('bound-keys', 'FORGE_KEY_NOT_LISTED', `binds key(s) the listing does not hold: ${unlisted.map((k) => k.fingerprint).join(', ')}`));
-  else checks.push(pass('bound-keys', 'FORGE_KEYS_LISTED', `every bound key is in the listing: ${bound.map((k) => k.fingerprint).join(', ')}`));
+  if (unlisted.length > 0)
+    checks.push(
+      fail(
+        'bound-keys',
+        'FORGE_KEY_NOT_LISTED',
+        `binds key(s) the listing does not hold: ${unlisted.map((k) => k.fingerprint).join(', ')}`,
+      ),
+    );
+  else
+    checks.push(
+      pass(
+        'bound-keys',
+        'FORGE_KEYS_LISTED',
+        `every bound key is in the listing: ${bound.map((k) => k.fingerprint).join(', ')}`,
+      ),
+    );
   if (opts.forgeListing === undefined) {
-    checks.push(warn('forge', 'FORGE_LISTING_NOT_CHECKED', `the forge listing was not checked independently: fetch https://${s.forge}/${s.account}.keys and pass it with --forge-keys`));
+    checks.push(
+      warn(
+        'forge',
+        'FORGE_LISTING_NOT_CHECKED',
+        `the forge listing was not checked independently: fetch https://${s.forge}/${s.account}.keys and pass it with --forge-keys`,
+      ),
+    );
   } else {
     const current = parseForgeKeys(opts.forgeListing, 'your forge listing');
     const gone = bound.filter((b) => !current.some((k) => k.blob.equals(b.blob)));
     checks.push(
       gone.length === 0
-        ? pass('forge', 'FORGE_LISTING_MATCHES', `${s.forge}/${s.account} still lists every bound key`)
-        : fail('forge', 'FORGE_KEY_REMOVED', `${s.forge}/${s.account} no longer lists ${gone.map((k) => k.fingerprint).join(', ')}: the account removed the key, so the binding no longer holds`),
+        ? pass(
+            'forge',
+            'FORGE_LISTING_MATCHES',
+            `${s.forge}/${s.account} still lists every bound key`,
+          )
+        : fail(
+            'forge',
+            'FORGE_KEY_REMOVED',
+            `${s.forge}/${s.account} no longer lists ${gone.map((k) => k.fingerprint).join(', ')}: the account removed the key, so the binding no longer holds`,
+          ),
     );
   }
   const v = verdict(subject, checks);

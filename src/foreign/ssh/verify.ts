@@ -10,7 +10,12 @@
 import { fail, pass, verdict, type Check, type VerificationResult } from '../../core/verdict.js';
 import { SigilError } from '../../core/errors.js';
 import { signersForKey, type AllowedSigner } from './allowed-signers.js';
-import { parseSshsigArmor, sshsigSignedData, verifySshSignatureBlob, type SshSignature } from './sshsig.js';
+import {
+  parseSshsigArmor,
+  sshsigSignedData,
+  verifySshSignatureBlob,
+  type SshSignature,
+} from './sshsig.js';
 
 export interface SshsigVerifyOptions {
   /** The namespace the signature must be made for: "git" for git objects, "file" for ssh-keygen's default. */
@@ -28,7 +33,11 @@ export interface SshsigResult extends VerificationResult {
   readonly principals: readonly string[];
 }
 
-export function verifySshsig(message: Uint8Array, armored: string, opts: SshsigVerifyOptions): SshsigResult {
+export function verifySshsig(
+  message: Uint8Array,
+  armored: string,
+  opts: SshsigVerifyOptions,
+): SshsigResult {
   const checks: Check[] = [];
   let sig: SshSignature;
   try {
@@ -40,17 +49,42 @@ export function verifySshsig(message: Uint8Array, armored: string, opts: SshsigV
   }
   const key = sig.publicKey;
   const keyDetail = { keyType: key.type, fingerprint: key.fingerprint };
-  checks.push(pass('signature-format', 'SSHSIG_PARSED', `SSH signature (${sig.signatureAlgorithm}, ${sig.hashAlgorithm}) by ${key.type} key ${key.fingerprint}`, keyDetail));
-  if (sig.namespace === opts.namespace) checks.push(pass('namespace', 'SSHSIG_NAMESPACE_OK', `made for namespace "${sig.namespace}"`));
-  else checks.push(fail('namespace', 'SSHSIG_NAMESPACE_MISMATCH', `the signature was made for namespace "${sig.namespace}", not "${opts.namespace}": it was not meant for this use`, { expected: opts.namespace, actual: sig.namespace }));
+  checks.push(
+    pass(
+      'signature-format',
+      'SSHSIG_PARSED',
+      `SSH signature (${sig.signatureAlgorithm}, ${sig.hashAlgorithm}) by ${key.type} key ${key.fingerprint}`,
+      keyDetail,
+    ),
+  );
+  if (sig.namespace === opts.namespace)
+    checks.push(pass('namespace', 'SSHSIG_NAMESPACE_OK', `made for namespace "${sig.namespace}"`));
+  else
+    checks.push(
+      fail(
+        'namespace',
+        'SSHSIG_NAMESPACE_MISMATCH',
+        `the signature was made for namespace "${sig.namespace}", not "${opts.namespace}": it was not meant for this use`,
+        { expected: opts.namespace, actual: sig.namespace },
+      ),
+    );
 
   let valid = false;
   try {
-    valid = verifySshSignatureBlob(key, sig.signature, sshsigSignedData(sig.namespace, sig.hashAlgorithm, message, sig.reserved));
+    valid = verifySshSignatureBlob(
+      key,
+      sig.signature,
+      sshsigSignedData(sig.namespace, sig.hashAlgorithm, message, sig.reserved),
+    );
     checks.push(
       valid
         ? pass('signature', 'SIGNATURE_VALID', `good signature by ${key.fingerprint}`, keyDetail)
-        : fail('signature', 'SIGNATURE_INVALID', `the signature by ${key.fingerprint} does not match the content: the signed data was changed, or the signature was made over other data`, keyDetail),
+        : fail(
+            'signature',
+            'SIGNATURE_INVALID',
+            `the signature by ${key.fingerprint} does not match the content: the signed data was changed, or the signature was made over other data`,
+            keyDetail,
+          ),
     );
   } catch (e) {
     if (!(e instanceof SigilError)) throw e;
@@ -58,17 +92,33 @@ export function verifySshsig(message: Uint8Array, armored: string, opts: SshsigV
   }
 
   const at = opts.at ?? new Date();
-  const matches = signersForKey(opts.allowedSigners, key, { namespace: opts.namespace, at, ...(opts.principal !== undefined ? { principal: opts.principal } : {}) });
+  const matches = signersForKey(opts.allowedSigners, key, {
+    namespace: opts.namespace,
+    at,
+    ...(opts.principal !== undefined ? { principal: opts.principal } : {}),
+  });
   const usable = matches.filter((m) => m.problem === undefined);
   const principals = [...new Set(usable.flatMap((m) => m.entry.principals))];
   if (usable.length > 0) {
-    checks.push(pass('key', 'SSH_KEY_ALLOWED', `${key.fingerprint} is allowed for ${principals.join(', ')} (allowed_signers line ${usable.map((m) => m.entry.line).join(', ')})`, { ...keyDetail, principals }));
+    checks.push(
+      pass(
+        'key',
+        'SSH_KEY_ALLOWED',
+        `${key.fingerprint} is allowed for ${principals.join(', ')} (allowed_signers line ${usable.map((m) => m.entry.line).join(', ')})`,
+        { ...keyDetail, principals },
+      ),
+    );
   } else if (matches.length === 0) {
     checks.push(
-      fail('key', 'SSH_KEY_NOT_ALLOWED', `no key: ${key.type} ${key.fingerprint} is not in the allowed signers`, {
-        ...keyDetail,
-        hint: 'add "<principal> <key>" to the allowed_signers file if you trust it',
-      }),
+      fail(
+        'key',
+        'SSH_KEY_NOT_ALLOWED',
+        `no key: ${key.type} ${key.fingerprint} is not in the allowed signers`,
+        {
+          ...keyDetail,
+          hint: 'add "<principal> <key>" to the allowed_signers file if you trust it',
+        },
+      ),
     );
   } else {
     const why = matches.map((m) => {
@@ -84,8 +134,19 @@ export function verifySshsig(message: Uint8Array, armored: string, opts: SshsigV
           return `line ${e.line} expired at ${e.validBefore!.toISOString()}`;
       }
     });
-    const code = matches.some((m) => m.problem === 'expired') ? 'SSH_KEY_EXPIRED' : matches.some((m) => m.problem === 'not-yet-valid') ? 'SSH_KEY_NOT_YET_VALID' : 'SSH_KEY_NOT_ALLOWED';
-    checks.push(fail('key', code, `${key.fingerprint} is listed but may not sign here: ${why.join('; ')}`, keyDetail));
+    const code = matches.some((m) => m.problem === 'expired')
+      ? 'SSH_KEY_EXPIRED'
+      : matches.some((m) => m.problem === 'not-yet-valid')
+        ? 'SSH_KEY_NOT_YET_VALID'
+        : 'SSH_KEY_NOT_ALLOWED';
+    checks.push(
+      fail(
+        'key',
+        code,
+        `${key.fingerprint} is listed but may not sign here: ${why.join('; ')}`,
+        keyDetail,
+      ),
+    );
   }
   return { ...verdict(opts.subject, checks), signature: sig, principals };
 }

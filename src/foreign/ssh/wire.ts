@@ -18,7 +18,9 @@ export class WireReader {
 
   uint32(field: string): number {
     if (this.remaining < 4) throw this.truncated(field);
-    const v = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.offset, 4).readUInt32BE(0);
+    const v = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.offset, 4).readUInt32BE(
+      0,
+    );
     this.offset += 4;
     return v;
   }
@@ -54,7 +56,9 @@ export class WireReader {
   }
 
   private truncated(field: string): InputError {
-    return new InputError('SSH_WIRE_TRUNCATED', `${this.what}: truncated while reading ${field}`, { field });
+    return new InputError('SSH_WIRE_TRUNCATED', `${this.what}: truncated while reading ${field}`, {
+      field,
+    });
   }
 }
 

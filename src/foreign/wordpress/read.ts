@@ -6,7 +6,11 @@
 import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { VerificationResult } from '../../core/verdict.js';
-import { MAX_SIGNATURE_FILE_BYTES, parseWordPressSignatures, verifyWordPressSignature } from './verify.js';
+import {
+  MAX_SIGNATURE_FILE_BYTES,
+  parseWordPressSignatures,
+  verifyWordPressSignature,
+} from './verify.js';
 
 /** WordPressFileOptions: where the signature comes from, and the trusted keys. */
 export interface WordPressFileOptions {
@@ -35,8 +39,17 @@ async function readHead(path: string, max: number): Promise<string | undefined> 
 }
 
 /** verifyWordPressFile verifies a package file against its signature(s). A missing `.sig` gives `WP_SIGNATURE_MISSING`. */
-export async function verifyWordPressFile(path: string, options: WordPressFileOptions): Promise<VerificationResult> {
+export async function verifyWordPressFile(
+  path: string,
+  options: WordPressFileOptions,
+): Promise<VerificationResult> {
   const file = await readFile(path);
-  const text = options.signatureHeader ?? (await readHead(options.signatureFile ?? `${path}.sig`, MAX_SIGNATURE_FILE_BYTES)) ?? '';
-  return verifyWordPressSignature(file, parseWordPressSignatures(text), { trustedKeys: options.trustedKeys, subject: basename(path) });
+  const text =
+    options.signatureHeader ??
+    (await readHead(options.signatureFile ?? `${path}.sig`, MAX_SIGNATURE_FILE_BYTES)) ??
+    '';
+  return verifyWordPressSignature(file, parseWordPressSignatures(text), {
+    trustedKeys: options.trustedKeys,
+    subject: basename(path),
+  });
 }

@@ -13,7 +13,14 @@
  * returned by `wp_trusted_keys()`.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { fail, pass, verdict, warn, type Check, type VerificationResult } from '../../core/verdict.js';
+import {
+  fail,
+  pass,
+  verdict,
+  warn,
+  type Check,
+  type VerificationResult,
+} from '../../core/verdict.js';
 
 /** WordPressVerifyOptions: the trust anchors and the subject. */
 export interface WordPressVerifyOptions {
@@ -32,7 +39,11 @@ export const MAX_SIGNATURE_FILE_BYTES = 10 * 1024;
  * does (`explode( "\n", $signature )`), dropping blank lines.
  */
 export function parseWordPressSignatures(text: string): string[] {
-  return text.slice(0, MAX_SIGNATURE_FILE_BYTES).split('\n').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .slice(0, MAX_SIGNATURE_FILE_BYTES)
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -46,7 +57,10 @@ function phpBase64Decode(text: string): Buffer {
 
 function ed25519Key(raw: Buffer): KeyObject | undefined {
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+    return createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+      format: 'jwk',
+    });
   } catch {
     return undefined;
   }
@@ -63,32 +77,63 @@ function ed25519Key(raw: Buffer): KeyObject | undefined {
  * warnings `WP_SIGNATURE_SKIPPED` / `WP_KEY_SKIPPED` for entries of the wrong
  * length, which WordPress skips silently.
  */
-export function verifyWordPressSignature(file: Uint8Array, signatures: readonly string[], options: WordPressVerifyOptions): VerificationResult {
+export function verifyWordPressSignature(
+  file: Uint8Array,
+  signatures: readonly string[],
+  options: WordPressVerifyOptions,
+): VerificationResult {
   const subject = options.subject ?? 'file';
   const digest = createHash('sha384').update(file).digest();
   const facts = { sha384: digest.toString('hex') };
   const checks: Check[] = [];
 
   if (signatures.length === 0) {
-    return verdict(subject, [fail('signature', 'WP_SIGNATURE_MISSING', `the authenticity of ${subject} could not be verified as no signature was found`, facts)]);
+    return verdict(subject, [
+      fail(
+        'signature',
+        'WP_SIGNATURE_MISSING',
+        `the authenticity of ${subject} could not be verified as no signature was found`,
+        facts,
+      ),
+    ]);
   }
 
   const keys: { index: number; base64: string; key: KeyObject }[] = [];
   for (const [index, base64] of options.trustedKeys.entries()) {
     const raw = phpBase64Decode(base64);
     const key = raw.length === 32 ? ed25519Key(raw) : undefined;
-    if (key === undefined) checks.push(warn('key', 'WP_KEY_SKIPPED', `trusted key #${index} is not a base64 32-byte Ed25519 public key (decodes to ${raw.length} bytes); skipped`));
+    if (key === undefined)
+      checks.push(
+        warn(
+          'key',
+          'WP_KEY_SKIPPED',
+          `trusted key #${index} is not a base64 32-byte Ed25519 public key (decodes to ${raw.length} bytes); skipped`,
+        ),
+      );
     else keys.push({ index, base64, key });
   }
   if (keys.length === 0) {
-    checks.push(fail('key', 'WP_NO_TRUSTED_KEYS', `the authenticity of ${subject} could not be verified as no trusted signature keys are available`, facts));
+    checks.push(
+      fail(
+        'key',
+        'WP_NO_TRUSTED_KEYS',
+        `the authenticity of ${subject} could not be verified as no trusted signature keys are available`,
+        facts,
+      ),
+    );
     return verdict(subject, checks);
   }
 
   for (const [index, signature] of signatures.entries()) {
     const raw = phpBase64Decode(signature);
     if (raw.length !== 64) {
-      checks.push(warn('signature', 'WP_SIGNATURE_SKIPPED', `signature #${index} does not decode to 64 bytes (got ${raw.length}); skipped`));
+      checks.push(
+        warn(
+          'signature',
+          'WP_SIGNATURE_SKIPPED',
+          `signature #${index} does not decode to 64 bytes (got ${raw.length}); skipped`,
+        ),
+      );
       continue;
     }
     for (const k of keys) {
@@ -99,11 +144,25 @@ export function verifyWordPressSignature(file: Uint8Array, signatures: readonly 
         ok = false;
       }
       if (ok) {
-        checks.push(pass('signature', 'WP_SIGNATURE_VALID', `Ed25519 signature #${index} over the SHA-384 digest verifies with trusted key #${k.index}`, { ...facts, key: k.base64, signature: index }));
+        checks.push(
+          pass(
+            'signature',
+            'WP_SIGNATURE_VALID',
+            `Ed25519 signature #${index} over the SHA-384 digest verifies with trusted key #${k.index}`,
+            { ...facts, key: k.base64, signature: index },
+          ),
+        );
         return verdict(subject, checks);
       }
     }
   }
-  checks.push(fail('signature', 'WP_SIGNATURE_INVALID', `the authenticity of ${subject} could not be verified: no signature verifies with a trusted key (the file was changed, or it was signed by a key you do not trust)`, { ...facts, signatures: signatures.length, keys: keys.length }));
+  checks.push(
+    fail(
+      'signature',
+      'WP_SIGNATURE_INVALID',
+      `the authenticity of ${subject} could not be verified: no signature verifies with a trusted key (the file was changed, or it was signed by a key you do not trust)`,
+      { ...facts, signatures: signatures.length, keys: keys.length },
+    ),
+  );
   return verdict(subject, checks);
 }

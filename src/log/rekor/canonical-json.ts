@@ -12,18 +12,25 @@
 import { InputError } from '../../core/errors.js';
 
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value === 'boolean' || typeof value === 'string')
+    return JSON.stringify(value);
   if (typeof value === 'number') {
     // Non-integers would need the ES number serialization of RFC 8785 §3.2.2.3; entries have none.
-    if (!Number.isSafeInteger(value)) throw new InputError('JSON_NOT_CANONICALIZABLE', `cannot canonicalize the number ${value}`);
+    if (!Number.isSafeInteger(value))
+      throw new InputError('JSON_NOT_CANONICALIZABLE', `cannot canonicalize the number ${value}`);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined,
+    );
     // Default sort compares UTF-16 code units, as RFC 8785 requires.
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
-  throw new InputError('JSON_NOT_CANONICALIZABLE', `cannot canonicalize a value of type ${typeof value}`);
+  throw new InputError(
+    'JSON_NOT_CANONICALIZABLE',
+    `cannot canonicalize a value of type ${typeof value}`,
+  );
 }

@@ -20,7 +20,13 @@
  * in envelope order (rekor-tiles iterates a Go map, so its order is not
  * defined; sigstore verifiers accept any order).
  */
-import { createHash, createPublicKey, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  type KeyObject,
+  verify as cryptoVerify,
+  X509Certificate,
+} from 'node:crypto';
 import { pae } from '../../core/dsse.js';
 import { InputError } from '../../core/errors.js';
 import { MAX_ENTRY_SIZE } from '../entry-bundle.js';
@@ -36,8 +42,15 @@ export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const MAX_ENTRY_BYTES = MAX_ENTRY_SIZE;
 
 /** KeyDetails are the sigstore PublicKeyDetails values this log accepts for DSSE verifiers. */
-export type KeyDetails = 'PKIX_ED25519' | 'PKIX_ECDSA_P256_SHA_256' | 'PKIX_ECDSA_P384_SHA_384' | 'PKIX_ECDSA_P521_SHA_512';
-const KEY_DETAILS: Record<KeyDetails, { type: 'ed25519' | 'ec'; curve?: string; hash: string | null }> = {
+export type KeyDetails =
+  | 'PKIX_ED25519'
+  | 'PKIX_ECDSA_P256_SHA_256'
+  | 'PKIX_ECDSA_P384_SHA_384'
+  | 'PKIX_ECDSA_P521_SHA_512';
+const KEY_DETAILS: Record<
+  KeyDetails,
+  { type: 'ed25519' | 'ec'; curve?: string; hash: string | null }
+> = {
   PKIX_ED25519: { type: 'ed25519', hash: null },
   PKIX_ECDSA_P256_SHA_256: { type: 'ec', curve: 'prime256v1', hash: 'sha256' },
   PKIX_ECDSA_P384_SHA_384: { type: 'ec', curve: 'secp384r1', hash: 'sha384' },
@@ -103,7 +116,8 @@ class Problems {
     return undefined;
   }
   unknownFields(obj: Record<string, unknown>, path: string, allowed: readonly string[]): void {
-    for (const k of Object.keys(obj)) if (!allowed.includes(k)) this.add(`${path}.${k}`, 'unknown field');
+    for (const k of Object.keys(obj))
+      if (!allowed.includes(k)) this.add(`${path}.${k}`, 'unknown field');
   }
   /** base64 decodes protobuf JSON bytes: standard or URL-safe alphabet, padding optional (protojson rules), nothing else. */
   base64(v: unknown, field: string, options: { nonEmpty?: boolean } = {}): Buffer | undefined {
@@ -116,25 +130,38 @@ class Problems {
   throwIfAny(): void {
     if (this.list.length === 0) return;
     const msg = this.list.map((p) => `${p.field} ${p.why}`).join('; ');
-    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', `invalid CreateEntryRequest: ${msg}`, { fields: this.list.map((p) => p.field) });
+    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', `invalid CreateEntryRequest: ${msg}`, {
+      fields: this.list.map((p) => p.field),
+    });
   }
 }
 
 function parseJson(body: Uint8Array | string, maxBytes: number): unknown {
   const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   if (size > maxBytes) {
-    throw new RekorEntryError('REKOR_REQUEST_TOO_LARGE', `request body is ${size} bytes, over the limit of ${maxBytes} bytes`, { limit: maxBytes });
+    throw new RekorEntryError(
+      'REKOR_REQUEST_TOO_LARGE',
+      `request body is ${size} bytes, over the limit of ${maxBytes} bytes`,
+      { limit: maxBytes },
+    );
   }
   let text: string;
   try {
     text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch (cause) {
-    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', 'request body is not UTF-8', { cause, fields: ['(body)'] });
+    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', 'request body is not UTF-8', {
+      cause,
+      fields: ['(body)'],
+    });
   }
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new RekorEntryError('REKOR_REQUEST_MALFORMED', `request body is not JSON: ${(cause as Error).message}`, { cause, fields: ['(body)'] });
+    throw new RekorEntryError(
+      'REKOR_REQUEST_MALFORMED',
+      `request body is not JSON: ${(cause as Error).message}`,
+      { cause, fields: ['(body)'] },
+    );
   }
 }
 
@@ -143,12 +170,18 @@ function parseVerifier(v: unknown, path: string, p: Problems): DsseVerifier | un
   p.unknownFields(v, path, ['publicKey', 'x509Certificate', 'keyDetails']);
   const kd = v['keyDetails'];
   let keyDetails: KeyDetails | undefined;
-  if (typeof kd !== 'string') p.add(`${path}.keyDetails`, 'must be a PublicKeyDetails name such as "PKIX_ED25519"');
-  else if (!(kd in KEY_DETAILS)) p.add(`${path}.keyDetails`, `${JSON.stringify(kd.slice(0, 60))} is not supported (expected one of ${Object.keys(KEY_DETAILS).join(', ')})`);
+  if (typeof kd !== 'string')
+    p.add(`${path}.keyDetails`, 'must be a PublicKeyDetails name such as "PKIX_ED25519"');
+  else if (!(kd in KEY_DETAILS))
+    p.add(
+      `${path}.keyDetails`,
+      `${JSON.stringify(kd.slice(0, 60))} is not supported (expected one of ${Object.keys(KEY_DETAILS).join(', ')})`,
+    );
   else keyDetails = kd as KeyDetails;
   const hasPk = v['publicKey'] !== undefined;
   const hasCert = v['x509Certificate'] !== undefined;
-  if (hasPk === hasCert) return p.add(path, 'must have exactly one of publicKey and x509Certificate');
+  if (hasPk === hasCert)
+    return p.add(path, 'must have exactly one of publicKey and x509Certificate');
   const kind = hasPk ? 'publicKey' : 'x509Certificate';
   const holder = v[kind];
   if (!isRecord(holder)) return p.add(`${path}.${kind}`, 'must be an object');
@@ -159,15 +192,23 @@ function parseVerifier(v: unknown, path: string, p: Problems): DsseVerifier | un
   try {
     key = kind === 'publicKey' ? publicKeyFromDer(raw) : new X509Certificate(raw).publicKey;
   } catch {
-    throw new RekorEntryError('REKOR_KEY_UNSUPPORTED', `${path}.${kind}.rawBytes is not a DER ${kind === 'publicKey' ? 'SubjectPublicKeyInfo' : 'X.509 certificate'}`, {
-      fields: [`${path}.${kind}.rawBytes`],
-    });
+    throw new RekorEntryError(
+      'REKOR_KEY_UNSUPPORTED',
+      `${path}.${kind}.rawBytes is not a DER ${kind === 'publicKey' ? 'SubjectPublicKeyInfo' : 'X.509 certificate'}`,
+      {
+        fields: [`${path}.${kind}.rawBytes`],
+      },
+    );
   }
   const want = KEY_DETAILS[keyDetails];
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== want.type || (want.curve !== undefined && curve !== want.curve)) {
     const have = key.asymmetricKeyType === 'ec' ? `ec ${curve}` : String(key.asymmetricKeyType);
-    throw new RekorEntryError('REKOR_KEY_UNSUPPORTED', `${path}.keyDetails is ${keyDetails} but the key is ${have}`, { fields: [`${path}.keyDetails`] });
+    throw new RekorEntryError(
+      'REKOR_KEY_UNSUPPORTED',
+      `${path}.keyDetails is ${keyDetails} but the key is ${have}`,
+      { fields: [`${path}.keyDetails`] },
+    );
   }
   return { kind, rawBytes: raw, keyDetails, key };
 }
@@ -178,21 +219,37 @@ function parseVerifier(v: unknown, path: string, p: Problems): DsseVerifier | un
  * REKOR_REQUEST_TOO_LARGE (over `maxBytes`, default 4 MiB), REKOR_REQUEST_MALFORMED
  * (every bad field listed), REKOR_KIND_UNSUPPORTED, REKOR_KEY_UNSUPPORTED.
  */
-export function parseCreateEntryRequest(body: Uint8Array | string, options: { maxBytes?: number } = {}): DsseRequest {
+export function parseCreateEntryRequest(
+  body: Uint8Array | string,
+  options: { maxBytes?: number } = {},
+): DsseRequest {
   const doc = parseJson(body, options.maxBytes ?? DEFAULT_MAX_REQUEST_BYTES);
-  if (!isRecord(doc)) throw new RekorEntryError('REKOR_REQUEST_MALFORMED', 'CreateEntryRequest must be a JSON object', { fields: ['(body)'] });
+  if (!isRecord(doc))
+    throw new RekorEntryError(
+      'REKOR_REQUEST_MALFORMED',
+      'CreateEntryRequest must be a JSON object',
+      { fields: ['(body)'] },
+    );
   if (doc['hashedRekordRequestV002'] !== undefined) {
-    throw new RekorEntryError('REKOR_KIND_UNSUPPORTED', 'this log accepts only dsse v0.0.2 entries (dsseRequestV002), not hashedrekord', {
-      fields: ['hashedRekordRequestV002'],
-    });
+    throw new RekorEntryError(
+      'REKOR_KIND_UNSUPPORTED',
+      'this log accepts only dsse v0.0.2 entries (dsseRequestV002), not hashedrekord',
+      {
+        fields: ['hashedRekordRequestV002'],
+      },
+    );
   }
   const p = new Problems();
   p.unknownFields(doc, '', ['dsseRequestV002']);
   const req = doc['dsseRequestV002'];
   if (req === undefined) {
-    throw new RekorEntryError('REKOR_KIND_UNSUPPORTED', `CreateEntryRequest must contain dsseRequestV002 (got ${Object.keys(doc).slice(0, 5).join(', ') || 'no fields'})`, {
-      fields: ['dsseRequestV002'],
-    });
+    throw new RekorEntryError(
+      'REKOR_KIND_UNSUPPORTED',
+      `CreateEntryRequest must contain dsseRequestV002 (got ${Object.keys(doc).slice(0, 5).join(', ') || 'no fields'})`,
+      {
+        fields: ['dsseRequestV002'],
+      },
+    );
   }
   const base = 'dsseRequestV002';
   if (!isRecord(req)) p.add(base, 'must be an object');
@@ -207,10 +264,12 @@ export function parseCreateEntryRequest(body: Uint8Array | string, options: { ma
   else {
     p.unknownFields(env, `${base}.envelope`, ['payload', 'payloadType', 'signatures']);
     payload = p.base64(env['payload'], `${base}.envelope.payload`);
-    if (typeof env['payloadType'] !== 'string' || env['payloadType'] === '') p.add(`${base}.envelope.payloadType`, 'must be a non-empty string');
+    if (typeof env['payloadType'] !== 'string' || env['payloadType'] === '')
+      p.add(`${base}.envelope.payloadType`, 'must be a non-empty string');
     else payloadType = env['payloadType'];
     const sigs = env['signatures'];
-    if (!Array.isArray(sigs) || sigs.length === 0) p.add(`${base}.envelope.signatures`, 'must be a non-empty array');
+    if (!Array.isArray(sigs) || sigs.length === 0)
+      p.add(`${base}.envelope.signatures`, 'must be a non-empty array');
     else
       sigs.forEach((s, i) => {
         const path = `${base}.envelope.signatures[${i}]`;
@@ -225,7 +284,11 @@ export function parseCreateEntryRequest(body: Uint8Array | string, options: { ma
   }
   const vs = r['verifiers'];
   const verifiers: DsseVerifier[] = [];
-  if (!Array.isArray(vs) || vs.length === 0) p.add(`${base}.verifiers`, 'must be a non-empty array of verifiers (public keys or certificates)');
+  if (!Array.isArray(vs) || vs.length === 0)
+    p.add(
+      `${base}.verifiers`,
+      'must be a non-empty array of verifiers (public keys or certificates)',
+    );
   else {
     // Shape problems are gathered; a key that cannot be used throws at once.
     vs.forEach((v, i) => {
@@ -239,7 +302,9 @@ export function parseCreateEntryRequest(body: Uint8Array | string, options: { ma
 
 function verifierJson(v: DsseVerifier): VerifierJson {
   const raw = { rawBytes: v.rawBytes.toString('base64') };
-  return v.kind === 'publicKey' ? { publicKey: raw, keyDetails: v.keyDetails } : { x509Certificate: raw, keyDetails: v.keyDetails };
+  return v.kind === 'publicKey'
+    ? { publicKey: raw, keyDetails: v.keyDetails }
+    : { x509Certificate: raw, keyDetails: v.keyDetails };
 }
 
 // Signers submit again and again with the same key: parsing its DER was the largest cost of
@@ -278,35 +343,52 @@ export function dsseLogEntry(req: DsseRequest): PreparedEntry {
   const signatures = req.signatures.map((s, i) => {
     const v = req.verifiers.find((cand) => verifies(cand, message, s.sig));
     if (!v) bad.push(`dsseRequestV002.envelope.signatures[${i}].sig`);
-    return { content: s.sig.toString('base64'), verifier: v ? verifierJson(v) : ({} as VerifierJson) };
+    return {
+      content: s.sig.toString('base64'),
+      verifier: v ? verifierJson(v) : ({} as VerifierJson),
+    };
   });
   if (bad.length > 0) {
-    throw new RekorEntryError('REKOR_SIGNATURE_INVALID', `signature does not verify with any of the ${req.verifiers.length} given verifier(s): ${bad.join(', ')}`, {
-      fields: bad,
-    });
+    throw new RekorEntryError(
+      'REKOR_SIGNATURE_INVALID',
+      `signature does not verify with any of the ${req.verifiers.length} given verifier(s): ${bad.join(', ')}`,
+      {
+        fields: bad,
+      },
+    );
   }
   const entry: DsseEntryJson = {
     kind: DSSE_KIND,
     apiVersion: DSSE_API_VERSION,
     spec: {
       dsseV002: {
-        payloadHash: { algorithm: 'SHA2_256', digest: createHash('sha256').update(req.payload).digest('base64') },
+        payloadHash: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(req.payload).digest('base64'),
+        },
         signatures,
       },
     },
   };
   const body = Buffer.from(canonicalJson(entry), 'utf8');
   if (body.length > MAX_ENTRY_BYTES) {
-    throw new RekorEntryError('REKOR_REQUEST_TOO_LARGE', `the entry would be ${body.length} bytes, over the limit of ${MAX_ENTRY_BYTES} bytes (fewer or smaller verifiers)`, {
-      limit: MAX_ENTRY_BYTES,
-      fields: ['dsseRequestV002.verifiers'],
-    });
+    throw new RekorEntryError(
+      'REKOR_REQUEST_TOO_LARGE',
+      `the entry would be ${body.length} bytes, over the limit of ${MAX_ENTRY_BYTES} bytes (fewer or smaller verifiers)`,
+      {
+        limit: MAX_ENTRY_BYTES,
+        fields: ['dsseRequestV002.verifiers'],
+      },
+    );
   }
   return { entry, body: new Uint8Array(body.buffer, body.byteOffset, body.length) };
 }
 
 /** prepareDsseEntry is parseCreateEntryRequest followed by dsseLogEntry: request bytes in, admitted leaf out. */
-export function prepareDsseEntry(body: Uint8Array | string, options: { maxBytes?: number } = {}): PreparedEntry {
+export function prepareDsseEntry(
+  body: Uint8Array | string,
+  options: { maxBytes?: number } = {},
+): PreparedEntry {
   return dsseLogEntry(parseCreateEntryRequest(body, options));
 }
 
@@ -315,9 +397,17 @@ export function prepareDsseEntry(body: Uint8Array | string, options: { maxBytes?
  * be a dsse v0.0.2 Entry with a SHA2_256 payload hash and at least one
  * signature. Throws InputError REKOR_BODY_MALFORMED.
  */
-export function parseDsseEntryBody(body: Uint8Array): { payloadHash: Buffer; signatures: Buffer[]; entry: DsseEntryJson } {
+export function parseDsseEntryBody(body: Uint8Array): {
+  payloadHash: Buffer;
+  signatures: Buffer[];
+  entry: DsseEntryJson;
+} {
   const bad = (why: string): never => {
-    throw new InputError('REKOR_BODY_MALFORMED', `canonicalized body is not a dsse v0.0.2 entry: ${why}`, { field: 'canonicalizedBody' });
+    throw new InputError(
+      'REKOR_BODY_MALFORMED',
+      `canonicalized body is not a dsse v0.0.2 entry: ${why}`,
+      { field: 'canonicalizedBody' },
+    );
   };
   let doc: unknown;
   try {
@@ -325,14 +415,20 @@ export function parseDsseEntryBody(body: Uint8Array): { payloadHash: Buffer; sig
   } catch {
     return bad('not JSON');
   }
-  if (!isRecord(doc) || doc['kind'] !== DSSE_KIND || doc['apiVersion'] !== DSSE_API_VERSION) return bad('kind/apiVersion is not dsse/0.0.2');
+  if (!isRecord(doc) || doc['kind'] !== DSSE_KIND || doc['apiVersion'] !== DSSE_API_VERSION)
+    return bad('kind/apiVersion is not dsse/0.0.2');
   const spec = isRecord(doc['spec']) ? doc['spec']['dsseV002'] : undefined;
   if (!isRecord(spec)) return bad('no spec.dsseV002');
   const ph = spec['payloadHash'];
-  if (!isRecord(ph) || ph['algorithm'] !== 'SHA2_256' || typeof ph['digest'] !== 'string') return bad('payloadHash is not SHA2_256');
+  if (!isRecord(ph) || ph['algorithm'] !== 'SHA2_256' || typeof ph['digest'] !== 'string')
+    return bad('payloadHash is not SHA2_256');
   const sigs = spec['signatures'];
   if (!Array.isArray(sigs) || sigs.length === 0) return bad('no signatures');
-  const signatures = sigs.map((s) => (isRecord(s) && typeof s['content'] === 'string' ? Buffer.from(s['content'], 'base64') : bad('signature without content')));
+  const signatures = sigs.map((s) =>
+    isRecord(s) && typeof s['content'] === 'string'
+      ? Buffer.from(s['content'], 'base64')
+      : bad('signature without content'),
+  );
   const payloadHash = Buffer.from(ph['digest'], 'base64');
   if (payloadHash.length !== 32) return bad('payloadHash.digest is not 32 bytes');
   return { payloadHash, signatures, entry: doc as unknown as DsseEntryJson };

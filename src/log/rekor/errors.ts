@@ -26,9 +26,16 @@ export class RekorEntryError extends InputError {
   /** For REKOR_REQUEST_TOO_LARGE: the limit in bytes. */
   readonly limit: number | undefined;
 
-  constructor(code: RekorEntryErrorCode, message: string, options: { fields?: readonly string[]; limit?: number; cause?: unknown } = {}) {
+  constructor(
+    code: RekorEntryErrorCode,
+    message: string,
+    options: { fields?: readonly string[]; limit?: number; cause?: unknown } = {},
+  ) {
     const fields = options.fields ?? [];
-    super(code, message, { cause: options.cause, ...(fields[0] !== undefined ? { field: fields[0] } : {}) });
+    super(code, message, {
+      cause: options.cause,
+      ...(fields[0] !== undefined ? { field: fields[0] } : {}),
+    });
     this.code = code;
     this.status = code === 'REKOR_REQUEST_TOO_LARGE' ? 413 : 400;
     this.fields = fields;

@@ -28,8 +28,16 @@ import { type NoteVerifier, SIG_ED25519 } from '../note-key.js';
 
 /** rekorLogId returns the 32-byte log id of a log whose checkpoints are signed by `v` (Ed25519 note key). Throws InputError LOG_KEY_UNSUPPORTED for other key types. */
 export function rekorLogId(v: Pick<NoteVerifier, 'name' | 'type' | 'publicKey'>): Uint8Array {
-  if (v.type !== SIG_ED25519) throw new InputError('LOG_KEY_UNSUPPORTED', `log key ${v.name} is not an Ed25519 (type 0x01) note key`);
-  const h = createHash('sha256').update(v.name, 'utf8').update(Uint8Array.of(0x0a, SIG_ED25519)).update(v.publicKey).digest();
+  if (v.type !== SIG_ED25519)
+    throw new InputError(
+      'LOG_KEY_UNSUPPORTED',
+      `log key ${v.name} is not an Ed25519 (type 0x01) note key`,
+    );
+  const h = createHash('sha256')
+    .update(v.name, 'utf8')
+    .update(Uint8Array.of(0x0a, SIG_ED25519))
+    .update(v.publicKey)
+    .digest();
   return new Uint8Array(h);
 }
 

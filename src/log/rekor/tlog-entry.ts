@@ -48,7 +48,8 @@ export interface TlogEntryInput {
   readonly checkpoint: string;
 }
 
-const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const b64 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 /** makeTransparencyLogEntry builds the TransparencyLogEntry JSON for an entry and its inclusion proof. */
 export function makeTransparencyLogEntry(e: TlogEntryInput): TransparencyLogEntryJson {
@@ -98,11 +99,14 @@ const MAX_PROOF_HASHES = 64;
  */
 export function parseTransparencyLogEntry(json: unknown, field = 'tlogEntry'): ParsedTlogEntry {
   const bad = (f: string, why: string): never => {
-    throw new InputError('TLOG_ENTRY_MALFORMED', `${field}.${f} ${why}`, { field: `${field}.${f}` });
+    throw new InputError('TLOG_ENTRY_MALFORMED', `${field}.${f} ${why}`, {
+      field: `${field}.${f}`,
+    });
   };
   const int = (v: unknown, f: string): number => {
     const s = typeof v === 'number' ? String(v) : v;
-    if (typeof s !== 'string' || !/^(?:0|[1-9][0-9]{0,15})$/.test(s)) return bad(f, 'must be a non-negative decimal integer without leading zeros');
+    if (typeof s !== 'string' || !/^(?:0|[1-9][0-9]{0,15})$/.test(s))
+      return bad(f, 'must be a non-negative decimal integer without leading zeros');
     const n = Number(s);
     if (!Number.isSafeInteger(n)) return bad(f, 'is too large');
     return n;
@@ -113,26 +117,36 @@ export function parseTransparencyLogEntry(json: unknown, field = 'tlogEntry'): P
   };
   if (!isRecord(json)) return bad('', 'must be an object');
   const kv = json['kindVersion'];
-  if (!isRecord(kv) || typeof kv['kind'] !== 'string' || typeof kv['version'] !== 'string') return bad('kindVersion', 'must have string kind and version');
-  const logId = isRecord(json['logId']) ? bytes(json['logId']['keyId'], 'logId.keyId') : bad('logId', 'must be an object with keyId');
+  if (!isRecord(kv) || typeof kv['kind'] !== 'string' || typeof kv['version'] !== 'string')
+    return bad('kindVersion', 'must have string kind and version');
+  const logId = isRecord(json['logId'])
+    ? bytes(json['logId']['keyId'], 'logId.keyId')
+    : bad('logId', 'must be an object with keyId');
   const ip = json['inclusionProof'];
-  if (!isRecord(ip)) return bad('inclusionProof', 'is missing (this log entry has no inclusion proof)');
+  if (!isRecord(ip))
+    return bad('inclusionProof', 'is missing (this log entry has no inclusion proof)');
   const cp = ip['checkpoint'];
-  if (!isRecord(cp) || typeof cp['envelope'] !== 'string') return bad('inclusionProof.checkpoint.envelope', 'must be a string');
+  if (!isRecord(cp) || typeof cp['envelope'] !== 'string')
+    return bad('inclusionProof.checkpoint.envelope', 'must be a string');
   const hashesJson = ip['hashes'] ?? [];
-  if (!Array.isArray(hashesJson) || hashesJson.length > MAX_PROOF_HASHES) return bad('inclusionProof.hashes', `must be an array of at most ${MAX_PROOF_HASHES} hashes`);
+  if (!Array.isArray(hashesJson) || hashesJson.length > MAX_PROOF_HASHES)
+    return bad('inclusionProof.hashes', `must be an array of at most ${MAX_PROOF_HASHES} hashes`);
   const hashes = hashesJson.map((h, i) => {
     const b = bytes(h, `inclusionProof.hashes[${i}]`);
-    return b.length === HASH_SIZE ? b : bad(`inclusionProof.hashes[${i}]`, `must be ${HASH_SIZE} bytes`);
+    return b.length === HASH_SIZE
+      ? b
+      : bad(`inclusionProof.hashes[${i}]`, `must be ${HASH_SIZE} bytes`);
   });
   let rootHash = bytes(ip['rootHash'], 'inclusionProof.rootHash');
   if (rootHash.length === 2 * HASH_SIZE) {
     // rekor-tiles form: the bytes of the lowercase hex string.
     const hex = Buffer.from(rootHash).toString('latin1');
-    if (!/^[0-9a-f]{64}$/.test(hex)) return bad('inclusionProof.rootHash', 'is neither 32 bytes nor 64 hex digits');
+    if (!/^[0-9a-f]{64}$/.test(hex))
+      return bad('inclusionProof.rootHash', 'is neither 32 bytes nor 64 hex digits');
     rootHash = new Uint8Array(Buffer.from(hex, 'hex'));
   }
-  if (rootHash.length !== HASH_SIZE) return bad('inclusionProof.rootHash', `must be ${HASH_SIZE} bytes`);
+  if (rootHash.length !== HASH_SIZE)
+    return bad('inclusionProof.rootHash', `must be ${HASH_SIZE} bytes`);
   const body = bytes(json['canonicalizedBody'], 'canonicalizedBody');
   if (body.length === 0) return bad('canonicalizedBody', 'is empty');
   return {

@@ -17,7 +17,11 @@ export interface TrustedRootJson {
   readonly tlogs: readonly {
     readonly baseUrl: string;
     readonly hashAlgorithm: 'SHA2_256';
-    readonly publicKey: { readonly rawBytes: string; readonly keyDetails: 'PKIX_ED25519'; readonly validFor: { readonly start: string } };
+    readonly publicKey: {
+      readonly rawBytes: string;
+      readonly keyDetails: 'PKIX_ED25519';
+      readonly validFor: { readonly start: string };
+    };
     readonly logId: { readonly keyId: string };
     readonly checkpointKeyId: { readonly keyId: string };
   }[];
@@ -42,21 +46,30 @@ export interface TrustedRootInput {
  * ignored), LOG_KEY_UNSUPPORTED for non-Ed25519 keys.
  */
 export function makeTrustedRoot(input: TrustedRootInput): TrustedRootJson {
-  const v = typeof input.verifierKey === 'string' ? parseVerifierKey(input.verifierKey) : input.verifierKey;
+  const v =
+    typeof input.verifierKey === 'string' ? parseVerifierKey(input.verifierKey) : input.verifierKey;
   let url: URL;
   try {
     url = new URL(input.baseUrl);
   } catch {
-    throw new InputError('TRUST_ROOT_MISMATCH', `log URL ${JSON.stringify(input.baseUrl)} is not an absolute URL`, { hint: 'give the URL the log is served at, e.g. https://sigil.example.org/log' });
+    throw new InputError(
+      'TRUST_ROOT_MISMATCH',
+      `log URL ${JSON.stringify(input.baseUrl)} is not an absolute URL`,
+      { hint: 'give the URL the log is served at, e.g. https://sigil.example.org/log' },
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError('TRUST_ROOT_MISMATCH', `log URL must be http(s), got ${url.protocol}`);
   }
   const baseUrl = input.baseUrl.replace(/\/+$/, '');
   if (!sigstoreNameMatches(baseUrl, v.name)) {
-    throw new InputError('TRUST_ROOT_MISMATCH', `the log key is named ${JSON.stringify(v.name)}, which does not appear in the URL ${baseUrl}`, {
-      hint: 'the checkpoint key name must be the log origin, i.e. its URL without the scheme; sigstore verifiers ignore signatures whose name is not in the URL',
-    });
+    throw new InputError(
+      'TRUST_ROOT_MISMATCH',
+      `the log key is named ${JSON.stringify(v.name)}, which does not appear in the URL ${baseUrl}`,
+      {
+        hint: 'the checkpoint key name must be the log origin, i.e. its URL without the scheme; sigstore verifiers ignore signatures whose name is not in the URL',
+      },
+    );
   }
   const logId = Buffer.from(rekorLogId(v)).toString('base64');
   return {

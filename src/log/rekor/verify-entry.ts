@@ -25,7 +25,8 @@ import { type ParsedTlogEntry, parseTransparencyLogEntry } from './tlog-entry.js
  * - TLOG_BODY_MISMATCH: the body is not for this envelope (payload hash or signature differ) or not the kind it claims.
  * - plus the checkpoint codes (NOTE_*, CHECKPOINT_*) and proof codes (PROOF_*).
  */
-export type TlogEntryCheckCode = 'TLOG_ENTRY_MALFORMED' | 'TLOG_UNKNOWN_LOG' | 'TLOG_CHECKPOINT_MISMATCH' | 'TLOG_BODY_MISMATCH';
+export type TlogEntryCheckCode =
+  'TLOG_ENTRY_MALFORMED' | 'TLOG_UNKNOWN_LOG' | 'TLOG_CHECKPOINT_MISMATCH' | 'TLOG_BODY_MISMATCH';
 
 /** TlogEntryVerification is the verdict plus, when the entry's proof held, the parsed entry and its checkpoint. */
 export interface TlogEntryVerification extends VerificationResult {
@@ -48,7 +49,10 @@ export interface CheckTlogEntryOptions {
  * checkTransparencyLogEntry verifies one TransparencyLogEntry offline. Never
  * throws; returns every check it ran. Subject: "log entry <index>".
  */
-export function checkTransparencyLogEntry(json: unknown, options: CheckTlogEntryOptions): TlogEntryVerification {
+export function checkTransparencyLogEntry(
+  json: unknown,
+  options: CheckTlogEntryOptions,
+): TlogEntryVerification {
   const checks: Check[] = [];
   let e: ParsedTlogEntry;
   try {
@@ -58,26 +62,43 @@ export function checkTransparencyLogEntry(json: unknown, options: CheckTlogEntry
     return verdict('log entry', [fail('tlog-entry', 'TLOG_ENTRY_MALFORMED', msg)]);
   }
   const subject = `log entry ${e.logIndex}`;
-  const done = (extra: Partial<TlogEntryVerification> = {}): TlogEntryVerification => ({ ...verdict(subject, checks), ...extra });
+  const done = (extra: Partial<TlogEntryVerification> = {}): TlogEntryVerification => ({
+    ...verdict(subject, checks),
+    ...extra,
+  });
 
   const known = options.verifiers.filter((v) => hashEqual(safeLogId(v), e.logId));
   if (known.length === 0) {
-    checks.push(fail('log-id', 'TLOG_UNKNOWN_LOG', `entry is from log ${Buffer.from(e.logId).toString('hex').slice(0, 16)}…, which is not a trusted log key`, {
-      logId: Buffer.from(e.logId).toString('base64'),
-    }));
+    checks.push(
+      fail(
+        'log-id',
+        'TLOG_UNKNOWN_LOG',
+        `entry is from log ${Buffer.from(e.logId).toString('hex').slice(0, 16)}…, which is not a trusted log key`,
+        {
+          logId: Buffer.from(e.logId).toString('base64'),
+        },
+      ),
+    );
     return done();
   }
   checks.push(pass('log-id', 'TLOG_LOG_ID_VALID', `entry is from log ${known[0]!.name}`));
 
-  const cv = verifyCheckpoint(e.proof.checkpoint, options.verifiers, { origin: options.origin ?? known[0]!.name });
+  const cv = verifyCheckpoint(e.proof.checkpoint, options.verifiers, {
+    origin: options.origin ?? known[0]!.name,
+  });
   checks.push(cv.check);
   if (!cv.ok) return done({ entry: e });
   const cp = cv.checkpoint;
 
   const mismatch: string[] = [];
-  if (cp.size !== e.proof.treeSize) mismatch.push(`inclusionProof.treeSize ${e.proof.treeSize} is not the checkpoint size ${cp.size}`);
-  if (!hashEqual(cp.hash, e.proof.rootHash)) mismatch.push('inclusionProof.rootHash is not the checkpoint root hash');
-  if (e.proof.logIndex !== e.logIndex) mismatch.push(`inclusionProof.logIndex ${e.proof.logIndex} is not logIndex ${e.logIndex}`);
+  if (cp.size !== e.proof.treeSize)
+    mismatch.push(
+      `inclusionProof.treeSize ${e.proof.treeSize} is not the checkpoint size ${cp.size}`,
+    );
+  if (!hashEqual(cp.hash, e.proof.rootHash))
+    mismatch.push('inclusionProof.rootHash is not the checkpoint root hash');
+  if (e.proof.logIndex !== e.logIndex)
+    mismatch.push(`inclusionProof.logIndex ${e.proof.logIndex} is not logIndex ${e.logIndex}`);
   if (mismatch.length > 0) {
     checks.push(fail('proof-fields', 'TLOG_CHECKPOINT_MISMATCH', mismatch.join('; ')));
     return done({ entry: e });
@@ -100,7 +121,11 @@ function safeLogId(v: NoteVerifier): Uint8Array {
 
 function checkBody(e: ParsedTlogEntry, envelope: DsseEnvelope | undefined): Check {
   if (e.kind !== 'dsse' || e.version !== '0.0.2') {
-    return fail('tlog-body', 'TLOG_BODY_MISMATCH', `entry kind ${e.kind} ${e.version} is not dsse 0.0.2`);
+    return fail(
+      'tlog-body',
+      'TLOG_BODY_MISMATCH',
+      `entry kind ${e.kind} ${e.version} is not dsse 0.0.2`,
+    );
   }
   let body: ReturnType<typeof parseDsseEntryBody>;
   try {
@@ -108,14 +133,27 @@ function checkBody(e: ParsedTlogEntry, envelope: DsseEnvelope | undefined): Chec
   } catch (err) {
     return fail('tlog-body', 'TLOG_BODY_MISMATCH', (err as Error).message);
   }
-  if (envelope === undefined) return pass('tlog-body', 'TLOG_BODY_VALID', 'entry is a dsse 0.0.2 entry (no envelope given to compare)');
+  if (envelope === undefined)
+    return pass(
+      'tlog-body',
+      'TLOG_BODY_VALID',
+      'entry is a dsse 0.0.2 entry (no envelope given to compare)',
+    );
   const payload = Buffer.from(envelope.payload, 'base64');
   if (!hashEqual(createHash('sha256').update(payload).digest(), body.payloadHash)) {
-    return fail('tlog-body', 'TLOG_BODY_MISMATCH', 'the log entry records another payload (payload hash differs)');
+    return fail(
+      'tlog-body',
+      'TLOG_BODY_MISMATCH',
+      'the log entry records another payload (payload hash differs)',
+    );
   }
   const sigs = envelope.signatures.map((s) => Buffer.from(s.sig, 'base64'));
   if (!sigs.every((s) => body.signatures.some((b) => hashEqual(b, s)))) {
-    return fail('tlog-body', 'TLOG_BODY_MISMATCH', 'the log entry records other signatures than the envelope');
+    return fail(
+      'tlog-body',
+      'TLOG_BODY_MISMATCH',
+      'the log entry records other signatures than the envelope',
+    );
   }
   return pass('tlog-body', 'TLOG_BODY_VALID', 'the log entry records this envelope');
 }

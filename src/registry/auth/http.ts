@@ -73,13 +73,19 @@ export interface AuthGuard {
    * refuses before an upload body is read — use it when the namespace comes
    * from the body). On refusal it sends the error response itself.
    */
-  requireAuth(options: RequireAuthOptions): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  requireAuth(
+    options: RequireAuthOptions,
+  ): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** check runs the same checks inside a handler and throws AuthError; returns the context (also set on req.sigilAuth). */
   check(req: FastifyRequest, action: Action, namespace?: string): AuthContext;
   /** authorizeNamespace checks a namespace learnt after the hook ran (from the body); throws AuthError 403. */
   authorizeNamespace(req: FastifyRequest, namespace: string, action?: Action): AuthContext;
   /** The registry's `authorizeWrite` option: check(), then the account name. Throws AuthError. */
-  authorizeWrite(req: FastifyRequest, action: 'publish' | 'keys', namespace?: string): Promise<string>;
+  authorizeWrite(
+    req: FastifyRequest,
+    action: 'publish' | 'keys',
+    namespace?: string,
+  ): Promise<string>;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -94,7 +100,12 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
   const perIp = new RateLimiter(limits.perIp, clock);
   const perAccount = new RateLimiter(limits.perAccount, clock);
   const otpFailures = new RateLimiter(limits.otpFailures, clock);
-  const refuse = (req: FastifyRequest, code: AuthErrorCode, reason: string, extra: Parameters<typeof authError>[1] = {}): AuthError => {
+  const refuse = (
+    req: FastifyRequest,
+    code: AuthErrorCode,
+    reason: string,
+    extra: Parameters<typeof authError>[1] = {},
+  ): AuthError => {
     if (options.onRefusal) options.onRefusal(req, code, reason);
     else req.log.info({ auth: { code, reason } }, 'auth refused');
     return authError(code, extra);
@@ -102,37 +113,64 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
 
   const check = (req: FastifyRequest, action: Action, namespace?: string): AuthContext => {
     const ip = perIp.take(`ip:${req.ip}`);
-    if (!ip.ok) throw refuse(req, 'RATE_LIMITED', 'ip limit', { retryAfterSeconds: ip.retryAfterSeconds });
+    if (!ip.ok)
+      throw refuse(req, 'RATE_LIMITED', 'ip limit', { retryAfterSeconds: ip.retryAfterSeconds });
     const who = auth.authenticate(header(req, 'authorization'));
     if (!who.ok) throw refuse(req, who.code, who.reason);
     const principal = who.principal;
     const acct = perAccount.take(`account:${principal.account}`);
-    if (!acct.ok) throw refuse(req, 'RATE_LIMITED', 'account limit', { retryAfterSeconds: acct.retryAfterSeconds });
+    if (!acct.ok)
+      throw refuse(req, 'RATE_LIMITED', 'account limit', {
+        retryAfterSeconds: acct.retryAfterSeconds,
+      });
     const allowed = auth.authorize(principal, action, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action, ...(namespace ? { namespace } : {}), ...(allowed.covered ? { covered: allowed.covered } : {}) });
+    if (!allowed.ok)
+      throw refuse(req, allowed.code, allowed.reason, {
+        action,
+        ...(namespace ? { namespace } : {}),
+        ...(allowed.covered ? { covered: allowed.covered } : {}),
+      });
     const otpKey = `otp:${principal.account}`;
     const code = header(req, 'npm-otp') ?? header(req, 'x-sigil-otp');
     if (principal.twoFactor && code !== undefined) {
       // Brute force of a 6-digit code: a few wrong codes, then wait.
       const left = otpFailures.peek(otpKey);
-      if (!left.ok) throw refuse(req, 'RATE_LIMITED', 'otp failure limit', { retryAfterSeconds: left.retryAfterSeconds });
+      if (!left.ok)
+        throw refuse(req, 'RATE_LIMITED', 'otp failure limit', {
+          retryAfterSeconds: left.retryAfterSeconds,
+        });
     }
     const second = auth.requireSecondFactor(principal.account, code, action);
     if (!second.ok) {
       if (second.code === 'OTP_INVALID') otpFailures.take(otpKey);
       throw refuse(req, second.code, second.reason);
     }
-    const ctx: AuthContext = { principal, action, secondFactor: second.method, unclaimed: allowed.unclaimed, ...(namespace ? { namespace } : {}) };
+    const ctx: AuthContext = {
+      principal,
+      action,
+      secondFactor: second.method,
+      unclaimed: allowed.unclaimed,
+      ...(namespace ? { namespace } : {}),
+    };
     req.sigilAuth = ctx;
     return ctx;
   };
 
-  const authorizeNamespace = (req: FastifyRequest, namespace: string, action?: Action): AuthContext => {
+  const authorizeNamespace = (
+    req: FastifyRequest,
+    namespace: string,
+    action?: Action,
+  ): AuthContext => {
     const ctx = req.sigilAuth;
     if (!ctx) throw refuse(req, 'AUTH_REQUIRED', 'authorizeNamespace before requireAuth');
     const act = action ?? ctx.action;
     const allowed = auth.authorize(ctx.principal, act, namespace);
-    if (!allowed.ok) throw refuse(req, allowed.code, allowed.reason, { action: act, namespace, ...(allowed.covered ? { covered: allowed.covered } : {}) });
+    if (!allowed.ok)
+      throw refuse(req, allowed.code, allowed.reason, {
+        action: act,
+        namespace,
+        ...(allowed.covered ? { covered: allowed.covered } : {}),
+      });
     const next: AuthContext = { ...ctx, action: act, namespace, unclaimed: allowed.unclaimed };
     req.sigilAuth = next;
     return next;
@@ -155,7 +193,8 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     authorizeNamespace,
     async authorizeWrite(req, action, namespace) {
       const ctx = req.sigilAuth ?? check(req, action, namespace);
-      if (namespace !== undefined && ctx.namespace !== namespace) authorizeNamespace(req, namespace, action);
+      if (namespace !== undefined && ctx.namespace !== namespace)
+        authorizeNamespace(req, namespace, action);
       return ctx.principal.account;
     },
   };
@@ -169,7 +208,8 @@ export function sendAuthError(reply: FastifyReply, e: AuthError): FastifyReply {
 
 /** uploadLimit is the route option that caps a body at `maxBytes` (answered 413 by toAuthError). */
 export function uploadLimit(maxBytes: number): { bodyLimit: number } {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError('upload limit must be a positive integer');
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1)
+    throw new RangeError('upload limit must be a positive integer');
   return { bodyLimit: maxBytes };
 }
 
@@ -183,7 +223,10 @@ export function uploadLimit(maxBytes: number): { bodyLimit: number } {
 export function toAuthError(err: unknown, req: FastifyRequest): AuthError | undefined {
   if (err instanceof AuthError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return authError('UPLOAD_TOO_LARGE', { limit: req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit });
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return authError('UPLOAD_TOO_LARGE', {
+      limit: req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit,
+    });
   return undefined;
 }
 
@@ -195,10 +238,15 @@ export function toAuthError(err: unknown, req: FastifyRequest): AuthError | unde
  * holds nothing (issue 11, item 1). Throws AuthError NAMESPACE_FORBIDDEN when
  * the claim is lost to a concurrent one. Returns true when it claimed.
  */
-export function claimPatternFirst(service: AuthService, req: FastifyRequest, namespace: string): boolean {
+export function claimPatternFirst(
+  service: AuthService,
+  req: FastifyRequest,
+  namespace: string,
+): boolean {
   const ctx = req.sigilAuth;
   if (!ctx || !ctx.unclaimed || !namespace.endsWith('/*')) return false;
-  if (!service.claimNamespace(ctx.principal.account, namespace)) throw authError('NAMESPACE_FORBIDDEN', { namespace, action: ctx.action });
+  if (!service.claimNamespace(ctx.principal.account, namespace))
+    throw authError('NAMESPACE_FORBIDDEN', { namespace, action: ctx.action });
   req.sigilAuth = { ...ctx, unclaimed: false };
   return true;
 }
@@ -219,7 +267,11 @@ export function publishClaims(
   const claimed = new Set<string>();
   return {
     authorize: (namespace, action) => {
-      if (auth.guard.authorizeNamespace(req, namespace, action).unclaimed && !claimPatternFirst(auth.service, req, namespace)) claimed.add(namespace);
+      if (
+        auth.guard.authorizeNamespace(req, namespace, action).unclaimed &&
+        !claimPatternFirst(auth.service, req, namespace)
+      )
+        claimed.add(namespace);
     },
     commit: () => {
       for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);

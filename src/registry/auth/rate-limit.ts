@@ -26,7 +26,9 @@ export interface RateLimit {
   readonly perMinute: number;
 }
 
-export type RateDecision = { readonly ok: true; readonly remaining: number } | { readonly ok: false; readonly retryAfterSeconds: number };
+export type RateDecision =
+  | { readonly ok: true; readonly remaining: number }
+  | { readonly ok: false; readonly retryAfterSeconds: number };
 
 interface Bucket {
   tokens: number;
@@ -42,7 +44,8 @@ export class RateLimiter {
     private readonly clock: Clock = systemClock,
     private readonly maxKeys = 100_000,
   ) {
-    if (!(limit.burst >= 1) || !(limit.perMinute > 0)) throw new RangeError('rate limit needs burst >= 1 and perMinute > 0');
+    if (!(limit.burst >= 1) || !(limit.perMinute > 0))
+      throw new RangeError('rate limit needs burst >= 1 and perMinute > 0');
     this.perMs = limit.perMinute / 60_000;
   }
 
@@ -64,7 +67,10 @@ export class RateLimiter {
   peek(key: string, cost = 1): RateDecision {
     const b = this.refilled(key, this.clock());
     if (b.tokens >= cost) return { ok: true, remaining: Math.floor(b.tokens) };
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - b.tokens) / this.perMs / 1000)) };
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((cost - b.tokens) / this.perMs / 1000)),
+    };
   }
 
   /** size is the number of buckets held (for tests and metrics). */
@@ -77,7 +83,10 @@ export class RateLimiter {
     if (!old) return { tokens: this.limit.burst, at: now };
     // A clock that steps backwards must not mint tokens.
     const elapsed = Math.max(0, now - old.at);
-    return { tokens: Math.min(this.limit.burst, old.tokens + elapsed * this.perMs), at: Math.max(now, old.at) };
+    return {
+      tokens: Math.min(this.limit.burst, old.tokens + elapsed * this.perMs),
+      at: Math.max(now, old.at),
+    };
   }
 
   private store(key: string, b: Bucket): void {

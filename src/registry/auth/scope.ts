@@ -22,10 +22,16 @@ export function isAction(v: string): v is Action {
 
 /** parseActions reads a comma-separated list or array; AuthError ACTION_INVALID. */
 export function parseActions(value: string | readonly string[]): Action[] {
-  const list = (typeof value === 'string' ? value.split(',') : value).map((s) => s.trim()).filter(Boolean);
+  const list = (typeof value === 'string' ? value.split(',') : value)
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.filter((a) => !isAction(a));
   if (bad.length > 0 || list.length === 0) {
-    throw new AuthError('ACTION_INVALID', 400, `actions must be among ${ACTIONS.join(', ')}${bad.length ? `, not ${bad.join(', ')}` : ''}`);
+    throw new AuthError(
+      'ACTION_INVALID',
+      400,
+      `actions must be among ${ACTIONS.join(', ')}${bad.length ? `, not ${bad.join(', ')}` : ''}`,
+    );
   }
   return [...new Set(list as Action[])].sort((a, b) => ACTIONS.indexOf(a) - ACTIONS.indexOf(b));
 }
@@ -35,12 +41,22 @@ function canonicalPackage(text: string): string {
   try {
     p = parsePurl(text, 'namespace');
   } catch (e) {
-    throw new AuthError('NAMESPACE_INVALID', 400, e instanceof InputError ? e.message : `"${text}" is not a package URL`, {
-      hint: 'a namespace is a purl without version (pkg:npm/left-pad) or a scope (pkg:npm/%40scope/*)',
-    });
+    throw new AuthError(
+      'NAMESPACE_INVALID',
+      400,
+      e instanceof InputError ? e.message : `"${text}" is not a package URL`,
+      {
+        hint: 'a namespace is a purl without version (pkg:npm/left-pad) or a scope (pkg:npm/%40scope/*)',
+      },
+    );
   }
   if (p.version || p.qualifiers || p.subpath) {
-    throw new AuthError('NAMESPACE_INVALID', 400, `namespace "${text}" must not have a version, qualifiers or subpath`, { hint: `use ${versionlessPurl(p.type, p.namespace, p.name)}` });
+    throw new AuthError(
+      'NAMESPACE_INVALID',
+      400,
+      `namespace "${text}" must not have a version, qualifiers or subpath`,
+      { hint: `use ${versionlessPurl(p.type, p.namespace, p.name)}` },
+    );
   }
   return p.toString();
 }
@@ -53,7 +69,12 @@ export function normalizeNamespace(text: string, allowAll = false): string {
   const t = text.trim();
   if (t === '*') {
     if (allowAll) return '*';
-    throw new AuthError('NAMESPACE_INVALID', 400, 'a grant must name a package or a scope, not "*"', { hint: 'registry admins need no grants; use `sigil account create --admin`' });
+    throw new AuthError(
+      'NAMESPACE_INVALID',
+      400,
+      'a grant must name a package or a scope, not "*"',
+      { hint: 'registry admins need no grants; use `sigil account create --admin`' },
+    );
   }
   if (t.endsWith('/*')) {
     // Canonicalize the prefix by canonicalizing a package under it, then put the star back.
@@ -76,6 +97,7 @@ export function covers(pattern: string, namespace: string): boolean {
 export function coveringPatterns(namespace: string): string[] {
   const out = [namespace];
   const body = namespace.endsWith('/*') ? namespace.slice(0, -2) : namespace;
-  for (let i = body.lastIndexOf('/'); i > 0; i = body.lastIndexOf('/', i - 1)) out.push(`${body.slice(0, i)}/*`);
+  for (let i = body.lastIndexOf('/'); i > 0; i = body.lastIndexOf('/', i - 1))
+    out.push(`${body.slice(0, i)}/*`);
   return out;
 }

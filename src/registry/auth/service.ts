@@ -12,8 +12,21 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountRow, AccountStore, TokenRow } from '../../store/registry/accounts.js';
 import { authError, AuthError } from './errors.js';
 import { systemClock, type Clock } from './rate-limit.js';
-import { coveringPatterns, covers, normalizeNamespace, parseActions, type Action } from './scope.js';
-import { base32Decode, base32Encode, generateTotpSecret, matchTotp, otpauthUri, totpStep } from './totp.js';
+import {
+  coveringPatterns,
+  covers,
+  normalizeNamespace,
+  parseActions,
+  type Action,
+} from './scope.js';
+import {
+  base32Decode,
+  base32Encode,
+  generateTotpSecret,
+  matchTotp,
+  otpauthUri,
+  totpStep,
+} from './totp.js';
 import { checkTokenFormat, generateToken, hashToken } from './tokens.js';
 
 /** Principal: who a valid token belongs to and what it may do. */
@@ -29,7 +42,11 @@ export interface Principal {
 
 export type AuthenticateResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: 'AUTH_REQUIRED' | 'TOKEN_MALFORMED' | 'TOKEN_INVALID'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: 'AUTH_REQUIRED' | 'TOKEN_MALFORMED' | 'TOKEN_INVALID';
+      readonly reason: string;
+    };
 
 export type AuthorizeResult =
   | {
@@ -87,21 +104,31 @@ export class AuthService {
   /** createAccount adds an account (AuthError ACCOUNT_NAME_INVALID, ACCOUNT_EXISTS). */
   createAccount(name: string, options: { admin?: boolean } = {}): AccountRow {
     if (!ACCOUNT_NAME.test(name)) {
-      throw new AuthError('ACCOUNT_NAME_INVALID', 400, `account name "${name}" is not allowed`, { hint: 'use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit' });
+      throw new AuthError('ACCOUNT_NAME_INVALID', 400, `account name "${name}" is not allowed`, {
+        hint: 'use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+      });
     }
-    if (!this.store.insertAccount(name, Boolean(options.admin), this.now())) throw new AuthError('ACCOUNT_EXISTS', 409, `account "${name}" exists already`);
+    if (!this.store.insertAccount(name, Boolean(options.admin), this.now()))
+      throw new AuthError('ACCOUNT_EXISTS', 409, `account "${name}" exists already`);
     return this.store.getAccount(name)!;
   }
 
   /** account returns an account (AuthError ACCOUNT_NOT_FOUND). */
   account(name: string): AccountRow {
     const a = this.store.getAccount(name);
-    if (!a) throw new AuthError('ACCOUNT_NOT_FOUND', 404, `there is no account "${name}"`, { hint: 'create it with `sigil account create`' });
+    if (!a)
+      throw new AuthError('ACCOUNT_NOT_FOUND', 404, `there is no account "${name}"`, {
+        hint: 'create it with `sigil account create`',
+      });
     return a;
   }
 
   /** grant lets `account` do `actions` (default publish,keys) on a namespace pattern; returns the canonical pattern. */
-  grant(account: string, namespace: string, actions: readonly string[] = ['publish', 'keys']): string {
+  grant(
+    account: string,
+    namespace: string,
+    actions: readonly string[] = ['publish', 'keys'],
+  ): string {
     this.account(account);
     const pattern = normalizeNamespace(namespace);
     this.store.upsertGrant(account, pattern, parseActions(actions), this.now());
@@ -115,7 +142,13 @@ export class AuthService {
    */
   claimNamespace(account: string, namespace: string): boolean {
     const ns = normalizeNamespace(namespace);
-    return this.store.claimNamespace(account, ns, coveringPatterns(ns), ['publish', 'keys'], this.now());
+    return this.store.claimNamespace(
+      account,
+      ns,
+      coveringPatterns(ns),
+      ['publish', 'keys'],
+      this.now(),
+    );
   }
 
   // ── tokens ────────────────────────────────────────────────────────────
@@ -124,9 +157,18 @@ export class AuthService {
    * createToken makes a token for `account`. The returned `token` text exists
    * only in this return value: the store keeps its SHA-256. Show it once.
    */
-  createToken(account: string, options: CreateTokenOptions = {}): { token: string; info: TokenInfo } {
+  createToken(
+    account: string,
+    options: CreateTokenOptions = {},
+  ): { token: string; info: TokenInfo } {
     this.account(account);
-    const namespaces = [...new Set((options.namespaces?.length ? options.namespaces : ['*']).map((n) => normalizeNamespace(n, true)))];
+    const namespaces = [
+      ...new Set(
+        (options.namespaces?.length ? options.namespaces : ['*']).map((n) =>
+          normalizeNamespace(n, true),
+        ),
+      ),
+    ];
     const actions = parseActions(options.actions?.length ? options.actions : ['publish']);
     if (options.expiresAt !== undefined && !(options.expiresAt.getTime() > this.clock())) {
       throw new AuthError('ACTION_INVALID', 400, 'a token must expire in the future');
@@ -154,7 +196,10 @@ export class AuthService {
   /** revokeToken revokes by id (AuthError TOKEN_NOT_FOUND); revoking twice is harmless. */
   revokeToken(id: string): TokenInfo {
     const row = this.store.tokenById(id);
-    if (!row) throw new AuthError('TOKEN_NOT_FOUND', 404, `there is no token with id "${id}"`, { hint: 'list tokens with `sigil account token list`' });
+    if (!row)
+      throw new AuthError('TOKEN_NOT_FOUND', 404, `there is no token with id "${id}"`, {
+        hint: 'list tokens with `sigil account token list`',
+      });
     this.store.revokeToken(id, this.now());
     return tokenInfo(this.store.tokenById(id)!);
   }
@@ -168,7 +213,8 @@ export class AuthService {
    * nothing about which tokens or accounts exist.
    */
   authenticate(header: string | undefined): AuthenticateResult {
-    if (header === undefined || header.trim() === '') return { ok: false, code: 'AUTH_REQUIRED', reason: 'no authorization header' };
+    if (header === undefined || header.trim() === '')
+      return { ok: false, code: 'AUTH_REQUIRED', reason: 'no authorization header' };
     const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header); // attacker-controlled
     if (!m) return { ok: false, code: 'AUTH_REQUIRED', reason: 'not a Bearer authorization' };
     const token = m[1]!;
@@ -184,13 +230,22 @@ export class AuthService {
     else if (row.revokedAt !== null) reason = 'revoked token';
     else if (row.expiresAt !== null && Date.parse(row.expiresAt) <= nowMs) reason = 'expired token';
     else if (!account) reason = 'account deleted';
-    if (reason !== undefined || !row || !account) return { ok: false, code: 'TOKEN_INVALID', reason: reason ?? 'unknown token' };
+    if (reason !== undefined || !row || !account)
+      return { ok: false, code: 'TOKEN_INVALID', reason: reason ?? 'unknown token' };
     // last-used is for people reading `token list`: a minute's precision is plenty, and a
     // durable write on every request would cost an fsync per publish.
-    if (row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= 60_000) this.store.touchToken(row.id, this.now());
+    if (row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= 60_000)
+      this.store.touchToken(row.id, this.now());
     return {
       ok: true,
-      principal: { account: account.name, admin: account.admin, tokenId: row.id, namespaces: row.namespaces, actions: row.actions as Action[], twoFactor: account.twoFactor === 'on' },
+      principal: {
+        account: account.name,
+        admin: account.admin,
+        tokenId: row.id,
+        namespaces: row.namespaces,
+        actions: row.actions as Action[],
+        twoFactor: account.twoFactor === 'on',
+      },
     };
   }
 
@@ -210,8 +265,12 @@ export class AuthService {
    *     grant of one account does not reach a package another account holds.
    */
   authorize(principal: Principal, action: Action, namespace?: string): AuthorizeResult {
-    if (!principal.actions.includes(action)) return { ok: false, code: 'TOKEN_SCOPE', reason: `token lacks action ${action}` };
-    if (action === 'admin') return principal.admin ? { ok: true, unclaimed: false } : { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: 'not an admin account' };
+    if (!principal.actions.includes(action))
+      return { ok: false, code: 'TOKEN_SCOPE', reason: `token lacks action ${action}` };
+    if (action === 'admin')
+      return principal.admin
+        ? { ok: true, unclaimed: false }
+        : { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: 'not an admin account' };
     if (namespace === undefined) return { ok: true, unclaimed: false };
     let ns: string;
     try {
@@ -219,12 +278,20 @@ export class AuthService {
     } catch {
       return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `not a namespace: ${namespace}` };
     }
-    if (!principal.namespaces.some((p) => covers(p, ns))) return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
+    if (!principal.namespaces.some((p) => covers(p, ns)))
+      return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
     // A claim never covers what another account holds inside it (issue 11, item 1).
     const inside = this.store.grantsUnder(ns).filter((g) => g.account !== principal.account);
     if (inside.length > 0) {
-      const held = [...new Set(inside.map((g) => `${g.pattern} (held by ${g.account})`))].slice(0, 5).join(', ');
-      return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} would cover namespaces held by other accounts: ${held}`, covered: [...new Set(inside.map((g) => g.pattern))].slice(0, 5) };
+      const held = [...new Set(inside.map((g) => `${g.pattern} (held by ${g.account})`))]
+        .slice(0, 5)
+        .join(', ');
+      return {
+        ok: false,
+        code: 'NAMESPACE_FORBIDDEN',
+        reason: `${ns} would cover namespaces held by other accounts: ${held}`,
+        covered: [...new Set(inside.map((g) => g.pattern))].slice(0, 5),
+      };
     }
     const grants = this.store.grantsFor(coveringPatterns(ns));
     // An admin may act anywhere, but what an admin publishes first is still claimed for the
@@ -235,10 +302,27 @@ export class AuthService {
     // Covering patterns are nested prefixes of ns: the longer, the narrower.
     const others = grants.filter((g) => g.account !== principal.account);
     const narrowestOther = Math.max(-1, ...others.map((g) => g.pattern.length));
-    if (grants.some((g) => g.account === principal.account && g.actions.includes(action) && g.pattern.length >= narrowestOther)) return { ok: true, unclaimed: false };
+    if (
+      grants.some(
+        (g) =>
+          g.account === principal.account &&
+          g.actions.includes(action) &&
+          g.pattern.length >= narrowestOther,
+      )
+    )
+      return { ok: true, unclaimed: false };
     const holders = others.filter((g) => g.pattern.length === narrowestOther);
-    if (holders.length === 0) return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `the account's grant on ${ns} does not include ${action}` };
-    return { ok: false, code: 'NAMESPACE_FORBIDDEN', reason: `${ns} is held by ${[...new Set(holders.map((g) => g.account))].join(', ')} (through ${holders[0]!.pattern})` };
+    if (holders.length === 0)
+      return {
+        ok: false,
+        code: 'NAMESPACE_FORBIDDEN',
+        reason: `the account's grant on ${ns} does not include ${action}`,
+      };
+    return {
+      ok: false,
+      code: 'NAMESPACE_FORBIDDEN',
+      reason: `${ns} is held by ${[...new Set(holders.map((g) => g.account))].join(', ')} (through ${holders[0]!.pattern})`,
+    };
   }
 
   // ── two-factor ────────────────────────────────────────────────────────
@@ -252,7 +336,12 @@ export class AuthService {
     this.account(account);
     const secret = generateTotpSecret();
     if (!this.store.setPendingTotp(account, secret, this.now())) {
-      throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is already on for "${account}"`, { hint: 'disable it first (with a code) to enrol a new device' });
+      throw new AuthError(
+        'TWO_FACTOR_STATE',
+        409,
+        `two-factor authentication is already on for "${account}"`,
+        { hint: 'disable it first (with a code) to enrol a new device' },
+      );
     }
     return { uri: otpauthUri(account, secret), secret: base32Encode(secret) };
   }
@@ -264,11 +353,25 @@ export class AuthService {
    */
   confirmTwoFactor(account: string, code: string): { recoveryCodes: string[] } {
     const t = this.store.getTotp(account);
-    if (!t || t.state !== 'pending') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not being enabled for "${account}"`, { hint: 'start with `sigil account 2fa enable`' });
+    if (!t || t.state !== 'pending')
+      throw new AuthError(
+        'TWO_FACTOR_STATE',
+        409,
+        `two-factor authentication is not being enabled for "${account}"`,
+        { hint: 'start with `sigil account 2fa enable`' },
+      );
     const step = matchTotp(t.secret, code.trim(), this.clock());
     if (step === undefined) throw authError('OTP_INVALID');
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
-    if (!this.store.confirmTotp(account, step, codes.map((c) => recoveryHash(account, c)), this.now())) throw authError('OTP_INVALID');
+    if (
+      !this.store.confirmTotp(
+        account,
+        step,
+        codes.map((c) => recoveryHash(account, c)),
+        this.now(),
+      )
+    )
+      throw authError('OTP_INVALID');
     return { recoveryCodes: codes };
   }
 
@@ -279,7 +382,12 @@ export class AuthService {
       this.store.deleteTotp(account); // never confirmed: nothing to protect yet
       return;
     }
-    if (a.twoFactor === 'off') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not on for "${account}"`);
+    if (a.twoFactor === 'off')
+      throw new AuthError(
+        'TWO_FACTOR_STATE',
+        409,
+        `two-factor authentication is not on for "${account}"`,
+      );
     const r = this.checkSecondFactor(account, code);
     if (!r.ok) throw authError(r.code);
     this.store.deleteTotp(account);
@@ -287,11 +395,19 @@ export class AuthService {
 
   /** newRecoveryCodes replaces the recovery codes (needs a code); returns the new ones, shown once. */
   newRecoveryCodes(account: string, code: string | undefined): string[] {
-    if (this.account(account).twoFactor !== 'on') throw new AuthError('TWO_FACTOR_STATE', 409, `two-factor authentication is not on for "${account}"`);
+    if (this.account(account).twoFactor !== 'on')
+      throw new AuthError(
+        'TWO_FACTOR_STATE',
+        409,
+        `two-factor authentication is not on for "${account}"`,
+      );
     const r = this.checkSecondFactor(account, code);
     if (!r.ok) throw authError(r.code);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
-    this.store.replaceRecoveryCodes(account, codes.map((c) => recoveryHash(account, c)));
+    this.store.replaceRecoveryCodes(
+      account,
+      codes.map((c) => recoveryHash(account, c)),
+    );
     return codes;
   }
 
@@ -303,7 +419,11 @@ export class AuthService {
    * code (consumed). Missing → OTP_REQUIRED; anything else → OTP_INVALID.
    * A successful check consumes the code even if the caller's operation fails.
    */
-  requireSecondFactor(account: string, code: string | undefined, action: Action): SecondFactorResult {
+  requireSecondFactor(
+    account: string,
+    code: string | undefined,
+    action: Action,
+  ): SecondFactorResult {
     void action; // every write action needs the factor today; the parameter keeps room for a per-action policy
     return this.checkSecondFactor(account, code);
   }
@@ -315,13 +435,16 @@ export class AuthService {
     if (given === '') return { ok: false, code: 'OTP_REQUIRED', reason: 'no code' };
     if (/^[0-9]{6}$/.test(given)) {
       const step = matchTotp(t.secret, given, this.clock());
-      if (step === undefined) return { ok: false, code: 'OTP_INVALID', reason: 'wrong or expired code' };
-      if (!this.store.useTotpStep(account, step)) return { ok: false, code: 'OTP_INVALID', reason: 'reused code' };
+      if (step === undefined)
+        return { ok: false, code: 'OTP_INVALID', reason: 'wrong or expired code' };
+      if (!this.store.useTotpStep(account, step))
+        return { ok: false, code: 'OTP_INVALID', reason: 'reused code' };
       return { ok: true, method: 'totp' };
     }
     const normalized = normalizeRecoveryCode(given);
     if (normalized === undefined) return { ok: false, code: 'OTP_INVALID', reason: 'not a code' };
-    if (!this.store.consumeRecoveryCode(account, recoveryHash(account, normalized))) return { ok: false, code: 'OTP_INVALID', reason: 'wrong or used recovery code' };
+    if (!this.store.consumeRecoveryCode(account, recoveryHash(account, normalized)))
+      return { ok: false, code: 'OTP_INVALID', reason: 'wrong or used recovery code' };
     return { ok: true, method: 'recovery-code' };
   }
 
@@ -340,7 +463,9 @@ function tokenInfo(r: TokenRow): TokenInfo {
 // 80 bits make offline guessing against a stolen hash hopeless, so a keyed
 // SHA-256 (keyed by the account, so equal codes of two accounts differ) suffices.
 function newRecoveryCode(): string {
-  return base32Encode(randomBytes(10)).toLowerCase().replace(/(.{4})(?!$)/g, '$1-');
+  return base32Encode(randomBytes(10))
+    .toLowerCase()
+    .replace(/(.{4})(?!$)/g, '$1-');
 }
 
 function normalizeRecoveryCode(text: string): string | undefined {
@@ -350,5 +475,7 @@ function normalizeRecoveryCode(text: string): string | undefined {
 }
 
 function recoveryHash(account: string, code: string): Buffer {
-  return createHmac('sha256', `sigil recovery code v1\n${account}`).update(code.replace(/-/g, '')).digest();
+  return createHmac('sha256', `sigil recovery code v1\n${account}`)
+    .update(code.replace(/-/g, ''))
+    .digest();
 }

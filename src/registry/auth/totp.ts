@@ -21,8 +21,18 @@ export const TOTP_WINDOW = 1;
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 /** hotp is RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic truncation, modulo 10^digits. */
-export function hotp(secret: Uint8Array, counter: number, digits = TOTP_DIGITS, algorithm: TotpAlgorithm = 'sha1'): string {
-  return HOTP.generate({ secret: new Secret({ buffer: Uint8Array.from(secret).buffer }), counter, digits, algorithm: algorithm.toUpperCase() });
+export function hotp(
+  secret: Uint8Array,
+  counter: number,
+  digits = TOTP_DIGITS,
+  algorithm: TotpAlgorithm = 'sha1',
+): string {
+  return HOTP.generate({
+    secret: new Secret({ buffer: Uint8Array.from(secret).buffer }),
+    counter,
+    digits,
+    algorithm: algorithm.toUpperCase(),
+  });
 }
 
 /** totpStep is T of RFC 6238 §4.2: floor(unix seconds / period). */
@@ -31,7 +41,12 @@ export function totpStep(unixMs: number, period = TOTP_PERIOD): number {
 }
 
 /** totp is the code for the step that contains unixMs. */
-export function totp(secret: Uint8Array, unixMs: number, digits = TOTP_DIGITS, algorithm: TotpAlgorithm = 'sha1'): string {
+export function totp(
+  secret: Uint8Array,
+  unixMs: number,
+  digits = TOTP_DIGITS,
+  algorithm: TotpAlgorithm = 'sha1',
+): string {
   return hotp(secret, totpStep(unixMs), digits, algorithm);
 }
 
@@ -43,7 +58,12 @@ export function totp(secret: Uint8Array, unixMs: number, digits = TOTP_DIGITS, a
  * say which step (if any) matched. Replay protection is the caller's job: it
  * must refuse a step it has already accepted (RFC 6238 §5.2).
  */
-export function matchTotp(secret: Uint8Array, code: string, unixMs: number, window = TOTP_WINDOW): number | undefined {
+export function matchTotp(
+  secret: Uint8Array,
+  code: string,
+  unixMs: number,
+  window = TOTP_WINDOW,
+): number | undefined {
   if (!/^[0-9]{6}$/.test(code)) return undefined;
   const now = totpStep(unixMs);
   let found: number | undefined;
@@ -82,5 +102,12 @@ export function generateTotpSecret(): Buffer {
  * `otpauth://totp/Sigil:<account>?secret=…&issuer=Sigil&algorithm=SHA1&digits=6&period=30`.
  */
 export function otpauthUri(account: string, secret: Uint8Array, issuer = 'Sigil'): string {
-  return new TOTP({ issuer, label: account, secret: new Secret({ buffer: Uint8Array.from(secret).buffer }), algorithm: 'SHA1', digits: TOTP_DIGITS, period: TOTP_PERIOD }).toString();
+  return new TOTP({
+    issuer,
+    label: account,
+    secret: new Secret({ buffer: Uint8Array.from(secret).buffer }),
+    algorithm: 'SHA1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD,
+  }).toString();
 }

@@ -26,7 +26,11 @@ export interface GoUpstreamHooks {
 
 export interface GoUpstreamRoutes {
   ensure(path: string, version: string): Promise<{ status: number; message: string } | undefined>;
-  passThrough(kind: 'list' | 'latest', path: string, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  passThrough(
+    kind: 'list' | 'latest',
+    path: string,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined>;
 }
 
 function purlOf(path: string, version: string): string {
@@ -34,30 +38,54 @@ function purlOf(path: string, version: string): string {
   return makePurl('golang', namespace, name, version);
 }
 
-export function goUpstreamRoutes(h: GoUpstreamHooks, text: (reply: FastifyReply, status: number, body: string) => FastifyReply): GoUpstreamRoutes {
+export function goUpstreamRoutes(
+  h: GoUpstreamHooks,
+  text: (reply: FastifyReply, status: number, body: string) => FastifyReply,
+): GoUpstreamRoutes {
   return {
     async ensure(path, version) {
       try {
         await h.observe.observe(purlOf(path, version));
         return undefined;
       } catch (e) {
-        if (e instanceof RegistryError) return { status: e.status, message: `${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}\n` };
+        if (e instanceof RegistryError)
+          return {
+            status: e.status,
+            message: `${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}\n`,
+          };
         throw e;
       }
     },
     async passThrough(kind, path, reply) {
-      if ((await h.observe.hostedReason(purlWithoutVersion(purlOf(path, 'v0.0.0')))) !== undefined) return undefined;
+      if ((await h.observe.hostedReason(purlWithoutVersion(purlOf(path, 'v0.0.0')))) !== undefined)
+        return undefined;
       try {
         if (kind === 'list') {
           const body = await h.go.list(path);
-          if (body === undefined) return text(reply, 404, `not found: module ${path} is not on this server or its upstream\n`);
+          if (body === undefined)
+            return text(
+              reply,
+              404,
+              `not found: module ${path} is not on this server or its upstream\n`,
+            );
           const policy = h.observe.o.policy;
-          const lines = body.split('\n').filter((v) => v !== '' && !policy?.denied(purlOf(path, v)));
+          const lines = body
+            .split('\n')
+            .filter((v) => v !== '' && !policy?.denied(purlOf(path, v)));
           return text(reply, 200, lines.map((v) => `${v}\n`).join(''));
         }
         const body = await h.go.latest(path);
-        if (body === undefined) return text(reply, 404, `not found: module ${path} is not on this server or its upstream\n`);
-        return reply.code(200).header('content-type', 'application/json').header('cache-control', 'no-cache').send(body);
+        if (body === undefined)
+          return text(
+            reply,
+            404,
+            `not found: module ${path} is not on this server or its upstream\n`,
+          );
+        return reply
+          .code(200)
+          .header('content-type', 'application/json')
+          .header('cache-control', 'no-cache')
+          .send(body);
       } catch (e) {
         if (e instanceof RegistryError) return text(reply, e.status, `${e.message}\n`);
         throw e;

@@ -39,11 +39,20 @@ export class NpmProxy {
 
   /** resolves: is `name` served from the upstream (not hosted, not private)? */
   async resolves(name: string, namespace: string, bare: string): Promise<boolean> {
-    return (await this.observe.hostedReason(purlWithoutVersion(makePurl('npm', namespace || undefined, bare, '0.0.0')))) === undefined;
+    return (
+      (await this.observe.hostedReason(
+        purlWithoutVersion(makePurl('npm', namespace || undefined, bare, '0.0.0')),
+      )) === undefined
+    );
   }
 
   /** packuments returns the proxied documents of an upstream name, or undefined when the upstream has no such package. */
-  async packuments(name: string, namespace: string, bare: string, baseUrl: string): Promise<NpmProxyDocs | undefined> {
+  async packuments(
+    name: string,
+    namespace: string,
+    bare: string,
+    baseUrl: string,
+  ): Promise<NpmProxyDocs | undefined> {
     const doc = await this.upstream.packument(name);
     if (!doc) return undefined;
     const policy = this.observe.o.policy;
@@ -65,20 +74,35 @@ export class NpmProxy {
       delete dist['attestations'];
       dist['tarball'] = tarballUrl(baseUrl, name, v);
       if (row) {
-        const integrity = (JSON.parse(row.native) as Record<string, string>)['sri-sha512'] ?? `sha512-${Buffer.from(row.sha512, 'hex').toString('base64')}`;
-        const listed = typeof upstreamIntegrity === 'string' ? /sha512-([A-Za-z0-9+/=]+)/.exec(upstreamIntegrity)?.[1] : undefined;
-        if (listed !== undefined) await this.observe.checkIndexDigest(row, this.upstream, { algorithm: 'sha512', hex: Buffer.from(listed, 'base64').toString('hex') });
+        const integrity =
+          (JSON.parse(row.native) as Record<string, string>)['sri-sha512'] ??
+          `sha512-${Buffer.from(row.sha512, 'hex').toString('base64')}`;
+        const listed =
+          typeof upstreamIntegrity === 'string'
+            ? /sha512-([A-Za-z0-9+/=]+)/.exec(upstreamIntegrity)?.[1]
+            : undefined;
+        if (listed !== undefined)
+          await this.observe.checkIndexDigest(row, this.upstream, {
+            algorithm: 'sha512',
+            hex: Buffer.from(listed, 'base64').toString('hex'),
+          });
         const facts = await npmTarballFacts(this.store, row);
         dist['integrity'] = integrity;
         if (facts) dist['shasum'] = facts.sha1;
-        if (row.registrySignature) dist['signatures'] = [JSON.parse(row.registrySignature) as unknown];
-        dist['sigil'] = { record: `${baseUrl}/api/v1/releases/${encodeURIComponent(row.purl)}`, kind: 'observed', logIndex: row.publishIndex };
+        if (row.registrySignature)
+          dist['signatures'] = [JSON.parse(row.registrySignature) as unknown];
+        dist['sigil'] = {
+          record: `${baseUrl}/api/v1/releases/${encodeURIComponent(row.purl)}`,
+          kind: 'observed',
+          logIndex: row.publishIndex,
+        };
       }
       versions[v] = { ...m, dist };
     }
     const names = Object.keys(versions);
     const tags: Json = {};
-    for (const [t, v] of Object.entries(isObj(doc['dist-tags']) ? (doc['dist-tags'] as Json) : {})) if (typeof v === 'string' && v in versions) tags[t] = v;
+    for (const [t, v] of Object.entries(isObj(doc['dist-tags']) ? (doc['dist-tags'] as Json) : {}))
+      if (typeof v === 'string' && v in versions) tags[t] = v;
     if (tags['latest'] === undefined) {
       const latest = highestVersion(names.filter((v) => !isPrerelease(v))) ?? highestVersion(names);
       if (latest !== undefined) tags['latest'] = latest;
@@ -90,7 +114,17 @@ export class NpmProxy {
       name,
       modified: typeof time['modified'] === 'string' ? time['modified'] : new Date(0).toISOString(),
       'dist-tags': tags,
-      versions: Object.fromEntries(Object.entries(versions).map(([v, m]) => [v, Object.fromEntries(CORGI_FIELDS.filter((f) => (m as Json)[f] !== undefined).map((f) => [f, (m as Json)[f]]))])),
+      versions: Object.fromEntries(
+        Object.entries(versions).map(([v, m]) => [
+          v,
+          Object.fromEntries(
+            CORGI_FIELDS.filter((f) => (m as Json)[f] !== undefined).map((f) => [
+              f,
+              (m as Json)[f],
+            ]),
+          ),
+        ]),
+      ),
     };
     return { full, abbreviated };
   }

@@ -25,7 +25,13 @@ import { digestBytes } from '../../core/digest.js';
 import { signEnvelope } from '../../core/dsse.js';
 import { InputError } from '../../core/errors.js';
 import { npmKeyId, signBytes } from '../../core/keys.js';
-import { conflictStatement, observedStatement, statementKind, type ConflictPredicate, type ObservedPredicate } from '../../core/observed.js';
+import {
+  conflictStatement,
+  observedStatement,
+  statementKind,
+  type ConflictPredicate,
+  type ObservedPredicate,
+} from '../../core/observed.js';
 import { canonicalPurl, parsePurl, purlWithoutVersion } from '../../core/purl.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/statement.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
@@ -48,7 +54,13 @@ export interface ObserveOptions {
   readonly hostedReason: (packagePurl: string) => Promise<string | undefined>;
   readonly policy?: ProxyPolicy;
   /** Ecosystem work on the checked bytes before they are stored (e.g. npm's packument facts, read once while the bytes are in memory). */
-  readonly prepare?: (purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => Promise<void>;
+  readonly prepare?: (
+    purl: string,
+    type: string,
+    filename: string,
+    bytes: Buffer,
+    sha256: string,
+  ) => Promise<void>;
 }
 
 /** isObservedRow: was this release logged by observation (not published here)? */
@@ -62,17 +74,25 @@ export function isObservedRow(row: Pick<ReleaseRow, 'publishEnvelope'>): boolean
 }
 
 /** observedPredicateOf reads the predicate of an observed row's statement. */
-export function observedPredicateOf(row: Pick<ReleaseRow, 'publishEnvelope'>): ObservedPredicate | undefined {
+export function observedPredicateOf(
+  row: Pick<ReleaseRow, 'publishEnvelope'>,
+): ObservedPredicate | undefined {
   try {
     const env = JSON.parse(row.publishEnvelope) as { payload: string };
-    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { predicateType?: string; predicate?: ObservedPredicate };
-    return statementKind(JSON.stringify({ predicateType: st.predicateType })) === 'observed' ? st.predicate : undefined;
+    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as {
+      predicateType?: string;
+      predicate?: ObservedPredicate;
+    };
+    return statementKind(JSON.stringify({ predicateType: st.predicateType })) === 'observed'
+      ? st.predicate
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-const hexOf = (digest: string, bytes: Buffer) => digestBytes(bytes, [digest as 'sha512'])[digest as 'sha512'];
+const hexOf = (digest: string, bytes: Buffer) =>
+  digestBytes(bytes, [digest as 'sha512'])[digest as 'sha512'];
 
 export class ObserveService {
   private readonly inflight = new Map<string, Promise<ReleaseRow | undefined>>();
@@ -93,7 +113,13 @@ export class ObserveService {
   /** checkServe refuses (403) to serve an observed version the proxy policy now denies (logged earlier or not). */
   checkServe(row: ReleaseRow): void {
     const deny = this.o.policy?.denied(row.purl);
-    if (deny && isObservedRow(row)) throw new RegistryError(403, 'POLICY_DENIED', `${row.purl} is denied by this proxy's policy (deny: ${deny})`, 'ask the registry operator; the deny list is in sigil.config.json');
+    if (deny && isObservedRow(row))
+      throw new RegistryError(
+        403,
+        'POLICY_DENIED',
+        `${row.purl} is denied by this proxy's policy (deny: ${deny})`,
+        'ask the registry operator; the deny list is in sigil.config.json',
+      );
   }
 
   /**
@@ -127,18 +153,37 @@ export class ObserveService {
     this.fetches++;
     const bytes = await upstream.fetchArtifact(ref);
     if (ref.indexDigest && hexOf(ref.indexDigest.algorithm, bytes) !== ref.indexDigest.hex) {
-      throw new UpstreamError(502, 'UPSTREAM_DIGEST_MISMATCH', `${upstream.ecosystem} upstream ${upstream.url} served bytes for ${purl} whose ${ref.indexDigest.algorithm} is not the one its own index lists (${ref.indexDigest.hex.slice(0, 16)}…); refused, nothing logged`, 'the upstream or something between it and Sigil is serving other bytes than it lists');
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_DIGEST_MISMATCH',
+        `${upstream.ecosystem} upstream ${upstream.url} served bytes for ${purl} whose ${ref.indexDigest.algorithm} is not the one its own index lists (${ref.indexDigest.hex.slice(0, 16)}…); refused, nothing logged`,
+        'the upstream or something between it and Sigil is serving other bytes than it lists',
+      );
     }
     const p = parsePurl(purl);
     let described;
     try {
-      described = await describeArtifact(memoryArtifact(ref.filename, bytes), { type: p.type, ...(p.namespace ? { namespace: p.namespace } : {}), name: p.name, version: p.version! });
+      described = await describeArtifact(memoryArtifact(ref.filename, bytes), {
+        type: p.type,
+        ...(p.namespace ? { namespace: p.namespace } : {}),
+        name: p.name,
+        version: p.version!,
+      });
     } catch (e) {
-      if (e instanceof InputError) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_INVALID', `${upstream.ecosystem} upstream ${upstream.url} served an unreadable artifact for ${purl}: ${e.message}`);
+      if (e instanceof InputError)
+        throw new UpstreamError(
+          502,
+          'UPSTREAM_ARTIFACT_INVALID',
+          `${upstream.ecosystem} upstream ${upstream.url} served an unreadable artifact for ${purl}: ${e.message}`,
+        );
       throw e;
     }
     if (canonicalPurl(described.identity.purl) !== purl) {
-      throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_MISMATCH', `${upstream.ecosystem} upstream ${upstream.url} served ${described.identity.purl} when asked for ${purl}; refused, nothing logged`);
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_ARTIFACT_MISMATCH',
+        `${upstream.ecosystem} upstream ${upstream.url} served ${described.identity.purl} when asked for ${purl}; refused, nothing logged`,
+      );
     }
     const digests = { sha256: described.digests.sha256!, sha512: described.digests.sha512! };
     const native = { [described.native.algorithm]: described.native.value };
@@ -146,12 +191,33 @@ export class ObserveService {
     this.o.policy?.checkEvidence(purl, evidence);
 
     const observedAt = ctx.now().toISOString();
-    const predicate: ObservedPredicate = { purl, upstream: upstream.url, artifactUrl: ref.url, observedAt, size: bytes.length, native, upstreamPublishedAt: ref.publishedAt, evidence };
-    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(observedStatement(digests, predicate))), ctx.registryKey);
+    const predicate: ObservedPredicate = {
+      purl,
+      upstream: upstream.url,
+      artifactUrl: ref.url,
+      observedAt,
+      size: bytes.length,
+      native,
+      upstreamPublishedAt: ref.publishedAt,
+      evidence,
+    };
+    const envelope = signEnvelope(
+      IN_TOTO_PAYLOAD_TYPE,
+      Buffer.from(JSON.stringify(observedStatement(digests, predicate))),
+      ctx.registryKey,
+    );
     const entry = envelopeLogEntry(envelope, ctx.registryKey.publicKey);
     const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
     const registrySignature =
-      p.type === 'npm' ? { keyid: npmKeyId(ctx.registryKey.publicKey.keyId), sig: signBytes(ctx.registryKey, Buffer.from(`${name}@${p.version}:${described.native.value}`)).toString('base64') } : null;
+      p.type === 'npm'
+        ? {
+            keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
+            sig: signBytes(
+              ctx.registryKey,
+              Buffer.from(`${name}@${p.version}:${described.native.value}`),
+            ).toString('base64'),
+          }
+        : null;
     const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
       purl,
       type: p.type,
@@ -176,7 +242,13 @@ export class ObserveService {
     await this.o.prepare?.(purl, p.type, ref.filename, bytes, digests.sha256);
     const reserved = ctx.store.reserve(row);
     if (reserved.kind === 'exists') return reserved.row; // published or observed meanwhile (another process)
-    if (reserved.kind === 'pending') throw new RegistryError(503, 'OBSERVE_IN_PROGRESS', `${purl} is being recorded right now`, 'retry in a moment');
+    if (reserved.kind === 'pending')
+      throw new RegistryError(
+        503,
+        'OBSERVE_IN_PROGRESS',
+        `${purl} is being recorded right now`,
+        'retry in a moment',
+      );
     try {
       // Same order as a publish: reservation and blob durable before the entry can be in the log.
       await Promise.all([ctx.store.putBlob(digests.sha256, bytes), ctx.store.syncBatched()]);
@@ -184,7 +256,14 @@ export class ObserveService {
       await ctx.store.completeBatched(purl, null, appended.index);
     } catch (e) {
       ctx.store.abandon(purl);
-      if (e instanceof PushbackError) throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, { retryAfterSeconds: e.retryAfterSeconds });
+      if (e instanceof PushbackError)
+        throw new RegistryError(
+          503,
+          'LOG_BUSY',
+          e.message,
+          `retry after ${e.retryAfterSeconds} s`,
+          { retryAfterSeconds: e.retryAfterSeconds },
+        );
       throw e;
     }
     const stored = ctx.store.get(purl)!;
@@ -196,26 +275,65 @@ export class ObserveService {
    * checkIndexDigest compares what an upstream's index now says about an already logged purl
    * with the logged bytes; a difference is logged once as a conflict. Returns true when they differ.
    */
-  async checkIndexDigest(row: ReleaseRow, upstream: Upstream, indexDigest: ArtifactRef['indexDigest']): Promise<boolean> {
+  async checkIndexDigest(
+    row: ReleaseRow,
+    upstream: Upstream,
+    indexDigest: ArtifactRef['indexDigest'],
+  ): Promise<boolean> {
     if (!indexDigest || !isObservedRow(row)) return false;
-    const logged = indexDigest.algorithm === 'sha512' ? row.sha512 : indexDigest.algorithm === 'sha256' ? row.sha256 : undefined;
+    const logged =
+      indexDigest.algorithm === 'sha512'
+        ? row.sha512
+        : indexDigest.algorithm === 'sha256'
+          ? row.sha256
+          : undefined;
     if (logged === undefined) {
       const blob = this.o.ctx.store.readBlob(row.sha256);
       if (!blob || hexOf(indexDigest.algorithm, blob) === indexDigest.hex) return false;
     } else if (logged === indexDigest.hex) return false;
-    await this.conflict(row, upstream, { indexDigest: { algorithm: indexDigest.algorithm, value: indexDigest.hex } });
+    await this.conflict(row, upstream, {
+      indexDigest: { algorithm: indexDigest.algorithm, value: indexDigest.hex },
+    });
     return true;
   }
 
   /** conflict logs a signed conflict record for `row` (once per offer). */
-  async conflict(row: ReleaseRow, upstream: Upstream, offered: ConflictPredicate['offered']): Promise<void> {
+  async conflict(
+    row: ReleaseRow,
+    upstream: Upstream,
+    offered: ConflictPredicate['offered'],
+  ): Promise<void> {
     const { ctx } = this.o;
-    const key = offered.sha512 ? `sha512:${offered.sha512}` : `${offered.indexDigest!.algorithm}:${offered.indexDigest!.value}`;
+    const key = offered.sha512
+      ? `sha512:${offered.sha512}`
+      : `${offered.indexDigest!.algorithm}:${offered.indexDigest!.value}`;
     if (this.o.conflicts.has(row.purl, key)) return;
     const seenAt = ctx.now().toISOString();
-    const predicate: ConflictPredicate = { purl: row.purl, upstream: upstream.url, seenAt, logged: { sha512: row.sha512, native: JSON.parse(row.native) as Record<string, string>, logIndex: row.publishIndex! }, offered };
-    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(conflictStatement(predicate))), ctx.registryKey);
+    const predicate: ConflictPredicate = {
+      purl: row.purl,
+      upstream: upstream.url,
+      seenAt,
+      logged: {
+        sha512: row.sha512,
+        native: JSON.parse(row.native) as Record<string, string>,
+        logIndex: row.publishIndex!,
+      },
+      offered,
+    };
+    const envelope = signEnvelope(
+      IN_TOTO_PAYLOAD_TYPE,
+      Buffer.from(JSON.stringify(conflictStatement(predicate))),
+      ctx.registryKey,
+    );
     const appended = await ctx.log.append(envelopeLogEntry(envelope, ctx.registryKey.publicKey));
-    this.o.conflicts.add({ purl: row.purl, upstream: upstream.url, seenAt, loggedSha512: row.sha512, offered: key, envelope: JSON.stringify(envelope), logIndex: appended.index });
+    this.o.conflicts.add({
+      purl: row.purl,
+      upstream: upstream.url,
+      seenAt,
+      loggedSha512: row.sha512,
+      offered: key,
+      envelope: JSON.stringify(envelope),
+      logIndex: appended.index,
+    });
   }
 }

@@ -31,7 +31,8 @@ export function matchesPattern(pattern: string, purl: string): boolean {
   const bare = purlWithoutVersion(purl);
   const decoded = (s: string) => s.replace(/%40/gi, '@');
   const p = decoded(pattern);
-  if (p.endsWith('*')) return decoded(bare).startsWith(p.slice(0, -1)) || decoded(purl).startsWith(p.slice(0, -1));
+  if (p.endsWith('*'))
+    return decoded(bare).startsWith(p.slice(0, -1)) || decoded(purl).startsWith(p.slice(0, -1));
   return p === decoded(bare) || p === decoded(purl);
 }
 
@@ -64,7 +65,13 @@ export class ProxyPolicy {
 
   checkBeforeFetch(ref: ArtifactRef, upstream: Upstream): void {
     const deny = this.denied(ref.purl);
-    if (deny) throw new RegistryError(403, 'POLICY_DENIED', `${ref.purl} is denied by this proxy's policy (deny: ${deny})`, 'ask the registry operator; the deny list is in sigil.config.json');
+    if (deny)
+      throw new RegistryError(
+        403,
+        'POLICY_DENIED',
+        `${ref.purl} is denied by this proxy's policy (deny: ${deny})`,
+        'ask the registry operator; the deny list is in sigil.config.json',
+      );
     const age = this.tooYoung(ref.publishedAt);
     if (age !== undefined) {
       throw new RegistryError(
@@ -79,11 +86,21 @@ export class ProxyPolicy {
   checkEvidence(purl: string, evidence: UpstreamEvidence): void {
     const sig = (this.config.requireRegistrySignature ?? []).find((p) => matchesPattern(p, purl));
     if (sig && evidence.registrySignature.verdict !== 'valid') {
-      throw new RegistryError(403, 'POLICY_SIGNATURE_REQUIRED', `${purl} has no valid upstream registry signature (${evidence.registrySignature.verdict}: ${evidence.registrySignature.reason}); this proxy requires one (requireRegistrySignature: ${sig})`, 'ask the registry operator');
+      throw new RegistryError(
+        403,
+        'POLICY_SIGNATURE_REQUIRED',
+        `${purl} has no valid upstream registry signature (${evidence.registrySignature.verdict}: ${evidence.registrySignature.reason}); this proxy requires one (requireRegistrySignature: ${sig})`,
+        'ask the registry operator',
+      );
     }
     const prov = (this.config.requireProvenance ?? []).find((p) => matchesPattern(p, purl));
     if (prov && evidence.provenance.verdict !== 'valid') {
-      throw new RegistryError(403, 'POLICY_PROVENANCE_REQUIRED', `${purl} has no valid provenance (${evidence.provenance.verdict}: ${evidence.provenance.reason}); this proxy requires it (requireProvenance: ${prov})`, 'ask the registry operator');
+      throw new RegistryError(
+        403,
+        'POLICY_PROVENANCE_REQUIRED',
+        `${purl} has no valid provenance (${evidence.provenance.verdict}: ${evidence.provenance.reason}); this proxy requires it (requireProvenance: ${prov})`,
+        'ask the registry operator',
+      );
     }
   }
 }

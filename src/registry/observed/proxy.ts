@@ -36,7 +36,10 @@ export interface ProxyDeps {
  * releases of it were published here, when an account holds its namespace, or when it has
  * author keys in the ledger (dependency confusion: a hosted @acme/x must never be shadowed).
  */
-export function makeHostedReason(config: ProxyConfig, deps: ProxyDeps): (packagePurl: string) => Promise<string | undefined> {
+export function makeHostedReason(
+  config: ProxyConfig,
+  deps: ProxyDeps,
+): (packagePurl: string) => Promise<string | undefined> {
   return async (packagePurl) => {
     const priv = config.private.find((p) => matchesPattern(p, packagePurl));
     if (priv) return `private in the config (${priv})`;
@@ -44,12 +47,13 @@ export function makeHostedReason(config: ProxyConfig, deps: ProxyDeps): (package
     const rows = deps.ctx.store.versions(p.type, p.namespace ?? '', p.name);
     if (rows.some((r) => !isObservedRow(r))) return 'published on this registry';
     try {
-      if (deps.accounts.grantsFor(coveringPatterns(normalizeNamespace(packagePurl))).length > 0) return 'its namespace is held by an account here';
+      if (deps.accounts.grantsFor(coveringPatterns(normalizeNamespace(packagePurl))).length > 0)
+        return 'its namespace is held by an account here';
     } catch {
       /* not a namespace the accounts know how to name: no grant can hold it */
     }
     const keys = await deps.ctx.authority.keysFor(packagePurl);
-    if (keys.keys.length > 0) return 'it has author keys in this registry\'s ledger';
+    if (keys.keys.length > 0) return "it has author keys in this registry's ledger";
     return undefined;
   };
 }
@@ -57,19 +61,42 @@ export function makeHostedReason(config: ProxyConfig, deps: ProxyDeps): (package
 export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefined {
   const entries = Object.entries(config.upstreams);
   if (entries.length === 0) return undefined;
-  const limits = { maxArtifactBytes: config.limits.maxArtifactBytes, maxIndexBytes: config.limits.maxIndexBytes };
+  const limits = {
+    maxArtifactBytes: config.limits.maxArtifactBytes,
+    maxIndexBytes: config.limits.maxIndexBytes,
+  };
   const upstreams = new Map<string, Upstream>();
   let npm: NpmUpstream | undefined;
   let go: GoUpstream | undefined;
   for (const [eco, u] of entries) {
-    const client = new UpstreamClient({ timeoutMs: config.limits.timeoutMs, concurrency: config.limits.concurrency });
-    if (eco === 'npm') upstreams.set('npm', (npm = new NpmUpstream({ url: u.url, client, limits, packumentTtlMs: config.limits.indexTtlMs, ...(u.keys !== undefined ? { keys: u.keys } : {}) })));
-    if (eco === 'golang') upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+    const client = new UpstreamClient({
+      timeoutMs: config.limits.timeoutMs,
+      concurrency: config.limits.concurrency,
+    });
+    if (eco === 'npm')
+      upstreams.set(
+        'npm',
+        (npm = new NpmUpstream({
+          url: u.url,
+          client,
+          limits,
+          packumentTtlMs: config.limits.indexTtlMs,
+          ...(u.keys !== undefined ? { keys: u.keys } : {}),
+        })),
+      );
+    if (eco === 'golang')
+      upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
   // npm: the packument facts (sha1, package.json) are read from the bytes once, while they are in memory.
-  const prepare = async (_purl: string, type: string, filename: string, bytes: Buffer, sha256: string) => {
+  const prepare = async (
+    _purl: string,
+    type: string,
+    filename: string,
+    bytes: Buffer,
+    sha256: string,
+  ) => {
     if (type !== 'npm' || deps.ctx.store.npmTarball(sha256)) return;
     try {
       const facts = await computeNpmTarballFacts(filename, bytes);
@@ -78,6 +105,19 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       /* computed (and refused) again when a packument needs it */
     }
   };
-  const observe = new ObserveService({ ctx: deps.ctx, upstreams, conflicts, hostedReason: makeHostedReason(config, deps), policy, prepare });
-  return { observe, conflicts, npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined, go, config };
+  const observe = new ObserveService({
+    ctx: deps.ctx,
+    upstreams,
+    conflicts,
+    hostedReason: makeHostedReason(config, deps),
+    policy,
+    prepare,
+  });
+  return {
+    observe,
+    conflicts,
+    npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
+    go,
+    config,
+  };
 }

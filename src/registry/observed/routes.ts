@@ -31,17 +31,36 @@ export interface ObservedRoutesOptions {
 }
 
 /** formatTlogProof renders a C2SP tlog-proof. */
-export function formatTlogProof(extra: Uint8Array, index: number, hashes: readonly Uint8Array[], checkpoint: string): string {
+export function formatTlogProof(
+  extra: Uint8Array,
+  index: number,
+  hashes: readonly Uint8Array[],
+  checkpoint: string,
+): string {
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
   return `c2sp.org/tlog-proof@v1\nextra ${b64(extra)}\nindex ${index}\n${hashes.map((h) => `${b64(h)}\n`).join('')}\n${checkpoint}`;
 }
 
-export async function observedRoutes(app: FastifyInstance, opts: ObservedRoutesOptions): Promise<void> {
+export async function observedRoutes(
+  app: FastifyInstance,
+  opts: ObservedRoutesOptions,
+): Promise<void> {
   const { ctx } = opts;
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    if (err instanceof RegistryError) return reply.code(err.status).type('application/json').send(err.toJSON());
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.code(status).type('application/json').send(new RegistryError(status, status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'the registry failed to handle this request' : err.message).toJSON());
+    if (err instanceof RegistryError)
+      return reply.code(err.status).type('application/json').send(err.toJSON());
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(
+        new RegistryError(
+          status,
+          status === 500 ? 'INTERNAL' : 'BAD_REQUEST',
+          status === 500 ? 'the registry failed to handle this request' : err.message,
+        ).toJSON(),
+      );
   });
   app.get('/api/v1/sum/*', async (req, reply) => {
     const raw = (req.params as { '*': string })['*'];
@@ -49,13 +68,27 @@ export async function observedRoutes(app: FastifyInstance, opts: ObservedRoutesO
     try {
       purl = canonicalPurl(decodeURIComponent(raw));
     } catch {
-      throw new RegistryError(400, 'PURL_INVALID', `"${raw}" is not a package URL`, 'percent-encode the purl as one path segment, e.g. pkg%3Anpm%2Fleft-pad%401.3.0');
+      throw new RegistryError(
+        400,
+        'PURL_INVALID',
+        `"${raw}" is not a package URL`,
+        'percent-encode the purl as one path segment, e.g. pkg%3Anpm%2Fleft-pad%401.3.0',
+      );
     }
     const row = ctx.store.get(purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
-    if (!row) throw new RegistryError(404, 'RELEASE_NOT_FOUND', `${purl} has no record on this registry${opts.resolve ? ' and its upstream has no such version' : ''}`);
+    if (!row)
+      throw new RegistryError(
+        404,
+        'RELEASE_NOT_FOUND',
+        `${purl} has no record on this registry${opts.resolve ? ' and its upstream has no such version' : ''}`,
+      );
     const checkpoint = await ctx.log.latestCheckpoint();
     const hashes = await ctx.log.inclusionProof(row.publishIndex!, checkpointSize(checkpoint));
-    return reply.type('text/plain; charset=utf-8').send(formatTlogProof(Buffer.from(row.publishEnvelope), row.publishIndex!, hashes, checkpoint));
+    return reply
+      .type('text/plain; charset=utf-8')
+      .send(
+        formatTlogProof(Buffer.from(row.publishEnvelope), row.publishIndex!, hashes, checkpoint),
+      );
   });
 
   app.get('/api/v1/conflicts', async (req, reply) => {
@@ -70,7 +103,15 @@ export async function observedRoutes(app: FastifyInstance, opts: ObservedRoutesO
     }
     const rows = opts.conflicts ? opts.conflicts.list(purl !== undefined ? { purl } : {}) : [];
     return reply.send({
-      conflicts: rows.map((r) => ({ purl: r.purl, upstream: r.upstream, seenAt: r.seenAt, logged: { sha512: r.loggedSha512 }, offered: r.offered, logIndex: r.logIndex, envelope: JSON.parse(r.envelope) as unknown })),
+      conflicts: rows.map((r) => ({
+        purl: r.purl,
+        upstream: r.upstream,
+        seenAt: r.seenAt,
+        logged: { sha512: r.loggedSha512 },
+        offered: r.offered,
+        logIndex: r.logIndex,
+        envelope: JSON.parse(r.envelope) as unknown,
+      })),
     });
   });
 }

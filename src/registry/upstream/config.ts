@@ -39,22 +39,31 @@ export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
 };
 
 export interface ProxyConfig {
-  readonly upstreams: Partial<Record<UpstreamEcosystem, { readonly url: string; readonly keys?: unknown }>>;
+  readonly upstreams: Partial<
+    Record<UpstreamEcosystem, { readonly url: string; readonly keys?: unknown }>
+  >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
   readonly private: readonly string[];
   readonly limits: UpstreamLimitsConfig;
   readonly policy: ProxyPolicyConfig;
 }
 
-export const EMPTY_PROXY_CONFIG: ProxyConfig = { upstreams: {}, private: [], limits: DEFAULT_UPSTREAM_LIMITS, policy: {} };
+export const EMPTY_PROXY_CONFIG: ProxyConfig = {
+  upstreams: {},
+  private: [],
+  limits: DEFAULT_UPSTREAM_LIMITS,
+  policy: {},
+};
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkUrl(u: unknown, field: string, problems: string[]): string | undefined {
   if (typeof u !== 'string') return void problems.push(`${field} must be a URL string`);
   try {
     const url = new URL(u);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return void problems.push(`${field} must be an http(s) URL, not ${JSON.stringify(u)}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return void problems.push(`${field} must be an http(s) URL, not ${JSON.stringify(u)}`);
   } catch {
     return void problems.push(`${field} is not a URL: ${JSON.stringify(u)}`);
   }
@@ -63,23 +72,36 @@ function checkUrl(u: unknown, field: string, problems: string[]): string | undef
 
 function patterns(v: unknown, field: string, problems: string[]): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || !(p === '*' || p.startsWith('pkg:')))) return void problems.push(`${field} must be a list of purl patterns ("pkg:npm/%40acme/*", "pkg:npm/left-pad", "*")`);
+  if (
+    !Array.isArray(v) ||
+    v.some((p) => typeof p !== 'string' || !(p === '*' || p.startsWith('pkg:')))
+  )
+    return void problems.push(
+      `${field} must be a list of purl patterns ("pkg:npm/%40acme/*", "pkg:npm/left-pad", "*")`,
+    );
   return v as string[];
 }
 
 /** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
 export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const problems: string[] = [];
-  if (!isObj(doc)) throw new InputError('CONFIG_INVALID', `${file}: expected a JSON/YAML object at the top`, { file });
+  if (!isObj(doc))
+    throw new InputError('CONFIG_INVALID', `${file}: expected a JSON/YAML object at the top`, {
+      file,
+    });
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
-  for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
+  for (const k of Object.keys(doc))
+    if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
   const upstreams: Record<string, { url: string; keys?: unknown }> = {};
   if (doc['upstreams'] !== undefined) {
-    if (!isObj(doc['upstreams'])) problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
+    if (!isObj(doc['upstreams']))
+      problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
     else
       for (const [eco, v] of Object.entries(doc['upstreams'])) {
         if (!(UPSTREAM_ECOSYSTEMS as readonly string[]).includes(eco)) {
-          problems.push(`upstreams.${eco}: no upstream support for this ecosystem (supported: ${UPSTREAM_ECOSYSTEMS.join(', ')})`);
+          problems.push(
+            `upstreams.${eco}: no upstream support for this ecosystem (supported: ${UPSTREAM_ECOSYSTEMS.join(', ')})`,
+          );
           continue;
         }
         const entry = typeof v === 'string' ? { url: v } : v;
@@ -88,8 +110,10 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
           continue;
         }
         const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
-        if (entry['keys'] !== undefined && eco !== 'npm') problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
-        if (url) upstreams[eco] = { url, ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}) };
+        if (entry['keys'] !== undefined && eco !== 'npm')
+          problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        if (url)
+          upstreams[eco] = { url, ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}) };
       }
   }
   const priv = patterns(doc['private'], 'private', problems) ?? [];
@@ -98,8 +122,18 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     if (!isObj(doc['limits'])) problems.push('limits must be an object');
     else
       for (const [k, v] of Object.entries(doc['limits'])) {
-        if (!(k in DEFAULT_UPSTREAM_LIMITS)) problems.push(`limits.${k}: unknown (known: ${Object.keys(DEFAULT_UPSTREAM_LIMITS).join(', ')})`);
-        else if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (k === 'indexTtlMs' ? 0 : 1)) problems.push(`limits.${k} must be a ${k === 'indexTtlMs' ? 'whole number ≥ 0' : 'positive integer'}`);
+        if (!(k in DEFAULT_UPSTREAM_LIMITS))
+          problems.push(
+            `limits.${k}: unknown (known: ${Object.keys(DEFAULT_UPSTREAM_LIMITS).join(', ')})`,
+          );
+        else if (
+          typeof v !== 'number' ||
+          !Number.isSafeInteger(v) ||
+          v < (k === 'indexTtlMs' ? 0 : 1)
+        )
+          problems.push(
+            `limits.${k} must be a ${k === 'indexTtlMs' ? 'whole number ≥ 0' : 'positive integer'}`,
+          );
         else limits[k] = v;
       }
   }
@@ -108,16 +142,40 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     const p = doc['policy'];
     if (!isObj(p)) problems.push('policy must be an object');
     else {
-      for (const k of Object.keys(p)) if (!['minimumReleaseAgeHours', 'requireRegistrySignature', 'requireProvenance', 'deny'].includes(k)) problems.push(`policy.${k}: unknown field`);
+      for (const k of Object.keys(p))
+        if (
+          ![
+            'minimumReleaseAgeHours',
+            'requireRegistrySignature',
+            'requireProvenance',
+            'deny',
+          ].includes(k)
+        )
+          problems.push(`policy.${k}: unknown field`);
       const age = p['minimumReleaseAgeHours'];
-      if (age !== undefined && (typeof age !== 'number' || !(age >= 0))) problems.push('policy.minimumReleaseAgeHours must be a number of hours ≥ 0');
-      const sig = patterns(p['requireRegistrySignature'], 'policy.requireRegistrySignature', problems);
+      if (age !== undefined && (typeof age !== 'number' || !(age >= 0)))
+        problems.push('policy.minimumReleaseAgeHours must be a number of hours ≥ 0');
+      const sig = patterns(
+        p['requireRegistrySignature'],
+        'policy.requireRegistrySignature',
+        problems,
+      );
       const prov = patterns(p['requireProvenance'], 'policy.requireProvenance', problems);
       const deny = patterns(p['deny'], 'policy.deny', problems);
-      policy = { ...(typeof age === 'number' ? { minimumReleaseAgeHours: age } : {}), ...(sig ? { requireRegistrySignature: sig } : {}), ...(prov ? { requireProvenance: prov } : {}), ...(deny ? { deny } : {}) };
+      policy = {
+        ...(typeof age === 'number' ? { minimumReleaseAgeHours: age } : {}),
+        ...(sig ? { requireRegistrySignature: sig } : {}),
+        ...(prov ? { requireProvenance: prov } : {}),
+        ...(deny ? { deny } : {}),
+      };
     }
   }
-  if (problems.length > 0) throw new InputError('CONFIG_INVALID', `${file} is not a valid Sigil config: ${problems.join('; ')}`, { file, hint: 'see docs/proxy.md and docs/schemas/sigil-config.schema.json' });
+  if (problems.length > 0)
+    throw new InputError(
+      'CONFIG_INVALID',
+      `${file} is not a valid Sigil config: ${problems.join('; ')}`,
+      { file, hint: 'see docs/proxy.md and docs/schemas/sigil-config.schema.json' },
+    );
   return { upstreams, private: priv, limits: limits as unknown as UpstreamLimitsConfig, policy };
 }
 
@@ -127,13 +185,21 @@ export function readProxyConfig(file: string): ProxyConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError('CONFIG_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new InputError(
+      'CONFIG_UNREADABLE',
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    );
   }
   let doc: unknown;
   try {
     doc = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new InputError('CONFIG_INVALID', `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { file });
+    throw new InputError(
+      'CONFIG_INVALID',
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
+      { file },
+    );
   }
   return parseProxyConfig(doc, file);
 }
@@ -143,7 +209,11 @@ export function applyUpstreamFlags(config: ProxyConfig, flags: readonly string[]
   const upstreams = { ...config.upstreams };
   for (const f of flags) {
     const m = /^([a-z]+)=(.+)$/.exec(f);
-    if (!m) throw new InputError('USAGE', `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`);
+    if (!m)
+      throw new InputError(
+        'USAGE',
+        `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`,
+      );
     const doc = parseProxyConfig({ upstreams: { [m[1]!]: { url: m[2] } } }, '--upstream');
     const eco = m[1] as UpstreamEcosystem;
     upstreams[eco] = { ...(config.upstreams[eco] ?? {}), url: doc.upstreams[eco]!.url };

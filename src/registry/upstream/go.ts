@@ -27,7 +27,10 @@ export interface GoUpstreamOptions {
 /** modulePathOf: the module path of a golang purl. */
 export function modulePathOf(purl: string): { path: string; version: string | undefined } {
   const p = parsePurl(purl);
-  return { path: p.namespace ? `${p.namespace}/${p.name}` : p.name, version: p.version ?? undefined };
+  return {
+    path: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+    version: p.version ?? undefined,
+  };
 }
 
 export class GoUpstream implements Upstream {
@@ -46,7 +49,11 @@ export class GoUpstream implements Upstream {
 
   /** text GETs a small text endpoint of the upstream (list, @latest, .info): undefined on 404/410. */
   async text(path: string, tail: string, what: string): Promise<string | undefined> {
-    const r = await this.o.client.get(`${this.base(path)}/${tail}`, { upstream: this.label, what, maxBytes: this.o.limits.maxIndexBytes });
+    const r = await this.o.client.get(`${this.base(path)}/${tail}`, {
+      upstream: this.label,
+      what,
+      maxBytes: this.o.limits.maxIndexBytes,
+    });
     return r?.body.toString('utf8');
   }
 
@@ -65,35 +72,81 @@ export class GoUpstream implements Upstream {
   async locate(purl: string): Promise<ArtifactRef | undefined> {
     const { path, version } = modulePathOf(purl);
     if (version === undefined) return undefined;
-    const info = await this.text(path, `@v/${escapeVersion(version)}.info`, `.info of ${path}@${version}`);
+    const info = await this.text(
+      path,
+      `@v/${escapeVersion(version)}.info`,
+      `.info of ${path}@${version}`,
+    );
     if (info === undefined) return undefined;
     let time: string | null = null;
     try {
       const doc = JSON.parse(info) as { Version?: unknown; Time?: unknown };
       if (typeof doc.Time === 'string') time = doc.Time;
-      if (doc.Version !== version) throw new UpstreamError(502, 'UPSTREAM_BAD_INDEX', `${this.label}: .info of ${path}@${version} names version ${JSON.stringify(doc.Version)}`);
+      if (doc.Version !== version)
+        throw new UpstreamError(
+          502,
+          'UPSTREAM_BAD_INDEX',
+          `${this.label}: .info of ${path}@${version} names version ${JSON.stringify(doc.Version)}`,
+        );
     } catch (e) {
       if (e instanceof UpstreamError) throw e;
-      throw new UpstreamError(502, 'UPSTREAM_BAD_INDEX', `${this.label}: .info of ${path}@${version} is not JSON`);
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_BAD_INDEX',
+        `${this.label}: .info of ${path}@${version} is not JSON`,
+      );
     }
-    return { purl, url: `${this.base(path)}/@v/${escapeVersion(version)}.zip`, filename: `${version}.zip`, indexDigest: null, publishedAt: time };
+    return {
+      purl,
+      url: `${this.base(path)}/@v/${escapeVersion(version)}.zip`,
+      filename: `${version}.zip`,
+      indexDigest: null,
+      publishedAt: time,
+    };
   }
 
   async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
     const { path, version } = modulePathOf(ref.purl);
-    const zip = await this.o.client.get(ref.url, { upstream: this.label, what: `zip of ${path}@${version}`, maxBytes: this.o.limits.maxArtifactBytes });
-    if (!zip) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_MISSING', `${this.label} has ${path}@${version}.info but its .zip answers 404`);
-    const mod = await this.o.client.get(`${this.base(path)}/@v/${escapeVersion(version!)}.mod`, { upstream: this.label, what: `.mod of ${path}@${version}`, maxBytes: this.o.limits.maxIndexBytes });
-    if (!mod) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_MISSING', `${this.label} has ${path}@${version}.zip but its .mod answers 404`);
+    const zip = await this.o.client.get(ref.url, {
+      upstream: this.label,
+      what: `zip of ${path}@${version}`,
+      maxBytes: this.o.limits.maxArtifactBytes,
+    });
+    if (!zip)
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_ARTIFACT_MISSING',
+        `${this.label} has ${path}@${version}.info but its .zip answers 404`,
+      );
+    const mod = await this.o.client.get(`${this.base(path)}/@v/${escapeVersion(version!)}.mod`, {
+      upstream: this.label,
+      what: `.mod of ${path}@${version}`,
+      maxBytes: this.o.limits.maxIndexBytes,
+    });
+    if (!mod)
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_ARTIFACT_MISSING',
+        `${this.label} has ${path}@${version}.zip but its .mod answers 404`,
+      );
     let facts;
     try {
       facts = await inspectGoModule(memoryArtifact(ref.filename, zip.body));
     } catch (e) {
-      if (e instanceof InputError) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_INVALID', `${this.label} served an invalid module zip for ${path}@${version}: ${e.message}`);
+      if (e instanceof InputError)
+        throw new UpstreamError(
+          502,
+          'UPSTREAM_ARTIFACT_INVALID',
+          `${this.label} served an invalid module zip for ${path}@${version}: ${e.message}`,
+        );
       throw e;
     }
     if (facts.goModHash.value !== goModHash(mod.body)) {
-      throw new UpstreamError(502, 'UPSTREAM_DIGEST_MISMATCH', `${this.label}: the .mod of ${path}@${version} is not the go.mod inside its .zip; refused, nothing logged`);
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_DIGEST_MISMATCH',
+        `${this.label}: the .mod of ${path}@${version} is not the go.mod inside its .zip; refused, nothing logged`,
+      );
     }
     return zip.body;
   }
@@ -101,7 +154,11 @@ export class GoUpstream implements Upstream {
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
     void ref;
     return {
-      registrySignature: { verdict: 'not-applicable', reason: 'a Go module proxy signs nothing; the go.sum hashes Sigil computed are in its checksum database' },
+      registrySignature: {
+        verdict: 'not-applicable',
+        reason:
+          'a Go module proxy signs nothing; the go.sum hashes Sigil computed are in its checksum database',
+      },
       provenance: { verdict: 'not-applicable', reason: 'Go modules carry no provenance' },
       indexDigest: null,
     };

@@ -11,7 +11,13 @@ export const MAX_REDIRECTS = 5;
 
 /** UpstreamError: the upstream failed; the answer to the client names it (502/504). Nothing was logged. */
 export class UpstreamError extends RegistryError {
-  constructor(status: 502 | 504, code: string, message: string, hint?: string, detail?: Record<string, unknown>) {
+  constructor(
+    status: 502 | 504,
+    code: string,
+    message: string,
+    hint?: string,
+    detail?: Record<string, unknown>,
+  ) {
     super(status, code, message, hint, detail);
     this.name = 'UpstreamError';
   }
@@ -79,12 +85,26 @@ export class UpstreamClient {
     let current = url;
     try {
       for (let hop = 0; ; hop++) {
-        if (seen.has(current)) throw new UpstreamError(502, 'UPSTREAM_REDIRECT_LOOP', `${o.upstream}: redirect loop while fetching the ${o.what} (${current} again)`);
+        if (seen.has(current))
+          throw new UpstreamError(
+            502,
+            'UPSTREAM_REDIRECT_LOOP',
+            `${o.upstream}: redirect loop while fetching the ${o.what} (${current} again)`,
+          );
         seen.add(current);
-        const res = await fetch(current, { redirect: 'manual', signal, headers: { accept: o.accept ?? '*/*', 'user-agent': 'sigil-proxy' } });
+        const res = await fetch(current, {
+          redirect: 'manual',
+          signal,
+          headers: { accept: o.accept ?? '*/*', 'user-agent': 'sigil-proxy' },
+        });
         if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
           await res.body?.cancel();
-          if (hop >= MAX_REDIRECTS) throw new UpstreamError(502, 'UPSTREAM_TOO_MANY_REDIRECTS', `${o.upstream}: more than ${MAX_REDIRECTS} redirects while fetching the ${o.what} (${url})`);
+          if (hop >= MAX_REDIRECTS)
+            throw new UpstreamError(
+              502,
+              'UPSTREAM_TOO_MANY_REDIRECTS',
+              `${o.upstream}: more than ${MAX_REDIRECTS} redirects while fetching the ${o.what} (${url})`,
+            );
           current = new URL(res.headers.get('location')!, current).toString();
           continue;
         }
@@ -94,7 +114,12 @@ export class UpstreamClient {
         }
         if (res.status !== 200) {
           await res.body?.cancel();
-          throw new UpstreamError(502, 'UPSTREAM_ERROR', `${o.upstream} answered ${res.status} for the ${o.what} (${current})`, 'the upstream registry is failing; try again later');
+          throw new UpstreamError(
+            502,
+            'UPSTREAM_ERROR',
+            `${o.upstream} answered ${res.status} for the ${o.what} (${current})`,
+            'the upstream registry is failing; try again later',
+          );
         }
         const declared = Number(res.headers.get('content-length') ?? NaN);
         if (declared > o.maxBytes) {
@@ -103,25 +128,50 @@ export class UpstreamClient {
         }
         const body = await readLimited(res, o);
         if (Number.isFinite(declared) && body.length !== declared) {
-          throw new UpstreamError(502, 'UPSTREAM_TRUNCATED', `${o.upstream}: the ${o.what} was truncated (${body.length} of ${declared} bytes) (${current})`);
+          throw new UpstreamError(
+            502,
+            'UPSTREAM_TRUNCATED',
+            `${o.upstream}: the ${o.what} was truncated (${body.length} of ${declared} bytes) (${current})`,
+          );
         }
         return { status: 200, body, url: current, headers: res.headers };
       }
     } catch (e) {
       if (e instanceof UpstreamError) throw e;
-      if (signal.aborted) throw new UpstreamError(504, 'UPSTREAM_TIMEOUT', `${o.upstream} did not answer within ${this.limits.timeoutMs} ms for the ${o.what} (${url})`, 'the upstream registry is slow or unreachable; try again later');
+      if (signal.aborted)
+        throw new UpstreamError(
+          504,
+          'UPSTREAM_TIMEOUT',
+          `${o.upstream} did not answer within ${this.limits.timeoutMs} ms for the ${o.what} (${url})`,
+          'the upstream registry is slow or unreachable; try again later',
+        );
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e as Error).message;
       if (/terminated|ECONNRESET|UND_ERR_SOCKET/i.test(`${(e as Error).message} ${why}`)) {
-        throw new UpstreamError(502, 'UPSTREAM_TRUNCATED', `${o.upstream}: the connection broke while reading the ${o.what} (${why}) (${url})`);
+        throw new UpstreamError(
+          502,
+          'UPSTREAM_TRUNCATED',
+          `${o.upstream}: the connection broke while reading the ${o.what} (${why}) (${url})`,
+        );
       }
-      throw new UpstreamError(502, 'UPSTREAM_UNREACHABLE', `${o.upstream} is unreachable: ${why} (${url})`, 'check that the upstream URL is right and the registry is up');
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_UNREACHABLE',
+        `${o.upstream} is unreachable: ${why} (${url})`,
+        'check that the upstream URL is right and the registry is up',
+      );
     }
   }
 }
 
 function tooLarge(o: GetOptions, size: number | undefined): UpstreamError {
-  return new UpstreamError(502, 'UPSTREAM_TOO_LARGE', `${o.upstream}: the ${o.what} is larger than this proxy's limit of ${o.maxBytes} bytes${size !== undefined ? ` (${size} bytes)` : ''}`, 'raise the limit in sigil.config.json (upstreams.limits) if this is expected', { limit: o.maxBytes });
+  return new UpstreamError(
+    502,
+    'UPSTREAM_TOO_LARGE',
+    `${o.upstream}: the ${o.what} is larger than this proxy's limit of ${o.maxBytes} bytes${size !== undefined ? ` (${size} bytes)` : ''}`,
+    'raise the limit in sigil.config.json (upstreams.limits) if this is expected',
+    { limit: o.maxBytes },
+  );
 }
 
 async function readLimited(res: Response, o: GetOptions): Promise<Buffer> {

@@ -13,8 +13,16 @@
  * Packuments are cached for a few seconds (an install asks for the packument, then for each
  * tarball: one upstream fetch for both) and fetched once at a time per name.
  */
-import { parseNpmKeys, verifyNpmManifest, type NpmRegistryKey } from '../../foreign/npm-registry/index.js';
-import { parseNpmAttestations, SLSA_PROVENANCE_V1, verifySigstoreBundle } from '../../foreign/sigstore/index.js';
+import {
+  parseNpmKeys,
+  verifyNpmManifest,
+  type NpmRegistryKey,
+} from '../../foreign/npm-registry/index.js';
+import {
+  parseNpmAttestations,
+  SLSA_PROVENANCE_V1,
+  verifySigstoreBundle,
+} from '../../foreign/sigstore/index.js';
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { UpstreamClient, UpstreamError } from './http.js';
@@ -37,7 +45,10 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 /** npmNameOf: the npm package name of an npm purl (`@scope/name` or `name`). */
 export function npmNameOf(purl: string): { name: string; version: string | undefined } {
   const p = parsePurl(purl);
-  return { name: p.namespace ? `${p.namespace}/${p.name}` : p.name, version: p.version ?? undefined };
+  return {
+    name: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+    version: p.version ?? undefined,
+  };
 }
 
 export class NpmUpstream implements Upstream {
@@ -70,15 +81,29 @@ export class NpmUpstream implements Upstream {
   }
 
   private async fetchPackument(name: string): Promise<Json | undefined> {
-    const r = await this.o.client.get(`${this.url}/${name.replace('/', '%2f')}`, { upstream: this.label, what: `packument of ${name}`, maxBytes: this.o.limits.maxIndexBytes, accept: 'application/json' });
+    const r = await this.o.client.get(`${this.url}/${name.replace('/', '%2f')}`, {
+      upstream: this.label,
+      what: `packument of ${name}`,
+      maxBytes: this.o.limits.maxIndexBytes,
+      accept: 'application/json',
+    });
     if (!r) return undefined;
     let doc: unknown;
     try {
       doc = JSON.parse(r.body.toString('utf8'));
     } catch {
-      throw new UpstreamError(502, 'UPSTREAM_BAD_INDEX', `${this.label}: the packument of ${name} is not JSON`);
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_BAD_INDEX',
+        `${this.label}: the packument of ${name} is not JSON`,
+      );
     }
-    if (!isObj(doc) || !isObj(doc['versions'])) throw new UpstreamError(502, 'UPSTREAM_BAD_INDEX', `${this.label}: the packument of ${name} has no "versions" object`);
+    if (!isObj(doc) || !isObj(doc['versions']))
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_BAD_INDEX',
+        `${this.label}: the packument of ${name} has no "versions" object`,
+      );
     return doc;
   }
 
@@ -94,7 +119,12 @@ export class NpmUpstream implements Upstream {
     if (!isObj(m)) return undefined;
     const dist = isObj(m['dist']) ? m['dist'] : {};
     const tarball = dist['tarball'];
-    if (typeof tarball !== 'string' || !/^https?:\/\//.test(tarball)) throw new UpstreamError(502, 'UPSTREAM_BAD_INDEX', `${this.label}: ${name}@${version} has no http(s) dist.tarball`);
+    if (typeof tarball !== 'string' || !/^https?:\/\//.test(tarball))
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_BAD_INDEX',
+        `${this.label}: ${name}@${version} has no http(s) dist.tarball`,
+      );
     const time = isObj(doc!['time']) ? (doc!['time'] as Json)[version] : undefined;
     return {
       purl,
@@ -107,15 +137,29 @@ export class NpmUpstream implements Upstream {
   }
 
   async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, { upstream: this.label, what: `tarball of ${ref.purl}`, maxBytes: this.o.limits.maxArtifactBytes });
-    if (!r) throw new UpstreamError(502, 'UPSTREAM_ARTIFACT_MISSING', `${this.label} lists ${ref.purl} but its tarball ${ref.url} answers 404`);
+    const r = await this.o.client.get(ref.url, {
+      upstream: this.label,
+      what: `tarball of ${ref.purl}`,
+      maxBytes: this.o.limits.maxArtifactBytes,
+    });
+    if (!r)
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_ARTIFACT_MISSING',
+        `${this.label} lists ${ref.purl} but its tarball ${ref.url} answers 404`,
+      );
     return r.body;
   }
 
   private upstreamKeys(): Promise<NpmRegistryKey[] | undefined> {
     if (!this.keys) {
       this.keys = (async () => {
-        const r = await this.o.client.get(`${this.url}/-/npm/v1/keys`, { upstream: this.label, what: 'registry keys', maxBytes: 1 << 20, accept: 'application/json' });
+        const r = await this.o.client.get(`${this.url}/-/npm/v1/keys`, {
+          upstream: this.label,
+          what: 'registry keys',
+          maxBytes: 1 << 20,
+          accept: 'application/json',
+        });
         if (!r) return undefined;
         return parseNpmKeys(JSON.parse(r.body.toString('utf8')));
       })().catch(() => {
@@ -133,34 +177,89 @@ export class NpmUpstream implements Upstream {
     const hasSigs = Array.isArray(sigs) && sigs.length > 0;
     const keys = await this.upstreamKeys();
     let registrySignature: UpstreamEvidence['registrySignature'];
-    if (!hasSigs) registrySignature = { verdict: 'missing', reason: `the upstream serves no dist.signatures for this version${keys ? '' : ' and no registry keys'} (a mirror may strip them)` };
-    else if (!keys || keys.length === 0) registrySignature = { verdict: 'unverifiable', reason: 'the upstream has dist.signatures but serves no /-/npm/v1/keys and none are configured (upstreams.npm.keys)' };
+    if (!hasSigs)
+      registrySignature = {
+        verdict: 'missing',
+        reason: `the upstream serves no dist.signatures for this version${keys ? '' : ' and no registry keys'} (a mirror may strip them)`,
+      };
+    else if (!keys || keys.length === 0)
+      registrySignature = {
+        verdict: 'unverifiable',
+        reason:
+          'the upstream has dist.signatures but serves no /-/npm/v1/keys and none are configured (upstreams.npm.keys)',
+      };
     else {
-      const v = verifyNpmManifest(manifest, keys, ref.publishedAt ? { publishedAt: ref.publishedAt } : {});
+      const v = verifyNpmManifest(
+        manifest,
+        keys,
+        ref.publishedAt ? { publishedAt: ref.publishedAt } : {},
+      );
       const ok = v.checks.find((c) => c.code === 'NPM_SIGNATURE_VALID');
       const bad = v.checks.find((c) => c.status === 'fail');
-      registrySignature = ok && !bad ? { verdict: 'valid', keyid: String(ok.detail?.['keyid'] ?? ''), reason: ok.reason } : { verdict: 'invalid', reason: bad?.reason ?? 'no signature verified' };
+      registrySignature =
+        ok && !bad
+          ? { verdict: 'valid', keyid: String(ok.detail?.['keyid'] ?? ''), reason: ok.reason }
+          : { verdict: 'invalid', reason: bad?.reason ?? 'no signature verified' };
     }
-    return { registrySignature, provenance: await this.provenance(dist, ref, bytes), indexDigest: ref.indexDigest ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex } : null };
+    return {
+      registrySignature,
+      provenance: await this.provenance(dist, ref, bytes),
+      indexDigest: ref.indexDigest
+        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
+        : null,
+    };
   }
 
-  private async provenance(dist: Json, ref: ArtifactRef, bytes: Buffer | undefined): Promise<UpstreamEvidence['provenance']> {
+  private async provenance(
+    dist: Json,
+    ref: ArtifactRef,
+    bytes: Buffer | undefined,
+  ): Promise<UpstreamEvidence['provenance']> {
     const att = dist['attestations'];
-    if (!isObj(att) || typeof att['url'] !== 'string') return { verdict: 'none', reason: 'the upstream lists no attestations for this version' };
-    const provenanceType = isObj(att['provenance']) ? att['provenance']['predicateType'] : undefined;
-    if (provenanceType !== undefined && provenanceType !== SLSA_PROVENANCE_V1) return { verdict: 'unverified', reason: `provenance of type ${String(provenanceType)} is not checked` };
+    if (!isObj(att) || typeof att['url'] !== 'string')
+      return { verdict: 'none', reason: 'the upstream lists no attestations for this version' };
+    const provenanceType = isObj(att['provenance'])
+      ? att['provenance']['predicateType']
+      : undefined;
+    if (provenanceType !== undefined && provenanceType !== SLSA_PROVENANCE_V1)
+      return {
+        verdict: 'unverified',
+        reason: `provenance of type ${String(provenanceType)} is not checked`,
+      };
     try {
-      const r = await this.o.client.get(att['url'], { upstream: this.label, what: `attestations of ${ref.purl}`, maxBytes: 4 << 20, accept: 'application/json' });
-      if (!r) return { verdict: 'invalid', reason: `dist.attestations.url ${att['url']} answers 404` };
+      const r = await this.o.client.get(att['url'], {
+        upstream: this.label,
+        what: `attestations of ${ref.purl}`,
+        maxBytes: 4 << 20,
+        accept: 'application/json',
+      });
+      if (!r)
+        return { verdict: 'invalid', reason: `dist.attestations.url ${att['url']} answers 404` };
       const list = parseNpmAttestations(JSON.parse(r.body.toString('utf8')));
       const slsa = list.find((a) => a.predicateType === SLSA_PROVENANCE_V1);
       if (!slsa) return { verdict: 'none', reason: 'the attestations hold no SLSA provenance' };
-      const v = verifySigstoreBundle(slsa.bundle, { ...(bytes ? { artifact: bytes } : {}), subject: ref.purl });
-      if (!v.ok) return { verdict: 'invalid', reason: v.checks.find((c) => c.status === 'fail')?.reason ?? 'the provenance bundle did not verify' };
+      const v = verifySigstoreBundle(slsa.bundle, {
+        ...(bytes ? { artifact: bytes } : {}),
+        subject: ref.purl,
+      });
+      if (!v.ok)
+        return {
+          verdict: 'invalid',
+          reason:
+            v.checks.find((c) => c.status === 'fail')?.reason ??
+            'the provenance bundle did not verify',
+        };
       const who = provenanceSource(slsa.bundle);
-      return { verdict: 'valid', ...who, reason: `SLSA provenance verified with the Sigstore public-good root${who.repository ? ` (${who.repository}${who.workflow ? `, ${who.workflow}` : ''})` : ''}` };
+      return {
+        verdict: 'valid',
+        ...who,
+        reason: `SLSA provenance verified with the Sigstore public-good root${who.repository ? ` (${who.repository}${who.workflow ? `, ${who.workflow}` : ''})` : ''}`,
+      };
     } catch (e) {
-      return { verdict: 'invalid', reason: `provenance could not be checked: ${(e as Error).message}` };
+      return {
+        verdict: 'invalid',
+        reason: `provenance could not be checked: ${(e as Error).message}`,
+      };
     }
   }
 }
@@ -170,11 +269,16 @@ function indexDigestOf(dist: Json): ArtifactRef['indexDigest'] {
   if (typeof integrity === 'string') {
     for (const part of integrity.trim().split(/\s+/)) {
       const m = /^(sha512|sha256)-([A-Za-z0-9+/=]+)$/.exec(part);
-      if (m) return { algorithm: m[1] as 'sha512' | 'sha256', hex: Buffer.from(m[2]!, 'base64').toString('hex') };
+      if (m)
+        return {
+          algorithm: m[1] as 'sha512' | 'sha256',
+          hex: Buffer.from(m[2]!, 'base64').toString('hex'),
+        };
     }
   }
   const shasum = dist['shasum'];
-  if (typeof shasum === 'string' && /^[0-9a-f]{40}$/.test(shasum)) return { algorithm: 'sha1', hex: shasum };
+  if (typeof shasum === 'string' && /^[0-9a-f]{40}$/.test(shasum))
+    return { algorithm: 'sha1', hex: shasum };
   return null;
 }
 
@@ -182,9 +286,18 @@ function indexDigestOf(dist: Json): ArtifactRef['indexDigest'] {
 function provenanceSource(bundle: unknown): { repository?: string; workflow?: string } {
   try {
     const payload = (bundle as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload;
-    const st = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { predicate?: { buildDefinition?: { externalParameters?: { workflow?: { repository?: string; path?: string } } } } };
+    const st = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
+      predicate?: {
+        buildDefinition?: {
+          externalParameters?: { workflow?: { repository?: string; path?: string } };
+        };
+      };
+    };
     const wf = st.predicate?.buildDefinition?.externalParameters?.workflow;
-    return { ...(wf?.repository ? { repository: wf.repository } : {}), ...(wf?.path ? { workflow: wf.path } : {}) };
+    return {
+      ...(wf?.repository ? { repository: wf.repository } : {}),
+      ...(wf?.path ? { workflow: wf.path } : {}),
+    };
   } catch {
     return {};
   }

@@ -13,7 +13,10 @@ export interface ArtifactRef {
   readonly url: string;
   readonly filename: string;
   /** The digest the upstream's own index gives (npm `dist.integrity`), checked against the bytes; null when the index has none (GOPROXY). */
-  readonly indexDigest: { readonly algorithm: 'sha512' | 'sha256' | 'sha1'; readonly hex: string } | null;
+  readonly indexDigest: {
+    readonly algorithm: 'sha512' | 'sha256' | 'sha1';
+    readonly hex: string;
+  } | null;
   /** When the upstream says the version was published (npm `time[v]`, Go `.info` Time), if it says. */
   readonly publishedAt: string | null;
   /** Ecosystem-specific facts the evidence check needs (e.g. the npm version manifest). */

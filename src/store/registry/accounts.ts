@@ -150,19 +150,34 @@ export class AccountStore {
 
   /** insertAccount adds an account; false when the name is taken. */
   insertAccount(name: string, admin: boolean, now: string): boolean {
-    return this.q('INSERT OR IGNORE INTO account_accounts (name, created_at, is_admin) VALUES (?, ?, ?)').run(name, now, admin ? 1 : 0).changes === 1;
+    return (
+      this.q(
+        'INSERT OR IGNORE INTO account_accounts (name, created_at, is_admin) VALUES (?, ?, ?)',
+      ).run(name, now, admin ? 1 : 0).changes === 1
+    );
   }
 
   getAccount(name: string): AccountRow | undefined {
-    const r = this
-      .q(`SELECT a.name, a.created_at AS createdAt, a.is_admin AS admin, t.state AS state
-                FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name WHERE a.name = ?`)
-      .get(name) as { name: string; createdAt: string; admin: number; state: 'pending' | 'on' | null } | undefined;
-    return r && { name: r.name, createdAt: r.createdAt, admin: r.admin === 1, twoFactor: r.state ?? 'off' };
+    const r = this.q(
+      `SELECT a.name, a.created_at AS createdAt, a.is_admin AS admin, t.state AS state
+                FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name WHERE a.name = ?`,
+    ).get(name) as
+      | { name: string; createdAt: string; admin: number; state: 'pending' | 'on' | null }
+      | undefined;
+    return (
+      r && {
+        name: r.name,
+        createdAt: r.createdAt,
+        admin: r.admin === 1,
+        twoFactor: r.state ?? 'off',
+      }
+    );
   }
 
   listAccounts(): AccountRow[] {
-    const names = this.q('SELECT name FROM account_accounts ORDER BY name').pluck().all() as string[];
+    const names = this.q('SELECT name FROM account_accounts ORDER BY name')
+      .pluck()
+      .all() as string[];
     return names.map((n) => this.getAccount(n)!);
   }
 
@@ -170,25 +185,38 @@ export class AccountStore {
 
   /** upsertGrant gives `account` the `actions` on `pattern` (replacing an earlier grant of the same pattern). */
   upsertGrant(account: string, pattern: string, actions: readonly string[], now: string): void {
-    this
-      .q('INSERT INTO account_namespaces (account, pattern, actions, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT (account, pattern) DO UPDATE SET actions = excluded.actions, granted_at = excluded.granted_at')
-      .run(account, pattern, JSON.stringify(actions), now);
+    this.q(
+      'INSERT INTO account_namespaces (account, pattern, actions, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT (account, pattern) DO UPDATE SET actions = excluded.actions, granted_at = excluded.granted_at',
+    ).run(account, pattern, JSON.stringify(actions), now);
   }
 
   /** deleteGrant removes one grant; false when there was none. */
   deleteGrant(account: string, pattern: string): boolean {
-    return this.q('DELETE FROM account_namespaces WHERE account = ? AND pattern = ?').run(account, pattern).changes === 1;
+    return (
+      this.q('DELETE FROM account_namespaces WHERE account = ? AND pattern = ?').run(
+        account,
+        pattern,
+      ).changes === 1
+    );
   }
 
   grantsOf(account: string): GrantRow[] {
-    return (this.q('SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE account = ? ORDER BY pattern').all(account) as RawGrant[]).map(grantRow);
+    return (
+      this.q(
+        'SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE account = ? ORDER BY pattern',
+      ).all(account) as RawGrant[]
+    ).map(grantRow);
   }
 
   /** grantsFor returns every grant, of any account, whose pattern is one of `patterns` (see coveringPatterns). */
   grantsFor(patterns: readonly string[]): GrantRow[] {
     if (patterns.length === 0) return [];
     const marks = patterns.map(() => '?').join(', ');
-    return (this.q(`SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE pattern IN (${marks}) ORDER BY account, pattern`).all(...patterns) as RawGrant[]).map(grantRow);
+    return (
+      this.q(
+        `SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE pattern IN (${marks}) ORDER BY account, pattern`,
+      ).all(...patterns) as RawGrant[]
+    ).map(grantRow);
   }
 
   /**
@@ -201,7 +229,9 @@ export class AccountStore {
     const prefix = pattern.slice(0, -1);
     return (
       this.db
-        .prepare('SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE substr(pattern, 1, ?) = ? AND pattern <> ? ORDER BY account, pattern')
+        .prepare(
+          'SELECT account, pattern, actions, granted_at AS grantedAt FROM account_namespaces WHERE substr(pattern, 1, ?) = ? AND pattern <> ? ORDER BY account, pattern',
+        )
         .all(prefix.length, prefix, pattern) as RawGrant[]
     ).map(grantRow);
   }
@@ -213,7 +243,13 @@ export class AccountStore {
    * two first publishers of a namespace only one becomes its owner.
    * Returns true when `account` owns it afterwards (just claimed, or already).
    */
-  claimNamespace(account: string, pattern: string, covering: readonly string[], actions: readonly string[], now: string): boolean {
+  claimNamespace(
+    account: string,
+    pattern: string,
+    covering: readonly string[],
+    actions: readonly string[],
+    now: string,
+  ): boolean {
     const run = this.db.transaction(() => {
       const existing = this.grantsFor(covering);
       if (existing.length > 0) return existing.some((g) => g.account === account);
@@ -227,32 +263,52 @@ export class AccountStore {
   // ── tokens ────────────────────────────────────────────────────────────
 
   insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): void {
-    this
-      .q('INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(t.id, t.hash, t.account, t.label, JSON.stringify(t.namespaces), JSON.stringify(t.actions), t.createdAt, t.expiresAt);
+    this.q(
+      'INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      t.id,
+      t.hash,
+      t.account,
+      t.label,
+      JSON.stringify(t.namespaces),
+      JSON.stringify(t.actions),
+      t.createdAt,
+      t.expiresAt,
+    );
   }
 
   /** tokenByHash finds a token by the SHA-256 of its text. */
   tokenByHash(hash: Buffer): TokenRow | undefined {
-    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE hash = ?`).get(hash) as RawToken | undefined;
+    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE hash = ?`).get(hash) as
+      RawToken | undefined;
     return r && tokenRow(r);
   }
 
   tokenById(id: string): TokenRow | undefined {
-    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE id = ?`).get(id) as RawToken | undefined;
+    const r = this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE id = ?`).get(id) as
+      RawToken | undefined;
     return r && tokenRow(r);
   }
 
   listTokens(account?: string): TokenRow[] {
-    const rows = (account === undefined
-      ? this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens ORDER BY created_at, id`).all()
-      : this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE account = ? ORDER BY created_at, id`).all(account)) as RawToken[];
+    const rows = (
+      account === undefined
+        ? this.q(`SELECT ${TOKEN_COLUMNS} FROM token_tokens ORDER BY created_at, id`).all()
+        : this.q(
+            `SELECT ${TOKEN_COLUMNS} FROM token_tokens WHERE account = ? ORDER BY created_at, id`,
+          ).all(account)
+    ) as RawToken[];
     return rows.map(tokenRow);
   }
 
   /** revokeToken marks a token revoked; false when it does not exist or was revoked already. */
   revokeToken(id: string, now: string): boolean {
-    return this.q('UPDATE token_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+    return (
+      this.q('UPDATE token_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+        now,
+        id,
+      ).changes === 1
+    );
   }
 
   touchToken(id: string, now: string): void {
@@ -262,29 +318,39 @@ export class AccountStore {
   // ── TOTP ──────────────────────────────────────────────────────────────
 
   getTotp(account: string): TotpRow | undefined {
-    const r = this
-      .q('SELECT account, secret, state, created_at AS createdAt, enabled_at AS enabledAt, last_step AS lastStep FROM totp_secrets WHERE account = ?')
-      .get(account) as TotpRow | undefined;
+    const r = this.q(
+      'SELECT account, secret, state, created_at AS createdAt, enabled_at AS enabledAt, last_step AS lastStep FROM totp_secrets WHERE account = ?',
+    ).get(account) as TotpRow | undefined;
     return r;
   }
 
   /** setPendingTotp stores a new, unconfirmed secret; false when two-factor is already on. */
   setPendingTotp(account: string, secret: Buffer, now: string): boolean {
     return (
-      this
-        .q(`INSERT INTO totp_secrets (account, secret, state, created_at) VALUES (?, ?, 'pending', ?)
-                  ON CONFLICT (account) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = NULL WHERE state = 'pending'`)
-        .run(account, secret, now).changes === 1
+      this.q(
+        `INSERT INTO totp_secrets (account, secret, state, created_at) VALUES (?, ?, 'pending', ?)
+                  ON CONFLICT (account) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = NULL WHERE state = 'pending'`,
+      ).run(account, secret, now).changes === 1
     );
   }
 
   /** confirmTotp turns a pending secret on and records `step` as used, with fresh recovery code hashes; false unless pending. */
-  confirmTotp(account: string, step: number, recoveryHashes: readonly Buffer[], now: string): boolean {
-    return this.db.transaction(() => {
-      const ok = this.q(`UPDATE totp_secrets SET state = 'on', enabled_at = ?, last_step = ? WHERE account = ? AND state = 'pending'`).run(now, step, account).changes === 1;
-      if (ok) this.replaceRecoveryCodes(account, recoveryHashes);
-      return ok;
-    }).immediate();
+  confirmTotp(
+    account: string,
+    step: number,
+    recoveryHashes: readonly Buffer[],
+    now: string,
+  ): boolean {
+    return this.db
+      .transaction(() => {
+        const ok =
+          this.q(
+            `UPDATE totp_secrets SET state = 'on', enabled_at = ?, last_step = ? WHERE account = ? AND state = 'pending'`,
+          ).run(now, step, account).changes === 1;
+        if (ok) this.replaceRecoveryCodes(account, recoveryHashes);
+        return ok;
+      })
+      .immediate();
   }
 
   /** deleteTotp turns two-factor off and forgets its recovery codes. */
@@ -297,7 +363,11 @@ export class AccountStore {
 
   /** useTotpStep records `step` as used when it is later than the last used one. Atomic: false means replay. */
   useTotpStep(account: string, step: number): boolean {
-    return this.q(`UPDATE totp_secrets SET last_step = ? WHERE account = ? AND state = 'on' AND (last_step IS NULL OR last_step < ?)`).run(step, account, step).changes === 1;
+    return (
+      this.q(
+        `UPDATE totp_secrets SET last_step = ? WHERE account = ? AND state = 'on' AND (last_step IS NULL OR last_step < ?)`,
+      ).run(step, account, step).changes === 1
+    );
   }
 
   replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): void {
@@ -310,11 +380,16 @@ export class AccountStore {
 
   /** consumeRecoveryCode deletes a recovery code hash; true only for the one caller that deleted it. */
   consumeRecoveryCode(account: string, hash: Buffer): boolean {
-    return this.q('DELETE FROM totp_recovery_codes WHERE account = ? AND hash = ?').run(account, hash).changes === 1;
+    return (
+      this.q('DELETE FROM totp_recovery_codes WHERE account = ? AND hash = ?').run(account, hash)
+        .changes === 1
+    );
   }
 
   countRecoveryCodes(account: string): number {
-    return this.q('SELECT count(*) FROM totp_recovery_codes WHERE account = ?').pluck().get(account) as number;
+    return this.q('SELECT count(*) FROM totp_recovery_codes WHERE account = ?')
+      .pluck()
+      .get(account) as number;
   }
 }
 
@@ -338,7 +413,8 @@ interface RawToken {
   lastUsedAt: string | null;
 }
 
-const TOKEN_COLUMNS = 'id, hash, account, label, namespaces, actions, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt, last_used_at AS lastUsedAt';
+const TOKEN_COLUMNS =
+  'id, hash, account, label, namespaces, actions, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt, last_used_at AS lastUsedAt';
 
 // The JSON columns are written only by this file; a parse failure is database corruption, not input.
 function grantRow(r: RawGrant): GrantRow {
@@ -346,5 +422,9 @@ function grantRow(r: RawGrant): GrantRow {
 }
 
 function tokenRow(r: RawToken): TokenRow {
-  return { ...r, namespaces: JSON.parse(r.namespaces) as string[], actions: JSON.parse(r.actions) as string[] };
+  return {
+    ...r,
+    namespaces: JSON.parse(r.namespaces) as string[],
+    actions: JSON.parse(r.actions) as string[],
+  };
 }

@@ -34,23 +34,44 @@ export class ConflictStore {
 
   /** has: was this offer for this purl already recorded? */
   has(purl: string, offered: string): boolean {
-    return this.db.prepare('SELECT 1 FROM upstream_conflict WHERE purl = ? AND offered = ?').get(purl, offered) !== undefined;
+    return (
+      this.db
+        .prepare('SELECT 1 FROM upstream_conflict WHERE purl = ? AND offered = ?')
+        .get(purl, offered) !== undefined
+    );
   }
 
   add(row: Omit<ConflictRow, 'id'>): void {
     this.db
-      .prepare('INSERT OR IGNORE INTO upstream_conflict (purl, upstream, seen_at, logged_sha512, offered, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(row.purl, row.upstream, row.seenAt, row.loggedSha512, row.offered, row.envelope, row.logIndex);
+      .prepare(
+        'INSERT OR IGNORE INTO upstream_conflict (purl, upstream, seen_at, logged_sha512, offered, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        row.purl,
+        row.upstream,
+        row.seenAt,
+        row.loggedSha512,
+        row.offered,
+        row.envelope,
+        row.logIndex,
+      );
   }
 
   /** list returns conflicts, newest first; with `purl`, only that purl's. */
   list(options: { purl?: string; limit?: number } = {}): ConflictRow[] {
-    const cols = 'id, purl, upstream, seen_at AS seenAt, logged_sha512 AS loggedSha512, offered, envelope, log_index AS logIndex';
+    const cols =
+      'id, purl, upstream, seen_at AS seenAt, logged_sha512 AS loggedSha512, offered, envelope, log_index AS logIndex';
     const limit = options.limit ?? 1000;
     return (
       options.purl !== undefined
-        ? this.db.prepare(`SELECT ${cols} FROM upstream_conflict WHERE purl = ? ORDER BY id DESC LIMIT ?`).all(options.purl, limit)
-        : this.db.prepare(`SELECT ${cols} FROM upstream_conflict ORDER BY id DESC LIMIT ?`).all(limit)
+        ? this.db
+            .prepare(
+              `SELECT ${cols} FROM upstream_conflict WHERE purl = ? ORDER BY id DESC LIMIT ?`,
+            )
+            .all(options.purl, limit)
+        : this.db
+            .prepare(`SELECT ${cols} FROM upstream_conflict ORDER BY id DESC LIMIT ?`)
+            .all(limit)
     ) as ConflictRow[];
   }
 }

@@ -41,7 +41,13 @@ export class KeyEventStore {
   }
 
   insertPending(namespace: string, envelope: string, entry: Uint8Array): number {
-    return Number(this.q('INSERT INTO key_event (namespace, envelope, entry) VALUES (?, ?, ?)').run(namespace, envelope, entry).lastInsertRowid);
+    return Number(
+      this.q('INSERT INTO key_event (namespace, envelope, entry) VALUES (?, ?, ?)').run(
+        namespace,
+        envelope,
+        entry,
+      ).lastInsertRowid,
+    );
   }
 
   complete(id: number, logIndex: number): void {
@@ -54,15 +60,21 @@ export class KeyEventStore {
 
   /** logged lists completed events in log order. */
   logged(): KeyEventRow[] {
-    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index').all() as KeyEventRow[];
+    return this.q(
+      'SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NOT NULL ORDER BY log_index',
+    ).all() as KeyEventRow[];
   }
 
   /** loggedFor lists one namespace's completed events in log order (indexed: cost does not grow with the registry). */
   loggedFor(namespace: string): KeyEventRow[] {
-    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE namespace = ? AND log_index IS NOT NULL ORDER BY log_index').all(namespace) as KeyEventRow[];
+    return this.q(
+      'SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE namespace = ? AND log_index IS NOT NULL ORDER BY log_index',
+    ).all(namespace) as KeyEventRow[];
   }
 
   pending(): KeyEventRow[] {
-    return this.q('SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id').all() as KeyEventRow[];
+    return this.q(
+      'SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id',
+    ).all() as KeyEventRow[];
   }
 }

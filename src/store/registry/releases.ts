@@ -46,7 +46,10 @@ export interface ReleaseRow {
   readonly state: 'pending' | 'published';
 }
 
-export type ReserveOutcome = { readonly kind: 'reserved' } | { readonly kind: 'exists'; readonly row: ReleaseRow } | { readonly kind: 'pending'; readonly row: ReleaseRow };
+export type ReserveOutcome =
+  | { readonly kind: 'reserved' }
+  | { readonly kind: 'exists'; readonly row: ReleaseRow }
+  | { readonly kind: 'pending'; readonly row: ReleaseRow };
 
 const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, native, published_at AS publishedAt, filename, account,
   author_bundle AS authorBundle, author_key_id AS authorKeyId, author_key_pem AS authorKeyPem, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
@@ -56,7 +59,11 @@ export class ReleaseStore {
   readonly db: Database.Database;
   private readonly blobDir: string;
   private readonly statements = new Map<string, Database.Statement>();
-  private completions: { c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private completions: {
+    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -91,8 +98,12 @@ export class ReleaseStore {
     // The release key (src/ecosystems/release-key.ts): one row per version as the ecosystem counts
     // versions (npm 1.0.0 = 1.0.0+build, NuGet ids case-insensitive, …). Added to older databases
     // here; the registry fills it in for their rows at start-up (keyless/setReleaseKey).
-    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('release')`).pluck().all() as string[];
-    if (!columns.includes('release_key')) this.db.exec(`ALTER TABLE release ADD COLUMN release_key TEXT`);
+    const columns = this.db
+      .prepare(`SELECT name FROM pragma_table_info('release')`)
+      .pluck()
+      .all() as string[];
+    if (!columns.includes('release_key'))
+      this.db.exec(`ALTER TABLE release ADD COLUMN release_key TEXT`);
     this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS release_key ON release (release_key)`);
   }
 
@@ -109,7 +120,10 @@ export class ReleaseStore {
    * call `syncBatched()` before anything depends on the reservation surviving a power loss
    * (the log appends). A reservation lost that way was never acknowledged.
    */
-  reserve(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>, releaseKey?: string): ReserveOutcome {
+  reserve(
+    row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
+    releaseKey?: string,
+  ): ReserveOutcome {
     this.db.pragma('synchronous = NORMAL');
     try {
       return this.reserveTx(row, releaseKey ?? null);
@@ -123,26 +137,39 @@ export class ReleaseStore {
     return this.enqueue(undefined);
   }
 
-  private reserveTx(row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>, releaseKey: string | null): ReserveOutcome {
-    return this.db.transaction((): ReserveOutcome => {
-      // The same purl, or another spelling of the same version (same release key).
-      const existing = this.getAny(row.purl) ?? (releaseKey === null ? undefined : (this.q(`SELECT ${COLUMNS} FROM release WHERE release_key = ?`).get(releaseKey) as ReleaseRow | undefined));
-      if (existing) return existing.state === 'published' ? { kind: 'exists', row: existing } : { kind: 'pending', row: existing };
-      this
-        .q(
+  private reserveTx(
+    row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
+    releaseKey: string | null,
+  ): ReserveOutcome {
+    return this.db
+      .transaction((): ReserveOutcome => {
+        // The same purl, or another spelling of the same version (same release key).
+        const existing =
+          this.getAny(row.purl) ??
+          (releaseKey === null
+            ? undefined
+            : (this.q(`SELECT ${COLUMNS} FROM release WHERE release_key = ?`).get(releaseKey) as
+                ReleaseRow | undefined));
+        if (existing)
+          return existing.state === 'published'
+            ? { kind: 'exists', row: existing }
+            : { kind: 'pending', row: existing };
+        this.q(
           `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
             author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state, release_key)
            VALUES (@purl, @type, @namespace, @name, @version, @sha256, @sha512, @size, @native, @publishedAt, @filename, @account,
             @authorBundle, @authorKeyId, @authorKeyPem, @authorEntry, @publishEnvelope, @publishEntry, @registrySignature, 'pending', @releaseKey)`,
-        )
-        .run({ ...row, releaseKey });
-      return { kind: 'reserved' };
-    }).immediate();
+        ).run({ ...row, releaseKey });
+        return { kind: 'reserved' };
+      })
+      .immediate();
   }
 
   /** complete publishes a reserved release with its log indexes. */
   complete(purl: string, authorIndex: number | null, publishIndex: number): void {
-    const r = this.q(`UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`).run(authorIndex, publishIndex, purl);
+    const r = this.q(
+      `UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`,
+    ).run(authorIndex, publishIndex, purl);
     if (r.changes !== 1) throw new Error(`release store: ${purl} was not pending`); // internal bug
   }
 
@@ -155,9 +182,12 @@ export class ReleaseStore {
     return this.enqueue({ purl, authorIndex, publishIndex });
   }
 
-  private enqueue(c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined): Promise<void> {
+  private enqueue(
+    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.completions.push({ c, resolve, reject }) === 1) setImmediate(() => this.flushCompletions());
+      if (this.completions.push({ c, resolve, reject }) === 1)
+        setImmediate(() => this.flushCompletions());
     });
   }
 
@@ -165,19 +195,27 @@ export class ReleaseStore {
   private flushCompletions(): void {
     const batch = this.completions;
     this.completions = [];
-    const update = this.q(`UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`);
+    const update = this.q(
+      `UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`,
+    );
     const mark = this.q(`INSERT OR REPLACE INTO release_sync (id, at) VALUES (1, ?)`);
     let changed: number[];
     try {
       changed = this.db.transaction(() => {
         mark.run(Date.now()); // a write, so that the commit syncs the WAL even when nothing completes
-        return batch.map(({ c }) => (c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1));
+        return batch.map(({ c }) =>
+          c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1,
+        );
       })();
     } catch (e) {
       for (const b of batch) b.reject(e);
       return;
     }
-    batch.forEach((b, i) => (changed[i] === 1 ? b.resolve() : b.reject(new Error(`release store: ${b.c?.purl} was not pending`))));
+    batch.forEach((b, i) =>
+      changed[i] === 1
+        ? b.resolve()
+        : b.reject(new Error(`release store: ${b.c?.purl} was not pending`)),
+    );
   }
 
   /** abandon removes a pending reservation (publish failed before it was logged). */
@@ -187,19 +225,25 @@ export class ReleaseStore {
 
   /** get returns a published release. */
   get(purl: string): ReleaseRow | undefined {
-    const row = this.q(`SELECT ${COLUMNS} FROM release WHERE purl = ? AND state = 'published'`).get(purl) as ReleaseRow | undefined;
+    const row = this.q(`SELECT ${COLUMNS} FROM release WHERE purl = ? AND state = 'published'`).get(
+      purl,
+    ) as ReleaseRow | undefined;
     return row;
   }
 
   /** getByReleaseKey returns the published release with this release key (any spelling of that version). */
   getByReleaseKey(releaseKey: string): ReleaseRow | undefined {
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE release_key = ? AND state = 'published'`).get(releaseKey) as ReleaseRow | undefined;
+    return this.q(
+      `SELECT ${COLUMNS} FROM release WHERE release_key = ? AND state = 'published'`,
+    ).get(releaseKey) as ReleaseRow | undefined;
   }
 
   /** anyOfPackageKey returns one release (pending or published) whose release key is `<packageKey>@…`: how that package is spelled here. */
   anyOfPackageKey(packageKey: string): ReleaseRow | undefined {
     // A range on the unique index: every key "<packageKey>@<version>" sorts between "<packageKey>@" and "<packageKey>A".
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE release_key >= ? AND release_key < ? LIMIT 1`).get(`${packageKey}@`, `${packageKey}A`) as ReleaseRow | undefined;
+    return this.q(
+      `SELECT ${COLUMNS} FROM release WHERE release_key >= ? AND release_key < ? LIMIT 1`,
+    ).get(`${packageKey}@`, `${packageKey}A`) as ReleaseRow | undefined;
   }
 
   /** keyless lists the purls of rows stored before release keys existed. */
@@ -210,7 +254,12 @@ export class ReleaseStore {
   /** setReleaseKey fills in a row's release key; false when another row has it already (two spellings stored before keys existed). */
   setReleaseKey(purl: string, releaseKey: string): boolean {
     try {
-      return this.q(`UPDATE release SET release_key = ? WHERE purl = ? AND release_key IS NULL`).run(releaseKey, purl).changes === 1;
+      return (
+        this.q(`UPDATE release SET release_key = ? WHERE purl = ? AND release_key IS NULL`).run(
+          releaseKey,
+          purl,
+        ).changes === 1
+      );
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
       throw e;
@@ -218,22 +267,29 @@ export class ReleaseStore {
   }
 
   private getAny(purl: string): ReleaseRow | undefined {
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE purl = ?`).get(purl) as ReleaseRow | undefined;
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE purl = ?`).get(purl) as
+      ReleaseRow | undefined;
   }
 
   /** bySha256 returns published releases whose artifact has this sha256. */
   bySha256(sha256: string): ReleaseRow[] {
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE sha256 = ? AND state = 'published'`).all(sha256) as ReleaseRow[];
+    return this.q(`SELECT ${COLUMNS} FROM release WHERE sha256 = ? AND state = 'published'`).all(
+      sha256,
+    ) as ReleaseRow[];
   }
 
   /** versions lists the published releases of one package (any version), oldest first. */
   versions(type: string, namespace: string, name: string): ReleaseRow[] {
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ? AND state = 'published' ORDER BY published_at, rowid`).all(type, namespace, name) as ReleaseRow[];
+    return this.q(
+      `SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ? AND state = 'published' ORDER BY published_at, rowid`,
+    ).all(type, namespace, name) as ReleaseRow[];
   }
 
   /** ofType lists every published release of one ecosystem, oldest first (repository indexes: apt's Packages). */
   ofType(type: string): ReleaseRow[] {
-    return this.q(`SELECT ${COLUMNS} FROM release WHERE type = ? AND state = 'published' ORDER BY published_at, rowid`).all(type) as ReleaseRow[];
+    return this.q(
+      `SELECT ${COLUMNS} FROM release WHERE type = ? AND state = 'published' ORDER BY published_at, rowid`,
+    ).all(type) as ReleaseRow[];
   }
 
   /** pending lists reservations left by a crash, for recovery at start-up. */
@@ -243,28 +299,52 @@ export class ReleaseStore {
 
   /** npmTarball returns the cached facts of an npm tarball (by its sha256), or undefined. */
   npmTarball(sha256: string): { sha1: string; manifest: string } | undefined {
-    return this.db.prepare(`SELECT sha1, manifest FROM npm_tarball WHERE sha256 = ?`).get(sha256) as { sha1: string; manifest: string } | undefined;
+    return this.db
+      .prepare(`SELECT sha1, manifest FROM npm_tarball WHERE sha256 = ?`)
+      .get(sha256) as { sha1: string; manifest: string } | undefined;
   }
 
   /** putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts). */
   putNpmTarball(sha256: string, sha1: string, manifest: string): void {
-    this.db.prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`).run(sha256, sha1, manifest);
+    this.db
+      .prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`)
+      .run(sha256, sha1, manifest);
   }
 
   /** distTags returns the explicitly set dist-tags of a package (tag → version). */
   distTags(type: string, namespace: string, name: string): Record<string, string> {
-    const rows = this.db.prepare(`SELECT tag, version FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? ORDER BY tag`).all(type, namespace, name) as { tag: string; version: string }[];
+    const rows = this.db
+      .prepare(
+        `SELECT tag, version FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? ORDER BY tag`,
+      )
+      .all(type, namespace, name) as { tag: string; version: string }[];
     return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
   }
 
   /** setDistTag points a tag at a version; version null removes the tag. */
-  setDistTag(type: string, namespace: string, name: string, tag: string, version: string | null): void {
-    if (version === null) this.db.prepare(`DELETE FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? AND tag = ?`).run(type, namespace, name, tag);
-    else this.db.prepare(`INSERT INTO dist_tag (type, namespace, name, tag, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET version = excluded.version`).run(type, namespace, name, tag, version);
+  setDistTag(
+    type: string,
+    namespace: string,
+    name: string,
+    tag: string,
+    version: string | null,
+  ): void {
+    if (version === null)
+      this.db
+        .prepare(`DELETE FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? AND tag = ?`)
+        .run(type, namespace, name, tag);
+    else
+      this.db
+        .prepare(
+          `INSERT INTO dist_tag (type, namespace, name, tag, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET version = excluded.version`,
+        )
+        .run(type, namespace, name, tag, version);
   }
 
   count(): number {
-    return (this.q(`SELECT count(*) AS n FROM release WHERE state = 'published'`).get() as { n: number }).n;
+    return (
+      this.q(`SELECT count(*) AS n FROM release WHERE state = 'published'`).get() as { n: number }
+    ).n;
   }
 
   // ---- blobs ------------------------------------------------------------

@@ -11,14 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tar from 'tar';
-import { readDistDirectory, readDistTarball, verifyCpanSignature } from '../../../src/foreign/cpan/index.js';
+import {
+  readDistDirectory,
+  readDistTarball,
+  verifyCpanSignature,
+} from '../../../src/foreign/cpan/index.js';
 
 const has = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0;
 const CI = process.env.CI === 'true';
 const tools = has('cpansign') && has('gpg');
 
 describe('CPAN tools', () => {
-  it.runIf(CI)('cpansign and gpg are installed under CI (.ci/apt-packages)', () => expect(tools).toBe(true));
+  it.runIf(CI)('cpansign and gpg are installed under CI (.ci/apt-packages)', () =>
+    expect(tools).toBe(true),
+  );
 });
 
 describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
@@ -30,7 +36,22 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
   let signature: Uint8Array;
 
   it('cpansign -s makes a SIGNATURE', () => {
-    expect(spawnSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'CPAN Test <cpan@example.org>', 'rsa3072', 'sign', 'never'], { env }).status).toBe(0);
+    expect(
+      spawnSync(
+        'gpg',
+        [
+          '--batch',
+          '--passphrase',
+          '',
+          '--quick-gen-key',
+          'CPAN Test <cpan@example.org>',
+          'rsa3072',
+          'sign',
+          'never',
+        ],
+        { env },
+      ).status,
+    ).toBe(0);
     keyring = new Uint8Array(spawnSync('gpg', ['--export'], { env }).stdout);
     mkdirSync(join(dist, 'lib'), { recursive: true });
     writeFileSync(join(dist, 'lib/Foo.pm'), 'package Foo; 1;\n');
@@ -43,7 +64,9 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
   });
 
   it('legacy policy (as gpgv): good, all files match', async () => {
-    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, {
+      policy: 'legacy',
+    });
     expect(r.signature.openpgpVerdict).toBe('good');
     expect([r.ok, r.missing, r.extra, r.changed]).toEqual([true, [], [], []]);
   });
@@ -52,9 +75,17 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
     const r = await verifyCpanSignature(signature, await readDistDirectory(dist), keyring);
     const hash = /Hash: (\S+)/.exec(Buffer.from(signature).toString())?.[1];
     if (hash === 'RIPEMD160' || hash === 'SHA1') {
-      expect([r.signature.openpgpVerdict, r.signature.reason]).toEqual(['bad', hash === 'SHA1' ? 'sha1-signature' : 'weak-hash-signature']);
+      expect([r.signature.openpgpVerdict, r.signature.reason]).toEqual([
+        'bad',
+        hash === 'SHA1' ? 'sha1-signature' : 'weak-hash-signature',
+      ]);
       writeFileSync(join(home, 'k.pgp'), keyring);
-      if (has('sqv')) expect(spawnSync('sqv', ['--keyring', join(home, 'k.pgp'), join(dist, 'SIGNATURE')], { input: '' }).status).not.toBe(0);
+      if (has('sqv'))
+        expect(
+          spawnSync('sqv', ['--keyring', join(home, 'k.pgp'), join(dist, 'SIGNATURE')], {
+            input: '',
+          }).status,
+        ).not.toBe(0);
     } else expect(r.ok).toBe(true);
   });
 
@@ -76,7 +107,12 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
   });
 
   it('no key (empty keyring): "no key", where cpansign -v says OK', async () => {
-    const r = await verifyCpanSignature(signature, await readDistDirectory(dist), new Uint8Array(0), { policy: 'legacy' });
+    const r = await verifyCpanSignature(
+      signature,
+      await readDistDirectory(dist),
+      new Uint8Array(0),
+      { policy: 'legacy' },
+    );
     expect(r.ok).toBe(false);
     expect(r.signature.openpgpVerdict).toBe('nokey');
     expect(r.checks[0]?.code).toBe('CPAN_SIGNATURE_NO_KEY');
@@ -92,30 +128,74 @@ describe.runIf(tools)('CPAN SIGNATURE made by cpansign -s', () => {
     expect(r.signature.openpgpVerdict).toBe('nokey');
     expect(r.checks[0]?.code).toBe('CPAN_SIGNATURE_NO_KEY');
     expect([r.missing, r.extra, r.changed]).toEqual([['README'], ['lib/Evil.pm'], ['lib/Foo.pm']]);
-    expect(r.checks.find((c) => c.code === 'CPAN_FILES_CHANGED')?.reason).toMatch(/unverified SIGNATURE list.*lib\/Foo\.pm/);
+    expect(r.checks.find((c) => c.code === 'CPAN_FILES_CHANGED')?.reason).toMatch(
+      /unverified SIGNATURE list.*lib\/Foo\.pm/,
+    );
     // Untouched files and no key: the files match, as a warning only.
-    const clean = await verifyCpanSignature(signature, await readDistDirectory(dist), new Uint8Array(0), { policy: 'legacy' });
-    expect(clean.checks.map((c) => [c.code, c.status])).toEqual([['CPAN_SIGNATURE_NO_KEY', 'fail'], ['CPAN_FILES_MATCH_UNVERIFIED', 'warn']]);
+    const clean = await verifyCpanSignature(
+      signature,
+      await readDistDirectory(dist),
+      new Uint8Array(0),
+      { policy: 'legacy' },
+    );
+    expect(clean.checks.map((c) => [c.code, c.status])).toEqual([
+      ['CPAN_SIGNATURE_NO_KEY', 'fail'],
+      ['CPAN_FILES_MATCH_UNVERIFIED', 'warn'],
+    ]);
   });
 
   it('a SHA-1/RIPEMD-160 signature under the standard policy says so and points at --openpgp-policy legacy', async () => {
     // The same digest list clear-signed with RIPEMD-160, as cpansign 0.88 does by default.
-    const text = (await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, { policy: 'legacy' })).signature;
+    const text = (
+      await verifyCpanSignature(signature, await readDistDirectory(dist), keyring, {
+        policy: 'legacy',
+      })
+    ).signature;
     const body = Buffer.from((text as unknown as { text: Uint8Array }).text);
-    const signed = spawnSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--digest-algo', 'RIPEMD160', '--clearsign'], { env, input: body });
+    const signed = spawnSync(
+      'gpg',
+      [
+        '--batch',
+        '--pinentry-mode',
+        'loopback',
+        '--passphrase',
+        '',
+        '--digest-algo',
+        'RIPEMD160',
+        '--clearsign',
+      ],
+      { env, input: body },
+    );
     expect(signed.status, signed.stderr.toString()).toBe(0);
     expect(signed.stdout.toString()).toContain('Hash: RIPEMD160');
-    const legacy = await verifyCpanSignature(new Uint8Array(signed.stdout), await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    const legacy = await verifyCpanSignature(
+      new Uint8Array(signed.stdout),
+      await readDistDirectory(dist),
+      keyring,
+      { policy: 'legacy' },
+    );
     expect(legacy.ok).toBe(true);
-    const r = await verifyCpanSignature(new Uint8Array(signed.stdout), await readDistDirectory(dist), keyring);
+    const r = await verifyCpanSignature(
+      new Uint8Array(signed.stdout),
+      await readDistDirectory(dist),
+      keyring,
+    );
     expect(r.ok).toBe(false);
     expect(r.checks[0]?.reason).toMatch(/SHA-1 or RIPEMD-160.*--openpgp-policy legacy/);
     expect(r.changed).toEqual([]);
   });
 
   it('tampered SIGNATURE text: bad', async () => {
-    const t = new Uint8Array(Buffer.from(Buffer.from(signature).toString().replace(/SHA256 [0-9a-f]/, 'SHA256 0')));
-    const r = await verifyCpanSignature(t, await readDistDirectory(dist), keyring, { policy: 'legacy' });
+    const t = new Uint8Array(
+      Buffer.from(
+        Buffer.from(signature)
+          .toString()
+          .replace(/SHA256 [0-9a-f]/, 'SHA256 0'),
+      ),
+    );
+    const r = await verifyCpanSignature(t, await readDistDirectory(dist), keyring, {
+      policy: 'legacy',
+    });
     expect(r.signature.openpgpVerdict).toBe('bad');
   });
 });
@@ -124,10 +204,25 @@ describe('hostile distributions', () => {
   it('a tarball with a path traversal entry is refused with a Sigil error', async () => {
     const w = mkdtempSync(join(tmpdir(), 'sigil-cpan-bad-'));
     writeFileSync(join(w, 'x'), 'x');
-    await tar.c({ gzip: true, file: join(w, 'bad.tar.gz'), cwd: w, preservePaths: true, onWriteEntry: (e: { path: string }) => { e.path = '../../x'; } } as never, ['x']);
-    await expect(readDistTarball(new Uint8Array(readFileSync(join(w, 'bad.tar.gz'))))).rejects.toMatchObject({ code: expect.stringMatching(/^CPAN_DIST_/) });
+    await tar.c(
+      {
+        gzip: true,
+        file: join(w, 'bad.tar.gz'),
+        cwd: w,
+        preservePaths: true,
+        onWriteEntry: (e: { path: string }) => {
+          e.path = '../../x';
+        },
+      } as never,
+      ['x'],
+    );
+    await expect(
+      readDistTarball(new Uint8Array(readFileSync(join(w, 'bad.tar.gz')))),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^CPAN_DIST_/) });
   });
   it('garbage instead of a tarball is refused with a Sigil error', async () => {
-    await expect(readDistTarball(new Uint8Array([1, 2, 3, 4]))).rejects.toMatchObject({ code: 'CPAN_DIST_BAD_ARCHIVE' });
+    await expect(readDistTarball(new Uint8Array([1, 2, 3, 4]))).rejects.toMatchObject({
+      code: 'CPAN_DIST_BAD_ARCHIVE',
+    });
   });
 });

@@ -10,15 +10,26 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { directoryReader, indexesFor, verifyRepository } from '../../../src/foreign/debian/index.js';
+import {
+  directoryReader,
+  indexesFor,
+  verifyRepository,
+} from '../../../src/foreign/debian/index.js';
 import { makeKey, publicBytes, type Priv } from '../openpgp/helpers.js';
 import { needsProgram, skipUnlessPresent } from '../../helpers/real-program.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const hasDpkgDeb = spawnSync('sh', ['-c', 'command -v dpkg-deb']).status === 0;
-const xzProgram = needsProgram('xz', ['--version'], 'apt-get install xz-utils', 'test/foreign/debian/chain.test.ts');
+const xzProgram = needsProgram(
+  'xz',
+  ['--version'],
+  'apt-get install xz-utils',
+  'test/foreign/debian/chain.test.ts',
+);
 const xz = (text: string) => new Uint8Array(spawnSync('xz', ['-c'], { input: text }).stdout);
-let key: Priv; let other: Priv; let repo: string;
+let key: Priv;
+let other: Priv;
+let repo: string;
 const DEB = 'pool/main/t/tiny/tiny_1.0_all.deb';
 const DSC = 'pool/main/t/tiny/tiny_1.0.dsc';
 const ORIG = 'pool/main/t/tiny/tiny_1.0.orig.tar.gz';
@@ -33,7 +44,10 @@ async function build(root: string, variant: { xzOnly?: boolean; extraArchs?: str
   if (hasDpkgDeb) {
     const src = mkdtempSync(join(tmpdir(), 'sigil-deb-src-'));
     mkdirSync(join(src, 'DEBIAN'));
-    writeFileSync(join(src, 'DEBIAN/control'), 'Package: tiny\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <t@example.org>\nDescription: tiny test package\n');
+    writeFileSync(
+      join(src, 'DEBIAN/control'),
+      'Package: tiny\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <t@example.org>\nDescription: tiny test package\n',
+    );
     mkdirSync(join(src, 'usr/share/doc/tiny'), { recursive: true });
     writeFileSync(join(src, 'usr/share/doc/tiny/README'), 'hello\n');
     const out = join(src, '..', 'tiny.deb');
@@ -60,11 +74,32 @@ async function build(root: string, variant: { xzOnly?: boolean; extraArchs?: str
     files[`contrib/binary-${arch}/Packages.gz`] = new Uint8Array(gzipSync(''));
   }
   for (const [p, b] of Object.entries(files)) put(root, `dists/stable/${p}`, b);
-  const release = `Origin: Sigil test\nSuite: stable\nCodename: stable\nDate: Sat, 01 Feb 2025 00:00:00 UTC\nArchitectures: all\nComponents: main\nSHA256:\n${Object.entries(files).map(([p, b]) => ` ${sha(b)} ${String(b.length).padStart(8)} ${p}`).join('\n')}\n`;
+  const release = `Origin: Sigil test\nSuite: stable\nCodename: stable\nDate: Sat, 01 Feb 2025 00:00:00 UTC\nArchitectures: all\nComponents: main\nSHA256:\n${Object.entries(
+    files,
+  )
+    .map(([p, b]) => ` ${sha(b)} ${String(b.length).padStart(8)} ${p}`)
+    .join('\n')}\n`;
   put(root, 'dists/stable/Release', release);
   const date = new Date('2025-02-01T00:00:00Z');
-  put(root, 'dists/stable/Release.gpg', await openpgp.sign({ message: await openpgp.createMessage({ binary: Buffer.from(release) }), signingKeys: key, detached: true, date }));
-  put(root, 'dists/stable/InRelease', await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: release }), signingKeys: key, date }));
+  put(
+    root,
+    'dists/stable/Release.gpg',
+    await openpgp.sign({
+      message: await openpgp.createMessage({ binary: Buffer.from(release) }),
+      signingKeys: key,
+      detached: true,
+      date,
+    }),
+  );
+  put(
+    root,
+    'dists/stable/InRelease',
+    await openpgp.sign({
+      message: await openpgp.createCleartextMessage({ text: release }),
+      signingKeys: key,
+      date,
+    }),
+  );
 }
 
 const NOW = new Date('2026-11-24T12:00:00Z');
@@ -73,7 +108,12 @@ function copy(): string {
   cpSync(repo, d, { recursive: true });
   return d;
 }
-const opts = () => ({ suite: 'dists/stable', keyring: publicBytes(key), now: NOW, artifacts: [DEB, DSC, ORIG] });
+const opts = () => ({
+  suite: 'dists/stable',
+  keyring: publicBytes(key),
+  now: NOW,
+  artifacts: [DEB, DSC, ORIG],
+});
 
 beforeAll(async () => {
   key = await makeKey({ name: 'Test Archive' });
@@ -91,61 +131,152 @@ describe('Debian repository chain', () => {
   });
 
   it('good: Release + Release.gpg when there is no InRelease', async () => {
-    const d = copy(); rmSync(join(d, 'dists/stable/InRelease'));
+    const d = copy();
+    rmSync(join(d, 'dists/stable/InRelease'));
     const r = await verifyRepository(directoryReader(d), opts());
     expect(r.ok).toBe(true);
     expect(r.release?.subject).toBe('dists/stable/Release');
   });
 
   it('gzip only: Packages.gz is used when Packages is absent', async () => {
-    const d = copy(); rmSync(join(d, 'dists/stable/main/binary-all/Packages'));
+    const d = copy();
+    rmSync(join(d, 'dists/stable/main/binary-all/Packages'));
     const r = await verifyRepository(directoryReader(d), opts());
     expect(r.ok).toBe(true);
     expect(r.checks.some((c) => c.reason.includes('Packages.gz matches'))).toBe(true);
   });
 
-  it.skipIf(skipUnlessPresent(xzProgram))('xz only: a mirror offering only Packages.xz works, and naming Packages.xz reads it (not as plain text)', async () => {
-    xzProgram.require();
-    const d = mkdtempSync(join(tmpdir(), 'sigil-repo-xz-'));
-    await build(d, { xzOnly: true });
-    const r = await verifyRepository(directoryReader(d), opts());
-    expect(r.checks.filter((c) => c.status === 'fail')).toEqual([]);
-    expect(r.checks.some((c) => c.reason.includes('main/binary-all/Packages.xz matches'))).toBe(true);
-    const named = await verifyRepository(directoryReader(d), { ...opts(), indexes: ['main/binary-all/Packages.xz'], artifacts: [DEB] });
-    expect(named.ok, JSON.stringify(named.checks)).toBe(true);
-  });
+  it.skipIf(skipUnlessPresent(xzProgram))(
+    'xz only: a mirror offering only Packages.xz works, and naming Packages.xz reads it (not as plain text)',
+    async () => {
+      xzProgram.require();
+      const d = mkdtempSync(join(tmpdir(), 'sigil-repo-xz-'));
+      await build(d, { xzOnly: true });
+      const r = await verifyRepository(directoryReader(d), opts());
+      expect(r.checks.filter((c) => c.status === 'fail')).toEqual([]);
+      expect(r.checks.some((c) => c.reason.includes('main/binary-all/Packages.xz matches'))).toBe(
+        true,
+      );
+      const named = await verifyRepository(directoryReader(d), {
+        ...opts(),
+        indexes: ['main/binary-all/Packages.xz'],
+        artifacts: [DEB],
+      });
+      expect(named.ok, JSON.stringify(named.checks)).toBe(true);
+    },
+  );
 
   it('checking one .deb reads only the index that can list it, with a progress step per download', async () => {
     const d = mkdtempSync(join(tmpdir(), 'sigil-repo-many-'));
     await build(d, { extraArchs: ['amd64', 'arm64', 'i386'] });
     const read: string[] = [];
     const base = directoryReader(d);
-    const reader = { where: base.where, read: (p: string, n: number) => (read.push(p), base.read(p, n)) };
+    const reader = {
+      where: base.where,
+      read: (p: string, n: number) => (read.push(p), base.read(p, n)),
+    };
     const steps: string[] = [];
-    const r = await verifyRepository(reader, { ...opts(), artifacts: [DEB], onProgress: (s) => steps.push(`${s.index}/${s.total} ${s.what}`) });
+    const r = await verifyRepository(reader, {
+      ...opts(),
+      artifacts: [DEB],
+      onProgress: (s) => steps.push(`${s.index}/${s.total} ${s.what}`),
+    });
     expect(r.ok, JSON.stringify(r.checks)).toBe(true);
-    expect(read.filter((p) => /Packages|Sources/.test(p))).toEqual(['dists/stable/main/binary-all/Packages.gz']);
+    expect(read.filter((p) => /Packages|Sources/.test(p))).toEqual([
+      'dists/stable/main/binary-all/Packages.gz',
+    ]);
     expect(steps).toEqual(['1/2 dists/stable/main/binary-all/Packages', `2/2 ${DEB}`]);
     // An amd64 .deb would be looked for in binary-amd64 only; a source file in Sources.
-    expect(indexesFor(['pool/main/h/hello/hello_2.10-3_amd64.deb', DSC], ['main/binary-amd64/Packages', 'main/binary-arm64/Packages', 'main/source/Sources'])).toEqual(['main/binary-amd64/Packages', 'main/source/Sources']);
+    expect(
+      indexesFor(
+        ['pool/main/h/hello/hello_2.10-3_amd64.deb', DSC],
+        ['main/binary-amd64/Packages', 'main/binary-arm64/Packages', 'main/source/Sources'],
+      ),
+    ).toEqual(['main/binary-amd64/Packages', 'main/source/Sources']);
     expect(indexesFor(['somewhere/else.deb'], ['main/binary-amd64/Packages'])).toBeUndefined();
   });
 
   const tamper: [string, string, (d: string) => void][] = [
-    ['InRelease text changed', 'release-signature', (d) => { const p = join(d, 'dists/stable/InRelease'); writeFileSync(p, readFileSync(p, 'utf8').replace('Suite: stable', 'Suite: stab1e')); }],
-    ['Release changed (detached)', 'release-signature', (d) => { rmSync(join(d, 'dists/stable/InRelease')); const p = join(d, 'dists/stable/Release'); writeFileSync(p, readFileSync(p, 'utf8').replace('Suite: stable', 'Suite: stab1e')); }],
+    [
+      'InRelease text changed',
+      'release-signature',
+      (d) => {
+        const p = join(d, 'dists/stable/InRelease');
+        writeFileSync(p, readFileSync(p, 'utf8').replace('Suite: stable', 'Suite: stab1e'));
+      },
+    ],
+    [
+      'Release changed (detached)',
+      'release-signature',
+      (d) => {
+        rmSync(join(d, 'dists/stable/InRelease'));
+        const p = join(d, 'dists/stable/Release');
+        writeFileSync(p, readFileSync(p, 'utf8').replace('Suite: stable', 'Suite: stab1e'));
+      },
+    ],
     // The smallest listed form is read (.xz, then .gz, then plain), as apt does: tamper with that one.
-    ['Packages.gz changed', 'index', (d) => { writeFileSync(join(d, 'dists/stable/main/binary-all/Packages.gz'), gzipSync('Package: evil\n')); }],
-    ['Packages changed (the only form)', 'index', (d) => { rmSync(join(d, 'dists/stable/main/binary-all/Packages.gz')); writeFileSync(join(d, 'dists/stable/main/binary-all/Packages'), 'Package: evil\n'); }],
-    ['Sources.gz changed', 'index', (d) => { writeFileSync(join(d, 'dists/stable/main/source/Sources.gz'), gzipSync('Package: evil\n')); }],
-    ['.deb changed', 'artifact', (d) => { const p = join(d, DEB); const b = readFileSync(p); b[b.length - 1]! ^= 1; writeFileSync(p, b); }],
-    ['orig tarball changed', 'artifact', (d) => { writeFileSync(join(d, ORIG), 'evil'); }],
-    ['.dsc missing', 'artifact', (d) => { rmSync(join(d, DSC)); }],
-    ['no Release at all', 'release-signature', (d) => { rmSync(join(d, 'dists/stable/InRelease')); rmSync(join(d, 'dists/stable/Release.gpg')); }],
+    [
+      'Packages.gz changed',
+      'index',
+      (d) => {
+        writeFileSync(
+          join(d, 'dists/stable/main/binary-all/Packages.gz'),
+          gzipSync('Package: evil\n'),
+        );
+      },
+    ],
+    [
+      'Packages changed (the only form)',
+      'index',
+      (d) => {
+        rmSync(join(d, 'dists/stable/main/binary-all/Packages.gz'));
+        writeFileSync(join(d, 'dists/stable/main/binary-all/Packages'), 'Package: evil\n');
+      },
+    ],
+    [
+      'Sources.gz changed',
+      'index',
+      (d) => {
+        writeFileSync(join(d, 'dists/stable/main/source/Sources.gz'), gzipSync('Package: evil\n'));
+      },
+    ],
+    [
+      '.deb changed',
+      'artifact',
+      (d) => {
+        const p = join(d, DEB);
+        const b = readFileSync(p);
+        b[b.length - 1]! ^= 1;
+        writeFileSync(p, b);
+      },
+    ],
+    [
+      'orig tarball changed',
+      'artifact',
+      (d) => {
+        writeFileSync(join(d, ORIG), 'evil');
+      },
+    ],
+    [
+      '.dsc missing',
+      'artifact',
+      (d) => {
+        rmSync(join(d, DSC));
+      },
+    ],
+    [
+      'no Release at all',
+      'release-signature',
+      (d) => {
+        rmSync(join(d, 'dists/stable/InRelease'));
+        rmSync(join(d, 'dists/stable/Release.gpg'));
+      },
+    ],
   ];
   for (const [name, link, mutate] of tamper) {
     it(`tampered: ${name} → fails at "${link}"`, async () => {
-      const d = copy(); mutate(d);
+      const d = copy();
+      mutate(d);
       const r = await verifyRepository(directoryReader(d), opts());
       expect(r.ok).toBe(false);
       expect(r.failedLink).toBe(link);
@@ -153,24 +284,36 @@ describe('Debian repository chain', () => {
   }
 
   it('wrong keyring: "no key" at the release signature, not "bad"', async () => {
-    const r = await verifyRepository(directoryReader(repo), { ...opts(), keyring: publicBytes(other) });
+    const r = await verifyRepository(directoryReader(repo), {
+      ...opts(),
+      keyring: publicBytes(other),
+    });
     expect(r.failedLink).toBe('release-signature');
     expect(r.checks.find((c) => c.status === 'fail')?.code).toBe('DEBIAN_RELEASE_NO_KEY');
     expect(r.release?.openpgpVerdict).toBe('nokey');
   });
 
   it('an artifact not listed in any index fails at "artifact"', async () => {
-    const r = await verifyRepository(directoryReader(repo), { ...opts(), artifacts: ['pool/main/e/evil/evil.deb'] });
+    const r = await verifyRepository(directoryReader(repo), {
+      ...opts(),
+      artifacts: ['pool/main/e/evil/evil.deb'],
+    });
     expect(r.checks.find((c) => c.status === 'fail')?.code).toBe('DEBIAN_ARTIFACT_NOT_LISTED');
   });
 
   it('path traversal in a requested path is refused', async () => {
-    await expect(verifyRepository(directoryReader(repo), { ...opts(), artifacts: ['../../etc/passwd'] })).resolves.toMatchObject({ ok: false });
+    await expect(
+      verifyRepository(directoryReader(repo), { ...opts(), artifacts: ['../../etc/passwd'] }),
+    ).resolves.toMatchObject({ ok: false });
   });
 
-  it.runIf(spawnSync('sh', ['-c', 'command -v gpgv']).status === 0)('gpgv accepts the InRelease Sigil accepts', async () => {
-    const kr = join(repo, 'key.gpg'); writeFileSync(kr, publicBytes(key));
-    const r = spawnSync('gpgv', ['--keyring', kr, join(repo, 'dists/stable/InRelease')]);
-    expect(r.status).toBe(0);
-  });
+  it.runIf(spawnSync('sh', ['-c', 'command -v gpgv']).status === 0)(
+    'gpgv accepts the InRelease Sigil accepts',
+    async () => {
+      const kr = join(repo, 'key.gpg');
+      writeFileSync(kr, publicBytes(key));
+      const r = spawnSync('gpgv', ['--keyring', kr, join(repo, 'dists/stable/InRelease')]);
+      expect(r.status).toBe(0);
+    },
+  );
 });

@@ -24,17 +24,48 @@ let otherKeyring: string;
 let allowed: string;
 let sshKey: string;
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(cmd, args, { cwd: opts.cwd ?? repo, env: opts.env ?? env, input: opts.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): string {
+  return execFileSync(cmd, args, {
+    cwd: opts.cwd ?? repo,
+    env: opts.env ?? env,
+    input: opts.input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 const gitIn = (args: string[], cwd = repo) => sh('git', args, { cwd });
 const gitStatus = (args: string[]) => spawnSync('git', args, { cwd: repo, env, encoding: 'utf8' });
-const sshGit = (extra: string[] = []) => ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${sshKey}.pub`, ...extra];
+const sshGit = (extra: string[] = []) => [
+  '-c',
+  'gpg.format=ssh',
+  '-c',
+  `user.signingkey=${sshKey}.pub`,
+  ...extra,
+];
 
 function makeGpgKey(home: string, uid: string): string {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const e = { ...env, GNUPGHOME: home };
-  sh('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'], { env: e, cwd: root });
+  sh(
+    'gpg',
+    [
+      '--batch',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      uid,
+      'ed25519',
+      'sign',
+      'never',
+    ],
+    { env: e, cwd: root },
+  );
   return sh('gpg', ['--armor', '--export', uid], { env: e, cwd: root });
 }
 
@@ -56,12 +87,21 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
       GIT_COMMITTER_NAME: 'Ada',
       GIT_COMMITTER_EMAIL: 'ada@example.com',
     };
-    writeFileSync((keyring = join(root, 'ada.asc')), makeGpgKey(join(root, 'gnupg'), 'Ada <ada@example.com>'));
-    writeFileSync((otherKeyring = join(root, 'eve.asc')), makeGpgKey(join(root, 'gnupg-eve'), 'Eve <eve@example.com>'));
+    writeFileSync(
+      (keyring = join(root, 'ada.asc')),
+      makeGpgKey(join(root, 'gnupg'), 'Ada <ada@example.com>'),
+    );
+    writeFileSync(
+      (otherKeyring = join(root, 'eve.asc')),
+      makeGpgKey(join(root, 'gnupg-eve'), 'Eve <eve@example.com>'),
+    );
     sshKey = join(root, 'id_ed25519');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ada', '-f', sshKey], { cwd: root });
     allowed = join(root, 'allowed_signers');
-    writeFileSync(allowed, `ada@example.com namespaces="git,file" ${readFileSync(`${sshKey}.pub`, 'utf8')}`);
+    writeFileSync(
+      allowed,
+      `ada@example.com namespaces="git,file" ${readFileSync(`${sshKey}.pub`, 'utf8')}`,
+    );
     gitIn(['init', '-q', '-b', 'main']);
     gitIn(['config', 'user.signingkey', 'ada@example.com']);
     gitIn(['config', 'gpg.ssh.allowedSignersFile', allowed]);
@@ -84,14 +124,26 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
   it('an OpenPGP-signed tag: good for sigil and for git verify-tag', async () => {
     const r = await runCli(['verify', repo, '--tag', 'v1.0', '--keyring', keyring, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).checks.map((c: { code: string }) => c.code)).toEqual(expect.arrayContaining(['GIT_TAG_OBJECT', 'GIT_TAG_NAME_OK', 'GIT_SIGNATURE_OPENPGP']));
+    expect(JSON.parse(r.stdout).checks.map((c: { code: string }) => c.code)).toEqual(
+      expect.arrayContaining(['GIT_TAG_OBJECT', 'GIT_TAG_NAME_OK', 'GIT_SIGNATURE_OPENPGP']),
+    );
     expect(gitStatus(['verify-tag', 'v1.0']).status).toBe(0);
   });
 
   it('an SSH-signed tag and commit: good for sigil and for git verify-tag / verify-commit', async () => {
-    const t = await runCli(['verify', repo, '--tag', 'v1.0-ssh', '--allowed-signers', allowed, '--json']);
+    const t = await runCli([
+      'verify',
+      repo,
+      '--tag',
+      'v1.0-ssh',
+      '--allowed-signers',
+      allowed,
+      '--json',
+    ]);
     expect(t.code, t.stdout + t.stderr).toBe(0);
-    expect(JSON.parse(t.stdout).checks.find((c: { name: string }) => c.name === 'key').code).toBe('SSH_KEY_ALLOWED');
+    expect(JSON.parse(t.stdout).checks.find((c: { name: string }) => c.name === 'key').code).toBe(
+      'SSH_KEY_ALLOWED',
+    );
     expect(gitStatus(['verify-tag', 'v1.0-ssh']).status).toBe(0);
     const c = await runCli(['verify', repo, '--commit', 'HEAD', '--allowed-signers', allowed]);
     expect(c.code, c.stdout + c.stderr).toBe(0);
@@ -99,11 +151,26 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
   });
 
   it('an OpenPGP-signed commit verifies; the same commit with the wrong keyring is "no key"', async () => {
-    expect((await runCli(['verify', repo, '--commit', 'HEAD~1', '--keyring', keyring])).code).toBe(0);
+    expect((await runCli(['verify', repo, '--commit', 'HEAD~1', '--keyring', keyring])).code).toBe(
+      0,
+    );
     expect(gitStatus(['verify-commit', 'HEAD~1']).status).toBe(0);
-    const wrong = await runCli(['verify', repo, '--commit', 'HEAD~1', '--keyring', otherKeyring, '--json']);
+    const wrong = await runCli([
+      'verify',
+      repo,
+      '--commit',
+      'HEAD~1',
+      '--keyring',
+      otherKeyring,
+      '--json',
+    ]);
     expect(wrong.code).toBe(1);
-    expect(JSON.parse(wrong.stdout).openpgpVerdict ?? JSON.parse(wrong.stdout).checks.map((x: { code: string }) => x.code).join(' ')).toMatch(/NO_KEY|nokey|no key/i);
+    expect(
+      JSON.parse(wrong.stdout).openpgpVerdict ??
+        JSON.parse(wrong.stdout)
+          .checks.map((x: { code: string }) => x.code)
+          .join(' '),
+    ).toMatch(/NO_KEY|nokey|no key/i);
   });
 
   it('a tampered tag message fails for sigil and for git verify-tag', async () => {
@@ -112,9 +179,19 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
     const oid = sh('git', ['hash-object', '-t', 'tag', '-w', '--stdin'], { input: forged }).trim();
     gitIn(['update-ref', 'refs/tags/v1.0-forged', oid]);
     const forgedName = forged.replace('tag v1.0\n', 'tag v1.0-forged\n');
-    const oid2 = sh('git', ['hash-object', '-t', 'tag', '-w', '--stdin'], { input: forgedName }).trim();
+    const oid2 = sh('git', ['hash-object', '-t', 'tag', '-w', '--stdin'], {
+      input: forgedName,
+    }).trim();
     gitIn(['update-ref', 'refs/tags/v1.0-forged2', oid2]);
-    const r = await runCli(['verify', repo, '--tag', 'v1.0-forged2', '--keyring', keyring, '--json']);
+    const r = await runCli([
+      'verify',
+      repo,
+      '--tag',
+      'v1.0-forged2',
+      '--keyring',
+      keyring,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).reason ?? '').not.toBe('good');
     expect(JSON.stringify(JSON.parse(r.stdout).checks)).toMatch(/"status":"fail"/);
@@ -125,7 +202,9 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
     gitIn(['update-ref', 'refs/tags/v2.0', gitIn(['rev-parse', 'v1.0']).trim()]);
     const r = await runCli(['verify', repo, '--tag', 'v2.0', '--keyring', keyring, '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'tag-name').code).toBe('GIT_TAG_NAME_MISMATCH');
+    expect(
+      JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'tag-name').code,
+    ).toBe('GIT_TAG_NAME_MISMATCH');
     expect(gitStatus(['verify-tag', 'v2.0']).status).toBe(0);
   });
 
@@ -133,24 +212,53 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
     const other = join(root, 'other_signers');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(root, 'eve_ssh')], { cwd: root });
     writeFileSync(other, `eve@example.com ${readFileSync(join(root, 'eve_ssh.pub'), 'utf8')}`);
-    const notAllowed = await runCli(['verify', repo, '--tag', 'v1.0-ssh', '--allowed-signers', other, '--json']);
+    const notAllowed = await runCli([
+      'verify',
+      repo,
+      '--tag',
+      'v1.0-ssh',
+      '--allowed-signers',
+      other,
+      '--json',
+    ]);
     expect(notAllowed.code).toBe(1);
-    expect(JSON.parse(notAllowed.stdout).checks.find((c: { name: string }) => c.name === 'key').code).toBe('SSH_KEY_NOT_ALLOWED');
-    expect(gitStatus(['-c', `gpg.ssh.allowedSignersFile=${other}`, 'verify-tag', 'v1.0-ssh']).status).not.toBe(0);
+    expect(
+      JSON.parse(notAllowed.stdout).checks.find((c: { name: string }) => c.name === 'key').code,
+    ).toBe('SSH_KEY_NOT_ALLOWED');
+    expect(
+      gitStatus(['-c', `gpg.ssh.allowedSignersFile=${other}`, 'verify-tag', 'v1.0-ssh']).status,
+    ).not.toBe(0);
 
     const expired = join(root, 'expired_signers');
-    writeFileSync(expired, `ada@example.com valid-before="20200101" ${readFileSync(`${sshKey}.pub`, 'utf8')}`);
-    const old = await runCli(['verify', repo, '--tag', 'v1.0-ssh', '--allowed-signers', expired, '--json']);
+    writeFileSync(
+      expired,
+      `ada@example.com valid-before="20200101" ${readFileSync(`${sshKey}.pub`, 'utf8')}`,
+    );
+    const old = await runCli([
+      'verify',
+      repo,
+      '--tag',
+      'v1.0-ssh',
+      '--allowed-signers',
+      expired,
+      '--json',
+    ]);
     expect(old.code).toBe(1);
-    expect(JSON.parse(old.stdout).checks.find((c: { name: string }) => c.name === 'key').code).toBe('SSH_KEY_EXPIRED');
-    expect(gitStatus(['-c', `gpg.ssh.allowedSignersFile=${expired}`, 'verify-tag', 'v1.0-ssh']).status).not.toBe(0);
+    expect(JSON.parse(old.stdout).checks.find((c: { name: string }) => c.name === 'key').code).toBe(
+      'SSH_KEY_EXPIRED',
+    );
+    expect(
+      gitStatus(['-c', `gpg.ssh.allowedSignersFile=${expired}`, 'verify-tag', 'v1.0-ssh']).status,
+    ).not.toBe(0);
   });
 
   it('unsigned annotated and lightweight tags are "not signed"', async () => {
     for (const t of ['v0.9-unsigned', 'v0.8-light']) {
       const r = await runCli(['verify', repo, '--tag', t, '--keyring', keyring, '--json']);
       expect(r.code).toBe(1);
-      expect(JSON.parse(r.stdout).checks.some((c: { code: string }) => c.code === 'GIT_UNSIGNED')).toBe(true);
+      expect(
+        JSON.parse(r.stdout).checks.some((c: { code: string }) => c.code === 'GIT_UNSIGNED'),
+      ).toBe(true);
       expect(gitStatus(['verify-tag', t]).status).not.toBe(0);
     }
   });
@@ -160,10 +268,19 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
     gitIn(['tag', '-s', 'blob-tag', '-m', 'a blob', blob]);
     const r = await runCli(['verify', repo, '--tag', 'blob-tag', '--keyring', keyring, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'target').code).toBe('GIT_TAG_NOT_A_COMMIT');
+    expect(
+      JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'target').code,
+    ).toBe('GIT_TAG_NOT_A_COMMIT');
     const archive = join(root, 'x.tar');
     writeFileSync(archive, Buffer.alloc(1024));
-    const cmp = await runCli(['verify', archive, '--from-tag', `${repo}@blob-tag`, '--keyring', keyring]);
+    const cmp = await runCli([
+      'verify',
+      archive,
+      '--from-tag',
+      `${repo}@blob-tag`,
+      '--keyring',
+      keyring,
+    ]);
     expect(cmp.code).toBe(2);
     expect(cmp.stderr).toMatch(/does not point to a commit or tree/);
   });
@@ -187,16 +304,28 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
     it('git archive tar.gz (with a prefix) and zip hold the tag tree; export-ignore is honoured', async () => {
       const tgz = join(root, 'left-pad-1.0.tar.gz');
       gitIn(['archive', '--format=tar.gz', '--prefix=left-pad-1.0/', '-o', tgz, 'v1.0']);
-      const r = await runCli(['verify', tgz, '--from-tag', `${repo}@v1.0`, '--keyring', keyring, '--json']);
+      const r = await runCli([
+        'verify',
+        tgz,
+        '--from-tag',
+        `${repo}@v1.0`,
+        '--keyring',
+        keyring,
+        '--json',
+      ]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const tree = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'archive-tree');
+      const tree = JSON.parse(r.stdout).checks.find(
+        (c: { name: string }) => c.name === 'archive-tree',
+      );
       expect(tree.code).toBe('ARCHIVE_TREE_MATCHES');
       const zip = join(root, 'left-pad-1.0.zip');
       gitIn(['archive', '--format=zip', '-o', zip, 'v1.0']);
-      expect((await runCli(['verify', zip, '--from-tag', `${repo}@v1.0`, '--keyring', keyring])).code).toBe(0);
+      expect(
+        (await runCli(['verify', zip, '--from-tag', `${repo}@v1.0`, '--keyring', keyring])).code,
+      ).toBe(0);
     });
 
-    it('the archive tree id equals git\'s tree id when nothing is export-ignored', async () => {
+    it("the archive tree id equals git's tree id when nothing is export-ignored", async () => {
       const tgz = join(root, 'ssh.tar.gz');
       gitIn(['archive', '--format=tar.gz', '-o', tgz, 'v1.0-ssh', 'bin', 'README.md']);
       const { readArchiveTree, treeOid } = await import('../../../src/foreign/git/index.js');
@@ -214,14 +343,20 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
       expect(treeOid(a.files)).toBe(partial);
     });
 
-    it('--git-tree-sha1 (Julia\'s tree hash) checks an archive against a tree id, with or without a top folder', async () => {
+    it("--git-tree-sha1 (Julia's tree hash) checks an archive against a tree id, with or without a top folder", async () => {
       const tgz = join(root, 'julia.tar.gz');
       const sub = join(root, 'julia-pkg.tar.gz');
       gitIn(['archive', '--format=tar.gz', '--prefix=Pkg-1.0/', '-o', tgz, 'v1.0-ssh:bin']);
       gitIn(['archive', '--format=tar.gz', '-o', sub, 'v1.0-ssh:bin']);
       const tree = gitIn(['rev-parse', 'v1.0-ssh:bin']).trim();
-      for (const a of [tgz, sub]) expect((await runCli(['verify', a, '--git-tree-sha1', tree])).code).toBe(0);
-      const wrong = await runCli(['verify', tgz, '--git-tree-sha1', gitIn(['rev-parse', 'v1.0^{tree}']).trim()]);
+      for (const a of [tgz, sub])
+        expect((await runCli(['verify', a, '--git-tree-sha1', tree])).code).toBe(0);
+      const wrong = await runCli([
+        'verify',
+        tgz,
+        '--git-tree-sha1',
+        gitIn(['rev-parse', 'v1.0^{tree}']).trim(),
+      ]);
       expect(wrong.code).toBe(1);
     });
 
@@ -235,9 +370,19 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
       chmodSync(join(dir, 'bin', 'run.sh'), 0o644);
       const evil = join(root, 'evil.tar.gz');
       sh('tar', ['-czf', evil, '-C', dir, '.'], { cwd: root });
-      const r = await runCli(['verify', evil, '--from-tag', `${repo}@v1.0`, '--keyring', keyring, '--json']);
+      const r = await runCli([
+        'verify',
+        evil,
+        '--from-tag',
+        `${repo}@v1.0`,
+        '--keyring',
+        keyring,
+        '--json',
+      ]);
       expect(r.code).toBe(1);
-      const diffs = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'archive-tree').detail.differences;
+      const diffs = JSON.parse(r.stdout).checks.find(
+        (c: { name: string }) => c.name === 'archive-tree',
+      ).detail.differences;
       expect(diffs).toEqual(
         expect.arrayContaining([
           { path: 'README.md', kind: 'changed' },
@@ -254,8 +399,19 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
       writeFileSync(data, 'payload\n');
       sh('ssh-keygen', ['-q', '-Y', 'sign', '-f', sshKey, '-n', 'file', data], { cwd: root });
       const keygenVerify = (file: string, ns = 'file') =>
-        spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowed, '-I', 'ada@example.com', '-n', ns, '-s', `${data}.sig`], { input: readFileSync(file), env }).status;
-      const good = await runCli(['verify', data, '--sshsig', `${data}.sig`, '--allowed-signers', allowed]);
+        spawnSync(
+          'ssh-keygen',
+          ['-Y', 'verify', '-f', allowed, '-I', 'ada@example.com', '-n', ns, '-s', `${data}.sig`],
+          { input: readFileSync(file), env },
+        ).status;
+      const good = await runCli([
+        'verify',
+        data,
+        '--sshsig',
+        `${data}.sig`,
+        '--allowed-signers',
+        allowed,
+      ]);
       expect(good.code, good.stdout + good.stderr).toBe(0);
       expect(keygenVerify(data)).toBe(0);
       // the .sig beside the file is found and recognised as SSH
@@ -263,19 +419,52 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
 
       const tampered = join(root, 'tampered.bin');
       writeFileSync(tampered, 'payload!\n');
-      const bad = await runCli(['verify', tampered, '--sshsig', `${data}.sig`, '--allowed-signers', allowed, '--json']);
+      const bad = await runCli([
+        'verify',
+        tampered,
+        '--sshsig',
+        `${data}.sig`,
+        '--allowed-signers',
+        allowed,
+        '--json',
+      ]);
       expect(bad.code).toBe(1);
-      expect(JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === 'signature').code).toBe('SIGNATURE_INVALID');
+      expect(
+        JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === 'signature').code,
+      ).toBe('SIGNATURE_INVALID');
       expect(keygenVerify(tampered)).not.toBe(0);
 
-      const ns = await runCli(['verify', data, '--sshsig', `${data}.sig`, '--allowed-signers', allowed, '--ssh-namespace', 'git', '--json']);
+      const ns = await runCli([
+        'verify',
+        data,
+        '--sshsig',
+        `${data}.sig`,
+        '--allowed-signers',
+        allowed,
+        '--ssh-namespace',
+        'git',
+        '--json',
+      ]);
       expect(ns.code).toBe(1);
-      expect(JSON.parse(ns.stdout).checks.find((c: { name: string }) => c.name === 'namespace').code).toBe('SSHSIG_NAMESPACE_MISMATCH');
+      expect(
+        JSON.parse(ns.stdout).checks.find((c: { name: string }) => c.name === 'namespace').code,
+      ).toBe('SSHSIG_NAMESPACE_MISMATCH');
       expect(keygenVerify(data, 'git')).not.toBe(0);
 
       const mangled = join(root, 'mangled.sig');
-      writeFileSync(mangled, readFileSync(`${data}.sig`, 'utf8').replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!'));
-      const m = await runCli(['verify', data, '--sshsig', mangled, '--allowed-signers', allowed, '--json']);
+      writeFileSync(
+        mangled,
+        readFileSync(`${data}.sig`, 'utf8').replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!'),
+      );
+      const m = await runCli([
+        'verify',
+        data,
+        '--sshsig',
+        mangled,
+        '--allowed-signers',
+        allowed,
+        '--json',
+      ]);
       expect(m.code).toBe(1);
       expect(JSON.parse(m.stdout).checks[0].code).toBe('SSHSIG_MALFORMED');
     });
@@ -292,12 +481,26 @@ describe.skipIf(skip)('git tags and commits signed by the real git', () => {
         const data = join(root, `data_${type}`);
         writeFileSync(data, `signed by ${type}\n`);
         sh('ssh-keygen', ['-q', '-Y', 'sign', '-f', k, '-n', 'file', data], { cwd: root });
-        const r = await runCli(['verify', data, '--sshsig', `${data}.sig`, '--allowed-signers', signers]);
+        const r = await runCli([
+          'verify',
+          data,
+          '--sshsig',
+          `${data}.sig`,
+          '--allowed-signers',
+          signers,
+        ]);
         expect(r.code, `${type}: ${r.stdout}${r.stderr}`).toBe(0);
       }
       const dsaSigners = join(root, 'signers_bad');
       writeFileSync(dsaSigners, 'ada@example.com ssh-dss AAAAB3NzaC1kc3MAAACBAP\n');
-      const r = await runCli(['verify', join(root, 'data_rsa'), '--sshsig', join(root, 'data_rsa.sig'), '--allowed-signers', dsaSigners]);
+      const r = await runCli([
+        'verify',
+        join(root, 'data_rsa'),
+        '--sshsig',
+        join(root, 'data_rsa.sig'),
+        '--allowed-signers',
+        dsaSigners,
+      ]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/signers_bad line 1/);
     });

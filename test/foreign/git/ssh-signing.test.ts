@@ -23,7 +23,18 @@ let agent: ChildProcess;
 let sock: string;
 
 function keygen(path: string, type: string, pass = ''): void {
-  const r = spawnSync('ssh-keygen', ['-q', '-t', type, ...(type === 'ecdsa' ? ['-b', '256'] : type === 'rsa' ? ['-b', '2048'] : []), '-N', pass, '-C', `ada-${type}`, '-f', path]);
+  const r = spawnSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'ecdsa' ? ['-b', '256'] : type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    pass,
+    '-C',
+    `ada-${type}`,
+    '-f',
+    path,
+  ]);
   if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
 }
 
@@ -52,12 +63,21 @@ describe.skipIf(skip)('signing with an SSH key', () => {
       keygen(key, type);
       sshAdd(key);
       rmSync(key); // only the agent holds the private key now
-      const imported = await runCli(['keygen', '--from-ssh', `${key}.pub`, '--out', join(dir, `keys-${type}`), '--json']);
+      const imported = await runCli([
+        'keygen',
+        '--from-ssh',
+        `${key}.pub`,
+        '--out',
+        join(dir, `keys-${type}`),
+        '--json',
+      ]);
       expect(imported.code, imported.stderr).toBe(0);
       const pub = JSON.parse(imported.stdout);
       expect(pub.sshFingerprint).toMatch(/^SHA256:/);
       const pkg = npmPack(dir, { name: `ssh-signed-${type}`, version: '1.0.0' });
-      const signed = await runCli(['sign', pkg.path, '--ssh-key', key, '--json'], { SSH_AUTH_SOCK: sock });
+      const signed = await runCli(['sign', pkg.path, '--ssh-key', key, '--json'], {
+        SSH_AUTH_SOCK: sock,
+      });
       expect(signed.code, signed.stderr).toBe(0);
       expect(JSON.parse(signed.stdout).keyId).toBe(pub.keyId);
       const ok = await runCli(['verify', pkg.path, '-k', pub.publicKey]);
@@ -84,7 +104,14 @@ describe.skipIf(skip)('signing with an SSH key', () => {
   });
 
   it('publishes through the registry with the agent-held key: the first publish establishes it in the ledger', async () => {
-    const registry: Registry = await openRegistry({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, origin: 'ssh.test/log', openWrites: true, batchIntervalMs: 2 });
+    const registry: Registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      origin: 'ssh.test/log',
+      openWrites: true,
+      batchIntervalMs: 2,
+    });
     try {
       const url = await registry.listen();
       const key = join(dir, 'id_pub');
@@ -96,7 +123,10 @@ describe.skipIf(skip)('signing with an SSH key', () => {
       const pub = await runCli(['publish', pkg.path, '--server', url, '--ssh-key', key], env);
       expect(pub.code, pub.stdout + pub.stderr).toBe(0);
       expect(pub.stdout).toMatch(/first publish/);
-      const imported = JSON.parse((await runCli(['keygen', '--from-ssh', `${key}.pub`, '--out', join(dir, 'k2'), '--json'])).stdout);
+      const imported = JSON.parse(
+        (await runCli(['keygen', '--from-ssh', `${key}.pub`, '--out', join(dir, 'k2'), '--json']))
+          .stdout,
+      );
       const ledger = await new RegistryClient(url).ledger('pkg:npm/ssh-published');
       expect(ledger.keys.map((k) => k.keyId)).toEqual([imported.keyId]);
       expect(readFileSync(`${pkg.path}.sigstore.json`, 'utf8')).toContain(imported.keyId);
@@ -105,7 +135,7 @@ describe.skipIf(skip)('signing with an SSH key', () => {
     }
   });
 
-  it('forge binding: signed with an agent-held key the forge lists; checked offline against the verifier\'s own copy of the listing', async () => {
+  it("forge binding: signed with an agent-held key the forge lists; checked offline against the verifier's own copy of the listing", async () => {
     const key = join(dir, 'id_forge');
     keygen(key, 'ed25519');
     const other = join(dir, 'id_forge_other');
@@ -113,31 +143,74 @@ describe.skipIf(skip)('signing with an SSH key', () => {
     sshAdd(key);
     rmSync(key);
     const listing = join(dir, 'ada.keys');
-    writeFileSync(listing, `${readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      listing,
+      `${readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+    );
     const out = join(dir, 'binding.json');
-    const made = await runCli(['forge', 'bind', '--namespace', 'pkg:npm/left-pad', '--forge', 'github.com', '--account', 'ada', '--forge-keys', listing, '--ssh-key', key, '-o', out], { SSH_AUTH_SOCK: sock });
+    const made = await runCli(
+      [
+        'forge',
+        'bind',
+        '--namespace',
+        'pkg:npm/left-pad',
+        '--forge',
+        'github.com',
+        '--account',
+        'ada',
+        '--forge-keys',
+        listing,
+        '--ssh-key',
+        key,
+        '-o',
+        out,
+      ],
+      { SSH_AUTH_SOCK: sock },
+    );
     expect(made.code, made.stderr).toBe(0);
 
-    const ok = await runCli(['verify', out, '--forge-keys', listing, '--namespace', 'pkg:npm/left-pad', '--json']);
+    const ok = await runCli([
+      'verify',
+      out,
+      '--forge-keys',
+      listing,
+      '--namespace',
+      'pkg:npm/left-pad',
+      '--json',
+    ]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     const unchecked = await runCli(['verify', out, '--scheme', 'forge-binding', '--json']);
     expect(unchecked.code).toBe(0);
-    expect(JSON.parse(unchecked.stdout).checks.find((c: { name: string }) => c.name === 'forge')).toMatchObject({ status: 'warn', code: 'FORGE_LISTING_NOT_CHECKED' });
+    expect(
+      JSON.parse(unchecked.stdout).checks.find((c: { name: string }) => c.name === 'forge'),
+    ).toMatchObject({ status: 'warn', code: 'FORGE_LISTING_NOT_CHECKED' });
 
-    const wrongNs = await runCli(['verify', out, '--forge-keys', listing, '--namespace', 'pkg:npm/other', '--json']);
+    const wrongNs = await runCli([
+      'verify',
+      out,
+      '--forge-keys',
+      listing,
+      '--namespace',
+      'pkg:npm/other',
+      '--json',
+    ]);
     expect(wrongNs.code).toBe(1);
     // the account removed the key from the forge: the binding no longer holds
     const removed = join(dir, 'ada-now.keys');
     writeFileSync(removed, readFileSync(`${other}.pub`, 'utf8'));
     const gone = await runCli(['verify', out, '--forge-keys', removed, '--json']);
     expect(gone.code).toBe(1);
-    expect(JSON.parse(gone.stdout).checks.find((c: { name: string }) => c.name === 'forge').code).toBe('FORGE_KEY_REMOVED');
+    expect(
+      JSON.parse(gone.stdout).checks.find((c: { name: string }) => c.name === 'forge').code,
+    ).toBe('FORGE_KEY_REMOVED');
     // a statement edited after signing (another namespace) fails its signature
     const forged = JSON.parse(readFileSync(out, 'utf8'));
     forged.statement = forged.statement.replace('pkg:npm/left-pad', 'pkg:npm/%40acme/*');
     writeFileSync(join(dir, 'forged.json'), JSON.stringify(forged));
     const f = await runCli(['verify', join(dir, 'forged.json'), '--forge-keys', listing, '--json']);
     expect(f.code).toBe(1);
-    expect(JSON.parse(f.stdout).checks.find((c: { name: string }) => c.name === 'signature').code).toBe('SIGNATURE_INVALID');
+    expect(
+      JSON.parse(f.stdout).checks.find((c: { name: string }) => c.name === 'signature').code,
+    ).toBe('SIGNATURE_INVALID');
   });
 });

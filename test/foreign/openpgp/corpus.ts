@@ -3,8 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CorpusCase {
-  package: string; artifact: string; signature: string; key: string | null;
-  expected: 'good' | 'bad' | 'nokey'; sqv: string; gpgv: string; reason: string;
+  package: string;
+  artifact: string;
+  signature: string;
+  key: string | null;
+  expected: 'good' | 'bad' | 'nokey';
+  sqv: string;
+  gpgv: string;
+  reason: string;
 }
 
 export const CORPUS = join(import.meta.dirname, '../../fixtures/openpgp/corpus');
@@ -20,4 +26,3 @@ export function load(c: CorpusCase) {
     key: c.key ? new Uint8Array(readFileSync(join(dir, c.key))) : new Uint8Array(0),
   };
 }
-

@@ -17,7 +17,12 @@ const CI = process.env.CI === 'true';
 const programs = { sqv: has('sqv'), gpgv: has('gpgv') };
 
 if (!CI && !(programs.sqv && programs.gpgv)) {
-  console.warn(`skipping the sqv/gpgv comparison locally: missing ${Object.entries(programs).filter(([, v]) => !v).map(([k]) => k).join(', ')}`);
+  console.warn(
+    `skipping the sqv/gpgv comparison locally: missing ${Object.entries(programs)
+      .filter(([, v]) => !v)
+      .map(([k]) => k)
+      .join(', ')}`,
+  );
 }
 
 describe('reference verifiers are installed', () => {
@@ -30,11 +35,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'sigil-pgp-ref-'));
 let n = 0;
 function files(data: Uint8Array, sig: Uint8Array, key: Uint8Array) {
   const d = join(tmp, String(n++));
-  const binKey = key.length && key[0]! & 0x80 ? key : key.length ? concat(parseArmor(key).map((b) => b.data)) : key;
-  writeFileSync(`${d}.data`, data); writeFileSync(`${d}.sig`, sig); writeFileSync(`${d}.key`, key); writeFileSync(`${d}.gpg`, binKey);
+  const binKey =
+    key.length && key[0]! & 0x80
+      ? key
+      : key.length
+        ? concat(parseArmor(key).map((b) => b.data))
+        : key;
+  writeFileSync(`${d}.data`, data);
+  writeFileSync(`${d}.sig`, sig);
+  writeFileSync(`${d}.key`, key);
+  writeFileSync(`${d}.gpg`, binKey);
   return d;
 }
-function concat(parts: Uint8Array[]) { return new Uint8Array(Buffer.concat(parts)); }
+function concat(parts: Uint8Array[]) {
+  return new Uint8Array(Buffer.concat(parts));
+}
 
 /** sqvSays runs sqv: exit 0 means a good signature. */
 function sqvSays(d: string): boolean {
@@ -42,7 +57,10 @@ function sqvSays(d: string): boolean {
 }
 /** gpgvSays runs gpgv with the dearmored keyring: exit 0 means a good signature. */
 function gpgvSays(d: string): boolean {
-  return spawnSync('gpgv', ['--homedir', tmp, '--keyring', `${d}.gpg`, `${d}.sig`, `${d}.data`]).status === 0;
+  return (
+    spawnSync('gpgv', ['--homedir', tmp, '--keyring', `${d}.gpg`, `${d}.sig`, `${d}.data`])
+      .status === 0
+  );
 }
 
 async function sigil(data: Uint8Array, sig: Uint8Array, key: Uint8Array) {

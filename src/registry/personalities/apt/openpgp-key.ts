@@ -20,37 +20,79 @@ export interface RegistryOpenPgpKey {
   readonly created: boolean;
 }
 
-export async function loadOrCreateOpenPgpKey(dataDir: string, passphrase: string | undefined, userName: string): Promise<RegistryOpenPgpKey> {
+export async function loadOrCreateOpenPgpKey(
+  dataDir: string,
+  passphrase: string | undefined,
+  userName: string,
+): Promise<RegistryOpenPgpKey> {
   const dir = join(dataDir, 'keys');
   const path = join(dir, 'registry-openpgp.asc');
   if (existsSync(path)) {
     let key = await openpgp.readPrivateKey({ armoredKey: readFileSync(path, 'utf8') });
     if (!key.isDecrypted()) {
-      if (!passphrase) throw new InputError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted`, { file: path, hint: 'set SIGIL_SERVER_PASSPHRASE to the passphrase it was created with' });
+      if (!passphrase)
+        throw new InputError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted`, {
+          file: path,
+          hint: 'set SIGIL_SERVER_PASSPHRASE to the passphrase it was created with',
+        });
       try {
         key = await openpgp.decryptKey({ privateKey: key, passphrase });
       } catch {
-        throw new InputError('KEY_PASSPHRASE_WRONG', `${path}: wrong passphrase`, { file: path, hint: 'SIGIL_SERVER_PASSPHRASE must be the passphrase the key was created with' });
+        throw new InputError('KEY_PASSPHRASE_WRONG', `${path}: wrong passphrase`, {
+          file: path,
+          hint: 'SIGIL_SERVER_PASSPHRASE must be the passphrase the key was created with',
+        });
       }
     }
-    return { privateKey: key, publicArmored: key.toPublic().armor(), fingerprint: key.getFingerprint().toUpperCase(), path, created: false };
+    return {
+      privateKey: key,
+      publicArmored: key.toPublic().armor(),
+      fingerprint: key.getFingerprint().toUpperCase(),
+      path,
+      created: false,
+    };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: userName }], format: 'object' });
+  const { privateKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'ed25519Legacy',
+    userIDs: [{ name: userName }],
+    format: 'object',
+  });
   const stored = passphrase ? await openpgp.encryptKey({ privateKey, passphrase }) : privateKey;
   await writeFileAtomic(path, Buffer.from(stored.armor(), 'utf8'), 0o600);
   chmodSync(path, 0o600);
-  return { privateKey, publicArmored: privateKey.toPublic().armor(), fingerprint: privateKey.getFingerprint().toUpperCase(), path, created: true };
+  return {
+    privateKey,
+    publicArmored: privateKey.toPublic().armor(),
+    fingerprint: privateKey.getFingerprint().toUpperCase(),
+    path,
+    created: true,
+  };
 }
 
 /** clearsign makes an InRelease-style clear-signed text. */
-export async function clearsign(key: openpgp.PrivateKey, text: string, date: Date): Promise<string> {
+export async function clearsign(
+  key: openpgp.PrivateKey,
+  text: string,
+  date: Date,
+): Promise<string> {
   const message = await openpgp.createCleartextMessage({ text });
   return openpgp.sign({ message, signingKeys: key, date, format: 'armored' }) as Promise<string>;
 }
 
 /** detachSign makes an armored detached binary signature over the exact bytes (Release.gpg). */
-export async function detachSign(key: openpgp.PrivateKey, text: string, date: Date): Promise<string> {
+export async function detachSign(
+  key: openpgp.PrivateKey,
+  text: string,
+  date: Date,
+): Promise<string> {
   const message = await openpgp.createMessage({ binary: Buffer.from(text, 'utf8') });
-  return openpgp.sign({ message, signingKeys: key, date, detached: true, format: 'armored' }) as Promise<string>;
+  return openpgp.sign({
+    message,
+    signingKeys: key,
+    date,
+    detached: true,
+    format: 'armored',
+  }) as Promise<string>;
 }

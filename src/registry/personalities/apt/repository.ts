@@ -31,7 +31,11 @@ export interface AptOptions {
   readonly origin: string;
 }
 
-export const DEFAULT_APT_OPTIONS: Omit<AptOptions, 'now' | 'origin'> = { suite: 'sigil', validitySeconds: 7 * 24 * 3600, architectures: ['amd64', 'arm64'] };
+export const DEFAULT_APT_OPTIONS: Omit<AptOptions, 'now' | 'origin'> = {
+  suite: 'sigil',
+  validitySeconds: 7 * 24 * 3600,
+  architectures: ['amd64', 'arm64'],
+};
 
 export interface AptSnapshot {
   readonly inRelease: string;
@@ -45,15 +49,41 @@ export interface AptSnapshot {
 }
 
 /** Field names as Debian writes them (parseControl lower-cases keys). */
-const FIELD_CASE: Record<string, string> = { md5sum: 'MD5sum', sha1: 'SHA1', sha256: 'SHA256', sha512: 'SHA512' };
-const fieldName = (k: string): string => FIELD_CASE[k] ?? k.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-');
+const FIELD_CASE: Record<string, string> = {
+  md5sum: 'MD5sum',
+  sha1: 'SHA1',
+  sha256: 'SHA256',
+  sha512: 'SHA512',
+};
+const fieldName = (k: string): string =>
+  FIELD_CASE[k] ??
+  k
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('-');
 const FIRST = ['package', 'source', 'version', 'architecture', 'maintainer', 'installed-size'];
 const DROP = new Set(['filename', 'size', 'md5sum', 'sha1', 'sha256', 'sha512', 'description-md5']);
 
-function stanza(fields: Map<string, string>, row: ReleaseRow, poolPath: string, md5: string, sha1: string): string {
-  const keys = [...FIRST.filter((k) => fields.has(k)), ...[...fields.keys()].filter((k) => !FIRST.includes(k) && !DROP.has(k))];
+function stanza(
+  fields: Map<string, string>,
+  row: ReleaseRow,
+  poolPath: string,
+  md5: string,
+  sha1: string,
+): string {
+  const keys = [
+    ...FIRST.filter((k) => fields.has(k)),
+    ...[...fields.keys()].filter((k) => !FIRST.includes(k) && !DROP.has(k)),
+  ];
   const lines = keys.map((k) => `${fieldName(k)}: ${fields.get(k)!.split('\n').join('\n ')}`);
-  lines.push(`Filename: ${poolPath}`, `Size: ${row.size}`, `MD5sum: ${md5}`, `SHA1: ${sha1}`, `SHA256: ${row.sha256}`, `SHA512: ${Buffer.from(row.sha512, row.sha512.length === 128 ? 'hex' : 'base64').toString('hex')}`);
+  lines.push(
+    `Filename: ${poolPath}`,
+    `Size: ${row.size}`,
+    `MD5sum: ${md5}`,
+    `SHA1: ${sha1}`,
+    `SHA256: ${row.sha256}`,
+    `SHA512: ${Buffer.from(row.sha512, row.sha512.length === 128 ? 'hex' : 'base64').toString('hex')}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -90,7 +120,11 @@ export class AptRepository {
     const rows = this.store.ofType('deb');
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     const now = this.options.now();
-    const fresh = this.cache && this.cache.key === key && now.getTime() < this.cache.snapshot.date.getTime() + (this.options.validitySeconds * 1000) / 2;
+    const fresh =
+      this.cache &&
+      this.cache.key === key &&
+      now.getTime() <
+        this.cache.snapshot.date.getTime() + (this.options.validitySeconds * 1000) / 2;
     if (fresh) return this.cache!.snapshot;
     this.building ??= this.build(rows, key, now).finally(() => (this.building = undefined));
     return this.building;
@@ -112,17 +146,33 @@ export class AptRepository {
   }
 
   private async build(rows: ReleaseRow[], key: string, now: Date): Promise<AptSnapshot> {
-    const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter((e): e is Entry => e !== undefined);
-    const arches = [...new Set([...this.options.architectures, ...entries.map((e) => e.arch).filter((a) => a !== 'all')])].sort();
+    const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter(
+      (e): e is Entry => e !== undefined,
+    );
+    const arches = [
+      ...new Set([
+        ...this.options.architectures,
+        ...entries.map((e) => e.arch).filter((a) => a !== 'all'),
+      ]),
+    ].sort();
     const indexes = new Map<string, Buffer>();
     for (const arch of [...arches, 'all']) {
-      const text = entries.filter((e) => e.arch === arch || e.arch === 'all').map((e) => e.text).join('\n');
+      const text = entries
+        .filter((e) => e.arch === arch || e.arch === 'all')
+        .map((e) => e.text)
+        .join('\n');
       const plain = Buffer.from(text, 'utf8');
       indexes.set(`main/binary-${arch}/Packages`, plain);
       indexes.set(`main/binary-${arch}/Packages.gz`, gzipSync(plain, { level: 9 }));
     }
     const validUntil = new Date(now.getTime() + this.options.validitySeconds * 1000);
-    const sums = (alg: string) => [...indexes].map(([p, b]) => ` ${createHash(alg).update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`).join('\n');
+    const sums = (alg: string) =>
+      [...indexes]
+        .map(
+          ([p, b]) =>
+            ` ${createHash(alg).update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`,
+        )
+        .join('\n');
     const release = [
       `Origin: ${this.options.origin}`,
       `Label: ${this.options.origin}`,

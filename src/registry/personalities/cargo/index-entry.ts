@@ -43,31 +43,55 @@ export interface IndexEntry {
 /** Without cksum and yanked: what the crate's bytes say. */
 export type CrateFacts = Omit<IndexEntry, 'cksum' | 'yanked'>;
 
-const sameIndex = (a: string, b: string) => a.replace(/^sparse\+/, '').replace(/\/+$/, '') === b.replace(/^sparse\+/, '').replace(/\/+$/, '');
+const sameIndex = (a: string, b: string) =>
+  a.replace(/^sparse\+/, '').replace(/\/+$/, '') === b.replace(/^sparse\+/, '').replace(/\/+$/, '');
 
-function depsOf(table: unknown, kind: IndexDep['kind'], target: string | null, ownIndexes: readonly string[], problems: string[]): IndexDep[] {
+function depsOf(
+  table: unknown,
+  kind: IndexDep['kind'],
+  target: string | null,
+  ownIndexes: readonly string[],
+  problems: string[],
+): IndexDep[] {
   if (!isRecord(table)) return [];
   const out: IndexDep[] = [];
   for (const [key, spec] of Object.entries(table)) {
-    const s: Record<string, unknown> = typeof spec === 'string' ? { version: spec } : isRecord(spec) ? spec : {};
+    const s: Record<string, unknown> =
+      typeof spec === 'string' ? { version: spec } : isRecord(spec) ? spec : {};
     if (typeof spec !== 'string' && !isRecord(spec)) {
       problems.push(`dependency "${key}" is neither a version string nor a table`);
       continue;
     }
     // Path and git dependencies are stripped by `cargo package` (dev-dependencies) or refused by it; skip what has no version.
     // A bare version is a caret requirement; write it as cargo's VersionReq prints it (crates.io does).
-    const req = typeof s['version'] === 'string' ? s['version'].split(',').map((p) => (/^\s*\d/.test(p) ? `^${p.trim()}` : p.trim())).join(', ') : undefined;
+    const req =
+      typeof s['version'] === 'string'
+        ? s['version']
+            .split(',')
+            .map((p) => (/^\s*\d/.test(p) ? `^${p.trim()}` : p.trim()))
+            .join(', ')
+        : undefined;
     if (req === undefined) {
-      if (kind !== 'dev') problems.push(`dependency "${key}" has no version (a published crate can only depend on registry crates)`);
+      if (kind !== 'dev')
+        problems.push(
+          `dependency "${key}" has no version (a published crate can only depend on registry crates)`,
+        );
       continue;
     }
     const regIndex = typeof s['registry-index'] === 'string' ? s['registry-index'] : undefined;
-    const registry = regIndex === undefined ? CRATES_IO_INDEX : ownIndexes.some((o) => sameIndex(o, regIndex)) ? null : regIndex;
+    const registry =
+      regIndex === undefined
+        ? CRATES_IO_INDEX
+        : ownIndexes.some((o) => sameIndex(o, regIndex))
+          ? null
+          : regIndex;
     const pkg = typeof s['package'] === 'string' ? s['package'] : undefined;
     out.push({
       name: key,
       req,
-      features: Array.isArray(s['features']) ? s['features'].filter((f): f is string => typeof f === 'string') : [],
+      features: Array.isArray(s['features'])
+        ? s['features'].filter((f): f is string => typeof f === 'string')
+        : [],
       optional: s['optional'] === true,
       default_features: s['default-features'] !== false && s['default_features'] !== false,
       target,
@@ -83,12 +107,28 @@ function depsOf(table: unknown, kind: IndexDep['kind'], target: string | null, o
  * crateFacts reads the index facts from a .crate. `ownIndexes` are the URLs this registry's
  * index is known by (dependencies there get `registry: null`). Throws InputError.
  */
-export async function crateFacts(filename: string, crate: Buffer, ownIndexes: readonly string[]): Promise<CrateFacts> {
-  const tar = await openTar(memoryArtifact(filename, crate), {}, (e) => /^[^/]+\/Cargo\.toml$/.test(e.path));
+export async function crateFacts(
+  filename: string,
+  crate: Buffer,
+  ownIndexes: readonly string[],
+): Promise<CrateFacts> {
+  const tar = await openTar(memoryArtifact(filename, crate), {}, (e) =>
+    /^[^/]+\/Cargo\.toml$/.test(e.path),
+  );
   const top = topDirectory(tar.entries.map((e) => e.path));
   const bytes = top === undefined ? undefined : tar.files.get(`${top}/Cargo.toml`);
-  if (!bytes) throw new InputError('CARGO_MANIFEST_MISSING', `${filename} has no <name>-<version>/Cargo.toml`, { file: filename });
-  const doc = parseTomlObject(Buffer.from(bytes).toString('utf8'), filename, 'Cargo.toml', 'CARGO_MANIFEST_INVALID');
+  if (!bytes)
+    throw new InputError(
+      'CARGO_MANIFEST_MISSING',
+      `${filename} has no <name>-<version>/Cargo.toml`,
+      { file: filename },
+    );
+  const doc = parseTomlObject(
+    Buffer.from(bytes).toString('utf8'),
+    filename,
+    'Cargo.toml',
+    'CARGO_MANIFEST_INVALID',
+  );
   const pkg = isRecord(doc['package']) ? doc['package'] : {};
   const problems: string[] = [];
   const deps = [
@@ -99,14 +139,27 @@ export async function crateFacts(filename: string, crate: Buffer, ownIndexes: re
   if (isRecord(doc['target'])) {
     for (const [target, t] of Object.entries(doc['target'])) {
       if (!isRecord(t)) continue;
-      deps.push(...depsOf(t['dependencies'], 'normal', target, ownIndexes, problems), ...depsOf(t['build-dependencies'], 'build', target, ownIndexes, problems), ...depsOf(t['dev-dependencies'], 'dev', target, ownIndexes, problems));
+      deps.push(
+        ...depsOf(t['dependencies'], 'normal', target, ownIndexes, problems),
+        ...depsOf(t['build-dependencies'], 'build', target, ownIndexes, problems),
+        ...depsOf(t['dev-dependencies'], 'dev', target, ownIndexes, problems),
+      );
     }
   }
-  if (problems.length > 0) throw new InputError('CARGO_MANIFEST_INVALID', `${filename}: Cargo.toml: ${problems.join('; ')}`, { file: filename, field: 'Cargo.toml' });
+  if (problems.length > 0)
+    throw new InputError(
+      'CARGO_MANIFEST_INVALID',
+      `${filename}: Cargo.toml: ${problems.join('; ')}`,
+      { file: filename, field: 'Cargo.toml' },
+    );
   const features: Record<string, string[]> = {};
-  if (isRecord(doc['features'])) for (const [k, v] of Object.entries(doc['features'])) features[k] = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (isRecord(doc['features']))
+    for (const [k, v] of Object.entries(doc['features']))
+      features[k] = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   // Index format v2 (features2): needed when a feature uses `dep:` or `pkg?/feat` syntax.
-  const v2 = Object.values(features).some((fs) => fs.some((f) => f.startsWith('dep:') || f.includes('?/')));
+  const v2 = Object.values(features).some((fs) =>
+    fs.some((f) => f.startsWith('dep:') || f.includes('?/')),
+  );
   const rust = typeof pkg['rust-version'] === 'string' ? pkg['rust-version'] : undefined;
   return {
     name: String(pkg['name']),
@@ -122,7 +175,12 @@ export async function crateFacts(filename: string, crate: Buffer, ownIndexes: re
 const memo = new Map<string, CrateFacts>();
 
 /** cachedCrateFacts: crateFacts once per (sha256, own index URLs). */
-export async function cachedCrateFacts(sha256: string, filename: string, bytes: () => Buffer | undefined, ownIndexes: readonly string[]): Promise<CrateFacts | undefined> {
+export async function cachedCrateFacts(
+  sha256: string,
+  filename: string,
+  bytes: () => Buffer | undefined,
+  ownIndexes: readonly string[],
+): Promise<CrateFacts | undefined> {
   const key = `${sha256} ${ownIndexes.join(' ')}`;
   const hit = memo.get(key);
   if (hit) return hit;

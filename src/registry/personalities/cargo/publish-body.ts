@@ -12,16 +12,27 @@
 import { RegistryError } from '../../errors.js';
 
 export interface CargoPublishBody {
-  readonly metadata: { readonly name: string; readonly vers: string; readonly deps: readonly { readonly name: string; readonly explicitName?: string }[] };
+  readonly metadata: {
+    readonly name: string;
+    readonly vers: string;
+    readonly deps: readonly { readonly name: string; readonly explicitName?: string }[];
+  };
   readonly crate: Buffer;
 }
 
-const bad = (why: string) => new RegistryError(400, 'CARGO_PUBLISH_INVALID', `invalid publish request: ${why}`, 'publish with `cargo publish --registry <name>`');
+const bad = (why: string) =>
+  new RegistryError(
+    400,
+    'CARGO_PUBLISH_INVALID',
+    `invalid publish request: ${why}`,
+    'publish with `cargo publish --registry <name>`',
+  );
 
 export function parseCargoPublishBody(body: Buffer): CargoPublishBody {
   if (body.length < 8) throw bad('the body is shorter than its two length fields');
   const jsonLen = body.readUInt32LE(0);
-  if (4 + jsonLen + 4 > body.length) throw bad(`the metadata length (${jsonLen}) runs past the end of the body`);
+  if (4 + jsonLen + 4 > body.length)
+    throw bad(`the metadata length (${jsonLen}) runs past the end of the body`);
   let meta: unknown;
   try {
     meta = JSON.parse(body.subarray(4, 4 + jsonLen).toString('utf8'));
@@ -29,8 +40,12 @@ export function parseCargoPublishBody(body: Buffer): CargoPublishBody {
     throw bad('the metadata is not JSON');
   }
   const crateLen = body.readUInt32LE(4 + jsonLen);
-  if (4 + jsonLen + 4 + crateLen !== body.length) throw bad(`the crate length (${crateLen}) does not match the rest of the body (${body.length - 8 - jsonLen} bytes)`);
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw bad('the metadata must be a JSON object');
+  if (4 + jsonLen + 4 + crateLen !== body.length)
+    throw bad(
+      `the crate length (${crateLen}) does not match the rest of the body (${body.length - 8 - jsonLen} bytes)`,
+    );
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    throw bad('the metadata must be a JSON object');
   const m = meta as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof m['name'] !== 'string') problems.push('"name" must be a string');
@@ -38,13 +53,23 @@ export function parseCargoPublishBody(body: Buffer): CargoPublishBody {
   if (!Array.isArray(m['deps'])) problems.push('"deps" must be an array');
   const deps: { name: string; explicitName?: string }[] = [];
   for (const [i, d] of (Array.isArray(m['deps']) ? m['deps'] : []).entries()) {
-    if (typeof d !== 'object' || d === null || typeof (d as Record<string, unknown>)['name'] !== 'string') {
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      typeof (d as Record<string, unknown>)['name'] !== 'string'
+    ) {
       problems.push(`deps[${i}] must be an object with a "name"`);
       continue;
     }
     const e = (d as Record<string, unknown>)['explicit_name_in_toml'];
-    deps.push({ name: (d as Record<string, string>)['name']!, ...(typeof e === 'string' ? { explicitName: e } : {}) });
+    deps.push({
+      name: (d as Record<string, string>)['name']!,
+      ...(typeof e === 'string' ? { explicitName: e } : {}),
+    });
   }
   if (problems.length > 0) throw bad(problems.join('; '));
-  return { metadata: { name: m['name'] as string, vers: m['vers'] as string, deps }, crate: body.subarray(8 + jsonLen) };
+  return {
+    metadata: { name: m['name'] as string, vers: m['vers'] as string, deps },
+    crate: body.subarray(8 + jsonLen),
+  };
 }

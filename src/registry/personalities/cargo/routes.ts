@@ -45,7 +45,10 @@ export interface CargoRoutesOptions {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
-  return reply.code(r.status).type('application/json; charset=utf-8').send({ errors: [{ detail: r.hint ? `${r.message} (hint: ${r.hint})` : r.message }] });
+  return reply
+    .code(r.status)
+    .type('application/json; charset=utf-8')
+    .send({ errors: [{ detail: r.hint ? `${r.message} (hint: ${r.hint})` : r.message }] });
 }
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
@@ -56,36 +59,68 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   const yanks = new YankStore(store.db);
   installRefusals(app, opts.maxUploadBytes, render);
   // `cargo publish` sends its binary body without a JSON content type.
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes + 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes + 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
 
-  const requestBase = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}${CARGO_PREFIX}`;
-  const base = (req: FastifyRequest) => (ctx.baseUrl ? `${ctx.baseUrl}${CARGO_PREFIX}` : requestBase(req));
+  const requestBase = (req: FastifyRequest) =>
+    `${req.protocol}://${req.headers.host ?? 'localhost'}${CARGO_PREFIX}`;
+  const base = (req: FastifyRequest) =>
+    ctx.baseUrl ? `${ctx.baseUrl}${CARGO_PREFIX}` : requestBase(req);
   /** The URLs this registry's index is known by: a dependency there is `registry: null`. */
-  const ownIndexes = (req: FastifyRequest) => [...new Set([`sparse+${base(req)}/index/`, `sparse+${requestBase(req)}/index/`])];
+  const ownIndexes = (req: FastifyRequest) => [
+    ...new Set([`sparse+${base(req)}/index/`, `sparse+${requestBase(req)}/index/`]),
+  ];
 
   /** The exact stored name of a crate, found case-insensitively with `-`/`_` folded (names are unique that way). */
   const storedName = (name: string): string | undefined => {
-    const rows = store.db.prepare(`SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' AND lower(replace(name, '_', '-')) = ?`).all(canonicalCrateName(name)) as { name: string }[];
+    const rows = store.db
+      .prepare(
+        `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' AND lower(replace(name, '_', '-')) = ?`,
+      )
+      .all(canonicalCrateName(name)) as { name: string }[];
     return rows[0]?.name;
   };
 
-  const writeHook = writeAuthHook(auth, render, `cargo package && sigil publish target/package/<name>-<version>.crate --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
+  const writeHook = writeAuthHook(
+    auth,
+    render,
+    `cargo package && sigil publish target/package/<name>-<version>.crate --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`,
+  );
 
   // ---- sparse index -----------------------------------------------------------
 
-  app.get('/index/config.json', async (req, reply) => reply.type('application/json').send({ dl: `${base(req)}/api/v1/crates`, api: base(req), 'auth-required': false }));
+  app.get('/index/config.json', async (req, reply) =>
+    reply
+      .type('application/json')
+      .send({ dl: `${base(req)}/api/v1/crates`, api: base(req), 'auth-required': false }),
+  );
 
   app.get('/index/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
     const lower = parseIndexPath(path);
     const name = lower === undefined ? undefined : storedName(lower);
     // A twin spelling (foo_bar for foo-bar) is a different index path: cargo asks for the exact name's path.
-    if (lower === undefined || name === undefined || name.toLowerCase() !== lower) throw notFound(`no crate at index path ${path}`);
+    if (lower === undefined || name === undefined || name.toLowerCase() !== lower)
+      throw notFound(`no crate at index path ${path}`);
     const lines: string[] = [];
     for (const row of releasesOf(store, `pkg:cargo/${name}`)) {
-      const facts = await cachedCrateFacts(row.sha256, row.filename, () => store.readBlob(row.sha256), ownIndexes(req));
+      const facts = await cachedCrateFacts(
+        row.sha256,
+        row.filename,
+        () => store.readBlob(row.sha256),
+        ownIndexes(req),
+      );
       if (!facts) continue;
-      const entry: IndexEntry = { ...facts, name: row.name, vers: row.version, cksum: row.sha256, yanked: yanks.reason(row.purl) !== undefined };
+      const entry: IndexEntry = {
+        ...facts,
+        name: row.name,
+        vers: row.version,
+        cksum: row.sha256,
+        yanked: yanks.reason(row.purl) !== undefined,
+      };
       lines.push(JSON.stringify(entry));
     }
     if (lines.length === 0) throw notFound(`no crate at index path ${path}`);
@@ -96,72 +131,137 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     return reply.type('text/plain; charset=utf-8').send(body);
   });
 
-  app.get<{ Params: { name: string; version: string } }>('/api/v1/crates/:name/:version/download', async (req, reply) => {
-    const { name, version } = req.params;
-    if (!CRATE_NAME.test(name)) throw notFound('no such crate');
-    const row = store.get(makePurl('cargo', undefined, name, version));
-    if (!row) throw notFound(`${name} ${version} is not published on this registry`);
-    const bytes = store.readBlob(row.sha256);
-    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the crate of ${row.purl} is missing from storage`, 'see the server log');
-    return reply.header('cache-control', IMMUTABLE).type('application/x-tar').send(bytes);
-  });
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/crates/:name/:version/download',
+    async (req, reply) => {
+      const { name, version } = req.params;
+      if (!CRATE_NAME.test(name)) throw notFound('no such crate');
+      const row = store.get(makePurl('cargo', undefined, name, version));
+      if (!row) throw notFound(`${name} ${version} is not published on this registry`);
+      const bytes = store.readBlob(row.sha256);
+      if (!bytes)
+        throw new RegistryError(
+          500,
+          'BLOB_MISSING',
+          `the crate of ${row.purl} is missing from storage`,
+          'see the server log',
+        );
+      return reply.header('cache-control', IMMUTABLE).type('application/x-tar').send(bytes);
+    },
+  );
 
   // ---- cargo publish --------------------------------------------------------------
 
-  app.put('/api/v1/crates/new', { bodyLimit: opts.maxUploadBytes + 1024 * 1024, ...writeHook }, async (req, reply) => {
-    if (!Buffer.isBuffer(req.body)) throw new RegistryError(400, 'CARGO_PUBLISH_INVALID', 'invalid publish request: expected the binary body `cargo publish` sends');
-    const body = parseCargoPublishBody(req.body);
-    if (body.crate.length > opts.maxUploadBytes) throw new RegistryError(413, 'UPLOAD_TOO_LARGE', `the crate is larger than this registry's limit of ${opts.maxUploadBytes} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`');
-    const filename = `${body.metadata.name}-${body.metadata.vers}.crate`;
-    if (!CRATE_NAME.test(body.metadata.name)) throw new RegistryError(400, 'CARGO_PUBLISH_INVALID', `invalid publish request: "${body.metadata.name}" is not a crate name`);
-    let identity;
-    let facts;
-    try {
-      identity = await identifyCargo(memoryArtifact(filename, body.crate));
-      facts = await crateFacts(filename, body.crate, ownIndexes(req));
-    } catch (e) {
-      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
-      throw e;
-    }
-    // The request's metadata is the uploader's claim; the crate's Cargo.toml is what gets indexed.
-    const problems: string[] = [];
-    if (identity.name !== body.metadata.name || identity.version !== body.metadata.vers) problems.push(`the request publishes ${body.metadata.name} ${body.metadata.vers} but the crate's Cargo.toml is ${identity.name} ${identity.version}`);
-    const claimed = [...new Set(body.metadata.deps.map((d) => d.explicitName ?? d.name))].sort();
-    const packaged = [...new Set(facts.deps.map((d) => d.name))].sort();
-    if (claimed.join(',') !== packaged.join(',')) problems.push(`the request's dependencies (${claimed.join(', ') || 'none'}) are not the crate's Cargo.toml dependencies (${packaged.join(', ') || 'none'})`);
-    if (problems.length > 0) throw new RegistryError(400, 'CARGO_PUBLISH_MISMATCH', problems.join('; '), 'publish with `cargo publish` from the crate folder');
-    const twin = storedName(identity.name);
-    if (twin !== undefined && twin !== identity.name) {
-      throw new RegistryError(400, 'CARGO_NAME_TAKEN', `crate \`${identity.name}\` is the same name as the published crate \`${twin}\` (names differing only in case or -/_ are one crate)`, `publish under the name \`${twin}\` or choose another name`);
-    }
-
-    const claims = publishClaims(auth, req);
-    let outcome;
-    try {
-      outcome = await publishRelease(ctx, {
-        filename,
-        artifact: body.crate,
-        bundle: null,
-        keyEvents: [] as DsseEnvelope[],
-        type: 'cargo',
-        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-    } catch (e) {
-      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') throw new RegistryError(409, e.code, `crate version \`${identity.version}\` of \`${identity.name}\` is already uploaded with other bytes`, 'versions are immutable; bump the version in Cargo.toml');
-      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        throw new RegistryError(403, e.code, `${identity.name} only accepts releases signed by its authors, and \`cargo publish\` cannot sign`, `cargo package && sigil publish target/package/${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/cargo.md)`);
+  app.put(
+    '/api/v1/crates/new',
+    { bodyLimit: opts.maxUploadBytes + 1024 * 1024, ...writeHook },
+    async (req, reply) => {
+      if (!Buffer.isBuffer(req.body))
+        throw new RegistryError(
+          400,
+          'CARGO_PUBLISH_INVALID',
+          'invalid publish request: expected the binary body `cargo publish` sends',
+        );
+      const body = parseCargoPublishBody(req.body);
+      if (body.crate.length > opts.maxUploadBytes)
+        throw new RegistryError(
+          413,
+          'UPLOAD_TOO_LARGE',
+          `the crate is larger than this registry's limit of ${opts.maxUploadBytes} bytes`,
+          'the limit is set with `sigil serve --max-upload-bytes`',
+        );
+      const filename = `${body.metadata.name}-${body.metadata.vers}.crate`;
+      if (!CRATE_NAME.test(body.metadata.name))
+        throw new RegistryError(
+          400,
+          'CARGO_PUBLISH_INVALID',
+          `invalid publish request: "${body.metadata.name}" is not a crate name`,
+        );
+      let identity;
+      let facts;
+      try {
+        identity = await identifyCargo(memoryArtifact(filename, body.crate));
+        facts = await crateFacts(filename, body.crate, ownIndexes(req));
+      } catch (e) {
+        if (e instanceof InputError)
+          throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+        throw e;
       }
-      throw e;
-    }
-    claims.commit();
-    const other = outcome.status === 200 ? [`${identity.name} ${identity.version} was already published with these bytes`] : [];
-    return reply.send({ warnings: { invalid_categories: [], invalid_badges: [], other } });
-  });
+      // The request's metadata is the uploader's claim; the crate's Cargo.toml is what gets indexed.
+      const problems: string[] = [];
+      if (identity.name !== body.metadata.name || identity.version !== body.metadata.vers)
+        problems.push(
+          `the request publishes ${body.metadata.name} ${body.metadata.vers} but the crate's Cargo.toml is ${identity.name} ${identity.version}`,
+        );
+      const claimed = [...new Set(body.metadata.deps.map((d) => d.explicitName ?? d.name))].sort();
+      const packaged = [...new Set(facts.deps.map((d) => d.name))].sort();
+      if (claimed.join(',') !== packaged.join(','))
+        problems.push(
+          `the request's dependencies (${claimed.join(', ') || 'none'}) are not the crate's Cargo.toml dependencies (${packaged.join(', ') || 'none'})`,
+        );
+      if (problems.length > 0)
+        throw new RegistryError(
+          400,
+          'CARGO_PUBLISH_MISMATCH',
+          problems.join('; '),
+          'publish with `cargo publish` from the crate folder',
+        );
+      const twin = storedName(identity.name);
+      if (twin !== undefined && twin !== identity.name) {
+        throw new RegistryError(
+          400,
+          'CARGO_NAME_TAKEN',
+          `crate \`${identity.name}\` is the same name as the published crate \`${twin}\` (names differing only in case or -/_ are one crate)`,
+          `publish under the name \`${twin}\` or choose another name`,
+        );
+      }
+
+      const claims = publishClaims(auth, req);
+      let outcome;
+      try {
+        outcome = await publishRelease(ctx, {
+          filename,
+          artifact: body.crate,
+          bundle: null,
+          keyEvents: [] as DsseEnvelope[],
+          type: 'cargo',
+          ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+          ...(claims.authorize ? { authorize: claims.authorize } : {}),
+        });
+      } catch (e) {
+        if (e instanceof RegistryError && e.code === 'VERSION_EXISTS')
+          throw new RegistryError(
+            409,
+            e.code,
+            `crate version \`${identity.version}\` of \`${identity.name}\` is already uploaded with other bytes`,
+            'versions are immutable; bump the version in Cargo.toml',
+          );
+        if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
+          throw new RegistryError(
+            403,
+            e.code,
+            `${identity.name} only accepts releases signed by its authors, and \`cargo publish\` cannot sign`,
+            `cargo package && sigil publish target/package/${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/cargo.md)`,
+          );
+        }
+        throw e;
+      }
+      claims.commit();
+      const other =
+        outcome.status === 200
+          ? [`${identity.name} ${identity.version} was already published with these bytes`]
+          : [];
+      return reply.send({ warnings: { invalid_categories: [], invalid_badges: [], other } });
+    },
+  );
 
   // ---- yank -----------------------------------------------------------------------
 
-  const yank = async (req: FastifyRequest<{ Params: { name: string; version: string } }>, reply: FastifyReply, on: boolean) => {
+  const yank = async (
+    req: FastifyRequest<{ Params: { name: string; version: string } }>,
+    reply: FastifyReply,
+    on: boolean,
+  ) => {
     const { name, version } = req.params;
     if (!CRATE_NAME.test(name)) throw notFound('no such crate');
     if (auth) auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
@@ -170,6 +270,14 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     yanks.set(row.purl, on, '', ctx.now());
     return reply.send({ ok: true });
   };
-  app.delete<{ Params: { name: string; version: string } }>('/api/v1/crates/:name/:version/yank', { ...writeHook }, (req, reply) => yank(req, reply, true));
-  app.put<{ Params: { name: string; version: string } }>('/api/v1/crates/:name/:version/unyank', { ...writeHook }, (req, reply) => yank(req, reply, false));
+  app.delete<{ Params: { name: string; version: string } }>(
+    '/api/v1/crates/:name/:version/yank',
+    { ...writeHook },
+    (req, reply) => yank(req, reply, true),
+  );
+  app.put<{ Params: { name: string; version: string } }>(
+    '/api/v1/crates/:name/:version/unyank',
+    { ...writeHook },
+    (req, reply) => yank(req, reply, false),
+  );
 }

@@ -18,7 +18,29 @@ import { openZip, topDirectory } from '../../../ecosystems/support/archive.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 
 /** Fields of a dist's composer.json that the repository passes on (the package's own words). */
-const PASSED_ON = ['description', 'keywords', 'homepage', 'license', 'authors', 'type', 'require', 'require-dev', 'conflict', 'replace', 'provide', 'suggest', 'autoload', 'autoload-dev', 'bin', 'extra', 'include-path', 'target-dir', 'support', 'funding', 'minimum-stability'] as const;
+const PASSED_ON = [
+  'description',
+  'keywords',
+  'homepage',
+  'license',
+  'authors',
+  'type',
+  'require',
+  'require-dev',
+  'conflict',
+  'replace',
+  'provide',
+  'suggest',
+  'autoload',
+  'autoload-dev',
+  'bin',
+  'extra',
+  'include-path',
+  'target-dir',
+  'support',
+  'funding',
+  'minimum-stability',
+] as const;
 
 export interface ComposerVersionInput {
   readonly row: ReleaseRow;
@@ -40,26 +62,38 @@ export function versionEntry(name: string, v: ComposerVersionInput): Record<stri
 }
 
 /** p2Document is `/p2/<vendor>/<name>.json` (not minified: each version is complete). */
-export function p2Document(name: string, versions: readonly ComposerVersionInput[]): Record<string, unknown> {
+export function p2Document(
+  name: string,
+  versions: readonly ComposerVersionInput[],
+): Record<string, unknown> {
   return { packages: { [name]: versions.map((v) => versionEntry(name, v)) } };
 }
 
 const memo = new Map<string, Record<string, unknown>>();
 
 /** distManifest reads the composer.json of a stored dist zip (once per sha256); {} when unreadable. */
-export async function distManifest(sha256: string, filename: string, bytes: () => Buffer | undefined): Promise<Record<string, unknown>> {
+export async function distManifest(
+  sha256: string,
+  filename: string,
+  bytes: () => Buffer | undefined,
+): Promise<Record<string, unknown>> {
   const hit = memo.get(sha256);
   if (hit) return hit;
   const data = bytes();
   if (!data) return {};
   let manifest: Record<string, unknown> = {};
   try {
-    const zip = await openZip(memoryArtifact(filename, data), {}, (e) => /^([^/]+\/)?composer\.json$/.test(e.path));
+    const zip = await openZip(memoryArtifact(filename, data), {}, (e) =>
+      /^([^/]+\/)?composer\.json$/.test(e.path),
+    );
     const top = topDirectory(zip.entries.map((e) => e.path));
-    const raw = zip.files.get('composer.json') ?? (top !== undefined ? zip.files.get(`${top}/composer.json`) : undefined);
+    const raw =
+      zip.files.get('composer.json') ??
+      (top !== undefined ? zip.files.get(`${top}/composer.json`) : undefined);
     if (raw) {
       const parsed: unknown = JSON.parse(Buffer.from(raw).toString('utf8'));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) manifest = parsed as Record<string, unknown>;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        manifest = parsed as Record<string, unknown>;
     }
   } catch (e) {
     if (!(e instanceof InputError) && !(e instanceof SyntaxError)) throw e;

@@ -32,20 +32,39 @@ const PACKAGE_PART = /^[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
-  return reply.code(r.status).type('application/json; charset=utf-8').send({ status: 'error', message: r.hint ? `${r.message} (hint: ${r.hint})` : r.message, code: r.code });
+  return reply
+    .code(r.status)
+    .type('application/json; charset=utf-8')
+    .send({
+      status: 'error',
+      message: r.hint ? `${r.message} (hint: ${r.hint})` : r.message,
+      code: r.code,
+    });
 }
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
-export async function composerRoutes(app: FastifyInstance, opts: ComposerRoutesOptions): Promise<void> {
+export async function composerRoutes(
+  app: FastifyInstance,
+  opts: ComposerRoutesOptions,
+): Promise<void> {
   const { ctx } = opts;
   const store = ctx.store;
   installRefusals(app, 0, render);
-  const base = (req: FastifyRequest) => `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${COMPOSER_PREFIX}`;
+  const base = (req: FastifyRequest) =>
+    `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${COMPOSER_PREFIX}`;
 
   app.get('/packages.json', async (req, reply) => {
-    const names = packagesOfType(store, 'composer').map((p) => decodeURIComponent(p.slice('pkg:composer/'.length)));
-    return reply.type('application/json').send({ packages: [], 'metadata-url': `${base(req)}/p2/%package%.json`, 'available-packages': names });
+    const names = packagesOfType(store, 'composer').map((p) =>
+      decodeURIComponent(p.slice('pkg:composer/'.length)),
+    );
+    return reply
+      .type('application/json')
+      .send({
+        packages: [],
+        'metadata-url': `${base(req)}/p2/%package%.json`,
+        'available-packages': names,
+      });
   });
 
   app.get<{ Params: { vendor: string; file: string } }>('/p2/:vendor/:file', async (req, reply) => {
@@ -53,25 +72,44 @@ export async function composerRoutes(app: FastifyInstance, opts: ComposerRoutesO
     const m = /^(.+?)(~dev)?\.json$/.exec(req.params.file.toLowerCase());
     if (!m || !PART.test(vendor) || !PACKAGE_PART.test(m[1]!)) throw notFound('no such package');
     const name = `${vendor}/${m[1]}`;
-    const rows = releasesOf(store, `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(m[1]!)}`);
+    const rows = releasesOf(
+      store,
+      `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(m[1]!)}`,
+    );
     if (rows.length === 0) throw notFound(`${name} is not published on this registry`);
     if (m[2]) return reply.type('application/json').send({ packages: { [name]: [] } });
     const versions = [];
     for (const row of rows) {
-      const manifest = await distManifest(row.sha256, row.filename, () => store.readBlob(row.sha256));
-      versions.push({ row, manifest, distUrl: `${base(req)}/dists/${name}/${encodeURIComponent(row.version)}/${encodeURIComponent(m[1]!)}-${encodeURIComponent(row.version)}.zip` });
+      const manifest = await distManifest(row.sha256, row.filename, () =>
+        store.readBlob(row.sha256),
+      );
+      versions.push({
+        row,
+        manifest,
+        distUrl: `${base(req)}/dists/${name}/${encodeURIComponent(row.version)}/${encodeURIComponent(m[1]!)}-${encodeURIComponent(row.version)}.zip`,
+      });
     }
     // No cache headers: Composer revalidates, so a new version is seen at once.
     return reply.type('application/json').send(p2Document(name, versions));
   });
 
-  app.get<{ Params: { vendor: string; name: string; version: string; file: string } }>('/dists/:vendor/:name/:version/:file', async (req, reply) => {
-    const { vendor, name, version, file } = req.params;
-    if (!PART.test(vendor) || !PACKAGE_PART.test(name) || file !== `${name}-${version}.zip`) throw notFound('no such dist');
-    const row = store.get(makePurl('composer', vendor, name, version));
-    if (!row) throw notFound(`${vendor}/${name} ${version} is not published on this registry`);
-    const bytes = store.readBlob(row.sha256);
-    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the dist of ${row.purl} is missing from storage`, 'see the server log');
-    return reply.header('cache-control', IMMUTABLE).type('application/zip').send(bytes);
-  });
+  app.get<{ Params: { vendor: string; name: string; version: string; file: string } }>(
+    '/dists/:vendor/:name/:version/:file',
+    async (req, reply) => {
+      const { vendor, name, version, file } = req.params;
+      if (!PART.test(vendor) || !PACKAGE_PART.test(name) || file !== `${name}-${version}.zip`)
+        throw notFound('no such dist');
+      const row = store.get(makePurl('composer', vendor, name, version));
+      if (!row) throw notFound(`${vendor}/${name} ${version} is not published on this registry`);
+      const bytes = store.readBlob(row.sha256);
+      if (!bytes)
+        throw new RegistryError(
+          500,
+          'BLOB_MISSING',
+          `the dist of ${row.purl} is missing from storage`,
+          'see the server log',
+        );
+      return reply.header('cache-control', IMMUTABLE).type('application/zip').send(bytes);
+    },
+  );
 }

@@ -42,7 +42,8 @@ const SAFE_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.(tar\.gz|tgz|tar\.bz2|zip)$/;
 const PACKAGE = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z0-9_]+)*$/;
 
 /** authorDir: A/AU/AUTHOR, as PAUSE lays out authors/id. */
-export const authorDir = (author: string): string => `${author.slice(0, 1)}/${author.slice(0, 2)}/${author}`;
+export const authorDir = (author: string): string =>
+  `${author.slice(0, 1)}/${author.slice(0, 2)}/${author}`;
 
 /** distPathOf: authors/id/A/AU/AUTHOR/<file>, or undefined when the stored file name is not one a mirror can carry. */
 export function distPathOf(row: ReleaseRow): string | undefined {
@@ -57,7 +58,10 @@ export const PERL_PREAMBLE = "0&&<<''; # this PGP-signed message is also valid p
 const perlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** checksumsText: the signed body of an author's CHECKSUMS (CPAN::Checksums' layout, keys sorted). */
-export function checksumsText(entries: readonly { file: string; row: ReleaseRow; md5: string }[], date: Date): string {
+export function checksumsText(
+  entries: readonly { file: string; row: ReleaseRow; md5: string }[],
+  date: Date,
+): string {
   const lines = [`# CHECKSUMS file written on ${date.toUTCString()} by Sigil`, '$cksum = {'];
   const sorted = [...entries].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const [i, e] of sorted.entries()) {
@@ -75,16 +79,26 @@ export function checksumsText(entries: readonly { file: string; row: ReleaseRow;
 }
 
 /** providedPackages reads what a distribution provides, for 02packages (see the file comment). */
-export async function providedPackages(row: ReleaseRow, bytes: Buffer): Promise<Map<string, string>> {
+export async function providedPackages(
+  row: ReleaseRow,
+  bytes: Buffer,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const artifact = memoryArtifact(row.filename, bytes);
   const wanted = (p: string) => /^[^/]+\/META\.json$/.test(p) || /^[^/]+\/lib\/.+\.pm$/.test(p);
-  const contents = /\.zip$/i.test(row.filename) ? await readZip(bytes, { file: row.filename, select: (e) => wanted(e.path) }) : await readTar(artifact.open(), { file: row.filename, select: (e) => wanted(e.path) });
+  const contents = /\.zip$/i.test(row.filename)
+    ? await readZip(bytes, { file: row.filename, select: (e) => wanted(e.path) })
+    : await readTar(artifact.open(), { file: row.filename, select: (e) => wanted(e.path) });
   const metaPath = [...contents.files.keys()].find((p) => p.endsWith('/META.json'));
   if (metaPath) {
     try {
-      const provides = (JSON.parse(Buffer.from(contents.files.get(metaPath)!).toString('utf8')) as { provides?: Record<string, { version?: unknown }> }).provides;
-      for (const [pkg, v] of Object.entries(provides ?? {})) if (PACKAGE.test(pkg)) out.set(pkg, typeof v?.version === 'string' ? v.version : 'undef');
+      const provides = (
+        JSON.parse(Buffer.from(contents.files.get(metaPath)!).toString('utf8')) as {
+          provides?: Record<string, { version?: unknown }>;
+        }
+      ).provides;
+      for (const [pkg, v] of Object.entries(provides ?? {}))
+        if (PACKAGE.test(pkg)) out.set(pkg, typeof v?.version === 'string' ? v.version : 'undef');
     } catch {
       // identify already refused an unreadable META.json at publish; fall back to lib/
     }
@@ -99,7 +113,11 @@ export async function providedPackages(row: ReleaseRow, bytes: Buffer): Promise<
   return out;
 }
 
-function packagesDetails(rows: readonly { pkg: string; version: string; path: string }[], date: Date, url: string): string {
+function packagesDetails(
+  rows: readonly { pkg: string; version: string; path: string }[],
+  date: Date,
+  url: string,
+): string {
   const sorted = [...rows].sort((a, b) => a.pkg.toLowerCase().localeCompare(b.pkg.toLowerCase()));
   const header = [
     'File:         02packages.details.txt',
@@ -162,21 +180,39 @@ export class CpanRepository {
 
   private async build(rows: ReleaseRow[], key: string, baseUrl: string): Promise<CpanSnapshot> {
     const date = this.options.now();
-    const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter((e): e is Entry => e !== undefined);
+    const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter(
+      (e): e is Entry => e !== undefined,
+    );
     const files = new Map<string, Buffer>();
     const byAuthor = new Map<string, Entry[]>();
-    for (const e of entries) byAuthor.set(e.row.namespace, [...(byAuthor.get(e.row.namespace) ?? []), e]);
+    for (const e of entries)
+      byAuthor.set(e.row.namespace, [...(byAuthor.get(e.row.namespace) ?? []), e]);
     for (const [author, list] of byAuthor) {
-      const text = checksumsText(list.map((e) => ({ file: e.path.split('/').pop()!, row: e.row, md5: e.md5 })), date);
-      files.set(`authors/id/${authorDir(author)}/CHECKSUMS`, Buffer.from(`${PERL_PREAMBLE}${await clearsign(this.key, text, date)}`, 'utf8'));
+      const text = checksumsText(
+        list.map((e) => ({ file: e.path.split('/').pop()!, row: e.row, md5: e.md5 })),
+        date,
+      );
+      files.set(
+        `authors/id/${authorDir(author)}/CHECKSUMS`,
+        Buffer.from(`${PERL_PREAMBLE}${await clearsign(this.key, text, date)}`, 'utf8'),
+      );
     }
     // one line per package: the newest release that provides it
     const latest = new Map<string, { pkg: string; version: string; path: string }>();
-    for (const e of entries) for (const [pkg, version] of e.packages) latest.set(pkg, { pkg, version, path: e.path.slice('authors/id/'.length) });
-    const details = Buffer.from(packagesDetails([...latest.values()], date, `${baseUrl}/cpan`), 'utf8');
+    for (const e of entries)
+      for (const [pkg, version] of e.packages)
+        latest.set(pkg, { pkg, version, path: e.path.slice('authors/id/'.length) });
+    const details = Buffer.from(
+      packagesDetails([...latest.values()], date, `${baseUrl}/cpan`),
+      'utf8',
+    );
     files.set('modules/02packages.details.txt', details);
     files.set('modules/02packages.details.txt.gz', gzipSync(details, { level: 9 }));
-    const snapshot: CpanSnapshot = { files, dists: new Map(entries.map((e) => [e.path, e.row])), date };
+    const snapshot: CpanSnapshot = {
+      files,
+      dists: new Map(entries.map((e) => [e.path, e.row])),
+      date,
+    };
     this.cache = { key, snapshot };
     return snapshot;
   }

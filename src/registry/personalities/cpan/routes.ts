@@ -20,11 +20,15 @@ export interface CpanRoutesOptions {
   readonly baseUrl: () => string;
 }
 
-const notFound = (what: string) => ({ error: { code: 'NOT_FOUND', message: `${what} is not in this CPAN mirror` } });
+const notFound = (what: string) => ({
+  error: { code: 'NOT_FOUND', message: `${what} is not in this CPAN mirror` },
+});
 
 export async function cpanRoutes(app: FastifyInstance, opts: CpanRoutesOptions): Promise<void> {
   const { repo, store } = opts;
-  app.get('/sigil-cpan-key.asc', async (_req, reply) => reply.type('application/pgp-keys').send(opts.publicKeyArmored));
+  app.get('/sigil-cpan-key.asc', async (_req, reply) =>
+    reply.type('application/pgp-keys').send(opts.publicKeyArmored),
+  );
   app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
     const path = req.params['*'];
     const snap = await repo.snapshot(opts.baseUrl());
@@ -32,11 +36,16 @@ export async function cpanRoutes(app: FastifyInstance, opts: CpanRoutesOptions):
     const file = snap.files.get(path);
     if (file) {
       reply.header('cache-control', 'no-cache');
-      return reply.type(path.endsWith('.gz') ? 'application/gzip' : 'text/plain; charset=utf-8').send(file);
+      return reply
+        .type(path.endsWith('.gz') ? 'application/gzip' : 'text/plain; charset=utf-8')
+        .send(file);
     }
     const row = snap.dists.get(path);
     const bytes = row ? store.readBlob(row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(path.slice(0, 200)));
-    return reply.type(path.endsWith('.zip') ? 'application/zip' : 'application/gzip').header('etag', `"${row.sha256}"`).send(bytes);
+    return reply
+      .type(path.endsWith('.zip') ? 'application/zip' : 'application/gzip')
+      .header('etag', `"${row.sha256}"`)
+      .send(bytes);
   });
 }

@@ -50,7 +50,10 @@ class Out {
 }
 
 /** packagesRds serializes rows of fields (in `columns` order) as R's PACKAGES matrix. */
-export function packagesRds(columns: readonly string[], rows: readonly ReadonlyMap<string, string>[]): Buffer {
+export function packagesRds(
+  columns: readonly string[],
+  rows: readonly ReadonlyMap<string, string>[],
+): Buffer {
   const o = new Out();
   o.parts.push(Buffer.from('X\n', 'latin1'));
   o.int(2); // format version

@@ -18,7 +18,24 @@ import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.
 import { packagesRds } from './rds.js';
 
 /** Fields CRAN's PACKAGES carries (tools::write_PACKAGES fields for source packages). */
-const FIELDS = ['Package', 'Version', 'Priority', 'Depends', 'Imports', 'LinkingTo', 'Suggests', 'Enhances', 'License', 'License_is_FOSS', 'License_restricts_use', 'OS_type', 'Archs', 'MD5sum', 'NeedsCompilation', 'Path'];
+const FIELDS = [
+  'Package',
+  'Version',
+  'Priority',
+  'Depends',
+  'Imports',
+  'LinkingTo',
+  'Suggests',
+  'Enhances',
+  'License',
+  'License_is_FOSS',
+  'License_restricts_use',
+  'OS_type',
+  'Archs',
+  'MD5sum',
+  'NeedsCompilation',
+  'Path',
+];
 
 /** compareRVersions orders R package_version strings: integer components split by "." or "-". */
 export function compareRVersions(a: string, b: string): number {
@@ -48,20 +65,34 @@ export class CranRepository {
 
   constructor(private readonly store: ReleaseStore) {}
 
-  private async stanza(row: ReleaseRow): Promise<{ text: string; fields: Map<string, string> } | undefined> {
+  private async stanza(
+    row: ReleaseRow,
+  ): Promise<{ text: string; fields: Map<string, string> } | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
     const bytes = this.store.readBlob(row.sha256);
     if (!bytes) return undefined;
-    const tar = await openTar(memoryArtifact(row.filename, bytes), {}, (e) => e.path === `${row.name}/DESCRIPTION`);
+    const tar = await openTar(
+      memoryArtifact(row.filename, bytes),
+      {},
+      (e) => e.path === `${row.name}/DESCRIPTION`,
+    );
     const desc = tar.files.get(`${row.name}/DESCRIPTION`);
     if (!desc) return undefined;
     const fields = parseHeaderFields(Buffer.from(desc).toString('latin1'));
     fields.set('MD5sum', [createHash('md5').update(bytes).digest('hex')]);
-    const lines = FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f) => `${f}: ${fields.get(f)![0]!.split('\n').join('\n        ')}`);
+    const lines = FIELDS.filter((f) => fields.has(f) && f !== 'Path').map(
+      (f) => `${f}: ${fields.get(f)![0]!.split('\n').join('\n        ')}`,
+    );
     lines.push(`SHA256: ${row.sha256}`);
     const text = `${lines.join('\n')}\n`;
-    const flat = new Map([...FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f): [string, string] => [f, fields.get(f)![0]!.replace(/\s*\n\s*/g, ' ')]), ['SHA256', row.sha256]]);
+    const flat = new Map([
+      ...FIELDS.filter((f) => fields.has(f) && f !== 'Path').map((f): [string, string] => [
+        f,
+        fields.get(f)![0]!.replace(/\s*\n\s*/g, ' '),
+      ]),
+      ['SHA256', row.sha256],
+    ]);
     const e = { text, fields: flat };
     this.stanzas.set(row.purl, e);
     return e;
@@ -84,11 +115,20 @@ export class CranRepository {
       stanzas.push(e.text);
       matrix.push(e.fields);
       files.set(tarballName(newest), newest);
-      for (const old of versions.slice(0, -1)) files.set(`Archive/${old.name}/${tarballName(old)}`, old);
+      for (const old of versions.slice(0, -1))
+        files.set(`Archive/${old.name}/${tarballName(old)}`, old);
     }
     const packages = Buffer.from(stanzas.join('\n'), 'utf8');
-    const columns = [...FIELDS.filter((f) => f !== 'Path' && matrix.some((m) => m.has(f))), 'SHA256'];
-    const snapshot: CranSnapshot = { packages, packagesGz: gzipSync(packages, { level: 9 }), packagesRds: packagesRds(columns, matrix), files };
+    const columns = [
+      ...FIELDS.filter((f) => f !== 'Path' && matrix.some((m) => m.has(f))),
+      'SHA256',
+    ];
+    const snapshot: CranSnapshot = {
+      packages,
+      packagesGz: gzipSync(packages, { level: 9 }),
+      packagesRds: packagesRds(columns, matrix),
+      files,
+    };
     this.cache = { key, snapshot };
     return snapshot;
   }

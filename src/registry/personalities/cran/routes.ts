@@ -16,7 +16,9 @@ export interface CranRoutesOptions {
   readonly store: ReleaseStore;
 }
 
-const notFound = (what: string) => ({ error: { code: 'NOT_FOUND', message: `${what} is not in this repository` } });
+const notFound = (what: string) => ({
+  error: { code: 'NOT_FOUND', message: `${what} is not in this repository` },
+});
 
 export async function cranRoutes(app: FastifyInstance, opts: CranRoutesOptions): Promise<void> {
   const { repo, store } = opts;
@@ -26,7 +28,8 @@ export async function cranRoutes(app: FastifyInstance, opts: CranRoutesOptions):
     reply.header('cache-control', 'no-cache');
     if (path === 'PACKAGES') return reply.type('text/plain; charset=utf-8').send(snap.packages);
     if (path === 'PACKAGES.gz') return reply.type('application/gzip').send(snap.packagesGz);
-    if (path === 'PACKAGES.rds') return reply.type('application/octet-stream').send(snap.packagesRds);
+    if (path === 'PACKAGES.rds')
+      return reply.type('application/octet-stream').send(snap.packagesRds);
     const row = snap.files.get(path);
     const bytes = row && store.readBlob(row.sha256);
     if (!row || !bytes) return reply.code(404).send(notFound(`src/contrib/${path}`));

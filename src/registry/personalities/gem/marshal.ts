@@ -26,7 +26,8 @@ export const sym = (name: string): RubyValue => ({ $symbol: name });
 
 /** marshalInt writes Marshal's packed integer (-2^30 ≤ n < 2^30 here). */
 function marshalInt(n: number): Buffer {
-  if (!Number.isSafeInteger(n) || n >= 2 ** 30 || n < -(2 ** 30)) throw new RangeError('marshal: integer out of range'); // internal invariant
+  if (!Number.isSafeInteger(n) || n >= 2 ** 30 || n < -(2 ** 30))
+    throw new RangeError('marshal: integer out of range'); // internal invariant
   if (n === 0) return Buffer.from([0]);
   if (n > 0 && n < 123) return Buffer.from([n + 5]);
   if (n < 0 && n > -124) return Buffer.from([(n - 5) & 0xff]);
@@ -51,7 +52,14 @@ function write(v: RubyValue, out: Buffer[]): void {
   else if (typeof v === 'number') out.push(Buffer.from('i'), marshalInt(v));
   else if (typeof v === 'string') {
     // A UTF-8 string: 'I' (has ivars) '"' bytes, one ivar :E => true.
-    out.push(Buffer.from('I"'), rawBytes(Buffer.from(v, 'utf8')), marshalInt(1), Buffer.from(':'), rawBytes(Buffer.from('E')), Buffer.from('T'));
+    out.push(
+      Buffer.from('I"'),
+      rawBytes(Buffer.from(v, 'utf8')),
+      marshalInt(1),
+      Buffer.from(':'),
+      rawBytes(Buffer.from('E')),
+      Buffer.from('T'),
+    );
   } else if (Array.isArray(v)) {
     out.push(Buffer.from('['), marshalInt(v.length));
     for (const e of v) write(e, out);

@@ -31,7 +31,14 @@ import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { packagesOfType } from '../shared/releases-of.js';
 import { marshalDump, type RubyValue } from './marshal.js';
-import { cachedGemFacts, gemFacts, gemFullName, infoLine, marshalSpec, type GemFacts } from './spec.js';
+import {
+  cachedGemFacts,
+  gemFacts,
+  gemFullName,
+  infoLine,
+  marshalSpec,
+  type GemFacts,
+} from './spec.js';
 
 export const GEM_PREFIX = '/rubygems';
 
@@ -46,7 +53,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** gem and bundler print a refusal's body as text. */
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
-  return reply.code(r.status).type('text/plain; charset=utf-8').send(r.hint ? `${r.message} (hint: ${r.hint})` : r.message);
+  return reply
+    .code(r.status)
+    .type('text/plain; charset=utf-8')
+    .send(r.hint ? `${r.message} (hint: ${r.hint})` : r.message);
 }
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
@@ -58,7 +68,13 @@ interface GemVersion {
 
 /** rowsOfGem: every published release of a gem (all platforms), oldest first. */
 function rowsOfGem(store: ReleaseStore, name: string): ReleaseRow[] {
-  return store.db.prepare(`SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`).all(name).map((r) => store.get((r as { purl: string }).purl)!).filter(Boolean);
+  return store.db
+    .prepare(
+      `SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`,
+    )
+    .all(name)
+    .map((r) => store.get((r as { purl: string }).purl)!)
+    .filter(Boolean);
 }
 
 export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): Promise<void> {
@@ -66,18 +82,26 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   const store = ctx.store;
   installRefusals(app, opts.maxUploadBytes, render);
   // `gem push` posts the .gem as application/octet-stream.
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes },
+    (_req, body, done) => done(null, body),
+  );
 
   const versionsOf = async (name: string): Promise<GemVersion[]> => {
     const out: GemVersion[] = [];
     for (const row of rowsOfGem(store, name)) {
-      const facts = await cachedGemFacts(row.sha256, row.filename, () => store.readBlob(row.sha256));
+      const facts = await cachedGemFacts(row.sha256, row.filename, () =>
+        store.readBlob(row.sha256),
+      );
       if (facts) out.push({ row, facts });
     }
     return out;
   };
-  const names = () => packagesOfType(store, 'gem').map((p) => decodeURIComponent(p.slice('pkg:gem/'.length)));
-  const infoBody = (vs: readonly GemVersion[]) => `---\n${vs.map((v) => infoLine(v.facts, v.row.sha256)).join('\n')}\n`;
+  const names = () =>
+    packagesOfType(store, 'gem').map((p) => decodeURIComponent(p.slice('pkg:gem/'.length)));
+  const infoBody = (vs: readonly GemVersion[]) =>
+    `---\n${vs.map((v) => infoLine(v.facts, v.row.sha256)).join('\n')}\n`;
   const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
   /** rowForFullName finds the release whose RubyGems full name (`name-version[-platform]`) this is. */
@@ -98,7 +122,11 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   let generation = -1;
   const bodies = new Map<string, string>();
   const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
-    const g = (store.db.prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`).get() as { n: number }).n;
+    const g = (
+      store.db
+        .prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`)
+        .get() as { n: number }
+    ).n;
     if (g !== generation) {
       generation = g;
       bodies.clear();
@@ -113,7 +141,10 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
 
   app.get('/versions', async (_req, reply) => {
     const body = await cached(' versions', versionsBody);
-    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
+    return reply
+      .header('etag', `"${md5(body)}"`)
+      .type('text/plain; charset=utf-8')
+      .send(body);
   });
   const versionsBody = async (): Promise<string> => {
     const lines: string[] = [];
@@ -122,7 +153,9 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const vs = await versionsOf(name);
       if (vs.length === 0) continue;
       for (const v of vs) if (v.row.publishedAt > newest) newest = v.row.publishedAt;
-      lines.push(`${name} ${vs.map((v) => (v.facts.platform === 'ruby' ? v.facts.version : `${v.facts.version}-${v.facts.platform}`)).join(',')} ${md5(infoBody(vs))}`);
+      lines.push(
+        `${name} ${vs.map((v) => (v.facts.platform === 'ruby' ? v.facts.version : `${v.facts.version}-${v.facts.platform}`)).join(',')} ${md5(infoBody(vs))}`,
+      );
     }
     return `created_at: ${newest}\n---\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
   };
@@ -135,10 +168,15 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       return vs.length === 0 ? '' : infoBody(vs);
     });
     if (body === '') throw notFound(`${name} is not published on this registry`);
-    return reply.header('etag', `"${md5(body)}"`).type('text/plain; charset=utf-8').send(body);
+    return reply
+      .header('etag', `"${md5(body)}"`)
+      .type('text/plain; charset=utf-8')
+      .send(body);
   });
 
-  app.get('/names', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`));
+  app.get('/names', async (_req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`),
+  );
 
   // ---- full index ------------------------------------------------------------------
 
@@ -149,19 +187,33 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const pre = (v: GemVersion) => /[a-zA-Z]/.test(v.facts.version);
       vs = vs.filter((v) => (which === 'prerelease' ? pre(v) : !pre(v)));
       if (which === 'latest' && vs.length > 0) vs = [vs[vs.length - 1]!]; // newest published release (per name)
-      for (const v of vs) tuples.push([v.facts.name, { $user: 'Gem::Version', data: [v.facts.version] }, v.facts.platform]);
+      for (const v of vs)
+        tuples.push([
+          v.facts.name,
+          { $user: 'Gem::Version', data: [v.facts.version] },
+          v.facts.platform,
+        ]);
     }
     return gzipSync(marshalDump(tuples));
   };
-  app.get('/specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('all')));
-  app.get('/latest_specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('latest')));
-  app.get('/prerelease_specs.4.8.gz', async (_req, reply) => reply.type('application/octet-stream').send(await specsFile('prerelease')));
+  app.get('/specs.4.8.gz', async (_req, reply) =>
+    reply.type('application/octet-stream').send(await specsFile('all')),
+  );
+  app.get('/latest_specs.4.8.gz', async (_req, reply) =>
+    reply.type('application/octet-stream').send(await specsFile('latest')),
+  );
+  app.get('/prerelease_specs.4.8.gz', async (_req, reply) =>
+    reply.type('application/octet-stream').send(await specsFile('prerelease')),
+  );
 
   app.get<{ Params: { file: string } }>('/quick/Marshal.4.8/:file', async (req, reply) => {
     const m = /^(.+)\.gemspec\.rz$/.exec(req.params.file);
     const v = m ? await rowForFullName(m[1]!) : undefined;
     if (!v) throw notFound(`no specification ${req.params.file}`);
-    return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(deflateSync(marshalSpec(v.facts, v.row.publishedAt)));
+    return reply
+      .header('cache-control', IMMUTABLE)
+      .type('application/octet-stream')
+      .send(deflateSync(marshalSpec(v.facts, v.row.publishedAt)));
   });
 
   app.get<{ Params: { file: string } }>('/gems/:file', async (req, reply) => {
@@ -169,26 +221,56 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     const v = m ? await rowForFullName(m[1]!) : undefined;
     if (!v) throw notFound(`${req.params.file} is not published on this registry`);
     const bytes = store.readBlob(v.row.sha256);
-    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the gem of ${v.row.purl} is missing from storage`, 'see the server log');
+    if (!bytes)
+      throw new RegistryError(
+        500,
+        'BLOB_MISSING',
+        `the gem of ${v.row.purl} is missing from storage`,
+        'see the server log',
+      );
     return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
   });
 
   // ---- gem push ---------------------------------------------------------------------
 
-  const writeHook = writeAuthHook(auth, render, `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
+  const writeHook = writeAuthHook(
+    auth,
+    render,
+    `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`,
+  );
 
   app.post('/api/v1/gems', { bodyLimit: opts.maxUploadBytes, ...writeHook }, async (req, reply) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new RegistryError(400, 'GEM_PUSH_INVALID', 'the body must be a .gem file', 'push with `gem push <file>.gem --host <this registry>/rubygems`');
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+      throw new RegistryError(
+        400,
+        'GEM_PUSH_INVALID',
+        'the body must be a .gem file',
+        'push with `gem push <file>.gem --host <this registry>/rubygems`',
+      );
     let facts: GemFacts;
     try {
       facts = await gemFacts('upload.gem', req.body);
     } catch (e) {
-      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message.replace(/^upload\.gem: /, ''), 'push a .gem made by `gem build`');
+      if (e instanceof InputError)
+        throw new RegistryError(
+          400,
+          'ARTIFACT_INVALID',
+          e.message.replace(/^upload\.gem: /, ''),
+          'push a .gem made by `gem build`',
+        );
       throw e;
     }
     const filename = `${gemFullName(facts)}.gem`;
-    const existingNames = names().filter((n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name);
-    if (existingNames.length > 0) throw new RegistryError(403, 'GEM_NAME_TAKEN', `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`, `push as ${existingNames[0]} or choose another name`);
+    const existingNames = names().filter(
+      (n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name,
+    );
+    if (existingNames.length > 0)
+      throw new RegistryError(
+        403,
+        'GEM_NAME_TAKEN',
+        `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`,
+        `push as ${existingNames[0]} or choose another name`,
+      );
     const claims = publishClaims(auth, req);
     let outcome;
     try {
@@ -201,14 +283,38 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
-      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') throw new RegistryError(409, e.code, `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`, 'versions are immutable; bump the version in the gemspec');
+      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS')
+        throw new RegistryError(
+          409,
+          e.code,
+          `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`,
+          'versions are immutable; bump the version in the gemspec',
+        );
       if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        throw new RegistryError(403, e.code, `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`, `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`);
+        throw new RegistryError(
+          403,
+          e.code,
+          `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`,
+          `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`,
+        );
       }
       throw e;
     }
     claims.commit();
-    const purl = makePurl('gem', undefined, facts.name, facts.version, facts.platform === 'ruby' ? undefined : { platform: facts.platform });
-    return reply.code(200).type('text/plain; charset=utf-8').send(outcome.status === 201 ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}` : `${facts.name} (${facts.version}) was already published with these bytes`);
+    const purl = makePurl(
+      'gem',
+      undefined,
+      facts.name,
+      facts.version,
+      facts.platform === 'ruby' ? undefined : { platform: facts.platform },
+    );
+    return reply
+      .code(200)
+      .type('text/plain; charset=utf-8')
+      .send(
+        outcome.status === 201
+          ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}`
+          : `${facts.name} (${facts.version}) was already published with these bytes`,
+      );
   });
 }

@@ -33,14 +33,24 @@ export interface GemFacts {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
-const versionOf = (v: unknown): string => (typeof v === 'object' && v !== null && !Array.isArray(v) ? String((v as Record<string, unknown>)['version'] ?? '') : String(v ?? ''));
+const str = (v: unknown): string | null =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+const versionOf = (v: unknown): string =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? String((v as Record<string, unknown>)['version'] ?? '')
+    : String(v ?? '');
 
 /** requirementOf reads a YAML Gem::Requirement `{requirements: [[">=", {version: "0"}]]}`. */
 function requirementOf(r: unknown): [string, string][] {
-  const reqs = typeof r === 'object' && r !== null && !Array.isArray(r) ? (r as Record<string, unknown>)['requirements'] : undefined;
+  const reqs =
+    typeof r === 'object' && r !== null && !Array.isArray(r)
+      ? (r as Record<string, unknown>)['requirements']
+      : undefined;
   const out: [string, string][] = [];
-  if (Array.isArray(reqs)) for (const pair of reqs) if (Array.isArray(pair) && typeof pair[0] === 'string') out.push([pair[0], versionOf(pair[1])]);
+  if (Array.isArray(reqs))
+    for (const pair of reqs)
+      if (Array.isArray(pair) && typeof pair[0] === 'string')
+        out.push([pair[0], versionOf(pair[1])]);
   return out.length > 0 ? out : [['>=', '0']];
 }
 
@@ -62,11 +72,16 @@ export async function gemFacts(filename: string, gem: Buffer): Promise<GemFacts>
     const r = d as Record<string, unknown>;
     const name = str(r['name']);
     if (!name) continue;
-    const type = String(r['type'] ?? ':runtime').replace(/^:/, '') === 'development' ? 'development' : 'runtime';
+    const type =
+      String(r['type'] ?? ':runtime').replace(/^:/, '') === 'development'
+        ? 'development'
+        : 'runtime';
     deps.push({ name, requirements: requirementOf(r['requirement']), type });
   }
   const meta: Record<string, string> = {};
-  if (typeof spec['metadata'] === 'object' && spec['metadata'] !== null) for (const [k, v] of Object.entries(spec['metadata'] as Record<string, unknown>)) if (typeof v === 'string') meta[k] = v;
+  if (typeof spec['metadata'] === 'object' && spec['metadata'] !== null)
+    for (const [k, v] of Object.entries(spec['metadata'] as Record<string, unknown>))
+      if (typeof v === 'string') meta[k] = v;
   const email = spec['email'];
   return {
     name: String(spec['name']),
@@ -74,10 +89,19 @@ export async function gemFacts(filename: string, gem: Buffer): Promise<GemFacts>
     platform: platformOf(spec['platform']),
     summary: str(spec['summary']) ?? '',
     description: str(spec['description']),
-    authors: Array.isArray(spec['authors']) ? spec['authors'].filter((a): a is string => typeof a === 'string') : [],
-    email: typeof email === 'string' ? email : Array.isArray(email) ? email.filter((e): e is string => typeof e === 'string') : null,
+    authors: Array.isArray(spec['authors'])
+      ? spec['authors'].filter((a): a is string => typeof a === 'string')
+      : [],
+    email:
+      typeof email === 'string'
+        ? email
+        : Array.isArray(email)
+          ? email.filter((e): e is string => typeof e === 'string')
+          : null,
     homepage: str(spec['homepage']),
-    licenses: Array.isArray(spec['licenses']) ? spec['licenses'].filter((l): l is string => typeof l === 'string') : [],
+    licenses: Array.isArray(spec['licenses'])
+      ? spec['licenses'].filter((l): l is string => typeof l === 'string')
+      : [],
     dependencies: deps,
     requiredRubyVersion: requirementOf(spec['required_ruby_version']),
     requiredRubygemsVersion: requirementOf(spec['required_rubygems_version']),
@@ -87,7 +111,11 @@ export async function gemFacts(filename: string, gem: Buffer): Promise<GemFacts>
 
 const memo = new Map<string, GemFacts>();
 
-export async function cachedGemFacts(sha256: string, filename: string, bytes: () => Buffer | undefined): Promise<GemFacts | undefined> {
+export async function cachedGemFacts(
+  sha256: string,
+  filename: string,
+  bytes: () => Buffer | undefined,
+): Promise<GemFacts | undefined> {
   const hit = memo.get(sha256);
   if (hit) return hit;
   const data = bytes();
@@ -109,7 +137,8 @@ export function gemFullName(f: Pick<GemFacts, 'name' | 'version' | 'platform'>):
   return f.platform === 'ruby' ? `${f.name}-${f.version}` : `${f.name}-${f.version}-${f.platform}`;
 }
 
-const reqText = (rs: readonly (readonly [string, string])[]) => rs.map(([op, v]) => `${op} ${v}`).join('&');
+const reqText = (rs: readonly (readonly [string, string])[]) =>
+  rs.map(([op, v]) => `${op} ${v}`).join('&');
 
 /**
  * infoLine is one version's line of the compact index `/info/<name>`
@@ -117,7 +146,10 @@ const reqText = (rs: readonly (readonly [string, string])[]) => rs.map(([op, v])
  */
 export function infoLine(f: GemFacts, sha256: string): string {
   const v = f.platform === 'ruby' ? f.version : `${f.version}-${f.platform}`;
-  const deps = f.dependencies.filter((d) => d.type === 'runtime').map((d) => `${d.name}:${reqText(d.requirements)}`).join(',');
+  const deps = f.dependencies
+    .filter((d) => d.type === 'runtime')
+    .map((d) => `${d.name}:${reqText(d.requirements)}`)
+    .join(',');
   const reqs = [`checksum:${sha256}`];
   const ruby = reqText(f.requiredRubyVersion);
   if (ruby !== '>= 0') reqs.push(`ruby:${ruby}`);
@@ -127,7 +159,10 @@ export function infoLine(f: GemFacts, sha256: string): string {
 }
 
 const gemVersion = (v: string): RubyValue => ({ $user: 'Gem::Version', data: [v] });
-const gemRequirement = (rs: readonly (readonly [string, string])[]): RubyValue => ({ $user: 'Gem::Requirement', data: [rs.map(([op, v]) => [op, gemVersion(v)])] });
+const gemRequirement = (rs: readonly (readonly [string, string])[]): RubyValue => ({
+  $user: 'Gem::Requirement',
+  data: [rs.map(([op, v]) => [op, gemVersion(v)])],
+});
 
 /**
  * marshalSpec is `Marshal.dump(spec)` of the Gem::Specification as

@@ -11,7 +11,11 @@ import { makePurl } from '../../../core/purl.js';
 import { readZip } from '../../../archive/zip.js';
 import { goModHash } from '../../../ecosystems/golang/digest.js';
 import { splitModulePath } from '../../../ecosystems/golang/identify.js';
-import { compareSemver, isPseudoVersion, semverPrerelease } from '../../../ecosystems/golang/module.js';
+import {
+  compareSemver,
+  isPseudoVersion,
+  semverPrerelease,
+} from '../../../ecosystems/golang/module.js';
 import { MAX_GO_MOD } from '../../../ecosystems/golang/zip-rules.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 
@@ -48,7 +52,9 @@ export class GoModules {
   /** versions lists the published versions of a module (any order). */
   versions(path: string): ModuleVersion[] {
     const [ns, name] = this.coords(path);
-    return this.store.versions('golang', ns, name).map((row) => ({ path, version: row.version, row }));
+    return this.store
+      .versions('golang', ns, name)
+      .map((row) => ({ path, version: row.version, row }));
   }
 
   /** get returns one published version, or undefined. */
@@ -65,7 +71,8 @@ export class GoModules {
    */
   latest(path: string): ModuleVersion | undefined {
     const all = this.versions(path);
-    const rank = (v: string): number => (isPseudoVersion(v) ? 0 : semverPrerelease(v) !== '' ? 1 : 2);
+    const rank = (v: string): number =>
+      isPseudoVersion(v) ? 0 : semverPrerelease(v) !== '' ? 1 : 2;
     all.sort((a, b) => rank(a.version) - rank(b.version) || compareSemver(a.version, b.version));
     return all[all.length - 1];
   }
@@ -82,11 +89,18 @@ export class GoModules {
     const zip = this.zip(m);
     if (!zip) return undefined;
     const name = `${m.path}@${m.version}/go.mod`;
-    const contents = await readZip(zip, { file: `${m.version}.zip`, select: (e) => e.rawName === name, limits: { maxEntryBytes: MAX_GO_MOD } });
+    const contents = await readZip(zip, {
+      file: `${m.version}.zip`,
+      select: (e) => e.rawName === name,
+      limits: { maxEntryBytes: MAX_GO_MOD },
+    });
     const entry = contents.entries.find((e) => e.rawName === name);
-    const mod = entry ? (contents.files.get(entry.path) ?? Buffer.alloc(0)) : Buffer.from(`module ${m.path}\n`, 'utf8');
+    const mod = entry
+      ? (contents.files.get(entry.path) ?? Buffer.alloc(0))
+      : Buffer.from(`module ${m.path}\n`, 'utf8');
     this.modCache.set(m.row.sha256, mod);
-    if (this.modCache.size > 4096) this.modCache.delete(this.modCache.keys().next().value as string);
+    if (this.modCache.size > 4096)
+      this.modCache.delete(this.modCache.keys().next().value as string);
     return mod;
   }
 

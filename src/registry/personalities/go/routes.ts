@@ -24,7 +24,14 @@
  *   GET latest                           signed tree note
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { canonicalVersion, checkModuleVersion, isPseudoVersion, compareSemver, unescapePath, unescapeVersion } from '../../../ecosystems/golang/module.js';
+import {
+  canonicalVersion,
+  checkModuleVersion,
+  isPseudoVersion,
+  compareSemver,
+  unescapePath,
+  unescapeVersion,
+} from '../../../ecosystems/golang/module.js';
 import { parseTilePath, type Tile } from '../../../log/tile-path.js';
 import type { GoModules } from './modules.js';
 import type { GoSumdb } from './sumdb.js';
@@ -83,19 +90,22 @@ export function parseSumdbTile(p: string): Tile | undefined {
 
 export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) => {
   const { modules, sumdb } = opts;
-  const text = (reply: FastifyReply, status: number, body: string) => reply.code(status).header('content-type', TEXT).header('cache-control', 'no-cache').send(body);
+  const text = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).header('content-type', TEXT).header('cache-control', 'no-cache').send(body);
   const up = opts.upstream ? goUpstreamRoutes(opts.upstream, text) : undefined;
 
   app.get('/sumdb/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
     const name = sumdb.name;
-    if (!rest.startsWith(`${name}/`)) return text(reply, 404, `not found: this server's checksum database is ${name}\n`);
+    if (!rest.startsWith(`${name}/`))
+      return text(reply, 404, `not found: this server's checksum database is ${name}\n`);
     const p = rest.slice(name.length + 1);
     if (p === 'supported') return text(reply, 200, '');
     if (p === 'latest') return text(reply, 200, await sumdb.signedTree());
     if (p.startsWith('lookup/')) {
       const at = p.lastIndexOf('@');
-      if (at < 0) return text(reply, 400, `malformed lookup "${p}": want lookup/<module>@<version>\n`);
+      if (at < 0)
+        return text(reply, 400, `malformed lookup "${p}": want lookup/<module>@<version>\n`);
       const mod = unescapePath(p.slice('lookup/'.length, at));
       if ('error' in mod) return text(reply, 400, `${mod.error}\n`);
       const ver = unescapeVersion(p.slice(at + 1));
@@ -105,14 +115,22 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
       const refused = up ? await up.ensure(mod.path, ver.version) : undefined;
       if (refused) return text(reply, refused.status, refused.message);
       const rec = await sumdb.lookup(mod.path, ver.version);
-      if (!rec) return text(reply, 404, `not found: ${mod.path}@${ver.version} is not published here\n`);
+      if (!rec)
+        return text(reply, 404, `not found: ${mod.path}@${ver.version} is not published here\n`);
       // The tree note is read after the record id was known: it always covers the id.
       const note = await sumdb.signedTree();
-      return reply.code(200).header('content-type', 'text/plain; charset=UTF-8').header('cache-control', 'no-cache').send(`${rec.id}\n${rec.text}\n${note}`);
+      return reply
+        .code(200)
+        .header('content-type', 'text/plain; charset=UTF-8')
+        .header('cache-control', 'no-cache')
+        .send(`${rec.id}\n${rec.text}\n${note}`);
     }
     const t = parseSumdbTile(p);
     if (!t) return text(reply, 404, `not found: ${p}\n`);
-    const data = t.level === -1 ? await sumdb.dataTile(t.index, t.width) : await sumdb.hashTile(t.level, t.index, t.width);
+    const data =
+      t.level === -1
+        ? await sumdb.dataTile(t.index, t.width)
+        : await sumdb.hashTile(t.level, t.index, t.width);
     if (!data) return text(reply, 404, `not found: ${p}\n`);
     return reply
       .code(200)
@@ -123,7 +141,12 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
 
   app.get('/*', async (req, reply) => {
     const parsed = parseProxyPath((req.params as { '*': string })['*']);
-    if (parsed === undefined) return text(reply, 404, 'not found: not a module proxy path (<module>/@v/list, <module>/@v/<version>.info|.mod|.zip, <module>/@latest)\n');
+    if (parsed === undefined)
+      return text(
+        reply,
+        404,
+        'not found: not a module proxy path (<module>/@v/list, <module>/@v/<version>.info|.mod|.zip, <module>/@latest)\n',
+      );
     if ('error' in parsed) return text(reply, 400, `${parsed.error}\n`);
     const info = (version: string, time: string) => ({ Version: version, Time: time });
     if (up && (parsed.kind === 'list' || parsed.kind === 'latest')) {
@@ -132,21 +155,33 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
     }
     switch (parsed.kind) {
       case 'list': {
-        const versions = modules.versions(parsed.path).map((m) => m.version).filter((v) => !isPseudoVersion(v));
-        if (versions.length === 0 && modules.latest(parsed.path) === undefined) return text(reply, 404, `not found: module ${parsed.path} is not published here\n`);
+        const versions = modules
+          .versions(parsed.path)
+          .map((m) => m.version)
+          .filter((v) => !isPseudoVersion(v));
+        if (versions.length === 0 && modules.latest(parsed.path) === undefined)
+          return text(reply, 404, `not found: module ${parsed.path} is not published here\n`);
         versions.sort(compareSemver);
         return text(reply, 200, versions.map((v) => `${v}\n`).join(''));
       }
       case 'latest': {
         const m = modules.latest(parsed.path);
         if (!m) return text(reply, 404, `not found: module ${parsed.path} is not published here\n`);
-        return reply.code(200).header('cache-control', 'no-cache').send(info(m.version, m.row.publishedAt));
+        return reply
+          .code(200)
+          .header('cache-control', 'no-cache')
+          .send(info(m.version, m.row.publishedAt));
       }
       default: {
         const { path, version } = parsed;
         if (canonicalVersion(version) !== version) {
           // .info is also asked for branch names and version prefixes ("master", "v1.2"): not found here.
-          if (parsed.kind === 'info') return text(reply, 404, `not found: ${path}@${version}: unknown revision (this proxy serves published versions only)\n`);
+          if (parsed.kind === 'info')
+            return text(
+              reply,
+              404,
+              `not found: ${path}@${version}: unknown revision (this proxy serves published versions only)\n`,
+            );
           return text(reply, 400, `${path}@${version}: version is not canonical\n`);
         }
         const bad = checkModuleVersion(path, version);
@@ -155,7 +190,11 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
         if (refused) return text(reply, refused.status, refused.message);
         const m = modules.get(path, version);
         if (!m) return text(reply, 404, `not found: ${path}@${version} is not published here\n`);
-        if (parsed.kind === 'info') return reply.code(200).header('cache-control', IMMUTABLE).send(info(m.version, m.row.publishedAt));
+        if (parsed.kind === 'info')
+          return reply
+            .code(200)
+            .header('cache-control', IMMUTABLE)
+            .send(info(m.version, m.row.publishedAt));
         const body = parsed.kind === 'mod' ? await modules.mod(m) : modules.zip(m);
         if (!body) return text(reply, 500, `${path}@${version}: the stored artifact is missing\n`);
         return reply

@@ -59,12 +59,16 @@ export class GoSumdb {
       origin: SUMDB_ORIGIN,
       keyName: options.keyName,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      ...(options.batchIntervalMs !== undefined ? { batchIntervalMs: options.batchIntervalMs } : {}),
+      ...(options.batchIntervalMs !== undefined
+        ? { batchIntervalMs: options.batchIntervalMs }
+        : {}),
     });
     const db = new Database(join(dir, 'records.sqlite'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec('CREATE TABLE IF NOT EXISTS record (path TEXT NOT NULL, version TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (path, version))');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS record (path TEXT NOT NULL, version TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (path, version))',
+    );
     return new GoSumdb(log, db, modules);
   }
 
@@ -79,7 +83,9 @@ export class GoSumdb {
   }
 
   private known(path: string, version: string): number | undefined {
-    const r = this.db.prepare('SELECT id FROM record WHERE path = ? AND version = ?').get(path, version) as { id: number } | undefined;
+    const r = this.db
+      .prepare('SELECT id FROM record WHERE path = ? AND version = ?')
+      .get(path, version) as { id: number } | undefined;
     return r?.id;
   }
 
@@ -91,7 +97,9 @@ export class GoSumdb {
     if (!hashes) return undefined;
     const text = formatGoSumRecord(m.path, m.version, hashes);
     const r = await this.log.append(Buffer.from(text, 'utf8'));
-    this.db.prepare('INSERT OR IGNORE INTO record (path, version, id) VALUES (?, ?, ?)').run(m.path, m.version, r.index);
+    this.db
+      .prepare('INSERT OR IGNORE INTO record (path, version, id) VALUES (?, ?, ?)')
+      .run(m.path, m.version, r.index);
     return this.read(this.known(m.path, m.version)!);
   }
 

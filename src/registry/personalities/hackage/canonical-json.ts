@@ -3,7 +3,8 @@
  * object keys sorted by their UTF-16 code units, no insignificant whitespace,
  * integers only, strings escaping only `"` and `\`.
  */
-export type CanonicalValue = string | number | boolean | null | CanonicalValue[] | { [k: string]: CanonicalValue };
+export type CanonicalValue =
+  string | number | boolean | null | CanonicalValue[] | { [k: string]: CanonicalValue };
 
 export function canonicalJson(v: CanonicalValue): string {
   if (v === null) return 'null';

@@ -19,17 +19,40 @@ export interface HackageKey {
 export function hackageKeyOf(privateKey: KeyObject): HackageKey {
   const raw = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32);
   const keyObject = { keytype: 'ed25519' as const, keyval: { public: raw.toString('base64') } };
-  return { privateKey, keyObject, keyId: createHash('sha256').update(canonicalJson(keyObject)).digest('hex') };
+  return {
+    privateKey,
+    keyObject,
+    keyId: createHash('sha256').update(canonicalJson(keyObject)).digest('hex'),
+  };
 }
 
-export async function loadOrCreateHackageKeys(dataDir: string, passphrase: string | undefined): Promise<{ root: HackageKey; online: HackageKey }> {
-  const load = (file: string) => hackageKeyOf(loadOrCreateServerKey(dataDir, file, 'ed25519', passphrase, 'hackage-security keys are ed25519').key.key);
+export async function loadOrCreateHackageKeys(
+  dataDir: string,
+  passphrase: string | undefined,
+): Promise<{ root: HackageKey; online: HackageKey }> {
+  const load = (file: string) =>
+    hackageKeyOf(
+      loadOrCreateServerKey(
+        dataDir,
+        file,
+        'ed25519',
+        passphrase,
+        'hackage-security keys are ed25519',
+      ).key.key,
+    );
   return { root: load('hackage-root.key'), online: load('hackage-online.key') };
 }
 
 /** signRole wraps `signed` as hackage-security does: {"signed": …, "signatures": [{keyid, method, sig}]}. */
-export function signRole(signed: { [k: string]: CanonicalValue }, keys: readonly HackageKey[]): Buffer {
+export function signRole(
+  signed: { [k: string]: CanonicalValue },
+  keys: readonly HackageKey[],
+): Buffer {
   const bytes = Buffer.from(canonicalJson(signed), 'utf8');
-  const signatures = keys.map((k) => ({ keyid: k.keyId, method: 'ed25519', sig: sign(null, bytes, k.privateKey).toString('base64') }));
+  const signatures = keys.map((k) => ({
+    keyid: k.keyId,
+    method: 'ed25519',
+    sig: sign(null, bytes, k.privateKey).toString('base64'),
+  }));
   return Buffer.from(canonicalJson({ signed, signatures }), 'utf8');
 }

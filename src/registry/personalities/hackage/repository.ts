@@ -31,7 +31,11 @@ export interface HackageOptions {
   readonly rootSeconds: number;
 }
 
-export const DEFAULT_HACKAGE_OPTIONS: Omit<HackageOptions, 'now'> = { timestampSeconds: 3 * 24 * 3600, snapshotSeconds: 7 * 24 * 3600, rootSeconds: 365 * 24 * 3600 };
+export const DEFAULT_HACKAGE_OPTIONS: Omit<HackageOptions, 'now'> = {
+  timestampSeconds: 3 * 24 * 3600,
+  snapshotSeconds: 7 * 24 * 3600,
+  rootSeconds: 365 * 24 * 3600,
+};
 
 export interface HackageSnapshot {
   readonly files: ReadonlyMap<string, Buffer>;
@@ -41,7 +45,13 @@ export interface HackageSnapshot {
 }
 
 const iso = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
-const fileInfo = (b: Buffer): { [k: string]: CanonicalValue } => ({ length: b.length, hashes: { md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') } });
+const fileInfo = (b: Buffer): { [k: string]: CanonicalValue } => ({
+  length: b.length,
+  hashes: {
+    md5: createHash('md5').update(b).digest('hex'),
+    sha256: createHash('sha256').update(b).digest('hex'),
+  },
+});
 
 /** A ustar header + body, padded to 512. */
 function tarEntry(path: string, body: Buffer, mtime: number): Buffer {
@@ -84,7 +94,13 @@ export class HackageRepository {
         version: 1,
         expires: iso(new Date(created.getTime() + this.options.rootSeconds * 1000)),
         keys: { [root.keyId]: root.keyObject, [online.keyId]: online.keyObject },
-        roles: { root: role(root), snapshot: role(online), targets: role(root), timestamp: role(online), mirrors: role(online) },
+        roles: {
+          root: role(root),
+          snapshot: role(online),
+          targets: role(root),
+          timestamp: role(online),
+          mirrors: role(online),
+        },
       },
       [root],
     );
@@ -97,7 +113,10 @@ export class HackageRepository {
     if (!bytes) return undefined;
     const want = `${row.name}-${row.version}/${row.name}.cabal`;
     try {
-      const c = await readTar(memoryArtifact(row.filename, bytes).open(), { file: row.filename, select: (e) => e.path === want });
+      const c = await readTar(memoryArtifact(row.filename, bytes).open(), {
+        file: row.filename,
+        select: (e) => e.path === want,
+      });
       const f = c.files.get(want);
       this.cabalFiles.set(row.purl, f ? Buffer.from(f) : null);
       return f ? Buffer.from(f) : undefined;
@@ -112,7 +131,12 @@ export class HackageRepository {
     const rows = this.store.ofType('hackage');
     const now = this.options.now();
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
-    if (this.cache?.key === key && now.getTime() < this.cache.snapshot.date.getTime() + (this.options.timestampSeconds * 1000) / 2) return this.cache.snapshot;
+    if (
+      this.cache?.key === key &&
+      now.getTime() <
+        this.cache.snapshot.date.getTime() + (this.options.timestampSeconds * 1000) / 2
+    )
+      return this.cache.snapshot;
     return this.build(rows, key, now);
   }
 
@@ -126,10 +150,23 @@ export class HackageRepository {
       if (!cabal) continue;
       const target = `${row.name}-${row.version}.tar.gz`;
       const packageJson = Buffer.from(
-        canonicalJson({ signed: { _type: 'Targets', version: 0, expires: null, targets: { [`<repo>/package/${target}`]: { length: row.size, hashes: { sha256: row.sha256 } } } }, signatures: [] }),
+        canonicalJson({
+          signed: {
+            _type: 'Targets',
+            version: 0,
+            expires: null,
+            targets: {
+              [`<repo>/package/${target}`]: { length: row.size, hashes: { sha256: row.sha256 } },
+            },
+          },
+          signatures: [],
+        }),
         'utf8',
       );
-      entries.push(tarEntry(`${row.name}/${row.version}/${row.name}.cabal`, cabal, mtime), tarEntry(`${row.name}/${row.version}/package.json`, packageJson, mtime));
+      entries.push(
+        tarEntry(`${row.name}/${row.version}/${row.name}.cabal`, cabal, mtime),
+        tarEntry(`${row.name}/${row.version}/package.json`, packageJson, mtime),
+      );
       packages.set(`package/${target}`, row);
     }
     const index = Buffer.concat([...entries, Buffer.alloc(1024)]);
@@ -138,12 +175,33 @@ export class HackageRepository {
     const expires = (s: number) => iso(new Date(now.getTime() + s * 1000));
     this.rootCreated ??= now;
     const root = this.rootJson(this.rootCreated);
-    const mirrors = signRole({ _type: 'Mirrorlist', version: 1, expires: expires(this.options.rootSeconds), mirrors: [] }, [this.keys.online]);
-    const snapshotJson = signRole(
-      { _type: 'Snapshot', version, expires: expires(this.options.snapshotSeconds), meta: { '<repo>/root.json': fileInfo(root), '<repo>/mirrors.json': fileInfo(mirrors), '<repo>/01-index.tar': fileInfo(index), '<repo>/01-index.tar.gz': fileInfo(indexGz) } },
+    const mirrors = signRole(
+      { _type: 'Mirrorlist', version: 1, expires: expires(this.options.rootSeconds), mirrors: [] },
       [this.keys.online],
     );
-    const timestamp = signRole({ _type: 'Timestamp', version, expires: expires(this.options.timestampSeconds), meta: { '<repo>/snapshot.json': fileInfo(snapshotJson) } }, [this.keys.online]);
+    const snapshotJson = signRole(
+      {
+        _type: 'Snapshot',
+        version,
+        expires: expires(this.options.snapshotSeconds),
+        meta: {
+          '<repo>/root.json': fileInfo(root),
+          '<repo>/mirrors.json': fileInfo(mirrors),
+          '<repo>/01-index.tar': fileInfo(index),
+          '<repo>/01-index.tar.gz': fileInfo(indexGz),
+        },
+      },
+      [this.keys.online],
+    );
+    const timestamp = signRole(
+      {
+        _type: 'Timestamp',
+        version,
+        expires: expires(this.options.timestampSeconds),
+        meta: { '<repo>/snapshot.json': fileInfo(snapshotJson) },
+      },
+      [this.keys.online],
+    );
     const files = new Map<string, Buffer>([
       ['root.json', root],
       ['mirrors.json', mirrors],

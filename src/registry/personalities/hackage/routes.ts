@@ -15,9 +15,14 @@ export interface HackageRoutesOptions {
   readonly store: ReleaseStore;
 }
 
-const notFound = (what: string) => ({ error: { code: 'NOT_FOUND', message: `${what} is not in this repository` } });
+const notFound = (what: string) => ({
+  error: { code: 'NOT_FOUND', message: `${what} is not in this repository` },
+});
 
-export async function hackageRoutes(app: FastifyInstance, opts: HackageRoutesOptions): Promise<void> {
+export async function hackageRoutes(
+  app: FastifyInstance,
+  opts: HackageRoutesOptions,
+): Promise<void> {
   const { repo, store } = opts;
   app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
     const path = req.params['*'];
@@ -25,7 +30,15 @@ export async function hackageRoutes(app: FastifyInstance, opts: HackageRoutesOpt
     const file = snap.files.get(path);
     if (file) {
       reply.header('cache-control', 'no-cache');
-      return reply.type(path.endsWith('.json') ? 'application/json' : path.endsWith('.gz') ? 'application/gzip' : 'application/x-tar').send(file);
+      return reply
+        .type(
+          path.endsWith('.json')
+            ? 'application/json'
+            : path.endsWith('.gz')
+              ? 'application/gzip'
+              : 'application/x-tar',
+        )
+        .send(file);
     }
     const row = snap.packages.get(path);
     const bytes = row ? store.readBlob(row.sha256) : undefined;

@@ -21,8 +21,19 @@ message Package { repeated Release releases = 1; required string name = 2; requi
 const root = protobuf.parse(PROTO).root;
 const type = (name: string) => root.lookupType(`hex.${name}`);
 
-export interface HexDependency { package: string; requirement: string; optional?: boolean; app?: string; repository?: string }
-export interface HexRelease { version: string; innerChecksum: Buffer; outerChecksum: Buffer; dependencies: HexDependency[] }
+export interface HexDependency {
+  package: string;
+  requirement: string;
+  optional?: boolean;
+  app?: string;
+  repository?: string;
+}
+export interface HexRelease {
+  version: string;
+  innerChecksum: Buffer;
+  outerChecksum: Buffer;
+  dependencies: HexDependency[];
+}
 
 function encode(name: string, value: Record<string, unknown>): Uint8Array {
   const t = type(name);
@@ -31,26 +42,61 @@ function encode(name: string, value: Record<string, unknown>): Uint8Array {
   return t.encode(t.fromObject(value)).finish();
 }
 
-export const encodeNames = (repository: string, packages: { name: string; updatedAt: Date }[]): Uint8Array =>
-  encode('Names', { repository, packages: packages.map((p) => ({ name: p.name, updatedAt: { seconds: Math.floor(p.updatedAt.getTime() / 1000), nanos: 0 } })) });
+export const encodeNames = (
+  repository: string,
+  packages: { name: string; updatedAt: Date }[],
+): Uint8Array =>
+  encode('Names', {
+    repository,
+    packages: packages.map((p) => ({
+      name: p.name,
+      updatedAt: { seconds: Math.floor(p.updatedAt.getTime() / 1000), nanos: 0 },
+    })),
+  });
 
-export const encodeVersions = (repository: string, packages: { name: string; versions: string[] }[]): Uint8Array =>
-  encode('Versions', { repository, packages: packages.map((p) => ({ name: p.name, versions: p.versions, retired: [] })) });
+export const encodeVersions = (
+  repository: string,
+  packages: { name: string; versions: string[] }[],
+): Uint8Array =>
+  encode('Versions', {
+    repository,
+    packages: packages.map((p) => ({ name: p.name, versions: p.versions, retired: [] })),
+  });
 
-export const encodePackage = (repository: string, name: string, releases: HexRelease[]): Uint8Array =>
+export const encodePackage = (
+  repository: string,
+  name: string,
+  releases: HexRelease[],
+): Uint8Array =>
   encode('Package', {
     repository,
     name,
-    releases: releases.map((r) => ({ version: r.version, innerChecksum: r.innerChecksum, outerChecksum: r.outerChecksum, dependencies: r.dependencies })),
+    releases: releases.map((r) => ({
+      version: r.version,
+      innerChecksum: r.innerChecksum,
+      outerChecksum: r.outerChecksum,
+      dependencies: r.dependencies,
+    })),
   });
 
-export const encodeSigned = (payload: Uint8Array, signature: Uint8Array): Uint8Array => encode('Signed', { payload, signature });
+export const encodeSigned = (payload: Uint8Array, signature: Uint8Array): Uint8Array =>
+  encode('Signed', { payload, signature });
 
 /** decodeSigned / decodeMessage: for tests and tools. */
 export function decodeSigned(bytes: Uint8Array): { payload: Buffer; signature: Buffer } {
-  const o = type('Signed').toObject(type('Signed').decode(bytes), { bytes: Buffer }) as { payload: Buffer; signature: Buffer };
+  const o = type('Signed').toObject(type('Signed').decode(bytes), { bytes: Buffer }) as {
+    payload: Buffer;
+    signature: Buffer;
+  };
   return o;
 }
-export function decodeMessage(name: 'Names' | 'Versions' | 'Package', bytes: Uint8Array): Record<string, unknown> {
-  return type(name).toObject(type(name).decode(bytes), { bytes: Buffer, longs: Number, defaults: true }) as Record<string, unknown>;
+export function decodeMessage(
+  name: 'Names' | 'Versions' | 'Package',
+  bytes: Uint8Array,
+): Record<string, unknown> {
+  return type(name).toObject(type(name).decode(bytes), {
+    bytes: Buffer,
+    longs: Number,
+    defaults: true,
+  }) as Record<string, unknown>;
 }

@@ -15,7 +15,14 @@ import { readHexTarball } from '../../../ecosystems/hex/tarball.js';
 import { isAtom, isMap, isTuple, type Term } from '../../../ecosystems/hex/terms.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
-import { encodeNames, encodePackage, encodeSigned, encodeVersions, type HexDependency, type HexRelease } from './protobuf.js';
+import {
+  encodeNames,
+  encodePackage,
+  encodeSigned,
+  encodeVersions,
+  type HexDependency,
+  type HexRelease,
+} from './protobuf.js';
 import { signPayload } from './rsa-key.js';
 
 export interface HexOptions {
@@ -35,15 +42,23 @@ export interface HexSnapshot {
 function requirements(term: Term | undefined): HexDependency[] {
   const out: HexDependency[] = [];
   const entries: [Term, Term][] = [];
-  if (Array.isArray(term)) for (const t of term) if (isTuple(t) && t.tuple.length === 2) entries.push([t.tuple[0]!, t.tuple[1]!]);
-  else if (isMap(term)) for (const [k, v] of term.map) entries.push([k, v]);
+  if (Array.isArray(term))
+    for (const t of term)
+      if (isTuple(t) && t.tuple.length === 2) entries.push([t.tuple[0]!, t.tuple[1]!]);
+      else if (isMap(term)) for (const [k, v] of term.map) entries.push([k, v]);
   for (const [name, props] of entries) {
     const p = new Map<string, Term>();
-    if (Array.isArray(props)) for (const t of props) if (isTuple(t) && typeof t.tuple[0] === 'string') p.set(t.tuple[0], t.tuple[1]!);
+    if (Array.isArray(props))
+      for (const t of props)
+        if (isTuple(t) && typeof t.tuple[0] === 'string') p.set(t.tuple[0], t.tuple[1]!);
     const pkg = typeof p.get('name') === 'string' ? (p.get('name') as string) : name;
     const req = p.get('requirement');
     if (typeof pkg !== 'string' || typeof req !== 'string') continue;
-    const dep: HexDependency = { package: pkg, requirement: req, optional: p.get('optional') === true || isAtom(p.get('optional'), 'true') };
+    const dep: HexDependency = {
+      package: pkg,
+      requirement: req,
+      optional: p.get('optional') === true || isAtom(p.get('optional'), 'true'),
+    };
     const app = p.get('app');
     if (typeof app === 'string') dep.app = app;
     const repo = p.get('repository');
@@ -82,7 +97,12 @@ export class HexRepository {
     const bytes = this.store.readBlob(row.sha256);
     if (!bytes) return undefined;
     const { metadata, innerChecksum } = await readHexTarball(memoryArtifact(row.filename, bytes));
-    const r: HexRelease = { version: row.version, innerChecksum: Buffer.from(innerChecksum, 'hex'), outerChecksum: Buffer.from(row.sha256, 'hex'), dependencies: requirements(metadata.get('requirements')) };
+    const r: HexRelease = {
+      version: row.version,
+      innerChecksum: Buffer.from(innerChecksum, 'hex'),
+      outerChecksum: Buffer.from(row.sha256, 'hex'),
+      dependencies: requirements(metadata.get('requirements')),
+    };
     this.releases.set(row.purl, r);
     return r;
   }
@@ -105,12 +125,34 @@ export class HexRepository {
     const tarballs = new Map<string, ReleaseRow>();
     for (const name of names) {
       const list = byName.get(name)!;
-      packages.set(name, this.signed(encodePackage(repo, name, list.map((e) => e.release))));
+      packages.set(
+        name,
+        this.signed(
+          encodePackage(
+            repo,
+            name,
+            list.map((e) => e.release),
+          ),
+        ),
+      );
       for (const e of list) tarballs.set(`${name}-${e.row.version}.tar`, e.row);
     }
     const snapshot: HexSnapshot = {
-      names: this.signed(encodeNames(repo, names.map((n) => ({ name: n, updatedAt: new Date(byName.get(n)!.at(-1)!.row.publishedAt) })))),
-      versions: this.signed(encodeVersions(repo, names.map((n) => ({ name: n, versions: byName.get(n)!.map((e) => e.row.version) })))),
+      names: this.signed(
+        encodeNames(
+          repo,
+          names.map((n) => ({
+            name: n,
+            updatedAt: new Date(byName.get(n)!.at(-1)!.row.publishedAt),
+          })),
+        ),
+      ),
+      versions: this.signed(
+        encodeVersions(
+          repo,
+          names.map((n) => ({ name: n, versions: byName.get(n)!.map((e) => e.row.version) })),
+        ),
+      ),
       packages,
       tarballs,
     };

@@ -17,14 +17,28 @@ export interface HexRoutesOptions {
   readonly publicPem: string;
 }
 
-const notFound = (what: string) => ({ error: { code: 'NOT_FOUND', message: `${what} is not in this Hex repository` } });
+const notFound = (what: string) => ({
+  error: { code: 'NOT_FOUND', message: `${what} is not in this Hex repository` },
+});
 
 export async function hexRoutes(app: FastifyInstance, opts: HexRoutesOptions): Promise<void> {
   const { repo, store } = opts;
   const binary = 'application/octet-stream';
-  app.get('/public_key', async (_req, reply) => reply.type('application/x-pem-file').send(opts.publicPem));
-  app.get('/names', async (_req, reply) => reply.type(binary).header('cache-control', 'no-cache').send((await repo.snapshot()).names));
-  app.get('/versions', async (_req, reply) => reply.type(binary).header('cache-control', 'no-cache').send((await repo.snapshot()).versions));
+  app.get('/public_key', async (_req, reply) =>
+    reply.type('application/x-pem-file').send(opts.publicPem),
+  );
+  app.get('/names', async (_req, reply) =>
+    reply
+      .type(binary)
+      .header('cache-control', 'no-cache')
+      .send((await repo.snapshot()).names),
+  );
+  app.get('/versions', async (_req, reply) =>
+    reply
+      .type(binary)
+      .header('cache-control', 'no-cache')
+      .send((await repo.snapshot()).versions),
+  );
   app.get<{ Params: { name: string } }>('/packages/:name', async (req, reply) => {
     const body = (await repo.snapshot()).packages.get(req.params.name);
     if (!body) return reply.code(404).send(notFound(`package ${req.params.name.slice(0, 100)}`));

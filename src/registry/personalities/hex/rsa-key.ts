@@ -6,7 +6,13 @@
  * SIGIL_SERVER_PASSPHRASE (AES-256-CBC PEM) when it is set, mode 0600, like the
  * registry key. Public half: `/hex/public_key` (SPKI PEM).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../core/errors.js';
@@ -20,20 +26,36 @@ export interface RegistryHexKey {
   readonly created: boolean;
 }
 
-export async function loadOrCreateHexKey(dataDir: string, passphrase: string | undefined): Promise<RegistryHexKey> {
+export async function loadOrCreateHexKey(
+  dataDir: string,
+  passphrase: string | undefined,
+): Promise<RegistryHexKey> {
   const dir = join(dataDir, 'keys');
   const path = join(dir, 'registry-hex-rsa.pem');
   if (existsSync(path)) {
     const pem = readFileSync(path, 'utf8');
     const encrypted = pem.includes('ENCRYPTED PRIVATE KEY');
-    if (encrypted && !passphrase) throw new InputError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted`, { file: path, hint: 'set SIGIL_SERVER_PASSPHRASE to the passphrase it was created with' });
+    if (encrypted && !passphrase)
+      throw new InputError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted`, {
+        file: path,
+        hint: 'set SIGIL_SERVER_PASSPHRASE to the passphrase it was created with',
+      });
     let privateKey: KeyObject;
     try {
       privateKey = createPrivateKey(encrypted ? { key: pem, passphrase: passphrase! } : pem);
     } catch {
-      throw new InputError(encrypted ? 'KEY_PASSPHRASE_WRONG' : 'KEY_INVALID', `${path}: ${encrypted ? 'wrong passphrase' : 'not an RSA private key in PEM'}`, { file: path });
+      throw new InputError(
+        encrypted ? 'KEY_PASSPHRASE_WRONG' : 'KEY_INVALID',
+        `${path}: ${encrypted ? 'wrong passphrase' : 'not an RSA private key in PEM'}`,
+        { file: path },
+      );
     }
-    return { privateKey, publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(), path, created: false };
+    return {
+      privateKey,
+      publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+      path,
+      created: false,
+    };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -42,7 +64,12 @@ export async function loadOrCreateHexKey(dataDir: string, passphrase: string | u
     : privateKey.export({ type: 'pkcs8', format: 'pem' });
   await writeFileAtomic(path, Buffer.from(pem.toString(), 'utf8'), 0o600);
   chmodSync(path, 0o600);
-  return { privateKey, publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(), path, created: true };
+  return {
+    privateKey,
+    publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+    path,
+    created: true,
+  };
 }
 
 /** signPayload: RSASSA-PKCS1-v1_5 with SHA-512 over the payload bytes, as hex_core signs and checks. */

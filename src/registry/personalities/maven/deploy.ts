@@ -29,59 +29,122 @@ export interface DeployRequest {
   readonly authorize?: (namespace: string, action: 'publish' | 'keys') => void;
 }
 
-function pathOfPurl(groupId: string, artifactId: string, version: string, qualifiers: Record<string, string>): string {
+function pathOfPurl(
+  groupId: string,
+  artifactId: string,
+  version: string,
+  qualifiers: Record<string, string>,
+): string {
   const classifier = qualifiers.classifier ? `-${qualifiers.classifier}` : '';
   return `${groupId.split('.').join('/')}/${artifactId}/${version}/${artifactId}-${version}${classifier}.${qualifiers.type ?? 'jar'}`;
 }
 
-export async function deploy(ctx: RegistryContext, repo: MavenRepository, req: DeployRequest): Promise<{ status: number; body: unknown }> {
+export async function deploy(
+  ctx: RegistryContext,
+  repo: MavenRepository,
+  req: DeployRequest,
+): Promise<{ status: number; body: unknown }> {
   const { path, body } = req;
   const parts = path.split('/');
   if (parts.length < 3 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) {
-    throw new RegistryError(400, 'MAVEN_PATH_INVALID', `${path}: not a Maven repository path (<group path>/<artifactId>/<version>/<file>)`);
+    throw new RegistryError(
+      400,
+      'MAVEN_PATH_INVALID',
+      `${path}: not a Maven repository path (<group path>/<artifactId>/<version>/<file>)`,
+    );
   }
   const file = parts.at(-1)!;
   const sidecar = /^(.*)\.(sha1|sha256|sha512|md5)$/.exec(path);
   if (sidecar) {
     const target = await repo.file(sidecar[1]!);
-    if (!target) throw new RegistryError(409, 'MAVEN_CHECKSUM_ORPHAN', `${path}: nothing is deployed at ${sidecar[1]}; deploy the file before its checksum`);
-    const want = createHash(CHECKSUMS[sidecar[2] as ChecksumExt]).update(target.bytes).digest('hex');
+    if (!target)
+      throw new RegistryError(
+        409,
+        'MAVEN_CHECKSUM_ORPHAN',
+        `${path}: nothing is deployed at ${sidecar[1]}; deploy the file before its checksum`,
+      );
+    const want = createHash(CHECKSUMS[sidecar[2] as ChecksumExt])
+      .update(target.bytes)
+      .digest('hex');
     const got = body.toString('utf8').trim().split(/\s+/)[0]!.toLowerCase();
     // maven-metadata.xml is Sigil's own; the client's checksum is of the client's copy
     if (!sidecar[1]!.endsWith('/maven-metadata.xml') && got !== want) {
-      throw new RegistryError(400, 'MAVEN_CHECKSUM_MISMATCH', `${path}: ${sidecar[2]} ${got.slice(0, 16)}… does not match the deployed file (${want.slice(0, 16)}…)`);
+      throw new RegistryError(
+        400,
+        'MAVEN_CHECKSUM_MISMATCH',
+        `${path}: ${sidecar[2]} ${got.slice(0, 16)}… does not match the deployed file (${want.slice(0, 16)}…)`,
+      );
     }
-    return { status: 201, body: { path, checked: sidecar[1]!.endsWith('/maven-metadata.xml') ? false : sidecar[2] } };
+    return {
+      status: 201,
+      body: { path, checked: sidecar[1]!.endsWith('/maven-metadata.xml') ? false : sidecar[2] },
+    };
   }
   if (file === 'maven-metadata.xml') {
     const text = body.toString('utf8');
     const g = /<groupId>\s*([^<]*?)\s*<\/groupId>/.exec(text)?.[1];
     const a = /<artifactId>\s*([^<]*?)\s*<\/artifactId>/.exec(text)?.[1];
-    if (!/^\s*(<\?xml[^>]*\?>\s*)?<metadata[\s>]/.test(text) || g === undefined || a === undefined) {
-      throw new RegistryError(400, 'MAVEN_METADATA_INVALID', `${path}: not a maven-metadata.xml (<metadata> with <groupId> and <artifactId>)`);
+    if (
+      !/^\s*(<\?xml[^>]*\?>\s*)?<metadata[\s>]/.test(text) ||
+      g === undefined ||
+      a === undefined
+    ) {
+      throw new RegistryError(
+        400,
+        'MAVEN_METADATA_INVALID',
+        `${path}: not a maven-metadata.xml (<metadata> with <groupId> and <artifactId>)`,
+      );
     }
     const dir = parts.slice(0, -1);
     const atArtifact = `${g.split('.').join('/')}/${a}` === dir.join('/');
     const atVersion = `${g.split('.').join('/')}/${a}` === dir.slice(0, -1).join('/');
-    if (!atArtifact && !atVersion) throw new RegistryError(400, 'MAVEN_COORDINATES_MISMATCH', `${path}: maven-metadata.xml names ${g}:${a}, not the artifact of its path`);
+    if (!atArtifact && !atVersion)
+      throw new RegistryError(
+        400,
+        'MAVEN_COORDINATES_MISMATCH',
+        `${path}: maven-metadata.xml names ${g}:${a}, not the artifact of its path`,
+      );
     return { status: 201, body: { path, stored: false } };
   }
-  if (file.endsWith('.asc')) throw new RegistryError(400, 'MAVEN_ASC_NOT_STORED', `${path}: author OpenPGP signatures are not stored; Sigil serves .asc by the registry key`, 'sign with `sigil publish --key` instead (the .sigstore.json beside the file)');
+  if (file.endsWith('.asc'))
+    throw new RegistryError(
+      400,
+      'MAVEN_ASC_NOT_STORED',
+      `${path}: author OpenPGP signatures are not stored; Sigil serves .asc by the registry key`,
+      'sign with `sigil publish --key` instead (the .sigstore.json beside the file)',
+    );
   let described;
   try {
     described = await describeArtifact(memoryArtifact(file, body), { type: 'maven' });
   } catch (e) {
-    if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+    if (e instanceof InputError)
+      throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
     throw e;
   }
   const id = described.identity;
   const q = { ...(parsePurl(id.purl).qualifiers ?? {}) } as Record<string, string>;
   const expected = pathOfPurl(id.namespace ?? '', id.name, id.version, q);
   if (expected !== path) {
-    throw new RegistryError(400, 'MAVEN_COORDINATES_MISMATCH', `${path}: the file is ${id.namespace}:${id.name}:${id.version} (expected at ${expected})`);
+    throw new RegistryError(
+      400,
+      'MAVEN_COORDINATES_MISMATCH',
+      `${path}: the file is ${id.namespace}:${id.name}:${id.version} (expected at ${expected})`,
+    );
   }
-  if (/-SNAPSHOT$/i.test(id.version)) throw new RegistryError(400, 'MAVEN_SNAPSHOT_REFUSED', `${path}: SNAPSHOT versions are not published to Sigil (releases are immutable)`);
-  const outcome = await publishRelease(ctx, { filename: file, artifact: body, bundle: null, keyEvents: [], type: 'maven', ...(req.account ? { account: req.account } : {}), ...(req.authorize ? { authorize: req.authorize } : {}) });
+  if (/-SNAPSHOT$/i.test(id.version))
+    throw new RegistryError(
+      400,
+      'MAVEN_SNAPSHOT_REFUSED',
+      `${path}: SNAPSHOT versions are not published to Sigil (releases are immutable)`,
+    );
+  const outcome = await publishRelease(ctx, {
+    filename: file,
+    artifact: body,
+    bundle: null,
+    keyEvents: [],
+    type: 'maven',
+    ...(req.account ? { account: req.account } : {}),
+    ...(req.authorize ? { authorize: req.authorize } : {}),
+  });
   return { status: outcome.status, body: outcome.record };
 }
-

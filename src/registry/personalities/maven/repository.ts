@@ -34,7 +34,12 @@ export interface MavenFile {
   readonly row?: ReleaseRow;
 }
 
-const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as Record<string, string>)[c]};`);
+const xmlEscape = (s: string) =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) =>
+      `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as Record<string, string>)[c]};`,
+  );
 
 /** Numeric-aware order of Maven versions (1.9 < 1.10); enough for "latest" among released versions. */
 export function compareMavenVersions(a: string, b: string): number {
@@ -62,10 +67,13 @@ export class MavenRepository {
   /** releaseAt finds the release at a repository path, or undefined. */
   releaseAt(path: string): ReleaseRow | undefined {
     const parts = path.split('/');
-    if (parts.length < 4 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) return undefined;
+    if (parts.length < 4 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..'))
+      return undefined;
     const [version, artifactId] = [parts.at(-2)!, parts.at(-3)!];
     const groupId = parts.slice(0, -3).join('.');
-    return this.store.versions('maven', groupId, artifactId).find((r) => r.version === version && mavenPathOf(r) === path);
+    return this.store
+      .versions('maven', groupId, artifactId)
+      .find((r) => r.version === version && mavenPathOf(r) === path);
   }
 
   metadata(groupPath: string, artifactId: string): Buffer | undefined {
@@ -73,7 +81,10 @@ export class MavenRepository {
     const rows = this.store.versions('maven', groupId, artifactId);
     if (rows.length === 0) return undefined;
     const versions = [...new Set(rows.map((r) => r.version))].sort(compareMavenVersions);
-    const last = rows.map((r) => r.publishedAt).sort().at(-1)!;
+    const last = rows
+      .map((r) => r.publishedAt)
+      .sort()
+      .at(-1)!;
     const lastUpdated = last.replace(/\D/g, '').slice(0, 14);
     const latest = versions.at(-1)!;
     return Buffer.from(
@@ -86,7 +97,13 @@ export class MavenRepository {
     const cached = this.asc.get(row.sha256);
     if (cached) return cached;
     const message = await openpgp.createMessage({ binary: bytes });
-    const sig = (await openpgp.sign({ message, signingKeys: this.key, detached: true, format: 'armored', date: new Date(row.publishedAt) })) as string;
+    const sig = (await openpgp.sign({
+      message,
+      signingKeys: this.key,
+      detached: true,
+      format: 'armored',
+      date: new Date(row.publishedAt),
+    })) as string;
     this.asc.set(row.sha256, sig);
     return sig;
   }
@@ -101,16 +118,35 @@ export class MavenRepository {
     if (base.endsWith('/maven-metadata.xml')) {
       if (ext === 'asc' || ext === 'sigstore.json') return undefined;
       const parts = base.split('/').slice(0, -1);
-      if (parts.length < 2 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) return undefined;
+      if (parts.length < 2 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..'))
+        return undefined;
       bytes = this.metadata(parts.slice(0, -1).join('/'), parts.at(-1)!);
     } else {
       row = this.releaseAt(base);
       bytes = row && this.store.readBlob(row.sha256);
     }
     if (!bytes) return undefined;
-    if (ext === undefined) return { bytes, contentType: base.endsWith('.xml') || base.endsWith('.pom') ? 'text/xml' : 'application/java-archive', ...(row ? { row } : {}) };
-    if (ext in CHECKSUMS) return { bytes: Buffer.from(createHash(CHECKSUMS[ext as ChecksumExt]).update(bytes).digest('hex')), contentType: 'text/plain' };
-    if (ext === 'asc') return { bytes: Buffer.from(await this.signature(row!, bytes)), contentType: 'application/pgp-signature' };
+    if (ext === undefined)
+      return {
+        bytes,
+        contentType:
+          base.endsWith('.xml') || base.endsWith('.pom') ? 'text/xml' : 'application/java-archive',
+        ...(row ? { row } : {}),
+      };
+    if (ext in CHECKSUMS)
+      return {
+        bytes: Buffer.from(
+          createHash(CHECKSUMS[ext as ChecksumExt])
+            .update(bytes)
+            .digest('hex'),
+        ),
+        contentType: 'text/plain',
+      };
+    if (ext === 'asc')
+      return {
+        bytes: Buffer.from(await this.signature(row!, bytes)),
+        contentType: 'application/pgp-signature',
+      };
     if (!row!.authorBundle) return undefined;
     return { bytes: Buffer.from(row!.authorBundle), contentType: 'application/json' };
   }

@@ -18,40 +18,73 @@ export interface MavenRoutesOptions {
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
 }
 
-const errorBody = (code: string, message: string, hint?: string) => ({ error: { code, message, ...(hint ? { hint } : {}) } });
+const errorBody = (code: string, message: string, hint?: string) => ({
+  error: { code, message, ...(hint ? { hint } : {}) },
+});
 
 export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions): Promise<void> {
   const { repo, auth } = opts;
   app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
     const path = req.params['*'];
     const f = await repo.file(path);
-    if (!f) return reply.code(404).send(errorBody('NOT_FOUND', `${path} is not in this repository`));
+    if (!f)
+      return reply.code(404).send(errorBody('NOT_FOUND', `${path} is not in this repository`));
     reply.type(f.contentType).header('cache-control', 'no-cache');
     if (f.row) reply.header('etag', `"${f.row.sha256}"`);
     return reply.send(f.bytes); // fastify answers HEAD from this GET route
   });
 
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxArtifactBytes }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof RegistryError) return reply.code(err.status).send(errorBody(err.code, err.message, err.hint));
-    const authErr = auth ? toAuthError(err, req) : undefined;
-    if (authErr) return sendAuthError(reply, authErr);
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('UPLOAD_TOO_LARGE', `the upload is larger than this registry's limit of ${opts.maxArtifactBytes} bytes`));
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send(errorBody('BAD_REQUEST', err.message));
-    app.log.error(err);
-    return reply.code(500).send(errorBody('INTERNAL', 'the registry failed to handle this request', 'see the server log'));
-  });
-  app.put<{ Params: { '*': string } }>('/*', { ...(auth ? { onRequest: auth.guard.requireAuth({ action: 'publish' }) } : {}) }, async (req, reply) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '');
-    const claims = publishClaims(auth, req);
-    const account = req.sigilAuth?.principal.account;
-    const out = await deploy(opts.ctx, repo, {
-      path: req.params['*'],
-      body,
-      ...(account ? { account } : {}),
-      ...(claims.authorize ? { authorize: claims.authorize } : {}),
-    });
-    claims.commit();
-    return reply.code(out.status).send(out.body);
-  });
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: opts.maxArtifactBytes },
+    (_req, body, done) => done(null, body),
+  );
+  app.setErrorHandler(
+    (
+      err: Error & { statusCode?: number; code?: string },
+      req: FastifyRequest,
+      reply: FastifyReply,
+    ) => {
+      if (err instanceof RegistryError)
+        return reply.code(err.status).send(errorBody(err.code, err.message, err.hint));
+      const authErr = auth ? toAuthError(err, req) : undefined;
+      if (authErr) return sendAuthError(reply, authErr);
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        return reply
+          .code(413)
+          .send(
+            errorBody(
+              'UPLOAD_TOO_LARGE',
+              `the upload is larger than this registry's limit of ${opts.maxArtifactBytes} bytes`,
+            ),
+          );
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+        return reply.code(err.statusCode).send(errorBody('BAD_REQUEST', err.message));
+      app.log.error(err);
+      return reply
+        .code(500)
+        .send(
+          errorBody('INTERNAL', 'the registry failed to handle this request', 'see the server log'),
+        );
+    },
+  );
+  app.put<{ Params: { '*': string } }>(
+    '/*',
+    { ...(auth ? { onRequest: auth.guard.requireAuth({ action: 'publish' }) } : {}) },
+    async (req, reply) => {
+      const body = Buffer.isBuffer(req.body)
+        ? req.body
+        : Buffer.from(typeof req.body === 'string' ? req.body : '');
+      const claims = publishClaims(auth, req);
+      const account = req.sigilAuth?.principal.account;
+      const out = await deploy(opts.ctx, repo, {
+        path: req.params['*'],
+        body,
+        ...(account ? { account } : {}),
+        ...(claims.authorize ? { authorize: claims.authorize } : {}),
+      });
+      claims.commit();
+      return reply.code(out.status).send(out.body);
+    },
+  );
 }

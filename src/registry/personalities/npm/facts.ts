@@ -32,7 +32,10 @@ function bufferArtifact(name: string, data: Buffer): Artifact {
 }
 
 /** computeNpmTarballFacts reads the facts from the bytes (throws InputError for a tarball without a readable package.json). */
-export async function computeNpmTarballFacts(filename: string, tarball: Buffer): Promise<NpmTarballFacts> {
+export async function computeNpmTarballFacts(
+  filename: string,
+  tarball: Buffer,
+): Promise<NpmTarballFacts> {
   const raw = await readNpmManifest(bufferArtifact(filename, tarball));
   const manifest = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('_')));
   return { sha1: createHash('sha1').update(tarball).digest('hex'), manifest };
@@ -46,14 +49,18 @@ const memo = new WeakMap<ReleaseStore, Map<string, NpmTarballFacts>>();
  * /api/v1/publish never went through the npm PUT). In-process memo on top of
  * the SQLite cache: packuments are read far more often than written.
  */
-export async function npmTarballFacts(store: ReleaseStore, row: ReleaseRow): Promise<NpmTarballFacts | undefined> {
+export async function npmTarballFacts(
+  store: ReleaseStore,
+  row: ReleaseRow,
+): Promise<NpmTarballFacts | undefined> {
   let m = memo.get(store);
   if (!m) memo.set(store, (m = new Map()));
   const hit = m.get(row.sha256);
   if (hit) return hit;
   const cached = store.npmTarball(row.sha256);
   let facts: NpmTarballFacts;
-  if (cached) facts = { sha1: cached.sha1, manifest: JSON.parse(cached.manifest) as Record<string, unknown> };
+  if (cached)
+    facts = { sha1: cached.sha1, manifest: JSON.parse(cached.manifest) as Record<string, unknown> };
   else {
     const blob = store.readBlob(row.sha256);
     if (!blob) return undefined;

@@ -64,7 +64,10 @@ export function tarballUrl(baseUrl: string, name: string, version: string): stri
 }
 
 /** distTagsFor: explicitly set tags win; `latest` defaults to the highest release version. */
-export function distTagsFor(versions: readonly string[], explicit: Readonly<Record<string, string>>): Record<string, string> {
+export function distTagsFor(
+  versions: readonly string[],
+  explicit: Readonly<Record<string, string>>,
+): Record<string, string> {
   const tags: Record<string, string> = {};
   const present = new Set(versions);
   for (const [t, v] of Object.entries(explicit)) if (present.has(v)) tags[t] = v;
@@ -75,12 +78,23 @@ export function distTagsFor(versions: readonly string[], explicit: Readonly<Reco
   return tags;
 }
 
-function versionManifest(name: string, baseUrl: string, v: PackumentVersion): Record<string, unknown> {
+function versionManifest(
+  name: string,
+  baseUrl: string,
+  v: PackumentVersion,
+): Record<string, unknown> {
   const { row, facts } = v;
-  const sig = row.registrySignature ? (JSON.parse(row.registrySignature) as { keyid: string; sig: string }) : undefined;
-  const integrity = (JSON.parse(row.native) as Record<string, string>)['sri-sha512'] ?? `sha512-${Buffer.from(row.sha512, 'hex').toString('base64')}`;
+  const sig = row.registrySignature
+    ? (JSON.parse(row.registrySignature) as { keyid: string; sig: string })
+    : undefined;
+  const integrity =
+    (JSON.parse(row.native) as Record<string, string>)['sri-sha512'] ??
+    `sha512-${Buffer.from(row.sha512, 'hex').toString('base64')}`;
   const scripts = facts.manifest['scripts'];
-  const hasInstallScript = typeof scripts === 'object' && scripts !== null && ['preinstall', 'install', 'postinstall'].some((s) => s in scripts);
+  const hasInstallScript =
+    typeof scripts === 'object' &&
+    scripts !== null &&
+    ['preinstall', 'install', 'postinstall'].some((s) => s in scripts);
   const tarball = tarballUrl(baseUrl, name, row.version);
   return {
     ...facts.manifest,
@@ -111,8 +125,15 @@ export interface Packuments {
 }
 
 /** buildPackuments makes both documents for one package; `versions` must be non-empty. */
-export function buildPackuments(name: string, baseUrl: string, versions: readonly PackumentVersion[], explicitTags: Readonly<Record<string, string>>): Packuments {
-  const sorted = [...versions].sort((a, b) => (a.row.publishedAt < b.row.publishedAt ? -1 : a.row.publishedAt > b.row.publishedAt ? 1 : 0));
+export function buildPackuments(
+  name: string,
+  baseUrl: string,
+  versions: readonly PackumentVersion[],
+  explicitTags: Readonly<Record<string, string>>,
+): Packuments {
+  const sorted = [...versions].sort((a, b) =>
+    a.row.publishedAt < b.row.publishedAt ? -1 : a.row.publishedAt > b.row.publishedAt ? 1 : 0,
+  );
   const distTags = distTagsFor(
     sorted.map((v) => v.row.version),
     explicitTags,
@@ -123,7 +144,9 @@ export function buildPackuments(name: string, baseUrl: string, versions: readonl
   for (const v of sorted) {
     const m = versionManifest(name, baseUrl, v);
     full[v.row.version] = m;
-    abbreviated[v.row.version] = Object.fromEntries(CORGI_FIELDS.filter((f) => m[f] !== undefined).map((f) => [f, m[f]]));
+    abbreviated[v.row.version] = Object.fromEntries(
+      CORGI_FIELDS.filter((f) => m[f] !== undefined).map((f) => [f, m[f]]),
+    );
     time[v.row.version] = v.row.publishedAt;
   }
   const created = sorted[0]!.row.publishedAt;
@@ -133,7 +156,9 @@ export function buildPackuments(name: string, baseUrl: string, versions: readonl
     full: {
       _id: name,
       name,
-      ...(latest && typeof latest['description'] === 'string' ? { description: latest['description'] } : {}),
+      ...(latest && typeof latest['description'] === 'string'
+        ? { description: latest['description'] }
+        : {}),
       'dist-tags': distTags,
       versions: full,
       time: { created, modified, ...time },

@@ -25,7 +25,9 @@ function decode(s: string): string | undefined {
 }
 
 /** parseNpmName checks a package name as npm spells it and splits it into purl namespace (`@scope`) and bare name. */
-export function parseNpmName(name: string): { name: string; namespace: string; bare: string } | undefined {
+export function parseNpmName(
+  name: string,
+): { name: string; namespace: string; bare: string } | undefined {
   if (checkNpmName(name) !== undefined) return undefined;
   const s = splitNpmName(name);
   return { name, namespace: s.namespace ?? '', bare: s.name };
@@ -63,7 +65,11 @@ export function parseNpmPath(rawUrl: string): NpmTarget | undefined {
       ['.tgz.sigstore.json', 'bundle'],
       ['.tgz', 'tarball'],
     ] as const) {
-      if (file.startsWith(prefix) && file.endsWith(suffix) && file.length > prefix.length + suffix.length) {
+      if (
+        file.startsWith(prefix) &&
+        file.endsWith(suffix) &&
+        file.length > prefix.length + suffix.length
+      ) {
         return { kind, name, version: file.slice(prefix.length, -suffix.length) };
       }
     }

@@ -51,9 +51,12 @@ function checkIntegrity(integrity: string, bytes: Buffer): string | undefined {
     if (!known.has(m[1]!)) continue;
     checked++;
     const actual = createHash(m[1]!).update(bytes).digest('base64');
-    if (actual !== m[2]) return `versions[v].dist.integrity ${m[1]}-${m[2]!.slice(0, 12)}… does not match the attached tarball (${m[1]}-${actual.slice(0, 12)}…)`;
+    if (actual !== m[2])
+      return `versions[v].dist.integrity ${m[1]}-${m[2]!.slice(0, 12)}… does not match the attached tarball (${m[1]}-${actual.slice(0, 12)}…)`;
   }
-  return checked === 0 ? 'versions[v].dist.integrity has no sha1/sha256/sha384/sha512 hash' : undefined;
+  return checked === 0
+    ? 'versions[v].dist.integrity has no sha1/sha256/sha384/sha512 hash'
+    : undefined;
 }
 
 /**
@@ -62,11 +65,26 @@ function checkIntegrity(integrity: string, bytes: Buffer): string | undefined {
  * `NPM_PUBLISH_INVALID` listing every problem, or `NPM_PUBLISH_MISMATCH` when
  * the attachment's bytes disagree with what the body says about them.
  */
-export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBytes: number): NpmPublishBody {
-  if (!isRecord(body)) throw new RegistryError(400, 'NPM_PUBLISH_INVALID', 'the publish body must be a JSON object (what `npm publish` sends)');
+export function parseNpmPublishBody(
+  body: unknown,
+  urlName: string,
+  maxTarballBytes: number,
+): NpmPublishBody {
+  if (!isRecord(body))
+    throw new RegistryError(
+      400,
+      'NPM_PUBLISH_INVALID',
+      'the publish body must be a JSON object (what `npm publish` sends)',
+    );
   const problems: string[] = [];
-  if (body['name'] !== undefined && body['name'] !== urlName) problems.push(`"name" ${JSON.stringify(body['name'])} is not the package in the URL (${urlName})`);
-  if (body['_id'] !== undefined && body['_id'] !== urlName) problems.push(`"_id" ${JSON.stringify(body['_id'])} is not the package in the URL (${urlName})`);
+  if (body['name'] !== undefined && body['name'] !== urlName)
+    problems.push(
+      `"name" ${JSON.stringify(body['name'])} is not the package in the URL (${urlName})`,
+    );
+  if (body['_id'] !== undefined && body['_id'] !== urlName)
+    problems.push(
+      `"_id" ${JSON.stringify(body['_id'])} is not the package in the URL (${urlName})`,
+    );
 
   const versions = body['versions'];
   let version = '';
@@ -74,21 +92,39 @@ export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBy
   if (!isRecord(versions)) problems.push('"versions" must be an object {<version>: <manifest>}');
   else {
     const keys = Object.keys(versions);
-    if (keys.length !== 1) problems.push(`"versions" must hold exactly one version (got ${keys.length}); publish one version at a time`);
+    if (keys.length !== 1)
+      problems.push(
+        `"versions" must hold exactly one version (got ${keys.length}); publish one version at a time`,
+      );
     else {
       version = keys[0]!;
       const m = versions[version];
       if (!isRecord(m)) problems.push(`versions["${version}"] must be an object`);
       else {
         manifest = m;
-        if (m['name'] !== urlName) problems.push(`versions["${version}"].name ${JSON.stringify(m['name'])} is not the package in the URL (${urlName})`);
-        if (m['version'] !== version) problems.push(`versions["${version}"].version ${JSON.stringify(m['version'])} is not its key "${version}"`);
-        if (!isRecord(m['dist'])) problems.push(`versions["${version}"].dist must be an object with "integrity" and/or "shasum"`);
+        if (m['name'] !== urlName)
+          problems.push(
+            `versions["${version}"].name ${JSON.stringify(m['name'])} is not the package in the URL (${urlName})`,
+          );
+        if (m['version'] !== version)
+          problems.push(
+            `versions["${version}"].version ${JSON.stringify(m['version'])} is not its key "${version}"`,
+          );
+        if (!isRecord(m['dist']))
+          problems.push(
+            `versions["${version}"].dist must be an object with "integrity" and/or "shasum"`,
+          );
         else {
           const d = m['dist'];
-          if (d['integrity'] !== undefined && typeof d['integrity'] !== 'string') problems.push(`versions["${version}"].dist.integrity must be a string`);
-          if (d['shasum'] !== undefined && (typeof d['shasum'] !== 'string' || !/^[0-9a-f]{40}$/.test(d['shasum']))) problems.push(`versions["${version}"].dist.shasum must be 40 lowercase hex digits`);
-          if (d['integrity'] === undefined && d['shasum'] === undefined) problems.push(`versions["${version}"].dist needs "integrity" or "shasum"`);
+          if (d['integrity'] !== undefined && typeof d['integrity'] !== 'string')
+            problems.push(`versions["${version}"].dist.integrity must be a string`);
+          if (
+            d['shasum'] !== undefined &&
+            (typeof d['shasum'] !== 'string' || !/^[0-9a-f]{40}$/.test(d['shasum']))
+          )
+            problems.push(`versions["${version}"].dist.shasum must be 40 lowercase hex digits`);
+          if (d['integrity'] === undefined && d['shasum'] === undefined)
+            problems.push(`versions["${version}"].dist needs "integrity" or "shasum"`);
         }
       }
     }
@@ -100,8 +136,14 @@ export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBy
     if (!isRecord(tags)) problems.push('"dist-tags" must be an object {<tag>: <version>}');
     else
       for (const [tag, v] of Object.entries(tags)) {
-        if (!TAG.test(tag)) problems.push(`dist-tag ${JSON.stringify(tag)} is not a valid tag name (letters first, then letters, digits, ".", "_", "-")`);
-        else if (v !== version) problems.push(`dist-tag "${tag}" points at ${JSON.stringify(v)}, not at the version being published (${version})`);
+        if (!TAG.test(tag))
+          problems.push(
+            `dist-tag ${JSON.stringify(tag)} is not a valid tag name (letters first, then letters, digits, ".", "_", "-")`,
+          );
+        else if (v !== version)
+          problems.push(
+            `dist-tag "${tag}" points at ${JSON.stringify(v)}, not at the version being published (${version})`,
+          );
         else distTags.push(tag);
       }
   }
@@ -109,22 +151,41 @@ export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBy
   let tarball = Buffer.alloc(0);
   let attachmentName = '';
   const attachments = body['_attachments'];
-  if (!isRecord(attachments)) problems.push('"_attachments" must be an object {<file>.tgz: {data: <base64>, length}}');
+  if (!isRecord(attachments))
+    problems.push('"_attachments" must be an object {<file>.tgz: {data: <base64>, length}}');
   else {
     const names = Object.keys(attachments);
-    if (names.some((n) => n.endsWith('.sigstore'))) problems.push('npm provenance attachments (--provenance) are not accepted here: sign with `sigil sign` and send the bundle as "_sigil.bundle" (see docs/npm.md)');
-    if (names.length !== 1) problems.push(`"_attachments" must hold exactly one tarball (got ${names.length})`);
+    if (names.some((n) => n.endsWith('.sigstore')))
+      problems.push(
+        'npm provenance attachments (--provenance) are not accepted here: sign with `sigil sign` and send the bundle as "_sigil.bundle" (see docs/npm.md)',
+      );
+    if (names.length !== 1)
+      problems.push(`"_attachments" must hold exactly one tarball (got ${names.length})`);
     else {
       attachmentName = names[0]!;
       const a = attachments[attachmentName];
       if (!isRecord(a)) problems.push(`_attachments["${attachmentName}"] must be an object`);
-      else if (typeof a['data'] !== 'string' || !BASE64.test(a['data']) || a['data'].length % 4 !== 0) problems.push(`_attachments["${attachmentName}"].data must be the tarball in base64`);
+      else if (
+        typeof a['data'] !== 'string' ||
+        !BASE64.test(a['data']) ||
+        a['data'].length % 4 !== 0
+      )
+        problems.push(`_attachments["${attachmentName}"].data must be the tarball in base64`);
       else if (a['data'].length > Math.ceil(maxTarballBytes / 3) * 4) {
-        throw new RegistryError(413, 'UPLOAD_TOO_LARGE', `the tarball is larger than this registry's limit of ${maxTarballBytes} bytes`, 'the limit is set with `sigil serve --max-upload-bytes`', { limit: maxTarballBytes });
+        throw new RegistryError(
+          413,
+          'UPLOAD_TOO_LARGE',
+          `the tarball is larger than this registry's limit of ${maxTarballBytes} bytes`,
+          'the limit is set with `sigil serve --max-upload-bytes`',
+          { limit: maxTarballBytes },
+        );
       } else {
         tarball = Buffer.from(a['data'], 'base64');
         if (tarball.length === 0) problems.push(`_attachments["${attachmentName}"].data is empty`);
-        if (a['length'] !== undefined && a['length'] !== tarball.length) problems.push(`_attachments["${attachmentName}"].length ${JSON.stringify(a['length'])} is not the size of its data (${tarball.length} bytes)`);
+        if (a['length'] !== undefined && a['length'] !== tarball.length)
+          problems.push(
+            `_attachments["${attachmentName}"].length ${JSON.stringify(a['length'])} is not the size of its data (${tarball.length} bytes)`,
+          );
       }
     }
   }
@@ -135,13 +196,27 @@ export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBy
   if (sigil !== undefined && sigil !== null) {
     if (!isRecord(sigil)) problems.push('"_sigil" must be an object {bundle?, keyEvents?}');
     else {
-      if (sigil['bundle'] !== undefined && sigil['bundle'] !== null && !isRecord(sigil['bundle'])) problems.push('"_sigil.bundle" must be a Sigstore bundle object (the .sigstore.json `sigil sign` wrote)');
+      if (sigil['bundle'] !== undefined && sigil['bundle'] !== null && !isRecord(sigil['bundle']))
+        problems.push(
+          '"_sigil.bundle" must be a Sigstore bundle object (the .sigstore.json `sigil sign` wrote)',
+        );
       else bundle = sigil['bundle'] ?? null;
-      if (sigil['keyEvents'] !== undefined && (!Array.isArray(sigil['keyEvents']) || !sigil['keyEvents'].every(isRecord))) problems.push('"_sigil.keyEvents" must be an array of DSSE envelopes');
+      if (
+        sigil['keyEvents'] !== undefined &&
+        (!Array.isArray(sigil['keyEvents']) || !sigil['keyEvents'].every(isRecord))
+      )
+        problems.push('"_sigil.keyEvents" must be an array of DSSE envelopes');
       else keyEvents = (sigil['keyEvents'] as unknown[] | undefined) ?? [];
     }
   }
-  if (problems.length > 0) throw new RegistryError(400, 'NPM_PUBLISH_INVALID', `invalid publish body: ${problems.join('; ')}`, undefined, { problems });
+  if (problems.length > 0)
+    throw new RegistryError(
+      400,
+      'NPM_PUBLISH_INVALID',
+      `invalid publish body: ${problems.join('; ')}`,
+      undefined,
+      { problems },
+    );
 
   // The attachment must be the bytes the body describes (npm computed dist from the same tarball).
   const dist = manifest['dist'] as Record<string, unknown>;
@@ -152,9 +227,19 @@ export function parseNpmPublishBody(body: unknown, urlName: string, maxTarballBy
   }
   if (typeof dist['shasum'] === 'string') {
     const sha1 = createHash('sha1').update(tarball).digest('hex');
-    if (sha1 !== dist['shasum']) mismatch.push(`versions["${version}"].dist.shasum ${dist['shasum']} does not match the attached tarball (${sha1})`);
+    if (sha1 !== dist['shasum'])
+      mismatch.push(
+        `versions["${version}"].dist.shasum ${dist['shasum']} does not match the attached tarball (${sha1})`,
+      );
   }
-  if (mismatch.length > 0) throw new RegistryError(400, 'NPM_PUBLISH_MISMATCH', `the attached tarball is not the one the body describes: ${mismatch.join('; ')}`, 'publish again with `npm publish`; a proxy or tool may have altered the upload', { problems: mismatch });
+  if (mismatch.length > 0)
+    throw new RegistryError(
+      400,
+      'NPM_PUBLISH_MISMATCH',
+      `the attached tarball is not the one the body describes: ${mismatch.join('; ')}`,
+      'publish again with `npm publish`; a proxy or tool may have altered the upload',
+      { problems: mismatch },
+    );
 
   return { name: urlName, version, tarball, attachmentName, distTags, bundle, keyEvents };
 }

@@ -53,12 +53,25 @@ export interface NpmRoutesOptions {
 const CORGI = 'application/vnd.npm.install-v1+json';
 
 /** npmError renders a refusal the way npm displays it (`body.error` is printed verbatim). */
-function sendNpmError(reply: FastifyReply, status: number, code: string, message: string, hint?: string, headers: Readonly<Record<string, string>> = {}, detail?: Record<string, unknown>): FastifyReply {
+function sendNpmError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  hint?: string,
+  headers: Readonly<Record<string, string>> = {},
+  detail?: Record<string, unknown>,
+): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   return reply
     .code(status)
     .type('application/json; charset=utf-8')
-    .send({ error: hint ? `${message} (hint: ${hint})` : message, code, ...(hint ? { hint } : {}), ...(detail ? { detail } : {}) });
+    .send({
+      error: hint ? `${message} (hint: ${hint})` : message,
+      code,
+      ...(hint ? { hint } : {}),
+      ...(detail ? { detail } : {}),
+    });
 }
 
 const notFound = (what = 'Not found') => new RegistryError(404, 'NOT_FOUND', what);
@@ -73,16 +86,40 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     if (a) return sendNpmError(reply, a.status, a.code, a.message, a.hint, a.headers, a.detail);
     if (err instanceof RegistryError) {
       const retry = err.detail?.['retryAfterSeconds'];
-      return sendNpmError(reply, err.status, err.code, err.message, err.hint, typeof retry === 'number' ? { 'retry-after': String(retry) } : {}, err.detail);
+      return sendNpmError(
+        reply,
+        err.status,
+        err.code,
+        err.message,
+        err.hint,
+        typeof retry === 'number' ? { 'retry-after': String(retry) } : {},
+        err.detail,
+      );
     }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
     if (err instanceof InputError) return sendNpmError(reply, 400, err.code, err.message, err.hint);
     req.log.error(err);
-    if (isStorageFull(err)) return sendNpmError(reply, 507, 'STORAGE_FULL', "the registry's storage is full: nothing was stored", 'retry later; the operator must free disk space', { 'retry-after': '30' });
-    return sendNpmError(reply, 500, 'INTERNAL', 'the registry failed to handle this request', 'see the server log');
+    if (isStorageFull(err))
+      return sendNpmError(
+        reply,
+        507,
+        'STORAGE_FULL',
+        "the registry's storage is full: nothing was stored",
+        'retry later; the operator must free disk space',
+        { 'retry-after': '30' },
+      );
+    return sendNpmError(
+      reply,
+      500,
+      'INTERNAL',
+      'the registry failed to handle this request',
+      'see the server log',
+    );
   });
 
-  const baseUrl = (req: FastifyRequest) => ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  const baseUrl = (req: FastifyRequest) =>
+    ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 
   /** Writes: a valid token before the (possibly large) body is read; the namespace is checked once known. */
   const writeHook = auth
@@ -91,7 +128,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
           try {
             auth.guard.check(req, 'publish');
           } catch (e) {
-            if (e instanceof AuthError) return sendNpmError(reply, e.status, e.code, e.message, e.hint, e.headers, e.detail);
+            if (e instanceof AuthError)
+              return sendNpmError(reply, e.status, e.code, e.message, e.hint, e.headers, e.detail);
             throw e;
           }
           return undefined;
@@ -122,15 +160,29 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const p = parseNpmName(target.name)!;
     if (target.kind === 'tarball' || target.kind === 'bundle') {
       const purl = makePurl('npm', p.namespace || undefined, p.bare, target.version);
-      const row = opts.proxy && target.kind === 'tarball' ? await opts.proxy.observe.observe(purl) : store.get(purl);
-      if (!row) throw notFound(`${target.name}@${target.version} is not published on this registry`);
+      const row =
+        opts.proxy && target.kind === 'tarball'
+          ? await opts.proxy.observe.observe(purl)
+          : store.get(purl);
+      if (!row)
+        throw notFound(`${target.name}@${target.version} is not published on this registry`);
       if (target.kind === 'bundle') {
-        if (!row.authorBundle) throw notFound(`${target.name}@${target.version} was not signed by its author`);
+        if (!row.authorBundle)
+          throw notFound(`${target.name}@${target.version} was not signed by its author`);
         return reply.type('application/json').send(row.authorBundle);
       }
       const bytes = store.readBlob(row.sha256);
-      if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the tarball of ${row.purl} is missing from storage`, 'see the server log');
-      return reply.header('cache-control', 'public, max-age=31536000, immutable').type('application/octet-stream').send(bytes);
+      if (!bytes)
+        throw new RegistryError(
+          500,
+          'BLOB_MISSING',
+          `the tarball of ${row.purl} is missing from storage`,
+          'see the server log',
+        );
+      return reply
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .type('application/octet-stream')
+        .send(bytes);
     }
     let docs: { full: Record<string, unknown>; abbreviated: Record<string, unknown> } | undefined;
     if (opts.proxy && (await opts.proxy.npm.resolves(target.name, p.namespace, p.bare))) {
@@ -139,13 +191,25 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         if (!docs) throw notFound();
       } catch (e) {
         // Upstream down: the versions already logged are still served (from the store).
-        if (!(e instanceof UpstreamError) || store.versions('npm', p.namespace, p.bare).length === 0) throw e;
-        reply.header('warning', `110 sigil "upstream failed, serving logged versions only: ${e.message.replace(/"/g, "'")}"`);
+        if (
+          !(e instanceof UpstreamError) ||
+          store.versions('npm', p.namespace, p.bare).length === 0
+        )
+          throw e;
+        reply.header(
+          'warning',
+          `110 sigil "upstream failed, serving logged versions only: ${e.message.replace(/"/g, "'")}"`,
+        );
       }
     }
     const versions = docs ? [] : await versionsOf(target.name);
     if (!docs && versions.length === 0) throw notFound();
-    docs ??= buildPackuments(target.name, baseUrl(req), versions, store.distTags('npm', p.namespace, p.bare));
+    docs ??= buildPackuments(
+      target.name,
+      baseUrl(req),
+      versions,
+      store.distTags('npm', p.namespace, p.bare),
+    );
     if (target.kind === 'version') {
       const tags = docs.full['dist-tags'] as Record<string, string>;
       const v = tags[target.spec] ?? target.spec;
@@ -163,11 +227,20 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   app.put('/*', { bodyLimit, ...writeHook }, async (req, reply) => {
     if (req.url.startsWith('/-/user/')) {
       // `npm login` / `npm adduser` (legacy CouchDB user documents, after /-/v1/login answered 404).
-      throw new RegistryError(404, 'NPM_LOGIN_UNSUPPORTED', 'npm login is not supported by this registry', `create a token with \`sigil account token create\`, then \`npm config set //${(ctx.baseUrl || `http://${req.headers.host ?? 'host'}`).replace(/^https?:\/\//, '')}/:_authToken <token>\``);
+      throw new RegistryError(
+        404,
+        'NPM_LOGIN_UNSUPPORTED',
+        'npm login is not supported by this registry',
+        `create a token with \`sigil account token create\`, then \`npm config set //${(ctx.baseUrl || `http://${req.headers.host ?? 'host'}`).replace(/^https?:\/\//, '')}/:_authToken <token>\``,
+      );
     }
     const target = parseNpmPath(req.url);
     if (!target || target.kind !== 'packument') {
-      throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable (no unpublish, deprecate or revision updates)`);
+      throw new RegistryError(
+        405,
+        'NPM_UNSUPPORTED',
+        `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable (no unpublish, deprecate or revision updates)`,
+      );
     }
     const body = parseNpmPublishBody(req.body, target.name, opts.maxTarballBytes);
     const p = parseNpmName(target.name)!;
@@ -177,18 +250,32 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     try {
       facts = await computeNpmTarballFacts(tarballFile(p.bare, body.version), body.tarball);
     } catch (e) {
-      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+      if (e instanceof InputError)
+        throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
       throw e;
     }
     const tName = facts.manifest['name'];
-    const tVersion = typeof facts.manifest['version'] === 'string' ? facts.manifest['version'].replace(/^v/, '') : facts.manifest['version'];
+    const tVersion =
+      typeof facts.manifest['version'] === 'string'
+        ? facts.manifest['version'].replace(/^v/, '')
+        : facts.manifest['version'];
     if (tName !== target.name || tVersion !== body.version) {
-      throw new RegistryError(400, 'NPM_PUBLISH_MISMATCH', `the tarball's package.json says ${JSON.stringify(tName)}@${JSON.stringify(tVersion)}, but the body publishes ${target.name}@${body.version}`, 'publish with `npm publish` from the package folder, or fix package.json');
+      throw new RegistryError(
+        400,
+        'NPM_PUBLISH_MISMATCH',
+        `the tarball's package.json says ${JSON.stringify(tName)}@${JSON.stringify(tVersion)}, but the body publishes ${target.name}@${body.version}`,
+        'publish with `npm publish` from the package folder, or fix package.json',
+      );
     }
 
     const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
     const exists = () =>
-      new RegistryError(403, 'VERSION_EXISTS', `You cannot publish over the previously published versions: ${body.version}.`, `${target.name}@${body.version} is already published and versions are immutable; bump the version`);
+      new RegistryError(
+        403,
+        'VERSION_EXISTS',
+        `You cannot publish over the previously published versions: ${body.version}.`,
+        `${target.name}@${body.version} is already published and versions are immutable; bump the version`,
+      );
     const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
     let outcome;
     try {
@@ -202,10 +289,21 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         ...(claims.authorize ? { authorize: claims.authorize } : {}),
       });
     } catch (e) {
-      if (e instanceof RegistryError && (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')) throw e.code === 'VERSION_EXISTS' ? exists() : new RegistryError(403, e.code, e.message, e.hint);
+      if (
+        e instanceof RegistryError &&
+        (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')
+      )
+        throw e.code === 'VERSION_EXISTS'
+          ? exists()
+          : new RegistryError(403, e.code, e.message, e.hint);
       if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
         const file = tarballFile(p.bare, body.version);
-        throw new RegistryError(403, e.code, `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`, `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} — signs and uploads in one step; npm-protocol tools can send the bundle as "_sigil.bundle" instead, see docs/npm.md`);
+        throw new RegistryError(
+          403,
+          e.code,
+          `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`,
+          `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} — signs and uploads in one step; npm-protocol tools can send the bundle as "_sigil.bundle" instead, see docs/npm.md`,
+        );
       }
       throw e;
     }
@@ -214,24 +312,39 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
 
     store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
     // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
-    for (const tag of body.distTags) if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
+    for (const tag of body.distTags)
+      if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
     claims.commit();
     return reply.code(201).send({
       ok: true,
       id: target.name,
-      sigil: { purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, logIndex: outcome.record.log.publish.logIndex, record: `${baseUrl(req)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` },
+      sigil: {
+        purl: outcome.record.purl,
+        signedByAuthor: outcome.record.authorBundle !== null,
+        logIndex: outcome.record.log.publish.logIndex,
+        record: `${baseUrl(req)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
+      },
     });
   });
 
   // `npm unpublish` (DELETE /<name>/-rev/<rev>, /<name>/-/<file>/-rev/<rev>): the log remembers every release.
   app.delete('/*', { ...writeHook }, async (req) => {
-    throw new RegistryError(405, 'NPM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable and logged, so they cannot be unpublished`, 'publish a new version; `npm deprecate` is not supported either');
+    throw new RegistryError(
+      405,
+      'NPM_UNSUPPORTED',
+      `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable and logged, so they cannot be unpublished`,
+      'publish a new version; `npm deprecate` is not supported either',
+    );
   });
 
   // ---- dist-tags ----------------------------------------------------------
 
-  const tagTarget = (req: FastifyRequest): { name: string; namespace: string; bare: string; tag?: string } => {
-    const m = /^\/-\/package\/([^/?]+(?:\/[^/?]+)?)\/dist-tags(?:\/([^/?]+))?\/?(?:\?.*)?$/.exec(req.url);
+  const tagTarget = (
+    req: FastifyRequest,
+  ): { name: string; namespace: string; bare: string; tag?: string } => {
+    const m = /^\/-\/package\/([^/?]+(?:\/[^/?]+)?)\/dist-tags(?:\/([^/?]+))?\/?(?:\?.*)?$/.exec(
+      req.url,
+    );
     let name: string | undefined;
     let tag: string | undefined;
     try {
@@ -255,20 +368,37 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
 
   const tagWrite = async (req: FastifyRequest, reply: FastifyReply, remove: boolean) => {
     const t = tagTarget(req);
-    if (t.tag === undefined || !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(t.tag)) throw new RegistryError(400, 'NPM_TAG_INVALID', 'give a tag name: /-/package/<name>/dist-tags/<tag>');
-    authorize(req, purlWithoutVersion(makePurl('npm', t.namespace || undefined, t.bare, '0.0.0')), 'publish');
+    if (t.tag === undefined || !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(t.tag))
+      throw new RegistryError(
+        400,
+        'NPM_TAG_INVALID',
+        'give a tag name: /-/package/<name>/dist-tags/<tag>',
+      );
+    authorize(
+      req,
+      purlWithoutVersion(makePurl('npm', t.namespace || undefined, t.bare, '0.0.0')),
+      'publish',
+    );
     const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
     if (versions.length === 0) throw notFound();
     if (remove) {
-      if (t.tag === 'latest') throw new RegistryError(400, 'NPM_TAG_INVALID', 'the latest tag cannot be removed');
+      if (t.tag === 'latest')
+        throw new RegistryError(400, 'NPM_TAG_INVALID', 'the latest tag cannot be removed');
       store.setDistTag('npm', t.namespace, t.bare, t.tag, null);
     } else {
       const v = req.body;
-      if (typeof v !== 'string' || !versions.includes(v)) throw new RegistryError(400, 'NPM_TAG_INVALID', `the body must be a published version of ${t.name} as a JSON string (got ${JSON.stringify(v)})`);
+      if (typeof v !== 'string' || !versions.includes(v))
+        throw new RegistryError(
+          400,
+          'NPM_TAG_INVALID',
+          `the body must be a published version of ${t.name} as a JSON string (got ${JSON.stringify(v)})`,
+        );
       store.setDistTag('npm', t.namespace, t.bare, t.tag, v);
     }
     return reply.code(201).send({ ok: true });
   };
-  app.put('/-/package/*', { bodyLimit: 4096, ...writeHook }, (req, reply) => tagWrite(req, reply, false));
+  app.put('/-/package/*', { bodyLimit: 4096, ...writeHook }, (req, reply) =>
+    tagWrite(req, reply, false),
+  );
   app.delete('/-/package/*', { ...writeHook }, (req, reply) => tagWrite(req, reply, true));
 }

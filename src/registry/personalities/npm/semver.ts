@@ -9,7 +9,8 @@ interface Parsed {
   readonly pre: readonly (string | number)[];
 }
 
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 function parse(v: string): Parsed | undefined {
   const m = SEMVER.exec(v);
@@ -48,5 +49,8 @@ export function isPrerelease(v: string): boolean {
 export function highestVersion(versions: readonly string[]): string | undefined {
   const releases = versions.filter((v) => !isPrerelease(v));
   const pool = releases.length > 0 ? releases : versions;
-  return pool.reduce<string | undefined>((best, v) => (best === undefined || compareSemver(v, best) > 0 ? v : best), undefined);
+  return pool.reduce<string | undefined>(
+    (best, v) => (best === undefined || compareSemver(v, best) > 0 ? v : best),
+    undefined,
+  );
 }

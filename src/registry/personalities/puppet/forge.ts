@@ -22,7 +22,8 @@ export function comparePuppetVersions(a: string, b: string): number {
   const [cb, pb] = b.split('-', 2) as [string, string | undefined];
   const xa = ca.split('.').map(Number);
   const xb = cb.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((xa[i] ?? 0) !== (xb[i] ?? 0)) return Math.sign((xa[i] ?? 0) - (xb[i] ?? 0));
+  for (let i = 0; i < 3; i++)
+    if ((xa[i] ?? 0) !== (xb[i] ?? 0)) return Math.sign((xa[i] ?? 0) - (xb[i] ?? 0));
   if (pa === pb) return 0;
   if (pa === undefined) return 1;
   if (pb === undefined) return -1;
@@ -38,7 +39,9 @@ export class PuppetForge {
   ) {}
 
   releasesOf(author: string, name: string): ReleaseRow[] {
-    return this.store.versions('puppet', author, name).sort((a, b) => comparePuppetVersions(b.version, a.version));
+    return this.store
+      .versions('puppet', author, name)
+      .sort((a, b) => comparePuppetVersions(b.version, a.version));
   }
 
   /** fileRelease finds the release a /v3/files name stands for. */
@@ -48,16 +51,22 @@ export class PuppetForge {
     return this.store.versions('puppet', m[1]!, m[2]!).find((r) => r.version === m[3]);
   }
 
-  private async facts(row: ReleaseRow): Promise<{ metadata: Record<string, unknown>; md5: string } | undefined> {
+  private async facts(
+    row: ReleaseRow,
+  ): Promise<{ metadata: Record<string, unknown>; md5: string } | undefined> {
     const cached = this.meta.get(row.sha256);
     if (cached) return cached;
     const bytes = this.store.readBlob(row.sha256);
     if (!bytes) return undefined;
-    const tar = await openTar(memoryArtifact(row.filename, bytes), {}, (e) => /^[^/]+\/metadata\.json$/.test(e.path));
+    const tar = await openTar(memoryArtifact(row.filename, bytes), {}, (e) =>
+      /^[^/]+\/metadata\.json$/.test(e.path),
+    );
     const raw = [...tar.files.values()][0];
     let metadata: Record<string, unknown> = {};
     try {
-      metadata = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as Record<string, unknown>) : {};
+      metadata = raw
+        ? (JSON.parse(Buffer.from(raw).toString('utf8')) as Record<string, unknown>)
+        : {};
     } catch {
       /* identified at publish; never malformed here */
     }
@@ -68,7 +77,17 @@ export class PuppetForge {
 
   private moduleStub(row: ReleaseRow) {
     const slug = `${row.namespace}-${row.name}`;
-    return { uri: `${this.prefix}/v3/modules/${slug}`, slug, name: row.name, deprecated_at: null, owner: { uri: `${this.prefix}/v3/users/${row.namespace}`, slug: row.namespace, username: row.namespace } };
+    return {
+      uri: `${this.prefix}/v3/modules/${slug}`,
+      slug,
+      name: row.name,
+      deprecated_at: null,
+      owner: {
+        uri: `${this.prefix}/v3/users/${row.namespace}`,
+        slug: row.namespace,
+        username: row.namespace,
+      },
+    };
   }
 
   async release(row: ReleaseRow): Promise<Record<string, unknown> | undefined> {
@@ -119,7 +138,14 @@ export class PuppetForge {
       module_group: 'base',
       premium: false,
       current_release: current,
-      releases: rows.map((r) => ({ uri: `${this.prefix}/v3/releases/${r.namespace}-${r.name}-${r.version}`, slug: `${r.namespace}-${r.name}-${r.version}`, version: r.version, file_uri: `${this.prefix}/v3/files/${r.namespace}-${r.name}-${r.version}.tar.gz`, file_size: r.size, supported: false })),
+      releases: rows.map((r) => ({
+        uri: `${this.prefix}/v3/releases/${r.namespace}-${r.name}-${r.version}`,
+        slug: `${r.namespace}-${r.name}-${r.version}`,
+        version: r.version,
+        file_uri: `${this.prefix}/v3/files/${r.namespace}-${r.name}-${r.version}.tar.gz`,
+        file_size: r.size,
+        supported: false,
+      })),
     };
   }
 }

@@ -23,7 +23,11 @@ export interface DistMetadata {
 const memo = new Map<string, DistMetadata>();
 
 /** distMetadata reads (once per sha256) what the simple index needs; a file it cannot read yields {} (still installable). */
-export async function distMetadata(sha256: string, filename: string, bytes: () => Buffer | undefined): Promise<DistMetadata> {
+export async function distMetadata(
+  sha256: string,
+  filename: string,
+  bytes: () => Buffer | undefined,
+): Promise<DistMetadata> {
   const hit = memo.get(sha256);
   if (hit) return hit;
   const data = bytes();
@@ -50,7 +54,12 @@ export async function distMetadata(sha256: string, filename: string, bytes: () =
     if (text) {
       const rp = parseHeaderFields(text.toString('utf8')).get('Requires-Python')?.[0]?.trim();
       out = {
-        ...(wheel ? { metadata: Buffer.from(text), metadataSha256: createHash('sha256').update(text).digest('hex') } : {}),
+        ...(wheel
+          ? {
+              metadata: Buffer.from(text),
+              metadataSha256: createHash('sha256').update(text).digest('hex'),
+            }
+          : {}),
         ...(rp ? { requiresPython: rp } : {}),
       };
     }

@@ -34,7 +34,14 @@ import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../s
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
 import { YankStore } from '../shared/yanks.js';
 import { distMetadata } from './metadata.js';
-import { chooseSimpleFormat, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from './simple.js';
+import {
+  chooseSimpleFormat,
+  projectHtml,
+  projectJson,
+  projectListHtml,
+  projectListJson,
+  type SimpleFile,
+} from './simple.js';
 import { checkUploadForm, pypiVersionKey } from './upload.js';
 
 /** Where `sigil serve` mounts this personality. */
@@ -51,7 +58,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
   const text = r.hint ? `${r.message} (hint: ${r.hint})` : r.message;
   reply.raw.statusMessage = reasonPhrase(text);
-  return reply.code(r.status).type('application/json; charset=utf-8').send({ error: { code: r.code, message: r.message, ...(r.hint ? { hint: r.hint } : {}) } });
+  return reply
+    .code(r.status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: r.code, message: r.message, ...(r.hint ? { hint: r.hint } : {}) } });
 }
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
@@ -61,14 +71,28 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   const store = ctx.store;
   const yanks = new YankStore(store.db);
   installRefusals(app, opts.maxUploadBytes, render);
-  await app.register(multipart, { limits: { fileSize: opts.maxUploadBytes, files: 2, fields: 200, fieldSize: 4 * 1024 * 1024, parts: 202 } });
+  await app.register(multipart, {
+    limits: {
+      fileSize: opts.maxUploadBytes,
+      files: 2,
+      fields: 200,
+      fieldSize: 4 * 1024 * 1024,
+      parts: 202,
+    },
+  });
 
-  const baseUrl = (req: FastifyRequest) => `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${PYPI_PREFIX}`;
+  const baseUrl = (req: FastifyRequest) =>
+    `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${PYPI_PREFIX}`;
   const packagePurl = (norm: string) => `pkg:pypi/${norm}`;
-  const fileUrl = (base: string, norm: string, version: string, filename: string) => `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
+  const fileUrl = (base: string, norm: string, version: string, filename: string) =>
+    `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
 
   /** Writes need a token before the body is read (twine sends it as Basic __token__:<token>). */
-  const writeHook = writeAuthHook(auth, render, `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`);
+  const writeHook = writeAuthHook(
+    auth,
+    render,
+    `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`,
+  );
 
   async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];
@@ -102,7 +126,11 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     return reply.send(f.json ? projectListJson(names) : projectListHtml(names));
   });
 
-  const project = async (req: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply, slash: boolean) => {
+  const project = async (
+    req: FastifyRequest<{ Params: { project: string } }>,
+    reply: FastifyReply,
+    slash: boolean,
+  ) => {
     const name = req.params.project;
     if (!PYPI_NAME.test(name)) throw notFound(`"${name}" is not a valid project name`);
     const norm = normalizePypiName(name);
@@ -113,39 +141,67 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     reply.header('vary', 'Accept').type(f.type);
     return reply.send(f.json ? projectJson(norm, files) : projectHtml(norm, files));
   };
-  app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) => project(req, reply, true));
-  app.get<{ Params: { project: string } }>('/simple/:project', (req, reply) => project(req, reply, false));
+  app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) =>
+    project(req, reply, true),
+  );
+  app.get<{ Params: { project: string } }>('/simple/:project', (req, reply) =>
+    project(req, reply, false),
+  );
 
-  app.get<{ Params: { project: string; version: string; file: string } }>('/files/:project/:version/:file', async (req, reply) => {
-    const { project: name, version } = req.params;
-    let file = req.params.file;
-    const wantMetadata = file.endsWith('.metadata');
-    if (wantMetadata) file = file.slice(0, -'.metadata'.length);
-    // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
-    if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
-    const row = store.get(makePurl('pypi', undefined, normalizePypiName(name), version));
-    if (!row || row.filename !== file) throw notFound(`${file} is not published on this registry`);
-    if (wantMetadata) {
-      const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
-      if (!meta.metadata) throw notFound(`${file} has no separate metadata file`);
-      return reply.header('cache-control', IMMUTABLE).type('text/plain; charset=utf-8').send(meta.metadata);
-    }
-    const bytes = store.readBlob(row.sha256);
-    if (!bytes) throw new RegistryError(500, 'BLOB_MISSING', `the file of ${row.purl} is missing from storage`, 'see the server log');
-    return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
-  });
+  app.get<{ Params: { project: string; version: string; file: string } }>(
+    '/files/:project/:version/:file',
+    async (req, reply) => {
+      const { project: name, version } = req.params;
+      let file = req.params.file;
+      const wantMetadata = file.endsWith('.metadata');
+      if (wantMetadata) file = file.slice(0, -'.metadata'.length);
+      // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
+      if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
+      const row = store.get(makePurl('pypi', undefined, normalizePypiName(name), version));
+      if (!row || row.filename !== file)
+        throw notFound(`${file} is not published on this registry`);
+      if (wantMetadata) {
+        const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+        if (!meta.metadata) throw notFound(`${file} has no separate metadata file`);
+        return reply
+          .header('cache-control', IMMUTABLE)
+          .type('text/plain; charset=utf-8')
+          .send(meta.metadata);
+      }
+      const bytes = store.readBlob(row.sha256);
+      if (!bytes)
+        throw new RegistryError(
+          500,
+          'BLOB_MISSING',
+          `the file of ${row.purl} is missing from storage`,
+          'see the server log',
+        );
+      return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
+    },
+  );
 
   // ---- upload (twine) -------------------------------------------------------
 
   const upload = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.isMultipart()) throw new RegistryError(400, 'PYPI_UPLOAD_INVALID', 'an upload must be multipart/form-data', 'upload with `twine upload --repository-url <this registry>/pypi/legacy/`');
+    if (!req.isMultipart())
+      throw new RegistryError(
+        400,
+        'PYPI_UPLOAD_INVALID',
+        'an upload must be multipart/form-data',
+        'upload with `twine upload --repository-url <this registry>/pypi/legacy/`',
+      );
     const fields = new Map<string, string[]>();
     const files: { filename: string; data: Buffer }[] = [];
     for await (const part of req.parts()) {
       if (part.type === 'file') {
         const data = await part.toBuffer();
         if (part.fieldname === 'content') files.push({ filename: part.filename, data });
-        else if (part.fieldname !== 'gpg_signature' && part.fieldname !== 'attestations') throw new RegistryError(400, 'PYPI_UPLOAD_INVALID', `invalid upload: unexpected file field "${part.fieldname}"`);
+        else if (part.fieldname !== 'gpg_signature' && part.fieldname !== 'attestations')
+          throw new RegistryError(
+            400,
+            'PYPI_UPLOAD_INVALID',
+            `invalid upload: unexpected file field "${part.fieldname}"`,
+          );
       } else {
         const v = typeof part.value === 'string' ? part.value : String(part.value);
         fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), v]);
@@ -158,11 +214,20 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     try {
       identity = await identifyPypi(memoryArtifact(up.filename, up.data));
     } catch (e) {
-      if (e instanceof InputError) throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
+      if (e instanceof InputError)
+        throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
       throw e;
     }
-    if (normalizePypiName(identity.name) !== normalizePypiName(up.name) || pypiVersionKey(identity.version) !== pypiVersionKey(up.version)) {
-      throw new RegistryError(400, 'PYPI_PUBLISH_MISMATCH', `the form says ${up.name} ${up.version} but ${up.filename}'s metadata says ${identity.name} ${identity.version}`, 'upload the files `python -m build` wrote, unchanged');
+    if (
+      normalizePypiName(identity.name) !== normalizePypiName(up.name) ||
+      pypiVersionKey(identity.version) !== pypiVersionKey(up.version)
+    ) {
+      throw new RegistryError(
+        400,
+        'PYPI_PUBLISH_MISMATCH',
+        `the form says ${up.name} ${up.version} but ${up.filename}'s metadata says ${identity.name} ${identity.version}`,
+        'upload the files `python -m build` wrote, unchanged',
+      );
     }
     const norm = normalizePypiName(identity.name);
     const claims = publishClaims(auth, req);
@@ -180,25 +245,49 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') {
         const existing = store.get(identity.purl);
-        const other = existing && existing.filename !== up.filename ? `; ${norm} ${identity.version} is published as ${existing.filename}, and this registry keeps one distribution file per version` : '';
+        const other =
+          existing && existing.filename !== up.filename
+            ? `; ${norm} ${identity.version} is published as ${existing.filename}, and this registry keeps one distribution file per version`
+            : '';
         // twine --skip-existing recognises 400 with "already exists" (twine/commands/upload.py).
-        throw new RegistryError(400, 'VERSION_EXISTS', `File already exists: ${up.filename}${other}`, 'versions are immutable; bump the version');
+        throw new RegistryError(
+          400,
+          'VERSION_EXISTS',
+          `File already exists: ${up.filename}${other}`,
+          'versions are immutable; bump the version',
+        );
       }
       if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        throw new RegistryError(403, e.code, `${norm} only accepts releases signed by its authors, and twine cannot sign`, `sigil publish dist/${up.filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (signs and uploads in one step; see docs/pypi.md)`);
+        throw new RegistryError(
+          403,
+          e.code,
+          `${norm} only accepts releases signed by its authors, and twine cannot sign`,
+          `sigil publish dist/${up.filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (signs and uploads in one step; see docs/pypi.md)`,
+        );
       }
       throw e;
     }
     claims.commit();
     // PyPI answers 200 to an upload (also of an identical file again).
-    return reply.code(200).send({ ok: true, purl: outcome.record.purl, signedByAuthor: outcome.record.authorBundle !== null, record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}` });
+    return reply
+      .code(200)
+      .send({
+        ok: true,
+        purl: outcome.record.purl,
+        signedByAuthor: outcome.record.authorBundle !== null,
+        record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
+      });
   };
   app.post('/legacy/', { ...writeHook }, upload);
   app.post('/legacy', { ...writeHook }, upload);
 
   // ---- yank (PEP 592) ---------------------------------------------------------
 
-  const yank = async (req: FastifyRequest<{ Params: { project: string; version: string } }>, reply: FastifyReply, on: boolean) => {
+  const yank = async (
+    req: FastifyRequest<{ Params: { project: string; version: string } }>,
+    reply: FastifyReply,
+    on: boolean,
+  ) => {
     const { project: name, version } = req.params;
     if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such release');
     const norm = normalizePypiName(name);
@@ -210,6 +299,14 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     yanks.set(row.purl, on, reason, ctx.now());
     return reply.send({ ok: true, purl: row.purl, yanked: on });
   };
-  app.put<{ Params: { project: string; version: string } }>('/yank/:project/:version', { bodyLimit: 8192, ...writeHook }, (req, reply) => yank(req, reply, true));
-  app.delete<{ Params: { project: string; version: string } }>('/yank/:project/:version', { ...writeHook }, (req, reply) => yank(req, reply, false));
+  app.put<{ Params: { project: string; version: string } }>(
+    '/yank/:project/:version',
+    { bodyLimit: 8192, ...writeHook },
+    (req, reply) => yank(req, reply, true),
+  );
+  app.delete<{ Params: { project: string; version: string } }>(
+    '/yank/:project/:version',
+    { ...writeHook },
+    (req, reply) => yank(req, reply, false),
+  );
 }

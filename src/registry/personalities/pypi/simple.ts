@@ -34,7 +34,8 @@ export interface SimpleFile {
   readonly signedByAuthor: boolean;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * chooseSimpleFormat picks the representation by the Accept header's q-values (PEP 691
@@ -43,14 +44,27 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function chooseSimpleFormat(accept: string | undefined): { type: string; json: boolean } {
   let best = { type: 'text/html', json: false, q: 0.0001 };
   for (const part of (accept ?? '').split(',')) {
-    const [mime, ...params] = part.trim().split(';').map((s) => s.trim());
+    const [mime, ...params] = part
+      .trim()
+      .split(';')
+      .map((s) => s.trim());
     const qp = params.find((p) => p.startsWith('q='));
     const q = qp ? Number(qp.slice(2)) : 1;
     if (!Number.isFinite(q) || q <= 0) continue;
-    const cand = mime === SIMPLE_JSON ? { type: SIMPLE_JSON, json: true } : mime === SIMPLE_HTML ? { type: SIMPLE_HTML, json: false } : mime === 'text/html' ? { type: 'text/html', json: false } : undefined;
+    const cand =
+      mime === SIMPLE_JSON
+        ? { type: SIMPLE_JSON, json: true }
+        : mime === SIMPLE_HTML
+          ? { type: SIMPLE_HTML, json: false }
+          : mime === 'text/html'
+            ? { type: 'text/html', json: false }
+            : undefined;
     if (cand && q > best.q) best = { ...cand, q };
   }
-  return { type: best.type === 'text/html' ? 'text/html; charset=utf-8' : best.type, json: best.json };
+  return {
+    type: best.type === 'text/html' ? 'text/html; charset=utf-8' : best.type,
+    json: best.json,
+  };
 }
 
 /** projectListHtml is `/simple/`: every project, linked by its normalized name. */
@@ -68,7 +82,11 @@ export function projectHtml(name: string, files: readonly SimpleFile[]): string 
   const links = files.map((f) => {
     const attrs = [`href="${esc(f.url)}#sha256=${f.sha256}"`];
     if (f.requiresPython) attrs.push(`data-requires-python="${esc(f.requiresPython)}"`);
-    if (f.metadataSha256) attrs.push(`data-dist-info-metadata="sha256=${f.metadataSha256}"`, `data-core-metadata="sha256=${f.metadataSha256}"`);
+    if (f.metadataSha256)
+      attrs.push(
+        `data-dist-info-metadata="sha256=${f.metadataSha256}"`,
+        `data-core-metadata="sha256=${f.metadataSha256}"`,
+      );
     if (f.yanked !== undefined) attrs.push(`data-yanked="${esc(f.yanked)}"`);
     return `<a ${attrs.join(' ')}>${esc(f.filename)}</a><br/>`;
   });

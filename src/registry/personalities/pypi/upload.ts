@@ -53,30 +53,46 @@ function one(fields: UploadForm['fields'], name: string, problems: string[]): st
 export function checkUploadForm(form: UploadForm): CheckedUpload {
   const problems: string[] = [];
   const action = one(form.fields, ':action', problems);
-  if (action !== 'file_upload') problems.push(`":action" must be "file_upload" (got ${JSON.stringify(action ?? null)})`);
+  if (action !== 'file_upload')
+    problems.push(`":action" must be "file_upload" (got ${JSON.stringify(action ?? null)})`);
   const protocol = one(form.fields, 'protocol_version', problems);
-  if (protocol !== undefined && protocol !== '1') problems.push(`"protocol_version" must be 1 (got ${JSON.stringify(protocol)})`);
+  if (protocol !== undefined && protocol !== '1')
+    problems.push(`"protocol_version" must be 1 (got ${JSON.stringify(protocol)})`);
   const name = one(form.fields, 'name', problems);
   const version = one(form.fields, 'version', problems);
   if (!name) problems.push('"name" is missing');
   if (!version) problems.push('"version" is missing');
-  if (form.files.length !== 1) problems.push(`exactly one file must be sent as "content" (got ${form.files.length})`);
+  if (form.files.length !== 1)
+    problems.push(`exactly one file must be sent as "content" (got ${form.files.length})`);
   const file = form.files[0];
-  if (file && !DIST_FILE.test(file.filename)) problems.push(`${JSON.stringify(file.filename)} is not a wheel (.whl) or sdist (.tar.gz, .zip) file name`);
+  if (file && !DIST_FILE.test(file.filename))
+    problems.push(
+      `${JSON.stringify(file.filename)} is not a wheel (.whl) or sdist (.tar.gz, .zip) file name`,
+    );
   const filetype = one(form.fields, 'filetype', problems);
   if (file && filetype !== undefined) {
     const want = file.filename.endsWith('.whl') ? 'bdist_wheel' : 'sdist';
-    if (filetype !== want) problems.push(`"filetype" is ${JSON.stringify(filetype)} but ${file.filename} is a ${want}`);
+    if (filetype !== want)
+      problems.push(`"filetype" is ${JSON.stringify(filetype)} but ${file.filename} is a ${want}`);
   }
   const sha256 = one(form.fields, 'sha256_digest', problems)?.toLowerCase();
   const md5 = one(form.fields, 'md5_digest', problems)?.toLowerCase();
   if (sha256 === undefined && md5 === undefined) problems.push('"sha256_digest" is missing');
-  if (file && sha256 !== undefined && sha256 !== createHash('sha256').update(file.data).digest('hex')) problems.push('"sha256_digest" does not match the uploaded file');
-  if (file && md5 !== undefined && md5 !== createHash('md5').update(file.data).digest('hex')) problems.push('"md5_digest" does not match the uploaded file');
+  if (
+    file &&
+    sha256 !== undefined &&
+    sha256 !== createHash('sha256').update(file.data).digest('hex')
+  )
+    problems.push('"sha256_digest" does not match the uploaded file');
+  if (file && md5 !== undefined && md5 !== createHash('md5').update(file.data).digest('hex'))
+    problems.push('"md5_digest" does not match the uploaded file');
   if (file && name && DIST_FILE.test(file.filename)) {
     // The file name starts with the project name ("-" escaped to "_" in wheels, PEP 427/625).
     const head = file.filename.split('-')[0]!;
-    if (normalizePypiName(head) !== normalizePypiName(name) && !normalizePypiName(file.filename).startsWith(`${normalizePypiName(name)}-`)) {
+    if (
+      normalizePypiName(head) !== normalizePypiName(name) &&
+      !normalizePypiName(file.filename).startsWith(`${normalizePypiName(name)}-`)
+    ) {
       problems.push(`the file name ${file.filename} is not a distribution of "${name}"`);
     }
   }
@@ -100,6 +116,19 @@ export function checkUploadForm(form: UploadForm): CheckedUpload {
       problems.push('"sigil_key_events" is not JSON');
     }
   }
-  if (problems.length > 0) throw new RegistryError(400, 'PYPI_UPLOAD_INVALID', `invalid upload: ${problems.join('; ')}`, 'upload with `twine upload` from the folder `python -m build` wrote');
-  return { filename: file!.filename, data: file!.data, name: name!, version: version!, bundle, keyEvents };
+  if (problems.length > 0)
+    throw new RegistryError(
+      400,
+      'PYPI_UPLOAD_INVALID',
+      `invalid upload: ${problems.join('; ')}`,
+      'upload with `twine upload` from the folder `python -m build` wrote',
+    );
+  return {
+    filename: file!.filename,
+    data: file!.data,
+    name: name!,
+    version: version!,
+    bundle,
+    keyEvents,
+  };
 }

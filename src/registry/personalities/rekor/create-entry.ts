@@ -37,7 +37,9 @@ export interface CreateEntryOptions {
   /** Largest request body accepted, in bytes (default 4 MiB, as rekor-tiles). */
   readonly maxBodyBytes?: number;
   /** Admission by the entry's (verified) signers: a refusal is answered as is, nothing is appended. */
-  readonly admit?: (entry: DsseEntryJson) => { status: number; code: string; message: string } | undefined;
+  readonly admit?: (
+    entry: DsseEntryJson,
+  ) => { status: number; code: string; message: string } | undefined;
 }
 
 /** RekorErrorBody is the JSON body of a refused request. */
@@ -51,7 +53,11 @@ export interface RekorErrorBody {
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** errorAnswer renders a refused request. */
-export function errorAnswer(status: number, body: RekorErrorBody, headers: Record<string, string> = {}): HttpAnswer {
+export function errorAnswer(
+  status: number,
+  body: RekorErrorBody,
+  headers: Record<string, string> = {},
+): HttpAnswer {
   return { status, headers: { ...JSON_HEADERS, ...headers }, body };
 }
 
@@ -72,7 +78,11 @@ function logIdOf(log: TransparencyLog): Uint8Array {
  * the log and answers the TransparencyLogEntry. Never throws for bad input
  * or pushback; other failures of the log propagate (500).
  */
-export async function createEntry(log: TransparencyLog, body: Uint8Array | string, options: CreateEntryOptions = {}): Promise<HttpAnswer> {
+export async function createEntry(
+  log: TransparencyLog,
+  body: Uint8Array | string,
+  options: CreateEntryOptions = {},
+): Promise<HttpAnswer> {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let prepared;
   try {
@@ -95,7 +105,11 @@ export async function createEntry(log: TransparencyLog, body: Uint8Array | strin
     added = await log.append(prepared.body);
   } catch (e) {
     if (e instanceof PushbackError) {
-      return errorAnswer(503, { code: e.code, message: e.message }, { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))) });
+      return errorAnswer(
+        503,
+        { code: e.code, message: e.message },
+        { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))) },
+      );
     }
     throw e;
   }

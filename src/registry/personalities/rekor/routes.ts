@@ -26,21 +26,39 @@ export const REKOR_ENTRIES_PATH = '/api/v2/log/entries';
 
 export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastify, opts) => {
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const send = (reply: import('fastify').FastifyReply, a: HttpAnswer) => reply.code(a.status).headers(a.headers).send(a.body);
+  const send = (reply: import('fastify').FastifyReply, a: HttpAnswer) =>
+    reply.code(a.status).headers(a.headers).send(a.body);
 
   // Raw bytes in: the pure layer parses JSON itself and names bad fields.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+    (_req, body, done) => done(null, body),
+  );
 
   fastify.setErrorHandler((err: FastifyError, _req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return send(reply, errorAnswer(413, { code: 'REKOR_REQUEST_TOO_LARGE', message: `request body is over the limit of ${maxBodyBytes} bytes`, limit: maxBodyBytes }));
+      return send(
+        reply,
+        errorAnswer(413, {
+          code: 'REKOR_REQUEST_TOO_LARGE',
+          message: `request body is over the limit of ${maxBodyBytes} bytes`,
+          limit: maxBodyBytes,
+        }),
+      );
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      return send(reply, errorAnswer(err.statusCode, { code: 'REKOR_REQUEST_MALFORMED', message: err.message }));
+      return send(
+        reply,
+        errorAnswer(err.statusCode, { code: 'REKOR_REQUEST_MALFORMED', message: err.message }),
+      );
     }
     reply.log.error(err);
-    return send(reply, errorAnswer(500, { code: 'INTERNAL', message: 'the log failed to add the entry' }));
+    return send(
+      reply,
+      errorAnswer(500, { code: 'INTERNAL', message: 'the log failed to add the entry' }),
+    );
   });
 
   const admission = opts.admission;
@@ -51,7 +69,15 @@ export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastif
         // Before the body is read: rate limit, token; the key policy needs the parsed entry.
         onRequest: async (req: AdmittedRequest, reply: import('fastify').FastifyReply) => {
           const r = admission.checkRequest(req, 'dsse');
-          if (r.refused) return send(reply, errorAnswer(r.refused.status, { code: r.refused.code, message: r.refused.message }, { ...r.refused.headers }));
+          if (r.refused)
+            return send(
+              reply,
+              errorAnswer(
+                r.refused.status,
+                { code: r.refused.code, message: r.refused.message },
+                { ...r.refused.headers },
+              ),
+            );
           req[needsKey] = r.needsEntryCheck;
         },
       }
@@ -60,9 +86,22 @@ export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastif
   fastify.post(REKOR_ENTRIES_PATH, admit, async (req: AdmittedRequest, reply) => {
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) {
-      return send(reply, errorAnswer(400, { code: 'REKOR_REQUEST_MALFORMED', message: 'request body is empty; expected a JSON CreateEntryRequest', fields: ['(body)'] }));
+      return send(
+        reply,
+        errorAnswer(400, {
+          code: 'REKOR_REQUEST_MALFORMED',
+          message: 'request body is empty; expected a JSON CreateEntryRequest',
+          fields: ['(body)'],
+        }),
+      );
     }
-    const check = admission && req[needsKey] ? (e: Parameters<LogAdmission['checkEntry']>[0]) => admission.checkEntry(e) : undefined;
-    return send(reply, await createEntry(opts.log, body, { maxBodyBytes, ...(check ? { admit: check } : {}) }));
+    const check =
+      admission && req[needsKey]
+        ? (e: Parameters<LogAdmission['checkEntry']>[0]) => admission.checkEntry(e)
+        : undefined;
+    return send(
+      reply,
+      await createEntry(opts.log, body, { maxBodyBytes, ...(check ? { admit: check } : {}) }),
+    );
   });
 };

@@ -19,20 +19,64 @@ export interface Refusal {
 }
 
 /** toRefusal maps an error to a refusal; undefined means an internal failure (answered 500, logged). */
-export function toRefusal(err: unknown, req: FastifyRequest, maxUploadBytes: number): Refusal | undefined {
+export function toRefusal(
+  err: unknown,
+  req: FastifyRequest,
+  maxUploadBytes: number,
+): Refusal | undefined {
   const a = toAuthError(err, req);
-  if (a instanceof AuthError) return { status: a.status, code: a.code, message: a.message, ...(a.hint ? { hint: a.hint } : {}), headers: a.headers };
-  if (err instanceof RegistryError) return { status: err.status, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), headers: {} };
+  if (a instanceof AuthError)
+    return {
+      status: a.status,
+      code: a.code,
+      message: a.message,
+      ...(a.hint ? { hint: a.hint } : {}),
+      headers: a.headers,
+    };
+  if (err instanceof RegistryError)
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+      headers: {},
+    };
   const fe = err as Partial<FastifyError>;
-  if (fe.statusCode === 413 || fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_PARTS_LIMIT' || fe.code === 'FST_FILES_LIMIT' || fe.code === 'FST_FIELDS_LIMIT') {
-    return { status: 413, code: 'UPLOAD_TOO_LARGE', message: `the upload is larger than this registry's limit of ${maxUploadBytes} bytes`, hint: 'the limit is set with `sigil serve --max-upload-bytes`', headers: {} };
+  if (
+    fe.statusCode === 413 ||
+    fe.code === 'FST_REQ_FILE_TOO_LARGE' ||
+    fe.code === 'FST_PARTS_LIMIT' ||
+    fe.code === 'FST_FILES_LIMIT' ||
+    fe.code === 'FST_FIELDS_LIMIT'
+  ) {
+    return {
+      status: 413,
+      code: 'UPLOAD_TOO_LARGE',
+      message: `the upload is larger than this registry's limit of ${maxUploadBytes} bytes`,
+      hint: 'the limit is set with `sigil serve --max-upload-bytes`',
+      headers: {},
+    };
   }
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, code: 'BAD_REQUEST', message: fe.message ?? 'bad request', headers: {} };
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return {
+      status: fe.statusCode,
+      code: 'BAD_REQUEST',
+      message: fe.message ?? 'bad request',
+      headers: {},
+    };
   return undefined;
 }
 
 /** installRefusals sets the plugin's error handler: refusals rendered by `render`, anything else a logged 500. */
-export function installRefusals(app: { setErrorHandler: (h: (err: Error, req: FastifyRequest, reply: FastifyReply) => unknown) => unknown }, maxUploadBytes: number, render: (reply: FastifyReply, r: Refusal) => FastifyReply): void {
+export function installRefusals(
+  app: {
+    setErrorHandler: (
+      h: (err: Error, req: FastifyRequest, reply: FastifyReply) => unknown,
+    ) => unknown;
+  },
+  maxUploadBytes: number,
+  render: (reply: FastifyReply, r: Refusal) => FastifyReply,
+): void {
   app.setErrorHandler((err, req, reply) => {
     const r = toRefusal(err, req, maxUploadBytes);
     if (r) {
@@ -40,7 +84,13 @@ export function installRefusals(app: { setErrorHandler: (h: (err: Error, req: Fa
       return render(reply, r);
     }
     req.log.error(err);
-    return render(reply, { status: 500, code: 'INTERNAL', message: 'the registry failed to handle this request', hint: 'see the server log', headers: {} });
+    return render(reply, {
+      status: 500,
+      code: 'INTERNAL',
+      message: 'the registry failed to handle this request',
+      hint: 'see the server log',
+      headers: {},
+    });
   });
 }
 
@@ -54,8 +104,15 @@ export function reasonPhrase(text: string): string {
  * (twine, cargo, gem push): OTP_REQUIRED then says what to run instead of pointing at a header.
  */
 export function authRefusal(e: AuthError, otpAlternative: string): Refusal {
-  const hint = e.code === 'OTP_REQUIRED' ? `this client cannot send one; ${otpAlternative}` : e.hint;
-  return { status: e.status, code: e.code, message: e.message, ...(hint ? { hint } : {}), headers: e.headers };
+  const hint =
+    e.code === 'OTP_REQUIRED' ? `this client cannot send one; ${otpAlternative}` : e.hint;
+  return {
+    status: e.status,
+    code: e.code,
+    message: e.message,
+    ...(hint ? { hint } : {}),
+    headers: e.headers,
+  };
 }
 
 /**

@@ -12,7 +12,9 @@ import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.
 export function releasesOf(store: ReleaseStore, packagePurl: string): ReleaseRow[] {
   const prefix = `${packagePurl}@`;
   const purls = store.db
-    .prepare(`SELECT purl FROM release WHERE state = 'published' AND substr(purl, 1, ?) = ? ORDER BY published_at, rowid`)
+    .prepare(
+      `SELECT purl FROM release WHERE state = 'published' AND substr(purl, 1, ?) = ? ORDER BY published_at, rowid`,
+    )
     .all(prefix.length, prefix) as { purl: string }[];
   const out: ReleaseRow[] = [];
   for (const { purl } of purls) {
@@ -25,7 +27,9 @@ export function releasesOf(store: ReleaseStore, packagePurl: string): ReleaseRow
 
 /** packagesOfType lists the versionless purls of every published package of one ecosystem. */
 export function packagesOfType(store: ReleaseStore, type: string): string[] {
-  const rows = store.db.prepare(`SELECT DISTINCT purl FROM release WHERE state = 'published' AND type = ?`).all(type) as { purl: string }[];
+  const rows = store.db
+    .prepare(`SELECT DISTINCT purl FROM release WHERE state = 'published' AND type = ?`)
+    .all(type) as { purl: string }[];
   const out = new Set<string>();
   for (const { purl } of rows) {
     const at = purl.lastIndexOf('@');

@@ -22,7 +22,21 @@ export function rawEd25519Public(key: PrivateKey): Buffer {
   return Buffer.from(jwk.x!, 'base64url');
 }
 
-export function loadOrCreateWordpressKey(dataDir: string, passphrase: string | undefined): WordpressKey {
-  const k = loadOrCreateServerKey(dataDir, 'registry-wordpress.key', 'ed25519', passphrase, 'WordPress verifies only ed25519 signatures');
-  return { key: k.key, publicBase64: rawEd25519Public(k.key).toString('base64'), path: k.path, created: k.created };
+export function loadOrCreateWordpressKey(
+  dataDir: string,
+  passphrase: string | undefined,
+): WordpressKey {
+  const k = loadOrCreateServerKey(
+    dataDir,
+    'registry-wordpress.key',
+    'ed25519',
+    passphrase,
+    'WordPress verifies only ed25519 signatures',
+  );
+  return {
+    key: k.key,
+    publicBase64: rawEd25519Public(k.key).toString('base64'),
+    path: k.path,
+    created: k.created,
+  };
 }

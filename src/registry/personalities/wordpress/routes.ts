@@ -23,13 +23,22 @@ const MAX_FORM_BYTES = 1024 * 1024;
 const fail = (reply: FastifyReply, status: number, code: string, message: string, field?: string) =>
   reply.code(status).send({ error: { code, message, ...(field ? { field } : {}) } });
 
-export async function wordpressRoutes(app: FastifyInstance, opts: WordpressRoutesOptions): Promise<void> {
+export async function wordpressRoutes(
+  app: FastifyInstance,
+  opts: WordpressRoutesOptions,
+): Promise<void> {
   const { plugins, store } = opts;
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: MAX_FORM_BYTES },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
 
-  app.get('/trusted-key', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`${plugins.publicKey}\n`));
+  app.get('/trusted-key', async (_req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(`${plugins.publicKey}\n`),
+  );
 
   app.post('/plugins/update-check/1.1/', { bodyLimit: MAX_FORM_BYTES }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -38,41 +47,104 @@ export async function wordpressRoutes(app: FastifyInstance, opts: WordpressRoute
       try {
         installed = JSON.parse(installed);
       } catch {
-        return fail(reply, 400, 'WORDPRESS_REQUEST_INVALID', 'field "plugins" is not JSON (expected {"plugins":{"<slug>/<file>.php":{"Version":"x"}}})', 'plugins');
+        return fail(
+          reply,
+          400,
+          'WORDPRESS_REQUEST_INVALID',
+          'field "plugins" is not JSON (expected {"plugins":{"<slug>/<file>.php":{"Version":"x"}}})',
+          'plugins',
+        );
       }
     }
     if (installed === null || typeof installed !== 'object' || Array.isArray(installed)) {
-      return fail(reply, 400, 'WORDPRESS_REQUEST_INVALID', 'field "plugins" must be an object {"plugins":{"<slug>/<file>.php":{"Version":"x"}}}', 'plugins');
+      return fail(
+        reply,
+        400,
+        'WORDPRESS_REQUEST_INVALID',
+        'field "plugins" must be an object {"plugins":{"<slug>/<file>.php":{"Version":"x"}}}',
+        'plugins',
+      );
     }
     return reply.header('cache-control', 'no-cache').send(plugins.updateCheck(installed));
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/plugins/info/1.2/', async (req, reply) => {
-    const action = req.query.action;
-    const slug = req.query['request[slug]'] ?? req.query.slug;
-    if (action !== 'plugin_information') return fail(reply, 400, 'WORDPRESS_REQUEST_INVALID', `action "${action ?? ''}" is not supported (expected plugin_information)`, 'action');
-    if (!slug || !SLUG.test(slug)) return fail(reply, 400, 'WORDPRESS_REQUEST_INVALID', 'request[slug] must be a plugin slug ([a-z0-9][a-z0-9_.-]*)', 'request[slug]');
-    const latest = plugins.latest(slug);
-    const e = latest && plugins.entry(latest, `${slug}/${slug}.php`);
-    if (!latest || !e) return fail(reply, 404, 'NOT_FOUND', `plugin ${slug} is not published to this registry`);
-    const base = e.package.slice(0, e.package.indexOf('/wordpress/'));
-    const versions = Object.fromEntries(plugins.releases(slug).map((r) => [r.version, `${base}${plugins.downloadPath(r)}`]));
-    return reply.send({ name: slug, slug, version: latest.version, download_link: e.package, signatures: e.signatures, sha256: e.sha256, purl: e.purl, last_updated: latest.publishedAt, versions });
-  });
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/plugins/info/1.2/',
+    async (req, reply) => {
+      const action = req.query.action;
+      const slug = req.query['request[slug]'] ?? req.query.slug;
+      if (action !== 'plugin_information')
+        return fail(
+          reply,
+          400,
+          'WORDPRESS_REQUEST_INVALID',
+          `action "${action ?? ''}" is not supported (expected plugin_information)`,
+          'action',
+        );
+      if (!slug || !SLUG.test(slug))
+        return fail(
+          reply,
+          400,
+          'WORDPRESS_REQUEST_INVALID',
+          'request[slug] must be a plugin slug ([a-z0-9][a-z0-9_.-]*)',
+          'request[slug]',
+        );
+      const latest = plugins.latest(slug);
+      const e = latest && plugins.entry(latest, `${slug}/${slug}.php`);
+      if (!latest || !e)
+        return fail(reply, 404, 'NOT_FOUND', `plugin ${slug} is not published to this registry`);
+      const base = e.package.slice(0, e.package.indexOf('/wordpress/'));
+      const versions = Object.fromEntries(
+        plugins.releases(slug).map((r) => [r.version, `${base}${plugins.downloadPath(r)}`]),
+      );
+      return reply.send({
+        name: slug,
+        slug,
+        version: latest.version,
+        download_link: e.package,
+        signatures: e.signatures,
+        sha256: e.sha256,
+        purl: e.purl,
+        last_updated: latest.publishedAt,
+        versions,
+      });
+    },
+  );
 
-  app.get<{ Params: { slug: string; file: string } }>('/download/plugin/:slug/:file', async (req, reply) => {
-    const { slug, file } = req.params;
-    if (!SLUG.test(slug)) return fail(reply, 400, 'WORDPRESS_PATH_INVALID', `"${slug}" is not a plugin slug`, 'slug');
-    const sigFile = file.endsWith('.zip.sig');
-    const zipName = sigFile ? file.slice(0, -4) : file;
-    if (!zipName.startsWith(`${slug}.`) || !zipName.endsWith('.zip')) return fail(reply, 404, 'NOT_FOUND', `${file}: expected ${slug}.<version>.zip`);
-    const version = zipName.slice(slug.length + 1, -4);
-    const row = plugins.release(slug, version);
-    const sig = row && plugins.signature(row);
-    if (!row || !sig) return fail(reply, 404, 'NOT_FOUND', `${slug} ${version} is not published to this registry`);
-    if (sigFile) return reply.type('text/plain; charset=utf-8').send(`${sig}\n`);
-    const bytes = store.readBlob(row.sha256);
-    if (!bytes) return fail(reply, 404, 'NOT_FOUND', `${slug} ${version} is not published to this registry`);
-    return reply.type('application/zip').header('x-content-signature', sig).header('etag', `"${row.sha256}"`).send(bytes);
-  });
+  app.get<{ Params: { slug: string; file: string } }>(
+    '/download/plugin/:slug/:file',
+    async (req, reply) => {
+      const { slug, file } = req.params;
+      if (!SLUG.test(slug))
+        return fail(reply, 400, 'WORDPRESS_PATH_INVALID', `"${slug}" is not a plugin slug`, 'slug');
+      const sigFile = file.endsWith('.zip.sig');
+      const zipName = sigFile ? file.slice(0, -4) : file;
+      if (!zipName.startsWith(`${slug}.`) || !zipName.endsWith('.zip'))
+        return fail(reply, 404, 'NOT_FOUND', `${file}: expected ${slug}.<version>.zip`);
+      const version = zipName.slice(slug.length + 1, -4);
+      const row = plugins.release(slug, version);
+      const sig = row && plugins.signature(row);
+      if (!row || !sig)
+        return fail(
+          reply,
+          404,
+          'NOT_FOUND',
+          `${slug} ${version} is not published to this registry`,
+        );
+      if (sigFile) return reply.type('text/plain; charset=utf-8').send(`${sig}\n`);
+      const bytes = store.readBlob(row.sha256);
+      if (!bytes)
+        return fail(
+          reply,
+          404,
+          'NOT_FOUND',
+          `${slug} ${version} is not published to this registry`,
+        );
+      return reply
+        .type('application/zip')
+        .header('x-content-signature', sig)
+        .header('etag', `"${row.sha256}"`)
+        .send(bytes);
+    },
+  );
 }

@@ -15,7 +15,11 @@ export const SLUG = /^[a-z0-9][a-z0-9_.-]{0,199}$/;
 
 /** PHP version_compare order for the usual numeric versions: numbers by value, a non-number below any number. */
 export function compareWpVersions(a: string, b: string): number {
-  const split = (v: string) => v.replace(/[-_+]/g, '.').replace(/([^.\d])(\d)|(\d)([^.\d])/g, '$1$3.$2$4').split('.');
+  const split = (v: string) =>
+    v
+      .replace(/[-_+]/g, '.')
+      .replace(/([^.\d])(\d)|(\d)([^.\d])/g, '$1$3.$2$4')
+      .split('.');
   const pa = split(a);
   const pb = split(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
@@ -65,7 +69,9 @@ export class WordpressPlugins {
   }
 
   latest(slug: string): ReleaseRow | undefined {
-    return this.releases(slug).sort((a, b) => compareWpVersions(a.version, b.version)).at(-1);
+    return this.releases(slug)
+      .sort((a, b) => compareWpVersions(a.version, b.version))
+      .at(-1);
   }
 
   release(slug: string, version: string): ReleaseRow | undefined {
@@ -78,7 +84,9 @@ export class WordpressPlugins {
     if (cached) return cached;
     const bytes = this.store.readBlob(row.sha256);
     if (!bytes) return undefined;
-    const sig = signBytes(this.key.key, createHash('sha384').update(bytes).digest()).toString('base64');
+    const sig = signBytes(this.key.key, createHash('sha384').update(bytes).digest()).toString(
+      'base64',
+    );
     this.sigs.set(row.sha256, sig);
     return sig;
   }
@@ -109,20 +117,27 @@ export class WordpressPlugins {
    * field WordPress posts ({ plugins: { "<slug>/<file>.php": { Version, ... } } }).
    * Plugins not published to Sigil are left out of both lists, as api.wordpress.org does.
    */
-  updateCheck(installed: unknown): { plugins: Record<string, WpPackageEntry>; no_update: Record<string, WpPackageEntry>; translations: never[] } {
+  updateCheck(installed: unknown): {
+    plugins: Record<string, WpPackageEntry>;
+    no_update: Record<string, WpPackageEntry>;
+    translations: never[];
+  } {
     const plugins: Record<string, WpPackageEntry> = {};
     const noUpdate: Record<string, WpPackageEntry> = {};
     const list = (installed as { plugins?: unknown } | null)?.plugins;
     if (list && typeof list === 'object' && !Array.isArray(list)) {
       for (const [file, data] of Object.entries(list as Record<string, unknown>)) {
-        const slug = file.includes('/') ? file.slice(0, file.indexOf('/')).toLowerCase() : file.replace(/\.php$/, '').toLowerCase();
+        const slug = file.includes('/')
+          ? file.slice(0, file.indexOf('/')).toLowerCase()
+          : file.replace(/\.php$/, '').toLowerCase();
         if (!SLUG.test(slug)) continue;
         const row = this.latest(slug);
         if (!row) continue;
         const e = this.entry(row, file);
         if (!e) continue;
         const have = (data as { Version?: unknown } | null)?.Version;
-        if (typeof have === 'string' && compareWpVersions(row.version, have) <= 0) noUpdate[file] = e;
+        if (typeof have === 'string' && compareWpVersions(row.version, have) <= 0)
+          noUpdate[file] = e;
         else plugins[file] = e;
       }
     }
