@@ -70,6 +70,7 @@ import {
   HackageRepository,
   hackageRoutes,
   loadOrCreateHackageKeys,
+  rootFileAt,
   type HackageKey,
   type HackageOptions,
 } from './personalities/hackage/index.js';
@@ -222,6 +223,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const hackage = new HackageRepository(store, hackageKeys, {
     ...DEFAULT_HACKAGE_OPTIONS,
     now: () => new Date(),
+    rootFile: rootFileAt(join(options.dataDir, 'hackage-root.json')),
     ...options.hackage,
   });
   const ledger = await LedgerAuthority.open(

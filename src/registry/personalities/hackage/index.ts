@@ -6,3 +6,4 @@ export type { HackageOptions, HackageSnapshot } from './repository.js';
 export { hackageKeyOf, loadOrCreateHackageKeys, signRole } from './keys.js';
 export type { HackageKey } from './keys.js';
 export { canonicalJson } from './canonical-json.js';
+export { currentRoot, memoryRootFile, rootFileAt, type RootFile } from './root-role.js';
