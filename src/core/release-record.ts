@@ -77,7 +77,33 @@ export interface ReleaseRecord {
   readonly downloadUrl?: string;
 }
 
-/** BatchLookupResponse: many purls, one checkpoint for all (lockfile verification). */
+/**
+ * ReleaseFileSet is the answer for a version purl of an ecosystem whose versions are sets of
+ * files (PyPI: sdist and wheels, each its own record under `?file_name=`): the record of every
+ * published file of that version. A client that does not know this shape finds no `digests`
+ * in it and fails the dependency — never a silent downgrade to "unsigned".
+ */
+export interface ReleaseFileSet {
+  /** The version purl asked for. */
+  readonly purl: string;
+  readonly files: readonly ReleaseRecord[];
+}
+
+/** isReleaseFileSet tells a file set from a record (untrusted JSON: only the shape is checked here). */
+export function isReleaseFileSet(v: unknown): v is ReleaseFileSet {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as { files?: unknown }).files) &&
+    (v as { digests?: unknown }).digests === undefined
+  );
+}
+
+/**
+ * BatchLookupResponse: many purls, one checkpoint for all (lockfile verification). A version
+ * purl of a file-set ecosystem (PyPI) is answered with a {@link ReleaseFileSet} in place of a
+ * record: readers that handle PyPI read the answer as `ReleaseRecord | ReleaseFileSet`.
+ */
 export interface BatchLookupResponse {
   readonly checkpoint: string;
   readonly records: Readonly<Record<string, ReleaseRecord | null>>;

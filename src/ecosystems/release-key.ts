@@ -23,9 +23,20 @@ const byType = new Map(ADAPTERS.map((a) => [a.type, a]));
 
 /**
  * Qualifiers that name another file of the same release, not another spelling of it: a Maven
- * version is a set of files (jar, pom, -sources.jar), each immutable on its own.
+ * version is a set of files (jar, pom, -sources.jar), a PyPI version a set of distributions
+ * (sdist, wheels; purl-spec's pypi `file_name`, case-sensitive), each immutable on its own.
  */
-const FILE_QUALIFIERS: Record<string, readonly string[]> = { maven: ['classifier', 'type'] };
+export const FILE_QUALIFIERS: Readonly<Record<string, readonly string[]>> = {
+  maven: ['classifier', 'type'],
+  pypi: ['file_name'],
+};
+
+/**
+ * Types whose version purl without a file qualifier names the whole set of files (a lockfile
+ * pins `pkg:pypi/foo@1.0` with the hashes of any of its distributions); a Maven purl without
+ * classifier and type names one file, the main jar.
+ */
+export const VERSION_IS_FILE_SET: ReadonlySet<string> = new Set(['pypi']);
 
 /** releaseKeyOf folds a purl (InputError PURL_INVALID when it is not one). Qualifiers (except FILE_QUALIFIERS) and subpath are ignored. */
 export function releaseKeyOf(purl: string): ReleaseKey {

@@ -171,6 +171,10 @@ async function cachedRecordJson(
   return text;
 }
 
+const isFileList = (
+  v: ReleaseRow | readonly ReleaseRow[] | undefined,
+): v is readonly ReleaseRow[] => Array.isArray(v);
+
 /** BatchJsonOptions bound the work of one batch answer (issue 11 item 8, batch-lookup.ts). */
 export interface BatchJsonOptions {
   /** Largest answer in bytes: over it, RegistryError 413 RESPONSE_TOO_LARGE. */
@@ -186,7 +190,7 @@ export interface BatchJsonOptions {
  */
 export async function buildBatchJson(
   ctx: RecordContext,
-  rows: ReadonlyMap<string, ReleaseRow | undefined>,
+  rows: ReadonlyMap<string, ReleaseRow | readonly ReleaseRow[] | undefined>,
   ledger?: (row: ReleaseRow) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>,
   options: BatchJsonOptions = {},
 ): Promise<string> {
@@ -198,28 +202,33 @@ export async function buildBatchJson(
   const out: string[] = [];
   let bytes = checkpoint.length + 32;
   let sinceYield = 0;
+  const one = async (row: ReleaseRow): Promise<string> => {
+    const memo = built.get(row.purl);
+    if (memo !== undefined) return memo;
+    const l = ledger ? await ledger(row) : undefined;
+    const json = await cachedRecordJson(
+      ctx,
+      row,
+      checkpoint,
+      size,
+      l?.resetInHistory ?? false,
+      l?.namespace,
+    );
+    built.set(row.purl, json);
+    if (++sinceYield >= yieldEvery) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return json;
+  };
   for (const [purl, row] of rows) {
     let json = 'null';
-    if (row) {
-      const memo = built.get(row.purl);
-      if (memo !== undefined) json = memo;
-      else {
-        const l = ledger ? await ledger(row) : undefined;
-        json = await cachedRecordJson(
-          ctx,
-          row,
-          checkpoint,
-          size,
-          l?.resetInHistory ?? false,
-          l?.namespace,
-        );
-        built.set(row.purl, json);
-        if (++sinceYield >= yieldEvery) {
-          sinceYield = 0;
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      }
-    }
+    if (isFileList(row)) {
+      // A version that is a set of files (PyPI): every file's record (core/release-record.ts ReleaseFileSet).
+      const files: string[] = [];
+      for (const r of row) files.push(await one(r));
+      json = `{"purl":${JSON.stringify(purl)},"files":[${files.join(',')}]}`;
+    } else if (row) json = await one(row);
     const item = `${JSON.stringify(purl)}:${json}`;
     bytes += item.length + 1;
     if (bytes > maxBytes) {

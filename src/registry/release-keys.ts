@@ -11,8 +11,13 @@
  *   - a lookup under any spelling finds the release.
  */
 import { InputError } from '../core/errors.js';
-import { purlWithoutVersion } from '../core/purl.js';
-import { releaseKeyOf, type ReleaseKey } from '../ecosystems/release-key.js';
+import { parsePurl, purlWithoutVersion } from '../core/purl.js';
+import {
+  FILE_QUALIFIERS,
+  releaseKeyOf,
+  VERSION_IS_FILE_SET,
+  type ReleaseKey,
+} from '../ecosystems/release-key.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import { RegistryError } from './errors.js';
 
@@ -40,6 +45,29 @@ export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | und
     return undefined;
   }
   return key.release === undefined ? undefined : store.getByReleaseKey(key.release);
+}
+
+/**
+ * filesOfVersion: the published files of a version, for a purl that names the version but no
+ * file of it (`pkg:pypi/foo@1.0`), in an ecosystem whose versions are sets of files
+ * (VERSION_IS_FILE_SET: PyPI's sdist and wheels). Undefined when the purl names a file, has no
+ * version, or its type keeps one file per version: then `findRelease` answers.
+ */
+export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
+  let key: ReleaseKey;
+  let p: ReturnType<typeof parsePurl>;
+  try {
+    p = parsePurl(purl);
+    key = releaseKeyOf(purl);
+  } catch {
+    return undefined;
+  }
+  const fileQualifiers = FILE_QUALIFIERS[p.type];
+  if (!fileQualifiers || !VERSION_IS_FILE_SET.has(p.type) || key.release === undefined)
+    return undefined;
+  const q = (p.qualifiers ?? {}) as Record<string, string>;
+  if (fileQualifiers.some((n) => q[n] !== undefined)) return undefined;
+  return store.filesOfReleaseKey(key.release);
 }
 
 /** storedSpelling is how a package is spelled among the stored releases (versionless purl), if it has any. */

@@ -32,7 +32,7 @@ import {
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { checkpointSize } from './records.js';
-import { findRelease } from './release-keys.js';
+import { filesOfVersion, findRelease } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
 import {
@@ -237,8 +237,13 @@ export async function registryRoutes(
     // and per-client volume are bounded (batch-lookup.ts).
     const plan = planLookup(purls as string[], lookupLimits);
     lookupLimiter.take(req.ip, plan.distinct.length);
-    const byCanonical = new Map(plan.distinct.map((c) => [c, findRelease(ctx.store, c)] as const));
-    const rows = new Map<string, ReleaseRow | undefined>();
+    // A version that is a set of files (PyPI) answers every file of it (release-keys.ts filesOfVersion).
+    const answerOf = (c: string): ReleaseRow | ReleaseRow[] | undefined => {
+      const files = filesOfVersion(ctx.store, c);
+      return files && files.length > 0 ? files : findRelease(ctx.store, c);
+    };
+    const byCanonical = new Map(plan.distinct.map((c) => [c, answerOf(c)] as const));
+    const rows = new Map<string, ReleaseRow | ReleaseRow[] | undefined>();
     for (const [spelling, canonical] of plan.spellings)
       rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
     // Misses are looked up upstream (in parallel: the upstream client bounds concurrency); a
@@ -250,17 +255,27 @@ export async function registryRoutes(
           .filter(([, r]) => r === undefined)
           .map(async ([p]) => rows.set(p, await resolve(p).catch(() => undefined))),
       );
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(
-        await buildBatchJson(ctx, rows, opts.ledgerFacts, {
-          maxBytes: lookupLimits.maxResponseBytes,
-        }),
-      );
+    return reply.type('application/json; charset=utf-8').send(
+      await buildBatchJson(ctx, rows, opts.ledgerFacts, {
+        maxBytes: lookupLimits.maxResponseBytes,
+      }),
+    );
   });
 
   app.get('/api/v1/releases/*', async (req, reply) => {
     const purl = parsePurlParam((req.params as { '*': string })['*']);
+    const files = filesOfVersion(ctx.store, purl);
+    if (files && files.length > 0) {
+      const checkpoint = await ctx.log.latestCheckpoint();
+      const records = [];
+      for (const f of files) {
+        const l = opts.ledgerFacts ? await opts.ledgerFacts(f) : undefined;
+        records.push(
+          await buildRecord(ctx, f, checkpoint, l?.resetInHistory ?? false, l?.namespace),
+        );
+      }
+      return reply.send({ purl, files: records });
+    }
     const row =
       findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row)
@@ -388,18 +403,16 @@ export async function registryRoutes(
         })),
         resetInHistory: keys.resetInHistory,
         head: ledger.ledger.head(keys.namespace),
-        history: ledger
-          .history(keys.namespace)
-          .map((h) => ({
-            logIndex: h.logIndex,
-            status: h.status,
-            code: h.code,
-            reason: h.reason,
-            action: h.action,
-            firstUse: h.firstUse,
-            reset: h.reset,
-            signers: h.signers,
-          })),
+        history: ledger.history(keys.namespace).map((h) => ({
+          logIndex: h.logIndex,
+          status: h.status,
+          code: h.code,
+          reason: h.reason,
+          action: h.action,
+          firstUse: h.firstUse,
+          reset: h.reset,
+          signers: h.signers,
+        })),
         events: proofs,
         checkpoint,
       });

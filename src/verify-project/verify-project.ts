@@ -11,7 +11,15 @@
  */
 import type { CheckpointMemory } from '../client/checkpoint-memory.js';
 import type { CheckpointClock } from '../client/records/seen.js';
-import type { RecordSource, ServerKeys, SigilRecord } from '../client/records/source.js';
+import {
+  recordsOf,
+  type RecordSource,
+  type ServerKeys,
+  type SigilFileSet,
+  type SigilRecord,
+} from '../client/records/source.js';
+import { isReleaseFileSet } from '../core/release-record.js';
+import { checkFileSet } from './check-file-set.js';
 import { cachedPublicKeyFromPem } from './key-cache.js';
 import type { PublicKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
@@ -92,9 +100,7 @@ export interface ProjectReport {
  * not — an unsigned answer for a package with a ledger is a failure.
  * Ledger views add each package's scope.
  */
-export function ledgerNamespaces(
-  records: Readonly<Record<string, SigilRecord | null | undefined>>,
-): string[] {
+export function ledgerNamespaces(records: Readonly<Record<string, unknown>>): string[] {
   const namespaces = new Set<string>();
   for (const purl of Object.keys(records)) {
     try {
@@ -114,8 +120,8 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const keys: ServerKeys = await input.source.keys();
   const lookup = await input.source.lookup(purls);
   const texts = new Set<string>([lookup.checkpoint]);
-  for (const r of Object.values(lookup.records))
-    if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
+  for (const r of Object.values(lookup.records).flatMap(recordsOf))
+    if (typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
   if (lookup.checkpoint === '' && texts.size === 1) texts.clear();
   const cps = await checkCheckpoints({
     texts: [...texts],
@@ -173,13 +179,16 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const results: DependencyResult[] = [];
   let n = 0;
   for (const e of input.entries) {
+    const answer = lookup.records[e.purl];
     results.push(
-      applyLevel(
-        await checkDependency(e, lookup.records[e.purl], ctx),
-        lookup.records[e.purl],
-        input.policy,
-        keys.observes,
-      ),
+      isReleaseFileSet(answer)
+        ? await checkFileSet(e, answer as SigilFileSet, ctx, input.policy, keys.observes)
+        : applyLevel(
+            await checkDependency(e, answer as SigilRecord | null | undefined, ctx),
+            answer as SigilRecord | null | undefined,
+            input.policy,
+            keys.observes,
+          ),
     );
     input.onProgress?.(++n, input.entries.length);
   }

@@ -25,8 +25,11 @@ describe('pypi adapter', () => {
         const art = fileArtifact(path);
         expect(pypiAdapter.detect(f, readFileSync(path).subarray(0, 512))).not.toBe('no');
         const id = await pypiAdapter.identify(art);
-        // Sigil_Sample.pkg → PEP 503 name sigil-sample-pkg (what pip, PyPI and lockfiles use)
-        expect(id.purl).toBe('pkg:pypi/sigil-sample-pkg@1.2.0rc1');
+        // Sigil_Sample.pkg → PEP 503 name sigil-sample-pkg (what pip, PyPI and lockfiles use);
+        // each distribution is its own file of the version (purl-spec's pypi file_name).
+        expect(id.purl).toBe(
+          `pkg:pypi/sigil-sample-pkg@1.2.0rc1?file_name=${encodeURIComponent(f)}`,
+        );
         const pipHash = run(PY, ['-m', 'pip', 'hash', '-a', 'sha256', path], tmp);
         const d = await pypiAdapter.digest(art);
         expect(pipHash).toContain(`--hash=sha256:${d.value}`);

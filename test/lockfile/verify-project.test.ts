@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryCheckpointMemory } from '../../src/client/checkpoint-memory.js';
 import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
 import { memoryCheckpointClock } from '../../src/client/records/seen.js';
+import type { SigilRecord } from '../../src/client/records/source.js';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { generateKey } from '../../src/core/keys.js';
 import { generateNoteKey } from '../../src/log/note-key.js';
@@ -125,7 +126,7 @@ describe('verifyProject', () => {
     expect(codes(r, entries[0]!.purl)).toContain('fail:COUNTERSIGNATURE_INVALID');
     // b's record answered with a's genuine publish statement:
     const { source: s2, entries: e2 } = makeRegistry(['x', 'y']);
-    const xRec = (await s2.lookup([e2[0]!.purl])).records[e2[0]!.purl]!;
+    const xRec = (await s2.lookup([e2[0]!.purl])).records[e2[0]!.purl]! as SigilRecord;
     s2.mutate(e2[1]!.purl, (rec) => ({ ...rec, publishStatement: xRec.publishStatement }));
     const r2 = await run(s2, e2);
     const c = r2.dependencies[1]!.checks.find((x) => x.code === 'COUNTERSIGNATURE_MISMATCH')!;
@@ -306,7 +307,9 @@ describe('verifyProject', () => {
 
   it('an answer for another purl, and git/link/bundled entries, are handled without a crash', async () => {
     const { source, entries } = makeRegistry(['a', 'b']);
-    const bRec = (await source.lookup([entries[1]!.purl])).records[entries[1]!.purl]!;
+    const bRec = (await source.lookup([entries[1]!.purl])).records[
+      entries[1]!.purl
+    ]! as SigilRecord;
     source.mutate(entries[0]!.purl, () => bRec);
     const r = await run(source, [
       ...entries,

@@ -421,23 +421,101 @@ describe('twine upload: refusals, nothing stored', () => {
     nothingStored();
   });
 
-  it('answers 200 to the same file again, and "File already exists" (400) to other bytes for a published version', async () => {
+  it('keeps a wheel and an sdist of one version as two records; the same file again is 200, other bytes under its name 409', async () => {
     const w = wheel('demo', '1.0.0');
     expect((await uploadWheel('demo', '1.0.0', w)).statusCode).toBe(200);
     expect((await uploadWheel('demo', '1.0.0', w)).statusCode).toBe(200);
     const other = wheel('demo', '1.0.0', '# other');
     const r = await uploadWheel('demo', '1.0.0', other);
-    expect(r.statusCode).toBe(400);
+    expect(r.statusCode).toBe(409);
     expect(r.statusMessage).toContain('File already exists');
+    expect(r.json().error.code).toBe('FILE_EXISTS');
     const s = sdist('demo', '1.0.0');
     const r2 = await upload(twineFields('demo', '1.0.0', s, 'sdist'), [
       { filename: 'demo-1.0.0.tar.gz', data: s },
     ]);
-    expect(r2.statusCode).toBe(400);
-    expect(r2.statusMessage).toContain('one distribution file per version');
-    expect(registry.store.get('pkg:pypi/demo@1.0.0')!.sha256).toBe(
-      createHash('sha256').update(w).digest('hex'),
+    expect(r2.statusCode, r2.body).toBe(200);
+    expect(r2.json().purl).toBe('pkg:pypi/demo@1.0.0?file_name=demo-1.0.0.tar.gz');
+    // A third file under the sdist's name with other bytes: refused, nothing replaced.
+    const s2 = buildTgz([
+      {
+        name: 'demo-1.0.0/PKG-INFO',
+        content: 'Metadata-Version: 2.1\nName: demo\nVersion: 1.0.0\n\n',
+      },
+      { name: 'demo-1.0.0/evil.py', content: 'import os\n' },
+    ]);
+    const r3 = await upload(twineFields('demo', '1.0.0', s2, 'sdist'), [
+      { filename: 'demo-1.0.0.tar.gz', data: s2 },
+    ]);
+    expect(r3.statusCode).toBe(409);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(
+      registry.store.get('pkg:pypi/demo@1.0.0?file_name=demo-1.0.0-py3-none-any.whl')!.sha256,
+    ).toBe(sha(w));
+    expect(registry.store.get('pkg:pypi/demo@1.0.0?file_name=demo-1.0.0.tar.gz')!.sha256).toBe(
+      sha(s),
     );
+    // The Simple API lists both files of the version; each downloads as itself.
+    const doc = (
+      await registry.app.inject({
+        url: '/pypi/simple/demo/',
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json();
+    expect(doc.versions).toEqual(['1.0.0']);
+    expect(
+      doc.files.map((f: { filename: string; hashes: { sha256: string } }) => [
+        f.filename,
+        f.hashes.sha256,
+      ]),
+    ).toEqual([
+      ['demo-1.0.0-py3-none-any.whl', sha(w)],
+      ['demo-1.0.0.tar.gz', sha(s)],
+    ]);
+    const html = (await registry.app.inject({ url: '/pypi/simple/demo/' })).body;
+    expect(html).toContain(`demo-1.0.0.tar.gz#sha256=${sha(s)}`);
+    expect(html).toContain(`demo-1.0.0-py3-none-any.whl#sha256=${sha(w)}`);
+    for (const [file, bytes] of [
+      ['demo-1.0.0-py3-none-any.whl', w],
+      ['demo-1.0.0.tar.gz', s],
+    ] as const) {
+      const got = await registry.app.inject({ url: `/pypi/files/demo/1.0.0/${file}` });
+      expect(got.statusCode).toBe(200);
+      expect(got.rawPayload.equals(bytes)).toBe(true);
+    }
+    // A lookup of the version answers every file; a file purl answers its record.
+    const set = (
+      await registry.app.inject({
+        method: 'POST',
+        url: '/api/v1/releases/lookup',
+        payload: {
+          purls: ['pkg:pypi/Demo@1.0', 'pkg:pypi/demo@1.0.0?file_name=demo-1.0.0.tar.gz'],
+        },
+      })
+    ).json();
+    expect(set.records['pkg:pypi/Demo@1.0'].purl).toBe('pkg:pypi/Demo@1.0');
+    expect(
+      set.records['pkg:pypi/Demo@1.0'].files.map(
+        (f: { digests: { sha256: string } }) => f.digests.sha256,
+      ),
+    ).toEqual([sha(w), sha(s)]);
+    expect(set.records['pkg:pypi/demo@1.0.0?file_name=demo-1.0.0.tar.gz'].digests.sha256).toBe(
+      sha(s),
+    );
+    // A yank is of the version: both files are marked.
+    await registry.app.inject({
+      method: 'PUT',
+      url: '/pypi/yank/demo/1.0',
+      headers: { authorization: basic(token), 'content-type': 'application/json' },
+      payload: { reason: 'bad' },
+    });
+    const y = (
+      await registry.app.inject({
+        url: '/pypi/simple/demo/',
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json();
+    expect(y.files.map((f: { yanked: unknown }) => f.yanked)).toEqual(['bad', 'bad']);
   });
 
   it('refuses oversized uploads with 413', async () => {

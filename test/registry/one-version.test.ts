@@ -106,7 +106,7 @@ describe("item 13: one version, once — the ecosystem's own equality at publish
     ).toBe(201);
   });
 
-  it('PyPI: PEP 440 — 1.0.0 is 1.0 and 2.0ALPHA1 is 2.0a1; lookups by PEP 503 and PEP 440 spellings find the release', async () => {
+  it('PyPI: a version is a set of files, each once — PEP 440 and PEP 503 spellings find them; the same file name again is refused', async () => {
     expect(
       (
         await t.publish(alice, wheel('pep-pkg', '1.0'), {
@@ -114,13 +114,14 @@ describe("item 13: one version, once — the ecosystem's own equality at publish
         })
       ).status,
     ).toBe(201);
-    expectRefused(
-      await t.publish(alice, wheel('pep-pkg', '1.0.0'), {
-        filename: 'pep_pkg-1.0.0-py3-none-any.whl',
-      }),
-      409,
-      'VERSION_EXISTS',
-    );
+    // 1.0.0 is 1.0 (PEP 440): a second file of that version, not a second version.
+    expect(
+      (
+        await t.publish(alice, wheel('pep-pkg', '1.0.0'), {
+          filename: 'pep_pkg-1.0.0-py3-none-any.whl',
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await t.publish(alice, wheel('pep-pkg', '2.0a1'), {
@@ -128,16 +129,26 @@ describe("item 13: one version, once — the ecosystem's own equality at publish
         })
       ).status,
     ).toBe(201);
+    // The same file under another spelling of its version (2.0A1 = 2.0a1), other bytes: refused.
     expectRefused(
-      await t.publish(alice, wheel('pep-pkg', '2.0ALPHA1'), {
-        filename: 'pep_pkg-2.0ALPHA1-py3-none-any.whl',
+      await t.publish(alice, wheel('pep-pkg', '2.0A1'), {
+        filename: 'pep_pkg-2.0a1-py3-none-any.whl',
       }),
       409,
       'VERSION_EXISTS',
     );
     const got = await lookup('pkg:pypi/Pep.Pkg@1.0.0');
     expect(got.status, got.text).toBe(200);
-    expect(got.json['purl']).toBe('pkg:pypi/pep-pkg@1.0');
+    expect(got.json['purl']).toBe('pkg:pypi/pep.pkg@1.0.0');
+    expect((got.json['files'] as { purl: string }[]).map((f) => f.purl)).toEqual([
+      'pkg:pypi/pep-pkg@1.0?file_name=pep_pkg-1.0-py3-none-any.whl',
+      'pkg:pypi/pep-pkg@1.0.0?file_name=pep_pkg-1.0.0-py3-none-any.whl',
+    ]);
+    const one = await lookup('pkg:pypi/pep_pkg@2.0A1?file_name=pep_pkg-2.0a1-py3-none-any.whl');
+    expect(one.status, one.text).toBe(200);
+    expect(one.json['purl']).toBe(
+      'pkg:pypi/pep-pkg@2.0a1?file_name=pep_pkg-2.0a1-py3-none-any.whl',
+    );
   });
 
   it('Go: module paths are case-sensitive — github.com/Acme/x and github.com/acme/x are two modules, both publishable', async () => {

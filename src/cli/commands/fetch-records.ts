@@ -13,6 +13,7 @@ import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
 import { cachePath, recordingSource, writeRecordCache } from '../../client/records/cache.js';
 import { httpRecordSource } from '../../client/records/http-source.js';
+import { recordsOf } from '../../client/records/source.js';
 import { fileCheckpointClock } from '../../client/records/seen.js';
 import { DEFAULT_POLICY } from '../../verify-project/policy.js';
 import { checkCheckpoints } from '../../verify-project/checkpoints.js';
@@ -89,8 +90,8 @@ export async function fetchRecords(
   progress.step(`looking up ${purls.length.toLocaleString('en-US')} release records`, 2, 4);
   const lookup = await source.lookup(purls);
   const texts = new Set<string>([lookup.checkpoint]);
-  for (const r of Object.values(lookup.records))
-    if (r && typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
+  for (const r of Object.values(lookup.records).flatMap(recordsOf))
+    if (typeof r.log?.checkpoint === 'string') texts.add(r.log.checkpoint);
   const configDir = sigilConfigDir({ env: io.env });
   // The log is checked now (age and witnesses are the policy's business at verify time).
   progress.step("checking the log's checkpoints and proofs", 3, 4);

@@ -32,7 +32,7 @@ import {
   type RecordSource,
   RecordSourceError,
   type ServerKeys,
-  type SigilRecord,
+  type AnswerRecord,
 } from './source.js';
 
 export const CACHE_VERSION = 1;
@@ -43,7 +43,7 @@ export interface RecordCache {
   readonly fetchedAt: string;
   readonly keys: ServerKeys;
   readonly checkpoint: string;
-  readonly records: Record<string, SigilRecord | null>;
+  readonly records: Record<string, AnswerRecord>;
   readonly proofs: Record<string, string[]>;
   /** Key histories by namespace (absent in caches written before ledgers were cached). */
   readonly ledgers?: LedgerHistories;
@@ -161,7 +161,7 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
           { hint: `the lockfile changed since the cache was filled: ${refetch}` },
         );
       }
-      const records: Record<string, SigilRecord | null> = {};
+      const records: Record<string, AnswerRecord> = {};
       for (const p of purls) records[p] = cache.records[p] ?? null;
       return { checkpoint: cache.checkpoint, records };
     },

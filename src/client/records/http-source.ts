@@ -15,7 +15,7 @@ import {
   type RecordSource,
   RecordSourceError,
   type ServerKeys,
-  type SigilRecord,
+  type AnswerRecord,
 } from './source.js';
 
 export interface HttpRecordSourceOptions {
@@ -107,7 +107,7 @@ export function httpRecordSource(
     },
     async lookup(purls) {
       const url = `${base}/api/v1/releases/lookup`;
-      const records: Record<string, SigilRecord | null> = {};
+      const records: Record<string, AnswerRecord> = {};
       let checkpoint = '';
       // Up to `concurrency` batches in flight; answers taken in batch order (the last batch's checkpoint, as one at a time).
       const answers = await inBatches(

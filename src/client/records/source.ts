@@ -18,7 +18,12 @@ import {
   type PublicKey,
   publicKeyFromSpkiPem,
 } from '../../core/keys.js';
-import type { BatchLookupResponse, ReleaseRecord } from '../../core/release-record.js';
+import type {
+  BatchLookupResponse,
+  ReleaseFileSet,
+  ReleaseRecord,
+} from '../../core/release-record.js';
+import { isReleaseFileSet } from '../../core/release-record.js';
 
 /** ServerKey is one key in keys.json. `keyid` is the hex SHA-256 of the DER SPKI (Sigil key id). */
 export interface ServerKey {
@@ -64,9 +69,25 @@ export interface AuthorKeyJson {
  */
 export type SigilRecord = ReleaseRecord & { readonly authorKey?: AuthorKeyJson };
 
-/** RecordLookup is the batch answer with the extension. */
-export interface RecordLookup extends BatchLookupResponse {
-  readonly records: Readonly<Record<string, SigilRecord | null>>;
+/** SigilFileSet is a ReleaseFileSet of SigilRecords: every file of a PyPI version. */
+export interface SigilFileSet extends ReleaseFileSet {
+  readonly files: readonly SigilRecord[];
+}
+
+/** AnswerRecord is one answer of a lookup: a record, a file set, or null (no record). */
+export type AnswerRecord = SigilRecord | SigilFileSet | null;
+
+/** recordsOf lists the records in one answer: the record, every file of a file set, or none. */
+export function recordsOf(answer: AnswerRecord | undefined): SigilRecord[] {
+  if (!answer) return [];
+  if (isReleaseFileSet(answer))
+    return answer.files.filter((f) => typeof f === 'object' && f !== null);
+  return [answer as SigilRecord];
+}
+
+/** RecordLookup is the batch answer with the extensions (a version of a file-set ecosystem answers a SigilFileSet). */
+export interface RecordLookup extends Omit<BatchLookupResponse, 'records'> {
+  readonly records: Readonly<Record<string, AnswerRecord>>;
 }
 
 /**

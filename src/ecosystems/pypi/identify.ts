@@ -151,14 +151,21 @@ export async function identifyPypi(
     );
   }
   // The purl carries the PEP 503 name (what PyPI's APIs and every lockfile use), so a release
-  // signed from "hurry.filesize-0.9.tar.gz" is found for poetry's "hurry-filesize".
+  // signed from "hurry.filesize-0.9.tar.gz" is found for poetry's "hurry-filesize"; and the
+  // file's own name (purl-spec's pypi `file_name`): a version is a set of distribution files,
+  // each its own immutable record (docs/pypi.md, "Several files per version").
   return {
     type: 'pypi',
     name: n,
     version: v,
-    purl: makePurl('pypi', undefined, normalizePypiName(n), v),
+    purl: makePurl('pypi', undefined, normalizePypiName(n), v, {
+      file_name: baseName(artifact.name),
+    }),
   };
 }
+
+const baseName = (name: string) =>
+  name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 
 /** versionKey compares versions as wheel file names spell them ("-" escaped to "_", PEP 427). */
 function versionKey(v: string): string {

@@ -238,6 +238,18 @@ export class ReleaseStore {
     ).get(releaseKey) as ReleaseRow | undefined;
   }
 
+  /**
+   * filesOfReleaseKey returns the published files of one version: the row whose release key is
+   * `versionKey` itself (stored without a file qualifier) and every `<versionKey>?…` row (one per
+   * file, src/ecosystems/release-key.ts FILE_QUALIFIERS), oldest first.
+   */
+  filesOfReleaseKey(versionKey: string): ReleaseRow[] {
+    // A range on the unique index: "<versionKey>?…" sorts between "<versionKey>?" and "<versionKey>@".
+    return this.q(
+      `SELECT ${COLUMNS} FROM release WHERE state = 'published' AND (release_key = ? OR (release_key >= ? AND release_key < ?)) ORDER BY published_at, rowid`,
+    ).all(versionKey, `${versionKey}?`, `${versionKey}@`) as ReleaseRow[];
+  }
+
   /** anyOfPackageKey returns one release (pending or published) whose release key is `<packageKey>@…`: how that package is spelled here. */
   anyOfPackageKey(packageKey: string): ReleaseRow | undefined {
     // A range on the unique index: every key "<packageKey>@<version>" sorts between "<packageKey>@" and "<packageKey>A".

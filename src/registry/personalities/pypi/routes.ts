@@ -30,6 +30,7 @@ import { publishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
+import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
 import { YankStore } from '../shared/yanks.js';
@@ -84,6 +85,16 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   const baseUrl = (req: FastifyRequest) =>
     `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${PYPI_PREFIX}`;
   const packagePurl = (norm: string) => `pkg:pypi/${norm}`;
+  /** A yank is of a version (PEP 592: pip skips every file of it), whatever its spelling. */
+  const yankKey = (norm: string, version: string) =>
+    keyOf(makePurl('pypi', undefined, norm, version)).release!;
+  /** fileRow finds a stored distribution by its exact file name (a row stored before files had purls has none). */
+  const fileRow = (norm: string, version: string, file: string) => {
+    const row =
+      findRelease(store, makePurl('pypi', undefined, norm, version, { file_name: file })) ??
+      findRelease(store, makePurl('pypi', undefined, norm, version));
+    return row && row.filename === file ? row : undefined;
+  };
   const fileUrl = (base: string, norm: string, version: string, filename: string) =>
     `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
 
@@ -96,9 +107,9 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
 
   async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];
-    for (const row of releasesOf(store, packagePurl(norm))) {
+    for (const row of releasesOf(store, packagePurl(norm), { files: true })) {
       const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
-      const yanked = yanks.reason(row.purl);
+      const yanked = yanks.reason(yankKey(norm, row.version));
       out.push({
         filename: row.filename,
         url: fileUrl(base, norm, row.version, row.filename),
@@ -157,9 +168,8 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       if (wantMetadata) file = file.slice(0, -'.metadata'.length);
       // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
       if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
-      const row = store.get(makePurl('pypi', undefined, normalizePypiName(name), version));
-      if (!row || row.filename !== file)
-        throw notFound(`${file} is not published on this registry`);
+      const row = fileRow(normalizePypiName(name), version, file);
+      if (!row) throw notFound(`${file} is not published on this registry`);
       if (wantMetadata) {
         const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
         if (!meta.metadata) throw notFound(`${file} has no separate metadata file`);
@@ -244,17 +254,14 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       });
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') {
-        const existing = store.get(identity.purl);
-        const other =
-          existing && existing.filename !== up.filename
-            ? `; ${norm} ${identity.version} is published as ${existing.filename}, and this registry keeps one distribution file per version`
-            : '';
-        // twine --skip-existing recognises 400 with "already exists" (twine/commands/upload.py).
+        // Each distribution file is immutable on its own (its purl carries its file name): only
+        // the same name with other bytes gets here. twine --skip-existing recognises 409
+        // (twine/commands/upload.py skip_upload), and prints the reason "File already exists".
         throw new RegistryError(
-          400,
-          'VERSION_EXISTS',
-          `File already exists: ${up.filename}${other}`,
-          'versions are immutable; bump the version',
+          409,
+          'FILE_EXISTS',
+          `File already exists: ${up.filename} is published with other bytes`,
+          'a published file never changes; build a new version (or a post release, e.g. 1.0.post1)',
         );
       }
       if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
@@ -269,14 +276,12 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     }
     claims.commit();
     // PyPI answers 200 to an upload (also of an identical file again).
-    return reply
-      .code(200)
-      .send({
-        ok: true,
-        purl: outcome.record.purl,
-        signedByAuthor: outcome.record.authorBundle !== null,
-        record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
-      });
+    return reply.code(200).send({
+      ok: true,
+      purl: outcome.record.purl,
+      signedByAuthor: outcome.record.authorBundle !== null,
+      record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
+    });
   };
   app.post('/legacy/', { ...writeHook }, upload);
   app.post('/legacy', { ...writeHook }, upload);
@@ -292,12 +297,18 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such release');
     const norm = normalizePypiName(name);
     if (auth) auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
-    const row = store.get(makePurl('pypi', undefined, norm, version));
-    if (!row) throw notFound(`${norm} ${version} is not published on this registry`);
+    const versionPurl = makePurl('pypi', undefined, norm, version);
+    const files = filesOfVersion(store, versionPurl) ?? [];
+    if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);
     const body = req.body as { reason?: unknown } | undefined;
     const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 1000) : '';
-    yanks.set(row.purl, on, reason, ctx.now());
-    return reply.send({ ok: true, purl: row.purl, yanked: on });
+    yanks.set(yankKey(norm, version), on, reason, ctx.now());
+    return reply.send({
+      ok: true,
+      purl: versionPurl,
+      files: files.map((f) => f.filename),
+      yanked: on,
+    });
   };
   app.put<{ Params: { project: string; version: string } }>(
     '/yank/:project/:version',

@@ -1,6 +1,7 @@
 /**
  * releasesOf: the published releases of one package, found by its
- * versionless purl (`pkg:pypi/foo-bar`), oldest first.
+ * versionless purl (`pkg:pypi/foo-bar`), oldest first; with `files`, every
+ * file of every version (PyPI: `pkg:pypi/foo-bar@1.0?file_name=…`).
  *
  * Personalities look packages up by purl, not by the stored `name` column:
  * the purl carries the ecosystem's canonical name (PEP 503 for PyPI), while
@@ -9,7 +10,11 @@
  */
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 
-export function releasesOf(store: ReleaseStore, packagePurl: string): ReleaseRow[] {
+export function releasesOf(
+  store: ReleaseStore,
+  packagePurl: string,
+  options: { readonly files?: boolean } = {},
+): ReleaseRow[] {
   const prefix = `${packagePurl}@`;
   const purls = store.db
     .prepare(
@@ -19,8 +24,9 @@ export function releasesOf(store: ReleaseStore, packagePurl: string): ReleaseRow
   const out: ReleaseRow[] = [];
   for (const { purl } of purls) {
     const row = store.get(purl);
-    // `pkg:x/a@1?q=…` shares the prefix; a version never contains "@" or "?" unescaped.
-    if (row && !purl.slice(prefix.length).includes('?')) out.push(row);
+    // `pkg:x/a@1?q=…` shares the prefix (a version never contains "@" or "?" unescaped): the
+    // files of a version (PyPI's `?file_name=`) are wanted with `files`, Maven's classifiers never.
+    if (row && (options.files || !purl.slice(prefix.length).includes('?'))) out.push(row);
   }
   return out;
 }
