@@ -1,19 +1,22 @@
 // Interop: twine uploads to `sigil serve` and pip installs from it (Debian `twine`,
 // `python3-venv`, `python3-setuptools`, `python3-wheel`), both unchanged.
 //
-// 1. `twine upload --repository-url <url>/pypi/legacy/` of a wheel and an sdist built by
-//    setuptools (`setup.py sdist bdist_wheel`), with a Sigil token as `__token__`'s password;
-//    a second upload of a version with other bytes is refused in twine's words.
+// 1. `twine upload --repository-url <url>/pypi/legacy/` of the wheel AND the sdist of each of
+//    two versions built by setuptools (`setup.py sdist bdist_wheel`), with a Sigil token as
+//    `__token__`'s password: each file is its own record (docs/pypi.md, "Several files per
+//    version"); a file of the same name with other bytes is refused 409 in twine's words.
 // 2. `pip install --index-url <url>/pypi/simple/ --require-hashes` into a fresh venv installs
-//    both (the sdist depends on the wheel's project, spelled differently); the index's sha256
-//    is the one in Sigil's release record; `sigil verify requirements.txt --server` passes.
+//    both from wheels (the second depends on the first's project, spelled differently), and
+//    again from the sdists (--no-binary); the index's sha256 are Sigil's records';
+//    `sigil verify requirements.txt --server` passes with every file's hash pinned, and fails
+//    naming a pinned hash that is no logged file.
 // 3. A tampered stored file makes pip fail with its hash-mismatch error.
 // pip is isolated from this machine's config (interop-spikes.md §3): PIP_CONFIG_FILE=/dev/null,
 // no PIP_* variables, --no-cache-dir.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
@@ -133,7 +136,7 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
       if (root) rmSync(root, { recursive: true, force: true });
     });
 
-    const twineUpload = async (file: string, password = token) =>
+    const twineUpload = async (file: string, password = token, ...more: string[]) =>
       run(
         'twine',
         [
@@ -147,6 +150,7 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
           '-p',
           password,
           file,
+          ...more,
         ],
         root,
       );
@@ -155,23 +159,34 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
         distA,
         readdirSync(distA).find((f) => f.endsWith('.whl'))!,
       );
+    const sdistA = () =>
+      join(
+        distA,
+        readdirSync(distA).find((f) => f.endsWith('.tar.gz'))!,
+      );
+    const wheelB = () =>
+      join(
+        distB,
+        readdirSync(distB).find((f) => f.endsWith('.whl'))!,
+      );
     const sdistB = () =>
       join(
         distB,
         readdirSync(distB).find((f) => f.endsWith('.tar.gz'))!,
       );
 
-    it("twine uploads a wheel and an sdist; refusals come back in twine's words", async () => {
+    it("twine uploads the wheel and the sdist of each version; a file of the same name with other bytes is refused 409 in twine's words", async () => {
       const bad = await twineUpload(wheelA(), 'sgl_not-a-token');
       expect(bad.code, bad.out).not.toBe(0);
       expect(bad.out).toMatch(/401|403/);
 
-      const a = await twineUpload(wheelA());
+      // Both files of each version, in one twine call per project (twine sends one request per file).
+      const a = await twineUpload(wheelA(), token, sdistA());
       expect(a.code, a.out).toBe(0);
-      const b = await twineUpload(sdistB());
+      const b = await twineUpload(sdistB(), token, wheelB());
       expect(b.code, b.out).toBe(0);
 
-      // The same version with other bytes: twine shows PyPI's "File already exists".
+      // A file of the same name with other bytes: twine shows PyPI's "File already exists" (409).
       const other = await buildProject(
         join(root, 'other'),
         'sigil-demo-a',
@@ -187,21 +202,30 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
         ),
       );
       expect(again.code).not.toBe(0);
+      expect(again.out).toContain('409');
       expect(again.out).toContain('File already exists');
 
-      const rec = (await (
+      // The version's lookup answers both files; the Simple API lists the same hashes.
+      const set = (await (
         await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:pypi/sigil-demo-b@2.0.0')}`)
-      ).json()) as { digests: { sha256: string } };
-      expect(rec.digests.sha256).toBe(sha(sdistB()));
+      ).json()) as { files: { purl: string; digests: { sha256: string } }[] };
+      expect(set.files.map((f) => f.digests.sha256).sort()).toEqual(
+        [sha(sdistB()), sha(wheelB())].sort(),
+      );
       const simple = (await (
         await fetch(`${url}/pypi/simple/sigil-demo-b/`, {
           headers: { accept: 'application/vnd.pypi.simple.v1+json' },
         })
-      ).json()) as { files: { hashes: { sha256: string } }[] };
-      expect(simple.files[0]!.hashes.sha256).toBe(rec.digests.sha256);
+      ).json()) as { files: { filename: string; hashes: { sha256: string } }[] };
+      expect(simple.files.map((f) => f.hashes.sha256).sort()).toEqual(
+        set.files.map((f) => f.digests.sha256).sort(),
+      );
+      expect(simple.files.map((f) => f.filename).sort()).toEqual(
+        [basename(sdistB()), basename(wheelB())].sort(),
+      );
     }, 120_000);
 
-    it('pip installs both with --require-hashes into a fresh venv, and sigil verify passes on the requirements file', async () => {
+    it('pip installs from the wheels and from the sdists with --require-hashes; sigil verify passes with every file pinned and names a hash that is no logged file', async () => {
       const venv = join(root, 'venv-ok');
       // A fresh venv without its own pip (bootstrapping pip costs ~15 s); Debian's pip installs into
       // it with --python. System site packages give the sdist build its setuptools.
@@ -209,29 +233,34 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
         (await run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], root)).code,
       ).toBe(0);
       const req = join(root, 'requirements.txt');
+      // Every file of each version allowed, as `pip-compile --generate-hashes` writes it.
       writeFileSync(
         req,
-        `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())}\nsigil-demo-b==2.0.0 --hash=sha256:${sha(sdistB())}\n`,
+        `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())} --hash=sha256:${sha(sdistA())}\nsigil-demo-b==2.0.0 --hash=sha256:${sha(sdistB())} --hash=sha256:${sha(wheelB())}\n`,
       );
-      const pip = await run(
-        PY,
-        [
-          '-m',
-          'pip',
-          '--python',
-          join(venv, 'bin', 'python'),
-          'install',
-          '--no-cache-dir',
-          '--no-build-isolation',
-          '--index-url',
-          `${url}/pypi/simple/`,
-          '--require-hashes',
-          '-r',
-          req,
-        ],
-        root,
-      );
+      const install = (into: string, extra: string[] = []) =>
+        run(
+          PY,
+          [
+            '-m',
+            'pip',
+            '--python',
+            join(into, 'bin', 'python'),
+            'install',
+            '--no-cache-dir',
+            '--no-build-isolation',
+            '--index-url',
+            `${url}/pypi/simple/`,
+            '--require-hashes',
+            ...extra,
+            '-r',
+            req,
+          ],
+          root,
+        );
+      const pip = await install(venv);
       expect(pip.code, pip.out).toBe(0);
+      expect(pip.out).toMatch(/sigil_demo_a-1\.0\.0-py3-none-any\.whl/);
       expect(pip.out).toMatch(
         /Successfully installed sigil-demo-a-1\.0\.0 sigil-demo-b-2\.0\.0|Successfully installed Sigil[_.-]Demo[_.-]B-2\.0\.0 sigil-demo-a-1\.0\.0/i,
       );
@@ -242,14 +271,49 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
       );
       expect(py.out).toContain('hello from a via b');
 
-      const v = await runCli(['verify', req, '--server', url, '--json'], {
-        SIGIL_CONFIG_DIR: join(root, 'sigil-config'),
-      });
+      // The other file of each version: the sdists, built by pip, pass the same hash check.
+      const venvSdist = join(root, 'venv-sdist');
+      expect(
+        (await run(PY, ['-m', 'venv', '--without-pip', '--system-site-packages', venvSdist], root))
+          .code,
+      ).toBe(0);
+      const fromSdist = await install(venvSdist, ['--no-binary', ':all:']);
+      expect(fromSdist.code, fromSdist.out).toBe(0);
+      expect(fromSdist.out).toMatch(/sigil-demo-a-1\.0\.0\.tar\.gz/);
+      expect(
+        (
+          await run(
+            join(venvSdist, 'bin', 'python'),
+            ['-c', 'import sigil_demo_b; print(sigil_demo_b.both())'],
+            root,
+          )
+        ).out,
+      ).toContain('hello from a via b');
+
+      const env = { SIGIL_CONFIG_DIR: join(root, 'sigil-config') };
+      const v = await runCli(['verify', req, '--server', url, '--json'], env);
       expect(v.code, v.stdout + v.stderr).toBe(0);
+      const report = JSON.parse(v.stdout) as {
+        dependencies: { purl: string; checks: { code: string; reason: string }[] }[];
+      };
+      const a = report.dependencies.find((d) => d.purl === 'pkg:pypi/sigil-demo-a@1.0.0')!;
+      expect(a.checks.find((c) => c.code === 'DIGEST_MATCH')!.reason).toContain(basename(sdistA()));
+
+      // A pinned hash that is no logged file of the version fails, naming it.
+      const forged = 'ab'.repeat(32);
+      const req2 = join(root, 'requirements-forged.txt');
+      writeFileSync(
+        req2,
+        `sigil-demo-a==1.0.0 --hash=sha256:${sha(wheelA())} --hash=sha256:${forged}\n`,
+      );
+      const bad = await runCli(['verify', req2, '--server', url, '--json'], env);
+      expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+      expect(bad.stdout).toContain('DIGEST_NOT_LOGGED');
+      expect(bad.stdout).toContain(`sha256:${forged}`);
     }, 180_000);
 
     it('a tampered stored file makes pip fail with its hash-mismatch error', async () => {
-      const row = reg.store.get('pkg:pypi/sigil-demo-a@1.0.0')!;
+      const row = reg.store.get(`pkg:pypi/sigil-demo-a@1.0.0?file_name=${basename(wheelA())}`)!;
       writeFileSync(
         reg.store.blobPath(row.sha256),
         Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.from('tampered')]),
