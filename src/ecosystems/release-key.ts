@@ -8,7 +8,7 @@
  * publish and lookup both go through it.
  */
 import { InputError } from '../core/errors.js';
-import { parsePurl } from '../core/purl.js';
+import { canonicalPurl, parsePurl } from '../core/purl.js';
 import type { ReleaseKeyParts } from './adapter.js';
 import { ADAPTERS } from './index.js';
 
@@ -37,6 +37,18 @@ export const FILE_QUALIFIERS: Readonly<Record<string, readonly string[]>> = {
  * classifier and type names one file, the main jar.
  */
 export const VERSION_IS_FILE_SET: ReadonlySet<string> = new Set(['pypi']);
+
+/**
+ * versionPurlOf is a file's purl without its file qualifiers (canonical): the version it is a
+ * file of, as lockfiles name it (`pkg:pypi/foo@1.0?file_name=foo-1.0.tar.gz` → `pkg:pypi/foo@1.0`).
+ */
+export function versionPurlOf(purl: string): string {
+  const p = parsePurl(purl);
+  const q = { ...((p.qualifiers ?? {}) as Record<string, string>) };
+  for (const n of FILE_QUALIFIERS[p.type] ?? []) delete q[n];
+  p.qualifiers = Object.keys(q).length > 0 ? q : undefined;
+  return canonicalPurl(p.toString());
+}
 
 /** releaseKeyOf folds a purl (InputError PURL_INVALID when it is not one). Qualifiers (except FILE_QUALIFIERS) and subpath are ignored. */
 export function releaseKeyOf(purl: string): ReleaseKey {

@@ -15,7 +15,7 @@ import { shortHex } from '../core/digest.js';
 import { canonicalPurl, parsePurl } from '../core/purl.js';
 import { fail, pass, type Check } from '../core/verdict.js';
 import type { LockfileEntry, NativeDigest } from '../ecosystems/adapter.js';
-import { FILE_QUALIFIERS } from '../ecosystems/release-key.js';
+import { versionPurlOf } from '../ecosystems/release-key.js';
 import type { SigilFileSet, SigilRecord } from '../client/records/source.js';
 import { checkDependency, displayName, type DependencyContext } from './check-dependency.js';
 import { applyLevel, type LevelledResult } from './levels.js';
@@ -25,15 +25,6 @@ import type { Policy } from './policy.js';
 export const MAX_FILES_PER_VERSION = 5000;
 
 const COMPARABLE = new Set(['sha256', 'sha512']);
-
-/** versionPurlOf drops the file qualifiers (and nothing else that names the version) of a file's purl. */
-function versionPurlOf(purl: string): string {
-  const p = parsePurl(purl);
-  const q = { ...((p.qualifiers ?? {}) as Record<string, string>) };
-  for (const n of FILE_QUALIFIERS[p.type] ?? []) delete q[n];
-  p.qualifiers = Object.keys(q).length > 0 ? q : undefined;
-  return canonicalPurl(p.toString());
-}
 
 function fileNameOf(record: SigilRecord): string {
   try {

@@ -19,7 +19,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const CASES: [dir: string, file: string, purl: string][] = [
   ['real/npm', 'ms-2.1.3.tgz', 'pkg:npm/ms@2.1.3'],
   ['real/npm', 'sigstore-bundle-4.0.0.tgz', 'pkg:npm/%40sigstore/bundle@4.0.0'],
-  ['real/pypi', 'hurry.filesize-0.9.tar.gz', 'pkg:pypi/hurry-filesize@0.9'],
+  [
+    'real/pypi',
+    'hurry.filesize-0.9.tar.gz',
+    'pkg:pypi/hurry-filesize@0.9?file_name=hurry.filesize-0.9.tar.gz',
+  ],
   ['real/cargo', 'fnv-1.0.7.crate', 'pkg:cargo/fnv@1.0.7'],
   ['real/cargo', 'pin-utils-0.1.0.crate', 'pkg:cargo/pin-utils@0.1.0'],
   // Hackage sdists were taken for PyPI (then failed for lack of PKG-INFO) or Puppet by name.

@@ -17,6 +17,7 @@ import { verifyRelease } from '../../src/core/verify.js';
 import type { EcosystemAdapter, IdentifyOptions } from '../../src/ecosystems/adapter.js';
 import { describeArtifact } from '../../src/ecosystems/describe.js';
 import { adapterForType, detectAdapter, lockfileReaderFor } from '../../src/ecosystems/index.js';
+import { versionPurlOf } from '../../src/ecosystems/release-key.js';
 import { fileArtifact, fixture, hasTool, inputError } from './eco2-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sigil-real-'));
@@ -137,8 +138,9 @@ const CASES: RealCase[] = [
     file: 'hurry.filesize-0.9.tar.gz',
     type: 'pypi',
     detected: 'pypi',
-    // purl-spec pypi: lower-case, "_" → "-"; the "." is kept (see the lockfile test below).
-    purl: 'pkg:pypi/hurry-filesize@0.9',
+    // purl-spec pypi: lower-case, "_" → "-"; the "." is kept (see the lockfile test below); the
+    // file is named by the file_name qualifier (one version, several files).
+    purl: 'pkg:pypi/hurry-filesize@0.9?file_name=hurry.filesize-0.9.tar.gz',
     native: {
       algorithm: 'sha256',
       value: 'f5368329adbef86accd3bc9490522340bb79260455ae89b1a42c10f63801b9a6',
@@ -317,7 +319,8 @@ describe('lockfile pins of the same releases lead back to these artifacts', () =
       'requirements.txt',
       new TextEncoder().encode(`hurry.filesize==0.9 --hash=sha256:${d.native.value}\n`),
     );
-    expect(e!.purl).toBe(d.identity.purl);
+    // The lockfile names the version; the sdist is one file of it.
+    expect(e!.purl).toBe(versionPurlOf(d.identity.purl));
     expect(e!.digests).toContainEqual(d.native);
   });
 
@@ -329,7 +332,7 @@ describe('lockfile pins of the same releases lead back to these artifacts', () =
     const { reader } = lockfileReaderFor('poetry.lock')!;
     const [e] = reader.read('poetry.lock', new TextEncoder().encode(lock));
     expect(e!.digests).toContainEqual(d.native);
-    expect(e!.purl).toBe(d.identity.purl);
+    expect(e!.purl).toBe(versionPurlOf(d.identity.purl));
   });
 });
 
