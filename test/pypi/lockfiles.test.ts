@@ -3,7 +3,7 @@
 // files logged but not pinned are fine; a hash that matches no logged file fails, named. Each of
 // the five formats the pypi adapter reads, against a real `openRegistry` over HTTP.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +127,27 @@ describe('Python lockfiles against a version of several files', () => {
     const bare = await verify('requirements.txt', 'multi-file==1.0.0\n');
     expect(bare.code, bare.out).toBe(1);
     expect(bare.dep!.checks.map((c) => c.code)).toContain('DIGEST_MISSING');
+  });
+
+  it('sigil fetch of a version asks which file; of a file purl it downloads and verifies that file', async () => {
+    const env = { SIGIL_CONFIG_DIR: join(dir, 'config') };
+    const which = await runCli(['fetch', 'pkg:pypi/multi-file@1.0.0', '--server', url], env);
+    expect(which.code, which.stderr).toBe(2);
+    expect(which.stderr).toContain('is a version of 2 files: say which one to fetch');
+    expect(which.stderr).toContain('file_name=multi-file-1.0.0.tar.gz');
+    const out = join(mkdtempSync(join(dir, 'f-')), 'got.tar.gz');
+    const one = await runCli(
+      [
+        'fetch',
+        'pkg:pypi/multi-file@1.0.0?file_name=multi-file-1.0.0.tar.gz',
+        '--server',
+        url,
+        '-o',
+        out,
+      ],
+      env,
+    );
+    expect(one.code, one.stdout + one.stderr).toBe(0);
+    expect(sha(readFileSync(out))).toBe(sha(s1));
   });
 });

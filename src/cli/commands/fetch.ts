@@ -16,6 +16,7 @@ import { RegistryClient } from '../../client/registry-client.js';
 import { digestBytes } from '../../core/digest.js';
 import { InputError, SigilError } from '../../core/errors.js';
 import { canonicalPurl, parsePurl } from '../../core/purl.js';
+import { isReleaseFileSet, type ReleaseFileSet } from '../../core/release-record.js';
 import { formatHuman } from '../../verify-project/report.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
 import type { CommandContext } from '../context.js';
@@ -148,6 +149,15 @@ async function fetchReleaseInner(io: Io, purlArg: string, flags: FetchFlags): Pr
   }
   const client = new RegistryClient(server);
   const record = await client.release(purl);
+  if (isReleaseFileSet(record as unknown)) {
+    // A PyPI version is several files (sdist, wheels): one is fetched, by its file name.
+    const names = (record as unknown as ReleaseFileSet).files.map((f) => String(f.purl));
+    throw new InputError(
+      'USAGE',
+      `${purlArg} is a version of ${names.length} files: say which one to fetch`,
+      { hint: `e.g. ${names.slice(0, 3).join(' or ')}` },
+    );
+  }
   if (!record.downloadUrl)
     throw new InputError('RECORD_INVALID', `the record of ${purl} has no download URL`);
   const bytes = await client.download(record.downloadUrl, Math.max(record.size, 1) + 1);
