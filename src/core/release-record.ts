@@ -23,6 +23,12 @@ export interface PublishPredicate {
   readonly publishedAt?: string;
   readonly authorKeyId?: string | null;
   /**
+   * Sigil extension: digests lockfiles pin that are not of the bytes (renv.lock's `Hash`, an md5
+   * of DESCRIPTION fields), by algorithm. Signed here because a verifier cannot recompute them
+   * from the record's sha256; the record's `native` must agree.
+   */
+  readonly native?: Readonly<Record<string, string>>;
+  /**
    * Sigil extension: the key ledger governing the package when the release
    * was accepted, and its last event (docs/ledger.md, "Ledger heads"); null
    * when the package had no ledger. Logged with the statement, so the log

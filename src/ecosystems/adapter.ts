@@ -111,6 +111,12 @@ export interface EcosystemAdapter {
   identify(artifact: Artifact, options?: IdentifyOptions): Promise<Identity>;
   /** digest computes the ecosystem's native digest, byte-exact with its own tools. */
   digest(artifact: Artifact): Promise<NativeDigest>;
+  /**
+   * extraNatives: other digests the ecosystem's lockfiles pin that are not of the bytes
+   * (renv.lock's `Hash`, an md5 of DESCRIPTION fields). The registry records and countersigns
+   * them beside the native digest, so a lockfile entry can be tied to its release.
+   */
+  extraNatives?(artifact: Artifact): Promise<NativeDigest[]>;
   readonly lockfiles?: readonly LockfileReader[];
   /**
    * releaseKey folds a release's name and version the ecosystem's own way:

@@ -21,6 +21,8 @@ export interface ArtifactDescription {
   readonly identity: Identity;
   readonly digests: DigestSet;
   readonly native: NativeDigest;
+  /** The adapter's extraNatives (renv's Hash), when it has any. */
+  readonly extraNatives?: readonly NativeDigest[];
 }
 
 export interface DescribeOptions extends IdentifyOptions {
@@ -122,5 +124,6 @@ export async function describeArtifact(
     'sha512',
   ]);
   const native = nativeFromDigests(adapter, digests) ?? (await adapter.digest(artifact));
-  return { adapter, identity, digests, native };
+  const extraNatives = adapter.extraNatives ? await adapter.extraNatives(artifact) : undefined;
+  return { adapter, identity, digests, native, ...(extraNatives ? { extraNatives } : {}) };
 }

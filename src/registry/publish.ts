@@ -148,6 +148,10 @@ async function publishWith(
   plan: KeyEventPlan,
 ): Promise<PublishOutcome> {
   const { identity, digests, native } = described;
+  // Digests lockfiles pin that are not of the bytes (renv's Hash): recorded and countersigned.
+  const extraNatives = Object.fromEntries(
+    (described.extraNatives ?? []).map((d) => [d.algorithm, d.value]),
+  );
   const purl = identity.purl;
   const packagePurl = purlWithoutVersion(purl);
 
@@ -231,6 +235,7 @@ async function publishWith(
       registry: ctx.baseUrl,
       publishedAt,
       authorKeyId,
+      ...(Object.keys(extraNatives).length > 0 ? { native: extraNatives } : {}),
       ...(ns.head !== undefined
         ? { ledgerHead: ns.head ? { namespace: ns.namespace, ...ns.head } : null }
         : {}),
@@ -262,7 +267,7 @@ async function publishWith(
     sha256: digests.sha256!,
     sha512: digests.sha512!,
     size: req.artifact.length,
-    native: JSON.stringify({ [native.algorithm]: native.value }),
+    native: JSON.stringify({ [native.algorithm]: native.value, ...extraNatives }),
     publishedAt,
     filename: req.filename,
     account: req.account ?? null,

@@ -23,6 +23,7 @@ import { type Check, fail, pass, skip, warn } from '../core/verdict.js';
 import { verifyRelease } from '../core/verify.js';
 import type { LockfileEntry } from '../ecosystems/adapter.js';
 import { YARN_BERRY_CHECKSUM } from '../ecosystems/npm/lockfile-yarn.js';
+import { RENV_HASH } from '../ecosystems/cran/lockfile.js';
 import { recordHash } from '../log/hash.js';
 import { checkInclusion } from '../log/proof.js';
 import type { SigilRecord } from '../client/records/source.js';
@@ -635,6 +636,29 @@ function checkCountersignature(
       ),
     };
   }
+  // Digests that are not of the bytes (renv's Hash) count only as the registry signed them.
+  const signedNative = (st.predicate as { native?: unknown } | undefined)?.native;
+  const signed =
+    signedNative !== null && typeof signedNative === 'object'
+      ? (signedNative as Record<string, unknown>)
+      : {};
+  {
+    const differs = [
+      ...new Set([
+        ...Object.keys(signed),
+        ...MUST_BE_COUNTERSIGNED.filter((alg) => record.native?.[alg] !== undefined),
+      ]),
+    ].filter((alg) => record.native?.[alg] !== signed[alg]);
+    if (differs.length > 0)
+      return {
+        check: fail(
+          'countersignature',
+          'COUNTERSIGNATURE_MISMATCH',
+          `the record's ${differs.join(', ')} is not the one the registry countersigned for ${displayName(entry.purl)}`,
+          { algorithms: differs },
+        ),
+      };
+  }
   return {
     check: pass(
       'countersignature',
@@ -724,6 +748,9 @@ function checkEntryInclusion(
   );
   return c.status === 'pass' ? c : { ...c, reason: `${what}: ${c.reason}` };
 }
+
+/** Native digests no verifier can recompute from the record's sha256 (not of the bytes): believed only when countersigned. */
+const MUST_BE_COUNTERSIGNED = [RENV_HASH];
 
 /** checkDependency runs every check of one dependency; never throws for bad records. */
 export async function checkDependency(

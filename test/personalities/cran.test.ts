@@ -5,7 +5,9 @@
 // R itself never checks MD5sum: a tampered tarball from a mirror installs (this test pins
 // that fact, docs/cran.md), and the check that ties the library to Sigil is
 // `sigil verify renv.lock`: the logged release is found, countersigned and in the log; one
-// Sigil never logged has no record. renv.lock pins no tarball digest, so the digest check fails (docs/cran.md).
+// Sigil never logged has no record. renv.lock pins renv's Hash (an md5 of DESCRIPTION fields, not
+// of the tarball): the registry computes it from the published tarball and countersigns it, and
+// R itself, following renv's rule on the INSTALLED DESCRIPTION, gets the same value (docs/cran.md).
 // Under CI=true a missing Rscript fails; locally the suite is skipped, loudly.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +25,11 @@ const rscript = needsProgram('Rscript', ['--version'], 'apt-get install r-base-c
 const FIX = join(import.meta.dirname, '../fixtures/ecosystems/cran/tinyr');
 
 function tinyr(version: string, body = '1'): Buffer {
-  const desc = readFileSync(join(FIX, 'DESCRIPTION'), 'utf8').replace(
+  // The fields `R CMD build` adds (Author and Maintainer from Authors@R, hashed by renv).
+  const desc = `${readFileSync(join(FIX, 'DESCRIPTION'), 'utf8').replace(
     /^Version: .*$/m,
     `Version: ${version}`,
-  );
+  )}NeedsCompilation: no\nPackaged: 2026-12-03 07:25:55 UTC; root\nAuthor: Sigil Test [aut, cre]\nMaintainer: Sigil Test <t@example.com>\n`;
   return makeTarGz([
     { name: 'tinyr/DESCRIPTION', data: desc },
     { name: 'tinyr/NAMESPACE', data: readFileSync(join(FIX, 'NAMESPACE')) },
@@ -117,7 +120,17 @@ describe.skipIf(skipUnlessPresent(rscript))(
       const r = await install(`${t.url}/cran`, lib);
       expect(r.status, r.out).toBe(0);
       expect(r.out).toContain('VERSION 0.4.2 TINY 2');
-      const lock = (version: string) =>
+      // renv's Hash of what was installed, computed by R from the installed DESCRIPTION the way
+      // renv snapshot does (rstudio/renv R/hash.R renv_hash_record; R < 4.5: writeLines + md5sum).
+      const h = await rscriptRun(
+        `d <- read.dcf(file.path("${lib}", "tinyr", "DESCRIPTION"))[1, ]; f <- c("Package","Version","Title","Author","Maintainer","Description","Depends","Imports","Suggests","LinkingTo"); s <- d[intersect(f, names(d))]; invisible(Sys.setlocale("LC_COLLATE", "C")); s <- s[sort(names(s))]; x <- gsub("[[:space:]]", "", paste(names(s), s, sep = ": ", collapse = "\n")); tf <- tempfile(); con <- file(tf, open = "wb"); writeLines(enc2utf8(x), con = con, useBytes = TRUE); close(con); cat("HASH", unname(tools::md5sum(tf)), "\n")`,
+      );
+      expect(h.status, h.out).toBe(0);
+      const installedHash = /HASH ([0-9a-f]{32})/.exec(h.out)![1]!;
+      expect(JSON.parse(t.reg.store.get('pkg:cran/tinyr@0.4-2')!.native)['renv-hash']).toBe(
+        installedHash,
+      );
+      const lock = (version: string, hash = installedHash) =>
         JSON.stringify({
           R: { Version: '4.2.2', Repositories: [{ Name: 'Sigil', URL: `${t.url}/cran` }] },
           Packages: {
@@ -126,6 +139,7 @@ describe.skipIf(skipUnlessPresent(rscript))(
               Version: version,
               Source: 'Repository',
               Repository: 'Sigil',
+              Hash: hash,
             },
           },
         });
@@ -150,8 +164,21 @@ describe.skipIf(skipUnlessPresent(rscript))(
         status: 'pass',
       });
       expect(code('inclusion')).toMatchObject({ code: 'INCLUSION_PROOF_VALID', status: 'pass' });
-      // renv.lock pins no digest of the tarball (renv's Hash is over DESCRIPTION fields): said, not hidden (docs/cran.md)
-      expect(code('digest')).toMatchObject({ code: 'DIGEST_MISSING', status: 'fail' });
+      // renv's Hash equals the one the registry computed from the logged tarball and countersigned
+      expect(code('digest')).toMatchObject({ code: 'DIGEST_MATCH', status: 'pass' });
+      expect(v.code, v.stdout).toBe(0);
+      // a lockfile whose Hash is of other DESCRIPTION contents (another build of 0.4-2) fails
+      const other = join(dir, 'other', 'renv.lock');
+      mkdirSync(join(dir, 'other'));
+      writeFileSync(other, lock('0.4-2', 'f'.repeat(32)));
+      const o = await runCli(['verify', other, '--server', t.url, '--json'], {
+        SIGIL_CONFIG_DIR: join(dir, 'config'),
+      });
+      expect(o.code).toBe(1);
+      expect(deps(o.stdout)[0]!.checks.find((c) => c.name === 'digest')).toMatchObject({
+        code: 'DIGEST_MISMATCH',
+        status: 'fail',
+      });
       // a version Sigil never logged (what a library installed from elsewhere would pin)
       const bad = join(dir, 'bad', 'renv.lock');
       mkdirSync(join(dir, 'bad'));

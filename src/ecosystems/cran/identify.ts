@@ -14,10 +14,18 @@ const R_NAME = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
 /** R versions: at least two non-negative integers separated by "." or "-". */
 const R_VERSION = /^\d+([.-]\d+)+$/;
 
-export async function identifyCran(
+/** readDescription returns the bytes of `<pkg>/DESCRIPTION` of a source package (the top folder's). */
+export async function readDescription(
   artifact: Artifact,
   options: IdentifyOptions = {},
-): Promise<Identity> {
+): Promise<Uint8Array> {
+  return (await openDescription(artifact, options)).bytes;
+}
+
+async function openDescription(
+  artifact: Artifact,
+  options: IdentifyOptions,
+): Promise<{ bytes: Uint8Array; path: string; top: string | undefined }> {
   const file = artifact.name;
   const tar = await openTar(artifact, options, (e) => /^[^/]+\/DESCRIPTION$/.test(e.path));
   refuseDuplicates(
@@ -34,6 +42,15 @@ export async function identifyCran(
       '<pkg>/DESCRIPTION',
       'build the source package with `R CMD build <dir>`',
     );
+  return { bytes, path, top };
+}
+
+export async function identifyCran(
+  artifact: Artifact,
+  options: IdentifyOptions = {},
+): Promise<Identity> {
+  const file = artifact.name;
+  const { bytes, path, top } = await openDescription(artifact, options);
   // DESCRIPTION may declare Encoding: latin1; the fields we read are ASCII by rule, so decode leniently.
   const fields = parseHeaderFields(Buffer.from(bytes).toString('latin1'));
   const name = fields.get('Package')?.[0];

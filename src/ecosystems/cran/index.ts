@@ -6,7 +6,9 @@
 import type { EcosystemAdapter } from '../adapter.js';
 import { isGzipHead } from '../support/archive.js';
 import { hashArtifactHex } from '../support/hash.js';
-import { identifyCran } from './identify.js';
+import { identifyCran, readDescription } from './identify.js';
+import { RENV_HASH } from './lockfile.js';
+import { renvHash } from './renv-hash.js';
 import { renvLockReader } from './lockfile.js';
 import { cranReleaseKey } from './release-key.js';
 
@@ -23,6 +25,11 @@ export const cranAdapter: EcosystemAdapter = {
   identify: identifyCran,
   async digest(artifact) {
     return { algorithm: 'md5', value: await hashArtifactHex(artifact, 'md5') };
+  },
+  // renv.lock pins renv's Hash of DESCRIPTION, not a digest of the tarball (renv-hash.ts).
+  async extraNatives(artifact) {
+    const hash = renvHash(await readDescription(artifact));
+    return hash === undefined ? [] : [{ algorithm: RENV_HASH, value: hash }];
   },
   lockfiles: [renvLockReader],
 };

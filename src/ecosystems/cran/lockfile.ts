@@ -15,6 +15,9 @@ import {
 } from '../support/lockfile.js';
 import { parseJsonObject } from '../support/text.js';
 
+/** The algorithm name of renv's Hash in lockfile entries and release records. */
+export const RENV_HASH = 'renv-hash';
+
 export const renvLockReader: LockfileReader = {
   format: 'renv.lock',
   matches: (f) => f === 'renv.lock',
@@ -51,7 +54,7 @@ export const renvLockReader: LockfileReader = {
       const resolved = repo === undefined ? undefined : (repos.get(repo) ?? repo);
       return {
         purl: makePurl('cran', undefined, name, version),
-        digests: hash ? [{ algorithm: 'renv-hash', value: hash }] : [],
+        digests: hash ? [{ algorithm: RENV_HASH, value: hash }] : [],
         ...(resolved ? { resolved } : {}),
       };
     });
