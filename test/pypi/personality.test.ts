@@ -437,13 +437,19 @@ describe('twine upload: refusals, nothing stored', () => {
     expect(set.records['pkg:pypi/demo@1.0.0?file_name=demo-1.0.0.tar.gz'].digests.sha256).toBe(
       sha(s),
     );
-    // A yank is of the version: both files are marked.
-    await registry.app.inject({
+    // A yank is of the version: both files are marked; the yank is a logged, registry-signed event.
+    const size = async () =>
+      Number((await registry.app.inject({ url: '/log/checkpoint' })).body.split('\n')[1]);
+    const before = await size();
+    const yr = await registry.app.inject({
       method: 'PUT',
       url: '/pypi/yank/demo/1.0',
       headers: { authorization: basic(token), 'content-type': 'application/json' },
       payload: { reason: 'bad' },
     });
+    expect(yr.statusCode, yr.body).toBe(200);
+    expect(yr.json()).toMatchObject({ yanked: true, logIndex: before });
+    expect(await size()).toBe(before + 1);
     const y = (
       await registry.app.inject({
         url: '/pypi/simple/demo/',

@@ -267,7 +267,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     if (auth) auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
     const row = store.get(makePurl('cargo', undefined, name, version));
     if (!row) throw notFound(`${name} ${version} is not published on this registry`);
-    yanks.set(row.purl, on, '', ctx.now());
+    await yanks.yank(ctx, row.purl, [row], on, '', req.sigilAuth?.principal.account ?? null);
     return reply.send({ ok: true });
   };
   app.delete<{ Params: { name: string; version: string } }>(

@@ -302,12 +302,20 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);
     const body = req.body as { reason?: unknown } | undefined;
     const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 1000) : '';
-    yanks.set(yankKey(norm, version), on, reason, ctx.now());
+    const logIndex = await yanks.yank(
+      ctx,
+      yankKey(norm, version),
+      files,
+      on,
+      reason,
+      req.sigilAuth?.principal.account ?? null,
+    );
     return reply.send({
       ok: true,
       purl: versionPurl,
       files: files.map((f) => f.filename),
       yanked: on,
+      logIndex,
     });
   };
   app.put<{ Params: { project: string; version: string } }>(
