@@ -197,4 +197,69 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('failed to verify the checksum of `sigil-liba v0.1.0');
   }, 120_000);
+
+  it('cargo search, cargo owner --list/--add/--remove and cargo yank/--undo work through the API, each under the auth rules', async () => {
+    const home = cargoHome();
+    const cwd = root;
+    const search = await run(['search', '--registry', 'sigil', 'sigil-lib'], cwd, env(home));
+    expect(search.code, search.out).toBe(0);
+    expect(search.out).toContain('sigil-liba = "0.1.0"');
+    expect(search.out).toContain('sigil_libb = "0.2.0"');
+
+    reg.auth.createAccount('bob');
+    const owner = (...a: string[]) => run(['owner', '--registry', 'sigil', ...a], cwd, env(home));
+    const add = await owner('--add', 'bob', 'sigil-liba');
+    expect(add.code, add.out).toBe(0);
+    expect((await owner('--list', 'sigil-liba')).out).toContain('bob');
+    // bob may now publish sigil-liba: ownership is the registry's publish grant
+    const bobToken = reg.auth.createToken('bob').token;
+    expect(
+      (
+        await fetch(`${url}/cargo/api/v1/crates/sigil-liba/owners`, {
+          headers: { authorization: bobToken },
+        })
+      ).status,
+    ).toBe(200);
+    const nobody = await owner('--add', 'nobody', 'sigil-liba');
+    expect(nobody.code).not.toBe(0);
+    expect(nobody.out).toContain('there is no account "nobody"');
+    const rm = await owner('--remove', 'bob', 'sigil-liba');
+    expect(rm.code, rm.out).toBe(0);
+    expect((await owner('--list', 'sigil-liba')).out).not.toContain('bob');
+    // someone who is not an owner may not change the owners
+    const asBob = await run(['owner', '--registry', 'sigil', '--add', 'bob', 'sigil-liba'], cwd, {
+      ...env(home),
+      CARGO_REGISTRIES_SIGIL_TOKEN: bobToken,
+    });
+    expect(asBob.code).not.toBe(0);
+    expect(asBob.out).toMatch(/403/);
+
+    // yank: a logged event; the index marks the version, the bytes stay downloadable
+    const size = async () =>
+      Number((await (await fetch(`${url}/log/checkpoint`)).text()).split('\n')[1]);
+    const before = await size();
+    const y = await run(
+      ['yank', '--registry', 'sigil', '--version', '0.2.0', 'sigil_libb'],
+      cwd,
+      env(home),
+    );
+    expect(y.code, y.out).toBe(0);
+    expect(await size()).toBe(before + 1);
+    const line = async () =>
+      JSON.parse((await (await fetch(`${url}/cargo/index/si/gi/sigil_libb`)).text()).trim()) as {
+        yanked: boolean;
+      };
+    expect((await line()).yanked).toBe(true);
+    expect(
+      (await run(['search', '--registry', 'sigil', 'sigil_libb'], cwd, env(home))).out,
+    ).not.toContain('sigil_libb = "0.2.0"');
+    expect((await fetch(`${url}/cargo/api/v1/crates/sigil_libb/0.2.0/download`)).status).toBe(200);
+    const u = await run(
+      ['yank', '--registry', 'sigil', '--version', '0.2.0', '--undo', 'sigil_libb'],
+      cwd,
+      env(home),
+    );
+    expect(u.code, u.out).toBe(0);
+    expect((await line()).yanked).toBe(false);
+  }, 180_000);
 });

@@ -28,6 +28,8 @@ import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
+import { compareSemver } from '../npm/semver.js';
+import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
 import { YankStore } from '../shared/yanks.js';
 import { cachedCrateFacts, crateFacts, type IndexEntry } from './index-entry.js';
 import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js';
@@ -63,6 +65,19 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     '*',
     { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes + 1024 * 1024 },
     (_req, body, done) => done(null, body),
+  );
+  // `cargo yank --undo` sends PUT with `content-type: application/json` and no body.
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: 1024 * 1024 },
+    (_req, body, done) => {
+      if (body === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(new RegistryError(400, 'BAD_REQUEST', 'the body is not JSON'), undefined);
+      }
+    },
   );
 
   const requestBase = (req: FastifyRequest) =>
@@ -280,4 +295,101 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     { ...writeHook },
     (req, reply) => yank(req, reply, false),
   );
+
+  // ---- owners (`cargo owner`) --------------------------------------------------------
+
+  /** The crate's namespace for owner commands: the caller must be allowed to publish it. */
+  const ownedCrate = (req: FastifyRequest<{ Params: { name: string } }>): string => {
+    const name = storedName(req.params.name);
+    if (!CRATE_NAME.test(req.params.name) || name === undefined)
+      throw notFound(`${req.params.name} is not published on this registry`);
+    if (!auth)
+      throw new RegistryError(
+        404,
+        'NO_ACCOUNTS',
+        'this registry runs without accounts, so crates have no owners',
+        'start `sigil serve` with accounts (docs/auth.md)',
+      );
+    auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
+    return `pkg:cargo/${name}`;
+  };
+  const usersOf = (body: unknown): string[] => {
+    const users = (body as { users?: unknown } | null)?.users;
+    if (
+      !Array.isArray(users) ||
+      users.length === 0 ||
+      users.length > 100 ||
+      !users.every((u) => typeof u === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(u))
+    )
+      throw new RegistryError(
+        400,
+        'BAD_REQUEST',
+        'the body must be {"users": ["<account>", …]} (1 to 100 account names)',
+        'cargo owner --add <account> <crate>',
+      );
+    return users as string[];
+  };
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/crates/:name/owners',
+    { ...writeHook },
+    async (req, reply) => {
+      const ns = ownedCrate(req);
+      return reply.send({
+        users: ownersOf(auth!.service, ns).map((login, i) => ({ id: i + 1, login, name: login })),
+      });
+    },
+  );
+  app.put<{ Params: { name: string } }>(
+    '/api/v1/crates/:name/owners',
+    { bodyLimit: 16 * 1024, ...writeHook },
+    async (req, reply) => {
+      const ns = ownedCrate(req);
+      const users = usersOf(req.body);
+      addOwners(auth!.service, ns, users);
+      return reply.send({
+        ok: true,
+        msg: `${users.join(', ')} ${users.length === 1 ? 'is' : 'are'} now an owner of ${req.params.name}`,
+      });
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/api/v1/crates/:name/owners',
+    { bodyLimit: 16 * 1024, ...writeHook },
+    async (req, reply) => {
+      const ns = ownedCrate(req);
+      const users = usersOf(req.body);
+      removeOwners(auth!.service, ns, users);
+      return reply.send({
+        ok: true,
+        msg: `${users.join(', ')} ${users.length === 1 ? 'is' : 'are'} no longer an owner of ${req.params.name}`,
+      });
+    },
+  );
+
+  // ---- search (`cargo search`) -----------------------------------------------------------
+
+  app.get('/api/v1/crates', async (req, reply) => {
+    const q = (req.query as { q?: unknown; per_page?: unknown }) ?? {};
+    const text = typeof q.q === 'string' ? canonicalCrateName(q.q.trim().slice(0, 200)) : '';
+    const perPage = Math.min(Math.max(Number(q.per_page) || 10, 1), 100);
+    const names = (
+      store.db
+        .prepare(
+          `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' ORDER BY name`,
+        )
+        .all() as { name: string }[]
+    )
+      .map((r) => r.name)
+      .filter((n) => canonicalCrateName(n).includes(text));
+    const crates = [];
+    for (const name of names.slice(0, perPage)) {
+      // The newest version a resolver would pick: yanked versions are hidden from new resolutions.
+      const live = releasesOf(store, `pkg:cargo/${name}`).filter(
+        (r) => yanks.reason(r.purl) === undefined,
+      );
+      const newest = live.sort((a, b) => compareSemver(b.version, a.version))[0];
+      if (newest) crates.push({ name, max_version: newest.version, description: '' });
+    }
+    return reply.send({ crates, meta: { total: names.length } });
+  });
 }
