@@ -311,5 +311,53 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
         'does not match the checksum given by the server',
       );
     }, 120_000);
+
+    it('gem owner lists, adds and removes owners, and gem yank hides a version (logged) while its .gem stays downloadable', async () => {
+      const env = { ...freshHome(), GEM_HOST_API_KEY: reg.adminToken! };
+      const host = ['--host', `${url}/rubygems`];
+      reg.auth.createAccount('bob');
+      const add = await run('gem', ['owner', 'sigil-top', '--add', 'bob', ...host], root, env);
+      expect(add.code, add.out).toBe(0);
+      expect(add.out).toContain('Owner added successfully.');
+      const list = await run('gem', ['owner', 'sigil-top', ...host], root, env);
+      expect(list.code, list.out).toBe(0);
+      expect(list.out).toContain('Owners for gem: sigil-top');
+      expect(list.out).toContain('- bob');
+      const nobody = await run(
+        'gem',
+        ['owner', 'sigil-top', '--add', 'nobody', ...host],
+        root,
+        env,
+      );
+      expect(nobody.out).toContain('there is no account "nobody"');
+      // bob, now an owner, removes himself; the admin stays (a gem always keeps an owner)
+      const bobEnv = { ...env, GEM_HOST_API_KEY: reg.auth.createToken('bob').token };
+      const rm = await run('gem', ['owner', 'sigil-top', '--remove', 'bob', ...host], root, bobEnv);
+      expect(rm.out).toContain('Owner removed successfully.');
+      expect((await run('gem', ['owner', 'sigil-top', ...host], root, env)).out).not.toContain(
+        '- bob',
+      );
+      // no longer an owner: bob may not yank
+      const bobYank = await run('gem', ['yank', 'sigil-top', '-v', '2.0.0', ...host], root, bobEnv);
+      expect(bobYank.out).toMatch(/403|may not|not allowed/i);
+
+      const size = async () =>
+        Number((await (await fetch(`${url}/log/checkpoint`)).text()).split('\n')[1]);
+      const before = await size();
+      const y = await run('gem', ['yank', 'sigil-top', '-v', '2.0.0', ...host], root, env);
+      expect(y.code, y.out).toBe(0);
+      expect(y.out).toContain('Successfully deleted gem: sigil-top (2.0.0)');
+      expect(await size()).toBe(before + 1);
+      expect((await fetch(`${url}/rubygems/info/sigil-top`)).status).toBe(404);
+      expect(await (await fetch(`${url}/rubygems/versions`)).text()).not.toContain('sigil-top');
+      const inst = await run(
+        'gem',
+        ['install', 'sigil-top', '--clear-sources', '--source', `${url}/rubygems/`],
+        root,
+        freshHome(),
+      );
+      expect(inst.code).not.toBe(0);
+      expect((await fetch(`${url}/rubygems/gems/sigil-top-2.0.0.gem`)).status).toBe(200);
+    }, 120_000);
   },
 );

@@ -22,14 +22,16 @@ import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
-import { makePurl } from '../../../core/purl.js';
+import { makePurl, versionlessPurl } from '../../../core/purl.js';
 import { publishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishRelease, type RegistryContext } from '../../publish.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
+import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
 import { packagesOfType } from '../shared/releases-of.js';
+import { YankStore } from '../shared/yanks.js';
 import { marshalDump, type RubyValue } from './marshal.js';
 import {
   cachedGemFacts,
@@ -88,9 +90,14 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     (_req, body, done) => done(null, body),
   );
 
-  const versionsOf = async (name: string): Promise<GemVersion[]> => {
+  const yanks = new YankStore(store.db);
+  /** Bumped by every yank and un-yank: the index bodies below change without a new release. */
+  let yankGeneration = 0;
+  /** versionsOf lists a gem's releases; yanked ones only with `withYanked` (downloads and specs of exact files). */
+  const versionsOf = async (name: string, withYanked = false): Promise<GemVersion[]> => {
     const out: GemVersion[] = [];
     for (const row of rowsOfGem(store, name)) {
+      if (!withYanked && yanks.reason(row.purl) !== undefined) continue;
       const facts = await cachedGemFacts(row.sha256, row.filename, () =>
         store.readBlob(row.sha256),
       );
@@ -109,7 +116,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     for (let i = full.indexOf('-'); i > 0; i = full.indexOf('-', i + 1)) {
       const name = full.slice(0, i);
       if (!GEM_NAME.test(name)) continue;
-      for (const v of await versionsOf(name)) if (gemFullName(v.facts) === full) return v;
+      for (const v of await versionsOf(name, true)) if (gemFullName(v.facts) === full) return v;
     }
     return undefined;
   };
@@ -119,14 +126,16 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   // /versions and /info bodies change only when a gem is published: cached per generation
   // (the number of published gems; releases are never removed). A new process reads each gem's
   // metadata once (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
-  let generation = -1;
+  let generation = '';
   const bodies = new Map<string, string>();
   const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
-    const g = (
-      store.db
-        .prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`)
-        .get() as { n: number }
-    ).n;
+    const g = `${
+      (
+        store.db
+          .prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`)
+          .get() as { n: number }
+      ).n
+    }:${yankGeneration}`;
     if (g !== generation) {
       generation = g;
       bodies.clear();
@@ -317,4 +326,104 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
           : `${facts.name} (${facts.version}) was already published with these bytes`,
       );
   });
+
+  // ---- gem yank, gem owner -----------------------------------------------------------
+
+  /** gem sends these as application/x-www-form-urlencoded (parsed as a Buffer by the '*' parser). */
+  const formOf = (body: unknown): URLSearchParams =>
+    new URLSearchParams(Buffer.isBuffer(body) ? body.toString('utf8') : '');
+
+  app.delete('/api/v1/gems/yank', { bodyLimit: 16 * 1024, ...writeHook }, async (req, reply) => {
+    const form = formOf(req.body);
+    const name = form.get('gem_name') ?? '';
+    const version = form.get('version') ?? '';
+    const platform = form.get('platform') || 'ruby';
+    if (!GEM_NAME.test(name) || version === '')
+      throw new RegistryError(
+        400,
+        'BAD_REQUEST',
+        'give gem_name and version',
+        'gem yank <name> -v <version>',
+      );
+    if (auth)
+      auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
+    const v = (await versionsOf(name, true)).find(
+      (x) => x.facts.version === version && x.facts.platform === platform,
+    );
+    if (!v)
+      throw notFound(
+        `${name} ${version}${platform === 'ruby' ? '' : ` (${platform})`} is not published on this registry`,
+      );
+    if (yanks.reason(v.row.purl) !== undefined)
+      throw new RegistryError(
+        422,
+        'ALREADY_YANKED',
+        `${name} (${version}) has already been yanked`,
+      );
+    await yanks.yank(ctx, v.row.purl, [v.row], true, '', req.sigilAuth?.principal.account ?? null);
+    yankGeneration++;
+    // The .gem stays downloadable (lockfiles that pin it keep working); indexes drop the version.
+    return reply
+      .type('text/plain; charset=utf-8')
+      .send(
+        `Successfully deleted gem: ${name} (${version}${platform === 'ruby' ? '' : `-${platform}`})`,
+      );
+  });
+
+  /** The gem's namespace for owner commands: the caller must be allowed to publish it. */
+  const ownedGem = (req: FastifyRequest<{ Params: { name: string } }>): string => {
+    const { name } = req.params;
+    if (!GEM_NAME.test(name) || rowsOfGem(store, name).length === 0)
+      throw notFound(`${name} is not published on this registry`);
+    if (!auth)
+      throw new RegistryError(
+        404,
+        'NO_ACCOUNTS',
+        'this registry runs without accounts, so gems have no owners',
+        'start `sigil serve` with accounts (docs/auth.md)',
+      );
+    const ns = versionlessPurl('gem', undefined, name);
+    auth.guard.authorizeNamespace(req, ns, 'publish');
+    return ns;
+  };
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/gems/:name/owners.yaml',
+    { ...writeHook },
+    async (req, reply) => {
+      const owners = ownersOf(auth!.service, ownedGem(req));
+      // gem prints `email || handle || id`; accounts here have names, not e-mail addresses.
+      return reply
+        .type('text/yaml; charset=utf-8')
+        .send(`---\n${owners.map((o) => `- handle: ${JSON.stringify(o)}\n`).join('')}`);
+    },
+  );
+  const ownerOf = (body: unknown): string => {
+    const who = formOf(body).get('email') ?? '';
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(who))
+      throw new RegistryError(
+        400,
+        'BAD_REQUEST',
+        'give the new owner as email=<account name>',
+        'gem owner <gem> --add <account>',
+      );
+    return who;
+  };
+  app.post<{ Params: { name: string } }>(
+    '/api/v1/gems/:name/owners',
+    { bodyLimit: 16 * 1024, ...writeHook },
+    async (req, reply) => {
+      const ns = ownedGem(req);
+      addOwners(auth!.service, ns, [ownerOf(req.body)]);
+      return reply.type('text/plain; charset=utf-8').send('Owner added successfully.');
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/api/v1/gems/:name/owners',
+    { bodyLimit: 16 * 1024, ...writeHook },
+    async (req, reply) => {
+      const ns = ownedGem(req);
+      removeOwners(auth!.service, ns, [ownerOf(req.body)]);
+      return reply.type('text/plain; charset=utf-8').send('Owner removed successfully.');
+    },
+  );
 }
