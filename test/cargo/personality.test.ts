@@ -325,3 +325,46 @@ describe("cargo publish: refusals in cargo's shape, nothing stored", () => {
     nothingStored();
   });
 });
+
+describe('owners API: refusals', () => {
+  const owners = (
+    method: 'GET' | 'PUT' | 'DELETE',
+    name: string,
+    payload?: unknown,
+    auth = token,
+  ) =>
+    registry.app.inject({
+      method,
+      url: `/cargo/api/v1/crates/${name}/owners`,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
+    });
+
+  it('keeps the last owner, refuses malformed bodies, unknown accounts and crates, and non-owners; all or nothing', async () => {
+    registry.auth.createAccount('ann');
+    const ann = registry.auth.createToken('ann', { actions: ['publish'] }).token;
+    expect((await publishCrate('owned', '1.0.0')).statusCode).toBe(200);
+    // The publisher (admin) is the one owner: removing it would leave the crate without one.
+    const admin = (await owners('GET', 'owned'))
+      .json()
+      .users.map((u: { login: string }) => u.login);
+    expect(admin.length).toBeGreaterThan(0);
+    const last = await owners('DELETE', 'owned', { users: admin });
+    expect(last.statusCode).toBe(409);
+    expect(last.json().errors[0].detail).toContain('the last owner');
+    for (const bad of [{}, { users: [] }, { users: ['../x'] }, { users: [1] }, 'x'])
+      expect((await owners('PUT', 'owned', bad)).statusCode, JSON.stringify(bad)).toBe(400);
+    const unknown = await owners('PUT', 'owned', { users: ['ann', 'ghost'] });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().errors[0].detail).toContain('"ghost"');
+    // nothing changed: ann was not added alongside the unknown account
+    expect(
+      (await owners('GET', 'owned')).json().users.map((u: { login: string }) => u.login),
+    ).not.toContain('ann');
+    expect((await owners('GET', 'nope')).statusCode).toBe(404);
+    // ann is not an owner: she may neither list nor change them
+    expect((await owners('GET', 'owned', undefined, ann)).statusCode).toBe(403);
+    expect((await owners('PUT', 'owned', { users: ['ann'] }, ann)).statusCode).toBe(403);
+    expect((await owners('GET', 'owned', undefined, 'sgl_wrong')).statusCode).toBe(401);
+  });
+});
