@@ -71,7 +71,8 @@ import {
   hackageRoutes,
   loadOrCreateHackageKeys,
   rootFileAt,
-  type HackageKey,
+  type HackageKeySet,
+  type HackageRootOptions,
   type HackageOptions,
 } from './personalities/hackage/index.js';
 import {
@@ -115,6 +116,8 @@ export interface RegistryOptions {
   readonly hex?: Partial<HexOptions>;
   /** hackage-security lifetimes and clock. */
   readonly hackage?: Partial<HackageOptions>;
+  /** Root keys and threshold of the hackage-security repository (default 1 of 1). */
+  readonly hackageRoot?: HackageRootOptions;
   /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
   readonly httpLimits?: Partial<HttpLimits>;
   /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
@@ -144,7 +147,7 @@ export interface Registry {
   readonly hexKey: RegistryHexKey;
   /** The hackage-security repository under /hackage and its Ed25519 keys. */
   readonly hackage: HackageRepository;
-  readonly hackageKeys: { readonly root: HackageKey; readonly online: HackageKey };
+  readonly hackageKeys: HackageKeySet;
   /** WordPress plugin update API; its Ed25519 key is what users add with wp_trusted_keys. */
   readonly wordpress: WordpressPlugins;
   /** CRAN-like repository (install.packages(repos = <url>/cran)). */
@@ -219,13 +222,18 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
   const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
   const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
-  const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
+  const hackageKeys = await loadOrCreateHackageKeys(
+    options.dataDir,
+    options.passphrase,
+    options.hackageRoot,
+  );
   const hackage = new HackageRepository(store, hackageKeys, {
     ...DEFAULT_HACKAGE_OPTIONS,
     now: () => new Date(),
     rootFile: rootFileAt(join(options.dataDir, 'hackage-root.json')),
     ...options.hackage,
   });
+  await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
     new KeyEventStore(store.db),
