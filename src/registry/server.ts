@@ -17,6 +17,7 @@ import { LogAdmission } from './log-admission.js';
 import type { LookupLimits } from './batch-lookup.js';
 import {
   capConnections,
+  TrustedProxies,
   fastifyHttpOptions,
   type HttpLimits,
   resolveHttpLimits,
@@ -120,6 +121,8 @@ export interface RegistryOptions {
   readonly hackageRoot?: HackageRootOptions;
   /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
   readonly httpLimits?: Partial<HttpLimits>;
+  /** Reverse proxies (IPs or CIDR blocks) whose X-Forwarded-For names the client for rate limits; no others are believed. */
+  readonly trustedProxies?: readonly string[];
   /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
@@ -287,12 +290,19 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const httpLimits = resolveHttpLimits(options.httpLimits);
+  const trustedProxies =
+    options.trustedProxies && options.trustedProxies.length > 0
+      ? new TrustedProxies(options.trustedProxies)
+      : undefined;
   const app = Fastify({
     logger: false,
+    ...(trustedProxies
+      ? { trustProxy: (address: string) => trustedProxies.includes(address) }
+      : {}),
     bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024,
     ...fastifyHttpOptions(httpLimits),
   });
-  capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
+  capConnections(app.server, httpLimits, trustedProxies); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
   // The registry's log accepts only what the registry appends (publishes, key events): its
   // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
   const ownLogOnly = LogAdmission.refuseAll(

@@ -11,6 +11,7 @@ import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
 import { clientConfig } from '../../registry/personalities/client-config.js';
 import { checkHackageRootOptions } from '../../registry/personalities/hackage/keys.js';
+import { TrustedProxies } from '../../registry/http-limits.js';
 import type { CommandContext } from '../context.js';
 import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
@@ -20,6 +21,7 @@ import { loadServeProxyConfig } from './serve-proxy.js';
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
+  trustProxy?: string;
   hackageRootKeys?: string;
   hackageRootThreshold?: string;
   listen?: string;
@@ -77,6 +79,10 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)',
     )
     .option(
+      '--trust-proxy <addresses>',
+      'reverse proxies (comma-separated IPs or CIDR blocks) whose X-Forwarded-For names the client for rate limits and connection caps; no other sender is believed',
+    )
+    .option(
       '--hackage-root-keys <n>',
       'root keys the hackage-security root.json lists (default 1; keys/hackage-root*.key; docs/hackage.md)',
     )
@@ -117,6 +123,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(flags.hackageRootThreshold ? { rootThreshold: Number(flags.hackageRootThreshold) } : {}),
   };
   checkHackageRootOptions(hackageRoot);
+  const trustedProxies = flags.trustProxy
+    ? new TrustedProxies(
+        flags.trustProxy
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      ).entries
+    : undefined;
   checkDataFolder(flags.data);
   // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
   await probeListen(host, port);
@@ -144,6 +158,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(passphrase ? { passphrase } : {}),
     ...(witnessing ? { witnessing } : {}),
     hackageRoot,
+    ...(trustedProxies ? { trustedProxies } : {}),
   });
   let url: string;
   try {
