@@ -9,10 +9,23 @@ import {
   hackageKeyOf,
   memoryRootFile,
   rootFileAt,
+  type HackageKey,
 } from '../../src/registry/personalities/hackage/index.js';
 
 const newKey = () => hackageKeyOf(generateKeyPairSync('ed25519').privateKey);
-const keys = { root: newKey(), online: newKey() };
+const keySet = (
+  roots: HackageKey[],
+  online: HackageKey,
+  threshold = 1,
+  retired: HackageKey[] = [],
+) => ({
+  root: roots[0]!,
+  roots,
+  threshold,
+  retired,
+  online,
+});
+const keys = keySet([newKey()], newKey());
 const YEAR = 365 * 24 * 3600;
 const signedOf = (b: Buffer) => JSON.parse(b.toString('utf8')).signed;
 
@@ -41,7 +54,7 @@ describe('hackage root.json', () => {
     await currentRoot(file, keys, YEAR, new Date('2026-01-01T00:00:00Z'));
     const rotated = await currentRoot(
       file,
-      { root: keys.root, online: newKey() },
+      keySet(keys.roots as HackageKey[], newKey()),
       YEAR,
       new Date('2026-01-02T00:00:00Z'),
     );
@@ -53,5 +66,42 @@ describe('hackage root.json', () => {
     await file.write(Buffer.from('{"signed": {"version": "x"}}'));
     const root = await currentRoot(file, keys, YEAR, new Date('2026-01-01T00:00:00Z'));
     expect(signedOf(root).version).toBe(1);
+  });
+
+  it('a rotated root key: the next version lists the new key and is signed by the retired one too', async () => {
+    const file = memoryRootFile();
+    const [a, b, online] = [newKey(), newKey(), newKey()];
+    await currentRoot(file, keySet([a], online), YEAR, new Date('2026-01-01T00:00:00Z'));
+    const rotated = await currentRoot(
+      file,
+      keySet([b], online, 1, [a]),
+      YEAR,
+      new Date('2026-01-02T00:00:00Z'),
+    );
+    const doc = JSON.parse(rotated.toString('utf8'));
+    expect(doc.signed.version).toBe(2);
+    expect(doc.signed.roles.root.keyids).toEqual([b.keyId]);
+    expect(doc.signatures.map((s: { keyid: string }) => s.keyid).sort()).toEqual(
+      [a.keyId, b.keyId].sort(),
+    );
+    expect(Object.keys(doc.signed.keys)).toContain(a.keyId);
+  });
+
+  it('refuses to rotate when fewer of the previous root keys are at hand than its threshold', async () => {
+    const file = memoryRootFile();
+    const [a, b, c, online] = [newKey(), newKey(), newKey(), newKey()];
+    await currentRoot(file, keySet([a, b], online, 2), YEAR, new Date('2026-01-01T00:00:00Z'));
+    await expect(
+      currentRoot(file, keySet([a, c], online, 2), YEAR, new Date('2026-01-02T00:00:00Z')),
+    ).rejects.toMatchObject({ code: 'HACKAGE_ROOT_ROTATION_UNSIGNED' });
+    // nothing was written: the kept root is still version 1
+    expect(JSON.parse(file.read()!.toString('utf8')).signed.version).toBe(1);
+    const ok = await currentRoot(
+      file,
+      keySet([a, c], online, 2, [b]),
+      YEAR,
+      new Date('2026-01-02T00:00:00Z'),
+    );
+    expect(JSON.parse(ok.toString('utf8')).signed.version).toBe(2);
   });
 });

@@ -19,7 +19,7 @@ import { readTar } from '../../../archive/tar.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { canonicalJson, type CanonicalValue } from './canonical-json.js';
-import { signRole, type HackageKey } from './keys.js';
+import { signRole, type HackageKeySet } from './keys.js';
 import { currentRoot, type RootFile } from './root-role.js';
 
 export interface HackageOptions {
@@ -83,11 +83,12 @@ export class HackageRepository {
 
   constructor(
     private readonly store: ReleaseStore,
-    private readonly keys: { root: HackageKey; online: HackageKey },
+    private readonly keys: HackageKeySet,
     readonly options: HackageOptions,
   ) {}
 
-  private async root(now: Date): Promise<Buffer> {
+  /** root signs (or reuses) root.json now; `sigil serve` calls it at start so a rotation that cannot be signed stops the start. */
+  async root(now: Date): Promise<Buffer> {
     const previous = this.rootSigning ?? Promise.resolve(Buffer.alloc(0));
     const next = previous
       .catch(() => undefined)

@@ -14,8 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileDurable } from '../../../store/durable-file.js';
-import type { HackageKey } from './keys.js';
-import { signRole } from './keys.js';
+import { InputError } from '../../../core/errors.js';
+import { RETIRED_ROOT_KEYS, signRole, type HackageKey, type HackageKeySet } from './keys.js';
 
 /** Where the signed root is kept. */
 export interface RootFile {
@@ -50,8 +50,9 @@ export function memoryRootFile(): RootFile {
 interface StoredRoot {
   readonly version: number;
   readonly expires: Date;
-  readonly rootKeyId: string;
-  readonly onlineKeyId: string;
+  readonly rootKeyIds: readonly string[];
+  readonly rootThreshold: number;
+  readonly onlineKeyId: string | undefined;
 }
 
 function parseStoredRoot(bytes: Buffer): StoredRoot | undefined {
@@ -59,12 +60,16 @@ function parseStoredRoot(bytes: Buffer): StoredRoot | undefined {
     const signed = JSON.parse(bytes.toString('utf8')).signed;
     const version = signed.version;
     const expires = new Date(signed.expires);
+    const rootKeyIds = signed.roles?.root?.keyids;
+    const rootThreshold = signed.roles?.root?.threshold;
     if (!Number.isSafeInteger(version) || version < 1 || Number.isNaN(expires.getTime()))
       return undefined;
+    if (!Array.isArray(rootKeyIds) || !Number.isSafeInteger(rootThreshold)) return undefined;
     return {
       version,
       expires,
-      rootKeyId: signed.roles?.root?.keyids?.[0],
+      rootKeyIds: rootKeyIds.map(String),
+      rootThreshold,
       onlineKeyId: signed.roles?.timestamp?.keyids?.[0],
     };
   } catch {
@@ -73,44 +78,75 @@ function parseStoredRoot(bytes: Buffer): StoredRoot | undefined {
 }
 
 const iso = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
 
 /**
  * currentRoot returns the kept root.json while it has more than half its life
- * left and names the current keys; otherwise it signs the next version,
- * keeps it durably, and returns that.
+ * left and names the current keys and threshold; otherwise it signs the next
+ * version, keeps it durably, and returns that. When the root keys changed, the
+ * next version is also signed by enough of the previous version's keys (still
+ * configured or retired) for clients that trust only those to accept it; if
+ * too few are at hand it refuses, rather than publish a root no client takes.
  */
 export async function currentRoot(
   file: RootFile,
-  keys: { root: HackageKey; online: HackageKey },
+  keys: HackageKeySet,
   lifetimeSeconds: number,
   now: Date,
 ): Promise<Buffer> {
   const kept = file.read();
   const stored = kept ? parseStoredRoot(kept) : undefined;
+  const rootIds = keys.roots.map((k) => k.keyId);
+  const rootsChanged =
+    stored !== undefined &&
+    (!sameSet(stored.rootKeyIds, rootIds) || stored.rootThreshold !== keys.threshold);
   if (
     kept &&
     stored &&
-    stored.rootKeyId === keys.root.keyId &&
+    !rootsChanged &&
     stored.onlineKeyId === keys.online.keyId &&
     now.getTime() + (lifetimeSeconds * 1000) / 2 < stored.expires.getTime()
   )
     return kept;
-  const role = (k: HackageKey) => ({ keyids: [k.keyId], threshold: 1 });
+  const signers = new Map(keys.roots.map((k) => [k.keyId, k]));
+  if (stored && rootsChanged) {
+    const previous = [...keys.roots, ...keys.retired].filter((k) =>
+      stored.rootKeyIds.includes(k.keyId),
+    );
+    const distinct = new Map(previous.map((k) => [k.keyId, k]));
+    if (distinct.size < stored.rootThreshold)
+      throw new InputError(
+        'HACKAGE_ROOT_ROTATION_UNSIGNED',
+        `root.json version ${stored.version} needs ${stored.rootThreshold} of its root keys to sign the next version, and ${distinct.size} are at hand`,
+        {
+          hint: `move the previous root key files into keys/${RETIRED_ROOT_KEYS}/ (do not delete them before clients have updated), then restart`,
+        },
+      );
+    for (const [id, k] of distinct) signers.set(id, k);
+  }
+  const role = (ks: readonly HackageKey[], threshold: number) => ({
+    keyids: ks.map((k) => k.keyId),
+    threshold,
+  });
+  const listed = new Map([...signers, [keys.online.keyId, keys.online]]);
   const next = signRole(
     {
       _type: 'Root',
       version: (stored?.version ?? 0) + 1,
       expires: iso(new Date(now.getTime() + lifetimeSeconds * 1000)),
-      keys: { [keys.root.keyId]: keys.root.keyObject, [keys.online.keyId]: keys.online.keyObject },
+      // hackage-security checks a root's signatures against the keys the file itself lists, so
+      // retired co-signers are listed here too (no role names them).
+      keys: Object.fromEntries([...listed].map(([id, k]) => [id, k.keyObject])),
       roles: {
-        root: role(keys.root),
-        snapshot: role(keys.online),
-        targets: role(keys.root),
-        timestamp: role(keys.online),
-        mirrors: role(keys.online),
+        root: role(keys.roots, keys.threshold),
+        snapshot: role([keys.online], 1),
+        targets: role(keys.roots, keys.threshold),
+        timestamp: role([keys.online], 1),
+        mirrors: role([keys.online], 1),
       },
     },
-    [keys.root],
+    [...signers.values()],
   );
   await file.write(next);
   return next;
