@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
+import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, versionlessPurl } from '../../../core/purl.js';
@@ -68,12 +69,21 @@ interface GemVersion {
   readonly facts: GemFacts;
 }
 
-/** rowsOfGem: every published release of a gem (all platforms), oldest first. */
+/**
+ * rowsOfGem: every published release of a gem (all platforms), oldest first. The statement is
+ * prepared once per store: preparing cost more than running it (bench profile, docs/rubygems.md).
+ */
+const gemRowStatements = new WeakMap<ReleaseStore, Database.Statement>();
 function rowsOfGem(store: ReleaseStore, name: string): ReleaseRow[] {
-  return store.db
-    .prepare(
-      `SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`,
-    )
+  let st = gemRowStatements.get(store);
+  if (!st)
+    gemRowStatements.set(
+      store,
+      (st = store.db.prepare(
+        `SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`,
+      )),
+    );
+  return st
     .all(name)
     .map((r) => store.get((r as { purl: string }).purl)!)
     .filter(Boolean);
@@ -128,14 +138,11 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   // metadata once (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
   let generation = '';
   const bodies = new Map<string, string>();
+  const countGems = store.db.prepare(
+    `SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`,
+  );
   const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
-    const g = `${
-      (
-        store.db
-          .prepare(`SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`)
-          .get() as { n: number }
-      ).n
-    }:${yankGeneration}`;
+    const g = `${(countGems.get() as { n: number }).n}:${yankGeneration}`;
     if (g !== generation) {
       generation = g;
       bodies.clear();

@@ -13,20 +13,21 @@ import type { RegistryContext } from '../../publish.js';
 import { logYank } from './yank-event.js';
 
 export class YankStore {
+  /** Asked once per release on every index request: prepared once (preparing costs more than running). */
+  private readonly reasonOf: Database.Statement;
+
   constructor(private readonly db: Database.Database) {
     db.exec(
       `CREATE TABLE IF NOT EXISTS yank (purl TEXT PRIMARY KEY, reason TEXT NOT NULL, yanked_at TEXT NOT NULL)`,
     );
     const columns = db.prepare(`SELECT name FROM pragma_table_info('yank')`).pluck().all();
     if (!columns.includes('log_index')) db.exec(`ALTER TABLE yank ADD COLUMN log_index INTEGER`);
+    this.reasonOf = db.prepare(`SELECT reason FROM yank WHERE purl = ?`);
   }
 
   /** reason returns the yank reason ("" when yanked without one), or undefined when not yanked. */
   reason(purl: string): string | undefined {
-    return (
-      this.db.prepare(`SELECT reason FROM yank WHERE purl = ?`).get(purl) as
-        { reason: string } | undefined
-    )?.reason;
+    return (this.reasonOf.get(purl) as { reason: string } | undefined)?.reason;
   }
 
   /** logIndex is where the yank of `purl` is logged (undefined: not yanked, or yanked before yanks were logged). */
