@@ -54,6 +54,9 @@ export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | und
  * version, or its type keeps one file per version: then `findRelease` answers.
  */
 export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
+  // Asked for every purl of every batch lookup: other types are turned away before any parsing.
+  const type = /^pkg:([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
+  if (type === undefined || !VERSION_IS_FILE_SET.has(type)) return undefined;
   let key: ReleaseKey;
   let p: ReturnType<typeof parsePurl>;
   try {
