@@ -55,7 +55,7 @@ export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | und
  */
 export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
   // Asked for every purl of every batch lookup: other types are turned away before any parsing.
-  const type = /^pkg:([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
+  const type = /^pkg:\/*([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
   if (type === undefined || !VERSION_IS_FILE_SET.has(type)) return undefined;
   let key: ReleaseKey;
   let p: ReturnType<typeof parsePurl>;
