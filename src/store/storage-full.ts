@@ -46,7 +46,7 @@ export const STORAGE_FULL_RETRY_SECONDS = 30;
 
 /** StorageFullError: the log's storage has no space left; nothing was appended. Retry later (503 + Retry-After). */
 export class StorageFullError extends PushbackError {
-  readonly reason = 'STORAGE_FULL';
+  readonly reason: string = 'STORAGE_FULL';
 
   constructor(cause?: unknown, retryAfterSeconds = STORAGE_FULL_RETRY_SECONDS) {
     super(retryAfterSeconds);
