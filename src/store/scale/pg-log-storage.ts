@@ -36,6 +36,9 @@ import {
 import { ContentStore } from './objects.js';
 import { inTransaction, pgCall } from './pg.js';
 
+/** Committed path mappings remembered per storage. */
+const MAX_MAPPED = 65536;
+
 /** Objects PUT at once per writeTiles call. */
 const PUT_CONCURRENCY = 8;
 
@@ -52,6 +55,8 @@ export class PgLogStorage implements LogStorage {
   private readonly log: string;
   /** path → sha256 of objects written but not yet committed. */
   private staged = new Map<string, string>();
+  /** path → sha256 of committed objects already read (bounded). */
+  private readonly mapped = new Map<string, string>();
   /** Statements sent per operation kind (capacity figures: PostgreSQL round trips per batch). */
   readonly counters = { commits: 0, roundTrips: 0 };
 
@@ -108,6 +113,10 @@ export class PgLogStorage implements LogStorage {
 
   async readTile(tile: Tile): Promise<Uint8Array | undefined> {
     const path = formatTilePath(tile);
+    // The sequencer reads only paths of the committed tree, whose objects never change:
+    // a remembered mapping stays right, and keeps cached reads going while PostgreSQL is down.
+    const known = this.mapped.get(path);
+    if (known !== undefined) return this.content.get(known);
     const sha = await pgCall('tile lookup', async () => {
       this.counters.roundTrips++;
       const r = await this.pool.query<{ sha256: string }>(
@@ -116,7 +125,11 @@ export class PgLogStorage implements LogStorage {
       );
       return r.rows[0]?.sha256;
     });
-    return sha === undefined ? undefined : this.content.get(sha);
+    if (sha === undefined) return undefined;
+    if (this.mapped.size >= MAX_MAPPED)
+      this.mapped.delete(this.mapped.keys().next().value as string);
+    this.mapped.set(path, sha);
+    return this.content.get(sha);
   }
 
   async commit(c: Commit): Promise<void> {
