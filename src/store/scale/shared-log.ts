@@ -240,7 +240,11 @@ export class SharedLog implements TransparencyLog {
   private async elect(): Promise<void> {
     if (this.closed || this.integrator !== undefined) return;
     const { default: pgModule } = await import('pg');
-    const client = new pgModule.Client({ connectionString: this.options.databaseUrl });
+    const client = new pgModule.Client({
+      connectionString: this.options.databaseUrl,
+      // Names the lock holder in pg_stat_activity (operators, and the take-over test).
+      application_name: `sigil-integrator pid=${process.pid}`,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
