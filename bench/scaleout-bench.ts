@@ -126,6 +126,8 @@ try {
   // ---- PostgreSQL + S3: one replica, then three -------------------------------------------
   const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
   const results: {
+    putBytes: number;
+    pgBytes: number;
     replicas: number;
     rate: number;
     p99: number;
@@ -174,8 +176,18 @@ try {
     const cpu = process.cpuUsage(cpu0);
     const queries = reps.reduce((a, r) => a + r.counter.n, 0) - q0;
     const puts = reps.reduce((a, r) => a + r.content.counters.puts, 0);
+    const putBytes = reps.reduce((a, r) => a + r.content.counters.putBytes, 0);
+    const pgBytes = Number(
+      (
+        await reps[0]!.pool.query<{ b: string }>(
+          `SELECT sum(pg_total_relation_size(c)) AS b FROM unnest(ARRAY['log_state','log_tree','log_dedup','log_object','log_queue']::regclass[]) AS c`,
+        )
+      ).rows[0]!.b,
+    );
     results.push({
       replicas,
+      putBytes,
+      pgBytes,
       rate: N / wall,
       p99: p99(lat),
       puts,
@@ -185,14 +197,6 @@ try {
     for (const r of reps) await r.log.close();
     for (const r of reps) await r.pool.end();
   }
-  const size = await admin.query<{ b: string }>(
-    `SELECT sum(pg_total_relation_size(c)) AS b FROM unnest(ARRAY['log_state','log_tree','log_dedup','log_object','log_queue']::regclass[]) AS c`,
-  );
-  const s3Bytes = Number(
-    execFileSync('du', ['-sb', join(s3.dir, s3.bucket, 'bench0')], { encoding: 'utf8' }).split(
-      '\t',
-    )[0],
-  );
   await admin.end();
   await objects.close();
 
@@ -231,12 +235,13 @@ try {
       `S3 ceiling at this PUT rate: ${(medPut / (r.puts / N)).toFixed(0)} entries/s; CPU = all replicas, this process`,
     );
   }
-  row(
-    'stored bytes per entry, PostgreSQL + S3 (1 replica run)',
-    `${(Number(size.rows[0]!.b) / (2 * N)).toFixed(0)} + ${(s3Bytes / N).toFixed(0)}`,
-    '—',
-    'PG (log tables, 2 runs averaged) + S3 objects (s3rver files incl. metadata)',
-  );
+  for (const r of results)
+    row(
+      `  stored bytes per entry (${r.replicas}r): PG + S3 payload`,
+      `${(r.pgBytes / N).toFixed(0)} + ${(r.putBytes / N).toFixed(0)}`,
+      '—',
+      'PG log tables with indexes; S3 = bytes PUT (superseded partial tiles included)',
+    );
 } finally {
   await Promise.all([cluster.destroy(), s3.destroy()]);
   console.log(`  load average at end:   ${load()}`);

@@ -49,7 +49,7 @@ export class ContentStore {
   private readonly cache = new Map<string, Uint8Array>();
   private cachedBytes = 0;
   /** PUTs issued and GETs that reached the store (bench and capacity figures). */
-  readonly counters = { puts: 0, gets: 0, cacheHits: 0 };
+  readonly counters = { puts: 0, putBytes: 0, gets: 0, cacheHits: 0 };
 
   constructor(
     readonly objects: ObjectStore,
@@ -64,6 +64,7 @@ export class ContentStore {
   async put(data: Uint8Array): Promise<string> {
     const hex = sha256Hex(data);
     this.counters.puts++;
+    this.counters.putBytes += data.length;
     await this.objects.put(ContentStore.keyOf(hex), data);
     this.remember(hex, data);
     return hex;
