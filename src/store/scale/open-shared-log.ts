@@ -11,6 +11,15 @@ import { ContentStore } from './objects.js';
 import { migrate as runMigrations, openPostgres, requireSchema } from './pg.js';
 import { parseObjectsUrl, S3Objects } from './s3-objects.js';
 import { SharedLog } from './shared-log.js';
+import { isUnavailable } from './unavailable.js';
+
+/** rootCause: the innermost message of an error chain (e.g. "connect ECONNREFUSED 10.0.0.5:5432"). */
+function rootCause(e: unknown): string {
+  let cur = e as { cause?: unknown; message?: string };
+  while (cur.cause !== undefined && cur.cause !== null && typeof cur.cause === 'object')
+    cur = cur.cause as typeof cur;
+  return cur.message ?? String(cur);
+}
 
 export interface ScaleOutFlags {
   readonly database?: string;
@@ -72,6 +81,15 @@ export async function openSharedLog(
     });
   } catch (e) {
     await release();
+    // At start-up an engine that cannot be reached is a configuration problem to name, not a crash.
+    if (isUnavailable(e))
+      throw new InputError(
+        'ENGINE_UNREACHABLE',
+        `cannot start: ${(e as Error).message.replace(/: nothing was written.*$/, '')} (${rootCause(e)})`,
+        {
+          hint: 'check --database and --objects, and that PostgreSQL and the object store are running and reachable from here',
+        },
+      );
     throw e;
   }
 }
