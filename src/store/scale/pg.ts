@@ -57,6 +57,27 @@ export const MIGRATIONS: readonly {
         PRIMARY KEY (account, hash));
     `,
   },
+  {
+    version: 3,
+    why: 'publish records shared by replicas: releases (reservations, observed records) and key events',
+    sql: `
+      CREATE TABLE release (
+        seq BIGSERIAL UNIQUE, purl TEXT PRIMARY KEY,
+        type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+        sha256 TEXT NOT NULL, sha512 TEXT NOT NULL, size BIGINT NOT NULL, native TEXT NOT NULL,
+        published_at TEXT NOT NULL, filename TEXT NOT NULL, account TEXT,
+        author_bundle TEXT, author_key_id TEXT, author_key_pem TEXT, author_entry BYTEA,
+        publish_envelope TEXT NOT NULL, publish_entry BYTEA NOT NULL, registry_signature TEXT,
+        author_index BIGINT, publish_index BIGINT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'published')),
+        release_key TEXT UNIQUE);
+      CREATE INDEX release_sha256 ON release (sha256);
+      CREATE INDEX release_package ON release (type, namespace, name);
+      CREATE TABLE key_event (id BIGSERIAL PRIMARY KEY, namespace TEXT NOT NULL, envelope TEXT NOT NULL,
+        entry BYTEA NOT NULL, log_index BIGINT UNIQUE);
+      CREATE INDEX key_event_namespace ON key_event (namespace, log_index);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
