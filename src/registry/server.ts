@@ -84,6 +84,7 @@ import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
 import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
+import { mountWebUi } from '../web/routes.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -363,6 +364,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(guard ? { auth: guard } : {}),
     prefix: GEM_PREFIX,
   });
+  await mountWebUi(app, {
+    store,
+    log: served,
+    logPublicDir: log.publicDir,
+    ledger,
+    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
+    auth,
+    baseUrl: () => base.url,
+  }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)
   await app.register(npmRoutes, {
     ctx,
     maxTarballBytes: maxUploadBytes,
