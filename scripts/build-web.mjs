@@ -23,4 +23,4 @@ await build({
   logLevel: 'warning',
   legalComments: 'linked',
 });
-copyFileSync(`${root}src/web/assets/style.css`, `${out}/style.css`);
+for (const f of ['style.css', 'favicon.svg']) copyFileSync(`${root}src/web/assets/${f}`, `${out}/${f}`);

@@ -21,6 +21,7 @@ export function layout(p: PageOptions): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · Sigil</title>
+<link rel="icon" href="${UI_PREFIX}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${UI_PREFIX}/assets/style.css">
 ${p.islands ? html`<script type="module" src="${UI_PREFIX}/assets/islands.js"></script>` : ''}
 </head>

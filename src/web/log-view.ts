@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 
 export interface EntryView {
   readonly logIndex: number;
-  readonly kind: 'author' | 'publish' | 'key-event';
+  readonly kind: 'author' | 'publish' | 'key-event' | 'conflict';
   readonly subject: string;
   readonly predicateType: string;
   readonly signers: readonly string[];
@@ -17,6 +17,7 @@ export interface EntryView {
 export class LogEntries {
   private readonly releases;
   private readonly events;
+  private readonly conflicts;
 
   constructor(db: Database.Database) {
     this.releases = db.prepare(
@@ -27,6 +28,10 @@ export class LogEntries {
     this.events = db.prepare(
       `SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`,
     );
+    // The conflict table belongs to the proxy's store (ConflictStore creates it; the server always opens one).
+    this.conflicts = db.prepare(
+      `SELECT log_index AS i, 'conflict' AS kind, envelope AS doc FROM upstream_conflict WHERE log_index >= ? AND log_index < ?`,
+    );
   }
 
   /** range lists the decoded entries with start ≤ index < end (at most 1000). */
@@ -35,6 +40,7 @@ export class LogEntries {
     const rows = [
       ...(this.releases.all(start, e, start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
       ...(this.events.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
+      ...(this.conflicts.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
     ];
     return rows.sort((a, b) => a.i - b.i).map((r) => decode(r.i, r.kind, r.doc));
   }

@@ -104,6 +104,7 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
   });
 
   const catalogue = new Catalogue(opts.store.db);
+  void opts.conflicts; // opened before LogEntries reads its table
   const entries = new LogEntries(opts.store.db);
   const sessions = new Sessions();
 

@@ -7,6 +7,7 @@ const KIND: Record<EntryView['kind'], string> = {
   author: 'author signature',
   publish: 'registry countersignature',
   'key-event': 'key event',
+  conflict: 'conflict record',
 };
 
 export function logPage(p: {
