@@ -23,4 +23,5 @@ await build({
   logLevel: 'warning',
   legalComments: 'linked',
 });
-for (const f of ['style.css', 'favicon.svg']) copyFileSync(`${root}src/web/assets/${f}`, `${out}/${f}`);
+for (const f of ['style.css', 'favicon.svg'])
+  copyFileSync(`${root}src/web/assets/${f}`, `${out}/${f}`);

@@ -19,7 +19,10 @@ export interface AccountRoutesOptions {
 
 type Form = Record<string, string | undefined>;
 
-export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOptions): Promise<void> {
+export async function accountRoutes(
+  app: FastifyInstance,
+  opts: AccountRoutesOptions,
+): Promise<void> {
   const { auth, sessions } = opts;
   const protect = { preHandler: app.csrfProtection };
 
@@ -29,14 +32,23 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
     const s = sessions.get(id);
     if (!s) return undefined;
     const live = auth.listTokens(s.account).find((t) => t.id === s.tokenId);
-    if (!live || live.revokedAt !== null || (live.expiresAt !== null && Date.parse(live.expiresAt) <= Date.now())) {
+    if (
+      !live ||
+      live.revokedAt !== null ||
+      (live.expiresAt !== null && Date.parse(live.expiresAt) <= Date.now())
+    ) {
       sessions.end(id);
       return undefined;
     }
     return s;
   };
 
-  const show = async (req: FastifyRequest, reply: FastifyReply, s: Session, extra: Partial<AccountPageData> = {}) => {
+  const show = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    s: Session,
+    extra: Partial<AccountPageData> = {},
+  ) => {
     const a = auth.account(s.account);
     const data: AccountPageData = {
       account: s.account,
@@ -50,7 +62,9 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
       ...extra,
     };
     void req;
-    return sendPage(reply, `Account ${s.account}`, accountPage(data), { status: extra.error ? 400 : 200 });
+    return sendPage(reply, `Account ${s.account}`, accountPage(data), {
+      status: extra.error ? 400 : 200,
+    });
   };
 
   app.get('/account', async (req, reply) => {
@@ -63,9 +77,23 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
     const token = ((req.body ?? {}) as Form)['token'] ?? '';
     const r = auth.authenticate(`Bearer ${token.trim()}`);
     if (!r.ok)
-      return sendPage(reply, 'Sign in', signInPage(reply.generateCsrf(), 'That token is not valid (unknown, revoked, expired or mistyped). Create one with `sigil account token create`.'), { status: 401 });
+      return sendPage(
+        reply,
+        'Sign in',
+        signInPage(
+          reply.generateCsrf(),
+          'That token is not valid (unknown, revoked, expired or mistyped). Create one with `sigil account token create`.',
+        ),
+        { status: 401 },
+      );
     const id = sessions.create(r.principal.account, r.principal.tokenId);
-    reply.setCookie(SESSION_COOKIE, id, { path: UI_PREFIX, httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: SESSION_TTL_MS / 1000 });
+    reply.setCookie(SESSION_COOKIE, id, {
+      path: UI_PREFIX,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: 'auto',
+      maxAge: SESSION_TTL_MS / 1000,
+    });
     return reply.redirect(`${UI_PREFIX}/account`, 303);
   });
 
@@ -107,7 +135,9 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRoutesOpt
       delete s.enrolment;
       return show(req, reply, s, { recoveryCodes, message: 'two-factor authentication is on' });
     } catch (e) {
-      return show(req, reply, s, { error: `${(e as Error).message}: type the current 6-digit code from the app` });
+      return show(req, reply, s, {
+        error: `${(e as Error).message}: type the current 6-digit code from the app`,
+      });
     }
   });
 }

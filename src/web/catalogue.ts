@@ -51,9 +51,12 @@ export class Catalogue {
   }
 
   private rows(sql: string, params: unknown[]): ReleaseSummary[] {
-    return (this.db.prepare(sql).all(...params) as (Omit<ReleaseSummary, 'signed' | 'observed'> & { signed: number; observed: number })[]).map(
-      (r) => ({ ...r, signed: Boolean(r.signed), observed: Boolean(r.observed) }),
-    );
+    return (
+      this.db.prepare(sql).all(...params) as (Omit<ReleaseSummary, 'signed' | 'observed'> & {
+        signed: number;
+        observed: number;
+      })[]
+    ).map((r) => ({ ...r, signed: Boolean(r.signed), observed: Boolean(r.observed) }));
   }
 }
 

@@ -38,7 +38,11 @@ export class LogEntries {
   range(start: number, end: number): EntryView[] {
     const e = Math.min(end, start + 1000);
     const rows = [
-      ...(this.releases.all(start, e, start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
+      ...(this.releases.all(start, e, start, e) as {
+        i: number;
+        kind: EntryView['kind'];
+        doc: string;
+      }[]),
       ...(this.events.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
       ...(this.conflicts.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
     ];

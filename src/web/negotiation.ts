@@ -15,7 +15,8 @@ export function wantsHtml(accept: string | undefined): boolean {
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!Number.isFinite(q)) continue;
     if (type === 'text/html' || type === 'application/xhtml+xml') html = Math.max(html, q);
-    else if (type === 'application/json' || (type ?? '').endsWith('+json')) json = Math.max(json, q);
+    else if (type === 'application/json' || (type ?? '').endsWith('+json'))
+      json = Math.max(json, q);
   }
   return html > 0 && html > json;
 }

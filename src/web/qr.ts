@@ -8,5 +8,7 @@ import { type Html, trusted } from './html.js';
 export async function qrSvg(text: string): Promise<Html> {
   const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   // The library writes the SVG itself from the encoded modules; nothing of `text` appears as markup.
-  return trusted(svg.replace('<svg ', '<svg role="img" aria-label="QR code of the authenticator secret" '));
+  return trusted(
+    svg.replace('<svg ', '<svg role="img" aria-label="QR code of the authenticator secret" '),
+  );
 }

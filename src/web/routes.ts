@@ -61,18 +61,34 @@ export function assetsDir(): string {
 
 export async function mountWebUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
-    if ((req.method === 'GET' || req.method === 'HEAD') && req.url === '/' && wantsHtml(req.headers.accept))
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      req.url === '/' &&
+      wantsHtml(req.headers.accept)
+    )
       return reply.redirect(`${UI_PREFIX}/`, 303);
   });
   await app.register(webUi, { ...opts, prefix: UI_PREFIX });
 }
 
-export function sendPage(reply: FastifyReply, title: string, body: Html, extra: { islands?: boolean; query?: string; status?: number } = {}) {
+export function sendPage(
+  reply: FastifyReply,
+  title: string,
+  body: Html,
+  extra: { islands?: boolean; query?: string; status?: number } = {},
+) {
   return reply
     .code(extra.status ?? 200)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(layout({ title, body, ...(extra.islands ? { islands: true } : {}), ...(extra.query !== undefined ? { query: extra.query } : {}) }).text);
+    .send(
+      layout({
+        title,
+        body,
+        ...(extra.islands ? { islands: true } : {}),
+        ...(extra.query !== undefined ? { query: extra.query } : {}),
+      }).text,
+    );
 }
 
 function pathRest(req: FastifyRequest): string {
@@ -112,9 +128,18 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     // Bad input (a malformed purl in the path…) gets a page that says what to do, never a stack.
     const sigil = err instanceof SigilError;
     const status = sigil ? 400 : ((err as { statusCode?: number }).statusCode ?? 500);
-    const message = sigil || status < 500 ? (err as Error).message : 'something went wrong on the server; see its log';
+    const message =
+      sigil || status < 500
+        ? (err as Error).message
+        : 'something went wrong on the server; see its log';
     if (status >= 500) app.log.error(err);
-    return sendPage(reply, 'Error', html`<h1>That did not work</h1><p class="error">${message}</p>`, { status });
+    return sendPage(
+      reply,
+      'Error',
+      html`<h1>That did not work</h1>
+        <p class="error">${message}</p>`,
+      { status },
+    );
   });
 
   app.get('/', async (_req, reply) => {
@@ -127,7 +152,10 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     return sendPage(
       reply,
       'Home',
-      homePage({ origin: opts.log.origin, size: checkpointSize(checkpoint), ageSeconds }, catalogue.recent()),
+      homePage(
+        { origin: opts.log.origin, size: checkpointSize(checkpoint), ageSeconds },
+        catalogue.recent(),
+      ),
     );
   });
 
@@ -139,18 +167,34 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
   app.get('/package/*', async (req, reply) => {
     const purl = pathRest(req);
     const view = await packageView(
-      { store: opts.store, ledger: opts.ledger, conflicts: opts.conflicts, baseUrl: opts.baseUrl() },
+      {
+        store: opts.store,
+        ledger: opts.ledger,
+        conflicts: opts.conflicts,
+        baseUrl: opts.baseUrl(),
+      },
       purl.startsWith('pkg:') ? purl : `pkg:${purl}`,
     );
     if (!view)
-      return sendPage(reply, 'Not found', html`<h1>Not found</h1><p>${purl} has no release on this registry. <a href="${UI_PREFIX}/search?q=${purl}">Search for it</a>.</p>`, { status: 404 });
+      return sendPage(
+        reply,
+        'Not found',
+        html`<h1>Not found</h1>
+          <p>
+            ${purl} has no release on this registry.
+            <a href="${UI_PREFIX}/search?q=${purl}">Search for it</a>.
+          </p>`,
+        { status: 404 },
+      );
     return sendPage(reply, view.name, packagePage(view));
   });
 
   app.get('/ledger/*', async (req, reply) => {
     const namespace = pathRest(req);
     const history = opts.ledger.history(namespace);
-    const envelopes = new Map(opts.ledger.loggedEvents(namespace).map((e) => [e.logIndex, e.envelope]));
+    const envelopes = new Map(
+      opts.ledger.loggedEvents(namespace).map((e) => [e.logIndex, e.envelope]),
+    );
     const events = history.map((entry) => {
       const st = statementOf(JSON.stringify(envelopes.get(entry.logIndex) ?? null));
       const c = st?.predicate['compromisedSince'];
@@ -167,7 +211,14 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     return sendPage(
       reply,
       'Log',
-      logPage({ origin: opts.log.origin, checkpoint, size, vkey: opts.log.verifierKey, entries: entries.range(start, start + 100), start }),
+      logPage({
+        origin: opts.log.origin,
+        checkpoint,
+        size,
+        vkey: opts.log.verifierKey,
+        entries: entries.range(start, start + 100),
+        start,
+      }),
       { islands: true },
     );
   });
@@ -176,9 +227,22 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     const raw = (req.params as { index: string }).index;
     const size = checkpointSize(await opts.log.latestCheckpoint());
     if (!/^[0-9]{1,15}$/.test(raw) || Number(raw) >= size)
-      return sendPage(reply, 'Not found', html`<h1>Not found</h1><p>The log has ${size} entries, numbered 0 to ${size - 1}; “${raw}” is not one of them.</p>`, { status: 404 });
+      return sendPage(
+        reply,
+        'Not found',
+        html`<h1>Not found</h1>
+          <p>
+            The log has ${size} entries, numbered 0 to ${size - 1}; “${raw}” is not one of them.
+          </p>`,
+        { status: 404 },
+      );
     const index = Number(raw);
-    return sendPage(reply, `Log entry ${index}`, entryPage({ index, size, entry: entries.range(index, index + 1)[0] }), { islands: true });
+    return sendPage(
+      reply,
+      `Log entry ${index}`,
+      entryPage({ index, size, entry: entries.range(index, index + 1)[0] }),
+      { islands: true },
+    );
   });
 
   // What the islands fetch: raw material only. The browser checks it; nothing here is trusted.
@@ -187,7 +251,9 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     const checkpoint = await opts.log.latestCheckpoint();
     const size = checkpointSize(checkpoint);
     if (!Number.isSafeInteger(index) || index < 0 || index >= size)
-      return reply.code(404).send({ error: { code: 'ENTRY_NOT_FOUND', message: `no entry ${index} in a log of size ${size}` } });
+      return reply.code(404).send({
+        error: { code: 'ENTRY_NOT_FOUND', message: `no entry ${index} in a log of size ${size}` },
+      });
     const leaf = await opts.log.readEntry(index);
     const hashes = await opts.log.inclusionProof(index, size);
     return reply.header('cache-control', 'no-store').send({
@@ -206,7 +272,9 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     const size2 = checkpointSize(checkpoint);
     const size1 = Number(q.size1);
     if (!/^[0-9]{1,15}$/.test(q.size1 ?? '') || size1 > size2)
-      return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `give ?size1=N with N ≤ ${size2}` } });
+      return reply
+        .code(400)
+        .send({ error: { code: 'BAD_REQUEST', message: `give ?size1=N with N ≤ ${size2}` } });
     const hashes = await opts.log.consistencyProof(size1, size2);
     return reply.header('cache-control', 'no-store').send({
       size1,
@@ -225,6 +293,12 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
   await app.register(accountRoutes, { auth: opts.auth, sessions });
 
   app.get('/*', async (req, reply) =>
-    sendPage(reply, 'Not found', html`<h1>Not found</h1><p>There is no page at ${req.url}. <a href="${UI_PREFIX}/">Start here</a>.</p>`, { status: 404 }),
+    sendPage(
+      reply,
+      'Not found',
+      html`<h1>Not found</h1>
+        <p>There is no page at ${req.url}. <a href="${UI_PREFIX}/">Start here</a>.</p>`,
+      { status: 404 },
+    ),
   );
 }

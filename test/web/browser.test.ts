@@ -25,12 +25,20 @@ import { startStaticNpmUpstream, type StaticNpmUpstream } from '../proxy/static-
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
-const browserBin = needsProgram('chromium', ['--version'], 'apt-get install chromium', 'test/web/browser.test.ts');
+const browserBin = needsProgram(
+  'chromium',
+  ['--version'],
+  'apt-get install chromium',
+  'test/web/browser.test.ts',
+);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const tgz = (name: string, version: string, extra = '') =>
   buildTgz([
-    { name: 'package/package.json', content: JSON.stringify({ name, version, description: extra }) },
+    {
+      name: 'package/package.json',
+      content: JSON.stringify({ name, version, description: extra }),
+    },
     { name: 'package/index.js', content: `module.exports = ${JSON.stringify(version)};\n` },
   ]);
 const bundleFor = (bytes: Buffer, purl: string, key: PrivateKey) =>
@@ -51,11 +59,22 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
   let key2: PrivateKey;
   const violations: string[] = [];
 
-  const publish = async (token: string, bytes: Buffer, filename: string, bundle?: unknown, keyEvents?: unknown[]) => {
+  const publish = async (
+    token: string,
+    bytes: Buffer,
+    filename: string,
+    bundle?: unknown,
+    keyEvents?: unknown[],
+  ) => {
     const res = await fetch(`${url}/api/v1/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ filename, artifact: bytes.toString('base64'), bundle: bundle ?? null, ...(keyEvents ? { keyEvents } : {}) }),
+      body: JSON.stringify({
+        filename,
+        artifact: bytes.toString('base64'),
+        bundle: bundle ?? null,
+        ...(keyEvents ? { keyEvents } : {}),
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
   };
@@ -63,29 +82,61 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
   beforeAll(async () => {
     browserBin.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-webui-'));
-    shots = process.env['SIGIL_UI_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'ui') : join(dir, 'shots');
+    shots =
+      process.env['SIGIL_UI_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'ui') : join(dir, 'shots');
     mkdirSync(shots, { recursive: true });
-    upstream = await startStaticNpmUpstream([{ name: 'upstream-lib', version: '2.0.0', bytes: tgz('upstream-lib', '2.0.0') }], { sign: true });
+    upstream = await startStaticNpmUpstream(
+      [{ name: 'upstream-lib', version: '2.0.0', bytes: tgz('upstream-lib', '2.0.0') }],
+      { sign: true },
+    );
     reg = await openRegistry({
       dataDir: join(dir, 'data'),
       host: '127.0.0.1',
       port: 0,
       batchIntervalMs: 1,
-      authLimits: { perIp: { burst: 10_000, perMinute: 60_000 }, perAccount: { burst: 10_000, perMinute: 60_000 } },
-      proxy: parseProxyConfig({ upstreams: { npm: { url: upstream.url } }, limits: { indexTtlMs: 0 } }, 'test'),
+      authLimits: {
+        perIp: { burst: 10_000, perMinute: 60_000 },
+        perAccount: { burst: 10_000, perMinute: 60_000 },
+      },
+      proxy: parseProxyConfig(
+        { upstreams: { npm: { url: upstream.url } }, limits: { indexTtlMs: 0 } },
+        'test',
+      ),
     });
     url = await reg.listen();
     reg.auth.createAccount('alice');
-    aliceToken = reg.auth.createToken('alice', { actions: ['publish', 'keys'], label: 'browser sign-in' }).token;
-    spareTokenId = reg.auth.createToken('alice', { actions: ['publish'], label: 'ci spare' }).info.id;
+    aliceToken = reg.auth.createToken('alice', {
+      actions: ['publish', 'keys'],
+      label: 'browser sign-in',
+    }).token;
+    spareTokenId = reg.auth.createToken('alice', { actions: ['publish'], label: 'ci spare' }).info
+      .id;
 
     // web-demo: 1.0.0 signed by key1 (first use), 1.1.0 signed by key2 after a rotation key1 → key2.
     key1 = generateKey();
     key2 = generateKey();
     const v1 = tgz('web-demo', '1.0.0');
-    const add = buildKeyEvent({ namespace: 'pkg:npm/web-demo', previous: null, action: 'add', keys: [key1.publicKey] }, [key1]);
-    await publish(aliceToken, v1, 'web-demo-1.0.0.tgz', bundleFor(v1, 'pkg:npm/web-demo@1.0.0', key1), [add.envelope]);
-    const rotate = buildKeyEvent({ namespace: 'pkg:npm/web-demo', previous: add.digest, action: 'rotate', from: key1.publicKey.keyId, to: key2.publicKey }, [key1]);
+    const add = buildKeyEvent(
+      { namespace: 'pkg:npm/web-demo', previous: null, action: 'add', keys: [key1.publicKey] },
+      [key1],
+    );
+    await publish(
+      aliceToken,
+      v1,
+      'web-demo-1.0.0.tgz',
+      bundleFor(v1, 'pkg:npm/web-demo@1.0.0', key1),
+      [add.envelope],
+    );
+    const rotate = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/web-demo',
+        previous: add.digest,
+        action: 'rotate',
+        from: key1.publicKey.keyId,
+        to: key2.publicKey,
+      },
+      [key1],
+    );
     const res = await fetch(`${url}/api/v1/key-events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' },
@@ -93,25 +144,40 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     });
     expect(res.status, await res.clone().text()).toBeLessThan(300);
     const v2 = tgz('web-demo', '1.1.0');
-    await publish(aliceToken, v2, 'web-demo-1.1.0.tgz', bundleFor(v2, 'pkg:npm/web-demo@1.1.0', key2));
+    await publish(
+      aliceToken,
+      v2,
+      'web-demo-1.1.0.tgz',
+      bundleFor(v2, 'pkg:npm/web-demo@1.1.0', key2),
+    );
     await publish(aliceToken, tgz('plain-pkg', '0.1.0'), 'plain-pkg-0.1.0.tgz'); // no author signature
 
     // Observed from upstream, then republished upstream with other bytes: a conflict record.
-    expect((await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:npm/upstream-lib@2.0.0')}`)).status).toBe(200);
+    expect(
+      (await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:npm/upstream-lib@2.0.0')}`))
+        .status,
+    ).toBe(200);
     const original = upstream.packages.get('upstream-lib')![0]!.bytes;
     upstream.republish('upstream-lib', '2.0.0', gzipSync(gunzipSync(original), { level: 1 }));
     await fetch(`${url}/upstream-lib`, { headers: { accept: 'application/json' } });
 
     for (const [name, bytes] of [
       ['good', v2],
-      ['tampered', Buffer.concat([v2.subarray(0, v2.length - 1), Buffer.from([v2[v2.length - 1]! ^ 1])])],
+      [
+        'tampered',
+        Buffer.concat([v2.subarray(0, v2.length - 1), Buffer.from([v2[v2.length - 1]! ^ 1])]),
+      ],
     ] as const) {
       files[name] = join(dir, `web-demo-1.1.0-${name}.tgz`);
       writeFileSync(files[name], bytes);
     }
 
     const which = spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.trim();
-    browser = await chromium.launch({ executablePath: which, args: ['--no-sandbox'], timeout: 60_000 });
+    browser = await chromium.launch({
+      executablePath: which,
+      args: ['--no-sandbox'],
+      timeout: 60_000,
+    });
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     await context.addInitScript({
       content:
@@ -157,7 +223,9 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
 
   it('package page: each version with its signer, the keys allowed at its log index, countersignature, log entries, digests, install command', async () => {
     const page = await open(`/ui/package/${encodeURIComponent('pkg:npm/web-demo')}`);
-    const v11 = await page.locator('section.version', { has: page.locator('h2#v-1\\.1\\.0') }).innerText();
+    const v11 = await page
+      .locator('section.version', { has: page.locator('h2#v-1\\.1\\.0') })
+      .innerText();
     expect(v11).toContain('author-signed');
     expect(v11).toContain(key2.publicKey.keyId.slice(0, 12));
     expect(v11).toMatch(/authorised at log index \d+/);
@@ -165,9 +233,15 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(v11).toMatch(/integrity \(package-lock.json\)\s+sha512-/);
     expect(v11).toContain(`npm install web-demo@1.1.0 --registry ${url}/`);
     // Before the rotation only key1 could sign; at 1.1.0 only key2.
-    const keys11 = await page.locator('section.version', { has: page.locator('h2#v-1\\.1\\.0') }).locator('ul.keys li code').allTextContents();
+    const keys11 = await page
+      .locator('section.version', { has: page.locator('h2#v-1\\.1\\.0') })
+      .locator('ul.keys li code')
+      .allTextContents();
     expect(keys11).toEqual([`${key2.publicKey.keyId.slice(0, 12)}…`]);
-    const keys10 = await page.locator('section.version', { has: page.locator('h2#v-1\\.0\\.0') }).locator('ul.keys li code').allTextContents();
+    const keys10 = await page
+      .locator('section.version', { has: page.locator('h2#v-1\\.0\\.0') })
+      .locator('ul.keys li code')
+      .allTextContents();
     expect(keys10).toEqual([`${key1.publicKey.keyId.slice(0, 12)}…`]);
     await page.screenshot({ path: join(shots, 'package.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
@@ -185,7 +259,9 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(text).toMatch(/Upstream registry signature\s+valid/);
     const conflict = page.locator('section.conflict');
     await expect.poll(() => conflict.count()).toBe(1);
-    const color = await page.evaluate<string>("getComputedStyle(document.querySelector('section.conflict')).color");
+    const color = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('section.conflict')).color",
+    );
     expect(color).toBe('rgb(179, 38, 30)');
     await page.screenshot({ path: join(shots, 'observed-conflict.png'), fullPage: true });
     noViolations();
@@ -213,8 +289,12 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     const entry = await open('/ui/log/entry/1');
     await entry.click('button.run');
     await entry.locator('[data-check="inclusion"]').waitFor();
-    expect(await entry.locator('[data-check="checkpoint"]').getAttribute('data-status')).toBe('pass');
-    expect(await entry.locator('[data-check="inclusion"]').getAttribute('data-status')).toBe('pass');
+    expect(await entry.locator('[data-check="checkpoint"]').getAttribute('data-status')).toBe(
+      'pass',
+    );
+    expect(await entry.locator('[data-check="inclusion"]').getAttribute('data-status')).toBe(
+      'pass',
+    );
     expect(await entry.locator('li.step').count()).toBeGreaterThan(2);
     await entry.screenshot({ path: join(shots, 'inclusion.png'), fullPage: true });
 
@@ -226,21 +306,29 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     });
     await forged.click('button.run');
     await forged.locator('[data-check="inclusion"]').waitFor();
-    expect(await forged.locator('[data-check="inclusion"]').getAttribute('data-status')).toBe('fail');
-    expect(await forged.locator('[data-check="inclusion"]').getAttribute('data-code')).toBe('PROOF_ROOT_MISMATCH');
+    expect(await forged.locator('[data-check="inclusion"]').getAttribute('data-status')).toBe(
+      'fail',
+    );
+    expect(await forged.locator('[data-check="inclusion"]').getAttribute('data-code')).toBe(
+      'PROOF_ROOT_MISMATCH',
+    );
     noViolations();
   });
 
   it('consistency: the browser remembers a checkpoint and checks the next one extends it', async () => {
     const page = await open('/ui/log');
-    await expect.poll(() => page.evaluate<string | null>("localStorage.getItem('sigil.checkpoint')")).not.toBeNull();
+    await expect
+      .poll(() => page.evaluate<string | null>("localStorage.getItem('sigil.checkpoint')"))
+      .not.toBeNull();
     const before = reg.log.size;
     await publish(aliceToken, tgz('plain-pkg', '0.2.0'), 'plain-pkg-0.2.0.tgz');
     const later = await open('/ui/log');
     expect(await later.inputValue('#size1')).toBe(String(before));
     await later.click('.consistency-form button');
     await later.locator('[data-check="consistency"]').waitFor();
-    expect(await later.locator('[data-check="consistency"]').getAttribute('data-status')).toBe('pass');
+    expect(await later.locator('[data-check="consistency"]').getAttribute('data-status')).toBe(
+      'pass',
+    );
     noViolations();
   });
 
@@ -248,8 +336,13 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     const page = await open('/ui/verify');
     if (opts.forge)
       await page.route('**/api/v1/releases**', async (route) => {
-        const body = (await (await route.fetch()).json()) as { records?: { log: { publish: { hashes: string[] } } }[]; log?: { publish: { hashes: string[] } } };
-        const rec = body.records ? body.records[0]! : (body as { log: { publish: { hashes: string[] } } });
+        const body = (await (await route.fetch()).json()) as {
+          records?: { log: { publish: { hashes: string[] } } }[];
+          log?: { publish: { hashes: string[] } };
+        };
+        const rec = body.records
+          ? body.records[0]!
+          : (body as { log: { publish: { hashes: string[] } } });
         rec.log.publish.hashes[0] = Buffer.alloc(32, 9).toString('base64');
         await route.fulfill({ json: body });
       });
@@ -258,14 +351,23 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     if (opts.pin) await page.fill('#expect-key', opts.pin);
     await page.click('.verify-form button[type="submit"]');
     await page.locator('.summary.pass, .summary.fail').waitFor();
-    const status = async (name: string) => page.locator(`[data-check="${name}"]`).first().getAttribute('data-status');
+    const status = async (name: string) =>
+      page.locator(`[data-check="${name}"]`).first().getAttribute('data-status');
     return { page, status, summary: await page.locator('.summary').innerText() };
   }
 
   it('verify in the browser: a good file passes every step, found by its digest', async () => {
     const r = await verify(files['good']!);
     expect(r.summary).toBe('verified: pkg:npm/web-demo@1.1.0');
-    for (const c of ['digest', 'subject', 'signature', 'countersignature', 'checkpoint', 'inclusion']) expect(await r.status(c), c).toBe('pass');
+    for (const c of [
+      'digest',
+      'subject',
+      'signature',
+      'countersignature',
+      'checkpoint',
+      'inclusion',
+    ])
+      expect(await r.status(c), c).toBe('pass');
     await r.page.screenshot({ path: join(shots, 'verify.png'), fullPage: true });
     noViolations();
   });
@@ -274,7 +376,9 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     const r = await verify(files['tampered']!, { purl: 'pkg:npm/web-demo@1.1.0' });
     expect(r.summary).toContain('NOT verified');
     expect(await r.status('digest')).toBe('fail');
-    expect(await r.page.locator('[data-check="digest"]').innerText()).toContain('not the file that was signed');
+    expect(await r.page.locator('[data-check="digest"]').innerText()).toContain(
+      'not the file that was signed',
+    );
     await r.page.screenshot({ path: join(shots, 'verify-tampered.png'), fullPage: true });
     noViolations();
   });
@@ -283,14 +387,18 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     const r = await verify(files['good']!, { forge: true });
     expect(await r.status('signature')).toBe('pass');
     expect(await r.status('inclusion')).toBe('fail');
-    expect(await r.page.locator('[data-check="inclusion"]').getAttribute('data-code')).toBe('PROOF_ROOT_MISMATCH');
+    expect(await r.page.locator('[data-check="inclusion"]').getAttribute('data-code')).toBe(
+      'PROOF_ROOT_MISMATCH',
+    );
     noViolations();
   });
 
   it('verify in the browser: a pinned key that did not sign fails at the signature step', async () => {
     const r = await verify(files['good']!, { pin: key1.publicKey.keyId });
     expect(await r.status('signature')).toBe('fail');
-    expect(await r.page.locator('[data-check="signature"]').getAttribute('data-code')).toBe('KEY_NOT_EXPECTED');
+    expect(await r.page.locator('[data-check="signature"]').getAttribute('data-code')).toBe(
+      'KEY_NOT_EXPECTED',
+    );
     const ok = await verify(files['good']!, { pin: key2.publicKey.keyId });
     expect(await ok.status('signature')).toBe('pass');
     noViolations();
@@ -304,8 +412,12 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(page.url()).not.toContain('sgl_'); // no secret in any URL
     expect(await page.locator('h1').innerText()).toBe('Account alice');
     await page.click(`button[aria-label="Revoke token ${spareTokenId}"]`);
-    await expect.poll(() => page.locator('p.notice').innerText()).toContain(`token ${spareTokenId} revoked`);
-    expect(reg.auth.listTokens('alice').find((t) => t.id === spareTokenId)!.revokedAt).not.toBeNull();
+    await expect
+      .poll(() => page.locator('p.notice').innerText())
+      .toContain(`token ${spareTokenId} revoked`);
+    expect(
+      reg.auth.listTokens('alice').find((t) => t.id === spareTokenId)!.revokedAt,
+    ).not.toBeNull();
 
     await page.click('form[action="/ui/account/2fa/enable"] button');
     const qr = page.locator('figure.qr svg');
@@ -319,7 +431,9 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(await page.locator('ul.recovery-codes li').count()).toBe(10);
     expect(reg.auth.account('alice').twoFactor).toBe('on');
     // The app's next code is accepted by the registry's own check (a publish would now need it).
-    expect(reg.auth.requireSecondFactor('alice', totp(raw, Date.now() + 30_000), 'publish')).toMatchObject({ ok: true, method: 'totp' });
+    expect(
+      reg.auth.requireSecondFactor('alice', totp(raw, Date.now() + 30_000), 'publish'),
+    ).toMatchObject({ ok: true, method: 'totp' });
     // Shown once: reloading the page does not show them again.
     await page.goto(`${url}/ui/account`);
     expect(await page.locator('ul.recovery-codes').count()).toBe(0);

@@ -5,7 +5,8 @@ import { wantsHtml } from '../../src/web/negotiation.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
-const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+const BROWSER =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
 describe('wantsHtml', () => {
   it.each([
@@ -26,7 +27,12 @@ describe('client paths ignore a browser Accept header', () => {
   let r: TestRegistry;
   beforeAll(async () => {
     r = await startRegistry('webui-negotiation');
-    const tgz = buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name: 'neg-pkg', version: '1.0.0' }) }]);
+    const tgz = buildTgz([
+      {
+        name: 'package/package.json',
+        content: JSON.stringify({ name: 'neg-pkg', version: '1.0.0' }),
+      },
+    ]);
     expect((await r.publish(r.admin, tgz, { filename: 'neg-pkg-1.0.0.tgz' })).status).toBe(201);
   });
   afterAll(async () => r?.close());
@@ -56,8 +62,14 @@ describe('client paths ignore a browser Accept header', () => {
   ];
   it.each(paths)('%s', async (path) => {
     const plain = await fetch(`${r.url}${path}`, { redirect: 'manual' });
-    const browser = await fetch(`${r.url}${path}`, { headers: { accept: BROWSER }, redirect: 'manual' });
-    const [a, b] = [Buffer.from(await plain.arrayBuffer()), Buffer.from(await browser.arrayBuffer())];
+    const browser = await fetch(`${r.url}${path}`, {
+      headers: { accept: BROWSER },
+      redirect: 'manual',
+    });
+    const [a, b] = [
+      Buffer.from(await plain.arrayBuffer()),
+      Buffer.from(await browser.arrayBuffer()),
+    ];
     expect(browser.status, path).toBe(plain.status);
     expect(browser.headers.get('content-type'), path).toBe(plain.headers.get('content-type'));
     expect(browser.headers.get('content-security-policy'), path).toBeNull(); // helmet stays inside /ui
@@ -72,7 +84,10 @@ describe('client paths ignore a browser Accept header', () => {
     expect(browser.status).toBe(303);
     expect(browser.headers.get('location')).toBe('/ui/');
     for (const accept of [undefined, '*/*', 'application/json']) {
-      const res = await fetch(`${r.url}/`, { ...(accept ? { headers: { accept } } : {}), redirect: 'manual' });
+      const res = await fetch(`${r.url}/`, {
+        ...(accept ? { headers: { accept } } : {}),
+        redirect: 'manual',
+      });
       expect(res.status, String(accept)).toBe(404);
       expect(res.headers.get('content-type'), String(accept)).toMatch(/json/);
     }
@@ -96,7 +111,14 @@ describe('client paths ignore a browser Accept header', () => {
   });
 
   it('hostile paths get a page that says what to do, never a stack trace', async () => {
-    for (const p of ['/ui/package/pkg%3Anpm%2F', '/ui/package/%3Cscript%3E', '/ui/log/entry/99999999', '/ui/log/entry/-1', '/ui/search?q=%3Cimg%20src%3Dx%3E', '/ui/ledger/x']) {
+    for (const p of [
+      '/ui/package/pkg%3Anpm%2F',
+      '/ui/package/%3Cscript%3E',
+      '/ui/log/entry/99999999',
+      '/ui/log/entry/-1',
+      '/ui/search?q=%3Cimg%20src%3Dx%3E',
+      '/ui/ledger/x',
+    ]) {
       const res = await fetch(`${r.url}${p}`);
       const t = await res.text();
       expect(res.status, p).toBeLessThan(500);

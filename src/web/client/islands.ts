@@ -26,13 +26,17 @@ async function fetchJson(path: string): Promise<unknown> {
 
 function checkList(checks: readonly Check[]) {
   return checks.map(
-    (c) => view`<li class=${`check ${c.status}`} data-check=${c.name} data-status=${c.status} data-code=${c.code}>
+    (
+      c,
+    ) => view`<li class=${`check ${c.status}`} data-check=${c.name} data-status=${c.status} data-code=${c.code}>
 <span class="mark" aria-hidden="true">${MARK[c.status]}</span> <strong>${c.name}</strong> <span class="status">${c.status}</span> ${c.reason}</li>`,
   );
 }
 
 function stepList(steps: readonly ProofStep[]) {
-  return steps.map((s) => view`<li class="step">${s.text}<br /><code class="digest">${s.hash}</code></li>`);
+  return steps.map(
+    (s) => view`<li class="step">${s.text}<br /><code class="digest">${s.hash}</code></li>`,
+  );
 }
 
 /** The log key this browser first saw, per origin (trust on first use, like the CLI's pins). */
@@ -42,7 +46,12 @@ function pinnedVkey(vkey: string): Check | undefined {
   const seen = localStorage.getItem(k);
   if (seen === null) localStorage.setItem(k, vkey);
   else if (seen !== vkey)
-    return { name: 'log key', code: 'SERVER_IDENTITY_CHANGED', status: 'fail', reason: `this log's key changed since this browser first saw it (${seen}); someone may be showing you another log` };
+    return {
+      name: 'log key',
+      code: 'SERVER_IDENTITY_CHANGED',
+      status: 'fail',
+      reason: `this log's key changed since this browser first saw it (${seen}); someone may be showing you another log`,
+    };
   return undefined;
 }
 
@@ -76,11 +85,19 @@ function verifyIsland(root: HTMLElement) {
       const purl = (form.querySelector('#purl') as HTMLInputElement).value.trim();
       const expectKeyId = (form.querySelector('#expect-key') as HTMLInputElement).value.trim();
       try {
-        const r = await verifyFileInPage({ file, ...(bundle ? { bundle } : {}), ...(purl ? { purl } : {}), ...(expectKeyId ? { expectKeyId } : {}), fetchJson });
+        const r = await verifyFileInPage({
+          file,
+          ...(bundle ? { bundle } : {}),
+          ...(purl ? { purl } : {}),
+          ...(expectKeyId ? { expectKeyId } : {}),
+          fetchJson,
+        });
         render(checkList(r.checks), out);
         const bad = r.checks.find((c) => c.status === 'fail');
         summary.className = `summary ${bad ? 'fail' : 'pass'}`;
-        summary.textContent = bad ? `NOT verified: ${r.subject} — ${bad.name} failed` : `verified: ${r.subject}`;
+        summary.textContent = bad
+          ? `NOT verified: ${r.subject} — ${bad.name} failed`
+          : `verified: ${r.subject}`;
       } catch (e) {
         summary.className = 'summary fail';
         summary.textContent = `could not check: ${(e as Error).message}`;
@@ -94,7 +111,13 @@ function inclusionIsland(root: HTMLElement) {
   const out = root.querySelector('.steps')!;
   root.querySelector('button.run')!.addEventListener('click', () => {
     void (async () => {
-      const p = (await fetchJson(`/ui/api/inclusion/${index}`)) as { leaf: string | null; size: number; hashes: string[]; checkpoint: string; vkey: string };
+      const p = (await fetchJson(`/ui/api/inclusion/${index}`)) as {
+        leaf: string | null;
+        size: number;
+        hashes: string[];
+        checkpoint: string;
+        vkey: string;
+      };
       const checks: Check[] = [];
       const pin = pinnedVkey(p.vkey);
       if (pin) checks.push(pin);
@@ -102,7 +125,13 @@ function inclusionIsland(root: HTMLElement) {
       checks.push(cp.check);
       let steps: ProofStep[] = [];
       if (cp.checkpoint && p.leaf !== null) {
-        const r = inclusionSteps(fromBase64(p.leaf), index, cp.checkpoint.size, p.hashes.map((x) => fromBase64(x) as Hash), cp.checkpoint.hash);
+        const r = inclusionSteps(
+          fromBase64(p.leaf),
+          index,
+          cp.checkpoint.size,
+          p.hashes.map((x) => fromBase64(x) as Hash),
+          cp.checkpoint.hash,
+        );
         steps = r.steps;
         checks.push(r.check);
       }
@@ -114,13 +143,21 @@ function inclusionIsland(root: HTMLElement) {
 function consistencyIsland(root: HTMLElement) {
   const form = root.querySelector('form')!;
   const out = root.querySelector('.steps')!;
-  const remembered = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as { size: number; root: string } | null;
-  if (remembered) (form.querySelector('#size1') as HTMLInputElement).value = String(remembered.size);
+  const remembered = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as {
+    size: number;
+    root: string;
+  } | null;
+  if (remembered)
+    (form.querySelector('#size1') as HTMLInputElement).value = String(remembered.size);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void (async () => {
       const size1 = Number((form.querySelector('#size1') as HTMLInputElement).value);
-      const p = (await fetchJson(`/ui/api/consistency?size1=${size1}`)) as { hashes: string[]; checkpoint: string; vkey: string };
+      const p = (await fetchJson(`/ui/api/consistency?size1=${size1}`)) as {
+        hashes: string[];
+        checkpoint: string;
+        vkey: string;
+      };
       const checks: Check[] = [];
       const pin = pinnedVkey(p.vkey);
       if (pin) checks.push(pin);
@@ -129,13 +166,30 @@ function consistencyIsland(root: HTMLElement) {
       const proof = p.hashes.map((x) => fromBase64(x) as Hash);
       const steps: ProofStep[] = proof.map((x, i) => ({ text: `proof[${i}]`, hash: hex(x) }));
       if (cp.checkpoint) {
-        const old = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as { size: number; root: string } | null;
+        const old = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as {
+          size: number;
+          root: string;
+        } | null;
         if (!old || old.size !== size1)
-          checks.push({ name: 'consistency', code: 'NO_REMEMBERED_CHECKPOINT', status: 'skip', reason: `this browser remembers no verified checkpoint of size ${size1}; it remembers ${cp.checkpoint.size} now, and checks the next visit against it` });
+          checks.push({
+            name: 'consistency',
+            code: 'NO_REMEMBERED_CHECKPOINT',
+            status: 'skip',
+            reason: `this browser remembers no verified checkpoint of size ${size1}; it remembers ${cp.checkpoint.size} now, and checks the next visit against it`,
+          });
         else {
-          const c = checkConsistency(proof, size1, cp.checkpoint.size, Uint8Array.from(old.root.match(/../g)!.map((b) => parseInt(b, 16))), cp.checkpoint.hash);
+          const c = checkConsistency(
+            proof,
+            size1,
+            cp.checkpoint.size,
+            Uint8Array.from(old.root.match(/../g)!.map((b) => parseInt(b, 16))),
+            cp.checkpoint.hash,
+          );
           steps.unshift({ text: `root this browser verified at size ${size1}`, hash: old.root });
-          steps.push({ text: `root of the signed checkpoint at size ${cp.checkpoint.size}`, hash: hex(cp.checkpoint.hash) });
+          steps.push({
+            text: `root of the signed checkpoint at size ${cp.checkpoint.size}`,
+            hash: hex(cp.checkpoint.hash),
+          });
           checks.push(c);
           if (c.status !== 'pass') {
             render(view`${stepList(steps)}${checkList(checks)}`, out);
@@ -150,7 +204,10 @@ function consistencyIsland(root: HTMLElement) {
   // A first visit remembers the current checkpoint once it verifies, so later visits can be checked against it.
   if (!remembered)
     void (async () => {
-      const p = (await fetchJson(`/ui/api/consistency?size1=0`)) as { checkpoint: string; vkey: string };
+      const p = (await fetchJson(`/ui/api/consistency?size1=0`)) as {
+        checkpoint: string;
+        vkey: string;
+      };
       if (pinnedVkey(p.vkey)) return;
       const cp = await verifyCheckpointInPage(p.checkpoint, p.vkey);
       if (cp.checkpoint) rememberCheckpoint(cp.checkpoint.size, cp.checkpoint.hash);

@@ -19,18 +19,34 @@ export interface VerifiedCheckpoint {
 }
 
 /** verifyCheckpointInPage checks a checkpoint note against a vkey (name+hash+base64(0x01||pub)). */
-export async function verifyCheckpointInPage(note: string, vkey: string, origin?: string): Promise<VerifiedCheckpoint> {
+export async function verifyCheckpointInPage(
+  note: string,
+  vkey: string,
+  origin?: string,
+): Promise<VerifiedCheckpoint> {
   const parts = vkey.split('+');
   const name = parts[0] ?? '';
   const raw = fromBase64(parts.slice(2).join('+'));
   if (raw.length !== 33 || raw[0] !== 0x01)
-    return { check: fail('checkpoint', 'NOTE_KEY_INVALID', `the log key ${vkey} is not an Ed25519 note key`) };
+    return {
+      check: fail(
+        'checkpoint',
+        'NOTE_KEY_INVALID',
+        `the log key ${vkey} is not an Ed25519 note key`,
+      ),
+    };
   const pub = raw.subarray(1);
   let parsed;
   try {
     parsed = parseNote(note);
   } catch (e) {
-    return { check: fail('checkpoint', 'NOTE_MALFORMED', `the checkpoint is not a signed note: ${(e as Error).message}`) };
+    return {
+      check: fail(
+        'checkpoint',
+        'NOTE_MALFORMED',
+        `the checkpoint is not a signed note: ${(e as Error).message}`,
+      ),
+    };
   }
   const message = new TextEncoder().encode(parsed.text);
   const answers = new Map<string, boolean>();
@@ -54,9 +70,19 @@ export async function verifyCheckpointInPage(note: string, vkey: string, origin?
     return { check: fail('checkpoint', 'CHECKPOINT_MALFORMED', (e as Error).message) };
   }
   if (origin !== undefined && cp.origin !== origin)
-    return { check: fail('checkpoint', 'LOG_ORIGIN_MISMATCH', `the checkpoint is for ${cp.origin}, not ${origin}`) };
+    return {
+      check: fail(
+        'checkpoint',
+        'LOG_ORIGIN_MISMATCH',
+        `the checkpoint is for ${cp.origin}, not ${origin}`,
+      ),
+    };
   return {
-    check: pass('checkpoint', 'CHECKPOINT_VALID', `signed by ${name}: ${cp.size} entries, root ${hex(cp.hash).slice(0, 16)}…`),
+    check: pass(
+      'checkpoint',
+      'CHECKPOINT_VALID',
+      `signed by ${name}: ${cp.size} entries, root ${hex(cp.hash).slice(0, 16)}…`,
+    ),
     checkpoint: cp,
   };
 }
@@ -70,9 +96,17 @@ export interface ProofStep {
  * inclusionSteps replays RFC 9162 §2.1.3.2 one hash at a time for display; the
  * verdict is checkInclusion's, not this trace's.
  */
-export function inclusionSteps(leaf: Uint8Array, index: number, size: number, proof: readonly Hash[], root: Hash): { steps: ProofStep[]; check: Check } {
+export function inclusionSteps(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Hash[],
+  root: Hash,
+): { steps: ProofStep[]; check: Check } {
   const leafHash = recordHash(leaf);
-  const steps: ProofStep[] = [{ text: `leaf hash = SHA-256(0x00 ‖ entry ${index})`, hash: hex(leafHash) }];
+  const steps: ProofStep[] = [
+    { text: `leaf hash = SHA-256(0x00 ‖ entry ${index})`, hash: hex(leafHash) },
+  ];
   let h = leafHash;
   let fn = index;
   let sn = size - 1;
@@ -81,11 +115,21 @@ export function inclusionSteps(leaf: Uint8Array, index: number, size: number, pr
     if (sn === 0) break;
     if ((fn & 1) === 1 || fn === sn) {
       h = nodeHash(p, h);
-      steps.push({ text: `step ${k + 1}: sibling on the left → SHA-256(0x01 ‖ proof[${k}] ‖ h)`, hash: hex(h) });
-      if ((fn & 1) === 0) while (fn !== 0 && (fn & 1) === 0) { fn >>= 1; sn >>= 1; }
+      steps.push({
+        text: `step ${k + 1}: sibling on the left → SHA-256(0x01 ‖ proof[${k}] ‖ h)`,
+        hash: hex(h),
+      });
+      if ((fn & 1) === 0)
+        while (fn !== 0 && (fn & 1) === 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
     } else {
       h = nodeHash(h, p);
-      steps.push({ text: `step ${k + 1}: sibling on the right → SHA-256(0x01 ‖ h ‖ proof[${k}])`, hash: hex(h) });
+      steps.push({
+        text: `step ${k + 1}: sibling on the right → SHA-256(0x01 ‖ h ‖ proof[${k}])`,
+        hash: hex(h),
+      });
     }
     fn >>= 1;
     sn >>= 1;

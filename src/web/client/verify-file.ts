@@ -55,18 +55,26 @@ function statementOf(env: Envelope): Statement | undefined {
 
 async function envelopeSigned(env: Envelope, pem: string, algorithm: string): Promise<boolean> {
   const message = pae(env.payloadType, fromBase64(env.payload));
-  for (const s of env.signatures) if (await verifySpki(algorithm, spkiFromPem(pem), message, fromBase64(s.sig))) return true;
+  for (const s of env.signatures)
+    if (await verifySpki(algorithm, spkiFromPem(pem), message, fromBase64(s.sig))) return true;
   return false;
 }
 
-export async function verifyFileInPage(input: VerifyInput): Promise<{ subject: string; checks: Check[] }> {
+export async function verifyFileInPage(
+  input: VerifyInput,
+): Promise<{ subject: string; checks: Check[] }> {
   const checks: Check[] = [];
   const digests = await digestFile(input.file);
   let record: RecordJson | undefined;
   try {
-    if (input.purl) record = (await input.fetchJson(`/api/v1/releases/${encodeURIComponent(input.purl)}`)) as RecordJson;
+    if (input.purl)
+      record = (await input.fetchJson(
+        `/api/v1/releases/${encodeURIComponent(input.purl)}`,
+      )) as RecordJson;
     else {
-      const found = (await input.fetchJson(`/api/v1/releases?sha256=${digests.sha256}`)) as { records: RecordJson[] };
+      const found = (await input.fetchJson(`/api/v1/releases?sha256=${digests.sha256}`)) as {
+        records: RecordJson[];
+      };
       record = found.records[0];
     }
   } catch (e) {
@@ -75,53 +83,127 @@ export async function verifyFileInPage(input: VerifyInput): Promise<{ subject: s
   }
   if (!record) {
     if (checks.length === 0)
-      checks.push(fail('record', 'RECORD_NOT_FOUND', `this registry logged no release with sha256 ${digests.sha256.slice(0, 16)}…; give the package URL to see which file was logged instead`));
+      checks.push(
+        fail(
+          'record',
+          'RECORD_NOT_FOUND',
+          `this registry logged no release with sha256 ${digests.sha256.slice(0, 16)}…; give the package URL to see which file was logged instead`,
+        ),
+      );
     return { subject: input.purl ?? 'this file', checks };
   }
   const subject = record.purl;
 
   // 1. digest: the file is the one that was logged.
-  const sameFile = record.digests.sha256 === digests.sha256 && record.digests.sha512 === digests.sha512;
+  const sameFile =
+    record.digests.sha256 === digests.sha256 && record.digests.sha512 === digests.sha512;
   checks.push(
     sameFile
       ? pass('digest', 'DIGEST_MATCH', `sha256 and sha512 of the file match the logged release`)
-      : fail('digest', 'DIGEST_MISMATCH', `sha256 of the file is ${digests.sha256.slice(0, 16)}…, the logged release has ${record.digests.sha256.slice(0, 16)}…: this is not the file that was signed`),
+      : fail(
+          'digest',
+          'DIGEST_MISMATCH',
+          `sha256 of the file is ${digests.sha256.slice(0, 16)}…, the logged release has ${record.digests.sha256.slice(0, 16)}…: this is not the file that was signed`,
+        ),
   );
 
   // 2. author signature over a statement naming this file.
   const bundle = input.bundle ?? record.authorBundle ?? undefined;
   let authorOk = false;
-  if (!bundle) checks.push(skip('signature', 'NO_AUTHOR_SIGNATURE', 'no author signature: the release was published by an account or observed upstream'));
-  else if (!record.authorKey) checks.push(fail('signature', 'KEY_UNKNOWN', 'the registry names no author key for this signature'));
+  if (!bundle)
+    checks.push(
+      skip(
+        'signature',
+        'NO_AUTHOR_SIGNATURE',
+        'no author signature: the release was published by an account or observed upstream',
+      ),
+    );
+  else if (!record.authorKey)
+    checks.push(
+      fail('signature', 'KEY_UNKNOWN', 'the registry names no author key for this signature'),
+    );
   else {
     const st = statementOf(bundle.dsseEnvelope);
     const d = st?.subject?.[0]?.digest ?? {};
     if (d['sha256'] !== digests.sha256 && d['sha512'] !== digests.sha512)
-      checks.push(fail('subject', 'SUBJECT_MISMATCH', `the signed statement covers sha256 ${String(d['sha256'] ?? '?').slice(0, 16)}…, not this file`));
-    else checks.push(pass('subject', 'SUBJECT_MATCH', `the signed statement names ${st?.subject?.[0]?.name ?? subject} with this file's digest`));
+      checks.push(
+        fail(
+          'subject',
+          'SUBJECT_MISMATCH',
+          `the signed statement covers sha256 ${String(d['sha256'] ?? '?').slice(0, 16)}…, not this file`,
+        ),
+      );
+    else
+      checks.push(
+        pass(
+          'subject',
+          'SUBJECT_MATCH',
+          `the signed statement names ${st?.subject?.[0]?.name ?? subject} with this file's digest`,
+        ),
+      );
     const pin = input.expectKeyId?.trim().toLowerCase();
     if (pin && pin !== record.authorKey.keyid)
-      checks.push(fail('signature', 'KEY_NOT_EXPECTED', `signed by key ${record.authorKey.keyid.slice(0, 12)}…, but you expected ${pin.slice(0, 12)}…`));
-    else if (await envelopeSigned(bundle.dsseEnvelope, record.authorKey.pem, record.authorKey.algorithm)) {
+      checks.push(
+        fail(
+          'signature',
+          'KEY_NOT_EXPECTED',
+          `signed by key ${record.authorKey.keyid.slice(0, 12)}…, but you expected ${pin.slice(0, 12)}…`,
+        ),
+      );
+    else if (
+      await envelopeSigned(bundle.dsseEnvelope, record.authorKey.pem, record.authorKey.algorithm)
+    ) {
       authorOk = true;
-      checks.push(pass('signature', 'SIGNATURE_VALID', `${record.authorKey.algorithm} key ${record.authorKey.keyid.slice(0, 12)}…${pin ? ' (the key you expected)' : ''}`));
-    } else checks.push(fail('signature', 'SIGNATURE_INVALID', `the author signature does not verify with key ${record.authorKey.keyid.slice(0, 12)}…`));
+      checks.push(
+        pass(
+          'signature',
+          'SIGNATURE_VALID',
+          `${record.authorKey.algorithm} key ${record.authorKey.keyid.slice(0, 12)}…${pin ? ' (the key you expected)' : ''}`,
+        ),
+      );
+    } else
+      checks.push(
+        fail(
+          'signature',
+          'SIGNATURE_INVALID',
+          `the author signature does not verify with key ${record.authorKey.keyid.slice(0, 12)}…`,
+        ),
+      );
   }
 
   // 3. countersignature by the registry key.
   const keys = (await input.fetchJson('/.well-known/sigil/keys.json')) as KeysJson;
   const registry = keys.keys.find((k) => k.use === 'registry');
   let counterOk = false;
-  if (!registry) checks.push(fail('countersignature', 'KEY_UNKNOWN', 'the registry publishes no registry key'));
+  if (!registry)
+    checks.push(fail('countersignature', 'KEY_UNKNOWN', 'the registry publishes no registry key'));
   else if (!(await envelopeSigned(record.publishStatement, registry.pem, registry.algorithm)))
-    checks.push(fail('countersignature', 'SIGNATURE_INVALID', `the publish statement does not verify with registry key ${registry.keyid.slice(0, 12)}…`));
+    checks.push(
+      fail(
+        'countersignature',
+        'SIGNATURE_INVALID',
+        `the publish statement does not verify with registry key ${registry.keyid.slice(0, 12)}…`,
+      ),
+    );
   else {
     const d = statementOf(record.publishStatement)?.subject?.[0]?.digest ?? {};
     if (d['sha256'] !== digests.sha256 && d['sha512'] !== digests.sha512)
-      checks.push(fail('countersignature', 'SUBJECT_MISMATCH', 'the registry countersigned other bytes than this file'));
+      checks.push(
+        fail(
+          'countersignature',
+          'SUBJECT_MISMATCH',
+          'the registry countersigned other bytes than this file',
+        ),
+      );
     else {
       counterOk = true;
-      checks.push(pass('countersignature', 'COUNTERSIGNATURE_VALID', `registry key ${registry.keyid.slice(0, 12)}… countersigned this file`));
+      checks.push(
+        pass(
+          'countersignature',
+          'COUNTERSIGNATURE_VALID',
+          `registry key ${registry.keyid.slice(0, 12)}… countersigned this file`,
+        ),
+      );
     }
   }
 
@@ -130,21 +212,57 @@ export async function verifyFileInPage(input: VerifyInput): Promise<{ subject: s
   checks.push(cp.check);
 
   // 5. inclusion of both entries in that checkpoint's tree.
-  if (!cp.checkpoint) checks.push(skip('inclusion', 'NOT_CHECKED', 'not checked without a verified checkpoint'));
+  if (!cp.checkpoint)
+    checks.push(skip('inclusion', 'NOT_CHECKED', 'not checked without a verified checkpoint'));
   else {
     const tree = cp.checkpoint;
-    const one = (what: string, leaf: Uint8Array, at: { logIndex: number; hashes: string[] }): Check => {
-      const c = checkInclusion(at.hashes.map((h) => fromBase64(h) as Hash), at.logIndex, tree.size, recordHash(leaf), tree.hash);
+    const one = (
+      what: string,
+      leaf: Uint8Array,
+      at: { logIndex: number; hashes: string[] },
+    ): Check => {
+      const c = checkInclusion(
+        at.hashes.map((h) => fromBase64(h) as Hash),
+        at.logIndex,
+        tree.size,
+        recordHash(leaf),
+        tree.hash,
+      );
       return c.status === 'pass' ? c : { ...c, reason: `${what}: ${c.reason}` };
     };
     const parts: Check[] = [];
-    if (registry && counterOk) parts.push(one('countersignature', envelopeLeaf(record.publishStatement, spkiFromPem(registry.pem), registry.algorithm), record.log.publish));
+    if (registry && counterOk)
+      parts.push(
+        one(
+          'countersignature',
+          envelopeLeaf(record.publishStatement, spkiFromPem(registry.pem), registry.algorithm),
+          record.log.publish,
+        ),
+      );
     if (bundle && authorOk && record.authorKey && record.log.author)
-      parts.push(one('author signature', envelopeLeaf(bundle.dsseEnvelope, spkiFromPem(record.authorKey.pem), record.authorKey.algorithm), record.log.author));
+      parts.push(
+        one(
+          'author signature',
+          envelopeLeaf(
+            bundle.dsseEnvelope,
+            spkiFromPem(record.authorKey.pem),
+            record.authorKey.algorithm,
+          ),
+          record.log.author,
+        ),
+      );
     const bad = parts.find((p) => p.status !== 'pass');
     if (bad) checks.push(bad);
-    else if (parts.length === 0) checks.push(skip('inclusion', 'NOT_CHECKED', 'not checked: no signature verified'));
-    else checks.push(pass('inclusion', 'INCLUSION_PROOF_VALID', `${parts.length === 2 ? 'author signature and countersignature' : 'countersignature'} are in the log at checkpoint ${tree.size}`));
+    else if (parts.length === 0)
+      checks.push(skip('inclusion', 'NOT_CHECKED', 'not checked: no signature verified'));
+    else
+      checks.push(
+        pass(
+          'inclusion',
+          'INCLUSION_PROOF_VALID',
+          `${parts.length === 2 ? 'author signature and countersignature' : 'countersignature'} are in the log at checkpoint ${tree.size}`,
+        ),
+      );
   }
   return { subject, checks };
 }

@@ -23,7 +23,10 @@ export function toBase64(b: Uint8Array): string {
 
 export async function digestFile(file: Blob): Promise<{ sha256: string; sha512: string }> {
   const buf = await file.arrayBuffer();
-  const [a, b] = await Promise.all([subtle().digest('SHA-256', buf), subtle().digest('SHA-512', buf)]);
+  const [a, b] = await Promise.all([
+    subtle().digest('SHA-256', buf),
+    subtle().digest('SHA-512', buf),
+  ]);
   return { sha256: hex(a), sha512: hex(b) };
 }
 
@@ -62,22 +65,55 @@ export async function verifySpki(
 ): Promise<boolean> {
   try {
     if (algorithm === 'ed25519') {
-      const key = await subtle().importKey('spki', spki as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-      return await subtle().verify({ name: 'Ed25519' }, key, signature as BufferSource, message as BufferSource);
+      const key = await subtle().importKey(
+        'spki',
+        spki as BufferSource,
+        { name: 'Ed25519' },
+        false,
+        ['verify'],
+      );
+      return await subtle().verify(
+        { name: 'Ed25519' },
+        key,
+        signature as BufferSource,
+        message as BufferSource,
+      );
     }
-    const key = await subtle().importKey('spki', spki as BufferSource, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const key = await subtle().importKey(
+      'spki',
+      spki as BufferSource,
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
     const raw = signature.length === 64 ? signature : derToRaw(signature);
     if (!raw) return false;
-    return await subtle().verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw as BufferSource, message as BufferSource);
+    return await subtle().verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key,
+      raw as BufferSource,
+      message as BufferSource,
+    );
   } catch {
     return false;
   }
 }
 
-export async function verifyEd25519Raw(pub: Uint8Array, message: Uint8Array, sig: Uint8Array): Promise<boolean> {
+export async function verifyEd25519Raw(
+  pub: Uint8Array,
+  message: Uint8Array,
+  sig: Uint8Array,
+): Promise<boolean> {
   try {
-    const key = await subtle().importKey('raw', pub as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-    return await subtle().verify({ name: 'Ed25519' }, key, sig as BufferSource, message as BufferSource);
+    const key = await subtle().importKey('raw', pub as BufferSource, { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
+    return await subtle().verify(
+      { name: 'Ed25519' },
+      key,
+      sig as BufferSource,
+      message as BufferSource,
+    );
   } catch {
     return false;
   }

@@ -15,27 +15,45 @@ const keyList = (ids: readonly string[]) =>
 
 export function ledgerPage(namespace: string, events: readonly LedgerEventView[]): Html {
   return html`<h1>Key ledger of ${namespace}</h1>
-${
-  events.length === 0
-    ? html`<p>This namespace has no key events: its releases carry no author signature the ledger could check.</p>`
-    : html`<ol class="timeline">${events.map(event)}</ol>`
-}`;
+    ${
+      events.length === 0
+        ? html`<p>
+            This namespace has no key events: its releases carry no author signature the ledger
+            could check.
+          </p>`
+        : html`<ol class="timeline">
+            ${events.map(event)}
+          </ol>`
+    }`;
 }
 
 function event({ entry: h, compromisedSince }: LedgerEventView): Html {
   const alarming = h.reset || compromisedSince !== undefined || h.status === 'rejected';
   return html`<li class="event ${alarming ? 'alarm' : ''}">
-<p><a href="${entryPath(h.logIndex)}">log entry #${h.logIndex}</a>
-<strong class="action">${h.action ?? 'unknown'}</strong>
-${h.firstUse ? html`<span class="badge">first use</span>` : ''}
-${h.reset ? html`<span class="badge bad">RESET by the registry</span>` : ''}
-${compromisedSince !== undefined ? html`<span class="badge bad">key compromised since log index ${compromisedSince}</span>` : ''}
-${h.status === 'rejected' ? html`<span class="badge bad">rejected: ${h.code}</span>` : ''}</p>
-<p>${h.reason}</p>
-<dl>
-${h.added.length > 0 ? html`<dt>Added</dt><dd>${keyList(h.added)}</dd>` : ''}
-${h.removed.length > 0 ? html`<dt>Removed</dt><dd>${keyList(h.removed)}</dd>` : ''}
-<dt>Signed by</dt><dd>${h.signers.length > 0 ? keyList(h.signers) : 'nobody'}</dd>
-</dl>
-</li>`;
+    <p>
+      <a href="${entryPath(h.logIndex)}">log entry #${h.logIndex}</a>
+      <strong class="action">${h.action ?? 'unknown'}</strong>
+      ${h.firstUse ? html`<span class="badge">first use</span>` : ''}
+      ${h.reset ? html`<span class="badge bad">RESET by the registry</span>` : ''}
+      ${compromisedSince !== undefined ? html`<span class="badge bad">key compromised since log index ${compromisedSince}</span>` : ''}
+      ${h.status === 'rejected' ? html`<span class="badge bad">rejected: ${h.code}</span>` : ''}
+    </p>
+    <p>${h.reason}</p>
+    <dl>
+      ${
+        h.added.length > 0
+          ? html`<dt>Added</dt>
+              <dd>${keyList(h.added)}</dd>`
+          : ''
+      }
+      ${
+        h.removed.length > 0
+          ? html`<dt>Removed</dt>
+              <dd>${keyList(h.removed)}</dd>`
+          : ''
+      }
+      <dt>Signed by</dt>
+      <dd>${h.signers.length > 0 ? keyList(h.signers) : 'nobody'}</dd>
+    </dl>
+  </li>`;
 }
