@@ -200,8 +200,16 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     page.on('pageerror', (e) => violations.push(`${path}: ${e.message}`));
     const res = await page.goto(`${url}${path}`);
     expect(res?.status(), path).toBeLessThan(400);
+    await labelled(page);
     return page;
   }
+  /** Every form control a person can reach has a label (accessible name). */
+  const labelled = async (page: Page) =>
+    expect(
+      await page.evaluate<string[]>(
+        "[...document.querySelectorAll('input:not([type=hidden])')].filter((i) => i.labels.length === 0 && !i.getAttribute('aria-label')).map((i) => i.id || i.name)",
+      ),
+    ).toEqual([]);
   const noViolations = () => expect(violations.splice(0)).toEqual([]); // each test answers for its own pages
 
   it('home and search: recent releases across ecosystems, the log size and age; search by name and by purl', async () => {

@@ -107,6 +107,15 @@ export async function verifyFileInPage(
         ),
   );
 
+  if (!sameFile) {
+    // As the CLI: nothing else is checked for bytes that are not the logged ones.
+    for (const name of ['signature', 'countersignature', 'inclusion'])
+      checks.push(
+        skip(name, 'NOT_CHECKED', 'not checked: the file is not the one that was signed'),
+      );
+    return { subject, checks };
+  }
+
   // 2. author signature over a statement naming this file.
   const bundle = input.bundle ?? record.authorBundle ?? undefined;
   let authorOk = false;
@@ -260,7 +269,7 @@ export async function verifyFileInPage(
         pass(
           'inclusion',
           'INCLUSION_PROOF_VALID',
-          `${parts.length === 2 ? 'author signature and countersignature' : 'countersignature'} are in the log at checkpoint ${tree.size}`,
+          `${parts.length === 2 ? 'author signature and countersignature are' : 'countersignature is'} in the log at checkpoint ${tree.size}`,
         ),
       );
   }
