@@ -18,7 +18,8 @@ import { digestBytes } from '../../src/core/digest.js';
 import { generateKey, type PrivateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { buildKeyEvent } from '../../src/ledger/event.js';
-import { base32Decode, totp } from '../../src/registry/auth/totp.js';
+import QRCode from 'qrcode';
+import { base32Decode, otpauthUri, totp } from '../../src/registry/auth/totp.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { startStaticNpmUpstream, type StaticNpmUpstream } from '../proxy/static-npm-upstream.js';
@@ -433,6 +434,16 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     await page.screenshot({ path: join(shots, 'account-2fa.png'), fullPage: true });
     const secret = (await page.locator('code.totp-secret').innerText()).trim();
     const raw = base32Decode(secret)!;
+    // The QR code encodes exactly the otpauth URI of that secret (same modules as encoding it here).
+    const modules = (svg: string) => [...svg.matchAll(/ d="([^"]+)"/g)].map((m) => m[1]);
+    const expected = await QRCode.toString(otpauthUri('alice', raw), {
+      type: 'svg',
+      errorCorrectionLevel: 'M',
+      margin: 2,
+    });
+    expect(
+      modules(await page.evaluate<string>("document.querySelector('figure.qr svg').outerHTML")),
+    ).toEqual(modules(expected));
     await page.fill('#code', totp(raw, Date.now()));
     await page.click('form[action="/ui/account/2fa/confirm"] button');
     await page.locator('ul.recovery-codes').waitFor();
@@ -446,6 +457,11 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     await page.goto(`${url}/ui/account`);
     expect(await page.locator('ul.recovery-codes').count()).toBe(0);
     expect(await page.locator('main').innerText()).toContain('On.');
+    // Revoking the token this session signed in with ends the session at once.
+    const own = reg.auth.listTokens('alice').find((t) => t.label === 'browser sign-in')!;
+    await page.click(`button[aria-label="Revoke token ${own.id}"]`);
+    await page.waitForURL(/\/ui\/account$/);
+    expect(await page.locator('h1').innerText()).toBe('Sign in');
     noViolations();
   });
 });
