@@ -213,6 +213,19 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     ).toEqual([]);
   const noViolations = () => expect(violations.splice(0)).toEqual([]); // each test answers for its own pages
 
+  it('the CSP detector itself works: an injected inline script is blocked and reported', async () => {
+    const page = await open('/ui/');
+    await page.evaluate(
+      "(() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.append(s); })()",
+    );
+    // Both reports arrive: Chromium's own console error and the securitypolicyviolation event.
+    await expect
+      .poll(() => violations.some((v) => v.includes('CSP violation: script-src')))
+      .toBe(true);
+    expect(violations.splice(0).join('\n')).toMatch(/Content Security Policy/);
+    expect(await page.evaluate<unknown>('window.__ran')).toBeUndefined();
+  });
+
   it('home and search: recent releases across ecosystems, the log size and age; search by name and by purl', async () => {
     const page = await open('/');
     expect(page.url()).toBe(`${url}/ui/`); // a browser at / lands on the UI
