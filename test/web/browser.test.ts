@@ -273,6 +273,24 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     noViolations();
   });
 
+  it('reading works without JavaScript: package, ledger and log pages are complete as served', async () => {
+    const noJs = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await noJs.newPage();
+      await page.goto(`${url}/ui/package/${encodeURIComponent('pkg:npm/web-demo')}`);
+      expect(await page.locator('section.version').count()).toBe(2);
+      expect(await page.locator('main').innerText()).toContain(key2.publicKey.keyId.slice(0, 12));
+      await page.goto(`${url}/ui/ledger/${encodeURIComponent('pkg:npm/web-demo')}`);
+      expect(await page.locator('.event').count()).toBe(2);
+      await page.goto(`${url}/ui/log`);
+      expect(await page.locator('table.entries tbody tr').count()).toBeGreaterThan(5);
+      await page.goto(`${url}/ui/log/entry/1`);
+      expect(await page.locator('noscript').count()).toBe(1); // says where the raw proof material is
+    } finally {
+      await noJs.close();
+    }
+  });
+
   it('observed release: upstream evidence, and the conflict in red', async () => {
     const page = await open(`/ui/package/${encodeURIComponent('pkg:npm/upstream-lib')}`);
     const text = await page.locator('main').innerText();
