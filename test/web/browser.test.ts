@@ -372,7 +372,10 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     noViolations();
   });
 
-  async function verify(file: string, opts: { purl?: string; pin?: string; forge?: boolean } = {}) {
+  async function verify(
+    file: string | undefined,
+    opts: { purl?: string; pin?: string; forge?: boolean } = {},
+  ) {
     const page = await open('/ui/verify');
     if (opts.forge)
       await page.route('**/api/v1/releases**', async (route) => {
@@ -386,7 +389,7 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
         rec.log.publish.hashes[0] = Buffer.alloc(32, 9).toString('base64');
         await route.fulfill({ json: body });
       });
-    await page.setInputFiles('#artifact', file);
+    if (file) await page.setInputFiles('#artifact', file);
     if (opts.purl) await page.fill('#purl', opts.purl);
     if (opts.pin) await page.fill('#expect-key', opts.pin);
     await page.click('.verify-form button[type="submit"]');
@@ -409,6 +412,18 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     ])
       expect(await r.status(c), c).toBe('pass');
     await r.page.screenshot({ path: join(shots, 'verify.png'), fullPage: true });
+    noViolations();
+  });
+
+  it('verify in the browser: a package URL alone checks the copy the registry serves', async () => {
+    const r = await verify(undefined, { purl: 'pkg:npm/web-demo@1.0.0' });
+    expect(r.summary).toBe('verified: pkg:npm/web-demo@1.0.0');
+    expect(await r.status('digest')).toBe('pass');
+    expect(await r.status('inclusion')).toBe('pass');
+    const unsigned = await verify(undefined, { purl: 'pkg:npm/plain-pkg@0.1.0' });
+    expect(await unsigned.status('signature')).toBe('skip');
+    expect(await unsigned.status('countersignature')).toBe('pass');
+    expect(await unsigned.status('inclusion')).toBe('pass');
     noViolations();
   });
 

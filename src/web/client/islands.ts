@@ -17,6 +17,12 @@ type Tag = (strings: TemplateStringsArray, ...values: unknown[]) => ReturnType<t
 const view = (htm as unknown as { bind(f: typeof h): Tag }).bind(h);
 const MARK: Record<string, string> = { pass: '✔', fail: '✘', skip: '–', warn: '!' };
 
+async function fetchBlob(path: string): Promise<Blob> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+  return res.blob();
+}
+
 async function fetchJson(path: string): Promise<unknown> {
   const res = await fetch(path, { headers: { accept: 'application/json' } });
   const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
@@ -67,10 +73,6 @@ function verifyIsland(root: HTMLElement) {
     ev.preventDefault();
     void (async () => {
       const file = (form.querySelector('#artifact') as HTMLInputElement).files?.[0];
-      if (!file) {
-        summary.textContent = 'Choose a file first.';
-        return;
-      }
       summary.textContent = 'Checking…';
       const bundleFile = (form.querySelector('#bundle') as HTMLInputElement).files?.[0];
       let bundle;
@@ -86,11 +88,12 @@ function verifyIsland(root: HTMLElement) {
       const expectKeyId = (form.querySelector('#expect-key') as HTMLInputElement).value.trim();
       try {
         const r = await verifyFileInPage({
-          file,
+          ...(file ? { file } : {}),
           ...(bundle ? { bundle } : {}),
           ...(purl ? { purl } : {}),
           ...(expectKeyId ? { expectKeyId } : {}),
           fetchJson,
+          fetchBlob,
         });
         render(checkList(r.checks), out);
         const bad = r.checks.find((c) => c.status === 'fail');

@@ -34,11 +34,13 @@ export interface KeysJson {
 }
 
 export interface VerifyInput {
-  file: Blob;
+  /** The downloaded file; without it, the registry's copy of the purl's artifact is fetched and checked. */
+  file?: Blob;
   bundle?: { dsseEnvelope: Envelope };
   purl?: string;
   expectKeyId?: string;
   fetchJson: (path: string) => Promise<unknown>;
+  fetchBlob: (path: string) => Promise<Blob>;
 }
 
 interface Statement {
@@ -64,7 +66,12 @@ export async function verifyFileInPage(
   input: VerifyInput,
 ): Promise<{ subject: string; checks: Check[] }> {
   const checks: Check[] = [];
-  const digests = await digestFile(input.file);
+  if (!input.file && !input.purl)
+    return {
+      subject: 'nothing',
+      checks: [fail('input', 'NOTHING_TO_CHECK', 'choose a file or give a package URL')],
+    };
+  let digests = input.file ? await digestFile(input.file) : undefined;
   let record: RecordJson | undefined;
   try {
     if (input.purl)
@@ -72,7 +79,7 @@ export async function verifyFileInPage(
         `/api/v1/releases/${encodeURIComponent(input.purl)}`,
       )) as RecordJson;
     else {
-      const found = (await input.fetchJson(`/api/v1/releases?sha256=${digests.sha256}`)) as {
+      const found = (await input.fetchJson(`/api/v1/releases?sha256=${digests!.sha256}`)) as {
         records: RecordJson[];
       };
       record = found.records[0];
@@ -87,10 +94,27 @@ export async function verifyFileInPage(
         fail(
           'record',
           'RECORD_NOT_FOUND',
-          `this registry logged no release with sha256 ${digests.sha256.slice(0, 16)}…; give the package URL to see which file was logged instead`,
+          `this registry logged no release with sha256 ${digests!.sha256.slice(0, 16)}…; give the package URL to see which file was logged instead`,
         ),
       );
     return { subject: input.purl ?? 'this file', checks };
+  }
+  if (!digests) {
+    // A purl alone: check the bytes this registry serves for it, as a download would get them.
+    try {
+      digests = await digestFile(
+        await input.fetchBlob(`/api/v1/blobs/sha256/${record.digests.sha256}`),
+      );
+    } catch (e) {
+      checks.push(
+        fail(
+          'digest',
+          'ARTIFACT_UNAVAILABLE',
+          `could not download the artifact: ${(e as Error).message}`,
+        ),
+      );
+      return { subject: record.purl, checks };
+    }
   }
   const subject = record.purl;
 
