@@ -352,6 +352,21 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(await forged.locator('[data-check="inclusion"]').getAttribute('data-code')).toBe(
       'PROOF_ROOT_MISMATCH',
     );
+
+    // The browser pinned the log key on first use: another key for this origin is refused before any proof.
+    const other = await open('/ui/log/entry/1');
+    await other.evaluate(
+      `localStorage.setItem(${JSON.stringify(`sigil.vkey.${reg.log.origin}`)}, ${JSON.stringify(`${reg.log.origin}+00000000+AAAA`)})`,
+    );
+    await other.click('button.run');
+    await other.locator('[data-check="log key"]').waitFor();
+    expect(await other.locator('[data-check="log key"]').getAttribute('data-code')).toBe(
+      'SERVER_IDENTITY_CHANGED',
+    );
+    expect(await other.locator('[data-check="inclusion"]').count()).toBe(0);
+    await other.evaluate(
+      `localStorage.removeItem(${JSON.stringify(`sigil.vkey.${reg.log.origin}`)})`,
+    );
     noViolations();
   });
 

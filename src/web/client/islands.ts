@@ -7,6 +7,7 @@ import { h, render } from 'preact';
 import htm from 'htm';
 import type { Check } from '../../core/verdict.js';
 import { checkConsistency } from '../../log/proof.js';
+import type { Checkpoint } from '../../log/checkpoint.js';
 import type { Hash } from '../../log/hash.js';
 import { inclusionSteps, type ProofStep, verifyCheckpointInPage } from './log-checks.js';
 import { verifyFileInPage } from './verify-file.js';
@@ -59,6 +60,31 @@ function pinnedVkey(vkey: string): Check | undefined {
       reason: `this log's key changed since this browser first saw it (${seen}); someone may be showing you another log`,
     };
   return undefined;
+}
+
+/**
+ * trustedCheckpoint: the served checkpoint, verified with the log key this browser pinned.
+ * A changed key stops here: nothing is checked against a checkpoint of another log.
+ */
+async function trustedCheckpoint(p: { checkpoint: string; vkey: string }): Promise<{
+  checks: Check[];
+  checkpoint?: Checkpoint;
+}> {
+  const pin = pinnedVkey(p.vkey);
+  if (pin) return { checks: [pin] };
+  const cp = await verifyCheckpointInPage(p.checkpoint, p.vkey);
+  return { checks: [cp.check], ...(cp.checkpoint ? { checkpoint: cp.checkpoint } : {}) };
+}
+
+function remembered(): { size: number; root: string } | null {
+  try {
+    return JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as {
+      size: number;
+      root: string;
+    } | null;
+  } catch {
+    return null;
+  }
 }
 
 function rememberCheckpoint(size: number, root: Uint8Array) {
@@ -121,11 +147,8 @@ function inclusionIsland(root: HTMLElement) {
         checkpoint: string;
         vkey: string;
       };
-      const checks: Check[] = [];
-      const pin = pinnedVkey(p.vkey);
-      if (pin) checks.push(pin);
-      const cp = await verifyCheckpointInPage(p.checkpoint, p.vkey);
-      checks.push(cp.check);
+      const cp = await trustedCheckpoint(p);
+      const checks = cp.checks;
       let steps: ProofStep[] = [];
       if (cp.checkpoint && p.leaf !== null) {
         const r = inclusionSteps(
@@ -146,12 +169,8 @@ function inclusionIsland(root: HTMLElement) {
 function consistencyIsland(root: HTMLElement) {
   const form = root.querySelector('form')!;
   const out = root.querySelector('.steps')!;
-  const remembered = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as {
-    size: number;
-    root: string;
-  } | null;
-  if (remembered)
-    (form.querySelector('#size1') as HTMLInputElement).value = String(remembered.size);
+  const seen = remembered();
+  if (seen) (form.querySelector('#size1') as HTMLInputElement).value = String(seen.size);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void (async () => {
@@ -161,18 +180,12 @@ function consistencyIsland(root: HTMLElement) {
         checkpoint: string;
         vkey: string;
       };
-      const checks: Check[] = [];
-      const pin = pinnedVkey(p.vkey);
-      if (pin) checks.push(pin);
-      const cp = await verifyCheckpointInPage(p.checkpoint, p.vkey);
-      checks.push(cp.check);
+      const cp = await trustedCheckpoint(p);
+      const checks = cp.checks;
       const proof = p.hashes.map((x) => fromBase64(x) as Hash);
       const steps: ProofStep[] = proof.map((x, i) => ({ text: `proof[${i}]`, hash: hex(x) }));
       if (cp.checkpoint) {
-        const old = JSON.parse(localStorage.getItem('sigil.checkpoint') ?? 'null') as {
-          size: number;
-          root: string;
-        } | null;
+        const old = remembered();
         if (!old || old.size !== size1)
           checks.push({
             name: 'consistency',
@@ -205,14 +218,13 @@ function consistencyIsland(root: HTMLElement) {
     })();
   });
   // A first visit remembers the current checkpoint once it verifies, so later visits can be checked against it.
-  if (!remembered)
+  if (!seen)
     void (async () => {
       const p = (await fetchJson(`/ui/api/consistency?size1=0`)) as {
         checkpoint: string;
         vkey: string;
       };
-      if (pinnedVkey(p.vkey)) return;
-      const cp = await verifyCheckpointInPage(p.checkpoint, p.vkey);
+      const cp = await trustedCheckpoint(p);
       if (cp.checkpoint) rememberCheckpoint(cp.checkpoint.size, cp.checkpoint.hash);
     })();
 }
