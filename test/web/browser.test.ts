@@ -162,6 +162,12 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     upstream.republish('upstream-lib', '2.0.0', gzipSync(gunzipSync(original), { level: 1 }));
     await fetch(`${url}/upstream-lib`, { headers: { accept: 'application/json' } });
 
+    // A bundle for the good file, signed by a key the ledger never saw.
+    files['wrong-key-bundle'] = join(dir, 'web-demo-1.1.0.tgz.sigstore.json');
+    writeFileSync(
+      files['wrong-key-bundle'],
+      JSON.stringify(bundleFor(v2, 'pkg:npm/web-demo@1.1.0', generateKey())),
+    );
     for (const [name, bytes] of [
       ['good', v2],
       [
@@ -389,7 +395,7 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
 
   async function verify(
     file: string | undefined,
-    opts: { purl?: string; pin?: string; forge?: boolean } = {},
+    opts: { purl?: string; pin?: string; forge?: boolean; bundle?: string } = {},
   ) {
     const page = await open('/ui/verify');
     if (opts.forge)
@@ -405,6 +411,7 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
         await route.fulfill({ json: body });
       });
     if (file) await page.setInputFiles('#artifact', file);
+    if (opts.bundle) await page.setInputFiles('#bundle', opts.bundle);
     if (opts.purl) await page.fill('#purl', opts.purl);
     if (opts.pin) await page.fill('#expect-key', opts.pin);
     await page.click('.verify-form button[type="submit"]');
@@ -468,6 +475,12 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     expect(await r.status('signature')).toBe('fail');
     expect(await r.page.locator('[data-check="signature"]').getAttribute('data-code')).toBe(
       'KEY_NOT_EXPECTED',
+    );
+    // A bundle signed by another key does not verify with the key the registry recorded.
+    const other = await verify(files['good']!, { bundle: files['wrong-key-bundle']! });
+    expect(await other.status('signature')).toBe('fail');
+    expect(await other.page.locator('[data-check="signature"]').getAttribute('data-code')).toBe(
+      'SIGNATURE_INVALID',
     );
     const ok = await verify(files['good']!, { pin: key2.publicKey.keyId });
     expect(await ok.status('signature')).toBe('pass');
