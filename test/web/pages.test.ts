@@ -60,6 +60,25 @@ describe('html', () => {
   });
 });
 
+describe('ledgerPage', () => {
+  it('a reset and a compromised key stand out; a plain rotation does not', () => {
+    const page = ledgerPage('pkg:npm/x', [
+      { entry: event(1, { added: ['k1'], firstUse: true }), compromisedSince: undefined },
+      { entry: event(4, { action: 'revoke', removed: ['k1'] }), compromisedSince: 2 },
+      {
+        entry: event(8, { action: 'reset', reset: true, added: ['k3'] }),
+        compromisedSince: undefined,
+      },
+    ]).text;
+    const items = page.split('<li class="event').slice(1);
+    expect(items[0]).not.toMatch(/^ alarm/);
+    expect(items[1]).toMatch(/^ alarm/);
+    expect(items[1]).toContain('key compromised since log index 2');
+    expect(items[2]).toMatch(/^ alarm/);
+    expect(items[2]).toContain('RESET by the registry');
+  });
+});
+
 describe('keysAtIndex', () => {
   const history = [
     event(1, { added: ['k1'], firstUse: true }),
