@@ -182,7 +182,7 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     const which = spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.trim();
     browser = await chromium.launch({
       executablePath: which,
-      args: ['--no-sandbox'],
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
       timeout: 60_000,
     });
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
