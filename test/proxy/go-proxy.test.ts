@@ -169,7 +169,12 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         batchIntervalMs: 1,
         goSumdbName: SUMDB_NAME,
         proxy: parseProxyConfig(
-          { upstreams: { golang: upstreamUrl }, policy: { deny: ['pkg:golang/example.com/evil'] } },
+          {
+            upstreams: { golang: upstreamUrl },
+            // example.com/hosted also exists upstream: hosting it here takes the operator's word.
+            private: ['pkg:golang/example.com/hosted'],
+            policy: { deny: ['pkg:golang/example.com/evil'] },
+          },
           'test',
         ),
       });
@@ -240,6 +245,41 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         'v1.0.0',
       );
       expect(requests.slice(before)).toEqual([]);
+    });
+
+    it('a public module is not published here: one observed from the upstream, or one the upstream lists (shadowing)', async () => {
+      const publish = async (m: Mod) => {
+        const zip = makeModuleZip(writeModule(join(work, 'shadow'), m), m.path, m.version);
+        const r = await fetch(`${url}/api/v1/publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            filename: `${m.version}.zip`,
+            artifact: zip.toString('base64'),
+            bundle: null,
+          }),
+        });
+        return {
+          status: r.status,
+          body: (await r.json()) as { error?: { code: string; message: string } },
+        };
+      };
+      const size = registry.log.size;
+      // example.com/dep was observed by the go get above; example.com/evil is listed upstream only.
+      expect(registry.store.versions('golang', 'example.com', 'dep').length).toBeGreaterThan(0);
+      for (const m of [
+        { ...dep, version: 'v1.9.9' },
+        { ...denied, version: 'v0.9.9' },
+      ]) {
+        const r = await publish(m);
+        expect(r.status, JSON.stringify(r.body)).toBe(403);
+        expect(r.body.error?.code).toBe('NAME_BELONGS_TO_UPSTREAM');
+        expect(r.body.error?.message).toContain(`pkg:golang/${m.path}`);
+      }
+      expect(registry.log.size).toBe(size);
+      expect(
+        (await (await fetch(`${url}/go/example.com/dep/@v/list`)).text()).trim(),
+      ).not.toContain('v1.9.9');
     });
 
     it("a policy refusal: go prints the proxy's message", async () => {

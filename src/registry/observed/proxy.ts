@@ -15,6 +15,7 @@ import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
+import { UpstreamNames } from './shadowing.js';
 import { parsePurl } from '../../core/purl.js';
 import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
@@ -24,6 +25,8 @@ export interface Proxy {
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
   readonly config: ProxyConfig;
+  /** The publish-side rule: public names are not published here (shadowing.ts). */
+  readonly names: UpstreamNames;
 }
 
 export interface ProxyDeps {
@@ -105,11 +108,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       /* computed (and refused) again when a packument needs it */
     }
   };
+  const hostedReason = makeHostedReason(config, deps);
   const observe = new ObserveService({
     ctx: deps.ctx,
     upstreams,
     conflicts,
-    hostedReason: makeHostedReason(config, deps),
+    hostedReason,
     policy,
     prepare,
   });
@@ -119,5 +123,11 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
     config,
+    names: new UpstreamNames({
+      store: deps.ctx.store,
+      upstreams,
+      privatePatterns: config.private,
+      hostedReason,
+    }),
   };
 }
