@@ -131,7 +131,9 @@ export async function publishRelease(
         `KEY_EVENT_${parsed.code}`,
         `key event refused (keyEvents[${i}]): ${parsed.reason}`,
       );
-    req.authorize?.(parsed.value.statement.predicate.namespace, 'keys');
+    const ns = parsed.value.statement.predicate.namespace;
+    req.authorize?.(ns, 'keys');
+    if (ns !== packagePurl && !ns.endsWith('*')) await ctx.upstreamNames?.checkPublish(ns); // a ledger hosts the name
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.

@@ -486,6 +486,8 @@ export async function registryRoutes(
           auth.guard.authorizeNamespace(req, namespace, 'keys');
           claimPatternFirst(auth.service, req, namespace);
         }
+        // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
+        if (!namespace.endsWith('*')) await ctx.upstreamNames?.checkPublish(namespace);
         const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
         claim(req, namespace);
         return reply.code(201).send(r);

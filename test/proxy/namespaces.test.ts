@@ -26,7 +26,6 @@ const PUBLIC = [
   ['@acme/widget', '3.0.0'], // dependency-confusion bait for the private @acme scope
   ['claimed-pkg', '1.0.0'],
   ['@granted/thing', '1.0.0'],
-  ['ledgered', '1.0.0'],
   ['racer', '1.0.0'],
   ['racer-two', '1.0.0'],
 ] as const;
@@ -255,17 +254,27 @@ describe('names held by an account or governed by a ledger are never fetched ups
     expect(asked('@granted')).toEqual([]);
   });
 
-  it('a package with author keys in the ledger', async () => {
+  it('a package with author keys in the ledger — and a ledger is not started over a public name', async () => {
     const k = generateKey();
-    const ev = buildKeyEvent(
-      { namespace: 'pkg:npm/ledgered', previous: null, action: 'add', keys: [k.publicKey] },
-      [k],
-    ).envelope;
-    const r = await t.keyEvent(t.admin, ev);
-    expect(r.status, r.text).toBeLessThan(300);
-    t.reg.auth.store.deleteGrant('admin', 'pkg:npm/ledgered'); // the admin's first key event claimed it: now only the ledger holds it
-    expect(t.reg.auth.store.grantsFor(['pkg:npm/ledgered'])).toEqual([]);
-    await everyRead('ledgered', '1.0.0');
-    expect(asked('ledgered')).toEqual([]);
+    const add = (namespace: string) =>
+      buildKeyEvent({ namespace, previous: null, action: 'add', keys: [k.publicKey] }, [k])
+        .envelope;
+    // A key event would make a public name hosted here (the same shadowing as a publish): refused.
+    expectRefused(
+      await t.keyEvent(alice, add('pkg:npm/public-only')),
+      403,
+      'NAME_BELONGS_TO_UPSTREAM',
+    );
+    // A name the upstream does not have yet gets its ledger; the upstream publishes it later.
+    const r = await t.keyEvent(t.admin, add('pkg:npm/ledgered-later'));
+    expect(r.status, r.text).toBe(201);
+    t.reg.auth.store.deleteGrant('admin', 'pkg:npm/ledgered-later'); // the admin's first key event claimed it: now only the ledger holds it
+    expect(t.reg.auth.store.grantsFor(['pkg:npm/ledgered-later'])).toEqual([]);
+    upstream.packages.set('ledgered-later', [
+      { name: 'ledgered-later', version: '1.0.0', bytes: tgz('ledgered-later', '1.0.0') },
+    ]);
+    const seen = upstream.requests.length;
+    await everyRead('ledgered-later', '1.0.0');
+    expect(upstream.requests.slice(seen)).toEqual([]);
   });
 });
