@@ -48,6 +48,15 @@ const pub: Mod = {
     LICENSE: 'MIT\n',
   },
 };
+/** Published upstream an hour ago: the minimum-age policy (48 h) holds it back. */
+const depYoung: Mod = {
+  path: 'example.com/dep',
+  version: 'v1.3.0',
+  files: {
+    'go.mod': 'module example.com/dep\n\ngo 1.19\n',
+    'dep.go': 'package dep\n\nfunc Name() string { return "dep 1.3" }\n',
+  },
+};
 const denied: Mod = {
   path: 'example.com/evil',
   version: 'v0.1.0',
@@ -144,11 +153,12 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       });
       upstreamDir = join(work, 'upstream');
       const src = join(work, 'src');
-      const modules = [dep, pub, denied, hostedUpstream].map((m) => ({
+      const modules = [dep, depYoung, pub, denied, hostedUpstream].map((m) => ({
         dir: writeModule(src, m),
         path: m.path,
         version: m.version,
-        time: '2021-01-01T00:00:00Z',
+        time:
+          m === depYoung ? new Date(Date.now() - 3_600_000).toISOString() : '2021-01-01T00:00:00Z',
       }));
       execFileSync(bin, [], { input: JSON.stringify({ out: upstreamDir, modules }) });
       files = createServer((req, res) => {
@@ -173,7 +183,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
             upstreams: { golang: upstreamUrl },
             // example.com/hosted also exists upstream: hosting it here takes the operator's word.
             private: ['pkg:golang/example.com/hosted'],
-            policy: { deny: ['pkg:golang/example.com/evil'] },
+            policy: { deny: ['pkg:golang/example.com/evil'], minimumReleaseAgeHours: 48 },
           },
           'test',
         ),
@@ -281,6 +291,28 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         (await (await fetch(`${url}/go/example.com/dep/@v/list`)).text()).trim(),
       ).not.toContain('v1.9.9');
     });
+
+    it('minimum release age: a version published an hour ago is left out of @v/list, go resolves to the older one, and asking for it prints the refusal', async () => {
+      const raw = readFileSync(join(upstreamDir, 'example.com', 'dep', '@v', 'list'), 'utf8');
+      expect(raw).toContain('v1.3.0'); // the upstream lists it
+      const list = await (await fetch(`${url}/go/example.com/dep/@v/list`)).text();
+      expect(list.trim().split('\n')).toEqual(['v1.2.0']);
+      const app = join(work, 'app-age');
+      mkdirSync(app);
+      writeFileSync(join(app, 'go.mod'), 'module example.com/appage\n\ngo 1.19\n');
+      const env = goEnv(join(work, 'gopath-age'));
+      const versions = await run(['list', '-m', '-versions', 'example.com/dep'], env, app);
+      expect(versions.stdout.trim(), versions.stderr).toBe('example.com/dep v1.2.0');
+      const latest = await run(['get', 'example.com/dep@latest'], env, app);
+      expect(latest.status, latest.stderr).toBe(0);
+      expect(readFileSync(join(app, 'go.mod'), 'utf8')).toContain('example.com/dep v1.2.0');
+      const young = await run(['get', `example.com/dep@${depYoung.version}`], env, app);
+      expect(young.status).not.toBe(0);
+      expect(young.stderr).toMatch(
+        /server response: pkg:golang\/example\.com\/dep@v1\.3\.0 was published 1\.\d hours ago on .*; this proxy serves versions only after 48 hours \(minimumReleaseAgeHours\)/,
+      );
+      expect(registry.store.get('pkg:golang/example.com/dep@v1.3.0')).toBeUndefined();
+    }, 120_000);
 
     it("a policy refusal: go prints the proxy's message", async () => {
       const app = join(work, 'app2');
