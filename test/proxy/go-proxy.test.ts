@@ -15,6 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeModuleZip } from '../../src/ecosystems/golang/make-zip.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import { UpstreamSumdb } from '../../src/registry/upstream/go-sumdb.js';
+import { UpstreamClient } from '../../src/registry/upstream/http.js';
+import { observedPredicateOf } from '../../src/registry/observed/observe.js';
+import { parseCheckpoint } from '../../src/log/checkpoint.js';
+import { parseNote } from '../../src/log/note.js';
+import { checkInclusion } from '../../src/log/proof.js';
+import { recordHash } from '../../src/log/hash.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const goProgram = needsProgram(
@@ -24,6 +31,7 @@ const goProgram = needsProgram(
   'test/proxy/go-proxy.test.ts',
 );
 const SUMDB_NAME = 'proxy.test/go';
+const UPSTREAM_SUMDB_NAME = 'upstream.test/sumdb';
 
 interface Mod {
   path: string;
@@ -56,6 +64,19 @@ const depYoung: Mod = {
     'go.mod': 'module example.com/dep\n\ngo 1.19\n',
     'dep.go': 'package dep\n\nfunc Name() string { return "dep 1.3" }\n',
   },
+};
+/** The GOPROXY serves these bytes; the upstream checksum database recorded other ones (forkedSum). */
+const forked: Mod = {
+  path: 'example.com/forked',
+  version: 'v1.0.0',
+  files: {
+    'go.mod': 'module example.com/forked\n\ngo 1.19\n',
+    'f.go': 'package forked\n\nconst Backdoor = true\n',
+  },
+};
+const forkedSum: Mod = {
+  ...forked,
+  files: { 'go.mod': 'module example.com/forked\n\ngo 1.19\n', 'f.go': 'package forked\n' },
 };
 const denied: Mod = {
   path: 'example.com/evil',
@@ -110,6 +131,8 @@ describe.skipIf(skipUnlessPresent(goProgram))(
     const requests: string[] = [];
     let registry: Registry;
     let url: string;
+    let upstreamSum: Registry;
+    let upstreamSumdb: string;
 
     const goEnv = (gopath: string): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = { ...process.env };
@@ -153,7 +176,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       });
       upstreamDir = join(work, 'upstream');
       const src = join(work, 'src');
-      const modules = [dep, depYoung, pub, denied, hostedUpstream].map((m) => ({
+      const modules = [dep, depYoung, pub, denied, hostedUpstream, forked].map((m) => ({
         dir: writeModule(src, m),
         path: m.path,
         version: m.version,
@@ -171,6 +194,43 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       });
       await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
       upstreamUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+      // The upstream's checksum database: another Sigil's, holding what the GOPROXY serves (the
+      // same zip bytes) except example.com/forked, for which it recorded other bytes.
+      upstreamSum = await openRegistry({
+        dataDir: join(work, 'sumdb-data'),
+        host: '127.0.0.1',
+        port: 0,
+        openWrites: true,
+        batchIntervalMs: 1,
+        goSumdbName: UPSTREAM_SUMDB_NAME,
+      });
+      const sumUrl = await upstreamSum.listen();
+      const zipOf = (m: Mod) =>
+        readFileSync(
+          join(
+            upstreamDir,
+            m.path.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`),
+            '@v',
+            `${m.version}.zip`,
+          ),
+        );
+      for (const zip of [
+        zipOf(dep),
+        zipOf(pub),
+        makeModuleZip(writeModule(join(work, 'sum-src'), forkedSum), forked.path, forked.version),
+      ]) {
+        const r = await fetch(`${sumUrl}/api/v1/publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            filename: 'm.zip',
+            artifact: zip.toString('base64'),
+            bundle: null,
+          }),
+        });
+        expect(r.status, await r.text()).toBe(201);
+      }
+      upstreamSumdb = `${upstreamSum.go.sumdb.vkey} ${sumUrl}/go/sumdb/${UPSTREAM_SUMDB_NAME}`;
       registry = await openRegistry({
         dataDir: join(work, 'data'),
         host: '127.0.0.1',
@@ -180,7 +240,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         goSumdbName: SUMDB_NAME,
         proxy: parseProxyConfig(
           {
-            upstreams: { golang: upstreamUrl },
+            upstreams: { golang: { url: upstreamUrl, sumdb: upstreamSumdb } },
             // example.com/hosted also exists upstream: hosting it here takes the operator's word.
             private: ['pkg:golang/example.com/hosted'],
             policy: { deny: ['pkg:golang/example.com/evil'], minimumReleaseAgeHours: 48 },
@@ -205,6 +265,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
 
     afterAll(async () => {
       await registry?.close();
+      await upstreamSum?.close();
       await new Promise<void>((resolve) => (files ? files.close(() => resolve()) : resolve()));
       if (work) rmSync(work, { recursive: true, force: true });
     });
@@ -245,6 +306,56 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       expect(rec.native['h1']).toMatch(/^h1:/);
       expect(sum).toContain(rec.native['h1']);
     }, 180_000);
+
+    it('the upstream checksum database is consulted: the observed record carries its signed, proved go.sum record; other bytes than it recorded are refused and go prints why', async () => {
+      // example.com/Pub/lib was observed by the go get above.
+      const row = registry.store.get('pkg:golang/example.com/Pub/lib@v1.0.0')!;
+      const ev = observedPredicateOf(row)!.evidence.checksumDatabase!;
+      expect(ev.verdict).toBe('match');
+      expect(ev.lines).toEqual([
+        `${pub.path} ${pub.version} ${JSON.parse(row.native).h1}`,
+        expect.stringMatching(/^example\.com\/Pub\/lib v1\.0\.0\/go\.mod h1:/),
+      ]);
+      // The proof in the record verifies offline against the signed tree it names.
+      const tree = parseCheckpoint(parseNote(ev.tree!).text);
+      expect(
+        checkInclusion(
+          ev.proof!.map((h) => new Uint8Array(Buffer.from(h, 'base64'))),
+          ev.recordId!,
+          ev.treeSize!,
+          recordHash(Buffer.from(`${ev.lines!.join('\n')}\n`)),
+          tree.hash,
+        ).status,
+      ).toBe('pass');
+
+      const size = registry.log.size;
+      const app = join(work, 'app-forked');
+      mkdirSync(app);
+      writeFileSync(join(app, 'go.mod'), 'module example.com/appforked\n\ngo 1.19\n');
+      const r = await run(
+        ['get', `${forked.path}@${forked.version}`],
+        goEnv(join(work, 'gopath-forked')),
+        app,
+      );
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /502 Bad Gateway[\s\S]*server response: Go upstream .* served example\.com\/forked@v1\.0\.0 with h1:\S+ \(go\.mod h1:\S+\), but the checksum database .*upstream\.test\/sumdb records h1:/,
+      );
+      expect(registry.store.get('pkg:golang/example.com/forked@v1.0.0')).toBeUndefined();
+      expect(registry.log.size).toBe(size);
+    }, 120_000);
+
+    it('an upstream checksum database whose note does not verify with the configured key: refused, naming it', async () => {
+      const other = new UpstreamSumdb(
+        `${registry.go.sumdb.vkey} ${upstreamSumdb.split(' ')[1]}`, // our own key, their server
+        new UpstreamClient({ timeoutMs: 2000, concurrency: 2 }),
+      );
+      await expect(other.lookup(dep.path, dep.version)).rejects.toMatchObject({
+        code: 'UPSTREAM_SUMDB_INVALID',
+        message: expect.stringContaining('the tree note does not verify'),
+      });
+      expect(await other.lookup('example.com/nowhere', 'v1.0.0')).toBeUndefined();
+    });
 
     it('a module hosted on Sigil is never fetched from the upstream', async () => {
       const before = requests.length;

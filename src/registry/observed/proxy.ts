@@ -9,6 +9,7 @@ import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
 import type { ProxyConfig } from '../upstream/config.js';
 import { GoUpstream } from '../upstream/go.js';
+import { UpstreamSumdb } from '../upstream/go-sumdb.js';
 import { UpstreamClient } from '../upstream/http.js';
 import { NpmUpstream } from '../upstream/npm.js';
 import type { Upstream } from '../upstream/upstream.js';
@@ -88,7 +89,15 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
         })),
       );
     if (eco === 'golang')
-      upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+      upstreams.set(
+        'golang',
+        (go = new GoUpstream({
+          url: u.url,
+          client,
+          limits,
+          ...(u.sumdb !== undefined ? { sumdb: new UpstreamSumdb(u.sumdb, client) } : {}),
+        })),
+      );
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
