@@ -318,11 +318,22 @@ export class ReleaseStore {
       .get(sha256) as { sha1: string; manifest: string } | undefined;
   }
 
-  /** putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts). */
+  /**
+   * putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts).
+   * Not fsynced on its own (a row lost to a power cut is computed again from the blob): one fsync
+   * per first-seen tarball blocked the event loop for most of a cold proxy install's store time.
+   */
   putNpmTarball(sha256: string, sha1: string, manifest: string): void {
-    this.db
-      .prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`)
-      .run(sha256, sha1, manifest);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.q(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`).run(
+        sha256,
+        sha1,
+        manifest,
+      );
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   /** distTags returns the explicitly set dist-tags of a package (tag → version). */
