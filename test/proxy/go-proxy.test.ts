@@ -97,6 +97,16 @@ const hostedHere: Mod = {
   files: { 'go.mod': 'module example.com/hosted\n\ngo 1.19\n', 'h.go': 'package hosted\n' },
 };
 
+/** publishZip uploads a module zip (unsigned) through the publish API of the Sigil at `base`. */
+async function publishZip(base: string, zip: Buffer): Promise<{ status: number; text: string }> {
+  const r = await fetch(`${base}/api/v1/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filename: 'm.zip', artifact: zip.toString('base64'), bundle: null }),
+  });
+  return { status: r.status, text: await r.text() };
+}
+
 function writeModule(root: string, m: Mod): string {
   const dir = join(root, `${m.path.replace(/\//g, '_')}@${m.version}`);
   for (const [name, content] of Object.entries(m.files)) {
@@ -219,16 +229,8 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         zipOf(pub),
         makeModuleZip(writeModule(join(work, 'sum-src'), forkedSum), forked.path, forked.version),
       ]) {
-        const r = await fetch(`${sumUrl}/api/v1/publish`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            filename: 'm.zip',
-            artifact: zip.toString('base64'),
-            bundle: null,
-          }),
-        });
-        expect(r.status, await r.text()).toBe(201);
+        const r = await publishZip(sumUrl, zip);
+        expect(r.status, r.text).toBe(201);
       }
       upstreamSumdb = `${upstreamSum.go.sumdb.vkey} ${sumUrl}/go/sumdb/${UPSTREAM_SUMDB_NAME}`;
       registry = await openRegistry({
@@ -251,15 +253,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       url = await registry.listen();
       // One module hosted here: its other versions must never come from the upstream.
       const zip = makeModuleZip(writeModule(src, hostedHere), hostedHere.path, hostedHere.version);
-      const r = await fetch(`${url}/api/v1/publish`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          filename: 'v1.0.0.zip',
-          artifact: zip.toString('base64'),
-          bundle: null,
-        }),
-      });
+      const r = await publishZip(url, zip);
       expect(r.status).toBe(201);
     }, 120_000);
 
@@ -370,19 +364,13 @@ describe.skipIf(skipUnlessPresent(goProgram))(
 
     it('a public module is not published here: one observed from the upstream, or one the upstream lists (shadowing)', async () => {
       const publish = async (m: Mod) => {
-        const zip = makeModuleZip(writeModule(join(work, 'shadow'), m), m.path, m.version);
-        const r = await fetch(`${url}/api/v1/publish`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            filename: `${m.version}.zip`,
-            artifact: zip.toString('base64'),
-            bundle: null,
-          }),
-        });
+        const r = await publishZip(
+          url,
+          makeModuleZip(writeModule(join(work, 'shadow'), m), m.path, m.version),
+        );
         return {
           status: r.status,
-          body: (await r.json()) as { error?: { code: string; message: string } },
+          body: JSON.parse(r.text) as { error?: { code: string; message: string } },
         };
       };
       const size = registry.log.size;
