@@ -132,8 +132,9 @@ export async function publishRelease(
         `key event refused (keyEvents[${i}]): ${parsed.reason}`,
       );
     const ns = parsed.value.statement.predicate.namespace;
+    // A ledger hosts the name: not for a public one. Checked before authorize, which claims a pattern at once.
+    if (ns !== packagePurl) await ctx.upstreamNames?.checkPublish(ns);
     req.authorize?.(ns, 'keys');
-    if (ns !== packagePurl && !ns.endsWith('*')) await ctx.upstreamNames?.checkPublish(ns); // a ledger hosts the name
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.

@@ -28,6 +28,7 @@ const PUBLIC = [
   ['@granted/thing', '1.0.0'],
   ['racer', '1.0.0'],
   ['racer-two', '1.0.0'],
+  ['@types/thing', '1.0.0'],
 ] as const;
 
 let t: TestRegistry;
@@ -170,6 +171,26 @@ describe('shadowing: a public name is not published here', () => {
         .status,
     ).toBe(404);
     expect(asked('@acme')).toEqual([]);
+  });
+
+  it('a scope pattern claimed by key event over an observed public package: refused, and no claim is left behind', async () => {
+    expect(
+      (await t.call(alice, 'GET', `/api/v1/releases/${enc(purlOf('@types/thing', '1.0.0'))}`))
+        .status,
+    ).toBe(200); // observed
+    const k = generateKey();
+    const claim = buildKeyEvent(
+      { namespace: 'pkg:npm/%40types/*', previous: null, action: 'add', keys: [k.publicKey] },
+      [k],
+    ).envelope;
+    expectRefused(
+      await t.keyEvent(alice, claim),
+      403,
+      'NAME_BELONGS_TO_UPSTREAM',
+      'pkg:npm/%40types/thing',
+    );
+    expect(t.reg.auth.store.grantsFor(['pkg:npm/%40types/*'])).toEqual([]);
+    expect((await t.call(alice, 'GET', '/@types%2fthing')).status).toBe(200); // still the public package
   });
 
   it('race: a lookup in flight when the name is first published here — the publish lands, the lookup answers 404 and logs nothing', async () => {

@@ -17,7 +17,7 @@
  * publish and a concurrent on-demand lookup of the same name cannot both land: whichever
  * reserves first wins, the other is refused (publish) or answered "not found" (lookup).
  */
-import { parsePurl } from '../../core/purl.js';
+import { parsePurl, purlWithoutVersion } from '../../core/purl.js';
 import type { ReleaseRow, ReleaseStore } from '../../store/registry/releases.js';
 import { RegistryError } from '../errors.js';
 import { UpstreamError } from '../upstream/http.js';
@@ -44,8 +44,13 @@ export class UpstreamNames {
     return this.o.privatePatterns.some((p) => matchesPattern(p, packagePurl));
   }
 
-  /** checkPublish refuses (403, or 502/504 when the upstream cannot answer) a publish that would shadow a public name. */
+  /**
+   * checkPublish refuses (403, or 502/504 when the upstream cannot answer) a publish or key event
+   * that would shadow a public name. For a pattern (`pkg:npm/%40types/*`, a scope claimed by key
+   * event) only the names observed here can be checked: the upstream cannot list a scope.
+   */
   async checkPublish(packagePurl: string): Promise<void> {
+    if (packagePurl.endsWith('*')) return this.checkPattern(packagePurl);
     const p = parsePurl(packagePurl);
     const upstream = this.o.upstreams.get(p.type);
     if (!upstream || this.isPrivate(packagePurl)) return;
@@ -70,6 +75,22 @@ export class UpstreamNames {
         403,
         'NAME_BELONGS_TO_UPSTREAM',
         `${packagePurl} is a public package on the ${upstream.ecosystem} upstream ${upstream.url}; publishing it here would shadow it for everyone installing through this registry`,
+        HINT_PRIVATE,
+      );
+  }
+
+  private checkPattern(pattern: string): void {
+    const type = /^pkg:([a-z0-9.+-]+)\//i.exec(pattern)?.[1]?.toLowerCase();
+    const upstream = type ? this.o.upstreams.get(type) : undefined;
+    if (!type || !upstream || this.isPrivate(pattern)) return;
+    const observed = this.o.store
+      .ofType(type)
+      .find((r) => matchesPattern(pattern, r.purl) && isObservedRow(r));
+    if (observed)
+      throw new RegistryError(
+        403,
+        'NAME_BELONGS_TO_UPSTREAM',
+        `${pattern} covers ${purlWithoutVersion(observed.purl)}, a public package this registry serves from ${upstream.url}; claiming it here would shadow it`,
         HINT_PRIVATE,
       );
   }
