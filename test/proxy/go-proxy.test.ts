@@ -78,6 +78,12 @@ const forkedSum: Mod = {
   ...forked,
   files: { 'go.mod': 'module example.com/forked\n\ngo 1.19\n', 'f.go': 'package forked\n' },
 };
+/** On the GOPROXY, unknown to the upstream checksum database (too new for it, say). */
+const unrecorded: Mod = {
+  path: 'example.com/unrecorded',
+  version: 'v0.1.0',
+  files: { 'go.mod': 'module example.com/unrecorded\n\ngo 1.19\n', 'u.go': 'package unrecorded\n' },
+};
 const denied: Mod = {
   path: 'example.com/evil',
   version: 'v0.1.0',
@@ -186,7 +192,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       });
       upstreamDir = join(work, 'upstream');
       const src = join(work, 'src');
-      const modules = [dep, depYoung, pub, denied, hostedUpstream, forked].map((m) => ({
+      const modules = [dep, depYoung, pub, denied, hostedUpstream, forked, unrecorded].map((m) => ({
         dir: writeModule(src, m),
         path: m.path,
         version: m.version,
@@ -338,6 +344,18 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       expect(registry.store.get('pkg:golang/example.com/forked@v1.0.0')).toBeUndefined();
       expect(registry.log.size).toBe(size);
     }, 120_000);
+
+    it('a version the upstream checksum database does not know: logged as first seen here, its evidence says absent', async () => {
+      const res = await fetch(
+        `${url}/go/sumdb/${SUMDB_NAME}/lookup/${unrecorded.path}@${unrecorded.version}`,
+      );
+      expect(res.status, await res.clone().text()).toBe(200);
+      const row = registry.store.get(`pkg:golang/${unrecorded.path}@${unrecorded.version}`)!;
+      expect(observedPredicateOf(row)!.evidence.checksumDatabase).toMatchObject({
+        verdict: 'absent',
+        url: upstreamSumdb.split(' ')[1],
+      });
+    });
 
     it('an upstream checksum database whose note does not verify with the configured key: refused, naming it', async () => {
       const other = new UpstreamSumdb(
