@@ -264,7 +264,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  let upstreamNames: Proxy['names'] | undefined; // set once the proxy is open, below
   const ctx: RegistryContext = {
+    get upstreamNames() {
+      return upstreamNames;
+    },
     store,
     log: served,
     registryKey: registry.key,
@@ -278,6 +282,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites
