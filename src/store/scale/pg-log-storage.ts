@@ -196,6 +196,7 @@ export class PgLogStorage implements LogStorage {
     for (const t of fullTiles)
       for (let w = 1; w < TILE_WIDTH; w++) paths.push(formatTilePath({ ...t, width: w }));
     if (paths.length === 0) return;
+    for (const p of paths) this.mapped.delete(p);
     await pgCall('prune', () =>
       this.pool.query('DELETE FROM log_object WHERE log = $1 AND path = ANY($2::text[])', [
         this.log,
