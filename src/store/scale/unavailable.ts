@@ -5,7 +5,7 @@
  * sequencer answer 503 + Retry-After and reload its state on the next append
  * instead of latching a failure (storage-full.ts). Nothing was acknowledged.
  */
-import { StorageFullError } from '../storage-full.js';
+import { someCause, StorageFullError } from '../storage-full.js';
 
 /** Retry-After for an engine that is restarting (seconds, not minutes). */
 export const UNAVAILABLE_RETRY_SECONDS = 5;
@@ -34,16 +34,14 @@ const NET_CODES = new Set([
 
 /** isUnavailable says whether `e` means "the engine cannot be reached right now" (retry later), not "the request is wrong". */
 export function isUnavailable(e: unknown): boolean {
-  for (
-    let cur: unknown = e, depth = 0;
-    cur !== null && typeof cur === 'object' && depth < 8;
-    depth++
-  ) {
+  return someCause(e, (cur) => {
     if (cur instanceof StorageUnavailableError) return true;
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (NET_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true;
-    }
+    if (
+      typeof code === 'string' &&
+      (NET_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))
+    )
+      return true;
     const msg = (cur as { message?: unknown }).message;
     if (
       typeof msg === 'string' &&
@@ -53,8 +51,6 @@ export function isUnavailable(e: unknown): boolean {
     )
       return true;
     const status = (cur as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 503 || status === 500) return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
+    return status === 503 || status === 500;
+  });
 }
