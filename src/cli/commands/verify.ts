@@ -12,7 +12,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
+import { bundleKind } from '../../core/bundle.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
 import type { CommandContext } from '../context.js';
 import { examplesFirst } from '../help.js';
@@ -199,40 +199,6 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .action(async (target: string, flags: VerifyFlags) =>
       ctx.setExitCode(await verify(ctx.io, target, flags)),
     );
-}
-
-/**
- * bundleKind reads just enough of a Sigstore bundle to route it: a Sigil
- * release (key-signed DSSE over an in-toto release statement) goes to the Sigil
- * verifier; any other key-signed bundle (message signature, or DSSE over
- * another statement: cosign/sigstore "managed key" bundles) and every keyless
- * bundle go to the Sigstore verifier.
- */
-function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
-  try {
-    const doc = JSON.parse(text) as {
-      verificationMaterial?: Record<string, unknown>;
-      dsseEnvelope?: { payload?: unknown };
-    };
-    const vm = doc.verificationMaterial ?? {};
-    if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined)
-      return 'certificate';
-    if (vm['publicKey'] !== undefined) {
-      const payload = doc.dsseEnvelope?.payload;
-      if (typeof payload !== 'string') return doc.dsseEnvelope === undefined ? 'key' : 'sigil';
-      try {
-        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
-          predicateType?: unknown;
-        };
-        return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key';
-      } catch {
-        return 'sigil';
-      }
-    }
-  } catch {
-    /* the Sigil verifier reports malformed bundles with the file and the cause */
-  }
-  return 'unknown';
 }
 
 /**
