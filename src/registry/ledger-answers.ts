@@ -6,7 +6,7 @@
  * ledger-proofs.ts.
  */
 import type { TransparencyLog } from '../log/service.js';
-import { RegistryError } from './errors.js';
+import { responseTooLarge } from './batch-lookup.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import { checkpointSize } from './records.js';
 
@@ -78,15 +78,7 @@ export async function governingLedgersJson(
     if (events === undefined)
       eventsJson.set(governing, (events = JSON.stringify(ledger.loggedEvents(governing))));
     const item = `${JSON.stringify(ns)}:{"ledger":${JSON.stringify(governing)},"events":${events}}`;
-    if ((bytes += item.length + 1) > maxResponseBytes) {
-      throw new RegistryError(
-        413,
-        'RESPONSE_TOO_LARGE',
-        `the answer would be larger than this registry's limit of ${maxResponseBytes} bytes`,
-        'split the lookup into smaller batches',
-        { limit: maxResponseBytes },
-      );
-    }
+    if ((bytes += item.length + 1) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
     parts.push(item);
   }
   return `{"ledgers":{${parts.join(',')}}}`;
