@@ -169,6 +169,22 @@ describe('sigil verify: explicit schemes (issue 15 item 8)', () => {
     expect(other.stderr).toMatch(/--tag belongs to --scheme git, not openpgp/);
   });
 
+  it('a flag the chosen scheme does not read is refused, not ignored (no check may look passed)', async () => {
+    const r = await runCli([
+      'verify',
+      corpus('chrony/chrony_4.3.orig.tar.gz'),
+      '--keyring',
+      corpus('chrony/signing-key.asc'),
+      '--principal',
+      'alice@example.org',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--principal does not apply to --scheme openpgp/);
+    expect(r.stderr).toMatch(
+      /hint: `sigil verify --scheme openpgp --help` lists the flags it reads/,
+    );
+  });
+
   it('a .sig that is neither OpenPGP nor SSH needs --scheme; an armored OpenPGP .sig is OpenPGP', async () => {
     const f = join(dir, 'plugin.zip');
     writeFileSync(f, 'zip bytes');

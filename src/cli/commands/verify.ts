@@ -345,6 +345,25 @@ function detachedScheme(signature: string, flags: VerifyFlags): Scheme {
   );
 }
 
+/**
+ * refuseStrayFlags: a flag the chosen scheme does not read is a usage error,
+ * not silently ignored: `--cert-identity` given to a key-signed Sigil bundle,
+ * or `--principal` to OpenPGP, would otherwise look like a check that passed.
+ */
+function refuseStrayFlags(scheme: Scheme, flags: VerifyFlags): void {
+  const camel = (f: string) => f.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const allowed = new Set([...SCHEME_SPECS[scheme].flags.map(camel), 'json', 'scheme']);
+  const stray = Object.keys(flags).filter(
+    (k) => (flags as Record<string, unknown>)[k] !== undefined && !allowed.has(k),
+  );
+  if (stray.length === 0) return;
+  throw new InputError(
+    'USAGE',
+    `${stray.map(flagName).join(', ')} ${stray.length > 1 ? 'do' : 'does'} not apply to --scheme ${scheme}`,
+    { hint: `\`sigil verify --scheme ${scheme} --help\` lists the flags it reads` },
+  );
+}
+
 /** flagName spells a VerifyFlags key as its long option. */
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -437,6 +456,7 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
         },
       );
   }
+  refuseStrayFlags(scheme, flags);
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
     io.out(
