@@ -446,10 +446,10 @@ export async function registryRoutes(
         `key event refused: ${parsed.reason}`,
       );
     const namespace = parsed.value.statement.predicate.namespace;
-    if (auth) {
-      auth.guard.authorizeNamespace(req, namespace, 'keys');
-      claimPatternFirst(auth.service, req, namespace);
-    }
+    if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
+    // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
+    await ctx.upstreamNames?.checkPublish(namespace);
+    if (auth) claimPatternFirst(auth.service, req, namespace);
     const r = await ledger!.submitKeyEvent(envelope as DsseEnvelope);
     claim(req, namespace);
     return reply.code(201).send(r);

@@ -87,6 +87,7 @@ import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
 import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
+import { mountWebUi } from '../web/routes.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -263,7 +264,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  let upstreamNames: Proxy['names'] | undefined; // set once the proxy is open, below
   const ctx: RegistryContext = {
+    get upstreamNames() {
+      return upstreamNames;
+    },
     store,
     log: served,
     registryKey: registry.key,
@@ -277,6 +282,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites
@@ -383,6 +389,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(guard ? { auth: guard } : {}),
     prefix: GEM_PREFIX,
   });
+  await mountWebUi(app, {
+    store,
+    log: served,
+    logPublicDir: log.publicDir,
+    ledger,
+    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
+    auth,
+    baseUrl: () => base.url,
+  }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)
   await app.register(npmRoutes, {
     ctx,
     maxTarballBytes: maxUploadBytes,
