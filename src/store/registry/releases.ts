@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WalSync } from '../wal-sync.js';
 
 /** ReleaseRow is one release as stored. JSON columns are kept as text. */
 export interface ReleaseRow {
@@ -67,6 +68,8 @@ const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, nat
 export class ReleaseStore {
   readonly db: Database.Database;
   private readonly blobDir: string;
+  /** The WAL's fsync, off the event loop (see flushCompletions). */
+  private readonly wal: WalSync;
   private readonly statements = new Map<string, Database.Statement>();
   private completions: {
     c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined;
@@ -78,7 +81,9 @@ export class ReleaseStore {
     mkdirSync(dataDir, { recursive: true });
     this.blobDir = join(dataDir, 'blobs', 'sha256');
     mkdirSync(this.blobDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'registry.sqlite'));
+    const dbFile = join(dataDir, 'registry.sqlite');
+    this.db = new Database(dbFile);
+    this.wal = new WalSync(dbFile);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -203,12 +208,16 @@ export class ReleaseStore {
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.completions.push({ c, resolve, reject }) === 1)
-        setImmediate(() => this.flushCompletions());
+        setImmediate(() => void this.flushCompletions());
     });
   }
 
-  /** One write transaction under synchronous=FULL: its WAL fsync makes it and every earlier write durable. */
-  private flushCompletions(): void {
+  /**
+   * One write transaction, then one fsync of the WAL (src/store/wal-sync.ts), which makes it
+   * and every earlier write durable; the fsync runs off the event loop, which keeps serving
+   * the next batch meanwhile. Waiters resolve only after it.
+   */
+  private async flushCompletions(): Promise<void> {
     const batch = this.completions;
     this.completions = [];
     const update = this.q(
@@ -217,12 +226,15 @@ export class ReleaseStore {
     const mark = this.q(`INSERT OR REPLACE INTO release_sync (id, at) VALUES (1, ?)`);
     let changed: number[];
     try {
-      changed = this.db.transaction(() => {
-        mark.run(Date.now()); // a write, so that the commit syncs the WAL even when nothing completes
-        return batch.map(({ c }) =>
-          c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1,
-        );
-      })();
+      changed = this.unsynced(() =>
+        this.db.transaction(() => {
+          mark.run(Date.now()); // a write: the WAL exists (and holds this batch) before its fsync
+          return batch.map(({ c }) =>
+            c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1,
+          );
+        })(),
+      );
+      await this.wal.sync();
     } catch (e) {
       for (const b of batch) b.reject(e);
       return;
@@ -429,6 +441,7 @@ export class ReleaseStore {
   }
 
   close(): void {
+    this.wal.close();
     this.db.close();
   }
 }
