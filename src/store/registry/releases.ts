@@ -61,6 +61,17 @@ export type ReserveOutcome =
  */
 export const SMALL_BLOB_BYTES = 128 * 1024;
 
+/** One write of a group commit: a durability barrier, a completion, or a small blob. */
+type GroupWrite =
+  | { readonly kind: 'sync' }
+  | {
+      readonly kind: 'complete';
+      readonly purl: string;
+      readonly authorIndex: number | null;
+      readonly publishIndex: number;
+    }
+  | { readonly kind: 'blob'; readonly sha256: string; readonly bytes: Uint8Array };
+
 const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, native, published_at AS publishedAt, filename, account,
   author_bundle AS authorBundle, author_key_id AS authorKeyId, author_key_pem AS authorKeyPem, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
   publish_entry AS publishEntry, registry_signature AS registrySignature, author_index AS authorIndex, publish_index AS publishIndex, state`;
@@ -71,8 +82,9 @@ export class ReleaseStore {
   /** The WAL's fsync, off the event loop (see flushCompletions). */
   private readonly wal: WalSync;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Writes waiting for the next group commit (flushCompletions). */
   private completions: {
-    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined;
+    c: GroupWrite;
     resolve: () => void;
     reject: (e: unknown) => void;
   }[] = [];
@@ -155,7 +167,7 @@ export class ReleaseStore {
 
   /** syncBatched resolves once every earlier write is durable; concurrent callers share one WAL fsync. */
   syncBatched(): Promise<void> {
-    return this.enqueue(undefined);
+    return this.enqueue({ kind: 'sync' });
   }
 
   private reserveTx(
@@ -200,12 +212,10 @@ export class ReleaseStore {
    * WAL fsync instead of one each. Durable when the promise resolves, like complete().
    */
   completeBatched(purl: string, authorIndex: number | null, publishIndex: number): Promise<void> {
-    return this.enqueue({ purl, authorIndex, publishIndex });
+    return this.enqueue({ kind: 'complete', purl, authorIndex, publishIndex });
   }
 
-  private enqueue(
-    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined,
-  ): Promise<void> {
+  private enqueue(c: GroupWrite): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.completions.push({ c, resolve, reject }) === 1)
         setImmediate(() => void this.flushCompletions());
@@ -224,14 +234,18 @@ export class ReleaseStore {
       `UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`,
     );
     const mark = this.q(`INSERT OR REPLACE INTO release_sync (id, at) VALUES (1, ?)`);
+    const blob = this.q(`INSERT OR IGNORE INTO blob (sha256, bytes) VALUES (?, ?)`);
     let changed: number[];
     try {
       changed = this.unsynced(() =>
         this.db.transaction(() => {
           mark.run(Date.now()); // a write: the WAL exists (and holds this batch) before its fsync
-          return batch.map(({ c }) =>
-            c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1,
-          );
+          return batch.map(({ c }) => {
+            if (c.kind === 'complete')
+              return update.run(c.authorIndex, c.publishIndex, c.purl).changes;
+            if (c.kind === 'blob') blob.run(c.sha256, c.bytes);
+            return 1;
+          });
         })(),
       );
       await this.wal.sync();
@@ -242,7 +256,9 @@ export class ReleaseStore {
     batch.forEach((b, i) =>
       changed[i] === 1
         ? b.resolve()
-        : b.reject(new Error(`release store: ${b.c?.purl} was not pending`)),
+        : b.reject(
+            new Error(`release store: ${b.c.kind === 'complete' ? b.c.purl : ''} was not pending`),
+          ),
     );
   }
 
@@ -383,18 +399,15 @@ export class ReleaseStore {
   }
 
   /**
-   * putBlob stores bytes under their sha256, durably (file and directory fsync'd before it
-   * resolves); identical bytes are stored once. Asynchronous so that the fsyncs run off the
-   * event loop, in parallel with the other uploads.
+   * putBlob stores bytes under their sha256, durably before it resolves; identical bytes are
+   * stored once. A small blob joins the next group commit (a row); a larger one is a file
+   * (file and folder fsync'd off the event loop, in parallel with the other uploads).
    */
   async putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
     const path = this.blobPath(sha256);
     if (bytes.length <= SMALL_BLOB_BYTES) {
-      // A row, durable with the batch's one WAL fsync (callers already wait for syncBatched).
-      this.unsynced(() =>
-        this.q(`INSERT OR IGNORE INTO blob (sha256, bytes) VALUES (?, ?)`).run(sha256, bytes),
-      );
-      return this.syncBatched();
+      // A row, written and made durable by the next group commit (one transaction, one fsync).
+      return this.enqueue({ kind: 'blob', sha256, bytes });
     }
     try {
       if ((await stat(path)).size === bytes.length) return;
