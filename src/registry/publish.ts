@@ -39,7 +39,7 @@ import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
-import { envelopeLogEntry, verifiedEnvelopeLogEntry } from './log-entries.js';
+import { verifiedEnvelopeLogEntry } from './log-entries.js';
 import { buildRecord } from './records.js';
 import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 import type { UpstreamNames } from './observed/shadowing.js';
@@ -248,7 +248,7 @@ async function publishWith(
     Buffer.from(JSON.stringify(statement)),
     ctx.registryKey,
   );
-  const publishEntry = envelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey);
+  const publishEntry = verifiedEnvelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey); // signed just above
   const registrySignature =
     identity.type === 'npm'
       ? {

@@ -3,8 +3,8 @@
  * and the transparency log under /log (C2SP tiles + Rekor v2 write API) — on
  * the embedded default: SQLite and files under one data directory.
  *
- *   <data>/registry.sqlite   releases, key events, accounts, tokens
- *   <data>/blobs/sha256/…    artifacts, content-addressed
+ *   <data>/registry.sqlite   releases, key events, accounts, tokens, artifacts ≤ 128 KiB
+ *   <data>/blobs/sha256/…    larger artifacts, content-addressed
  *   <data>/keys/registry.key registry signing key (ECDSA P-256)
  *   <data>/log/              the log: its key, tiles, entry bundles, checkpoint
  *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)

@@ -2,11 +2,12 @@
  * sigil log: run and inspect a transparency log.
  *
  *   sigil log serve [--data DIR] [--listen HOST:PORT] [--origin ORIGIN]
- *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N]
+ *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N] [--verify-workers N]
  *   sigil log vkey [--data DIR]
  *   sigil log checkpoint [--url URL | --data DIR] [--vkey VKEY]
  *   sigil log audit [--url URL | --data DIR] [--vkey VKEY]
  */
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -17,6 +18,7 @@ import { createLogServer } from '../../registry/log-routes.js';
 import { DEFAULT_WRITE_RATE, LogAdmission } from '../../registry/log-admission.js';
 import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
+import { PreparePool } from '../../registry/personalities/rekor/prepare-pool.js';
 import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
 import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
 import { loadLogKey, loadOrCreateLogKey } from '../../store/log-key.js';
@@ -52,6 +54,7 @@ export interface ServeFlags extends WitnessFlags {
   database?: string;
   objects?: string;
   migrate?: boolean;
+  verifyWorkers?: string;
 }
 
 export interface SourceFlags {
@@ -112,6 +115,10 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .option(
       '--migrate',
       'apply database migrations before serving (under a lock: safe on every replica)',
+    )
+    .option(
+      '--verify-workers <n>',
+      'threads that parse and verify add-entry requests (0: on the main thread; default: one per core when there are several)',
     )
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
@@ -203,7 +210,17 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     : fileLog;
   const app = createLogServer({ log, admission });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
-  await app.register(rekorRoutes, { log, admission, maxBodyBytes });
+  // Parse + verify on worker threads (issue 14, P4): the event loop keeps HTTP and sequencing.
+  const workers =
+    intFlag('--verify-workers', flags.verifyWorkers, 0) ??
+    (availableParallelism() > 1 ? availableParallelism() : 0);
+  const preparePool = workers > 0 ? new PreparePool(workers) : undefined;
+  await app.register(rekorRoutes, {
+    log,
+    admission,
+    maxBodyBytes,
+    ...(preparePool ? { preparePool } : {}),
+  });
   let address: string;
   try {
     address = await app.listen({ host, port });
@@ -229,6 +246,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await app.close();
+  await preparePool?.close();
   await log.close();
   return 0;
 }

@@ -16,10 +16,10 @@ import {
   optString,
 } from '../support/lockfile.js';
 import { isRecord, parseTomlObject } from '../support/text.js';
+import { cargoLockFormat } from './descriptor.js';
 
 export const cargoLockReader: LockfileReader = {
-  format: 'Cargo.lock',
-  matches: (f) => f === 'Cargo.lock',
+  ...cargoLockFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const legacy = new Map<string, string>();
