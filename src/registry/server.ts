@@ -348,6 +348,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.pypi ? { proxy: proxy.pypi } : {}),
     prefix: PYPI_PREFIX,
   });
   await app.register(cargoRoutes, {

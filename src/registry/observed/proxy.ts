@@ -13,6 +13,8 @@ import { UpstreamClient } from '../upstream/http.js';
 import { NpmUpstream } from '../upstream/npm.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
+import { PypiUpstream } from '../upstream/pypi.js';
+import { PypiProxy } from './pypi-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -23,6 +25,7 @@ export interface Proxy {
   readonly conflicts: ConflictStore;
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
+  readonly pypi?: PypiProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -68,6 +71,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   const upstreams = new Map<string, Upstream>();
   let npm: NpmUpstream | undefined;
   let go: GoUpstream | undefined;
+  let pypi: PypiUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -86,6 +90,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'golang')
       upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+    if (eco === 'pypi')
+      upstreams.set(
+        'pypi',
+        (pypi = new PypiUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
@@ -118,6 +132,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     conflicts,
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
+    pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
     config,
   };
 }
