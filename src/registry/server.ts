@@ -355,6 +355,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.cargo ? { proxy: proxy.cargo } : {}),
     prefix: CARGO_PREFIX,
   });
   await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });

@@ -15,6 +15,8 @@ import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
 import { PypiUpstream } from '../upstream/pypi.js';
 import { PypiProxy } from './pypi-proxy.js';
+import { CargoUpstream } from '../upstream/cargo.js';
+import { CargoProxy } from './cargo-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -26,6 +28,7 @@ export interface Proxy {
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
   readonly pypi?: PypiProxy | undefined;
+  readonly cargo?: CargoProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -72,6 +75,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let npm: NpmUpstream | undefined;
   let go: GoUpstream | undefined;
   let pypi: PypiUpstream | undefined;
+  let cargo: CargoUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -90,6 +94,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'golang')
       upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+    if (eco === 'cargo')
+      upstreams.set(
+        'cargo',
+        (cargo = new CargoUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -133,6 +147,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
     pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
+    cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
     config,
   };
 }
