@@ -363,6 +363,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.gem ? { proxy: proxy.gem } : {}),
     prefix: GEM_PREFIX,
   });
   await app.register(npmRoutes, {

@@ -17,6 +17,8 @@ import { PypiUpstream } from '../upstream/pypi.js';
 import { PypiProxy } from './pypi-proxy.js';
 import { CargoUpstream } from '../upstream/cargo.js';
 import { CargoProxy } from './cargo-proxy.js';
+import { GemUpstream } from '../upstream/gem.js';
+import { GemProxy } from './gem-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -29,6 +31,7 @@ export interface Proxy {
   readonly go: GoUpstream | undefined;
   readonly pypi?: PypiProxy | undefined;
   readonly cargo?: CargoProxy | undefined;
+  readonly gem?: GemProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -76,6 +79,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let go: GoUpstream | undefined;
   let pypi: PypiUpstream | undefined;
   let cargo: CargoUpstream | undefined;
+  let gem: GemUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -98,6 +102,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       upstreams.set(
         'cargo',
         (cargo = new CargoUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'gem')
+      upstreams.set(
+        'gem',
+        (gem = new GemUpstream({
           url: u.url,
           client,
           limits,
@@ -148,6 +162,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     go,
     pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
     cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
+    gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
     config,
   };
 }
