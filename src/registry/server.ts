@@ -358,7 +358,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(proxy?.cargo ? { proxy: proxy.cargo } : {}),
     prefix: CARGO_PREFIX,
   });
-  await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(composerRoutes, {
+    ctx,
+    ...(proxy?.composer ? { proxy: proxy.composer } : {}),
+    prefix: COMPOSER_PREFIX,
+  });
   await app.register(gemRoutes, {
     ctx,
     maxUploadBytes,

@@ -19,6 +19,8 @@ import { CargoUpstream } from '../upstream/cargo.js';
 import { CargoProxy } from './cargo-proxy.js';
 import { GemUpstream } from '../upstream/gem.js';
 import { GemProxy } from './gem-proxy.js';
+import { ComposerUpstream } from '../upstream/composer.js';
+import { ComposerProxy } from './composer-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -32,6 +34,7 @@ export interface Proxy {
   readonly pypi?: PypiProxy | undefined;
   readonly cargo?: CargoProxy | undefined;
   readonly gem?: GemProxy | undefined;
+  readonly composer?: ComposerProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -80,6 +83,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let pypi: PypiUpstream | undefined;
   let cargo: CargoUpstream | undefined;
   let gem: GemUpstream | undefined;
+  let composer: ComposerUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -112,6 +116,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       upstreams.set(
         'gem',
         (gem = new GemUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'composer')
+      upstreams.set(
+        'composer',
+        (composer = new ComposerUpstream({
           url: u.url,
           client,
           limits,
@@ -163,6 +177,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
     cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
     gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
+    composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     config,
   };
 }
