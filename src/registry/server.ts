@@ -324,7 +324,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   const cran = new CranRepository(store);
-  await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
+  await app.register(cranRoutes, {
+    repo: cran,
+    store,
+    ...(proxy?.cran ? { proxy: proxy.cran } : {}),
+    prefix: '/cran',
+  });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
   await app.register(mavenRoutes, {
     repo: maven,

@@ -21,6 +21,8 @@ import { GemUpstream } from '../upstream/gem.js';
 import { GemProxy } from './gem-proxy.js';
 import { ComposerUpstream } from '../upstream/composer.js';
 import { ComposerProxy } from './composer-proxy.js';
+import { CranUpstream } from '../upstream/cran.js';
+import { CranProxy } from './cran-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -35,6 +37,7 @@ export interface Proxy {
   readonly cargo?: CargoProxy | undefined;
   readonly gem?: GemProxy | undefined;
   readonly composer?: ComposerProxy | undefined;
+  readonly cran?: CranProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -84,6 +87,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let cargo: CargoUpstream | undefined;
   let gem: GemUpstream | undefined;
   let composer: ComposerUpstream | undefined;
+  let cran: CranUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -126,6 +130,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       upstreams.set(
         'composer',
         (composer = new ComposerUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'cran')
+      upstreams.set(
+        'cran',
+        (cran = new CranUpstream({
           url: u.url,
           client,
           limits,
@@ -178,6 +192,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
     gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
+    cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     config,
   };
 }
