@@ -336,6 +336,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxArtifactBytes: maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.maven ? { proxy: proxy.maven } : {}),
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;

@@ -23,6 +23,8 @@ import { ComposerUpstream } from '../upstream/composer.js';
 import { ComposerProxy } from './composer-proxy.js';
 import { CranUpstream } from '../upstream/cran.js';
 import { CranProxy } from './cran-proxy.js';
+import { MavenUpstream } from '../upstream/maven.js';
+import { MavenProxy } from './maven-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { parsePurl } from '../../core/purl.js';
@@ -38,6 +40,7 @@ export interface Proxy {
   readonly gem?: GemProxy | undefined;
   readonly composer?: ComposerProxy | undefined;
   readonly cran?: CranProxy | undefined;
+  readonly maven?: MavenProxy | undefined;
   readonly config: ProxyConfig;
 }
 
@@ -88,6 +91,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let gem: GemUpstream | undefined;
   let composer: ComposerUpstream | undefined;
   let cran: CranUpstream | undefined;
+  let maven: MavenUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -146,6 +150,8 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           indexTtlMs: config.limits.indexTtlMs,
         })),
       );
+    if (eco === 'maven')
+      upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -193,6 +199,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
+    maven: maven ? new MavenProxy(maven, observe) : undefined,
     config,
   };
 }
