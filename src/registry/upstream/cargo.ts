@@ -14,6 +14,8 @@ import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { indexPath } from '../personalities/cargo/index-path.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import { IndexCache } from './index-cache.js';
+import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface CargoUpstreamOptions {
@@ -93,18 +95,12 @@ export class CargoUpstream implements Upstream {
   readonly url: string;
   private readonly label: string;
   private dl: Promise<string> | undefined;
-  private readonly cache = new Map<
-    string,
-    { at: number; lines: Promise<UpstreamIndexLine[] | undefined> }
-  >();
+  private readonly cache: IndexCache<UpstreamIndexLine[] | undefined>;
 
   constructor(private readonly o: CargoUpstreamOptions) {
     this.url = o.url.replace(/^sparse\+/, '').replace(/\/+$/, '');
     this.label = `Cargo upstream ${this.url}`;
-  }
-
-  private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    this.cache = new IndexCache(o.indexTtlMs ?? 10_000, o.now);
   }
 
   /** downloadTemplate: the upstream's `dl` from its config.json (fetched once; again after a failure). */
@@ -140,21 +136,14 @@ export class CargoUpstream implements Upstream {
   /** lines returns the upstream's index lines of crate `name` (any case), or undefined when it has no such crate. */
   lines(name: string): Promise<UpstreamIndexLine[] | undefined> {
     const key = name.toLowerCase();
-    const ttl = this.o.indexTtlMs ?? 10_000;
-    const hit = this.cache.get(key);
-    if (hit && this.now() - hit.at < ttl) return hit.lines;
-    const lines = (async () => {
+    return this.cache.get(key, async () => {
       const r = await this.o.client.get(`${this.url}/${indexPath(key)}`, {
         upstream: this.label,
         what: `index file of ${name}`,
         maxBytes: this.o.limits.maxIndexBytes,
       });
       return r ? parseIndexLines(r.body.toString('utf8')) : undefined;
-    })();
-    this.cache.set(key, { at: this.now(), lines });
-    lines.catch(() => this.cache.delete(key));
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-    return lines;
+    });
   }
 
   fetchIndex(packagePurl: string): Promise<unknown> {
@@ -175,32 +164,14 @@ export class CargoUpstream implements Upstream {
     };
   }
 
-  async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, {
-      upstream: this.label,
-      what: `crate ${ref.filename}`,
-      maxBytes: this.o.limits.maxArtifactBytes,
-    });
-    if (!r)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_ARTIFACT_MISSING',
-        `${this.label} lists ${ref.purl} but ${ref.url} answers 404`,
-      );
-    return r.body;
+  fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
+    return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
-    return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason:
-          "a Cargo index signs nothing; the crate's sha256 was checked against the index's cksum",
-      },
-      provenance: { verdict: 'not-applicable', reason: 'a Cargo index carries no provenance' },
-      indexDigest: ref.indexDigest
-        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
-        : null,
-    };
+    return unsignedIndexEvidence(
+      ref,
+      "a Cargo index signs nothing; the crate's sha256 was checked against the index's cksum",
+    );
   }
 }

@@ -13,6 +13,8 @@
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import { IndexCache } from './index-cache.js';
+import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface ComposerUpstreamOptions {
@@ -54,15 +56,12 @@ export class ComposerUpstream implements Upstream {
   readonly url: string;
   private readonly label: string;
   private metadataUrl: Promise<string> | undefined;
-  private readonly cache = new Map<string, { at: number; value: Promise<Json[] | undefined> }>();
+  private readonly cache: IndexCache<Json[] | undefined>;
 
   constructor(private readonly o: ComposerUpstreamOptions) {
     this.url = o.url.replace(/\/+$/, '');
     this.label = `Composer upstream ${this.url}`;
-  }
-
-  private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    this.cache = new IndexCache(o.indexTtlMs ?? 10_000, o.now);
   }
 
   private template(): Promise<string> {
@@ -100,10 +99,7 @@ export class ComposerUpstream implements Upstream {
 
   /** versions returns the expanded version entries of `vendor/name`, or undefined when the upstream has no such package. */
   versions(name: string): Promise<Json[] | undefined> {
-    const ttl = this.o.indexTtlMs ?? 10_000;
-    const hit = this.cache.get(name);
-    if (hit && this.now() - hit.at < ttl) return hit.value;
-    const value = (async () => {
+    return this.cache.get(name, async () => {
       const url = (await this.template()).replace('%package%', name);
       const r = await this.o.client.get(url, {
         upstream: this.label,
@@ -132,11 +128,7 @@ export class ComposerUpstream implements Upstream {
       return (doc as Json)['minified'] === 'composer/2.0'
         ? expandMinified(list)
         : list.filter((v): v is Json => isObj(v));
-    })();
-    this.cache.set(name, { at: this.now(), value });
-    value.catch(() => this.cache.delete(name));
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-    return value;
+    });
   }
 
   fetchIndex(packagePurl: string): Promise<unknown> {
@@ -171,31 +163,14 @@ export class ComposerUpstream implements Upstream {
     };
   }
 
-  async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, {
-      upstream: this.label,
-      what: `dist ${ref.filename}`,
-      maxBytes: this.o.limits.maxArtifactBytes,
-    });
-    if (!r)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_ARTIFACT_MISSING',
-        `${this.label} lists ${ref.purl} but its dist ${ref.url} answers 404`,
-      );
-    return r.body;
+  fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
+    return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
-    return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason: `a Composer repository signs nothing; ${ref.indexDigest ? "the dist's sha1 was checked against dist.shasum" : 'the upstream gives no dist.shasum, so there was nothing to check the bytes against'}`,
-      },
-      provenance: { verdict: 'not-applicable', reason: 'Composer metadata carries no provenance' },
-      indexDigest: ref.indexDigest
-        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
-        : null,
-    };
+    return unsignedIndexEvidence(
+      ref,
+      `a Composer repository signs nothing; ${ref.indexDigest ? "the dist's sha1 was checked against dist.shasum" : 'the upstream gives no dist.shasum, so there was nothing to check the bytes against'}`,
+    );
   }
 }

@@ -18,7 +18,16 @@ import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
 
 /** Ecosystems with an upstream implementation. */
-export const UPSTREAM_ECOSYSTEMS = ['npm', 'golang', 'pypi', 'cargo', 'gem', 'composer', 'cran', 'maven'] as const;
+export const UPSTREAM_ECOSYSTEMS = [
+  'npm',
+  'golang',
+  'pypi',
+  'cargo',
+  'gem',
+  'composer',
+  'cran',
+  'maven',
+] as const;
 export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
 
 export interface UpstreamLimitsConfig {

@@ -18,6 +18,7 @@ import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { parseHeaderFields } from '../../ecosystems/support/text.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import { unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface CranUpstreamOptions {
@@ -159,12 +160,11 @@ export class CranUpstream implements Upstream {
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
     const md5 = (ref.meta as { md5: string | null }).md5;
     return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason: `a CRAN repository signs nothing; ${md5 ? "the tarball's md5 was checked against PACKAGES' MD5sum" : 'an archived version has no index digest to check'}`,
-      },
-      provenance: { verdict: 'not-applicable', reason: 'CRAN packages carry no provenance' },
-      indexDigest: md5 ? { algorithm: 'md5', value: md5 } : null,
+      ...unsignedIndexEvidence(
+        ref,
+        `a CRAN repository signs nothing; ${md5 ? "the tarball's md5 was checked against PACKAGES' MD5sum" : 'an archived version has no index digest to check'}`,
+      ),
+      indexDigest: md5 ? { algorithm: 'md5', value: md5 } : null, // checked in fetchArtifact
     };
   }
 }

@@ -13,7 +13,9 @@
  */
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { makePurl, parsePurl } from '../../core/purl.js';
-import { UpstreamClient, UpstreamError } from './http.js';
+import { UpstreamClient } from './http.js';
+import { IndexCache } from './index-cache.js';
+import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface GemUpstreamOptions {
@@ -64,32 +66,24 @@ export class GemUpstream implements Upstream {
   readonly ecosystem = 'gem';
   readonly url: string;
   private readonly label: string;
-  private readonly cache = new Map<string, { at: number; value: Promise<string | undefined> }>();
+  private readonly cache: IndexCache<string | undefined>;
 
   constructor(private readonly o: GemUpstreamOptions) {
     this.url = o.url.replace(/\/+$/, '');
     this.label = `RubyGems upstream ${this.url}`;
-  }
-
-  private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    this.cache = new IndexCache(o.indexTtlMs ?? 10_000, o.now);
   }
 
   private cachedText(path: string, what: string): Promise<string | undefined> {
-    const ttl = this.o.indexTtlMs ?? 10_000;
-    const hit = this.cache.get(path);
-    if (hit && this.now() - hit.at < ttl) return hit.value;
-    const value = this.o.client
-      .get(`${this.url}/${path}`, {
-        upstream: this.label,
-        what,
-        maxBytes: this.o.limits.maxIndexBytes,
-      })
-      .then((r) => r?.body.toString('utf8'));
-    this.cache.set(path, { at: this.now(), value });
-    value.catch(() => this.cache.delete(path));
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-    return value;
+    return this.cache.get(path, () =>
+      this.o.client
+        .get(`${this.url}/${path}`, {
+          upstream: this.label,
+          what,
+          maxBytes: this.o.limits.maxIndexBytes,
+        })
+        .then((r) => r?.body.toString('utf8')),
+    );
   }
 
   /** info returns the upstream's info lines of gem `name`, or undefined when it has no such gem. */
@@ -126,31 +120,14 @@ export class GemUpstream implements Upstream {
     };
   }
 
-  async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, {
-      upstream: this.label,
-      what: `gem ${ref.filename}`,
-      maxBytes: this.o.limits.maxArtifactBytes,
-    });
-    if (!r)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_ARTIFACT_MISSING',
-        `${this.label} lists ${ref.purl} but ${ref.url} answers 404`,
-      );
-    return r.body;
+  fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
+    return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
-    return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason: `the compact index signs nothing; the gem's sha256 ${ref.indexDigest ? "was checked against the info file's checksum" : 'is not given by the info file (nothing to check)'}; X.509 gem signatures, if any, stay in the bytes for gem install -P`,
-      },
-      provenance: { verdict: 'not-applicable', reason: 'the compact index carries no provenance' },
-      indexDigest: ref.indexDigest
-        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
-        : null,
-    };
+    return unsignedIndexEvidence(
+      ref,
+      `the compact index signs nothing; the gem's sha256 ${ref.indexDigest ? "was checked against the info file's checksum" : 'is not given by the info file (nothing to check)'}; X.509 gem signatures, if any, stay in the bytes for gem install -P`,
+    );
   }
 }

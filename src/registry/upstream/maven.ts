@@ -14,6 +14,7 @@
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { makePurl, parsePurl } from '../../core/purl.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface MavenUpstreamOptions {
@@ -110,31 +111,14 @@ export class MavenUpstream implements Upstream {
     return undefined; // no checksum sidecar: not resolved (docs/proxy.md)
   }
 
-  async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, {
-      upstream: this.label,
-      what: ref.filename,
-      maxBytes: this.o.limits.maxArtifactBytes,
-    });
-    if (!r)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_ARTIFACT_MISSING',
-        `${this.label} has a checksum for ${ref.filename} but ${ref.url} answers 404`,
-      );
-    return r.body;
+  fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
+    return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
-    return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason: `a Maven repository has no registry signature (authors' .asc files are not checked by the proxy); the file's ${ref.indexDigest?.algorithm ?? 'digest'} was checked against the upstream's checksum file`,
-      },
-      provenance: { verdict: 'not-applicable', reason: 'not checked for Maven artifacts' },
-      indexDigest: ref.indexDigest
-        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
-        : null,
-    };
+    return unsignedIndexEvidence(
+      ref,
+      `a Maven repository has no registry signature (authors' .asc files are not checked by the proxy); the file's ${ref.indexDigest?.algorithm ?? 'digest'} was checked against the upstream's checksum file`,
+    );
   }
 }

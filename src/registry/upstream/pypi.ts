@@ -17,6 +17,8 @@ import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { normalizePypiName } from '../../ecosystems/pypi/name.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import { IndexCache } from './index-cache.js';
+import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface PypiUpstreamOptions {
@@ -183,30 +185,17 @@ export class PypiUpstream implements Upstream {
   readonly ecosystem = 'pypi';
   readonly url: string;
   private readonly label: string;
-  private readonly cache = new Map<
-    string,
-    { at: number; files: Promise<UpstreamFile[] | undefined> }
-  >();
+  private readonly cache: IndexCache<UpstreamFile[] | undefined>;
 
   constructor(private readonly o: PypiUpstreamOptions) {
     this.url = o.url.replace(/\/+$/, '');
     this.label = `PyPI upstream ${this.url}`;
-  }
-
-  private now(): number {
-    return this.o.now ? this.o.now() : Date.now();
+    this.cache = new IndexCache(o.indexTtlMs ?? 10_000, o.now);
   }
 
   /** files returns every file the upstream lists for project `norm`, or undefined when it has no such project. */
   files(norm: string): Promise<UpstreamFile[] | undefined> {
-    const ttl = this.o.indexTtlMs ?? 10_000;
-    const hit = this.cache.get(norm);
-    if (hit && this.now() - hit.at < ttl) return hit.files;
-    const files = this.fetchFiles(norm);
-    this.cache.set(norm, { at: this.now(), files });
-    files.catch(() => this.cache.delete(norm));
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-    return files;
+    return this.cache.get(norm, () => this.fetchFiles(norm));
   }
 
   private async fetchFiles(norm: string): Promise<UpstreamFile[] | undefined> {
@@ -259,37 +248,21 @@ export class PypiUpstream implements Upstream {
     };
   }
 
-  async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
-    const r = await this.o.client.get(ref.url, {
-      upstream: this.label,
-      what: `file ${ref.filename} of ${ref.purl}`,
-      maxBytes: this.o.limits.maxArtifactBytes,
-    });
-    if (!r)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_ARTIFACT_MISSING',
-        `${this.label} lists ${ref.filename} for ${ref.purl} but ${ref.url} answers 404`,
-      );
-    return r.body;
+  fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
+    return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
   async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
     const f = ref.meta as UpstreamFile;
-    return {
-      registrySignature: {
-        verdict: 'not-applicable',
-        reason: `a PyPI index signs nothing; the file's sha256 ${ref.indexDigest ? 'was checked against the index' : 'is not given by the index (nothing to check)'}`,
-      },
-      provenance: f.provenance
+    return unsignedIndexEvidence(
+      ref,
+      `a PyPI index signs nothing; the file's sha256 ${ref.indexDigest ? 'was checked against the index' : 'is not given by the index (nothing to check)'}`,
+      f.provenance
         ? {
             verdict: 'unverified',
             reason: `the upstream offers PEP 740 provenance at ${f.provenance}; this version of Sigil records it without checking it`,
           }
         : { verdict: 'none', reason: 'the upstream lists no PEP 740 provenance for this file' },
-      indexDigest: ref.indexDigest
-        ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
-        : null,
-    };
+    );
   }
 }
