@@ -61,14 +61,12 @@ export async function composerRoutes(
     const names = packagesOfType(store, 'composer').map((p) =>
       decodeURIComponent(p.slice('pkg:composer/'.length)),
     );
-    return reply
-      .type('application/json')
-      .send({
-        packages: [],
-        'metadata-url': `${base(req)}/p2/%package%.json`,
-        // Through the proxy every name may resolve: composer must ask for names not listed here.
-        ...(opts.proxy ? {} : { 'available-packages': names }),
-      });
+    return reply.type('application/json').send({
+      packages: [],
+      'metadata-url': `${base(req)}/p2/%package%.json`,
+      // Through the proxy every name may resolve: composer must ask for names not listed here.
+      ...(opts.proxy ? {} : { 'available-packages': names }),
+    });
   });
 
   app.get<{ Params: { vendor: string; file: string } }>('/p2/:vendor/:file', async (req, reply) => {
@@ -86,7 +84,10 @@ export async function composerRoutes(
       const entries = [];
       for (const v of proxied) {
         if (v.kind === 'entry') {
-          entries.push({ ...v.entry, dist: { ...(v.entry['dist'] as object), url: distUrl(v.version) } });
+          entries.push({
+            ...v.entry,
+            dist: { ...(v.entry['dist'] as object), url: distUrl(v.version) },
+          });
           continue;
         }
         const manifest = await distManifest(v.row.sha256, v.row.filename, () =>
