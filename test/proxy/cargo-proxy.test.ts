@@ -10,15 +10,20 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexPath } from '../../src/registry/personalities/cargo/index-path.js';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/cargo-proxy.test.ts';
@@ -70,14 +75,11 @@ const manifest = (name: string, version: string, deps = '') =>
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A static sparse index: crates and index lines; faults on demand. */
-class StaticSparse {
+class StaticSparse extends StaticUpstream {
   readonly crates = new Map<string, Buffer>(); // "<name>-<version>"
   readonly lines = new Map<string, Record<string, unknown>[]>(); // lower name → lines
   readonly listedCksum = new Map<string, string>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '/index';
 
   add(name: string, version: string, crate: Buffer, deps: Record<string, unknown>[] = []): void {
     this.crates.set(`${name}-${version}`, crate);
@@ -95,42 +97,29 @@ class StaticSparse {
     this.lines.set(name.toLowerCase(), lines);
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      if (path === '/index/config.json')
-        return void res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ dl: `${this.url.replace(/\/index$/, '')}/dl/{crate}/{version}` }));
-      const m = /^\/dl\/([^/]+)\/([^/]+)$/.exec(path);
-      if (m) {
-        const b = this.crates.get(`${m[1]}-${m[2]}`);
-        if (!b) return void res.writeHead(404).end();
-        return void res.writeHead(200, { 'content-length': b.length }).end(b);
-      }
-      const name = path.slice(path.lastIndexOf('/') + 1);
-      const lines = this.lines.get(name);
-      if (!path.startsWith('/index/') || !lines || `/index/${indexPath(name)}` !== path)
-        return void res.writeHead(404).end();
-      res.writeHead(200).end(
-        lines
-          .map((l) =>
-            JSON.stringify({
-              ...l,
-              cksum:
-                this.listedCksum.get(`${String(l['name'])}-${String(l['vers'])}`) ?? l['cksum'],
-            }),
-          )
-          .join('\n') + '\n',
-      );
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/index`;
+  protected serve(path: string, res: ServerResponse): void {
+    if (path === '/index/config.json')
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ dl: `${this.url.replace(/\/index$/, '')}/dl/{crate}/{version}` }));
+    const m = /^\/dl\/([^/]+)\/([^/]+)$/.exec(path);
+    if (m) {
+      return sendBytes(res, this.crates.get(`${m[1]}-${m[2]}`));
+    }
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const lines = this.lines.get(name);
+    if (!path.startsWith('/index/') || !lines || `/index/${indexPath(name)}` !== path)
+      return void res.writeHead(404).end();
+    res.writeHead(200).end(
+      lines
+        .map((l) =>
+          JSON.stringify({
+            ...l,
+            cksum: this.listedCksum.get(`${String(l['name'])}-${String(l['vers'])}`) ?? l['cksum'],
+          }),
+        )
+        .join('\n') + '\n',
+    );
   }
 }
 
@@ -189,21 +178,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
     ]);
     up.add('pt-gamma', '0.1.0', depCrate); // bytes of another crate: refused by the identity check unless faults come first
     up.add('pt-private', '0.1.0', depCrate);
-    reg = await openRegistry({
-      dataDir: join(root, 'data'),
-      host: '127.0.0.1',
-      port: 0,
-      batchIntervalMs: 2,
-      proxy: parseProxyConfig(
-        {
-          upstreams: { cargo: { url: up.url } },
-          private: ['pkg:cargo/pt-private'],
-          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-        },
-        'test',
-      ),
-    });
-    url = await reg.listen();
+    ({ reg, url } = await openProxied(root, 'cargo', up.url, ['pkg:cargo/pt-private']));
     app = writeFiles(join(root, 'app'), {
       'Cargo.toml': `[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\npt-mid = "0.2"\n`,
       'src/main.rs': 'fn main() { println!("{}", pt_mid::hello()); }\n',
@@ -211,7 +186,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
   }, 240_000);
   afterAll(async () => {
     await reg?.close();
-    await new Promise((r) => up?.server?.close(r));
+    await up?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -233,12 +208,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
       expect(lock).toContain(
         `name = "${name}"\nversion = "${version}"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\nchecksum = "${row!.sha256}"`,
       );
-      const st = JSON.parse(
-        Buffer.from(
-          (JSON.parse(row!.publishEnvelope) as { payload: string }).payload,
-          'base64',
-        ).toString(),
-      ) as { predicateType: string; predicate: { upstream: string; artifactUrl: string } };
+      const st = statementOf(row!);
       expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
       expect(st.predicate.upstream).toBe(up.url);
       expect(st.predicate.artifactUrl).toBe(
@@ -272,12 +242,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
     up.add('pt-dep', '1.0.0', evilCrate);
     const index = await (await fetch(`${url}/cargo/index/pt/-d/pt-dep`)).text();
     expect(JSON.parse(index.trim()).cksum).toBe(sha256(depCrate));
-    const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-      conflicts: { purl: string; upstream: string }[];
-    };
-    expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
-      ['pkg:cargo/pt-dep@1.0.0', up.url],
-    ]);
+    expect(await conflictsAt(url)).toEqual([['pkg:cargo/pt-dep@1.0.0', up.url]]);
     // A fresh CARGO_HOME fetches the locked crates again: the logged bytes, which match Cargo.lock.
     const env = home(`${url}/cargo/index`);
     const r = await run(['fetch', '--locked'], app, env);

@@ -10,15 +10,20 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { makeZip } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const composer = needsProgram(
@@ -77,14 +82,11 @@ function dist(name: string, require: Record<string, string>, php: string): Buffe
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 /** A static Composer v2 repository (minified p2 documents, as Packagist serves them); faults on demand. */
-class StaticComposer {
+class StaticComposer extends StaticUpstream {
   readonly dists = new Map<string, Buffer>(); // "<vendor>-<name>-<version>.zip"
   readonly packages = new Map<string, { version: string; require: Record<string, string> }[]>();
   readonly listedSha = new Map<string, string>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '';
 
   add(name: string, version: string, zip: Buffer, require: Record<string, string> = {}): void {
     const file = `${name.replace('/', '-')}-${version}.zip`;
@@ -131,28 +133,16 @@ class StaticComposer {
     return { minified: 'composer/2.0', packages: { [name]: versions } };
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      const json = (v: unknown) =>
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
-      if (path === '/packages.json')
-        return void json({ packages: [], 'metadata-url': '/p2/%package%.json' });
-      let m = /^\/p2\/([^/]+\/[^/]+)\.json$/.exec(path);
-      if (m)
-        return void (this.packages.has(m[1]!) ? json(this.p2(m[1]!)) : res.writeHead(404).end());
-      m = /^\/dists\/([^/]+)$/.exec(path);
-      const bytes = m ? this.dists.get(m[1]!) : undefined;
-      if (!bytes) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  protected serve(path: string, res: ServerResponse): void {
+    const json = (v: unknown) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    if (path === '/packages.json')
+      return void json({ packages: [], 'metadata-url': '/p2/%package%.json' });
+    let m = /^\/p2\/([^/]+\/[^/]+)\.json$/.exec(path);
+    if (m) return void (this.packages.has(m[1]!) ? json(this.p2(m[1]!)) : res.writeHead(404).end());
+    m = /^\/dists\/([^/]+)$/.exec(path);
+    const bytes = m ? this.dists.get(m[1]!) : undefined;
+    sendBytes(res, bytes);
   }
 }
 
@@ -208,25 +198,11 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
     up.add('pt/hello', '2.0.0', hello, { 'pt/base': '^1.0' });
     up.add('pt/gamma', '0.1.0', gamma);
     up.add('pt/private', '0.1.0', gamma);
-    reg = await openRegistry({
-      dataDir: join(root, 'data'),
-      host: '127.0.0.1',
-      port: 0,
-      batchIntervalMs: 2,
-      proxy: parseProxyConfig(
-        {
-          upstreams: { composer: { url: up.url } },
-          private: ['pkg:composer/pt/private'],
-          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-        },
-        'test',
-      ),
-    });
-    url = await reg.listen();
+    ({ reg, url } = await openProxied(root, 'composer', up.url, ['pkg:composer/pt/private']));
   }, 60_000);
   afterAll(async () => {
     await reg?.close();
-    await new Promise((r) => up?.server?.close(r));
+    await up?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -248,15 +224,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
       expect(row, p.name).toBeDefined();
       expect(p.dist.shasum).toBe((JSON.parse(row.native) as { sha1: string }).sha1);
       expect(p.dist.url.startsWith(`${url}/composer/dists/`)).toBe(true);
-      const st = JSON.parse(
-        Buffer.from(
-          (JSON.parse(row.publishEnvelope) as { payload: string }).payload,
-          'base64',
-        ).toString(),
-      ) as {
-        predicateType: string;
-        predicate: { evidence: { indexDigest: { algorithm: string; value: string } } };
-      };
+      const st = statementOf(row);
       expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
       expect(st.predicate.evidence.indexDigest).toEqual({
         algorithm: 'sha1',
@@ -287,12 +255,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
     };
     const v11 = doc.packages['pt/base']!.find((v) => v.version === '1.1.0')!;
     expect(v11.dist.shasum).toBe(sha1(base11));
-    const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-      conflicts: { purl: string; upstream: string }[];
-    };
-    expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
-      ['pkg:composer/pt/base@1.1.0', up.url],
-    ]);
+    expect(await conflictsAt(url)).toEqual([['pkg:composer/pt/base@1.1.0', up.url]]);
     const app = project(join(root, 'app-2'));
     const r = await run(['install'], app);
     expect(r.code, r.out).toBe(0);

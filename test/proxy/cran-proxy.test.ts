@@ -11,15 +11,20 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { makeTarGz } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/cran-proxy.test.ts';
@@ -53,14 +58,11 @@ function rscriptRun(code: string): Promise<{ status: number | null; out: string 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 /** A static CRAN-like repository (PACKAGES of the newest versions, Archive/ for older); faults on demand. */
-class StaticCran {
+class StaticCran extends StaticUpstream {
   readonly current = new Map<string, { version: string; bytes: Buffer }>();
   readonly archive = new Map<string, Buffer>(); // "Archive/<name>/<file>"
   readonly listedMd5 = new Map<string, string>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '';
 
   packages(): string {
     return [...this.current]
@@ -71,25 +73,14 @@ class StaticCran {
       .join('\n');
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      if (path === '/src/contrib/PACKAGES') return void res.writeHead(200).end(this.packages());
-      const m = /^\/src\/contrib\/(.+)$/.exec(path);
-      let bytes = m ? this.archive.get(m[1]!) : undefined;
-      const top = m && /^([^/]+)_([^/]+)\.tar\.gz$/.exec(m[1]!);
-      if (top && this.current.get(top[1]!)?.version === top[2])
-        bytes = this.current.get(top[1]!)!.bytes;
-      if (!bytes) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  protected serve(path: string, res: ServerResponse): void {
+    if (path === '/src/contrib/PACKAGES') return void res.writeHead(200).end(this.packages());
+    const m = /^\/src\/contrib\/(.+)$/.exec(path);
+    let bytes = m ? this.archive.get(m[1]!) : undefined;
+    const top = m && /^([^/]+)_([^/]+)\.tar\.gz$/.exec(m[1]!);
+    if (top && this.current.get(top[1]!)?.version === top[2])
+      bytes = this.current.get(top[1]!)!.bytes;
+    sendBytes(res, bytes);
   }
 }
 
@@ -116,25 +107,11 @@ describe.skipIf(skipUnlessPresent(rscript))('R through the verifying proxy', () 
     up.current.set('gammar', { version: '0.1', bytes: gamma });
     up.current.set('privr', { version: '0.1', bytes: gamma });
     await up.start();
-    reg = await openRegistry({
-      dataDir: join(root, 'data'),
-      host: '127.0.0.1',
-      port: 0,
-      batchIntervalMs: 2,
-      proxy: parseProxyConfig(
-        {
-          upstreams: { cran: { url: up.url } },
-          private: ['pkg:cran/privr'],
-          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-        },
-        'test',
-      ),
-    });
-    url = await reg.listen();
+    ({ reg, url } = await openProxied(root, 'cran', up.url, ['pkg:cran/privr']));
   }, 60_000);
   afterAll(async () => {
     await reg?.close();
-    await new Promise((r) => up?.server?.close(r));
+    await up?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -147,15 +124,7 @@ describe.skipIf(skipUnlessPresent(rscript))('R through the verifying proxy', () 
     const row = reg.store.get('pkg:cran/tinyr@1.1')!;
     expect(row).toBeDefined();
     expect(JSON.parse(row.native)).toEqual({ md5: md5(v11) });
-    const st = JSON.parse(
-      Buffer.from(
-        (JSON.parse(row.publishEnvelope) as { payload: string }).payload,
-        'base64',
-      ).toString(),
-    ) as {
-      predicateType: string;
-      predicate: { artifactUrl: string; evidence: { indexDigest: unknown } };
-    };
+    const st = statementOf(row);
     expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
     expect(st.predicate.artifactUrl).toBe(`${up.url}/src/contrib/tinyr_1.1.tar.gz`);
     expect(st.predicate.evidence.indexDigest).toEqual({ algorithm: 'md5', value: md5(v11) });
@@ -194,12 +163,7 @@ describe.skipIf(skipUnlessPresent(rscript))('R through the verifying proxy', () 
     const packages = await (await fetch(`${url}/cran/src/contrib/PACKAGES`)).text();
     expect(packages).toContain(`Package: tinyr\nVersion: 1.1\n`);
     expect(packages).toContain(`MD5sum: ${md5(v11)}`);
-    const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-      conflicts: { purl: string; upstream: string }[];
-    };
-    expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
-      ['pkg:cran/tinyr@1.1', up.url],
-    ]);
+    expect(await conflictsAt(url)).toEqual([['pkg:cran/tinyr@1.1', up.url]]);
     const lib = join(root, 'lib-2');
     mkdirSync(lib);
     const r = await install(lib);

@@ -10,14 +10,19 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/gem-proxy.test.ts';
@@ -94,14 +99,11 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 /** A static compact index: gems and info lines; faults on demand. */
-class StaticCompactIndex {
+class StaticCompactIndex extends StaticUpstream {
   readonly gems = new Map<string, Buffer>(); // file name → bytes
   readonly infos = new Map<string, { version: string; deps: string; file: string }[]>();
   readonly listedSha = new Map<string, string>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '';
 
   add(name: string, version: string, file: string, deps = ''): void {
     this.gems.set(`${name}-${version}.gem`, readFileSync(file));
@@ -121,38 +123,27 @@ class StaticCompactIndex {
       .join('\n')}\n`;
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      if (path === '/versions') {
-        const lines = [...this.infos.keys()].map(
-          (n) =>
-            `${n} ${this.infos
-              .get(n)!
-              .map((v) => v.version)
-              .join(',')} ${md5(this.info(n)!)}`,
-        );
-        return void res
-          .writeHead(200)
-          .end(`created_at: 2026-01-01T00:00:00Z\n---\n${lines.join('\n')}\n`);
-      }
-      let m = /^\/info\/([^/]+)$/.exec(path);
-      if (m) {
-        const body = this.info(m[1]!);
-        return void (body ? res.writeHead(200).end(body) : res.writeHead(404).end());
-      }
-      m = /^\/gems\/([^/]+)$/.exec(path);
-      const bytes = m ? this.gems.get(m[1]!) : undefined;
-      if (!bytes) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  protected serve(path: string, res: ServerResponse): void {
+    if (path === '/versions') {
+      const lines = [...this.infos.keys()].map(
+        (n) =>
+          `${n} ${this.infos
+            .get(n)!
+            .map((v) => v.version)
+            .join(',')} ${md5(this.info(n)!)}`,
+      );
+      return void res
+        .writeHead(200)
+        .end(`created_at: 2026-01-01T00:00:00Z\n---\n${lines.join('\n')}\n`);
+    }
+    let m = /^\/info\/([^/]+)$/.exec(path);
+    if (m) {
+      const body = this.info(m[1]!);
+      return void (body ? res.writeHead(200).end(body) : res.writeHead(404).end());
+    }
+    m = /^\/gems\/([^/]+)$/.exec(path);
+    const bytes = m ? this.gems.get(m[1]!) : undefined;
+    sendBytes(res, bytes);
   }
 }
 
@@ -192,28 +183,14 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
       up.add('pt-ggamma', '0.1.0', gammaGem);
       up.add('pt-gprivate', '0.1.0', gammaGem);
       await up.start();
-      reg = await openRegistry({
-        dataDir: join(root, 'data'),
-        host: '127.0.0.1',
-        port: 0,
-        batchIntervalMs: 2,
-        proxy: parseProxyConfig(
-          {
-            upstreams: { gem: { url: up.url } },
-            private: ['pkg:gem/pt-gprivate'],
-            limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-          },
-          'test',
-        ),
-      });
-      url = await reg.listen();
+      ({ reg, url } = await openProxied(root, 'gem', up.url, ['pkg:gem/pt-gprivate']));
       app = join(root, 'app');
       mkdirSync(app, { recursive: true });
       writeFileSync(join(app, 'Gemfile'), `source "${url}/rubygems/"\ngem "pt-gtop", "~> 2.0"\n`);
     }, 120_000);
     afterAll(async () => {
       await reg?.close();
-      await new Promise((r) => up?.server?.close(r));
+      await up?.close();
       if (root) rmSync(root, { recursive: true, force: true });
     });
 
@@ -235,12 +212,7 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
         expect(row, purl).toBeDefined();
         expect(row!.sha256).toBe(sha256(readFileSync(file)));
         expect(row!.authorBundle).toBeNull();
-        const st = JSON.parse(
-          Buffer.from(
-            (JSON.parse(row!.publishEnvelope) as { payload: string }).payload,
-            'base64',
-          ).toString(),
-        ) as { predicateType: string; predicate: { upstream: string; artifactUrl: string } };
+        const st = statementOf(row!);
         expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
         expect(st.predicate.artifactUrl).toBe(`${up.url}/gems/${basename(file)}`);
       }
@@ -297,12 +269,7 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
       const info = await (await fetch(`${url}/rubygems/info/pt-gbase`)).text();
       expect(info).toContain(`checksum:${sha256(readFileSync(baseGem))}`);
       expect(info).not.toContain(sha256(readFileSync(evil)));
-      const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-        conflicts: { purl: string; upstream: string }[];
-      };
-      expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
-        ['pkg:gem/pt-gbase@1.0.0', up.url],
-      ]);
+      expect(await conflictsAt(url)).toEqual([['pkg:gem/pt-gbase@1.0.0', up.url]]);
       const benv = freshHome();
       const b = await run('bundle', ['install'], app, benv);
       expect(b.code, b.out).toBe(0);

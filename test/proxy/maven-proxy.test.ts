@@ -12,14 +12,19 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { inCI, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/maven-proxy.test.ts';
@@ -84,32 +89,19 @@ function dependencyGet(settingsFile: string): Promise<{ status: number | null; o
 }
 
 /** A static Maven 2 repository: files and their .sha1; faults on demand. */
-class StaticMaven {
+class StaticMaven extends StaticUpstream {
   readonly files = new Map<string, Buffer>();
   readonly listedSha1 = new Map<string, string>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '/maven2';
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!.replace(/^\/maven2\//, '');
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      let bytes = this.files.get(path);
-      if (!bytes && path.endsWith('.sha1')) {
-        const of = this.files.get(path.slice(0, -5));
-        if (of) bytes = Buffer.from(this.listedSha1.get(path.slice(0, -5)) ?? sha1(of));
-      }
-      if (!bytes) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/maven2`;
+  protected serve(rawPath: string, res: ServerResponse): void {
+    const path = rawPath.replace(/^\/maven2\//, '');
+    let bytes = this.files.get(path);
+    if (!bytes && path.endsWith('.sha1')) {
+      const of = this.files.get(path.slice(0, -5));
+      if (of) bytes = Buffer.from(this.listedSha1.get(path.slice(0, -5)) ?? sha1(of));
+    }
+    sendBytes(res, bytes);
   }
 }
 
@@ -134,25 +126,11 @@ describe.skipIf(skip)('mvn through the verifying proxy', () => {
       ),
     );
     await up.start();
-    reg = await openRegistry({
-      dataDir: join(root, 'data'),
-      host: '127.0.0.1',
-      port: 0,
-      batchIntervalMs: 2,
-      proxy: parseProxyConfig(
-        {
-          upstreams: { maven: { url: up.url } },
-          private: ['pkg:maven/org.example.secret/*'],
-          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-        },
-        'test',
-      ),
-    });
-    url = await reg.listen();
+    ({ reg, url } = await openProxied(root, 'maven', up.url, ['pkg:maven/org.example.secret/*']));
   }, 60_000);
   afterAll(async () => {
     await reg?.close();
-    await new Promise((r) => up?.server?.close(r));
+    await up?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -166,12 +144,7 @@ describe.skipIf(skip)('mvn through the verifying proxy', () => {
       const row = reg.store.get(purl);
       expect(row, purl).toBeDefined();
       expect(row!.sha256).toBe(sha256(bytes));
-      const st = JSON.parse(
-        Buffer.from(
-          (JSON.parse(row!.publishEnvelope) as { payload: string }).payload,
-          'base64',
-        ).toString(),
-      ) as { predicateType: string; predicate: { evidence: { indexDigest: unknown } } };
+      const st = statementOf(row!);
       expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
       expect(st.predicate.evidence.indexDigest).toEqual({ algorithm: 'sha1', value: sha1(bytes) });
     }
@@ -205,10 +178,7 @@ describe.skipIf(skip)('mvn through the verifying proxy', () => {
     up.files.set(`${BASE}.jar`, evil);
     const side = await (await fetch(`${url}/maven2/${BASE}.jar.sha1`)).text();
     expect(side.trim()).toBe(sha1(jar));
-    const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-      conflicts: { purl: string; upstream: string }[];
-    };
-    expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
+    expect(await conflictsAt(url)).toEqual([
       ['pkg:maven/org.example.sigil/sigil-demo@1.0.0', up.url],
     ]);
     const r = await dependencyGet(settings(root, `${url}/maven2`));
@@ -223,13 +193,13 @@ describe.skipIf(skip)('mvn through the verifying proxy', () => {
       expect(reg.store.get('pkg:maven/org.example.sigil/gamma@0.1?type=pom')).toBeUndefined();
     const message = async (r: Response) => JSON.stringify(await r.json());
 
-    up.fault = { path: GAMMA, kind: '500' };
+    up.fault = { path: `/maven2/${GAMMA}`, kind: '500' };
     let r = await fetch(at);
     expect(r.status).toBe(502);
     expect(await message(r)).toContain(`Maven upstream ${up.url} answered 500`);
     nothingLogged();
 
-    up.fault = { path: `${GAMMA}`, kind: 'slow' };
+    up.fault = { path: `/maven2/${GAMMA}`, kind: 'slow' };
     r = await fetch(at);
     expect(r.status).toBe(504);
     expect(await message(r)).toContain(`Maven upstream ${up.url} did not answer within 1000 ms`);

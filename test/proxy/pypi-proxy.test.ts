@@ -9,14 +9,19 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import {
+  conflictsAt,
+  openProxied,
+  sendBytes,
+  statementOf,
+  StaticUpstream,
+} from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/pypi-proxy.test.ts';
@@ -80,15 +85,12 @@ async function build(
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A static PEP 503 upstream: files by name, project pages written from them; faults on demand. */
-class StaticPypi {
+class StaticPypi extends StaticUpstream {
   readonly files = new Map<string, Buffer>();
   /** Listed digest per file name, when it should differ from the bytes (a lying index). */
   readonly listedSha = new Map<string, string>();
   readonly projects = new Map<string, { files: string[]; json: boolean }>();
-  readonly requests: string[] = [];
-  fault: { path: string; kind: '500' | 'slow' } | undefined;
-  server!: Server;
-  url = '';
+  protected readonly root = '/simple';
 
   add(project: string, paths: string[], json = false): void {
     const p = this.projects.get(project) ?? { files: [], json };
@@ -128,27 +130,16 @@ class StaticPypi {
     };
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      this.requests.push(path);
-      if (this.fault && path.startsWith(this.fault.path)) {
-        if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
-        return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
-      }
-      let m = /^\/simple\/([^/]+)\/$/.exec(path);
-      if (m) {
-        const page = this.page(m[1]!);
-        if (!page) return void res.writeHead(404).end('no such project');
-        return void res.writeHead(200, { 'content-type': page.type }).end(page.body);
-      }
-      m = /^\/files\/([^/]+)$/.exec(path);
-      const bytes = m ? this.files.get(decodeURIComponent(m[1]!)) : undefined;
-      if (!bytes) return void res.writeHead(404).end('not found');
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/simple`;
+  protected serve(path: string, res: ServerResponse): void {
+    let m = /^\/simple\/([^/]+)\/$/.exec(path);
+    if (m) {
+      const page = this.page(m[1]!);
+      if (!page) return void res.writeHead(404).end('no such project');
+      return void res.writeHead(200, { 'content-type': page.type }).end(page.body);
+    }
+    m = /^\/files\/([^/]+)$/.exec(path);
+    const bytes = m ? this.files.get(decodeURIComponent(m[1]!)) : undefined;
+    sendBytes(res, bytes);
   }
 }
 
@@ -205,25 +196,11 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     up.add('pt-gamma', gamma);
     up.add('pt-private', gamma);
     await up.start();
-    reg = await openRegistry({
-      dataDir: join(root, 'data'),
-      host: '127.0.0.1',
-      port: 0,
-      batchIntervalMs: 2,
-      proxy: parseProxyConfig(
-        {
-          upstreams: { pypi: { url: up.url } },
-          private: ['pkg:pypi/pt-private'],
-          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
-        },
-        'test',
-      ),
-    });
-    url = await reg.listen();
+    ({ reg, url } = await openProxied(root, 'pypi', up.url, ['pkg:pypi/pt-private']));
   }, 180_000);
   afterAll(async () => {
     await reg?.close();
-    await new Promise((r) => up?.server?.close(r));
+    await up?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -252,21 +229,7 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
       expect(row!.sha256).toBe(fileSha(file));
       expect(row!.filename).toBe(basename(file));
       expect(row!.authorBundle).toBeNull();
-      const st = JSON.parse(
-        Buffer.from(
-          (JSON.parse(row!.publishEnvelope) as { payload: string }).payload,
-          'base64',
-        ).toString(),
-      ) as {
-        predicateType: string;
-        predicate: {
-          upstream: string;
-          evidence: {
-            indexDigest: { algorithm: string; value: string };
-            registrySignature: { verdict: string };
-          };
-        };
-      };
+      const st = statementOf(row!);
       expect(st.predicateType).toBe('https://sigil.dev/observed/v0.1');
       expect(st.predicate.upstream).toBe(up.url);
       expect(st.predicate.evidence.indexDigest).toEqual({
@@ -317,12 +280,7 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     expect(page.files.map((f) => [f.filename, f.hashes.sha256])).toEqual([
       [basename(wheelOf(alpha)), original],
     ]);
-    const conflicts = (await (await fetch(`${url}/api/v1/conflicts`)).json()) as {
-      conflicts: { purl: string; upstream: string }[];
-    };
-    expect(conflicts.conflicts.map((c) => [c.purl, c.upstream])).toEqual([
-      ['pkg:pypi/pt-alpha@1.0', up.url],
-    ]);
+    expect(await conflictsAt(url)).toEqual([['pkg:pypi/pt-alpha@1.0', up.url]]);
     // Asked again: logged once per offer.
     await fetch(`${url}/pypi/simple/pt-alpha/`);
     expect(
