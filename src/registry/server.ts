@@ -350,13 +350,19 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   const cran = new CranRepository(store);
-  await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
+  await app.register(cranRoutes, {
+    repo: cran,
+    store,
+    ...(proxy?.cran ? { proxy: proxy.cran } : {}),
+    prefix: '/cran',
+  });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
   await app.register(mavenRoutes, {
     repo: maven,
     ctx,
     maxArtifactBytes: maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.maven ? { proxy: proxy.maven } : {}),
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
@@ -374,19 +380,26 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.pypi ? { proxy: proxy.pypi } : {}),
     prefix: PYPI_PREFIX,
   });
   await app.register(cargoRoutes, {
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.cargo ? { proxy: proxy.cargo } : {}),
     prefix: CARGO_PREFIX,
   });
-  await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(composerRoutes, {
+    ctx,
+    ...(proxy?.composer ? { proxy: proxy.composer } : {}),
+    prefix: COMPOSER_PREFIX,
+  });
   await app.register(gemRoutes, {
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.gem ? { proxy: proxy.gem } : {}),
     prefix: GEM_PREFIX,
   });
   await mountWebUi(app, {

@@ -42,7 +42,7 @@ describe('sigil.config', () => {
     expect(() =>
       parseProxyConfig(
         {
-          upstreams: { pypi: 'https://pypi.org', npm: { url: 'ftp://x' } },
+          upstreams: { hex: 'https://repo.hex.pm', npm: { url: 'ftp://x' } },
           limits: { timeoutMs: -1 },
           policy: { deny: ['left-pad'] },
           extra: 1,
@@ -50,7 +50,7 @@ describe('sigil.config', () => {
         'sigil.config.json',
       ),
     ).toThrow(
-      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.pypi: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
+      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.hex: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
     );
     expect(() =>
       parseProxyConfig(

@@ -71,7 +71,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--upstream <ecosystem=url>',
-      'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)',
+      'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=, golang=, pypi=, cargo=, gem=, composer=, cran=, maven=URL; repeatable; overrides the config file)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(

@@ -19,7 +19,16 @@ import type { ProxyPolicyConfig } from '../observed/policy.js';
 import { parseSumdbSpec } from './go-sumdb.js';
 
 /** Ecosystems with an upstream implementation. */
-export const UPSTREAM_ECOSYSTEMS = ['npm', 'golang'] as const;
+export const UPSTREAM_ECOSYSTEMS = [
+  'npm',
+  'golang',
+  'pypi',
+  'cargo',
+  'gem',
+  'composer',
+  'cran',
+  'maven',
+] as const;
 export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
 
 export interface UpstreamLimitsConfig {

@@ -20,6 +20,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 import { makePurl } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
@@ -43,6 +44,8 @@ import {
   type SimpleFile,
 } from './simple.js';
 import { checkUploadForm, pypiVersionKey } from './upload.js';
+import type { PypiProxy } from '../../observed/pypi-proxy.js';
+import type { ProxiedFile } from '../../observed/pypi-proxy.js';
 
 /** Where `sigil serve` mounts this personality. */
 export const PYPI_PREFIX = '/pypi';
@@ -51,6 +54,8 @@ export interface PypiRoutesOptions {
   readonly ctx: RegistryContext;
   readonly maxUploadBytes: number;
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy's PyPI side, when `--upstream pypi=…` is configured (docs/proxy.md). */
+  readonly proxy?: PypiProxy;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -96,24 +101,52 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
 
   async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];
-    for (const row of releasesOf(store, packagePurl(norm))) {
-      const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
-      const yanked = yanks.reason(row.purl);
-      out.push({
-        filename: row.filename,
-        url: fileUrl(base, norm, row.version, row.filename),
-        sha256: row.sha256,
-        size: row.size,
-        uploadTime: row.publishedAt,
-        version: row.version,
-        ...(meta.requiresPython ? { requiresPython: meta.requiresPython } : {}),
-        ...(meta.metadataSha256 ? { metadataSha256: meta.metadataSha256 } : {}),
-        ...(yanked !== undefined ? { yanked } : {}),
-        record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(row.purl)}`,
-        signedByAuthor: row.authorBundle !== null,
-      });
-    }
+    for (const row of releasesOf(store, packagePurl(norm)))
+      out.push(await filesOfRow(base, norm, row));
     return out;
+  }
+
+  async function filesOfRow(base: string, norm: string, row: ReleaseRow): Promise<SimpleFile> {
+    const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+    const yanked = yanks.reason(row.purl);
+    return {
+      filename: row.filename,
+      url: fileUrl(base, norm, row.version, row.filename),
+      sha256: row.sha256,
+      size: row.size,
+      uploadTime: row.publishedAt,
+      version: row.version,
+      ...(meta.requiresPython ? { requiresPython: meta.requiresPython } : {}),
+      ...(meta.metadataSha256 ? { metadataSha256: meta.metadataSha256 } : {}),
+      ...(yanked !== undefined ? { yanked } : {}),
+      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(row.purl)}`,
+      signedByAuthor: row.authorBundle !== null,
+    };
+  }
+
+  /** proxiedFile: a file of an upstream name; logged ones as stored, the others as the upstream lists them (pip checks that sha256, Sigil too before logging). */
+  async function proxiedFile(base: string, norm: string, f: ProxiedFile): Promise<SimpleFile> {
+    if (f.row) {
+      const own = await filesOfRow(base, norm, f.row);
+      return {
+        ...own,
+        ...(f.upstream?.requiresPython ? { requiresPython: f.upstream.requiresPython } : {}),
+        ...(f.upstream?.yanked !== undefined ? { yanked: f.upstream.yanked } : {}),
+      };
+    }
+    const u = f.upstream!;
+    return {
+      filename: u.filename,
+      url: fileUrl(base, norm, u.version, u.filename),
+      sha256: u.sha256 ?? '',
+      size: u.size ?? 0,
+      uploadTime: u.uploadTime ?? new Date(0).toISOString(),
+      version: u.version,
+      ...(u.requiresPython ? { requiresPython: u.requiresPython } : {}),
+      ...(u.yanked !== undefined ? { yanked: u.yanked } : {}),
+      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/sum/${encodeURIComponent(makePurl('pypi', undefined, norm, u.version))}`,
+      signedByAuthor: false,
+    };
   }
 
   // ---- Simple API ---------------------------------------------------------
@@ -135,8 +168,15 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     if (!PYPI_NAME.test(name)) throw notFound(`"${name}" is not a valid project name`);
     const norm = normalizePypiName(name);
     if (norm !== name || !slash) return reply.redirect(`${PYPI_PREFIX}/simple/${norm}/`, 301); // PEP 503: redirect to the normalised URL
-    const files = await filesOf(baseUrl(req), norm);
-    if (files.length === 0) throw notFound(`${norm} is not published on this registry`);
+    const proxied =
+      opts.proxy && (await opts.proxy.resolves(norm)) ? await opts.proxy.files(norm) : undefined;
+    const files = proxied
+      ? await Promise.all(proxied.map((f) => proxiedFile(baseUrl(req), norm, f)))
+      : await filesOf(baseUrl(req), norm);
+    if (files.length === 0)
+      throw notFound(
+        `${norm} is not published on this registry${opts.proxy ? ' nor on its upstream' : ''}`,
+      );
     const f = chooseSimpleFormat(req.headers.accept);
     reply.header('vary', 'Accept').type(f.type);
     return reply.send(f.json ? projectJson(norm, files) : projectHtml(norm, files));
@@ -157,7 +197,9 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       if (wantMetadata) file = file.slice(0, -'.metadata'.length);
       // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
       if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
-      const row = store.get(makePurl('pypi', undefined, normalizePypiName(name), version));
+      const purl = makePurl('pypi', undefined, normalizePypiName(name), version);
+      // Through the proxy: an upstream name's file is fetched, checked and logged on first sight.
+      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row || row.filename !== file)
         throw notFound(`${file} is not published on this registry`);
       if (wantMetadata) {
@@ -269,14 +311,12 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     }
     claims.commit();
     // PyPI answers 200 to an upload (also of an identical file again).
-    return reply
-      .code(200)
-      .send({
-        ok: true,
-        purl: outcome.record.purl,
-        signedByAuthor: outcome.record.authorBundle !== null,
-        record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
-      });
+    return reply.code(200).send({
+      ok: true,
+      purl: outcome.record.purl,
+      signedByAuthor: outcome.record.authorBundle !== null,
+      record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
+    });
   };
   app.post('/legacy/', { ...writeHook }, upload);
   app.post('/legacy', { ...writeHook }, upload);
