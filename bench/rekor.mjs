@@ -69,6 +69,8 @@ for (let i = 0; i < N; i++) {
 }
 
 const interval = process.env.SIGIL_BENCH_REKOR_INTERVAL ?? '0';
+// Parse + verify threads in the server (default: its own, one per core); 0 = on its event loop.
+const workers = process.env.SIGIL_BENCH_REKOR_WORKERS;
 const loadAtStart = load();
 const server = spawn(
   process.execPath,
@@ -90,6 +92,7 @@ const server = spawn(
     '--open-writes',
     '--write-rate',
     '100000000',
+    ...(workers !== undefined ? ['--verify-workers', workers] : []),
   ],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );
@@ -147,7 +150,7 @@ latencies.sort((a, b) => a - b);
 const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
 
 console.log(
-  `\nRekor v2 add-entry over HTTP (sigil log serve in its own process; ${CLIENTS} keep-alive node:http clients; batch interval ${interval} ms; durable; signature checked before admission)`,
+  `\nRekor v2 add-entry over HTTP (sigil log serve in its own process; ${CLIENTS} keep-alive node:http clients; batch interval ${interval} ms; verify workers ${workers ?? 'one per core'}; durable; signature checked before admission)`,
 );
 console.log(`  load average at start: ${loadAtStart}`);
 const speed = opensslSpeed('ed25519').verify;

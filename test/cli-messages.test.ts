@@ -9,6 +9,7 @@ import { RegistryClient } from '../src/client/registry-client.js';
 import { openRegistry, type Registry } from '../src/registry/server.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 import { npmPack, type Packed } from './helpers/npm-pack.js';
+import { overwriteStoredBlob } from './helpers/stored-blob.js';
 
 let dir: string;
 let registry: Registry;
@@ -79,11 +80,11 @@ describe('sigil fetch', () => {
 
   it('swapped bytes are reported as a download that differs from what was signed, without lockfile wording; nothing is created', async () => {
     const record = await new RegistryClient(url).release('pkg:npm/gadget@1.0.0');
-    const blob = registry.store.blobPath(record.digests.sha256);
-    const original = readFileSync(blob);
+    const sha = record.digests.sha256;
+    const original = registry.store.readBlob(sha)!;
     const bytes = Buffer.from(original);
     bytes[bytes.length - 3]! ^= 0xff;
-    writeFileSync(blob, bytes);
+    overwriteStoredBlob(registry.store, sha, bytes);
     try {
       const out = join(dir, 'never-made');
       const r = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', url, '-o', out], env);
@@ -94,7 +95,7 @@ describe('sigil fetch', () => {
       expect(r.stdout + r.stderr).not.toMatch(/lockfile/);
       expect(existsSync(out)).toBe(false);
     } finally {
-      writeFileSync(blob, original);
+      overwriteStoredBlob(registry.store, sha, original);
     }
   });
 

@@ -4,7 +4,7 @@
 // tracing every module the real process loads (scripts/trace-imports.mjs); the
 // times themselves are measured in bench/startup.mjs, not asserted here.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,11 @@ function modulesLoaded(args: string[]): { code: number; stdout: string; modules:
     );
   return { code: r.status ?? -1, stdout: r.stdout, modules };
 }
+
+/** An ecosystem adapter's own code: anything in an ecosystem's folder but its descriptor. */
+const adapterModule = (m: string) =>
+  /^dist\/ecosystems\/[a-z]+\//.test(m) &&
+  !/^dist\/ecosystems\/(support|[a-z]+\/descriptor\.js$)/.test(m);
 
 const outsideCli = (m: string) =>
   !/^(bin\/sigil\.js|dist\/cli\/[^/]+\.js|node_modules\/commander\/)/.test(m);
@@ -100,5 +105,25 @@ describe('sigil start-up loads only the command it runs', () => {
       ),
     );
     expect(heavy).toEqual([]);
+    // Detection runs on the light descriptors: no ecosystem adapter, no archive reader.
+    expect(r.modules.filter(adapterModule)).toEqual([]);
+    expect(r.modules.filter((m) => /^node_modules\/(tar|yauzl)\//.test(m))).toEqual([]);
+  });
+
+  it('verify of an npm tarball loads the npm adapter and no other', async () => {
+    const kg = await runCli(['keygen', '--out', join(dir, 'keys-npm'), '--json']);
+    const { privateKey, publicKey } = JSON.parse(kg.stdout) as {
+      privateKey: string;
+      publicKey: string;
+    };
+    const file = join(dir, 'ms-2.1.3.tgz');
+    copyFileSync(join(ROOT, 'test/fixtures/ecosystems/real/npm/ms-2.1.3.tgz'), file);
+    expect((await runCli(['sign', file, '--key', privateKey])).code).toBe(0);
+    const r = modulesLoaded(['verify', file, '--key', publicKey]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('pkg:npm/ms@2.1.3');
+    const adapters = r.modules.filter(adapterModule);
+    expect(adapters).toContain('dist/ecosystems/npm/index.js');
+    expect(adapters.filter((m) => !m.startsWith('dist/ecosystems/npm/'))).toEqual([]);
   });
 });

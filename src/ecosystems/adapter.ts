@@ -81,12 +81,16 @@ export interface IdentifyOptions {
   readonly limits?: Partial<ArchiveLimits>;
 }
 
-/** LockfileReader reads one lockfile format. */
-export interface LockfileReader {
+/** LockfileFormat names one lockfile format and tells its files by name (light: no parser). */
+export interface LockfileFormat {
   /** Display name, e.g. "package-lock.json v3". */
   readonly format: string;
   /** True when a file of this name (basename) is this format. */
   matches(fileName: string): boolean;
+}
+
+/** LockfileReader reads one lockfile format. */
+export interface LockfileReader extends LockfileFormat {
   /** Parse the lockfile; throws InputError naming the field for malformed input. */
   read(fileName: string, bytes: Uint8Array): LockfileEntry[];
 }
@@ -98,7 +102,13 @@ export interface ReleaseKeyParts {
   readonly version: string;
 }
 
-export interface EcosystemAdapter {
+/**
+ * EcosystemDescriptor is what choosing an ecosystem needs, and nothing more:
+ * its name, how its files and lockfiles look, and how to load the adapter.
+ * Descriptors import no parser, so `sigil verify <artifact>` loads one adapter,
+ * not twenty (src/ecosystems/descriptors.ts).
+ */
+export interface EcosystemDescriptor {
   /** purl type; also the --type value. */
   readonly type: string;
   readonly displayName: string;
@@ -106,6 +116,18 @@ export interface EcosystemAdapter {
    * detect tells from the file name and its first bytes (up to 512) whether
    * this adapter handles the artifact: 'yes' (sure), 'maybe' (name fits), 'no'.
    */
+  detect(fileName: string, head: Uint8Array): 'yes' | 'maybe' | 'no';
+  /** The lockfile formats the adapter reads, by name only (the same objects its readers spread). */
+  readonly lockfileFormats: readonly LockfileFormat[];
+  /** load imports the adapter itself. */
+  load(): Promise<EcosystemAdapter>;
+}
+
+export interface EcosystemAdapter {
+  /** purl type; also the --type value. */
+  readonly type: string;
+  readonly displayName: string;
+  /** See {@link EcosystemDescriptor.detect}; adapters take it from their descriptor. */
   detect(fileName: string, head: Uint8Array): 'yes' | 'maybe' | 'no';
   /** identify reads name and version from the artifact's own bytes. */
   identify(artifact: Artifact, options?: IdentifyOptions): Promise<Identity>;

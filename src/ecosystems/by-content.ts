@@ -14,10 +14,9 @@
  * (src/archive); nothing is kept in memory but the entry names.
  */
 import { isAr } from '../archive/ar.js';
-import { readTar } from '../archive/tar.js';
-import { readZip } from '../archive/zip.js';
 import type { Artifact, IdentifyOptions } from './adapter.js';
-import { isGzipHead, isZipHead, topDirectory } from './support/archive.js';
+import { isGzipHead, isZipHead } from './support/magic.js';
+import { topDirectory } from './support/top-directory.js';
 
 /** ContentCandidate is one ecosystem an archive's contents fit, and the file that says so. */
 export interface ContentCandidate {
@@ -143,6 +142,8 @@ export async function contentCandidates(
     }
     if (isZipHead(head)) {
       const source = artifact.path !== undefined ? { path: artifact.path } : await artifact.bytes();
+      // The archive readers load only for an archive: a plain file never needs them.
+      const { readZip } = await import('../archive/zip.js');
       const { entries } = await readZip(source, {
         file: artifact.name,
         select: () => false,
@@ -152,6 +153,7 @@ export async function contentCandidates(
       return zipCandidates(layoutOf(entries.map((e) => e.path)));
     }
     if (isGzipHead(head) || isTarHead(head)) {
+      const { readTar } = await import('../archive/tar.js');
       const { entries } = await readTar(artifact.open(), {
         file: artifact.name,
         select: () => false,

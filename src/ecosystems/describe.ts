@@ -8,13 +8,13 @@ import { InputError } from '../core/errors.js';
 import type {
   Artifact,
   EcosystemAdapter,
+  EcosystemDescriptor,
   Identity,
   IdentifyOptions,
   NativeDigest,
 } from './adapter.js';
 import { contentCandidates, looksLikeArchive, type ContentCandidate } from './by-content.js';
-import { genericAdapter } from './generic/index.js';
-import { adapterForType, detectAdapter } from './index.js';
+import { descriptorForType, detectDescriptor, genericDescriptor } from './descriptors.js';
 
 export interface ArtifactDescription {
   readonly adapter: EcosystemAdapter;
@@ -46,13 +46,14 @@ export async function chooseAdapter(
   artifact: Artifact,
   options: DescribeOptions,
 ): Promise<EcosystemAdapter> {
-  if (options.type !== undefined) return adapterForType(options.type);
+  if (options.type !== undefined) return descriptorForType(options.type).load();
   const h = await head(artifact);
+  // Only the chosen adapter is imported: detection runs on the light descriptors.
   const byContent = await chooseByContent(artifact, h, options);
-  if (byContent) return byContent;
-  const detected = detectAdapter(artifact.name, h);
-  if (detected) return detected;
-  if (options.name !== undefined || options.version !== undefined) return genericAdapter;
+  if (byContent) return byContent.load();
+  const detected = detectDescriptor(artifact.name, h);
+  if (detected) return detected.load();
+  if (options.name !== undefined || options.version !== undefined) return genericDescriptor.load();
   const why = looksLikeArchive(h)
     ? ': it holds none of the files a package declares itself in (package.json, PKG-INFO, META.json, *.cabal, DESCRIPTION, Cargo.toml, …)'
     : '';
@@ -70,7 +71,7 @@ async function chooseByContent(
   artifact: Artifact,
   h: Uint8Array,
   options: DescribeOptions,
-): Promise<EcosystemAdapter | undefined> {
+): Promise<EcosystemDescriptor | undefined> {
   const found = await contentCandidates(artifact, h, options);
   const byType = new Map<string, ContentCandidate>();
   for (const c of found) if (!byType.has(c.type) || c.strength === 'sure') byType.set(c.type, c);
@@ -82,7 +83,7 @@ async function chooseByContent(
     // The file name breaks the tie: a sure name match first, then a plausible one.
     for (const level of ['yes', 'maybe'] as const) {
       const named = candidates.filter(
-        (c) => adapterForType(c.type).detect(artifact.name, h) === level,
+        (c) => descriptorForType(c.type).detect(artifact.name, h) === level,
       );
       if (named.length === 1) {
         candidates = named;
@@ -90,8 +91,10 @@ async function chooseByContent(
       }
     }
   }
-  if (candidates.length === 1) return adapterForType(candidates[0]!.type);
-  const readings = candidates.map((c) => `${adapterForType(c.type).displayName} (${c.evidence})`);
+  if (candidates.length === 1) return descriptorForType(candidates[0]!.type);
+  const readings = candidates.map(
+    (c) => `${descriptorForType(c.type).displayName} (${c.evidence})`,
+  );
   throw new InputError(
     'TYPE_AMBIGUOUS',
     `${artifact.name} could be ${readings.slice(0, -1).join(', ')} or ${readings[readings.length - 1]}`,

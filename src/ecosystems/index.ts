@@ -1,8 +1,10 @@
 /**
- * The adapter registry: every ecosystem Sigil knows, and detection of which
- * one a file belongs to. Adding an ecosystem = one folder + one line here.
+ * The adapter registry: every ecosystem Sigil knows, loaded eagerly (the
+ * library surface, the registry). Detection without loading every adapter is
+ * ./descriptors.ts; the two lists are kept equal by test/ecosystems/descriptors.test.ts.
  */
 import { InputError } from '../core/errors.js';
+import { detectDescriptor } from './descriptors.js';
 import type { EcosystemAdapter, LockfileReader } from './adapter.js';
 import { genericAdapter } from './generic/index.js';
 import { npmAdapter } from './npm/index.js';
@@ -73,16 +75,13 @@ export function adapterForType(type: string): EcosystemAdapter {
 }
 
 /**
- * detectAdapter picks the adapter for a file from its name and first bytes:
- * a sure match wins, then a name match; otherwise undefined (the caller asks
- * for --type, or falls back to generic when --name/--version were given).
+ * detectAdapter picks the adapter for a file from its name and first bytes
+ * (the descriptors' detection, see ./descriptors.ts): a sure match wins, then
+ * a name match; otherwise undefined.
  */
 export function detectAdapter(fileName: string, head: Uint8Array): EcosystemAdapter | undefined {
-  const specific = ADAPTERS.filter((a) => a !== genericAdapter);
-  return (
-    specific.find((a) => a.detect(fileName, head) === 'yes') ??
-    specific.find((a) => a.detect(fileName, head) === 'maybe')
-  );
+  const d = detectDescriptor(fileName, head);
+  return d === undefined ? undefined : adapterForType(d.type);
 }
 
 /** lockfileReaderFor finds the reader for a lockfile by its file name. */

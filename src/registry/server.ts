@@ -3,8 +3,8 @@
  * and the transparency log under /log (C2SP tiles + Rekor v2 write API) — on
  * the embedded default: SQLite and files under one data directory.
  *
- *   <data>/registry.sqlite   releases, key events, accounts, tokens
- *   <data>/blobs/sha256/…    artifacts, content-addressed
+ *   <data>/registry.sqlite   releases, key events, accounts, tokens, artifacts ≤ 128 KiB
+ *   <data>/blobs/sha256/…    larger artifacts, content-addressed
  *   <data>/keys/registry.key registry signing key (ECDSA P-256)
  *   <data>/log/              the log: its key, tiles, entry bundles, checkpoint
  *   <data>/gosumdb/          the Go checksum database: a second log (go.sum records)
@@ -87,6 +87,7 @@ import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
 import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
+import { mountWebUi } from '../web/routes.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -263,7 +264,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  let upstreamNames: Proxy['names'] | undefined; // set once the proxy is open, below
   const ctx: RegistryContext = {
+    get upstreamNames() {
+      return upstreamNames;
+    },
     store,
     log: served,
     registryKey: registry.key,
@@ -277,6 +282,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites
@@ -344,13 +350,19 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
   const cran = new CranRepository(store);
-  await app.register(cranRoutes, { repo: cran, store, prefix: '/cran' });
+  await app.register(cranRoutes, {
+    repo: cran,
+    store,
+    ...(proxy?.cran ? { proxy: proxy.cran } : {}),
+    prefix: '/cran',
+  });
   const maven = new MavenRepository(store, openpgpKey.privateKey);
   await app.register(mavenRoutes, {
     repo: maven,
     ctx,
     maxArtifactBytes: maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.maven ? { proxy: proxy.maven } : {}),
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
@@ -368,21 +380,37 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.pypi ? { proxy: proxy.pypi } : {}),
     prefix: PYPI_PREFIX,
   });
   await app.register(cargoRoutes, {
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.cargo ? { proxy: proxy.cargo } : {}),
     prefix: CARGO_PREFIX,
   });
-  await app.register(composerRoutes, { ctx, prefix: COMPOSER_PREFIX });
+  await app.register(composerRoutes, {
+    ctx,
+    ...(proxy?.composer ? { proxy: proxy.composer } : {}),
+    prefix: COMPOSER_PREFIX,
+  });
   await app.register(gemRoutes, {
     ctx,
     maxUploadBytes,
     ...(guard ? { auth: guard } : {}),
+    ...(proxy?.gem ? { proxy: proxy.gem } : {}),
     prefix: GEM_PREFIX,
   });
+  await mountWebUi(app, {
+    store,
+    log: served,
+    logPublicDir: log.publicDir,
+    ledger,
+    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
+    auth,
+    baseUrl: () => base.url,
+  }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)
   await app.register(npmRoutes, {
     ctx,
     maxTarballBytes: maxUploadBytes,

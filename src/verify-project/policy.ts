@@ -8,7 +8,7 @@
  * with a purl type prefix to limit them to one ecosystem: "npm:@babel/*",
  * "golang:golang.org/x/*".
  */
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../ecosystems/support/lazy-libs.js'; // yaml loads only for a YAML policy
 import { InputError } from '../core/errors.js';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../core/keys.js';
 import { parsePurl } from '../core/purl.js';
@@ -111,7 +111,7 @@ export function parseDuration(v: unknown): number | undefined {
 export function parsePolicy(text: string, file: string): Policy {
   let doc: unknown;
   try {
-    doc = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: 50 }) : JSON.parse(text);
+    doc = /\.ya?ml$/i.test(file) ? yamlLib().parse(text, { maxAliasCount: 50 }) : JSON.parse(text);
   } catch (e) {
     throw new InputError(
       'POLICY_INVALID',

@@ -10,6 +10,7 @@ import { RegistryClient } from '../../src/client/registry-client.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { npmPack, type Packed } from '../helpers/npm-pack.js';
+import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const PASS = 'correct horse battery staple';
 let dir: string;
@@ -168,10 +169,9 @@ describe('registry + lockfile verification', () => {
       readFileSync(join(out, 'widget-1.0.0.tgz')).equals(readFileSync(packed['1']!.path)),
     ).toBe(true);
     const record = await new RegistryClient(url).release('pkg:npm/widget@1.0.0');
-    const blob = registry.store.blobPath(record.digests.sha256);
-    const bytes = readFileSync(blob);
+    const bytes = Buffer.from(registry.store.readBlob(record.digests.sha256)!);
     bytes[bytes.length - 3]! ^= 0xff;
-    writeFileSync(blob, bytes);
+    overwriteStoredBlob(registry.store, record.digests.sha256, bytes);
     const out2 = join(dir, 'dl2');
     mkdirSync(out2);
     const bad = await runCli(['fetch', 'pkg:npm/widget@1.0.0', '--server', url, '-o', out2], env);

@@ -49,10 +49,9 @@ describe('cargo adapter', () => {
     }
   });
 
-  it('reads Cargo.lock v3 and v1', () => {
+  it('reads Cargo.lock v3 and v1; the project itself (no source) is not a dependency', () => {
     const r = cargoAdapter.lockfiles![0]!;
     expect(r.read('Cargo.lock', readFileSync(join(FIX, 'Cargo.lock')))).toEqual([
-      { purl: 'pkg:cargo/app@0.1.0', digests: [] },
       {
         purl: 'pkg:cargo/itoa@1.0.11',
         digests: [
@@ -70,7 +69,9 @@ describe('cargo adapter', () => {
     expect(() =>
       r.read(
         'Cargo.lock',
-        Buffer.from('[[package]]\nname = "x"\nversion = "1"\nchecksum = "zz"\n'),
+        Buffer.from(
+          '[[package]]\nname = "x"\nversion = "1"\nsource = "registry+https://x"\nchecksum = "zz"\n',
+        ),
       ),
     ).toThrow(/Cargo\.lock: package\[0\]\.checksum/);
   });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const FILE = 'test/interop/cargo-cli.test.ts';
 // rustup installs into ~/.cargo/bin, which is not always on PATH (CI's .ci/run included).
@@ -189,8 +190,9 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
 
   it('a tampered stored crate makes cargo fail with its checksum error', async () => {
     const row = reg.store.get('pkg:cargo/sigil-liba@0.1.0')!;
-    writeFileSync(
-      reg.store.blobPath(row.sha256),
+    overwriteStoredBlob(
+      reg.store,
+      row.sha256,
       Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(16)]),
     );
     const r = await run(['fetch'], join(root, 'app'), env(cargoHome()));

@@ -17,6 +17,7 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { makeZip } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const composer = needsProgram(
   'composer',
@@ -181,7 +182,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
     const row = reg.store.get('pkg:composer/acme/base@1.2.0')!;
     const tampered = Buffer.from(reg.store.readBlob(row.sha256)!);
     tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1);
-    writeFileSync(reg.store.blobPath(row.sha256), tampered);
+    overwriteStoredBlob(reg.store, row.sha256, tampered);
     const r = await run(['install'], project(join(root, 'app-tampered')));
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('checksum verification of the file failed');

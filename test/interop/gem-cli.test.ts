@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const FILE = 'test/interop/gem-cli.test.ts';
 const gem = needsProgram('gem', ['--version'], 'apt-get install ruby-rubygems', FILE);
@@ -298,8 +299,9 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
 
     it('a tampered stored gem makes bundler fail on its checksum', async () => {
       const row = reg.store.get('pkg:gem/sigil-base@1.0.0')!;
-      writeFileSync(
-        reg.store.blobPath(row.sha256),
+      overwriteStoredBlob(
+        reg.store,
+        row.sha256,
         Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(512)]),
       );
       const app = join(root, 'app-tampered');

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const FILE = 'test/interop/pip-cli.test.ts';
 // Debian's python (setuptools, wheel, venv with pip), not a pyenv shim that may lack them.
@@ -314,8 +315,9 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
 
     it('a tampered stored file makes pip fail with its hash-mismatch error', async () => {
       const row = reg.store.get(`pkg:pypi/sigil-demo-a@1.0.0?file_name=${basename(wheelA())}`)!;
-      writeFileSync(
-        reg.store.blobPath(row.sha256),
+      overwriteStoredBlob(
+        reg.store,
+        row.sha256,
         Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.from('tampered')]),
       );
       const venv = join(root, 'venv-bad');

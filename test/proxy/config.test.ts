@@ -21,6 +21,10 @@ describe('sigil.config', () => {
     const c = readProxyConfig(join(dir, 'sigil.config.json'));
     expect(c.upstreams.npm?.url).toBe('https://registry.npmjs.org');
     expect(c.upstreams.golang?.url).toBe('https://proxy.golang.org');
+    // sum.golang.org's real key (the go command's built-in GOSUMDB): its key id checks out.
+    expect(c.upstreams.golang?.sumdb).toMatch(
+      /^sum\.golang\.org\+033de0ae\+\S+ https:\/\/sum\.golang\.org$/,
+    );
     expect(c.private).toEqual(['pkg:npm/%40acme/*', 'pkg:golang/git.acme.example/*']);
     expect(c.policy.minimumReleaseAgeHours).toBe(48);
     writeFileSync(
@@ -38,7 +42,7 @@ describe('sigil.config', () => {
     expect(() =>
       parseProxyConfig(
         {
-          upstreams: { pypi: 'https://pypi.org', npm: { url: 'ftp://x' } },
+          upstreams: { hex: 'https://repo.hex.pm', npm: { url: 'ftp://x' } },
           limits: { timeoutMs: -1 },
           policy: { deny: ['left-pad'] },
           extra: 1,
@@ -46,7 +50,20 @@ describe('sigil.config', () => {
         'sigil.config.json',
       ),
     ).toThrow(
-      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.pypi: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
+      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.hex: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
+    );
+    expect(() =>
+      parseProxyConfig(
+        {
+          upstreams: {
+            golang: { url: 'https://proxy.golang.org', sumdb: 'sum.golang.org+033de0ae+AAAA' },
+            npm: { url: 'https://registry.npmjs.org', sumdb: 'x' },
+          },
+        },
+        'c.json',
+      ),
+    ).toThrow(
+      /upstreams\.golang\.sumdb: .*GOSUMDB syntax.*upstreams\.npm\.sumdb: only Go upstreams/,
     );
     expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(
       /--upstream takes <ecosystem>=<url>/,

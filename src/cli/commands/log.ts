@@ -2,11 +2,12 @@
  * sigil log: run and inspect a transparency log.
  *
  *   sigil log serve [--data DIR] [--listen HOST:PORT] [--origin ORIGIN]
- *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N]
+ *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N] [--verify-workers N]
  *   sigil log vkey [--data DIR]
  *   sigil log checkpoint [--url URL | --data DIR] [--vkey VKEY]
  *   sigil log audit [--url URL | --data DIR] [--vkey VKEY]
  */
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -17,9 +18,11 @@ import { createLogServer } from '../../registry/log-routes.js';
 import { DEFAULT_WRITE_RATE, LogAdmission } from '../../registry/log-admission.js';
 import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
+import { PreparePool } from '../../registry/personalities/rekor/prepare-pool.js';
 import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
 import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
-import { loadLogKey } from '../../store/log-key.js';
+import { loadLogKey, loadOrCreateLogKey } from '../../store/log-key.js';
+import type { SharedLogHandle } from '../../store/scale/open-shared-log.js';
 import { publicDir } from '../../store/sqlite-file-storage.js';
 import { dirTileSource, httpTileSource } from '../../store/tile-source.js';
 import { describeQuorum } from '../../log/policy.js';
@@ -48,6 +51,10 @@ export interface ServeFlags extends WitnessFlags {
   openWrites?: boolean;
   writeRate?: string;
   maxBodyBytes?: string;
+  database?: string;
+  objects?: string;
+  migrate?: boolean;
+  verifyWorkers?: string;
 }
 
 export interface SourceFlags {
@@ -100,6 +107,19 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
       String(DEFAULT_WRITE_RATE.perMinute),
     )
     .option('--max-body-bytes <n>', 'largest write request body', String(LOG_SERVE_MAX_BODY))
+    .option(
+      '--database <url>',
+      'scale-out: PostgreSQL for sequencing (postgres://…); needs --objects',
+    )
+    .option('--objects <url>', 'scale-out: S3-compatible store for tiles (s3://bucket?endpoint=…)')
+    .option(
+      '--migrate',
+      'apply database migrations before serving (under a lock: safe on every replica)',
+    )
+    .option(
+      '--verify-workers <n>',
+      'threads that parse and verify add-entry requests (0: on the main thread; default: one per core when there are several)',
+    )
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
     .command('vkey')
@@ -173,11 +193,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
   const witnessing = witnessingFrom(flags);
-  const fileLog = await openFileLog(flags.data, {
-    ...(origin !== undefined ? { origin } : {}),
-    ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
-  });
+  const scaleOut = flags.database !== undefined || flags.objects !== undefined || flags.migrate;
+  const fileLog = scaleOut
+    ? await openScaleOutLog(flags, origin, { batchSize, batchIntervalMs })
+    : await openFileLog(flags.data, {
+        ...(origin !== undefined ? { origin } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
+      });
   // With witnesses, everything served carries their cosignatures (src/witness/witnessed-log.ts).
   const log = witnessing
     ? Object.assign(
@@ -187,7 +210,17 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     : fileLog;
   const app = createLogServer({ log, admission });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
-  await app.register(rekorRoutes, { log, admission, maxBodyBytes });
+  // Parse + verify on worker threads (issue 14, P4): the event loop keeps HTTP and sequencing.
+  const workers =
+    intFlag('--verify-workers', flags.verifyWorkers, 0) ??
+    (availableParallelism() > 1 ? availableParallelism() : 0);
+  const preparePool = workers > 0 ? new PreparePool(workers) : undefined;
+  await app.register(rekorRoutes, {
+    log,
+    admission,
+    maxBodyBytes,
+    ...(preparePool ? { preparePool } : {}),
+  });
   let address: string;
   try {
     address = await app.listen({ host, port });
@@ -213,8 +246,31 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await app.close();
+  await preparePool?.close();
   await log.close();
   return 0;
+}
+
+/** openScaleOutLog: the log on PostgreSQL + S3; only the key lives in --data (the same log.key on every replica). */
+async function openScaleOutLog(
+  flags: ServeFlags,
+  origin: string | undefined,
+  o: { batchSize: number | undefined; batchIntervalMs: number | undefined },
+): Promise<{ dir: string; keyCreated: boolean } & SharedLogHandle> {
+  // Loaded only here: pg and the AWS SDK stay out of every other command's start-up.
+  const { openSharedLog, scaleOutRequested } = await import('../../store/scale/open-shared-log.js');
+  scaleOutRequested(flags);
+  const key = await loadOrCreateLogKey(flags.data, origin);
+  const log = await openSharedLog(
+    { ...flags, database: flags.database!, objects: flags.objects! },
+    key,
+    {
+      origin: key.origin,
+      ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.batchIntervalMs !== undefined ? { batchIntervalMs: o.batchIntervalMs } : {}),
+    },
+  );
+  return Object.assign(log, { dir: log.location, keyCreated: key.created });
 }
 
 /** LOG_SERVE_MAX_BODY: a Rekor v2 request carries one entry (≤ 64 KiB in a tlog-tiles bundle) plus its verifiers. */

@@ -71,7 +71,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--upstream <ecosystem=url>',
-      'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=URL, golang=URL; repeatable; overrides the config file)',
+      'resolve names not hosted here from this upstream registry, logging each version on first fetch (npm=, golang=, pypi=, cargo=, gem=, composer=, cran=, maven=URL; repeatable; overrides the config file)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
@@ -182,6 +182,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
+        `  web            ${url}/ui/   (packages, key ledgers, the log; verify a file in your browser)`,
         ...Object.entries(proxy?.upstreams ?? {}).map(
           ([eco, u]) =>
             `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`,

@@ -6,12 +6,12 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { lockfileReaderFor } from '../../ecosystems/index.js';
+import { lockfileFormatFor } from '../../ecosystems/descriptors.js';
 import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
 
 /** isLockfile tells whether the target's file name is a lockfile some adapter reads. */
 export function isLockfile(target: string): boolean {
-  return lockfileReaderFor(basename(target)) !== undefined;
+  return lockfileFormatFor(basename(target)) !== undefined;
 }
 
 /** isDebianRepository: a folder with dists/, or a mirror URL. */
@@ -58,7 +58,7 @@ export function isLockfileByContent(target: string): boolean {
 /** projectLockfiles lists the lockfiles (by name) directly inside a project folder, sorted. */
 export function projectLockfiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && lockfileReaderFor(e.name) !== undefined && e.name !== 'versions')
+    .filter((e) => e.isFile() && lockfileFormatFor(e.name) !== undefined && e.name !== 'versions')
     .map((e) => join(dir, e.name))
     .sort();
 }

@@ -11,6 +11,7 @@ import { digestStream } from '../../core/digest.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { bowerDescriptor } from './descriptor.js';
 import { findManifest } from './manifest.js';
 import { semverKey } from '../support/semver-key.js';
 
@@ -20,13 +21,11 @@ const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const bowerAdapter: EcosystemAdapter = {
-  type: 'bower',
+  type: bowerDescriptor.type,
   /** Semantic Versioning: build metadata does not make a new version. */
   releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
-  displayName: 'Bower',
-  detect(fileName) {
-    return fileName === 'bower.json' ? 'maybe' : 'no';
-  },
+  displayName: bowerDescriptor.displayName,
+  detect: bowerDescriptor.detect,
   async identify(artifact, options = {}) {
     const file = artifact.name;
     const found = await findManifest(artifact, ['bower.json'], options, 'BOWER_MANIFEST_INVALID');

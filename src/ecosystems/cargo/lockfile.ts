@@ -2,7 +2,10 @@
  * Cargo.lock (TOML). Version 3/4: `[[package]] name, version, source,
  * checksum = "<sha256 hex>"`. Version 1 kept checksums in
  * `[metadata] "checksum <name> <version> (<source>)" = "<hex>"`.
- * Path and git dependencies carry no checksum.
+ * Path and git dependencies carry no checksum. Packages with no `source` (the project's own
+ * workspace members and path dependencies) were fetched from nowhere: they are not
+ * dependencies to verify, and are left out (a proxy's fail-closed default would otherwise
+ * fail the project itself as "no record").
  */
 import { makePurl } from '../../core/purl.js';
 import type { LockfileReader, NativeDigest } from '../adapter.js';
@@ -16,10 +19,10 @@ import {
   optString,
 } from '../support/lockfile.js';
 import { isRecord, parseTomlObject } from '../support/text.js';
+import { cargoLockFormat } from './descriptor.js';
 
 export const cargoLockReader: LockfileReader = {
-  format: 'Cargo.lock',
-  matches: (f) => f === 'Cargo.lock',
+  ...cargoLockFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const legacy = new Map<string, string>();
@@ -29,7 +32,8 @@ export const cargoLockReader: LockfileReader = {
         if (m && typeof v === 'string' && v !== '<none>') legacy.set(`${m[1]} ${m[2]}`, v);
       }
     }
-    return optArray(doc['package'], file, 'package').map((p, i) => {
+    const packages = optArray(doc['package'], file, 'package');
+    return packages.flatMap((p, i) => {
       const field = `package[${i}]`;
       const pkg = needRecord(p, file, field);
       const name = needString(pkg, 'name', file, field);
@@ -42,11 +46,8 @@ export const cargoLockReader: LockfileReader = {
         digests.push({ algorithm: 'sha256', value: checksum.toLowerCase() });
       }
       const source = optString(pkg, 'source', file, field);
-      return {
-        purl: makePurl('cargo', undefined, name, version),
-        digests,
-        ...(source ? { resolved: source } : {}),
-      };
+      if (!source) return [];
+      return [{ purl: makePurl('cargo', undefined, name, version), digests, resolved: source }];
     });
   },
 };

@@ -10,6 +10,7 @@
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
+import { cartfileResolvedFormat } from './descriptor.js';
 
 const LINE = /^(github|git|binary)\s+"([^"]+)"\s+"([^"]+)"\s*$/;
 
@@ -77,7 +78,6 @@ export function readCartfileResolved(file: string, bytes: Uint8Array): LockfileE
 }
 
 export const cartfileResolvedReader: LockfileReader = {
-  format: 'Cartfile.resolved',
-  matches: (f) => f === 'Cartfile.resolved',
+  ...cartfileResolvedFormat,
   read: readCartfileResolved,
 };

@@ -16,10 +16,10 @@ import {
   optString,
 } from '../support/lockfile.js';
 import { isRecord, parseJsonObject } from '../support/text.js';
+import { composerLockFormat } from './descriptor.js';
 
 export const composerLockReader: LockfileReader = {
-  format: 'composer.lock',
-  matches: (f) => f === 'composer.lock',
+  ...composerLockFormat,
   read(file, bytes) {
     const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const out: LockfileEntry[] = [];

@@ -4,14 +4,14 @@
  */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { cpanDescriptor } from './descriptor.js';
 import { identifyCpan } from './identify.js';
 import { cpanfileSnapshotReader } from './lockfile.js';
 
 export const cpanAdapter: EcosystemAdapter = {
-  type: 'cpan',
-  displayName: 'CPAN distribution',
-  // CPAN tarballs look like any other "Name-1.0.tar.gz"; choose with --type cpan.
-  detect: () => 'no',
+  type: cpanDescriptor.type,
+  displayName: cpanDescriptor.displayName,
+  detect: cpanDescriptor.detect,
   identify: identifyCpan,
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);

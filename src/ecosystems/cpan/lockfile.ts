@@ -7,6 +7,7 @@
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { decodeLockText, lockError } from '../support/lockfile.js';
+import { cpanfileSnapshotFormat } from './descriptor.js';
 
 /** parseCpanPathname splits "A/AU/AUTHOR/Dist-Name-1.0.tar.gz" (optionally with subfolders). */
 export function parseCpanPathname(
@@ -20,8 +21,7 @@ export function parseCpanPathname(
 }
 
 export const cpanfileSnapshotReader: LockfileReader = {
-  format: 'cpanfile.snapshot (Carton)',
-  matches: (f) => f === 'cpanfile.snapshot',
+  ...cpanfileSnapshotFormat,
   read(file, bytes) {
     const lines = decodeLockText(bytes, file).replace(/\r\n?/g, '\n').split('\n');
     if (!/^# carton snapshot format: version 1\.0/.test(lines[0] ?? ''))

@@ -4,7 +4,7 @@
  * computes it with tools::md5sum).
  */
 import type { EcosystemAdapter } from '../adapter.js';
-import { isGzipHead } from '../support/archive.js';
+import { cranDescriptor } from './descriptor.js';
 import { hashArtifactHex } from '../support/hash.js';
 import { identifyCran, readDescription } from './identify.js';
 import { RENV_HASH } from './lockfile.js';
@@ -13,15 +13,10 @@ import { renvLockReader } from './lockfile.js';
 import { cranReleaseKey } from './release-key.js';
 
 export const cranAdapter: EcosystemAdapter = {
-  type: 'cran',
+  type: cranDescriptor.type,
   releaseKey: cranReleaseKey,
-  displayName: 'R package (CRAN)',
-  detect(fileName, head) {
-    // "<pkg>_<version>.tar.gz": R names cannot hold "_", so the underscore is telling.
-    return /^[A-Za-z][A-Za-z0-9.]*_\d+([.-]\d+)+\.tar\.gz$/.test(fileName) && isGzipHead(head)
-      ? 'yes'
-      : 'no';
-  },
+  displayName: cranDescriptor.displayName,
+  detect: cranDescriptor.detect,
   identify: identifyCran,
   async digest(artifact) {
     return { algorithm: 'md5', value: await hashArtifactHex(artifact, 'md5') };

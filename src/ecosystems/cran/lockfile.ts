@@ -14,13 +14,13 @@ import {
   optString,
 } from '../support/lockfile.js';
 import { parseJsonObject } from '../support/text.js';
+import { renvLockFormat } from './descriptor.js';
 
 /** The algorithm name of renv's Hash in lockfile entries and release records. */
 export const RENV_HASH = 'renv-hash';
 
 export const renvLockReader: LockfileReader = {
-  format: 'renv.lock',
-  matches: (f) => f === 'renv.lock',
+  ...renvLockFormat,
   read(file, bytes) {
     const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const pkgs = doc['Packages'] === undefined ? {} : needRecord(doc['Packages'], file, 'Packages');

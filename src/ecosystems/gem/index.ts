@@ -1,21 +1,16 @@
 /** The RubyGems adapter: .gem files and Bundler's Gemfile.lock. */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
-import { tarFirstName } from '../hex/index.js';
+import { gemDescriptor } from './descriptor.js';
 import { identifyGem } from './identify.js';
 import { gemfileLockReader } from './lockfile.js';
 import { gemReleaseKey } from './release-key.js';
 
 export const gemAdapter: EcosystemAdapter = {
-  type: 'gem',
+  type: gemDescriptor.type,
   releaseKey: gemReleaseKey,
-  displayName: 'RubyGems',
-  detect(fileName, head) {
-    const first = tarFirstName(head);
-    if (/\.gem$/i.test(fileName))
-      return first === 'metadata.gz' || first === 'data.tar.gz' ? 'yes' : 'maybe';
-    return first === 'metadata.gz' ? 'yes' : 'no';
-  },
+  displayName: gemDescriptor.displayName,
+  detect: gemDescriptor.detect,
   identify: identifyGem,
   /** The gem's native digest is the hex SHA-256 of the file (compact index `checksum:`, Gemfile.lock CHECKSUMS). */
   async digest(artifact) {

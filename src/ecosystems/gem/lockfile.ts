@@ -8,6 +8,7 @@
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
+import { gemfileLockFormat } from './descriptor.js';
 
 const SPEC = /^ {4}([A-Za-z0-9._-]+) \(([^)\s]+)\)$/;
 const CHECKSUM = /^ {2}([A-Za-z0-9._-]+) \(([^)\s]+)\)(?: (.*))?$/;
@@ -109,7 +110,6 @@ export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[
 }
 
 export const gemfileLockReader: LockfileReader = {
-  format: 'Gemfile.lock',
-  matches: (f) => f === 'Gemfile.lock' || f === 'gems.locked',
+  ...gemfileLockFormat,
   read: readGemfileLock,
 };

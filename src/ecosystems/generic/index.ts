@@ -6,11 +6,12 @@ import { digestStream } from '../../core/digest.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { genericDescriptor } from './descriptor.js';
 
 export const genericAdapter: EcosystemAdapter = {
-  type: 'generic',
-  displayName: 'generic file',
-  detect: () => 'maybe',
+  type: genericDescriptor.type,
+  displayName: genericDescriptor.displayName,
+  detect: genericDescriptor.detect,
   async identify(artifact, options = {}) {
     const missing = [
       options.name === undefined ? '--name' : '',

@@ -4,7 +4,7 @@
  * go.mod hash comes from inspectGoModule.
  */
 import type { EcosystemAdapter } from '../adapter.js';
-import { firstZipEntryName, isZipHead } from '../support/archive.js';
+import { golangDescriptor } from './descriptor.js';
 import { digestGoZip } from './digest.js';
 import { identifyGo } from './identify.js';
 import { goSumReader } from './lockfile.js';
@@ -13,14 +13,10 @@ import { golangReleaseKey } from './release-key.js';
 export { inspectGoModule } from './identify.js';
 
 export const golangAdapter: EcosystemAdapter = {
-  type: 'golang',
+  type: golangDescriptor.type,
   releaseKey: golangReleaseKey,
-  displayName: 'Go module',
-  detect(fileName, head) {
-    const first = firstZipEntryName(head);
-    if (first !== undefined && /^[^@/][^@]*@v\d[^/]*\//.test(first)) return 'yes';
-    return /^v\d+\.\d+\.\d+.*\.zip$/.test(fileName) && isZipHead(head) ? 'maybe' : 'no';
-  },
+  displayName: golangDescriptor.displayName,
+  detect: golangDescriptor.detect,
   identify: identifyGo,
   digest: digestGoZip,
   lockfiles: [goSumReader],

@@ -7,10 +7,10 @@ import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import { decodeLockText, lockError } from '../support/lockfile.js';
 import { splitModulePath } from './identify.js';
+import { goSumFormat } from './descriptor.js';
 
 export const goSumReader: LockfileReader = {
-  format: 'go.sum',
-  matches: (f) => f === 'go.sum' || f === 'go.work.sum',
+  ...goSumFormat,
   read(file, bytes) {
     const text = decodeLockText(bytes, file);
     const byKey = new Map<string, { purl: string; digests: NativeDigest[] }>();

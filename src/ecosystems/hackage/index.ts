@@ -5,16 +5,16 @@
  */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { hackageDescriptor } from './descriptor.js';
 import { identifyHackage } from './identify.js';
 import { cabalFreezeReader } from './lockfile.js';
 import { hackageReleaseKey } from './release-key.js';
 
 export const hackageAdapter: EcosystemAdapter = {
-  type: 'hackage',
+  type: hackageDescriptor.type,
   releaseKey: hackageReleaseKey,
-  displayName: 'Hackage (Cabal)',
-  // Hackage sdists look like any other "name-1.0.tar.gz"; choose with --type hackage.
-  detect: () => 'no',
+  displayName: hackageDescriptor.displayName,
+  detect: hackageDescriptor.detect,
   identify: identifyHackage,
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);

@@ -8,10 +8,10 @@ import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { decodeLockText, lockError } from '../support/lockfile.js';
 import { CABAL_NAME, CABAL_VERSION } from './identify.js';
+import { cabalFreezeFormat } from './descriptor.js';
 
 export const cabalFreezeReader: LockfileReader = {
-  format: 'cabal.project.freeze',
-  matches: (f) => f === 'cabal.project.freeze' || /^cabal\.project\..*\.freeze$/.test(f),
+  ...cabalFreezeFormat,
   read(file, bytes) {
     const lines = decodeLockText(bytes, file).replace(/\r\n?/g, '\n').split('\n');
     const fields = new Map<string, { text: string; line: number }>();

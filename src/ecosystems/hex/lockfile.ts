@@ -25,6 +25,7 @@ import {
   TermSyntaxError,
   type Term,
 } from './terms.js';
+import { mixLockFormat, rebarLockFormat } from './descriptor.js';
 
 function bad(file: string, field: string, message: string): InputError {
   return new InputError('LOCKFILE_INVALID', `${file}: ${message}`, { file, field });
@@ -169,12 +170,10 @@ export function readRebarLock(file: string, bytes: Uint8Array): LockfileEntry[] 
 }
 
 export const mixLockReader: LockfileReader = {
-  format: 'mix.lock',
-  matches: (f) => f === 'mix.lock',
+  ...mixLockFormat,
   read: readMixLock,
 };
 export const rebarLockReader: LockfileReader = {
-  format: 'rebar.lock',
-  matches: (f) => f === 'rebar.lock',
+  ...rebarLockFormat,
   read: readRebarLock,
 };

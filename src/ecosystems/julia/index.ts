@@ -3,6 +3,7 @@
  * `git-tree-sha1` of the unpacked tree (a git tree object id).
  */
 import type { EcosystemAdapter } from '../adapter.js';
+import { juliaDescriptor } from './descriptor.js';
 import { identifyJulia, inspectJulia } from './identify.js';
 import { manifestTomlReader } from './lockfile.js';
 
@@ -10,10 +11,9 @@ export { inspectJulia } from './identify.js';
 export { gitTreeSha1 } from './tree-hash.js';
 
 export const juliaAdapter: EcosystemAdapter = {
-  type: 'julia',
-  displayName: 'Julia package',
-  // Pkg server tarballs have no telling name; choose with --type julia.
-  detect: () => 'no',
+  type: juliaDescriptor.type,
+  displayName: juliaDescriptor.displayName,
+  detect: juliaDescriptor.detect,
   identify: identifyJulia,
   async digest(artifact) {
     return (await inspectJulia(artifact)).treeHash;

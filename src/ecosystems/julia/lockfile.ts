@@ -16,13 +16,10 @@ import {
   optString,
 } from '../support/lockfile.js';
 import { parseTomlObject } from '../support/text.js';
+import { manifestTomlFormat } from './descriptor.js';
 
 export const manifestTomlReader: LockfileReader = {
-  format: 'Manifest.toml (Julia Pkg)',
-  matches: (f) =>
-    f === 'Manifest.toml' ||
-    f === 'JuliaManifest.toml' ||
-    /^(Julia)?Manifest-v[\d.]+\.toml$/.test(f),
+  ...manifestTomlFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const v2 = doc['manifest_format'] !== undefined;

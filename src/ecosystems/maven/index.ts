@@ -1,12 +1,10 @@
 /** The Maven adapter: jars (and other zip artifacts) and POMs; Gradle's verification-metadata.xml. */
 import { digestStream } from '../../core/digest.js';
 import type { Artifact, EcosystemAdapter, NativeDigest } from '../adapter.js';
+import { mavenDescriptor } from './descriptor.js';
 import { identifyMaven } from './identify.js';
 import { gradleVerificationReader } from './lockfile.js';
 import { mavenReleaseKey } from './release-key.js';
-
-const isZip = (head: Uint8Array) =>
-  head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
 /** mavenChecksums gives the sidecar checksums a Maven repository serves (.sha1, .sha256, .sha512, .md5), hex of the file. */
 export async function mavenChecksums(artifact: Artifact): Promise<NativeDigest[]> {
@@ -15,15 +13,10 @@ export async function mavenChecksums(artifact: Artifact): Promise<NativeDigest[]
 }
 
 export const mavenAdapter: EcosystemAdapter = {
-  type: 'maven',
+  type: mavenDescriptor.type,
   releaseKey: mavenReleaseKey,
-  displayName: 'Maven',
-  detect(fileName, head) {
-    if (/\.(jar|war|ear|aar)$/i.test(fileName)) return isZip(head) ? 'yes' : 'maybe';
-    if (/\.pom$/i.test(fileName))
-      return /<project[\s>]/.test(Buffer.from(head).toString('utf8')) ? 'yes' : 'maybe';
-    return 'no';
-  },
+  displayName: mavenDescriptor.displayName,
+  detect: mavenDescriptor.detect,
   identify: identifyMaven,
   /** Maven's native digest is the `.sha1` sidecar: hex SHA-1 of the file (the one Maven checks by default). */
   async digest(artifact) {

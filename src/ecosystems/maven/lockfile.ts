@@ -10,6 +10,7 @@ import { xmlLib } from '../support/lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
+import { gradleVerificationFormat } from './descriptor.js';
 
 const ALGORITHMS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -89,7 +90,6 @@ export function readGradleVerificationMetadata(file: string, bytes: Uint8Array):
 }
 
 export const gradleVerificationReader: LockfileReader = {
-  format: 'Gradle verification-metadata.xml',
-  matches: (f) => f === 'verification-metadata.xml',
+  ...gradleVerificationFormat,
   read: readGradleVerificationMetadata,
 };

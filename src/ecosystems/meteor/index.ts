@@ -1,18 +1,17 @@
 /** The Meteor (Atmosphere) adapter: package build/source tarballs and .meteor/versions. */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { meteorDescriptor } from './descriptor.js';
 import { identifyMeteor } from './identify.js';
 import { meteorVersionsReader } from './lockfile.js';
 import { semverKey } from '../support/semver-key.js';
 
 export const meteorAdapter: EcosystemAdapter = {
-  type: 'meteor',
+  type: meteorDescriptor.type,
   /** Semantic Versioning: build metadata does not make a new version. */
   releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
-  displayName: 'Meteor (Atmosphere)',
-  detect(fileName) {
-    return fileName === 'package.js' ? 'maybe' : 'no';
-  },
+  displayName: meteorDescriptor.displayName,
+  detect: meteorDescriptor.detect,
   identify: identifyMeteor,
   /**
    * Meteor's package server records a build's `tarballHash`: base64 SHA-256

@@ -7,6 +7,7 @@ import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { splitMeteorName } from './identify.js';
+import { meteorVersionsFormat } from './descriptor.js';
 
 export function readMeteorVersions(file: string, bytes: Uint8Array): LockfileEntry[] {
   let text: string;
@@ -35,7 +36,6 @@ export function readMeteorVersions(file: string, bytes: Uint8Array): LockfileEnt
 }
 
 export const meteorVersionsReader: LockfileReader = {
-  format: '.meteor/versions',
-  matches: (f) => f === 'versions',
+  ...meteorVersionsFormat,
   read: readMeteorVersions,
 };

@@ -1,5 +1,6 @@
 /** The npm adapter: tarballs made by `npm pack`. */
 import type { EcosystemAdapter } from '../adapter.js';
+import { npmDescriptor } from './descriptor.js';
 import { digestNpm } from './digest.js';
 import { identifyNpm } from './identify.js';
 import { packageLockReader } from './lockfile.js';
@@ -8,14 +9,10 @@ import { yarnLockReader } from './lockfile-yarn.js';
 import { npmReleaseKey } from './release-key.js';
 
 export const npmAdapter: EcosystemAdapter = {
-  type: 'npm',
+  type: npmDescriptor.type,
   releaseKey: npmReleaseKey,
-  displayName: 'npm',
-  detect(fileName, head) {
-    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-    if (/\.tgz$/i.test(fileName) && gz) return 'yes';
-    return /\.tgz$/i.test(fileName) ? 'maybe' : 'no';
-  },
+  displayName: npmDescriptor.displayName,
+  detect: npmDescriptor.detect,
   identify: identifyNpm,
   digest: digestNpm,
   lockfiles: [packageLockReader, yarnLockReader, pnpmLockReader],

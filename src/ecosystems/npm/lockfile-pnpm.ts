@@ -26,10 +26,10 @@ import {
   sourceOfSpec,
   splitNameAtVersion,
 } from './lockfile-common.js';
+import { pnpmLockFormat } from './descriptor.js';
 
 export const pnpmLockReader: LockfileReader = {
-  format: 'pnpm-lock.yaml',
-  matches: (f) => f === 'pnpm-lock.yaml',
+  ...pnpmLockFormat,
   read(file, bytes) {
     let doc: unknown;
     try {

@@ -29,13 +29,13 @@ import {
   sourceOfSpec,
   splitNameAtVersion,
 } from './lockfile-common.js';
+import { yarnLockFormat } from './descriptor.js';
 
 /** YARN_BERRY_CHECKSUM is the algorithm name of berry's cache checksum (see the file comment). */
 export const YARN_BERRY_CHECKSUM = 'yarn-berry-cache';
 
 export const yarnLockReader: LockfileReader = {
-  format: 'yarn.lock',
-  matches: (f) => f === 'yarn.lock',
+  ...yarnLockFormat,
   read(file, bytes) {
     const text = decodeLockText(bytes, file);
     if (/^__metadata:/m.test(text)) return readBerry(file, text);

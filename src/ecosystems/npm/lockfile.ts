@@ -26,13 +26,13 @@ import {
   sourceOfSpec,
   splitNameAtVersion,
 } from './lockfile-common.js';
+import { packageLockFormat } from './descriptor.js';
 
 /** MAX_DEPTH bounds the v1 `dependencies` recursion (hostile lockfiles). */
 const MAX_DEPTH = 200;
 
 export const packageLockReader: LockfileReader = {
-  format: 'package-lock.json',
-  matches: (f) => f === 'package-lock.json' || f === 'npm-shrinkwrap.json',
+  ...packageLockFormat,
   read(file, bytes) {
     const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const version = doc['lockfileVersion'];

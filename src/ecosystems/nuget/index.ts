@@ -1,21 +1,16 @@
 /** The NuGet adapter: .nupkg files and packages.lock.json. */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { nugetDescriptor } from './descriptor.js';
 import { identifyNuGet } from './identify.js';
 import { packagesLockJsonReader } from './lockfile.js';
 import { nugetReleaseKey } from './release-key.js';
 
-const isZip = (head: Uint8Array) =>
-  head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-
 export const nugetAdapter: EcosystemAdapter = {
-  type: 'nuget',
+  type: nugetDescriptor.type,
   releaseKey: nugetReleaseKey,
-  displayName: 'NuGet',
-  detect(fileName, head) {
-    if (!/\.s?nupkg$/i.test(fileName)) return 'no';
-    return isZip(head) ? 'yes' : 'maybe';
-  },
+  displayName: nugetDescriptor.displayName,
+  detect: nugetDescriptor.detect,
   identify: identifyNuGet,
   /**
    * NuGet's native digest is base64(SHA-512(.nupkg bytes)): the registration

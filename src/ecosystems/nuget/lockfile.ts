@@ -8,6 +8,7 @@
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
+import { packagesLockJsonFormat } from './descriptor.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,7 +66,6 @@ export function readPackagesLockJson(file: string, bytes: Uint8Array): LockfileE
 }
 
 export const packagesLockJsonReader: LockfileReader = {
-  format: 'packages.lock.json (NuGet)',
-  matches: (f) => f === 'packages.lock.json' || /^packages\..+\.lock\.json$/.test(f),
+  ...packagesLockJsonFormat,
   read: readPackagesLockJson,
 };

@@ -9,6 +9,7 @@ import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { parseForgeName } from './identify.js';
+import { puppetfileFormat } from './descriptor.js';
 
 const MOD = /^\s*mod\s*\(?\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?(.*)$/;
 
@@ -56,7 +57,6 @@ export function readPuppetfile(file: string, bytes: Uint8Array): LockfileEntry[]
 }
 
 export const puppetfileReader: LockfileReader = {
-  format: 'Puppetfile',
-  matches: (f) => f === 'Puppetfile',
+  ...puppetfileFormat,
   read: readPuppetfile,
 };

@@ -4,22 +4,16 @@
  */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
-import { isGzipHead, isZipHead } from '../support/archive.js';
+import { pypiDescriptor } from './descriptor.js';
 import { identifyPypi } from './identify.js';
 import { PYPI_LOCKFILES } from './lockfile.js';
 import { pypiReleaseKey } from './release-key.js';
 
 export const pypiAdapter: EcosystemAdapter = {
-  type: 'pypi',
+  type: pypiDescriptor.type,
   releaseKey: pypiReleaseKey,
-  displayName: 'PyPI (wheel, sdist)',
-  detect(fileName, head) {
-    if (/\.whl$/i.test(fileName)) return isZipHead(head) ? 'yes' : 'maybe';
-    // sdists share ".tar.gz" with CPAN, Hackage and others: a name match only.
-    if (/^[A-Za-z0-9][A-Za-z0-9._]*-\d[^-]*\.tar\.gz$/.test(fileName) && isGzipHead(head))
-      return 'maybe';
-    return 'no';
-  },
+  displayName: pypiDescriptor.displayName,
+  detect: pypiDescriptor.detect,
   identify: identifyPypi,
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);

@@ -20,6 +20,13 @@ import {
 } from '../support/lockfile.js';
 import { isRecord, parseJsonObject, parseTomlObject } from '../support/text.js';
 import { normalizePypiName, PYPI_NAME } from './name.js';
+import {
+  requirementsTxtFormat,
+  poetryLockFormat,
+  pipfileLockFormat,
+  uvLockFormat,
+  pylockFormat,
+} from './descriptor.js';
 
 function purlFor(name: string, version: string | undefined, file: string, field: string): string {
   if (!PYPI_NAME.test(name))
@@ -43,8 +50,7 @@ function dedupe(ds: NativeDigest[]): NativeDigest[] {
 
 /** requirements.txt: logical lines (backslash continuations), `name[extras]==version ; marker --hash=…`. */
 export const requirementsTxtReader: LockfileReader = {
-  format: 'requirements.txt (pip hash-checking mode)',
-  matches: (f) => /^requirements.*\.txt$/i.test(f) || /\.requirements\.txt$/i.test(f),
+  ...requirementsTxtFormat,
   read(file, bytes) {
     const text = decodeLockText(bytes, file);
     const logical: { line: number; text: string }[] = [];
@@ -102,8 +108,7 @@ export const requirementsTxtReader: LockfileReader = {
 
 /** poetry.lock (TOML). */
 export const poetryLockReader: LockfileReader = {
-  format: 'poetry.lock',
-  matches: (f) => f === 'poetry.lock',
+  ...poetryLockFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const meta = isRecord(doc['metadata']) ? doc['metadata'] : {};
@@ -142,8 +147,7 @@ export const poetryLockReader: LockfileReader = {
 
 /** Pipfile.lock (JSON). */
 export const pipfileLockReader: LockfileReader = {
-  format: 'Pipfile.lock',
-  matches: (f) => f === 'Pipfile.lock',
+  ...pipfileLockFormat,
   read(file, bytes) {
     const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const out: LockfileEntry[] = [];
@@ -171,8 +175,7 @@ export const pipfileLockReader: LockfileReader = {
 
 /** uv.lock (TOML): packages from registries, direct URLs or paths; editable/virtual ones carry no hash. */
 export const uvLockReader: LockfileReader = {
-  format: 'uv.lock',
-  matches: (f) => f === 'uv.lock',
+  ...uvLockFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     return optArray(doc['package'], file, 'package').map((p, i) => {
@@ -209,8 +212,7 @@ export const uvLockReader: LockfileReader = {
 
 /** pylock.toml (PEP 751, packaging.python.org/specifications/pylock-toml). */
 export const pylockReader: LockfileReader = {
-  format: 'pylock.toml (PEP 751)',
-  matches: (f) => f === 'pylock.toml' || /^pylock\.[^.]+\.toml$/.test(f),
+  ...pylockFormat,
   read(file, bytes) {
     const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
     const lv = doc['lock-version'];

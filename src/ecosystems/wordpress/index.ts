@@ -7,13 +7,13 @@
  */
 import { digestStream } from '../../core/digest.js';
 import type { EcosystemAdapter } from '../adapter.js';
+import { wordpressDescriptor } from './descriptor.js';
 import { identifyWordpress } from './identify.js';
 
 export const wordpressAdapter: EcosystemAdapter = {
-  type: 'wordpress',
-  displayName: 'WordPress plugin/theme',
-  // Plugin and theme zips are ordinary zips; choose with --type wordpress.
-  detect: () => 'no',
+  type: wordpressDescriptor.type,
+  displayName: wordpressDescriptor.displayName,
+  detect: wordpressDescriptor.detect,
   identify: identifyWordpress,
   async digest(artifact) {
     const { digests } = await digestStream(artifact.open(), ['sha256']);

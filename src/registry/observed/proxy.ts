@@ -9,12 +9,26 @@ import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
 import type { ProxyConfig } from '../upstream/config.js';
 import { GoUpstream } from '../upstream/go.js';
+import { UpstreamSumdb } from '../upstream/go-sumdb.js';
 import { UpstreamClient } from '../upstream/http.js';
 import { NpmUpstream } from '../upstream/npm.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
+import { PypiUpstream } from '../upstream/pypi.js';
+import { PypiProxy } from './pypi-proxy.js';
+import { CargoUpstream } from '../upstream/cargo.js';
+import { CargoProxy } from './cargo-proxy.js';
+import { GemUpstream } from '../upstream/gem.js';
+import { GemProxy } from './gem-proxy.js';
+import { ComposerUpstream } from '../upstream/composer.js';
+import { ComposerProxy } from './composer-proxy.js';
+import { CranUpstream } from '../upstream/cran.js';
+import { CranProxy } from './cran-proxy.js';
+import { MavenUpstream } from '../upstream/maven.js';
+import { MavenProxy } from './maven-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
+import { UpstreamNames } from './shadowing.js';
 import { parsePurl } from '../../core/purl.js';
 import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
@@ -23,7 +37,15 @@ export interface Proxy {
   readonly conflicts: ConflictStore;
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
+  readonly pypi?: PypiProxy | undefined;
+  readonly cargo?: CargoProxy | undefined;
+  readonly gem?: GemProxy | undefined;
+  readonly composer?: ComposerProxy | undefined;
+  readonly cran?: CranProxy | undefined;
+  readonly maven?: MavenProxy | undefined;
   readonly config: ProxyConfig;
+  /** The publish-side rule: public names are not published here (shadowing.ts). */
+  readonly names: UpstreamNames;
 }
 
 export interface ProxyDeps {
@@ -68,6 +90,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   const upstreams = new Map<string, Upstream>();
   let npm: NpmUpstream | undefined;
   let go: GoUpstream | undefined;
+  let pypi: PypiUpstream | undefined;
+  let cargo: CargoUpstream | undefined;
+  let gem: GemUpstream | undefined;
+  let composer: ComposerUpstream | undefined;
+  let cran: CranUpstream | undefined;
+  let maven: MavenUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -85,7 +113,67 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
         })),
       );
     if (eco === 'golang')
-      upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+      upstreams.set(
+        'golang',
+        (go = new GoUpstream({
+          url: u.url,
+          client,
+          limits,
+          ...(u.sumdb !== undefined ? { sumdb: new UpstreamSumdb(u.sumdb, client) } : {}),
+        })),
+      );
+    if (eco === 'cargo')
+      upstreams.set(
+        'cargo',
+        (cargo = new CargoUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'gem')
+      upstreams.set(
+        'gem',
+        (gem = new GemUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'composer')
+      upstreams.set(
+        'composer',
+        (composer = new ComposerUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'cran')
+      upstreams.set(
+        'cran',
+        (cran = new CranUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'maven')
+      upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
+    if (eco === 'pypi')
+      upstreams.set(
+        'pypi',
+        (pypi = new PypiUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
@@ -105,11 +193,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       /* computed (and refused) again when a packument needs it */
     }
   };
+  const hostedReason = makeHostedReason(config, deps);
   const observe = new ObserveService({
     ctx: deps.ctx,
     upstreams,
     conflicts,
-    hostedReason: makeHostedReason(config, deps),
+    hostedReason,
     policy,
     prepare,
   });
@@ -118,6 +207,18 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     conflicts,
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
+    pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
+    cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
+    gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
+    composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
+    cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
+    maven: maven ? new MavenProxy(maven, observe) : undefined,
     config,
+    names: new UpstreamNames({
+      store: deps.ctx.store,
+      upstreams,
+      privatePatterns: config.private,
+      hostedReason,
+    }),
   };
 }

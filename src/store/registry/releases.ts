@@ -10,14 +10,17 @@
  *   marks it `published`. Readers only ever see published rows.
  * - Every method is durable on return (WAL, synchronous=FULL), except `reserve`, which is
  *   made durable by the next `syncBatched`/`completeBatched` (group commit).
- * - Blobs are stored under their sha256; a blob is written (temp, fsync,
- *   rename, fsync dir) before its row can be completed, and identical bytes
- *   share one file. An orphaned blob (row rolled back) is harmless.
+ * - Blobs are stored under their sha256 and are durable before their row can be completed;
+ *   identical bytes are stored once. Small blobs (≤ SMALL_BLOB_BYTES) are rows of the
+ *   database, made durable by the same group commit as their reservation (no fsync of
+ *   their own: a publish costs O(1) fsyncs amortised over the batch); larger ones are
+ *   files (temp, fsync, rename, fsync dir). An orphaned blob (row rolled back) is harmless.
  */
 import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WalSync } from '../wal-sync.js';
 
 /** ReleaseRow is one release as stored. JSON columns are kept as text. */
 export interface ReleaseRow {
@@ -46,10 +49,35 @@ export interface ReleaseRow {
   readonly state: 'pending' | 'published';
 }
 
+/**
+ * ReserveGuard sees every row (pending ones too) of the package being reserved, inside the
+ * reservation's transaction, and throws to refuse it (nothing is written): a rule about the
+ * package's other releases that must hold atomically with the reservation (observed/shadowing.ts).
+ */
+export type ReserveGuard = (siblings: readonly ReleaseRow[]) => void;
+
 export type ReserveOutcome =
   | { readonly kind: 'reserved' }
   | { readonly kind: 'exists'; readonly row: ReleaseRow }
   | { readonly kind: 'pending'; readonly row: ReleaseRow };
+
+/**
+ * Blobs up to this size live in the database. SQLite reads and writes blobs of this size
+ * faster than the file system does (sqlite.org/intern-v-extern-blob.html), and a file costs
+ * two fsyncs (file and folder) that cannot share the batch's one WAL fsync.
+ */
+export const SMALL_BLOB_BYTES = 128 * 1024;
+
+/** One write of a group commit: a durability barrier, a completion, or a small blob. */
+type GroupWrite =
+  | { readonly kind: 'sync' }
+  | {
+      readonly kind: 'complete';
+      readonly purl: string;
+      readonly authorIndex: number | null;
+      readonly publishIndex: number;
+    }
+  | { readonly kind: 'blob'; readonly sha256: string; readonly bytes: Uint8Array };
 
 const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, native, published_at AS publishedAt, filename, account,
   author_bundle AS authorBundle, author_key_id AS authorKeyId, author_key_pem AS authorKeyPem, author_entry AS authorEntry, publish_envelope AS publishEnvelope,
@@ -58,9 +86,12 @@ const COLUMNS = `purl, type, namespace, name, version, sha256, sha512, size, nat
 export class ReleaseStore {
   readonly db: Database.Database;
   private readonly blobDir: string;
+  /** The WAL's fsync, off the event loop (see flushCompletions). */
+  private readonly wal: WalSync;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Writes waiting for the next group commit (flushCompletions). */
   private completions: {
-    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined;
+    c: GroupWrite;
     resolve: () => void;
     reject: (e: unknown) => void;
   }[] = [];
@@ -69,7 +100,9 @@ export class ReleaseStore {
     mkdirSync(dataDir, { recursive: true });
     this.blobDir = join(dataDir, 'blobs', 'sha256');
     mkdirSync(this.blobDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'registry.sqlite'));
+    const dbFile = join(dataDir, 'registry.sqlite');
+    this.db = new Database(dbFile);
+    this.wal = new WalSync(dbFile);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -94,6 +127,8 @@ export class ReleaseStore {
       CREATE TABLE IF NOT EXISTS dist_tag (type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, tag TEXT NOT NULL, version TEXT NOT NULL,
         PRIMARY KEY (type, namespace, name, tag));
       CREATE TABLE IF NOT EXISTS release_sync (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+      -- Small artifacts, content-addressed (SMALL_BLOB_BYTES); larger ones are files under blobs/sha256.
+      CREATE TABLE IF NOT EXISTS blob (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL);
     `);
     // The release key (src/ecosystems/release-key.ts): one row per version as the ecosystem counts
     // versions (npm 1.0.0 = 1.0.0+build, NuGet ids case-insensitive, …). Added to older databases
@@ -123,23 +158,30 @@ export class ReleaseStore {
   reserve(
     row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
     releaseKey?: string,
+    guard?: ReserveGuard,
   ): ReserveOutcome {
-    this.db.pragma('synchronous = NORMAL');
+    return this.unsynced(() => this.reserveTx(row, releaseKey ?? null, guard));
+  }
+
+  /** unsynced runs writes without their own WAL fsync; the next syncBatched makes them durable. */
+  private unsynced<T>(fn: () => T): T {
+    this.q('PRAGMA synchronous = NORMAL').run();
     try {
-      return this.reserveTx(row, releaseKey ?? null);
+      return fn();
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.q('PRAGMA synchronous = FULL').run();
     }
   }
 
   /** syncBatched resolves once every earlier write is durable; concurrent callers share one WAL fsync. */
   syncBatched(): Promise<void> {
-    return this.enqueue(undefined);
+    return this.enqueue({ kind: 'sync' });
   }
 
   private reserveTx(
     row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
     releaseKey: string | null,
+    guard: ReserveGuard | undefined,
   ): ReserveOutcome {
     return this.db
       .transaction((): ReserveOutcome => {
@@ -154,6 +196,11 @@ export class ReleaseStore {
           return existing.state === 'published'
             ? { kind: 'exists', row: existing }
             : { kind: 'pending', row: existing };
+        guard?.(
+          this.q(
+            `SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ?`,
+          ).all(row.type, row.namespace, row.name) as ReleaseRow[],
+        );
         this.q(
           `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
             author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state, release_key)
@@ -179,34 +226,43 @@ export class ReleaseStore {
    * WAL fsync instead of one each. Durable when the promise resolves, like complete().
    */
   completeBatched(purl: string, authorIndex: number | null, publishIndex: number): Promise<void> {
-    return this.enqueue({ purl, authorIndex, publishIndex });
+    return this.enqueue({ kind: 'complete', purl, authorIndex, publishIndex });
   }
 
-  private enqueue(
-    c: { purl: string; authorIndex: number | null; publishIndex: number } | undefined,
-  ): Promise<void> {
+  private enqueue(c: GroupWrite): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.completions.push({ c, resolve, reject }) === 1)
-        setImmediate(() => this.flushCompletions());
+        setImmediate(() => void this.flushCompletions());
     });
   }
 
-  /** One write transaction under synchronous=FULL: its WAL fsync makes it and every earlier write durable. */
-  private flushCompletions(): void {
+  /**
+   * One write transaction, then one fsync of the WAL (src/store/wal-sync.ts), which makes it
+   * and every earlier write durable; the fsync runs off the event loop, which keeps serving
+   * the next batch meanwhile. Waiters resolve only after it.
+   */
+  private async flushCompletions(): Promise<void> {
     const batch = this.completions;
     this.completions = [];
     const update = this.q(
       `UPDATE release SET state = 'published', author_index = ?, publish_index = ? WHERE purl = ? AND state = 'pending'`,
     );
     const mark = this.q(`INSERT OR REPLACE INTO release_sync (id, at) VALUES (1, ?)`);
+    const blob = this.q(`INSERT OR IGNORE INTO blob (sha256, bytes) VALUES (?, ?)`);
     let changed: number[];
     try {
-      changed = this.db.transaction(() => {
-        mark.run(Date.now()); // a write, so that the commit syncs the WAL even when nothing completes
-        return batch.map(({ c }) =>
-          c ? update.run(c.authorIndex, c.publishIndex, c.purl).changes : 1,
-        );
-      })();
+      changed = this.unsynced(() =>
+        this.db.transaction(() => {
+          mark.run(Date.now()); // a write: the WAL exists (and holds this batch) before its fsync
+          return batch.map(({ c }) => {
+            if (c.kind === 'complete')
+              return update.run(c.authorIndex, c.publishIndex, c.purl).changes;
+            if (c.kind === 'blob') blob.run(c.sha256, c.bytes);
+            return 1;
+          });
+        })(),
+      );
+      await this.wal.sync();
     } catch (e) {
       for (const b of batch) b.reject(e);
       return;
@@ -214,7 +270,9 @@ export class ReleaseStore {
     batch.forEach((b, i) =>
       changed[i] === 1
         ? b.resolve()
-        : b.reject(new Error(`release store: ${b.c?.purl} was not pending`)),
+        : b.reject(
+            new Error(`release store: ${b.c.kind === 'complete' ? b.c.purl : ''} was not pending`),
+          ),
     );
   }
 
@@ -316,11 +374,22 @@ export class ReleaseStore {
       .get(sha256) as { sha1: string; manifest: string } | undefined;
   }
 
-  /** putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts). */
+  /**
+   * putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts).
+   * Not fsynced on its own (a row lost to a power cut is computed again from the blob): one fsync
+   * per first-seen tarball blocked the event loop for most of a cold proxy install's store time.
+   */
   putNpmTarball(sha256: string, sha1: string, manifest: string): void {
-    this.db
-      .prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`)
-      .run(sha256, sha1, manifest);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.q(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`).run(
+        sha256,
+        sha1,
+        manifest,
+      );
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   /** distTags returns the explicitly set dist-tags of a package (tag → version). */
@@ -367,12 +436,16 @@ export class ReleaseStore {
   }
 
   /**
-   * putBlob stores bytes under their sha256, durably (file and directory fsync'd before it
-   * resolves); identical bytes are stored once. Asynchronous so that the fsyncs run off the
-   * event loop, in parallel with the other uploads.
+   * putBlob stores bytes under their sha256, durably before it resolves; identical bytes are
+   * stored once. A small blob joins the next group commit (a row); a larger one is a file
+   * (file and folder fsync'd off the event loop, in parallel with the other uploads).
    */
   async putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
     const path = this.blobPath(sha256);
+    if (bytes.length <= SMALL_BLOB_BYTES) {
+      // A row, written and made durable by the next group commit (one transaction, one fsync).
+      return this.enqueue({ kind: 'blob', sha256, bytes });
+    }
     try {
       if ((await stat(path)).size === bytes.length) return;
     } catch {
@@ -398,6 +471,9 @@ export class ReleaseStore {
 
   /** readBlob returns the bytes stored under a sha256, or undefined. */
   readBlob(sha256: string): Buffer | undefined {
+    const row = this.q(`SELECT bytes FROM blob WHERE sha256 = ?`).pluck().get(sha256) as
+      Buffer | undefined;
+    if (row !== undefined) return row;
     try {
       return readFileSync(this.blobPath(sha256));
     } catch {
@@ -406,6 +482,7 @@ export class ReleaseStore {
   }
 
   removeBlob(sha256: string): void {
+    this.q(`DELETE FROM blob WHERE sha256 = ?`).run(sha256);
     try {
       unlinkSync(this.blobPath(sha256));
     } catch {
@@ -414,6 +491,7 @@ export class ReleaseStore {
   }
 
   close(): void {
+    this.wal.close();
     this.db.close();
   }
 }

@@ -34,6 +34,8 @@ import { YankStore } from '../shared/yanks.js';
 import { cachedCrateFacts, crateFacts, type IndexEntry } from './index-entry.js';
 import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js';
 import { parseCargoPublishBody } from './publish-body.js';
+import type { CargoProxy } from '../../observed/cargo-proxy.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 
 /** Where `sigil serve` mounts this personality. */
 export const CARGO_PREFIX = '/cargo';
@@ -42,6 +44,8 @@ export interface CargoRoutesOptions {
   readonly ctx: RegistryContext;
   readonly maxUploadBytes: number;
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy's Cargo side, when `--upstream cargo=…` is configured (docs/proxy.md). */
+  readonly proxy?: CargoProxy;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -113,30 +117,44 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       .send({ dl: `${base(req)}/api/v1/crates`, api: base(req), 'auth-required': false }),
   );
 
+  /** lineOf: the index line of a stored release, from its crate's own Cargo.toml. */
+  const lineOf = async (req: FastifyRequest, row: ReleaseRow): Promise<string | undefined> => {
+    const facts = await cachedCrateFacts(
+      row.sha256,
+      row.filename,
+      () => store.readBlob(row.sha256),
+      ownIndexes(req),
+    );
+    if (!facts) return undefined;
+    const entry: IndexEntry = {
+      ...facts,
+      name: row.name,
+      vers: row.version,
+      cksum: row.sha256,
+      yanked: yanks.reason(row.purl) !== undefined,
+    };
+    return JSON.stringify(entry);
+  };
+
   app.get('/index/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
     const lower = parseIndexPath(path);
     const name = lower === undefined ? undefined : storedName(lower);
-    // A twin spelling (foo_bar for foo-bar) is a different index path: cargo asks for the exact name's path.
-    if (lower === undefined || name === undefined || name.toLowerCase() !== lower)
-      throw notFound(`no crate at index path ${path}`);
     const lines: string[] = [];
-    for (const row of releasesOf(store, `pkg:cargo/${name}`)) {
-      const facts = await cachedCrateFacts(
-        row.sha256,
-        row.filename,
-        () => store.readBlob(row.sha256),
-        ownIndexes(req),
-      );
-      if (!facts) continue;
-      const entry: IndexEntry = {
-        ...facts,
-        name: row.name,
-        vers: row.version,
-        cksum: row.sha256,
-        yanked: yanks.reason(row.purl) !== undefined,
-      };
-      lines.push(JSON.stringify(entry));
+    if (lower !== undefined && opts.proxy && (await opts.proxy.resolves(name ?? lower))) {
+      // An upstream crate (docs/proxy.md): the upstream's lines, logged versions with the logged cksum.
+      for (const l of (await opts.proxy.lines(name ?? lower)) ?? []) {
+        const line = l.kind === 'line' ? JSON.stringify(l.line) : await lineOf(req, l.row);
+        if (line) lines.push(line);
+      }
+    } else {
+      // A twin spelling (foo_bar for foo-bar) is a different index path: cargo asks for the exact name's path.
+      if (lower === undefined || name === undefined || name.toLowerCase() !== lower)
+        throw notFound(`no crate at index path ${path}`);
+      for (const row of releasesOf(store, `pkg:cargo/${name}`)) {
+        const line = await lineOf(req, row);
+        if (line) lines.push(line);
+      }
     }
     if (lines.length === 0) throw notFound(`no crate at index path ${path}`);
     const body = `${lines.join('\n')}\n`;
@@ -151,7 +169,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     async (req, reply) => {
       const { name, version } = req.params;
       if (!CRATE_NAME.test(name)) throw notFound('no such crate');
-      const row = store.get(makePurl('cargo', undefined, name, version));
+      const purl = makePurl('cargo', undefined, name, version);
+      // Through the proxy: an upstream crate is fetched, checked and logged on first download.
+      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row) throw notFound(`${name} ${version} is not published on this registry`);
       const bytes = store.readBlob(row.sha256);
       if (!bytes)

@@ -19,12 +19,15 @@ import type { RegistryContext } from '../../publish.js';
 import { RegistryError } from '../../errors.js';
 import { installRefusals, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
-import { distManifest, p2Document } from './metadata.js';
+import { distManifest, p2Document, versionEntry } from './metadata.js';
+import type { ComposerProxy } from '../../observed/composer-proxy.js';
 
 export const COMPOSER_PREFIX = '/composer';
 
 export interface ComposerRoutesOptions {
   readonly ctx: RegistryContext;
+  /** The verifying proxy's Composer side, when `--upstream composer=…` is configured (docs/proxy.md). */
+  readonly proxy?: ComposerProxy;
 }
 
 const PART = /^[a-z0-9]([_.-]?[a-z0-9]+)*$/;
@@ -58,13 +61,12 @@ export async function composerRoutes(
     const names = packagesOfType(store, 'composer').map((p) =>
       decodeURIComponent(p.slice('pkg:composer/'.length)),
     );
-    return reply
-      .type('application/json')
-      .send({
-        packages: [],
-        'metadata-url': `${base(req)}/p2/%package%.json`,
-        'available-packages': names,
-      });
+    return reply.type('application/json').send({
+      packages: [],
+      'metadata-url': `${base(req)}/p2/%package%.json`,
+      // Through the proxy every name may resolve: composer must ask for names not listed here.
+      ...(opts.proxy ? {} : { 'available-packages': names }),
+    });
   });
 
   app.get<{ Params: { vendor: string; file: string } }>('/p2/:vendor/:file', async (req, reply) => {
@@ -72,6 +74,29 @@ export async function composerRoutes(
     const m = /^(.+?)(~dev)?\.json$/.exec(req.params.file.toLowerCase());
     if (!m || !PART.test(vendor) || !PACKAGE_PART.test(m[1]!)) throw notFound('no such package');
     const name = `${vendor}/${m[1]}`;
+    const distUrl = (version: string) =>
+      `${base(req)}/dists/${name}/${encodeURIComponent(version)}/${encodeURIComponent(m[1]!)}-${encodeURIComponent(version)}.zip`;
+    if (opts.proxy && (await opts.proxy.resolves(vendor, m[1]!))) {
+      const proxied = await opts.proxy.versions(vendor, m[1]!);
+      if (!proxied || proxied.length === 0)
+        throw notFound(`${name} is on neither this registry nor its upstream`);
+      if (m[2]) return reply.type('application/json').send({ packages: { [name]: [] } });
+      const entries = [];
+      for (const v of proxied) {
+        if (v.kind === 'entry') {
+          entries.push({
+            ...v.entry,
+            dist: { ...(v.entry['dist'] as object), url: distUrl(v.version) },
+          });
+          continue;
+        }
+        const manifest = await distManifest(v.row.sha256, v.row.filename, () =>
+          store.readBlob(v.row.sha256),
+        );
+        entries.push(versionEntry(name, { row: v.row, manifest, distUrl: distUrl(v.row.version) }));
+      }
+      return reply.type('application/json').send({ packages: { [name]: entries } });
+    }
     const rows = releasesOf(
       store,
       `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(m[1]!)}`,
@@ -99,7 +124,9 @@ export async function composerRoutes(
       const { vendor, name, version, file } = req.params;
       if (!PART.test(vendor) || !PACKAGE_PART.test(name) || file !== `${name}-${version}.zip`)
         throw notFound('no such dist');
-      const row = store.get(makePurl('composer', vendor, name, version));
+      const purl = makePurl('composer', vendor, name, version);
+      // Through the proxy: an upstream package's dist is fetched, checked and logged on first download.
+      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
       if (!row) throw notFound(`${vendor}/${name} ${version} is not published on this registry`);
       const bytes = store.readBlob(row.sha256);
       if (!bytes)

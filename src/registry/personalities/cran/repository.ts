@@ -18,7 +18,7 @@ import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.
 import { packagesRds } from './rds.js';
 
 /** Fields CRAN's PACKAGES carries (tools::write_PACKAGES fields for source packages). */
-const FIELDS = [
+export const FIELDS = [
   'Package',
   'Version',
   'Priority',
@@ -54,6 +54,15 @@ export interface CranSnapshot {
   readonly packagesRds: Buffer;
   /** path under src/contrib/ → release */
   readonly files: ReadonlyMap<string, ReleaseRow>;
+  /** The PACKAGES entries, by package name: the stanza text, its fields as R's matrix row, the release (the verifying proxy merges them with an upstream's). */
+  readonly entries: ReadonlyMap<
+    string,
+    {
+      readonly text: string;
+      readonly fields: ReadonlyMap<string, string>;
+      readonly row: ReleaseRow;
+    }
+  >;
 }
 
 export const tarballName = (row: ReleaseRow): string => `${row.name}_${row.version}.tar.gz`;
@@ -105,6 +114,10 @@ export class CranRepository {
     const byName = new Map<string, ReleaseRow[]>();
     for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
     const files = new Map<string, ReleaseRow>();
+    const entries = new Map<
+      string,
+      { text: string; fields: Map<string, string>; row: ReleaseRow }
+    >();
     const stanzas: string[] = [];
     const matrix: Map<string, string>[] = [];
     for (const name of [...byName.keys()].sort()) {
@@ -114,6 +127,7 @@ export class CranRepository {
       if (e === undefined) continue;
       stanzas.push(e.text);
       matrix.push(e.fields);
+      entries.set(name, { ...e, row: newest });
       files.set(tarballName(newest), newest);
       for (const old of versions.slice(0, -1))
         files.set(`Archive/${old.name}/${tarballName(old)}`, old);
@@ -128,6 +142,7 @@ export class CranRepository {
       packagesGz: gzipSync(packages, { level: 9 }),
       packagesRds: packagesRds(columns, matrix),
       files,
+      entries,
     };
     this.cache = { key, snapshot };
     return snapshot;

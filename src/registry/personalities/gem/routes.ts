@@ -34,6 +34,9 @@ import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
 import { packagesOfType } from '../shared/releases-of.js';
 import { YankStore } from '../shared/yanks.js';
 import { marshalDump, type RubyValue } from './marshal.js';
+import type { GemProxy } from '../../observed/gem-proxy.js';
+import { isObservedRow } from '../../observed/observe.js';
+import { gemPurl } from '../../upstream/gem.js';
 import {
   cachedGemFacts,
   gemFacts,
@@ -49,6 +52,8 @@ export interface GemRoutesOptions {
   readonly ctx: RegistryContext;
   readonly maxUploadBytes: number;
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy's RubyGems side, when `--upstream gem=…` is configured (docs/proxy.md). */
+  readonly proxy?: GemProxy;
 }
 
 const GEM_NAME = /^[a-zA-Z0-9.\-_]+$/;
@@ -128,6 +133,29 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       if (!GEM_NAME.test(name)) continue;
       for (const v of await versionsOf(name, true)) if (gemFullName(v.facts) === full) return v;
     }
+    return opts.proxy ? observeFullName(full) : undefined;
+  };
+
+  /** observeFullName: through the proxy, an upstream gem's file is fetched, checked and logged on first sight. */
+  const observeFullName = async (full: string): Promise<GemVersion | undefined> => {
+    const proxy = opts.proxy!;
+    for (let i = full.indexOf('-'); i > 0; i = full.indexOf('-', i + 1)) {
+      const name = full.slice(0, i);
+      const rest = full.slice(i + 1);
+      const dash = rest.indexOf('-');
+      const version = dash < 0 ? rest : rest.slice(0, dash);
+      const platform = dash < 0 ? 'ruby' : rest.slice(dash + 1);
+      if (!GEM_NAME.test(name) || !/^[0-9]/.test(version) || !(await proxy.resolves(name)))
+        continue;
+      const lines = await proxy.upstream.info(name);
+      if (!lines?.some((l) => l.version === version && l.platform === platform)) continue;
+      const row = await proxy.observe.observe(gemPurl(name, version, platform));
+      if (!row) continue;
+      const facts = await cachedGemFacts(row.sha256, row.filename, () =>
+        store.readBlob(row.sha256),
+      );
+      if (facts) return { row, facts };
+    }
     return undefined;
   };
 
@@ -156,17 +184,21 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   };
 
   app.get('/versions', async (_req, reply) => {
-    const body = await cached(' versions', versionsBody);
+    // Through the proxy: the hosted gems, then the upstream's lines for every other name.
+    const body = opts.proxy
+      ? `${await cached(' hosted versions', () => versionsBody(true))}${(await opts.proxy.versionsLines()).map((l) => `${l}\n`).join('')}`
+      : await cached(' versions', versionsBody);
     return reply
       .header('etag', `"${md5(body)}"`)
       .type('text/plain; charset=utf-8')
       .send(body);
   });
-  const versionsBody = async (): Promise<string> => {
+  const versionsBody = async (hostedOnly = false): Promise<string> => {
     const lines: string[] = [];
     let newest = '1970-01-01T00:00:00Z';
     for (const name of names()) {
       const vs = await versionsOf(name);
+      if (hostedOnly && vs.every((v) => isObservedRow(v.row))) continue;
       if (vs.length === 0) continue;
       for (const v of vs) if (v.row.publishedAt > newest) newest = v.row.publishedAt;
       lines.push(
@@ -179,6 +211,25 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   app.get<{ Params: { name: string } }>('/info/:name', async (req, reply) => {
     const { name } = req.params;
     if (!GEM_NAME.test(name)) throw notFound('no such gem');
+    if (opts.proxy && (await opts.proxy.resolves(name))) {
+      const lines: string[] = [];
+      for (const l of (await opts.proxy.info(name)) ?? []) {
+        if (l.kind === 'line') lines.push(l.text);
+        else {
+          const facts = await cachedGemFacts(l.row.sha256, l.row.filename, () =>
+            store.readBlob(l.row.sha256),
+          );
+          if (facts) lines.push(infoLine(facts, l.row.sha256));
+        }
+      }
+      if (lines.length === 0)
+        throw notFound(`${name} is on neither this registry nor its upstream`);
+      const body = `---\n${lines.join('\n')}\n`;
+      return reply
+        .header('etag', `"${md5(body)}"`)
+        .type('text/plain; charset=utf-8')
+        .send(body);
+    }
     const body = await cached(name, async () => {
       const vs = await versionsOf(name);
       return vs.length === 0 ? '' : infoBody(vs);
@@ -189,6 +240,13 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       .type('text/plain; charset=utf-8')
       .send(body);
   });
+
+  // `gem install` probes the source root (HEAD) and resolves with the compact index (/info) when it
+  // answers, else with the full index (specs.4.8.gz), which cannot list an upstream's gems.
+  if (opts.proxy)
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send('Sigil RubyGems source (compact index)\n'),
+    );
 
   app.get('/names', async (_req, reply) =>
     reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`),

@@ -10,12 +10,15 @@ import { RegistryError } from '../../errors.js';
 import type { RegistryContext } from '../../publish.js';
 import { deploy } from './deploy.js';
 import type { MavenRepository } from './repository.js';
+import { MavenProxy } from '../../observed/maven-proxy.js';
 
 export interface MavenRoutesOptions {
   readonly repo: MavenRepository;
   readonly ctx: RegistryContext;
   readonly maxArtifactBytes: number;
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy's Maven side, when `--upstream maven=…` is configured (docs/proxy.md). */
+  readonly proxy?: MavenProxy;
 }
 
 const errorBody = (code: string, message: string, hint?: string) => ({
@@ -26,7 +29,17 @@ export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions
   const { repo, auth } = opts;
   app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
     const path = req.params['*'];
-    const f = await repo.file(path);
+    const proxy = opts.proxy;
+    if (proxy && MavenProxy.metadataOf(path)) {
+      // An upstream artifact's maven-metadata.xml is the upstream's (hosted ones stay Sigil's).
+      const bytes = await proxy.metadata(path);
+      if (bytes)
+        return reply.type(path.endsWith('.xml') ? 'application/xml' : 'text/plain').send(bytes);
+    }
+    let f = await repo.file(path);
+    // Through the proxy: an upstream artifact is fetched, checked and logged on first sight.
+    if (!f && proxy && (await proxy.observeFor(path))) f = await repo.file(path);
+    if (f && proxy) await proxy.checkSidecar(path);
     if (!f)
       return reply.code(404).send(errorBody('NOT_FOUND', `${path} is not in this repository`));
     reply.type(f.contentType).header('cache-control', 'no-cache');

@@ -20,6 +20,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 import { makePurl } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
@@ -44,6 +45,8 @@ import {
   type SimpleFile,
 } from './simple.js';
 import { checkUploadForm, pypiVersionKey } from './upload.js';
+import type { PypiProxy } from '../../observed/pypi-proxy.js';
+import type { ProxiedFile } from '../../observed/pypi-proxy.js';
 
 /** Where `sigil serve` mounts this personality. */
 export const PYPI_PREFIX = '/pypi';
@@ -52,6 +55,8 @@ export interface PypiRoutesOptions {
   readonly ctx: RegistryContext;
   readonly maxUploadBytes: number;
   readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
+  /** The verifying proxy's PyPI side, when `--upstream pypi=…` is configured (docs/proxy.md). */
+  readonly proxy?: PypiProxy;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -107,24 +112,52 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
 
   async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];
-    for (const row of releasesOf(store, packagePurl(norm), { files: true })) {
-      const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
-      const yanked = yanks.reason(yankKey(norm, row.version));
-      out.push({
-        filename: row.filename,
-        url: fileUrl(base, norm, row.version, row.filename),
-        sha256: row.sha256,
-        size: row.size,
-        uploadTime: row.publishedAt,
-        version: row.version,
-        ...(meta.requiresPython ? { requiresPython: meta.requiresPython } : {}),
-        ...(meta.metadataSha256 ? { metadataSha256: meta.metadataSha256 } : {}),
-        ...(yanked !== undefined ? { yanked } : {}),
-        record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(row.purl)}`,
-        signedByAuthor: row.authorBundle !== null,
-      });
-    }
+    for (const row of releasesOf(store, packagePurl(norm), { files: true }))
+      out.push(await filesOfRow(base, norm, row));
     return out;
+  }
+
+  async function filesOfRow(base: string, norm: string, row: ReleaseRow): Promise<SimpleFile> {
+    const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+    const yanked = yanks.reason(yankKey(norm, row.version)) ?? yanks.reason(row.purl);
+    return {
+      filename: row.filename,
+      url: fileUrl(base, norm, row.version, row.filename),
+      sha256: row.sha256,
+      size: row.size,
+      uploadTime: row.publishedAt,
+      version: row.version,
+      ...(meta.requiresPython ? { requiresPython: meta.requiresPython } : {}),
+      ...(meta.metadataSha256 ? { metadataSha256: meta.metadataSha256 } : {}),
+      ...(yanked !== undefined ? { yanked } : {}),
+      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(row.purl)}`,
+      signedByAuthor: row.authorBundle !== null,
+    };
+  }
+
+  /** proxiedFile: a file of an upstream name; logged ones as stored, the others as the upstream lists them (pip checks that sha256, Sigil too before logging). */
+  async function proxiedFile(base: string, norm: string, f: ProxiedFile): Promise<SimpleFile> {
+    if (f.row) {
+      const own = await filesOfRow(base, norm, f.row);
+      return {
+        ...own,
+        ...(f.upstream?.requiresPython ? { requiresPython: f.upstream.requiresPython } : {}),
+        ...(f.upstream?.yanked !== undefined ? { yanked: f.upstream.yanked } : {}),
+      };
+    }
+    const u = f.upstream!;
+    return {
+      filename: u.filename,
+      url: fileUrl(base, norm, u.version, u.filename),
+      sha256: u.sha256 ?? '',
+      size: u.size ?? 0,
+      uploadTime: u.uploadTime ?? new Date(0).toISOString(),
+      version: u.version,
+      ...(u.requiresPython ? { requiresPython: u.requiresPython } : {}),
+      ...(u.yanked !== undefined ? { yanked: u.yanked } : {}),
+      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/sum/${encodeURIComponent(makePurl('pypi', undefined, norm, u.version))}`,
+      signedByAuthor: false,
+    };
   }
 
   // ---- Simple API ---------------------------------------------------------
@@ -146,8 +179,15 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     if (!PYPI_NAME.test(name)) throw notFound(`"${name}" is not a valid project name`);
     const norm = normalizePypiName(name);
     if (norm !== name || !slash) return reply.redirect(`${PYPI_PREFIX}/simple/${norm}/`, 301); // PEP 503: redirect to the normalised URL
-    const files = await filesOf(baseUrl(req), norm);
-    if (files.length === 0) throw notFound(`${norm} is not published on this registry`);
+    const proxied =
+      opts.proxy && (await opts.proxy.resolves(norm)) ? await opts.proxy.files(norm) : undefined;
+    const files = proxied
+      ? await Promise.all(proxied.map((f) => proxiedFile(baseUrl(req), norm, f)))
+      : await filesOf(baseUrl(req), norm);
+    if (files.length === 0)
+      throw notFound(
+        `${norm} is not published on this registry${opts.proxy ? ' nor on its upstream' : ''}`,
+      );
     const f = chooseSimpleFormat(req.headers.accept);
     reply.header('vary', 'Accept').type(f.type);
     return reply.send(f.json ? projectJson(norm, files) : projectHtml(norm, files));
@@ -168,7 +208,16 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       if (wantMetadata) file = file.slice(0, -'.metadata'.length);
       // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
       if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
-      const row = fileRow(normalizePypiName(name), version, file);
+      const norm = normalizePypiName(name);
+      // A hosted file by its own purl (…?file_name=); through the proxy, an upstream name's file
+      // is fetched, checked and logged on first sight.
+      let row = fileRow(norm, version, file);
+      if (!row && opts.proxy) {
+        const observed = await opts.proxy.observe.observe(
+          makePurl('pypi', undefined, norm, version),
+        );
+        row = observed && observed.filename === file ? observed : undefined;
+      }
       if (!row) throw notFound(`${file} is not published on this registry`);
       if (wantMetadata) {
         const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));

@@ -21,6 +21,7 @@ export const SIMPLE_HTML = 'application/vnd.pypi.simple.v1+html';
 export interface SimpleFile {
   readonly filename: string;
   readonly url: string;
+  /** "" when unknown (an upstream index that lists no hash). */
   readonly sha256: string;
   readonly size: number;
   readonly uploadTime: string;
@@ -80,7 +81,7 @@ export function projectListJson(names: readonly string[]): Record<string, unknow
 /** projectHtml is `/simple/<name>/` (PEP 503 + 592 + 658 + 714 attributes). */
 export function projectHtml(name: string, files: readonly SimpleFile[]): string {
   const links = files.map((f) => {
-    const attrs = [`href="${esc(f.url)}#sha256=${f.sha256}"`];
+    const attrs = [`href="${esc(f.url)}${f.sha256 ? `#sha256=${f.sha256}` : ''}"`];
     if (f.requiresPython) attrs.push(`data-requires-python="${esc(f.requiresPython)}"`);
     if (f.metadataSha256)
       attrs.push(
@@ -101,7 +102,7 @@ export function projectJson(name: string, files: readonly SimpleFile[]): Record<
     files: files.map((f) => ({
       filename: f.filename,
       url: f.url,
-      hashes: { sha256: f.sha256 },
+      hashes: f.sha256 ? { sha256: f.sha256 } : {},
       ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
       'core-metadata': f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
       yanked: f.yanked === undefined ? false : f.yanked === '' ? true : f.yanked,

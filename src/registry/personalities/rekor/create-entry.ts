@@ -24,6 +24,7 @@ import {
   RekorEntryError,
   rekorLogId,
 } from '../../../log/rekor/index.js';
+import type { PreparePool } from './prepare-pool.js';
 import { PushbackError, type TransparencyLog } from '../../../log/service.js';
 
 /** HttpAnswer is what a handler writes. */
@@ -40,6 +41,8 @@ export interface CreateEntryOptions {
   readonly admit?: (
     entry: DsseEntryJson,
   ) => { status: number; code: string; message: string } | undefined;
+  /** Worker threads to parse and verify on (the same answers as in-process, off the event loop). */
+  readonly pool?: PreparePool;
 }
 
 /** RekorErrorBody is the JSON body of a refused request. */
@@ -86,7 +89,9 @@ export async function createEntry(
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let prepared;
   try {
-    prepared = prepareDsseEntry(body, { maxBytes });
+    prepared = options.pool
+      ? await options.pool.prepare(typeof body === 'string' ? Buffer.from(body) : body, maxBytes)
+      : prepareDsseEntry(body, { maxBytes });
   } catch (e) {
     if (e instanceof RekorEntryError) {
       return errorAnswer(e.status, {

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_REQUEST_BYTES } from '../../../log/rekor/index.js';
 import type { TransparencyLog } from '../../../log/service.js';
 import { createEntry, errorAnswer, type HttpAnswer } from './create-entry.js';
 import type { LogAdmission } from '../../log-admission.js';
+import type { PreparePool } from './prepare-pool.js';
 
 export interface RekorRoutesOptions {
   readonly log: TransparencyLog;
@@ -20,6 +21,8 @@ export interface RekorRoutesOptions {
   readonly maxBodyBytes?: number;
   /** Who may add entries (default: anyone with a valid signed entry; see log-admission.ts). */
   readonly admission?: LogAdmission;
+  /** Parse and verify requests on these worker threads (default: on the event loop). */
+  readonly preparePool?: PreparePool;
 }
 
 export const REKOR_ENTRIES_PATH = '/api/v2/log/entries';
@@ -101,7 +104,11 @@ export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastif
         : undefined;
     return send(
       reply,
-      await createEntry(opts.log, body, { maxBodyBytes, ...(check ? { admit: check } : {}) }),
+      await createEntry(opts.log, body, {
+        maxBodyBytes,
+        ...(check ? { admit: check } : {}),
+        ...(opts.preparePool ? { pool: opts.preparePool } : {}),
+      }),
     );
   });
 };

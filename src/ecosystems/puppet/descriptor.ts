@@ -1,0 +1,22 @@
+/** The puppet ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
+import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+
+export const puppetfileFormat: LockfileFormat = {
+  format: 'Puppetfile',
+  matches: (f) => f === 'Puppetfile',
+};
+
+export const puppetDescriptor: EcosystemDescriptor = {
+  type: 'puppet',
+  displayName: 'Puppet Forge',
+  detect(fileName, head) {
+    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    return /^[A-Za-z0-9]+-[a-z][a-z0-9_]*-\d+\.\d+\.\d+[-+0-9A-Za-z.]*\.tar\.gz$/.test(fileName)
+      ? gz
+        ? 'maybe'
+        : 'no'
+      : 'no';
+  },
+  lockfileFormats: [puppetfileFormat],
+  load: async () => (await import('./index.js')).puppetAdapter,
+};

@@ -1,0 +1,30 @@
+/**
+ * The body of a PreparePool worker thread (./prepare-pool.ts): parse + verify +
+ * canonicalise CreateEntryRequests, the pure prepareDsseEntry, for a batch at a time.
+ */
+import { parentPort } from 'node:worker_threads';
+import { prepareDsseEntry } from '../../../log/rekor/dsse-entry.js';
+import { RekorEntryError } from '../../../log/rekor/errors.js';
+import type { PrepareJob, PrepareResult } from './prepare-pool.js';
+
+parentPort!.on('message', (jobs: PrepareJob[]) => {
+  const results = jobs.map((job): PrepareResult => {
+    try {
+      const { entry, body } = prepareDsseEntry(job.body, { maxBytes: job.maxBytes });
+      return { id: job.id, entry, body };
+    } catch (e) {
+      if (e instanceof RekorEntryError)
+        return {
+          id: job.id,
+          refused: {
+            code: e.code,
+            message: e.message,
+            fields: e.fields,
+            ...(e.limit !== undefined ? { limit: e.limit } : {}),
+          },
+        };
+      return { id: job.id, failed: (e as Error).message ?? String(e) };
+    }
+  });
+  parentPort!.postMessage(results);
+});
