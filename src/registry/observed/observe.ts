@@ -34,6 +34,7 @@ import {
 } from '../../core/observed.js';
 import { canonicalPurl, parsePurl, purlWithoutVersion } from '../../core/purl.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/statement.js';
+import { VERSION_IS_FILE_SET, versionPurlOf } from '../../ecosystems/release-key.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
 import { memoryArtifact } from '../../ecosystems/memory-artifact.js';
 import { PushbackError } from '../../log/service.js';
@@ -180,7 +181,14 @@ export class ObserveService {
         );
       throw e;
     }
-    if (canonicalPurl(described.identity.purl) !== purl) {
+    // A PyPI file's purl names the file (…?file_name=, docs/pypi.md); asked for its version, the
+    // version is what must agree.
+    const identified = canonicalPurl(described.identity.purl);
+    const comparable =
+      VERSION_IS_FILE_SET.has(p.type) && identified !== purl
+        ? versionPurlOf(identified)
+        : identified;
+    if (comparable !== purl) {
       throw new UpstreamError(
         502,
         'UPSTREAM_ARTIFACT_MISMATCH',
