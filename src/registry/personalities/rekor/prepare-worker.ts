@@ -7,7 +7,8 @@ import { prepareDsseEntry } from '../../../log/rekor/dsse-entry.js';
 import { RekorEntryError } from '../../../log/rekor/errors.js';
 import type { PrepareJob, PrepareResult } from './prepare-pool.js';
 
-parentPort!.on('message', (jobs: PrepareJob[]) => {
+// Imported outside a worker (a tool that loads every module), it does nothing.
+parentPort?.on('message', (jobs: PrepareJob[]) => {
   const results = jobs.map((job): PrepareResult => {
     try {
       const { entry, body } = prepareDsseEntry(job.body, { maxBytes: job.maxBytes });
