@@ -148,7 +148,7 @@ export class SqliteFileStorage implements LogStorage {
           const d = dirname(p);
           toSync.add(d);
           await this.dirs.ensure(d, toSync);
-          await writeFileAtomic(p, o.data);
+          await writeFileAtomic(p, o.data, { syncDir: false }); // one fsync per folder below
         }),
       );
       await Promise.all([...toSync].map((d) => fsyncDir(d)));
@@ -200,8 +200,7 @@ export class SqliteFileStorage implements LogStorage {
 
   async publishCheckpoint(checkpoint: string): Promise<void> {
     try {
-      await writeFileAtomic(join(this.publicDir, 'checkpoint'), Buffer.from(checkpoint, 'utf8'));
-      await fsyncDir(this.publicDir);
+      await writeFileAtomic(join(this.publicDir, 'checkpoint'), checkpoint);
     } catch (cause) {
       throw new StorageError(
         `cannot write the checkpoint under ${this.publicDir}: ${(cause as Error).message}`,

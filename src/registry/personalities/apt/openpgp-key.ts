@@ -60,7 +60,7 @@ export async function loadOrCreateOpenPgpKey(
     format: 'object',
   });
   const stored = passphrase ? await openpgp.encryptKey({ privateKey, passphrase }) : privateKey;
-  await writeFileAtomic(path, Buffer.from(stored.armor(), 'utf8'), 0o600);
+  await writeFileAtomic(path, stored.armor(), { mode: 0o600 });
   chmodSync(path, 0o600);
   return {
     privateKey,
