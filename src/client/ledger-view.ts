@@ -15,11 +15,7 @@
  */
 import { inBatches } from './batches.js';
 import type { PublicKey } from '../core/keys.js';
-import type {
-  LedgerAuthorisation,
-  LedgerFacts,
-  LedgerView,
-} from '../verify-project/ledger-view.js';
+import type { LedgerAuthorisation, LedgerFacts, LedgerView } from './ledger-view-types.js';
 import { RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
 import {

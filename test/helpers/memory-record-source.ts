@@ -22,7 +22,12 @@ import { hashReaderFromArray, storedHashes, treeHash } from '../../src/log/merkl
 import { generateNoteKey, parseSignerKey } from '../../src/log/note-key.js';
 import { proveConsistency, proveInclusion } from '../../src/log/proof.js';
 import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
-import type { RecordLookup, RecordSource, ServerKeys, SigilRecord } from '../../src/client/records/source.js';
+import type {
+  RecordLookup,
+  RecordSource,
+  ServerKeys,
+  SigilRecord,
+} from '../../src/client/records/source.js';
 
 export interface MemoryRecordSourceOptions {
   readonly origin?: string;

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import { generateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { signEnvelope } from '../../src/core/dsse.js';

@@ -1,12 +1,12 @@
 // verifyProject against an in-memory registry that makes real records: every fault of issue 6.
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointMemory } from '../../src/client/checkpoint-memory.js';
-import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
+import { MemoryRecordSource } from '../helpers/memory-record-source.js';
 import { memoryCheckpointClock } from '../../src/client/records/seen.js';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { generateKey } from '../../src/core/keys.js';
 import { generateNoteKey } from '../../src/log/note-key.js';
-import type { LedgerView } from '../../src/verify-project/ledger-view.js';
+import type { LedgerView } from '../../src/client/ledger-view-types.js';
 import { parsePolicy } from '../../src/verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../src/verify-project/report.js';
 import { entryOf, makeRegistry, policy, purlOf, run } from './helpers.js';

@@ -45,7 +45,7 @@ import {
   type TrustFile,
 } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
-import type { LedgerView } from '../../verify-project/ledger-view.js';
+import type { LedgerView } from '../../client/ledger-view-types.js';
 import {
   cachedLedgerView,
   type FetchingLedgerView,
