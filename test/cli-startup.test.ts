@@ -94,9 +94,8 @@ describe('sigil start-up loads only the command it runs', () => {
     const r = modulesLoaded(['verify', file, '--key', publicKey]);
     expect(r.code).toBe(0);
     expect(r.modules).toContain('dist/core/verify.js');
-    // store/durable-file.js is the one atomic write (node:fs only), which cli/files.ts wraps.
     const heavy = r.modules.filter((m) =>
-      /^node_modules\/(openpgp|@sigstore|fastify|better-sqlite3|yaml|fast-xml-parser|smol-toml)\/|^dist\/(foreign|registry|store(?!\/durable-file\.js$)|verify-project|client)\//.test(
+      /^node_modules\/(openpgp|@sigstore|fastify|better-sqlite3|yaml|fast-xml-parser|smol-toml)\/|^dist\/(foreign|registry|store|verify-project|client)\//.test(
         m,
       ),
     );

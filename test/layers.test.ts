@@ -1,7 +1,7 @@
 // DESIGN.md "Architecture": src/core, src/log and src/ledger are pure — no fs, net, http,
 // child_process, no fetch() — and imports point only down the layers drawn in README "Layout"
 // (scripts/layer-rules.mjs LAYER_IMPORTS, with no exceptions list). This test keeps it so.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +64,20 @@ describe('layer arrows', () => {
       'findLayerViolations',
       'importsOf',
     ]);
+  });
+
+  it('docs/architecture.md and README "Layout" show the same arrows as the rules', () => {
+    const doc = readFileSync('docs/architecture.md', 'utf8');
+    const table = doc.slice(doc.indexOf('layer            may import'));
+    const shown: Record<string, string[]> = {};
+    for (const line of table.slice(0, table.indexOf('```')).split('\n').slice(1)) {
+      const m = /^(\S+)\s{2,}(.*)$/.exec(line);
+      if (m) shown[m[1]!] = m[2]!.startsWith('(') ? [] : m[2]!.split(', ');
+    }
+    expect(shown).toEqual(LAYER_IMPORTS);
+    const readme = readFileSync('README.md', 'utf8');
+    for (const layer of Object.keys(LAYER_IMPORTS)) expect(readme).toContain(`src/${layer}/`);
+    expect(readme).toContain('docs/architecture.md');
   });
 
   it('the rule catches an upward import, a multi-line re-export, an unknown folder and a test double', () => {

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { writeFileAtomicSync } from '../store/durable-file.js';
+import { writeFileAtomicSync } from '../io/durable-file.js';
 import type { Artifact } from '../ecosystems/adapter.js';
 import { Progress, type Io } from './output.js';
 
@@ -135,7 +135,7 @@ export function readHead(path: string, n = 512): Uint8Array {
 /**
  * writeFileAtomic writes data so that readers see the old file or the whole
  * new one, never a part, and the new one survives a crash (the one durable
- * write, store/durable-file.ts); failures become messages that name the file.
+ * write, io/durable-file.ts); failures become messages that name the file.
  */
 export function writeFileAtomic(
   path: string,

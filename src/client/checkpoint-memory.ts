@@ -8,7 +8,7 @@
  * or the new checkpoint, never a mix). Callers verify what they read.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { writeFileAtomic } from '../io/durable-file.js';
 import { join } from 'node:path';
 
 export interface CheckpointMemory {

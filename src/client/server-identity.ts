@@ -16,7 +16,7 @@
  * durable on return and atomic.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { writeFileAtomic } from '../io/durable-file.js';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';

@@ -16,7 +16,7 @@ import {
   type PrivateKey,
 } from '../core/keys.js';
 import { InputError } from '../core/errors.js';
-import { writeFileAtomicSync } from '../store/durable-file.js';
+import { writeFileAtomicSync } from '../io/durable-file.js';
 
 export interface LoadedRegistryKey {
   readonly key: PrivateKey;

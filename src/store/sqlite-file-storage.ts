@@ -9,7 +9,7 @@
  *
  * `public/` is exactly what a static file server may serve; nothing secret
  * lives there. Objects are written with temp file + fsync + rename and the
- * directory fsync'd (durable-file.ts); the SQLite transaction is the commit
+ * directory fsync'd (io/durable-file.ts); the SQLite transaction is the commit
  * point. The database is opened with locking_mode=EXCLUSIVE and a write at
  * open, so a second process on the same directory fails at once instead of
  * interleaving tiles with ours (the lock dies with the process, even on SIGKILL).
@@ -28,7 +28,7 @@ import {
   StorageConflictError,
   StorageError,
 } from './contract.js';
-import { DirMaker, fsyncDir, writeFileAtomic } from './durable-file.js';
+import { DirMaker, fsyncDir, writeFileAtomic } from '../io/durable-file.js';
 
 /** MAX_CONCURRENT_READS bounds the tile reads in flight (file descriptors). */
 const MAX_CONCURRENT_READS = 64;

@@ -23,7 +23,7 @@
  * socket.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../store/durable-file.js';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 import { historyOf, type LedgerHistories } from '../ledger-view.js';
 import {

@@ -8,7 +8,7 @@
  * `maxCheckpointAge`. File: `<config dir>/records/checkpoints-seen.json`.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../store/durable-file.js';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 
 export interface CheckpointClock {

@@ -16,7 +16,7 @@
  */
 import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../durable-file.js';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { InputError } from '../../../core/errors.js';
-import { writeFileAtomic } from '../../../store/durable-file.js';
+import { writeFileAtomic } from '../../../io/durable-file.js';
 
 export interface RegistryOpenPgpKey {
   readonly privateKey: openpgp.PrivateKey;

@@ -16,7 +16,7 @@ import {
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../core/errors.js';
-import { writeFileAtomic } from '../../../store/durable-file.js';
+import { writeFileAtomic } from '../../../io/durable-file.js';
 
 export interface RegistryHexKey {
   readonly privateKey: KeyObject;

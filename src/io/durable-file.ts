@@ -4,7 +4,9 @@
  * it over the target, fsync the directory. A reader sees the old bytes or the
  * new bytes, never a mix; after the directory fsync the new bytes survive a
  * crash. Every layer that writes a whole file uses it (the CLI through
- * cli/files.ts, which only turns errors into messages).
+ * cli/files.ts, which only turns errors into messages). src/io is the lowest
+ * I/O layer: it imports nothing of Sigil, so the client and the CLI's light
+ * commands can use it without reaching into the server's store.
  */
 import {
   closeSync,

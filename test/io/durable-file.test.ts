@@ -1,4 +1,4 @@
-// The one durable write (src/store/durable-file.ts, issue 15 item 2): concurrent writers to one
+// The one durable write (src/io/durable-file.ts, issue 15 item 2): concurrent writers to one
 // path never collide (the old fixed temp name made the loser's rename fail with ENOENT), the
 // file is always one writer's bytes whole, exclusive writes have exactly one winner, and no
 // temp file is left behind.
@@ -12,7 +12,7 @@ import {
   writeFileAtomic,
   writeFileAtomicSync,
   writeFileDurable,
-} from '../../src/store/durable-file.js';
+} from '../../src/io/durable-file.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'sigil-durable-'));
 const payload = (i: number) => `writer ${i} `.repeat(2000 + i); // different lengths: a mix shows
@@ -30,7 +30,7 @@ describe('writeFileAtomic', () => {
   it('writers in four processes at once: the file is always one writer’s bytes whole', async () => {
     const dir = fresh();
     const path = join(dir, 'shared.txt');
-    const module = pathToFileURL(join(process.cwd(), 'src/store/durable-file.ts')).href;
+    const module = pathToFileURL(join(process.cwd(), 'src/io/durable-file.ts')).href;
     const script = join(dir, 'writer.mts');
     writeFileSync(
       script,
