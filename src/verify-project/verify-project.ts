@@ -125,6 +125,8 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     clock: input.clock,
     policy: input.policy,
     now,
+    latest: lookup.checkpoint,
+    ...(input.source.snapshot ? { snapshot: true } : {}),
   });
 
   const registryKeys: PublicKey[] = [];

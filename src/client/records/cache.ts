@@ -148,6 +148,7 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
   const refetch = 'run `sigil fetch-records <lockfile> --server URL` again while online';
   return {
     name: `offline cache ${path} (from ${cache.server}, fetched ${cache.fetchedAt})`,
+    snapshot: true,
     async keys() {
       return cache.keys;
     },
