@@ -18,7 +18,7 @@
  */
 import type { DsseEnvelope } from '../core/dsse.js';
 import { type Check, fail, pass, type VerificationResult } from '../core/verdict.js';
-import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
+import { verifyCheckpoint } from '../log/checkpoint.js';
 import {
   type CheckpointLink,
   type ConsistencyProofAnswer,

@@ -59,10 +59,6 @@ export interface PollResult {
   readonly state: MonitorState;
 }
 
-function b64(b: Uint8Array): string {
-  return Buffer.from(b).toString('base64');
-}
-
 interface Statement {
   predicateType?: unknown;
   subject?: { name?: unknown; digest?: Record<string, string> }[];

@@ -10,7 +10,7 @@ import { type Check, fail, pass, skip } from '../core/verdict.js';
 import type { CheckpointMemory } from '../client/checkpoint-memory.js';
 import type { CheckpointClock } from '../client/records/seen.js';
 import type { RecordSource, ServerKeys } from '../client/records/source.js';
-import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
+import { verifyCheckpoint } from '../log/checkpoint.js';
 import {
   type CheckpointLink,
   type ConsistencyProofAnswer,

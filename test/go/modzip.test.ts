@@ -11,7 +11,7 @@ import { hash1 } from '../../src/ecosystems/golang/digest.js';
 import { makeModuleZip } from '../../src/ecosystems/golang/make-zip.js';
 import { readZip } from '../../src/archive/zip.js';
 
-const go = needsProgram(
+const goProgram = needsProgram(
   'go',
   ['version'],
   'apt-get install golang-go golang-golang-x-mod-dev',
@@ -140,11 +140,11 @@ async function ours(dir: string, c: Case): Promise<{ hash: string; files: string
   return { hash: hash1(files), files: files.map((f) => f.name).sort() };
 }
 
-describe.skipIf(skipUnlessPresent(go))(
+describe.skipIf(skipUnlessPresent(goProgram))(
   'make-zip.ts agrees with golang.org/x/mod/zip.CreateFromDir',
   () => {
     beforeAll(() => {
-      go.require();
+      goProgram.require();
       work = mkdtempSync(join(tmpdir(), 'sigil-modzip-'));
       bin = join(work, 'modzip');
       execFileSync('go', ['build', '-o', bin, '.'], {

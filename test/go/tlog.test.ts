@@ -23,7 +23,7 @@ import { formatTilePath, type Tile } from '../../src/log/tile-path.js';
 import { tileHashReader } from '../../src/log/tile.js';
 
 const GOPATH_LIB = '/usr/share/gocode';
-const go = needsProgram(
+const goProgram = needsProgram(
   'go',
   ['version'],
   'apt-get install golang-go golang-golang-x-mod-dev',
@@ -59,7 +59,7 @@ function runGo(request: unknown): any {
   return JSON.parse(out.toString('utf8'));
 }
 
-describe.skipIf(skipUnlessPresent(go))("Go's sumdb/tlog and sumdb/note", () => {
+describe.skipIf(skipUnlessPresent(goProgram))("Go's sumdb/tlog and sumdb/note", () => {
   // Our side: integrate in random batches, keeping every tile's newest data and the roots seen.
   const tiles = new Map<string, { tile: Tile; data: Uint8Array }>();
   const roots = new Map<number, Hash>();
@@ -91,7 +91,7 @@ describe.skipIf(skipUnlessPresent(go))("Go's sumdb/tlog and sumdb/note", () => {
   };
 
   beforeAll(() => {
-    go.require();
+    goProgram.require();
     buildOurs();
     dir = mkdtempSync(join(tmpdir(), 'sigil-go-'));
     bin = join(dir, 'tlogcheck');

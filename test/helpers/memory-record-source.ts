@@ -7,7 +7,6 @@
  * tests, demos and benchmarks; `mutate` lets a test tamper with answers.
  */
 import { PackageURL } from 'packageurl-js';
-import { makeBundle } from '../../src/core/bundle.js';
 import { digestBytes, sriFromHex, type DigestSet } from '../../src/core/digest.js';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { generateKey, npmKeyId, type PrivateKey, signBytes } from '../../src/core/keys.js';

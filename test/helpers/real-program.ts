@@ -2,10 +2,9 @@
 // Debian package's files). Locally a missing one skips the tests and says so on stderr; under
 // CI=true it is a failure, never a silent skip.
 //
-//   const git = needsProgram('git', ['--version'], 'apt-get install git', FILE);
-//   describe.skipIf(skipUnlessPresent(git))('…', () => {
-//     beforeAll(() => git.require());   // throws under CI when missing
-//   });
+// Usage: `const git = needsProgram('git', ['--version'], 'apt-get install git', FILE)`, then
+// skip the suite with `describe.skipIf(skipUnlessPresent(git))` and call `git.require()` in its
+// beforeAll (it throws under CI when git is missing).
 //
 // Programs are looked up on PATH and in ~/.cargo/bin (rustup's cargo, which the CI image has
 // but does not put on PATH).

@@ -1,5 +1,5 @@
 // Run the real npm CLI against a test registry, isolated from this machine's npm config.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

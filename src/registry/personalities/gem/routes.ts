@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
 import { publishClaims, type AuthGuard } from '../../auth/http.js';

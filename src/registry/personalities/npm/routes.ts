@@ -268,7 +268,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       );
     }
 
-    const purl = makePurl('npm', p.namespace || undefined, p.bare, body.version);
+    // A version no purl can carry is refused here (InputError PURL_INVALID), before anything is stored.
+    makePurl('npm', p.namespace || undefined, p.bare, body.version);
     const exists = () =>
       new RegistryError(
         403,
