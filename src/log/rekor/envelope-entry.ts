@@ -4,17 +4,10 @@
  * verifying public key), so that sigstore clients and Sigil verify the same
  * leaves. Clients rebuild the same bytes to check inclusion.
  */
-import { createHash } from 'node:crypto';
 import { decodeBase64Strict, type DsseEnvelope } from '../../core/dsse.js';
 import { spkiDer, type PublicKey } from '../../core/keys.js';
 import { canonicalJson } from './canonical-json.js';
-import {
-  DSSE_API_VERSION,
-  DSSE_KIND,
-  dsseLogEntry,
-  MAX_ENTRY_BYTES,
-  type KeyDetails,
-} from './dsse-entry.js';
+import { dsseEntryJson, dsseLogEntry, MAX_ENTRY_BYTES, type KeyDetails } from './dsse-entry.js';
 
 export function keyDetailsOf(key: PublicKey): KeyDetails {
   return key.algorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256';
@@ -54,24 +47,13 @@ export function envelopeEntryBody(
 ): Buffer {
   const payload = decodeBase64Strict(envelope.payload, 'dsseEnvelope.payload');
   const verifier = { publicKey: { rawBytes: spkiDerBase64 }, keyDetails: keyDetailsOf(key) };
-  const entry = {
-    kind: DSSE_KIND,
-    apiVersion: DSSE_API_VERSION,
-    spec: {
-      dsseV002: {
-        payloadHash: {
-          algorithm: 'SHA2_256',
-          digest: createHash('sha256').update(payload).digest('base64'),
-        },
-        signatures: envelope.signatures.map((s, i) => ({
-          content: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`).toString(
-            'base64',
-          ),
-          verifier,
-        })),
-      },
-    },
-  };
+  const entry = dsseEntryJson(
+    payload,
+    envelope.signatures.map((s, i) => ({
+      content: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`).toString('base64'),
+      verifier,
+    })),
+  );
   return Buffer.from(canonicalJson(entry), 'utf8');
 }
 
