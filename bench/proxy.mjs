@@ -5,7 +5,7 @@
 // Goals: warm ≤ 1.2×, cold ≤ 2×. Beside them, in the same run: observed records per second in
 // the cold burst, the log's own append rate and the machine's P-256 signing rate; then
 // `sigil verify package-lock.json` of the installed tree (all observed): time and peak RSS.
-// SIGIL_BENCH_PROXY_RUNS (default 1) repeats each install.
+// SIGIL_BENCH_PROXY_RUNS (default 3) repeats each install, interleaved.
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const { openRegistry } = await import(dist('registry/server.js'));
 const { parseProxyConfig } = await import(dist('registry/upstream/config.js'));
 const { computeNpmTarballFacts } = await import(dist('registry/personalities/npm/facts.js'));
 
-const RUNS = Number(process.env.SIGIL_BENCH_PROXY_RUNS ?? 1);
+const RUNS = Number(process.env.SIGIL_BENCH_PROXY_RUNS ?? 3);
 const row = (what, value, note = '') =>
   console.log(`  ${what.padEnd(48)} ${value.padStart(14)}   ${note}`);
 const secs = (t) => Number(process.hrtime.bigint() - t) / 1e9;
@@ -120,9 +120,22 @@ if (byName.size < 50) {
         Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)),
       );
       const t = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
+      const timeFile = join(d, '.time');
       const child = spawn(
-        'npm',
-        ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=optional'],
+        '/usr/bin/time',
+        [
+          '-f',
+          '%U %S',
+          '-o',
+          timeFile,
+          'npm',
+          'install',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          '--omit=optional',
+        ],
         {
           cwd: d,
           env: {
@@ -135,30 +148,43 @@ if (byName.size < 50) {
       );
       let err = '';
       child.stderr.on('data', (x) => (err += x));
-      child.on('close', (code) =>
-        code === 0
-          ? resolve({ s: secs(t), dir: d })
-          : reject(new Error(`npm install (${tag}) exited ${code}: ${err.slice(-800)}`)),
-      );
+      child.on('close', (code) => {
+        const s = secs(t);
+        const c = process.cpuUsage(cpu0);
+        if (code !== 0)
+          return reject(new Error(`npm install (${tag}) exited ${code}: ${err.slice(-800)}`));
+        const [u, sy] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
+        // serverCpu: this process (the static upstream, and Sigil when it is the registry).
+        resolve({
+          s,
+          dir: d,
+          npmCpu: Number(u) + Number(sy),
+          serverCpu: (c.user + c.system) / 1e6,
+        });
+      });
     });
+  const spread = (xs) =>
+    `min ${Math.min(...xs).toFixed(2)} / median ${median(xs).toFixed(2)} / max ${Math.max(...xs).toFixed(2)} s`;
 
   try {
+    // Interleaved (direct, cold, warm) per run, so that the load of this shared machine drifts
+    // over all three alike; the ratios are taken per run, then their median.
     const direct = [];
-    let installed = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const r = await npm(upstreamUrl, 'direct');
-      direct.push(r.s);
-      installed =
-        Object.keys(JSON.parse(readFileSync(join(r.dir, 'package-lock.json'), 'utf8')).packages)
-          .length - 1;
-    }
     const cold = [];
     const warm = [];
+    let installed = 0;
     let lastProject = '';
     let registry;
     let url;
     let observedPerSecond = 0;
+    const load0 = loadavg();
     for (let i = 0; i < RUNS; i++) {
+      const r = await npm(upstreamUrl, 'direct');
+      direct.push(r);
+      installed =
+        Object.keys(JSON.parse(readFileSync(join(r.dir, 'package-lock.json'), 'utf8')).packages)
+          .length - 1;
+      if (registry) await registry.close();
       registry = await openRegistry({
         dataDir: join(work, `data-${i}`),
         host: '127.0.0.1',
@@ -167,36 +193,50 @@ if (byName.size < 50) {
         proxy: parseProxyConfig({ upstreams: { npm: upstreamUrl } }, 'bench'),
       });
       url = await registry.listen();
-      const r = await npm(url, 'cold');
-      cold.push(r.s);
-      observedPerSecond = registry.proxy.observe.fetches / r.s;
+      const c = await npm(url, 'cold');
+      cold.push(c);
+      observedPerSecond = registry.proxy.observe.fetches / c.s;
       const w = await npm(url, 'warm');
-      warm.push(w.s);
+      warm.push(w);
       lastProject = w.dir;
-      if (i < RUNS - 1) await registry.close();
     }
-    row(
-      'packages installed',
-      String(installed),
-      `load average ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')} (shared machine: compare ratios of one run only)`,
-    );
+    const walls = (xs) => xs.map((x) => x.s);
+    const ratio = (xs) => median(xs.map((x, i) => x.s / direct[i].s));
+    const load = `load average ${load0.map((x) => x.toFixed(1)).join(' ')} → ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`;
+    row('packages installed', String(installed), `${RUNS} run(s) of each, interleaved; ${load}`);
     row(
       'npm install straight from the upstream',
-      `${median(direct).toFixed(2)} s`,
-      'cold npm cache',
+      `${median(walls(direct)).toFixed(2)} s`,
+      `${spread(walls(direct))}, cold npm cache`,
     );
+    const coldRatio = ratio(cold);
+    const warmRatio = ratio(warm);
     row(
       'npm install through Sigil, cold (all logged)',
-      `${median(cold).toFixed(2)} s`,
-      `${(median(cold) / median(direct)).toFixed(2)}× direct (goal ≤ 2×)`,
+      `${median(walls(cold)).toFixed(2)} s`,
+      `${coldRatio.toFixed(2)}× direct (goal ≤ 2×: ${coldRatio <= 2 ? 'met' : 'NOT met'}); ${spread(walls(cold))}`,
     );
     row(
       'npm install through Sigil, warm',
-      `${median(warm).toFixed(2)} s`,
-      `${(median(warm) / median(direct)).toFixed(2)}× direct (goal ≤ 1.2×)`,
+      `${median(walls(warm)).toFixed(2)} s`,
+      `${warmRatio.toFixed(2)}× direct (goal ≤ 1.2×: ${warmRatio <= 1.2 ? 'met' : 'NOT met'}); ${spread(walls(warm))}`,
     );
+    // What dominates: CPU seconds of npm itself vs of the server side (this process: the static
+    // upstream alone for "direct", Sigil plus the upstream for cold/warm).
+    for (const [what, xs] of [
+      ['direct', direct],
+      ['cold', cold],
+      ['warm', warm],
+    ])
+      row(
+        `  CPU, ${what}: npm / server`,
+        `${median(xs.map((x) => x.npmCpu)).toFixed(2)} / ${median(xs.map((x) => x.serverCpu)).toFixed(2)} s`,
+        what === 'direct'
+          ? 'the 2 cores are shared by npm, the server and whatever else runs'
+          : `Sigil adds ${(median(xs.map((x) => x.serverCpu)) - median(direct.map((x) => x.serverCpu))).toFixed(2)} CPU-s, ${(((median(xs.map((x) => x.serverCpu)) - median(direct.map((x) => x.serverCpu))) / installed) * 1000).toFixed(1)} ms per package`,
+      );
     row(
       'observed records logged in the cold burst',
       `${observedPerSecond.toFixed(0)} /s`,

@@ -23,6 +23,7 @@ if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./regi
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
 if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
+if (existsSync(new URL('./scaleout.mjs', import.meta.url))) await import('./scaleout.mjs');
 console.log(
   `\nall benchmarks: ${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end ${loadavg()
     .map((x) => x.toFixed(2))

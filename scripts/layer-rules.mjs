@@ -116,6 +116,13 @@ export const LAYER_IMPORTS = {
   ],
 };
 
+/**
+ * FOLDER_LAYER: folders that are part of another layer, not a layer of their own. The web UI
+ * is the registry's (DESIGN.md: the registry serves it; it reads the registry's services and
+ * the registry mounts its routes).
+ */
+export const FOLDER_LAYER = { web: 'registry' };
+
 /** Files directly under src/ are the library's entry points: any layer but the CLI. */
 const ENTRY_IMPORTS = Object.keys(LAYER_IMPORTS).filter((l) => l !== 'cli');
 
@@ -138,7 +145,7 @@ function layerOf(root, path) {
   const rel = relative(join(root, 'src'), path);
   if (rel.startsWith('..')) return undefined;
   const parts = rel.split(sep);
-  return parts.length === 1 ? '' : parts[0];
+  return parts.length === 1 ? '' : (FOLDER_LAYER[parts[0]] ?? parts[0]);
 }
 
 /** findDirectionViolations lists every import under root/src that points up or across the layers. */

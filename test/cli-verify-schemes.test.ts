@@ -120,6 +120,88 @@ describe('sigil verify with other schemes', () => {
   });
 });
 
+describe('sigil verify: explicit schemes (issue 15 item 8)', () => {
+  it('the general help lists the schemes and hides their flags; each scheme has its own help, example first', async () => {
+    const general = await runCli(['verify', '--help']);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toMatch(/Schemes \(--scheme NAME\)/);
+    expect(general.stdout).toMatch(/^ {2}openpgp, pgp, gpg +an OpenPGP detached signature/m);
+    expect(general.stdout).toContain('--key <file>');
+    expect(general.stdout).not.toContain('--npm-keys');
+    expect(general.stdout).not.toContain('--allowed-signers');
+
+    const ssh = await runCli(['verify', '--scheme', 'ssh', '--help']);
+    expect(ssh.code).toBe(0);
+    const lines = ssh.stdout.split('\n');
+    expect(lines[0]).toBe('sigil verify --scheme sshsig: an SSH signature (ssh-keygen -Y sign)');
+    expect(lines.indexOf('Example:')).toBeLessThan(lines.indexOf('Usage:'));
+    expect(lines.indexOf('Usage:')).toBeLessThan(lines.indexOf('Options:'));
+    expect(ssh.stdout).toContain('--allowed-signers <file>');
+    expect(ssh.stdout).not.toContain('--npm-keys');
+    expect(ssh.stdout).toMatch(/Chosen without --scheme when: --sshsig/);
+    // --help before --scheme gives the same page.
+    expect((await runCli(['verify', '--help', '--scheme', 'sshsig'])).stdout).toBe(ssh.stdout);
+  });
+
+  it('--scheme names (and aliases) choose the verifier: pgp is openpgp', async () => {
+    const r = await runCli([
+      'verify',
+      '--scheme',
+      'pgp',
+      corpus('chrony/chrony_4.3.orig.tar.gz'),
+      '--keyring',
+      corpus('chrony/signing-key.asc'),
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scheme: 'openpgp', openpgpVerdict: 'good' });
+  });
+
+  it('flags of two schemes together, or a flag of another scheme than --scheme, are usage errors naming both', async () => {
+    const both = await runCli(['verify', 'repo', '--tag', 'v1', '--npm-keys', 'k.json']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(
+      /cannot tell which scheme to verify with: --npm-keys \(npm-registry\) and --tag \(git\)/,
+    );
+    expect(both.stderr).toMatch(/hint: say which with --scheme npm-registry\|git/);
+    const other = await runCli(['verify', 'repo', '--scheme', 'openpgp', '--tag', 'v1']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--tag belongs to --scheme git, not openpgp/);
+  });
+
+  it('a flag the chosen scheme does not read is refused, not ignored (no check may look passed)', async () => {
+    const r = await runCli([
+      'verify',
+      corpus('chrony/chrony_4.3.orig.tar.gz'),
+      '--keyring',
+      corpus('chrony/signing-key.asc'),
+      '--principal',
+      'alice@example.org',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--principal does not apply to --scheme openpgp/);
+    expect(r.stderr).toMatch(
+      /hint: `sigil verify --scheme openpgp --help` lists the flags it reads/,
+    );
+  });
+
+  it('a .sig that is neither OpenPGP nor SSH needs --scheme; an armored OpenPGP .sig is OpenPGP', async () => {
+    const f = join(dir, 'plugin.zip');
+    writeFileSync(f, 'zip bytes');
+    writeFileSync(`${f}.sig`, Buffer.alloc(64, 7).toString('base64')); // WordPress writes base64 .sig files
+    const r = await runCli(['verify', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot tell which kind of signature .*plugin\.zip\.sig is/);
+    expect(r.stderr).toMatch(/hint: say which with --scheme openpgp\|ssh\|wordpress/);
+
+    const t = join(dir, 'chrony-sig.tar.gz');
+    copyFileSync(corpus('chrony/chrony_4.3.orig.tar.gz'), t);
+    copyFileSync(corpus('chrony/chrony_4.3.orig.tar.gz.asc'), `${t}.sig`);
+    const ok = await runCli(['verify', t, '--json', '--keyring', corpus('chrony/signing-key.asc')]);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ scheme: 'openpgp', openpgpVerdict: 'good' });
+  });
+});
+
 describe('sigil sigstore root', () => {
   it('shows the shipped root, refuses a root that verifies nothing, installs an update that verify then uses', async () => {
     const env = { SIGIL_CONFIG_DIR: join(dir, 'cfg-root') };

@@ -58,6 +58,7 @@ describe('layer arrows', () => {
     };
     for (const layer of Object.keys(LAYER_IMPORTS)) visit(layer, []);
     expect(Object.keys(rules).sort()).toEqual([
+      'FOLDER_LAYER',
       'LAYER_IMPORTS',
       'PURE_LAYERS',
       'findDirectionViolations',
@@ -77,6 +78,7 @@ describe('layer arrows', () => {
     expect(shown).toEqual(LAYER_IMPORTS);
     const readme = readFileSync('README.md', 'utf8');
     for (const layer of Object.keys(LAYER_IMPORTS)) expect(readme).toContain(`src/${layer}/`);
+    expect(doc).toContain('`src/web` is part of the registry layer');
     expect(readme).toContain('docs/architecture.md');
   });
 

@@ -9,9 +9,9 @@
 import { Transform, Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
+import { InputError } from '../core/errors.js';
 import {
   archiveError,
-  ArchiveError,
   DEFAULT_ARCHIVE_LIMITS,
   linkEscapes,
   normalizeEntryPath,
@@ -29,6 +29,8 @@ export interface TarEntryInfo {
   readonly linkTarget?: string;
   /** Unix permission bits. */
   readonly mode: number;
+  /** The path or link target came from a pax or GNU extended header, not the entry's own header. */
+  readonly extendedHeader?: true;
 }
 
 export interface ReadTarOptions {
@@ -158,6 +160,7 @@ export async function readTar(
         size: e.size ?? 0,
         mode: e.mode ?? 0,
         ...(e.linkpath ? { linkTarget: e.linkpath } : {}),
+        ...(e.extended ? { extendedHeader: true as const } : {}),
       };
       if ((type === 'symlink' || type === 'hardlink') && options.escapingLinks !== 'allow') {
         // Hardlink targets are archive-root relative; symlinks are relative to their own folder.
@@ -233,7 +236,7 @@ export async function readTar(
 }
 
 function translate(err: unknown, file: string): Error {
-  if (err instanceof ArchiveError) return err;
+  if (err instanceof InputError) return err; // an ArchiveError, or the caller's own refusal from onEntry
   const e = err as NodeJS.ErrnoException & { code?: string };
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) {
     return archiveError(

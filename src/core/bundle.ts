@@ -6,9 +6,19 @@
  * (the hex key id) and carries the release statement in `dsseEnvelope`. The
  * JSON follows the protobuf JSON mapping, so sigstore-js, cosign and
  * sigstore-python read it as they read their own.
+ *
+ * The one place bundle JSON is read. {@link readBundleDocument} decodes the
+ * JSON and the media type for every bundle, Sigil's or not;
+ * {@link parseBundle} then reads Sigil's key-signed DSSE bundles here, pure
+ * and dependency-free (core stays light: `sigil verify` of a Sigil bundle
+ * loads no Sigstore code), gathering every bad field. Other Sigstore bundles
+ * (certificates, message signatures) take the document on to
+ * `@sigstore/bundle` in src/foreign/sigstore, whose job their full protobuf
+ * shape is. {@link bundleKind} tells the two apart.
  */
 import { ValidationError } from './errors.js';
 import type { DsseEnvelope } from './dsse.js';
+import { RELEASE_PREDICATE_TYPE } from './statement.js';
 
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
@@ -65,11 +75,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * parseBundle reads untrusted bundle bytes. It gathers every bad field and
- * throws one ValidationError naming the file and the fields; an unknown media
- * type gets its own code (BUNDLE_MEDIA_TYPE) because it usually means "wrong file".
+ * readBundleDocument reads untrusted bundle bytes as far as every bundle
+ * shares: JSON, an object, a known Sigstore media type. Throws
+ * ValidationError with code BUNDLE_NOT_JSON, BUNDLE_MEDIA_TYPE (usually "the
+ * wrong file") or INVALID_DOCUMENT.
  */
-export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilBundle {
+export function readBundleDocument(
+  bytes: Uint8Array | string,
+  file = 'bundle',
+): Record<string, unknown> & { mediaType: string } {
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
   let doc: unknown;
   try {
@@ -111,6 +125,51 @@ export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilB
       { code: 'BUNDLE_MEDIA_TYPE' },
     );
   }
+  return doc as Record<string, unknown> & { mediaType: string };
+}
+
+/**
+ * bundleKind reads just enough of a bundle to route it, never throwing: a
+ * Sigil release (key-signed DSSE over an in-toto release statement) is
+ * 'sigil'; any other key-signed bundle (message signature, or DSSE over
+ * another statement: cosign/sigstore "managed key" bundles) is 'key'; a
+ * keyless one is 'certificate'; anything unreadable is 'unknown' (the Sigil
+ * verifier then reports it with the file and the cause).
+ */
+export function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return 'unknown';
+  }
+  if (!isRecord(doc)) return 'unknown';
+  const vm = isRecord(doc['verificationMaterial']) ? doc['verificationMaterial'] : {};
+  if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined)
+    return 'certificate';
+  if (vm['publicKey'] === undefined) return 'unknown';
+  const env = doc['dsseEnvelope'];
+  const payload = isRecord(env) ? env['payload'] : undefined;
+  if (typeof payload !== 'string') return env === undefined ? 'key' : 'sigil';
+  try {
+    const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
+      predicateType?: unknown;
+    };
+    return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key'; // null throws: 'sigil' reports it
+  } catch {
+    return 'sigil';
+  }
+}
+
+/**
+ * parseBundle reads untrusted bytes as a Sigil bundle. It gathers every bad
+ * field and throws one ValidationError naming the file and the fields; an
+ * unknown media type gets its own code (BUNDLE_MEDIA_TYPE) because it usually
+ * means "wrong file".
+ */
+export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilBundle {
+  const doc = readBundleDocument(bytes, file);
+  const mediaType = doc.mediaType;
   const problems: string[] = [];
   const vm = doc['verificationMaterial'];
   if (!isRecord(vm)) problems.push('verificationMaterial must be an object');

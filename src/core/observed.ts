@@ -38,6 +38,22 @@ export interface UpstreamEvidence {
   };
   /** The digest the upstream's own index (packument, …) gave for the artifact, checked equal to the bytes. */
   readonly indexDigest: { readonly algorithm: string; readonly value: string } | null;
+  /**
+   * Go: the upstream checksum database's record of the version, when one is configured
+   * (`upstreams.golang.sumdb`): "match" with its go.sum lines, record id, signed tree and
+   * inclusion proof (all checked), or "absent" when the database does not know the version.
+   * A record that differs is never logged (the observation is refused).
+   */
+  readonly checksumDatabase?: {
+    readonly verdict: 'match' | 'absent';
+    readonly url: string;
+    readonly reason: string;
+    readonly lines?: readonly string[];
+    readonly recordId?: number;
+    readonly treeSize?: number;
+    readonly tree?: string;
+    readonly proof?: readonly string[];
+  };
 }
 
 export interface ObservedPredicate {

@@ -15,13 +15,26 @@ export function parsePurl(value: string, field = 'purl'): PackageURL {
   } catch (e) {
     throw new InputError(
       'PURL_INVALID',
-      `${field} "${value}" is not a valid package URL: ${(e as Error).message}`,
+      `${field} "${value}" is not a valid package URL: ${purlErrorReason(value, e)}`,
       {
         field,
         hint: 'a purl looks like pkg:npm/%40scope/name@1.2.3 (see github.com/package-url/purl-spec)',
       },
     );
   }
+}
+
+/**
+ * packageurl-js 2.0's golang check rejects a "v"-version that is not semver by touching an
+ * undefined variable ("throws is not defined"); say what it meant instead of its bug.
+ */
+function purlErrorReason(value: string, e: unknown): string {
+  if (e instanceof ReferenceError) {
+    if (/^pkg:golang\//i.test(value) && /@v[^@]*$/.test(value))
+      return 'a Go module version must be a semantic version such as v1.2.0 (or a pseudo-version)';
+    return `the purl library failed while checking it (${e.message})`;
+  }
+  return (e as Error).message;
 }
 
 /**

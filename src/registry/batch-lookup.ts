@@ -48,6 +48,17 @@ export interface LookupPlan {
   readonly distinct: readonly string[];
 }
 
+/** responseTooLarge is the 413 for a lookup answer that would exceed the registry's limit (records and ledgers alike). */
+export function responseTooLarge(limit: number): RegistryError {
+  return new RegistryError(
+    413,
+    'RESPONSE_TOO_LARGE',
+    `the answer would be larger than this registry's limit of ${limit} bytes`,
+    'split the lookup into smaller batches',
+    { limit },
+  );
+}
+
 /** planLookup canonicalizes and deduplicates a batch; throws RegistryError 413/400 for an oversized or repetitive batch. */
 export function planLookup(
   purls: readonly string[],

@@ -17,7 +17,8 @@
  *   closed at once), so one address cannot take the descriptors every other
  *   client needs.
  */
-import type { Server } from 'node:net';
+import { BlockList, isIP, type Server } from 'node:net';
+import { InputError } from '../core/errors.js';
 import type { FastifyServerOptions } from 'fastify';
 
 export interface HttpLimits {
@@ -74,12 +75,21 @@ export function fastifyHttpOptions(limits: HttpLimits = DEFAULT_HTTP_LIMITS): Pi
   };
 }
 
-/** capConnections sets the server's connection cap and closes a client's connections beyond its per-address cap. */
-export function capConnections(server: Server, limits: HttpLimits = DEFAULT_HTTP_LIMITS): void {
+/**
+ * capConnections sets the server's connection cap and closes a client's connections beyond its
+ * per-address cap. A trusted reverse proxy carries many clients on its connections, so only the
+ * total cap applies to it.
+ */
+export function capConnections(
+  server: Server,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+  trustedProxies?: TrustedProxies,
+): void {
   server.maxConnections = limits.maxConnections;
   const perClient = new Map<string, number>();
   server.on('connection', (socket) => {
     const who = socket.remoteAddress ?? '?';
+    if (trustedProxies?.includes(who)) return;
     const n = (perClient.get(who) ?? 0) + 1;
     if (n > limits.maxConnectionsPerClient) {
       socket.destroy();
@@ -97,4 +107,42 @@ export function capConnections(server: Server, limits: HttpLimits = DEFAULT_HTTP
 /** resolveHttpLimits fills unset fields from the defaults. */
 export function resolveHttpLimits(partial: Partial<HttpLimits> | undefined): HttpLimits {
   return { ...DEFAULT_HTTP_LIMITS, ...partial };
+}
+
+/**
+ * The reverse proxies whose X-Forwarded-For is believed (IP addresses or CIDR blocks). Only
+ * these: trusting every sender's header would let any client choose the address its rate
+ * limits are kept under.
+ */
+export class TrustedProxies {
+  private readonly list = new BlockList();
+  readonly entries: readonly string[];
+
+  constructor(entries: readonly string[]) {
+    this.entries = entries;
+    for (const entry of entries) {
+      const [address, bits, extra] = entry.split('/');
+      const type = isIP(address ?? '');
+      const prefix = bits === undefined ? undefined : Number(bits);
+      if (
+        type === 0 ||
+        extra !== undefined ||
+        (prefix !== undefined && (!/^\d+$/.test(bits!) || prefix > (type === 4 ? 32 : 128)))
+      )
+        throw new InputError(
+          'USAGE',
+          `trusted proxy "${entry}" is not an IP address or CIDR block (e.g. 10.0.0.5 or 10.0.0.0/8)`,
+        );
+      const family = type === 4 ? 'ipv4' : 'ipv6';
+      if (prefix === undefined) this.list.addAddress(address!, family);
+      else this.list.addSubnet(address!, prefix, family);
+    }
+  }
+
+  includes(address: string): boolean {
+    const plain =
+      address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+    const type = isIP(plain);
+    return type !== 0 && this.list.check(plain, type === 4 ? 'ipv4' : 'ipv6');
+  }
 }

@@ -42,6 +42,7 @@ import { RegistryError } from './errors.js';
 import { envelopeLogEntry, verifiedEnvelopeLogEntry } from '../log/rekor/envelope-entry.js';
 import { buildRecord } from './records.js';
 import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
+import type { UpstreamNames } from './observed/shadowing.js';
 
 export interface RegistryContext {
   readonly store: ReleaseStore;
@@ -55,6 +56,8 @@ export interface RegistryContext {
   readonly now: () => Date;
   /** Called once a release is published (e.g. the Go checksum database records it). Must not throw. */
   readonly onPublished?: (row: ReleaseRow) => Promise<void>;
+  /** With a verifying proxy: refuses publishes that would shadow a public (upstream) name (observed/shadowing.ts). */
+  readonly upstreamNames?: Pick<UpstreamNames, 'checkPublish' | 'reserveGuard'>;
 }
 
 export interface PublishRequest {
@@ -116,6 +119,7 @@ export async function publishRelease(
   const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
   if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
   req.authorize?.(packagePurl, 'publish');
+  await ctx.upstreamNames?.checkPublish(packagePurl); // a public name is not published here (shadowing)
   // Every key event is authorised for its own namespace with the caller's token, exactly as on
   // /api/v1/key-events (issue 11, item 2): riding along with a publish of another package buys nothing.
   const keyEvents = req.keyEvents ?? [];
@@ -127,7 +131,10 @@ export async function publishRelease(
         `KEY_EVENT_${parsed.code}`,
         `key event refused (keyEvents[${i}]): ${parsed.reason}`,
       );
-    req.authorize?.(parsed.value.statement.predicate.namespace, 'keys');
+    const ns = parsed.value.statement.predicate.namespace;
+    // A ledger hosts the name: not for a public one. Checked before authorize, which claims a pattern at once.
+    if (ns !== packagePurl) await ctx.upstreamNames?.checkPublish(ns);
+    req.authorize?.(ns, 'keys');
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
@@ -274,7 +281,11 @@ async function publishWith(
     publishEntry,
     registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
   };
-  const reserved = ctx.store.reserve(row, keyOf(purl).release);
+  const reserved = ctx.store.reserve(
+    row,
+    keyOf(purl).release,
+    ctx.upstreamNames?.reserveGuard(packagePurl), // again, atomically: a lookup may have landed meanwhile
+  );
   if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!, purl);
   if (reserved.kind === 'pending') {
     // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it

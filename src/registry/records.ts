@@ -9,7 +9,7 @@ import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import type { TransparencyLog } from '../log/service.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
-import { RegistryError } from './errors.js';
+import { responseTooLarge } from './batch-lookup.js';
 
 export interface RecordContext {
   readonly log: TransparencyLog;
@@ -222,15 +222,7 @@ export async function buildBatchJson(
     }
     const item = `${JSON.stringify(purl)}:${json}`;
     bytes += item.length + 1;
-    if (bytes > maxBytes) {
-      throw new RegistryError(
-        413,
-        'RESPONSE_TOO_LARGE',
-        `the answer would be larger than this registry's limit of ${maxBytes} bytes`,
-        'split the lookup into smaller batches',
-        { limit: maxBytes },
-      );
-    }
+    if (bytes > maxBytes) throw responseTooLarge(maxBytes);
     out.push(item);
   }
   return `{"checkpoint":${JSON.stringify(checkpoint)},"records":{${out.join(',')}}}`;

@@ -1,6 +1,9 @@
 /**
- * The registry's HTTP API (JSON). Handlers are thin: parse, call the library
- * (publish.ts, records.ts), map RegistryError to a status and a JSON body.
+ * The registry's HTTP API (JSON). Each route declares the shape of its input
+ * as a JSON schema (checked before the handler, route-schema.ts, refusals
+ * naming each bad field) and has one named handler that calls the library
+ * (publish.ts, records.ts, ledger-answers.ts, keys-document.ts); the error
+ * handler maps RegistryError to a status and a JSON body.
  *
  *   POST /api/v1/publish                 upload: {filename, artifact (base64), bundle|null, keyEvents?, type?, namespace?, name?, version?}
  *   GET  /api/v1/releases/<purl>         one release record (purl percent-encoded as one segment)
@@ -14,7 +17,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../core/errors.js';
-import { npmKeyId } from '../core/keys.js';
 import { canonicalPurl } from '../core/purl.js';
 import type { DsseEnvelope } from '../core/dsse.js';
 import { RegistryError } from './errors.js';
@@ -31,7 +33,9 @@ import {
 } from './auth/http.js';
 import type { AuthService } from './auth/service.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
-import { checkpointSize } from './records.js';
+import { governingLedgersJson, ledgerReport } from './ledger-answers.js';
+import { npmKeysDocument, sigilKeysDocument } from './keys-document.js';
+import { refuseInvalid, schemaCompiler } from './route-schema.js';
 import { findRelease } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
@@ -68,6 +72,66 @@ export interface RegistryRoutesOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
 }
 
+/** PublishBody is what PUBLISH_BODY admits. */
+interface PublishBody {
+  filename: string;
+  artifact: string;
+  bundle?: object | null;
+  keyEvents?: DsseEnvelope[];
+  type?: string;
+  namespace?: string;
+  name?: string;
+  version?: string;
+}
+
+const aString = { type: 'string', description: 'a string' } as const;
+const PUBLISH_BODY = {
+  type: 'object',
+  description: 'a JSON object',
+  required: ['filename', 'artifact'],
+  properties: {
+    filename: { type: 'string', pattern: '^[^/\\\\]+$', description: 'a plain file name' },
+    artifact: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'base64' },
+    bundle: { type: ['object', 'null'], description: 'a Sigstore bundle object or null' },
+    keyEvents: { type: 'array', description: 'an array of DSSE envelopes' },
+    type: aString,
+    namespace: aString,
+    name: aString,
+    version: aString,
+  },
+} as const;
+const stringList = (what: string) =>
+  ({
+    type: 'array',
+    description: `an array of ${what}`,
+    items: { type: 'string', description: 'a string' },
+  }) as const;
+const LOOKUP_BODY = {
+  type: 'object',
+  description: 'a JSON object',
+  required: ['purls'],
+  properties: { purls: stringList('purls') },
+} as const;
+const LEDGER_LOOKUP_BODY = {
+  type: 'object',
+  description: 'a JSON object',
+  required: ['namespaces'],
+  properties: { namespaces: stringList('namespace purls') },
+} as const;
+const KEY_EVENT_BODY = {
+  type: 'object',
+  description: 'a JSON object',
+  required: ['envelope'],
+  properties: { envelope: { type: 'object', description: 'a DSSE envelope object' } },
+} as const;
+const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: '64 lowercase hex digits' };
+const SHA256_QUERY = {
+  type: 'object',
+  required: ['sha256'],
+  properties: { sha256: hex64 },
+} as const;
+const BLOB_PARAMS = { type: 'object', properties: { hex: hex64 } } as const;
+
 function sendError(reply: FastifyReply, e: RegistryError): FastifyReply {
   if (
     (e.status === 503 || e.status === 429 || e.status === 507) &&
@@ -95,6 +159,7 @@ export async function registryRoutes(
   opts: RegistryRoutesOptions,
 ): Promise<void> {
   const { ctx } = opts;
+  app.setValidatorCompiler(schemaCompiler);
   const maxBatch = opts.maxBatch ?? 10_000;
   const lookupLimits: LookupLimits = {
     ...DEFAULT_LOOKUP_LIMITS,
@@ -174,68 +239,36 @@ export async function registryRoutes(
       auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
-  app.post(
-    '/api/v1/publish',
-    { bodyLimit: opts.maxUploadBytes, ...writeHook('publish') },
-    async (req, reply) => {
-      const body = req.body as Record<string, unknown> | null;
-      if (typeof body !== 'object' || body === null)
-        throw new RegistryError(400, 'BAD_REQUEST', 'the body must be a JSON object');
-      const problems: string[] = [];
-      if (
-        typeof body['filename'] !== 'string' ||
-        body['filename'] === '' ||
-        /[/\\]/.test(body['filename'])
-      )
-        problems.push('filename must be a plain file name');
-      if (typeof body['artifact'] !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body['artifact']))
-        problems.push('artifact must be base64');
-      if (
-        body['bundle'] !== null &&
-        body['bundle'] !== undefined &&
-        typeof body['bundle'] !== 'object'
-      )
-        problems.push('bundle must be a Sigstore bundle object or null');
-      if (body['keyEvents'] !== undefined && !Array.isArray(body['keyEvents']))
-        problems.push('keyEvents must be an array of DSSE envelopes');
-      for (const f of ['type', 'namespace', 'name', 'version'] as const)
-        if (body[f] !== undefined && typeof body[f] !== 'string')
-          problems.push(`${f} must be a string`);
-      if (problems.length > 0)
-        throw new RegistryError(
-          400,
-          'BAD_REQUEST',
-          `invalid publish request: ${problems.join('; ')}`,
-        );
-      const artifact = Buffer.from(body['artifact'] as string, 'base64');
-      if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes)
-        throw tooLarge();
-      const account = req.sigilAuth?.principal.account;
-      const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
-      const outcome = await publishRelease(ctx, {
-        filename: body['filename'] as string,
-        artifact,
-        bundle: body['bundle'] ?? null,
-        keyEvents: (body['keyEvents'] as DsseEnvelope[] | undefined) ?? [],
-        ...(typeof body['type'] === 'string' ? { type: body['type'] } : {}),
-        ...(typeof body['namespace'] === 'string' ? { namespace: body['namespace'] } : {}),
-        ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}),
-        ...(typeof body['version'] === 'string' ? { version: body['version'] } : {}),
-        ...(account ? { account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-      claims.commit();
-      return reply.code(outcome.status).send(outcome.record);
-    },
-  );
+  async function publish(req: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
+    const body = req.body;
+    const artifact = Buffer.from(body.artifact, 'base64');
+    if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes)
+      throw tooLarge();
+    const account = req.sigilAuth?.principal.account;
+    const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
+    const outcome = await publishRelease(ctx, {
+      filename: body.filename,
+      artifact,
+      bundle: body.bundle ?? null,
+      keyEvents: body.keyEvents ?? [],
+      ...(body.type !== undefined ? { type: body.type } : {}),
+      ...(body.namespace !== undefined ? { namespace: body.namespace } : {}),
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.version !== undefined ? { version: body.version } : {}),
+      ...(account ? { account } : {}),
+      ...(claims.authorize ? { authorize: claims.authorize } : {}),
+    });
+    claims.commit();
+    return reply.code(outcome.status).send(outcome.record);
+  }
 
-  app.post('/api/v1/releases/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
-    const purls = (req.body as { purls?: unknown } | null)?.purls;
-    if (!Array.isArray(purls) || purls.some((p) => typeof p !== 'string'))
-      throw new RegistryError(400, 'BAD_REQUEST', 'the body must be {"purls": ["pkg:…", …]}');
+  async function lookupReleases(
+    req: FastifyRequest<{ Body: { purls: string[] } }>,
+    reply: FastifyReply,
+  ) {
     // Amplification: each canonical purl is looked up and built once; batch, repeats, answer size
     // and per-client volume are bounded (batch-lookup.ts).
-    const plan = planLookup(purls as string[], lookupLimits);
+    const plan = planLookup(req.body.purls, lookupLimits);
     lookupLimiter.take(req.ip, plan.distinct.length);
     const byCanonical = new Map(plan.distinct.map((c) => [c, findRelease(ctx.store, c)] as const));
     const rows = new Map<string, ReleaseRow | undefined>();
@@ -250,17 +283,15 @@ export async function registryRoutes(
           .filter(([, r]) => r === undefined)
           .map(async ([p]) => rows.set(p, await resolve(p).catch(() => undefined))),
       );
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(
-        await buildBatchJson(ctx, rows, opts.ledgerFacts, {
-          maxBytes: lookupLimits.maxResponseBytes,
-        }),
-      );
-  });
+    return reply.type('application/json; charset=utf-8').send(
+      await buildBatchJson(ctx, rows, opts.ledgerFacts, {
+        maxBytes: lookupLimits.maxResponseBytes,
+      }),
+    );
+  }
 
-  app.get('/api/v1/releases/*', async (req, reply) => {
-    const purl = parsePurlParam((req.params as { '*': string })['*']);
+  async function getRelease(req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
+    const purl = parsePurlParam(req.params['*']);
     const row =
       findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row)
@@ -279,25 +310,23 @@ export async function registryRoutes(
         l?.namespace,
       ),
     );
-  });
+  }
 
-  app.get('/api/v1/releases', async (req, reply) => {
-    const sha256 = (req.query as { sha256?: string }).sha256;
-    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))
-      throw new RegistryError(400, 'BAD_REQUEST', 'give ?sha256=<64 hex digits>');
+  async function releasesBySha256(
+    req: FastifyRequest<{ Querystring: { sha256: string } }>,
+    reply: FastifyReply,
+  ) {
     const checkpoint = await ctx.log.latestCheckpoint();
     return reply.send({
       checkpoint,
       records: await Promise.all(
-        ctx.store.bySha256(sha256).map((r) => buildRecord(ctx, r, checkpoint)),
+        ctx.store.bySha256(req.query.sha256).map((r) => buildRecord(ctx, r, checkpoint)),
       ),
     });
-  });
+  }
 
-  const sendBlob = async (req: FastifyRequest, reply: FastifyReply) => {
-    const { hex } = req.params as { hex: string };
-    if (!/^[0-9a-f]{64}$/.test(hex))
-      throw new RegistryError(400, 'BAD_REQUEST', 'blob ids are 64 lowercase hex digits');
+  async function getBlob(req: FastifyRequest<{ Params: { hex: string } }>, reply: FastifyReply) {
+    const { hex } = req.params;
     const bytes = ctx.store.readBlob(hex);
     if (!bytes || ctx.store.bySha256(hex).length === 0)
       throw new RegistryError(404, 'BLOB_NOT_FOUND', `no published artifact has sha256 ${hex}`);
@@ -305,191 +334,147 @@ export async function registryRoutes(
       .header('cache-control', 'public, max-age=31536000, immutable')
       .type('application/octet-stream')
       .send(bytes);
-  };
-  app.get('/api/v1/blobs/sha256/:hex', sendBlob);
-  app.get('/api/v1/blobs/sha256/:hex/:filename', sendBlob);
+  }
 
-  const registryPem = String(ctx.registryKey.publicKey.key.export({ type: 'spki', format: 'pem' }));
-  app.get('/.well-known/sigil/keys.json', async (_req, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send({
-      keys: [
-        {
-          keyid: ctx.registryKey.publicKey.keyId,
-          npmKeyId: npmKeyId(ctx.registryKey.publicKey.keyId),
-          algorithm: ctx.registryKey.algorithm,
-          pem: registryPem,
-          use: 'registry',
-        },
-      ],
-      log: { origin: ctx.log.origin, vkey: ctx.log.verifierKey, url: `${ctx.baseUrl}/log` },
-      ...(opts.observes && opts.observes.length > 0 ? { observes: opts.observes } : {}),
-      ...(opts.openpgp
-        ? {
-            openpgp: {
-              fingerprint: opts.openpgp.fingerprint,
-              armored: opts.openpgp.armored,
-              use: 'repository (apt InRelease)',
-              url: `${ctx.baseUrl}/debian/sigil-archive-keyring.asc`,
-            },
-          }
-        : {}),
-      ...(opts.ledger ? { ledger: { url: `${ctx.baseUrl}/api/v1/ledger` } } : {}),
-    }),
+  const keysOptions = {
+    ...(opts.openpgp ? { openpgp: opts.openpgp } : {}),
+    ...(opts.observes ? { observes: opts.observes } : {}),
+    ledger: opts.ledger !== undefined,
+  };
+  async function getSigilKeys(_req: FastifyRequest, reply: FastifyReply) {
+    return reply
+      .header('cache-control', 'public, max-age=300')
+      .send(sigilKeysDocument(ctx, keysOptions));
+  }
+  async function getNpmKeys(_req: FastifyRequest, reply: FastifyReply) {
+    return reply.send(npmKeysDocument(ctx));
+  }
+
+  app.post<{ Body: PublishBody }>(
+    '/api/v1/publish',
+    {
+      bodyLimit: opts.maxUploadBytes,
+      ...writeHook('publish'),
+      schema: { body: PUBLISH_BODY },
+      schemaErrorFormatter: refuseInvalid('invalid publish request'),
+    },
+    publish,
   );
-  app.get('/-/npm/v1/keys', async (_req, reply) =>
-    reply.send({
-      keys: [
-        {
-          expires: null,
-          keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
-          keytype: 'ecdsa-sha2-nistp256',
-          scheme: 'ecdsa-sha2-nistp256',
-          key: ctx.registryKey.publicKey.key
-            .export({ type: 'spki', format: 'der' })
-            .toString('base64'),
-        },
-      ],
-    }),
+  app.post(
+    '/api/v1/releases/lookup',
+    {
+      bodyLimit: 4 * 1024 * 1024,
+      schema: { body: LOOKUP_BODY },
+      schemaErrorFormatter: refuseInvalid('the body must be {"purls": ["pkg:…", …]}'),
+    },
+    lookupReleases,
   );
+  app.get('/api/v1/releases/*', getRelease);
+  app.get(
+    '/api/v1/releases',
+    {
+      schema: { querystring: SHA256_QUERY },
+      schemaErrorFormatter: refuseInvalid('give ?sha256=<64 hex digits>'),
+    },
+    releasesBySha256,
+  );
+  const blobRoute = {
+    schema: { params: BLOB_PARAMS },
+    schemaErrorFormatter: refuseInvalid('blob ids are 64 lowercase hex digits'),
+  };
+  app.get('/api/v1/blobs/sha256/:hex', blobRoute, getBlob);
+  app.get('/api/v1/blobs/sha256/:hex/:filename', blobRoute, getBlob);
+  app.get('/.well-known/sigil/keys.json', getSigilKeys);
+  app.get('/-/npm/v1/keys', getNpmKeys);
 
   const ledger = opts.ledger;
-  if (ledger) {
-    app.get('/api/v1/ledger/*', async (req, reply) => {
-      let raw: string;
-      try {
-        raw = decodeURIComponent((req.params as { '*': string })['*']);
-      } catch {
-        throw new RegistryError(
-          400,
-          'BAD_REQUEST',
-          'the namespace is not validly percent-encoded',
-          'percent-encode the namespace purl as one path segment',
-        );
-      }
-      const checkpoint = await ctx.log.latestCheckpoint();
-      const size = checkpointSize(checkpoint);
-      const keys = await ledger.keysFor(raw.endsWith('/*') ? raw : raw.replace(/@[^/]*$/, ''));
-      const events = ledger.loggedEvents(keys.namespace);
-      const proofs = await Promise.all(
-        events.map(async (e) => ({
-          ...e,
-          hashes: (await ctx.log.inclusionProof(e.logIndex, size)).map((h) =>
-            Buffer.from(h).toString('base64'),
-          ),
-        })),
+  if (!ledger) return;
+
+  async function getLedger(req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
+    let namespace: string;
+    try {
+      namespace = decodeURIComponent(req.params['*']);
+    } catch {
+      throw new RegistryError(
+        400,
+        'BAD_REQUEST',
+        'the namespace is not validly percent-encoded',
+        'percent-encode the namespace purl as one path segment',
       );
-      return reply.send({
-        namespace: raw,
-        ledger: keys.namespace,
-        keys: keys.keys.map((k) => ({
-          keyId: k.keyId,
-          algorithm: k.algorithm,
-          pem: String(k.key.export({ type: 'spki', format: 'pem' })),
-        })),
-        resetInHistory: keys.resetInHistory,
-        head: ledger.ledger.head(keys.namespace),
-        history: ledger
-          .history(keys.namespace)
-          .map((h) => ({
-            logIndex: h.logIndex,
-            status: h.status,
-            code: h.code,
-            reason: h.reason,
-            action: h.action,
-            firstUse: h.firstUse,
-            reset: h.reset,
-            signers: h.signers,
-          })),
-        events: proofs,
-        checkpoint,
-      });
-    });
-
-    // Many namespaces at once (lockfile verification replays every dependency's ledger).
-    // With treeSize: each namespace's own events with leaves, inclusion proofs and a signed
-    // ledger head for that tree (ledger-proofs.ts); without: the governing ledger's events only.
-    app.post('/api/v1/ledger/lookup', { bodyLimit: 4 * 1024 * 1024 }, async (req, reply) => {
-      const namespaces = (req.body as { namespaces?: unknown } | null)?.namespaces;
-      if (!Array.isArray(namespaces) || namespaces.some((n) => typeof n !== 'string'))
-        throw new RegistryError(
-          400,
-          'BAD_REQUEST',
-          'the body must be {"namespaces": ["pkg:…", …]}',
-        );
-      if (namespaces.length > maxBatch)
-        throw new RegistryError(
-          413,
-          'BATCH_TOO_LARGE',
-          `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`,
-          'split the lookup',
-          { limit: maxBatch },
-        );
-      lookupLimiter.take(req.ip, new Set(namespaces as string[]).size);
-      const treeSize = (req.body as { treeSize?: unknown }).treeSize;
-      if (treeSize !== undefined)
-        return reply.send(
-          await provenLedgers(
-            ledger,
-            ctx.log,
-            ctx.registryKey,
-            namespaces as string[],
-            treeSize as number,
-          ),
-        );
-      const size = checkpointSize(await ctx.log.latestCheckpoint());
-      // Built as JSON text: each governing ledger's events serialized once however many
-      // namespaces (or spellings) share it, the answer bounded (batch-lookup.ts), and no
-      // namespace string can act as an object key like "__proto__".
-      const eventsJson = new Map<string, string>();
-      const parts: string[] = [];
-      let bytes = 16;
-      for (const ns of new Set(namespaces as string[])) {
-        const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
-        let events = eventsJson.get(governing);
-        if (events === undefined)
-          eventsJson.set(governing, (events = JSON.stringify(ledger.loggedEvents(governing))));
-        const item = `${JSON.stringify(ns)}:{"ledger":${JSON.stringify(governing)},"events":${events}}`;
-        if ((bytes += item.length + 1) > lookupLimits.maxResponseBytes) {
-          throw new RegistryError(
-            413,
-            'RESPONSE_TOO_LARGE',
-            `the answer would be larger than this registry's limit of ${lookupLimits.maxResponseBytes} bytes`,
-            'split the lookup into smaller batches',
-            { limit: lookupLimits.maxResponseBytes },
-          );
-        }
-        parts.push(item);
-      }
-      return reply.type('application/json; charset=utf-8').send(`{"ledgers":{${parts.join(',')}}}`);
-    });
-
-    app.post(
-      '/api/v1/key-events',
-      { bodyLimit: 256 * 1024, ...writeHook('keys') },
-      async (req, reply) => {
-        const envelope = (req.body as { envelope?: unknown } | null)?.envelope;
-        if (typeof envelope !== 'object' || envelope === null)
-          throw new RegistryError(
-            400,
-            'BAD_REQUEST',
-            'the body must be {"envelope": <DSSE envelope of a key event>}',
-          );
-        const parsed = parseKeyEventEnvelope(envelope);
-        if (!parsed.ok)
-          throw new RegistryError(
-            400,
-            `KEY_EVENT_${parsed.code}`,
-            `key event refused: ${parsed.reason}`,
-          );
-        const namespace = parsed.value.statement.predicate.namespace;
-        if (auth) {
-          auth.guard.authorizeNamespace(req, namespace, 'keys');
-          claimPatternFirst(auth.service, req, namespace);
-        }
-        const r = await ledger.submitKeyEvent(envelope as DsseEnvelope);
-        claim(req, namespace);
-        return reply.code(201).send(r);
-      },
-    );
+    }
+    return reply.send(await ledgerReport(ledger!, ctx.log, namespace));
   }
+
+  // Many namespaces at once (lockfile verification replays every dependency's ledger).
+  // With treeSize: each namespace's own events with leaves, inclusion proofs and a signed
+  // ledger head for that tree (ledger-proofs.ts); without: the governing ledger's events only.
+  async function lookupLedgers(
+    req: FastifyRequest<{ Body: { namespaces: string[]; treeSize?: unknown } }>,
+    reply: FastifyReply,
+  ) {
+    const { namespaces, treeSize } = req.body;
+    if (namespaces.length > maxBatch)
+      throw new RegistryError(
+        413,
+        'BATCH_TOO_LARGE',
+        `at most ${maxBatch} namespaces per lookup (got ${namespaces.length})`,
+        'split the lookup',
+        { limit: maxBatch },
+      );
+    lookupLimiter.take(req.ip, new Set(namespaces).size);
+    if (treeSize !== undefined)
+      return reply.send(
+        await provenLedgers(ledger!, ctx.log, ctx.registryKey, namespaces, treeSize as number),
+      );
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(
+        await governingLedgersJson(ledger!, ctx.log, namespaces, lookupLimits.maxResponseBytes),
+      );
+  }
+
+  async function submitKeyEvent(
+    req: FastifyRequest<{ Body: { envelope: object } }>,
+    reply: FastifyReply,
+  ) {
+    const envelope = req.body.envelope;
+    const parsed = parseKeyEventEnvelope(envelope);
+    if (!parsed.ok)
+      throw new RegistryError(
+        400,
+        `KEY_EVENT_${parsed.code}`,
+        `key event refused: ${parsed.reason}`,
+      );
+    const namespace = parsed.value.statement.predicate.namespace;
+    if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
+    // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
+    await ctx.upstreamNames?.checkPublish(namespace);
+    if (auth) claimPatternFirst(auth.service, req, namespace);
+    const r = await ledger!.submitKeyEvent(envelope as DsseEnvelope);
+    claim(req, namespace);
+    return reply.code(201).send(r);
+  }
+
+  app.get('/api/v1/ledger/*', getLedger);
+  app.post(
+    '/api/v1/ledger/lookup',
+    {
+      bodyLimit: 4 * 1024 * 1024,
+      schema: { body: LEDGER_LOOKUP_BODY },
+      schemaErrorFormatter: refuseInvalid('the body must be {"namespaces": ["pkg:…", …]}'),
+    },
+    lookupLedgers,
+  );
+  app.post<{ Body: { envelope: object } }>(
+    '/api/v1/key-events',
+    {
+      bodyLimit: 256 * 1024,
+      ...writeHook('keys'),
+      schema: { body: KEY_EVENT_BODY },
+      schemaErrorFormatter: refuseInvalid(
+        'the body must be {"envelope": <DSSE envelope of a key event>}',
+      ),
+    },
+    submitKeyEvent,
+  );
 }

@@ -17,6 +17,7 @@ import { LogAdmission } from './log-admission.js';
 import type { LookupLimits } from './batch-lookup.js';
 import {
   capConnections,
+  TrustedProxies,
   fastifyHttpOptions,
   type HttpLimits,
   resolveHttpLimits,
@@ -70,7 +71,9 @@ import {
   HackageRepository,
   hackageRoutes,
   loadOrCreateHackageKeys,
-  type HackageKey,
+  rootFileAt,
+  type HackageKeySet,
+  type HackageRootOptions,
   type HackageOptions,
 } from './personalities/hackage/index.js';
 import {
@@ -84,6 +87,7 @@ import { PYPI_PREFIX, pypiRoutes } from './personalities/pypi/index.js';
 import { CARGO_PREFIX, cargoRoutes } from './personalities/cargo/index.js';
 import { COMPOSER_PREFIX, composerRoutes } from './personalities/composer/index.js';
 import { GEM_PREFIX, gemRoutes } from './personalities/gem/index.js';
+import { mountWebUi } from '../web/routes.js';
 
 export interface RegistryOptions {
   readonly dataDir: string;
@@ -114,8 +118,12 @@ export interface RegistryOptions {
   readonly hex?: Partial<HexOptions>;
   /** hackage-security lifetimes and clock. */
   readonly hackage?: Partial<HackageOptions>;
+  /** Root keys and threshold of the hackage-security repository (default 1 of 1). */
+  readonly hackageRoot?: HackageRootOptions;
   /** Timeouts and connection caps (default DEFAULT_HTTP_LIMITS of http-limits.ts). */
   readonly httpLimits?: Partial<HttpLimits>;
+  /** Reverse proxies (IPs or CIDR blocks) whose X-Forwarded-For names the client for rate limits; no others are believed. */
+  readonly trustedProxies?: readonly string[];
   /** Batch lookup limits (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
@@ -143,7 +151,7 @@ export interface Registry {
   readonly hexKey: RegistryHexKey;
   /** The hackage-security repository under /hackage and its Ed25519 keys. */
   readonly hackage: HackageRepository;
-  readonly hackageKeys: { readonly root: HackageKey; readonly online: HackageKey };
+  readonly hackageKeys: HackageKeySet;
   /** WordPress plugin update API; its Ed25519 key is what users add with wp_trusted_keys. */
   readonly wordpress: WordpressPlugins;
   /** CRAN-like repository (install.packages(repos = <url>/cran)). */
@@ -218,12 +226,18 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
   const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
   const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
-  const hackageKeys = await loadOrCreateHackageKeys(options.dataDir, options.passphrase);
+  const hackageKeys = await loadOrCreateHackageKeys(
+    options.dataDir,
+    options.passphrase,
+    options.hackageRoot,
+  );
   const hackage = new HackageRepository(store, hackageKeys, {
     ...DEFAULT_HACKAGE_OPTIONS,
     now: () => new Date(),
+    rootFile: rootFileAt(join(options.dataDir, 'hackage-root.json')),
     ...options.hackage,
   });
+  await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
     new KeyEventStore(store.db),
@@ -250,7 +264,11 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  let upstreamNames: Proxy['names'] | undefined; // set once the proxy is open, below
   const ctx: RegistryContext = {
+    get upstreamNames() {
+      return upstreamNames;
+    },
     store,
     log: served,
     registryKey: registry.key,
@@ -264,6 +282,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
   const recovered = await recoverPending(ctx);
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
   const guard = options.openWrites
@@ -277,12 +296,19 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       }; // one guard: one set of rate limits (OTP attempts) for every personality
   // Uploads are JSON with the artifact in base64: 4/3 of the artifact plus the bundle.
   const httpLimits = resolveHttpLimits(options.httpLimits);
+  const trustedProxies =
+    options.trustedProxies && options.trustedProxies.length > 0
+      ? new TrustedProxies(options.trustedProxies)
+      : undefined;
   const app = Fastify({
     logger: false,
+    ...(trustedProxies
+      ? { trustProxy: (address: string) => trustedProxies.includes(address) }
+      : {}),
     bodyLimit: Math.ceil(maxUploadBytes * 1.4) + 1024 * 1024,
     ...fastifyHttpOptions(httpLimits),
   });
-  capConnections(app.server, httpLimits); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
+  capConnections(app.server, httpLimits, trustedProxies); // slow-body clients time out and cannot hold every descriptor (http-limits.ts)
   // The registry's log accepts only what the registry appends (publishes, key events): its
   // HTTP write endpoints are refused, reads stay (issue 11 item 7, log-admission.ts).
   const ownLogOnly = LogAdmission.refuseAll(
@@ -363,6 +389,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(guard ? { auth: guard } : {}),
     prefix: GEM_PREFIX,
   });
+  await mountWebUi(app, {
+    store,
+    log: served,
+    logPublicDir: log.publicDir,
+    ledger,
+    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
+    auth,
+    baseUrl: () => base.url,
+  }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)
   await app.register(npmRoutes, {
     ctx,
     maxTarballBytes: maxUploadBytes,

@@ -20,25 +20,31 @@ import { PushbackError } from '../log/service.js';
 /** Error codes that mean "no space left", whatever layer raised them. */
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
-/** isStorageFull says whether `e`, or an error in its cause chain, means the storage is out of space. */
-export function isStorageFull(e: unknown): boolean {
+/** someCause says whether `test` holds for `e` or an error in its cause chain (8 deep at most). */
+export function someCause(e: unknown, test: (err: object) => boolean): boolean {
   for (
     let cur: unknown = e, depth = 0;
     cur !== null && typeof cur === 'object' && depth < 8;
     depth++
   ) {
+    if (test(cur)) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** isStorageFull says whether `e`, or an error in its cause chain, means the storage is out of space. */
+export function isStorageFull(e: unknown): boolean {
+  return someCause(e, (cur) => {
     if (cur instanceof StorageFullError) return true;
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && FULL_CODES.has(code)) return true;
     const msg = (cur as { message?: unknown }).message;
-    if (
+    return (
       typeof msg === 'string' &&
       /\b(ENOSPC|no space left on device|database or disk is full)\b/i.test(msg)
-    )
-      return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
+    );
+  });
 }
 
 /** STORAGE_FULL_RETRY_SECONDS: the Retry-After of a full disk (an operator frees space in minutes, not milliseconds). */
@@ -46,7 +52,7 @@ export const STORAGE_FULL_RETRY_SECONDS = 30;
 
 /** StorageFullError: the log's storage has no space left; nothing was appended. Retry later (503 + Retry-After). */
 export class StorageFullError extends PushbackError {
-  readonly reason = 'STORAGE_FULL';
+  readonly reason: string = 'STORAGE_FULL';
 
   constructor(cause?: unknown, retryAfterSeconds = STORAGE_FULL_RETRY_SECONDS) {
     super(retryAfterSeconds);

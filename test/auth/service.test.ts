@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/registry/accounts.js';
 import { AuthError } from '../../src/registry/auth/errors.js';
-import { AuthService, type Principal } from '../../src/registry/auth/service.js';
+import {
+  AuthService,
+  FIRST_PUBLISH_HOLD_MS,
+  type Principal,
+} from '../../src/registry/auth/service.js';
 import { hashToken } from '../../src/registry/auth/tokens.js';
 import { base32Decode, hotp, totpStep } from '../../src/registry/auth/totp.js';
 
@@ -251,6 +255,22 @@ describe('scopes and namespace grants', () => {
     });
     // A package under a held scope is not unclaimed.
     expect(auth.claimNamespace('bob', 'pkg:npm/%40acme/new')).toBe(false);
+  });
+
+  it('a pattern is not granted over a name another account is first-publishing (the claim lands after the release)', () => {
+    auth.createAccount('carol');
+    // carol's first publish of @race/widget was authorised as unclaimed; its release is not in yet.
+    const release = auth.holdFirstPublish('carol', 'pkg:npm/%40race/widget');
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(false);
+    expect(auth.claimNamespace('carol', 'pkg:npm/%40race/*')).toBe(true); // her own hold does not stop her
+    release();
+    // Without the hold (or once it ended), an unrelated pattern is free.
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40other/*')).toBe(true);
+    // A request that died keeps its hold only for FIRST_PUBLISH_HOLD_MS.
+    auth.holdFirstPublish('carol', 'pkg:npm/%40late/widget');
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(false);
+    now += FIRST_PUBLISH_HOLD_MS + 1;
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(true);
   });
 
   it('grants compose: a pattern never covers what another account holds, and a broad grant never beats a narrow one', () => {

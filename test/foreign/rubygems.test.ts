@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTar, verifyGem, verifyGemFile } from '../../src/foreign/rubygems/index.js';
+import { readGemTar, verifyGem, verifyGemFile } from '../../src/foreign/rubygems/index.js';
 import { firstFailure, type VerificationResult } from '../../src/core/verdict.js';
 import { inCI, toolStatus } from './tools.js';
 
@@ -47,16 +47,16 @@ describe('RubyGems: hand-made and hostile input', () => {
     { name: 'data.tar.gz', data: gzipSync(Buffer.alloc(1024)) },
   ]);
 
-  it('reports an unsigned gem as unsigned (fail under HighSecurity, warn under MediumSecurity)', () => {
-    const high = verifyGem(unsigned, { trustedCerts: [] });
+  it('reports an unsigned gem as unsigned (fail under HighSecurity, warn under MediumSecurity)', async () => {
+    const high = await verifyGem(unsigned, { trustedCerts: [] });
     expect(high.ok).toBe(false);
     expect(firstFailure(high)?.code).toBe('GEM_UNSIGNED');
-    const medium = verifyGem(unsigned, { trustedCerts: [], policy: 'MediumSecurity' });
+    const medium = await verifyGem(unsigned, { trustedCerts: [], policy: 'MediumSecurity' });
     expect(medium.ok).toBe(true);
     expect(medium.checks.find((c) => c.code === 'GEM_UNSIGNED')?.status).toBe('warn');
   });
 
-  it('turns garbage, truncation, non-tar and bad members into verdicts', () => {
+  it('turns garbage, truncation, non-tar and bad members into verdicts', async () => {
     const cases: [string, Uint8Array, string][] = [
       ['empty', new Uint8Array(0), 'TAR_MALFORMED'],
       ['text', Buffer.from('hello, I am not a gem'), 'TAR_MALFORMED'],
@@ -81,6 +81,26 @@ describe('RubyGems: hand-made and hostile input', () => {
         'GEM_MALFORMED',
       ],
       [
+        // The name RubyGems reads (PaxHeader entry, then "evil") differs from the pax path: refused.
+        'pax extended header',
+        tar([
+          { name: 'PaxHeader/x', data: Buffer.from('20 path=metadata.gz\n'), type: 'x' },
+          { name: 'evil', data: gzipSync(spec) },
+          { name: 'data.tar.gz', data: gzipSync('x') },
+        ]),
+        'TAR_MALFORMED',
+      ],
+      [
+        // "./metadata.gz" is not metadata.gz to RubyGems; a reader that normalized it would be fooled.
+        'dot-slash name',
+        tar([
+          { name: 'metadata.gz', data: gzipSync(spec) },
+          { name: './metadata.gz', data: gzipSync(spec.replace('hand', 'evil')) },
+          { name: 'data.tar.gz', data: gzipSync('x') },
+        ]),
+        'TAR_MALFORMED',
+      ],
+      [
         'symlink member',
         tar([{ name: 'metadata.gz', data: new Uint8Array(0), type: '2' }]),
         'TAR_MALFORMED',
@@ -96,35 +116,39 @@ describe('RubyGems: hand-made and hostile input', () => {
       ],
     ];
     for (const [what, bytes, code] of cases) {
-      const r = verifyGem(bytes, { trustedCerts: [] });
+      const r = await verifyGem(bytes, { trustedCerts: [] });
       expect(r.ok, what).toBe(false);
       expect(firstFailure(r)?.code, what).toBe(code);
     }
   });
 
-  it('refuses duplicate members and a corrupt data.tar.gz', () => {
+  it('refuses duplicate members and a corrupt data.tar.gz', async () => {
     const dup = tar([
       { name: 'metadata.gz', data: gzipSync(spec) },
       { name: 'data.tar.gz', data: gzipSync('a') },
       { name: 'data.tar.gz', data: Buffer.from('not gzip') },
     ]);
-    expect(failures(verifyGem(dup, { trustedCerts: [] }))).toEqual(
+    expect(failures(await verifyGem(dup, { trustedCerts: [] }))).toEqual(
       expect.arrayContaining(['GEM_DUPLICATE_MEMBER', 'GEM_CONTENT_CORRUPT']),
     );
   });
 
-  it('never throws on arbitrary bytes or mutated gems (property)', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
-        expect(verifyGem(bytes, { trustedCerts: [] }).ok).toBe(false);
+  it('never throws on arbitrary bytes or mutated gems (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (bytes) => {
+        expect((await verifyGem(bytes, { trustedCerts: [] })).ok).toBe(false);
       }),
     );
-    fc.assert(
-      fc.property(fc.nat(unsigned.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
-        const copy = Buffer.from(unsigned);
-        copy[at]! ^= x;
-        verifyGem(copy, { trustedCerts: [] });
-      }),
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(unsigned.length - 1),
+        fc.integer({ min: 1, max: 255 }),
+        async (at, x) => {
+          const copy = Buffer.from(unsigned);
+          copy[at]! ^= x;
+          await verifyGem(copy, { trustedCerts: [] });
+        },
+      ),
     );
   });
 });
@@ -218,44 +242,45 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     ]);
   });
 
-  it('says "not trusted" (no key), not "bad", when the root is unknown', () => {
-    const r = verifyGem(readFileSync(selfSigned), {
+  it('says "not trusted" (no key), not "bad", when the root is unknown', async () => {
+    const r = await verifyGem(readFileSync(selfSigned), {
       trustedCerts: [readFileSync(rootCert, 'utf8')],
     });
     expect(failures(r)).toEqual(['GEM_ROOT_UNTRUSTED']);
     expect(r.checks.find((c) => c.name === 'signature')?.status).toBe('pass');
   });
 
-  it('verifies a two-certificate chain up to a trusted root, and refuses it with only the leaf trusted', () => {
+  it('verifies a two-certificate chain up to a trusted root, and refuses it with only the leaf trusted', async () => {
     const bytes = readFileSync(chained);
-    const good = verifyGem(bytes, { trustedCerts: [readFileSync(rootCert, 'utf8')] });
+    const good = await verifyGem(bytes, { trustedCerts: [readFileSync(rootCert, 'utf8')] });
     expect(failures(good)).toEqual([]);
     expect(good.checks.find((c) => c.code === 'GEM_CHAIN_VALID')?.reason).toMatch(/chain of 2/);
-    const leafOnly = verifyGem(bytes, {
+    const leafOnly = await verifyGem(bytes, {
       trustedCerts: [readFileSync(join(dir, 'leaf', 'gem-public_cert.pem'), 'utf8')],
     });
     expect(failures(leafOnly)).toEqual(['GEM_ROOT_UNTRUSTED']);
   });
 
-  it('fails when the certificate has expired at verification time', () => {
+  it('fails when the certificate has expired at verification time', async () => {
     const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
-    const r = verifyGem(readFileSync(selfSigned), {
+    const r = await verifyGem(readFileSync(selfSigned), {
       trustedCerts: [readFileSync(selfCert, 'utf8')],
       now: later,
     });
     expect(failures(r)).toContain('GEM_CERT_EXPIRED');
   });
 
-  it('fails on a tampered member, a swapped signature and a signature for a member that is gone', () => {
+  it('fails on a tampered member, a swapped signature and a signature for a member that is gone', async () => {
     const trust = { trustedCerts: [readFileSync(selfCert, 'utf8')] };
     const original = readFileSync(selfSigned);
-    const members = parseTar(original);
-    const offsetOf = (name: string) => members.find((m) => m.name === name)!.data.byteOffset;
+    const members = await readGemTar(original);
+    // Where a member's bytes start in the file (the reader copies them out).
+    const offsetOf = (name: string) => original.indexOf(members.find((m) => m.name === name)!.data);
 
     // 1. One byte of data.tar.gz flipped: checksum, gzip CRC and signature all catch it.
     const flipped = Buffer.from(original);
     flipped[offsetOf('data.tar.gz') + 20]! ^= 0x01;
-    const f = failures(verifyGem(flipped, trust));
+    const f = failures(await verifyGem(flipped, trust));
     expect(f).toContain('GEM_SIGNATURE_INVALID');
     expect(f).toContain('GEM_CHECKSUM_MISMATCH');
 
@@ -263,25 +288,25 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
     const swapped = Buffer.from(original);
     const sig = members.find((m) => m.name === 'data.tar.gz.sig')!.data;
     swapped.set(sig, offsetOf('metadata.gz.sig'));
-    expect(failures(verifyGem(swapped, trust))).toEqual(['GEM_SIGNATURE_INVALID']);
+    expect(failures(await verifyGem(swapped, trust))).toEqual(['GEM_SIGNATURE_INVALID']);
 
     // 3. Rebuilt without checksums.yaml.gz but with its signature left behind.
     const rebuilt = tar(members.filter((m) => m.name !== 'checksums.yaml.gz'));
-    expect(failures(verifyGem(rebuilt, trust))).toEqual(['GEM_DIGEST_MISSING']);
+    expect(failures(await verifyGem(rebuilt, trust))).toEqual(['GEM_DIGEST_MISSING']);
 
     // 4. A signature removed: that member is unsigned.
     const stripped = tar(members.filter((m) => m.name !== 'metadata.gz.sig'));
-    expect(failures(verifyGem(stripped, trust))).toEqual(['GEM_SIGNATURE_MISSING']);
+    expect(failures(await verifyGem(stripped, trust))).toEqual(['GEM_SIGNATURE_MISSING']);
   });
 
-  it('reports a gem built without signing_key as unsigned', () => {
-    const r = verifyGem(readFileSync(unsignedGem), {
+  it('reports a gem built without signing_key as unsigned', async () => {
+    const r = await verifyGem(readFileSync(unsignedGem), {
       trustedCerts: [readFileSync(selfCert, 'utf8')],
     });
     expect(failures(r)).toEqual(['GEM_UNSIGNED']);
   });
 
-  it('agrees with `gem install -P HighSecurity` on trusted, untrusted, tampered and unsigned gems', () => {
+  it('agrees with `gem install -P HighSecurity` on trusted, untrusted, tampered and unsigned gems', async () => {
     const home = join(dir, 'policy-home');
     mkdirSync(home, { recursive: true });
     const penv = { ...env, HOME: home };
@@ -303,32 +328,35 @@ describe.skipIf(!gemTool.available)('RubyGems: gems signed by the real gem comma
 
     const tampered = join(dir, 'tampered.gem');
     const t = Buffer.from(readFileSync(selfSigned));
-    const swapped = parseTar(readFileSync(selfSigned));
+    const swapped = await readGemTar(readFileSync(selfSigned));
     t.set(
       swapped.find((m) => m.name === 'data.tar.gz.sig')!.data,
-      swapped.find((m) => m.name === 'metadata.gz.sig')!.data.byteOffset,
+      t.indexOf(swapped.find((m) => m.name === 'metadata.gz.sig')!.data),
     );
     writeFileSync(tampered, t);
 
-    const sigil = (file: string, trusted: string[]) =>
-      verifyGem(readFileSync(file), { trustedCerts: trusted.map((p) => readFileSync(p, 'utf8')) })
-        .ok;
+    const sigil = async (file: string, trusted: string[]) =>
+      (
+        await verifyGem(readFileSync(file), {
+          trustedCerts: trusted.map((p) => readFileSync(p, 'utf8')),
+        })
+      ).ok;
 
     // Nothing trusted yet.
-    expect([install(selfSigned), sigil(selfSigned, [])]).toEqual([false, false]);
+    expect([install(selfSigned), await sigil(selfSigned, [])]).toEqual([false, false]);
     // Trust the author's certificate the RubyGems way.
     execFileSync('gem', ['cert', '--add', selfCert], { env: penv, stdio: 'pipe' });
-    expect([install(selfSigned), sigil(selfSigned, [selfCert])]).toEqual([true, true]);
-    expect([install(tampered), sigil(tampered, [selfCert])]).toEqual([false, false]);
-    expect([install(unsignedGem), sigil(unsignedGem, [selfCert])]).toEqual([false, false]);
-    expect([install(chained), sigil(chained, [selfCert])]).toEqual([false, false]);
+    expect([install(selfSigned), await sigil(selfSigned, [selfCert])]).toEqual([true, true]);
+    expect([install(tampered), await sigil(tampered, [selfCert])]).toEqual([false, false]);
+    expect([install(unsignedGem), await sigil(unsignedGem, [selfCert])]).toEqual([false, false]);
+    expect([install(chained), await sigil(chained, [selfCert])]).toEqual([false, false]);
     execFileSync('gem', ['cert', '--add', rootCert], { env: penv, stdio: 'pipe' });
-    expect([install(chained), sigil(chained, [selfCert, rootCert])]).toEqual([true, true]);
+    expect([install(chained), await sigil(chained, [selfCert, rootCert])]).toEqual([true, true]);
   });
 });
 
 describe('RubyGems: test environment', () => {
-  it('has the gem command under CI', () => {
+  it('has the gem command under CI', async () => {
     expect(gemTool.available || !inCI, gemTool.why).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { DsseEnvelope } from '../../src/core/dsse.js';
-import { openRegistry, type Registry } from '../../src/registry/server.js';
+import { openRegistry, type Registry, type RegistryOptions } from '../../src/registry/server.js';
 
 export interface Answer {
   status: number;
@@ -30,7 +30,10 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startRegistry(name: string): Promise<TestRegistry> {
+export async function startRegistry(
+  name: string,
+  extra: Partial<RegistryOptions> = {},
+): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), `sigil-${name}-`));
   const reg = await openRegistry({
     dataDir: join(dir, 'data'),
@@ -43,6 +46,7 @@ export async function startRegistry(name: string): Promise<TestRegistry> {
       perIp: { burst: 10_000, perMinute: 60_000 },
       perAccount: { burst: 10_000, perMinute: 60_000 },
     },
+    ...extra,
   });
   const url = await reg.listen();
   const call = async (

@@ -213,6 +213,12 @@ describe('npm publish → packuments and tarballs', () => {
     expect((await tagReq('PUT', 'latest', '"1.0.0"', null)).statusCode).toBe(401);
     expect((await tagReq('PUT', 'latest', '"1.0.0"')).statusCode).toBe(201);
     expect((await tagReq('PUT', 'stable', '"3.0.0"')).statusCode).toBe(400);
+    const notString = await tagReq('PUT', 'stable', '3');
+    expect(notString.statusCode).toBe(400);
+    expect(notString.json()).toMatchObject({
+      code: 'NPM_TAG_INVALID',
+      error: 'invalid dist-tag request: the body must be a version as a JSON string',
+    });
     expect((await get('/tagged')).json()['dist-tags']).toEqual({ latest: '1.0.0' });
     expect((await tagReq('PUT', 'old', '"1.0.0"')).statusCode).toBe(201);
     expect((await tagReq('DELETE', 'old')).statusCode).toBe(201);
@@ -341,6 +347,7 @@ describe('bad input', () => {
   it('malformed bodies', async () => {
     await expectRefused('{"versions": ', 400, 'BAD_REQUEST');
     await expectRefused('[]', 400, 'NPM_PUBLISH_INVALID', /JSON object/);
+    await expectRefused('"1.0.0"', 400, 'NPM_PUBLISH_INVALID', /the body must be a JSON object/);
     await expectRefused(
       { name: 'bad' },
       400,

@@ -29,6 +29,10 @@ describe('semver precedence (semver.org §11)', () => {
     expect(highestVersion(['1.0.0', '2.0.0-beta.1', '1.2.0'])).toBe('1.2.0');
     expect(highestVersion(['2.0.0-beta.1', '2.0.0-alpha'])).toBe('2.0.0-beta.1');
     expect(highestVersion([])).toBeUndefined();
+    // Build metadata does not count; unreadable versions sort below every valid one.
+    expect(compareSemver('1.0.0+build.1', '1.0.0+build.2')).toBe(0);
+    expect(compareSemver('not-a-version', '0.0.1')).toBeLessThan(0);
+    expect(highestVersion(['1.0.0', 'garbage', '1.0.1-rc.1'])).toBe('1.0.0');
   });
 });
 

@@ -21,6 +21,10 @@ describe('sigil.config', () => {
     const c = readProxyConfig(join(dir, 'sigil.config.json'));
     expect(c.upstreams.npm?.url).toBe('https://registry.npmjs.org');
     expect(c.upstreams.golang?.url).toBe('https://proxy.golang.org');
+    // sum.golang.org's real key (the go command's built-in GOSUMDB): its key id checks out.
+    expect(c.upstreams.golang?.sumdb).toMatch(
+      /^sum\.golang\.org\+033de0ae\+\S+ https:\/\/sum\.golang\.org$/,
+    );
     expect(c.private).toEqual(['pkg:npm/%40acme/*', 'pkg:golang/git.acme.example/*']);
     expect(c.policy.minimumReleaseAgeHours).toBe(48);
     writeFileSync(
@@ -47,6 +51,19 @@ describe('sigil.config', () => {
       ),
     ).toThrow(
       /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.pypi: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
+    );
+    expect(() =>
+      parseProxyConfig(
+        {
+          upstreams: {
+            golang: { url: 'https://proxy.golang.org', sumdb: 'sum.golang.org+033de0ae+AAAA' },
+            npm: { url: 'https://registry.npmjs.org', sumdb: 'x' },
+          },
+        },
+        'c.json',
+      ),
+    ).toThrow(
+      /upstreams\.golang\.sumdb: .*GOSUMDB syntax.*upstreams\.npm\.sumdb: only Go upstreams/,
     );
     expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(
       /--upstream takes <ecosystem>=<url>/,

@@ -22,6 +22,7 @@ import {
 import { checkInclusion } from '../../src/log/proof.js';
 import { runCli } from '../helpers/cli.js';
 import { writeFileSync } from 'node:fs';
+import { buildTgz } from '../helpers/tar-builder.js';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
 import { parseNote } from '../../src/log/note.js';
 
@@ -179,14 +180,17 @@ describe('observed records', () => {
     const priv = small[7]!;
     const seen = upstream.requests.length;
     expect((await fetch(api(purlOf(priv)))).status).toBe(404);
-    // A name published here (its real tarball, through the publish API): no other version of it is resolved upstream.
-    const hosted = small[6]!;
+    // A name published here (first asked of the upstream, which has no such package: a public
+    // name is not published here, test/proxy/namespaces.test.ts): no other version of it is resolved upstream.
+    const hosted = { name: 'sigil-hosted-only', version: '1.0.0' };
     const pub = await fetch(`${url}/api/v1/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        filename: `${hosted.name.split('/').pop()}-${hosted.version}.tgz`,
-        artifact: hosted.bytes.toString('base64'),
+        filename: `${hosted.name}-${hosted.version}.tgz`,
+        artifact: buildTgz([
+          { name: 'package/package.json', content: JSON.stringify(hosted) },
+        ]).toString('base64'),
         bundle: null,
       }),
     });

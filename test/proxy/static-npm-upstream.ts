@@ -69,6 +69,8 @@ export interface StaticNpmUpstream {
   republish(name: string, version: string, bytes: Buffer): void;
   /** A fault handler: return true when it answered the request itself. */
   fault: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  /** Changes a version's manifest in the packument before it is served (e.g. adds dist.attestations). */
+  decorate: ((manifest: Record<string, unknown>, p: UpstreamPackage) => void) | undefined;
   /** The npm keys document of the signing key (when signing). */
   readonly keysDoc: unknown;
   /** Take the upstream down (every connection is dropped at once, like a dead server behind a load balancer) / bring it back. Keeps the port: another process cannot take it meanwhile. */
@@ -124,6 +126,7 @@ export async function startStaticNpmUpstream(
     packages,
     requests,
     fault: undefined,
+    decorate: undefined,
     keysDoc: key?.doc,
     republish(name, version, bytes) {
       const p = packages.get(name)?.find((x) => x.version === version);
@@ -198,13 +201,15 @@ export async function startStaticNpmUpstream(
               ).toString('base64'),
             },
           ];
-        versions[p.version] = {
+        const manifest: Record<string, unknown> = {
           ...(await manifestOf(p)),
           name: p.name,
           version: p.version,
           _id: `${p.name}@${p.version}`,
           dist,
         };
+        up.decorate?.(manifest, p);
+        versions[p.version] = manifest;
         time[p.version] = p.time ?? '2020-01-01T00:00:00.000Z';
       }
       const latest = highestVersion(list.map((x) => x.version))!;

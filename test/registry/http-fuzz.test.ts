@@ -155,6 +155,21 @@ const SHAPES = [
   '/go/sumdb/$/tile/8/$/$',
   '/go/sumdb/$/latest',
   '/go/$',
+  // the web UI (src/web)
+  '/ui/$',
+  '/ui/package/$',
+  '/ui/ledger/$',
+  '/ui/log',
+  '/ui/log/entry/$',
+  '/ui/api/inclusion/$',
+  '/ui/api/consistency',
+  '/ui/search',
+  '/ui/verify',
+  '/ui/account',
+  '/ui/account/sign-in',
+  '/ui/account/tokens/revoke',
+  '/ui/account/2fa/confirm',
+  '/ui/assets/$',
 ];
 
 const path = fc

@@ -618,6 +618,35 @@ describe('bad input over HTTP: refused with a reason, no trace left', () => {
     await expectAbsent('pkg:npm/walk@5.0.0');
   });
 
+  it('schema refusals name each bad field, what it must be, and list the fields in detail.fields', async () => {
+    // version 3 is refused, not coerced to the string "3".
+    const bad = await publish({ artifact: 'not base64!', bundle: 'x', version: 3 });
+    expectRefused(bad, 400, 'BAD_REQUEST');
+    expect(bad.json.error!.message).toMatch(/^invalid publish request: /);
+    expect(bad.json.error!.message).toContain('filename is missing');
+    expect(bad.json.error!.message).toContain('artifact must be base64');
+    expect(bad.json.error!.message).toContain('bundle must be a Sigstore bundle object or null');
+    expect(bad.json.error!.message).toContain('version must be a string');
+    expect(bad.json.error!.detail).toEqual({
+      fields: ['filename', 'artifact', 'bundle', 'version'],
+    });
+    const body = await call('POST', '/api/v1/publish', 'null');
+    expect(body.json.error!.message).toContain('the body must be a JSON object');
+    const lookup = await call('POST', '/api/v1/releases/lookup', { purls: ['pkg:npm/a@1', 7] });
+    expectRefused(lookup, 400, 'BAD_REQUEST');
+    expect(lookup.json.error!.message).toContain('purls/1 must be a string');
+    expect(lookup.json.error!.detail).toEqual({ fields: ['purls/1'] });
+    const ev = await call('POST', '/api/v1/key-events', { envelope: 'x' });
+    expectRefused(ev, 400, 'BAD_REQUEST');
+    expect(ev.json.error!.message).toContain('envelope must be a DSSE envelope object');
+    const q = await call('GET', '/api/v1/releases?sha256=ABC');
+    expectRefused(q, 400, 'BAD_REQUEST');
+    expect(q.json.error!.message).toContain('sha256 must be 64 lowercase hex digits');
+    const blob = await call('GET', '/api/v1/blobs/sha256/xyz');
+    expectRefused(blob, 400, 'BAD_REQUEST');
+    expect(blob.json.error!.detail).toEqual({ fields: ['hex'] });
+  });
+
   it(`oversized uploads → 413 UPLOAD_TOO_LARGE naming the limit (${MAX_UPLOAD} bytes)`, async () => {
     // Far over: refused from Content-Length before the body is read.
     const huge = await publish({

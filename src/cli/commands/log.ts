@@ -19,7 +19,8 @@ import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
 import { AuditError, auditLog, type TileSource } from '../../store/audit.js';
 import { DEFAULT_LOG_DIR, openFileLog } from '../../store/file-log.js';
-import { loadLogKey } from '../../store/log-key.js';
+import { loadLogKey, loadOrCreateLogKey } from '../../store/log-key.js';
+import type { SharedLogHandle } from '../../store/scale/open-shared-log.js';
 import { publicDir } from '../../store/sqlite-file-storage.js';
 import { dirTileSource, httpTileSource } from '../../store/tile-source.js';
 import { describeQuorum } from '../../log/policy.js';
@@ -48,6 +49,9 @@ export interface ServeFlags extends WitnessFlags {
   openWrites?: boolean;
   writeRate?: string;
   maxBodyBytes?: string;
+  database?: string;
+  objects?: string;
+  migrate?: boolean;
 }
 
 export interface SourceFlags {
@@ -100,6 +104,15 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
       String(DEFAULT_WRITE_RATE.perMinute),
     )
     .option('--max-body-bytes <n>', 'largest write request body', String(LOG_SERVE_MAX_BODY))
+    .option(
+      '--database <url>',
+      'scale-out: PostgreSQL for sequencing (postgres://…); needs --objects',
+    )
+    .option('--objects <url>', 'scale-out: S3-compatible store for tiles (s3://bucket?endpoint=…)')
+    .option(
+      '--migrate',
+      'apply database migrations before serving (under a lock: safe on every replica)',
+    )
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
   log
     .command('vkey')
@@ -173,11 +186,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
   const witnessing = witnessingFrom(flags);
-  const fileLog = await openFileLog(flags.data, {
-    ...(origin !== undefined ? { origin } : {}),
-    ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
-  });
+  const scaleOut = flags.database !== undefined || flags.objects !== undefined || flags.migrate;
+  const fileLog = scaleOut
+    ? await openScaleOutLog(flags, origin, { batchSize, batchIntervalMs })
+    : await openFileLog(flags.data, {
+        ...(origin !== undefined ? { origin } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
+      });
   // With witnesses, everything served carries their cosignatures (src/witness/witnessed-log.ts).
   const log = witnessing
     ? Object.assign(
@@ -215,6 +231,28 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   await app.close();
   await log.close();
   return 0;
+}
+
+/** openScaleOutLog: the log on PostgreSQL + S3; only the key lives in --data (the same log.key on every replica). */
+async function openScaleOutLog(
+  flags: ServeFlags,
+  origin: string | undefined,
+  o: { batchSize: number | undefined; batchIntervalMs: number | undefined },
+): Promise<{ dir: string; keyCreated: boolean } & SharedLogHandle> {
+  // Loaded only here: pg and the AWS SDK stay out of every other command's start-up.
+  const { openSharedLog, scaleOutRequested } = await import('../../store/scale/open-shared-log.js');
+  scaleOutRequested(flags);
+  const key = await loadOrCreateLogKey(flags.data, origin);
+  const log = await openSharedLog(
+    { ...flags, database: flags.database!, objects: flags.objects! },
+    key,
+    {
+      origin: key.origin,
+      ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.batchIntervalMs !== undefined ? { batchIntervalMs: o.batchIntervalMs } : {}),
+    },
+  );
+  return Object.assign(log, { dir: log.location, keyCreated: key.created });
 }
 
 /** LOG_SERVE_MAX_BODY: a Rekor v2 request carries one entry (≤ 64 KiB in a tlog-tiles bundle) plus its verifiers. */

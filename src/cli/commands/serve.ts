@@ -10,6 +10,8 @@ import { InputError } from '../../core/errors.js';
 import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
 import { clientConfig } from '../../registry/personalities/client-config.js';
+import { checkHackageRootOptions } from '../../registry/personalities/hackage/keys.js';
+import { TrustedProxies } from '../../registry/http-limits.js';
 import type { CommandContext } from '../context.js';
 import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
@@ -19,6 +21,9 @@ import { loadServeProxyConfig } from './serve-proxy.js';
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
+  trustProxy?: string;
+  hackageRootKeys?: string;
+  hackageRootThreshold?: string;
   listen?: string;
   port?: string;
   origin?: string;
@@ -73,6 +78,15 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       '--config <file>',
       'server config: upstreams, private names, limits, proxy policy (default: ./sigil.config.json, .yaml or .yml when present; docs/proxy.md)',
     )
+    .option(
+      '--trust-proxy <addresses>',
+      'reverse proxies (comma-separated IPs or CIDR blocks) whose X-Forwarded-For names the client for rate limits and connection caps; no other sender is believed',
+    )
+    .option(
+      '--hackage-root-keys <n>',
+      'root keys the hackage-security root.json lists (default 1; keys/hackage-root*.key; docs/hackage.md)',
+    )
+    .option('--hackage-root-threshold <k>', 'how many of them must sign root.json (default 1)')
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -104,6 +118,19 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
       { hint: 'e.g. --public-url https://registry.example.org' },
     );
   }
+  const hackageRoot = {
+    ...(flags.hackageRootKeys ? { rootKeys: Number(flags.hackageRootKeys) } : {}),
+    ...(flags.hackageRootThreshold ? { rootThreshold: Number(flags.hackageRootThreshold) } : {}),
+  };
+  checkHackageRootOptions(hackageRoot);
+  const trustedProxies = flags.trustProxy
+    ? new TrustedProxies(
+        flags.trustProxy
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      ).entries
+    : undefined;
   checkDataFolder(flags.data);
   // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
   await probeListen(host, port);
@@ -130,6 +157,8 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
       : {}),
     ...(passphrase ? { passphrase } : {}),
     ...(witnessing ? { witnessing } : {}),
+    hackageRoot,
+    ...(trustedProxies ? { trustedProxies } : {}),
   });
   let url: string;
   try {
@@ -145,7 +174,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const k = registry.registryKey.publicKey;
   if (flags.json) {
     io.out(
-      `${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: [registry.hackageKeys.root.keyId], keyThreshold: 1 }, clients: clientConfig(url), wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`,
+      `${JSON.stringify({ url, data: flags.data, registryKeyId: k.keyId, npmKeyId: npmKeyId(k.keyId), log: { url: `${url}/log`, origin: registry.log.origin, vkey: registry.log.verifierKey }, upstreams: Object.fromEntries(Object.entries(proxy?.upstreams ?? {}).map(([k, v]) => [k, v.url])), go: { goproxy: `${url}/go`, gosumdb: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}` }, apt: { uri: `${url}/debian`, suite: registry.apt.options.suite, signedBy: `${url}/debian/sigil-archive-keyring.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, cpan: { mirror: `${url}/cpan`, key: `${url}/cpan/sigil-cpan-key.asc`, openpgpFingerprint: registry.openpgpKey.fingerprint }, hex: { repoUrl: `${url}/hex`, repoName: registry.hex.options.repository, publicKey: registry.hexKey.publicPem }, hackage: { url: `${url}/hackage/`, rootKeys: registry.hackageKeys.roots.map((r) => r.keyId), keyThreshold: registry.hackageKeys.threshold }, clients: clientConfig(url), wordpress: { updateCheck: `${url}/wordpress/plugins/update-check/1.1/`, trustedKey: registry.wordpress.publicKey }, cran: { repos: `${url}/cran` }, maven: { url: `${url}/maven2` }, puppet: { moduleRepository: `${url}/puppet` }, adminToken: registry.adminToken ?? null })}\n`,
     );
   } else {
     io.out(
@@ -153,6 +182,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `sigil registry on ${url}  (data: ${flags.data}, SQLite)`,
         `  registry key   ecdsa-p256 ${npmKeyId(k.keyId)}   (npm keys endpoint: /-/npm/v1/keys)`,
         `  log            ${url}/log  vkey ${registry.log.verifierKey}`,
+        `  web            ${url}/ui/   (packages, key ledgers, the log; verify a file in your browser)`,
         ...Object.entries(proxy?.upstreams ?? {}).map(
           ([eco, u]) =>
             `  upstream       ${eco} ${u.url}   (names not hosted here are fetched, checked and logged on first use; docs/proxy.md)`,
@@ -174,7 +204,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
         `  cpanm: cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (cpanm checks sha256 only: check CHECKSUMS with gpgv and ${url}/cpan/sigil-cpan-key.asc, OpenPGP ${registry.openpgpKey.fingerprint}; docs/cpan.md)`,
         `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
-        `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.root.keyId} / key-threshold: 1   (~/.cabal/config; docs/hackage.md)`,
+        `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.roots.map((r) => r.keyId).join(',')} / key-threshold: ${registry.hackageKeys.threshold}   (~/.cabal/config; docs/hackage.md)`,
         `  R: install.packages("<pkg>", repos = "${url}/cran")   then sigil verify renv.lock --server ${url}   (R never checks MD5sum: docs/cran.md)`,
         `  maven: <repository><id>sigil</id><url>${url}/maven2</url><releases><checksumPolicy>fail</checksumPolicy></releases></repository>   (.asc by OpenPGP ${registry.openpgpKey.fingerprint})`,
         `  puppet: puppet module install <author>-<name> --module_repository ${url}/puppet`,

@@ -1,8 +1,11 @@
 /**
  * sigil verify: one command for every signature a package can carry.
  *
- * The scheme is chosen from the flags and the files next to the target (or
- * forced with --scheme): a Sigil bundle (<artifact>.sigstore.json, key-signed),
+ * `sigil verify <artifact|lockfile>` is the form for Sigil's own bundles and
+ * lockfiles. The signatures ecosystems already have each have an explicit
+ * form, `sigil verify --scheme NAME …` with its own `--help` (schemes.ts);
+ * without --scheme the scheme is chosen from the flags and the files next to
+ * the target where they say it for sure: a Sigil bundle (<artifact>.sigstore.json, key-signed),
  * a keyless Sigstore bundle (certificate in the bundle), an OpenPGP detached
  * signature (.asc/.sig) or clear-signed file, a Debian repository, a CPAN
  * distribution's SIGNATURE, a signed gem, a WordPress signature, or npm
@@ -12,7 +15,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { RELEASE_PREDICATE_TYPE } from '../../core/statement.js';
+import { bundleKind } from '../../core/bundle.js';
 import { firstFailure, type VerificationResult } from '../../core/verdict.js';
 import type { CommandContext } from '../context.js';
 import { examplesFirst } from '../help.js';
@@ -27,34 +30,24 @@ import {
   isLockfileByContent,
   projectLockfiles,
 } from '../verify/detect.js';
+import {
+  resolveScheme,
+  SCHEME_ALIASES,
+  SCHEME_SPECS,
+  SCHEMES,
+  schemeSpecificFlags,
+  type Scheme,
+} from '../verify/schemes.js';
 
 // Each scheme's verifier is loaded when that scheme runs: verifying one artifact does not load OpenPGP, Sigstore or the lockfile machinery.
 const foreign = () => import('../verify/foreign.js');
 const git = () => import('../verify/git.js');
 
 export type { VerifyFlags };
-
-export const SCHEMES = [
-  'lockfile',
-  'sigil',
-  'sigstore',
-  'openpgp',
-  'cleartext',
-  'debian',
-  'cpan',
-  'gem',
-  'wordpress',
-  'npm-registry',
-  'git',
-  'git-archive',
-  'sshsig',
-  'forge-binding',
-  'git-tree',
-] as const;
-type Scheme = (typeof SCHEMES)[number];
+export { SCHEMES };
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command('verify')
     .summary(
       'verify an artifact (or repository, or packument) against its signatures and trusted keys',
@@ -66,8 +59,9 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           'sigil verify left-pad-1.3.0.tgz --key ~/.sigil/sigil-7c0f1a2b.pub',
           'sigil verify package-lock.json --server https://sigil.example.org',
           'sigil verify ./my-app            (every lockfile in the folder)',
+          'sigil verify --scheme openpgp hello.tar.gz --keyring signing-key.asc',
         ],
-      ),
+      ) + schemeList(),
     )
     .argument('<target>', 'the file, folder or URL to verify')
     .option('-b, --bundle <file>', 'Sigstore bundle (default: <target>.sigstore.json)')
@@ -88,7 +82,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     )
     .option('--name <name>', 'expected package name (generic files)')
     .option('--version <version>', 'expected package version (generic files)')
-    .option('--scheme <scheme>', `force the signature scheme: ${SCHEMES.join(', ')}`)
+    .option(
+      '--scheme <scheme>',
+      "the signature scheme (see the list above); with --help, that scheme's flags and an example",
+    )
     .option(
       '--signature <file>',
       'OpenPGP detached signature (default: <target>.asc or .sig), or a WordPress .sig file',
@@ -199,40 +196,52 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .action(async (target: string, flags: VerifyFlags) =>
       ctx.setExitCode(await verify(ctx.io, target, flags)),
     );
+  // The general help shows Sigil's own flags; each scheme's flags are in its own help.
+  const specific = schemeSpecificFlags();
+  for (const o of command.options) if (o.long && specific.has(o.long.slice(2))) o.hideHelp();
+  const generalHelp = command.helpInformation.bind(command);
+  command.helpInformation = (context) => {
+    const asked = command.opts<VerifyFlags>().scheme;
+    const scheme = asked === undefined ? undefined : resolveScheme(asked);
+    return scheme === undefined ? generalHelp(context) : schemeHelp(command, scheme);
+  };
 }
 
-/**
- * bundleKind reads just enough of a Sigstore bundle to route it: a Sigil
- * release (key-signed DSSE over an in-toto release statement) goes to the Sigil
- * verifier; any other key-signed bundle (message signature, or DSSE over
- * another statement: cosign/sigstore "managed key" bundles) and every keyless
- * bundle go to the Sigstore verifier.
- */
-function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unknown' {
-  try {
-    const doc = JSON.parse(text) as {
-      verificationMaterial?: Record<string, unknown>;
-      dsseEnvelope?: { payload?: unknown };
-    };
-    const vm = doc.verificationMaterial ?? {};
-    if (vm['certificate'] !== undefined || vm['x509CertificateChain'] !== undefined)
-      return 'certificate';
-    if (vm['publicKey'] !== undefined) {
-      const payload = doc.dsseEnvelope?.payload;
-      if (typeof payload !== 'string') return doc.dsseEnvelope === undefined ? 'key' : 'sigil';
-      try {
-        const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
-          predicateType?: unknown;
-        };
-        return statement.predicateType === RELEASE_PREDICATE_TYPE ? 'sigil' : 'key';
-      } catch {
-        return 'sigil';
-      }
-    }
-  } catch {
-    /* the Sigil verifier reports malformed bundles with the file and the cause */
-  }
-  return 'unknown';
+/** schemeList is the general help's list of schemes, one line each, with the other names --scheme accepts. */
+function schemeList(): string {
+  const names = (s: Scheme) =>
+    [
+      s,
+      ...Object.entries(SCHEME_ALIASES)
+        .filter(([, to]) => to === s)
+        .map(([a]) => a),
+    ].join(', ');
+  const width = Math.max(...SCHEMES.map((s) => names(s).length));
+  const lines = SCHEMES.map((s) => `  ${names(s).padEnd(width)}  ${SCHEME_SPECS[s].title}`);
+  return `\n\nSchemes (--scheme NAME), each with its flags and an example in\n\`sigil verify --scheme NAME --help\`:\n${lines.join('\n')}`;
+}
+
+/** schemeHelp is one scheme's usage, as age prints it: the example first, then the synopsis, its flags and when it is chosen by itself. */
+function schemeHelp(command: Command, scheme: Scheme): string {
+  const spec = SCHEME_SPECS[scheme];
+  const shown = new Set([...spec.flags, 'json']);
+  const options = command.options.filter((o) => o.long && shown.has(o.long.slice(2)));
+  const width = Math.max(...options.map((o) => o.flags.length));
+  return [
+    `sigil verify --scheme ${scheme}: ${spec.title}`,
+    '',
+    'Example:',
+    `  $ ${spec.example}`,
+    '',
+    'Usage:',
+    `  ${spec.usage}`,
+    '',
+    'Options:',
+    ...options.map((o) => `  ${o.flags.padEnd(width)}  ${o.description}`),
+    '',
+    `Chosen without --scheme when: ${spec.detected}.`,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -291,32 +300,111 @@ function detachedSignatureFor(target: string, flags: VerifyFlags): string | unde
   return [`${target}.asc`, `${target}.sig`, `${target}.gpg`].find((p) => existsSync(p));
 }
 
-/** looksLikeSshsigFile: the file starts with an SSH signature armor line. */
-function looksLikeSshsigFile(path: string): boolean {
+/** signatureFormat sniffs a detached signature file's first bytes (cheap: no verifier is loaded to tell). */
+function signatureFormat(path: string): 'ssh' | 'openpgp' | 'unknown' {
+  let head: Buffer;
   try {
     const fd = openSync(path, 'r');
-    const head = Buffer.alloc(64);
-    const n = readSync(fd, head, 0, 64, 0);
-    closeSync(fd);
-    // the armor line itself: importing the SSH verifier here would load it for every verify
-    return head
-      .subarray(0, n)
-      .toString('latin1')
-      .trimStart()
-      .startsWith('-----BEGIN SSH SIGNATURE-----');
+    try {
+      head = Buffer.alloc(64);
+      head = head.subarray(0, readSync(fd, head, 0, 64, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    return false;
+    return 'unknown';
   }
+  const text = head.toString('latin1').trimStart();
+  if (text.startsWith('-----BEGIN SSH SIGNATURE-----')) return 'ssh';
+  if (text.startsWith('-----BEGIN PGP SIGNATURE-----')) return 'openpgp';
+  // RFC 9580 §4.2: a binary signature packet (tag 2) in the old (0x88-0x8b) or new (0xc2) format.
+  const b = head[0];
+  if (b !== undefined && ((b & 0xfc) === 0x88 || b === 0xc2)) return 'openpgp';
+  return 'unknown';
+}
+
+/**
+ * detachedScheme: a detached signature beside the target (or --signature).
+ * .asc/.gpg and OpenPGP packets are OpenPGP, an SSH armor line is SSH, and
+ * --allowed-signers says SSH (as before); a .sig that is neither cannot be
+ * told for sure (WordPress writes base64 .sig files too), so it needs --scheme,
+ * unless --keyring says OpenPGP.
+ */
+function detachedScheme(signature: string, flags: VerifyFlags): Scheme {
+  const format = signatureFormat(signature);
+  if (flags.allowedSigners !== undefined || format === 'ssh') return 'sshsig';
+  if (format === 'openpgp' || /\.(asc|gpg)$/i.test(signature) || flags.keyring !== undefined)
+    return 'openpgp';
+  throw new InputError(
+    'USAGE',
+    `cannot tell which kind of signature ${signature} is: it is neither OpenPGP nor an SSH signature`,
+    {
+      file: signature,
+      hint: 'say which with --scheme openpgp|ssh|wordpress; `sigil verify --scheme NAME --help` shows what each needs',
+    },
+  );
+}
+
+/**
+ * refuseStrayFlags: a flag the chosen scheme does not read is a usage error,
+ * not silently ignored: `--cert-identity` given to a key-signed Sigil bundle,
+ * or `--principal` to OpenPGP, would otherwise look like a check that passed.
+ */
+function refuseStrayFlags(scheme: Scheme, flags: VerifyFlags): void {
+  const camel = (f: string) => f.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const allowed = new Set([...SCHEME_SPECS[scheme].flags.map(camel), 'json', 'scheme']);
+  const stray = Object.keys(flags).filter(
+    (k) => (flags as Record<string, unknown>)[k] !== undefined && !allowed.has(k),
+  );
+  if (stray.length === 0) return;
+  throw new InputError(
+    'USAGE',
+    `${stray.map(flagName).join(', ')} ${stray.length > 1 ? 'do' : 'does'} not apply to --scheme ${scheme}`,
+    { hint: `\`sigil verify --scheme ${scheme} --help\` lists the flags it reads` },
+  );
+}
+
+/** flagName spells a VerifyFlags key as its long option. */
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** schemesSelectedByFlags lists, per scheme, the given flags that select it (schemes.ts selectedBy). */
+function schemesSelectedByFlags(flags: VerifyFlags): Map<Scheme, string[]> {
+  const out = new Map<Scheme, string[]>();
+  for (const s of SCHEMES) {
+    const given = SCHEME_SPECS[s].selectedBy.filter(
+      (k) => (flags as Record<string, unknown>)[k] !== undefined,
+    );
+    if (given.length > 0) out.set(s, given.map(flagName));
+  }
+  return out;
 }
 
 function chooseScheme(target: string, flags: VerifyFlags): Scheme {
+  const selected = schemesSelectedByFlags(flags);
   if (flags.scheme !== undefined) {
-    if (!(SCHEMES as readonly string[]).includes(flags.scheme))
+    const scheme = resolveScheme(flags.scheme);
+    if (scheme === undefined)
       throw new InputError(
         'USAGE',
         `--scheme must be one of ${SCHEMES.join(', ')}, not "${flags.scheme}"`,
+        { hint: '`sigil verify --help` lists the schemes' },
       );
-    return flags.scheme as Scheme;
+    for (const [other, given] of selected)
+      if (other !== scheme)
+        throw new InputError(
+          'USAGE',
+          `${given.join(', ')} ${given.length > 1 ? 'belong' : 'belongs'} to --scheme ${other}, not ${scheme}`,
+          { hint: `\`sigil verify --scheme ${scheme} --help\` lists its flags` },
+        );
+    return scheme;
+  }
+  if (selected.size > 1) {
+    const parts = [...selected].map(([s, given]) => `${given.join(', ')} (${s})`);
+    throw new InputError(
+      'USAGE',
+      `cannot tell which scheme to verify with: ${parts.join(' and ')} belong to different schemes`,
+      { hint: `say which with --scheme ${[...selected.keys()].join('|')}` },
+    );
   }
   if (flags.tag !== undefined || flags.commit !== undefined) return 'git';
   if (flags.fromTag !== undefined) return 'git-archive';
@@ -338,10 +426,7 @@ function chooseScheme(target: string, flags: VerifyFlags): Scheme {
   }
   if (/\.sigstore(\.json)?$/.test(target)) return 'sigstore';
   const detached = detachedSignatureFor(target, flags);
-  if (detached !== undefined)
-    return flags.allowedSigners !== undefined || looksLikeSshsigFile(detached)
-      ? 'sshsig'
-      : 'openpgp';
+  if (detached !== undefined) return detachedScheme(detached, flags);
   if (isLockfileByContent(target)) return 'lockfile';
   if (!existsSync(target))
     throw new InputError('FILE_NOT_FOUND', `${target}: no such file`, { file: target });
@@ -371,6 +456,7 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
         },
       );
   }
+  refuseStrayFlags(scheme, flags);
   const results = await runScheme(io, scheme, target, flags);
   if (flags.json) {
     io.out(

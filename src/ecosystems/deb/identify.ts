@@ -13,7 +13,7 @@ import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity } from '../adapter.js';
-import { ControlSyntaxError, parseControl } from './control.js';
+import { parseDeb822 } from '../../core/deb822.js';
 
 /** Debian Policy §5.6.1: package names. */
 const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -106,18 +106,21 @@ export async function readDebControl(
   const bytes = control.files.get('control');
   if (!bytes)
     throw fail('DEB_CONTROL_MISSING', file, 'control', `${member.name} has no ./control file`);
+  let text: string;
   try {
-    return parseControl(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    if (e instanceof ControlSyntaxError)
-      throw fail(
-        'DEB_CONTROL_INVALID',
-        file,
-        `control:${e.line}`,
-        `./control line ${e.line}: ${e.message}`,
-      );
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
     throw fail('DEB_CONTROL_INVALID', file, 'control', './control is not UTF-8 text');
   }
+  let stanza;
+  try {
+    stanza = parseDeb822(text, './control')[0];
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw fail('DEB_CONTROL_INVALID', file, `control:${e.field!.replace('line ', '')}`, e.message);
+  }
+  // Keys lower-cased: callers look fields up by their lower-case names.
+  return new Map([...(stanza ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 /**

@@ -169,7 +169,22 @@ export function listModuleDir(dir: string): ModuleDirListing {
   return { files, omitted };
 }
 
-/** zipEntries writes a zip (deflated entries, UTF-8 names) from in-memory files. Sizes stay below 4 GiB (module zips are ≤ 500 MiB). */
+/**
+ * writeZip writes a zip (deflated entries, UTF-8 names) from in-memory files.
+ * Sizes stay below 4 GiB (module zips are ≤ 500 MiB).
+ *
+ * Hand-written on purpose, not a zip library: what must match Go is the file
+ * list and contents (the `h1:` dirhash, checked against x/mod/zip in
+ * test/go/modzip.test.ts), and no JavaScript writer can match Go's zip bytes.
+ * Compared with CreateFromDir's output for the same module (Debian
+ * golang-golang-x-mod-dev), the bytes differ at the first entry: Go writes
+ * data descriptors (flag 0x08, sizes after the data) and its own
+ * compress/flate stream (a non-final block, then an empty final one), while
+ * yazl, archiver, adm-zip and jszip deflate with zlib or their own encoder.
+ * A library would add a dependency for ~50 lines and still not be
+ * byte-identical, so the go command's checks (paths, sizes, hash) are what we
+ * match, here and in zip-rules.ts.
+ */
 export function writeZip(entries: readonly { name: string; data: Uint8Array }[]): Buffer {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];

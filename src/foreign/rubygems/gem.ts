@@ -10,7 +10,7 @@
 import { gunzipSync } from 'node:zlib';
 import { parseDocument } from 'yaml';
 import { InputError } from '../../core/errors.js';
-import { parseTar, type TarMember } from './tar.js';
+import { readGemTar, type TarMember } from './tar.js';
 
 /** GemSpecSummary is what verification needs from the embedded `Gem::Specification`. */
 export interface GemSpecSummary {
@@ -125,8 +125,8 @@ function parseChecksums(text: string): Record<string, Record<string, string>> {
  * or unreadable checksums — the cases where `Gem::Package#verify` raises
  * `FormatError`.
  */
-export function parseGem(bytes: Uint8Array): GemPackage {
-  const members = parseTar(bytes);
+export async function parseGem(bytes: Uint8Array): Promise<GemPackage> {
+  const members = await readGemTar(bytes);
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   const signatures = new Map<string, Uint8Array>();

@@ -1,4 +1,4 @@
-export { parseTar, DEFAULT_GEM_TAR_LIMITS } from './tar.js';
+export { readGemTar, DEFAULT_GEM_TAR_LIMITS } from './tar.js';
 export type { TarMember, TarLimits } from './tar.js';
 export { parseGem, parseGemSpec } from './gem.js';
 export type { GemPackage, GemSpecSummary } from './gem.js';

@@ -1,17 +1,17 @@
 /**
- * A minimal, bounded reader for the outer tar of a `.gem` file.
+ * The outer tar of a `.gem` file, read with src/archive/tar.ts (the one tar
+ * reader) under a gem's own rules.
  *
- * RubyGems writes gems with `Gem::Package::TarWriter`: POSIX ustar headers,
- * regular files only, names split into `prefix/name` when long. This reader
- * accepts exactly that (plus old-style v7 headers) and nothing clever: no
- * links, no pax or GNU extensions are followed. Every length is bounded, the
- * header checksum is verified, and bad input becomes an {@link InputError},
- * never a RangeError. (POSIX.1-1988 ustar, IEEE Std 1003.1 "pax" §ustar.)
- *
- * It lives here rather than in src/archive because the gem format needs
- * byte-exact member data (signatures are over the raw member bytes) and no
- * extraction; when src/archive/tar.ts lands, this can delegate to it.
+ * RubyGems writes gems with `Gem::Package::TarWriter`: ustar headers, regular
+ * files only, long names split into `prefix/name`. Its reader follows no pax
+ * or GNU extended headers and no links, so those are refused here: a name
+ * Sigil read from an extended header could differ from the one `gem install`
+ * sees. Member names are kept as the archive spells them ("./metadata.gz" is
+ * not "metadata.gz", for RubyGems either). Member bytes are exact: the
+ * signatures are over them.
  */
+import { ArchiveError } from '../../archive/limits.js';
+import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
 
 /** TarMember is one regular file of a tar archive, with its bytes. */
@@ -20,7 +20,7 @@ export interface TarMember {
   readonly data: Uint8Array;
 }
 
-/** TarLimits bounds what {@link parseTar} accepts. */
+/** TarLimits bounds what {@link readGemTar} accepts. */
 export interface TarLimits {
   /** Maximum number of members. */
   readonly maxMembers: number;
@@ -34,102 +34,70 @@ export const DEFAULT_GEM_TAR_LIMITS: TarLimits = {
   maxMemberBytes: 512 * 1024 * 1024,
 };
 
-const BLOCK = 512;
+const TOO_LARGE = new Set([
+  'ARCHIVE_TOO_MANY_ENTRIES',
+  'ARCHIVE_ENTRY_TOO_LARGE',
+  'ARCHIVE_TOO_LARGE',
+]);
 
-function field(header: Uint8Array, offset: number, length: number): string {
-  const raw = header.subarray(offset, offset + length);
-  const nul = raw.indexOf(0);
-  return Buffer.from(nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
-}
-
-function octal(header: Uint8Array, offset: number, length: number, what: string): number {
-  // attacker-controlled: parse strictly so "1e9", "-1" or binary base-256 sizes are refused.
-  const text = field(header, offset, length).trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text))
-    throw new InputError(
-      'TAR_MALFORMED',
-      `tar header field ${what} is not an octal number: ${JSON.stringify(text)}`,
-    );
-  const n = parseInt(text, 8);
-  if (!Number.isSafeInteger(n))
-    throw new InputError('TAR_MALFORMED', `tar header field ${what} is too large`);
-  return n;
-}
-
-function checksumOk(header: Uint8Array): boolean {
-  const stored = octal(header, 148, 8, 'chksum');
-  let unsigned = 0;
-  for (let i = 0; i < BLOCK; i++) unsigned += i >= 148 && i < 156 ? 0x20 : header[i]!;
-  return stored === unsigned;
+async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 /**
- * parseTar reads every regular file of an uncompressed tar archive.
+ * readGemTar reads every regular file of an uncompressed tar archive, in
+ * archive order (a repeated name appears as often as it occurs, each with
+ * the bytes of its last occurrence; RubyGems refuses repeats anyway).
  *
- * Throws {@link InputError} with code `TAR_MALFORMED` (bad header, bad
- * checksum, truncated member, unsupported entry type) or `TAR_TOO_LARGE`
+ * Throws {@link InputError} with code `TAR_MALFORMED` (not a tar, truncated,
+ * a link, an extended header, a path that climbs out) or `TAR_TOO_LARGE`
  * (a limit was exceeded).
  */
-export function parseTar(
+export async function readGemTar(
   bytes: Uint8Array,
   limits: TarLimits = DEFAULT_GEM_TAR_LIMITS,
-): TarMember[] {
-  const members: TarMember[] = [];
-  let offset = 0;
-  for (;;) {
-    if (offset + BLOCK > bytes.length) {
-      // A tar ends with two zero blocks, but RubyGems' reader (and GNU tar) accept EOF after the last member.
-      if (offset === bytes.length && members.length > 0) return members;
-      throw new InputError(
-        'TAR_MALFORMED',
-        members.length === 0
-          ? 'not a tar archive (shorter than one header block)'
-          : `tar archive truncated at byte ${offset}`,
-      );
-    }
-    const header = bytes.subarray(offset, offset + BLOCK);
-    if (header.every((b) => b === 0)) {
-      if (members.length === 0) throw new InputError('TAR_MALFORMED', 'tar archive has no members');
-      return members;
-    }
-    if (!checksumOk(header))
-      throw new InputError(
-        'TAR_MALFORMED',
-        `not a tar archive (header checksum mismatch at byte ${offset})`,
-      );
-    const size = octal(header, 124, 12, 'size');
-    const type = String.fromCharCode(header[156]!);
-    const magic = field(header, 257, 6);
-    const prefix = magic.startsWith('ustar') ? field(header, 345, 155) : '';
-    const base = field(header, 0, 100);
-    const name = prefix === '' ? base : `${prefix}/${base}`;
-    if (size > limits.maxMemberBytes)
-      throw new InputError(
-        'TAR_TOO_LARGE',
-        `tar member ${JSON.stringify(name)} is ${size} bytes, over the limit of ${limits.maxMemberBytes}`,
-      );
-    const start = offset + BLOCK;
-    const end = start + size;
-    if (end > bytes.length)
-      throw new InputError(
-        'TAR_MALFORMED',
-        `tar member ${JSON.stringify(name)} is truncated (needs ${size} bytes, ${bytes.length - start} left)`,
-      );
-    if (type === '0' || type === '\0') {
-      if (members.length >= limits.maxMembers)
-        throw new InputError(
-          'TAR_TOO_LARGE',
-          `tar archive has more than ${limits.maxMembers} members`,
-        );
-      members.push({ name, data: bytes.subarray(start, end) });
-    } else if (type !== '5') {
-      // Links and extension headers could smuggle names past the checks below; gems never contain them.
-      throw new InputError(
-        'TAR_MALFORMED',
-        `tar member ${JSON.stringify(name)} has unsupported type ${JSON.stringify(type)}`,
-      );
-    }
-    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+): Promise<TarMember[]> {
+  const names: string[] = [];
+  let contents;
+  try {
+    contents = await readTar(oneChunk(bytes), {
+      file: 'gem',
+      gzip: false,
+      limits: {
+        maxEntries: limits.maxMembers,
+        maxEntryBytes: limits.maxMemberBytes,
+        maxTotalBytes: bytes.length + 1024,
+      },
+      select: () => true,
+      onEntry: (e) => {
+        const name = e.rawPath ?? e.path;
+        if (e.extendedHeader)
+          throw new InputError(
+            'TAR_MALFORMED',
+            `tar member ${JSON.stringify(name)} uses a pax or GNU extended header, which RubyGems does not read`,
+          );
+        if (e.type === 'file' && name !== e.path)
+          // "./metadata.gz" and "metadata.gz" are one file to the reader, two to RubyGems.
+          throw new InputError(
+            'TAR_MALFORMED',
+            `tar member ${JSON.stringify(name)} is not a plain name (RubyGems reads names as written)`,
+          );
+        if (e.type === 'file') names.push(name);
+        else if (e.type !== 'directory')
+          // Links could smuggle names past the checks of the verifier; gems never contain them.
+          throw new InputError(
+            'TAR_MALFORMED',
+            `tar member ${JSON.stringify(name)} is a ${e.type}, which a gem never contains`,
+          );
+      },
+    });
+  } catch (e) {
+    if (e instanceof ArchiveError)
+      throw new InputError(TOO_LARGE.has(e.code) ? 'TAR_TOO_LARGE' : 'TAR_MALFORMED', e.message, {
+        cause: e,
+      });
+    throw e;
   }
+  if (names.length === 0) throw new InputError('TAR_MALFORMED', 'not a tar archive with members');
+  return names.map((name) => ({ name, data: contents.files.get(name)! }));
 }

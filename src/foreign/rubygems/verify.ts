@@ -378,10 +378,13 @@ export function verifyGemPackage(gem: GemPackage, options: GemVerifyOptions): Ve
  * gives a failed verdict with code `GEM_MALFORMED`, `TAR_MALFORMED` or
  * `TAR_TOO_LARGE`, never an exception.
  */
-export function verifyGem(bytes: Uint8Array, options: GemVerifyOptions): VerificationResult {
+export async function verifyGem(
+  bytes: Uint8Array,
+  options: GemVerifyOptions,
+): Promise<VerificationResult> {
   let gem: GemPackage;
   try {
-    gem = parseGem(bytes);
+    gem = await parseGem(bytes);
   } catch (err) {
     if (err instanceof InputError)
       return verdict(options.subject ?? 'gem', [fail('format', err.code, err.message)]);

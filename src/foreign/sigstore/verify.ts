@@ -16,6 +16,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { readBundleDocument } from '../../core/bundle.js';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
   Verifier,
@@ -139,11 +140,17 @@ function publicGoodTrust(): TrustMaterial {
 function parseBundleJson(input: unknown): Bundle {
   let json = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
     try {
-      json = JSON.parse(text);
-    } catch {
-      throw new InputError('SIGSTORE_BUNDLE_MALFORMED', 'the bundle is not valid JSON');
+      json = readBundleDocument(input); // JSON and media type, read as for every bundle (core/bundle.ts)
+    } catch (cause) {
+      if (!(cause instanceof InputError)) throw cause;
+      throw new InputError(
+        'SIGSTORE_BUNDLE_MALFORMED',
+        `not a valid Sigstore bundle: ${cause.message}`,
+        {
+          cause,
+        },
+      );
     }
   }
   if (typeof json !== 'object' || json === null)

@@ -265,16 +265,21 @@ export function publishClaims(
 ): { authorize?: (namespace: string, action: 'publish' | 'keys') => void; commit(): void } {
   if (!auth) return { commit: () => undefined };
   const claimed = new Set<string>();
+  const holds: (() => void)[] = [];
   return {
     authorize: (namespace, action) => {
       if (
         auth.guard.authorizeNamespace(req, namespace, action).unclaimed &&
         !claimPatternFirst(auth.service, req, namespace)
-      )
+      ) {
         claimed.add(namespace);
+        // until the claim below, no other account's pattern may be granted over this name
+        holds.push(auth.service.holdFirstPublish(req.sigilAuth!.principal.account, namespace));
+      }
     },
     commit: () => {
       for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+      for (const release of holds) release();
     },
   };
 }

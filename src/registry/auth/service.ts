@@ -81,6 +81,8 @@ export interface CreateTokenOptions {
 
 /** RECOVERY_CODE_COUNT recovery codes are issued when two-factor is confirmed. */
 export const RECOVERY_CODE_COUNT = 10;
+/** How long an unfinished first publish keeps other accounts' patterns off its name (a crashed request's hold ends then). */
+export const FIRST_PUBLISH_HOLD_MS = 10 * 60_000;
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 // Any 32-byte value: lets authenticate() compare in constant time even when no row matched.
 const NO_HASH = Buffer.alloc(32);
@@ -136,12 +138,47 @@ export class AuthService {
   }
 
   /**
+   * First publishes in flight: a name authorised as unclaimed is claimed only once its release is
+   * in (a refused upload claims nothing), so until then another account's pattern claim over it
+   * must wait — else the pattern would be granted over a name that is about to be someone
+   * else's. Kept in this process; an entry ends at commit or after FIRST_PUBLISH_HOLD_MS.
+   */
+  private readonly firstPublishes = new Map<string, Map<string, number>>();
+
+  /** holdFirstPublish marks `namespace` as being first-published by `account`; returns the release. */
+  holdFirstPublish(account: string, namespace: string): () => void {
+    const ns = normalizeNamespace(namespace);
+    const holders = this.firstPublishes.get(ns) ?? new Map<string, number>();
+    this.firstPublishes.set(ns, holders);
+    holders.set(account, this.clock() + FIRST_PUBLISH_HOLD_MS);
+    return () => {
+      holders.delete(account);
+      if (holders.size === 0) this.firstPublishes.delete(ns);
+    };
+  }
+
+  private firstPublishInFlightUnder(pattern: string, account: string): boolean {
+    if (!pattern.endsWith('*')) return false;
+    const now = this.clock();
+    for (const [ns, holders] of this.firstPublishes) {
+      if (!covers(pattern, ns)) continue;
+      for (const [holder, until] of holders) {
+        if (until <= now) holders.delete(holder);
+        else if (holder !== account) return true;
+      }
+      if (holders.size === 0) this.firstPublishes.delete(ns);
+    }
+    return false;
+  }
+
+  /**
    * claimNamespace makes `account` the owner (publish, keys) of an unclaimed
    * namespace — call it when the first publish or key event of the namespace
    * succeeded. Atomic; false when another account holds it.
    */
   claimNamespace(account: string, namespace: string): boolean {
     const ns = normalizeNamespace(namespace);
+    if (this.firstPublishInFlightUnder(ns, account)) return false;
     return this.store.claimNamespace(
       account,
       ns,

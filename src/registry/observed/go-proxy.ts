@@ -7,7 +7,9 @@
  *                           check, log; the registry's onPublished hook then appends its go.sum
  *                           record to the checksum database — what sum.golang.org does on a miss)
  *   list / @latest          passed through from the upstream for modules not hosted here
- *                           (the versions the proxy policy hides are left out of the list)
+ *                           (the versions the proxy policy hides — denied, or younger than
+ *                           minimumReleaseAgeHours by their .info Time — are left out; a too
+ *                           young @latest answers 404, so go falls back to the list)
  *
  * Refusals and upstream failures come back as {status, message}: the go command prints the
  * body of a failed proxy response ("server response: …").
@@ -36,6 +38,51 @@ export interface GoUpstreamRoutes {
 function purlOf(path: string, version: string): string {
   const { namespace, name } = splitModulePath(path);
   return makePurl('golang', namespace, name, version);
+}
+
+const publishTimes = new WeakMap<GoUpstream, Map<string, string | null>>();
+
+/**
+ * hideTooYoung leaves out of a version list what the minimum-age policy holds back: versions not
+ * logged here whose upstream `.info` Time is younger than the minimum (a GOPROXY list carries no
+ * times, so each unlogged version's `.info` is asked once and remembered — it never changes).
+ */
+async function hideTooYoung(
+  h: GoUpstreamHooks,
+  path: string,
+  versions: readonly string[],
+  knownTime?: string | null,
+): Promise<string[]> {
+  const policy = h.observe.o.policy;
+  if (!policy?.config.minimumReleaseAgeHours) return [...versions];
+  let times = publishTimes.get(h.go);
+  if (!times) publishTimes.set(h.go, (times = new Map()));
+  const cache = times;
+  const keep = await Promise.all(
+    versions.map(async (v) => {
+      const purl = purlOf(path, v);
+      if (h.observe.o.ctx.store.get(purl)) return true; // logged: served whatever its age
+      let t = knownTime !== undefined ? knownTime : cache.get(purl);
+      if (t === undefined) {
+        t = (await h.go.locate(purl))?.publishedAt ?? null;
+        if (cache.size > 100_000) cache.clear();
+        cache.set(purl, t);
+      }
+      return policy.tooYoung(t) === undefined;
+    }),
+  );
+  return versions.filter((_, i) => keep[i]);
+}
+
+function latestOf(body: string): { version: string; time: string | null } | undefined {
+  try {
+    const doc = JSON.parse(body) as { Version?: unknown; Time?: unknown };
+    return typeof doc.Version === 'string'
+      ? { version: doc.Version, time: typeof doc.Time === 'string' ? doc.Time : null }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function goUpstreamRoutes(
@@ -69,10 +116,11 @@ export function goUpstreamRoutes(
               `not found: module ${path} is not on this server or its upstream\n`,
             );
           const policy = h.observe.o.policy;
-          const lines = body
+          const listed = body
             .split('\n')
             .filter((v) => v !== '' && !policy?.denied(purlOf(path, v)));
-          return text(reply, 200, lines.map((v) => `${v}\n`).join(''));
+          const shown = await hideTooYoung(h, path, listed);
+          return text(reply, 200, shown.map((v) => `${v}\n`).join(''));
         }
         const body = await h.go.latest(path);
         if (body === undefined)
@@ -80,6 +128,13 @@ export function goUpstreamRoutes(
             reply,
             404,
             `not found: module ${path} is not on this server or its upstream\n`,
+          );
+        const latest = latestOf(body);
+        if (latest && (await hideTooYoung(h, path, [latest.version], latest.time)).length === 0)
+          return text(
+            reply,
+            404,
+            `not found: the latest version of ${path} (${latest.version}) is younger than this proxy's minimumReleaseAgeHours; ask for an older version\n`,
           );
         return reply
           .code(200)

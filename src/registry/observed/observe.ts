@@ -91,6 +91,8 @@ export function observedPredicateOf(
   }
 }
 
+class HostedMeanwhile extends Error {}
+
 const hexOf = (digest: string, bytes: Buffer) =>
   digestBytes(bytes, [digest as 'sha512'])[digest as 'sha512'];
 
@@ -240,7 +242,17 @@ export class ObserveService {
       registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
     };
     await this.o.prepare?.(purl, p.type, ref.filename, bytes, digests.sha256);
-    const reserved = ctx.store.reserve(row);
+    let reserved;
+    try {
+      // A release of this name published here meanwhile makes it hosted: never observed (the
+      // publish side refuses the mirror case, observed/shadowing.ts); checked atomically.
+      reserved = ctx.store.reserve(row, undefined, (siblings) => {
+        if (siblings.some((r) => !isObservedRow(r))) throw new HostedMeanwhile();
+      });
+    } catch (e) {
+      if (e instanceof HostedMeanwhile) return undefined;
+      throw e;
+    }
     if (reserved.kind === 'exists') return reserved.row; // published or observed meanwhile (another process)
     if (reserved.kind === 'pending')
       throw new RegistryError(

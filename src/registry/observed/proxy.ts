@@ -9,12 +9,14 @@ import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
 import type { ProxyConfig } from '../upstream/config.js';
 import { GoUpstream } from '../upstream/go.js';
+import { UpstreamSumdb } from '../upstream/go-sumdb.js';
 import { UpstreamClient } from '../upstream/http.js';
 import { NpmUpstream } from '../upstream/npm.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
+import { UpstreamNames } from './shadowing.js';
 import { parsePurl } from '../../core/purl.js';
 import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
@@ -24,6 +26,8 @@ export interface Proxy {
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
   readonly config: ProxyConfig;
+  /** The publish-side rule: public names are not published here (shadowing.ts). */
+  readonly names: UpstreamNames;
 }
 
 export interface ProxyDeps {
@@ -85,7 +89,15 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
         })),
       );
     if (eco === 'golang')
-      upstreams.set('golang', (go = new GoUpstream({ url: u.url, client, limits })));
+      upstreams.set(
+        'golang',
+        (go = new GoUpstream({
+          url: u.url,
+          client,
+          limits,
+          ...(u.sumdb !== undefined ? { sumdb: new UpstreamSumdb(u.sumdb, client) } : {}),
+        })),
+      );
   }
   const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
@@ -105,11 +117,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       /* computed (and refused) again when a packument needs it */
     }
   };
+  const hostedReason = makeHostedReason(config, deps);
   const observe = new ObserveService({
     ctx: deps.ctx,
     upstreams,
     conflicts,
-    hostedReason: makeHostedReason(config, deps),
+    hostedReason,
     policy,
     prepare,
   });
@@ -119,5 +132,11 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
     config,
+    names: new UpstreamNames({
+      store: deps.ctx.store,
+      upstreams,
+      privatePatterns: config.private,
+      hostedReason,
+    }),
   };
 }

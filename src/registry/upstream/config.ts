@@ -5,7 +5,7 @@
  *
  *   {
  *     "upstreams": { "npm": { "url": "https://registry.npmjs.org", "keys": <npm keys document> },
- *                    "golang": { "url": "https://proxy.golang.org" } },
+ *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" } },
  *     "private": ["pkg:npm/%40acme/*", "pkg:golang/git.acme.example/*"],
  *     "limits": { "maxArtifactBytes": 268435456, "maxIndexBytes": 33554432, "timeoutMs": 30000, "concurrency": 16 },
  *     "policy": { "minimumReleaseAgeHours": 48, "requireRegistrySignature": ["pkg:npm/*"],
@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
+import { parseSumdbSpec } from './go-sumdb.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = ['npm', 'golang'] as const;
@@ -40,7 +41,10 @@ export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
 
 export interface ProxyConfig {
   readonly upstreams: Partial<
-    Record<UpstreamEcosystem, { readonly url: string; readonly keys?: unknown }>
+    Record<
+      UpstreamEcosystem,
+      { readonly url: string; readonly keys?: unknown; readonly sumdb?: string }
+    >
   >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
   readonly private: readonly string[];
@@ -92,7 +96,7 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
-  const upstreams: Record<string, { url: string; keys?: unknown }> = {};
+  const upstreams: Record<string, { url: string; keys?: unknown; sumdb?: string }> = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
       problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
@@ -112,8 +116,27 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
         const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
         if (entry['keys'] !== undefined && eco !== 'npm')
           problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        const sumdb = entry['sumdb'];
+        if (sumdb !== undefined) {
+          if (eco !== 'golang')
+            problems.push(`upstreams.${eco}.sumdb: only Go upstreams take a checksum database`);
+          else if (typeof sumdb !== 'string')
+            problems.push(`upstreams.golang.sumdb must be GOSUMDB syntax, "<vkey> <url>"`);
+          else
+            try {
+              parseSumdbSpec(sumdb);
+            } catch (e) {
+              problems.push(
+                `upstreams.golang.sumdb: ${(e as Error).message} (GOSUMDB syntax, e.g. "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 https://sum.golang.org")`,
+              );
+            }
+        }
         if (url)
-          upstreams[eco] = { url, ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}) };
+          upstreams[eco] = {
+            url,
+            ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
+            ...(typeof sumdb === 'string' ? { sumdb } : {}),
+          };
       }
   }
   const priv = patterns(doc['private'], 'private', problems) ?? [];

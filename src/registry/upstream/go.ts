@@ -16,12 +16,15 @@ import { escapePath, escapeVersion } from '../../ecosystems/golang/module.js';
 import { memoryArtifact } from '../../ecosystems/memory-artifact.js';
 import { InputError } from '../../core/errors.js';
 import { UpstreamClient, UpstreamError } from './http.js';
+import type { UpstreamSumdb } from './go-sumdb.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface GoUpstreamOptions {
   readonly url: string;
   readonly client: UpstreamClient;
   readonly limits: UpstreamSizeLimits;
+  /** The upstream's checksum database, consulted for every version observed (go-sumdb.ts). */
+  readonly sumdb?: UpstreamSumdb;
 }
 
 /** modulePathOf: the module path of a golang purl. */
@@ -151,9 +154,11 @@ export class GoUpstream implements Upstream {
     return zip.body;
   }
 
-  async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
-    void ref;
+  async evidence(ref: ArtifactRef, integrity: string, bytes?: Buffer): Promise<UpstreamEvidence> {
     return {
+      ...(this.o.sumdb && bytes
+        ? { checksumDatabase: await this.checksumDatabase(ref, integrity, bytes, this.o.sumdb) }
+        : {}),
       registrySignature: {
         verdict: 'not-applicable',
         reason:
@@ -161,6 +166,45 @@ export class GoUpstream implements Upstream {
       },
       provenance: { verdict: 'not-applicable', reason: 'Go modules carry no provenance' },
       indexDigest: null,
+    };
+  }
+
+  /**
+   * checksumDatabase compares the h1: hashes of the bytes with the upstream checksum database's
+   * verified record; a different record refuses the observation (502, nothing logged).
+   */
+  private async checksumDatabase(
+    ref: ArtifactRef,
+    zipHash: string,
+    bytes: Buffer,
+    sumdb: UpstreamSumdb,
+  ): Promise<NonNullable<UpstreamEvidence['checksumDatabase']>> {
+    const { path, version } = modulePathOf(ref.purl);
+    const rec = await sumdb.lookup(path, version!);
+    if (!rec)
+      return {
+        verdict: 'absent',
+        url: sumdb.url,
+        reason: `the checksum database has no record of ${path}@${version}; Sigil's record is the first`,
+      };
+    const modHash = (await inspectGoModule(memoryArtifact(ref.filename, bytes))).goModHash.value;
+    const ours = [`${path} ${version} ${zipHash}`, `${path} ${version}/go.mod ${modHash}`];
+    if (rec.lines[0] !== ours[0] || rec.lines[1] !== ours[1])
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_CHECKSUM_MISMATCH',
+        `${this.label} served ${path}@${version} with ${zipHash} (go.mod ${modHash}), but the checksum database ${sumdb.url} records ${rec.lines.map((l) => l.split(' ')[2]).join(' (go.mod ')}) at record ${rec.id}; refused, nothing logged`,
+        'the proxy (or something between it and Sigil) serves other bytes than everyone else got; do not trust this version until that is explained',
+      );
+    return {
+      verdict: 'match',
+      url: rec.url,
+      reason: `the checksum database's record ${rec.id} (tree of ${rec.treeSize}, signed and proved) lists the same h1: hashes`,
+      lines: rec.lines,
+      recordId: rec.id,
+      treeSize: rec.treeSize,
+      tree: rec.tree,
+      proof: rec.proof,
     };
   }
 }

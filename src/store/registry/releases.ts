@@ -47,6 +47,13 @@ export interface ReleaseRow {
   readonly state: 'pending' | 'published';
 }
 
+/**
+ * ReserveGuard sees every row (pending ones too) of the package being reserved, inside the
+ * reservation's transaction, and throws to refuse it (nothing is written): a rule about the
+ * package's other releases that must hold atomically with the reservation (observed/shadowing.ts).
+ */
+export type ReserveGuard = (siblings: readonly ReleaseRow[]) => void;
+
 export type ReserveOutcome =
   | { readonly kind: 'reserved' }
   | { readonly kind: 'exists'; readonly row: ReleaseRow }
@@ -124,10 +131,11 @@ export class ReleaseStore {
   reserve(
     row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
     releaseKey?: string,
+    guard?: ReserveGuard,
   ): ReserveOutcome {
     this.db.pragma('synchronous = NORMAL');
     try {
-      return this.reserveTx(row, releaseKey ?? null);
+      return this.reserveTx(row, releaseKey ?? null, guard);
     } finally {
       this.db.pragma('synchronous = FULL');
     }
@@ -141,6 +149,7 @@ export class ReleaseStore {
   private reserveTx(
     row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>,
     releaseKey: string | null,
+    guard: ReserveGuard | undefined,
   ): ReserveOutcome {
     return this.db
       .transaction((): ReserveOutcome => {
@@ -155,6 +164,11 @@ export class ReleaseStore {
           return existing.state === 'published'
             ? { kind: 'exists', row: existing }
             : { kind: 'pending', row: existing };
+        guard?.(
+          this.q(
+            `SELECT ${COLUMNS} FROM release WHERE type = ? AND namespace = ? AND name = ?`,
+          ).all(row.type, row.namespace, row.name) as ReleaseRow[],
+        );
         this.q(
           `INSERT INTO release (purl, type, namespace, name, version, sha256, sha512, size, native, published_at, filename, account,
             author_bundle, author_key_id, author_key_pem, author_entry, publish_envelope, publish_entry, registry_signature, state, release_key)
@@ -305,11 +319,22 @@ export class ReleaseStore {
       .get(sha256) as { sha1: string; manifest: string } | undefined;
   }
 
-  /** putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts). */
+  /**
+   * putNpmTarball caches facts derived from a tarball's bytes (idempotent: same bytes, same facts).
+   * Not fsynced on its own (a row lost to a power cut is computed again from the blob): one fsync
+   * per first-seen tarball blocked the event loop for most of a cold proxy install's store time.
+   */
   putNpmTarball(sha256: string, sha1: string, manifest: string): void {
-    this.db
-      .prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`)
-      .run(sha256, sha1, manifest);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.q(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`).run(
+        sha256,
+        sha1,
+        manifest,
+      );
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   /** distTags returns the explicitly set dist-tags of a package (tag → version). */

@@ -48,7 +48,7 @@ export interface AptSnapshot {
   readonly date: Date;
 }
 
-/** Field names as Debian writes them (parseControl lower-cases keys). */
+/** Field names as Debian writes them (readDebControl lower-cases keys). */
 const FIELD_CASE: Record<string, string> = {
   md5sum: 'MD5sum',
   sha1: 'SHA1',

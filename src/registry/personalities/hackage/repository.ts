@@ -19,7 +19,8 @@ import { readTar } from '../../../archive/tar.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { canonicalJson, type CanonicalValue } from './canonical-json.js';
-import { signRole, type HackageKey } from './keys.js';
+import { signRole, type HackageKeySet } from './keys.js';
+import { currentRoot, type RootFile } from './root-role.js';
 
 export interface HackageOptions {
   readonly now: () => Date;
@@ -27,11 +28,13 @@ export interface HackageOptions {
   readonly timestampSeconds: number;
   /** Lifetime of snapshot.json and mirrors.json (default 7 days). */
   readonly snapshotSeconds: number;
-  /** Lifetime of root.json (default 1 year). */
+  /** Lifetime of root.json (default 1 year); it is re-signed, with the next version, at half-life. */
   readonly rootSeconds: number;
+  /** Where root.json is kept between starts (`<data>/hackage-root.json` in `sigil serve`). */
+  readonly rootFile: RootFile;
 }
 
-export const DEFAULT_HACKAGE_OPTIONS: Omit<HackageOptions, 'now'> = {
+export const DEFAULT_HACKAGE_OPTIONS: Omit<HackageOptions, 'now' | 'rootFile'> = {
   timestampSeconds: 3 * 24 * 3600,
   snapshotSeconds: 7 * 24 * 3600,
   rootSeconds: 365 * 24 * 3600,
@@ -75,35 +78,23 @@ function tarEntry(path: string, body: Buffer, mtime: number): Buffer {
 export class HackageRepository {
   private cache: { key: string; snapshot: HackageSnapshot } | undefined;
   private readonly cabalFiles = new Map<string, Buffer | null>();
-  /** root.json's expiry counts from the first view signed since start, so root.json keeps its bytes while the server runs. */
-  private rootCreated: Date | undefined;
+  /** One root.json at a time, even when two views are signed at once (root-role.ts says why). */
+  private rootSigning: Promise<Buffer> | undefined;
 
   constructor(
     private readonly store: ReleaseStore,
-    private readonly keys: { root: HackageKey; online: HackageKey },
+    private readonly keys: HackageKeySet,
     readonly options: HackageOptions,
   ) {}
 
-  /** root.json is stable (version 1 until the root keys rotate); its expiry is counted from this date. */
-  rootJson(created: Date): Buffer {
-    const { root, online } = this.keys;
-    const role = (k: HackageKey) => ({ keyids: [k.keyId], threshold: 1 });
-    return signRole(
-      {
-        _type: 'Root',
-        version: 1,
-        expires: iso(new Date(created.getTime() + this.options.rootSeconds * 1000)),
-        keys: { [root.keyId]: root.keyObject, [online.keyId]: online.keyObject },
-        roles: {
-          root: role(root),
-          snapshot: role(online),
-          targets: role(root),
-          timestamp: role(online),
-          mirrors: role(online),
-        },
-      },
-      [root],
-    );
+  /** root signs (or reuses) root.json now; `sigil serve` calls it at start so a rotation that cannot be signed stops the start. */
+  async root(now: Date): Promise<Buffer> {
+    const previous = this.rootSigning ?? Promise.resolve(Buffer.alloc(0));
+    const next = previous
+      .catch(() => undefined)
+      .then(() => currentRoot(this.options.rootFile, this.keys, this.options.rootSeconds, now));
+    this.rootSigning = next;
+    return next;
   }
 
   private async cabalFile(row: ReleaseRow): Promise<Buffer | undefined> {
@@ -173,8 +164,7 @@ export class HackageRepository {
     const indexGz = gzipSync(index, { level: 9 });
     const version = Math.floor(now.getTime() / 1000);
     const expires = (s: number) => iso(new Date(now.getTime() + s * 1000));
-    this.rootCreated ??= now;
-    const root = this.rootJson(this.rootCreated);
+    const root = await this.root(now);
     const mirrors = signRole(
       { _type: 'Mirrorlist', version: 1, expires: expires(this.options.rootSeconds), mirrors: [] },
       [this.keys.online],

@@ -17,6 +17,10 @@
  *   GET    /-/ping                           `npm ping`
  *   DELETE /<name>/…                         405: versions are immutable (no `npm unpublish`)
  *
+ * Each route has one named handler; bodies are checked against a JSON schema
+ * first (route-schema.ts), then parsed strictly (publish-body.ts) and handed
+ * to the publish service (publish.ts).
+ *
  * Errors are answered in npm's shape, `{"error": "<message> (hint: …)", "code", "hint"}`:
  * npm prints `body.error` after the status line, so the hint reaches the user.
  * Packuments carry no cache headers: npm revalidates them on every run, so a
@@ -25,17 +29,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
-import type { DsseEnvelope } from '../../../core/dsse.js';
 import { AuthError } from '../../auth/errors.js';
 import { publishClaims, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { isStorageFull } from '../../../store/storage-full.js';
-import { publishRelease, type RegistryContext } from '../../publish.js';
-import { computeNpmTarballFacts, npmTarballFacts } from './facts.js';
-import { buildPackuments, distTagsFor, tarballFile, type PackumentVersion } from './packument.js';
+import type { RegistryContext } from '../../publish.js';
+import { refuseInvalid, schemaCompiler } from '../../route-schema.js';
+import { npmTarballFacts } from './facts.js';
+import { buildPackuments, distTagsFor, type PackumentVersion } from './packument.js';
 import { parseNpmName, parseNpmPath } from './paths.js';
 import { parseNpmPublishBody } from './publish-body.js';
+import { publishNpmPackage } from './publish.js';
 import type { NpmProxy } from '../../observed/npm-proxy.js';
 import type { ObserveService } from '../../observed/observe.js';
 import { UpstreamError } from '../../upstream/http.js';
@@ -74,12 +79,21 @@ function sendNpmError(
     });
 }
 
+/** The body `npm publish` sends is a JSON object; publish-body.ts checks the rest, all problems at once. */
+const PUBLISH_BODY = {
+  type: 'object',
+  description: 'a JSON object (what `npm publish` sends)',
+} as const;
+/** `npm dist-tag add` sends the version as a JSON string. */
+const DIST_TAG_BODY = { type: 'string', description: 'a version as a JSON string' } as const;
+
 const notFound = (what = 'Not found') => new RegistryError(404, 'NOT_FOUND', what);
 
 export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
   const store = ctx.store;
   const bodyLimit = Math.ceil(opts.maxTarballBytes / 3) * 4 + 1024 * 1024;
+  app.setValidatorCompiler(schemaCompiler);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const a = toAuthError(err, req);
@@ -150,11 +164,10 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     return out;
   }
 
-  app.get('/-/ping', async (_req, reply) => reply.send({}));
-
   // ---- reads ------------------------------------------------------------
 
-  app.get('/*', async (req, reply) => {
+  /** getDocument answers a packument, a version manifest, a tarball or an author's bundle. */
+  async function getDocument(req: FastifyRequest, reply: FastifyReply) {
     const target = parseNpmPath(req.url);
     if (!target) throw notFound();
     const p = parseNpmName(target.name)!;
@@ -220,11 +233,12 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     const accept = req.headers.accept ?? '';
     if (accept.includes(CORGI)) return reply.type(CORGI).send(docs.abbreviated);
     return reply.type('application/json').send(docs.full);
-  });
+  }
 
   // ---- npm publish ------------------------------------------------------
 
-  app.put('/*', { bodyLimit, ...writeHook }, async (req, reply) => {
+  /** putPackage is `npm publish` (PUT /<name>); other PUTs are refused with what to do instead. */
+  async function putPackage(req: FastifyRequest, reply: FastifyReply) {
     if (req.url.startsWith('/-/user/')) {
       // `npm login` / `npm adduser` (legacy CouchDB user documents, after /-/v1/login answered 404).
       throw new RegistryError(
@@ -243,78 +257,11 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       );
     }
     const body = parseNpmPublishBody(req.body, target.name, opts.maxTarballBytes);
-    const p = parseNpmName(target.name)!;
-
-    // The tarball must be the package the body names (npm made both from one package.json).
-    let facts;
-    try {
-      facts = await computeNpmTarballFacts(tarballFile(p.bare, body.version), body.tarball);
-    } catch (e) {
-      if (e instanceof InputError)
-        throw new RegistryError(400, 'ARTIFACT_INVALID', e.message, e.hint);
-      throw e;
-    }
-    const tName = facts.manifest['name'];
-    const tVersion =
-      typeof facts.manifest['version'] === 'string'
-        ? facts.manifest['version'].replace(/^v/, '')
-        : facts.manifest['version'];
-    if (tName !== target.name || tVersion !== body.version) {
-      throw new RegistryError(
-        400,
-        'NPM_PUBLISH_MISMATCH',
-        `the tarball's package.json says ${JSON.stringify(tName)}@${JSON.stringify(tVersion)}, but the body publishes ${target.name}@${body.version}`,
-        'publish with `npm publish` from the package folder, or fix package.json',
-      );
-    }
-
-    // A version no purl can carry is refused here (InputError PURL_INVALID), before anything is stored.
-    makePurl('npm', p.namespace || undefined, p.bare, body.version);
-    const exists = () =>
-      new RegistryError(
-        403,
-        'VERSION_EXISTS',
-        `You cannot publish over the previously published versions: ${body.version}.`,
-        `${target.name}@${body.version} is already published and versions are immutable; bump the version`,
-      );
     const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
-    let outcome;
-    try {
-      outcome = await publishRelease(ctx, {
-        filename: tarballFile(p.bare, body.version),
-        artifact: body.tarball,
-        bundle: body.bundle,
-        keyEvents: body.keyEvents as DsseEnvelope[],
-        type: 'npm',
-        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-    } catch (e) {
-      if (
-        e instanceof RegistryError &&
-        (e.code === 'VERSION_EXISTS' || e.code === 'PUBLISH_IN_PROGRESS')
-      )
-        throw e.code === 'VERSION_EXISTS'
-          ? exists()
-          : new RegistryError(403, e.code, e.message, e.hint);
-      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        const file = tarballFile(p.bare, body.version);
-        throw new RegistryError(
-          403,
-          e.code,
-          `${target.name} only accepts releases signed by its authors, and \`npm publish\` cannot sign`,
-          `npm pack && sigil publish ${file} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} — signs and uploads in one step; npm-protocol tools can send the bundle as "_sigil.bundle" instead, see docs/npm.md`,
-        );
-      }
-      throw e;
-    }
-    // Same bytes again: npm registries refuse a second publish of a version all the same.
-    if (outcome.status === 200) throw exists();
-
-    store.putNpmTarball(outcome.record.digests.sha256, facts.sha1, JSON.stringify(facts.manifest));
-    // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
-    for (const tag of body.distTags)
-      if (tag !== 'latest') store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
+    const outcome = await publishNpmPackage(ctx, target.name, body, {
+      ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+      ...(claims.authorize ? { authorize: claims.authorize } : {}),
+    });
     claims.commit();
     return reply.code(201).send({
       ok: true,
@@ -326,17 +273,17 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         record: `${baseUrl(req)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
       },
     });
-  });
+  }
 
-  // `npm unpublish` (DELETE /<name>/-rev/<rev>, /<name>/-/<file>/-rev/<rev>): the log remembers every release.
-  app.delete('/*', { ...writeHook }, async (req) => {
+  /** refuseUnpublish: `npm unpublish` (DELETE /<name>/-rev/<rev>, /<name>/-/<file>/-rev/<rev>); the log remembers every release. */
+  async function refuseUnpublish(req: FastifyRequest) {
     throw new RegistryError(
       405,
       'NPM_UNSUPPORTED',
       `${req.method} ${req.url.split('?')[0]} is not supported: published versions are immutable and logged, so they cannot be unpublished`,
       'publish a new version; `npm deprecate` is not supported either',
     );
-  });
+  }
 
   // ---- dist-tags ----------------------------------------------------------
 
@@ -359,13 +306,13 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     return { ...p, ...(tag !== undefined ? { tag } : {}) };
   };
 
-  app.get('/-/package/*', async (req, reply) => {
+  async function getDistTags(req: FastifyRequest, reply: FastifyReply) {
     const t = tagTarget(req);
     if (t.tag !== undefined) throw notFound();
     const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
     if (versions.length === 0) throw notFound();
     return reply.send(distTagsFor(versions, store.distTags('npm', t.namespace, t.bare)));
-  });
+  }
 
   const tagWrite = async (req: FastifyRequest, reply: FastifyReply, remove: boolean) => {
     const t = tagTarget(req);
@@ -398,8 +345,32 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     }
     return reply.code(201).send({ ok: true });
   };
-  app.put('/-/package/*', { bodyLimit: 4096, ...writeHook }, (req, reply) =>
-    tagWrite(req, reply, false),
+  const putDistTag = (req: FastifyRequest, reply: FastifyReply) => tagWrite(req, reply, false);
+  const deleteDistTag = (req: FastifyRequest, reply: FastifyReply) => tagWrite(req, reply, true);
+
+  app.get('/-/ping', async (_req, reply) => reply.send({}));
+  app.get('/*', getDocument);
+  app.put(
+    '/*',
+    {
+      bodyLimit,
+      ...writeHook,
+      schema: { body: PUBLISH_BODY },
+      schemaErrorFormatter: refuseInvalid('invalid publish body', 'NPM_PUBLISH_INVALID'),
+    },
+    putPackage,
   );
-  app.delete('/-/package/*', { ...writeHook }, (req, reply) => tagWrite(req, reply, true));
+  app.delete('/*', { ...writeHook }, refuseUnpublish);
+  app.get('/-/package/*', getDistTags);
+  app.put(
+    '/-/package/*',
+    {
+      bodyLimit: 4096,
+      ...writeHook,
+      schema: { body: DIST_TAG_BODY },
+      schemaErrorFormatter: refuseInvalid('invalid dist-tag request', 'NPM_TAG_INVALID'),
+    },
+    putDistTag,
+  );
+  app.delete('/-/package/*', { ...writeHook }, deleteDistTag);
 }

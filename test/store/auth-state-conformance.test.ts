@@ -1,0 +1,171 @@
+// One conformance suite for the registry state replicas share (src/store/registry/auth-state.ts):
+// accounts, token revocation, TOTP replay, recovery codes, rate limits — against the in-memory
+// driver, SQLite (two handles on one file, as two processes would have) and PostgreSQL (two
+// pools on a throw-away PostgreSQL 15 cluster, as two replicas would have). Every "atomic across
+// replicas" rule is raced: many concurrent uses split over both handles, exactly one wins.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthState } from '../../src/store/registry/auth-state.js';
+import { MemoryAuthState } from '../../src/store/registry/memory-auth-state.js';
+import { SqliteAuthState } from '../../src/store/registry/sqlite-auth-state.js';
+import { PgAuthState } from '../../src/store/scale/pg-auth-state.js';
+import { migrate, openPostgres } from '../../src/store/scale/pg.js';
+import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { skipUnlessPresent } from '../helpers/real-program.js';
+
+const pgProgram = needsPostgres('test/store/auth-state-conformance.test.ts');
+const skipPg = skipUnlessPresent(pgProgram);
+let cluster: PostgresCluster | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  if (skipPg) return;
+  pgProgram.require();
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await cluster?.destroy();
+});
+
+/** A driver opens two handles on one shared state (two replicas / processes). */
+interface Driver {
+  name: string;
+  skip: boolean;
+  pair(): Promise<[AuthState, AuthState]>;
+}
+
+let n = 0;
+const drivers: Driver[] = [
+  {
+    name: 'memory',
+    skip: false,
+    async pair() {
+      const m = new MemoryAuthState();
+      return [m, m];
+    },
+  },
+  {
+    name: 'sqlite',
+    skip: false,
+    async pair() {
+      const dir = mkdtempSync(join(tmpdir(), 'sigil-auth-'));
+      const a = new SqliteAuthState(join(dir, 'registry.sqlite'));
+      const b = new SqliteAuthState(join(dir, 'registry.sqlite'));
+      cleanups.push(async () => {
+        await a.close();
+        await b.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      return [a, b];
+    },
+  },
+  {
+    name: 'postgresql',
+    skip: skipPg,
+    async pair() {
+      const url = await cluster!.createDatabase(`auth_${++n}`);
+      const p1 = openPostgres(url, 8);
+      const p2 = openPostgres(url, 8);
+      await migrate(p1);
+      cleanups.push(async () => {
+        await p1.end();
+        await p2.end();
+      });
+      return [new PgAuthState(p1), new PgAuthState(p2)];
+    },
+  },
+];
+
+const NOW = '2026-12-03T00:00:00.000Z';
+const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+describe.each(drivers)('AuthState conformance: $name', (d) => {
+  it.skipIf(d.skip)('accounts: insert once, read back with two-factor state', async () => {
+    const [a, b] = await d.pair();
+    expect(await a.insertAccount('alice', false, NOW)).toBe(true);
+    expect(await b.insertAccount('alice', true, NOW)).toBe(false);
+    expect(await b.getAccount('alice')).toEqual({
+      name: 'alice',
+      createdAt: NOW,
+      admin: false,
+      twoFactor: 'off',
+    });
+    expect(await a.getAccount('nobody')).toBeUndefined();
+  });
+
+  it.skipIf(d.skip)('a token revoked on one replica is revoked on the other at once', async () => {
+    const [a, b] = await d.pair();
+    await a.insertAccount('alice', false, NOW);
+    await a.insertToken({
+      id: 'tok1',
+      hash: sha('secret'),
+      account: 'alice',
+      label: 'ci',
+      namespaces: ['pkg:npm/x'],
+      actions: ['publish'],
+      createdAt: NOW,
+      expiresAt: null,
+    });
+    expect(await b.tokenByHash(sha('secret'))).toMatchObject({
+      id: 'tok1',
+      revokedAt: null,
+      namespaces: ['pkg:npm/x'],
+    });
+    // Raced: one revocation wins.
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).revokeToken('tok1', NOW)),
+    );
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect((await b.tokenByHash(sha('secret')))?.revokedAt).toBe(NOW);
+    expect(await a.revokeToken('nope', NOW)).toBe(false);
+  });
+
+  it.skipIf(d.skip)(
+    'a TOTP step and a recovery code are accepted once across replicas',
+    async () => {
+      const [a, b] = await d.pair();
+      await a.insertAccount('bob', false, NOW);
+      expect(await a.setPendingTotp('bob', Buffer.from('s3cr3t'), NOW)).toBe(true);
+      expect(await b.useTotpStep('bob', 100)).toBe(false); // not on yet
+      expect(await b.confirmTotp('bob', 100, [sha('r1'), sha('r2')], NOW)).toBe(true);
+      expect(await a.setPendingTotp('bob', Buffer.from('other'), NOW)).toBe(false); // on: not replaced
+      expect((await a.getAccount('bob'))?.twoFactor).toBe('on');
+      expect(await a.useTotpStep('bob', 100)).toBe(false); // the confirming code's step
+      const step = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).useTotpStep('bob', 101)),
+      );
+      expect(step.filter(Boolean)).toHaveLength(1);
+      expect(await b.useTotpStep('bob', 99)).toBe(false); // an older code is a replay too
+      expect((await b.getTotp('bob'))?.lastStep).toBe(101);
+      const rec = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).consumeRecoveryCode('bob', sha('r1'))),
+      );
+      expect(rec.filter(Boolean)).toHaveLength(1);
+      expect(await a.consumeRecoveryCode('bob', sha('r2'))).toBe(true);
+      expect(await a.consumeRecoveryCode('bob', sha('never'))).toBe(false);
+    },
+  );
+
+  it.skipIf(d.skip)('a rate limit is one budget for all replicas, refilled by time', async () => {
+    const [a, b] = await d.pair();
+    const bucket = { capacity: 10, refillPerSecond: 2 };
+    const t = 1_000_000;
+    const takes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).takeRate('ip:1', 1, bucket, t)),
+    );
+    expect(takes.filter((x) => x.ok)).toHaveLength(10);
+    const refused = takes.find((x) => !x.ok)!;
+    expect(refused.retryAfterSeconds).toBe(1);
+    expect((await a.takeRate('ip:2', 1, bucket, t)).ok).toBe(true); // another key, another budget
+    // Two seconds later four tokens are back, not more.
+    const later = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).takeRate('ip:1', 1, bucket, t + 2000)),
+    );
+    expect(later.filter((x) => x.ok)).toHaveLength(4);
+    expect((await b.takeRate('ip:1', 20, bucket, t + 60_000)).ok).toBe(false); // more than the capacity, ever
+  });
+});
