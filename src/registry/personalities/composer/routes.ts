@@ -58,13 +58,11 @@ export async function composerRoutes(
     const names = packagesOfType(store, 'composer').map((p) =>
       decodeURIComponent(p.slice('pkg:composer/'.length)),
     );
-    return reply
-      .type('application/json')
-      .send({
-        packages: [],
-        'metadata-url': `${base(req)}/p2/%package%.json`,
-        'available-packages': names,
-      });
+    return reply.type('application/json').send({
+      packages: [],
+      'metadata-url': `${base(req)}/p2/%package%.json`,
+      'available-packages': names,
+    });
   });
 
   app.get<{ Params: { vendor: string; file: string } }>('/p2/:vendor/:file', async (req, reply) => {

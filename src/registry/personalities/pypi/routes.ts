@@ -269,14 +269,12 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     }
     claims.commit();
     // PyPI answers 200 to an upload (also of an identical file again).
-    return reply
-      .code(200)
-      .send({
-        ok: true,
-        purl: outcome.record.purl,
-        signedByAuthor: outcome.record.authorBundle !== null,
-        record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
-      });
+    return reply.code(200).send({
+      ok: true,
+      purl: outcome.record.purl,
+      signedByAuthor: outcome.record.authorBundle !== null,
+      record: `${ctx.baseUrl || baseUrl(req).slice(0, -PYPI_PREFIX.length)}/api/v1/releases/${encodeURIComponent(outcome.record.purl)}`,
+    });
   };
   app.post('/legacy/', { ...writeHook }, upload);
   app.post('/legacy', { ...writeHook }, upload);
