@@ -74,8 +74,7 @@ step "sigil fetch pkg:npm/left-pad@1.3.0 --server $url"
 mkdir -p "$work/download"
 sigil fetch pkg:npm/left-pad@1.3.0 --server "$url" -o "$work/download"
 
-blob=$(find "$work/data/blobs" -type f | head -1)
-printf 'X' | dd of="$blob" bs=1 seek=60 conv=notrunc status=none
+node "$root/scripts/swap-stored-blob.mjs" "$work/data" "$(sha256sum "$tgz" | cut -d' ' -f1)"
 step "# someone swaps the stored tarball on the server … then: sigil fetch pkg:npm/left-pad@1.3.0"
 set +e
 sigil fetch pkg:npm/left-pad@1.3.0 --server "$url" -o "$work/download2"

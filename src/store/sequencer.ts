@@ -486,8 +486,10 @@ export class SequencedLog implements TransparencyLog {
 
   /** retryAfterFull: an append on a full log first retries recovery; it throws StorageFullError while there is still no space. */
   private async retryAfterFull(): Promise<void> {
-    if (this.running) throw this.full!; // the writer is still failing its batches: it reloads itself
-    await this.reload();
+    // A batch may still be finishing (its WAL sync runs off the event loop): let it end — a
+    // failing one reloads itself — then try recovery, rather than refuse on a stale state.
+    if (this.running) await this.running.catch(() => undefined);
+    if (this.full) await this.reload();
     if (this.failed) throw this.failed;
     if (this.full) throw this.full;
   }

@@ -163,51 +163,59 @@ beforeAll(async () => {
     now: () => new Date(),
   };
   const scopeKeys = new Map<string, PrivateKey>();
+  // Versions of one package are published in order by one worker: only the first carries the
+  // key event that starts the package's ledger (sending it again is refused as a replay).
+  const byName = new Map<string, RealPackage[]>();
+  for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  const groups = [...byName.values()];
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      while (next < packages.length) {
-        const p = packages[next++]!;
-        const scope = p.name.startsWith('@') ? p.name.split('/')[0]! : undefined;
-        let key: PrivateKey | undefined;
-        if (scope) {
-          key = scopeKeys.get(scope) ?? generateKey('ed25519');
-          scopeKeys.set(scope, key);
-        }
-        const purl = `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
-        const digests = {
-          sha256: createHash('sha256').update(p.bytes).digest('hex'),
-          sha512: createHash('sha512').update(p.bytes).digest('hex'),
-        };
-        try {
-          await publishRelease(ctx, {
-            filename: `${p.name.split('/').pop()}-${p.version}.tgz`,
-            artifact: p.bytes,
-            bundle: key ? signRelease({ purl, digests, key }) : null,
-            ...(key
-              ? {
-                  keyEvents: [
-                    buildKeyEvent(
-                      {
-                        namespace: `pkg:npm/${p.name.replace('@', '%40')}`,
-                        previous: null,
-                        action: 'add',
-                        keys: [key.publicKey],
-                        reason: 'first publish',
-                      },
-                      [key],
-                    ).envelope,
-                  ],
-                }
-              : {}),
-          });
-          published.push(p);
-        } catch (e) {
-          refused.push(`${p.name}@${p.version}: ${(e as Error).message}`);
-        }
+      while (next < groups.length) {
+        const group = groups[next++]!;
+        for (const [i, p] of group.entries()) await publishOne(p, i === 0);
       }
     }),
   );
+  async function publishOne(p: RealPackage, first: boolean): Promise<void> {
+    const scope = p.name.startsWith('@') ? p.name.split('/')[0]! : undefined;
+    let key: PrivateKey | undefined;
+    if (scope) {
+      key = scopeKeys.get(scope) ?? generateKey('ed25519');
+      scopeKeys.set(scope, key);
+    }
+    const purl = `pkg:npm/${p.name.replace('@', '%40')}@${p.version}`;
+    const digests = {
+      sha256: createHash('sha256').update(p.bytes).digest('hex'),
+      sha512: createHash('sha512').update(p.bytes).digest('hex'),
+    };
+    try {
+      await publishRelease(ctx, {
+        filename: `${p.name.split('/').pop()}-${p.version}.tgz`,
+        artifact: p.bytes,
+        bundle: key ? signRelease({ purl, digests, key }) : null,
+        ...(key && first
+          ? {
+              keyEvents: [
+                buildKeyEvent(
+                  {
+                    namespace: `pkg:npm/${p.name.replace('@', '%40')}`,
+                    previous: null,
+                    action: 'add',
+                    keys: [key.publicKey],
+                    reason: 'first publish',
+                  },
+                  [key],
+                ).envelope,
+              ],
+            }
+          : {}),
+      });
+      published.push(p);
+    } catch (e) {
+      refused.push(`${p.name}@${p.version}: ${(e as Error).message}`);
+    }
+  }
   project = join(dir, 'project');
   mkdirSync(project);
 }, 120_000);
