@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillReleaseKeys } from '../../src/registry/release-keys.js';
 import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import {
@@ -397,6 +398,57 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     expect(r.status).toBe(200);
     expect(sha256(Buffer.from(await r.arrayBuffer()))).toBe(fileSha(wheelOf(gamma)));
     expect(reg.store.get(gammaWheel)).toBeDefined();
+  }, 60_000);
+
+  it('a version lookup observes every file the upstream lists for it; a record kept under the version purl (before files had purls) is still one file of the set', async () => {
+    const delta = await build(root, 'pt-delta', 'pt_delta', '0.3', [], 'd = 4\n');
+    up.add('pt-delta', delta);
+    const version = 'pkg:pypi/pt-delta@0.3';
+    const lookup = async () =>
+      (
+        (await (
+          await fetch(`${url}/api/v1/releases/lookup`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ purls: [version] }),
+          })
+        ).json()) as { records: Record<string, { files: { purl: string }[] } | null> }
+      ).records[version];
+    // Nothing fetched yet: the lookup observes both files, each checked against its sha256.
+    const first = await lookup();
+    expect(first?.files.map((f) => f.purl).sort()).toEqual(
+      delta.map((f) => filePurl(version, f)).sort(),
+    );
+    for (const f of delta) expect(reg.store.get(filePurl(version, f))?.sha256).toBe(fileSha(f));
+
+    // The wheel's row as an earlier Sigil stored it: under the version purl, no release key
+    // (the restart backfills keys, release-keys.ts).
+    const wheelPurl = filePurl(version, wheelOf(delta));
+    reg.store.db
+      .prepare(`UPDATE release SET purl = ?, release_key = NULL WHERE purl = ?`)
+      .run(version, wheelPurl);
+    backfillReleaseKeys(reg.store);
+    const again = await lookup();
+    expect(again?.files.map((f) => f.purl).sort()).toEqual(
+      [version, filePurl(version, sdistOf(delta))].sort(),
+    );
+    // Served from the log by its file name, never observed a second time.
+    const fetchesBefore = up.requests.filter((p) => p.endsWith('.whl')).length;
+    const got = await fetch(
+      `${url}/pypi/files/pt-delta/0.3/${encodeURIComponent(basename(wheelOf(delta)))}`,
+    );
+    expect(got.status).toBe(200);
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(fileSha(wheelOf(delta)));
+    expect(reg.store.get(wheelPurl)).toBeUndefined();
+    const page = (await (
+      await fetch(`${url}/pypi/simple/pt-delta/`, {
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json()) as { files: { filename: string; hashes: { sha256: string } }[] };
+    expect(page.files.map((f) => [f.filename, f.hashes.sha256]).sort()).toEqual(
+      delta.map((f) => [basename(f), fileSha(f)]).sort(),
+    );
+    expect(up.requests.filter((p) => p.endsWith('.whl')).length).toBe(fetchesBefore);
   }, 60_000);
 
   it('a private name is never asked upstream', async () => {
