@@ -20,7 +20,7 @@ import { releasesOf } from '../personalities/shared/releases-of.js';
 import type { RegistryContext } from '../publish.js';
 import { filesOfVersion } from '../release-keys.js';
 import { UpstreamError } from '../upstream/http.js';
-import { pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
+import { fileRank, pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
 import type { ObserveService } from './observe.js';
 
 /** ProxiedFile: a file of a proxied project page; `row` when its bytes are logged. */
@@ -30,8 +30,15 @@ export interface ProxiedFile {
   readonly upstream?: UpstreamFile;
 }
 
-/** Distribution files the proxy serves (PEP 527: no eggs, no .exe installers). */
-const SERVED = /\.(whl|tar\.gz|zip)$/;
+/** Distribution files the proxy serves: wheels, .tar.gz and .zip sdists (PEP 527: no eggs, no installers). */
+const served = (f: UpstreamFile) => fileRank(f.filename) <= 3;
+
+/**
+ * How many files of one version a lookup observes at once (pure wheel, sdist, other wheels
+ * first): one cheap lookup must not make Sigil download a whole wheel matrix; the rest are
+ * logged on their first download.
+ */
+export const MAX_FILES_OBSERVED_PER_LOOKUP = 8;
 
 export class PypiProxy {
   constructor(
@@ -62,7 +69,7 @@ export class PypiProxy {
     // version purl before files had purls is matched the same way).
     const byFile = new Map(logged.map((r) => [`${r.version}\n${r.filename}`, r]));
     for (const f of listed ?? []) {
-      if (!SERVED.test(f.filename)) continue;
+      if (!served(f)) continue;
       const purl = pypiFilePurl(norm, f);
       if (policy?.denied(purl) !== undefined) continue;
       const key = `${f.version}\n${f.filename}`;
@@ -88,8 +95,9 @@ export class PypiProxy {
 
   /**
    * observeVersion answers a version purl (`pkg:pypi/foo@1.0`) as its file set: when no file of
-   * it is logged yet, every file the upstream lists for it is observed (each checked against
-   * the upstream's sha256 for that file); the answer is the logged files. A file the upstream
+   * it is logged yet, the files the upstream lists for it are observed (each checked against
+   * the upstream's sha256 for that file; at most MAX_FILES_OBSERVED_PER_LOOKUP); the answer is
+   * the logged files. A file the upstream
    * serves wrongly or the policy refuses is left out of the set (a lockfile hash for it is then
    * reported as not logged). Undefined when neither the log nor the upstream has the version.
    */
@@ -97,9 +105,10 @@ export class PypiProxy {
     const versionPurl = makePurl('pypi', undefined, norm, version);
     const have = filesOfVersion(this.ctx.store, versionPurl);
     if (have && have.length > 0) return have;
-    const listed = (await this.upstream.filesOfVersion(norm, version)).filter((f) =>
-      SERVED.test(f.filename),
-    );
+    const listed = (await this.upstream.filesOfVersion(norm, version))
+      .filter(served)
+      .sort((a, b) => fileRank(a.filename) - fileRank(b.filename))
+      .slice(0, MAX_FILES_OBSERVED_PER_LOOKUP);
     const rows = await Promise.all(
       listed.map((f) => this.observe.observe(pypiFilePurl(norm, f)).catch(() => undefined)),
     );

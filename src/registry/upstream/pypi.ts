@@ -69,8 +69,8 @@ export function pypiVersionOf(filename: string, norm: string): string | undefine
   return undefined;
 }
 
-/** fileRank orders candidates for a version's one file: pure wheel, sdist, other wheel. */
-function fileRank(filename: string): number {
+/** fileRank orders a version's files: pure wheel, sdist, other wheel; above 3 Sigil does not serve it (eggs, installers). */
+export function fileRank(filename: string): number {
   if (filename.endsWith('-none-any.whl')) return 0;
   if (filename.endsWith('.tar.gz')) return 1;
   if (filename.endsWith('.zip')) return 2;
