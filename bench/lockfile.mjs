@@ -11,7 +11,7 @@
 //   SIGIL_BENCH_LOCK_NPM       packages checked by npm (default 1000; 0 skips npm)
 //   SIGIL_BENCH_LOCK_PROFILE   write CPU profiles of the verifier runs to this directory
 //   SIGIL_BENCH_LOCK_THREADS   passed to the verifier as SIGIL_VERIFY_THREADS (default: all cores)
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -97,7 +97,7 @@ const ctx = {
   now: () => new Date(),
 };
 const author = generateKey('ed25519');
-let t = process.hrtime.bigint();
+const t = process.hrtime.bigint();
 let next = 0;
 await Promise.all(
   Array.from({ length: 64 }, async () => {

@@ -5,14 +5,7 @@
 //   2. inclusion proofs from that log: p50 / p99 (cold start, then warm)
 //   3. storage bytes per entry
 // SIGIL_BENCH_LOG_ENTRIES overrides the entry count; SIGIL_BENCH_LOG_BATCH the batch size.
-import {
-  createHash,
-  generateKeyPairSync,
-  hash as oneShot,
-  randomFillSync,
-  sign,
-  verify,
-} from 'node:crypto';
+import { generateKeyPairSync, hash as oneShot, randomFillSync, sign, verify } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

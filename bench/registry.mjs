@@ -10,7 +10,7 @@
 // The server runs in its own process (`openRegistry` from dist/, as `sigil serve` does),
 // so client work (HTTP, JSON) does not count against it; on a 2-core machine they share.
 // SIGIL_BENCH_REG_PUBLISHES overrides the number of timed publishes.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
 // before admission, durable before the answer), beside the machine's Ed25519 verify rate
 // (`openssl speed -elapsed`, and openssl's CPU per verify) measured in the same run; the
 // server's CPU per entry from /proc/<pid>/stat.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { load, noise, opensslSpeed, perOp, procCpu } from './limits.mjs';

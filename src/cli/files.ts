@@ -6,18 +6,15 @@
 import {
   closeSync,
   createReadStream,
-  fsyncSync,
   openSync,
   read,
   readFileSync,
   readSync,
-  renameSync,
   statSync,
-  unlinkSync,
-  writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { writeFileAtomicSync } from '../io/durable-file.js';
 import type { Artifact } from '../ecosystems/adapter.js';
 import { Progress, type Io } from './output.js';
 
@@ -137,44 +134,22 @@ export function readHead(path: string, n = 512): Uint8Array {
 
 /**
  * writeFileAtomic writes data so that readers see the old file or the whole
- * new one, never a part: temp file in the same folder, fsync, rename.
+ * new one, never a part, and the new one survives a crash (the one durable
+ * write, io/durable-file.ts); failures become messages that name the file.
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   options: { mode?: number; exclusive?: boolean } = {},
 ): void {
-  if (options.exclusive) {
-    let exists = false;
-    try {
-      statSync(path);
-      exists = true;
-    } catch {
-      /* does not exist: good */
-    }
-    if (exists)
+  try {
+    writeFileAtomicSync(path, data, options);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && options.exclusive)
       throw new InputError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`, {
         file: path,
         hint: 'choose another --out, or move the old file away first',
       });
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', options.mode ?? 0o644);
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    if (e instanceof InputError) throw e;
     throw new InputError('FILE_WRITE_FAILED', `cannot write ${path}: ${(e as Error).message}`, {
       file: path,
     });

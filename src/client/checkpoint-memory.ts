@@ -7,7 +7,8 @@
  * undefined); `write` is durable on return and atomic (a reader sees the old
  * or the new checkpoint, never a mix). Callers verify what they read.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/durable-file.js';
 import { join } from 'node:path';
 
 export interface CheckpointMemory {
@@ -57,15 +58,7 @@ export function fileCheckpointMemory(configDir: string): CheckpointMemory {
     async write(origin, checkpoint) {
       const path = checkpointPath(configDir, origin);
       await mkdir(join(path, '..'), { recursive: true });
-      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-      const fh = await open(tmp, 'w', 0o644);
-      try {
-        await fh.writeFile(checkpoint, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
+      await writeFileAtomic(path, checkpoint);
     },
   };
 }

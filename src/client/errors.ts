@@ -8,6 +8,8 @@ import { SigilError } from '../core/errors.js';
  * - LOG_SPLIT_VIEW: the log showed two trees that cannot both be true (same size with different roots,
  *   or a consistency proof that fails): `checkpoints` holds both signed checkpoints — evidence of misbehavior.
  * - LOG_ROLLBACK: the log's latest checkpoint is smaller than one it already showed.
+ * - CONSISTENCY_UNPROVEN: the log's tiles could not make the consistency proof between two checkpoints
+ *   (missing or malformed): not evidence of a fork, but the newer tree is not believed.
  * - LOG_CHECKPOINT_INVALID: bad signature, unknown key, wrong origin or malformed checkpoint (`checkCode` says which).
  * - LOG_TILE_INVALID: the log served a tile of the wrong size, or none, so a proof cannot be computed.
  * - LOG_TRANSPORT: the HTTP request failed (`status` when there was one).
@@ -17,6 +19,7 @@ import { SigilError } from '../core/errors.js';
 export type LogClientErrorCode =
   | 'LOG_SPLIT_VIEW'
   | 'LOG_ROLLBACK'
+  | 'CONSISTENCY_UNPROVEN'
   | 'LOG_CHECKPOINT_INVALID'
   | 'LOG_TILE_INVALID'
   | 'LOG_TRANSPORT'

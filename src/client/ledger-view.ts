@@ -13,13 +13,9 @@
  * fetch-records` keeps them in the offline cache, and `--offline` verifies
  * and replays them with {@link historyLedgerView} exactly as online.
  */
-import { inBatches } from './batches.js';
+
 import type { PublicKey } from '../core/keys.js';
-import type {
-  LedgerAuthorisation,
-  LedgerFacts,
-  LedgerView,
-} from '../verify-project/ledger-view.js';
+import type { LedgerAuthorisation, LedgerFacts, LedgerView } from './ledger-view-types.js';
 import { RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
 import {

@@ -10,22 +10,27 @@
  *   proof is checked against both signed roots (Go sumdb's checkTrees).
  * - Same size with another root, or a failed proof, is a split view: refused
  *   with both signed checkpoints, the evidence. A smaller latest checkpoint
- *   is a rollback.
+ *   is a rollback. The rule itself is log/checkpoint-tracker.ts, shared with
+ *   lockfile verification.
  * - An entry's inclusion proof (from a bundle) is checked against its own
  *   checkpoint, and that checkpoint is then checked for consistency with the
  *   remembered one, whichever is older.
  */
 import type { DsseEnvelope } from '../core/dsse.js';
 import { type Check, fail, pass, type VerificationResult } from '../core/verdict.js';
-import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
-import { HASH_SIZE, type Hash, hashEqual } from '../log/hash.js';
+import { verifyCheckpoint } from '../log/checkpoint.js';
+import {
+  type CheckpointLink,
+  type ConsistencyProofAnswer,
+  consistencyProofNeeded,
+  linkCheckpoint,
+  type ReceivedAs,
+  type SeenCheckpoint,
+} from '../log/checkpoint-tracker.js';
+import { HASH_SIZE, type Hash } from '../log/hash.js';
 import { type NoteVerifier, parseVerifierKey } from '../log/note-key.js';
 import { MAX_NOTE_SIZE } from '../log/note.js';
-import {
-  checkConsistency,
-  consistencyProofFromHashes,
-  consistencyProofIndexes,
-} from '../log/proof.js';
+import { consistencyProofFromHashes, consistencyProofIndexes } from '../log/proof.js';
 import {
   checkTransparencyLogEntry,
   type TlogEntryVerification,
@@ -54,10 +59,7 @@ export interface LogClientOptions {
 }
 
 /** VerifiedCheckpoint is a checkpoint whose signature verified, with its text. */
-export interface VerifiedCheckpoint {
-  readonly text: string;
-  readonly checkpoint: Checkpoint;
-}
+export type VerifiedCheckpoint = SeenCheckpoint;
 
 /** UpdateResult says what {@link LogClient.update} learned. */
 export interface UpdateResult {
@@ -148,84 +150,67 @@ export class LogClient {
 
   /**
    * update fetches the latest checkpoint and accepts it only if it extends
-   * the remembered one. Throws LogClientError LOG_ROLLBACK (smaller tree),
-   * LOG_SPLIT_VIEW (same size, other root; or failed consistency proof), plus
-   * the fetch and checkpoint errors. Remembers the new checkpoint on success.
+   * the remembered one (log/checkpoint-tracker.ts). Throws LogClientError
+   * LOG_ROLLBACK (smaller tree), LOG_SPLIT_VIEW (same size, other root; or a
+   * failed consistency proof), CONSISTENCY_UNPROVEN (the tiles cannot make a
+   * proof), plus the fetch and checkpoint errors. Remembers the new
+   * checkpoint on success.
    */
   async update(): Promise<UpdateResult> {
     const latest = await this.fetchCheckpoint();
     const previous = await this.remembered();
-    if (previous === undefined) {
-      await this.memory.write(this.origin, latest.text);
-      return { previous, latest, consistency: undefined };
-    }
-    if (latest.checkpoint.size < previous.checkpoint.size) {
-      // check for rollback: a log never shrinks.
-      throw new LogClientError(
-        'LOG_ROLLBACK',
-        `log ${this.origin} went back from size ${previous.checkpoint.size} to ${latest.checkpoint.size}\n` +
-          conflictText(previous.text, latest.text),
-        { checkpoints: { remembered: previous.text, received: latest.text } },
-      );
-    }
-    const consistency = await this.checkConsistent(previous, latest);
-    if (latest.checkpoint.size > previous.checkpoint.size)
-      await this.memory.write(this.origin, latest.text);
-    return { previous, latest, consistency };
+    const link = await this.link(previous, latest, 'latest');
+    if (link.check.status === 'fail') throw this.refusal(link);
+    if (link.remember) await this.memory.write(this.origin, link.remember.text);
+    return { previous, latest, consistency: previous === undefined ? undefined : link.check };
   }
 
   /**
-   * checkConsistent proves that `a` and `b` (either order) describe one log:
+   * checkConsistent proves that `remembered` and `received` describe one log:
    * equal roots at equal sizes, else a consistency proof computed from the
-   * tiles of the larger tree. Throws LOG_SPLIT_VIEW with both checkpoints.
+   * tiles of the larger tree. `received` may be the older of the two unless
+   * it is the log's `latest` (then that is LOG_ROLLBACK). Throws
+   * LOG_SPLIT_VIEW or LOG_ROLLBACK with both checkpoints, or
+   * CONSISTENCY_UNPROVEN.
    */
   async checkConsistent(
     remembered: VerifiedCheckpoint,
     received: VerifiedCheckpoint,
+    as: ReceivedAs = 'proof',
   ): Promise<Check> {
-    const [older, newer] =
-      remembered.checkpoint.size <= received.checkpoint.size
-        ? [remembered, received]
-        : [received, remembered];
-    const splitView = (why: string): LogClientError =>
-      new LogClientError(
-        'LOG_SPLIT_VIEW',
-        `log fork / split view: ${this.origin} ${why}\n${conflictText(remembered.text, received.text)}`,
-        {
-          checkpoints: { remembered: remembered.text, received: received.text },
-          hint: 'the log showed two different histories; keep both checkpoints as evidence and report them to the log operator and its witnesses',
-        },
-      );
-    if (older.checkpoint.size === newer.checkpoint.size) {
-      if (!hashEqual(older.checkpoint.hash, newer.checkpoint.hash))
-        throw splitView(`has two different trees of size ${older.checkpoint.size}`);
-      return pass(
-        'consistency',
-        'CONSISTENCY_PROOF_VALID',
-        `same tree of size ${older.checkpoint.size}`,
-      );
+    const link = await this.link(remembered, received, as);
+    if (link.check.status === 'fail') throw this.refusal(link);
+    return link.check;
+  }
+
+  /** link applies the checkpoint tracker, computing the proof it asks for from the log's tiles. */
+  private async link(
+    remembered: VerifiedCheckpoint | undefined,
+    received: VerifiedCheckpoint,
+    as: ReceivedAs,
+  ): Promise<CheckpointLink> {
+    const need = consistencyProofNeeded(remembered, received, as);
+    let answer: ConsistencyProofAnswer | undefined;
+    if (need) {
+      try {
+        answer = { proof: await this.proveConsistency(need[0], need[1]) };
+      } catch (e) {
+        if (e instanceof LogClientError && e.code !== 'LOG_TILE_INVALID') throw e;
+        answer = { unavailable: (e as Error).message };
+      }
     }
-    let proof: Hash[];
-    try {
-      proof = await this.proveConsistency(older.checkpoint.size, newer.checkpoint.size);
-    } catch (e) {
-      if (e instanceof LogClientError && e.code !== 'LOG_TILE_INVALID') throw e;
-      throw splitView(
-        `cannot prove that the tree of size ${newer.checkpoint.size} extends the tree of size ${older.checkpoint.size}: ${(e as Error).message}`,
-      );
-    }
-    const check = checkConsistency(
-      proof,
-      older.checkpoint.size,
-      newer.checkpoint.size,
-      older.checkpoint.hash,
-      newer.checkpoint.hash,
-    );
-    if (check.status === 'fail')
-      throw splitView(
-        `shows a tree of size ${newer.checkpoint.size} does not extend the tree of size ${older.checkpoint.size} (${check.reason})`,
-      );
-    return check;
+    return linkCheckpoint(remembered, received, as, answer);
+  }
+
+  private refusal(link: CheckpointLink): LogClientError {
+    const code = link.check.code as 'LOG_ROLLBACK' | 'LOG_SPLIT_VIEW' | 'CONSISTENCY_UNPROVEN';
+    return new LogClientError(code, link.check.reason, {
+      ...(link.evidence ? { checkpoints: link.evidence } : {}),
+      hint:
+        code === 'CONSISTENCY_UNPROVEN'
+          ? 'try again later; if the log keeps failing to prove it, report it to the log operator'
+          : 'the log showed two different histories; keep both checkpoints as evidence and report them to the log operator and its witnesses',
+    });
   }
 
   /**
@@ -317,22 +302,9 @@ export class LogClient {
     const checks = [...offline.checks];
     const entryCp = this.verifyCheckpointText(offline.checkpointText, "the entry's checkpoint");
     try {
-      const previous = await this.remembered();
-      if (previous === undefined) {
-        await this.memory.write(this.origin, entryCp.text);
-        checks.push(
-          pass(
-            'consistency',
-            'CONSISTENCY_FIRST_USE',
-            `first checkpoint seen from ${this.origin} (size ${entryCp.checkpoint.size}); remembered`,
-          ),
-        );
-      } else {
-        const c = await this.checkConsistent(previous, entryCp);
-        if (entryCp.checkpoint.size > previous.checkpoint.size)
-          await this.memory.write(this.origin, entryCp.text);
-        checks.push(c);
-      }
+      const link = await this.link(await this.remembered(), entryCp, 'proof');
+      if (link.remember) await this.memory.write(this.origin, link.remember.text);
+      checks.push(link.check);
     } catch (e) {
       if (!(e instanceof LogClientError)) throw e;
       checks.push(
@@ -341,16 +313,6 @@ export class LogClient {
     }
     return { ...offline, ok: checks.every((c) => c.status !== 'fail'), checks };
   }
-}
-
-function conflictText(remembered: string, received: string): string {
-  const indent = (s: string) =>
-    s
-      .trimEnd()
-      .split('\n')
-      .map((l) => `    ${l}`)
-      .join('\n');
-  return `  remembered checkpoint:\n${indent(remembered)}\n  received checkpoint:\n${indent(received)}`;
 }
 
 /** logVerdict turns an UpdateResult into checks, for printing. */

@@ -15,7 +15,8 @@
  * a file that is not an identity is an error, never "first use"); `write` is
  * durable on return and atomic.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/durable-file.js';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
@@ -118,15 +119,7 @@ export async function writeServerIdentity(
     registryKeys: [...identity.registryKeys],
     firstSeen: now.toISOString(),
   };
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /** The flag that accepts a changed identity; named in the failure's hint. */

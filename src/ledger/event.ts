@@ -60,18 +60,23 @@ export interface KeyDescriptor {
  * - threshold: threshold
  * Every action has namespace, action, previous and an optional reason.
  */
-export interface KeyEventPredicate {
+export type KeyEventPredicate = {
   readonly namespace: string;
-  readonly action: KeyEventAction;
   /** Hex SHA-256 of the payload of the namespace's previous applied event; null for its first event. */
   readonly previous: string | null;
-  readonly keys?: readonly KeyDescriptor[];
-  readonly keyId?: string;
-  readonly from?: string;
-  readonly compromisedSince?: number;
-  readonly threshold?: number;
   readonly reason?: string;
-}
+} & (
+  | { readonly action: 'add'; readonly keys: readonly KeyDescriptor[] }
+  | { readonly action: 'revoke'; readonly keyId: string; readonly compromisedSince?: number }
+  | { readonly action: 'rotate'; readonly from: string; readonly keys: readonly KeyDescriptor[] }
+  | {
+      readonly action: 'reset';
+      readonly keys: readonly KeyDescriptor[];
+      readonly threshold?: number;
+      readonly compromisedSince?: number;
+    }
+  | { readonly action: 'threshold'; readonly threshold: number }
+);
 
 export interface KeyEventStatement {
   readonly _type: typeof IN_TOTO_STATEMENT_TYPE;
@@ -101,11 +106,16 @@ export type KeyEventInput = {
   | { readonly action: 'threshold'; readonly threshold: number }
 );
 
+/** KeyEvent is a parsed event as replay judges it: one member per action, keys decoded (the shape buildKeyEvent takes). */
+export type KeyEvent = KeyEventInput;
+
 /** ParsedKeyEvent is an envelope whose statement has the right shape (not yet authorised). */
 export interface ParsedKeyEvent {
   readonly envelope: DsseEnvelope;
   readonly payload: Buffer;
   readonly statement: KeyEventStatement;
+  /** The predicate as the union of actions, with its keys decoded. */
+  readonly event: KeyEvent;
   /** eventDigest(payload): what the next event's `previous` must name. */
   readonly digest: string;
   /** Decoded keys of `predicate.keys`, in order. */
@@ -131,15 +141,16 @@ export function keyDescriptor(key: PublicKey): KeyDescriptor {
 
 /** keyEventStatement builds the statement of an event (no signature). Throws only on caller bugs (bad input types). */
 export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
-  const base = { namespace: input.namespace, action: input.action, previous: input.previous };
+  const base = { namespace: input.namespace, previous: input.previous };
   let predicate: KeyEventPredicate;
   switch (input.action) {
     case 'add':
-      predicate = { ...base, keys: input.keys.map(keyDescriptor) };
+      predicate = { ...base, action: 'add', keys: input.keys.map(keyDescriptor) };
       break;
     case 'revoke':
       predicate = {
         ...base,
+        action: 'revoke',
         keyId: input.keyId,
         ...(input.compromisedSince !== undefined
           ? { compromisedSince: input.compromisedSince }
@@ -147,11 +158,12 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
       };
       break;
     case 'rotate':
-      predicate = { ...base, from: input.from, keys: [keyDescriptor(input.to)] };
+      predicate = { ...base, action: 'rotate', from: input.from, keys: [keyDescriptor(input.to)] };
       break;
     case 'reset':
       predicate = {
         ...base,
+        action: 'reset',
         keys: input.keys.map(keyDescriptor),
         ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
         ...(input.compromisedSince !== undefined
@@ -160,7 +172,7 @@ export function keyEventStatement(input: KeyEventInput): KeyEventStatement {
       };
       break;
     case 'threshold':
-      predicate = { ...base, threshold: input.threshold };
+      predicate = { ...base, action: 'threshold', threshold: input.threshold };
       break;
   }
   if (input.reason !== undefined) predicate = { ...predicate, reason: input.reason };
@@ -331,6 +343,7 @@ export function parseKeyEventEnvelope(input: unknown): ParseResult {
       envelope,
       payload,
       statement: parsed.statement,
+      event: parsed.event,
       digest: eventDigest(payload),
       keys: parsed.keys,
     },
@@ -340,7 +353,9 @@ export function parseKeyEventEnvelope(input: unknown): ParseResult {
 /** parseKeyEventStatement validates a payload as a key-event statement, gathering every problem. Never throws. */
 export function parseKeyEventStatement(
   payload: Uint8Array,
-): { ok: true; statement: KeyEventStatement; keys: PublicKey[] } | { ok: false; reason: string } {
+):
+  | { ok: true; statement: KeyEventStatement; event: KeyEvent; keys: PublicKey[] }
+  | { ok: false; reason: string } {
   let doc: unknown;
   try {
     doc = JSON.parse(Buffer.from(payload).toString('utf8'));
@@ -447,5 +462,37 @@ export function parseKeyEventStatement(
       `predicate.reason must be a string of at most ${KEY_EVENT_LIMITS.reason} characters`,
     );
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
-  return { ok: true, statement: doc as unknown as KeyEventStatement, keys };
+  // Every field the action requires is present and well-typed, and no other is: the union member holds.
+  const statement = doc as unknown as KeyEventStatement;
+  return { ok: true, statement, event: keyEventOf(statement.predicate, keys), keys };
+}
+
+/** keyEventOf turns a validated predicate and its decoded keys into the union replay works on. */
+function keyEventOf(p: KeyEventPredicate, keys: readonly PublicKey[]): KeyEvent {
+  const base = {
+    namespace: p.namespace,
+    previous: p.previous,
+    ...(p.reason !== undefined ? { reason: p.reason } : {}),
+  };
+  const compromise = (c: number | undefined) => (c !== undefined ? { compromisedSince: c } : {});
+  switch (p.action) {
+    case 'add':
+      return { ...base, action: 'add', keys };
+    case 'revoke':
+      return { ...base, action: 'revoke', keyId: p.keyId, ...compromise(p.compromisedSince) };
+    case 'rotate': {
+      const [to] = keys; // the parser required exactly one
+      return { ...base, action: 'rotate', from: p.from, to: to! };
+    }
+    case 'reset':
+      return {
+        ...base,
+        action: 'reset',
+        keys,
+        ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
+        ...compromise(p.compromisedSince),
+      };
+    case 'threshold':
+      return { ...base, action: 'threshold', threshold: p.threshold };
+  }
 }

@@ -16,7 +16,12 @@
 import { verifyEnvelope } from '../core/dsse.js';
 import type { KeyAlgorithm, PublicKey } from '../core/keys.js';
 import { fail, pass, warn, type Check } from '../core/verdict.js';
-import { parseKeyEventEnvelope, type KeyEventAction, type ParsedKeyEvent } from './event.js';
+import {
+  parseKeyEventEnvelope,
+  type KeyEvent,
+  type KeyEventAction,
+  type ParsedKeyEvent,
+} from './event.js';
 import { ForkMap } from './fork-map.js';
 import { parseNamespace, scopeOf, type Namespace } from './namespace.js';
 
@@ -491,22 +496,17 @@ export class Ledger {
     logIndex: number,
     checks: Check[],
     warnings: string[],
-    reject: (
-      name: string,
-      code: LedgerCode,
-      reason: string,
-      signers?: readonly string[],
-    ) => { entry: HistoryEntry },
+    reject: Reject,
   ): { entry: HistoryEntry; next?: NamespaceState } {
-    const p = ev.statement.predicate;
-    if (p.action !== 'add')
+    const e = ev.event;
+    if (e.action !== 'add')
       return reject(
         'rule',
         'FIRST_EVENT_NOT_ADD',
-        `the first event of ${ns.id} must be add (trust on first use), not ${p.action}`,
+        `the first event of ${ns.id} must be add (trust on first use), not ${e.action}`,
       );
-    const signed = signersOf(ev, ev.keys);
-    const missing = ev.keys.filter((k) => !signed.includes(k.keyId));
+    const signed = signersOf(ev, e.keys);
+    const missing = e.keys.filter((k) => !signed.includes(k.keyId));
     if (missing.length > 0) {
       return reject(
         'signatures',
@@ -558,11 +558,11 @@ export class Ledger {
       pass(
         'signatures',
         'TOFU_SELF_SIGNED',
-        `signed by the ${ev.keys.length} key(s) it adds${scope ? ` and by scope ${scope.ns.id}` : ''}; trusted on first use`,
+        `signed by the ${e.keys.length} key(s) it adds${scope ? ` and by scope ${scope.ns.id}` : ''}; trusted on first use`,
       ),
     );
     const keys = new Map<string, KeyRecord>();
-    for (const k of ev.keys) keys.set(k.keyId, newRecord(k, logIndex, { firstUse: true }));
+    for (const k of e.keys) keys.set(k.keyId, newRecord(k, logIndex, { firstUse: true }));
     const next: NamespaceState = {
       ns,
       firstIndex: logIndex,
@@ -580,7 +580,7 @@ export class Ledger {
         checks,
         warnings,
         signers,
-        ev.keys.map((k) => k.keyId),
+        e.keys.map((k) => k.keyId),
         [],
         { firstUse: true },
       ),
@@ -595,14 +595,9 @@ export class Ledger {
     logIndex: number,
     checks: Check[],
     warnings: string[],
-    reject: (
-      name: string,
-      code: LedgerCode,
-      reason: string,
-      signers?: readonly string[],
-    ) => { entry: HistoryEntry },
+    reject: Reject,
   ): { entry: HistoryEntry; next?: NamespaceState } {
-    const p = ev.statement.predicate;
+    const action = ev.event.action;
     const keys = new Map(state.keys);
     const live = [...keys.values()].filter(LIVE);
     let threshold = state.threshold;
@@ -612,7 +607,7 @@ export class Ledger {
 
     // Signatures first for reset (registry keys), after the rules for the rest (authorised keys).
     let signers: string[];
-    if (p.action === 'reset') {
+    if (action === 'reset') {
       signers = signersOf(ev, this.registryKeys);
       if (signers.length === 0) {
         return reject(
@@ -665,178 +660,34 @@ export class Ledger {
       );
     }
 
-    const refuseKey = (k: PublicKey): { entry: HistoryEntry } | undefined => {
-      const r = keys.get(k.keyId);
-      if (r && LIVE(r))
-        return reject(
-          'rule',
-          'KEY_ALREADY_AUTHORISED',
-          `key ${short(k.keyId)} is already authorised for ${state.ns.id}`,
-          signers,
-        );
-      // Once removed, a key never comes back: its authorised log range stays one interval.
-      if (r)
-        return reject(
-          'rule',
-          'KEY_PREVIOUSLY_REMOVED',
-          `key ${short(k.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot be added again (make a new key)`,
-          signers,
-        );
-      return undefined;
+    const step: ActionStep = {
+      ns: state.ns.id,
+      logIndex,
+      signers,
+      keys,
+      live,
+      threshold,
+      history: this.histories.get(state.ns.id) ?? [],
+      warnings,
+      reject,
     };
-    const checkCompromise = (c: number | undefined): { entry: HistoryEntry } | undefined =>
-      c !== undefined && c > logIndex
-        ? reject(
-            'rule',
-            'COMPROMISE_INDEX_INVALID',
-            `compromisedSince ${c} is after this event's own log index ${logIndex}`,
-            signers,
-          )
-        : undefined;
-
-    switch (p.action) {
-      case 'add': {
-        for (const k of ev.keys) {
-          const bad = refuseKey(k);
-          if (bad) return bad;
-        }
-        for (const k of ev.keys) keys.set(k.keyId, newRecord(k, logIndex, {}));
-        added.push(...ev.keys.map((k) => k.keyId));
-        break;
-      }
-      case 'rotate': {
-        const from = keys.get(p.from!);
-        if (!from || !LIVE(from))
-          return reject(
-            'rule',
-            'KEY_NOT_FOUND',
-            `rotate from ${short(p.from!)}: that key is not authorised for ${state.ns.id}`,
-            signers,
-          );
-        const to = ev.keys[0]!;
-        const bad = refuseKey(to);
-        if (bad) return bad;
-        keys.set(from.keyId, { ...from, removedAt: logIndex, removal: 'rotate' });
-        keys.set(to.keyId, newRecord(to, logIndex, {}));
-        added.push(to.keyId);
-        removed.push(from.keyId);
-        break;
-      }
-      case 'revoke': {
-        const target = keys.get(p.keyId!);
-        const bad = checkCompromise(p.compromisedSince);
-        if (bad) return bad;
-        if (!target)
-          return reject(
-            'rule',
-            'KEY_NOT_FOUND',
-            `revoke ${short(p.keyId!)}: that key was never in the ledger of ${state.ns.id}`,
-            signers,
-          );
-        if (!LIVE(target)) {
-          // A removed key may still be declared compromised (or compromised earlier): it only ever narrows what it signed.
-          const c = p.compromisedSince;
-          if (
-            c === undefined ||
-            (target.compromisedSince !== undefined && target.compromisedSince <= c)
-          ) {
-            return reject(
-              'rule',
-              'KEY_ALREADY_REVOKED',
-              `key ${short(target.keyId)} was already removed at log index ${target.removedAt}${c === undefined ? '' : ` and is compromised since ${target.compromisedSince}`}`,
-              signers,
-            );
-          }
-          keys.set(target.keyId, { ...target, compromisedSince: c, compromiseAt: logIndex });
-        } else {
-          keys.set(target.keyId, {
-            ...target,
-            removedAt: logIndex,
-            removal: 'revoke',
-            ...(p.compromisedSince !== undefined
-              ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex }
-              : {}),
-          });
-          removed.push(target.keyId);
-        }
-        if (p.compromisedSince !== undefined) {
-          const tainted = (this.histories.get(state.ns.id) ?? []).filter(
-            (h) =>
-              h.status === 'applied' &&
-              h.logIndex >= p.compromisedSince! &&
-              h.signers.includes(target.keyId),
-          );
-          if (tainted.length > 0) {
-            warnings.push(
-              `key ${short(target.keyId)} signed key events after its compromise (log index ${tainted.map((h) => h.logIndex).join(', ')}); they stay applied — review and revoke the keys they added`,
-            );
-          }
-        }
-        const left = [...keys.values()].filter(LIVE).length;
-        if (left < threshold)
-          warnings.push(
-            `${state.ns.id} now has ${left} key(s) for a threshold of ${threshold}: only a registry reset can change its keys`,
-          );
-        break;
-      }
-      case 'threshold': {
-        const k = p.threshold!;
-        if (k > live.length)
-          return reject(
-            'rule',
-            'THRESHOLD_INVALID',
-            `threshold ${k} is more than the ${live.length} authorised key(s) of ${state.ns.id}`,
-            signers,
-          );
-        threshold = k;
-        break;
-      }
-      case 'reset': {
-        const bad = checkCompromise(p.compromisedSince);
-        if (bad) return bad;
-        const k = p.threshold ?? 1;
-        if (k > ev.keys.length)
-          return reject(
-            'rule',
-            'THRESHOLD_INVALID',
-            `threshold ${k} is more than the ${ev.keys.length} key(s) the reset installs`,
-            signers,
-          );
-        const keep = new Set(ev.keys.map((x) => x.keyId));
-        for (const x of ev.keys) {
-          const r = keys.get(x.keyId);
-          if (r && !LIVE(r))
-            return reject(
-              'rule',
-              'KEY_PREVIOUSLY_REMOVED',
-              `key ${short(x.keyId)} was removed from ${state.ns.id} at log index ${r.removedAt}; a removed key cannot come back, even by reset`,
-              signers,
-            );
-        }
-        for (const r of live) {
-          if (keep.has(r.keyId)) continue;
-          keys.set(r.keyId, {
-            ...r,
-            removedAt: logIndex,
-            removal: 'reset',
-            ...(p.compromisedSince !== undefined
-              ? { compromisedSince: p.compromisedSince, compromiseAt: logIndex }
-              : {}),
-          });
-          removed.push(r.keyId);
-        }
-        for (const x of ev.keys) {
-          if (keys.has(x.keyId)) continue;
-          keys.set(x.keyId, newRecord(x, logIndex, { viaReset: true }));
-          added.push(x.keyId);
-        }
-        threshold = k;
-        resets.push(logIndex);
-        warnings.push(`registry reset: ${state.ns.id}'s keys were replaced by the registry`);
-        break;
-      }
-    }
-    checks.push(pass('rule', 'RULE_OK', `${p.action} is allowed`));
+    const e = ev.event;
+    const change =
+      e.action === 'add'
+        ? applyAdd(e, step)
+        : e.action === 'rotate'
+          ? applyRotate(e, step)
+          : e.action === 'revoke'
+            ? applyRevoke(e, step)
+            : e.action === 'threshold'
+              ? applyThreshold(e, step)
+              : applyReset(e, step);
+    if ('entry' in change) return change;
+    added.push(...change.added);
+    removed.push(...change.removed);
+    threshold = change.threshold;
+    if (e.action === 'reset') resets.push(logIndex);
+    checks.push(pass('rule', 'RULE_OK', `${action} is allowed`));
     const next: NamespaceState = {
       ...state,
       head: ev.digest,
@@ -847,7 +698,7 @@ export class Ledger {
     };
     return {
       entry: applied(ev, logIndex, checks, warnings, signers, added, removed, {
-        reset: p.action === 'reset',
+        reset: action === 'reset',
       }),
       next,
     };
@@ -863,6 +714,207 @@ export function replayLedger(entries: Iterable<LogEntry>, options: ReplayOptions
   const ledger = new Ledger(options);
   for (const e of entries) ledger.apply(e);
   return ledger;
+}
+
+// ---- one function per action ----------------------------------------------
+
+type Reject = (
+  name: string,
+  code: LedgerCode,
+  reason: string,
+  signers?: readonly string[],
+) => { entry: HistoryEntry };
+
+/** ActionStep is what an action judges against: the namespace's keys (a copy it may change) and the event's signers. */
+interface ActionStep {
+  readonly ns: string;
+  readonly logIndex: number;
+  readonly signers: readonly string[];
+  /** The namespace's keys, copied: an action records its changes here. */
+  readonly keys: Map<string, KeyRecord>;
+  /** The keys that were live before this event. */
+  readonly live: readonly KeyRecord[];
+  readonly threshold: number;
+  /** The namespace's history so far (for compromise warnings). */
+  readonly history: readonly HistoryEntry[];
+  readonly warnings: string[];
+  readonly reject: Reject;
+}
+
+/** ActionChange is what an applied action did; a rejection is `{ entry }`. */
+interface ActionChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly threshold: number;
+}
+
+type ActionOf<A extends KeyEvent['action']> = Extract<KeyEvent, { readonly action: A }>;
+
+/** refuseKey rejects adding a key that is live, or that was ever removed (its authorised range stays one interval). */
+function refuseKey(k: PublicKey, s: ActionStep): { entry: HistoryEntry } | undefined {
+  const r = s.keys.get(k.keyId);
+  if (r && LIVE(r))
+    return s.reject(
+      'rule',
+      'KEY_ALREADY_AUTHORISED',
+      `key ${short(k.keyId)} is already authorised for ${s.ns}`,
+      s.signers,
+    );
+  if (r)
+    return s.reject(
+      'rule',
+      'KEY_PREVIOUSLY_REMOVED',
+      `key ${short(k.keyId)} was removed from ${s.ns} at log index ${r.removedAt}; a removed key cannot be added again (make a new key)`,
+      s.signers,
+    );
+  return undefined;
+}
+
+/** refuseCompromise rejects a compromisedSince after the event's own index. */
+function refuseCompromise(
+  c: number | undefined,
+  s: ActionStep,
+): { entry: HistoryEntry } | undefined {
+  return c !== undefined && c > s.logIndex
+    ? s.reject(
+        'rule',
+        'COMPROMISE_INDEX_INVALID',
+        `compromisedSince ${c} is after this event's own log index ${s.logIndex}`,
+        s.signers,
+      )
+    : undefined;
+}
+
+function applyAdd(e: ActionOf<'add'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
+  for (const k of e.keys) {
+    const bad = refuseKey(k, s);
+    if (bad) return bad;
+  }
+  for (const k of e.keys) s.keys.set(k.keyId, newRecord(k, s.logIndex, {}));
+  return { added: e.keys.map((k) => k.keyId), removed: [], threshold: s.threshold };
+}
+
+function applyRotate(e: ActionOf<'rotate'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
+  const from = s.keys.get(e.from);
+  if (!from || !LIVE(from))
+    return s.reject(
+      'rule',
+      'KEY_NOT_FOUND',
+      `rotate from ${short(e.from)}: that key is not authorised for ${s.ns}`,
+      s.signers,
+    );
+  const bad = refuseKey(e.to, s);
+  if (bad) return bad;
+  s.keys.set(from.keyId, { ...from, removedAt: s.logIndex, removal: 'rotate' });
+  s.keys.set(e.to.keyId, newRecord(e.to, s.logIndex, {}));
+  return { added: [e.to.keyId], removed: [from.keyId], threshold: s.threshold };
+}
+
+function applyRevoke(e: ActionOf<'revoke'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
+  const target = s.keys.get(e.keyId);
+  const c = e.compromisedSince;
+  const bad = refuseCompromise(c, s);
+  if (bad) return bad;
+  if (!target)
+    return s.reject(
+      'rule',
+      'KEY_NOT_FOUND',
+      `revoke ${short(e.keyId)}: that key was never in the ledger of ${s.ns}`,
+      s.signers,
+    );
+  const removed: string[] = [];
+  if (!LIVE(target)) {
+    // A removed key may still be declared compromised (or compromised earlier): it only ever narrows what it signed.
+    if (c === undefined || (target.compromisedSince !== undefined && target.compromisedSince <= c))
+      return s.reject(
+        'rule',
+        'KEY_ALREADY_REVOKED',
+        `key ${short(target.keyId)} was already removed at log index ${target.removedAt}${c === undefined ? '' : ` and is compromised since ${target.compromisedSince}`}`,
+        s.signers,
+      );
+    s.keys.set(target.keyId, { ...target, compromisedSince: c, compromiseAt: s.logIndex });
+  } else {
+    s.keys.set(target.keyId, {
+      ...target,
+      removedAt: s.logIndex,
+      removal: 'revoke',
+      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
+    });
+    removed.push(target.keyId);
+  }
+  if (c !== undefined) {
+    const tainted = s.history.filter(
+      (h) => h.status === 'applied' && h.logIndex >= c && h.signers.includes(target.keyId),
+    );
+    if (tainted.length > 0)
+      s.warnings.push(
+        `key ${short(target.keyId)} signed key events after its compromise (log index ${tainted.map((h) => h.logIndex).join(', ')}); they stay applied — review and revoke the keys they added`,
+      );
+  }
+  const left = [...s.keys.values()].filter(LIVE).length;
+  if (left < s.threshold)
+    s.warnings.push(
+      `${s.ns} now has ${left} key(s) for a threshold of ${s.threshold}: only a registry reset can change its keys`,
+    );
+  return { added: [], removed, threshold: s.threshold };
+}
+
+function applyThreshold(
+  e: ActionOf<'threshold'>,
+  s: ActionStep,
+): ActionChange | { entry: HistoryEntry } {
+  if (e.threshold > s.live.length)
+    return s.reject(
+      'rule',
+      'THRESHOLD_INVALID',
+      `threshold ${e.threshold} is more than the ${s.live.length} authorised key(s) of ${s.ns}`,
+      s.signers,
+    );
+  return { added: [], removed: [], threshold: e.threshold };
+}
+
+function applyReset(e: ActionOf<'reset'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
+  const c = e.compromisedSince;
+  const bad = refuseCompromise(c, s);
+  if (bad) return bad;
+  const k = e.threshold ?? 1;
+  if (k > e.keys.length)
+    return s.reject(
+      'rule',
+      'THRESHOLD_INVALID',
+      `threshold ${k} is more than the ${e.keys.length} key(s) the reset installs`,
+      s.signers,
+    );
+  for (const x of e.keys) {
+    const r = s.keys.get(x.keyId);
+    if (r && !LIVE(r))
+      return s.reject(
+        'rule',
+        'KEY_PREVIOUSLY_REMOVED',
+        `key ${short(x.keyId)} was removed from ${s.ns} at log index ${r.removedAt}; a removed key cannot come back, even by reset`,
+        s.signers,
+      );
+  }
+  const keep = new Set(e.keys.map((x) => x.keyId));
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const r of s.live) {
+    if (keep.has(r.keyId)) continue;
+    s.keys.set(r.keyId, {
+      ...r,
+      removedAt: s.logIndex,
+      removal: 'reset',
+      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
+    });
+    removed.push(r.keyId);
+  }
+  for (const x of e.keys) {
+    if (s.keys.has(x.keyId)) continue;
+    s.keys.set(x.keyId, newRecord(x, s.logIndex, { viaReset: true }));
+    added.push(x.keyId);
+  }
+  s.warnings.push(`registry reset: ${s.ns}'s keys were replaced by the registry`);
+  return { added, removed, threshold: k };
 }
 
 // ---- helpers ----------------------------------------------------------------
@@ -910,7 +962,7 @@ function applied(
   removed: readonly string[],
   flags: { firstUse?: boolean; reset?: boolean },
 ): HistoryEntry {
-  const p = ev.statement.predicate;
+  const p = ev.event;
   const what =
     p.action === 'threshold'
       ? `threshold set to ${p.threshold}`

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { TreeEdge } from '../log/integrate.js';
-import { writeFileDurable } from '../store/durable-file.js';
+import { writeFileDurable } from '../io/durable-file.js';
 
 export interface MonitorState {
   readonly vkey: string;

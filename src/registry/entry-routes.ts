@@ -39,12 +39,10 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
       end < start ||
       end - start > MAX_ENVELOPE_RANGE
     ) {
-      return reply
-        .code(400)
-        .send({
-          error: `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`,
-          code: 'BAD_REQUEST',
-        });
+      return reply.code(400).send({
+        error: `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`,
+        code: 'BAD_REQUEST',
+      });
     }
     const rows = [
       ...(releases.all(start, end, start, end) as { i: number; kind: string; doc: string }[]),

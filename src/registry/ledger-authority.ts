@@ -19,7 +19,7 @@ import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authorit
 import { RegistryError } from './errors.js';
 import { releaseKeyOf } from '../ecosystems/release-key.js';
 import { nameTaken } from './release-keys.js';
-import { keyDetailsOf } from './log-entries.js';
+import { keyDetailsOf } from '../log/rekor/envelope-entry.js';
 import { checkpointSize } from './records.js';
 
 export class LedgerAuthority implements AuthorKeyAuthority {
@@ -89,13 +89,11 @@ export class LedgerAuthority implements AuthorKeyAuthority {
 
   /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
   loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
-    return this.events
-      .loggedFor(namespace)
-      .map((r) => ({
-        logIndex: r.logIndex!,
-        envelope: JSON.parse(r.envelope) as DsseEnvelope,
-        entry: r.entry,
-      }));
+    return this.events.loggedFor(namespace).map((r) => ({
+      logIndex: r.logIndex!,
+      envelope: JSON.parse(r.envelope) as DsseEnvelope,
+      entry: r.entry,
+    }));
   }
 
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {

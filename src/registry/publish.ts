@@ -39,7 +39,7 @@ import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
-import { verifiedEnvelopeLogEntry } from './log-entries.js';
+import { verifiedEnvelopeLogEntry } from '../log/rekor/envelope-entry.js';
 import { buildRecord } from './records.js';
 import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 import type { UpstreamNames } from './observed/shadowing.js';

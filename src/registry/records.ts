@@ -10,7 +10,6 @@ import { parseNote } from '../log/note.js';
 import type { TransparencyLog } from '../log/service.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import { responseTooLarge } from './batch-lookup.js';
-import { RegistryError } from './errors.js';
 
 export interface RecordContext {
   readonly log: TransparencyLog;

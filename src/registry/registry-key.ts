@@ -16,7 +16,7 @@ import {
   type PrivateKey,
 } from '../core/keys.js';
 import { InputError } from '../core/errors.js';
-import { writeFileAtomic } from '../cli/files.js';
+import { writeFileAtomicSync } from '../io/durable-file.js';
 
 export interface LoadedRegistryKey {
   readonly key: PrivateKey;
@@ -60,7 +60,7 @@ export function loadOrCreateServerKey(
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = generateKey(algorithm);
-  writeFileAtomic(
+  writeFileAtomicSync(
     path,
     formatPrivateKeyFile(key, passphrase ? { passphrase } : { unencrypted: true }),
     { mode: 0o600, exclusive: true },

@@ -20,7 +20,7 @@ import {
   type NoteSigner,
   parseSignerKey,
 } from '../log/note-key.js';
-import { writeFileDurable } from './durable-file.js';
+import { writeFileDurable } from '../io/durable-file.js';
 
 export const LOG_KEY_FILE = 'log.key';
 

@@ -9,7 +9,7 @@
  *
  * `public/` is exactly what a static file server may serve; nothing secret
  * lives there. Objects are written with temp file + fsync + rename and the
- * directory fsync'd (durable-file.ts); the SQLite transaction is the commit
+ * directory fsync'd (io/durable-file.ts); the SQLite transaction is the commit
  * point. The database is opened with locking_mode=EXCLUSIVE and a write at
  * open, so a second process on the same directory fails at once instead of
  * interleaving tiles with ours (the lock dies with the process, even on SIGKILL).
@@ -28,7 +28,7 @@ import {
   StorageConflictError,
   StorageError,
 } from './contract.js';
-import { DirMaker, fsyncDir, writeFileAtomic } from './durable-file.js';
+import { DirMaker, fsyncDir, writeFileAtomic } from '../io/durable-file.js';
 import { WalSync } from './wal-sync.js';
 
 /** MAX_CONCURRENT_READS bounds the tile reads in flight (file descriptors). */
@@ -152,7 +152,7 @@ export class SqliteFileStorage implements LogStorage {
           const d = dirname(p);
           toSync.add(d);
           await this.dirs.ensure(d, toSync);
-          await writeFileAtomic(p, o.data);
+          await writeFileAtomic(p, o.data, { syncDir: false }); // one fsync per folder below
         }),
       );
       await Promise.all([...toSync].map((d) => fsyncDir(d)));
@@ -205,8 +205,7 @@ export class SqliteFileStorage implements LogStorage {
 
   async publishCheckpoint(checkpoint: string): Promise<void> {
     try {
-      await writeFileAtomic(join(this.publicDir, 'checkpoint'), Buffer.from(checkpoint, 'utf8'));
-      await fsyncDir(this.publicDir);
+      await writeFileAtomic(join(this.publicDir, 'checkpoint'), checkpoint);
     } catch (cause) {
       throw new StorageError(
         `cannot write the checkpoint under ${this.publicDir}: ${(cause as Error).message}`,

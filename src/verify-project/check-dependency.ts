@@ -30,7 +30,7 @@ import type { SigilRecord } from '../client/records/source.js';
 import { ledgerNamespacesOf } from '../client/verified-ledger.js';
 import type { VerifiedCheckpointText } from './checkpoints.js';
 import { cachedPublicKeyFromPem, spkiPem, verifiedEnvelopeLeaf } from './key-cache.js';
-import type { LedgerFacts, LedgerView } from './ledger-view.js';
+import type { LedgerFacts, LedgerView } from '../client/ledger-view-types.js';
 import { allowedKeysFor, packageName, type Policy, requiresAuthorSignature } from './policy.js';
 import type { NamespacePin, TrustFile } from './trust-file.js';
 

@@ -11,7 +11,6 @@
  *  - files logged but not pinned are fine (other platforms' wheels).
  * The answer is untrusted: every file must be of the version asked for.
  */
-import { shortHex } from '../core/digest.js';
 import { canonicalPurl, parsePurl } from '../core/purl.js';
 import { fail, pass, type Check } from '../core/verdict.js';
 import type { LockfileEntry, NativeDigest } from '../ecosystems/adapter.js';

@@ -10,8 +10,14 @@ import { type Check, fail, pass, skip } from '../core/verdict.js';
 import type { CheckpointMemory } from '../client/checkpoint-memory.js';
 import type { CheckpointClock } from '../client/records/seen.js';
 import type { RecordSource, ServerKeys } from '../client/records/source.js';
-import { type Checkpoint, verifyCheckpoint } from '../log/checkpoint.js';
-import { hashEqual } from '../log/hash.js';
+import { verifyCheckpoint } from '../log/checkpoint.js';
+import {
+  type CheckpointLink,
+  type ConsistencyProofAnswer,
+  consistencyProofNeeded,
+  linkCheckpoint,
+  type SeenCheckpoint,
+} from '../log/checkpoint-tracker.js';
 import {
   cosignatureTimestamp,
   type NoteVerifier,
@@ -19,14 +25,10 @@ import {
   SIG_COSIGNATURE_V1,
 } from '../log/note-key.js';
 import { verifyNote } from '../log/note.js';
-import { checkConsistency } from '../log/proof.js';
 import { thresholdWitnessPolicy, verifyCheckpointPolicy } from '../log/policy.js';
 import type { Policy } from './policy.js';
 
-export interface VerifiedCheckpointText {
-  readonly text: string;
-  readonly checkpoint: Checkpoint;
-}
+export type VerifiedCheckpointText = SeenCheckpoint;
 
 export interface CheckpointOutcome {
   /** Project-level checks: checkpoint, consistency, age, witnesses. */
@@ -52,14 +54,11 @@ export interface CheckpointInput {
   readonly now: Date;
   /** Remember the newest checkpoint when it extends the remembered one (default true). */
   readonly remember?: boolean;
+  /** The checkpoint the source answered with now (its current tree): it must not be older than the remembered one. */
+  readonly latest?: string;
+  /** The source answers from a snapshot taken earlier (the offline cache): its checkpoint may be older, if consistent. */
+  readonly snapshot?: boolean;
 }
-
-const indent = (s: string) =>
-  s
-    .trimEnd()
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
 
 export async function checkCheckpoints(input: CheckpointInput): Promise<CheckpointOutcome> {
   const checks: Check[] = [];
@@ -108,9 +107,11 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
       ),
     );
 
-  // Split-view detection: every checkpoint must extend (or be a prefix of) the one this machine remembers.
+  // Split view and rollback (log/checkpoint-tracker.ts, the rule the log client uses too): every
+  // checkpoint must be consistent with the one this machine remembers, and the server's own
+  // answer, unless it comes from a snapshot, must not be older than it.
   let splitView: CheckpointOutcome['splitView'];
-  let remembered: VerifiedCheckpointText | undefined;
+  let remembered: SeenCheckpoint | undefined;
   const rememberedText = await input.memory.read(origin);
   if (rememberedText !== undefined) {
     const r = verifyCheckpoint(rememberedText, [verifier], { origin });
@@ -125,72 +126,56 @@ export async function checkCheckpoints(input: CheckpointInput): Promise<Checkpoi
       );
     else remembered = { text: rememberedText, checkpoint: r.checkpoint };
   }
-  const top =
-    remembered && remembered.checkpoint.size > newest.checkpoint.size ? remembered : newest;
-  const linkFailures: Check[] = [];
-  for (const cp of remembered ? [remembered, ...all] : all) {
-    if (cp === top) continue;
-    const small = cp.checkpoint;
-    const big = top.checkpoint;
-    let c: Check;
-    if (small.size === big.size) {
-      c = hashEqual(small.hash, big.hash)
-        ? pass('consistency', 'CONSISTENCY_PROOF_VALID', `same tree of size ${big.size}`)
-        : fail('consistency', 'PROOF_ROOT_MISMATCH', `two different trees of size ${big.size}`);
-    } else {
+  const latest = input.latest !== undefined ? verified.get(input.latest) : undefined;
+  const link = async (seen: SeenCheckpoint | undefined, received: SeenCheckpoint) => {
+    const as = received === latest && !input.snapshot ? 'latest' : 'proof';
+    const need = consistencyProofNeeded(seen, received, as);
+    let answer: ConsistencyProofAnswer | undefined;
+    if (need) {
       try {
-        const proof = (await input.source.consistencyProof(small.size, big.size)).map(
-          (h) => new Uint8Array(Buffer.from(h, 'base64')),
-        );
-        c = checkConsistency(proof, small.size, big.size, small.hash, big.hash);
+        answer = {
+          proof: (await input.source.consistencyProof(need[0], need[1])).map(
+            (h) => new Uint8Array(Buffer.from(h, 'base64')),
+          ),
+        };
       } catch (e) {
-        if (
-          (e as { code?: string }).code === 'OFFLINE_CACHE_MISS' ||
-          (e as { code?: string }).code === 'RECORDS_UNAVAILABLE'
-        )
-          throw e;
-        c = fail(
-          'consistency',
-          'CONSISTENCY_UNPROVEN',
-          `cannot get a consistency proof from size ${small.size} to ${big.size}: ${(e as Error).message}`,
-        );
+        const code = (e as { code?: string }).code;
+        if (code === 'OFFLINE_CACHE_MISS' || code === 'RECORDS_UNAVAILABLE') throw e;
+        answer = { unavailable: (e as Error).message };
       }
     }
-    if (c.status === 'fail') {
-      const rememberedSide =
-        remembered && (cp === remembered || top === remembered) ? remembered.text : cp.text;
-      const receivedSide = rememberedSide === cp.text ? top.text : cp.text;
-      splitView = { remembered: rememberedSide, received: receivedSide };
-      linkFailures.push(
-        fail(
-          'consistency',
-          'LOG_SPLIT_VIEW',
-          `split view: log ${origin} showed a tree of size ${big.size} that does not extend the tree of size ${small.size} (${c.reason})\n  remembered checkpoint:\n${indent(splitView.remembered)}\n  received checkpoint:\n${indent(splitView.received)}`,
-          { remembered: splitView.remembered, received: splitView.received },
-        ),
-      );
-      break;
+    return linkCheckpoint(seen, received, as, answer);
+  };
+  const links: CheckpointLink[] = [];
+  if (remembered) {
+    for (const cp of all) {
+      links.push(await link(remembered, cp));
+      if (links.at(-1)!.check.status === 'fail') break;
+    }
+  } else {
+    // Nothing remembered: the server's checkpoints must at least agree with each other.
+    for (const cp of all) {
+      if (cp === newest) continue;
+      links.push(await link(cp, newest));
+      if (links.at(-1)!.check.status === 'fail') break;
     }
   }
-  if (linkFailures.length > 0) checks.push(...linkFailures);
-  else if (remembered)
+  const failed = links.find((l) => l.check.status === 'fail');
+  if (failed) {
+    checks.push(failed.check);
+    if (failed.check.code === 'LOG_SPLIT_VIEW' && failed.evidence) splitView = failed.evidence;
+  } else if (remembered)
     checks.push(
-      pass(
-        'consistency',
-        'CONSISTENCY_PROOF_VALID',
-        `consistent with the checkpoint this machine saw before (size ${remembered.checkpoint.size.toLocaleString('en-US')})`,
-      ),
+      links.find((l) => l.remember)?.check ??
+        pass(
+          'consistency',
+          'CONSISTENCY_PROOF_VALID',
+          `consistent with the checkpoint this machine saw before (size ${remembered.checkpoint.size.toLocaleString('en-US')})`,
+        ),
     );
-  else
-    checks.push(
-      pass(
-        'consistency',
-        'CONSISTENCY_FIRST_USE',
-        `first checkpoint of ${origin} seen on this machine; remembered`,
-      ),
-    );
+  else checks.push(linkCheckpoint(undefined, newest, 'latest').check);
   if (
-    linkFailures.length === 0 &&
+    !failed &&
     input.remember !== false &&
     (!remembered || newest.checkpoint.size > remembered.checkpoint.size)
   ) {

@@ -7,13 +7,11 @@
  * Only public keys and their derived forms are cached, keyed by the exact PEM
  * text or KeyObject; what a key may sign is still decided per dependency.
  */
-import { createHash, type KeyObject } from 'node:crypto';
-import { decodeBase64Strict, type DsseEnvelope } from '../core/dsse.js';
+import type { KeyObject } from 'node:crypto';
+import type { DsseEnvelope } from '../core/dsse.js';
 import type { PublicKey } from '../core/keys.js';
 import { publicKeyFromPem } from '../client/records/source.js';
-import { canonicalJson } from '../log/rekor/canonical-json.js';
-import { DSSE_API_VERSION, DSSE_KIND } from '../log/rekor/dsse-entry.js';
-import { keyDetailsOf } from '../registry/log-entries.js';
+import { envelopeEntryBody } from '../log/rekor/envelope-entry.js';
 
 const MAX_PEMS = 50_000;
 const parsed = new Map<string, PublicKey | Error>();
@@ -70,32 +68,12 @@ export function spkiPem(key: PublicKey): string {
 /**
  * verifiedEnvelopeLeaf is the log leaf (canonical Rekor v2 dsse v0.0.2 body)
  * of an envelope whose signatures the caller HAS VERIFIED with `key` — the
- * same bytes as registry/log-entries.ts `envelopeLogEntry`, which verifies
- * every signature again to build them (test/lockfile/key-cache.test.ts holds
+ * same bytes as log/rekor/envelope-entry.ts `envelopeLogEntry`, which verifies
+ * every signature again to build them (test/registry/log-entries.test.ts holds
  * the two equal). A signature that does not verify only changes the leaf, so
  * the inclusion proof then fails: it can never make a bad envelope pass.
  */
 export function verifiedEnvelopeLeaf(envelope: DsseEnvelope, key: PublicKey): Uint8Array {
-  const payload = decodeBase64Strict(envelope.payload, 'dsseEnvelope.payload');
-  const verifier = { publicKey: { rawBytes: spkiOf(key.key).der }, keyDetails: keyDetailsOf(key) };
-  const entry = {
-    kind: DSSE_KIND,
-    apiVersion: DSSE_API_VERSION,
-    spec: {
-      dsseV002: {
-        payloadHash: {
-          algorithm: 'SHA2_256',
-          digest: createHash('sha256').update(payload).digest('base64'),
-        },
-        signatures: envelope.signatures.map((s, i) => ({
-          content: decodeBase64Strict(s.sig, `dsseEnvelope.signatures[${i}].sig`).toString(
-            'base64',
-          ),
-          verifier,
-        })),
-      },
-    },
-  };
-  const body = Buffer.from(canonicalJson(entry), 'utf8');
+  const body = envelopeEntryBody(envelope, key, spkiOf(key.key).der);
   return new Uint8Array(body.buffer, body.byteOffset, body.length);
 }

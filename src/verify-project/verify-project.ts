@@ -31,7 +31,7 @@ import {
   type DependencyResult,
   type DependencyStatus,
 } from './check-dependency.js';
-import type { LedgerView } from './ledger-view.js';
+import type { LedgerView } from '../client/ledger-view-types.js';
 import type { Policy } from './policy.js';
 import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
 import {
@@ -54,7 +54,7 @@ export interface VerifyProjectInput {
   readonly trust?: TrustFile;
   readonly memory: CheckpointMemory;
   readonly clock: CheckpointClock;
-  /** The key ledger (ledger-view.ts); without one, pins and the policy authorise keys. */
+  /** The key ledger (client/ledger-view-types.ts); without one, pins and the policy authorise keys. */
   readonly ledger?: LedgerView;
   readonly now?: () => Date;
   /** Checks done before (the server's pinned identity), reported first among the project checks. */
@@ -131,6 +131,8 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
     clock: input.clock,
     policy: input.policy,
     now,
+    latest: lookup.checkpoint,
+    ...(input.source.snapshot ? { snapshot: true } : {}),
   });
 
   const registryKeys: PublicKey[] = [];

@@ -16,7 +16,7 @@ import {
   isValidKeyName,
   type NoteSigner,
 } from '../log/note-key.js';
-import { writeFileDurable } from '../store/durable-file.js';
+import { writeFileDurable } from '../io/durable-file.js';
 
 export const WITNESS_KEY_FILE = 'witness.key';
 

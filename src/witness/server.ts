@@ -69,13 +69,11 @@ export function createWitnessServer(options: WitnessServerOptions): FastifyInsta
     reply.send({
       name: key.name,
       vkey: key.vkey,
-      logs: store
-        .logs()
-        .map((l) => ({
-          origin: l.origin,
-          size: l.size ?? null,
-          checkpoint: `/${originHash(l.origin)}/checkpoint`,
-        })),
+      logs: store.logs().map((l) => ({
+        origin: l.origin,
+        size: l.size ?? null,
+        checkpoint: `/${originHash(l.origin)}/checkpoint`,
+      })),
     }),
   );
   return app;

@@ -192,9 +192,14 @@ describe('LogClient.update', () => {
     await c.update();
     await grow(log, 7);
     mode = 'short';
-    expect((await refusal(c.update())).message).toMatch(/has 31 bytes/);
+    const short = await refusal(c.update());
+    expect(short.message).toMatch(/has 31 bytes/);
+    // No proof could be made: unproven (the same code lockfile verification gives), not a fork.
+    expect(short.code).toBe('CONSISTENCY_UNPROVEN');
     mode = 'none';
-    expect((await refusal(c.update())).message).toMatch(/does not serve tile/);
+    const none = await refusal(c.update());
+    expect(none.message).toMatch(/does not serve tile/);
+    expect(none.code).toBe('CONSISTENCY_UNPROVEN');
   });
 
   describe('refuses bad checkpoints', () => {

@@ -6,7 +6,7 @@ import { generateKey, type PrivateKey } from '../../src/core/keys.js';
 import { buildLedgerHeads, type LedgerHeadEntry } from '../../src/ledger/head.js';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
 import { parseNote } from '../../src/log/note.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import {
   type LedgerHistory,
   verifyPackageLedger,

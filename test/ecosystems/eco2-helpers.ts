@@ -1,5 +1,4 @@
 /** Test helpers for the eco2 adapters: artifacts from files or bytes, tool lookup, error capture. */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,17 +33,8 @@ export function fileArtifact(path: string): Artifact {
   return { ...a, path, size: statSync(path).size };
 }
 
-/** hasTool tells whether a command exists; under CI=true a missing tool fails the test instead. */
-export function hasTool(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env['CI'] === 'true')
-      throw new Error(`${cmd} is required under CI=true (add its package to .ci/apt-packages)`);
-    return false;
-  }
-}
+/** hasTool: the one real-program check (see ./helpers.ts). */
+export { hasTool } from './helpers.js';
 
 /** inputError awaits a promise (or runs a function) and returns the InputError it must throw. */
 export async function inputError(p: Promise<unknown> | (() => unknown)): Promise<InputError> {

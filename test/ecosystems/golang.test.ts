@@ -1,26 +1,23 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { golangAdapter, inspectGoModule } from '../../src/ecosystems/golang/index.js';
 import { hash1 } from '../../src/ecosystems/golang/digest.js';
+import { needsCondition } from '../helpers/real-program.js';
 import { fileArtifact, hasTool, makeZip, memArtifact, run, tempDir } from './helpers.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/ecosystems/golang');
 const goModDev = '/usr/share/gocode/src/golang.org/x/mod/zip/zip.go';
 
 describe('golang adapter', () => {
-  const haveGo =
-    hasTool('go', ['version']) &&
-    (() => {
-      try {
-        readFileSync(goModDev);
-        return true;
-      } catch {
-        if (process.env['CI'] === 'true')
-          throw new Error('golang-golang-x-mod-dev is required under CI=true');
-        return false;
-      }
-    })();
+  const modDev = needsCondition(
+    'golang.org/x/mod sources',
+    existsSync(goModDev),
+    'apt-get install golang-golang-x-mod-dev',
+    'test/ecosystems/golang.test.ts',
+  );
+  modDev.require();
+  const haveGo = hasTool('go', ['version']) && modDev.present;
 
   it.skipIf(!haveGo)('matches golang.org/x/mod zip + dirhash for a zip the Go tooling made', () => {
     const tmp = tempDir();

@@ -3,13 +3,14 @@
  * (stored entries; lets tests make hostile names real tools refuse to write),
  * tar.gz from entries, and tool lookup that fails under CI=true.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 import type { Artifact } from '../../src/ecosystems/adapter.js';
 import { memoryArtifact } from '../../src/ecosystems/memory-artifact.js';
+import { needsCondition, needsProgram, programEnv } from '../helpers/real-program.js';
 
 /** memArtifact serves bytes as an Artifact, the way uploads are served (small chunks exercise streaming). */
 export function memArtifact(name: string, data: Uint8Array): Artifact {
@@ -115,22 +116,26 @@ export function tempDir(prefix = 'sigil-eco1-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** hasTool tells whether a command runs; under CI=true a missing tool throws (the test fails, not skips). */
-export function hasTool(cmd: string, args: string[] = ['--version']): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore', env: toolEnv() });
-    return true;
-  } catch {
-    if (process.env['CI'] === 'true')
-      throw new Error(`${cmd} is required under CI=true (see .ci/apt-packages)`);
-    return false;
-  }
+/**
+ * hasTool tells whether a command runs and exits 0 with `args`, or, without args, whether it
+ * is installed at all (test/helpers/real-program.ts, the one mechanism): locally a missing
+ * tool skips and says so; under CI=true it throws (the test fails, not skips).
+ */
+export function hasTool(cmd: string, args?: string[]): boolean {
+  const hint = "see .ci/apt-packages; cargo is rustup's";
+  const p = args
+    ? needsProgram(cmd, args, hint, undefined, { mustExitZero: true })
+    : needsCondition(
+        `\`${cmd}\``,
+        spawnSync('sh', ['-c', 'command -v "$0"', cmd], { env: programEnv() }).status === 0,
+        hint,
+      );
+  p.require();
+  return p.present;
 }
 
-export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = process.env['HOME'] ?? '/root';
-  return { ...process.env, PATH: `${process.env['PATH']}:${home}/.cargo/bin`, ...extra };
-}
+/** toolEnv is the environment real tools run with (PATH includes rustup's ~/.cargo/bin). */
+export const toolEnv = programEnv;
 
 export function run(
   cmd: string,

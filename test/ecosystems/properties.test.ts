@@ -1,7 +1,7 @@
 // Property: every eco1 lockfile reader and identify() meets arbitrary bytes with
 // an InputError (or a result), never another exception.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { cargoAdapter } from '../../src/ecosystems/cargo/index.js';
 import { composerAdapter } from '../../src/ecosystems/composer/index.js';

@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { digestStream } from '../../src/core/digest.js';
 import { generateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { verifyRelease } from '../../src/core/verify.js';

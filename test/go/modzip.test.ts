@@ -1,22 +1,23 @@
 // make-zip.ts builds the same module zips as golang.org/x/mod/zip.CreateFromDir (Debian
 // golang-golang-x-mod-dev, built in GOPATH mode — test/go/modzip/main.go): same files, same
 // dirhash.HashZip `h1:`, and the same directories refused. Under CI=true a missing `go` fails.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { hash1 } from '../../src/ecosystems/golang/digest.js';
 import { makeModuleZip } from '../../src/ecosystems/golang/make-zip.js';
 import { readZip } from '../../src/archive/zip.js';
 
-const hasGo = spawnSync('go', ['version']).status === 0;
-const inCI = process.env.CI === 'true';
-if (!hasGo && !inCI)
-  console.warn(
-    'test/go/modzip.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go golang-golang-x-mod-dev)',
-  );
-
+const goProgram = needsProgram(
+  'go',
+  ['version'],
+  'apt-get install golang-go golang-golang-x-mod-dev',
+  'test/go/modzip.test.ts',
+  { mustExitZero: true },
+);
 let work = '';
 let bin = '';
 
@@ -139,14 +140,11 @@ async function ours(dir: string, c: Case): Promise<{ hash: string; files: string
   return { hash: hash1(files), files: files.map((f) => f.name).sort() };
 }
 
-describe.skipIf(!hasGo && !inCI)(
+describe.skipIf(skipUnlessPresent(goProgram))(
   'make-zip.ts agrees with golang.org/x/mod/zip.CreateFromDir',
   () => {
     beforeAll(() => {
-      if (!hasGo)
-        throw new Error(
-          'CI=true but the `go` command is missing: install golang-go and golang-golang-x-mod-dev (.ci/apt-packages)',
-        );
+      goProgram.require();
       work = mkdtempSync(join(tmpdir(), 'sigil-modzip-'));
       bin = join(work, 'modzip');
       execFileSync('go', ['build', '-o', bin, '.'], {

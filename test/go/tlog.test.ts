@@ -1,11 +1,12 @@
 // Go's own implementation checks ours, and ours checks Go's: golang.org/x/mod/sumdb/tlog and
 // sumdb/note (Debian golang-golang-x-mod-dev, built in GOPATH mode) — see test/go/tlogcheck/main.go.
 // Under CI=true a missing `go` is a failure; locally the suite is skipped, loudly.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { formatCheckpoint, parseCheckpoint, verifyCheckpoint } from '../../src/log/checkpoint.js';
 import { type Hash, recordHash } from '../../src/log/hash.js';
 import { emptyEdge, integrate } from '../../src/log/integrate.js';
@@ -22,13 +23,13 @@ import { formatTilePath, type Tile } from '../../src/log/tile-path.js';
 import { tileHashReader } from '../../src/log/tile.js';
 
 const GOPATH_LIB = '/usr/share/gocode';
-const hasGo = spawnSync('go', ['version']).status === 0;
-const inCI = process.env.CI === 'true';
-if (!hasGo && !inCI) {
-  console.warn(
-    'test/go/tlog.test.ts: SKIPPED — the `go` command is missing (apt-get install golang-go golang-golang-x-mod-dev)',
-  );
-}
+const goProgram = needsProgram(
+  'go',
+  ['version'],
+  'apt-get install golang-go golang-golang-x-mod-dev',
+  'test/go/tlog.test.ts',
+  { mustExitZero: true },
+);
 
 const b64 = (h: Uint8Array): string => Buffer.from(h).toString('base64');
 const unb64 = (s: string): Hash => new Uint8Array(Buffer.from(s, 'base64'));
@@ -58,7 +59,7 @@ function runGo(request: unknown): any {
   return JSON.parse(out.toString('utf8'));
 }
 
-describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
+describe.skipIf(skipUnlessPresent(goProgram))("Go's sumdb/tlog and sumdb/note", () => {
   // Our side: integrate in random batches, keeping every tile's newest data and the roots seen.
   const tiles = new Map<string, { tile: Tile; data: Uint8Array }>();
   const roots = new Map<number, Hash>();
@@ -90,10 +91,7 @@ describe.skipIf(!hasGo && !inCI)("Go's sumdb/tlog and sumdb/note", () => {
   };
 
   beforeAll(() => {
-    if (!hasGo)
-      throw new Error(
-        'CI=true but the `go` command is missing: install golang-go and golang-golang-x-mod-dev (.ci/apt-packages)',
-      );
+    goProgram.require();
     buildOurs();
     dir = mkdtempSync(join(tmpdir(), 'sigil-go-'));
     bin = join(dir, 'tlogcheck');

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnlessPresent } from '../helpers/real-program.js';
 import { serializeBundle } from '../../src/core/bundle.js';
 import { digestBytes } from '../../src/core/digest.js';
 import { generateKey } from '../../src/core/keys.js';
@@ -30,16 +31,14 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { npmPack } from '../helpers/npm-pack.js';
 import {
   isolatedNpm,
-  npmAvailable,
+  npmProgram,
   OFFLINE_TUF_SHIM,
   runNpm,
   writePackage,
   type NpmEnv,
 } from '../npm/npm-cli.js';
 
-const mustRun = process.env['CI'] === 'true';
-
-describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve', () => {
+describe.skipIf(skipUnlessPresent(npmProgram))('the real npm CLI against sigil serve', () => {
   let dir: string;
   let registry: Registry;
   let url: string;
@@ -51,7 +50,7 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
     });
 
   beforeAll(async () => {
-    expect(npmAvailable, 'npm is required for this test (CI=true)').toBe(true);
+    npmProgram.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-npm-cli-'));
     registry = await openRegistry({
       dataDir: join(dir, 'data'),
@@ -289,7 +288,7 @@ describe.skipIf(!npmAvailable && !mustRun)('the real npm CLI against sigil serve
 });
 
 // Keep the temp .npmrc honest: a test above would pass vacuously if npm read the machine's config.
-describe.skipIf(!npmAvailable && !mustRun)('npm isolation', () => {
+describe.skipIf(skipUnlessPresent(npmProgram))('npm isolation', () => {
   it('isolatedNpm writes only the registry, token and quiet flags', () => {
     const d = mkdtempSync(join(tmpdir(), 'sigil-npmrc-'));
     const e = isolatedNpm(d, 'http://127.0.0.1:9/', 'sgl_x');

@@ -22,6 +22,7 @@ import { DSSEBundleBuilder, RekorWitness } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsCondition, skipUnlessPresent } from '../helpers/real-program.js';
 import { makeBundle, type SigilBundle } from '../../src/core/bundle.js';
 import { type KeyAlgorithm, generateKey, type PrivateKey, spkiDer } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
@@ -334,15 +335,20 @@ describe('@sigstore/sign 4.1 with a key-based signer and this log as its Rekor v
 
 // The same checkpoint signature line, checked by Go's golang.org/x/mod/sumdb/note
 // (test/go/tlogcheck, built in GOPATH mode against Debian's golang-golang-x-mod-dev).
-const hasGo =
+const goNote = needsCondition(
+  'go with golang.org/x/mod/sumdb/note',
   spawnSync('go', ['version']).status === 0 &&
-  existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/note');
-describe.skipIf(!hasGo)(
+    existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/note'),
+  'apt-get install golang-go golang-golang-x-mod-dev',
+  'test/interop/sigstore-js-tlog.test.ts',
+);
+describe.skipIf(skipUnlessPresent(goNote))(
   'Go sumdb/note verifies the checkpoint of a Rekor v2 answer with the log vkey',
   () => {
     let dir = '';
     let bin = '';
     beforeAll(() => {
+      goNote.require();
       dir = mkdtempSync(join(tmpdir(), 'sigil-go-note-'));
       bin = join(dir, 'tlogcheck');
       execFileSync('go', ['build', '-o', bin, '.'], {

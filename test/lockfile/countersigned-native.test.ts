@@ -2,7 +2,7 @@
 // countersigned them: a server adding or changing one in a record is caught.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
+import { MemoryRecordSource } from '../helpers/memory-record-source.js';
 import { generateKey } from '../../src/core/keys.js';
 import { run } from './helpers.js';
 

@@ -4,7 +4,7 @@
 // is caught; a client that predates file sets fails one closed.
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
+import { MemoryRecordSource } from '../helpers/memory-record-source.js';
 import type { RecordSource, SigilRecord } from '../../src/client/records/source.js';
 import { generateKey } from '../../src/core/keys.js';
 import type { LockfileEntry } from '../../src/ecosystems/adapter.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { memoryCheckpointMemory } from '../../src/client/checkpoint-memory.js';
-import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
+import { MemoryRecordSource } from '../helpers/memory-record-source.js';
 import { memoryCheckpointClock } from '../../src/client/records/seen.js';
 import type { RecordSource } from '../../src/client/records/source.js';
 import { digestBytes, sriFromHex } from '../../src/core/digest.js';

@@ -2,13 +2,13 @@
 // process where every socket throws; and the leaves verify-project builds without
 // re-verifying signatures equal the registry's.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import { generateKey } from '../../src/core/keys.js';
 import { signRelease } from '../../src/core/sign.js';
 import { signEnvelope } from '../../src/core/dsse.js';

@@ -1,13 +1,14 @@
 // verifyProject against an in-memory registry that makes real records: every fault of issue 6.
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointMemory } from '../../src/client/checkpoint-memory.js';
-import { MemoryRecordSource } from '../../src/client/records/memory-source.js';
+import { MemoryRecordSource } from '../helpers/memory-record-source.js';
 import { memoryCheckpointClock } from '../../src/client/records/seen.js';
 import type { SigilRecord } from '../../src/client/records/source.js';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { generateKey } from '../../src/core/keys.js';
 import { generateNoteKey } from '../../src/log/note-key.js';
-import type { LedgerView } from '../../src/verify-project/ledger-view.js';
+import type { LedgerView } from '../../src/client/ledger-view-types.js';
+import type { RecordSource } from '../../src/client/records/source.js';
 import { parsePolicy } from '../../src/verify-project/policy.js';
 import { formatHuman, formatSarif } from '../../src/verify-project/report.js';
 import { entryOf, makeRegistry, policy, purlOf, run } from './helpers.js';
@@ -200,6 +201,36 @@ describe('verifyProject', () => {
     expect(r.splitView?.remembered).toBe(remembered);
     expect(r.splitView?.received).toBe(fork.checkpoint());
     expect(memory.all.get(source.origin)).toBe(remembered); // not replaced by the forked view
+  });
+
+  it('a server that answers with an older tree than it showed before is a rollback; an offline snapshot is not', async () => {
+    const { source, entries } = makeRegistry(['a', 'b']);
+    const purls = entries.map((e) => e.purl);
+    const old = await source.lookup(purls); // the server's answer at this size, replayed later
+    source.publish({ purl: purlOf('c', '1.0.0'), bytes: Buffer.from('c'), author: generateKey() });
+    const memory = memoryCheckpointMemory();
+    expect((await run(source, entries, { memory })).ok).toBe(true);
+    const remembered = memory.all.get(source.origin)!;
+    const replaying = (snapshot: boolean): RecordSource => ({
+      name: 'replaying server',
+      ...(snapshot ? { snapshot } : {}),
+      keys: () => source.keys(),
+      lookup: async () => old,
+      consistencyProof: (a, b) => source.consistencyProof(a, b),
+    });
+    const r = await run(replaying(false), entries, { memory });
+    expect(r.ok).toBe(false);
+    const c = r.project.find((x) => x.name === 'consistency')!;
+    expect(c).toMatchObject({ status: 'fail', code: 'LOG_ROLLBACK' });
+    expect(c.reason).toMatch(/went back from size \d+ to \d+: a log never shrinks/);
+    expect(memory.all.get(source.origin)).toBe(remembered);
+    // The same old answer from an offline cache (a snapshot) is consistent with the memory: fine.
+    const offline = await run(replaying(true), entries, { memory });
+    expect(offline.project.find((x) => x.name === 'consistency')!.code).toBe(
+      'CONSISTENCY_PROOF_VALID',
+    );
+    expect(offline.ok).toBe(true);
+    expect(memory.all.get(source.origin)).toBe(remembered); // never moved backwards
   });
 
   it('a checkpoint older than maxCheckpointAge fails (freeze attack)', async () => {

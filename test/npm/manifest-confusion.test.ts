@@ -15,7 +15,7 @@ import { identifyNpm } from '../../src/ecosystems/npm/identify.js';
 import { npmInstallPath } from '../../src/ecosystems/npm/install-layout.js';
 import { openRegistry } from '../../src/registry/server.js';
 import { bufferArtifact } from '../helpers/artifact.js';
-import { needsProgram } from '../helpers/real-program.js';
+import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { buildTgz, type TarItem } from '../helpers/tar-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sigil-manifest-confusion-'));
@@ -168,7 +168,7 @@ describe('npm manifest confusion', () => {
     'npm ships with Node.js',
     'test/npm/manifest-confusion.test.ts',
   );
-  it.skipIf(!npm.present && process.env.CI !== 'true')(
+  it.skipIf(skipUnlessPresent(npm))(
     'the real pacote (inside npm) installs the manifest Sigil refuses to guess, and agrees where Sigil accepts',
     async () => {
       npm.require();

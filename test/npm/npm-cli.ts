@@ -1,13 +1,17 @@
 // Run the real npm CLI against a test registry, isolated from this machine's npm config.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { needsProgram } from '../helpers/real-program.js';
 
 export const OFFLINE_TUF_SHIM = fileURLToPath(new URL('./offline-tuf-shim.cjs', import.meta.url));
 
-/** npmAvailable: is there an npm on PATH? (Under CI=true a missing npm must fail the test, not skip it.) */
-export const npmAvailable = spawnSync('npm', ['--version'], { encoding: 'utf8' }).status === 0;
+/** npmProgram: the real npm (test/helpers/real-program.ts: under CI=true a missing npm fails, never skips). */
+export const npmProgram = needsProgram('npm', ['--version'], 'npm ships with Node.js', undefined, {
+  mustExitZero: true,
+});
+export const npmAvailable = npmProgram.present;
 
 export interface NpmEnv {
   readonly env: NodeJS.ProcessEnv;

@@ -22,16 +22,18 @@ import * as openpgp from 'openpgp';
 import { AptRepository } from '../../src/registry/personalities/apt/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
-import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/apt.test.ts';
 const aptGet = needsProgram('apt-get', ['--version'], 'apt-get is part of Debian', FILE);
 const dpkgDeb = needsProgram('dpkg-deb', ['--version'], 'apt-get install dpkg', FILE);
-const isRoot = process.getuid?.() === 0;
-if (!isRoot && process.env.CI !== 'true')
-  console.warn(`${FILE}: SKIPPED — apt-get install into a throw-away root needs root`);
-const skip =
-  skipUnlessPresent(aptGet) || skipUnlessPresent(dpkgDeb) || (!isRoot && process.env.CI !== 'true');
+const asRoot = needsCondition(
+  'root (apt-get install into a throw-away root)',
+  process.getuid?.() === 0,
+  'run the test as root',
+  FILE,
+);
+const skip = skipUnlessPresent(aptGet) || skipUnlessPresent(dpkgDeb) || skipUnlessPresent(asRoot);
 
 let dir: string;
 let registry: Registry;
@@ -151,6 +153,7 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
   let deb: string;
   beforeAll(async () => {
     aptGet.require();
+    asRoot.require();
     dpkgDeb.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-apt-'));
     registry = await openRegistry({

@@ -15,17 +15,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as openpgp from 'openpgp';
 import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
-import { inCI, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/maven.test.ts';
 const mvn = needsProgram('mvn', ['-v'], 'apt-get install maven', FILE);
 const PLUGIN = '/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin';
-const hasPlugin = existsSync(PLUGIN);
-if (!hasPlugin && !inCI)
-  console.warn(
-    `${FILE}: SKIPPED — Debian's maven-dependency-plugin is missing (apt-get install libmaven-dependency-plugin-java junit4)`,
-  );
-const skip = skipUnlessPresent(mvn) || (!hasPlugin && !inCI);
+const plugin = needsCondition(
+  "Debian's maven-dependency-plugin",
+  existsSync(PLUGIN),
+  'apt-get install libmaven-dependency-plugin-java junit4',
+  FILE,
+);
+const skip = skipUnlessPresent(mvn) || skipUnlessPresent(plugin);
 const FIX = join(import.meta.dirname, '../fixtures/ecosystems/maven');
 const jar = readFileSync(join(FIX, 'sigil-demo-1.0.0.jar'));
 const pom = readFileSync(join(FIX, 'sigil-demo-1.0.0.pom'));
@@ -86,10 +87,7 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
   let dir: string;
   beforeAll(async () => {
     mvn.require();
-    if (inCI && !hasPlugin)
-      throw new Error(
-        `${FILE}: libmaven-dependency-plugin-java is required under CI=true; add it to .ci/apt-packages`,
-      );
+    plugin.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-maven-'));
     t = await startRegistry('maven');
   });

@@ -14,17 +14,18 @@ import { generateKey } from '../../src/core/keys.js';
 import { rawEd25519Public } from '../../src/registry/personalities/wordpress/index.js';
 import { makeZip } from '../ecosystems/helpers.js';
 import { expectRefused, startRegistry, type TestRegistry } from '../helpers/registry-http.js';
-import { inCI, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/wordpress.test.ts';
 const WP = '/usr/share/wordpress';
 const php = needsProgram('php', ['--version'], 'apt-get install php-cli', FILE);
-const hasWp = existsSync(join(WP, 'wp-admin/includes/file.php'));
-if (!hasWp && !inCI)
-  console.warn(
-    `${FILE}: SKIPPED — WordPress is missing (apt-get install --no-install-recommends wordpress)`,
-  );
-const skip = skipUnlessPresent(php) || (!hasWp && !inCI);
+const wordpress = needsCondition(
+  'WordPress',
+  existsSync(join(WP, 'wp-admin/includes/file.php')),
+  'apt-get install --no-install-recommends wordpress',
+  FILE,
+);
+const skip = skipUnlessPresent(php) || skipUnlessPresent(wordpress);
 const HARNESS = join(import.meta.dirname, 'wordpress/download.php');
 
 function plugin(slug: string, version: string, extra = ''): Buffer {
@@ -85,10 +86,7 @@ describe.skipIf(skip)(
     const v2 = plugin('hello-sigil', '1.1.0', 'echo "two";');
     beforeAll(async () => {
       php.require();
-      if (inCI && !hasWp)
-        throw new Error(
-          `${FILE}: WordPress is required under CI=true (apt-get install wordpress); add it to .ci/apt-packages`,
-        );
+      wordpress.require();
       t = await startRegistry('wordpress');
       token = t.tokenFor('ada');
       for (const [v, b] of [

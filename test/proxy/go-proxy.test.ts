@@ -5,7 +5,7 @@
 // sum.golang.org does on a miss. The static GOPROXY is written by the go command's own zip
 // code (goproxy-static/main.go: golang.org/x/mod/zip.CreateFromDir) and served as files.
 // Also: a module hosted on Sigil is never fetched upstream, and a policy refusal is printed by go.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

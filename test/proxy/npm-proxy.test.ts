@@ -10,17 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnlessPresent } from '../helpers/real-program.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { runCli } from '../helpers/cli.js';
-import { isolatedNpm, npmAvailable, OFFLINE_TUF_SHIM, runNpm } from '../npm/npm-cli.js';
+import { isolatedNpm, npmProgram, OFFLINE_TUF_SHIM, runNpm } from '../npm/npm-cli.js';
 import {
   cachedLockPackages,
   startStaticNpmUpstream,
   type StaticNpmUpstream,
 } from './static-npm-upstream.js';
 
-const mustRun = process.env['CI'] === 'true';
 /** A real tree: these packages of this repository's own dependencies and everything they need. */
 const ROOTS = {
   tar: '^7.5.23',
@@ -30,7 +30,7 @@ const ROOTS = {
   'packageurl-js': '^2.0.1',
 };
 
-describe.skipIf(!npmAvailable && !mustRun)('npm install through the verifying proxy', () => {
+describe.skipIf(skipUnlessPresent(npmProgram))('npm install through the verifying proxy', () => {
   let dir: string;
   let upstream: StaticNpmUpstream;
   let registry: Registry;
@@ -39,7 +39,7 @@ describe.skipIf(!npmAvailable && !mustRun)('npm install through the verifying pr
   const npmEnv = (name: string) => isolatedNpm(join(dir, name), url).env;
 
   beforeAll(async () => {
-    expect(npmAvailable, 'npm is required for this test (CI=true)').toBe(true);
+    npmProgram.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-npm-proxy-'));
     upstream = await startStaticNpmUpstream(cachedLockPackages(), { sign: true });
     registry = await openRegistry({

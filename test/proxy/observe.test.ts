@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyEnvelope } from '../../src/core/dsse.js';
 import { OBSERVED_PREDICATE_TYPE, parseObservedStatement } from '../../src/core/observed.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { recordHash } from '../../src/log/hash.js';

@@ -35,7 +35,7 @@ import {
   type Checkpoint,
 } from '../../src/log/index.js';
 import { base32Decode, generateToken, totp } from '../../src/registry/auth/index.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { buildTgz } from '../helpers/tar-builder.js';

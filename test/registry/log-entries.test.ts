@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { signEnvelope, type DsseEnvelope } from '../../src/core/dsse.js';
 import { KEY_ALGORITHMS, generateKey } from '../../src/core/keys.js';
-import { envelopeLogEntry, verifiedEnvelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry, verifiedEnvelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
+import { verifiedEnvelopeLeaf } from '../../src/verify-project/key-cache.js';
 
 describe.each(KEY_ALGORITHMS)('verifiedEnvelopeLogEntry, %s', (algorithm) => {
   it('builds the same leaf bytes as envelopeLogEntry', () => {
@@ -17,6 +18,24 @@ describe.each(KEY_ALGORITHMS)('verifiedEnvelopeLogEntry, %s', (algorithm) => {
         ),
       ).toBe(true);
     }
+  });
+
+  it("the client's leaf (verify-project/key-cache.ts, key export cached) is the registry's leaf", () => {
+    const key = generateKey(algorithm);
+    const env = signEnvelope('application/vnd.in-toto+json', Buffer.from('{"y":2}'), key);
+    const registryLeaf = Buffer.from(envelopeLogEntry(env, key.publicKey));
+    expect(Buffer.from(verifiedEnvelopeLeaf(env, key.publicKey)).equals(registryLeaf)).toBe(true);
+    // Second call goes through the cached SPKI export: still the same bytes.
+    expect(Buffer.from(verifiedEnvelopeLeaf(env, key.publicKey)).equals(registryLeaf)).toBe(true);
+    // A signature by another key only changes the leaf: its inclusion proof would then fail.
+    const forged = {
+      ...env,
+      signatures: signEnvelope(env.payloadType, Buffer.from('{"y":2}'), generateKey(algorithm))
+        .signatures,
+    };
+    expect(Buffer.from(verifiedEnvelopeLeaf(forged, key.publicKey)).equals(registryLeaf)).toBe(
+      false,
+    );
   });
 
   it('an envelope with a second signature is verified as before (a bad one is refused)', () => {

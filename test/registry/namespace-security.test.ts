@@ -48,9 +48,7 @@ const event = (input: KeyEventInput, signers: PrivateKey[]) =>
 const add = (namespace: string, key: PrivateKey, previous: string | null = null) =>
   event({ namespace, previous, action: 'add', keys: [key.publicKey] }, [key]);
 
-async function ledgerOf(
-  namespace: string,
-): Promise<{
+async function ledgerOf(namespace: string): Promise<{
   head: string | null;
   events: unknown[];
   ledger: string;

@@ -4,7 +4,7 @@
 // driver must show: two integrators racing on one database never commit two roots of one size,
 // and migrations run once when replicas start together.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

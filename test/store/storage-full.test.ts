@@ -23,7 +23,7 @@ import {
 } from '../../src/store/index.js';
 import { publicDir } from '../../src/store/sqlite-file-storage.js';
 import { isStorageFull, StorageFullError } from '../../src/store/storage-full.js';
-import { inCI } from '../helpers/real-program.js';
+import { needsCondition, skipUnlessPresent } from '../helpers/real-program.js';
 import { buildTgz } from '../helpers/tar-builder.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -139,16 +139,17 @@ function fill(dir: string): string[] {
   return files;
 }
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot && !inCI)
-  console.warn(
-    'test/store/storage-full.test.ts: tmpfs tests SKIPPED — mounting a tmpfs needs root (they run as root in CI)',
-  );
+const asRoot = needsCondition(
+  'root (mount -t tmpfs)',
+  process.getuid?.() === 0,
+  'run the tmpfs tests as root; CI does',
+  'test/store/storage-full.test.ts',
+);
 
-describe.skipIf(!isRoot && !inCI)('disk full on a real tmpfs', () => {
+describe.skipIf(skipUnlessPresent(asRoot))('disk full on a real tmpfs', () => {
   let fs: { dir: string; unmount(): void } | undefined;
   beforeAll(() => {
-    if (!isRoot) throw new Error('the tmpfs tests need root under CI=true (mount -t tmpfs)');
+    asRoot.require();
     fs = mountTmpfs('4m');
   });
   afterAll(() => fs?.unmount());

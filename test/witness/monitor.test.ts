@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEnvelope } from '../../src/core/dsse.js';
 import { IN_TOTO_STATEMENT_TYPE } from '../../src/core/statement.js';
 import { PUBLISH_PREDICATE_TYPE } from '../../src/core/release-record.js';
-import { envelopeLogEntry } from '../../src/registry/log-entries.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli, SIGIL_BIN } from '../helpers/cli.js';
 import { npmPack } from '../helpers/npm-pack.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatVerifierKey, generateNoteKey, parseVerifierKey } from '../../src/log/note-key.js';
+import { generateNoteKey, parseVerifierKey } from '../../src/log/note-key.js';
 import {
   describeQuorum,
   parseTlogPolicy,

@@ -407,21 +407,19 @@ function list(
     namespace: ns,
     threshold: ledger.threshold(ns),
     reset: ledger.history(ns).some((h) => h.reset && h.status === 'applied'),
-    keys: ledger
-      .keys(ns)
-      .map(({ publicKey: _, ...k }) => ({
-        ...k,
-        status:
-          k.removedAt === undefined
-            ? 'authorised'
-            : k.compromisedSince !== undefined
-              ? 'compromised'
-              : k.removal === 'rotate'
-                ? 'rotated'
-                : k.removal === 'reset'
-                  ? 'removed-by-reset'
-                  : 'revoked',
-      })),
+    keys: ledger.keys(ns).map(({ publicKey: _, ...k }) => ({
+      ...k,
+      status:
+        k.removedAt === undefined
+          ? 'authorised'
+          : k.compromisedSince !== undefined
+            ? 'compromised'
+            : k.removal === 'rotate'
+              ? 'rotated'
+              : k.removal === 'reset'
+                ? 'removed-by-reset'
+                : 'revoked',
+    })),
   }));
   const rejected = ledger.entries().filter((e) => e.status === 'rejected').length;
   if (flags.json) {

@@ -177,7 +177,9 @@ export async function verifyInclusion(
     } catch (e) {
       if (
         e instanceof LogClientError &&
-        (e.code === 'LOG_SPLIT_VIEW' || e.code === 'LOG_ROLLBACK')
+        (e.code === 'LOG_SPLIT_VIEW' ||
+          e.code === 'LOG_ROLLBACK' ||
+          e.code === 'CONSISTENCY_UNPROVEN')
       ) {
         printError(io, e.message, e.hint);
         return 1;

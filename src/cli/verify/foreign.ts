@@ -4,10 +4,10 @@
  * RubyGems, WordPress, npm registry signatures and keyless Sigstore bundles.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { installedRootPath } from '../commands/sigstore.js';
 import type { Io } from '../output.js';
-import { join } from 'node:path';
+
 import { InputError } from '../../core/errors.js';
 import type { VerificationResult } from '../../core/verdict.js';
 import {

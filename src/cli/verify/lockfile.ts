@@ -9,16 +9,7 @@
  * Exit codes: 0 the policy is met; 1 it is not; 2 usage or input errors
  * (unreadable lockfile or policy, server down, no offline cache).
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -45,7 +36,7 @@ import {
   type TrustFile,
 } from '../../verify-project/trust-file.js';
 import { verifyProject } from '../../verify-project/verify-project.js';
-import type { LedgerView } from '../../verify-project/ledger-view.js';
+import type { LedgerView } from '../../client/ledger-view-types.js';
 import {
   cachedLedgerView,
   type FetchingLedgerView,

@@ -22,7 +22,8 @@
  * verified exactly as if it had come from the server. Reading it opens no
  * socket.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 import { historyOf, type LedgerHistories } from '../ledger-view.js';
 import {
@@ -122,7 +123,6 @@ export async function readRecordCache(path: string): Promise<RecordCache> {
 /** writeRecordCache writes the cache atomically (temp file + rename). */
 export async function writeRecordCache(path: string, cache: RecordCache): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
   // One signed heads statement covers a thousand namespaces: store it once and refer to it.
   let out: unknown = cache;
   if (cache.ledgers) {
@@ -140,8 +140,7 @@ export async function writeRecordCache(path: string, cache: RecordCache): Promis
     }
     out = { ...cache, ledgers, ledgerHeads: heads };
   }
-  await writeFile(tmp, `${JSON.stringify(out)}\n`, 'utf8');
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(out)}\n`);
 }
 
 /** cachedRecordSource answers only from a cache; anything missing is OFFLINE_CACHE_MISS. */
@@ -149,6 +148,7 @@ export function cachedRecordSource(cache: RecordCache, path: string): RecordSour
   const refetch = 'run `sigil fetch-records <lockfile> --server URL` again while online';
   return {
     name: `offline cache ${path} (from ${cache.server}, fetched ${cache.fetchedAt})`,
+    snapshot: true,
     async keys() {
       return cache.keys;
     },

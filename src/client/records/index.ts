@@ -1,6 +1,5 @@
-/** Release records for lockfile verification: sources (HTTP, offline cache, memory), and the checkpoint clock. */
+/** Release records for lockfile verification: sources (HTTP, offline cache; a test double in test/helpers/memory-record-source.ts), and the checkpoint clock. */
 export * from './source.js';
 export * from './http-source.js';
-export * from './memory-source.js';
 export * from './cache.js';
 export * from './seen.js';

@@ -7,7 +7,8 @@
  * tree (a freeze attack) is noticed once that exceeds the policy's
  * `maxCheckpointAge`. File: `<config dir>/records/checkpoints-seen.json`.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 
 export interface CheckpointClock {
@@ -50,9 +51,7 @@ export function fileCheckpointClock(configDir: string): CheckpointClock {
       if (keys.length > MAX_REMEMBERED)
         for (const old of keys.slice(0, keys.length - MAX_REMEMBERED)) delete table[old];
       await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(table, null, 1), 'utf8');
-      await rename(tmp, path);
+      await writeFileAtomic(path, JSON.stringify(table, null, 1));
       return now;
     },
   };

@@ -100,6 +100,12 @@ export interface RecordLookup extends Omit<BatchLookupResponse, 'records'> {
 export interface RecordSource {
   /** Where the records come from, for messages ("https://sigil.example.org", "offline cache .sigil/cache"). */
   readonly name: string;
+  /**
+   * True when answers come from a snapshot taken earlier (the offline cache):
+   * its checkpoint may be older than one this machine has seen since, which
+   * is then no rollback (it must still be consistent).
+   */
+  readonly snapshot?: boolean;
   keys(): Promise<ServerKeys>;
   lookup(purls: readonly string[]): Promise<RecordLookup>;
   consistencyProof(size1: number, size2: number): Promise<string[]>;

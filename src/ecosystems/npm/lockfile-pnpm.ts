@@ -17,7 +17,6 @@ import { yamlLib } from '../support/lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 import type { LockfileEntry, LockfileReader, LockfileSource } from '../adapter.js';
 import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
-import { isRecord } from '../support/text.js';
 import {
   dedupe,
   integrityDigests,

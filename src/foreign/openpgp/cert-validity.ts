@@ -288,7 +288,7 @@ export async function validateKey(
         selfSigs.push({ sig: s, data, security });
   }
   const judgedPrimary = await judge(selfSigs, primary, policy, now);
-  let primaryBinding = newestAt(judgedPrimary, t);
+  const primaryBinding = newestAt(judgedPrimary, t);
   if (!primaryBinding) {
     const p = bindingProblem(judgedPrimary, primary, t, `key ${cert.fingerprint.toUpperCase()}`);
     if (

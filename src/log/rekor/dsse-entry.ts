@@ -76,6 +76,26 @@ export interface DsseEntryJson {
   };
 }
 
+/** dsseEntryJson is the dsse v0.0.2 Entry of a payload and its (already encoded) signatures. */
+export function dsseEntryJson(
+  payload: Uint8Array,
+  signatures: DsseEntryJson['spec']['dsseV002']['signatures'],
+): DsseEntryJson {
+  return {
+    kind: DSSE_KIND,
+    apiVersion: DSSE_API_VERSION,
+    spec: {
+      dsseV002: {
+        payloadHash: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(payload).digest('base64'),
+        },
+        signatures,
+      },
+    },
+  };
+}
+
 /** DsseVerifier is a decoded verifier of a request. */
 export interface DsseVerifier {
   readonly kind: 'publicKey' | 'x509Certificate';
@@ -357,19 +377,7 @@ export function dsseLogEntry(req: DsseRequest): PreparedEntry {
       },
     );
   }
-  const entry: DsseEntryJson = {
-    kind: DSSE_KIND,
-    apiVersion: DSSE_API_VERSION,
-    spec: {
-      dsseV002: {
-        payloadHash: {
-          algorithm: 'SHA2_256',
-          digest: createHash('sha256').update(req.payload).digest('base64'),
-        },
-        signatures,
-      },
-    },
-  };
+  const entry = dsseEntryJson(req.payload, signatures);
   const body = Buffer.from(canonicalJson(entry), 'utf8');
   if (body.length > MAX_ENTRY_BYTES) {
     throw new RekorEntryError(

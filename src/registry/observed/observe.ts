@@ -46,7 +46,7 @@ import { PushbackError } from '../../log/service.js';
 import type { ConflictStore } from '../../store/registry/conflicts.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import { RegistryError } from '../errors.js';
-import { envelopeLogEntry } from '../log-entries.js';
+import { envelopeLogEntry } from '../../log/rekor/envelope-entry.js';
 import type { RegistryContext } from '../publish.js';
 import { UpstreamError } from '../upstream/http.js';
 import type { ArtifactRef, Upstream } from '../upstream/upstream.js';

@@ -17,7 +17,8 @@
  *   files (temp, fsync, rename, fsync dir). An orphaned blob (row rolled back) is harmless.
  */
 import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/durable-file.js';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WalSync } from '../wal-sync.js';
@@ -452,21 +453,7 @@ export class ReleaseStore {
       /* not there yet */
     }
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writeFileAtomic(path, bytes);
   }
 
   /** readBlob returns the bytes stored under a sha256, or undefined. */

@@ -56,7 +56,7 @@ export async function rawSign(
   opts: { subkey?: boolean; hash?: number; type?: number; expiresIn?: number } = {},
 ): Promise<Uint8Array> {
   const signer = opts.subkey
-    ? key.subkeys.find((s) => s.bindingSignatures[0]?.keyFlags?.[0]! & 0x02)!.keyPacket
+    ? key.subkeys.find((s) => (s.bindingSignatures[0]?.keyFlags?.[0] ?? 0) & 0x02)!.keyPacket
     : key.keyPacket;
   const sig = new openpgp.SignaturePacket();
   sig.signatureType = opts.type ?? 0;

@@ -7,29 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { needsProgram, skipUnlessPresent } from '../../helpers/real-program.js';
 import { parseArmor, verifyDetached } from '../../../src/foreign/openpgp/index.js';
 import { CASES, load } from './corpus.js';
 
-function has(prog: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${prog}`]).status === 0;
-}
-const CI = process.env.CI === 'true';
-const programs = { sqv: has('sqv'), gpgv: has('gpgv') };
-
-if (!CI && !(programs.sqv && programs.gpgv)) {
-  console.warn(
-    `skipping the sqv/gpgv comparison locally: missing ${Object.entries(programs)
-      .filter(([, v]) => !v)
-      .map(([k]) => k)
-      .join(', ')}`,
-  );
-}
-
-describe('reference verifiers are installed', () => {
-  it.runIf(CI)('sqv and gpgv are present under CI (.ci/apt-packages)', () => {
-    expect(programs).toEqual({ sqv: true, gpgv: true });
-  });
-});
+const FILE = 'test/foreign/openpgp/reference-verifiers.test.ts';
+const sqv = needsProgram('sqv', ['--version'], 'apt-get install sqv', FILE);
+const gpgv = needsProgram('gpgv', ['--version'], 'apt-get install gpgv', FILE);
 
 const tmp = mkdtempSync(join(tmpdir(), 'sigil-pgp-ref-'));
 let n = 0;
@@ -69,52 +53,57 @@ async function sigil(data: Uint8Array, sig: Uint8Array, key: Uint8Array) {
   return { std: std.openpgpVerdict, legacy: legacy.openpgpVerdict };
 }
 
-const run = programs.sqv && programs.gpgv;
+describe.skipIf(skipUnlessPresent(sqv) || skipUnlessPresent(gpgv))(
+  'Sigil agrees with sqv and gpgv',
+  () => {
+    sqv.require();
+    gpgv.require();
+    for (const c of CASES) {
+      it(`${c.package}: as given`, async () => {
+        const { data, sig, key } = load(c);
+        const d = files(data, sig, key);
+        const s = await sigil(data, sig, key);
+        expect(s.std === 'good').toBe(sqvSays(d));
+        expect(s.legacy === 'good').toBe(gpgvSays(d));
+      });
 
-describe.runIf(run)('Sigil agrees with sqv and gpgv', () => {
-  for (const c of CASES) {
-    it(`${c.package}: as given`, async () => {
-      const { data, sig, key } = load(c);
-      const d = files(data, sig, key);
-      const s = await sigil(data, sig, key);
-      expect(s.std === 'good').toBe(sqvSays(d));
-      expect(s.legacy === 'good').toBe(gpgvSays(d));
-    });
+      it(`${c.package}: one byte of the artifact flipped → everyone says not good`, async () => {
+        const { data, sig, key } = load(c);
+        const t = new Uint8Array(data);
+        t[Math.floor(t.length / 2)]! ^= 0x01;
+        const d = files(t, sig, key);
+        const s = await sigil(t, sig, key);
+        expect(sqvSays(d)).toBe(false);
+        expect(gpgvSays(d)).toBe(false);
+        expect(s.std).toBe(c.key ? 'bad' : 'nokey');
+        expect(s.legacy).toBe(c.key ? 'bad' : 'nokey');
+      });
+    }
 
-    it(`${c.package}: one byte of the artifact flipped → everyone says not good`, async () => {
-      const { data, sig, key } = load(c);
-      const t = new Uint8Array(data);
-      t[Math.floor(t.length / 2)]! ^= 0x01;
-      const d = files(t, sig, key);
-      const s = await sigil(t, sig, key);
-      expect(sqvSays(d)).toBe(false);
-      expect(gpgvSays(d)).toBe(false);
-      expect(s.std).toBe(c.key ? 'bad' : 'nokey');
-      expect(s.legacy).toBe(c.key ? 'bad' : 'nokey');
-    });
-  }
-
-  // Slightly malformed armor, on a case every verifier calls good.
-  const good = CASES.find((c) => c.package === 'chrony')!;
-  const variants: Record<string, (s: string) => string> = {
-    'CRLF line ends': (s) => s.replace(/\n/g, '\r\n'),
-    'trailing whitespace': (s) => s.replace(/\n/g, '  \t\n'),
-    'missing blank line after BEGIN': (s) => s.replace(/-----\n\n/, '-----\n'),
-    'extra armor header': (s) => s.replace(/-----\n/, '-----\nComment: hi there\n'),
-    'missing CRC line': (s) => s.replace(/\n=[A-Za-z0-9+/]{4}\n/, '\n'),
-    'text before and after': (s) => `leading junk\n${s}trailing junk\n`,
-    'no final newline': (s) => s.replace(/\n$/, ''),
-    'wrong CRC24': (s) => s.replace(/\n=[A-Za-z0-9+/]{4}\n/, '\n=AAAA\n'),
-    'leading spaces on body lines': (s) => s.replace(/\n([A-Za-z0-9+/])/g, '\n  $1'),
-  };
-  for (const [name, mangle] of Object.entries(variants)) {
-    it(`malformed armor (${name}): Sigil standard = sqv, legacy = gpgv`, async () => {
-      const { data, sig, key } = load(good);
-      const m = new Uint8Array(Buffer.from(mangle(Buffer.from(sig).toString('latin1')), 'latin1'));
-      const d = files(data, m, key);
-      const s = await sigil(data, m, key);
-      expect({ name, std: s.std === 'good' }).toEqual({ name, std: sqvSays(d) });
-      expect({ name, legacy: s.legacy === 'good' }).toEqual({ name, legacy: gpgvSays(d) });
-    });
-  }
-});
+    // Slightly malformed armor, on a case every verifier calls good.
+    const good = CASES.find((c) => c.package === 'chrony')!;
+    const variants: Record<string, (s: string) => string> = {
+      'CRLF line ends': (s) => s.replace(/\n/g, '\r\n'),
+      'trailing whitespace': (s) => s.replace(/\n/g, '  \t\n'),
+      'missing blank line after BEGIN': (s) => s.replace(/-----\n\n/, '-----\n'),
+      'extra armor header': (s) => s.replace(/-----\n/, '-----\nComment: hi there\n'),
+      'missing CRC line': (s) => s.replace(/\n=[A-Za-z0-9+/]{4}\n/, '\n'),
+      'text before and after': (s) => `leading junk\n${s}trailing junk\n`,
+      'no final newline': (s) => s.replace(/\n$/, ''),
+      'wrong CRC24': (s) => s.replace(/\n=[A-Za-z0-9+/]{4}\n/, '\n=AAAA\n'),
+      'leading spaces on body lines': (s) => s.replace(/\n([A-Za-z0-9+/])/g, '\n  $1'),
+    };
+    for (const [name, mangle] of Object.entries(variants)) {
+      it(`malformed armor (${name}): Sigil standard = sqv, legacy = gpgv`, async () => {
+        const { data, sig, key } = load(good);
+        const m = new Uint8Array(
+          Buffer.from(mangle(Buffer.from(sig).toString('latin1')), 'latin1'),
+        );
+        const d = files(data, m, key);
+        const s = await sigil(data, m, key);
+        expect({ name, std: s.std === 'good' }).toEqual({ name, std: sqvSays(d) });
+        expect({ name, legacy: s.legacy === 'good' }).toEqual({ name, legacy: gpgvSays(d) });
+      });
+    }
+  },
+);

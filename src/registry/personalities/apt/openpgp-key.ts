@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { InputError } from '../../../core/errors.js';
-import { writeFileAtomic } from '../../../store/durable-file.js';
+import { writeFileAtomic } from '../../../io/durable-file.js';
 
 export interface RegistryOpenPgpKey {
   readonly privateKey: openpgp.PrivateKey;
@@ -60,7 +60,7 @@ export async function loadOrCreateOpenPgpKey(
     format: 'object',
   });
   const stored = passphrase ? await openpgp.encryptKey({ privateKey, passphrase }) : privateKey;
-  await writeFileAtomic(path, Buffer.from(stored.armor(), 'utf8'), 0o600);
+  await writeFileAtomic(path, stored.armor(), { mode: 0o600 });
   chmodSync(path, 0o600);
   return {
     privateKey,

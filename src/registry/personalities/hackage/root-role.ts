@@ -13,7 +13,7 @@
  * (refused).
  */
 import { readFileSync } from 'node:fs';
-import { writeFileDurable } from '../../../store/durable-file.js';
+import { writeFileDurable } from '../../../io/durable-file.js';
 import { InputError } from '../../../core/errors.js';
 import { RETIRED_ROOT_KEYS, signRole, type HackageKey, type HackageKeySet } from './keys.js';
 

@@ -16,7 +16,7 @@ import {
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../core/errors.js';
-import { writeFileAtomic } from '../../../store/durable-file.js';
+import { writeFileAtomic } from '../../../io/durable-file.js';
 
 export interface RegistryHexKey {
   readonly privateKey: KeyObject;
@@ -62,7 +62,7 @@ export async function loadOrCreateHexKey(
   const pem = passphrase
     ? privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
     : privateKey.export({ type: 'pkcs8', format: 'pem' });
-  await writeFileAtomic(path, Buffer.from(pem.toString(), 'utf8'), 0o600);
+  await writeFileAtomic(path, pem.toString(), { mode: 0o600 });
   chmodSync(path, 0o600);
   return {
     privateKey,

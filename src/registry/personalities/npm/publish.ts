@@ -7,7 +7,6 @@
  * signatures `npm publish` cannot make).
  */
 import { InputError } from '../../../core/errors.js';
-import { makePurl } from '../../../core/purl.js';
 import type { DsseEnvelope } from '../../../core/dsse.js';
 import { RegistryError } from '../../errors.js';
 import {

@@ -9,7 +9,7 @@
 import { signEnvelope } from '../../../core/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../../../core/statement.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
-import { envelopeLogEntry } from '../../log-entries.js';
+import { envelopeLogEntry } from '../../../log/rekor/envelope-entry.js';
 import type { RegistryContext } from '../../publish.js';
 
 export const YANK_PREDICATE_TYPE = 'https://sigil.dev/yank/v0.1';

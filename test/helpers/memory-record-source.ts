@@ -7,22 +7,26 @@
  * tests, demos and benchmarks; `mutate` lets a test tamper with answers.
  */
 import { PackageURL } from 'packageurl-js';
-import { makeBundle } from '../../core/bundle.js';
-import { digestBytes, sriFromHex, type DigestSet } from '../../core/digest.js';
-import { signEnvelope } from '../../core/dsse.js';
-import { generateKey, npmKeyId, type PrivateKey, signBytes } from '../../core/keys.js';
-import { canonicalPurl } from '../../core/purl.js';
-import { PUBLISH_PREDICATE_TYPE } from '../../core/release-record.js';
-import { signRelease } from '../../core/sign.js';
-import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../../core/statement.js';
-import { signCheckpoint } from '../../log/checkpoint.js';
-import type { Hash } from '../../log/hash.js';
-import { emptyTreeHash, recordHash } from '../../log/hash.js';
-import { hashReaderFromArray, storedHashes, treeHash } from '../../log/merkle.js';
-import { generateNoteKey, parseSignerKey } from '../../log/note-key.js';
-import { proveConsistency, proveInclusion } from '../../log/proof.js';
-import { envelopeLogEntry } from '../../registry/log-entries.js';
-import type { RecordLookup, RecordSource, ServerKeys, SigilRecord } from './source.js';
+import { digestBytes, sriFromHex, type DigestSet } from '../../src/core/digest.js';
+import { signEnvelope } from '../../src/core/dsse.js';
+import { generateKey, npmKeyId, type PrivateKey, signBytes } from '../../src/core/keys.js';
+import { canonicalPurl } from '../../src/core/purl.js';
+import { PUBLISH_PREDICATE_TYPE } from '../../src/core/release-record.js';
+import { signRelease } from '../../src/core/sign.js';
+import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../../src/core/statement.js';
+import { signCheckpoint } from '../../src/log/checkpoint.js';
+import type { Hash } from '../../src/log/hash.js';
+import { emptyTreeHash, recordHash } from '../../src/log/hash.js';
+import { hashReaderFromArray, storedHashes, treeHash } from '../../src/log/merkle.js';
+import { generateNoteKey, parseSignerKey } from '../../src/log/note-key.js';
+import { proveConsistency, proveInclusion } from '../../src/log/proof.js';
+import { envelopeLogEntry } from '../../src/log/rekor/envelope-entry.js';
+import type {
+  RecordLookup,
+  RecordSource,
+  ServerKeys,
+  SigilRecord,
+} from '../../src/client/records/source.js';
 
 export interface MemoryRecordSourceOptions {
   readonly origin?: string;

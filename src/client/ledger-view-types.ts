@@ -3,7 +3,7 @@
  * key sign for this namespace at this log index?" (DESIGN.md, "Key
  * ledger"). The ledger (src/ledger, replayed from the log) implements it.
  *
- * Implementations (src/client/ledger-view.ts) replay the namespace histories
+ * Implementations (./ledger-view.ts) replay the namespace histories
  * the server serves, or the offline cache holds, with src/ledger. Without a
  * LedgerView, keys are authorised by the policy's allowed keys, the pins in
  * .sigil/trust.json and trust on first use, and the record's
