@@ -34,11 +34,18 @@ export interface ProxiedFile {
 const served = (f: UpstreamFile) => fileRank(f.filename) <= 3;
 
 /**
- * How many files of one version a lookup observes at once (pure wheel, sdist, other wheels
- * first): one cheap lookup must not make Sigil download a whole wheel matrix; the rest are
- * logged on their first download.
+ * How many files of one version a lookup observes at once: one cheap lookup must not make
+ * Sigil download a whole wheel matrix; the rest are logged on their first download.
  */
 export const MAX_FILES_OBSERVED_PER_LOOKUP = 8;
+
+/** filesToObserve: the files of one version a lookup observes: served ones, pure wheel and sdist first, at most MAX_FILES_OBSERVED_PER_LOOKUP. */
+export function filesToObserve(ofVersion: readonly UpstreamFile[]): UpstreamFile[] {
+  return ofVersion
+    .filter(served)
+    .sort((a, b) => fileRank(a.filename) - fileRank(b.filename))
+    .slice(0, MAX_FILES_OBSERVED_PER_LOOKUP);
+}
 
 export class PypiProxy {
   constructor(
@@ -105,10 +112,7 @@ export class PypiProxy {
     const versionPurl = makePurl('pypi', undefined, norm, version);
     const have = filesOfVersion(this.ctx.store, versionPurl);
     if (have && have.length > 0) return have;
-    const listed = (await this.upstream.filesOfVersion(norm, version))
-      .filter(served)
-      .sort((a, b) => fileRank(a.filename) - fileRank(b.filename))
-      .slice(0, MAX_FILES_OBSERVED_PER_LOOKUP);
+    const listed = filesToObserve(await this.upstream.filesOfVersion(norm, version));
     const rows = await Promise.all(
       listed.map((f) => this.observe.observe(pypiFilePurl(norm, f)).catch(() => undefined)),
     );
