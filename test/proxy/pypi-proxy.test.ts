@@ -398,6 +398,19 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     expect(r.status).toBe(200);
     expect(sha256(Buffer.from(await r.arrayBuffer()))).toBe(fileSha(wheelOf(gamma)));
     expect(reg.store.get(gammaWheel)).toBeDefined();
+    // The sdist, not downloaded: the page links its record by its own file purl (asking for it
+    // observes that file, checked against its own sha256).
+    const page = (await (
+      await fetch(`${url}/pypi/simple/pt-gamma/`, {
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json()) as { files: { filename: string; _sigil: { record: string } }[] };
+    const sdistPurl = filePurl('pkg:pypi/pt-gamma@0.1', sdistOf(gamma));
+    const link = page.files.find((f) => f.filename === basename(sdistOf(gamma)))!._sigil.record;
+    expect(decodeURIComponent(link)).toContain(sdistPurl);
+    expect(reg.store.get(sdistPurl)).toBeUndefined();
+    expect((await fetch(link)).status).toBe(200);
+    expect(reg.store.get(sdistPurl)?.sha256).toBe(fileSha(sdistOf(gamma)));
   }, 60_000);
 
   it('a version lookup observes every file the upstream lists for it; a record kept under the version purl (before files had purls) is still one file of the set', async () => {
