@@ -64,8 +64,7 @@ export interface RegistryRoutesOptions {
   ) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
-  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
-  /** A miss asked upstream; a version that is a set of files (PyPI) answers the array of its files. */
+  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); a version that is a set of files (PyPI) answers the array of its files; undefined without upstreams. */
   readonly resolve?: (purl: string) => Promise<ReleaseRow | ReleaseRow[] | undefined>;
   /** Ecosystems with an upstream (keys.json `observes`: clients fail closed on a missing record there). */
   readonly observes?: readonly string[];
