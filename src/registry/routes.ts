@@ -64,8 +64,8 @@ export interface RegistryRoutesOptions {
   ) => Promise<{ namespace: string; resetInHistory: boolean } | undefined>;
   /** The key ledger, for its read and write API. */
   readonly ledger?: LedgerAuthority;
-  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); undefined without upstreams. */
-  readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
+  /** On-demand lookup of a purl without a record (the proxy's observe: fetch upstream, log); a version that is a set of files (PyPI) answers the array of its files; undefined without upstreams. */
+  readonly resolve?: (purl: string) => Promise<ReleaseRow | ReleaseRow[] | undefined>;
   /** Ecosystems with an upstream (keys.json `observes`: clients fail closed on a missing record there). */
   readonly observes?: readonly string[];
   /** Limits of POST /api/v1/releases/lookup (default DEFAULT_LOOKUP_LIMITS of batch-lookup.ts). */
@@ -297,7 +297,11 @@ export async function registryRoutes(
 
   async function getRelease(req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
     const purl = parsePurlParam(req.params['*']);
-    const files = filesOfVersion(ctx.store, purl);
+    let files = filesOfVersion(ctx.store, purl);
+    const row = files?.length
+      ? undefined
+      : (findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined));
+    if (Array.isArray(row)) files = row; // the upstream's files of a version (proxy.ts resolve)
     if (files && files.length > 0) {
       // A version that is a set of files (PyPI) answers every file of it (release-keys.ts).
       const checkpoint = await ctx.log.latestCheckpoint();
@@ -310,9 +314,7 @@ export async function registryRoutes(
       }
       return reply.send({ purl, files: records });
     }
-    const row =
-      findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
-    if (!row)
+    if (!row || Array.isArray(row))
       throw new RegistryError(
         404,
         'RELEASE_NOT_FOUND',

@@ -340,7 +340,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     },
     ...(guard ? { auth: guard } : {}),
     ...(options.lookupLimits ? { lookupLimits: options.lookupLimits } : {}),
-    ...(resolve ? { resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) } : {}),
+    ...(proxy
+      ? { resolve: proxy.resolve, observes: Object.keys(options.proxy?.upstreams ?? {}) }
+      : {}),
   });
   await app.register(aptRoutes, {
     repo: apt,

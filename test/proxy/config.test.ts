@@ -77,6 +77,11 @@ describe('sigil.config', () => {
     expect(matchesPattern('pkg:npm/event-stream@3.3.6', 'pkg:npm/event-stream@3.3.5')).toBe(false);
     expect(matchesPattern('pkg:npm/left-pad', 'pkg:npm/left-pad@1.3.0')).toBe(true);
     expect(matchesPattern('*', 'pkg:golang/x@v1.0.0')).toBe(true);
+    // A PyPI file purl is covered by a pattern naming its version (or its package), not another version.
+    const file = 'pkg:pypi/evil@1.0?file_name=evil-1.0-py3-none-any.whl';
+    expect(matchesPattern('pkg:pypi/evil@1.0', file)).toBe(true);
+    expect(matchesPattern('pkg:pypi/evil', file)).toBe(true);
+    expect(matchesPattern('pkg:pypi/evil@1.1', file)).toBe(false);
     const p = new ProxyPolicy(
       { minimumReleaseAgeHours: 24 },
       () => new Date('2026-01-02T00:00:00Z'),

@@ -2,9 +2,11 @@
 // `sigil serve --upstream pypi=<static PEP 503 index>`. The upstream is a folder of real wheels
 // and sdists built here by setuptools, with the project pages PyPI would serve (HTML with
 // `#sha256=` for one project, PEP 691 JSON for the other), behind a plain HTTP server.
-// Then: `sigil verify requirements.txt` reports the observed records (level logged); an
-// upstream that republishes a file yields a conflict record while pip still gets (and checks,
-// --require-hashes) the logged bytes; upstream failures (500, timeout, wrong digest) answer
+// Every upstream file is its own observed record (`pkg:pypi/<name>@<v>?file_name=<file>`),
+// logged on its first download. Then: `sigil verify requirements.txt` pinning wheel AND sdist
+// names the sdist hash until the sdist is downloaded too, then reports the observed records
+// (level logged); an upstream that republishes a file yields a conflict record for that file
+// only while pip still gets (and checks, --require-hashes) the logged bytes; upstream failures (500, timeout, wrong digest) answer
 // an error naming the upstream and log nothing; a private name is never asked upstream.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillReleaseKeys } from '../../src/registry/release-keys.js';
 import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import {
@@ -148,12 +151,13 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
   let up: StaticPypi;
   let reg: Registry;
   let url: string;
-  let alpha: string[]; // pt-alpha 1.0: wheel + sdist (Sigil serves, and logs, the pure wheel)
+  let alpha: string[]; // pt-alpha 1.0: wheel + sdist (Sigil serves both; each logged when fetched)
   let beta: string[]; // PT_Beta 2.0 (depends on pt.alpha): wheel + sdist, JSON page
   let gamma: string[];
   const wheelOf = (files: string[]) => files.find((f) => f.endsWith('.whl'))!;
   const sdistOf = (files: string[]) => files.find((f) => f.endsWith('.tar.gz'))!;
   const fileSha = (f: string) => sha256(readFileSync(f));
+  const filePurl = (version: string, f: string) => `${version}?file_name=${basename(f)}`;
 
   const pipInstall = async (venvName: string, req: string) => {
     const venv = join(root, venvName);
@@ -208,7 +212,9 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     const req = join(root, 'requirements.txt');
     writeFileSync(
       req,
-      `pt-alpha==1.0 --hash=sha256:${fileSha(wheelOf(alpha))}\npt-beta==2.0 --hash=sha256:${fileSha(wheelOf(beta))}\n`,
+      // pip accepts any listed hash: wheel and sdist of each version.
+      `pt-alpha==1.0 --hash=sha256:${fileSha(wheelOf(alpha))} --hash=sha256:${fileSha(sdistOf(alpha))}\n` +
+        `pt-beta==2.0 --hash=sha256:${fileSha(sdistOf(beta))} --hash=sha256:${fileSha(wheelOf(beta))}\n`,
     );
     const pip = await pipInstall('venv-1', req);
     expect(pip.code, pip.out).toBe(0);
@@ -221,8 +227,8 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     expect(py.out.trim()).toBe('ab');
 
     for (const [purl, file] of [
-      ['pkg:pypi/pt-alpha@1.0', wheelOf(alpha)],
-      ['pkg:pypi/pt-beta@2.0', wheelOf(beta)],
+      [filePurl('pkg:pypi/pt-alpha@1.0', wheelOf(alpha)), wheelOf(alpha)],
+      [filePurl('pkg:pypi/pt-beta@2.0', wheelOf(beta)), wheelOf(beta)],
     ] as const) {
       const row = reg.store.get(purl);
       expect(row, purl).toBeDefined();
@@ -238,27 +244,73 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
       });
       expect(st.predicate.evidence.registrySignature.verdict).toBe('not-applicable');
     }
-    // The sdists were never fetched: one file per version, the pure wheel.
+    // pip fetched the wheels only: the sdists are listed (with the upstream's sha256) but not
+    // logged — no version record stands for its files.
     expect(up.requests.filter((p) => p.endsWith('.tar.gz'))).toEqual([]);
+    expect(reg.store.get('pkg:pypi/pt-alpha@1.0')).toBeUndefined();
+    const listed = (await (
+      await fetch(`${url}/pypi/simple/pt-alpha/`, {
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json()) as { files: { filename: string; url: string; hashes: { sha256: string } }[] };
+    expect(listed.files.map((f) => [f.filename, f.hashes.sha256]).sort()).toEqual(
+      alpha.map((f) => [basename(f), fileSha(f)]).sort(),
+    );
 
     const cfg = { SIGIL_CONFIG_DIR: join(root, 'cfg') };
+    // A pinned hash of a file nobody fetched yet is not logged: named, verify fails.
+    const early = await runCli(['verify', req, '--server', url], cfg);
+    expect(early.code, early.stdout + early.stderr).toBe(1);
+    expect(early.stdout + early.stderr).toContain(fileSha(sdistOf(alpha)));
+    expect(early.stdout + early.stderr).not.toContain(fileSha(wheelOf(alpha)));
+
+    // The sdists' first downloads (through the URLs the proxy lists) log them, each as its file.
+    for (const [project, files] of [
+      ['pt-alpha', alpha],
+      ['pt-beta', beta],
+    ] as const) {
+      const page = (await (
+        await fetch(`${url}/pypi/simple/${project}/`, {
+          headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+        })
+      ).json()) as { files: { filename: string; url: string }[] };
+      const sdist = page.files.find((f) => f.filename === basename(sdistOf(files)))!;
+      const got = await fetch(new URL(sdist.url, `${url}/pypi/simple/${project}/`));
+      expect(got.status).toBe(200);
+      expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(fileSha(sdistOf(files)));
+    }
+    expect(reg.store.get(filePurl('pkg:pypi/pt-alpha@1.0', sdistOf(alpha)))?.sha256).toBe(
+      fileSha(sdistOf(alpha)),
+    );
+    // A version lookup answers the file set of the observed files.
+    const set = (await (
+      await fetch(`${url}/api/v1/releases/${encodeURIComponent('pkg:pypi/pt-alpha@1.0')}`)
+    ).json()) as { purl: string; files: { purl: string }[] };
+    expect(set.files.map((f) => f.purl).sort()).toEqual(
+      alpha.map((f) => filePurl('pkg:pypi/pt-alpha@1.0', f)).sort(),
+    );
+
     const v = await runCli(['verify', req, '--server', url, '--json'], cfg);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     const report = JSON.parse(v.stdout) as {
       kinds: Record<string, number>;
       dependencies: { level: string; reason: string }[];
     };
-    expect(report.kinds['observed']).toBe(2);
+    expect(report.kinds['observed']).toBeGreaterThanOrEqual(2);
     for (const d of report.dependencies) {
       expect(d.level).toBe('logged');
       expect(d.reason).toContain(`from ${up.url}`);
     }
-    // A hash that is not the logged one fails, named.
+    // A hash that is no logged file of the version fails, named (beside a logged one).
+    const forged = sha256(Buffer.from('not a file of pt-alpha'));
     const bad = join(root, 'requirements-bad.txt');
-    writeFileSync(bad, `pt-alpha==1.0 --hash=sha256:${fileSha(sdistOf(alpha))}\n`);
+    writeFileSync(
+      bad,
+      `pt-alpha==1.0 --hash=sha256:${fileSha(wheelOf(alpha))} --hash=sha256:${forged}\n`,
+    );
     const vb = await runCli(['verify', bad, '--server', url], cfg);
     expect(vb.code).toBe(1);
-    expect(vb.stdout + vb.stderr).toMatch(/pt-alpha/);
+    expect(vb.stdout + vb.stderr).toContain(forged);
   }, 240_000);
 
   it('an upstream that republishes a file: a conflict record is logged, pip still gets the logged bytes', async () => {
@@ -277,10 +329,17 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
         headers: { accept: 'application/vnd.pypi.simple.v1+json' },
       })
     ).json()) as { files: { filename: string; hashes: { sha256: string } }[] };
-    expect(page.files.map((f) => [f.filename, f.hashes.sha256])).toEqual([
-      [basename(wheelOf(alpha)), original],
+    // The logged digest wins for each logged file; the sdist is untouched.
+    expect(page.files.map((f) => [f.filename, f.hashes.sha256]).sort()).toEqual(
+      [
+        [basename(wheelOf(alpha)), original],
+        [basename(sdistOf(alpha)), fileSha(sdistOf(alpha))],
+      ].sort(),
+    );
+    // A conflict of that file only.
+    expect(await conflictsAt(url)).toEqual([
+      [filePurl('pkg:pypi/pt-alpha@1.0', wheelOf(alpha)), up.url],
     ]);
-    expect(await conflictsAt(url)).toEqual([['pkg:pypi/pt-alpha@1.0', up.url]]);
     // Asked again: logged once per offer.
     await fetch(`${url}/pypi/simple/pt-alpha/`);
     expect(
@@ -308,7 +367,8 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
   it('upstream failures (500, timeout, wrong digest) answer an error naming the upstream and log nothing', async () => {
     const gw = basename(wheelOf(gamma));
     const fileUrl = `${url}/pypi/files/pt-gamma/0.1/${gw}`;
-    const nothingLogged = () => expect(reg.store.get('pkg:pypi/pt-gamma@0.1')).toBeUndefined();
+    const gammaWheel = filePurl('pkg:pypi/pt-gamma@0.1', wheelOf(gamma));
+    const nothingLogged = () => expect(reg.store.get(gammaWheel)).toBeUndefined();
 
     up.fault = { path: '/simple/pt-gamma/', kind: '500' };
     let r = await fetch(`${url}/pypi/simple/pt-gamma/`);
@@ -337,7 +397,71 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     r = await fetch(fileUrl);
     expect(r.status).toBe(200);
     expect(sha256(Buffer.from(await r.arrayBuffer()))).toBe(fileSha(wheelOf(gamma)));
-    expect(reg.store.get('pkg:pypi/pt-gamma@0.1')).toBeDefined();
+    expect(reg.store.get(gammaWheel)).toBeDefined();
+    // The sdist, not downloaded: the page links its record by its own file purl (asking for it
+    // observes that file, checked against its own sha256).
+    const page = (await (
+      await fetch(`${url}/pypi/simple/pt-gamma/`, {
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json()) as { files: { filename: string; _sigil: { record: string } }[] };
+    const sdistPurl = filePurl('pkg:pypi/pt-gamma@0.1', sdistOf(gamma));
+    const link = page.files.find((f) => f.filename === basename(sdistOf(gamma)))!._sigil.record;
+    expect(decodeURIComponent(link)).toContain(sdistPurl);
+    expect(reg.store.get(sdistPurl)).toBeUndefined();
+    expect((await fetch(link)).status).toBe(200);
+    expect(reg.store.get(sdistPurl)?.sha256).toBe(fileSha(sdistOf(gamma)));
+  }, 60_000);
+
+  it('a version lookup observes every file the upstream lists for it; a record kept under the version purl (before files had purls) is still one file of the set', async () => {
+    const delta = await build(root, 'pt-delta', 'pt_delta', '0.3', [], 'd = 4\n');
+    up.add('pt-delta', delta);
+    const version = 'pkg:pypi/pt-delta@0.3';
+    const lookup = async () =>
+      (
+        (await (
+          await fetch(`${url}/api/v1/releases/lookup`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ purls: [version] }),
+          })
+        ).json()) as { records: Record<string, { files: { purl: string }[] } | null> }
+      ).records[version];
+    // Nothing fetched yet: the lookup observes both files, each checked against its sha256.
+    const first = await lookup();
+    expect(first?.files.map((f) => f.purl).sort()).toEqual(
+      delta.map((f) => filePurl(version, f)).sort(),
+    );
+    for (const f of delta) expect(reg.store.get(filePurl(version, f))?.sha256).toBe(fileSha(f));
+
+    // The wheel's row as an earlier Sigil stored it: under the version purl, no release key
+    // (the restart backfills keys, release-keys.ts).
+    const wheelPurl = filePurl(version, wheelOf(delta));
+    reg.store.db
+      .prepare(`UPDATE release SET purl = ?, release_key = NULL WHERE purl = ?`)
+      .run(version, wheelPurl);
+    backfillReleaseKeys(reg.store);
+    const again = await lookup();
+    expect(again?.files.map((f) => f.purl).sort()).toEqual(
+      [version, filePurl(version, sdistOf(delta))].sort(),
+    );
+    // Served from the log by its file name, never observed a second time.
+    const fetchesBefore = up.requests.filter((p) => p.endsWith('.whl')).length;
+    const got = await fetch(
+      `${url}/pypi/files/pt-delta/0.3/${encodeURIComponent(basename(wheelOf(delta)))}`,
+    );
+    expect(got.status).toBe(200);
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(fileSha(wheelOf(delta)));
+    expect(reg.store.get(wheelPurl)).toBeUndefined();
+    const page = (await (
+      await fetch(`${url}/pypi/simple/pt-delta/`, {
+        headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+      })
+    ).json()) as { files: { filename: string; hashes: { sha256: string } }[] };
+    expect(page.files.map((f) => [f.filename, f.hashes.sha256]).sort()).toEqual(
+      delta.map((f) => [basename(f), fileSha(f)]).sort(),
+    );
+    expect(up.requests.filter((p) => p.endsWith('.whl')).length).toBe(fetchesBefore);
   }, 60_000);
 
   it('a private name is never asked upstream', async () => {

@@ -34,7 +34,12 @@ import {
 } from '../../core/observed.js';
 import { canonicalPurl, parsePurl, purlWithoutVersion } from '../../core/purl.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/statement.js';
-import { VERSION_IS_FILE_SET, versionPurlOf } from '../../ecosystems/release-key.js';
+import {
+  FILE_QUALIFIERS,
+  releaseKeyOf,
+  VERSION_IS_FILE_SET,
+  versionPurlOf,
+} from '../../ecosystems/release-key.js';
 import { describeArtifact } from '../../ecosystems/describe.js';
 import { memoryArtifact } from '../../ecosystems/memory-artifact.js';
 import { PushbackError } from '../../log/service.js';
@@ -140,6 +145,23 @@ export class ObserveService {
     const upstream = this.o.upstreams.get(parsePurl(purl).type);
     if (!upstream || parsePurl(purl).version == null) return undefined;
     if ((await this.o.hostedReason(purlWithoutVersion(purl))) !== undefined) return undefined;
+    if (VERSION_IS_FILE_SET.has(parsePurl(purl).type)) {
+      const version = versionPurlOf(purl);
+      if (version === purl) {
+        // A version that is a set of files (PyPI) is never one record: its preferred file is
+        // observed under the file's own purl (upstream/pypi.ts locate).
+        const ref = await upstream.locate(purl);
+        if (!ref || canonicalPurl(ref.purl) === purl) return undefined;
+        return this.observe(ref.purl);
+      }
+      // A file observed before files had purls is stored under its version purl: still that file.
+      const legacy = this.o.ctx.store.get(version);
+      const q = (parsePurl(purl).qualifiers ?? {}) as Record<string, string>;
+      if (legacy && FILE_QUALIFIERS[legacy.type]?.some((n) => q[n] === legacy.filename)) {
+        this.checkServe(legacy);
+        return legacy;
+      }
+    }
     let running = this.inflight.get(purl);
     if (!running) {
       running = this.observeNow(purl, upstream).finally(() => this.inflight.delete(purl));
@@ -181,14 +203,10 @@ export class ObserveService {
         );
       throw e;
     }
-    // A PyPI file's purl names the file (…?file_name=, docs/pypi.md); asked for its version, the
-    // version is what must agree.
+    // A PyPI file's purl names the file (…?file_name=, docs/pypi.md): the file asked for is the
+    // file identified, name and all.
     const identified = canonicalPurl(described.identity.purl);
-    const comparable =
-      VERSION_IS_FILE_SET.has(p.type) && identified !== purl
-        ? versionPurlOf(identified)
-        : identified;
-    if (comparable !== purl) {
+    if (identified !== purl) {
       throw new UpstreamError(
         502,
         'UPSTREAM_ARTIFACT_MISMATCH',
@@ -254,7 +272,10 @@ export class ObserveService {
     try {
       // A release of this name published here meanwhile makes it hosted: never observed (the
       // publish side refuses the mirror case, observed/shadowing.ts); checked atomically.
-      reserved = ctx.store.reserve(row, undefined, (siblings) => {
+      // A file of a file-set version (PyPI) carries its release key now, so the version's file
+      // set (release-keys.ts filesOfVersion) finds it at once, not only after a restart's backfill.
+      const releaseKey = VERSION_IS_FILE_SET.has(p.type) ? releaseKeyOf(purl).release : undefined;
+      reserved = ctx.store.reserve(row, releaseKey, (siblings) => {
         if (siblings.some((r) => !isObservedRow(r))) throw new HostedMeanwhile();
       });
     } catch (e) {

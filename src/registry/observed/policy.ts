@@ -15,6 +15,7 @@
  */
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { purlWithoutVersion } from '../../core/purl.js';
+import { versionPurlOf } from '../../ecosystems/release-key.js';
 import { RegistryError } from '../errors.js';
 import type { ArtifactRef, Upstream } from '../upstream/upstream.js';
 
@@ -33,7 +34,8 @@ export function matchesPattern(pattern: string, purl: string): boolean {
   const p = decoded(pattern);
   if (p.endsWith('*'))
     return decoded(bare).startsWith(p.slice(0, -1)) || decoded(purl).startsWith(p.slice(0, -1));
-  return p === decoded(bare) || p === decoded(purl);
+  // A PyPI file purl (…?file_name=) is covered by a pattern naming its version.
+  return p === decoded(bare) || p === decoded(purl) || p === decoded(versionPurlOf(purl));
 }
 
 export class ProxyPolicy {

@@ -14,7 +14,8 @@ import { UpstreamClient } from '../upstream/http.js';
 import { NpmUpstream } from '../upstream/npm.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { NpmProxy } from './npm-proxy.js';
-import { PypiUpstream } from '../upstream/pypi.js';
+import { pypiNameOf, PypiUpstream } from '../upstream/pypi.js';
+import type { ReleaseRow } from '../../store/registry/releases.js';
 import { PypiProxy } from './pypi-proxy.js';
 import { CargoUpstream } from '../upstream/cargo.js';
 import { CargoProxy } from './cargo-proxy.js';
@@ -46,6 +47,8 @@ export interface Proxy {
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
+  /** A lookup's miss asked upstream: a PyPI version purl answers its file set (pypi-proxy.ts observeVersion), any other purl its one observed record. */
+  readonly resolve: (purl: string) => Promise<ReleaseRow | ReleaseRow[] | undefined>;
 }
 
 export interface ProxyDeps {
@@ -202,12 +205,22 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     policy,
     prepare,
   });
+  const pypiProxy = pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined;
+  const resolve = async (purl: string): Promise<ReleaseRow | ReleaseRow[] | undefined> => {
+    if (pypiProxy && /^pkg:\/*pypi\//i.test(purl)) {
+      const { norm, version, fileName } = pypiNameOf(purl);
+      if (version !== undefined && fileName === undefined)
+        return pypiProxy.observeVersion(norm, version);
+    }
+    return observe.observe(purl);
+  };
   return {
     observe,
     conflicts,
+    resolve,
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
-    pypi: pypi ? new PypiProxy(pypi, observe, deps.ctx) : undefined,
+    pypi: pypiProxy,
     cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,
     gem: gem ? new GemProxy(gem, observe, deps.ctx, config.private) : undefined,
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,

@@ -1,23 +1,26 @@
 /**
  * The PyPI side of the verifying proxy: project pages of upstream names, as Sigil serves them.
  *
- * For a name that is not hosted here, the upstream's page becomes one file per version
- * (upstream/pypi.ts chooseFiles), each linked to Sigil's own /pypi/files/ URL (so every byte
- * passes through observe()):
- *   - versions whose bytes Sigil has logged list the LOGGED file and sha256, with the record
- *     in `_sigil`; when the upstream now lists another sha256 for that file, that is a
- *     conflict: it is logged and pip still sees (and gets) the logged bytes;
- *   - versions not logged yet list the upstream's sha256 (pip checks it; Sigil checks it too
- *     before logging);
+ * For a name that is not hosted here, every file the upstream lists is served, each linked to
+ * Sigil's own /pypi/files/ URL (so every byte passes through observe()) and each its own record
+ * under its file purl (`pkg:pypi/<name>@<version>?file_name=<file>`, docs/pypi.md):
+ *   - files whose bytes Sigil has logged list the LOGGED sha256, with the record in `_sigil`;
+ *     when the upstream now lists another sha256 for that file, that is a conflict of that
+ *     file only: it is logged and pip still sees (and gets) the logged bytes;
+ *   - files not logged yet list the upstream's sha256 (pip checks it; Sigil checks it too
+ *     before logging, on the file's first download);
  *   - versions the proxy policy hides (too young, denied) are left out.
- * If the upstream fails, the versions already logged are still served.
+ * A file observed before files had purls (a row under the version purl) is matched by its
+ * file name and served as one file of its version.
+ * If the upstream fails, the files already logged are still served.
  */
 import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import { releasesOf } from '../personalities/shared/releases-of.js';
 import type { RegistryContext } from '../publish.js';
+import { filesOfVersion } from '../release-keys.js';
 import { UpstreamError } from '../upstream/http.js';
-import { chooseFiles, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
+import { fileRank, pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
 import type { ObserveService } from './observe.js';
 
 /** ProxiedFile: a file of a proxied project page; `row` when its bytes are logged. */
@@ -25,6 +28,23 @@ export interface ProxiedFile {
   readonly version: string;
   readonly row?: ReleaseRow;
   readonly upstream?: UpstreamFile;
+}
+
+/** Distribution files the proxy serves: wheels, .tar.gz and .zip sdists (PEP 527: no eggs, no installers). */
+const served = (f: UpstreamFile) => fileRank(f.filename) <= 3;
+
+/**
+ * How many files of one version a lookup observes at once: one cheap lookup must not make
+ * Sigil download a whole wheel matrix; the rest are logged on their first download.
+ */
+export const MAX_FILES_OBSERVED_PER_LOOKUP = 8;
+
+/** filesToObserve: the files of one version a lookup observes: served ones, pure wheel and sdist first, at most MAX_FILES_OBSERVED_PER_LOOKUP. */
+export function filesToObserve(ofVersion: readonly UpstreamFile[]): UpstreamFile[] {
+  return ofVersion
+    .filter(served)
+    .sort((a, b) => fileRank(a.filename) - fileRank(b.filename))
+    .slice(0, MAX_FILES_OBSERVED_PER_LOOKUP);
 }
 
 export class PypiProxy {
@@ -41,7 +61,7 @@ export class PypiProxy {
 
   /** files returns the proxied files of project `norm`; undefined when neither the upstream nor the log has it. */
   async files(norm: string): Promise<ProxiedFile[] | undefined> {
-    const logged = releasesOf(this.ctx.store, `pkg:pypi/${norm}`);
+    const logged = releasesOf(this.ctx.store, `pkg:pypi/${norm}`, { files: true });
     let listed: UpstreamFile[] | undefined;
     try {
       listed = await this.upstream.files(norm);
@@ -52,27 +72,53 @@ export class PypiProxy {
     if (!listed && logged.length === 0) return undefined;
     const policy = this.observe.o.policy;
     const out: ProxiedFile[] = [];
-    const byVersion = new Map(logged.map((r) => [r.version, r]));
-    for (const [version, f] of chooseFiles(listed ?? [])) {
-      const purl = makePurl('pypi', undefined, norm, version);
-      const row = byVersion.get(version);
+    // One record per file: matched by version and exact file name (a row stored under the
+    // version purl before files had purls is matched the same way).
+    const byFile = new Map(logged.map((r) => [`${r.version}\n${r.filename}`, r]));
+    for (const f of listed ?? []) {
+      if (!served(f)) continue;
+      const purl = pypiFilePurl(norm, f);
       if (policy?.denied(purl) !== undefined) continue;
+      const key = `${f.version}\n${f.filename}`;
+      const row = byFile.get(key);
       if (!row) {
         if (policy?.hides(purl, f.uploadTime)) continue;
-        out.push({ version, upstream: f });
+        out.push({ version: f.version, upstream: f });
         continue;
       }
-      byVersion.delete(version);
-      const same = listed!.find((u) => u.filename === row.filename);
-      if (same?.sha256)
+      byFile.delete(key);
+      // The logged digest wins; another sha256 listed now is a conflict of this file only.
+      if (f.sha256)
         await this.observe.checkIndexDigest(row, this.upstream, {
           algorithm: 'sha256',
-          hex: same.sha256,
+          hex: f.sha256,
         });
-      out.push({ version, row, ...(same ? { upstream: same } : {}) });
+      out.push({ version: f.version, row, upstream: f });
     }
-    for (const row of byVersion.values())
+    for (const row of byFile.values())
       if (policy?.denied(row.purl) === undefined) out.push({ version: row.version, row });
     return out;
+  }
+
+  /**
+   * observeVersion answers a version purl (`pkg:pypi/foo@1.0`) as its file set: when no file of
+   * it is logged yet, the files the upstream lists for it are observed (each checked against
+   * the upstream's sha256 for that file; at most MAX_FILES_OBSERVED_PER_LOOKUP); the answer is
+   * the logged files. A file the upstream
+   * serves wrongly or the policy refuses is left out of the set (a lockfile hash for it is then
+   * reported as not logged). Undefined when neither the log nor the upstream has the version.
+   */
+  async observeVersion(norm: string, version: string): Promise<ReleaseRow[] | undefined> {
+    const versionPurl = makePurl('pypi', undefined, norm, version);
+    const have = filesOfVersion(this.ctx.store, versionPurl);
+    if (have && have.length > 0) return have;
+    const listed = filesToObserve(await this.upstream.filesOfVersion(norm, version));
+    const rows = await Promise.all(
+      listed.map((f) => this.observe.observe(pypiFilePurl(norm, f)).catch(() => undefined)),
+    );
+    const files = filesOfVersion(this.ctx.store, versionPurl) ?? [];
+    if (files.length > 0) return files;
+    const got = rows.filter((r): r is ReleaseRow => r !== undefined);
+    return got.length > 0 ? got : undefined;
   }
 }

@@ -4,9 +4,10 @@
  *
  *   index      GET <url>/<normalized name>/ asking for PEP 691 JSON first, PEP 503 HTML
  *              otherwise; file URLs are resolved against the page's URL
- *   artifact   one file per version (Sigil's release model keeps one distribution file per
- *              version, docs/pypi.md): a pure wheel (`…-none-any.whl`) if there is one, else
- *              the sdist, else the first wheel listed; checked against the index's sha256
+ *   artifact   every file the index lists, each its own record under its file purl
+ *              (`pkg:pypi/<name>@<version>?file_name=<file>`, docs/pypi.md), checked against
+ *              the index's sha256 for that file; a version purl (no file_name) locates the
+ *              preferred file (chooseFiles: pure wheel, sdist, other wheel)
  *   evidence   PyPI signs neither index nor files: registry signature "not-applicable";
  *              PEP 740 provenance is recorded as offered ("unverified", with its URL) or "none"
  *
@@ -14,7 +15,7 @@
  * upstream fetch for both) and fetched once at a time per name.
  */
 import type { UpstreamEvidence } from '../../core/observed.js';
-import { parsePurl } from '../../core/purl.js';
+import { makePurl, parsePurl } from '../../core/purl.js';
 import { normalizePypiName } from '../../ecosystems/pypi/name.js';
 import { UpstreamClient, UpstreamError } from './http.js';
 import { IndexCache } from './index-cache.js';
@@ -68,8 +69,8 @@ export function pypiVersionOf(filename: string, norm: string): string | undefine
   return undefined;
 }
 
-/** fileRank orders candidates for a version's one file: pure wheel, sdist, other wheel. */
-function fileRank(filename: string): number {
+/** fileRank orders a version's files: pure wheel, sdist, other wheel; above 3 Sigil does not serve it (eggs, installers). */
+export function fileRank(filename: string): number {
   if (filename.endsWith('-none-any.whl')) return 0;
   if (filename.endsWith('.tar.gz')) return 1;
   if (filename.endsWith('.zip')) return 2;
@@ -175,10 +176,24 @@ export function parseSimpleJson(doc: unknown, pageUrl: string, norm: string): Up
   return out;
 }
 
-/** pypiNameOf: the normalized project name and version of a pypi purl. */
-export function pypiNameOf(purl: string): { norm: string; version: string | undefined } {
+/** pypiNameOf: the normalized project name, version and file name (`?file_name=`) of a pypi purl. */
+export function pypiNameOf(purl: string): {
+  norm: string;
+  version: string | undefined;
+  fileName: string | undefined;
+} {
   const p = parsePurl(purl);
-  return { norm: normalizePypiName(p.name), version: p.version ?? undefined };
+  const q = (p.qualifiers ?? {}) as Record<string, string>;
+  return {
+    norm: normalizePypiName(p.name),
+    version: p.version ?? undefined,
+    fileName: q['file_name'],
+  };
+}
+
+/** pypiFilePurl: the purl of one upstream file (docs/pypi.md "Several files per version"). */
+export function pypiFilePurl(norm: string, f: Pick<UpstreamFile, 'version' | 'filename'>): string {
+  return makePurl('pypi', undefined, norm, f.version, { file_name: f.filename });
 }
 
 export class PypiUpstream implements Upstream {
@@ -226,20 +241,30 @@ export class PypiUpstream implements Upstream {
     return this.files(pypiNameOf(packagePurl).norm);
   }
 
-  /** fileFor: the one file Sigil serves for a version, as the upstream lists it now. */
-  async fileFor(norm: string, version: string): Promise<UpstreamFile | undefined> {
+  /** fileFor: a file of a version as the upstream lists it now: the named one, else the preferred one. */
+  async fileFor(
+    norm: string,
+    version: string,
+    fileName?: string,
+  ): Promise<UpstreamFile | undefined> {
     const files = await this.files(norm);
     if (!files) return undefined;
-    return chooseFiles(files).get(version);
+    if (fileName === undefined) return chooseFiles(files).get(version);
+    return files.find((f) => f.version === version && f.filename === fileName);
+  }
+
+  /** filesOfVersion: every file the upstream lists for one version (empty when none). */
+  async filesOfVersion(norm: string, version: string): Promise<UpstreamFile[]> {
+    return ((await this.files(norm)) ?? []).filter((f) => f.version === version);
   }
 
   async locate(purl: string): Promise<ArtifactRef | undefined> {
-    const { norm, version } = pypiNameOf(purl);
+    const { norm, version, fileName } = pypiNameOf(purl);
     if (version === undefined) return undefined;
-    const f = await this.fileFor(norm, version);
+    const f = await this.fileFor(norm, version, fileName);
     if (!f) return undefined;
     return {
-      purl,
+      purl: pypiFilePurl(norm, f), // a version purl locates its preferred file, recorded as that file
       url: f.url,
       filename: f.filename,
       indexDigest: f.sha256 ? { algorithm: 'sha256', hex: f.sha256 } : null,

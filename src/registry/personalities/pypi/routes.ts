@@ -155,7 +155,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       version: u.version,
       ...(u.requiresPython ? { requiresPython: u.requiresPython } : {}),
       ...(u.yanked !== undefined ? { yanked: u.yanked } : {}),
-      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/sum/${encodeURIComponent(makePurl('pypi', undefined, norm, u.version))}`,
+      record: `${ctx.baseUrl || base.slice(0, -PYPI_PREFIX.length)}/api/v1/sum/${encodeURIComponent(makePurl('pypi', undefined, norm, u.version, { file_name: u.filename }))}`,
       signedByAuthor: false,
     };
   }
@@ -213,8 +213,9 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       // is fetched, checked and logged on first sight.
       let row = fileRow(norm, version, file);
       if (!row && opts.proxy) {
+        // Each upstream file is its own observed record, logged on its first download.
         const observed = await opts.proxy.observe.observe(
-          makePurl('pypi', undefined, norm, version),
+          makePurl('pypi', undefined, norm, version, { file_name: file }),
         );
         row = observed && observed.filename === file ? observed : undefined;
       }
