@@ -101,23 +101,12 @@ export class ComposerUpstream implements Upstream {
   versions(name: string): Promise<Json[] | undefined> {
     return this.cache.get(name, async () => {
       const url = (await this.template()).replace('%package%', name);
-      const r = await this.o.client.get(url, {
+      const doc = await this.o.client.getJson(url, {
         upstream: this.label,
         what: `metadata of ${name}`,
         maxBytes: this.o.limits.maxIndexBytes,
-        accept: 'application/json',
       });
-      if (!r) return undefined;
-      let doc: unknown;
-      try {
-        doc = JSON.parse(r.body.toString('utf8'));
-      } catch {
-        throw new UpstreamError(
-          502,
-          'UPSTREAM_BAD_INDEX',
-          `${this.label}: the metadata of ${name} is not JSON`,
-        );
-      }
+      if (doc === undefined) return undefined;
       const list = isObj(doc) && isObj(doc['packages']) ? doc['packages'][name] : undefined;
       if (!Array.isArray(list))
         throw new UpstreamError(

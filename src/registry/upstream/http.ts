@@ -79,6 +79,21 @@ export class UpstreamClient {
     return this.sem.run(() => this.getNow(url, o));
   }
 
+  /** getJson is `get` of a JSON document: its parsed value, undefined for 404/410, UPSTREAM_BAD_INDEX when it is not JSON. */
+  async getJson(url: string, o: GetOptions): Promise<unknown> {
+    const r = await this.get(url, { accept: 'application/json', ...o });
+    if (!r) return undefined;
+    try {
+      return JSON.parse(r.body.toString('utf8')) as unknown;
+    } catch {
+      throw new UpstreamError(
+        502,
+        'UPSTREAM_BAD_INDEX',
+        `${o.upstream}: the ${o.what} is not JSON`,
+      );
+    }
+  }
+
   private async getNow(url: string, o: GetOptions): Promise<GetResult | undefined> {
     const signal = AbortSignal.timeout(this.limits.timeoutMs);
     const seen = new Set<string>();

@@ -81,23 +81,12 @@ export class NpmUpstream implements Upstream {
   }
 
   private async fetchPackument(name: string): Promise<Json | undefined> {
-    const r = await this.o.client.get(`${this.url}/${name.replace('/', '%2f')}`, {
+    const doc = await this.o.client.getJson(`${this.url}/${name.replace('/', '%2f')}`, {
       upstream: this.label,
       what: `packument of ${name}`,
       maxBytes: this.o.limits.maxIndexBytes,
-      accept: 'application/json',
     });
-    if (!r) return undefined;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(r.body.toString('utf8'));
-    } catch {
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_BAD_INDEX',
-        `${this.label}: the packument of ${name} is not JSON`,
-      );
-    }
+    if (doc === undefined) return undefined;
     if (!isObj(doc) || !isObj(doc['versions']))
       throw new UpstreamError(
         502,
