@@ -20,7 +20,7 @@ import { SigilError, InputError } from '../core/errors.js';
 import { MAX_ENTRY_SIZE } from '../log/entry-bundle.js';
 import { type AppendResult, PushbackError, type TransparencyLog } from '../log/service.js';
 import type { LogAdmission } from './log-admission.js';
-import { capConnections, fastifyHttpOptions } from './http-limits.js';
+import { capConnections, fastifyHttpOptions, type TrustedProxies } from './http-limits.js';
 
 export interface LogRoutesOptions {
   readonly log: TransparencyLog;
@@ -186,6 +186,8 @@ export interface LogServerOptions extends LogRoutesOptions {
   readonly prefix?: string;
   /** fastify logger option (default off). */
   readonly logger?: boolean;
+  /** Reverse proxies whose X-Forwarded-For names the client for write rate limits (http-limits.ts). */
+  readonly trustedProxies?: TrustedProxies;
 }
 
 /**
@@ -198,8 +200,11 @@ export function createLogServer(options: LogServerOptions): FastifyInstance {
     logger: options.logger ?? false,
     bodyLimit: Math.max(1024 * 1024, options.maxEntryBytes ?? 0),
     ...fastifyHttpOptions(),
+    ...(options.trustedProxies
+      ? { trustProxy: (address: string) => options.trustedProxies!.includes(address) }
+      : {}),
   });
-  capConnections(app.server);
+  capConnections(app.server, undefined, options.trustedProxies);
   void app.register(logRoutes, { ...options, prefix: options.prefix ?? '' });
   return app;
 }

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrustedProxies } from '../../src/registry/http-limits.js';
+import { LogAdmission } from '../../src/registry/log-admission.js';
+import { createLogServer } from '../../src/registry/log-routes.js';
+import { openFileLog } from '../../src/store/file-log.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 
 let registry: Registry | undefined;
@@ -69,5 +72,42 @@ describe('trusted proxies', () => {
     expect(t.includes('garbage')).toBe(false);
     for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '10.0.0.0/x'])
       expect(() => new TrustedProxies([bad])).toThrow(/not an IP address or CIDR block/);
+  });
+
+  it('sigil log serve: write rate limits follow the forwarded client only behind a trusted proxy', async () => {
+    const codesFor = async (trusted: TrustedProxies | undefined) => {
+      const log = await openFileLog(mkdtempSync(join(tmpdir(), 'sigil-trust-proxy-log-')), {
+        origin: 'trust.test/log',
+        batchIntervalMs: 1,
+      });
+      const app = createLogServer({
+        log,
+        admission: LogAdmission.policy({ open: true, rateLimit: { burst: 2, perMinute: 1 } }),
+        ...(trusted ? { trustedProxies: trusted } : {}),
+      });
+      const add = (client: string, i: number) =>
+        app
+          .inject({
+            method: 'POST',
+            url: '/add',
+            remoteAddress: '127.0.0.1',
+            headers: { 'content-type': 'application/octet-stream', 'x-forwarded-for': client },
+            payload: Buffer.from(`entry ${client} ${i}`),
+          })
+          .then((r) => r.statusCode);
+      try {
+        return [
+          await add('203.0.113.7', 1),
+          await add('203.0.113.7', 2),
+          await add('203.0.113.7', 3),
+          await add('203.0.113.8', 4),
+        ];
+      } finally {
+        await app.close();
+        await log.close();
+      }
+    };
+    expect(await codesFor(new TrustedProxies(['127.0.0.1']))).toEqual([200, 200, 429, 200]);
+    expect(await codesFor(undefined)).toEqual([200, 200, 429, 429]);
   });
 });

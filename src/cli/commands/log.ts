@@ -2,7 +2,7 @@
  * sigil log: run and inspect a transparency log.
  *
  *   sigil log serve [--data DIR] [--listen HOST:PORT] [--origin ORIGIN]
- *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N] [--verify-workers N]
+ *                   [--write-token-file FILE] [--allow-key PUB]… [--open-writes] [--write-rate N] [--max-body-bytes N] [--verify-workers N] [--trust-proxy IPs]
  *   sigil log vkey [--data DIR]
  *   sigil log checkpoint [--url URL | --data DIR] [--vkey VKEY]
  *   sigil log audit [--url URL | --data DIR] [--vkey VKEY]
@@ -16,6 +16,7 @@ import { verifyCheckpoint } from '../../log/checkpoint.js';
 import { type NoteVerifier, parseVerifierKey } from '../../log/note-key.js';
 import { createLogServer } from '../../registry/log-routes.js';
 import { DEFAULT_WRITE_RATE, LogAdmission } from '../../registry/log-admission.js';
+import { TrustedProxies } from '../../registry/http-limits.js';
 import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
 import { PreparePool } from '../../registry/personalities/rekor/prepare-pool.js';
@@ -55,6 +56,7 @@ export interface ServeFlags extends WitnessFlags {
   objects?: string;
   migrate?: boolean;
   verifyWorkers?: string;
+  trustProxy?: string;
 }
 
 export interface SourceFlags {
@@ -115,6 +117,10 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .option(
       '--migrate',
       'apply database migrations before serving (under a lock: safe on every replica)',
+    )
+    .option(
+      '--trust-proxy <addresses>',
+      'reverse proxies (comma-separated IPs or CIDR blocks) whose X-Forwarded-For names the client for write rate limits; no other sender is believed',
     )
     .option(
       '--verify-workers <n>',
@@ -189,6 +195,14 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const batchIntervalMs = intFlag('--batch-interval', flags.batchInterval, 0);
   const admission = writePolicy(flags, io.env);
   const maxBodyBytes = intFlag('--max-body-bytes', flags.maxBodyBytes, 1) ?? LOG_SERVE_MAX_BODY;
+  const trustedProxies = flags.trustProxy
+    ? new TrustedProxies(
+        flags.trustProxy
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+    : undefined;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);
@@ -208,7 +222,11 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         { dir: fileLog.dir, keyCreated: fileLog.keyCreated },
       )
     : fileLog;
-  const app = createLogServer({ log, admission });
+  const app = createLogServer({
+    log,
+    admission,
+    ...(trustedProxies ? { trustedProxies } : {}),
+  });
   // The Rekor v2 write API beside the tlog-tiles read side (sigstore clients submit here).
   // Parse + verify on worker threads (issue 14, P4): the event loop keeps HTTP and sequencing.
   const workers =
