@@ -22,10 +22,11 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
 import { identifyCargo } from '../../../ecosystems/cargo/identify.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import { publishClaims, type AuthGuard } from '../../auth/http.js';
+import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
-import { publishRelease, type RegistryContext } from '../../publish.js';
+import { publishClientUpload } from '../shared/client-upload.js';
+import type { RegistryContext } from '../../publish.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
 import { compareSemver } from '../npm/semver.js';
@@ -251,37 +252,28 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
         );
       }
 
-      const claims = publishClaims(auth, req);
-      let outcome;
-      try {
-        outcome = await publishRelease(ctx, {
+      const outcome = await publishClientUpload(
+        ctx,
+        auth,
+        req,
+        {
           filename,
           artifact: body.crate,
           bundle: null,
           keyEvents: [] as DsseEnvelope[],
           type: 'cargo',
-          ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-          ...(claims.authorize ? { authorize: claims.authorize } : {}),
-        });
-      } catch (e) {
-        if (e instanceof RegistryError && e.code === 'VERSION_EXISTS')
-          throw new RegistryError(
-            409,
-            e.code,
-            `crate version \`${identity.version}\` of \`${identity.name}\` is already uploaded with other bytes`,
-            'versions are immutable; bump the version in Cargo.toml',
-          );
-        if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-          throw new RegistryError(
-            403,
-            e.code,
-            `${identity.name} only accepts releases signed by its authors, and \`cargo publish\` cannot sign`,
-            `cargo package && sigil publish target/package/${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/cargo.md)`,
-          );
-        }
-        throw e;
-      }
-      claims.commit();
+        },
+        {
+          versionExists: {
+            message: `crate version \`${identity.version}\` of \`${identity.name}\` is already uploaded with other bytes`,
+            hint: 'versions are immutable; bump the version in Cargo.toml',
+          },
+          signatureRequired: {
+            message: `${identity.name} only accepts releases signed by its authors, and \`cargo publish\` cannot sign`,
+            hint: `cargo package && sigil publish target/package/${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/cargo.md)`,
+          },
+        },
+      );
       const other =
         outcome.status === 200
           ? [`${identity.name} ${identity.version} was already published with these bytes`]

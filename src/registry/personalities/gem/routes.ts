@@ -24,10 +24,11 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, versionlessPurl } from '../../../core/purl.js';
-import { publishClaims, type AuthGuard } from '../../auth/http.js';
+import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
-import { publishRelease, type RegistryContext } from '../../publish.js';
+import { publishClientUpload } from '../shared/client-upload.js';
+import type { RegistryContext } from '../../publish.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
@@ -345,36 +346,22 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`,
         `push as ${existingNames[0]} or choose another name`,
       );
-    const claims = publishClaims(auth, req);
-    let outcome;
-    try {
-      outcome = await publishRelease(ctx, {
-        filename,
-        artifact: req.body,
-        bundle: null,
-        type: 'gem',
-        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-    } catch (e) {
-      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS')
-        throw new RegistryError(
-          409,
-          e.code,
-          `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`,
-          'versions are immutable; bump the version in the gemspec',
-        );
-      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        throw new RegistryError(
-          403,
-          e.code,
-          `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`,
-          `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`,
-        );
-      }
-      throw e;
-    }
-    claims.commit();
+    const outcome = await publishClientUpload(
+      ctx,
+      auth,
+      req,
+      { filename, artifact: req.body, bundle: null, type: 'gem' },
+      {
+        versionExists: {
+          message: `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`,
+          hint: 'versions are immutable; bump the version in the gemspec',
+        },
+        signatureRequired: {
+          message: `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`,
+          hint: `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`,
+        },
+      },
+    );
     const purl = makePurl(
       'gem',
       undefined,

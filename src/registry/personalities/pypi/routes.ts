@@ -27,10 +27,11 @@ import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
 import { normalizePypiName, PYPI_NAME, PYPI_VERSION } from '../../../ecosystems/pypi/name.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { InputError } from '../../../core/errors.js';
-import { publishClaims, type AuthGuard } from '../../auth/http.js';
+import type { AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
-import { publishRelease, type RegistryContext } from '../../publish.js';
+import { publishClientUpload } from '../shared/client-upload.js';
+import type { RegistryContext } from '../../publish.js';
 import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
@@ -290,41 +291,32 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       );
     }
     const norm = normalizePypiName(identity.name);
-    const claims = publishClaims(auth, req);
-    let outcome;
-    try {
-      outcome = await publishRelease(ctx, {
+    // Each distribution file is immutable on its own (its purl carries its file name): only the
+    // same name with other bytes is VERSION_EXISTS. twine --skip-existing recognises 409
+    // (twine/commands/upload.py skip_upload), and prints the reason "File already exists".
+    const outcome = await publishClientUpload(
+      ctx,
+      auth,
+      req,
+      {
         filename: up.filename,
         artifact: up.data,
         bundle: up.bundle,
         keyEvents: up.keyEvents as DsseEnvelope[],
         type: 'pypi',
-        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-    } catch (e) {
-      if (e instanceof RegistryError && e.code === 'VERSION_EXISTS') {
-        // Each distribution file is immutable on its own (its purl carries its file name): only
-        // the same name with other bytes gets here. twine --skip-existing recognises 409
-        // (twine/commands/upload.py skip_upload), and prints the reason "File already exists".
-        throw new RegistryError(
-          409,
-          'FILE_EXISTS',
-          `File already exists: ${up.filename} is published with other bytes`,
-          'a published file never changes; build a new version (or a post release, e.g. 1.0.post1)',
-        );
-      }
-      if (e instanceof RegistryError && e.code === 'AUTHOR_SIGNATURE_REQUIRED') {
-        throw new RegistryError(
-          403,
-          e.code,
-          `${norm} only accepts releases signed by its authors, and twine cannot sign`,
-          `sigil publish dist/${up.filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (signs and uploads in one step; see docs/pypi.md)`,
-        );
-      }
-      throw e;
-    }
-    claims.commit();
+      },
+      {
+        versionExists: {
+          code: 'FILE_EXISTS',
+          message: `File already exists: ${up.filename} is published with other bytes`,
+          hint: 'a published file never changes; build a new version (or a post release, e.g. 1.0.post1)',
+        },
+        signatureRequired: {
+          message: `${norm} only accepts releases signed by its authors, and twine cannot sign`,
+          hint: `sigil publish dist/${up.filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (signs and uploads in one step; see docs/pypi.md)`,
+        },
+      },
+    );
     // PyPI answers 200 to an upload (also of an identical file again).
     return reply.code(200).send({
       ok: true,
