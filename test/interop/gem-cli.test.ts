@@ -8,7 +8,6 @@
 // 3. An X.509-signed gem (`gem cert`) keeps its signatures: `gem install -P HighSecurity` verifies it.
 // 4. A tampered stored gem makes bundler fail on its checksum.
 // HOME, GEM_HOME, GEM_PATH and the bundler dirs are fresh per run.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -24,6 +23,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { buildGem, freshGemHome, runRuby } from '../helpers/gem-client.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
@@ -34,72 +34,10 @@ const bundle = needsProgram('bundle', ['--version'], 'apt-get install ruby-bundl
 let reg: Registry;
 let url: string;
 let root: string;
-let homes = 0;
-
 function freshHome(): Record<string, string> {
-  const home = join(root, `home-${homes++}`);
-  mkdirSync(home, { recursive: true });
-  return {
-    HOME: home,
-    GEM_HOME: join(home, 'gems'),
-    GEM_PATH: join(home, 'gems'),
-    BUNDLE_USER_HOME: join(home, 'bundle'),
-    BUNDLE_APP_CONFIG: join(home, 'bundle-config'),
-    BUNDLE_PATH: join(home, 'gems'),
-  };
+  return freshGemHome(root);
 }
-
-function run(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (
-        v !== undefined &&
-        !k.startsWith('GEM_') &&
-        !k.startsWith('BUNDLE') &&
-        !k.startsWith('RUBY')
-      )
-        base[k] = v;
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-async function buildGem(
-  dir: string,
-  name: string,
-  version: string,
-  deps: string,
-  body: string,
-  signing = '',
-): Promise<string> {
-  mkdirSync(join(dir, 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'lib', `${name.replace(/-/g, '_')}.rb`), body);
-  writeFileSync(
-    join(dir, `${name}.gemspec`),
-    `Gem::Specification.new do |s|\n  s.name = ${JSON.stringify(name)}\n  s.version = ${JSON.stringify(version)}\n  s.summary = "sigil test gem"\n  s.authors = ["Sigil"]\n  s.license = "MIT"\n  s.files = ["lib/${name.replace(/-/g, '_')}.rb"]\n  s.required_ruby_version = ">= 2.5"\n${deps}${signing}end\n`,
-  );
-  const r = await run('gem', ['build', `${name}.gemspec`], dir, freshHome());
-  if (r.code !== 0) throw new Error(`gem build ${name}: ${r.out}`);
-  return join(
-    dir,
-    readdirSync(dir).find((f) => f.endsWith('.gem'))!,
-  );
-}
+const run = runRuby;
 
 describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
   'gem and bundler against sigil serve',

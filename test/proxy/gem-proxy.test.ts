@@ -7,15 +7,15 @@
 // record while bundler still gets the logged bytes; upstream failures (500, timeout, wrong
 // checksum) answer an error naming the upstream and log nothing; a private name is never
 // asked upstream and is left out of /versions.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { buildGem, freshGemHome, runRuby } from '../helpers/gem-client.js';
 import {
   conflictsAt,
   openProxied,
@@ -30,70 +30,10 @@ const gem = needsProgram('gem', ['--version'], 'apt-get install ruby-rubygems', 
 const bundle = needsProgram('bundle', ['--version'], 'apt-get install ruby-bundler', FILE);
 
 let root: string;
-let homes = 0;
 function freshHome(): Record<string, string> {
-  const home = join(root, `home-${homes++}`);
-  mkdirSync(home, { recursive: true });
-  return {
-    HOME: home,
-    GEM_HOME: join(home, 'gems'),
-    GEM_PATH: join(home, 'gems'),
-    BUNDLE_USER_HOME: join(home, 'bundle'),
-    BUNDLE_APP_CONFIG: join(home, 'bundle-config'),
-    BUNDLE_PATH: join(home, 'gems'),
-  };
+  return freshGemHome(root);
 }
-
-function run(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (
-        v !== undefined &&
-        !k.startsWith('GEM_') &&
-        !k.startsWith('BUNDLE') &&
-        !k.startsWith('RUBY')
-      )
-        base[k] = v;
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-async function buildGem(
-  dir: string,
-  name: string,
-  version: string,
-  deps: string,
-  body: string,
-): Promise<string> {
-  mkdirSync(join(dir, 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'lib', `${name.replace(/-/g, '_')}.rb`), body);
-  writeFileSync(
-    join(dir, `${name}.gemspec`),
-    `Gem::Specification.new do |s|\n  s.name = ${JSON.stringify(name)}\n  s.version = ${JSON.stringify(version)}\n  s.summary = "sigil proxy test gem"\n  s.authors = ["Sigil"]\n  s.license = "MIT"\n  s.files = ["lib/${name.replace(/-/g, '_')}.rb"]\n  s.required_ruby_version = ">= 2.5"\n${deps}end\n`,
-  );
-  const r = await run('gem', ['build', `${name}.gemspec`], dir, freshHome());
-  if (r.code !== 0) throw new Error(`gem build ${name}: ${r.out}`);
-  return join(
-    dir,
-    readdirSync(dir).find((f) => f.endsWith('.gem'))!,
-  );
-}
+const run = runRuby;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
