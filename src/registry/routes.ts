@@ -26,7 +26,7 @@ import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import {
   claimPatternFirst,
-  publishClaims,
+  withPublishClaims,
   sendAuthError,
   toAuthError,
   type AuthGuard,
@@ -245,20 +245,21 @@ export async function registryRoutes(
     if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes)
       throw tooLarge();
     const account = req.sigilAuth?.principal.account;
-    const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
-    const outcome = await publishRelease(ctx, {
-      filename: body.filename,
-      artifact,
-      bundle: body.bundle ?? null,
-      keyEvents: body.keyEvents ?? [],
-      ...(body.type !== undefined ? { type: body.type } : {}),
-      ...(body.namespace !== undefined ? { namespace: body.namespace } : {}),
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      ...(body.version !== undefined ? { version: body.version } : {}),
-      ...(account ? { account } : {}),
-      ...(claims.authorize ? { authorize: claims.authorize } : {}),
-    });
-    claims.commit();
+    // claims: the package, and the namespace of every key event sent along
+    const outcome = await withPublishClaims(auth, req, (authorize) =>
+      publishRelease(ctx, {
+        filename: body.filename,
+        artifact,
+        bundle: body.bundle ?? null,
+        keyEvents: body.keyEvents ?? [],
+        ...(body.type !== undefined ? { type: body.type } : {}),
+        ...(body.namespace !== undefined ? { namespace: body.namespace } : {}),
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.version !== undefined ? { version: body.version } : {}),
+        ...(account ? { account } : {}),
+        ...(authorize ? { authorize } : {}),
+      }),
+    );
     return reply.code(outcome.status).send(outcome.record);
   }
 

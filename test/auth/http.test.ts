@@ -11,6 +11,7 @@ import {
   sendAuthError,
   toAuthError,
   uploadLimit,
+  withPublishClaims,
   type AuthGuard,
 } from '../../src/registry/auth/http.js';
 import { AuthService } from '../../src/registry/auth/service.js';
@@ -62,6 +63,15 @@ async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {
     },
     async (req) => ({ account: req.sigilAuth?.principal.account }),
   );
+  // An upload through withPublishClaims that can be made to fail after its namespace was authorised.
+  app.post('/upload', { onRequest: guard.requireAuth({ action: 'publish' }) }, async (req) => {
+    const body = req.body as { namespace: string; fail: boolean };
+    return withPublishClaims({ guard, service: auth }, req, async (authorize) => {
+      authorize!(body.namespace, 'publish');
+      if (body.fail) throw new Error('the publish was refused after authorisation');
+      return { ok: true };
+    });
+  });
   await app.ready();
 }
 
@@ -335,5 +345,30 @@ describe('authorizeWrite (the registry routes option)', () => {
       code: 'NAMESPACE_FORBIDDEN',
       status: 403,
     });
+  });
+});
+
+describe('withPublishClaims', () => {
+  const upload = (token: string, namespace: string, fail: boolean) =>
+    app.inject({
+      method: 'POST',
+      url: '/upload',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      payload: JSON.stringify({ namespace, fail }),
+    });
+
+  it('a refused first publish leaves no claim and no hold: another account may claim a pattern over it at once', async () => {
+    auth.createAccount('carol');
+    const carol = auth.createToken('carol').token;
+    expect((await upload(carol, 'pkg:npm/%40race/widget', true)).statusCode).toBe(500);
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(true);
+  });
+
+  it('a first publish that succeeds claims its name for the uploader, and a pattern over it is refused', async () => {
+    auth.createAccount('carol');
+    const carol = auth.createToken('carol').token;
+    expect((await upload(carol, 'pkg:npm/%40race2/widget', false)).statusCode).toBe(200);
+    expect(auth.claimNamespace('bob', 'pkg:npm/%40race2/*')).toBe(false);
+    expect(auth.claimNamespace('carol', 'pkg:npm/%40race2/widget')).toBe(true);
   });
 });

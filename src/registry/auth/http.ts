@@ -262,8 +262,12 @@ export function claimPatternFirst(
 export function publishClaims(
   auth: { readonly guard: AuthGuard; readonly service: AuthService } | undefined,
   req: FastifyRequest,
-): { authorize?: (namespace: string, action: 'publish' | 'keys') => void; commit(): void } {
-  if (!auth) return { commit: () => undefined };
+): {
+  authorize?: (namespace: string, action: 'publish' | 'keys') => void;
+  commit(): void;
+  release(): void;
+} {
+  if (!auth) return { commit: () => undefined, release: () => undefined };
   const claimed = new Set<string>();
   const holds: (() => void)[] = [];
   return {
@@ -281,5 +285,28 @@ export function publishClaims(
       for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);
       for (const release of holds) release();
     },
+    release: () => {
+      for (const release of holds) release();
+    },
   };
+}
+
+/**
+ * withPublishClaims runs one upload with publishClaims: the claims are made when `publish`
+ * succeeds, and the first-publish holds end either way, so a refused upload leaves nothing
+ * behind, not even a hold that keeps others' patterns waiting.
+ */
+export async function withPublishClaims<T>(
+  auth: { readonly guard: AuthGuard; readonly service: AuthService } | undefined,
+  req: FastifyRequest,
+  publish: (authorize?: (namespace: string, action: 'publish' | 'keys') => void) => Promise<T>,
+): Promise<T> {
+  const claims = publishClaims(auth, req);
+  try {
+    const out = await publish(claims.authorize);
+    claims.commit();
+    return out;
+  } finally {
+    claims.release();
+  }
 }

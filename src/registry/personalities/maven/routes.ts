@@ -4,7 +4,7 @@
  * sends it (Bearer token, e.g. from settings.xml <httpHeaders>), fed into the one publish pipeline.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { publishClaims, sendAuthError, toAuthError, type AuthGuard } from '../../auth/http.js';
+import { withPublishClaims, sendAuthError, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import type { RegistryContext } from '../../publish.js';
@@ -88,15 +88,15 @@ export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions
       const body = Buffer.isBuffer(req.body)
         ? req.body
         : Buffer.from(typeof req.body === 'string' ? req.body : '');
-      const claims = publishClaims(auth, req);
       const account = req.sigilAuth?.principal.account;
-      const out = await deploy(opts.ctx, repo, {
-        path: req.params['*'],
-        body,
-        ...(account ? { account } : {}),
-        ...(claims.authorize ? { authorize: claims.authorize } : {}),
-      });
-      claims.commit();
+      const out = await withPublishClaims(auth, req, (authorize) =>
+        deploy(opts.ctx, repo, {
+          path: req.params['*'],
+          body,
+          ...(account ? { account } : {}),
+          ...(authorize ? { authorize } : {}),
+        }),
+      );
       return reply.code(out.status).send(out.body);
     },
   );

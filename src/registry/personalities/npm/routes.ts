@@ -30,7 +30,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, purlWithoutVersion } from '../../../core/purl.js';
 import { AuthError } from '../../auth/errors.js';
-import { publishClaims, toAuthError, type AuthGuard } from '../../auth/http.js';
+import { withPublishClaims, toAuthError, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { isStorageFull } from '../../../store/storage-full.js';
@@ -257,12 +257,13 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       );
     }
     const body = parseNpmPublishBody(req.body, target.name, opts.maxTarballBytes);
-    const claims = publishClaims(auth, req); // the package, and the namespace of every key event sent along
-    const outcome = await publishNpmPackage(ctx, target.name, body, {
-      ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-      ...(claims.authorize ? { authorize: claims.authorize } : {}),
-    });
-    claims.commit();
+    // claims: the package, and the namespace of every key event sent along
+    const outcome = await withPublishClaims(auth, req, (authorize) =>
+      publishNpmPackage(ctx, target.name, body, {
+        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+        ...(authorize ? { authorize } : {}),
+      }),
+    );
     return reply.code(201).send({
       ok: true,
       id: target.name,

@@ -6,7 +6,7 @@
  * that client's terms.
  */
 import type { FastifyRequest } from 'fastify';
-import { publishClaims, type AuthGuard } from '../../auth/http.js';
+import { withPublishClaims, type AuthGuard } from '../../auth/http.js';
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import {
@@ -34,14 +34,14 @@ export async function publishClientUpload(
   upload: Omit<PublishRequest, 'account' | 'authorize'>,
   terms: ClientUploadTerms,
 ): Promise<PublishOutcome> {
-  const claims = publishClaims(auth, req);
-  let outcome: PublishOutcome;
   try {
-    outcome = await publishRelease(ctx, {
-      ...upload,
-      ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
-      ...(claims.authorize ? { authorize: claims.authorize } : {}),
-    });
+    return await withPublishClaims(auth, req, (authorize) =>
+      publishRelease(ctx, {
+        ...upload,
+        ...(req.sigilAuth ? { account: req.sigilAuth.principal.account } : {}),
+        ...(authorize ? { authorize } : {}),
+      }),
+    );
   } catch (e) {
     if (e instanceof RegistryError && e.code === 'VERSION_EXISTS')
       throw new RegistryError(
@@ -59,6 +59,4 @@ export async function publishClientUpload(
       );
     throw e;
   }
-  claims.commit();
-  return outcome;
 }
