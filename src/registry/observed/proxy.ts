@@ -27,6 +27,10 @@ import { CranUpstream } from '../upstream/cran.js';
 import { CranProxy } from './cran-proxy.js';
 import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
+import { DebUpstream } from '../upstream/deb.js';
+import { DEFAULT_DEB_UPSTREAM } from '../upstream/deb-config.js';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../../core/errors.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { UpstreamNames } from './shadowing.js';
@@ -44,6 +48,8 @@ export interface Proxy {
   readonly composer?: ComposerProxy | undefined;
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
+  /** The Debian upstream; its signed suite (DebMirror) needs the registry's OpenPGP key, so server.ts builds it. */
+  readonly deb?: DebUpstream | undefined;
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
@@ -99,6 +105,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let composer: ComposerUpstream | undefined;
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
+  let deb: DebUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -167,6 +174,34 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'maven')
       upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
+    if (eco === 'deb') {
+      const d = u.deb ?? DEFAULT_DEB_UPSTREAM;
+      let keyring: Buffer;
+      try {
+        keyring = readFileSync(d.keyring);
+      } catch (e) {
+        throw new InputError(
+          'CONFIG_INVALID',
+          `upstreams.deb.keyring: cannot read ${d.keyring} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          { hint: 'install debian-archive-keyring, or name the keyring the archive signs with' },
+        );
+      }
+      upstreams.set(
+        'deb',
+        (deb = new DebUpstream({
+          url: u.url,
+          client,
+          limits: { ...limits, maxUncompressedIndexBytes: config.limits.maxUncompressedIndexBytes },
+          suite: d.suite,
+          components: d.components,
+          architectures: d.architectures,
+          keyring,
+          keyringName: d.keyring,
+          indexTtlMs: config.limits.indexTtlMs,
+          now: deps.ctx.now,
+        })),
+      );
+    }
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -226,6 +261,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
+    deb,
     config,
     names: new UpstreamNames({
       store: deps.ctx.store,

@@ -1,0 +1,329 @@
+// Interop: the real apt-get installs, through `sigil serve` with `upstreams.deb`, a package that
+// was never published to Sigil. The upstream is a static Debian archive (InRelease clear-signed
+// by a test key that the config names as the "archive keyring", Packages and Packages.xz listed
+// in the Release, .debs built by dpkg-deb). apt trusts only Sigil's key (signed-by).
+// Then: the .deb is logged as observed with the upstream's signature evidence; apt fetched the
+// .xz indexes; an upstream that republishes a logged version yields a conflict while apt still
+// gets the logged bytes; an InRelease by another key, an expired Valid-Until, a Packages file
+// that is not the one the Release lists, and a .deb that is not the one Packages lists are each
+// refused with an error naming the upstream, and nothing is logged.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearsign } from '../../src/registry/personalities/apt/openpgp-key.js';
+import { openRegistry, type Registry } from '../../src/registry/server.js';
+import { parseProxyConfig } from '../../src/registry/upstream/config.js';
+import { aptRoot } from '../helpers/apt-client.js';
+import { runCli } from '../helpers/cli.js';
+import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { conflictsAt, sendBytes, statementOf, StaticUpstream } from './static-upstream.js';
+
+const FILE = 'test/proxy/deb-proxy.test.ts';
+const aptGet = needsProgram('apt-get', ['--version'], 'apt-get is part of Debian', FILE);
+const dpkgDeb = needsProgram('dpkg-deb', ['--version'], 'apt-get install dpkg', FILE);
+const xz = needsProgram('xz', ['--version'], 'apt-get install xz-utils', FILE);
+const asRoot = needsCondition(
+  'root (apt-get install into a throw-away root)',
+  process.getuid?.() === 0,
+  'run the test as root',
+  FILE,
+);
+const skip =
+  skipUnlessPresent(aptGet) ||
+  skipUnlessPresent(dpkgDeb) ||
+  skipUnlessPresent(xz) ||
+  skipUnlessPresent(asRoot);
+
+const SUITE = 'upstream-test';
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', 'UTC');
+
+let dir: string;
+
+function buildDeb(name: string, version: string, body: string): Buffer {
+  const root = join(dir, 'build', `${name}-${version}-${sha256(body).slice(0, 8)}`);
+  mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+  mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+  writeFileSync(
+    join(root, 'DEBIAN', 'control'),
+    `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: Ada <ada@example.com>\nDescription: a package from the upstream archive\n never published to Sigil.\n`,
+  );
+  writeFileSync(join(root, 'usr', 'bin', name), `#!/bin/sh\necho ${body}\n`);
+  chmodSync(join(root, 'usr', 'bin', name), 0o755);
+  const out = `${root}.deb`;
+  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`dpkg-deb: ${r.stderr}`);
+  return readFileSync(out);
+}
+
+function xzOf(b: Buffer): Buffer {
+  const r = spawnSync('xz', ['-c', '-T1'], { input: b });
+  if (r.status !== 0) throw new Error('xz failed');
+  return r.stdout;
+}
+
+/** A static Debian archive of one suite: signed InRelease, Packages (+ .xz), pool; faults on demand. */
+class StaticArchive extends StaticUpstream {
+  protected readonly root = '/debian';
+  readonly files = new Map<string, Buffer>();
+  readonly debs = new Map<string, { name: string; version: string; bytes: Buffer }>();
+
+  /** publish builds the indexes and a Release for the current debs, signed by `key`. */
+  async publish(
+    key: openpgp.PrivateKey,
+    o: { validUntil?: Date; now?: Date; packagesOverride?: Buffer } = {},
+  ): Promise<void> {
+    const stanzas = [...this.debs].map(
+      ([path, d]) =>
+        `Package: ${d.name}\nVersion: ${d.version}\nArchitecture: all\nMaintainer: Ada <ada@example.com>\nInstalled-Size: 1\nFilename: ${path}\nSize: ${d.bytes.length}\nSHA256: ${sha256(d.bytes)}\nDescription: a package from the upstream archive\n`,
+    );
+    const packages = Buffer.from(stanzas.join('\n'));
+    const dirName = 'main/binary-amd64';
+    const packagesXz = xzOf(packages);
+    const now = o.now ?? new Date();
+    const release = [
+      'Origin: Upstream',
+      `Suite: ${SUITE}`,
+      `Codename: ${SUITE}`,
+      `Date: ${rfc2822(now)}`,
+      ...(o.validUntil ? [`Valid-Until: ${rfc2822(o.validUntil)}`] : []),
+      'Architectures: amd64',
+      'Components: main',
+      'SHA256:',
+      ` ${sha256(packages)} ${packages.length} ${dirName}/Packages`,
+      ` ${sha256(packagesXz)} ${packagesXz.length} ${dirName}/Packages.xz`,
+      '',
+    ].join('\n');
+    this.files.set(`dists/${SUITE}/InRelease`, Buffer.from(await clearsign(key, release, now)));
+    this.files.set(`dists/${SUITE}/${dirName}/Packages`, packages);
+    this.files.set(`dists/${SUITE}/${dirName}/Packages.xz`, o.packagesOverride ?? packagesXz);
+    for (const [path, d] of this.debs) this.files.set(path, d.bytes);
+  }
+
+  protected serve(path: string, res: ServerResponse): void {
+    sendBytes(res, this.files.get(path.replace(/^\/debian\//, '')));
+  }
+}
+
+async function key(name: string): Promise<openpgp.PrivateKey> {
+  return (
+    await openpgp.generateKey({
+      date: new Date(Date.now() - 30 * 24 * 3600 * 1000), // can sign an old Release
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name }],
+      format: 'object',
+    })
+  ).privateKey;
+}
+
+describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve', () => {
+  let archive: StaticArchive;
+  let archiveKey: openpgp.PrivateKey;
+  let registry: Registry;
+  let url: string;
+  let sigilKeyFile: string;
+  const helloPath = 'pool/main/h/hello-up/hello-up_1.0-1_all.deb';
+  const otherPath = 'pool/main/o/other-up/other-up_2.0-1_all.deb';
+  let helloV1: Buffer;
+
+  beforeAll(async () => {
+    aptGet.require();
+    dpkgDeb.require();
+    xz.require();
+    asRoot.require();
+    dir = mkdtempSync(join(tmpdir(), 'sigil-deb-proxy-'));
+    archiveKey = await key('Upstream Archive Signing Key');
+    const keyringFile = join(dir, 'archive-keyring.asc');
+    writeFileSync(keyringFile, archiveKey.toPublic().armor());
+    archive = new StaticArchive();
+    helloV1 = buildDeb('hello-up', '1.0-1', 'hello v1 from the upstream');
+    archive.debs.set(helloPath, { name: 'hello-up', version: '1.0-1', bytes: helloV1 });
+    archive.debs.set(otherPath, {
+      name: 'other-up',
+      version: '2.0-1',
+      bytes: buildDeb('other-up', '2.0-1', 'other'),
+    });
+    await archive.publish(archiveKey);
+    await archive.start();
+    registry = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+      openWrites: true,
+      proxy: parseProxyConfig(
+        {
+          upstreams: {
+            deb: { url: archive.url, suite: SUITE, architectures: ['amd64'], keyring: keyringFile },
+          },
+          limits: { indexTtlMs: 0, timeoutMs: 2_000 },
+        },
+        'test',
+      ),
+    });
+    url = await registry.listen();
+    sigilKeyFile = join(dir, 'sigil-archive-keyring.asc');
+    writeFileSync(
+      sigilKeyFile,
+      await (await fetch(`${url}/debian/sigil-archive-keyring.asc`)).text(),
+    );
+  });
+  afterAll(async () => {
+    await registry?.close();
+    await archive?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sources = () => [
+    { url: `${url}/debian`, suite: SUITE, keyFile: sigilKeyFile },
+    { url: `${url}/debian`, suite: 'sigil', keyFile: sigilKeyFile },
+  ];
+
+  it('apt-get update and install through Sigil: the .deb is checked from the archive keyring down and logged as observed; apt reads Packages.xz', async () => {
+    // a package published here too: the hosted suite and the upstream suite side by side
+    const own = buildDeb('sigil-own', '1.0', 'own');
+    writeFileSync(join(dir, 'sigil-own_1.0_all.deb'), own);
+    const k = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
+    const pub = await runCli(
+      ['publish', join(dir, 'sigil-own_1.0_all.deb'), '--server', url, '--key', k.privateKey],
+      { SIGIL_CONFIG_DIR: join(dir, 'config') },
+    );
+    expect(pub.code, pub.stdout + pub.stderr).toBe(0);
+
+    const apt = aptRoot(dir, 'good', sources());
+    const up = await apt.run('-o', 'Debug::Acquire::http=true', 'update');
+    expect(up.status, up.stdout + up.stderr).toBe(0);
+    const log = up.stdout + up.stderr;
+    expect(log).toContain(`GET /debian/dists/${SUITE}/main/binary-amd64/Packages.xz`);
+    expect(log).toContain('GET /debian/dists/sigil/main/binary-amd64/Packages.xz');
+    expect(log).not.toMatch(/W: |E: /);
+    const inst = await apt.run('install', '-y', '--no-install-recommends', 'hello-up', 'sigil-own');
+    expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+    expect(readFileSync(join(apt.root, 'usr/bin/hello-up'), 'utf8')).toContain('hello v1');
+    expect(existsSync(join(apt.root, 'usr/bin/sigil-own'))).toBe(true);
+
+    const row = registry.store.get('pkg:deb/debian/hello-up@1.0-1?arch=all')!;
+    expect(row.sha256).toBe(sha256(helloV1));
+    const st = statementOf(row);
+    expect(st.predicateType).toMatch(/observed/);
+    expect(st.predicate.artifactUrl).toBe(`${archive.url}/${helloPath}`);
+    expect(st.predicate.evidence.registrySignature.verdict).toBe('valid');
+    expect(st.predicate.evidence.indexDigest).toEqual({
+      algorithm: 'sha256',
+      value: sha256(helloV1),
+    });
+    expect(archive.requests.filter((p) => p.endsWith(helloPath))).toHaveLength(1);
+    // the hosted suite lists only what was published here; the observed .deb stays in the upstream suite
+    const hosted = await (
+      await fetch(`${url}/debian/dists/sigil/main/binary-amd64/Packages`)
+    ).text();
+    expect(hosted).toContain('Package: sigil-own');
+    expect(hosted).not.toContain('hello-up');
+    // Sigil's Release is signed by Sigil's key and lists the .xz
+    const inRelease = await (await fetch(`${url}/debian/dists/${SUITE}/InRelease`)).text();
+    expect(inRelease).toMatch(/main\/binary-amd64\/Packages\.xz/);
+    const verified = await openpgp.verify({
+      message: await openpgp.readCleartextMessage({ cleartextMessage: inRelease }),
+      verificationKeys: await openpgp.readKey({ armoredKey: readFileSync(sigilKeyFile, 'utf8') }),
+      expectSigned: true,
+    });
+    expect(verified.data).toContain(`Suite: ${SUITE}`);
+  });
+
+  it('an upstream that republishes a logged version: a conflict is logged, apt still gets the logged bytes', async () => {
+    const helloV2 = buildDeb('hello-up', '1.0-1', 'hello v2 REPUBLISHED');
+    archive.debs.set(helloPath, { name: 'hello-up', version: '1.0-1', bytes: helloV2 });
+    await archive.publish(archiveKey);
+    const packages = await (
+      await fetch(`${url}/debian/dists/${SUITE}/main/binary-amd64/Packages`)
+    ).text();
+    expect(packages).toContain(`SHA256: ${sha256(helloV1)}`);
+    expect(packages).not.toContain(sha256(helloV2));
+    expect(await conflictsAt(url)).toContainEqual([
+      'pkg:deb/debian/hello-up@1.0-1?arch=all',
+      archive.url,
+    ]);
+    const apt = aptRoot(dir, 'conflict', sources());
+    expect((await apt.run('update')).status).toBe(0);
+    const inst = await apt.run('install', '-y', '--no-install-recommends', 'hello-up');
+    expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+    expect(readFileSync(join(apt.root, 'usr/bin/hello-up'), 'utf8')).toContain('hello v1');
+    archive.debs.set(helloPath, { name: 'hello-up', version: '1.0-1', bytes: helloV1 });
+    await archive.publish(archiveKey);
+  });
+
+  let refusals = 0;
+  async function refused(code: RegExp): Promise<void> {
+    const r = await fetch(`${url}/debian/dists/${SUITE}/InRelease`);
+    const body = await r.text();
+    expect(r.status, body).toBe(502);
+    expect(body).toMatch(code);
+    expect(body).toContain(archive.url);
+    // apt says so too (apt-get update exits 0 on a failed source: match its words)
+    const up = await aptRoot(dir, `refused-${refusals++}`, sources().slice(0, 1)).run(
+      '-o',
+      'Acquire::Retries=0',
+      'update',
+    );
+    expect(up.stdout + up.stderr).toMatch(/502/);
+    // and the package not yet logged is not fetched, nor logged
+    const deb = await fetch(`${url}/debian/${otherPath}`);
+    expect(deb.status).toBe(502);
+    expect(registry.store.get('pkg:deb/debian/other-up@2.0-1?arch=all')).toBeUndefined();
+    expect(archive.requests.filter((p) => p.endsWith(otherPath))).toHaveLength(0);
+  }
+
+  it('an upstream InRelease signed by a key outside the archive keyring is refused', async () => {
+    await archive.publish(await key('Eve'));
+    await refused(/UPSTREAM_SIGNATURE_INVALID/);
+    // a logged .deb is still served while the upstream is refused
+    const logged = await fetch(`${url}/debian/${helloPath}`);
+    expect(logged.status).toBe(200);
+    expect(sha256(Buffer.from(await logged.arrayBuffer()))).toBe(sha256(helloV1));
+  });
+
+  it('an upstream InRelease whose Valid-Until has passed is refused', async () => {
+    const past = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+    await archive.publish(archiveKey, {
+      now: past,
+      validUntil: new Date(past.getTime() + 24 * 3600 * 1000),
+    });
+    await refused(/UPSTREAM_RELEASE_EXPIRED/);
+  });
+
+  it('an upstream Packages.xz that is not the one its Release lists is refused', async () => {
+    await archive.publish(archiveKey, { packagesOverride: xzOf(Buffer.from('Package: evil\n')) });
+    await refused(/UPSTREAM_INDEX_MISMATCH/);
+  });
+
+  it('an upstream .deb that is not the one its Packages lists is refused and not logged', async () => {
+    await archive.publish(archiveKey);
+    archive.files.set(otherPath, buildDeb('other-up', '2.0-1', 'swapped'));
+    const r = await fetch(`${url}/debian/${otherPath}`);
+    const body = await r.text();
+    expect(r.status, body).toBe(502);
+    expect(body).toMatch(/UPSTREAM_DIGEST_MISMATCH/);
+    expect(registry.store.get('pkg:deb/debian/other-up@2.0-1?arch=all')).toBeUndefined();
+    // the right bytes again: logged on this first good fetch
+    archive.files.set(otherPath, archive.debs.get(otherPath)!.bytes);
+    const ok = await fetch(`${url}/debian/${otherPath}`);
+    expect(ok.status).toBe(200);
+    expect(registry.store.get('pkg:deb/debian/other-up@2.0-1?arch=all')).toBeDefined();
+  });
+});
