@@ -7,29 +7,18 @@
 // gets the logged bytes; an InRelease by another key, an expired Valid-Until, a Packages file
 // that is not the one the Release lists, and a .deb that is not the one Packages lists are each
 // refused with an error naming the upstream, and nothing is logged.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearsign } from '../../src/registry/personalities/apt/openpgp-key.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { aptRoot } from '../helpers/apt-client.js';
 import { runCli } from '../helpers/cli.js';
 import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
-import { conflictsAt, sendBytes, statementOf, StaticUpstream } from './static-upstream.js';
+import { conflictsAt, statementOf } from './static-upstream.js';
+import { archiveSigningKey, sha256, StaticArchive, SUITE, xzOf } from './static-debian.js';
 
 const FILE = 'test/proxy/deb-proxy.test.ts';
 const aptGet = needsProgram('apt-get', ['--version'], 'apt-get is part of Debian', FILE);
@@ -47,92 +36,8 @@ const skip =
   skipUnlessPresent(xz) ||
   skipUnlessPresent(asRoot);
 
-const SUITE = 'upstream-test';
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', 'UTC');
-
-let dir: string;
-
-function buildDeb(name: string, version: string, body: string): Buffer {
-  const root = join(dir, 'build', `${name}-${version}-${sha256(body).slice(0, 8)}`);
-  mkdirSync(join(root, 'DEBIAN'), { recursive: true });
-  mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
-  writeFileSync(
-    join(root, 'DEBIAN', 'control'),
-    `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: Ada <ada@example.com>\nDescription: a package from the upstream archive\n never published to Sigil.\n`,
-  );
-  writeFileSync(join(root, 'usr', 'bin', name), `#!/bin/sh\necho ${body}\n`);
-  chmodSync(join(root, 'usr', 'bin', name), 0o755);
-  const out = `${root}.deb`;
-  const r = spawnSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`dpkg-deb: ${r.stderr}`);
-  return readFileSync(out);
-}
-
-function xzOf(b: Buffer): Buffer {
-  const r = spawnSync('xz', ['-c', '-T1'], { input: b });
-  if (r.status !== 0) throw new Error('xz failed');
-  return r.stdout;
-}
-
-/** A static Debian archive of one suite: signed InRelease, Packages (+ .xz), pool; faults on demand. */
-class StaticArchive extends StaticUpstream {
-  protected readonly root = '/debian';
-  readonly files = new Map<string, Buffer>();
-  readonly debs = new Map<string, { name: string; version: string; bytes: Buffer }>();
-
-  /** publish builds the indexes and a Release for the current debs, signed by `key`. */
-  async publish(
-    key: openpgp.PrivateKey,
-    o: { validUntil?: Date; now?: Date; packagesOverride?: Buffer } = {},
-  ): Promise<void> {
-    const stanzas = [...this.debs].map(
-      ([path, d]) =>
-        `Package: ${d.name}\nVersion: ${d.version}\nArchitecture: all\nMaintainer: Ada <ada@example.com>\nInstalled-Size: 1\nFilename: ${path}\nSize: ${d.bytes.length}\nSHA256: ${sha256(d.bytes)}\nDescription: a package from the upstream archive\n`,
-    );
-    const packages = Buffer.from(stanzas.join('\n'));
-    const dirName = 'main/binary-amd64';
-    const packagesXz = xzOf(packages);
-    const now = o.now ?? new Date();
-    const release = [
-      'Origin: Upstream',
-      `Suite: ${SUITE}`,
-      `Codename: ${SUITE}`,
-      `Date: ${rfc2822(now)}`,
-      ...(o.validUntil ? [`Valid-Until: ${rfc2822(o.validUntil)}`] : []),
-      'Architectures: amd64',
-      'Components: main',
-      'SHA256:',
-      ` ${sha256(packages)} ${packages.length} ${dirName}/Packages`,
-      ` ${sha256(packagesXz)} ${packagesXz.length} ${dirName}/Packages.xz`,
-      '',
-    ].join('\n');
-    this.files.set(`dists/${SUITE}/InRelease`, Buffer.from(await clearsign(key, release, now)));
-    this.files.set(`dists/${SUITE}/${dirName}/Packages`, packages);
-    this.files.set(`dists/${SUITE}/${dirName}/Packages.xz`, o.packagesOverride ?? packagesXz);
-    for (const [path, d] of this.debs) this.files.set(path, d.bytes);
-  }
-
-  protected serve(path: string, res: ServerResponse): void {
-    sendBytes(res, this.files.get(path.replace(/^\/debian\//, '')));
-  }
-}
-
-async function key(name: string): Promise<openpgp.PrivateKey> {
-  return (
-    await openpgp.generateKey({
-      date: new Date(Date.now() - 30 * 24 * 3600 * 1000), // can sign an old Release
-      type: 'ecc',
-      curve: 'ed25519Legacy',
-      userIDs: [{ name }],
-      format: 'object',
-    })
-  ).privateKey;
-}
-
 describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve', () => {
+  let dir: string;
   let archive: StaticArchive;
   let archiveKey: openpgp.PrivateKey;
   let registry: Registry;
@@ -148,16 +53,16 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
     xz.require();
     asRoot.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-deb-proxy-'));
-    archiveKey = await key('Upstream Archive Signing Key');
+    archive = new StaticArchive(dir);
+    archiveKey = await archiveSigningKey('Upstream Archive Signing Key');
     const keyringFile = join(dir, 'archive-keyring.asc');
     writeFileSync(keyringFile, archiveKey.toPublic().armor());
-    archive = new StaticArchive();
-    helloV1 = buildDeb('hello-up', '1.0-1', 'hello v1 from the upstream');
+    helloV1 = archive.buildDeb('hello-up', '1.0-1', 'hello v1 from the upstream');
     archive.debs.set(helloPath, { name: 'hello-up', version: '1.0-1', bytes: helloV1 });
     archive.debs.set(otherPath, {
       name: 'other-up',
       version: '2.0-1',
-      bytes: buildDeb('other-up', '2.0-1', 'other'),
+      bytes: archive.buildDeb('other-up', '2.0-1', 'other'),
     });
     await archive.publish(archiveKey);
     await archive.start();
@@ -197,7 +102,7 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
 
   it('apt-get update and install through Sigil: the .deb is checked from the archive keyring down and logged as observed; apt reads Packages.xz', async () => {
     // a package published here too: the hosted suite and the upstream suite side by side
-    const own = buildDeb('sigil-own', '1.0', 'own');
+    const own = archive.buildDeb('sigil-own', '1.0', 'own');
     writeFileSync(join(dir, 'sigil-own_1.0_all.deb'), own);
     const k = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
     const pub = await runCli(
@@ -247,7 +152,7 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
   });
 
   it('an upstream that republishes a logged version: a conflict is logged, apt still gets the logged bytes', async () => {
-    const helloV2 = buildDeb('hello-up', '1.0-1', 'hello v2 REPUBLISHED');
+    const helloV2 = archive.buildDeb('hello-up', '1.0-1', 'hello v2 REPUBLISHED');
     archive.debs.set(helloPath, { name: 'hello-up', version: '1.0-1', bytes: helloV2 });
     await archive.publish(archiveKey);
     const packages = await (
@@ -275,13 +180,14 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
     expect(r.status, body).toBe(502);
     expect(body).toMatch(code);
     expect(body).toContain(archive.url);
-    // apt says so too (apt-get update exits 0 on a failed source: match its words)
+    // apt says why too (apt-get update exits 0 on a failed source: match its words)
     const up = await aptRoot(dir, `refused-${refusals++}`, sources().slice(0, 1)).run(
       '-o',
       'Acquire::Retries=0',
       'update',
     );
     expect(up.stdout + up.stderr).toMatch(/502/);
+    expect(up.stdout + up.stderr).toMatch(code); // the status line carries Sigil's reason
     // and the package not yet logged is not fetched, nor logged
     const deb = await fetch(`${url}/debian/${otherPath}`);
     expect(deb.status).toBe(502);
@@ -290,7 +196,7 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
   }
 
   it('an upstream InRelease signed by a key outside the archive keyring is refused', async () => {
-    await archive.publish(await key('Eve'));
+    await archive.publish(await archiveSigningKey('Eve'));
     await refused(/UPSTREAM_SIGNATURE_INVALID/);
     // a logged .deb is still served while the upstream is refused
     const logged = await fetch(`${url}/debian/${helloPath}`);
@@ -314,7 +220,7 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
 
   it('an upstream .deb that is not the one its Packages lists is refused and not logged', async () => {
     await archive.publish(archiveKey);
-    archive.files.set(otherPath, buildDeb('other-up', '2.0-1', 'swapped'));
+    archive.files.set(otherPath, archive.buildDeb('other-up', '2.0-1', 'swapped'));
     const r = await fetch(`${url}/debian/${otherPath}`);
     const body = await r.text();
     expect(r.status, body).toBe(502);

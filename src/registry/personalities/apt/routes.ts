@@ -10,10 +10,11 @@
  *
  * Reads only; `.deb` files are published with `sigil publish x.deb` (the one publish pipeline).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ReleaseStore } from '../../../store/registry/releases.js';
 import type { AptRepository } from './repository.js';
 import type { DebMirror } from '../../observed/deb-proxy.js';
+import { installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 
 export interface AptRoutesOptions {
   readonly repo: AptRepository;
@@ -27,8 +28,18 @@ const notFound = (what: string) => ({
   error: { code: 'NOT_FOUND', message: `${what} is not in this repository` },
 });
 
+/** An upstream's refusal is the status line too: apt prints it ("E: Failed to fetch … 502 <why>"). */
+function render(reply: FastifyReply, r: Refusal): FastifyReply {
+  reply.raw.statusMessage = reasonPhrase(`${r.code}: ${r.message}`);
+  return reply
+    .code(r.status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: r.code, message: r.message, ...(r.hint ? { hint: r.hint } : {}) } });
+}
+
 export async function aptRoutes(app: FastifyInstance, opts: AptRoutesOptions): Promise<void> {
   const { repo, store } = opts;
+  installRefusals(app, 0, render);
   app.get('/sigil-archive-keyring.asc', async (_req, reply) =>
     reply.type('application/pgp-keys').send(opts.publicKeyArmored),
   );
