@@ -37,6 +37,13 @@ import { UpstreamError } from '../upstream/http.js';
 import { isObservedRow, type ObserveService } from './observe.js';
 import { matchesPattern } from './policy.js';
 
+const TRANSIENT = new Set([
+  'UPSTREAM_ERROR',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_UNREACHABLE',
+  'UPSTREAM_TRUNCATED',
+]);
+
 export interface MergedCpanIndex {
   readonly text: Buffer;
   readonly gz: Buffer;
@@ -59,6 +66,8 @@ export class CpanProxy {
   ) {}
 
   private offered(author: string, dist: string, version: string): boolean {
+    const policy = this.observe.o.policy;
+    if (this.privatePatterns.length === 0 && !policy?.config.deny?.length) return true; // the common case, 250,000 times
     const purl = makePurl('cpan', author, dist, version);
     return (
       !this.privatePatterns.some((p) => matchesPattern(p, purl)) &&
@@ -76,7 +85,9 @@ export class CpanProxy {
     try {
       upstream = await this.upstream.packages();
     } catch (e) {
-      if (!(e instanceof UpstreamError)) throw e; // the upstream failed: what Sigil has is still listed
+      // The upstream is down: what Sigil has is still listed. An index over the limits or not
+      // readable is not a passing fault: refused, so the operator sees it.
+      if (!(e instanceof UpstreamError) || !TRANSIENT.has(e.code)) throw e;
     }
     const c = this.packagesCache;
     if (c && c.snap === snap && c.lines === upstream) return c.value;

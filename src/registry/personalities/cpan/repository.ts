@@ -142,7 +142,11 @@ export function packagesDetails(
   date: Date,
   url: string,
 ): string {
-  const sorted = [...rows].sort((a, b) => a.pkg.toLowerCase().localeCompare(b.pkg.toLowerCase()));
+  // PAUSE's order, `sort { lc $a cmp lc $b }`: code points of the lower-cased names (and fast on
+  // a 250,000-line upstream index, where localeCompare takes seconds).
+  const keyed = rows.map((r) => ({ r, k: r.pkg.toLowerCase() }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const sorted = keyed.map((x) => x.r);
   const header = [
     'File:         02packages.details.txt',
     `URL:          ${url}/modules/02packages.details.txt`,
