@@ -226,10 +226,45 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
     expect(r.status, body).toBe(502);
     expect(body).toMatch(/UPSTREAM_DIGEST_MISMATCH/);
     expect(registry.store.get('pkg:deb/debian/other-up@2.0-1?arch=all')).toBeUndefined();
-    // the right bytes again: logged on this first good fetch
+    // the right bytes again: eight clients at once on this first good fetch share one upstream
+    // download and one record
     archive.files.set(otherPath, archive.debs.get(otherPath)!.bytes);
-    const ok = await fetch(`${url}/debian/${otherPath}`);
-    expect(ok.status).toBe(200);
+    const asked = archive.requests.filter((p) => p.endsWith(otherPath)).length;
+    const all = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const r = await fetch(`${url}/debian/${otherPath}`);
+        return { status: r.status, sha: sha256(Buffer.from(await r.arrayBuffer())) };
+      }),
+    );
+    expect(all.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(new Set(all.map((a) => a.sha))).toEqual(
+      new Set([sha256(archive.debs.get(otherPath)!.bytes)]),
+    );
+    expect(archive.requests.filter((p) => p.endsWith(otherPath)).length - asked).toBe(1);
     expect(registry.store.get('pkg:deb/debian/other-up@2.0-1?arch=all')).toBeDefined();
+  });
+
+  it("sigil verify --scheme debian checks Sigil's re-signed suite down to the observed .deb, with Sigil's key and not the upstream's", async () => {
+    const args = (keyring: string) => [
+      'verify',
+      '--scheme',
+      'debian',
+      `${url}/debian`,
+      '--suite',
+      `dists/${SUITE}`,
+      '--keyring',
+      keyring,
+      '--check',
+      helloPath,
+      '--json',
+    ];
+    const v = await runCli(args(sigilKeyFile));
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    // the upstream archive's key does not sign Sigil's suite: apt users pin Sigil's key only
+    const upstreamKey = join(dir, 'upstream-only.asc');
+    writeFileSync(upstreamKey, archiveKey.toPublic().armor());
+    const bad = await runCli(args(upstreamKey));
+    expect(bad.code, bad.stdout).not.toBe(0);
+    expect(bad.stdout).toMatch(/DEBIAN_RELEASE_NO_KEY|DEBIAN_RELEASE_BAD_SIGNATURE/);
   });
 });
