@@ -232,8 +232,8 @@ describe.skipIf(skip)('apt installs from a Debian upstream through sigil serve',
     const asked = archive.requests.filter((p) => p.endsWith(otherPath)).length;
     const all = await Promise.all(
       Array.from({ length: 8 }, async () => {
-        const r = await fetch(`${url}/debian/${otherPath}`);
-        return { status: r.status, sha: sha256(Buffer.from(await r.arrayBuffer())) };
+        const each = await fetch(`${url}/debian/${otherPath}`);
+        return { status: each.status, sha: sha256(Buffer.from(await each.arrayBuffer())) };
       }),
     );
     expect(all.map((a) => a.status)).toEqual(Array(8).fill(200));
