@@ -252,6 +252,15 @@ describe.skipIf(skipUnlessPresent(python))('PEP 740 provenance through the PyPI 
         'PEP 740 provenance verified with the Sigstore public-good root: published by GitHub trailofbits/pypi-attestations (release.yml)',
     });
 
+    // The lookup answers the registry-signed statement carrying the verdict.
+    const rec = (await (
+      await fetch(`${url}/api/v1/releases/${encodeURIComponent(ghPurl)}`)
+    ).json()) as { publishStatement: { payload: string } };
+    const signed = JSON.parse(Buffer.from(rec.publishStatement.payload, 'base64').toString()) as {
+      predicate: { evidence: { provenance: { verdict: string } } };
+    };
+    expect(signed.predicate.evidence.provenance.verdict).toBe('valid');
+
     const cfg = { SIGIL_CONFIG_DIR: join(root, 'cfg') };
     const v = await runCli(['verify', req, '--server', url, '--json'], cfg);
     expect(v.code, v.stdout + v.stderr).toBe(0);
