@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isComposerVersion } from '../../src/ecosystems/composer/identify.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { makeZip } from '../ecosystems/helpers.js';
 
@@ -126,6 +127,67 @@ describe('Composer repository', () => {
       ],
     ).toHaveLength(1);
   });
+});
+
+describe('sigil publish --type composer: bad input, nothing stored', () => {
+  const publishAs = (auth: string | null, name: string, version = '1.0.0', file = 'hello.zip') =>
+    registry.app.inject({
+      method: 'POST',
+      url: '/api/v1/publish',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      payload: {
+        filename: file,
+        artifact: zip({ name }).toString('base64'),
+        bundle: null,
+        type: 'composer',
+        version,
+      },
+    });
+
+  it('refuses missing and wrong tokens', async () => {
+    expect((await publishAs(null, 'acme/hello')).statusCode).toBe(401);
+    expect((await publishAs('Bearer sgl_wrong', 'acme/hello')).statusCode).toBe(401);
+    expect(registry.store.count()).toBe(0);
+  });
+
+  it('refuses names that are not vendor/package in lowercase, and versions that would make a path', async () => {
+    for (const [name, version] of [
+      ['Acme/Hello', '1.0.0'],
+      ['acme', '1.0.0'],
+      ['../acme/hello', '1.0.0'],
+      ['acme/../hello', '1.0.0'],
+      ['acme/hello/x', '1.0.0'],
+      ['acme/hello', '1.0.0/../x'],
+    ] as const) {
+      const r = await publishAs(`Bearer ${registry.adminToken!}`, name, version);
+      expect(r.statusCode, `${name} ${version}`).toBe(400);
+    }
+    expect(registry.store.count()).toBe(0);
+    expect((await registry.app.inject({ url: '/composer/p2/acme/hello.json' })).statusCode).toBe(
+      404,
+    );
+  });
+});
+
+describe("Composer's version shapes", () => {
+  it.each([
+    ['1.0.0', true],
+    ['v2.1.0', true],
+    ['1.0.0-beta1', true],
+    ['1.0.0-alpha.1', true],
+    ['1.0.0+build.1', true],
+    ['2025.01.01', true],
+    ['dev-main', true],
+    ['dev-feature/foo', true],
+    ['2.x-dev', true],
+    ['1.0.0/../x', false],
+    ['../x', false],
+    ['dev-a/../b', false],
+    ['dev-a//b', false],
+    ['dev-a/.b', false],
+    ['1.0 0', false],
+    ['', false],
+  ] as const)('%j → %s', (v, ok) => expect(isComposerVersion(v)).toBe(ok));
 });
 
 describe('the mount points leave npm packages of the same names alone', () => {
