@@ -22,7 +22,7 @@ const COMPOSER_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0
  */
 const NUMBERED = /^v?\d+(\.\d+){0,3}([-_.+]?[a-z0-9]+([-_.+]?[a-z0-9]+)*)?$/i;
 const NUMBERED_BRANCH = /^v?\d+(\.(\d+|x|\*))*-dev$/i;
-const BRANCH = /^dev-[a-z0-9][a-z0-9._\/+-]*$/i;
+const BRANCH = /^dev-[a-z0-9][a-z0-9._/+-]*$/i;
 
 /** isComposerVersion: is `v` a version Composer reads (and one that makes no path)? */
 export function isComposerVersion(v: string): boolean {
