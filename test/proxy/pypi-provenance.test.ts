@@ -8,7 +8,6 @@
 //   - provenance that is tampered, for another file, from another identity, or linked but
 //     missing refuses the file: pip fails, the error names the reason, nothing is logged;
 //   - no provenance linked: "none"; a publisher kind Sigil cannot match: "unverified".
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -17,6 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { pipEnv } from '../helpers/pip-client.js';
+import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { openProxied, sendBytes, statementOf, StaticUpstream } from './static-upstream.js';
 
@@ -99,30 +100,8 @@ const GL_FILE = 'gitlab_oidc_project-0.0.3.tar.gz';
 const ghProvenance = () => JSON.parse(readFileSync(`${DIR}${GH_FILE}.provenance`, 'utf8'));
 const glProvenanceText = () => readFileSync(`${DIR}${GL_FILE}.provenance`, 'utf8');
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('PIP_') && k !== 'PYTHONPATH') env[k] = v;
-  return new Promise((resolve) => {
-    // async spawn: the server answers from this process
-    const child = spawn(cmd, args, {
-      cwd,
-      env: {
-        ...env,
-        PIP_CONFIG_FILE: '/dev/null',
-        PIP_DISABLE_PIP_VERSION_CHECK: '1',
-        PIP_NO_INPUT: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+/** run starts a program without blocking the event loop (the server answers from this process). */
+const run = (cmd: string, args: string[], cwd: string) => runProgram(cmd, args, cwd, pipEnv());
 
 describe.skipIf(skipUnlessPresent(python))('PEP 740 provenance through the PyPI proxy', () => {
   let root: string;
