@@ -3,6 +3,7 @@
 // (test/fixtures/pep740/ORIGIN.md). Every tampered case is derived from a real one here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PUBLIC_GOOD_TRUSTED_ROOT } from '../../src/foreign/sigstore/index.js';
 import { verifyPep740Provenance } from '../../src/foreign/sigstore/pep740.js';
 
 const DIR = 'test/fixtures/pep740/';
@@ -171,6 +172,16 @@ describe('PEP 740 provenance: tampered, misplaced or from someone else fails', (
     expect(r.outcome).toBe('invalid');
     expect(failed(r)).toContain('SIGSTORE_CERT_INVALID');
     expect(r.checks.find((c) => c.name === 'publisher')?.status).toBe('skip');
+  });
+
+  it('a trusted root without the Fulcio CA that issued the certificate: refused', () => {
+    const root = structuredClone(PUBLIC_GOOD_TRUSTED_ROOT) as unknown as {
+      certificateAuthorities: unknown[];
+    };
+    root.certificateAuthorities = [];
+    const r = verifyPep740Provenance(gh(), GH_FILE, bytes(GH_FILE), { trustedRoot: root });
+    expect(r.outcome).toBe('invalid');
+    expect(failed(r)).toContain('SIGSTORE_CERT_INVALID');
   });
 
   it('an unknown publisher kind: signatures checked, outcome unverified (never valid)', () => {

@@ -14,7 +14,9 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Registry } from '../../src/registry/server.js';
+import { PUBLIC_GOOD_TRUSTED_ROOT } from '../../src/foreign/sigstore/index.js';
+import { openRegistry, type Registry } from '../../src/registry/server.js';
+import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { runCli } from '../helpers/cli.js';
 import { pipEnv } from '../helpers/pip-client.js';
 import { runProgram } from '../helpers/run-program.js';
@@ -252,6 +254,40 @@ describe.skipIf(skipUnlessPresent(python))('PEP 740 provenance through the PyPI 
     expect(human.code).toBe(0);
     expect(report.dependencies[0]!.reason).toMatch(/from http:.*, upstream provenance verified$/);
   }, 120_000);
+
+  it('upstreams.pypi.trustedRoot is used: a root without the Fulcio CA refuses the real provenance', async () => {
+    const root = structuredClone(PUBLIC_GOOD_TRUSTED_ROOT) as unknown as {
+      certificateAuthorities: unknown[];
+    };
+    root.certificateAuthorities = [];
+    const dir = mkdtempSync(join(tmpdir(), 'sigil-pypi-prov-root-'));
+    const other = await openRegistry({
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      batchIntervalMs: 2,
+      proxy: parseProxyConfig(
+        {
+          upstreams: { pypi: { url: up.url, trustedRoot: root } },
+          limits: { indexTtlMs: 0, timeoutMs: 1_000 },
+        },
+        'test',
+      ),
+    });
+    try {
+      up.projects.get('pypi-attestations')!.provenance = readFileSync(
+        `${DIR}${GH_FILE}.provenance`,
+        'utf8',
+      );
+      const r = await other.app.inject({ url: `/pypi/files/pypi-attestations/0.0.19/${GH_FILE}` });
+      expect(r.statusCode).toBe(502);
+      expect(r.body).toContain('UPSTREAM_PROVENANCE_INVALID');
+      expect(other.store.get(ghPurl)).toBeUndefined();
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('the real GitLab provenance linked from PEP 503 HTML (data-provenance) verifies', async () => {
     up.projects.get('gitlab-oidc-project')!.provenance = glProvenanceText();

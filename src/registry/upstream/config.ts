@@ -5,7 +5,8 @@
  *
  *   {
  *     "upstreams": { "npm": { "url": "https://registry.npmjs.org", "keys": <npm keys document> },
- *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" } },
+ *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" },
+ *                    "pypi": { "url": "https://pypi.org/simple", "trustedRoot": <Sigstore trusted_root.json> } },
  *     "private": ["pkg:npm/%40acme/*", "pkg:golang/git.acme.example/*"],
  *     "limits": { "maxArtifactBytes": 268435456, "maxIndexBytes": 33554432, "timeoutMs": 30000, "concurrency": 16 },
  *     "policy": { "minimumReleaseAgeHours": 48, "requireRegistrySignature": ["pkg:npm/*"],
@@ -16,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
+import { parseTrustedRoot } from '../../foreign/sigstore/index.js';
 import { parseSumdbSpec } from './go-sumdb.js';
 
 /** Ecosystems with an upstream implementation. */
@@ -52,7 +54,13 @@ export interface ProxyConfig {
   readonly upstreams: Partial<
     Record<
       UpstreamEcosystem,
-      { readonly url: string; readonly keys?: unknown; readonly sumdb?: string }
+      {
+        readonly url: string;
+        readonly keys?: unknown;
+        readonly sumdb?: string;
+        /** PyPI: the Sigstore trusted root PEP 740 provenance is checked against (default: the bundled public-good root). */
+        readonly trustedRoot?: unknown;
+      }
     >
   >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
@@ -105,7 +113,10 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
-  const upstreams: Record<string, { url: string; keys?: unknown; sumdb?: string }> = {};
+  const upstreams: Record<
+    string,
+    { url: string; keys?: unknown; sumdb?: string; trustedRoot?: unknown }
+  > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
       problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
@@ -125,6 +136,19 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
         const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
         if (entry['keys'] !== undefined && eco !== 'npm')
           problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        const trustedRoot = entry['trustedRoot'];
+        if (trustedRoot !== undefined) {
+          if (eco !== 'pypi')
+            problems.push(
+              `upstreams.${eco}.trustedRoot: only PyPI upstreams take a Sigstore trusted root`,
+            );
+          else
+            try {
+              parseTrustedRoot(trustedRoot);
+            } catch (e) {
+              problems.push(`upstreams.pypi.trustedRoot: ${(e as Error).message}`);
+            }
+        }
         const sumdb = entry['sumdb'];
         if (sumdb !== undefined) {
           if (eco !== 'golang')
@@ -145,6 +169,7 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
+            ...(trustedRoot !== undefined ? { trustedRoot } : {}),
           };
       }
   }

@@ -28,6 +28,7 @@ export async function pep740Evidence(
   url: string,
   filename: string,
   bytes: Uint8Array,
+  trustedRoot?: unknown,
 ): Promise<UpstreamEvidence['provenance']> {
   const refuse = (why: string) =>
     new UpstreamError(
@@ -50,7 +51,12 @@ export async function pep740Evidence(
   } catch {
     throw refuse(`${url} is not JSON`);
   }
-  const v = verifyPep740Provenance(doc, filename, bytes);
+  const v = verifyPep740Provenance(
+    doc,
+    filename,
+    bytes,
+    trustedRoot !== undefined ? { trustedRoot } : {},
+  );
   if (v.outcome === 'invalid')
     throw refuse(v.checks.find((c) => c.status === 'fail')?.reason ?? 'a check failed');
   const who = v.publisher ? describePublisher(v.publisher) : 'an unnamed publisher';
@@ -72,6 +78,6 @@ export async function pep740Evidence(
   return {
     verdict: 'valid',
     ...source,
-    reason: `PEP 740 provenance verified with the Sigstore public-good root: published by ${who}`,
+    reason: `PEP 740 provenance verified with ${trustedRoot !== undefined ? 'the configured Sigstore trusted root' : 'the Sigstore public-good root'}: published by ${who}`,
   };
 }

@@ -30,6 +30,8 @@ export interface PypiUpstreamOptions {
   readonly limits: UpstreamSizeLimits;
   /** How long a fetched project page is reused, ms (default 10 s). */
   readonly indexTtlMs?: number;
+  /** Sigstore trusted root for PEP 740 provenance (default: the bundled public-good root). */
+  readonly trustedRoot?: unknown;
   readonly now?: () => number;
 }
 
@@ -287,7 +289,14 @@ export class PypiUpstream implements Upstream {
       !f.provenance
         ? { verdict: 'none', reason: 'the upstream lists no PEP 740 provenance for this file' }
         : bytes
-          ? await pep740Evidence(this.o.client, this.label, f.provenance, f.filename, bytes)
+          ? await pep740Evidence(
+              this.o.client,
+              this.label,
+              f.provenance,
+              f.filename,
+              bytes,
+              this.o.trustedRoot,
+            )
           : {
               verdict: 'unverified',
               reason: `PEP 740 provenance at ${f.provenance} not checked: no bytes to check it against`,
