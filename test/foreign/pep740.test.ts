@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PUBLIC_GOOD_TRUSTED_ROOT } from '../../src/foreign/sigstore/index.js';
 import { verifyPep740Provenance } from '../../src/foreign/sigstore/pep740.js';
+import { runCli } from '../helpers/cli.js';
 
 const DIR = 'test/fixtures/pep740/';
 const bytes = (f: string) => readFileSync(DIR + f);
@@ -295,5 +296,56 @@ describe('PEP 740 provenance: hostile shapes are a failed check, never a throw',
     const r = verifyPep740Provenance(p, GH_FILE, gfile);
     expect(r.outcome).toBe('invalid');
     expect(failed(r).length).toBeGreaterThan(0);
+  });
+});
+
+describe('sigil verify --scheme sigstore <dist> -b <dist>.provenance', () => {
+  const file = `${DIR}${GH_FILE}`;
+  const prov = `${DIR}${GH_FILE}.provenance`;
+  it('verifies offline; the publisher is named and, unpinned, a warning says to pin it', async () => {
+    const r = await runCli(['verify', '--scheme', 'sigstore', file, '-b', prov, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as { ok: boolean; checks: { code: string; reason: string }[] };
+    expect(v.checks.find((c) => c.code === 'PEP740_PUBLISHER_MATCH')).toBeDefined();
+    expect(v.checks.find((c) => c.code === 'SIGSTORE_IDENTITY_UNCHECKED')?.reason).toMatch(
+      /published by GitHub trailofbits\/pypi-attestations \(release\.yml\), as the provenance itself says/,
+    );
+  });
+
+  it('a pinned identity is checked per attestation: the right one passes, another fails', async () => {
+    const ok = await runCli([
+      'verify',
+      '--scheme',
+      'sigstore',
+      file,
+      '-b',
+      prov,
+      '--cert-oidc-issuer',
+      'https://token.actions.githubusercontent.com',
+      '--cert-identity-regexp',
+      '^https://github\\.com/trailofbits/pypi-attestations/',
+    ]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const bad = await runCli([
+      'verify',
+      '--scheme',
+      'sigstore',
+      file,
+      '-b',
+      prov,
+      '--cert-identity-regexp',
+      '^https://github\\.com/evil/',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout + bad.stderr).toMatch(/expected \/\^https:\\\/\\\/github\\\.com\\\/evil\\\//);
+  });
+
+  it('another file fails; the provenance alone is a usage error naming what to give', async () => {
+    const other = await runCli(['verify', '--scheme', 'sigstore', `${DIR}${GL_FILE}`, '-b', prov]);
+    expect(other.code).toBe(1);
+    expect(other.stdout + other.stderr).toContain('is for pypi_attestations-0.0.19.tar.gz');
+    const alone = await runCli(['verify', '--scheme', 'sigstore', prov, '-b', prov]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/is a PEP 740 provenance: give the distribution file it is for/);
   });
 });

@@ -32,7 +32,7 @@ import {
 } from '../../core/verdict.js';
 import { FULCIO_CLAIM } from './fulcio-claims.js';
 import { SLSA_PROVENANCE_V1 } from './npm-attestations.js';
-import { verifySigstoreBundle } from './verify.js';
+import { verifySigstoreBundle, type IdentityPolicy } from './verify.js';
 
 /** PYPI_PUBLISH_V1: PyPI's publish attestation (predicate null). */
 export const PYPI_PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1';
@@ -57,6 +57,12 @@ export interface Pep740Result extends VerificationResult {
 export interface Pep740Options {
   /** Trusted root JSON; default: the bundled Sigstore public-good root. */
   readonly trustedRoot?: unknown;
+  /**
+   * The identity the verifier expects (issuer, certificate SAN), on top of the publisher the
+   * provenance names: that one is the uploader's own claim, so a verifier without the index's
+   * word for it pins what it expects here. Checked per attestation (`identity` check).
+   */
+  readonly identity?: IdentityPolicy;
 }
 
 /** Sizes above any real provenance (PyPI serves a few KiB per attestation). */
@@ -207,6 +213,31 @@ function publisherProblems(
   return problems;
 }
 
+/** identityCheck compares a verified certificate with the identity the verifier pins. */
+function identityCheck(
+  want: IdentityPolicy,
+  facts: { subjectAlternativeName?: string; issuer?: string },
+  where: string,
+): Check {
+  const problems: string[] = [];
+  if (want.issuer !== undefined && facts.issuer !== want.issuer)
+    problems.push(`issuer is ${facts.issuer ?? '(none)'}, expected ${want.issuer}`);
+  const san = want.subjectAlternativeName;
+  const got = facts.subjectAlternativeName;
+  if (
+    san !== undefined &&
+    !(got !== undefined && (typeof san === 'string' ? got === san : san.test(got)))
+  )
+    problems.push(`signed by ${got ?? '(none)'}, expected ${String(san)}`);
+  return problems.length === 0
+    ? pass(
+        'identity',
+        'SIGSTORE_IDENTITY_MATCH',
+        `${where}: signed by ${got} (issuer ${facts.issuer})`,
+      )
+    : fail('identity', 'SIGSTORE_IDENTITY_MISMATCH', `${where}: ${problems.join('; ')}`);
+}
+
 /** describePublisher: one line naming a publisher. */
 export function describePublisher(p: Pep740Publisher): string {
   if (p.kind === 'GitHub' && 'workflow' in p) return `GitHub ${p.repository} (${p.workflow})`;
@@ -314,6 +345,8 @@ export function verifyPep740Provenance(
               ),
         );
       }
+      if (options.identity !== undefined && id !== undefined && id.status !== 'skip')
+        checks.push(identityCheck(options.identity, facts, where));
     }
   }
   const result = verdict(filename, checks);
