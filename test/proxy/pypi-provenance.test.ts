@@ -256,10 +256,10 @@ describe.skipIf(skipUnlessPresent(python))('PEP 740 provenance through the PyPI 
   }, 120_000);
 
   it('upstreams.pypi.trustedRoot is used: a root without the Fulcio CA refuses the real provenance', async () => {
-    const root = structuredClone(PUBLIC_GOOD_TRUSTED_ROOT) as unknown as {
+    const noFulcio = structuredClone(PUBLIC_GOOD_TRUSTED_ROOT) as unknown as {
       certificateAuthorities: unknown[];
     };
-    root.certificateAuthorities = [];
+    noFulcio.certificateAuthorities = [];
     const dir = mkdtempSync(join(tmpdir(), 'sigil-pypi-prov-root-'));
     const other = await openRegistry({
       dataDir: join(dir, 'data'),
@@ -268,7 +268,7 @@ describe.skipIf(skipUnlessPresent(python))('PEP 740 provenance through the PyPI 
       batchIntervalMs: 2,
       proxy: parseProxyConfig(
         {
-          upstreams: { pypi: { url: up.url, trustedRoot: root } },
+          upstreams: { pypi: { url: up.url, trustedRoot: noFulcio } },
           limits: { indexTtlMs: 0, timeoutMs: 1_000 },
         },
         'test',
