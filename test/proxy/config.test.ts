@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PUBLIC_GOOD_TRUSTED_ROOT } from '../../src/foreign/sigstore/index.js';
 import { matchesPattern, ProxyPolicy } from '../../src/registry/observed/policy.js';
 import {
   applyUpstreamFlags,
@@ -64,6 +65,27 @@ describe('sigil.config', () => {
       ),
     ).toThrow(
       /upstreams\.golang\.sumdb: .*GOSUMDB syntax.*upstreams\.npm\.sumdb: only Go upstreams/,
+    );
+    // PyPI takes a Sigstore trusted root for PEP 740 provenance; it is checked at start-up.
+    const root = structuredClone(PUBLIC_GOOD_TRUSTED_ROOT);
+    expect(
+      parseProxyConfig(
+        { upstreams: { pypi: { url: 'https://pypi.org/simple', trustedRoot: root } } },
+        'c.json',
+      ).upstreams.pypi?.trustedRoot,
+    ).toEqual(root);
+    expect(() =>
+      parseProxyConfig(
+        {
+          upstreams: {
+            pypi: { url: 'https://pypi.org/simple', trustedRoot: { tlogs: [] } },
+            npm: { url: 'https://registry.npmjs.org', trustedRoot: root },
+          },
+        },
+        'c.json',
+      ),
+    ).toThrow(
+      /upstreams\.pypi\.trustedRoot: not a Sigstore trusted root.*upstreams\.npm\.trustedRoot: only PyPI upstreams/,
     );
     expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(
       /--upstream takes <ecosystem>=<url>/,

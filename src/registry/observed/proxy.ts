@@ -247,6 +247,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           client,
           limits,
           indexTtlMs: config.limits.indexTtlMs,
+          ...(u.trustedRoot !== undefined ? { trustedRoot: u.trustedRoot } : {}),
         })),
       );
   }

@@ -5,7 +5,8 @@
  *
  *   {
  *     "upstreams": { "npm": { "url": "https://registry.npmjs.org", "keys": <npm keys document> },
- *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" } },
+ *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" },
+ *                    "pypi": { "url": "https://pypi.org/simple", "trustedRoot": <Sigstore trusted_root.json> } },
  *     "private": ["pkg:npm/%40acme/*", "pkg:golang/git.acme.example/*"],
  *     "limits": { "maxArtifactBytes": 268435456, "maxIndexBytes": 33554432, "timeoutMs": 30000, "concurrency": 16 },
  *     "policy": { "minimumReleaseAgeHours": 48, "requireRegistrySignature": ["pkg:npm/*"],
@@ -16,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
+import { parseTrustedRoot } from '../../foreign/sigstore/index.js';
 import { parseSumdbSpec } from './go-sumdb.js';
 import { parseDebUpstreamConfig, type DebUpstreamConfig } from './deb-config.js';
 
@@ -66,6 +68,8 @@ export interface ProxyConfig {
         readonly deb?: DebUpstreamConfig;
         /** deb and cpan: the keyring file the upstream's signatures are checked with. */
         readonly keyring?: string;
+        /** PyPI: the Sigstore trusted root PEP 740 provenance is checked against (default: the bundled public-good root). */
+        readonly trustedRoot?: unknown;
       }
     >
   >;
@@ -121,7 +125,14 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
   const upstreams: Record<
     string,
-    { url: string; keys?: unknown; sumdb?: string; deb?: DebUpstreamConfig; keyring?: string }
+    {
+      url: string;
+      keys?: unknown;
+      sumdb?: string;
+      deb?: DebUpstreamConfig;
+      keyring?: string;
+      trustedRoot?: unknown;
+    }
   > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
@@ -142,6 +153,19 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
         const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
         if (entry['keys'] !== undefined && eco !== 'npm')
           problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        const trustedRoot = entry['trustedRoot'];
+        if (trustedRoot !== undefined) {
+          if (eco !== 'pypi')
+            problems.push(
+              `upstreams.${eco}.trustedRoot: only PyPI upstreams take a Sigstore trusted root`,
+            );
+          else
+            try {
+              parseTrustedRoot(trustedRoot);
+            } catch (e) {
+              problems.push(`upstreams.pypi.trustedRoot: ${(e as Error).message}`);
+            }
+        }
         const sumdb = entry['sumdb'];
         if (sumdb !== undefined) {
           if (eco !== 'golang')
@@ -176,6 +200,7 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
             ...(deb ? { deb } : {}),
             ...(typeof keyring === 'string' ? { keyring } : {}),
+            ...(trustedRoot !== undefined ? { trustedRoot } : {}),
           };
       }
   }
