@@ -376,7 +376,13 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     baseUrl: () => base.url,
     prefix: '/cpan',
   });
-  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
+  await app.register(hexRoutes, {
+    repo: hex,
+    store,
+    publicPem: hexKey.publicPem,
+    prefix: '/hex',
+    ...(proxy?.hex ? { proxy: proxy.hex } : {}),
+  });
   await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
   await app.register(pypiRoutes, {
     ctx,

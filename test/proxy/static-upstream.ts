@@ -45,12 +45,13 @@ export function sendBytes(res: ServerResponse, bytes: Buffer | undefined): void 
   res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
 }
 
-/** openProxied opens a registry whose one upstream is `url`, with `private` names and a 1 s timeout. */
+/** openProxied opens a registry whose one upstream is `url` (plus its other config fields, e.g. a Hex key), with `private` names and a 1 s timeout. */
 export async function openProxied(
   root: string,
   ecosystem: string,
   url: string,
   privateNames: string[],
+  upstreamFields: Record<string, unknown> = {},
 ): Promise<{ reg: Registry; url: string }> {
   const reg = await openRegistry({
     dataDir: join(root, 'data'),
@@ -59,7 +60,7 @@ export async function openProxied(
     batchIntervalMs: 2,
     proxy: parseProxyConfig(
       {
-        upstreams: { [ecosystem]: { url } },
+        upstreams: { [ecosystem]: { url, ...upstreamFields } },
         private: privateNames,
         limits: { indexTtlMs: 0, timeoutMs: 1_000 },
       },

@@ -27,6 +27,8 @@ import { CranUpstream } from '../upstream/cran.js';
 import { CranProxy } from './cran-proxy.js';
 import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
+import { HexUpstream } from '../upstream/hex.js';
+import { HexProxy } from './hex-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { UpstreamNames } from './shadowing.js';
@@ -44,6 +46,7 @@ export interface Proxy {
   readonly composer?: ComposerProxy | undefined;
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
+  readonly hex?: HexProxy | undefined;
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
@@ -99,6 +102,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let composer: ComposerUpstream | undefined;
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
+  let hex: HexUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -167,6 +171,18 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'maven')
       upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
+    if (eco === 'hex' && u.publicKey)
+      upstreams.set(
+        'hex',
+        (hex = new HexUpstream({
+          url: u.url,
+          client,
+          limits,
+          publicKey: u.publicKey,
+          repository: u.repository ?? 'hexpm',
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -226,6 +242,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
+    hex: hex ? new HexProxy(hex, observe) : undefined,
     config,
     names: new UpstreamNames({
       store: deps.ctx.store,

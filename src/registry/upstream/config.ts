@@ -17,11 +17,13 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
 import { parseSumdbSpec } from './go-sumdb.js';
+import { hexUpstreamKey } from './hex.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = [
   'npm',
   'golang',
+  'hex',
   'pypi',
   'cargo',
   'gem',
@@ -52,7 +54,14 @@ export interface ProxyConfig {
   readonly upstreams: Partial<
     Record<
       UpstreamEcosystem,
-      { readonly url: string; readonly keys?: unknown; readonly sumdb?: string }
+      {
+        readonly url: string;
+        readonly keys?: unknown;
+        readonly sumdb?: string;
+        /** hex: the upstream's RSA public key (PEM) and repository name (default "hexpm"). */
+        readonly publicKey?: string;
+        readonly repository?: string;
+      }
     >
   >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
@@ -95,6 +104,34 @@ function patterns(v: unknown, field: string, problems: string[]): string[] | und
   return v as string[];
 }
 
+/** hexFields: a Hex upstream's public key (required: every resource is signed) and repository name. */
+function hexFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { publicKey?: string; repository?: string } {
+  const pem = entry['publicKey'];
+  const repository = entry['repository'] ?? 'hexpm';
+  if (typeof repository !== 'string' || !/^[a-z][a-z0-9_]*$/.test(repository))
+    problems.push(
+      'upstreams.hex.repository must be the repository name its resources carry (e.g. "hexpm")',
+    );
+  if (typeof pem !== 'string') {
+    problems.push(
+      "upstreams.hex.publicKey is required: the upstream's RSA public key in PEM (for repo.hex.pm, https://hex.pm/docs/public_keys)",
+    );
+    return {};
+  }
+  try {
+    hexUpstreamKey(pem);
+  } catch (e) {
+    problems.push(
+      `upstreams.hex.publicKey is not an RSA public key in PEM: ${(e as Error).message}`,
+    );
+    return {};
+  }
+  return { publicKey: pem, repository: repository as string };
+}
+
 /** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
 export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const problems: string[] = [];
@@ -105,7 +142,10 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
-  const upstreams: Record<string, { url: string; keys?: unknown; sumdb?: string }> = {};
+  const upstreams: Record<
+    string,
+    { url: string; keys?: unknown; sumdb?: string; publicKey?: string; repository?: string }
+  > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
       problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
@@ -140,11 +180,17 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
               );
             }
         }
+        const hex = eco === 'hex' ? hexFields(entry, problems) : {};
+        if (eco !== 'hex')
+          for (const k of ['publicKey', 'repository'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hex upstreams take ${k}`);
         if (url)
           upstreams[eco] = {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
+            ...hex,
           };
       }
   }
@@ -246,8 +292,12 @@ export function applyUpstreamFlags(config: ProxyConfig, flags: readonly string[]
         'USAGE',
         `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`,
       );
-    const doc = parseProxyConfig({ upstreams: { [m[1]!]: { url: m[2] } } }, '--upstream');
     const eco = m[1] as UpstreamEcosystem;
+    // The file's other fields of this upstream (a Hex key) stay; the flag sets its URL.
+    const doc = parseProxyConfig(
+      { upstreams: { [eco]: { ...(config.upstreams[eco] ?? {}), url: m[2] } } },
+      '--upstream',
+    );
     upstreams[eco] = { ...(config.upstreams[eco] ?? {}), url: doc.upstreams[eco]!.url };
   }
   return { ...config, upstreams };
