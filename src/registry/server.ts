@@ -368,7 +368,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
-  await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
+  await app.register(puppetRoutes, {
+    forge: puppet,
+    store,
+    prefix: '/puppet',
+    ...(proxy?.puppet ? { proxy: proxy.puppet } : {}),
+  });
   await app.register(cpanRoutes, {
     repo: cpan,
     store,

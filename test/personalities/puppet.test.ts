@@ -4,7 +4,6 @@
 // installs it into a temp modulepath. A mirror serving a changed tarball with Sigil's
 // genuine release JSON (file_sha256) is refused by puppet's checksum check.
 // Under CI=true a missing puppet fails; locally the suite is skipped, loudly.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTarGz } from '../ecosystems/helpers.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
+import { puppetInstall } from '../helpers/puppet-client.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/puppet.test.ts';
@@ -25,46 +25,6 @@ const puppet = needsProgram(
 const tarball = readFileSync(
   join(import.meta.dirname, '../fixtures/ecosystems/puppet/sigil-demo-2.0.1.tar.gz'),
 );
-
-// async: the Forge is served by this same process, so a blocking spawn would deadlock
-function install(
-  dir: string,
-  repo: string,
-  target: string,
-): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(
-      'puppet',
-      [
-        'module',
-        'install',
-        'sigil-demo',
-        '--module_repository',
-        repo,
-        '--target-dir',
-        target,
-        '--confdir',
-        join(dir, 'conf'),
-        '--vardir',
-        join(dir, 'var'),
-        '--codedir',
-        join(dir, 'code'),
-        '--logdir',
-        join(dir, 'log'),
-        '--rundir',
-        join(dir, 'run'),
-        '--ignore-dependencies',
-      ],
-      {
-        env: { ...process.env, HOME: dir },
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
 
 describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil serve', () => {
   let t: TestRegistry;
@@ -102,7 +62,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
 
   it('puppet module install installs the module into a temp modulepath', async () => {
     const target = join(dir, 'modules');
-    const r = await install(dir, `${t.url}/puppet`, target);
+    const r = await puppetInstall(dir, `${t.url}/puppet`, target);
     expect(r.status, r.out).toBe(0);
     expect(existsSync(join(target, 'demo', 'manifests', 'init.pp'))).toBe(true);
     expect(JSON.parse(readFileSync(join(target, 'demo', 'metadata.json'), 'utf8')).version).toBe(
@@ -123,7 +83,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const target = join(dir, 'modules-evil');
-      const r = await install(
+      const r = await puppetInstall(
         dir,
         `http://127.0.0.1:${(server.address() as { port: number }).port}`,
         target,

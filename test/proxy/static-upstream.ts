@@ -17,8 +17,8 @@ export abstract class StaticUpstream {
   protected abstract readonly root: string;
   url = '';
 
-  /** serve answers a request the faults let through. */
-  protected abstract serve(path: string, res: ServerResponse): void;
+  /** serve answers a request the faults let through (`url` keeps the query, for APIs that read it). */
+  protected abstract serve(path: string, res: ServerResponse, url: string): void;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -28,7 +28,7 @@ export abstract class StaticUpstream {
         if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
         return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
       }
-      this.serve(path, res);
+      this.serve(path, res, req.url ?? '/');
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${this.root}`;

@@ -29,6 +29,8 @@ import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
 import { HexUpstream } from '../upstream/hex.js';
 import { HexProxy } from './hex-proxy.js';
+import { PuppetUpstream } from '../upstream/puppet.js';
+import { PuppetProxy } from './puppet-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { UpstreamNames } from './shadowing.js';
@@ -47,6 +49,7 @@ export interface Proxy {
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
   readonly hex?: HexProxy | undefined;
+  readonly puppet?: PuppetProxy | undefined;
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
@@ -103,6 +106,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
   let hex: HexUpstream | undefined;
+  let puppet: PuppetUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -183,6 +187,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           indexTtlMs: config.limits.indexTtlMs,
         })),
       );
+    if (eco === 'puppet')
+      upstreams.set(
+        'puppet',
+        (puppet = new PuppetUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -243,6 +257,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
     hex: hex ? new HexProxy(hex, observe) : undefined,
+    puppet: puppet ? new PuppetProxy(puppet, observe) : undefined,
     config,
     names: new UpstreamNames({
       store: deps.ctx.store,

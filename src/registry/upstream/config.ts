@@ -24,6 +24,7 @@ export const UPSTREAM_ECOSYSTEMS = [
   'npm',
   'golang',
   'hex',
+  'puppet',
   'pypi',
   'cargo',
   'gem',
