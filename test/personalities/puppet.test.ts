@@ -96,7 +96,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     }
   }, 120_000);
 
-  it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, traversal — clear errors, nothing stored', async () => {
+  it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, oversize, traversal — clear errors, nothing stored', async () => {
     const token = t.tokenFor('bob');
     const before = t.reg.store.count();
     const bad = makeTarGz([
@@ -120,12 +120,40 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
       (await t.publish(token, contra, { filename: 'sigil-other-1.0.0.tar.gz', type: 'puppet' }))
         .status,
     ).toBe(400);
-    const evil = Buffer.from(tarball);
-    evil[evil.length - 20]! ^= 0xff;
-    expect([400, 403, 409]).toContain(
-      (await t.publish(token, evil, { filename: 'sigil-demo-2.0.1.tar.gz', type: 'puppet' }))
-        .status,
-    );
+    // The released version again, a well-formed module with other bytes: refused as an overwrite.
+    const other = makeTarGz([
+      {
+        name: 'sigil-demo-2.0.1/metadata.json',
+        data: JSON.stringify({
+          name: 'sigil-demo',
+          version: '2.0.1',
+          author: 'sigil',
+          summary: 'other bytes',
+          license: 'Apache-2.0',
+          source: 'https://example.org',
+          dependencies: [],
+        }),
+      },
+      { name: 'sigil-demo-2.0.1/manifests/init.pp', data: 'class demo { notify { "other": } }\n' },
+    ]);
+    const over = await t.publish(t.tokenFor('ada2'), other, {
+      filename: 'sigil-demo-2.0.1.tar.gz',
+      type: 'puppet',
+    });
+    expect([403, 409], over.text).toContain(over.status);
+    expect(over.text).not.toMatch(/\n\s+at /);
+    const adaToken = t.reg.auth.createToken('ada', { actions: ['publish'] }).token;
+    const overOwner = await t.publish(adaToken, other, {
+      filename: 'sigil-demo-2.0.1.tar.gz',
+      type: 'puppet',
+    });
+    expect(overOwner.status, overOwner.text).toBe(409);
+    // Oversized (the test registry's limit is 1 MiB).
+    const big = await t.publish(token, Buffer.alloc(1100 * 1024, 7), {
+      filename: 'sigil-big-1.0.0.tar.gz',
+      type: 'puppet',
+    });
+    expect(big.status, big.text).toBe(413);
     expect(t.reg.store.count()).toBe(before);
     for (const p of [
       '/puppet/v3/files/..%2F..%2Fkeys%2Fregistry.key',
