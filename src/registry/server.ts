@@ -350,7 +350,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     publicKeyArmored: openpgpKey.publicArmored,
     prefix: '/debian',
   });
-  await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
+  await app.register(wordpressRoutes, {
+    plugins: wordpress,
+    store,
+    prefix: '/wordpress',
+    ...(proxy?.wordpress ? { proxy: proxy.wordpress } : {}),
+  });
   const cran = new CranRepository(store);
   await app.register(cranRoutes, {
     repo: cran,

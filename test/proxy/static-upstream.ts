@@ -10,6 +10,8 @@ import type { ReleaseRow } from '../../src/store/registry/releases.js';
 
 export abstract class StaticUpstream {
   readonly requests: string[] = [];
+  /** The same requests with their query strings. */
+  readonly urls: string[] = [];
   /** Requests whose path starts with `path` fail: 500, or 200 after 3 s (past a 1 s proxy timeout). */
   fault: { path: string; kind: '500' | 'slow' } | undefined;
   server!: Server;
@@ -24,6 +26,7 @@ export abstract class StaticUpstream {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       this.requests.push(path);
+      this.urls.push(req.url ?? '/');
       if (this.fault && path.startsWith(this.fault.path)) {
         if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
         return void setTimeout(() => res.writeHead(200).end('late'), 3_000);

@@ -31,6 +31,8 @@ import { HexUpstream } from '../upstream/hex.js';
 import { HexProxy } from './hex-proxy.js';
 import { PuppetUpstream } from '../upstream/puppet.js';
 import { PuppetProxy } from './puppet-proxy.js';
+import { WordpressUpstream } from '../upstream/wordpress.js';
+import { WordpressProxy } from './wordpress-proxy.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { UpstreamNames } from './shadowing.js';
@@ -50,6 +52,7 @@ export interface Proxy {
   readonly maven?: MavenProxy | undefined;
   readonly hex?: HexProxy | undefined;
   readonly puppet?: PuppetProxy | undefined;
+  readonly wordpress?: WordpressProxy | undefined;
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
@@ -107,6 +110,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let maven: MavenUpstream | undefined;
   let hex: HexUpstream | undefined;
   let puppet: PuppetUpstream | undefined;
+  let wordpress: WordpressUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -197,6 +201,16 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           indexTtlMs: config.limits.indexTtlMs,
         })),
       );
+    if (eco === 'wordpress')
+      upstreams.set(
+        'wordpress',
+        (wordpress = new WordpressUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -258,6 +272,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     maven: maven ? new MavenProxy(maven, observe) : undefined,
     hex: hex ? new HexProxy(hex, observe) : undefined,
     puppet: puppet ? new PuppetProxy(puppet, observe) : undefined,
+    wordpress: wordpress ? new WordpressProxy(wordpress, observe) : undefined,
     config,
     names: new UpstreamNames({
       store: deps.ctx.store,

@@ -25,6 +25,7 @@ export const UPSTREAM_ECOSYSTEMS = [
   'golang',
   'hex',
   'puppet',
+  'wordpress',
   'pypi',
   'cargo',
   'gem',
