@@ -393,7 +393,13 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: '/hex',
     ...(proxy?.hex ? { proxy: proxy.hex } : {}),
   });
-  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
+  hackage.upstream = proxy?.hackage; // the upstream's verified entries, listed in Sigil's index
+  await app.register(hackageRoutes, {
+    repo: hackage,
+    store,
+    prefix: '/hackage',
+    ...(proxy?.hackage ? { proxy: proxy.hackage } : {}),
+  });
   await app.register(pypiRoutes, {
     ctx,
     maxUploadBytes,

@@ -29,6 +29,8 @@ import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
 import { HexUpstream } from '../upstream/hex.js';
 import { HexProxy } from './hex-proxy.js';
+import { HackageUpstream } from '../upstream/hackage.js';
+import { HackageProxy } from './hackage-proxy.js';
 import { PuppetUpstream } from '../upstream/puppet.js';
 import { PuppetProxy } from './puppet-proxy.js';
 import { WordpressUpstream } from '../upstream/wordpress.js';
@@ -51,6 +53,7 @@ export interface Proxy {
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
   readonly hex?: HexProxy | undefined;
+  readonly hackage?: HackageProxy | undefined;
   readonly puppet?: PuppetProxy | undefined;
   readonly wordpress?: WordpressProxy | undefined;
   readonly config: ProxyConfig;
@@ -109,6 +112,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
   let hex: HexUpstream | undefined;
+  let hackage: HackageUpstream | undefined;
   let puppet: PuppetUpstream | undefined;
   let wordpress: WordpressUpstream | undefined;
   for (const [eco, u] of entries) {
@@ -188,6 +192,18 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           limits,
           publicKey: u.publicKey,
           repository: u.repository ?? 'hexpm',
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'hackage' && u.rootKeys)
+      upstreams.set(
+        'hackage',
+        (hackage = new HackageUpstream({
+          url: u.url,
+          client,
+          limits,
+          rootKeys: u.rootKeys,
+          keyThreshold: u.keyThreshold ?? 1,
           indexTtlMs: config.limits.indexTtlMs,
         })),
       );
@@ -271,6 +287,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
     hex: hex ? new HexProxy(hex, observe) : undefined,
+    hackage: hackage ? new HackageProxy(hackage, observe) : undefined,
     puppet: puppet ? new PuppetProxy(puppet, observe) : undefined,
     wordpress: wordpress ? new WordpressProxy(wordpress, observe) : undefined,
     config,

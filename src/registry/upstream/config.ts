@@ -23,6 +23,7 @@ import { hexUpstreamKey } from './hex.js';
 export const UPSTREAM_ECOSYSTEMS = [
   'npm',
   'golang',
+  'hackage',
   'hex',
   'puppet',
   'wordpress',
@@ -63,6 +64,9 @@ export interface ProxyConfig {
         /** hex: the upstream's RSA public key (PEM) and repository name (default "hexpm"). */
         readonly publicKey?: string;
         readonly repository?: string;
+        /** hackage: the upstream's root key ids and how many must sign root.json. */
+        readonly rootKeys?: readonly string[];
+        readonly keyThreshold?: number;
       }
     >
   >;
@@ -134,6 +138,36 @@ function hexFields(
   return { publicKey: pem, repository: repository as string };
 }
 
+/** hackageFields: a Hackage upstream's root key ids (required: its chain is checked from them) and threshold. */
+function hackageFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { rootKeys?: string[]; keyThreshold?: number } {
+  const keys = entry['rootKeys'];
+  const threshold = entry['keyThreshold'] ?? 1;
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    keys.some((k) => typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k))
+  ) {
+    problems.push(
+      "upstreams.hackage.rootKeys is required: the upstream's root key ids (64 hex digits each), as in cabal's root-keys:",
+    );
+    return {};
+  }
+  if (
+    !Number.isSafeInteger(threshold) ||
+    (threshold as number) < 1 ||
+    (threshold as number) > keys.length
+  ) {
+    problems.push(
+      `upstreams.hackage.keyThreshold must be 1 to ${keys.length} (the number of rootKeys)`,
+    );
+    return {};
+  }
+  return { rootKeys: keys as string[], keyThreshold: threshold as number };
+}
+
 /** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
 export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const problems: string[] = [];
@@ -146,7 +180,15 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
   const upstreams: Record<
     string,
-    { url: string; keys?: unknown; sumdb?: string; publicKey?: string; repository?: string }
+    {
+      url: string;
+      keys?: unknown;
+      sumdb?: string;
+      publicKey?: string;
+      repository?: string;
+      rootKeys?: string[];
+      keyThreshold?: number;
+    }
   > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
@@ -187,12 +229,18 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
           for (const k of ['publicKey', 'repository'])
             if (entry[k] !== undefined)
               problems.push(`upstreams.${eco}.${k}: only Hex upstreams take ${k}`);
+        const hackage = eco === 'hackage' ? hackageFields(entry, problems) : {};
+        if (eco !== 'hackage')
+          for (const k of ['rootKeys', 'keyThreshold'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hackage upstreams take ${k}`);
         if (url)
           upstreams[eco] = {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
             ...hex,
+            ...hackage,
           };
       }
   }
