@@ -22,6 +22,7 @@ import {
   encodeSigned,
 } from '../../src/registry/personalities/hex/index.js';
 import type { Registry } from '../../src/registry/server.js';
+import { tarFiles } from '../../src/registry/upstream/hackage.js';
 import { runCli } from '../helpers/cli.js';
 import { buildHexTarball, rebarGetDeps } from '../helpers/hex.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
@@ -53,10 +54,7 @@ class StaticHex extends StaticUpstream {
   readonly forgedKey = new Set<string>();
   readonly otherRepository = new Set<string>();
   readonly tarballs = new Map<string, Buffer>();
-  constructor(
-    readonly key: KeyObject,
-    private readonly innerOf: (tar: Buffer) => Buffer,
-  ) {
+  constructor(readonly key: KeyObject) {
     super();
   }
 
@@ -72,7 +70,7 @@ class StaticHex extends StaticUpstream {
         name,
         rels.map((r) => ({
           version: r.version,
-          innerChecksum: this.innerOf(r.tarball),
+          innerChecksum: innerChecksumOf(r.tarball),
           outerChecksum: r.listedOuter ?? sha256(r.tarball),
           dependencies: [],
         })),
@@ -87,32 +85,10 @@ class StaticHex extends StaticUpstream {
 }
 
 /** The inner checksum a tarball's CHECKSUM file holds. */
-function innerOf(tar: Buffer): Buffer {
-  // ustar: 512-byte headers; CHECKSUM is the second member (buildHexTarball's order).
-  let off = 0;
-  while (off < tar.length) {
-    const name = tar
-      .subarray(off, off + 100)
-      .toString('latin1')
-      .replace(/\0.*$/s, '');
-    const size = parseInt(
-      tar
-        .subarray(off + 124, off + 136)
-        .toString('latin1')
-        .trim(),
-      8,
-    );
-    if (name === 'CHECKSUM')
-      return Buffer.from(
-        tar
-          .subarray(off + 512, off + 512 + size)
-          .toString('latin1')
-          .trim(),
-        'hex',
-      );
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error('no CHECKSUM in tarball');
+function innerChecksumOf(tar: Buffer): Buffer {
+  const file = [...tarFiles(tar)].find((f) => f.path === 'CHECKSUM');
+  if (!file) throw new Error('no CHECKSUM in tarball');
+  return Buffer.from(file.data.toString('latin1').trim(), 'hex');
 }
 
 describe.skipIf(skip)('rebar3 through the verifying proxy (Hex upstream)', () => {
@@ -129,7 +105,7 @@ describe.skipIf(skip)('rebar3 through the verifying proxy (Hex upstream)', () =>
   beforeAll(async () => {
     rebar3.require();
     root = mkdtempSync(join(tmpdir(), 'sigil-hex-proxy-'));
-    up = new StaticHex(upKeys.privateKey, innerOf);
+    up = new StaticHex(upKeys.privateKey);
     good = release('hex_up', '1.0.0', 'hello from upstream');
     up.packages.set('hex_up', [{ version: '1.0.0', tarball: good }]);
     up.tarballs.set('hex_up-1.0.0.tar', good);
