@@ -18,6 +18,7 @@ import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
 import { parseSumdbSpec } from './go-sumdb.js';
 import { hexUpstreamKey } from './hex.js';
+import { parseDebUpstreamConfig, type DebUpstreamConfig } from './deb-config.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = [
@@ -33,12 +34,16 @@ export const UPSTREAM_ECOSYSTEMS = [
   'composer',
   'cran',
   'maven',
+  'deb',
+  'cpan',
 ] as const;
 export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
 
 export interface UpstreamLimitsConfig {
   readonly maxArtifactBytes: number;
   readonly maxIndexBytes: number;
+  /** An index the upstream serves compressed (Debian Packages.xz), once decompressed. */
+  readonly maxUncompressedIndexBytes: number;
   readonly timeoutMs: number;
   readonly concurrency: number;
   /** How long an upstream index (npm packument) is reused before it is fetched again, ms (0: every time). */
@@ -48,6 +53,7 @@ export interface UpstreamLimitsConfig {
 export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
   maxArtifactBytes: 256 * 1024 * 1024,
   maxIndexBytes: 32 * 1024 * 1024,
+  maxUncompressedIndexBytes: 256 * 1024 * 1024,
   timeoutMs: 30_000,
   concurrency: 16,
   indexTtlMs: 10_000,
@@ -67,6 +73,10 @@ export interface ProxyConfig {
         /** hackage: the upstream's root key ids and how many must sign root.json. */
         readonly rootKeys?: readonly string[];
         readonly keyThreshold?: number;
+        /** deb: which suite of the archive, and what of it (deb-upstream.ts). */
+        readonly deb?: DebUpstreamConfig;
+        /** deb and cpan: the keyring file the upstream's signatures are checked with. */
+        readonly keyring?: string;
       }
     >
   >;
@@ -188,6 +198,8 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
       repository?: string;
       rootKeys?: string[];
       keyThreshold?: number;
+      deb?: DebUpstreamConfig;
+      keyring?: string;
     }
   > = {};
   if (doc['upstreams'] !== undefined) {
@@ -234,6 +246,18 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
           for (const k of ['rootKeys', 'keyThreshold'])
             if (entry[k] !== undefined)
               problems.push(`upstreams.${eco}.${k}: only Hackage upstreams take ${k}`);
+        const deb = eco === 'deb' ? parseDebUpstreamConfig(entry, problems) : undefined;
+        const keyring = entry['keyring'];
+        if (
+          keyring !== undefined &&
+          ((eco !== 'deb' && eco !== 'cpan') || typeof keyring !== 'string')
+        )
+          problems.push(
+            `upstreams.${eco}.keyring: only deb and cpan upstreams take a keyring file path`,
+          );
+        for (const k of ['suite', 'components', 'architectures'])
+          if (eco !== 'deb' && entry[k] !== undefined)
+            problems.push(`upstreams.${eco}.${k}: only deb upstreams take a ${k}`);
         if (url)
           upstreams[eco] = {
             url,
@@ -241,6 +265,8 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
             ...hex,
             ...hackage,
+            ...(deb ? { deb } : {}),
+            ...(typeof keyring === 'string' ? { keyring } : {}),
           };
       }
   }
