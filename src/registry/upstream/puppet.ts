@@ -10,12 +10,11 @@
  *              that (weak, but the Forge's own), and one with neither is not resolved
  *   evidence   the Forge signs nothing: registry signature "not-applicable", said so
  */
-import { createHash } from 'node:crypto';
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { UpstreamClient, UpstreamError } from './http.js';
 import { IndexCache } from './index-cache.js';
-import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
+import { checkListedMd5, fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface PuppetUpstreamOptions {
@@ -141,13 +140,7 @@ export class PuppetUpstream implements Upstream {
   async fetchArtifact(ref: ArtifactRef): Promise<Buffer> {
     const bytes = await fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
     const md5 = (ref.meta as { md5: string | null }).md5;
-    if (md5 && createHash('md5').update(bytes).digest('hex') !== md5)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_DIGEST_MISMATCH',
-        `${this.label} served bytes for ${ref.purl} whose md5 is not the file_md5 it lists (${md5.slice(0, 16)}…); refused, nothing logged`,
-        'the upstream or something between it and Sigil is serving other bytes than it lists',
-      );
+    checkListedMd5(this.label, ref, bytes, md5, 'file_md5 it lists');
     return bytes;
   }
 
