@@ -362,7 +362,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     publicKeyArmored: openpgpKey.publicArmored,
     prefix: '/debian',
   });
-  await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
+  await app.register(wordpressRoutes, {
+    plugins: wordpress,
+    store,
+    prefix: '/wordpress',
+    ...(proxy?.wordpress ? { proxy: proxy.wordpress } : {}),
+  });
   const cran = new CranRepository(store);
   await app.register(cranRoutes, {
     repo: cran,
@@ -380,7 +385,12 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
-  await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
+  await app.register(puppetRoutes, {
+    forge: puppet,
+    store,
+    prefix: '/puppet',
+    ...(proxy?.puppet ? { proxy: proxy.puppet } : {}),
+  });
   await app.register(cpanRoutes, {
     repo: cpan,
     ...(proxy?.cpan
@@ -398,8 +408,20 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     baseUrl: () => base.url,
     prefix: '/cpan',
   });
-  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
-  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
+  await app.register(hexRoutes, {
+    repo: hex,
+    store,
+    publicPem: hexKey.publicPem,
+    prefix: '/hex',
+    ...(proxy?.hex ? { proxy: proxy.hex } : {}),
+  });
+  hackage.upstream = proxy?.hackage; // the upstream's verified entries, listed in Sigil's index
+  await app.register(hackageRoutes, {
+    repo: hackage,
+    store,
+    prefix: '/hackage',
+    ...(proxy?.hackage ? { proxy: proxy.hackage } : {}),
+  });
   await app.register(pypiRoutes, {
     ctx,
     maxUploadBytes,

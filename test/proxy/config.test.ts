@@ -1,5 +1,6 @@
 // The server config (sigil.config.json/.yaml): the example of docs/proxy.md parses; flags override
 // the file; every bad field is named; policy patterns match as documented.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ describe('sigil.config', () => {
     expect(() =>
       parseProxyConfig(
         {
-          upstreams: { hex: 'https://repo.hex.pm', npm: { url: 'ftp://x' } },
+          upstreams: { swift: 'https://swift.example', npm: { url: 'ftp://x' } },
           limits: { timeoutMs: -1 },
           policy: { deny: ['left-pad'] },
           extra: 1,
@@ -51,7 +52,7 @@ describe('sigil.config', () => {
         'sigil.config.json',
       ),
     ).toThrow(
-      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.hex: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
+      /sigil\.config\.json is not a valid Sigil config: unknown field "extra".*upstreams\.swift: no upstream support.*upstreams\.npm\.url must be an http\(s\) URL.*limits\.timeoutMs must be a positive integer.*policy\.deny must be a list of purl patterns/,
     );
     expect(() =>
       parseProxyConfig(
@@ -90,6 +91,40 @@ describe('sigil.config', () => {
     expect(() => applyUpstreamFlags(parseProxyConfig({}, 'x'), ['npm'])).toThrow(
       /--upstream takes <ecosystem>=<url>/,
     );
+  });
+
+  it('a Hex upstream needs its RSA public key (every resource is checked with it); only Hex takes one', () => {
+    expect(() =>
+      parseProxyConfig({ upstreams: { hex: 'https://repo.hex.pm' } }, 'sigil.config.json'),
+    ).toThrow(/upstreams\.hex\.publicKey is required: the upstream's RSA public key in PEM/);
+    const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    for (const publicKey of ['not a key', ed.toString()])
+      expect(() =>
+        parseProxyConfig(
+          { upstreams: { hex: { url: 'https://repo.hex.pm', publicKey } } },
+          'sigil.config.json',
+        ),
+      ).toThrow(/upstreams\.hex\.publicKey is not an RSA public key in PEM/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    expect(() =>
+      parseProxyConfig(
+        { upstreams: { npm: { url: 'https://registry.npmjs.org', publicKey: rsa } } },
+        'sigil.config.json',
+      ),
+    ).toThrow(/upstreams\.npm\.publicKey: only Hex upstreams take publicKey/);
+    const c = parseProxyConfig(
+      { upstreams: { hex: { url: 'https://repo.hex.pm', publicKey: rsa } } },
+      'sigil.config.json',
+    );
+    expect(c.upstreams.hex).toEqual({
+      url: 'https://repo.hex.pm',
+      publicKey: rsa,
+      repository: 'hexpm',
+    });
+    // --upstream hex=URL keeps the key from the file.
+    expect(applyUpstreamFlags(c, ['hex=http://127.0.0.1:9']).upstreams.hex?.publicKey).toBe(rsa);
   });
 
   it('policy patterns: package, scope prefix, one version, all', () => {

@@ -27,6 +27,14 @@ import { CranUpstream } from '../upstream/cran.js';
 import { CranProxy } from './cran-proxy.js';
 import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
+import { HexUpstream } from '../upstream/hex.js';
+import { HexProxy } from './hex-proxy.js';
+import { HackageUpstream } from '../upstream/hackage.js';
+import { HackageProxy } from './hackage-proxy.js';
+import { PuppetUpstream } from '../upstream/puppet.js';
+import { PuppetProxy } from './puppet-proxy.js';
+import { WordpressUpstream } from '../upstream/wordpress.js';
+import { WordpressProxy } from './wordpress-proxy.js';
 import { DebUpstream } from '../upstream/deb.js';
 import { CpanUpstream } from '../upstream/cpan.js';
 import { DEFAULT_DEB_UPSTREAM } from '../upstream/deb-config.js';
@@ -49,6 +57,10 @@ export interface Proxy {
   readonly composer?: ComposerProxy | undefined;
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
+  readonly hex?: HexProxy | undefined;
+  readonly hackage?: HackageProxy | undefined;
+  readonly puppet?: PuppetProxy | undefined;
+  readonly wordpress?: WordpressProxy | undefined;
   /** The Debian upstream; its signed suite (DebMirror) needs the registry's OpenPGP key, so server.ts builds it. */
   readonly deb?: DebUpstream | undefined;
   /** The CPAN upstream; its CHECKSUMS are signed again with the registry's OpenPGP key (server.ts builds the CpanProxy). */
@@ -120,6 +132,10 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let composer: ComposerUpstream | undefined;
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
+  let hex: HexUpstream | undefined;
+  let hackage: HackageUpstream | undefined;
+  let puppet: PuppetUpstream | undefined;
+  let wordpress: WordpressUpstream | undefined;
   let deb: DebUpstream | undefined;
   let cpan: CpanUpstream | undefined;
   for (const [eco, u] of entries) {
@@ -190,6 +206,50 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'maven')
       upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
+    if (eco === 'hex' && u.publicKey)
+      upstreams.set(
+        'hex',
+        (hex = new HexUpstream({
+          url: u.url,
+          client,
+          limits,
+          publicKey: u.publicKey,
+          repository: u.repository ?? 'hexpm',
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'hackage' && u.rootKeys)
+      upstreams.set(
+        'hackage',
+        (hackage = new HackageUpstream({
+          url: u.url,
+          client,
+          limits,
+          rootKeys: u.rootKeys,
+          keyThreshold: u.keyThreshold ?? 1,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'puppet')
+      upstreams.set(
+        'puppet',
+        (puppet = new PuppetUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'wordpress')
+      upstreams.set(
+        'wordpress',
+        (wordpress = new WordpressUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
     if (eco === 'cpan')
       upstreams.set(
         'cpan',
@@ -299,6 +359,10 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
+    hex: hex ? new HexProxy(hex, observe) : undefined,
+    hackage: hackage ? new HackageProxy(hackage, observe) : undefined,
+    puppet: puppet ? new PuppetProxy(puppet, observe) : undefined,
+    wordpress: wordpress ? new WordpressProxy(wordpress, observe) : undefined,
     deb,
     cpan,
     config,

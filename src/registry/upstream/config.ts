@@ -19,12 +19,17 @@ import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
 import { parseTrustedRoot } from '../../foreign/sigstore/index.js';
 import { parseSumdbSpec } from './go-sumdb.js';
+import { hexUpstreamKey } from './hex.js';
 import { parseDebUpstreamConfig, type DebUpstreamConfig } from './deb-config.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = [
   'npm',
   'golang',
+  'hackage',
+  'hex',
+  'puppet',
+  'wordpress',
   'pypi',
   'cargo',
   'gem',
@@ -64,6 +69,12 @@ export interface ProxyConfig {
         readonly url: string;
         readonly keys?: unknown;
         readonly sumdb?: string;
+        /** hex: the upstream's RSA public key (PEM) and repository name (default "hexpm"). */
+        readonly publicKey?: string;
+        readonly repository?: string;
+        /** hackage: the upstream's root key ids and how many must sign root.json. */
+        readonly rootKeys?: readonly string[];
+        readonly keyThreshold?: number;
         /** deb: which suite of the archive, and what of it (deb-upstream.ts). */
         readonly deb?: DebUpstreamConfig;
         /** deb and cpan: the keyring file the upstream's signatures are checked with. */
@@ -113,6 +124,64 @@ function patterns(v: unknown, field: string, problems: string[]): string[] | und
   return v as string[];
 }
 
+/** hexFields: a Hex upstream's public key (required: every resource is signed) and repository name. */
+function hexFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { publicKey?: string; repository?: string } {
+  const pem = entry['publicKey'];
+  const repository = entry['repository'] ?? 'hexpm';
+  if (typeof repository !== 'string' || !/^[a-z][a-z0-9_]*$/.test(repository))
+    problems.push(
+      'upstreams.hex.repository must be the repository name its resources carry (e.g. "hexpm")',
+    );
+  if (typeof pem !== 'string') {
+    problems.push(
+      "upstreams.hex.publicKey is required: the upstream's RSA public key in PEM (for repo.hex.pm, https://hex.pm/docs/public_keys)",
+    );
+    return {};
+  }
+  try {
+    hexUpstreamKey(pem);
+  } catch (e) {
+    problems.push(
+      `upstreams.hex.publicKey is not an RSA public key in PEM: ${(e as Error).message}`,
+    );
+    return {};
+  }
+  return { publicKey: pem, repository: repository as string };
+}
+
+/** hackageFields: a Hackage upstream's root key ids (required: its chain is checked from them) and threshold. */
+function hackageFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { rootKeys?: string[]; keyThreshold?: number } {
+  const keys = entry['rootKeys'];
+  const threshold = entry['keyThreshold'] ?? 1;
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    keys.some((k) => typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k))
+  ) {
+    problems.push(
+      "upstreams.hackage.rootKeys is required: the upstream's root key ids (64 hex digits each), as in cabal's root-keys:",
+    );
+    return {};
+  }
+  if (
+    !Number.isSafeInteger(threshold) ||
+    (threshold as number) < 1 ||
+    (threshold as number) > keys.length
+  ) {
+    problems.push(
+      `upstreams.hackage.keyThreshold must be 1 to ${keys.length} (the number of rootKeys)`,
+    );
+    return {};
+  }
+  return { rootKeys: keys as string[], keyThreshold: threshold as number };
+}
+
 /** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
 export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const problems: string[] = [];
@@ -129,6 +198,10 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
       url: string;
       keys?: unknown;
       sumdb?: string;
+      publicKey?: string;
+      repository?: string;
+      rootKeys?: string[];
+      keyThreshold?: number;
       deb?: DebUpstreamConfig;
       keyring?: string;
       trustedRoot?: unknown;
@@ -181,6 +254,16 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
               );
             }
         }
+        const hex = eco === 'hex' ? hexFields(entry, problems) : {};
+        if (eco !== 'hex')
+          for (const k of ['publicKey', 'repository'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hex upstreams take ${k}`);
+        const hackage = eco === 'hackage' ? hackageFields(entry, problems) : {};
+        if (eco !== 'hackage')
+          for (const k of ['rootKeys', 'keyThreshold'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hackage upstreams take ${k}`);
         const deb = eco === 'deb' ? parseDebUpstreamConfig(entry, problems) : undefined;
         const keyring = entry['keyring'];
         if (
@@ -198,6 +281,8 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
+            ...hex,
+            ...hackage,
             ...(deb ? { deb } : {}),
             ...(typeof keyring === 'string' ? { keyring } : {}),
             ...(trustedRoot !== undefined ? { trustedRoot } : {}),
@@ -302,8 +387,12 @@ export function applyUpstreamFlags(config: ProxyConfig, flags: readonly string[]
         'USAGE',
         `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`,
       );
-    const doc = parseProxyConfig({ upstreams: { [m[1]!]: { url: m[2] } } }, '--upstream');
     const eco = m[1] as UpstreamEcosystem;
+    // The file's other fields of this upstream (a Hex key) stay; the flag sets its URL.
+    const doc = parseProxyConfig(
+      { upstreams: { [eco]: { ...(config.upstreams[eco] ?? {}), url: m[2] } } },
+      '--upstream',
+    );
     upstreams[eco] = { ...(config.upstreams[eco] ?? {}), url: doc.upstreams[eco]!.url };
   }
   return { ...config, upstreams };
