@@ -100,7 +100,9 @@ export class PreparePool {
     const promise = new Promise<PreparedEntry>((resolve, reject) =>
       slot.inFlight.set(id, { resolve, reject }),
     );
-    slot.queued.push({ id, body, maxBytes });
+    // An exact copy, transferred (not cloned): a request body is usually a view of a larger
+    // socket buffer, and structured clone copies a view's whole ArrayBuffer.
+    slot.queued.push({ id, body: exactCopy(body), maxBytes });
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flush());
@@ -114,7 +116,10 @@ export class PreparePool {
       if (s.queued.length === 0) continue;
       const jobs = s.queued;
       s.queued = [];
-      s.worker.postMessage(jobs);
+      s.worker.postMessage(
+        jobs,
+        jobs.map((j) => j.body.buffer as ArrayBuffer),
+      );
     }
   }
 
@@ -122,4 +127,11 @@ export class PreparePool {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/** exactCopy copies bytes into an ArrayBuffer of their own size (transferable, nothing else attached). */
+export function exactCopy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }

@@ -5,14 +5,14 @@
 import { parentPort } from 'node:worker_threads';
 import { prepareDsseEntry } from '../../../log/rekor/dsse-entry.js';
 import { RekorEntryError } from '../../../log/rekor/errors.js';
-import type { PrepareJob, PrepareResult } from './prepare-pool.js';
+import { exactCopy, type PrepareJob, type PrepareResult } from './prepare-pool.js';
 
 // Imported outside a worker (a tool that loads every module), it does nothing.
 parentPort?.on('message', (jobs: PrepareJob[]) => {
   const results = jobs.map((job): PrepareResult => {
     try {
       const { entry, body } = prepareDsseEntry(job.body, { maxBytes: job.maxBytes });
-      return { id: job.id, entry, body };
+      return { id: job.id, entry, body: exactCopy(body) };
     } catch (e) {
       if (e instanceof RekorEntryError)
         return {
@@ -27,5 +27,9 @@ parentPort?.on('message', (jobs: PrepareJob[]) => {
       return { id: job.id, failed: (e as Error).message ?? String(e) };
     }
   });
-  parentPort!.postMessage(results);
+  // Canonical bodies are transferred, not cloned (a Buffer is often a slice of a shared pool).
+  parentPort!.postMessage(
+    results,
+    results.flatMap((r) => ('body' in r ? [r.body.buffer as ArrayBuffer] : [])),
+  );
 });
