@@ -545,6 +545,11 @@ export class SequencedLog implements TransparencyLog {
         'PROOF_BAD_INPUT',
         `tile ${level}/${index} is not part of the tree of size ${s.size}`,
       );
+    if (width < TILE_WIDTH) {
+      // The right edge: integrate keeps its expansion, extended batch by batch.
+      const edgeTile = s.edge.expanded?.[level];
+      if (edgeTile?.width === width && edgeTile.levels[0] === s.edge.tiles[level]) return edgeTile;
+    }
     const key = `${level}/${index}/${width}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
