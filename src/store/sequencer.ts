@@ -153,6 +153,8 @@ export class SequencedLog implements TransparencyLog {
   private readonly cache: TileCache;
   private readonly bundleCache = new Map<number, Uint8Array[]>();
   private readonly expanding = new Map<string, Promise<ExpandedTile>>();
+  /** Hashes of subtrees [lo, hi) of committed leaves folded for proofs (never change). */
+  private readonly proofRanges = new Map<string, Hash>();
   private snap: Snapshot = {
     size: 0,
     root: emptyTreeHash(),
@@ -687,7 +689,10 @@ export class SequencedLog implements TransparencyLog {
       );
     }
     const idx = inclusionProofIndexes(index, treeSize);
-    return inclusionProofFromHashes(index, treeSize, await this.storedHashes(idx));
+    const hashes = await this.storedHashes(idx);
+    // Right-edge subtree hashes are shared by every proof against the same checkpoint.
+    if (this.proofRanges.size > 4096) this.proofRanges.clear();
+    return inclusionProofFromHashes(index, treeSize, hashes, this.proofRanges);
   }
 
   async consistencyProof(size1: number, size2: number): Promise<Hash[]> {

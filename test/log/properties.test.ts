@@ -14,6 +14,7 @@ import { edgeRoot, emptyEdge, integrate } from '../../src/log/integrate.js';
 import { ExpandedTile } from '../../src/log/expanded-tile.js';
 import {
   hashReaderFromArray,
+  readExactly,
   splitStoredHashIndex,
   storedHashCount,
   storedHashes,
@@ -25,6 +26,8 @@ import { parseNote, verifyNote } from '../../src/log/note.js';
 import {
   checkConsistency,
   checkInclusion,
+  inclusionProofFromHashes,
+  inclusionProofIndexes,
   proveConsistency,
   proveInclusion,
 } from '../../src/log/proof.js';
@@ -79,6 +82,20 @@ describe('inclusion proofs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('proofs folded with one shared memo of subtree hashes equal proofs without it', () => {
+    const ranges = new Map<string, Hash>();
+    fc.assert(
+      fc.property(sizeAndIndex, ([size, index]) => {
+        const hashes = readExactly(reader, inclusionProofIndexes(index, size));
+        expect(inclusionProofFromHashes(index, size, hashes, ranges)).toEqual(
+          proveInclusion(index, size, reader),
+        );
+      }),
+      { numRuns: 400 },
+    );
+    expect(ranges.size).toBeGreaterThan(0);
   });
 
   it('any single-bit change of the proof, leaf or root fails', () => {
