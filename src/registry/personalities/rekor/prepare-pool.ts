@@ -59,7 +59,16 @@ interface Slot {
   inFlight: Map<number, Waiter>;
   /** Jobs waiting for this turn's message. */
   queued: { id: number; body: Uint8Array; maxBytes: number }[];
+  /** Messages posted and not yet answered. */
+  sent: number;
 }
+
+/**
+ * Messages a worker may have in hand: one being worked on and the next. Requests that arrive
+ * meanwhile wait for an answer and then go together, so under load a message carries many
+ * requests (each message costs a wake-up of the worker, and on a busy machine a context switch).
+ */
+const MAX_SENT = 2;
 
 const WORKER_URL = new URL('./prepare-worker.js', import.meta.url);
 
@@ -75,9 +84,16 @@ export class PreparePool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL), inFlight: new Map(), queued: [] };
+    const slot: Slot = {
+      worker: new Worker(WORKER_URL),
+      inFlight: new Map(),
+      queued: [],
+      sent: 0,
+    };
     slot.worker.unref();
     slot.worker.on('message', ({ items, bytes }: PrepareMessage<PrepareResult>) => {
+      slot.sent--;
+      if (slot.queued.length > 0) this.send(slot);
       for (const r of items) {
         const w = slot.inFlight.get(r.id);
         if (!w) continue;
@@ -126,19 +142,22 @@ export class PreparePool {
 
   private flush(): void {
     this.flushing = false;
-    for (const s of this.slots) {
-      if (s.queued.length === 0) continue;
-      const queued = s.queued;
-      s.queued = [];
-      const packed = pack(queued.map((q) => q.body));
-      const items = queued.map((q, i): PrepareJob => ({
-        id: q.id,
-        maxBytes: q.maxBytes,
-        ...packed.at[i]!,
-      }));
-      const message: PrepareMessage<PrepareJob> = { items, bytes: packed.bytes };
-      s.worker.postMessage(message, [packed.bytes]);
-    }
+    for (const s of this.slots) if (s.queued.length > 0 && s.sent < MAX_SENT) this.send(s);
+  }
+
+  /** send posts a slot's queued requests as one message, their bodies packed into one transferred buffer. */
+  private send(s: Slot): void {
+    const queued = s.queued;
+    s.queued = [];
+    const packed = pack(queued.map((q) => q.body));
+    const items = queued.map((q, i): PrepareJob => ({
+      id: q.id,
+      maxBytes: q.maxBytes,
+      ...packed.at[i]!,
+    }));
+    const message: PrepareMessage<PrepareJob> = { items, bytes: packed.bytes };
+    s.worker.postMessage(message, [packed.bytes]);
+    s.sent++;
   }
 
   async close(): Promise<void> {
