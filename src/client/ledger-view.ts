@@ -16,7 +16,7 @@
 
 import type { PublicKey } from '../core/keys.js';
 import type { LedgerAuthorisation, LedgerFacts, LedgerView } from './ledger-view-types.js';
-import { RecordSourceError } from './records/source.js';
+import { publicKeyFromPem, RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
 import {
   ledgerNamespacesOf,
@@ -38,6 +38,20 @@ export interface FetchingLedgerView extends LedgerView {
   histories(): Promise<LedgerHistories>;
   /** False once the server answered that it keeps no key ledger (NO_LEDGER). */
   hasLedger(): boolean;
+  /**
+   * snapshot: what another thread needs to build the same view over `namespaces` (and their
+   * scopes) with {@link ledgerViewFromSnapshot}: plain data, no key objects, no closures.
+   */
+  snapshot(namespaces: readonly string[]): LedgerViewSnapshot;
+}
+
+/** LedgerViewSnapshot is a view's state as structured-cloneable data (see FetchingLedgerView.snapshot). */
+export interface LedgerViewSnapshot {
+  readonly histories: LedgerHistories;
+  readonly registryKeys: readonly { readonly pem: string; readonly keyid: string }[];
+  readonly origin: string;
+  readonly tree?: { readonly origin: string; readonly size: number; readonly hash: Uint8Array };
+  readonly noLedger: boolean;
 }
 
 /** NONE stands for "the server keeps no ledger" in the view's answers. */
@@ -215,6 +229,21 @@ export function historyLedgerView(
     hasLedger() {
       return !noLedger;
     },
+    snapshot(namespaces) {
+      const part: LedgerHistories = {};
+      for (const n of expandNamespaces(namespaces))
+        if (Object.hasOwn(histories, n)) part[n] = histories[n]!;
+      return {
+        histories: part,
+        registryKeys: registryKeys.map((k) => ({
+          pem: String(k.key.export({ type: 'spki', format: 'pem' })),
+          keyid: k.keyId,
+        })),
+        origin,
+        ...(tree ? { tree: { origin: tree.origin, size: tree.size, hash: tree.hash } } : {}),
+        noLedger,
+      };
+    },
     authorisedAt(namespace, keyId, logIndex) {
       return withHistories(namespace, (v) => authorise(v, namespace, keyId, logIndex));
     },
@@ -242,6 +271,32 @@ export function httpLedgerView(
       );
     return got;
   });
+}
+
+/**
+ * LEDGER_SNAPSHOT_MISS: a view built from a snapshot was asked about a namespace the snapshot
+ * does not hold (the caller then checks that dependency where the full view lives).
+ */
+export class LedgerSnapshotMiss extends Error {
+  constructor(readonly namespaces: readonly string[]) {
+    super(`the ledger snapshot holds no history for ${namespaces.join(', ')}`);
+  }
+}
+
+/**
+ * ledgerViewFromSnapshot rebuilds, in another thread, the view a snapshot was taken of:
+ * the same histories, keys and verified tree, verified and replayed here exactly as there.
+ */
+export async function ledgerViewFromSnapshot(s: LedgerViewSnapshot): Promise<FetchingLedgerView> {
+  const keys = s.registryKeys.map((k) =>
+    publicKeyFromPem(k.pem, { keyid: k.keyid }, `registry key ${k.keyid.slice(0, 16)}…`),
+  );
+  const view = historyLedgerView({ ...s.histories }, keys, s.origin, async (ns) => {
+    if (s.noLedger) return NO_LEDGER;
+    throw new LedgerSnapshotMiss(ns);
+  });
+  if (s.tree) await view.prepare([], s.tree);
+  return view;
 }
 
 /** cachedLedgerView verifies and replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */

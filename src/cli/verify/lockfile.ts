@@ -10,6 +10,7 @@
  * (unreadable lockfile or policy, server down, no offline cache).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -173,6 +174,24 @@ export async function guardServerIdentity(
   return check;
 }
 
+/**
+ * verifyThreads: worker threads for the per-dependency checks, one per core unless
+ * $SIGIL_VERIFY_THREADS says otherwise (0: everything on the main thread).
+ */
+export function verifyThreads(env: Readonly<Record<string, string | undefined>>): number {
+  const v = env['SIGIL_VERIFY_THREADS'];
+  if (v === undefined || v === '') return Math.min(availableParallelism(), 16);
+  if (!/^\d{1,2}$/.test(v.trim()))
+    throw new InputError(
+      'USAGE',
+      `SIGIL_VERIFY_THREADS is "${v.slice(0, 20)}", not a number of threads`,
+      {
+        hint: 'set it to a whole number from 0 (no worker threads) to 99, or unset it for one per core',
+      },
+    );
+  return Number(v.trim());
+}
+
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server)
@@ -248,6 +267,9 @@ export async function verifyLockfile(
       `checking ${lock.entries.length.toLocaleString('en-US')} packages against ${source.name} …\n`,
     );
   const report = await verifyProject({
+    threads: verifyThreads(io.env),
+    // Threads asked for by name are used for any number of dependencies.
+    ...(io.env['SIGIL_VERIFY_THREADS'] ? { threadsFrom: 1 } : {}),
     lockfile: target,
     format: lock.format,
     entries: lock.entries,
