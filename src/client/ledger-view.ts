@@ -15,6 +15,7 @@
  */
 
 import type { PublicKey } from '../core/keys.js';
+import { inBatches } from './batches.js';
 import type { LedgerAuthorisation, LedgerFacts, LedgerView } from './ledger-view-types.js';
 import { publicKeyFromPem, RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
@@ -107,23 +108,23 @@ export async function fetchLedgerHistories(
   treeSize: number,
 ): Promise<LedgerHistories | typeof NO_LEDGER> {
   const client = new RegistryClient(server);
-  const todo = [...new Set(namespaces)];
   const out: LedgerHistories = {};
-  for (let i = 0; i < todo.length; i += 1000) {
-    const chunk = todo.slice(i, i + 1000);
-    let answer: unknown;
-    let heads: unknown;
+  // A few requests in flight (as the record lookups): the server builds one answer while this reads another.
+  const answers = await inBatches([...new Set(namespaces)], 1000, 4, async (chunk) => {
     try {
-      const r: unknown = await client.ledgers(chunk, treeSize);
-      answer = isObject(r) ? r['ledgers'] : undefined;
-      heads = isObject(r) ? r['heads'] : undefined;
+      return { chunk, r: (await client.ledgers(chunk, treeSize)) as unknown };
     } catch (e) {
       if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405))
         return NO_LEDGER;
       throw e;
     }
+  });
+  for (const a of answers) {
+    if (a === NO_LEDGER) return NO_LEDGER;
+    const answer = isObject(a.r) ? a.r['ledgers'] : undefined;
+    const heads = isObject(a.r) ? a.r['heads'] : undefined;
     const ledgers = isObject(answer) ? answer : {};
-    for (const ns of chunk) {
+    for (const ns of a.chunk) {
       const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
       // Every namespace of the chunk shares the one signed heads statement (verified once: head.ts).
       out[ns] =

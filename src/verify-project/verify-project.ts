@@ -33,7 +33,7 @@ import {
 } from './check-dependency.js';
 import type { LedgerView } from '../client/ledger-view-types.js';
 import type { FetchingLedgerView } from '../client/ledger-view.js';
-import { checkInThreads } from './check-pool.js';
+import { type CheckPool, startCheckPool } from './check-pool.js';
 import { type DependencyJob, jobContext } from './dependency-job.js';
 import type { Policy } from './policy.js';
 import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
@@ -177,6 +177,23 @@ function dependencyJobs(
 }
 
 export async function verifyProject(input: VerifyProjectInput): Promise<ProjectReport> {
+  // Threads start now, so their start-up overlaps the record lookups.
+  const threads = input.threads ?? 0;
+  const pool =
+    threads > 0 && input.entries.length >= (input.threadsFrom ?? THREADS_FROM)
+      ? startCheckPool(threads)
+      : undefined;
+  try {
+    return await verifyWith(input, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function verifyWith(
+  input: VerifyProjectInput,
+  pool: CheckPool | undefined,
+): Promise<ProjectReport> {
   const now = (input.now ?? (() => new Date()))();
   const trust = input.trust ?? EMPTY_TRUST;
   const checkable = input.entries.filter((e) => e.source === undefined || e.source === 'registry');
@@ -265,12 +282,12 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
   const ledger = input.ledger;
   const snapshots = ledger === undefined || isSnapshotView(ledger) ? ledger : null;
   const pooled =
-    threads > 0 && snapshots !== null
+    pool && snapshots !== null
       ? input.entries.flatMap((e, i) => (isReleaseFileSet(lookup.records[e.purl]) ? [] : [i]))
       : [];
-  const inThreads = pooled.length >= (input.threadsFrom ?? THREADS_FROM);
+  const inThreads = pool !== undefined && pooled.length >= (input.threadsFrom ?? THREADS_FROM);
   const here: number[] = [];
-  if (inThreads) {
+  if (inThreads && pool) {
     const inPool = new Set(pooled);
     input.entries.forEach((_, i) => void (inPool.has(i) || here.push(i)));
     const jobs = dependencyJobs(
@@ -287,10 +304,9 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
       },
       keys.observes,
     );
-    await checkInThreads(
+    await pool.run(
       context,
       jobs,
-      threads,
       (job, got) => {
         job.indexes.forEach((i, k) => (results[i] = got[k]!));
         progress(got.length);

@@ -46,6 +46,7 @@ import {
 import { publicKeyFromPem, type ServerKeys } from '../../client/records/source.js';
 import type { PublicKey } from '../../core/keys.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
+import { writeJsonStreamed } from '../json-stream.js';
 import { printError, printWarning, type Io } from '../output.js';
 import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
 import type { Check } from '../../core/verdict.js';
@@ -297,9 +298,11 @@ export async function verifyLockfile(
       ? await fetchConflicts(source.name, report)
       : [];
   if (flags.json)
-    io.out(
-      `${JSON.stringify({ scheme: 'lockfile', ...report, ...(conflicts.length > 0 ? { conflicts } : {}) }, null, 2)}\n`,
-    );
+    writeJsonStreamed(io.out, {
+      scheme: 'lockfile',
+      ...report,
+      ...(conflicts.length > 0 ? { conflicts } : {}),
+    });
   else if (flags.sarif) io.out(formatSarif(report, '0.1.0', lock.text));
   else io.out(formatHuman(report) + formatConflicts(conflicts));
 
