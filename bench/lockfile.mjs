@@ -157,7 +157,7 @@ function project(n) {
 
 // One verification in a child process (the server stays in this one): wall time, peak RSS, the report's counts.
 const mainJs = fileURLToPath(dist('cli/main.js'));
-function sigilVerify(lock, configDir) {
+function sigilVerify(lock, configDir, threads = process.env.SIGIL_BENCH_LOCK_THREADS) {
   const script = `const { main } = await import(${JSON.stringify(mainJs)});
 let out = ''; const t = process.hrtime.bigint();
 const code = await main(['verify', ${JSON.stringify(lock)}, '--server', ${JSON.stringify(url)}, '--json'], { out: (s) => void (out += s), err: (s) => process.stderr.write(s), stderrIsTTY: false, env: process.env });
@@ -167,9 +167,7 @@ process.stdout.write(JSON.stringify({ code, wall, cpu: (cu.user + cu.system) / 1
     const env = {
       ...process.env,
       SIGIL_CONFIG_DIR: configDir,
-      ...(process.env.SIGIL_BENCH_LOCK_THREADS
-        ? { SIGIL_VERIFY_THREADS: process.env.SIGIL_BENCH_LOCK_THREADS }
-        : {}),
+      ...(threads !== undefined ? { SIGIL_VERIFY_THREADS: String(threads) } : {}),
     };
     const c = spawn(
       process.execPath,
@@ -211,9 +209,11 @@ for (const n of [...new Set([Math.min(1000, N), N])]) {
   const configDir = join(dir, `config-${n}`);
   const cold = await sigilVerify(lock, configDir);
   const warm = await sigilVerify(lock, configDir);
-  if (cold.counts.verified !== n || warm.counts.verified !== n)
+  // The same warm run on the main thread alone (SIGIL_VERIFY_THREADS=0), right after: what the threads buy.
+  const one = await sigilVerify(lock, configDir, 0);
+  if (cold.counts.verified !== n || warm.counts.verified !== n || one.counts.verified !== n)
     throw new Error(`expected ${n} verified, got ${JSON.stringify(warm.counts)}`);
-  results[n] = { cold, warm, sigs: signatureChecks(warm) };
+  results[n] = { cold, warm, one, sigs: signatureChecks(warm) };
 }
 
 const speedEd2 = opensslSpeed('ed25519');
@@ -248,6 +248,12 @@ for (const [n, r] of Object.entries(results)) {
     `${(r.warm.wall / limit).toFixed(2)}× the limit (goal ≤ 2×); ${(r.warm.wall / mixed).toFixed(2)}× the mixed Ed25519+P-256 limit ${mixed.toFixed(2)} s`,
   );
   row(
+    `sigil verify ${label}, warm, main thread only, wall`,
+    `${r.one.wall.toFixed(2)} s`,
+    `${limit.toFixed(2)} s`,
+    `${(r.one.wall / limit).toFixed(2)}× the limit; threads (${process.env.SIGIL_BENCH_LOCK_THREADS ?? cores}) ${(r.one.wall / r.warm.wall).toFixed(2)}× faster; CPU ${perOp(r.one.cpu / Number(n))} per dependency, ${(r.one.cpu / cpuLimit).toFixed(2)}× openssl's`,
+  );
+  row(
     `sigil verify ${label}, warm, CPU per dependency`,
     perOp(r.warm.cpu / Number(n)),
     perOp(cpuLimit / Number(n)),
@@ -257,7 +263,7 @@ for (const [n, r] of Object.entries(results)) {
     `peak RSS, ${label}`,
     `${(Math.max(r.cold.rss, r.warm.rss) / 1024).toFixed(0)} MB`,
     Number(n) >= 10_000 ? '300 MB' : '150 MB',
-    Number(n) >= 10_000 ? 'goal < 300 MB at 10k' : 'goal < 150 MB at 1k',
+    `${Number(n) >= 10_000 ? 'goal < 300 MB at 10k' : 'goal < 150 MB at 1k'}; main thread only ${(r.one.rss / 1024).toFixed(0)} MB`,
   );
 }
 const ns = Object.keys(results)

@@ -43,10 +43,22 @@ export interface CheckPool {
 /** startCheckPool starts `threads` workers now (their start-up overlaps whatever comes next). */
 export function startCheckPool(threads: number): CheckPool {
   const workers = existsSync(fileURLToPath(WORKER_URL))
-    ? Array.from({ length: Math.max(1, threads) }, () => new Worker(WORKER_URL))
+    ? Array.from(
+        { length: Math.max(1, threads) },
+        // The parent's flags minus --input-type, which a thread started from a file refuses.
+        () =>
+          new Worker(WORKER_URL, {
+            execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+          }),
+      )
     : [];
-  // A worker that fails before it is given work must not take the process down.
-  for (const w of workers) w.on('error', () => undefined);
+  // A worker that fails before it is given work must not take the process down; one that has
+  // exited gets no jobs.
+  const exited = new Set<Worker>();
+  for (const w of workers) {
+    w.on('error', () => undefined);
+    w.once('exit', () => exited.add(w));
+  }
   return {
     async run(context, jobs, onJob, fallback) {
       if (workers.length === 0) {
@@ -89,6 +101,7 @@ export function startCheckPool(threads: number): CheckPool {
                 current = undefined;
                 finish();
               };
+              if (exited.has(worker)) return resolve();
               worker.on('message', onMessage);
               worker.on('exit', onExit);
               worker.postMessage({ context } as WorkerMessage);

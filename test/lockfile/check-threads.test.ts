@@ -24,6 +24,8 @@ import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { DEFAULT_POLICY } from '../../src/verify-project/policy.js';
 import { verifyProject } from '../../src/verify-project/verify-project.js';
 import { SIGIL_BIN } from '../helpers/cli.js';
+
+const DIST_MAIN = new URL('../../dist/cli/main.js', import.meta.url).href;
 import { buildTgz } from '../helpers/tar-builder.js';
 
 let dir: string;
@@ -195,9 +197,17 @@ describe('dependency checks in thread jobs', () => {
     const lock = join(project, 'package-lock.json');
     writeFileSync(lock, JSON.stringify({ name: 'app', lockfileVersion: 3, packages }));
     // Async spawn: the server runs in this process.
-    const cli = (threads: string) =>
+    const args = ['verify', lock, '--server', url, '--json'];
+    // Also from a module given with -e (as the benchmark runs it): threads must not inherit --input-type.
+    const evalArgs = [
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(DIST_MAIN)});
+       process.exitCode = await main(${JSON.stringify(args)}, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), stderrIsTTY: false, env: process.env });`,
+    ];
+    const cli = (threads: string, viaEval = false) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const c = spawn(process.execPath, [SIGIL_BIN, 'verify', lock, '--server', url, '--json'], {
+        const c = spawn(process.execPath, viaEval ? evalArgs : [SIGIL_BIN, ...args], {
           env: {
             ...process.env,
             SIGIL_CONFIG_DIR: mkdtempSync(join(dir, 'cfg-')),
@@ -208,13 +218,17 @@ describe('dependency checks in thread jobs', () => {
         c.stdout.on('data', (d) => (out += d));
         c.on('close', (code) => resolve({ code, out }));
       });
-    const [one, two] = [await cli('0'), await cli('2')];
+    const [one, two, evaled] = [await cli('0'), await cli('2'), await cli('2', true)];
     expect(one.code).toBe(1); // the wrong digest
     expect(two.code).toBe(1);
     const a = JSON.parse(one.out) as { dependencies: unknown[]; counts: unknown };
     const b = JSON.parse(two.out) as { dependencies: unknown[]; counts: unknown };
     expect(b.dependencies).toEqual(a.dependencies);
     expect(b.counts).toEqual(a.counts);
+    expect(evaled.code).toBe(1);
+    expect((JSON.parse(evaled.out) as { dependencies: unknown[] }).dependencies).toEqual(
+      a.dependencies,
+    );
     expect(a.counts).toEqual({
       verified: published.length - 1,
       unsigned: 0,
