@@ -10,7 +10,6 @@
  * (unreadable lockfile or policy, server down, no offline cache).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { sigilConfigDir } from '../../client/config-dir.js';
 import { fileCheckpointMemory } from '../../client/checkpoint-memory.js';
@@ -176,18 +175,21 @@ export async function guardServerIdentity(
 }
 
 /**
- * verifyThreads: worker threads for the per-dependency checks, one per core unless
- * $SIGIL_VERIFY_THREADS says otherwise (0: everything on the main thread).
+ * verifyThreads: worker threads for the per-dependency checks, from $SIGIL_VERIFY_THREADS
+ * (default 0: all on the main thread). Measured on a 2-core machine (docs/performance.md,
+ * P6), two threads cost 0.5 ms more CPU per dependency than they save in wall time: V8's
+ * compiler and GC helpers need the second core the main thread leaves them. Worth trying
+ * with more cores.
  */
 export function verifyThreads(env: Readonly<Record<string, string | undefined>>): number {
   const v = env['SIGIL_VERIFY_THREADS'];
-  if (v === undefined || v === '') return Math.min(availableParallelism(), 16);
+  if (v === undefined || v === '') return 0;
   if (!/^\d{1,2}$/.test(v.trim()))
     throw new InputError(
       'USAGE',
       `SIGIL_VERIFY_THREADS is "${v.slice(0, 20)}", not a number of threads`,
       {
-        hint: 'set it to a whole number from 0 (no worker threads) to 99, or unset it for one per core',
+        hint: 'set it to a whole number from 0 (all on the main thread, the default) to 99',
       },
     );
   return Number(v.trim());
