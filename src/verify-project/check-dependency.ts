@@ -349,7 +349,7 @@ function verifyAuthor(
     };
   }
   const r = verifyRelease({
-    bundle: JSON.stringify(bundle),
+    bundle: { parsedJson: bundle },
     bundleFile: 'author bundle',
     artifact: { name: entry.purl, digests: record.digests, purl: entry.purl },
     trustedKeys: [key],
@@ -871,7 +871,7 @@ export async function checkDependency(
   let bundle: SigilBundle | undefined;
   if (record.authorBundle) {
     try {
-      bundle = parseBundle(JSON.stringify(record.authorBundle), 'author bundle');
+      bundle = parseBundle({ parsedJson: record.authorBundle }, 'author bundle');
     } catch (e) {
       checks.push(fail('author', 'AUTHOR_BUNDLE_INVALID', (e as Error).message));
     }
