@@ -121,14 +121,18 @@ export class PgPackageState implements PackageState {
     return r.rows[0] === undefined ? undefined : Number(r.rows[0].id);
   }
   async recordSumdb(path: string, version: string, id: number) {
-    // One round trip: insert, or read the row that stood first.
+    // Insert, or read the row that stood first. A row committed by another replica while this
+    // statement ran is not in its snapshot (empty answer): read it again, in a new snapshot.
     const r = await this.q<{ id: string }>(
       'sumdb record',
       `WITH ins AS (INSERT INTO sumdb_record (path, version, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id)
        SELECT id FROM ins UNION ALL SELECT id FROM sumdb_record WHERE path = $1 AND version = $2 LIMIT 1`,
       [path, version, id],
     );
-    return Number(r.rows[0]!.id);
+    if (r.rows[0] !== undefined) return Number(r.rows[0].id);
+    const stored = await this.sumdbRecord(path, version);
+    if (stored === undefined) throw new Error(`sumdb record ${path}@${version} vanished`); // rows are never deleted
+    return stored;
   }
   async close() {}
 }
