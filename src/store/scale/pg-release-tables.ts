@@ -195,5 +195,11 @@ export class PgReleaseTables implements ReleaseTables {
       [],
     );
   }
+  async loggedKeyEventsAfter(after: number) {
+    return this.events(
+      'SELECT id, namespace, envelope, entry, log_index AS "logIndex" FROM key_event WHERE log_index > $1 ORDER BY log_index',
+      [after],
+    );
+  }
   async close(): Promise<void> {}
 }
