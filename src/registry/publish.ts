@@ -309,13 +309,16 @@ async function publishWith(
     );
   }
 
-  plan.stage(); // in the same database as the reservation: durable with it (syncBatched below)
+  // Embedded: written now, in the same database as the reservation, durable with it (syncBatched
+  // below). Awaited inside the try, so that no tick passes between the reservation and `inflight`.
+  const staged = plan.stage();
   let finished!: () => void;
   const running = new Promise<void>((resolve) => (finished = resolve));
   let mine = inflight.get(ctx.store);
   if (!mine) inflight.set(ctx.store, (mine = new Map()));
   mine.set(purl, running);
   try {
+    await staged;
     // The reservation (it holds every byte about to be logged) and the blob are durable before
     // the log can hold the entries: recovery finds them after a crash or power loss.
     await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
@@ -337,7 +340,7 @@ async function publishWith(
     // never served.) Once a key event is in the log the reservation stays for recovery.
     if (!plan.logged()) {
       ctx.store.abandon(purl);
-      plan.discard();
+      await plan.discard();
     }
     if (e instanceof PushbackError)
       throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, {
