@@ -77,7 +77,7 @@ export interface PublishRequest {
    * stored: with the versionless purl and the action ('publish', or 'keys' for
    * key events sent along). It throws to refuse (token scope, namespace owner).
    */
-  readonly authorize?: (packagePurl: string, action: 'publish' | 'keys') => void;
+  readonly authorize?: (packagePurl: string, action: 'publish' | 'keys') => void | Promise<void>;
 }
 
 export interface PublishOutcome {
@@ -118,7 +118,7 @@ export async function publishRelease(
   const key = keyOf(purl);
   const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
   if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
-  req.authorize?.(packagePurl, 'publish');
+  await req.authorize?.(packagePurl, 'publish');
   await ctx.upstreamNames?.checkPublish(packagePurl); // a public name is not published here (shadowing)
   // Every key event is authorised for its own namespace with the caller's token, exactly as on
   // /api/v1/key-events (issue 11, item 2): riding along with a publish of another package buys nothing.
@@ -134,7 +134,7 @@ export async function publishRelease(
     const ns = parsed.value.statement.predicate.namespace;
     // A ledger hosts the name: not for a public one. Checked before authorize, which claims a pattern at once.
     if (ns !== packagePurl) await ctx.upstreamNames?.checkPublish(ns);
-    req.authorize?.(ns, 'keys');
+    await req.authorize?.(ns, 'keys');
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
