@@ -11,6 +11,14 @@
  *   `key_event` table (one process: no turns, nothing to catch up with).
  * - {@link tablesJournal}: any {@link ReleaseTables} (PostgreSQL for replicas)
  *   with a turn taker (src/store/scale/pg-turn.ts).
+ *
+ * Events are staged through the turn ({@link KeyEventTurn.insertPending}): on
+ * PostgreSQL that write goes over the very session that holds the lock, so it
+ * succeeds only while the turn is held. A replica whose session died, and
+ * whose turn another replica has taken since, cannot stage — and so cannot log —
+ * an event it judged on a ledger that is now stale (the fence the integrator
+ * gets from its compare-and-swap). What it staged before is finished by the
+ * next holder before that one judges.
  */
 import type { KeyEventRow, KeyEventStore } from '../store/registry/key-events.js';
 import type { ReleaseTables } from '../store/registry/release-tables.js';
@@ -26,8 +34,16 @@ export interface KeyEventJournal {
   insertPending(namespace: string, envelope: string, entry: Uint8Array): Promise<number>;
   complete(id: number, logIndex: number): Promise<void>;
   remove(id: number): Promise<void>;
-  /** turn resolves once no other process judges key events; call the result to end the turn. */
-  turn(): Promise<() => Promise<void>>;
+  /** turn resolves once no other process judges key events. */
+  turn(): Promise<KeyEventTurn>;
+}
+
+/** KeyEventTurn: this process's exclusive turn at judging key events. */
+export interface KeyEventTurn {
+  /** insertPending stages an event; it fails once the turn is lost (a write through the turn itself). */
+  insertPending(namespace: string, envelope: string, entry: Uint8Array): Promise<number>;
+  /** end ends the turn (twice is harmless). */
+  end(): Promise<void>;
 }
 
 /**
@@ -44,14 +60,20 @@ export function storeJournal(store: KeyEventStore): KeyEventJournal {
     insertPending: async (ns, envelope, entry) => store.insertPending(ns, envelope, entry),
     complete: async (id, index) => store.complete(id, index),
     remove: async (id) => store.remove(id),
-    turn: async () => async () => undefined,
+    turn: async () => ({
+      insertPending: async (ns, envelope, entry) => store.insertPending(ns, envelope, entry),
+      end: async () => undefined,
+    }),
   };
 }
 
-/** tablesJournal: key events in shared ReleaseTables; `turn` excludes the other replicas. */
+/**
+ * tablesJournal: key events in shared ReleaseTables; `turn` excludes the other replicas and
+ * gives the tables as seen through the turn (its session), which stage the events.
+ */
 export function tablesJournal(
   tables: ReleaseTables,
-  turn: () => Promise<() => Promise<void>>,
+  takeTurn: () => Promise<{ readonly tables: ReleaseTables; end(): Promise<void> }>,
 ): KeyEventJournal {
   return {
     shared: true,
@@ -61,6 +83,12 @@ export function tablesJournal(
     insertPending: (ns, envelope, entry) => tables.insertKeyEvent(ns, envelope, entry),
     complete: (id, index) => tables.completeKeyEvent(id, index),
     remove: (id) => tables.removeKeyEvent(id),
-    turn,
+    turn: async () => {
+      const t = await takeTurn();
+      return {
+        insertPending: (ns, envelope, entry) => t.tables.insertKeyEvent(ns, envelope, entry),
+        end: () => t.end(),
+      };
+    },
   };
 }

@@ -18,7 +18,7 @@ import { dsseLogEntry } from '../log/rekor/dsse-entry.js';
 import { decodeBase64Strict } from '../core/dsse.js';
 import { spkiDer } from '../core/keys.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
-import { type KeyEventJournal, storeJournal } from './key-event-journal.js';
+import { type KeyEventJournal, type KeyEventTurn, storeJournal } from './key-event-journal.js';
 import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authority.js';
 import { RegistryError } from './errors.js';
 import { releaseKeyOf } from '../ecosystems/release-key.js';
@@ -55,12 +55,12 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   ): Promise<LedgerAuthority> {
     const journal = events instanceof KeyEventStore ? storeJournal(events) : events;
     const a = new LedgerAuthority(log, journal, registryKeys, releaseSpelling);
-    const end = await journal.turn(); // replicas: no other one is judging while pending events are finished
+    const turn = await journal.turn(); // replicas: no other one is judging while pending events are finished
     try {
       await a.finishPending();
       await a.catchUp();
     } finally {
-      await end();
+      await turn.end();
     }
     return a;
   }
@@ -177,24 +177,24 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const run2 = this.queue.then(async () => {
-      let endTurn: (() => Promise<void>) | undefined;
+      let turn: KeyEventTurn | undefined;
       try {
         // Across replicas: one judges at a time, on the ledger with everything logged so far.
-        endTurn = await this.events.turn();
+        turn = await this.events.turn();
         if (this.events.shared) {
           await this.finishPending(); // a replica that died mid-commit left them: they may be in the log
           await this.catchUp();
         }
-        const turnOver = endTurn;
+        const mine = turn;
         return await run(
-          await this.plan(envelopes, () => {
+          await this.plan(envelopes, mine, () => {
             open();
-            void turnOver(); // the events are applied here: other replicas may judge theirs
+            void mine.end(); // the events are applied here: other replicas may judge theirs
           }),
         );
       } finally {
         open();
-        await endTurn?.(); // ending a turn twice is harmless
+        await turn?.end(); // ending a turn twice is harmless
       }
     });
     this.queue = Promise.race([
@@ -210,6 +210,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
   private async plan(
     envelopes: readonly DsseEnvelope[],
+    turn: KeyEventTurn,
     unlock: () => void,
   ): Promise<KeyEventPlan> {
     const size = await this.logSize();
@@ -289,7 +290,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       stage: async () => {
         for (const j of judged)
           staged.push(
-            await this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry),
+            await turn.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry), // fails once the turn is lost
           );
       },
       commit: async () => {

@@ -3,7 +3,8 @@
 // PostgreSQL + S3 (s3rver). Raced first `add`s of one namespace on both replicas: exactly one is
 // logged, every round, and the other replica refuses the loser — never two ledgers for one name.
 // A rotation on one replica is what the other answers next. A replica that died between logging a
-// key event and recording its index is finished by the next replica's turn.
+// key event and recording its index is finished by the next replica's turn. A replica whose turn
+// session died cannot stage, so cannot log, the event it judged on what is now a stale ledger.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateKey } from '../../src/core/keys.js';
@@ -14,7 +15,7 @@ import { LedgerAuthority } from '../../src/registry/ledger-authority.js';
 import { ContentStore } from '../../src/store/scale/objects.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
 import { PgReleaseTables } from '../../src/store/scale/pg-release-tables.js';
-import { KEY_EVENT_TURN, pgTurn } from '../../src/store/scale/pg-turn.js';
+import { KEY_EVENT_TURN, pgKeyEventTurns } from '../../src/store/scale/pg-turn.js';
 import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js';
 import { SharedLog } from '../../src/store/scale/shared-log.js';
 import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
@@ -62,13 +63,13 @@ async function replicas(n: number, db: string) {
       electionMs: 100,
     });
     const tables = new PgReleaseTables(pool);
-    const journal = tablesJournal(tables, pgTurn(pool, KEY_EVENT_TURN, 'key event'));
+    const journal = tablesJournal(tables, pgKeyEventTurns(pool));
     const ledger = await LedgerAuthority.open(log, journal, [registryKey.publicKey]);
     cleanups.push(async () => {
       await log.close();
       await pool.end();
     });
-    out.push({ log, tables, journal, ledger });
+    out.push({ log, tables, journal, ledger, pool });
   }
   return out;
 }
@@ -166,5 +167,40 @@ it.skipIf(skipPg)(
     expect((await a!.ledger.keysFor('pkg:npm/gadget')).keys.map((k) => k.keyId)).toEqual([
       dave.key.publicKey.keyId,
     ]);
+  },
+);
+
+it.skipIf(skipPg)(
+  'a replica whose turn session died cannot log the event it judged: the replica that took the turn since wins',
+  { timeout: 90_000 },
+  async () => {
+    const [a, b] = await replicas(2, 'fence');
+    const ns = 'pkg:npm/fenced';
+    const alice = add(ns);
+    const bob = add(ns);
+    const outcome = a!.ledger.withKeyEvents([alice.event.envelope], async (plan) => {
+      // a judged alice's add as the namespace's first event. Now its turn's session dies (a network
+      // cut, an idle timeout) while the process lives on; b takes the turn and logs bob's add.
+      const killed = await b!.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`,
+        [KEY_EVENT_TURN],
+      );
+      expect(killed.rowCount).toBe(1);
+      await b!.ledger.submitKeyEvent(bob.event.envelope);
+      await plan.stage(); // through the dead session: refused
+      return plan.commit();
+    });
+    await expect(outcome).rejects.toMatchObject({ retryAfterSeconds: 5 }); // StorageUnavailableError: 503
+    expect(await a!.tables.keyEventsFor(ns)).toHaveLength(1);
+    expect(await a!.tables.pendingKeyEvents()).toEqual([]);
+    for (const r of [a!, b!])
+      expect((await r.ledger.keysFor(ns)).keys.map((k) => k.keyId)).toEqual([
+        bob.key.publicKey.keyId,
+      ]);
+    // a's next key event takes a fresh turn and works.
+    const other = add('pkg:npm/after-fence');
+    expect((await a!.ledger.submitKeyEvent(other.event.envelope)).namespace).toBe(
+      'pkg:npm/after-fence',
+    );
   },
 );

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { pgCall } from './pg.js';
+import { PgReleaseTables } from './pg-release-tables.js';
 import { StorageUnavailableError } from './unavailable.js';
 
 /** Advisory lock keys of the turns (unique within the database, beside MIGRATION_LOCK and GRANT_LOCK). */
@@ -19,9 +20,14 @@ export function pgTurn(
   key: number,
   what: string,
   waitMs = 30_000,
-): () => Promise<() => Promise<void>> {
+): () => Promise<{ readonly client: pg.PoolClient; end(): Promise<void> }> {
   return async () => {
     const client = await pgCall(what, () => pool.connect());
+    // The session may die while idle between queries (kill -9 of PostgreSQL's backend, a network
+    // cut): pg then emits 'error' on the checked-out client, which unheard would end this process.
+    // The next query through the turn fails instead, as it should.
+    const onError = () => undefined;
+    client.on('error', onError);
     try {
       const deadline = Date.now() + waitMs;
       for (let delay = 5; ; delay = Math.min(200, delay * 2)) {
@@ -36,19 +42,35 @@ export function pgTurn(
         await new Promise((r) => setTimeout(r, delay));
       }
     } catch (e) {
+      client.off('error', onError);
       client.release(true);
       throw e;
     }
     let ended = false;
-    return async () => {
-      if (ended) return; // ending a turn twice is harmless
-      ended = true;
-      // A failed unlock means the session is gone, and with it the lock: drop the connection.
-      const ok = await client.query('SELECT pg_advisory_unlock($1)', [key]).then(
-        () => true,
-        () => false,
-      );
-      client.release(!ok);
+    return {
+      client,
+      end: async () => {
+        if (ended) return; // ending a turn twice is harmless
+        ended = true;
+        // A failed unlock means the session is gone, and with it the lock: drop the connection.
+        const ok = await client.query('SELECT pg_advisory_unlock($1)', [key]).then(
+          () => true,
+          () => false,
+        );
+        client.off('error', onError);
+        client.release(!ok);
+      },
     };
+  };
+}
+
+/** pgKeyEventTurns: the key-event turn, with the release tables seen through its session (tablesJournal). */
+export function pgKeyEventTurns(
+  pool: pg.Pool,
+): () => Promise<{ readonly tables: PgReleaseTables; end(): Promise<void> }> {
+  const take = pgTurn(pool, KEY_EVENT_TURN, 'key event');
+  return async () => {
+    const t = await take();
+    return { tables: new PgReleaseTables(t.client), end: t.end };
   };
 }
