@@ -40,6 +40,8 @@ import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { openProxy, type Proxy } from './observed/proxy.js';
+import { DebMirror } from './observed/deb-proxy.js';
+import { CpanProxy } from './observed/cpan-proxy.js';
 import { observedRoutes } from './observed/routes.js';
 import { ConflictStore } from '../store/registry/conflicts.js';
 import type { ProxyConfig } from './upstream/config.js';
@@ -346,6 +348,16 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(aptRoutes, {
     repo: apt,
+    ...(proxy?.deb
+      ? {
+          mirror: new DebMirror(proxy.deb, proxy.observe, store, openpgpKey.privateKey, {
+            origin: 'Sigil',
+            validitySeconds: apt.options.validitySeconds,
+            now: apt.options.now,
+            privatePatterns: proxy.config.private,
+          }),
+        }
+      : {}),
     store,
     publicKeyArmored: openpgpKey.publicArmored,
     prefix: '/debian',
@@ -371,6 +383,16 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
   await app.register(cpanRoutes, {
     repo: cpan,
+    ...(proxy?.cpan
+      ? {
+          proxy: new CpanProxy(
+            proxy.cpan,
+            proxy.observe,
+            openpgpKey.privateKey,
+            proxy.config.private,
+          ),
+        }
+      : {}),
     store,
     publicKeyArmored: openpgpKey.publicArmored,
     baseUrl: () => base.url,

@@ -91,3 +91,70 @@ describe('sigil.config', () => {
     expect(p.tooYoung(null)).toBeUndefined();
   });
 });
+
+describe('sigil.config: deb and cpan upstreams', () => {
+  it('a deb upstream takes suite, components, architectures and keyring, with defaults', () => {
+    const c = parseProxyConfig(
+      {
+        upstreams: {
+          deb: {
+            url: 'http://deb.debian.org/debian/',
+            suite: 'bookworm',
+            architectures: ['arm64'],
+          },
+          cpan: { url: 'https://cpan.metacpan.org', keyring: '/k.asc' },
+        },
+      },
+      'f.json',
+    );
+    expect(c.upstreams.deb).toEqual({
+      url: 'http://deb.debian.org/debian',
+      deb: {
+        suite: 'bookworm',
+        components: ['main'],
+        architectures: ['arm64'],
+        keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
+      },
+    });
+    expect(c.upstreams.cpan).toEqual({ url: 'https://cpan.metacpan.org', keyring: '/k.asc' });
+    expect(c.limits.maxUncompressedIndexBytes).toBe(256 * 1024 * 1024);
+  });
+
+  it('every bad deb/cpan field is named', () => {
+    const bad = () =>
+      parseProxyConfig(
+        {
+          upstreams: {
+            deb: { url: 'http://x', suite: 'sigil', components: [], architectures: ['../x'] },
+            npm: { url: 'http://y', keyring: '/k', suite: 'bookworm' },
+            cpan: { url: 'http://z', keyring: 7 },
+          },
+        },
+        'f.json',
+      );
+    expect(bad).toThrow(/upstreams\.deb\.suite must be a suite name/);
+    expect(bad).toThrow(/upstreams\.deb\.components must be a non-empty list/);
+    expect(bad).toThrow(/upstreams\.deb\.architectures must be a non-empty list/);
+    expect(bad).toThrow(/upstreams\.npm\.keyring: only deb and cpan/);
+    expect(bad).toThrow(/upstreams\.npm\.suite: only deb upstreams/);
+    expect(bad).toThrow(
+      /upstreams\.cpan\.keyring: only deb and cpan upstreams take a keyring file path/,
+    );
+  });
+
+  it('a keyring file that cannot be read stops the server at start, naming the file', async () => {
+    const { openRegistry } = await import('../../src/registry/server.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sigil-config-keyring-'));
+    await expect(
+      openRegistry({
+        dataDir: join(dir, 'data'),
+        host: '127.0.0.1',
+        port: 0,
+        proxy: parseProxyConfig(
+          { upstreams: { deb: { url: 'http://127.0.0.1:9', keyring: join(dir, 'missing.gpg') } } },
+          'f.json',
+        ),
+      }),
+    ).rejects.toThrow(/upstreams\.deb\.keyring: cannot read .*missing\.gpg \(ENOENT\)/);
+  });
+});

@@ -17,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
 import { parseSumdbSpec } from './go-sumdb.js';
+import { parseDebUpstreamConfig, type DebUpstreamConfig } from './deb-config.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = [
@@ -28,12 +29,16 @@ export const UPSTREAM_ECOSYSTEMS = [
   'composer',
   'cran',
   'maven',
+  'deb',
+  'cpan',
 ] as const;
 export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
 
 export interface UpstreamLimitsConfig {
   readonly maxArtifactBytes: number;
   readonly maxIndexBytes: number;
+  /** An index the upstream serves compressed (Debian Packages.xz), once decompressed. */
+  readonly maxUncompressedIndexBytes: number;
   readonly timeoutMs: number;
   readonly concurrency: number;
   /** How long an upstream index (npm packument) is reused before it is fetched again, ms (0: every time). */
@@ -43,6 +48,7 @@ export interface UpstreamLimitsConfig {
 export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
   maxArtifactBytes: 256 * 1024 * 1024,
   maxIndexBytes: 32 * 1024 * 1024,
+  maxUncompressedIndexBytes: 256 * 1024 * 1024,
   timeoutMs: 30_000,
   concurrency: 16,
   indexTtlMs: 10_000,
@@ -52,7 +58,15 @@ export interface ProxyConfig {
   readonly upstreams: Partial<
     Record<
       UpstreamEcosystem,
-      { readonly url: string; readonly keys?: unknown; readonly sumdb?: string }
+      {
+        readonly url: string;
+        readonly keys?: unknown;
+        readonly sumdb?: string;
+        /** deb: which suite of the archive, and what of it (deb-upstream.ts). */
+        readonly deb?: DebUpstreamConfig;
+        /** deb and cpan: the keyring file the upstream's signatures are checked with. */
+        readonly keyring?: string;
+      }
     >
   >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
@@ -105,7 +119,10 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
-  const upstreams: Record<string, { url: string; keys?: unknown; sumdb?: string }> = {};
+  const upstreams: Record<
+    string,
+    { url: string; keys?: unknown; sumdb?: string; deb?: DebUpstreamConfig; keyring?: string }
+  > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
       problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
@@ -140,11 +157,25 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
               );
             }
         }
+        const deb = eco === 'deb' ? parseDebUpstreamConfig(entry, problems) : undefined;
+        const keyring = entry['keyring'];
+        if (
+          keyring !== undefined &&
+          ((eco !== 'deb' && eco !== 'cpan') || typeof keyring !== 'string')
+        )
+          problems.push(
+            `upstreams.${eco}.keyring: only deb and cpan upstreams take a keyring file path`,
+          );
+        for (const k of ['suite', 'components', 'architectures'])
+          if (eco !== 'deb' && entry[k] !== undefined)
+            problems.push(`upstreams.${eco}.${k}: only deb upstreams take a ${k}`);
         if (url)
           upstreams[eco] = {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
+            ...(deb ? { deb } : {}),
+            ...(typeof keyring === 'string' ? { keyring } : {}),
           };
       }
   }
