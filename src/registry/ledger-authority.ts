@@ -31,7 +31,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   private queue: Promise<unknown> = Promise.resolve();
   /** The highest log index of a key event applied to `ledger` (-1: none). */
   private appliedThrough = -1;
-  private catchingUp: Promise<void> | undefined;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   /** Package key (src/ecosystems/release-key.ts) → the spelling of the package namespace that has a ledger. */
   private readonly spellings = new Map<string, string>();
@@ -75,19 +75,18 @@ export class LedgerAuthority implements AuthorKeyAuthority {
 
   /** catchUp applies the logged events this process has not applied yet (other replicas', or all at open). */
   private catchUp(): Promise<void> {
-    // One at a time: two concurrent catch-ups would apply the same rows twice.
-    this.catchingUp ??= (async () => {
-      try {
-        for (const row of await this.events.loggedAfter(this.appliedThrough))
-          if (row.logIndex! > this.appliedThrough)
-            this.applied(
-              this.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }),
-            );
-      } finally {
-        this.catchingUp = undefined;
-      }
-    })();
-    return this.catchingUp;
+    // One at a time (two would apply the same rows twice), and each reads after it was asked
+    // for: joining a read already running could miss what the caller must see (events logged
+    // just before the caller took its turn).
+    const next = this.catchingUp.then(async () => {
+      for (const row of await this.events.loggedAfter(this.appliedThrough))
+        if (row.logIndex! > this.appliedThrough)
+          this.applied(
+            this.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }),
+          );
+    });
+    this.catchingUp = next.catch(() => undefined);
+    return next;
   }
 
   /** refresh: with replicas, catch up with what the others logged; alone, the ledger is always current. */
