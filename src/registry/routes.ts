@@ -235,9 +235,9 @@ export async function registryRoutes(
   /** Refuse writes without a valid token before reading the (possibly large) body. */
   const writeHook = (action: 'publish' | 'keys') =>
     auth ? { onRequest: auth.guard.requireAuth({ action }) } : {};
-  const claim = (req: FastifyRequest, namespace: string) => {
+  const claim = async (req: FastifyRequest, namespace: string) => {
     if (auth && req.sigilAuth?.unclaimed)
-      auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
+      await auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
   async function publish(req: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
@@ -469,9 +469,9 @@ export async function registryRoutes(
     if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
     // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
     await ctx.upstreamNames?.checkPublish(namespace);
-    if (auth) claimPatternFirst(auth.service, req, namespace);
+    if (auth) await claimPatternFirst(auth.service, req, namespace);
     const r = await ledger!.submitKeyEvent(envelope as DsseEnvelope);
-    claim(req, namespace);
+    await claim(req, namespace);
     return reply.code(201).send(r);
   }
 
