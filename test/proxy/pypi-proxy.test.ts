@@ -8,9 +8,8 @@
 // (level logged); an upstream that republishes a file yields a conflict record for that file
 // only while pip still gets (and checks, --require-hashes) the logged bytes; upstream failures (500, timeout, wrong digest) answer
 // an error naming the upstream and log nothing; a private name is never asked upstream.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -26,45 +25,19 @@ import {
   StaticUpstream,
 } from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import {
+  buildSetuptoolsProject,
+  PY,
+  PY_INSTALL,
+  PY_PROBE,
+  runPython,
+} from '../helpers/pip-client.js';
 
 const FILE = 'test/proxy/pypi-proxy.test.ts';
-const PY = '/usr/bin/python3';
-const python = needsProgram(
-  PY,
-  ['-c', 'import setuptools, wheel, venv, pip'],
-  'apt-get install python3-setuptools python3-wheel python3-venv python3-pip',
-  FILE,
-);
+const python = needsProgram(PY, PY_PROBE, PY_INSTALL, FILE);
+const run = (cmd: string, args: string[], cwd: string) => runPython(cmd, args, cwd);
 
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('PIP_') && k !== 'PYTHONPATH') env[k] = v;
-  return {
-    ...env,
-    PIP_CONFIG_FILE: '/dev/null',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_INPUT: '1',
-  };
-}
-
-/** run starts a program without blocking the event loop (the server answers from this process). */
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
+/** build builds a setuptools project under root; returns its sdist and wheel. */
 async function build(
   root: string,
   name: string,
@@ -74,15 +47,8 @@ async function build(
   body: string,
 ): Promise<string[]> {
   const dir = join(root, `${module}-${version}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(join(dir, module), { recursive: true });
-  writeFileSync(join(dir, module, '__init__.py'), body);
-  writeFileSync(
-    join(dir, 'setup.py'),
-    `from setuptools import setup\nsetup(name=${JSON.stringify(name)}, version=${JSON.stringify(version)}, packages=[${JSON.stringify(module)}], install_requires=${JSON.stringify(requires)}, python_requires=">=3.7")\n`,
-  );
-  const r = await run(PY, ['setup.py', '-q', 'sdist', 'bdist_wheel'], dir);
-  if (r.code !== 0) throw new Error(`setup.py for ${name}: ${r.out}`);
-  return readdirSync(join(dir, 'dist')).map((f) => join(dir, 'dist', f));
+  const dist = await buildSetuptoolsProject(dir, name, module, version, requires, body);
+  return readdirSync(dist).map((f) => join(dist, f));
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
