@@ -17,8 +17,10 @@ import {
   needString,
   optArray,
   optString,
+  readJsonLock,
+  readTomlLock,
 } from '../support/lockfile.js';
-import { isRecord, parseJsonObject, parseTomlObject } from '../support/text.js';
+import { isRecord } from '../support/text.js';
 import { normalizePypiName, PYPI_NAME } from './name.js';
 import {
   requirementsTxtFormat,
@@ -110,7 +112,7 @@ export const requirementsTxtReader: LockfileReader = {
 export const poetryLockReader: LockfileReader = {
   ...poetryLockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const meta = isRecord(doc['metadata']) ? doc['metadata'] : {};
     return optArray(doc['package'], file, 'package').map((p, i) => {
       const field = `package[${i}]`;
@@ -149,7 +151,7 @@ export const poetryLockReader: LockfileReader = {
 export const pipfileLockReader: LockfileReader = {
   ...pipfileLockFormat,
   read(file, bytes) {
-    const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readJsonLock(bytes, file);
     const out: LockfileEntry[] = [];
     for (const section of Object.keys(doc)) {
       if (section === '_meta') continue;
@@ -177,7 +179,7 @@ export const pipfileLockReader: LockfileReader = {
 export const uvLockReader: LockfileReader = {
   ...uvLockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     return optArray(doc['package'], file, 'package').map((p, i) => {
       const field = `package[${i}]`;
       const pkg = needRecord(p, file, field);
@@ -214,7 +216,7 @@ export const uvLockReader: LockfileReader = {
 export const pylockReader: LockfileReader = {
   ...pylockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const lv = doc['lock-version'];
     if (typeof lv !== 'string' || !/^1(\.\d+)?$/.test(lv))
       throw lockError(
