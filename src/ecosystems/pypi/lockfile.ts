@@ -175,6 +175,25 @@ export const pipfileLockReader: LockfileReader = {
   },
 };
 
+/**
+ * distributionsOf lists a uv.lock / pylock.toml package's distribution tables with their field
+ * paths: the single ones named (`sdist`, `archive`; absent ones as undefined), then each wheel.
+ */
+function distributionsOf(
+  pkg: Record<string, unknown>,
+  singles: readonly string[],
+  file: string,
+  field: string,
+): [unknown, string][] {
+  return [
+    ...singles.map((k): [unknown, string] => [pkg[k], `${field}.${k}`]),
+    ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
+      w,
+      `${field}.wheels[${j}]`,
+    ]),
+  ];
+}
+
 /** uv.lock (TOML): packages from registries, direct URLs or paths; editable/virtual ones carry no hash. */
 export const uvLockReader: LockfileReader = {
   ...uvLockFormat,
@@ -186,13 +205,7 @@ export const uvLockReader: LockfileReader = {
       const name = needString(pkg, 'name', file, field);
       const version = optString(pkg, 'version', file, field);
       const digests: NativeDigest[] = [];
-      const dists: [unknown, string][] = [
-        [pkg['sdist'], `${field}.sdist`],
-        ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
-          w,
-          `${field}.wheels[${j}]`,
-        ]),
-      ];
+      const dists = distributionsOf(pkg, ['sdist'], file, field);
       for (const [d, f] of dists) {
         if (d === undefined) continue;
         const rec = needRecord(d, file, f);
@@ -230,14 +243,7 @@ export const pylockReader: LockfileReader = {
       const name = needString(pkg, 'name', file, field);
       const version = optString(pkg, 'version', file, field);
       const digests: NativeDigest[] = [];
-      const dists: [unknown, string][] = [
-        [pkg['sdist'], `${field}.sdist`],
-        [pkg['archive'], `${field}.archive`],
-        ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
-          w,
-          `${field}.wheels[${j}]`,
-        ]),
-      ];
+      const dists = distributionsOf(pkg, ['sdist', 'archive'], file, field);
       for (const [d, f] of dists) {
         if (d === undefined) continue;
         const rec = needRecord(d, file, f);
