@@ -22,6 +22,7 @@ import type { DsseEnvelope } from '../core/dsse.js';
 import { RegistryError } from './errors.js';
 import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatchJson, buildRecord } from './records.js';
+import { PublishedRows } from './lookup-rows.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import {
@@ -263,6 +264,7 @@ export async function registryRoutes(
     return reply.code(outcome.status).send(outcome.record);
   }
 
+  const publishedRows = new PublishedRows(ctx.store);
   async function lookupReleases(
     req: FastifyRequest<{ Body: { purls: string[] } }>,
     reply: FastifyReply,
@@ -271,12 +273,9 @@ export async function registryRoutes(
     // and per-client volume are bounded (batch-lookup.ts).
     const plan = planLookup(req.body.purls, lookupLimits);
     lookupLimiter.take(req.ip, plan.distinct.length);
-    // A version that is a set of files (PyPI) answers every file of it (release-keys.ts filesOfVersion).
-    const answerOf = (c: string): ReleaseRow | ReleaseRow[] | undefined => {
-      const files = filesOfVersion(ctx.store, c);
-      return files && files.length > 0 ? files : findRelease(ctx.store, c);
-    };
-    const byCanonical = new Map(plan.distinct.map((c) => [c, answerOf(c)] as const));
+    // A version that is a set of files (PyPI) answers every file of it; published rows are
+    // remembered (lookup-rows.ts).
+    const byCanonical = new Map(plan.distinct.map((c) => [c, publishedRows.find(c)] as const));
     const rows = new Map<string, ReleaseRow | ReleaseRow[] | undefined>();
     for (const [spelling, canonical] of plan.spellings)
       rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));

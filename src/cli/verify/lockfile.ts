@@ -19,6 +19,7 @@ import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
 import { checkServerUrl } from '../server-url.js';
+import { withInstalledGems } from './installed-gems.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
 import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
@@ -58,6 +59,7 @@ export interface LockfileFlags {
   sarif?: boolean;
   json?: boolean;
   acceptNewServerKeys?: boolean;
+  installed?: string;
 }
 
 export { isLockfile } from './detect.js';
@@ -204,6 +206,15 @@ export async function verifyLockfile(
     });
   const projectDir = dirname(target);
   const lock = readLockfile(target);
+  if (flags.installed !== undefined) {
+    if (lock.format !== 'Gemfile.lock')
+      throw new InputError(
+        'USAGE',
+        `--installed applies to Gemfile.lock (the gems bundler installed), and ${target} is a ${lock.format}`,
+        { hint: 'leave --installed out; this lockfile pins its own digests' },
+      );
+    lock.entries = withInstalledGems(lock.entries, flags.installed);
+  }
   const { policy, file: policyFile } = loadPolicy(projectDir, flags.policy);
   const trust = loadTrust(projectDir);
   let source: RecordSource;
