@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeZip } from '../ecosystems/helpers.js';
+import { environWithout, type ProgramRun, runProgram } from './run-program.js';
 
 let homes = 0;
 
@@ -11,34 +12,15 @@ let homes = 0;
  * runComposer runs composer non-interactively (async: the server may be in this process) with a
  * fresh COMPOSER_HOME and cache under `root`, none of the caller's COMPOSER* variables.
  */
-export function runComposer(
-  args: string[],
-  cwd: string,
-  root: string,
-): Promise<{ code: number; out: string }> {
+export function runComposer(args: string[], cwd: string, root: string): Promise<ProgramRun> {
   const home = join(root, `composer-home-${homes++}`);
   mkdirSync(home, { recursive: true });
-  return new Promise((resolve) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
-    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], {
-      cwd,
-      env: {
-        ...env,
-        COMPOSER_HOME: home,
-        COMPOSER_CACHE_DIR: join(home, 'cache'),
-        COMPOSER_DISABLE_NETWORK: '0',
-        COMPOSER_ALLOW_SUPERUSER: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  return runProgram('composer', [...args, '--no-interaction', '--no-ansi'], cwd, {
+    ...environWithout(['COMPOSER']),
+    COMPOSER_HOME: home,
+    COMPOSER_CACHE_DIR: join(home, 'cache'),
+    COMPOSER_DISABLE_NETWORK: '0',
+    COMPOSER_ALLOW_SUPERUSER: '1',
   });
 }
 

@@ -165,7 +165,7 @@ export async function identifyDeb(
     const fileVersion = fromFile[2]!.replace(/%3a/gi, ':');
     const sameVersion = fileVersion === version || fileVersion === version!.replace(/^\d+:/, '');
     if (fromFile[1] !== name || !sameVersion || fromFile[3] !== arch)
-      throw fail(
+      throw fieldError(
         'DEB_NAME_MISMATCH',
         artifact.name,
         'control',
