@@ -10,10 +10,20 @@
  * anything it says (src/monitor). Indexes with no envelope (entries appended
  * by others, or pending) are simply absent.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Database from 'better-sqlite3';
+import { RegistryError } from './errors.js';
+import { refuseInvalid, schemaCompiler } from './route-schema.js';
 
 export const MAX_ENVELOPE_RANGE = 1000;
+
+const index = { type: 'string', pattern: '^[0-9]+$', description: 'a log index (digits)' } as const;
+const RANGE_QUERY = {
+  type: 'object',
+  required: ['start', 'end'],
+  properties: { start: index, end: index },
+} as const;
+const rangeHint = `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`;
 
 export interface EntryRoutesOptions {
   readonly db: Database.Database;
@@ -29,21 +39,24 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
   const events = db.prepare(
     `SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`,
   );
-  app.get('/api/v1/log/envelopes', async (req, reply) => {
-    const q = req.query as { start?: string; end?: string };
-    const start = Number(q.start);
-    const end = Number(q.end);
-    if (
-      !/^[0-9]+$/.test(q.start ?? '') ||
-      !/^[0-9]+$/.test(q.end ?? '') ||
-      end < start ||
-      end - start > MAX_ENVELOPE_RANGE
-    ) {
-      return reply.code(400).send({
-        error: `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`,
-        code: 'BAD_REQUEST',
-      });
-    }
+  app.setValidatorCompiler(schemaCompiler);
+  // This route's refusals keep their own shape: {"error": "<message>", "code"}.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof RegistryError)
+      return reply.code(err.status).send({ error: err.message, code: err.code });
+    req.log.error(err);
+    return reply
+      .code(500)
+      .send({ error: 'the registry failed to handle this request', code: 'INTERNAL' });
+  });
+  async function logEnvelopes(
+    req: FastifyRequest<{ Querystring: { start: string; end: string } }>,
+    reply: FastifyReply,
+  ) {
+    const start = Number(req.query.start);
+    const end = Number(req.query.end);
+    if (end < start || end - start > MAX_ENVELOPE_RANGE)
+      throw new RegistryError(400, 'BAD_REQUEST', rangeHint);
     const rows = [
       ...(releases.all(start, end, start, end) as { i: number; kind: string; doc: string }[]),
       ...(events.all(start, end) as { i: number; kind: string; doc: string }[]),
@@ -57,5 +70,10 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
         return { logIndex: r.i, kind: r.kind, envelope };
       });
     return reply.header('cache-control', 'no-cache').send({ entries });
-  });
+  }
+  app.get(
+    '/api/v1/log/envelopes',
+    { schema: { querystring: RANGE_QUERY }, schemaErrorFormatter: refuseInvalid(rangeHint) },
+    logEnvelopes,
+  );
 }

@@ -10,7 +10,7 @@ import { responseTooLarge } from './batch-lookup.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import { checkpointSize } from './records.js';
 
-/** ledgerReport is one namespace's keys, history and events, each event with its inclusion proof against the latest checkpoint. */
+/** ledgerReport is one namespace's keys, history and events (under any spelling of the package), each event with its inclusion proof against the latest checkpoint. */
 export async function ledgerReport(
   ledger: LedgerAuthority,
   log: TransparencyLog,
@@ -19,7 +19,7 @@ export async function ledgerReport(
   const checkpoint = await log.latestCheckpoint();
   const size = checkpointSize(checkpoint);
   const keys = await ledger.keysFor(
-    namespace.endsWith('/*') ? namespace : namespace.replace(/@[^/]*$/, ''),
+    ledger.ledgerSpelling(namespace.endsWith('/*') ? namespace : namespace.replace(/@[^/]*$/, '')),
   );
   const events = await ledger.loggedEvents(keys.namespace);
   const proofs = await Promise.all(
@@ -58,7 +58,7 @@ export async function ledgerReport(
 /**
  * governingLedgersJson answers `{"ledgers": {<namespace>: {ledger, events}}}`
  * as JSON text: each governing ledger's events serialized once however many
- * namespaces (or spellings) share it, the answer bounded by maxResponseBytes
+ * namespaces (or spellings, folded as releases fold names) share it, the answer bounded by maxResponseBytes
  * (413 RESPONSE_TOO_LARGE), and no namespace string can act as an object key
  * like "__proto__".
  */
@@ -74,7 +74,8 @@ export async function governingLedgersJson(
   const parts: string[] = [];
   let bytes = 16;
   for (const ns of new Set(namespaces)) {
-    const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
+    const spelled = ledger.ledgerSpelling(ns);
+    const governing = ledger.ledger.ledgerFor(spelled, size) ?? spelled;
     let events = eventsJson.get(governing);
     if (events === undefined)
       eventsJson.set(governing, (events = JSON.stringify(await ledger.loggedEvents(governing))));

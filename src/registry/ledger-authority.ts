@@ -107,6 +107,19 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     return this.spellings.get(packageKey);
   }
 
+  /**
+   * ledgerSpelling folds a package namespace the way releases fold names
+   * (src/ecosystems/release-key.ts): any spelling of a package that has a
+   * ledger here answers with the spelling that ledger lives under (PyPI
+   * `zope.interface` → `pkg:pypi/zope-interface`). Scopes, unreadable names and
+   * packages without a ledger come back as asked.
+   */
+  ledgerSpelling(namespace: string): string {
+    if (namespace.endsWith('/*')) return namespace;
+    const k = packageKeyOf(namespace);
+    return (k === undefined ? undefined : this.spellings.get(k)) ?? namespace;
+  }
+
   private async logSize(): Promise<number> {
     return checkpointSize(await this.log.latestCheckpoint());
   }

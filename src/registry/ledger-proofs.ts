@@ -65,7 +65,9 @@ export async function provenLedgers(
       out[asked] = { error: ns.reason };
       continue;
     }
-    const rows = (await ledger.loggedRows(ns.value.id)).filter((r) => r.logIndex < treeSize);
+    // Any spelling of a package answers with its ledger's own spelling (as releases fold names).
+    const id = ledger.ledgerSpelling(ns.value.id);
+    const rows = (await ledger.loggedRows(id)).filter((r) => r.logIndex < treeSize);
     const events = await Promise.all(
       rows.map(async (r) => ({
         logIndex: r.logIndex,
@@ -81,8 +83,8 @@ export async function provenLedgers(
           digest: eventDigest(decodeBase64Strict(last.envelope.payload, 'envelope.payload')),
         }
       : null;
-    out[asked] = { namespace: ns.value.id, treeSize, events };
-    heads[ns.value.id] = { events: rows.length, head };
+    out[asked] = { namespace: id, treeSize, events };
+    heads[id] = { events: rows.length, head };
   }
   return {
     ledgers: out,

@@ -80,3 +80,46 @@ export function refuseInvalid(lead: string, code = 'BAD_REQUEST', hint?: string)
     );
   };
 }
+
+/**
+ * notFoundWhenInvalid is the `schemaErrorFormatter` of a route whose params
+ * name a thing (a crate, a gem, a file): a name that cannot be valid names
+ * nothing here, so the answer is the route's 404, not a 400.
+ */
+export function notFoundWhenInvalid(message: string) {
+  return (): RegistryError => new RegistryError(404, 'NOT_FOUND', message);
+}
+
+/**
+ * matching is a string property that must match `re`, flags included (a JSON
+ * schema `pattern` has none, so the check is an ajv format named `format`).
+ * `description` is the expectation named in refusals ("a crate name").
+ */
+export function matching(format: string, re: RegExp, description: string) {
+  if (!ajv.formats[format]) ajv.addFormat(format, re);
+  return { type: 'string', format, description } as const;
+}
+
+/** paramsOf is a params schema: each named param required and checked by its property schema. */
+export function paramsOf(properties: Readonly<Record<string, object>>) {
+  return { type: 'object', required: Object.keys(properties), properties } as const;
+}
+
+/**
+ * byPart is a `schemaErrorFormatter` that answers each part of the request
+ * (params, body, querystring) its own way: a bad name in the path is a 404,
+ * a bad body a 400 in the client's terms.
+ */
+export function byPart(
+  formatters: Partial<
+    Record<
+      'params' | 'body' | 'querystring' | 'headers',
+      (errors: readonly FastifySchemaValidationError[], dataVar: string) => RegistryError
+    >
+  >,
+) {
+  return (errors: readonly FastifySchemaValidationError[], dataVar: string): RegistryError => {
+    const f = formatters[dataVar as keyof typeof formatters];
+    return f ? f(errors, dataVar) : refuseInvalid('invalid request')(errors, dataVar);
+  };
+}

@@ -206,6 +206,18 @@ describe('sparse index and downloads', () => {
     ]) {
       expect((await registry.app.inject({ url: u })).statusCode, u).toBe(404);
     }
+    for (const [method, u] of [
+      ['DELETE', '/cargo/api/v1/crates/..%2Fdemo/1.0.0/yank'],
+      ['PUT', '/cargo/api/v1/crates/9demo/1.0.0/unyank'],
+    ] as const) {
+      const r = await registry.app.inject({ method, url: u, headers: { authorization: token } });
+      expect(r.statusCode, u).toBe(404);
+      expect(r.json().errors[0].detail, u).toBe('no such crate');
+    }
+    // `cargo search` sends q once; two are refused in cargo's shape, not read as an array.
+    const search = await registry.app.inject({ url: '/cargo/api/v1/crates?q=a&q=b' });
+    expect(search.statusCode).toBe(400);
+    expect(search.json().errors[0].detail).toContain('q must be the search text');
   });
 });
 
@@ -368,8 +380,26 @@ describe('owners API: refusals', () => {
     const last = await owners('DELETE', 'owned', { users: admin });
     expect(last.statusCode).toBe(409);
     expect(last.json().errors[0].detail).toContain('the last owner');
-    for (const bad of [{}, { users: [] }, { users: ['../x'] }, { users: [1] }, 'x'])
-      expect((await owners('PUT', 'owned', bad)).statusCode, JSON.stringify(bad)).toBe(400);
+    // Checked by the route's schema: cargo's error shape, naming the field and what it must be.
+    for (const [bad, names] of [
+      [{}, 'users is missing'],
+      [{ users: [] }, 'users must be an array of 1 to 100 account names'],
+      [{ users: ['../x'] }, 'users/0 must be an account name'],
+      [{ users: ['ok', 1] }, 'users/1 must be an account name'],
+      [{ users: Array(101).fill('a') }, 'users must be an array of 1 to 100 account names'],
+      ['x', 'the body must be a JSON object'],
+    ] as const) {
+      for (const method of ['PUT', 'DELETE'] as const) {
+        const r = await owners(method, 'owned', bad);
+        expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+        expect(r.json().errors[0].detail).toContain('the body must be {"users"');
+        expect(r.json().errors[0].detail).toContain(names);
+        expect(r.json().errors[0].detail).toContain('(hint: cargo owner --add');
+      }
+    }
+    // A path that is no crate name names nothing: 404, as for a crate that is not here.
+    for (const name of ['..%2Fx', '_x', 'a'.repeat(65)])
+      expect((await owners('PUT', name, { users: ['ann'] })).statusCode, name).toBe(404);
     const unknown = await owners('PUT', 'owned', { users: ['ann', 'ghost'] });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().errors[0].detail).toContain('"ghost"');

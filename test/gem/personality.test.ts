@@ -252,3 +252,59 @@ describe('gem push: refusals as text, nothing stored', () => {
     nothingStored();
   });
 });
+
+describe('gem yank and gem owner: forms checked by the route schemas, refusals as text', () => {
+  const form = (method: 'DELETE' | 'POST', url: string, body: string) =>
+    registry.app.inject({
+      method,
+      url,
+      headers: { authorization: token, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body,
+    });
+
+  it('refuses a yank form without a valid gem_name or version, naming each field; a valid one yanks', async () => {
+    expect((await push(gemFile('demo', '1.0.0'))).statusCode).toBe(200);
+    for (const [body, says] of [
+      ['', 'gem_name is missing; version is missing'],
+      ['gem_name=demo', 'version is missing'],
+      ['gem_name=demo&version=', 'version must be a version'],
+      ['gem_name=..%2Fdemo&version=1.0.0', 'gem_name must be a gem name'],
+    ] as const) {
+      const r = await form('DELETE', '/rubygems/api/v1/gems/yank', body);
+      expect(r.statusCode, body).toBe(400);
+      expect(r.body).toBe(
+        `give gem_name and version: ${says} (hint: gem yank <name> -v <version>)`,
+      );
+    }
+    expect(registry.store.count()).toBe(1);
+    // The first of a repeated field counts, as gem's own server reads it.
+    const ok = await form(
+      'DELETE',
+      '/rubygems/api/v1/gems/yank',
+      'gem_name=demo&version=1.0.0&version=9',
+    );
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.body).toBe('Successfully deleted gem: demo (1.0.0)');
+  });
+
+  it('refuses an owner form without a valid account name, and a path that is no gem name with 404', async () => {
+    expect((await push(gemFile('demo', '1.0.0'))).statusCode).toBe(200);
+    for (const method of ['POST', 'DELETE'] as const) {
+      for (const body of ['', 'email=', 'email=a%2Fb', `email=${'a'.repeat(65)}`]) {
+        const r = await form(method, '/rubygems/api/v1/gems/demo/owners', body);
+        expect(r.statusCode, `${method} ${body}`).toBe(400);
+        expect(r.body).toMatch(
+          /^give the new owner as email=<account name>: email (is missing|must be an account name) \(hint: gem owner <gem> --add <account>\)$/,
+        );
+      }
+      const r = await form(method, '/rubygems/api/v1/gems/..%2Fdemo/owners', 'email=ann');
+      expect(r.statusCode).toBe(404);
+      expect(r.body).toBe('no such gem');
+    }
+    const none = await registry.app.inject({
+      url: '/rubygems/api/v1/gems/demo%20x/owners.yaml',
+      headers: { authorization: token },
+    });
+    expect(none.statusCode).toBe(404);
+  });
+});

@@ -8,65 +8,23 @@
 //    `sigil verify Cargo.lock --server` passes.
 // 3. A tampered stored crate makes cargo fail with its checksum error.
 // Every cargo run gets a fresh CARGO_HOME under the test's temp dir.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { CARGO, crateManifest, runCargo, writeFiles } from '../helpers/cargo-client.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const FILE = 'test/interop/cargo-cli.test.ts';
-// rustup installs into ~/.cargo/bin, which is not always on PATH (CI's .ci/run included).
-const CARGO = existsSync(join(homedir(), '.cargo', 'bin', 'cargo'))
-  ? join(homedir(), '.cargo', 'bin', 'cargo')
-  : 'cargo';
 const cargo = needsProgram(
   CARGO,
   ['--version'],
   'rustup (cargo ≥ 1.68 for sparse registries)',
   FILE,
 );
-
-function run(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('CARGO_') && !k.startsWith('RUSTUP_TOOLCHAIN'))
-        base[k] = v;
-    const child = spawn(CARGO, args, {
-      cwd,
-      env: {
-        ...base,
-        PATH: `${join(homedir(), '.cargo', 'bin')}:${process.env['PATH'] ?? ''}`,
-        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
-        CARGO_TERM_COLOR: 'never',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 240_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-function writeCrate(dir: string, files: Record<string, string>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
 
 let reg: Registry;
 let url: string;
@@ -83,8 +41,7 @@ function cargoHome(): string {
   return home;
 }
 
-const manifest = (name: string, version: string, deps = '') =>
-  `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\ndescription = "sigil test crate"\nlicense = "MIT"\n\n[dependencies]\n${deps}`;
+const manifest = (name: string, version: string, deps = '') => crateManifest(name, version, deps);
 
 describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse registry)', () => {
   beforeAll(async () => {
@@ -112,17 +69,17 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
 
   it('cargo publish: two crates, one depending on the other; other bytes for a published version are refused', async () => {
     const home = cargoHome();
-    const a = writeCrate(join(root, 'sigil-liba'), {
+    const a = writeFiles(join(root, 'sigil-liba'), {
       'Cargo.toml': manifest('sigil-liba', '0.1.0'),
       'src/lib.rs': 'pub fn hello() -> &\'static str { "hello from liba" }\n',
     });
-    const pa = await run(
+    const pa = await runCargo(
       ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
       a,
       env(home),
     );
     expect(pa.code, pa.out).toBe(0);
-    const b = writeCrate(join(root, 'sigil_libb'), {
+    const b = writeFiles(join(root, 'sigil_libb'), {
       'Cargo.toml': manifest(
         'sigil_libb',
         '0.2.0',
@@ -130,7 +87,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
       ),
       'src/lib.rs': 'pub fn both() -> String { format!("{} via libb", sigil_liba::hello()) }\n',
     });
-    const pb = await run(
+    const pb = await runCargo(
       ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
       b,
       env(home),
@@ -149,7 +106,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     expect(line.cksum).toBe(reg.store.get('pkg:cargo/sigil_libb@0.2.0')!.sha256);
 
     writeFileSync(join(a, 'src/lib.rs'), 'pub fn hello() -> &\'static str { "evil" }\n');
-    const again = await run(
+    const again = await runCargo(
       ['publish', '--registry', 'sigil', '--no-verify', '--allow-dirty'],
       a,
       env(home),
@@ -160,7 +117,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
 
   it("a project using [registries] locks, fetches and builds offline; Cargo.lock checksums are Sigil's records; sigil verify passes", async () => {
     const home = cargoHome();
-    const app = writeCrate(join(root, 'app'), {
+    const app = writeFiles(join(root, 'app'), {
       'Cargo.toml': manifest(
         'app',
         '0.0.1',
@@ -169,7 +126,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
       'src/main.rs': 'fn main() { println!("{}", sigil_libb::both()); }\n',
     });
     for (const args of [['generate-lockfile'], ['fetch'], ['build', '--offline']]) {
-      const r = await run(args, app, env(home));
+      const r = await runCargo(args, app, env(home));
       expect(r.code, `cargo ${args.join(' ')}: ${r.out}`).toBe(0);
     }
     const lock = readFileSync(join(app, 'Cargo.lock'), 'utf8');
@@ -195,7 +152,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
       row.sha256,
       Buffer.concat([reg.store.readBlob(row.sha256)!, Buffer.alloc(16)]),
     );
-    const r = await run(['fetch'], join(root, 'app'), env(cargoHome()));
+    const r = await runCargo(['fetch'], join(root, 'app'), env(cargoHome()));
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('failed to verify the checksum of `sigil-liba v0.1.0');
   }, 120_000);
@@ -203,13 +160,14 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
   it('cargo search, cargo owner --list/--add/--remove and cargo yank/--undo work through the API, each under the auth rules', async () => {
     const home = cargoHome();
     const cwd = root;
-    const search = await run(['search', '--registry', 'sigil', 'sigil-lib'], cwd, env(home));
+    const search = await runCargo(['search', '--registry', 'sigil', 'sigil-lib'], cwd, env(home));
     expect(search.code, search.out).toBe(0);
     expect(search.out).toContain('sigil-liba = "0.1.0"');
     expect(search.out).toContain('sigil_libb = "0.2.0"');
 
     reg.auth.createAccount('bob');
-    const owner = (...a: string[]) => run(['owner', '--registry', 'sigil', ...a], cwd, env(home));
+    const owner = (...a: string[]) =>
+      runCargo(['owner', '--registry', 'sigil', ...a], cwd, env(home));
     const add = await owner('--add', 'bob', 'sigil-liba');
     expect(add.code, add.out).toBe(0);
     expect((await owner('--list', 'sigil-liba')).out).toContain('bob');
@@ -229,10 +187,14 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     expect(rm.code, rm.out).toBe(0);
     expect((await owner('--list', 'sigil-liba')).out).not.toContain('bob');
     // someone who is not an owner may not change the owners
-    const asBob = await run(['owner', '--registry', 'sigil', '--add', 'bob', 'sigil-liba'], cwd, {
-      ...env(home),
-      CARGO_REGISTRIES_SIGIL_TOKEN: bobToken,
-    });
+    const asBob = await runCargo(
+      ['owner', '--registry', 'sigil', '--add', 'bob', 'sigil-liba'],
+      cwd,
+      {
+        ...env(home),
+        CARGO_REGISTRIES_SIGIL_TOKEN: bobToken,
+      },
+    );
     expect(asBob.code).not.toBe(0);
     expect(asBob.out).toMatch(/403/);
 
@@ -240,7 +202,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     const size = async () =>
       Number((await (await fetch(`${url}/log/checkpoint`)).text()).split('\n')[1]);
     const before = await size();
-    const y = await run(
+    const y = await runCargo(
       ['yank', '--registry', 'sigil', '--version', '0.2.0', 'sigil_libb'],
       cwd,
       env(home),
@@ -253,10 +215,10 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
       };
     expect((await line()).yanked).toBe(true);
     expect(
-      (await run(['search', '--registry', 'sigil', 'sigil_libb'], cwd, env(home))).out,
+      (await runCargo(['search', '--registry', 'sigil', 'sigil_libb'], cwd, env(home))).out,
     ).not.toContain('sigil_libb = "0.2.0"');
     expect((await fetch(`${url}/cargo/api/v1/crates/sigil_libb/0.2.0/download`)).status).toBe(200);
-    const u = await run(
+    const u = await runCargo(
       ['yank', '--registry', 'sigil', '--version', '0.2.0', '--undo', 'sigil_libb'],
       cwd,
       env(home),

@@ -8,15 +8,14 @@
 //    `sigil verify composer.lock --server` passes.
 // 2. A tampered stored dist makes composer fail its checksum check.
 // COMPOSER_HOME and COMPOSER_CACHE_DIR are fresh per run.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { makeZip } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { composerDist, runComposer, runPhp } from '../helpers/composer-client.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const composer = needsProgram(
@@ -29,53 +28,11 @@ const composer = needsProgram(
 let reg: Registry;
 let url: string;
 let root: string;
-let runs = 0;
 
-function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const home = join(root, `composer-home-${runs++}`);
-  mkdirSync(home, { recursive: true });
-  return new Promise((resolve) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
-    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], {
-      cwd,
-      env: {
-        ...env,
-        COMPOSER_HOME: home,
-        COMPOSER_CACHE_DIR: join(home, 'cache'),
-        COMPOSER_DISABLE_NETWORK: '0',
-        COMPOSER_ALLOW_SUPERUSER: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+const run = (args: string[], cwd: string) => runComposer(args, cwd, root);
 
-function dist(name: string, require: Record<string, string>, php: string): Buffer {
-  const [, pkg] = name.split('/');
-  const cls = pkg!.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
-  return makeZip([
-    {
-      name: 'composer.json',
-      data: JSON.stringify({
-        name,
-        description: 'sigil test package',
-        type: 'library',
-        license: 'MIT',
-        require,
-        autoload: { 'psr-4': { [`Acme\\${cls}\\`]: 'src/' } },
-      }),
-    },
-    { name: `src/${cls}.php`, data: `<?php\nnamespace Acme\\${cls};\nclass ${cls} { ${php} }\n` },
-  ]);
-}
+const dist = (name: string, require: Record<string, string>, php: string) =>
+  composerDist(name, require, php, 'Acme', 'sigil test package');
 
 describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () => {
   beforeAll(async () => {
@@ -153,16 +110,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
     const r = await run(['install'], app);
     expect(r.code, r.out).toBe(0);
     expect(existsSync(join(app, 'vendor', 'acme', 'base', 'src', 'Base.php'))).toBe(true);
-    const php = await new Promise<string>((resolve) => {
-      const c = spawn(
-        'php',
-        ['-r', 'require "vendor/autoload.php"; echo \\Acme\\Hello\\Hello::both();'],
-        { cwd: app },
-      );
-      let o = '';
-      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-      c.on('close', () => resolve(o));
-    });
+    const php = await runPhp(app, 'echo \\Acme\\Hello\\Hello::both();');
     expect(php).toBe('hello from base via hello');
     const lock = JSON.parse(readFileSync(join(app, 'composer.lock'), 'utf8')) as {
       packages: { name: string; version: string; dist: { shasum: string } }[];

@@ -14,52 +14,35 @@
 // pip is isolated from this machine's config (interop-spikes.md §3): PIP_CONFIG_FILE=/dev/null,
 // no PIP_* variables, --no-cache-dir.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
-import { pipEnv } from '../helpers/pip-client.js';
+import { buildSetuptoolsProject, pipEnv, PY, PY_INSTALL, PY_PROBE } from '../helpers/pip-client.js';
 import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
 const FILE = 'test/interop/pip-cli.test.ts';
-// Debian's python (setuptools, wheel, venv with pip), not a pyenv shim that may lack them.
-const PY = '/usr/bin/python3';
-const python = needsProgram(
-  PY,
-  ['-c', 'import setuptools, wheel, venv, pip'],
-  'apt-get install python3-setuptools python3-wheel python3-venv python3-pip',
-  FILE,
-);
+const python = needsProgram(PY, PY_PROBE, PY_INSTALL, FILE);
 const twine = needsProgram('twine', ['--version'], 'apt-get install twine', FILE);
 
 /** run starts a program without blocking the event loop (the server answers from this process). */
 const run = (cmd: string, args: string[], cwd: string, env = pipEnv()) =>
   runProgram(cmd, args, cwd, env);
 
-/** buildProject writes a setuptools project and builds it; returns the dist folder. */
-async function buildProject(
+/** buildProject builds a setuptools project under root; returns the dist folder. */
+const buildProject = (
   root: string,
   name: string,
   module: string,
   version: string,
   requires: string[],
   body: string,
-): Promise<string> {
-  const dir = join(root, `${module}-${version}`);
-  mkdirSync(join(dir, module), { recursive: true });
-  writeFileSync(join(dir, module, '__init__.py'), body);
-  writeFileSync(
-    join(dir, 'setup.py'),
-    `from setuptools import setup\nsetup(name=${JSON.stringify(name)}, version=${JSON.stringify(version)}, packages=[${JSON.stringify(module)}], install_requires=${JSON.stringify(requires)}, python_requires=">=3.7")\n`,
-  );
-  const r = await run(PY, ['setup.py', '-q', 'sdist', 'bdist_wheel'], dir);
-  if (r.code !== 0) throw new Error(`setup.py for ${name}: ${r.out}`);
-  return join(dir, 'dist');
-}
+) =>
+  buildSetuptoolsProject(join(root, `${module}-${version}`), name, module, version, requires, body);
 
 let reg: Registry;
 let url: string;

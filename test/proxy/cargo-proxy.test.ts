@@ -7,11 +7,10 @@
 // reports them logged; an upstream that republishes a crate yields a conflict record while
 // cargo still gets the logged bytes; upstream failures (500, timeout, wrong cksum) answer an
 // error naming the upstream and log nothing; a private name is never asked upstream.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexPath } from '../../src/registry/personalities/cargo/index-path.js';
@@ -25,53 +24,13 @@ import {
   StaticUpstream,
 } from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { CARGO, crateManifest, runCargo, writeFiles } from '../helpers/cargo-client.js';
 
 const FILE = 'test/proxy/cargo-proxy.test.ts';
-const CARGO = existsSync(join(homedir(), '.cargo', 'bin', 'cargo'))
-  ? join(homedir(), '.cargo', 'bin', 'cargo')
-  : 'cargo';
 const cargo = needsProgram(CARGO, ['--version'], 'rustup (cargo ≥ 1.68)', FILE);
 
-function run(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('CARGO_') && !k.startsWith('RUSTUP_TOOLCHAIN'))
-        base[k] = v;
-    const child = spawn(CARGO, args, {
-      cwd,
-      env: {
-        ...base,
-        PATH: `${join(homedir(), '.cargo', 'bin')}:${process.env['PATH'] ?? ''}`,
-        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
-        CARGO_TERM_COLOR: 'never',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 240_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-function writeFiles(dir: string, files: Record<string, string>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
-
 const manifest = (name: string, version: string, deps = '') =>
-  `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\ndescription = "sigil proxy test crate"\nlicense = "MIT"\n\n[dependencies]\n${deps}`;
+  crateManifest(name, version, deps, 'sigil proxy test crate');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A static sparse index: crates and index lines; faults on demand. */
@@ -143,7 +102,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
   let app: string;
 
   const packageCrate = async (dir: string, name: string, version: string, index: string) => {
-    const r = await run(['package', '--no-verify', '--allow-dirty'], dir, home(index));
+    const r = await runCargo(['package', '--no-verify', '--allow-dirty'], dir, home(index));
     if (r.code !== 0) throw new Error(`cargo package ${name}: ${r.out}`);
     return readFileSync(cratePath(dir, name, version));
   };
@@ -193,7 +152,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
   it('cargo generate-lockfile, fetch and build --offline through Sigil; Cargo.lock checksums are the observed records; sigil verify reports them logged', async () => {
     const env = home(`${url}/cargo/index`);
     for (const args of [['generate-lockfile'], ['fetch'], ['build', '--offline']]) {
-      const r = await run(args, app, env);
+      const r = await runCargo(args, app, env);
       expect(r.code, `cargo ${args.join(' ')}: ${r.out}`).toBe(0);
     }
     const lock = readFileSync(join(app, 'Cargo.lock'), 'utf8');
@@ -215,7 +174,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
         `${up.url.replace(/\/index$/, '')}/dl/${name}/${version}`,
       );
     }
-    const bin = await run(['run', '--offline', '-q'], app, env);
+    const bin = await runCargo(['run', '--offline', '-q'], app, env);
     expect(bin.out.trim()).toBe('hello dep');
 
     const cfg = { SIGIL_CONFIG_DIR: join(root, 'cfg') };
@@ -245,7 +204,7 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo through the verifying proxy', (
     expect(await conflictsAt(url)).toEqual([['pkg:cargo/pt-dep@1.0.0', up.url]]);
     // A fresh CARGO_HOME fetches the locked crates again: the logged bytes, which match Cargo.lock.
     const env = home(`${url}/cargo/index`);
-    const r = await run(['fetch', '--locked'], app, env);
+    const r = await runCargo(['fetch', '--locked'], app, env);
     expect(r.code, r.out).toBe(0);
     const dl = await fetch(`${url}/cargo/api/v1/crates/pt-dep/1.0.0/download`);
     expect(sha256(Buffer.from(await dl.arrayBuffer()))).toBe(sha256(depCrate));

@@ -7,7 +7,6 @@
 // conflict record while composer still gets the logged bytes; upstream failures (500,
 // timeout, wrong shasum) answer an error naming the upstream and log nothing; a private name
 // is never asked upstream.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -15,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/registry/server.js';
-import { makeZip } from '../ecosystems/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import {
   conflictsAt,
@@ -25,6 +23,7 @@ import {
   StaticUpstream,
 } from './static-upstream.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { composerDist, runComposer, runPhp } from '../helpers/composer-client.js';
 
 const composer = needsProgram(
   'composer',
@@ -34,50 +33,10 @@ const composer = needsProgram(
 );
 
 let root: string;
-let runs = 0;
-function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const home = join(root, `composer-home-${runs++}`);
-  mkdirSync(home, { recursive: true });
-  return new Promise((resolve) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('COMPOSER')) env[k] = v;
-    const child = spawn('composer', [...args, '--no-interaction', '--no-ansi'], {
-      cwd,
-      env: {
-        ...env,
-        COMPOSER_HOME: home,
-        COMPOSER_CACHE_DIR: join(home, 'cache'),
-        COMPOSER_ALLOW_SUPERUSER: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+const run = (args: string[], cwd: string) => runComposer(args, cwd, root);
 
-function dist(name: string, require: Record<string, string>, php: string): Buffer {
-  const cls = name.split('/')[1]!.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
-  return makeZip([
-    {
-      name: 'composer.json',
-      data: JSON.stringify({
-        name,
-        description: 'sigil proxy test package',
-        type: 'library',
-        license: 'MIT',
-        require,
-        autoload: { 'psr-4': { [`Pt\\${cls}\\`]: 'src/' } },
-      }),
-    },
-    { name: `src/${cls}.php`, data: `<?php\nnamespace Pt\\${cls};\nclass ${cls} { ${php} }\n` },
-  ]);
-}
+const dist = (name: string, require: Record<string, string>, php: string) =>
+  composerDist(name, require, php, 'Pt', 'sigil proxy test package');
 
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
@@ -180,13 +139,6 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
     );
     return dir;
   };
-  const phpRun = (app: string, code: string) =>
-    new Promise<string>((resolve) => {
-      const c = spawn('php', ['-r', `require "vendor/autoload.php"; ${code}`], { cwd: app });
-      let o = '';
-      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-      c.on('close', () => resolve(o));
-    });
 
   beforeAll(async () => {
     composer.require();
@@ -211,7 +163,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
     const r = await run(['install'], app);
     expect(r.code, r.out).toBe(0);
     expect(existsSync(join(app, 'vendor', 'pt', 'base', 'src', 'Base.php'))).toBe(true);
-    expect(await phpRun(app, 'echo \\Pt\\Hello\\Hello::both();')).toBe('base 1.1 via hello'); // the minified p2's second version
+    expect(await runPhp(app, 'echo \\Pt\\Hello\\Hello::both();')).toBe('base 1.1 via hello'); // the minified p2's second version
     const lock = JSON.parse(readFileSync(join(app, 'composer.lock'), 'utf8')) as {
       packages: { name: string; version: string; dist: { shasum: string; url: string } }[];
     };
@@ -259,7 +211,7 @@ describe.skipIf(skipUnlessPresent(composer))('composer through the verifying pro
     const app = project(join(root, 'app-2'));
     const r = await run(['install'], app);
     expect(r.code, r.out).toBe(0);
-    expect(await phpRun(app, 'echo \\Pt\\Base\\Base::hello();')).toBe('base 1.1');
+    expect(await runPhp(app, 'echo \\Pt\\Base\\Base::hello();')).toBe('base 1.1');
   }, 180_000);
 
   it('upstream failures (500, timeout, wrong shasum) answer an error naming the upstream and log nothing', async () => {

@@ -9,7 +9,7 @@
 // only while pip still gets (and checks, --require-hashes) the logged bytes; upstream failures (500, timeout, wrong digest) answer
 // an error naming the upstream and log nothing; a private name is never asked upstream.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -24,22 +24,17 @@ import {
   statementOf,
   StaticUpstream,
 } from './static-upstream.js';
-import { pipEnv } from '../helpers/pip-client.js';
+import { buildSetuptoolsProject, pipEnv, PY, PY_INSTALL, PY_PROBE } from '../helpers/pip-client.js';
 import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/pypi-proxy.test.ts';
-const PY = '/usr/bin/python3';
-const python = needsProgram(
-  PY,
-  ['-c', 'import setuptools, wheel, venv, pip'],
-  'apt-get install python3-setuptools python3-wheel python3-venv python3-pip',
-  FILE,
-);
+const python = needsProgram(PY, PY_PROBE, PY_INSTALL, FILE);
 
 /** run starts a program without blocking the event loop (the server answers from this process). */
 const run = (cmd: string, args: string[], cwd: string) => runProgram(cmd, args, cwd, pipEnv());
 
+/** build builds a setuptools project under root; returns its sdist and wheel. */
 async function build(
   root: string,
   name: string,
@@ -49,15 +44,8 @@ async function build(
   body: string,
 ): Promise<string[]> {
   const dir = join(root, `${module}-${version}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(join(dir, module), { recursive: true });
-  writeFileSync(join(dir, module, '__init__.py'), body);
-  writeFileSync(
-    join(dir, 'setup.py'),
-    `from setuptools import setup\nsetup(name=${JSON.stringify(name)}, version=${JSON.stringify(version)}, packages=[${JSON.stringify(module)}], install_requires=${JSON.stringify(requires)}, python_requires=">=3.7")\n`,
-  );
-  const r = await run(PY, ['setup.py', '-q', 'sdist', 'bdist_wheel'], dir);
-  if (r.code !== 0) throw new Error(`setup.py for ${name}: ${r.out}`);
-  return readdirSync(join(dir, 'dist')).map((f) => join(dir, 'dist', f));
+  const dist = await buildSetuptoolsProject(dir, name, module, version, requires, body);
+  return readdirSync(dist).map((f) => join(dist, f));
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

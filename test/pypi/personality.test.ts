@@ -156,6 +156,53 @@ describe('Simple API', () => {
     ]) {
       expect((await registry.app.inject({ url: u })).statusCode, u).toBe(404);
     }
+    // A case-insensitive PEP 440 version is a version (the schema keeps the pattern's i flag).
+    const upper = await registry.app.inject({
+      url: '/pypi/files/DEMO/1.0.0.POST0/demo-1.0.0-py3-none-any.whl',
+    });
+    expect(upper.statusCode).toBe(404);
+    expect(upper.json().error.message).toContain('is not published on this registry');
+  });
+
+  it('refuses a yank body that is not {"reason": "<text>"} in the JSON error shape, changing nothing; a path that is no release is 404', async () => {
+    expect((await uploadWheel('demo', '1.0.0')).statusCode).toBe(200);
+    const yank = (method: 'PUT' | 'DELETE', url: string, payload?: string) =>
+      registry.app.inject({
+        method,
+        url,
+        headers: { authorization: basic(token), 'content-type': 'application/json' },
+        ...(payload !== undefined ? { payload } : {}),
+      });
+    for (const method of ['PUT', 'DELETE'] as const)
+      for (const [body, says] of [
+        ['{"reason": 3}', 'reason must be a string'],
+        ['["broken"]', 'the body must be a JSON object or nothing'],
+        ['"broken"', 'the body must be a JSON object or nothing'],
+      ] as const) {
+        const r = await yank(method, '/pypi/yank/demo/1.0.0', body);
+        expect(r.statusCode, `${method} ${body}`).toBe(400);
+        expect(r.json().error).toMatchObject({
+          code: 'BAD_REQUEST',
+          message: `the body must be {"reason": "<why>"} or empty: ${says}`,
+        });
+        // twine and pip users read the reason phrase
+        expect(r.statusMessage).toContain(says);
+      }
+    for (const u of ['/pypi/yank/..%2Fdemo/1.0.0', '/pypi/yank/demo/not-a-version'])
+      expect((await yank('PUT', u, '{}')).json().error).toMatchObject({
+        code: 'NOT_FOUND',
+        message: 'no such release',
+      });
+    const simple = async () =>
+      (
+        await registry.app.inject({
+          url: '/pypi/simple/demo/',
+          headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+        })
+      ).json().files[0].yanked;
+    expect(await simple()).toBe(false);
+    expect((await yank('PUT', '/pypi/yank/demo/1.0.0', '{"reason": "r"}')).statusCode).toBe(200);
+    expect(await simple()).toBe('r');
   });
 });
 

@@ -10,21 +10,21 @@
 import { makePurl } from '../../core/purl.js';
 import type { LockfileReader, NativeDigest } from '../adapter.js';
 import {
-  decodeLockText,
   isHex,
   lockError,
   needRecord,
   needString,
   optArray,
   optString,
+  readTomlLock,
 } from '../support/lockfile.js';
-import { isRecord, parseTomlObject } from '../support/text.js';
+import { isRecord } from '../support/text.js';
 import { cargoLockFormat } from './descriptor.js';
 
 export const cargoLockReader: LockfileReader = {
   ...cargoLockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const legacy = new Map<string, string>();
     if (isRecord(doc['metadata'])) {
       for (const [k, v] of Object.entries(doc['metadata'])) {

@@ -7,21 +7,21 @@
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import {
-  decodeLockText,
   isHex,
   lockError,
   needRecord,
   needString,
   optArray,
   optString,
+  readJsonLock,
 } from '../support/lockfile.js';
-import { isRecord, parseJsonObject } from '../support/text.js';
+import { isRecord } from '../support/text.js';
 import { composerLockFormat } from './descriptor.js';
 
 export const composerLockReader: LockfileReader = {
   ...composerLockFormat,
   read(file, bytes) {
-    const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readJsonLock(bytes, file);
     const out: LockfileEntry[] = [];
     for (const section of ['packages', 'packages-dev']) {
       optArray(doc[section], file, section).forEach((p, i) => {

@@ -6,14 +6,8 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
-import {
-  decodeLockText,
-  lockError,
-  needRecord,
-  needString,
-  optString,
-} from '../support/lockfile.js';
-import { parseJsonObject } from '../support/text.js';
+import { lockError, needRecord, needString, optString, readJsonLock } from '../support/lockfile.js';
+
 import { renvLockFormat } from './descriptor.js';
 
 /** The algorithm name of renv's Hash in lockfile entries and release records. */
@@ -22,7 +16,7 @@ export const RENV_HASH = 'renv-hash';
 export const renvLockReader: LockfileReader = {
   ...renvLockFormat,
   read(file, bytes) {
-    const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readJsonLock(bytes, file);
     const pkgs = doc['Packages'] === undefined ? {} : needRecord(doc['Packages'], file, 'Packages');
     const repos = new Map<string, string>();
     const r = doc['R'];

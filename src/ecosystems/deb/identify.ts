@@ -13,6 +13,7 @@ import { readTar } from '../../archive/tar.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity } from '../adapter.js';
+import { fieldError } from '../support/field-error.js';
 import { parseDeb822 } from '../../core/deb822.js';
 
 /** Debian Policy §5.6.1: package names. */
@@ -20,20 +21,6 @@ const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 /** Debian Policy §5.6.12: [epoch:]upstream_version[-debian_revision]. */
 const DEB_VERSION = /^(?:\d+:)?[0-9][A-Za-z0-9.+~:-]*$/;
 const DEB_ARCH = /^[a-z0-9][a-z0-9-]*$/;
-
-function fail(
-  code: string,
-  file: string,
-  field: string,
-  message: string,
-  hint?: string,
-): InputError {
-  return new InputError(
-    code,
-    `${file}: ${message}`,
-    hint ? { file, field, hint } : { file, field },
-  );
-}
 
 /** readDebControl returns the fields of ./control, keys lower-cased. */
 export async function readDebControl(
@@ -50,7 +37,7 @@ export async function readDebControl(
   });
   const first = ar.entries[0];
   if (!first || first.name !== 'debian-binary')
-    throw fail(
+    throw fieldError(
       'DEB_INVALID',
       file,
       'debian-binary',
@@ -58,16 +45,17 @@ export async function readDebControl(
     );
   const format = ar.files.get('debian-binary')!.toString('latin1');
   if (!/^2\.\d+\n/.test(format))
-    throw fail(
+    throw fieldError(
       'DEB_INVALID',
       file,
       'debian-binary',
       `has unsupported package format ${JSON.stringify(format.slice(0, 10))} (expected 2.x)`,
     );
   const member = ar.entries.find((e) => e.name.startsWith('control.tar'));
-  if (!member) throw fail('DEB_CONTROL_MISSING', file, 'control.tar', 'has no control.tar member');
+  if (!member)
+    throw fieldError('DEB_CONTROL_MISSING', file, 'control.tar', 'has no control.tar member');
   if (member !== ar.entries[1])
-    throw fail(
+    throw fieldError(
       'DEB_INVALID',
       file,
       member.name,
@@ -78,7 +66,7 @@ export async function readDebControl(
     member.name !== 'control.tar.gz' &&
     member.name !== 'control.tar.xz'
   ) {
-    throw fail(
+    throw fieldError(
       'DEB_CONTROL_COMPRESSION',
       file,
       member.name,
@@ -102,22 +90,37 @@ export async function readDebControl(
   );
   const entries = control.entries.filter((e) => e.path === 'control');
   if (entries.length > 1)
-    throw fail('DEB_CONTROL_INVALID', file, 'control', `${member.name} holds ./control twice`);
+    throw fieldError(
+      'DEB_CONTROL_INVALID',
+      file,
+      'control',
+      `${member.name} holds ./control twice`,
+    );
   const bytes = control.files.get('control');
   if (!bytes)
-    throw fail('DEB_CONTROL_MISSING', file, 'control', `${member.name} has no ./control file`);
+    throw fieldError(
+      'DEB_CONTROL_MISSING',
+      file,
+      'control',
+      `${member.name} has no ./control file`,
+    );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw fail('DEB_CONTROL_INVALID', file, 'control', './control is not UTF-8 text');
+    throw fieldError('DEB_CONTROL_INVALID', file, 'control', './control is not UTF-8 text');
   }
   let stanza;
   try {
     stanza = parseDeb822(text, './control')[0];
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    throw fail('DEB_CONTROL_INVALID', file, `control:${e.field!.replace('line ', '')}`, e.message);
+    throw fieldError(
+      'DEB_CONTROL_INVALID',
+      file,
+      `control:${e.field!.replace('line ', '')}`,
+      e.message,
+    );
   }
   // Keys lower-cased: callers look fields up by their lower-case names.
   return new Map([...(stanza ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
@@ -149,7 +152,7 @@ export async function identifyDeb(
   if (origin !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.+-]*$/.test(origin))
     problems.push(`Origin ${JSON.stringify(origin)} is not a vendor name`);
   if (problems.length > 0)
-    throw fail(
+    throw fieldError(
       'DEB_CONTROL_INVALID',
       artifact.name,
       'control',
@@ -162,7 +165,7 @@ export async function identifyDeb(
     const fileVersion = fromFile[2]!.replace(/%3a/gi, ':');
     const sameVersion = fileVersion === version || fileVersion === version!.replace(/^\d+:/, '');
     if (fromFile[1] !== name || !sameVersion || fromFile[3] !== arch)
-      throw fail(
+      throw fieldError(
         'DEB_NAME_MISMATCH',
         artifact.name,
         'control',

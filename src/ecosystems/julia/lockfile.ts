@@ -7,21 +7,21 @@
 import { makePurl } from '../../core/purl.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import {
-  decodeLockText,
   isHex,
   lockError,
   needRecord,
   needString,
   optArray,
   optString,
+  readTomlLock,
 } from '../support/lockfile.js';
-import { parseTomlObject } from '../support/text.js';
+
 import { manifestTomlFormat } from './descriptor.js';
 
 export const manifestTomlReader: LockfileReader = {
   ...manifestTomlFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const v2 = doc['manifest_format'] !== undefined;
     if (v2 && (typeof doc['manifest_format'] !== 'string' || !/^2\./.test(doc['manifest_format'])))
       throw lockError(

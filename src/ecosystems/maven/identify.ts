@@ -8,9 +8,9 @@
  */
 import { xmlLib } from '../support/lazy-libs.js';
 import { readZip } from '../../archive/zip.js';
-import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { Artifact, IdentifyOptions, Identity } from '../adapter.js';
+import { fieldError } from '../support/field-error.js';
 
 const COORD = /^[A-Za-z0-9_.-]+$/;
 const VERSION = /^[A-Za-z0-9_.+-]+$/;
@@ -19,20 +19,6 @@ export interface MavenCoordinates {
   readonly groupId: string;
   readonly artifactId: string;
   readonly version: string;
-}
-
-function fail(
-  code: string,
-  file: string,
-  field: string,
-  message: string,
-  hint?: string,
-): InputError {
-  return new InputError(
-    code,
-    `${file}: ${message}`,
-    hint ? { file, field, hint } : { file, field },
-  );
 }
 
 /** parseProperties reads java.util.Properties text (key=value / key: value, # and ! comments, \ continuations). */
@@ -71,7 +57,7 @@ function checkCoordinates(
     const unresolved = [c.groupId, c.artifactId, c.version].some(
       (v) => typeof v === 'string' && v.includes('${'),
     );
-    throw fail(
+    throw fieldError(
       'MAVEN_COORDINATES_INVALID',
       file,
       field,
@@ -96,7 +82,7 @@ export function parsePom(xml: string, file: string, field = 'pom.xml'): MavenCoo
       trimValues: true,
     }).parse(xml, true);
   } catch (e) {
-    throw fail(
+    throw fieldError(
       'MAVEN_POM_INVALID',
       file,
       field,
@@ -105,7 +91,7 @@ export function parsePom(xml: string, file: string, field = 'pom.xml'): MavenCoo
   }
   const project = (doc as { project?: Record<string, unknown> } | undefined)?.project;
   if (typeof project !== 'object' || project === null)
-    throw fail('MAVEN_POM_INVALID', file, field, `${field} has no <project> element`);
+    throw fieldError('MAVEN_POM_INVALID', file, field, `${field} has no <project> element`);
   const parent =
     typeof project['parent'] === 'object' && project['parent'] !== null
       ? (project['parent'] as Record<string, unknown>)
@@ -155,7 +141,7 @@ export async function identifyMaven(
   if (/\.pom$/i.test(file) || /^pom\.xml$/i.test(file)) {
     const bytes = await artifact.bytes();
     if (bytes.length > 16 * 1024 * 1024)
-      throw fail('MAVEN_POM_INVALID', file, file, 'is larger than 16 MiB; not a POM');
+      throw fieldError('MAVEN_POM_INVALID', file, file, 'is larger than 16 MiB; not a POM');
     const c = parsePom(bytes.toString('utf8').replace(/^\uFEFF/, ''), file, file);
     return identity(c, /\.pom$/i.test(file) ? file : `${c.artifactId}-${c.version}.pom`);
   }
@@ -167,7 +153,7 @@ export async function identifyMaven(
   });
   const all = zip.entries.filter((e) => e.type === 'file' && isProps(e.path));
   if (all.length === 0) {
-    throw fail(
+    throw fieldError(
       'MAVEN_POM_PROPERTIES_MISSING',
       file,
       'META-INF/maven',
@@ -188,7 +174,7 @@ export async function identifyMaven(
       e.path,
     );
     if (c.groupId !== g || c.artifactId !== a) {
-      throw fail(
+      throw fieldError(
         'MAVEN_COORDINATES_INVALID',
         file,
         e.path,
@@ -203,7 +189,7 @@ export async function identifyMaven(
       ? candidates
       : candidates.filter((c) => file.startsWith(`${c.artifactId}-${c.version}`));
   if (chosen.length !== 1) {
-    throw fail(
+    throw fieldError(
       'MAVEN_COORDINATES_AMBIGUOUS',
       file,
       'META-INF/maven',

@@ -16,8 +16,8 @@
  * `inBundle: true` entries ship inside a parent's tarball.
  */
 import type { LockfileEntry, LockfileReader, LockfileSource, NativeDigest } from '../adapter.js';
-import { decodeLockText, lockError, needRecord, optString } from '../support/lockfile.js';
-import { isRecord, parseJsonObject } from '../support/text.js';
+import { lockError, needRecord, optString, readJsonLock } from '../support/lockfile.js';
+import { isRecord } from '../support/text.js';
 import {
   dedupe,
   integrityDigests,
@@ -34,7 +34,7 @@ const MAX_DEPTH = 200;
 export const packageLockReader: LockfileReader = {
   ...packageLockFormat,
   read(file, bytes) {
-    const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readJsonLock(bytes, file);
     const version = doc['lockfileVersion'];
     if (version === 1) return readV1(file, doc);
     if (version === 2 || version === 3) {

@@ -17,8 +17,10 @@ import {
   needString,
   optArray,
   optString,
+  readJsonLock,
+  readTomlLock,
 } from '../support/lockfile.js';
-import { isRecord, parseJsonObject, parseTomlObject } from '../support/text.js';
+import { isRecord } from '../support/text.js';
 import { normalizePypiName, PYPI_NAME } from './name.js';
 import {
   requirementsTxtFormat,
@@ -110,7 +112,7 @@ export const requirementsTxtReader: LockfileReader = {
 export const poetryLockReader: LockfileReader = {
   ...poetryLockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const meta = isRecord(doc['metadata']) ? doc['metadata'] : {};
     return optArray(doc['package'], file, 'package').map((p, i) => {
       const field = `package[${i}]`;
@@ -149,7 +151,7 @@ export const poetryLockReader: LockfileReader = {
 export const pipfileLockReader: LockfileReader = {
   ...pipfileLockFormat,
   read(file, bytes) {
-    const doc = parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readJsonLock(bytes, file);
     const out: LockfileEntry[] = [];
     for (const section of Object.keys(doc)) {
       if (section === '_meta') continue;
@@ -173,24 +175,37 @@ export const pipfileLockReader: LockfileReader = {
   },
 };
 
+/**
+ * distributionsOf lists a uv.lock / pylock.toml package's distribution tables with their field
+ * paths: the single ones named (`sdist`, `archive`; absent ones as undefined), then each wheel.
+ */
+function distributionsOf(
+  pkg: Record<string, unknown>,
+  singles: readonly string[],
+  file: string,
+  field: string,
+): [unknown, string][] {
+  return [
+    ...singles.map((k): [unknown, string] => [pkg[k], `${field}.${k}`]),
+    ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
+      w,
+      `${field}.wheels[${j}]`,
+    ]),
+  ];
+}
+
 /** uv.lock (TOML): packages from registries, direct URLs or paths; editable/virtual ones carry no hash. */
 export const uvLockReader: LockfileReader = {
   ...uvLockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     return optArray(doc['package'], file, 'package').map((p, i) => {
       const field = `package[${i}]`;
       const pkg = needRecord(p, file, field);
       const name = needString(pkg, 'name', file, field);
       const version = optString(pkg, 'version', file, field);
       const digests: NativeDigest[] = [];
-      const dists: [unknown, string][] = [
-        [pkg['sdist'], `${field}.sdist`],
-        ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
-          w,
-          `${field}.wheels[${j}]`,
-        ]),
-      ];
+      const dists = distributionsOf(pkg, ['sdist'], file, field);
       for (const [d, f] of dists) {
         if (d === undefined) continue;
         const rec = needRecord(d, file, f);
@@ -214,7 +229,7 @@ export const uvLockReader: LockfileReader = {
 export const pylockReader: LockfileReader = {
   ...pylockFormat,
   read(file, bytes) {
-    const doc = parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+    const doc = readTomlLock(bytes, file);
     const lv = doc['lock-version'];
     if (typeof lv !== 'string' || !/^1(\.\d+)?$/.test(lv))
       throw lockError(
@@ -228,14 +243,7 @@ export const pylockReader: LockfileReader = {
       const name = needString(pkg, 'name', file, field);
       const version = optString(pkg, 'version', file, field);
       const digests: NativeDigest[] = [];
-      const dists: [unknown, string][] = [
-        [pkg['sdist'], `${field}.sdist`],
-        [pkg['archive'], `${field}.archive`],
-        ...optArray(pkg['wheels'], file, `${field}.wheels`).map((w, j): [unknown, string] => [
-          w,
-          `${field}.wheels[${j}]`,
-        ]),
-      ];
+      const dists = distributionsOf(pkg, ['sdist', 'archive'], file, field);
       for (const [d, f] of dists) {
         if (d === undefined) continue;
         const rec = needRecord(d, file, f);

@@ -4,7 +4,7 @@
  * when they arrive in a pull request).
  */
 import { InputError } from '../../core/errors.js';
-import { isRecord } from './text.js';
+import { isRecord, parseJsonObject, parseTomlObject } from './text.js';
 
 /** lockError is the error every reader throws for malformed input. */
 export function lockError(file: string, field: string, message: string, hint?: string): InputError {
@@ -66,4 +66,14 @@ export function decodeLockText(bytes: Uint8Array, file: string): string {
 /** HEX tests lowercase/uppercase hex of a given length. */
 export function isHex(v: string, length: number): boolean {
   return v.length === length && /^[0-9a-fA-F]+$/.test(v);
+}
+
+/** readTomlLock decodes and parses a TOML lockfile (LOCKFILE_INVALID naming the file otherwise). */
+export function readTomlLock(bytes: Uint8Array, file: string): Record<string, unknown> {
+  return parseTomlObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
+}
+
+/** readJsonLock decodes and parses a JSON lockfile that must hold an object (LOCKFILE_INVALID otherwise). */
+export function readJsonLock(bytes: Uint8Array, file: string): Record<string, unknown> {
+  return parseJsonObject(decodeLockText(bytes, file), file, '(file)', 'LOCKFILE_INVALID');
 }

@@ -15,6 +15,7 @@
  *                             from this one file. An unknown purl is looked up upstream first.
  *   GET /api/v1/conflicts[?purl=<purl>]   conflict records, newest first, with their envelopes
  */
+import { refuseInvalid, schemaCompiler } from '../route-schema.js';
 import type { FastifyInstance } from 'fastify';
 import { canonicalPurl } from '../../core/purl.js';
 import { RegistryError } from '../errors.js';
@@ -41,11 +42,17 @@ export function formatTlogProof(
   return `c2sp.org/tlog-proof@v1\nextra ${b64(extra)}\nindex ${index}\n${hashes.map((h) => `${b64(h)}\n`).join('')}\n${checkpoint}`;
 }
 
+const CONFLICTS_QUERY = {
+  type: 'object',
+  properties: { purl: { type: 'string', description: 'one package URL' } },
+} as const;
+
 export async function observedRoutes(
   app: FastifyInstance,
   opts: ObservedRoutesOptions,
 ): Promise<void> {
   const { ctx } = opts;
+  app.setValidatorCompiler(schemaCompiler);
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     if (err instanceof RegistryError)
       return reply.code(err.status).type('application/json').send(err.toJSON());
@@ -62,7 +69,7 @@ export async function observedRoutes(
         ).toJSON(),
       );
   });
-  app.get('/api/v1/sum/*', async (req, reply) => {
+  app.get('/api/v1/sum/*', async function sumProof(req, reply) {
     const raw = (req.params as { '*': string })['*'];
     let purl: string;
     try {
@@ -91,27 +98,34 @@ export async function observedRoutes(
       );
   });
 
-  app.get('/api/v1/conflicts', async (req, reply) => {
-    const q = req.query as { purl?: string };
-    let purl: string | undefined;
-    if (q.purl !== undefined) {
-      try {
-        purl = canonicalPurl(q.purl);
-      } catch {
-        throw new RegistryError(400, 'PURL_INVALID', `"${q.purl}" is not a package URL`);
+  app.get<{ Querystring: { purl?: string } }>(
+    '/api/v1/conflicts',
+    {
+      schema: { querystring: CONFLICTS_QUERY },
+      schemaErrorFormatter: refuseInvalid('give ?purl=<package URL> or nothing'),
+    },
+    async function listConflicts(req, reply) {
+      const q = req.query;
+      let purl: string | undefined;
+      if (q.purl !== undefined) {
+        try {
+          purl = canonicalPurl(q.purl);
+        } catch {
+          throw new RegistryError(400, 'PURL_INVALID', `"${q.purl}" is not a package URL`);
+        }
       }
-    }
-    const rows = opts.conflicts ? opts.conflicts.list(purl !== undefined ? { purl } : {}) : [];
-    return reply.send({
-      conflicts: rows.map((r) => ({
-        purl: r.purl,
-        upstream: r.upstream,
-        seenAt: r.seenAt,
-        logged: { sha512: r.loggedSha512 },
-        offered: r.offered,
-        logIndex: r.logIndex,
-        envelope: JSON.parse(r.envelope) as unknown,
-      })),
-    });
-  });
+      const rows = opts.conflicts ? opts.conflicts.list(purl !== undefined ? { purl } : {}) : [];
+      return reply.send({
+        conflicts: rows.map((r) => ({
+          purl: r.purl,
+          upstream: r.upstream,
+          seenAt: r.seenAt,
+          logged: { sha512: r.loggedSha512 },
+          offered: r.offered,
+          logIndex: r.logIndex,
+          envelope: JSON.parse(r.envelope) as unknown,
+        })),
+      });
+    },
+  );
 }

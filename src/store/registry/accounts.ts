@@ -25,6 +25,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { TOKEN_INSERT_COLUMNS, tokenInsertValues } from './token-columns.js';
 
 export interface AccountRow {
   readonly name: string;
@@ -264,17 +265,8 @@ export class AccountStore {
 
   insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): void {
     this.q(
-      'INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      t.id,
-      t.hash,
-      t.account,
-      t.label,
-      JSON.stringify(t.namespaces),
-      JSON.stringify(t.actions),
-      t.createdAt,
-      t.expiresAt,
-    );
+      `INSERT INTO token_tokens (${TOKEN_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(...tokenInsertValues(t));
   }
 
   /** tokenByHash finds a token by the SHA-256 of its text. */

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { AccountRow, TokenRow, TotpRow } from '../registry/accounts.js';
+import { TOKEN_INSERT_COLUMNS, tokenInsertValues } from '../registry/token-columns.js';
 import {
   type AuthState,
   type RateBucket,
@@ -84,17 +85,8 @@ export class PgAuthState implements AuthState {
   async insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
     await this.q(
       'insert token',
-      'INSERT INTO token_tokens (id, hash, account, label, namespaces, actions, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [
-        t.id,
-        t.hash,
-        t.account,
-        t.label,
-        JSON.stringify(t.namespaces),
-        JSON.stringify(t.actions),
-        t.createdAt,
-        t.expiresAt,
-      ],
+      `INSERT INTO token_tokens (${TOKEN_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      tokenInsertValues(t),
     );
   }
 

@@ -30,7 +30,15 @@ import type { RegistryContext } from '../../publish.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
 import { compareSemver } from '../npm/semver.js';
-import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
+import { addOwners, OWNER_NAME, ownersOf, removeOwners } from '../shared/owners.js';
+import {
+  byPart,
+  matching,
+  notFoundWhenInvalid,
+  paramsOf,
+  refuseInvalid,
+  schemaCompiler,
+} from '../../route-schema.js';
 import { YankStore } from '../shared/yanks.js';
 import { cachedCrateFacts, crateFacts, type IndexEntry } from './index-entry.js';
 import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js';
@@ -60,11 +68,58 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
+// Route schemas (route-schema.ts): a name that is no crate name names nothing here (404).
+const crateName = matching('crate-name', CRATE_NAME, 'a crate name');
+const CRATE_PARAMS = paramsOf({ name: crateName });
+const CRATE_VERSION_PARAMS = paramsOf({
+  name: crateName,
+  version: { type: 'string', description: 'a version' },
+});
+const noSuchCrate = {
+  schema: { params: CRATE_VERSION_PARAMS },
+  schemaErrorFormatter: notFoundWhenInvalid('no such crate'),
+};
+/** What `cargo owner --add/--remove` sends. */
+const USERS_BODY = {
+  type: 'object',
+  description: 'a JSON object',
+  required: ['users'],
+  properties: {
+    users: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      description: 'an array of 1 to 100 account names',
+      items: matching('owner-name', OWNER_NAME, 'an account name'),
+    },
+  },
+} as const;
+const ownersRoute = {
+  schema: { params: CRATE_PARAMS, body: USERS_BODY },
+  schemaErrorFormatter: byPart({
+    params: notFoundWhenInvalid('no such crate'),
+    body: refuseInvalid(
+      'the body must be {"users": ["<account>", …]} (1 to 100 account names)',
+      'BAD_REQUEST',
+      'cargo owner --add <account> <crate>',
+    ),
+  }),
+};
+/** `cargo search` sends q and per_page; per_page is read leniently (a bad one is the default 10). */
+const SEARCH_QUERY = {
+  type: 'object',
+  properties: {
+    q: { type: 'string', description: 'the search text' },
+    per_page: { type: 'string', description: 'a number of results' },
+  },
+} as const;
+
 export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
   const store = ctx.store;
   const yanks = new YankStore(store.db);
   installRefusals(app, opts.maxUploadBytes, render);
+  app.setValidatorCompiler(schemaCompiler);
   // `cargo publish` sends its binary body without a JSON content type.
   app.addContentTypeParser(
     '*',
@@ -112,11 +167,11 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
 
   // ---- sparse index -----------------------------------------------------------
 
-  app.get('/index/config.json', async (req, reply) =>
-    reply
+  app.get('/index/config.json', async function indexConfig(req, reply) {
+    return reply
       .type('application/json')
-      .send({ dl: `${base(req)}/api/v1/crates`, api: base(req), 'auth-required': false }),
-  );
+      .send({ dl: `${base(req)}/api/v1/crates`, api: base(req), 'auth-required': false });
+  });
 
   /** lineOf: the index line of a stored release, from its crate's own Cargo.toml. */
   const lineOf = async (req: FastifyRequest, row: ReleaseRow): Promise<string | undefined> => {
@@ -137,7 +192,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     return JSON.stringify(entry);
   };
 
-  app.get('/index/*', async (req, reply) => {
+  app.get('/index/*', async function indexFile(req, reply) {
     const path = (req.params as { '*': string })['*'];
     const lower = parseIndexPath(path);
     const name = lower === undefined ? undefined : storedName(lower);
@@ -167,9 +222,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
 
   app.get<{ Params: { name: string; version: string } }>(
     '/api/v1/crates/:name/:version/download',
-    async (req, reply) => {
+    noSuchCrate,
+    async function downloadCrate(req, reply) {
       const { name, version } = req.params;
-      if (!CRATE_NAME.test(name)) throw notFound('no such crate');
       const purl = makePurl('cargo', undefined, name, version);
       // Through the proxy: an upstream crate is fetched, checked and logged on first download.
       const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
@@ -191,7 +246,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   app.put(
     '/api/v1/crates/new',
     { bodyLimit: opts.maxUploadBytes + 1024 * 1024, ...writeHook },
-    async (req, reply) => {
+    async function publishCrate(req, reply) {
       if (!Buffer.isBuffer(req.body))
         throw new RegistryError(
           400,
@@ -290,7 +345,6 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     on: boolean,
   ) => {
     const { name, version } = req.params;
-    if (!CRATE_NAME.test(name)) throw notFound('no such crate');
     if (auth) auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
     const row = store.get(makePurl('cargo', undefined, name, version));
     if (!row) throw notFound(`${name} ${version} is not published on this registry`);
@@ -299,13 +353,17 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   };
   app.delete<{ Params: { name: string; version: string } }>(
     '/api/v1/crates/:name/:version/yank',
-    { ...writeHook },
-    (req, reply) => yank(req, reply, true),
+    { ...writeHook, ...noSuchCrate },
+    function yankVersion(req, reply) {
+      return yank(req, reply, true);
+    },
   );
   app.put<{ Params: { name: string; version: string } }>(
     '/api/v1/crates/:name/:version/unyank',
-    { ...writeHook },
-    (req, reply) => yank(req, reply, false),
+    { ...writeHook, ...noSuchCrate },
+    function unyankVersion(req, reply) {
+      return yank(req, reply, false);
+    },
   );
 
   // ---- owners (`cargo owner`) --------------------------------------------------------
@@ -313,8 +371,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   /** The crate's namespace for owner commands: the caller must be allowed to publish it. */
   const ownedCrate = (req: FastifyRequest<{ Params: { name: string } }>): string => {
     const name = storedName(req.params.name);
-    if (!CRATE_NAME.test(req.params.name) || name === undefined)
-      throw notFound(`${req.params.name} is not published on this registry`);
+    if (name === undefined) throw notFound(`${req.params.name} is not published on this registry`);
     if (!auth)
       throw new RegistryError(
         404,
@@ -325,38 +382,26 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
     return `pkg:cargo/${name}`;
   };
-  const usersOf = (body: unknown): string[] => {
-    const users = (body as { users?: unknown } | null)?.users;
-    if (
-      !Array.isArray(users) ||
-      users.length === 0 ||
-      users.length > 100 ||
-      !users.every((u) => typeof u === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(u))
-    )
-      throw new RegistryError(
-        400,
-        'BAD_REQUEST',
-        'the body must be {"users": ["<account>", …]} (1 to 100 account names)',
-        'cargo owner --add <account> <crate>',
-      );
-    return users as string[];
-  };
   app.get<{ Params: { name: string } }>(
     '/api/v1/crates/:name/owners',
-    { ...writeHook },
-    async (req, reply) => {
+    {
+      ...writeHook,
+      schema: { params: CRATE_PARAMS },
+      schemaErrorFormatter: notFoundWhenInvalid('no such crate'),
+    },
+    async function listOwners(req, reply) {
       const ns = ownedCrate(req);
       return reply.send({
         users: ownersOf(auth!.service, ns).map((login, i) => ({ id: i + 1, login, name: login })),
       });
     },
   );
-  app.put<{ Params: { name: string } }>(
+  app.put<{ Params: { name: string }; Body: { users: string[] } }>(
     '/api/v1/crates/:name/owners',
-    { bodyLimit: 16 * 1024, ...writeHook },
-    async (req, reply) => {
+    { bodyLimit: 16 * 1024, ...writeHook, ...ownersRoute },
+    async function addCrateOwners(req, reply) {
       const ns = ownedCrate(req);
-      const users = usersOf(req.body);
+      const users = req.body.users;
       addOwners(auth!.service, ns, users);
       return reply.send({
         ok: true,
@@ -364,12 +409,12 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       });
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  app.delete<{ Params: { name: string }; Body: { users: string[] } }>(
     '/api/v1/crates/:name/owners',
-    { bodyLimit: 16 * 1024, ...writeHook },
-    async (req, reply) => {
+    { bodyLimit: 16 * 1024, ...writeHook, ...ownersRoute },
+    async function removeCrateOwners(req, reply) {
       const ns = ownedCrate(req);
-      const users = usersOf(req.body);
+      const users = req.body.users;
       removeOwners(auth!.service, ns, users);
       return reply.send({
         ok: true,
@@ -380,28 +425,35 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
 
   // ---- search (`cargo search`) -----------------------------------------------------------
 
-  app.get('/api/v1/crates', async (req, reply) => {
-    const q = (req.query as { q?: unknown; per_page?: unknown }) ?? {};
-    const text = typeof q.q === 'string' ? canonicalCrateName(q.q.trim().slice(0, 200)) : '';
-    const perPage = Math.min(Math.max(Number(q.per_page) || 10, 1), 100);
-    const names = (
-      store.db
-        .prepare(
-          `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' ORDER BY name`,
-        )
-        .all() as { name: string }[]
-    )
-      .map((r) => r.name)
-      .filter((n) => canonicalCrateName(n).includes(text));
-    const crates = [];
-    for (const name of names.slice(0, perPage)) {
-      // The newest version a resolver would pick: yanked versions are hidden from new resolutions.
-      const live = releasesOf(store, `pkg:cargo/${name}`).filter(
-        (r) => yanks.reason(r.purl) === undefined,
-      );
-      const newest = live.sort((a, b) => compareSemver(b.version, a.version))[0];
-      if (newest) crates.push({ name, max_version: newest.version, description: '' });
-    }
-    return reply.send({ crates, meta: { total: names.length } });
-  });
+  app.get<{ Querystring: { q?: string; per_page?: string } }>(
+    '/api/v1/crates',
+    {
+      schema: { querystring: SEARCH_QUERY },
+      schemaErrorFormatter: refuseInvalid('give ?q=<text>&per_page=<number>'),
+    },
+    async function searchCrates(req, reply) {
+      const q = req.query;
+      const text = q.q !== undefined ? canonicalCrateName(q.q.trim().slice(0, 200)) : '';
+      const perPage = Math.min(Math.max(Number(q.per_page) || 10, 1), 100);
+      const names = (
+        store.db
+          .prepare(
+            `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' ORDER BY name`,
+          )
+          .all() as { name: string }[]
+      )
+        .map((r) => r.name)
+        .filter((n) => canonicalCrateName(n).includes(text));
+      const crates = [];
+      for (const name of names.slice(0, perPage)) {
+        // The newest version a resolver would pick: yanked versions are hidden from new resolutions.
+        const live = releasesOf(store, `pkg:cargo/${name}`).filter(
+          (r) => yanks.reason(r.purl) === undefined,
+        );
+        const newest = live.sort((a, b) => compareSemver(b.version, a.version))[0];
+        if (newest) crates.push({ name, max_version: newest.version, description: '' });
+      }
+      return reply.send({ crates, meta: { total: names.length } });
+    },
+  );
 }

@@ -31,7 +31,15 @@ import { publishClientUpload } from '../shared/client-upload.js';
 import type { RegistryContext } from '../../publish.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
-import { addOwners, ownersOf, removeOwners } from '../shared/owners.js';
+import { addOwners, OWNER_NAME, ownersOf, removeOwners } from '../shared/owners.js';
+import {
+  byPart,
+  matching,
+  notFoundWhenInvalid,
+  paramsOf,
+  refuseInvalid,
+  schemaCompiler,
+} from '../../route-schema.js';
 import { packagesOfType } from '../shared/releases-of.js';
 import { YankStore } from '../shared/yanks.js';
 import { marshalDump, type RubyValue } from './marshal.js';
@@ -70,6 +78,51 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
+// Route schemas (route-schema.ts): a path that is no gem name names nothing here (404).
+const gemName = matching('gem-name', GEM_NAME, 'a gem name');
+const GEM_PARAMS = paramsOf({ name: gemName });
+const noSuchGem = notFoundWhenInvalid('no such gem');
+/** `gem yank` sends a form: gem_name, version, and platform for a platform gem. */
+const YANK_FORM = {
+  type: 'object',
+  required: ['gem_name', 'version'],
+  properties: {
+    gem_name: gemName,
+    version: { type: 'string', minLength: 1, description: 'a version' },
+    platform: { type: 'string', description: 'a platform' },
+  },
+} as const;
+/** `gem owner --add/--remove` sends the account as email=<name>. */
+const OWNER_FORM = {
+  type: 'object',
+  required: ['email'],
+  properties: { email: matching('owner-name', OWNER_NAME, 'an account name') },
+} as const;
+const ownerRoute = {
+  schema: { params: GEM_PARAMS, body: OWNER_FORM },
+  schemaErrorFormatter: byPart({
+    params: noSuchGem,
+    body: refuseInvalid(
+      'give the new owner as email=<account name>',
+      'BAD_REQUEST',
+      'gem owner <gem> --add <account>',
+    ),
+  }),
+};
+
+/**
+ * formFields is the preValidation hook of the routes gem sends a form to
+ * (application/x-www-form-urlencoded, read as bytes by the '*' parser): the
+ * fields become an object for the route's schema, the first of a repeated
+ * field counting (as URLSearchParams.get).
+ */
+async function formFields(req: FastifyRequest): Promise<void> {
+  const fields: Record<string, string> = {};
+  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  for (const [k, v] of new URLSearchParams(text)) if (!Object.hasOwn(fields, k)) fields[k] = v;
+  req.body = fields;
+}
+
 interface GemVersion {
   readonly row: ReleaseRow;
   readonly facts: GemFacts;
@@ -99,6 +152,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   const { ctx, auth } = opts;
   const store = ctx.store;
   installRefusals(app, opts.maxUploadBytes, render);
+  app.setValidatorCompiler(schemaCompiler);
   // `gem push` posts the .gem as application/octet-stream.
   app.addContentTypeParser(
     '*',
@@ -184,7 +238,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     return body;
   };
 
-  app.get('/versions', async (_req, reply) => {
+  app.get('/versions', async function versionsFile(_req, reply) {
     // Through the proxy: the hosted gems, then the upstream's lines for every other name.
     const body = opts.proxy
       ? `${await cached(' hosted versions', () => versionsBody(true))}${(await opts.proxy.versionsLines()).map((l) => `${l}\n`).join('')}`
@@ -209,49 +263,54 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     return `created_at: ${newest}\n---\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
   };
 
-  app.get<{ Params: { name: string } }>('/info/:name', async (req, reply) => {
-    const { name } = req.params;
-    if (!GEM_NAME.test(name)) throw notFound('no such gem');
-    if (opts.proxy && (await opts.proxy.resolves(name))) {
-      const lines: string[] = [];
-      for (const l of (await opts.proxy.info(name)) ?? []) {
-        if (l.kind === 'line') lines.push(l.text);
-        else {
-          const facts = await cachedGemFacts(l.row.sha256, l.row.filename, () =>
-            store.readBlob(l.row.sha256),
-          );
-          if (facts) lines.push(infoLine(facts, l.row.sha256));
+  app.get<{ Params: { name: string } }>(
+    '/info/:name',
+    { schema: { params: GEM_PARAMS }, schemaErrorFormatter: noSuchGem },
+    async function infoFile(req, reply) {
+      const { name } = req.params;
+      if (opts.proxy && (await opts.proxy.resolves(name))) {
+        const lines: string[] = [];
+        for (const l of (await opts.proxy.info(name)) ?? []) {
+          if (l.kind === 'line') lines.push(l.text);
+          else {
+            const facts = await cachedGemFacts(l.row.sha256, l.row.filename, () =>
+              store.readBlob(l.row.sha256),
+            );
+            if (facts) lines.push(infoLine(facts, l.row.sha256));
+          }
         }
+        if (lines.length === 0)
+          throw notFound(`${name} is on neither this registry nor its upstream`);
+        const body = `---\n${lines.join('\n')}\n`;
+        return reply
+          .header('etag', `"${md5(body)}"`)
+          .type('text/plain; charset=utf-8')
+          .send(body);
       }
-      if (lines.length === 0)
-        throw notFound(`${name} is on neither this registry nor its upstream`);
-      const body = `---\n${lines.join('\n')}\n`;
+      const body = await cached(name, async () => {
+        const vs = await versionsOf(name);
+        return vs.length === 0 ? '' : infoBody(vs);
+      });
+      if (body === '') throw notFound(`${name} is not published on this registry`);
       return reply
         .header('etag', `"${md5(body)}"`)
         .type('text/plain; charset=utf-8')
         .send(body);
-    }
-    const body = await cached(name, async () => {
-      const vs = await versionsOf(name);
-      return vs.length === 0 ? '' : infoBody(vs);
-    });
-    if (body === '') throw notFound(`${name} is not published on this registry`);
-    return reply
-      .header('etag', `"${md5(body)}"`)
-      .type('text/plain; charset=utf-8')
-      .send(body);
-  });
+    },
+  );
 
   // `gem install` probes the source root (HEAD) and resolves with the compact index (/info) when it
   // answers, else with the full index (specs.4.8.gz), which cannot list an upstream's gems.
   if (opts.proxy)
-    app.get('/', async (_req, reply) =>
-      reply.type('text/plain; charset=utf-8').send('Sigil RubyGems source (compact index)\n'),
-    );
+    app.get('/', async function sourceRoot(_req, reply) {
+      return reply
+        .type('text/plain; charset=utf-8')
+        .send('Sigil RubyGems source (compact index)\n');
+    });
 
-  app.get('/names', async (_req, reply) =>
-    reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`),
-  );
+  app.get('/names', async function namesFile(_req, reply) {
+    return reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`);
+  });
 
   // ---- full index ------------------------------------------------------------------
 
@@ -271,27 +330,30 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     }
     return gzipSync(marshalDump(tuples));
   };
-  app.get('/specs.4.8.gz', async (_req, reply) =>
-    reply.type('application/octet-stream').send(await specsFile('all')),
-  );
-  app.get('/latest_specs.4.8.gz', async (_req, reply) =>
-    reply.type('application/octet-stream').send(await specsFile('latest')),
-  );
-  app.get('/prerelease_specs.4.8.gz', async (_req, reply) =>
-    reply.type('application/octet-stream').send(await specsFile('prerelease')),
-  );
-
-  app.get<{ Params: { file: string } }>('/quick/Marshal.4.8/:file', async (req, reply) => {
-    const m = /^(.+)\.gemspec\.rz$/.exec(req.params.file);
-    const v = m ? await rowForFullName(m[1]!) : undefined;
-    if (!v) throw notFound(`no specification ${req.params.file}`);
-    return reply
-      .header('cache-control', IMMUTABLE)
-      .type('application/octet-stream')
-      .send(deflateSync(marshalSpec(v.facts, v.row.publishedAt)));
+  app.get('/specs.4.8.gz', async function allSpecs(_req, reply) {
+    return reply.type('application/octet-stream').send(await specsFile('all'));
+  });
+  app.get('/latest_specs.4.8.gz', async function latestSpecs(_req, reply) {
+    return reply.type('application/octet-stream').send(await specsFile('latest'));
+  });
+  app.get('/prerelease_specs.4.8.gz', async function prereleaseSpecs(_req, reply) {
+    return reply.type('application/octet-stream').send(await specsFile('prerelease'));
   });
 
-  app.get<{ Params: { file: string } }>('/gems/:file', async (req, reply) => {
+  app.get<{ Params: { file: string } }>(
+    '/quick/Marshal.4.8/:file',
+    async function gemspecFile(req, reply) {
+      const m = /^(.+)\.gemspec\.rz$/.exec(req.params.file);
+      const v = m ? await rowForFullName(m[1]!) : undefined;
+      if (!v) throw notFound(`no specification ${req.params.file}`);
+      return reply
+        .header('cache-control', IMMUTABLE)
+        .type('application/octet-stream')
+        .send(deflateSync(marshalSpec(v.facts, v.row.publishedAt)));
+    },
+  );
+
+  app.get<{ Params: { file: string } }>('/gems/:file', async function gemFile(req, reply) {
     const m = /^(.+)\.gem$/.exec(req.params.file);
     const v = m ? await rowForFullName(m[1]!) : undefined;
     if (!v) throw notFound(`${req.params.file} is not published on this registry`);
@@ -314,118 +376,130 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     `sigil publish <name>-<version>.gem --otp <code> --server ${ctx.baseUrl || '<this registry>'} uploads with it`,
   );
 
-  app.post('/api/v1/gems', { bodyLimit: opts.maxUploadBytes, ...writeHook }, async (req, reply) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0)
-      throw new RegistryError(
-        400,
-        'GEM_PUSH_INVALID',
-        'the body must be a .gem file',
-        'push with `gem push <file>.gem --host <this registry>/rubygems`',
-      );
-    let facts: GemFacts;
-    try {
-      facts = await gemFacts('upload.gem', req.body);
-    } catch (e) {
-      if (e instanceof InputError)
+  app.post(
+    '/api/v1/gems',
+    { bodyLimit: opts.maxUploadBytes, ...writeHook },
+    async function pushGem(req, reply) {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
         throw new RegistryError(
           400,
-          'ARTIFACT_INVALID',
-          e.message.replace(/^upload\.gem: /, ''),
-          'push a .gem made by `gem build`',
+          'GEM_PUSH_INVALID',
+          'the body must be a .gem file',
+          'push with `gem push <file>.gem --host <this registry>/rubygems`',
         );
-      throw e;
-    }
-    const filename = `${gemFullName(facts)}.gem`;
-    const existingNames = names().filter(
-      (n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name,
-    );
-    if (existingNames.length > 0)
-      throw new RegistryError(
-        403,
-        'GEM_NAME_TAKEN',
-        `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`,
-        `push as ${existingNames[0]} or choose another name`,
+      let facts: GemFacts;
+      try {
+        facts = await gemFacts('upload.gem', req.body);
+      } catch (e) {
+        if (e instanceof InputError)
+          throw new RegistryError(
+            400,
+            'ARTIFACT_INVALID',
+            e.message.replace(/^upload\.gem: /, ''),
+            'push a .gem made by `gem build`',
+          );
+        throw e;
+      }
+      const filename = `${gemFullName(facts)}.gem`;
+      const existingNames = names().filter(
+        (n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name,
       );
-    const outcome = await publishClientUpload(
-      ctx,
-      auth,
-      req,
-      { filename, artifact: req.body, bundle: null, type: 'gem' },
-      {
-        versionExists: {
-          message: `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`,
-          hint: 'versions are immutable; bump the version in the gemspec',
+      if (existingNames.length > 0)
+        throw new RegistryError(
+          403,
+          'GEM_NAME_TAKEN',
+          `${facts.name} is too similar to the published gem ${existingNames[0]} (names differing only in case are one gem here)`,
+          `push as ${existingNames[0]} or choose another name`,
+        );
+      const outcome = await publishClientUpload(
+        ctx,
+        auth,
+        req,
+        { filename, artifact: req.body, bundle: null, type: 'gem' },
+        {
+          versionExists: {
+            message: `Repushing of gem versions is not allowed. ${gemFullName(facts)} is already published with other bytes`,
+            hint: 'versions are immutable; bump the version in the gemspec',
+          },
+          signatureRequired: {
+            message: `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`,
+            hint: `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`,
+          },
         },
-        signatureRequired: {
-          message: `${facts.name} only accepts releases signed by its authors with Sigil, and \`gem push\` cannot send a Sigil signature`,
-          hint: `sigil publish ${filename} --key <your .key> --server ${ctx.baseUrl || '<this registry>'} (see docs/rubygems.md)`,
-        },
-      },
-    );
-    const purl = makePurl(
-      'gem',
-      undefined,
-      facts.name,
-      facts.version,
-      facts.platform === 'ruby' ? undefined : { platform: facts.platform },
-    );
-    return reply
-      .code(200)
-      .type('text/plain; charset=utf-8')
-      .send(
-        outcome.status === 201
-          ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}`
-          : `${facts.name} (${facts.version}) was already published with these bytes`,
       );
-  });
+      const purl = makePurl(
+        'gem',
+        undefined,
+        facts.name,
+        facts.version,
+        facts.platform === 'ruby' ? undefined : { platform: facts.platform },
+      );
+      return reply
+        .code(200)
+        .type('text/plain; charset=utf-8')
+        .send(
+          outcome.status === 201
+            ? `Successfully registered gem: ${facts.name} (${facts.version}) as ${purl}`
+            : `${facts.name} (${facts.version}) was already published with these bytes`,
+        );
+    },
+  );
 
   // ---- gem yank, gem owner -----------------------------------------------------------
 
-  /** gem sends these as application/x-www-form-urlencoded (parsed as a Buffer by the '*' parser). */
-  const formOf = (body: unknown): URLSearchParams =>
-    new URLSearchParams(Buffer.isBuffer(body) ? body.toString('utf8') : '');
-
-  app.delete('/api/v1/gems/yank', { bodyLimit: 16 * 1024, ...writeHook }, async (req, reply) => {
-    const form = formOf(req.body);
-    const name = form.get('gem_name') ?? '';
-    const version = form.get('version') ?? '';
-    const platform = form.get('platform') || 'ruby';
-    if (!GEM_NAME.test(name) || version === '')
-      throw new RegistryError(
-        400,
-        'BAD_REQUEST',
+  app.delete<{ Body: { gem_name: string; version: string; platform?: string } }>(
+    '/api/v1/gems/yank',
+    {
+      bodyLimit: 16 * 1024,
+      ...writeHook,
+      preValidation: formFields,
+      schema: { body: YANK_FORM },
+      schemaErrorFormatter: refuseInvalid(
         'give gem_name and version',
+        'BAD_REQUEST',
         'gem yank <name> -v <version>',
+      ),
+    },
+    async function yankGem(req, reply) {
+      const { gem_name: name, version } = req.body;
+      const platform = req.body.platform || 'ruby';
+      if (auth)
+        auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
+      const v = (await versionsOf(name, true)).find(
+        (x) => x.facts.version === version && x.facts.platform === platform,
       );
-    if (auth)
-      auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
-    const v = (await versionsOf(name, true)).find(
-      (x) => x.facts.version === version && x.facts.platform === platform,
-    );
-    if (!v)
-      throw notFound(
-        `${name} ${version}${platform === 'ruby' ? '' : ` (${platform})`} is not published on this registry`,
+      if (!v)
+        throw notFound(
+          `${name} ${version}${platform === 'ruby' ? '' : ` (${platform})`} is not published on this registry`,
+        );
+      if (yanks.reason(v.row.purl) !== undefined)
+        throw new RegistryError(
+          422,
+          'ALREADY_YANKED',
+          `${name} (${version}) has already been yanked`,
+        );
+      await yanks.yank(
+        ctx,
+        v.row.purl,
+        [v.row],
+        true,
+        '',
+        req.sigilAuth?.principal.account ?? null,
       );
-    if (yanks.reason(v.row.purl) !== undefined)
-      throw new RegistryError(
-        422,
-        'ALREADY_YANKED',
-        `${name} (${version}) has already been yanked`,
-      );
-    await yanks.yank(ctx, v.row.purl, [v.row], true, '', req.sigilAuth?.principal.account ?? null);
-    yankGeneration++;
-    // The .gem stays downloadable (lockfiles that pin it keep working); indexes drop the version.
-    return reply
-      .type('text/plain; charset=utf-8')
-      .send(
-        `Successfully deleted gem: ${name} (${version}${platform === 'ruby' ? '' : `-${platform}`})`,
-      );
-  });
+      yankGeneration++;
+      // The .gem stays downloadable (lockfiles that pin it keep working); indexes drop the version.
+      return reply
+        .type('text/plain; charset=utf-8')
+        .send(
+          `Successfully deleted gem: ${name} (${version}${platform === 'ruby' ? '' : `-${platform}`})`,
+        );
+    },
+  );
 
   /** The gem's namespace for owner commands: the caller must be allowed to publish it. */
   const ownedGem = (req: FastifyRequest<{ Params: { name: string } }>): string => {
     const { name } = req.params;
-    if (!GEM_NAME.test(name) || rowsOfGem(store, name).length === 0)
+    if (rowsOfGem(store, name).length === 0)
       throw notFound(`${name} is not published on this registry`);
     if (!auth)
       throw new RegistryError(
@@ -440,8 +514,8 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   };
   app.get<{ Params: { name: string } }>(
     '/api/v1/gems/:name/owners.yaml',
-    { ...writeHook },
-    async (req, reply) => {
+    { ...writeHook, schema: { params: GEM_PARAMS }, schemaErrorFormatter: noSuchGem },
+    async function listOwners(req, reply) {
       const owners = ownersOf(auth!.service, ownedGem(req));
       // gem prints `email || handle || id`; accounts here have names, not e-mail addresses.
       return reply
@@ -449,32 +523,21 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         .send(`---\n${owners.map((o) => `- handle: ${JSON.stringify(o)}\n`).join('')}`);
     },
   );
-  const ownerOf = (body: unknown): string => {
-    const who = formOf(body).get('email') ?? '';
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(who))
-      throw new RegistryError(
-        400,
-        'BAD_REQUEST',
-        'give the new owner as email=<account name>',
-        'gem owner <gem> --add <account>',
-      );
-    return who;
-  };
-  app.post<{ Params: { name: string } }>(
+  app.post<{ Params: { name: string }; Body: { email: string } }>(
     '/api/v1/gems/:name/owners',
-    { bodyLimit: 16 * 1024, ...writeHook },
-    async (req, reply) => {
+    { bodyLimit: 16 * 1024, ...writeHook, preValidation: formFields, ...ownerRoute },
+    async function addGemOwner(req, reply) {
       const ns = ownedGem(req);
-      addOwners(auth!.service, ns, [ownerOf(req.body)]);
+      addOwners(auth!.service, ns, [req.body.email]);
       return reply.type('text/plain; charset=utf-8').send('Owner added successfully.');
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  app.delete<{ Params: { name: string }; Body: { email: string } }>(
     '/api/v1/gems/:name/owners',
-    { bodyLimit: 16 * 1024, ...writeHook },
-    async (req, reply) => {
+    { bodyLimit: 16 * 1024, ...writeHook, preValidation: formFields, ...ownerRoute },
+    async function removeGemOwner(req, reply) {
       const ns = ownedGem(req);
-      removeOwners(auth!.service, ns, [ownerOf(req.body)]);
+      removeOwners(auth!.service, ns, [req.body.email]);
       return reply.type('text/plain; charset=utf-8').send('Owner removed successfully.');
     },
   );

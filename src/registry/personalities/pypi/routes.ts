@@ -36,6 +36,14 @@ import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
 import { YankStore } from '../shared/yanks.js';
+import {
+  byPart,
+  matching,
+  notFoundWhenInvalid,
+  paramsOf,
+  refuseInvalid,
+  schemaCompiler,
+} from '../../route-schema.js';
 import { distMetadata } from './metadata.js';
 import {
   chooseSimpleFormat,
@@ -73,11 +81,29 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
 
 const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
+// Route schemas (route-schema.ts): a path whose project or version cannot be one names nothing here (404).
+const projectName = matching('pypi-name', PYPI_NAME, 'a project name');
+const pypiVersion = matching('pypi-version', PYPI_VERSION, 'a version');
+const FILE_PARAMS = paramsOf({
+  project: projectName,
+  version: pypiVersion,
+  file: { type: 'string', description: 'a file name' },
+});
+const RELEASE_PARAMS = paramsOf({ project: projectName, version: pypiVersion });
+/** A yank's body: {"reason": "…"} (PEP 592's yanked reason), or none. */
+const YANK_BODY = {
+  type: ['object', 'null'],
+  description: 'a JSON object or nothing',
+  properties: { reason: { type: 'string', description: 'a string' } },
+} as const;
+const noSuchRelease = notFoundWhenInvalid('no such release');
+
 export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
   const store = ctx.store;
   const yanks = new YankStore(store.db);
   installRefusals(app, opts.maxUploadBytes, render);
+  app.setValidatorCompiler(schemaCompiler);
   await app.register(multipart, {
     limits: {
       fileSize: opts.maxUploadBytes,
@@ -163,8 +189,10 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
 
   // ---- Simple API ---------------------------------------------------------
 
-  app.get('/simple', async (_req, reply) => reply.redirect(`${PYPI_PREFIX}/simple/`, 301));
-  app.get('/simple/', async (req, reply) => {
+  app.get('/simple', async function simpleRedirect(_req, reply) {
+    return reply.redirect(`${PYPI_PREFIX}/simple/`, 301);
+  });
+  app.get('/simple/', async function projectList(req, reply) {
     const names = packagesOfType(store, 'pypi').map((p) => p.slice('pkg:pypi/'.length));
     const f = chooseSimpleFormat(req.headers.accept);
     reply.header('vary', 'Accept').type(f.type);
@@ -193,22 +221,25 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     reply.header('vary', 'Accept').type(f.type);
     return reply.send(f.json ? projectJson(norm, files) : projectHtml(norm, files));
   };
-  app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) =>
-    project(req, reply, true),
-  );
-  app.get<{ Params: { project: string } }>('/simple/:project', (req, reply) =>
-    project(req, reply, false),
+  app.get<{ Params: { project: string } }>('/simple/:project/', function projectPage(req, reply) {
+    return project(req, reply, true);
+  });
+  app.get<{ Params: { project: string } }>(
+    '/simple/:project',
+    function projectRedirect(req, reply) {
+      return project(req, reply, false);
+    },
   );
 
   app.get<{ Params: { project: string; version: string; file: string } }>(
     '/files/:project/:version/:file',
-    async (req, reply) => {
+    { schema: { params: FILE_PARAMS }, schemaErrorFormatter: notFoundWhenInvalid('no such file') },
+    async function distributionFile(req, reply) {
+      // Every segment is checked (FILE_PARAMS); the file name must be the stored one exactly (no path ever reaches the disk).
       const { project: name, version } = req.params;
       let file = req.params.file;
       const wantMetadata = file.endsWith('.metadata');
       if (wantMetadata) file = file.slice(0, -'.metadata'.length);
-      // Every segment is checked; the file name must be the stored one exactly (no path ever reaches the disk).
-      if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such file');
       const norm = normalizePypiName(name);
       // A hosted file by its own purl (…?file_name=); through the proxy, an upstream name's file
       // is fetched, checked and logged on first sight.
@@ -331,19 +362,20 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   // ---- yank (PEP 592) ---------------------------------------------------------
 
   const yank = async (
-    req: FastifyRequest<{ Params: { project: string; version: string } }>,
+    req: FastifyRequest<{
+      Params: { project: string; version: string };
+      Body: { reason?: string } | null | undefined;
+    }>,
     reply: FastifyReply,
     on: boolean,
   ) => {
     const { project: name, version } = req.params;
-    if (!PYPI_NAME.test(name) || !PYPI_VERSION.test(version)) throw notFound('no such release');
     const norm = normalizePypiName(name);
     if (auth) auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
     const versionPurl = makePurl('pypi', undefined, norm, version);
     const files = filesOfVersion(store, versionPurl) ?? [];
     if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);
-    const body = req.body as { reason?: unknown } | undefined;
-    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 1000) : '';
+    const reason = (req.body?.reason ?? '').slice(0, 1000);
     const logIndex = await yanks.yank(
       ctx,
       yankKey(norm, version),
@@ -360,14 +392,25 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       logIndex,
     });
   };
-  app.put<{ Params: { project: string; version: string } }>(
+  const yankRoute = {
+    schema: { params: RELEASE_PARAMS, body: YANK_BODY },
+    schemaErrorFormatter: byPart({
+      params: noSuchRelease,
+      body: refuseInvalid('the body must be {"reason": "<why>"} or empty'),
+    }),
+  };
+  app.put<{ Params: { project: string; version: string }; Body: { reason?: string } | null }>(
     '/yank/:project/:version',
-    { bodyLimit: 8192, ...writeHook },
-    (req, reply) => yank(req, reply, true),
+    { bodyLimit: 8192, ...writeHook, ...yankRoute },
+    function yankRelease(req, reply) {
+      return yank(req, reply, true);
+    },
   );
-  app.delete<{ Params: { project: string; version: string } }>(
+  app.delete<{ Params: { project: string; version: string }; Body: { reason?: string } | null }>(
     '/yank/:project/:version',
-    { ...writeHook },
-    (req, reply) => yank(req, reply, false),
+    { ...writeHook, ...yankRoute },
+    function unyankRelease(req, reply) {
+      return yank(req, reply, false);
+    },
   );
 }

@@ -10,6 +10,9 @@ import type { AuthService } from '../../auth/service.js';
 import { coveringPatterns, normalizeNamespace } from '../../auth/scope.js';
 import { RegistryError } from '../../errors.js';
 
+/** OWNER_NAME is what `cargo owner` and `gem owner` may name as an owner (an account name; unknown ones are refused later). */
+export const OWNER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** ownersOf lists the accounts that may publish `namespace`: its own grants and any pattern covering it. */
 export function ownersOf(auth: AuthService, namespace: string): string[] {
   const grants = auth.store.grantsFor(coveringPatterns(normalizeNamespace(namespace)));
