@@ -116,7 +116,9 @@ const rssKb = () => {
 
 // ---- uploads, signed ahead of time (client work is not what is measured) -------
 const author = generateKey();
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+const headers = { authorization: `Bearer ${token}` };
+const FORM = process.env.SIGIL_BENCH_REG_FORM === 'json' ? 'json' : 'multipart';
+const BOUNDARY = 'sigil-bench-boundary';
 function upload(c, i, withKey) {
   const name = `bench-c${c}`;
   const version = `1.0.${i}`;
@@ -138,23 +140,46 @@ function upload(c, i, withKey) {
         ).envelope,
       ]
     : [];
+  const fields = {
+    filename: `${name}-${version}.bin`,
+    bundle,
+    keyEvents,
+    type: 'generic',
+    name,
+    version,
+  };
+  // What `sigil publish` sends: multipart/form-data with the raw bytes; SIGIL_BENCH_REG_FORM=json
+  // sends the older JSON form (artifact in base64) to compare.
+  if (FORM === 'json')
+    return {
+      purl,
+      contentType: 'application/json',
+      body: Buffer.from(JSON.stringify({ ...fields, artifact: bytes.toString('base64') })),
+    };
+  const part = (n, value, file) =>
+    Buffer.concat([
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${n}"${file ? `; filename="${file}"\r\nContent-Type: application/octet-stream` : ''}\r\n\r\n`,
+      ),
+      Buffer.isBuffer(value) ? value : Buffer.from(value),
+      Buffer.from('\r\n'),
+    ]);
   return {
     purl,
-    body: JSON.stringify({
-      filename: `${name}-${version}.bin`,
-      artifact: bytes.toString('base64'),
-      bundle,
-      keyEvents,
-      type: 'generic',
-      name,
-      version,
-    }),
+    contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+    body: Buffer.concat([
+      part('artifact', bytes, fields.filename),
+      ...Object.entries(fields)
+        .filter(([k, v]) => k !== 'keyEvents' || v.length > 0)
+        .map(([k, v]) => part(k, typeof v === 'string' ? v : JSON.stringify(v))),
+      Buffer.from(`--${BOUNDARY}--\r\n`),
+    ]),
   };
 }
 // A keep-alive node:http client: fetch's client costs as much CPU as the server on a 2-core machine.
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const { hostname, port } = new URL(url);
-function httpPost(path, body) {
+function httpPost(path, body, contentType = 'application/json') {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -163,7 +188,11 @@ function httpPost(path, body) {
         port,
         path,
         method: 'POST',
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...headers,
+          'content-type': contentType,
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks = [];
@@ -179,7 +208,7 @@ function httpPost(path, body) {
 }
 async function post(u) {
   const t = process.hrtime.bigint();
-  const res = await httpPost('/api/v1/publish', u.body);
+  const res = await httpPost('/api/v1/publish', u.body, u.contentType);
   if (res.status !== 201)
     throw new Error(`publish ${u.purl}: ${res.status} ${res.text.slice(0, 300)}`);
   return Number(process.hrtime.bigint() - t) / 1e6;
@@ -199,7 +228,7 @@ await Promise.all(
 );
 
 console.log(
-  `\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts, Ed25519 author signatures)`,
+  `\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts as ${FORM === 'json' ? 'JSON (base64)' : 'multipart (raw bytes)'}, Ed25519 author signatures)`,
 );
 console.log(`  load average at start: ${load()}`);
 let peakRss = rssKb();

@@ -16,7 +16,6 @@
  *   GET  /api/v1/ledger/<namespace>      a namespace's key history with proofs against one checkpoint
  *   POST /api/v1/key-events              submit a signed key event: {envelope}
  */
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../core/errors.js';
 import { canonicalPurl } from '../core/purl.js';
@@ -266,8 +265,10 @@ export async function registryRoutes(
   async function publish(req: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
     let body: Omit<PublishBody, 'artifact'>;
     let artifact: Buffer;
-    if (req.isMultipart()) {
-      const form = await readPublishForm(req, uploadLimit, tooLarge);
+    const contentType = req.headers['content-type'] ?? '';
+    if (Buffer.isBuffer(req.body)) {
+      // multipart/form-data, read whole by the parser below
+      const form = readPublishForm(req.body, contentType, uploadLimit, tooLarge);
       if (!checkForm(form.fields)) throw refuseForm(checkForm.errors ?? [], 'body');
       body = form.fields as unknown as Omit<PublishBody, 'artifact'>;
       artifact = form.artifact;
@@ -412,9 +413,13 @@ export async function registryRoutes(
     return reply.send(npmKeysDocument(ctx));
   }
 
-  // Its own plugin: multipart's parser and hooks for this route only.
+  // Its own plugin: the multipart parser for this route only (the body whole, as bytes).
   await app.register(async (scope) => {
-    await scope.register(multipart);
+    scope.addContentTypeParser(
+      'multipart/form-data',
+      { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes },
+      (_req, body, done) => done(null, body),
+    );
     scope.post<{ Body: PublishBody }>(
       '/api/v1/publish',
       {

@@ -212,6 +212,17 @@ describe('multipart publish: malformed forms are refused with a reason', () => {
       '__proto__',
     ],
     [
+      'a bundle whose __proto__ key is spelled with JSON escapes',
+      () =>
+        form({
+          artifact: { bytes, filename: 'p.tgz' },
+          bundle: '{"\\u005f\\u005fproto__": {"x": 1}}',
+        }),
+      400,
+      'BAD_REQUEST',
+      '__proto__',
+    ],
+    [
       'a file name with a slash (the same schema as the JSON form)',
       () => form({ artifact: { bytes, filename: 'p.tgz' }, filename: '../evil.tgz' }),
       400,
