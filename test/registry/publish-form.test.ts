@@ -2,7 +2,10 @@
 // artifact's raw bytes. It must publish exactly what the JSON form publishes (the same record,
 // the same checks: a forged signature is refused the same way), keep the JSON form working, and
 // refuse every malformed form with a reason and no trace left behind.
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
+import { RegistryClient } from '../../src/client/registry-client.js';
+import { boundaryOf, parseMultipartForm } from '../../src/registry/multipart-body.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeBundle } from '../../src/core/bundle.js';
 import { digestBytes } from '../../src/core/digest.js';
@@ -288,5 +291,42 @@ describe('multipart publish: malformed forms are refused with a reason', () => {
     await expectAbsent('pkg:npm/badform@1.0.0');
     const ok = await postForm(form({ artifact: { bytes, filename: 'p.tgz' } }));
     expect(ok.status, ok.text).toBe(201); // unsigned and unkeyed: accepted by this registry
+  });
+});
+
+describe('the client sends the binary form', () => {
+  it('RegistryClient.publish (what `sigil publish` calls) posts multipart with the raw bytes, not base64 JSON', async () => {
+    const seen: { type: string; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const bytes = Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a, 0x2d, 0x2d]);
+      await new RegistryClient(`http://127.0.0.1:${port}`).publish({
+        filename: 'x.bin',
+        artifact: bytes,
+        bundle: { mediaType: 'm' },
+        type: 'generic',
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.type).toMatch(/^multipart\/form-data; boundary=/);
+      const parts = parseMultipartForm(seen[0]!.body, boundaryOf(seen[0]!.type), 9);
+      expect(Object.fromEntries(parts.map((p) => [p.name, p.data.toString('hex')]))).toEqual({
+        artifact: bytes.toString('hex'),
+        filename: Buffer.from('x.bin').toString('hex'),
+        bundle: Buffer.from('{"mediaType":"m"}').toString('hex'),
+        type: Buffer.from('generic').toString('hex'),
+      });
+      expect(parts.find((p) => p.name === 'artifact')!.filename).toBe('x.bin');
+    } finally {
+      server.close();
+    }
   });
 });
