@@ -281,7 +281,7 @@ const OTHER = FORM === 'json' ? 'multipart' : 'json';
 const otherN = Number(process.env.SIGIL_BENCH_REG_OTHER_FORM ?? Math.round(N / 4));
 if (otherN > 0) {
   const otherQueues = Array.from({ length: CLIENTS }, (_, c) =>
-    Array.from({ length: Math.ceil(otherN / CLIENTS) + 1 }, (_, i) =>
+    Array.from({ length: Math.ceil(otherN / CLIENTS) + 1 }, (__, i) =>
       upload(c, i, i === 0, OTHER, 'bench-o'),
     ),
   );

@@ -47,12 +47,12 @@ async function answer(res: Response): Promise<Answer> {
 }
 
 /** postForm sends a FormData exactly as `sigil publish` does (fetch sets the boundary). */
-async function postForm(form: FormData): Promise<Answer> {
+async function postForm(body: FormData): Promise<Answer> {
   return answer(
     await fetch(`${r.url}/api/v1/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${r.admin}` },
-      body: form,
+      body,
     }),
   );
 }
