@@ -3,7 +3,9 @@
 // dsse CreateEntryRequests over keep-alive node:http connections (each signature checked
 // before admission, durable before the answer), beside the machine's Ed25519 verify rate
 // (`openssl speed -elapsed`, and openssl's CPU per verify) measured in the same run; the
-// server's CPU per entry from /proc/<pid>/stat.
+// server's CPU per entry from /proc/<pid>/stat. A second limit is the HTTP floor: a bare
+// node:http server in its own process that reads each request body and answers a response of
+// the same size (no parsing, no verify, no log), driven by the same clients the same way.
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -106,8 +108,8 @@ const url = await new Promise((resolve, reject) => {
   server.on('exit', (code) => reject(new Error(`sigil log serve exited (${code})`)));
 });
 
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-const { hostname, port } = new URL(url);
+let agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+let { hostname, port } = new URL(url);
 const post = (body) =>
   new Promise((resolve, reject) => {
     const req = request(
@@ -127,25 +129,59 @@ const post = (body) =>
     req.on('error', reject);
     req.end(body);
   });
+/** drive sends every body from CLIENTS concurrent clients; returns the server's CPU-s and the wall seconds. */
+async function drive(pid, latencies = []) {
+  let next = 0;
+  let failed = 0;
+  const cpu0 = procCpu(pid);
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < N) {
+        const body = bodies[next++];
+        const s = process.hrtime.bigint();
+        if ((await post(body)) !== 201) failed++;
+        latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+    }),
+  );
+  const cpu = procCpu(pid) - cpu0;
+  return { cpu, secs: Number(process.hrtime.bigint() - t0) / 1e9, failed };
+}
 const latencies = [];
-let next = 0;
-let failed = 0;
-const cpu0 = procCpu(server.pid);
-const t0 = process.hrtime.bigint();
-await Promise.all(
-  Array.from({ length: CLIENTS }, async () => {
-    while (next < N) {
-      const body = bodies[next++];
-      const s = process.hrtime.bigint();
-      if ((await post(body)) !== 201) failed++;
-      latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
-    }
-  }),
-);
-const serverCpu = procCpu(server.pid) - cpu0;
+const { cpu: serverCpu, secs, failed } = await drive(server.pid, latencies);
 agent.destroy();
-const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 server.kill('SIGTERM');
+
+// The HTTP floor, same clients, same bodies: what any node:http server pays per request.
+const floorServer = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const reply = Buffer.alloc(${1400}, 'x');
+     const s = require('node:http').createServer((req, res) => {
+       const chunks = [];
+       req.on('data', (c) => chunks.push(c));
+       req.on('end', () => { Buffer.concat(chunks); res.writeHead(201, { 'content-type': 'application/json' }); res.end(reply); });
+     });
+     s.keepAliveTimeout = 60000;
+     s.listen(0, '127.0.0.1', () => console.log('url: http://127.0.0.1:' + s.address().port));`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const floorUrl = await new Promise((resolve) => {
+  let out = '';
+  floorServer.stdout.on('data', (c) => {
+    out += c;
+    const m = /url: (\S+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+});
+agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+({ hostname, port } = new URL(floorUrl));
+const floor = await drive(floorServer.pid);
+agent.destroy();
+floorServer.kill('SIGTERM');
 latencies.sort((a, b) => a - b);
 const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
 
@@ -166,6 +202,12 @@ row(
   perOp(serverCpu / N),
   perOp(speed.cpuPerOp),
   `goal ≤ 0.25 ms; ${fmt(serverCpu, 2)} CPU-s in all (/proc); limit: openssl CPU per Ed25519 verify`,
+);
+row(
+  '',
+  '',
+  perOp(floor.cpu / N),
+  `HTTP floor: a bare node:http server reading each body and answering 1.4 KB, same clients (${fmt(N / floor.secs)}/s); Sigil's CPU per entry is ${fmt(serverCpu / N / (floor.cpu / N), 1)}× it`,
 );
 row('', '', `${fmt(sha256Rate())} sha256/s`, '(1 KiB blocks, node:crypto, 1 core)');
 row(

@@ -22,6 +22,8 @@ if (existsSync(new URL('./personalities.mjs', import.meta.url)))
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
 if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
+if (existsSync(new URL('./upstream-index.mjs', import.meta.url)))
+  await import('./upstream-index.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
 if (existsSync(new URL('./scaleout.mjs', import.meta.url))) await import('./scaleout.mjs');
 console.log(

@@ -15,8 +15,9 @@
  */
 
 import type { PublicKey } from '../core/keys.js';
+import { inBatches } from './batches.js';
 import type { LedgerAuthorisation, LedgerFacts, LedgerView } from './ledger-view-types.js';
-import { RecordSourceError } from './records/source.js';
+import { publicKeyFromPem, RecordSourceError } from './records/source.js';
 import { RegistryClient, RegistryRequestError } from './registry-client.js';
 import {
   ledgerNamespacesOf,
@@ -38,6 +39,20 @@ export interface FetchingLedgerView extends LedgerView {
   histories(): Promise<LedgerHistories>;
   /** False once the server answered that it keeps no key ledger (NO_LEDGER). */
   hasLedger(): boolean;
+  /**
+   * snapshot: what another thread needs to build the same view over `namespaces` (and their
+   * scopes) with {@link ledgerViewFromSnapshot}: plain data, no key objects, no closures.
+   */
+  snapshot(namespaces: readonly string[]): LedgerViewSnapshot;
+}
+
+/** LedgerViewSnapshot is a view's state as structured-cloneable data (see FetchingLedgerView.snapshot). */
+export interface LedgerViewSnapshot {
+  readonly histories: LedgerHistories;
+  readonly registryKeys: readonly { readonly pem: string; readonly keyid: string }[];
+  readonly origin: string;
+  readonly tree?: { readonly origin: string; readonly size: number; readonly hash: Uint8Array };
+  readonly noLedger: boolean;
 }
 
 /** NONE stands for "the server keeps no ledger" in the view's answers. */
@@ -93,23 +108,23 @@ export async function fetchLedgerHistories(
   treeSize: number,
 ): Promise<LedgerHistories | typeof NO_LEDGER> {
   const client = new RegistryClient(server);
-  const todo = [...new Set(namespaces)];
   const out: LedgerHistories = {};
-  for (let i = 0; i < todo.length; i += 1000) {
-    const chunk = todo.slice(i, i + 1000);
-    let answer: unknown;
-    let heads: unknown;
+  // A few requests in flight (as the record lookups): the server builds one answer while this reads another.
+  const answers = await inBatches([...new Set(namespaces)], 1000, 4, async (chunk) => {
     try {
-      const r: unknown = await client.ledgers(chunk, treeSize);
-      answer = isObject(r) ? r['ledgers'] : undefined;
-      heads = isObject(r) ? r['heads'] : undefined;
+      return { chunk, r: (await client.ledgers(chunk, treeSize)) as unknown };
     } catch (e) {
       if (e instanceof RegistryRequestError && (e.status === 404 || e.status === 405))
         return NO_LEDGER;
       throw e;
     }
+  });
+  for (const a of answers) {
+    if (a === NO_LEDGER) return NO_LEDGER;
+    const answer = isObject(a.r) ? a.r['ledgers'] : undefined;
+    const heads = isObject(a.r) ? a.r['heads'] : undefined;
     const ledgers = isObject(answer) ? answer : {};
-    for (const ns of chunk) {
+    for (const ns of a.chunk) {
       const h = Object.hasOwn(ledgers, ns) ? ledgers[ns] : undefined;
       // Every namespace of the chunk shares the one signed heads statement (verified once: head.ts).
       out[ns] =
@@ -215,6 +230,21 @@ export function historyLedgerView(
     hasLedger() {
       return !noLedger;
     },
+    snapshot(namespaces) {
+      const part: LedgerHistories = {};
+      for (const n of expandNamespaces(namespaces))
+        if (Object.hasOwn(histories, n)) part[n] = histories[n]!;
+      return {
+        histories: part,
+        registryKeys: registryKeys.map((k) => ({
+          pem: String(k.key.export({ type: 'spki', format: 'pem' })),
+          keyid: k.keyId,
+        })),
+        origin,
+        ...(tree ? { tree: { origin: tree.origin, size: tree.size, hash: tree.hash } } : {}),
+        noLedger,
+      };
+    },
     authorisedAt(namespace, keyId, logIndex) {
       return withHistories(namespace, (v) => authorise(v, namespace, keyId, logIndex));
     },
@@ -242,6 +272,32 @@ export function httpLedgerView(
       );
     return got;
   });
+}
+
+/**
+ * LEDGER_SNAPSHOT_MISS: a view built from a snapshot was asked about a namespace the snapshot
+ * does not hold (the caller then checks that dependency where the full view lives).
+ */
+export class LedgerSnapshotMiss extends Error {
+  constructor(readonly namespaces: readonly string[]) {
+    super(`the ledger snapshot holds no history for ${namespaces.join(', ')}`);
+  }
+}
+
+/**
+ * ledgerViewFromSnapshot rebuilds, in another thread, the view a snapshot was taken of:
+ * the same histories, keys and verified tree, verified and replayed here exactly as there.
+ */
+export async function ledgerViewFromSnapshot(s: LedgerViewSnapshot): Promise<FetchingLedgerView> {
+  const keys = s.registryKeys.map((k) =>
+    publicKeyFromPem(k.pem, { keyid: k.keyid }, `registry key ${k.keyid.slice(0, 16)}…`),
+  );
+  const view = historyLedgerView({ ...s.histories }, keys, s.origin, async (ns) => {
+    if (s.noLedger) return NO_LEDGER;
+    throw new LedgerSnapshotMiss(ns);
+  });
+  if (s.tree) await view.prepare([], s.tree);
+  return view;
 }
 
 /** cachedLedgerView verifies and replays the histories of the offline cache; a namespace it lacks is OFFLINE_CACHE_MISS. */

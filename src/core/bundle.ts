@@ -70,6 +70,17 @@ export function serializeBundle(bundle: SigilBundle): string {
   return `${JSON.stringify(bundle, null, 2)}\n`;
 }
 
+/**
+ * ParsedJson wraps a bundle that arrived already parsed (inside a JSON record): it is judged
+ * exactly as its bytes would be, without writing it out and parsing it again.
+ */
+export interface ParsedJson {
+  readonly parsedJson: unknown;
+}
+
+const isParsedJson = (v: unknown): v is ParsedJson =>
+  typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && 'parsedJson' in v;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -81,28 +92,31 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * wrong file") or INVALID_DOCUMENT.
  */
 export function readBundleDocument(
-  bytes: Uint8Array | string,
+  bytes: Uint8Array | string | ParsedJson,
   file = 'bundle',
 ): Record<string, unknown> & { mediaType: string } {
-  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
   let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const truncated = text.trim().length > 0 && !text.trim().endsWith('}');
-    throw Object.assign(
-      new ValidationError(
-        `${file} is not a Sigstore bundle`,
-        [
-          `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(e as Error).message}`,
-        ],
-        {
-          file,
-          hint: 'sign the artifact again with `sigil sign`, or pass the right file with --bundle',
-        },
-      ),
-      { code: 'BUNDLE_NOT_JSON' },
-    );
+  if (isParsedJson(bytes)) doc = bytes.parsedJson;
+  else {
+    const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      const truncated = text.trim().length > 0 && !text.trim().endsWith('}');
+      throw Object.assign(
+        new ValidationError(
+          `${file} is not a Sigstore bundle`,
+          [
+            `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${(e as Error).message}`,
+          ],
+          {
+            file,
+            hint: 'sign the artifact again with `sigil sign`, or pass the right file with --bundle',
+          },
+        ),
+        { code: 'BUNDLE_NOT_JSON' },
+      );
+    }
   }
   if (!isRecord(doc))
     throw new ValidationError(`${file} is not a Sigstore bundle`, ['expected a JSON object'], {
@@ -167,7 +181,7 @@ export function bundleKind(text: string): 'sigil' | 'key' | 'certificate' | 'unk
  * unknown media type gets its own code (BUNDLE_MEDIA_TYPE) because it usually
  * means "wrong file".
  */
-export function parseBundle(bytes: Uint8Array | string, file = 'bundle'): SigilBundle {
+export function parseBundle(bytes: Uint8Array | string | ParsedJson, file = 'bundle'): SigilBundle {
   const doc = readBundleDocument(bytes, file);
   const mediaType = doc.mediaType;
   const problems: string[] = [];

@@ -7,7 +7,7 @@
  * that is wrong at once: bundle → statement → subject digest → purl →
  * signature (which also decides whether the key is trusted).
  */
-import { parseBundle, type SigilBundle } from './bundle.js';
+import { type ParsedJson, parseBundle, type SigilBundle } from './bundle.js';
 import { decodeBase64Strict, verifyEnvelope } from './dsse.js';
 import { shortHex, type DigestSet } from './digest.js';
 import { InputError, VerificationError } from './errors.js';
@@ -29,7 +29,7 @@ export interface ArtifactFacts {
 }
 
 export interface VerifyReleaseInput {
-  readonly bundle: Uint8Array | string;
+  readonly bundle: Uint8Array | string | ParsedJson;
   readonly bundleFile?: string;
   readonly artifact: ArtifactFacts;
   readonly trustedKeys: readonly PublicKey[];

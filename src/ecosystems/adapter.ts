@@ -44,6 +44,8 @@ export interface NativeDigest {
   readonly algorithm: string;
   /** Exactly as the ecosystem spells it: "sha512-…", "h1:…", hex, … */
   readonly value: string;
+  /** Where the digest was taken, when not from the lockfile (e.g. "installed vendor/cache/rack-3.0.8.gem"). */
+  readonly from?: string;
 }
 
 /** LockfileEntry is one resolved dependency in a lockfile. */
@@ -64,6 +66,8 @@ export interface LockfileEntry {
   readonly source?: LockfileSource;
   /** Where in the lockfile the entry is (key path), for reports pointing at it. */
   readonly location?: string;
+  /** What the user can do when the entry pins no digest (added to DIGEST_MISSING's reason). */
+  readonly missingDigestHint?: string;
 }
 
 /** LockfileSource says where a non-registry dependency comes from. */

@@ -21,6 +21,7 @@
  * immutable and identical if rewritten, partial tiles only grow.
  */
 import { InputError } from '../core/errors.js';
+import { ExpandedTile } from './expanded-tile.js';
 import { emptyTreeHash, HASH_SIZE, type Hash, nodeHash, spanHash } from './hash.js';
 import { levelSize } from './tile.js';
 import { TILE_WIDTH, type Tile } from './tile-path.js';
@@ -33,6 +34,11 @@ import { TILE_WIDTH, type Tile } from './tile-path.js';
 export interface TreeEdge {
   readonly size: number;
   readonly tiles: readonly Uint8Array[];
+  /**
+   * Expansions of `tiles` (derived data, optional): {@link integrate} keeps them so that
+   * each batch hashes only its new nodes, not the whole edge again for the root and proofs.
+   */
+  readonly expanded?: readonly (ExpandedTile | undefined)[];
 }
 
 /** TileData is one hash tile to publish. */
@@ -113,12 +119,16 @@ export function edgeRoot(edge: TreeEdge): Hash {
   for (let level = edge.tiles.length - 1; level >= 0; level--) {
     const data = edge.tiles[level]!;
     const w = data.length / HASH_SIZE;
+    const exp = edge.expanded?.[level];
+    const usable = exp !== undefined && exp.expands(data);
+    const span = (start: number, count: number): Hash =>
+      (usable ? exp.hashAt(start, count) : undefined) ?? spanHash(data, start, count);
     let start = 0;
     // Bits of w from high to low: perfect subtrees from left to right.
     for (let bit = 7; bit >= 0; bit--) {
       const count = 1 << bit;
       if (w & count) {
-        parts.push(spanHash(data, start, count));
+        parts.push(span(start, count));
         start += count;
       }
     }
@@ -198,15 +208,21 @@ export function integrate(edge: TreeEdge, leafHashes: readonly Hash[]): Integrat
 
   const newSize = size + leafHashes.length;
   const tiles: Uint8Array[] = [];
+  const expanded: (ExpandedTile | undefined)[] = [];
   for (let level = 0; level < bufs.length && levelSize(level, newSize) > 0; level++) {
     const w = widths[level]!;
     const data = bufs[level]!.slice(0, w * HASH_SIZE);
     tiles.push(data);
     if (dirty[level] && w > 0)
       out.push({ tile: { level, index: indexes[level]!, width: w }, data });
+    // Extends the old expansion when the tile only grew (ExpandedTile checks the prefix).
+    const old = edge.expanded?.[level];
+    expanded.push(
+      w === 0 ? undefined : !dirty[level] && old?.expands(data) ? old : new ExpandedTile(data, old),
+    );
   }
   // Level order (0 first), full tiles before the partial of the same level.
   out.sort((a, b) => a.tile.level - b.tile.level || a.tile.index - b.tile.index);
-  const newEdge: TreeEdge = { size: newSize, tiles };
+  const newEdge: TreeEdge = { size: newSize, tiles, expanded };
   return { size: newSize, root: edgeRoot(newEdge), tiles: out, edge: newEdge };
 }

@@ -157,6 +157,17 @@ export function subTreeIndex(lo: number, hi: number, need: number[]): number[] {
   return need;
 }
 
+/** subTreeCount is how many stored hashes {@link subTreeIndex} names for the subtree [lo, hi). */
+export function subTreeCount(lo: number, hi: number): number {
+  let n = 0;
+  while (lo < hi) {
+    const [k] = maxpow2(hi - lo + 1);
+    n++;
+    lo += k;
+  }
+  return n;
+}
+
 /**
  * subTreeHash computes the hash of the subtree [lo, hi) from the hashes named
  * by subTreeIndex, consuming them from `hashes` starting at `pos`.
@@ -168,12 +179,7 @@ export function subTreeHash(
   hashes: readonly Hash[],
   pos: number,
 ): [Hash, number] {
-  let numTree = 0;
-  while (lo < hi) {
-    const [k] = maxpow2(hi - lo + 1);
-    numTree++;
-    lo += k;
-  }
+  const numTree = subTreeCount(lo, hi);
   let h = hashes[pos + numTree - 1]!;
   for (let i = numTree - 2; i >= 0; i--) h = nodeHash(hashes[pos + i]!, h);
   return [h, pos + numTree];

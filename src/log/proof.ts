@@ -12,7 +12,14 @@
 import { InputError } from '../core/errors.js';
 import { type Check, fail, pass } from '../core/verdict.js';
 import { HASH_SIZE, type Hash, hashEqual, nodeHash } from './hash.js';
-import { type HashReader, maxpow2, readExactly, subTreeHash, subTreeIndex } from './merkle.js';
+import {
+  type HashReader,
+  maxpow2,
+  readExactly,
+  subTreeCount,
+  subTreeHash,
+  subTreeIndex,
+} from './merkle.js';
 
 /**
  * ProofCheckCode is the `code` of the Check returned by proof checks. Public API.
@@ -93,13 +100,30 @@ export function inclusionProofIndexes(index: number, size: number): number[] {
   return need;
 }
 
-/** inclusionProofFromHashes builds the proof from the hashes named by {@link inclusionProofIndexes} (tlog.leafProof). */
+/**
+ * inclusionProofFromHashes builds the proof from the hashes named by {@link inclusionProofIndexes}
+ * (tlog.leafProof). `ranges` may remember the hashes of subtrees [lo, hi) folded from several
+ * stored hashes: such a hash depends only on the leaves in the range, never on the tree size,
+ * so a server proving many entries of one log folds each right-edge range once.
+ */
 export function inclusionProofFromHashes(
   index: number,
   size: number,
   hashes: readonly Hash[],
+  ranges?: Map<string, Hash>,
 ): Hash[] {
   let pos = 0;
+  const subTree = (lo: number, hi: number, at: number): [Hash, number] => {
+    if (ranges === undefined) return subTreeHash(lo, hi, hashes, at);
+    const n = subTreeCount(lo, hi);
+    if (n === 1) return [hashes[at]!, at + 1];
+    const key = `${lo}:${hi}`;
+    const known = ranges.get(key);
+    if (known !== undefined) return [known, at + n];
+    const r = subTreeHash(lo, hi, hashes, at);
+    ranges.set(key, r[0]);
+    return r;
+  };
   const walk = (lo: number, hi: number): Hash[] => {
     if (lo + 1 === hi) return [];
     const [k] = maxpow2(hi - lo);
@@ -107,9 +131,9 @@ export function inclusionProofFromHashes(
     let th: Hash;
     if (index < lo + k) {
       p = walk(lo, lo + k);
-      [th, pos] = subTreeHash(lo + k, hi, hashes, pos);
+      [th, pos] = subTree(lo + k, hi, pos);
     } else {
-      [th, pos] = subTreeHash(lo, lo + k, hashes, pos);
+      [th, pos] = subTree(lo, lo + k, pos);
       p = walk(lo + k, hi);
     }
     p.push(th);

@@ -33,14 +33,14 @@ export interface KeyEventPlan {
   readonly namespaces: readonly string[];
   /** keysFor answers like AuthorKeyAuthority.keysFor, on the ledger with the events applied. */
   keysFor(packagePurl: string): NamespaceKeys;
-  /** stage stores the events as pending (synchronously, in the registry database) so a crash after their log append recovers them. */
-  stage(): void;
+  /** stage stores the events as pending (embedded: synchronously when called, in the registry database) so a crash after their log append recovers them. */
+  stage(): Promise<void>;
   /** commit appends the staged events to the log in order and applies them; resolves with their indexes. */
   commit(): Promise<number[]>;
   /** logged is true once any of the events is in the log (the upload can no longer be undone). */
   logged(): boolean;
   /** discard drops staged events that were not logged. */
-  discard(): void;
+  discard(): Promise<void>;
 }
 
 export interface AuthorKeyAuthority {

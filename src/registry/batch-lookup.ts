@@ -78,12 +78,7 @@ export function planLookup(
   let repeats = 0;
   for (const p of purls) {
     if (spellings.has(p)) continue; // the same string twice: one key in the answer anyway
-    let canonical: string | undefined;
-    try {
-      canonical = canonicalPurl(p);
-    } catch {
-      canonical = undefined;
-    }
+    const canonical = canonicalOf(p);
     spellings.set(p, canonical);
     if (canonical === undefined) continue;
     if (seen.has(canonical)) {
@@ -101,6 +96,29 @@ export function planLookup(
     }
   }
   return { spellings, distinct: [...seen] };
+}
+
+/**
+ * Canonical forms of spellings seen (canonicalPurl is pure, and a lockfile verified again
+ * names the same spellings: packageurl-js parsing was ~5 % of a lookup's CPU). Bounded in
+ * count and spelling length; started over when full.
+ */
+const CANONICAL_MEMO_MAX = 100_000;
+const canonicalMemo = new Map<string, string | null>();
+
+function canonicalOf(spelling: string): string | undefined {
+  let c = canonicalMemo.get(spelling);
+  if (c === undefined) {
+    try {
+      c = canonicalPurl(spelling);
+    } catch {
+      c = null;
+    }
+    if (spelling.length > 512) return c ?? undefined; // only ordinary purls are kept
+    if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+    canonicalMemo.set(spelling, c);
+  }
+  return c ?? undefined;
 }
 
 /** LookupLimiter rate-limits lookups per client address by the number of distinct purls asked. */

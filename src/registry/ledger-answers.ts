@@ -21,7 +21,7 @@ export async function ledgerReport(
   const keys = await ledger.keysFor(
     namespace.endsWith('/*') ? namespace : namespace.replace(/@[^/]*$/, ''),
   );
-  const events = ledger.loggedEvents(keys.namespace);
+  const events = await ledger.loggedEvents(keys.namespace);
   const proofs = await Promise.all(
     events.map(async (e) => ({
       ...e,
@@ -68,6 +68,7 @@ export async function governingLedgersJson(
   namespaces: readonly string[],
   maxResponseBytes: number,
 ): Promise<string> {
+  await ledger.refresh(); // replicas: ledgerFor below answers from a ledger that has caught up
   const size = checkpointSize(await log.latestCheckpoint());
   const eventsJson = new Map<string, string>();
   const parts: string[] = [];
@@ -76,7 +77,7 @@ export async function governingLedgersJson(
     const governing = ledger.ledger.ledgerFor(ns, size) ?? ns;
     let events = eventsJson.get(governing);
     if (events === undefined)
-      eventsJson.set(governing, (events = JSON.stringify(ledger.loggedEvents(governing))));
+      eventsJson.set(governing, (events = JSON.stringify(await ledger.loggedEvents(governing))));
     const item = `${JSON.stringify(ns)}:{"ledger":${JSON.stringify(governing)},"events":${events}}`;
     if ((bytes += item.length + 1) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
     parts.push(item);

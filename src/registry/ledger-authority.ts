@@ -3,7 +3,10 @@
  * judged by the same pure replay every verifier runs (src/ledger), logged
  * as dsse entries, and kept in the registry database for replay at start-up.
  * Key events are serialised (one at a time) so the index an event is judged
- * at is the index it gets among key events.
+ * at is the index it gets among key events — within the process by a queue,
+ * across replicas by the journal's turn. With a shared journal (replicas),
+ * the ledger catches up with what other replicas logged before it answers
+ * `keysFor` and before it judges (key-event-journal.ts).
  */
 import type { DsseEnvelope } from '../core/dsse.js';
 import type { PublicKey } from '../core/keys.js';
@@ -14,7 +17,8 @@ import { PushbackError } from '../log/service.js';
 import { dsseLogEntry } from '../log/rekor/dsse-entry.js';
 import { decodeBase64Strict } from '../core/dsse.js';
 import { spkiDer } from '../core/keys.js';
-import type { KeyEventStore } from '../store/registry/key-events.js';
+import { KeyEventStore } from '../store/registry/key-events.js';
+import { type KeyEventJournal, type KeyEventTurn, storeJournal } from './key-event-journal.js';
 import type { AuthorKeyAuthority, KeyEventPlan, NamespaceKeys } from './authority.js';
 import { RegistryError } from './errors.js';
 import { releaseKeyOf } from '../ecosystems/release-key.js';
@@ -25,13 +29,16 @@ import { checkpointSize } from './records.js';
 export class LedgerAuthority implements AuthorKeyAuthority {
   readonly ledger: Ledger;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The highest log index of a key event applied to `ledger` (-1: none). */
+  private appliedThrough = -1;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   /** Package key (src/ecosystems/release-key.ts) → the spelling of the package namespace that has a ledger. */
   private readonly spellings = new Map<string, string>();
 
   constructor(
     private readonly log: TransparencyLog,
-    private readonly events: KeyEventStore,
+    private readonly events: KeyEventJournal,
     private readonly registryKeys: readonly PublicKey[],
     /** How the releases spell a package (by package key), so a ledger never starts under another spelling. */
     private readonly releaseSpelling: (packageKey: string) => string | undefined = () => undefined,
@@ -42,21 +49,53 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   /** open replays the stored events and finishes any a crash left pending. */
   static async open(
     log: TransparencyLog,
-    events: KeyEventStore,
+    events: KeyEventStore | KeyEventJournal,
     registryKeys: readonly PublicKey[],
     releaseSpelling?: (packageKey: string) => string | undefined,
   ): Promise<LedgerAuthority> {
-    const a = new LedgerAuthority(log, events, registryKeys, releaseSpelling);
-    for (const row of events.pending()) {
-      const r = await log.append(row.entry);
-      events.complete(row.id, r.index);
+    const journal = events instanceof KeyEventStore ? storeJournal(events) : events;
+    const a = new LedgerAuthority(log, journal, registryKeys, releaseSpelling);
+    const turn = await journal.turn(); // replicas: no other one is judging while pending events are finished
+    try {
+      await a.finishPending();
+      await a.catchUp();
+    } finally {
+      await turn.end();
     }
-    for (const row of events.logged())
-      a.applied(a.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }));
     return a;
   }
 
+  /** finishPending (re)appends the events a crash left staged: the log returns the index an entry already has. */
+  private async finishPending(): Promise<void> {
+    for (const row of await this.events.pending()) {
+      const r = await this.log.append(row.entry);
+      await this.events.complete(row.id, r.index);
+    }
+  }
+
+  /** catchUp applies the logged events this process has not applied yet (other replicas', or all at open). */
+  private catchUp(): Promise<void> {
+    // One at a time (two would apply the same rows twice), and each reads after it was asked
+    // for: joining a read already running could miss what the caller must see (events logged
+    // just before the caller took its turn).
+    const next = this.catchingUp.then(async () => {
+      for (const row of await this.events.loggedAfter(this.appliedThrough))
+        if (row.logIndex! > this.appliedThrough)
+          this.applied(
+            this.ledger.apply({ logIndex: row.logIndex!, envelope: JSON.parse(row.envelope) }),
+          );
+    });
+    this.catchingUp = next.catch(() => undefined);
+    return next;
+  }
+
+  /** refresh: with replicas, catch up with what the others logged; alone, the ledger is always current. */
+  async refresh(): Promise<void> {
+    if (this.events.shared) await this.catchUp();
+  }
+
   private applied(h: HistoryEntry): HistoryEntry {
+    if (h.logIndex > this.appliedThrough) this.appliedThrough = h.logIndex;
     if (h.status === 'applied' && h.namespace !== undefined && !h.namespace.endsWith('/*')) {
       const k = packageKeyOf(h.namespace);
       if (k !== undefined && !this.spellings.has(k)) this.spellings.set(k, h.namespace);
@@ -73,6 +112,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   async keysFor(packagePurl: string): Promise<NamespaceKeys> {
+    await this.refresh();
     return keysOn(this.ledger, packagePurl, await this.logSize());
   }
 
@@ -81,15 +121,19 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   }
 
   /** eventsOf lists the stored events of a namespace (envelopes and indexes), for the read API. */
-  loggedEvents(namespace: string): { logIndex: number; envelope: DsseEnvelope }[] {
-    return this.events
-      .loggedFor(namespace)
-      .map((r) => ({ logIndex: r.logIndex!, envelope: JSON.parse(r.envelope) as DsseEnvelope }));
+  async loggedEvents(namespace: string): Promise<{ logIndex: number; envelope: DsseEnvelope }[]> {
+    await this.refresh(); // replicas: history() answers from the ledger this caught up
+    return (await this.events.loggedFor(namespace)).map((r) => ({
+      logIndex: r.logIndex!,
+      envelope: JSON.parse(r.envelope) as DsseEnvelope,
+    }));
   }
 
   /** loggedRows lists a namespace's own logged events with their log leaves (for proven ledger answers). */
-  loggedRows(namespace: string): { logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[] {
-    return this.events.loggedFor(namespace).map((r) => ({
+  async loggedRows(
+    namespace: string,
+  ): Promise<{ logIndex: number; envelope: DsseEnvelope; entry: Uint8Array }[]> {
+    return (await this.events.loggedFor(namespace)).map((r) => ({
       logIndex: r.logIndex!,
       envelope: JSON.parse(r.envelope) as DsseEnvelope,
       entry: r.entry,
@@ -98,12 +142,12 @@ export class LedgerAuthority implements AuthorKeyAuthority {
 
   submitKeyEvent(envelope: DsseEnvelope): Promise<{ logIndex: number; namespace: string }> {
     return this.withKeyEvents([envelope], async (plan) => {
-      plan.stage();
+      await plan.stage();
       try {
         const [logIndex] = await plan.commit();
         return { logIndex: logIndex!, namespace: plan.namespaces[0]! };
       } finally {
-        plan.discard();
+        await plan.discard();
       }
     });
   }
@@ -114,26 +158,42 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   ): Promise<T> {
     if (envelopes.length === 0) {
       // Nothing to serialise: answer from the live ledger at the size when asked.
-      return this.logSize().then((size) =>
-        run({
-          namespaces: [],
-          keysFor: (p) => keysOn(this.ledger, p, size),
-          stage: () => undefined,
-          commit: async () => [],
-          logged: () => false,
-          discard: () => undefined,
-        }),
-      );
+      return this.refresh()
+        .then(() => this.logSize())
+        .then((size) =>
+          run({
+            namespaces: [],
+            keysFor: (p) => keysOn(this.ledger, p, size),
+            stage: async () => undefined,
+            commit: async () => [],
+            logged: () => false,
+            discard: async () => undefined,
+          }),
+        );
     }
     // Exclusive until the events are applied to the ledger (commit) or the run settles: the
     // release's own log appends after the commit need not hold up other key events.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const run2 = this.queue.then(async () => {
+      let turn: KeyEventTurn | undefined;
       try {
-        return await run(await this.plan(envelopes, open));
+        // Across replicas: one judges at a time, on the ledger with everything logged so far.
+        turn = await this.events.turn();
+        if (this.events.shared) {
+          await this.finishPending(); // a replica that died mid-commit left them: they may be in the log
+          await this.catchUp();
+        }
+        const mine = turn;
+        return await run(
+          await this.plan(envelopes, mine, () => {
+            open();
+            void mine.end(); // the events are applied here: other replicas may judge theirs
+          }),
+        );
       } finally {
         open();
+        await turn?.end(); // ending a turn twice is harmless
       }
     });
     this.queue = Promise.race([
@@ -149,6 +209,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
   /** plan judges the events one after another on a fork of the ledger, as if logged at the next indexes. */
   private async plan(
     envelopes: readonly DsseEnvelope[],
+    turn: KeyEventTurn,
     unlock: () => void,
   ): Promise<KeyEventPlan> {
     const size = await this.logSize();
@@ -225,9 +286,11 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     return {
       namespaces: judged.map((j) => j.namespace),
       keysFor: (p) => keysOn(fork, p, after),
-      stage: () => {
+      stage: async () => {
         for (const j of judged)
-          staged.push(this.events.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry));
+          staged.push(
+            await turn.insertPending(j.namespace, JSON.stringify(j.envelope), j.entry), // fails once the turn is lost
+          );
       },
       commit: async () => {
         if (staged.length !== judged.length) throw new Error('ledger: commit before stage'); // internal bug
@@ -244,7 +307,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
               });
             throw e;
           }
-          this.events.complete(staged[i]!, index);
+          await this.events.complete(staged[i]!, index);
           logged = i + 1;
           const applied = this.applied(
             this.ledger.apply({ logIndex: index, envelope: j.envelope }),
@@ -259,8 +322,8 @@ export class LedgerAuthority implements AuthorKeyAuthority {
         return indexes;
       },
       logged: () => logged > 0,
-      discard: () => {
-        for (const id of staged.slice(logged)) this.events.remove(id);
+      discard: async () => {
+        for (const id of staged.slice(logged)) await this.events.remove(id);
       },
     };
   }

@@ -65,7 +65,7 @@ export async function provenLedgers(
       out[asked] = { error: ns.reason };
       continue;
     }
-    const rows = ledger.loggedRows(ns.value.id).filter((r) => r.logIndex < treeSize);
+    const rows = (await ledger.loggedRows(ns.value.id)).filter((r) => r.logIndex < treeSize);
     const events = await Promise.all(
       rows.map(async (r) => ({
         logIndex: r.logIndex,

@@ -77,7 +77,7 @@ export interface PublishRequest {
    * stored: with the versionless purl and the action ('publish', or 'keys' for
    * key events sent along). It throws to refuse (token scope, namespace owner).
    */
-  readonly authorize?: (packagePurl: string, action: 'publish' | 'keys') => void;
+  readonly authorize?: (packagePurl: string, action: 'publish' | 'keys') => void | Promise<void>;
 }
 
 export interface PublishOutcome {
@@ -118,7 +118,7 @@ export async function publishRelease(
   const key = keyOf(purl);
   const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
   if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
-  req.authorize?.(packagePurl, 'publish');
+  await req.authorize?.(packagePurl, 'publish');
   await ctx.upstreamNames?.checkPublish(packagePurl); // a public name is not published here (shadowing)
   // Every key event is authorised for its own namespace with the caller's token, exactly as on
   // /api/v1/key-events (issue 11, item 2): riding along with a publish of another package buys nothing.
@@ -134,7 +134,7 @@ export async function publishRelease(
     const ns = parsed.value.statement.predicate.namespace;
     // A ledger hosts the name: not for a public one. Checked before authorize, which claims a pattern at once.
     if (ns !== packagePurl) await ctx.upstreamNames?.checkPublish(ns);
-    req.authorize?.(ns, 'keys');
+    await req.authorize?.(ns, 'keys');
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
@@ -309,13 +309,16 @@ async function publishWith(
     );
   }
 
-  plan.stage(); // in the same database as the reservation: durable with it (syncBatched below)
+  // Embedded: written now, in the same database as the reservation, durable with it (syncBatched
+  // below). Awaited inside the try, so that no tick passes between the reservation and `inflight`.
+  const staged = plan.stage();
   let finished!: () => void;
   const running = new Promise<void>((resolve) => (finished = resolve));
   let mine = inflight.get(ctx.store);
   if (!mine) inflight.set(ctx.store, (mine = new Map()));
   mine.set(purl, running);
   try {
+    await staged;
     // The reservation (it holds every byte about to be logged) and the blob are durable before
     // the log can hold the entries: recovery finds them after a crash or power loss.
     await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
@@ -337,7 +340,7 @@ async function publishWith(
     // never served.) Once a key event is in the log the reservation stays for recovery.
     if (!plan.logged()) {
       ctx.store.abandon(purl);
-      plan.discard();
+      await plan.discard();
     }
     if (e instanceof PushbackError)
       throw new RegistryError(503, 'LOG_BUSY', e.message, `retry after ${e.retryAfterSeconds} s`, {

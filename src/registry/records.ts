@@ -89,30 +89,20 @@ export async function buildRecord(
 }
 
 /**
- * recordJson is buildRecord's answer as JSON text, with the stored JSON columns
- * (bundle, statement, signature) embedded as they are instead of parsed and
- * re-serialized: the batch lookup of a lockfile's thousands of records is
- * mostly this copying. Same document as JSON.stringify(buildRecord(...)).
+ * A record as JSON text is three parts: what the stored row says (the same for every
+ * checkpoint: a published row never changes), the log part (checkpoint and inclusion proofs:
+ * the same for every record until the checkpoint moves) and the ledger facts. The stored JSON
+ * columns (bundle, statement, signature) are embedded as they are instead of parsed and
+ * re-serialized. Same document as JSON.stringify(buildRecord(...)).
  */
-async function recordJson(
-  ctx: RecordContext,
-  row: ReleaseRow,
-  checkpoint: string,
-  size: number,
-  resetInHistory: boolean,
-  ledgerNamespace?: string,
-): Promise<string> {
-  const publish = {
-    logIndex: row.publishIndex!,
-    hashes: (await ctx.log.inclusionProof(row.publishIndex!, size)).map(b64),
-  };
-  const author =
-    row.authorIndex === null
-      ? undefined
-      : {
-          logIndex: row.authorIndex,
-          hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64),
-        };
+interface RowText {
+  /** `"purl":…` up to and including the registry signature. */
+  readonly head: string;
+  /** `"downloadUrl":…`. */
+  readonly tail: string;
+}
+
+function rowText(ctx: RecordContext, row: ReleaseRow): RowText {
   const j = JSON.stringify;
   const parts = [
     `"purl":${j(row.purl)}`,
@@ -128,26 +118,64 @@ async function recordJson(
     );
   parts.push(`"publishStatement":${row.publishEnvelope}`);
   if (row.registrySignature) parts.push(`"registrySignature":${row.registrySignature}`);
-  parts.push(
-    `"log":${j({ origin: ctx.log.origin, checkpoint, ...(author ? { author } : {}), publish })}`,
-  );
-  if (ledgerNamespace) parts.push(`"ledger":${j({ namespace: ledgerNamespace, resetInHistory })}`);
-  parts.push(`"downloadUrl":${j(downloadUrl(ctx.baseUrl, row))}`);
-  return `{${parts.join(',')}}`;
+  return { head: parts.join(','), tail: `"downloadUrl":${j(downloadUrl(ctx.baseUrl, row))}` };
 }
 
+/** The identity of a published row: what its record text depends on besides the checkpoint and ledger facts. */
+const rowKey = (row: ReleaseRow): string =>
+  `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}`;
+
 /**
- * Record texts of the current checkpoint, per registry: a published row never
- * changes and a record is a function of (row, checkpoint, ledger facts), so
- * between two log commits the same lockfile's lookups are answered from here.
- * Keyed by everything the text depends on; dropped whole when the checkpoint
- * moves; bounded in bytes.
+ * Per registry: row texts (kept across checkpoints, bounded in bytes), and for the current
+ * checkpoint the log part's prefix, each entry's inclusion proof as JSON (shared by every
+ * record that names it) and whole record texts (dropped when the checkpoint moves).
  */
 const RECORD_CACHE_MAX_BYTES = 64 * 1024 * 1024;
-const recordCaches = new WeakMap<
-  RecordContext,
-  { checkpoint: string; bytes: number; texts: Map<string, string> }
->();
+/** What is cached for one checkpoint; replaced whole when the checkpoint moves. */
+interface CheckpointCache {
+  readonly checkpoint: string;
+  /** `{"origin":…,"checkpoint":…` as JSON.stringify writes the log object. */
+  readonly logPrefix: string;
+  readonly proofs: Map<number, string>;
+  readonly texts: Map<string, string>;
+  textBytes: number;
+}
+interface RecordCache {
+  readonly rows: Map<string, RowText>;
+  rowBytes: number;
+  current: CheckpointCache | undefined;
+}
+const recordCaches = new WeakMap<RecordContext, RecordCache>();
+
+function cachesFor(ctx: RecordContext, checkpoint: string): [RecordCache, CheckpointCache] {
+  let cache = recordCaches.get(ctx);
+  if (!cache) recordCaches.set(ctx, (cache = { rows: new Map(), rowBytes: 0, current: undefined }));
+  if (cache.current?.checkpoint !== checkpoint) {
+    const j = JSON.stringify({ origin: ctx.log.origin, checkpoint });
+    cache.current = {
+      checkpoint,
+      logPrefix: j.slice(0, -1),
+      proofs: new Map(),
+      texts: new Map(),
+      textBytes: 0,
+    };
+  }
+  return [cache, cache.current];
+}
+
+async function proofJson(
+  ctx: RecordContext,
+  cp: CheckpointCache,
+  index: number,
+  size: number,
+): Promise<string> {
+  let p = cp.proofs.get(index);
+  if (p === undefined) {
+    p = `{"logIndex":${index},"hashes":${JSON.stringify((await ctx.log.inclusionProof(index, size)).map(b64))}}`;
+    cp.proofs.set(index, p);
+  }
+  return p;
+}
 
 async function cachedRecordJson(
   ctx: RecordContext,
@@ -157,22 +185,46 @@ async function cachedRecordJson(
   resetInHistory: boolean,
   ledgerNamespace?: string,
 ): Promise<string> {
-  let cache = recordCaches.get(ctx);
-  if (!cache || cache.checkpoint !== checkpoint)
-    recordCaches.set(ctx, (cache = { checkpoint, bytes: 0, texts: new Map() }));
-  const key = `${row.purl}\n${row.publishIndex}\n${row.authorIndex}\n${row.sha256}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
-  const hit = cache.texts.get(key);
+  const [cache, cp] = cachesFor(ctx, checkpoint);
+  const id = rowKey(row);
+  const key = `${id}\n${resetInHistory}\n${ledgerNamespace ?? ''}`;
+  const hit = cp.texts.get(key);
   if (hit !== undefined) return hit;
-  const text = await recordJson(ctx, row, checkpoint, size, resetInHistory, ledgerNamespace);
-  if (recordCaches.get(ctx) === cache) {
-    if (cache.bytes + text.length > RECORD_CACHE_MAX_BYTES) {
-      cache.texts.clear();
-      cache.bytes = 0;
+  let rt = cache.rows.get(id);
+  if (rt === undefined) {
+    rt = rowText(ctx, row);
+    if (cache.rowBytes > RECORD_CACHE_MAX_BYTES) {
+      cache.rows.clear();
+      cache.rowBytes = 0;
     }
-    cache.texts.set(key, text);
-    cache.bytes += text.length;
+    cache.rows.set(id, rt);
+    cache.rowBytes += rt.head.length + rt.tail.length;
   }
+  const author =
+    row.authorIndex === null ? '' : `,"author":${await proofJson(ctx, cp, row.authorIndex, size)}`;
+  const publish = await proofJson(ctx, cp, row.publishIndex!, size);
+  const text = recordText(rt, cp.logPrefix, author, publish, resetInHistory, ledgerNamespace);
+  if (cp.textBytes + text.length > RECORD_CACHE_MAX_BYTES) {
+    cp.texts.clear();
+    cp.textBytes = 0;
+  }
+  cp.texts.set(key, text);
+  cp.textBytes += text.length;
   return text;
+}
+
+function recordText(
+  rt: RowText,
+  logPrefix: string,
+  author: string,
+  publish: string,
+  resetInHistory: boolean,
+  ledgerNamespace: string | undefined,
+): string {
+  const ledger = ledgerNamespace
+    ? `,"ledger":${JSON.stringify({ namespace: ledgerNamespace, resetInHistory })}`
+    : '';
+  return `{${rt.head},"log":${logPrefix}${author},"publish":${publish}}${ledger},${rt.tail}}`;
 }
 
 const isFileList = (

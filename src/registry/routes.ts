@@ -23,6 +23,7 @@ import type { DsseEnvelope } from '../core/dsse.js';
 import { RegistryError } from './errors.js';
 import { publishRelease, type RegistryContext } from './publish.js';
 import { buildBatchJson, buildRecord } from './records.js';
+import { PublishedRows } from './lookup-rows.js';
 import type { ReleaseRow } from '../store/registry/releases.js';
 import type { LedgerAuthority } from './ledger-authority.js';
 import {
@@ -251,9 +252,9 @@ export async function registryRoutes(
   /** Refuse writes without a valid token before reading the (possibly large) body. */
   const writeHook = (action: 'publish' | 'keys') =>
     auth ? { onRequest: auth.guard.requireAuth({ action }) } : {};
-  const claim = (req: FastifyRequest, namespace: string) => {
+  const claim = async (req: FastifyRequest, namespace: string) => {
     if (auth && req.sigilAuth?.unclaimed)
-      auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
+      await auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
   // The JSON form (artifact in base64) and the binary form (multipart/form-data, publish-form.ts)
@@ -305,6 +306,7 @@ export async function registryRoutes(
     return reply.code(outcome.status).send(outcome.record);
   }
 
+  const publishedRows = new PublishedRows(ctx.store);
   async function lookupReleases(
     req: FastifyRequest<{ Body: { purls: string[] } }>,
     reply: FastifyReply,
@@ -313,12 +315,9 @@ export async function registryRoutes(
     // and per-client volume are bounded (batch-lookup.ts).
     const plan = planLookup(req.body.purls, lookupLimits);
     lookupLimiter.take(req.ip, plan.distinct.length);
-    // A version that is a set of files (PyPI) answers every file of it (release-keys.ts filesOfVersion).
-    const answerOf = (c: string): ReleaseRow | ReleaseRow[] | undefined => {
-      const files = filesOfVersion(ctx.store, c);
-      return files && files.length > 0 ? files : findRelease(ctx.store, c);
-    };
-    const byCanonical = new Map(plan.distinct.map((c) => [c, answerOf(c)] as const));
+    // A version that is a set of files (PyPI) answers every file of it; published rows are
+    // remembered (lookup-rows.ts).
+    const byCanonical = new Map(plan.distinct.map((c) => [c, publishedRows.find(c)] as const));
     const rows = new Map<string, ReleaseRow | ReleaseRow[] | undefined>();
     for (const [spelling, canonical] of plan.spellings)
       rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
@@ -520,9 +519,9 @@ export async function registryRoutes(
     if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
     // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
     await ctx.upstreamNames?.checkPublish(namespace);
-    if (auth) claimPatternFirst(auth.service, req, namespace);
+    if (auth) await claimPatternFirst(auth.service, req, namespace);
     const r = await ledger!.submitKeyEvent(envelope as DsseEnvelope);
-    claim(req, namespace);
+    await claim(req, namespace);
     return reply.code(201).send(r);
   }
 

@@ -40,6 +40,8 @@ import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { openProxy, type Proxy } from './observed/proxy.js';
+import { DebMirror } from './observed/deb-proxy.js';
+import { CpanProxy } from './observed/cpan-proxy.js';
 import { observedRoutes } from './observed/routes.js';
 import { ConflictStore } from '../store/registry/conflicts.js';
 import type { ProxyConfig } from './upstream/config.js';
@@ -346,11 +348,26 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(aptRoutes, {
     repo: apt,
+    ...(proxy?.deb
+      ? {
+          mirror: new DebMirror(proxy.deb, proxy.observe, store, openpgpKey.privateKey, {
+            origin: 'Sigil',
+            validitySeconds: apt.options.validitySeconds,
+            now: apt.options.now,
+            privatePatterns: proxy.config.private,
+          }),
+        }
+      : {}),
     store,
     publicKeyArmored: openpgpKey.publicArmored,
     prefix: '/debian',
   });
-  await app.register(wordpressRoutes, { plugins: wordpress, store, prefix: '/wordpress' });
+  await app.register(wordpressRoutes, {
+    plugins: wordpress,
+    store,
+    prefix: '/wordpress',
+    ...(proxy?.wordpress ? { proxy: proxy.wordpress } : {}),
+  });
   const cran = new CranRepository(store);
   await app.register(cranRoutes, {
     repo: cran,
@@ -368,16 +385,43 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: '/maven2',
   });
   const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
-  await app.register(puppetRoutes, { forge: puppet, store, prefix: '/puppet' });
+  await app.register(puppetRoutes, {
+    forge: puppet,
+    store,
+    prefix: '/puppet',
+    ...(proxy?.puppet ? { proxy: proxy.puppet } : {}),
+  });
   await app.register(cpanRoutes, {
     repo: cpan,
+    ...(proxy?.cpan
+      ? {
+          proxy: new CpanProxy(
+            proxy.cpan,
+            proxy.observe,
+            openpgpKey.privateKey,
+            proxy.config.private,
+          ),
+        }
+      : {}),
     store,
     publicKeyArmored: openpgpKey.publicArmored,
     baseUrl: () => base.url,
     prefix: '/cpan',
   });
-  await app.register(hexRoutes, { repo: hex, store, publicPem: hexKey.publicPem, prefix: '/hex' });
-  await app.register(hackageRoutes, { repo: hackage, store, prefix: '/hackage' });
+  await app.register(hexRoutes, {
+    repo: hex,
+    store,
+    publicPem: hexKey.publicPem,
+    prefix: '/hex',
+    ...(proxy?.hex ? { proxy: proxy.hex } : {}),
+  });
+  hackage.upstream = proxy?.hackage; // the upstream's verified entries, listed in Sigil's index
+  await app.register(hackageRoutes, {
+    repo: hackage,
+    store,
+    prefix: '/hackage',
+    ...(proxy?.hackage ? { proxy: proxy.hackage } : {}),
+  });
   await app.register(pypiRoutes, {
     ctx,
     maxUploadBytes,

@@ -25,6 +25,13 @@
  *    sequencer calls it only after every object the new tree needs is durable,
  *    so any committed size has all its tiles. Objects beyond the committed
  *    size are garbage and may be overwritten with different bytes later.
+ *    A driver that `keepsEdge` receives the new tree's right-edge partial
+ *    tiles and partial entry bundle in the commit itself (`Commit.edge`),
+ *    stores them atomically with it and serves them from `readTile`; only full
+ *    tiles and bundles go through `writeTiles` (a batch of a few entries then
+ *    costs one durable step, not a rewrite of every partial object).
+ *    Its `publishCheckpoint` writes those partial objects where static readers
+ *    look before the checkpoint that names them (issue 14, P4).
  * 4. **Retries.** `writeTiles`, `publishCheckpoint` and `prune` are idempotent
  *    and may be retried or repeated after a crash. `commit` may be retried
  *    only while `loadState` still shows `oldSize`.
@@ -56,10 +63,14 @@ export interface Commit extends CommittedState {
   readonly oldSize: number | undefined;
   /** Dedup rows of the batch: leaf hash → index. */
   readonly dedup: readonly (readonly [hash: Hash, index: number])[];
+  /** For a driver that `keepsEdge`: every partial tile and the partial bundle of the new tree (replacing the old edge). */
+  readonly edge?: readonly StoredObject[];
 }
 
 /** LogStorage is where a log's tiles, bundles, checkpoint, size and dedup index live. See the file comment for the contract. */
 export interface LogStorage {
+  /** True when `commit` stores the right-edge partial objects (Commit.edge) and `writeTiles` gets full ones only (rule 3). */
+  readonly keepsEdge?: boolean;
   /** loadState returns the committed record, or undefined for a log never committed. */
   loadState(): Promise<CommittedState | undefined>;
   /** lookup returns, per leaf hash, the index of the committed entry with that hash, or undefined. */
@@ -70,8 +81,12 @@ export interface LogStorage {
   readTile(tile: Tile): Promise<Uint8Array | undefined>;
   /** commit is the commit point: records size, root, checkpoint and dedup rows atomically, if the committed size is `oldSize`. */
   commit(c: Commit): Promise<void>;
-  /** publishCheckpoint stores the checkpoint object readers fetch (after commit). Atomic replace; durable on return. */
-  publishCheckpoint(checkpoint: string): Promise<void>;
+  /**
+   * publishCheckpoint stores the checkpoint object readers fetch (after commit). Atomic replace;
+   * durable on return. A driver that `keepsEdge` is given the committed edge of that checkpoint
+   * and writes it (durably) before the checkpoint.
+   */
+  publishCheckpoint(checkpoint: string, edge?: readonly StoredObject[]): Promise<void>;
   /** prune deletes superseded partial tiles of the given full tiles (best effort; readers then fall back to the full tile). */
   prune(fullTiles: readonly Tile[]): Promise<void>;
   /** close releases the storage. */

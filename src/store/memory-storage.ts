@@ -18,7 +18,10 @@ function key(h: Hash): string {
 }
 
 export class MemoryStorage implements LogStorage {
+  /** With `keepsEdge`, partial objects come with the commit and are stored on publication (as SqliteFileStorage). */
+  readonly keepsEdge: boolean;
   private state: CommittedState | undefined;
+  private edge: readonly StoredObject[] = [];
   private readonly objects = new Map<string, Uint8Array>();
   private readonly dedup = new Map<string, number>();
   /** The last checkpoint given to publishCheckpoint (what a static file server would serve). */
@@ -26,6 +29,10 @@ export class MemoryStorage implements LogStorage {
 
   async loadState(): Promise<CommittedState | undefined> {
     return this.state;
+  }
+
+  constructor(options: { keepsEdge?: boolean } = {}) {
+    this.keepsEdge = options.keepsEdge ?? false;
   }
 
   async lookup(hashes: readonly Hash[]): Promise<(number | undefined)[]> {
@@ -37,16 +44,19 @@ export class MemoryStorage implements LogStorage {
   }
 
   async readTile(tile: Tile): Promise<Uint8Array | undefined> {
-    return this.objects.get(formatTilePath(tile));
+    const path = formatTilePath(tile);
+    return this.edge.find((o) => formatTilePath(o.tile) === path)?.data ?? this.objects.get(path);
   }
 
   async commit(c: Commit): Promise<void> {
     if (this.state?.size !== c.oldSize) throw new StorageConflictError(c.oldSize, this.state?.size);
     for (const [h, i] of c.dedup) this.dedup.set(key(h), i);
+    if (c.edge) this.edge = c.edge.map((o) => ({ tile: o.tile, data: new Uint8Array(o.data) }));
     this.state = { size: c.size, root: new Uint8Array(c.root), checkpoint: c.checkpoint };
   }
 
-  async publishCheckpoint(checkpoint: string): Promise<void> {
+  async publishCheckpoint(checkpoint: string, edge: readonly StoredObject[] = []): Promise<void> {
+    await this.writeTiles(edge);
     this.published = checkpoint;
   }
 

@@ -10,11 +10,19 @@
  *
  * One batch, in this order (the crash-safety argument):
  *   1. integrate (pure): new hash tiles, entry bundles, root;
- *   2. storage.writeTiles: every object of the new tree, durable;
+ *   2. storage.writeTiles: every object of the new tree, durable (with a
+ *      storage that `keepsEdge`: the full ones only);
  *   3. sign the checkpoint; storage.commit — THE COMMIT POINT: size, root,
- *      checkpoint and dedup rows in one atomic, compare-and-swap step;
+ *      checkpoint and dedup rows (and the partial objects, `keepsEdge`) in one
+ *      atomic, compare-and-swap step;
  *   4. storage.publishCheckpoint: the checkpoint object readers fetch;
  *   5. acknowledge the batch's appends; prune superseded partial tiles.
+ * With a storage that `keepsEdge`, step 4 runs after 5, off the writer's
+ * path and coalesced (only the newest commit is published when several wait):
+ * the entries are durable at 3, HTTP readers are served from the committed
+ * state, and static readers see a checkpoint only once its partial objects
+ * are written (issue 14, P4: a small batch no longer rewrites every partial
+ * tile and bundle through temp file + fsync + rename).
  * A crash before 3 leaves the previous commit intact with all its tiles
  * (objects beyond the committed size are garbage, overwritten later and
  * never served); a crash after 3 keeps the batch (unacknowledged; a retry
@@ -58,6 +66,7 @@ import {
   type Tile,
 } from '../log/tile-path.js';
 import { HASH_SIZE } from '../log/hash.js';
+import { formatEntryBundle } from '../log/entry-bundle.js';
 import {
   type LogStorage,
   StorageConflictError,
@@ -109,10 +118,16 @@ type Base = Pick<Snapshot, 'size' | 'edge' | 'partialBundle'>;
 /** Step is an integrated batch on its way to the commit point. */
 interface Step {
   readonly base: Base;
+  /** What writeTiles must make durable before the commit. */
   readonly objects: readonly StoredObject[];
+  /** The new tree's partial objects, committed with it (a storage that keepsEdge). */
+  readonly edge: readonly StoredObject[] | undefined;
   readonly root: Hash;
   readonly next: Base;
 }
+
+/** PUBLISH_GAP_MS is the least time between two publications of the static view (keepsEdge). */
+const PUBLISH_GAP_MS = 100;
 
 /** LOG_CLOSED: append after close(). */
 export class LogClosedError extends SigilError {
@@ -137,6 +152,9 @@ export class SequencedLog implements TransparencyLog {
   private readonly maxPending: number;
   private readonly cache: TileCache;
   private readonly bundleCache = new Map<number, Uint8Array[]>();
+  private readonly expanding = new Map<string, Promise<ExpandedTile>>();
+  /** Hashes of subtrees [lo, hi) of committed leaves folded for proofs (never change). */
+  private readonly proofRanges = new Map<string, Hash>();
   private snap: Snapshot = {
     size: 0,
     root: emptyTreeHash(),
@@ -155,7 +173,13 @@ export class SequencedLog implements TransparencyLog {
   private full: StorageFullError | undefined;
   private reloading: Promise<void> | undefined;
   private sizeWaiters: (() => void)[] = [];
+  /** Housekeeping after acknowledgement, one step at a time: publication (keepsEdge) and pruning; awaited by close(). */
   private pruning: Promise<void> = Promise.resolve();
+  /** The newest committed checkpoint still to publish (keepsEdge), taken by the next publication. */
+  private toPublish: { checkpoint: string; edge: readonly StoredObject[] } | undefined;
+  /** When the last publication started (ms), and how to end the wait for the next one early (close). */
+  private lastPublication = 0;
+  private endPublicationWait: (() => void) | undefined;
 
   constructor(storage: LogStorage, options: SequencerOptions) {
     if (options.signers.length === 0)
@@ -252,7 +276,13 @@ export class SequencedLog implements TransparencyLog {
       await this.storage.commit({ oldSize: size, size, root, checkpoint: fresh, dedup: [] });
       checkpoint = fresh;
     }
-    await this.storage.publishCheckpoint(checkpoint);
+    if (this.storage.keepsEdge) {
+      // Superseded: this one is the newest. An older publication still running finishes first,
+      // so the published checkpoint never goes back.
+      this.toPublish = undefined;
+      await this.pruning;
+      await this.storage.publishCheckpoint(checkpoint, edgeObjects({ size, edge, partialBundle }));
+    } else await this.storage.publishCheckpoint(checkpoint);
     this.setSnap({ size, root, checkpoint, edge, partialBundle });
   }
 
@@ -360,7 +390,8 @@ export class SequencedLog implements TransparencyLog {
           inflight.push({ batch, done: Promise.reject(e) });
           continue;
         }
-        const writes = this.storage.writeTiles(step.objects);
+        const writes =
+          step.objects.length > 0 ? this.storage.writeTiles(step.objects) : Promise.resolve();
         writes.catch(() => undefined);
         const done = (async () => {
           if (prev) await prev;
@@ -412,11 +443,15 @@ export class SequencedLog implements TransparencyLog {
       base.partialBundle,
       batch.map((p) => p.entry),
     );
+    const objects = [...r.tiles, ...b.bundles];
+    const next = { size: r.size, edge: r.edge, partialBundle: b.partial };
+    if (!this.storage.keepsEdge) return { base, objects, edge: undefined, root: r.root, next };
     return {
       base,
-      objects: [...r.tiles, ...b.bundles],
+      objects: objects.filter((o) => o.tile.width === TILE_WIDTH),
+      edge: edgeObjects(next, b.bundles),
       root: r.root,
-      next: { size: r.size, edge: r.edge, partialBundle: b.partial },
+      next,
     };
   }
 
@@ -431,9 +466,20 @@ export class SequencedLog implements TransparencyLog {
       root: step.root,
       checkpoint,
       dedup: batch.map((p, i) => [p.hash, s.size + i] as const),
+      ...(step.edge ? { edge: step.edge } : {}),
     });
+    // The hash tiles this batch completed, expanded from the old edge's expansion (proofs for
+    // their entries are asked for at once; this spares each a read and 255 hashes).
+    for (const o of step.objects) {
+      if (o.tile.level === ENTRIES_LEVEL || o.tile.width !== TILE_WIDTH) continue;
+      this.cache.set(
+        `${o.tile.level}/${o.tile.index}/${TILE_WIDTH}`,
+        new ExpandedTile(o.data, s.edge.expanded?.[o.tile.level]),
+      );
+    }
     this.setSnap({ size, root: step.root, checkpoint, edge, partialBundle });
-    await this.storage.publishCheckpoint(checkpoint);
+    if (step.edge) this.publishSoon(checkpoint, step.edge);
+    else await this.storage.publishCheckpoint(checkpoint);
     batch.forEach((p, i) => {
       this.pending.delete(p.key);
       p.resolve({ index: s.size + i, treeSize: size, checkpoint, duplicate: false });
@@ -450,6 +496,38 @@ export class SequencedLog implements TransparencyLog {
       .map((o) => o.tile);
     if (full.length > 0)
       this.pruning = this.pruning.then(() => this.storage.prune(full)).catch(() => undefined);
+  }
+
+  /**
+   * publishSoon publishes a committed checkpoint with its partial objects after the
+   * acknowledgement, in order with pruning; when commits outpace it, only the newest is written.
+   * A failed publication is repaired by the next one (or by the reload after a failed batch).
+   */
+  private publishSoon(checkpoint: string, edge: readonly StoredObject[]): void {
+    const queued = this.toPublish !== undefined;
+    this.toPublish = { checkpoint, edge };
+    if (queued) return;
+    this.pruning = this.pruning
+      .then(async () => {
+        // At most one publication per PUBLISH_GAP_MS: the static view lags a little, the writer
+        // does not pay a temp file + fsync + rename per partial object per batch.
+        const wait = this.lastPublication + PUBLISH_GAP_MS - Date.now();
+        if (wait > 0 && !this.closing) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.endPublicationWait = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.endPublicationWait = undefined;
+        }
+        this.lastPublication = Date.now();
+        const p = this.toPublish;
+        this.toPublish = undefined;
+        if (p) await this.storage.publishCheckpoint(p.checkpoint, p.edge);
+      })
+      .catch(() => undefined);
   }
 
   /** recover reloads the committed state after a failed batch; a conflict or a failed reload stops the log. */
@@ -516,7 +594,33 @@ export class SequencedLog implements TransparencyLog {
         ? t.index < full
         : t.index <= full && t.index * TILE_WIDTH + t.width <= n;
     if (!inTree) return undefined;
+    if (t.width < TILE_WIDTH) return this.partialTile(t, s, n);
     return this.storage.readTile(t);
+  }
+
+  /**
+   * partialTile serves a partial tile or bundle of the committed tree from the wider one it is
+   * a prefix of (tiles and bundles only grow): the edge in memory, or the full object once the
+   * tile filled up. So every width a reader's checkpoint names is served, whether or not it was
+   * ever published or has been pruned.
+   */
+  private async partialTile(t: Tile, s: Snapshot, n: number): Promise<Uint8Array | undefined> {
+    const edgeIndex = Math.floor(n / TILE_WIDTH);
+    if (t.level === ENTRIES_LEVEL) {
+      let entries: readonly Uint8Array[];
+      if (t.index === edgeIndex) entries = s.partialBundle;
+      else {
+        const full = await this.storage.readTile({ ...t, width: TILE_WIDTH });
+        if (full === undefined) return this.storage.readTile(t);
+        entries = parseEntryBundle(full, TILE_WIDTH);
+      }
+      return formatEntryBundle(entries.slice(0, t.width));
+    }
+    let data: Uint8Array | undefined;
+    if (t.index === edgeIndex) data = s.edge.tiles[t.level];
+    else data = await this.storage.readTile({ ...t, width: TILE_WIDTH });
+    if (data === undefined) return this.storage.readTile(t);
+    return data.slice(0, t.width * HASH_SIZE);
   }
 
   /** storedHashes reads stored hashes (merkle.ts numbering) of the committed tree through expanded tiles. */
@@ -545,20 +649,35 @@ export class SequencedLog implements TransparencyLog {
         'PROOF_BAD_INPUT',
         `tile ${level}/${index} is not part of the tree of size ${s.size}`,
       );
+    if (width < TILE_WIDTH) {
+      // The right edge: integrate keeps its expansion, extended batch by batch.
+      const edgeTile = s.edge.expanded?.[level];
+      const data = s.edge.tiles[level];
+      if (edgeTile?.width === width && data !== undefined && edgeTile.expands(data))
+        return edgeTile;
+    }
     const key = `${level}/${index}/${width}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    let data: Uint8Array | undefined;
-    if (width < TILE_WIDTH) data = s.edge.tiles[level];
-    else data = await this.storage.readTile({ level, index, width });
-    if (data === undefined || data.length !== width * HASH_SIZE) {
-      throw new StorageError(
-        `log storage is damaged: tile ${formatTilePath({ level, index, width })} is missing or has the wrong size`,
-      );
+    // Concurrent proofs that miss on the same tile share one read and one expansion.
+    let building = this.expanding.get(key);
+    if (building === undefined) {
+      building = (async () => {
+        let data: Uint8Array | undefined;
+        if (width < TILE_WIDTH) data = s.edge.tiles[level];
+        else data = await this.storage.readTile({ level, index, width });
+        if (data === undefined || data.length !== width * HASH_SIZE) {
+          throw new StorageError(
+            `log storage is damaged: tile ${formatTilePath({ level, index, width })} is missing or has the wrong size`,
+          );
+        }
+        const exp = new ExpandedTile(data);
+        this.cache.set(key, exp);
+        return exp;
+      })().finally(() => this.expanding.delete(key));
+      this.expanding.set(key, building);
     }
-    const exp = new ExpandedTile(data);
-    this.cache.set(key, exp);
-    return exp;
+    return building;
   }
 
   async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
@@ -570,7 +689,10 @@ export class SequencedLog implements TransparencyLog {
       );
     }
     const idx = inclusionProofIndexes(index, treeSize);
-    return inclusionProofFromHashes(index, treeSize, await this.storedHashes(idx));
+    const hashes = await this.storedHashes(idx);
+    // Right-edge subtree hashes are shared by every proof against the same checkpoint.
+    if (this.proofRanges.size > 4096) this.proofRanges.clear();
+    return inclusionProofFromHashes(index, treeSize, hashes, this.proofRanges);
   }
 
   async consistencyProof(size1: number, size2: number): Promise<Hash[]> {
@@ -612,6 +734,7 @@ export class SequencedLog implements TransparencyLog {
       this.kick();
       while (this.running) await this.running;
       if (this.timer !== undefined) clearTimeout(this.timer);
+      this.endPublicationWait?.();
       await this.pruning;
       await this.storage.close();
     })();
@@ -623,4 +746,25 @@ function positive(name: string, n: number): number {
   if (!Number.isSafeInteger(n) || n < 1)
     throw new InputError('LOG_CONFIG', `${name} must be a positive integer, got ${String(n)}`);
   return n;
+}
+
+/** edgeObjects lists the partial tiles and the partial bundle of a tree (what a storage that keepsEdge commits). */
+function edgeObjects(tree: Base, bundles: readonly StoredObject[] = []): StoredObject[] {
+  const out: StoredObject[] = [];
+  tree.edge.tiles.forEach((data, level) => {
+    if (data.length === 0) return;
+    const index = Math.floor(levelSize(level, tree.size) / TILE_WIDTH);
+    out.push({ tile: { level, index, width: data.length / HASH_SIZE }, data });
+  });
+  if (tree.partialBundle.length > 0) {
+    const tile = {
+      level: ENTRIES_LEVEL,
+      index: Math.floor(tree.size / TILE_WIDTH),
+      width: tree.partialBundle.length,
+    };
+    // The batch's own bundle when it wrote one (the same bytes), else formatted here.
+    const made = bundles.find((b) => b.tile.level === ENTRIES_LEVEL && b.tile.width === tile.width);
+    out.push({ tile, data: made?.data ?? formatEntryBundle(tree.partialBundle) });
+  }
+  return out;
 }

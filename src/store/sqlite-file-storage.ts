@@ -1,16 +1,21 @@
 /**
  * SqliteFileStorage: the embedded default {@link LogStorage}.
  *
- *   <dir>/log.db                  SQLite (WAL, synchronous=FULL, exclusive lock):
- *                                 the commit record (size, root, checkpoint)
- *                                 and the dedup index (leaf hash → index)
+ *   <dir>/log.db                  SQLite (WAL, exclusive lock): the commit
+ *                                 record (size, root, checkpoint), the right
+ *                                 edge (partial tiles and partial entry
+ *                                 bundle of that size) and the dedup index
+ *                                 (leaf hash → index)
  *   <dir>/public/checkpoint       the latest signed checkpoint
  *   <dir>/public/tile/<L>/<N>…    hash tiles and entry bundles (C2SP paths)
  *
  * `public/` is exactly what a static file server may serve; nothing secret
  * lives there. Objects are written with temp file + fsync + rename and the
  * directory fsync'd (io/durable-file.ts); the SQLite transaction is the commit
- * point. The database is opened with locking_mode=EXCLUSIVE and a write at
+ * point. Full tiles and bundles are written before the commit; the partial
+ * ones live in the commit record (`keepsEdge`) and are written to `public/`
+ * when a checkpoint is published, just before it — so a small batch costs one
+ * WAL fsync instead of a temp file, fsync and rename per partial object. The database is opened with locking_mode=EXCLUSIVE and a write at
  * open, so a second process on the same directory fails at once instead of
  * interleaving tiles with ours (the lock dies with the process, even on SIGKILL).
  */
@@ -19,7 +24,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Hash } from '../log/hash.js';
-import { formatTilePath, type Tile } from '../log/tile-path.js';
+import { formatTilePath, TILE_WIDTH, type Tile } from '../log/tile-path.js';
 import {
   type Commit,
   type CommittedState,
@@ -40,6 +45,7 @@ export function publicDir(dir: string): string {
 }
 
 export class SqliteFileStorage implements LogStorage {
+  readonly keepsEdge = true;
   readonly dir: string;
   readonly publicDir: string;
   private readonly db: Database.Database;
@@ -51,6 +57,9 @@ export class SqliteFileStorage implements LogStorage {
   private readonly insertDedup: Database.Statement;
   private readonly updateState: Database.Statement;
   private readonly insertState: Database.Statement;
+  private readonly selectEdge: Database.Statement;
+  private readonly deleteEdge: Database.Statement;
+  private readonly insertEdge: Database.Statement;
   private readonly commitTx: (c: Commit) => void;
   private readonly wal: WalSync;
 
@@ -79,6 +88,12 @@ export class SqliteFileStorage implements LogStorage {
           checkpoint TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS dedup (hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS edge (
+          level INTEGER PRIMARY KEY,
+          idx INTEGER NOT NULL,
+          width INTEGER NOT NULL,
+          data BLOB NOT NULL
+        );
         COMMIT;
       `);
     } catch (cause) {
@@ -106,6 +121,13 @@ export class SqliteFileStorage implements LogStorage {
     this.insertState = this.db.prepare(
       'INSERT INTO state (id, size, root, checkpoint) VALUES (1, ?, ?, ?)',
     );
+    this.selectEdge = this.db.prepare(
+      'SELECT data FROM edge WHERE level = ? AND idx = ? AND width = ?',
+    );
+    this.deleteEdge = this.db.prepare('DELETE FROM edge');
+    this.insertEdge = this.db.prepare(
+      'INSERT INTO edge (level, idx, width, data) VALUES (?, ?, ?, ?)',
+    );
     this.commitTx = this.db.transaction((c: Commit) => {
       const root = Buffer.from(c.root);
       if (c.oldSize === undefined) {
@@ -121,6 +143,17 @@ export class SqliteFileStorage implements LogStorage {
         .map(([h, i]) => [Buffer.from(h.buffer, h.byteOffset, h.byteLength), i] as const)
         .sort((a, b) => Buffer.compare(a[0], b[0]));
       for (const [h, i] of rows) this.insertDedup.run(h, i);
+      if (c.edge !== undefined) {
+        // The edge of the new size replaces the old one (a level that filled up has no row).
+        this.deleteEdge.run();
+        for (const o of c.edge) {
+          if (o.tile.width >= TILE_WIDTH)
+            throw new StorageError(
+              `${formatTilePath(o.tile)} is a full tile, not part of the edge`,
+            );
+          this.insertEdge.run(o.tile.level, o.tile.index, o.tile.width, o.data);
+        }
+      }
     });
   }
 
@@ -143,7 +176,11 @@ export class SqliteFileStorage implements LogStorage {
     return join(this.publicDir, formatTilePath(t));
   }
 
-  async writeTiles(objects: readonly StoredObject[]): Promise<void> {
+  writeTiles(objects: readonly StoredObject[]): Promise<void> {
+    return this.writeObjects(objects);
+  }
+
+  private async writeObjects(objects: readonly StoredObject[]): Promise<void> {
     const toSync = new Set<string>();
     try {
       await Promise.all(
@@ -179,6 +216,11 @@ export class SqliteFileStorage implements LogStorage {
   }
 
   private async readTileNow(tile: Tile): Promise<Uint8Array | undefined> {
+    if (tile.width < TILE_WIDTH) {
+      const row = this.selectEdge.get(tile.level, tile.index, tile.width) as
+        { data: Buffer } | undefined;
+      if (row) return new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+    }
     try {
       // Synchronous on purpose: a tile is ≤ 8 KiB and usually in the page cache (~20 µs), while
       // the async path takes four thread-pool hops queued behind the sequencer's fsyncs (~0.5 ms+).
@@ -203,7 +245,9 @@ export class SqliteFileStorage implements LogStorage {
     }
   }
 
-  async publishCheckpoint(checkpoint: string): Promise<void> {
+  async publishCheckpoint(checkpoint: string, edge: readonly StoredObject[] = []): Promise<void> {
+    // The partial objects the checkpoint names first: a static reader never sees it without them.
+    if (edge.length > 0) await this.writeObjects(edge);
     try {
       await writeFileAtomic(join(this.publicDir, 'checkpoint'), checkpoint);
     } catch (cause) {

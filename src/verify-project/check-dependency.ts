@@ -195,6 +195,7 @@ function unsignedResult(
 /** compareDigests compares the lockfile's native digests with the record (see the file comment). */
 export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check {
   let matched = 0;
+  let from: string | undefined;
   let berry = false;
   const uncomparable: string[] = [];
   for (const d of entry.digests) {
@@ -227,10 +228,13 @@ export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check
         return fail(
           'digest',
           'DIGEST_MISMATCH',
-          `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(native)} (tampered lockfile or wrong mirror)`,
+          d.from
+            ? `${d.from}: ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(native)} (the installed file is not the signed one)`
+            : `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(native)} (tampered lockfile or wrong mirror)`,
           { algorithm: d.algorithm, lockfile: d.value, signed: native },
         );
       matched++;
+      from ??= d.from;
       continue;
     }
     if (
@@ -242,10 +246,13 @@ export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check
         return fail(
           'digest',
           'DIGEST_MISMATCH',
-          `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(s)} (tampered lockfile or wrong mirror)`,
+          d.from
+            ? `${d.from}: ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(s)} (the installed file is not the signed one)`
+            : `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(s)} (tampered lockfile or wrong mirror)`,
           { algorithm: d.algorithm, lockfile: d.value, signed: s },
         );
       matched++;
+      from ??= d.from;
       continue;
     }
     uncomparable.push(d.algorithm);
@@ -254,7 +261,9 @@ export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check
     return pass(
       'digest',
       'DIGEST_MATCH',
-      `lockfile digest equals the signed one (${matched === 1 ? 'one digest' : `${matched} digests`})`,
+      from
+        ? `${from}: its digest equals the signed one`
+        : `lockfile digest equals the signed one (${matched === 1 ? 'one digest' : `${matched} digests`})`,
     );
   if (berry) {
     return warn(
@@ -274,7 +283,7 @@ export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check
   return fail(
     'digest',
     'DIGEST_MISSING',
-    'the lockfile pins no digest for this package, so any bytes would be installed',
+    `the lockfile pins no digest for this package, so any bytes would be installed${entry.missingDigestHint ? `; ${entry.missingDigestHint}` : ''}`,
   );
 }
 
@@ -340,7 +349,7 @@ function verifyAuthor(
     };
   }
   const r = verifyRelease({
-    bundle: JSON.stringify(bundle),
+    bundle: { parsedJson: bundle },
     bundleFile: 'author bundle',
     artifact: { name: entry.purl, digests: record.digests, purl: entry.purl },
     trustedKeys: [key],
@@ -862,7 +871,7 @@ export async function checkDependency(
   let bundle: SigilBundle | undefined;
   if (record.authorBundle) {
     try {
-      bundle = parseBundle(JSON.stringify(record.authorBundle), 'author bundle');
+      bundle = parseBundle({ parsedJson: record.authorBundle }, 'author bundle');
     } catch (e) {
       checks.push(fail('author', 'AUTHOR_BUNDLE_INVALID', (e as Error).message));
     }

@@ -167,7 +167,7 @@ export function applyLevel(
   if (observed && result.status === 'unsigned')
     return {
       ...out,
-      reason: `logged, first seen ${observed.firstSeen.slice(0, 10)} from ${observed.upstream}`,
+      reason: `logged, first seen ${observed.firstSeen.slice(0, 10)} from ${observed.upstream}${observed.provenance === 'valid' ? ', upstream provenance verified' : ''}`,
     };
   return out;
 }

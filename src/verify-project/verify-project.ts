@@ -20,7 +20,7 @@ import {
 } from '../client/records/source.js';
 import { isReleaseFileSet } from '../core/release-record.js';
 import { checkFileSet } from './check-file-set.js';
-import { cachedPublicKeyFromPem } from './key-cache.js';
+import { cachedPublicKeyFromPem, spkiPem } from './key-cache.js';
 import type { PublicKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import type { Check } from '../core/verdict.js';
@@ -32,6 +32,9 @@ import {
   type DependencyStatus,
 } from './check-dependency.js';
 import type { LedgerView } from '../client/ledger-view-types.js';
+import type { FetchingLedgerView } from '../client/ledger-view.js';
+import { type CheckPool, startCheckPool } from './check-pool.js';
+import { type DependencyJob, jobContext } from './dependency-job.js';
 import type { Policy } from './policy.js';
 import { EMPTY_TRUST, type NamespacePin, type TrustFile } from './trust-file.js';
 import {
@@ -60,7 +63,14 @@ export interface VerifyProjectInput {
   /** Checks done before (the server's pinned identity), reported first among the project checks. */
   readonly projectChecks?: readonly Check[];
   readonly onProgress?: (done: number, total: number) => void;
+  /** Worker threads for the per-dependency checks (0 or absent: all on this thread). */
+  readonly threads?: number;
+  /** Fewest dependencies worth starting threads for (default {@link THREADS_FROM}). */
+  readonly threadsFrom?: number;
 }
+
+/** Below this many dependencies a thread's start-up (~0.1 CPU-s) costs more than it saves. */
+export const THREADS_FROM = 200;
 
 export interface ProjectReport {
   readonly lockfile: string;
@@ -112,7 +122,78 @@ export function ledgerNamespaces(records: Readonly<Record<string, unknown>>): st
   return [...namespaces];
 }
 
+/** isSnapshotView: a ledger view another thread can rebuild (ledger-view.ts); others are checked here. */
+function isSnapshotView(v: LedgerView): v is LedgerView & Pick<FetchingLedgerView, 'snapshot'> {
+  return typeof (v as Partial<FetchingLedgerView>).snapshot === 'function';
+}
+
+/**
+ * dependencyJobs cuts the dependencies at `indexes` into jobs of a few hundred (several per
+ * thread, so a slow job does not hold the others up), keeping all versions of a package in one
+ * job (its ledger is replayed once per job) and giving each job the ledger histories it needs.
+ */
+function dependencyJobs(
+  indexes: readonly number[],
+  entries: readonly LockfileEntry[],
+  records: Readonly<Record<string, unknown>>,
+  threads: number,
+  ledger: (LedgerView & Pick<FetchingLedgerView, 'snapshot'>) | undefined,
+): DependencyJob[] {
+  const byNamespace = new Map<string, number[]>();
+  for (const i of indexes) {
+    const purl = entries[i]!.purl;
+    let ns = purl;
+    try {
+      ns = purlWithoutVersion(purl);
+    } catch {
+      /* reported by checkDependency */
+    }
+    const list = byNamespace.get(ns);
+    if (list) list.push(i);
+    else byNamespace.set(ns, [i]);
+  }
+  const size = Math.min(500, Math.max(32, Math.ceil(indexes.length / (threads * 4))));
+  const jobs: DependencyJob[] = [];
+  let batch: number[] = [];
+  let namespaces: string[] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    jobs.push({
+      indexes: batch,
+      entries: batch.map((i) => entries[i]!),
+      records: batch.map((i) => records[entries[i]!.purl] as SigilRecord | null | undefined),
+      ...(ledger ? { ledger: ledger.snapshot(namespaces) } : {}),
+    });
+    batch = [];
+    namespaces = [];
+  };
+  for (const [ns, list] of byNamespace) {
+    batch.push(...list);
+    namespaces.push(ns);
+    if (batch.length >= size) flush();
+  }
+  flush();
+  return jobs;
+}
+
 export async function verifyProject(input: VerifyProjectInput): Promise<ProjectReport> {
+  // Threads start now, so their start-up overlaps the record lookups.
+  const threads = input.threads ?? 0;
+  const pool =
+    threads > 0 && input.entries.length >= (input.threadsFrom ?? THREADS_FROM)
+      ? startCheckPool(threads)
+      : undefined;
+  try {
+    return await verifyWith(input, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function verifyWith(
+  input: VerifyProjectInput,
+  pool: CheckPool | undefined,
+): Promise<ProjectReport> {
   const now = (input.now ?? (() => new Date()))();
   const trust = input.trust ?? EMPTY_TRUST;
   const checkable = input.entries.filter((e) => e.source === undefined || e.source === 'registry');
@@ -178,21 +259,68 @@ export async function verifyProject(input: VerifyProjectInput): Promise<ProjectR
       ledgerNamespaces(Object.fromEntries(purls.map((p) => [p, lookup.records[p]]))),
       tree,
     );
-  const results: DependencyResult[] = [];
+  const results: DependencyResult[] = new Array<DependencyResult>(input.entries.length);
   let n = 0;
-  for (const e of input.entries) {
+  const progress = (k: number) => {
+    n += k;
+    input.onProgress?.(n, input.entries.length);
+  };
+  const checkHere = async (i: number): Promise<DependencyResult> => {
+    const e = input.entries[i]!;
     const answer = lookup.records[e.purl];
-    results.push(
-      isReleaseFileSet(answer)
-        ? await checkFileSet(e, answer as SigilFileSet, ctx, input.policy, keys.observes)
-        : applyLevel(
-            await checkDependency(e, answer as SigilRecord | null | undefined, ctx),
-            answer as SigilRecord | null | undefined,
-            input.policy,
-            keys.observes,
-          ),
+    return isReleaseFileSet(answer)
+      ? await checkFileSet(e, answer as SigilFileSet, ctx, input.policy, keys.observes)
+      : applyLevel(
+          await checkDependency(e, answer as SigilRecord | null | undefined, ctx),
+          answer as SigilRecord | null | undefined,
+          input.policy,
+          keys.observes,
+        );
+  };
+  // Many dependencies: their checks go to worker threads (check-pool.ts), file sets stay here.
+  const threads = input.threads ?? 0;
+  const ledger = input.ledger;
+  const snapshots = ledger === undefined || isSnapshotView(ledger) ? ledger : null;
+  const pooled =
+    pool && snapshots !== null
+      ? input.entries.flatMap((e, i) => (isReleaseFileSet(lookup.records[e.purl]) ? [] : [i]))
+      : [];
+  const inThreads = pool !== undefined && pooled.length >= (input.threadsFrom ?? THREADS_FROM);
+  const here: number[] = [];
+  if (inThreads && pool) {
+    const inPool = new Set(pooled);
+    input.entries.forEach((_, i) => void (inPool.has(i) || here.push(i)));
+    const jobs = dependencyJobs(
+      pooled,
+      input.entries,
+      lookup.records,
+      threads,
+      snapshots ?? undefined,
     );
-    input.onProgress?.(++n, input.entries.length);
+    const context = jobContext(
+      {
+        ...ctx,
+        registryKeyPems: registryKeys.map((k) => ({ pem: spkiPem(k), keyid: k.keyId })),
+      },
+      keys.observes,
+    );
+    await pool.run(
+      context,
+      jobs,
+      (job, got) => {
+        job.indexes.forEach((i, k) => (results[i] = got[k]!));
+        progress(got.length);
+      },
+      async (job) => {
+        const got: DependencyResult[] = [];
+        for (const i of job.indexes) got.push(await checkHere(i));
+        return got as LevelledResult[];
+      },
+    );
+  }
+  for (const i of inThreads ? here : input.entries.keys()) {
+    results[i] = await checkHere(i);
+    progress(1);
   }
   const counts: Record<DependencyStatus, number> = {
     verified: 0,

@@ -191,10 +191,10 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
 
   app.get('/ledger/*', async (req, reply) => {
     const namespace = pathRest(req);
-    const history = opts.ledger.history(namespace);
     const envelopes = new Map(
-      opts.ledger.loggedEvents(namespace).map((e) => [e.logIndex, e.envelope]),
+      (await opts.ledger.loggedEvents(namespace)).map((e) => [e.logIndex, e.envelope]),
     );
+    const history = opts.ledger.history(namespace); // after loggedEvents: caught up on replicas
     const events = history.map((entry) => {
       const st = statementOf(JSON.stringify(envelopes.get(entry.logIndex) ?? null));
       const c = st?.predicate['compromisedSince'];

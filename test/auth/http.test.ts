@@ -67,7 +67,7 @@ async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {
   app.post('/upload', { onRequest: guard.requireAuth({ action: 'publish' }) }, async (req) => {
     const body = req.body as { namespace: string; fail: boolean };
     return withPublishClaims({ guard, service: auth }, req, async (authorize) => {
-      authorize!(body.namespace, 'publish');
+      await authorize!(body.namespace, 'publish');
       if (body.fail) throw new Error('the publish was refused after authorisation');
       return { ok: true };
     });
@@ -361,14 +361,14 @@ describe('withPublishClaims', () => {
     auth.createAccount('carol');
     const carol = auth.createToken('carol').token;
     expect((await upload(carol, 'pkg:npm/%40race/widget', true)).statusCode).toBe(500);
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(true);
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(true);
   });
 
   it('a first publish that succeeds claims its name for the uploader, and a pattern over it is refused', async () => {
     auth.createAccount('carol');
     const carol = auth.createToken('carol').token;
     expect((await upload(carol, 'pkg:npm/%40race2/widget', false)).statusCode).toBe(200);
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40race2/*')).toBe(false);
-    expect(auth.claimNamespace('carol', 'pkg:npm/%40race2/widget')).toBe(true);
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40race2/*')).toBe(false);
+    expect(await auth.claimNamespace('carol', 'pkg:npm/%40race2/widget')).toBe(true);
   });
 });

@@ -236,15 +236,15 @@ describe('scopes and namespace grants', () => {
     }); // granted publish only
   });
 
-  it('an unclaimed namespace is allowed once, then claimed atomically', () => {
+  it('an unclaimed namespace is allowed once, then claimed atomically', async () => {
     const a = principalOf(auth.createToken('alice').token);
     const b = principalOf(auth.createToken('bob').token);
     expect(auth.authorize(a, 'publish', 'pkg:pypi/requests')).toEqual({
       ok: true,
       unclaimed: true,
     });
-    expect(auth.claimNamespace('alice', 'pkg:pypi/requests')).toBe(true);
-    expect(auth.claimNamespace('bob', 'pkg:pypi/requests')).toBe(false);
+    expect(await auth.claimNamespace('alice', 'pkg:pypi/requests')).toBe(true);
+    expect(await auth.claimNamespace('bob', 'pkg:pypi/requests')).toBe(false);
     expect(auth.authorize(b, 'publish', 'pkg:pypi/requests')).toMatchObject({
       ok: false,
       code: 'NAMESPACE_FORBIDDEN',
@@ -254,32 +254,53 @@ describe('scopes and namespace grants', () => {
       unclaimed: false,
     });
     // A package under a held scope is not unclaimed.
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40acme/new')).toBe(false);
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40acme/new')).toBe(false);
   });
 
-  it('a pattern is not granted over a name another account is first-publishing (the claim lands after the release)', () => {
+  it('a pattern is not granted over a name another account is first-publishing (the claim lands after the release)', async () => {
     auth.createAccount('carol');
     // carol's first publish of @race/widget was authorised as unclaimed; its release is not in yet.
-    const release = auth.holdFirstPublish('carol', 'pkg:npm/%40race/widget');
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(false);
-    expect(auth.claimNamespace('carol', 'pkg:npm/%40race/*')).toBe(true); // her own hold does not stop her
-    release();
+    const release = await auth.holdFirstPublish('carol', 'pkg:npm/%40race/widget');
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(false);
+    expect(await auth.claimNamespace('carol', 'pkg:npm/%40race/*')).toBe(true); // her own hold does not stop her
+    await release();
     // Without the hold (or once it ended), an unrelated pattern is free.
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40other/*')).toBe(true);
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40other/*')).toBe(true);
     // A request that died keeps its hold only for FIRST_PUBLISH_HOLD_MS.
-    auth.holdFirstPublish('carol', 'pkg:npm/%40late/widget');
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(false);
+    await auth.holdFirstPublish('carol', 'pkg:npm/%40late/widget');
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(false);
     now += FIRST_PUBLISH_HOLD_MS + 1;
-    expect(auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(true);
+    expect(await auth.claimNamespace('bob', 'pkg:npm/%40late/*')).toBe(true);
   });
 
-  it('grants compose: a pattern never covers what another account holds, and a broad grant never beats a narrow one', () => {
+  it("first-publish holds are stored: a second process on the registry database sees them, and a hold is refused once another account's pattern covers the name", async () => {
+    auth.createAccount('carol');
+    const otherStore = new AccountStore(join(dir, 'registry.sqlite'));
+    try {
+      const other = new AuthService(otherStore, { clock: () => now });
+      const release = await auth.holdFirstPublish('carol', 'pkg:npm/%40shared/widget');
+      expect(await other.claimNamespace('bob', 'pkg:npm/%40shared/*')).toBe(false);
+      await release();
+      expect(await other.claimNamespace('bob', 'pkg:npm/%40shared/*')).toBe(true);
+      // carol's first publish of a name authorised before bob's scope landed: refused, not held.
+      await expect(
+        auth.holdFirstPublish('carol', 'pkg:npm/%40shared/gadget'),
+      ).rejects.toMatchObject({
+        code: 'NAMESPACE_FORBIDDEN',
+      });
+      expect(await other.claimNamespace('carol', 'pkg:npm/%40shared/gadget')).toBe(false);
+    } finally {
+      otherStore.close();
+    }
+  });
+
+  it('grants compose: a pattern never covers what another account holds, and a broad grant never beats a narrow one', async () => {
     auth.createAccount('carol');
     const c = principalOf(auth.createToken('carol', { actions: ['publish', 'keys'] }).token);
     const b = principalOf(auth.createToken('bob', { actions: ['publish', 'keys'] }).token);
     // carol first-published a package inside bob's would-be scope and a Go module under github.com.
-    expect(auth.claimNamespace('carol', 'pkg:npm/%40beta/widget')).toBe(true);
-    expect(auth.claimNamespace('carol', 'pkg:golang/github.com/carol/mod')).toBe(true);
+    expect(await auth.claimNamespace('carol', 'pkg:npm/%40beta/widget')).toBe(true);
+    expect(await auth.claimNamespace('carol', 'pkg:golang/github.com/carol/mod')).toBe(true);
     for (const pattern of [
       'pkg:npm/%40beta/*',
       'pkg:golang/github.com/*',
@@ -288,7 +309,7 @@ describe('scopes and namespace grants', () => {
       const r = auth.authorize(b, 'keys', pattern);
       expect(r, pattern).toMatchObject({ ok: false, code: 'NAMESPACE_FORBIDDEN' });
       expect(r.ok === false && r.covered?.length).toBe(1);
-      expect(auth.claimNamespace('bob', pattern), pattern).toBe(false);
+      expect(await auth.claimNamespace('bob', pattern), pattern).toBe(false);
     }
     // An admin's grant of the scope to bob does not reach carol's package; carol keeps it.
     auth.grant('bob', 'pkg:npm/%40beta/*');

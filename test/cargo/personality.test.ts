@@ -267,6 +267,22 @@ describe("cargo publish: refusals in cargo's shape, nothing stored", () => {
     nothingStored();
   });
 
+  it('refuses crate names and versions that would make a path, even when metadata and Cargo.toml agree', async () => {
+    for (const [name, vers] of [
+      ['../evil', '1.0.0'],
+      ['a/b', '1.0.0'],
+      ['', '1.0.0'],
+      ['x'.repeat(65), '1.0.0'],
+      ['demo', '1.0.0/../x'],
+      ['demo', 'not-a-version'],
+    ] as const) {
+      const r = await publishCrate(name, vers);
+      expect(r.statusCode, `${name}@${vers}`).toBe(400);
+      expect(detail(r), `${name}@${vers}`).toBeTruthy();
+    }
+    nothingStored();
+  });
+
   it('refuses metadata that disagrees with the crate (name, version, dependencies)', async () => {
     const c = crate('demo', '1.0.0', 'serde = "1"\n');
     const r1 = await publish(body(meta('demo', '2.0.0', [{ name: 'serde' }]), c));

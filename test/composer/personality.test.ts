@@ -128,6 +128,46 @@ describe('Composer repository', () => {
   });
 });
 
+describe('sigil publish --type composer: bad input, nothing stored', () => {
+  const publishAs = (auth: string | null, name: string, version = '1.0.0', file = 'hello.zip') =>
+    registry.app.inject({
+      method: 'POST',
+      url: '/api/v1/publish',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      payload: {
+        filename: file,
+        artifact: zip({ name }).toString('base64'),
+        bundle: null,
+        type: 'composer',
+        version,
+      },
+    });
+
+  it('refuses missing and wrong tokens', async () => {
+    expect((await publishAs(null, 'acme/hello')).statusCode).toBe(401);
+    expect((await publishAs('Bearer sgl_wrong', 'acme/hello')).statusCode).toBe(401);
+    expect(registry.store.count()).toBe(0);
+  });
+
+  it('refuses names that are not vendor/package in lowercase, and versions that would make a path', async () => {
+    for (const [name, version] of [
+      ['Acme/Hello', '1.0.0'],
+      ['acme', '1.0.0'],
+      ['../acme/hello', '1.0.0'],
+      ['acme/../hello', '1.0.0'],
+      ['acme/hello/x', '1.0.0'],
+      ['acme/hello', '1.0.0/../x'],
+    ] as const) {
+      const r = await publishAs(`Bearer ${registry.adminToken!}`, name, version);
+      expect(r.statusCode, `${name} ${version}`).toBe(400);
+    }
+    expect(registry.store.count()).toBe(0);
+    expect((await registry.app.inject({ url: '/composer/p2/acme/hello.json' })).statusCode).toBe(
+      404,
+    );
+  });
+});
+
 describe('the mount points leave npm packages of the same names alone', () => {
   it('npm packages named pypi, cargo, rubygems and composer are still served by the npm personality', async () => {
     const { buildTgz } = await import('../helpers/tar-builder.js');

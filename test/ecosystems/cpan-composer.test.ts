@@ -1,6 +1,7 @@
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isComposerVersion } from '../../src/ecosystems/composer/identify.js';
 import { composerAdapter } from '../../src/ecosystems/composer/index.js';
 import { cpanAdapter } from '../../src/ecosystems/cpan/index.js';
 import { fileArtifact, hasTool, makeTarGz, makeZip, memArtifact, run, tempDir } from './helpers.js';
@@ -156,4 +157,25 @@ describe('composer adapter', () => {
       },
     ]);
   });
+});
+
+describe("Composer's version shapes", () => {
+  it.each([
+    ['1.0.0', true],
+    ['v2.1.0', true],
+    ['1.0.0-beta1', true],
+    ['1.0.0-alpha.1', true],
+    ['1.0.0+build.1', true],
+    ['2025.01.01', true],
+    ['dev-main', true],
+    ['dev-feature/foo', true],
+    ['2.x-dev', true],
+    ['1.0.0/../x', false],
+    ['../x', false],
+    ['dev-a/../b', false],
+    ['dev-a//b', false],
+    ['dev-a/.b', false],
+    ['1.0 0', false],
+    ['', false],
+  ] as const)('%j → %s', (v, ok) => expect(isComposerVersion(v)).toBe(ok));
 });

@@ -190,6 +190,35 @@ describe('gem push: refusals as text, nothing stored', () => {
     nothingStored();
   });
 
+  it('refuses a gemspec whose name, version or platform would make a path or an ambiguous name', async () => {
+    const withPlatform = (platform: string) =>
+      buildTar([
+        {
+          name: 'metadata.gz',
+          content: gzipSync(
+            `--- !ruby/object:Gem::Specification\nname: demo\nversion: !ruby/object:Gem::Version\n  version: 1.0.0\nplatform: ${platform}\nauthors:\n- Sigil\nsummary: x\ndependencies: []\n`,
+          ),
+        },
+        {
+          name: 'data.tar.gz',
+          content: gzipSync(buildTar([{ name: 'lib/x.rb', content: '#\n' }])),
+        },
+      ]);
+    for (const [what, body] of [
+      ['name ../../evil', gemFile('../../evil', '1.0.0')],
+      ['name a/b', gemFile('a/b', '1.0.0')],
+      ['name with a space', gemFile('"de mo"', '1.0.0')],
+      ['empty name', gemFile('""', '1.0.0')],
+      ['version 1.0.0/../x', gemFile('demo', '"1.0.0/../x"')],
+      ['platform ../x', withPlatform('"../x"')],
+    ] as const) {
+      const r = await push(body);
+      expect(r.statusCode, what).toBe(400);
+      expect(r.headers['content-type'], what).toMatch(/^text\/plain/);
+    }
+    nothingStored();
+  });
+
   it('refuses other bytes for a published version (409), a case twin (403), and oversize (413)', async () => {
     expect((await push(gemFile('demo', '1.0.0'))).statusCode).toBe(200);
     expect((await push(gemFile('demo', '1.0.0'))).statusCode).toBe(200);

@@ -1,7 +1,7 @@
 // The real gem and bundler in a throw-away home: one set of helpers for the interop and proxy tests.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { environWithout, runProgram } from './run-program.js';
 
 let homes = 0;
 
@@ -26,28 +26,7 @@ export function runRuby(
   cwd: string,
   env: Record<string, string>,
 ): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (
-        v !== undefined &&
-        !k.startsWith('GEM_') &&
-        !k.startsWith('BUNDLE') &&
-        !k.startsWith('RUBY')
-      )
-        base[k] = v;
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
+  return runProgram(cmd, args, cwd, { ...environWithout(['GEM_', 'BUNDLE', 'RUBY']), ...env });
 }
 
 /** buildGem writes a one-file gem project in `dir` and runs the real `gem build`; returns the .gem path. */

@@ -148,6 +148,52 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
             'INCLUSION_PROOF_VALID',
           ]),
         );
+      // The failing reason says what to do next: check the gems bundler installed.
+      const human = await runCli(['verify', lockFile, '--server', url], env2);
+      expect(human.code).toBe(1);
+      expect(human.stdout + human.stderr).toContain('sigil verify Gemfile.lock --installed DIR');
+
+      // --installed BUNDLE_PATH: the .gem files bundler cached are hashed and checked against
+      // Sigil's signed records; the bundler 2.3 lockfile then verifies as it is.
+      const installed = await runCli(
+        ['verify', lockFile, '--server', url, '--installed', benv['BUNDLE_PATH']!, '--json'],
+        env2,
+      );
+      expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+      const okReport = JSON.parse(installed.stdout) as {
+        dependencies: { purl: string; checks: { code: string; reason: string }[] }[];
+      };
+      for (const d of okReport.dependencies)
+        expect(d.checks.find((c) => c.code === 'DIGEST_MATCH')?.reason).toMatch(
+          /^installed .*\/cache\/sigil-(base-1\.0\.0|top-2\.0\.0)\.gem: its digest equals the signed one$/,
+        );
+      // A tampered installed gem fails, naming the file; a missing one is named where Sigil looked.
+      const cacheDir = join(
+        benv['BUNDLE_PATH']!,
+        'ruby',
+        readdirSync(join(benv['BUNDLE_PATH']!, 'ruby'))[0]!,
+        'cache',
+      );
+      const baseFile = join(cacheDir, 'sigil-base-1.0.0.gem');
+      const good = readFileSync(baseFile);
+      writeFileSync(baseFile, Buffer.concat([good, Buffer.alloc(512)]));
+      const tampered = await runCli(
+        ['verify', lockFile, '--server', url, '--installed', benv['BUNDLE_PATH']!],
+        env2,
+      );
+      expect(tampered.code).toBe(1);
+      expect(tampered.stdout).toMatch(
+        /sigil-base-1\.0\.0\.gem: sha256 \S+ ≠ signed \S+ \(the installed file is not the signed one\)/,
+      );
+      rmSync(baseFile);
+      const missing = await runCli(
+        ['verify', lockFile, '--server', url, '--installed', benv['BUNDLE_PATH']!],
+        env2,
+      );
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain('sigil-base-1.0.0.gem is not installed under');
+      writeFileSync(baseFile, good);
+
       // Bundler ≥ 2.5 adds a CHECKSUMS section; written here from the .gem files bundler installed,
       // the lockfile verifies.
       const cache = join(

@@ -13,13 +13,15 @@
 // 3. A tampered stored file makes pip fail with its hash-mismatch error.
 // pip is isolated from this machine's config (interop-spikes.md §3): PIP_CONFIG_FILE=/dev/null,
 // no PIP_* variables, --no-cache-dir.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { pipEnv } from '../helpers/pip-client.js';
+import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
@@ -34,41 +36,9 @@ const python = needsProgram(
 );
 const twine = needsProgram('twine', ['--version'], 'apt-get install twine', FILE);
 
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('PIP_') && !k.startsWith('TWINE_') && k !== 'PYTHONPATH')
-      env[k] = v;
-  return {
-    ...env,
-    PIP_CONFIG_FILE: '/dev/null',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_INPUT: '1',
-    ...extra,
-  };
-}
-
 /** run starts a program without blocking the event loop (the server answers from this process). */
-function run(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env = cleanEnv(),
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+const run = (cmd: string, args: string[], cwd: string, env = pipEnv()) =>
+  runProgram(cmd, args, cwd, env);
 
 /** buildProject writes a setuptools project and builds it; returns the dist folder. */
 async function buildProject(

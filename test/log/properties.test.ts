@@ -10,9 +10,11 @@ import {
   parseEntryBundle,
 } from '../../src/log/entry-bundle.js';
 import { type Hash, recordHash } from '../../src/log/hash.js';
-import { emptyEdge, integrate } from '../../src/log/integrate.js';
+import { edgeRoot, emptyEdge, integrate } from '../../src/log/integrate.js';
+import { ExpandedTile } from '../../src/log/expanded-tile.js';
 import {
   hashReaderFromArray,
+  readExactly,
   splitStoredHashIndex,
   storedHashCount,
   storedHashes,
@@ -24,6 +26,8 @@ import { parseNote, verifyNote } from '../../src/log/note.js';
 import {
   checkConsistency,
   checkInclusion,
+  inclusionProofFromHashes,
+  inclusionProofIndexes,
   proveConsistency,
   proveInclusion,
 } from '../../src/log/proof.js';
@@ -78,6 +82,20 @@ describe('inclusion proofs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('proofs folded with one shared memo of subtree hashes equal proofs without it', () => {
+    const ranges = new Map<string, Hash>();
+    fc.assert(
+      fc.property(sizeAndIndex, ([size, index]) => {
+        const hashes = readExactly(reader, inclusionProofIndexes(index, size));
+        expect(inclusionProofFromHashes(index, size, hashes, ranges)).toEqual(
+          proveInclusion(index, size, reader),
+        );
+      }),
+      { numRuns: 400 },
+    );
+    expect(ranges.size).toBeGreaterThan(0);
   });
 
   it('any single-bit change of the proof, leaf or root fails', () => {
@@ -204,6 +222,24 @@ describe('consistency proofs', () => {
 });
 
 describe('integrate and tiles', () => {
+  it('an expansion is reused only for a prefix of the same tile', () => {
+    const tile = (from: number, n: number) =>
+      Buffer.concat(leafHashes.slice(from, from + n).map((h) => Buffer.from(h)));
+    const grown = tile(0, 200);
+    const fresh = new ExpandedTile(grown).levels;
+    // A real prefix: reused, same result.
+    expect(new ExpandedTile(grown, new ExpandedTile(tile(0, 77))).levels).toEqual(fresh);
+    // Not a prefix (another tile, or a longer one): ignored, same result.
+    expect(new ExpandedTile(grown, new ExpandedTile(tile(1, 77))).levels).toEqual(fresh);
+    expect(new ExpandedTile(tile(0, 77), new ExpandedTile(grown)).levels).toEqual(
+      new ExpandedTile(tile(0, 77)).levels,
+    );
+    // An edge whose expansion was swapped for another tile's still gives the right root.
+    const r = integrate(emptyEdge(), leafHashes.slice(0, 77));
+    const wrong = { ...r.edge, expanded: [new ExpandedTile(tile(5, 77))] };
+    expect(edgeRoot(wrong)).toEqual(roots[77]);
+  });
+
   it('batched integration gives the same roots and tiles as the stored-hash tree', () => {
     fc.assert(
       fc.property(
@@ -216,6 +252,12 @@ describe('integrate and tiles', () => {
             const r = integrate(edge, leafHashes.slice(edge.size, edge.size + n));
             for (const t of r.tiles) latest.set(formatTilePath(t.tile), t.data);
             expect(Buffer.from(r.root).equals(Buffer.from(roots[r.size]!))).toBe(true);
+            // The expansions carried from batch to batch equal fresh ones of the same tiles.
+            r.edge.tiles.forEach((data, level) => {
+              const kept = r.edge.expanded?.[level];
+              if (data.length === 0) expect(kept).toBeUndefined();
+              else expect(kept?.levels).toEqual(new ExpandedTile(data).levels);
+            });
             edge = r.edge;
           }
           for (const t of tilesForSize(edge.size)) {

@@ -4,7 +4,7 @@
 // installs the package. An InRelease checked against another key, an expired Valid-Until,
 // a changed Packages and a changed .deb each make apt refuse.
 // Under CI=true missing apt-get/dpkg-deb fail; locally the suite is skipped, loudly.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -22,6 +22,7 @@ import * as openpgp from 'openpgp';
 import { AptRepository } from '../../src/registry/personalities/apt/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { aptRoot as aptClientRoot } from '../helpers/apt-client.js';
 import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/apt.test.ts';
@@ -57,71 +58,8 @@ function buildDeb(name: string, version: string, body: string): string {
   return out;
 }
 
-/** A throw-away apt: its own sources, lists, cache, dpkg database and install root. */
 function aptRoot(name: string, repoUrl: string, keyFile: string) {
-  const r = join(dir, name);
-  for (const d of [
-    'etc/sources.list.d',
-    'lists/partial',
-    'cache/archives/partial',
-    'root/var/lib/dpkg/info',
-    'root/var/lib/dpkg/updates',
-    'log',
-  ])
-    mkdirSync(join(r, d), { recursive: true });
-  writeFileSync(join(r, 'root/var/lib/dpkg/status'), '');
-  writeFileSync(
-    join(r, 'etc/sources.list.d/sigil.sources'),
-    `Types: deb\nURIs: ${repoUrl}\nSuites: sigil\nComponents: main\nSigned-By: ${keyFile}\n`,
-  );
-  const opts = [
-    '-o',
-    `Dir::Etc::SourceList=/dev/null`,
-    '-o',
-    `Dir::Etc::SourceParts=${join(r, 'etc/sources.list.d')}`,
-    '-o',
-    `Dir::State::Lists=${join(r, 'lists')}`,
-    '-o',
-    `Dir::Cache=${join(r, 'cache')}`,
-    '-o',
-    `Dir::State::status=${join(r, 'root/var/lib/dpkg/status')}`,
-    '-o',
-    `Dir::Log=${join(r, 'log')}`,
-    '-o',
-    'APT::Sandbox::User=root',
-    '-o',
-    'Acquire::Languages=none',
-    // Debian's defaults (this machine's /etc/apt/apt.conf.d turns both off for its own mirror)
-    '-o',
-    'Acquire::Check-Valid-Until=true',
-    '-o',
-    'Acquire::Check-Date=true',
-    '-o',
-    `DPkg::Options::=--root=${join(r, 'root')}`,
-    '-o',
-    'DPkg::Options::=--force-script-chrootless',
-    '-o',
-    'DPkg::Options::=--force-not-root',
-    '-o',
-    'Debug::NoLocking=1',
-  ];
-  // async: the repository is served by this same process, so a blocking spawn would deadlock
-  const run = (...args: string[]) => runAsync('apt-get', [...opts, ...args]);
-  return { root: join(r, 'root'), run };
-}
-
-function runAsync(
-  cmd: string,
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return aptClientRoot(dir, name, [{ url: repoUrl, suite: 'sigil', keyFile }]);
 }
 
 /** A static mirror of a repository snapshot whose files a test can change. */

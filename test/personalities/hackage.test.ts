@@ -4,17 +4,8 @@
 // timestamp, snapshot, index and package hashes are checked by hackage-security. An expired timestamp,
 // a rollback to an older timestamp, and a changed index entry are each refused.
 // Under CI=true a missing cabal fails; locally the suite is skipped, loudly.
-import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +23,7 @@ import {
   type RootFile,
 } from '../../src/registry/personalities/hackage/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
+import { buildSdist, cabalClient } from '../helpers/cabal.js';
 import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
@@ -42,57 +34,6 @@ const skip = skipUnlessPresent(cabal);
 let dir: string;
 let registry: Registry;
 let url: string;
-
-function buildSdist(name: string, version: string): string {
-  const top = `${name}-${version}`;
-  const root = join(dir, 'src', top);
-  mkdirSync(join(root, 'src'), { recursive: true });
-  writeFileSync(
-    join(root, `${name}.cabal`),
-    `cabal-version: 2.4\nname: ${name}\nversion: ${version}\nsynopsis: published to Sigil\nlicense: MIT\nbuild-type: Simple\n\nlibrary\n  exposed-modules: Sigil.Hello\n  hs-source-dirs: src\n  build-depends: base\n  default-language: Haskell2010\n`,
-  );
-  mkdirSync(join(root, 'src', 'Sigil'), { recursive: true });
-  writeFileSync(
-    join(root, 'src', 'Sigil', 'Hello.hs'),
-    'module Sigil.Hello (hello) where\nhello :: String\nhello = "hello from sigil"\n',
-  );
-  const out = join(dir, `${top}.tar.gz`);
-  const r = spawnSync('tar', ['--format=ustar', '-czf', out, '-C', join(dir, 'src'), top], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return out;
-}
-
-function runAsync(
-  cmd: string,
-  args: string[],
-  cwd: string,
-): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd, env: { ...process.env, HOME: join(dir, 'home') } });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
-
-/** A cabal with its own config and repository cache; `repo` is the client's state across calls. */
-function cabalClient(name: string, rootKeyId: string, threshold = 1) {
-  const home = join(dir, name);
-  mkdirSync(join(home, 'work'), { recursive: true });
-  const config = join(home, 'config');
-  const run = (repoUrl: string, ...args: string[]) => {
-    writeFileSync(
-      config,
-      `repository sigil\n  url: ${repoUrl}/\n  secure: True\n  root-keys: ${rootKeyId}\n  key-threshold: ${threshold}\n\nremote-repo-cache: ${join(home, 'packages')}\n`,
-    );
-    // async: the repository is served by this same process, so a blocking spawn would deadlock
-    return runAsync('cabal', [`--config-file=${config}`, ...args], join(home, 'work'));
-  };
-  return { run, work: join(home, 'work') };
-}
 
 /** A static copy of a repository view whose files a test can change. */
 async function mirror(files: Map<string, Buffer>): Promise<{ server: Server; url: string }> {
@@ -140,7 +81,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
     const pub = await runCli(
       [
         'publish',
-        buildSdist('sigil-hello', '1.0'),
+        buildSdist(dir, 'sigil-hello', '1.0'),
         '--type',
         'hackage',
         '--server',
@@ -159,7 +100,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
   });
 
   it('cabal update verifies root, timestamp, snapshot and index; cabal get checks the package against the index', async () => {
-    const c = cabalClient('good', rootKeyId);
+    const c = cabalClient(dir, 'good', rootKeyId);
     const up = await c.run(`${url}/hackage`, 'update');
     expect(up.status, up.out).toBe(0);
     const get = await c.run(`${url}/hackage`, 'get', 'sigil-hello-1.0');
@@ -168,7 +109,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
   });
 
   it('a root key id that is not the registry root is refused', async () => {
-    const c = cabalClient('otherroot', 'a'.repeat(64));
+    const c = cabalClient(dir, 'otherroot', 'a'.repeat(64));
     const up = await c.run(`${url}/hackage`, 'update');
     expect(up.status).not.toBe(0);
     expect(up.out).toMatch(/root\.json does not have enough signatures/);
@@ -180,14 +121,14 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
   it('an expired timestamp is refused by cabal --ignore-expiry (the inverted flag) and accepted by default (cabal#8918)', async () => {
     const m = await mirror(await view(new Date(Date.now() - 3600_000), { timestampSeconds: 60 }));
     try {
-      const checked = await cabalClient('expired-checked', rootKeyId).run(
+      const checked = await cabalClient(dir, 'expired-checked', rootKeyId).run(
         m.url,
         '--ignore-expiry',
         'update',
       );
       expect(checked.status).not.toBe(0);
       expect(checked.out).toMatch(/<repo>\/timestamp\.json is expired/);
-      const unchecked = await cabalClient('expired-default', rootKeyId).run(m.url, 'update');
+      const unchecked = await cabalClient(dir, 'expired-default', rootKeyId).run(m.url, 'update');
       expect(unchecked.out).toMatch(/Updated package list of sigil/);
     } finally {
       m.server.close();
@@ -203,7 +144,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
     const files = new Map(newer);
     const m = await mirror(files);
     try {
-      const c = cabalClient('rollback', rootKeyId);
+      const c = cabalClient(dir, 'rollback', rootKeyId);
       const first = await c.run(m.url, 'update');
       expect(first.out).toMatch(/Updated package list of sigil/);
       files.clear();
@@ -225,7 +166,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
     files.set('01-index.tar.gz', gzipSync(index));
     const m = await mirror(files);
     try {
-      const up = await cabalClient('index', rootKeyId).run(m.url, 'update');
+      const up = await cabalClient(dir, 'index', rootKeyId).run(m.url, 'update');
       expect(up.status).not.toBe(0);
       expect(up.out).toMatch(/01-index\.tar(\.gz)? \(expected exactly \d+ bytes\)|hash/);
     } finally {
@@ -265,13 +206,18 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
       const [a, b] = [newKey(), newKey()];
       const m = await serve(await viewWith(keySet([a, b], 2), memoryRootFile()));
       try {
-        const ok = await cabalClient('two-of-two', `${a.keyId},${b.keyId}`, 2).run(m.url, 'update');
-        expect(ok.out).toMatch(/Updated package list of sigil/);
-        const stranger = newKey();
-        const short = await cabalClient('two-of-two-short', `${a.keyId},${stranger.keyId}`, 2).run(
+        const ok = await cabalClient(dir, 'two-of-two', `${a.keyId},${b.keyId}`, 2).run(
           m.url,
           'update',
         );
+        expect(ok.out).toMatch(/Updated package list of sigil/);
+        const stranger = newKey();
+        const short = await cabalClient(
+          dir,
+          'two-of-two-short',
+          `${a.keyId},${stranger.keyId}`,
+          2,
+        ).run(m.url, 'update');
         expect(short.out).toMatch(/root\.json does not have enough signatures/);
       } finally {
         m.server.close();
@@ -283,7 +229,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
       const rootFile = memoryRootFile();
       const m = await serve(await viewWith(keySet([a]), rootFile));
       try {
-        const c = cabalClient('rotation', a.keyId);
+        const c = cabalClient(dir, 'rotation', a.keyId);
         expect((await c.run(m.url, 'update')).out).toMatch(/Updated package list of sigil/);
         // The operator moved a's file to keys/hackage-root-retired/ and restarted with a new key b.
         m.replace(await viewWith(keySet([b], 1, [a]), rootFile, new Date(Date.now() + 1000)));
@@ -302,7 +248,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
         expect(cachedRoot().version).toBe(3);
 
         // A second client, bootstrapped with a, offered a version 2 that only the new key signed.
-        const d = cabalClient('rotation-unsigned', a.keyId);
+        const d = cabalClient(dir, 'rotation-unsigned', a.keyId);
         const first = memoryRootFile();
         m.replace(await viewWith(keySet([a]), first));
         expect((await d.run(m.url, 'update')).out).toMatch(/Updated package list of sigil/);

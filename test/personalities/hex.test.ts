@@ -4,9 +4,8 @@
 // the tarball's outer checksum. A payload signed by another key and a tarball whose outer checksum
 // differs each make rebar3 refuse; so does a tarball response without an ETag (rebar3 3.19).
 // Under CI=true a missing rebar3 fails; locally the suite is skipped, loudly.
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import {
 } from '../../src/registry/personalities/hex/index.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { buildHexTarball, rebarGetDeps } from '../helpers/hex.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/hex.test.ts';
@@ -28,105 +28,6 @@ const skip = skipUnlessPresent(rebar3);
 let dir: string;
 let registry: Registry;
 let url: string;
-
-/** A Hex package tarball (v3) as `rebar3 hex build` writes it. */
-function buildHexTarball(name: string, version: string, body: string): string {
-  const root = join(dir, `${name}-${version}-${body.length}`);
-  mkdirSync(join(root, 'contents', 'src'), { recursive: true });
-  writeFileSync(
-    join(root, 'contents', 'src', `${name}.app.src`),
-    `{application, ${name}, [{description, "published to Sigil"}, {vsn, "${version}"}, {applications, [kernel, stdlib]}]}.\n`,
-  );
-  writeFileSync(
-    join(root, 'contents', 'src', `${name}.erl`),
-    `-module(${name}).\n-export([hello/0]).\nhello() -> <<"${body}">>.\n`,
-  );
-  const t = spawnSync(
-    'tar',
-    ['-czf', join(root, 'contents.tar.gz'), '-C', join(root, 'contents'), 'src'],
-    { encoding: 'utf8' },
-  );
-  if (t.status !== 0) throw new Error(t.stderr);
-  const metadata = [
-    `{<<"name">>,<<"${name}">>}.`,
-    `{<<"version">>,<<"${version}">>}.`,
-    `{<<"app">>,<<"${name}">>}.`,
-    `{<<"description">>,<<"published to Sigil">>}.`,
-    `{<<"licenses">>,[<<"Apache-2.0">>]}.`,
-    `{<<"build_tools">>,[<<"rebar3">>]}.`,
-    `{<<"requirements">>,[]}.`,
-    `{<<"files">>,[<<"src">>,<<"src/${name}.app.src">>,<<"src/${name}.erl">>]}.`,
-    '',
-  ].join('\n');
-  writeFileSync(join(root, 'metadata.config'), metadata);
-  writeFileSync(join(root, 'VERSION'), '3');
-  const inner = createHash('sha256')
-    .update('3')
-    .update(metadata)
-    .update(readFileSync(join(root, 'contents.tar.gz')))
-    .digest('hex')
-    .toUpperCase();
-  writeFileSync(join(root, 'CHECKSUM'), inner);
-  const out = join(dir, `${name}-${version}.tar`);
-  const r = spawnSync(
-    'tar',
-    [
-      '--format=ustar',
-      '-cf',
-      out,
-      '-C',
-      root,
-      'VERSION',
-      'CHECKSUM',
-      'metadata.config',
-      'contents.tar.gz',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(r.stderr);
-  return out;
-}
-
-function runAsync(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
-
-/** A rebar3 project depending on sigil_hello from one Hex repository only (repos replace). */
-async function rebarGetDeps(name: string, repoUrl: string, publicPem: string) {
-  const project = join(dir, name);
-  mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(
-    join(project, 'src', 'app.app.src'),
-    '{application, app, [{vsn, "0.1.0"}, {applications, [kernel, stdlib]}]}.\n',
-  );
-  const pem = publicPem.replace(/\n/g, '\\n');
-  writeFileSync(
-    join(project, 'rebar.config'),
-    `{deps, [{sigil_hello, "1.0.0"}]}.\n{hex, [{repos, replace, [#{name => <<"sigil">>, repo_url => <<"${repoUrl}">>, repo_public_key => <<"${pem}">>, repo_verify => true}]}]}.\n`,
-  );
-  // async: the repository is served by this same process, so a blocking spawn would deadlock
-  const r = await runAsync('rebar3', ['get-deps'], project, {
-    HOME: join(project, 'home'),
-    REBAR_CACHE_DIR: join(project, 'cache'),
-    REBAR_GLOBAL_CONFIG_DIR: join(project, 'global'),
-    DEBUG: '1',
-  });
-  return {
-    ...r,
-    dep: join(project, '_build', 'default', 'lib', 'sigil_hello', 'src', 'sigil_hello.erl'),
-  };
-}
 
 /** A static copy of the repository whose files a test can change. */
 async function mirror(
@@ -167,7 +68,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     });
     url = await registry.listen();
     const key = JSON.parse((await runCli(['keygen', '--out', join(dir, 'keys'), '--json'])).stdout);
-    const tarball = buildHexTarball('sigil_hello', '1.0.0', 'hello from sigil');
+    const tarball = buildHexTarball(dir, 'sigil_hello', '1.0.0', 'hello from sigil');
     const pub = await runCli(['publish', tarball, '--server', url, '--key', key.privateKey], {
       SIGIL_CONFIG_DIR: join(dir, 'config'),
     });
@@ -183,7 +84,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
   });
 
   it('rebar3 get-deps verifies the signed package resource and the outer checksum, and fetches the logged bytes', async () => {
-    const r = await rebarGetDeps('good', `${url}/hex`, publicPem);
+    const r = await rebarGetDeps(dir, 'good', `${url}/hex`, publicPem);
     expect(r.status, r.out).toBe(0);
     expect(readFileSync(r.dep, 'utf8')).toContain('hello from sigil');
     // the signed Package names the release record's sha256 as outer checksum
@@ -208,7 +109,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
     );
     const m = await mirror(forged);
     try {
-      const r = await rebarGetDeps('otherkey', m.url, publicPem);
+      const r = await rebarGetDeps(dir, 'otherkey', m.url, publicPem);
       expect(r.status).not.toBe(0);
       // hex_core answers {error, unverified}; rebar3 3.19 words that as a "deprecated record format"
       expect(r.out).toMatch(/deprecated for security reasons/);
@@ -220,12 +121,12 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
   });
 
   it('a tarball whose outer checksum differs is refused', async () => {
-    const other = readFileSync(buildHexTarball('sigil_hello', '1.0.0', 'hello from eve'));
+    const other = readFileSync(buildHexTarball(dir, 'sigil_hello', '1.0.0', 'hello from eve'));
     const changed = new Map(files);
     changed.set('tarballs/sigil_hello-1.0.0.tar', other);
     const m = await mirror(changed);
     try {
-      const r = await rebarGetDeps('checksum', m.url, publicPem);
+      const r = await rebarGetDeps(dir, 'checksum', m.url, publicPem);
       expect(r.status).not.toBe(0);
       expect(r.out).toMatch(/does not match outer checksum|bad_registry_checksum/);
       expect(existsSync(r.dep)).toBe(false);
@@ -237,7 +138,7 @@ describe.skipIf(skip)('rebar3 fetches from sigil serve and checks its Hex signat
   it('rebar3 3.19 refuses a tarball response without an ETag', async () => {
     const m = await mirror(files, false);
     try {
-      const r = await rebarGetDeps('noetag', m.url, publicPem);
+      const r = await rebarGetDeps(dir, 'noetag', m.url, publicPem);
       expect(r.status).not.toBe(0);
       expect(r.out).toMatch(/Request for package sigil_hello-1\.0\.0 failed: status code 200/);
       expect(existsSync(r.dep)).toBe(false);

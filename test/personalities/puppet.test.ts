@@ -4,7 +4,6 @@
 // installs it into a temp modulepath. A mirror serving a changed tarball with Sigil's
 // genuine release JSON (file_sha256) is refused by puppet's checksum check.
 // Under CI=true a missing puppet fails; locally the suite is skipped, loudly.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTarGz } from '../ecosystems/helpers.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-http.js';
+import { puppetInstall } from '../helpers/puppet-client.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/puppet.test.ts';
@@ -25,46 +25,6 @@ const puppet = needsProgram(
 const tarball = readFileSync(
   join(import.meta.dirname, '../fixtures/ecosystems/puppet/sigil-demo-2.0.1.tar.gz'),
 );
-
-// async: the Forge is served by this same process, so a blocking spawn would deadlock
-function install(
-  dir: string,
-  repo: string,
-  target: string,
-): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(
-      'puppet',
-      [
-        'module',
-        'install',
-        'sigil-demo',
-        '--module_repository',
-        repo,
-        '--target-dir',
-        target,
-        '--confdir',
-        join(dir, 'conf'),
-        '--vardir',
-        join(dir, 'var'),
-        '--codedir',
-        join(dir, 'code'),
-        '--logdir',
-        join(dir, 'log'),
-        '--rundir',
-        join(dir, 'run'),
-        '--ignore-dependencies',
-      ],
-      {
-        env: { ...process.env, HOME: dir },
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
 
 describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil serve', () => {
   let t: TestRegistry;
@@ -102,7 +62,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
 
   it('puppet module install installs the module into a temp modulepath', async () => {
     const target = join(dir, 'modules');
-    const r = await install(dir, `${t.url}/puppet`, target);
+    const r = await puppetInstall(dir, `${t.url}/puppet`, target);
     expect(r.status, r.out).toBe(0);
     expect(existsSync(join(target, 'demo', 'manifests', 'init.pp'))).toBe(true);
     expect(JSON.parse(readFileSync(join(target, 'demo', 'metadata.json'), 'utf8')).version).toBe(
@@ -123,7 +83,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const target = join(dir, 'modules-evil');
-      const r = await install(
+      const r = await puppetInstall(
         dir,
         `http://127.0.0.1:${(server.address() as { port: number }).port}`,
         target,
@@ -136,7 +96,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     }
   }, 120_000);
 
-  it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, traversal — clear errors, nothing stored', async () => {
+  it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, oversize, traversal — clear errors, nothing stored', async () => {
     const token = t.tokenFor('bob');
     const before = t.reg.store.count();
     const bad = makeTarGz([
@@ -160,12 +120,40 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
       (await t.publish(token, contra, { filename: 'sigil-other-1.0.0.tar.gz', type: 'puppet' }))
         .status,
     ).toBe(400);
-    const evil = Buffer.from(tarball);
-    evil[evil.length - 20]! ^= 0xff;
-    expect([400, 403, 409]).toContain(
-      (await t.publish(token, evil, { filename: 'sigil-demo-2.0.1.tar.gz', type: 'puppet' }))
-        .status,
-    );
+    // The released version again, a well-formed module with other bytes: refused as an overwrite.
+    const other = makeTarGz([
+      {
+        name: 'sigil-demo-2.0.1/metadata.json',
+        data: JSON.stringify({
+          name: 'sigil-demo',
+          version: '2.0.1',
+          author: 'sigil',
+          summary: 'other bytes',
+          license: 'Apache-2.0',
+          source: 'https://example.org',
+          dependencies: [],
+        }),
+      },
+      { name: 'sigil-demo-2.0.1/manifests/init.pp', data: 'class demo { notify { "other": } }\n' },
+    ]);
+    const over = await t.publish(t.tokenFor('ada2'), other, {
+      filename: 'sigil-demo-2.0.1.tar.gz',
+      type: 'puppet',
+    });
+    expect([403, 409], over.text).toContain(over.status);
+    expect(over.text).not.toMatch(/\n\s+at /);
+    const adaToken = t.reg.auth.createToken('ada', { actions: ['publish'] }).token;
+    const overOwner = await t.publish(adaToken, other, {
+      filename: 'sigil-demo-2.0.1.tar.gz',
+      type: 'puppet',
+    });
+    expect(overOwner.status, overOwner.text).toBe(409);
+    // Oversized (the test registry's limit is 1 MiB).
+    const big = await t.publish(token, Buffer.alloc(1100 * 1024, 7), {
+      filename: 'sigil-big-1.0.0.tar.gz',
+      type: 'puppet',
+    });
+    expect(big.status, big.text).toBe(413);
     expect(t.reg.store.count()).toBe(before);
     for (const p of [
       '/puppet/v3/files/..%2F..%2Fkeys%2Fregistry.key',

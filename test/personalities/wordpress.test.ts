@@ -5,7 +5,6 @@
 // and verify it against the registry's WordPress key pinned with wp_trusted_keys.
 // A tampered zip (served by a mirror with the genuine signature) and another key are refused.
 // Under CI=true missing php or WordPress fail; locally the suite is skipped, loudly.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/core/keys.js';
 import { rawEd25519Public } from '../../src/registry/personalities/wordpress/index.js';
 import { makeZip } from '../ecosystems/helpers.js';
+import { plugin, WP, wpDownload } from '../helpers/wordpress-php.js';
 import { expectRefused, startRegistry, type TestRegistry } from '../helpers/registry-http.js';
 import { needsCondition, needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/personalities/wordpress.test.ts';
-const WP = '/usr/share/wordpress';
 const php = needsProgram('php', ['--version'], 'apt-get install php-cli', FILE);
 const wordpress = needsCondition(
   'WordPress',
@@ -26,44 +25,6 @@ const wordpress = needsCondition(
   FILE,
 );
 const skip = skipUnlessPresent(php) || skipUnlessPresent(wordpress);
-const HARNESS = join(import.meta.dirname, 'wordpress/download.php');
-
-function plugin(slug: string, version: string, extra = ''): Buffer {
-  return makeZip([
-    { name: `${slug}/` },
-    {
-      name: `${slug}/${slug}.php`,
-      data: `<?php\n/*\n * Plugin Name: ${slug}\n * Version: ${version}\n */\n${extra}\n`,
-    },
-  ]);
-}
-
-// async: the registry is served by this same process, so a blocking spawn would deadlock
-function wpDownload(
-  url: string,
-  key: string,
-): Promise<{
-  status: number | null;
-  out: { ok: boolean; code?: string; message?: string; file?: string; sha384?: string };
-  raw: string;
-}> {
-  return new Promise((resolve) => {
-    const p = spawn('php', [HARNESS, WP, url, key]);
-    let raw = '';
-    p.stdout.on('data', (d) => (raw += d));
-    p.stderr.on('data', (d) => (raw += d));
-    p.on('close', (status) => {
-      let out = { ok: false } as { ok: boolean };
-      try {
-        out = JSON.parse(raw.trim().split('\n').at(-1)!);
-      } catch {
-        /* asserted by the caller with raw */
-      }
-      resolve({ status, out, raw });
-    });
-  });
-}
-
 async function mirror(body: Buffer, signature: string): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => {
     res.setHeader('x-content-signature', signature);

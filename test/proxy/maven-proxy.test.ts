@@ -6,8 +6,8 @@
 // HTTP server.
 // Then: jar and POM are logged as observed (each checked against the upstream's .sha1);
 // `sigil verify` of Gradle's verification-metadata.xml reports them logged; an upstream that
-// republishes the jar yields a conflict record (seen through its .sha1) while mvn still gets
-// the logged bytes; upstream failures (500, timeout, wrong checksum) answer an error naming the
+// republishes the jar yields a conflict record (seen through its .sha1, and a republished POM
+// on the POM's own download) while mvn still gets the logged bytes; upstream failures (500, timeout, wrong checksum) answer an error naming the
 // upstream and log nothing; a private name is never asked upstream.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -186,6 +186,25 @@ describe.skipIf(skip)('mvn through the verifying proxy', () => {
     const got = await fetch(`${url}/maven2/${BASE}.jar`);
     expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(jar));
   }, 180_000);
+
+  it('a republished artifact is noticed on the download of the artifact itself, with no checksum request', async () => {
+    const before = up.requests.length;
+    const evilPom = Buffer.concat([pom, Buffer.from('<!-- evil -->')]);
+    up.files.set(`${BASE}.pom`, evilPom);
+    const got = await fetch(`${url}/maven2/${BASE}.pom`);
+    expect(got.status).toBe(200);
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(pom));
+    expect(await conflictsAt(url)).toContainEqual([
+      'pkg:maven/org.example.sigil/sigil-demo@1.0.0?type=pom',
+      up.url,
+    ]);
+    // Only the upstream's checksum file was asked, never the bytes again.
+    expect(up.requests.slice(before)).toEqual([
+      `/maven2/${BASE}.pom.sha256`,
+      `/maven2/${BASE}.pom.sha1`,
+    ]);
+    up.files.set(`${BASE}.pom`, pom);
+  }, 60_000);
 
   it('upstream failures (500, timeout, wrong checksum) answer an error naming the upstream and log nothing', async () => {
     const at = `${url}/maven2/${GAMMA}`;

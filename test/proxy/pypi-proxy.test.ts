@@ -8,7 +8,6 @@
 // (level logged); an upstream that republishes a file yields a conflict record for that file
 // only while pip still gets (and checks, --require-hashes) the logged bytes; upstream failures (500, timeout, wrong digest) answer
 // an error naming the upstream and log nothing; a private name is never asked upstream.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -25,6 +24,8 @@ import {
   statementOf,
   StaticUpstream,
 } from './static-upstream.js';
+import { pipEnv } from '../helpers/pip-client.js';
+import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 
 const FILE = 'test/proxy/pypi-proxy.test.ts';
@@ -36,34 +37,8 @@ const python = needsProgram(
   FILE,
 );
 
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('PIP_') && k !== 'PYTHONPATH') env[k] = v;
-  return {
-    ...env,
-    PIP_CONFIG_FILE: '/dev/null',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_INPUT: '1',
-  };
-}
-
 /** run starts a program without blocking the event loop (the server answers from this process). */
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => resolve({ code: -1, out: `${out}\n${String(e)}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+const run = (cmd: string, args: string[], cwd: string) => runProgram(cmd, args, cwd, pipEnv());
 
 async function build(
   root: string,

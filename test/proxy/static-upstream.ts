@@ -10,6 +10,8 @@ import type { ReleaseRow } from '../../src/store/registry/releases.js';
 
 export abstract class StaticUpstream {
   readonly requests: string[] = [];
+  /** The same requests with their query strings. */
+  readonly urls: string[] = [];
   /** Requests whose path starts with `path` fail: 500, or 200 after 3 s (past a 1 s proxy timeout). */
   fault: { path: string; kind: '500' | 'slow' } | undefined;
   server!: Server;
@@ -17,18 +19,19 @@ export abstract class StaticUpstream {
   protected abstract readonly root: string;
   url = '';
 
-  /** serve answers a request the faults let through. */
-  protected abstract serve(path: string, res: ServerResponse): void;
+  /** serve answers a request the faults let through (`url` keeps the query, for APIs that read it). */
+  protected abstract serve(path: string, res: ServerResponse, url: string): void;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       this.requests.push(path);
+      this.urls.push(req.url ?? '/');
       if (this.fault && path.startsWith(this.fault.path)) {
         if (this.fault.kind === '500') return void res.writeHead(500).end('boom');
         return void setTimeout(() => res.writeHead(200).end('late'), 3_000);
       }
-      this.serve(path, res);
+      this.serve(path, res, req.url ?? '/');
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${this.root}`;
@@ -45,12 +48,13 @@ export function sendBytes(res: ServerResponse, bytes: Buffer | undefined): void 
   res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
 }
 
-/** openProxied opens a registry whose one upstream is `url`, with `private` names and a 1 s timeout. */
+/** openProxied opens a registry whose one upstream is `url` (plus its other config fields, e.g. a Hex key), with `private` names and a 1 s timeout. */
 export async function openProxied(
   root: string,
   ecosystem: string,
   url: string,
   privateNames: string[],
+  upstreamFields: Record<string, unknown> = {},
 ): Promise<{ reg: Registry; url: string }> {
   const reg = await openRegistry({
     dataDir: join(root, 'data'),
@@ -59,7 +63,7 @@ export async function openProxied(
     batchIntervalMs: 2,
     proxy: parseProxyConfig(
       {
-        upstreams: { [ecosystem]: { url } },
+        upstreams: { [ecosystem]: { url, ...upstreamFields } },
         private: privateNames,
         limits: { indexTtlMs: 0, timeoutMs: 1_000 },
       },

@@ -333,6 +333,23 @@ describe('twine upload: refusals, nothing stored', () => {
     nothingStored();
   });
 
+  it('refuses project names and versions that would make a path, even when form and archive agree', async () => {
+    for (const [name, version] of [
+      ['../evil', '1.0.0'],
+      ['a/b', '1.0.0'],
+      ['-demo', '1.0.0'],
+      ['demo', '1.0.0/../x'],
+      ['demo', 'not a version'],
+    ] as const) {
+      const w = wheel(name, version);
+      const r = await upload(twineFields(name, version, w), [
+        { filename: wheelFile(name, version).replace(/\//g, '_'), data: w },
+      ]);
+      expect(r.statusCode, `${name} ${version}`).toBe(400);
+    }
+    nothingStored();
+  });
+
   it('refuses a form that disagrees with the archive, and an archive whose file name lies', async () => {
     const w = wheel('demo', '1.0.0');
     const r = await upload(twineFields('demo', '2.0.0', w), [

@@ -114,6 +114,11 @@ describe('batch lookup from the per-checkpoint record cache', () => {
       );
     }
 
+    // A miss is not remembered: published later, the purl is found.
+    const four = 'pkg:generic/four@1.0.0';
+    expect(JSON.parse(await lookup([four])).records[four]).toBeNull();
+    await publish('four', true);
+    expect(JSON.parse(await lookup([four])).records[four].purl).toBe(four);
     await publish('three', true);
     const b = JSON.parse(await lookup(purls)) as {
       checkpoint: string;
@@ -123,6 +128,23 @@ describe('batch lookup from the per-checkpoint record cache', () => {
       >;
     };
     expect(b.checkpoint).not.toBe(a.checkpoint);
+    // Row texts are reused across checkpoints, proofs are not: still the freshly built records.
+    for (const p of purls) {
+      const { namespace, resetInHistory } = a.records[p]!.ledger;
+      expect(b.records[p]).toEqual(
+        JSON.parse(
+          JSON.stringify(
+            await buildRecord(
+              { log: reg.log, baseUrl: url },
+              reg.store.get(p)!,
+              b.checkpoint,
+              resetInHistory,
+              namespace,
+            ),
+          ),
+        ),
+      );
+    }
     const cp = verifyCheckpoint(b.checkpoint, [parseVerifierKey(reg.log.verifierKey)]);
     if (!cp.ok) throw new Error('the lookup checkpoint does not verify');
     for (const p of purls) {

@@ -46,10 +46,10 @@ class StaticAuthority implements AuthorKeyAuthority {
     return run({
       namespaces: [],
       keysFor,
-      stage: () => undefined,
+      stage: async () => undefined,
       commit: async () => [],
       logged: () => false,
-      discard: () => undefined,
+      discard: async () => undefined,
     });
   }
 }

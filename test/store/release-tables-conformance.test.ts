@@ -181,6 +181,16 @@ describe.each(drivers)('ReleaseTables conformance: $name', (d) => {
       ]);
       expect(Buffer.from(events[0]!.entry)).toEqual(Buffer.from([2]));
       expect(await a.pendingKeyEvents()).toEqual([]);
+      // What another replica logged, across namespaces, above the last index this one applied.
+      const e4 = await a.insertKeyEvent('pkg:npm/other', 'env4', new Uint8Array([4]));
+      await b.completeKeyEvent(e4, 9);
+      expect((await a.loggedKeyEventsAfter(-1)).map((e) => [e.envelope, e.logIndex])).toEqual([
+        ['env2', 7],
+        ['env4', 9],
+        ['env1', 12],
+      ]);
+      expect((await b.loggedKeyEventsAfter(7)).map((e) => e.envelope)).toEqual(['env4', 'env1']);
+      expect(await b.loggedKeyEventsAfter(12)).toEqual([]);
     },
   );
 });

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src/log/checkpoint.js';
 import { recordHash } from '../../src/log/hash.js';
@@ -166,6 +167,8 @@ describe('openFileLog (SQLite + files)', () => {
       batchSize: 1,
     });
     for (const leaf of LEAVES) await log.append(enc(leaf));
+    // The static view is published after the acknowledgement (coalesced); close waits for it.
+    await log.close();
     expect(readFileSync(join(dir, 'public/checkpoint'), 'utf8')).toBe(
       readFileSync(join(TESSERA, 'checkpoint'), 'utf8'),
     );
@@ -175,7 +178,6 @@ describe('openFileLog (SQLite + files)', () => {
     expect(readFileSync(join(dir, 'public/tile/entries/000.p/15'))).toEqual(
       readFileSync(join(TESSERA, 'tile/entries/000.p/15')),
     );
-    await log.close();
   });
 
   it('keeps its state across reopen, locks the directory, audits clean and detects a tampered tile', async () => {
@@ -226,7 +228,76 @@ describe('openFileLog (SQLite + files)', () => {
     const log = await openFileLog(dir, { origin: 'test.example/log', batchIntervalMs: 1 });
     for (let i = 0; i < 10; i++) await log.append(enc(`d${i}`));
     await log.close();
+    // The edge lives in the commit record: a damaged row is refused…
+    const db = new Database(join(dir, 'log.db'));
+    const row = db.prepare('SELECT data FROM edge WHERE level = 0').get() as { data: Buffer };
+    row.data[5] = row.data[5]! ^ 1;
+    db.prepare('UPDATE edge SET data = ? WHERE level = 0').run(row.data);
+    db.close();
+    await expect(openFileLog(dir)).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      message: expect.stringMatching(/do not hash to its recorded root/),
+    });
+    // …and a log without edge rows (written before they existed) reads the published tiles.
+    const db1 = new Database(join(dir, 'log.db'));
+    db1.prepare('DELETE FROM edge').run();
+    db1.close();
+    const reopened = await openFileLog(dir);
+    expect(reopened.size).toBe(10);
+    await reopened.close();
     rmSync(join(dir, 'public/tile/0/000.p/10'));
+    const db2 = new Database(join(dir, 'log.db'));
+    db2.prepare('DELETE FROM edge').run();
+    db2.close();
     await expect(openFileLog(dir)).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+  });
+
+  it('commits small batches without rewriting partial tiles, publishes every checkpoint it acknowledged or a newer one, and serves every partial width', async () => {
+    const dir = tmp();
+    const written: string[] = [];
+    class Counting extends SqliteFileStorage {
+      override async writeTiles(objects: Parameters<SqliteFileStorage['writeTiles']>[0]) {
+        written.push(...objects.map((o) => `${o.tile.level}/${o.tile.index}/${o.tile.width}`));
+        return super.writeTiles(objects);
+      }
+    }
+    const log = await SequencedLog.open(new Counting(dir), {
+      origin: 'example.com/log/testdata',
+      signers: [
+        parseSignerKey(
+          'PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg',
+        ),
+      ],
+      batchSize: 7,
+      batchIntervalMs: 0,
+      maxPending: 1000,
+    });
+    const pub = join(dir, 'public');
+    const acks = await Promise.all(Array.from({ length: 600 }, (_, i) => log.append(enc(`e${i}`))));
+    const sizes = [...new Set(acks.map((a) => a.treeSize))].sort((a, b) => a - b);
+    expect(sizes.length).toBeGreaterThan(10); // many small batches
+    // Before each commit only full tiles and bundles were written: 2 level-0 tiles, 2 bundles.
+    expect(written.filter((w) => !w.endsWith('/256'))).toEqual([]);
+    expect(written.sort()).toEqual(['-1/0/256', '-1/1/256', '0/0/256', '0/1/256']);
+    // Over the log's own reader every width any acknowledged checkpoint names is served, from
+    // the edge in memory or the full tile it grew into: equal to the prefix of the wider one.
+    const full = (await log.readTile('tile/0/000'))!;
+    const fullBundle = (await log.readTile('tile/entries/000'))!;
+    for (const size of sizes.filter((n) => n < 256)) {
+      expect(await log.readTile(`tile/0/000.p/${size}`)).toEqual(full.slice(0, size * 32));
+      const b = (await log.readTile(`tile/entries/000.p/${size}`))!;
+      expect(Buffer.from(fullBundle.subarray(0, b.length)).equals(Buffer.from(b))).toBe(true);
+    }
+    const edge = 600 % 256;
+    expect(await log.readTile(`tile/0/002.p/${edge}`)).toHaveLength(edge * 32);
+    await log.close();
+    // After close the static view is the newest checkpoint, with its partial tiles: it audits.
+    const cp = readFileSync(join(pub, 'checkpoint'), 'utf8');
+    expect(cp.split('\n')[1]).toBe('600');
+    const res = await auditLog(dirTileSource(pub), {
+      verifiers: [parseVerifierKey(log.verifierKey)],
+      origin: 'example.com/log/testdata',
+    });
+    expect(res.entries).toBe(600);
   });
 });

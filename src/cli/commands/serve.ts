@@ -3,6 +3,7 @@
  * ./.sigil-data): accepts signed releases, countersigns them, logs every
  * signature and key event, and serves npm's keys endpoint and the log.
  */
+import { DEFAULT_DEB_UPSTREAM } from '../../registry/upstream/deb-config.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Command } from 'commander';
@@ -201,7 +202,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
         `  go: GOPROXY=${url}/go  GOSUMDB="${registry.go.sumdb.vkey} ${url}/go/sumdb/${registry.go.sumdb.name}"`,
         ...Object.entries(clientConfig(url)).map(([client, line]) => `  ${client}: ${line}`),
         `  apt: curl -s ${url}/debian/sigil-archive-keyring.asc > /etc/apt/keyrings/sigil.asc   (OpenPGP ${registry.openpgpKey.fingerprint})`,
-        `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main`,
+        `       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${registry.apt.options.suite} main${proxy?.upstreams.deb ? `\n       deb [signed-by=/etc/apt/keyrings/sigil.asc] ${url}/debian ${proxy.upstreams.deb.deb?.suite ?? DEFAULT_DEB_UPSTREAM.suite} ${(proxy.upstreams.deb.deb?.components ?? DEFAULT_DEB_UPSTREAM.components).join(' ')}   (the upstream ${proxy.upstreams.deb.url}, checked and re-signed)` : ''}`,
         `  cpanm: cpanm --verify --mirror ${url}/cpan --mirror-only <Module>   (cpanm checks sha256 only: check CHECKSUMS with gpgv and ${url}/cpan/sigil-cpan-key.asc, OpenPGP ${registry.openpgpKey.fingerprint}; docs/cpan.md)`,
         `  rebar3: {hex, [{repos, replace, [#{name => <<"${registry.hex.options.repository}">>, repo_url => <<"${url}/hex">>, repo_public_key => <<"PEM of ${url}/hex/public_key">>, repo_verify => true}]}]}.   (rebar.config; docs/hex.md)`,
         `  cabal: repository sigil / url: ${url}/hackage/ / secure: True / root-keys: ${registry.hackageKeys.roots.map((r) => r.keyId).join(',')} / key-threshold: ${registry.hackageKeys.threshold}   (~/.cabal/config; docs/hackage.md)`,

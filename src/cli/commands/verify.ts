@@ -189,6 +189,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     )
     .option('--sarif', 'lockfiles: print the report as SARIF 2.1.0')
     .option(
+      '--installed <dir>',
+      'Gemfile.lock: check the .gem files bundler installed under DIR (bundle path, $GEM_HOME or vendor/cache)',
+    )
+    .option(
       '--accept-new-server-keys',
       'lockfiles: accept (and pin) a server whose log origin, log key or registry key changed since first use',
     )
@@ -274,6 +278,14 @@ function isProjectFolder(target: string): boolean {
 }
 
 /** verifyProjectFolder verifies every lockfile of a project folder; the exit code is the worst. */
+/** withInstalledFor: --installed applies to the folder's Gemfile.lock only (bundler's installed gems). */
+function withInstalledFor(lockfile: string, flags: VerifyFlags): VerifyFlags {
+  if (flags.installed === undefined || /(^|\/)(Gemfile\.lock|gems\.locked)$/.test(lockfile))
+    return flags;
+  const { installed: _, ...rest } = flags;
+  return rest;
+}
+
 async function verifyProjectFolder(io: Io, dir: string, flags: VerifyFlags): Promise<number> {
   const lockfiles = projectLockfiles(dir);
   if ((flags.json || flags.sarif) && lockfiles.length > 1) {
@@ -289,7 +301,9 @@ async function verifyProjectFolder(io: Io, dir: string, flags: VerifyFlags): Pro
       io.out(`${i > 0 ? '\n' : ''}${lockfile}\n`);
     worst = Math.max(
       worst,
-      await (await import('../verify/lockfile.js')).verifyLockfile(io, lockfile, flags),
+      await (
+        await import('../verify/lockfile.js')
+      ).verifyLockfile(io, lockfile, withInstalledFor(lockfile, flags)),
     );
   }
   return worst;
@@ -446,7 +460,15 @@ export async function verify(io: Io, target: string, flags: VerifyFlags): Promis
     return isProjectFolder(target)
       ? verifyProjectFolder(io, target, flags)
       : (await import('../verify/lockfile.js')).verifyLockfile(io, target, flags);
-  for (const f of ['server', 'policy', 'pin', 'offline', 'sarif', 'acceptNewServerKeys'] as const) {
+  for (const f of [
+    'server',
+    'policy',
+    'pin',
+    'offline',
+    'sarif',
+    'acceptNewServerKeys',
+    'installed',
+  ] as const) {
     if (flags[f] !== undefined)
       throw new InputError(
         'USAGE',

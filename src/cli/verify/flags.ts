@@ -56,6 +56,8 @@ export interface VerifyFlags {
   offline?: boolean;
   sarif?: boolean;
   acceptNewServerKeys?: boolean;
+  /** Gemfile.lock: the folder bundler installed into; its .gem files' digests are checked. */
+  installed?: string;
 }
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -19,6 +19,7 @@ import { fileCheckpointClock } from '../../client/records/seen.js';
 import type { RecordSource } from '../../client/records/source.js';
 import { InputError } from '../../core/errors.js';
 import { checkServerUrl } from '../server-url.js';
+import { withInstalledGems } from './installed-gems.js';
 import type { LockfileEntry } from '../../ecosystems/adapter.js';
 import { lockfileReaderFor } from '../../ecosystems/index.js';
 import { lockfileNameByContent } from '../../ecosystems/lockfile-by-content.js';
@@ -45,6 +46,7 @@ import {
 import { publicKeyFromPem, type ServerKeys } from '../../client/records/source.js';
 import type { PublicKey } from '../../core/keys.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
+import { writeJsonStreamed } from '../json-stream.js';
 import { printError, printWarning, type Io } from '../output.js';
 import { ACCEPT_NEW_SERVER_KEYS_FLAG, checkServerIdentity } from '../../client/server-identity.js';
 import type { Check } from '../../core/verdict.js';
@@ -58,6 +60,7 @@ export interface LockfileFlags {
   sarif?: boolean;
   json?: boolean;
   acceptNewServerKeys?: boolean;
+  installed?: string;
 }
 
 export { isLockfile } from './detect.js';
@@ -173,6 +176,27 @@ export async function guardServerIdentity(
   return check;
 }
 
+/**
+ * verifyThreads: worker threads for the per-dependency checks, from $SIGIL_VERIFY_THREADS
+ * (default 0: all on the main thread). Measured on a 2-core machine (docs/performance.md,
+ * P6), two threads cost 0.5 ms more CPU per dependency than they save in wall time: V8's
+ * compiler and GC helpers need the second core the main thread leaves them. Worth trying
+ * with more cores.
+ */
+export function verifyThreads(env: Readonly<Record<string, string | undefined>>): number {
+  const v = env['SIGIL_VERIFY_THREADS'];
+  if (v === undefined || v === '') return 0;
+  if (!/^\d{1,2}$/.test(v.trim()))
+    throw new InputError(
+      'USAGE',
+      `SIGIL_VERIFY_THREADS is "${v.slice(0, 20)}", not a number of threads`,
+      {
+        hint: 'set it to a whole number from 0 (all on the main thread, the default) to 99',
+      },
+    );
+  return Number(v.trim());
+}
+
 export function serverFor(flags: { server?: string }, policy: Policy, io: Io): string {
   const server = flags.server ?? policy.server ?? io.env['SIGIL_SERVER'];
   if (!server)
@@ -204,6 +228,15 @@ export async function verifyLockfile(
     });
   const projectDir = dirname(target);
   const lock = readLockfile(target);
+  if (flags.installed !== undefined) {
+    if (lock.format !== 'Gemfile.lock')
+      throw new InputError(
+        'USAGE',
+        `--installed applies to Gemfile.lock (the gems bundler installed), and ${target} is a ${lock.format}`,
+        { hint: 'leave --installed out; this lockfile pins its own digests' },
+      );
+    lock.entries = withInstalledGems(lock.entries, flags.installed);
+  }
   const { policy, file: policyFile } = loadPolicy(projectDir, flags.policy);
   const trust = loadTrust(projectDir);
   let source: RecordSource;
@@ -248,6 +281,9 @@ export async function verifyLockfile(
       `checking ${lock.entries.length.toLocaleString('en-US')} packages against ${source.name} …\n`,
     );
   const report = await verifyProject({
+    threads: verifyThreads(io.env),
+    // Threads asked for by name are used for any number of dependencies.
+    ...(io.env['SIGIL_VERIFY_THREADS'] ? { threadsFrom: 1 } : {}),
     lockfile: target,
     format: lock.format,
     entries: lock.entries,
@@ -275,9 +311,11 @@ export async function verifyLockfile(
       ? await fetchConflicts(source.name, report)
       : [];
   if (flags.json)
-    io.out(
-      `${JSON.stringify({ scheme: 'lockfile', ...report, ...(conflicts.length > 0 ? { conflicts } : {}) }, null, 2)}\n`,
-    );
+    writeJsonStreamed(io.out, {
+      scheme: 'lockfile',
+      ...report,
+      ...(conflicts.length > 0 ? { conflicts } : {}),
+    });
   else if (flags.sarif) io.out(formatSarif(report, '0.1.0', lock.text));
   else io.out(formatHuman(report) + formatConflicts(conflicts));
 

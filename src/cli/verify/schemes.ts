@@ -78,9 +78,9 @@ export const SCHEME_SPECS: Readonly<Record<Scheme, SchemeSpec>> = {
   lockfile: {
     title: "a lockfile's dependencies (or a project folder's)",
     usage:
-      'sigil verify <lockfile|project-folder> [--server URL] [--policy FILE] [--pin] [--offline] [--accept-new-server-keys] [--sarif]',
+      'sigil verify <lockfile|project-folder> [--server URL] [--policy FILE] [--pin] [--offline] [--accept-new-server-keys] [--sarif] [--installed DIR]',
     example: 'sigil verify package-lock.json --server https://sigil.example.org',
-    flags: ['server', 'policy', 'pin', 'offline', 'sarif', 'accept-new-server-keys'],
+    flags: ['server', 'policy', 'pin', 'offline', 'sarif', 'accept-new-server-keys', 'installed'],
     selectedBy: [],
     detected:
       'the file name is a lockfile sigil reads, the folder holds one, or the content is one',

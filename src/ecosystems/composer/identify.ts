@@ -15,6 +15,22 @@ import { decodeUtf8, parseJsonObject } from '../support/text.js';
 /** Composer's name rule (composer/composer ValidatingArrayLoader). */
 const COMPOSER_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
 
+/**
+ * Composer's version shapes (composer/semver VersionParser::normalize): a numbered version with
+ * an optional stability or build suffix, a numbered branch ("2.x-dev"), or a branch
+ * ("dev-<branch>", where git's ref rules forbid "..", empty segments and a leading ".").
+ */
+const NUMBERED = /^v?\d+(\.\d+){0,3}([-_.+]?[a-z0-9]+([-_.+]?[a-z0-9]+)*)?$/i;
+const NUMBERED_BRANCH = /^v?\d+(\.(\d+|x|\*))*-dev$/i;
+const BRANCH = /^dev-[a-z0-9][a-z0-9._/+-]*$/i;
+
+/** isComposerVersion: is `v` a version Composer reads (and one that makes no path)? */
+export function isComposerVersion(v: string): boolean {
+  if (v.length > 128) return false;
+  if (NUMBERED.test(v) || NUMBERED_BRANCH.test(v)) return true;
+  return BRANCH.test(v) && !v.includes('..') && !/\/(\/|\.|$)/.test(v);
+}
+
 export async function identifyComposer(
   artifact: Artifact,
   options: IdentifyOptions = {},
@@ -83,6 +99,12 @@ export async function identifyComposer(
       },
     );
   }
+  if (!isComposerVersion(version))
+    throw new InputError(
+      'COMPOSER_VERSION_INVALID',
+      `${file}: version ${JSON.stringify(version)} is not one Composer can read (e.g. 1.2.3, v1.2.3-beta1, dev-main, 2.x-dev)`,
+      { file, field: `${path}#version`, hint: 'give the release tag with --version' },
+    );
   const [vendor, pkg] = name.split('/') as [string, string];
   return {
     type: 'composer',

@@ -82,6 +82,24 @@ export async function identifyCpan(
       file,
       field: where,
     });
+  // A file named as CPAN names distributions (Dist-Name-1.23.tar.gz) must be the release it names.
+  const fromFile =
+    /^([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)*)-(v?\d[\d._]*)\.(?:tar\.gz|tgz|tar\.bz2|zip)$/.exec(
+      file,
+    );
+  if (
+    fromFile &&
+    (fromFile[1] !== name || fromFile[2]!.replace(/^v/, '') !== version!.replace(/^v/, ''))
+  )
+    throw new InputError(
+      'CPAN_NAME_MISMATCH',
+      `${file}: the file name says ${fromFile[1]} ${fromFile[2]} but ${where} says ${name as string} ${version}`,
+      {
+        file,
+        field: where,
+        hint: 'a renamed distribution is not the release it claims to be; publish the file `make dist` wrote',
+      },
+    );
   const author = options.namespace ?? authorFromPath(artifact.path);
   if (author === undefined) {
     throw new InputError(

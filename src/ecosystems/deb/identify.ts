@@ -155,6 +155,21 @@ export async function identifyDeb(
       'control',
       `./control: ${problems.join('; ')}`,
     );
+  // A file named as dpkg-deb names packages (name_version_arch.deb; the epoch left out, or
+  // %3a-escaped as apt saves it) must be the package it names.
+  const fromFile = /^([a-z0-9][a-z0-9+.-]*)_([^_]+)_([a-z0-9-]+)\.deb$/.exec(artifact.name);
+  if (fromFile) {
+    const fileVersion = fromFile[2]!.replace(/%3a/gi, ':');
+    const sameVersion = fileVersion === version || fileVersion === version!.replace(/^\d+:/, '');
+    if (fromFile[1] !== name || !sameVersion || fromFile[3] !== arch)
+      throw fail(
+        'DEB_NAME_MISMATCH',
+        artifact.name,
+        'control',
+        `the file name says ${fromFile[1]} ${fileVersion} ${fromFile[3]} but ./control says ${name} ${version} ${arch}`,
+        'a renamed .deb is not the package it claims to be; publish the file dpkg-deb --build wrote',
+      );
+  }
   const vendor = (origin ?? 'debian').toLowerCase();
   return {
     type: 'deb',

@@ -50,12 +50,14 @@ export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[
   const specs: { key: string; purl: string; resolved?: string; line: number }[] = [];
   const checksums = new Map<string, NativeDigest[]>();
   let sawSection = false;
+  let sawChecksums = false;
   lines.forEach((raw, i) => {
     const n = i + 1;
     if (raw.trim() === '') return;
     if (/^[A-Z][A-Z ]*$/.test(raw)) {
       section = raw;
       sawSection = true;
+      if (raw === 'CHECKSUMS') sawChecksums = true;
       remote = undefined;
       inSpecs = false;
       return;
@@ -102,12 +104,18 @@ export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[
       `${file}: is not a Gemfile.lock (no GEM/DEPENDENCIES sections)`,
       { file },
     );
+  const hint = sawChecksums ? 'the CHECKSUMS section has no line for it' : NO_CHECKSUMS_HINT;
   return specs.map((s) => ({
     purl: s.purl,
     digests: checksums.get(s.key) ?? [],
     ...(s.resolved ? { resolved: s.resolved } : {}),
+    ...(checksums.get(s.key)?.length ? {} : { missingDigestHint: hint }),
   }));
 }
+
+/** What to do about a Gemfile.lock without CHECKSUMS (bundler before 2.5, e.g. Debian's 2.3). */
+export const NO_CHECKSUMS_HINT =
+  'bundler before 2.5 writes no CHECKSUMS section: check the gems it installed with `sigil verify Gemfile.lock --installed DIR` (DIR: the bundle path, e.g. vendor/bundle, or $GEM_HOME, or vendor/cache)';
 
 export const gemfileLockReader: LockfileReader = {
   ...gemfileLockFormat,

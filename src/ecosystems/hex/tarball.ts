@@ -152,6 +152,18 @@ export async function identifyHex(
   // tarball does not record (it is where it is published); public packages have none.
   const n = name as string;
   const v = version as string;
+  // A file named as Hex names tarballs must be the release it names.
+  const fromFile = /^([a-z][a-z0-9_]*)-(\d[0-9A-Za-z.+-]*)\.tar$/.exec(artifact.name);
+  if (fromFile && (fromFile[1] !== n || fromFile[2] !== v))
+    throw new InputError(
+      'HEX_NAME_MISMATCH',
+      `${artifact.name}: the file name says ${fromFile[1]} ${fromFile[2]} but metadata.config says ${n} ${v}`,
+      {
+        file: artifact.name,
+        field: 'metadata.config',
+        hint: 'a renamed tarball is not the release it claims to be; publish the file `rebar3 hex build` / `mix hex.build` wrote',
+      },
+    );
   return { type: 'hex', name: n, version: v, purl: makePurl('hex', undefined, n, v) };
 }
 

@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { VerificationResult } from '../../core/verdict.js';
+import { warn } from '../../core/verdict.js';
+import { describePublisher, verifyPep740Provenance } from './pep740.js';
 import { verifySigstoreBundle, type IdentityPolicy } from './verify.js';
 
 /** MAX_BUNDLE_BYTES: bundles are a few KiB; refuse absurd ones before parsing. */
@@ -43,6 +45,8 @@ export async function verifySigstoreBundleFile(
       `${bundlePath} is larger than ${MAX_BUNDLE_BYTES} bytes`,
       { file: bundlePath },
     );
+  const provenance = pep740Document(bytes);
+  if (provenance !== undefined) return verifyPep740File(bundlePath, provenance, options);
   return verifySigstoreBundle(bytes, {
     subject: basename(options.artifactPath ?? bundlePath),
     ...(options.artifactPath === undefined
@@ -54,4 +58,57 @@ export async function verifySigstoreBundleFile(
     ...(options.identity === undefined ? {} : { identity: options.identity }),
     ...(options.keys === undefined ? {} : { keys: options.keys }),
   });
+}
+
+/** pep740Document: the parsed JSON when the file is a PEP 740 provenance object (PyPI's Integrity API), else undefined. */
+function pep740Document(bytes: Buffer): unknown {
+  if (!bytes.includes('"attestation_bundles"')) return undefined;
+  try {
+    const doc = JSON.parse(bytes.toString('utf8')) as unknown;
+    return typeof doc === 'object' && doc !== null && 'attestation_bundles' in doc
+      ? doc
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** verifyPep740File verifies a PEP 740 provenance against the distribution file it is for. */
+async function verifyPep740File(
+  provenancePath: string,
+  doc: unknown,
+  options: { artifactPath?: string; trustedRootPath?: string; identity?: IdentityPolicy },
+): Promise<VerificationResult> {
+  if (options.artifactPath === undefined)
+    throw new InputError(
+      'USAGE',
+      `${provenancePath} is a PEP 740 provenance: give the distribution file it is for`,
+      { hint: 'sigil verify --scheme sigstore <file.whl> -b <file.whl>.provenance' },
+    );
+  const r = verifyPep740Provenance(
+    doc,
+    basename(options.artifactPath),
+    await readFile(options.artifactPath),
+    {
+      ...(options.trustedRootPath === undefined
+        ? {}
+        : { trustedRoot: await readTrustedRootFile(options.trustedRootPath) }),
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
+    },
+  );
+  if (options.identity !== undefined || !r.ok) return r;
+  // The publisher is the provenance's own claim (PyPI checks it against the project's Trusted
+  // Publisher at upload); offline, only the verifier knows which publisher to expect.
+  const who = r.publisher ? describePublisher(r.publisher) : 'an unnamed publisher';
+  return {
+    ...r,
+    checks: [
+      ...r.checks,
+      warn(
+        'identity',
+        'SIGSTORE_IDENTITY_UNCHECKED',
+        `published by ${who}, as the provenance itself says; pin the publisher you expect with --cert-identity-regexp and --cert-oidc-issuer`,
+      ),
+    ],
+  };
 }

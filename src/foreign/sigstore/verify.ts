@@ -37,6 +37,7 @@ import {
   type VerificationResult,
 } from '../../core/verdict.js';
 import { PUBLIC_GOOD_TRUSTED_ROOT } from './public-good-root.js';
+import { fulcioClaims } from './fulcio-claims.js';
 import { missingValidityStarts } from './trusted-root-check.js';
 import { withRekorV2DigestOverPae } from './rekor-v2-dsse.js';
 
@@ -413,6 +414,8 @@ export function verifySigstoreBundle(
   const facts = {
     subjectAlternativeName: identity?.subjectAlternativeName,
     issuer: identity?.extensions?.issuer,
+    // The certificate's other Fulcio claims (repository, ref, workflow), for policies such as PEP 740 publishers.
+    claims: fulcioClaims(identity?.oids),
   };
   const policy = options.identity;
   if (keySigned) {

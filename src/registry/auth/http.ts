@@ -238,14 +238,14 @@ export function toAuthError(err: unknown, req: FastifyRequest): AuthError | unde
  * holds nothing (issue 11, item 1). Throws AuthError NAMESPACE_FORBIDDEN when
  * the claim is lost to a concurrent one. Returns true when it claimed.
  */
-export function claimPatternFirst(
+export async function claimPatternFirst(
   service: AuthService,
   req: FastifyRequest,
   namespace: string,
-): boolean {
+): Promise<boolean> {
   const ctx = req.sigilAuth;
   if (!ctx || !ctx.unclaimed || !namespace.endsWith('/*')) return false;
-  if (!service.claimNamespace(ctx.principal.account, namespace))
+  if (!(await service.claimNamespace(ctx.principal.account, namespace)))
     throw authError('NAMESPACE_FORBIDDEN', { namespace, action: ctx.action });
   req.sigilAuth = { ...ctx, unclaimed: false };
   return true;
@@ -263,30 +263,34 @@ export function publishClaims(
   auth: { readonly guard: AuthGuard; readonly service: AuthService } | undefined,
   req: FastifyRequest,
 ): {
-  authorize?: (namespace: string, action: 'publish' | 'keys') => void;
-  commit(): void;
-  release(): void;
+  authorize?: (namespace: string, action: 'publish' | 'keys') => Promise<void>;
+  commit(): Promise<void>;
+  release(): Promise<void>;
 } {
-  if (!auth) return { commit: () => undefined, release: () => undefined };
+  if (!auth) return { commit: async () => undefined, release: async () => undefined };
   const claimed = new Set<string>();
-  const holds: (() => void)[] = [];
+  const holds: (() => Promise<void>)[] = [];
   return {
-    authorize: (namespace, action) => {
+    authorize: async (namespace, action) => {
       if (
         auth.guard.authorizeNamespace(req, namespace, action).unclaimed &&
-        !claimPatternFirst(auth.service, req, namespace)
+        !(await claimPatternFirst(auth.service, req, namespace))
       ) {
-        claimed.add(namespace);
         // until the claim below, no other account's pattern may be granted over this name
-        holds.push(auth.service.holdFirstPublish(req.sigilAuth!.principal.account, namespace));
+        // (refused here if one was granted since the check above: atomic in GrantState)
+        holds.push(
+          await auth.service.holdFirstPublish(req.sigilAuth!.principal.account, namespace),
+        );
+        claimed.add(namespace);
       }
     },
-    commit: () => {
-      for (const ns of claimed) auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);
-      for (const release of holds) release();
+    commit: async () => {
+      for (const ns of claimed)
+        await auth.service.claimNamespace(req.sigilAuth!.principal.account, ns);
+      for (const release of holds.splice(0)) await release();
     },
-    release: () => {
-      for (const release of holds) release();
+    release: async () => {
+      for (const release of holds.splice(0)) await release();
     },
   };
 }
@@ -299,14 +303,16 @@ export function publishClaims(
 export async function withPublishClaims<T>(
   auth: { readonly guard: AuthGuard; readonly service: AuthService } | undefined,
   req: FastifyRequest,
-  publish: (authorize?: (namespace: string, action: 'publish' | 'keys') => void) => Promise<T>,
+  publish: (
+    authorize?: (namespace: string, action: 'publish' | 'keys') => Promise<void>,
+  ) => Promise<T>,
 ): Promise<T> {
   const claims = publishClaims(auth, req);
   try {
     const out = await publish(claims.authorize);
-    claims.commit();
+    await claims.commit();
     return out;
   } finally {
-    claims.release();
+    await claims.release();
   }
 }

@@ -10,6 +10,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountRow, AccountStore, TokenRow } from '../../store/registry/accounts.js';
+import type { GrantState } from '../../store/registry/grant-state.js';
+import { SqliteGrantState } from '../../store/registry/sqlite-grant-state.js';
 import { authError, AuthError } from './errors.js';
 import { systemClock, type Clock } from './rate-limit.js';
 import {
@@ -89,12 +91,15 @@ const NO_HASH = Buffer.alloc(32);
 
 export class AuthService {
   private readonly clock: Clock;
+  /** Claims and first-publish holds: one place for every process (replicas: PostgreSQL). */
+  readonly grants: GrantState;
 
   constructor(
     readonly store: AccountStore,
-    options: { clock?: Clock } = {},
+    options: { clock?: Clock; grants?: GrantState } = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.grants = options.grants ?? new SqliteGrantState(store.db);
   }
 
   private now(): string {
@@ -141,50 +146,43 @@ export class AuthService {
    * First publishes in flight: a name authorised as unclaimed is claimed only once its release is
    * in (a refused upload claims nothing), so until then another account's pattern claim over it
    * must wait — else the pattern would be granted over a name that is about to be someone
-   * else's. Kept in this process; an entry ends at commit or after FIRST_PUBLISH_HOLD_MS.
+   * else's. The hold is stored (GrantState: the registry database, or PostgreSQL for replicas) and
+   * ends when released or after FIRST_PUBLISH_HOLD_MS (a crashed request's hold lapses).
    */
-  private readonly firstPublishes = new Map<string, Map<string, number>>();
 
-  /** holdFirstPublish marks `namespace` as being first-published by `account`; returns the release. */
-  holdFirstPublish(account: string, namespace: string): () => void {
+  /**
+   * holdFirstPublish marks `namespace` as being first-published by `account`; resolves with the
+   * release. AuthError NAMESPACE_FORBIDDEN when another account's pattern took the name since it
+   * was authorised (atomic with claims, across replicas).
+   */
+  async holdFirstPublish(account: string, namespace: string): Promise<() => Promise<void>> {
     const ns = normalizeNamespace(namespace);
-    const holders = this.firstPublishes.get(ns) ?? new Map<string, number>();
-    this.firstPublishes.set(ns, holders);
-    holders.set(account, this.clock() + FIRST_PUBLISH_HOLD_MS);
-    return () => {
-      holders.delete(account);
-      if (holders.size === 0) this.firstPublishes.delete(ns);
-    };
-  }
-
-  private firstPublishInFlightUnder(pattern: string, account: string): boolean {
-    if (!pattern.endsWith('*')) return false;
-    const now = this.clock();
-    for (const [ns, holders] of this.firstPublishes) {
-      if (!covers(pattern, ns)) continue;
-      for (const [holder, until] of holders) {
-        if (until <= now) holders.delete(holder);
-        else if (holder !== account) return true;
-      }
-      if (holders.size === 0) this.firstPublishes.delete(ns);
-    }
-    return false;
+    const id = await this.grants.holdFirstPublish(
+      account,
+      ns,
+      coveringPatterns(ns),
+      this.clock() + FIRST_PUBLISH_HOLD_MS,
+    );
+    if (id === undefined)
+      throw authError('NAMESPACE_FORBIDDEN', { namespace: ns, action: 'publish' });
+    return () => this.grants.endHold(id);
   }
 
   /**
    * claimNamespace makes `account` the owner (publish, keys) of an unclaimed
    * namespace — call it when the first publish or key event of the namespace
-   * succeeded. Atomic; false when another account holds it.
+   * succeeded. Atomic (also with other accounts' first-publish holds under a
+   * pattern); false when another account holds it.
    */
-  claimNamespace(account: string, namespace: string): boolean {
+  claimNamespace(account: string, namespace: string): Promise<boolean> {
     const ns = normalizeNamespace(namespace);
-    if (this.firstPublishInFlightUnder(ns, account)) return false;
-    return this.store.claimNamespace(
+    return this.grants.claimNamespace(
       account,
       ns,
       coveringPatterns(ns),
       ['publish', 'keys'],
       this.now(),
+      this.clock(),
     );
   }
 

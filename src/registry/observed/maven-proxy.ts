@@ -8,10 +8,10 @@
  *     its .asc the registry's OpenPGP signature;
  *   - maven-metadata.xml of an upstream artifact (and its checksums): the upstream's, passed
  *     through (it lists versions, no bytes; Sigil's own lists only what it logged).
- *   - a .sha1/.sha256 of an artifact Sigil observed: Sigil's (of the logged bytes), and the
- *     upstream's same file is compared with it: a difference is a conflict (logged once).
- *     Maven asks for the checksum of every file it downloads, so a republished artifact is
- *     seen when a client next downloads it; the client still gets the logged bytes.
+ *   - an artifact Sigil observed, or its .sha1/.sha256: served from the log (Sigil's checksums
+ *     of the logged bytes), and the upstream's checksum file of it is compared with the logged
+ *     bytes: a difference is a conflict (logged once). A republished artifact is seen on the
+ *     next download of the artifact or of its checksum; the client still gets the logged bytes.
  * Hosted and private names are never asked upstream (observe's hostedReason).
  */
 import type { MavenUpstream } from '../upstream/maven.js';
@@ -53,24 +53,31 @@ export class MavenProxy {
     return purl !== undefined && (await this.observe.observe(purl)) !== undefined;
   }
 
-  /** checkSidecar compares the upstream's .sha1/.sha256 of an observed artifact with the logged bytes (a conflict when they differ). */
-  async checkSidecar(path: string): Promise<void> {
+  /**
+   * checkUpstream compares what the upstream now says about an observed artifact with the
+   * logged bytes, a difference being a conflict (logged once). Asked for the artifact itself,
+   * it reads the upstream's checksum file (`.sha256`, else `.sha1`), so a republished artifact
+   * is noticed on the download itself, not only when a client asks for a checksum; asked for a
+   * `.sha1`/`.sha256`, it compares that same upstream file. Other paths: nothing to compare.
+   */
+  async checkUpstream(path: string): Promise<void> {
     const m = /\.(sha1|sha256)$/.exec(path);
-    const purl = m ? mavenPurlOfPath(path.slice(0, -m[0].length)) : undefined;
+    const purl = mavenPurlOfPath(m ? path.slice(0, -m[0].length) : path);
     const row = purl ? this.observe.o.ctx.store.get(purl) : undefined;
-    if (!m || !row || !isObservedRow(row)) return;
-    let side: Buffer | undefined;
-    try {
-      side = await this.upstream.passThrough(path);
-    } catch (e) {
-      if (e instanceof UpstreamError) return; // the upstream is failing: the logged bytes are served regardless
-      throw e;
+    if (!row || !isObservedRow(row)) return;
+    const base = m ? path.slice(0, -m[0].length) : path;
+    for (const algorithm of m ? [m[1] as 'sha1' | 'sha256'] : (['sha256', 'sha1'] as const)) {
+      let side: Buffer | undefined;
+      try {
+        side = await this.upstream.passThrough(`${base}.${algorithm}`);
+      } catch (e) {
+        if (e instanceof UpstreamError) return; // the upstream is failing: the logged bytes are served regardless
+        throw e;
+      }
+      const hex = side?.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase();
+      if (!hex || !/^[0-9a-f]+$/.test(hex)) continue;
+      await this.observe.checkIndexDigest(row, this.upstream, { algorithm, hex });
+      return;
     }
-    const hex = side?.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase();
-    if (hex && /^[0-9a-f]+$/.test(hex))
-      await this.observe.checkIndexDigest(row, this.upstream, {
-        algorithm: m[1] as 'sha1' | 'sha256',
-        hex,
-      });
   }
 }

@@ -27,6 +27,19 @@ import { CranUpstream } from '../upstream/cran.js';
 import { CranProxy } from './cran-proxy.js';
 import { MavenUpstream } from '../upstream/maven.js';
 import { MavenProxy } from './maven-proxy.js';
+import { HexUpstream } from '../upstream/hex.js';
+import { HexProxy } from './hex-proxy.js';
+import { HackageUpstream } from '../upstream/hackage.js';
+import { HackageProxy } from './hackage-proxy.js';
+import { PuppetUpstream } from '../upstream/puppet.js';
+import { PuppetProxy } from './puppet-proxy.js';
+import { WordpressUpstream } from '../upstream/wordpress.js';
+import { WordpressProxy } from './wordpress-proxy.js';
+import { DebUpstream } from '../upstream/deb.js';
+import { CpanUpstream } from '../upstream/cpan.js';
+import { DEFAULT_DEB_UPSTREAM } from '../upstream/deb-config.js';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../../core/errors.js';
 import { isObservedRow, ObserveService } from './observe.js';
 import { matchesPattern, ProxyPolicy } from './policy.js';
 import { UpstreamNames } from './shadowing.js';
@@ -44,6 +57,14 @@ export interface Proxy {
   readonly composer?: ComposerProxy | undefined;
   readonly cran?: CranProxy | undefined;
   readonly maven?: MavenProxy | undefined;
+  readonly hex?: HexProxy | undefined;
+  readonly hackage?: HackageProxy | undefined;
+  readonly puppet?: PuppetProxy | undefined;
+  readonly wordpress?: WordpressProxy | undefined;
+  /** The Debian upstream; its signed suite (DebMirror) needs the registry's OpenPGP key, so server.ts builds it. */
+  readonly deb?: DebUpstream | undefined;
+  /** The CPAN upstream; its CHECKSUMS are signed again with the registry's OpenPGP key (server.ts builds the CpanProxy). */
+  readonly cpan?: CpanUpstream | undefined;
   readonly config: ProxyConfig;
   /** The publish-side rule: public names are not published here (shadowing.ts). */
   readonly names: UpstreamNames;
@@ -83,6 +104,18 @@ export function makeHostedReason(
   };
 }
 
+function readKeyringFile(file: string, eco: string, hint: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new InputError(
+      'CONFIG_INVALID',
+      `upstreams.${eco}.keyring: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { hint },
+    );
+  }
+}
+
 export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefined {
   const entries = Object.entries(config.upstreams);
   if (entries.length === 0) return undefined;
@@ -99,6 +132,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   let composer: ComposerUpstream | undefined;
   let cran: CranUpstream | undefined;
   let maven: MavenUpstream | undefined;
+  let hex: HexUpstream | undefined;
+  let hackage: HackageUpstream | undefined;
+  let puppet: PuppetUpstream | undefined;
+  let wordpress: WordpressUpstream | undefined;
+  let deb: DebUpstream | undefined;
+  let cpan: CpanUpstream | undefined;
   for (const [eco, u] of entries) {
     const client = new UpstreamClient({
       timeoutMs: config.limits.timeoutMs,
@@ -167,6 +206,99 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       );
     if (eco === 'maven')
       upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
+    if (eco === 'hex' && u.publicKey)
+      upstreams.set(
+        'hex',
+        (hex = new HexUpstream({
+          url: u.url,
+          client,
+          limits,
+          publicKey: u.publicKey,
+          repository: u.repository ?? 'hexpm',
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'hackage' && u.rootKeys)
+      upstreams.set(
+        'hackage',
+        (hackage = new HackageUpstream({
+          url: u.url,
+          client,
+          limits,
+          rootKeys: u.rootKeys,
+          keyThreshold: u.keyThreshold ?? 1,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'puppet')
+      upstreams.set(
+        'puppet',
+        (puppet = new PuppetUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'wordpress')
+      upstreams.set(
+        'wordpress',
+        (wordpress = new WordpressUpstream({
+          url: u.url,
+          client,
+          limits,
+          indexTtlMs: config.limits.indexTtlMs,
+        })),
+      );
+    if (eco === 'cpan')
+      upstreams.set(
+        'cpan',
+        (cpan = new CpanUpstream({
+          url: u.url,
+          client,
+          limits: {
+            ...limits,
+            maxUncompressedIndexBytes: config.limits.maxUncompressedIndexBytes,
+          },
+          ...(u.keyring
+            ? {
+                keyring: {
+                  bytes: readKeyringFile(
+                    u.keyring,
+                    'cpan',
+                    'name the keyring CHECKSUMS are signed with',
+                  ),
+                  name: u.keyring,
+                },
+              }
+            : {}),
+          indexTtlMs: config.limits.indexTtlMs,
+          now: () => deps.ctx.now().getTime(),
+        })),
+      );
+    if (eco === 'deb') {
+      const d = u.deb ?? DEFAULT_DEB_UPSTREAM;
+      const keyring = readKeyringFile(
+        d.keyring,
+        'deb',
+        'install debian-archive-keyring, or name the keyring the archive signs with',
+      );
+      upstreams.set(
+        'deb',
+        (deb = new DebUpstream({
+          url: u.url,
+          client,
+          limits: { ...limits, maxUncompressedIndexBytes: config.limits.maxUncompressedIndexBytes },
+          suite: d.suite,
+          components: d.components,
+          architectures: d.architectures,
+          keyring,
+          keyringName: d.keyring,
+          indexTtlMs: config.limits.indexTtlMs,
+          now: deps.ctx.now,
+        })),
+      );
+    }
     if (eco === 'pypi')
       upstreams.set(
         'pypi',
@@ -175,6 +307,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           client,
           limits,
           indexTtlMs: config.limits.indexTtlMs,
+          ...(u.trustedRoot !== undefined ? { trustedRoot: u.trustedRoot } : {}),
         })),
       );
   }
@@ -226,6 +359,12 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     composer: composer ? new ComposerProxy(composer, observe, deps.ctx) : undefined,
     cran: cran ? new CranProxy(cran, observe, config.private) : undefined,
     maven: maven ? new MavenProxy(maven, observe) : undefined,
+    hex: hex ? new HexProxy(hex, observe) : undefined,
+    hackage: hackage ? new HackageProxy(hackage, observe) : undefined,
+    puppet: puppet ? new PuppetProxy(puppet, observe) : undefined,
+    wordpress: wordpress ? new WordpressProxy(wordpress, observe) : undefined,
+    deb,
+    cpan,
     config,
     names: new UpstreamNames({
       store: deps.ctx.store,

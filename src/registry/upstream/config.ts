@@ -5,7 +5,8 @@
  *
  *   {
  *     "upstreams": { "npm": { "url": "https://registry.npmjs.org", "keys": <npm keys document> },
- *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" } },
+ *                    "golang": { "url": "https://proxy.golang.org", "sumdb": "<vkey> https://sum.golang.org" },
+ *                    "pypi": { "url": "https://pypi.org/simple", "trustedRoot": <Sigstore trusted_root.json> } },
  *     "private": ["pkg:npm/%40acme/*", "pkg:golang/git.acme.example/*"],
  *     "limits": { "maxArtifactBytes": 268435456, "maxIndexBytes": 33554432, "timeoutMs": 30000, "concurrency": 16 },
  *     "policy": { "minimumReleaseAgeHours": 48, "requireRegistrySignature": ["pkg:npm/*"],
@@ -16,24 +17,35 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.js';
 import type { ProxyPolicyConfig } from '../observed/policy.js';
+import { parseTrustedRoot } from '../../foreign/sigstore/index.js';
 import { parseSumdbSpec } from './go-sumdb.js';
+import { hexUpstreamKey } from './hex.js';
+import { parseDebUpstreamConfig, type DebUpstreamConfig } from './deb-config.js';
 
 /** Ecosystems with an upstream implementation. */
 export const UPSTREAM_ECOSYSTEMS = [
   'npm',
   'golang',
+  'hackage',
+  'hex',
+  'puppet',
+  'wordpress',
   'pypi',
   'cargo',
   'gem',
   'composer',
   'cran',
   'maven',
+  'deb',
+  'cpan',
 ] as const;
 export type UpstreamEcosystem = (typeof UPSTREAM_ECOSYSTEMS)[number];
 
 export interface UpstreamLimitsConfig {
   readonly maxArtifactBytes: number;
   readonly maxIndexBytes: number;
+  /** An index the upstream serves compressed (Debian Packages.xz), once decompressed. */
+  readonly maxUncompressedIndexBytes: number;
   readonly timeoutMs: number;
   readonly concurrency: number;
   /** How long an upstream index (npm packument) is reused before it is fetched again, ms (0: every time). */
@@ -43,6 +55,7 @@ export interface UpstreamLimitsConfig {
 export const DEFAULT_UPSTREAM_LIMITS: UpstreamLimitsConfig = {
   maxArtifactBytes: 256 * 1024 * 1024,
   maxIndexBytes: 32 * 1024 * 1024,
+  maxUncompressedIndexBytes: 256 * 1024 * 1024,
   timeoutMs: 30_000,
   concurrency: 16,
   indexTtlMs: 10_000,
@@ -52,7 +65,23 @@ export interface ProxyConfig {
   readonly upstreams: Partial<
     Record<
       UpstreamEcosystem,
-      { readonly url: string; readonly keys?: unknown; readonly sumdb?: string }
+      {
+        readonly url: string;
+        readonly keys?: unknown;
+        readonly sumdb?: string;
+        /** hex: the upstream's RSA public key (PEM) and repository name (default "hexpm"). */
+        readonly publicKey?: string;
+        readonly repository?: string;
+        /** hackage: the upstream's root key ids and how many must sign root.json. */
+        readonly rootKeys?: readonly string[];
+        readonly keyThreshold?: number;
+        /** deb: which suite of the archive, and what of it (deb-upstream.ts). */
+        readonly deb?: DebUpstreamConfig;
+        /** deb and cpan: the keyring file the upstream's signatures are checked with. */
+        readonly keyring?: string;
+        /** PyPI: the Sigstore trusted root PEP 740 provenance is checked against (default: the bundled public-good root). */
+        readonly trustedRoot?: unknown;
+      }
     >
   >;
   /** purl patterns never resolved upstream (besides what is hosted here). */
@@ -95,6 +124,64 @@ function patterns(v: unknown, field: string, problems: string[]): string[] | und
   return v as string[];
 }
 
+/** hexFields: a Hex upstream's public key (required: every resource is signed) and repository name. */
+function hexFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { publicKey?: string; repository?: string } {
+  const pem = entry['publicKey'];
+  const repository = entry['repository'] ?? 'hexpm';
+  if (typeof repository !== 'string' || !/^[a-z][a-z0-9_]*$/.test(repository))
+    problems.push(
+      'upstreams.hex.repository must be the repository name its resources carry (e.g. "hexpm")',
+    );
+  if (typeof pem !== 'string') {
+    problems.push(
+      "upstreams.hex.publicKey is required: the upstream's RSA public key in PEM (for repo.hex.pm, https://hex.pm/docs/public_keys)",
+    );
+    return {};
+  }
+  try {
+    hexUpstreamKey(pem);
+  } catch (e) {
+    problems.push(
+      `upstreams.hex.publicKey is not an RSA public key in PEM: ${(e as Error).message}`,
+    );
+    return {};
+  }
+  return { publicKey: pem, repository: repository as string };
+}
+
+/** hackageFields: a Hackage upstream's root key ids (required: its chain is checked from them) and threshold. */
+function hackageFields(
+  entry: Record<string, unknown>,
+  problems: string[],
+): { rootKeys?: string[]; keyThreshold?: number } {
+  const keys = entry['rootKeys'];
+  const threshold = entry['keyThreshold'] ?? 1;
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    keys.some((k) => typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k))
+  ) {
+    problems.push(
+      "upstreams.hackage.rootKeys is required: the upstream's root key ids (64 hex digits each), as in cabal's root-keys:",
+    );
+    return {};
+  }
+  if (
+    !Number.isSafeInteger(threshold) ||
+    (threshold as number) < 1 ||
+    (threshold as number) > keys.length
+  ) {
+    problems.push(
+      `upstreams.hackage.keyThreshold must be 1 to ${keys.length} (the number of rootKeys)`,
+    );
+    return {};
+  }
+  return { rootKeys: keys as string[], keyThreshold: threshold as number };
+}
+
 /** parseProxyConfig checks a parsed config document; errors name the file and every bad field. */
 export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const problems: string[] = [];
@@ -105,7 +192,21 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
   const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
-  const upstreams: Record<string, { url: string; keys?: unknown; sumdb?: string }> = {};
+  const upstreams: Record<
+    string,
+    {
+      url: string;
+      keys?: unknown;
+      sumdb?: string;
+      publicKey?: string;
+      repository?: string;
+      rootKeys?: string[];
+      keyThreshold?: number;
+      deb?: DebUpstreamConfig;
+      keyring?: string;
+      trustedRoot?: unknown;
+    }
+  > = {};
   if (doc['upstreams'] !== undefined) {
     if (!isObj(doc['upstreams']))
       problems.push('upstreams must be an object: {"npm": {"url": …}, "golang": {"url": …}}');
@@ -125,6 +226,19 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
         const url = checkUrl(entry['url'], `upstreams.${eco}.url`, problems);
         if (entry['keys'] !== undefined && eco !== 'npm')
           problems.push(`upstreams.${eco}.keys: only npm upstreams take keys`);
+        const trustedRoot = entry['trustedRoot'];
+        if (trustedRoot !== undefined) {
+          if (eco !== 'pypi')
+            problems.push(
+              `upstreams.${eco}.trustedRoot: only PyPI upstreams take a Sigstore trusted root`,
+            );
+          else
+            try {
+              parseTrustedRoot(trustedRoot);
+            } catch (e) {
+              problems.push(`upstreams.pypi.trustedRoot: ${(e as Error).message}`);
+            }
+        }
         const sumdb = entry['sumdb'];
         if (sumdb !== undefined) {
           if (eco !== 'golang')
@@ -140,11 +254,38 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
               );
             }
         }
+        const hex = eco === 'hex' ? hexFields(entry, problems) : {};
+        if (eco !== 'hex')
+          for (const k of ['publicKey', 'repository'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hex upstreams take ${k}`);
+        const hackage = eco === 'hackage' ? hackageFields(entry, problems) : {};
+        if (eco !== 'hackage')
+          for (const k of ['rootKeys', 'keyThreshold'])
+            if (entry[k] !== undefined)
+              problems.push(`upstreams.${eco}.${k}: only Hackage upstreams take ${k}`);
+        const deb = eco === 'deb' ? parseDebUpstreamConfig(entry, problems) : undefined;
+        const keyring = entry['keyring'];
+        if (
+          keyring !== undefined &&
+          ((eco !== 'deb' && eco !== 'cpan') || typeof keyring !== 'string')
+        )
+          problems.push(
+            `upstreams.${eco}.keyring: only deb and cpan upstreams take a keyring file path`,
+          );
+        for (const k of ['suite', 'components', 'architectures'])
+          if (eco !== 'deb' && entry[k] !== undefined)
+            problems.push(`upstreams.${eco}.${k}: only deb upstreams take a ${k}`);
         if (url)
           upstreams[eco] = {
             url,
             ...(entry['keys'] !== undefined ? { keys: entry['keys'] } : {}),
             ...(typeof sumdb === 'string' ? { sumdb } : {}),
+            ...hex,
+            ...hackage,
+            ...(deb ? { deb } : {}),
+            ...(typeof keyring === 'string' ? { keyring } : {}),
+            ...(trustedRoot !== undefined ? { trustedRoot } : {}),
           };
       }
   }
@@ -246,8 +387,12 @@ export function applyUpstreamFlags(config: ProxyConfig, flags: readonly string[]
         'USAGE',
         `--upstream takes <ecosystem>=<url>, e.g. --upstream npm=https://registry.npmjs.org (got ${JSON.stringify(f)})`,
       );
-    const doc = parseProxyConfig({ upstreams: { [m[1]!]: { url: m[2] } } }, '--upstream');
     const eco = m[1] as UpstreamEcosystem;
+    // The file's other fields of this upstream (a Hex key) stay; the flag sets its URL.
+    const doc = parseProxyConfig(
+      { upstreams: { [eco]: { ...(config.upstreams[eco] ?? {}), url: m[2] } } },
+      '--upstream',
+    );
     upstreams[eco] = { ...(config.upstreams[eco] ?? {}), url: doc.upstreams[eco]!.url };
   }
   return { ...config, upstreams };

@@ -13,12 +13,11 @@
  * R's install.packages() never checks MD5sum itself (docs/cran.md); Sigil checks it once, on
  * the first fetch, and logs sha256 and sha512 besides.
  */
-import { createHash } from 'node:crypto';
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { parsePurl } from '../../core/purl.js';
 import { parseHeaderFields } from '../../ecosystems/support/text.js';
 import { UpstreamClient, UpstreamError } from './http.js';
-import { unsignedIndexEvidence } from './listed-artifact.js';
+import { checkListedMd5, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
 export interface CranUpstreamOptions {
@@ -147,13 +146,7 @@ export class CranUpstream implements Upstream {
         'UPSTREAM_ARTIFACT_MISSING',
         `${this.label} lists ${ref.purl} but ${ref.url} answers 404`,
       );
-    if (meta.md5 && createHash('md5').update(bytes).digest('hex') !== meta.md5)
-      throw new UpstreamError(
-        502,
-        'UPSTREAM_DIGEST_MISMATCH',
-        `${this.label} served bytes for ${ref.purl} whose md5 is not the MD5sum its own PACKAGES lists (${meta.md5.slice(0, 16)}…); refused, nothing logged`,
-        'the upstream or something between it and Sigil is serving other bytes than it lists',
-      );
+    checkListedMd5(this.label, ref, bytes, meta.md5, 'MD5sum its own PACKAGES lists');
     return bytes;
   }
 

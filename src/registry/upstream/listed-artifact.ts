@@ -3,6 +3,7 @@
  * fetching the file their index lists, and the evidence record that says only which index
  * digest was checked.
  */
+import { createHash } from 'node:crypto';
 import type { UpstreamEvidence } from '../../core/observed.js';
 import { UpstreamClient, UpstreamError } from './http.js';
 import type { ArtifactRef, UpstreamSizeLimits } from './upstream.js';
@@ -44,4 +45,25 @@ export function unsignedIndexEvidence(
       ? { algorithm: ref.indexDigest.algorithm, value: ref.indexDigest.hex }
       : null,
   };
+}
+
+/**
+ * checkListedMd5 refuses bytes whose md5 is not the one the upstream's index lists (CRAN's
+ * MD5sum, a Forge release with only file_md5): a weak digest, but the upstream's own, checked
+ * here because the ArtifactRef digest union has no md5. `listed` names the field for the message.
+ */
+export function checkListedMd5(
+  label: string,
+  ref: ArtifactRef,
+  bytes: Buffer,
+  md5: string | null,
+  listed: string,
+): void {
+  if (md5 && createHash('md5').update(bytes).digest('hex') !== md5)
+    throw new UpstreamError(
+      502,
+      'UPSTREAM_DIGEST_MISMATCH',
+      `${label} served bytes for ${ref.purl} whose md5 is not the ${listed} (${md5.slice(0, 16)}…); refused, nothing logged`,
+      'the upstream or something between it and Sigil is serving other bytes than it lists',
+    );
 }

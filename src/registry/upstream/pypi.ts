@@ -9,7 +9,8 @@
  *              the index's sha256 for that file; a version purl (no file_name) locates the
  *              preferred file (chooseFiles: pure wheel, sdist, other wheel)
  *   evidence   PyPI signs neither index nor files: registry signature "not-applicable";
- *              PEP 740 provenance is recorded as offered ("unverified", with its URL) or "none"
+ *              PEP 740 provenance, where the index links one, verified (pypi-provenance.ts:
+ *              "valid" with the publisher, or the file is refused); "none" where it links none
  *
  * Project pages are cached for `indexTtlMs` (pip asks for the page, then for the file: one
  * upstream fetch for both) and fetched once at a time per name.
@@ -19,6 +20,7 @@ import { makePurl, parsePurl } from '../../core/purl.js';
 import { normalizePypiName } from '../../ecosystems/pypi/name.js';
 import { UpstreamClient, UpstreamError } from './http.js';
 import { IndexCache } from './index-cache.js';
+import { pep740Evidence } from './pypi-provenance.js';
 import { fetchListedArtifact, unsignedIndexEvidence } from './listed-artifact.js';
 import type { ArtifactRef, Upstream, UpstreamSizeLimits } from './upstream.js';
 
@@ -28,6 +30,8 @@ export interface PypiUpstreamOptions {
   readonly limits: UpstreamSizeLimits;
   /** How long a fetched project page is reused, ms (default 10 s). */
   readonly indexTtlMs?: number;
+  /** Sigstore trusted root for PEP 740 provenance (default: the bundled public-good root). */
+  readonly trustedRoot?: unknown;
   readonly now?: () => number;
 }
 
@@ -277,17 +281,26 @@ export class PypiUpstream implements Upstream {
     return fetchListedArtifact(this.o.client, this.label, this.o.limits, ref);
   }
 
-  async evidence(ref: ArtifactRef): Promise<UpstreamEvidence> {
+  async evidence(ref: ArtifactRef, _native: string, bytes?: Buffer): Promise<UpstreamEvidence> {
     const f = ref.meta as UpstreamFile;
     return unsignedIndexEvidence(
       ref,
       `a PyPI index signs nothing; the file's sha256 ${ref.indexDigest ? 'was checked against the index' : 'is not given by the index (nothing to check)'}`,
-      f.provenance
-        ? {
-            verdict: 'unverified',
-            reason: `the upstream offers PEP 740 provenance at ${f.provenance}; this version of Sigil records it without checking it`,
-          }
-        : { verdict: 'none', reason: 'the upstream lists no PEP 740 provenance for this file' },
+      !f.provenance
+        ? { verdict: 'none', reason: 'the upstream lists no PEP 740 provenance for this file' }
+        : bytes
+          ? await pep740Evidence(
+              this.o.client,
+              this.label,
+              f.provenance,
+              f.filename,
+              bytes,
+              this.o.trustedRoot,
+            )
+          : {
+              verdict: 'unverified',
+              reason: `PEP 740 provenance at ${f.provenance} not checked: no bytes to check it against`,
+            },
     );
   }
 }

@@ -34,7 +34,11 @@ export interface Upstream {
   locate(purl: string): Promise<ArtifactRef | undefined>;
   /** fetchArtifact returns the artifact's bytes (within the size limit). */
   fetchArtifact(ref: ArtifactRef): Promise<Buffer>;
-  /** evidence checks the upstream's own signatures and provenance for the version (never throws for a bad signature: that is a verdict). */
+  /**
+   * evidence checks the upstream's own signatures and provenance for the version. A bad
+   * signature is a verdict, not a throw; only evidence that contradicts the bytes may refuse
+   * the version with an UpstreamError (PyPI: PEP 740 provenance that fails, pypi-provenance.ts).
+   */
   evidence(ref: ArtifactRef, integrity: string, bytes?: Buffer): Promise<UpstreamEvidence>;
 }
 

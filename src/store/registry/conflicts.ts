@@ -41,20 +41,23 @@ export class ConflictStore {
     );
   }
 
-  add(row: Omit<ConflictRow, 'id'>): void {
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO upstream_conflict (purl, upstream, seen_at, logged_sha512, offered, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        row.purl,
-        row.upstream,
-        row.seenAt,
-        row.loggedSha512,
-        row.offered,
-        row.envelope,
-        row.logIndex,
-      );
+  /** add stores a conflict; false when (purl, offered) was already recorded. */
+  add(row: Omit<ConflictRow, 'id'>): boolean {
+    return (
+      this.db
+        .prepare(
+          'INSERT OR IGNORE INTO upstream_conflict (purl, upstream, seen_at, logged_sha512, offered, envelope, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          row.purl,
+          row.upstream,
+          row.seenAt,
+          row.loggedSha512,
+          row.offered,
+          row.envelope,
+          row.logIndex,
+        ).changes === 1
+    );
   }
 
   /** list returns conflicts, newest first; with `purl`, only that purl's. */

@@ -72,6 +72,13 @@ export class KeyEventStore {
     ).all(namespace) as KeyEventRow[];
   }
 
+  /** loggedAfter lists the completed events above log index `after`, in log order (another process's, for replicas). */
+  loggedAfter(after: number): KeyEventRow[] {
+    return this.q(
+      'SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index > ? ORDER BY log_index',
+    ).all(after) as KeyEventRow[];
+  }
+
   pending(): KeyEventRow[] {
     return this.q(
       'SELECT id, namespace, envelope, entry, log_index AS logIndex FROM key_event WHERE log_index IS NULL ORDER BY id',

@@ -87,6 +87,11 @@ export class MemoryReleaseTables implements ReleaseTables {
   async pendingKeyEvents() {
     return this.events.filter((e) => e.logIndex === null);
   }
+  async loggedKeyEventsAfter(after: number) {
+    return this.events
+      .filter((e) => e.logIndex !== null && e.logIndex > after)
+      .sort((a, b) => a.logIndex! - b.logIndex!);
+  }
   async close(): Promise<void> {}
 }
 

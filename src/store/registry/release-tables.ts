@@ -41,6 +41,8 @@ export interface ReleaseTables {
   /** keyEventsFor lists one namespace's logged events in log order. */
   keyEventsFor(namespace: string): Promise<KeyEventRow[]>;
   pendingKeyEvents(): Promise<KeyEventRow[]>;
+  /** loggedKeyEventsAfter lists every namespace's logged events above log index `after`, in log order. */
+  loggedKeyEventsAfter(after: number): Promise<KeyEventRow[]>;
 
   close(): Promise<void>;
 }

@@ -56,6 +56,9 @@ export class SqliteReleaseTables implements ReleaseTables {
   async pendingKeyEvents() {
     return this.events.pending();
   }
+  async loggedKeyEventsAfter(after: number) {
+    return this.events.loggedAfter(after);
+  }
   async close() {
     this.releases.close();
   }

@@ -77,6 +77,16 @@ export class ContentStore {
    * are refused (a torn or substituted object is never served).
    */
   async get(sha256: string): Promise<Uint8Array> {
+    const data = await this.find(sha256);
+    if (data === undefined)
+      throw new StorageUnavailableError(
+        `object ${ContentStore.keyOf(sha256)} (recorded in PostgreSQL) in ${this.objects.description}`,
+      );
+    return data;
+  }
+
+  /** find is {@link ContentStore.get} for an object that may not exist: undefined once the retries are spent. */
+  async find(sha256: string): Promise<Uint8Array | undefined> {
     const hit = this.cache.get(sha256);
     if (hit) {
       this.counters.cacheHits++;
@@ -100,10 +110,7 @@ export class ContentStore {
         return data;
       }
       const delay = VISIBILITY_DELAYS_MS[attempt];
-      if (delay === undefined)
-        throw new StorageUnavailableError(
-          `object ${ContentStore.keyOf(sha256)} (recorded in PostgreSQL) in ${this.objects.description}`,
-        );
+      if (delay === undefined) return undefined;
       await new Promise((r) => setTimeout(r, delay));
     }
   }

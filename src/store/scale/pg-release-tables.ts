@@ -45,7 +45,8 @@ function event(r: {
 }
 
 export class PgReleaseTables implements ReleaseTables {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `pool`, or one session's client (a turn's: writes through it prove the turn is still held). */
+  constructor(private readonly pool: pg.Pool | pg.PoolClient) {}
 
   private async rows(what: string, sql: string, args: unknown[]): Promise<ReleaseRow[]> {
     return (await pgCall(what, () => this.pool.query<Raw>(sql, args))).rows.map(row);
@@ -193,6 +194,12 @@ export class PgReleaseTables implements ReleaseTables {
     return this.events(
       'SELECT id, namespace, envelope, entry, log_index AS "logIndex" FROM key_event WHERE log_index IS NULL ORDER BY id',
       [],
+    );
+  }
+  async loggedKeyEventsAfter(after: number) {
+    return this.events(
+      'SELECT id, namespace, envelope, entry, log_index AS "logIndex" FROM key_event WHERE log_index > $1 ORDER BY log_index',
+      [after],
     );
   }
   async close(): Promise<void> {}

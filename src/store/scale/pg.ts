@@ -78,6 +78,26 @@ export const MIGRATIONS: readonly {
       CREATE INDEX key_event_namespace ON key_event (namespace, log_index);
     `,
   },
+  {
+    version: 4,
+    why: 'who may publish (grants, first-publish holds) and per-package state (dist-tags, yanks, conflicts, sumdb records) shared by replicas',
+    sql: `
+      CREATE TABLE account_namespaces (account TEXT NOT NULL REFERENCES account_accounts (name), pattern TEXT NOT NULL,
+        actions TEXT NOT NULL, granted_at TEXT NOT NULL, PRIMARY KEY (account, pattern));
+      CREATE INDEX account_namespaces_pattern ON account_namespaces (pattern text_pattern_ops);
+      -- First publishes in flight: a pattern claim over them waits (until_ms: a dead replica's hold lapses).
+      CREATE TABLE account_first_publish_hold (id TEXT PRIMARY KEY, account TEXT NOT NULL, namespace TEXT NOT NULL,
+        until_ms BIGINT NOT NULL);
+      CREATE INDEX account_first_publish_hold_namespace ON account_first_publish_hold (namespace text_pattern_ops);
+      CREATE TABLE dist_tag (type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, tag TEXT NOT NULL,
+        version TEXT NOT NULL, PRIMARY KEY (type, namespace, name, tag));
+      CREATE TABLE yank (purl TEXT PRIMARY KEY, reason TEXT NOT NULL, yanked_at TEXT NOT NULL, log_index BIGINT);
+      CREATE TABLE upstream_conflict (id BIGSERIAL PRIMARY KEY, purl TEXT NOT NULL, upstream TEXT NOT NULL,
+        seen_at TEXT NOT NULL, logged_sha512 TEXT NOT NULL, offered TEXT NOT NULL, envelope TEXT NOT NULL,
+        log_index BIGINT NOT NULL, UNIQUE (purl, offered));
+      CREATE TABLE sumdb_record (path TEXT NOT NULL, version TEXT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (path, version));
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,7 +3,7 @@
  *
  *   dists/<suite>/InRelease                      Release, clear-signed with the registry's OpenPGP key
  *   dists/<suite>/Release, Release.gpg           the same, detached
- *   dists/<suite>/main/binary-<arch>/Packages(.gz)
+ *   dists/<suite>/main/binary-<arch>/Packages(.gz, .xz when an `xz` program is installed)
  *   pool/main/<vendor>/<name>/<name>_<version>_<arch>.deb
  *
  * Every byte a client installs is a logged release: the Packages stanza's SHA256
@@ -19,6 +19,8 @@ import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { readDebControl } from '../../../ecosystems/deb/identify.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { clearsign, detachSign } from './openpgp-key.js';
+import { xzCompress } from '../../../archive/xz-compress.js';
+import { isObservedRow } from '../../observed/observe.js';
 
 export interface AptOptions {
   /** Suite and codename (default "sigil"). */
@@ -117,7 +119,8 @@ export class AptRepository {
   ) {}
 
   async snapshot(): Promise<AptSnapshot> {
-    const rows = this.store.ofType('deb');
+    // Observed .debs belong to the upstream's suite (observed/deb-proxy.ts), not to this one.
+    const rows = this.store.ofType('deb').filter((r) => !isObservedRow(r));
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     const now = this.options.now();
     const fresh =
@@ -164,6 +167,8 @@ export class AptRepository {
       const plain = Buffer.from(text, 'utf8');
       indexes.set(`main/binary-${arch}/Packages`, plain);
       indexes.set(`main/binary-${arch}/Packages.gz`, gzipSync(plain, { level: 9 }));
+      const xz = await xzCompress(plain);
+      if (xz) indexes.set(`main/binary-${arch}/Packages.xz`, xz);
     }
     const validUntil = new Date(now.getTime() + this.options.validitySeconds * 1000);
     const sums = (alg: string) =>

@@ -40,6 +40,21 @@ export const DEFAULT_HACKAGE_OPTIONS: Omit<HackageOptions, 'now' | 'rootFile'> =
   rootSeconds: 365 * 24 * 3600,
 };
 
+/** One upstream version Sigil's index lists (observed/hackage-proxy.ts), not yet logged. */
+export interface UpstreamHackageEntry {
+  readonly name: string;
+  readonly version: string;
+  /** The upstream's newest .cabal revision. */
+  readonly cabal: Buffer;
+  readonly sha256: string;
+  readonly length: number;
+}
+
+/** HackageUpstreamSource: the verifying proxy's entries, and a key that changes with them. */
+export interface HackageUpstreamSource {
+  view(): Promise<{ key: string; entries: readonly UpstreamHackageEntry[] } | undefined>;
+}
+
 export interface HackageSnapshot {
   readonly files: ReadonlyMap<string, Buffer>;
   /** package/<p>-<v>.tar.gz → release. */
@@ -55,6 +70,21 @@ const fileInfo = (b: Buffer): { [k: string]: CanonicalValue } => ({
     sha256: createHash('sha256').update(b).digest('hex'),
   },
 });
+
+/** packageJsonOf: an index entry's package.json, the tarball's length and sha256 (unsigned: the index is). */
+const packageJsonOf = (target: string, length: number, sha256: string): Buffer =>
+  Buffer.from(
+    canonicalJson({
+      signed: {
+        _type: 'Targets',
+        version: 0,
+        expires: null,
+        targets: { [`<repo>/package/${target}`]: { length, hashes: { sha256 } } },
+      },
+      signatures: [],
+    }),
+    'utf8',
+  );
 
 /** A ustar header + body, padded to 512. */
 function tarEntry(path: string, body: Buffer, mtime: number): Buffer {
@@ -80,6 +110,8 @@ export class HackageRepository {
   private readonly cabalFiles = new Map<string, Buffer | null>();
   /** One root.json at a time, even when two views are signed at once (root-role.ts says why). */
   private rootSigning: Promise<Buffer> | undefined;
+  /** With an upstream configured: its verified entries, listed beside the logged ones. */
+  upstream: HackageUpstreamSource | undefined;
 
   constructor(
     private readonly store: ReleaseStore,
@@ -121,18 +153,24 @@ export class HackageRepository {
   async snapshot(): Promise<HackageSnapshot> {
     const rows = this.store.ofType('hackage');
     const now = this.options.now();
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
+    const view = await this.upstream?.view();
+    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}:${view?.key ?? ''}`;
     if (
       this.cache?.key === key &&
       now.getTime() <
         this.cache.snapshot.date.getTime() + (this.options.timestampSeconds * 1000) / 2
     )
       return this.cache.snapshot;
-    return this.build(rows, key, now);
+    return this.build(rows, key, now, view?.entries);
   }
 
   /** build signs a view at `now` (tests sign old or short-lived views with it). */
-  async build(rows: ReleaseRow[], key: string, now: Date): Promise<HackageSnapshot> {
+  async build(
+    rows: ReleaseRow[],
+    key: string,
+    now: Date,
+    upstream: readonly UpstreamHackageEntry[] = [],
+  ): Promise<HackageSnapshot> {
     const mtime = now.getTime() / 1000;
     const entries: Buffer[] = [];
     const packages = new Map<string, ReleaseRow>();
@@ -140,25 +178,23 @@ export class HackageRepository {
       const cabal = await this.cabalFile(row);
       if (!cabal) continue;
       const target = `${row.name}-${row.version}.tar.gz`;
-      const packageJson = Buffer.from(
-        canonicalJson({
-          signed: {
-            _type: 'Targets',
-            version: 0,
-            expires: null,
-            targets: {
-              [`<repo>/package/${target}`]: { length: row.size, hashes: { sha256: row.sha256 } },
-            },
-          },
-          signatures: [],
-        }),
-        'utf8',
-      );
+      const packageJson = packageJsonOf(target, row.size, row.sha256);
       entries.push(
         tarEntry(`${row.name}/${row.version}/${row.name}.cabal`, cabal, mtime),
         tarEntry(`${row.name}/${row.version}/package.json`, packageJson, mtime),
       );
       packages.set(`package/${target}`, row);
+    }
+    for (const u of upstream) {
+      // Not logged yet: the upstream's checked sha256, so the tarball fetched through Sigil is
+      // checked by cabal against what Sigil checked it against before logging.
+      const target = `${u.name}-${u.version}.tar.gz`;
+      if (packages.has(`package/${target}`)) continue;
+      const packageJson = packageJsonOf(target, u.length, u.sha256);
+      entries.push(
+        tarEntry(`${u.name}/${u.version}/${u.name}.cabal`, u.cabal, mtime),
+        tarEntry(`${u.name}/${u.version}/package.json`, packageJson, mtime),
+      );
     }
     const index = Buffer.concat([...entries, Buffer.alloc(1024)]);
     const indexGz = gzipSync(index, { level: 9 });

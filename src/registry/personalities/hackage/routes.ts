@@ -4,15 +4,19 @@
  *   GET /hackage/root.json | timestamp.json | snapshot.json | mirrors.json | 01-index.tar[.gz]
  *   GET /hackage/package/<p>-<v>.tar.gz        the logged bytes
  *
- * Reads only; every path is a map lookup. Packages are published with `sigil publish <p>-<v>.tar.gz`.
+ * Reads only; every path is a map lookup, or with an upstream configured, a lookup there
+ * (observed/hackage-proxy.ts). Packages are published with `sigil publish <p>-<v>.tar.gz`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { HackageProxy } from '../../observed/hackage-proxy.js';
 import type { HackageRepository } from './repository.js';
 
 export interface HackageRoutesOptions {
   readonly repo: HackageRepository;
   readonly store: ReleaseStore;
+  /** The verifying proxy's Hackage side, when `upstreams.hackage` is configured (docs/hackage.md). */
+  readonly proxy?: HackageProxy;
 }
 
 const notFound = (what: string) => ({
@@ -40,7 +44,10 @@ export async function hackageRoutes(
         )
         .send(file);
     }
-    const row = snap.packages.get(path);
+    let row = snap.packages.get(path);
+    // Through the proxy: fetched, checked against the upstream's verified index and logged on first sight.
+    if (!row && (await opts.proxy?.observeFile(path)))
+      row = (await repo.snapshot()).packages.get(path);
     const bytes = row ? store.readBlob(row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(path.slice(0, 200)));
     return reply.type('application/gzip').header('etag', `"${row.sha256}"`).send(bytes);

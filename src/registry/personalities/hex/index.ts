@@ -5,4 +5,4 @@ export { HexRepository } from './repository.js';
 export type { HexOptions, HexSnapshot } from './repository.js';
 export { loadOrCreateHexKey, signPayload } from './rsa-key.js';
 export type { RegistryHexKey } from './rsa-key.js';
-export { decodeMessage, decodeSigned, encodeSigned } from './protobuf.js';
+export { decodeMessage, decodeSigned, encodePackage, encodeSigned } from './protobuf.js';

@@ -31,6 +31,7 @@ export interface HexDependency {
 export interface HexRelease {
   version: string;
   innerChecksum: Buffer;
+  /** Empty when unknown (an upstream release listed without one): not encoded then. */
   outerChecksum: Buffer;
   dependencies: HexDependency[];
 }
@@ -74,7 +75,7 @@ export const encodePackage = (
     releases: releases.map((r) => ({
       version: r.version,
       innerChecksum: r.innerChecksum,
-      outerChecksum: r.outerChecksum,
+      ...(r.outerChecksum.length > 0 ? { outerChecksum: r.outerChecksum } : {}),
       dependencies: r.dependencies,
     })),
   });

@@ -87,6 +87,23 @@ export class HexRepository {
     return this.building;
   }
 
+  /** signedPackage: /packages/<name> for `releases`, signed with the registry's Hex key (the proxy's merged view). */
+  signedPackage(name: string, releases: HexRelease[]): Buffer {
+    return this.signed(encodePackage(this.options.repository, name, releases));
+  }
+
+  /** loggedReleases: the releases of a public package in the store (published or observed), by version. */
+  async loggedReleases(
+    name: string,
+  ): Promise<Map<string, { row: ReleaseRow; release: HexRelease }>> {
+    const out = new Map<string, { row: ReleaseRow; release: HexRelease }>();
+    for (const row of this.store.versions('hex', '', name)) {
+      const release = await this.release(row).catch(() => undefined);
+      if (release) out.set(row.version, { row, release });
+    }
+    return out;
+  }
+
   private signed(payload: Uint8Array): Buffer {
     return gzipSync(encodeSigned(payload, signPayload(this.key, payload)));
   }

@@ -5,16 +5,20 @@
  *   GET /hex/tarballs/<name>-<version>.tar                   the logged bytes (ETag: rebar3 3.19 needs one)
  *   GET /hex/public_key                                      the registry's Hex RSA key (SPKI PEM)
  *
- * Reads only; every path is a map lookup. Packages are published with `sigil publish <name>-<version>.tar`.
+ * Reads only; every path is a map lookup, or with an upstream configured, a lookup there
+ * (observed/hex-proxy.ts). Packages are published with `sigil publish <name>-<version>.tar`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { HexProxy } from '../../observed/hex-proxy.js';
 import type { HexRepository } from './repository.js';
 
 export interface HexRoutesOptions {
   readonly repo: HexRepository;
   readonly store: ReleaseStore;
   readonly publicPem: string;
+  /** The verifying proxy's Hex side, when `upstreams.hex` is configured (docs/hex.md). */
+  readonly proxy?: HexProxy;
 }
 
 const notFound = (what: string) => ({
@@ -40,12 +44,18 @@ export async function hexRoutes(app: FastifyInstance, opts: HexRoutesOptions): P
       .send((await repo.snapshot()).versions),
   );
   app.get<{ Params: { name: string } }>('/packages/:name', async (req, reply) => {
-    const body = (await repo.snapshot()).packages.get(req.params.name);
+    // An upstream package: the upstream's checked releases merged with the logged ones, re-signed.
+    const body =
+      (await opts.proxy?.packageOf(req.params.name, repo)) ??
+      (await repo.snapshot()).packages.get(req.params.name);
     if (!body) return reply.code(404).send(notFound(`package ${req.params.name.slice(0, 100)}`));
     return reply.type(binary).header('cache-control', 'no-cache').send(body);
   });
   app.get<{ Params: { file: string } }>('/tarballs/:file', async (req, reply) => {
-    const row = (await repo.snapshot()).tarballs.get(req.params.file);
+    let row = (await repo.snapshot()).tarballs.get(req.params.file);
+    // Through the proxy: fetched, checked against the upstream's signed checksum and logged on first sight.
+    if (!row && (await opts.proxy?.observeTarball(req.params.file)))
+      row = (await repo.snapshot()).tarballs.get(req.params.file);
     const bytes = row ? store.readBlob(row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(req.params.file.slice(0, 100)));
     return reply.type(binary).header('etag', `"${row.sha256}"`).send(bytes);

@@ -37,9 +37,10 @@ export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions
         return reply.type(path.endsWith('.xml') ? 'application/xml' : 'text/plain').send(bytes);
     }
     let f = await repo.file(path);
-    // Through the proxy: an upstream artifact is fetched, checked and logged on first sight.
+    // Through the proxy: an upstream artifact is fetched, checked and logged on first sight;
+    // one logged before is compared with what the upstream says of it now.
     if (!f && proxy && (await proxy.observeFor(path))) f = await repo.file(path);
-    if (f && proxy) await proxy.checkSidecar(path);
+    else if (f && proxy) await proxy.checkUpstream(path);
     if (!f)
       return reply.code(404).send(errorBody('NOT_FOUND', `${path} is not in this repository`));
     reply.type(f.contentType).header('cache-control', 'no-cache');

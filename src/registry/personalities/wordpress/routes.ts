@@ -7,15 +7,21 @@
  *   GET  /wordpress/download/plugin/<slug>/<slug>.<version>.zip.sig
  *   GET  /wordpress/trusted-key                   the key to add with the wp_trusted_keys filter
  *
- * Reads only; plugin zips are published with `sigil publish x.zip --type wordpress`.
+ * Reads only; plugin zips are published with `sigil publish x.zip --type wordpress`. With an
+ * upstream directory configured, plugins not hosted here come from it, observed before they are
+ * offered signed (observed/wordpress-proxy.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ReleaseStore } from '../../../store/registry/releases.js';
-import { SLUG, type WordpressPlugins } from './update-api.js';
+import type { WordpressProxy } from '../../observed/wordpress-proxy.js';
+import { UpstreamError } from '../../upstream/http.js';
+import { SLUG, slugOfPluginFile, type WordpressPlugins } from './update-api.js';
 
 export interface WordpressRoutesOptions {
   readonly plugins: WordpressPlugins;
   readonly store: ReleaseStore;
+  /** The verifying proxy's WordPress side, when `--upstream wordpress=…` is configured (docs/wordpress.md). */
+  readonly proxy?: WordpressProxy;
 }
 
 const MAX_FORM_BYTES = 1024 * 1024;
@@ -65,6 +71,13 @@ export async function wordpressRoutes(
         'plugins',
       );
     }
+    const list = (installed as { plugins?: unknown }).plugins;
+    if (opts.proxy && list && typeof list === 'object' && !Array.isArray(list))
+      await opts.proxy.prepareUpdateCheck(
+        Object.keys(list)
+          .map(slugOfPluginFile)
+          .filter((x): x is string => x !== undefined),
+      );
     return reply.header('cache-control', 'no-cache').send(plugins.updateCheck(installed));
   });
 
@@ -89,14 +102,25 @@ export async function wordpressRoutes(
           'request[slug] must be a plugin slug ([a-z0-9][a-z0-9_.-]*)',
           'request[slug]',
         );
-      const latest = plugins.latest(slug);
+      // An upstream plugin: its current version is observed first, so it can be offered signed.
+      // When the upstream fails, what Sigil logged is still offered.
+      const current = await opts.proxy?.observeCurrent(slug).catch((e: unknown) => {
+        if (e instanceof UpstreamError && plugins.latest(slug)) return undefined;
+        throw e;
+      });
+      const latest = plugins.latest(slug) ?? current;
       const e = latest && plugins.entry(latest, `${slug}/${slug}.php`);
       if (!latest || !e)
         return fail(reply, 404, 'NOT_FOUND', `plugin ${slug} is not published to this registry`);
       const base = e.package.slice(0, e.package.indexOf('/wordpress/'));
-      const versions = Object.fromEntries(
-        plugins.releases(slug).map((r) => [r.version, `${base}${plugins.downloadPath(r)}`]),
-      );
+      const versions = Object.fromEntries([
+        // versions the upstream lists download through Sigil (observed on first download)
+        ...(opts.proxy ? await opts.proxy.upstreamVersions(slug) : []).map((v) => [
+          v,
+          `${base}/wordpress/download/plugin/${slug}/${slug}.${v}.zip`,
+        ]),
+        ...plugins.releases(slug).map((r) => [r.version, `${base}${plugins.downloadPath(r)}`]),
+      ]);
       return reply.send({
         name: slug,
         slug,
@@ -122,7 +146,8 @@ export async function wordpressRoutes(
       if (!zipName.startsWith(`${slug}.`) || !zipName.endsWith('.zip'))
         return fail(reply, 404, 'NOT_FOUND', `${file}: expected ${slug}.<version>.zip`);
       const version = zipName.slice(slug.length + 1, -4);
-      const row = plugins.release(slug, version);
+      const row =
+        plugins.release(slug, version) ?? (await opts.proxy?.observeVersion(slug, version));
       const sig = row && plugins.signature(row);
       if (!row || !sig)
         return fail(

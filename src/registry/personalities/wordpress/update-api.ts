@@ -38,6 +38,14 @@ export function compareWpVersions(a: string, b: string): number {
   return 0;
 }
 
+/** slugOfPluginFile: the slug of an installed plugin's file ("akismet/akismet.php", "hello.php"), or undefined. */
+export function slugOfPluginFile(file: string): string | undefined {
+  const slug = file.includes('/')
+    ? file.slice(0, file.indexOf('/')).toLowerCase()
+    : file.replace(/\.php$/, '').toLowerCase();
+  return SLUG.test(slug) ? slug : undefined;
+}
+
 export interface WpPackageEntry {
   readonly id: string;
   readonly slug: string;
@@ -127,10 +135,8 @@ export class WordpressPlugins {
     const list = (installed as { plugins?: unknown } | null)?.plugins;
     if (list && typeof list === 'object' && !Array.isArray(list)) {
       for (const [file, data] of Object.entries(list as Record<string, unknown>)) {
-        const slug = file.includes('/')
-          ? file.slice(0, file.indexOf('/')).toLowerCase()
-          : file.replace(/\.php$/, '').toLowerCase();
-        if (!SLUG.test(slug)) continue;
+        const slug = slugOfPluginFile(file);
+        if (slug === undefined) continue;
         const row = this.latest(slug);
         if (!row) continue;
         const e = this.entry(row, file);
