@@ -1,4 +1,4 @@
-// Registry benchmarks (issue 4), each figure beside the machine's own limits
+// Registry benchmarks (issue 4, issue 14 P5), each figure beside the machine's own limits
 // measured in the same run (`openssl speed ed25519 ecdsap256` and node:crypto):
 //   1. publishes per second of 10 KB artifacts from 16 concurrent HTTP clients —
 //      token check, author-signature check against the key ledger, countersignature
@@ -9,7 +9,10 @@
 //   3. server RSS under load
 // The server runs in its own process (`openRegistry` from dist/, as `sigil serve` does),
 // so client work (HTTP, JSON) does not count against it; on a 2-core machine they share.
-// SIGIL_BENCH_REG_PUBLISHES overrides the number of timed publishes.
+// SIGIL_BENCH_REG_PUBLISHES overrides the number of timed publishes. Uploads are multipart with
+// the raw bytes, as `sigil publish` sends them; then SIGIL_BENCH_REG_OTHER_FORM publishes (default
+// a quarter as many) in the other form (JSON, artifact in base64) on the same server, to compare.
+// SIGIL_BENCH_REG_FORM=json swaps the two.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -116,9 +119,11 @@ const rssKb = () => {
 
 // ---- uploads, signed ahead of time (client work is not what is measured) -------
 const author = generateKey();
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-function upload(c, i, withKey) {
-  const name = `bench-c${c}`;
+const headers = { authorization: `Bearer ${token}` };
+const FORM = process.env.SIGIL_BENCH_REG_FORM === 'json' ? 'json' : 'multipart';
+const BOUNDARY = 'sigil-bench-boundary';
+function upload(c, i, withKey, form = FORM, prefix = 'bench-c') {
+  const name = `${prefix}${c}`;
   const version = `1.0.${i}`;
   const purl = `pkg:generic/${name}@${version}`;
   const bytes = randomBytes(SIZE);
@@ -138,23 +143,46 @@ function upload(c, i, withKey) {
         ).envelope,
       ]
     : [];
+  const fields = {
+    filename: `${name}-${version}.bin`,
+    bundle,
+    keyEvents,
+    type: 'generic',
+    name,
+    version,
+  };
+  // What `sigil publish` sends: multipart/form-data with the raw bytes; SIGIL_BENCH_REG_FORM=json
+  // sends the older JSON form (artifact in base64) to compare.
+  if (form === 'json')
+    return {
+      purl,
+      contentType: 'application/json',
+      body: Buffer.from(JSON.stringify({ ...fields, artifact: bytes.toString('base64') })),
+    };
+  const part = (n, value, file) =>
+    Buffer.concat([
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${n}"${file ? `; filename="${file}"\r\nContent-Type: application/octet-stream` : ''}\r\n\r\n`,
+      ),
+      Buffer.isBuffer(value) ? value : Buffer.from(value),
+      Buffer.from('\r\n'),
+    ]);
   return {
     purl,
-    body: JSON.stringify({
-      filename: `${name}-${version}.bin`,
-      artifact: bytes.toString('base64'),
-      bundle,
-      keyEvents,
-      type: 'generic',
-      name,
-      version,
-    }),
+    contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+    body: Buffer.concat([
+      part('artifact', bytes, fields.filename),
+      ...Object.entries(fields)
+        .filter(([k, v]) => k !== 'keyEvents' || v.length > 0)
+        .map(([k, v]) => part(k, typeof v === 'string' ? v : JSON.stringify(v))),
+      Buffer.from(`--${BOUNDARY}--\r\n`),
+    ]),
   };
 }
 // A keep-alive node:http client: fetch's client costs as much CPU as the server on a 2-core machine.
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const { hostname, port } = new URL(url);
-function httpPost(path, body) {
+function httpPost(path, body, contentType = 'application/json') {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -163,7 +191,11 @@ function httpPost(path, body) {
         port,
         path,
         method: 'POST',
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...headers,
+          'content-type': contentType,
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks = [];
@@ -179,7 +211,7 @@ function httpPost(path, body) {
 }
 async function post(u) {
   const t = process.hrtime.bigint();
-  const res = await httpPost('/api/v1/publish', u.body);
+  const res = await httpPost('/api/v1/publish', u.body, u.contentType);
   if (res.status !== 201)
     throw new Error(`publish ${u.purl}: ${res.status} ${res.text.slice(0, 300)}`);
   return Number(process.hrtime.bigint() - t) / 1e6;
@@ -199,7 +231,7 @@ await Promise.all(
 );
 
 console.log(
-  `\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts, Ed25519 author signatures)`,
+  `\nregistry (sigil serve in its own process, SQLite + files, log batch interval ${started.batchIntervalMs ?? '?'} ms; ${CLIENTS} clients; ${SIZE / 1024} KB artifacts as ${FORM === 'json' ? 'JSON (base64)' : 'multipart (raw bytes)'}, Ed25519 author signatures)`,
 );
 console.log(`  load average at start: ${load()}`);
 let peakRss = rssKb();
@@ -229,7 +261,7 @@ row(
   'server CPU per publish',
   perOp(serverCpu / latencies.length),
   perOp(ossl.cpuPerPublish),
-  `goal ≤ 1.0 ms; ${serverCpu.toFixed(2)} CPU-s in all (/proc); limit: openssl CPU of one Ed25519 verify + one P-256 sign`,
+  `goal ≤ 1.0 ms; ${serverCpu.toFixed(2)} CPU-s in all (/proc), ${(serverCpu / elapsed).toFixed(2)} of a core busy; limit: openssl CPU of one Ed25519 verify + one P-256 sign`,
 );
 row(
   'publish latency',
@@ -243,6 +275,34 @@ row(
   '',
   `peak, sampled every 50 ms; ${fmt(rssKb() / 1024, 'MiB')} after`,
 );
+
+// ---- the other upload form, same server, right after ----------------------------
+const OTHER = FORM === 'json' ? 'multipart' : 'json';
+const otherN = Number(process.env.SIGIL_BENCH_REG_OTHER_FORM ?? Math.round(N / 4));
+if (otherN > 0) {
+  const otherQueues = Array.from({ length: CLIENTS }, (_, c) =>
+    Array.from({ length: Math.ceil(otherN / CLIENTS) + 1 }, (__, i) =>
+      upload(c, i, i === 0, OTHER, 'bench-o'),
+    ),
+  );
+  for (const q of otherQueues) await post(q.shift()); // each namespace's first publish (its key)
+  const cpu1 = procCpu(child.pid);
+  const otherLatencies = [];
+  const t1 = process.hrtime.bigint();
+  await Promise.all(
+    otherQueues.map(async (q) => {
+      for (const u of q) otherLatencies.push(await post(u));
+    }),
+  );
+  const otherElapsed = secs(t1);
+  const otherCpu = procCpu(child.pid) - cpu1;
+  row(
+    `the same as ${OTHER === 'json' ? 'JSON (base64)' : 'multipart (raw)'}: CPU per publish`,
+    perOp(otherCpu / otherLatencies.length),
+    perOp(ossl.cpuPerPublish),
+    `${fmt(otherLatencies.length / otherElapsed, '/s')}, p99 ${pct(otherLatencies, 99).toFixed(1)} ms; ${otherLatencies.length.toLocaleString('en')} publishes after the ones above, same server`,
+  );
+}
 
 // ---- batch lookup of 1,000 purls ------------------------------------------------
 const purls = queues

@@ -26,9 +26,10 @@ export interface LedgerView {
   readonly resetInHistory: boolean;
 }
 
-export interface PublishBody {
+/** An upload: sent as multipart/form-data with the artifact's raw bytes (no base64). */
+export interface PublishUpload {
   readonly filename: string;
-  readonly artifact: string;
+  readonly artifact: Uint8Array;
   readonly bundle: unknown;
   readonly keyEvents?: readonly DsseEnvelope[];
   readonly type?: string;
@@ -53,7 +54,8 @@ export class RegistryClient {
     body?: unknown,
   ): Promise<{ status: number; json: T }> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined && !(body instanceof FormData))
+      headers['content-type'] = 'application/json'; // a form sets its own, with the boundary
     if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
     if (this.options.otp) headers['x-sigil-otp'] = this.options.otp;
     let res: Response;
@@ -61,7 +63,9 @@ export class RegistryClient {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined
+          ? { body: body instanceof FormData ? body : JSON.stringify(body) }
+          : {}),
       });
     } catch (e) {
       throw new SigilError(
@@ -96,8 +100,22 @@ export class RegistryClient {
     return { status: res.status, json: json as T };
   }
 
-  async publish(body: PublishBody): Promise<{ status: number; record: ReleaseRecord }> {
-    const r = await this.request<ReleaseRecord>('POST', '/api/v1/publish', body);
+  async publish(upload: PublishUpload): Promise<{ status: number; record: ReleaseRecord }> {
+    const form = new FormData();
+    form.append('artifact', new Blob([upload.artifact]), upload.filename);
+    form.append('filename', upload.filename);
+    if (upload.bundle !== null && upload.bundle !== undefined)
+      form.append(
+        'bundle',
+        typeof upload.bundle === 'string' ? upload.bundle : JSON.stringify(upload.bundle),
+      );
+    if (upload.keyEvents && upload.keyEvents.length > 0)
+      form.append('keyEvents', JSON.stringify(upload.keyEvents));
+    for (const field of ['type', 'namespace', 'name', 'version'] as const) {
+      const value = upload[field];
+      if (value !== undefined) form.append(field, value);
+    }
+    const r = await this.request<ReleaseRecord>('POST', '/api/v1/publish', form);
     return { status: r.status, record: r.json };
   }
 

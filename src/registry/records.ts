@@ -18,8 +18,12 @@ export interface RecordContext {
 
 /** checkpointSize reads the tree size out of a signed checkpoint the registry itself produced. */
 export function checkpointSize(checkpoint: string): number {
-  return parseCheckpoint(parseNote(checkpoint).text).size;
+  // Every publish and record asks for the newest checkpoint's size: parse each text once.
+  if (checkpoint !== lastCheckpoint?.text)
+    lastCheckpoint = { text: checkpoint, size: parseCheckpoint(parseNote(checkpoint).text).size };
+  return lastCheckpoint.size;
 }
+let lastCheckpoint: { readonly text: string; readonly size: number } | undefined;
 
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 

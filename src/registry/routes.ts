@@ -6,6 +6,7 @@
  * handler maps RegistryError to a status and a JSON body.
  *
  *   POST /api/v1/publish                 upload: {filename, artifact (base64), bundle|null, keyEvents?, type?, namespace?, name?, version?}
+ *                                        or multipart/form-data with the artifact's raw bytes (publish-form.ts)
  *   GET  /api/v1/releases/<purl>         one release record (purl percent-encoded as one segment)
  *   GET  /api/v1/releases?sha256=<hex>   releases with these bytes
  *   POST /api/v1/releases/lookup         batch: {purls: [...]} → {checkpoint, records: {purl: record|null}}
@@ -37,6 +38,7 @@ import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { governingLedgersJson, ledgerReport } from './ledger-answers.js';
 import { npmKeysDocument, sigilKeysDocument } from './keys-document.js';
 import { refuseInvalid, schemaCompiler } from './route-schema.js';
+import { readPublishForm } from './publish-form.js';
 import { filesOfVersion, findRelease } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
@@ -86,20 +88,35 @@ interface PublishBody {
 }
 
 const aString = { type: 'string', description: 'a string' } as const;
+const FILENAME_FIELD = {
+  type: 'string',
+  pattern: '^[^/\\\\]+$',
+  description: 'a plain file name',
+} as const;
+/** The fields of an upload besides filename and artifact: the JSON form's and the multipart form's (publish-form.ts). */
+const UPLOAD_FIELDS = {
+  bundle: { type: ['object', 'null'], description: 'a Sigstore bundle object or null' },
+  keyEvents: { type: 'array', description: 'an array of DSSE envelopes' },
+  type: aString,
+  namespace: aString,
+  name: aString,
+  version: aString,
+} as const;
 const PUBLISH_BODY = {
   type: 'object',
   description: 'a JSON object',
   required: ['filename', 'artifact'],
   properties: {
-    filename: { type: 'string', pattern: '^[^/\\\\]+$', description: 'a plain file name' },
+    filename: FILENAME_FIELD,
     artifact: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'base64' },
-    bundle: { type: ['object', 'null'], description: 'a Sigstore bundle object or null' },
-    keyEvents: { type: 'array', description: 'an array of DSSE envelopes' },
-    type: aString,
-    namespace: aString,
-    name: aString,
-    version: aString,
+    ...UPLOAD_FIELDS,
   },
+} as const;
+const PUBLISH_FORM = {
+  type: 'object',
+  description: 'a multipart form',
+  required: ['filename'],
+  properties: { filename: FILENAME_FIELD, ...UPLOAD_FIELDS },
 } as const;
 const stringList = (what: string) =>
   ({
@@ -240,9 +257,34 @@ export async function registryRoutes(
       await auth.service.claimNamespace(req.sigilAuth.principal.account, namespace);
   };
 
+  // The JSON form (artifact in base64) and the binary form (multipart/form-data, publish-form.ts)
+  // become the same request; both forms' fields pass the same schema.
+  const checkForm = schemaCompiler({ schema: PUBLISH_FORM } as Parameters<
+    typeof schemaCompiler
+  >[0]);
+  const refuseForm = refuseInvalid('invalid publish request');
   async function publish(req: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
-    const body = req.body;
-    const artifact = Buffer.from(body.artifact, 'base64');
+    let body: Omit<PublishBody, 'artifact'>;
+    let artifact: Buffer;
+    const contentType = req.headers['content-type'] ?? '';
+    if (Buffer.isBuffer(req.body)) {
+      // multipart/form-data, read whole by the parser below
+      const form = readPublishForm(req.body, contentType, uploadLimit, tooLarge);
+      if (!checkForm(form.fields)) throw refuseForm(checkForm.errors ?? [], 'body');
+      body = form.fields as unknown as Omit<PublishBody, 'artifact'>;
+      artifact = form.artifact;
+    } else if (
+      req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === 'application/json'
+    ) {
+      body = req.body; // checked by PUBLISH_BODY
+      artifact = Buffer.from(req.body.artifact, 'base64');
+    } else
+      throw new RegistryError(
+        400,
+        'BAD_REQUEST',
+        'invalid publish request: the body must be JSON (application/json) or multipart/form-data',
+        '`sigil publish` sends the upload for you',
+      );
     if (opts.maxArtifactBytes !== undefined && artifact.length > opts.maxArtifactBytes)
       throw tooLarge();
     const account = req.sigilAuth?.principal.account;
@@ -370,16 +412,24 @@ export async function registryRoutes(
     return reply.send(npmKeysDocument(ctx));
   }
 
-  app.post<{ Body: PublishBody }>(
-    '/api/v1/publish',
-    {
-      bodyLimit: opts.maxUploadBytes,
-      ...writeHook('publish'),
-      schema: { body: PUBLISH_BODY },
-      schemaErrorFormatter: refuseInvalid('invalid publish request'),
-    },
-    publish,
-  );
+  // Its own plugin: the multipart parser for this route only (the body whole, as bytes).
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'multipart/form-data',
+      { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes },
+      (_req, body, done) => done(null, body),
+    );
+    scope.post<{ Body: PublishBody }>(
+      '/api/v1/publish',
+      {
+        bodyLimit: opts.maxUploadBytes,
+        ...writeHook('publish'),
+        schema: { body: { content: { 'application/json': { schema: PUBLISH_BODY } } } },
+        schemaErrorFormatter: refuseInvalid('invalid publish request'),
+      },
+      publish,
+    );
+  });
   app.post(
     '/api/v1/releases/lookup',
     {

@@ -215,7 +215,7 @@ export async function publish(io: Io, artifactPath: string, flags: PublishFlags)
   const { status, record } = await client
     .publish({
       filename: artifact.name,
-      artifact: readFileSync(artifactPath).toString('base64'),
+      artifact: readFileSync(artifactPath),
       bundle,
       keyEvents,
       ...describeOptions(flags),
