@@ -150,6 +150,24 @@ export function applyLevel(
     ...(req ? { requiredLevel: req.level } : {}),
     ...(observed ? { observed } : {}),
   };
+  // A record whose own evidence says the upstream's signature or provenance did not verify
+  // contradicts its bytes: never a pass (proxies refuse such files since; older logs may hold them).
+  const contradicted = observed
+    ? (['registrySignature', 'provenance'] as const).find((k) => observed[k] === 'invalid')
+    : undefined;
+  if (contradicted && result.status !== 'failed') {
+    const why = `the log's observed record says the upstream's ${contradicted === 'provenance' ? 'provenance' : 'registry signature'} did not verify for these bytes (first seen ${observed!.firstSeen.slice(0, 10)} from ${observed!.upstream})`;
+    return {
+      ...out,
+      level: 'none',
+      status: 'failed',
+      reason: why,
+      checks: [
+        ...result.checks,
+        fail('observed', 'OBSERVED_EVIDENCE_INVALID', why, { evidence: contradicted }),
+      ],
+    };
+  }
   if (req && !atLeast(level, req.level) && result.status !== 'failed') {
     const why =
       kind === 'no-record' && !req.explicit

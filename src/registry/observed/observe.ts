@@ -31,6 +31,7 @@ import {
   statementKind,
   type ConflictPredicate,
   type ObservedPredicate,
+  type UpstreamEvidence,
 } from '../../core/observed.js';
 import { canonicalPurl, parsePurl, purlWithoutVersion } from '../../core/purl.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/statement.js';
@@ -217,6 +218,7 @@ export class ObserveService {
     const native = { [described.native.algorithm]: described.native.value };
     const evidence = await upstream.evidence(ref, described.native.value, bytes);
     this.o.policy?.checkEvidence(purl, evidence);
+    refuseContradictingEvidence(purl, upstream, evidence);
 
     const observedAt = ctx.now().toISOString();
     const predicate: ObservedPredicate = {
@@ -377,4 +379,31 @@ export class ObserveService {
       logIndex: appended.index,
     });
   }
+}
+
+/**
+ * refuseContradictingEvidence: an upstream signature or provenance that is offered but does not
+ * verify contradicts the bytes (or was changed after the upstream checked it). An observed record
+ * fixes a digest forever, so logging such bytes would make tampering permanent: refuse, log
+ * nothing; the next request tries again. "missing"/"none"/"unverifiable" are recorded as they are.
+ */
+function refuseContradictingEvidence(
+  purl: string,
+  upstream: Upstream,
+  evidence: UpstreamEvidence,
+): void {
+  const bad = (
+    [
+      ['registry signature', evidence.registrySignature],
+      ['provenance', evidence.provenance],
+    ] as const
+  ).find(([, v]) => v.verdict === 'invalid');
+  if (!bad) return;
+  throw new UpstreamError(
+    502,
+    'UPSTREAM_EVIDENCE_INVALID',
+    `${upstream.ecosystem} upstream ${upstream.url} offers a ${bad[0]} for ${purl} that does not verify (${bad[1].reason}); refused, nothing logged`,
+    'the artifact or its signature was changed after the upstream signed it, or the upstream keys configured here are wrong (upstreams.<ecosystem>.keys); ask the upstream operator, or point Sigil at another mirror',
+    { purl, evidence: bad[0] },
+  );
 }
