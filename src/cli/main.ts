@@ -28,6 +28,7 @@ Environment:
   NO_COLOR                  set to anything: no colour (colour is used only on a terminal anyway)
   SIGIL_DEBUG               set to anything: print a stack trace for unexpected failures
   SIGIL_LOG_WRITE_TOKEN     a bearer token sigil log serve admits writes with (also --write-token-file)
+  SIGIL_VERIFY_THREADS      worker threads for verify <lockfile>'s per-dependency checks (default 0: main thread)
   SSH_AUTH_SOCK             ssh-agent that signs for --ssh-key (sign, publish, forge bind)
 `;
 

@@ -8,7 +8,7 @@ import type { JobAnswer, WorkerMessage } from './check-pool.js';
 import { type JobContext, runDependencyJob } from './dependency-job.js';
 
 let context: JobContext | undefined;
-parentPort!.on('message', (m: WorkerMessage) => {
+parentPort?.on('message', (m: WorkerMessage) => {
   if ('context' in m) {
     context = m.context;
     return;
