@@ -22,11 +22,9 @@ import { InputError } from '../../../core/errors.js';
 import { makePurl } from '../../../core/purl.js';
 import { identifyCargo } from '../../../ecosystems/cargo/identify.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { AuthGuard } from '../../auth/http.js';
-import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
-import type { RegistryContext } from '../../publish.js';
+import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { releasesOf } from '../shared/releases-of.js';
 import { compareSemver } from '../npm/semver.js';
@@ -49,15 +47,7 @@ import type { ReleaseRow } from '../../../store/registry/releases.js';
 /** Where `sigil serve` mounts this personality. */
 export const CARGO_PREFIX = '/cargo';
 
-export interface CargoRoutesOptions {
-  readonly ctx: RegistryContext;
-  readonly maxUploadBytes: number;
-  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
-  /** The verifying proxy's Cargo side, when `--upstream cargo=…` is configured (docs/proxy.md). */
-  readonly proxy?: CargoProxy;
-}
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+export type CargoRoutesOptions = ClientRoutesOptions<CargoProxy>;
 
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
   return reply
@@ -65,8 +55,6 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
     .type('application/json; charset=utf-8')
     .send({ errors: [{ detail: r.hint ? `${r.message} (hint: ${r.hint})` : r.message }] });
 }
-
-const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
 // Route schemas (route-schema.ts): a name that is no crate name names nothing here (404).
 const crateName = matching('crate-name', CRATE_NAME, 'a crate name');

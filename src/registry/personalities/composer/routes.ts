@@ -16,6 +16,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makePurl } from '../../../core/purl.js';
 import type { RegistryContext } from '../../publish.js';
+import { IMMUTABLE, notFound } from '../shared/client-routes.js';
 import { RegistryError } from '../../errors.js';
 import { installRefusals, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
@@ -32,7 +33,6 @@ export interface ComposerRoutesOptions {
 
 const PART = /^[a-z0-9]([_.-]?[a-z0-9]+)*$/;
 const PACKAGE_PART = /^[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
   return reply
@@ -44,8 +44,6 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
       code: r.code,
     });
 }
-
-const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
 export async function composerRoutes(
   app: FastifyInstance,

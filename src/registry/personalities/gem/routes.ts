@@ -24,11 +24,9 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, versionlessPurl } from '../../../core/purl.js';
-import type { AuthGuard } from '../../auth/http.js';
-import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
-import type { RegistryContext } from '../../publish.js';
+import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { addOwners, OWNER_NAME, ownersOf, removeOwners } from '../shared/owners.js';
@@ -57,16 +55,9 @@ import {
 
 export const GEM_PREFIX = '/rubygems';
 
-export interface GemRoutesOptions {
-  readonly ctx: RegistryContext;
-  readonly maxUploadBytes: number;
-  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
-  /** The verifying proxy's RubyGems side, when `--upstream gem=…` is configured (docs/proxy.md). */
-  readonly proxy?: GemProxy;
-}
+export type GemRoutesOptions = ClientRoutesOptions<GemProxy>;
 
 const GEM_NAME = /^[a-zA-Z0-9.\-_]+$/;
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** gem and bundler print a refusal's body as text. */
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
@@ -75,8 +66,6 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
     .type('text/plain; charset=utf-8')
     .send(r.hint ? `${r.message} (hint: ${r.hint})` : r.message);
 }
-
-const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
 // Route schemas (route-schema.ts): a path that is no gem name names nothing here (404).
 const gemName = matching('gem-name', GEM_NAME, 'a gem name');

@@ -27,11 +27,9 @@ import { identifyPypi } from '../../../ecosystems/pypi/identify.js';
 import { normalizePypiName, PYPI_NAME, PYPI_VERSION } from '../../../ecosystems/pypi/name.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { InputError } from '../../../core/errors.js';
-import type { AuthGuard } from '../../auth/http.js';
-import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
-import type { RegistryContext } from '../../publish.js';
+import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
 import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { packagesOfType, releasesOf } from '../shared/releases-of.js';
@@ -60,15 +58,7 @@ import type { ProxiedFile } from '../../observed/pypi-proxy.js';
 /** Where `sigil serve` mounts this personality. */
 export const PYPI_PREFIX = '/pypi';
 
-export interface PypiRoutesOptions {
-  readonly ctx: RegistryContext;
-  readonly maxUploadBytes: number;
-  readonly auth?: { readonly guard: AuthGuard; readonly service: AuthService };
-  /** The verifying proxy's PyPI side, when `--upstream pypi=…` is configured (docs/proxy.md). */
-  readonly proxy?: PypiProxy;
-}
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+export type PypiRoutesOptions = ClientRoutesOptions<PypiProxy>;
 
 function render(reply: FastifyReply, r: Refusal): FastifyReply {
   const text = r.hint ? `${r.message} (hint: ${r.hint})` : r.message;
@@ -78,8 +68,6 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
     .type('application/json; charset=utf-8')
     .send({ error: { code: r.code, message: r.message, ...(r.hint ? { hint: r.hint } : {}) } });
 }
-
-const notFound = (what: string) => new RegistryError(404, 'NOT_FOUND', what);
 
 // Route schemas (route-schema.ts): a path whose project or version cannot be one names nothing here (404).
 const projectName = matching('pypi-name', PYPI_NAME, 'a project name');
