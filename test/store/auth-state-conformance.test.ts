@@ -4,81 +4,24 @@
 // pools on a throw-away PostgreSQL 15 cluster, as two replicas would have). Every "atomic across
 // replicas" rule is raced: many concurrent uses split over both handles, exactly one wins.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuthState } from '../../src/store/registry/auth-state.js';
 import { MemoryAuthState } from '../../src/store/registry/memory-auth-state.js';
 import { SqliteAuthState } from '../../src/store/registry/sqlite-auth-state.js';
 import { PgAuthState } from '../../src/store/scale/pg-auth-state.js';
-import { migrate, openPostgres } from '../../src/store/scale/pg.js';
-import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
-import { skipUnlessPresent } from '../helpers/real-program.js';
+import { driverPairs } from '../helpers/driver-pairs.js';
 
-const pgProgram = needsPostgres('test/store/auth-state-conformance.test.ts');
-const skipPg = skipUnlessPresent(pgProgram);
-let cluster: PostgresCluster | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  if (skipPg) return;
-  pgProgram.require();
-  cluster = await startPostgres();
+/** Each driver opens two handles on one shared state (two replicas / processes). */
+const drivers = driverPairs<AuthState>('test/store/auth-state-conformance.test.ts', {
+  prefix: 'auth',
+  memory: () => new MemoryAuthState(),
+  sqlite: (dir) => [
+    new SqliteAuthState(join(dir, 'registry.sqlite')),
+    new SqliteAuthState(join(dir, 'registry.sqlite')),
+  ],
+  postgres: (p1, p2) => [new PgAuthState(p1), new PgAuthState(p2)],
 });
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  await cluster?.destroy();
-});
-
-/** A driver opens two handles on one shared state (two replicas / processes). */
-interface Driver {
-  name: string;
-  skip: boolean;
-  pair(): Promise<[AuthState, AuthState]>;
-}
-
-let n = 0;
-const drivers: Driver[] = [
-  {
-    name: 'memory',
-    skip: false,
-    async pair() {
-      const m = new MemoryAuthState();
-      return [m, m];
-    },
-  },
-  {
-    name: 'sqlite',
-    skip: false,
-    async pair() {
-      const dir = mkdtempSync(join(tmpdir(), 'sigil-auth-'));
-      const a = new SqliteAuthState(join(dir, 'registry.sqlite'));
-      const b = new SqliteAuthState(join(dir, 'registry.sqlite'));
-      cleanups.push(async () => {
-        await a.close();
-        await b.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      return [a, b];
-    },
-  },
-  {
-    name: 'postgresql',
-    skip: skipPg,
-    async pair() {
-      const url = await cluster!.createDatabase(`auth_${++n}`);
-      const p1 = openPostgres(url, 8);
-      const p2 = openPostgres(url, 8);
-      await migrate(p1);
-      cleanups.push(async () => {
-        await p1.end();
-        await p2.end();
-      });
-      return [new PgAuthState(p1), new PgAuthState(p2)];
-    },
-  },
-];
 
 const NOW = '2026-12-03T00:00:00.000Z';
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -3,86 +3,37 @@
 // replicas, on a throw-away PostgreSQL 15 cluster): grants read back on the other handle, of two
 // overlapping claims by different accounts exactly one wins, and a first-publish hold and a pattern
 // claim over it, raced across handles, never both succeed; a hold lapses and ends.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/store/registry/accounts.js';
 import type { GrantState } from '../../src/store/registry/grant-state.js';
 import { MemoryGrantState } from '../../src/store/registry/memory-grant-state.js';
 import { SqliteGrantState } from '../../src/store/registry/sqlite-grant-state.js';
-import { migrate, openPostgres } from '../../src/store/scale/pg.js';
+import { driverPairs } from '../helpers/driver-pairs.js';
 import { PgAuthState } from '../../src/store/scale/pg-auth-state.js';
 import { PgGrantState } from '../../src/store/scale/pg-grant-state.js';
-import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
-import { skipUnlessPresent } from '../helpers/real-program.js';
-
-const pgProgram = needsPostgres('test/store/grant-state-conformance.test.ts');
-const skipPg = skipUnlessPresent(pgProgram);
-let cluster: PostgresCluster | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  if (skipPg) return;
-  pgProgram.require();
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  await cluster?.destroy();
-});
 
 const ACCOUNTS = ['alice', 'bob', 'carol'];
 const NOW = '2026-12-03T00:00:00.000Z';
 const T = 1_000_000; // the injected clock, in ms
 const BOTH = ['publish', 'keys'];
 
-let n = 0;
-const drivers: { name: string; skip: boolean; pair(): Promise<[GrantState, GrantState]> }[] = [
-  {
-    name: 'memory',
-    skip: false,
-    async pair() {
-      const m = new MemoryGrantState();
-      return [m, m];
-    },
+const drivers = driverPairs<GrantState>('test/store/grant-state-conformance.test.ts', {
+  prefix: 'grants',
+  memory: () => new MemoryGrantState(),
+  sqlite(dir) {
+    const file = join(dir, 'registry.sqlite');
+    const accounts = new AccountStore(file);
+    for (const a of ACCOUNTS) accounts.insertAccount(a, false, NOW);
+    accounts.close();
+    return [new SqliteGrantState(file), new SqliteGrantState(file)];
   },
-  {
-    name: 'sqlite',
-    skip: false,
-    async pair() {
-      const dir = mkdtempSync(join(tmpdir(), 'sigil-grants-'));
-      const file = join(dir, 'registry.sqlite');
-      const accounts = new AccountStore(file);
-      for (const a of ACCOUNTS) accounts.insertAccount(a, false, NOW);
-      accounts.close();
-      const a = new SqliteGrantState(file);
-      const b = new SqliteGrantState(file);
-      cleanups.push(async () => {
-        await a.close();
-        await b.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      return [a, b];
-    },
+  async postgres(p1, p2) {
+    const auth = new PgAuthState(p1);
+    for (const a of ACCOUNTS) await auth.insertAccount(a, false, NOW);
+    return [new PgGrantState(p1), new PgGrantState(p2)];
   },
-  {
-    name: 'postgresql',
-    skip: skipPg,
-    async pair() {
-      const url = await cluster!.createDatabase(`grants_${++n}`);
-      const p1 = openPostgres(url, 8);
-      const p2 = openPostgres(url, 8);
-      await migrate(p1);
-      const auth = new PgAuthState(p1);
-      for (const a of ACCOUNTS) await auth.insertAccount(a, false, NOW);
-      cleanups.push(async () => {
-        await p1.end();
-        await p2.end();
-      });
-      return [new PgGrantState(p1), new PgGrantState(p2)];
-    },
-  },
-];
+});
 
 const SCOPE = 'pkg:npm/%40acme/*';
 const covering = (ns: string) => {

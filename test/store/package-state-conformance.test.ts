@@ -3,74 +3,23 @@
 // pools, as two replicas): dist-tags and yanks written on one handle read back on the other at
 // once, a conflict seen by many replicas at once is recorded (and so logged) by exactly one, and
 // racing sumdb records keep the first id for everyone.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPackageState } from '../../src/store/registry/memory-package-state.js';
 import type { PackageState } from '../../src/store/registry/package-state.js';
 import { SqlitePackageState } from '../../src/store/registry/sqlite-package-state.js';
-import { migrate, openPostgres } from '../../src/store/scale/pg.js';
+import { driverPairs } from '../helpers/driver-pairs.js';
 import { PgPackageState } from '../../src/store/scale/pg-package-state.js';
-import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
-import { skipUnlessPresent } from '../helpers/real-program.js';
 
-const pgProgram = needsPostgres('test/store/package-state-conformance.test.ts');
-const skipPg = skipUnlessPresent(pgProgram);
-let cluster: PostgresCluster | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  if (skipPg) return;
-  pgProgram.require();
-  cluster = await startPostgres();
+const drivers = driverPairs<PackageState>('test/store/package-state-conformance.test.ts', {
+  prefix: 'pkgstate',
+  memory: () => new MemoryPackageState(),
+  sqlite(dir) {
+    const files = [join(dir, 'registry.sqlite'), join(dir, 'records.sqlite')] as const;
+    return [new SqlitePackageState(...files), new SqlitePackageState(...files)];
+  },
+  postgres: (p1, p2) => [new PgPackageState(p1), new PgPackageState(p2)],
 });
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  await cluster?.destroy();
-});
-
-let n = 0;
-const drivers: { name: string; skip: boolean; pair(): Promise<[PackageState, PackageState]> }[] = [
-  {
-    name: 'memory',
-    skip: false,
-    async pair() {
-      const m = new MemoryPackageState();
-      return [m, m];
-    },
-  },
-  {
-    name: 'sqlite',
-    skip: false,
-    async pair() {
-      const dir = mkdtempSync(join(tmpdir(), 'sigil-pkgstate-'));
-      const files = [join(dir, 'registry.sqlite'), join(dir, 'records.sqlite')] as const;
-      const a = new SqlitePackageState(...files);
-      const b = new SqlitePackageState(...files);
-      cleanups.push(async () => {
-        await a.close();
-        await b.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      return [a, b];
-    },
-  },
-  {
-    name: 'postgresql',
-    skip: skipPg,
-    async pair() {
-      const url = await cluster!.createDatabase(`pkgstate_${++n}`);
-      const p1 = openPostgres(url, 8);
-      const p2 = openPostgres(url, 8);
-      await migrate(p1);
-      cleanups.push(async () => {
-        await p1.end();
-        await p2.end();
-      });
-      return [new PgPackageState(p1), new PgPackageState(p2)];
-    },
-  },
-];
 
 function conflict(offered: string, logIndex: number, purl = 'pkg:npm/left-pad@1.3.0') {
   return {

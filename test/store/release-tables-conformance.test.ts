@@ -3,74 +3,20 @@
 // (two pools, as two replicas, on a throw-away PostgreSQL 15 cluster): one version is reserved
 // once however many replicas race for it, spellings that fold to one release key collide,
 // pending rows stay invisible, abandon frees the name, key events keep log order.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryReleaseTables } from '../../src/store/registry/memory-release-tables.js';
 import type { NewRelease, ReleaseTables } from '../../src/store/registry/release-tables.js';
 import { SqliteReleaseTables } from '../../src/store/registry/sqlite-release-tables.js';
-import { migrate, openPostgres } from '../../src/store/scale/pg.js';
+import { driverPairs } from '../helpers/driver-pairs.js';
 import { PgReleaseTables } from '../../src/store/scale/pg-release-tables.js';
-import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
-import { skipUnlessPresent } from '../helpers/real-program.js';
 
-const pgProgram = needsPostgres('test/store/release-tables-conformance.test.ts');
-const skipPg = skipUnlessPresent(pgProgram);
-let cluster: PostgresCluster | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  if (skipPg) return;
-  pgProgram.require();
-  cluster = await startPostgres();
+/** Each driver opens two handles on one shared state (two replicas / processes). */
+const drivers = driverPairs<ReleaseTables>('test/store/release-tables-conformance.test.ts', {
+  prefix: 'rel',
+  memory: () => new MemoryReleaseTables(),
+  sqlite: (dir) => [new SqliteReleaseTables(dir), new SqliteReleaseTables(dir)],
+  postgres: (p1, p2) => [new PgReleaseTables(p1), new PgReleaseTables(p2)],
 });
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  await cluster?.destroy();
-});
-
-let n = 0;
-const drivers: { name: string; skip: boolean; pair(): Promise<[ReleaseTables, ReleaseTables]> }[] =
-  [
-    {
-      name: 'memory',
-      skip: false,
-      async pair() {
-        const m = new MemoryReleaseTables();
-        return [m, m];
-      },
-    },
-    {
-      name: 'sqlite',
-      skip: false,
-      async pair() {
-        const dir = mkdtempSync(join(tmpdir(), 'sigil-releases-'));
-        const a = new SqliteReleaseTables(dir);
-        const b = new SqliteReleaseTables(dir);
-        cleanups.push(async () => {
-          await a.close();
-          await b.close();
-          rmSync(dir, { recursive: true, force: true });
-        });
-        return [a, b];
-      },
-    },
-    {
-      name: 'postgresql',
-      skip: skipPg,
-      async pair() {
-        const url = await cluster!.createDatabase(`rel_${++n}`);
-        const p1 = openPostgres(url, 8);
-        const p2 = openPostgres(url, 8);
-        await migrate(p1);
-        cleanups.push(async () => {
-          await p1.end();
-          await p2.end();
-        });
-        return [new PgReleaseTables(p1), new PgReleaseTables(p2)];
-      },
-    },
-  ];
 
 function release(
   version: string,
