@@ -47,11 +47,11 @@ async function answer(res: Response): Promise<Answer> {
 }
 
 /** postForm sends a FormData exactly as `sigil publish` does (fetch sets the boundary). */
-async function postForm(body: FormData): Promise<Answer> {
+async function postForm(body: FormData, token = r.admin): Promise<Answer> {
   return answer(
     await fetch(`${r.url}/api/v1/publish`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${r.admin}` },
+      headers: { authorization: `Bearer ${token}` },
       body,
     }),
   );
@@ -156,6 +156,49 @@ describe('multipart publish: every check still runs', () => {
     const unsigned = await postForm(form({ artifact: { bytes, filename: 'p.tgz' } }));
     expectRefused(unsigned, 403, 'AUTHOR_SIGNATURE_REQUIRED');
     await expectAbsent('pkg:npm/formpkg@2.0.1');
+  });
+
+  it('an account that owns nothing here cannot publish, or add its key, into an owned package by the form: 403, no release, the ledger unchanged', async () => {
+    const ns = 'pkg:npm/ownedform';
+    const alice = r.tokenFor('alice-form');
+    const mallory = r.tokenFor('mallory-form');
+    const aliceKey = generateKey();
+    const first = tgz('ownedform', '1.0.0');
+    const own = await postForm(
+      form({
+        artifact: { bytes: first, filename: 'p.tgz' },
+        bundle: bundleText(first, `${ns}@1.0.0`, aliceKey),
+        keyEvents: JSON.stringify([addKey(ns, aliceKey)]),
+      }),
+      alice,
+    );
+    expect(own.status, own.text).toBe(201);
+    const ledgerBefore = await r.call(r.admin, 'GET', `/api/v1/ledger/${encodeURIComponent(ns)}`);
+    expect(ledgerBefore.status, ledgerBefore.text).toBe(200);
+
+    const malloryKey = generateKey();
+    const bytes = tgz('ownedform', '1.0.1');
+    const rotate = buildKeyEvent(
+      { namespace: ns, previous: null, action: 'add', keys: [malloryKey.publicKey] },
+      [malloryKey],
+    ).envelope;
+    for (const parts of [
+      // her own signature, no key event
+      { bundle: bundleText(bytes, `${ns}@1.0.1`, malloryKey) },
+      // her key slipped in as a key event
+      {
+        bundle: bundleText(bytes, `${ns}@1.0.1`, malloryKey),
+        keyEvents: JSON.stringify([rotate]),
+      },
+      // unsigned
+      {},
+    ]) {
+      const a = await postForm(form({ artifact: { bytes, filename: 'p.tgz' }, ...parts }), mallory);
+      expectRefused(a, 403, 'NAMESPACE_FORBIDDEN', ns);
+    }
+    await expectAbsent(`${ns}@1.0.1`);
+    const ledgerAfter = await r.call(r.admin, 'GET', `/api/v1/ledger/${encodeURIComponent(ns)}`);
+    expect(ledgerAfter.json).toEqual(ledgerBefore.json);
   });
 
   it('without a token → 401 before the body is read', async () => {
