@@ -3,7 +3,8 @@
 // Sigil. Sigil checks the archive's InRelease with Debian's own archive keyring
 // (debian-archive-keyring), Packages.xz against the Release, the .deb against Packages; the real
 // `apt-get download hello` then fetches it from Sigil's suite, trusting only Sigil's key.
-// Skipped (loudly) without the variable: CI does not depend on the network.
+// Under CI=true it runs against deb.debian.org: `.ci/run` has just installed its packages from
+// that archive, so CI reaches it anyway. Elsewhere it is skipped (loudly) without the variable.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { parseProxyConfig } from '../../src/registry/upstream/config.js';
 import { aptRoot, runAsync } from '../helpers/apt-client.js';
 import { statementOf } from './static-upstream.js';
 
-const MIRROR = process.env['SIGIL_TEST_DEBIAN_MIRROR'];
+const MIRROR =
+  process.env['SIGIL_TEST_DEBIAN_MIRROR'] ??
+  (process.env['CI'] === 'true' ? 'http://deb.debian.org/debian' : undefined);
 const SUITE = process.env['SIGIL_TEST_DEBIAN_SUITE'] ?? 'bookworm';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 if (!MIRROR)
