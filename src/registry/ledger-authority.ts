@@ -120,8 +120,14 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     return (k === undefined ? undefined : this.spellings.get(k)) ?? namespace;
   }
 
+  /**
+   * logSize is the index the next entry gets at the earliest. The signed checkpoint can trail
+   * what is already sequenced (on replicas another process integrates), so it is never below
+   * one past the last event this ledger applied: judging at a stale size would place the event
+   * before its predecessor.
+   */
   private async logSize(): Promise<number> {
-    return checkpointSize(await this.log.latestCheckpoint());
+    return Math.max(checkpointSize(await this.log.latestCheckpoint()), this.appliedThrough + 1);
   }
 
   async keysFor(packagePurl: string): Promise<NamespaceKeys> {

@@ -176,6 +176,33 @@ describe('registry key ledger', () => {
     ).toBe(201);
   });
 
+  it('a signed checkpoint that trails the sequenced entries (replicas: another process integrates) does not misplace the next event', async () => {
+    const { authority, log } = await setup();
+    const stale = await log.latestCheckpoint(); // size 0, and it stays the answer below
+    log.latestCheckpoint = async () => stale;
+    const alice = generateKey();
+    const bob = generateKey();
+    const add = buildKeyEvent(
+      { namespace: 'pkg:npm/lag', previous: null, action: 'add', keys: [alice.publicKey] },
+      [alice],
+    );
+    expect((await authority.submitKeyEvent(add.envelope)).logIndex).toBe(0);
+    const rotate = buildKeyEvent(
+      {
+        namespace: 'pkg:npm/lag',
+        previous: add.digest,
+        action: 'rotate',
+        from: alice.publicKey.keyId,
+        to: bob.publicKey,
+      },
+      [alice],
+    );
+    expect((await authority.submitKeyEvent(rotate.envelope)).logIndex).toBe(1);
+    expect((await authority.keysFor('pkg:npm/lag')).keys.map((k) => k.keyId)).toEqual([
+      bob.publicKey.keyId,
+    ]);
+  });
+
   it('a revoked key can no longer publish', async () => {
     const { ctx, authority } = await setup();
     const alice = generateKey();
