@@ -251,9 +251,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     log,
     new KeyEventStore(store.db),
     [registry.key.publicKey],
-    (packageKey) => storedSpelling(store, packageKey),
+    (packageKey) => storedSpelling(storage.releases, packageKey),
   );
-  backfillReleaseKeys(store); // rows stored before release keys existed
+  await backfillReleaseKeys(storage.releases); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
   const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
