@@ -410,6 +410,15 @@ async function sameOrConflict(
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }
 
+/**
+ * On shared storage, a reservation older than this is taken to be a dead replica's and is
+ * finished or dropped by recoverPending (a live publish holds its reservation for well under a
+ * second; a log pushback is waited out for at most ~10 s, retryPushback).
+ */
+export const RECOVERY_LEASE_MS = 60_000;
+/** How often a replica looks for reservations a dead replica left. */
+export const RECOVERY_INTERVAL_MS = 30_000;
+
 /** Reservations recovered at once (2 log entries each; the log pushes back at 16 batches). */
 const RECOVERY_CHUNK = 256;
 
