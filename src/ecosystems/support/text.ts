@@ -24,6 +24,43 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * parseObject runs one parser over attacker-controlled text: a parse failure
+ * (its first line) or a result that is not an object becomes an InputError
+ * naming the file, the field and the format.
+ */
+function parseObject(
+  text: string,
+  file: string,
+  field: string,
+  code: string,
+  format: { readonly name: string; readonly holds: string; parse(text: string): unknown },
+): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = format.parse(text);
+  } catch (e) {
+    const first = String((e as Error).message ?? e).split('\n')[0];
+    throw new InputError(code, `${file}: ${field} is not valid ${format.name} (${first})`, {
+      file,
+      field,
+    });
+  }
+  if (!isRecord(v))
+    throw new InputError(code, `${file}: ${field} must hold a ${format.holds}`, { file, field });
+  return v;
+}
+
+const JSON_FORMAT = { name: 'JSON', holds: 'JSON object', parse: (t: string) => JSON.parse(t) };
+const TOML_FORMAT = { name: 'TOML', holds: 'TOML table', parse: (t: string) => tomlLib().parse(t) };
+// The failsafe schema keeps every scalar a string, so a version "1.10" is not read as the number 1.1.
+const YAML_FORMAT = {
+  name: 'YAML',
+  holds: 'YAML mapping',
+  parse: (t: string) =>
+    yamlLib().parse(t, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 }) as unknown,
+};
+
 /** parseJsonObject parses text that must hold a JSON object. */
 export function parseJsonObject(
   text: string,
@@ -31,55 +68,27 @@ export function parseJsonObject(
   field: string,
   code = 'METADATA_INVALID',
 ): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(code, `${file}: ${field} is not valid JSON (${(e as Error).message})`, {
-      file,
-      field,
-    });
-  }
-  if (!isRecord(v))
-    throw new InputError(code, `${file}: ${field} must hold a JSON object`, { file, field });
-  return v;
+  return parseObject(text, file, field, code, JSON_FORMAT);
 }
 
-/** parseTomlObject parses TOML text. */
+/** parseTomlObject parses TOML text (a TOML document is always a table). */
 export function parseTomlObject(
   text: string,
   file: string,
   field: string,
   code = 'METADATA_INVALID',
 ): Record<string, unknown> {
-  try {
-    return tomlLib().parse(text) as Record<string, unknown>;
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new InputError(code, `${file}: ${field} is not valid TOML (${first})`, { file, field });
-  }
+  return parseObject(text, file, field, code, TOML_FORMAT);
 }
 
-/**
- * parseYamlObject parses YAML with the failsafe schema: every scalar stays a
- * string, so a version "1.10" is not read as the number 1.1.
- */
+/** parseYamlObject parses YAML with the failsafe schema; the document must be a mapping. */
 export function parseYamlObject(
   text: string,
   file: string,
   field: string,
   code = 'METADATA_INVALID',
 ): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = yamlLib().parse(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 });
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new InputError(code, `${file}: ${field} is not valid YAML (${first})`, { file, field });
-  }
-  if (!isRecord(v))
-    throw new InputError(code, `${file}: ${field} must hold a YAML mapping`, { file, field });
-  return v;
+  return parseObject(text, file, field, code, YAML_FORMAT);
 }
 
 /**
