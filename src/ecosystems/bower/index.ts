@@ -7,7 +7,7 @@
  * (PURL-TYPES.rst, "Other candidate types"): pkg:bower/<name>@<version>.
  * Digest: none is native, so Sigil uses the hex SHA-256 of the archive bytes.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
 import type { EcosystemAdapter } from '../adapter.js';
@@ -79,8 +79,5 @@ export const bowerAdapter: EcosystemAdapter = {
       purl: makePurl('bower', undefined, name as string, ver),
     };
   },
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
 };

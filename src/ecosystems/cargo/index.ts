@@ -1,5 +1,5 @@
 /** The Cargo adapter: .crate files. Native digest: hex SHA-256 of the .crate (index `cksum`, Cargo.lock `checksum`). */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { cargoDescriptor } from './descriptor.js';
 import { identifyCargo } from './identify.js';
@@ -12,9 +12,6 @@ export const cargoAdapter: EcosystemAdapter = {
   displayName: cargoDescriptor.displayName,
   detect: cargoDescriptor.detect,
   identify: identifyCargo,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cargoLockReader],
 };

@@ -1,5 +1,5 @@
 /** The Carthage adapter: binary framework zips and Cartfile.resolved. */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { carthageDescriptor } from './descriptor.js';
 import { identifyCarthage } from './identify.js';
@@ -11,9 +11,6 @@ export const carthageAdapter: EcosystemAdapter = {
   detect: carthageDescriptor.detect,
   identify: identifyCarthage,
   /** Carthage has no digest of its own (binary JSON specs list only URLs); Sigil uses the hex SHA-256 of the zip. */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cartfileResolvedReader],
 };

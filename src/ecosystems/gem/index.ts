@@ -1,5 +1,5 @@
 /** The RubyGems adapter: .gem files and Bundler's Gemfile.lock. */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { gemDescriptor } from './descriptor.js';
 import { identifyGem } from './identify.js';
@@ -13,9 +13,6 @@ export const gemAdapter: EcosystemAdapter = {
   detect: gemDescriptor.detect,
   identify: identifyGem,
   /** The gem's native digest is the hex SHA-256 of the file (compact index `checksum:`, Gemfile.lock CHECKSUMS). */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [gemfileLockReader],
 };

@@ -3,7 +3,7 @@
  * the tarball, as the Hackage index's TUF targets (`package.json`
  * `hashes.sha256`) record it.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { hackageDescriptor } from './descriptor.js';
 import { identifyHackage } from './identify.js';
@@ -16,9 +16,6 @@ export const hackageAdapter: EcosystemAdapter = {
   displayName: hackageDescriptor.displayName,
   detect: hackageDescriptor.detect,
   identify: identifyHackage,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cabalFreezeReader],
 };

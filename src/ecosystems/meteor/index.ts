@@ -1,5 +1,5 @@
 /** The Meteor (Atmosphere) adapter: package build/source tarballs and .meteor/versions. */
-import { digestStream } from '../../core/digest.js';
+import { base64Digest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { meteorDescriptor } from './descriptor.js';
 import { identifyMeteor } from './identify.js';
@@ -17,12 +17,6 @@ export const meteorAdapter: EcosystemAdapter = {
    * Meteor's package server records a build's `tarballHash`: base64 SHA-256
    * of the .tgz (tools/fs/files.ts fileHash). Sigil gives the same.
    */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return {
-      algorithm: 'sha256-base64',
-      value: Buffer.from(digests.sha256!, 'hex').toString('base64'),
-    };
-  },
+  digest: base64Digest('sha256'),
   lockfiles: [meteorVersionsReader],
 };

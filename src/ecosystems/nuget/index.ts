@@ -1,5 +1,5 @@
 /** The NuGet adapter: .nupkg files and packages.lock.json. */
-import { digestStream } from '../../core/digest.js';
+import { base64Digest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { nugetDescriptor } from './descriptor.js';
 import { identifyNuGet } from './identify.js';
@@ -17,12 +17,6 @@ export const nugetAdapter: EcosystemAdapter = {
    * `packageHash`, the `<id>.<version>.nupkg.sha512` file in the global
    * packages folder, and packages.lock.json `contentHash`.
    */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha512']);
-    return {
-      algorithm: 'sha512-base64',
-      value: Buffer.from(digests.sha512!, 'hex').toString('base64'),
-    };
-  },
+  digest: base64Digest('sha512'),
   lockfiles: [packagesLockJsonReader],
 };

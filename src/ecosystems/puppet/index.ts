@@ -1,5 +1,5 @@
 /** The Puppet Forge adapter: module release tarballs and Puppetfile pins. */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { puppetDescriptor } from './descriptor.js';
 import { identifyPuppet } from './identify.js';
@@ -17,9 +17,6 @@ export const puppetAdapter: EcosystemAdapter = {
    * The Forge records `file_sha256` (and `file_md5`, which `puppet module
    * install` checks) of the release tarball; Sigil uses the SHA-256, hex.
    */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [puppetfileReader],
 };

@@ -2,7 +2,7 @@
  * The PyPI adapter: wheels and sdists. Native digest: hex SHA-256 of the file,
  * as the Simple API (`#sha256=`, PEP 691 `hashes`) and every lockfile pin it.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { pypiDescriptor } from './descriptor.js';
 import { identifyPypi } from './identify.js';
@@ -15,9 +15,6 @@ export const pypiAdapter: EcosystemAdapter = {
   displayName: pypiDescriptor.displayName,
   detect: pypiDescriptor.detect,
   identify: identifyPypi,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: PYPI_LOCKFILES,
 };
