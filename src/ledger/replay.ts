@@ -794,6 +794,21 @@ function applyAdd(e: ActionOf<'add'>, s: ActionStep): ActionChange | { entry: Hi
   return { added: e.keys.map((k) => k.keyId), removed: [], threshold: s.threshold };
 }
 
+/** removeKey records that a live key leaves the namespace at this event, and whether it is compromised. */
+function removeKey(
+  s: ActionStep,
+  r: KeyRecord,
+  removal: 'revoke' | 'rotate' | 'reset',
+  compromisedSince: number | undefined,
+): void {
+  s.keys.set(r.keyId, {
+    ...r,
+    removedAt: s.logIndex,
+    removal,
+    ...(compromisedSince !== undefined ? { compromisedSince, compromiseAt: s.logIndex } : {}),
+  });
+}
+
 function applyRotate(e: ActionOf<'rotate'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
   const from = s.keys.get(e.from);
   if (!from || !LIVE(from))
@@ -805,7 +820,7 @@ function applyRotate(e: ActionOf<'rotate'>, s: ActionStep): ActionChange | { ent
     );
   const bad = refuseKey(e.to, s);
   if (bad) return bad;
-  s.keys.set(from.keyId, { ...from, removedAt: s.logIndex, removal: 'rotate' });
+  removeKey(s, from, 'rotate', undefined);
   s.keys.set(e.to.keyId, newRecord(e.to, s.logIndex, {}));
   return { added: [e.to.keyId], removed: [from.keyId], threshold: s.threshold };
 }
@@ -834,12 +849,7 @@ function applyRevoke(e: ActionOf<'revoke'>, s: ActionStep): ActionChange | { ent
       );
     s.keys.set(target.keyId, { ...target, compromisedSince: c, compromiseAt: s.logIndex });
   } else {
-    s.keys.set(target.keyId, {
-      ...target,
-      removedAt: s.logIndex,
-      removal: 'revoke',
-      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
-    });
+    removeKey(s, target, 'revoke', c);
     removed.push(target.keyId);
   }
   if (c !== undefined) {
@@ -900,12 +910,7 @@ function applyReset(e: ActionOf<'reset'>, s: ActionStep): ActionChange | { entry
   const removed: string[] = [];
   for (const r of s.live) {
     if (keep.has(r.keyId)) continue;
-    s.keys.set(r.keyId, {
-      ...r,
-      removedAt: s.logIndex,
-      removal: 'reset',
-      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
-    });
+    removeKey(s, r, 'reset', c);
     removed.push(r.keyId);
   }
   for (const x of e.keys) {
