@@ -147,6 +147,13 @@ interface NamespaceState {
 
 const LIVE = (r: KeyRecord): boolean => r.removedAt === undefined;
 
+/** REMOVAL_ANSWER: how a key lookup names a key removed by each kind of event. */
+const REMOVAL_ANSWER = {
+  rotate: { code: 'KEY_ROTATED_OUT', verb: 'rotated out' },
+  reset: { code: 'KEY_REMOVED_BY_RESET', verb: 'removed by a registry reset' },
+  revoke: { code: 'KEY_REVOKED', verb: 'revoked' },
+} as const;
+
 /**
  * Ledger is the replayed state of every namespace. Build it with
  * {@link replayLedger}, or empty with `new Ledger(options)` and feed it with
@@ -354,18 +361,7 @@ export class Ledger {
       );
     }
     if (rec.removedAt !== undefined && logIndex > rec.removedAt) {
-      const code =
-        rec.removal === 'rotate'
-          ? 'KEY_ROTATED_OUT'
-          : rec.removal === 'reset'
-            ? 'KEY_REMOVED_BY_RESET'
-            : 'KEY_REVOKED';
-      const verb =
-        rec.removal === 'rotate'
-          ? 'rotated out'
-          : rec.removal === 'reset'
-            ? 'removed by a registry reset'
-            : 'revoked';
+      const { code, verb } = REMOVAL_ANSWER[rec.removal ?? 'revoke'];
       return answer(
         false,
         code,
