@@ -24,72 +24,67 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/**
- * parseObject runs one parser over attacker-controlled text: a parse failure
- * (its first line) or a result that is not an object becomes an InputError
- * naming the file, the field and the format.
- */
-function parseObject(
+/** A text format that must hold an object: its name, what the object is called in it, its parser. */
+interface ObjectFormat {
+  readonly name: string;
+  readonly holds: string;
+  parse(text: string): unknown;
+}
+
+/** ObjectParser parses attacker-controlled text; every failure is an InputError `code` naming file and field. */
+export type ObjectParser = (
   text: string,
   file: string,
   field: string,
-  code: string,
-  format: { readonly name: string; readonly holds: string; parse(text: string): unknown },
-): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = format.parse(text);
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new InputError(code, `${file}: ${field} is not valid ${format.name} (${first})`, {
-      file,
-      field,
-    });
-  }
-  if (!isRecord(v))
-    throw new InputError(code, `${file}: ${field} must hold a ${format.holds}`, { file, field });
-  return v;
-}
+  code?: string,
+) => Record<string, unknown>;
 
-const JSON_FORMAT = { name: 'JSON', holds: 'JSON object', parse: (t: string) => JSON.parse(t) };
-const TOML_FORMAT = { name: 'TOML', holds: 'TOML table', parse: (t: string) => tomlLib().parse(t) };
-// The failsafe schema keeps every scalar a string, so a version "1.10" is not read as the number 1.1.
-const YAML_FORMAT = {
-  name: 'YAML',
-  holds: 'YAML mapping',
-  parse: (t: string) =>
-    yamlLib().parse(t, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 }) as unknown,
-};
+/**
+ * objectParser makes the parser of one format: a parse failure (its first
+ * line) or a result that is not an object becomes an InputError naming the
+ * file, the field and the format.
+ */
+function objectParser(format: ObjectFormat): ObjectParser {
+  return (text, file, field, code = 'METADATA_INVALID') => {
+    let v: unknown;
+    try {
+      v = format.parse(text);
+    } catch (e) {
+      const first = String((e as Error).message ?? e).split('\n')[0];
+      throw new InputError(code, `${file}: ${field} is not valid ${format.name} (${first})`, {
+        file,
+        field,
+      });
+    }
+    if (!isRecord(v))
+      throw new InputError(code, `${file}: ${field} must hold a ${format.holds}`, { file, field });
+    return v;
+  };
+}
 
 /** parseJsonObject parses text that must hold a JSON object. */
-export function parseJsonObject(
-  text: string,
-  file: string,
-  field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  return parseObject(text, file, field, code, JSON_FORMAT);
-}
+export const parseJsonObject = objectParser({
+  name: 'JSON',
+  holds: 'JSON object',
+  parse: (t) => JSON.parse(t) as unknown,
+});
 
 /** parseTomlObject parses TOML text (a TOML document is always a table). */
-export function parseTomlObject(
-  text: string,
-  file: string,
-  field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  return parseObject(text, file, field, code, TOML_FORMAT);
-}
+export const parseTomlObject = objectParser({
+  name: 'TOML',
+  holds: 'TOML table',
+  parse: (t) => tomlLib().parse(t),
+});
 
-/** parseYamlObject parses YAML with the failsafe schema; the document must be a mapping. */
-export function parseYamlObject(
-  text: string,
-  file: string,
-  field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  return parseObject(text, file, field, code, YAML_FORMAT);
-}
+/**
+ * parseYamlObject parses YAML with the failsafe schema: every scalar stays a
+ * string, so a version "1.10" is not read as the number 1.1.
+ */
+export const parseYamlObject = objectParser({
+  name: 'YAML',
+  holds: 'YAML mapping',
+  parse: (t) => yamlLib().parse(t, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 }),
+});
 
 /**
  * parseHeaderFields reads RFC 822-style "Key: value" fields with indented
