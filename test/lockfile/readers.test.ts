@@ -193,6 +193,26 @@ describe('detection by file name', () => {
       expect(lockfileReaderFor(f), f).toBeDefined();
     expect(lockfileReaderFor('package.json')).toBeUndefined();
   });
+
+  it('formats told by their exact name match those names and no near miss', () => {
+    const byName: Record<string, string> = {
+      'Cargo.lock': 'Cargo.lock',
+      'Gemfile.lock': 'Gemfile.lock',
+      'gems.locked': 'Gemfile.lock',
+      'go.work.sum': 'go.sum',
+      'npm-shrinkwrap.json': 'package-lock.json',
+      versions: '.meteor/versions',
+      'verification-metadata.xml': 'Gradle verification-metadata.xml',
+      'cpanfile.snapshot': 'cpanfile.snapshot (Carton)',
+      'mix.lock': 'mix.lock',
+      'rebar.lock': 'rebar.lock',
+      Puppetfile: 'Puppetfile',
+    };
+    for (const [name, format] of Object.entries(byName))
+      expect(lockfileReaderFor(name)?.reader.format, name).toBe(format);
+    for (const miss of ['cargo.lock', 'Cargo.lock.bak', 'Gemfile', '.meteor/versions', 'mix.lock '])
+      expect(lockfileReaderFor(miss), miss).toBeUndefined();
+  });
 });
 
 describe('bytes that are not UTF-8', () => {

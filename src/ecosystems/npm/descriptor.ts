@@ -1,20 +1,15 @@
 /** The npm ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const pnpmLockFormat: LockfileFormat = {
-  format: 'pnpm-lock.yaml',
-  matches: (f) => f === 'pnpm-lock.yaml',
-};
+export const pnpmLockFormat = lockfileNamed('pnpm-lock.yaml');
 
-export const yarnLockFormat: LockfileFormat = {
-  format: 'yarn.lock',
-  matches: (f) => f === 'yarn.lock',
-};
+export const yarnLockFormat = lockfileNamed('yarn.lock');
 
-export const packageLockFormat: LockfileFormat = {
-  format: 'package-lock.json',
-  matches: (f) => f === 'package-lock.json' || f === 'npm-shrinkwrap.json',
-};
+export const packageLockFormat = lockfileNamed('package-lock.json', [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+]);
 
 export const npmDescriptor: EcosystemDescriptor = {
   type: 'npm',

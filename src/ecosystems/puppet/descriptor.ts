@@ -1,10 +1,8 @@
 /** The puppet ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const puppetfileFormat: LockfileFormat = {
-  format: 'Puppetfile',
-  matches: (f) => f === 'Puppetfile',
-};
+export const puppetfileFormat = lockfileNamed('Puppetfile');
 
 export const puppetDescriptor: EcosystemDescriptor = {
   type: 'puppet',
