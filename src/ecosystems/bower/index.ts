@@ -13,7 +13,7 @@ import { makePurl } from '../../core/purl.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { bowerDescriptor } from './descriptor.js';
 import { findManifest } from './manifest.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 /** bower's name rules (bower/lib/util/validLink & registry): lowercase, digits, "-", "_", "."; at most 50. */
 const BOWER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -22,8 +22,7 @@ const SEMVER =
 
 export const bowerAdapter: EcosystemAdapter = {
   type: bowerDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
+  releaseKey: semverReleaseKey,
   displayName: bowerDescriptor.displayName,
   detect: bowerDescriptor.detect,
   async identify(artifact, options = {}) {

@@ -3,12 +3,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { hexDescriptor } from './descriptor.js';
 import { mixLockReader, rebarLockReader } from './lockfile.js';
 import { digestHex, identifyHex } from './tarball.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 export const hexAdapter: EcosystemAdapter = {
   type: hexDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
+  releaseKey: semverReleaseKey,
   displayName: hexDescriptor.displayName,
   detect: hexDescriptor.detect,
   identify: identifyHex,

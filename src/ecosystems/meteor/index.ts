@@ -4,12 +4,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { meteorDescriptor } from './descriptor.js';
 import { identifyMeteor } from './identify.js';
 import { meteorVersionsReader } from './lockfile.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 export const meteorAdapter: EcosystemAdapter = {
   type: meteorDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
+  releaseKey: semverReleaseKey,
   displayName: meteorDescriptor.displayName,
   detect: meteorDescriptor.detect,
   identify: identifyMeteor,

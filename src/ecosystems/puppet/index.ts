@@ -4,12 +4,11 @@ import type { EcosystemAdapter } from '../adapter.js';
 import { puppetDescriptor } from './descriptor.js';
 import { identifyPuppet } from './identify.js';
 import { puppetfileReader } from './lockfile.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 export const puppetAdapter: EcosystemAdapter = {
   type: puppetDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
+  releaseKey: semverReleaseKey,
   displayName: puppetDescriptor.displayName,
   detect: puppetDescriptor.detect,
   identify: identifyPuppet,
