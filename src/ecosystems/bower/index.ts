@@ -10,6 +10,7 @@
 import { hexDigest } from '../support/hash.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { bowerDescriptor } from './descriptor.js';
 import { findManifest } from './manifest.js';
@@ -21,10 +22,8 @@ const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const bowerAdapter: EcosystemAdapter = {
-  type: bowerDescriptor.type,
+  ...fromDescriptor(bowerDescriptor),
   releaseKey: semverReleaseKey,
-  displayName: bowerDescriptor.displayName,
-  detect: bowerDescriptor.detect,
   async identify(artifact, options = {}) {
     const file = artifact.name;
     const found = await findManifest(artifact, ['bower.json'], options, 'BOWER_MANIFEST_INVALID');

@@ -1,5 +1,6 @@
 /** The RubyGems adapter: .gem files and Bundler's Gemfile.lock. */
 import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { gemDescriptor } from './descriptor.js';
 import { identifyGem } from './identify.js';
@@ -7,10 +8,8 @@ import { gemfileLockReader } from './lockfile.js';
 import { gemReleaseKey } from './release-key.js';
 
 export const gemAdapter: EcosystemAdapter = {
-  type: gemDescriptor.type,
+  ...fromDescriptor(gemDescriptor),
   releaseKey: gemReleaseKey,
-  displayName: gemDescriptor.displayName,
-  detect: gemDescriptor.detect,
   identify: identifyGem,
   /** The gem's native digest is the hex SHA-256 of the file (compact index `checksum:`, Gemfile.lock CHECKSUMS). */
   digest: hexDigest('sha256'),

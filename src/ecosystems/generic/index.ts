@@ -5,13 +5,12 @@
 import { hexDigest } from '../support/hash.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { genericDescriptor } from './descriptor.js';
 
 export const genericAdapter: EcosystemAdapter = {
-  type: genericDescriptor.type,
-  displayName: genericDescriptor.displayName,
-  detect: genericDescriptor.detect,
+  ...fromDescriptor(genericDescriptor),
   async identify(artifact, options = {}) {
     const missing = [
       options.name === undefined ? '--name' : '',

@@ -4,6 +4,7 @@
  * `hashes.sha256`) record it.
  */
 import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { hackageDescriptor } from './descriptor.js';
 import { identifyHackage } from './identify.js';
@@ -11,10 +12,8 @@ import { cabalFreezeReader } from './lockfile.js';
 import { hackageReleaseKey } from './release-key.js';
 
 export const hackageAdapter: EcosystemAdapter = {
-  type: hackageDescriptor.type,
+  ...fromDescriptor(hackageDescriptor),
   releaseKey: hackageReleaseKey,
-  displayName: hackageDescriptor.displayName,
-  detect: hackageDescriptor.detect,
   identify: identifyHackage,
   digest: hexDigest('sha256'),
   lockfiles: [cabalFreezeReader],

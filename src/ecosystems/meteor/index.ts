@@ -1,5 +1,6 @@
 /** The Meteor (Atmosphere) adapter: package build/source tarballs and .meteor/versions. */
 import { base64Digest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { meteorDescriptor } from './descriptor.js';
 import { identifyMeteor } from './identify.js';
@@ -7,10 +8,8 @@ import { meteorVersionsReader } from './lockfile.js';
 import { semverReleaseKey } from '../support/semver-key.js';
 
 export const meteorAdapter: EcosystemAdapter = {
-  type: meteorDescriptor.type,
+  ...fromDescriptor(meteorDescriptor),
   releaseKey: semverReleaseKey,
-  displayName: meteorDescriptor.displayName,
-  detect: meteorDescriptor.detect,
   identify: identifyMeteor,
   /**
    * Meteor's package server records a build's `tarballHash`: base64 SHA-256

@@ -1,5 +1,6 @@
 /** The NuGet adapter: .nupkg files and packages.lock.json. */
 import { base64Digest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { nugetDescriptor } from './descriptor.js';
 import { identifyNuGet } from './identify.js';
@@ -7,10 +8,8 @@ import { packagesLockJsonReader } from './lockfile.js';
 import { nugetReleaseKey } from './release-key.js';
 
 export const nugetAdapter: EcosystemAdapter = {
-  type: nugetDescriptor.type,
+  ...fromDescriptor(nugetDescriptor),
   releaseKey: nugetReleaseKey,
-  displayName: nugetDescriptor.displayName,
-  detect: nugetDescriptor.detect,
   identify: identifyNuGet,
   /**
    * NuGet's native digest is base64(SHA-512(.nupkg bytes)): the registration

@@ -1,5 +1,6 @@
 /** The Puppet Forge adapter: module release tarballs and Puppetfile pins. */
 import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { puppetDescriptor } from './descriptor.js';
 import { identifyPuppet } from './identify.js';
@@ -7,10 +8,8 @@ import { puppetfileReader } from './lockfile.js';
 import { semverReleaseKey } from '../support/semver-key.js';
 
 export const puppetAdapter: EcosystemAdapter = {
-  type: puppetDescriptor.type,
+  ...fromDescriptor(puppetDescriptor),
   releaseKey: semverReleaseKey,
-  displayName: puppetDescriptor.displayName,
-  detect: puppetDescriptor.detect,
   identify: identifyPuppet,
   /**
    * The Forge records `file_sha256` (and `file_md5`, which `puppet module

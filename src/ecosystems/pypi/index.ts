@@ -3,6 +3,7 @@
  * as the Simple API (`#sha256=`, PEP 691 `hashes`) and every lockfile pin it.
  */
 import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { pypiDescriptor } from './descriptor.js';
 import { identifyPypi } from './identify.js';
@@ -10,10 +11,8 @@ import { PYPI_LOCKFILES } from './lockfile.js';
 import { pypiReleaseKey } from './release-key.js';
 
 export const pypiAdapter: EcosystemAdapter = {
-  type: pypiDescriptor.type,
+  ...fromDescriptor(pypiDescriptor),
   releaseKey: pypiReleaseKey,
-  displayName: pypiDescriptor.displayName,
-  detect: pypiDescriptor.detect,
   identify: identifyPypi,
   digest: hexDigest('sha256'),
   lockfiles: PYPI_LOCKFILES,

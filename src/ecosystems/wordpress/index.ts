@@ -6,14 +6,13 @@
  * over SHA-384 of the zip (verify_file_signature), a digest Sigil signs anew.
  */
 import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { wordpressDescriptor } from './descriptor.js';
 import { identifyWordpress } from './identify.js';
 
 export const wordpressAdapter: EcosystemAdapter = {
-  type: wordpressDescriptor.type,
-  displayName: wordpressDescriptor.displayName,
-  detect: wordpressDescriptor.detect,
+  ...fromDescriptor(wordpressDescriptor),
   identify: identifyWordpress,
   digest: hexDigest('sha256'),
 };
