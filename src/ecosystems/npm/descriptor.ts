@@ -1,5 +1,6 @@
 /** The npm ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { lockfileNamed } from '../support/lockfile-name.js';
+import { isGzipHead } from '../support/magic.js';
 import type { EcosystemDescriptor } from '../adapter.js';
 
 export const pnpmLockFormat = lockfileNamed('pnpm-lock.yaml');
@@ -15,7 +16,7 @@ export const npmDescriptor: EcosystemDescriptor = {
   type: 'npm',
   displayName: 'npm',
   detect(fileName, head) {
-    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const gz = isGzipHead(head);
     if (/\.tgz$/i.test(fileName) && gz) return 'yes';
     return /\.tgz$/i.test(fileName) ? 'maybe' : 'no';
   },
