@@ -23,6 +23,8 @@ import type { AuthService } from '../registry/auth/service.js';
 import type { TransparencyLog } from '../log/service.js';
 import type { ConflictStore } from '../store/registry/conflicts.js';
 import type { ReleaseStore } from '../store/registry/releases.js';
+import { SqliteWebSessionState } from '../store/registry/sqlite-web-session-state.js';
+import type { WebSessionState } from '../store/registry/web-session-state.js';
 import { Catalogue } from './catalogue.js';
 import { CSP_DIRECTIVES } from './csp.js';
 import { html, type Html } from './html.js';
@@ -49,6 +51,8 @@ export interface WebUiOptions {
   readonly conflicts: ConflictStore;
   readonly auth: AuthService;
   readonly baseUrl: () => string;
+  /** Where sign-in sessions live (default: table web_session in the registry's SQLite; PostgreSQL with replicas). */
+  readonly sessions?: WebSessionState;
 }
 
 /** assetsDir: the built islands bundle and stylesheet (scripts/build-web.mjs writes dist/web/assets). */
@@ -122,7 +126,7 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
   const catalogue = new Catalogue(opts.store.db);
   void opts.conflicts; // opened before LogEntries reads its table
   const entries = new LogEntries(opts.store.db);
-  const sessions = new Sessions();
+  const sessions = new Sessions(opts.sessions ?? new SqliteWebSessionState(opts.store.db));
 
   app.setErrorHandler(async (err, _req, reply) => {
     // Bad input (a malformed purl in the path…) gets a page that says what to do, never a stack.

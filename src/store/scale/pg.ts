@@ -98,6 +98,16 @@ export const MIGRATIONS: readonly {
       CREATE TABLE sumdb_record (path TEXT NOT NULL, version TEXT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (path, version));
     `,
   },
+  {
+    version: 5,
+    why: "the web UI's sign-in sessions, shared by replicas (keyed by the SHA-256 of the cookie's id)",
+    sql: `
+      CREATE TABLE web_session (id_hash BYTEA PRIMARY KEY CHECK (length(id_hash) = 32), account TEXT NOT NULL,
+        token_id TEXT NOT NULL, expires_at_ms BIGINT NOT NULL, enrolment JSONB);
+      CREATE INDEX web_session_account ON web_session (account, expires_at_ms);
+      CREATE INDEX web_session_expiry ON web_session (expires_at_ms);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
