@@ -4,14 +4,18 @@
  * `<data>/gosumdb/`. See routes.ts for the endpoints, sumdb.ts for the
  * key/origin decision and when records are appended.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TransparencyLog } from '../../../log/service.js';
 import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import { SqlitePackageState } from '../../../store/registry/sqlite-package-state.js';
 import { GoModules } from './modules.js';
-import { GoSumdb } from './sumdb.js';
+import { GoSumdb, type SumdbRecordIds } from './sumdb.js';
 
 export { goRoutes, type GoRoutesOptions } from './routes.js';
 export { GoModules, formatGoSumRecord } from './modules.js';
-export { GoSumdb, SUMDB_ORIGIN } from './sumdb.js';
+export { GoSumdb, SUMDB_LOG_NAME, SUMDB_ORIGIN } from './sumdb.js';
+export { openSharedSumdbLog } from './shared-sumdb.js';
 
 /** GOSUMDB_DIR is the sumdb's folder inside the registry's data folder. */
 export const GOSUMDB_DIR = 'gosumdb';
@@ -37,10 +41,29 @@ export function defaultSumdbName(baseUrl: string): string {
 export async function openGoPersonality(
   dataDir: string,
   store: ReleaseStore,
-  options: { keyName: string; batchSize?: number; batchIntervalMs?: number },
+  options: {
+    keyName: string;
+    batchSize?: number;
+    batchIntervalMs?: number;
+    /** With replicas: the shared log (openSharedSumdbLog) and PackageState's record ids. Default: files and SQLite in <data>/gosumdb. */
+    shared?: { readonly log: TransparencyLog; readonly records: SumdbRecordIds };
+  },
 ): Promise<GoPersonality> {
   const modules = new GoModules(store);
-  const sumdb = await GoSumdb.open(join(dataDir, GOSUMDB_DIR), modules, options);
+  const dir = join(dataDir, GOSUMDB_DIR);
+  let owned: { close(): Promise<void> } | undefined;
+  let sumdb: GoSumdb;
+  if (options.shared) sumdb = new GoSumdb(options.shared.log, options.shared.records, modules);
+  else {
+    mkdirSync(dir, { recursive: true });
+    const records = new SqlitePackageState(store.db, join(dir, 'records.sqlite'));
+    owned = records;
+    const { shared: _, ...logOptions } = options;
+    sumdb = await GoSumdb.open(dir, modules, records, logOptions).catch(async (e: unknown) => {
+      await records.close();
+      throw e;
+    });
+  }
   return {
     modules,
     sumdb,
@@ -53,6 +76,9 @@ export async function openGoPersonality(
         /* recorded on its first lookup instead */
       }
     },
-    close: () => sumdb.close(),
+    async close() {
+      await sumdb.close();
+      await owned?.close();
+    },
   };
 }
