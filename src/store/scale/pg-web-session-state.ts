@@ -1,5 +1,5 @@
 /**
- * PgWebSessionState: {@link WebSessionState} on PostgreSQL (migration 5),
+ * PgWebSessionState: {@link WebSessionState} on PostgreSQL (migration 6),
  * shared by every replica: a browser's session is found on whichever
  * replica the load balancer picks.
  */

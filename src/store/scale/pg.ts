@@ -99,7 +99,7 @@ export const MIGRATIONS: readonly {
     `,
   },
   {
-    version: 5,
+    version: 6,
     why: "the web UI's sign-in sessions, shared by replicas (keyed by the SHA-256 of the cookie's id)",
     sql: `
       CREATE TABLE web_session (id_hash BYTEA PRIMARY KEY CHECK (length(id_hash) = 32), account TEXT NOT NULL,
