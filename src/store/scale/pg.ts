@@ -99,6 +99,16 @@ export const MIGRATIONS: readonly {
     `,
   },
   {
+    version: 5,
+    why: "the npm personality's tarball facts (sha1, package.json) shared by replicas; release lookups by purl prefix",
+    sql: `
+      CREATE TABLE npm_tarball (sha256 TEXT PRIMARY KEY, sha1 TEXT NOT NULL, manifest TEXT NOT NULL);
+      CREATE INDEX release_purl_c ON release (purl COLLATE "C");
+      CREATE INDEX release_key_c ON release (release_key COLLATE "C");
+      CREATE INDEX upstream_conflict_log_index ON upstream_conflict (log_index);
+    `,
+  },
+  {
     version: 6,
     why: "the web UI's sign-in sessions, shared by replicas (keyed by the SHA-256 of the cookie's id)",
     sql: `
