@@ -457,11 +457,10 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: GEM_PREFIX,
   });
   await mountWebUi(app, {
-    store,
+    storage,
     log: served,
     logPublicDir: log.publicDir,
     ledger,
-    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
     auth,
     baseUrl: () => base.url,
   }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)

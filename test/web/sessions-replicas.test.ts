@@ -13,7 +13,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
-import { ConflictStore } from '../../src/store/registry/conflicts.js';
 import { SqliteWebSessionState } from '../../src/store/registry/sqlite-web-session-state.js';
 import type { WebSessionState } from '../../src/store/registry/web-session-state.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
@@ -63,13 +62,11 @@ afterAll(async () => {
 async function replica(sessions: WebSessionState): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   await mountWebUi(app, {
-    store: reg.store,
+    storage: { ...reg.storage, webSessions: sessions },
     log: reg.log,
     ledger: reg.ledger,
-    conflicts: new ConflictStore(reg.store.db),
     auth: reg.auth,
     baseUrl: () => '',
-    sessions,
   });
   await app.ready();
   apps.push(app);
