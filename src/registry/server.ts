@@ -263,7 +263,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     loadOrCreateWordpressKey(options.dataDir, options.passphrase),
     () => base.url,
   );
-  const go = await openGoPersonality(options.dataDir, store, {
+  const go = await openGoPersonality(options.dataDir, storage, {
     keyName:
       options.goSumdbName ??
       defaultSumdbName(

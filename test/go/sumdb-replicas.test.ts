@@ -25,7 +25,7 @@ import {
   type SumdbModules,
 } from '../../src/registry/personalities/go/sumdb.js';
 import type { ReleaseRow } from '../../src/store/registry/releases.js';
-import { ReleaseStore } from '../../src/store/registry/releases.js';
+import { memoryRegistryStorage } from '../../src/store/registry/registry-storage.js';
 import { ContentStore } from '../../src/store/scale/objects.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
 import { PgPackageState } from '../../src/store/scale/pg-package-state.js';
@@ -113,7 +113,7 @@ async function replica(dataDir: string): Promise<Replica> {
     close.unshift(() => sumdb.close());
     const app: FastifyInstance = Fastify({ logger: false });
     await app.register(goRoutes, {
-      modules: new GoModules(new ReleaseStore(join(dataDir, 'releases'))),
+      modules: new GoModules(memoryRegistryStorage()), // no module is published: sumdb routes only
       sumdb,
       prefix: '/go',
     });

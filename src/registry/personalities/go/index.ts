@@ -4,13 +4,12 @@
  * `<data>/gosumdb/`. See routes.ts for the endpoints, sumdb.ts for the
  * key/origin decision and when records are appended.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransparencyLog } from '../../../log/service.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
-import { SqlitePackageState } from '../../../store/registry/sqlite-package-state.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 import { GoModules } from './modules.js';
-import { GoSumdb, type SumdbRecordIds } from './sumdb.js';
+import { GoSumdb } from './sumdb.js';
 
 export { goRoutes, type GoRoutesOptions } from './routes.js';
 export { GoModules, formatGoSumRecord } from './modules.js';
@@ -40,30 +39,21 @@ export function defaultSumdbName(baseUrl: string): string {
 
 export async function openGoPersonality(
   dataDir: string,
-  store: ReleaseStore,
+  storage: Pick<RegistryStorage, 'releases' | 'blobs' | 'packages'>,
   options: {
     keyName: string;
     batchSize?: number;
     batchIntervalMs?: number;
-    /** With replicas: the shared log (openSharedSumdbLog) and PackageState's record ids. Default: files and SQLite in <data>/gosumdb. */
-    shared?: { readonly log: TransparencyLog; readonly records: SumdbRecordIds };
+    /** With replicas: the shared log (openSharedSumdbLog). Default: a file log in <data>/gosumdb. */
+    sharedLog?: TransparencyLog;
   },
 ): Promise<GoPersonality> {
-  const modules = new GoModules(store);
-  const dir = join(dataDir, GOSUMDB_DIR);
-  let owned: { close(): Promise<void> } | undefined;
-  let sumdb: GoSumdb;
-  if (options.shared) sumdb = new GoSumdb(options.shared.log, options.shared.records, modules);
-  else {
-    mkdirSync(dir, { recursive: true });
-    const records = new SqlitePackageState(store.db, join(dir, 'records.sqlite'));
-    owned = records;
-    const { shared: _, ...logOptions } = options;
-    sumdb = await GoSumdb.open(dir, modules, records, logOptions).catch(async (e: unknown) => {
-      await records.close();
-      throw e;
-    });
-  }
+  const modules = new GoModules(storage);
+  // The record ids live in PackageState: gosumdb/records.sqlite embedded, sumdb_record with replicas.
+  const { sharedLog, ...logOptions } = options;
+  const sumdb = sharedLog
+    ? new GoSumdb(sharedLog, storage.packages, modules)
+    : await GoSumdb.open(join(dataDir, GOSUMDB_DIR), modules, storage.packages, logOptions);
   return {
     modules,
     sumdb,
@@ -76,9 +66,6 @@ export async function openGoPersonality(
         /* recorded on its first lookup instead */
       }
     },
-    async close() {
-      await sumdb.close();
-      await owned?.close();
-    },
+    close: () => sumdb.close(),
   };
 }
