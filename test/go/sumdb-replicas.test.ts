@@ -4,16 +4,22 @@
 // ids in PackageState's sumdb_record. Go's own client (golang.org/x/mod/sumdb.Client, the code
 // the go command runs; test/go/sumdbclient) reads through both replicas in turn, as through a load
 // balancer, and checks signatures, inclusion from the tiles and that each tree extends the last.
+// Then the real go command builds a program whose modules were stored through replica A's storage
+// (PostgreSQL rows, bucket zips), fetching them from A's proxy and verifying them in B's database.
 // Real PostgreSQL (Debian postgresql), real S3 protocol server (s3rver), real Go (golang-go,
 // golang-golang-x-mod-dev): skipped loudly locally when missing, failures under CI=true.
 import { createHash } from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestGoZip } from '../../src/ecosystems/golang/digest.js';
+import { splitModulePath } from '../../src/ecosystems/golang/identify.js';
+import { makeModuleZip } from '../../src/ecosystems/golang/make-zip.js';
+import { memoryArtifact } from '../../src/ecosystems/memory-artifact.js';
 import { generateNoteKey, parseSignerKey } from '../../src/log/note-key.js';
 import { GoModules } from '../../src/registry/personalities/go/modules.js';
 import type { ModuleVersion } from '../../src/registry/personalities/go/modules.js';
@@ -25,10 +31,10 @@ import {
   type SumdbModules,
 } from '../../src/registry/personalities/go/sumdb.js';
 import type { ReleaseRow } from '../../src/store/registry/releases.js';
-import { memoryRegistryStorage } from '../../src/store/registry/registry-storage.js';
+import type { RegistryStorage } from '../../src/store/registry/registry-storage.js';
+import { scaleRegistryStorage } from '../../src/store/scale/scale-registry-storage.js';
 import { ContentStore } from '../../src/store/scale/objects.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
-import { PgPackageState } from '../../src/store/scale/pg-package-state.js';
 import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js';
 import { SharedLog } from '../../src/store/scale/shared-log.js';
 import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
@@ -59,11 +65,14 @@ function publish(path: string, version: string) {
     mod: h1(`mod ${path} ${version}`),
   });
 }
-const modules: SumdbModules = {
+/** The sumdb's modules: the hash-only ones above, else the modules stored in the replica's storage. */
+const modulesOf = (real: GoModules): SumdbModules => ({
   get: (path, version) =>
-    published.has(`${path}@${version}`) ? { path, version, row: {} as ReleaseRow } : undefined,
-  hashes: async (m: ModuleVersion) => published.get(`${m.path}@${m.version}`),
-};
+    published.has(`${path}@${version}`)
+      ? { path, version, row: {} as ReleaseRow }
+      : real.get(path, version),
+  hashes: async (m: ModuleVersion) => published.get(`${m.path}@${m.version}`) ?? real.hashes(m),
+});
 const linesOf = (path: string, version: string) => {
   const h = published.get(`${path}@${version}`)!;
   return [`${path} ${version} ${h.zip}`, `${path} ${version}/go.mod ${h.mod}`];
@@ -72,6 +81,7 @@ const linesOf = (path: string, version: string) => {
 interface Replica {
   readonly url: string;
   readonly sumdb: GoSumdb;
+  readonly storage: RegistryStorage;
   readonly registryLog: SharedLog;
   close(): Promise<void>;
 }
@@ -109,11 +119,15 @@ async function replica(dataDir: string): Promise<Replica> {
       databaseUrl: dbUrl,
       log: knobs,
     });
-    const sumdb = new GoSumdb(log, new PgPackageState(pool), modules);
+    // Each replica's own handles on the shared registry storage (PostgreSQL rows, bucket blobs).
+    const storage = scaleRegistryStorage(pool, new S3Objects(parseObjectsUrl(s3.url)));
+    close.push(() => storage.close());
+    const goModules = new GoModules(storage);
+    const sumdb = new GoSumdb(log, storage.packages, modulesOf(goModules));
     close.unshift(() => sumdb.close());
     const app: FastifyInstance = Fastify({ logger: false });
     await app.register(goRoutes, {
-      modules: new GoModules(memoryRegistryStorage()), // no module is published: sumdb routes only
+      modules: goModules,
       sumdb,
       prefix: '/go',
     });
@@ -122,6 +136,7 @@ async function replica(dataDir: string): Promise<Replica> {
     const r = {
       url,
       sumdb,
+      storage,
       registryLog,
       close: async () => {
         for (const c of close) await c();
@@ -133,6 +148,61 @@ async function replica(dataDir: string): Promise<Replica> {
     for (const c of close) await c().catch(() => undefined);
     throw e;
   }
+}
+
+/** publishModule stores a module version the way a publish leaves it (row + zip), through one replica's storage. */
+async function publishModule(
+  storage: RegistryStorage,
+  m: { path: string; version: string; files: Record<string, string> },
+  publishIndex: number,
+): Promise<void> {
+  const src = join(dir, 'src', `${m.path.replace(/\//g, '_')}@${m.version}`);
+  for (const [name, content] of Object.entries(m.files)) {
+    mkdirSync(join(src, name, '..'), { recursive: true });
+    writeFileSync(join(src, name), content);
+  }
+  const zip = makeModuleZip(src, m.path, m.version);
+  const h1zip = await digestGoZip(memoryArtifact(`${m.version}.zip`, zip));
+  const sha256 = createHash('sha256').update(zip).digest('hex');
+  const { namespace, name } = splitModulePath(m.path);
+  const purl = `pkg:golang/${namespace}/${name}@${m.version}`;
+  await storage.blobs.put(sha256, zip);
+  expect(
+    await storage.releases.reserve({
+      purl,
+      type: 'golang',
+      namespace: namespace ?? '',
+      name,
+      version: m.version,
+      sha256,
+      sha512: createHash('sha512').update(zip).digest('hex'),
+      size: zip.length,
+      native: JSON.stringify({ h1: h1zip.value }),
+      publishedAt: '2026-12-03T12:00:00.000Z',
+      filename: `${m.version}.zip`,
+      account: 'alice',
+      authorBundle: null,
+      authorKeyId: null,
+      authorKeyPem: null,
+      authorEntry: null,
+      publishEnvelope: '{}',
+      publishEntry: new Uint8Array([publishIndex]),
+      registrySignature: null,
+    }),
+  ).toEqual({ kind: 'reserved' });
+  await storage.releases.complete(purl, null, publishIndex);
+}
+
+/** goCommand runs the real go command asynchronously (the replicas answer from this process). */
+function goCommand(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('go', args, { cwd, env, timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** go: Go's sumdb client over the given replicas in turn; its latest-tree memory is `config`. */
@@ -271,6 +341,74 @@ describe.skipIf(skip)('Go checksum database on PostgreSQL + S3, two replicas', (
     ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/verify|signature|note/i);
+  });
+
+  it("the go command fetches modules from replica A and verifies them in replica B's checksum database", async () => {
+    const liba = {
+      path: 'example.com/liba',
+      version: 'v1.0.0',
+      files: {
+        'go.mod': 'module example.com/liba\n\ngo 1.19\n',
+        'liba.go': 'package liba\n\nfunc Hello() string { return "hello from liba" }\n',
+      },
+    };
+    const libb = {
+      path: 'example.com/libb',
+      version: 'v1.1.0',
+      files: {
+        'go.mod': 'module example.com/libb\n\ngo 1.19\n\nrequire example.com/liba v1.0.0\n',
+        'libb.go':
+          'package libb\n\nimport "example.com/liba"\n\nfunc Hello() string { return liba.Hello() + " via libb" }\n',
+      },
+    };
+    // Stored through A's storage; B reads the same PostgreSQL rows and bucket objects.
+    await publishModule(a.storage, liba, 1000);
+    await publishModule(a.storage, libb, 1001);
+    // B records libb now (as its publish hook would); liba is recorded on first lookup.
+    expect(await b.sumdb.lookup(libb.path, libb.version)).toBeDefined();
+
+    const work = join(dir, 'consumer');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(
+      join(work, 'go.mod'),
+      'module example.com/consumer\n\ngo 1.19\n\nrequire example.com/libb v1.1.0\n',
+    );
+    writeFileSync(
+      join(work, 'main.go'),
+      'package main\n\nimport (\n\t"fmt"\n\t"example.com/libb"\n)\n\nfunc main() { fmt.Println(libb.Hello()) }\n',
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of [
+      'GOPRIVATE',
+      'GONOSUMDB',
+      'GONOPROXY',
+      'GOINSECURE',
+      'GOFLAGS',
+      'GOPROXY',
+      'GOSUMDB',
+    ])
+      delete env[k];
+    const gopath = join(dir, 'gopath');
+    Object.assign(env, {
+      GOENV: 'off',
+      GO111MODULE: 'on',
+      GOFLAGS: '-mod=mod',
+      GOPATH: gopath,
+      GOMODCACHE: join(gopath, 'pkg', 'mod'),
+      GOCACHE: join(gopath, 'cache'),
+      GOPROXY: `${a.url}/go`,
+      GOSUMDB: `${b.sumdb.vkey} ${b.url}/go/sumdb/${SUMDB_NAME}`,
+    });
+    const run = await goCommand(['run', '.'], work, env);
+    expect(run.stderr + run.stdout).toContain('hello from liba via libb');
+    expect(run.status).toBe(0);
+    // go.sum holds exactly the records both replicas serve.
+    const sum = readFileSync(join(work, 'go.sum'), 'utf8').trim().split('\n').sort();
+    const records = [
+      ...(await a.sumdb.lookup(liba.path, liba.version))!.text.trim().split('\n'),
+      ...(await b.sumdb.lookup(libb.path, libb.version))!.text.trim().split('\n'),
+    ].sort();
+    expect(sum).toEqual(records);
   });
 
   it('a replica that made a gosumdb key of its own is refused instead of signing a second tree', async () => {
