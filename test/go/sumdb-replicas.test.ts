@@ -9,7 +9,7 @@
 // Real PostgreSQL (Debian postgresql), real S3 protocol server (s3rver), real Go (golang-go,
 // golang-golang-x-mod-dev): skipped loudly locally when missing, failures under CI=true.
 import { createHash } from 'node:crypto';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ import { ContentStore } from '../../src/store/scale/objects.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
 import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js';
 import { SharedLog } from '../../src/store/scale/shared-log.js';
+import { goEnvFor, runGo } from '../helpers/go-command.js';
+import { storeRelease } from '../helpers/stored-release.js';
 import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
@@ -163,45 +165,17 @@ async function publishModule(
   }
   const zip = makeModuleZip(src, m.path, m.version);
   const h1zip = await digestGoZip(memoryArtifact(`${m.version}.zip`, zip));
-  const sha256 = createHash('sha256').update(zip).digest('hex');
   const { namespace, name } = splitModulePath(m.path);
-  const purl = `pkg:golang/${namespace}/${name}@${m.version}`;
-  await storage.blobs.put(sha256, zip);
-  expect(
-    await storage.releases.reserve({
-      purl,
-      type: 'golang',
-      namespace: namespace ?? '',
-      name,
-      version: m.version,
-      sha256,
-      sha512: createHash('sha512').update(zip).digest('hex'),
-      size: zip.length,
-      native: JSON.stringify({ h1: h1zip.value }),
-      publishedAt: '2026-12-03T12:00:00.000Z',
-      filename: `${m.version}.zip`,
-      account: 'alice',
-      authorBundle: null,
-      authorKeyId: null,
-      authorKeyPem: null,
-      authorEntry: null,
-      publishEnvelope: '{}',
-      publishEntry: new Uint8Array([publishIndex]),
-      registrySignature: null,
-    }),
-  ).toEqual({ kind: 'reserved' });
-  await storage.releases.complete(purl, null, publishIndex);
-}
-
-/** goCommand runs the real go command asynchronously (the replicas answer from this process). */
-function goCommand(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('go', args, { cwd, env, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  await storeRelease(storage, {
+    purl: `pkg:golang/${namespace}/${name}@${m.version}`,
+    type: 'golang',
+    namespace: namespace ?? '',
+    name,
+    version: m.version,
+    filename: `${m.version}.zip`,
+    bytes: zip,
+    native: { h1: h1zip.value },
+    publishIndex,
   });
 }
 
@@ -377,29 +351,12 @@ describe.skipIf(skip)('Go checksum database on PostgreSQL + S3, two replicas', (
       join(work, 'main.go'),
       'package main\n\nimport (\n\t"fmt"\n\t"example.com/libb"\n)\n\nfunc main() { fmt.Println(libb.Hello()) }\n',
     );
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of [
-      'GOPRIVATE',
-      'GONOSUMDB',
-      'GONOPROXY',
-      'GOINSECURE',
-      'GOFLAGS',
-      'GOPROXY',
-      'GOSUMDB',
-    ])
-      delete env[k];
-    const gopath = join(dir, 'gopath');
-    Object.assign(env, {
-      GOENV: 'off',
-      GO111MODULE: 'on',
-      GOFLAGS: '-mod=mod',
-      GOPATH: gopath,
-      GOMODCACHE: join(gopath, 'pkg', 'mod'),
-      GOCACHE: join(gopath, 'cache'),
-      GOPROXY: `${a.url}/go`,
-      GOSUMDB: `${b.sumdb.vkey} ${b.url}/go/sumdb/${SUMDB_NAME}`,
-    });
-    const run = await goCommand(['run', '.'], work, env);
+    const env = goEnvFor(
+      join(dir, 'gopath'),
+      `${a.url}/go`,
+      `${b.sumdb.vkey} ${b.url}/go/sumdb/${SUMDB_NAME}`,
+    );
+    const run = await runGo(['run', '.'], env, work);
     expect(run.stderr + run.stdout).toContain('hello from liba via libb');
     expect(run.status).toBe(0);
     // go.sum holds exactly the records both replicas serve.

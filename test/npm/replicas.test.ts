@@ -6,7 +6,6 @@
 // through the contracts; the replica fault tests publish through real `sigil serve` processes.)
 // Real PostgreSQL (Debian postgresql) and S3 protocol server (s3rver): skipped loudly locally
 // when missing, failures under CI=true.
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { migrate, openPostgres } from '../../src/store/scale/pg.js';
 import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js';
 import { scaleRegistryStorage } from '../../src/store/scale/scale-registry-storage.js';
 import { npmPack } from '../helpers/npm-pack.js';
+import { storeRelease } from '../helpers/stored-release.js';
 import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import { skipUnlessPresent } from '../helpers/real-program.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
@@ -64,34 +64,18 @@ async function store(storage: RegistryStorage, name: string, version: string, de
       'index.js': `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`,
     },
   );
-  const bytes = readFileSync(packed.path);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const purl = `pkg:npm/${name}@${version}`;
-  await storage.blobs.put(sha256, bytes);
-  expect(
-    await storage.releases.reserve({
-      purl,
-      type: 'npm',
-      namespace: '',
-      name,
-      version,
-      sha256,
-      sha512: createHash('sha512').update(bytes).digest('hex'),
-      size: bytes.length,
-      native: JSON.stringify({ 'sri-sha512': packed.integrity }),
-      publishedAt: `2026-12-03T12:00:0${at}.000Z`,
-      filename: `${name}-${version}.tgz`,
-      account: 'alice',
-      authorBundle: null,
-      authorKeyId: null,
-      authorKeyPem: null,
-      authorEntry: null,
-      publishEnvelope: '{}',
-      publishEntry: new Uint8Array([at]),
-      registrySignature: null,
-    }),
-  ).toEqual({ kind: 'reserved' });
-  await storage.releases.complete(purl, null, 100 + at);
+  await storeRelease(storage, {
+    purl: `pkg:npm/${name}@${version}`,
+    type: 'npm',
+    namespace: '',
+    name,
+    version,
+    filename: `${name}-${version}.tgz`,
+    bytes: readFileSync(packed.path),
+    native: { 'sri-sha512': packed.integrity },
+    publishIndex: 100 + at,
+    publishedAt: `2026-12-03T12:00:0${at}.000Z`,
+  });
 }
 
 beforeAll(async () => {
