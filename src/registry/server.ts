@@ -272,7 +272,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     loadOrCreateWordpressKey(options.dataDir, options.passphrase),
     () => base.url,
   );
-  const go = await openGoPersonality(options.dataDir, store, {
+  const go = await openGoPersonality(options.dataDir, storage, {
     keyName:
       options.goSumdbName ??
       defaultSumdbName(
@@ -474,11 +474,10 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     prefix: GEM_PREFIX,
   });
   await mountWebUi(app, {
-    store,
+    storage,
     log: served,
     logPublicDir: log.publicDir,
     ledger,
-    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
     auth,
     baseUrl: () => base.url,
   }); // people's pages under /ui; `/` only for browsers (src/web/negotiation.ts)

@@ -10,7 +10,7 @@ import { accountPage, type AccountPageData, signInPage } from './pages/account.j
 import { UI_PREFIX } from './paths.js';
 import { qrSvg } from './qr.js';
 import { sendPage } from './routes.js';
-import { SESSION_COOKIE, SESSION_TTL_MS, type Session, Sessions } from './sessions.js';
+import { SESSION_COOKIE, SESSION_TTL_MS, type Session, type Sessions } from './sessions.js';
 
 export interface AccountRoutesOptions {
   readonly auth: AuthService;
@@ -27,17 +27,17 @@ export async function accountRoutes(
   const protect = { preHandler: app.csrfProtection };
 
   /** The live session of a request: its token must still be valid (revoked ⇒ signed out). */
-  const sessionOf = (req: FastifyRequest): Session | undefined => {
+  const sessionOf = async (req: FastifyRequest): Promise<Session | undefined> => {
     const id = req.cookies[SESSION_COOKIE];
-    const s = sessions.get(id);
+    const s = await sessions.get(id);
     if (!s) return undefined;
-    const live = auth.listTokens(s.account).find((t) => t.id === s.tokenId);
+    const live = (await auth.listTokens(s.account)).find((t) => t.id === s.tokenId);
     if (
       !live ||
       live.revokedAt !== null ||
       (live.expiresAt !== null && Date.parse(live.expiresAt) <= Date.now())
     ) {
-      sessions.end(id);
+      await sessions.end(id);
       return undefined;
     }
     return s;
@@ -68,7 +68,7 @@ export async function accountRoutes(
   };
 
   app.get('/account', async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return sendPage(reply, 'Sign in', signInPage(reply.generateCsrf()));
     return show(req, reply, s);
   });
@@ -86,7 +86,7 @@ export async function accountRoutes(
         ),
         { status: 401 },
       );
-    const id = sessions.create(r.principal.account, r.principal.tokenId);
+    const id = await sessions.create(r.principal.account, r.principal.tokenId);
     reply.setCookie(SESSION_COOKIE, id, {
       path: UI_PREFIX,
       httpOnly: true,
@@ -98,13 +98,13 @@ export async function accountRoutes(
   });
 
   app.post('/account/sign-out', protect, async (req, reply) => {
-    sessions.end(req.cookies[SESSION_COOKIE]);
+    await sessions.end(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: UI_PREFIX });
     return reply.redirect(`${UI_PREFIX}/account`, 303);
   });
 
   app.post('/account/tokens/revoke', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     const id = ((req.body ?? {}) as Form)['id'] ?? '';
     // Only the account's own tokens: an id from another account is "not found", not revoked.
@@ -116,24 +116,31 @@ export async function accountRoutes(
   });
 
   app.post('/account/2fa/enable', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
+    let enrolment;
     try {
-      s.enrolment = auth.enableTwoFactor(s.account);
+      enrolment = await auth.enableTwoFactor(s.account);
     } catch (e) {
       return show(req, reply, s, { error: (e as Error).message });
     }
-    return show(req, reply, s);
+    await sessions.setEnrolment(s, enrolment); // shown again on any replica until confirmed
+    return show(req, reply, { ...s, enrolment });
   });
 
   app.post('/account/2fa/confirm', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     const code = ((req.body ?? {}) as Form)['code'] ?? '';
     try {
-      const { recoveryCodes } = auth.confirmTwoFactor(s.account, code);
-      delete s.enrolment;
-      return show(req, reply, s, { recoveryCodes, message: 'two-factor authentication is on' });
+      const { recoveryCodes } = await auth.confirmTwoFactor(s.account, code);
+      await sessions.setEnrolment(s, null);
+      return show(
+        req,
+        reply,
+        { ...s, enrolment: null },
+        { recoveryCodes, message: 'two-factor authentication is on' },
+      );
     } catch (e) {
       return show(req, reply, s, {
         error: `${(e as Error).message}: type the current 6-digit code from the app`,

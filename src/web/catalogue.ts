@@ -1,10 +1,9 @@
 /**
- * Catalogue: the read-only questions the pages ask of the release table that
- * the registry's own store has no method for (search across ecosystems, the
- * newest releases, the packages of one name). Published rows only.
+ * Catalogue: the release listings the pages show — the newest releases and a
+ * search across ecosystems — read through the storage's ReleaseTables (so on
+ * any replica), as summaries. Published rows only.
  */
-import type Database from 'better-sqlite3';
-import type { ReleaseRow } from '../store/registry/releases.js';
+import type { ReleaseRow, ReleaseTables } from '../store/registry/release-tables.js';
 
 export interface ReleaseSummary {
   readonly purl: string;
@@ -17,50 +16,32 @@ export interface ReleaseSummary {
   readonly observed: boolean;
 }
 
-const SUMMARY = `purl, type, namespace, name, version, published_at AS publishedAt,
-  author_bundle IS NOT NULL AS signed, account IS NULL AND author_bundle IS NULL AS observed`;
-
 export const SEARCH_LIMIT = 50;
 
-export class Catalogue {
-  constructor(private readonly db: Database.Database) {}
-
-  /** recent lists the newest published releases. */
-  recent(limit = 20): ReleaseSummary[] {
-    return this.rows(
-      `SELECT ${SUMMARY} FROM release WHERE state = 'published' ORDER BY publish_index DESC LIMIT ?`,
-      [limit],
-    );
-  }
-
-  /**
-   * search matches a name or a purl (with or without `pkg:`), case-insensitively,
-   * as a substring; LIKE wildcards in the query are taken literally.
-   */
-  search(query: string): ReleaseSummary[] {
-    const q = query.trim().replace(/^pkg:/i, '').toLowerCase();
-    if (q === '') return [];
-    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.rows(
-      `SELECT ${SUMMARY} FROM release WHERE state = 'published'
-         AND (lower(name) LIKE ? ESCAPE '\\' OR lower(substr(purl, 5)) LIKE ? ESCAPE '\\'
-              OR lower(namespace || '/' || name) LIKE ? ESCAPE '\\')
-         ORDER BY type, namespace, name, publish_index DESC LIMIT ?`,
-      [like, like, like, SEARCH_LIMIT],
-    );
-  }
-
-  private rows(sql: string, params: unknown[]): ReleaseSummary[] {
-    return (
-      this.db.prepare(sql).all(...params) as (Omit<ReleaseSummary, 'signed' | 'observed'> & {
-        signed: number;
-        observed: number;
-      })[]
-    ).map((r) => ({ ...r, signed: Boolean(r.signed), observed: Boolean(r.observed) }));
-  }
+function summary(r: ReleaseRow): ReleaseSummary {
+  return {
+    purl: r.purl,
+    type: r.type,
+    namespace: r.namespace,
+    name: r.name,
+    version: r.version,
+    publishedAt: r.publishedAt,
+    signed: r.authorBundle !== null,
+    observed: r.account === null && r.authorBundle === null, // no account uploaded it: fetched from an upstream
+  };
 }
 
-/** isObserved: a row the registry fetched from an upstream (no account uploaded it). */
-export function isObserved(row: Pick<ReleaseRow, 'account' | 'authorBundle'>): boolean {
-  return row.account === null && row.authorBundle === null;
+/** recentReleases lists the newest published releases. */
+export async function recentReleases(releases: ReleaseTables, limit = 20) {
+  return (await releases.recent(limit)).map(summary);
+}
+
+/**
+ * searchReleases matches a name or a purl (with or without `pkg:`), case-insensitively,
+ * as a substring; wildcards in the query are taken literally (ReleaseTables.search).
+ */
+export async function searchReleases(releases: ReleaseTables, query: string) {
+  const q = query.trim().replace(/^pkg:/i, '');
+  if (q === '') return [];
+  return (await releases.search(q, SEARCH_LIMIT)).map(summary);
 }

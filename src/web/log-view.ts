@@ -4,7 +4,7 @@
  * statement's subject and predicate type, and the key ids that signed it. The
  * page only displays this; the browser checks proofs against the leaves.
  */
-import type Database from 'better-sqlite3';
+import type { RegistryStorage } from '../store/registry/registry-storage.js';
 
 export interface EntryView {
   readonly logIndex: number;
@@ -14,40 +14,21 @@ export interface EntryView {
   readonly signers: readonly string[];
 }
 
-export class LogEntries {
-  private readonly releases;
-  private readonly events;
-  private readonly conflicts;
-
-  constructor(db: Database.Database) {
-    this.releases = db.prepare(
-      `SELECT author_index AS i, 'author' AS kind, author_bundle AS doc FROM release WHERE state = 'published' AND author_index >= ? AND author_index < ?
-       UNION ALL
-       SELECT publish_index AS i, 'publish' AS kind, publish_envelope AS doc FROM release WHERE state = 'published' AND publish_index >= ? AND publish_index < ?`,
-    );
-    this.events = db.prepare(
-      `SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`,
-    );
-    // The conflict table belongs to the proxy's store (ConflictStore creates it; the server always opens one).
-    this.conflicts = db.prepare(
-      `SELECT log_index AS i, 'conflict' AS kind, envelope AS doc FROM upstream_conflict WHERE log_index >= ? AND log_index < ?`,
-    );
-  }
-
-  /** range lists the decoded entries with start ≤ index < end (at most 1000). */
-  range(start: number, end: number): EntryView[] {
-    const e = Math.min(end, start + 1000);
-    const rows = [
-      ...(this.releases.all(start, e, start, e) as {
-        i: number;
-        kind: EntryView['kind'];
-        doc: string;
-      }[]),
-      ...(this.events.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
-      ...(this.conflicts.all(start, e) as { i: number; kind: EntryView['kind']; doc: string }[]),
-    ];
-    return rows.sort((a, b) => a.i - b.i).map((r) => decode(r.i, r.kind, r.doc));
-  }
+/** logEntries lists the decoded entries with start ≤ index < end (at most 1000). */
+export async function logEntries(
+  storage: Pick<RegistryStorage, 'releases' | 'packages'>,
+  start: number,
+  end: number,
+): Promise<EntryView[]> {
+  const e = Math.min(end, start + 1000);
+  const [documents, conflicts] = await Promise.all([
+    storage.releases.loggedDocuments(start, e),
+    storage.packages.loggedConflicts(start, e),
+  ]);
+  return [
+    ...documents.map((d) => decode(d.index, d.kind, d.doc)),
+    ...conflicts.map((c) => decode(c.logIndex, 'conflict', c.envelope)),
+  ].sort((x, y) => x.logIndex - y.logIndex);
 }
 
 function decode(logIndex: number, kind: EntryView['kind'], doc: string): EntryView {

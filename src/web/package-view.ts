@@ -8,8 +8,9 @@ import { purlWithoutVersion } from '../core/purl.js';
 import { OBSERVED_PREDICATE_TYPE, type ObservedPredicate } from '../core/observed.js';
 import type { HistoryEntry } from '../ledger/replay.js';
 import type { LedgerAuthority } from '../registry/ledger-authority.js';
-import type { ConflictRow, ConflictStore } from '../store/registry/conflicts.js';
-import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { ConflictRow } from '../store/registry/conflicts.js';
+import type { RegistryStorage } from '../store/registry/registry-storage.js';
+import type { ReleaseRow } from '../store/registry/releases.js';
 import { digestSpellings, type DigestSpelling } from './digest-spelling.js';
 import { installCommand } from './install-command.js';
 import { keysAtIndex } from './key-history.js';
@@ -49,23 +50,24 @@ export interface PackageView {
 
 export async function packageView(
   deps: {
-    store: ReleaseStore;
+    storage: Pick<RegistryStorage, 'releases' | 'packages'>;
     ledger: LedgerAuthority;
-    conflicts: ConflictStore;
     baseUrl: string;
   },
   purl: string,
 ): Promise<PackageView | undefined> {
   const name = purlWithoutVersion(purl);
   const p = parsePurl(name);
-  const rows = deps.store.versions(p.type, p.namespace ?? '', p.name);
+  const rows = await deps.storage.releases.versions(p.type, p.namespace ?? '', p.name);
   if (rows.length === 0) return undefined;
   const keys = await deps.ledger.keysFor(name);
   const history = deps.ledger.history(keys.namespace);
   const versions = [...rows]
     .sort((a, b) => (b.publishIndex ?? 0) - (a.publishIndex ?? 0))
     .map((r) => versionView(r, history, deps.baseUrl));
-  const conflicts = rows.flatMap((r) => deps.conflicts.list({ purl: r.purl }));
+  const conflicts = (
+    await Promise.all(rows.map((r) => deps.storage.packages.conflicts({ purl: r.purl })))
+  ).flat();
   return {
     name,
     type: p.type,

@@ -21,13 +21,12 @@ import { checkpointSize } from '../registry/records.js';
 import type { LedgerAuthority } from '../registry/ledger-authority.js';
 import type { AuthService } from '../registry/auth/service.js';
 import type { TransparencyLog } from '../log/service.js';
-import type { ConflictStore } from '../store/registry/conflicts.js';
-import type { ReleaseStore } from '../store/registry/releases.js';
-import { Catalogue } from './catalogue.js';
+import type { RegistryStorage } from '../store/registry/registry-storage.js';
+import { recentReleases, searchReleases } from './catalogue.js';
 import { CSP_DIRECTIVES } from './csp.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
-import { LogEntries } from './log-view.js';
+import { logEntries } from './log-view.js';
 import { wantsHtml } from './negotiation.js';
 import { packageView } from './package-view.js';
 import { UI_PREFIX } from './paths.js';
@@ -41,12 +40,12 @@ import { Sessions } from './sessions.js';
 import { statementOf } from './statement-of.js';
 
 export interface WebUiOptions {
-  readonly store: ReleaseStore;
+  /** Everything the registry keeps (releases, package state, web sessions), on any replica. */
+  readonly storage: RegistryStorage;
   readonly log: TransparencyLog;
   /** Where the log's public files live (the checkpoint's age is its file's age). */
   readonly logPublicDir?: string;
   readonly ledger: LedgerAuthority;
-  readonly conflicts: ConflictStore;
   readonly auth: AuthService;
   readonly baseUrl: () => string;
 }
@@ -119,10 +118,8 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     maxAge: '1h',
   });
 
-  const catalogue = new Catalogue(opts.store.db);
-  void opts.conflicts; // opened before LogEntries reads its table
-  const entries = new LogEntries(opts.store.db);
-  const sessions = new Sessions();
+  const { storage } = opts;
+  const sessions = new Sessions(storage.webSessions);
 
   app.setErrorHandler(async (err, _req, reply) => {
     // Bad input (a malformed purl in the path…) gets a page that says what to do, never a stack.
@@ -154,23 +151,27 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
       'Home',
       homePage(
         { origin: opts.log.origin, size: checkpointSize(checkpoint), ageSeconds },
-        catalogue.recent(),
+        await recentReleases(storage.releases),
       ),
     );
   });
 
   app.get('/search', async (req, reply) => {
     const q = String((req.query as { q?: unknown }).q ?? '').slice(0, 200);
-    return sendPage(reply, `Search ${q}`, searchPage(q, catalogue.search(q)), { query: q });
+    return sendPage(
+      reply,
+      `Search ${q}`,
+      searchPage(q, await searchReleases(storage.releases, q)),
+      { query: q },
+    );
   });
 
   app.get('/package/*', async (req, reply) => {
     const purl = pathRest(req);
     const view = await packageView(
       {
-        store: opts.store,
+        storage,
         ledger: opts.ledger,
-        conflicts: opts.conflicts,
         baseUrl: opts.baseUrl(),
       },
       purl.startsWith('pkg:') ? purl : `pkg:${purl}`,
@@ -216,7 +217,7 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
         checkpoint,
         size,
         vkey: opts.log.verifierKey,
-        entries: entries.range(start, start + 100),
+        entries: await logEntries(storage, start, start + 100),
         start,
       }),
       { islands: true },
@@ -240,7 +241,7 @@ async function webUi(app: FastifyInstance, opts: WebUiOptions): Promise<void> {
     return sendPage(
       reply,
       `Log entry ${index}`,
-      entryPage({ index, size, entry: entries.range(index, index + 1)[0] }),
+      entryPage({ index, size, entry: (await logEntries(storage, index, index + 1))[0] }),
       { islands: true },
     );
   });

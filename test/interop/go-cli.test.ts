@@ -11,11 +11,11 @@
 //    (b) a sumdb that forks its tree after the client saw it (same key, another history) →
 //    "SECURITY ERROR … go.sum database server misbehavior detected!".
 // Under CI=true a missing `go` is a failure; locally the suite is skipped, loudly.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goEnvFor, runGo } from '../helpers/go-command.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { makeModuleZip } from '../../src/ecosystems/golang/make-zip.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
@@ -117,47 +117,13 @@ function goEnv(
   gopath: string,
   extra: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of [
-    'GOPRIVATE',
-    'GONOSUMDB',
-    'GONOPROXY',
-    'GOINSECURE',
-    'GOFLAGS',
-    'GO111MODULE',
-    'GOPROXY',
-    'GOSUMDB',
-  ])
-    delete env[k];
   return {
-    ...env,
-    GOENV: 'off',
-    GO111MODULE: 'on',
-    GOFLAGS: '-mod=mod',
-    GOPATH: gopath,
-    GOMODCACHE: join(gopath, 'pkg', 'mod'),
-    GOCACHE: join(gopath, 'cache'),
-    GOPROXY: `${url}/go`,
-    GOSUMDB: `${vkey} ${url}/go/sumdb/${SUMDB_NAME}`,
+    ...goEnvFor(gopath, `${url}/go`, `${vkey} ${url}/go/sumdb/${SUMDB_NAME}`),
     ...extra,
   };
 }
 
-/** go runs the go command asynchronously: the server answers from this same process, so spawnSync would deadlock. */
-function go(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('go', args, { env, cwd, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const go = runGo;
 
 describe.skipIf(skipUnlessPresent(goProgram))(
   'the go command against sigil serve (GOPROXY + GOSUMDB)',

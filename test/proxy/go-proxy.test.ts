@@ -23,6 +23,7 @@ import { parseNote } from '../../src/log/note.js';
 import { checkInclusion } from '../../src/log/proof.js';
 import { recordHash } from '../../src/log/hash.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
+import { goEnvFor } from '../helpers/go-command.js';
 
 const goProgram = needsProgram(
   'go',
@@ -150,30 +151,8 @@ describe.skipIf(skipUnlessPresent(goProgram))(
     let upstreamSum: Registry;
     let upstreamSumdb: string;
 
-    const goEnv = (gopath: string): NodeJS.ProcessEnv => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const k of [
-        'GOPRIVATE',
-        'GONOSUMDB',
-        'GONOPROXY',
-        'GOINSECURE',
-        'GOFLAGS',
-        'GOPROXY',
-        'GOSUMDB',
-      ])
-        delete env[k];
-      return {
-        ...env,
-        GOENV: 'off',
-        GO111MODULE: 'on',
-        GOFLAGS: '-mod=mod',
-        GOPATH: gopath,
-        GOMODCACHE: join(gopath, 'pkg', 'mod'),
-        GOCACHE: join(gopath, 'cache'),
-        GOPROXY: `${url}/go`,
-        GOSUMDB: `${registry.go.sumdb.vkey} ${url}/go/sumdb/${SUMDB_NAME}`,
-      };
-    };
+    const goEnv = (gopath: string): NodeJS.ProcessEnv =>
+      goEnvFor(gopath, `${url}/go`, `${registry.go.sumdb.vkey} ${url}/go/sumdb/${SUMDB_NAME}`);
 
     beforeAll(async () => {
       goProgram.require();

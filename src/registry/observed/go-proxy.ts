@@ -61,7 +61,7 @@ async function hideTooYoung(
   const keep = await Promise.all(
     versions.map(async (v) => {
       const purl = purlOf(path, v);
-      if (h.observe.o.ctx.store.get(purl)) return true; // logged: served whatever its age
+      if (await h.observe.o.ctx.storage.releases.get(purl)) return true; // logged: served whatever its age
       let t = knownTime !== undefined ? knownTime : cache.get(purl);
       if (t === undefined) {
         t = (await h.go.locate(purl))?.publishedAt ?? null;

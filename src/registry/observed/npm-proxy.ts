@@ -15,7 +15,7 @@
  * If the upstream fails, the versions already logged are still served (from the store).
  */
 import { purlWithoutVersion, makePurl } from '../../core/purl.js';
-import type { ReleaseStore } from '../../store/registry/releases.js';
+import type { RegistryStorage } from '../../store/registry/registry-storage.js';
 import { npmTarballFacts } from '../personalities/npm/facts.js';
 import { CORGI_FIELDS, tarballUrl } from '../personalities/npm/packument.js';
 import { highestVersion, isPrerelease } from '../personalities/npm/semver.js';
@@ -34,7 +34,7 @@ export class NpmProxy {
   constructor(
     private readonly upstream: NpmUpstream,
     private readonly observe: ObserveService,
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'packages' | 'blobs'>,
   ) {}
 
   /** resolves: is `name` served from the upstream (not hosted, not private)? */
@@ -58,11 +58,15 @@ export class NpmProxy {
     const policy = this.observe.o.policy;
     const time = isObj(doc['time']) ? { ...(doc['time'] as Json) } : {};
     const versions: Json = {};
+    // The versions already logged, in one read (not one per upstream version).
+    const logged = new Map(
+      (await this.storage.releases.versions('npm', namespace, bare)).map((r) => [r.purl, r]),
+    );
     for (const [v, m] of Object.entries(doc['versions'] as Json)) {
       if (!isObj(m)) continue;
       const purl = makePurl('npm', namespace || undefined, bare, v);
       const publishedAt = typeof time[v] === 'string' ? (time[v] as string) : null;
-      const row = this.store.get(purl);
+      const row = logged.get(purl);
       if (policy?.denied(purl) !== undefined || (!row && policy?.hides(purl, publishedAt))) {
         delete time[v];
         continue;
@@ -86,7 +90,7 @@ export class NpmProxy {
             algorithm: 'sha512',
             hex: Buffer.from(listed, 'base64').toString('hex'),
           });
-        const facts = await npmTarballFacts(this.store, row);
+        const facts = await npmTarballFacts(this.storage, row);
         dist['integrity'] = integrity;
         if (facts) dist['shasum'] = facts.sha1;
         if (row.registrySignature)

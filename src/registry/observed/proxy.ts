@@ -351,7 +351,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     observe,
     conflicts,
     resolve,
-    npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
+    npm: npm ? new NpmProxy(npm, observe, deps.ctx.storage) : undefined,
     go,
     pypi: pypiProxy,
     cargo: cargo ? new CargoProxy(cargo, observe, deps.ctx) : undefined,

@@ -22,6 +22,7 @@ import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryGrantState } from './memory-grant-state.js';
 import { MemoryPackageState } from './memory-package-state.js';
 import { MemoryReleaseTables } from './memory-release-tables.js';
+import { MemoryWebSessionState } from './memory-web-session-state.js';
 import type { PackageState } from './package-state.js';
 import type { ReleaseTables } from './release-tables.js';
 import type { ReleaseStore } from './releases.js';
@@ -30,6 +31,8 @@ import { SqliteBlobStore } from './sqlite-blob-store.js';
 import { SqliteGrantState } from './sqlite-grant-state.js';
 import { SqlitePackageState } from './sqlite-package-state.js';
 import { SqliteReleaseTables } from './sqlite-release-tables.js';
+import { SqliteWebSessionState } from './sqlite-web-session-state.js';
+import type { WebSessionState } from './web-session-state.js';
 
 export interface RegistryStorage {
   readonly releases: ReleaseTables;
@@ -37,6 +40,8 @@ export interface RegistryStorage {
   readonly packages: PackageState;
   readonly grants: GrantState;
   readonly auth: AuthState;
+  /** The web UI's sign-in sessions. */
+  readonly webSessions: WebSessionState;
   /**
    * True when other processes (replicas) write the same storage: caches of
    * what it holds must be checked against it, and work that must happen once
@@ -79,6 +84,7 @@ export function embeddedRegistryStorage(store: ReleaseStore, dataDir: string): R
     packages,
     grants: new SqliteGrantState(store.db),
     auth: new SqliteAuthState(store.db),
+    webSessions: new SqliteWebSessionState(store.db),
     shared: false,
     description: dataDir,
     async close() {
@@ -95,6 +101,7 @@ export function memoryRegistryStorage(): RegistryStorage {
     packages: new MemoryPackageState(),
     grants: new MemoryGrantState(),
     auth: new MemoryAuthState(),
+    webSessions: new MemoryWebSessionState(),
     shared: false,
     description: 'memory',
     async close() {},

@@ -108,6 +108,19 @@ export const MIGRATIONS: readonly {
       CREATE INDEX upstream_conflict_log_index ON upstream_conflict (log_index);
     `,
   },
+  {
+    version: 6,
+    why: "the web UI's sign-in sessions, shared by replicas (keyed by the SHA-256 of the cookie's id); indexes for its release listings",
+    sql: `
+      CREATE TABLE web_session (id_hash BYTEA PRIMARY KEY CHECK (length(id_hash) = 32), account TEXT NOT NULL,
+        token_id TEXT NOT NULL, expires_at_ms BIGINT NOT NULL, enrolment JSONB);
+      CREATE INDEX web_session_account ON web_session (account, expires_at_ms);
+      CREATE INDEX web_session_expiry ON web_session (expires_at_ms);
+      -- The UI's home page (newest releases) and log pages (documents of an index range).
+      CREATE INDEX release_publish_index ON release (publish_index);
+      CREATE INDEX release_author_index ON release (author_index);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

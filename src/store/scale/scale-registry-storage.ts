@@ -12,6 +12,7 @@ import { PgAuthState } from './pg-auth-state.js';
 import { PgGrantState } from './pg-grant-state.js';
 import { PgPackageState } from './pg-package-state.js';
 import { PgReleaseTables } from './pg-release-tables.js';
+import { PgWebSessionState } from './pg-web-session-state.js';
 import { pgKeyEventTurns, pgTurn, RECOVERY_TURN } from './pg-turn.js';
 import { S3BlobStore } from './s3-blob-store.js';
 
@@ -27,6 +28,7 @@ export function scaleRegistryStorage(
     packages: new PgPackageState(pool),
     grants: new PgGrantState(pool),
     auth: new PgAuthState(pool),
+    webSessions: new PgWebSessionState(pool),
     shared: true,
     keyEventTurn: pgKeyEventTurns(pool),
     recoveryTurn: pgTurn(pool, RECOVERY_TURN, 'publish recovery'),

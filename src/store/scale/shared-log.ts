@@ -333,6 +333,13 @@ export class SharedLog implements TransparencyLog {
    * last view keeps serving.
    */
   private async current(minSize = 0): Promise<SequencedLog> {
+    const seq = await this.refreshed(minSize);
+    // A refresh already under way may have read the state before the entry this caller knows of
+    // was committed (a record id read from PostgreSQL): refresh once more rather than answer "absent".
+    return seq.size >= minSize ? seq : this.refreshed(minSize);
+  }
+
+  private async refreshed(minSize: number): Promise<SequencedLog> {
     const v = this.view;
     if (v && v.size >= minSize && Date.now() - v.at < 50) return v.seq;
     this.viewing ??= (async () => {

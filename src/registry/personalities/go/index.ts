@@ -5,13 +5,16 @@
  * key/origin decision and when records are appended.
  */
 import { join } from 'node:path';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { TransparencyLog } from '../../../log/service.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 import { GoModules } from './modules.js';
 import { GoSumdb } from './sumdb.js';
 
 export { goRoutes, type GoRoutesOptions } from './routes.js';
 export { GoModules, formatGoSumRecord } from './modules.js';
-export { GoSumdb, SUMDB_ORIGIN } from './sumdb.js';
+export { GoSumdb, SUMDB_LOG_NAME, SUMDB_ORIGIN } from './sumdb.js';
+export { openSharedSumdbLog } from './shared-sumdb.js';
 
 /** GOSUMDB_DIR is the sumdb's folder inside the registry's data folder. */
 export const GOSUMDB_DIR = 'gosumdb';
@@ -36,11 +39,21 @@ export function defaultSumdbName(baseUrl: string): string {
 
 export async function openGoPersonality(
   dataDir: string,
-  store: ReleaseStore,
-  options: { keyName: string; batchSize?: number; batchIntervalMs?: number },
+  storage: Pick<RegistryStorage, 'releases' | 'blobs' | 'packages'>,
+  options: {
+    keyName: string;
+    batchSize?: number;
+    batchIntervalMs?: number;
+    /** With replicas: the shared log (openSharedSumdbLog). Default: a file log in <data>/gosumdb. */
+    sharedLog?: TransparencyLog;
+  },
 ): Promise<GoPersonality> {
-  const modules = new GoModules(store);
-  const sumdb = await GoSumdb.open(join(dataDir, GOSUMDB_DIR), modules, options);
+  const modules = new GoModules(storage);
+  // The record ids live in PackageState: gosumdb/records.sqlite embedded, sumdb_record with replicas.
+  const { sharedLog, ...logOptions } = options;
+  const sumdb = sharedLog
+    ? new GoSumdb(sharedLog, storage.packages, modules)
+    : await GoSumdb.open(join(dataDir, GOSUMDB_DIR), modules, storage.packages, logOptions);
   return {
     modules,
     sumdb,

@@ -1,7 +1,8 @@
 /**
  * GoModules: the Go modules published to Sigil, as the module proxy and the
- * checksum database see them — read from the one ReleaseStore (releases of
- * type golang; the artifact is the module zip, its native digest the `h1:`).
+ * checksum database see them — read through the registry's storage (releases
+ * of type golang in ReleaseTables; the artifact, the module zip, in the
+ * BlobStore; its native digest the `h1:`), the same on every replica.
  *
  * A module path maps to the purl namespace/name the golang adapter gives it
  * (splitModulePath). The .mod of a version is the zip's root go.mod, or the
@@ -17,7 +18,8 @@ import {
   semverPrerelease,
 } from '../../../ecosystems/golang/module.js';
 import { MAX_GO_MOD } from '../../../ecosystems/golang/zip-rules.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 
 /** ModuleVersion is one published version of a module. */
 export interface ModuleVersion {
@@ -42,7 +44,7 @@ export function formatGoSumRecord(path: string, version: string, h: GoSumHashes)
 export class GoModules {
   private readonly modCache = new Map<string, Buffer>();
 
-  constructor(private readonly store: ReleaseStore) {}
+  constructor(private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>) {}
 
   private coords(path: string): [string, string] {
     const { namespace, name } = splitModulePath(path);
@@ -50,17 +52,21 @@ export class GoModules {
   }
 
   /** versions lists the published versions of a module (any order). */
-  versions(path: string): ModuleVersion[] {
+  async versions(path: string): Promise<ModuleVersion[]> {
     const [ns, name] = this.coords(path);
-    return this.store
-      .versions('golang', ns, name)
-      .map((row) => ({ path, version: row.version, row }));
+    return (await this.storage.releases.versions('golang', ns, name)).map((row) => ({
+      path,
+      version: row.version,
+      row,
+    }));
   }
 
   /** get returns one published version, or undefined. */
-  get(path: string, version: string): ModuleVersion | undefined {
+  async get(path: string, version: string): Promise<ModuleVersion | undefined> {
     const [ns, name] = this.coords(path);
-    const row = this.store.get(makePurl('golang', ns === '' ? undefined : ns, name, version));
+    const row = await this.storage.releases.get(
+      makePurl('golang', ns === '' ? undefined : ns, name, version),
+    );
     return row ? { path, version, row } : undefined;
   }
 
@@ -69,8 +75,8 @@ export class GoModules {
    * highest pre-release, else the highest pseudo-version (the go command's
    * own preference order).
    */
-  latest(path: string): ModuleVersion | undefined {
-    const all = this.versions(path);
+  async latest(path: string): Promise<ModuleVersion | undefined> {
+    const all = await this.versions(path);
     const rank = (v: string): number =>
       isPseudoVersion(v) ? 0 : semverPrerelease(v) !== '' ? 1 : 2;
     all.sort((a, b) => rank(a.version) - rank(b.version) || compareSemver(a.version, b.version));
@@ -78,15 +84,16 @@ export class GoModules {
   }
 
   /** zip returns the module zip bytes. */
-  zip(m: ModuleVersion): Buffer | undefined {
-    return this.store.readBlob(m.row.sha256);
+  async zip(m: ModuleVersion): Promise<Buffer | undefined> {
+    const b = await this.storage.blobs.read(m.row.sha256);
+    return b && Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   }
 
   /** mod returns the .mod file: the zip's go.mod, or the synthesised one. */
   async mod(m: ModuleVersion): Promise<Buffer | undefined> {
     const cached = this.modCache.get(m.row.sha256);
     if (cached) return cached;
-    const zip = this.zip(m);
+    const zip = await this.zip(m);
     if (!zip) return undefined;
     const name = `${m.path}@${m.version}/go.mod`;
     const contents = await readZip(zip, {

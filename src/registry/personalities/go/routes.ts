@@ -155,17 +155,15 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
     }
     switch (parsed.kind) {
       case 'list': {
-        const versions = modules
-          .versions(parsed.path)
-          .map((m) => m.version)
-          .filter((v) => !isPseudoVersion(v));
-        if (versions.length === 0 && modules.latest(parsed.path) === undefined)
+        const all = await modules.versions(parsed.path);
+        const versions = all.map((m) => m.version).filter((v) => !isPseudoVersion(v));
+        if (all.length === 0)
           return text(reply, 404, `not found: module ${parsed.path} is not published here\n`);
         versions.sort(compareSemver);
         return text(reply, 200, versions.map((v) => `${v}\n`).join(''));
       }
       case 'latest': {
-        const m = modules.latest(parsed.path);
+        const m = await modules.latest(parsed.path);
         if (!m) return text(reply, 404, `not found: module ${parsed.path} is not published here\n`);
         return reply
           .code(200)
@@ -188,14 +186,14 @@ export const goRoutes: FastifyPluginAsync<GoRoutesOptions> = async (app, opts) =
         if (bad) return text(reply, parsed.kind === 'info' ? 404 : 400, `${bad}\n`);
         const refused = up ? await up.ensure(path, version) : undefined;
         if (refused) return text(reply, refused.status, refused.message);
-        const m = modules.get(path, version);
+        const m = await modules.get(path, version);
         if (!m) return text(reply, 404, `not found: ${path}@${version} is not published here\n`);
         if (parsed.kind === 'info')
           return reply
             .code(200)
             .header('cache-control', IMMUTABLE)
             .send(info(m.version, m.row.publishedAt));
-        const body = parsed.kind === 'mod' ? await modules.mod(m) : modules.zip(m);
+        const body = parsed.kind === 'mod' ? await modules.mod(m) : await modules.zip(m);
         if (!body) return text(reply, 500, `${path}@${version}: the stored artifact is missing\n`);
         return reply
           .code(200)

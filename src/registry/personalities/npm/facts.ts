@@ -1,7 +1,8 @@
 /**
  * npmTarballFacts: what a packument needs from a tarball beyond the release
  * row — its sha1 (`dist.shasum`) and its package.json — read once from the
- * stored bytes and cached by content (sha256) in the release store.
+ * stored bytes and cached by content (sha256) in PackageState (every replica
+ * shares it: the facts of given bytes never change).
  *
  * The packument's version manifest is the package.json INSIDE the tarball,
  * i.e. inside the bytes the author signed and the registry countersigned —
@@ -12,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { readNpmManifest } from '../../../ecosystems/npm/identify.js';
 import type { Artifact } from '../../../ecosystems/adapter.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 
 export interface NpmTarballFacts {
   readonly sha1: string;
@@ -41,33 +43,39 @@ export async function computeNpmTarballFacts(
   return { sha1: createHash('sha1').update(tarball).digest('hex'), manifest };
 }
 
-const memo = new WeakMap<ReleaseStore, Map<string, NpmTarballFacts>>();
+const memo = new WeakMap<object, Map<string, NpmTarballFacts>>();
 
 /**
  * npmTarballFacts returns the cached facts of a published npm release,
  * computing and storing them on first use (releases published through
  * /api/v1/publish never went through the npm PUT). In-process memo on top of
- * the SQLite cache: packuments are read far more often than written.
+ * the stored cache: packuments are read far more often than written.
  */
 export async function npmTarballFacts(
-  store: ReleaseStore,
+  storage: Pick<RegistryStorage, 'packages' | 'blobs'>,
   row: ReleaseRow,
 ): Promise<NpmTarballFacts | undefined> {
-  let m = memo.get(store);
-  if (!m) memo.set(store, (m = new Map()));
+  let m = memo.get(storage.packages);
+  if (!m) memo.set(storage.packages, (m = new Map()));
   const hit = m.get(row.sha256);
   if (hit) return hit;
-  const cached = store.npmTarball(row.sha256);
+  const cached = await storage.packages.npmTarball(row.sha256);
   let facts: NpmTarballFacts;
   if (cached)
     facts = { sha1: cached.sha1, manifest: JSON.parse(cached.manifest) as Record<string, unknown> };
   else {
-    const blob = store.readBlob(row.sha256);
+    const blob = await storage.blobs.read(row.sha256);
     if (!blob) return undefined;
-    facts = await computeNpmTarballFacts(row.filename, blob);
-    store.putNpmTarball(row.sha256, facts.sha1, JSON.stringify(facts.manifest));
+    facts = await computeNpmTarballFacts(
+      row.filename,
+      Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength),
+    );
+    await storage.packages.putNpmTarball(row.sha256, {
+      sha1: facts.sha1,
+      manifest: JSON.stringify(facts.manifest),
+    });
   }
-  if (m.size > 50_000) m.clear(); // bound memory; the SQLite cache stays
+  if (m.size > 50_000) m.clear(); // bound memory; the stored cache stays
   m.set(row.sha256, facts);
   return facts;
 }

@@ -98,13 +98,13 @@ export async function publishNpmPackage(
   // Same bytes again: npm registries refuse a second publish of a version all the same.
   if (outcome.status === 200) throw exists();
 
-  ctx.store.putNpmTarball(
-    outcome.record.digests.sha256,
-    facts.sha1,
-    JSON.stringify(facts.manifest),
-  );
+  await ctx.storage.packages.putNpmTarball(outcome.record.digests.sha256, {
+    sha1: facts.sha1,
+    manifest: JSON.stringify(facts.manifest),
+  });
   // `latest` follows the highest version (distTagsFor); other tags (`npm publish --tag next`) are stored.
   for (const tag of body.distTags)
-    if (tag !== 'latest') ctx.store.setDistTag('npm', p.namespace, p.bare, tag, body.version);
+    if (tag !== 'latest')
+      await ctx.storage.packages.setDistTag('npm', p.namespace, p.bare, tag, body.version);
   return outcome;
 }

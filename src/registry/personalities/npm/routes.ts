@@ -91,7 +91,7 @@ const notFound = (what = 'Not found') => new RegistryError(404, 'NOT_FOUND', wha
 
 export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
-  const store = ctx.store;
+  const { storage } = ctx;
   const bodyLimit = Math.ceil(opts.maxTarballBytes / 3) * 4 + 1024 * 1024;
   app.setValidatorCompiler(schemaCompiler);
 
@@ -157,8 +157,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   async function versionsOf(name: string): Promise<PackumentVersion[]> {
     const p = parseNpmName(name)!;
     const out: PackumentVersion[] = [];
-    for (const row of store.versions('npm', p.namespace, p.bare)) {
-      const facts = await npmTarballFacts(store, row);
+    for (const row of await storage.releases.versions('npm', p.namespace, p.bare)) {
+      const facts = await npmTarballFacts(storage, row);
       if (facts) out.push({ row, facts });
     }
     return out;
@@ -176,7 +176,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       const row =
         opts.proxy && target.kind === 'tarball'
           ? await opts.proxy.observe.observe(purl)
-          : store.get(purl);
+          : await storage.releases.get(purl);
       if (!row)
         throw notFound(`${target.name}@${target.version} is not published on this registry`);
       if (target.kind === 'bundle') {
@@ -184,7 +184,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
           throw notFound(`${target.name}@${target.version} was not signed by its author`);
         return reply.type('application/json').send(row.authorBundle);
       }
-      const bytes = store.readBlob(row.sha256);
+      const bytes = await storage.blobs.read(row.sha256);
       if (!bytes)
         throw new RegistryError(
           500,
@@ -195,7 +195,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       return reply
         .header('cache-control', 'public, max-age=31536000, immutable')
         .type('application/octet-stream')
-        .send(bytes);
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     let docs: { full: Record<string, unknown>; abbreviated: Record<string, unknown> } | undefined;
     if (opts.proxy && (await opts.proxy.npm.resolves(target.name, p.namespace, p.bare))) {
@@ -206,7 +206,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         // Upstream down: the versions already logged are still served (from the store).
         if (
           !(e instanceof UpstreamError) ||
-          store.versions('npm', p.namespace, p.bare).length === 0
+          (await storage.releases.versions('npm', p.namespace, p.bare)).length === 0
         )
           throw e;
         reply.header(
@@ -221,7 +221,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       target.name,
       baseUrl(req),
       versions,
-      store.distTags('npm', p.namespace, p.bare),
+      await storage.packages.distTags('npm', p.namespace, p.bare),
     );
     if (target.kind === 'version') {
       const tags = docs.full['dist-tags'] as Record<string, string>;
@@ -310,9 +310,13 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
   async function getDistTags(req: FastifyRequest, reply: FastifyReply) {
     const t = tagTarget(req);
     if (t.tag !== undefined) throw notFound();
-    const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
+    const versions = (await storage.releases.versions('npm', t.namespace, t.bare)).map(
+      (r) => r.version,
+    );
     if (versions.length === 0) throw notFound();
-    return reply.send(distTagsFor(versions, store.distTags('npm', t.namespace, t.bare)));
+    return reply.send(
+      distTagsFor(versions, await storage.packages.distTags('npm', t.namespace, t.bare)),
+    );
   }
 
   const tagWrite = async (req: FastifyRequest, reply: FastifyReply, remove: boolean) => {
@@ -328,12 +332,14 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
       purlWithoutVersion(makePurl('npm', t.namespace || undefined, t.bare, '0.0.0')),
       'publish',
     );
-    const versions = store.versions('npm', t.namespace, t.bare).map((r) => r.version);
+    const versions = (await storage.releases.versions('npm', t.namespace, t.bare)).map(
+      (r) => r.version,
+    );
     if (versions.length === 0) throw notFound();
     if (remove) {
       if (t.tag === 'latest')
         throw new RegistryError(400, 'NPM_TAG_INVALID', 'the latest tag cannot be removed');
-      store.setDistTag('npm', t.namespace, t.bare, t.tag, null);
+      await storage.packages.setDistTag('npm', t.namespace, t.bare, t.tag, null);
     } else {
       const v = req.body;
       if (typeof v !== 'string' || !versions.includes(v))
@@ -342,7 +348,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
           'NPM_TAG_INVALID',
           `the body must be a published version of ${t.name} as a JSON string (got ${JSON.stringify(v)})`,
         );
-      store.setDistTag('npm', t.namespace, t.bare, t.tag, v);
+      await storage.packages.setDistTag('npm', t.namespace, t.bare, t.tag, v);
     }
     return reply.code(201).send({ ok: true });
   };
