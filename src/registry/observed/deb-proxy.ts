@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type * as openpgp from 'openpgp';
 import { xzCompress } from '../../archive/xz-compress.js';
-import type { ReleaseRow, ReleaseStore } from '../../store/registry/releases.js';
+import type { ReleaseRow } from '../../store/registry/releases.js';
+import type { ReleaseTables } from '../../store/registry/release-tables.js';
 import { clearsign, detachSign } from '../personalities/apt/openpgp-key.js';
 import type { DebEntry, DebIndex, DebUpstream } from '../upstream/deb.js';
 import { isObservedRow, observedPredicateOf, type ObserveService } from './observe.js';
@@ -58,7 +59,7 @@ export class DebMirror {
   constructor(
     readonly upstream: DebUpstream,
     readonly observe: ObserveService,
-    private readonly store: ReleaseStore,
+    private readonly releases: ReleaseTables,
     private readonly key: openpgp.PrivateKey,
     private readonly options: DebMirrorOptions,
   ) {}
@@ -70,7 +71,7 @@ export class DebMirror {
   /** snapshot: the signed suite for the upstream's current index; 502/504 (UpstreamError) when the upstream fails. */
   async snapshot(): Promise<DebMirrorSnapshot> {
     const index = await this.upstream.index();
-    const rows = this.store.ofType('deb');
+    const rows = await this.releases.ofType('deb');
     const now = this.options.now();
     const key = `${index.releaseSha256}:${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     const c = this.cache;
@@ -90,7 +91,7 @@ export class DebMirror {
    */
   async poolFile(path: string): Promise<ReleaseRow | undefined> {
     const prefix = `${this.upstream.url}/`;
-    for (const row of this.store.ofType('deb'))
+    for (const row of await this.releases.ofType('deb'))
       if (isObservedRow(row) && observedPredicateOf(row)?.artifactUrl === `${prefix}${path}`) {
         this.observe.checkServe(row);
         return row;

@@ -17,7 +17,9 @@ import { gzipSync } from 'node:zlib';
 import type * as openpgp from 'openpgp';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { readDebControl } from '../../../ecosystems/deb/identify.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import { clearsign, detachSign } from './openpgp-key.js';
 import { xzCompress } from '../../../archive/xz-compress.js';
 import { isObservedRow } from '../../observed/observe.js';
@@ -113,14 +115,14 @@ export class AptRepository {
   private readonly stanzas = new Map<string, Entry>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: openpgp.PrivateKey,
     readonly options: AptOptions,
   ) {}
 
   async snapshot(): Promise<AptSnapshot> {
     // Observed .debs belong to the upstream's suite (observed/deb-proxy.ts), not to this one.
-    const rows = this.store.ofType('deb').filter((r) => !isObservedRow(r));
+    const rows = (await this.storage.releases.ofType('deb')).filter((r) => !isObservedRow(r));
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     const now = this.options.now();
     const fresh =
@@ -136,7 +138,7 @@ export class AptRepository {
   private async entry(row: ReleaseRow): Promise<Entry | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await storedBytes(this.storage.blobs, row.sha256);
     if (!bytes) return undefined; // a release whose blob is gone is not offered
     const fields = await readDebControl(memoryArtifact(row.filename, bytes));
     const arch = fields.get('architecture') ?? 'all';

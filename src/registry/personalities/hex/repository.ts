@@ -14,7 +14,9 @@ import { gzipSync } from 'node:zlib';
 import { readHexTarball } from '../../../ecosystems/hex/tarball.js';
 import { isAtom, isMap, isTuple, type Term } from '../../../ecosystems/hex/terms.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import {
   encodeNames,
   encodePackage,
@@ -74,13 +76,13 @@ export class HexRepository {
   private readonly releases = new Map<string, HexRelease>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: KeyObject,
     readonly options: HexOptions,
   ) {}
 
   async snapshot(): Promise<HexSnapshot> {
-    const rows = this.store.ofType('hex');
+    const rows = await this.storage.releases.ofType('hex');
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     if (this.cache?.key === key) return this.cache.snapshot;
     this.building ??= this.build(rows, key).finally(() => (this.building = undefined));
@@ -97,7 +99,7 @@ export class HexRepository {
     name: string,
   ): Promise<Map<string, { row: ReleaseRow; release: HexRelease }>> {
     const out = new Map<string, { row: ReleaseRow; release: HexRelease }>();
-    for (const row of this.store.versions('hex', '', name)) {
+    for (const row of await this.storage.releases.versions('hex', '', name)) {
       const release = await this.release(row).catch(() => undefined);
       if (release) out.set(row.version, { row, release });
     }
@@ -111,7 +113,7 @@ export class HexRepository {
   private async release(row: ReleaseRow): Promise<HexRelease | undefined> {
     const known = this.releases.get(row.purl);
     if (known) return known;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await storedBytes(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const { metadata, innerChecksum } = await readHexTarball(memoryArtifact(row.filename, bytes));
     const r: HexRelease = {
