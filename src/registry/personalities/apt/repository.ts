@@ -19,7 +19,7 @@ import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { readDebControl } from '../../../ecosystems/deb/identify.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
-import { storedBytes } from '../shared/stored-bytes.js';
+import { bytesToIndex } from '../index-bytes.js';
 import { clearsign, detachSign } from './openpgp-key.js';
 import { xzCompress } from '../../../archive/xz-compress.js';
 import { isObservedRow } from '../../observed/observe.js';
@@ -138,7 +138,7 @@ export class AptRepository {
   private async entry(row: ReleaseRow): Promise<Entry | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
-    const bytes = await storedBytes(this.storage.blobs, row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined; // a release whose blob is gone is not offered
     const fields = await readDebControl(memoryArtifact(row.filename, bytes));
     const arch = fields.get('architecture') ?? 'all';

@@ -25,7 +25,7 @@ import { readZip } from '../../../archive/zip.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
-import { storedBytes } from '../shared/stored-bytes.js';
+import { bytesToIndex } from '../index-bytes.js';
 import { clearsign } from '../apt/openpgp-key.js';
 
 export interface CpanOptions {
@@ -195,7 +195,7 @@ export class CpanRepository {
     const known = this.entries.get(row.purl);
     if (known !== undefined) return known ?? undefined;
     const path = distPathOf(row);
-    const bytes = path ? await storedBytes(this.storage.blobs, row.sha256) : undefined;
+    const bytes = path ? await bytesToIndex(this.storage.blobs, row.sha256) : undefined;
     if (!path || !bytes) return undefined; // not offered (a blob that is gone is not cached as absent)
     let packages: Map<string, string>;
     try {

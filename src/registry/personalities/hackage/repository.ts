@@ -19,7 +19,7 @@ import { readTar } from '../../../archive/tar.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
-import { storedBytes } from '../shared/stored-bytes.js';
+import { bytesToIndex } from '../index-bytes.js';
 import { canonicalJson, type CanonicalValue } from './canonical-json.js';
 import { signRole, type HackageKeySet } from './keys.js';
 import { currentRoot, type RootFile } from './root-role.js';
@@ -134,7 +134,7 @@ export class HackageRepository {
   private async cabalFile(row: ReleaseRow): Promise<Buffer | undefined> {
     const known = this.cabalFiles.get(row.purl);
     if (known !== undefined) return known ?? undefined;
-    const bytes = await storedBytes(this.storage.blobs, row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const want = `${row.name}-${row.version}/${row.name}.cabal`;
     try {

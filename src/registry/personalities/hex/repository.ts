@@ -16,7 +16,7 @@ import { isAtom, isMap, isTuple, type Term } from '../../../ecosystems/hex/terms
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
-import { storedBytes } from '../shared/stored-bytes.js';
+import { bytesToIndex } from '../index-bytes.js';
 import {
   encodeNames,
   encodePackage,
@@ -100,7 +100,7 @@ export class HexRepository {
   ): Promise<Map<string, { row: ReleaseRow; release: HexRelease }>> {
     const out = new Map<string, { row: ReleaseRow; release: HexRelease }>();
     for (const row of await this.storage.releases.versions('hex', '', name)) {
-      const release = await this.release(row).catch(() => undefined);
+      const release = await this.release(row);
       if (release) out.set(row.version, { row, release });
     }
     return out;
@@ -110,12 +110,19 @@ export class HexRepository {
     return gzipSync(encodeSigned(payload, signPayload(this.key, payload)));
   }
 
+  /** release: what the index says of a stored release; undefined when its bytes are gone, refused or unreadable (not offered). */
   private async release(row: ReleaseRow): Promise<HexRelease | undefined> {
     const known = this.releases.get(row.purl);
     if (known) return known;
-    const bytes = await storedBytes(this.storage.blobs, row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
-    const { metadata, innerChecksum } = await readHexTarball(memoryArtifact(row.filename, bytes));
+    let tarball: Awaited<ReturnType<typeof readHexTarball>>;
+    try {
+      tarball = await readHexTarball(memoryArtifact(row.filename, bytes));
+    } catch {
+      return undefined; // identify checked it at publish; an unreadable blob is not offered
+    }
+    const { metadata, innerChecksum } = tarball;
     const r: HexRelease = {
       version: row.version,
       innerChecksum: Buffer.from(innerChecksum, 'hex'),
@@ -131,12 +138,7 @@ export class HexRepository {
     const byName = new Map<string, { row: ReleaseRow; release: HexRelease }[]>();
     for (const row of rows) {
       if (row.namespace !== '') continue; // organization packages are not served in the public repository
-      let release: HexRelease | undefined;
-      try {
-        release = await this.release(row);
-      } catch {
-        release = undefined; // identify checked it at publish; an unreadable blob is not offered
-      }
+      const release = await this.release(row);
       if (release) byName.set(row.name, [...(byName.get(row.name) ?? []), { row, release }]);
     }
     const names = [...byName.keys()].sort();
