@@ -19,6 +19,7 @@ import type { UpstreamHackageEntry } from '../personalities/hackage/repository.j
 import { UpstreamError } from '../upstream/http.js';
 import type { HackageUpstream } from '../upstream/hackage.js';
 import { isObservedRow, type ObserveService } from './observe.js';
+import { releaseStamp } from '../personalities/release-stamp.js';
 
 export class HackageProxy {
   private cached: { key: string; entries: UpstreamHackageEntry[] } | undefined;
@@ -37,9 +38,12 @@ export class HackageProxy {
       if (e instanceof UpstreamError) return undefined; // what Sigil has is still listed
       throw e;
     }
-    const rows = await this.observe.o.ctx.storage.releases.ofType('hackage');
+    const releases = this.observe.o.ctx.storage.releases;
+    const stamp = await releaseStamp(releases, 'hackage');
+    if (this.cached?.key === `${index.timestampVersion}/${index.snapshotVersion}/${stamp}`)
+      return this.cached;
+    const rows = await releases.ofType('hackage');
     const key = `${index.timestampVersion}/${index.snapshotVersion}/${rows.length}`;
-    if (this.cached?.key === key) return this.cached;
     // One read of the logged versions, not one per upstream version (thousands, on any replica).
     const logged = new Map(rows.map((r) => [r.purl, r]));
     const policy = this.observe.o.policy;

@@ -26,6 +26,7 @@ import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
 import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import { clearsign } from '../apt/openpgp-key.js';
 
 export interface CpanOptions {
@@ -184,10 +185,9 @@ export class CpanRepository {
 
   /** snapshot is rebuilt (and CHECKSUMS re-signed) only when the set of cpan releases changes. */
   async snapshot(baseUrl: string): Promise<CpanSnapshot> {
-    const rows = await this.storage.releases.ofType('cpan');
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}:${baseUrl}`;
-    if (this.cache?.key === key) return this.cache.snapshot;
-    this.building ??= this.build(rows, key, baseUrl).finally(() => (this.building = undefined));
+    const stamp = await releaseStamp(this.storage.releases, 'cpan');
+    if (this.cache?.key === `${stamp}:${baseUrl}`) return this.cache.snapshot;
+    this.building ??= this.build(baseUrl).finally(() => (this.building = undefined));
     return this.building;
   }
 
@@ -208,7 +208,9 @@ export class CpanRepository {
     return e;
   }
 
-  private async build(rows: ReleaseRow[], key: string, baseUrl: string): Promise<CpanSnapshot> {
+  private async build(baseUrl: string): Promise<CpanSnapshot> {
+    const rows = await this.storage.releases.ofType('cpan');
+    const key = `${rows.length}:${baseUrl}`;
     const date = this.options.now();
     const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter(
       (e): e is Entry => e !== undefined,

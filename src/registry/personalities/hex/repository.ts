@@ -17,6 +17,7 @@ import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
 import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
 import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import {
   encodeNames,
   encodePackage,
@@ -71,7 +72,8 @@ function requirements(term: Term | undefined): HexDependency[] {
 }
 
 export class HexRepository {
-  private cache: { key: string; snapshot: HexSnapshot } | undefined;
+  /** `stamp`: how many hex releases were published when it was built (release-stamp.ts). */
+  private cache: { stamp: number; snapshot: HexSnapshot } | undefined;
   private building: Promise<HexSnapshot> | undefined;
   private readonly releases = new Map<string, HexRelease>();
 
@@ -82,10 +84,9 @@ export class HexRepository {
   ) {}
 
   async snapshot(): Promise<HexSnapshot> {
-    const rows = await this.storage.releases.ofType('hex');
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
-    if (this.cache?.key === key) return this.cache.snapshot;
-    this.building ??= this.build(rows, key).finally(() => (this.building = undefined));
+    const stamp = await releaseStamp(this.storage.releases, 'hex');
+    if (this.cache?.stamp === stamp) return this.cache.snapshot;
+    this.building ??= this.build().finally(() => (this.building = undefined));
     return this.building;
   }
 
@@ -133,7 +134,8 @@ export class HexRepository {
     return r;
   }
 
-  private async build(rows: ReleaseRow[], key: string): Promise<HexSnapshot> {
+  private async build(): Promise<HexSnapshot> {
+    const rows = await this.storage.releases.ofType('hex');
     const repo = this.options.repository;
     const byName = new Map<string, { row: ReleaseRow; release: HexRelease }[]>();
     for (const row of rows) {
@@ -177,7 +179,7 @@ export class HexRepository {
       packages,
       tarballs,
     };
-    this.cache = { key, snapshot };
+    this.cache = { stamp: rows.length, snapshot };
     return snapshot;
   }
 }
