@@ -29,12 +29,18 @@ import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
 import { backfillReleaseKeys, storedSpelling } from './release-keys.js';
-import { recoverPending, type RegistryContext } from './publish.js';
+import {
+  recoverPending,
+  RECOVERY_INTERVAL_MS,
+  RECOVERY_LEASE_MS,
+  type RegistryContext,
+} from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
+import { tablesJournal } from './key-event-journal.js';
 import { ReleaseStore } from '../store/registry/releases.js';
 import {
   embeddedRegistryStorage,
@@ -252,11 +258,14 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
-    new KeyEventStore(store.db),
+    // Replicas: key events in the shared tables, judged one replica at a time (the turn).
+    storage.keyEventTurn
+      ? tablesJournal(storage.releases, storage.keyEventTurn)
+      : new KeyEventStore(store.db),
     [registry.key.publicKey],
-    (packageKey) => storedSpelling(store, packageKey),
+    (packageKey) => storedSpelling(storage.releases, packageKey),
   );
-  backfillReleaseKeys(store); // rows stored before release keys existed
+  await backfillReleaseKeys(storage.releases); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
   const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
@@ -293,7 +302,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     now: () => new Date(),
     onPublished: (row) => go.onPublished(row),
   };
-  const recovered = await recoverPending(ctx);
+  // Replicas: another replica's reservation may be in flight; only what outlived the lease is recovered.
+  const lease = storage.shared ? { olderThanMs: RECOVERY_LEASE_MS } : {};
+  const recovered = await recoverPending(ctx, lease);
+  const recovering = storage.shared
+    ? setInterval(
+        () => void recoverPending(ctx, lease).catch(() => undefined), // tried again next time
+        RECOVERY_INTERVAL_MS,
+      ).unref()
+    : undefined;
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
@@ -329,7 +346,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   );
   await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
-  await app.register(entryRoutes, { db: store.db });
+  await app.register(entryRoutes, { releases: storage.releases });
   await app.register(goRoutes, {
     modules: go.modules,
     sumdb: go.sumdb,
@@ -505,6 +522,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return base.url;
     },
     async close() {
+      clearInterval(recovering);
       await app.close();
       await log.close();
       await go.close();
