@@ -24,6 +24,8 @@ if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lock
 if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
 if (existsSync(new URL('./upstream-index.mjs', import.meta.url)))
   await import('./upstream-index.mjs');
+if (existsSync(new URL('./repository-index.mjs', import.meta.url)))
+  await import('./repository-index.mjs');
 if (existsSync(new URL('./witness.mjs', import.meta.url))) await import('./witness.mjs');
 if (existsSync(new URL('./scaleout.mjs', import.meta.url))) await import('./scaleout.mjs');
 console.log(

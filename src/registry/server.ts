@@ -232,21 +232,24 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     options.passphrase,
     `Sigil registry (${log.origin})`,
   );
-  const apt = new AptRepository(store, openpgpKey.privateKey, {
+  const apt = new AptRepository(storage, openpgpKey.privateKey, {
     ...DEFAULT_APT_OPTIONS,
     now: () => new Date(),
     origin: 'Sigil',
     ...options.apt,
   });
-  const cpan = new CpanRepository(store, openpgpKey.privateKey, { now: () => new Date() });
+  const cpan = new CpanRepository(storage, openpgpKey.privateKey, { now: () => new Date() });
   const hexKey = await loadOrCreateHexKey(options.dataDir, options.passphrase);
-  const hex = new HexRepository(store, hexKey.privateKey, { repository: 'sigil', ...options.hex });
+  const hex = new HexRepository(storage, hexKey.privateKey, {
+    repository: 'sigil',
+    ...options.hex,
+  });
   const hackageKeys = await loadOrCreateHackageKeys(
     options.dataDir,
     options.passphrase,
     options.hackageRoot,
   );
-  const hackage = new HackageRepository(store, hackageKeys, {
+  const hackage = new HackageRepository(storage, hackageKeys, {
     ...DEFAULT_HACKAGE_OPTIONS,
     now: () => new Date(),
     rootFile: rootFileAt(join(options.dataDir, 'hackage-root.json')),
@@ -352,7 +355,6 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(observedRoutes, {
     ctx,
-    conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
     ...(resolve ? { resolve } : {}),
   });
   await app.register(registryRoutes, {
@@ -375,7 +377,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     repo: apt,
     ...(proxy?.deb
       ? {
-          mirror: new DebMirror(proxy.deb, proxy.observe, store, openpgpKey.privateKey, {
+          mirror: new DebMirror(proxy.deb, proxy.observe, storage.releases, openpgpKey.privateKey, {
             origin: 'Sigil',
             validitySeconds: apt.options.validitySeconds,
             now: apt.options.now,
@@ -383,7 +385,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
           }),
         }
       : {}),
-    store,
+    blobs: storage.blobs,
     publicKeyArmored: openpgpKey.publicArmored,
     prefix: '/debian',
   });
@@ -428,14 +430,14 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
           ),
         }
       : {}),
-    store,
+    blobs: storage.blobs,
     publicKeyArmored: openpgpKey.publicArmored,
     baseUrl: () => base.url,
     prefix: '/cpan',
   });
   await app.register(hexRoutes, {
     repo: hex,
-    store,
+    blobs: storage.blobs,
     publicPem: hexKey.publicPem,
     prefix: '/hex',
     ...(proxy?.hex ? { proxy: proxy.hex } : {}),
@@ -443,7 +445,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   hackage.upstream = proxy?.hackage; // the upstream's verified entries, listed in Sigil's index
   await app.register(hackageRoutes, {
     repo: hackage,
-    store,
+    blobs: storage.blobs,
     prefix: '/hackage',
     ...(proxy?.hackage ? { proxy: proxy.hackage } : {}),
   });

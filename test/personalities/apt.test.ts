@@ -149,7 +149,7 @@ describe.skipIf(skip)('apt installs from sigil serve and checks its signature', 
 
   it('an expired Valid-Until is refused', async () => {
     // The same repository, signed by the same key with a one-second window, replayed later by a mirror.
-    const shortLived = new AptRepository(registry.store, registry.openpgpKey.privateKey, {
+    const shortLived = new AptRepository(registry.storage, registry.openpgpKey.privateKey, {
       ...registry.apt.options,
       validitySeconds: 1,
     });

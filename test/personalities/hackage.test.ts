@@ -52,7 +52,7 @@ async function mirror(files: Map<string, Buffer>): Promise<{ server: Server; url
 describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository', () => {
   let rootKeyId: string;
   const view = async (now: Date, lifetimes: Partial<typeof DEFAULT_HACKAGE_OPTIONS> = {}) => {
-    const repo = new HackageRepository(registry.store, registry.hackageKeys, {
+    const repo = new HackageRepository(registry.storage, registry.hackageKeys, {
       ...DEFAULT_HACKAGE_OPTIONS,
       ...lifetimes,
       now: () => now,
@@ -180,7 +180,7 @@ describe.skipIf(skip)('cabal reads sigil serve as a hackage-security repository'
     const keySet = (roots: HackageKey[], threshold = 1, retired: HackageKey[] = []) =>
       ({ root: roots[0]!, roots, threshold, retired, online }) satisfies HackageKeySet;
     const viewWith = async (keys: HackageKeySet, rootFile: RootFile, now = new Date()) => {
-      const repo = new HackageRepository(registry.store, keys, {
+      const repo = new HackageRepository(registry.storage, keys, {
         ...DEFAULT_HACKAGE_OPTIONS,
         now: () => now,
         rootFile,

@@ -166,7 +166,7 @@ describe.skipIf(skipUnlessPresent(cabal))(
 
     it('an older timestamp than one seen before is refused as a rollback', async () => {
       // The upstream's own view signed a day ago: genuine signatures, an older version.
-      const old = await new HackageRepository(upstream.store, upstream.hackageKeys, {
+      const old = await new HackageRepository(upstream.storage, upstream.hackageKeys, {
         ...DEFAULT_HACKAGE_OPTIONS,
         now: () => new Date(Date.now() - 86_400_000),
         rootFile: rootFileAt(join(root, 'up', 'hackage-root.json')),

@@ -19,11 +19,13 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type * as openpgp from 'openpgp';
 import { xzCompress } from '../../archive/xz-compress.js';
-import type { ReleaseRow, ReleaseStore } from '../../store/registry/releases.js';
+import type { ReleaseRow } from '../../store/registry/releases.js';
+import type { ReleaseTables } from '../../store/registry/release-tables.js';
 import { clearsign, detachSign } from '../personalities/apt/openpgp-key.js';
 import type { DebEntry, DebIndex, DebUpstream } from '../upstream/deb.js';
 import { isObservedRow, observedPredicateOf, type ObserveService } from './observe.js';
 import { matchesPattern } from './policy.js';
+import { releaseStamp } from '../personalities/release-stamp.js';
 
 export interface DebMirrorOptions {
   readonly origin: string;
@@ -54,11 +56,13 @@ function loggedStanza(entry: DebEntry, row: ReleaseRow): string {
 export class DebMirror {
   private cache: { key: string; snapshot: DebMirrorSnapshot } | undefined;
   private building: Promise<DebMirrorSnapshot> | undefined;
+  /** The purls of logged observed .debs by upstream URL, as of `stamp` deb releases (release-stamp.ts). */
+  private observed: { stamp: number; byUrl: Map<string, string> } | undefined;
 
   constructor(
     readonly upstream: DebUpstream,
     readonly observe: ObserveService,
-    private readonly store: ReleaseStore,
+    private readonly releases: ReleaseTables,
     private readonly key: openpgp.PrivateKey,
     private readonly options: DebMirrorOptions,
   ) {}
@@ -70,17 +74,16 @@ export class DebMirror {
   /** snapshot: the signed suite for the upstream's current index; 502/504 (UpstreamError) when the upstream fails. */
   async snapshot(): Promise<DebMirrorSnapshot> {
     const index = await this.upstream.index();
-    const rows = this.store.ofType('deb');
+    const stamp = await releaseStamp(this.releases, 'deb');
     const now = this.options.now();
-    const key = `${index.releaseSha256}:${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     const c = this.cache;
     if (
       c &&
-      c.key === key &&
+      c.key === `${index.releaseSha256}:${stamp}` &&
       now.getTime() < c.snapshot.date.getTime() + (this.options.validitySeconds * 1000) / 2
     )
       return c.snapshot;
-    this.building ??= this.build(index, rows, key, now).finally(() => (this.building = undefined));
+    this.building ??= this.build(index, now).finally(() => (this.building = undefined));
     return this.building;
   }
 
@@ -89,23 +92,34 @@ export class DebMirror {
    * other listed one is observed now (fetched, checked against Packages' SHA256, logged).
    */
   async poolFile(path: string): Promise<ReleaseRow | undefined> {
-    const prefix = `${this.upstream.url}/`;
-    for (const row of this.store.ofType('deb'))
-      if (isObservedRow(row) && observedPredicateOf(row)?.artifactUrl === `${prefix}${path}`) {
-        this.observe.checkServe(row);
-        return row;
-      }
+    const purl = (await this.observedByUrl()).get(`${this.upstream.url}/${path}`);
+    const logged = purl === undefined ? undefined : await this.releases.get(purl);
+    if (logged) {
+      this.observe.checkServe(logged);
+      return logged;
+    }
     const snap = await this.snapshot();
     const entry = snap.pool.get(path);
     return entry ? this.observe.observe(entry.purl) : undefined;
   }
 
-  private async build(
-    index: DebIndex,
-    rows: ReleaseRow[],
-    key: string,
-    now: Date,
-  ): Promise<DebMirrorSnapshot> {
+  /** observedByUrl: the purls of the observed .debs logged here, by the upstream URL they were fetched from. */
+  private async observedByUrl(): Promise<Map<string, string>> {
+    const stamp = await releaseStamp(this.releases, 'deb');
+    if (this.observed?.stamp === stamp) return this.observed.byUrl;
+    const rows = await this.releases.ofType('deb');
+    const byUrl = new Map<string, string>();
+    for (const row of rows) {
+      const url = isObservedRow(row) ? observedPredicateOf(row)?.artifactUrl : undefined;
+      if (url !== undefined && !byUrl.has(url)) byUrl.set(url, row.purl);
+    }
+    this.observed = { stamp: rows.length, byUrl };
+    return byUrl;
+  }
+
+  private async build(index: DebIndex, now: Date): Promise<DebMirrorSnapshot> {
+    const rows = await this.releases.ofType('deb');
+    const key = `${index.releaseSha256}:${rows.length}`;
     const hosted = new Set(rows.filter((r) => !isObservedRow(r)).map((r) => r.name));
     const logged = new Map(rows.filter((r) => isObservedRow(r)).map((r) => [r.purl, r]));
     const policy = this.observe.o.policy;

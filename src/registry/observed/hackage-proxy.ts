@@ -19,6 +19,7 @@ import type { UpstreamHackageEntry } from '../personalities/hackage/repository.j
 import { UpstreamError } from '../upstream/http.js';
 import type { HackageUpstream } from '../upstream/hackage.js';
 import { isObservedRow, type ObserveService } from './observe.js';
+import { releaseStamp } from '../personalities/release-stamp.js';
 
 export class HackageProxy {
   private cached: { key: string; entries: UpstreamHackageEntry[] } | undefined;
@@ -37,10 +38,14 @@ export class HackageProxy {
       if (e instanceof UpstreamError) return undefined; // what Sigil has is still listed
       throw e;
     }
-    const store = this.observe.o.ctx.store;
-    const rows = store.ofType('hackage');
+    const releases = this.observe.o.ctx.storage.releases;
+    const stamp = await releaseStamp(releases, 'hackage');
+    if (this.cached?.key === `${index.timestampVersion}/${index.snapshotVersion}/${stamp}`)
+      return this.cached;
+    const rows = await releases.ofType('hackage');
     const key = `${index.timestampVersion}/${index.snapshotVersion}/${rows.length}`;
-    if (this.cached?.key === key) return this.cached;
+    // One read of the logged versions, not one per upstream version (thousands, on any replica).
+    const logged = new Map(rows.map((r) => [r.purl, r]));
     const policy = this.observe.o.policy;
     const entries: UpstreamHackageEntry[] = [];
     for (const [name, versions] of index.packages) {
@@ -51,7 +56,7 @@ export class HackageProxy {
         continue;
       for (const [version, e] of versions) {
         const purl = makePurl('hackage', undefined, name, version);
-        const own = store.get(purl);
+        const own = logged.get(purl);
         if (own) {
           if (isObservedRow(own))
             await this.observe.checkIndexDigest(own, this.upstream, {

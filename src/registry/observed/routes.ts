@@ -21,12 +21,10 @@ import { canonicalPurl } from '../../core/purl.js';
 import { RegistryError } from '../errors.js';
 import type { RegistryContext } from '../publish.js';
 import { checkpointSize } from '../records.js';
-import type { ConflictStore } from '../../store/registry/conflicts.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 
 export interface ObservedRoutesOptions {
   readonly ctx: RegistryContext;
-  readonly conflicts: ConflictStore | undefined;
   /** On-demand lookup of a purl without a record (undefined without upstreams). */
   readonly resolve?: (purl: string) => Promise<ReleaseRow | undefined>;
 }
@@ -82,7 +80,9 @@ export async function observedRoutes(
         'percent-encode the purl as one path segment, e.g. pkg%3Anpm%2Fleft-pad%401.3.0',
       );
     }
-    const row = ctx.store.get(purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined);
+    const row =
+      (await ctx.storage.releases.get(purl)) ??
+      (opts.resolve ? await opts.resolve(purl) : undefined);
     if (!row)
       throw new RegistryError(
         404,
@@ -114,7 +114,7 @@ export async function observedRoutes(
           throw new RegistryError(400, 'PURL_INVALID', `"${q.purl}" is not a package URL`);
         }
       }
-      const rows = opts.conflicts ? opts.conflicts.list(purl !== undefined ? { purl } : {}) : [];
+      const rows = await ctx.storage.packages.conflicts(purl !== undefined ? { purl } : {});
       return reply.send({
         conflicts: rows.map((r) => ({
           purl: r.purl,

@@ -17,7 +17,10 @@ import { gzipSync } from 'node:zlib';
 import type * as openpgp from 'openpgp';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { readDebControl } from '../../../ecosystems/deb/identify.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import { clearsign, detachSign } from './openpgp-key.js';
 import { xzCompress } from '../../../archive/xz-compress.js';
 import { isObservedRow } from '../../observed/observe.js';
@@ -107,36 +110,48 @@ interface Entry {
 }
 
 export class AptRepository {
-  private cache: { key: string; snapshot: AptSnapshot } | undefined;
+  /** `stamp`: how many deb releases were published when it was checked (release-stamp.ts). */
+  private cache: { key: string; stamp: number; snapshot: AptSnapshot } | undefined;
   private building: Promise<AptSnapshot> | undefined;
   /** Stanzas by release purl: a release's bytes never change, so neither does its stanza. */
   private readonly stanzas = new Map<string, Entry>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: openpgp.PrivateKey,
     readonly options: AptOptions,
   ) {}
 
   async snapshot(): Promise<AptSnapshot> {
-    // Observed .debs belong to the upstream's suite (observed/deb-proxy.ts), not to this one.
-    const rows = this.store.ofType('deb').filter((r) => !isObservedRow(r));
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
+    const stamp = await releaseStamp(this.storage.releases, 'deb');
     const now = this.options.now();
-    const fresh =
-      this.cache &&
-      this.cache.key === key &&
-      now.getTime() <
-        this.cache.snapshot.date.getTime() + (this.options.validitySeconds * 1000) / 2;
-    if (fresh) return this.cache!.snapshot;
-    this.building ??= this.build(rows, key, now).finally(() => (this.building = undefined));
+    if (this.cache?.stamp === stamp && this.fresh(this.cache.snapshot, now))
+      return this.cache.snapshot;
+    this.building ??= this.rebuild(now).finally(() => (this.building = undefined));
     return this.building;
+  }
+
+  private fresh(snapshot: AptSnapshot, now: Date): boolean {
+    return now.getTime() < snapshot.date.getTime() + (this.options.validitySeconds * 1000) / 2;
+  }
+
+  /** rebuild signs a new suite only when its .debs changed (or half its validity passed). */
+  private async rebuild(now: Date): Promise<AptSnapshot> {
+    const all = await this.storage.releases.ofType('deb');
+    // Observed .debs belong to the upstream's suite (observed/deb-proxy.ts), not to this one.
+    const rows = all.filter((r) => !isObservedRow(r));
+    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
+    const c = this.cache;
+    const snapshot =
+      c?.key === key && this.fresh(c.snapshot, now) ? c.snapshot : await this.build(rows, now);
+    this.cache = { key, stamp: all.length, snapshot };
+    return snapshot;
   }
 
   private async entry(row: ReleaseRow): Promise<Entry | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined; // a release whose blob is gone is not offered
     const fields = await readDebControl(memoryArtifact(row.filename, bytes));
     const arch = fields.get('architecture') ?? 'all';
@@ -148,7 +163,7 @@ export class AptRepository {
     return e;
   }
 
-  private async build(rows: ReleaseRow[], key: string, now: Date): Promise<AptSnapshot> {
+  private async build(rows: ReleaseRow[], now: Date): Promise<AptSnapshot> {
     const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter(
       (e): e is Entry => e !== undefined,
     );
@@ -204,7 +219,6 @@ export class AptRepository {
       pool: new Map(entries.map((e) => [e.poolPath, e.row])),
       date: now,
     };
-    this.cache = { key, snapshot };
     return snapshot;
   }
 }

@@ -11,7 +11,8 @@
  * Reads only; `.deb` files are published with `sigil publish x.deb` (the one publish pipeline).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { AptRepository } from './repository.js';
 import type { DebMirror } from '../../observed/deb-proxy.js';
 import { installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
@@ -20,7 +21,7 @@ export interface AptRoutesOptions {
   readonly repo: AptRepository;
   /** The verifying proxy's Debian suite, when `upstreams.deb` is configured (docs/debian.md). */
   readonly mirror?: DebMirror;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   readonly publicKeyArmored: string;
 }
 
@@ -38,7 +39,7 @@ function render(reply: FastifyReply, r: Refusal): FastifyReply {
 }
 
 export async function aptRoutes(app: FastifyInstance, opts: AptRoutesOptions): Promise<void> {
-  const { repo, store } = opts;
+  const { repo, blobs } = opts;
   installRefusals(app, 0, render);
   app.get('/sigil-archive-keyring.asc', async (_req, reply) =>
     reply.type('application/pgp-keys').send(opts.publicKeyArmored),
@@ -73,7 +74,7 @@ export async function aptRoutes(app: FastifyInstance, opts: AptRoutesOptions): P
     // A hosted .deb first; else, through the proxy, the upstream's (observed on its first fetch).
     const row = snap.pool.get(path) ?? (await opts.mirror?.poolFile(path));
     if (!row) return reply.code(404).send(notFound(path));
-    const bytes = store.readBlob(row.sha256);
+    const bytes = await storedBytes(blobs, row.sha256);
     if (!bytes) return reply.code(404).send(notFound(path));
     return reply
       .type('application/vnd.debian.binary-package')

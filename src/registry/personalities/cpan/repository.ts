@@ -23,7 +23,10 @@ import type * as openpgp from 'openpgp';
 import { readTar } from '../../../archive/tar.js';
 import { readZip } from '../../../archive/zip.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import { clearsign } from '../apt/openpgp-key.js';
 
 export interface CpanOptions {
@@ -175,17 +178,16 @@ export class CpanRepository {
   private readonly entries = new Map<string, Entry | null>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: openpgp.PrivateKey,
     readonly options: CpanOptions,
   ) {}
 
   /** snapshot is rebuilt (and CHECKSUMS re-signed) only when the set of cpan releases changes. */
   async snapshot(baseUrl: string): Promise<CpanSnapshot> {
-    const rows = this.store.ofType('cpan');
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}:${baseUrl}`;
-    if (this.cache?.key === key) return this.cache.snapshot;
-    this.building ??= this.build(rows, key, baseUrl).finally(() => (this.building = undefined));
+    const stamp = await releaseStamp(this.storage.releases, 'cpan');
+    if (this.cache?.key === `${stamp}:${baseUrl}`) return this.cache.snapshot;
+    this.building ??= this.build(baseUrl).finally(() => (this.building = undefined));
     return this.building;
   }
 
@@ -193,7 +195,7 @@ export class CpanRepository {
     const known = this.entries.get(row.purl);
     if (known !== undefined) return known ?? undefined;
     const path = distPathOf(row);
-    const bytes = path ? this.store.readBlob(row.sha256) : undefined;
+    const bytes = path ? await bytesToIndex(this.storage.blobs, row.sha256) : undefined;
     if (!path || !bytes) return undefined; // not offered (a blob that is gone is not cached as absent)
     let packages: Map<string, string>;
     try {
@@ -206,7 +208,9 @@ export class CpanRepository {
     return e;
   }
 
-  private async build(rows: ReleaseRow[], key: string, baseUrl: string): Promise<CpanSnapshot> {
+  private async build(baseUrl: string): Promise<CpanSnapshot> {
+    const rows = await this.storage.releases.ofType('cpan');
+    const key = `${rows.length}:${baseUrl}`;
     const date = this.options.now();
     const entries = (await Promise.all(rows.map((r) => this.entry(r)))).filter(
       (e): e is Entry => e !== undefined,

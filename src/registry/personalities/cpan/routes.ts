@@ -12,7 +12,8 @@
  * file-system path. Distributions are published with `sigil publish Dist-1.0.tar.gz --type cpan --namespace AUTHOR`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { CpanRepository } from './repository.js';
 import type { CpanProxy } from '../../observed/cpan-proxy.js';
 
@@ -20,7 +21,7 @@ export interface CpanRoutesOptions {
   readonly repo: CpanRepository;
   /** The verifying proxy's CPAN side, when `upstreams.cpan` is configured (docs/cpan.md). */
   readonly proxy?: CpanProxy;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   readonly publicKeyArmored: string;
   readonly baseUrl: () => string;
 }
@@ -30,7 +31,7 @@ const notFound = (what: string) => ({
 });
 
 export async function cpanRoutes(app: FastifyInstance, opts: CpanRoutesOptions): Promise<void> {
-  const { repo, store } = opts;
+  const { repo, blobs } = opts;
   app.get('/sigil-cpan-key.asc', async (_req, reply) =>
     reply.type('application/pgp-keys').send(opts.publicKeyArmored),
   );
@@ -56,7 +57,7 @@ export async function cpanRoutes(app: FastifyInstance, opts: CpanRoutesOptions):
     }
     // Through the proxy: a distribution not logged yet is fetched, checked and logged on first sight.
     const row = snap.dists.get(path) ?? (await proxy?.dist(path));
-    const bytes = row ? store.readBlob(row.sha256) : undefined;
+    const bytes = row ? await storedBytes(blobs, row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(path.slice(0, 200)));
     return reply
       .type(path.endsWith('.zip') ? 'application/zip' : 'application/gzip')

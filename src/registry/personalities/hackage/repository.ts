@@ -17,7 +17,10 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { readTar } from '../../../archive/tar.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import { canonicalJson, type CanonicalValue } from './canonical-json.js';
 import { signRole, type HackageKeySet } from './keys.js';
 import { currentRoot, type RootFile } from './root-role.js';
@@ -114,7 +117,7 @@ export class HackageRepository {
   upstream: HackageUpstreamSource | undefined;
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly keys: HackageKeySet,
     readonly options: HackageOptions,
   ) {}
@@ -132,7 +135,7 @@ export class HackageRepository {
   private async cabalFile(row: ReleaseRow): Promise<Buffer | undefined> {
     const known = this.cabalFiles.get(row.purl);
     if (known !== undefined) return known ?? undefined;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const want = `${row.name}-${row.version}/${row.name}.cabal`;
     try {
@@ -151,17 +154,18 @@ export class HackageRepository {
 
   /** snapshot: the index is rebuilt when releases change; timestamp and snapshot are re-signed when half of the timestamp's life has passed. */
   async snapshot(): Promise<HackageSnapshot> {
-    const rows = this.store.ofType('hackage');
+    const stamp = await releaseStamp(this.storage.releases, 'hackage');
     const now = this.options.now();
     const view = await this.upstream?.view();
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}:${view?.key ?? ''}`;
+    const key = `${stamp}:${view?.key ?? ''}`;
     if (
       this.cache?.key === key &&
       now.getTime() <
         this.cache.snapshot.date.getTime() + (this.options.timestampSeconds * 1000) / 2
     )
       return this.cache.snapshot;
-    return this.build(rows, key, now, view?.entries);
+    const rows = await this.storage.releases.ofType('hackage');
+    return this.build(rows, `${rows.length}:${view?.key ?? ''}`, now, view?.entries);
   }
 
   /** build signs a view at `now` (tests sign old or short-lived views with it). */

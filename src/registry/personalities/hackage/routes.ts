@@ -8,13 +8,14 @@
  * (observed/hackage-proxy.ts). Packages are published with `sigil publish <p>-<v>.tar.gz`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { HackageProxy } from '../../observed/hackage-proxy.js';
 import type { HackageRepository } from './repository.js';
 
 export interface HackageRoutesOptions {
   readonly repo: HackageRepository;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   /** The verifying proxy's Hackage side, when `upstreams.hackage` is configured (docs/hackage.md). */
   readonly proxy?: HackageProxy;
 }
@@ -27,7 +28,7 @@ export async function hackageRoutes(
   app: FastifyInstance,
   opts: HackageRoutesOptions,
 ): Promise<void> {
-  const { repo, store } = opts;
+  const { repo, blobs } = opts;
   app.get<{ Params: { '*': string } }>('/*', async (req, reply) => {
     const path = req.params['*'];
     const snap = await repo.snapshot();
@@ -48,7 +49,7 @@ export async function hackageRoutes(
     // Through the proxy: fetched, checked against the upstream's verified index and logged on first sight.
     if (!row && (await opts.proxy?.observeFile(path)))
       row = (await repo.snapshot()).packages.get(path);
-    const bytes = row ? store.readBlob(row.sha256) : undefined;
+    const bytes = row ? await storedBytes(blobs, row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(path.slice(0, 200)));
     return reply.type('application/gzip').header('etag', `"${row.sha256}"`).send(bytes);
   });

@@ -14,7 +14,10 @@ import { gzipSync } from 'node:zlib';
 import { readHexTarball } from '../../../ecosystems/hex/tarball.js';
 import { isAtom, isMap, isTuple, type Term } from '../../../ecosystems/hex/terms.js';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { bytesToIndex } from '../index-bytes.js';
+import { releaseStamp } from '../release-stamp.js';
 import {
   encodeNames,
   encodePackage,
@@ -69,21 +72,21 @@ function requirements(term: Term | undefined): HexDependency[] {
 }
 
 export class HexRepository {
-  private cache: { key: string; snapshot: HexSnapshot } | undefined;
+  /** `stamp`: how many hex releases were published when it was built (release-stamp.ts). */
+  private cache: { stamp: number; snapshot: HexSnapshot } | undefined;
   private building: Promise<HexSnapshot> | undefined;
   private readonly releases = new Map<string, HexRelease>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: KeyObject,
     readonly options: HexOptions,
   ) {}
 
   async snapshot(): Promise<HexSnapshot> {
-    const rows = this.store.ofType('hex');
-    const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
-    if (this.cache?.key === key) return this.cache.snapshot;
-    this.building ??= this.build(rows, key).finally(() => (this.building = undefined));
+    const stamp = await releaseStamp(this.storage.releases, 'hex');
+    if (this.cache?.stamp === stamp) return this.cache.snapshot;
+    this.building ??= this.build().finally(() => (this.building = undefined));
     return this.building;
   }
 
@@ -97,8 +100,8 @@ export class HexRepository {
     name: string,
   ): Promise<Map<string, { row: ReleaseRow; release: HexRelease }>> {
     const out = new Map<string, { row: ReleaseRow; release: HexRelease }>();
-    for (const row of this.store.versions('hex', '', name)) {
-      const release = await this.release(row).catch(() => undefined);
+    for (const row of await this.storage.releases.versions('hex', '', name)) {
+      const release = await this.release(row);
       if (release) out.set(row.version, { row, release });
     }
     return out;
@@ -108,12 +111,19 @@ export class HexRepository {
     return gzipSync(encodeSigned(payload, signPayload(this.key, payload)));
   }
 
+  /** release: what the index says of a stored release; undefined when its bytes are gone, refused or unreadable (not offered). */
   private async release(row: ReleaseRow): Promise<HexRelease | undefined> {
     const known = this.releases.get(row.purl);
     if (known) return known;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await bytesToIndex(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
-    const { metadata, innerChecksum } = await readHexTarball(memoryArtifact(row.filename, bytes));
+    let tarball: Awaited<ReturnType<typeof readHexTarball>>;
+    try {
+      tarball = await readHexTarball(memoryArtifact(row.filename, bytes));
+    } catch {
+      return undefined; // identify checked it at publish; an unreadable blob is not offered
+    }
+    const { metadata, innerChecksum } = tarball;
     const r: HexRelease = {
       version: row.version,
       innerChecksum: Buffer.from(innerChecksum, 'hex'),
@@ -124,17 +134,13 @@ export class HexRepository {
     return r;
   }
 
-  private async build(rows: ReleaseRow[], key: string): Promise<HexSnapshot> {
+  private async build(): Promise<HexSnapshot> {
+    const rows = await this.storage.releases.ofType('hex');
     const repo = this.options.repository;
     const byName = new Map<string, { row: ReleaseRow; release: HexRelease }[]>();
     for (const row of rows) {
       if (row.namespace !== '') continue; // organization packages are not served in the public repository
-      let release: HexRelease | undefined;
-      try {
-        release = await this.release(row);
-      } catch {
-        release = undefined; // identify checked it at publish; an unreadable blob is not offered
-      }
+      const release = await this.release(row);
       if (release) byName.set(row.name, [...(byName.get(row.name) ?? []), { row, release }]);
     }
     const names = [...byName.keys()].sort();
@@ -173,7 +179,7 @@ export class HexRepository {
       packages,
       tarballs,
     };
-    this.cache = { key, snapshot };
+    this.cache = { stamp: rows.length, snapshot };
     return snapshot;
   }
 }

@@ -9,13 +9,14 @@
  * (observed/hex-proxy.ts). Packages are published with `sigil publish <name>-<version>.tar`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { HexProxy } from '../../observed/hex-proxy.js';
 import type { HexRepository } from './repository.js';
 
 export interface HexRoutesOptions {
   readonly repo: HexRepository;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   readonly publicPem: string;
   /** The verifying proxy's Hex side, when `upstreams.hex` is configured (docs/hex.md). */
   readonly proxy?: HexProxy;
@@ -26,7 +27,7 @@ const notFound = (what: string) => ({
 });
 
 export async function hexRoutes(app: FastifyInstance, opts: HexRoutesOptions): Promise<void> {
-  const { repo, store } = opts;
+  const { repo, blobs } = opts;
   const binary = 'application/octet-stream';
   app.get('/public_key', async (_req, reply) =>
     reply.type('application/x-pem-file').send(opts.publicPem),
@@ -56,7 +57,7 @@ export async function hexRoutes(app: FastifyInstance, opts: HexRoutesOptions): P
     // Through the proxy: fetched, checked against the upstream's signed checksum and logged on first sight.
     if (!row && (await opts.proxy?.observeTarball(req.params.file)))
       row = (await repo.snapshot()).tarballs.get(req.params.file);
-    const bytes = row ? store.readBlob(row.sha256) : undefined;
+    const bytes = row ? await storedBytes(blobs, row.sha256) : undefined;
     if (!row || !bytes) return reply.code(404).send(notFound(req.params.file.slice(0, 100)));
     return reply.type(binary).header('etag', `"${row.sha256}"`).send(bytes);
   });
