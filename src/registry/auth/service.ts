@@ -414,7 +414,7 @@ export class AuthService {
   disableTwoFactor(account: string, code: string | undefined): void {
     const a = this.account(account);
     if (a.twoFactor === 'pending') {
-      this.store.deleteTotp(account); // never confirmed: nothing to protect yet
+      this.store.deleteTotp(account, 'pending'); // never confirmed: nothing to protect yet
       return;
     }
     if (a.twoFactor === 'off')
@@ -425,7 +425,7 @@ export class AuthService {
       );
     const r = this.checkSecondFactor(account, code);
     if (!r.ok) throw authError(r.code);
-    this.store.deleteTotp(account);
+    this.store.deleteTotp(account, 'on');
   }
 
   /** newRecoveryCodes replaces the recovery codes (needs a code); returns the new ones, shown once. */

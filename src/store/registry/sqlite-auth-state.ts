@@ -3,6 +3,13 @@
  * {@link AccountStore} (SQLite) plus a `rate_bucket` table, so that even
  * processes sharing one data directory share revocations, TOTP steps and
  * budgets. Each method is one statement or one IMMEDIATE transaction.
+ *
+ * Rate buckets and last-used times are committed without their own fsync
+ * (`synchronous = NORMAL` for that commit, as ReleaseStore's batched writes):
+ * the contract does not need them durable, and with `synchronous = FULL` every
+ * write request would stop the event loop for two disk flushes. In WAL mode a
+ * NORMAL commit survives a process crash; only a power failure can lose it,
+ * and the next FULL commit (any registry write) makes it durable anyway.
  */
 import type Database from 'better-sqlite3';
 import { AccountStore, type AccountRow, type TokenRow, type TotpRow } from './accounts.js';
@@ -23,12 +30,22 @@ export class SqliteAuthState implements AuthState {
     nowMs: number,
   ) => RateDecision;
 
+  private readonly give: (key: string, cost: number, bucket: RateBucket, nowMs: number) => void;
+  private readonly prune: Database.Statement;
+  private readonly syncMode: Database.Statement;
+  private readonly setSync = new Map<number, Database.Statement>();
+  private readonly db: Database.Database;
+
   constructor(pathOrDb: string | Database.Database) {
     this.accounts = new AccountStore(pathOrDb);
-    const db = this.accounts.db;
+    const db = (this.db = this.accounts.db);
     db.exec(
       'CREATE TABLE IF NOT EXISTS rate_bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at_ms INTEGER NOT NULL)',
     );
+    this.syncMode = db.prepare('PRAGMA synchronous').pluck();
+    for (const level of [0, 1, 2, 3])
+      this.setSync.set(level, db.prepare(`PRAGMA synchronous = ${level}`));
+    this.prune = db.prepare('DELETE FROM rate_bucket WHERE at_ms < ?');
     const get = db.prepare('SELECT tokens, at_ms AS atMs FROM rate_bucket WHERE key = ?');
     const put = db.prepare(
       'INSERT OR REPLACE INTO rate_bucket (key, tokens, at_ms) VALUES (?, ?, ?)',
@@ -38,11 +55,35 @@ export class SqliteAuthState implements AuthState {
         const b = get.get(key) as { tokens: number; atMs: number } | undefined;
         const have = b ? refill(b.tokens, b.atMs, nowMs, bucket) : bucket.capacity;
         if (have < cost) return { ok: false, retryAfterSeconds: retryAfter(have, cost, bucket) };
-        put.run(key, have - cost, nowMs);
+        put.run(key, have - cost, Math.max(b?.atMs ?? nowMs, nowMs)); // a clock stepping back mints nothing
         return { ok: true, retryAfterSeconds: 0 };
       },
     );
-    this.take = (...a) => tx.immediate(...a);
+    this.take = (...a) => this.unsynced(() => tx.immediate(...a));
+    const giveTx = db.transaction(
+      (key: string, cost: number, bucket: RateBucket, nowMs: number): void => {
+        const b = get.get(key) as { tokens: number; atMs: number } | undefined;
+        if (!b) return; // no row: the bucket is full
+        put.run(
+          key,
+          Math.min(bucket.capacity, refill(b.tokens, b.atMs, nowMs, bucket) + cost),
+          Math.max(b.atMs, nowMs),
+        );
+      },
+    );
+    this.give = (...a) => this.unsynced(() => giveTx.immediate(...a));
+  }
+
+  /** unsynced runs one commit without its own WAL fsync (see the file comment), then restores the level. */
+  private unsynced<T>(fn: () => T): T {
+    const was = this.syncMode.get() as number;
+    if (was <= 1 || this.db.inTransaction) return fn();
+    this.setSync.get(1)!.run();
+    try {
+      return fn();
+    } finally {
+      this.setSync.get(was)!.run();
+    }
   }
 
   async insertAccount(name: string, admin: boolean, now: string): Promise<boolean> {
@@ -51,11 +92,23 @@ export class SqliteAuthState implements AuthState {
   async getAccount(name: string): Promise<AccountRow | undefined> {
     return this.accounts.getAccount(name);
   }
+  async listAccounts(): Promise<AccountRow[]> {
+    return this.accounts.listAccounts();
+  }
   async insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
     this.accounts.insertToken(t);
   }
   async tokenByHash(hash: Buffer): Promise<TokenRow | undefined> {
     return this.accounts.tokenByHash(hash);
+  }
+  async tokenById(id: string): Promise<TokenRow | undefined> {
+    return this.accounts.tokenById(id);
+  }
+  async listTokens(account?: string): Promise<TokenRow[]> {
+    return this.accounts.listTokens(account);
+  }
+  async touchToken(id: string, now: string): Promise<void> {
+    this.unsynced(() => this.accounts.touchToken(id, now));
   }
   async revokeToken(id: string, now: string): Promise<boolean> {
     return this.accounts.revokeToken(id, now);
@@ -74,11 +127,20 @@ export class SqliteAuthState implements AuthState {
   ): Promise<boolean> {
     return this.accounts.confirmTotp(account, step, hashes, now);
   }
+  async deleteTotp(account: string, state: 'pending' | 'on'): Promise<boolean> {
+    return this.accounts.deleteTotp(account, state);
+  }
   async useTotpStep(account: string, step: number): Promise<boolean> {
     return this.accounts.useTotpStep(account, step);
   }
   async consumeRecoveryCode(account: string, hash: Buffer): Promise<boolean> {
     return this.accounts.consumeRecoveryCode(account, hash);
+  }
+  async replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): Promise<void> {
+    this.accounts.replaceRecoveryCodes(account, hashes);
+  }
+  async countRecoveryCodes(account: string): Promise<number> {
+    return this.accounts.countRecoveryCodes(account);
   }
   async takeRate(
     key: string,
@@ -87,6 +149,12 @@ export class SqliteAuthState implements AuthState {
     nowMs: number,
   ): Promise<RateDecision> {
     return this.take(key, cost, bucket, nowMs);
+  }
+  async refundRate(key: string, cost: number, bucket: RateBucket, nowMs: number): Promise<void> {
+    this.give(key, cost, bucket, nowMs);
+  }
+  async pruneRates(beforeMs: number): Promise<number> {
+    return this.unsynced(() => this.prune.run(beforeMs).changes);
   }
   async close(): Promise<void> {
     this.accounts.close();
