@@ -33,7 +33,8 @@ import { recoverPending, type RegistryContext } from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
-import { AccountStore } from '../store/registry/accounts.js';
+import { SqliteAuthState } from '../store/registry/sqlite-auth-state.js';
+import { SqliteGrantState } from '../store/registry/sqlite-grant-state.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
@@ -204,15 +205,16 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   const store = new ReleaseStore(options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
-  const accounts = new AccountStore(store.db);
-  const auth = new AuthService(accounts);
+  const auth = new AuthService(new SqliteAuthState(store.db), new SqliteGrantState(store.db));
   let adminToken: string | undefined;
-  if (accounts.listAccounts().length === 0) {
-    auth.createAccount('admin', { admin: true });
-    adminToken = auth.createToken('admin', {
-      actions: ['publish', 'keys', 'admin'],
-      label: 'first start',
-    }).token;
+  if ((await auth.listAccounts()).length === 0) {
+    await auth.createAccount('admin', { admin: true });
+    adminToken = (
+      await auth.createToken('admin', {
+        actions: ['publish', 'keys', 'admin'],
+        label: 'first start',
+      })
+    ).token;
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(
     options.dataDir,
@@ -283,7 +285,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     onPublished: (row) => go.onPublished(row),
   };
   const recovered = await recoverPending(ctx);
-  const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx, grants: auth.grants }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 

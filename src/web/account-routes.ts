@@ -27,11 +27,11 @@ export async function accountRoutes(
   const protect = { preHandler: app.csrfProtection };
 
   /** The live session of a request: its token must still be valid (revoked ⇒ signed out). */
-  const sessionOf = (req: FastifyRequest): Session | undefined => {
+  const sessionOf = async (req: FastifyRequest): Promise<Session | undefined> => {
     const id = req.cookies[SESSION_COOKIE];
     const s = sessions.get(id);
     if (!s) return undefined;
-    const live = auth.listTokens(s.account).find((t) => t.id === s.tokenId);
+    const live = (await auth.listTokens(s.account)).find((t) => t.id === s.tokenId);
     if (
       !live ||
       live.revokedAt !== null ||
@@ -49,11 +49,11 @@ export async function accountRoutes(
     s: Session,
     extra: Partial<AccountPageData> = {},
   ) => {
-    const a = auth.account(s.account);
+    const a = await auth.account(s.account);
     const data: AccountPageData = {
       account: s.account,
       twoFactor: a.twoFactor,
-      tokens: auth.listTokens(s.account),
+      tokens: await auth.listTokens(s.account),
       currentTokenId: s.tokenId,
       csrf: reply.generateCsrf(),
       ...(s.enrolment && a.twoFactor === 'pending'
@@ -68,14 +68,14 @@ export async function accountRoutes(
   };
 
   app.get('/account', async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return sendPage(reply, 'Sign in', signInPage(reply.generateCsrf()));
     return show(req, reply, s);
   });
 
   app.post('/account/sign-in', protect, async (req, reply) => {
     const token = ((req.body ?? {}) as Form)['token'] ?? '';
-    const r = auth.authenticate(`Bearer ${token.trim()}`);
+    const r = await auth.authenticate(`Bearer ${token.trim()}`);
     if (!r.ok)
       return sendPage(
         reply,
@@ -104,22 +104,22 @@ export async function accountRoutes(
   });
 
   app.post('/account/tokens/revoke', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     const id = ((req.body ?? {}) as Form)['id'] ?? '';
     // Only the account's own tokens: an id from another account is "not found", not revoked.
-    if (!auth.listTokens(s.account).some((t) => t.id === id))
+    if (!(await auth.listTokens(s.account)).some((t) => t.id === id))
       return show(req, reply, s, { error: `no token "${id}" belongs to ${s.account}` });
-    auth.revokeToken(id);
+    await auth.revokeToken(id);
     if (id === s.tokenId) return reply.redirect(`${UI_PREFIX}/account`, 303); // signed out by its own revocation
     return show(req, reply, s, { message: `token ${id} revoked` });
   });
 
   app.post('/account/2fa/enable', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     try {
-      s.enrolment = auth.enableTwoFactor(s.account);
+      s.enrolment = await auth.enableTwoFactor(s.account);
     } catch (e) {
       return show(req, reply, s, { error: (e as Error).message });
     }
@@ -127,11 +127,11 @@ export async function accountRoutes(
   });
 
   app.post('/account/2fa/confirm', protect, async (req, reply) => {
-    const s = sessionOf(req);
+    const s = await sessionOf(req);
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     const code = ((req.body ?? {}) as Form)['code'] ?? '';
     try {
-      const { recoveryCodes } = auth.confirmTwoFactor(s.account, code);
+      const { recoveryCodes } = await auth.confirmTwoFactor(s.account, code);
       delete s.enrolment;
       return show(req, reply, s, { recoveryCodes, message: 'two-factor authentication is on' });
     } catch (e) {
