@@ -303,6 +303,42 @@ describe('429', () => {
       codes.push((await publish(undefined, 'pkg:npm/%40acme/w')).statusCode);
     expect(codes).toEqual([401, 401, 401, 429]);
   });
+
+  it('buckets live in the registry database (a second process shares them), committed without touching its fsync level', async () => {
+    await app.close();
+    await build({ perIp: { burst: 2, perMinute: 1 } });
+    const db = store.accounts.db;
+    const level = db.pragma('synchronous', { simple: true });
+    expect(level).toBe(2); // FULL: the registry's own commits are durable on return
+    for (let i = 0; i < 2; i++) await publish(undefined, 'pkg:npm/%40acme/w');
+    expect(db.pragma('synchronous', { simple: true })).toBe(level); // restored after each take
+    const second = new SqliteAuthState(db.name);
+    try {
+      const bucket = { capacity: 2, refillPerSecond: 1 / 60 };
+      expect(await second.takeRate('ip:127.0.0.1', 1, bucket, now)).toMatchObject({ ok: false });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('buckets that refilled completely are forgotten (the table does not grow with every address)', async () => {
+    await app.close();
+    await build({ perIp: { burst: 2, perMinute: 60 }, otpFailures: { burst: 1, perMinute: 60 } });
+    const count = () =>
+      store.accounts.db.prepare('SELECT count(*) FROM rate_bucket').pluck().get() as number;
+    const from = (ip: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/publish', remoteAddress: ip, payload: {} });
+    for (let i = 1; i <= 5; i++) await from(`203.0.113.${i}`);
+    expect(count()).toBe(5);
+    // Every limit here is full again 30 s after its last take (the longest: perAccount, burst 30
+    // at 60/min); the guard forgets such buckets once a minute.
+    now += 45_000;
+    await from('203.0.113.6');
+    expect(count()).toBe(6); // not a minute yet: nothing forgotten
+    now += 15_001;
+    await from('203.0.113.7');
+    expect(count()).toBe(2); // the first five (60 s old) went; .6 (15 s old) is still draining
+  });
 });
 
 describe('413', () => {

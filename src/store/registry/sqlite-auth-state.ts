@@ -32,8 +32,6 @@ export class SqliteAuthState implements AuthState {
 
   private readonly give: (key: string, cost: number, bucket: RateBucket, nowMs: number) => void;
   private readonly prune: Database.Statement;
-  private readonly syncMode: Database.Statement;
-  private readonly setSync = new Map<number, Database.Statement>();
   private readonly db: Database.Database;
 
   constructor(pathOrDb: string | Database.Database) {
@@ -42,9 +40,6 @@ export class SqliteAuthState implements AuthState {
     db.exec(
       'CREATE TABLE IF NOT EXISTS rate_bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at_ms INTEGER NOT NULL)',
     );
-    this.syncMode = db.prepare('PRAGMA synchronous').pluck();
-    for (const level of [0, 1, 2, 3])
-      this.setSync.set(level, db.prepare(`PRAGMA synchronous = ${level}`));
     this.prune = db.prepare('DELETE FROM rate_bucket WHERE at_ms < ?');
     const get = db.prepare('SELECT tokens, at_ms AS atMs FROM rate_bucket WHERE key = ?');
     const put = db.prepare(
@@ -74,15 +69,21 @@ export class SqliteAuthState implements AuthState {
     this.give = (...a) => this.unsynced(() => giveTx.immediate(...a));
   }
 
-  /** unsynced runs one commit without its own WAL fsync (see the file comment), then restores the level. */
+  /**
+   * unsynced runs one commit without its own WAL fsync (see the file comment), then restores the
+   * connection's level — the registry's own writes share this connection and stay FULL.
+   * `db.pragma` each time, not a cached statement: SQLite applies `PRAGMA synchronous = N` when
+   * the statement is prepared, so preparing the settings ahead would change the level there and
+   * then, and a re-run of a cached one is not reliably applied.
+   */
   private unsynced<T>(fn: () => T): T {
-    const was = this.syncMode.get() as number;
+    const was = this.db.pragma('synchronous', { simple: true }) as number;
     if (was <= 1 || this.db.inTransaction) return fn();
-    this.setSync.get(1)!.run();
+    this.db.pragma('synchronous = 1');
     try {
       return fn();
     } finally {
-      this.setSync.get(was)!.run();
+      this.db.pragma(`synchronous = ${was}`);
     }
   }
 
