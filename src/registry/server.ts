@@ -499,6 +499,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await app.close();
       await log.close();
       await go.close();
+      await auth.state.close(); // its own connection for rate buckets; the registry database stays open until below
       store.close();
     },
   };

@@ -4,14 +4,18 @@
  * processes sharing one data directory share revocations, TOTP steps and
  * budgets. Each method is one statement or one IMMEDIATE transaction.
  *
- * Rate buckets and last-used times are committed without their own fsync
- * (`synchronous = NORMAL` for that commit, as ReleaseStore's batched writes):
- * the contract does not need them durable, and with `synchronous = FULL` every
+ * Rate buckets and last-used times are written through a second connection
+ * to the same file at `synchronous = NORMAL`, without an fsync per commit:
+ * the contract does not need them durable, and at the registry's FULL every
  * write request would stop the event loop for two disk flushes. In WAL mode a
  * NORMAL commit survives a process crash; only a power failure can lose it,
- * and the next FULL commit (any registry write) makes it durable anyway.
+ * and the next FULL commit (any registry write) makes it durable anyway. A
+ * connection of its own, rather than switching the registry's connection to
+ * NORMAL and back around each take, leaves the registry's level alone for
+ * certain (SQLite applies `PRAGMA synchronous` when the statement is
+ * prepared, which makes switching back and forth easy to get wrong).
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { AccountStore, type AccountRow, type TokenRow, type TotpRow } from './accounts.js';
 import {
   type AuthState,
@@ -32,15 +36,21 @@ export class SqliteAuthState implements AuthState {
 
   private readonly give: (key: string, cost: number, bucket: RateBucket, nowMs: number) => void;
   private readonly prune: Database.Statement;
-  private readonly db: Database.Database;
+  private readonly touch: Database.Statement;
+  /** The unsynced connection for buckets and last-used times (the registry's own one for an in-memory database). */
+  private readonly rates: Database.Database;
 
   constructor(pathOrDb: string | Database.Database) {
     this.accounts = new AccountStore(pathOrDb);
-    const db = (this.db = this.accounts.db);
-    db.exec(
+    this.accounts.db.exec(
       'CREATE TABLE IF NOT EXISTS rate_bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at_ms INTEGER NOT NULL)',
     );
+    const db = (this.rates = this.accounts.db.memory
+      ? this.accounts.db
+      : new Database(this.accounts.db.name, { timeout: 5000 }));
+    if (db !== this.accounts.db) db.pragma('synchronous = NORMAL'); // WAL: the file's mode already
     this.prune = db.prepare('DELETE FROM rate_bucket WHERE at_ms < ?');
+    this.touch = db.prepare('UPDATE token_tokens SET last_used_at = ? WHERE id = ?');
     const get = db.prepare('SELECT tokens, at_ms AS atMs FROM rate_bucket WHERE key = ?');
     const put = db.prepare(
       'INSERT OR REPLACE INTO rate_bucket (key, tokens, at_ms) VALUES (?, ?, ?)',
@@ -54,7 +64,7 @@ export class SqliteAuthState implements AuthState {
         return { ok: true, retryAfterSeconds: 0 };
       },
     );
-    this.take = (...a) => this.unsynced(() => tx.immediate(...a));
+    this.take = (...a) => tx.immediate(...a);
     const giveTx = db.transaction(
       (key: string, cost: number, bucket: RateBucket, nowMs: number): void => {
         const b = get.get(key) as { tokens: number; atMs: number } | undefined;
@@ -66,25 +76,7 @@ export class SqliteAuthState implements AuthState {
         );
       },
     );
-    this.give = (...a) => this.unsynced(() => giveTx.immediate(...a));
-  }
-
-  /**
-   * unsynced runs one commit without its own WAL fsync (see the file comment), then restores the
-   * connection's level — the registry's own writes share this connection and stay FULL.
-   * `db.pragma` each time, not a cached statement: SQLite applies `PRAGMA synchronous = N` when
-   * the statement is prepared, so preparing the settings ahead would change the level there and
-   * then, and a re-run of a cached one is not reliably applied.
-   */
-  private unsynced<T>(fn: () => T): T {
-    const was = this.db.pragma('synchronous', { simple: true }) as number;
-    if (was <= 1 || this.db.inTransaction) return fn();
-    this.db.pragma('synchronous = 1');
-    try {
-      return fn();
-    } finally {
-      this.db.pragma(`synchronous = ${was}`);
-    }
+    this.give = (...a) => giveTx.immediate(...a);
   }
 
   async insertAccount(name: string, admin: boolean, now: string): Promise<boolean> {
@@ -109,7 +101,7 @@ export class SqliteAuthState implements AuthState {
     return this.accounts.listTokens(account);
   }
   async touchToken(id: string, now: string): Promise<void> {
-    this.unsynced(() => this.accounts.touchToken(id, now));
+    this.touch.run(now, id);
   }
   async revokeToken(id: string, now: string): Promise<boolean> {
     return this.accounts.revokeToken(id, now);
@@ -155,9 +147,10 @@ export class SqliteAuthState implements AuthState {
     this.give(key, cost, bucket, nowMs);
   }
   async pruneRates(beforeMs: number): Promise<number> {
-    return this.unsynced(() => this.prune.run(beforeMs).changes);
+    return this.prune.run(beforeMs).changes;
   }
   async close(): Promise<void> {
+    if (this.rates !== this.accounts.db && this.rates.open) this.rates.close();
     this.accounts.close();
   }
 }
