@@ -33,10 +33,12 @@ import { recoverPending, type RegistryContext } from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
-import { SqliteAuthState } from '../store/registry/sqlite-auth-state.js';
-import { SqliteGrantState } from '../store/registry/sqlite-grant-state.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
+import {
+  embeddedRegistryStorage,
+  type RegistryStorage,
+} from '../store/registry/registry-storage.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
@@ -137,6 +139,8 @@ export interface Registry {
   readonly app: FastifyInstance;
   readonly log: FileLog;
   readonly store: ReleaseStore;
+  /** The same data as `store` through the asynchronous contracts (issue 19). */
+  readonly storage: RegistryStorage;
   readonly auth: AuthService;
   readonly ledger: LedgerAuthority;
   readonly registryKey: PrivateKey;
@@ -204,8 +208,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const store = new ReleaseStore(options.dataDir);
+  const storage = embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
-  const auth = new AuthService(new SqliteAuthState(store.db), new SqliteGrantState(store.db));
+  const auth = new AuthService(storage.auth, storage.grants);
   let adminToken: string | undefined;
   if ((await auth.listAccounts()).length === 0) {
     await auth.createAccount('admin', { admin: true });
@@ -274,6 +279,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return upstreamNames;
     },
     store,
+    storage,
     log: served,
     registryKey: registry.key,
     get baseUrl() {
@@ -471,6 +477,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     log,
     store,
     auth,
+    storage,
     ledger,
     registryKey: registry.key,
     registryKeyCreated: registry.created,
@@ -499,7 +506,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await app.close();
       await log.close();
       await go.close();
-      await auth.state.close(); // its own connection for rate buckets; the registry database stays open until below
+      await storage.close();
       store.close();
     },
   };

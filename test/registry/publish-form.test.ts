@@ -182,7 +182,7 @@ describe('multipart publish: every check still runs', () => {
       { namespace: ns, previous: null, action: 'add', keys: [malloryKey.publicKey] },
       [malloryKey],
     ).envelope;
-    const attempts: Record<string, string>[] = [
+    for (const parts of [
       // her own signature, no key event
       { bundle: bundleText(bytes, `${ns}@1.0.1`, malloryKey) },
       // her key slipped in as a key event
@@ -192,8 +192,7 @@ describe('multipart publish: every check still runs', () => {
       },
       // unsigned
       {},
-    ];
-    for (const parts of attempts) {
+    ] as Record<string, string>[]) {
       const a = await postForm(form({ artifact: { bytes, filename: 'p.tgz' }, ...parts }), mallory);
       expectRefused(a, 403, 'NAMESPACE_FORBIDDEN', ns);
     }
