@@ -45,6 +45,21 @@ function tokenRow(r: RawToken): TokenRow {
   };
 }
 
+interface RawAccount {
+  name: string;
+  created_at: string;
+  is_admin: boolean;
+  state: 'pending' | 'on' | null;
+}
+
+/** An account with its two-factor state (no totp row: off). */
+const ACCOUNTS =
+  'SELECT a.name, a.created_at, a.is_admin, t.state FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name';
+
+function accountRow(x: RawAccount): AccountRow {
+  return { name: x.name, createdAt: x.created_at, admin: x.is_admin, twoFactor: x.state ?? 'off' };
+}
+
 export class PgAuthState implements AuthState {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -66,39 +81,17 @@ export class PgAuthState implements AuthState {
   }
 
   async getAccount(name: string): Promise<AccountRow | undefined> {
-    const r = await this.q<{
-      name: string;
-      created_at: string;
-      is_admin: boolean;
-      state: 'pending' | 'on' | null;
-    }>(
-      'get account',
-      'SELECT a.name, a.created_at, a.is_admin, t.state FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name WHERE a.name = $1',
-      [name],
-    );
-    const x = r.rows[0];
-    return (
-      x && { name: x.name, createdAt: x.created_at, admin: x.is_admin, twoFactor: x.state ?? 'off' }
-    );
+    const r = await this.q<RawAccount>('get account', `${ACCOUNTS} WHERE a.name = $1`, [name]);
+    return r.rows[0] && accountRow(r.rows[0]);
   }
 
   async listAccounts(): Promise<AccountRow[]> {
-    const r = await this.q<{
-      name: string;
-      created_at: string;
-      is_admin: boolean;
-      state: 'pending' | 'on' | null;
-    }>(
+    const r = await this.q<RawAccount>(
       'list accounts',
-      'SELECT a.name, a.created_at, a.is_admin, t.state FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name ORDER BY a.name COLLATE "C"',
+      `${ACCOUNTS} ORDER BY a.name COLLATE "C"`,
       [],
     );
-    return r.rows.map((x) => ({
-      name: x.name,
-      createdAt: x.created_at,
-      admin: x.is_admin,
-      twoFactor: x.state ?? 'off',
-    }));
+    return r.rows.map(accountRow);
   }
 
   async insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
