@@ -4,9 +4,11 @@
 // registry's own composition (`openRegistry` from dist/, its AuthService and database), called
 // in-process so that HTTP does not blur it. Since the rate buckets, tokens and TOTP state moved
 // behind AuthState (shared by replicas), the two rate takes are SQLite commits (a second
-// connection at synchronous=NORMAL: no fsync); before, they were in-process maps. Measured at
-// main 0ca11ea, load 7.7-9: 79-93 µs CPU and 186-300 µs wall per check; after (s13-auth), load
-// 12: 170-176 µs CPU and 800-910 µs wall.
+// connection at synchronous=NORMAL: no fsync); before, they were in-process maps. Measured back to
+// back on 2 shared cores at load 7-9 (10,000 checks each): main b3d263d 98-155 µs CPU and 227-482 µs
+// wall per check; s13-auth 269-301 µs CPU and 537-968 µs wall. Switching the registry's own
+// connection to NORMAL around each take instead of a second connection measured the same
+// (277-288 µs CPU), so the cost is the two commits and the WAL they keep non-empty, not the handle.
 // Limit, measured the same way in the same run: the irreducible part of authenticating a request,
 // one SHA-256 of the token plus one indexed SELECT of its row (better-sqlite3, prepared, same
 // table shape) — a check can never cost less than finding the token.
