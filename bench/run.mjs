@@ -20,6 +20,7 @@ if (existsSync(new URL('./go.mjs', import.meta.url))) await import('./go.mjs');
 if (existsSync(new URL('./personalities.mjs', import.meta.url)))
   await import('./personalities.mjs');
 if (existsSync(new URL('./registry.mjs', import.meta.url))) await import('./registry.mjs');
+if (existsSync(new URL('./auth.mjs', import.meta.url))) await import('./auth.mjs');
 if (existsSync(new URL('./lockfile.mjs', import.meta.url))) await import('./lockfile.mjs');
 if (existsSync(new URL('./proxy.mjs', import.meta.url))) await import('./proxy.mjs');
 if (existsSync(new URL('./upstream-index.mjs', import.meta.url)))

@@ -521,7 +521,7 @@ export async function registryRoutes(
         `key event refused: ${parsed.reason}`,
       );
     const namespace = parsed.value.statement.predicate.namespace;
-    if (auth) auth.guard.authorizeNamespace(req, namespace, 'keys');
+    if (auth) await auth.guard.authorizeNamespace(req, namespace, 'keys');
     // A ledger makes a name hosted here: not for a public name (observed/shadowing.ts).
     await ctx.upstreamNames?.checkPublish(namespace);
     if (auth) await claimPatternFirst(auth.service, req, namespace);

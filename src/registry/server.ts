@@ -38,7 +38,6 @@ import {
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
-import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { tablesJournal } from './key-event-journal.js';
 import { ReleaseStore } from '../store/registry/releases.js';
@@ -217,15 +216,16 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const store = new ReleaseStore(options.dataDir);
   const storage = embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
-  const accounts = new AccountStore(store.db);
-  const auth = new AuthService(accounts);
+  const auth = new AuthService(storage.auth, storage.grants);
   let adminToken: string | undefined;
-  if (accounts.listAccounts().length === 0) {
-    auth.createAccount('admin', { admin: true });
-    adminToken = auth.createToken('admin', {
-      actions: ['publish', 'keys', 'admin'],
-      label: 'first start',
-    }).token;
+  if ((await auth.listAccounts()).length === 0) {
+    await auth.createAccount('admin', { admin: true });
+    adminToken = (
+      await auth.createToken('admin', {
+        actions: ['publish', 'keys', 'admin'],
+        label: 'first start',
+      })
+    ).token;
   }
   const openpgpKey = await loadOrCreateOpenPgpKey(
     options.dataDir,
@@ -311,7 +311,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
         RECOVERY_INTERVAL_MS,
       ).unref()
     : undefined;
-  const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx, grants: auth.grants }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 

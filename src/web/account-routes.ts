@@ -49,11 +49,11 @@ export async function accountRoutes(
     s: Session,
     extra: Partial<AccountPageData> = {},
   ) => {
-    const a = auth.account(s.account);
+    const a = await auth.account(s.account);
     const data: AccountPageData = {
       account: s.account,
       twoFactor: a.twoFactor,
-      tokens: auth.listTokens(s.account),
+      tokens: await auth.listTokens(s.account),
       currentTokenId: s.tokenId,
       csrf: reply.generateCsrf(),
       ...(s.enrolment && a.twoFactor === 'pending'
@@ -75,7 +75,7 @@ export async function accountRoutes(
 
   app.post('/account/sign-in', protect, async (req, reply) => {
     const token = ((req.body ?? {}) as Form)['token'] ?? '';
-    const r = auth.authenticate(`Bearer ${token.trim()}`);
+    const r = await auth.authenticate(`Bearer ${token.trim()}`);
     if (!r.ok)
       return sendPage(
         reply,
@@ -108,9 +108,9 @@ export async function accountRoutes(
     if (!s) return reply.redirect(`${UI_PREFIX}/account`, 303);
     const id = ((req.body ?? {}) as Form)['id'] ?? '';
     // Only the account's own tokens: an id from another account is "not found", not revoked.
-    if (!auth.listTokens(s.account).some((t) => t.id === id))
+    if (!(await auth.listTokens(s.account)).some((t) => t.id === id))
       return show(req, reply, s, { error: `no token "${id}" belongs to ${s.account}` });
-    auth.revokeToken(id);
+    await auth.revokeToken(id);
     if (id === s.tokenId) return reply.redirect(`${UI_PREFIX}/account`, 303); // signed out by its own revocation
     return show(req, reply, s, { message: `token ${id} revoked` });
   });

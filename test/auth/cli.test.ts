@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../src/store/registry/accounts.js';
+import { SqliteAuthState } from '../../src/store/registry/sqlite-auth-state.js';
+import { SqliteGrantState } from '../../src/store/registry/sqlite-grant-state.js';
 import { AuthService } from '../../src/registry/auth/service.js';
 import { base32Decode, hotp, totpStep } from '../../src/registry/auth/totp.js';
 import { parseExpiry } from '../../src/cli/commands/account.js';
@@ -58,17 +59,17 @@ describe('sigil account', () => {
     expect(list.stdout).toContain(created.id);
     expect(list.stdout).not.toContain(created.token);
 
-    const store = new AccountStore(join(data, 'registry.sqlite'));
-    const auth = new AuthService(store);
-    expect(auth.authenticate(`Bearer ${created.token}`).ok).toBe(true);
+    const store = new SqliteAuthState(join(data, 'registry.sqlite'));
+    const auth = new AuthService(store, new SqliteGrantState(store.accounts.db));
+    expect((await auth.authenticate(`Bearer ${created.token}`)).ok).toBe(true);
     expect((await sigil('account', 'token', 'revoke', created.id)).stdout).toContain(
       `revoked token ${created.id}`,
     );
-    expect(auth.authenticate(`Bearer ${created.token}`)).toMatchObject({
+    expect(await auth.authenticate(`Bearer ${created.token}`)).toMatchObject({
       ok: false,
       code: 'TOKEN_INVALID',
     });
-    store.close();
+    await store.close();
   });
 
   it('2fa enable prints the otpauth URI; confirm prints recovery codes once; disable needs a code', async () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../src/store/registry/accounts.js';
+import { SqliteAuthState } from '../../src/store/registry/sqlite-auth-state.js';
+import { SqliteGrantState } from '../../src/store/registry/sqlite-grant-state.js';
 import {
   createAuthGuard,
   sendAuthError,
@@ -19,7 +20,7 @@ import { base32Decode, hotp, totpStep } from '../../src/registry/auth/totp.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 let now: number;
-let store: AccountStore;
+let store: SqliteAuthState;
 let auth: AuthService;
 let guard: AuthGuard;
 let app: FastifyInstance;
@@ -44,7 +45,10 @@ async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {
     '/api/v1/publish',
     { ...uploadLimit(1024), onRequest: guard.requireAuth({ action: 'publish' }) },
     async (req) => {
-      const ctx = guard.authorizeNamespace(req, (req.body as { namespace: string }).namespace);
+      const ctx = await guard.authorizeNamespace(
+        req,
+        (req.body as { namespace: string }).namespace,
+      );
       return {
         account: ctx.principal.account,
         unclaimed: ctx.unclaimed,
@@ -77,19 +81,19 @@ async function build(limits: Parameters<typeof createAuthGuard>[0]['limits'] = {
 
 beforeEach(async () => {
   now = T0;
-  store = new AccountStore(
+  store = new SqliteAuthState(
     join(mkdtempSync(join(tmpdir(), 'sigil-auth-http-')), 'registry.sqlite'),
   );
-  auth = new AuthService(store, { clock: () => now });
-  auth.createAccount('alice');
-  auth.grant('alice', 'pkg:npm/@acme/*');
-  auth.createAccount('bob');
-  auth.grant('bob', 'pkg:npm/left-pad');
+  auth = new AuthService(store, new SqliteGrantState(store.accounts.db), { clock: () => now });
+  await auth.createAccount('alice');
+  await auth.grant('alice', 'pkg:npm/@acme/*');
+  await auth.createAccount('bob');
+  await auth.grant('bob', 'pkg:npm/left-pad');
   await build();
 });
 afterEach(async () => {
   await app.close();
-  store.close();
+  await store.close();
 });
 
 const publish = (
@@ -125,7 +129,7 @@ describe('401', () => {
   });
 
   it('a typo: TOKEN_MALFORMED', async () => {
-    const { token } = auth.createToken('alice');
+    const { token } = await auth.createToken('alice');
     const typo = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
     const r = await publish(typo, 'pkg:npm/%40acme/w');
     expect(r.statusCode).toBe(401);
@@ -134,14 +138,13 @@ describe('401', () => {
   });
 
   it('unknown, revoked and expired tokens get byte-identical answers (the reason stays in the server log)', async () => {
-    const unknown = new AuthService(
-      new AccountStore(join(mkdtempSync(join(tmpdir(), 'sigil-o-')), 'r.sqlite')),
-    );
-    unknown.createAccount('alice');
-    const wrong = unknown.createToken('alice').token;
-    const revoked = auth.createToken('alice');
-    auth.revokeToken(revoked.info.id);
-    const expired = auth.createToken('alice', { expiresAt: new Date(T0 + 1_000) }).token;
+    const other = new SqliteAuthState(join(mkdtempSync(join(tmpdir(), 'sigil-o-')), 'r.sqlite'));
+    const unknown = new AuthService(other, new SqliteGrantState(other.accounts.db));
+    await unknown.createAccount('alice');
+    const wrong = (await unknown.createToken('alice')).token;
+    const revoked = await auth.createToken('alice');
+    await auth.revokeToken(revoked.info.id);
+    const expired = (await auth.createToken('alice', { expiresAt: new Date(T0 + 1_000) })).token;
     now += 1_000;
     const rs = await Promise.all(
       [wrong, revoked.token, expired].map((t) => publish(t, 'pkg:npm/%40acme/w')),
@@ -160,14 +163,15 @@ describe('401', () => {
 
 describe('403', () => {
   it('out-of-scope namespace (token) and someone else’s namespace (grant)', async () => {
-    const narrow = auth.createToken('alice', { namespaces: ['pkg:npm/@acme/widget'] }).token;
+    const narrow = (await auth.createToken('alice', { namespaces: ['pkg:npm/@acme/widget'] }))
+      .token;
     const r1 = await publish(narrow, 'pkg:npm/%40acme/gadget');
     expect(r1.statusCode).toBe(403);
     expect(r1.json().error).toMatchObject({
       code: 'TOKEN_SCOPE',
       detail: { namespace: 'pkg:npm/%40acme/gadget', action: 'publish' },
     });
-    const wide = auth.createToken('alice').token;
+    const wide = (await auth.createToken('alice')).token;
     const r2 = await publish(wide, 'pkg:npm/left-pad');
     expect(r2.statusCode).toBe(403);
     expect(r2.json().error.code).toBe('NAMESPACE_FORBIDDEN');
@@ -179,7 +183,7 @@ describe('403', () => {
   });
 
   it('a publish-only token may not make key events', async () => {
-    const t = auth.createToken('alice', { actions: ['publish'] }).token;
+    const t = (await auth.createToken('alice', { actions: ['publish'] })).token;
     const r = await app.inject({
       method: 'POST',
       url: `/api/v1/keys/${encodeURIComponent('pkg:npm/%40acme/w')}`,
@@ -193,12 +197,12 @@ describe('403', () => {
 describe('two-factor over HTTP (what npm does)', () => {
   let secret: Buffer;
   let token: string;
-  beforeEach(() => {
-    const e = auth.enableTwoFactor('alice');
+  beforeEach(async () => {
+    const e = await auth.enableTwoFactor('alice');
     secret = base32Decode(e.secret)!;
-    auth.confirmTwoFactor('alice', hotp(secret, totpStep(now)));
+    await auth.confirmTwoFactor('alice', hotp(secret, totpStep(now)));
     now += 30_000;
-    token = auth.createToken('alice', { actions: ['publish', 'keys'] }).token;
+    token = (await auth.createToken('alice', { actions: ['publish', 'keys'] })).token;
   });
 
   it('no code: 401 with WWW-Authenticate: OTP, which npm-registry-fetch turns into an OTP prompt', async () => {
@@ -240,7 +244,7 @@ describe('two-factor over HTTP (what npm does)', () => {
     expect((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': old })).json().error.code).toBe(
       'OTP_INVALID',
     );
-    const narrow = auth.createToken('alice', { actions: ['keys'] }).token; // no publish
+    const narrow = (await auth.createToken('alice', { actions: ['keys'] })).token; // no publish
     const c = hotp(secret, totpStep(now));
     expect((await publish(narrow, 'pkg:npm/%40acme/w', { 'npm-otp': c })).statusCode).toBe(403);
     expect((await publish(token, 'pkg:npm/%40acme/w', { 'npm-otp': c })).statusCode).toBe(200);
@@ -269,7 +273,7 @@ describe('429', () => {
   it('per-account bucket: Retry-After header and retryAfterSeconds, then recovers with the clock', async () => {
     await app.close();
     await build({ perAccount: { burst: 2, perMinute: 6 } });
-    const t = auth.createToken('alice').token;
+    const t = (await auth.createToken('alice')).token;
     expect((await publish(t, 'pkg:npm/%40acme/w')).statusCode).toBe(200);
     expect((await publish(t, 'pkg:npm/%40acme/w')).statusCode).toBe(200);
     const r = await publish(t, 'pkg:npm/%40acme/w');
@@ -284,7 +288,9 @@ describe('429', () => {
       },
     });
     // bob is not slowed down by alice
-    expect((await publish(auth.createToken('bob').token, 'pkg:npm/left-pad')).statusCode).toBe(200);
+    expect(
+      (await publish((await auth.createToken('bob')).token, 'pkg:npm/left-pad')).statusCode,
+    ).toBe(200);
     now += 10_000;
     expect((await publish(t, 'pkg:npm/%40acme/w')).statusCode).toBe(200);
   });
@@ -297,11 +303,47 @@ describe('429', () => {
       codes.push((await publish(undefined, 'pkg:npm/%40acme/w')).statusCode);
     expect(codes).toEqual([401, 401, 401, 429]);
   });
+
+  it('buckets live in the registry database (a second process shares them), committed without touching its fsync level', async () => {
+    await app.close();
+    await build({ perIp: { burst: 2, perMinute: 1 } });
+    const db = store.accounts.db;
+    const level = db.pragma('synchronous', { simple: true });
+    expect(level).toBe(2); // FULL: the registry's own commits are durable on return
+    for (let i = 0; i < 2; i++) await publish(undefined, 'pkg:npm/%40acme/w');
+    expect(db.pragma('synchronous', { simple: true })).toBe(level); // restored after each take
+    const second = new SqliteAuthState(db.name);
+    try {
+      const bucket = { capacity: 2, refillPerSecond: 1 / 60 };
+      expect(await second.takeRate('ip:127.0.0.1', 1, bucket, now)).toMatchObject({ ok: false });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('buckets that refilled completely are forgotten (the table does not grow with every address)', async () => {
+    await app.close();
+    await build({ perIp: { burst: 2, perMinute: 60 }, otpFailures: { burst: 1, perMinute: 60 } });
+    const count = () =>
+      store.accounts.db.prepare('SELECT count(*) FROM rate_bucket').pluck().get() as number;
+    const from = (ip: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/publish', remoteAddress: ip, payload: {} });
+    for (let i = 1; i <= 5; i++) await from(`203.0.113.${i}`);
+    expect(count()).toBe(5);
+    // Every limit here is full again 30 s after its last take (the longest: perAccount, burst 30
+    // at 60/min); the guard forgets such buckets once a minute.
+    now += 45_000;
+    await from('203.0.113.6');
+    expect(count()).toBe(6); // not a minute yet: nothing forgotten
+    now += 15_001;
+    await from('203.0.113.7');
+    expect(count()).toBe(2); // the first five (60 s old) went; .6 (15 s old) is still draining
+  });
 });
 
 describe('413', () => {
   it('an upload over the route limit names the limit (authenticated client)', async () => {
-    const t = auth.createToken('alice').token;
+    const t = (await auth.createToken('alice')).token;
     const r = await publish(t, 'pkg:npm/%40acme/w', {}, 'x'.repeat(2_000));
     expect(r.statusCode).toBe(413);
     expect(r.json()).toEqual({
@@ -327,7 +369,7 @@ describe('413', () => {
 
 describe('authorizeWrite (the registry routes option)', () => {
   it('returns the account, or throws AuthError that toAuthError maps', async () => {
-    const t = auth.createToken('alice').token;
+    const t = (await auth.createToken('alice')).token;
     const ok = await publish(t, 'pkg:npm/%40acme/w');
     expect(ok.statusCode).toBe(200);
     const fake = {
@@ -358,15 +400,15 @@ describe('withPublishClaims', () => {
     });
 
   it('a refused first publish leaves no claim and no hold: another account may claim a pattern over it at once', async () => {
-    auth.createAccount('carol');
-    const carol = auth.createToken('carol').token;
+    await auth.createAccount('carol');
+    const carol = (await auth.createToken('carol')).token;
     expect((await upload(carol, 'pkg:npm/%40race/widget', true)).statusCode).toBe(500);
     expect(await auth.claimNamespace('bob', 'pkg:npm/%40race/*')).toBe(true);
   });
 
   it('a first publish that succeeds claims its name for the uploader, and a pattern over it is refused', async () => {
-    auth.createAccount('carol');
-    const carol = auth.createToken('carol').token;
+    await auth.createAccount('carol');
+    const carol = (await auth.createToken('carol')).token;
     expect((await upload(carol, 'pkg:npm/%40race2/widget', false)).statusCode).toBe(200);
     expect(await auth.claimNamespace('bob', 'pkg:npm/%40race2/*')).toBe(false);
     expect(await auth.claimNamespace('carol', 'pkg:npm/%40race2/widget')).toBe(true);

@@ -230,11 +230,13 @@ describe("cargo publish: refusals in cargo's shape, nothing stored", () => {
     const p = body(meta('demo', '1.0.0'), crate('demo', '1.0.0'));
     expect((await publish(p, null)).statusCode).toBe(401);
     expect((await publish(p, 'sgl_wrong')).statusCode).toBe(401);
-    registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', {
-      actions: ['publish'],
-      namespaces: ['pkg:cargo/bobs-crate'],
-    }).token;
+    await registry.auth.createAccount('bob');
+    const bob = (
+      await registry.auth.createToken('bob', {
+        actions: ['publish'],
+        namespaces: ['pkg:cargo/bobs-crate'],
+      })
+    ).token;
     const r = await publish(p, bob);
     expect(r.statusCode).toBe(403);
     expect(detail(r)).toBeTruthy();
@@ -242,10 +244,10 @@ describe("cargo publish: refusals in cargo's shape, nothing stored", () => {
   });
 
   it('enforces 2FA: an account with a second factor is refused without a code (cargo cannot send one)', async () => {
-    registry.auth.createAccount('carol');
-    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
-    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
-    const carol = registry.auth.createToken('carol').token;
+    await registry.auth.createAccount('carol');
+    const secret = base32Decode((await registry.auth.enableTwoFactor('carol')).secret)!;
+    await registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = (await registry.auth.createToken('carol')).token;
     const p = body(meta('carol-crate', '1.0.0'), crate('carol-crate', '1.0.0'));
     const r = await publish(p, carol);
     expect(r.statusCode).toBe(401);
@@ -369,8 +371,8 @@ describe('owners API: refusals', () => {
     });
 
   it('keeps the last owner, refuses malformed bodies, unknown accounts and crates, and non-owners; all or nothing', async () => {
-    registry.auth.createAccount('ann');
-    const ann = registry.auth.createToken('ann', { actions: ['publish'] }).token;
+    await registry.auth.createAccount('ann');
+    const ann = (await registry.auth.createToken('ann', { actions: ['publish'] })).token;
     expect((await publishCrate('owned', '1.0.0')).statusCode).toBe(200);
     // The publisher (admin) is the one owner: removing it would leave the crate without one.
     const admin = (await owners('GET', 'owned'))

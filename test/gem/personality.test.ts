@@ -146,20 +146,22 @@ describe('gem push: refusals as text, nothing stored', () => {
     const g = gemFile('demo', '1.0.0');
     expect((await push(g, null)).statusCode).toBe(401);
     expect((await push(g, 'sgl_wrong')).statusCode).toBe(401);
-    registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', {
-      actions: ['publish'],
-      namespaces: ['pkg:gem/bobs'],
-    }).token;
+    await registry.auth.createAccount('bob');
+    const bob = (
+      await registry.auth.createToken('bob', {
+        actions: ['publish'],
+        namespaces: ['pkg:gem/bobs'],
+      })
+    ).token;
     expect((await push(g, bob)).statusCode).toBe(403);
     nothingStored();
   });
 
   it('enforces 2FA: an account with a second factor is refused without a code', async () => {
-    registry.auth.createAccount('carol');
-    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
-    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
-    const carol = registry.auth.createToken('carol').token;
+    await registry.auth.createAccount('carol');
+    const secret = base32Decode((await registry.auth.enableTwoFactor('carol')).secret)!;
+    await registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = (await registry.auth.createToken('carol')).token;
     const r = await push(gemFile('carol-gem', '1.0.0'), carol);
     expect(r.statusCode).toBe(401);
     expect(r.body).toContain('--otp <code>');

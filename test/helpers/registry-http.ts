@@ -26,7 +26,7 @@ export interface TestRegistry {
   ): Promise<Answer>;
   keyEvent(token: string, envelope: DsseEnvelope): Promise<Answer>;
   /** tokenFor creates an account and a publish+keys token for it. */
-  tokenFor(account: string): string;
+  tokenFor(account: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -86,9 +86,9 @@ export async function startRegistry(
         ...(opts.type ? { type: opts.type } : {}),
       }),
     keyEvent: (token, envelope) => call(token, 'POST', '/api/v1/key-events', { envelope }),
-    tokenFor(account) {
-      reg.auth.createAccount(account);
-      return reg.auth.createToken(account, { actions: ['publish', 'keys'] }).token;
+    async tokenFor(account) {
+      await reg.auth.createAccount(account);
+      return (await reg.auth.createToken(account, { actions: ['publish', 'keys'] })).token;
     },
     async close() {
       await reg.close();

@@ -165,14 +165,14 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     expect(search.out).toContain('sigil-liba = "0.1.0"');
     expect(search.out).toContain('sigil_libb = "0.2.0"');
 
-    reg.auth.createAccount('bob');
+    await reg.auth.createAccount('bob');
     const owner = (...a: string[]) =>
       runCargo(['owner', '--registry', 'sigil', ...a], cwd, env(home));
     const add = await owner('--add', 'bob', 'sigil-liba');
     expect(add.code, add.out).toBe(0);
     expect((await owner('--list', 'sigil-liba')).out).toContain('bob');
     // bob may now publish sigil-liba: ownership is the registry's publish grant
-    const bobToken = reg.auth.createToken('bob').token;
+    const bobToken = (await reg.auth.createToken('bob')).token;
     expect(
       (
         await fetch(`${url}/cargo/api/v1/crates/sigil-liba/owners`, {

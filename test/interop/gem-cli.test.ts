@@ -301,7 +301,7 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
     it('gem owner lists, adds and removes owners, and gem yank hides a version (logged) while its .gem stays downloadable', async () => {
       const env = { ...freshHome(), GEM_HOST_API_KEY: reg.adminToken! };
       const host = ['--host', `${url}/rubygems`];
-      reg.auth.createAccount('bob');
+      await reg.auth.createAccount('bob');
       const add = await run('gem', ['owner', 'sigil-top', '--add', 'bob', ...host], root, env);
       expect(add.code, add.out).toBe(0);
       expect(add.out).toContain('Owner added successfully.');
@@ -317,7 +317,7 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
       );
       expect(nobody.out).toContain('there is no account "nobody"');
       // bob, now an owner, removes himself; the admin stays (a gem always keeps an owner)
-      const bobEnv = { ...env, GEM_HOST_API_KEY: reg.auth.createToken('bob').token };
+      const bobEnv = { ...env, GEM_HOST_API_KEY: (await reg.auth.createToken('bob')).token };
       const rm = await run('gem', ['owner', 'sigil-top', '--remove', 'bob', ...host], root, bobEnv);
       expect(rm.out).toContain('Owner removed successfully.');
       expect((await run('gem', ['owner', 'sigil-top', ...host], root, env)).out).not.toContain(

@@ -466,16 +466,17 @@ describe('bad input', () => {
     const none = await put('@alice/x', body(), null);
     expect(none.statusCode).toBe(401);
     expect(none.json().code).toBe('AUTH_REQUIRED');
-    registry.auth.createAccount('bob');
-    const bobScoped = registry.auth.createToken('bob', { namespaces: ['pkg:npm/%40bob/*'] }).token;
+    await registry.auth.createAccount('bob');
+    const bobScoped = (await registry.auth.createToken('bob', { namespaces: ['pkg:npm/%40bob/*'] }))
+      .token;
     const scope = await put('@alice/x', body(), bobScoped);
     expect(scope.statusCode).toBe(403);
     expect(scope.json().code).toBe('TOKEN_SCOPE');
-    registry.auth.createAccount('alice');
+    await registry.auth.createAccount('alice');
     expect(
-      (await put('@alice/x', body(), registry.auth.createToken('alice').token)).statusCode,
+      (await put('@alice/x', body(), (await registry.auth.createToken('alice')).token)).statusCode,
     ).toBe(201); // the first publish claims the package
-    const bob = registry.auth.createToken('bob').token;
+    const bob = (await registry.auth.createToken('bob')).token;
     const held = await put(
       '@alice/x',
       publishBody('@alice/x', '1.0.1', tgz({ name: '@alice/x', version: '1.0.1' })),
@@ -485,11 +486,11 @@ describe('bad input', () => {
     expect(held.json().code).toBe('NAMESPACE_FORBIDDEN');
 
     // 2FA: npm retries with npm-otp after `401 WWW-Authenticate: OTP`.
-    registry.auth.createAccount('carol');
-    const enrol = registry.auth.enableTwoFactor('carol');
+    await registry.auth.createAccount('carol');
+    const enrol = await registry.auth.enableTwoFactor('carol');
     const secret = base32Decode(enrol.secret)!;
-    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
-    const carol = registry.auth.createToken('carol').token;
+    await registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = (await registry.auth.createToken('carol')).token;
     const b = publishBody('carol-pkg', '1.0.0', tgz({ name: 'carol-pkg', version: '1.0.0' }));
     const challenge = await put('carol-pkg', b, carol);
     expect(challenge.statusCode).toBe(401);

@@ -68,7 +68,7 @@ describe.skipIf(skipUnlessPresent(rscript))(
       rscript.require();
       dir = mkdtempSync(join(tmpdir(), 'sigil-cran-'));
       t = await startRegistry('cran');
-      token = t.tokenFor('ada');
+      token = await t.tokenFor('ada');
       for (const [v, b] of [
         ['0.4-1', v1],
         ['0.4-2', v2],

@@ -97,7 +97,7 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
   });
 
   it('mvn deploy:deploy-file PUTs the jar and POM with a token; they become logged releases', async () => {
-    const token = t.tokenFor('ada');
+    const token = await t.tokenFor('ada');
     const r = await runMvn([
       '-B',
       '-s',
@@ -176,7 +176,7 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
   }, 120_000);
 
   it('bad input over HTTP: mismatching coordinates or checksums, overwrite, traversal, malformed metadata, oversize — clear errors, nothing stored', async () => {
-    const token = t.tokenFor('bob');
+    const token = await t.tokenFor('bob');
     const before = t.reg.store.count();
     // file name says another version than the POM inside
     const a = await t.publish(token, pom, { filename: 'sigil-demo-2.0.0.pom', type: 'maven' });
@@ -210,7 +210,7 @@ describe.skipIf(skip)('mvn resolves from sigil serve with strict checksums', () 
       });
     const anon = await put(`${BASE}.jar`, jar, '');
     expect(anon.status, await anon.clone().text()).toBe(401);
-    const other = t.tokenFor('carol');
+    const other = await t.tokenFor('carol');
     const wrongPlace = await put(
       'org/example/sigil/sigil-demo/2.0.0/sigil-demo-2.0.0.jar',
       jar,

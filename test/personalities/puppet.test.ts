@@ -33,7 +33,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
     puppet.require();
     dir = mkdtempSync(join(tmpdir(), 'sigil-puppet-'));
     t = await startRegistry('puppet');
-    const r = await t.publish(t.tokenFor('ada'), tarball, {
+    const r = await t.publish(await t.tokenFor('ada'), tarball, {
       filename: 'sigil-demo-2.0.1.tar.gz',
       type: 'puppet',
     });
@@ -97,7 +97,7 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
   }, 120_000);
 
   it('bad input over HTTP: malformed metadata.json, contradicting names, overwrite, oversize, traversal — clear errors, nothing stored', async () => {
-    const token = t.tokenFor('bob');
+    const token = await t.tokenFor('bob');
     const before = t.reg.store.count();
     const bad = makeTarGz([
       { name: 'sigil-other-1.0.0/metadata.json', data: '{"name": "sigil-other", "version": ' },
@@ -136,13 +136,13 @@ describe.skipIf(skipUnlessPresent(puppet))('puppet module install from sigil ser
       },
       { name: 'sigil-demo-2.0.1/manifests/init.pp', data: 'class demo { notify { "other": } }\n' },
     ]);
-    const over = await t.publish(t.tokenFor('ada2'), other, {
+    const over = await t.publish(await t.tokenFor('ada2'), other, {
       filename: 'sigil-demo-2.0.1.tar.gz',
       type: 'puppet',
     });
     expect([403, 409], over.text).toContain(over.status);
     expect(over.text).not.toMatch(/\n\s+at /);
-    const adaToken = t.reg.auth.createToken('ada', { actions: ['publish'] }).token;
+    const adaToken = (await t.reg.auth.createToken('ada', { actions: ['publish'] })).token;
     const overOwner = await t.publish(adaToken, other, {
       filename: 'sigil-demo-2.0.1.tar.gz',
       type: 'puppet',

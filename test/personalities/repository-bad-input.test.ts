@@ -93,7 +93,7 @@ describe('signed-repository personalities refuse bad input over HTTP, storing no
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-bad-input-17-'));
     t = await startRegistry('badinput17', { maxUploadBytes: 256 * 1024 });
-    token = t.tokenFor('ada');
+    token = await t.tokenFor('ada');
     // One good release of each, so "the same version with other bytes" has something to hit.
     for (const [file, bytes, type, ns] of [
       ['bad-input_1.0-1_all.deb', deb(control('bad-input', '1.0-1')), 'deb', undefined],

@@ -49,7 +49,7 @@ describe.skipIf(skip)(
       php.require();
       wordpress.require();
       t = await startRegistry('wordpress');
-      token = t.tokenFor('ada');
+      token = await t.tokenFor('ada');
       for (const [v, b] of [
         ['1.0.0', v1],
         ['1.1.0', v2],

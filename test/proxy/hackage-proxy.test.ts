@@ -68,8 +68,8 @@ describe.skipIf(skipUnlessPresent(cabal))(
         batchIntervalMs: 2,
       });
       const upUrl = await upstream.listen();
-      upstream.auth.createAccount('up');
-      const token = upstream.auth.createToken('up', { actions: ['publish'] }).token;
+      await upstream.auth.createAccount('up');
+      const token = (await upstream.auth.createToken('up', { actions: ['publish'] })).token;
       for (const [name, version] of [
         ['up-pkg', '1.0'],
         ['other-pkg', '1.0'],

@@ -88,7 +88,7 @@ beforeAll(async () => {
       'test',
     ),
   });
-  alice = t.tokenFor('alice');
+  alice = await t.tokenFor('alice');
 }, 60_000);
 
 afterAll(async () => {
@@ -123,7 +123,7 @@ describe('shadowing: a public name is not published here', () => {
       versions: Record<string, unknown>;
     };
     expect(Object.keys(doc.versions)).toEqual(['4.17.21']);
-    expect(t.reg.auth.store.grantsOf('alice')).toEqual([]);
+    expect(await t.reg.auth.grants.grantsOf('alice')).toEqual([]);
   });
 
   it('a name the upstream lists but nobody fetched yet: the first publish asks the upstream and is refused', async () => {
@@ -189,7 +189,7 @@ describe('shadowing: a public name is not published here', () => {
       'NAME_BELONGS_TO_UPSTREAM',
       'pkg:npm/%40types/thing',
     );
-    expect(t.reg.auth.store.grantsFor(['pkg:npm/%40types/*'])).toEqual([]);
+    expect(await t.reg.auth.grants.grantsFor(['pkg:npm/%40types/*'])).toEqual([]);
     expect((await t.call(alice, 'GET', '/@types%2fthing')).status).toBe(200); // still the public package
   });
 
@@ -207,7 +207,7 @@ describe('shadowing: a public name is not published here', () => {
     };
     const lookup = t.call(alice, 'GET', `/api/v1/releases/${enc(purlOf('racer', '1.0.0'))}`);
     await started; // the lookup passed its "not hosted" check and is fetching the bytes
-    t.reg.auth.grant('alice', 'pkg:npm/racer'); // the operator gives the name to alice meanwhile
+    await t.reg.auth.grant('alice', 'pkg:npm/racer'); // the operator gives the name to alice meanwhile
     const before = logSize();
     expect((await apiPublish(alice, 'racer', '5.0.0')).status).toBe(201);
     release();
@@ -232,7 +232,7 @@ describe('shadowing: a public name is not published here', () => {
     try {
       const lookup = t.call(alice, 'GET', `/api/v1/releases/${enc(purlOf('racer-two', '1.0.0'))}`);
       await reserved; // the observed row is reserved (pending), its entry on its way to the log
-      t.reg.auth.grant('alice', 'pkg:npm/racer-two');
+      await t.reg.auth.grant('alice', 'pkg:npm/racer-two');
       expectRefused(await apiPublish(alice, 'racer-two', '5.0.0'), 403, 'NAME_BELONGS_TO_UPSTREAM');
       release();
       expect((await lookup).status).toBe(200);
@@ -263,14 +263,14 @@ describe('names held by an account or governed by a ledger are never fetched ups
   };
 
   it('a package granted to an account by the operator', async () => {
-    t.reg.auth.grant('alice', 'pkg:npm/claimed-pkg');
+    await t.reg.auth.grant('alice', 'pkg:npm/claimed-pkg');
     await everyRead('claimed-pkg', '1.0.0');
     expect(asked('claimed-pkg')).toEqual([]);
     expect(t.reg.store.versions('npm', '', 'claimed-pkg')).toEqual([]);
   });
 
   it('a scope pattern granted to an account (pkg:npm/%40granted/*)', async () => {
-    t.reg.auth.grant('alice', 'pkg:npm/%40granted/*');
+    await t.reg.auth.grant('alice', 'pkg:npm/%40granted/*');
     await everyRead('@granted/thing', '1.0.0');
     expect(asked('@granted')).toEqual([]);
   });
@@ -289,8 +289,8 @@ describe('names held by an account or governed by a ledger are never fetched ups
     // A name the upstream does not have yet gets its ledger; the upstream publishes it later.
     const r = await t.keyEvent(t.admin, add('pkg:npm/ledgered-later'));
     expect(r.status, r.text).toBe(201);
-    t.reg.auth.store.deleteGrant('admin', 'pkg:npm/ledgered-later'); // the admin's first key event claimed it: now only the ledger holds it
-    expect(t.reg.auth.store.grantsFor(['pkg:npm/ledgered-later'])).toEqual([]);
+    await t.reg.auth.grants.deleteGrant('admin', 'pkg:npm/ledgered-later'); // the admin's first key event claimed it: now only the ledger holds it
+    expect(await t.reg.auth.grants.grantsFor(['pkg:npm/ledgered-later'])).toEqual([]);
     upstream.packages.set('ledgered-later', [
       { name: 'ledgered-later', version: '1.0.0', bytes: tgz('ledgered-later', '1.0.0') },
     ]);

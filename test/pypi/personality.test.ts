@@ -233,11 +233,13 @@ describe('twine upload: refusals, nothing stored', () => {
   });
 
   it("refuses an upload out of the token's scope, and a project owned by someone else under another spelling", async () => {
-    registry.auth.createAccount('bob');
-    const bob = registry.auth.createToken('bob', {
-      actions: ['publish'],
-      namespaces: ['pkg:pypi/bobs-*'],
-    }).token;
+    await registry.auth.createAccount('bob');
+    const bob = (
+      await registry.auth.createToken('bob', {
+        actions: ['publish'],
+        namespaces: ['pkg:pypi/bobs-*'],
+      })
+    ).token;
     const w = wheel('demo', '1.0.0');
     const r = await upload(
       twineFields('demo', '1.0.0', w),
@@ -248,8 +250,8 @@ describe('twine upload: refusals, nothing stored', () => {
     nothingStored();
     // admin owns "my-proj"; bob's token for "my_proj"-ish spellings reaches the same namespace and is refused.
     expect((await uploadWheel('my-proj', '1.0.0')).statusCode).toBe(200);
-    registry.auth.createAccount('carol');
-    const carol = registry.auth.createToken('carol', { actions: ['publish'] }).token;
+    await registry.auth.createAccount('carol');
+    const carol = (await registry.auth.createToken('carol', { actions: ['publish'] })).token;
     const w2 = wheel('My_Proj', '1.0.1');
     const r2 = await upload(
       twineFields('My_Proj', '1.0.1', w2),
@@ -261,10 +263,10 @@ describe('twine upload: refusals, nothing stored', () => {
   });
 
   it('the first publisher owns the project: another account cannot publish its next version; a refused upload claims nothing', async () => {
-    registry.auth.createAccount('dave');
-    registry.auth.createAccount('erin');
-    const dave = registry.auth.createToken('dave', { actions: ['publish'] }).token;
-    const erin = registry.auth.createToken('erin', { actions: ['publish'] }).token;
+    await registry.auth.createAccount('dave');
+    await registry.auth.createAccount('erin');
+    const dave = (await registry.auth.createToken('dave', { actions: ['publish'] })).token;
+    const erin = (await registry.auth.createToken('erin', { actions: ['publish'] })).token;
     // erin's upload is refused (the form names another version than the wheel): she must not own the name after it
     const bad = wheel('first-come', '1.0.0');
     expect(
@@ -310,10 +312,10 @@ describe('twine upload: refusals, nothing stored', () => {
   });
 
   it('enforces 2FA: an account with a second factor is refused without a code (twine cannot send one)', async () => {
-    registry.auth.createAccount('carol');
-    const secret = base32Decode(registry.auth.enableTwoFactor('carol').secret)!;
-    registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
-    const carol = registry.auth.createToken('carol').token;
+    await registry.auth.createAccount('carol');
+    const secret = base32Decode((await registry.auth.enableTwoFactor('carol')).secret)!;
+    await registry.auth.confirmTwoFactor('carol', totp(secret, Date.now()));
+    const carol = (await registry.auth.createToken('carol')).token;
     const w = wheel('carol-pkg', '1.0.0');
     const r = await upload(
       twineFields('carol-pkg', '1.0.0', w),

@@ -719,15 +719,15 @@ describe('auth over HTTP: 401 for who you are, 403 for what you may do', () => {
       401,
       'TOKEN_INVALID',
     );
-    const t = reg.auth.createToken('admin', { actions: ['publish'], label: 'to revoke' });
+    const t = await reg.auth.createToken('admin', { actions: ['publish'], label: 'to revoke' });
     expect((await publish(free(2), { authorization: `Bearer ${t.token}` })).status).toBe(201);
-    reg.auth.revokeToken(t.info.id);
+    await reg.auth.revokeToken(t.info.id);
     const revoked = await publish(free(3), { authorization: `Bearer ${t.token}` });
     expectRefused(revoked, 401, 'TOKEN_INVALID');
     expect(revoked.json.error!.message).toBe(
       (await publish(free(3), { authorization: `Bearer ${generateToken()}` })).json.error!.message,
     ); // no oracle
-    const expired = reg.auth.createToken('admin', {
+    const expired = await reg.auth.createToken('admin', {
       actions: ['publish'],
       expiresAt: new Date(Date.now() + 300),
     });
@@ -751,13 +751,13 @@ describe('auth over HTTP: 401 for who you are, 403 for what you may do', () => {
   });
 
   it('a token without the action, out of its namespace scope, or an account without a grant → 403', async () => {
-    const readOnlyKeys = reg.auth.createToken('admin', { actions: ['keys'] });
+    const readOnlyKeys = await reg.auth.createToken('admin', { actions: ['keys'] });
     expectRefused(
       await publish(free(5), { authorization: `Bearer ${readOnlyKeys.token}` }),
       403,
       'TOKEN_SCOPE',
     );
-    const scoped = reg.auth.createToken('admin', {
+    const scoped = await reg.auth.createToken('admin', {
       actions: ['publish'],
       namespaces: ['pkg:generic/auth-pkg-6'],
     });
@@ -767,8 +767,8 @@ describe('auth over HTTP: 401 for who you are, 403 for what you may do', () => {
       'TOKEN_SCOPE',
     );
     expect((await publish(free(6), { authorization: `Bearer ${scoped.token}` })).status).toBe(201);
-    reg.auth.createAccount('eve');
-    const eve = reg.auth.createToken('eve', { actions: ['publish', 'keys'] });
+    await reg.auth.createAccount('eve');
+    const eve = await reg.auth.createToken('eve', { actions: ['publish', 'keys'] });
     const v = tgz('walk', '7.0.0');
     expectRefused(
       await upload(
@@ -801,10 +801,10 @@ describe('auth over HTTP: 401 for who you are, 403 for what you may do', () => {
   });
 
   it('with 2FA on the admin account: missing → 401 OTP_REQUIRED, expired or reused → 401 OTP_INVALID, current → 201', async () => {
-    const { secret } = reg.auth.enableTwoFactor('admin');
+    const { secret } = await reg.auth.enableTwoFactor('admin');
     const key = base32Decode(secret)!;
     const now = Date.now();
-    reg.auth.confirmTwoFactor('admin', totp(key, now)); // uses the current step
+    await reg.auth.confirmTwoFactor('admin', totp(key, now)); // uses the current step
     const missing = await publish(free(8));
     expectRefused(missing, 401, 'OTP_REQUIRED');
     const expired = await publish(free(8), { 'x-sigil-otp': totp(key, now - 5 * 60_000) });

@@ -40,8 +40,8 @@ const payloadOf = (e: DsseEnvelope) =>
 
 beforeAll(async () => {
   t = await startRegistry('spellings');
-  alice = t.tokenFor('alice');
-  mallory = t.tokenFor('mallory');
+  alice = await t.tokenFor('alice');
+  mallory = await t.tokenFor('mallory');
   const r = await t.keyEvent(alice, addEvent(LEDGERED));
   expect(r.status, r.text).toBe(201);
 });

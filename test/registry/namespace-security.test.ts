@@ -71,8 +71,8 @@ beforeAll(async () => {
   t = await startRegistry('nssec');
   reg = t.reg;
   admin = t.admin;
-  alice = t.tokenFor('alice');
-  mallory = t.tokenFor('mallory');
+  alice = await t.tokenFor('alice');
+  mallory = await t.tokenFor('mallory');
 });
 
 afterAll(async () => {
@@ -113,7 +113,7 @@ describe('item 1: a claim never covers a namespace another account holds or anot
   });
 
   it('a broad grant never overrides a narrow one: even with pkg:npm/%40acme/* granted by an admin, mallory cannot publish @acme/widget', async () => {
-    reg.auth.grant('mallory', 'pkg:npm/%40acme/*');
+    await reg.auth.grant('mallory', 'pkg:npm/%40acme/*');
     const v = npmTgz('@acme/widget', '2.0.0');
     expectRefused(await publish(mallory, v), 403, 'NAMESPACE_FORBIDDEN');
     expectRefused(
@@ -130,7 +130,7 @@ describe('item 1: a claim never covers a namespace another account holds or anot
       403,
       'NAMESPACE_FORBIDDEN',
     );
-    reg.auth.store.deleteGrant('mallory', 'pkg:npm/%40acme/*');
+    await reg.auth.grants.deleteGrant('mallory', 'pkg:npm/%40acme/*');
   });
 
   it('Go: an add for pkg:golang/github.com/* is refused while an unsigned github.com module belongs to alice', async () => {
@@ -177,10 +177,12 @@ describe('item 1: a claim never covers a namespace another account holds or anot
 
 describe('item 2: key events in a publish are authorised for their own namespace, and all or nothing', () => {
   it('a token scoped to pkg:npm/mallpkg cannot add a key to pkg:npm/victim inside a publish of mallpkg', async () => {
-    const scoped = reg.auth.createToken('mallory', {
-      actions: ['publish', 'keys'],
-      namespaces: ['pkg:npm/mallpkg'],
-    }).token;
+    const scoped = (
+      await reg.auth.createToken('mallory', {
+        actions: ['publish', 'keys'],
+        namespaces: ['pkg:npm/mallpkg'],
+      })
+    ).token;
     const k = generateKey();
     // The same refusal as on /api/v1/key-events ...
     expectRefused(

@@ -42,8 +42,8 @@ const lookup = async (purl: string) => t.call(t.admin, 'GET', `/api/v1/releases/
 
 beforeAll(async () => {
   t = await startRegistry('onever');
-  alice = t.tokenFor('alice');
-  mallory = t.tokenFor('mallory');
+  alice = await t.tokenFor('alice');
+  mallory = await t.tokenFor('mallory');
 });
 afterAll(async () => {
   await t?.close();

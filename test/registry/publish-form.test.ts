@@ -160,8 +160,8 @@ describe('multipart publish: every check still runs', () => {
 
   it('an account that owns nothing here cannot publish, or add its key, into an owned package by the form: 403, no release, the ledger unchanged', async () => {
     const ns = 'pkg:npm/ownedform';
-    const alice = r.tokenFor('alice-form');
-    const mallory = r.tokenFor('mallory-form');
+    const alice = await r.tokenFor('alice-form');
+    const mallory = await r.tokenFor('mallory-form');
     const aliceKey = generateKey();
     const first = tgz('ownedform', '1.0.0');
     const own = await postForm(

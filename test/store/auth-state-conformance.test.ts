@@ -112,3 +112,85 @@ describe.each(drivers)('AuthState conformance: $name', (d) => {
     expect((await b.takeRate('ip:1', 20, bucket, t + 60_000)).ok).toBe(false); // more than the capacity, ever
   });
 });
+
+describe.each(drivers)('AuthState conformance, listings and state changes: $name', (d) => {
+  it.skipIf(d.skip)('accounts and tokens list in a stable order on both handles', async () => {
+    const [a, b] = await d.pair();
+    for (const n of ['carol', 'Bob', 'alice']) await a.insertAccount(n, n === 'alice', NOW);
+    expect((await b.listAccounts()).map((x) => x.name)).toEqual(['Bob', 'alice', 'carol']);
+    const token = (id: string, account: string, createdAt: string) =>
+      a.insertToken({
+        id,
+        hash: sha(id),
+        account,
+        label: '',
+        namespaces: ['*'],
+        actions: ['publish'],
+        createdAt,
+        expiresAt: null,
+      });
+    await token('t2', 'alice', NOW);
+    await token('t1', 'alice', NOW);
+    await token('t0', 'carol', '2026-12-04T00:00:00.000Z');
+    await token('t3', 'alice', '2026-12-02T00:00:00.000Z');
+    expect((await b.listTokens('alice')).map((t) => t.id)).toEqual(['t3', 't1', 't2']);
+    expect((await b.listTokens()).map((t) => t.id)).toEqual(['t3', 't1', 't2', 't0']);
+    expect(await b.listTokens('nobody')).toEqual([]);
+    expect((await b.tokenById('t0'))?.account).toBe('carol');
+    expect(await b.tokenById('nope')).toBeUndefined();
+    await a.touchToken('t1', '2026-12-03T01:00:00.000Z');
+    expect((await b.tokenById('t1'))?.lastUsedAt).toBe('2026-12-03T01:00:00.000Z');
+  });
+
+  it.skipIf(d.skip)(
+    'two-factor is deleted only in the state asked for; recovery codes are replaced whole',
+    async () => {
+      const [a, b] = await d.pair();
+      await a.insertAccount('dan', false, NOW);
+      await a.setPendingTotp('dan', Buffer.from('s'), NOW);
+      await b.confirmTotp('dan', 7, [sha('r1'), sha('r2')], NOW);
+      // A "cancel the pending enrolment" that lost the race to a confirmation undoes nothing.
+      expect(await a.deleteTotp('dan', 'pending')).toBe(false);
+      expect((await b.getAccount('dan'))?.twoFactor).toBe('on');
+      await a.replaceRecoveryCodes('dan', [sha('n1'), sha('n2'), sha('n3')]);
+      expect(await b.countRecoveryCodes('dan')).toBe(3);
+      expect(await b.consumeRecoveryCode('dan', sha('r1'))).toBe(false); // old ones are gone
+      expect(await b.consumeRecoveryCode('dan', sha('n2'))).toBe(true);
+      expect(await a.countRecoveryCodes('dan')).toBe(2);
+      expect(await b.deleteTotp('dan', 'on')).toBe(true);
+      expect((await a.getAccount('dan'))?.twoFactor).toBe('off');
+      expect(await a.countRecoveryCodes('dan')).toBe(0);
+      expect(await a.deleteTotp('dan', 'on')).toBe(false);
+      // A pending enrolment can be dropped.
+      await a.setPendingTotp('dan', Buffer.from('t'), NOW);
+      expect(await b.deleteTotp('dan', 'pending')).toBe(true);
+      expect(await a.getTotp('dan')).toBeUndefined();
+    },
+  );
+
+  it.skipIf(d.skip)(
+    'a refund gives back no more than capacity; pruned buckets start full',
+    async () => {
+      const [a, b] = await d.pair();
+      const bucket = { capacity: 3, refillPerSecond: 0.01 };
+      const t = 5_000_000;
+      for (let i = 0; i < 3; i++) expect((await a.takeRate('otp:x', 1, bucket, t)).ok).toBe(true);
+      expect((await b.takeRate('otp:x', 1, bucket, t)).ok).toBe(false);
+      await b.refundRate('otp:x', 1, bucket, t);
+      expect((await a.takeRate('otp:x', 1, bucket, t)).ok).toBe(true); // the refunded one
+      expect((await a.takeRate('otp:x', 1, bucket, t)).ok).toBe(false);
+      await a.refundRate('otp:x', 10, bucket, t);
+      const after = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).takeRate('otp:x', 1, bucket, t)),
+      );
+      expect(after.filter((x) => x.ok)).toHaveLength(3); // refunds stop at capacity
+      await a.refundRate('otp:never-taken', 1, bucket, t); // no bucket: nothing to do
+      expect((await b.takeRate('otp:never-taken', 3, bucket, t)).ok).toBe(true);
+      expect((await b.takeRate('otp:never-taken', 1, bucket, t)).ok).toBe(false);
+      await a.takeRate('ip:late', 1, bucket, t + 1000);
+      expect(await b.pruneRates(t + 1)).toBe(2); // otp:x and otp:never-taken; not ip:late
+      expect((await a.takeRate('otp:x', 3, bucket, t)).ok).toBe(true); // forgotten = full
+      expect((await a.takeRate('ip:late', 3, bucket, t + 1000)).ok).toBe(false); // kept
+    },
+  );
+});

@@ -105,13 +105,16 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
       ),
     });
     url = await reg.listen();
-    reg.auth.createAccount('alice');
-    aliceToken = reg.auth.createToken('alice', {
-      actions: ['publish', 'keys'],
-      label: 'browser sign-in',
-    }).token;
-    spareTokenId = reg.auth.createToken('alice', { actions: ['publish'], label: 'ci spare' }).info
-      .id;
+    await reg.auth.createAccount('alice');
+    aliceToken = (
+      await reg.auth.createToken('alice', {
+        actions: ['publish', 'keys'],
+        label: 'browser sign-in',
+      })
+    ).token;
+    spareTokenId = (
+      await reg.auth.createToken('alice', { actions: ['publish'], label: 'ci spare' })
+    ).info.id;
 
     // web-demo: 1.0.0 signed by key1 (first use), 1.1.0 signed by key2 after a rotation key1 → key2.
     key1 = generateKey();
@@ -499,7 +502,7 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
       .poll(() => page.locator('p.notice').innerText())
       .toContain(`token ${spareTokenId} revoked`);
     expect(
-      reg.auth.listTokens('alice').find((t) => t.id === spareTokenId)!.revokedAt,
+      (await reg.auth.listTokens('alice')).find((t) => t.id === spareTokenId)!.revokedAt,
     ).not.toBeNull();
 
     await page.click('form[action="/ui/account/2fa/enable"] button');
@@ -522,17 +525,17 @@ describe.skipIf(skipUnlessPresent(browserBin))('web UI in Chromium', () => {
     await page.click('form[action="/ui/account/2fa/confirm"] button');
     await page.locator('ul.recovery-codes').waitFor();
     expect(await page.locator('ul.recovery-codes li').count()).toBe(10);
-    expect(reg.auth.account('alice').twoFactor).toBe('on');
+    expect((await reg.auth.account('alice')).twoFactor).toBe('on');
     // The app's next code is accepted by the registry's own check (a publish would now need it).
     expect(
-      reg.auth.requireSecondFactor('alice', totp(raw, Date.now() + 30_000), 'publish'),
+      await reg.auth.requireSecondFactor('alice', totp(raw, Date.now() + 30_000), 'publish'),
     ).toMatchObject({ ok: true, method: 'totp' });
     // Shown once: reloading the page does not show them again.
     await page.goto(`${url}/ui/account`);
     expect(await page.locator('ul.recovery-codes').count()).toBe(0);
     expect(await page.locator('main').innerText()).toContain('On.');
     // Revoking the token this session signed in with ends the session at once.
-    const own = reg.auth.listTokens('alice').find((t) => t.label === 'browser sign-in')!;
+    const own = (await reg.auth.listTokens('alice')).find((t) => t.label === 'browser sign-in')!;
     await page.click(`button[aria-label="Revoke token ${own.id}"]`);
     await page.waitForURL(/\/ui\/account$/);
     expect(await page.locator('h1').innerText()).toBe('Sign in');

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { InputError } from '../../core/errors.js';
-import { AccountStore } from '../../store/registry/accounts.js';
+import { SqliteAuthState } from '../../store/registry/sqlite-auth-state.js';
+import { SqliteGrantState } from '../../store/registry/sqlite-grant-state.js';
 import { AuthService, type TokenInfo } from '../../registry/auth/service.js';
 import { printWarning, type Io } from '../output.js';
 
@@ -42,13 +43,15 @@ function collect(value: string, previous: string[] = []): string[] {
   ];
 }
 
-/** openAuth opens the account tables of a data folder; the caller closes the store. */
-function run<T>(flags: DataFlags, fn: (auth: AuthService) => T): T {
-  const store = new AccountStore(join(flags.data, 'registry.sqlite'));
+/** run opens the account tables of a data folder for `fn`, and closes them after. */
+async function run<T>(flags: DataFlags, fn: (auth: AuthService) => Promise<T>): Promise<T> {
+  const state = new SqliteAuthState(join(flags.data, 'registry.sqlite'));
+  const grants = new SqliteGrantState(state.accounts.db);
   try {
-    return fn(new AuthService(store));
+    return await fn(new AuthService(state, grants));
   } finally {
-    store.close();
+    await grants.close();
+    await state.close();
   }
 }
 
@@ -97,9 +100,10 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
       collect,
     )
     .action((name: string, flags: DataFlags & { admin?: boolean; namespace?: string[] }) =>
-      run(flags, (auth) => {
-        const a = auth.createAccount(name, { admin: Boolean(flags.admin) });
-        const grants = (flags.namespace ?? []).map((n) => auth.grant(name, n));
+      run(flags, async (auth) => {
+        const a = await auth.createAccount(name, { admin: Boolean(flags.admin) });
+        const grants: string[] = [];
+        for (const n of flags.namespace ?? []) grants.push(await auth.grant(name, n));
         if (flags.json) return json(io, { ...a, namespaces: grants });
         io.out(
           `created account ${a.name}${a.admin ? ' (admin)' : ''}\n${grants.map((g) => `  may publish and manage keys for ${g}\n`).join('')}next: sigil account token create ${a.name}\n`,
@@ -112,8 +116,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
   )
     .option('-a, --action <actions>', 'publish, keys (comma-separated or repeated)', collect)
     .action((name: string, namespace: string, flags: DataFlags & { action?: string[] }) =>
-      run(flags, (auth) => {
-        const pattern = auth.grant(
+      run(flags, async (auth) => {
+        const pattern = await auth.grant(
           name,
           namespace,
           flags.action?.length ? flags.action : ['publish', 'keys'],
@@ -131,10 +135,10 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
     );
 
   withData(account.command('list').description('list accounts')).action((flags: DataFlags) =>
-    run(flags, (auth) => {
-      const all = auth.store
-        .listAccounts()
-        .map((a) => ({ ...a, namespaces: auth.store.grantsOf(a.name).map((g) => g.pattern) }));
+    run(flags, async (auth) => {
+      const all = [];
+      for (const a of await auth.listAccounts())
+        all.push({ ...a, namespaces: (await auth.grantsOf(a.name)).map((g) => g.pattern) });
       if (flags.json) return json(io, all);
       for (const a of all)
         io.out(
@@ -163,8 +167,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
           label?: string;
         },
       ) =>
-        run(flags, (auth) => {
-          const { token: text, info } = auth.createToken(name, {
+        run(flags, async (auth) => {
+          const { token: text, info } = await auth.createToken(name, {
             ...(flags.namespace ? { namespaces: flags.namespace } : {}),
             ...(flags.action ? { actions: flags.action } : {}),
             ...(flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {}),
@@ -183,8 +187,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
     );
   withData(token.command('list [account]').description('list tokens (never their secrets)')).action(
     (name: string | undefined, flags: DataFlags) =>
-      run(flags, (auth) => {
-        const list = auth.listTokens(name);
+      run(flags, async (auth) => {
+        const list = await auth.listTokens(name);
         if (flags.json) return json(io, list);
         for (const t of list) io.out(`${tokenLine(t)}\n`);
       }),
@@ -192,8 +196,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
   withData(
     token.command('revoke <id>').description('revoke a token by its id (see token list)'),
   ).action((id: string, flags: DataFlags) =>
-    run(flags, (auth) => {
-      const t = auth.revokeToken(id);
+    run(flags, async (auth) => {
+      const t = await auth.revokeToken(id);
       if (flags.json) return json(io, t);
       io.out(`revoked token ${t.id} of ${t.account}\n`);
     }),
@@ -203,8 +207,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
   withData(
     twofa.command('enable <account>').description('start enrolling an authenticator app'),
   ).action((name: string, flags: DataFlags) =>
-    run(flags, (auth) => {
-      const { uri, secret } = auth.enableTwoFactor(name);
+    run(flags, async (auth) => {
+      const { uri, secret } = await auth.enableTwoFactor(name);
       if (flags.json) return json(io, { account: name, state: 'pending', uri, secret });
       io.out(
         [
@@ -223,8 +227,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
       .command('confirm <account> <code>')
       .description('turn two-factor on with the first code; prints recovery codes once'),
   ).action((name: string, code: string, flags: DataFlags) =>
-    run(flags, (auth) => {
-      const { recoveryCodes } = auth.confirmTwoFactor(name, code);
+    run(flags, async (auth) => {
+      const { recoveryCodes } = await auth.confirmTwoFactor(name, code);
       printWarning(
         io,
         'the recovery codes are shown only now; store them offline, each works once',
@@ -240,8 +244,8 @@ export function registerAccount(program: Command, ctx: CommandContext): void {
       .command('disable <account> <code>')
       .description('turn two-factor off (needs a current code or a recovery code)'),
   ).action((name: string, code: string, flags: DataFlags) =>
-    run(flags, (auth) => {
-      auth.disableTwoFactor(name, code);
+    run(flags, async (auth) => {
+      await auth.disableTwoFactor(name, code);
       if (flags.json) return json(io, { account: name, state: 'off' });
       io.out(`two-factor authentication is off for ${name}\n`);
     }),

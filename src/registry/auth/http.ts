@@ -12,10 +12,14 @@
  * Order of checks, cheapest and least revealing first: per-IP limit → token →
  * per-account limit → token scope / grants → second factor (last, so a code
  * is never consumed by a request refused for another reason).
+ *
+ * The rate limits are token buckets in AuthState (`rate_bucket`), not in this
+ * process: replicas on one PostgreSQL give a client one budget, not one each.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authError, AuthError, type AuthErrorCode } from './errors.js';
-import { RateLimiter, systemClock, type Clock, type RateLimit } from './rate-limit.js';
+import type { RateBucket } from '../../store/registry/auth-state.js';
+import { systemClock, type Clock, type RateLimit } from './rate-limit.js';
 import type { Action } from './scope.js';
 import type { AuthService, Principal } from './service.js';
 
@@ -77,9 +81,9 @@ export interface AuthGuard {
     options: RequireAuthOptions,
   ): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** check runs the same checks inside a handler and throws AuthError; returns the context (also set on req.sigilAuth). */
-  check(req: FastifyRequest, action: Action, namespace?: string): AuthContext;
+  check(req: FastifyRequest, action: Action, namespace?: string): Promise<AuthContext>;
   /** authorizeNamespace checks a namespace learnt after the hook ran (from the body); throws AuthError 403. */
-  authorizeNamespace(req: FastifyRequest, namespace: string, action?: Action): AuthContext;
+  authorizeNamespace(req: FastifyRequest, namespace: string, action?: Action): Promise<AuthContext>;
   /** The registry's `authorizeWrite` option: check(), then the account name. Throws AuthError. */
   authorizeWrite(
     req: FastifyRequest,
@@ -93,13 +97,38 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** bucketOf: a limit as AuthState's bucket (RangeError for a limit that would refuse everything). */
+function bucketOf(limit: RateLimit): RateBucket {
+  if (!(limit.burst >= 1) || !(limit.perMinute > 0))
+    throw new RangeError('rate limit needs burst >= 1 and perMinute > 0');
+  return { capacity: limit.burst, refillPerSecond: limit.perMinute / 60 };
+}
+
+/** How often a guard forgets buckets that have refilled completely (a full bucket and none answer alike). */
+const PRUNE_EVERY_MS = 60_000;
+
 export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
   const { auth } = options;
+  const state = auth.state;
   const clock = options.clock ?? systemClock;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const perIp = new RateLimiter(limits.perIp, clock);
-  const perAccount = new RateLimiter(limits.perAccount, clock);
-  const otpFailures = new RateLimiter(limits.otpFailures, clock);
+  const perIp = bucketOf(limits.perIp);
+  const perAccount = bucketOf(limits.perAccount);
+  const otpFailures = bucketOf(limits.otpFailures);
+  // A bucket untouched for this long is full again under every limit here: forgetting it changes
+  // no answer, and keeps the table from growing with every address that ever wrote.
+  const fullAfterMs = Math.max(
+    ...[perIp, perAccount, otpFailures].map((b) => (b.capacity / b.refillPerSecond) * 1000),
+  );
+  let prunedAt = clock();
+  const take = async (key: string, bucket: RateBucket) => {
+    const now = clock();
+    if (now - prunedAt >= PRUNE_EVERY_MS) {
+      prunedAt = now;
+      await state.pruneRates(now - fullAfterMs);
+    }
+    return state.takeRate(key, 1, bucket, now);
+  };
   const refuse = (
     req: FastifyRequest,
     code: AuthErrorCode,
@@ -111,19 +140,23 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     return authError(code, extra);
   };
 
-  const check = (req: FastifyRequest, action: Action, namespace?: string): AuthContext => {
-    const ip = perIp.take(`ip:${req.ip}`);
+  const check = async (
+    req: FastifyRequest,
+    action: Action,
+    namespace?: string,
+  ): Promise<AuthContext> => {
+    const ip = await take(`ip:${req.ip}`, perIp);
     if (!ip.ok)
       throw refuse(req, 'RATE_LIMITED', 'ip limit', { retryAfterSeconds: ip.retryAfterSeconds });
-    const who = auth.authenticate(header(req, 'authorization'));
+    const who = await auth.authenticate(header(req, 'authorization'));
     if (!who.ok) throw refuse(req, who.code, who.reason);
     const principal = who.principal;
-    const acct = perAccount.take(`account:${principal.account}`);
+    const acct = await take(`account:${principal.account}`, perAccount);
     if (!acct.ok)
       throw refuse(req, 'RATE_LIMITED', 'account limit', {
         retryAfterSeconds: acct.retryAfterSeconds,
       });
-    const allowed = auth.authorize(principal, action, namespace);
+    const allowed = await auth.authorize(principal, action, namespace);
     if (!allowed.ok)
       throw refuse(req, allowed.code, allowed.reason, {
         action,
@@ -132,19 +165,21 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
       });
     const otpKey = `otp:${principal.account}`;
     const code = header(req, 'npm-otp') ?? header(req, 'x-sigil-otp');
-    if (principal.twoFactor && code !== undefined) {
-      // Brute force of a 6-digit code: a few wrong codes, then wait.
-      const left = otpFailures.peek(otpKey);
+    const guess = principal.twoFactor && code !== undefined;
+    if (guess) {
+      // Brute force of a 6-digit code: a few wrong codes, then wait. The attempt is taken before
+      // the code is checked, so concurrent guesses (on any replica) cannot outrun the budget;
+      // anything but a wrong code gives it back.
+      const left = await take(otpKey, otpFailures);
       if (!left.ok)
         throw refuse(req, 'RATE_LIMITED', 'otp failure limit', {
           retryAfterSeconds: left.retryAfterSeconds,
         });
     }
-    const second = auth.requireSecondFactor(principal.account, code, action);
-    if (!second.ok) {
-      if (second.code === 'OTP_INVALID') otpFailures.take(otpKey);
-      throw refuse(req, second.code, second.reason);
-    }
+    const second = await auth.requireSecondFactor(principal.account, code, action);
+    if (guess && (second.ok || second.code !== 'OTP_INVALID'))
+      await state.refundRate(otpKey, 1, otpFailures, clock());
+    if (!second.ok) throw refuse(req, second.code, second.reason);
     const ctx: AuthContext = {
       principal,
       action,
@@ -156,15 +191,15 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     return ctx;
   };
 
-  const authorizeNamespace = (
+  const authorizeNamespace = async (
     req: FastifyRequest,
     namespace: string,
     action?: Action,
-  ): AuthContext => {
+  ): Promise<AuthContext> => {
     const ctx = req.sigilAuth;
     if (!ctx) throw refuse(req, 'AUTH_REQUIRED', 'authorizeNamespace before requireAuth');
     const act = action ?? ctx.action;
-    const allowed = auth.authorize(ctx.principal, act, namespace);
+    const allowed = await auth.authorize(ctx.principal, act, namespace);
     if (!allowed.ok)
       throw refuse(req, allowed.code, allowed.reason, {
         action: act,
@@ -182,7 +217,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
       return async (req, reply) => {
         const ns = typeof o.namespace === 'function' ? o.namespace(req) : o.namespace;
         try {
-          check(req, o.action, ns);
+          await check(req, o.action, ns);
           return undefined;
         } catch (e) {
           if (e instanceof AuthError) return sendAuthError(reply, e);
@@ -192,9 +227,9 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     },
     authorizeNamespace,
     async authorizeWrite(req, action, namespace) {
-      const ctx = req.sigilAuth ?? check(req, action, namespace);
+      const ctx = req.sigilAuth ?? (await check(req, action, namespace));
       if (namespace !== undefined && ctx.namespace !== namespace)
-        authorizeNamespace(req, namespace, action);
+        await authorizeNamespace(req, namespace, action);
       return ctx.principal.account;
     },
   };
@@ -273,7 +308,7 @@ export function publishClaims(
   return {
     authorize: async (namespace, action) => {
       if (
-        auth.guard.authorizeNamespace(req, namespace, action).unclaimed &&
+        (await auth.guard.authorizeNamespace(req, namespace, action)).unclaimed &&
         !(await claimPatternFirst(auth.service, req, namespace))
       ) {
         // until the claim below, no other account's pattern may be granted over this name

@@ -1,7 +1,13 @@
 /**
- * AuthService: the policy of accounts and auth over an AccountStore — who an
- * `Authorization` header belongs to, what its token may do, and whether the
- * account's second factor is satisfied. The CLI and the HTTP glue both use it.
+ * AuthService: the policy of accounts and auth over the AuthState and
+ * GrantState contracts — who an `Authorization` header belongs to, what its
+ * token may do, and whether the account's second factor is satisfied. The CLI
+ * and the HTTP glue both use it.
+ *
+ * Every decision reads the shared state, never a copy in this process: with
+ * replicas on one PostgreSQL, a token revoked on one is refused by all at
+ * once, a TOTP step or recovery code is accepted once in all, and grants are
+ * one set. Hence every method is async; an un-awaited call is a hole.
  *
  * Checks return result values (`{ ok: true, … } | { ok: false, code, reason }`);
  * `code` is what the client sees (see errors.ts), `reason` is for the server
@@ -9,9 +15,8 @@
  * must never be sent to the client. Administrative calls throw AuthError.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AccountRow, AccountStore, TokenRow } from '../../store/registry/accounts.js';
-import type { GrantState } from '../../store/registry/grant-state.js';
-import { SqliteGrantState } from '../../store/registry/sqlite-grant-state.js';
+import type { AccountRow, AuthState, TokenRow } from '../../store/registry/auth-state.js';
+import type { GrantRow, GrantState } from '../../store/registry/grant-state.js';
 import { authError, AuthError } from './errors.js';
 import { systemClock, type Clock } from './rate-limit.js';
 import {
@@ -91,15 +96,17 @@ const NO_HASH = Buffer.alloc(32);
 
 export class AuthService {
   private readonly clock: Clock;
-  /** Claims and first-publish holds: one place for every process (replicas: PostgreSQL). */
-  readonly grants: GrantState;
 
+  /**
+   * @param state accounts, tokens, two-factor and rate buckets (embedded: SqliteAuthState; replicas: PgAuthState)
+   * @param grants grants, claims and first-publish holds (embedded: SqliteGrantState; replicas: PgGrantState)
+   */
   constructor(
-    readonly store: AccountStore,
-    options: { clock?: Clock; grants?: GrantState } = {},
+    readonly state: AuthState,
+    readonly grants: GrantState,
+    options: { clock?: Clock } = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.grants = options.grants ?? new SqliteGrantState(store.db);
   }
 
   private now(): string {
@@ -109,20 +116,30 @@ export class AuthService {
   // ── accounts and grants ───────────────────────────────────────────────
 
   /** createAccount adds an account (AuthError ACCOUNT_NAME_INVALID, ACCOUNT_EXISTS). */
-  createAccount(name: string, options: { admin?: boolean } = {}): AccountRow {
+  async createAccount(name: string, options: { admin?: boolean } = {}): Promise<AccountRow> {
     if (!ACCOUNT_NAME.test(name)) {
       throw new AuthError('ACCOUNT_NAME_INVALID', 400, `account name "${name}" is not allowed`, {
         hint: 'use 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
       });
     }
-    if (!this.store.insertAccount(name, Boolean(options.admin), this.now()))
+    if (!(await this.state.insertAccount(name, Boolean(options.admin), this.now())))
       throw new AuthError('ACCOUNT_EXISTS', 409, `account "${name}" exists already`);
-    return this.store.getAccount(name)!;
+    return (await this.state.getAccount(name))!;
+  }
+
+  /** listAccounts returns every account, by name. */
+  listAccounts(): Promise<AccountRow[]> {
+    return this.state.listAccounts();
+  }
+
+  /** grantsOf lists what `account` holds. */
+  grantsOf(account: string): Promise<GrantRow[]> {
+    return this.grants.grantsOf(account);
   }
 
   /** account returns an account (AuthError ACCOUNT_NOT_FOUND). */
-  account(name: string): AccountRow {
-    const a = this.store.getAccount(name);
+  async account(name: string): Promise<AccountRow> {
+    const a = await this.state.getAccount(name);
     if (!a)
       throw new AuthError('ACCOUNT_NOT_FOUND', 404, `there is no account "${name}"`, {
         hint: 'create it with `sigil account create`',
@@ -131,14 +148,14 @@ export class AuthService {
   }
 
   /** grant lets `account` do `actions` (default publish,keys) on a namespace pattern; returns the canonical pattern. */
-  grant(
+  async grant(
     account: string,
     namespace: string,
     actions: readonly string[] = ['publish', 'keys'],
-  ): string {
-    this.account(account);
+  ): Promise<string> {
+    await this.account(account);
     const pattern = normalizeNamespace(namespace);
-    this.store.upsertGrant(account, pattern, parseActions(actions), this.now());
+    await this.grants.upsertGrant(account, pattern, parseActions(actions), this.now());
     return pattern;
   }
 
@@ -192,11 +209,11 @@ export class AuthService {
    * createToken makes a token for `account`. The returned `token` text exists
    * only in this return value: the store keeps its SHA-256. Show it once.
    */
-  createToken(
+  async createToken(
     account: string,
     options: CreateTokenOptions = {},
-  ): { token: string; info: TokenInfo } {
-    this.account(account);
+  ): Promise<{ token: string; info: TokenInfo }> {
+    await this.account(account);
     const namespaces = [
       ...new Set(
         (options.namespaces?.length ? options.namespaces : ['*']).map((n) =>
@@ -210,7 +227,7 @@ export class AuthService {
     }
     const token = generateToken();
     const id = randomBytes(6).toString('hex');
-    this.store.insertToken({
+    await this.state.insertToken({
       id,
       hash: hashToken(token),
       account,
@@ -220,23 +237,26 @@ export class AuthService {
       createdAt: this.now(),
       expiresAt: options.expiresAt?.toISOString() ?? null,
     });
-    return { token, info: tokenInfo(this.store.tokenById(id)!) };
+    return { token, info: tokenInfo((await this.state.tokenById(id))!) };
   }
 
-  listTokens(account?: string): TokenInfo[] {
-    if (account !== undefined) this.account(account);
-    return this.store.listTokens(account).map(tokenInfo);
+  async listTokens(account?: string): Promise<TokenInfo[]> {
+    if (account !== undefined) await this.account(account);
+    return (await this.state.listTokens(account)).map(tokenInfo);
   }
 
-  /** revokeToken revokes by id (AuthError TOKEN_NOT_FOUND); revoking twice is harmless. */
-  revokeToken(id: string): TokenInfo {
-    const row = this.store.tokenById(id);
+  /**
+   * revokeToken revokes by id (AuthError TOKEN_NOT_FOUND); revoking twice is harmless. Every
+   * process sharing the state refuses the token from its next request on (no cache to expire).
+   */
+  async revokeToken(id: string): Promise<TokenInfo> {
+    const row = await this.state.tokenById(id);
     if (!row)
       throw new AuthError('TOKEN_NOT_FOUND', 404, `there is no token with id "${id}"`, {
         hint: 'list tokens with `sigil account token list`',
       });
-    this.store.revokeToken(id, this.now());
-    return tokenInfo(this.store.tokenById(id)!);
+    await this.state.revokeToken(id, this.now());
+    return tokenInfo((await this.state.tokenById(id))!);
   }
 
   /**
@@ -244,10 +264,12 @@ export class AuthService {
    * Wrong prefix, shape or checksum is found offline (TOKEN_MALFORMED). For a
    * well-formed token, the row is found by SHA-256 and the stored hash is
    * compared with timingSafeEqual; unknown, revoked and expired tokens then all
-   * answer TOKEN_INVALID after the same work, so the answer and its timing say
-   * nothing about which tokens or accounts exist.
+   * answer TOKEN_INVALID after the same work (the account is read for an unknown
+   * token too), so the answer and its timing say nothing about which tokens or
+   * accounts exist. The row is read from the shared state on every call: a
+   * revocation on any replica counts at once.
    */
-  authenticate(header: string | undefined): AuthenticateResult {
+  async authenticate(header: string | undefined): Promise<AuthenticateResult> {
     if (header === undefined || header.trim() === '')
       return { ok: false, code: 'AUTH_REQUIRED', reason: 'no authorization header' };
     const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header); // attacker-controlled
@@ -256,10 +278,10 @@ export class AuthService {
     const problem = checkTokenFormat(token);
     if (problem) return { ok: false, code: 'TOKEN_MALFORMED', reason: problem };
     const hash = hashToken(token);
-    const row = this.store.tokenByHash(hash);
+    const row = await this.state.tokenByHash(hash);
     const same = timingSafeEqual(row?.hash ?? NO_HASH, hash);
+    const account = await this.state.getAccount(row?.account ?? '');
     const nowMs = this.clock();
-    const account = row ? this.store.getAccount(row.account) : undefined;
     let reason: string | undefined;
     if (!row || !same) reason = 'unknown token';
     else if (row.revokedAt !== null) reason = 'revoked token';
@@ -270,7 +292,7 @@ export class AuthService {
     // last-used is for people reading `token list`: a minute's precision is plenty, and a
     // durable write on every request would cost an fsync per publish.
     if (row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= 60_000)
-      this.store.touchToken(row.id, this.now());
+      await this.state.touchToken(row.id, this.now());
     return {
       ok: true,
       principal: {
@@ -299,7 +321,11 @@ export class AuthService {
    *   - among the grants covering a namespace, the narrowest decide: a broad
    *     grant of one account does not reach a package another account holds.
    */
-  authorize(principal: Principal, action: Action, namespace?: string): AuthorizeResult {
+  async authorize(
+    principal: Principal,
+    action: Action,
+    namespace?: string,
+  ): Promise<AuthorizeResult> {
     if (!principal.actions.includes(action))
       return { ok: false, code: 'TOKEN_SCOPE', reason: `token lacks action ${action}` };
     if (action === 'admin')
@@ -316,7 +342,9 @@ export class AuthService {
     if (!principal.namespaces.some((p) => covers(p, ns)))
       return { ok: false, code: 'TOKEN_SCOPE', reason: `token does not cover ${ns}` };
     // A claim never covers what another account holds inside it (issue 11, item 1).
-    const inside = this.store.grantsUnder(ns).filter((g) => g.account !== principal.account);
+    const inside = (await this.grants.grantsUnder(ns)).filter(
+      (g) => g.account !== principal.account,
+    );
     if (inside.length > 0) {
       const held = [...new Set(inside.map((g) => `${g.pattern} (held by ${g.account})`))]
         .slice(0, 5)
@@ -328,7 +356,7 @@ export class AuthService {
         covered: [...new Set(inside.map((g) => g.pattern))].slice(0, 5),
       };
     }
-    const grants = this.store.grantsFor(coveringPatterns(ns));
+    const grants = await this.grants.grantsFor(coveringPatterns(ns));
     // An admin may act anywhere, but what an admin publishes first is still claimed for the
     // admin's account: otherwise the namespace stays open to every other account (trust on
     // first use would go to whoever comes second).
@@ -367,10 +395,10 @@ export class AuthService {
    * gets a first good code. Calling it again before confirming replaces the secret.
    * AuthError TWO_FACTOR_STATE when two-factor is on already.
    */
-  enableTwoFactor(account: string): { uri: string; secret: string } {
-    this.account(account);
+  async enableTwoFactor(account: string): Promise<{ uri: string; secret: string }> {
+    await this.account(account);
     const secret = generateTotpSecret();
-    if (!this.store.setPendingTotp(account, secret, this.now())) {
+    if (!(await this.state.setPendingTotp(account, secret, this.now()))) {
       throw new AuthError(
         'TWO_FACTOR_STATE',
         409,
@@ -386,8 +414,8 @@ export class AuthService {
    * returns the recovery codes — shown once; only their HMACs are kept.
    * AuthError TWO_FACTOR_STATE (not pending), OTP_INVALID.
    */
-  confirmTwoFactor(account: string, code: string): { recoveryCodes: string[] } {
-    const t = this.store.getTotp(account);
+  async confirmTwoFactor(account: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    const t = await this.state.getTotp(account);
     if (!t || t.state !== 'pending')
       throw new AuthError(
         'TWO_FACTOR_STATE',
@@ -399,23 +427,25 @@ export class AuthService {
     if (step === undefined) throw authError('OTP_INVALID');
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
     if (
-      !this.store.confirmTotp(
+      !(await this.state.confirmTotp(
         account,
         step,
         codes.map((c) => recoveryHash(account, c)),
         this.now(),
-      )
+      ))
     )
       throw authError('OTP_INVALID');
     return { recoveryCodes: codes };
   }
 
   /** disableTwoFactor turns two-factor off; needs a current code or a recovery code (AuthError OTP_REQUIRED, OTP_INVALID, TWO_FACTOR_STATE). */
-  disableTwoFactor(account: string, code: string | undefined): void {
-    const a = this.account(account);
+  async disableTwoFactor(account: string, code: string | undefined): Promise<void> {
+    let a = await this.account(account);
     if (a.twoFactor === 'pending') {
-      this.store.deleteTotp(account); // never confirmed: nothing to protect yet
-      return;
+      // Never confirmed: nothing to protect yet. A confirmation that won the race meanwhile
+      // (another request, another replica) made it `on`, which needs a code like any other.
+      if (await this.state.deleteTotp(account, 'pending')) return;
+      a = await this.account(account);
     }
     if (a.twoFactor === 'off')
       throw new AuthError(
@@ -423,23 +453,23 @@ export class AuthService {
         409,
         `two-factor authentication is not on for "${account}"`,
       );
-    const r = this.checkSecondFactor(account, code);
+    const r = await this.checkSecondFactor(account, code);
     if (!r.ok) throw authError(r.code);
-    this.store.deleteTotp(account);
+    await this.state.deleteTotp(account, 'on');
   }
 
   /** newRecoveryCodes replaces the recovery codes (needs a code); returns the new ones, shown once. */
-  newRecoveryCodes(account: string, code: string | undefined): string[] {
-    if (this.account(account).twoFactor !== 'on')
+  async newRecoveryCodes(account: string, code: string | undefined): Promise<string[]> {
+    if ((await this.account(account)).twoFactor !== 'on')
       throw new AuthError(
         'TWO_FACTOR_STATE',
         409,
         `two-factor authentication is not on for "${account}"`,
       );
-    const r = this.checkSecondFactor(account, code);
+    const r = await this.checkSecondFactor(account, code);
     if (!r.ok) throw authError(r.code);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
-    this.store.replaceRecoveryCodes(
+    await this.state.replaceRecoveryCodes(
       account,
       codes.map((c) => recoveryHash(account, c)),
     );
@@ -458,13 +488,16 @@ export class AuthService {
     account: string,
     code: string | undefined,
     action: Action,
-  ): SecondFactorResult {
+  ): Promise<SecondFactorResult> {
     void action; // every write action needs the factor today; the parameter keeps room for a per-action policy
     return this.checkSecondFactor(account, code);
   }
 
-  private checkSecondFactor(account: string, code: string | undefined): SecondFactorResult {
-    const t = this.store.getTotp(account);
+  private async checkSecondFactor(
+    account: string,
+    code: string | undefined,
+  ): Promise<SecondFactorResult> {
+    const t = await this.state.getTotp(account);
     if (!t || t.state !== 'on') return { ok: true, method: 'not-enabled' };
     const given = (code ?? '').trim(); // attacker-controlled
     if (given === '') return { ok: false, code: 'OTP_REQUIRED', reason: 'no code' };
@@ -472,13 +505,13 @@ export class AuthService {
       const step = matchTotp(t.secret, given, this.clock());
       if (step === undefined)
         return { ok: false, code: 'OTP_INVALID', reason: 'wrong or expired code' };
-      if (!this.store.useTotpStep(account, step))
+      if (!(await this.state.useTotpStep(account, step)))
         return { ok: false, code: 'OTP_INVALID', reason: 'reused code' };
       return { ok: true, method: 'totp' };
     }
     const normalized = normalizeRecoveryCode(given);
     if (normalized === undefined) return { ok: false, code: 'OTP_INVALID', reason: 'not a code' };
-    if (!this.store.consumeRecoveryCode(account, recoveryHash(account, normalized)))
+    if (!(await this.state.consumeRecoveryCode(account, recoveryHash(account, normalized))))
       return { ok: false, code: 'OTP_INVALID', reason: 'wrong or used recovery code' };
     return { ok: true, method: 'recovery-code' };
   }

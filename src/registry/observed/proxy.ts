@@ -3,7 +3,7 @@
  * the config — upstream clients, the observe service, the npm packument proxy — and the
  * rule that decides which names are never resolved upstream.
  */
-import type { AccountStore } from '../../store/registry/accounts.js';
+import type { GrantState } from '../../store/registry/grant-state.js';
 import { ConflictStore } from '../../store/registry/conflicts.js';
 import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
@@ -74,7 +74,8 @@ export interface Proxy {
 
 export interface ProxyDeps {
   readonly ctx: RegistryContext;
-  readonly accounts: AccountStore;
+  /** Who holds which namespaces (AuthService.grants): a held name is hosted here. */
+  readonly grants: Pick<GrantState, 'grantsFor'>;
 }
 
 /**
@@ -92,12 +93,15 @@ export function makeHostedReason(
     const p = parsePurl(packagePurl);
     const rows = deps.ctx.store.versions(p.type, p.namespace ?? '', p.name);
     if (rows.some((r) => !isObservedRow(r))) return 'published on this registry';
+    let covering: string[] | undefined;
     try {
-      if (deps.accounts.grantsFor(coveringPatterns(normalizeNamespace(packagePurl))).length > 0)
-        return 'its namespace is held by an account here';
+      covering = coveringPatterns(normalizeNamespace(packagePurl));
     } catch {
       /* not a namespace the accounts know how to name: no grant can hold it */
     }
+    // Outside the try: a storage failure must fail the lookup, not pass a hosted name upstream.
+    if (covering && (await deps.grants.grantsFor(covering)).length > 0)
+      return 'its namespace is held by an account here';
     const keys = await deps.ctx.authority.keysFor(packagePurl);
     if (keys.keys.length > 0) return "it has author keys in this registry's ledger";
     return undefined;

@@ -345,12 +345,19 @@ export class AccountStore {
       .immediate();
   }
 
-  /** deleteTotp turns two-factor off and forgets its recovery codes. */
-  deleteTotp(account: string): void {
-    this.db.transaction(() => {
-      this.q('DELETE FROM totp_secrets WHERE account = ?').run(account);
-      this.q('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
-    })();
+  /** deleteTotp turns two-factor off and forgets its recovery codes, only while its state is `state`; false otherwise. */
+  deleteTotp(account: string, state: 'pending' | 'on'): boolean {
+    return this.db
+      .transaction(() => {
+        if (
+          this.q('DELETE FROM totp_secrets WHERE account = ? AND state = ?').run(account, state)
+            .changes !== 1
+        )
+          return false;
+        this.q('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
+        return true;
+      })
+      .immediate();
   }
 
   /** useTotpStep records `step` as used when it is later than the last used one. Atomic: false means replay. */
@@ -363,11 +370,13 @@ export class AccountStore {
   }
 
   replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): void {
-    this.db.transaction(() => {
+    const run = this.db.transaction(() => {
       this.q('DELETE FROM totp_recovery_codes WHERE account = ?').run(account);
       const ins = this.q('INSERT INTO totp_recovery_codes (account, hash) VALUES (?, ?)');
       for (const h of hashes) ins.run(account, h);
-    })();
+    });
+    if (this.db.inTransaction) run();
+    else run.immediate();
   }
 
   /** consumeRecoveryCode deletes a recovery code hash; true only for the one caller that deleted it. */

@@ -37,6 +37,11 @@ export class MemoryAuthState implements AuthState {
     );
   }
 
+  async listAccounts(): Promise<AccountRow[]> {
+    const names = [...this.accounts.keys()].sort();
+    return Promise.all(names.map(async (n) => (await this.getAccount(n))!));
+  }
+
   async insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
     if (!this.accounts.has(t.account)) throw new Error(`no account ${t.account}`);
     if ([...this.tokens.values()].some((x) => x.hash.equals(t.hash) || x.id === t.id))
@@ -46,6 +51,21 @@ export class MemoryAuthState implements AuthState {
 
   async tokenByHash(hash: Buffer): Promise<TokenRow | undefined> {
     return [...this.tokens.values()].find((t) => t.hash.equals(hash));
+  }
+
+  async tokenById(id: string): Promise<TokenRow | undefined> {
+    return this.tokens.get(id);
+  }
+
+  async listTokens(account?: string): Promise<TokenRow[]> {
+    return [...this.tokens.values()]
+      .filter((t) => account === undefined || t.account === account)
+      .sort((x, y) => byText(x.createdAt, y.createdAt) || byText(x.id, y.id));
+  }
+
+  async touchToken(id: string, now: string): Promise<void> {
+    const t = this.tokens.get(id);
+    if (t) this.tokens.set(id, { ...t, lastUsedAt: now });
   }
 
   async revokeToken(id: string, now: string): Promise<boolean> {
@@ -85,6 +105,13 @@ export class MemoryAuthState implements AuthState {
     return true;
   }
 
+  async deleteTotp(account: string, state: 'pending' | 'on'): Promise<boolean> {
+    if (this.totp.get(account)?.state !== state) return false;
+    this.totp.delete(account);
+    this.recovery.delete(account);
+    return true;
+  }
+
   async useTotpStep(account: string, step: number): Promise<boolean> {
     const t = this.totp.get(account);
     if (t?.state !== 'on' || (t.lastStep !== null && t.lastStep >= step)) return false;
@@ -96,6 +123,14 @@ export class MemoryAuthState implements AuthState {
     return this.recovery.get(account)?.delete(hash.toString('hex')) ?? false;
   }
 
+  async replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): Promise<void> {
+    this.recovery.set(account, new Set(hashes.map((h) => h.toString('hex'))));
+  }
+
+  async countRecoveryCodes(account: string): Promise<number> {
+    return this.recovery.get(account)?.size ?? 0;
+  }
+
   async takeRate(
     key: string,
     cost: number,
@@ -105,9 +140,29 @@ export class MemoryAuthState implements AuthState {
     const b = this.buckets.get(key);
     const have = b ? refill(b.tokens, b.atMs, nowMs, bucket) : bucket.capacity;
     if (have < cost) return { ok: false, retryAfterSeconds: retryAfter(have, cost, bucket) };
-    this.buckets.set(key, { tokens: have - cost, atMs: nowMs });
+    this.buckets.set(key, { tokens: have - cost, atMs: Math.max(b?.atMs ?? nowMs, nowMs) });
     return { ok: true, retryAfterSeconds: 0 };
   }
 
+  async refundRate(key: string, cost: number, bucket: RateBucket, nowMs: number): Promise<void> {
+    const b = this.buckets.get(key);
+    if (!b) return; // no bucket: it is full
+    this.buckets.set(key, {
+      tokens: Math.min(bucket.capacity, refill(b.tokens, b.atMs, nowMs, bucket) + cost),
+      atMs: Math.max(b.atMs, nowMs),
+    });
+  }
+
+  async pruneRates(beforeMs: number): Promise<number> {
+    let n = 0;
+    for (const [k, b] of this.buckets) if (b.atMs < beforeMs && this.buckets.delete(k)) n++;
+    return n;
+  }
+
   async close(): Promise<void> {}
+}
+
+/** byText orders as SQL's binary collation does (ORDER BY created_at, id). */
+function byText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }

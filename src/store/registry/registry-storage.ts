@@ -78,17 +78,19 @@ export function embeddedRegistryStorage(store: ReleaseStore, dataDir: string): R
   const releases = new SqliteReleaseTables(store);
   mkdirSync(join(dataDir, 'gosumdb'), { recursive: true });
   const packages = new SqlitePackageState(store.db, join(dataDir, 'gosumdb', 'records.sqlite'));
+  const auth = new SqliteAuthState(store.db);
   return {
     releases,
     blobs: new SqliteBlobStore(store, dataDir),
     packages,
     grants: new SqliteGrantState(store.db),
-    auth: new SqliteAuthState(store.db),
+    auth,
     webSessions: new SqliteWebSessionState(store.db),
     shared: false,
     description: dataDir,
     async close() {
       await packages.close(); // its own handle on records.sqlite; the store is the server's to close
+      await auth.close(); // its own connection for rate buckets (the registry database stays open)
     },
   };
 }

@@ -45,6 +45,21 @@ function tokenRow(r: RawToken): TokenRow {
   };
 }
 
+interface RawAccount {
+  name: string;
+  created_at: string;
+  is_admin: boolean;
+  state: 'pending' | 'on' | null;
+}
+
+/** An account with its two-factor state (no totp row: off). */
+const ACCOUNTS =
+  'SELECT a.name, a.created_at, a.is_admin, t.state FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name';
+
+function accountRow(x: RawAccount): AccountRow {
+  return { name: x.name, createdAt: x.created_at, admin: x.is_admin, twoFactor: x.state ?? 'off' };
+}
+
 export class PgAuthState implements AuthState {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -66,20 +81,17 @@ export class PgAuthState implements AuthState {
   }
 
   async getAccount(name: string): Promise<AccountRow | undefined> {
-    const r = await this.q<{
-      name: string;
-      created_at: string;
-      is_admin: boolean;
-      state: 'pending' | 'on' | null;
-    }>(
-      'get account',
-      'SELECT a.name, a.created_at, a.is_admin, t.state FROM account_accounts a LEFT JOIN totp_secrets t ON t.account = a.name WHERE a.name = $1',
-      [name],
+    const r = await this.q<RawAccount>('get account', `${ACCOUNTS} WHERE a.name = $1`, [name]);
+    return r.rows[0] && accountRow(r.rows[0]);
+  }
+
+  async listAccounts(): Promise<AccountRow[]> {
+    const r = await this.q<RawAccount>(
+      'list accounts',
+      `${ACCOUNTS} ORDER BY a.name COLLATE "C"`,
+      [],
     );
-    const x = r.rows[0];
-    return (
-      x && { name: x.name, createdAt: x.created_at, admin: x.is_admin, twoFactor: x.state ?? 'off' }
-    );
+    return r.rows.map(accountRow);
   }
 
   async insertToken(t: Omit<TokenRow, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
@@ -95,6 +107,29 @@ export class PgAuthState implements AuthState {
       hash,
     ]);
     return r.rows[0] && tokenRow(r.rows[0]);
+  }
+
+  async tokenById(id: string): Promise<TokenRow | undefined> {
+    const r = await this.q<RawToken>('token lookup', 'SELECT * FROM token_tokens WHERE id = $1', [
+      id,
+    ]);
+    return r.rows[0] && tokenRow(r.rows[0]);
+  }
+
+  async listTokens(account?: string): Promise<TokenRow[]> {
+    const r = await this.q<RawToken>(
+      'list tokens',
+      `SELECT * FROM token_tokens WHERE $1::text IS NULL OR account = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"`,
+      [account ?? null],
+    );
+    return r.rows.map(tokenRow);
+  }
+
+  async touchToken(id: string, now: string): Promise<void> {
+    await this.q('touch token', 'UPDATE token_tokens SET last_used_at = $2 WHERE id = $1', [
+      id,
+      now,
+    ]);
   }
 
   async revokeToken(id: string, now: string): Promise<boolean> {
@@ -163,6 +198,20 @@ export class PgAuthState implements AuthState {
     );
   }
 
+  async deleteTotp(account: string, state: 'pending' | 'on'): Promise<boolean> {
+    return pgCall('delete totp', () =>
+      inTransaction(this.pool, async (c) => {
+        const r = await c.query('DELETE FROM totp_secrets WHERE account = $1 AND state = $2', [
+          account,
+          state,
+        ]);
+        if (r.rowCount !== 1) return false;
+        await c.query('DELETE FROM totp_recovery_codes WHERE account = $1', [account]);
+        return true;
+      }),
+    );
+  }
+
   async useTotpStep(account: string, step: number): Promise<boolean> {
     const r = await this.q(
       'use totp step',
@@ -179,6 +228,28 @@ export class PgAuthState implements AuthState {
       [account, hash],
     );
     return r.rowCount === 1;
+  }
+
+  async replaceRecoveryCodes(account: string, hashes: readonly Buffer[]): Promise<void> {
+    await pgCall('replace recovery codes', () =>
+      inTransaction(this.pool, async (c) => {
+        await c.query('DELETE FROM totp_recovery_codes WHERE account = $1', [account]);
+        if (hashes.length > 0)
+          await c.query(
+            'INSERT INTO totp_recovery_codes (account, hash) SELECT $1, unnest($2::bytea[])',
+            [account, [...hashes]],
+          );
+      }),
+    );
+  }
+
+  async countRecoveryCodes(account: string): Promise<number> {
+    const r = await this.q<{ n: string }>(
+      'count recovery codes',
+      'SELECT count(*) AS n FROM totp_recovery_codes WHERE account = $1',
+      [account],
+    );
+    return Number(r.rows[0]!.n);
   }
 
   async takeRate(
@@ -206,6 +277,22 @@ export class PgAuthState implements AuthState {
     const row = cur.rows[0];
     const have = row ? refill(row.tokens, Number(row.at_ms), nowMs, bucket) : bucket.capacity;
     return { ok: false, retryAfterSeconds: retryAfter(have, cost, bucket) };
+  }
+
+  async refundRate(key: string, cost: number, bucket: RateBucket, nowMs: number): Promise<void> {
+    // No row: the bucket is full, nothing to give back.
+    await this.q(
+      'rate limit',
+      `UPDATE rate_bucket AS b SET
+         tokens = LEAST($3::float8, b.tokens + GREATEST(0, $5 - b.at_ms) / 1000.0 * $4::float8 + $2::float8), at_ms = GREATEST(b.at_ms, $5)
+       WHERE key = $1`,
+      [key, cost, bucket.capacity, bucket.refillPerSecond, nowMs],
+    );
+  }
+
+  async pruneRates(beforeMs: number): Promise<number> {
+    const r = await this.q('rate limit', 'DELETE FROM rate_bucket WHERE at_ms < $1', [beforeMs]);
+    return r.rowCount ?? 0;
   }
 
   async close(): Promise<void> {}

@@ -333,7 +333,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     on: boolean,
   ) => {
     const { name, version } = req.params;
-    if (auth) auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
+    if (auth) await auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
     const row = store.get(makePurl('cargo', undefined, name, version));
     if (!row) throw notFound(`${name} ${version} is not published on this registry`);
     await yanks.yank(ctx, row.purl, [row], on, '', req.sigilAuth?.principal.account ?? null);
@@ -357,7 +357,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   // ---- owners (`cargo owner`) --------------------------------------------------------
 
   /** The crate's namespace for owner commands: the caller must be allowed to publish it. */
-  const ownedCrate = (req: FastifyRequest<{ Params: { name: string } }>): string => {
+  const ownedCrate = async (req: FastifyRequest<{ Params: { name: string } }>): Promise<string> => {
     const name = storedName(req.params.name);
     if (name === undefined) throw notFound(`${req.params.name} is not published on this registry`);
     if (!auth)
@@ -367,7 +367,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
         'this registry runs without accounts, so crates have no owners',
         'start `sigil serve` with accounts (docs/auth.md)',
       );
-    auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
+    await auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
     return `pkg:cargo/${name}`;
   };
   app.get<{ Params: { name: string } }>(
@@ -378,9 +378,13 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       schemaErrorFormatter: notFoundWhenInvalid('no such crate'),
     },
     async function listOwners(req, reply) {
-      const ns = ownedCrate(req);
+      const ns = await ownedCrate(req);
       return reply.send({
-        users: ownersOf(auth!.service, ns).map((login, i) => ({ id: i + 1, login, name: login })),
+        users: (await ownersOf(auth!.service, ns)).map((login, i) => ({
+          id: i + 1,
+          login,
+          name: login,
+        })),
       });
     },
   );
@@ -388,9 +392,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     '/api/v1/crates/:name/owners',
     { bodyLimit: 16 * 1024, ...writeHook, ...ownersRoute },
     async function addCrateOwners(req, reply) {
-      const ns = ownedCrate(req);
+      const ns = await ownedCrate(req);
       const users = req.body.users;
-      addOwners(auth!.service, ns, users);
+      await addOwners(auth!.service, ns, users);
       return reply.send({
         ok: true,
         msg: `${users.join(', ')} ${users.length === 1 ? 'is' : 'are'} now an owner of ${req.params.name}`,
@@ -401,9 +405,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     '/api/v1/crates/:name/owners',
     { bodyLimit: 16 * 1024, ...writeHook, ...ownersRoute },
     async function removeCrateOwners(req, reply) {
-      const ns = ownedCrate(req);
+      const ns = await ownedCrate(req);
       const users = req.body.users;
-      removeOwners(auth!.service, ns, users);
+      await removeOwners(auth!.service, ns, users);
       return reply.send({
         ok: true,
         msg: `${users.join(', ')} ${users.length === 1 ? 'is' : 'are'} no longer an owner of ${req.params.name}`,

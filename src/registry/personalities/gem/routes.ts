@@ -453,7 +453,11 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const { gem_name: name, version } = req.body;
       const platform = req.body.platform || 'ruby';
       if (auth)
-        auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
+        await auth.guard.authorizeNamespace(
+          req,
+          versionlessPurl('gem', undefined, name),
+          'publish',
+        );
       const v = (await versionsOf(name, true)).find(
         (x) => x.facts.version === version && x.facts.platform === platform,
       );
@@ -486,7 +490,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   );
 
   /** The gem's namespace for owner commands: the caller must be allowed to publish it. */
-  const ownedGem = (req: FastifyRequest<{ Params: { name: string } }>): string => {
+  const ownedGem = async (req: FastifyRequest<{ Params: { name: string } }>): Promise<string> => {
     const { name } = req.params;
     if (rowsOfGem(store, name).length === 0)
       throw notFound(`${name} is not published on this registry`);
@@ -498,14 +502,14 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         'start `sigil serve` with accounts (docs/auth.md)',
       );
     const ns = versionlessPurl('gem', undefined, name);
-    auth.guard.authorizeNamespace(req, ns, 'publish');
+    await auth.guard.authorizeNamespace(req, ns, 'publish');
     return ns;
   };
   app.get<{ Params: { name: string } }>(
     '/api/v1/gems/:name/owners.yaml',
     { ...writeHook, schema: { params: GEM_PARAMS }, schemaErrorFormatter: noSuchGem },
     async function listOwners(req, reply) {
-      const owners = ownersOf(auth!.service, ownedGem(req));
+      const owners = await ownersOf(auth!.service, await ownedGem(req));
       // gem prints `email || handle || id`; accounts here have names, not e-mail addresses.
       return reply
         .type('text/yaml; charset=utf-8')
@@ -516,8 +520,8 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     '/api/v1/gems/:name/owners',
     { bodyLimit: 16 * 1024, ...writeHook, preValidation: formFields, ...ownerRoute },
     async function addGemOwner(req, reply) {
-      const ns = ownedGem(req);
-      addOwners(auth!.service, ns, [req.body.email]);
+      const ns = await ownedGem(req);
+      await addOwners(auth!.service, ns, [req.body.email]);
       return reply.type('text/plain; charset=utf-8').send('Owner added successfully.');
     },
   );
@@ -525,8 +529,8 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     '/api/v1/gems/:name/owners',
     { bodyLimit: 16 * 1024, ...writeHook, preValidation: formFields, ...ownerRoute },
     async function removeGemOwner(req, reply) {
-      const ns = ownedGem(req);
-      removeOwners(auth!.service, ns, [req.body.email]);
+      const ns = await ownedGem(req);
+      await removeOwners(auth!.service, ns, [req.body.email]);
       return reply.type('text/plain; charset=utf-8').send('Owner removed successfully.');
     },
   );

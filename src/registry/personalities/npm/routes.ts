@@ -140,7 +140,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     ? {
         onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
           try {
-            auth.guard.check(req, 'publish');
+            await auth.guard.check(req, 'publish');
           } catch (e) {
             if (e instanceof AuthError)
               return sendNpmError(reply, e.status, e.code, e.message, e.hint, e.headers, e.detail);
@@ -150,8 +150,8 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         },
       }
     : {};
-  const authorize = (req: FastifyRequest, namespace: string, action: 'publish' | 'keys') => {
-    if (auth) auth.guard.authorizeNamespace(req, namespace, action);
+  const authorize = async (req: FastifyRequest, namespace: string, action: 'publish' | 'keys') => {
+    if (auth) await auth.guard.authorizeNamespace(req, namespace, action);
   };
 
   async function versionsOf(name: string): Promise<PackumentVersion[]> {
@@ -327,7 +327,7 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
         'NPM_TAG_INVALID',
         'give a tag name: /-/package/<name>/dist-tags/<tag>',
       );
-    authorize(
+    await authorize(
       req,
       purlWithoutVersion(makePurl('npm', t.namespace || undefined, t.bare, '0.0.0')),
       'publish',

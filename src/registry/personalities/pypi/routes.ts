@@ -359,7 +359,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   ) => {
     const { project: name, version } = req.params;
     const norm = normalizePypiName(name);
-    if (auth) auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
+    if (auth) await auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
     const versionPurl = makePurl('pypi', undefined, norm, version);
     const files = filesOfVersion(store, versionPurl) ?? [];
     if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);

@@ -14,18 +14,22 @@ import { RegistryError } from '../../errors.js';
 export const OWNER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** ownersOf lists the accounts that may publish `namespace`: its own grants and any pattern covering it. */
-export function ownersOf(auth: AuthService, namespace: string): string[] {
-  const grants = auth.store.grantsFor(coveringPatterns(normalizeNamespace(namespace)));
+export async function ownersOf(auth: AuthService, namespace: string): Promise<string[]> {
+  const grants = await auth.grants.grantsFor(coveringPatterns(normalizeNamespace(namespace)));
   return [
     ...new Set(grants.filter((g) => g.actions.includes('publish')).map((g) => g.account)),
   ].sort();
 }
 
 /** addOwners grants each account publish and keys on the package; throws 404 naming an unknown account. */
-export function addOwners(auth: AuthService, namespace: string, accounts: readonly string[]): void {
+export async function addOwners(
+  auth: AuthService,
+  namespace: string,
+  accounts: readonly string[],
+): Promise<void> {
   for (const a of accounts) {
     try {
-      auth.account(a);
+      await auth.account(a);
     } catch {
       throw new RegistryError(
         404,
@@ -35,17 +39,17 @@ export function addOwners(auth: AuthService, namespace: string, accounts: readon
       );
     }
   }
-  for (const a of accounts) auth.grant(a, namespace, ['publish', 'keys']);
+  for (const a of accounts) await auth.grant(a, namespace, ['publish', 'keys']);
 }
 
 /** removeOwners drops the package's own grants of each account; refuses to leave it without an owner. */
-export function removeOwners(
+export async function removeOwners(
   auth: AuthService,
   namespace: string,
   accounts: readonly string[],
-): void {
+): Promise<void> {
   const ns = normalizeNamespace(namespace);
-  const current = ownersOf(auth, ns);
+  const current = await ownersOf(auth, ns);
   const left = current.filter((o) => !accounts.includes(o));
   if (left.length === 0)
     throw new RegistryError(
@@ -55,7 +59,7 @@ export function removeOwners(
       'add the new owner first, then remove the old one',
     );
   // Every name is checked before anything changes: all or nothing.
-  const own = new Set(auth.store.grantsFor([ns]).map((g) => g.account));
+  const own = new Set((await auth.grants.grantsFor([ns])).map((g) => g.account));
   for (const a of accounts) {
     if (!current.includes(a))
       throw new RegistryError(404, 'NOT_AN_OWNER', `${a} is not an owner of ${ns}`);
@@ -67,5 +71,5 @@ export function removeOwners(
         'a registry admin changes pattern grants (`sigil account grant`)',
       );
   }
-  for (const a of accounts) auth.store.deleteGrant(a, ns);
+  for (const a of accounts) await auth.grants.deleteGrant(a, ns);
 }

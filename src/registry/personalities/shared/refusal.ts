@@ -121,7 +121,9 @@ export function authRefusal(e: AuthError, otpAlternative: string): Refusal {
  * refusal is rendered in the client's terms, naming what to run when it cannot send an OTP.
  */
 export function writeAuthHook(
-  auth: { readonly guard: { check(req: FastifyRequest, action: 'publish'): unknown } } | undefined,
+  auth:
+    | { readonly guard: { check(req: FastifyRequest, action: 'publish'): Promise<unknown> } }
+    | undefined,
   render: (reply: FastifyReply, r: Refusal) => FastifyReply,
   otpAlternative: string,
 ): { onRequest: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> } {
@@ -130,7 +132,7 @@ export function writeAuthHook(
       bearerFromClientAuth(req);
       if (!auth) return undefined;
       try {
-        auth.guard.check(req, 'publish');
+        await auth.guard.check(req, 'publish');
       } catch (e) {
         if (e instanceof AuthError) {
           for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
