@@ -3,7 +3,6 @@
  * the config — upstream clients, the observe service, the npm packument proxy — and the
  * rule that decides which names are never resolved upstream.
  */
-import type { AccountStore } from '../../store/registry/accounts.js';
 import { ConflictStore } from '../../store/registry/conflicts.js';
 import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
@@ -74,7 +73,6 @@ export interface Proxy {
 
 export interface ProxyDeps {
   readonly ctx: RegistryContext;
-  readonly accounts: AccountStore;
 }
 
 /**
@@ -90,14 +88,17 @@ export function makeHostedReason(
     const priv = config.private.find((p) => matchesPattern(p, packagePurl));
     if (priv) return `private in the config (${priv})`;
     const p = parsePurl(packagePurl);
-    const rows = deps.ctx.store.versions(p.type, p.namespace ?? '', p.name);
+    const { releases, grants } = deps.ctx.storage;
+    const rows = await releases.versions(p.type, p.namespace ?? '', p.name);
     if (rows.some((r) => !isObservedRow(r))) return 'published on this registry';
+    let patterns: string[] | undefined;
     try {
-      if (deps.accounts.grantsFor(coveringPatterns(normalizeNamespace(packagePurl))).length > 0)
-        return 'its namespace is held by an account here';
+      patterns = coveringPatterns(normalizeNamespace(packagePurl));
     } catch {
       /* not a namespace the accounts know how to name: no grant can hold it */
     }
+    if (patterns && (await grants.grantsFor(patterns)).length > 0)
+      return 'its namespace is held by an account here';
     const keys = await deps.ctx.authority.keysFor(packagePurl);
     if (keys.keys.length > 0) return "it has author keys in this registry's ledger";
     return undefined;
@@ -321,10 +322,13 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     bytes: Buffer,
     sha256: string,
   ) => {
-    if (type !== 'npm' || deps.ctx.store.npmTarball(sha256)) return;
+    if (type !== 'npm' || (await deps.ctx.storage.packages.npmTarball(sha256))) return;
     try {
       const facts = await computeNpmTarballFacts(filename, bytes);
-      deps.ctx.store.putNpmTarball(sha256, facts.sha1, JSON.stringify(facts.manifest));
+      await deps.ctx.storage.packages.putNpmTarball(sha256, {
+        sha1: facts.sha1,
+        manifest: JSON.stringify(facts.manifest),
+      });
     } catch {
       /* computed (and refused) again when a packument needs it */
     }
