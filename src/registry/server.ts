@@ -36,6 +36,10 @@ import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
+import {
+  embeddedRegistryStorage,
+  type RegistryStorage,
+} from '../store/registry/registry-storage.js';
 import { openFileLog, type FileLog } from '../store/file-log.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
@@ -136,6 +140,8 @@ export interface Registry {
   readonly app: FastifyInstance;
   readonly log: FileLog;
   readonly store: ReleaseStore;
+  /** The same data as `store` through the asynchronous contracts (issue 19). */
+  readonly storage: RegistryStorage;
   readonly auth: AuthService;
   readonly ledger: LedgerAuthority;
   readonly registryKey: PrivateKey;
@@ -203,6 +209,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const store = new ReleaseStore(options.dataDir);
+  const storage = embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
   const auth = new AuthService(accounts);
@@ -272,6 +279,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return upstreamNames;
     },
     store,
+    storage,
     log: served,
     registryKey: registry.key,
     get baseUrl() {
@@ -469,6 +477,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     log,
     store,
     auth,
+    storage,
     ledger,
     registryKey: registry.key,
     registryKeyCreated: registry.created,
@@ -497,6 +506,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await app.close();
       await log.close();
       await go.close();
+      await storage.close();
       store.close();
     },
   };
