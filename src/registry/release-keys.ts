@@ -19,6 +19,7 @@ import {
   type ReleaseKey,
 } from '../ecosystems/release-key.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { ReleaseTables } from '../store/registry/release-tables.js';
 import { RegistryError } from './errors.js';
 
 /** keyOf is releaseKeyOf for a purl already accepted as one (400 PURL_INVALID otherwise). */
@@ -38,13 +39,27 @@ export function keyOf(purl: string): ReleaseKey {
 export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined {
   const exact = store.get(purl);
   if (exact) return exact;
-  let key: ReleaseKey;
+  const release = releaseKeyOrUndefined(purl);
+  return release === undefined ? undefined : store.getByReleaseKey(release);
+}
+
+/** findPublished is findRelease over the asynchronous release tables (any storage driver). */
+export async function findPublished(
+  releases: ReleaseTables,
+  purl: string,
+): Promise<ReleaseRow | undefined> {
+  const exact = await releases.get(purl);
+  if (exact) return exact;
+  const release = releaseKeyOrUndefined(purl);
+  return release === undefined ? undefined : releases.getByReleaseKey(release);
+}
+
+function releaseKeyOrUndefined(purl: string): string | undefined {
   try {
-    key = releaseKeyOf(purl);
+    return releaseKeyOf(purl).release;
   } catch {
     return undefined;
   }
-  return key.release === undefined ? undefined : store.getByReleaseKey(key.release);
 }
 
 /**
@@ -54,6 +69,21 @@ export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | und
  * version, or its type keeps one file per version: then `findRelease` answers.
  */
 export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
+  const versionKey = fileSetKey(purl);
+  return versionKey === undefined ? undefined : store.filesOfReleaseKey(versionKey);
+}
+
+/** publishedFilesOfVersion is filesOfVersion over the asynchronous release tables (any storage driver). */
+export async function publishedFilesOfVersion(
+  releases: ReleaseTables,
+  purl: string,
+): Promise<ReleaseRow[] | undefined> {
+  const versionKey = fileSetKey(purl);
+  return versionKey === undefined ? undefined : releases.filesOfReleaseKey(versionKey);
+}
+
+/** fileSetKey is the release key of a version that is a set of files, for a purl naming no file of it. */
+function fileSetKey(purl: string): string | undefined {
   // Asked for every purl of every batch lookup: other types are turned away before any parsing.
   const type = /^pkg:\/*([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
   if (type === undefined || !VERSION_IS_FILE_SET.has(type)) return undefined;
@@ -70,7 +100,7 @@ export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] 
     return undefined;
   const q = (p.qualifiers ?? {}) as Record<string, string>;
   if (fileQualifiers.some((n) => q[n] !== undefined)) return undefined;
-  return store.filesOfReleaseKey(key.release);
+  return key.release;
 }
 
 /** storedSpelling is how a package is spelled among the stored releases (versionless purl), if it has any. */

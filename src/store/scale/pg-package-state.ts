@@ -65,6 +65,20 @@ export class PgPackageState implements PackageState {
     const y = r.rows[0];
     return y && { ...y, logIndex: y.logIndex === null ? null : Number(y.logIndex) };
   }
+  async yanksWithPrefix(prefix: string): Promise<YankRow[]> {
+    // starts_with, not a range on the key: the database's collation need not order by code point.
+    const r = await this.q<{
+      purl: string;
+      reason: string;
+      yankedAt: string;
+      logIndex: string | null;
+    }>(
+      'yanks',
+      'SELECT purl, reason, yanked_at AS "yankedAt", log_index AS "logIndex" FROM yank WHERE starts_with(purl, $1) ORDER BY purl COLLATE "C"',
+      [prefix],
+    );
+    return r.rows.map((y) => ({ ...y, logIndex: y.logIndex === null ? null : Number(y.logIndex) }));
+  }
   async setYank(key: string, yanked: boolean, reason: string, at: string, logIndex: number | null) {
     if (yanked)
       await this.q(
