@@ -30,6 +30,7 @@ import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
 import { backfillReleaseKeys, storedSpelling } from './release-keys.js';
 import { recoverPending, type RegistryContext } from './publish.js';
+import { tablesJournal } from './key-event-journal.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
@@ -134,7 +135,21 @@ export interface RegistryOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
   readonly witnessing?: WitnessingOptions;
+  /**
+   * Where the registry keeps its state (default: the embedded SQLite store of dataDir). Shared
+   * storage (PostgreSQL + S3: scaleRegistryStorage) is closed with the registry.
+   */
+  readonly storage?: RegistryStorage;
 }
+
+/**
+ * On shared storage, a reservation older than this is taken to be a dead replica's and is
+ * finished or dropped by recoverPending (a live publish holds its reservation for well under a
+ * second; a log pushback is waited out for at most ~10 s, publish.ts retryPushback).
+ */
+export const RECOVERY_LEASE_MS = 60_000;
+/** How often a replica looks for reservations a dead replica left. */
+export const RECOVERY_INTERVAL_MS = 30_000;
 
 export interface Registry {
   readonly app: FastifyInstance;
@@ -209,7 +224,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const store = new ReleaseStore(options.dataDir);
-  const storage = embeddedRegistryStorage(store, options.dataDir);
+  const storage = options.storage ?? embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
   const auth = new AuthService(accounts);
@@ -249,11 +264,13 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
-    new KeyEventStore(store.db),
+    storage.keyEventTurn
+      ? tablesJournal(storage.releases, storage.keyEventTurn)
+      : new KeyEventStore(store.db),
     [registry.key.publicKey],
-    (packageKey) => storedSpelling(store, packageKey),
+    (packageKey) => storedSpelling(storage.releases, packageKey),
   );
-  backfillReleaseKeys(store); // rows stored before release keys existed
+  await backfillReleaseKeys(storage.releases); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
   const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
@@ -290,7 +307,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     now: () => new Date(),
     onPublished: (row) => go.onPublished(row),
   };
-  const recovered = await recoverPending(ctx);
+  // Replicas: another replica's reservation may be in flight; only what outlived the lease is recovered.
+  const lease = storage.shared ? { olderThanMs: RECOVERY_LEASE_MS } : {};
+  const recovered = await recoverPending(ctx, lease);
+  const recovering = storage.shared
+    ? setInterval(
+        () => void recoverPending(ctx, lease).catch(() => undefined), // tried again next time
+        RECOVERY_INTERVAL_MS,
+      ).unref()
+    : undefined;
   const proxy = options.proxy ? openProxy(options.proxy, { ctx }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
@@ -503,6 +528,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return base.url;
     },
     async close() {
+      clearInterval(recovering);
       await app.close();
       await log.close();
       await go.close();

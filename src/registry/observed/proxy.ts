@@ -3,7 +3,7 @@
  * the config — upstream clients, the observe service, the npm packument proxy — and the
  * rule that decides which names are never resolved upstream.
  */
-import { ConflictStore } from '../../store/registry/conflicts.js';
+import type { ConflictStore } from '../../store/registry/conflicts.js';
 import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
 import type { ProxyConfig } from '../upstream/config.js';
@@ -47,7 +47,8 @@ import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
 export interface Proxy {
   readonly observe: ObserveService;
-  readonly conflicts: ConflictStore;
+  /** Not set: conflicts are kept in ctx.storage.packages (server.ts's readers move there; issue 19). */
+  readonly conflicts?: ConflictStore;
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
   readonly pypi?: PypiProxy | undefined;
@@ -312,7 +313,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
         })),
       );
   }
-  const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
   // npm: the packument facts (sha1, package.json) are read from the bytes once, while they are in memory.
   const prepare = async (
@@ -337,7 +337,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   const observe = new ObserveService({
     ctx: deps.ctx,
     upstreams,
-    conflicts,
     hostedReason,
     policy,
     prepare,
@@ -353,7 +352,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   };
   return {
     observe,
-    conflicts,
     resolve,
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.store) : undefined,
     go,
@@ -371,7 +369,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     cpan,
     config,
     names: new UpstreamNames({
-      store: deps.ctx.store,
+      store: deps.ctx.storage.releases,
       upstreams,
       privatePatterns: config.private,
       hostedReason,
