@@ -29,6 +29,7 @@ import {
 } from '../../src/store/registry/registry-storage.js';
 import type { ReleaseStore } from '../../src/store/registry/releases.js';
 import { migrate, openPostgres } from '../../src/store/scale/pg.js';
+import { ContentStore } from '../../src/store/scale/objects.js';
 import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js';
 import { scaleRegistryStorage } from '../../src/store/scale/scale-registry-storage.js';
 import { MemoryLog } from '../helpers/memory-log.js';
@@ -133,9 +134,9 @@ const SEEDS: readonly Seed[] = [
 ];
 
 /** seed stores each release as the publish pipeline leaves it: bytes first, then the row, reserved under its release key and completed. */
-async function seed(storage: RegistryStorage): Promise<void> {
+async function seed(storage: RegistryStorage, seeds: readonly Seed[] = SEEDS): Promise<void> {
   let index = 0;
-  for (const s of SEEDS) {
+  for (const s of seeds) {
     const sha256 = createHash('sha256').update(s.bytes).digest('hex');
     await storage.blobs.put(sha256, s.bytes);
     const outcome = await storage.releases.reserve(
@@ -244,9 +245,11 @@ const drivers: {
 describe.each(drivers)('personality reads on $name storage', (d) => {
   let a: FastifyInstance;
   let b: FastifyInstance;
+  let sa: RegistryStorage;
   beforeAll(async () => {
     if (d.skip) return;
-    const [sa, sb] = await d.open();
+    let sb: RegistryStorage;
+    [sa, sb] = await d.open();
     await seed(sa);
     const log = new MemoryLog({ origin: 'registry.test/log' });
     [a, b] = await Promise.all([replica(sa, log), replica(sb, log)]);
@@ -356,4 +359,57 @@ describe.each(drivers)('personality reads on $name storage', (d) => {
     const file = await b.inject('/puppet/v3/files/acme-demo-1.0.0.tar.gz');
     expect(file.rawPayload.equals(module)).toBe(true);
   });
+
+  // Last: it takes the bucket down (there is none in memory). Crates B never read, so no cache of
+  // B answers for the bucket.
+  if (d.name !== 'memory')
+    it.skipIf(d.skip)(
+      'a bucket object swapped for other bytes is never served (500 STORAGE_ERROR); the bucket down is 503 + Retry-After',
+      async () => {
+        const fault = (v: string): Seed => ({
+          purl: makePurl('cargo', undefined, 'fault', v),
+          name: 'fault',
+          version: v,
+          filename: `fault-${v}.crate`,
+          bytes: crate(v),
+        });
+        await seed(sa, [fault('1.0.0'), fault('2.0.0')]);
+        const raw = new S3Objects(parseObjectsUrl(s3!.url));
+        const sha = createHash('sha256').update(crate('1.0.0')).digest('hex');
+        await raw.put(ContentStore.keyOf(sha), crate('1.0.1'));
+        await raw.close();
+        const swapped = await b.inject(`${CARGO_PREFIX}/api/v1/crates/fault/1.0.0/download`);
+        expect(swapped.statusCode).toBe(500);
+        expect(swapped.json()).toEqual({
+          errors: [
+            {
+              detail: expect.stringMatching(
+                /^the registry's storage failed this request \(a stored artifact that does not match its digest is never served\)/,
+              ),
+            },
+          ],
+        });
+
+        await s3!.stop();
+        try {
+          const down = await b.inject(`${CARGO_PREFIX}/api/v1/crates/fault/2.0.0/download`);
+          expect(down.statusCode).toBe(503);
+          expect(down.headers['retry-after']).toBe('5');
+          expect(down.json()).toEqual({
+            errors: [
+              {
+                detail: expect.stringContaining(
+                  "the registry's storage cannot be reached right now",
+                ),
+              },
+            ],
+          });
+        } finally {
+          await s3!.start();
+        }
+        const back = await b.inject(`${CARGO_PREFIX}/api/v1/crates/fault/2.0.0/download`);
+        expect(back.rawPayload.equals(crate('2.0.0'))).toBe(true);
+      },
+      60_000,
+    );
 });
