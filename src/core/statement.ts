@@ -55,6 +55,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** statementTypeProblems checks an in-toto statement's `_type` and `predicateType` (one problem each when wrong). */
+export function statementTypeProblems(
+  doc: Record<string, unknown>,
+  predicateType: string,
+): string[] {
+  const problems: string[] = [];
+  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE)
+    problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
+  if (doc['predicateType'] !== predicateType)
+    problems.push(
+      `predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${predicateType}"`,
+    );
+  return problems;
+}
+
 /**
  * parseReleaseStatement validates an untrusted payload, gathering every bad
  * field before it throws ValidationError.
@@ -75,12 +90,7 @@ export function parseReleaseStatement(payload: Uint8Array, file = 'payload'): Re
     throw new ValidationError(`${file} is not an in-toto statement`, ['expected a JSON object'], {
       file,
     });
-  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE)
-    problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
-  if (doc['predicateType'] !== RELEASE_PREDICATE_TYPE)
-    problems.push(
-      `predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${RELEASE_PREDICATE_TYPE}"`,
-    );
+  problems.push(...statementTypeProblems(doc, RELEASE_PREDICATE_TYPE));
   const subject = doc['subject'];
   if (!Array.isArray(subject) || subject.length === 0) {
     problems.push('subject must be a non-empty array');

@@ -56,15 +56,23 @@ export const DESCRIPTORS: readonly EcosystemDescriptor[] = [
 
 export { genericDescriptor };
 
-/** descriptorForType finds an ecosystem by purl type (the --type flag). */
-export function descriptorForType(type: string): EcosystemDescriptor {
-  const d = DESCRIPTORS.find((x) => x.type === type);
-  if (!d) {
+/** findByType picks the ecosystem of a purl type from a list (InputError UNKNOWN_TYPE naming the known ones). */
+export function findByType<T extends { readonly type: string }>(
+  list: readonly T[],
+  type: string,
+): T {
+  const found = list.find((x) => x.type === type);
+  if (!found) {
     throw new InputError('UNKNOWN_TYPE', `unknown package type "${type}"`, {
-      hint: `known types: ${DESCRIPTORS.map((x) => x.type).join(', ')}`,
+      hint: `known types: ${list.map((x) => x.type).join(', ')}`,
     });
   }
-  return d;
+  return found;
+}
+
+/** descriptorForType finds an ecosystem by purl type (the --type flag). */
+export function descriptorForType(type: string): EcosystemDescriptor {
+  return findByType(DESCRIPTORS, type);
 }
 
 /** loadAdapterForType imports the adapter for a purl type (InputError UNKNOWN_TYPE when none). */

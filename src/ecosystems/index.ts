@@ -3,8 +3,7 @@
  * library surface, the registry). Detection without loading every adapter is
  * ./descriptors.ts; the two lists are kept equal by test/ecosystems/descriptors.test.ts.
  */
-import { InputError } from '../core/errors.js';
-import { detectDescriptor } from './descriptors.js';
+import { detectDescriptor, findByType } from './descriptors.js';
 import type { EcosystemAdapter, LockfileReader } from './adapter.js';
 import { genericAdapter } from './generic/index.js';
 import { npmAdapter } from './npm/index.js';
@@ -65,13 +64,7 @@ export const ADAPTERS: readonly EcosystemAdapter[] = [
 
 /** adapterForType finds an adapter by purl type (the --type flag). */
 export function adapterForType(type: string): EcosystemAdapter {
-  const a = ADAPTERS.find((x) => x.type === type);
-  if (!a) {
-    throw new InputError('UNKNOWN_TYPE', `unknown package type "${type}"`, {
-      hint: `known types: ${ADAPTERS.map((x) => x.type).join(', ')}`,
-    });
-  }
-  return a;
+  return findByType(ADAPTERS, type);
 }
 
 /**

@@ -21,7 +21,11 @@ import {
   type Signer,
 } from '../core/dsse.js';
 import { publicKeyFromSpkiPem, signBytes, type PrivateKey, type PublicKey } from '../core/keys.js';
-import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
+import {
+  IN_TOTO_PAYLOAD_TYPE,
+  IN_TOTO_STATEMENT_TYPE,
+  statementTypeProblems,
+} from '../core/statement.js';
 import { parseNamespace } from './namespace.js';
 
 export const KEY_EVENT_PREDICATE_TYPE = 'https://sigil.dev/key-event/v1';
@@ -363,13 +367,7 @@ export function parseKeyEventStatement(
     return { ok: false, reason: `payload is not JSON (${(e as Error).message})` };
   }
   if (!isRecord(doc)) return { ok: false, reason: 'payload must be a JSON object' };
-  const problems: string[] = [];
-  if (doc['_type'] !== IN_TOTO_STATEMENT_TYPE)
-    problems.push(`_type is ${JSON.stringify(doc['_type'])}, expected "${IN_TOTO_STATEMENT_TYPE}"`);
-  if (doc['predicateType'] !== KEY_EVENT_PREDICATE_TYPE)
-    problems.push(
-      `predicateType is ${JSON.stringify(doc['predicateType'])}, expected "${KEY_EVENT_PREDICATE_TYPE}"`,
-    );
+  const problems = statementTypeProblems(doc, KEY_EVENT_PREDICATE_TYPE);
   const p = doc['predicate'];
   if (!isRecord(p))
     return { ok: false, reason: [...problems, 'predicate must be an object'].join('; ') };

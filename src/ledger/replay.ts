@@ -147,6 +147,13 @@ interface NamespaceState {
 
 const LIVE = (r: KeyRecord): boolean => r.removedAt === undefined;
 
+/** REMOVAL_ANSWER: how a key lookup names a key removed by each kind of event. */
+const REMOVAL_ANSWER = {
+  rotate: { code: 'KEY_ROTATED_OUT', verb: 'rotated out' },
+  reset: { code: 'KEY_REMOVED_BY_RESET', verb: 'removed by a registry reset' },
+  revoke: { code: 'KEY_REVOKED', verb: 'revoked' },
+} as const;
+
 /**
  * Ledger is the replayed state of every namespace. Build it with
  * {@link replayLedger}, or empty with `new Ledger(options)` and feed it with
@@ -354,18 +361,7 @@ export class Ledger {
       );
     }
     if (rec.removedAt !== undefined && logIndex > rec.removedAt) {
-      const code =
-        rec.removal === 'rotate'
-          ? 'KEY_ROTATED_OUT'
-          : rec.removal === 'reset'
-            ? 'KEY_REMOVED_BY_RESET'
-            : 'KEY_REVOKED';
-      const verb =
-        rec.removal === 'rotate'
-          ? 'rotated out'
-          : rec.removal === 'reset'
-            ? 'removed by a registry reset'
-            : 'revoked';
+      const { code, verb } = REMOVAL_ANSWER[rec.removal ?? 'revoke'];
       return answer(
         false,
         code,
@@ -794,6 +790,21 @@ function applyAdd(e: ActionOf<'add'>, s: ActionStep): ActionChange | { entry: Hi
   return { added: e.keys.map((k) => k.keyId), removed: [], threshold: s.threshold };
 }
 
+/** removeKey records that a live key leaves the namespace at this event, and whether it is compromised. */
+function removeKey(
+  s: ActionStep,
+  r: KeyRecord,
+  removal: 'revoke' | 'rotate' | 'reset',
+  compromisedSince: number | undefined,
+): void {
+  s.keys.set(r.keyId, {
+    ...r,
+    removedAt: s.logIndex,
+    removal,
+    ...(compromisedSince !== undefined ? { compromisedSince, compromiseAt: s.logIndex } : {}),
+  });
+}
+
 function applyRotate(e: ActionOf<'rotate'>, s: ActionStep): ActionChange | { entry: HistoryEntry } {
   const from = s.keys.get(e.from);
   if (!from || !LIVE(from))
@@ -805,7 +816,7 @@ function applyRotate(e: ActionOf<'rotate'>, s: ActionStep): ActionChange | { ent
     );
   const bad = refuseKey(e.to, s);
   if (bad) return bad;
-  s.keys.set(from.keyId, { ...from, removedAt: s.logIndex, removal: 'rotate' });
+  removeKey(s, from, 'rotate', undefined);
   s.keys.set(e.to.keyId, newRecord(e.to, s.logIndex, {}));
   return { added: [e.to.keyId], removed: [from.keyId], threshold: s.threshold };
 }
@@ -834,12 +845,7 @@ function applyRevoke(e: ActionOf<'revoke'>, s: ActionStep): ActionChange | { ent
       );
     s.keys.set(target.keyId, { ...target, compromisedSince: c, compromiseAt: s.logIndex });
   } else {
-    s.keys.set(target.keyId, {
-      ...target,
-      removedAt: s.logIndex,
-      removal: 'revoke',
-      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
-    });
+    removeKey(s, target, 'revoke', c);
     removed.push(target.keyId);
   }
   if (c !== undefined) {
@@ -900,12 +906,7 @@ function applyReset(e: ActionOf<'reset'>, s: ActionStep): ActionChange | { entry
   const removed: string[] = [];
   for (const r of s.live) {
     if (keep.has(r.keyId)) continue;
-    s.keys.set(r.keyId, {
-      ...r,
-      removedAt: s.logIndex,
-      removal: 'reset',
-      ...(c !== undefined ? { compromisedSince: c, compromiseAt: s.logIndex } : {}),
-    });
+    removeKey(s, r, 'reset', c);
     removed.push(r.keyId);
   }
   for (const x of e.keys) {

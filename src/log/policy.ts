@@ -275,22 +275,25 @@ export function verifyCheckpointPolicy(
   const cosigners = c.valid
     .map((x) => byKey.get(`${x.name}+${x.keyId}`)!)
     .filter((x) => x !== undefined);
+  // The checkpoint itself verified; only its witnesses fall short.
+  const refused = (witnesses: Check): PolicyVerification => ({
+    ok: false,
+    checkpoint: v.checkpoint,
+    cosigners,
+    checks: [v.check, witnesses],
+  });
   if (c.invalid.length > 0) {
     const b = c.invalid[0]!;
-    return {
-      ok: false,
-      checkpoint: v.checkpoint,
-      cosigners,
-      checks: [
-        v.check,
-        fail(
-          'witnesses',
-          'COSIGNATURE_INVALID',
-          `cosignature of witness key ${b.name}: ${b.reason}`,
-          { witness: b.name },
-        ),
-      ],
-    };
+    return refused(
+      fail(
+        'witnesses',
+        'COSIGNATURE_INVALID',
+        `cosignature of witness key ${b.name}: ${b.reason}`,
+        {
+          witness: b.name,
+        },
+      ),
+    );
   }
   const rule = describeQuorum(policy);
   const detail = { cosigners, quorum: rule };
@@ -299,20 +302,14 @@ export function verifyCheckpointPolicy(
       cosigners.length === 0
         ? 'no policy witness cosigned it'
         : `cosigned by ${cosigners.join(', ')}`;
-    return {
-      ok: false,
-      checkpoint: v.checkpoint,
-      cosigners,
-      checks: [
-        v.check,
-        fail(
-          'witnesses',
-          'WITNESS_QUORUM_NOT_MET',
-          `the checkpoint of size ${v.checkpoint.size} does not meet the witness quorum ${rule}: ${got}`,
-          detail,
-        ),
-      ],
-    };
+    return refused(
+      fail(
+        'witnesses',
+        'WITNESS_QUORUM_NOT_MET',
+        `the checkpoint of size ${v.checkpoint.size} does not meet the witness quorum ${rule}: ${got}`,
+        detail,
+      ),
+    );
   }
   const reason =
     policy.quorum === undefined

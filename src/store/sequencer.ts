@@ -680,14 +680,19 @@ export class SequencedLog implements TransparencyLog {
     return building;
   }
 
-  async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
-    await this.ready;
+  /** refuseBeyondLog: a proof can only be asked for a tree the log already has (PROOF_BAD_INPUT otherwise). */
+  private refuseBeyondLog(treeSize: number): void {
     if (!Number.isSafeInteger(treeSize) || treeSize > this.snap.size) {
       throw new InputError(
         'PROOF_BAD_INPUT',
         `tree size ${String(treeSize)} is beyond the log's size ${this.snap.size}`,
       );
     }
+  }
+
+  async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
+    await this.ready;
+    this.refuseBeyondLog(treeSize);
     const idx = inclusionProofIndexes(index, treeSize);
     const hashes = await this.storedHashes(idx);
     // Right-edge subtree hashes are shared by every proof against the same checkpoint.
@@ -697,12 +702,7 @@ export class SequencedLog implements TransparencyLog {
 
   async consistencyProof(size1: number, size2: number): Promise<Hash[]> {
     await this.ready;
-    if (!Number.isSafeInteger(size2) || size2 > this.snap.size) {
-      throw new InputError(
-        'PROOF_BAD_INPUT',
-        `tree size ${String(size2)} is beyond the log's size ${this.snap.size}`,
-      );
-    }
+    this.refuseBeyondLog(size2);
     const idx = consistencyProofIndexes(size1, size2);
     return consistencyProofFromHashes(size1, size2, await this.storedHashes(idx));
   }

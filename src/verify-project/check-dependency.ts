@@ -222,34 +222,22 @@ export function compareDigests(entry: LockfileEntry, record: SigilRecord): Check
       berry = true;
       continue;
     }
+    // The record's native digest for this algorithm, else its plain sha256/sha512 (hex: compared lower-case).
     const native = record.native?.[d.algorithm];
-    if (native !== undefined) {
-      if (native !== d.value)
+    const plain =
+      native === undefined && (d.algorithm === 'sha256' || d.algorithm === 'sha512')
+        ? record.digests?.[d.algorithm]
+        : undefined;
+    const signedHex = native ?? plain;
+    if (signedHex !== undefined) {
+      if ((native !== undefined ? d.value : d.value.toLowerCase()) !== signedHex)
         return fail(
           'digest',
           'DIGEST_MISMATCH',
           d.from
-            ? `${d.from}: ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(native)} (the installed file is not the signed one)`
-            : `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(native)} (tampered lockfile or wrong mirror)`,
-          { algorithm: d.algorithm, lockfile: d.value, signed: native },
-        );
-      matched++;
-      from ??= d.from;
-      continue;
-    }
-    if (
-      (d.algorithm === 'sha256' || d.algorithm === 'sha512') &&
-      record.digests?.[d.algorithm] !== undefined
-    ) {
-      const s = record.digests[d.algorithm];
-      if (s !== d.value.toLowerCase())
-        return fail(
-          'digest',
-          'DIGEST_MISMATCH',
-          d.from
-            ? `${d.from}: ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(s)} (the installed file is not the signed one)`
-            : `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(s)} (tampered lockfile or wrong mirror)`,
-          { algorithm: d.algorithm, lockfile: d.value, signed: s },
+            ? `${d.from}: ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(signedHex)} (the installed file is not the signed one)`
+            : `lockfile ${d.algorithm} ${shortHex(d.value)} ≠ signed ${shortHex(signedHex)} (tampered lockfile or wrong mirror)`,
+          { algorithm: d.algorithm, lockfile: d.value, signed: signedHex },
         );
       matched++;
       from ??= d.from;

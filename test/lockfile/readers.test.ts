@@ -2,7 +2,7 @@
 // (npm 6/7/9 package-lock, yarn 1 and yarn 4 yarn.lock, pnpm 7/8/9 pnpm-lock.yaml).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lockfileReaderFor } from '../../src/ecosystems/index.js';
+import { ADAPTERS, lockfileReaderFor } from '../../src/ecosystems/index.js';
 import type { LockfileEntry } from '../../src/ecosystems/adapter.js';
 
 const FIX = new URL('../fixtures/lockfiles/', import.meta.url);
@@ -193,4 +193,42 @@ describe('detection by file name', () => {
       expect(lockfileReaderFor(f), f).toBeDefined();
     expect(lockfileReaderFor('package.json')).toBeUndefined();
   });
+
+  it('formats told by their exact name match those names and no near miss', () => {
+    const byName: Record<string, string> = {
+      'Cargo.lock': 'Cargo.lock',
+      'Gemfile.lock': 'Gemfile.lock',
+      'gems.locked': 'Gemfile.lock',
+      'go.work.sum': 'go.sum',
+      'npm-shrinkwrap.json': 'package-lock.json',
+      versions: '.meteor/versions',
+      'verification-metadata.xml': 'Gradle verification-metadata.xml',
+      'cpanfile.snapshot': 'cpanfile.snapshot (Carton)',
+      'mix.lock': 'mix.lock',
+      'rebar.lock': 'rebar.lock',
+      Puppetfile: 'Puppetfile',
+    };
+    for (const [name, format] of Object.entries(byName))
+      expect(lockfileReaderFor(name)?.reader.format, name).toBe(format);
+    for (const miss of ['cargo.lock', 'Cargo.lock.bak', 'Gemfile', '.meteor/versions', 'mix.lock '])
+      expect(lockfileReaderFor(miss), miss).toBeUndefined();
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  // Every reader decodes through one helper (ecosystems/support/lockfile.ts decodeLockText).
+  const readers = ADAPTERS.flatMap((a) => a.lockfiles ?? []);
+  it.each(readers.map((r) => [r.format, r] as const))(
+    '%s: LOCKFILE_INVALID naming the file',
+    (format, r) => {
+      let err: { code?: string; message?: string } | undefined;
+      try {
+        r.read(format, Uint8Array.from([0x7b, 0xff, 0xfe, 0x0a]));
+      } catch (e) {
+        err = e as typeof err;
+      }
+      expect(err?.code).toBe('LOCKFILE_INVALID');
+      expect(err?.message).toContain(format);
+    },
+  );
 });

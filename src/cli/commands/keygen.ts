@@ -55,19 +55,26 @@ export function registerKeygen(program: Command, ctx: CommandContext): void {
     );
 }
 
+/** makeKeyFolder creates the -o folder keys go into, private to the user (0700). */
+function makeKeyFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new InputError(
+      'FILE_WRITE_FAILED',
+      `cannot create folder ${dir}: ${(e as Error).message}`,
+      {
+        file: dir,
+      },
+    );
+  }
+}
+
 /** importSshKey writes the Sigil public key file of an SSH key; the private half stays where it is (ssh-agent or ~/.ssh). */
 export function importSshKey(io: Io, flags: KeygenFlags, pubPath: string): number {
   const ssh = parseSshPublicKeyLine(readTextFile(pubPath, 'SSH public key'), pubPath);
   const key = sigilKeyOfSsh(ssh, pubPath);
-  try {
-    mkdirSync(flags.out, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new InputError(
-      'FILE_WRITE_FAILED',
-      `cannot create folder ${flags.out}: ${(e as Error).message}`,
-      { file: flags.out },
-    );
-  }
+  makeKeyFolder(flags.out);
   const out = join(flags.out, `sigil-${key.keyId.slice(0, 8)}.pub`);
   const text = `# imported from SSH key ${ssh.fingerprint}${ssh.comment ? ` (${ssh.comment})` : ''}\n${formatPublicKeyFile(key)}`;
   writeFileAtomic(out, text, { mode: 0o644, exclusive: true });
@@ -106,15 +113,7 @@ export function keygen(io: Io, flags: KeygenFlags): number {
     created,
   });
   const pubText = formatPublicKeyFile(key.publicKey, created);
-  try {
-    mkdirSync(flags.out, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new InputError(
-      'FILE_WRITE_FAILED',
-      `cannot create folder ${flags.out}: ${(e as Error).message}`,
-      { file: flags.out },
-    );
-  }
+  makeKeyFolder(flags.out);
   const base = join(flags.out, `sigil-${key.publicKey.keyId.slice(0, 8)}`);
   const privPath = `${base}.key`;
   const pubPath = `${base}.pub`;

@@ -16,7 +16,7 @@ import { verifyCheckpoint } from '../../log/checkpoint.js';
 import { type NoteVerifier, parseVerifierKey } from '../../log/note-key.js';
 import { createLogServer } from '../../registry/log-routes.js';
 import { DEFAULT_WRITE_RATE, LogAdmission } from '../../registry/log-admission.js';
-import { TrustedProxies } from '../../registry/http-limits.js';
+import { intFlag, trustedProxiesFlag } from '../server-flags.js';
 import { parsePublicKeyFile } from '../../core/keys.js';
 import { rekorRoutes } from '../../registry/personalities/rekor/routes.js';
 import { PreparePool } from '../../registry/personalities/rekor/prepare-pool.js';
@@ -132,21 +132,27 @@ export function registerLog(program: Command, ctx: CommandContext): Command {
     .description("print the log's note verifier key")
     .option('-d, --data <dir>', 'data directory', DEFAULT_LOG_DIR)
     .action(async (flags: { data: string }) => ctx.setExitCode(vkey(ctx.io, flags.data)));
-  log
-    .command('checkpoint')
-    .description("print the log's latest checkpoint (verified when its key is known)")
-    .option('-d, --data <dir>', `data directory (default ${DEFAULT_LOG_DIR})`)
-    .option('-u, --url <url>', 'URL of the log (its prefix)')
-    .option('--vkey <vkey>', 'verifier key of the log')
-    .action(async (flags: SourceFlags) => ctx.setExitCode(await checkpoint(ctx.io, flags)));
-  log
-    .command('audit')
-    .description('replay the whole log from its tiles and entry bundles and check its checkpoint')
-    .option('-d, --data <dir>', `data directory (default ${DEFAULT_LOG_DIR})`)
-    .option('-u, --url <url>', 'URL of the log (its prefix)')
-    .option('--vkey <vkey>', 'verifier key of the log')
-    .action(async (flags: SourceFlags) => ctx.setExitCode(await audit(ctx.io, flags)));
+  withSourceFlags(
+    log
+      .command('checkpoint')
+      .description("print the log's latest checkpoint (verified when its key is known)"),
+  ).action(async (flags: SourceFlags) => ctx.setExitCode(await checkpoint(ctx.io, flags)));
+  withSourceFlags(
+    log
+      .command('audit')
+      .description(
+        'replay the whole log from its tiles and entry bundles and check its checkpoint',
+      ),
+  ).action(async (flags: SourceFlags) => ctx.setExitCode(await audit(ctx.io, flags)));
   return log;
+}
+
+/** withSourceFlags adds the flags that name a log to read: a local data folder, or a URL and its key. */
+function withSourceFlags(c: Command): Command {
+  return c
+    .option('-d, --data <dir>', `data directory (default ${DEFAULT_LOG_DIR})`)
+    .option('-u, --url <url>', 'URL of the log (its prefix)')
+    .option('--vkey <vkey>', 'verifier key of the log');
 }
 
 /** parseListen splits HOST:PORT ("[::1]:80", ":7440" = all interfaces). */
@@ -181,28 +187,13 @@ export function parseListen(s: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < min)
-    throw new InputError('USAGE', `${name} must be an integer ≥ ${min}, not ${JSON.stringify(v)}`);
-  return n;
-}
-
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const { host, port } = listenAddress(flags, 7440);
   const batchSize = intFlag('--batch-size', flags.batchSize, 1);
   const batchIntervalMs = intFlag('--batch-interval', flags.batchInterval, 0);
   const admission = writePolicy(flags, io.env);
   const maxBodyBytes = intFlag('--max-body-bytes', flags.maxBodyBytes, 1) ?? LOG_SERVE_MAX_BODY;
-  const trustedProxies = flags.trustProxy
-    ? new TrustedProxies(
-        flags.trustProxy
-          .split(',')
-          .map((a) => a.trim())
-          .filter(Boolean),
-      )
-    : undefined;
+  const trustedProxies = trustedProxiesFlag(flags.trustProxy);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const defaultOrigin = port === 0 ? urlHost : `${urlHost}:${port}`;
   const origin = flags.origin ?? (loadLogKey(flags.data) ? undefined : defaultOrigin);

@@ -12,7 +12,7 @@ import { npmKeyId } from '../../core/keys.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, openRegistry, publicHostPath } from '../../registry/server.js';
 import { clientConfig } from '../../registry/personalities/client-config.js';
 import { checkHackageRootOptions } from '../../registry/personalities/hackage/keys.js';
-import { TrustedProxies } from '../../registry/http-limits.js';
+import { intFlag, trustedProxiesFlag } from '../server-flags.js';
 import type { CommandContext } from '../context.js';
 import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
@@ -94,24 +94,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
 
 export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const { host, port } = listenAddress(flags, 8080);
-  let maxUploadBytes: number | undefined;
-  if (flags.maxUploadBytes !== undefined) {
-    maxUploadBytes = Number(flags.maxUploadBytes);
-    if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1)
-      throw new InputError(
-        'USAGE',
-        `--max-upload-bytes must be a positive integer, not "${flags.maxUploadBytes}"`,
-      );
-  }
-  let rateLimit: number | undefined;
-  if (flags.rateLimit !== undefined) {
-    rateLimit = Number(flags.rateLimit);
-    if (!Number.isSafeInteger(rateLimit) || rateLimit < 1)
-      throw new InputError(
-        'USAGE',
-        `--rate-limit must be a positive integer, not "${flags.rateLimit}"`,
-      );
-  }
+  const maxUploadBytes = intFlag('--max-upload-bytes', flags.maxUploadBytes, 1);
+  const rateLimit = intFlag('--rate-limit', flags.rateLimit, 1);
   if (flags.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(flags.publicUrl)) {
     throw new InputError(
       'USAGE',
@@ -124,14 +108,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(flags.hackageRootThreshold ? { rootThreshold: Number(flags.hackageRootThreshold) } : {}),
   };
   checkHackageRootOptions(hackageRoot);
-  const trustedProxies = flags.trustProxy
-    ? new TrustedProxies(
-        flags.trustProxy
-          .split(',')
-          .map((a) => a.trim())
-          .filter(Boolean),
-      ).entries
-    : undefined;
+  const trustedProxies = trustedProxiesFlag(flags.trustProxy)?.entries;
   checkDataFolder(flags.data);
   // Bind first: a start that cannot listen must create nothing (no keys, no admin account, no log named after a port it never served).
   await probeListen(host, port);

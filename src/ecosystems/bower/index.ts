@@ -7,13 +7,14 @@
  * (PURL-TYPES.rst, "Other candidate types"): pkg:bower/<name>@<version>.
  * Digest: none is native, so Sigil uses the hex SHA-256 of the archive bytes.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { bowerDescriptor } from './descriptor.js';
 import { findManifest } from './manifest.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 /** bower's name rules (bower/lib/util/validLink & registry): lowercase, digits, "-", "_", "."; at most 50. */
 const BOWER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -21,11 +22,8 @@ const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const bowerAdapter: EcosystemAdapter = {
-  type: bowerDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
-  displayName: bowerDescriptor.displayName,
-  detect: bowerDescriptor.detect,
+  ...fromDescriptor(bowerDescriptor),
+  releaseKey: semverReleaseKey,
   async identify(artifact, options = {}) {
     const file = artifact.name;
     const found = await findManifest(artifact, ['bower.json'], options, 'BOWER_MANIFEST_INVALID');
@@ -79,8 +77,5 @@ export const bowerAdapter: EcosystemAdapter = {
       purl: makePurl('bower', undefined, name as string, ver),
     };
   },
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
 };

@@ -1,11 +1,9 @@
 /** The cargo ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { isGzipHead } from '../support/magic.js';
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const cargoLockFormat: LockfileFormat = {
-  format: 'Cargo.lock',
-  matches: (f) => f === 'Cargo.lock',
-};
+export const cargoLockFormat = lockfileNamed('Cargo.lock');
 
 export const cargoDescriptor: EcosystemDescriptor = {
   type: 'cargo',

@@ -1,5 +1,6 @@
 /** The Cargo adapter: .crate files. Native digest: hex SHA-256 of the .crate (index `cksum`, Cargo.lock `checksum`). */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { cargoDescriptor } from './descriptor.js';
 import { identifyCargo } from './identify.js';
@@ -7,14 +8,9 @@ import { cargoLockReader } from './lockfile.js';
 import { cargoReleaseKey } from './release-key.js';
 
 export const cargoAdapter: EcosystemAdapter = {
-  type: cargoDescriptor.type,
+  ...fromDescriptor(cargoDescriptor),
   releaseKey: cargoReleaseKey,
-  displayName: cargoDescriptor.displayName,
-  detect: cargoDescriptor.detect,
   identify: identifyCargo,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cargoLockReader],
 };

@@ -1,10 +1,8 @@
 /** The carthage ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const cartfileResolvedFormat: LockfileFormat = {
-  format: 'Cartfile.resolved',
-  matches: (f) => f === 'Cartfile.resolved',
-};
+export const cartfileResolvedFormat = lockfileNamed('Cartfile.resolved');
 
 export const carthageDescriptor: EcosystemDescriptor = {
   type: 'carthage',

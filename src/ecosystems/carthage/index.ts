@@ -1,19 +1,15 @@
 /** The Carthage adapter: binary framework zips and Cartfile.resolved. */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { carthageDescriptor } from './descriptor.js';
 import { identifyCarthage } from './identify.js';
 import { cartfileResolvedReader } from './lockfile.js';
 
 export const carthageAdapter: EcosystemAdapter = {
-  type: carthageDescriptor.type,
-  displayName: carthageDescriptor.displayName,
-  detect: carthageDescriptor.detect,
+  ...fromDescriptor(carthageDescriptor),
   identify: identifyCarthage,
   /** Carthage has no digest of its own (binary JSON specs list only URLs); Sigil uses the hex SHA-256 of the zip. */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cartfileResolvedReader],
 };

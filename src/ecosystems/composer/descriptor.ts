@@ -1,10 +1,8 @@
 /** The composer ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const composerLockFormat: LockfileFormat = {
-  format: 'composer.lock',
-  matches: (f) => f === 'composer.lock',
-};
+export const composerLockFormat = lockfileNamed('composer.lock');
 
 export const composerDescriptor: EcosystemDescriptor = {
   type: 'composer',

@@ -1,5 +1,6 @@
 /** The Composer adapter: dist zips. Native digest: hex SHA-1 of the zip (`dist.shasum`, checked by Composer's FileDownloader when set). */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { composerDescriptor } from './descriptor.js';
 import { identifyComposer } from './identify.js';
@@ -7,14 +8,9 @@ import { composerLockReader } from './lockfile.js';
 import { composerReleaseKey } from './release-key.js';
 
 export const composerAdapter: EcosystemAdapter = {
-  type: composerDescriptor.type,
+  ...fromDescriptor(composerDescriptor),
   releaseKey: composerReleaseKey,
-  displayName: composerDescriptor.displayName,
-  detect: composerDescriptor.detect,
   identify: identifyComposer,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha1']);
-    return { algorithm: 'sha1', value: digests.sha1! };
-  },
+  digest: hexDigest('sha1'),
   lockfiles: [composerLockReader],
 };

@@ -1,10 +1,10 @@
 /** The cpan ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const cpanfileSnapshotFormat: LockfileFormat = {
-  format: 'cpanfile.snapshot (Carton)',
-  matches: (f) => f === 'cpanfile.snapshot',
-};
+export const cpanfileSnapshotFormat = lockfileNamed('cpanfile.snapshot (Carton)', [
+  'cpanfile.snapshot',
+]);
 
 export const cpanDescriptor: EcosystemDescriptor = {
   type: 'cpan',

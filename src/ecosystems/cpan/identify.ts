@@ -42,32 +42,26 @@ export async function identifyCpan(
   const top = topDirectory(contents.entries.map((e) => e.path));
   const json = top === undefined ? undefined : contents.files.get(`${top}/META.json`);
   const yml = top === undefined ? undefined : contents.files.get(`${top}/META.yml`);
-  let meta: Record<string, unknown>;
-  let where: string;
-  if (json) {
-    where = `${top}/META.json`;
-    meta = parseJsonObject(
-      decodeUtf8(json, file, where, 'CPAN_META_INVALID'),
-      file,
-      where,
-      'CPAN_META_INVALID',
-    );
-  } else if (yml) {
-    where = `${top}/META.yml`;
-    meta = parseYamlObject(
-      decodeUtf8(yml, file, where, 'CPAN_META_INVALID'),
-      file,
-      where,
-      'CPAN_META_INVALID',
-    );
-  } else {
+  // META.json is the newer spelling and wins; META.yml is read with the failsafe YAML schema.
+  const found = json
+    ? { where: `${top}/META.json`, bytes: json, parse: parseJsonObject }
+    : yml
+      ? { where: `${top}/META.yml`, bytes: yml, parse: parseYamlObject }
+      : undefined;
+  if (found === undefined)
     throw missingMetadata(
       'CPAN_META_MISSING',
       file,
       '<Dist>-<version>/META.json or META.yml',
       'build the distribution with `make dist` / `./Build dist`, which writes META.json',
     );
-  }
+  const { where } = found;
+  const meta = found.parse(
+    decodeUtf8(found.bytes, file, where, 'CPAN_META_INVALID'),
+    file,
+    where,
+    'CPAN_META_INVALID',
+  );
   const name = meta['name'];
   const rawVersion = meta['version'];
   // META.json should quote versions; a bare number would lose trailing zeros (1.10 → 1.1), so refuse it.

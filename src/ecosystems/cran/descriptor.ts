@@ -1,11 +1,9 @@
 /** The cran ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { isGzipHead } from '../support/magic.js';
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const renvLockFormat: LockfileFormat = {
-  format: 'renv.lock',
-  matches: (f) => f === 'renv.lock',
-};
+export const renvLockFormat = lockfileNamed('renv.lock');
 
 export const cranDescriptor: EcosystemDescriptor = {
   type: 'cran',

@@ -3,6 +3,7 @@
  * the `MD5sum:` field of a repository's PACKAGES index (tools::write_PACKAGES
  * computes it with tools::md5sum).
  */
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { cranDescriptor } from './descriptor.js';
 import { hashArtifactHex } from '../support/hash.js';
@@ -13,10 +14,8 @@ import { renvLockReader } from './lockfile.js';
 import { cranReleaseKey } from './release-key.js';
 
 export const cranAdapter: EcosystemAdapter = {
-  type: cranDescriptor.type,
+  ...fromDescriptor(cranDescriptor),
   releaseKey: cranReleaseKey,
-  displayName: cranDescriptor.displayName,
-  detect: cranDescriptor.detect,
   identify: identifyCran,
   async digest(artifact) {
     return { algorithm: 'md5', value: await hashArtifactHex(artifact, 'md5') };

@@ -1,19 +1,15 @@
 /** The Debian adapter: binary packages (.deb / .udeb). Debian has no lockfile format. */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { debDescriptor } from './descriptor.js';
 import { identifyDeb } from './identify.js';
 import { debReleaseKey } from './release-key.js';
 
 export const debAdapter: EcosystemAdapter = {
-  type: debDescriptor.type,
+  ...fromDescriptor(debDescriptor),
   releaseKey: debReleaseKey,
-  displayName: debDescriptor.displayName,
-  detect: debDescriptor.detect,
   identify: identifyDeb,
   /** The .deb's native digest is the hex SHA-256 of the file: the `SHA256:` field of its stanza in an apt Packages index. */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
 };

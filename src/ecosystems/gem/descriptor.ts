@@ -1,11 +1,9 @@
 /** The gem ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { tarFirstName } from '../hex/descriptor.js';
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const gemfileLockFormat: LockfileFormat = {
-  format: 'Gemfile.lock',
-  matches: (f) => f === 'Gemfile.lock' || f === 'gems.locked',
-};
+export const gemfileLockFormat = lockfileNamed('Gemfile.lock', ['Gemfile.lock', 'gems.locked']);
 
 export const gemDescriptor: EcosystemDescriptor = {
   type: 'gem',

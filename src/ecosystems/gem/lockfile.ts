@@ -7,6 +7,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { decodeLockText } from '../support/lockfile.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import { gemfileLockFormat } from './descriptor.js';
 
@@ -37,12 +38,7 @@ function gemPurl(file: string, line: number, name: string, full: string): string
 }
 
 export function readGemfileLock(file: string, bytes: Uint8Array): LockfileEntry[] {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InputError('LOCKFILE_INVALID', `${file}: is not UTF-8 text`, { file });
-  }
+  const text = decodeLockText(bytes, file);
   const lines = text.split(/\r?\n/);
   let section = '';
   let remote: string | undefined;

@@ -2,16 +2,15 @@
  * The generic adapter: any file, named by flags (`--name`, `--version`),
  * purl `pkg:generic/<name>@<version>`. Its native digest is plain sha256 hex.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { genericDescriptor } from './descriptor.js';
 
 export const genericAdapter: EcosystemAdapter = {
-  type: genericDescriptor.type,
-  displayName: genericDescriptor.displayName,
-  detect: genericDescriptor.detect,
+  ...fromDescriptor(genericDescriptor),
   async identify(artifact, options = {}) {
     const missing = [
       options.name === undefined ? '--name' : '',
@@ -33,8 +32,5 @@ export const genericAdapter: EcosystemAdapter = {
       throw new InputError('GENERIC_NAME_REQUIRED', '--name and --version must not be empty');
     return { type: 'generic', name, version, purl: makePurl('generic', undefined, name, version) };
   },
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
 };

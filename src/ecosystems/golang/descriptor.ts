@@ -1,11 +1,9 @@
 /** The golang ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { firstZipEntryName, isZipHead } from '../support/magic.js';
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const goSumFormat: LockfileFormat = {
-  format: 'go.sum',
-  matches: (f) => f === 'go.sum' || f === 'go.work.sum',
-};
+export const goSumFormat = lockfileNamed('go.sum', ['go.sum', 'go.work.sum']);
 
 export const golangDescriptor: EcosystemDescriptor = {
   type: 'golang',

@@ -3,6 +3,7 @@
  * (`<module>/@v/<version>.zip`). Native digest: `h1:` dirhash of the zip; the
  * go.mod hash comes from inspectGoModule.
  */
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { golangDescriptor } from './descriptor.js';
 import { digestGoZip } from './digest.js';
@@ -13,10 +14,8 @@ import { golangReleaseKey } from './release-key.js';
 export { inspectGoModule } from './identify.js';
 
 export const golangAdapter: EcosystemAdapter = {
-  type: golangDescriptor.type,
+  ...fromDescriptor(golangDescriptor),
   releaseKey: golangReleaseKey,
-  displayName: golangDescriptor.displayName,
-  detect: golangDescriptor.detect,
   identify: identifyGo,
   digest: digestGoZip,
   lockfiles: [goSumReader],

@@ -3,7 +3,8 @@
  * the tarball, as the Hackage index's TUF targets (`package.json`
  * `hashes.sha256`) record it.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { hackageDescriptor } from './descriptor.js';
 import { identifyHackage } from './identify.js';
@@ -11,14 +12,9 @@ import { cabalFreezeReader } from './lockfile.js';
 import { hackageReleaseKey } from './release-key.js';
 
 export const hackageAdapter: EcosystemAdapter = {
-  type: hackageDescriptor.type,
+  ...fromDescriptor(hackageDescriptor),
   releaseKey: hackageReleaseKey,
-  displayName: hackageDescriptor.displayName,
-  detect: hackageDescriptor.detect,
   identify: identifyHackage,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: [cabalFreezeReader],
 };

@@ -1,5 +1,6 @@
 /** The hex ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
 /** tarFirstName is the name field of the first tar header, when the head is a tar. */
 export function tarFirstName(head: Uint8Array): string | undefined {
@@ -11,15 +12,9 @@ export function tarFirstName(head: Uint8Array): string | undefined {
   return raw.subarray(0, end < 0 ? 100 : end).toString('utf8');
 }
 
-export const mixLockFormat: LockfileFormat = {
-  format: 'mix.lock',
-  matches: (f) => f === 'mix.lock',
-};
+export const mixLockFormat = lockfileNamed('mix.lock');
 
-export const rebarLockFormat: LockfileFormat = {
-  format: 'rebar.lock',
-  matches: (f) => f === 'rebar.lock',
-};
+export const rebarLockFormat = lockfileNamed('rebar.lock');
 
 export const hexDescriptor: EcosystemDescriptor = {
   type: 'hex',

@@ -1,16 +1,14 @@
 /** The Hex adapter (Mix and rebar3): package tarballs and mix.lock / rebar.lock. */
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { hexDescriptor } from './descriptor.js';
 import { mixLockReader, rebarLockReader } from './lockfile.js';
 import { digestHex, identifyHex } from './tarball.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 export const hexAdapter: EcosystemAdapter = {
-  type: hexDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
-  displayName: hexDescriptor.displayName,
-  detect: hexDescriptor.detect,
+  ...fromDescriptor(hexDescriptor),
+  releaseKey: semverReleaseKey,
   identify: identifyHex,
   digest: digestHex,
   lockfiles: [mixLockReader, rebarLockReader],

@@ -15,6 +15,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { decodeLockText } from '../support/lockfile.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import {
   isAtom,
@@ -29,14 +30,6 @@ import { mixLockFormat, rebarLockFormat } from './descriptor.js';
 
 function bad(file: string, field: string, message: string): InputError {
   return new InputError('LOCKFILE_INVALID', `${file}: ${message}`, { file, field });
-}
-
-function decode(file: string, bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw bad(file, '', 'is not UTF-8 text');
-  }
 }
 
 const HEX_NAME = /^[a-z][a-z0-9_]*$/;
@@ -73,7 +66,7 @@ function digest(file: string, field: string, algorithm: string, value: unknown):
 export function readMixLock(file: string, bytes: Uint8Array): LockfileEntry[] {
   let term: Term;
   try {
-    term = parseElixirTerm(decode(file, bytes));
+    term = parseElixirTerm(decodeLockText(bytes, file));
   } catch (e) {
     if (e instanceof TermSyntaxError)
       throw bad(file, '', `is not a valid Elixir map literal (${e.message})`);
@@ -106,7 +99,7 @@ export function readMixLock(file: string, bytes: Uint8Array): LockfileEntry[] {
 export function readRebarLock(file: string, bytes: Uint8Array): LockfileEntry[] {
   let terms: Term[];
   try {
-    terms = parseErlangTerms(decode(file, bytes));
+    terms = parseErlangTerms(decodeLockText(bytes, file));
   } catch (e) {
     if (e instanceof TermSyntaxError)
       throw bad(file, '', `is not valid Erlang terms (${e.message})`);

@@ -1,13 +1,13 @@
 /** The maven ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
 const isZip = (head: Uint8Array) =>
   head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
-export const gradleVerificationFormat: LockfileFormat = {
-  format: 'Gradle verification-metadata.xml',
-  matches: (f) => f === 'verification-metadata.xml',
-};
+export const gradleVerificationFormat = lockfileNamed('Gradle verification-metadata.xml', [
+  'verification-metadata.xml',
+]);
 
 export const mavenDescriptor: EcosystemDescriptor = {
   type: 'maven',

@@ -1,5 +1,6 @@
 /** The Maven adapter: jars (and other zip artifacts) and POMs; Gradle's verification-metadata.xml. */
 import { digestStream } from '../../core/digest.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { Artifact, EcosystemAdapter, NativeDigest } from '../adapter.js';
 import { mavenDescriptor } from './descriptor.js';
 import { identifyMaven } from './identify.js';
@@ -13,10 +14,8 @@ export async function mavenChecksums(artifact: Artifact): Promise<NativeDigest[]
 }
 
 export const mavenAdapter: EcosystemAdapter = {
-  type: mavenDescriptor.type,
+  ...fromDescriptor(mavenDescriptor),
   releaseKey: mavenReleaseKey,
-  displayName: mavenDescriptor.displayName,
-  detect: mavenDescriptor.detect,
   identify: identifyMaven,
   /** Maven's native digest is the `.sha1` sidecar: hex SHA-1 of the file (the one Maven checks by default). */
   async digest(artifact) {

@@ -9,20 +9,19 @@
 import { xmlLib } from '../support/lazy-libs.js';
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { decodeLockText, lockError } from '../support/lockfile.js';
+import { isRecord } from '../support/text.js';
 import type { LockfileEntry, LockfileReader, NativeDigest } from '../adapter.js';
 import { gradleVerificationFormat } from './descriptor.js';
 
 const ALGORITHMS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readGradleVerificationMetadata(file: string, bytes: Uint8Array): LockfileEntry[] {
-  const bad = (field: string, message: string) =>
-    new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
+  const bad = (field: string, message: string) => lockError(file, field, message);
+  const text = decodeLockText(bytes, file);
   let doc: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     doc = new (xmlLib().XMLParser)({
       ignoreAttributes: false,
       attributeNamePrefix: '@',
@@ -38,36 +37,36 @@ export function readGradleVerificationMetadata(file: string, bytes: Uint8Array):
       { file },
     );
   }
-  const root = isObject(doc) ? doc['verification-metadata'] : undefined;
-  if (!isObject(root))
+  const root = isRecord(doc) ? doc['verification-metadata'] : undefined;
+  if (!isRecord(root))
     throw bad('verification-metadata', 'missing root element <verification-metadata>');
   const components = root['components'];
   if (components === undefined || components === '') return [];
-  if (!isObject(components)) throw bad('components', 'must be an element');
+  if (!isRecord(components)) throw bad('components', 'must be an element');
   const out: LockfileEntry[] = [];
   list(components['component']).forEach((c, i) => {
     const field = `components.component[${i}]`;
-    if (!isObject(c)) throw bad(field, 'must be an element');
+    if (!isRecord(c)) throw bad(field, 'must be an element');
     const [g, a, v] = [c['@group'], c['@name'], c['@version']];
     if (typeof g !== 'string' || typeof a !== 'string' || typeof v !== 'string' || !g || !a || !v)
       throw bad(field, 'needs group, name and version attributes');
     list(c['artifact']).forEach((art, j) => {
       const afield = `${field}.artifact[${j}]`;
-      if (!isObject(art) || typeof art['@name'] !== 'string')
+      if (!isRecord(art) || typeof art['@name'] !== 'string')
         throw bad(afield, 'needs a name attribute');
       const name = art['@name'];
       const digests: NativeDigest[] = [];
       for (const [alg, len] of Object.entries(ALGORITHMS)) {
         for (const d of list(art[alg])) {
-          const value = isObject(d) ? d['@value'] : undefined;
+          const value = isRecord(d) ? d['@value'] : undefined;
           if (typeof value !== 'string' || !new RegExp(`^[0-9a-f]{${len}}$`).test(value))
             throw bad(
               `${afield}.${alg}`,
               `value ${JSON.stringify(value ?? null)} is not ${len} lower-case hex digits`,
             );
           digests.push({ algorithm: alg, value });
-          for (const also of list(d && isObject(d) ? d['also-trust'] : undefined)) {
-            const av = isObject(also) ? also['@value'] : undefined;
+          for (const also of list(d && isRecord(d) ? d['also-trust'] : undefined)) {
+            const av = isRecord(also) ? also['@value'] : undefined;
             if (typeof av === 'string' && new RegExp(`^[0-9a-f]{${len}}$`).test(av))
               digests.push({ algorithm: alg, value: av });
           }

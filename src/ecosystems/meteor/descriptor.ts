@@ -1,10 +1,8 @@
 /** The meteor ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const meteorVersionsFormat: LockfileFormat = {
-  format: '.meteor/versions',
-  matches: (f) => f === 'versions',
-};
+export const meteorVersionsFormat = lockfileNamed('.meteor/versions', ['versions']);
 
 export const meteorDescriptor: EcosystemDescriptor = {
   type: 'meteor',

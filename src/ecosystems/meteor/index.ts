@@ -1,28 +1,20 @@
 /** The Meteor (Atmosphere) adapter: package build/source tarballs and .meteor/versions. */
-import { digestStream } from '../../core/digest.js';
+import { base64Digest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { meteorDescriptor } from './descriptor.js';
 import { identifyMeteor } from './identify.js';
 import { meteorVersionsReader } from './lockfile.js';
-import { semverKey } from '../support/semver-key.js';
+import { semverReleaseKey } from '../support/semver-key.js';
 
 export const meteorAdapter: EcosystemAdapter = {
-  type: meteorDescriptor.type,
-  /** Semantic Versioning: build metadata does not make a new version. */
-  releaseKey: (p) => ({ ...p, version: semverKey(p.version) }),
-  displayName: meteorDescriptor.displayName,
-  detect: meteorDescriptor.detect,
+  ...fromDescriptor(meteorDescriptor),
+  releaseKey: semverReleaseKey,
   identify: identifyMeteor,
   /**
    * Meteor's package server records a build's `tarballHash`: base64 SHA-256
    * of the .tgz (tools/fs/files.ts fileHash). Sigil gives the same.
    */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return {
-      algorithm: 'sha256-base64',
-      value: Buffer.from(digests.sha256!, 'hex').toString('base64'),
-    };
-  },
+  digest: base64Digest('sha256'),
   lockfiles: [meteorVersionsReader],
 };

@@ -5,17 +5,13 @@
  */
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { decodeLockText } from '../support/lockfile.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { splitMeteorName } from './identify.js';
 import { meteorVersionsFormat } from './descriptor.js';
 
 export function readMeteorVersions(file: string, bytes: Uint8Array): LockfileEntry[] {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InputError('LOCKFILE_INVALID', `${file}: is not UTF-8 text`, { file });
-  }
+  const text = decodeLockText(bytes, file);
   const out: LockfileEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();

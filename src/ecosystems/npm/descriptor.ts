@@ -1,26 +1,22 @@
 /** The npm ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import { isGzipHead } from '../support/magic.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const pnpmLockFormat: LockfileFormat = {
-  format: 'pnpm-lock.yaml',
-  matches: (f) => f === 'pnpm-lock.yaml',
-};
+export const pnpmLockFormat = lockfileNamed('pnpm-lock.yaml');
 
-export const yarnLockFormat: LockfileFormat = {
-  format: 'yarn.lock',
-  matches: (f) => f === 'yarn.lock',
-};
+export const yarnLockFormat = lockfileNamed('yarn.lock');
 
-export const packageLockFormat: LockfileFormat = {
-  format: 'package-lock.json',
-  matches: (f) => f === 'package-lock.json' || f === 'npm-shrinkwrap.json',
-};
+export const packageLockFormat = lockfileNamed('package-lock.json', [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+]);
 
 export const npmDescriptor: EcosystemDescriptor = {
   type: 'npm',
   displayName: 'npm',
   detect(fileName, head) {
-    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const gz = isGzipHead(head);
     if (/\.tgz$/i.test(fileName) && gz) return 'yes';
     return /\.tgz$/i.test(fileName) ? 'maybe' : 'no';
   },

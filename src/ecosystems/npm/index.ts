@@ -1,4 +1,5 @@
 /** The npm adapter: tarballs made by `npm pack`. */
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { npmDescriptor } from './descriptor.js';
 import { digestNpm } from './digest.js';
@@ -9,10 +10,8 @@ import { yarnLockReader } from './lockfile-yarn.js';
 import { npmReleaseKey } from './release-key.js';
 
 export const npmAdapter: EcosystemAdapter = {
-  type: npmDescriptor.type,
+  ...fromDescriptor(npmDescriptor),
   releaseKey: npmReleaseKey,
-  displayName: npmDescriptor.displayName,
-  detect: npmDescriptor.detect,
   identify: identifyNpm,
   digest: digestNpm,
   lockfiles: [packageLockReader, yarnLockReader, pnpmLockReader],

@@ -1,5 +1,6 @@
 /** The NuGet adapter: .nupkg files and packages.lock.json. */
-import { digestStream } from '../../core/digest.js';
+import { base64Digest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { nugetDescriptor } from './descriptor.js';
 import { identifyNuGet } from './identify.js';
@@ -7,22 +8,14 @@ import { packagesLockJsonReader } from './lockfile.js';
 import { nugetReleaseKey } from './release-key.js';
 
 export const nugetAdapter: EcosystemAdapter = {
-  type: nugetDescriptor.type,
+  ...fromDescriptor(nugetDescriptor),
   releaseKey: nugetReleaseKey,
-  displayName: nugetDescriptor.displayName,
-  detect: nugetDescriptor.detect,
   identify: identifyNuGet,
   /**
    * NuGet's native digest is base64(SHA-512(.nupkg bytes)): the registration
    * `packageHash`, the `<id>.<version>.nupkg.sha512` file in the global
    * packages folder, and packages.lock.json `contentHash`.
    */
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha512']);
-    return {
-      algorithm: 'sha512-base64',
-      value: Buffer.from(digests.sha512!, 'hex').toString('base64'),
-    };
-  },
+  digest: base64Digest('sha512'),
   lockfiles: [packagesLockJsonReader],
 };

@@ -5,44 +5,29 @@
  * Project references have no package and are skipped. The same package under
  * several target frameworks is listed once.
  */
-import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { lockError, readJsonLock } from '../support/lockfile.js';
+import { isRecord } from '../support/text.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { packagesLockJsonFormat } from './descriptor.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function readPackagesLockJson(file: string, bytes: Uint8Array): LockfileEntry[] {
-  const bad = (field: string, message: string) =>
-    new InputError('LOCKFILE_INVALID', `${file}: ${field}: ${message}`, { file, field });
-  let doc: unknown;
-  try {
-    doc = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''),
-    );
-  } catch (e) {
-    throw new InputError(
-      'LOCKFILE_INVALID',
-      `${file}: is not valid JSON (${(e as Error).message})`,
-      { file },
-    );
-  }
-  if (!isObject(doc)) throw bad('(root)', 'must be a JSON object');
+  const bad = (field: string, message: string) => lockError(file, field, message);
+  const doc = readJsonLock(bytes, file);
   if (doc['version'] !== 1 && doc['version'] !== 2)
     throw bad(
       'version',
       `unsupported lock file version ${JSON.stringify(doc['version'])} (1 and 2 are known)`,
     );
   const deps = doc['dependencies'];
-  if (!isObject(deps)) throw bad('dependencies', 'must be an object keyed by target framework');
+  if (!isRecord(deps)) throw bad('dependencies', 'must be an object keyed by target framework');
   const seen = new Map<string, LockfileEntry>();
   for (const [tfm, packages] of Object.entries(deps)) {
-    if (!isObject(packages))
+    if (!isRecord(packages))
       throw bad(`dependencies.${tfm}`, 'must be an object keyed by package id');
     for (const [id, info] of Object.entries(packages)) {
       const field = `dependencies.${tfm}.${id}`;
-      if (!isObject(info)) throw bad(field, 'must be an object');
+      if (!isRecord(info)) throw bad(field, 'must be an object');
       if (info['type'] === 'Project') continue;
       const resolved = info['resolved'];
       if (typeof resolved !== 'string' || !/^\d+(\.\d+){1,3}([-+][0-9A-Za-z.+-]*)?$/.test(resolved))

@@ -1,16 +1,15 @@
 /** The puppet ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
-import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
+import { isGzipHead } from '../support/magic.js';
+import type { EcosystemDescriptor } from '../adapter.js';
 
-export const puppetfileFormat: LockfileFormat = {
-  format: 'Puppetfile',
-  matches: (f) => f === 'Puppetfile',
-};
+export const puppetfileFormat = lockfileNamed('Puppetfile');
 
 export const puppetDescriptor: EcosystemDescriptor = {
   type: 'puppet',
   displayName: 'Puppet Forge',
   detect(fileName, head) {
-    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const gz = isGzipHead(head);
     return /^[A-Za-z0-9]+-[a-z][a-z0-9_]*-\d+\.\d+\.\d+[-+0-9A-Za-z.]*\.tar\.gz$/.test(fileName)
       ? gz
         ? 'maybe'

@@ -7,6 +7,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { makePurl } from '../../core/purl.js';
+import { decodeLockText } from '../support/lockfile.js';
 import type { LockfileEntry, LockfileReader } from '../adapter.js';
 import { parseForgeName } from './identify.js';
 import { puppetfileFormat } from './descriptor.js';
@@ -14,12 +15,7 @@ import { puppetfileFormat } from './descriptor.js';
 const MOD = /^\s*mod\s*\(?\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?(.*)$/;
 
 export function readPuppetfile(file: string, bytes: Uint8Array): LockfileEntry[] {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InputError('LOCKFILE_INVALID', `${file}: is not UTF-8 text`, { file });
-  }
+  const text = decodeLockText(bytes, file);
   const out: LockfileEntry[] = [];
   let forge: string | undefined;
   text.split(/\r?\n/).forEach((line, i) => {

@@ -1,5 +1,6 @@
 /** The pypi ecosystem as detection sees it; the adapter itself loads on demand (./index.ts). */
 import { isGzipHead, isZipHead } from '../support/magic.js';
+import { lockfileNamed } from '../support/lockfile-name.js';
 import type { EcosystemDescriptor, LockfileFormat } from '../adapter.js';
 
 export const requirementsTxtFormat: LockfileFormat = {
@@ -7,20 +8,11 @@ export const requirementsTxtFormat: LockfileFormat = {
   matches: (f) => /^requirements.*\.txt$/i.test(f) || /\.requirements\.txt$/i.test(f),
 };
 
-export const poetryLockFormat: LockfileFormat = {
-  format: 'poetry.lock',
-  matches: (f) => f === 'poetry.lock',
-};
+export const poetryLockFormat = lockfileNamed('poetry.lock');
 
-export const pipfileLockFormat: LockfileFormat = {
-  format: 'Pipfile.lock',
-  matches: (f) => f === 'Pipfile.lock',
-};
+export const pipfileLockFormat = lockfileNamed('Pipfile.lock');
 
-export const uvLockFormat: LockfileFormat = {
-  format: 'uv.lock',
-  matches: (f) => f === 'uv.lock',
-};
+export const uvLockFormat = lockfileNamed('uv.lock');
 
 export const pylockFormat: LockfileFormat = {
   format: 'pylock.toml (PEP 751)',

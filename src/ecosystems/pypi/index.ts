@@ -2,7 +2,8 @@
  * The PyPI adapter: wheels and sdists. Native digest: hex SHA-256 of the file,
  * as the Simple API (`#sha256=`, PEP 691 `hashes`) and every lockfile pin it.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { pypiDescriptor } from './descriptor.js';
 import { identifyPypi } from './identify.js';
@@ -10,14 +11,9 @@ import { PYPI_LOCKFILES } from './lockfile.js';
 import { pypiReleaseKey } from './release-key.js';
 
 export const pypiAdapter: EcosystemAdapter = {
-  type: pypiDescriptor.type,
+  ...fromDescriptor(pypiDescriptor),
   releaseKey: pypiReleaseKey,
-  displayName: pypiDescriptor.displayName,
-  detect: pypiDescriptor.detect,
   identify: identifyPypi,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
   lockfiles: PYPI_LOCKFILES,
 };

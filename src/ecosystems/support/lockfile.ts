@@ -4,7 +4,7 @@
  * when they arrive in a pull request).
  */
 import { InputError } from '../../core/errors.js';
-import { isRecord, parseJsonObject, parseTomlObject } from './text.js';
+import { decodeUtf8, isRecord, parseJsonObject, parseTomlObject } from './text.js';
 
 /** lockError is the error every reader throws for malformed input. */
 export function lockError(file: string, field: string, message: string, hint?: string): InputError {
@@ -56,11 +56,7 @@ export function optArray(v: unknown, file: string, field: string): unknown[] {
 
 /** decodeLockText decodes a lockfile as UTF-8. */
 export function decodeLockText(bytes: Uint8Array, file: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-  } catch {
-    throw lockError(file, '(file)', 'is not valid UTF-8');
-  }
+  return decodeUtf8(bytes, file, '(file)', 'LOCKFILE_INVALID');
 }
 
 /** HEX tests lowercase/uppercase hex of a given length. */

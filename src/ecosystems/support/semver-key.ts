@@ -1,3 +1,4 @@
+import type { ReleaseKeyParts } from '../adapter.js';
 /**
  * semverKey: the version equality of ecosystems that follow Semantic Versioning
  * 2.0.0 §10: build metadata ("+…") does not make a new version — npm, Cargo
@@ -9,4 +10,9 @@ export function semverKey(version: string): string {
     .trim()
     .replace(/^[v=]+/i, '')
     .replace(/\+.*$/s, '');
+}
+
+/** semverReleaseKey is the `releaseKey` of an ecosystem whose names are exact and whose versions are SemVer. */
+export function semverReleaseKey(p: ReleaseKeyParts): ReleaseKeyParts {
+  return { ...p, version: semverKey(p.version) };
 }

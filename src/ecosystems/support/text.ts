@@ -24,63 +24,67 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** parseJsonObject parses text that must hold a JSON object. */
-export function parseJsonObject(
-  text: string,
-  file: string,
-  field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(code, `${file}: ${field} is not valid JSON (${(e as Error).message})`, {
-      file,
-      field,
-    });
-  }
-  if (!isRecord(v))
-    throw new InputError(code, `${file}: ${field} must hold a JSON object`, { file, field });
-  return v;
+/** A text format that must hold an object: its name, what the object is called in it, its parser. */
+interface ObjectFormat {
+  readonly name: string;
+  readonly holds: string;
+  parse(text: string): unknown;
 }
 
-/** parseTomlObject parses TOML text. */
-export function parseTomlObject(
+/** ObjectParser parses attacker-controlled text; every failure is an InputError `code` naming file and field. */
+export type ObjectParser = (
   text: string,
   file: string,
   field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  try {
-    return tomlLib().parse(text) as Record<string, unknown>;
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new InputError(code, `${file}: ${field} is not valid TOML (${first})`, { file, field });
-  }
+  code?: string,
+) => Record<string, unknown>;
+
+/**
+ * objectParser makes the parser of one format: a parse failure (its first
+ * line) or a result that is not an object becomes an InputError naming the
+ * file, the field and the format.
+ */
+function objectParser(format: ObjectFormat): ObjectParser {
+  return (text, file, field, code = 'METADATA_INVALID') => {
+    let v: unknown;
+    try {
+      v = format.parse(text);
+    } catch (e) {
+      const first = String((e as Error).message ?? e).split('\n')[0];
+      throw new InputError(code, `${file}: ${field} is not valid ${format.name} (${first})`, {
+        file,
+        field,
+      });
+    }
+    if (!isRecord(v))
+      throw new InputError(code, `${file}: ${field} must hold a ${format.holds}`, { file, field });
+    return v;
+  };
 }
+
+/** parseJsonObject parses text that must hold a JSON object. */
+export const parseJsonObject = objectParser({
+  name: 'JSON',
+  holds: 'JSON object',
+  parse: (t) => JSON.parse(t) as unknown,
+});
+
+/** parseTomlObject parses TOML text (a TOML document is always a table). */
+export const parseTomlObject = objectParser({
+  name: 'TOML',
+  holds: 'TOML table',
+  parse: (t) => tomlLib().parse(t),
+});
 
 /**
  * parseYamlObject parses YAML with the failsafe schema: every scalar stays a
  * string, so a version "1.10" is not read as the number 1.1.
  */
-export function parseYamlObject(
-  text: string,
-  file: string,
-  field: string,
-  code = 'METADATA_INVALID',
-): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = yamlLib().parse(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 });
-  } catch (e) {
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw new InputError(code, `${file}: ${field} is not valid YAML (${first})`, { file, field });
-  }
-  if (!isRecord(v))
-    throw new InputError(code, `${file}: ${field} must hold a YAML mapping`, { file, field });
-  return v;
-}
+export const parseYamlObject = objectParser({
+  name: 'YAML',
+  holds: 'YAML mapping',
+  parse: (t) => yamlLib().parse(t, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 100 }),
+});
 
 /**
  * parseHeaderFields reads RFC 822-style "Key: value" fields with indented

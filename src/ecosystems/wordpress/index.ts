@@ -5,18 +5,14 @@
  * hex SHA-256 of the file; WordPress core's own update signatures are Ed25519
  * over SHA-384 of the zip (verify_file_signature), a digest Sigil signs anew.
  */
-import { digestStream } from '../../core/digest.js';
+import { hexDigest } from '../support/hash.js';
+import { fromDescriptor } from '../support/from-descriptor.js';
 import type { EcosystemAdapter } from '../adapter.js';
 import { wordpressDescriptor } from './descriptor.js';
 import { identifyWordpress } from './identify.js';
 
 export const wordpressAdapter: EcosystemAdapter = {
-  type: wordpressDescriptor.type,
-  displayName: wordpressDescriptor.displayName,
-  detect: wordpressDescriptor.detect,
+  ...fromDescriptor(wordpressDescriptor),
   identify: identifyWordpress,
-  async digest(artifact) {
-    const { digests } = await digestStream(artifact.open(), ['sha256']);
-    return { algorithm: 'sha256', value: digests.sha256! };
-  },
+  digest: hexDigest('sha256'),
 };

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { fail, verdict, type VerificationResult } from '../../core/verdict.js';
+import { readBoundedFile } from '../read-bounded.js';
 import { parseNpmKeys } from './keys.js';
 import { verifyNpmManifest, verifyNpmPackument } from './verify.js';
 
@@ -12,13 +13,7 @@ import { verifyNpmManifest, verifyNpmPackument } from './verify.js';
 const MAX_JSON_BYTES = 128 * 1024 * 1024;
 
 async function readJson(path: string): Promise<unknown> {
-  const bytes = await readFile(path);
-  if (bytes.length > MAX_JSON_BYTES)
-    throw new InputError(
-      'NPM_MANIFEST_MALFORMED',
-      `${path} is larger than ${MAX_JSON_BYTES} bytes`,
-      { file: path },
-    );
+  const bytes = await readBoundedFile(path, MAX_JSON_BYTES, 'NPM_MANIFEST_MALFORMED');
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (cause) {

@@ -52,19 +52,34 @@ export function parseSignaturePacket(body: Uint8Array): ParsedSignature {
   try {
     packet.read(body);
   } catch (e) {
-    return {
-      version,
-      type: body[1] ?? -1,
-      publicKeyAlgorithm: body[2] ?? -1,
-      hashAlgorithm: body[3] ?? -1,
-      created: undefined,
-      issuerKeyID: undefined,
-      issuerFingerprint: undefined,
-      packet: undefined,
-      parseError: e instanceof Error ? e.message : String(e),
-    };
+    // v4/v5/v6: version(1), type(1), public-key algorithm(1), hash algorithm(1), …
+    return unreadable(body, version, [1, 2, 3], e instanceof Error ? e.message : String(e));
   }
   return fromPacket(packet);
+}
+
+/**
+ * unreadable describes a signature packet that could not be parsed: what its
+ * header bytes say (type, public-key and hash algorithm at `at`, -1 when the
+ * packet is too short) and why it failed.
+ */
+function unreadable(
+  body: Uint8Array,
+  version: number,
+  at: readonly [type: number, publicKeyAlgorithm: number, hashAlgorithm: number],
+  parseError: string,
+): ParsedSignature {
+  return {
+    version,
+    type: body[at[0]] ?? -1,
+    publicKeyAlgorithm: body[at[1]] ?? -1,
+    hashAlgorithm: body[at[2]] ?? -1,
+    created: undefined,
+    issuerKeyID: undefined,
+    issuerFingerprint: undefined,
+    packet: undefined,
+    parseError,
+  };
 }
 
 /** fromPacket describes an OpenPGP.js signature packet. */
@@ -86,17 +101,7 @@ export function fromPacket(packet: openpgp.SignaturePacket): ParsedSignature {
 // RFC 4880 §5.2.2: version(1)=3, hashed length(1)=5, type(1), created(4), key ID(8),
 // public-key algorithm(1), hash algorithm(1), left 16 bits of hash(2), MPIs.
 function parseV3(body: Uint8Array): ParsedSignature {
-  const bad = (why: string): ParsedSignature => ({
-    version: body[0] ?? 3,
-    type: body[2] ?? -1,
-    publicKeyAlgorithm: body[15] ?? -1,
-    hashAlgorithm: body[16] ?? -1,
-    created: undefined,
-    issuerKeyID: undefined,
-    issuerFingerprint: undefined,
-    packet: undefined,
-    parseError: why,
-  });
+  const bad = (why: string): ParsedSignature => unreadable(body, body[0] ?? 3, [2, 15, 16], why);
   if (body.length < 19 || body[1] !== 5) return bad('malformed v3 signature packet');
   const type = body[2]!;
   const timeBytes = body.subarray(3, 7);

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { VerificationResult } from '../../core/verdict.js';
 import { warn } from '../../core/verdict.js';
+import { readBoundedFile } from '../read-bounded.js';
 import { describePublisher, verifyPep740Provenance } from './pep740.js';
 import { verifySigstoreBundle, type IdentityPolicy } from './verify.js';
 
@@ -38,13 +39,7 @@ export async function verifySigstoreBundleFile(
     keys?: readonly KeyObject[];
   } = {},
 ): Promise<VerificationResult> {
-  const bytes = await readFile(bundlePath);
-  if (bytes.length > MAX_BUNDLE_BYTES)
-    throw new InputError(
-      'SIGSTORE_BUNDLE_MALFORMED',
-      `${bundlePath} is larger than ${MAX_BUNDLE_BYTES} bytes`,
-      { file: bundlePath },
-    );
+  const bytes = await readBoundedFile(bundlePath, MAX_BUNDLE_BYTES, 'SIGSTORE_BUNDLE_MALFORMED');
   const provenance = pep740Document(bytes);
   if (provenance !== undefined) return verifyPep740File(bundlePath, provenance, options);
   return verifySigstoreBundle(bytes, {
