@@ -10,7 +10,7 @@
  * text; when full it starts over.
  */
 import type { ReleaseRow, ReleaseTables } from '../store/registry/release-tables.js';
-import { filesOfVersion, findRelease } from './release-keys.js';
+import { findPublished, publishedFilesOfVersion } from './release-keys.js';
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -27,9 +27,9 @@ export class PublishedRows {
   async find(canonical: string): Promise<ReleaseRow | ReleaseRow[] | undefined> {
     const known = this.rows.get(canonical);
     if (known !== undefined) return known;
-    const files = await filesOfVersion(this.releases, canonical);
+    const files = await publishedFilesOfVersion(this.releases, canonical);
     if (files && files.length > 0) return files;
-    const row = await findRelease(this.releases, canonical);
+    const row = await findPublished(this.releases, canonical);
     if (row !== undefined) this.remember(canonical, row);
     return row;
   }

@@ -295,19 +295,38 @@ async function publishWith(
     registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
   };
   const { releases, blobs } = ctx.storage;
-  // Durable on return: it holds every byte about to be logged, so recovery finds it after a crash.
-  const reserved = await releases.reserve(
-    row,
-    keyOf(purl).release,
-    ctx.upstreamNames?.reserveGuard(packagePurl), // again, atomically: a lookup may have landed meanwhile
-  );
+  // Claimed before the reservation (which resolves only once durable, ticks later), so that an
+  // upload of the same bytes arriving meanwhile finds this one in `inflight` and waits for it.
+  let finished!: () => void;
+  const running = new Promise<void>((resolve) => (finished = resolve));
+  let mine = inflight.get(releases);
+  if (!mine) inflight.set(releases, (mine = new Map()));
+  const claimed = !mine.has(purl);
+  if (claimed) mine.set(purl, running);
+  const unclaim = () => {
+    if (claimed) mine.delete(purl);
+    finished();
+  };
+  let reserved;
+  try {
+    // Durable on return: it holds every byte about to be logged, so recovery finds it after a crash.
+    reserved = await releases.reserve(
+      row,
+      keyOf(purl).release,
+      ctx.upstreamNames?.reserveGuard(packagePurl), // again, atomically: a lookup may have landed meanwhile
+    );
+  } catch (e) {
+    unclaim();
+    throw e;
+  }
+  if (reserved.kind !== 'reserved') unclaim();
   if (reserved.kind === 'exists') return sameOrConflict(ctx, reserved.row, digests.sha512!, purl);
   if (reserved.kind === 'pending') {
     // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
     // and answer like a repeat publish, instead of failing a request that will succeed.
-    const running = inflight.get(releases)?.get(reserved.row.purl);
-    if (running && reserved.row.sha512 === digests.sha512) {
-      await running;
+    const other = mine.get(reserved.row.purl);
+    if (other && other !== running && reserved.row.sha512 === digests.sha512) {
+      await other;
       const done = await releases.get(reserved.row.purl);
       if (done) return sameOrConflict(ctx, done, digests.sha512!, purl);
     }
@@ -319,14 +338,7 @@ async function publishWith(
     );
   }
 
-  // Staged in the journal beside the reservation (durable on return). Awaited inside the try, so
-  // that no tick passes between the reservation and `inflight`.
-  const staged = plan.stage();
-  let finished!: () => void;
-  const running = new Promise<void>((resolve) => (finished = resolve));
-  let mine = inflight.get(releases);
-  if (!mine) inflight.set(releases, (mine = new Map()));
-  mine.set(purl, running);
+  const staged = plan.stage(); // in the journal beside the reservation, durable on return
   try {
     await staged;
     // The blob is durable before the log can hold the entries, like the reservation: recovery
@@ -358,8 +370,7 @@ async function publishWith(
       });
     throw e;
   } finally {
-    mine.delete(purl);
-    finished();
+    unclaim();
   }
   const stored = (await releases.get(purl))!;
   await ctx.onPublished?.(stored);
@@ -409,6 +420,15 @@ async function sameOrConflict(
   }
   return { status: 200, record: await buildRecord(ctx, row, await ctx.log.latestCheckpoint()) };
 }
+
+/**
+ * On shared storage, a reservation older than this is taken to be a dead replica's and is
+ * finished or dropped by recoverPending (a live publish holds its reservation for well under a
+ * second; a log pushback is waited out for at most ~10 s, retryPushback).
+ */
+export const RECOVERY_LEASE_MS = 60_000;
+/** How often a replica looks for reservations a dead replica left. */
+export const RECOVERY_INTERVAL_MS = 30_000;
 
 /** Reservations recovered at once (2 log entries each; the log pushes back at 16 batches). */
 const RECOVERY_CHUNK = 256;

@@ -18,8 +18,8 @@ import {
   VERSION_IS_FILE_SET,
   type ReleaseKey,
 } from '../ecosystems/release-key.js';
+import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { ReleaseTables } from '../store/registry/release-tables.js';
-import { type ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import { RegistryError } from './errors.js';
 
 /** keyOf is releaseKeyOf for a purl already accepted as one (400 PURL_INVALID otherwise). */
@@ -35,31 +35,25 @@ export function keyOf(purl: string): ReleaseKey {
   }
 }
 
-/**
- * findRelease finds the published release of a purl under any spelling of its name and version:
- * in the contract (async), or in the old synchronous store until its callers are converted (issue 19).
- */
-export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined;
-export function findRelease(releases: ReleaseTables, purl: string): Promise<ReleaseRow | undefined>;
-export function findRelease(
-  from: ReleaseStore | ReleaseTables,
-  purl: string,
-): ReleaseRow | undefined | Promise<ReleaseRow | undefined> {
-  if (from instanceof ReleaseStore) {
-    const exact = from.get(purl);
-    if (exact) return exact;
-    const key = releaseKeyOrUndefined(purl);
-    return key === undefined ? undefined : from.getByReleaseKey(key);
-  }
-  return (async () => {
-    const exact = await from.get(purl);
-    if (exact) return exact;
-    const key = releaseKeyOrUndefined(purl);
-    return key === undefined ? undefined : from.getByReleaseKey(key);
-  })();
+/** findRelease finds the published release of a purl under any spelling of its name and version. */
+export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined {
+  const exact = store.get(purl);
+  if (exact) return exact;
+  const release = releaseKeyOrUndefined(purl);
+  return release === undefined ? undefined : store.getByReleaseKey(release);
 }
 
-/** releaseKeyOrUndefined is the release key of a purl, or undefined when it has none (or is no purl). */
+/** findPublished is findRelease over the asynchronous release tables (any storage driver). */
+export async function findPublished(
+  releases: ReleaseTables,
+  purl: string,
+): Promise<ReleaseRow | undefined> {
+  const exact = await releases.get(purl);
+  if (exact) return exact;
+  const release = releaseKeyOrUndefined(purl);
+  return release === undefined ? undefined : releases.getByReleaseKey(release);
+}
+
 function releaseKeyOrUndefined(purl: string): string | undefined {
   try {
     return releaseKeyOf(purl).release;
@@ -74,23 +68,22 @@ function releaseKeyOrUndefined(purl: string): string | undefined {
  * (VERSION_IS_FILE_SET: PyPI's sdist and wheels). Undefined when the purl names a file, has no
  * version, or its type keeps one file per version: then `findRelease` answers.
  */
-export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined;
-export function filesOfVersion(
-  releases: ReleaseTables,
-  purl: string,
-): Promise<ReleaseRow[] | undefined>;
-export function filesOfVersion(
-  from: ReleaseStore | ReleaseTables,
-  purl: string,
-): ReleaseRow[] | Promise<ReleaseRow[] | undefined> | undefined {
-  const versionKey = fileSetVersionKey(purl);
-  if (from instanceof ReleaseStore)
-    return versionKey === undefined ? undefined : from.filesOfReleaseKey(versionKey);
-  return versionKey === undefined ? Promise.resolve(undefined) : from.filesOfReleaseKey(versionKey);
+export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
+  const versionKey = fileSetKey(purl);
+  return versionKey === undefined ? undefined : store.filesOfReleaseKey(versionKey);
 }
 
-/** fileSetVersionKey is the release key of a purl naming a version of a file-set ecosystem but no file of it. */
-function fileSetVersionKey(purl: string): string | undefined {
+/** publishedFilesOfVersion is filesOfVersion over the asynchronous release tables (any storage driver). */
+export async function publishedFilesOfVersion(
+  releases: ReleaseTables,
+  purl: string,
+): Promise<ReleaseRow[] | undefined> {
+  const versionKey = fileSetKey(purl);
+  return versionKey === undefined ? undefined : releases.filesOfReleaseKey(versionKey);
+}
+
+/** fileSetKey is the release key of a version that is a set of files, for a purl naming no file of it. */
+function fileSetKey(purl: string): string | undefined {
   // Asked for every purl of every batch lookup: other types are turned away before any parsing.
   const type = /^pkg:\/*([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
   if (type === undefined || !VERSION_IS_FILE_SET.has(type)) return undefined;

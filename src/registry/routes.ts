@@ -39,7 +39,7 @@ import { governingLedgersJson, ledgerReport } from './ledger-answers.js';
 import { npmKeysDocument, sigilKeysDocument } from './keys-document.js';
 import { refuseInvalid, schemaCompiler } from './route-schema.js';
 import { readPublishForm } from './publish-form.js';
-import { filesOfVersion, findRelease } from './release-keys.js';
+import { findPublished, publishedFilesOfVersion } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
 import {
@@ -342,10 +342,10 @@ export async function registryRoutes(
 
   async function getRelease(req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
     const purl = parsePurlParam(req.params['*']);
-    let files = await filesOfVersion(releases, purl);
+    let files = await publishedFilesOfVersion(releases, purl);
     const row = files?.length
       ? undefined
-      : ((await findRelease(releases, purl)) ??
+      : ((await findPublished(releases, purl)) ??
         (opts.resolve ? await opts.resolve(purl) : undefined));
     if (Array.isArray(row)) files = row; // the upstream's files of a version (proxy.ts resolve)
     if (files && files.length > 0) {

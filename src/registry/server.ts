@@ -29,13 +29,18 @@ import { npmRoutes } from './personalities/npm/index.js';
 import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
 import { backfillReleaseKeys, storedSpelling } from './release-keys.js';
-import { recoverPending, type RegistryContext } from './publish.js';
-import { tablesJournal } from './key-event-journal.js';
+import {
+  recoverPending,
+  RECOVERY_INTERVAL_MS,
+  RECOVERY_LEASE_MS,
+  type RegistryContext,
+} from './publish.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
+import { tablesJournal } from './key-event-journal.js';
 import { ReleaseStore } from '../store/registry/releases.js';
 import {
   embeddedRegistryStorage,
@@ -135,21 +140,7 @@ export interface RegistryOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
   readonly witnessing?: WitnessingOptions;
-  /**
-   * Where the registry keeps its state (default: the embedded SQLite store of dataDir). Shared
-   * storage (PostgreSQL + S3: scaleRegistryStorage) is closed with the registry.
-   */
-  readonly storage?: RegistryStorage;
 }
-
-/**
- * On shared storage, a reservation older than this is taken to be a dead replica's and is
- * finished or dropped by recoverPending (a live publish holds its reservation for well under a
- * second; a log pushback is waited out for at most ~10 s, publish.ts retryPushback).
- */
-export const RECOVERY_LEASE_MS = 60_000;
-/** How often a replica looks for reservations a dead replica left. */
-export const RECOVERY_INTERVAL_MS = 30_000;
 
 export interface Registry {
   readonly app: FastifyInstance;
@@ -224,7 +215,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
   const store = new ReleaseStore(options.dataDir);
-  const storage = options.storage ?? embeddedRegistryStorage(store, options.dataDir);
+  const storage = embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
   const auth = new AuthService(accounts);
@@ -264,6 +255,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
+    // Replicas: key events in the shared tables, judged one replica at a time (the turn).
     storage.keyEventTurn
       ? tablesJournal(storage.releases, storage.keyEventTurn)
       : new KeyEventStore(store.db),
@@ -351,7 +343,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   );
   await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
-  await app.register(entryRoutes, { db: store.db });
+  await app.register(entryRoutes, { releases: storage.releases });
   await app.register(goRoutes, {
     modules: go.modules,
     sumdb: go.sumdb,

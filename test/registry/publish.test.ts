@@ -220,6 +220,20 @@ describe('publishRelease', () => {
     expect(ctx.store.count()).toBe(1);
   });
 
+  it('concurrent uploads of the same bytes (a retrying client, racing CI jobs) all succeed: one 201, the rest 200', async () => {
+    const b = tgz('left-pad', '5.1.0');
+    const req = {
+      filename: 'e.tgz',
+      artifact: b,
+      bundle: signFor(b, 'pkg:npm/left-pad@5.1.0', author),
+    };
+    // The reservation resolves once durable (ticks later): the others must find it in flight.
+    const results = await Promise.all(Array.from({ length: 8 }, () => publishRelease(ctx, req)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.record.purl))).toEqual(new Set(['pkg:npm/left-pad@5.1.0']));
+    expect(ctx.store.count()).toBe(1);
+  });
+
   it('a pushback from the log leaves no trace and says when to retry', async () => {
     let busy = true;
     const busyLog = new MemoryLog({ pushback: () => (busy ? 3 : undefined) });
