@@ -17,7 +17,7 @@
 import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import type { RegistryContext } from '../publish.js';
-import { filesOfVersion } from '../release-keys.js';
+import { publishedFilesOfVersion } from '../release-keys.js';
 import { UpstreamError } from '../upstream/http.js';
 import { fileRank, pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
 import type { ObserveService } from './observe.js';
@@ -109,13 +109,13 @@ export class PypiProxy {
    */
   async observeVersion(norm: string, version: string): Promise<ReleaseRow[] | undefined> {
     const versionPurl = makePurl('pypi', undefined, norm, version);
-    const have = await filesOfVersion(this.ctx.storage.releases, versionPurl);
+    const have = await publishedFilesOfVersion(this.ctx.storage.releases, versionPurl);
     if (have && have.length > 0) return have;
     const listed = filesToObserve(await this.upstream.filesOfVersion(norm, version));
     const rows = await Promise.all(
       listed.map((f) => this.observe.observe(pypiFilePurl(norm, f)).catch(() => undefined)),
     );
-    const files = (await filesOfVersion(this.ctx.storage.releases, versionPurl)) ?? [];
+    const files = (await publishedFilesOfVersion(this.ctx.storage.releases, versionPurl)) ?? [];
     if (files.length > 0) return files;
     const got = rows.filter((r): r is ReleaseRow => r !== undefined);
     return got.length > 0 ? got : undefined;

@@ -30,7 +30,7 @@ import { InputError } from '../../../core/errors.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
 import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
-import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
+import { findPublished, keyOf, publishedFilesOfVersion } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
 import { recordYank, yankReasons } from '../shared/yanks.js';
 import { artifactOf, storedBytes } from '../shared/stored-bytes.js';
@@ -110,10 +110,10 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   /** fileRow finds a stored distribution by its exact file name (a row stored before files had purls has none). */
   const fileRow = async (norm: string, version: string, file: string) => {
     const row =
-      (await findRelease(
+      (await findPublished(
         releases,
         makePurl('pypi', undefined, norm, version, { file_name: file }),
-      )) ?? (await findRelease(releases, makePurl('pypi', undefined, norm, version)));
+      )) ?? (await findPublished(releases, makePurl('pypi', undefined, norm, version)));
     return row && row.filename === file ? row : undefined;
   };
   /** The project's yanks (version keys and file purls → reason): one read for a whole page. */
@@ -374,7 +374,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     const norm = normalizePypiName(name);
     if (auth) auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
     const versionPurl = makePurl('pypi', undefined, norm, version);
-    const files = (await filesOfVersion(releases, versionPurl)) ?? [];
+    const files = (await publishedFilesOfVersion(releases, versionPurl)) ?? [];
     if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);
     const reason = (req.body?.reason ?? '').slice(0, 1000);
     const logIndex = await recordYank(
