@@ -271,7 +271,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
 
   const base = { url: options.publicUrl?.replace(/\/+$/, '') ?? '' };
   const wordpress = new WordpressPlugins(
-    store,
+    storage,
     loadOrCreateWordpressKey(options.dataDir, options.passphrase),
     () => base.url,
   );
@@ -311,7 +311,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
         RECOVERY_INTERVAL_MS,
       ).unref()
     : undefined;
-  const proxy = options.proxy ? openProxy(options.proxy, { ctx, grants: auth.grants }) : undefined;
+  const proxy = options.proxy ? openProxy(options.proxy, { ctx }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
 
@@ -391,18 +391,18 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   });
   await app.register(wordpressRoutes, {
     plugins: wordpress,
-    store,
+    blobs: storage.blobs,
     prefix: '/wordpress',
     ...(proxy?.wordpress ? { proxy: proxy.wordpress } : {}),
   });
-  const cran = new CranRepository(store);
+  const cran = new CranRepository(storage);
   await app.register(cranRoutes, {
     repo: cran,
-    store,
+    blobs: storage.blobs,
     ...(proxy?.cran ? { proxy: proxy.cran } : {}),
     prefix: '/cran',
   });
-  const maven = new MavenRepository(store, openpgpKey.privateKey);
+  const maven = new MavenRepository(storage, openpgpKey.privateKey);
   await app.register(mavenRoutes, {
     repo: maven,
     ctx,
@@ -411,10 +411,10 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     ...(proxy?.maven ? { proxy: proxy.maven } : {}),
     prefix: '/maven2',
   });
-  const puppet = new PuppetForge(store, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
+  const puppet = new PuppetForge(storage, ''); // puppet appends file_uri to --module_repository: URIs are relative to it;
   await app.register(puppetRoutes, {
     forge: puppet,
-    store,
+    blobs: storage.blobs,
     prefix: '/puppet',
     ...(proxy?.puppet ? { proxy: proxy.puppet } : {}),
   });

@@ -76,6 +76,33 @@ describe.each(drivers)('PackageState conformance: $name', (d) => {
   );
 
   it.skipIf(d.skip)(
+    "yanksWithPrefix: one package's yanks, in key order, as another handle wrote them",
+    async () => {
+      const [a, b] = await d.pair();
+      const at = '2026-12-03T00:00:00.000Z';
+      await a.setYank('pkg:cargo/widget@2.0.0', true, 'broken', at, 7);
+      await a.setYank('pkg:cargo/widget@1.0.0', true, '', at, null);
+      await a.setYank('pkg:cargo/widget-extra@1.0.0', true, 'other crate', at, 8); // shares "widget", not "widget@"
+      await a.setYank('pkg:cargo/widget@3.0.0', true, '', at, 9);
+      await a.setYank('pkg:cargo/widget@3.0.0', false, '', at, 10); // un-yanked: gone
+      await a.setYank("pkg:cargo/widget@1.0.0_%'", true, '', at, 11); // LIKE wildcards are literal
+      expect((await b.yanksWithPrefix('pkg:cargo/widget@')).map((y) => y.purl)).toEqual([
+        'pkg:cargo/widget@1.0.0',
+        "pkg:cargo/widget@1.0.0_%'",
+        'pkg:cargo/widget@2.0.0',
+      ]);
+      expect((await b.yanksWithPrefix('pkg:cargo/widget@2'))[0]).toEqual({
+        purl: 'pkg:cargo/widget@2.0.0',
+        reason: 'broken',
+        yankedAt: at,
+        logIndex: 7,
+      });
+      expect(await b.yanksWithPrefix('pkg:cargo/w_dget@')).toEqual([]);
+      expect(await b.yanksWithPrefix('pkg:gem/')).toEqual([]);
+    },
+  );
+
+  it.skipIf(d.skip)(
     'a conflict seen by many replicas at once is recorded by exactly one; newest first',
     async () => {
       const [a, b] = await d.pair();

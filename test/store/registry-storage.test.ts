@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { YankStore } from '../../src/registry/personalities/shared/yanks.js';
 import { AccountStore } from '../../src/store/registry/accounts.js';
 import {
   embeddedRegistryStorage,
@@ -66,7 +65,10 @@ describe('embeddedRegistryStorage', () => {
 
     await storage.packages.setDistTag('npm', '', 'widget', 'beta', '2.0.0');
     expect(store.distTags('npm', '', 'widget')).toEqual({ beta: '2.0.0' });
-    new YankStore(store.db).set('pkg:npm/widget@1.0.0', true, 'broken', new Date(0), 7);
+    // A yank as the old synchronous YankStore wrote it (a data directory from before issue 19).
+    store.db
+      .prepare('INSERT INTO yank (purl, reason, yanked_at, log_index) VALUES (?, ?, ?, ?)')
+      .run('pkg:npm/widget@1.0.0', 'broken', new Date(0).toISOString(), 7);
     expect(await storage.packages.yankOf('pkg:npm/widget@1.0.0')).toMatchObject({
       reason: 'broken',
       logIndex: 7,

@@ -14,7 +14,6 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
-import { releasesOf } from '../personalities/shared/releases-of.js';
 import type { RegistryContext } from '../publish.js';
 import type { CargoUpstream } from '../upstream/cargo.js';
 import { UpstreamError } from '../upstream/http.js';
@@ -48,7 +47,7 @@ export class CargoProxy {
       failure = e;
     }
     const exact = listed?.[0]?.name ?? name;
-    const logged = releasesOf(this.ctx.store, `pkg:cargo/${exact}`);
+    const logged = await this.ctx.storage.releases.releasesOf(`pkg:cargo/${exact}`);
     if (failure !== undefined && logged.length === 0) throw failure;
     if (!listed && logged.length === 0) return undefined;
     const policy = this.observe.o.policy;

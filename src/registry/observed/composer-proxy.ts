@@ -11,7 +11,6 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
-import { releasesOf } from '../personalities/shared/releases-of.js';
 import type { RegistryContext } from '../publish.js';
 import type { ComposerUpstream } from '../upstream/composer.js';
 import { UpstreamError } from '../upstream/http.js';
@@ -42,8 +41,7 @@ export class ComposerProxy {
   /** versions: what Sigil's p2 document of `vendor/name` holds (dist URLs still the upstream's: the caller points them here). */
   async versions(vendor: string, name: string): Promise<ProxiedVersion[] | undefined> {
     const full = `${vendor}/${name}`;
-    const logged = releasesOf(
-      this.ctx.store,
+    const logged = await this.ctx.storage.releases.releasesOf(
       `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(name)}`,
     );
     let listed;

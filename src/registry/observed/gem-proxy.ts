@@ -40,21 +40,14 @@ export class GemProxy {
     );
   }
 
-  private loggedRows(name: string): ReleaseRow[] {
-    return (
-      this.ctx.store.db
-        .prepare(
-          `SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`,
-        )
-        .all(name) as { purl: string }[]
-    )
-      .map((r) => this.ctx.store.get(r.purl))
-      .filter((r): r is ReleaseRow => r !== undefined);
+  /** loggedRows: every published release of gem `name` (all platforms), oldest first. */
+  private loggedRows(name: string): Promise<ReleaseRow[]> {
+    return this.ctx.storage.releases.versions('gem', '', name);
   }
 
   /** info returns what Sigil's /info/<name> holds; undefined when neither the upstream nor the log has the gem. */
   async info(name: string): Promise<ProxiedInfo[] | undefined> {
-    const logged = this.loggedRows(name);
+    const logged = await this.loggedRows(name);
     let lines;
     try {
       lines = await this.upstream.info(name);
@@ -96,14 +89,11 @@ export class GemProxy {
       throw e;
     }
     if (!text) return [];
+    // One read of every gem release, not one per name: a gem is hosted when any release of it is.
     const hosted = new Set(
-      (
-        this.ctx.store.db
-          .prepare(`SELECT DISTINCT name FROM release WHERE type = 'gem' AND state = 'published'`)
-          .all() as { name: string }[]
-      )
-        .map((r) => r.name)
-        .filter((n) => this.loggedRows(n).some((row) => !isObservedRow(row))),
+      (await this.ctx.storage.releases.ofType('gem'))
+        .filter((row) => !isObservedRow(row))
+        .map((row) => row.name),
     );
     const body = text.slice(text.indexOf('\n---\n') >= 0 ? text.indexOf('\n---\n') + 5 : 0);
     const out: string[] = [];

@@ -63,7 +63,7 @@ export class MavenProxy {
   async checkUpstream(path: string): Promise<void> {
     const m = /\.(sha1|sha256)$/.exec(path);
     const purl = mavenPurlOfPath(m ? path.slice(0, -m[0].length) : path);
-    const row = purl ? this.observe.o.ctx.store.get(purl) : undefined;
+    const row = purl ? await this.observe.o.ctx.storage.releases.get(purl) : undefined;
     if (!row || !isObservedRow(row)) return;
     const base = m ? path.slice(0, -m[0].length) : path;
     for (const algorithm of m ? [m[1] as 'sha1' | 'sha256'] : (['sha256', 'sha1'] as const)) {

@@ -3,8 +3,7 @@
  * the config — upstream clients, the observe service, the npm packument proxy — and the
  * rule that decides which names are never resolved upstream.
  */
-import type { GrantState } from '../../store/registry/grant-state.js';
-import { ConflictStore } from '../../store/registry/conflicts.js';
+import type { ConflictStore } from '../../store/registry/conflicts.js';
 import { coveringPatterns, normalizeNamespace } from '../auth/scope.js';
 import type { RegistryContext } from '../publish.js';
 import type { ProxyConfig } from '../upstream/config.js';
@@ -48,7 +47,8 @@ import { computeNpmTarballFacts } from '../personalities/npm/facts.js';
 
 export interface Proxy {
   readonly observe: ObserveService;
-  readonly conflicts: ConflictStore;
+  /** Not set: conflicts are kept in ctx.storage.packages (server.ts's readers move there; issue 19). */
+  readonly conflicts?: ConflictStore;
   readonly npm: NpmProxy | undefined;
   readonly go: GoUpstream | undefined;
   readonly pypi?: PypiProxy | undefined;
@@ -74,8 +74,6 @@ export interface Proxy {
 
 export interface ProxyDeps {
   readonly ctx: RegistryContext;
-  /** Who holds which namespaces (AuthService.grants): a held name is hosted here. */
-  readonly grants: Pick<GrantState, 'grantsFor'>;
 }
 
 /**
@@ -91,16 +89,16 @@ export function makeHostedReason(
     const priv = config.private.find((p) => matchesPattern(p, packagePurl));
     if (priv) return `private in the config (${priv})`;
     const p = parsePurl(packagePurl);
-    const rows = deps.ctx.store.versions(p.type, p.namespace ?? '', p.name);
+    const { releases, grants } = deps.ctx.storage;
+    const rows = await releases.versions(p.type, p.namespace ?? '', p.name);
     if (rows.some((r) => !isObservedRow(r))) return 'published on this registry';
-    let covering: string[] | undefined;
+    let patterns: string[] | undefined;
     try {
-      covering = coveringPatterns(normalizeNamespace(packagePurl));
+      patterns = coveringPatterns(normalizeNamespace(packagePurl));
     } catch {
       /* not a namespace the accounts know how to name: no grant can hold it */
     }
-    // Outside the try: a storage failure must fail the lookup, not pass a hosted name upstream.
-    if (covering && (await deps.grants.grantsFor(covering)).length > 0)
+    if (patterns && (await grants.grantsFor(patterns)).length > 0)
       return 'its namespace is held by an account here';
     const keys = await deps.ctx.authority.keysFor(packagePurl);
     if (keys.keys.length > 0) return "it has author keys in this registry's ledger";
@@ -315,7 +313,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
         })),
       );
   }
-  const conflicts = new ConflictStore(deps.ctx.store.db);
   const policy = new ProxyPolicy(config.policy, deps.ctx.now);
   // npm: the packument facts (sha1, package.json) are read from the bytes once, while they are in memory.
   const prepare = async (
@@ -325,10 +322,13 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     bytes: Buffer,
     sha256: string,
   ) => {
-    if (type !== 'npm' || deps.ctx.store.npmTarball(sha256)) return;
+    if (type !== 'npm' || (await deps.ctx.storage.packages.npmTarball(sha256))) return;
     try {
       const facts = await computeNpmTarballFacts(filename, bytes);
-      deps.ctx.store.putNpmTarball(sha256, facts.sha1, JSON.stringify(facts.manifest));
+      await deps.ctx.storage.packages.putNpmTarball(sha256, {
+        sha1: facts.sha1,
+        manifest: JSON.stringify(facts.manifest),
+      });
     } catch {
       /* computed (and refused) again when a packument needs it */
     }
@@ -337,7 +337,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   const observe = new ObserveService({
     ctx: deps.ctx,
     upstreams,
-    conflicts,
     hostedReason,
     policy,
     prepare,
@@ -353,7 +352,6 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
   };
   return {
     observe,
-    conflicts,
     resolve,
     npm: npm ? new NpmProxy(npm, observe, deps.ctx.storage) : undefined,
     go,
@@ -371,7 +369,7 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
     cpan,
     config,
     names: new UpstreamNames({
-      store: deps.ctx.store,
+      store: deps.ctx.storage.releases,
       upstreams,
       privatePatterns: config.private,
       hostedReason,

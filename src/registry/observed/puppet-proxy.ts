@@ -33,7 +33,7 @@ export class PuppetProxy {
       (await this.observe.hostedReason(makePurl('puppet', author, name, undefined))) !== undefined
     )
       return undefined;
-    const logged = forge.releasesOf(author, name);
+    const logged = await forge.releasesOf(author, name);
     let listed;
     try {
       listed = await this.upstream.releases(author, name);

@@ -16,9 +16,8 @@
  */
 import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
-import { releasesOf } from '../personalities/shared/releases-of.js';
 import type { RegistryContext } from '../publish.js';
-import { filesOfVersion } from '../release-keys.js';
+import { publishedFilesOfVersion } from '../release-keys.js';
 import { UpstreamError } from '../upstream/http.js';
 import { fileRank, pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
 import type { ObserveService } from './observe.js';
@@ -61,7 +60,7 @@ export class PypiProxy {
 
   /** files returns the proxied files of project `norm`; undefined when neither the upstream nor the log has it. */
   async files(norm: string): Promise<ProxiedFile[] | undefined> {
-    const logged = releasesOf(this.ctx.store, `pkg:pypi/${norm}`, { files: true });
+    const logged = await this.ctx.storage.releases.releasesOf(`pkg:pypi/${norm}`, { files: true });
     let listed: UpstreamFile[] | undefined;
     try {
       listed = await this.upstream.files(norm);
@@ -110,13 +109,13 @@ export class PypiProxy {
    */
   async observeVersion(norm: string, version: string): Promise<ReleaseRow[] | undefined> {
     const versionPurl = makePurl('pypi', undefined, norm, version);
-    const have = filesOfVersion(this.ctx.store, versionPurl);
+    const have = await publishedFilesOfVersion(this.ctx.storage.releases, versionPurl);
     if (have && have.length > 0) return have;
     const listed = filesToObserve(await this.upstream.filesOfVersion(norm, version));
     const rows = await Promise.all(
       listed.map((f) => this.observe.observe(pypiFilePurl(norm, f)).catch(() => undefined)),
     );
-    const files = filesOfVersion(this.ctx.store, versionPurl) ?? [];
+    const files = (await publishedFilesOfVersion(this.ctx.storage.releases, versionPurl)) ?? [];
     if (files.length > 0) return files;
     const got = rows.filter((r): r is ReleaseRow => r !== undefined);
     return got.length > 0 ? got : undefined;

@@ -28,6 +28,11 @@ export class MemoryPackageState implements PackageState {
   async yankOf(key: string) {
     return this.yanks.get(key);
   }
+  async yanksWithPrefix(prefix: string) {
+    return [...this.yanks.values()]
+      .filter((y) => y.purl.startsWith(prefix))
+      .sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
+  }
   async setYank(key: string, yanked: boolean, reason: string, at: string, logIndex: number | null) {
     if (yanked) this.yanks.set(key, { purl: key, reason, yankedAt: at, logIndex });
     else this.yanks.delete(key);

@@ -50,6 +50,11 @@ export interface PackageState {
   ): Promise<void>;
 
   yankOf(key: string): Promise<YankRow | undefined>;
+  /**
+   * yanksWithPrefix lists the yanks whose key starts with `prefix` (a package's `pkg:cargo/foo@`),
+   * ordered by key (code points): one read for a whole index instead of one per release.
+   */
+  yanksWithPrefix(prefix: string): Promise<YankRow[]>;
   /** setYank yanks `key` (a release's purl, or a version key) or, with yanked false, un-yanks it. */
   setYank(
     key: string,

@@ -76,6 +76,13 @@ export class SqlitePackageState implements PackageState {
       )
       .get(key) as YankRow | undefined;
   }
+  async yanksWithPrefix(prefix: string) {
+    return this.db
+      .prepare(
+        `SELECT purl, reason, yanked_at AS yankedAt, log_index AS logIndex FROM yank WHERE substr(purl, 1, ?) = ? ORDER BY purl`,
+      )
+      .all(prefix.length, prefix) as YankRow[];
+  }
   async setYank(key: string, yanked: boolean, reason: string, at: string, logIndex: number | null) {
     if (yanked)
       this.db

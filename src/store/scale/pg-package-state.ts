@@ -15,6 +15,14 @@ import { pgCall } from './pg.js';
 
 const CONFLICT_COLUMNS = `id, purl, upstream, seen_at AS "seenAt", logged_sha512 AS "loggedSha512", offered, envelope, log_index AS "logIndex"`;
 
+const YANK_COLUMNS = `purl, reason, yanked_at AS "yankedAt", log_index AS "logIndex"`;
+/** A yank as pg returns it: BIGINT arrives as text. */
+type PgYankRow = Omit<YankRow, 'logIndex'> & { readonly logIndex: string | null };
+const yankRow = (y: PgYankRow): YankRow => ({
+  ...y,
+  logIndex: y.logIndex === null ? null : Number(y.logIndex),
+});
+
 export class PgPackageState implements PackageState {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -52,18 +60,19 @@ export class PgPackageState implements PackageState {
       );
   }
   async yankOf(key: string): Promise<YankRow | undefined> {
-    const r = await this.q<{
-      purl: string;
-      reason: string;
-      yankedAt: string;
-      logIndex: string | null;
-    }>(
-      'yank',
-      'SELECT purl, reason, yanked_at AS "yankedAt", log_index AS "logIndex" FROM yank WHERE purl = $1',
-      [key],
+    const r = await this.q<PgYankRow>('yank', `SELECT ${YANK_COLUMNS} FROM yank WHERE purl = $1`, [
+      key,
+    ]);
+    return r.rows[0] && yankRow(r.rows[0]);
+  }
+  async yanksWithPrefix(prefix: string): Promise<YankRow[]> {
+    // starts_with, not a range on the key: the database's collation need not order by code point.
+    const r = await this.q<PgYankRow>(
+      'yanks',
+      `SELECT ${YANK_COLUMNS} FROM yank WHERE starts_with(purl, $1) ORDER BY purl COLLATE "C"`,
+      [prefix],
     );
-    const y = r.rows[0];
-    return y && { ...y, logIndex: y.logIndex === null ? null : Number(y.logIndex) };
+    return r.rows.map(yankRow);
   }
   async setYank(key: string, yanked: boolean, reason: string, at: string, logIndex: number | null) {
     if (yanked)

@@ -178,13 +178,13 @@ const memo = new Map<string, CrateFacts>();
 export async function cachedCrateFacts(
   sha256: string,
   filename: string,
-  bytes: () => Buffer | undefined,
+  bytes: () => Promise<Buffer | undefined>,
   ownIndexes: readonly string[],
 ): Promise<CrateFacts | undefined> {
   const key = `${sha256} ${ownIndexes.join(' ')}`;
   const hit = memo.get(key);
   if (hit) return hit;
-  const data = bytes();
+  const data = await bytes();
   if (!data || createHash('sha256').update(data).digest('hex') !== sha256) return undefined;
   const facts = await crateFacts(filename, data, ownIndexes);
   if (memo.size > 10_000) memo.clear();

@@ -26,7 +26,6 @@ import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
 import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
-import { releasesOf } from '../shared/releases-of.js';
 import { compareSemver } from '../npm/semver.js';
 import { addOwners, OWNER_NAME, ownersOf, removeOwners } from '../shared/owners.js';
 import {
@@ -37,7 +36,9 @@ import {
   refuseInvalid,
   schemaCompiler,
 } from '../../route-schema.js';
-import { YankStore } from '../shared/yanks.js';
+import { recordYank, yankReasons } from '../shared/yanks.js';
+import { artifactOf, storedBytes } from '../shared/stored-bytes.js';
+import { releaseKeyOf } from '../../../ecosystems/release-key.js';
 import { cachedCrateFacts, crateFacts, type IndexEntry } from './index-entry.js';
 import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js';
 import { parseCargoPublishBody } from './publish-body.js';
@@ -104,8 +105,7 @@ const SEARCH_QUERY = {
 
 export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
-  const store = ctx.store;
-  const yanks = new YankStore(store.db);
+  const { releases, blobs, packages } = ctx.storage;
   installRefusals(app, opts.maxUploadBytes, render);
   app.setValidatorCompiler(schemaCompiler);
   // `cargo publish` sends its binary body without a JSON content type.
@@ -137,14 +137,31 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     ...new Set([`sparse+${base(req)}/index/`, `sparse+${requestBase(req)}/index/`]),
   ];
 
-  /** The exact stored name of a crate, found case-insensitively with `-`/`_` folded (names are unique that way). */
-  const storedName = (name: string): string | undefined => {
-    const rows = store.db
-      .prepare(
-        `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' AND lower(replace(name, '_', '-')) = ?`,
-      )
-      .all(canonicalCrateName(name)) as { name: string }[];
-    return rows[0]?.name;
+  /**
+   * The exact stored name of a published crate, found case-insensitively with `-`/`_` folded
+   * (names are unique that way): cargo's release key folds names so (src/ecosystems/cargo), and
+   * the key is an index, so this is one lookup, not a scan of every crate.
+   */
+  const storedName = async (name: string): Promise<string | undefined> => {
+    let packageKey: string;
+    try {
+      packageKey = releaseKeyOf(`pkg:cargo/${encodeURIComponent(name)}`).package;
+    } catch {
+      return undefined; // not a crate name cargo could ask for
+    }
+    const row = await releases.anyOfPackageKey(packageKey);
+    if (row === undefined) return undefined;
+    // The key also finds a reservation still pending: a crate is there once a release is published.
+    if (row.state === 'published') return row.name;
+    return (await releases.releasesOf(`pkg:cargo/${row.name}`)).length > 0 ? row.name : undefined;
+  };
+  /** yanksOf maps the yanked releases of the crates of `rows` (purl → reason): one read per crate. */
+  const yanksOf = async (rows: readonly ReleaseRow[]): Promise<Map<string, string>> => {
+    const crates = new Set(rows.map((r) => r.purl.slice(0, r.purl.lastIndexOf('@') + 1)));
+    const out = new Map<string, string>();
+    for (const prefix of crates)
+      for (const [k, v] of await yankReasons(packages, prefix)) out.set(k, v);
+    return out;
   };
 
   const writeHook = writeAuthHook(
@@ -162,11 +179,15 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   });
 
   /** lineOf: the index line of a stored release, from its crate's own Cargo.toml. */
-  const lineOf = async (req: FastifyRequest, row: ReleaseRow): Promise<string | undefined> => {
+  const lineOf = async (
+    req: FastifyRequest,
+    row: ReleaseRow,
+    yanked: ReadonlyMap<string, string>,
+  ): Promise<string | undefined> => {
     const facts = await cachedCrateFacts(
       row.sha256,
       row.filename,
-      () => store.readBlob(row.sha256),
+      () => storedBytes(blobs, row.sha256),
       ownIndexes(req),
     );
     if (!facts) return undefined;
@@ -175,7 +196,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       name: row.name,
       vers: row.version,
       cksum: row.sha256,
-      yanked: yanks.reason(row.purl) !== undefined,
+      yanked: yanked.has(row.purl),
     };
     return JSON.stringify(entry);
   };
@@ -183,20 +204,24 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   app.get('/index/*', async function indexFile(req, reply) {
     const path = (req.params as { '*': string })['*'];
     const lower = parseIndexPath(path);
-    const name = lower === undefined ? undefined : storedName(lower);
+    const name = lower === undefined ? undefined : await storedName(lower);
     const lines: string[] = [];
     if (lower !== undefined && opts.proxy && (await opts.proxy.resolves(name ?? lower))) {
       // An upstream crate (docs/proxy.md): the upstream's lines, logged versions with the logged cksum.
-      for (const l of (await opts.proxy.lines(name ?? lower)) ?? []) {
-        const line = l.kind === 'line' ? JSON.stringify(l.line) : await lineOf(req, l.row);
+      const proxied = (await opts.proxy.lines(name ?? lower)) ?? [];
+      const yanked = await yanksOf(proxied.flatMap((l) => (l.kind === 'logged' ? [l.row] : [])));
+      for (const l of proxied) {
+        const line = l.kind === 'line' ? JSON.stringify(l.line) : await lineOf(req, l.row, yanked);
         if (line) lines.push(line);
       }
     } else {
       // A twin spelling (foo_bar for foo-bar) is a different index path: cargo asks for the exact name's path.
       if (lower === undefined || name === undefined || name.toLowerCase() !== lower)
         throw notFound(`no crate at index path ${path}`);
-      for (const row of releasesOf(store, `pkg:cargo/${name}`)) {
-        const line = await lineOf(req, row);
+      const rows = await releases.releasesOf(`pkg:cargo/${name}`);
+      const yanked = await yanksOf(rows);
+      for (const row of rows) {
+        const line = await lineOf(req, row, yanked);
         if (line) lines.push(line);
       }
     }
@@ -215,16 +240,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       const { name, version } = req.params;
       const purl = makePurl('cargo', undefined, name, version);
       // Through the proxy: an upstream crate is fetched, checked and logged on first download.
-      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
+      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : await releases.get(purl);
       if (!row) throw notFound(`${name} ${version} is not published on this registry`);
-      const bytes = store.readBlob(row.sha256);
-      if (!bytes)
-        throw new RegistryError(
-          500,
-          'BLOB_MISSING',
-          `the crate of ${row.purl} is missing from storage`,
-          'see the server log',
-        );
+      const bytes = await artifactOf(blobs, row);
       return reply.header('cache-control', IMMUTABLE).type('application/x-tar').send(bytes);
     },
   );
@@ -285,7 +303,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
           problems.join('; '),
           'publish with `cargo publish` from the crate folder',
         );
-      const twin = storedName(identity.name);
+      const twin = await storedName(identity.name);
       if (twin !== undefined && twin !== identity.name) {
         throw new RegistryError(
           400,
@@ -334,9 +352,9 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   ) => {
     const { name, version } = req.params;
     if (auth) await auth.guard.authorizeNamespace(req, `pkg:cargo/${name}`, 'publish');
-    const row = store.get(makePurl('cargo', undefined, name, version));
+    const row = await releases.get(makePurl('cargo', undefined, name, version));
     if (!row) throw notFound(`${name} ${version} is not published on this registry`);
-    await yanks.yank(ctx, row.purl, [row], on, '', req.sigilAuth?.principal.account ?? null);
+    await recordYank(ctx, row.purl, [row], on, '', req.sigilAuth?.principal.account ?? null);
     return reply.send({ ok: true });
   };
   app.delete<{ Params: { name: string; version: string } }>(
@@ -358,7 +376,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
 
   /** The crate's namespace for owner commands: the caller must be allowed to publish it. */
   const ownedCrate = async (req: FastifyRequest<{ Params: { name: string } }>): Promise<string> => {
-    const name = storedName(req.params.name);
+    const name = await storedName(req.params.name);
     if (name === undefined) throw notFound(`${req.params.name} is not published on this registry`);
     if (!auth)
       throw new RegistryError(
@@ -380,7 +398,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     async function listOwners(req, reply) {
       const ns = await ownedCrate(req);
       return reply.send({
-        users: (await ownersOf(auth!.service, ns)).map((login, i) => ({
+        users: (await ownersOf(ctx.storage.grants, ns)).map((login, i) => ({
           id: i + 1,
           login,
           name: login,
@@ -407,7 +425,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
     async function removeCrateOwners(req, reply) {
       const ns = await ownedCrate(req);
       const users = req.body.users;
-      await removeOwners(auth!.service, ns, users);
+      await removeOwners(ctx.storage.grants, ns, users);
       return reply.send({
         ok: true,
         msg: `${users.join(', ')} ${users.length === 1 ? 'is' : 'are'} no longer an owner of ${req.params.name}`,
@@ -427,21 +445,15 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
       const q = req.query;
       const text = q.q !== undefined ? canonicalCrateName(q.q.trim().slice(0, 200)) : '';
       const perPage = Math.min(Math.max(Number(q.per_page) || 10, 1), 100);
-      const names = (
-        store.db
-          .prepare(
-            `SELECT DISTINCT name FROM release WHERE type = 'cargo' AND state = 'published' ORDER BY name`,
-          )
-          .all() as { name: string }[]
-      )
-        .map((r) => r.name)
-        .filter((n) => canonicalCrateName(n).includes(text));
+      const names = (await releases.namesOfType('cargo')).filter((n) =>
+        canonicalCrateName(n).includes(text),
+      );
       const crates = [];
       for (const name of names.slice(0, perPage)) {
         // The newest version a resolver would pick: yanked versions are hidden from new resolutions.
-        const live = releasesOf(store, `pkg:cargo/${name}`).filter(
-          (r) => yanks.reason(r.purl) === undefined,
-        );
+        const rows = await releases.releasesOf(`pkg:cargo/${name}`);
+        const yanked = await yanksOf(rows);
+        const live = rows.filter((r) => !yanked.has(r.purl));
         const newest = live.sort((a, b) => compareSemver(b.version, a.version))[0];
         if (newest) crates.push({ name, max_version: newest.version, description: '' });
       }

@@ -75,11 +75,11 @@ const memo = new Map<string, Record<string, unknown>>();
 export async function distManifest(
   sha256: string,
   filename: string,
-  bytes: () => Buffer | undefined,
+  bytes: () => Promise<Buffer | undefined>,
 ): Promise<Record<string, unknown>> {
   const hit = memo.get(sha256);
   if (hit) return hit;
-  const data = bytes();
+  const data = await bytes();
   if (!data) return {};
   let manifest: Record<string, unknown> = {};
   try {

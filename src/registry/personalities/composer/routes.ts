@@ -17,9 +17,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makePurl } from '../../../core/purl.js';
 import type { RegistryContext } from '../../publish.js';
 import { IMMUTABLE, notFound } from '../shared/client-routes.js';
-import { RegistryError } from '../../errors.js';
 import { installRefusals, type Refusal } from '../shared/refusal.js';
-import { packagesOfType, releasesOf } from '../shared/releases-of.js';
+import { artifactOf, storedBytes } from '../shared/stored-bytes.js';
 import { distManifest, p2Document, versionEntry } from './metadata.js';
 import type { ComposerProxy } from '../../observed/composer-proxy.js';
 
@@ -50,13 +49,13 @@ export async function composerRoutes(
   opts: ComposerRoutesOptions,
 ): Promise<void> {
   const { ctx } = opts;
-  const store = ctx.store;
+  const { releases, blobs } = ctx.storage;
   installRefusals(app, 0, render);
   const base = (req: FastifyRequest) =>
     `${ctx.baseUrl || `${req.protocol}://${req.headers.host ?? 'localhost'}`}${COMPOSER_PREFIX}`;
 
   app.get('/packages.json', async (req, reply) => {
-    const names = packagesOfType(store, 'composer').map((p) =>
+    const names = (await releases.packagesOfType('composer')).map((p) =>
       decodeURIComponent(p.slice('pkg:composer/'.length)),
     );
     return reply.type('application/json').send({
@@ -89,14 +88,13 @@ export async function composerRoutes(
           continue;
         }
         const manifest = await distManifest(v.row.sha256, v.row.filename, () =>
-          store.readBlob(v.row.sha256),
+          storedBytes(blobs, v.row.sha256),
         );
         entries.push(versionEntry(name, { row: v.row, manifest, distUrl: distUrl(v.row.version) }));
       }
       return reply.type('application/json').send({ packages: { [name]: entries } });
     }
-    const rows = releasesOf(
-      store,
+    const rows = await releases.releasesOf(
       `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(m[1]!)}`,
     );
     if (rows.length === 0) throw notFound(`${name} is not published on this registry`);
@@ -104,7 +102,7 @@ export async function composerRoutes(
     const versions = [];
     for (const row of rows) {
       const manifest = await distManifest(row.sha256, row.filename, () =>
-        store.readBlob(row.sha256),
+        storedBytes(blobs, row.sha256),
       );
       versions.push({
         row,
@@ -124,16 +122,9 @@ export async function composerRoutes(
         throw notFound('no such dist');
       const purl = makePurl('composer', vendor, name, version);
       // Through the proxy: an upstream package's dist is fetched, checked and logged on first download.
-      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : store.get(purl);
+      const row = opts.proxy ? await opts.proxy.observe.observe(purl) : await releases.get(purl);
       if (!row) throw notFound(`${vendor}/${name} ${version} is not published on this registry`);
-      const bytes = store.readBlob(row.sha256);
-      if (!bytes)
-        throw new RegistryError(
-          500,
-          'BLOB_MISSING',
-          `the dist of ${row.purl} is missing from storage`,
-          'see the server log',
-        );
+      const bytes = await artifactOf(blobs, row);
       return reply.header('cache-control', IMMUTABLE).type('application/zip').send(bytes);
     },
   );

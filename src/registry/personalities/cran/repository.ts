@@ -14,7 +14,9 @@ import { gzipSync } from 'node:zlib';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { openTar } from '../../../ecosystems/support/archive.js';
 import { parseHeaderFields } from '../../../ecosystems/support/text.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import { packagesRds } from './rds.js';
 
 /** Fields CRAN's PACKAGES carries (tools::write_PACKAGES fields for source packages). */
@@ -72,14 +74,14 @@ export class CranRepository {
   /** Stanzas by purl: a release's bytes never change. */
   private readonly stanzas = new Map<string, { text: string; fields: Map<string, string> }>();
 
-  constructor(private readonly store: ReleaseStore) {}
+  constructor(private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>) {}
 
   private async stanza(
     row: ReleaseRow,
   ): Promise<{ text: string; fields: Map<string, string> } | undefined> {
     const cached = this.stanzas.get(row.purl);
     if (cached) return cached;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await storedBytes(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const tar = await openTar(
       memoryArtifact(row.filename, bytes),
@@ -108,7 +110,7 @@ export class CranRepository {
   }
 
   async snapshot(): Promise<CranSnapshot> {
-    const rows = this.store.ofType('cran');
+    const rows = await this.storage.releases.ofType('cran');
     const key = `${rows.length}:${rows.at(-1)?.purl ?? ''}`;
     if (this.cache?.key === key) return this.cache.snapshot;
     const byName = new Map<string, ReleaseRow[]>();

@@ -8,14 +8,15 @@
  * Reads only; source packages are published with `sigil publish x_1.0.tar.gz --type cran`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { CranRepository } from './repository.js';
 import type { CranProxy } from '../../observed/cran-proxy.js';
 import { makePurl } from '../../../core/purl.js';
 
 export interface CranRoutesOptions {
   readonly repo: CranRepository;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   /** The verifying proxy's CRAN side, when `--upstream cran=…` is configured (docs/proxy.md). */
   readonly proxy?: CranProxy;
 }
@@ -25,7 +26,7 @@ const notFound = (what: string) => ({
 });
 
 export async function cranRoutes(app: FastifyInstance, opts: CranRoutesOptions): Promise<void> {
-  const { repo, store } = opts;
+  const { repo, blobs } = opts;
   app.get<{ Params: { '*': string } }>('/src/contrib/*', async (req, reply) => {
     const path = req.params['*'];
     const snap = await repo.snapshot();
@@ -46,7 +47,7 @@ export async function cranRoutes(app: FastifyInstance, opts: CranRoutesOptions):
     );
     if (!row && opts.proxy && m && (m[1] === undefined || m[1] === m[2]))
       row = await opts.proxy.observe.observe(makePurl('cran', undefined, m[2]!, m[3]!));
-    const bytes = row && store.readBlob(row.sha256);
+    const bytes = row && (await storedBytes(blobs, row.sha256));
     if (!row || !bytes) return reply.code(404).send(notFound(`src/contrib/${path}`));
     return reply.type('application/gzip').header('etag', `"${row.sha256}"`).send(bytes);
   });

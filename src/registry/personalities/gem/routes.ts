@@ -20,14 +20,13 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
-import type Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../../core/errors.js';
 import { makePurl, versionlessPurl } from '../../../core/purl.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
 import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
 import { writeAuthHook, installRefusals, type Refusal } from '../shared/refusal.js';
 import { addOwners, OWNER_NAME, ownersOf, removeOwners } from '../shared/owners.js';
 import {
@@ -38,8 +37,8 @@ import {
   refuseInvalid,
   schemaCompiler,
 } from '../../route-schema.js';
-import { packagesOfType } from '../shared/releases-of.js';
-import { YankStore } from '../shared/yanks.js';
+import { artifactOf, storedBytes } from '../shared/stored-bytes.js';
+import { recordYank, yankReasons } from '../shared/yanks.js';
 import { marshalDump, type RubyValue } from './marshal.js';
 import type { GemProxy } from '../../observed/gem-proxy.js';
 import { isObservedRow } from '../../observed/observe.js';
@@ -117,29 +116,9 @@ interface GemVersion {
   readonly facts: GemFacts;
 }
 
-/**
- * rowsOfGem: every published release of a gem (all platforms), oldest first. The statement is
- * prepared once per store: preparing cost more than running it (bench profile, docs/rubygems.md).
- */
-const gemRowStatements = new WeakMap<ReleaseStore, Database.Statement>();
-function rowsOfGem(store: ReleaseStore, name: string): ReleaseRow[] {
-  let st = gemRowStatements.get(store);
-  if (!st)
-    gemRowStatements.set(
-      store,
-      (st = store.db.prepare(
-        `SELECT purl FROM release WHERE type = 'gem' AND state = 'published' AND name = ? ORDER BY published_at, rowid`,
-      )),
-    );
-  return st
-    .all(name)
-    .map((r) => store.get((r as { purl: string }).purl)!)
-    .filter(Boolean);
-}
-
 export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
-  const store = ctx.store;
+  const { releases, blobs, packages } = ctx.storage;
   installRefusals(app, opts.maxUploadBytes, render);
   app.setValidatorCompiler(schemaCompiler);
   // `gem push` posts the .gem as application/octet-stream.
@@ -149,23 +128,47 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     (_req, body, done) => done(null, body),
   );
 
-  const yanks = new YankStore(store.db);
-  /** Bumped by every yank and un-yank: the index bodies below change without a new release. */
-  let yankGeneration = 0;
-  /** versionsOf lists a gem's releases; yanked ones only with `withYanked` (downloads and specs of exact files). */
-  const versionsOf = async (name: string, withYanked = false): Promise<GemVersion[]> => {
+  /** Every yanked gem release (purl → reason): few, read once per index request (one query, on any replica). */
+  const gemYanks = () => yankReasons(packages, 'pkg:gem/');
+  /** factsOf pairs stored releases with their gem metadata (read once per sha256). */
+  const factsOf = async (rows: readonly ReleaseRow[]): Promise<GemVersion[]> => {
     const out: GemVersion[] = [];
-    for (const row of rowsOfGem(store, name)) {
-      if (!withYanked && yanks.reason(row.purl) !== undefined) continue;
+    for (const row of rows) {
       const facts = await cachedGemFacts(row.sha256, row.filename, () =>
-        store.readBlob(row.sha256),
+        storedBytes(blobs, row.sha256),
       );
       if (facts) out.push({ row, facts });
     }
     return out;
   };
-  const names = () =>
-    packagesOfType(store, 'gem').map((p) => decodeURIComponent(p.slice('pkg:gem/'.length)));
+  /**
+   * versionsOf lists a gem's releases (all platforms, oldest first) without those in `yanked`;
+   * without it, yanked ones too (downloads and specs of exact files).
+   */
+  const versionsOf = async (
+    name: string,
+    yanked?: ReadonlyMap<string, string>,
+  ): Promise<GemVersion[]> =>
+    factsOf((await releases.versions('gem', '', name)).filter((r) => !yanked?.has(r.purl)));
+  /** allVersions: every gem's unyanked releases by name, in name order, from one read of the table. */
+  const allVersions = async (
+    yanked: ReadonlyMap<string, string>,
+  ): Promise<Map<string, GemVersion[]>> => {
+    const byName = new Map<string, ReleaseRow[]>();
+    for (const row of await releases.ofType('gem')) {
+      if (yanked.has(row.purl)) continue;
+      const rows = byName.get(row.name);
+      if (rows) rows.push(row);
+      else byName.set(row.name, [row]);
+    }
+    const out = new Map<string, GemVersion[]>();
+    for (const name of [...byName.keys()].sort()) out.set(name, await factsOf(byName.get(name)!));
+    return out;
+  };
+  const names = async () =>
+    (await releases.packagesOfType('gem')).map((p) =>
+      decodeURIComponent(p.slice('pkg:gem/'.length)),
+    );
   const infoBody = (vs: readonly GemVersion[]) =>
     `---\n${vs.map((v) => infoLine(v.facts, v.row.sha256)).join('\n')}\n`;
   const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -175,7 +178,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     for (let i = full.indexOf('-'); i > 0; i = full.indexOf('-', i + 1)) {
       const name = full.slice(0, i);
       if (!GEM_NAME.test(name)) continue;
-      for (const v of await versionsOf(name, true)) if (gemFullName(v.facts) === full) return v;
+      for (const v of await versionsOf(name)) if (gemFullName(v.facts) === full) return v;
     }
     return opts.proxy ? observeFullName(full) : undefined;
   };
@@ -196,7 +199,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const row = await proxy.observe.observe(gemPurl(name, version, platform));
       if (!row) continue;
       const facts = await cachedGemFacts(row.sha256, row.filename, () =>
-        store.readBlob(row.sha256),
+        storedBytes(blobs, row.sha256),
       );
       if (facts) return { row, facts };
     }
@@ -205,23 +208,29 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
 
   // ---- compact index ------------------------------------------------------------
 
-  // /versions and /info bodies change only when a gem is published: cached per generation
-  // (the number of published gems; releases are never removed). A new process reads each gem's
-  // metadata once (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
+  // /versions and /info bodies change only when a gem is published, yanked or un-yanked: cached
+  // per generation (the number of published gems — releases are never removed — and the yanks
+  // with their log indexes), read from the shared storage, so a publish or yank on another
+  // replica is seen here at once. A new process reads each gem's metadata once
+  // (cachedGemFacts), so its first /versions costs O(gems) YAML parses.
   let generation = '';
   const bodies = new Map<string, string>();
-  const countGems = store.db.prepare(
-    `SELECT count(*) AS n FROM release WHERE type = 'gem' AND state = 'published'`,
-  );
-  const cached = async (key: string, make: () => Promise<string>): Promise<string> => {
-    const g = `${(countGems.get() as { n: number }).n}:${yankGeneration}`;
+  const cached = async (
+    key: string,
+    make: (yanked: ReadonlyMap<string, string>) => Promise<string>,
+  ): Promise<string> => {
+    const [count, yanks] = await Promise.all([
+      releases.count('gem'),
+      packages.yanksWithPrefix('pkg:gem/'),
+    ]);
+    const g = `${count}:${md5(yanks.map((y) => `${y.purl} ${y.logIndex} ${y.yankedAt}`).join('\n'))}`;
     if (g !== generation) {
       generation = g;
       bodies.clear();
     }
     let body = bodies.get(key);
     if (body === undefined) {
-      body = await make();
+      body = await make(new Map(yanks.map((y) => [y.purl, y.reason])));
       if (bodies.size < 100_000) bodies.set(key, body);
     }
     return body;
@@ -230,18 +239,20 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   app.get('/versions', async function versionsFile(_req, reply) {
     // Through the proxy: the hosted gems, then the upstream's lines for every other name.
     const body = opts.proxy
-      ? `${await cached(' hosted versions', () => versionsBody(true))}${(await opts.proxy.versionsLines()).map((l) => `${l}\n`).join('')}`
-      : await cached(' versions', versionsBody);
+      ? `${await cached(' hosted versions', (yanked) => versionsBody(yanked, true))}${(await opts.proxy.versionsLines()).map((l) => `${l}\n`).join('')}`
+      : await cached(' versions', (yanked) => versionsBody(yanked));
     return reply
       .header('etag', `"${md5(body)}"`)
       .type('text/plain; charset=utf-8')
       .send(body);
   });
-  const versionsBody = async (hostedOnly = false): Promise<string> => {
+  const versionsBody = async (
+    yanked: ReadonlyMap<string, string>,
+    hostedOnly = false,
+  ): Promise<string> => {
     const lines: string[] = [];
     let newest = '1970-01-01T00:00:00Z';
-    for (const name of names()) {
-      const vs = await versionsOf(name);
+    for (const [name, vs] of await allVersions(yanked)) {
       if (hostedOnly && vs.every((v) => isObservedRow(v.row))) continue;
       if (vs.length === 0) continue;
       for (const v of vs) if (v.row.publishedAt > newest) newest = v.row.publishedAt;
@@ -263,7 +274,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
           if (l.kind === 'line') lines.push(l.text);
           else {
             const facts = await cachedGemFacts(l.row.sha256, l.row.filename, () =>
-              store.readBlob(l.row.sha256),
+              storedBytes(blobs, l.row.sha256),
             );
             if (facts) lines.push(infoLine(facts, l.row.sha256));
           }
@@ -276,8 +287,8 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
           .type('text/plain; charset=utf-8')
           .send(body);
       }
-      const body = await cached(name, async () => {
-        const vs = await versionsOf(name);
+      const body = await cached(name, async (yanked) => {
+        const vs = await versionsOf(name, yanked);
         return vs.length === 0 ? '' : infoBody(vs);
       });
       if (body === '') throw notFound(`${name} is not published on this registry`);
@@ -298,15 +309,14 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     });
 
   app.get('/names', async function namesFile(_req, reply) {
-    return reply.type('text/plain; charset=utf-8').send(`---\n${names().join('\n')}\n`);
+    return reply.type('text/plain; charset=utf-8').send(`---\n${(await names()).join('\n')}\n`);
   });
 
   // ---- full index ------------------------------------------------------------------
 
   const specsFile = async (which: 'all' | 'latest' | 'prerelease') => {
     const tuples: RubyValue[] = [];
-    for (const name of names()) {
-      let vs = await versionsOf(name);
+    for (let vs of (await allVersions(await gemYanks())).values()) {
       const pre = (v: GemVersion) => /[a-zA-Z]/.test(v.facts.version);
       vs = vs.filter((v) => (which === 'prerelease' ? pre(v) : !pre(v)));
       if (which === 'latest' && vs.length > 0) vs = [vs[vs.length - 1]!]; // newest published release (per name)
@@ -346,14 +356,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     const m = /^(.+)\.gem$/.exec(req.params.file);
     const v = m ? await rowForFullName(m[1]!) : undefined;
     if (!v) throw notFound(`${req.params.file} is not published on this registry`);
-    const bytes = store.readBlob(v.row.sha256);
-    if (!bytes)
-      throw new RegistryError(
-        500,
-        'BLOB_MISSING',
-        `the gem of ${v.row.purl} is missing from storage`,
-        'see the server log',
-      );
+    const bytes = await artifactOf(blobs, v.row);
     return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
   });
 
@@ -390,7 +393,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         throw e;
       }
       const filename = `${gemFullName(facts)}.gem`;
-      const existingNames = names().filter(
+      const existingNames = (await names()).filter(
         (n) => n.toLowerCase() === facts.name.toLowerCase() && n !== facts.name,
       );
       if (existingNames.length > 0)
@@ -453,25 +456,21 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const { gem_name: name, version } = req.body;
       const platform = req.body.platform || 'ruby';
       if (auth)
-        await auth.guard.authorizeNamespace(
-          req,
-          versionlessPurl('gem', undefined, name),
-          'publish',
-        );
-      const v = (await versionsOf(name, true)).find(
+        await auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
+      const v = (await versionsOf(name)).find(
         (x) => x.facts.version === version && x.facts.platform === platform,
       );
       if (!v)
         throw notFound(
           `${name} ${version}${platform === 'ruby' ? '' : ` (${platform})`} is not published on this registry`,
         );
-      if (yanks.reason(v.row.purl) !== undefined)
+      if ((await packages.yankOf(v.row.purl)) !== undefined)
         throw new RegistryError(
           422,
           'ALREADY_YANKED',
           `${name} (${version}) has already been yanked`,
         );
-      await yanks.yank(
+      await recordYank(
         ctx,
         v.row.purl,
         [v.row],
@@ -479,7 +478,6 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
         '',
         req.sigilAuth?.principal.account ?? null,
       );
-      yankGeneration++;
       // The .gem stays downloadable (lockfiles that pin it keep working); indexes drop the version.
       return reply
         .type('text/plain; charset=utf-8')
@@ -492,7 +490,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   /** The gem's namespace for owner commands: the caller must be allowed to publish it. */
   const ownedGem = async (req: FastifyRequest<{ Params: { name: string } }>): Promise<string> => {
     const { name } = req.params;
-    if (rowsOfGem(store, name).length === 0)
+    if ((await releases.versions('gem', '', name)).length === 0)
       throw notFound(`${name} is not published on this registry`);
     if (!auth)
       throw new RegistryError(
@@ -509,7 +507,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     '/api/v1/gems/:name/owners.yaml',
     { ...writeHook, schema: { params: GEM_PARAMS }, schemaErrorFormatter: noSuchGem },
     async function listOwners(req, reply) {
-      const owners = await ownersOf(auth!.service, await ownedGem(req));
+      const owners = await ownersOf(ctx.storage.grants, await ownedGem(req));
       // gem prints `email || handle || id`; accounts here have names, not e-mail addresses.
       return reply
         .type('text/yaml; charset=utf-8')
@@ -530,7 +528,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
     { bodyLimit: 16 * 1024, ...writeHook, preValidation: formFields, ...ownerRoute },
     async function removeGemOwner(req, reply) {
       const ns = await ownedGem(req);
-      await removeOwners(auth!.service, ns, [req.body.email]);
+      await removeOwners(ctx.storage.grants, ns, [req.body.email]);
       return reply.type('text/plain; charset=utf-8').send('Owner removed successfully.');
     },
   );

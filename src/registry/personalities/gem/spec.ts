@@ -114,11 +114,11 @@ const memo = new Map<string, GemFacts>();
 export async function cachedGemFacts(
   sha256: string,
   filename: string,
-  bytes: () => Buffer | undefined,
+  bytes: () => Promise<Buffer | undefined>,
 ): Promise<GemFacts | undefined> {
   const hit = memo.get(sha256);
   if (hit) return hit;
-  const data = bytes();
+  const data = await bytes();
   if (!data) return undefined;
   let facts: GemFacts;
   try {

@@ -13,7 +13,9 @@
 import { createHash } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { parsePurl } from '../../../core/purl.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 
 export const CHECKSUMS = { sha1: 'sha1', sha256: 'sha256', sha512: 'sha512', md5: 'md5' } as const;
 export type ChecksumExt = keyof typeof CHECKSUMS;
@@ -60,25 +62,25 @@ export class MavenRepository {
   private readonly asc = new Map<string, string>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: openpgp.PrivateKey,
   ) {}
 
   /** releaseAt finds the release at a repository path, or undefined. */
-  releaseAt(path: string): ReleaseRow | undefined {
+  async releaseAt(path: string): Promise<ReleaseRow | undefined> {
     const parts = path.split('/');
     if (parts.length < 4 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..'))
       return undefined;
     const [version, artifactId] = [parts.at(-2)!, parts.at(-3)!];
     const groupId = parts.slice(0, -3).join('.');
-    return this.store
-      .versions('maven', groupId, artifactId)
-      .find((r) => r.version === version && mavenPathOf(r) === path);
+    return (await this.storage.releases.versions('maven', groupId, artifactId)).find(
+      (r) => r.version === version && mavenPathOf(r) === path,
+    );
   }
 
-  metadata(groupPath: string, artifactId: string): Buffer | undefined {
+  async metadata(groupPath: string, artifactId: string): Promise<Buffer | undefined> {
     const groupId = groupPath.split('/').join('.');
-    const rows = this.store.versions('maven', groupId, artifactId);
+    const rows = await this.storage.releases.versions('maven', groupId, artifactId);
     if (rows.length === 0) return undefined;
     const versions = [...new Set(rows.map((r) => r.version))].sort(compareMavenVersions);
     const last = rows
@@ -120,10 +122,10 @@ export class MavenRepository {
       const parts = base.split('/').slice(0, -1);
       if (parts.length < 2 || !parts.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..'))
         return undefined;
-      bytes = this.metadata(parts.slice(0, -1).join('/'), parts.at(-1)!);
+      bytes = await this.metadata(parts.slice(0, -1).join('/'), parts.at(-1)!);
     } else {
-      row = this.releaseAt(base);
-      bytes = row && this.store.readBlob(row.sha256);
+      row = await this.releaseAt(base);
+      bytes = row && (await storedBytes(this.storage.blobs, row.sha256));
     }
     if (!bytes) return undefined;
     if (ext === undefined)

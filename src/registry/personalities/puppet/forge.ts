@@ -12,7 +12,9 @@
 import { createHash } from 'node:crypto';
 import { memoryArtifact } from '../../../ecosystems/memory-artifact.js';
 import { openTar } from '../../../ecosystems/support/archive.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 
 export const MODULE_SLUG = /^([A-Za-z0-9]+)[-/]([a-z][a-z0-9_]*)$/;
 
@@ -34,21 +36,23 @@ export class PuppetForge {
   private readonly meta = new Map<string, { metadata: Record<string, unknown>; md5: string }>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly prefix: string,
   ) {}
 
-  releasesOf(author: string, name: string): ReleaseRow[] {
-    return this.store
-      .versions('puppet', author, name)
-      .sort((a, b) => comparePuppetVersions(b.version, a.version));
+  async releasesOf(author: string, name: string): Promise<ReleaseRow[]> {
+    return (await this.storage.releases.versions('puppet', author, name)).sort((a, b) =>
+      comparePuppetVersions(b.version, a.version),
+    );
   }
 
   /** fileRelease finds the release a /v3/files name stands for. */
-  fileRelease(file: string): ReleaseRow | undefined {
+  async fileRelease(file: string): Promise<ReleaseRow | undefined> {
     const m = /^([A-Za-z0-9]+)-([a-z][a-z0-9_]*)-([0-9A-Za-z.+-]+)\.tar\.gz$/.exec(file);
     if (!m) return undefined;
-    return this.store.versions('puppet', m[1]!, m[2]!).find((r) => r.version === m[3]);
+    return (await this.storage.releases.versions('puppet', m[1]!, m[2]!)).find(
+      (r) => r.version === m[3],
+    );
   }
 
   private async facts(
@@ -56,7 +60,7 @@ export class PuppetForge {
   ): Promise<{ metadata: Record<string, unknown>; md5: string } | undefined> {
     const cached = this.meta.get(row.sha256);
     if (cached) return cached;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await storedBytes(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const tar = await openTar(memoryArtifact(row.filename, bytes), {}, (e) =>
       /^[^/]+\/metadata\.json$/.test(e.path),
@@ -124,7 +128,7 @@ export class PuppetForge {
   }
 
   async module(author: string, name: string): Promise<Record<string, unknown> | undefined> {
-    const rows = this.releasesOf(author, name);
+    const rows = await this.releasesOf(author, name);
     if (rows.length === 0) return undefined;
     const current = await this.release(rows[0]!);
     return {

@@ -4,13 +4,14 @@
  * Forge configured, modules not hosted here come from it (observed/puppet-proxy.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { PuppetProxy } from '../../observed/puppet-proxy.js';
 import { MODULE_SLUG, type PuppetForge } from './forge.js';
 
 export interface PuppetRoutesOptions {
   readonly forge: PuppetForge;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   /** The verifying proxy's Puppet side, when `--upstream puppet=…` is configured (docs/puppet.md). */
   readonly proxy?: PuppetProxy;
 }
@@ -42,7 +43,7 @@ function moduleOf(author: string, name: string, releases: Record<string, unknown
 }
 
 export async function puppetRoutes(app: FastifyInstance, opts: PuppetRoutesOptions): Promise<void> {
-  const { forge, store } = opts;
+  const { forge, blobs } = opts;
   app.get<{ Querystring: Record<string, string | undefined> }>(
     '/v3/releases',
     async (req, reply) => {
@@ -53,9 +54,9 @@ export async function puppetRoutes(app: FastifyInstance, opts: PuppetRoutesOptio
           .send(err('PUPPET_REQUEST_INVALID', 'module must be "<author>-<name>"'));
       const results =
         (await opts.proxy?.releases(m[1]!, m[2]!, forge)) ??
-        (await Promise.all(forge.releasesOf(m[1]!, m[2]!).map((r) => forge.release(r)))).filter(
-          (r) => r !== undefined,
-        );
+        (
+          await Promise.all((await forge.releasesOf(m[1]!, m[2]!)).map((r) => forge.release(r)))
+        ).filter((r) => r !== undefined);
       return reply.send({
         pagination: {
           limit: results.length,
@@ -71,7 +72,7 @@ export async function puppetRoutes(app: FastifyInstance, opts: PuppetRoutesOptio
     },
   );
   app.get<{ Params: { slug: string } }>('/v3/releases/:slug', async (req, reply) => {
-    const row = forge.fileRelease(`${req.params.slug}.tar.gz`);
+    const row = await forge.fileRelease(`${req.params.slug}.tar.gz`);
     let rel = row && (await forge.release(row));
     const m = /^([A-Za-z0-9]+)-([a-z][a-z0-9_]*)-([0-9A-Za-z.+-]+)$/.exec(req.params.slug);
     if (!rel && m && opts.proxy)
@@ -97,11 +98,11 @@ export async function puppetRoutes(app: FastifyInstance, opts: PuppetRoutesOptio
     return reply.send(mod);
   });
   app.get<{ Params: { file: string } }>('/v3/files/:file', async (req, reply) => {
-    let row = forge.fileRelease(req.params.file);
+    let row = await forge.fileRelease(req.params.file);
     // Through the proxy: fetched, checked against the upstream's file_sha256 and logged on first sight.
     if (!row && (await opts.proxy?.observeFile(req.params.file)))
-      row = forge.fileRelease(req.params.file);
-    const bytes = row && store.readBlob(row.sha256);
+      row = await forge.fileRelease(req.params.file);
+    const bytes = row && (await storedBytes(blobs, row.sha256));
     if (!row || !bytes)
       return reply.code(404).send(err('NOT_FOUND', `${req.params.file} is not in this Forge`));
     return reply.type('application/gzip').header('etag', `"${row.sha256}"`).send(bytes);

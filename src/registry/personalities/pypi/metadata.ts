@@ -26,11 +26,11 @@ const memo = new Map<string, DistMetadata>();
 export async function distMetadata(
   sha256: string,
   filename: string,
-  bytes: () => Buffer | undefined,
+  bytes: () => Promise<Buffer | undefined>,
 ): Promise<DistMetadata> {
   const hit = memo.get(sha256);
   if (hit) return hit;
-  const data = bytes();
+  const data = await bytes();
   if (!data) return {};
   let out: DistMetadata = {};
   try {

@@ -30,10 +30,10 @@ import { InputError } from '../../../core/errors.js';
 import { RegistryError } from '../../errors.js';
 import { publishClientUpload } from '../shared/client-upload.js';
 import { IMMUTABLE, notFound, type ClientRoutesOptions } from '../shared/client-routes.js';
-import { filesOfVersion, findRelease, keyOf } from '../../release-keys.js';
+import { findPublished, keyOf, publishedFilesOfVersion } from '../../release-keys.js';
 import { writeAuthHook, installRefusals, reasonPhrase, type Refusal } from '../shared/refusal.js';
-import { packagesOfType, releasesOf } from '../shared/releases-of.js';
-import { YankStore } from '../shared/yanks.js';
+import { recordYank, yankReasons } from '../shared/yanks.js';
+import { artifactOf, storedBytes } from '../shared/stored-bytes.js';
 import {
   byPart,
   matching,
@@ -88,8 +88,7 @@ const noSuchRelease = notFoundWhenInvalid('no such release');
 
 export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions): Promise<void> {
   const { ctx, auth } = opts;
-  const store = ctx.store;
-  const yanks = new YankStore(store.db);
+  const { releases, blobs, packages } = ctx.storage;
   installRefusals(app, opts.maxUploadBytes, render);
   app.setValidatorCompiler(schemaCompiler);
   await app.register(multipart, {
@@ -109,12 +108,16 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   const yankKey = (norm: string, version: string) =>
     keyOf(makePurl('pypi', undefined, norm, version)).release!;
   /** fileRow finds a stored distribution by its exact file name (a row stored before files had purls has none). */
-  const fileRow = (norm: string, version: string, file: string) => {
+  const fileRow = async (norm: string, version: string, file: string) => {
     const row =
-      findRelease(store, makePurl('pypi', undefined, norm, version, { file_name: file })) ??
-      findRelease(store, makePurl('pypi', undefined, norm, version));
+      (await findPublished(
+        releases,
+        makePurl('pypi', undefined, norm, version, { file_name: file }),
+      )) ?? (await findPublished(releases, makePurl('pypi', undefined, norm, version)));
     return row && row.filename === file ? row : undefined;
   };
+  /** The project's yanks (version keys and file purls → reason): one read for a whole page. */
+  const yanksOf = (norm: string) => yankReasons(packages, `${packagePurl(norm)}@`);
   const fileUrl = (base: string, norm: string, version: string, filename: string) =>
     `${base}/files/${norm}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}`;
 
@@ -125,16 +128,25 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     `sigil publish dist/<file> --otp <code> --key <your .key> --server ${ctx.baseUrl || '<this registry>'} uploads with it`,
   );
 
-  async function filesOf(base: string, norm: string): Promise<SimpleFile[]> {
+  async function filesOf(
+    base: string,
+    norm: string,
+    yanks: ReadonlyMap<string, string>,
+  ): Promise<SimpleFile[]> {
     const out: SimpleFile[] = [];
-    for (const row of releasesOf(store, packagePurl(norm), { files: true }))
-      out.push(await filesOfRow(base, norm, row));
+    for (const row of await releases.releasesOf(packagePurl(norm), { files: true }))
+      out.push(await filesOfRow(base, norm, row, yanks));
     return out;
   }
 
-  async function filesOfRow(base: string, norm: string, row: ReleaseRow): Promise<SimpleFile> {
-    const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
-    const yanked = yanks.reason(yankKey(norm, row.version)) ?? yanks.reason(row.purl);
+  async function filesOfRow(
+    base: string,
+    norm: string,
+    row: ReleaseRow,
+    yanks: ReadonlyMap<string, string>,
+  ): Promise<SimpleFile> {
+    const meta = await distMetadata(row.sha256, row.filename, () => storedBytes(blobs, row.sha256));
+    const yanked = yanks.get(yankKey(norm, row.version)) ?? yanks.get(row.purl);
     return {
       filename: row.filename,
       url: fileUrl(base, norm, row.version, row.filename),
@@ -151,9 +163,14 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
   }
 
   /** proxiedFile: a file of an upstream name; logged ones as stored, the others as the upstream lists them (pip checks that sha256, Sigil too before logging). */
-  async function proxiedFile(base: string, norm: string, f: ProxiedFile): Promise<SimpleFile> {
+  async function proxiedFile(
+    base: string,
+    norm: string,
+    f: ProxiedFile,
+    yanks: ReadonlyMap<string, string>,
+  ): Promise<SimpleFile> {
     if (f.row) {
-      const own = await filesOfRow(base, norm, f.row);
+      const own = await filesOfRow(base, norm, f.row, yanks);
       return {
         ...own,
         ...(f.upstream?.requiresPython ? { requiresPython: f.upstream.requiresPython } : {}),
@@ -181,7 +198,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     return reply.redirect(`${PYPI_PREFIX}/simple/`, 301);
   });
   app.get('/simple/', async function projectList(req, reply) {
-    const names = packagesOfType(store, 'pypi').map((p) => p.slice('pkg:pypi/'.length));
+    const names = (await releases.packagesOfType('pypi')).map((p) => p.slice('pkg:pypi/'.length));
     const f = chooseSimpleFormat(req.headers.accept);
     reply.header('vary', 'Accept').type(f.type);
     return reply.send(f.json ? projectListJson(names) : projectListHtml(names));
@@ -198,9 +215,10 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     if (norm !== name || !slash) return reply.redirect(`${PYPI_PREFIX}/simple/${norm}/`, 301); // PEP 503: redirect to the normalised URL
     const proxied =
       opts.proxy && (await opts.proxy.resolves(norm)) ? await opts.proxy.files(norm) : undefined;
+    const yanks = await yanksOf(norm);
     const files = proxied
-      ? await Promise.all(proxied.map((f) => proxiedFile(baseUrl(req), norm, f)))
-      : await filesOf(baseUrl(req), norm);
+      ? await Promise.all(proxied.map((f) => proxiedFile(baseUrl(req), norm, f, yanks)))
+      : await filesOf(baseUrl(req), norm, yanks);
     if (files.length === 0)
       throw notFound(
         `${norm} is not published on this registry${opts.proxy ? ' nor on its upstream' : ''}`,
@@ -231,7 +249,7 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       const norm = normalizePypiName(name);
       // A hosted file by its own purl (…?file_name=); through the proxy, an upstream name's file
       // is fetched, checked and logged on first sight.
-      let row = fileRow(norm, version, file);
+      let row = await fileRow(norm, version, file);
       if (!row && opts.proxy) {
         // Each upstream file is its own observed record, logged on its first download.
         const observed = await opts.proxy.observe.observe(
@@ -241,21 +259,16 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
       }
       if (!row) throw notFound(`${file} is not published on this registry`);
       if (wantMetadata) {
-        const meta = await distMetadata(row.sha256, row.filename, () => store.readBlob(row.sha256));
+        const meta = await distMetadata(row.sha256, row.filename, () =>
+          storedBytes(blobs, row.sha256),
+        );
         if (!meta.metadata) throw notFound(`${file} has no separate metadata file`);
         return reply
           .header('cache-control', IMMUTABLE)
           .type('text/plain; charset=utf-8')
           .send(meta.metadata);
       }
-      const bytes = store.readBlob(row.sha256);
-      if (!bytes)
-        throw new RegistryError(
-          500,
-          'BLOB_MISSING',
-          `the file of ${row.purl} is missing from storage`,
-          'see the server log',
-        );
+      const bytes = await artifactOf(blobs, row);
       return reply.header('cache-control', IMMUTABLE).type('application/octet-stream').send(bytes);
     },
   );
@@ -361,10 +374,10 @@ export async function pypiRoutes(app: FastifyInstance, opts: PypiRoutesOptions):
     const norm = normalizePypiName(name);
     if (auth) await auth.guard.authorizeNamespace(req, packagePurl(norm), 'publish');
     const versionPurl = makePurl('pypi', undefined, norm, version);
-    const files = filesOfVersion(store, versionPurl) ?? [];
+    const files = (await publishedFilesOfVersion(releases, versionPurl)) ?? [];
     if (files.length === 0) throw notFound(`${norm} ${version} is not published on this registry`);
     const reason = (req.body?.reason ?? '').slice(0, 1000);
-    const logIndex = await yanks.yank(
+    const logIndex = await recordYank(
       ctx,
       yankKey(norm, version),
       files,

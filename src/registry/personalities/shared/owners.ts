@@ -6,6 +6,7 @@
  * publish is recovered only by a registry admin). Ownership is registry
  * state, like tokens: who may publish. What was published stays in the log.
  */
+import type { GrantState } from '../../../store/registry/grant-state.js';
 import type { AuthService } from '../../auth/service.js';
 import { coveringPatterns, normalizeNamespace } from '../../auth/scope.js';
 import { RegistryError } from '../../errors.js';
@@ -14,10 +15,10 @@ import { RegistryError } from '../../errors.js';
 export const OWNER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** ownersOf lists the accounts that may publish `namespace`: its own grants and any pattern covering it. */
-export async function ownersOf(auth: AuthService, namespace: string): Promise<string[]> {
-  const grants = await auth.grants.grantsFor(coveringPatterns(normalizeNamespace(namespace)));
+export async function ownersOf(grants: GrantState, namespace: string): Promise<string[]> {
+  const held = await grants.grantsFor(coveringPatterns(normalizeNamespace(namespace)));
   return [
-    ...new Set(grants.filter((g) => g.actions.includes('publish')).map((g) => g.account)),
+    ...new Set(held.filter((g) => g.actions.includes('publish')).map((g) => g.account)),
   ].sort();
 }
 
@@ -44,12 +45,12 @@ export async function addOwners(
 
 /** removeOwners drops the package's own grants of each account; refuses to leave it without an owner. */
 export async function removeOwners(
-  auth: AuthService,
+  grants: GrantState,
   namespace: string,
   accounts: readonly string[],
 ): Promise<void> {
   const ns = normalizeNamespace(namespace);
-  const current = await ownersOf(auth, ns);
+  const current = await ownersOf(grants, ns);
   const left = current.filter((o) => !accounts.includes(o));
   if (left.length === 0)
     throw new RegistryError(
@@ -59,7 +60,7 @@ export async function removeOwners(
       'add the new owner first, then remove the old one',
     );
   // Every name is checked before anything changes: all or nothing.
-  const own = new Set((await auth.grants.grantsFor([ns])).map((g) => g.account));
+  const own = new Set((await grants.grantsFor([ns])).map((g) => g.account));
   for (const a of accounts) {
     if (!current.includes(a))
       throw new RegistryError(404, 'NOT_AN_OWNER', `${a} is not an owner of ${ns}`);
@@ -71,5 +72,5 @@ export async function removeOwners(
         'a registry admin changes pattern grants (`sigil account grant`)',
       );
   }
-  for (const a of accounts) await auth.grants.deleteGrant(a, ns);
+  for (const a of accounts) await grants.deleteGrant(a, ns);
 }

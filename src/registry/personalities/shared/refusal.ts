@@ -8,6 +8,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../auth/errors.js';
 import { toAuthError } from '../../auth/http.js';
 import { RegistryError } from '../../errors.js';
+import { StorageError } from '../../../store/contract.js';
+import { isStorageFull } from '../../../store/storage-full.js';
+import { isUnavailable, UNAVAILABLE_RETRY_SECONDS } from '../../../store/scale/unavailable.js';
 import { bearerFromClientAuth } from './token-header.js';
 
 export interface Refusal {
@@ -39,6 +42,33 @@ export function toRefusal(
       code: err.code,
       message: err.message,
       ...(err.hint ? { hint: err.hint } : {}),
+      headers: {},
+    };
+  // The storage's own failures: temporary ones are pushback (nothing was stored; retry), a
+  // lasting one is the registry's fault, named without the server's paths (those go to its log).
+  if (isUnavailable(err))
+    return {
+      status: 503,
+      code: 'STORAGE_UNAVAILABLE',
+      message: "the registry's storage cannot be reached right now: nothing was stored",
+      hint: `retry in ${UNAVAILABLE_RETRY_SECONDS} s`,
+      headers: { 'retry-after': String(UNAVAILABLE_RETRY_SECONDS) },
+    };
+  if (isStorageFull(err))
+    return {
+      status: 507,
+      code: 'STORAGE_FULL',
+      message: "the registry's storage is full: nothing was stored",
+      hint: 'retry later; the operator must free space',
+      headers: { 'retry-after': '30' },
+    };
+  if (err instanceof StorageError)
+    return {
+      status: 500,
+      code: 'STORAGE_ERROR',
+      message:
+        "the registry's storage failed this request (a stored artifact that does not match its digest is never served)",
+      hint: 'the operator finds the cause in the server log and restores the artifact from a backup',
       headers: {},
     };
   const fe = err as Partial<FastifyError>;
@@ -79,6 +109,7 @@ export function installRefusals(
 ): void {
   app.setErrorHandler((err, req, reply) => {
     const r = toRefusal(err, req, maxUploadBytes);
+    if (r?.status === 500 || r?.status === 507) req.log.error(err); // the operator needs the cause (not pushback)
     if (r) {
       for (const [k, v] of Object.entries(r.headers)) reply.header(k, v);
       return render(reply, r);

@@ -12,14 +12,15 @@
  * offered signed (observed/wordpress-proxy.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ReleaseStore } from '../../../store/registry/releases.js';
+import type { BlobStore } from '../../../store/registry/blob-store.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { WordpressProxy } from '../../observed/wordpress-proxy.js';
 import { UpstreamError } from '../../upstream/http.js';
 import { SLUG, slugOfPluginFile, type WordpressPlugins } from './update-api.js';
 
 export interface WordpressRoutesOptions {
   readonly plugins: WordpressPlugins;
-  readonly store: ReleaseStore;
+  readonly blobs: BlobStore;
   /** The verifying proxy's WordPress side, when `--upstream wordpress=…` is configured (docs/wordpress.md). */
   readonly proxy?: WordpressProxy;
 }
@@ -33,7 +34,7 @@ export async function wordpressRoutes(
   app: FastifyInstance,
   opts: WordpressRoutesOptions,
 ): Promise<void> {
-  const { plugins, store } = opts;
+  const { plugins, blobs } = opts;
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: MAX_FORM_BYTES },
@@ -78,7 +79,7 @@ export async function wordpressRoutes(
           .map(slugOfPluginFile)
           .filter((x): x is string => x !== undefined),
       );
-    return reply.header('cache-control', 'no-cache').send(plugins.updateCheck(installed));
+    return reply.header('cache-control', 'no-cache').send(await plugins.updateCheck(installed));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>(
@@ -104,12 +105,12 @@ export async function wordpressRoutes(
         );
       // An upstream plugin: its current version is observed first, so it can be offered signed.
       // When the upstream fails, what Sigil logged is still offered.
-      const current = await opts.proxy?.observeCurrent(slug).catch((e: unknown) => {
-        if (e instanceof UpstreamError && plugins.latest(slug)) return undefined;
+      const current = await opts.proxy?.observeCurrent(slug).catch(async (e: unknown) => {
+        if (e instanceof UpstreamError && (await plugins.latest(slug))) return undefined;
         throw e;
       });
-      const latest = plugins.latest(slug) ?? current;
-      const e = latest && plugins.entry(latest, `${slug}/${slug}.php`);
+      const latest = (await plugins.latest(slug)) ?? current;
+      const e = latest && (await plugins.entry(latest, `${slug}/${slug}.php`));
       if (!latest || !e)
         return fail(reply, 404, 'NOT_FOUND', `plugin ${slug} is not published to this registry`);
       const base = e.package.slice(0, e.package.indexOf('/wordpress/'));
@@ -119,7 +120,10 @@ export async function wordpressRoutes(
           v,
           `${base}/wordpress/download/plugin/${slug}/${slug}.${v}.zip`,
         ]),
-        ...plugins.releases(slug).map((r) => [r.version, `${base}${plugins.downloadPath(r)}`]),
+        ...(await plugins.releases(slug)).map((r) => [
+          r.version,
+          `${base}${plugins.downloadPath(r)}`,
+        ]),
       ]);
       return reply.send({
         name: slug,
@@ -147,8 +151,8 @@ export async function wordpressRoutes(
         return fail(reply, 404, 'NOT_FOUND', `${file}: expected ${slug}.<version>.zip`);
       const version = zipName.slice(slug.length + 1, -4);
       const row =
-        plugins.release(slug, version) ?? (await opts.proxy?.observeVersion(slug, version));
-      const sig = row && plugins.signature(row);
+        (await plugins.release(slug, version)) ?? (await opts.proxy?.observeVersion(slug, version));
+      const sig = row && (await plugins.signature(row));
       if (!row || !sig)
         return fail(
           reply,
@@ -157,7 +161,7 @@ export async function wordpressRoutes(
           `${slug} ${version} is not published to this registry`,
         );
       if (sigFile) return reply.type('text/plain; charset=utf-8').send(`${sig}\n`);
-      const bytes = store.readBlob(row.sha256);
+      const bytes = await storedBytes(blobs, row.sha256);
       if (!bytes)
         return fail(
           reply,

@@ -8,7 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { signBytes } from '../../../core/keys.js';
-import type { ReleaseRow, ReleaseStore } from '../../../store/registry/releases.js';
+import type { ReleaseRow } from '../../../store/registry/releases.js';
+import type { RegistryStorage } from '../../../store/registry/registry-storage.js';
+import { storedBytes } from '../shared/stored-bytes.js';
 import type { WordpressKey } from './key.js';
 
 export const SLUG = /^[a-z0-9][a-z0-9_.-]{0,199}$/;
@@ -63,7 +65,7 @@ export class WordpressPlugins {
   private readonly sigs = new Map<string, string>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly storage: Pick<RegistryStorage, 'releases' | 'blobs'>,
     private readonly key: WordpressKey,
     private readonly baseUrl: () => string,
   ) {}
@@ -72,25 +74,25 @@ export class WordpressPlugins {
     return this.key.publicBase64;
   }
 
-  releases(slug: string): ReleaseRow[] {
-    return this.store.versions('wordpress', 'plugin', slug);
+  releases(slug: string): Promise<ReleaseRow[]> {
+    return this.storage.releases.versions('wordpress', 'plugin', slug);
   }
 
-  latest(slug: string): ReleaseRow | undefined {
-    return this.releases(slug)
+  async latest(slug: string): Promise<ReleaseRow | undefined> {
+    return (await this.releases(slug))
       .sort((a, b) => compareWpVersions(a.version, b.version))
       .at(-1);
   }
 
-  release(slug: string, version: string): ReleaseRow | undefined {
-    return this.releases(slug).find((r) => r.version === version);
+  async release(slug: string, version: string): Promise<ReleaseRow | undefined> {
+    return (await this.releases(slug)).find((r) => r.version === version);
   }
 
   /** signature: base64 Ed25519 over sha384(zip), or undefined when the blob is gone. */
-  signature(row: ReleaseRow): string | undefined {
+  async signature(row: ReleaseRow): Promise<string | undefined> {
     const cached = this.sigs.get(row.sha256);
     if (cached) return cached;
-    const bytes = this.store.readBlob(row.sha256);
+    const bytes = await storedBytes(this.storage.blobs, row.sha256);
     if (!bytes) return undefined;
     const sig = signBytes(this.key.key, createHash('sha384').update(bytes).digest()).toString(
       'base64',
@@ -103,8 +105,8 @@ export class WordpressPlugins {
     return `/wordpress/download/plugin/${row.name}/${row.name}.${row.version}.zip`;
   }
 
-  entry(row: ReleaseRow, pluginFile: string): WpPackageEntry | undefined {
-    const sig = this.signature(row);
+  async entry(row: ReleaseRow, pluginFile: string): Promise<WpPackageEntry | undefined> {
+    const sig = await this.signature(row);
     if (!sig) return undefined;
     const base = this.baseUrl();
     return {
@@ -125,11 +127,11 @@ export class WordpressPlugins {
    * field WordPress posts ({ plugins: { "<slug>/<file>.php": { Version, ... } } }).
    * Plugins not published to Sigil are left out of both lists, as api.wordpress.org does.
    */
-  updateCheck(installed: unknown): {
+  async updateCheck(installed: unknown): Promise<{
     plugins: Record<string, WpPackageEntry>;
     no_update: Record<string, WpPackageEntry>;
     translations: never[];
-  } {
+  }> {
     const plugins: Record<string, WpPackageEntry> = {};
     const noUpdate: Record<string, WpPackageEntry> = {};
     const list = (installed as { plugins?: unknown } | null)?.plugins;
@@ -137,9 +139,9 @@ export class WordpressPlugins {
       for (const [file, data] of Object.entries(list as Record<string, unknown>)) {
         const slug = slugOfPluginFile(file);
         if (slug === undefined) continue;
-        const row = this.latest(slug);
+        const row = await this.latest(slug);
         if (!row) continue;
-        const e = this.entry(row, file);
+        const e = await this.entry(row, file);
         if (!e) continue;
         const have = (data as { Version?: unknown } | null)?.Version;
         if (typeof have === 'string' && compareWpVersions(row.version, have) <= 0)
