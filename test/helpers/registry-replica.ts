@@ -1,5 +1,5 @@
 // One `sigil serve --database … --objects …` replica as a real child process, for the replica
-// fault tests and the bench. It runs the built command (dist/cli/commands/serve.js, so `npm run
+// fault tests and the bench (which also starts the embedded default through it). It runs the built command (dist/cli/commands/serve.js, so `npm run
 // build` first) without loading the whole CLI: importing every command costs ~0.4 s a start.
 //
 //   const r = startReplica({ data, database, objects, origin, migrate: true });
@@ -20,10 +20,11 @@ process.exitCode = await serve(processIo, o);
 `;
 
 export interface ReplicaOptions {
-  /** The replica's --data folder: its copy of the key files. */
+  /** The replica's --data folder: its copy of the key files (embedded: everything). */
   readonly data: string;
-  readonly database: string;
-  readonly objects: string;
+  /** PostgreSQL + S3 (both, or neither for the embedded default: the bench's baseline). */
+  readonly database?: string;
+  readonly objects?: string;
   readonly origin: string;
   readonly migrate?: boolean;
   /** Write requests per minute per IP and account (default: high enough never to matter). */
@@ -55,8 +56,7 @@ export function startReplica(o: ReplicaOptions): Replica {
     data: o.data,
     listen: '127.0.0.1:0',
     origin: o.origin,
-    database: o.database,
-    objects: o.objects,
+    ...(o.database !== undefined ? { database: o.database, objects: o.objects } : {}),
     migrate: o.migrate ?? false,
     rateLimit: String(o.rateLimit ?? 1_000_000),
     json: true,

@@ -155,6 +155,11 @@ async function publish(url: string, sent: Sent, keyEvents: unknown[] = []): Prom
     ),
   );
   if (keyEvents.length > 0) form.append('keyEvents', JSON.stringify(keyEvents));
+  // A generic file has no metadata of its own: its name and version come as fields.
+  const [, name, version] = /^pkg:generic\/([^@]+)@(.+)$/.exec(sent.purl)!;
+  form.append('type', 'generic');
+  form.append('name', name!);
+  form.append('version', version!);
   const res = await fetch(`${url}/api/v1/publish`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
