@@ -93,7 +93,7 @@ export const SCALE_OUT_MISSING = [
 ] as const;
 
 /** refuseIncompleteScaleOut throws the refusal that names what is missing. */
-export function refuseIncompleteScaleOut(location: string): never {
+export function refuseIncompleteScaleOut(location: string): void {
   throw new InputError(
     'SCALE_OUT_INCOMPLETE',
     `sigil serve cannot run replicas on ${location} yet: missing ${SCALE_OUT_MISSING.join('; ')}`,

@@ -36,7 +36,13 @@ import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
-import { openFileLog, type FileLog } from '../store/file-log.js';
+import { openFileLog } from '../store/file-log.js';
+import type { TransparencyLog } from '../log/service.js';
+import {
+  openRegistryScaleOut,
+  refuseIncompleteScaleOut,
+  type ScaleOutOptions,
+} from './scale-out.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { openProxy, type Proxy } from './observed/proxy.js';
@@ -130,11 +136,14 @@ export interface RegistryOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
   readonly witnessing?: WitnessingOptions;
+  /** Scale-out: PostgreSQL + S3 shared by every replica instead of the data folder's SQLite + files (scale-out.ts). */
+  readonly scaleOut?: ScaleOutOptions;
 }
 
 export interface Registry {
   readonly app: FastifyInstance;
-  readonly log: FileLog;
+  /** The registry's log: the data folder's file log, or (scale-out) the log the replicas share. */
+  readonly log: TransparencyLog & { readonly size: number };
   readonly store: ReleaseStore;
   readonly auth: AuthService;
   readonly ledger: LedgerAuthority;
@@ -197,11 +206,21 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     (loadLogKey(logDir)
       ? undefined
       : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
-  const log = await openFileLog(logDir, {
-    ...(origin !== undefined ? { origin } : {}),
+  const sequencing = {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
-  });
+  };
+  const scale = options.scaleOut
+    ? await openRegistryScaleOut(options.scaleOut, options.dataDir, origin, sequencing)
+    : undefined;
+  if (scale) {
+    await scale.close();
+    refuseIncompleteScaleOut(scale.location); // until the routes run on RegistryStorage
+  }
+  const fileLog = scale
+    ? undefined
+    : await openFileLog(logDir, { ...(origin !== undefined ? { origin } : {}), ...sequencing });
+  const log: TransparencyLog & { readonly size: number } = scale?.log ?? fileLog!;
   const store = new ReleaseStore(options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
@@ -451,7 +470,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await mountWebUi(app, {
     store,
     log: served,
-    logPublicDir: log.publicDir,
+    ...(fileLog ? { logPublicDir: fileLog.publicDir } : {}),
     ledger,
     conflicts: proxy?.conflicts ?? new ConflictStore(store.db),
     auth,
@@ -498,6 +517,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await log.close();
       await go.close();
       store.close();
+      await scale?.engines.close();
     },
   };
 }

@@ -20,7 +20,6 @@ import { listenAddress } from './log.js';
 import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
 import { loadServeProxyConfig, serveConfigFile } from './serve-proxy.js';
 import { scaleOutChoice } from './serve-scale-out.js';
-import { refuseIncompleteScaleOut } from '../../registry/scale-out.js';
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
@@ -156,13 +155,6 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
   const proxy = loadServeProxyConfig(flags.config, flags.upstream ?? []);
   const scaleOut = await scaleOutChoice(flags, proxy?.scaleOut, serveConfigFile(flags.config));
-  if (scaleOut) {
-    // The engines and the schema are checked (and migrated with --migrate) before the refusal.
-    const { openEngines } = await import('../../store/scale/open-shared-log.js');
-    const engines = await openEngines(scaleOut);
-    await engines.close();
-    refuseIncompleteScaleOut(engines.location);
-  }
   const witnessing = witnessingFrom(flags);
   const isNew = !existsSync(flags.data) || readdirSync(flags.data).length === 0;
   const registry = await openRegistry({
@@ -186,6 +178,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(witnessing ? { witnessing } : {}),
     hackageRoot,
     ...(trustedProxies ? { trustedProxies } : {}),
+    ...(scaleOut ? { scaleOut } : {}),
   });
   let url: string;
   try {

@@ -95,6 +95,13 @@ export class SharedLog implements TransparencyLog {
   private view: { seq: SequencedLog; size: number; at: number } | undefined;
   private viewing: Promise<SequencedLog> | undefined;
   private closed = false;
+  /**
+   * size: the newest committed tree size this replica has read (0 before its first read).
+   * Other replicas may have integrated more since; `latestCheckpoint` reads the current one.
+   */
+  get size(): number {
+    return this.view?.size ?? 0;
+  }
   /** Whether this replica holds the integrator lock (tests, status lines). */
   get isIntegrator(): boolean {
     return this.integrator !== undefined && !this.integrator.lost;
