@@ -54,6 +54,8 @@ import { type S3Server, startS3 } from '../helpers/s3.js';
 const ORIGIN = 'replicas.sigil.test/log';
 const KILLS = Number(process.env['SIGIL_FAULT_KILLS'] ?? 30);
 const WORKERS = 9;
+/** Replicas (3; 1 to debug the harness on one process). */
+const REPLICAS = Number(process.env['SIGIL_FAULT_REPLICAS'] ?? 3);
 const pgProgram = needsPostgres('test/registry/replicas-faults.test.ts');
 
 let cluster: PostgresCluster;
@@ -107,7 +109,7 @@ beforeAll(async () => {
   [cluster, s3] = await Promise.all([startPostgres(), startS3('replicas')]);
   database = await cluster.createDatabase('replicas');
   root = mkdtempSync(join(tmpdir(), 'sigil-replicas-'));
-  for (let i = 0; i < 3; i++) dataDirs.push(join(root, `replica-${i}`));
+  for (let i = 0; i < REPLICAS; i++) dataDirs.push(join(root, `replica-${i}`));
   // The first replica of a new deployment: migrates, makes the keys and the admin account.
   const first = start(0, true);
   const s = await first.ready;
@@ -119,7 +121,7 @@ beforeAll(async () => {
   expect(readdirSync(dataDirs[0]!)).not.toContain('registry.sqlite');
   for (const d of dataDirs.slice(1)) cpSync(dataDirs[0]!, d, { recursive: true });
   // --migrate on every replica at once is safe (each migration once, under its lock).
-  const started = await Promise.all([0, 1, 2].map((i) => start(i, true).ready));
+  const started = await Promise.all(dataDirs.map((_, i) => start(i, true).ready));
   for (const x of started) {
     expect(x.vkey).toBe(vkey);
     expect(x.adminToken).toBeNull(); // one admin account for the deployment, made once
@@ -444,9 +446,9 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
     const statuses: Record<number, number> = {};
     for (const a of load.answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
     console.log(
-      `replica faults: ${kills} SIGKILLs across 3 replicas, ${ackedBefore} acknowledged releases all intact on every replica ` +
+      `replica faults: ${kills} SIGKILLs across ${REPLICAS} replicas, ${ackedBefore} acknowledged releases all intact on every replica ` +
         `(in flight at a kill: ${counts.complete} complete, ${counts.absent} absent, none partial; ${counts.pending} rows still pending, none acknowledged), ` +
-        `${counts.downloads} downloads and ${counts.proofs} inclusion proofs, ${counts.consistency} checkpoints consistent, 3 clean audits; ` +
+        `${counts.downloads} downloads and ${counts.proofs} inclusion proofs, ${counts.consistency} checkpoints consistent, ${REPLICAS} clean audits; ` +
         `answers ${JSON.stringify(statuses)}, ${load.thrown.value} cut by kills; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
     expect(kills).toBeGreaterThanOrEqual(30);
