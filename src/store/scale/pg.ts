@@ -153,6 +153,11 @@ export async function inTransaction<T>(
   f: (c: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const c = await pool.connect();
+  // A session that dies while checked out between two statements (PostgreSQL restarted, a
+  // backend terminated) makes pg emit 'error' on the client: unheard, that ends the process.
+  // The next statement fails instead, and the pool drops the client at release.
+  const onError = (): void => undefined;
+  c.on('error', onError);
   try {
     await c.query('BEGIN');
     const r = await f(c);
@@ -162,6 +167,7 @@ export async function inTransaction<T>(
     await c.query('ROLLBACK').catch(() => undefined);
     throw e;
   } finally {
+    c.off('error', onError);
     c.release();
   }
 }
