@@ -117,8 +117,9 @@ beforeAll(async () => {
   vkey = s.vkey;
   expect(token).toMatch(/\S{16,}/);
   await killReplica(first, 'SIGTERM');
-  // Every replica holds a copy of the same key files, and nothing else: the rest is shared.
   expect(readdirSync(dataDirs[0]!)).not.toContain('registry.sqlite');
+  // Every replica holds a copy of the same key files, and nothing else: the rest is shared.
+
   for (const d of dataDirs.slice(1)) cpSync(dataDirs[0]!, d, { recursive: true });
   // --migrate on every replica at once is safe (each migration once, under its lock).
   const started = await Promise.all(dataDirs.map((_, i) => start(i, true).ready));
@@ -145,17 +146,23 @@ interface Answer {
 }
 
 /** publish sends one signed upload as multipart/form-data, as `sigil publish` does. */
-async function publish(url: string, sent: Sent, keyEvents: unknown[] = []): Promise<Answer> {
+async function publish(
+  url: string,
+  sent: Sent,
+  keyEvents: unknown[] = [],
+  signed = true,
+): Promise<Answer> {
   const form = new FormData();
   const filename = `${sent.purl.replace(/^.*\//, '').replace('@', '-')}.bin`;
   form.append('artifact', new Blob([sent.bytes]), filename);
   form.append('filename', filename);
-  form.append(
-    'bundle',
-    serializeBundle(
-      signRelease({ purl: sent.purl, digests: digestBytes(sent.bytes), key: author }),
-    ),
-  );
+  if (signed)
+    form.append(
+      'bundle',
+      serializeBundle(
+        signRelease({ purl: sent.purl, digests: digestBytes(sent.bytes), key: author }),
+      ),
+    );
   if (keyEvents.length > 0) form.append('keyEvents', JSON.stringify(keyEvents));
   // A generic file has no metadata of its own: its name and version come as fields.
   const [, name, version] = /^pkg:generic\/([^@]+)@(.+)$/.exec(sent.purl)!;
@@ -179,8 +186,12 @@ async function publish(url: string, sent: Sent, keyEvents: unknown[] = []): Prom
 }
 
 let versionSeq = 0;
+/** nextUpload is a new version in worker w's namespace, or (w = -1) the first of a new package. */
 function nextUpload(w: number): Sent {
-  const purl = `${namespaces[w]}@1.${w}.${versionSeq++}`;
+  const purl =
+    w < 0
+      ? `pkg:generic/replica-probe-${versionSeq++}@1.0.0`
+      : `${namespaces[w]}@1.${w}.${versionSeq++}`;
   const bytes = Buffer.concat([
     Buffer.from(`replica ${purl} `),
     randomBytes(64 + Math.floor(Math.random() * 4096)),
@@ -193,6 +204,8 @@ interface Load {
   /** Answers by status, with the time each request was sent and answered. */
   readonly answers: { status: number; retryAfter: string | null; sentAt: number; at: number }[];
   readonly thrown: { value: number };
+  /** probe sends one upload beside the clients (recorded like theirs). */
+  probe(): void;
 }
 
 /**
@@ -204,47 +217,62 @@ function publishLoad(): Load {
   let stopped = false;
   const answers: Load['answers'] = [];
   const thrown = { value: 0 };
-  const worker = async (w: number): Promise<void> => {
-    while (!stopped) {
-      const url = liveUrl();
-      if (url === undefined) {
-        await sleep(20);
-        continue;
-      }
-      const sent = nextUpload(w);
-      unacked.set(sent.purl, sent);
-      const sentAt = Date.now();
-      let a: Answer;
-      try {
-        a = await publish(url, sent);
-      } catch {
-        thrown.value++;
-        await sleep(10);
-        continue; // cut by a kill: stays in unacked
-      }
-      answers.push({ status: a.status, retryAfter: a.retryAfter, sentAt, at: Date.now() });
-      if (a.status === 201 || a.status === 200) {
-        expect(a.body.digests?.sha256).toBe(sent.sha256);
-        unacked.delete(sent.purl);
-        acked.set(sent.purl, { ...sent, publishIndex: a.body.log!.publish.logIndex });
-        seenCheckpoints.set(a.body.log!.publish.logIndex + 1, a.body.log!.checkpoint);
-        continue;
-      }
-      // Pushback is the only acceptable refusal; the upload may still complete (recovery) or not.
-      expect(a.status, JSON.stringify(a.body)).toBe(503);
-      expect(a.retryAfter).toMatch(/^\d+$/);
-      await sleep(20);
+  const probes: Promise<unknown>[] = [];
+  /** once sends one upload and records the answer; false when no replica was up. */
+  const once = async (w: number): Promise<boolean> => {
+    const url = liveUrl();
+    if (url === undefined) return false;
+    const sent = nextUpload(w);
+    unacked.set(sent.purl, sent);
+    const sentAt = Date.now();
+    let a: Answer;
+    try {
+      a = await publish(url, sent, [], w >= 0);
+    } catch {
+      thrown.value++;
+      return true; // cut by a kill: stays in unacked
     }
+    answers.push({ status: a.status, retryAfter: a.retryAfter, sentAt, at: Date.now() });
+    if (a.status === 201 || a.status === 200) {
+      expect(a.body.digests?.sha256).toBe(sent.sha256);
+      unacked.delete(sent.purl);
+      acked.set(sent.purl, { ...sent, publishIndex: a.body.log!.publish.logIndex });
+      seenCheckpoints.set(a.body.log!.publish.logIndex + 1, a.body.log!.checkpoint);
+      return true;
+    }
+    // Pushback is the only acceptable refusal; the upload may still complete (recovery) or not.
+    expect(a.status, JSON.stringify(a.body)).toBe(503);
+    expect(a.retryAfter).toMatch(/^\d+$/);
+    return true;
+  };
+  const worker = async (w: number): Promise<void> => {
+    while (!stopped) if (!(await once(w))) await sleep(20);
   };
   const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
   return {
     answers,
     thrown,
+    probe() {
+      probes.push(once(-1));
+    },
     async stop() {
       stopped = true;
-      await Promise.all(workers);
+      await Promise.all([...workers, ...probes]);
     },
   };
+}
+
+/**
+ * probeFor sends one more upload every 250 ms for `ms`, each on its own and each the first
+ * (unsigned) release of a new package: the load's clients may all be waiting on uploads queued
+ * before an outage (the log waits them out, and a package's publishes queue behind each other),
+ * and a publish that starts during the outage must still be answered.
+ */
+async function probeFor(load: Load, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    load.probe();
+    await sleep(250);
+  }
 }
 
 /** entryBundlePath is the path (under /log/) of the entry bundle holding `index` in a tree of `size`. */
@@ -396,13 +424,23 @@ async function everythingIntact(urls: readonly string[]): Promise<Record<string,
 function expectCleanFailures(during: Load['answers'], up: number): void {
   expect(
     during.filter((a) => a.status === 503).length,
-    'no publish was refused while down',
+    `no publish was refused while down: ${JSON.stringify(during.map((a) => [a.status, a.at - up]))}`,
   ).toBeGreaterThan(0);
   for (const a of during) {
     expect([201, 503]).toContain(a.status);
     if (a.status === 503) expect(a.retryAfter).toMatch(/^\d+$/);
     else expect(a.at).toBeGreaterThanOrEqual(up);
   }
+}
+
+/** summary: what the load saw after `since` and what the replicas said on stderr (failure messages). */
+function summary(load: Load, since: number): string {
+  const after: Record<string, number> = {};
+  for (const a of load.answers.filter((x) => x.at >= since))
+    after[a.status] = (after[a.status] ?? 0) + 1;
+  return `answers since: ${JSON.stringify(after)}, cut: ${load.thrown.value}; replicas: ${replicas
+    .map((r, i) => `#${i} ${r.url ?? 'down'} ${r.stderr().slice(-1500)}`)
+    .join(' | ')}`;
 }
 
 async function allReady(): Promise<string[]> {
@@ -462,7 +500,7 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
     await sleep(1_000);
     const down = Date.now();
     await cluster.stop();
-    await sleep(4_000);
+    await probeFor(load, 4_000);
     const up = Date.now();
     await cluster.start();
     // Publishes succeed again (each replica's pool reconnects; the integrator lock is re-taken).
@@ -473,7 +511,7 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
     await load.stop();
     expect(
       acked.size,
-      'publishes did not recover after PostgreSQL came back',
+      `publishes did not recover after PostgreSQL came back: ${summary(load, up)}`,
     ).toBeGreaterThanOrEqual(before + WORKERS);
     // Sent while PostgreSQL was down: pushback, or acknowledged only once it was back.
     const during = load.answers.filter((a) => a.sentAt > down + 200 && a.sentAt < up);
@@ -494,13 +532,13 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
     const down = Date.now();
     await s3.stop();
     // Reads that need only PostgreSQL go on meanwhile: the batch lookup of what is acknowledged.
-    await sleep(1_500);
+    await probeFor(load, 1_500);
     const lookup = await fetch(`${liveUrl()!}/api/v1/releases/lookup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ purls: [...acked.keys()].slice(-20) }),
     });
-    await sleep(1_500);
+    await probeFor(load, 2_500);
     const up = Date.now();
     await s3.start();
     const before = acked.size;
@@ -509,7 +547,7 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
     await load.stop();
     expect(
       acked.size,
-      'publishes did not recover after the object store came back',
+      `publishes did not recover after the object store came back: ${summary(load, up)}`,
     ).toBeGreaterThanOrEqual(before + WORKERS);
     const during = load.answers.filter((a) => a.sentAt > down + 200 && a.sentAt < up);
     expectCleanFailures(during, up);
