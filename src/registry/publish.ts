@@ -36,6 +36,7 @@ import { firstFailure } from '../core/verdict.js';
 import { verifyRelease } from '../core/verify.js';
 import { PushbackError, type TransparencyLog } from '../log/service.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { RegistryStorage } from '../store/registry/registry-storage.js';
 import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
@@ -45,7 +46,10 @@ import { keyOf, nameTaken, storedSpelling } from './release-keys.js';
 import type { UpstreamNames } from './observed/shadowing.js';
 
 export interface RegistryContext {
+  /** The old synchronous store (embedded only); being replaced by `storage` (issue 19), then removed. */
   readonly store: ReleaseStore;
+  /** Everything the registry keeps, on SQLite (embedded) or PostgreSQL + S3 (replicas). */
+  readonly storage: RegistryStorage;
   readonly log: TransparencyLog;
   /** ECDSA P-256: signs publish statements and npm registry signatures. */
   readonly registryKey: PrivateKey;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { loadLogKey, loadOrCreateLogKey } from '../store/log-key.js';
 import type { SequencerOptions } from '../store/sequencer.js';
+import type { RegistryStorage } from '../store/registry/registry-storage.js';
 import type { ScaleEngines } from '../store/scale/open-shared-log.js';
 import type { SharedLog } from '../store/scale/shared-log.js';
 
@@ -29,6 +30,8 @@ export interface RegistryScaleOut {
   readonly engines: ScaleEngines;
   /** The registry's log, shared by the replicas ("log" in the shared tables). */
   readonly log: SharedLog;
+  /** Everything else the registry keeps: PostgreSQL tables and the bucket's blobs. */
+  readonly storage: RegistryStorage;
   /** True when this start created the log key (the first replica of a new deployment). */
   readonly logKeyCreated: boolean;
   /** Where the data lives, for the start-up line (user hidden). */
@@ -59,18 +62,27 @@ export async function openRegistryScaleOut(
       },
     );
   // Loaded only here: pg and the AWS SDK stay out of the embedded start-up.
-  const { openEngines, joinSharedLog } = await import('../store/scale/open-shared-log.js');
-  const engines = await openEngines(options);
+  const [{ openEngines, joinSharedLog }, { scaleRegistryStorage }] = await Promise.all([
+    import('../store/scale/open-shared-log.js'),
+    import('../store/scale/scale-registry-storage.js'),
+  ]);
+  // One pool for the log's queue and polls and every registry table: 20 connections a replica.
+  const engines = await openEngines(options, 20);
   try {
     const key = await loadOrCreateLogKey(logDir, origin);
     const log = await joinSharedLog(engines, key, { ...sequencer, origin: key.origin });
+    const storage = scaleRegistryStorage(engines.pool, engines.objects, {
+      description: engines.location,
+    });
     return {
       engines,
       log,
+      storage,
       logKeyCreated: key.created,
       location: engines.location,
       async close() {
         await log.close();
+        await storage.close();
         await engines.close();
       },
     };

@@ -36,6 +36,10 @@ import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
 import { ReleaseStore } from '../store/registry/releases.js';
+import {
+  embeddedRegistryStorage,
+  type RegistryStorage,
+} from '../store/registry/registry-storage.js';
 import { openFileLog } from '../store/file-log.js';
 import type { TransparencyLog } from '../log/service.js';
 import {
@@ -145,6 +149,8 @@ export interface Registry {
   /** The registry's log: the data folder's file log, or (scale-out) the log the replicas share. */
   readonly log: TransparencyLog & { readonly size: number };
   readonly store: ReleaseStore;
+  /** The same data as `store` through the asynchronous contracts (issue 19). */
+  readonly storage: RegistryStorage;
   readonly auth: AuthService;
   readonly ledger: LedgerAuthority;
   readonly registryKey: PrivateKey;
@@ -222,6 +228,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     : await openFileLog(logDir, { ...(origin !== undefined ? { origin } : {}), ...sequencing });
   const log: TransparencyLog & { readonly size: number } = scale?.log ?? fileLog!;
   const store = new ReleaseStore(options.dataDir);
+  const storage = scale?.storage ?? embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
   const auth = new AuthService(accounts);
@@ -291,6 +298,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return upstreamNames;
     },
     store,
+    storage,
     log: served,
     registryKey: registry.key,
     get baseUrl() {
@@ -488,6 +496,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     log,
     store,
     auth,
+    storage,
     ledger,
     registryKey: registry.key,
     registryKeyCreated: registry.created,
@@ -516,6 +525,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await app.close();
       await log.close();
       await go.close();
+      await storage.close();
       store.close();
       await scale?.engines.close();
     },

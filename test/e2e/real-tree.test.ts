@@ -155,6 +155,7 @@ beforeAll(async () => {
   url = await registry.listen();
   const ctx: RegistryContext = {
     store: registry.store,
+    storage: registry.storage,
     log: registry.log,
     registryKey: registry.registryKey,
     baseUrl: url,

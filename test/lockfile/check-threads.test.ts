@@ -56,6 +56,7 @@ beforeAll(async () => {
   url = await registry.listen();
   const ctx = {
     store: registry.store,
+    storage: registry.storage,
     log: registry.log,
     registryKey: registry.registryKey,
     baseUrl: url,

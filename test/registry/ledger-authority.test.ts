@@ -15,6 +15,7 @@ import { KeyEventStore } from '../../src/store/registry/key-events.js';
 import { ReleaseStore } from '../../src/store/registry/releases.js';
 import { MemoryLog } from '../helpers/memory-log.js';
 import { buildTgz } from '../helpers/tar-builder.js';
+import { embeddedRegistryStorage } from '../../src/store/registry/registry-storage.js';
 
 const tgz = (name: string, version: string) =>
   buildTgz([{ name: 'package/package.json', content: JSON.stringify({ name, version }) }]);
@@ -30,6 +31,7 @@ async function setup(pushback?: () => number | undefined) {
   const authority = await LedgerAuthority.open(log, events, [registryKey.publicKey]);
   const ctx: RegistryContext = {
     store,
+    storage: embeddedRegistryStorage(store, dir),
     log,
     registryKey,
     baseUrl: 'http://r.test',

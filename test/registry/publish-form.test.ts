@@ -192,7 +192,7 @@ describe('multipart publish: every check still runs', () => {
       },
       // unsigned
       {},
-    ]) {
+    ] as Record<string, string>[]) {
       const a = await postForm(form({ artifact: { bytes, filename: 'p.tgz' }, ...parts }), mallory);
       expectRefused(a, 403, 'NAMESPACE_FORBIDDEN', ns);
     }

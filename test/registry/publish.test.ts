@@ -18,6 +18,7 @@ import {
 import { ReleaseStore } from '../../src/store/registry/releases.js';
 import { MemoryLog } from '../helpers/memory-log.js';
 import { buildTgz } from '../helpers/tar-builder.js';
+import { embeddedRegistryStorage } from '../../src/store/registry/registry-storage.js';
 
 /** A fixed key table standing in for the ledger (the ledger has its own tests). */
 class StaticAuthority implements AuthorKeyAuthority {
@@ -71,8 +72,11 @@ let log: MemoryLog;
 beforeEach(() => {
   author = generateKey();
   log = new MemoryLog({ origin: 'registry.test/log' });
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-reg-'));
+  const store = new ReleaseStore(dir);
   ctx = {
-    store: new ReleaseStore(mkdtempSync(join(tmpdir(), 'sigil-reg-'))),
+    store,
+    storage: embeddedRegistryStorage(store, dir),
     log,
     registryKey: generateKey('ecdsa-p256'),
     baseUrl: 'http://registry.test',

@@ -119,4 +119,36 @@ describe.each(drivers)('PackageState conformance: $name', (d) => {
     expect(await a.recordSumdb('example.com/m', 'v1.1.0', 5)).toBe(5);
     expect(await b.sumdbRecord('example.com/m', 'v1.1.0')).toBe(5);
   });
+
+  it.skipIf(d.skip)('conflicts are listed by the log range they were logged in', async () => {
+    const [a, b] = await d.pair();
+    await a.addConflict(conflict('sha512-x', 30));
+    await b.addConflict(conflict('sha512-y', 7, 'pkg:npm/other@1.0.0'));
+    await a.addConflict(conflict('sha512-z', 12));
+    expect((await b.loggedConflicts(7, 30)).map((c) => [c.logIndex, c.offered])).toEqual([
+      [7, 'sha512-y'],
+      [12, 'sha512-z'],
+    ]);
+    expect((await a.loggedConflicts(30, 31))[0]).toMatchObject({
+      purl: 'pkg:npm/left-pad@1.3.0',
+      envelope: '{"payload":"sha512-x"}',
+    });
+    expect(await a.loggedConflicts(13, 30)).toEqual([]);
+  });
+
+  it.skipIf(d.skip)(
+    'npm tarball facts: cached once, the first facts stay, seen by the other handle',
+    async () => {
+      const [a, b] = await d.pair();
+      const sha = 'c'.repeat(64);
+      expect(await b.npmTarball(sha)).toBeUndefined();
+      await a.putNpmTarball(sha, { sha1: 'f'.repeat(40), manifest: '{"name":"widget"}' });
+      await b.putNpmTarball(sha, { sha1: '0'.repeat(40), manifest: '{}' }); // same bytes, same facts: ignored
+      expect(await b.npmTarball(sha)).toEqual({
+        sha1: 'f'.repeat(40),
+        manifest: '{"name":"widget"}',
+      });
+      expect(await a.npmTarball('d'.repeat(64))).toBeUndefined();
+    },
+  );
 });

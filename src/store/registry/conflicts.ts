@@ -77,4 +77,13 @@ export class ConflictStore {
             .all(limit)
     ) as ConflictRow[];
   }
+
+  /** loggedIn lists the conflicts logged at start ≤ index < end, by index. */
+  loggedIn(start: number, end: number): ConflictRow[] {
+    return this.db
+      .prepare(
+        'SELECT id, purl, upstream, seen_at AS seenAt, logged_sha512 AS loggedSha512, offered, envelope, log_index AS logIndex FROM upstream_conflict WHERE log_index >= ? AND log_index < ? ORDER BY log_index',
+      )
+      .all(start, end) as ConflictRow[];
+  }
 }

@@ -1,11 +1,12 @@
 /** MemoryPackageState: the in-memory {@link PackageState} for tests (same rules, no durability). */
-import type { ConflictRow, PackageState, YankRow } from './package-state.js';
+import type { ConflictRow, NpmTarballFacts, PackageState, YankRow } from './package-state.js';
 
 export class MemoryPackageState implements PackageState {
   private readonly tags = new Map<string, Map<string, string>>();
   private readonly yanks = new Map<string, YankRow>();
   private readonly conflictRows: ConflictRow[] = [];
   private readonly sumdb = new Map<string, number>();
+  private readonly npm = new Map<string, NpmTarballFacts>();
 
   async distTags(type: string, namespace: string, name: string) {
     const tags = this.tags.get(JSON.stringify([type, namespace, name])) ?? new Map();
@@ -45,6 +46,17 @@ export class MemoryPackageState implements PackageState {
       .filter((c) => options.purl === undefined || c.purl === options.purl)
       .reverse()
       .slice(0, options.limit ?? 1000);
+  }
+  async loggedConflicts(start: number, end: number) {
+    return this.conflictRows
+      .filter((c) => c.logIndex >= start && c.logIndex < end)
+      .sort((a, b) => a.logIndex - b.logIndex);
+  }
+  async npmTarball(sha256: string) {
+    return this.npm.get(sha256);
+  }
+  async putNpmTarball(sha256: string, facts: NpmTarballFacts) {
+    if (!this.npm.has(sha256)) this.npm.set(sha256, { sha1: facts.sha1, manifest: facts.manifest });
   }
   async sumdbRecord(path: string, version: string) {
     return this.sumdb.get(JSON.stringify([path, version]));

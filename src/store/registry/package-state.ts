@@ -31,6 +31,12 @@ export interface YankRow {
   readonly logIndex: number | null;
 }
 
+/** What the npm personality reads once from a tarball: its sha1 (dist.shasum) and its package.json (text). */
+export interface NpmTarballFacts {
+  readonly sha1: string;
+  readonly manifest: string;
+}
+
 export interface PackageState {
   /** distTags returns the explicitly set tags of a package (tag → version). */
   distTags(type: string, namespace: string, name: string): Promise<Record<string, string>>;
@@ -58,6 +64,17 @@ export interface PackageState {
   addConflict(row: Omit<ConflictRow, 'id'>): Promise<boolean>;
   /** conflicts lists conflicts, newest first; with `purl`, only that purl's. */
   conflicts(options?: { purl?: string; limit?: number }): Promise<ConflictRow[]>;
+
+  /** loggedConflicts lists the conflicts logged at start ≤ index < end, by index. */
+  loggedConflicts(start: number, end: number): Promise<ConflictRow[]>;
+
+  /** npmTarball returns the facts cached for an npm tarball (by its sha256), or undefined. */
+  npmTarball(sha256: string): Promise<NpmTarballFacts | undefined>;
+  /**
+   * putNpmTarball caches facts derived from a tarball's bytes; idempotent (same bytes, same facts).
+   * A cache: a row lost to a crash is computed again from the blob, so drivers need not sync it.
+   */
+  putNpmTarball(sha256: string, facts: NpmTarballFacts): Promise<void>;
 
   sumdbRecord(path: string, version: string): Promise<number | undefined>;
   /** recordSumdb stores path@version → id unless already there; returns the stored id. */

@@ -6,8 +6,7 @@
  * (tests), {@link SqliteReleaseTables} (over the embedded ReleaseStore and
  * KeyEventStore), PgReleaseTables (src/store/scale/pg-release-tables.ts);
  * test/store/release-tables-conformance.test.ts runs one suite on all three.
- * Routes do not call it yet: they still use the synchronous SQLite stores
- * (docs/scale-out.md, "Open").
+ * The registry reaches it through RegistryStorage (registry-storage.ts).
  *
  * 1. `reserve` is the one place name@version is claimed: on a unique key
  *    (the purl, and the ecosystem's release key when given), so of any number
@@ -18,14 +17,27 @@
  * 3. Key events are inserted pending before their log append and completed
  *    with their index after; `pending` lists both kinds for crash recovery.
  */
-import type { ReleaseRow, ReserveOutcome } from './releases.js';
+import type { ReleaseRow, ReserveGuard, ReserveOutcome } from './releases.js';
 import type { KeyEventRow } from './key-events.js';
 
-export type { ReleaseRow, ReserveOutcome, KeyEventRow };
+export type { ReleaseRow, ReserveGuard, ReserveOutcome, KeyEventRow };
 export type NewRelease = Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'>;
 
+/** A document the registry logged, as stored beside its row: an author bundle, a publish statement or a key event. */
+export interface LoggedDocument {
+  readonly index: number;
+  readonly kind: 'author' | 'publish' | 'key-event';
+  /** The stored JSON (bundle or DSSE envelope). */
+  readonly doc: string;
+}
+
 export interface ReleaseTables {
-  reserve(row: NewRelease, releaseKey?: string): Promise<ReserveOutcome>;
+  /**
+   * `guard` sees every row (pending too) of the package inside the reservation, atomically with
+   * it (no other reservation of the package lands in between, on any replica), and throws to
+   * refuse it: nothing is written (observed/shadowing.ts).
+   */
+  reserve(row: NewRelease, releaseKey?: string, guard?: ReserveGuard): Promise<ReserveOutcome>;
   complete(purl: string, authorIndex: number | null, publishIndex: number): Promise<void>;
   abandon(purl: string): Promise<void>;
   get(purl: string): Promise<ReleaseRow | undefined>;
@@ -34,6 +46,36 @@ export interface ReleaseTables {
   /** versions lists the published releases of one package, oldest first. */
   versions(type: string, namespace: string, name: string): Promise<ReleaseRow[]>;
   pendingReleases(): Promise<ReleaseRow[]>;
+  /** filesOfReleaseKey lists the published files of one version: release key `versionKey` and every `<versionKey>?…`, oldest first. */
+  filesOfReleaseKey(versionKey: string): Promise<ReleaseRow[]>;
+  /** anyOfPackageKey returns one row (pending or published) whose release key is `<packageKey>@…`. */
+  anyOfPackageKey(packageKey: string): Promise<ReleaseRow | undefined>;
+  /** keyless lists the purls of rows stored before release keys existed. */
+  keyless(): Promise<string[]>;
+  /** setReleaseKey fills in a keyless row's release key; false when another row has that key. */
+  setReleaseKey(purl: string, releaseKey: string): Promise<boolean>;
+  /** ofType lists every published release of one ecosystem, oldest first. */
+  ofType(type: string): Promise<ReleaseRow[]>;
+  /**
+   * releasesOf lists the published releases whose purl is `<packagePurl>@…`, oldest first;
+   * rows with a qualifier (`@1.0?file_name=…`) only with `files`.
+   */
+  releasesOf(packagePurl: string, options?: { readonly files?: boolean }): Promise<ReleaseRow[]>;
+  /** packagesOfType lists the versionless purls of one ecosystem's published packages, sorted. */
+  packagesOfType(type: string): Promise<string[]>;
+  /** namesOfType lists the distinct stored names of one ecosystem's published releases, sorted. */
+  namesOfType(type: string): Promise<string[]>;
+  /** count counts published releases (of one ecosystem when `type` is given). */
+  count(type?: string): Promise<number>;
+  /** recent lists the newest published releases (highest publish index first). */
+  recent(limit: number): Promise<ReleaseRow[]>;
+  /**
+   * search lists published releases whose name, purl (without `pkg:`) or namespace/name contains
+   * `query` case-insensitively (taken literally), ordered by type, namespace, name, newest first.
+   */
+  search(query: string, limit: number): Promise<ReleaseRow[]>;
+  /** loggedDocuments lists the release documents and key events logged at start ≤ index < end, by index. */
+  loggedDocuments(start: number, end: number): Promise<LoggedDocument[]>;
 
   insertKeyEvent(namespace: string, envelope: string, entry: Uint8Array): Promise<number>;
   completeKeyEvent(id: number, logIndex: number): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { ConflictStore } from './conflicts.js';
-import type { ConflictRow, PackageState, YankRow } from './package-state.js';
+import type { ConflictRow, NpmTarballFacts, PackageState, YankRow } from './package-state.js';
 
 export class SqlitePackageState implements PackageState {
   private readonly conflictStore: ConflictStore;
@@ -22,7 +22,8 @@ export class SqlitePackageState implements PackageState {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS dist_tag (type TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, tag TEXT NOT NULL, version TEXT NOT NULL,
         PRIMARY KEY (type, namespace, name, tag));
-      CREATE TABLE IF NOT EXISTS yank (purl TEXT PRIMARY KEY, reason TEXT NOT NULL, yanked_at TEXT NOT NULL)`);
+      CREATE TABLE IF NOT EXISTS yank (purl TEXT PRIMARY KEY, reason TEXT NOT NULL, yanked_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS npm_tarball (sha256 TEXT PRIMARY KEY, sha1 TEXT NOT NULL, manifest TEXT NOT NULL)`);
     const columns = this.db.prepare(`SELECT name FROM pragma_table_info('yank')`).pluck().all();
     if (!columns.includes('log_index'))
       this.db.exec(`ALTER TABLE yank ADD COLUMN log_index INTEGER`);
@@ -92,6 +93,26 @@ export class SqlitePackageState implements PackageState {
   }
   async conflicts(options: { purl?: string; limit?: number } = {}) {
     return this.conflictStore.list(options);
+  }
+  async loggedConflicts(start: number, end: number) {
+    return this.conflictStore.loggedIn(start, end);
+  }
+  async npmTarball(sha256: string) {
+    return this.db
+      .prepare(`SELECT sha1, manifest FROM npm_tarball WHERE sha256 = ?`)
+      .get(sha256) as NpmTarballFacts | undefined;
+  }
+  async putNpmTarball(sha256: string, facts: NpmTarballFacts) {
+    // Not fsynced on its own (see PackageState): one fsync per first-seen tarball blocked the
+    // event loop for most of a cold proxy install's store time.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db
+        .prepare(`INSERT OR IGNORE INTO npm_tarball (sha256, sha1, manifest) VALUES (?, ?, ?)`)
+        .run(sha256, facts.sha1, facts.manifest);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
   async sumdbRecord(path: string, version: string) {
     const r = this.sumdb

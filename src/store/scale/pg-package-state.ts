@@ -5,7 +5,12 @@
  * (the unique key decides which replica's row stands).
  */
 import type pg from 'pg';
-import type { ConflictRow, PackageState, YankRow } from '../registry/package-state.js';
+import type {
+  ConflictRow,
+  NpmTarballFacts,
+  PackageState,
+  YankRow,
+} from '../registry/package-state.js';
 import { pgCall } from './pg.js';
 
 const CONFLICT_COLUMNS = `id, purl, upstream, seen_at AS "seenAt", logged_sha512 AS "loggedSha512", offered, envelope, log_index AS "logIndex"`;
@@ -111,6 +116,30 @@ export class PgPackageState implements PackageState {
             [limit],
           );
     return r.rows.map((c) => ({ ...c, id: Number(c.id), logIndex: Number(c.logIndex) }));
+  }
+  async loggedConflicts(start: number, end: number) {
+    type Raw = Omit<ConflictRow, 'id' | 'logIndex'> & { id: string; logIndex: string };
+    const r = await this.q<Raw>(
+      'conflicts',
+      `SELECT ${CONFLICT_COLUMNS} FROM upstream_conflict WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index`,
+      [start, end],
+    );
+    return r.rows.map((c) => ({ ...c, id: Number(c.id), logIndex: Number(c.logIndex) }));
+  }
+  async npmTarball(sha256: string) {
+    const r = await this.q<NpmTarballFacts>(
+      'npm tarball facts',
+      'SELECT sha1, manifest FROM npm_tarball WHERE sha256 = $1',
+      [sha256],
+    );
+    return r.rows[0];
+  }
+  async putNpmTarball(sha256: string, facts: NpmTarballFacts) {
+    await this.q(
+      'npm tarball facts',
+      'INSERT INTO npm_tarball (sha256, sha1, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [sha256, facts.sha1, facts.manifest],
+    );
   }
   async sumdbRecord(path: string, version: string) {
     const r = await this.q<{ id: string }>(

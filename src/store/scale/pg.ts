@@ -98,6 +98,16 @@ export const MIGRATIONS: readonly {
       CREATE TABLE sumdb_record (path TEXT NOT NULL, version TEXT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (path, version));
     `,
   },
+  {
+    version: 5,
+    why: "the npm personality's tarball facts (sha1, package.json) shared by replicas; release lookups by purl prefix",
+    sql: `
+      CREATE TABLE npm_tarball (sha256 TEXT PRIMARY KEY, sha1 TEXT NOT NULL, manifest TEXT NOT NULL);
+      CREATE INDEX release_purl_c ON release (purl COLLATE "C");
+      CREATE INDEX release_key_c ON release (release_key COLLATE "C");
+      CREATE INDEX upstream_conflict_log_index ON upstream_conflict (log_index);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
