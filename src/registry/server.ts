@@ -35,6 +35,7 @@ import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
+import { tablesJournal } from './key-event-journal.js';
 import { ReleaseStore } from '../store/registry/releases.js';
 import {
   embeddedRegistryStorage,
@@ -268,7 +269,10 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await hackage.root(new Date()); // a root rotation that cannot be signed stops the start, with its hint
   const ledger = await LedgerAuthority.open(
     log,
-    new KeyEventStore(store.db),
+    // Replicas: key events in the shared tables, judged one replica at a time (the turn).
+    storage.keyEventTurn
+      ? tablesJournal(storage.releases, storage.keyEventTurn)
+      : new KeyEventStore(store.db),
     [registry.key.publicKey],
     (packageKey) => storedSpelling(store, packageKey),
   );
