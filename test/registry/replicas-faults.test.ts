@@ -214,7 +214,7 @@ interface Load {
  * stays in `unacked`.
  */
 function publishLoad(): Load {
-  let stopped = false;
+  const state = { stopped: false };
   const answers: Load['answers'] = [];
   const thrown = { value: 0 };
   const probes: Promise<unknown>[] = [];
@@ -246,7 +246,7 @@ function publishLoad(): Load {
     return true;
   };
   const worker = async (w: number): Promise<void> => {
-    while (!stopped) if (!(await once(w))) await sleep(20);
+    while (!state.stopped) if (!(await once(w))) await sleep(20);
   };
   const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
   return {
@@ -256,7 +256,7 @@ function publishLoad(): Load {
       probes.push(once(-1));
     },
     async stop() {
-      stopped = true;
+      state.stopped = true;
       await Promise.all([...workers, ...probes]);
     },
   };
