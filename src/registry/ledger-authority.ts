@@ -41,7 +41,9 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     private readonly events: KeyEventJournal,
     private readonly registryKeys: readonly PublicKey[],
     /** How the releases spell a package (by package key), so a ledger never starts under another spelling. */
-    private readonly releaseSpelling: (packageKey: string) => string | undefined = () => undefined,
+    private readonly releaseSpelling: (
+      packageKey: string,
+    ) => string | undefined | Promise<string | undefined> = () => undefined,
   ) {
     this.ledger = new Ledger({ registryKeys });
   }
@@ -51,7 +53,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
     log: TransparencyLog,
     events: KeyEventStore | KeyEventJournal,
     registryKeys: readonly PublicKey[],
-    releaseSpelling?: (packageKey: string) => string | undefined,
+    releaseSpelling?: (packageKey: string) => string | undefined | Promise<string | undefined>,
   ): Promise<LedgerAuthority> {
     const journal = events instanceof KeyEventStore ? storeJournal(events) : events;
     const a = new LedgerAuthority(log, journal, registryKeys, releaseSpelling);
@@ -251,7 +253,7 @@ export class LedgerAuthority implements AuthorKeyAuthority {
       if (!ns.endsWith('/*')) {
         const k = packageKeyOf(ns);
         const spelled =
-          k === undefined ? undefined : (this.spellings.get(k) ?? this.releaseSpelling(k));
+          k === undefined ? undefined : (this.spellings.get(k) ?? (await this.releaseSpelling(k)));
         if (spelled !== undefined && spelled !== ns) throw nameTaken(ns, spelled);
       }
       for (const k of [

@@ -3,13 +3,13 @@
  *
  * A published row never changes and never goes away (only `pending` rows are deleted or
  * completed; releases.ts), so once a canonical purl has led to one, every later lookup of
- * it finds the same row: a lockfile verified again is answered without a SQLite read and
- * without copying each row's JSON columns out of the database again (issue 14, batch
- * lookup). Misses are not remembered (the purl may be published next), nor are versions
+ * it finds the same row: a lockfile verified again is answered without a database read and
+ * without copying each row's JSON columns out of it again (issue 14, batch lookup) — also
+ * on replicas, since no replica ever changes a published row. Misses are not remembered (the purl may be published next), nor are versions
  * that are sets of files (PyPI: a version gains files). Bounded by the size of the rows'
  * text; when full it starts over.
  */
-import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { ReleaseRow, ReleaseTables } from '../store/registry/release-tables.js';
 import { filesOfVersion, findRelease } from './release-keys.js';
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -19,17 +19,17 @@ export class PublishedRows {
   private bytes = 0;
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly releases: ReleaseTables,
     private readonly maxBytes = DEFAULT_MAX_BYTES,
   ) {}
 
   /** find answers a canonical purl: every file of a version that is a set of files, else its one release (or undefined). */
-  find(canonical: string): ReleaseRow | ReleaseRow[] | undefined {
+  async find(canonical: string): Promise<ReleaseRow | ReleaseRow[] | undefined> {
     const known = this.rows.get(canonical);
     if (known !== undefined) return known;
-    const files = filesOfVersion(this.store, canonical);
+    const files = await filesOfVersion(this.releases, canonical);
     if (files && files.length > 0) return files;
-    const row = findRelease(this.store, canonical);
+    const row = await findRelease(this.releases, canonical);
     if (row !== undefined) this.remember(canonical, row);
     return row;
   }

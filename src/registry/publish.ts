@@ -25,9 +25,9 @@
 import { describeArtifact } from '../ecosystems/describe.js';
 import { memoryArtifact } from '../ecosystems/memory-artifact.js';
 import { parseBundle, type SigilBundle } from '../core/bundle.js';
-import { digestBytes } from '../core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
+import { StorageError } from '../store/contract.js';
 import { npmKeyId, signBytes, spkiPem, type PrivateKey } from '../core/keys.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
@@ -37,6 +37,7 @@ import { verifyRelease } from '../core/verify.js';
 import { PushbackError, type TransparencyLog } from '../log/service.js';
 import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import type { RegistryStorage } from '../store/registry/registry-storage.js';
+import type { ReleaseTables } from '../store/registry/release-tables.js';
 import type { AuthorKeyAuthority, KeyEventPlan } from './authority.js';
 import { parseKeyEventEnvelope } from '../ledger/event.js';
 import { RegistryError } from './errors.js';
@@ -120,7 +121,9 @@ export async function publishRelease(
   const packagePurl = purlWithoutVersion(purl);
   // One package, one spelling; one version, once — the ecosystem's own equality (release-keys.ts).
   const key = keyOf(purl);
-  const spelled = storedSpelling(ctx.store, key.package) ?? ctx.authority.spellingOf?.(key.package);
+  const spelled =
+    (await storedSpelling(ctx.storage.releases, key.package)) ??
+    ctx.authority.spellingOf?.(key.package);
   if (spelled !== undefined && spelled !== packagePurl) throw nameTaken(packagePurl, spelled);
   await req.authorize?.(packagePurl, 'publish');
   await ctx.upstreamNames?.checkPublish(packagePurl); // a public name is not published here (shadowing)
@@ -142,9 +145,10 @@ export async function publishRelease(
   }
 
   // 4 (early). Versions are immutable; the same bytes again is idempotent.
+  const releases = ctx.storage.releases;
   const published =
-    ctx.store.get(purl) ??
-    (key.release !== undefined ? ctx.store.getByReleaseKey(key.release) : undefined);
+    (await releases.get(purl)) ??
+    (key.release !== undefined ? await releases.getByReleaseKey(key.release) : undefined);
   if (published) return sameOrConflict(ctx, published, digests.sha512!, purl);
 
   // 2. Key events are judged first, as if logged next, but logged only once the release is
@@ -290,7 +294,9 @@ async function publishWith(
     publishEntry,
     registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
   };
-  const reserved = ctx.store.reserve(
+  const { releases, blobs } = ctx.storage;
+  // Durable on return: it holds every byte about to be logged, so recovery finds it after a crash.
+  const reserved = await releases.reserve(
     row,
     keyOf(purl).release,
     ctx.upstreamNames?.reserveGuard(packagePurl), // again, atomically: a lookup may have landed meanwhile
@@ -299,10 +305,10 @@ async function publishWith(
   if (reserved.kind === 'pending') {
     // The same bytes as the upload in flight (a client retrying, CI jobs racing): wait for it
     // and answer like a repeat publish, instead of failing a request that will succeed.
-    const running = inflight.get(ctx.store)?.get(reserved.row.purl);
+    const running = inflight.get(releases)?.get(reserved.row.purl);
     if (running && reserved.row.sha512 === digests.sha512) {
       await running;
-      const done = ctx.store.get(reserved.row.purl);
+      const done = await releases.get(reserved.row.purl);
       if (done) return sameOrConflict(ctx, done, digests.sha512!, purl);
     }
     throw new RegistryError(
@@ -313,19 +319,19 @@ async function publishWith(
     );
   }
 
-  // Embedded: written now, in the same database as the reservation, durable with it (syncBatched
-  // below). Awaited inside the try, so that no tick passes between the reservation and `inflight`.
+  // Staged in the journal beside the reservation (durable on return). Awaited inside the try, so
+  // that no tick passes between the reservation and `inflight`.
   const staged = plan.stage();
   let finished!: () => void;
   const running = new Promise<void>((resolve) => (finished = resolve));
-  let mine = inflight.get(ctx.store);
-  if (!mine) inflight.set(ctx.store, (mine = new Map()));
+  let mine = inflight.get(releases);
+  if (!mine) inflight.set(releases, (mine = new Map()));
   mine.set(purl, running);
   try {
     await staged;
-    // The reservation (it holds every byte about to be logged) and the blob are durable before
-    // the log can hold the entries: recovery finds them after a crash or power loss.
-    await Promise.all([ctx.store.putBlob(digests.sha256!, req.artifact), ctx.store.syncBatched()]);
+    // The blob is durable before the log can hold the entries, like the reservation: recovery
+    // finds both after a crash or power loss.
+    await blobs.put(digests.sha256!, req.artifact);
     // Key events first (each below the release's entries: the key is authorised "before I").
     const eventIndexes = await plan.commit();
     const appendRelease = () =>
@@ -337,13 +343,13 @@ async function publishWith(
     // leaving a logged key event without its release (recovery finishes it after a crash).
     const [authorAppend, publishAppend] =
       eventIndexes.length > 0 ? await retryPushback(appendRelease) : await appendRelease();
-    await ctx.store.completeBatched(purl, authorAppend?.index ?? null, publishAppend.index);
+    await releases.complete(purl, authorAppend?.index ?? null, publishAppend.index);
   } catch (e) {
     // Nothing was acknowledged: drop the reservation and the staged key events. (If an append
     // did land, the log holds an entry for a release nobody will see; it names bytes the registry
     // never served.) Once a key event is in the log the reservation stays for recovery.
     if (!plan.logged()) {
-      ctx.store.abandon(purl);
+      await releases.abandon(purl);
       await plan.discard();
     }
     if (e instanceof PushbackError)
@@ -355,7 +361,7 @@ async function publishWith(
     mine.delete(purl);
     finished();
   }
-  const stored = ctx.store.get(purl)!;
+  const stored = (await releases.get(purl))!;
   await ctx.onPublished?.(stored);
   return {
     status: 201,
@@ -383,8 +389,8 @@ async function retryPushback<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Publishes between reservation and completion, per store (this process only: after a crash, recovery finishes them). */
-const inflight = new WeakMap<ReleaseStore, Map<string, Promise<void>>>();
+/** Publishes between reservation and completion, per release tables (this process only: after a crash, recovery finishes them). */
+const inflight = new WeakMap<ReleaseTables, Map<string, Promise<void>>>();
 
 async function sameOrConflict(
   ctx: RegistryContext,
@@ -412,17 +418,46 @@ const RECOVERY_CHUNK = 256;
  * the blob intact, the entries are (re)appended — the log returns the
  * existing index for an entry it already has — and the release is published;
  * without it, the reservation is dropped.
+ *
+ * On shared storage (replicas) the pending rows of live replicas are in the same table: only
+ * rows older than `olderThanMs` (their publishedAt is stamped just before the reservation) are
+ * touched — a live publish finishes well within it — and one replica at a time recovers (the
+ * storage's recovery turn). A row another replica finished meanwhile counts as completed.
+ * An unreachable blob store stops recovery (StorageUnavailableError): nothing is dropped for it.
  */
 export async function recoverPending(
-  ctx: Pick<RegistryContext, 'store' | 'log'>,
+  ctx: Pick<RegistryContext, 'storage' | 'log'>,
+  options: { readonly olderThanMs?: number; readonly now?: () => Date } = {},
 ): Promise<{ completed: string[]; dropped: string[] }> {
+  const turn = await ctx.storage.recoveryTurn?.();
+  try {
+    return await recoverNow(ctx, options.olderThanMs ?? 0, (options.now ?? (() => new Date()))());
+  } finally {
+    await turn?.end();
+  }
+}
+
+async function recoverNow(
+  ctx: Pick<RegistryContext, 'storage' | 'log'>,
+  olderThanMs: number,
+  now: Date,
+): Promise<{ completed: string[]; dropped: string[] }> {
+  const { releases, blobs } = ctx.storage;
   const completed: string[] = [];
   const dropped: string[] = [];
   const intact: ReleaseRow[] = [];
-  for (const row of ctx.store.pending()) {
-    const blob = ctx.store.readBlob(row.sha256);
-    if (!blob || digestBytes(blob, ['sha256']).sha256 !== row.sha256) {
-      ctx.store.abandon(row.purl);
+  const cutoff = now.getTime() - olderThanMs;
+  for (const row of await releases.pendingReleases()) {
+    if (olderThanMs > 0 && !(Date.parse(row.publishedAt) <= cutoff)) continue; // maybe in flight
+    let blob: Uint8Array | undefined;
+    try {
+      blob = await blobs.read(row.sha256);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e; // unreachable: recover later, drop nothing
+      blob = undefined; // bytes of another digest: torn or tampered
+    }
+    if (!blob) {
+      await releases.abandon(row.purl);
       dropped.push(row.purl);
       continue;
     }
@@ -437,7 +472,11 @@ export async function recoverPending(
           row.authorEntry ? ctx.log.append(row.authorEntry) : undefined,
           ctx.log.append(row.publishEntry),
         ]);
-        ctx.store.complete(row.purl, author?.index ?? null, publish.index);
+        try {
+          await releases.complete(row.purl, author?.index ?? null, publish.index);
+        } catch (e) {
+          if (!(await releases.get(row.purl))) throw e; // not finished by another replica either
+        }
         completed.push(row.purl);
       }),
     );

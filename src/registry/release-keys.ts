@@ -18,7 +18,8 @@ import {
   VERSION_IS_FILE_SET,
   type ReleaseKey,
 } from '../ecosystems/release-key.js';
-import type { ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
+import type { ReleaseTables } from '../store/registry/release-tables.js';
+import { type ReleaseRow, ReleaseStore } from '../store/registry/releases.js';
 import { RegistryError } from './errors.js';
 
 /** keyOf is releaseKeyOf for a purl already accepted as one (400 PURL_INVALID otherwise). */
@@ -34,17 +35,37 @@ export function keyOf(purl: string): ReleaseKey {
   }
 }
 
-/** findRelease finds the published release of a purl under any spelling of its name and version. */
-export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined {
-  const exact = store.get(purl);
-  if (exact) return exact;
-  let key: ReleaseKey;
+/**
+ * findRelease finds the published release of a purl under any spelling of its name and version:
+ * in the contract (async), or in the old synchronous store until its callers are converted (issue 19).
+ */
+export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | undefined;
+export function findRelease(releases: ReleaseTables, purl: string): Promise<ReleaseRow | undefined>;
+export function findRelease(
+  from: ReleaseStore | ReleaseTables,
+  purl: string,
+): ReleaseRow | undefined | Promise<ReleaseRow | undefined> {
+  if (from instanceof ReleaseStore) {
+    const exact = from.get(purl);
+    if (exact) return exact;
+    const key = releaseKeyOrUndefined(purl);
+    return key === undefined ? undefined : from.getByReleaseKey(key);
+  }
+  return (async () => {
+    const exact = await from.get(purl);
+    if (exact) return exact;
+    const key = releaseKeyOrUndefined(purl);
+    return key === undefined ? undefined : from.getByReleaseKey(key);
+  })();
+}
+
+/** releaseKeyOrUndefined is the release key of a purl, or undefined when it has none (or is no purl). */
+function releaseKeyOrUndefined(purl: string): string | undefined {
   try {
-    key = releaseKeyOf(purl);
+    return releaseKeyOf(purl).release;
   } catch {
     return undefined;
   }
-  return key.release === undefined ? undefined : store.getByReleaseKey(key.release);
 }
 
 /**
@@ -53,7 +74,23 @@ export function findRelease(store: ReleaseStore, purl: string): ReleaseRow | und
  * (VERSION_IS_FILE_SET: PyPI's sdist and wheels). Undefined when the purl names a file, has no
  * version, or its type keeps one file per version: then `findRelease` answers.
  */
-export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined {
+export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] | undefined;
+export function filesOfVersion(
+  releases: ReleaseTables,
+  purl: string,
+): Promise<ReleaseRow[] | undefined>;
+export function filesOfVersion(
+  from: ReleaseStore | ReleaseTables,
+  purl: string,
+): ReleaseRow[] | Promise<ReleaseRow[] | undefined> | undefined {
+  const versionKey = fileSetVersionKey(purl);
+  if (from instanceof ReleaseStore)
+    return versionKey === undefined ? undefined : from.filesOfReleaseKey(versionKey);
+  return versionKey === undefined ? Promise.resolve(undefined) : from.filesOfReleaseKey(versionKey);
+}
+
+/** fileSetVersionKey is the release key of a purl naming a version of a file-set ecosystem but no file of it. */
+function fileSetVersionKey(purl: string): string | undefined {
   // Asked for every purl of every batch lookup: other types are turned away before any parsing.
   const type = /^pkg:\/*([^/]+)\//i.exec(purl)?.[1]?.toLowerCase();
   if (type === undefined || !VERSION_IS_FILE_SET.has(type)) return undefined;
@@ -70,12 +107,15 @@ export function filesOfVersion(store: ReleaseStore, purl: string): ReleaseRow[] 
     return undefined;
   const q = (p.qualifiers ?? {}) as Record<string, string>;
   if (fileQualifiers.some((n) => q[n] !== undefined)) return undefined;
-  return store.filesOfReleaseKey(key.release);
+  return key.release;
 }
 
 /** storedSpelling is how a package is spelled among the stored releases (versionless purl), if it has any. */
-export function storedSpelling(store: ReleaseStore, packageKey: string): string | undefined {
-  const row = store.anyOfPackageKey(packageKey);
+export async function storedSpelling(
+  releases: ReleaseTables,
+  packageKey: string,
+): Promise<string | undefined> {
+  const row = await releases.anyOfPackageKey(packageKey);
   return row ? purlWithoutVersion(row.purl) : undefined;
 }
 
@@ -91,16 +131,16 @@ export function nameTaken(asked: string, existing: string): RegistryError {
 }
 
 /** backfillReleaseKeys fills in the release keys of rows stored before keys existed; returns the purls left without one (duplicates). */
-export function backfillReleaseKeys(store: ReleaseStore): string[] {
+export async function backfillReleaseKeys(releases: ReleaseTables): Promise<string[]> {
   const clashes: string[] = [];
-  for (const purl of store.keyless()) {
+  for (const purl of await releases.keyless()) {
     let key: ReleaseKey | undefined;
     try {
       key = releaseKeyOf(purl);
     } catch {
       key = undefined;
     }
-    if (!key?.release || !store.setReleaseKey(purl, key.release)) clashes.push(purl);
+    if (!key?.release || !(await releases.setReleaseKey(purl, key.release))) clashes.push(purl);
   }
   return clashes;
 }

@@ -306,7 +306,8 @@ export async function registryRoutes(
     return reply.code(outcome.status).send(outcome.record);
   }
 
-  const publishedRows = new PublishedRows(ctx.store);
+  const { releases, blobs } = ctx.storage;
+  const publishedRows = new PublishedRows(releases);
   async function lookupReleases(
     req: FastifyRequest<{ Body: { purls: string[] } }>,
     reply: FastifyReply,
@@ -317,7 +318,9 @@ export async function registryRoutes(
     lookupLimiter.take(req.ip, plan.distinct.length);
     // A version that is a set of files (PyPI) answers every file of it; published rows are
     // remembered (lookup-rows.ts).
-    const byCanonical = new Map(plan.distinct.map((c) => [c, publishedRows.find(c)] as const));
+    const byCanonical = new Map(
+      await Promise.all(plan.distinct.map(async (c) => [c, await publishedRows.find(c)] as const)),
+    );
     const rows = new Map<string, ReleaseRow | ReleaseRow[] | undefined>();
     for (const [spelling, canonical] of plan.spellings)
       rows.set(spelling, canonical === undefined ? undefined : byCanonical.get(canonical));
@@ -339,10 +342,11 @@ export async function registryRoutes(
 
   async function getRelease(req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
     const purl = parsePurlParam(req.params['*']);
-    let files = filesOfVersion(ctx.store, purl);
+    let files = await filesOfVersion(releases, purl);
     const row = files?.length
       ? undefined
-      : (findRelease(ctx.store, purl) ?? (opts.resolve ? await opts.resolve(purl) : undefined));
+      : ((await findRelease(releases, purl)) ??
+        (opts.resolve ? await opts.resolve(purl) : undefined));
     if (Array.isArray(row)) files = row; // the upstream's files of a version (proxy.ts resolve)
     if (files && files.length > 0) {
       // A version that is a set of files (PyPI) answers every file of it (release-keys.ts).
@@ -382,20 +386,21 @@ export async function registryRoutes(
     return reply.send({
       checkpoint,
       records: await Promise.all(
-        ctx.store.bySha256(req.query.sha256).map((r) => buildRecord(ctx, r, checkpoint)),
+        (await releases.bySha256(req.query.sha256)).map((r) => buildRecord(ctx, r, checkpoint)),
       ),
     });
   }
 
   async function getBlob(req: FastifyRequest<{ Params: { hex: string } }>, reply: FastifyReply) {
     const { hex } = req.params;
-    const bytes = ctx.store.readBlob(hex);
-    if (!bytes || ctx.store.bySha256(hex).length === 0)
+    // Published rows are the authority on which blobs are served (a pending one's bytes are not).
+    const bytes = (await releases.bySha256(hex)).length > 0 ? await blobs.read(hex) : undefined;
+    if (!bytes)
       throw new RegistryError(404, 'BLOB_NOT_FOUND', `no published artifact has sha256 ${hex}`);
     return reply
       .header('cache-control', 'public, max-age=31536000, immutable')
       .type('application/octet-stream')
-      .send(bytes);
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   const keysOptions = {

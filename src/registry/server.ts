@@ -30,6 +30,7 @@ import { registryRoutes } from './routes.js';
 import { LedgerAuthority } from './ledger-authority.js';
 import { backfillReleaseKeys, storedSpelling } from './release-keys.js';
 import { recoverPending, type RegistryContext } from './publish.js';
+import { tablesJournal } from './key-event-journal.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
@@ -143,7 +144,21 @@ export interface RegistryOptions {
   readonly witnessing?: WitnessingOptions;
   /** Scale-out: PostgreSQL + S3 shared by every replica instead of the data folder's SQLite + files (scale-out.ts). */
   readonly scaleOut?: ScaleOutOptions;
+  /**
+   * Where the registry keeps its state (default: the embedded SQLite store of dataDir). Shared
+   * storage (PostgreSQL + S3: scaleRegistryStorage) is closed with the registry.
+   */
+  readonly storage?: RegistryStorage;
 }
+
+/**
+ * On shared storage, a reservation older than this is taken to be a dead replica's and is
+ * finished or dropped by recoverPending (a live publish holds its reservation for well under a
+ * second; a log pushback is waited out for at most ~10 s, publish.ts retryPushback).
+ */
+export const RECOVERY_LEASE_MS = 60_000;
+/** How often a replica looks for reservations a dead replica left. */
+export const RECOVERY_INTERVAL_MS = 30_000;
 
 export interface Registry {
   readonly app: FastifyInstance;
@@ -229,7 +244,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     : await openFileLog(logDir, { ...(origin !== undefined ? { origin } : {}), ...sequencing });
   const log: TransparencyLog & { readonly size: number } = scale?.log ?? fileLog!;
   const store = new ReleaseStore(options.dataDir);
-  const storage = scale?.storage ?? embeddedRegistryStorage(store, options.dataDir);
+  const storage =
+    scale?.storage ?? options.storage ?? embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const accounts = new AccountStore(store.db);
   const auth = new AuthService(accounts);
@@ -274,9 +290,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       ? tablesJournal(storage.releases, storage.keyEventTurn)
       : new KeyEventStore(store.db),
     [registry.key.publicKey],
-    (packageKey) => storedSpelling(store, packageKey),
+    (packageKey) => storedSpelling(storage.releases, packageKey),
   );
-  backfillReleaseKeys(store); // rows stored before release keys existed
+  await backfillReleaseKeys(storage.releases); // rows stored before release keys existed
   // With witnesses, every checkpoint the registry hands out (log routes, records, publish answers) is cosigned.
   const served = options.witnessing ? new WitnessedLog(log, options.witnessing) : log;
 
@@ -313,7 +329,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     now: () => new Date(),
     onPublished: (row) => go.onPublished(row),
   };
-  const recovered = await recoverPending(ctx);
+  // Replicas: another replica's reservation may be in flight; only what outlived the lease is recovered.
+  const lease = storage.shared ? { olderThanMs: RECOVERY_LEASE_MS } : {};
+  const recovered = await recoverPending(ctx, lease);
+  const recovering = storage.shared
+    ? setInterval(
+        () => void recoverPending(ctx, lease).catch(() => undefined), // tried again next time
+        RECOVERY_INTERVAL_MS,
+      ).unref()
+    : undefined;
   const proxy = options.proxy ? openProxy(options.proxy, { ctx, accounts }) : undefined;
   upstreamNames = proxy?.names;
   const resolve = proxy ? (purl: string) => proxy.observe.observe(purl) : undefined;
@@ -526,6 +550,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       return base.url;
     },
     async close() {
+      clearInterval(recovering);
       await app.close();
       await log.close();
       await go.close();

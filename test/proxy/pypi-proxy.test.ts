@@ -403,7 +403,7 @@ describe.skipIf(skipUnlessPresent(python))('pip install through the verifying pr
     reg.store.db
       .prepare(`UPDATE release SET purl = ?, release_key = NULL WHERE purl = ?`)
       .run(version, wheelPurl);
-    backfillReleaseKeys(reg.store);
+    await backfillReleaseKeys(reg.storage.releases);
     const again = await lookup();
     expect(again?.files.map((f) => f.purl).sort()).toEqual(
       [version, filePurl(version, sdistOf(delta))].sort(),

@@ -29,6 +29,7 @@ async function publish(name: string, first: boolean): Promise<string> {
   const purl = `pkg:generic/${name}@1.0.0`;
   const ctx = {
     store: reg.store,
+    storage: reg.storage,
     log: reg.log,
     registryKey: reg.registryKey,
     baseUrl: url,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backfillReleaseKeys, findRelease } from '../../src/registry/release-keys.js';
+import { SqliteReleaseTables } from '../../src/store/registry/sqlite-release-tables.js';
 import { ReleaseStore, type ReleaseRow } from '../../src/store/registry/releases.js';
 
 const dirs: string[] = [];
@@ -40,7 +41,7 @@ function row(
 }
 
 describe('release keys in the store', () => {
-  it('an older database gets the column; backfill keys its rows and reports two spellings of one version', () => {
+  it('an older database gets the column; backfill keys its rows and reports two spellings of one version', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sigil-relkey-'));
     dirs.push(dir);
     const old = new ReleaseStore(dir);
@@ -60,7 +61,9 @@ describe('release keys in the store', () => {
     old.db.close();
     const store = new ReleaseStore(dir);
     expect(store.keyless().sort()).toEqual(['pkg:npm/a@1.0.0', 'pkg:npm/a@1.0.0+b']);
-    expect(backfillReleaseKeys(store)).toEqual(['pkg:npm/a@1.0.0+b']);
+    expect(await backfillReleaseKeys(new SqliteReleaseTables(store))).toEqual([
+      'pkg:npm/a@1.0.0+b',
+    ]);
     expect(findRelease(store, 'pkg:npm/a@1.0.0+anything')?.purl).toBe('pkg:npm/a@1.0.0');
     // From now on the key holds: another spelling of 1.0.0 finds the existing row.
     expect(store.reserve(row('pkg:npm/a@1.0.0+c', '1.0.0+c'), 'pkg:npm/a@1.0.0')).toMatchObject({

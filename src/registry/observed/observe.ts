@@ -56,7 +56,8 @@ import type { ProxyPolicy } from './policy.js';
 export interface ObserveOptions {
   readonly ctx: RegistryContext;
   readonly upstreams: ReadonlyMap<string, Upstream>;
-  readonly conflicts: ConflictStore;
+  /** No longer read: conflicts are kept in ctx.storage.packages (drop it from callers; issue 19). */
+  readonly conflicts?: ConflictStore;
   /** Why a package purl (no version) must never be resolved upstream, or undefined when it may be. */
   readonly hostedReason: (packagePurl: string) => Promise<string | undefined>;
   readonly policy?: ProxyPolicy;
@@ -100,7 +101,7 @@ export function observedPredicateOf(
 
 class HostedMeanwhile extends Error {}
 
-const hexOf = (digest: string, bytes: Buffer) =>
+const hexOf = (digest: string, bytes: Uint8Array) =>
   digestBytes(bytes, [digest as 'sha512'])[digest as 'sha512'];
 
 export class ObserveService {
@@ -138,7 +139,8 @@ export class ObserveService {
    */
   async observe(rawPurl: string): Promise<ReleaseRow | undefined> {
     const purl = canonicalPurl(rawPurl);
-    const have = this.o.ctx.store.get(purl);
+    const releases = this.o.ctx.storage.releases;
+    const have = await releases.get(purl);
     if (have) {
       this.checkServe(have);
       return have;
@@ -156,7 +158,7 @@ export class ObserveService {
         return this.observe(ref.purl);
       }
       // A file observed before files had purls is stored under its version purl: still that file.
-      const legacy = this.o.ctx.store.get(version);
+      const legacy = await releases.get(version);
       const q = (parsePurl(purl).qualifiers ?? {}) as Record<string, string>;
       if (legacy && FILE_QUALIFIERS[legacy.type]?.some((n) => q[n] === legacy.filename)) {
         this.checkServe(legacy);
@@ -277,7 +279,7 @@ export class ObserveService {
       // A file of a file-set version (PyPI) carries its release key now, so the version's file
       // set (release-keys.ts filesOfVersion) finds it at once, not only after a restart's backfill.
       const releaseKey = VERSION_IS_FILE_SET.has(p.type) ? releaseKeyOf(purl).release : undefined;
-      reserved = ctx.store.reserve(row, releaseKey, (siblings) => {
+      reserved = await ctx.storage.releases.reserve(row, releaseKey, (siblings) => {
         if (siblings.some((r) => !isObservedRow(r))) throw new HostedMeanwhile();
       });
     } catch (e) {
@@ -294,11 +296,11 @@ export class ObserveService {
       );
     try {
       // Same order as a publish: reservation and blob durable before the entry can be in the log.
-      await Promise.all([ctx.store.putBlob(digests.sha256, bytes), ctx.store.syncBatched()]);
+      await ctx.storage.blobs.put(digests.sha256, bytes);
       const appended = await ctx.log.append(entry);
-      await ctx.store.completeBatched(purl, null, appended.index);
+      await ctx.storage.releases.complete(purl, null, appended.index);
     } catch (e) {
-      ctx.store.abandon(purl);
+      await ctx.storage.releases.abandon(purl);
       if (e instanceof PushbackError)
         throw new RegistryError(
           503,
@@ -309,7 +311,7 @@ export class ObserveService {
         );
       throw e;
     }
-    const stored = ctx.store.get(purl)!;
+    const stored = (await ctx.storage.releases.get(purl))!;
     await ctx.onPublished?.(stored);
     return stored;
   }
@@ -331,7 +333,7 @@ export class ObserveService {
           ? row.sha256
           : undefined;
     if (logged === undefined) {
-      const blob = this.o.ctx.store.readBlob(row.sha256);
+      const blob = await this.o.ctx.storage.blobs.read(row.sha256);
       if (!blob || hexOf(indexDigest.algorithm, blob) === indexDigest.hex) return false;
     } else if (logged === indexDigest.hex) return false;
     await this.conflict(row, upstream, {
@@ -350,7 +352,8 @@ export class ObserveService {
     const key = offered.sha512
       ? `sha512:${offered.sha512}`
       : `${offered.indexDigest!.algorithm}:${offered.indexDigest!.value}`;
-    if (this.o.conflicts.has(row.purl, key)) return;
+    const packages = ctx.storage.packages;
+    if (await packages.hasConflict(row.purl, key)) return;
     const seenAt = ctx.now().toISOString();
     const predicate: ConflictPredicate = {
       purl: row.purl,
@@ -369,7 +372,7 @@ export class ObserveService {
       ctx.registryKey,
     );
     const appended = await ctx.log.append(envelopeLogEntry(envelope, ctx.registryKey.publicKey));
-    this.o.conflicts.add({
+    await packages.addConflict({
       purl: row.purl,
       upstream: upstream.url,
       seenAt,

@@ -18,6 +18,7 @@
  * reserves first wins, the other is refused (publish) or answered "not found" (lookup).
  */
 import { parsePurl, purlWithoutVersion } from '../../core/purl.js';
+import type { ReleaseTables } from '../../store/registry/release-tables.js';
 import type { ReleaseRow, ReleaseStore } from '../../store/registry/releases.js';
 import { RegistryError } from '../errors.js';
 import { UpstreamError } from '../upstream/http.js';
@@ -26,7 +27,8 @@ import { isObservedRow } from './observe.js';
 import { matchesPattern } from './policy.js';
 
 export interface UpstreamNamesOptions {
-  readonly store: ReleaseStore;
+  /** The release tables (ctx.storage.releases); the old synchronous store until proxy.ts passes them (issue 19). */
+  readonly store: ReleaseTables | ReleaseStore;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly privatePatterns: readonly string[];
   /** Why a package is never resolved upstream (proxy.ts makeHostedReason), or undefined. */
@@ -54,7 +56,7 @@ export class UpstreamNames {
     const p = parsePurl(packagePurl);
     const upstream = this.o.upstreams.get(p.type);
     if (!upstream || this.isPrivate(packagePurl)) return;
-    const rows = this.o.store.versions(p.type, p.namespace ?? '', p.name);
+    const rows = await this.o.store.versions(p.type, p.namespace ?? '', p.name);
     if (rows.some((r) => isObservedRow(r))) throw observedRefusal(packagePurl, upstream.url);
     if (rows.length > 0) return; // hosted here already (never resolved upstream)
     if ((await this.o.hostedReason(packagePurl)) !== undefined) return;
@@ -79,13 +81,13 @@ export class UpstreamNames {
       );
   }
 
-  private checkPattern(pattern: string): void {
+  private async checkPattern(pattern: string): Promise<void> {
     const type = /^pkg:([a-z0-9.+-]+)\//i.exec(pattern)?.[1]?.toLowerCase();
     const upstream = type ? this.o.upstreams.get(type) : undefined;
     if (!type || !upstream || this.isPrivate(pattern)) return;
-    const observed = this.o.store
-      .ofType(type)
-      .find((r) => matchesPattern(pattern, r.purl) && isObservedRow(r));
+    const observed = (await this.o.store.ofType(type)).find(
+      (r) => matchesPattern(pattern, r.purl) && isObservedRow(r),
+    );
     if (observed)
       throw new RegistryError(
         403,

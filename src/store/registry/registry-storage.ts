@@ -52,6 +52,11 @@ export interface RegistryStorage {
     readonly tables: ReleaseTables;
     end(): Promise<void>;
   }>;
+  /**
+   * recoveryTurn lets one replica at a time finish the reservations a dead
+   * one left (recoverPending). Undefined when not shared.
+   */
+  readonly recoveryTurn?: () => Promise<{ end(): Promise<void> }>;
   /** Names the storage in messages (a data directory, or a database and a bucket). */
   readonly description: string;
   /** close closes what the builder opened (not handles it was given). */

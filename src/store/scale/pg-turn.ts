@@ -14,6 +14,8 @@ import { StorageUnavailableError } from './unavailable.js';
 
 /** Advisory lock keys of the turns (unique within the database, beside MIGRATION_LOCK and GRANT_LOCK). */
 export const KEY_EVENT_TURN = 0x5191_0005;
+/** Finishing the reservations a dead replica left (recoverPending). */
+export const RECOVERY_TURN = 0x5191_0007;
 
 export function pgTurn(
   pool: pg.Pool,

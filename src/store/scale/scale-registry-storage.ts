@@ -12,7 +12,7 @@ import { PgAuthState } from './pg-auth-state.js';
 import { PgGrantState } from './pg-grant-state.js';
 import { PgPackageState } from './pg-package-state.js';
 import { PgReleaseTables } from './pg-release-tables.js';
-import { pgKeyEventTurns } from './pg-turn.js';
+import { pgKeyEventTurns, pgTurn, RECOVERY_TURN } from './pg-turn.js';
 import { S3BlobStore } from './s3-blob-store.js';
 
 export function scaleRegistryStorage(
@@ -29,6 +29,7 @@ export function scaleRegistryStorage(
     auth: new PgAuthState(pool),
     shared: true,
     keyEventTurn: pgKeyEventTurns(pool),
+    recoveryTurn: pgTurn(pool, RECOVERY_TURN, 'publish recovery'),
     description: options.description ?? `PostgreSQL and ${blobs.description}`,
     async close() {
       await blobs.close(); // the pool is the caller's (it may serve the log too)
