@@ -36,7 +36,6 @@ import { AuthService } from './auth/service.js';
 import { createAuthGuard, type AuthLimits } from './auth/http.js';
 import { AccountStore } from '../store/registry/accounts.js';
 import { KeyEventStore } from '../store/registry/key-events.js';
-import { tablesJournal } from './key-event-journal.js';
 import { ReleaseStore } from '../store/registry/releases.js';
 import {
   embeddedRegistryStorage,
