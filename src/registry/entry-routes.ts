@@ -11,7 +11,8 @@
  * by others, or pending) are simply absent.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type Database from 'better-sqlite3';
+import type { ReleaseTables } from '../store/registry/release-tables.js';
+import { PushbackError } from '../log/service.js';
 import { RegistryError } from './errors.js';
 import { refuseInvalid, schemaCompiler } from './route-schema.js';
 
@@ -26,24 +27,23 @@ const RANGE_QUERY = {
 const rangeHint = `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`;
 
 export interface EntryRoutesOptions {
-  readonly db: Database.Database;
+  /** The registry's release tables (any storage driver: the replicas' shared ones too). */
+  readonly releases: ReleaseTables;
 }
 
 export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions): Promise<void> {
-  const { db } = opts;
-  const releases = db.prepare(
-    `SELECT author_index AS i, 'author' AS kind, author_bundle AS doc FROM release WHERE state = 'published' AND author_index >= ? AND author_index < ?
-     UNION ALL
-     SELECT publish_index AS i, 'publish' AS kind, publish_envelope AS doc FROM release WHERE state = 'published' AND publish_index >= ? AND publish_index < ?`,
-  );
-  const events = db.prepare(
-    `SELECT log_index AS i, 'key-event' AS kind, envelope AS doc FROM key_event WHERE log_index >= ? AND log_index < ?`,
-  );
+  const { releases } = opts;
   app.setValidatorCompiler(schemaCompiler);
   // This route's refusals keep their own shape: {"error": "<message>", "code"}.
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof RegistryError)
       return reply.code(err.status).send({ error: err.message, code: err.code });
+    // Storage out of reach (a replica's PostgreSQL) or full: pushback, not a server fault.
+    if (err instanceof PushbackError)
+      return reply
+        .code(503)
+        .header('retry-after', String(err.retryAfterSeconds))
+        .send({ error: err.message, code: 'STORAGE_UNAVAILABLE' });
     req.log.error(err);
     return reply
       .code(500)
@@ -57,17 +57,14 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
     const end = Number(req.query.end);
     if (end < start || end - start > MAX_ENVELOPE_RANGE)
       throw new RegistryError(400, 'BAD_REQUEST', rangeHint);
-    const rows = [
-      ...(releases.all(start, end, start, end) as { i: number; kind: string; doc: string }[]),
-      ...(events.all(start, end) as { i: number; kind: string; doc: string }[]),
-    ];
-    const entries = rows
-      .sort((a, b) => a.i - b.i)
+    const rows = await releases.loggedDocuments(start, end);
+    const entries = [...rows]
+      .sort((a, b) => a.index - b.index)
       .map((r) => {
         const doc = JSON.parse(r.doc) as Record<string, unknown>;
         // Author bundles are stored whole; the logged thing is their DSSE envelope.
         const envelope = r.kind === 'author' ? doc['dsseEnvelope'] : doc;
-        return { logIndex: r.i, kind: r.kind, envelope };
+        return { logIndex: r.index, kind: r.kind, envelope };
       });
     return reply.header('cache-control', 'no-cache').send({ entries });
   }

@@ -372,7 +372,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   );
   await app.register(logRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
   await app.register(rekorRoutes, { log: served, prefix: '/log', admission: ownLogOnly });
-  await app.register(entryRoutes, { db: store.db });
+  await app.register(entryRoutes, { releases: storage.releases });
   await app.register(goRoutes, {
     modules: go.modules,
     sumdb: go.sumdb,
