@@ -241,7 +241,10 @@ function publishLoad(): Load {
       return true;
     }
     // Pushback is the only acceptable refusal; the upload may still complete (recovery) or not.
-    expect(a.status, JSON.stringify(a.body)).toBe(503);
+    expect(
+      a.status,
+      `${JSON.stringify(a.body)} from ${url}; ${replicas.map((r, i) => `#${i} ${r.url ?? 'down'}: ${r.stderr().slice(-1500)}`).join(' | ')}`,
+    ).toBe(503);
     expect(a.retryAfter).toMatch(/^\d+$/);
     return true;
   };
