@@ -62,7 +62,6 @@ let cluster: PostgresCluster;
 let s3: S3Server;
 let database: string;
 let root: string;
-let db: pg.Client;
 const dataDirs: string[] = [];
 const replicas: Replica[] = [];
 let token: string;
@@ -127,14 +126,10 @@ beforeAll(async () => {
     expect(x.vkey).toBe(vkey);
     expect(x.adminToken).toBeNull(); // one admin account for the deployment, made once
   }
-  db = new pg.Client({ connectionString: database });
-  db.on('error', () => undefined);
-  await db.connect();
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(replicas.map((r) => killReplica(r)));
-  await db?.end().catch(() => undefined);
   await Promise.all([cluster?.destroy(), s3?.destroy()]);
   if (root) rmSync(root, { recursive: true, force: true });
 });
@@ -412,6 +407,10 @@ async function everythingIntact(urls: readonly string[]): Promise<Record<string,
     counts.consistency++;
   }
   // PostgreSQL: one root per tree size, ever; no acknowledged release left pending.
+  // A client of its own each time: PostgreSQL may have been restarted since the last check.
+  const db = new pg.Client({ connectionString: database });
+  db.on('error', () => undefined);
+  await db.connect();
   const forks = await db.query(
     `SELECT size FROM log_tree GROUP BY log, size HAVING count(DISTINCT root) > 1`,
   );
@@ -419,6 +418,7 @@ async function everythingIntact(urls: readonly string[]): Promise<Record<string,
   const pending = await db.query<{ purl: string }>(
     `SELECT purl FROM release WHERE state = 'pending'`,
   );
+  await db.end();
   for (const row of pending.rows)
     expect(acked.has(row.purl), `${row.purl} acknowledged but pending`).toBe(false);
   return { ...counts, pending: pending.rowCount ?? 0 };
