@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ReleaseTables } from '../store/registry/release-tables.js';
+import { PushbackError } from '../log/service.js';
 import { RegistryError } from './errors.js';
 import { refuseInvalid, schemaCompiler } from './route-schema.js';
 
@@ -26,6 +27,7 @@ const RANGE_QUERY = {
 const rangeHint = `give ?start=N&end=M with 0 ≤ M − N ≤ ${MAX_ENVELOPE_RANGE}`;
 
 export interface EntryRoutesOptions {
+  /** The registry's release tables (any storage driver: the replicas' shared ones too). */
   readonly releases: ReleaseTables;
 }
 
@@ -36,6 +38,12 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof RegistryError)
       return reply.code(err.status).send({ error: err.message, code: err.code });
+    // Storage out of reach (a replica's PostgreSQL) or full: pushback, not a server fault.
+    if (err instanceof PushbackError)
+      return reply
+        .code(503)
+        .header('retry-after', String(err.retryAfterSeconds))
+        .send({ error: err.message, code: 'STORAGE_UNAVAILABLE' });
     req.log.error(err);
     return reply
       .code(500)
@@ -49,12 +57,15 @@ export async function entryRoutes(app: FastifyInstance, opts: EntryRoutesOptions
     const end = Number(req.query.end);
     if (end < start || end - start > MAX_ENVELOPE_RANGE)
       throw new RegistryError(400, 'BAD_REQUEST', rangeHint);
-    const entries = (await releases.loggedDocuments(start, end)).map((r) => {
-      const doc = JSON.parse(r.doc) as Record<string, unknown>;
-      // Author bundles are stored whole; the logged thing is their DSSE envelope.
-      const envelope = r.kind === 'author' ? doc['dsseEnvelope'] : doc;
-      return { logIndex: r.index, kind: r.kind, envelope };
-    });
+    const rows = await releases.loggedDocuments(start, end);
+    const entries = [...rows]
+      .sort((a, b) => a.index - b.index)
+      .map((r) => {
+        const doc = JSON.parse(r.doc) as Record<string, unknown>;
+        // Author bundles are stored whole; the logged thing is their DSSE envelope.
+        const envelope = r.kind === 'author' ? doc['dsseEnvelope'] : doc;
+        return { logIndex: r.index, kind: r.kind, envelope };
+      });
     return reply.header('cache-control', 'no-cache').send({ entries });
   }
   app.get(

@@ -3,6 +3,7 @@
  * proofs of its log entries against ONE checkpoint (so a batch of records
  * can be checked against a single signed tree head).
  */
+import { StorageUnavailableError } from '../store/scale/unavailable.js';
 import { createPublicKey } from 'node:crypto';
 import type { ReleaseRecord } from '../core/release-record.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
@@ -43,6 +44,19 @@ export function downloadUrl(baseUrl: string, row: Pick<ReleaseRow, 'sha256' | 'f
   return `${baseUrl}/api/v1/blobs/sha256/${row.sha256}/${encodeURIComponent(row.filename)}`;
 }
 
+/**
+ * proveIn is the inclusion proof of `index` in the tree of `size`. With replicas, a row another
+ * replica completed can be newer than the tree this one can read (its object store or
+ * PostgreSQL out of reach): that is pushback (503), not a bad request.
+ */
+async function proveIn(ctx: RecordContext, index: number, size: number) {
+  if (index >= size)
+    throw new StorageUnavailableError(
+      `the log tree that holds entry ${index} (this server reads a tree of ${size})`,
+    );
+  return ctx.log.inclusionProof(index, size);
+}
+
 /** buildRecord turns a published row into a ReleaseRecord with proofs against `checkpoint`. */
 export async function buildRecord(
   ctx: RecordContext,
@@ -55,14 +69,14 @@ export async function buildRecord(
   const publishIndex = row.publishIndex!;
   const publish = {
     logIndex: publishIndex,
-    hashes: (await ctx.log.inclusionProof(publishIndex, size)).map(b64),
+    hashes: (await proveIn(ctx, publishIndex, size)).map(b64),
   };
   const author =
     row.authorIndex === null
       ? undefined
       : {
           logIndex: row.authorIndex,
-          hashes: (await ctx.log.inclusionProof(row.authorIndex, size)).map(b64),
+          hashes: (await proveIn(ctx, row.authorIndex, size)).map(b64),
         };
   return {
     purl: row.purl,
@@ -171,7 +185,7 @@ async function proofJson(
 ): Promise<string> {
   let p = cp.proofs.get(index);
   if (p === undefined) {
-    p = `{"logIndex":${index},"hashes":${JSON.stringify((await ctx.log.inclusionProof(index, size)).map(b64))}}`;
+    p = `{"logIndex":${index},"hashes":${JSON.stringify((await proveIn(ctx, index, size)).map(b64))}}`;
     cp.proofs.set(index, p);
   }
   return p;

@@ -42,6 +42,7 @@ import { readPublishForm } from './publish-form.js';
 import { findPublished, publishedFilesOfVersion } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
+import { isUnavailable, UNAVAILABLE_RETRY_SECONDS } from '../store/scale/unavailable.js';
 import {
   DEFAULT_LOOKUP_LIMITS,
   LookupLimiter,
@@ -222,6 +223,18 @@ export async function registryRoutes(
     }
     if (err instanceof InputError)
       return sendError(reply, new RegistryError(400, err.code, err.message, err.hint)); // bad input found deep inside (fuzzing)
+    if (isUnavailable(err))
+      // PostgreSQL or the object store out of reach (replicas): pushback, not a full disk.
+      return sendError(
+        reply,
+        new RegistryError(
+          503,
+          'STORAGE_UNAVAILABLE',
+          (err as Error).message,
+          `retry after ${UNAVAILABLE_RETRY_SECONDS} s`,
+          { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS },
+        ),
+      );
     if (isStorageFull(err)) {
       // Disk full: nothing was stored; the registry recovers by itself once space is freed (storage-full.ts).
       app.log.error(err);

@@ -45,14 +45,16 @@ import {
   embeddedRegistryStorage,
   type RegistryStorage,
 } from '../store/registry/registry-storage.js';
-import { openFileLog, type FileLog } from '../store/file-log.js';
+import { openFileLog } from '../store/file-log.js';
+import type { TransparencyLog } from '../log/service.js';
+import { openRegistryScaleOut, type ScaleOutOptions } from './scale-out.js';
 import { loadLogKey } from '../store/log-key.js';
 import type { PrivateKey } from '../core/keys.js';
 import { openProxy, type Proxy } from './observed/proxy.js';
 import { DebMirror } from './observed/deb-proxy.js';
 import { CpanProxy } from './observed/cpan-proxy.js';
 import { observedRoutes } from './observed/routes.js';
-import { ConflictStore } from '../store/registry/conflicts.js';
+import { ContentStore } from '../store/scale/objects.js';
 import type { ProxyConfig } from './upstream/config.js';
 import {
   defaultSumdbName,
@@ -139,11 +141,19 @@ export interface RegistryOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Witnesses to cosign the log's checkpoints (served at /log with their cosignatures). */
   readonly witnessing?: WitnessingOptions;
+  /** Scale-out: PostgreSQL + S3 shared by every replica instead of the data folder's SQLite + files (scale-out.ts). */
+  readonly scaleOut?: ScaleOutOptions;
+  /**
+   * Where the registry keeps its state (default: the embedded SQLite store of dataDir). Shared
+   * storage (PostgreSQL + S3: scaleRegistryStorage) is closed with the registry.
+   */
+  readonly storage?: RegistryStorage;
 }
 
 export interface Registry {
   readonly app: FastifyInstance;
-  readonly log: FileLog;
+  /** The registry's log: the data folder's file log, or (scale-out) the log the replicas share. */
+  readonly log: TransparencyLog & { readonly size: number };
   readonly store: ReleaseStore;
   /** The same data as `store` through the asynchronous contracts (issue 19). */
   readonly storage: RegistryStorage;
@@ -208,13 +218,22 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     (loadLogKey(logDir)
       ? undefined
       : `${options.publicUrl ? publicHostPath(options.publicUrl) : `${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`}/log`);
-  const log = await openFileLog(logDir, {
-    ...(origin !== undefined ? { origin } : {}),
+  const sequencing = {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
-  });
-  const store = new ReleaseStore(options.dataDir);
-  const storage = embeddedRegistryStorage(store, options.dataDir);
+  };
+  const scale = options.scaleOut
+    ? await openRegistryScaleOut(options.scaleOut, options.dataDir, origin, sequencing)
+    : undefined;
+  const fileLog = scale
+    ? undefined
+    : await openFileLog(logDir, { ...(origin !== undefined ? { origin } : {}), ...sequencing });
+  const log: TransparencyLog & { readonly size: number } = scale?.log ?? fileLog!;
+  // Replicas keep nothing but keys in --data: no registry.sqlite is opened, and anything that
+  // still reached for the SQLite store would fail loudly instead of reading a private copy.
+  const store = scale ? noSqliteStore(scale.location) : new ReleaseStore(options.dataDir);
+  const storage =
+    scale?.storage ?? options.storage ?? embeddedRegistryStorage(store, options.dataDir);
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const auth = new AuthService(storage.auth, storage.grants);
   let adminToken: string | undefined;
@@ -275,12 +294,27 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     loadOrCreateWordpressKey(options.dataDir, options.passphrase),
     () => base.url,
   );
+  const goKeyName =
+    options.goSumdbName ??
+    defaultSumdbName(
+      base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`,
+    );
   const go = await openGoPersonality(options.dataDir, storage, {
-    keyName:
-      options.goSumdbName ??
-      defaultSumdbName(
-        base.url || `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${options.port}`,
-      ),
+    keyName: goKeyName,
+    // Replicas: one checksum database for all of them, a second log in the shared tables.
+    ...(scale
+      ? {
+          // Loaded only here, like scale-out.ts: pg stays out of the embedded start-up.
+          sharedLog: await (
+            await import('./personalities/go/shared-sumdb.js')
+          ).openSharedSumdbLog(join(options.dataDir, 'gosumdb'), {
+            keyName: goKeyName,
+            pool: scale.engines.pool,
+            content: new ContentStore(scale.engines.objects),
+            databaseUrl: scale.engines.databaseUrl,
+          }),
+        }
+      : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     batchIntervalMs: options.batchIntervalMs ?? REGISTRY_BATCH_INTERVAL_MS,
   });
@@ -478,7 +512,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   await mountWebUi(app, {
     storage,
     log: served,
-    logPublicDir: log.publicDir,
+    ...(fileLog ? { logPublicDir: fileLog.publicDir } : {}),
     ledger,
     auth,
     baseUrl: () => base.url,
@@ -526,7 +560,19 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
       await log.close();
       await go.close();
       await storage.close();
-      store.close();
+      if (!scale) store.close();
+      await scale?.engines.close();
     },
   };
+}
+
+/** noSqliteStore stands in for the SQLite ReleaseStore on PostgreSQL + S3: every use is a bug, and says so. */
+function noSqliteStore(location: string): ReleaseStore {
+  return new Proxy({} as ReleaseStore, {
+    get(_target, property) {
+      throw new Error(
+        `internal: the SQLite release store (${String(property)}) was used by a registry on ${location}; every read must go through RegistryStorage`,
+      );
+    },
+  });
 }

@@ -57,8 +57,11 @@ export interface PostgresCluster {
   destroy(): Promise<void>;
 }
 
-/** startPostgres initdb's a fresh cluster in a temp folder and starts it on a Unix socket. */
-export async function startPostgres(): Promise<PostgresCluster> {
+/**
+ * startPostgres initdb's a fresh cluster in a temp folder and starts it on a Unix socket.
+ * `settings` are extra `-c name=value` server settings (the bench loads pg_stat_statements).
+ */
+export async function startPostgres(settings: readonly string[] = []): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
@@ -72,7 +75,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       '-l',
       join(dir, 'server.log'),
       '-o',
-      `-k ${dir} -c listen_addresses='' -p ${port} -c max_connections=200 -c shared_buffers=32MB`,
+      `-k ${dir} -c listen_addresses='' -p ${port} -c max_connections=200 -c shared_buffers=32MB${settings.map((x) => ` -c ${x}`).join('')}`,
       'start',
     ]);
   await start();

@@ -18,7 +18,8 @@ import { examplesFirst } from '../help.js';
 import { printWarning, type Io } from '../output.js';
 import { listenAddress } from './log.js';
 import { addWitnessFlags, type WitnessFlags, witnessingFrom } from '../witness-flags.js';
-import { loadServeProxyConfig } from './serve-proxy.js';
+import { loadServeProxyConfig, serveConfigFile } from './serve-proxy.js';
+import { scaleOutChoice } from './serve-scale-out.js';
 
 export interface ServeFlags extends WitnessFlags {
   data: string;
@@ -35,6 +36,9 @@ export interface ServeFlags extends WitnessFlags {
   json?: boolean;
   upstream?: string[];
   config?: string;
+  database?: string;
+  objects?: string;
+  migrate?: boolean;
 }
 
 export function registerServe(program: Command, ctx: CommandContext): void {
@@ -46,6 +50,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         [
           'sigil serve',
           'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example',
+          "sigil serve -d /etc/sigil --origin sigil.example/log --database 'postgres://sigil@db/sigil' --objects 's3://sigil?endpoint=https://s3.internal' --migrate",
         ],
       ),
     )
@@ -88,6 +93,18 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       'root keys the hackage-security root.json lists (default 1; keys/hackage-root*.key; docs/hackage.md)',
     )
     .option('--hackage-root-threshold <k>', 'how many of them must sign root.json (default 1)')
+    .option(
+      '--database <url>',
+      'scale-out: PostgreSQL for the registry and its log, shared by every replica (postgres://user@host/db; password from PGPASSWORD or ~/.pgpass); needs --objects; docs/scale-out.md',
+    )
+    .option(
+      '--objects <url>',
+      'scale-out: S3-compatible store for artifacts, tiles and entry bundles (s3://bucket?endpoint=…; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); needs --database',
+    )
+    .option(
+      '--migrate',
+      'apply database migrations before serving (under a lock: safe on every replica)',
+    )
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (flags: ServeFlags) => ctx.setExitCode(await serve(ctx.io, flags)));
 }
@@ -114,6 +131,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
   await probeListen(host, port);
   const passphrase = io.env['SIGIL_SERVER_PASSPHRASE'];
   const proxy = loadServeProxyConfig(flags.config, flags.upstream ?? []);
+  const scaleOut = await scaleOutChoice(flags, proxy?.scaleOut, serveConfigFile(flags.config));
   const witnessing = witnessingFrom(flags);
   const isNew = !existsSync(flags.data) || readdirSync(flags.data).length === 0;
   const registry = await openRegistry({
@@ -137,6 +155,7 @@ export async function serve(io: Io, flags: ServeFlags): Promise<number> {
     ...(witnessing ? { witnessing } : {}),
     hackageRoot,
     ...(trustedProxies ? { trustedProxies } : {}),
+    ...(scaleOut ? { scaleOut } : {}),
   });
   let url: string;
   try {

@@ -88,6 +88,8 @@ export interface ProxyConfig {
   readonly private: readonly string[];
   readonly limits: UpstreamLimitsConfig;
   readonly policy: ProxyPolicyConfig;
+  /** Scale-out engines of `sigil serve` (`--database`/`--objects` flags win); checked when opened. */
+  readonly scaleOut?: { readonly database?: string; readonly objects?: string };
 }
 
 export const EMPTY_PROXY_CONFIG: ProxyConfig = {
@@ -189,7 +191,15 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
     throw new InputError('CONFIG_INVALID', `${file}: expected a JSON/YAML object at the top`, {
       file,
     });
-  const known = new Set(['$schema', 'upstreams', 'private', 'limits', 'policy']);
+  const known = new Set([
+    '$schema',
+    'upstreams',
+    'private',
+    'limits',
+    'policy',
+    'database',
+    'objects',
+  ]);
   for (const k of Object.keys(doc))
     if (!known.has(k)) problems.push(`unknown field "${k}" (known: ${[...known].join(', ')})`);
   const upstreams: Record<
@@ -343,13 +353,29 @@ export function parseProxyConfig(doc: unknown, file: string): ProxyConfig {
       };
     }
   }
+  const scaleOut: { database?: string; objects?: string } = {};
+  for (const k of ['database', 'objects'] as const) {
+    const v = doc[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '')
+      problems.push(
+        `${k} must be a URL string (${k === 'database' ? 'postgres://user@host/sigil' : 's3://bucket?endpoint=…'})`,
+      );
+    else scaleOut[k] = v;
+  }
   if (problems.length > 0)
     throw new InputError(
       'CONFIG_INVALID',
       `${file} is not a valid Sigil config: ${problems.join('; ')}`,
       { file, hint: 'see docs/proxy.md and docs/schemas/sigil-config.schema.json' },
     );
-  return { upstreams, private: priv, limits: limits as unknown as UpstreamLimitsConfig, policy };
+  return {
+    upstreams,
+    private: priv,
+    limits: limits as unknown as UpstreamLimitsConfig,
+    policy,
+    ...(Object.keys(scaleOut).length > 0 ? { scaleOut } : {}),
+  };
 }
 
 /** readProxyConfig reads `sigil.config.json` / `.yaml` / `.yml`. */

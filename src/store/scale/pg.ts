@@ -125,17 +125,35 @@ export const MIGRATIONS: readonly {
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** openPostgres returns a pool for `url` (postgres://…); it connects lazily. */
-export function openPostgres(url: string, max = 10): pg.Pool {
+/**
+ * checkDatabaseUrl refuses what `--database` (or the config's `database`,
+ * named by `field`) must not be: another scheme, or a password in the URL —
+ * it would end up in process listings, shell history and start-up lines.
+ */
+export function checkDatabaseUrl(url: string, field = '--database'): void {
   if (!/^postgres(ql)?:\/\//.test(url))
     throw new InputError(
       'DATABASE_URL_INVALID',
-      `--database: expected postgres://…, got ${JSON.stringify(url)}`,
+      `${field}: expected postgres://…, got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`,
       {
-        field: '--database',
+        field,
         hint: 'write it as postgres://user@host:5432/sigil (password from PGPASSWORD or ~/.pgpass)',
       },
     );
+  if (/^postgres(ql)?:\/\/[^/@?#]*:[^/@?#]*@/.test(url) || /[?&]password=/i.test(url))
+    throw new InputError(
+      'DATABASE_URL_INVALID',
+      `${field}: a password does not belong in the URL`,
+      {
+        field,
+        hint: 'set PGPASSWORD, or put the password in ~/.pgpass (mode 0600), and drop it from the URL',
+      },
+    );
+}
+
+/** openPostgres returns a pool for `url` (postgres://…, checked by {@link checkDatabaseUrl}); it connects lazily. */
+export function openPostgres(url: string, max = 10): pg.Pool {
+  checkDatabaseUrl(url);
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client whose server went away emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => undefined);
@@ -158,6 +176,11 @@ export async function inTransaction<T>(
   f: (c: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const c = await pool.connect();
+  // A session that dies while checked out between two statements (PostgreSQL restarted, a
+  // backend terminated) makes pg emit 'error' on the client: unheard, that ends the process.
+  // The next statement fails instead, and the pool drops the client at release.
+  const onError = (): void => undefined;
+  c.on('error', onError);
   try {
     await c.query('BEGIN');
     const r = await f(c);
@@ -167,14 +190,19 @@ export async function inTransaction<T>(
     await c.query('ROLLBACK').catch(() => undefined);
     throw e;
   } finally {
+    c.off('error', onError);
     c.release();
   }
 }
 
 /** schemaVersion returns the applied schema version (0 for an empty database). */
 export async function schemaVersion(pool: pg.Pool): Promise<number> {
+  // Two statements: PostgreSQL resolves every table a statement names before it runs,
+  // so one CASE over a missing sigil_schema fails instead of answering 0.
+  const t = await pool.query<{ t: string | null }>(`SELECT to_regclass('sigil_schema') AS t`);
+  if (t.rows[0]?.t === null || t.rows[0]?.t === undefined) return 0;
   const r = await pool.query<{ v: number | null }>(
-    `SELECT CASE WHEN to_regclass('sigil_schema') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM sigil_schema) END AS v`,
+    'SELECT coalesce(max(version), 0) AS v FROM sigil_schema',
   );
   return Number(r.rows[0]?.v ?? 0);
 }

@@ -95,6 +95,19 @@ export class SharedLog implements TransparencyLog {
   private view: { seq: SequencedLog; size: number; at: number } | undefined;
   private viewing: Promise<SequencedLog> | undefined;
   private closed = false;
+  /**
+   * The largest tree an append of this replica was acknowledged in. Reads start at least
+   * there: whoever was told "index I" and then asks for the checkpoint gets one that holds I
+   * (the embedded log's order), not a view read before the integrator committed I.
+   */
+  private ackedSize = 0;
+  /**
+   * size: the newest committed tree size this replica has read (0 before its first read).
+   * Other replicas may have integrated more since; `latestCheckpoint` reads the current one.
+   */
+  get size(): number {
+    return this.view?.size ?? 0;
+  }
   /** Whether this replica holds the integrator lock (tests, status lines). */
   get isIntegrator(): boolean {
     return this.integrator !== undefined && !this.integrator.lost;
@@ -206,6 +219,7 @@ export class SharedLog implements TransparencyLog {
       );
       for (const row of r.rows) {
         const k = row.hash.toString('hex');
+        this.ackedSize = Math.max(this.ackedSize, Number(row.size));
         for (const w of this.waiters.get(k) ?? [])
           w.resolve({
             index: Number(row.idx),
@@ -333,10 +347,17 @@ export class SharedLog implements TransparencyLog {
    * last view keeps serving.
    */
   private async current(minSize = 0): Promise<SequencedLog> {
-    const seq = await this.refreshed(minSize);
-    // A refresh already under way may have read the state before the entry this caller knows of
-    // was committed (a record id read from PostgreSQL): refresh once more rather than answer "absent".
-    return seq.size >= minSize ? seq : this.refreshed(minSize);
+    // A refresh already under way may have read the state before `minSize` was committed: again.
+    let seq = await this.refreshed(minSize);
+    for (let i = 1; i <= 3 && seq.size < minSize; i++) {
+      await new Promise((r) => setTimeout(r, 25 * i));
+      seq = await this.refreshed(minSize);
+    }
+    // Only an older tree is at hand (PostgreSQL unreachable): pushback, never a proof against
+    // a tree that does not hold what was asked for.
+    if (seq.size < minSize)
+      throw new StorageUnavailableError(`the log "${this.log}" at size ${minSize}`);
+    return seq;
   }
 
   private async refreshed(minSize: number): Promise<SequencedLog> {
@@ -365,11 +386,11 @@ export class SharedLog implements TransparencyLog {
   }
 
   async latestCheckpoint(): Promise<string> {
-    return (await this.current()).latestCheckpoint();
+    return (await this.current(this.ackedSize)).latestCheckpoint();
   }
 
   async readTile(path: string): Promise<Uint8Array | undefined> {
-    return (await this.current()).readTile(path);
+    return (await this.current(this.ackedSize)).readTile(path);
   }
 
   async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
