@@ -34,6 +34,7 @@ import { withPublishClaims, toAuthError, type AuthGuard } from '../../auth/http.
 import type { AuthService } from '../../auth/service.js';
 import { RegistryError } from '../../errors.js';
 import { isStorageFull } from '../../../store/storage-full.js';
+import { isUnavailable, UNAVAILABLE_RETRY_SECONDS } from '../../../store/scale/unavailable.js';
 import type { RegistryContext } from '../../publish.js';
 import { refuseInvalid, schemaCompiler } from '../../route-schema.js';
 import { npmTarballFacts } from './facts.js';
@@ -113,6 +114,16 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
       return sendNpmError(reply, err.statusCode, 'BAD_REQUEST', err.message);
     if (err instanceof InputError) return sendNpmError(reply, 400, err.code, err.message, err.hint);
+    if (isUnavailable(err))
+      // PostgreSQL or the object store out of reach (replicas): pushback, not a full disk.
+      return sendNpmError(
+        reply,
+        503,
+        'STORAGE_UNAVAILABLE',
+        (err as Error).message,
+        `retry after ${UNAVAILABLE_RETRY_SECONDS} s`,
+        { 'retry-after': String(UNAVAILABLE_RETRY_SECONDS) },
+      );
     req.log.error(err);
     if (isStorageFull(err))
       return sendNpmError(
