@@ -237,8 +237,9 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   const registry = loadOrCreateRegistryKey(options.dataDir, options.passphrase);
   const auth = new AuthService(storage.auth, storage.grants);
   let adminToken: string | undefined;
-  if ((await auth.listAccounts()).length === 0) {
-    await auth.createAccount('admin', { admin: true });
+  // The insert is the claim: of replicas started together on an empty database, exactly one
+  // creates the admin account and prints its token; the others find it made and start.
+  if ((await auth.listAccounts()).length === 0 && (await createFirstAdmin(auth))) {
     adminToken = (
       await auth.createToken('admin', {
         actions: ['publish', 'keys', 'admin'],
@@ -575,4 +576,15 @@ function noSqliteStore(location: string): ReleaseStore {
       );
     },
   });
+}
+
+/** createFirstAdmin creates the `admin` account; false when another replica created it first. */
+async function createFirstAdmin(auth: AuthService): Promise<boolean> {
+  try {
+    await auth.createAccount('admin', { admin: true });
+    return true;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ACCOUNT_EXISTS') return false;
+    throw e;
+  }
 }
