@@ -12,7 +12,18 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 it('three registries opened at once over one storage: one admin account, one first-start token, all three start', async () => {
   const storage = memoryRegistryStorage();
-  const shared = { ...storage, close: async () => undefined }; // closed once, below
+  // All three list the (empty) accounts before any creates one: the race replicas can lose.
+  let arrived = 0;
+  let release!: () => void;
+  const allListed = new Promise<void>((r) => (release = r));
+  const auth = Object.create(storage.auth) as typeof storage.auth;
+  auth.listAccounts = async () => {
+    const accounts = await storage.auth.listAccounts();
+    if (++arrived === 3) release();
+    if (arrived <= 3) await allListed;
+    return accounts;
+  };
+  const shared = { ...storage, auth, close: async () => undefined }; // closed once, below
   const regs = await Promise.all(
     [0, 1, 2].map((i) =>
       openRegistry({
