@@ -145,7 +145,7 @@ interface Sent {
 describe('the registry survives SIGKILL during publishes', () => {
   it(
     `${RUNS} kills during concurrent signed publishes lose no acknowledged release and show no partial one`,
-    { timeout: 360_000 }, // 56 restarts: ~130 s on an idle 2-core machine, twice that at load 10,
+    { timeout: 360_000 }, // 56 restarts: ~130 s on an idle 2-core machine, twice that at load 10
     async () => {
       const author = generateKey();
       const acked = new Map<string, Sent>(); // purl → what was sent, acknowledged 201/200
