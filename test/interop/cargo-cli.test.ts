@@ -6,10 +6,20 @@
 // 2. A project using `[registries]`: `cargo generate-lockfile`, `cargo fetch`, `cargo build
 //    --offline` succeed; Cargo.lock's checksums are the sha256 in Sigil's release records;
 //    `sigil verify Cargo.lock --server` passes.
-// 3. A tampered stored crate is never served (the blob store checks every read): cargo gets a
+// 3. A crate altered in transit (a proxy in front of Sigil flips a byte in the .crate download,
+//    index passed through) makes cargo fail with its own checksum error; nothing is unpacked.
+// 4. A tampered stored crate is never served (the blob store checks every read): cargo gets a
 //    500 and fetches nothing.
 // Every cargo run gets a fresh CARGO_HOME under the test's temp dir.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +28,7 @@ import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { CARGO, crateManifest, runCargo, writeFiles } from '../helpers/cargo-client.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const FILE = 'test/interop/cargo-cli.test.ts';
 const cargo = needsProgram(
@@ -32,12 +43,12 @@ let url: string;
 let root: string;
 let homes = 0;
 
-function cargoHome(): string {
+function cargoHome(base = url): string {
   const home = join(root, `cargo-home-${homes++}`);
   mkdirSync(home, { recursive: true });
   writeFileSync(
     join(home, 'config.toml'),
-    `[registries.sigil]\nindex = "sparse+${url}/cargo/index/"\n`,
+    `[registries.sigil]\nindex = "sparse+${base}/cargo/index/"\n`,
   );
   return home;
 }
@@ -145,6 +156,33 @@ describe.skipIf(skipUnlessPresent(cargo))('cargo against sigil serve (sparse reg
     });
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 300_000);
+
+  it('a crate altered in transit makes cargo fail with its own checksum error and unpack nothing', async () => {
+    const proxy = await startTamperProxy(url, (path) => path.endsWith('/download'));
+    try {
+      const home = cargoHome(proxy.url);
+      const app = writeFiles(join(root, 'app-mitm'), {
+        'Cargo.toml': manifest(
+          'app-mitm',
+          '0.0.1',
+          'sigil-liba = { version = "0.1", registry = "sigil" }\n',
+        ),
+        'src/main.rs': 'fn main() { println!("{}", sigil_liba::hello()); }\n',
+      });
+      const r = await runCargo(['fetch'], app, env(home));
+      expect(r.code, r.out).not.toBe(0);
+      expect(proxy.tampered).toEqual(['/cargo/api/v1/crates/sigil-liba/0.1.0/download']);
+      expect(r.out).toContain('failed to verify the checksum of `sigil-liba v0.1.0');
+      // Nothing unpacked: no source folder for the crate under this CARGO_HOME.
+      const src = join(home, 'registry', 'src');
+      const unpacked = existsSync(src)
+        ? readdirSync(src).flatMap((d) => readdirSync(join(src, d)))
+        : [];
+      expect(unpacked).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
 
   it('a tampered stored crate is never served: cargo gets a 500 and fetches nothing', async () => {
     const row = reg.store.get('pkg:cargo/sigil-liba@0.1.0')!;

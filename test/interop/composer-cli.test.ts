@@ -6,7 +6,9 @@
 //    in a fresh project (`repositories: [{type: composer, url}]`, packagist off, secure-http off
 //    for loopback) installs both; composer.lock's dist.shasum is the sha1 in Sigil's record;
 //    `sigil verify composer.lock --server` passes.
-// 2. A tampered stored dist is never served (the blob store checks every read): composer gets a
+// 2. A dist altered in transit (a proxy in front of Sigil flips a byte in the zip download,
+//    metadata passed through) makes composer fail with its own checksum error; nothing installed.
+// 3. A tampered stored dist is never served (the blob store checks every read): composer gets a
 //    500 and installs nothing.
 // COMPOSER_HOME and COMPOSER_CACHE_DIR are fresh per run.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { runCli } from '../helpers/cli.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { composerDist, runComposer, runPhp } from '../helpers/composer-client.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const composer = needsProgram(
   'composer',
@@ -92,13 +95,13 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const project = (dir: string) => {
+  const project = (dir: string, base = url) => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'composer.json'),
       JSON.stringify({
         name: 'me/app',
-        repositories: [{ type: 'composer', url: `${url}/composer` }, { 'packagist.org': false }],
+        repositories: [{ type: 'composer', url: `${base}/composer` }, { 'packagist.org': false }],
         require: { 'acme/hello': '^2.0' },
         config: { 'secure-http': false },
       }),
@@ -125,6 +128,24 @@ describe.skipIf(skipUnlessPresent(composer))('composer against sigil serve', () 
       SIGIL_CONFIG_DIR: join(root, 'sigil-config'),
     });
     expect(v.code, v.stdout + v.stderr).toBe(0);
+  }, 180_000);
+
+  it('a dist altered in transit makes composer fail with its own checksum error and install nothing', async () => {
+    const proxy = await startTamperProxy(url, (path) => path.startsWith('/composer/dists/'));
+    try {
+      const app = project(join(root, 'app-mitm'), proxy.url);
+      const r = await run(['install'], app);
+      expect(r.code, r.out).not.toBe(0);
+      expect(proxy.tampered.length).toBeGreaterThan(0);
+      // Composer wraps its error box to the terminal width.
+      expect(r.out.replace(/\s+/g, ' ')).toContain(
+        'The checksum verification of the file failed (downloaded from',
+      );
+      // composer.lock is written before the downloads (composer's order); no package reaches vendor/.
+      expect(existsSync(join(app, 'vendor', 'acme'))).toBe(false);
+    } finally {
+      await proxy.close();
+    }
   }, 180_000);
 
   it('a tampered stored dist is never served: composer gets a 500 and installs nothing', async () => {

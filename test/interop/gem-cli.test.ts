@@ -6,7 +6,10 @@
 // 2. `gem install --source` (compact index + quick Marshal spec) and `bundle install` into a clean
 //    GEM_HOME; `sigil verify Gemfile.lock --server` passes.
 // 3. An X.509-signed gem (`gem cert`) keeps its signatures: `gem install -P HighSecurity` verifies it.
-// 4. A tampered stored gem is never served (the blob store checks every read): bundler gets a 500
+// 4. A gem altered in transit (a proxy in front of Sigil flips a byte in the .gem download, the
+//    compact index with its checksums passed through) makes bundler fail with its own checksum
+//    error; nothing is installed.
+// 5. A tampered stored gem is never served (the blob store checks every read): bundler gets a 500
 //    and installs nothing.
 // HOME, GEM_HOME, GEM_PATH and the bundler dirs are fresh per run.
 import { createHash } from 'node:crypto';
@@ -27,6 +30,7 @@ import { runCli } from '../helpers/cli.js';
 import { buildGem, freshGemHome, runRuby } from '../helpers/gem-client.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const FILE = 'test/interop/gem-cli.test.ts';
 const gem = needsProgram('gem', ['--version'], 'apt-get install ruby-rubygems', FILE);
@@ -280,6 +284,41 @@ describe.skipIf(skipUnlessPresent(gem) || skipUnlessPresent(bundle))(
         freshHome(),
       );
       expect(untrusted.code).not.toBe(0);
+    }, 180_000);
+
+    it('a gem altered in transit makes bundler fail with its own checksum error and install nothing', async () => {
+      const proxy = await startTamperProxy(url, (path) => path.startsWith('/rubygems/gems/'));
+      try {
+        const app = join(root, 'app-mitm');
+        mkdirSync(app, { recursive: true });
+        writeFileSync(
+          join(app, 'Gemfile'),
+          `source "${proxy.url}/rubygems/"\ngem "sigil-top", "~> 2.0"\n`,
+        );
+        const env = freshHome();
+        const b = await run('bundle', ['install'], app, env);
+        expect(b.code, b.out).not.toBe(0);
+        expect(proxy.tampered.length).toBeGreaterThan(0);
+        expect(b.out.replace(/\s+/g, ' ')).toContain(
+          'does not match the checksum given by the server',
+        );
+        expect(b.out.replace(/\s+/g, ' ')).toContain(
+          `The expected SHA256 checksum was "${reg.store.get('pkg:gem/sigil-base@1.0.0')!.sha256}"`,
+        );
+        // Not installed: bundler left no spec for any sigil gem under its path (a spec is what makes a gem installed).
+        const specs = join(env['BUNDLE_PATH']!, 'ruby');
+        const installed = existsSync(specs)
+          ? readdirSync(specs).flatMap((v) =>
+              existsSync(join(specs, v, 'specifications'))
+                ? readdirSync(join(specs, v, 'specifications'))
+                : [],
+            )
+          : [];
+        expect(installed.filter((f) => f.startsWith('sigil-'))).toEqual([]);
+        expect(existsSync(join(app, 'Gemfile.lock'))).toBe(false);
+      } finally {
+        await proxy.close();
+      }
     }, 180_000);
 
     it('a tampered stored gem is never served: bundler gets a 500 and installs nothing', async () => {

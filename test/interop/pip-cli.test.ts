@@ -10,7 +10,10 @@
 //    again from the sdists (--no-binary); the index's sha256 are Sigil's records';
 //    `sigil verify requirements.txt --server` passes with every file's hash pinned, and fails
 //    naming a pinned hash that is no logged file.
-// 3. A tampered stored file makes pip fail with its hash-mismatch error.
+// 3. A wheel altered in transit (a proxy in front of Sigil flips a byte in the file download,
+//    the simple index with its #sha256 passed through) makes pip fail with its own
+//    hash-mismatch error; nothing is installed.
+// 4. A tampered stored file is never served (the blob store checks every read): pip gets 500s.
 // pip is isolated from this machine's config (interop-spikes.md §3): PIP_CONFIG_FILE=/dev/null,
 // no PIP_* variables, --no-cache-dir.
 import { spawnSync } from 'node:child_process';
@@ -24,6 +27,7 @@ import { buildSetuptoolsProject, pipEnv, PY, PY_INSTALL, PY_PROBE } from '../hel
 import { runProgram } from '../helpers/run-program.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const FILE = 'test/interop/pip-cli.test.ts';
 const python = needsProgram(PY, PY_PROBE, PY_INSTALL, FILE);
@@ -265,6 +269,41 @@ describe.skipIf(skipUnlessPresent(python) || skipUnlessPresent(twine))(
       expect(bad.stdout).toContain('DIGEST_NOT_LOGGED');
       expect(bad.stdout).toContain(`sha256:${forged}`);
     }, 180_000);
+
+    it("a wheel altered in transit makes pip fail with its own hash-mismatch error (the index's #sha256) and install nothing", async () => {
+      const proxy = await startTamperProxy(url, (path) => path.startsWith('/pypi/files/'));
+      try {
+        const venv = join(root, 'venv-mitm');
+        expect((await run(PY, ['-m', 'venv', '--without-pip', venv], root)).code).toBe(0);
+        const pip = await run(
+          PY,
+          [
+            '-m',
+            'pip',
+            '--python',
+            join(venv, 'bin', 'python'),
+            'install',
+            '--no-cache-dir',
+            '--index-url',
+            `${proxy.url}/pypi/simple/`,
+            'sigil-demo-a==1.0.0',
+          ],
+          root,
+        );
+        expect(pip.code, pip.out).not.toBe(0);
+        expect(proxy.tampered).toEqual([`/pypi/files/sigil-demo-a/1.0.0/${basename(wheelA())}`]);
+        expect(pip.out).toContain('THESE PACKAGES DO NOT MATCH THE HASHES');
+        expect(pip.out).toContain(`Expected sha256 ${sha(wheelA())}`);
+        const imported = await run(
+          join(venv, 'bin', 'python'),
+          ['-c', 'import sigil_demo_a'],
+          root,
+        );
+        expect(imported.out).toContain("No module named 'sigil_demo_a'");
+      } finally {
+        await proxy.close();
+      }
+    }, 120_000);
 
     it('a tampered stored file is never served: pip gets 500s and installs nothing', async () => {
       const row = reg.store.get(`pkg:pypi/sigil-demo-a@1.0.0?file_name=${basename(wheelA())}`)!;

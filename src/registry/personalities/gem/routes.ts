@@ -456,7 +456,11 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
       const { gem_name: name, version } = req.body;
       const platform = req.body.platform || 'ruby';
       if (auth)
-        await auth.guard.authorizeNamespace(req, versionlessPurl('gem', undefined, name), 'publish');
+        await auth.guard.authorizeNamespace(
+          req,
+          versionlessPurl('gem', undefined, name),
+          'publish',
+        );
       const v = (await versionsOf(name)).find(
         (x) => x.facts.version === version && x.facts.platform === platform,
       );
