@@ -22,6 +22,7 @@ import { xzCompress } from '../../archive/xz-compress.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import type { ReleaseTables } from '../../store/registry/release-tables.js';
 import { clearsign, detachSign } from '../personalities/apt/openpgp-key.js';
+import type { AptSnapshot } from '../personalities/apt/repository.js';
 import type { DebEntry, DebIndex, DebUpstream } from '../upstream/deb.js';
 import { isObservedRow, observedPredicateOf, type ObserveService } from './observe.js';
 import { matchesPattern } from './policy.js';
@@ -34,16 +35,8 @@ export interface DebMirrorOptions {
   readonly privatePatterns: readonly string[];
 }
 
-export interface DebMirrorSnapshot {
-  readonly inRelease: string;
-  readonly release: string;
-  readonly releaseGpg: string;
-  /** Index files by path relative to dists/<suite>/. */
-  readonly indexes: ReadonlyMap<string, Buffer>;
-  /** Pool path → the upstream entry it serves (the .deb is observed on its first fetch). */
-  readonly pool: ReadonlyMap<string, DebEntry>;
-  readonly date: Date;
-}
+/** The mirror's snapshot: pool path → the upstream entry it serves (the .deb is observed on its first fetch). */
+export type DebMirrorSnapshot = AptSnapshot<DebEntry>;
 
 const rfc2822 = (d: Date): string => d.toUTCString().replace('GMT', 'UTC');
 const HASH_LINES = /^(MD5sum|SHA1|SHA256|SHA512|Size):.*\n/gim;

@@ -42,14 +42,15 @@ export const DEFAULT_APT_OPTIONS: Omit<AptOptions, 'now' | 'origin'> = {
   architectures: ['amd64', 'arm64'],
 };
 
-export interface AptSnapshot {
+/** One signed state of an apt repository; `PoolEntry` is what a pool path serves (a release here, an upstream entry in the deb mirror). */
+export interface AptSnapshot<PoolEntry = ReleaseRow> {
   readonly inRelease: string;
   readonly release: string;
   readonly releaseGpg: string;
   /** Index files by path relative to dists/<suite>/. */
   readonly indexes: ReadonlyMap<string, Buffer>;
-  /** pool path (relative to the repository root) → release. */
-  readonly pool: ReadonlyMap<string, ReleaseRow>;
+  /** pool path (relative to the repository root) → what it serves. */
+  readonly pool: ReadonlyMap<string, PoolEntry>;
   readonly date: Date;
 }
 
