@@ -14,16 +14,29 @@ export class RegistryError extends Error {
     this.name = 'RegistryError';
   }
 
-  toJSON(): {
-    error: { code: string; message: string; hint?: string; detail?: Record<string, unknown> };
-  } {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.hint ? { hint: this.hint } : {}),
-        ...(this.detail ? { detail: this.detail } : {}),
-      },
-    };
+  toJSON(): ErrorBody<string> {
+    return errorBody(this);
   }
+}
+
+/** The JSON body of every refusal, registry or auth: `{ error: { code, message, hint?, detail? } }`. */
+export interface ErrorBody<Code extends string> {
+  error: { code: Code; message: string; hint?: string; detail?: Record<string, unknown> };
+}
+
+/** errorBody renders a refusal; an absent hint or detail is left out rather than sent as null. */
+export function errorBody<Code extends string>(e: {
+  readonly code: Code;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  readonly detail?: Record<string, unknown> | undefined;
+}): ErrorBody<Code> {
+  return {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      ...(e.detail ? { detail: e.detail } : {}),
+    },
+  };
 }

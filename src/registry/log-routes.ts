@@ -21,6 +21,7 @@ import { MAX_ENTRY_SIZE } from '../log/entry-bundle.js';
 import { type AppendResult, PushbackError, type TransparencyLog } from '../log/service.js';
 import type { LogAdmission } from './log-admission.js';
 import { capConnections, fastifyHttpOptions, type TrustedProxies } from './http-limits.js';
+import { acceptRawBody } from './raw-body.js';
 
 export interface LogRoutesOptions {
   readonly log: TransparencyLog;
@@ -134,11 +135,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
   const maxEntryBytes = opts.maxEntryBytes ?? MAX_ENTRY_SIZE;
   // Encapsulated: raw bytes whatever the content type, only inside this plugin.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: maxEntryBytes },
-    (_req, body, done) => done(null, body),
-  );
+  acceptRawBody(app, '*', maxEntryBytes);
   app.setErrorHandler(async (err, req, reply) => {
     const r = errorResponse(err, maxEntryBytes);
     if (r.log) req.log.error({ err }, 'log request failed');

@@ -28,7 +28,8 @@ import { parseBundle, type SigilBundle } from '../core/bundle.js';
 import { signEnvelope, type DsseEnvelope } from '../core/dsse.js';
 import { InputError } from '../core/errors.js';
 import { StorageError } from '../store/contract.js';
-import { npmKeyId, signBytes, spkiPem, type PrivateKey } from '../core/keys.js';
+import { spkiPem, type PrivateKey } from '../core/keys.js';
+import { npmRegistrySignature } from './npm-registry-signature.js';
 import { purlWithoutVersion } from '../core/purl.js';
 import { PUBLISH_PREDICATE_TYPE, type ReleaseRecord } from '../core/release-record.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE } from '../core/statement.js';
@@ -262,16 +263,13 @@ async function publishWith(
     ctx.registryKey,
   );
   const publishEntry = verifiedEnvelopeLogEntry(publishEnvelope, ctx.registryKey.publicKey); // signed just above
-  const registrySignature =
-    identity.type === 'npm'
-      ? {
-          keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
-          sig: signBytes(
-            ctx.registryKey,
-            Buffer.from(`${name}@${identity.version}:${native.value}`),
-          ).toString('base64'),
-        }
-      : null;
+  const registrySignature = npmRegistrySignature(
+    ctx.registryKey,
+    identity.type,
+    name,
+    identity.version,
+    native.value,
+  );
 
   const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
     purl,
@@ -292,7 +290,7 @@ async function publishWith(
     authorEntry,
     publishEnvelope: JSON.stringify(publishEnvelope),
     publishEntry,
-    registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
+    registrySignature,
   };
   const { releases, blobs } = ctx.storage;
   // Claimed before the reservation (which resolves only once durable, ticks later), so that an

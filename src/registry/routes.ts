@@ -49,6 +49,7 @@ import {
   type LookupLimits,
   planLookup,
 } from './batch-lookup.js';
+import { acceptRawBody } from './raw-body.js';
 
 export interface RegistryRoutesOptions {
   readonly ctx: RegistryContext;
@@ -432,11 +433,7 @@ export async function registryRoutes(
 
   // Its own plugin: the multipart parser for this route only (the body whole, as bytes).
   await app.register(async (scope) => {
-    scope.addContentTypeParser(
-      'multipart/form-data',
-      { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes },
-      (_req, body, done) => done(null, body),
-    );
+    acceptRawBody(scope, 'multipart/form-data', opts.maxUploadBytes);
     scope.post<{ Body: PublishBody }>(
       '/api/v1/publish',
       {

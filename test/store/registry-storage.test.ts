@@ -64,7 +64,12 @@ describe('embeddedRegistryStorage', () => {
     expect(store.versions('npm', '', 'widget').map((r) => r.version)).toEqual(['1.0.0', '2.0.0']);
 
     await storage.packages.setDistTag('npm', '', 'widget', 'beta', '2.0.0');
-    expect(store.distTags('npm', '', 'widget')).toEqual({ beta: '2.0.0' });
+    // The tag lands in the server's own registry.sqlite (ReleaseStore no longer has its own reader).
+    expect(
+      store.db
+        .prepare('SELECT tag, version FROM dist_tag WHERE type = ? AND name = ?')
+        .all('npm', 'widget'),
+    ).toEqual([{ tag: 'beta', version: '2.0.0' }]);
     // A yank as the old synchronous YankStore wrote it (a data directory from before issue 19).
     store.db
       .prepare('INSERT INTO yank (purl, reason, yanked_at, log_index) VALUES (?, ?, ?, ?)')

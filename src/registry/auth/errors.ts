@@ -17,6 +17,7 @@
  * NAMESPACE_INVALID, ACTION_INVALID, TOKEN_NOT_FOUND, TWO_FACTOR_STATE.
  */
 import { SigilError } from '../../core/errors.js';
+import { errorBody, type ErrorBody } from '../errors.js';
 
 export type AuthErrorCode =
   | 'AUTH_REQUIRED'
@@ -36,9 +37,7 @@ export type AuthErrorCode =
   | 'TOKEN_NOT_FOUND'
   | 'TWO_FACTOR_STATE';
 
-export interface AuthErrorBody {
-  error: { code: AuthErrorCode; message: string; hint?: string; detail?: Record<string, unknown> };
-}
+export type AuthErrorBody = ErrorBody<AuthErrorCode>;
 
 export class AuthError extends SigilError {
   declare readonly code: AuthErrorCode;
@@ -64,14 +63,7 @@ export class AuthError extends SigilError {
   readonly headers: Readonly<Record<string, string>>;
 
   toJSON(): AuthErrorBody {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.hint ? { hint: this.hint } : {}),
-        ...(this.detail ? { detail: this.detail } : {}),
-      },
-    };
+    return errorBody(this);
   }
 }
 

@@ -447,27 +447,15 @@ export class AuthService {
       if (await this.state.deleteTotp(account, 'pending')) return;
       a = await this.account(account);
     }
-    if (a.twoFactor === 'off')
-      throw new AuthError(
-        'TWO_FACTOR_STATE',
-        409,
-        `two-factor authentication is not on for "${account}"`,
-      );
-    const r = await this.checkSecondFactor(account, code);
-    if (!r.ok) throw authError(r.code);
+    if (a.twoFactor === 'off') throw twoFactorNotOn(account);
+    await this.demandSecondFactor(account, code);
     await this.state.deleteTotp(account, 'on');
   }
 
   /** newRecoveryCodes replaces the recovery codes (needs a code); returns the new ones, shown once. */
   async newRecoveryCodes(account: string, code: string | undefined): Promise<string[]> {
-    if ((await this.account(account)).twoFactor !== 'on')
-      throw new AuthError(
-        'TWO_FACTOR_STATE',
-        409,
-        `two-factor authentication is not on for "${account}"`,
-      );
-    const r = await this.checkSecondFactor(account, code);
-    if (!r.ok) throw authError(r.code);
+    if ((await this.account(account)).twoFactor !== 'on') throw twoFactorNotOn(account);
+    await this.demandSecondFactor(account, code);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
     await this.state.replaceRecoveryCodes(
       account,
@@ -491,6 +479,12 @@ export class AuthService {
   ): Promise<SecondFactorResult> {
     void action; // every write action needs the factor today; the parameter keeps room for a per-action policy
     return this.checkSecondFactor(account, code);
+  }
+
+  /** demandSecondFactor throws OTP_REQUIRED / OTP_INVALID unless `code` is a current code or an unused recovery code. */
+  private async demandSecondFactor(account: string, code: string | undefined): Promise<void> {
+    const r = await this.checkSecondFactor(account, code);
+    if (!r.ok) throw authError(r.code);
   }
 
   private async checkSecondFactor(
@@ -546,4 +540,13 @@ function recoveryHash(account: string, code: string): Buffer {
   return createHmac('sha256', `sigil recovery code v1\n${account}`)
     .update(code.replace(/-/g, ''))
     .digest();
+}
+
+/** The refusal of a two-factor operation on an account whose two-factor is not on. */
+function twoFactorNotOn(account: string): AuthError {
+  return new AuthError(
+    'TWO_FACTOR_STATE',
+    409,
+    `two-factor authentication is not on for "${account}"`,
+  );
 }

@@ -13,8 +13,8 @@ import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import type { RegistryContext } from '../publish.js';
 import type { ComposerUpstream } from '../upstream/composer.js';
-import { UpstreamError } from '../upstream/http.js';
 import type { ObserveService } from './observe.js';
+import { listedOrLogged } from './listed-or-logged.js';
 
 type Json = Record<string, unknown>;
 
@@ -44,12 +44,7 @@ export class ComposerProxy {
     const logged = await this.ctx.storage.releases.releasesOf(
       `pkg:composer/${encodeURIComponent(vendor)}/${encodeURIComponent(name)}`,
     );
-    let listed;
-    try {
-      listed = await this.upstream.versions(full);
-    } catch (e) {
-      if (!(e instanceof UpstreamError) || logged.length === 0) throw e;
-    }
+    const listed = await listedOrLogged(logged, () => this.upstream.versions(full));
     if (!listed && logged.length === 0) return undefined;
     const policy = this.observe.o.policy;
     const byVersion = new Map(logged.map((r) => [r.version, r]));

@@ -15,13 +15,13 @@
  * If the upstream fails, the suite's index files answer 502 naming the upstream (apt keeps its
  * previous lists), while every logged .deb is still served from the pool.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type * as openpgp from 'openpgp';
 import { xzCompress } from '../../archive/xz-compress.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import type { ReleaseTables } from '../../store/registry/release-tables.js';
 import { clearsign, detachSign } from '../personalities/apt/openpgp-key.js';
+import { releaseSums, type AptSnapshot } from '../personalities/apt/repository.js';
 import type { DebEntry, DebIndex, DebUpstream } from '../upstream/deb.js';
 import { isObservedRow, observedPredicateOf, type ObserveService } from './observe.js';
 import { matchesPattern } from './policy.js';
@@ -34,16 +34,8 @@ export interface DebMirrorOptions {
   readonly privatePatterns: readonly string[];
 }
 
-export interface DebMirrorSnapshot {
-  readonly inRelease: string;
-  readonly release: string;
-  readonly releaseGpg: string;
-  /** Index files by path relative to dists/<suite>/. */
-  readonly indexes: ReadonlyMap<string, Buffer>;
-  /** Pool path → the upstream entry it serves (the .deb is observed on its first fetch). */
-  readonly pool: ReadonlyMap<string, DebEntry>;
-  readonly date: Date;
-}
+/** The mirror's snapshot: pool path → the upstream entry it serves (the .deb is observed on its first fetch). */
+export type DebMirrorSnapshot = AptSnapshot<DebEntry>;
 
 const rfc2822 = (d: Date): string => d.toUTCString().replace('GMT', 'UTC');
 const HASH_LINES = /^(MD5sum|SHA1|SHA256|SHA512|Size):.*\n/gim;
@@ -165,13 +157,6 @@ export class DebMirror {
     const validUntil = new Date(
       index.validUntil ? Math.min(ownUntil, index.validUntil.getTime()) : ownUntil,
     );
-    const sums = (alg: string) =>
-      [...indexes]
-        .map(
-          ([p, b]) =>
-            ` ${createHash(alg).update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`,
-        )
-        .join('\n');
     const release = [
       `Origin: ${this.options.origin}`,
       `Label: ${this.options.origin} (${this.upstream.url})`,
@@ -183,7 +168,7 @@ export class DebMirror {
       `Components: ${this.upstream.components.join(' ')}`,
       `Description: ${this.upstream.url} ${this.suite}, checked with its archive keyring; every .deb is logged on its first fetch`,
       'SHA256:',
-      sums('sha256'),
+      releaseSums(indexes, 'sha256'),
       '',
     ].join('\n');
     const snapshot: DebMirrorSnapshot = {

@@ -19,6 +19,7 @@ import { UpstreamError } from '../upstream/http.js';
 import type { ObserveService } from './observe.js';
 import { isObservedRow } from './observe.js';
 import { matchesPattern } from './policy.js';
+import { listedOrLogged } from './listed-or-logged.js';
 
 /** ProxiedInfo: a line to serve as is, or a logged version to render from its gem. */
 export type ProxiedInfo =
@@ -48,12 +49,7 @@ export class GemProxy {
   /** info returns what Sigil's /info/<name> holds; undefined when neither the upstream nor the log has the gem. */
   async info(name: string): Promise<ProxiedInfo[] | undefined> {
     const logged = await this.loggedRows(name);
-    let lines;
-    try {
-      lines = await this.upstream.info(name);
-    } catch (e) {
-      if (!(e instanceof UpstreamError) || logged.length === 0) throw e;
-    }
+    const lines = await listedOrLogged(logged, () => this.upstream.info(name));
     if (!lines && logged.length === 0) return undefined;
     const policy = this.observe.o.policy;
     const byPurl = new Map(logged.map((r) => [r.purl, r]));

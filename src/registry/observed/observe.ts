@@ -24,7 +24,7 @@
 import { digestBytes } from '../../core/digest.js';
 import { signEnvelope } from '../../core/dsse.js';
 import { InputError } from '../../core/errors.js';
-import { npmKeyId, signBytes } from '../../core/keys.js';
+import { npmRegistrySignature } from '../npm-registry-signature.js';
 import {
   conflictStatement,
   observedStatement,
@@ -240,16 +240,13 @@ export class ObserveService {
     );
     const entry = envelopeLogEntry(envelope, ctx.registryKey.publicKey);
     const name = p.namespace ? `${p.namespace}/${p.name}` : p.name;
-    const registrySignature =
-      p.type === 'npm'
-        ? {
-            keyid: npmKeyId(ctx.registryKey.publicKey.keyId),
-            sig: signBytes(
-              ctx.registryKey,
-              Buffer.from(`${name}@${p.version}:${described.native.value}`),
-            ).toString('base64'),
-          }
-        : null;
+    const registrySignature = npmRegistrySignature(
+      ctx.registryKey,
+      p.type,
+      name,
+      p.version!,
+      described.native.value,
+    );
     const row: Omit<ReleaseRow, 'authorIndex' | 'publishIndex' | 'state'> = {
       purl,
       type: p.type,
@@ -269,7 +266,7 @@ export class ObserveService {
       authorEntry: null,
       publishEnvelope: JSON.stringify(envelope),
       publishEntry: entry,
-      registrySignature: registrySignature ? JSON.stringify(registrySignature) : null,
+      registrySignature,
     };
     await this.o.prepare?.(purl, p.type, ref.filename, bytes, digests.sha256);
     let reserved;

@@ -145,6 +145,8 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
       timeoutMs: config.limits.timeoutMs,
       concurrency: config.limits.concurrency,
     });
+    // What an upstream that caches a plain index needs (cargo, gem, composer, cran, puppet, wordpress).
+    const indexed = { url: u.url, client, limits, indexTtlMs: config.limits.indexTtlMs };
     if (eco === 'npm')
       upstreams.set(
         'npm',
@@ -166,46 +168,10 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           ...(u.sumdb !== undefined ? { sumdb: new UpstreamSumdb(u.sumdb, client) } : {}),
         })),
       );
-    if (eco === 'cargo')
-      upstreams.set(
-        'cargo',
-        (cargo = new CargoUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
-    if (eco === 'gem')
-      upstreams.set(
-        'gem',
-        (gem = new GemUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
-    if (eco === 'composer')
-      upstreams.set(
-        'composer',
-        (composer = new ComposerUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
-    if (eco === 'cran')
-      upstreams.set(
-        'cran',
-        (cran = new CranUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
+    if (eco === 'cargo') upstreams.set('cargo', (cargo = new CargoUpstream(indexed)));
+    if (eco === 'gem') upstreams.set('gem', (gem = new GemUpstream(indexed)));
+    if (eco === 'composer') upstreams.set('composer', (composer = new ComposerUpstream(indexed)));
+    if (eco === 'cran') upstreams.set('cran', (cran = new CranUpstream(indexed)));
     if (eco === 'maven')
       upstreams.set('maven', (maven = new MavenUpstream({ url: u.url, client, limits })));
     if (eco === 'hex' && u.publicKey)
@@ -232,26 +198,9 @@ export function openProxy(config: ProxyConfig, deps: ProxyDeps): Proxy | undefin
           indexTtlMs: config.limits.indexTtlMs,
         })),
       );
-    if (eco === 'puppet')
-      upstreams.set(
-        'puppet',
-        (puppet = new PuppetUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
+    if (eco === 'puppet') upstreams.set('puppet', (puppet = new PuppetUpstream(indexed)));
     if (eco === 'wordpress')
-      upstreams.set(
-        'wordpress',
-        (wordpress = new WordpressUpstream({
-          url: u.url,
-          client,
-          limits,
-          indexTtlMs: config.limits.indexTtlMs,
-        })),
-      );
+      upstreams.set('wordpress', (wordpress = new WordpressUpstream(indexed)));
     if (eco === 'cpan')
       upstreams.set(
         'cpan',

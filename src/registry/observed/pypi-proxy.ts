@@ -18,9 +18,9 @@ import { makePurl } from '../../core/purl.js';
 import type { ReleaseRow } from '../../store/registry/releases.js';
 import type { RegistryContext } from '../publish.js';
 import { publishedFilesOfVersion } from '../release-keys.js';
-import { UpstreamError } from '../upstream/http.js';
 import { fileRank, pypiFilePurl, type PypiUpstream, type UpstreamFile } from '../upstream/pypi.js';
 import type { ObserveService } from './observe.js';
+import { listedOrLogged } from './listed-or-logged.js';
 
 /** ProxiedFile: a file of a proxied project page; `row` when its bytes are logged. */
 export interface ProxiedFile {
@@ -61,13 +61,7 @@ export class PypiProxy {
   /** files returns the proxied files of project `norm`; undefined when neither the upstream nor the log has it. */
   async files(norm: string): Promise<ProxiedFile[] | undefined> {
     const logged = await this.ctx.storage.releases.releasesOf(`pkg:pypi/${norm}`, { files: true });
-    let listed: UpstreamFile[] | undefined;
-    try {
-      listed = await this.upstream.files(norm);
-    } catch (e) {
-      if (!(e instanceof UpstreamError) || logged.length === 0) throw e;
-      listed = undefined; // the upstream failed: what is logged is still served
-    }
+    const listed = await listedOrLogged(logged, () => this.upstream.files(norm));
     if (!listed && logged.length === 0) return undefined;
     const policy = this.observe.o.policy;
     const out: ProxiedFile[] = [];

@@ -396,36 +396,6 @@ export class ReleaseStore {
     }
   }
 
-  /** distTags returns the explicitly set dist-tags of a package (tag → version). */
-  distTags(type: string, namespace: string, name: string): Record<string, string> {
-    const rows = this.db
-      .prepare(
-        `SELECT tag, version FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? ORDER BY tag`,
-      )
-      .all(type, namespace, name) as { tag: string; version: string }[];
-    return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
-  }
-
-  /** setDistTag points a tag at a version; version null removes the tag. */
-  setDistTag(
-    type: string,
-    namespace: string,
-    name: string,
-    tag: string,
-    version: string | null,
-  ): void {
-    if (version === null)
-      this.db
-        .prepare(`DELETE FROM dist_tag WHERE type = ? AND namespace = ? AND name = ? AND tag = ?`)
-        .run(type, namespace, name, tag);
-    else
-      this.db
-        .prepare(
-          `INSERT INTO dist_tag (type, namespace, name, tag, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET version = excluded.version`,
-        )
-        .run(type, namespace, name, tag, version);
-  }
-
   count(): number {
     return (
       this.q(`SELECT count(*) AS n FROM release WHERE state = 'published'`).get() as { n: number }

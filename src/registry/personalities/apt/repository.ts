@@ -42,14 +42,15 @@ export const DEFAULT_APT_OPTIONS: Omit<AptOptions, 'now' | 'origin'> = {
   architectures: ['amd64', 'arm64'],
 };
 
-export interface AptSnapshot {
+/** One signed state of an apt repository; `PoolEntry` is what a pool path serves (a release here, an upstream entry in the deb mirror). */
+export interface AptSnapshot<PoolEntry = ReleaseRow> {
   readonly inRelease: string;
   readonly release: string;
   readonly releaseGpg: string;
   /** Index files by path relative to dists/<suite>/. */
   readonly indexes: ReadonlyMap<string, Buffer>;
-  /** pool path (relative to the repository root) → release. */
-  readonly pool: ReadonlyMap<string, ReleaseRow>;
+  /** pool path (relative to the repository root) → what it serves. */
+  readonly pool: ReadonlyMap<string, PoolEntry>;
   readonly date: Date;
 }
 
@@ -186,13 +187,6 @@ export class AptRepository {
       if (xz) indexes.set(`main/binary-${arch}/Packages.xz`, xz);
     }
     const validUntil = new Date(now.getTime() + this.options.validitySeconds * 1000);
-    const sums = (alg: string) =>
-      [...indexes]
-        .map(
-          ([p, b]) =>
-            ` ${createHash(alg).update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`,
-        )
-        .join('\n');
     const release = [
       `Origin: ${this.options.origin}`,
       `Label: ${this.options.origin}`,
@@ -204,11 +198,11 @@ export class AptRepository {
       'Components: main',
       `Description: packages published to Sigil; every file is a logged release`,
       'MD5Sum:',
-      sums('md5'),
+      releaseSums(indexes, 'md5'),
       'SHA256:',
-      sums('sha256'),
+      releaseSums(indexes, 'sha256'),
       'SHA512:',
-      sums('sha512'),
+      releaseSums(indexes, 'sha512'),
       '',
     ].join('\n');
     const snapshot: AptSnapshot = {
@@ -221,4 +215,14 @@ export class AptRepository {
     };
     return snapshot;
   }
+}
+
+/** releaseSums: one checksum section of a Release file (` <hex> <size> <path>` per index, Debian's layout). */
+export function releaseSums(indexes: ReadonlyMap<string, Buffer>, alg: string): string {
+  return [...indexes]
+    .map(
+      ([p, b]) =>
+        ` ${createHash(alg).update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`,
+    )
+    .join('\n');
 }

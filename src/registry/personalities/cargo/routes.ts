@@ -44,6 +44,7 @@ import { canonicalCrateName, CRATE_NAME, parseIndexPath } from './index-path.js'
 import { parseCargoPublishBody } from './publish-body.js';
 import type { CargoProxy } from '../../observed/cargo-proxy.js';
 import type { ReleaseRow } from '../../../store/registry/releases.js';
+import { acceptRawBody } from '../../raw-body.js';
 
 /** Where `sigil serve` mounts this personality. */
 export const CARGO_PREFIX = '/cargo';
@@ -109,11 +110,7 @@ export async function cargoRoutes(app: FastifyInstance, opts: CargoRoutesOptions
   installRefusals(app, opts.maxUploadBytes, render);
   app.setValidatorCompiler(schemaCompiler);
   // `cargo publish` sends its binary body without a JSON content type.
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes + 1024 * 1024 },
-    (_req, body, done) => done(null, body),
-  );
+  acceptRawBody(app, '*', opts.maxUploadBytes + 1024 * 1024);
   // `cargo yank --undo` sends PUT with `content-type: application/json` and no body.
   app.addContentTypeParser(
     'application/json',

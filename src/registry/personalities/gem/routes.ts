@@ -51,6 +51,7 @@ import {
   marshalSpec,
   type GemFacts,
 } from './spec.js';
+import { acceptRawBody } from '../../raw-body.js';
 
 export const GEM_PREFIX = '/rubygems';
 
@@ -122,11 +123,7 @@ export async function gemRoutes(app: FastifyInstance, opts: GemRoutesOptions): P
   installRefusals(app, opts.maxUploadBytes, render);
   app.setValidatorCompiler(schemaCompiler);
   // `gem push` posts the .gem as application/octet-stream.
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: opts.maxUploadBytes },
-    (_req, body, done) => done(null, body),
-  );
+  acceptRawBody(app, '*', opts.maxUploadBytes);
 
   /** Every yanked gem release (purl → reason): few, read once per index request (one query, on any replica). */
   const gemYanks = () => yankReasons(packages, 'pkg:gem/');

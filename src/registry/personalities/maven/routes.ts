@@ -11,6 +11,7 @@ import type { RegistryContext } from '../../publish.js';
 import { deploy } from './deploy.js';
 import type { MavenRepository } from './repository.js';
 import { MavenProxy } from '../../observed/maven-proxy.js';
+import { acceptRawBody } from '../../raw-body.js';
 
 export interface MavenRoutesOptions {
   readonly repo: MavenRepository;
@@ -48,11 +49,7 @@ export async function mavenRoutes(app: FastifyInstance, opts: MavenRoutesOptions
     return reply.send(f.bytes); // fastify answers HEAD from this GET route
   });
 
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: opts.maxArtifactBytes },
-    (_req, body, done) => done(null, body),
-  );
+  acceptRawBody(app, '*', opts.maxArtifactBytes);
   app.setErrorHandler(
     (
       err: Error & { statusCode?: number; code?: string },

@@ -37,6 +37,8 @@ import { isStorageFull } from '../../../store/storage-full.js';
 import { isUnavailable, UNAVAILABLE_RETRY_SECONDS } from '../../../store/scale/unavailable.js';
 import type { RegistryContext } from '../../publish.js';
 import { refuseInvalid, schemaCompiler } from '../../route-schema.js';
+import { IMMUTABLE } from '../shared/client-routes.js';
+import { artifactOf } from '../shared/stored-bytes.js';
 import { npmTarballFacts } from './facts.js';
 import { buildPackuments, distTagsFor, type PackumentVersion } from './packument.js';
 import { parseNpmName, parseNpmPath } from './paths.js';
@@ -195,18 +197,10 @@ export async function npmRoutes(app: FastifyInstance, opts: NpmRoutesOptions): P
           throw notFound(`${target.name}@${target.version} was not signed by its author`);
         return reply.type('application/json').send(row.authorBundle);
       }
-      const bytes = await storage.blobs.read(row.sha256);
-      if (!bytes)
-        throw new RegistryError(
-          500,
-          'BLOB_MISSING',
-          `the tarball of ${row.purl} is missing from storage`,
-          'see the server log',
-        );
       return reply
-        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('cache-control', IMMUTABLE)
         .type('application/octet-stream')
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        .send(await artifactOf(storage.blobs, row, 'tarball'));
     }
     let docs: { full: Record<string, unknown>; abbreviated: Record<string, unknown> } | undefined;
     if (opts.proxy && (await opts.proxy.npm.resolves(target.name, p.namespace, p.bare))) {

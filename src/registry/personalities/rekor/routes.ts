@@ -14,6 +14,7 @@ import type { TransparencyLog } from '../../../log/service.js';
 import { createEntry, errorAnswer, type HttpAnswer } from './create-entry.js';
 import type { LogAdmission } from '../../log-admission.js';
 import type { PreparePool } from './prepare-pool.js';
+import { acceptRawBody } from '../../raw-body.js';
 
 export interface RekorRoutesOptions {
   readonly log: TransparencyLog;
@@ -34,11 +35,7 @@ export const rekorRoutes: FastifyPluginAsync<RekorRoutesOptions> = async (fastif
 
   // Raw bytes in: the pure layer parses JSON itself and names bad fields.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
-    (_req, body, done) => done(null, body),
-  );
+  acceptRawBody(fastify, '*', maxBodyBytes);
 
   fastify.setErrorHandler((err: FastifyError, _req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

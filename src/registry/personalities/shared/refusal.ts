@@ -21,6 +21,20 @@ export interface Refusal {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** refusalOf: an AuthError or RegistryError as a refusal (the same fields, each its own headers). */
+function refusalOf(
+  e: AuthError | RegistryError,
+  headers: Readonly<Record<string, string>>,
+): Refusal {
+  return {
+    status: e.status,
+    code: e.code,
+    message: e.message,
+    ...(e.hint ? { hint: e.hint } : {}),
+    headers,
+  };
+}
+
 /** toRefusal maps an error to a refusal; undefined means an internal failure (answered 500, logged). */
 export function toRefusal(
   err: unknown,
@@ -28,22 +42,8 @@ export function toRefusal(
   maxUploadBytes: number,
 ): Refusal | undefined {
   const a = toAuthError(err, req);
-  if (a instanceof AuthError)
-    return {
-      status: a.status,
-      code: a.code,
-      message: a.message,
-      ...(a.hint ? { hint: a.hint } : {}),
-      headers: a.headers,
-    };
-  if (err instanceof RegistryError)
-    return {
-      status: err.status,
-      code: err.code,
-      message: err.message,
-      ...(err.hint ? { hint: err.hint } : {}),
-      headers: {},
-    };
+  if (a instanceof AuthError) return refusalOf(a, a.headers);
+  if (err instanceof RegistryError) return refusalOf(err, {});
   // The storage's own failures: temporary ones are pushback (nothing was stored; retry), a
   // lasting one is the registry's fault, named without the server's paths (those go to its log).
   if (isUnavailable(err))

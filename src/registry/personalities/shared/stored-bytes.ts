@@ -20,13 +20,17 @@ export async function storedBytes(blobs: BlobStore, sha256: string): Promise<Buf
  * artifactOf returns the bytes of a published release; their absence is the registry's fault
  * (a release row is the authority on which blobs exist), so 500 BLOB_MISSING, not 404.
  */
-export async function artifactOf(blobs: BlobStore, row: ReleaseRow): Promise<Buffer> {
+export async function artifactOf(
+  blobs: BlobStore,
+  row: ReleaseRow,
+  what = 'artifact',
+): Promise<Buffer> {
   const bytes = await storedBytes(blobs, row.sha256);
   if (!bytes)
     throw new RegistryError(
       500,
       'BLOB_MISSING',
-      `the artifact of ${row.purl} is missing from storage`,
+      `the ${what} of ${row.purl} is missing from storage`,
       'see the server log',
     );
   return bytes;
