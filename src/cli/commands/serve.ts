@@ -50,7 +50,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         [
           'sigil serve',
           'sigil serve -d /srv/sigil -l 0.0.0.0:8080 --public-url https://sigil.example',
-          "sigil serve -d /etc/sigil --origin sigil.example/log --database 'postgres://sigil@db/sigil' --objects 's3://sigil?endpoint=https://s3.internal' --migrate",
+          'sigil serve --database postgres://db/sigil --objects s3://sigil --migrate',
         ],
       ),
     )
