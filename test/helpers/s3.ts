@@ -3,6 +3,12 @@
 // port and folder (the "object store unavailable" fault). Credentials: s3rver accepts
 // S3RVER/S3RVER; tests set them in the environment as the SDK's default chain reads them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,4 +78,35 @@ export async function startS3(bucket = 'sigil'): Promise<S3Server> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** copyBucket is what `aws s3 sync` / `rclone sync` do: every object, same key, same bytes. */
+export async function copyBucket(from: S3Server, to: S3Server): Promise<number> {
+  const client = (endpoint: string) =>
+    new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const src = client(from.endpoint);
+  const dst = client(to.endpoint);
+  let copied = 0;
+  let token: string | undefined;
+  do {
+    const page = await src.send(
+      new ListObjectsV2Command({ Bucket: from.bucket, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) {
+      const got = await src.send(new GetObjectCommand({ Bucket: from.bucket, Key: o.Key! }));
+      const body = await got.Body!.transformToByteArray();
+      await dst.send(new PutObjectCommand({ Bucket: to.bucket, Key: o.Key!, Body: body }));
+      copied++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  src.destroy();
+  dst.destroy();
+  return copied;
 }

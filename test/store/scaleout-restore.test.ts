@@ -4,12 +4,6 @@
 // readable at its index, and it keeps growing consistently from the restored tree.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src/log/checkpoint.js';
 import { ed25519NoteSigner, formatVerifierKey, parseVerifierKey } from '../../src/log/note-key.js';
@@ -21,7 +15,7 @@ import { parseObjectsUrl, S3Objects } from '../../src/store/scale/s3-objects.js'
 import { SharedLog } from '../../src/store/scale/shared-log.js';
 import { needsPostgres, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import { skipUnlessPresent } from '../helpers/real-program.js';
-import { type S3Server, startS3 } from '../helpers/s3.js';
+import { copyBucket, type S3Server, startS3 } from '../helpers/s3.js';
 
 const ORIGIN = 'restore.sigil.test/log';
 const signer = ed25519NoteSigner(ORIGIN, randomBytes(32));
@@ -55,37 +49,6 @@ async function open(url: string, s3url: string) {
     electionMs: 100,
   });
   return { log, pool };
-}
-
-/** copyBucket is what `aws s3 sync` / `rclone sync` do: every object, same key, same bytes. */
-async function copyBucket(from: S3Server, to: S3Server): Promise<number> {
-  const client = (endpoint: string) =>
-    new S3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-  const src = client(from.endpoint);
-  const dst = client(to.endpoint);
-  let copied = 0;
-  let token: string | undefined;
-  do {
-    const page = await src.send(
-      new ListObjectsV2Command({ Bucket: from.bucket, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) {
-      const got = await src.send(new GetObjectCommand({ Bucket: from.bucket, Key: o.Key! }));
-      const body = await got.Body!.transformToByteArray();
-      await dst.send(new PutObjectCommand({ Bucket: to.bucket, Key: o.Key!, Body: body }));
-      copied++;
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  src.destroy();
-  dst.destroy();
-  return copied;
 }
 
 describe.skipIf(skipUnlessPresent(pgProgram))('scale-out backup and restore', () => {
