@@ -575,7 +575,7 @@ describe.skipIf(skipUnlessPresent(pgProgram))('registry replicas under faults', 
   it('backup and restore (docs/scale-out.md): pg_dump, then a bucket copy, restored into new engines; a replica there serves every acknowledged release and audits clean', async () => {
     const urls = await allReady();
     // The procedure of the doc, while the replicas keep running: dump first, then copy the bucket.
-    const dump = join(root, 'registry.dump');
+    const dump = join(cluster.dir, 'registry.dump'); // pg_dump runs as the cluster's user
     await cluster.bin('pg_dump', ['-Fc', '-f', dump, 'replicas']);
     const restoredS3 = await startS3('restored');
     try {
