@@ -155,12 +155,18 @@ export class RegistryClient {
 
   async download(url: string, maxBytes: number): Promise<Buffer> {
     const res = await fetch(url);
-    if (!res.ok)
+    if (!res.ok) {
+      // Say what the registry said (e.g. STORAGE_ERROR: it refuses stored bytes that are not the logged ones).
+      const said = await res
+        .json()
+        .then((j) => (j as { error?: { code?: string; message?: string } }).error)
+        .catch(() => undefined);
       throw new RegistryRequestError(
         res.status,
         'DOWNLOAD_FAILED',
-        `GET ${url}: HTTP ${res.status}`,
+        `GET ${url}: HTTP ${res.status}${said?.code ? ` ${said.code}` : ''}${said?.message ? `: ${said.message}` : ''}`,
       );
+    }
     const len = Number(res.headers.get('content-length') ?? '0');
     if (len > maxBytes)
       throw new RegistryRequestError(

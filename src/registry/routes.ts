@@ -43,6 +43,7 @@ import { findPublished, publishedFilesOfVersion } from './release-keys.js';
 import { provenLedgers } from './ledger-proofs.js';
 import { isStorageFull } from '../store/storage-full.js';
 import { isUnavailable, UNAVAILABLE_RETRY_SECONDS } from '../store/scale/unavailable.js';
+import { StorageError } from '../store/contract.js';
 import {
   DEFAULT_LOOKUP_LIMITS,
   LookupLimiter,
@@ -251,6 +252,17 @@ export async function registryRoutes(
       );
     }
     app.log.error(err);
+    if (err instanceof StorageError)
+      // e.g. stored bytes that do not hash to their name: never served (the personalities say the same).
+      return sendError(
+        reply,
+        new RegistryError(
+          500,
+          'STORAGE_ERROR',
+          "the registry's storage failed this request (a stored artifact that does not match its digest is never served)",
+          'the operator finds the cause in the server log and restores the artifact from a backup',
+        ),
+      );
     return sendError(
       reply,
       new RegistryError(
