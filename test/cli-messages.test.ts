@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/client/registry-client.js';
 import { openRegistry, type Registry } from '../src/registry/server.js';
+import { startTamperProxy } from './helpers/tamper-proxy.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 import { npmPack, type Packed } from './helpers/npm-pack.js';
 import { overwriteStoredBlob } from './helpers/stored-blob.js';
@@ -79,6 +80,28 @@ describe('sigil fetch', () => {
   });
 
   it('swapped bytes are reported as a download that differs from what was signed, without lockfile wording; nothing is created', async () => {
+    // The registry never serves stored bytes that do not hash to their name, so the bytes are
+    // swapped in transit: a man in the middle in front of it (test/helpers/tamper-proxy.ts).
+    const mitm = await startTamperProxy(url, (path) => path.startsWith('/api/v1/blobs/'));
+    try {
+      const out = join(dir, 'never-made');
+      const r = await runCli(
+        ['fetch', 'pkg:npm/gadget@1.0.0', '--server', mitm.url, '-o', out],
+        env,
+      );
+      expect(mitm.tampered.length).toBeGreaterThan(0);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /downloaded sha512 .* ≠ signed .*\(the registry served bytes other than the ones signed\)/,
+      );
+      expect(r.stdout + r.stderr).not.toMatch(/lockfile/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await mitm.close();
+    }
+  });
+
+  it('bytes swapped in the registry storage are refused by the registry itself: STORAGE_ERROR, nothing is created', async () => {
     const record = await new RegistryClient(url).release('pkg:npm/gadget@1.0.0');
     const sha = record.digests.sha256;
     const original = registry.store.readBlob(sha)!;
@@ -86,13 +109,12 @@ describe('sigil fetch', () => {
     bytes[bytes.length - 3]! ^= 0xff;
     overwriteStoredBlob(registry.store, sha, bytes);
     try {
-      const out = join(dir, 'never-made');
+      const out = join(dir, 'never-made-2');
       const r = await runCli(['fetch', 'pkg:npm/gadget@1.0.0', '--server', url, '-o', out], env);
-      expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(
-        /downloaded sha512 .* ≠ signed .*\(the registry served bytes other than the ones signed\)/,
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /HTTP 500 STORAGE_ERROR: .*does not match its digest is never served/,
       );
-      expect(r.stdout + r.stderr).not.toMatch(/lockfile/);
       expect(existsSync(out)).toBe(false);
     } finally {
       overwriteStoredBlob(registry.store, sha, original);
