@@ -1,7 +1,7 @@
 // End to end on the real server: publish with `sigil publish`, rotate the key through the
 // ledger, then `sigil verify package-lock.json` and `sigil fetch` against it — the client
 // replays the ledger itself, pins keys, and accepts only a rotation the ledger allowed.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { parsePrivateKeyFile } from '../../src/core/keys.js';
 import { RegistryClient } from '../../src/client/registry-client.js';
 import { openRegistry, type Registry } from '../../src/registry/server.js';
 import { runCli } from '../helpers/cli.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 import { npmPack, type Packed } from '../helpers/npm-pack.js';
 import { overwriteStoredBlob } from '../helpers/stored-blob.js';
 
@@ -160,7 +161,7 @@ describe('registry + lockfile verification', () => {
     expect(v.code).toBe(0);
   });
 
-  it('sigil fetch downloads a verified release, and refuses bytes swapped on the server', async () => {
+  it('sigil fetch downloads a verified release, and refuses bytes swapped in transit or on the server', async () => {
     const out = join(dir, 'dl');
     mkdirSync(out);
     const ok = await runCli(['fetch', 'pkg:npm/widget@1.0.0', '--server', url, '-o', out], env);
@@ -168,15 +169,34 @@ describe('registry + lockfile verification', () => {
     expect(
       readFileSync(join(out, 'widget-1.0.0.tgz')).equals(readFileSync(packed['1']!.path)),
     ).toBe(true);
+    // In transit (a man in the middle): sigil fetch's own check refuses, nothing is written.
+    const mitm = await startTamperProxy(url, (path) => path.startsWith('/api/v1/blobs/'));
+    const out2 = join(dir, 'dl2');
+    mkdirSync(out2);
+    try {
+      const bad = await runCli(
+        ['fetch', 'pkg:npm/widget@1.0.0', '--server', mitm.url, '-o', out2],
+        env,
+      );
+      expect(mitm.tampered.length).toBeGreaterThan(0);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/does not verify; nothing was written/);
+      expect(readdirSync(out2)).toEqual([]);
+    } finally {
+      await mitm.close();
+    }
+    // On the server's disk: the registry refuses to serve bytes that do not hash to their name.
     const record = await new RegistryClient(url).release('pkg:npm/widget@1.0.0');
     const bytes = Buffer.from(registry.store.readBlob(record.digests.sha256)!);
     bytes[bytes.length - 3]! ^= 0xff;
     overwriteStoredBlob(registry.store, record.digests.sha256, bytes);
-    const out2 = join(dir, 'dl2');
-    mkdirSync(out2);
-    const bad = await runCli(['fetch', 'pkg:npm/widget@1.0.0', '--server', url, '-o', out2], env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/does not verify; nothing was written/);
-    expect(readFileSync(join(out2, '..', 'dl', 'widget-1.0.0.tgz')).length).toBeGreaterThan(0);
+    const refused = await runCli(
+      ['fetch', 'pkg:npm/widget@1.0.0', '--server', url, '-o', out2],
+      env,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/HTTP 500 STORAGE_ERROR/);
+    expect(readdirSync(out2)).toEqual([]);
+    expect(readFileSync(join(out, 'widget-1.0.0.tgz')).length).toBeGreaterThan(0);
   });
 });
