@@ -414,5 +414,17 @@ describe('owners API: refusals', () => {
     expect((await owners('GET', 'owned', undefined, ann)).statusCode).toBe(403);
     expect((await owners('PUT', 'owned', { users: ['ann'] }, ann)).statusCode).toBe(403);
     expect((await owners('GET', 'owned', undefined, 'sgl_wrong')).statusCode).toBe(401);
+    // Nor may she yank the crate she does not own: 403, and the index still says not yanked
+    // (an authorisation that is not awaited would let the yank through).
+    const yank = await registry.app.inject({
+      method: 'DELETE',
+      url: '/cargo/api/v1/crates/owned/1.0.0/yank',
+      headers: { authorization: ann },
+    });
+    expect(yank.statusCode).toBe(403);
+    await new Promise((r) => setTimeout(r, 50)); // a yank let through would land by now
+    const line = (await registry.app.inject({ url: '/cargo/index/ow/ne/owned' })).body;
+    expect(JSON.parse(line.trim().split('\n').pop()!).yanked).toBe(false);
+    expect(await registry.storage.packages.yankOf('pkg:cargo/owned@1.0.0')).toBeUndefined();
   });
 });
