@@ -5,7 +5,7 @@
 // sum.golang.org does on a miss. The static GOPROXY is written by the go command's own zip
 // code (goproxy-static/main.go: golang.org/x/mod/zip.CreateFromDir) and served as files.
 // Also: a module hosted on Sigil is never fetched upstream, and a policy refusal is printed by go.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +23,7 @@ import { parseNote } from '../../src/log/note.js';
 import { checkInclusion } from '../../src/log/proof.js';
 import { recordHash } from '../../src/log/hash.js';
 import { needsProgram, skipUnlessPresent } from '../helpers/real-program.js';
-import { goEnvFor } from '../helpers/go-command.js';
+import { goEnvFor, runGo } from '../helpers/go-command.js';
 
 const goProgram = needsProgram(
   'go',
@@ -121,21 +121,6 @@ function writeModule(root: string, m: Mod): string {
     writeFileSync(join(dir, name), content);
   }
   return dir;
-}
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('go', args, { env, cwd, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 describe.skipIf(skipUnlessPresent(goProgram))(
@@ -258,9 +243,9 @@ describe.skipIf(skipUnlessPresent(goProgram))(
         'package main\n\nimport (\n\t"fmt"\n\t"example.com/Pub/lib"\n)\n\nfunc main() { fmt.Println(lib.Hello()) }\n',
       );
       const env = goEnv(join(work, 'gopath'));
-      const r = await run(['get', `${pub.path}@${pub.version}`], env, app);
+      const r = await runGo(['get', `${pub.path}@${pub.version}`], env, app);
       expect(r.status, r.stderr).toBe(0);
-      const built = await run(['run', '.'], env, app);
+      const built = await runGo(['run', '.'], env, app);
       expect(built.stdout.trim(), built.stderr).toBe('hello dep');
       // go.sum holds exactly Sigil's checksum-database records, and both versions were looked up there.
       const sum = readFileSync(join(app, 'go.sum'), 'utf8');
@@ -311,7 +296,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       const app = join(work, 'app-forked');
       mkdirSync(app);
       writeFileSync(join(app, 'go.mod'), 'module example.com/appforked\n\ngo 1.19\n');
-      const r = await run(
+      const r = await runGo(
         ['get', `${forked.path}@${forked.version}`],
         goEnv(join(work, 'gopath-forked')),
         app,
@@ -397,12 +382,12 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       mkdirSync(app);
       writeFileSync(join(app, 'go.mod'), 'module example.com/appage\n\ngo 1.19\n');
       const env = goEnv(join(work, 'gopath-age'));
-      const versions = await run(['list', '-m', '-versions', 'example.com/dep'], env, app);
+      const versions = await runGo(['list', '-m', '-versions', 'example.com/dep'], env, app);
       expect(versions.stdout.trim(), versions.stderr).toBe('example.com/dep v1.2.0');
-      const latest = await run(['get', 'example.com/dep@latest'], env, app);
+      const latest = await runGo(['get', 'example.com/dep@latest'], env, app);
       expect(latest.status, latest.stderr).toBe(0);
       expect(readFileSync(join(app, 'go.mod'), 'utf8')).toContain('example.com/dep v1.2.0');
-      const young = await run(['get', `example.com/dep@${depYoung.version}`], env, app);
+      const young = await runGo(['get', `example.com/dep@${depYoung.version}`], env, app);
       expect(young.status).not.toBe(0);
       expect(young.stderr).toMatch(
         /server response: pkg:golang\/example\.com\/dep@v1\.3\.0 was published 1\.\d hours ago on .*; this proxy serves versions only after 48 hours \(minimumReleaseAgeHours\)/,
@@ -414,7 +399,7 @@ describe.skipIf(skipUnlessPresent(goProgram))(
       const app = join(work, 'app2');
       mkdirSync(app);
       writeFileSync(join(app, 'go.mod'), 'module example.com/app2\n\ngo 1.19\n');
-      const r = await run(
+      const r = await runGo(
         ['get', `${denied.path}@${denied.version}`],
         goEnv(join(work, 'gopath2')),
         app,
